@@ -1,0 +1,60 @@
+/**
+ * Locating the external programs tests depend on. A test that needs a tool
+ * calls `requireTool`: when the tool is missing the test fails with a message
+ * naming the package to install, unless KB_SKIP_INTEROP=1 is set locally (then
+ * it is skipped with that reason). CI sets KB_REQUIRE_INTEROP=1, which
+ * overrides KB_SKIP_INTEROP so a missing tool always fails there.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { TestContext } from 'node:test';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** Debian's python3, which sees python3-kafka and python3-confluent-kafka (a pyenv python3 on PATH does not). */
+export const debianPython = '/usr/bin/python3';
+
+export interface Tool {
+  name: string;
+  /** How to check it is there: a command line that must exit 0. */
+  probe: string[];
+  install: string;
+}
+
+export const tools = {
+  kcat: { name: 'kcat', probe: ['kcat', '-V'], install: 'apt-get install kcat' },
+  kafkaPython: {
+    name: 'kafka-python',
+    probe: [debianPython, '-c', 'import kafka'],
+    install: 'apt-get install python3-kafka',
+  },
+  confluentKafka: {
+    name: 'confluent-kafka',
+    probe: [debianPython, '-c', 'import confluent_kafka'],
+    install: 'apt-get install python3-confluent-kafka',
+  },
+} satisfies Record<string, Tool>;
+
+const probed = new Map<string, boolean>();
+
+function present(tool: Tool): boolean {
+  if (!probed.has(tool.name)) {
+    const [cmd, ...args] = tool.probe;
+    const ok = (cmd.startsWith('/') ? existsSync(cmd) : true) && spawnSync(cmd, args, { stdio: 'ignore' }).status === 0;
+    probed.set(tool.name, ok);
+  }
+  return probed.get(tool.name)!;
+}
+
+/** Returns true when the tool is there; otherwise fails the test, or skips it under KB_SKIP_INTEROP=1 outside CI. */
+export function requireTool(t: TestContext, tool: Tool): boolean {
+  if (present(tool)) return true;
+  const message = `${tool.name} is not installed (${tool.install}); .ci/run installs it`;
+  if (process.env.KB_SKIP_INTEROP === '1' && process.env.KB_REQUIRE_INTEROP !== '1') {
+    t.skip(message);
+    return false;
+  }
+  throw new Error(message);
+}
