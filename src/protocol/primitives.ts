@@ -12,7 +12,11 @@
  * "Compact" forms encode a length N as unsigned varint N+1 (0 means null);
  * classic forms use int16 (strings) or int32 (bytes, arrays) with -1 as null.
  *
- * Decoding failures throw ProtocolError and nothing else.
+ * Nullable structs carry an int8 marker (-1 null, 1 present) before the fields.
+ *
+ * Decoding failures throw ProtocolError and nothing else. Encoding a value
+ * that the wire cannot carry (out of range, null where the version forbids
+ * it) throws RangeError: that is a bug in the caller, not bad input.
  */
 
 export class ProtocolError extends Error {
@@ -254,6 +258,11 @@ export class Reader {
     return out;
   }
 
+  /** A struct preceded by Kafka's int8 presence marker (negative means null). */
+  nullableStruct<T>(readStruct: (r: Reader) => T): T | null {
+    return this.int8() < 0 ? null : readStruct(this);
+  }
+
   /**
    * Reads a tagged-field section. `readKnown(tag, reader)` decodes a tag it
    * knows from a sub-reader limited to that field's bytes and returns true;
@@ -374,6 +383,7 @@ export class Writer {
   }
 
   uvarlong(v: bigint): this {
+    if (v < 0n || v > 0xffffffffffffffffn) throw new RangeError(`uvarlong out of range: ${v}`);
     this.ensure(10);
     while (v >= 0x80n) {
       this.buf[this.offset++] = Number(v & 0x7fn) | 0x80;
@@ -454,11 +464,19 @@ export class Writer {
     return items === null ? this.uvarint(0) : this.compactArray(items, writeElement);
   }
 
+  nullableStruct<T>(value: T | null, writeStruct: (w: Writer, value: T) => void): this {
+    if (value === null) return this.int8(-1);
+    this.int8(1);
+    writeStruct(this, value);
+    return this;
+  }
+
   /**
    * Writes a tagged-field section from (tag, encoder) pairs sorted by tag;
    * an encoder of `null` means the field holds its default and is omitted.
    */
   taggedFields(fields: ReadonlyArray<readonly [number, ((w: Writer) => void) | null]> = []): this {
+    if (fields.length === 0) return this.uvarint(0);
     const present = fields.filter((f) => f[1] !== null);
     this.uvarint(present.length);
     for (const [tag, encode] of present) {
@@ -469,4 +487,23 @@ export class Writer {
     }
     return this;
   }
+}
+
+/** `value`, or a RangeError naming `field` when the version in use cannot carry null. */
+export function nonNull<T>(value: T | null, field: string): T {
+  if (value === null) throw new RangeError(`${field} must not be null in this version`);
+  return value;
+}
+
+export function isZeroUuid(uuid: Buffer): boolean {
+  return uuid.every((b) => b === 0);
+}
+
+/** Whether `a` and `b` encode to the same bytes (how tagged structs are compared with their default). */
+export function encodesEqual<T>(encode: (w: Writer, v: T, version: number) => void, a: T, b: T, version: number): boolean {
+  const wa = new Writer(64);
+  const wb = new Writer(64);
+  encode(wa, a, version);
+  encode(wb, b, version);
+  return wa.finish().equals(wb.finish());
 }
