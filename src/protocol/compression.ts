@@ -1,0 +1,335 @@
+/**
+ * Record compression as Kafka's batch attributes name it (bits 0-2):
+ * 0 none, 1 gzip, 2 snappy, 3 lz4, 4 zstd. `compress(codec, data)` and
+ * `decompress(codec, data, maxBytes)`; decompress never builds more than
+ * `maxBytes` of output (a small input may claim gigabytes) and reports every
+ * failure, the limit included, as ProtocolError.
+ *
+ * gzip and zstd: node:zlib (RFC 1952 members; zstd frames).
+ * snappy: compress writes raw snappy (snappyjs), as librdkafka and
+ *   @platformatic/kafka send it. decompress also takes xerial framing, which
+ *   kafka-python and the Java client write: 82 'SNAPPY' 00, int32 version,
+ *   int32 compatible version, then blocks of int32 length + raw snappy.
+ *   Raw snappy is decoded here: varint length, then literal/copy elements,
+ *   checked against both buffers (snappyjs pads a short stream with zeros).
+ * lz4: the LZ4 frame format (KIP-57): magic 04 22 4D 18 (LE), FLG, BD,
+ *   [content size u64 LE], HC = byte 1 of XXH32(FLG..), then blocks of
+ *   u32 LE size (bit 31: stored uncompressed) + data [+ XXH32], end mark 0,
+ *   [XXH32 of the content]. compress writes independent blocks under a 64 KiB
+ *   maximum with lz4js's block compressor; decompress is our bounds-checked
+ *   decoder and also takes linked blocks (python-lz4's default), checksums,
+ *   a content size, and the pre-KIP-57 HC (over magic too) of magic-0 sets.
+ */
+import { gunzipSync, gzipSync, zstdCompressSync, zstdDecompressSync } from 'node:zlib';
+import { compressBlock, compressBound } from 'lz4js';
+import { hash as xxh32 } from 'lz4js/xxh32.js';
+import { compress as snappyCompress } from 'snappyjs';
+import { ProtocolError, Reader } from './primitives.ts';
+
+export const CompressionCodec = { none: 0, gzip: 1, snappy: 2, lz4: 3, zstd: 4 } as const;
+export type CompressionCodec = (typeof CompressionCodec)[keyof typeof CompressionCodec];
+
+/** Default ceiling for one decompressed record set. */
+export const decompressedBytesMax = 64 * 1024 * 1024;
+
+export function compress(codec: number, data: Uint8Array): Buffer {
+  switch (codec) {
+    case CompressionCodec.none:
+      return asBuffer(data);
+    case CompressionCodec.gzip:
+      return gzipSync(data);
+    case CompressionCodec.snappy:
+      return asBuffer(snappyCompress(data));
+    case CompressionCodec.lz4:
+      return lz4CompressFrame(data);
+    case CompressionCodec.zstd:
+      return zstdCompressSync(data);
+    default:
+      throw new RangeError(`unknown compression codec ${codec}`);
+  }
+}
+
+export function decompress(codec: number, data: Uint8Array, maxBytes = decompressedBytesMax): Buffer {
+  const input = asBuffer(data);
+  switch (codec) {
+    case CompressionCodec.none:
+      if (input.length > maxBytes) throw tooLarge(maxBytes);
+      return input;
+    case CompressionCodec.gzip:
+      return viaZlib('gzip', maxBytes, (maxOutputLength) => gunzipSync(input, { maxOutputLength }));
+    case CompressionCodec.snappy:
+      return snappyDecompress(input, maxBytes);
+    case CompressionCodec.lz4:
+      return lz4DecompressFrame(input, maxBytes);
+    case CompressionCodec.zstd:
+      return viaZlib('zstd', maxBytes, (maxOutputLength) => zstdDecompressSync(input, { maxOutputLength }));
+    default:
+      throw new ProtocolError(`unknown compression codec ${codec}`);
+  }
+}
+
+function asBuffer(data: Uint8Array): Buffer {
+  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}
+
+function tooLarge(maxBytes: number): ProtocolError {
+  return new ProtocolError(`decompressed data exceeds the limit of ${maxBytes} bytes`);
+}
+
+function corrupt(what: string): ProtocolError {
+  return new ProtocolError(`corrupt ${what}`);
+}
+
+function viaZlib(name: string, maxBytes: number, run: (maxOutputLength: number) => Buffer): Buffer {
+  let out: Buffer;
+  try {
+    // zlib refuses a limit of 0; an empty result is still checked below.
+    out = run(Math.max(maxBytes, 1));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge(maxBytes);
+    throw new ProtocolError(`corrupt ${name} data: ${(error as Error).message}`, { cause: error });
+  }
+  if (out.length > maxBytes) throw tooLarge(maxBytes);
+  return out;
+}
+
+/** Copies an LZ/snappy back-reference, which may overlap the bytes it produces. */
+function copyMatch(out: Buffer, at: number, distance: number, length: number): void {
+  if (distance >= length) {
+    out.copyWithin(at, at - distance, at - distance + length);
+    return;
+  }
+  for (let i = 0; i < length; i++) out[at + i] = out[at - distance + i];
+}
+
+// ---- snappy ----
+
+const xerialMagic = Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00]);
+const xerialHeaderBytes = 16;
+
+function snappyDecompress(input: Buffer, maxBytes: number): Buffer {
+  if (input.length < xerialHeaderBytes || !input.subarray(0, xerialMagic.length).equals(xerialMagic)) {
+    return snappyDecodeRaw(input, 0, input.length, maxBytes);
+  }
+  const blocks: Buffer[] = [];
+  let total = 0;
+  let p = xerialHeaderBytes;
+  while (p < input.length) {
+    if (input.length - p < 4) throw corrupt('xerial snappy block length');
+    const size = input.readInt32BE(p);
+    p += 4;
+    if (size < 0 || size > input.length - p) throw corrupt(`xerial snappy block of ${size} bytes`);
+    const block = snappyDecodeRaw(input, p, p + size, maxBytes - total);
+    blocks.push(block);
+    total += block.length;
+    p += size;
+  }
+  return Buffer.concat(blocks, total);
+}
+
+/** Decodes one raw snappy stream held in input[start, end). */
+function snappyDecodeRaw(input: Buffer, start: number, end: number, maxBytes: number): Buffer {
+  const preamble = new Reader(input, start, end);
+  const length = preamble.uvarint();
+  if (length > maxBytes) throw tooLarge(maxBytes);
+  const out = Buffer.allocUnsafe(length);
+  let o = 0;
+  let p = preamble.offset;
+  while (p < end) {
+    const tag = input[p++];
+    const kind = tag & 3;
+    if (kind === 0) {
+      let literals = (tag >>> 2) + 1;
+      if (literals > 60) {
+        const lengthBytes = literals - 60;
+        if (end - p < lengthBytes) throw corrupt('snappy literal length');
+        literals = input.readUIntLE(p, lengthBytes) + 1;
+        p += lengthBytes;
+      }
+      if (literals > end - p || literals > length - o) throw corrupt('snappy literal');
+      input.copy(out, o, p, p + literals);
+      p += literals;
+      o += literals;
+      continue;
+    }
+    const offsetBytes = kind === 1 ? 1 : kind === 2 ? 2 : 4;
+    if (end - p < offsetBytes) throw corrupt('snappy copy');
+    let matchLength: number;
+    let distance: number;
+    if (kind === 1) {
+      matchLength = ((tag >>> 2) & 7) + 4;
+      distance = ((tag >>> 5) << 8) | input[p];
+    } else {
+      matchLength = (tag >>> 2) + 1;
+      distance = kind === 2 ? input.readUInt16LE(p) : input.readUInt32LE(p);
+    }
+    p += offsetBytes;
+    if (distance === 0 || distance > o || matchLength > length - o) throw corrupt('snappy copy');
+    copyMatch(out, o, distance, matchLength);
+    o += matchLength;
+  }
+  if (o !== length) throw corrupt(`snappy stream: ${o} of ${length} bytes present`);
+  return out;
+}
+
+// ---- lz4 ----
+
+const lz4Magic = 0x184d2204;
+const lz4Flags = {
+  versionMask: 0xc0,
+  version1: 0x40,
+  blockIndependence: 0x20,
+  blockChecksum: 0x10,
+  contentSize: 0x08,
+  contentChecksum: 0x04,
+  dictionaryId: 0x01,
+} as const;
+const lz4BlockStored = 0x80000000;
+const lz4BlockMax64KiB = 4;
+/**
+ * Input bytes per block we write. lz4js may start a block's last match 10
+ * bytes before its end, 2 bytes later than the LZ4 spec allows; liblz4
+ * (librdkafka, python-lz4, the lz4 CLI) rejects that only in a block that
+ * fills the frame's declared maximum, so ours stay 2 bytes short of it.
+ */
+const lz4BlockInputBytes = 64 * 1024 - 2;
+const lz4HashEntries = 1 << 16;
+
+/** HC byte: second byte of XXH32 over buf[from, to). */
+function lz4HeaderChecksum(buf: Buffer, from: number, to: number): number {
+  return (xxh32(0, buf, from, to - from) >>> 8) & 0xff;
+}
+
+function lz4CompressFrame(data: Uint8Array): Buffer {
+  const blocks = Math.ceil(data.length / lz4BlockInputBytes);
+  const out = Buffer.allocUnsafe(7 + blocks * (4 + lz4BlockInputBytes) + 4);
+  out.writeUInt32LE(lz4Magic, 0);
+  out[4] = lz4Flags.version1 | lz4Flags.blockIndependence;
+  out[5] = lz4BlockMax64KiB << 4;
+  out[6] = lz4HeaderChecksum(out, 4, 6);
+  let p = 7;
+  const hashTable = new Uint32Array(lz4HashEntries);
+  const scratch = new Uint8Array(compressBound(lz4BlockInputBytes));
+  for (let at = 0; at < data.length; at += lz4BlockInputBytes) {
+    const block = data.subarray(at, Math.min(at + lz4BlockInputBytes, data.length));
+    hashTable.fill(0);
+    const size = compressBlock(block, scratch, 0, block.length, hashTable);
+    const stored = size === 0 || size >= block.length;
+    out.writeUInt32LE(stored ? (lz4BlockStored | block.length) >>> 0 : size, p);
+    out.set(stored ? block : scratch.subarray(0, size), p + 4);
+    p += 4 + (stored ? block.length : size);
+  }
+  out.writeUInt32LE(0, p);
+  return out.subarray(0, p + 4);
+}
+
+function lz4DecompressFrame(input: Buffer, maxBytes: number): Buffer {
+  if (input.length < 7 || input.readUInt32LE(0) !== lz4Magic) throw corrupt('LZ4 frame: bad magic');
+  const flags = input[4];
+  if ((flags & lz4Flags.versionMask) !== lz4Flags.version1) throw corrupt('LZ4 frame: unknown version');
+  if (flags & lz4Flags.dictionaryId) throw new ProtocolError('LZ4 frames with a dictionary are not supported');
+  const blockMaxId = (input[5] >>> 4) & 7;
+  if (blockMaxId < 4) throw corrupt(`LZ4 frame: block maximum id ${blockMaxId}`);
+  const blockMax = 1 << (2 * blockMaxId + 8);
+  const blockChecksums = (flags & lz4Flags.blockChecksum) !== 0;
+  let p = 6;
+  let contentSize = -1;
+  if (flags & lz4Flags.contentSize) {
+    if (input.length < p + 9) throw corrupt('LZ4 frame header');
+    const declared = input.readBigUInt64LE(p);
+    if (declared > BigInt(maxBytes)) throw tooLarge(maxBytes);
+    contentSize = Number(declared);
+    p += 8;
+  }
+  const hc = input[p];
+  if (hc !== lz4HeaderChecksum(input, 4, p) && hc !== lz4HeaderChecksum(input, 0, p)) {
+    throw corrupt('LZ4 frame: header checksum mismatch');
+  }
+  p += 1;
+
+  let out: Buffer = Buffer.allocUnsafe(0);
+  let o = 0;
+  for (;;) {
+    if (input.length - p < 4) throw corrupt('LZ4 frame: truncated');
+    const word = input.readUInt32LE(p);
+    p += 4;
+    if (word === 0) break;
+    const size = word & 0x7fffffff;
+    const checksumBytes = blockChecksums ? 4 : 0;
+    if (size > blockMax) throw corrupt(`LZ4 block of ${size} bytes`);
+    if (input.length - p < size + checksumBytes) throw corrupt('LZ4 frame: truncated block');
+    if (blockChecksums && xxh32(0, input, p, size) !== input.readUInt32LE(p + size)) {
+      throw corrupt('LZ4 block: checksum mismatch');
+    }
+    const limit = Math.min(o + blockMax, maxBytes);
+    out = withCapacity(out, o, limit, maxBytes);
+    const next =
+      word >= lz4BlockStored
+        ? copyStored(input, p, size, out, o, limit)
+        : lz4DecodeBlock(input, p, p + size, out, o, limit);
+    if (next < 0) throw limit === maxBytes ? tooLarge(maxBytes) : corrupt('LZ4 block: larger than its frame allows');
+    o = next;
+    p += size + checksumBytes;
+  }
+  if (flags & lz4Flags.contentChecksum) {
+    if (input.length - p < 4) throw corrupt('LZ4 frame: truncated');
+    if (xxh32(0, out, 0, o) !== input.readUInt32LE(p)) throw corrupt('LZ4 frame: content checksum mismatch');
+    p += 4;
+  }
+  if (p !== input.length) throw corrupt(`LZ4 frame: ${input.length - p} bytes after its end`);
+  if (contentSize >= 0 && contentSize !== o) throw corrupt(`LZ4 frame: ${o} bytes where ${contentSize} were declared`);
+  return out.subarray(0, o);
+}
+
+/** Returns `out`, or a larger copy of its first `used` bytes: at least `needed`, doubling up to `cap`. */
+function withCapacity(out: Buffer, used: number, needed: number, cap: number): Buffer {
+  if (out.length >= needed) return out;
+  const grown = Buffer.allocUnsafe(Math.min(Math.max(needed, out.length * 2), cap));
+  out.copy(grown, 0, 0, used);
+  return grown;
+}
+
+function copyStored(input: Buffer, p: number, size: number, out: Buffer, o: number, limit: number): number {
+  if (size > limit - o) return -1;
+  input.copy(out, o, p, p + size);
+  return o + size;
+}
+
+/**
+ * Decodes the LZ4 block input[p, end) into out at o. Returns the new output
+ * position, or -1 when the block would write past `limit`. Matches may reach
+ * back into earlier blocks' output (linked blocks).
+ */
+function lz4DecodeBlock(input: Buffer, p: number, end: number, out: Buffer, o: number, limit: number): number {
+  const extendedLength = (length: number): number => {
+    let byte: number;
+    do {
+      if (p >= end) throw corrupt('LZ4 block: truncated length');
+      byte = input[p++];
+      length += byte;
+    } while (byte === 255);
+    return length;
+  };
+  for (;;) {
+    if (p >= end) throw corrupt('LZ4 block: ends without literals');
+    const token = input[p++];
+    let literals = token >>> 4;
+    if (literals === 15) literals = extendedLength(literals);
+    if (literals > end - p) throw corrupt('LZ4 block: literals run past its end');
+    if (literals > limit - o) return -1;
+    input.copy(out, o, p, p + literals);
+    p += literals;
+    o += literals;
+    if (p === end) return o;
+    if (end - p < 2) throw corrupt('LZ4 block: truncated match');
+    const distance = input.readUInt16LE(p);
+    p += 2;
+    if (distance === 0 || distance > o) throw corrupt('LZ4 block: match before the start of output');
+    let matchLength = token & 15;
+    if (matchLength === 15) matchLength = extendedLength(matchLength);
+    matchLength += 4;
+    if (matchLength > limit - o) return -1;
+    copyMatch(out, o, distance, matchLength);
+    o += matchLength;
+  }
+}

@@ -1,0 +1,219 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
+import { hash as xxh32 } from 'lz4js/xxh32.js';
+import { compress, CompressionCodec, decompress } from '../../src/protocol/compression.ts';
+import { ProtocolError } from '../../src/protocol/primitives.ts';
+import { sampleText } from '../fixtures/compression/sample.ts';
+
+const fixture = (name: string): Buffer => readFileSync(new URL(`../fixtures/compression/${name}`, import.meta.url));
+const codecs = Object.entries(CompressionCodec);
+const compressing = codecs.filter(([, codec]) => codec !== CompressionCodec.none);
+
+function pseudoRandom(length: number, seed: number): Buffer {
+  const out = Buffer.alloc(length);
+  let state = seed;
+  for (let i = 0; i < length; i++) {
+    state = (state * 1103515245 + 12345) & 0x7fffffff;
+    out[i] = state >>> 16;
+  }
+  return out;
+}
+
+const inputs: Array<[string, Buffer]> = [
+  ['empty', Buffer.alloc(0)],
+  ['one byte', Buffer.from('x')],
+  ['short text', Buffer.from('hello hello hello hello kafka')],
+  ['incompressible 70 KB', pseudoRandom(70_000, 7)],
+  ['text over several LZ4 blocks', Buffer.concat([sampleText(), sampleText(), sampleText()])],
+  ['zeros', Buffer.alloc(200_000)],
+];
+
+describe('compress/decompress round trips', () => {
+  for (const [codecName, codec] of codecs) {
+    for (const [inputName, input] of inputs) {
+      it(`${codecName}: ${inputName}`, () => {
+        const packed = compress(codec, input);
+        assert.deepEqual(decompress(codec, packed, input.length), input);
+      });
+    }
+  }
+
+  it('compresses compressible data', () => {
+    const text = sampleText();
+    for (const [name, codec] of compressing) {
+      assert.ok(compress(codec, text).length < text.length / 2, name);
+    }
+  });
+});
+
+describe('lz4 frames', () => {
+  it('writes version 1, independent 64 KiB blocks and a header checksum over the descriptor (KIP-57)', () => {
+    const frame = compress(CompressionCodec.lz4, Buffer.concat([sampleText(), sampleText()]));
+    assert.equal(frame.readUInt32LE(0), 0x184d2204);
+    assert.equal(frame[4], 0x60); // version 01, block independence, no checksums, no content size
+    assert.equal(frame[5], 0x40); // 64 KiB block maximum
+    assert.equal(frame[6], (xxh32(0, frame, 4, 2) >>> 8) & 0xff);
+    let p = 7;
+    let blocks = 0;
+    for (let word = frame.readUInt32LE(p); word !== 0; word = frame.readUInt32LE(p)) {
+      const size = word & 0x7fffffff;
+      assert.ok(size <= 64 * 1024 - 2, `block of ${size} bytes`);
+      p += 4 + size;
+      blocks++;
+    }
+    assert.equal(p + 4, frame.length, 'end mark closes the frame');
+    assert.equal(blocks, 3);
+  });
+
+  it('decodes the lz4 CLI: linked blocks with block checksums, content size and content checksum', () => {
+    assert.deepEqual(decompress(CompressionCodec.lz4, fixture('linked-64k-checksums.lz4')), sampleText());
+  });
+
+  it('decodes the lz4 CLI with its defaults', () => {
+    assert.deepEqual(decompress(CompressionCodec.lz4, fixture('cli-defaults.lz4')), sampleText());
+  });
+
+  it('accepts the pre-KIP-57 header checksum (computed over the magic too) of magic-0 message sets', () => {
+    const frame = Buffer.from(compress(CompressionCodec.lz4, Buffer.from('legacy legacy legacy')));
+    frame[6] = (xxh32(0, frame, 0, 6) >>> 8) & 0xff;
+    assert.deepEqual(decompress(CompressionCodec.lz4, frame), Buffer.from('legacy legacy legacy'));
+  });
+
+  it('rejects a wrong header checksum, block checksum or content checksum', () => {
+    const header = Buffer.from(compress(CompressionCodec.lz4, Buffer.from('abc')));
+    header[6] ^= 0xff;
+    assert.throws(() => decompress(CompressionCodec.lz4, header), /header checksum/);
+
+    const linked = Buffer.from(fixture('linked-64k-checksums.lz4'));
+    const firstBlockData = 4 + 2 + 8 + 1 + 4; // magic, FLG+BD, content size, HC, block size
+    linked[firstBlockData + 10] ^= 0x01;
+    assert.throws(() => decompress(CompressionCodec.lz4, linked), /block: checksum/);
+
+    const content = Buffer.from(fixture('linked-64k-checksums.lz4'));
+    content[content.length - 1] ^= 0x01;
+    assert.throws(() => decompress(CompressionCodec.lz4, content), /content checksum/);
+  });
+
+  it('rejects a truncated frame and bytes after the end mark', () => {
+    const frame = compress(CompressionCodec.lz4, sampleText());
+    assert.throws(() => decompress(CompressionCodec.lz4, frame.subarray(0, frame.length - 5)), ProtocolError);
+    assert.throws(() => decompress(CompressionCodec.lz4, Buffer.concat([frame, Buffer.from([0])])), /after its end/);
+  });
+
+  it('rejects a match that points before the start of the output', () => {
+    // header, one compressed block: token (1 literal, match length 4), "a", distance 2, end mark
+    const frame = Buffer.from([0x04, 0x22, 0x4d, 0x18, 0x60, 0x40, 0, 4, 0, 0, 0, 0x10, 0x61, 0x02, 0x00, 0, 0, 0, 0]);
+    frame[6] = (xxh32(0, frame, 4, 2) >>> 8) & 0xff;
+    assert.throws(() => decompress(CompressionCodec.lz4, frame), /before the start/);
+  });
+});
+
+describe('snappy', () => {
+  // Raw snappy by hand: length 9, literal "abc" (tag (3-1)<<2), copy-1 of length 6 at distance 3.
+  const raw = Buffer.from([0x09, 0x08, 0x61, 0x62, 0x63, 0x09, 0x03]);
+  const xerialHeader = Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00, 0, 0, 0, 1, 0, 0, 0, 1]);
+
+  it('decodes raw snappy built from the format description', () => {
+    assert.equal(decompress(CompressionCodec.snappy, raw).toString(), 'abcabcabc');
+  });
+
+  it('decodes xerial framing as kafka-python writes it: header, then int32-length raw blocks', () => {
+    const second = compress(CompressionCodec.snappy, Buffer.from('-and more'));
+    const framed = Buffer.concat([
+      xerialHeader,
+      Buffer.from([0, 0, 0, raw.length]),
+      raw,
+      Buffer.from([0, 0, 0, second.length]),
+      second,
+    ]);
+    assert.equal(decompress(CompressionCodec.snappy, framed).toString(), 'abcabcabc-and more');
+  });
+
+  it('compress writes raw snappy: a varint of the length, no xerial header', () => {
+    const packed = compress(CompressionCodec.snappy, Buffer.alloc(300, 'z'));
+    assert.deepEqual([...packed.subarray(0, 2)], [0xac, 0x02]);
+  });
+
+  it('rejects a stream that ends before its declared length (snappyjs would pad it with zeros)', () => {
+    assert.throws(() => decompress(CompressionCodec.snappy, Buffer.from([100, 0x08, 0x61, 0x62, 0x63])), /3 of 100 bytes/);
+  });
+
+  it('rejects a copy that writes past the declared length', () => {
+    assert.throws(() => decompress(CompressionCodec.snappy, Buffer.from([0x05, 0x08, 0x61, 0x62, 0x63, 0x09, 0x03])), ProtocolError);
+  });
+
+  it('rejects a truncated xerial block', () => {
+    const framed = Buffer.concat([xerialHeader, Buffer.from([0, 0, 0, 50]), raw]);
+    assert.throws(() => decompress(CompressionCodec.snappy, framed), /xerial/);
+  });
+});
+
+describe('zstd', () => {
+  it('decodes a frame from the zstd CLI', () => {
+    assert.deepEqual(decompress(CompressionCodec.zstd, fixture('sample.zst')), sampleText());
+  });
+});
+
+describe('decompressed-size limit', () => {
+  const zeros = Buffer.alloc(1_000_000);
+
+  for (const [name, codec] of codecs) {
+    it(`${name}: throws ProtocolError past maxBytes, passes at exactly maxBytes`, () => {
+      const packed = compress(codec, zeros);
+      assert.throws(() => decompress(codec, packed, zeros.length - 1), (error: unknown) => {
+        assert.ok(error instanceof ProtocolError);
+        assert.match(error.message, /exceeds the limit of 999999 bytes/);
+        return true;
+      });
+      assert.equal(decompress(codec, packed, zeros.length).length, zeros.length);
+    });
+  }
+
+  it('counts all xerial snappy blocks against one limit', () => {
+    const block = compress(CompressionCodec.snappy, Buffer.alloc(600));
+    const length = Buffer.alloc(4);
+    length.writeInt32BE(block.length);
+    const framed = Buffer.concat([
+      Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00, 0, 0, 0, 1, 0, 0, 0, 1]),
+      length,
+      block,
+      length,
+      block,
+    ]);
+    assert.equal(decompress(CompressionCodec.snappy, framed, 1200).length, 1200);
+    assert.throws(() => decompress(CompressionCodec.snappy, framed, 1000), /exceeds the limit/);
+  });
+
+  it('refuses an LZ4 frame whose declared content size is past the limit before decoding it', () => {
+    const frame = fixture('linked-64k-checksums.lz4');
+    assert.throws(() => decompress(CompressionCodec.lz4, frame, 1000), /exceeds the limit/);
+  });
+});
+
+describe('garbage input', () => {
+  const garbage = [Buffer.from('definitely not compressed data'), pseudoRandom(64, 3), Buffer.alloc(0)];
+
+  for (const [name, codec] of compressing) {
+    it(`${name}: every failure is a ProtocolError`, () => {
+      for (const input of garbage) {
+        assert.throws(() => decompress(codec, input), ProtocolError, `${name} on ${input.toString('hex')}`);
+      }
+      const valid = compress(codec, sampleText());
+      for (const cut of [1, Math.floor(valid.length / 2), valid.length - 1]) {
+        assert.throws(() => decompress(codec, valid.subarray(0, cut)), ProtocolError, `${name} cut at ${cut}`);
+      }
+    });
+  }
+
+  it('reports a gzip member with a bad CRC as ProtocolError', () => {
+    const member = Buffer.from(gzipSync(Buffer.from('hello gzip')));
+    member[member.length - 6] ^= 0xff;
+    assert.throws(() => decompress(CompressionCodec.gzip, member), ProtocolError);
+  });
+
+  it('refuses codecs 5-7', () => {
+    assert.throws(() => decompress(5, Buffer.from('x')), /unknown compression codec 5/);
+  });
+});
