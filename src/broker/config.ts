@@ -1,0 +1,150 @@
+/**
+ * Broker configuration with Kafka's property names and defaults.
+ *
+ * Sources, later wins: the defaults below, a Kafka-style `key=value`
+ * properties file (`--config FILE`; `#`/`!` comments), then `--set key=value`
+ * flags. Unknown keys are kept (so `log.*` topic defaults and future settings
+ * pass through) but a known key with a value of the wrong type is an error
+ * naming the key. `describe()` lists every known key for DescribeConfigs.
+ */
+import { readFile } from 'node:fs/promises';
+
+export type ConfigType = 'int' | 'long' | 'boolean' | 'string' | 'double';
+
+export interface ConfigDefinition {
+  type: ConfigType;
+  default: string;
+  doc: string;
+}
+
+const mib = 1024 * 1024;
+
+/** Every broker setting kb reads, with Kafka's default. */
+export const brokerConfigDefinitions = {
+  'node.id': { type: 'int', default: '1', doc: 'this node id' },
+  'broker.rack': { type: 'string', default: '', doc: 'rack of this broker' },
+  'socket.request.max.bytes': { type: 'int', default: String(100 * mib), doc: 'largest request frame accepted' },
+  'connections.max.idle.ms': { type: 'long', default: '600000', doc: 'idle connections are closed after this' },
+  'max.connections': { type: 'int', default: '10000', doc: 'open client connections at most' },
+  'queued.max.requests': { type: 'int', default: '500', doc: 'complete requests queued per connection before reading pauses' },
+  'auto.create.topics.enable': { type: 'boolean', default: 'true', doc: 'create a topic when a client asks for its metadata' },
+  'num.partitions': { type: 'int', default: '1', doc: 'partitions of an auto-created topic' },
+  'default.replication.factor': { type: 'int', default: '1', doc: 'replication factor of an auto-created topic' },
+  'message.max.bytes': { type: 'int', default: '1048588', doc: 'largest record batch accepted' },
+  'log.message.timestamp.type': { type: 'string', default: 'CreateTime', doc: 'CreateTime or LogAppendTime' },
+  'offsets.topic.num.partitions': { type: 'int', default: '50', doc: 'partitions of __consumer_offsets' },
+  'offsets.topic.replication.factor': { type: 'int', default: '3', doc: 'replication factor of __consumer_offsets (capped at the live brokers)' },
+  'offsets.retention.minutes': { type: 'int', default: '10080', doc: 'committed offsets of empty groups expire after this' },
+  'group.initial.rebalance.delay.ms': { type: 'int', default: '3000', doc: 'wait for more members before the first rebalance' },
+  'group.min.session.timeout.ms': { type: 'int', default: '6000', doc: 'smallest session timeout a member may ask for' },
+  'group.max.session.timeout.ms': { type: 'int', default: '1800000', doc: 'largest session timeout a member may ask for' },
+  'num.recovery.threads.per.data.dir': { type: 'int', default: '2', doc: 'partitions opened in parallel at start' },
+} satisfies Record<string, ConfigDefinition>;
+
+export type KnownBrokerKey = keyof typeof brokerConfigDefinitions;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const expectedValue: Record<ConfigType, string> = {
+  int: 'an integer',
+  long: 'an integer',
+  boolean: 'true or false',
+  double: 'a number',
+  string: 'a string',
+};
+
+function checkValue(key: string, value: string): void {
+  const definition = (brokerConfigDefinitions as Record<string, ConfigDefinition>)[key];
+  if (!definition) return;
+  const ok =
+    definition.type === 'boolean'
+      ? value === 'true' || value === 'false'
+      : definition.type === 'string'
+        ? true
+        : definition.type === 'double'
+          ? value.trim() !== '' && Number.isFinite(Number(value))
+          : /^-?\d+$/.test(value.trim());
+  if (!ok) throw new ConfigError(`${key}=${value}: expected ${expectedValue[definition.type]}`);
+}
+
+/** Parses Java-properties style text: `key=value` or `key: value` lines. */
+export function parseProperties(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#') || line.startsWith('!')) continue;
+    const match = /^([^=:\s]+)\s*[=:]\s*(.*)$/.exec(line);
+    if (!match) throw new ConfigError(`cannot read config line "${line}": expected key=value`);
+    out.set(match[1], match[2]);
+  }
+  return out;
+}
+
+export class BrokerConfig {
+  private readonly values = new Map<string, string>();
+
+  constructor(overrides: Iterable<[string, string]> = []) {
+    for (const [key, value] of overrides) this.set(key, value);
+  }
+
+  static async load(options: { configFile?: string; sets?: string[] }): Promise<BrokerConfig> {
+    const config = new BrokerConfig();
+    if (options.configFile) {
+      let text: string;
+      try {
+        text = await readFile(options.configFile, 'utf8');
+      } catch (err) {
+        throw new ConfigError(`cannot read config file ${options.configFile}: ${(err as Error).message}`);
+      }
+      for (const [k, v] of parseProperties(text)) config.set(k, v);
+    }
+    for (const assignment of options.sets ?? []) {
+      const eq = assignment.indexOf('=');
+      if (eq <= 0) throw new ConfigError(`--set ${assignment}: expected key=value`);
+      config.set(assignment.slice(0, eq).trim(), assignment.slice(eq + 1).trim());
+    }
+    return config;
+  }
+
+  set(key: string, value: string): void {
+    checkValue(key, value);
+    this.values.set(key, value);
+  }
+
+  /** The raw value: explicitly set, else the known default, else undefined. */
+  get(key: string): string | undefined {
+    return this.values.get(key) ?? (brokerConfigDefinitions as Record<string, ConfigDefinition>)[key]?.default;
+  }
+
+  isSet(key: string): boolean {
+    return this.values.has(key);
+  }
+
+  int(key: KnownBrokerKey): number {
+    return Number(this.get(key));
+  }
+
+  bool(key: KnownBrokerKey): boolean {
+    return this.get(key) === 'true';
+  }
+
+  string(key: KnownBrokerKey): string {
+    return this.get(key) ?? '';
+  }
+
+  /** Every explicitly set key (known or not), e.g. `log.segment.bytes`. */
+  entries(): [string, string][] {
+    return [...this.values];
+  }
+
+  /** Known keys with their effective values and whether each is a default. */
+  describe(): { name: string; value: string; isDefault: boolean }[] {
+    return Object.keys(brokerConfigDefinitions).map((name) => ({
+      name,
+      value: this.get(name)!,
+      isDefault: !this.values.has(name),
+    }));
+  }
+}

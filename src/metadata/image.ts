@@ -1,0 +1,77 @@
+/**
+ * The in-memory metadata image: what every node knows about the cluster,
+ * built only by replaying MetadataRecords in log order. Pure data, no I/O:
+ * the controller decides, the log orders, the image reflects.
+ */
+import type { BrokerRecord, MetadataRecord, PartitionRecord } from './records.ts';
+
+export interface TopicImage {
+  name: string;
+  topicId: string;
+  partitions: PartitionRecord[];
+}
+
+export class MetadataImage {
+  clusterId: string | null = null;
+  /** The first producer id not yet handed out to any broker. */
+  nextProducerId = 0;
+  readonly brokers = new Map<number, BrokerRecord>();
+  readonly topicsByName = new Map<string, TopicImage>();
+  readonly topicsById = new Map<string, TopicImage>();
+  /** `${resourceType}:${resourceName}` -> config name -> value. */
+  private readonly configs = new Map<string, Map<string, string>>();
+
+  apply(record: MetadataRecord): void {
+    switch (record.type) {
+      case 'cluster':
+        this.clusterId = record.clusterId;
+        break;
+      case 'broker':
+        this.brokers.set(record.nodeId, record);
+        break;
+      case 'topic': {
+        const topic: TopicImage = { name: record.name, topicId: record.topicId, partitions: [] };
+        this.topicsByName.set(record.name, topic);
+        this.topicsById.set(record.topicId, topic);
+        break;
+      }
+      case 'partition': {
+        const topic = this.topicsById.get(record.topicId);
+        if (!topic) throw new Error(`partition record for unknown topic id ${record.topicId}`);
+        topic.partitions[record.partition] = record;
+        break;
+      }
+      case 'removeTopic': {
+        const topic = this.topicsById.get(record.topicId);
+        if (!topic) break;
+        this.topicsById.delete(topic.topicId);
+        this.topicsByName.delete(topic.name);
+        this.configs.delete(`topic:${topic.name}`);
+        break;
+      }
+      case 'config': {
+        const key = `${record.resourceType}:${record.resourceName}`;
+        const entries = this.configs.get(key) ?? new Map<string, string>();
+        if (record.value === null) entries.delete(record.name);
+        else entries.set(record.name, record.value);
+        this.configs.set(key, entries);
+        break;
+      }
+      case 'producerIds':
+        this.nextProducerId = Math.max(this.nextProducerId, record.firstProducerId + record.size);
+        break;
+    }
+  }
+
+  topicConfigs(topic: string): Map<string, string> {
+    return this.configs.get(`topic:${topic}`) ?? new Map();
+  }
+
+  brokerConfigs(resourceName: string): Map<string, string> {
+    return this.configs.get(`broker:${resourceName}`) ?? new Map();
+  }
+
+  partition(topic: string, partition: number): PartitionRecord | undefined {
+    return this.topicsByName.get(topic)?.partitions[partition];
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * Metadata records: every change to the cluster's shape (cluster id, broker
+ * registrations, topics, partitions and their leadership, configs, producer
+ * id blocks) is one of
+ * these, appended to the metadata log and replayed into the MetadataImage on
+ * every node. On disk each record is the msgpack encoding of the object below
+ * (its `type` field discriminates), carried as the value of one Kafka record
+ * in the metadata log's record batches.
+ */
+import { Packr } from 'msgpackr';
+
+export interface ClusterRecord {
+  type: 'cluster';
+  clusterId: string;
+}
+
+export interface BrokerRecord {
+  type: 'broker';
+  nodeId: number;
+  host: string;
+  port: number;
+  rack: string | null;
+  /** Bumped at each registration so a restarted broker is told apart. */
+  epoch: number;
+  fenced: boolean;
+}
+
+export interface TopicRecord {
+  type: 'topic';
+  name: string;
+  /** 32 lowercase hex digits (the 16-byte Kafka topic id). */
+  topicId: string;
+}
+
+export interface PartitionRecord {
+  type: 'partition';
+  topicId: string;
+  partition: number;
+  replicas: number[];
+  isr: number[];
+  leader: number;
+  leaderEpoch: number;
+  /** Bumped on every change of this partition (Kafka's partition epoch). */
+  partitionEpoch: number;
+}
+
+export interface RemoveTopicRecord {
+  type: 'removeTopic';
+  topicId: string;
+}
+
+export interface ConfigRecord {
+  type: 'config';
+  resourceType: 'topic' | 'broker';
+  /** Topic name, or broker id as a string ('' for the cluster-wide default). */
+  resourceName: string;
+  name: string;
+  /** null removes the setting (back to the default). */
+  value: string | null;
+}
+
+/** A block of producer ids handed to a broker for InitProducerId. */
+export interface ProducerIdsRecord {
+  type: 'producerIds';
+  nodeId: number;
+  firstProducerId: number;
+  size: number;
+}
+
+export type MetadataRecord =
+  | ClusterRecord
+  | BrokerRecord
+  | TopicRecord
+  | PartitionRecord
+  | RemoveTopicRecord
+  | ConfigRecord
+  | ProducerIdsRecord;
+
+const packr = new Packr({ useRecords: false, moreTypes: false });
+
+export function encodeMetadataRecord(record: MetadataRecord): Buffer {
+  return packr.pack(record);
+}
+
+const recordTypes = new Set(['cluster', 'broker', 'topic', 'partition', 'removeTopic', 'config', 'producerIds']);
+
+/** Decodes one record; throws on bytes that are not a metadata record. */
+export function decodeMetadataRecord(bytes: Buffer): MetadataRecord {
+  const value = packr.unpack(bytes) as MetadataRecord;
+  if (typeof value !== 'object' || value === null || !recordTypes.has(value.type)) {
+    throw new Error(`not a metadata record: ${JSON.stringify(value)?.slice(0, 80)}`);
+  }
+  return value;
+}

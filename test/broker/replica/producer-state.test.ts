@@ -1,0 +1,55 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ProducerStateTable, batchesRememberedPerProducer } from '../../../src/broker/replica/producer-state.ts';
+import { ErrorCode } from '../../../src/protocol/errors.ts';
+
+const batch = (baseSequence: number, recordCount = 2, producerEpoch = 0, producerId = 7n) => ({ producerId, producerEpoch, baseSequence, recordCount });
+
+test('sequences must continue from the last batch', () => {
+  const table = new ProducerStateTable();
+  assert.deepEqual(table.check(batch(0)), { action: 'append' });
+  table.record(batch(0), 0n, 100n);
+  assert.deepEqual(table.check(batch(2)), { action: 'append' });
+  const gap = table.check(batch(5));
+  assert.equal(gap.action, 'reject');
+  assert.equal(gap.action === 'reject' && gap.errorCode, ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
+});
+
+test('a retry of one of the last five batches is a duplicate with its original offset', () => {
+  const table = new ProducerStateTable();
+  for (let i = 0; i < 7; i++) table.record(batch(i * 2), BigInt(i * 10), BigInt(1000 + i));
+  assert.deepEqual(table.check(batch(12)), { action: 'duplicate', baseOffset: 60n, timestamp: 1006n });
+  assert.deepEqual(table.check(batch(4)), { action: 'duplicate', baseOffset: 20n, timestamp: 1002n });
+  // batches older than the last five are forgotten: an old sequence is out of order
+  const old = table.check(batch(2));
+  assert.equal(old.action, 'reject');
+  assert.equal(batchesRememberedPerProducer, 5);
+});
+
+test('an older epoch is fenced; a newer epoch must start at sequence 0', () => {
+  const table = new ProducerStateTable();
+  table.record(batch(0, 1, 3), 0n, 1n);
+  const stale = table.check(batch(1, 1, 2));
+  assert.equal(stale.action === 'reject' && stale.errorCode, ErrorCode.INVALID_PRODUCER_EPOCH);
+  assert.deepEqual(table.check(batch(0, 1, 4)), { action: 'append' });
+  const bad = table.check(batch(9, 1, 4));
+  assert.equal(bad.action === 'reject' && bad.errorCode, ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
+});
+
+test('non-idempotent batches and unknown producers are appended; sequences wrap at 2^31', () => {
+  const table = new ProducerStateTable();
+  assert.deepEqual(table.check({ producerId: -1n, producerEpoch: -1, baseSequence: -1, recordCount: 3 }), { action: 'append' });
+  assert.deepEqual(table.check(batch(500)), { action: 'append' });
+  table.record(batch(0x7ffffffe, 2), 0n, 0n);
+  assert.deepEqual(table.check(batch(0, 1)), { action: 'append' });
+});
+
+test('truncation forgets batches at or after the offset', () => {
+  const table = new ProducerStateTable();
+  table.record(batch(0), 0n, 0n);
+  table.record(batch(2), 2n, 0n);
+  table.truncateTo(2n);
+  assert.deepEqual(table.check(batch(2)), { action: 'append' });
+  table.truncateTo(0n);
+  assert.equal(table.size, 0);
+});
