@@ -1,6 +1,6 @@
 /**
- * The fixed 61-byte header of a Kafka record batch (magic 2), read and
- * patched in place without touching the records. The broker and the storage
+ * The fixed 61-byte header of a Kafka record batch (magic 2), read, written
+ * and patched in place without touching the records. The broker and the storage
  * engine use only this on the hot path; record-level decoding lives in
  * record-batch.ts.
  *
@@ -79,6 +79,22 @@ export function readBatchHeader(buf: Buffer, at = 0): BatchHeader {
     baseSequence: buf.readInt32BE(at + offsets.baseSequence),
     recordCount: buf.readInt32BE(at + offsets.recordCount),
   };
+}
+
+/** Writes every header field at the start of `batch`; the caller then sets the CRC with updateBatchCrc. */
+export function writeBatchHeader(batch: Buffer, header: Omit<BatchHeader, 'crc'>): void {
+  batch.writeBigInt64BE(header.baseOffset, offsets.baseOffset);
+  batch.writeInt32BE(header.batchLength, offsets.batchLength);
+  batch.writeInt32BE(header.partitionLeaderEpoch, offsets.partitionLeaderEpoch);
+  batch.writeInt8(header.magic, offsets.magic);
+  batch.writeInt16BE(header.attributes, offsets.attributes);
+  batch.writeInt32BE(header.lastOffsetDelta, offsets.lastOffsetDelta);
+  batch.writeBigInt64BE(header.baseTimestamp, offsets.baseTimestamp);
+  batch.writeBigInt64BE(header.maxTimestamp, offsets.maxTimestamp);
+  batch.writeBigInt64BE(header.producerId, offsets.producerId);
+  batch.writeInt16BE(header.producerEpoch, offsets.producerEpoch);
+  batch.writeInt32BE(header.baseSequence, offsets.baseSequence);
+  batch.writeInt32BE(header.recordCount, offsets.recordCount);
 }
 
 /** Total size in bytes of the batch starting at `at` (batchLength + 12). */

@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { crc32c } from '../../src/protocol/crc32c.ts';
+
+/** One bit at a time, straight from the definition: reflected polynomial 0x82F63B78. */
+function bitwiseCrc32c(bytes: Uint8Array): number {
+  let crc = 0xffffffff;
+  for (const byte of bytes) {
+    crc ^= byte;
+    for (let k = 0; k < 8; k++) crc = crc & 1 ? (crc >>> 1) ^ 0x82f63b78 : crc >>> 1;
+  }
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
+describe('crc32c', () => {
+  it('matches the published check value and the iSCSI vectors (RFC 3720 B.4)', () => {
+    assert.equal(crc32c(Buffer.from('123456789')), 0xe3069283);
+    assert.equal(crc32c(Buffer.alloc(32)), 0x8a9136aa);
+    assert.equal(crc32c(Buffer.alloc(32, 0xff)), 0x62a8ab43);
+    assert.equal(crc32c(Buffer.from(Array.from({ length: 32 }, (_, i) => i))), 0x46dd794e);
+    assert.equal(crc32c(Buffer.from(Array.from({ length: 32 }, (_, i) => 31 - i))), 0x113fdb5c);
+  });
+
+  it('is 0 for no bytes', () => {
+    assert.equal(crc32c(Buffer.alloc(0)), 0);
+  });
+
+  it('agrees with the bitwise definition for every length around the 8-byte stride', () => {
+    const data = Buffer.from(Array.from({ length: 100 }, (_, i) => (i * 37 + 11) & 0xff));
+    for (let length = 0; length <= data.length; length++) {
+      const bytes = data.subarray(0, length);
+      assert.equal(crc32c(bytes), bitwiseCrc32c(bytes), `length ${length}`);
+    }
+  });
+
+  it('continues over more bytes when given the previous result as seed', () => {
+    const data = Buffer.from('the quick brown fox jumps over the lazy dog');
+    for (const split of [0, 1, 7, 8, 9, 20, data.length]) {
+      assert.equal(crc32c(data.subarray(split), crc32c(data.subarray(0, split))), crc32c(data), `split ${split}`);
+    }
+  });
+});
