@@ -90,11 +90,11 @@ test('classic and compact strings, nullable or not', () => {
   for (const v of ['', 'topic', 'ünïcødé ✓ 𝄞', 'x'.repeat(300)]) {
     roundTrip(v, (w, x) => w.string(x), (r) => r.string());
     roundTrip(v, (w, x) => w.compactString(x), (r) => r.compactString());
-    roundTrip(v, (w, x) => w.nullableString(x), (r) => r.nullableString());
-    roundTrip(v, (w, x) => w.compactNullableString(x), (r) => r.compactNullableString());
+    roundTrip<string | null>(v, (w, x) => w.nullableString(x), (r) => r.nullableString());
+    roundTrip<string | null>(v, (w, x) => w.compactNullableString(x), (r) => r.compactNullableString());
   }
-  roundTrip(null, (w, x) => w.nullableString(x), (r) => r.nullableString());
-  roundTrip(null, (w, x) => w.compactNullableString(x), (r) => r.compactNullableString());
+  roundTrip<string | null>(null, (w, x) => w.nullableString(x), (r) => r.nullableString());
+  roundTrip<string | null>(null, (w, x) => w.compactNullableString(x), (r) => r.compactNullableString());
   assert.equal(hex((w) => w.string('ab')), '00026162');
   assert.equal(hex((w) => w.compactString('ab')), '036162');
   assert.equal(hex((w) => w.nullableString(null)), 'ffff');
@@ -116,13 +116,13 @@ test('null where the type is not nullable, and negative lengths, are rejected', 
 
 test('classic and compact bytes, nullable or not', () => {
   for (const v of [Buffer.alloc(0), Buffer.from([0, 1, 255]), Buffer.alloc(200, 7)]) {
-    roundTrip(v, (w, x) => w.bytes(x), (r) => r.bytes());
-    roundTrip(v, (w, x) => w.compactBytes(x), (r) => r.compactBytes());
-    roundTrip(v, (w, x) => w.nullableBytes(x), (r) => r.nullableBytes());
-    roundTrip(v, (w, x) => w.compactNullableBytes(x), (r) => r.compactNullableBytes());
+    roundTrip<Buffer>(v, (w, x) => w.bytes(x), (r) => r.bytes());
+    roundTrip<Buffer>(v, (w, x) => w.compactBytes(x), (r) => r.compactBytes());
+    roundTrip<Buffer | null>(v, (w, x) => w.nullableBytes(x), (r) => r.nullableBytes());
+    roundTrip<Buffer | null>(v, (w, x) => w.compactNullableBytes(x), (r) => r.compactNullableBytes());
   }
-  roundTrip(null, (w, x) => w.nullableBytes(x), (r) => r.nullableBytes());
-  roundTrip(null, (w, x) => w.compactNullableBytes(x), (r) => r.compactNullableBytes());
+  roundTrip<Buffer | null>(null, (w, x) => w.nullableBytes(x), (r) => r.nullableBytes());
+  roundTrip<Buffer | null>(null, (w, x) => w.compactNullableBytes(x), (r) => r.compactNullableBytes());
   assert.equal(hex((w) => w.bytes(Buffer.from([9]))), '0000000109');
   assert.equal(hex((w) => w.compactBytes(Buffer.from([9]))), '0209');
   assert.equal(hex((w) => w.nullableBytes(null)), 'ffffffff');
@@ -144,7 +144,7 @@ test('arrays, nullable and compact, and null arrays', () => {
 
 test('UUIDs are 16 raw bytes', () => {
   const id = Buffer.from('00112233445566778899aabbccddeeff', 'hex');
-  roundTrip(id, (w, x) => w.uuid(x), (r) => r.uuid());
+  roundTrip<Buffer>(id, (w, x) => w.uuid(x), (r) => r.uuid());
   assert.equal(hex((w) => w.uuid(id)), id.toString('hex'));
   assert.throws(() => new Writer().uuid(Buffer.alloc(15)), RangeError);
   assert.equal(isZeroUuid(Buffer.alloc(16)), true);
