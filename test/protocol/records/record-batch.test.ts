@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { describe, it } from 'node:test';
 import { CompressionCodec } from '../../../src/protocol/compression.ts';
@@ -250,6 +251,34 @@ describe('a real client: kafkajs', () => {
     assert.equal(decoded.records[2].value, null);
     assert.equal(decoded.records[3].offset, '1003');
   });
+});
+
+describe('a real client: librdkafka 2.0.2 (kcat), captured', () => {
+  const padding = 'abcdefghij'.repeat(25);
+
+  for (const [name, codec] of Object.entries(CompressionCodec)) {
+    if (codec === CompressionCodec.none) continue;
+    it(`decodes its ${name} batch`, () => {
+      const theirs = readFileSync(new URL(`../../fixtures/librdkafka/${name}.batch`, import.meta.url));
+      assert.ok(batchCrcValid(theirs));
+      const decoded = decodeRecordBatch(theirs);
+      assert.equal(decoded.codec, codec);
+      assert.equal(decoded.recordCount, 300);
+      assert.equal(decoded.lastOffsetDelta, 299);
+      assert.equal(decoded.producerId, -1n);
+      decoded.records.forEach((record, i) => {
+        assert.equal(record.offsetDelta, i);
+        assert.equal(record.key?.toString(), `key-${i % 7}`);
+        assert.equal(record.value?.toString(), `record ${i} ${padding}`);
+        assert.deepEqual(record.headers, [
+          { key: 'trace', value: Buffer.from('abc') },
+          { key: 'multi', value: Buffer.from('1') },
+        ]);
+      });
+      const again = decodeRecordBatch(encodeRecordBatch(decoded, codec));
+      assert.deepEqual(again.records, decoded.records);
+    });
+  }
 });
 
 describe('decodeRecordBatch refuses inconsistent batches', () => {
