@@ -18,8 +18,9 @@
  * records fill the (decompressed) records section; anything else throws
  * ProtocolError. Keys and values are views into the input or the
  * decompressed bytes, not copies. A decoded batch is itself a valid input to
- * encodeRecordBatch, which reproduces it byte for byte (given the same
- * compressor output).
+ * encodeRecordBatch, which reproduces it byte for byte given the same
+ * compressor output (attribute bits above 5, such as Kafka's delete-horizon
+ * flag, are not carried over).
  */
 import { compress, CompressionCodec, decompress, decompressedBytesMax } from '../compression.ts';
 import { ProtocolError, Reader, Writer } from '../primitives.ts';
