@@ -1,0 +1,39 @@
+/**
+ * Named limits and defaults of the classic group coordinator, in one place.
+ *
+ * `GroupConfig` carries the broker settings a group obeys (Kafka's
+ * `group.min.session.timeout.ms`, `group.max.session.timeout.ms`,
+ * `group.initial.rebalance.delay.ms`, `group.max.size`); the other constants
+ * are fixed limits that keep every collection driven by clients bounded.
+ */
+
+export interface GroupConfig {
+  /** Smallest session timeout a member may ask for (`group.min.session.timeout.ms`). */
+  minSessionTimeoutMs: number;
+  /** Largest session timeout a member may ask for (`group.max.session.timeout.ms`). */
+  maxSessionTimeoutMs: number;
+  /** Wait for more members before the first rebalance of an empty group (`group.initial.rebalance.delay.ms`). */
+  initialRebalanceDelayMs: number;
+  /** Members plus members-to-be (given an id by MEMBER_ID_REQUIRED) of one group (`group.max.size`). */
+  maxSize: number;
+}
+
+/** Kafka leaves `group.max.size` unlimited; kb caps it at a size no real group reaches. */
+export const groupMembersMaxDefault = 10_000;
+
+export const groupConfigDefaults: GroupConfig = {
+  minSessionTimeoutMs: 6_000,
+  maxSessionTimeoutMs: 1_800_000,
+  initialRebalanceDelayMs: 3_000,
+  maxSize: groupMembersMaxDefault,
+};
+
+/** Groups one coordinator holds; a join or commit that would create one more gets COORDINATOR_NOT_AVAILABLE. */
+export const groupsMax = 100_000;
+
+/**
+ * A member that joined with a fresh id cannot heartbeat until its first join
+ * phase completes; its JoinGroup is dropped after this long (Kafka's
+ * NewMemberJoinTimeoutMs) so defunct joiners cannot stall a rebalance forever.
+ */
+export const newMemberJoinTimeoutMs = 5 * 60_000;
