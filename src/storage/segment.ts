@@ -1,0 +1,506 @@
+/**
+ * One segment of a partition log: `<base>.log` (entries, entry-format.ts)
+ * with its `<base>.index` (offset-index.ts) and `<base>.timeindex`
+ * (time-index.ts), where <base> is the first offset it may hold.
+ *
+ * Contract:
+ * - `size` counts only whole, accepted entries; bytes past it (a failed
+ *   write) are never read and are cut off by the next truncate or close.
+ * - Appends write a group of entries with one positional writev at `size`;
+ *   the in-memory indexes and statistics change only after the write
+ *   succeeded. A failed or short write leaves the segment as it was.
+ * - Indexes live in memory and reach disk on `persistIndexes`/`flush`
+ *   (roll, flush, close); a segment opened from disk loads them lazily and
+ *   checks them against the log: missing, torn, unsorted or inconsistent
+ *   indexes are rebuilt by a verifying scan, which also truncates the log
+ *   at the first invalid entry (`recover`). An index that merely lacks its
+ *   last entries is completed from the tail.
+ * - Retiring renames the files to `*.deleted` at once (the segment is gone
+ *   for the next open) and closes/unlinks them after a delay, once no read
+ *   holds the segment.
+ */
+import path from 'node:path';
+import { entryHeaderBytes, entryHeaderProblem, readEntryHeader, type EntryHeader } from './entry-format.ts';
+import { EntryScanner, type ScannedEntry, type ScanOptions } from './entry-scanner.ts';
+import type { StorageEnvironment } from './environment.ts';
+import { describeIoError, StorageError } from './errors.ts';
+import { deletedSuffix, segmentFileName, segmentSuffix } from './files.ts';
+import { readAt, unlinkIfExists, type StorageFile } from './fs.ts';
+import { storageLimits } from './log-config.ts';
+import { OffsetIndex } from './offset-index.ts';
+import { TimeIndex } from './time-index.ts';
+
+/** What the segment needs to know about an entry being appended or scanned. */
+export interface EntryPlacement {
+  baseOffset: number;
+  lastOffset: number;
+  maxTimestamp: number;
+  entryBytes: number;
+}
+
+export interface RecoveryResult {
+  validBytes: number;
+  truncatedBytes: number;
+  problem: string | null;
+}
+
+export class Segment {
+  readonly baseOffset: number;
+  readonly logPath: string;
+  readonly indexPath: string;
+  readonly timeIndexPath: string;
+  private readonly env: StorageEnvironment;
+  private readonly file: StorageFile;
+  /** Bytes of whole entries. */
+  size: number;
+  /** Wall-clock time the segment was created or opened (roll by segment.ms without a first batch). */
+  readonly createdMs: number;
+  private indexIntervalBytes: number;
+  private offsetIndex: OffsetIndex;
+  private timeIndex: TimeIndex;
+  private stats: SegmentStats;
+  private bytesSinceIndexEntry = 0;
+  private loading: Promise<void> | null;
+  private sealed = false;
+  private writes = 0;
+  private syncedWrites = 0;
+  private refs = 0;
+  private idleWaiters: (() => void)[] = [];
+  private removal: { timer: NodeJS.Timeout | null; done: Promise<void> | null } | null = null;
+  /** Whether the files are not (yet, or any more) at this segment's names: its indexes must not be written. */
+  private detached = false;
+
+  private constructor(env: StorageEnvironment, dir: string, baseOffset: number, file: StorageFile, size: number, indexIntervalBytes: number) {
+    this.env = env;
+    this.baseOffset = baseOffset;
+    this.logPath = path.join(dir, segmentFileName(baseOffset, segmentSuffix.log));
+    this.indexPath = path.join(dir, segmentFileName(baseOffset, segmentSuffix.index));
+    this.timeIndexPath = path.join(dir, segmentFileName(baseOffset, segmentSuffix.timeIndex));
+    this.file = file;
+    this.size = size;
+    this.createdMs = env.clock.nowMs();
+    this.indexIntervalBytes = indexIntervalBytes;
+    this.offsetIndex = OffsetIndex.empty(env.fs, this.indexPath);
+    this.timeIndex = TimeIndex.empty(env.fs, this.timeIndexPath);
+    this.stats = emptyStats(baseOffset);
+    this.loading = null;
+  }
+
+  /**
+   * A new, empty segment (any file of that name is emptied). With
+   * `pendingSuffix` the log file is `<base>.log<suffix>` (a compaction
+   * output) and the segment stays detached until `attach`, after the file
+   * was renamed to its final name.
+   */
+  static async create(env: StorageEnvironment, dir: string, baseOffset: number, indexIntervalBytes: number, pendingSuffix = ''): Promise<Segment> {
+    const file = await env.fs.open(path.join(dir, segmentFileName(baseOffset, segmentSuffix.log + pendingSuffix)), 'w+');
+    const segment = new Segment(env, dir, baseOffset, file, 0, indexIntervalBytes);
+    segment.detached = pendingSuffix !== '';
+    segment.loading = Promise.resolve();
+    segment.offsetIndex.file.clear();
+    segment.timeIndex.file.clear();
+    return segment;
+  }
+
+  /** An existing segment; its indexes are loaded and checked on first use. */
+  static async open(env: StorageEnvironment, dir: string, baseOffset: number, indexIntervalBytes: number): Promise<Segment> {
+    const file = await env.fs.open(path.join(dir, segmentFileName(baseOffset, segmentSuffix.log)), 'r+');
+    try {
+      const { size } = await file.stat();
+      return new Segment(env, dir, baseOffset, file, size, indexIntervalBytes);
+    } catch (err) {
+      await file.close();
+      throw err;
+    }
+  }
+
+  get name(): string {
+    return path.basename(this.logPath);
+  }
+
+  /** The offset after the last entry (the base offset when empty). Valid after `load`. */
+  get nextOffset(): number {
+    return this.stats.nextOffset;
+  }
+
+  get maxTimestamp(): number {
+    return this.stats.maxTimestamp;
+  }
+
+  get offsetOfMaxTimestamp(): number {
+    return this.stats.offsetOfMaxTimestamp;
+  }
+
+  /** Max timestamp of the first batch, or null when empty (roll by segment.ms). */
+  get firstBatchTimestamp(): number | null {
+    return this.stats.firstBatchTimestamp;
+  }
+
+  get dirty(): boolean {
+    return this.writes > this.syncedWrites;
+  }
+
+  setIndexInterval(bytes: number): void {
+    this.indexIntervalBytes = bytes;
+  }
+
+  /** Whether one more index entry might not fit in segment.index.bytes. */
+  indexFull(segmentIndexBytes: number): boolean {
+    return (this.offsetIndex.count + 1) * 8 > segmentIndexBytes || (this.timeIndex.count + 1) * 12 > segmentIndexBytes;
+  }
+
+  /** Loads and checks the indexes once (see the header comment). */
+  load(): Promise<void> {
+    this.loading ??= this.loadIndexes();
+    return this.loading;
+  }
+
+  private async loadIndexes(): Promise<void> {
+    const offsets = await OffsetIndex.load(this.env.fs, this.indexPath, this.size);
+    const times = await TimeIndex.load(this.env.fs, this.timeIndexPath);
+    const problem = offsets.problem ?? times.problem;
+    if (problem === null) {
+      this.offsetIndex = offsets.index;
+      this.timeIndex = times.index;
+      const tailProblem = await this.restoreStatsFromTail();
+      if (tailProblem === null) return;
+      await this.rebuild(`${this.name}: ${tailProblem}`);
+      return;
+    }
+    if (problem !== 'missing' || this.size > 0) await this.rebuild(`${path.basename(offsets.problem ? this.indexPath : this.timeIndexPath)}: ${problem}`);
+  }
+
+  private async rebuild(reason: string): Promise<void> {
+    this.env.logger.warn(`rebuilding the indexes of ${this.logPath} (${reason})`);
+    await this.recover(this.baseOffset);
+  }
+
+  /**
+   * Recomputes the statistics from the last offset index entry to the end,
+   * adding index entries the tail should have had. Returns a problem when
+   * the tail or the indexes do not fit the log.
+   */
+  private async restoreStatsFromTail(): Promise<string | null> {
+    const lastIndexed = this.offsetIndex.last();
+    const lastTime = this.timeIndex.last();
+    const stats = emptyStats(this.baseOffset);
+    if (lastTime) {
+      stats.maxTimestamp = lastTime.timestamp;
+      stats.offsetOfMaxTimestamp = this.baseOffset + lastTime.relativeOffset;
+    }
+    this.stats = stats;
+    this.bytesSinceIndexEntry = 0;
+    const scanner = new EntryScanner(this.file, lastIndexed?.position ?? 0, this.size, { headersOnly: true });
+    let entry: ScannedEntry | null;
+    let first = true;
+    while ((entry = await scanner.next())) {
+      const { header } = entry;
+      if (first && lastIndexed && header.baseOffset !== this.baseOffset + lastIndexed.relativeOffset) {
+        return `offset index entry for offset ${this.baseOffset + lastIndexed.relativeOffset} points at offset ${header.baseOffset}`;
+      }
+      if (header.baseOffset < stats.nextOffset) return `offset ${header.baseOffset} at byte ${entry.position} goes backwards`;
+      this.track(header, entry.position);
+      first = false;
+    }
+    if (scanner.problem) return `at byte ${scanner.position}: ${scanner.problem}`;
+    if (lastTime && stats.offsetOfMaxTimestamp >= stats.nextOffset) return 'time index points past the last batch';
+    if (lastIndexed && stats.firstBatchTimestamp === null) stats.firstBatchTimestamp = await this.readFirstBatchTimestamp();
+    return null;
+  }
+
+  private async readFirstBatchTimestamp(): Promise<number | null> {
+    const bytes = await readAt(this.file, 0, entryHeaderBytes);
+    if (entryHeaderProblem(bytes, 0)) return null;
+    return readEntryHeader(bytes, 0).maxTimestamp;
+  }
+
+  /** Index and statistics bookkeeping for one entry at `position` (Kafka's rule: index after more than the interval). */
+  private track(entry: EntryPlacement, position: number): void {
+    const stats = this.stats;
+    if (stats.firstBatchTimestamp === null && position === 0) stats.firstBatchTimestamp = entry.maxTimestamp;
+    if (entry.maxTimestamp > stats.maxTimestamp) {
+      stats.maxTimestamp = entry.maxTimestamp;
+      stats.offsetOfMaxTimestamp = entry.baseOffset;
+    }
+    if (this.bytesSinceIndexEntry > this.indexIntervalBytes) {
+      this.offsetIndex.append(entry.baseOffset - this.baseOffset, position);
+      this.timeIndex.maybeAppend(stats.maxTimestamp, stats.offsetOfMaxTimestamp - this.baseOffset);
+      this.bytesSinceIndexEntry = 0;
+    }
+    this.bytesSinceIndexEntry += entry.entryBytes;
+    stats.nextOffset = entry.lastOffset + 1;
+  }
+
+  /**
+   * Verifying scan of the whole file: rebuilds both indexes and the
+   * statistics and truncates the file at the first invalid entry (torn,
+   * corrupt, or an offset below `firstOffsetMin` or the previous entry's).
+   * `onEntry` sees every valid entry in order.
+   */
+  async recover(firstOffsetMin: number, onEntry?: (header: EntryHeader) => void): Promise<RecoveryResult> {
+    const { size: fileSize } = await this.file.stat();
+    this.offsetIndex.file.clear();
+    this.timeIndex.file.clear();
+    this.stats = emptyStats(this.baseOffset);
+    this.bytesSinceIndexEntry = 0;
+    const scanner = new EntryScanner(this.file, 0, fileSize, { verify: true });
+    let problem: string | null = null;
+    let minimum = Math.max(firstOffsetMin, this.baseOffset);
+    let entry: ScannedEntry | null;
+    while ((entry = await scanner.next())) {
+      const { header } = entry;
+      if (header.baseOffset < minimum) {
+        problem = `offset ${header.baseOffset} is below ${minimum}`;
+        break;
+      }
+      if (header.lastOffset - this.baseOffset > storageLimits.relativeOffsetMax) {
+        problem = `offset ${header.lastOffset} is too far from the segment base`;
+        break;
+      }
+      this.track(header, entry.position);
+      onEntry?.(header);
+      minimum = header.lastOffset + 1;
+    }
+    problem ??= scanner.problem;
+    const validBytes = problem === null ? scanner.position : (entry?.position ?? scanner.position);
+    if (validBytes < fileSize) {
+      await this.file.truncate(validBytes);
+      this.env.logger.warn(`${this.logPath}: truncated ${fileSize - validBytes} bytes at byte ${validBytes} (${problem ?? 'trailing bytes'})`);
+    }
+    this.size = validBytes;
+    this.writes++; // the scanned bytes may never have been fsynced: the next flush must
+    this.loading = Promise.resolve();
+    await this.persistIndexes(false);
+    return { validBytes, truncatedBytes: fileSize - validBytes, problem };
+  }
+
+  /** The index floor for `offset`: where a scan for it starts. */
+  private scanStart(offset: number): number {
+    return this.offsetIndex.floor(Math.max(0, offset - this.baseOffset))?.position ?? 0;
+  }
+
+  /** Where a scan for the first record at or after `timestamp` may start (time index), as an offset. */
+  timestampScanStart(timestamp: number): number {
+    const skip = this.timeIndex.lastBelow(timestamp);
+    return skip ? this.baseOffset + skip.relativeOffset : this.baseOffset;
+  }
+
+  /** A scanner positioned at or before the entry holding `offset`; entries ending below it must be skipped. */
+  async scannerFrom(offset: number, options: ScanOptions = {}): Promise<EntryScanner> {
+    await this.load();
+    return new EntryScanner(this.file, this.scanStart(offset), this.size, options);
+  }
+
+  /** The first entry whose last offset is at or above `offset`, or null. */
+  async entryAtOrAfter(offset: number): Promise<ScannedEntry | null> {
+    const scanner = await this.scannerFrom(offset, { headersOnly: true, chunkBytes: this.indexIntervalBytes + 2 * entryHeaderBytes + 64 });
+    let entry: ScannedEntry | null;
+    while ((entry = await scanner.next())) {
+      if (entry.header.lastOffset >= offset) return entry;
+    }
+    if (scanner.problem) throw this.corruptError(scanner);
+    return null;
+  }
+
+  /**
+   * Whole batches from the one holding `offset`, stopping before a batch
+   * starting at or past `limitOffset` and before exceeding `maxBytes`
+   * (but at least one batch when `minOneBatch`). The batches are returned
+   * back to back in one buffer; null when no batch here reaches `offset`.
+   */
+  async read(offset: number, maxBytes: number, limitOffset: number, minOneBatch: boolean): Promise<Buffer | null> {
+    await this.load();
+    const start = this.scanStart(offset);
+    const chunkBytes = Math.min(this.size - start, maxBytes + this.indexIntervalBytes + 2 * entryHeaderBytes);
+    const scanner = new EntryScanner(this.file, start, this.size, { chunkBytes });
+    const taken: ScannedEntry[] = [];
+    let bytes = 0;
+    let stoppedEarly = false;
+    let entry: ScannedEntry | null;
+    while ((entry = await scanner.next())) {
+      const { header } = entry;
+      if (header.lastOffset < offset) continue;
+      const full = bytes + header.batchBytes > maxBytes && (taken.length > 0 || !minOneBatch);
+      if (header.baseOffset >= limitOffset || full) {
+        stoppedEarly = true;
+        break;
+      }
+      taken.push(entry);
+      bytes += header.batchBytes;
+      if (bytes >= maxBytes) break;
+    }
+    if (scanner.problem) throw this.corruptError(scanner);
+    if (taken.length === 0) return stoppedEarly ? Buffer.alloc(0) : null;
+    return joinBatches(taken, bytes);
+  }
+
+  /** The error for a scan of this segment that met an invalid entry. */
+  corruptError(scanner: EntryScanner): StorageError {
+    return new StorageError('corrupt', `${this.logPath} is corrupt at byte ${scanner.position}: ${scanner.problem}; not serving it`);
+  }
+
+  /** Writes entries (header and batch buffers, in order) at the end; see the header comment. */
+  async append(buffers: Buffer[], entries: EntryPlacement[], bytes: number): Promise<void> {
+    const position = this.size;
+    let written: number;
+    try {
+      ({ bytesWritten: written } = await this.file.writev(buffers, position));
+    } catch (err) {
+      await this.cutBack(position);
+      throw new StorageError('ioFailed', `write to ${this.logPath} failed: ${describeIoError(err)}; nothing was appended`, { cause: err });
+    }
+    if (written !== bytes) {
+      await this.cutBack(position);
+      throw new StorageError('ioFailed', `write to ${this.logPath} stopped after ${written} of ${bytes} bytes (disk full?); nothing was appended`);
+    }
+    let at = position;
+    for (const entry of entries) {
+      this.track(entry, at);
+      at += entry.entryBytes;
+    }
+    this.size = position + bytes;
+    this.writes++;
+  }
+
+  /** Best effort: drop a failed write's bytes now; otherwise the next write overwrites them and close cuts them. */
+  private async cutBack(position: number): Promise<void> {
+    await this.file.truncate(position).catch(() => undefined);
+  }
+
+  /**
+   * Cuts the segment at `position`, the start of the entry `fromOffset`
+   * begins (or the end). Indexes and statistics follow.
+   */
+  async truncateTo(position: number, fromOffset: number): Promise<void> {
+    await this.load();
+    this.offsetIndex.truncateToPosition(position);
+    this.timeIndex.truncateToOffset(fromOffset - this.baseOffset);
+    await this.file.truncate(position);
+    this.size = position;
+    this.writes++;
+    this.sealed = false;
+    const problem = await this.restoreStatsFromTail();
+    if (problem) await this.rebuild(problem);
+  }
+
+  /** Marks the segment inactive: records its largest timestamp in the time index and writes the indexes. */
+  async seal(): Promise<void> {
+    await this.load();
+    this.timeIndex.maybeAppend(this.stats.maxTimestamp, this.stats.offsetOfMaxTimestamp - this.baseOffset);
+    this.sealed = true;
+    await this.persistIndexes(false);
+  }
+
+  /** The log file now has its final name (see `create`). */
+  attach(): void {
+    this.detached = false;
+  }
+
+  async persistIndexes(sync: boolean): Promise<void> {
+    if (!this.loading || this.detached) return;
+    await this.offsetIndex.file.persist(sync);
+    await this.timeIndex.file.persist(sync);
+  }
+
+  /** fsyncs the log if written since the last fsync; a sealed segment's indexes too. */
+  async flush(): Promise<void> {
+    if (this.dirty) {
+      const writes = this.writes;
+      await this.file.datasync();
+      this.syncedWrites = Math.max(this.syncedWrites, writes);
+    }
+    if (this.sealed) await this.persistIndexes(true);
+  }
+
+  /** Drops bytes past `size` (left by a failed write) and closes the files. */
+  async close(): Promise<void> {
+    await this.persistIndexes(false);
+    const { size } = await this.file.stat();
+    if (size > this.size) await this.file.truncate(this.size);
+    await this.file.close();
+  }
+
+  // Reference counting: a read holds the segment so retiring it does not close the file underneath.
+
+  acquire(): void {
+    this.refs++;
+  }
+
+  release(): void {
+    this.refs--;
+    if (this.refs === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+  }
+
+  private idle(): Promise<void> {
+    return this.refs === 0 ? Promise.resolve() : new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /**
+   * Takes the segment out of service: renames its files to `*.deleted` now
+   * (unless a compaction swap already moved them), closes and removes them
+   * after `delayMs` (or on `removeNow`) once no read holds it, then calls
+   * `onRemoved`.
+   */
+  async retire(delayMs: number, onRemoved: () => void = () => undefined, renameFiles = true): Promise<void> {
+    this.detached = true;
+    if (renameFiles) {
+      const fs = this.env.fs;
+      await fs.rename(this.logPath, this.logPath + deletedSuffix);
+      for (const indexPath of [this.indexPath, this.timeIndexPath]) {
+        await fs.rename(indexPath, indexPath + deletedSuffix).catch((err: NodeJS.ErrnoException) => {
+          if (err.code !== 'ENOENT') throw err;
+        });
+      }
+    }
+    const removal: { timer: NodeJS.Timeout | null; done: Promise<void> | null } = { timer: null, done: null };
+    this.removal = removal;
+    removal.timer = setTimeout(() => {
+      this.removeNow().then(onRemoved, (err: Error) => this.env.logger.error(`removing ${this.logPath}: ${err.message}`));
+    }, delayMs);
+    removal.timer.unref();
+  }
+
+  /** Closes and removes a retired segment's files once no read holds it. */
+  removeNow(): Promise<void> {
+    const removal = this.removal;
+    if (!removal) return Promise.resolve();
+    if (removal.timer) clearTimeout(removal.timer);
+    removal.timer = null;
+    removal.done ??= (async () => {
+      await this.idle();
+      await this.file.close();
+      for (const file of [this.logPath, this.indexPath, this.timeIndexPath]) await unlinkIfExists(this.env.fs, file + deletedSuffix);
+    })();
+    return removal.done;
+  }
+}
+
+interface SegmentStats {
+  nextOffset: number;
+  maxTimestamp: number;
+  offsetOfMaxTimestamp: number;
+  firstBatchTimestamp: number | null;
+}
+
+function emptyStats(baseOffset: number): SegmentStats {
+  return { nextOffset: baseOffset, maxTimestamp: -1, offsetOfMaxTimestamp: baseOffset, firstBatchTimestamp: null };
+}
+
+/**
+ * The batches of consecutive entries back to back. When they all sit in one
+ * chunk, the batches are slid over the entry headers in place (one memmove
+ * per batch, no new buffer); otherwise they are concatenated.
+ */
+function joinBatches(entries: ScannedEntry[], bytes: number): Buffer {
+  const chunk = entries[0].chunk;
+  if (entries.length === 1) return entries[0].batch;
+  if (!entries.every((e) => e.chunk === chunk)) return Buffer.concat(entries.map((e) => e.batch), bytes);
+  const start = entries[0].chunkAt + entryHeaderBytes;
+  let write = start;
+  for (const e of entries) {
+    const from = e.chunkAt + entryHeaderBytes;
+    if (from !== write) chunk.copyWithin(write, from, from + e.header.batchBytes);
+    write += e.header.batchBytes;
+  }
+  return chunk.subarray(start, write);
+}
