@@ -21,6 +21,7 @@ import { groupConfigDefaults, groupsMax, type GroupConfig } from './constants.ts
 import {
   Group,
   joinError,
+  leaveResult,
   syncError,
   systemClock,
   type DescribedGroup,
@@ -101,7 +102,7 @@ export class GroupManager {
     if (group === undefined) {
       return {
         errorCode: ErrorCode.NONE,
-        members: request.members.map((m) => ({ ...m, errorCode: ErrorCode.UNKNOWN_MEMBER_ID })),
+        members: request.members.map((m) => leaveResult(m, ErrorCode.UNKNOWN_MEMBER_ID)),
       };
     }
     return group.leave(request.members);

@@ -235,6 +235,10 @@ export function joinError(memberId: string, errorCode: number): JoinResponse {
   };
 }
 
+export function leaveResult(member: LeavingMember, errorCode: number): LeaveResponse['members'][number] {
+  return { memberId: member.memberId, groupInstanceId: member.groupInstanceId, errorCode };
+}
+
 export function syncError(errorCode: number): SyncResponse {
   return { errorCode, protocolType: null, protocolName: null, assignment: emptyBuffer };
 }
@@ -301,14 +305,14 @@ export class Group {
     if (this.current === 'Dead') return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, members: [] };
     return {
       errorCode: ErrorCode.NONE,
-      members: members.map((m) => ({ ...m, errorCode: this.leaveOne(m) })),
+      members: members.map((m) => leaveResult(m, this.leaveOne(m))),
     };
   }
 
   /**
-   * Whether an OffsetCommit (or TxnOffsetCommit's group fields) may go
-   * ahead: generation -1 without member is a simple consumer, allowed only
-   * while the group is Empty. A valid member's commit restarts its session.
+   * Whether an OffsetCommit may go ahead: generation -1 without member is a
+   * simple consumer, allowed only while the group is Empty. A valid member's
+   * commit restarts its session, as a heartbeat does.
    */
   validateCommit(memberId: string, generationId: number, groupInstanceId: string | null): number {
     if (this.current === 'Dead') return ErrorCode.COORDINATOR_NOT_AVAILABLE;
