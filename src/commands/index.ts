@@ -2,6 +2,20 @@
  * The explicit command map oclif loads (package.json "oclif.commands"):
  * command id (words joined by ':') -> command class. Explicit discovery keeps
  * the CLI working inside the bundled single executable, where there is no
- * directory to scan. Add every new command here.
+ * directory to scan. Add every new command here, then `npm run manifest`.
  */
-export const COMMANDS = {};
+import BrokerStart from './broker/start.ts';
+import ClusterInfo from './cluster/info.ts';
+import TopicCreate from './topic/create.ts';
+import TopicDelete from './topic/delete.ts';
+import TopicDescribe from './topic/describe.ts';
+import TopicList from './topic/list.ts';
+
+export const COMMANDS = {
+  'broker:start': BrokerStart,
+  'cluster:info': ClusterInfo,
+  'topic:create': TopicCreate,
+  'topic:delete': TopicDelete,
+  'topic:describe': TopicDescribe,
+  'topic:list': TopicList,
+};

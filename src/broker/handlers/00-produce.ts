@@ -1,0 +1,110 @@
+/**
+ * Produce (key 0), v0-8. Per partition: find the leader replica, validate
+ * the batch (structure and CRC -> CORRUPT_MESSAGE, size -> MESSAGE_TOO_LARGE,
+ * v3+ exactly one v2 batch -> INVALID_RECORD), convert v0/v1 message sets
+ * (Produce v0-2) to a v2 batch, then append through the partition, which
+ * applies idempotent-producer checks and assigns offsets. acks=0 gets no
+ * response at all; acks=1 and acks=-1 are answered once the batch is in the
+ * log (with one replica the ISR is the leader alone; replication extends
+ * acks=-1 to wait for the ISR).
+ *
+ * Uncompressed v2 batches are never decoded record by record here: the
+ * header is checked and the bytes go to the log as they came.
+ */
+import { ErrorCode } from '../../protocol/errors.ts';
+import { ProtocolError } from '../../protocol/primitives.ts';
+import { batchProblem, compressionCodecOf, readBatchHeader } from '../../protocol/records/batch-header.ts';
+import { CompressionCodec } from '../../protocol/compression.ts';
+import { decodeRecordBatch } from '../../protocol/records/record-batch.ts';
+import { decodeLegacyMessageSet, legacyToRecordBatch } from '../../protocol/records/legacy-message-set.ts';
+import type { Broker } from '../broker.ts';
+import type { ProduceRequest } from '../../protocol/generated/produce-request.ts';
+import type { PartitionProduceResponse, ProduceResponse } from '../../protocol/generated/produce-response.ts';
+import { defineHandler } from './handler.ts';
+
+const legacyMagicMaxVersion = 2;
+const magicOffset = 16;
+
+const noLeader = { leaderId: -1, leaderEpoch: -1 };
+
+function failed(index: number, errorCode: number, errorMessage: string): PartitionProduceResponse {
+  return { index, errorCode, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [], errorMessage, currentLeader: noLeader };
+}
+
+export default defineHandler<ProduceRequest, ProduceResponse>({
+  apiKey: 0,
+  minVersion: 0,
+  maxVersion: 8,
+  async handle(request, ctx) {
+    const responses = await Promise.all(
+      request.topicData.map(async (topic) => ({
+        name: topic.name,
+        partitionResponses: await Promise.all(
+          topic.partitionData.map((p) => producePartition(ctx.broker, topic.name, p.index, p.records, request.acks, ctx.apiVersion)),
+        ),
+      })),
+    );
+    if (request.acks === 0) return null;
+    return { responses, throttleTimeMs: 0, nodeEndpoints: [] };
+  },
+});
+
+async function producePartition(
+  broker: Broker,
+  topic: string,
+  index: number,
+  records: Buffer | null,
+  acks: number,
+  apiVersion: number,
+): Promise<PartitionProduceResponse> {
+  if (acks !== 0 && acks !== 1 && acks !== -1) return failed(index, ErrorCode.INVALID_REQUIRED_ACKS, `acks must be -1, 0 or 1, got ${acks}`);
+  const partition = broker.replicas.leaderPartition(topic, index);
+  if ('errorCode' in partition) return failed(index, partition.errorCode, partition.errorMessage);
+  if (records === null || records.length === 0) return failed(index, ErrorCode.INVALID_RECORD, 'no records');
+
+  let batch: Buffer;
+  try {
+    batch = toSingleV2Batch(records, apiVersion);
+  } catch (err) {
+    if (err instanceof ProtocolError) return failed(index, ErrorCode.CORRUPT_MESSAGE, err.message);
+    throw err;
+  }
+  const problem = batchProblem(batch);
+  if (problem) return failed(index, ErrorCode.CORRUPT_MESSAGE, problem);
+  const maxBytes = partition.maxMessageBytes();
+  if (batch.length > maxBytes) return failed(index, ErrorCode.MESSAGE_TOO_LARGE, `batch of ${batch.length} bytes exceeds max.message.bytes ${maxBytes}`);
+  const header = readBatchHeader(batch);
+  if (compressionCodecOf(header.attributes) !== CompressionCodec.none) {
+    try {
+      decodeRecordBatch(batch);
+    } catch (err) {
+      if (err instanceof ProtocolError) return failed(index, ErrorCode.CORRUPT_MESSAGE, `compressed batch: ${err.message}`);
+      throw err;
+    }
+  }
+  const result = await partition.appendAsLeader(batch, header, acks);
+  if (result.errorCode !== ErrorCode.NONE) return failed(index, result.errorCode, result.errorMessage ?? '');
+  return {
+    index,
+    errorCode: ErrorCode.NONE,
+    baseOffset: result.baseOffset,
+    logAppendTimeMs: result.logAppendTimeMs,
+    logStartOffset: result.logStartOffset,
+    recordErrors: [],
+    errorMessage: null,
+    currentLeader: noLeader,
+  };
+}
+
+/** The one v2 batch a produce request carries for a partition (v0/v1 message sets converted). */
+function toSingleV2Batch(records: Buffer, apiVersion: number): Buffer {
+  if (records.length <= magicOffset) throw new ProtocolError(`records of ${records.length} bytes hold no batch`);
+  const magic = records.readInt8(magicOffset);
+  if (magic < 2) {
+    if (apiVersion > legacyMagicMaxVersion) throw new ProtocolError(`Produce v${apiVersion} requires magic 2, got magic ${magic}`);
+    return legacyToRecordBatch(decodeLegacyMessageSet(records));
+  }
+  const size = records.readInt32BE(8) + 12;
+  if (size !== records.length) throw new ProtocolError(`expected exactly one record batch of ${size} bytes, got ${records.length} bytes`);
+  return records;
+}

@@ -1,0 +1,88 @@
+/**
+ * Metadata (key 3), v0-9 (v10+ would key topics by id; see the topic-id
+ * trap in CLIENTS.md). Brokers, the controller, and per topic its partitions
+ * with leader, leader epoch, replicas, ISR and offline replicas.
+ *
+ * Topic selection: v0 with an empty list, or v1+ with null, means all
+ * topics; v1+ with an empty list means none. A requested topic that does not
+ * exist is created when the request allows it (v4+ flag, always before v4)
+ * and `auto.create.topics.enable` is true, with `num.partitions` partitions
+ * and `default.replication.factor` capped at the live brokers; otherwise it
+ * is answered with UNKNOWN_TOPIC_OR_PARTITION (INVALID_TOPIC_EXCEPTION for an
+ * illegal name).
+ */
+import { ErrorCode } from '../../protocol/errors.ts';
+import { topicNameProblem } from '../../controller/topic-names.ts';
+import type { Broker } from '../broker.ts';
+import type { TopicImage } from '../../metadata/image.ts';
+import type { MetadataRequest } from '../../protocol/generated/metadata-request.ts';
+import type { MetadataResponse } from '../../protocol/generated/metadata-response.ts';
+import { defineHandler } from './handler.ts';
+
+const noTopicId = Buffer.alloc(16);
+const authorizedOperationsUnknown = -2147483648;
+
+export default defineHandler<MetadataRequest, MetadataResponse>({
+  apiKey: 3,
+  minVersion: 0,
+  maxVersion: 9,
+  async handle(request, ctx) {
+    const broker = ctx.broker;
+    const requested: string[] | null =
+      request.topics === null || (ctx.apiVersion === 0 && request.topics.length === 0)
+        ? null
+        : request.topics.flatMap((t) => (t.name === null ? [] : [t.name]));
+    const allowCreate = (ctx.apiVersion < 4 || request.allowAutoTopicCreation) && broker.config.bool('auto.create.topics.enable');
+    if (requested !== null && allowCreate) await autoCreate(broker, requested);
+
+    const image = broker.image;
+    const topics =
+      requested === null
+        ? [...image.topicsByName.values()].map((t) => describeTopic(broker, t))
+        : [...new Set(requested)].map((name) => {
+            const topic = image.topicsByName.get(name);
+            if (topic) return describeTopic(broker, topic);
+            const errorCode = topicNameProblem(name) ? ErrorCode.INVALID_TOPIC_EXCEPTION : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+            return { errorCode, name, topicId: noTopicId, isInternal: false, partitions: [], topicAuthorizedOperations: authorizedOperationsUnknown };
+          });
+    return {
+      throttleTimeMs: 0,
+      brokers: broker.liveBrokers().map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
+      clusterId: image.clusterId,
+      controllerId: broker.controllerId(),
+      topics,
+      clusterAuthorizedOperations: authorizedOperationsUnknown,
+    };
+  },
+});
+
+async function autoCreate(broker: Broker, names: string[]): Promise<void> {
+  const missing = [...new Set(names)].filter((n) => !broker.image.topicsByName.has(n) && topicNameProblem(n) === null);
+  if (missing.length === 0) return;
+  const replicationFactor = Math.min(broker.config.int('default.replication.factor'), broker.liveBrokers().length);
+  await broker.controller.createTopics(
+    missing.map((name) => ({ name, numPartitions: -1, replicationFactor, assignments: [], configs: [] })),
+    false,
+  );
+  await Promise.all(missing.map((name) => broker.replicas.topicReady(name)));
+}
+
+function describeTopic(broker: Broker, topic: TopicImage) {
+  const live = new Set(broker.liveBrokers().map((b) => b.nodeId));
+  return {
+    errorCode: ErrorCode.NONE,
+    name: topic.name,
+    topicId: Buffer.from(topic.topicId, 'hex'),
+    isInternal: broker.isInternalTopic(topic.name),
+    partitions: topic.partitions.map((p) => ({
+      errorCode: p.leader === -1 || !live.has(p.leader) ? ErrorCode.LEADER_NOT_AVAILABLE : ErrorCode.NONE,
+      partitionIndex: p.partition,
+      leaderId: p.leader,
+      leaderEpoch: p.leaderEpoch,
+      replicaNodes: p.replicas,
+      isrNodes: p.isr,
+      offlineReplicas: p.replicas.filter((id) => !live.has(id)),
+    })),
+    topicAuthorizedOperations: authorizedOperationsUnknown,
+  };
+}

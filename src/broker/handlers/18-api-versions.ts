@@ -1,0 +1,36 @@
+/**
+ * ApiVersions (key 18), v0-3: the API keys and version ranges this broker
+ * serves, built from the handler registry, so advertising can never drift
+ * from what is implemented. Ranges follow CLIENTS.md (librdkafka probes for
+ * versions inside them). An unsupported ApiVersions version is answered by
+ * the dispatcher in v0 format with UNSUPPORTED_VERSION and this same list.
+ */
+import { ErrorCode } from '../../protocol/errors.ts';
+import type { ApiVersionsRequest } from '../../protocol/generated/api-versions-request.ts';
+import type { ApiVersionsResponse } from '../../protocol/generated/api-versions-response.ts';
+import { defineHandler, type Handler } from './handler.ts';
+
+export const apiVersionsKey = 18;
+
+export function supportedApiVersions(handlers: ReadonlyMap<number, Handler>) {
+  return [...handlers.values()]
+    .sort((a, b) => a.apiKey - b.apiKey)
+    .map((h) => ({ apiKey: h.apiKey, minVersion: h.minVersion, maxVersion: h.maxVersion }));
+}
+
+export default defineHandler<ApiVersionsRequest, ApiVersionsResponse>({
+  apiKey: apiVersionsKey,
+  minVersion: 0,
+  maxVersion: 3,
+  handle(_request, ctx) {
+    return {
+      errorCode: ErrorCode.NONE,
+      apiKeys: supportedApiVersions(ctx.broker.handlers),
+      throttleTimeMs: 0,
+      supportedFeatures: [],
+      finalizedFeaturesEpoch: -1n,
+      finalizedFeatures: [],
+      zkMigrationReady: false,
+    };
+  },
+});

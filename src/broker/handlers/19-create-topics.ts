@@ -1,0 +1,55 @@
+/**
+ * CreateTopics (key 19), v0-7: validated and placed by the controller;
+ * per-topic errors (TOPIC_ALREADY_EXISTS, INVALID_TOPIC_EXCEPTION,
+ * INVALID_PARTITIONS, INVALID_REPLICATION_FACTOR, INVALID_REPLICA_ASSIGNMENT,
+ * INVALID_CONFIG). validate_only checks without creating. From v5 the result
+ * carries the partition count, replication factor and effective configs.
+ */
+import { ErrorCode } from '../../protocol/errors.ts';
+import type { CreateTopicsRequest } from '../../protocol/generated/create-topics-request.ts';
+import type { CreateTopicsResponse } from '../../protocol/generated/create-topics-response.ts';
+import { defineHandler } from './handler.ts';
+
+const noTopicId = Buffer.alloc(16);
+
+export default defineHandler<CreateTopicsRequest, CreateTopicsResponse>({
+  apiKey: 19,
+  minVersion: 0,
+  maxVersion: 7,
+  async handle(request, ctx) {
+    const broker = ctx.broker;
+    const created = await broker.controller.createTopics(
+      request.topics.map((t) => ({
+        name: t.name,
+        numPartitions: t.numPartitions,
+        replicationFactor: t.replicationFactor,
+        assignments: t.assignments.map((a) => ({ partition: a.partitionIndex, brokerIds: a.brokerIds })),
+        configs: t.configs.map((c) => ({ name: c.name, value: c.value })),
+      })),
+      ctx.apiVersion >= 1 && request.validateOnly,
+    );
+    await Promise.all(created.map((t) => broker.replicas.topicReady(t.name)));
+    return {
+      throttleTimeMs: 0,
+      topics: created.map((t) => ({
+        name: t.name,
+        topicId: t.topicId ? Buffer.from(t.topicId, 'hex') : noTopicId,
+        errorCode: t.errorCode,
+        errorMessage: t.errorMessage,
+        topicConfigErrorCode: ErrorCode.NONE,
+        numPartitions: t.numPartitions,
+        replicationFactor: t.replicationFactor,
+        configs:
+          t.errorCode === ErrorCode.NONE
+            ? broker.topicConfigEntries(t.name, request.topics.find((r) => r.name === t.name)?.configs ?? []).map((c) => ({
+                name: c.name,
+                value: c.value,
+                readOnly: c.readOnly,
+                configSource: c.source,
+                isSensitive: false,
+              }))
+            : null,
+      })),
+    };
+  },
+});

@@ -1,0 +1,47 @@
+/**
+ * DeleteTopics (key 20), v0-6: by name (v0-5 names array; v6 topics with a
+ * name or an id). Unknown topics get UNKNOWN_TOPIC_OR_PARTITION (an unknown
+ * id UNKNOWN_TOPIC_ID); internal topics cannot be deleted. The partitions'
+ * logs are removed by each broker when it sees the topic's removal record.
+ */
+import { ErrorCode } from '../../protocol/errors.ts';
+import type { DeleteTopicsRequest } from '../../protocol/generated/delete-topics-request.ts';
+import type { DeleteTopicsResponse } from '../../protocol/generated/delete-topics-response.ts';
+import { defineHandler } from './handler.ts';
+
+const noTopicId = Buffer.alloc(16);
+
+export default defineHandler<DeleteTopicsRequest, DeleteTopicsResponse>({
+  apiKey: 20,
+  minVersion: 0,
+  maxVersion: 6,
+  async handle(request, ctx) {
+    const image = ctx.broker.image;
+    const asked: { name: string | null; topicId: Buffer }[] =
+      ctx.apiVersion >= 6
+        ? request.topics.map((t) => ({ name: t.name, topicId: t.topicId }))
+        : request.topicNames.map((name) => ({ name, topicId: noTopicId }));
+    const unknownIds = asked.filter((a) => a.name === null && !image.topicsById.has(a.topicId.toString('hex')));
+    const names = asked
+      .filter((a) => !unknownIds.includes(a))
+      .map((a) => a.name ?? image.topicsById.get(a.topicId.toString('hex'))!.name);
+    const results = await ctx.broker.controller.deleteTopics(names);
+    return {
+      throttleTimeMs: 0,
+      responses: [
+        ...results.map((r) => ({
+          name: r.name,
+          topicId: r.topicId ? Buffer.from(r.topicId, 'hex') : noTopicId,
+          errorCode: r.errorCode,
+          errorMessage: r.errorMessage,
+        })),
+        ...unknownIds.map((a) => ({
+          name: null,
+          topicId: a.topicId,
+          errorCode: ErrorCode.UNKNOWN_TOPIC_ID,
+          errorMessage: `no topic has id ${a.topicId.toString('hex')}`,
+        })),
+      ],
+    };
+  },
+});

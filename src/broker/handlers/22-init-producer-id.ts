@@ -1,0 +1,28 @@
+/**
+ * InitProducerId (key 22), v0-4, for idempotent producers: a new producer
+ * id with epoch 0, or (v3+, an existing id and epoch given) the same id with
+ * the epoch bumped, or a new id once the epoch would overflow. Transactions
+ * are not supported: a transactional id is answered with
+ * TRANSACTIONAL_ID_AUTHORIZATION_FAILED, which clients report clearly.
+ */
+import { ErrorCode } from '../../protocol/errors.ts';
+import type { InitProducerIdRequest } from '../../protocol/generated/init-producer-id-request.ts';
+import type { InitProducerIdResponse } from '../../protocol/generated/init-producer-id-response.ts';
+import { defineHandler } from './handler.ts';
+
+const producerEpochMax = 32767;
+
+export default defineHandler<InitProducerIdRequest, InitProducerIdResponse>({
+  apiKey: 22,
+  minVersion: 0,
+  maxVersion: 4,
+  async handle(request, ctx) {
+    const reply = (errorCode: number, producerId: bigint, producerEpoch: number) => ({ throttleTimeMs: 0, errorCode, producerId, producerEpoch });
+    if (request.transactionalId !== null) return reply(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, -1n, -1);
+    const existing: bigint = ctx.apiVersion >= 3 ? request.producerId : -1n;
+    if (existing >= 0n && request.producerEpoch >= 0 && request.producerEpoch < producerEpochMax) {
+      return reply(ErrorCode.NONE, existing, request.producerEpoch + 1);
+    }
+    return reply(ErrorCode.NONE, await ctx.broker.nextProducerId(), 0);
+  },
+});

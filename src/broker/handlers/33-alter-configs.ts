@@ -1,0 +1,23 @@
+/**
+ * AlterConfigs (key 33), v0-2: replaces a topic's whole set of overrides
+ * (names not given go back to their defaults), validated like CreateTopics
+ * configs. Broker settings are static in kb: altering them is INVALID_REQUEST.
+ */
+import type { AlterConfigsRequest } from '../../protocol/generated/alter-configs-request.ts';
+import type { AlterConfigsResponse } from '../../protocol/generated/alter-configs-response.ts';
+import { defineHandler } from './handler.ts';
+import { alterConfigResource } from './config-alteration.ts';
+
+export default defineHandler<AlterConfigsRequest, AlterConfigsResponse>({
+  apiKey: 33,
+  minVersion: 0,
+  maxVersion: 2,
+  async handle(request, ctx) {
+    const responses = [];
+    for (const resource of request.resources) {
+      const changes = resource.configs.map((c) => ({ name: c.name, value: c.value }));
+      responses.push(await alterConfigResource(ctx.broker, resource, changes, true, request.validateOnly));
+    }
+    return { throttleTimeMs: 0, responses };
+  },
+});

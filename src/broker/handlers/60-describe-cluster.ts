@@ -1,0 +1,32 @@
+/**
+ * DescribeCluster (key 60), v0-1: cluster id, controller and live brokers.
+ * Only broker endpoints are served (endpoint type 1); asking for controller
+ * endpoints (type 2) gets UNSUPPORTED_ENDPOINT_TYPE.
+ */
+import { ErrorCode } from '../../protocol/errors.ts';
+import type { DescribeClusterRequest } from '../../protocol/generated/describe-cluster-request.ts';
+import type { DescribeClusterResponse } from '../../protocol/generated/describe-cluster-response.ts';
+import { defineHandler } from './handler.ts';
+
+const brokerEndpoints = 1;
+
+export default defineHandler<DescribeClusterRequest, DescribeClusterResponse>({
+  apiKey: 60,
+  minVersion: 0,
+  maxVersion: 1,
+  handle(request, ctx) {
+    const broker = ctx.broker;
+    const endpointType = ctx.apiVersion >= 1 ? request.endpointType : brokerEndpoints;
+    const base = { throttleTimeMs: 0, endpointType, clusterId: broker.image.clusterId ?? '', clusterAuthorizedOperations: -2147483648 };
+    if (endpointType !== brokerEndpoints) {
+      return { ...base, errorCode: ErrorCode.UNSUPPORTED_ENDPOINT_TYPE, errorMessage: 'only broker endpoints are served', controllerId: -1, brokers: [] };
+    }
+    return {
+      ...base,
+      errorCode: ErrorCode.NONE,
+      errorMessage: null,
+      controllerId: broker.controllerId(),
+      brokers: broker.liveBrokers().map((b) => ({ brokerId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
+    };
+  },
+});

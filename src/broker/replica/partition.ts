@@ -1,0 +1,160 @@
+/**
+ * One partition replica hosted on this broker, as leader: the storage log
+ * plus what the protocol layers on it: leader epoch, high watermark,
+ * idempotent-producer state, LogAppendTime stamping, and the wake-up of
+ * parked fetches when data arrives.
+ *
+ * Appends are serialized per partition (check sequence -> append -> record
+ * state must not interleave). With one replica the ISR is the leader alone,
+ * so the high watermark follows the log end offset after each append;
+ * replication will move it only when the ISR has the data.
+ */
+import { EventEmitter } from 'node:events';
+import { ErrorCode } from '../../protocol/errors.ts';
+import { attributeBits, offsets as headerOffsets, updateBatchCrc, type BatchHeader } from '../../protocol/records/batch-header.ts';
+import type { PartitionRecord } from '../../metadata/records.ts';
+import type { Log } from '../../storage/log.ts';
+import { ProducerStateTable } from './producer-state.ts';
+
+export const latestTimestamp = -1n;
+export const earliestTimestamp = -2n;
+export const maxTimestamp = -3n;
+
+export interface AppendResult {
+  errorCode: number;
+  errorMessage: string | null;
+  baseOffset: bigint;
+  logAppendTimeMs: bigint;
+  logStartOffset: bigint;
+}
+
+export interface ConsumerRead {
+  errorCode: number;
+  highWatermark: bigint;
+  logStartOffset: bigint;
+  records: Buffer | null;
+}
+
+export interface PartitionSettings {
+  /** `max.message.bytes` of the topic. */
+  maxMessageBytes(): number;
+  /** `message.timestamp.type` of the topic is LogAppendTime. */
+  logAppendTime(): boolean;
+}
+
+export class Partition {
+  readonly topic: string;
+  readonly index: number;
+  readonly log: Log;
+  state: PartitionRecord;
+  private readonly settings: PartitionSettings;
+  private readonly producers = new ProducerStateTable();
+  private readonly dataArrived = new EventEmitter();
+  private appending: Promise<unknown> = Promise.resolve();
+
+  constructor(topic: string, index: number, log: Log, state: PartitionRecord, settings: PartitionSettings) {
+    this.topic = topic;
+    this.index = index;
+    this.log = log;
+    this.state = state;
+    this.settings = settings;
+    this.dataArrived.setMaxListeners(0);
+  }
+
+  /** Rebuilds the idempotent-producer table from the batch headers in the log. */
+  async loadProducerState(): Promise<void> {
+    this.advanceHighWatermark();
+    for await (const header of this.log.batchHeaders(this.log.logStartOffset)) {
+      this.producers.record(header, header.baseOffset, header.maxTimestamp);
+    }
+  }
+
+  get highWatermark(): bigint {
+    return this.log.highWatermark;
+  }
+
+  /** With one replica the ISR is the leader alone: everything in the log is committed. */
+  private advanceHighWatermark(): void {
+    this.log.updateHighWatermark(this.log.logEndOffset);
+  }
+
+  maxMessageBytes(): number {
+    return this.settings.maxMessageBytes();
+  }
+
+  appendAsLeader(batch: Buffer, header: BatchHeader, _acks: number): Promise<AppendResult> {
+    const result = this.appending.then(() => this.appendNow(batch, header));
+    this.appending = result.catch(() => undefined);
+    return result;
+  }
+
+  private async appendNow(batch: Buffer, header: BatchHeader): Promise<AppendResult> {
+    const check = this.producers.check(header);
+    if (check.action === 'reject') return this.appendFailed(check.errorCode, check.message);
+    const logAppendTime = this.settings.logAppendTime();
+    if (check.action === 'duplicate') {
+      return { errorCode: ErrorCode.NONE, errorMessage: null, baseOffset: check.baseOffset, logAppendTimeMs: logAppendTime ? check.timestamp : -1n, logStartOffset: this.log.logStartOffset };
+    }
+    let appendTime = -1n;
+    if (logAppendTime) {
+      appendTime = BigInt(Date.now());
+      batch.writeInt16BE(header.attributes | attributeBits.timestampTypeLogAppend, headerOffsets.attributes);
+      batch.writeBigInt64BE(appendTime, headerOffsets.maxTimestamp);
+      updateBatchCrc(batch);
+    }
+    let appended;
+    try {
+      appended = await this.log.append(batch, this.state.leaderEpoch);
+    } catch (err) {
+      return this.appendFailed(ErrorCode.KAFKA_STORAGE_ERROR, `append to ${this.topic}-${this.index} failed: ${(err as Error).message}`);
+    }
+    this.producers.record(header, appended.baseOffset, logAppendTime ? appendTime : header.maxTimestamp);
+    this.advanceHighWatermark();
+    this.dataArrived.emit('data');
+    return { errorCode: ErrorCode.NONE, errorMessage: null, baseOffset: appended.baseOffset, logAppendTimeMs: appendTime, logStartOffset: this.log.logStartOffset };
+  }
+
+  private appendFailed(errorCode: number, errorMessage: string): AppendResult {
+    return { errorCode, errorMessage, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n };
+  }
+
+  /** Whole batches from the one holding `offset`, below the high watermark. */
+  async readForConsumer(offset: bigint, maxBytes: number, minOneBatch: boolean): Promise<ConsumerRead> {
+    const highWatermark = this.highWatermark;
+    const logStartOffset = this.log.logStartOffset;
+    if (offset < logStartOffset || offset > highWatermark) {
+      return { errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, highWatermark, logStartOffset, records: null };
+    }
+    const records = offset === highWatermark ? Buffer.alloc(0) : await this.log.read(offset, maxBytes, { minOneBatch, maxOffset: highWatermark });
+    return { errorCode: ErrorCode.NONE, highWatermark, logStartOffset, records };
+  }
+
+  /** Resolves when data is appended or `signal` aborts. */
+  waitForData(signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        this.dataArrived.off('data', done);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      this.dataArrived.on('data', done);
+      signal.addEventListener('abort', done);
+    });
+  }
+
+  async offsetFor(timestamp: bigint): Promise<{ offset: bigint; timestamp: bigint; leaderEpoch: number }> {
+    const epoch = this.state.leaderEpoch;
+    if (timestamp === latestTimestamp) return { offset: this.highWatermark, timestamp: -1n, leaderEpoch: epoch };
+    if (timestamp === earliestTimestamp) return { offset: this.log.logStartOffset, timestamp: -1n, leaderEpoch: epoch };
+    const found = timestamp === maxTimestamp ? await this.log.maxTimestampOffset() : await this.log.offsetForTimestamp(timestamp);
+    if (!found || found.offset >= this.highWatermark) return { offset: -1n, timestamp: -1n, leaderEpoch: -1 };
+    return { offset: found.offset, timestamp: found.timestamp, leaderEpoch: epoch };
+  }
+
+  async deleteRecordsBefore(offset: bigint): Promise<{ lowWatermark: bigint; errorCode: number }> {
+    const target = offset === -1n ? this.highWatermark : offset;
+    if (target < 0n || target > this.highWatermark) return { lowWatermark: -1n, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE };
+    await this.log.deleteRecordsBefore(target);
+    return { lowWatermark: this.log.logStartOffset, errorCode: ErrorCode.NONE };
+  }
+}

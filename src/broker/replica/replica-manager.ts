@@ -1,0 +1,151 @@
+/**
+ * The partitions this broker hosts, kept in step with the metadata image:
+ * a partition record naming this node opens (or creates) its log, a topic
+ * removal deletes its logs, and on start logs of topics that no longer exist
+ * are deleted. Handlers reach partitions through `leaderPartition`, which
+ * answers with the Kafka error a client should see when this broker cannot
+ * serve it (unknown topic/partition, not the leader, still opening).
+ */
+import type { Logger } from '../logger.ts';
+import type { MetadataImage } from '../../metadata/image.ts';
+import type { MetadataRecord, PartitionRecord } from '../../metadata/records.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
+import { LogManager } from '../../storage/log-manager.ts';
+import type { TopicConfigs } from '../topic-configs.ts';
+import { Partition } from './partition.ts';
+
+export interface ReplicaManagerOptions {
+  nodeId: number;
+  logsDir: string;
+  image: MetadataImage;
+  topicConfigs: TopicConfigs;
+  recoveryThreads: number;
+  logger: Logger;
+}
+
+export interface PartitionRef {
+  topic: string;
+  partition: number;
+}
+
+type Unavailable = { errorCode: number; errorMessage: string };
+
+export class ReplicaManager {
+  private readonly options: ReplicaManagerOptions;
+  private readonly partitions = new Map<string, Partition>();
+  /** Partitions whose logs are being opened: `topic-partition` -> the opening. */
+  private readonly opening = new Map<string, Promise<void>>();
+  private logs: LogManager | null = null;
+
+  constructor(options: ReplicaManagerOptions) {
+    this.options = options;
+  }
+
+  private static key(topic: string, partition: number): string {
+    return `${topic}-${partition}`;
+  }
+
+  async start(): Promise<void> {
+    const { image, logsDir, recoveryThreads, logger } = this.options;
+    this.logs = await LogManager.open(logsDir, {
+      recoveryThreads,
+      logger,
+      configFor: (name) => this.options.topicConfigs.logConfig(name.slice(0, name.lastIndexOf('-'))),
+    });
+    const hosted = new Set<string>();
+    const openings: Promise<void>[] = [];
+    for (const topic of image.topicsByName.values()) {
+      for (const p of topic.partitions) {
+        if (!p.replicas.includes(this.options.nodeId)) continue;
+        hosted.add(ReplicaManager.key(topic.name, p.partition));
+        openings.push(this.openPartition(topic.name, p));
+      }
+    }
+    await Promise.all(openings);
+    for (const name of this.logs.partitionNames()) {
+      if (!hosted.has(name)) {
+        logger.info(`deleting log ${name}: its topic no longer exists`);
+        await this.logs.delete(name);
+      }
+    }
+  }
+
+  /** Applies a committed metadata record to the hosted partitions. */
+  onMetadataRecord(record: MetadataRecord): void {
+    if (record.type === 'partition') {
+      const topic = this.options.image.topicsById.get(record.topicId);
+      if (!topic || !record.replicas.includes(this.options.nodeId)) return;
+      const existing = this.partitions.get(ReplicaManager.key(topic.name, record.partition));
+      if (existing) existing.state = record;
+      else void this.openPartition(topic.name, record);
+    } else if (record.type === 'removeTopic') {
+      for (const [key, partition] of this.partitions) {
+        if (partition.state.topicId !== record.topicId) continue;
+        this.partitions.delete(key);
+        void this.logs!.delete(key).catch((err: Error) => this.options.logger.error(`deleting ${key} failed: ${err.message}`));
+      }
+    } else if (record.type === 'config' && record.resourceType === 'topic') {
+      for (const partition of this.partitions.values()) {
+        if (partition.topic === record.resourceName) partition.log.updateConfig(this.options.topicConfigs.logConfig(partition.topic));
+      }
+    }
+  }
+
+  private openPartition(topic: string, state: PartitionRecord): Promise<void> {
+    const key = ReplicaManager.key(topic, state.partition);
+    const opening = (async () => {
+      const log = await this.logs!.openOrCreate(key, this.options.topicConfigs.logConfig(topic));
+      const partition = new Partition(topic, state.partition, log, state, {
+        maxMessageBytes: () => Number(this.options.topicConfigs.value(topic, 'max.message.bytes')),
+        logAppendTime: () => this.options.topicConfigs.value(topic, 'message.timestamp.type') === 'LogAppendTime',
+      });
+      await partition.loadProducerState();
+      this.partitions.set(key, partition);
+    })().finally(() => this.opening.delete(key));
+    this.opening.set(key, opening);
+    opening.catch((err) => this.options.logger.error(`cannot open partition ${key}: ${(err as Error).message}`));
+    return opening;
+  }
+
+  /** The partition if this broker leads it, else the error to answer with. */
+  leaderPartition(topic: string, index: number): Partition | Unavailable {
+    const key = ReplicaManager.key(topic, index);
+    const partition = this.partitions.get(key);
+    if (partition) {
+      return partition.state.leader === this.options.nodeId
+        ? partition
+        : { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, errorMessage: `broker ${this.options.nodeId} is not the leader of ${key}` };
+    }
+    const known = this.options.image.partition(topic, index);
+    if (!known) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `${key} does not exist` };
+    if (!known.replicas.includes(this.options.nodeId)) {
+      return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, errorMessage: `broker ${this.options.nodeId} does not host ${key}` };
+    }
+    return { errorCode: ErrorCode.LEADER_NOT_AVAILABLE, errorMessage: `${key} is still being opened` };
+  }
+
+  /** Waits until the logs of a just-created topic's partitions are open. */
+  async topicReady(topic: string): Promise<void> {
+    const ofTopic = (key: string) => key.startsWith(`${topic}-`) && /^\d+$/.test(key.slice(topic.length + 1));
+    await Promise.allSettled([...this.opening].filter(([key]) => ofTopic(key)).map(([, opening]) => opening));
+  }
+
+  /** Parks until one of `wanted` receives data or `maxWaitMs` passes. */
+  async waitForData(wanted: PartitionRef[], maxWaitMs: number): Promise<void> {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), maxWaitMs);
+    const waits = wanted
+      .map((w) => this.partitions.get(ReplicaManager.key(w.topic, w.partition)))
+      .filter((p): p is Partition => p !== undefined)
+      .map((p) => p.waitForData(controller.signal));
+    await Promise.race([...waits, new Promise<void>((resolve) => controller.signal.addEventListener('abort', () => resolve()))]);
+    clearTimeout(timer);
+    controller.abort();
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled(this.opening.values());
+    await this.logs?.close();
+    this.partitions.clear();
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * Turns one request frame into one response frame: decodes the header, finds
+ * the handler registered for the API key, checks the version, decodes the
+ * body, runs the handler and encodes its answer with the response header the
+ * version calls for.
+ *
+ * A version (or API key) the broker does not serve is answered with
+ * UNSUPPORTED_VERSION: ApiVersions in its v0 format with the supported
+ * ranges (clients then retry lower), any other API with a response holding
+ * only the correlation id and error code 35, the prefix every error-first
+ * response shares. A request whose header or body does not decode throws
+ * RequestRejected, which closes the connection.
+ */
+import { ProtocolError } from '../../protocol/primitives.ts';
+import { decodeRequestBody, decodeRequestHeader, encodeResponse } from '../../protocol/frames.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
+import type { Handler, RequestContext } from '../handlers/handler.ts';
+import { RequestRejected, type ConnectionInfo } from './connection.ts';
+import { apiVersionsKey, supportedApiVersions } from '../handlers/18-api-versions.ts';
+
+export type ContextBase = Omit<RequestContext, 'apiVersion' | 'correlationId' | 'clientId' | 'clientAddress'>;
+
+export function createDispatcher(handlers: ReadonlyMap<number, Handler>, base: ContextBase) {
+  return async (payload: Buffer, connection: ConnectionInfo): Promise<Buffer | null> => {
+    let header;
+    try {
+      header = decodeRequestHeader(payload);
+    } catch (err) {
+      throw new RequestRejected(`malformed request header: ${(err as Error).message}`);
+    }
+    const { apiKey, apiVersion, correlationId } = header;
+    const handler = handlers.get(apiKey);
+    if (!handler || apiVersion < handler.minVersion || apiVersion > handler.maxVersion) {
+      if (apiKey === apiVersionsKey) {
+        return encodeResponse(apiKey, 0, correlationId, {
+          errorCode: ErrorCode.UNSUPPORTED_VERSION,
+          apiKeys: supportedApiVersions(handlers),
+          throttleTimeMs: 0,
+        });
+      }
+      return unsupportedVersionFrame(correlationId);
+    }
+    let body: unknown;
+    try {
+      body = decodeRequestBody(apiKey, apiVersion, payload, header.bodyOffset);
+    } catch (err) {
+      if (err instanceof ProtocolError) {
+        throw new RequestRejected(`malformed ${apiKey}v${apiVersion} request from ${header.clientId ?? 'unknown client'}: ${err.message}`);
+      }
+      throw err;
+    }
+    const response = await handler.handle(body, {
+      ...base,
+      apiVersion,
+      correlationId,
+      clientId: header.clientId,
+      clientAddress: connection.remote,
+    });
+    return response === null ? null : encodeResponse(apiKey, apiVersion, correlationId, response);
+  };
+}
+
+function unsupportedVersionFrame(correlationId: number): Buffer {
+  const frame = Buffer.alloc(10);
+  frame.writeInt32BE(6, 0);
+  frame.writeInt32BE(correlationId, 4);
+  frame.writeInt16BE(ErrorCode.UNSUPPORTED_VERSION, 8);
+  return frame;
+}

@@ -1,0 +1,71 @@
+/**
+ * The base of every client-side `kb` command: the shared flags
+ * (-b/--brokers with env KB_BROKERS, --bootstrap-server alias, --timeout,
+ * --debug), a lazily created Cluster client closed after the command, and the
+ * error -> exit code mapping: usage errors exit 2, runtime errors exit 1
+ * with a message naming what went wrong and what to do; a stack trace only
+ * with --debug.
+ */
+import { Command, Errors, Flags, type Interfaces } from '@oclif/core';
+import { Cluster } from '../client/cluster.ts';
+import { parseHostPort } from './host-port.ts';
+
+export const defaultBrokers = '127.0.0.1:9092';
+
+export type KbFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof KbCommand)['baseFlags'] & T['flags']>;
+
+/** A runtime failure the user can act on: exits 1 with the message. */
+export class UserError extends Error {
+  override name = 'UserError';
+}
+
+/** A usage failure (bad flag combination, missing argument): exits 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export abstract class KbCommand extends Command {
+  static override baseFlags = {
+    brokers: Flags.string({
+      char: 'b',
+      description: 'bootstrap brokers, host:port[,host:port...]',
+      env: 'KB_BROKERS',
+      default: defaultBrokers,
+      aliases: ['bootstrap-server'],
+      helpGroup: 'GLOBAL',
+    }),
+    timeout: Flags.integer({ description: 'request timeout in milliseconds', default: 30_000, min: 1, helpGroup: 'GLOBAL' }),
+    debug: Flags.boolean({ description: 'print stack traces of errors', default: false, helpGroup: 'GLOBAL' }),
+  };
+
+  private clusterClient: Cluster | null = null;
+  private debugErrors = false;
+
+  /** The cluster client for -b/--brokers, created on first use. */
+  protected async cluster(): Promise<Cluster> {
+    if (!this.clusterClient) {
+      const { flags } = await this.parse(this.constructor as typeof KbCommand);
+      this.debugErrors = flags.debug;
+      let bootstrap;
+      try {
+        bootstrap = flags.brokers.split(',').filter(Boolean).map((b) => parseHostPort(b, 9092));
+      } catch (err) {
+        throw new UsageError(`--brokers: ${(err as Error).message}`);
+      }
+      this.clusterClient = new Cluster({ bootstrap, requestTimeoutMs: flags.timeout, connectTimeoutMs: Math.min(flags.timeout, 10_000) });
+    }
+    return this.clusterClient;
+  }
+
+  protected override async finally(err: Error | undefined): Promise<void> {
+    this.clusterClient?.close();
+    return super.finally(err);
+  }
+
+  protected override async catch(err: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<void> {
+    if (err instanceof Errors.ExitError || err.oclif?.exit !== undefined) throw err;
+    if (this.debugErrors || process.argv.includes('--debug')) this.logToStderr(err.stack ?? String(err));
+    const exit = err instanceof UsageError ? 2 : 1;
+    this.error(err.message, { exit });
+  }
+}

@@ -1,0 +1,24 @@
+/**
+ * Rendering data for people: a table (cli-table3 with colour when stdout is
+ * a TTY and NO_COLOR is unset) or plain, stable, space-aligned columns
+ * otherwise, which scripts can cut and awk. Machine-readable output is --json
+ * (oclif's enableJsonFlag), not this.
+ */
+import Table from 'cli-table3';
+import chalk from 'chalk';
+
+export function decorated(): boolean {
+  return Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
+}
+
+export function renderTable(headers: string[], rows: (string | number | bigint | null)[][]): string {
+  const cells = rows.map((row) => row.map((cell) => (cell === null ? '-' : String(cell))));
+  if (decorated()) {
+    const table = new Table({ head: headers.map((h) => chalk.bold(h)), style: { head: [], border: [] } });
+    table.push(...cells);
+    return table.toString();
+  }
+  const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((row) => row[i].length)));
+  const line = (row: string[]) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ');
+  return [line(headers), ...cells.map(line)].join('\n');
+}

@@ -1,0 +1,176 @@
+/**
+ * Admin operations on a Cluster, shaped for the CLI: topics (create, delete,
+ * add partitions, describe with offsets), configs (describe, incremental
+ * alter) and the cluster description. Each returns plain results and throws
+ * ClientError with a readable message on a Kafka error code.
+ */
+import { ErrorCode, errorName } from '../protocol/errors.ts';
+import { ClientError } from './connection.ts';
+import type { Cluster, TopicInfo } from './cluster.ts';
+
+const api = {
+  listOffsets: { key: 2, max: 5 },
+  createTopics: { key: 19, max: 7 },
+  deleteTopics: { key: 20, max: 6 },
+  describeConfigs: { key: 32, max: 4 },
+  createPartitions: { key: 37, max: 3 },
+  incrementalAlterConfigs: { key: 44, max: 1 },
+  describeCluster: { key: 60, max: 1 },
+} as const;
+
+const topicResource = 2;
+const brokerResource = 4;
+
+/** Throws a ClientError for a non-zero Kafka error code. */
+export function check(errorCode: number, errorMessage: string | null | undefined, what: string): void {
+  if (errorCode === ErrorCode.NONE) return;
+  throw new ClientError(`${what}: ${errorMessage || errorName(errorCode)} (${errorName(errorCode)})`, { cause: errorCode });
+}
+
+export interface NewTopicSpec {
+  name: string;
+  partitions: number;
+  replicationFactor: number;
+  configs: Record<string, string>;
+}
+
+export interface ConfigValue {
+  name: string;
+  value: string | null;
+  isDefault: boolean;
+  source: number;
+  readOnly: boolean;
+}
+
+export interface PartitionOffsets {
+  partition: number;
+  logStartOffset: bigint;
+  logEndOffset: bigint;
+}
+
+export class Admin {
+  private readonly cluster: Cluster;
+
+  constructor(cluster: Cluster) {
+    this.cluster = cluster;
+  }
+
+  async createTopic(spec: NewTopicSpec, validateOnly = false): Promise<{ topicId: Buffer; errorCode: number; errorMessage: string | null }> {
+    const controller = await this.cluster.controller();
+    const response = await controller.request(api.createTopics.key, api.createTopics.max, {
+      topics: [
+        {
+          name: spec.name,
+          numPartitions: spec.partitions,
+          replicationFactor: spec.replicationFactor,
+          assignments: [],
+          configs: Object.entries(spec.configs).map(([name, value]) => ({ name, value })),
+        },
+      ],
+      timeoutMs: 30_000,
+      validateOnly,
+    });
+    return response.topics[0];
+  }
+
+  async deleteTopics(names: string[]): Promise<{ name: string; errorCode: number; errorMessage: string | null }[]> {
+    const controller = await this.cluster.controller();
+    const response = await controller.request(api.deleteTopics.key, api.deleteTopics.max, {
+      topics: names.map((name) => ({ name, topicId: Buffer.alloc(16) })),
+      topicNames: names,
+      timeoutMs: 30_000,
+    });
+    return response.responses;
+  }
+
+  async createPartitions(name: string, count: number): Promise<void> {
+    const controller = await this.cluster.controller();
+    const response = await controller.request(api.createPartitions.key, api.createPartitions.max, {
+      topics: [{ name, count, assignments: null }],
+      timeoutMs: 30_000,
+      validateOnly: false,
+    });
+    check(response.results[0].errorCode, response.results[0].errorMessage, `adding partitions to '${name}'`);
+  }
+
+  async describeTopic(name: string): Promise<TopicInfo> {
+    const metadata = await this.cluster.refreshMetadata([name]);
+    const topic = metadata.topics.get(name);
+    if (!topic) throw new ClientError(`topic '${name}' does not exist`);
+    check(topic.errorCode, topic.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION ? `topic '${name}' does not exist` : null, `describing '${name}'`);
+    return topic;
+  }
+
+  async listTopics(): Promise<TopicInfo[]> {
+    const metadata = await this.cluster.refreshMetadata(null);
+    return [...metadata.topics.values()].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** Log start and end offsets of every partition of `topic`, asked of each leader. */
+  async partitionOffsets(topic: TopicInfo): Promise<PartitionOffsets[]> {
+    const ask = async (partition: number, leader: number, timestamp: bigint): Promise<bigint> => {
+      const connection = await this.cluster.broker(leader);
+      const response = await connection.request(api.listOffsets.key, api.listOffsets.max, {
+        replicaId: -1,
+        isolationLevel: 0,
+        topics: [{ name: topic.name, partitions: [{ partitionIndex: partition, currentLeaderEpoch: -1, timestamp, maxNumOffsets: 1 }] }],
+      });
+      const result = response.topics[0].partitions[0];
+      check(result.errorCode, null, `offsets of ${topic.name}/${partition}`);
+      return result.offset;
+    };
+    return Promise.all(
+      topic.partitions.map(async (p) => ({
+        partition: p.partition,
+        logStartOffset: await ask(p.partition, p.leader, -2n),
+        logEndOffset: await ask(p.partition, p.leader, -1n),
+      })),
+    );
+  }
+
+  async describeTopicConfigs(name: string): Promise<ConfigValue[]> {
+    return this.describeConfigs(topicResource, name);
+  }
+
+  async describeBrokerConfigs(nodeId: number): Promise<ConfigValue[]> {
+    return this.describeConfigs(brokerResource, String(nodeId));
+  }
+
+  private async describeConfigs(resourceType: number, resourceName: string): Promise<ConfigValue[]> {
+    const connection = resourceType === brokerResource ? await this.cluster.broker(Number(resourceName)) : await this.cluster.controller();
+    const response = await connection.request(api.describeConfigs.key, api.describeConfigs.max, {
+      resources: [{ resourceType, resourceName, configurationKeys: null }],
+      includeSynonyms: false,
+      includeDocumentation: false,
+    });
+    const result = response.results[0];
+    check(result.errorCode, result.errorMessage, `describing configs of '${resourceName}'`);
+    return result.configs.map((c: any) => ({ name: c.name, value: c.value, isDefault: c.configSource === 5, source: c.configSource, readOnly: c.readOnly }));
+  }
+
+  /** Sets (value) and removes (null) topic configs, leaving the others. */
+  async alterTopicConfigs(name: string, changes: { name: string; value: string | null }[]): Promise<void> {
+    const controller = await this.cluster.controller();
+    const response = await controller.request(api.incrementalAlterConfigs.key, api.incrementalAlterConfigs.max, {
+      resources: [
+        {
+          resourceType: topicResource,
+          resourceName: name,
+          configs: changes.map((c) => ({ name: c.name, configOperation: c.value === null ? 1 : 0, value: c.value })),
+        },
+      ],
+      validateOnly: false,
+    });
+    check(response.responses[0].errorCode, response.responses[0].errorMessage, `altering configs of '${name}'`);
+  }
+
+  async describeCluster(): Promise<{ clusterId: string; controllerId: number; brokers: { brokerId: number; host: string; port: number; rack: string | null }[] }> {
+    const connection = await this.cluster.anyBroker();
+    const response = await connection.request(api.describeCluster.key, api.describeCluster.max, {
+      includeClusterAuthorizedOperations: false,
+      endpointType: 1,
+    });
+    check(response.errorCode, response.errorMessage, 'describing the cluster');
+    return response;
+  }
+}

@@ -1,0 +1,186 @@
+/**
+ * A batching producer on a Cluster. `send` queues a record for its
+ * partition (explicit, by key with Kafka's murmur2 partitioner, or
+ * round-robin) and resolves with its partition and offset once the broker
+ * acknowledges it (offset -1 with acks=0). A partition's records are sent as
+ * one v2 record batch when `batchBytes` is reached or `lingerMs` passes, one
+ * request in flight per partition so a partition's order is kept. Retriable
+ * errors (leader moved, not available) refresh metadata and retry until
+ * `deliveryTimeoutMs`; other errors reject the records of that batch.
+ */
+import { CompressionCodec } from '../protocol/compression.ts';
+import { ErrorCode, errorName, isRetriable } from '../protocol/errors.ts';
+import { encodeRecordBatch, type RecordHeader } from '../protocol/records/record-batch.ts';
+import type { Cluster } from './cluster.ts';
+import { ClientError } from './connection.ts';
+import { partitionForKey, RoundRobin } from './partitioner.ts';
+
+const produceKey = 0;
+const produceVersionMax = 8;
+const retryBackoffMs = 100;
+
+export interface ProducerRecord {
+  key?: Buffer | null;
+  value: Buffer | null;
+  headers?: RecordHeader[];
+  partition?: number;
+  timestamp?: bigint;
+}
+
+export interface RecordMetadata {
+  topic: string;
+  partition: number;
+  offset: bigint;
+}
+
+export interface ProducerOptions {
+  acks: -1 | 0 | 1;
+  compression: number;
+  batchBytes: number;
+  lingerMs: number;
+  deliveryTimeoutMs: number;
+}
+
+export const defaultProducerOptions: ProducerOptions = {
+  acks: -1,
+  compression: CompressionCodec.none,
+  batchBytes: 1024 * 1024,
+  lingerMs: 5,
+  deliveryTimeoutMs: 120_000,
+};
+
+interface Pending {
+  record: ProducerRecord;
+  timestamp: bigint;
+  resolve: (metadata: RecordMetadata) => void;
+  reject: (err: Error) => void;
+}
+
+interface PartitionQueue {
+  topic: string;
+  partition: number;
+  pending: Pending[];
+  bytes: number;
+  timer: NodeJS.Timeout | null;
+  sending: Promise<void> | null;
+}
+
+/** Rough encoded size of a record, for batch sizing. */
+function approximateBytes(record: ProducerRecord): number {
+  let n = 16 + (record.key?.length ?? 0) + (record.value?.length ?? 0);
+  for (const h of record.headers ?? []) n += 8 + h.key.length + (h.value?.length ?? 0);
+  return n;
+}
+
+export class Producer {
+  private readonly cluster: Cluster;
+  private readonly options: ProducerOptions;
+  private readonly queues = new Map<string, PartitionQueue>();
+  private readonly roundRobin = new RoundRobin();
+
+  constructor(cluster: Cluster, options: Partial<ProducerOptions> = {}) {
+    this.cluster = cluster;
+    this.options = { ...defaultProducerOptions, ...options };
+  }
+
+  async send(topic: string, record: ProducerRecord): Promise<RecordMetadata> {
+    const partition = record.partition ?? (await this.choosePartition(topic, record.key ?? null));
+    const key = `${topic}\u0000${partition}`;
+    let queue = this.queues.get(key);
+    if (!queue) {
+      queue = { topic, partition, pending: [], bytes: 0, timer: null, sending: null };
+      this.queues.set(key, queue);
+    }
+    const q = queue;
+    return new Promise<RecordMetadata>((resolve, reject) => {
+      q.pending.push({ record, timestamp: record.timestamp ?? BigInt(Date.now()), resolve, reject });
+      q.bytes += approximateBytes(record);
+      if (q.bytes >= this.options.batchBytes) this.drain(q);
+      else q.timer ??= setTimeout(() => this.drain(q), this.options.lingerMs);
+    });
+  }
+
+  private async choosePartition(topic: string, key: Buffer | null): Promise<number> {
+    let info = this.cluster.metadata?.topics.get(topic);
+    if (!info) info = (await this.cluster.refreshMetadata([topic])).topics.get(topic);
+    if (!info || info.errorCode !== ErrorCode.NONE || info.partitions.length === 0) {
+      throw new ClientError(`topic '${topic}' does not exist`);
+    }
+    const count = info.partitions.length;
+    return key === null ? this.roundRobin.partition(count) : partitionForKey(key, count);
+  }
+
+  /** Sends everything queued and waits for every acknowledgement. */
+  async flush(): Promise<void> {
+    for (const queue of this.queues.values()) this.drain(queue);
+    await Promise.all([...this.queues.values()].map((q) => q.sending));
+  }
+
+  private drain(queue: PartitionQueue): void {
+    if (queue.timer) clearTimeout(queue.timer);
+    queue.timer = null;
+    if (queue.sending || queue.pending.length === 0) return;
+    const batch = queue.pending.splice(0, queue.pending.length);
+    queue.bytes = 0;
+    queue.sending = this.sendBatch(queue, batch).finally(() => {
+      queue.sending = null;
+      if (queue.pending.length > 0) this.drain(queue);
+    });
+  }
+
+  private async sendBatch(queue: PartitionQueue, batch: Pending[]): Promise<void> {
+    const baseTimestamp = batch.reduce((min, p) => (p.timestamp < min ? p.timestamp : min), batch[0].timestamp);
+    const records = encodeRecordBatch(
+      {
+        baseTimestamp,
+        records: batch.map((p) => ({ key: p.record.key ?? null, value: p.record.value, headers: p.record.headers ?? [], timestampDelta: p.timestamp - baseTimestamp })),
+      },
+      this.options.compression,
+    );
+    const deadline = Date.now() + this.options.deliveryTimeoutMs;
+    try {
+      const baseOffset = await this.produceWithRetries(queue, records, deadline);
+      batch.forEach((p, i) => p.resolve({ topic: queue.topic, partition: queue.partition, offset: baseOffset < 0n ? -1n : baseOffset + BigInt(i) }));
+    } catch (err) {
+      for (const p of batch) p.reject(err as Error);
+    }
+  }
+
+  private async produceWithRetries(queue: PartitionQueue, records: Buffer, deadline: number): Promise<bigint> {
+    const where = `${queue.topic}/${queue.partition}`;
+    for (;;) {
+      let errorCode: number;
+      let errorMessage: string | null = null;
+      try {
+        const info = this.cluster.metadata?.topics.get(queue.topic)?.partitions[queue.partition];
+        const leader = info?.leader ?? (await this.cluster.refreshMetadata([queue.topic])).topics.get(queue.topic)?.partitions[queue.partition]?.leader;
+        if (leader === undefined || leader < 0) throw new ClientError(`partition ${where} has no leader`);
+        const connection = await this.cluster.broker(leader);
+        const body = {
+          transactionalId: null,
+          acks: this.options.acks,
+          timeoutMs: 30_000,
+          topicData: [{ name: queue.topic, partitionData: [{ index: queue.partition, records }] }],
+        };
+        if (this.options.acks === 0) {
+          await connection.requestNoResponse(produceKey, produceVersionMax, body);
+          return -1n;
+        }
+        const response = await connection.request(produceKey, produceVersionMax, body);
+        const result = response.responses[0].partitionResponses[0];
+        if (result.errorCode === ErrorCode.NONE) return result.baseOffset;
+        errorCode = result.errorCode;
+        errorMessage = result.errorMessage;
+      } catch (err) {
+        if (!(err instanceof ClientError) || Date.now() > deadline) throw err;
+        errorCode = ErrorCode.NETWORK_EXCEPTION;
+        errorMessage = err.message;
+      }
+      if (!isRetriable(errorCode) || Date.now() > deadline) {
+        throw new ClientError(`producing to ${where} failed: ${errorMessage ?? errorName(errorCode)} (${errorName(errorCode)})`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, retryBackoffMs));
+      await this.cluster.refreshMetadata([queue.topic]).catch(() => undefined);
+    }
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * `kb broker start`: runs a broker (and its controller) in the foreground
+ * until SIGINT/SIGTERM, then stops cleanly (flushes logs, writes the
+ * clean-shutdown marker).
+ */
+import { Command, Flags } from '@oclif/core';
+import { Broker } from '../../broker/broker.ts';
+import { BrokerConfig } from '../../broker/config.ts';
+import { stderrLogger } from '../../broker/logger.ts';
+import { parseHostPort } from '../../cli/host-port.ts';
+
+export const defaultDataDir = 'kb-data';
+
+export default class BrokerStart extends Command {
+  static override description = 'Run a broker in the foreground (a cluster of one unless --voters names others)';
+
+  static override examples = [
+    '<%= config.bin %> broker start',
+    '<%= config.bin %> broker start --listen 0.0.0.0:9092 --advertised-listener kb1.example:9092 --data-dir /var/lib/kb',
+    '<%= config.bin %> broker start --set num.partitions=3 --set log.segment.bytes=1048576',
+  ];
+
+  static override flags = {
+    'node-id': Flags.integer({ description: 'this node id', default: 1, min: 0 }),
+    listen: Flags.string({ description: 'HOST:PORT to listen on (port 0 picks a free port)', default: '127.0.0.1:9092' }),
+    'advertised-listener': Flags.string({ description: 'HOST:PORT clients are told to connect to (default: the listen address)' }),
+    'data-dir': Flags.string({ description: 'directory for logs and metadata', default: defaultDataDir }),
+    config: Flags.string({ description: 'Kafka-style properties file (key=value lines)' }),
+    set: Flags.string({ description: 'a config setting key=value (repeatable), e.g. num.partitions=3', multiple: true }),
+    voters: Flags.string({ description: 'controller quorum voters: ID@HOST:PORT,... (this node alone by default)' }),
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(BrokerStart);
+    let listen;
+    let advertised;
+    try {
+      listen = parseHostPort(flags.listen);
+      advertised = flags['advertised-listener'] ? parseHostPort(flags['advertised-listener']) : undefined;
+    } catch (err) {
+      this.error((err as Error).message, { exit: 2 });
+    }
+    const logger = stderrLogger();
+    let broker: Broker;
+    try {
+      const config = await BrokerConfig.load({ configFile: flags.config, sets: flags.set });
+      config.set('node.id', String(flags['node-id']));
+      broker = new Broker({ config, listen, advertised, dataDir: flags['data-dir'], logger });
+      await broker.start();
+    } catch (err) {
+      this.error((err as Error).message, { exit: 1 });
+    }
+    await new Promise<void>((resolve) => {
+      const stop = (signal: string) => {
+        logger.info(`${signal} received, stopping`);
+        broker.stop().then(resolve, (err: Error) => {
+          logger.error(`unclean stop: ${err.message}`);
+          process.exitCode = 1;
+          resolve();
+        });
+      };
+      process.once('SIGINT', () => stop('SIGINT'));
+      process.once('SIGTERM', () => stop('SIGTERM'));
+    });
+  }
+}

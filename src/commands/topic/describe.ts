@@ -1,0 +1,44 @@
+/**
+ * `kb topic describe NAME`: configs that differ from the defaults, and per
+ * partition its leader, replicas, ISR and log start/end offsets.
+ */
+import { Args } from '@oclif/core';
+import { Admin } from '../../client/admin.ts';
+import { KbCommand } from '../../cli/kb-command.ts';
+import { renderTable } from '../../cli/output.ts';
+
+export default class TopicDescribe extends KbCommand {
+  static override description = 'Describe a topic: configs and partitions';
+  static override enableJsonFlag = true;
+  static override args = { name: Args.string({ description: 'topic name', required: true }) };
+
+  async run() {
+    const { args } = await this.parse(TopicDescribe);
+    const admin = new Admin(await this.cluster());
+    const topic = await admin.describeTopic(args.name);
+    const [offsets, configs] = await Promise.all([admin.partitionOffsets(topic), admin.describeTopicConfigs(args.name)]);
+    const partitions = topic.partitions.map((p) => {
+      const o = offsets.find((x) => x.partition === p.partition)!;
+      return {
+        partition: p.partition,
+        leader: p.leader,
+        leaderEpoch: p.leaderEpoch,
+        replicas: p.replicas,
+        isr: p.isr,
+        offlineReplicas: p.offline,
+        logStartOffset: Number(o.logStartOffset),
+        logEndOffset: Number(o.logEndOffset),
+      };
+    });
+    const overrides = configs.filter((c) => !c.isDefault).map((c) => ({ name: c.name, value: c.value }));
+    this.log(`NAME         ${topic.name}\nTOPIC ID     ${topic.topicId.toString('hex')}\nPARTITIONS   ${partitions.length}\nREPLICAS     ${partitions[0]?.replicas.length ?? 0}`);
+    if (overrides.length > 0) this.log(`\n${renderTable(['CONFIG', 'VALUE'], overrides.map((c) => [c.name, c.value]))}`);
+    this.log(
+      `\n${renderTable(
+        ['PARTITION', 'LEADER', 'EPOCH', 'REPLICAS', 'ISR', 'LOG-START', 'LOG-END'],
+        partitions.map((p) => [p.partition, p.leader, p.leaderEpoch, p.replicas.join(','), p.isr.join(','), p.logStartOffset, p.logEndOffset]),
+      )}`,
+    );
+    return { name: topic.name, topicId: topic.topicId.toString('hex'), internal: topic.internal, configs: overrides, partitions };
+  }
+}

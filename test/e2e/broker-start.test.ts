@@ -1,0 +1,81 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { startBroker } from '../helpers/broker.ts';
+import { runKb } from '../helpers/cli.ts';
+
+async function tempDir(t: { after(fn: () => Promise<void>): void }): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'kb-e2e-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+test('starts, logs where it listens and its cluster id, stops cleanly on SIGTERM', async (t) => {
+  const broker = await startBroker();
+  t.after(() => broker.stop());
+  assert.match(broker.log(), /kb broker started: listening on 127\.0\.0\.1:\d+, node 1, data dir .+, cluster [A-Za-z0-9_-]{22}/);
+  const info = await runKb(['cluster', 'info', '--json', '-b', broker.address]);
+  assert.equal(info.code, 0, info.stderr);
+  const cluster = JSON.parse(info.stdout);
+  assert.deepEqual(cluster.brokers, [{ nodeId: 1, host: '127.0.0.1', port: broker.port, rack: null }]);
+  assert.equal(cluster.controllerId, 1);
+  await broker.stop();
+  assert.equal(broker.process.exitCode, 0, broker.log());
+  assert.match(broker.log(), /stopped cleanly/);
+});
+
+test('refuses a port that is taken, with a clear message and exit 1', async (t) => {
+  const first = await startBroker();
+  t.after(() => first.stop());
+  const dir = await tempDir(t);
+  const second = await runKb(['broker', 'start', '--listen', first.address, '--data-dir', dir]);
+  assert.equal(second.code, 1);
+  assert.match(second.stderr, /cannot listen on 127\.0\.0\.1:\d+: the address is already in use/);
+  assert.doesNotMatch(second.stderr, /at .*\.ts:\d+/, 'no stack trace');
+});
+
+test('keeps the cluster id across restarts and refuses a data dir of another node id', async (t) => {
+  const dir = await tempDir(t);
+  const first = await startBroker({ dataDir: dir });
+  const clusterId = /cluster (\S+)/.exec(first.log())![1];
+  await first.stop();
+  const again = await startBroker({ dataDir: dir });
+  assert.equal(/cluster (\S+)/.exec(again.log())![1], clusterId);
+  await again.stop();
+  const other = await runKb(['broker', 'start', '--listen', '127.0.0.1:0', '--data-dir', dir, '--node-id', '2']);
+  assert.equal(other.code, 1);
+  assert.match(other.stderr, /belongs to node 1, not node 2/);
+  assert.match(await readFile(path.join(dir, 'meta.properties'), 'utf8'), new RegExp(`cluster.id=${clusterId}`));
+});
+
+test('refuses a second broker on the same data dir', async (t) => {
+  const dir = await tempDir(t);
+  const first = await startBroker({ dataDir: dir });
+  t.after(() => first.stop());
+  const second = await runKb(['broker', 'start', '--listen', '127.0.0.1:0', '--data-dir', dir]);
+  assert.equal(second.code, 1);
+  assert.match(second.stderr, /in use by another broker \(pid \d+\)/);
+});
+
+test('bad settings are refused before starting: unreadable config file, wrong value type, bad listen address', async (t) => {
+  const dir = await tempDir(t);
+  const file = path.join(dir, 'broker.properties');
+  await writeFile(file, 'num.partitions=lots\n');
+  const badValue = await runKb(['broker', 'start', '--listen', '127.0.0.1:0', '--data-dir', dir, '--config', file]);
+  assert.equal(badValue.code, 1);
+  assert.match(badValue.stderr, /num\.partitions=lots: expected an integer/);
+  const badListen = await runKb(['broker', 'start', '--listen', 'nowhere:port', '--data-dir', dir]);
+  assert.equal(badListen.code, 2);
+  assert.match(badListen.stderr, /not host:port/);
+});
+
+test('a data dir that cannot be created or written is a clear error at start', async (t) => {
+  const dir = await tempDir(t);
+  const file = path.join(dir, 'a-file');
+  await writeFile(file, 'not a directory');
+  const result = await runKb(['broker', 'start', '--listen', '127.0.0.1:0', '--data-dir', path.join(file, 'data')]);
+  assert.equal(result.code, 1);
+  assert.match(result.stderr, /data dir .* is not usable/);
+});

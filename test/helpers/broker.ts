@@ -1,0 +1,85 @@
+/**
+ * Starts a real `kb broker start` child process for a test: loopback only, a
+ * free port chosen by the OS (`--listen 127.0.0.1:0`, read back from the
+ * startup line), a fresh temporary data dir unless one is given. `stop()`
+ * sends SIGTERM and waits; `kill()` sends SIGKILL. Register `stop` with
+ * `t.after` / `after` so the broker is stopped even when the test fails.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { repoRoot } from './tools.ts';
+
+export interface RunningBroker {
+  host: string;
+  port: number;
+  /** host:port, for -b / bootstrap servers. */
+  address: string;
+  dataDir: string;
+  process: ChildProcess;
+  /** Everything the broker wrote to stderr so far. */
+  log(): string;
+  stop(): Promise<void>;
+  kill(): Promise<void>;
+}
+
+export interface BrokerOptions {
+  dataDir?: string;
+  /** Extra `--set key=value` settings. */
+  sets?: Record<string, string | number | boolean>;
+  args?: string[];
+  startTimeoutMs?: number;
+}
+
+const startedLine = /listening on ([\d.]+):(\d+)/;
+
+export async function startBroker(options: BrokerOptions = {}): Promise<RunningBroker> {
+  const ownDataDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'kb-test-broker-')));
+  const args = [path.join(repoRoot, 'bin/run.js'), 'broker', 'start', '--listen', '127.0.0.1:0', '--data-dir', dataDir];
+  for (const [key, value] of Object.entries(options.sets ?? {})) args.push('--set', `${key}=${value}`);
+  args.push(...(options.args ?? []));
+  const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+
+  const [host, port] = await new Promise<[string, number]>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`broker did not start within ${options.startTimeoutMs ?? 20000} ms:\n${stderr}`));
+    }, options.startTimeoutMs ?? 20_000);
+    const onData = () => {
+      const match = startedLine.exec(stderr);
+      if (!match) return;
+      clearTimeout(timer);
+      child.stderr!.off('data', onData);
+      resolve([match[1], Number(match[2])]);
+    };
+    child.stderr!.on('data', onData);
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`broker exited (${code ?? signal}) before listening:\n${stderr}`));
+    });
+  });
+
+  const stopWith = async (signal: NodeJS.Signals) => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    await exited;
+  };
+  return {
+    host,
+    port,
+    address: `${host}:${port}`,
+    dataDir,
+    process: child,
+    log: () => stderr,
+    stop: async () => {
+      await stopWith('SIGTERM');
+      if (ownDataDir) await rm(dataDir, { recursive: true, force: true });
+    },
+    kill: () => stopWith('SIGKILL'),
+  };
+}
