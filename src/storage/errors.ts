@@ -13,9 +13,10 @@
  * - offline: an earlier I/O failure left the log in an unknown state; it
  *   serves reads but takes no writes until reopened (KAFKA_STORAGE_ERROR);
  * - closed: the log was closed;
- * - notWritable: a data directory cannot be written at start.
+ * - notWritable: a data directory cannot be written at start;
+ * - invalidName: a partition name that cannot be a directory name.
  */
-export type StorageErrorCode = 'invalidBatch' | 'outOfOrder' | 'offsetOutOfRange' | 'ioFailed' | 'corrupt' | 'offline' | 'closed' | 'notWritable';
+export type StorageErrorCode = 'invalidBatch' | 'outOfOrder' | 'offsetOutOfRange' | 'ioFailed' | 'corrupt' | 'offline' | 'closed' | 'notWritable' | 'invalidName';
 
 export class StorageError extends Error {
   override name = 'StorageError';

@@ -12,9 +12,25 @@ import { encodeRecordBatch, decodeRecordBatch } from '../../src/protocol/records
 import type { Clock, StorageLogger } from '../../src/storage/environment.ts';
 import { nodeStorageFs, type StorageFile, type StorageFs } from '../../src/storage/fs.ts';
 
+const cleanups = new WeakMap<TestContext, (() => unknown)[]>();
+
+/** Runs `fn` after the test, before everything deferred earlier (last in, first out; node runs after hooks first in, first out). */
+export function defer(t: TestContext, fn: () => unknown): void {
+  let stack = cleanups.get(t);
+  if (!stack) {
+    const created: (() => unknown)[] = [];
+    cleanups.set(t, created);
+    t.after(async () => {
+      for (const cleanup of created.reverse()) await cleanup();
+    });
+    stack = created;
+  }
+  stack.push(fn);
+}
+
 export async function tempDir(t: TestContext, prefix = 'kb-storage-'): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
-  t.after(() => rm(dir, { recursive: true, force: true }));
+  defer(t, () => rm(dir, { recursive: true, force: true }));
   return dir;
 }
 

@@ -1,0 +1,126 @@
+/**
+ * Opening a partition directory: from the files on disk to a consistent log
+ * state, repairing what a crash can leave behind.
+ *
+ * Steps, in order:
+ * 1. finish a committed compaction (`compaction.pending`, compaction.ts);
+ * 2. remove leftovers: `*.deleted`, `*.cleaned`, `*.tmp` files and index
+ *    files without their `.log`;
+ * 3. read `partition.checkpoint` and `leader-epoch-checkpoint`
+ *    (checkpoint.ts, leader-epoch-cache.ts);
+ * 4. after a clean shutdown (`.clean-shutdown` present) trust the segments
+ *    and only check the last one's indexes and tail; otherwise recover: scan
+ *    and verify every entry from the segment holding the recovery point to
+ *    the end, rebuild those segments' indexes, truncate at the first invalid
+ *    entry, delete any later segments, re-add leader epochs seen, fsync, and
+ *    log what was cut;
+ * 5. clamp the checkpointed offsets to the recovered log, and remove the
+ *    clean-shutdown marker durably before anything is written.
+ * Segments below the recovery point are opened lazily (their indexes are
+ * checked on first use, segment.ts).
+ */
+import path from 'node:path';
+import { readPartitionCheckpoint, type PartitionCheckpoint } from './checkpoint.ts';
+import { completePendingCompaction } from './compaction.ts';
+import type { StorageEnvironment } from './environment.ts';
+import { cleanShutdownFile, isLeftoverFile, partitionCheckpointFile, parseSegmentLogName, segmentSuffix } from './files.ts';
+import { fsyncDir, unlinkIfExists } from './fs.ts';
+import { LeaderEpochCache } from './leader-epoch-cache.ts';
+import type { LogConfig } from './log-config.ts';
+import { Segment } from './segment.ts';
+
+export interface LoadedLog {
+  segments: Segment[];
+  checkpoint: PartitionCheckpoint;
+  epochs: LeaderEpochCache;
+  /** Whether the state differs from the checkpoint files (they should be rewritten). */
+  changed: boolean;
+}
+
+export async function loadLog(dir: string, config: LogConfig, env: StorageEnvironment): Promise<LoadedLog> {
+  const { fs, logger } = env;
+  await fs.mkdir(dir);
+  await completePendingCompaction(dir, env);
+  const names = await fs.readdir(dir);
+  await removeLeftovers(dir, names, env);
+  const cleanShutdown = names.includes(cleanShutdownFile);
+  const stored = await readPartitionCheckpoint(fs, dir);
+  const epochs = await LeaderEpochCache.load(fs, dir);
+  const bases = names.map(parseSegmentLogName).filter((b): b is number => b !== null).sort((a, b) => a - b);
+  const segments: Segment[] = [];
+  try {
+    for (const base of bases) segments.push(await Segment.open(env, dir, base, config.indexIntervalBytes));
+    const checkpoint = stored ?? { recoveryPoint: 0, logStartOffset: 0, highWatermark: 0, cleanerOffset: 0 };
+    if (segments.length === 0) {
+      segments.push(await Segment.create(env, dir, checkpoint.logStartOffset, config.indexIntervalBytes));
+      await fsyncDir(fs, dir);
+    }
+    let changed = stored === null;
+    if (cleanShutdown) {
+      await segments.at(-1)!.load();
+    } else {
+      if (stored === null && bases.length > 0) logger.warn(`${dir}: no readable ${partitionCheckpointFile}; recovering every segment`);
+      await recoverFrom(dir, segments, checkpoint.recoveryPoint, epochs, env);
+      changed = true;
+    }
+    const logEndOffset = segments.at(-1)!.nextOffset;
+    const logStartOffset = Math.min(Math.max(checkpoint.logStartOffset, segments[0].baseOffset), logEndOffset);
+    const clamp = (offset: number) => Math.min(Math.max(offset, logStartOffset), logEndOffset);
+    const recovered: PartitionCheckpoint = {
+      recoveryPoint: cleanShutdown ? clamp(checkpoint.recoveryPoint) : logEndOffset,
+      logStartOffset,
+      highWatermark: clamp(checkpoint.highWatermark),
+      cleanerOffset: clamp(checkpoint.cleanerOffset),
+    };
+    changed ||= JSON.stringify(recovered) !== JSON.stringify(checkpoint);
+    epochs.truncateFromEnd(logEndOffset);
+    epochs.truncateFromStart(logStartOffset);
+    if (cleanShutdown) {
+      await unlinkIfExists(fs, path.join(dir, cleanShutdownFile));
+      await fsyncDir(fs, dir);
+    }
+    return { segments, checkpoint: recovered, epochs, changed };
+  } catch (err) {
+    await Promise.allSettled(segments.map((s) => s.close()));
+    throw err;
+  }
+}
+
+async function removeLeftovers(dir: string, names: string[], env: StorageEnvironment): Promise<void> {
+  const logs = new Set(names.filter((n) => n.endsWith(segmentSuffix.log)).map((n) => n.slice(0, -segmentSuffix.log.length)));
+  const orphanIndex = (name: string) =>
+    [segmentSuffix.index, segmentSuffix.timeIndex].some((suffix) => name.endsWith(suffix) && !logs.has(name.slice(0, -suffix.length)));
+  for (const name of names) {
+    if (isLeftoverFile(name) || orphanIndex(name)) await unlinkIfExists(env.fs, path.join(dir, name));
+  }
+}
+
+/**
+ * Verifying scan from the segment holding `recoveryPoint` to the end (see
+ * the header comment). Leaves every segment from there loaded and fsynced.
+ */
+async function recoverFrom(dir: string, segments: Segment[], recoveryPoint: number, epochs: LeaderEpochCache, env: StorageEnvironment): Promise<void> {
+  let first = segments.findLastIndex((s) => s.baseOffset <= recoveryPoint);
+  if (first < 0) first = 0;
+  let minimum = 0;
+  if (first > 0) {
+    await segments[first - 1].load();
+    minimum = segments[first - 1].nextOffset;
+  }
+  epochs.truncateFromEnd(segments[first].baseOffset);
+  for (let i = first; i < segments.length; i++) {
+    const segment = segments[i];
+    const result = await segment.recover(minimum, (entry) => epochs.assign(entry.leaderEpoch, entry.baseOffset));
+    if (i < segments.length - 1 && result.problem === null) await segment.seal();
+    await segment.flush();
+    minimum = segment.nextOffset;
+    if (result.problem === null || i === segments.length - 1) continue;
+    const dropped = segments.splice(i + 1);
+    env.logger.warn(`${dir}: deleting ${dropped.length} segment(s) after the invalid entry in ${segment.name}: ${dropped.map((s) => s.name).join(', ')}`);
+    for (const later of dropped.reverse()) {
+      await later.retire(0);
+      await later.removeNow();
+    }
+    await fsyncDir(env.fs, dir);
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * ListOffsets by time over a log's segments: the first record at or after a
+ * timestamp, and the record with the largest timestamp. Segments are skipped
+ * by their largest timestamp, batches by the time index and by their max
+ * timestamp; only the one batch that answers is decoded (records may be
+ * compressed). A LogAppendTime batch's records all carry its max timestamp.
+ * Reads only; no on-disk format here.
+ */
+import { decodeRecordBatch } from '../protocol/records/record-batch.ts';
+import type { Segment } from './segment.ts';
+
+export interface TimestampAndOffset {
+  offset: bigint;
+  timestamp: bigint;
+}
+
+/** The first record with offset >= minOffset and timestamp >= target (and, with `exact`, == target). */
+function recordAt(batch: Buffer, target: bigint, minOffset: bigint, exact: boolean): TimestampAndOffset | null {
+  const decoded = decodeRecordBatch(batch);
+  for (const record of decoded.records) {
+    const offset = decoded.baseOffset + BigInt(record.offsetDelta);
+    const timestamp = decoded.timestampType === 'LogAppendTime' ? decoded.maxTimestamp : decoded.baseTimestamp + record.timestampDelta;
+    if (offset >= minOffset && (exact ? timestamp === target : timestamp >= target)) return { offset, timestamp };
+  }
+  return null;
+}
+
+/** Scans `segment` from `fromOffset` for the first batch that `matches` and holds a fitting record. */
+async function searchSegment(segment: Segment, fromOffset: number, target: number, minOffset: number, exact: boolean): Promise<TimestampAndOffset | null> {
+  const scanner = await segment.scannerFrom(fromOffset);
+  for (let entry = await scanner.next(); entry; entry = await scanner.next()) {
+    const { header } = entry;
+    if (header.lastOffset < fromOffset || header.maxTimestamp < target || (exact && header.maxTimestamp !== target)) continue;
+    const found = recordAt(entry.batch, BigInt(target), BigInt(minOffset), exact);
+    if (found) return found;
+  }
+  if (scanner.problem) throw segment.corruptError(scanner);
+  return null;
+}
+
+async function withSegment<T>(segment: Segment, use: () => Promise<T>): Promise<T> {
+  segment.acquire();
+  try {
+    await segment.load();
+    return await use();
+  } finally {
+    segment.release();
+  }
+}
+
+export async function offsetForTimestamp(segments: readonly Segment[], target: number, logStartOffset: number): Promise<TimestampAndOffset | null> {
+  for (const segment of segments) {
+    const found = await withSegment(segment, async () => {
+      if (segment.maxTimestamp < target) return null;
+      const from = Math.max(segment.timestampScanStart(target), logStartOffset);
+      return searchSegment(segment, from, target, logStartOffset, false);
+    });
+    if (found) return found;
+  }
+  return null;
+}
+
+export async function maxTimestampOffset(segments: readonly Segment[], logStartOffset: number): Promise<TimestampAndOffset | null> {
+  let best: Segment | null = null;
+  for (const segment of segments) {
+    await withSegment(segment, async () => {
+      if (segment.maxTimestamp > (best?.maxTimestamp ?? -1)) best = segment;
+    });
+  }
+  const winner = best as Segment | null;
+  if (!winner) return null;
+  return withSegment(winner, () =>
+    searchSegment(winner, Math.max(winner.offsetOfMaxTimestamp, logStartOffset), winner.maxTimestamp, logStartOffset, true),
+  );
+}
