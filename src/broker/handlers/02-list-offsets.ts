@@ -10,26 +10,22 @@ import { ErrorCode } from '../../protocol/errors.ts';
 import type { ListOffsetsRequest } from '../../protocol/generated/list-offsets-request.ts';
 import type { ListOffsetsResponse } from '../../protocol/generated/list-offsets-response.ts';
 import { defineHandler } from './handler.ts';
+import { forEachLeaderPartition } from './per-partition.ts';
 
 export default defineHandler<ListOffsetsRequest, ListOffsetsResponse>({
   apiKey: 2,
   minVersion: 0,
   maxVersion: 5,
   async handle(request, ctx) {
-    const topics = await Promise.all(
-      request.topics.map(async (topic) => ({
-        name: topic.name,
-        partitions: await Promise.all(
-          topic.partitions.map(async (p) => {
-            const base = { partitionIndex: p.partitionIndex, oldStyleOffsets: [] as bigint[], timestamp: -1n, offset: -1n, leaderEpoch: -1 };
-            const partition = ctx.broker.replicas.leaderPartition(topic.name, p.partitionIndex);
-            if ('errorCode' in partition) return { ...base, errorCode: partition.errorCode };
-            const found = await partition.offsetFor(p.timestamp);
-            const offsets = found.offset >= 0n ? [found.offset] : [];
-            return { ...base, errorCode: ErrorCode.NONE, oldStyleOffsets: offsets, ...found };
-          }),
-        ),
-      })),
+    const base = (partitionIndex: number) => ({ partitionIndex, oldStyleOffsets: [] as bigint[], timestamp: -1n, offset: -1n, leaderEpoch: -1 });
+    const topics = await forEachLeaderPartition(
+      ctx.broker,
+      request.topics,
+      (p, errorCode) => ({ ...base(p.partitionIndex), errorCode }),
+      async (partition, p) => {
+        const found = await partition.offsetFor(p.timestamp);
+        return { ...base(p.partitionIndex), errorCode: ErrorCode.NONE, oldStyleOffsets: found.offset >= 0n ? [found.offset] : [], ...found };
+      },
     );
     return { throttleTimeMs: 0, topics };
   },

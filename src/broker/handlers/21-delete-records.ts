@@ -4,28 +4,21 @@
  * served; whole segments below it are deleted. An offset beyond the high
  * watermark is OFFSET_OUT_OF_RANGE. Answers with the new low watermark.
  */
-import { ErrorCode } from '../../protocol/errors.ts';
 import type { DeleteRecordsRequest } from '../../protocol/generated/delete-records-request.ts';
 import type { DeleteRecordsResponse } from '../../protocol/generated/delete-records-response.ts';
 import { defineHandler } from './handler.ts';
+import { forEachLeaderPartition } from './per-partition.ts';
 
 export default defineHandler<DeleteRecordsRequest, DeleteRecordsResponse>({
   apiKey: 21,
   minVersion: 0,
   maxVersion: 2,
   async handle(request, ctx) {
-    const topics = await Promise.all(
-      request.topics.map(async (topic) => ({
-        name: topic.name,
-        partitions: await Promise.all(
-          topic.partitions.map(async (p) => {
-            const partition = ctx.broker.replicas.leaderPartition(topic.name, p.partitionIndex);
-            if ('errorCode' in partition) return { partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode: partition.errorCode };
-            const result = await partition.deleteRecordsBefore(p.offset);
-            return { partitionIndex: p.partitionIndex, ...result };
-          }),
-        ),
-      })),
+    const topics = await forEachLeaderPartition(
+      ctx.broker,
+      request.topics,
+      (p, errorCode) => ({ partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode }),
+      async (partition, p) => ({ partitionIndex: p.partitionIndex, ...(await partition.deleteRecordsBefore(p.offset)) }),
     );
     return { throttleTimeMs: 0, topics };
   },
