@@ -1,6 +1,6 @@
 /**
- * Parsing of `host:port` arguments (`--listen`, `-b`, voter lists). IPv6
- * hosts go in brackets: `[::1]:9092`.
+ * Parsing of `host:port` arguments (`--listen`, `-b`) and voter lists
+ * (`ID@host:port,...`). IPv6 hosts go in brackets: `[::1]:9092`.
  */
 export interface HostPort {
   host: string;
@@ -19,4 +19,19 @@ export function parseHostPort(text: string, defaultPort?: number): HostPort {
 
 export function formatHostPort({ host, port }: HostPort): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+export interface Voter extends HostPort {
+  nodeId: number;
+}
+
+/** Parses `1@h1:9093,2@h2:9093`; node ids must be distinct non-negative integers. */
+export function parseVoters(text: string): Voter[] {
+  const voters = text.split(',').map((item) => {
+    const match = /^(\d+)@(.+)$/.exec(item.trim());
+    if (!match) throw new Error(`--voters: "${item}" is not ID@host:port (for example 1@127.0.0.1:9093)`);
+    return { nodeId: Number(match[1]), ...parseHostPort(match[2]) };
+  });
+  if (new Set(voters.map((v) => v.nodeId)).size !== voters.length) throw new Error('--voters: a node id appears twice');
+  return voters;
 }

@@ -7,7 +7,7 @@ import { Command, Flags } from '@oclif/core';
 import { Broker } from '../../broker/broker.ts';
 import { BrokerConfig } from '../../broker/config.ts';
 import { stderrLogger } from '../../broker/logger.ts';
-import { parseHostPort } from '../../cli/host-port.ts';
+import { parseHostPort, parseVoters, type Voter } from '../../cli/host-port.ts';
 
 export const defaultDataDir = 'kb-data';
 
@@ -34,13 +34,18 @@ export default class BrokerStart extends Command {
     const { flags } = await this.parse(BrokerStart);
     let listen;
     let advertised;
+    let voters: Voter[] = [];
     try {
       listen = parseHostPort(flags.listen);
       advertised = flags['advertised-listener'] ? parseHostPort(flags['advertised-listener']) : undefined;
+      if (flags.voters) voters = parseVoters(flags.voters);
     } catch (err) {
       this.error((err as Error).message, { exit: 2 });
     }
     const logger = stderrLogger();
+    if (voters.some((v) => v.nodeId !== flags['node-id'])) {
+      logger.warn('--voters names other nodes, but clustering is not implemented yet: this node runs as a cluster of one');
+    }
     let broker: Broker;
     try {
       const config = await BrokerConfig.load({ configFile: flags.config, sets: flags.set });
