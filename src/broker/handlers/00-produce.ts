@@ -8,14 +8,16 @@
  * log (with one replica the ISR is the leader alone; replication extends
  * acks=-1 to wait for the ISR).
  *
- * Uncompressed v2 batches are never decoded record by record here: the
- * header is checked and the bytes go to the log as they came.
+ * Uncompressed v2 batches are not decoded: only the record length prefixes
+ * are walked to prove recordCount true (offsets are assigned from it), and
+ * the bytes go to the log as they came. Compressed batches are decompressed
+ * and decoded once to validate them.
  */
 import { ErrorCode } from '../../protocol/errors.ts';
 import { ProtocolError } from '../../protocol/primitives.ts';
 import { batchProblem, compressionCodecOf, readBatchHeader } from '../../protocol/records/batch-header.ts';
 import { CompressionCodec } from '../../protocol/compression.ts';
-import { decodeRecordBatch } from '../../protocol/records/record-batch.ts';
+import { decodeRecordBatch, recordFramingProblem } from '../../protocol/records/record-batch.ts';
 import { decodeLegacyMessageSet, legacyToRecordBatch } from '../../protocol/records/legacy-message-set.ts';
 import type { Broker } from '../broker.ts';
 import type { ProduceRequest } from '../../protocol/generated/produce-request.ts';
@@ -74,14 +76,8 @@ async function producePartition(
   const maxBytes = partition.maxMessageBytes();
   if (batch.length > maxBytes) return failed(index, ErrorCode.MESSAGE_TOO_LARGE, `batch of ${batch.length} bytes exceeds max.message.bytes ${maxBytes}`);
   const header = readBatchHeader(batch);
-  if (compressionCodecOf(header.attributes) !== CompressionCodec.none) {
-    try {
-      decodeRecordBatch(batch);
-    } catch (err) {
-      if (err instanceof ProtocolError) return failed(index, ErrorCode.CORRUPT_MESSAGE, `compressed batch: ${err.message}`);
-      throw err;
-    }
-  }
+  const recordsProblem = compressionCodecOf(header.attributes) === CompressionCodec.none ? recordFramingProblem(batch) : compressedRecordsProblem(batch);
+  if (recordsProblem) return failed(index, ErrorCode.CORRUPT_MESSAGE, recordsProblem);
   const result = await partition.appendAsLeader(batch, header, acks);
   if (result.errorCode !== ErrorCode.NONE) return failed(index, result.errorCode, result.errorMessage ?? '');
   return {
@@ -94,6 +90,17 @@ async function producePartition(
     errorMessage: null,
     currentLeader: noLeader,
   };
+}
+
+/** Decompresses and decodes a compressed batch to check its records; a reason or null. */
+function compressedRecordsProblem(batch: Buffer): string | null {
+  try {
+    decodeRecordBatch(batch);
+    return null;
+  } catch (err) {
+    if (err instanceof ProtocolError) return `compressed batch: ${err.message}`;
+    throw err;
+  }
 }
 
 /** The one v2 batch a produce request carries for a partition (v0/v1 message sets converted). */

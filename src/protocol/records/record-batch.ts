@@ -177,6 +177,30 @@ function writeVarintBytes(w: Writer, bytes: Uint8Array | null): void {
   else w.varint(bytes.length).raw(bytes);
 }
 
+/**
+ * Checks, without decoding record fields, that an uncompressed batch holds
+ * exactly `recordCount` length-prefixed records filling it to the end: what
+ * a broker must know before trusting recordCount to assign offsets.
+ * Returns a reason, or null when the records add up.
+ */
+export function recordFramingProblem(batch: Buffer): string | null {
+  const { recordCount } = readBatchHeader(batch);
+  const r = new Reader(batch, batchHeaderBytes);
+  try {
+    for (let i = 0; i < recordCount; i++) {
+      if (r.remaining === 0) return `batch declares ${recordCount} records but holds ${i}`;
+      const length = r.varint();
+      if (length < recordBytesMin - 1) return `record ${i} has impossible length ${length}`;
+      r.need(length);
+      r.offset += length;
+    }
+  } catch (err) {
+    if (err instanceof ProtocolError) return `records are cut short: ${err.message}`;
+    throw err;
+  }
+  return r.remaining === 0 ? null : `${r.remaining} bytes follow the ${recordCount} records the batch declares`;
+}
+
 function decodeRecords(body: Buffer, recordCount: number): BatchRecord[] {
   if (recordCount * recordBytesMin > body.length) {
     throw new ProtocolError(`recordCount ${recordCount} cannot fit in ${body.length} bytes of records`);
