@@ -119,6 +119,7 @@ export class Log {
   private compacting = false;
   private writtenCheckpoint = '';
   private readonly retired = new Set<Segment>();
+  private readonly backgroundFlushes = new Set<Promise<void>>();
 
   private constructor(dir: string, config: LogConfig, env: StorageEnvironment, segments: Segment[], checkpoint: PartitionCheckpoint, epochs: LeaderEpochCache) {
     this.dir = dir;
@@ -387,17 +388,19 @@ export class Log {
   private flushInBackground(upTo: number): void {
     const truncations = this.truncations;
     const segments = this.segments.filter((s) => s.baseOffset < upTo);
-    void (async () => {
-      for (const segment of segments) {
-        segment.acquire();
-        try {
-          await segment.flush();
-        } finally {
-          segment.release();
-        }
+    for (const segment of segments) segment.acquire();
+    const flushing = (async () => {
+      try {
+        for (const segment of segments) await segment.flush();
+        if (truncations === this.truncations && upTo > this.recoveredTo) this.recoveredTo = upTo;
+      } finally {
+        for (const segment of segments) segment.release();
       }
-      if (truncations === this.truncations && upTo > this.recoveredTo) this.recoveredTo = upTo;
-    })().catch((err) => this.goOffline('background flush', err));
+    })().catch((err) => {
+      this.goOffline('background flush', err);
+    });
+    this.backgroundFlushes.add(flushing);
+    void flushing.finally(() => this.backgroundFlushes.delete(flushing));
   }
 
   /** fsyncs everything appended so far and moves the recovery point to the log end. */
@@ -485,8 +488,10 @@ export class Log {
 
   /**
    * Removes every batch whose last offset is at or above `offset` (a batch
-   * straddling it goes whole), so the log ends at or below `offset`.
-   * Below the log start the log is emptied and restarted at `offset`.
+   * straddling it goes whole); the log then ends where the last remaining
+   * batch ends. Segments left empty go too (except the first). When no
+   * batch at or above the log start remains, or `offset` is below it, the
+   * log is emptied and restarted at `offset` instead.
    */
   truncateTo(offset: bigint): Promise<void> {
     const target = Number(offset);
@@ -497,16 +502,19 @@ export class Log {
       this.truncations++;
       const index = floorIndex(this.segments, target);
       const segment = this.segments[index];
+      const entry = await segment.entryAtOrAfter(target);
       this.recoveredTo = Math.min(this.recoveredTo, segment.baseOffset);
       this.hw = Math.min(this.hw, target);
       this.cleanedTo = Math.min(this.cleanedTo, target);
       this.epochs.truncateFromEnd(target);
       await this.writeCheckpointsLocked();
       await this.retireSegments(this.segments.splice(index + 1).reverse());
-      const entry = await segment.entryAtOrAfter(target);
       await segment.truncateTo(entry?.position ?? segment.size, entry?.header.baseOffset ?? segment.nextOffset);
-      await segment.flush();
-      this.endOffset = segment.nextOffset;
+      while (this.segments.length > 1 && this.active.size === 0) await this.retireSegments(this.segments.splice(-1));
+      if (this.active !== segment) await this.active.truncateTo(this.active.size, this.active.nextOffset);
+      await this.active.flush();
+      this.endOffset = this.active.nextOffset;
+      if (this.endOffset <= this.startOffset) return this.restartAt(target);
       this.hw = Math.min(this.hw, this.endOffset);
       this.epochs.truncateFromEnd(this.endOffset);
     });
@@ -658,6 +666,7 @@ export class Log {
     while (this.draining) await this.draining;
     await this.serial.run(async () => {
       this.closed = true;
+      await Promise.all(this.backgroundFlushes);
       let clean = this.failure === null;
       try {
         if (clean) {

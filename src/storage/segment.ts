@@ -412,8 +412,9 @@ export class Segment {
     if (this.sealed) await this.persistIndexes(true);
   }
 
-  /** Drops bytes past `size` (left by a failed write) and closes the files. */
+  /** Waits for reads holding the segment, drops bytes past `size` (left by a failed write) and closes the files. */
   async close(): Promise<void> {
+    await this.idle();
     await this.persistIndexes(false);
     const { size } = await this.file.stat();
     if (size > this.size) await this.file.truncate(this.size);
