@@ -2,12 +2,12 @@
  * The base of every client-side `kb` command: the shared flags
  * (-b/--brokers with env KB_BROKERS, --bootstrap-server alias, --timeout,
  * --debug), a lazily created Cluster client closed after the command, and the
- * error -> exit code mapping: usage errors exit 2, runtime errors exit 1
- * with a message naming what went wrong and what to do; a stack trace only
- * with --debug.
+ * error -> exit code mapping: usage errors exit 2 with a pointer to the
+ * command's --help, runtime errors exit 1 with a message naming what went
+ * wrong and what to do; a stack trace only with --debug.
  */
 import { Command, Errors, Flags, type Interfaces } from '@oclif/core';
-import { Cluster } from '../client/cluster.ts';
+import { Cluster, ClusterUnreachableError } from '../client/cluster.ts';
 import { parseHostPort } from './host-port.ts';
 
 export const defaultBrokers = '127.0.0.1:9092';
@@ -65,7 +65,8 @@ export abstract class KbCommand extends Command {
   protected override async catch(err: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<void> {
     if (err instanceof Errors.ExitError || err.oclif?.exit !== undefined) throw err;
     if (this.debugErrors || process.argv.includes('--debug')) this.logToStderr(err.stack ?? String(err));
-    const exit = err instanceof UsageError ? 2 : 1;
-    this.error(err.message, { exit });
+    if (err instanceof UsageError) this.error(`${err.message}\nSee more help with: ${this.config.bin} ${this.id?.replaceAll(':', ' ')} --help`, { exit: 2 });
+    const hint = err instanceof ClusterUnreachableError ? `\nIs the broker running? -b/--brokers (or KB_BROKERS) must name it.` : '';
+    this.error(`${err.message}${hint}`, { exit: 1 });
   }
 }

@@ -6,6 +6,7 @@
  */
 import Table from 'cli-table3';
 import chalk from 'chalk';
+import { isZeroUuid } from '../protocol/primitives.ts';
 
 export function decorated(): boolean {
   return Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
@@ -21,4 +22,9 @@ export function renderTable(headers: string[], rows: (string | number | bigint |
   const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((row) => row[i].length)));
   const line = (row: string[]) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ');
   return [line(headers), ...cells.map(line)].join('\n');
+}
+
+/** A topic id as hex, or null when the broker sent none (all zeros, as Metadata before v10 does). */
+export function topicIdText(id: Buffer): string | null {
+  return isZeroUuid(id) ? null : id.toString('hex');
 }

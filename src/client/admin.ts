@@ -5,7 +5,7 @@
  * ClientError with a readable message on a Kafka error code.
  */
 import { ErrorCode, errorName } from '../protocol/errors.ts';
-import { ClientError } from './connection.ts';
+import { ClientError, type BrokerConnection } from './connection.ts';
 import type { Cluster, TopicInfo } from './cluster.ts';
 
 const api = {
@@ -150,18 +150,26 @@ export class Admin {
 
   /** Sets (value) and removes (null) topic configs, leaving the others. */
   async alterTopicConfigs(name: string, changes: { name: string; value: string | null }[]): Promise<void> {
-    const controller = await this.cluster.controller();
-    const response = await controller.request(api.incrementalAlterConfigs.key, api.incrementalAlterConfigs.max, {
+    await this.alterConfigs(await this.cluster.controller(), topicResource, name, changes);
+  }
+
+  /** Sets (value) and removes (null) dynamic configs of broker `nodeId`, asking that broker. */
+  async alterBrokerConfigs(nodeId: number, changes: { name: string; value: string | null }[]): Promise<void> {
+    await this.alterConfigs(await this.cluster.broker(nodeId), brokerResource, String(nodeId), changes);
+  }
+
+  private async alterConfigs(connection: BrokerConnection, resourceType: number, resourceName: string, changes: { name: string; value: string | null }[]): Promise<void> {
+    const response = await connection.request(api.incrementalAlterConfigs.key, api.incrementalAlterConfigs.max, {
       resources: [
         {
-          resourceType: topicResource,
-          resourceName: name,
+          resourceType,
+          resourceName,
           configs: changes.map((c) => ({ name: c.name, configOperation: c.value === null ? 1 : 0, value: c.value })),
         },
       ],
       validateOnly: false,
     });
-    check(response.responses[0].errorCode, response.responses[0].errorMessage, `altering configs of '${name}'`);
+    check(response.responses[0].errorCode, response.responses[0].errorMessage, `altering configs of '${resourceName}'`);
   }
 
   async describeCluster(): Promise<{ clusterId: string; controllerId: number; brokers: { brokerId: number; host: string; port: number; rack: string | null }[] }> {

@@ -46,6 +46,11 @@ export interface ClusterMetadata {
   topics: Map<string, TopicInfo>;
 }
 
+/** No bootstrap or known broker accepted a connection. */
+export class ClusterUnreachableError extends ClientError {
+  override name = 'ClusterUnreachableError';
+}
+
 const metadataKey = 3;
 const metadataVersionMax = 9;
 const defaultRequestTimeoutMs = 30_000;
@@ -96,7 +101,7 @@ export class Cluster {
         errors.push((err as Error).message);
       }
     }
-    throw new ClientError(`no broker reachable: ${[...new Set(errors)].join('; ')}`);
+    throw new ClusterUnreachableError(`no broker reachable: ${[...new Set(errors)].join('; ')}`);
   }
 
   async broker(nodeId: number): Promise<BrokerConnection> {

@@ -67,7 +67,7 @@ interface PartitionQueue {
 
 /** Rough encoded size of a record, for batch sizing. */
 function approximateBytes(record: ProducerRecord): number {
-  let n = 16 + (record.key?.length ?? 0) + (record.value?.length ?? 0);
+  let n = 24 + (record.key?.length ?? 0) + (record.value?.length ?? 0);
   for (const h of record.headers ?? []) n += 8 + h.key.length + (h.value?.length ?? 0);
   return n;
 }
@@ -84,7 +84,7 @@ export class Producer {
   }
 
   async send(topic: string, record: ProducerRecord): Promise<RecordMetadata> {
-    const partition = record.partition ?? (await this.choosePartition(topic, record.key ?? null));
+    const partition = await this.choosePartition(topic, record);
     const key = `${topic}\u0000${partition}`;
     let queue = this.queues.get(key);
     if (!queue) {
@@ -100,32 +100,55 @@ export class Producer {
     });
   }
 
-  private async choosePartition(topic: string, key: Buffer | null): Promise<number> {
+  /** The record's own partition (checked to exist), else by key, else round-robin. */
+  private async choosePartition(topic: string, record: ProducerRecord): Promise<number> {
     let info = this.cluster.metadata?.topics.get(topic);
     if (!info) info = (await this.cluster.refreshMetadata([topic])).topics.get(topic);
     if (!info || info.errorCode !== ErrorCode.NONE || info.partitions.length === 0) {
       throw new ClientError(`topic '${topic}' does not exist`);
     }
     const count = info.partitions.length;
+    if (record.partition !== undefined) {
+      if (Number.isInteger(record.partition) && record.partition >= 0 && record.partition < count) return record.partition;
+      throw new ClientError(`topic '${topic}' has no partition ${record.partition} (it has ${count}: 0..${count - 1})`);
+    }
+    const key = record.key ?? null;
     return key === null ? this.roundRobin.partition(count) : partitionForKey(key, count);
   }
 
   /** Sends everything queued and waits for every acknowledgement. */
   async flush(): Promise<void> {
-    for (const queue of this.queues.values()) this.drain(queue);
-    await Promise.all([...this.queues.values()].map((q) => q.sending));
+    for (;;) {
+      for (const queue of this.queues.values()) this.drain(queue);
+      const sending = [...this.queues.values()].map((q) => q.sending).filter((s) => s !== null);
+      if (sending.length === 0) return;
+      await Promise.all(sending);
+    }
   }
 
   private drain(queue: PartitionQueue): void {
     if (queue.timer) clearTimeout(queue.timer);
     queue.timer = null;
     if (queue.sending || queue.pending.length === 0) return;
-    const batch = queue.pending.splice(0, queue.pending.length);
-    queue.bytes = 0;
+    const batch = this.takeBatch(queue);
     queue.sending = this.sendBatch(queue, batch).finally(() => {
       queue.sending = null;
       if (queue.pending.length > 0) this.drain(queue);
     });
+  }
+
+  /** Takes the oldest pending records up to batchBytes (at least one), so a batch stays under the broker's max.message.bytes. */
+  private takeBatch(queue: PartitionQueue): Pending[] {
+    let count = 0;
+    let bytes = 0;
+    while (count < queue.pending.length) {
+      const size = approximateBytes(queue.pending[count].record);
+      if (count > 0 && bytes + size > this.options.batchBytes) break;
+      bytes += size;
+      count++;
+    }
+    queue.bytes -= bytes;
+    return queue.pending.splice(0, count);
   }
 
   private async sendBatch(queue: PartitionQueue, batch: Pending[]): Promise<void> {

@@ -6,6 +6,13 @@
  */
 import BrokerStart from './broker/start.ts';
 import ClusterInfo from './cluster/info.ts';
+import ConfigGet from './config/get.ts';
+import ConfigSet from './config/set.ts';
+import Consume from './consume.ts';
+import Health from './health.ts';
+import Produce from './produce.ts';
+import TopicAddPartitions from './topic/add-partitions.ts';
+import TopicAlterConfig from './topic/alter-config.ts';
 import TopicCreate from './topic/create.ts';
 import TopicDelete from './topic/delete.ts';
 import TopicDescribe from './topic/describe.ts';
@@ -14,6 +21,13 @@ import TopicList from './topic/list.ts';
 export const COMMANDS = {
   'broker:start': BrokerStart,
   'cluster:info': ClusterInfo,
+  'config:get': ConfigGet,
+  'config:set': ConfigSet,
+  consume: Consume,
+  health: Health,
+  produce: Produce,
+  'topic:add-partitions': TopicAddPartitions,
+  'topic:alter-config': TopicAlterConfig,
   'topic:create': TopicCreate,
   'topic:delete': TopicDelete,
   'topic:describe': TopicDescribe,

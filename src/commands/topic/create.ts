@@ -1,12 +1,17 @@
 /**
- * `kb topic create NAME`: creates a topic. Exits 1 when it exists already
- * (0 with --if-not-exists), 2 on bad flags.
+ * `kb topic create NAME --partitions N`: creates a topic. Exits 1 when it
+ * exists already (0 with --if-not-exists), 2 on bad flags. A missing NAME or
+ * --partitions is asked for when stdin is a TTY, and is a usage error
+ * naming it otherwise. The replication factor defaults to the broker's
+ * default.replication.factor.
  */
 import { Args, Flags } from '@oclif/core';
 import { Admin } from '../../client/admin.ts';
 import { ErrorCode, errorName } from '../../protocol/errors.ts';
 import { KbCommand, UsageError, UserError } from '../../cli/kb-command.ts';
+import { topicIdText } from '../../cli/output.ts';
 import { parseKeyValues } from '../../cli/key-values.ts';
+import { askInteger, askText, interactive } from '../../cli/prompts.ts';
 
 export default class TopicCreate extends KbCommand {
   static override description = 'Create a topic';
@@ -16,10 +21,10 @@ export default class TopicCreate extends KbCommand {
     '<%= config.bin %> topic create events --config retention.ms=86400000 --config cleanup.policy=compact',
   ];
 
-  static override args = { name: Args.string({ description: 'topic name', required: true }) };
+  static override args = { name: Args.string({ description: 'topic name (asked for on a TTY when missing)' }) };
 
   static override flags = {
-    partitions: Flags.integer({ char: 'p', description: "partition count (default: the broker's num.partitions)", min: 1 }),
+    partitions: Flags.integer({ char: 'p', description: 'partition count (asked for on a TTY when missing)', min: 1 }),
     rf: Flags.integer({ char: 'r', description: "replication factor (default: the broker's default.replication.factor)", min: 1 }),
     config: Flags.string({ char: 'c', description: 'topic config key=value (repeatable)', multiple: true }),
     'if-not-exists': Flags.boolean({ description: 'succeed when the topic exists already', default: false }),
@@ -34,20 +39,25 @@ export default class TopicCreate extends KbCommand {
     } catch (err) {
       throw new UsageError((err as Error).message);
     }
+    if ((args.name === undefined || flags.partitions === undefined) && !interactive()) {
+      const missing = [args.name === undefined ? 'the topic NAME' : null, flags.partitions === undefined ? '--partitions N' : null].filter(Boolean);
+      throw new UsageError(`missing ${missing.join(' and ')} (for example: kb topic create orders --partitions 3)`);
+    }
+    const name = args.name ?? (await askText('Topic name:'));
+    const partitions = flags.partitions ?? (await askInteger(`Partitions for ${name}:`, 1));
     const admin = new Admin(await this.cluster());
-    const result = await admin.createTopic(
-      { name: args.name, partitions: flags.partitions ?? -1, replicationFactor: flags.rf ?? -1, configs },
-      flags['dry-run'],
-    );
+    const result = await admin.createTopic({ name, partitions, replicationFactor: flags.rf ?? -1, configs }, flags['dry-run']);
     if (result.errorCode === ErrorCode.TOPIC_ALREADY_EXISTS && flags['if-not-exists']) {
-      this.log(`topic ${args.name} exists already`);
-      return { topic: args.name, topicId: null, created: false };
+      this.log(`topic ${name} exists already`);
+      return { topic: name, topicId: null, created: false };
+    }
+    if (result.errorCode === ErrorCode.TOPIC_ALREADY_EXISTS) {
+      throw new UserError(`topic '${name}' already exists (add --if-not-exists to accept that, or kb topic describe ${name})`);
     }
     if (result.errorCode !== ErrorCode.NONE) {
-      throw new UserError(`cannot create topic '${args.name}': ${result.errorMessage ?? errorName(result.errorCode)}`);
+      throw new UserError(`cannot create topic '${name}': ${result.errorMessage ?? errorName(result.errorCode)}`);
     }
-    const topicId = result.topicId.toString('hex');
-    this.log(flags['dry-run'] ? `topic ${args.name} can be created` : `created topic ${args.name}`);
-    return { topic: args.name, topicId: flags['dry-run'] ? null : topicId, created: !flags['dry-run'] };
+    this.log(flags['dry-run'] ? `topic ${name} can be created` : `created topic ${name} with ${partitions} partition(s)`);
+    return { topic: name, topicId: flags['dry-run'] ? null : topicIdText(result.topicId), created: !flags['dry-run'] };
   }
 }

@@ -5,7 +5,7 @@
 import { Args } from '@oclif/core';
 import { Admin } from '../../client/admin.ts';
 import { KbCommand } from '../../cli/kb-command.ts';
-import { renderTable } from '../../cli/output.ts';
+import { renderTable, topicIdText } from '../../cli/output.ts';
 
 export default class TopicDescribe extends KbCommand {
   static override description = 'Describe a topic: configs and partitions';
@@ -31,7 +31,8 @@ export default class TopicDescribe extends KbCommand {
       };
     });
     const overrides = configs.filter((c) => !c.isDefault).map((c) => ({ name: c.name, value: c.value }));
-    this.log(`NAME         ${topic.name}\nTOPIC ID     ${topic.topicId.toString('hex')}\nPARTITIONS   ${partitions.length}\nREPLICAS     ${partitions[0]?.replicas.length ?? 0}`);
+    const topicId = topicIdText(topic.topicId);
+    this.log(`NAME         ${topic.name}\nTOPIC ID     ${topicId ?? '-'}\nPARTITIONS   ${partitions.length}\nREPLICAS     ${partitions[0]?.replicas.length ?? 0}`);
     if (overrides.length > 0) this.log(`\n${renderTable(['CONFIG', 'VALUE'], overrides.map((c) => [c.name, c.value]))}`);
     this.log(
       `\n${renderTable(
@@ -39,6 +40,6 @@ export default class TopicDescribe extends KbCommand {
         partitions.map((p) => [p.partition, p.leader, p.leaderEpoch, p.replicas.join(','), p.isr.join(','), p.logStartOffset, p.logEndOffset]),
       )}`,
     );
-    return { name: topic.name, topicId: topic.topicId.toString('hex'), internal: topic.internal, configs: overrides, partitions };
+    return { name: topic.name, topicId, internal: topic.internal, configs: overrides, partitions };
   }
 }

@@ -1,0 +1,47 @@
+/**
+ * `kb consume -f` format strings (kcat style): %t topic, %p partition,
+ * %o offset, %k key, %v value, %h headers (k=v joined by ','), %d timestamp
+ * in ms, %% a literal '%'; escapes \n \t \r \\ . Keys, values and header
+ * values are written as their raw bytes (a null is written as nothing).
+ * `compileFormat` checks the string once and returns a function from a
+ * record to the bytes to print; an unknown directive or escape throws.
+ */
+import type { ConsumedRecord } from '../client/consumer.ts';
+
+export type RecordFormatter = (record: ConsumedRecord) => Buffer;
+
+/** Value only, one per line: the default output of kb consume. */
+export const defaultFormat = '%v\\n';
+
+const fields: Record<string, (r: ConsumedRecord) => Buffer | string> = {
+  t: (r) => r.topic,
+  p: (r) => String(r.partition),
+  o: (r) => String(r.offset),
+  k: (r) => r.key ?? '',
+  v: (r) => r.value ?? '',
+  h: (r) => Buffer.concat(r.headers.flatMap((h, i) => [Buffer.from(`${i > 0 ? ',' : ''}${h.key}=`), h.value ?? Buffer.alloc(0)])),
+  d: (r) => String(r.timestamp),
+};
+
+const escapes: Record<string, string> = { n: '\n', t: '\t', r: '\r', '\\': '\\' };
+
+/** Replaces \n \t \r \\ in a flag value (format strings, key delimiters); throws on other escapes. */
+export function unescape(text: string): string {
+  return text.replace(/\\(.?)/g, (_, c: string) => {
+    if (!(c in escapes)) throw new Error(`unknown escape "\\${c}" (use \\n, \\t, \\r or \\\\)`);
+    return escapes[c];
+  });
+}
+
+export function compileFormat(format: string): RecordFormatter {
+  const parts: (Buffer | ((r: ConsumedRecord) => Buffer | string))[] = [];
+  for (const piece of format.split(/(%.?)/)) {
+    if (piece === '') continue;
+    if (!piece.startsWith('%')) parts.push(Buffer.from(unescape(piece)));
+    else if (piece === '%%') parts.push(Buffer.from('%'));
+    else if (fields[piece.slice(1)]) parts.push(fields[piece.slice(1)]);
+    else throw new Error(`unknown directive "${piece}" (use %t %p %o %k %v %h %d or %%)`);
+  }
+  const bytes = (x: Buffer | string) => (typeof x === 'string' ? Buffer.from(x) : x);
+  return (record) => Buffer.concat(parts.map((part) => (Buffer.isBuffer(part) ? part : bytes(part(record)))));
+}

@@ -1,0 +1,50 @@
+/**
+ * Prompts, only where a person can answer: `interactive()` is true when
+ * stdin is a TTY. Questions are drawn on stderr so stdout keeps only data.
+ * Without a TTY nothing prompts: callers fail with a UsageError (exit 2)
+ * naming the flag to pass instead. Ctrl-C at a prompt is a UserError
+ * ("cancelled", exit 1) and changes nothing.
+ *
+ * Destructive commands call `confirmDestructive`: --yes skips it; on a TTY
+ * the user must type the name(s) back; otherwise it is a UsageError naming
+ * --yes.
+ */
+import { input, number } from '@inquirer/prompts';
+import { UsageError, UserError } from './kb-command.ts';
+
+export function interactive(): boolean {
+  return Boolean(process.stdin.isTTY);
+}
+
+const context = () => ({ input: process.stdin, output: process.stderr });
+
+async function ask<T>(prompt: Promise<T>): Promise<T> {
+  try {
+    return await prompt;
+  } catch (err) {
+    if ((err as Error).name === 'ExitPromptError') throw new UserError('cancelled: nothing was changed');
+    throw err;
+  }
+}
+
+/** A non-empty text answer. */
+export function askText(message: string): Promise<string> {
+  return ask(input({ message, required: true, validate: (v) => v.trim() !== '' || 'an answer is needed' }, context())).then((v) => v.trim());
+}
+
+/** A whole number >= min. */
+export async function askInteger(message: string, min: number): Promise<number> {
+  const answer = await ask(number({ message, required: true, min, step: 1 }, context()));
+  return answer!;
+}
+
+/**
+ * Asks for `expected` to be typed back before a destructive `action`
+ * (e.g. "delete topic orders"); returns when confirmed.
+ */
+export async function confirmDestructive(options: { yes: boolean; expected: string; action: string }): Promise<void> {
+  if (options.yes) return;
+  if (!interactive()) throw new UsageError(`${options.action} cannot be undone: add --yes to confirm (there is no terminal to ask on)`);
+  const typed = await ask(input({ message: `${options.action} cannot be undone. Type "${options.expected}" to confirm:` }, context()));
+  if (typed.trim() !== options.expected) throw new UserError(`"${typed.trim()}" does not match "${options.expected}": nothing was changed`);
+}
