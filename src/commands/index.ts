@@ -10,6 +10,7 @@ import ConfigGet from './config/get.ts';
 import ConfigSet from './config/set.ts';
 import Consume from './consume.ts';
 import Health from './health.ts';
+import LogDump from './log/dump.ts';
 import Produce from './produce.ts';
 import TopicAddPartitions from './topic/add-partitions.ts';
 import TopicAlterConfig from './topic/alter-config.ts';
@@ -25,6 +26,7 @@ export const COMMANDS = {
   'config:set': ConfigSet,
   consume: Consume,
   health: Health,
+  'log:dump': LogDump,
   produce: Produce,
   'topic:add-partitions': TopicAddPartitions,
   'topic:alter-config': TopicAlterConfig,
