@@ -19,7 +19,11 @@ test('starts, logs where it listens and its cluster id, stops cleanly on SIGTERM
   const info = await runKb(['cluster', 'info', '--json', '-b', broker.address]);
   assert.equal(info.code, 0, info.stderr);
   const cluster = JSON.parse(info.stdout);
-  assert.deepEqual(cluster.brokers, [{ nodeId: 1, host: '127.0.0.1', port: broker.port, rack: null }]);
+  assert.equal(cluster.brokers.length, 1);
+  assert.deepEqual(
+    { nodeId: cluster.brokers[0].nodeId, host: cluster.brokers[0].host, port: cluster.brokers[0].port },
+    { nodeId: 1, host: '127.0.0.1', port: broker.port },
+  );
   assert.equal(cluster.controllerId, 1);
   await broker.stop();
   assert.equal(broker.process.exitCode, 0, broker.log());
