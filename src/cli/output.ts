@@ -28,3 +28,15 @@ export function renderTable(headers: string[], rows: (string | number | bigint |
 export function topicIdText(id: Buffer): string | null {
   return isZeroUuid(id) ? null : id.toString('hex');
 }
+
+/** A byte count for people: "0 B", "512 B", "1.5 KiB", "3.2 GiB". */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
+}

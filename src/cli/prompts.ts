@@ -34,7 +34,8 @@ export function askText(message: string): Promise<string> {
 
 /** A whole number >= min. */
 export async function askInteger(message: string, min: number): Promise<number> {
-  const answer = await ask(number({ message, required: true, min, step: 1 }, context()));
+  const validate = (v: number | undefined) => (v !== undefined && v >= min) || `enter a whole number, at least ${min}`;
+  const answer = await ask(number({ message, required: true, step: 1, validate }, context()));
   return answer!;
 }
 
@@ -45,6 +46,7 @@ export async function askInteger(message: string, min: number): Promise<number> 
 export async function confirmDestructive(options: { yes: boolean; expected: string; action: string }): Promise<void> {
   if (options.yes) return;
   if (!interactive()) throw new UsageError(`${options.action} cannot be undone: add --yes to confirm (there is no terminal to ask on)`);
-  const typed = await ask(input({ message: `${options.action} cannot be undone. Type "${options.expected}" to confirm:` }, context()));
+  process.stderr.write(`${options.action} cannot be undone.\n`);
+  const typed = await ask(input({ message: `Type "${options.expected}" to confirm:` }, context()));
   if (typed.trim() !== options.expected) throw new UserError(`"${typed.trim()}" does not match "${options.expected}": nothing was changed`);
 }

@@ -1,7 +1,7 @@
 /**
  * Admin operations on a Cluster, shaped for the CLI: topics (create, delete,
- * add partitions, describe with offsets), configs (describe, incremental
- * alter) and the cluster description. Each returns plain results and throws
+ * add partitions, describe with offsets and sizes), configs (describe,
+ * incremental alter) and the cluster description. Each returns plain results and throws
  * ClientError with a readable message on a Kafka error code.
  */
 import { ErrorCode, errorName } from '../protocol/errors.ts';
@@ -13,6 +13,7 @@ const api = {
   createTopics: { key: 19, max: 7 },
   deleteTopics: { key: 20, max: 6 },
   describeConfigs: { key: 32, max: 4 },
+  describeLogDirs: { key: 35, max: 4 },
   createPartitions: { key: 37, max: 3 },
   incrementalAlterConfigs: { key: 44, max: 1 },
   describeCluster: { key: 60, max: 1 },
@@ -126,6 +127,20 @@ export class Admin {
         logEndOffset: await ask(p.partition, p.leader, -1n),
       })),
     );
+  }
+
+  /** Bytes on disk of each partition of `topic`, as its leader reports them (DescribeLogDirs); -1 when unknown. */
+  async partitionSizes(topic: TopicInfo): Promise<Map<number, number>> {
+    const sizes = new Map<number, number>(topic.partitions.map((p) => [p.partition, -1]));
+    for (const leader of new Set(topic.partitions.map((p) => p.leader).filter((l) => l >= 0))) {
+      const connection = await this.cluster.broker(leader);
+      const partitions = topic.partitions.filter((p) => p.leader === leader).map((p) => p.partition);
+      const response = await connection.request(api.describeLogDirs.key, api.describeLogDirs.max, { topics: [{ topic: topic.name, partitions }] });
+      for (const dir of response.results) {
+        for (const t of dir.topics) for (const p of t.partitions) sizes.set(p.partitionIndex, Number(p.partitionSize));
+      }
+    }
+    return sizes;
   }
 
   async describeTopicConfigs(name: string): Promise<ConfigValue[]> {

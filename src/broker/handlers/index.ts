@@ -15,6 +15,7 @@ import deleteRecords from './21-delete-records.ts';
 import initProducerId from './22-init-producer-id.ts';
 import describeConfigs from './32-describe-configs.ts';
 import alterConfigs from './33-alter-configs.ts';
+import describeLogDirs from './35-describe-log-dirs.ts';
 import createPartitions from './37-create-partitions.ts';
 import incrementalAlterConfigs from './44-incremental-alter-configs.ts';
 import describeCluster from './60-describe-cluster.ts';
@@ -31,6 +32,7 @@ const all: Handler[] = [
   initProducerId,
   describeConfigs,
   alterConfigs,
+  describeLogDirs,
   createPartitions,
   incrementalAlterConfigs,
   describeCluster,

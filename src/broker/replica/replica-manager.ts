@@ -107,6 +107,16 @@ export class ReplicaManager {
     return opening;
   }
 
+  /** The directory holding the partition logs (DescribeLogDirs reports it). */
+  get logsDir(): string {
+    return this.options.logsDir;
+  }
+
+  /** Every partition whose log this broker holds, as leader or follower. */
+  hostedPartitions(): Partition[] {
+    return [...this.partitions.values()];
+  }
+
   /** The partition if this broker leads it, else the error to answer with. */
   leaderPartition(topic: string, index: number): Partition | Unavailable {
     const key = ReplicaManager.key(topic, index);

@@ -1,11 +1,12 @@
 /**
  * `kb topic describe NAME`: configs that differ from the defaults, and per
- * partition its leader, replicas, ISR and log start/end offsets.
+ * partition its leader, replicas, ISR, log start/end offsets and size on
+ * disk (the leader's log; --json sizeBytes, -1 when unknown).
  */
 import { Args } from '@oclif/core';
 import { Admin } from '../../client/admin.ts';
 import { KbCommand } from '../../cli/kb-command.ts';
-import { renderTable, topicIdText } from '../../cli/output.ts';
+import { formatBytes, renderTable, topicIdText } from '../../cli/output.ts';
 
 export default class TopicDescribe extends KbCommand {
   static override description = 'Describe a topic: configs and partitions';
@@ -16,7 +17,7 @@ export default class TopicDescribe extends KbCommand {
     const { args } = await this.parse(TopicDescribe);
     const admin = new Admin(await this.cluster());
     const topic = await admin.describeTopic(args.name);
-    const [offsets, configs] = await Promise.all([admin.partitionOffsets(topic), admin.describeTopicConfigs(args.name)]);
+    const [offsets, sizes, configs] = await Promise.all([admin.partitionOffsets(topic), admin.partitionSizes(topic), admin.describeTopicConfigs(args.name)]);
     const partitions = topic.partitions.map((p) => {
       const o = offsets.find((x) => x.partition === p.partition)!;
       return {
@@ -28,6 +29,7 @@ export default class TopicDescribe extends KbCommand {
         offlineReplicas: p.offline,
         logStartOffset: Number(o.logStartOffset),
         logEndOffset: Number(o.logEndOffset),
+        sizeBytes: sizes.get(p.partition)!,
       };
     });
     const overrides = configs.filter((c) => !c.isDefault).map((c) => ({ name: c.name, value: c.value }));
@@ -36,8 +38,17 @@ export default class TopicDescribe extends KbCommand {
     if (overrides.length > 0) this.log(`\n${renderTable(['CONFIG', 'VALUE'], overrides.map((c) => [c.name, c.value]))}`);
     this.log(
       `\n${renderTable(
-        ['PARTITION', 'LEADER', 'EPOCH', 'REPLICAS', 'ISR', 'LOG-START', 'LOG-END'],
-        partitions.map((p) => [p.partition, p.leader, p.leaderEpoch, p.replicas.join(','), p.isr.join(','), p.logStartOffset, p.logEndOffset]),
+        ['PARTITION', 'LEADER', 'EPOCH', 'REPLICAS', 'ISR', 'LOG-START', 'LOG-END', 'SIZE'],
+        partitions.map((p) => [
+          p.partition,
+          p.leader,
+          p.leaderEpoch,
+          p.replicas.join(','),
+          p.isr.join(','),
+          p.logStartOffset,
+          p.logEndOffset,
+          p.sizeBytes < 0 ? null : formatBytes(p.sizeBytes),
+        ]),
       )}`,
     );
     return { name: topic.name, topicId, internal: topic.internal, configs: overrides, partitions };

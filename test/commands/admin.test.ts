@@ -1,0 +1,138 @@
+/**
+ * The admin commands against a real broker: topic create/list/describe/
+ * alter-config/add-partitions/delete, cluster info, config get|set and
+ * health, with their --json output (stable keys) and the exit code of every
+ * error class: usage 2, runtime 1, health 0 OK / 3 UNKNOWN.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startBroker, type RunningBroker } from '../helpers/broker.ts';
+import { runKb } from '../helpers/cli.ts';
+
+let broker: RunningBroker;
+let env: NodeJS.ProcessEnv;
+const kb = (args: string[], input?: string) => runKb(args, { env, input });
+
+async function json(args: string[]): Promise<any> {
+  const r = await kb([...args, '--json']);
+  assert.equal(r.code, 0, `kb ${args.join(' ')}: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
+before(async () => {
+  broker = await startBroker();
+  env = { KB_BROKERS: broker.address };
+});
+after(() => broker?.stop());
+
+test('topic create, list, describe, alter-config, add-partitions and delete', async () => {
+  const created = await kb(['topic', 'create', 'orders', '--partitions', '2', '--config', 'retention.ms=60000']);
+  assert.equal(created.code, 0, created.stderr);
+  assert.equal(created.stdout, 'created topic orders with 2 partition(s)\n');
+
+  const [again, tolerated, listed] = await Promise.all([
+    kb(['topic', 'create', 'orders', '--partitions', '2']),
+    kb(['topic', 'create', 'orders', '--partitions', '2', '--if-not-exists']),
+    json(['topic', 'list']),
+  ]);
+  assert.equal(again.code, 1);
+  assert.match(again.stderr, /^Error: topic 'orders' already exists \(add --if-not-exists/);
+  assert.equal(tolerated.code, 0, tolerated.stderr);
+  assert.deepEqual(listed, { topics: [{ name: 'orders', partitions: 2, replicationFactor: 1, internal: false }] });
+
+  assert.equal((await kb(['produce', 'orders', '-p', '1'], 'a\nbb\nccc\n')).code, 0);
+  const altered = await kb(['topic', 'alter-config', 'orders', '--set', 'cleanup.policy=compact', '--delete', 'retention.ms']);
+  assert.equal(altered.code, 0, altered.stderr);
+  assert.equal((await kb(['topic', 'add-partitions', 'orders', '--to', '3'])).code, 0);
+
+  const described = await json(['topic', 'describe', 'orders']);
+  assert.deepEqual(described.configs, [{ name: 'cleanup.policy', value: 'compact' }]);
+  assert.equal(described.partitions.length, 3);
+  assert.deepEqual(
+    described.partitions.map((p: any) => [p.partition, p.leader, p.replicas, p.isr, p.logStartOffset, p.logEndOffset]),
+    [
+      [0, 1, [1], [1], 0, 0],
+      [1, 1, [1], [1], 0, 3],
+      [2, 1, [1], [1], 0, 0],
+    ],
+  );
+  assert.ok(described.partitions[1].sizeBytes > described.partitions[0].sizeBytes, 'the partition with records takes space');
+  const table = await kb(['topic', 'describe', 'orders']);
+  assert.match(table.stdout, /^NAME\s+orders\nTOPIC ID\s+-\nPARTITIONS\s+3/);
+  assert.match(table.stdout, /\ncleanup\.policy\s+compact\n/);
+  assert.match(table.stdout, /PARTITION\s+LEADER\s+EPOCH\s+REPLICAS\s+ISR\s+LOG-START\s+LOG-END\s+SIZE\n0\s+1\s+0\s+1\s+1\s+0\s+0\s+0 B\n1\s+1\s+0\s+1\s+1\s+0\s+3\s+\d+ B\n/);
+
+  const [refused, shrink, noChange] = await Promise.all([
+    kb(['topic', 'delete', 'orders']),
+    kb(['topic', 'add-partitions', 'orders', '--to', '2']),
+    kb(['topic', 'alter-config', 'orders']),
+  ]);
+  assert.equal(refused.code, 2, 'no TTY and no --yes: a usage error');
+  assert.match(refused.stderr, /add --yes to confirm/);
+  assert.equal(shrink.code, 1);
+  assert.match(shrink.stderr, /new count must be larger/);
+  assert.equal(noChange.code, 2);
+  assert.match(noChange.stderr, /nothing to change/);
+
+  const deleted = await json(['topic', 'delete', 'orders', '--yes']);
+  assert.deepEqual(deleted, { deleted: ['orders'] });
+  const gone = await kb(['topic', 'delete', 'orders', '--yes']);
+  assert.equal(gone.code, 1);
+  assert.match(gone.stderr, /cannot delete 'orders'/);
+});
+
+test('without a TTY, topic create never prompts: a missing name or --partitions exits 2 naming it', async () => {
+  const [noName, noPartitions, badConfig] = await Promise.all([
+    kb(['topic', 'create']),
+    kb(['topic', 'create', 'x']),
+    kb(['topic', 'create', 'x', '--partitions', '1', '--config', 'novalue']),
+  ]);
+  assert.equal(noName.code, 2);
+  assert.match(noName.stderr, /missing the topic NAME and --partitions N/);
+  assert.equal(noPartitions.code, 2);
+  assert.match(noPartitions.stderr, /missing --partitions N[\s\S]*kb topic create --help/);
+  assert.equal(badConfig.code, 2);
+  assert.match(badConfig.stderr, /--config novalue: expected key=value/);
+});
+
+test('cluster info, config get and set', async () => {
+  const [info, infoTable, configs, one, set, unknown] = await Promise.all([
+    json(['cluster', 'info']),
+    kb(['cluster', 'info']),
+    json(['config', 'get']),
+    kb(['config', 'get', 'num.partitions']),
+    kb(['config', 'set', 'num.partitions=3']),
+    kb(['config', 'get', 'no.such.config']),
+  ]);
+  assert.match(info.clusterId, /^[\w-]{22}$/);
+  assert.equal(info.controllerId, 1);
+  assert.deepEqual(info.brokers, [{ nodeId: 1, host: '127.0.0.1', port: broker.port, rack: null, status: 'up', controller: true }]);
+  assert.match(infoTable.stdout, new RegExp(`NODE\\s+ADDRESS\\s+RACK\\s+STATUS\\n1\\s+127\\.0\\.0\\.1:${broker.port}\\s+-\\s+up \\(controller\\)`));
+  assert.equal(configs.broker, 1);
+  assert.deepEqual(configs.configs.find((c: any) => c.name === 'node.id'), { name: 'node.id', value: '1', source: 'static', readOnly: true });
+  assert.match(one.stdout, /^NAME\s+VALUE\s+SOURCE\s+READ-ONLY\nnum\.partitions\s+1\s+default\s+yes\n$/);
+  assert.equal(set.code, 1);
+  assert.match(set.stderr, /broker settings are static/);
+  assert.equal(unknown.code, 1);
+  assert.match(unknown.stderr, /broker 1 has no config no\.such\.config/);
+});
+
+test('health: 0 OK with --json, 3 UNKNOWN when unreachable or misused', async () => {
+  await kb(['topic', 'create', 'h', '--partitions', '2']);
+  const [ok, okJson, unreachable, misused] = await Promise.all([
+    kb(['health']),
+    kb(['health', '--json']),
+    kb(['health', '-b', '127.0.0.1:1']),
+    kb(['health', '--no-such-flag']),
+  ]);
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.match(ok.stdout, /^OK: 1 broker\(s\), \d+ topic\(s\), \d+ partition\(s\)\n$/);
+  assert.equal(okJson.code, 0);
+  const report = JSON.parse(okJson.stdout);
+  assert.deepEqual({ ...report, topics: 0, partitions: 0 }, { status: 'OK', exitCode: 0, reasons: [], controllerId: 1, brokers: 1, topics: 0, partitions: 0 });
+  assert.ok(report.partitions >= 2);
+  assert.equal(unreachable.code, 3);
+  assert.match(unreachable.stdout, /^UNKNOWN: the cluster cannot be checked\n {2}UNKNOWN: no broker reachable/);
+  assert.equal(misused.code, 3);
+  assert.match(misused.stderr, /^UNKNOWN: Nonexistent flag: --no-such-flag/);
+});

@@ -1,0 +1,172 @@
+/**
+ * kb produce and kb consume against a real broker: keys, headers,
+ * partitions, offset specs, format strings, --json round trips (a topic
+ * copied exactly through a pipe), tombstones, compression, count limits,
+ * `| head` ending cleanly, and the error cases with their exit codes.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startBroker, type RunningBroker } from '../helpers/broker.ts';
+import { runKb } from '../helpers/cli.ts';
+import { kbShell } from '../helpers/kb-shell.ts';
+import { describeRun } from '../helpers/process.ts';
+
+let broker: RunningBroker;
+let env: NodeJS.ProcessEnv;
+const kb = (args: string[], input?: string) => runKb(args, { env, input });
+
+async function createTopic(name: string, partitions: number): Promise<void> {
+  const r = await kb(['topic', 'create', name, '--partitions', String(partitions)]);
+  assert.equal(r.code, 0, r.stderr);
+}
+
+function jsonLines(stdout: string): Record<string, unknown>[] {
+  return stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+}
+
+before(async () => {
+  broker = await startBroker();
+  env = { KB_BROKERS: broker.address };
+});
+after(() => broker?.stop());
+
+test('keys and headers go through a pipeline, and -f prints every field', async () => {
+  await createTopic('keyed', 3);
+  const produced = await kb(['produce', 'keyed', '-K', ':', '-H', 'source=cli', '-H', 'trace=a=b'], 'user1:signed-in\nuser2:paid\nuser1:left\nno-key-here\n');
+  assert.equal(produced.code, 0, produced.stderr);
+  assert.equal(produced.stdout, '', 'produce prints nothing on stdout');
+
+  const consumed = await kb(['consume', 'keyed', '-e', '-f', '%t|%p|%o|%k|%v|%h|%d\\n']);
+  assert.equal(consumed.code, 0, consumed.stderr);
+  const rows = consumed.stdout.trim().split('\n').map((l) => l.split('|'));
+  assert.equal(rows.length, 4);
+  for (const [topic, , , , , headers, timestamp] of rows) {
+    assert.equal(topic, 'keyed');
+    assert.equal(headers, 'source=cli,trace=a=b');
+    assert.ok(Math.abs(Number(timestamp) - Date.now()) < 60_000, `timestamp ${timestamp}`);
+  }
+  const user1 = rows.filter((r) => r[3] === 'user1');
+  assert.deepEqual(user1.map((r) => r[4]), ['signed-in', 'left'], 'records of one key keep their order');
+  assert.equal(user1[0][1], user1[1][1], 'records of one key land on one partition');
+  assert.deepEqual(rows.find((r) => r[4] === 'no-key-here')?.[3], '', 'a line without the delimiter has no key');
+  assert.equal(new Set(rows.map((r) => `${r[1]}/${r[2]}`)).size, 4, 'partition/offset pairs are distinct');
+
+  const valueOnly = await kb(['consume', 'keyed', '-e', '-p', user1[0][1]]);
+  assert.deepEqual(valueOnly.stdout.split('\n').filter((l) => l === 'signed-in' || l === 'left'), ['signed-in', 'left']);
+});
+
+test('offset specs: beginning, end, N, -N and @timestamp, per partition; -n counts', async () => {
+  await createTopic('offsets', 1);
+  const lines = Array.from({ length: 10 }, (_, i) => JSON.stringify({ value: `v${i}`, timestamp: 1_000_000 + i * 1000 }));
+  assert.equal((await kb(['produce', 'offsets', '--json'], `${lines.join('\n')}\n`)).code, 0);
+  const values = async (...args: string[]) => {
+    const r = await kb(['consume', 'offsets', '-e', ...args]);
+    assert.equal(r.code, 0, r.stderr);
+    return r.stdout.trim().split('\n').filter(Boolean);
+  };
+  const all = Array.from({ length: 10 }, (_, i) => `v${i}`);
+  const [beginning, absolute, fromEnd, at, end, counted, beyond] = await Promise.all([
+    values('-o', 'beginning'),
+    values('-o', '7'),
+    values('-o', '-3'),
+    values('-o', '@1004500'),
+    values('-o', 'end'),
+    values('-n', '4'),
+    values('-o', '@9999999'),
+  ]);
+  assert.deepEqual(beginning, all);
+  assert.deepEqual(absolute, ['v7', 'v8', 'v9']);
+  assert.deepEqual(fromEnd, ['v7', 'v8', 'v9']);
+  assert.deepEqual(at, ['v5', 'v6', 'v7', 'v8', 'v9'], 'the first record at or after the timestamp');
+  assert.deepEqual(end, []);
+  assert.deepEqual(counted, ['v0', 'v1', 'v2', 'v3']);
+  assert.deepEqual(beyond, [], 'a timestamp after every record starts at the end');
+
+  const waiting = await kb(['consume', 'offsets', '-o', '-2', '-n', '2', '-f', '%o:%v %d\\n']);
+  assert.equal(waiting.code, 0, 'without -e, -n ends the command');
+  assert.equal(waiting.stdout, '8:v8 1008000\n9:v9 1009000\n');
+});
+
+test('kb consume a --json -e | kb produce b --json copies a topic exactly, binary bytes and nulls included', async () => {
+  await createTopic('source', 3);
+  await createTopic('copy', 3);
+  const records = [
+    { key: 'k1', value: 'plain', headers: [{ key: 'h', value: 'x' }], partition: 0, timestamp: 1_700_000_000_000 },
+    { key: { base64: Buffer.from([0xff, 0x00, 0xfe]).toString('base64') }, value: { base64: Buffer.from([0x80, 0x0a, 0x0d]).toString('base64') }, headers: [], partition: 1, timestamp: 1_700_000_000_001 },
+    { key: 'tomb', value: null, headers: [{ key: 'null-header', value: null }, { key: 'h', value: 'dup1' }, { key: 'h', value: 'dup2' }], partition: 2, timestamp: 1_700_000_000_002 },
+    { key: null, value: 'ünïcödé ✓ "quoted"\n', headers: [], partition: 2, timestamp: 1_700_000_000_003 },
+  ];
+  const input = records.map((r) => JSON.stringify(r)).join('\n');
+  assert.equal((await kb(['produce', 'source', '--json'], input)).code, 0);
+
+  const copy = await kbShell(`kb consume source --json -e | kb produce copy --json`, { env });
+  assert.equal(copy.code, 0, describeRun(copy));
+  const [source, copied] = await Promise.all([kb(['consume', 'source', '--json', '-e']), kb(['consume', 'copy', '--json', '-e'])]);
+  const strip = ({ topic, ...rest }: Record<string, unknown>) => rest;
+  const sourceRecords = jsonLines(source.stdout);
+  assert.equal(sourceRecords.length, 4);
+  assert.deepEqual(jsonLines(copied.stdout).map(strip), sourceRecords.map(strip));
+  assert.deepEqual(
+    sourceRecords.map(({ topic, offset, ...rest }) => rest).sort((a, b) => Number(a.timestamp) - Number(b.timestamp)),
+    records,
+    'the JSON written is the JSON read: key, value, headers, partition, timestamp',
+  );
+});
+
+test('--null-value-marker produces tombstones; -p sends to one partition; every codec round-trips', async () => {
+  await createTopic('codecs', 2);
+  for (const compression of ['none', 'gzip', 'snappy', 'lz4', 'zstd']) {
+    const r = await kb(['produce', 'codecs', '-p', '1', '-K', '\\t', '--null-value-marker', 'NULL', '--compression', compression], `${compression}\tvalue-${compression}\n${compression}\tNULL\n`);
+    assert.equal(r.code, 0, `${compression}: ${r.stderr}`);
+  }
+  const consumed = jsonLines((await kb(['consume', 'codecs', '--json', '-e'])).stdout);
+  assert.equal(consumed.length, 10);
+  assert.ok(consumed.every((r) => r.partition === 1));
+  assert.deepEqual(
+    consumed.map((r) => [r.key, r.value]),
+    ['none', 'gzip', 'snappy', 'lz4', 'zstd'].flatMap((c) => [[c, `value-${c}`], [c, null]]),
+  );
+});
+
+test('kb consume | head -3 ends cleanly: exit 0 and nothing on stderr; large inputs are batched', async () => {
+  await createTopic('many', 2);
+  const produced = await kbShell('seq 1 50000 | kb produce many --acks 1 -v', { env });
+  assert.equal(produced.code, 0, describeRun(produced));
+  assert.match(produced.stderr, /produced 50000 of 50000 records to many/);
+
+  const headed = await kbShell('kb consume many | head -3; echo "status ${PIPESTATUS[0]}" >&2', { env });
+  assert.equal(headed.stdout.split('\n').filter(Boolean).length, 3);
+  assert.equal(headed.stderr, 'status 0\n', describeRun(headed));
+
+  const counted = await kbShell('kb consume many -e | wc -l', { env });
+  assert.equal(counted.stdout.trim(), '50000');
+});
+
+test('errors: missing topics and partitions exit 1 naming them; bad flags exit 2 with a hint', async () => {
+  await createTopic('small', 2);
+  const cases: [string[], string | undefined, number, RegExp][] = [
+    [['consume', 'missing', '-e'], undefined, 1, /topic 'missing' does not exist/],
+    [['consume', 'small', 'missing2', '-e'], undefined, 1, /topic 'missing2' does not exist/],
+    [['produce', 'missing'], 'x\n', 1, /topic 'missing' does not exist/],
+    [['consume', 'small', '-p', '5', '-e'], undefined, 1, /has no partition 5 \(it has 2/],
+    [['produce', 'small', '-p', '5'], 'a\nb\n', 1, /2 of 2 records were not acknowledged \(lost\)[\s\S]*no partition 5/],
+    [['consume', 'small', '-o', 'yesterday'], undefined, 2, /"yesterday" is not an offset[\s\S]*--help/],
+    [['consume', 'small', '-f', '%x'], undefined, 2, /unknown directive "%x"/],
+    [['consume', 'small', '-f', '%v', '--json'], undefined, 2, /cannot also be provided when using --json|--format/],
+    [['produce', 'small', '--acks', '2'], '', 2, /Expected --acks=2 to be one of: all, 1, 0/],
+    [['produce', 'small', '--json', '-K', ':'], '', 2, /drop -K/],
+    [['produce', 'small', '--json'], '{"value":"ok"}\nnot json\n', 1, /line 2: not JSON[\s\S]*the 1 records before it were sent/],
+    [['produce', 'small', '--json'], '{"value":{"hex":"00"}}\n', 1, /line 1: "value" must be a string, \{"base64": "..."\} or null/],
+    [['consume', 'small', '-e', '-b', '127.0.0.1:1'], undefined, 1, /no broker reachable[\s\S]*-b\/--brokers/],
+    [['consume'], undefined, 2, /Missing 1 required arg/],
+  ];
+  const results = await Promise.all(cases.map(([args, input]) => kb(args, input)));
+  results.forEach((r, i) => {
+    const [args, , code, message] = cases[i];
+    assert.equal(r.code, code, `kb ${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, message, `kb ${args.join(' ')}`);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+  });
+  const lostNothing = await kb(['consume', 'small', '-e']);
+  assert.equal(lostNothing.stdout, 'ok\n', 'the record before the bad JSON line was produced');
+});
