@@ -64,17 +64,31 @@ export class EntryScanner {
     return this.chunk.length >= length;
   }
 
-  /** The next entry, or null at the end or at an invalid entry (see `problem`). */
-  async next(): Promise<ScannedEntry | null> {
-    if (this.problem !== null || this.position >= this.end) return null;
-    const position = this.position;
-    if (!(await this.ensure(position, entryHeaderBytes))) return this.stop(`torn entry header: ${this.end - position} bytes left`);
-    const headerProblem = entryHeaderProblem(this.chunk, position - this.chunkStart);
-    if (headerProblem) return this.stop(headerProblem);
-    const header = readEntryHeader(this.chunk, position - this.chunkStart);
-    if (position + header.entryBytes > this.end) {
-      return this.stop(`torn entry: needs ${header.entryBytes} bytes, ${this.end - position} left`);
+  /**
+   * The next entry, or null at the end or at an invalid entry (see
+   * `problem`). `decide` sees each header first: 'skip' passes over the
+   * entry without reading (or verifying) its batch, 'stop' ends the scan before it (it
+   * stays the next entry), 'take' returns it.
+   */
+  async next(decide?: (header: EntryHeader) => 'take' | 'skip' | 'stop'): Promise<ScannedEntry | null> {
+    for (;;) {
+      if (this.problem !== null || this.position >= this.end) return null;
+      const position = this.position;
+      if (!(await this.ensure(position, entryHeaderBytes))) return this.stop(`torn entry header: ${this.end - position} bytes left`);
+      const headerProblem = entryHeaderProblem(this.chunk, position - this.chunkStart);
+      if (headerProblem) return this.stop(headerProblem);
+      const header = readEntryHeader(this.chunk, position - this.chunkStart);
+      if (position + header.entryBytes > this.end) {
+        return this.stop(`torn entry: needs ${header.entryBytes} bytes, ${this.end - position} left`);
+      }
+      const decision = decide?.(header) ?? 'take';
+      if (decision === 'stop') return null;
+      if (decision === 'take') return this.take(position, header);
+      this.position = position + header.entryBytes;
     }
+  }
+
+  private async take(position: number, header: EntryHeader): Promise<ScannedEntry | null> {
     const wanted = this.headersOnly ? entryHeaderBytes + Math.min(batchHeaderBytes, header.batchBytes) : header.entryBytes;
     if (!(await this.ensure(position, wanted))) return this.stop('file shorter than expected');
     const chunkAt = position - this.chunkStart;

@@ -316,18 +316,18 @@ export class Segment {
     const taken: ScannedEntry[] = [];
     let bytes = 0;
     let stoppedEarly = false;
-    let entry: ScannedEntry | null;
-    while ((entry = await scanner.next())) {
-      const { header } = entry;
-      if (header.lastOffset < offset) continue;
-      const full = bytes + header.batchBytes > maxBytes && (taken.length > 0 || !minOneBatch);
-      if (header.baseOffset >= limitOffset || full) {
+    const decide = (header: EntryHeader): 'take' | 'skip' | 'stop' => {
+      if (header.lastOffset < offset) return 'skip';
+      if (header.baseOffset >= limitOffset || (bytes + header.batchBytes > maxBytes && (taken.length > 0 || !minOneBatch))) {
         stoppedEarly = true;
-        break;
+        return 'stop';
       }
+      return 'take';
+    };
+    let entry: ScannedEntry | null;
+    while (bytes < maxBytes && (entry = await scanner.next(decide))) {
       taken.push(entry);
-      bytes += header.batchBytes;
-      if (bytes >= maxBytes) break;
+      bytes += entry.header.batchBytes;
     }
     if (scanner.problem) throw this.corruptError(scanner);
     if (taken.length === 0) return stoppedEarly ? Buffer.alloc(0) : null;

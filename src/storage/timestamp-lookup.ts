@@ -7,6 +7,7 @@
  * Reads only; no on-disk format here.
  */
 import { decodeRecordBatch } from '../protocol/records/record-batch.ts';
+import type { EntryHeader } from './entry-format.ts';
 import type { Segment } from './segment.ts';
 
 export interface TimestampAndOffset {
@@ -25,12 +26,12 @@ function recordAt(batch: Buffer, target: bigint, minOffset: bigint, exact: boole
   return null;
 }
 
-/** Scans `segment` from `fromOffset` for the first batch that `matches` and holds a fitting record. */
+/** Scans `segment` from `fromOffset` for the first batch whose max timestamp fits and that holds a fitting record. */
 async function searchSegment(segment: Segment, fromOffset: number, target: number, minOffset: number, exact: boolean): Promise<TimestampAndOffset | null> {
   const scanner = await segment.scannerFrom(fromOffset);
-  for (let entry = await scanner.next(); entry; entry = await scanner.next()) {
-    const { header } = entry;
-    if (header.lastOffset < fromOffset || header.maxTimestamp < target || (exact && header.maxTimestamp !== target)) continue;
+  const decide = (header: EntryHeader) =>
+    header.lastOffset < fromOffset || header.maxTimestamp < target || (exact && header.maxTimestamp !== target) ? 'skip' : 'take';
+  for (let entry = await scanner.next(decide); entry; entry = await scanner.next(decide)) {
     const found = recordAt(entry.batch, BigInt(target), BigInt(minOffset), exact);
     if (found) return found;
   }
