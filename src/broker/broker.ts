@@ -4,10 +4,12 @@
  * handler registry and the network listener.
  *
  * start(): lock the data dir -> replay the metadata log -> open partition
- * logs -> listen -> register this broker -> log the startup line
+ * logs -> load the group coordinator's state from __consumer_offsets ->
+ * listen -> register this broker -> log the startup line
  * ("kb broker started: listening on HOST:PORT, node N, data dir D, cluster C").
- * stop(): close the listener, then flush and close every log (which writes
- * the clean-shutdown markers), then release the data dir.
+ * stop(): close the listener, give up the groups (waiting for their writes),
+ * then flush and close every log (which writes the clean-shutdown markers),
+ * then release the data dir.
  */
 import { BrokerConfig } from './config.ts';
 import { DataDir } from './data-dir.ts';
@@ -23,8 +25,10 @@ import type { BrokerRecord } from '../metadata/records.ts';
 import { Controller } from '../controller/controller.ts';
 import { formatHostPort, type HostPort } from '../cli/host-port.ts';
 import { TopicConfigs, type ConfigEntry } from './topic-configs.ts';
+import { GroupCoordinator, consumerOffsetsTopic } from './group/coordinator.ts';
+import type { GroupClock } from './group/group.ts';
 
-export const consumerOffsetsTopic = '__consumer_offsets';
+export { consumerOffsetsTopic };
 const internalTopics: ReadonlySet<string> = new Set([consumerOffsetsTopic]);
 
 export interface BrokerOptions {
@@ -34,6 +38,8 @@ export interface BrokerOptions {
   advertised?: HostPort;
   dataDir: string;
   logger: Logger;
+  /** Time for group sessions, rebalances and offset expiry (tests pass a fake). */
+  groupClock?: GroupClock;
 }
 
 export class Broker {
@@ -45,6 +51,7 @@ export class Broker {
   readonly controller: Controller;
   readonly replicas: ReplicaManager;
   readonly topicConfigs: TopicConfigs;
+  readonly groups: GroupCoordinator;
   private readonly options: BrokerOptions;
   private readonly dataDir: DataDir;
   private readonly metadataLog: MetadataLog;
@@ -75,6 +82,16 @@ export class Broker {
       logger: this.logger,
     });
     this.controller.onCommit((record) => this.replicas.onMetadataRecord(record));
+    this.groups = new GroupCoordinator({
+      nodeId: this.nodeId,
+      config: this.config,
+      image: this.image,
+      controller: this.controller,
+      replicas: this.replicas,
+      liveBrokers: () => this.liveBrokers(),
+      logger: this.logger,
+      clock: options.groupClock,
+    });
   }
 
   async start(): Promise<void> {
@@ -87,6 +104,7 @@ export class Broker {
         throw new Error(`data dir belongs to cluster ${stamp.clusterId} but its metadata log says ${this.image.clusterId}`);
       }
       await this.replicas.start();
+      await this.groups.start();
       this.listener = new Listener(
         {
           host: this.options.listen.host,
@@ -125,6 +143,7 @@ export class Broker {
   }
 
   private async closeStorage(): Promise<void> {
+    await this.groups.stop();
     await this.replicas.close();
     await this.metadataLog.close();
     await this.dataDir.unlock();

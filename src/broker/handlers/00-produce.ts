@@ -1,6 +1,7 @@
 /**
- * Produce (key 0), v0-8. Per partition: find the leader replica, validate
- * the batch (structure and CRC -> CORRUPT_MESSAGE, size -> MESSAGE_TOO_LARGE,
+ * Produce (key 0), v0-8. Internal topics (__consumer_offsets) are written
+ * by the broker only: INVALID_TOPIC_EXCEPTION. Per partition: find the
+ * leader replica, validate the batch (structure and CRC -> CORRUPT_MESSAGE, size -> MESSAGE_TOO_LARGE,
  * v3+ exactly one v2 batch -> INVALID_RECORD), convert v0/v1 message sets
  * (Produce v0-2) to a v2 batch, then append through the partition, which
  * applies idempotent-producer checks and assigns offsets. acks=0 gets no
@@ -60,6 +61,7 @@ async function producePartition(
   apiVersion: number,
 ): Promise<PartitionProduceResponse> {
   if (acks !== 0 && acks !== 1 && acks !== -1) return failed(index, ErrorCode.INVALID_REQUIRED_ACKS, `acks must be -1, 0 or 1, got ${acks}`);
+  if (broker.isInternalTopic(topic)) return failed(index, ErrorCode.INVALID_TOPIC_EXCEPTION, `cannot produce to internal topic ${topic}`);
   const partition = broker.replicas.leaderPartition(topic, index);
   if ('errorCode' in partition) return failed(index, partition.errorCode, partition.errorMessage);
   if (records === null || records.length === 0) return failed(index, ErrorCode.INVALID_RECORD, 'no records');

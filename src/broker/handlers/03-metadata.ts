@@ -7,7 +7,8 @@
  * topics; v1+ with an empty list means none. A requested topic that does not
  * exist is created when the request allows it (v4+ flag, always before v4)
  * and `auto.create.topics.enable` is true, with `num.partitions` partitions
- * and `default.replication.factor` capped at the live brokers; otherwise it
+ * and `default.replication.factor` capped at the live brokers (never an
+ * internal topic: the group coordinator creates those); otherwise it
  * is answered with UNKNOWN_TOPIC_OR_PARTITION (INVALID_TOPIC_EXCEPTION for an
  * illegal name).
  */
@@ -57,7 +58,7 @@ export default defineHandler<MetadataRequest, MetadataResponse>({
 });
 
 async function autoCreate(broker: Broker, names: string[]): Promise<void> {
-  const missing = [...new Set(names)].filter((n) => !broker.image.topicsByName.has(n) && topicNameProblem(n) === null);
+  const missing = [...new Set(names)].filter((n) => !broker.image.topicsByName.has(n) && topicNameProblem(n) === null && !broker.isInternalTopic(n));
   if (missing.length === 0) return;
   const replicationFactor = Math.min(broker.config.int('default.replication.factor'), broker.liveBrokers().length);
   await broker.controller.createTopics(

@@ -1,0 +1,502 @@
+/**
+ * The group coordinator of this broker: classic consumer-group membership
+ * (GroupManager) plus committed offsets, kept durably in the compacted
+ * internal topic `__consumer_offsets` (record format: offset-store.ts).
+ *
+ * - Placement: a group belongs to partition `partitionForGroup(groupId, n)`
+ *   of `__consumer_offsets`; its coordinator is that partition's leader
+ *   (this node while the cluster has one; issue 7 moves it with leadership).
+ * - The topic is created on demand (first FindCoordinator) through the
+ *   controller: `offsets.topic.num.partitions` partitions, replication
+ *   factor min(`offsets.topic.replication.factor`, live brokers),
+ *   `cleanup.policy=compact`.
+ * - Loading: `start()` replays every partition this node leads (before the
+ *   listener opens); a partition found later is loaded on first use.
+ *   Groups found there come back Empty, keeping their offsets. Requests for
+ *   a group whose partition is loading get COORDINATOR_LOAD_IN_PROGRESS
+ *   (FindCoordinator: COORDINATOR_NOT_AVAILABLE); one this node does not
+ *   lead gets NOT_COORDINATOR.
+ * - Writes: an OffsetCommit is one record batch appended to the group's
+ *   partition and applied to memory once appended; group state is written
+ *   after each rebalance, when a group empties, and as tombstones (with its
+ *   offsets) when it is deleted. DeleteGroups answers once that is durable.
+ * - Commits: validated against the group (generation and member, as Kafka);
+ *   per partition UNKNOWN_TOPIC_OR_PARTITION for partitions that do not
+ *   exist, OFFSET_METADATA_TOO_LARGE above `offset.metadata.max.bytes`, and
+ *   INVALID_COMMIT_OFFSET_SIZE when the batch exceeds the topic's
+ *   max.message.bytes.
+ * - Expiry: every `offsets.retention.check.interval.ms`, offsets of Empty
+ *   groups older than `offsets.retention.minutes` (counted from when the
+ *   group emptied, or from the commit for member-less groups) are
+ *   tombstoned; an Empty group left without offsets is deleted.
+ */
+import { ErrorCode } from '../../protocol/errors.ts';
+import { recordBatches } from '../../protocol/records/batch-splitter.ts';
+import { readBatchHeader } from '../../protocol/records/batch-header.ts';
+import { decodeRecordBatch, encodeRecordBatch, type RecordInput } from '../../protocol/records/record-batch.ts';
+import { Reader } from '../../protocol/primitives.ts';
+import { decodeConsumerProtocolSubscription } from '../../protocol/generated/consumer-protocol-subscription.ts';
+import type { MetadataImage } from '../../metadata/image.ts';
+import type { BrokerRecord } from '../../metadata/records.ts';
+import type { Controller } from '../../controller/controller.ts';
+import type { BrokerConfig } from '../config.ts';
+import type { Logger } from '../logger.ts';
+import type { ReplicaManager } from '../replica/replica-manager.ts';
+import type { Partition } from '../replica/partition.ts';
+import { GroupManager, type DeletedGroup } from './group-manager.ts';
+import {
+  joinError,
+  syncError,
+  systemClock,
+  type DescribedGroup,
+  type DescribedMember,
+  type GroupClock,
+  type GroupSnapshot,
+  type HeartbeatRequest,
+  type HeartbeatResponse,
+  type JoinRequest,
+  type JoinResponse,
+  type LeaveRequest,
+  type LeaveResponse,
+  type ListedGroup,
+  type SyncRequest,
+  type SyncResponse,
+} from './group.ts';
+import { OffsetStore, groupRecord, offsetRecord, partitionForGroup, type CommittedOffset, type TopicPartitionRef } from './offset-store.ts';
+
+export const consumerOffsetsTopic = '__consumer_offsets';
+
+/** Kafka's offsets.topic.segment.bytes. */
+const offsetsSegmentBytes = 100 * 1024 * 1024;
+/** Bytes read from a partition of __consumer_offsets per step while loading it. */
+const loadReadBytes = 1024 * 1024;
+const consumerProtocolType = 'consumer';
+
+export interface CoordinatorOptions {
+  nodeId: number;
+  config: BrokerConfig;
+  image: MetadataImage;
+  controller: Controller;
+  replicas: ReplicaManager;
+  liveBrokers: () => BrokerRecord[];
+  logger: Logger;
+  clock?: GroupClock;
+}
+
+export interface CoordinatorAnswer {
+  errorCode: number;
+  errorMessage: string | null;
+  node: { nodeId: number; host: string; port: number } | null;
+}
+
+export interface OffsetCommitEntry extends TopicPartitionRef {
+  offset: bigint;
+  leaderEpoch: number;
+  metadata: string | null;
+  /** OffsetCommit v1 may say when; -1: now. */
+  commitTimestampMs: number;
+}
+
+export interface OffsetCommit {
+  groupId: string;
+  memberId: string;
+  /** -1 for a commit from outside the group's membership (simple consumer, admin tools). */
+  generationId: number;
+  groupInstanceId: string | null;
+  /** OffsetCommit v2-4 retention_time_ms; null (or -1 on the wire): the broker's retention. */
+  retentionMs: number | null;
+  offsets: OffsetCommitEntry[];
+}
+
+export interface FetchedOffset extends TopicPartitionRef {
+  /** Undefined when nothing is committed. */
+  committed: CommittedOffset | undefined;
+  errorCode: number;
+}
+
+type PartitionState = 'loading' | 'loaded';
+
+export class GroupCoordinator {
+  private readonly options: CoordinatorOptions;
+  private readonly clock: GroupClock;
+  private readonly manager: GroupManager;
+  private readonly store = new OffsetStore();
+  private readonly partitionStates = new Map<number, PartitionState>();
+  /** Groups that became Empty after having members -> when. */
+  private readonly emptySince = new Map<string, number>();
+  /** The latest unfinished write of each group's records (resolves to its error code). */
+  private readonly pendingWrites = new Map<string, Promise<number>>();
+  private creatingTopic: Promise<void> | null = null;
+  private expiryTimer: unknown = null;
+
+  constructor(options: CoordinatorOptions) {
+    this.options = options;
+    this.clock = options.clock ?? systemClock;
+    const { config } = options;
+    this.manager = new GroupManager({
+      clock: this.clock,
+      config: {
+        minSessionTimeoutMs: config.int('group.min.session.timeout.ms'),
+        maxSessionTimeoutMs: config.int('group.max.session.timeout.ms'),
+        initialRebalanceDelayMs: config.int('group.initial.rebalance.delay.ms'),
+        maxSize: config.int('group.max.size'),
+      },
+      onGroupChange: (snapshot) => this.onGroupChange(snapshot),
+    });
+  }
+
+  /** Loads the partitions of __consumer_offsets this node leads and starts offset expiry. */
+  async start(): Promise<void> {
+    await this.loadLedPartitions();
+    this.scheduleExpiry();
+  }
+
+  /** Gives every group up (members waiting get NOT_COORDINATOR) and waits for writes in flight. */
+  async stop(): Promise<void> {
+    if (this.expiryTimer !== null) this.clock.clearTimeout(this.expiryTimer);
+    this.expiryTimer = null;
+    this.manager.close();
+    await Promise.all(this.pendingWrites.values());
+  }
+
+  // ---- placement and loading ----
+
+  /** FindCoordinator for a group: creates __consumer_offsets on first use. */
+  async findCoordinator(groupId: string): Promise<CoordinatorAnswer> {
+    const unavailable = (errorMessage: string): CoordinatorAnswer => ({ errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage, node: null });
+    if (!(await this.ensureTopic())) return unavailable(`${consumerOffsetsTopic} could not be created`);
+    const index = this.partitionOf(groupId)!;
+    const leader = this.options.image.partition(consumerOffsetsTopic, index)?.leader ?? -1;
+    const node = this.options.liveBrokers().find((b) => b.nodeId === leader);
+    if (node === undefined) return unavailable(`${consumerOffsetsTopic}-${index} has no live leader`);
+    if (leader === this.options.nodeId && this.readiness(groupId) !== ErrorCode.NONE) {
+      return unavailable(`${consumerOffsetsTopic}-${index} is still loading`);
+    }
+    return { errorCode: ErrorCode.NONE, errorMessage: null, node: { nodeId: node.nodeId, host: node.host, port: node.port } };
+  }
+
+  private partitionOf(groupId: string): number | undefined {
+    const topic = this.options.image.topicsByName.get(consumerOffsetsTopic);
+    return topic === undefined ? undefined : partitionForGroup(groupId, topic.partitions.length);
+  }
+
+  private async ensureTopic(): Promise<boolean> {
+    const { image, config, controller, replicas, logger } = this.options;
+    if (!image.topicsByName.has(consumerOffsetsTopic)) {
+      this.creatingTopic ??= (async () => {
+        const [created] = await controller.createTopics(
+          [
+            {
+              name: consumerOffsetsTopic,
+              numPartitions: config.int('offsets.topic.num.partitions'),
+              replicationFactor: Math.max(1, Math.min(config.int('offsets.topic.replication.factor'), this.options.liveBrokers().length)),
+              assignments: [],
+              configs: [
+                { name: 'cleanup.policy', value: 'compact' },
+                { name: 'segment.bytes', value: String(offsetsSegmentBytes) },
+              ],
+            },
+          ],
+          false,
+        );
+        if (created.errorCode !== ErrorCode.NONE && created.errorCode !== ErrorCode.TOPIC_ALREADY_EXISTS) {
+          logger.error(`cannot create ${consumerOffsetsTopic}: ${created.errorMessage}`);
+        }
+        await replicas.topicReady(consumerOffsetsTopic);
+        await this.loadLedPartitions();
+      })().finally(() => (this.creatingTopic = null));
+    }
+    await this.creatingTopic;
+    return image.topicsByName.has(consumerOffsetsTopic);
+  }
+
+  /** NONE when this node serves the group now, else the error to answer with. */
+  private readiness(groupId: string): number {
+    const index = this.partitionOf(groupId);
+    if (index === undefined) return ErrorCode.NOT_COORDINATOR;
+    if (this.partitionStates.get(index) === 'loaded') return ErrorCode.NONE;
+    const partition = this.options.replicas.leaderPartition(consumerOffsetsTopic, index);
+    if ('errorCode' in partition) {
+      return partition.errorCode === ErrorCode.LEADER_NOT_AVAILABLE ? ErrorCode.COORDINATOR_NOT_AVAILABLE : ErrorCode.NOT_COORDINATOR;
+    }
+    void this.load(index, partition);
+    return ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
+  }
+
+  private async loadLedPartitions(): Promise<void> {
+    const topic = this.options.image.topicsByName.get(consumerOffsetsTopic);
+    if (topic === undefined) return;
+    const loads: Promise<void>[] = [];
+    for (const { partition: index } of topic.partitions) {
+      const partition = this.options.replicas.leaderPartition(consumerOffsetsTopic, index);
+      if (!('errorCode' in partition)) loads.push(this.load(index, partition));
+    }
+    await Promise.all(loads);
+  }
+
+  private async load(index: number, partition: Partition): Promise<void> {
+    if (this.partitionStates.has(index)) return;
+    this.partitionStates.set(index, 'loading');
+    const started = this.clock.now();
+    const ignoredBefore = this.store.ignoredRecords;
+    try {
+      await this.replay(partition);
+    } catch (err) {
+      this.partitionStates.delete(index);
+      this.options.logger.error(`cannot load ${consumerOffsetsTopic}-${index}: ${(err as Error).message}`);
+      return;
+    }
+    for (const groupId of this.store.groupIds()) {
+      if (partitionForGroup(groupId, this.options.image.topicsByName.get(consumerOffsetsTopic)!.partitions.length) === index) {
+        this.restore(groupId);
+      }
+    }
+    this.partitionStates.set(index, 'loaded');
+    const ignored = this.store.ignoredRecords - ignoredBefore;
+    if (partition.log.logEndOffset > 0n) {
+      this.options.logger.info(
+        `loaded ${consumerOffsetsTopic}-${index} up to offset ${partition.highWatermark} in ${this.clock.now() - started} ms` +
+          (ignored > 0 ? ` (${ignored} unreadable records skipped)` : ''),
+      );
+    }
+  }
+
+  /** Feeds every record of the partition, oldest first, to the offset store. */
+  private async replay(partition: Partition): Promise<void> {
+    const end = partition.highWatermark;
+    let offset = partition.log.logStartOffset;
+    while (offset < end) {
+      const chunk = await partition.log.read(offset, loadReadBytes, { minOneBatch: true, maxOffset: end });
+      const before = offset;
+      for (const span of recordBatches(chunk)) {
+        if (!span.complete) break;
+        const batch = decodeRecordBatch(span.bytes);
+        offset = batch.baseOffset + BigInt(batch.lastOffsetDelta) + 1n;
+        if (batch.control) continue;
+        for (const record of batch.records) this.store.apply(record.key, record.value);
+      }
+      if (offset === before) break;
+    }
+  }
+
+  /** A group found on load comes back Empty (its members rejoin), with its offsets. */
+  private restore(groupId: string): void {
+    this.manager.isValidCommit(groupId, '', -1, null);
+    const stored = this.store.storedGroup(groupId);
+    if (stored !== undefined) this.emptySince.set(groupId, stored.state === 'Empty' ? stored.stateChangedAtMs : this.clock.now());
+  }
+
+  // ---- membership ----
+
+  join(request: JoinRequest): Promise<JoinResponse> {
+    const error = this.readiness(request.groupId);
+    return error === ErrorCode.NONE ? this.manager.join(request) : Promise.resolve(joinError(request.memberId, error));
+  }
+
+  sync(request: SyncRequest): Promise<SyncResponse> {
+    const error = this.readiness(request.groupId);
+    return error === ErrorCode.NONE ? this.manager.sync(request) : Promise.resolve(syncError(error));
+  }
+
+  heartbeat(request: HeartbeatRequest): Promise<HeartbeatResponse> {
+    const error = this.readiness(request.groupId);
+    return error === ErrorCode.NONE ? this.manager.heartbeat(request) : Promise.resolve({ errorCode: error });
+  }
+
+  leave(request: LeaveRequest): Promise<LeaveResponse> {
+    const error = this.readiness(request.groupId);
+    return error === ErrorCode.NONE ? this.manager.leave(request) : Promise.resolve({ errorCode: error, members: [] });
+  }
+
+  async describe(groupIds: string[]): Promise<DescribedGroup[]> {
+    return Promise.all(
+      groupIds.map(async (groupId) => {
+        const error = this.readiness(groupId);
+        if (error === ErrorCode.NONE) return (await this.manager.describe([groupId]))[0];
+        return { errorCode: error, groupId, groupState: 'Dead', protocolType: '', protocolData: '', members: [] } satisfies DescribedGroup;
+      }),
+    );
+  }
+
+  /** ListGroups: every group of the loaded partitions; COORDINATOR_LOAD_IN_PROGRESS while one is loading. */
+  async list(statesFilter: string[]): Promise<{ errorCode: number; groups: ListedGroup[] }> {
+    if ([...this.partitionStates.values()].includes('loading')) return { errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, groups: [] };
+    return { errorCode: ErrorCode.NONE, groups: await this.manager.list(statesFilter) };
+  }
+
+  /** DeleteGroups: only Empty groups; answered once the group's tombstones are written. */
+  async deleteGroups(groupIds: string[]): Promise<DeletedGroup[]> {
+    return Promise.all(
+      groupIds.map(async (groupId) => {
+        const error = this.readiness(groupId);
+        if (error !== ErrorCode.NONE) return { groupId, errorCode: error };
+        const [result] = await this.manager.delete([groupId]);
+        if (result.errorCode !== ErrorCode.NONE) return result;
+        return { groupId, errorCode: (await this.pendingWrites.get(groupId)) ?? ErrorCode.NONE };
+      }),
+    );
+  }
+
+  private onGroupChange(snapshot: GroupSnapshot): void {
+    const { groupId } = snapshot;
+    if (snapshot.state === 'Empty') this.emptySince.set(groupId, snapshot.stateChangedAtMs);
+    else this.emptySince.delete(groupId);
+    const records = [groupRecord(snapshot)];
+    if (snapshot.state === 'Dead') {
+      for (const { topic, partition } of this.store.partitionsOf(groupId)) records.push(offsetRecord(groupId, topic, partition, null));
+    }
+    void this.append(groupId, records).then((errorCode) => {
+      if (errorCode !== ErrorCode.NONE) this.options.logger.warn(`writing the state of group ${groupId} failed: error ${errorCode}`);
+    });
+  }
+
+  // ---- offsets ----
+
+  /** OffsetCommit: an error code per entry, in order. */
+  async commitOffsets(commit: OffsetCommit): Promise<number[]> {
+    const { groupId } = commit;
+    const everyEntry = (errorCode: number) => commit.offsets.map(() => errorCode);
+    if (groupId === '') return everyEntry(ErrorCode.INVALID_GROUP_ID);
+    const unavailable = this.readiness(groupId);
+    if (unavailable !== ErrorCode.NONE) return everyEntry(unavailable);
+    const invalid = this.manager.isValidCommit(groupId, commit.memberId, commit.generationId, commit.groupInstanceId);
+    if (invalid !== ErrorCode.NONE) return everyEntry(invalid);
+
+    const now = this.clock.now();
+    const metadataMaxBytes = this.options.config.int('offset.metadata.max.bytes');
+    const errors = commit.offsets.map((entry) => {
+      if (this.options.image.partition(entry.topic, entry.partition) === undefined) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+      if (entry.metadata !== null && Buffer.byteLength(entry.metadata) > metadataMaxBytes) return ErrorCode.OFFSET_METADATA_TOO_LARGE;
+      return ErrorCode.NONE;
+    });
+    const records: RecordInput[] = [];
+    commit.offsets.forEach((entry, i) => {
+      if (errors[i] !== ErrorCode.NONE) return;
+      records.push(
+        offsetRecord(groupId, entry.topic, entry.partition, {
+          offset: entry.offset,
+          leaderEpoch: entry.leaderEpoch,
+          metadata: entry.metadata ?? '',
+          commitTimestampMs: entry.commitTimestampMs >= 0 ? entry.commitTimestampMs : now,
+          expireTimestampMs: commit.retentionMs === null || commit.retentionMs < 0 ? null : now + commit.retentionMs,
+        }),
+      );
+    });
+    if (records.length === 0) return errors;
+    const appended = await this.append(groupId, records);
+    return errors.map((e) => (e === ErrorCode.NONE ? appended : e));
+  }
+
+  /** OffsetFetch: the committed offsets of `wanted` (every committed one when null). */
+  async fetchOffsets(groupId: string, wanted: TopicPartitionRef[] | null): Promise<{ errorCode: number; offsets: FetchedOffset[] }> {
+    const errorCode = this.readiness(groupId);
+    if (errorCode !== ErrorCode.NONE) return { errorCode, offsets: [] };
+    const refs = wanted ?? this.store.partitionsOf(groupId);
+    return {
+      errorCode,
+      offsets: refs.map(({ topic, partition }) => ({ topic, partition, committed: this.store.get(groupId, topic, partition), errorCode })),
+    };
+  }
+
+  /**
+   * OffsetDelete: removes offsets of an Empty group, or of topics a Stable
+   * consumer group is not subscribed to (GROUP_SUBSCRIBED_TO_TOPIC for the
+   * others; a rebalancing consumer group counts as subscribed to all). A
+   * non-empty group of another protocol type gets NON_EMPTY_GROUP.
+   */
+  async deleteOffsets(groupId: string, refs: TopicPartitionRef[]): Promise<{ errorCode: number; errors: number[] }> {
+    const unavailable = this.readiness(groupId);
+    if (unavailable !== ErrorCode.NONE) return { errorCode: unavailable, errors: [] };
+    const [group] = await this.manager.describe([groupId]);
+    if (group.groupState === 'Dead') return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errors: [] };
+    const empty = group.groupState === 'Empty';
+    if (!empty && group.protocolType !== consumerProtocolType) return { errorCode: ErrorCode.NON_EMPTY_GROUP, errors: [] };
+    const subscribed = empty ? new Set<string>() : subscribedTopics(group);
+    const errors = refs.map(({ topic, partition }) => {
+      if (this.options.image.partition(topic, partition) === undefined) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+      return subscribed === null || subscribed.has(topic) ? ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC : ErrorCode.NONE;
+    });
+    const tombstones = refs
+      .filter((ref, i) => errors[i] === ErrorCode.NONE && this.store.get(groupId, ref.topic, ref.partition) !== undefined)
+      .map((ref) => offsetRecord(groupId, ref.topic, ref.partition, null));
+    const appended = tombstones.length === 0 ? ErrorCode.NONE : await this.append(groupId, tombstones);
+    return { errorCode: ErrorCode.NONE, errors: errors.map((e) => (e === ErrorCode.NONE ? appended : e)) };
+  }
+
+  // ---- writing ----
+
+  /** Appends `records` to the group's partition as one batch and applies them once appended; an error code. */
+  private append(groupId: string, records: RecordInput[]): Promise<number> {
+    const write = this.appendNow(groupId, records);
+    this.pendingWrites.set(groupId, write);
+    void write.then(() => {
+      if (this.pendingWrites.get(groupId) === write) this.pendingWrites.delete(groupId);
+    });
+    return write;
+  }
+
+  private async appendNow(groupId: string, records: RecordInput[]): Promise<number> {
+    const index = this.partitionOf(groupId);
+    if (index === undefined) return ErrorCode.NOT_COORDINATOR;
+    const partition = this.options.replicas.leaderPartition(consumerOffsetsTopic, index);
+    if ('errorCode' in partition) return ErrorCode.NOT_COORDINATOR;
+    const batch = encodeRecordBatch({ baseTimestamp: BigInt(this.clock.now()), records });
+    if (batch.length > partition.maxMessageBytes()) return ErrorCode.INVALID_COMMIT_OFFSET_SIZE;
+    const result = await partition.appendAsLeader(batch, readBatchHeader(batch), -1);
+    if (result.errorCode !== ErrorCode.NONE) {
+      this.options.logger.warn(`append to ${consumerOffsetsTopic}-${index} for group ${groupId} failed: ${result.errorMessage}`);
+      return result.errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER ? ErrorCode.NOT_COORDINATOR : ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    }
+    for (const record of records) this.store.apply(record.key ?? null, record.value);
+    return ErrorCode.NONE;
+  }
+
+  // ---- expiry ----
+
+  private scheduleExpiry(): void {
+    this.expiryTimer = this.clock.setTimeout(() => {
+      void this.expireOffsets()
+        .catch((err: Error) => this.options.logger.error(`offset expiry failed: ${err.message}`))
+        .finally(() => {
+          if (this.expiryTimer !== null) this.scheduleExpiry();
+        });
+    }, this.options.config.int('offsets.retention.check.interval.ms'));
+  }
+
+  /** One expiry pass (see the header). */
+  async expireOffsets(): Promise<void> {
+    const retentionMs = this.options.config.int('offsets.retention.minutes') * 60_000;
+    for (const { groupId } of await this.manager.list(['Empty'])) {
+      if (this.readiness(groupId) !== ErrorCode.NONE) continue;
+      const expired = this.store.expiredOffsets(groupId, this.clock.now(), retentionMs, this.emptySince.get(groupId));
+      if (expired.length > 0) {
+        const errorCode = await this.append(groupId, expired.map((ref) => offsetRecord(groupId, ref.topic, ref.partition, null)));
+        if (errorCode !== ErrorCode.NONE) continue;
+        this.options.logger.info(`expired ${expired.length} committed offset(s) of empty group ${groupId}`);
+      }
+      if (!this.store.hasOffsets(groupId)) await this.manager.delete([groupId]);
+    }
+  }
+}
+
+/** Topics the members of a Stable consumer group subscribe to; null when a member's subscription is unreadable. */
+function subscribedTopics(group: DescribedGroup): Set<string> | null {
+  const topics = new Set<string>();
+  for (const member of group.members) {
+    const subscription = decodeSubscription(member);
+    if (subscription === null) return null;
+    for (const topic of subscription) topics.add(topic);
+  }
+  return topics;
+}
+
+function decodeSubscription(member: DescribedMember): string[] | null {
+  if (member.memberMetadata.length < 2) return null;
+  try {
+    const reader = new Reader(member.memberMetadata);
+    const version = reader.int16();
+    return decodeConsumerProtocolSubscription(reader, Math.min(Math.max(version, 0), 3)).topics;
+  } catch {
+    return null;
+  }
+}

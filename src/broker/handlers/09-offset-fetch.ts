@@ -1,0 +1,81 @@
+/**
+ * OffsetFetch (key 9), v0-8: a group's committed offsets. v0-7 ask for one
+ * group (topics null from v2: every partition with a committed offset);
+ * v8 for several groups at once (the `groups` array). A partition without
+ * a commit answers offset -1, leader epoch -1, metadata ''. A group-level
+ * error (NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS) is the top-level
+ * error code from v2 and the group's error in v8; v0-1 have no top-level
+ * code, so it is repeated for every requested partition there.
+ * require_stable (v7+) needs nothing: kb has no pending transactional offsets.
+ */
+import { ErrorCode } from '../../protocol/errors.ts';
+import type { OffsetFetchRequest } from '../../protocol/generated/offset-fetch-request.ts';
+import type { OffsetFetchResponse, OffsetFetchResponseTopic } from '../../protocol/generated/offset-fetch-response.ts';
+import type { GroupCoordinator } from '../group/coordinator.ts';
+import { defineHandler } from './handler.ts';
+
+const groupsArrayVersion = 8;
+const topLevelErrorVersion = 2;
+
+interface WantedTopic {
+  name: string;
+  partitionIndexes: number[];
+}
+
+async function fetchGroup(
+  groups: GroupCoordinator,
+  groupId: string,
+  topics: WantedTopic[] | null,
+): Promise<{ errorCode: number; topics: OffsetFetchResponseTopic[] }> {
+  const wanted = topics?.flatMap((t) => t.partitionIndexes.map((partition) => ({ topic: t.name, partition }))) ?? null;
+  const fetched = await groups.fetchOffsets(groupId, wanted);
+  const byTopic = new Map<string, OffsetFetchResponseTopic>();
+  for (const o of fetched.offsets) {
+    let topic = byTopic.get(o.topic);
+    if (topic === undefined) byTopic.set(o.topic, (topic = { name: o.topic, partitions: [] }));
+    topic.partitions.push({
+      partitionIndex: o.partition,
+      committedOffset: o.committed?.offset ?? -1n,
+      committedLeaderEpoch: o.committed?.leaderEpoch ?? -1,
+      metadata: o.committed?.metadata ?? '',
+      errorCode: o.errorCode,
+    });
+  }
+  return { errorCode: fetched.errorCode, topics: [...byTopic.values()] };
+}
+
+export default defineHandler<OffsetFetchRequest, OffsetFetchResponse>({
+  apiKey: 9,
+  minVersion: 0,
+  maxVersion: 8,
+  async handle(request, ctx) {
+    const groups = ctx.broker.groups;
+    if (ctx.apiVersion >= groupsArrayVersion) {
+      return {
+        throttleTimeMs: 0,
+        topics: [],
+        errorCode: ErrorCode.NONE,
+        groups: await Promise.all(
+          request.groups.map(async (g) => {
+            const result = await fetchGroup(groups, g.groupId, g.topics);
+            return { groupId: g.groupId, errorCode: result.errorCode, topics: result.topics };
+          }),
+        ),
+      };
+    }
+    const result = await fetchGroup(groups, request.groupId, request.topics);
+    if (result.errorCode !== ErrorCode.NONE && ctx.apiVersion < topLevelErrorVersion) {
+      result.topics = (request.topics ?? []).map((t) => ({
+        name: t.name,
+        partitions: t.partitionIndexes.map((partitionIndex) => ({
+          partitionIndex,
+          committedOffset: -1n,
+          committedLeaderEpoch: -1,
+          metadata: '',
+          errorCode: result.errorCode,
+        })),
+      }));
+    }
+    return { throttleTimeMs: 0, topics: result.topics, errorCode: result.errorCode, groups: [] };
+  },
+});

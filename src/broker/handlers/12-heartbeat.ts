@@ -1,0 +1,19 @@
+/**
+ * Heartbeat (key 12), v0-4: keeps a member's session alive. Answers
+ * REBALANCE_IN_PROGRESS while the group rebalances (the member must
+ * rejoin), ILLEGAL_GENERATION / UNKNOWN_MEMBER_ID / FENCED_INSTANCE_ID for
+ * members the group no longer knows as such.
+ */
+import type { HeartbeatRequest } from '../../protocol/generated/heartbeat-request.ts';
+import type { HeartbeatResponse } from '../../protocol/generated/heartbeat-response.ts';
+import { defineHandler } from './handler.ts';
+
+export default defineHandler<HeartbeatRequest, HeartbeatResponse>({
+  apiKey: 12,
+  minVersion: 0,
+  maxVersion: 4,
+  async handle(request, ctx) {
+    const { errorCode } = await ctx.broker.groups.heartbeat(request);
+    return { throttleTimeMs: 0, errorCode };
+  },
+});

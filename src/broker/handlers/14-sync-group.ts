@@ -1,0 +1,20 @@
+/**
+ * SyncGroup (key 14), v0-4: after a join phase the leader brings every
+ * member's assignment (computed client-side: range, roundrobin, sticky,
+ * cooperative-sticky are all opaque bytes here); each member's answer
+ * waits for it and carries its own assignment. REBALANCE_IN_PROGRESS when
+ * the group started over meanwhile.
+ */
+import type { SyncGroupRequest } from '../../protocol/generated/sync-group-request.ts';
+import type { SyncGroupResponse } from '../../protocol/generated/sync-group-response.ts';
+import { defineHandler } from './handler.ts';
+
+export default defineHandler<SyncGroupRequest, SyncGroupResponse>({
+  apiKey: 14,
+  minVersion: 0,
+  maxVersion: 4,
+  async handle(request, ctx) {
+    const synced = await ctx.broker.groups.sync(request);
+    return { throttleTimeMs: 0, ...synced };
+  },
+});

@@ -1,0 +1,25 @@
+/**
+ * ListGroups (key 16), v0-4: the groups this node coordinates, with their
+ * protocol type and (v4+) state; v4+ may filter by state names
+ * (case-insensitive). COORDINATOR_LOAD_IN_PROGRESS while a partition of
+ * __consumer_offsets is still loading.
+ */
+import type { ListGroupsRequest } from '../../protocol/generated/list-groups-request.ts';
+import type { ListGroupsResponse } from '../../protocol/generated/list-groups-response.ts';
+import { defineHandler } from './handler.ts';
+
+const consumerGroupType = 'classic';
+
+export default defineHandler<ListGroupsRequest, ListGroupsResponse>({
+  apiKey: 16,
+  minVersion: 0,
+  maxVersion: 4,
+  async handle(request, ctx) {
+    const listed = await ctx.broker.groups.list(request.statesFilter);
+    return {
+      throttleTimeMs: 0,
+      errorCode: listed.errorCode,
+      groups: listed.groups.map((g) => ({ ...g, groupType: consumerGroupType })),
+    };
+  },
+});

@@ -1,0 +1,18 @@
+/**
+ * DeleteGroups (key 42), v0-2: deletes Empty groups with their committed
+ * offsets (tombstones in __consumer_offsets, written before answering).
+ * Per group: NON_EMPTY_GROUP while it has members, GROUP_ID_NOT_FOUND for
+ * unknown groups, NOT_COORDINATOR where this node does not coordinate it.
+ */
+import type { DeleteGroupsRequest } from '../../protocol/generated/delete-groups-request.ts';
+import type { DeleteGroupsResponse } from '../../protocol/generated/delete-groups-response.ts';
+import { defineHandler } from './handler.ts';
+
+export default defineHandler<DeleteGroupsRequest, DeleteGroupsResponse>({
+  apiKey: 42,
+  minVersion: 0,
+  maxVersion: 2,
+  async handle(request, ctx) {
+    return { throttleTimeMs: 0, results: await ctx.broker.groups.deleteGroups(request.groupsNames) };
+  },
+});
