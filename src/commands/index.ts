@@ -9,6 +9,10 @@ import ClusterInfo from './cluster/info.ts';
 import ConfigGet from './config/get.ts';
 import ConfigSet from './config/set.ts';
 import Consume from './consume.ts';
+import GroupDelete from './group/delete.ts';
+import GroupDescribe from './group/describe.ts';
+import GroupList from './group/list.ts';
+import GroupResetOffsets from './group/reset-offsets.ts';
 import Health from './health.ts';
 import LogDump from './log/dump.ts';
 import Produce from './produce.ts';
@@ -25,6 +29,10 @@ export const COMMANDS = {
   'config:get': ConfigGet,
   'config:set': ConfigSet,
   consume: Consume,
+  'group:delete': GroupDelete,
+  'group:describe': GroupDescribe,
+  'group:list': GroupList,
+  'group:reset-offsets': GroupResetOffsets,
   health: Health,
   'log:dump': LogDump,
   produce: Produce,

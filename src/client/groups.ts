@@ -1,0 +1,270 @@
+/**
+ * Consumer-group administration on a Cluster, shaped for the CLI: list the
+ * groups of every broker, describe one (members with their decoded
+ * consumer-protocol assignments), read, commit and reset committed
+ * offsets, delete groups. Commits are made from outside the membership
+ * (generation -1, no member id), which the coordinator accepts only while
+ * the group is Empty.
+ *
+ * Each group request goes to the group's coordinator (FindCoordinator).
+ * When the answer says the coordinator moved or is not ready yet
+ * (NOT_COORDINATOR, COORDINATOR_NOT_AVAILABLE, COORDINATOR_LOAD_IN_PROGRESS)
+ * it is asked again, at most `coordinatorAttemptsMax` times,
+ * `coordinatorRetryBackoffMs` apart. Other Kafka errors throw ClientError.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ErrorCode, errorName } from '../protocol/errors.ts';
+import { Reader } from '../protocol/primitives.ts';
+import { decodeConsumerProtocolAssignment } from '../protocol/generated/consumer-protocol-assignment.ts';
+import { check } from './admin.ts';
+import type { Cluster } from './cluster.ts';
+import { ClientError, type BrokerConnection } from './connection.ts';
+import { listOffsets, offsetSpec } from './consumer.ts';
+
+const api = {
+  offsetCommit: { key: 8, max: 8 },
+  offsetFetch: { key: 9, max: 7 },
+  findCoordinator: { key: 10, max: 3 },
+  describeGroups: { key: 15, max: 5 },
+  listGroups: { key: 16, max: 4 },
+  deleteGroups: { key: 42, max: 2 },
+} as const;
+
+const coordinatorAttemptsMax = 10;
+const coordinatorRetryBackoffMs = 200;
+const groupKeyType = 0;
+const retriableCoordinatorErrors: ReadonlySet<number> = new Set([
+  ErrorCode.NOT_COORDINATOR,
+  ErrorCode.COORDINATOR_NOT_AVAILABLE,
+  ErrorCode.COORDINATOR_LOAD_IN_PROGRESS,
+]);
+
+export interface TopicPartitions {
+  topic: string;
+  partitions: number[];
+}
+
+export interface GroupListing {
+  groupId: string;
+  state: string;
+  members: number;
+  protocolType: string;
+  /** The selected protocol (assignor), '' unless the group is Stable. */
+  protocol: string;
+}
+
+export interface GroupMember {
+  memberId: string;
+  groupInstanceId: string | null;
+  clientId: string;
+  clientHost: string;
+  /** Decoded when the group speaks the consumer protocol; empty otherwise. */
+  assignment: TopicPartitions[];
+}
+
+export interface GroupDescription {
+  groupId: string;
+  state: string;
+  protocolType: string;
+  protocol: string;
+  members: GroupMember[];
+}
+
+export interface GroupOffset {
+  topic: string;
+  partition: number;
+  offset: bigint;
+}
+
+export interface PartitionLag {
+  topic: string;
+  partition: number;
+  /** null: nothing committed. */
+  committedOffset: bigint | null;
+  /** null: the topic or partition no longer exists. */
+  logEndOffset: bigint | null;
+  /** Log end offset minus committed offset; null when either is unknown. */
+  lag: bigint | null;
+  /** The member the partition is assigned to, if any. */
+  member: GroupMember | null;
+}
+
+/** Topic partitions a consumer-protocol assignment carries; [] when the bytes are not one. */
+export function decodeAssignment(bytes: Buffer): TopicPartitions[] {
+  if (bytes.length < 2) return [];
+  try {
+    const reader = new Reader(bytes);
+    const version = reader.int16();
+    return decodeConsumerProtocolAssignment(reader, Math.min(Math.max(version, 0), 3)).assignedPartitions;
+  } catch {
+    return [];
+  }
+}
+
+export class GroupAdmin {
+  private readonly cluster: Cluster;
+
+  constructor(cluster: Cluster) {
+    this.cluster = cluster;
+  }
+
+  /** Every group of every broker, with state, member count and protocol. */
+  async listGroups(): Promise<GroupListing[]> {
+    const metadata = await this.cluster.refreshMetadata([]);
+    const perBroker = await Promise.all(
+      [...metadata.brokers.keys()].map(async (nodeId) => {
+        const connection = await this.cluster.broker(nodeId);
+        const listed = await connection.request(api.listGroups.key, api.listGroups.max, { statesFilter: [], typesFilter: [] });
+        check(listed.errorCode, null, `listing the groups of broker ${nodeId}`);
+        const ids = (listed.groups as { groupId: string }[]).map((g) => g.groupId);
+        if (ids.length === 0) return [];
+        const described = await connection.request(api.describeGroups.key, api.describeGroups.max, { groups: ids, includeAuthorizedOperations: false });
+        return (described.groups as any[])
+          .filter((g) => g.errorCode === ErrorCode.NONE && g.groupState !== 'Dead')
+          .map((g) => ({ groupId: g.groupId, state: g.groupState, members: g.members.length, protocolType: g.protocolType, protocol: g.protocolData }));
+      }),
+    );
+    return perBroker.flat().sort((a, b) => a.groupId.localeCompare(b.groupId));
+  }
+
+  /** The group as its coordinator sees it; state 'Dead' when it does not exist. */
+  async describeGroup(groupId: string): Promise<GroupDescription> {
+    const described = await this.withCoordinator(groupId, 'describing', async (connection) => {
+      const response = await connection.request(api.describeGroups.key, api.describeGroups.max, { groups: [groupId], includeAuthorizedOperations: false });
+      return response.groups[0];
+    });
+    const consumer = described.protocolType === 'consumer';
+    return {
+      groupId,
+      state: described.groupState,
+      protocolType: described.protocolType,
+      protocol: described.protocolData,
+      members: (described.members as any[]).map((m) => ({
+        memberId: m.memberId,
+        groupInstanceId: m.groupInstanceId,
+        clientId: m.clientId,
+        clientHost: m.clientHost,
+        assignment: consumer ? decodeAssignment(m.memberAssignment) : [],
+      })),
+    };
+  }
+
+  /** Every committed offset of the group. */
+  async committedOffsets(groupId: string): Promise<GroupOffset[]> {
+    const response = await this.withCoordinator(groupId, 'reading the offsets of', (connection) =>
+      connection.request(api.offsetFetch.key, api.offsetFetch.max, { groupId, topics: null, requireStable: false, groups: [] }),
+    );
+    const offsets: GroupOffset[] = [];
+    for (const topic of response.topics as any[]) {
+      for (const p of topic.partitions) {
+        check(p.errorCode, null, `reading the offset of group '${groupId}' for ${topic.name}/${p.partitionIndex}`);
+        if (p.committedOffset >= 0n) offsets.push({ topic: topic.name, partition: p.partitionIndex, offset: p.committedOffset });
+      }
+    }
+    return offsets.sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
+  }
+
+  /** Commits offsets for the group from outside its membership (the group must be Empty). */
+  async commitOffsets(groupId: string, offsets: GroupOffset[]): Promise<void> {
+    const topics = [...new Set(offsets.map((o) => o.topic))].map((name) => ({
+      name,
+      partitions: offsets
+        .filter((o) => o.topic === name)
+        .map((o) => ({ partitionIndex: o.partition, committedOffset: o.offset, committedLeaderEpoch: -1, commitTimestamp: -1n, committedMetadata: '' })),
+    }));
+    const response = await this.withCoordinator(groupId, 'committing offsets of', async (connection) => {
+      const answer = await connection.request(api.offsetCommit.key, api.offsetCommit.max, {
+        groupId,
+        generationIdOrMemberEpoch: -1,
+        memberId: '',
+        groupInstanceId: null,
+        retentionTimeMs: -1n,
+        topics,
+      });
+      // A coordinator error is repeated on every partition: the first one tells.
+      return { ...answer, errorCode: answer.topics[0]?.partitions[0]?.errorCode ?? ErrorCode.NONE };
+    });
+    for (const topic of response.topics as any[]) {
+      for (const p of topic.partitions) check(p.errorCode, null, `committing the offset of group '${groupId}' for ${topic.name}/${p.partitionIndex}`);
+    }
+  }
+
+  /**
+   * Per partition the group has committed or is assigned: committed offset,
+   * log end offset, lag and owner, ordered by topic and partition.
+   */
+  async lag(group: GroupDescription, committed: GroupOffset[]): Promise<PartitionLag[]> {
+    const rows = new Map<string, PartitionLag>();
+    const row = (topic: string, partition: number): PartitionLag => {
+      const key = `${topic}\0${partition}`;
+      let found = rows.get(key);
+      if (found === undefined) rows.set(key, (found = { topic, partition, committedOffset: null, logEndOffset: null, lag: null, member: null }));
+      return found;
+    };
+    for (const c of committed) row(c.topic, c.partition).committedOffset = c.offset;
+    for (const member of group.members) {
+      for (const { topic, partitions } of member.assignment) for (const p of partitions) row(topic, p).member = member;
+    }
+    const topics = new Set([...rows.values()].map((r) => r.topic));
+    await Promise.all(
+      [...topics].map(async (topic) => {
+        const topicRows = [...rows.values()].filter((r) => r.topic === topic);
+        const metadata = (await this.cluster.refreshMetadata([topic])).topics.get(topic);
+        const existing = topicRows.filter((r) => r.partition < (metadata?.errorCode === ErrorCode.NONE ? metadata.partitions.length : 0));
+        if (existing.length === 0) return;
+        const ends = await listOffsets(this.cluster, topic, existing.map((r) => r.partition), offsetSpec.latest);
+        for (const r of existing) {
+          r.logEndOffset = ends.get(r.partition) ?? null;
+          if (r.logEndOffset !== null && r.committedOffset !== null) r.lag = r.logEndOffset - r.committedOffset;
+        }
+      }),
+    );
+    return [...rows.values()].sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
+  }
+
+  async deleteGroup(groupId: string): Promise<void> {
+    await this.withCoordinator(groupId, 'deleting', async (connection) => {
+      const response = await connection.request(api.deleteGroups.key, api.deleteGroups.max, { groupsNames: [groupId] });
+      return response.results[0];
+    });
+  }
+
+  /**
+   * Runs `request` against the group's coordinator until its answer's
+   * `errorCode` is not a coordinator error to retry; throws on any other
+   * error, naming `what` is being done.
+   */
+  private async withCoordinator<T extends { errorCode: number }>(
+    groupId: string,
+    what: string,
+    request: (connection: BrokerConnection) => Promise<T>,
+  ): Promise<T> {
+    let lastError: number = ErrorCode.NONE;
+    for (let attempt = 1; attempt <= coordinatorAttemptsMax; attempt++) {
+      if (attempt > 1) await sleep(coordinatorRetryBackoffMs);
+      const coordinator = await this.findCoordinator(groupId);
+      if (typeof coordinator === 'number') {
+        lastError = coordinator;
+        continue;
+      }
+      const answer = await request(coordinator);
+      if (!retriableCoordinatorErrors.has(answer.errorCode)) {
+        check(answer.errorCode, null, `${what} group '${groupId}'`);
+        return answer;
+      }
+      lastError = answer.errorCode;
+    }
+    throw new ClientError(`${what} group '${groupId}': its coordinator is not available (${errorName(lastError)}); is the broker still starting?`, {
+      cause: lastError,
+    });
+  }
+
+  /** The coordinator's connection, or the retriable error FindCoordinator answered. */
+  private async findCoordinator(groupId: string): Promise<BrokerConnection | number> {
+    const connection = await this.cluster.anyBroker();
+    const response = await connection.request(api.findCoordinator.key, api.findCoordinator.max, { key: groupId, keyType: groupKeyType, coordinatorKeys: [] });
+    if (retriableCoordinatorErrors.has(response.errorCode)) return response.errorCode;
+    check(response.errorCode, response.errorMessage, `finding the coordinator of group '${groupId}'`);
+    return this.cluster.connection(response.host, response.port);
+  }
+}
