@@ -35,6 +35,7 @@ import { decodeRecordBatch, encodeRecordBatch, type RecordBatch } from '../proto
 import { readAtomicFile, writeAtomically } from './checkpoint.ts';
 import { entryHeaderBytes, lastOffsetOf, readInt64, writeEntryHeader } from './entry-format.ts';
 import type { StorageEnvironment } from './environment.ts';
+import { StorageError } from './errors.ts';
 import { cleanedSuffix, compactionPendingFile, deletedSuffix, segmentFileName, segmentSuffix } from './files.ts';
 import { fsyncDir, isNotFound, unlinkIfExists, type StorageFs } from './fs.ts';
 import { compactEnabled, type LogConfig } from './log-config.ts';
@@ -63,6 +64,8 @@ export interface CompactionHost {
    * returns whether it did.
    */
   install(replaced: Segment[], output: Segment, swap: () => Promise<void>): Promise<boolean>;
+  /** True once the log is closing: the pass gives up at the next batch. */
+  cancelled(): boolean;
 }
 
 interface PendingSwap {
@@ -89,7 +92,7 @@ export async function compactLog(host: CompactionHost): Promise<CompactionResult
 
   for (const segment of cleanable) segment.acquire();
   try {
-    const latest = await latestOffsetByKey(cleanable);
+    const latest = await latestOffsetByKey(cleanable, host.cancelled);
     const result: CompactionResult = {
       segmentsBefore: cleanable.length,
       segmentsAfter: 0,
@@ -103,9 +106,9 @@ export async function compactLog(host: CompactionHost): Promise<CompactionResult
       const output = await Segment.create(host.env, host.dir, group[0].baseOffset, config.indexIntervalBytes, cleanedSuffix);
       let installed = false;
       try {
-        result.recordsRemoved += await rewrite(group, output, latest, tombstoneHorizon);
+        result.recordsRemoved += await rewrite(group, output, latest, tombstoneHorizon, host.cancelled);
         await output.flush();
-        installed = await host.install(group, output, () => swapIn(host.dir, host.env, group, output));
+        installed = !host.cancelled() && (await host.install(group, output, () => swapIn(host.dir, host.env, group, output)));
       } finally {
         if (!installed) await discard(host.env.fs, output);
       }
@@ -123,9 +126,9 @@ function keyOf(key: Buffer): string {
   return key.toString('latin1');
 }
 
-async function latestOffsetByKey(segments: Segment[]): Promise<Map<string, bigint>> {
+async function latestOffsetByKey(segments: Segment[], cancelled: () => boolean): Promise<Map<string, bigint>> {
   const latest = new Map<string, bigint>();
-  await eachBatch(segments, (batch) => {
+  await eachBatch(segments, cancelled, (batch) => {
     if (batch.control) return;
     for (const record of batch.records) {
       if (record.key !== null) latest.set(keyOf(record.key), batch.baseOffset + BigInt(record.offsetDelta));
@@ -134,10 +137,12 @@ async function latestOffsetByKey(segments: Segment[]): Promise<Map<string, bigin
   return latest;
 }
 
-async function eachBatch(segments: Segment[], visit: (batch: RecordBatch, bytes: Buffer) => void | Promise<void>): Promise<void> {
+/** Visits every batch of `segments`, decoded; stops early (throwing) once `cancelled`. */
+async function eachBatch(segments: Segment[], cancelled: () => boolean, visit: (batch: RecordBatch, bytes: Buffer) => void | Promise<void>): Promise<void> {
   for (const segment of segments) {
     const scanner = await segment.scannerFrom(segment.baseOffset);
     for (let entry = await scanner.next(); entry; entry = await scanner.next()) {
+      if (cancelled()) throw new StorageError('closed', 'compaction cancelled: the log is closing');
       await visit(decodeRecordBatch(entry.batch), entry.batch);
     }
     if (scanner.problem) throw segment.corruptError(scanner);
@@ -162,9 +167,9 @@ function groupBySize(segments: Segment[], segmentBytes: number): Segment[][] {
 }
 
 /** Copies the surviving records of `group` into `output`; returns how many records were dropped. */
-async function rewrite(group: Segment[], output: Segment, latest: Map<string, bigint>, tombstoneHorizon: bigint): Promise<number> {
+async function rewrite(group: Segment[], output: Segment, latest: Map<string, bigint>, tombstoneHorizon: bigint, cancelled: () => boolean): Promise<number> {
   let removed = 0;
-  await eachBatch(group, async (batch, bytes) => {
+  await eachBatch(group, cancelled, async (batch, bytes) => {
     if (batch.control) return append(output, bytes);
     const kept = batch.records.filter((record) => {
       if (record.key === null) return true;

@@ -81,7 +81,7 @@ export function deleteEnabled(config: LogConfig): boolean {
 export const storageLimits = Object.freeze({
   /** Positions in the offset index are u32 and Kafka caps segment.bytes at Integer.MAX_VALUE. */
   segmentBytesMax: 0x7fffffff,
-  /** Kafka's lower bound for segment.bytes (1 MiB is Kafka's; tests use tiny segments, so ours is one header). */
+  /** Smallest segment.bytes accepted; below it every batch gets a segment of its own anyway. */
   segmentBytesMin: 128,
   /** Offsets within a segment are stored relative to its base as u32; Kafka keeps them within int32. */
   relativeOffsetMax: 0x7fffffff,
@@ -93,6 +93,8 @@ export const storageLimits = Object.freeze({
   writeGroupBytesMax: 64 * 1024 * 1024,
   /** Chunk size for sequential scans (recovery, index rebuilds, compaction, dump). */
   scanChunkBytes: 1024 * 1024,
+  /** Chunk size for scans that read only the headers of each entry (producer state). */
+  headerScanChunkBytes: 64 * 1024,
   /** Partition logs opened (and recovered) at once by the log manager (num.recovery.threads.per.data.dir). */
   recoveryThreadsDefault: 2,
   /** log.flush.offset.checkpoint.interval.ms: how often checkpoints are written. */

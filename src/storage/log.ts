@@ -116,7 +116,9 @@ export class Log {
   private truncations = 0;
   private failure: StorageError | null = null;
   private closed = false;
-  private compacting = false;
+  /** Set while a compaction pass runs; close waits for it (the pass gives up once `closing`). */
+  private compacting: Promise<void> | null = null;
+  private closing = false;
   private writtenCheckpoint = '';
   private readonly retired = new Set<Segment>();
   private readonly backgroundFlushes = new Set<Promise<void>>();
@@ -331,7 +333,7 @@ export class Log {
     const size = segment.size + run.bytes;
     if (size === 0) return false;
     if (size + entry.entryBytes > this.cfg.segmentBytes) return true;
-    if (segment.indexFull(this.cfg.segmentIndexBytes - run.placements.length * 12)) return true;
+    if (segment.indexFull(this.cfg.segmentIndexBytes, run.placements.length)) return true;
     const first = segment.firstBatchTimestamp ?? run.placements[0]?.maxTimestamp ?? -1;
     return now - (first >= 0 ? first : segment.createdMs) > this.cfg.segmentMs;
   }
@@ -462,7 +464,7 @@ export class Log {
     for (const segment of segments) {
       segment.acquire();
       try {
-        const scanner = await segment.scannerFrom(from, { headersOnly: true, chunkBytes: 64 * 1024 });
+        const scanner = await segment.scannerFrom(from, { headersOnly: true, chunkBytes: storageLimits.headerScanChunkBytes });
         for (let entry = await scanner.next(); entry; entry = await scanner.next()) {
           if (entry.header.baseOffset >= end) return;
           if (entry.header.lastOffset >= from) yield readBatchHeader(entry.batch);
@@ -601,8 +603,9 @@ export class Log {
 
   /** One compaction pass (cleanup.policy=compact) over the inactive segments; appends continue meanwhile. */
   async compact(): Promise<CompactionResult | null> {
-    if (this.compacting || this.writeRefusal()) return null;
-    this.compacting = true;
+    if (this.compacting || this.closing || this.writeRefusal()) return null;
+    let done = () => {};
+    this.compacting = new Promise<void>((resolve) => (done = resolve));
     try {
       const result = await compactLog({
         dir: this.dir,
@@ -610,11 +613,16 @@ export class Log {
         config: () => this.cfg,
         snapshot: () => ({ segments: this.segments.slice(), cleanerOffset: this.cleanedTo }),
         install: (replaced, output, swap) => this.serial.run(() => this.installCompacted(replaced, output, swap)),
+        cancelled: () => this.closing,
       });
       if (result) this.cleanedTo = Math.max(this.cleanedTo, result.cleanedTo);
       return result;
+    } catch (err) {
+      if (this.closing) return null;
+      throw err;
     } finally {
-      this.compacting = false;
+      this.compacting = null;
+      done();
     }
   }
 
@@ -663,7 +671,9 @@ export class Log {
    */
   async close(): Promise<void> {
     if (this.closed) return;
+    this.closing = true;
     while (this.draining) await this.draining;
+    await this.compacting;
     await this.serial.run(async () => {
       this.closed = true;
       await Promise.all(this.backgroundFlushes);

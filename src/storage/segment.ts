@@ -27,8 +27,8 @@ import { describeIoError, StorageError } from './errors.ts';
 import { deletedSuffix, segmentFileName, segmentSuffix } from './files.ts';
 import { readAt, unlinkIfExists, type StorageFile } from './fs.ts';
 import { storageLimits } from './log-config.ts';
-import { OffsetIndex } from './offset-index.ts';
-import { TimeIndex } from './time-index.ts';
+import { OffsetIndex, offsetIndexEntryBytes } from './offset-index.ts';
+import { TimeIndex, timeIndexEntryBytes } from './time-index.ts';
 
 /** What the segment needs to know about an entry being appended or scanned. */
 export interface EntryPlacement {
@@ -144,9 +144,12 @@ export class Segment {
     this.indexIntervalBytes = bytes;
   }
 
-  /** Whether one more index entry might not fit in segment.index.bytes. */
-  indexFull(segmentIndexBytes: number): boolean {
-    return (this.offsetIndex.count + 1) * 8 > segmentIndexBytes || (this.timeIndex.count + 1) * 12 > segmentIndexBytes;
+  /** Whether the indexes might outgrow segment.index.bytes with `pending` more entries and one more. */
+  indexFull(segmentIndexBytes: number, pending: number): boolean {
+    return (
+      (this.offsetIndex.count + pending + 1) * offsetIndexEntryBytes > segmentIndexBytes ||
+      (this.timeIndex.count + pending + 1) * timeIndexEntryBytes > segmentIndexBytes
+    );
   }
 
   /** Loads and checks the indexes once (see the header comment). */
@@ -293,7 +296,7 @@ export class Segment {
 
   /** The first entry whose last offset is at or above `offset`, or null. */
   async entryAtOrAfter(offset: number): Promise<ScannedEntry | null> {
-    const scanner = await this.scannerFrom(offset, { headersOnly: true, chunkBytes: this.indexIntervalBytes + 2 * entryHeaderBytes + 64 });
+    const scanner = await this.scannerFrom(offset, { headersOnly: true, chunkBytes: this.indexIntervalBytes + 2 * entryHeaderBytes });
     let entry: ScannedEntry | null;
     while ((entry = await scanner.next())) {
       if (entry.header.lastOffset >= offset) return entry;

@@ -180,3 +180,19 @@ test('a crash at any step of the segment swap leaves a log with the same latest 
     assert.deepEqual((await readdir(crashDir)).filter((n) => /cleaned|deleted|pending/.test(n)), []);
   }
 });
+
+test('closing the log during a compaction pass cancels the pass and closes cleanly', async (t) => {
+  const dir = await tempDir(t);
+  const clock = manualClock(Date.now());
+  const log = await Log.open(dir, { ...compacted, segmentBytes: 20_000 }, { clock, logger: recordingLogger() });
+  const latest = await fill(log, 80, 10, clock.nowMs());
+  await log.roll();
+  const compaction = log.compact();
+  await log.close();
+  assert.equal(await compaction, null);
+  const reopened = await Log.open(dir, compacted, { clock, logger: recordingLogger() });
+  defer(t, () => reopened.close());
+  const records = await allRecords(reopened);
+  assert.deepEqual(new Map(records.map((r) => [r[1], r[2]])), latest);
+  assert.deepEqual((await readdir(dir)).filter((n) => /cleaned|pending|clean-shutdown/.test(n)), []);
+});
