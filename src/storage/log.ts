@@ -219,7 +219,7 @@ export class Log {
 
   /** Appends a batch fetched from the leader with its offsets and epoch; it must start at or after the log end. */
   appendAsFollower(batch: Buffer): Promise<AppendInfo> {
-    const epoch = batch.length >= batchField.magic ? batch.readInt32BE(batchField.partitionLeaderEpoch) : -1;
+    const epoch = batch.length >= batchField.partitionLeaderEpoch + 4 ? batch.readInt32BE(batchField.partitionLeaderEpoch) : -1;
     return this.enqueue(batch, epoch, true);
   }
 
@@ -241,7 +241,15 @@ export class Log {
 
   private async drain(): Promise<void> {
     while (this.pending.length > 0) {
-      await this.serial.run(() => this.writeGroup(this.takeGroup()));
+      await this.serial.run(async () => {
+        const group = this.takeGroup();
+        try {
+          await this.writeGroup(group);
+        } catch (err) {
+          const offline = this.goOffline('append', err); // a bug: the state is unknown
+          for (const request of group) request.reject(offline);
+        }
+      });
     }
     this.draining = null;
   }
