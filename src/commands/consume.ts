@@ -4,8 +4,8 @@
  * lossless JSON Lines (src/cli/json-records.ts). Reads every partition (or
  * -p) from -o until interrupted, -n records were printed, or with -e the
  * end as it was when each partition was reached. Each fetch's records are
- * written at once; when stdout closes (`| head`) it stops quietly with
- * exit 0. A missing topic is an error naming it. With stdout redirected and
+ * written at once; when stdout closes (`| head`) the CLI ends quietly with
+ * exit 0 (src/cli/stdout.ts). A missing topic is an error naming it. With stdout redirected and
  * stderr a TTY, -e/-n show a progress bar on stderr.
  */
 import { Args, Flags } from '@oclif/core';
@@ -17,7 +17,7 @@ import { compileFormat, defaultFormat, type RecordFormatter } from '../cli/forma
 import { recordToJson } from '../cli/json-records.ts';
 import { parseOffsetSpec, resolveOffsetSpec, type OffsetSpec } from '../cli/offset-spec.ts';
 import { Progress } from '../cli/progress.ts';
-import { StdoutSink } from '../cli/stdout-sink.ts';
+import { writeStdout } from '../cli/stdout.ts';
 
 export default class Consume extends KbCommand {
   static override description = `Print records of topics, one per line (the value, by default)
@@ -60,20 +60,22 @@ key, value and header values are a UTF-8 string, {"base64":"..."} when the bytes
     const cluster = await this.cluster();
     const assignments = await this.assign(cluster, topics, flags.partition, spec);
     const consumer = new Consumer(cluster, assignments);
-    const sink = new StdoutSink();
+    let stopped = false;
     const showProgress = !process.stdout.isTTY && process.stderr.isTTY;
     const progress = showProgress ? new Progress('consuming', await this.expected(cluster, assignments, flags)) : null;
-    const stop = () => sink.close();
+    const stop = () => {
+      stopped = true;
+    };
     process.once('SIGINT', stop).once('SIGTERM', stop);
     try {
       let printed = 0;
-      while (!sink.closed) {
+      while (!stopped) {
         if (flags['exit-at-end'] && consumer.atEnd()) break;
         let records = await consumer.poll();
         if (flags.count !== undefined) records = records.slice(0, flags.count - printed);
         printed += records.length;
         progress?.advance(records.length);
-        await sink.write(Buffer.concat(records.map(format)));
+        await writeStdout(Buffer.concat(records.map(format)));
         if (printed === flags.count) break;
       }
     } finally {

@@ -1,0 +1,80 @@
+/**
+ * `npm run build:binary`: builds dist/kb, one executable that runs every kb
+ * command (the broker included) with no Node and no node_modules on the
+ * machine. Node's Single Executable Applications, offline:
+ *   1. esbuild bundles src/cli/single-executable.ts and its dependencies
+ *      into one CommonJS file; msgpackr's optional native addon
+ *      (msgpackr-extract) is replaced by an empty module, so msgpackr runs
+ *      in pure JS;
+ *   2. the pinned Node 24 (the one running this script) turns the bundle
+ *      into a SEA blob, with V8's code cache for faster start;
+ *   3. a copy of that same Node binary is stripped of symbols and the blob
+ *      is injected into it with postject.
+ * Intermediate files go to a temporary directory; only dist/kb is written.
+ */
+import { execFileSync } from 'node:child_process';
+import { chmod, copyFile, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { build, type Plugin } from 'esbuild';
+
+/** postject ships no types: its one API call. */
+const postject = createRequire(import.meta.url)('postject') as {
+  inject(file: string, resource: string, data: Buffer, options: { sentinelFuse: string }): Promise<void>;
+};
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const output = path.join(root, 'dist/kb');
+const seaFuse = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
+
+/** Resolves native-addon packages to an empty module: their users fall back to JS. */
+const withoutNativeAddons: Plugin = {
+  name: 'without-native-addons',
+  setup(b) {
+    b.onResolve({ filter: /^msgpackr-extract$/ }, (args) => ({ path: args.path, namespace: 'no-native-addon' }));
+    b.onLoad({ filter: /.*/, namespace: 'no-native-addon' }, () => ({ contents: 'module.exports = null;', loader: 'js' }));
+  },
+};
+
+async function main(): Promise<void> {
+  if (process.versions.node.split('.')[0] !== '24') throw new Error(`run this on the pinned Node 24 (npm run build:binary), not ${process.version}`);
+  const work = await mkdtemp(path.join(os.tmpdir(), 'kb-binary-'));
+  try {
+    const bundle = path.join(work, 'kb.cjs');
+    await build({
+      entryPoints: [path.join(root, 'src/cli/single-executable.ts')],
+      outfile: bundle,
+      bundle: true,
+      platform: 'node',
+      target: 'node24',
+      format: 'cjs',
+      minify: true,
+      keepNames: true,
+      legalComments: 'none',
+      logLevel: 'warning',
+      plugins: [withoutNativeAddons],
+    });
+
+    const blob = path.join(work, 'kb.blob');
+    const seaConfig = path.join(work, 'sea-config.json');
+    await writeFile(seaConfig, JSON.stringify({ main: bundle, output: blob, disableExperimentalSEAWarning: true, useCodeCache: true }));
+    execFileSync(process.execPath, ['--experimental-sea-config', seaConfig], { stdio: ['ignore', 'ignore', 'inherit'] });
+
+    const executable = path.join(work, 'kb');
+    await copyFile(process.execPath, executable);
+    execFileSync('strip', ['--strip-all', executable], { stdio: ['ignore', 'ignore', 'pipe'] }); // its stderr only on failure (Node's many notes make it chatty)
+    await postject.inject(executable, 'NODE_SEA_BLOB', await readFile(blob), { sentinelFuse: seaFuse });
+    await chmod(executable, 0o755);
+    await mkdir(path.dirname(output), { recursive: true });
+    await rm(output, { force: true });
+    await rename(executable, output).catch(() => copyFile(executable, output));
+    await chmod(output, 0o755);
+    console.log(`built ${path.relative(process.cwd(), output)} (${((await stat(output)).size / 1024 / 1024).toFixed(1)} MiB)`);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+await main();
