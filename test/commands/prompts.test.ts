@@ -1,11 +1,14 @@
 /**
- * Interactive prompts on a real pseudo-terminal (util-linux `script`):
- * kb topic create asks for a missing name and partition count; kb topic
- * delete asks for the name typed back and deletes nothing on a mismatch.
+ * The terminal side of the CLI on a real pseudo-terminal (util-linux
+ * `script`): kb topic create asks for a missing name and partition count;
+ * kb topic delete asks for the name typed back and deletes nothing on a
+ * mismatch; kb consume -e into a file draws a progress bar on stderr.
  * (The non-TTY refusals are in admin.test.ts.)
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { startBroker, type RunningBroker } from '../helpers/broker.ts';
 import { runKb } from '../helpers/cli.ts';
@@ -53,4 +56,16 @@ test('on a TTY, kb topic delete wants the name typed back; a mismatch deletes no
   assert.equal(await right.exited, 0, right.output());
   assert.match(right.output(), /deleted topic precious/);
   assert.equal((await runKb(['topic', 'describe', 'precious'], { env })).code, 1, 'gone');
+});
+
+test('on a TTY, kb consume -e into a file shows a progress bar on stderr', async (t) => {
+  assert.equal((await runKb(['topic', 'create', 'progress', '--partitions', '2'], { env })).code, 0);
+  assert.equal((await runKb(['produce', 'progress'], { env, input: 'a\nb\nc\nd\n' })).code, 0);
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'kb-progress-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'out.txt');
+  const session = onPty(['sh', '-c', `"$0" "$1" consume progress -e > "$2"`, process.execPath, path.join(repoRoot, 'bin/run.js'), file], { env, cwd: repoRoot });
+  assert.equal(await session.exited, 0, session.output());
+  assert.match(session.output(), /consuming \[#+-*\] \d+% \d\/4/);
+  assert.equal((await readFile(file, 'utf8')).split('\n').filter(Boolean).sort().join(','), 'a,b,c,d', 'stdout holds only the data');
 });

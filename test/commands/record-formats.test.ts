@@ -1,0 +1,69 @@
+/**
+ * The pure parts of kb produce/consume: -f format strings, -o offset specs,
+ * the --json record encoding (binary-safe both ways) and the byte-exact
+ * stdin line splitter.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ConsumedRecord } from '../../src/client/consumer.ts';
+import { compileFormat, unescape } from '../../src/cli/formats.ts';
+import { recordFromJson, recordToJson } from '../../src/cli/json-records.ts';
+import { byteLines } from '../../src/cli/lines.ts';
+import { parseOffsetSpec } from '../../src/cli/offset-spec.ts';
+
+const record: ConsumedRecord = {
+  topic: 't',
+  partition: 2,
+  offset: 41n,
+  timestamp: 1_700_000_000_123n,
+  key: Buffer.from('k'),
+  value: Buffer.from([0xff, 0x00, 0x41]),
+  headers: [
+    { key: 'a', value: Buffer.from('1') },
+    { key: 'b', value: null },
+  ],
+};
+
+test('format strings print every field, raw bytes and escapes; unknown directives and escapes are refused', () => {
+  assert.deepEqual(compileFormat('%t/%p/%o %d %k=%v [%h] 100%%\\t\\n')(record), Buffer.concat([Buffer.from('t/2/41 1700000000123 k='), record.value!, Buffer.from(' [a=1,b=] 100%\t\n')]));
+  assert.deepEqual(compileFormat('%k|%v\\n')({ ...record, key: null, value: null }), Buffer.from('|\n'));
+  assert.throws(() => compileFormat('%x'), /unknown directive "%x"/);
+  assert.throws(() => compileFormat('%'), /unknown directive "%"/);
+  assert.throws(() => unescape('\\q'), /unknown escape "\\q"/);
+  assert.equal(unescape('a\\\\n'), 'a\\n');
+});
+
+test('offset specs', () => {
+  assert.deepEqual(parseOffsetSpec('beginning'), { kind: 'beginning' });
+  assert.deepEqual(parseOffsetSpec('end'), { kind: 'end' });
+  assert.deepEqual(parseOffsetSpec('12'), { kind: 'absolute', offset: 12n });
+  assert.deepEqual(parseOffsetSpec('-3'), { kind: 'fromEnd', count: 3n });
+  assert.deepEqual(parseOffsetSpec('@1700000000000'), { kind: 'timestamp', timestamp: 1_700_000_000_000n });
+  for (const bad of ['', 'start', '1.5', '@', '@-1', '+3']) assert.throws(() => parseOffsetSpec(bad), /is not an offset/, bad);
+});
+
+test('--json records: UTF-8 as strings, other bytes as base64, nulls as null; reading gives the same bytes back', () => {
+  const line = recordToJson(record);
+  assert.equal(
+    line,
+    '{"topic":"t","partition":2,"offset":41,"timestamp":1700000000123,"key":"k","value":{"base64":"/wBB"},"headers":[{"key":"a","value":"1"},{"key":"b","value":null}]}',
+  );
+  assert.deepEqual(recordFromJson(line), { key: record.key, value: record.value, headers: record.headers, partition: 2, timestamp: 1_700_000_000_123n });
+  assert.deepEqual(recordFromJson('{}'), { key: null, value: null, headers: [] });
+  assert.throws(() => recordFromJson('[1]'), /expected a JSON object/);
+  assert.throws(() => recordFromJson('{"partition":1.5}'), /"partition" must be an integer/);
+  assert.throws(() => recordFromJson('{"headers":[{"value":"x"}]}'), /headers\[0\]\.key must be a string/);
+  assert.throws(() => recordFromJson('{"key":5}'), /"key" must be a string, \{"base64": "..."\} or null/);
+});
+
+test('stdin lines are split on \\n as bytes, across chunks, with a last line without \\n', async () => {
+  async function* chunks() {
+    yield Buffer.from('a\nb');
+    yield Buffer.from([0xff, 0x0a, 0x0a]);
+    yield Buffer.from('c');
+    yield Buffer.from('d');
+  }
+  const lines: Buffer[] = [];
+  for await (const batch of byteLines(chunks())) lines.push(...batch);
+  assert.deepEqual(lines, [Buffer.from('a'), Buffer.from([0x62, 0xff]), Buffer.alloc(0), Buffer.from('cd')]);
+});
