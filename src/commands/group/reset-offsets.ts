@@ -60,6 +60,7 @@ export default class GroupResetOffsets extends KbCommand {
   async run(): Promise<{ group: string; topic: string; executed: boolean; partitions: PlannedPartition[] }> {
     const { args, flags } = await this.parse(GroupResetOffsets);
     const target = this.target(flags.to, flags['shift-by']);
+    const execute = flags.execute === true;
     const cluster = await this.cluster();
     const admin = new GroupAdmin(cluster);
     const group = await admin.describeGroup(args.group);
@@ -70,12 +71,12 @@ export default class GroupResetOffsets extends KbCommand {
     }
     const committed = await admin.committedOffsets(args.group);
     const partitions = await plan(cluster, flags.topic, target, (p) => committed.find((c) => c.topic === flags.topic && c.partition === p)?.offset ?? null);
-    if (flags.execute) {
+    if (execute) {
       await admin.commitOffsets(args.group, partitions.map((p) => ({ topic: p.topic, partition: p.partition, offset: BigInt(p.newOffset) })));
     }
     this.log(renderTable(['TOPIC', 'PARTITION', 'CURRENT', 'NEW'], partitions.map((p) => [p.topic, p.partition, p.currentOffset, p.newOffset])));
-    this.log(flags.execute ? `\nreset the offsets of group ${args.group}` : '\ndry run: nothing changed; add --execute to commit these offsets');
-    return { group: args.group, topic: flags.topic, executed: flags.execute, partitions };
+    this.log(execute ? `\nreset the offsets of group ${args.group}` : '\ndry run: nothing changed; add --execute to commit these offsets');
+    return { group: args.group, topic: flags.topic, executed: execute, partitions };
   }
 
   private target(to: string | undefined, shiftBy: string | undefined): Target {

@@ -1,0 +1,231 @@
+/**
+ * The group coordinator inside a real in-process Broker (storage, controller
+ * and replicas on a temporary data dir) with group time on a fake clock:
+ * commits survive restarts with their metadata and leader epoch, deleted
+ * groups and expired offsets stay gone after a restart, offsets of empty
+ * groups expire after offsets.retention.minutes, and OffsetDelete spares
+ * topics a live consumer group subscribes to.
+ */
+import assert from 'node:assert/strict';
+import { test, type TestContext } from 'node:test';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Broker } from '../../../src/broker/broker.ts';
+import { BrokerConfig } from '../../../src/broker/config.ts';
+import { silentLogger } from '../../../src/broker/logger.ts';
+import { ErrorCode } from '../../../src/protocol/errors.ts';
+import { Writer } from '../../../src/protocol/primitives.ts';
+import { encodeConsumerProtocolSubscription } from '../../../src/protocol/generated/consumer-protocol-subscription.ts';
+import type { OffsetCommitEntry } from '../../../src/broker/group/coordinator.ts';
+import { FakeClock } from './fake-clock.ts';
+import { joinRequest, syncRequest } from './helpers.ts';
+
+const retentionMinutes = 60;
+const retentionMs = retentionMinutes * 60_000;
+const checkIntervalMs = 60_000;
+
+interface Node {
+  broker: Broker;
+  clock: FakeClock;
+  dataDir: string;
+}
+
+interface RestartableNode extends Node {
+  /** Stops the broker and starts a new one on the same data dir and clock. */
+  restart(): Promise<Node>;
+}
+
+async function startNode(dataDir: string, clock = new FakeClock()): Promise<Node> {
+  const config = new BrokerConfig([
+    ['group.initial.rebalance.delay.ms', '0'],
+    ['offsets.topic.num.partitions', '3'],
+    ['offsets.retention.minutes', String(retentionMinutes)],
+    ['offsets.retention.check.interval.ms', String(checkIntervalMs)],
+  ]);
+  const broker = new Broker({ config, listen: { host: '127.0.0.1', port: 0 }, dataDir, logger: silentLogger, groupClock: clock });
+  await broker.start();
+  return { broker, clock, dataDir };
+}
+
+/** A started broker with topics t and u (2 partitions each) and __consumer_offsets; stopped after the test. */
+async function setup(t: TestContext): Promise<RestartableNode> {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'kb-coordinator-'));
+  let node = await startNode(dataDir);
+  t.after(async () => {
+    await node.broker.stop().catch(() => undefined);
+    await rm(dataDir, { recursive: true, force: true });
+  });
+  const created = await node.broker.controller.createTopics(
+    ['t', 'u'].map((name) => ({ name, numPartitions: 2, replicationFactor: 1, assignments: [], configs: [] })),
+    false,
+  );
+  assert.deepEqual(created.map((c) => c.errorCode), [ErrorCode.NONE, ErrorCode.NONE]);
+  await node.broker.replicas.topicReady('t');
+  await node.broker.replicas.topicReady('u');
+  assert.equal((await node.broker.groups.findCoordinator('g')).errorCode, ErrorCode.NONE);
+  const restart = async () => {
+    await node.broker.stop();
+    node = await startNode(dataDir, node.clock);
+    return node;
+  };
+  return { ...node, restart };
+}
+
+/** Polls `check` (real time) until it holds. */
+async function eventually(check: () => Promise<boolean>, what: string, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    assert.ok(Date.now() < deadline, `timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+function entry(topic: string, partition: number, offset: bigint, extra: Partial<OffsetCommitEntry> = {}): OffsetCommitEntry {
+  return { topic, partition, offset, leaderEpoch: -1, metadata: null, commitTimestampMs: -1, ...extra };
+}
+
+async function simpleCommit(broker: Broker, groupId: string, offsets: OffsetCommitEntry[]): Promise<number[]> {
+  return broker.groups.commitOffsets({ groupId, memberId: '', generationId: -1, groupInstanceId: null, retentionMs: null, offsets });
+}
+
+async function committed(broker: Broker, groupId: string): Promise<[string, number, bigint][]> {
+  const fetched = await broker.groups.fetchOffsets(groupId, null);
+  assert.equal(fetched.errorCode, ErrorCode.NONE);
+  return fetched.offsets.map((o) => [o.topic, o.partition, o.committed!.offset]);
+}
+
+async function stateOf(broker: Broker, groupId: string): Promise<string> {
+  return (await broker.groups.describe([groupId]))[0].groupState;
+}
+
+function subscription(topics: string[]): Buffer {
+  const w = new Writer();
+  w.int16(0);
+  encodeConsumerProtocolSubscription(w, { topics, userData: null, ownedPartitions: [], generationId: -1, rackId: null }, 0);
+  return Buffer.from(w.finish());
+}
+
+/** One consumer member joined, synced and Stable in group `groupId`, subscribed to `topics`. */
+async function stableMember(node: Node, groupId: string, topics: string[]) {
+  const pending = node.broker.groups.join(joinRequest({ groupId, sessionTimeoutMs: 1_800_000, protocols: [{ name: 'range', metadata: subscription(topics) }] }));
+  node.clock.advance(0);
+  const joined = await pending;
+  assert.equal(joined.errorCode, ErrorCode.NONE);
+  const synced = await node.broker.groups.sync(syncRequest(joined, { groupId, assignments: [{ memberId: joined.memberId, assignment: Buffer.from('a') }] }));
+  assert.equal(synced.errorCode, ErrorCode.NONE);
+  return joined;
+}
+
+test('commits survive a restart with their metadata and leader epoch; the group comes back Empty', async (t) => {
+  const node = await setup(t);
+  const errors = await simpleCommit(node.broker, 'g', [
+    entry('t', 0, 42n, { leaderEpoch: 7, metadata: 'where I was' }),
+    entry('t', 1, 5n),
+    entry('u', 1, 9n),
+  ]);
+  assert.deepEqual(errors, [ErrorCode.NONE, ErrorCode.NONE, ErrorCode.NONE]);
+  await simpleCommit(node.broker, 'g', [entry('t', 1, 6n)]);
+
+  const again = await node.restart();
+  assert.deepEqual(await committed(again.broker, 'g'), [
+    ['t', 0, 42n],
+    ['t', 1, 6n],
+    ['u', 1, 9n],
+  ]);
+  const [first] = (await again.broker.groups.fetchOffsets('g', [{ topic: 't', partition: 0 }])).offsets;
+  assert.equal(first.committed!.leaderEpoch, 7);
+  assert.equal(first.committed!.metadata, 'where I was');
+  assert.equal(await stateOf(again.broker, 'g'), 'Empty');
+  assert.deepEqual((await again.broker.groups.list([])).groups.map((g) => g.groupId), ['g']);
+});
+
+test('a deleted group and its offsets stay deleted after a restart; a group with members cannot be deleted', async (t) => {
+  const node = await setup(t);
+  await simpleCommit(node.broker, 'gone', [entry('t', 0, 1n)]);
+  await simpleCommit(node.broker, 'kept', [entry('t', 0, 2n)]);
+  await stableMember(node, 'busy', ['t']);
+  const results = await node.broker.groups.deleteGroups(['gone', 'busy', 'never-was']);
+  assert.deepEqual(results.map((r) => r.errorCode), [ErrorCode.NONE, ErrorCode.NON_EMPTY_GROUP, ErrorCode.GROUP_ID_NOT_FOUND]);
+
+  const again = await node.restart();
+  assert.deepEqual(await committed(again.broker, 'gone'), []);
+  assert.equal(await stateOf(again.broker, 'gone'), 'Dead');
+  assert.deepEqual(await committed(again.broker, 'kept'), [['t', 0, 2n]]);
+  assert.deepEqual((await again.broker.groups.list([])).groups.map((g) => g.groupId).sort(), ['busy', 'kept']);
+});
+
+test('offsets of a member-less group expire offsets.retention.minutes after the commit, then the group goes for good', async (t) => {
+  const node = await setup(t);
+  await simpleCommit(node.broker, 'idle', [entry('t', 0, 1n)]);
+  await simpleCommit(node.broker, 'fresh', [entry('t', 0, 1n)]);
+  node.clock.advance(retentionMs - 1);
+  await simpleCommit(node.broker, 'fresh', [entry('t', 1, 1n)]);
+  await node.broker.groups.expireOffsets();
+  assert.deepEqual(await committed(node.broker, 'idle'), [['t', 0, 1n]], 'not expired a millisecond early');
+
+  node.clock.advance(1);
+  await node.broker.groups.expireOffsets();
+  assert.deepEqual(await committed(node.broker, 'idle'), []);
+  assert.equal(await stateOf(node.broker, 'idle'), 'Dead', 'an empty group without offsets is deleted');
+  assert.deepEqual(await committed(node.broker, 'fresh'), [['t', 1, 1n]], 'each offset expires on its own');
+
+  const again = await node.restart();
+  assert.deepEqual(await committed(again.broker, 'idle'), []);
+  assert.equal(await stateOf(again.broker, 'idle'), 'Dead');
+});
+
+test('offsets of a group that had members expire counting from when it emptied, on the periodic check', async (t) => {
+  const node = await setup(t);
+  const member = await stableMember(node, 'was-busy', ['t']);
+  const ok = await node.broker.groups.commitOffsets({
+    groupId: 'was-busy',
+    memberId: member.memberId,
+    generationId: member.generationId,
+    groupInstanceId: null,
+    retentionMs: null,
+    offsets: [entry('t', 0, 3n)],
+  });
+  assert.deepEqual(ok, [ErrorCode.NONE]);
+  node.clock.advance(retentionMs / 3);
+  const heartbeat = await node.broker.groups.heartbeat({ groupId: 'was-busy', memberId: member.memberId, generationId: member.generationId, groupInstanceId: null });
+  assert.equal(heartbeat.errorCode, ErrorCode.NONE);
+  const left = await node.broker.groups.leave({ groupId: 'was-busy', members: [{ memberId: member.memberId, groupInstanceId: null }] });
+  assert.deepEqual(left.members.map((m) => m.errorCode), [ErrorCode.NONE]);
+  assert.equal(await stateOf(node.broker, 'was-busy'), 'Empty');
+
+  node.clock.advance(retentionMs - 1);
+  await node.broker.groups.expireOffsets();
+  assert.deepEqual(await committed(node.broker, 'was-busy'), [['t', 0, 3n]], 'kept: the commit is old, but the group emptied less than the retention ago');
+
+  node.clock.advance(checkIntervalMs);
+  await eventually(async () => (await stateOf(node.broker, 'was-busy')) === 'Dead', 'the periodic check to expire the offsets and delete the group');
+  assert.deepEqual(await committed(node.broker, 'was-busy'), []);
+});
+
+test('OffsetDelete removes offsets of topics a Stable consumer group does not subscribe to, any of an Empty group', async (t) => {
+  const node = await setup(t);
+  await simpleCommit(node.broker, 'reader', [entry('t', 0, 1n), entry('u', 0, 1n), entry('u', 1, 1n)]);
+  await stableMember(node, 'reader', ['t']);
+  const deleted = await node.broker.groups.deleteOffsets('reader', [
+    { topic: 't', partition: 0 },
+    { topic: 'u', partition: 0 },
+    { topic: 'nope', partition: 0 },
+  ]);
+  assert.equal(deleted.errorCode, ErrorCode.NONE);
+  assert.deepEqual(deleted.errors, [ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC, ErrorCode.NONE, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]);
+  assert.deepEqual(await committed(node.broker, 'reader'), [
+    ['t', 0, 1n],
+    ['u', 1, 1n],
+  ]);
+  assert.equal((await node.broker.groups.deleteOffsets('stranger', [{ topic: 't', partition: 0 }])).errorCode, ErrorCode.GROUP_ID_NOT_FOUND);
+
+  await simpleCommit(node.broker, 'empty', [entry('t', 0, 1n)]);
+  assert.deepEqual((await node.broker.groups.deleteOffsets('empty', [{ topic: 't', partition: 0 }])).errors, [ErrorCode.NONE]);
+  const again = await node.restart();
+  assert.deepEqual(await committed(again.broker, 'empty'), []);
+  assert.deepEqual(await committed(again.broker, 'reader'), [
+    ['t', 0, 1n],
+    ['u', 1, 1n],
+  ]);
+});

@@ -1,0 +1,183 @@
+/**
+ * `kb group list|describe|delete|reset-offsets` run for real against a real
+ * `kb broker start`: plans and executes offset resets (earliest, latest,
+ * offsets clamped to the log, timestamps, shifts), describes committed
+ * offsets, log end and lag, refuses resets and deletes while the group has
+ * a member (a bare JoinGroup/SyncGroup member holding a real consumer
+ * assignment), maps bad flags to exit 2, and keeps committed offsets
+ * across a kill -9 of the broker.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startBroker, type RunningBroker } from '../helpers/broker.ts';
+import { runKb } from '../helpers/cli.ts';
+import { kcatOk } from '../helpers/kcat.ts';
+import { RawClient } from '../helpers/raw-client.ts';
+import { requireTool, tools } from '../helpers/tools.ts';
+import { uniqueTopic } from '../helpers/records.ts';
+import { ErrorCode } from '../../src/protocol/errors.ts';
+import { Writer } from '../../src/protocol/primitives.ts';
+import { encodeConsumerProtocolAssignment } from '../../src/protocol/generated/consumer-protocol-assignment.ts';
+
+const partitions = 3;
+const perPartition = 10;
+let broker: RunningBroker;
+let topic: string;
+
+before(async () => {
+  broker = await startBroker({ sets: { 'group.initial.rebalance.delay.ms': 0, 'offsets.topic.num.partitions': 5 } });
+  topic = uniqueTopic('group-cli');
+  const created = await runKb(['topic', 'create', topic, '--partitions', String(partitions), '-b', broker.address]);
+  assert.equal(created.code, 0, created.stderr);
+});
+after(async () => {
+  await broker?.stop();
+});
+
+async function kb(args: string[], expectedCode = 0) {
+  const result = await runKb([...args, '-b', broker.address]);
+  assert.equal(result.code, expectedCode, `kb ${args.join(' ')} -> ${result.code}\n${result.stderr}${result.stdout}`);
+  return result;
+}
+
+async function kbJson(args: string[]) {
+  return JSON.parse((await kb([...args, '--json'])).stdout);
+}
+
+async function fill(): Promise<void> {
+  for (let p = 0; p < partitions; p++) {
+    const lines = Array.from({ length: perPartition }, (_, i) => `p${p}-${i}`);
+    await kcatOk(['-b', broker.address, '-P', '-t', topic, '-p', String(p)], { input: lines.join('\n') + '\n' });
+  }
+}
+
+const offsetsOf = (described: any) => described.partitions.map((p: any) => [p.partition, p.committedOffset, p.logEndOffset, p.lag]);
+
+test('reset-offsets plans by default, executes with --execute; describe shows committed offsets, log end and lag', async (t) => {
+  if (!requireTool(t, tools.kcat)) return;
+  await fill();
+  const group = 'cli-reset';
+
+  const plan = await kbJson(['group', 'reset-offsets', group, '--topic', topic, '--to', 'earliest']);
+  assert.equal(plan.executed, false);
+  assert.deepEqual(plan.partitions.map((p: any) => [p.partition, p.currentOffset, p.newOffset]), [
+    [0, null, 0],
+    [1, null, 0],
+    [2, null, 0],
+  ]);
+  const missing = await kb(['group', 'describe', group], 1);
+  assert.match(missing.stderr, /group 'cli-reset' does not exist/, 'a dry run commits nothing');
+
+  const text = await kb(['group', 'reset-offsets', group, '--topic', topic, '--to', 'earliest', '--execute']);
+  assert.match(text.stdout, /TOPIC\s+PARTITION\s+CURRENT\s+NEW/);
+  let described = await kbJson(['group', 'describe', group]);
+  assert.equal(described.state, 'Empty');
+  assert.deepEqual(offsetsOf(described), [
+    [0, 0, 10, 10],
+    [1, 0, 10, 10],
+    [2, 0, 10, 10],
+  ]);
+  assert.equal(described.totalLag, 30);
+
+  await kb(['group', 'reset-offsets', group, '--topic', topic, '--shift-by', '4', '--execute']);
+  assert.equal((await kbJson(['group', 'describe', group])).totalLag, 18);
+  await kb(['group', 'reset-offsets', group, '--topic', topic, '--shift-by', '-100', '--execute']);
+  assert.deepEqual(offsetsOf(await kbJson(['group', 'describe', group])).map((r: number[]) => r[1]), [0, 0, 0], 'shifts are clamped to the log start');
+  await kb(['group', 'reset-offsets', group, '--topic', topic, '--to', '1000', '--execute']);
+  assert.equal((await kbJson(['group', 'describe', group])).totalLag, 0, 'offsets are clamped to the log end');
+  await kb(['group', 'reset-offsets', group, '--topic', topic, '--to', '@0', '--execute']);
+  assert.equal((await kbJson(['group', 'describe', group])).totalLag, 30, '@0 is the first record');
+  await kb(['group', 'reset-offsets', group, '--topic', topic, '--to', `@${Date.now() + 3_600_000}`, '--execute']);
+  assert.equal((await kbJson(['group', 'describe', group])).totalLag, 0, 'a future timestamp is the log end');
+  await kb(['group', 'reset-offsets', group, '--topic', topic, '--to', '3', '--execute']);
+
+  const human = await kb(['group', 'describe', group]);
+  assert.match(human.stdout, /STATE\s+Empty/);
+  assert.match(human.stdout, new RegExp(`${topic}\\s+1\\s+3\\s+10\\s+7`));
+  assert.match(human.stdout, /TOTAL LAG\s+21/);
+  const listed = await kbJson(['group', 'list']);
+  assert.deepEqual(listed.groups.find((g: any) => g.groupId === group), { groupId: group, state: 'Empty', members: 0, protocolType: '', protocol: '' });
+});
+
+test('bad reset-offsets flags are usage errors (exit 2)', async () => {
+  await kb(['group', 'reset-offsets', 'g', '--topic', topic], 2);
+  await kb(['group', 'reset-offsets', 'g', '--topic', topic, '--to', 'yesterday'], 2);
+  await kb(['group', 'reset-offsets', 'g', '--topic', topic, '--to', 'latest', '--shift-by', '1'], 2);
+  await kb(['group', 'reset-offsets', 'g', '--topic', topic, '--shift-by', 'x'], 2);
+  await kb(['group', 'reset-offsets', 'g', '--topic', topic, '--to', 'latest', '--execute', '--dry-run'], 2);
+  await kb(['group', 'delete', 'g'], 2);
+  const noTopic = await kb(['group', 'reset-offsets', 'g', '--topic', 'no-such-topic', '--to', 'latest'], 1);
+  assert.match(noTopic.stderr, /topic 'no-such-topic' does not exist/);
+});
+
+test('a group with a member is listed and described with its assignment; reset and delete are refused until it leaves', async (t) => {
+  const group = 'cli-live';
+  const client = await RawClient.connect(broker.host, broker.port);
+  t.after(() => client.close());
+  assert.equal((await client.request(10, 3, { key: group, keyType: 0, coordinatorKeys: [] })).errorCode, ErrorCode.NONE);
+  const join = (memberId: string) =>
+    client.request(11, 5, {
+      groupId: group,
+      sessionTimeoutMs: 30_000,
+      rebalanceTimeoutMs: 30_000,
+      memberId,
+      groupInstanceId: null,
+      protocolType: 'consumer',
+      protocols: [{ name: 'range', metadata: Buffer.from([0, 0, 0, 0, 0, 0, 255, 255, 255, 255]) }],
+    });
+  const first = await join('');
+  assert.equal(first.errorCode, ErrorCode.MEMBER_ID_REQUIRED);
+  const joined = await join(first.memberId);
+  assert.equal(joined.errorCode, ErrorCode.NONE);
+  const w = new Writer();
+  w.int16(0);
+  encodeConsumerProtocolAssignment(w, { assignedPartitions: [{ topic, partitions: [0, 2] }], userData: null }, 0);
+  const synced = await client.request(14, 3, {
+    groupId: group,
+    generationId: joined.generationId,
+    memberId: joined.memberId,
+    groupInstanceId: null,
+    assignments: [{ memberId: joined.memberId, assignment: Buffer.from(w.finish()) }],
+  });
+  assert.equal(synced.errorCode, ErrorCode.NONE);
+
+  const listed = await kbJson(['group', 'list']);
+  assert.deepEqual(listed.groups.find((g: any) => g.groupId === group), { groupId: group, state: 'Stable', members: 1, protocolType: 'consumer', protocol: 'range' });
+  const described = await kbJson(['group', 'describe', group]);
+  assert.equal(described.state, 'Stable');
+  assert.deepEqual(described.members, [
+    { memberId: joined.memberId, groupInstanceId: null, clientId: 'raw-test', host: '/127.0.0.1', assignment: [{ topic, partitions: [0, 2] }] },
+  ]);
+  assert.deepEqual(described.partitions.map((p: any) => [p.partition, p.committedOffset, p.lag, p.memberId]), [
+    [0, null, null, joined.memberId],
+    [2, null, null, joined.memberId],
+  ]);
+  const human = await kb(['group', 'describe', group]);
+  assert.match(human.stdout, new RegExp(`raw-test\\s+/127\\.0\\.0\\.1\\s+${topic}:0,2`));
+
+  const reset = await kb(['group', 'reset-offsets', group, '--topic', topic, '--to', 'earliest', '--execute'], 1);
+  assert.match(reset.stderr, /group 'cli-live' is Stable with 1 active member\(s\): stop its consumers first/);
+  const refused = await kb(['group', 'delete', group, '--yes'], 1);
+  assert.match(refused.stderr, /group 'cli-live' still has active members/);
+
+  const left = await client.request(13, 3, { groupId: group, members: [{ memberId: joined.memberId, groupInstanceId: null }] });
+  assert.equal(left.errorCode, ErrorCode.NONE);
+  const deleted = await kbJson(['group', 'delete', group, '--yes']);
+  assert.deepEqual(deleted, { deleted: [group] });
+  assert.equal((await kbJson(['group', 'list'])).groups.some((g: any) => g.groupId === group), false);
+  const again = await kb(['group', 'delete', group, '--yes'], 1);
+  assert.match(again.stderr, /group 'cli-live' does not exist/);
+});
+
+test('committed offsets survive kill -9 of the broker', async (t) => {
+  if (!requireTool(t, tools.kcat)) return;
+  const group = 'cli-durable';
+  await kb(['group', 'reset-offsets', group, '--topic', topic, '--to', '5', '--execute']);
+  await kb(['group', 'reset-offsets', group, '--topic', topic, '--to', '7', '--execute']);
+  const dataDir = broker.dataDir;
+  await broker.kill();
+  broker = await startBroker({ dataDir, sets: { 'group.initial.rebalance.delay.ms': 0, 'offsets.topic.num.partitions': 5 } });
+  const described = await kbJson(['group', 'describe', group]);
+  assert.equal(described.state, 'Empty');
+  assert.deepEqual(described.partitions.map((p: any) => p.committedOffset), [7, 7, 7]);
+});
