@@ -4,6 +4,7 @@
  * - two consumers split a 6-partition topic with no partition assigned to
  *   both; a third joining rebalances the group, and every record is
  *   committed exactly once across the three (nothing lost, nothing twice);
+ *   AdminClient.list_groups() (ListGroups/DescribeGroups v0) shows the group;
  * - a consumer killed with SIGKILL (no LeaveGroup) is evicted after its
  *   session timeout and its partitions move to the survivor;
  * - cooperative-sticky completes incremental rebalances: a joining member
@@ -18,8 +19,17 @@ import { startBroker, type RunningBroker } from '../helpers/broker.ts';
 import { requireTool, tools } from '../helpers/tools.ts';
 import { runKb } from '../helpers/cli.ts';
 import { kcatOk } from '../helpers/kcat.ts';
+import { runPythonScript } from '../helpers/python.ts';
 import { uniqueTopic } from '../helpers/records.ts';
 import { GroupMember, until, type CommittedRecord, type MemberOptions } from '../helpers/group-member.ts';
+
+interface ListedGroup {
+  id: string;
+  state: string;
+  protocolType: string;
+  protocol: string;
+  members: { clientId: string; clientHost: string; assignmentBytes: number }[];
+}
 
 const partitions = 6;
 const allPartitions = Array.from({ length: partitions }, (_, i) => i);
@@ -100,6 +110,12 @@ test('confluent-kafka: two consumers split 6 partitions, a third joins, every re
   const c = member(t, { group, topic, name: 'c', strategy: 'range' });
   await until(() => splitsTopic([a, b, c]), settleMs, 'a, b and c to split the topic', detail([a, b, c]));
   for (const m of [a, b, c]) assert.equal(m.assignment().length, 2, `${m.name} owns two of six partitions`);
+  const listed = await runPythonScript<ListedGroup[]>('confluent_list_groups.py', { bootstrap: broker.address });
+  const seen = listed.find((g) => g.id === group);
+  assert.ok(seen, `list_groups() shows ${group}: ${JSON.stringify(listed)}`);
+  assert.deepEqual([seen.state, seen.protocolType, seen.protocol], ['Stable', 'consumer', 'range']);
+  assert.deepEqual(seen.members.map((m) => m.clientId).sort(), ['a', 'b', 'c']);
+  assert.ok(seen.members.every((m) => m.clientHost === '/127.0.0.1' && m.assignmentBytes > 0), 'members carry host and assignment');
 
   const second = await produce(topic, 'second', 300);
   const produced = [...first, ...second];
