@@ -13,7 +13,7 @@
  * Each write case runs `--repeat` times alternating with its raw
  * counterpart; the median is reported. Every run ends with an fsync outside
  * the timing, so each starts without dirty pages from the one before. Options: --mb N (data per case,
- * default 256), --repeat N (default 3), --dir D (default the OS temp dir).
+ * default 256), --repeat N (default 5), --dir D (default the OS temp dir).
  */
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -114,7 +114,7 @@ function median(values: Measured[]): Measured {
 const rate = (m: Measured) => m.bytes / mib / m.seconds;
 
 export async function run(args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: { mb: { type: 'string', default: '256' }, repeat: { type: 'string', default: '3' }, dir: { type: 'string', default: os.tmpdir() } } });
+  const { values } = parseArgs({ args, options: { mb: { type: 'string', default: '256' }, repeat: { type: 'string', default: '5' }, dir: { type: 'string', default: os.tmpdir() } } });
   const totalBytes = Number(values.mb) * mib;
   const repeat = Number(values.repeat);
   const dir = await mkdtemp(path.join(values.dir!, 'kb-bench-storage-'));
