@@ -18,6 +18,8 @@ export interface MemberOptions {
   name: string;
   sessionTimeoutMs: number;
   strategy: string;
+  /** group.instance.id: a static member. */
+  instanceId?: string;
 }
 
 /** [partition, offset, value] of a record whose offset the member committed. */

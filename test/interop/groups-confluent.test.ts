@@ -9,7 +9,9 @@
  *   session timeout and its partitions move to the survivor;
  * - cooperative-sticky completes incremental rebalances: a joining member
  *   takes partitions without the others giving up the ones they keep;
- * - a consumer that commits and restarts resumes exactly after its commit.
+ * - a consumer that commits and restarts resumes exactly after its commit;
+ * - a static member (group.instance.id) restarted within its session
+ *   timeout gets its partitions back without the group rebalancing.
  * Every member commits synchronously after each batch and reports only
  * records whose commit succeeded.
  */
@@ -195,4 +197,26 @@ test('confluent-kafka: a consumer that commits and restarts resumes exactly afte
   }
   assertExactlyOnce([run1, run2], [...first, ...second]);
   await assertNoLag(group);
+});
+
+test('confluent-kafka: a static member restarted within its session timeout takes its partitions back without a rebalance', async (t) => {
+  if (!requireTool(t, tools.confluentKafka)) return;
+  const topic = await createTopic('groups-static');
+  const group = `${topic}-group`;
+  const staticSessionMs = 10_000;
+  const a = member(t, { group, topic, name: 'a', strategy: 'range', instanceId: 'static-a', sessionTimeoutMs: staticSessionMs });
+  const b = member(t, { group, topic, name: 'b', strategy: 'range', instanceId: 'static-b', sessionTimeoutMs: staticSessionMs });
+  await until(() => splitsTopic([a, b]), settleMs, 'a and b to split the topic', detail([a, b]));
+  const owned = b.assignment();
+  const aEvents = a.events.length;
+
+  await b.kill();
+  const b2 = member(t, { group, topic, name: 'b2', strategy: 'range', instanceId: 'static-b', sessionTimeoutMs: staticSessionMs });
+  await until(() => b2.assignment().length > 0, settleMs, 'the restarted static member to get partitions', detail([a, b2]));
+  assert.deepEqual(b2.assignment(), owned, 'the restarted member has the partitions it had');
+  assert.deepEqual(a.revokedSince(aEvents), [], 'a kept its partitions: no rebalance');
+
+  const produced = await produce(topic, 'static', 60);
+  await until(() => new Set(committedValues([a, b2])).size === produced.length, settleMs, 'every record committed', detail([a, b2]));
+  assertExactlyOnce([a, b2], produced);
 });

@@ -2,7 +2,7 @@
 
 argv[1] is JSON: {"bootstrap": "host:port", "group": str, "topic": str,
 "name": str, "sessionTimeoutMs": int, "strategy": "range" |
-"cooperative-sticky" | ...}. Subscribes to the topic, polls in batches and
+"cooperative-sticky" | ..., "instanceId": str (optional: static membership)}. Subscribes to the topic, polls in batches and
 commits each batch synchronously (auto-commit off). Prints JSON lines on
 stdout, flushed at once:
   {"event": "assignment", "name", "partitions": [...]}   after every (incremental) assign or revoke
@@ -68,6 +68,7 @@ consumer = Consumer({
     "topic.metadata.refresh.interval.ms": 1000,
     "socket.timeout.ms": 10000,
     "error_cb": on_error,
+    **({"group.instance.id": cfg["instanceId"]} if cfg.get("instanceId") else {}),
 })
 consumer.subscribe([cfg["topic"]], on_assign=on_assign, on_revoke=on_revoke)
 
