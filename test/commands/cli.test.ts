@@ -37,3 +37,9 @@ test('oclif.manifest.json is current (run `npm run manifest` after changing a co
   const committed = JSON.parse(await readFile(path.join(repoRoot, 'oclif.manifest.json'), 'utf8'));
   assert.deepEqual(committed, fresh);
 });
+
+test("the README's `npm run kb -- ...` entry point runs the CLI", () => {
+  const result = spawnSync('npm', ['run', '--silent', 'kb', '--', '--version'], { cwd: repoRoot, encoding: 'utf8' });
+  assert.equal(result.status, 0, result.stderr);
+  assert.match(result.stdout, /^kb\/\d+\.\d+\.\d+ .*node-v24\./m);
+});
