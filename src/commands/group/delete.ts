@@ -26,7 +26,9 @@ export default class GroupDelete extends KbCommand {
   async run(): Promise<{ deleted: string[] }> {
     const { argv, flags } = await this.parse(GroupDelete);
     const groupIds = argv as string[];
-    if (!flags.yes) throw new UsageError(`deleting ${groupIds.join(', ')} loses their committed offsets: add --yes to confirm`);
+    if (!flags.yes) {
+      throw new UsageError(`deleting ${groupIds.join(', ')} loses ${groupIds.length === 1 ? 'its' : 'their'} committed offsets: add --yes to confirm`);
+    }
     const admin = new GroupAdmin(await this.cluster());
     const deleted: string[] = [];
     const failures: string[] = [];
