@@ -164,8 +164,11 @@ export class GroupAdmin {
     return offsets.sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
   }
 
-  /** Commits offsets for the group from outside its membership (the group must be Empty). */
-  async commitOffsets(groupId: string, offsets: GroupOffset[]): Promise<void> {
+  /**
+   * Commits offsets for the group: from outside its membership by default
+   * (the group must be Empty), or as `member` of the current generation.
+   */
+  async commitOffsets(groupId: string, offsets: GroupOffset[], member = { generationId: -1, memberId: '' }): Promise<void> {
     const topics = [...new Set(offsets.map((o) => o.topic))].map((name) => ({
       name,
       partitions: offsets
@@ -175,8 +178,8 @@ export class GroupAdmin {
     const response = await this.withCoordinator(groupId, 'committing offsets of', async (connection) => {
       const answer = await connection.request(api.offsetCommit.key, api.offsetCommit.max, {
         groupId,
-        generationIdOrMemberEpoch: -1,
-        memberId: '',
+        generationIdOrMemberEpoch: member.generationId,
+        memberId: member.memberId,
         groupInstanceId: null,
         retentionTimeMs: -1n,
         topics,
@@ -234,7 +237,7 @@ export class GroupAdmin {
    * `errorCode` is not a coordinator error to retry; throws on any other
    * error, naming `what` is being done.
    */
-  private async withCoordinator<T extends { errorCode: number }>(
+  async withCoordinator<T extends { errorCode: number }>(
     groupId: string,
     what: string,
     request: (connection: BrokerConnection) => Promise<T>,

@@ -3,14 +3,20 @@
  * default; -f for a format string (src/cli/formats.ts) or --json for
  * lossless JSON Lines (src/cli/json-records.ts). Reads every partition (or
  * -p) from -o until interrupted, -n records were printed, or with -e the
- * end as it was when each partition was reached. Each fetch's records are
- * written at once; when stdout closes (`| head`) the CLI ends quietly with
- * exit 0 (src/cli/stdout.ts). A missing topic is an error naming it. With stdout redirected and
- * stderr a TTY, -e/-n show a progress bar on stderr.
+ * end as it was when each partition was reached. With -g it reads as a
+ * member of a consumer group (src/client/group-member.ts): the group's
+ * partitions for this member, from its committed offsets, committing what
+ * was printed; -e and -n work the same. Each fetch's records are written
+ * at once; when stdout closes (`| head`) the CLI ends quietly with exit 0
+ * (src/cli/stdout.ts). A missing topic is an error naming it. With stdout
+ * redirected and stderr a TTY, a progress bar goes to stderr.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Args, Flags } from '@oclif/core';
 import type { Cluster } from '../client/cluster.ts';
-import { Consumer, type Assignment, listOffsets, offsetSpec } from '../client/consumer.ts';
+import { Consumer, type Assignment, type ConsumedRecord, listOffsets, offsetSpec } from '../client/consumer.ts';
+import { GroupMembership } from '../client/group-member.ts';
+import type { GroupOffset, TopicPartitions } from '../client/groups.ts';
 import { ErrorCode } from '../protocol/errors.ts';
 import { KbCommand, UsageError, UserError } from '../cli/kb-command.ts';
 import { compileFormat, defaultFormat, type RecordFormatter } from '../cli/formats.ts';
@@ -18,6 +24,25 @@ import { recordToJson } from '../cli/json-records.ts';
 import { parseOffsetSpec, resolveOffsetSpec, type OffsetSpec } from '../cli/offset-spec.ts';
 import { Progress } from '../cli/progress.ts';
 import { writeStdout } from '../cli/stdout.ts';
+
+/** How often a group member without partitions checks for a rebalance. */
+const idleWaitMs = 200;
+
+interface Session {
+  format: RecordFormatter;
+  limit: number | undefined;
+  exitAtEnd: boolean;
+  printed: number;
+  stopped: boolean;
+  progress: Progress | null;
+}
+
+/** The offset after the last record of each partition in `records`: what a group commits. */
+function nextOffsets(records: ConsumedRecord[]): GroupOffset[] {
+  const next = new Map<string, GroupOffset>();
+  for (const r of records) next.set(`${r.topic}\0${r.partition}`, { topic: r.topic, partition: r.partition, offset: r.offset + 1n });
+  return [...next.values()];
+}
 
 export default class Consume extends KbCommand {
   static override description = `Print records of topics, one per line (the value, by default)
@@ -44,6 +69,11 @@ key, value and header values are a UTF-8 string, {"base64":"..."} when the bytes
     'exit-at-end': Flags.boolean({ char: 'e', description: 'stop at the end of every partition instead of waiting for more', default: false }),
     format: Flags.string({ char: 'f', description: 'output format, e.g. "%k\\t%v\\n" (see above)', exclusive: ['json'] }),
     json: Flags.boolean({ description: 'one JSON object per record (see above)', default: false }),
+    group: Flags.string({
+      char: 'g',
+      description: 'consume as a member of this consumer group: the group assigns partitions, starts at its committed offsets (else at -o) and commits what is printed',
+      exclusive: ['partition'],
+    }),
   };
 
   async run(): Promise<void> {
@@ -58,46 +88,91 @@ key, value and header values are a UTF-8 string, {"base64":"..."} when the bytes
       throw new UsageError((err as Error).message);
     }
     const cluster = await this.cluster();
-    const assignments = await this.assign(cluster, topics, flags.partition, spec);
-    const consumer = new Consumer(cluster, assignments);
-    let stopped = false;
-    const showProgress = !process.stdout.isTTY && process.stderr.isTTY;
-    const progress = showProgress ? new Progress('consuming', await this.expected(cluster, assignments, flags)) : null;
+    const partitions = await this.partitionsOf(cluster, topics, flags.partition);
+    const session: Session = { format, limit: flags.count, exitAtEnd: flags['exit-at-end'], printed: 0, stopped: false, progress: null };
     const stop = () => {
-      stopped = true;
+      session.stopped = true;
     };
     process.once('SIGINT', stop).once('SIGTERM', stop);
     try {
-      let printed = 0;
-      while (!stopped) {
-        if (flags['exit-at-end'] && consumer.atEnd()) break;
-        let records = await consumer.poll();
-        if (flags.count !== undefined) records = records.slice(0, flags.count - printed);
-        printed += records.length;
-        progress?.advance(records.length);
-        await writeStdout(Buffer.concat(records.map(format)));
-        if (printed === flags.count) break;
+      if (flags.group !== undefined) {
+        session.progress = await this.progress(async () => null);
+        await this.consumeInGroup(cluster, new GroupMembership(cluster, flags.group, topics), spec, session);
+      } else {
+        const assignments = await this.startAt(cluster, partitions, spec);
+        session.progress = await this.progress(() => this.expected(cluster, assignments, flags));
+        await this.pump(new Consumer(cluster, assignments), session, null);
       }
     } finally {
-      progress?.done();
+      session.progress?.done();
       process.off('SIGINT', stop).off('SIGTERM', stop);
     }
   }
 
-  /** Every partition (or -p) of every topic, at the offset the spec resolves to. */
-  private async assign(cluster: Cluster, topics: string[], only: number | undefined, spec: OffsetSpec): Promise<Assignment[]> {
+  /**
+   * Consumes as a group member: each generation's partitions start at the
+   * group's committed offset (else where -o says); what is printed is
+   * committed; a rebalance commits, rejoins and carries on.
+   */
+  private async consumeInGroup(cluster: Cluster, member: GroupMembership, spec: OffsetSpec, session: Session): Promise<void> {
+    try {
+      for (;;) {
+        const assigned = await member.join();
+        const committed = await member.committed();
+        const assignments = (await this.startAt(cluster, assigned, spec)).map((a) => ({
+          ...a,
+          offset: committed.find((c) => c.topic === a.topic && c.partition === a.partition)?.offset ?? a.offset,
+        }));
+        if (assignments.length === 0 && session.exitAtEnd) return;
+        while (assignments.length === 0 && !member.rebalanceNeeded && !session.stopped) await sleep(idleWaitMs);
+        if (await this.pump(new Consumer(cluster, assignments), session, member)) return;
+      }
+    } finally {
+      await member.leave();
+    }
+  }
+
+  /** Polls and prints until the session ends (true) or, in a group, a rebalance is due (false). */
+  private async pump(consumer: Consumer, session: Session, member: GroupMembership | null): Promise<boolean> {
+    while (!session.stopped) {
+      if (member?.rebalanceNeeded) return false;
+      if (session.exitAtEnd && consumer.atEnd()) return true;
+      let records = await consumer.poll();
+      if (session.limit !== undefined) records = records.slice(0, session.limit - session.printed);
+      session.printed += records.length;
+      session.progress?.advance(records.length);
+      await writeStdout(Buffer.concat(records.map(session.format)));
+      await member?.commit(nextOffsets(records));
+      if (session.printed === session.limit) return true;
+    }
+    return true;
+  }
+
+  /** The partitions to read of each topic (all, or -p), checking that they exist. */
+  private async partitionsOf(cluster: Cluster, topics: string[], only: number | undefined): Promise<TopicPartitions[]> {
     const metadata = await cluster.refreshMetadata(topics);
-    const assignments: Assignment[] = [];
-    for (const topic of topics) {
+    return topics.map((topic) => {
       const info = metadata.topics.get(topic);
       if (!info || info.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) throw new UserError(`topic '${topic}' does not exist (kb topic list shows the topics)`);
       const count = info.partitions.length;
       if (only !== undefined && only >= count) throw new UserError(`topic '${topic}' has no partition ${only} (it has ${count}: 0..${count - 1})`);
-      const partitions = only !== undefined ? [only] : info.partitions.map((p) => p.partition);
-      const starts = await resolveOffsetSpec(cluster, topic, partitions, spec);
-      for (const partition of partitions) assignments.push({ topic, partition, offset: starts.get(partition)! });
+      return { topic, partitions: only !== undefined ? [only] : info.partitions.map((p) => p.partition) };
+    });
+  }
+
+  /** Each partition at the offset the spec resolves to. */
+  private async startAt(cluster: Cluster, partitions: TopicPartitions[], spec: OffsetSpec): Promise<Assignment[]> {
+    const assignments: Assignment[] = [];
+    for (const { topic, partitions: indexes } of partitions) {
+      const starts = await resolveOffsetSpec(cluster, topic, indexes, spec);
+      for (const partition of indexes) assignments.push({ topic, partition, offset: starts.get(partition)! });
     }
     return assignments;
+  }
+
+  /** A progress bar (of `total()` records, when known) if stdout is redirected and stderr is a TTY. */
+  private async progress(total: () => Promise<number | null>): Promise<Progress | null> {
+    return !process.stdout.isTTY && process.stderr.isTTY ? new Progress('consuming', await total()) : null;
   }
 
   /** How many records will be printed, when -n or -e bound it; null when unbounded. */
