@@ -28,7 +28,9 @@
  * - Expiry: every `offsets.retention.check.interval.ms`, offsets of Empty
  *   groups older than `offsets.retention.minutes` (counted from when the
  *   group emptied, or from the commit for member-less groups) are
- *   tombstoned; an Empty group left without offsets is deleted.
+ *   tombstoned, and so are any group's offsets of partitions that no
+ *   longer exist (deleted topics); an Empty group left without offsets is
+ *   deleted.
  */
 import { ErrorCode } from '../../protocol/errors.ts';
 import { recordBatches } from '../../protocol/records/batch-splitter.ts';
@@ -466,15 +468,21 @@ export class GroupCoordinator {
   /** One expiry pass (see the header). */
   async expireOffsets(): Promise<void> {
     const retentionMs = this.options.config.int('offsets.retention.minutes') * 60_000;
-    for (const { groupId } of await this.manager.list(['Empty'])) {
+    const { image } = this.options;
+    const empty = new Set((await this.manager.list(['Empty'])).map((g) => g.groupId));
+    for (const groupId of new Set([...empty, ...this.store.groupIds()])) {
       if (this.readiness(groupId) !== ErrorCode.NONE) continue;
-      const expired = this.store.expiredOffsets(groupId, this.clock.now(), retentionMs, this.emptySince.get(groupId));
-      if (expired.length > 0) {
-        const errorCode = await this.append(groupId, expired.map((ref) => offsetRecord(groupId, ref.topic, ref.partition, null)));
+      const vanished = this.store.partitionsOf(groupId).filter((ref) => image.partition(ref.topic, ref.partition) === undefined);
+      const expired = empty.has(groupId)
+        ? this.store.expiredOffsets(groupId, this.clock.now(), retentionMs, this.emptySince.get(groupId))
+        : [];
+      const removed = [...vanished, ...expired.filter((ref) => image.partition(ref.topic, ref.partition) !== undefined)];
+      if (removed.length > 0) {
+        const errorCode = await this.append(groupId, removed.map((ref) => offsetRecord(groupId, ref.topic, ref.partition, null)));
         if (errorCode !== ErrorCode.NONE) continue;
-        this.options.logger.info(`expired ${expired.length} committed offset(s) of empty group ${groupId}`);
+        this.options.logger.info(`removed ${removed.length} committed offset(s) of group ${groupId} (${expired.length} expired)`);
       }
-      if (!this.store.hasOffsets(groupId)) await this.manager.delete([groupId]);
+      if (empty.has(groupId) && !this.store.hasOffsets(groupId)) await this.manager.delete([groupId]);
     }
   }
 }

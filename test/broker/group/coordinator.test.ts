@@ -3,7 +3,8 @@
  * and replicas on a temporary data dir) with group time on a fake clock:
  * commits survive restarts with their metadata and leader epoch, deleted
  * groups and expired offsets stay gone after a restart, offsets of empty
- * groups expire after offsets.retention.minutes, and OffsetDelete spares
+ * groups expire after offsets.retention.minutes, offsets of deleted topics
+ * go, and OffsetDelete spares
  * topics a live consumer group subscribes to.
  */
 import assert from 'node:assert/strict';
@@ -201,6 +202,17 @@ test('offsets of a group that had members expire counting from when it emptied, 
   node.clock.advance(checkIntervalMs);
   await eventually(async () => (await stateOf(node.broker, 'was-busy')) === 'Dead', 'the periodic check to expire the offsets and delete the group');
   assert.deepEqual(await committed(node.broker, 'was-busy'), []);
+});
+
+test("offsets of a deleted topic are removed by the periodic pass, whatever the group's state", async (t) => {
+  const node = await setup(t);
+  await simpleCommit(node.broker, 'reader', [entry('t', 0, 1n), entry('u', 0, 2n), entry('u', 1, 3n)]);
+  await stableMember(node, 'reader', ['t', 'u']);
+  const [deleted] = await node.broker.controller.deleteTopics(['u']);
+  assert.equal(deleted.errorCode, ErrorCode.NONE);
+  await node.broker.groups.expireOffsets();
+  assert.deepEqual(await committed(node.broker, 'reader'), [['t', 0, 1n]]);
+  assert.equal(await stateOf(node.broker, 'reader'), 'Stable');
 });
 
 test('OffsetDelete removes offsets of topics a Stable consumer group does not subscribe to, any of an Empty group', async (t) => {
