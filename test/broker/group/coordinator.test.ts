@@ -1,7 +1,8 @@
 /**
  * The group coordinator inside a real in-process Broker (storage, controller
  * and replicas on a temporary data dir) with group time on a fake clock:
- * commits survive restarts with their metadata and leader epoch, deleted
+ * commits survive restarts with their metadata and leader epoch, also once
+ * __consumer_offsets is compacted; deleted
  * groups and expired offsets stay gone after a restart, offsets of empty
  * groups expire after offsets.retention.minutes, offsets of deleted topics
  * go, and OffsetDelete spares
@@ -19,6 +20,7 @@ import { ErrorCode } from '../../../src/protocol/errors.ts';
 import { Writer } from '../../../src/protocol/primitives.ts';
 import { encodeConsumerProtocolSubscription } from '../../../src/protocol/generated/consumer-protocol-subscription.ts';
 import type { OffsetCommitEntry } from '../../../src/broker/group/coordinator.ts';
+import { partitionForGroup } from '../../../src/broker/group/offset-store.ts';
 import { FakeClock } from './fake-clock.ts';
 import { joinRequest, syncRequest } from './helpers.ts';
 
@@ -139,6 +141,30 @@ test('commits survive a restart with their metadata and leader epoch; the group 
   assert.equal(first.committed!.metadata, 'where I was');
   assert.equal(await stateOf(again.broker, 'g'), 'Empty');
   assert.deepEqual((await again.broker.groups.list([])).groups.map((g) => g.groupId), ['g']);
+});
+
+test('after compaction of __consumer_offsets the latest commits and deletions replay as they were', async (t) => {
+  const node = await setup(t);
+  const topicName = '__consumer_offsets';
+  const tuned = await node.broker.controller.alterTopicConfigs(topicName, [{ name: 'segment.bytes', value: '2048' }, { name: 'delete.retention.ms', value: '0' }], false, false);
+  assert.equal(tuned.errorCode, ErrorCode.NONE);
+  for (let i = 0; i < 100; i++) await simpleCommit(node.broker, 'g', [entry('t', 0, BigInt(i)), entry('t', 1, BigInt(1000 + i))]);
+  // 'j' lives in the same partition as 'g' ("j".hashCode() % 3 = "g".hashCode() % 3 = 1): its tombstones are compacted too.
+  assert.equal(partitionForGroup('j', 3), partitionForGroup('g', 3));
+  await simpleCommit(node.broker, 'j', [entry('t', 0, 5n)]);
+  assert.deepEqual((await node.broker.groups.deleteGroups(['j']))[0].errorCode, ErrorCode.NONE);
+  const partition = node.broker.replicas.leaderPartition(topicName, partitionForGroup('g', 3));
+  assert.ok(!('errorCode' in partition));
+  const cleaned = await partition.log.compact();
+  assert.ok(cleaned !== null && cleaned.recordsRemoved > 150, `compaction removed superseded commits: ${JSON.stringify(cleaned)}`);
+
+  const again = await node.restart();
+  assert.deepEqual(await committed(again.broker, 'g'), [
+    ['t', 0, 99n],
+    ['t', 1, 1099n],
+  ]);
+  assert.deepEqual(await committed(again.broker, 'j'), []);
+  assert.equal(await stateOf(again.broker, 'j'), 'Dead');
 });
 
 test('a deleted group and its offsets stay deleted after a restart; a group with members cannot be deleted', async (t) => {
