@@ -4,7 +4,8 @@
  * consumer-protocol assignments), read, commit and reset committed
  * offsets, delete groups. Commits are made from outside the membership
  * (generation -1, no member id), which the coordinator accepts only while
- * the group is Empty.
+ * the group is Empty, unless a member of the current generation is named
+ * (as src/client/group-member.ts does).
  *
  * Each group request goes to the group's coordinator (FindCoordinator).
  * When the answer says the coordinator moved or is not ready yet
