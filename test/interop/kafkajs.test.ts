@@ -3,10 +3,9 @@
  * listTopics, fetchTopicMetadata, fetchTopicOffsets,
  * fetchTopicOffsetsByTimestamp) and the producer (keys, headers including a
  * repeated header key, a null value, explicit timestamps, gzip, acks=all,
- * keyed records through the Java-compatible partitioner). kafkajs' Consumer
- * needs consumer groups (FindCoordinator/JoinGroup/SyncGroup), which come with
- * a later issue, so the records are read back here with kcat and with
- * @platformatic/kafka's group-less Consumer.fetch.
+ * keyed records through the Java-compatible partitioner). The records are
+ * read back here with kcat and with @platformatic/kafka's group-less
+ * Consumer.fetch; kafkajs' group Consumer is exercised in groups-*.test.ts.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
