@@ -4,6 +4,8 @@
  * the CLI working inside the bundled single executable, where there is no
  * directory to scan. Add every new command here, then `npm run manifest`.
  */
+import BenchConsume from './bench/consume.ts';
+import BenchProduce from './bench/produce.ts';
 import BrokerStart from './broker/start.ts';
 import ClusterInfo from './cluster/info.ts';
 import ConfigGet from './config/get.ts';
@@ -24,6 +26,8 @@ import TopicDescribe from './topic/describe.ts';
 import TopicList from './topic/list.ts';
 
 export const COMMANDS = {
+  'bench:consume': BenchConsume,
+  'bench:produce': BenchProduce,
   'broker:start': BrokerStart,
   'cluster:info': ClusterInfo,
   'config:get': ConfigGet,

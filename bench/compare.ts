@@ -1,0 +1,198 @@
+/**
+ * kb against its peers and the machine's limits, in one run (the default
+ * of `npm run bench`):
+ * 1. baselines: sequential fs writes to the data dir's disk (page cache and
+ *    with fdatasync) of the 1 KB case's bytes, loopback TCP between cores;
+ * 2. kb single node, 1 partition, acks=1: N small and M large records
+ *    produced by kcat and by kb bench produce, read back by kcat -C -e and
+ *    kb bench consume (lib/kb.ts);
+ * 3. kb 3-node rf=3 acks=all: not available until clustering exists;
+ * 4. peers with the same counts and sizes: Redis Streams XADD pipelined,
+ *    persistence off and appendonly everysec (lib/redis.ts), NATS JetStream
+ *    file storage, async publish (lib/nats.ts).
+ * Servers run on core 0, load generators on core 1. Prints one table
+ * (records/s, MB/s = 2^20 bytes of record values, kb/peer against kb's kcat
+ * ingest of the same size, kb/disk against the fdatasync'd and page-cache
+ * writes), the goals reached or not, and writes everything as JSON to
+ * bench/results/compare-<time>.json. Missing kcat, redis-server or
+ * nats-server are installed with apt-get; a peer that cannot run is listed
+ * as not available. Options: --records-small N (1000000), --records-large N
+ * (200000), --size-small B (100), --size-large B (1024), --dir D (OS temp
+ * dir), --time-limit S per step (600).
+ */
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { renderTable } from '../src/cli/output.ts';
+import { loopbackTcp, sequentialWrite } from './lib/baselines.ts';
+import { kbSingleNode, type KbSingleNode } from './lib/kb.ts';
+import { natsJetStream } from './lib/nats.ts';
+import { ensureDebianPackages } from './lib/processes.ts';
+import { redisXadd } from './lib/redis.ts';
+
+const mib = 1024 * 1024;
+const loopbackBytes = 4 * 1024 * mib;
+
+interface Row {
+  case: string;
+  records: number | null;
+  recordSize: number | null;
+  recordsPerSec: number | null;
+  mbPerSec: number | null;
+  note: string;
+}
+
+function row(name: string, records: number, recordSize: number, seconds: number, note = ''): Row {
+  return { case: name, records, recordSize, recordsPerSec: records / seconds, mbPerSec: (records * recordSize) / mib / seconds, note };
+}
+
+function missing(name: string, why: string): Row {
+  return { case: name, records: null, recordSize: null, recordsPerSec: null, mbPerSec: null, note: `not available (${why})` };
+}
+
+/** Runs a step, turning its failure into a "not available" row so the rest of the bench still runs. */
+async function attempt(name: string, step: () => Promise<Row[]>): Promise<Row[]> {
+  try {
+    return await step();
+  } catch (err) {
+    process.stderr.write(`${name} failed: ${(err as Error).message}\n`);
+    return [missing(name, (err as Error).message.split('\n')[0].slice(0, 80))];
+  }
+}
+
+export async function run(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      'records-small': { type: 'string', default: '1000000' },
+      'records-large': { type: 'string', default: '200000' },
+      'size-small': { type: 'string', default: '100' },
+      'size-large': { type: 'string', default: '1024' },
+      dir: { type: 'string', default: os.tmpdir() },
+      'time-limit': { type: 'string', default: '600' },
+    },
+  });
+  const cases = [
+    { records: Number(values['records-small']), size: Number(values['size-small']) },
+    { records: Number(values['records-large']), size: Number(values['size-large']) },
+  ];
+  const timeLimitMs = Number(values['time-limit']) * 1000;
+  const tools = {
+    kcat: ensureDebianPackages(['kcat'], ['kcat']),
+    redis: ensureDebianPackages(['redis-server', 'redis-benchmark', 'redis-cli'], ['redis-server', 'redis-tools']),
+    nats: ensureDebianPackages(['nats-server'], ['nats-server']),
+  };
+  const dir = await mkdtemp(path.join(values.dir!, 'kb-bench-compare-'));
+  const rows: Row[] = [];
+  const kbRuns: Record<number, KbSingleNode> = {};
+  const step = (label: string) => process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${label}\n`);
+  try {
+    const large = cases[1];
+    step('baselines');
+    const disk = await sequentialWrite(dir, large.records * large.size);
+    rows.push(row('disk: sequential fs writes + fdatasync', disk.bytes / large.size, large.size, disk.syncedSeconds, '1 MiB writes'));
+    rows.push(row('disk: sequential fs writes (page cache)', disk.bytes / large.size, large.size, disk.bufferedSeconds, '1 MiB writes, no fsync'));
+    const tcp = await loopbackTcp(loopbackBytes, timeLimitMs);
+    rows.push({ case: 'loopback TCP, 2 processes', records: null, recordSize: null, recordsPerSec: null, mbPerSec: tcp.bytes / mib / tcp.seconds, note: '1 MiB writes' });
+
+    for (const c of cases) {
+      step(`kb single node, ${c.records} x ${c.size} B`);
+      rows.push(
+        ...(await attempt(`kb ${c.size} B`, async () => {
+          if (!tools.kcat) throw new Error('kcat missing');
+          const r = await kbSingleNode(dir, c.records, c.size, timeLimitMs);
+          kbRuns[c.size] = r;
+          const rss = r.brokerPeakRssMib === null ? '' : `broker peak RSS ${r.brokerPeakRssMib.toFixed(0)} MiB`;
+          const l = r.kbProduce.latency;
+          return [
+            row(`kb produce ${c.size} B, kcat, acks=1`, c.records, c.size, r.kcatProduceSeconds, rss),
+            row(`kb produce ${c.size} B, kb bench, acks=1`, r.kbProduce.records, c.size, r.kbProduce.seconds, `latency ms p50 ${l.p50Ms} p99 ${l.p99Ms} max ${l.maxMs}`),
+            row(`kb consume ${c.size} B, kcat -C -e`, c.records, c.size, r.kcatConsumeSeconds),
+            row(`kb consume ${c.size} B, kb bench`, r.kbConsume.records, c.size, r.kbConsume.seconds),
+          ];
+        })),
+      );
+    }
+    rows.push(missing('kb 3-node rf=3 acks=all, 1 KB', 'clustering not implemented'));
+    process.stderr.write('3-node: not available (clustering not implemented)\n');
+
+    for (const c of cases) {
+      for (const persistence of ['none', 'aof-everysec'] as const) {
+        step(`redis ${persistence}, ${c.records} x ${c.size} B`);
+        const name = `redis XADD ${c.size} B, ${persistence === 'none' ? 'no persistence' : 'appendonly everysec'}`;
+        rows.push(
+          ...(await attempt(name, async () => {
+            if (!tools.redis) throw new Error('redis-server missing');
+            return [row(name, c.records, c.size, await redisXadd(dir, persistence, c.records, c.size, timeLimitMs), 'redis-benchmark -c 1 -P 1000')];
+          })),
+        );
+      }
+      step(`nats, ${c.records} x ${c.size} B`);
+      const name = `NATS JetStream ${c.size} B, file storage`;
+      rows.push(
+        ...(await attempt(name, async () => {
+          if (!tools.nats) throw new Error('nats-server missing');
+          const r = await natsJetStream(dir, c.records, c.size, timeLimitMs);
+          return [row(name, r.records, c.size, r.seconds, 'npm nats, async publish')];
+        })),
+      );
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  report(rows, cases, kbRuns);
+}
+
+function report(rows: Row[], cases: { records: number; size: number }[], kbRuns: Record<number, KbSingleNode>): void {
+  const find = (name: string) => rows.find((r) => r.case === name)?.mbPerSec ?? null;
+  const findRate = (name: string) => rows.find((r) => r.case === name)?.recordsPerSec ?? null;
+  const diskSynced = find('disk: sequential fs writes + fdatasync');
+  const diskCache = find('disk: sequential fs writes (page cache)');
+  const ratio = (a: number | null, b: number | null) => (a === null || b === null ? '' : (a / b).toFixed(2));
+  const kcatIngest = (size: number | null) => rows.find((r) => r.case === `kb produce ${size} B, kcat, acks=1`)?.recordsPerSec ?? null;
+  const table = rows.map((r) => {
+    const isKb = r.case.startsWith('kb ');
+    const isPeer = r.case.startsWith('redis') || r.case.startsWith('NATS');
+    return [
+      r.case,
+      r.records,
+      r.recordSize,
+      r.recordsPerSec === null ? null : Math.round(r.recordsPerSec),
+      r.mbPerSec === null ? null : r.mbPerSec.toFixed(1),
+      isPeer ? ratio(kcatIngest(r.recordSize), r.recordsPerSec) : '',
+      isKb ? `${ratio(r.mbPerSec, diskSynced)} / ${ratio(r.mbPerSec, diskCache)}` : '',
+      r.note,
+    ];
+  });
+  const out: string[] = [];
+  out.push(`kb vs peers and the machine (node ${process.version}, ${os.availableParallelism()} CPUs, servers on core 0, load generators on core 1)`);
+  out.push(renderTable(['CASE', 'RECORDS', 'SIZE', 'RECORDS/S', 'MB/S', 'KB/PEER', 'KB/DISK (sync / cache)', 'NOTE'], table));
+  out.push('MB = 2^20 bytes of record values; KB/PEER = kb ingest by kcat (records/s, same size) / peer; 3-node: not available (clustering not implemented)');
+
+  const [small, large] = cases;
+  const goals: { goal: string; reached: boolean | null; figure: string }[] = [];
+  const kbSmall = kcatIngest(small.size);
+  const redisSmall = findRate(`redis XADD ${small.size} B, no persistence`);
+  goals.push({ goal: `${small.size} B kcat ingest >= Redis XADD (no persistence)`, reached: kbSmall && redisSmall ? kbSmall >= redisSmall : null, figure: `${ratio(kbSmall, redisSmall)}x` });
+  const kbLargeMb = find(`kb produce ${large.size} B, kcat, acks=1`);
+  goals.push({ goal: `${large.size} B ingest >= 70% of sequential disk write (fdatasync)`, reached: kbLargeMb && diskSynced ? kbLargeMb >= 0.7 * diskSynced : null, figure: `${ratio(kbLargeMb, diskSynced)}x` });
+  goals.push({ goal: `${large.size} B ingest >= 70% of sequential write to the page cache`, reached: kbLargeMb && diskCache ? kbLargeMb >= 0.7 * diskCache : null, figure: `${ratio(kbLargeMb, diskCache)}x` });
+  const consumeLarge = find(`kb consume ${large.size} B, kcat -C -e`);
+  goals.push({ goal: `${large.size} B consume (kcat) >= 2x ingest (kcat)`, reached: consumeLarge && kbLargeMb ? consumeLarge >= 2 * kbLargeMb : null, figure: `${ratio(consumeLarge, kbLargeMb)}x` });
+  goals.push({ goal: '3-node rf=3 acks=all >= 40% of single node', reached: null, figure: 'not available (clustering not implemented)' });
+  const rss = kbRuns[small.size]?.brokerPeakRssMib ?? null;
+  goals.push({ goal: `broker peak RSS < 300 MB under ${small.records} records`, reached: rss === null ? null : rss < 300, figure: rss === null ? '' : `${rss.toFixed(0)} MiB` });
+  out.push('', 'goals:');
+  for (const g of goals) out.push(`  [${g.reached === null ? ' n/a ' : g.reached ? 'reached' : ' not  '}] ${g.goal}: ${g.figure}`);
+  process.stdout.write(`${out.join('\n')}\n`);
+  void saveResults({ rows, goals, kb: kbRuns, cases });
+}
+
+async function saveResults(results: object): Promise<void> {
+  const dir = path.join(import.meta.dirname, 'results');
+  await mkdir(dir, { recursive: true });
+  const file = path.join(dir, `compare-${new Date().toISOString().replaceAll(':', '-').slice(0, 19)}.json`);
+  await writeFile(file, `${JSON.stringify({ node: process.version, cpus: os.availableParallelism(), ...results }, null, 2)}\n`);
+  process.stdout.write(`results: ${path.relative(process.cwd(), file)}\n`);
+}

@@ -1,0 +1,48 @@
+/**
+ * kb on one node, one partition: a fresh `kb broker start` (the test
+ * helper's, on a free loopback port) pinned to the server core, and on the
+ * client core, in order: kcat (librdkafka) producing `records` lines of
+ * `recordSize` bytes with acks=1 to one topic, `kb bench produce` the same
+ * count and size with acks=1 to another, then `kcat -C -e` and
+ * `kb bench consume` reading each back to its end. kcat runs are timed by
+ * wall clock (librdkafka's start-up included) and their record counts are
+ * checked; kb bench reports its own figures. Also returns the broker's peak
+ * RSS over the whole run.
+ */
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { startBroker } from '../../test/helpers/broker.ts';
+import type { ConsumePerfResult } from '../../src/bench/consume-perf.ts';
+import type { ProducePerfResult } from '../../src/bench/produce-perf.ts';
+import { clientCore, onCore, peakRssMib, pin, serverCore, timedRun } from './processes.ts';
+
+const kbBin = path.join(import.meta.dirname, '../../bin/run.js');
+
+export interface KbSingleNode {
+  kcatProduceSeconds: number;
+  kbProduce: ProducePerfResult;
+  kcatConsumeSeconds: number;
+  kbConsume: ConsumePerfResult;
+  brokerPeakRssMib: number | null;
+}
+
+export async function kbSingleNode(dir: string, records: number, recordSize: number, timeLimitMs: number): Promise<KbSingleNode> {
+  const input = path.join(dir, `kcat-input-${recordSize}.txt`);
+  await writeFile(input, `${'x'.repeat(recordSize)}\n`.repeat(records));
+  const broker = await startBroker({ dataDir: path.join(dir, `kb-${recordSize}`) });
+  try {
+    pin(broker.process.pid!, serverCore);
+    const kb = (args: string[]) => timedRun(onCore(clientCore, [process.execPath, kbBin, ...args, '-b', broker.address]), { timeLimitMs });
+    for (const topic of ['kcat', 'kb']) await kb(['topic', 'create', topic, '--partitions', '1']);
+    const kcat = (args: string[]) => onCore(clientCore, ['kcat', '-b', broker.address, '-t', 'kcat', '-p', '0', ...args]);
+
+    const kcatProduce = await timedRun(kcat(['-P', '-X', 'acks=1']), { stdinFile: input, timeLimitMs });
+    const kbProduce = JSON.parse((await kb(['bench', 'produce', '--topic', 'kb', '--records', String(records), '--record-size', String(recordSize), '--acks', '1', '--json'])).stdout);
+    const kcatConsume = await timedRun(kcat(['-C', '-o', 'beginning', '-e', '-q', '-f', '.']), { timeLimitMs });
+    if (kcatConsume.stdout.length !== records) throw new Error(`kcat read ${kcatConsume.stdout.length} records back, expected ${records}`);
+    const kbConsume = JSON.parse((await kb(['bench', 'consume', '--topic', 'kb', '--json'])).stdout);
+    return { kcatProduceSeconds: kcatProduce.seconds, kbProduce, kcatConsumeSeconds: kcatConsume.seconds, kbConsume, brokerPeakRssMib: peakRssMib(broker.process.pid!) };
+  } finally {
+    await broker.stop();
+  }
+}

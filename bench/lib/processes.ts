@@ -1,0 +1,123 @@
+/**
+ * Process plumbing for the comparison bench: Debian packages installed when
+ * a command is missing (apt-get, as root), free loopback ports, CPU pinning
+ * (servers on one core, load generators on another, when there are two or
+ * more and taskset exists), timed child runs bounded by a time limit, servers
+ * started and awaited on their port, and peak RSS from /proc. Every server
+ * started here is stopped by its `stop()`, which callers run in `finally`.
+ */
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createReadStream, readFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+
+export const serverCore = 0;
+export const clientCore = 1;
+const pinning = os.availableParallelism() >= 2 && spawnSync('taskset', ['-V']).status === 0;
+
+export function commandExists(command: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${command}`]).status === 0;
+}
+
+/** Installs `packages` with apt-get unless every command in `commands` exists; false when that fails. */
+export function ensureDebianPackages(commands: string[], packages: string[]): boolean {
+  if (commands.every(commandExists)) return true;
+  process.stderr.write(`installing ${packages.join(' ')} with apt-get...\n`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const install = () => spawnSync('apt-get', ['install', '-y', '--no-install-recommends', ...packages], { env, stdio: ['ignore', 'ignore', 'inherit'] }).status === 0;
+  if (!install()) {
+    spawnSync('apt-get', ['update'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+    install();
+  }
+  return commands.every(commandExists);
+}
+
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** The command line to run `argv` on `core` (unchanged when pinning is not possible). */
+export function onCore(core: number, argv: string[]): string[] {
+  return pinning ? ['taskset', '-c', String(core), ...argv] : argv;
+}
+
+/** Pins every thread of a running process to `core`. */
+export function pin(pid: number, core: number): void {
+  if (pinning) execFileSync('taskset', ['-a', '-p', '-c', String(core), String(pid)], { stdio: 'ignore' });
+}
+
+export interface TimedRun {
+  seconds: number;
+  stdout: string;
+}
+
+/** Runs argv to completion with stdin from `stdinFile` (or nothing), stdout collected (or to /dev/null); rejects on failure or after `timeLimitMs`. */
+export function timedRun(argv: string[], options: { stdinFile?: string; discardStdout?: boolean; timeLimitMs: number; env?: NodeJS.ProcessEnv }): Promise<TimedRun> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const stdin = options.stdinFile === undefined ? 'ignore' : 'pipe';
+    const child = spawn(argv[0], argv.slice(1), { stdio: [stdin, options.discardStdout ? 'ignore' : 'pipe', 'pipe'], timeout: options.timeLimitMs, env: options.env ?? process.env });
+    if (options.stdinFile !== undefined) createReadStream(options.stdinFile).pipe(child.stdin!);
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      const seconds = (performance.now() - started) / 1000;
+      if (code === 0) resolve({ seconds, stdout });
+      else reject(new Error(`${argv.join(' ').slice(0, 200)} failed (${code ?? signal}): ${stderr.slice(-2000)}`));
+    });
+  });
+}
+
+export interface RunningServer {
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Starts a server and waits until `port` on 127.0.0.1 accepts connections. */
+export async function startServer(argv: string[], port: number, startTimeoutMs = 20_000): Promise<RunningServer> {
+  const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+  };
+  const deadline = Date.now() + startTimeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${argv[0]} exited (${child.exitCode}) before listening: ${stderr}`);
+    if (await accepts(port)) return { process: child, stop };
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`${argv[0]} did not listen on ${port} within ${startTimeoutMs} ms: ${stderr}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => resolve(true));
+    socket.once('error', () => resolve(false));
+    socket.once('close', () => socket.destroy());
+    socket.once('connect', () => socket.end());
+  });
+}
+
+/** Peak resident set size of a live process in MiB (VmHWM), or null. */
+export function peakRssMib(pid: number): number | null {
+  try {
+    const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) / 1024 : null;
+  } catch {
+    return null;
+  }
+}
