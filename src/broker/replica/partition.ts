@@ -4,17 +4,23 @@
  * idempotent-producer state, LogAppendTime stamping, and the wake-up of
  * parked fetches when data arrives.
  *
- * Appends are serialized per partition (check sequence -> append -> record
- * state must not interleave). With one replica the ISR is the leader alone,
- * so the high watermark follows the log end offset after each append;
- * replication will move it only when the ISR has the data.
+ * Appends are admitted one at a time in call order: the producer check,
+ * LogAppendTime stamping and the log enqueue, which assigns offsets in that
+ * order. A batch does not wait for earlier batches to be written, so
+ * appends that arrive while a write is in flight go out in the log's next
+ * group write. An idempotent batch is admitted only once its producer's
+ * earlier batches here are written and recorded (check -> append -> record
+ * must not interleave for one producer), which holds up later admissions
+ * behind it and so keeps the order. With one replica the ISR is the leader
+ * alone, so the high watermark moves to the end of each append once it is
+ * written; replication will move it only when the ISR has the data.
  */
 import { EventEmitter } from 'node:events';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { attributeBits, offsets as headerOffsets, updateBatchCrc, type BatchHeader } from '../../protocol/records/batch-header.ts';
 import type { PartitionRecord } from '../../metadata/records.ts';
 import type { Log } from '../../storage/log.ts';
-import { ProducerStateTable } from './producer-state.ts';
+import { isIdempotent, ProducerStateTable } from './producer-state.ts';
 
 export const latestTimestamp = -1n;
 export const earliestTimestamp = -2n;
@@ -50,7 +56,10 @@ export class Partition {
   private readonly settings: PartitionSettings;
   private readonly producers = new ProducerStateTable();
   private readonly dataArrived = new EventEmitter();
-  private appending: Promise<unknown> = Promise.resolve();
+  /** The admission of the latest append (settles once it is enqueued in the log). */
+  private admission: Promise<unknown> = Promise.resolve();
+  /** Per idempotent producer, its latest append not yet written and recorded. */
+  private readonly producerAppends = new Map<bigint, Promise<AppendResult>>();
 
   constructor(topic: string, index: number, log: Log, state: PartitionRecord, settings: PartitionSettings) {
     this.topic = topic;
@@ -83,17 +92,21 @@ export class Partition {
   }
 
   appendAsLeader(batch: Buffer, header: BatchHeader, _acks: number): Promise<AppendResult> {
-    const result = this.appending.then(() => this.appendNow(batch, header));
-    this.appending = result.catch(() => undefined);
-    return result;
+    const admitted = this.admission.then(() => this.admit(batch, header));
+    this.admission = admitted.catch(() => undefined);
+    return admitted.then((a) => a.appended);
   }
 
-  private async appendNow(batch: Buffer, header: BatchHeader): Promise<AppendResult> {
+  /** Checks and enqueues one batch; resolves once it is in the log's queue with its append's outcome (wrapped, so admission does not wait for the write). */
+  private async admit(batch: Buffer, header: BatchHeader): Promise<{ appended: Promise<AppendResult> }> {
+    const idempotent = isIdempotent(header);
+    if (idempotent) await this.producerAppends.get(header.producerId);
     const check = this.producers.check(header);
-    if (check.action === 'reject') return this.appendFailed(check.errorCode, check.message);
+    if (check.action === 'reject') return { appended: Promise.resolve(this.appendFailed(check.errorCode, check.message)) };
     const logAppendTime = this.settings.logAppendTime();
     if (check.action === 'duplicate') {
-      return { errorCode: ErrorCode.NONE, errorMessage: null, baseOffset: check.baseOffset, logAppendTimeMs: logAppendTime ? check.timestamp : -1n, logStartOffset: this.log.logStartOffset };
+      const duplicate = { errorCode: ErrorCode.NONE, errorMessage: null, baseOffset: check.baseOffset, logAppendTimeMs: logAppendTime ? check.timestamp : -1n, logStartOffset: this.log.logStartOffset };
+      return { appended: Promise.resolve(duplicate) };
     }
     let appendTime = -1n;
     if (logAppendTime) {
@@ -102,16 +115,22 @@ export class Partition {
       batch.writeBigInt64BE(appendTime, headerOffsets.maxTimestamp);
       updateBatchCrc(batch);
     }
-    let appended;
-    try {
-      appended = await this.log.append(batch, this.state.leaderEpoch);
-    } catch (err) {
-      return this.appendFailed(ErrorCode.KAFKA_STORAGE_ERROR, `append to ${this.topic}-${this.index} failed: ${(err as Error).message}`);
+    const appended = this.log.append(batch, this.state.leaderEpoch).then(
+      (info): AppendResult => {
+        this.producers.record(header, info.baseOffset, logAppendTime ? appendTime : header.maxTimestamp);
+        if (info.lastOffset + 1n > this.log.highWatermark) this.log.updateHighWatermark(info.lastOffset + 1n);
+        this.dataArrived.emit('data');
+        return { errorCode: ErrorCode.NONE, errorMessage: null, baseOffset: info.baseOffset, logAppendTimeMs: appendTime, logStartOffset: this.log.logStartOffset };
+      },
+      (err: Error) => this.appendFailed(ErrorCode.KAFKA_STORAGE_ERROR, `append to ${this.topic}-${this.index} failed: ${err.message}`),
+    );
+    if (idempotent) {
+      this.producerAppends.set(header.producerId, appended);
+      void appended.then(() => {
+        if (this.producerAppends.get(header.producerId) === appended) this.producerAppends.delete(header.producerId);
+      });
     }
-    this.producers.record(header, appended.baseOffset, logAppendTime ? appendTime : header.maxTimestamp);
-    this.advanceHighWatermark();
-    this.dataArrived.emit('data');
-    return { errorCode: ErrorCode.NONE, errorMessage: null, baseOffset: appended.baseOffset, logAppendTimeMs: appendTime, logStartOffset: this.log.logStartOffset };
+    return { appended };
   }
 
   private appendFailed(errorCode: number, errorMessage: string): AppendResult {
