@@ -7,7 +7,12 @@
  *   (`socket.request.max.bytes`) closes the connection before anything is
  *   allocated for it.
  * - Requests are handled one at a time in arrival order, so responses leave
- *   in request order (clients such as kafka-python pipeline requests). At most
+ *   in request order (clients such as kafka-python pipeline requests). The
+ *   one overlap: a Produce request may start while up to
+ *   `producePipelineMax` earlier Produce requests still wait for their
+ *   appends, since dispatch hands a batch to its partition (which keeps
+ *   call order) before its first await; their responses still leave in
+ *   order. Any other request waits until everything before it is answered. At most
  *   `maxQueuedFrames` complete frames wait; beyond that the socket stops
  *   being read until the queue drains.
  * - `dispatch` returns the encoded response frame, or null for no response
@@ -41,6 +46,9 @@ export interface ConnectionLimits {
 /** The smallest valid request payload: apiKey, apiVersion, correlationId, clientId length. */
 const minRequestBytes = 10;
 const lengthPrefixBytes = 4;
+const produceApiKey = 0;
+/** Produce requests of one connection in flight at once (a librdkafka producer sends many back to back). */
+export const producePipelineMax = 16;
 
 export class Connection implements ConnectionInfo {
   readonly id: number;
@@ -55,6 +63,9 @@ export class Connection implements ConnectionInfo {
   private nextFrameBytes = -1;
   private processing = false;
   private closed = false;
+  /** Requests dispatched and not yet answered, oldest first: each settles once its response is written. */
+  private readonly inFlight: Promise<void>[] = [];
+  private inFlightProduce = false;
 
   constructor(id: number, socket: Socket, dispatch: Dispatch, limits: ConnectionLimits, logger: Logger) {
     this.id = id;
@@ -123,16 +134,30 @@ export class Connection implements ConnectionInfo {
     this.processing = true;
     try {
       while (!this.closed && this.frames.length > 0) {
+        const produce = this.frames[0].readInt16BE(0) === produceApiKey;
+        while (this.inFlight.length > 0 && (!produce || !this.inFlightProduce || this.inFlight.length >= producePipelineMax)) await this.inFlight[0];
+        if (this.closed) break;
         const frame = this.frames.shift()!;
         if (this.frames.length < this.limits.maxQueuedFrames) this.socket.resume();
-        const response = await this.dispatch(frame, this);
-        if (response === null || this.closed) continue;
-        if (!this.socket.write(response)) await this.drained();
+        this.inFlightProduce = produce;
+        const answered = this.answer(this.dispatch(frame, this), this.inFlight.at(-1));
+        this.inFlight.push(answered);
+        void answered.then(() => this.inFlight.shift());
       }
-    } catch (err) {
-      this.close(err instanceof RequestRejected ? err.message : `internal error: ${(err as Error).stack ?? err}`);
     } finally {
       this.processing = false;
+    }
+  }
+
+  /** Writes the response once the ones before it are written; a dispatch failure closes the connection. */
+  private async answer(dispatched: Promise<Buffer | null>, previous: Promise<void> | undefined): Promise<void> {
+    try {
+      const response = await dispatched;
+      await previous;
+      if (response === null || this.closed) return;
+      if (!this.socket.write(response)) await this.drained();
+    } catch (err) {
+      this.close(err instanceof RequestRejected ? err.message : `internal error: ${(err as Error).stack ?? err}`);
     }
   }
 
