@@ -72,7 +72,8 @@ import {
 } from './messages.ts';
 import { Outbox, type RaftOutput } from './output.ts';
 import type { PersistedState, QuorumState } from './persistence.ts';
-import { RaftLog, type EntryKind, type LogEntry, type SnapshotId } from './raft-log.ts';
+import { RaftLog, type EntryKind, type LogEntry, type Snapshot } from './raft-log.ts';
+import { sameSnapshotId, SnapshotDownload } from './snapshot-download.ts';
 
 export interface RaftNodeOptions {
   readonly nodeId: number;
@@ -121,12 +122,6 @@ interface Leader {
   readonly kind: 'leader';
   readonly state: LeaderState;
   beginQuorumRetryAtMs: number;
-}
-
-interface SnapshotDownload {
-  readonly id: SnapshotId;
-  readonly chunks: Uint8Array[];
-  received: number;
 }
 
 interface Follower {
@@ -687,7 +682,7 @@ export class RaftNode {
           replicaId: this.nodeId,
           currentLeaderEpoch: this.quorum.epoch,
           snapshotId: download.id,
-          position: download.received,
+          position: download.position,
           maxBytes: this.config.snapshotChunkBytes,
         }
       : this.fetchRequest(this.config.fetchMaxWaitMs);
@@ -719,7 +714,7 @@ export class RaftNode {
     if (response.divergingEpoch) {
       this.truncateTo(this.log.divergenceEnd(response.divergingEpoch));
     } else if (response.snapshotId) {
-      role.download = { id: response.snapshotId, chunks: [], received: 0 };
+      role.download = new SnapshotDownload(response.snapshotId);
     } else {
       if (response.records.length > 0) {
         assert.equal(response.records[0].offset, this.log.endOffset, 'fetched entries continue the log');
@@ -752,24 +747,12 @@ export class RaftNode {
       role.download = null;
       return;
     }
-    assert.ok(sameSnapshotId(response.snapshotId, download.id), 'the answer is for the snapshot asked for');
-    assert.equal(response.position, download.received, 'chunks arrive in order');
-    assert.ok(response.size <= snapshotBytesMax, 'snapshots are bounded');
-    assert.ok(download.received + response.bytes.length <= response.size, 'chunks stay within the snapshot');
-    download.chunks.push(response.bytes);
-    download.received += response.bytes.length;
-    if (download.received === response.size) this.installSnapshot(role, download);
+    const snapshot = download.add(response);
+    if (snapshot) this.installSnapshot(role, snapshot);
     this.sendFetch(role);
   }
 
-  private installSnapshot(role: Follower, download: SnapshotDownload): void {
-    const data = new Uint8Array(download.received);
-    let at = 0;
-    for (const chunk of download.chunks) {
-      data.set(chunk, at);
-      at += chunk.length;
-    }
-    const snapshot = { id: download.id, data };
+  private installSnapshot(role: Follower, snapshot: Snapshot): void {
     assert.ok(this.hw < snapshot.id.endOffset, 'a fetched snapshot lies past the committed entries');
     // Drop the uncommitted tail first, so a crash before the snapshot is stored leaves a log that agrees with the leader.
     if (this.log.endOffset > this.hw) this.truncateTo(this.hw);
@@ -781,8 +764,4 @@ export class RaftNode {
     this.snapshotRequested = false;
     role.download = null;
   }
-}
-
-function sameSnapshotId(a: SnapshotId, b: SnapshotId): boolean {
-  return a.endOffset === b.endOffset && a.epoch === b.epoch;
 }
