@@ -9,7 +9,8 @@
  *
  * Broker side: decodeRequestHeader reads the header of any API key and
  * version (so unknown ones can be answered), decodeRequestBody the body,
- * encodeResponse the whole answer frame. Client side: encodeRequest and
+ * encodeResponse the whole answer frame (encodeResponseChunks the same as
+ * pieces that reference large byte strings instead of copying them). Client side: encodeRequest and
  * decodeResponse. Payloads passed in exclude the size prefix; frames
  * returned include it. Bodies are `unknown` here: handlers and clients use
  * the typed per-message functions of ./generated/ when they know the API.
@@ -78,11 +79,19 @@ export function decodeRequestBody(apiKey: number, apiVersion: number, payload: B
 
 /** The complete response frame, size prefix included. */
 export function encodeResponse(apiKey: number, apiVersion: number, correlationId: number, body: unknown): Buffer {
+  const chunks = encodeResponseChunks(apiKey, apiVersion, correlationId, body);
+  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+}
+
+/** The complete response frame as consecutive pieces (for a writev): large byte strings such as fetched records are referenced, not copied. */
+export function encodeResponseChunks(apiKey: number, apiVersion: number, correlationId: number, body: unknown): Buffer[] {
   const api = requireApi(apiKey, apiVersion);
   const w = new Writer().int32(0);
   headers.response.encode(w, { correlationId }, responseHeaderVersion(apiKey, apiVersion));
   api.response.encode(w, body, apiVersion);
-  return withSize(w);
+  const chunks = w.finishChunks();
+  chunks[0].writeInt32BE(chunks.reduce((n, c) => n + c.length, 0) - sizePrefixBytes, 0);
+  return chunks;
 }
 
 /** The complete request frame, size prefix included. */

@@ -288,9 +288,15 @@ export class Reader {
 
 const initialWriterBytes = 256;
 
+/** Byte strings at least this long are referenced by Writer.finishChunks() rather than copied into the output. */
+export const writerSpliceMinBytes = 16 * 1024;
+
 export class Writer {
   private buf: Buffer;
   offset = 0;
+  /** Finished pieces before buf[chunkStart..offset]: runs of buf and spliced byte strings. */
+  private readonly chunks: Buffer[] = [];
+  private chunkStart = 0;
 
   constructor(capacity = initialWriterBytes) {
     this.buf = Buffer.allocUnsafe(capacity);
@@ -307,7 +313,14 @@ export class Writer {
 
   /** The bytes written so far (a view; valid until the next write). */
   finish(): Buffer {
-    return this.buf.subarray(0, this.offset);
+    if (this.chunks.length === 0) return this.buf.subarray(0, this.offset);
+    return Buffer.concat(this.finishChunks());
+  }
+
+  /** The bytes written so far as consecutive pieces, large byte strings by reference, not copied (views; valid until the next write). */
+  finishChunks(): Buffer[] {
+    const tail = this.buf.subarray(this.chunkStart, this.offset);
+    return tail.length > 0 || this.chunks.length === 0 ? [...this.chunks, tail] : [...this.chunks];
   }
 
   int8(v: number): this {
@@ -398,6 +411,12 @@ export class Writer {
   }
 
   raw(v: Uint8Array): this {
+    if (v.length >= writerSpliceMinBytes) {
+      if (this.offset > this.chunkStart) this.chunks.push(this.buf.subarray(this.chunkStart, this.offset));
+      this.chunks.push(Buffer.from(v.buffer, v.byteOffset, v.length));
+      this.chunkStart = this.offset;
+      return this;
+    }
     this.ensure(v.length);
     this.buf.set(v, this.offset);
     this.offset += v.length;

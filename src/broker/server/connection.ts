@@ -15,7 +15,8 @@
  *   order. Any other request waits until everything before it is answered. At most
  *   `maxQueuedFrames` complete frames wait; beyond that the socket stops
  *   being read until the queue drains.
- * - `dispatch` returns the encoded response frame, or null for no response
+ * - `dispatch` returns the encoded response frame (or its pieces, written
+ *   together with one writev), or null for no response
  *   (acks=0 produce). It throws RequestRejected when the request cannot be
  *   answered (malformed); the connection then closes and the reason is
  *   logged once.
@@ -30,7 +31,7 @@ export class RequestRejected extends Error {
   override name = 'RequestRejected';
 }
 
-export type Dispatch = (payload: Buffer, connection: ConnectionInfo) => Promise<Buffer | null>;
+export type Dispatch = (payload: Buffer, connection: ConnectionInfo) => Promise<Buffer | Buffer[] | null>;
 
 export interface ConnectionInfo {
   readonly id: number;
@@ -150,15 +151,25 @@ export class Connection implements ConnectionInfo {
   }
 
   /** Writes the response once the ones before it are written; a dispatch failure closes the connection. */
-  private async answer(dispatched: Promise<Buffer | null>, previous: Promise<void> | undefined): Promise<void> {
+  private async answer(dispatched: Promise<Buffer | Buffer[] | null>, previous: Promise<void> | undefined): Promise<void> {
     try {
       const response = await dispatched;
       await previous;
       if (response === null || this.closed) return;
-      if (!this.socket.write(response)) await this.drained();
+      if (!this.write(response)) await this.drained();
     } catch (err) {
       this.close(err instanceof RequestRejected ? err.message : `internal error: ${(err as Error).stack ?? err}`);
     }
+  }
+
+  /** Writes a frame or its pieces (corked, so they leave in one writev); false when the socket asks to wait for drain. */
+  private write(frame: Buffer | Buffer[]): boolean {
+    if (!Array.isArray(frame)) return this.socket.write(frame);
+    this.socket.cork();
+    let flowing = true;
+    for (const piece of frame) flowing = this.socket.write(piece);
+    this.socket.uncork();
+    return flowing;
   }
 
   private drained(): Promise<void> {

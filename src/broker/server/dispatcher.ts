@@ -2,7 +2,8 @@
  * Turns one request frame into one response frame: decodes the header, finds
  * the handler registered for the API key, checks the version, decodes the
  * body, runs the handler and encodes its answer with the response header the
- * version calls for.
+ * version calls for, as pieces to write in one go (fetched records are not
+ * copied into the frame).
  *
  * A version (or API key) the broker does not serve is answered with
  * UNSUPPORTED_VERSION: ApiVersions in its v0 format with the supported
@@ -12,7 +13,7 @@
  * RequestRejected, which closes the connection.
  */
 import { ProtocolError } from '../../protocol/primitives.ts';
-import { decodeRequestBody, decodeRequestHeader, encodeResponse } from '../../protocol/frames.ts';
+import { decodeRequestBody, decodeRequestHeader, encodeResponseChunks } from '../../protocol/frames.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { Handler, RequestContext } from '../handlers/handler.ts';
 import { RequestRejected, type ConnectionInfo } from './connection.ts';
@@ -21,7 +22,7 @@ import { apiVersionsKey, supportedApiVersions } from '../handlers/18-api-version
 export type ContextBase = Omit<RequestContext, 'apiVersion' | 'correlationId' | 'clientId' | 'clientAddress'>;
 
 export function createDispatcher(handlers: ReadonlyMap<number, Handler>, base: ContextBase) {
-  return async (payload: Buffer, connection: ConnectionInfo): Promise<Buffer | null> => {
+  return async (payload: Buffer, connection: ConnectionInfo): Promise<Buffer[] | null> => {
     let header;
     try {
       header = decodeRequestHeader(payload);
@@ -32,13 +33,13 @@ export function createDispatcher(handlers: ReadonlyMap<number, Handler>, base: C
     const handler = handlers.get(apiKey);
     if (!handler || apiVersion < handler.minVersion || apiVersion > handler.maxVersion) {
       if (apiKey === apiVersionsKey) {
-        return encodeResponse(apiKey, 0, correlationId, {
+        return encodeResponseChunks(apiKey, 0, correlationId, {
           errorCode: ErrorCode.UNSUPPORTED_VERSION,
           apiKeys: supportedApiVersions(handlers),
           throttleTimeMs: 0,
         });
       }
-      return unsupportedVersionFrame(correlationId);
+      return [unsupportedVersionFrame(correlationId)];
     }
     let body: unknown;
     try {
@@ -56,7 +57,7 @@ export function createDispatcher(handlers: ReadonlyMap<number, Handler>, base: C
       clientId: header.clientId,
       clientAddress: connection.remote,
     });
-    return response === null ? null : encodeResponse(apiKey, apiVersion, correlationId, response);
+    return response === null ? null : encodeResponseChunks(apiKey, apiVersion, correlationId, response);
   };
 }
 
