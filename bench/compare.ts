@@ -108,7 +108,7 @@ export async function run(args: string[]): Promise<void> {
           return [
             row(`kb produce ${c.size} B, kcat, acks=1`, c.records, c.size, r.kcatProduceSeconds, rss),
             row(`kb produce ${c.size} B, kb bench, acks=1`, r.kbProduce.records, c.size, r.kbProduce.seconds, `latency ms p50 ${l.p50Ms} p99 ${l.p99Ms} max ${l.maxMs}`),
-            row(`kb consume ${c.size} B, kcat -C -e`, c.records, c.size, r.kcatConsumeSeconds),
+            row(`kb consume ${c.size} B, kcat -C -e`, c.records, c.size, r.kcatConsumeSeconds, 'fetch.wait.max.ms=10'),
             row(`kb consume ${c.size} B, kb bench`, r.kbConsume.records, c.size, r.kbConsume.seconds),
           ];
         })),
