@@ -62,16 +62,19 @@ export abstract class KbCommand extends Command {
     return super.finally(err);
   }
 
-  /** Prints "Error: message" (unwrapped, one block on stderr) and exits 2 for usage errors (ours and oclif's), 1 otherwise. */
+  /**
+   * Prints "Error: message" (unwrapped, one block on stderr, with --json
+   * too) and exits 2 for usage errors (ours and oclif's), 1 otherwise.
+   */
   protected override async catch(err: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<void> {
     if (err instanceof Errors.ExitError) throw err;
-    if (this.debugErrors || process.argv.includes('--debug')) this.logToStderr(err.stack ?? String(err));
+    if (this.debugErrors || process.argv.includes('--debug')) process.stderr.write(`${err.stack ?? String(err)}\n`);
     let message = err.message;
     let exit = 1;
     if (err.oclif?.exit !== undefined) exit = err.oclif.exit;
     else if (err instanceof UsageError) [message, exit] = [`${message}\nSee more help with: ${this.config.bin} ${this.id?.replaceAll(':', ' ')} --help`, 2];
     else if (err instanceof ClusterUnreachableError) message += '\nIs the broker running? -b/--brokers (or KB_BROKERS) must name it.';
-    this.logToStderr(`Error: ${message}`);
+    process.stderr.write(`Error: ${message}\n`);
     this.exit(exit);
   }
 }

@@ -54,7 +54,7 @@ export default class Health extends KbCommand {
   /** Any failure of the check itself (bad flags included) is UNKNOWN, exit 3. */
   protected override async catch(err: Error & { oclif?: { exit?: number } }): Promise<void> {
     if (err instanceof Errors.ExitError) throw err;
-    this.logToStderr(`UNKNOWN: ${err.message}`);
+    process.stderr.write(`UNKNOWN: ${err.message}\n`);
     this.exit(3);
   }
 }

@@ -71,9 +71,11 @@ test('two members split the partitions and print every record once; SIGTERM leav
   t.after(() => members.forEach((m) => m.child.exitCode === null && m.child.kill('SIGKILL')));
 
   const deadline = Date.now() + 20_000;
-  for (let group = await describeGroup('pair'); !(group.state === 'Stable' && group.members.length === 2); group = await describeGroup('pair')) {
+  for (let group = null; !(group?.state === 'Stable' && group.members.length === 2); ) {
     assert.ok(Date.now() < deadline, `no stable group of two: ${JSON.stringify(group)}\n${members.map((m) => m.stderr).join('\n')}`);
     await sleep(200);
+    const described = await kb(['group', 'describe', 'pair', '--json']); // exit 1 until the group exists
+    group = described.code === 0 ? JSON.parse(described.stdout) : null;
   }
   const values = Array.from({ length: 40 }, (_, i) => `r${i}`);
   assert.equal((await kb(['produce', 'shared'], `${values.join('\n')}\n`)).code, 0);

@@ -159,6 +159,7 @@ test('errors: missing topics and partitions exit 1 naming them; bad flags exit 2
     [['produce', 'small', '--json'], '{"value":{"hex":"00"}}\n', 1, /line 1: "value" must be a string, \{"base64": "..."\} or null/],
     [['consume', 'small', '-e', '-b', '127.0.0.1:1'], undefined, 1, /no broker reachable[\s\S]*-b\/--brokers/],
     [['consume'], undefined, 2, /Missing 1 required arg/],
+    [['topic', 'describe', 'missing', '--json'], undefined, 1, /^Error: describing 'missing': topic 'missing' does not exist/],
   ];
   const results = await Promise.all(cases.map(([args, input]) => kb(args, input)));
   results.forEach((r, i) => {
