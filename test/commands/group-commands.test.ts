@@ -68,7 +68,11 @@ test('reset-offsets plans by default, executes with --execute; describe shows co
   const missing = await kb(['group', 'describe', group], 1);
   assert.match(missing.stderr, /group 'cli-reset' does not exist/, 'a dry run commits nothing');
 
-  const text = await kb(['group', 'reset-offsets', group, '--topic', topic, '--to', 'earliest', '--execute']);
+  const refused = await kb(['group', 'reset-offsets', group, '--topic', topic, '--to', 'earliest', '--execute'], 2);
+  assert.match(refused.stderr, /add --yes to confirm/, 'without a terminal --execute needs --yes');
+  assert.match((await kb(['group', 'describe', group], 1)).stderr, /does not exist/, 'the refused reset committed nothing');
+
+  const text = await kb(['group', 'reset-offsets', group, '--topic', topic, '--to', 'earliest', '--execute', '--yes']);
   assert.match(text.stdout, /TOPIC\s+PARTITION\s+CURRENT\s+NEW/);
   let described = await kbJson(['group', 'describe', group]);
   assert.equal(described.state, 'Empty');
@@ -79,17 +83,17 @@ test('reset-offsets plans by default, executes with --execute; describe shows co
   ]);
   assert.equal(described.totalLag, 30);
 
-  await kb(['group', 'reset-offsets', group, '--topic', topic, '--shift-by', '4', '--execute']);
+  await kb(['group', 'reset-offsets', group, '--topic', topic, '--shift-by', '4', '--execute', '--yes']);
   assert.equal((await kbJson(['group', 'describe', group])).totalLag, 18);
-  await kb(['group', 'reset-offsets', group, '--topic', topic, '--shift-by', '-100', '--execute']);
+  await kb(['group', 'reset-offsets', group, '--topic', topic, '--shift-by', '-100', '--execute', '--yes']);
   assert.deepEqual(offsetsOf(await kbJson(['group', 'describe', group])).map((r: number[]) => r[1]), [0, 0, 0], 'shifts are clamped to the log start');
-  await kb(['group', 'reset-offsets', group, '--topic', topic, '--to', '1000', '--execute']);
+  await kb(['group', 'reset-offsets', group, '--topic', topic, '--to', '1000', '--execute', '--yes']);
   assert.equal((await kbJson(['group', 'describe', group])).totalLag, 0, 'offsets are clamped to the log end');
-  await kb(['group', 'reset-offsets', group, '--topic', topic, '--to', '@0', '--execute']);
+  await kb(['group', 'reset-offsets', group, '--topic', topic, '--to', '@0', '--execute', '--yes']);
   assert.equal((await kbJson(['group', 'describe', group])).totalLag, 30, '@0 is the first record');
-  await kb(['group', 'reset-offsets', group, '--topic', topic, '--to', `@${Date.now() + 3_600_000}`, '--execute']);
+  await kb(['group', 'reset-offsets', group, '--topic', topic, '--to', `@${Date.now() + 3_600_000}`, '--execute', '--yes']);
   assert.equal((await kbJson(['group', 'describe', group])).totalLag, 0, 'a future timestamp is the log end');
-  await kb(['group', 'reset-offsets', group, '--topic', topic, '--to', '3', '--execute']);
+  await kb(['group', 'reset-offsets', group, '--topic', topic, '--to', '3', '--execute', '--yes']);
 
   const human = await kb(['group', 'describe', group]);
   assert.match(human.stdout, /STATE\s+Empty/);
@@ -155,7 +159,7 @@ test('a group with a member is listed and described with its assignment; reset a
   const human = await kb(['group', 'describe', group]);
   assert.match(human.stdout, new RegExp(`raw-test\\s+/127\\.0\\.0\\.1\\s+${topic}:0,2`));
 
-  const reset = await kb(['group', 'reset-offsets', group, '--topic', topic, '--to', 'earliest', '--execute'], 1);
+  const reset = await kb(['group', 'reset-offsets', group, '--topic', topic, '--to', 'earliest', '--execute', '--yes'], 1);
   assert.match(reset.stderr, /group 'cli-live' is Stable with 1 active member\(s\): stop its consumers first/);
   const refused = await kb(['group', 'delete', group, '--yes'], 1);
   assert.match(refused.stderr, /group 'cli-live' still has active members/);
@@ -172,8 +176,8 @@ test('a group with a member is listed and described with its assignment; reset a
 test('committed offsets survive kill -9 of the broker', async (t) => {
   if (!requireTool(t, tools.kcat)) return;
   const group = 'cli-durable';
-  await kb(['group', 'reset-offsets', group, '--topic', topic, '--to', '5', '--execute']);
-  await kb(['group', 'reset-offsets', group, '--topic', topic, '--to', '7', '--execute']);
+  await kb(['group', 'reset-offsets', group, '--topic', topic, '--to', '5', '--execute', '--yes']);
+  await kb(['group', 'reset-offsets', group, '--topic', topic, '--to', '7', '--execute', '--yes']);
   const dataDir = broker.dataDir;
   await broker.kill();
   broker = await startBroker({ dataDir, sets: { 'group.initial.rebalance.delay.ms': 0, 'offsets.topic.num.partitions': 5 } });

@@ -16,6 +16,7 @@ import type { Cluster } from '../../client/cluster.ts';
 import { listOffsets, offsetSpec } from '../../client/consumer.ts';
 import { GroupAdmin } from '../../client/groups.ts';
 import { KbCommand, UsageError, UserError } from '../../cli/kb-command.ts';
+import { confirmDestructive } from '../../cli/prompts.ts';
 import { renderTable } from '../../cli/output.ts';
 
 type Target = { kind: 'earliest' } | { kind: 'latest' } | { kind: 'offset'; offset: bigint } | { kind: 'timestamp'; ms: bigint } | { kind: 'shift'; by: bigint };
@@ -55,6 +56,7 @@ export default class GroupResetOffsets extends KbCommand {
     'shift-by': Flags.string({ description: 'move each committed offset by N (negative: back)', exclusive: ['to'] }),
     'dry-run': Flags.boolean({ description: 'only show the plan (the default)', exclusive: ['execute'] }),
     execute: Flags.boolean({ description: 'commit the new offsets', exclusive: ['dry-run'] }),
+    yes: Flags.boolean({ char: 'y', description: 'with --execute: do not ask for the group id typed back', default: false }),
   };
 
   async run(): Promise<{ group: string; topic: string; executed: boolean; partitions: PlannedPartition[] }> {
@@ -72,6 +74,7 @@ export default class GroupResetOffsets extends KbCommand {
     const committed = await admin.committedOffsets(args.group);
     const partitions = await plan(cluster, flags.topic, target, (p) => committed.find((c) => c.topic === flags.topic && c.partition === p)?.offset ?? null);
     if (execute) {
+      await confirmDestructive({ yes: flags.yes, expected: args.group, action: `Resetting the committed offsets of group ${args.group} on ${flags.topic}` });
       await admin.commitOffsets(args.group, partitions.map((p) => ({ topic: p.topic, partition: p.partition, offset: BigInt(p.newOffset) })));
     }
     this.log(renderTable(['TOPIC', 'PARTITION', 'CURRENT', 'NEW'], partitions.map((p) => [p.topic, p.partition, p.currentOffset, p.newOffset])));
