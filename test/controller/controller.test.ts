@@ -28,14 +28,19 @@ async function openController(dir: string) {
   return { log, image, controller };
 }
 
+/** A temp dir removed after the test, once the logs opened in it (registered with `closeLater`) are closed. */
 async function withDir(t: { after(fn: () => Promise<void>): void }) {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'kb-controller-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  return dir;
+  const logs: MetadataLog[] = [];
+  t.after(async () => {
+    for (const log of logs) await log.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+  return { dir, closeLater: (log: MetadataLog) => logs.push(log) };
 }
 
 test('topics, partitions, configs and producer id blocks survive a reopen of the metadata log', async (t) => {
-  const dir = await withDir(t);
+  const { dir, closeLater } = await withDir(t);
   const first = await openController(dir);
   await first.controller.registerBroker({ nodeId: 1, host: '127.0.0.1', port: 9092, rack: null });
   const [created] = await first.controller.createTopics([topic('orders', 3, 1, { configs: [{ name: 'retention.ms', value: '1000' }] })], false);
@@ -45,7 +50,7 @@ test('topics, partitions, configs and producer id blocks survive a reopen of the
   await first.log.close();
 
   const second = await openController(dir);
-  t.after(() => second.log.close());
+  closeLater(second.log);
   assert.equal(second.image.clusterId, first.image.clusterId);
   const orders = second.image.topicsByName.get('orders')!;
   assert.equal(orders.topicId, created.topicId);
@@ -58,9 +63,9 @@ test('topics, partitions, configs and producer id blocks survive a reopen of the
 });
 
 test('CreateTopics validation: per-topic errors, nothing created for failures, validate-only creates nothing', async (t) => {
-  const dir = await withDir(t);
+  const { dir, closeLater } = await withDir(t);
   const { controller, image, log } = await openController(dir);
-  t.after(() => log.close());
+  closeLater(log);
   await controller.registerBroker({ nodeId: 1, host: 'h', port: 1, rack: null });
   const results = await controller.createTopics(
     [
@@ -98,9 +103,9 @@ test('CreateTopics validation: per-topic errors, nothing created for failures, v
 });
 
 test('delete, partition growth and config replacement', async (t) => {
-  const dir = await withDir(t);
+  const { dir, closeLater } = await withDir(t);
   const { controller, image, log } = await openController(dir);
-  t.after(() => log.close());
+  closeLater(log);
   await controller.registerBroker({ nodeId: 1, host: 'h', port: 1, rack: null });
   await controller.createTopics([topic('t', -1, -1)], false);
   assert.equal(image.topicsByName.get('t')!.partitions.length, 2, 'num.partitions default');
