@@ -8,9 +8,13 @@
  * A data dir stamped with another node id or cluster id is refused.
  */
 import { closeSync, constants, openSync, writeSync, fsyncSync } from 'node:fs';
-import { access, mkdir, readFile, rename, rm, open } from 'node:fs/promises';
+import { access, mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { parseProperties } from './config.ts';
+import { writeBytesAtomically } from '../storage/checkpoint.ts';
+import { nodeStorageFs } from '../storage/fs.ts';
+
+const stampFileName = 'meta.properties';
 
 export class DataDirError extends Error {
   override name = 'DataDirError';
@@ -34,7 +38,7 @@ export class DataDir {
     this.metadataDir = path.join(this.root, 'metadata');
     this.logsDir = path.join(this.root, 'logs');
     this.lockFile = path.join(this.root, '.lock');
-    this.stampFile = path.join(this.root, 'meta.properties');
+    this.stampFile = path.join(this.root, stampFileName);
   }
 
   /** Creates, checks and locks the directory; refuses one stamped for another node. */
@@ -63,15 +67,8 @@ export class DataDir {
       throw new DataDirError(`data dir ${this.root} belongs to cluster ${existing.clusterId}, not ${clusterId}`);
     }
     if (existing?.clusterId === clusterId) return;
-    const temp = `${this.stampFile}.tmp`;
-    const handle = await open(temp, 'w');
-    await handle.writeFile(`# kb data directory\nversion=1\nnode.id=${nodeId}\ncluster.id=${clusterId}\n`);
-    await handle.sync();
-    await handle.close();
-    await rename(temp, this.stampFile);
-    const dir = await open(this.root, 'r');
-    await dir.sync();
-    await dir.close();
+    const text = `# kb data directory\nversion=1\nnode.id=${nodeId}\ncluster.id=${clusterId}\n`;
+    await writeBytesAtomically(nodeStorageFs, this.root, stampFileName, Buffer.from(text));
   }
 
   private async readStamp(): Promise<DataDirStamp | null> {

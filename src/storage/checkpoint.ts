@@ -20,10 +20,14 @@ import { fsyncDir, isNotFound, type StorageFs } from './fs.ts';
 const packr = new Packr({ useRecords: false, int64AsType: 'number' });
 const checkpointVersion = 1;
 
-export async function writeAtomically(fs: StorageFs, dir: string, name: string, value: unknown): Promise<void> {
+export function writeAtomically(fs: StorageFs, dir: string, name: string, value: unknown): Promise<void> {
+  return writeBytesAtomically(fs, dir, name, packr.pack(value));
+}
+
+/** Replaces `dir/name` with `bytes` so that a crash leaves the old or the new content, never a mix. */
+export async function writeBytesAtomically(fs: StorageFs, dir: string, name: string, bytes: Buffer): Promise<void> {
   const target = path.join(dir, name);
   const temp = target + tempSuffix;
-  const bytes = packr.pack(value);
   const file = await fs.open(temp, 'w+');
   try {
     const { bytesWritten } = await file.writev([bytes], 0);
