@@ -37,18 +37,20 @@ export default defineHandler<MetadataRequest, MetadataResponse>({
     if (requested !== null && allowCreate) await autoCreate(broker, requested);
 
     const image = broker.image;
+    const liveBrokers = broker.liveBrokers();
+    const live = new Set(liveBrokers.map((b) => b.nodeId));
     const topics =
       requested === null
-        ? [...image.topicsByName.values()].map((t) => describeTopic(broker, t))
+        ? [...image.topicsByName.values()].map((t) => describeTopic(broker, t, live))
         : [...new Set(requested)].map((name) => {
             const topic = image.topicsByName.get(name);
-            if (topic) return describeTopic(broker, topic);
+            if (topic) return describeTopic(broker, topic, live);
             const errorCode = topicNameProblem(name) ? ErrorCode.INVALID_TOPIC_EXCEPTION : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
             return { errorCode, name, topicId: noTopicId, isInternal: false, partitions: [], topicAuthorizedOperations: authorizedOperationsUnknown };
           });
     return {
       throttleTimeMs: 0,
-      brokers: broker.liveBrokers().map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
+      brokers: liveBrokers.map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
       clusterId: image.clusterId,
       controllerId: broker.controllerId(),
       topics,
@@ -68,8 +70,7 @@ async function autoCreate(broker: Broker, names: string[]): Promise<void> {
   await Promise.all(missing.map((name) => broker.replicas.topicReady(name)));
 }
 
-function describeTopic(broker: Broker, topic: TopicImage) {
-  const live = new Set(broker.liveBrokers().map((b) => b.nodeId));
+function describeTopic(broker: Broker, topic: TopicImage, live: ReadonlySet<number>) {
   return {
     errorCode: ErrorCode.NONE,
     name: topic.name,
