@@ -40,7 +40,7 @@ import { Reader } from '../../protocol/primitives.ts';
 import { decodeConsumerProtocolSubscription } from '../../protocol/generated/consumer-protocol-subscription.ts';
 import type { MetadataImage } from '../../metadata/image.ts';
 import type { BrokerRecord } from '../../metadata/records.ts';
-import type { Controller } from '../../controller/controller.ts';
+import type { ItemResult, NewTopic } from '../../controller/controller.ts';
 import type { BrokerConfig } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import type { ReplicaManager } from '../replica/replica-manager.ts';
@@ -78,7 +78,8 @@ export interface CoordinatorOptions {
   nodeId: number;
   config: BrokerConfig;
   image: MetadataImage;
-  controller: Controller;
+  /** Creates topics through the active controller (results in order). */
+  createTopics: (topics: NewTopic[]) => Promise<ItemResult[]>;
   replicas: ReplicaManager;
   liveBrokers: () => BrokerRecord[];
   logger: Logger;
@@ -183,28 +184,24 @@ export class GroupCoordinator {
   }
 
   private async ensureTopic(): Promise<boolean> {
-    const { image, config, controller, replicas, logger } = this.options;
+    const { image, config, logger } = this.options;
     if (!image.topicsByName.has(consumerOffsetsTopic)) {
       this.creatingTopic ??= (async () => {
-        const [created] = await controller.createTopics(
-          [
-            {
-              name: consumerOffsetsTopic,
-              numPartitions: config.int('offsets.topic.num.partitions'),
-              replicationFactor: Math.max(1, Math.min(config.int('offsets.topic.replication.factor'), this.options.liveBrokers().length)),
-              assignments: [],
-              configs: [
-                { name: 'cleanup.policy', value: 'compact' },
-                { name: 'segment.bytes', value: String(offsetsSegmentBytes) },
-              ],
-            },
-          ],
-          false,
-        );
+        const [created] = await this.options.createTopics([
+          {
+            name: consumerOffsetsTopic,
+            numPartitions: config.int('offsets.topic.num.partitions'),
+            replicationFactor: Math.max(1, Math.min(config.int('offsets.topic.replication.factor'), this.options.liveBrokers().length)),
+            assignments: [],
+            configs: [
+              { name: 'cleanup.policy', value: 'compact' },
+              { name: 'segment.bytes', value: String(offsetsSegmentBytes) },
+            ],
+          },
+        ]);
         if (created.errorCode !== ErrorCode.NONE && created.errorCode !== ErrorCode.TOPIC_ALREADY_EXISTS) {
           logger.error(`cannot create ${consumerOffsetsTopic}: ${created.errorMessage}`);
         }
-        await replicas.topicReady(consumerOffsetsTopic);
         await this.loadLedPartitions();
       })().finally(() => (this.creatingTopic = null));
     }
