@@ -5,7 +5,10 @@
  *
  * - Placement: a group belongs to partition `partitionForGroup(groupId, n)`
  *   of `__consumer_offsets`; its coordinator is that partition's leader
- *   (this node while the cluster has one; issue 7 moves it with leadership).
+ *   (so it moves with that leadership). A partition is served from what was
+ *   loaded while this node leads it in the epoch it loaded it in; when the
+ *   leadership moves (or comes back in a later epoch), its groups are
+ *   given up (NOT_COORDINATOR) and loaded again on next use.
  * - The topic is created on demand (first FindCoordinator) through the
  *   controller: `offsets.topic.num.partitions` partitions, replication
  *   factor min(`offsets.topic.replication.factor`, live brokers),
@@ -125,6 +128,8 @@ export class GroupCoordinator {
   private readonly manager: GroupManager;
   private readonly store = new OffsetStore();
   private readonly partitionStates = new Map<number, PartitionState>();
+  /** The leader epoch of each partition when this node loaded it: serving stops once it changes. */
+  private readonly loadedEpochs = new Map<number, number>();
   /** Groups that became Empty after having members -> when. */
   private readonly emptySince = new Map<string, number>();
   /** The latest unfinished write of each group's records (resolves to its error code). */
@@ -213,7 +218,11 @@ export class GroupCoordinator {
   private readiness(groupId: string): number {
     const index = this.partitionOf(groupId);
     if (index === undefined) return ErrorCode.NOT_COORDINATOR;
-    if (this.partitionStates.get(index) === 'loaded') return ErrorCode.NONE;
+    if (this.partitionStates.get(index) === 'loaded') {
+      const current = this.options.image.partition(consumerOffsetsTopic, index);
+      if (current?.leader === this.options.nodeId && current.leaderEpoch === this.loadedEpochs.get(index)) return ErrorCode.NONE;
+      this.unload(index);
+    }
     const partition = this.options.replicas.leaderPartition(consumerOffsetsTopic, index);
     if ('errorCode' in partition) {
       return partition.errorCode === ErrorCode.LEADER_NOT_AVAILABLE ? ErrorCode.COORDINATOR_NOT_AVAILABLE : ErrorCode.NOT_COORDINATOR;
@@ -233,9 +242,21 @@ export class GroupCoordinator {
     await Promise.all(loads);
   }
 
+  /** Gives up the groups of a partition this node no longer leads (or led in an older epoch): their members get NOT_COORDINATOR and find the new coordinator. */
+  private unload(index: number): void {
+    this.partitionStates.delete(index);
+    this.loadedEpochs.delete(index);
+    const count = this.options.image.topicsByName.get(consumerOffsetsTopic)?.partitions.length ?? 0;
+    const groupIds = [...new Set([...this.store.groupIds(), ...this.manager.groupIds()])].filter((id) => partitionForGroup(id, count) === index);
+    this.manager.unload(groupIds);
+    this.store.forget(groupIds);
+    for (const groupId of groupIds) this.emptySince.delete(groupId);
+  }
+
   private async load(index: number, partition: Partition): Promise<void> {
     if (this.partitionStates.has(index)) return;
     this.partitionStates.set(index, 'loading');
+    this.loadedEpochs.set(index, partition.state.leaderEpoch);
     const started = this.clock.now();
     const ignoredBefore = this.store.ignoredRecords;
     try {
