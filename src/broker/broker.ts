@@ -70,6 +70,9 @@ export class Broker {
   private readonly options: BrokerOptions;
   private readonly dataDir: DataDir;
   private clusterIdStamp: string | null = null;
+  private started = false;
+  /** Rejects when the broker fails while starting (so start rejects). */
+  private failedWhileStarting: (err: Error) => void = () => {};
   private listener: Listener | null = null;
   private producerIds = { next: 0, end: 0 };
 
@@ -92,9 +95,9 @@ export class Broker {
         fetchTimeoutMs: this.config.int('controller.quorum.fetch.timeout.ms'),
         checkQuorumTimeoutMs: Math.floor(this.config.int('controller.quorum.fetch.timeout.ms') * 1.5),
       },
-      onFatal: (err) => {
-        this.logger.error(err.message);
-        options.onFatal?.(err);
+      onFatal: (err) => this.fail(err),
+      onRefused: (err) => {
+        if (!this.started) this.failedWhileStarting(err);
       },
     });
     this.controller = new Controller(this.quorum, this.image, {
@@ -168,6 +171,7 @@ export class Broker {
         port: advertised.port === 0 ? bound.port : advertised.port,
         rack: this.config.string('broker.rack') || null,
       });
+      this.started = true;
       this.logger.info(
         `kb broker started: listening on ${formatHostPort({ host: bound.address, port: bound.port })}, node ${this.nodeId}, ` +
           `data dir ${this.dataDir.root}, cluster ${this.image.clusterId}`,
@@ -184,10 +188,20 @@ export class Broker {
   private async waitForMetadata(): Promise<void> {
     const notice = setTimeout(() => this.logger.info('waiting for the controller quorum (a majority of the voters must be up)'), 2_000);
     try {
-      await this.quorum.waitUntilCaughtUp();
+      await Promise.race([
+        this.quorum.waitUntilCaughtUp(),
+        new Promise<never>((_, reject) => (this.failedWhileStarting = reject)),
+      ]);
     } finally {
       clearTimeout(notice);
     }
+  }
+
+  /** The broker cannot go on: a failure while starting fails start(); later, the owner is told (onFatal) and should stop it. */
+  private fail(err: Error): void {
+    if (!this.started) return this.failedWhileStarting(err);
+    this.logger.error(err.message);
+    this.options.onFatal?.(err);
   }
 
   private async register(broker: Omit<BrokerRecord, 'type' | 'epoch' | 'fenced'>): Promise<void> {

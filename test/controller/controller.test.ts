@@ -24,6 +24,7 @@ async function openController(dir: string) {
     logger: silentLogger,
     clusterId: () => null,
     onFatal: (err) => assert.fail(err),
+    onRefused: (err) => assert.fail(err),
   });
   await log.start();
   await log.waitFor(() => log.isActiveController());
