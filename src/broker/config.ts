@@ -23,6 +23,8 @@ const mib = 1024 * 1024;
 export const brokerConfigDefinitions = {
   'node.id': { type: 'int', default: '1', doc: 'this node id' },
   'broker.rack': { type: 'string', default: '', doc: 'rack of this broker' },
+  'broker.session.timeout.ms': { type: 'int', default: '9000', doc: 'a broker without a heartbeat for this long is fenced by the controller' },
+  'broker.heartbeat.interval.ms': { type: 'int', default: '2000', doc: 'how often a broker heartbeats to the controller' },
   'socket.request.max.bytes': { type: 'int', default: String(100 * mib), doc: 'largest request frame accepted' },
   'connections.max.idle.ms': { type: 'long', default: '600000', doc: 'idle connections are closed after this' },
   'max.connections': { type: 'int', default: '10000', doc: 'open client connections at most' },

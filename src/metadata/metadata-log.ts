@@ -38,6 +38,11 @@ export class MetadataLog {
     return this.log;
   }
 
+  /** Offset of the last record in the log (-1 when empty). */
+  lastOffset(): number {
+    return Number(this.opened().logEndOffset) - 1;
+  }
+
   /** Every record in log order. */
   async readAll(): Promise<MetadataRecord[]> {
     const log = this.opened();
