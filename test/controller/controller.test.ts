@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Controller, type NewTopic } from '../../src/controller/controller.ts';
 import { MetadataImage } from '../../src/metadata/image.ts';
-import { MetadataLog } from '../../src/metadata/metadata-log.ts';
+import { MetadataQuorum } from '../../src/controller/quorum/metadata-quorum.ts';
 import { ErrorCode } from '../../src/protocol/errors.ts';
 import { silentLogger } from '../../src/broker/logger.ts';
 
@@ -15,10 +15,20 @@ const topic = (name: string, numPartitions = 3, replicationFactor = 1, extra: Pa
 
 const sessionTimeoutMs = 9000;
 
+/** A controller on a metadata quorum of one voter in `dir`, active once started, with a fake session clock. */
 async function openController(dir: string, uncleanTopics: string[] = []) {
-  const log = new MetadataLog(dir, silentLogger);
-  await log.open();
   const image = new MetadataImage();
+  const log = new MetadataQuorum({
+    nodeId: 1,
+    voters: [{ nodeId: 1, host: '127.0.0.1', port: 0 }],
+    dir,
+    image,
+    logger: silentLogger,
+    clusterId: () => null,
+    onFatal: (err) => assert.fail(err),
+  });
+  await log.start();
+  await log.waitFor(() => log.isActiveController());
   const clock = { nowMs: 0 };
   const controller = new Controller(log, image, {
     nodeId: 1,
@@ -26,7 +36,7 @@ async function openController(dir: string, uncleanTopics: string[] = []) {
     defaultReplicationFactor: () => 1,
     topicConfigProblem: (name, value) => (name === 'retention.ms' && !/^\d+$/.test(value) ? 'not a number' : null),
     internalTopics: new Set(['__consumer_offsets']),
-    metadataOffset: () => log.lastOffset(),
+    metadataOffset: () => log.appliedOffset(),
     sessionTimeoutMs: () => sessionTimeoutMs,
     uncleanLeaderElection: (name) => uncleanTopics.includes(name),
     logger: silentLogger,
@@ -37,13 +47,13 @@ async function openController(dir: string, uncleanTopics: string[] = []) {
   const join = async (nodeId: number, rack: string | null = null) => {
     const registered = await controller.registerBroker({ nodeId, host: 'h', port: 9000 + nodeId, rack, clusterId: image.clusterId!, incarnationId: `i${nodeId}` });
     assert.equal(registered.errorCode, ErrorCode.NONE);
-    const beat = await controller.brokerHeartbeat({ nodeId, brokerEpoch: registered.brokerEpoch, metadataOffset: log.lastOffset(), wantFence: false, wantShutDown: false });
+    const beat = await controller.brokerHeartbeat({ nodeId, brokerEpoch: registered.brokerEpoch, metadataOffset: log.appliedOffset(), wantFence: false, wantShutDown: false });
     assert.deepEqual([beat.errorCode, beat.isFenced], [ErrorCode.NONE, false]);
     return registered.brokerEpoch;
   };
   const heartbeat = (nodeId: number, wants: { wantFence?: boolean; wantShutDown?: boolean; metadataOffset?: number } = {}) =>
     controller.brokerHeartbeat({
-      nodeId, brokerEpoch: image.brokers.get(nodeId)!.epoch, metadataOffset: wants.metadataOffset ?? log.lastOffset(),
+      nodeId, brokerEpoch: image.brokers.get(nodeId)!.epoch, metadataOffset: wants.metadataOffset ?? log.appliedOffset(),
       wantFence: wants.wantFence ?? false, wantShutDown: wants.wantShutDown ?? false,
     });
   return { log, image, controller, clock, join, heartbeat };
@@ -52,12 +62,12 @@ async function openController(dir: string, uncleanTopics: string[] = []) {
 /** A temp dir removed after the test, once the logs opened in it (registered with `closeLater`) are closed. */
 async function withDir(t: { after(fn: () => Promise<void>): void }) {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'kb-controller-'));
-  const logs: MetadataLog[] = [];
+  const logs: MetadataQuorum[] = [];
   t.after(async () => {
-    for (const log of logs) await log.close();
+    for (const log of logs) await log.stop();
     await rm(dir, { recursive: true, force: true });
   });
-  return { dir, closeLater: (log: MetadataLog) => logs.push(log) };
+  return { dir, closeLater: (log: MetadataQuorum) => logs.push(log) };
 }
 
 test('topics, partitions, configs and producer id blocks survive a reopen of the metadata log', async (t) => {
@@ -68,7 +78,7 @@ test('topics, partitions, configs and producer id blocks survive a reopen of the
   assert.equal(created.errorCode, ErrorCode.NONE);
   assert.deepEqual((await first.controller.createPartitions([{ name: 'orders', count: 5, assignments: null }], false))[0].errorCode, ErrorCode.NONE);
   const block = await first.controller.allocateProducerIds(1, 1);
-  await first.log.close();
+  await first.log.stop();
 
   const second = await openController(dir);
   closeLater(second.log);
@@ -146,19 +156,19 @@ test('registration is fenced with a new epoch; a caught-up heartbeat unfences; s
   const { dir, closeLater } = await withDir(t);
   const { controller, image, log } = await openController(dir);
   closeLater(log);
-  const before = log.lastOffset();
+  const before = log.appliedOffset();
   const first = await controller.registerBroker({ nodeId: 2, host: 'h', port: 1, rack: 'r1', clusterId: image.clusterId!, incarnationId: 'a' });
   assert.deepEqual([first.errorCode, first.brokerEpoch, image.brokers.get(2)?.fenced, image.brokers.get(2)?.rack], [ErrorCode.NONE, 1, true, 'r1']);
   const behind = await controller.brokerHeartbeat({ nodeId: 2, brokerEpoch: 1, metadataOffset: before, wantFence: false, wantShutDown: false });
   assert.deepEqual([behind.errorCode, behind.isCaughtUp, behind.isFenced], [ErrorCode.NONE, false, true], 'has not applied its own registration');
-  const caughtUp = await controller.brokerHeartbeat({ nodeId: 2, brokerEpoch: 1, metadataOffset: log.lastOffset(), wantFence: false, wantShutDown: false });
+  const caughtUp = await controller.brokerHeartbeat({ nodeId: 2, brokerEpoch: 1, metadataOffset: log.appliedOffset(), wantFence: false, wantShutDown: false });
   assert.deepEqual([caughtUp.isCaughtUp, caughtUp.isFenced, image.brokers.get(2)?.fenced], [true, false, false]);
-  const stale = await controller.brokerHeartbeat({ nodeId: 2, brokerEpoch: 0, metadataOffset: log.lastOffset(), wantFence: false, wantShutDown: false });
+  const stale = await controller.brokerHeartbeat({ nodeId: 2, brokerEpoch: 0, metadataOffset: log.appliedOffset(), wantFence: false, wantShutDown: false });
   assert.equal(stale.errorCode, ErrorCode.STALE_BROKER_EPOCH);
   assert.equal((await controller.brokerHeartbeat({ nodeId: 9, brokerEpoch: 1, metadataOffset: 0, wantFence: false, wantShutDown: false })).errorCode, ErrorCode.STALE_BROKER_EPOCH);
   const foreign = await controller.registerBroker({ nodeId: 3, host: 'h', port: 1, rack: null, clusterId: 'other', incarnationId: 'b' });
   assert.equal(foreign.errorCode, ErrorCode.INCONSISTENT_CLUSTER_ID);
-  const fenced = await controller.brokerHeartbeat({ nodeId: 2, brokerEpoch: 1, metadataOffset: log.lastOffset(), wantFence: true, wantShutDown: false });
+  const fenced = await controller.brokerHeartbeat({ nodeId: 2, brokerEpoch: 1, metadataOffset: log.appliedOffset(), wantFence: true, wantShutDown: false });
   assert.deepEqual([fenced.isFenced, image.brokers.get(2)?.fenced], [true, true], 'wantFence fences');
 });
 
@@ -257,7 +267,7 @@ test('controlled shutdown moves leadership away and says shouldShutDown once the
   closeLater(log);
   for (const id of [1, 2]) await join(id);
   await controller.createTopics([topic('t', 4, 2), topic('solo', 2, 1)], false);
-  const offset = log.lastOffset();
+  const offset = log.appliedOffset();
   const first = await heartbeat(1, { wantShutDown: true, metadataOffset: offset });
   assert.equal(first.shouldShutDown, false);
   for (const p of image.topicsByName.get('t')!.partitions) assert.deepEqual([p.leader, p.isr], [2, [2]]);
