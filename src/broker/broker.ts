@@ -28,7 +28,8 @@ import type { Handler } from './handlers/handler.ts';
 import { ReplicaManager } from './replica/replica-manager.ts';
 import { MetadataImage } from '../metadata/image.ts';
 import type { BrokerRecord } from '../metadata/records.ts';
-import { Controller } from '../controller/controller.ts';
+import { Controller, type ItemResult, type NewTopic } from '../controller/controller.ts';
+import type { CreateTopicsResponse } from '../protocol/generated/create-topics-response.ts';
 import { MetadataQuorum } from '../controller/quorum/metadata-quorum.ts';
 import { ControllerChannel } from './controller-channel.ts';
 import { BrokerLifecycle } from './broker-lifecycle.ts';
@@ -40,6 +41,8 @@ import { GroupCoordinator, consumerOffsetsTopic } from './group/coordinator.ts';
 import type { GroupClock } from './group/group.ts';
 
 export { consumerOffsetsTopic };
+const createTopicsKey = 19;
+const createTopicsVersion = 7;
 const allocateProducerIdsKey = 67;
 const internalTopics: ReadonlySet<string> = new Set([consumerOffsetsTopic]);
 
@@ -147,7 +150,7 @@ export class Broker {
       nodeId: this.nodeId,
       config: this.config,
       image: this.image,
-      controller: this.controller,
+      createTopics: (topics) => this.createTopics(topics),
       replicas: this.replicas,
       liveBrokers: () => this.liveBrokers(),
       logger: this.logger,
@@ -246,6 +249,24 @@ export class Broker {
 
   brokerConfigEntries(): ConfigEntry[] {
     return this.topicConfigs.brokerEntries();
+  }
+
+  /** Creates topics through the active controller, wherever it is; resolves once this node has opened the logs it hosts. */
+  async createTopics(topics: NewTopic[]): Promise<ItemResult[]> {
+    const response = await this.controllerChannel.request<CreateTopicsResponse>(createTopicsKey, createTopicsVersion, {
+      topics: topics.map((t) => ({
+        name: t.name,
+        numPartitions: t.numPartitions,
+        replicationFactor: t.replicationFactor,
+        assignments: t.assignments.map((a) => ({ partitionIndex: a.partition, brokerIds: a.brokerIds })),
+        configs: t.configs,
+      })),
+      timeoutMs: 30_000,
+      validateOnly: false,
+    });
+    const created = response.topics.filter((t) => t.errorCode === ErrorCode.NONE).map((t) => t.name);
+    await Promise.all(created.map((name) => this.quorum.waitFor(() => this.image.topicsByName.has(name)).then(() => this.replicas.topicReady(name))));
+    return response.topics.map((t) => ({ errorCode: t.errorCode, errorMessage: t.errorMessage }));
   }
 
   /** A producer id unique in the cluster, from blocks the controller hands out; null while none can be had. */
