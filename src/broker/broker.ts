@@ -18,7 +18,7 @@ import { Listener } from './server/listener.ts';
 import { createDispatcher } from './server/dispatcher.ts';
 import { handlers as allHandlers } from './handlers/index.ts';
 import type { Handler } from './handlers/handler.ts';
-import { ReplicaManager } from './replica/replica-manager.ts';
+import { ReplicaManager, replicationSettings } from './replica/replica-manager.ts';
 import { MetadataImage } from '../metadata/image.ts';
 import { MetadataLog } from '../metadata/metadata-log.ts';
 import type { BrokerRecord } from '../metadata/records.ts';
@@ -80,6 +80,7 @@ export class Broker {
       topicConfigs: this.topicConfigs,
       recoveryThreads: this.config.int('num.recovery.threads.per.data.dir'),
       logger: this.logger,
+      replication: replicationSettings(this.config),
     });
     this.controller.onCommit((record) => this.replicas.onMetadataRecord(record));
     this.groups = new GroupCoordinator({
