@@ -92,7 +92,7 @@ export async function openReplica(t: After, nodeId: number, state: PartitionReco
 
 export function batch(records: number, idempotent?: { producerId: bigint; baseSequence: number }): Buffer {
   return encodeRecordBatch({
-    baseTimestamp: 1000n,
+    baseTimestamp: BigInt(Date.now()), // old timestamps would roll a segment per batch (segment.ms)
     records: Array.from({ length: records }, (_, i) => ({ value: Buffer.from(`v${i}`), offsetDelta: i })),
     ...(idempotent ? { producerId: idempotent.producerId, producerEpoch: 0, baseSequence: idempotent.baseSequence } : {}),
   });
