@@ -1,8 +1,11 @@
 /**
- * Fetch (key 1), v0-12, for consumers (replica id -1) and for follower
- * replicas (replica id = their broker id). v13+ (topic ids) is not served:
- * Metadata stops at v9 (topic names), and a client that sees Fetch >= 13
- * may key topics by id (CLIENTS.md, topic-id trap). Sessionless: every
+ * Fetch (key 1), v0-12 advertised, for consumers (replica id -1) and for
+ * follower replicas (replica id = their broker id; in ReplicaState from
+ * v15). v13-17 are served to kb's own nodes only: advertising them would
+ * make clients that know Metadata v9 at most use topic ids (CLIENTS.md,
+ * topic-id trap). A fetch of the metadata topic (`__cluster_metadata`, by
+ * id from v13) is the metadata quorum's and goes to it; other v13+ fetches
+ * name topics by id (UNKNOWN_TOPIC_ID for an id no topic has). Sessionless: every
  * request is a full fetch and the response carries session id 0, which
  * keeps clients that ask for a session (platformatic sends id 0, epoch 0)
  * sessionless.
@@ -31,9 +34,12 @@ import type { Partition } from '../replica/partition.ts';
 import type { FetchRequest } from '../../protocol/generated/fetch-request.ts';
 import type { FetchResponse } from '../../protocol/generated/fetch-response.ts';
 import { defineHandler } from './handler.ts';
+import { metadataTopic } from '../../controller/raft/wire.ts';
 
 interface WantedPartition {
+  /** '' for a topic id no topic has. */
   topic: string;
+  topicId: Buffer;
   partition: number;
   fetchOffset: bigint;
   partitionMaxBytes: number;
@@ -58,12 +64,17 @@ const noEpoch = { epoch: -1, endOffset: -1n };
 export default defineHandler<FetchRequest, FetchResponse>({
   apiKey: 1,
   minVersion: 0,
-  maxVersion: 12,
+  maxVersion: 17,
+  advertisedMaxVersion: 12,
   async handle(request, ctx) {
     const broker = ctx.broker;
+    if (isMetadataTopicFetch(request, ctx.apiVersion)) return (await broker.quorum.handle(1, ctx.apiVersion, request)) as FetchResponse;
+    const byId = ctx.apiVersion >= 13;
+    const nameOf = (topicId: Buffer) => broker.image.topicsById.get(topicId.toString('hex'))?.name ?? null;
     const wanted: WantedPartition[] = request.topics.flatMap((t) =>
       t.partitions.map((p) => ({
-        topic: t.topic,
+        topic: byId ? (nameOf(t.topicId) ?? '') : t.topic,
+        topicId: t.topicId,
         partition: p.partition,
         fetchOffset: p.fetchOffset,
         partitionMaxBytes: p.partitionMaxBytes,
@@ -71,8 +82,9 @@ export default defineHandler<FetchRequest, FetchResponse>({
         lastFetchedEpoch: p.lastFetchedEpoch,
       })),
     );
-    const checked = wanted.map((w) => check(broker, w, request.replicaId));
-    const follower = request.replicaId >= 0;
+    const replicaId = ctx.apiVersion >= 15 ? request.replicaState.replicaId : request.replicaId;
+    const checked = wanted.map((w) => check(broker, w, replicaId));
+    const follower = replicaId >= 0;
     const maxBytes = ctx.apiVersion >= 3 ? request.maxBytes : 0x7fffffff;
     const deadline = Date.now() + request.maxWaitMs;
     let results = await readAll(checked, maxBytes, follower);
@@ -81,14 +93,17 @@ export default defineHandler<FetchRequest, FetchResponse>({
       results = await readAll(checked, maxBytes, follower);
     }
     const byTopic = new Map<string, PartitionResult[]>();
-    for (const r of results) byTopic.set(r.topic, [...(byTopic.get(r.topic) ?? []), r]);
+    for (const r of results) {
+      const key = byId ? r.topicId.toString('hex') : r.topic;
+      byTopic.set(key, [...(byTopic.get(key) ?? []), r]);
+    }
     return {
       throttleTimeMs: 0,
       errorCode: ErrorCode.NONE,
       sessionId: 0,
-      responses: [...byTopic].map(([topic, partitions]) => ({
-        topic,
-        topicId: noTopicId,
+      responses: [...byTopic.values()].map((partitions) => ({
+        topic: partitions[0].topic,
+        topicId: byId ? partitions[0].topicId : noTopicId,
         partitions: partitions.map((r) => ({
           partitionIndex: r.partition,
           errorCode: r.errorCode,
@@ -108,6 +123,11 @@ export default defineHandler<FetchRequest, FetchResponse>({
   },
 });
 
+function isMetadataTopicFetch(request: FetchRequest, apiVersion: number): boolean {
+  const [topic] = request.topics;
+  return request.topics.length === 1 && (apiVersion >= 13 ? topic.topicId.equals(metadataTopic.id) : topic.topic === metadataTopic.name);
+}
+
 function answer(wanted: WantedPartition, errorCode: number, partition?: Partition, divergingEpoch: PartitionResult['divergingEpoch'] = null): Checked {
   const highWatermark = partition?.highWatermark ?? -1n;
   const logStartOffset = partition?.log.logStartOffset ?? -1n;
@@ -117,6 +137,7 @@ function answer(wanted: WantedPartition, errorCode: number, partition?: Partitio
 
 /** The checks before reading; a follower's fetch also records its log end at the leader. */
 function check(broker: Broker, wanted: WantedPartition, replicaId: number): Checked {
+  if (wanted.topic === '') return answer(wanted, ErrorCode.UNKNOWN_TOPIC_ID);
   const partition = broker.replicas.leaderPartition(wanted.topic, wanted.partition);
   if ('errorCode' in partition) return answer(wanted, partition.errorCode);
   const epochError = partition.checkLeaderEpoch(wanted.currentLeaderEpoch);
