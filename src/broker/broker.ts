@@ -25,7 +25,7 @@ import { Listener } from './server/listener.ts';
 import { createDispatcher } from './server/dispatcher.ts';
 import { handlers as allHandlers } from './handlers/index.ts';
 import type { Handler } from './handlers/handler.ts';
-import { ReplicaManager } from './replica/replica-manager.ts';
+import { ReplicaManager, replicationSettings } from './replica/replica-manager.ts';
 import { MetadataImage } from '../metadata/image.ts';
 import type { BrokerRecord } from '../metadata/records.ts';
 import { Controller, type ItemResult, type NewTopic } from '../controller/controller.ts';
@@ -44,6 +44,8 @@ export { consumerOffsetsTopic };
 const createTopicsKey = 19;
 const createTopicsVersion = 7;
 const allocateProducerIdsKey = 67;
+const alterPartitionKey = 56;
+const alterPartitionVersion = 3;
 const internalTopics: ReadonlySet<string> = new Set([consumerOffsetsTopic]);
 
 export interface BrokerOptions {
@@ -127,6 +129,8 @@ export class Broker {
       topicConfigs: this.topicConfigs,
       recoveryThreads: this.config.int('num.recovery.threads.per.data.dir'),
       logger: this.logger,
+      replication: replicationSettings(this.config),
+      alterPartition: (request) => this.controllerChannel.request(alterPartitionKey, alterPartitionVersion, request),
     });
     this.quorum.onApply((record) => this.replicas.onMetadataRecord(record));
     this.quorum.onActivation((active) => {

@@ -45,6 +45,11 @@ export const brokerConfigDefinitions = {
   'group.initial.rebalance.delay.ms': { type: 'int', default: '3000', doc: 'wait for more members before the first rebalance' },
   'group.min.session.timeout.ms': { type: 'int', default: '6000', doc: 'smallest session timeout a member may ask for' },
   'group.max.session.timeout.ms': { type: 'int', default: '1800000', doc: 'largest session timeout a member may ask for' },
+  'replica.lag.time.max.ms': { type: 'long', default: '30000', doc: 'a follower that has not caught up for this long leaves the ISR' },
+  'replica.fetch.wait.max.ms': { type: 'int', default: '500', doc: 'longest a follower fetch waits at the leader for data' },
+  'replica.fetch.max.bytes': { type: 'int', default: '1048576', doc: 'bytes a follower fetches per partition (at least one batch)' },
+  'replica.fetch.response.max.bytes': { type: 'int', default: '10485760', doc: 'bytes a follower fetches per request (at least one batch)' },
+  'replica.fetch.backoff.ms': { type: 'int', default: '1000', doc: 'a follower waits this long after a failed fetch' },
   'num.recovery.threads.per.data.dir': { type: 'int', default: '2', doc: 'partitions opened in parallel at start' },
 } satisfies Record<string, ConfigDefinition>;
 
