@@ -7,11 +7,12 @@
  * reach the quorum through the listener) -> wait until the image is
  * current (a quorum leader is known and this node applied what it
  * committed; the first leader of a new cluster records its id) -> check
- * and stamp the cluster id -> open partition logs -> load the group
- * coordinator's state from __consumer_offsets -> register this broker with
- * the active controller and heartbeat (broker-lifecycle.ts) until it is
- * unfenced -> log the startup line ("kb broker started: listening on
- * HOST:PORT, node N, data dir D, cluster C").
+ * and stamp the cluster id -> open partition logs -> register this broker
+ * with the active controller and heartbeat (broker-lifecycle.ts) until it
+ * is unfenced (a re-registration moves leadership, so leader epochs settle
+ * only then) -> load the group coordinator's state from the
+ * __consumer_offsets partitions it leads -> log the startup line ("kb
+ * broker started: listening on HOST:PORT, node N, data dir D, cluster C").
  * stop(): controlled shutdown (the controller moves this broker's
  * leaderships away, bounded by broker.session.timeout.ms), then close the
  * listener, give up the groups (waiting for their writes),
@@ -191,11 +192,11 @@ export class Broker {
       await this.dataDir.stamp(this.nodeId, clusterId);
       this.clusterIdStamp = clusterId;
       await this.replicas.start();
-      await this.groups.start();
       const advertised = this.options.advertised ?? { host: this.options.listen.host, port: bound.port };
       this.advertised = { host: advertised.host, port: advertised.port === 0 ? bound.port : advertised.port };
       this.lifecycle.start();
       await this.lifecycle.waitUntilUnfenced();
+      await this.groups.start();
       this.started = true;
       this.logger.info(
         `kb broker started: listening on ${formatHostPort({ host: bound.address, port: bound.port })}, node ${this.nodeId}, ` +
