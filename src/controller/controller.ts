@@ -1,12 +1,10 @@
 /**
  * The controller: the only writer of the metadata log. It validates requests
  * that change the cluster's shape (topics, partitions, configs, broker
- * registrations), turns them into MetadataRecords, appends them to the
- * metadata log and applies them to the image, one proposal at a time.
- *
- * Today the quorum has one voter (this node), so a record is committed once
- * the local metadata log has it durably. Issue 7 replaces `commit` with Raft
- * replication among the voters; the decisions here stay as they are.
+ * registrations), turns them into MetadataRecords and proposes them to the
+ * metadata quorum, one proposal at a time; a proposal resolves once it is
+ * committed and applied to the image. It runs only on the active
+ * controller (the quorum leader).
  *
  * Brokers: a registration is recorded fenced with a new broker epoch; a
  * heartbeat from a broker whose applied metadata has reached its
