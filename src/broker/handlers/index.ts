@@ -30,7 +30,11 @@ import createPartitions from './37-create-partitions.ts';
 import deleteGroups from './42-delete-groups.ts';
 import incrementalAlterConfigs from './44-incremental-alter-configs.ts';
 import offsetDelete from './47-offset-delete.ts';
+import alterPartition from './56-alter-partition.ts';
 import describeCluster from './60-describe-cluster.ts';
+import brokerRegistration from './62-broker-registration.ts';
+import brokerHeartbeat from './63-broker-heartbeat.ts';
+import allocateProducerIds from './67-allocate-producer-ids.ts';
 import { raftHandler } from './raft-request.ts';
 import { raftApiKeys } from '../../controller/raft/wire.ts';
 
@@ -61,7 +65,11 @@ const all: Handler[] = [
   deleteGroups,
   incrementalAlterConfigs,
   offsetDelete,
+  alterPartition,
   describeCluster,
+  brokerRegistration,
+  brokerHeartbeat,
+  allocateProducerIds,
   raftHandler(raftApiKeys.vote),
   raftHandler(raftApiKeys.beginQuorumEpoch),
   raftHandler(raftApiKeys.endQuorumEpoch),
