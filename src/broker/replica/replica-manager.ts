@@ -166,14 +166,15 @@ export class ReplicaManager {
     const key = ReplicaManager.key(topic, state.partition);
     const opening = (async () => {
       const log = await this.logs!.openOrCreate(key, this.options.topicConfigs.logConfig(topic));
-      // The image holds the latest record for this partition, also one committed while the log was opening.
-      const latest = this.options.image.topicsByName.get(topic)?.partitions[state.partition] ?? state;
-      const partition = new Partition(topic, state.partition, log, latest, {
+      const partition = new Partition(topic, state.partition, log, state, {
         maxMessageBytes: () => Number(this.options.topicConfigs.value(topic, 'max.message.bytes')),
         logAppendTime: () => this.options.topicConfigs.value(topic, 'message.timestamp.type') === 'LogAppendTime',
         minInsyncReplicas: () => Number(this.options.topicConfigs.value(topic, 'min.insync.replicas')),
       }, this.cluster);
       await partition.open();
+      // Records committed while the log was opening were skipped: the image holds the latest.
+      const latest = this.options.image.topicsByName.get(topic)?.partitions[state.partition];
+      if (latest && latest !== partition.state) partition.applyState(latest);
       this.partitions.set(key, partition);
       this.updateFetching(partition);
     })().finally(() => this.opening.delete(key));
