@@ -7,7 +7,9 @@
 import BenchConsume from './bench/consume.ts';
 import BenchProduce from './bench/produce.ts';
 import BrokerStart from './broker/start.ts';
+import ClusterDown from './cluster/down.ts';
 import ClusterInfo from './cluster/info.ts';
+import ClusterUp from './cluster/up.ts';
 import ConfigGet from './config/get.ts';
 import ConfigSet from './config/set.ts';
 import Consume from './consume.ts';
@@ -29,7 +31,9 @@ export const COMMANDS = {
   'bench:consume': BenchConsume,
   'bench:produce': BenchProduce,
   'broker:start': BrokerStart,
+  'cluster:down': ClusterDown,
   'cluster:info': ClusterInfo,
+  'cluster:up': ClusterUp,
   'config:get': ConfigGet,
   'config:set': ConfigSet,
   consume: Consume,
