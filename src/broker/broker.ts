@@ -1,15 +1,19 @@
 /**
  * The broker runtime, the composition root of one node: data dir, metadata
- * log and image, controller (a quorum of one today), partition replicas, the
- * handler registry and the network listener.
+ * quorum and image, controller (active while this node leads the quorum),
+ * partition replicas, the handler registry and the network listener.
  *
- * start(): lock the data dir -> replay the metadata log -> open partition
- * logs -> load the group coordinator's state from __consumer_offsets ->
- * listen -> register this broker -> log the startup line
- * ("kb broker started: listening on HOST:PORT, node N, data dir D, cluster C").
+ * start(): lock the data dir -> start the metadata quorum -> listen (peers
+ * reach the quorum through the listener) -> wait until the image is
+ * current (a quorum leader is known and this node applied what it
+ * committed; the first leader of a new cluster records its id) -> check
+ * and stamp the cluster id -> open partition logs -> load the group
+ * coordinator's state from __consumer_offsets -> register this broker ->
+ * log the startup line ("kb broker started: listening on HOST:PORT, node N,
+ * data dir D, cluster C").
  * stop(): close the listener, give up the groups (waiting for their writes),
  * then flush and close every log (which writes the clean-shutdown markers),
- * then release the data dir.
+ * stop the quorum (a leader hands over first), then release the data dir.
  */
 import { BrokerConfig } from './config.ts';
 import { DataDir } from './data-dir.ts';
@@ -20,10 +24,11 @@ import { handlers as allHandlers } from './handlers/index.ts';
 import type { Handler } from './handlers/handler.ts';
 import { ReplicaManager } from './replica/replica-manager.ts';
 import { MetadataImage } from '../metadata/image.ts';
-import { MetadataLog } from '../metadata/metadata-log.ts';
 import type { BrokerRecord } from '../metadata/records.ts';
 import { Controller } from '../controller/controller.ts';
-import { formatHostPort, type HostPort } from '../cli/host-port.ts';
+import { MetadataQuorum } from '../controller/quorum/metadata-quorum.ts';
+import { ControllerChannel } from './controller-channel.ts';
+import { formatHostPort, type HostPort, type Voter } from '../cli/host-port.ts';
 import { TopicConfigs, type ConfigEntry } from './topic-configs.ts';
 import { GroupCoordinator, consumerOffsetsTopic } from './group/coordinator.ts';
 import type { GroupClock } from './group/group.ts';
@@ -37,7 +42,11 @@ export interface BrokerOptions {
   /** What clients are told to connect to; defaults to the listen address (with the bound port). */
   advertised?: HostPort;
   dataDir: string;
+  /** The metadata quorum's voters (the same list on every node); default: this node alone, at its listen address. */
+  voters?: Voter[];
   logger: Logger;
+  /** Called when the broker cannot go on (its metadata quorum failed); the owner should stop it. */
+  onFatal?: (err: Error) => void;
   /** Time for group sessions, rebalances and offset expiry (tests pass a fake). */
   groupClock?: GroupClock;
 }
@@ -49,12 +58,14 @@ export class Broker {
   readonly image = new MetadataImage();
   readonly handlers: ReadonlyMap<number, Handler> = allHandlers;
   readonly controller: Controller;
+  readonly quorum: MetadataQuorum;
+  readonly controllerChannel: ControllerChannel;
   readonly replicas: ReplicaManager;
   readonly topicConfigs: TopicConfigs;
   readonly groups: GroupCoordinator;
   private readonly options: BrokerOptions;
   private readonly dataDir: DataDir;
-  private readonly metadataLog: MetadataLog;
+  private clusterIdStamp: string | null = null;
   private listener: Listener | null = null;
   private producerIds = { next: 0, end: 0 };
 
@@ -64,9 +75,25 @@ export class Broker {
     this.logger = options.logger;
     this.nodeId = options.config.int('node.id');
     this.dataDir = new DataDir(options.dataDir);
-    this.metadataLog = new MetadataLog(this.dataDir.metadataDir, this.logger);
     this.topicConfigs = new TopicConfigs(this.config, this.image);
-    this.controller = new Controller(this.metadataLog, this.image, {
+    this.quorum = new MetadataQuorum({
+      nodeId: this.nodeId,
+      voters: options.voters ?? [{ nodeId: this.nodeId, ...options.listen }],
+      dir: this.dataDir.metadataDir,
+      image: this.image,
+      logger: this.logger,
+      clusterId: () => this.clusterIdStamp,
+      raftConfig: {
+        electionTimeoutMs: this.config.int('controller.quorum.election.timeout.ms'),
+        fetchTimeoutMs: this.config.int('controller.quorum.fetch.timeout.ms'),
+        checkQuorumTimeoutMs: Math.floor(this.config.int('controller.quorum.fetch.timeout.ms') * 1.5),
+      },
+      onFatal: (err) => {
+        this.logger.error(err.message);
+        options.onFatal?.(err);
+      },
+    });
+    this.controller = new Controller(this.quorum, this.image, {
       nodeId: this.nodeId,
       defaultPartitions: () => this.config.int('num.partitions'),
       defaultReplicationFactor: () => this.config.int('default.replication.factor'),
@@ -81,7 +108,16 @@ export class Broker {
       recoveryThreads: this.config.int('num.recovery.threads.per.data.dir'),
       logger: this.logger,
     });
-    this.controller.onCommit((record) => this.replicas.onMetadataRecord(record));
+    this.quorum.onApply((record) => this.replicas.onMetadataRecord(record));
+    this.quorum.onActivation((active) => {
+      if (active) this.controller.start().catch((err: Error) => this.logger.error(`cannot record the cluster id: ${err.message}`));
+    });
+    this.controllerChannel = new ControllerChannel({
+      nodeId: this.nodeId,
+      quorum: this.quorum,
+      handlers: this.handlers,
+      localContext: (apiVersion) => ({ broker: this, apiVersion, correlationId: 0, clientId: `kb-broker-${this.nodeId}`, clientAddress: 'local' }),
+    });
     this.groups = new GroupCoordinator({
       nodeId: this.nodeId,
       config: this.config,
@@ -96,15 +132,9 @@ export class Broker {
 
   async start(): Promise<void> {
     const stamp = await this.dataDir.open(this.nodeId);
+    this.clusterIdStamp = stamp.clusterId;
     try {
-      await this.metadataLog.open();
-      await this.controller.start();
-      await this.dataDir.stamp(this.nodeId, this.image.clusterId!);
-      if (stamp.clusterId && stamp.clusterId !== this.image.clusterId) {
-        throw new Error(`data dir belongs to cluster ${stamp.clusterId} but its metadata log says ${this.image.clusterId}`);
-      }
-      await this.replicas.start();
-      await this.groups.start();
+      await this.quorum.start();
       this.listener = new Listener(
         {
           host: this.options.listen.host,
@@ -118,8 +148,17 @@ export class Broker {
         this.logger,
       );
       const bound = await this.listener.listen();
+      await this.waitForMetadata();
+      const clusterId = this.image.clusterId!;
+      if (stamp.clusterId && stamp.clusterId !== clusterId) {
+        throw new Error(`data dir belongs to cluster ${stamp.clusterId} but its metadata quorum says ${clusterId}`);
+      }
+      await this.dataDir.stamp(this.nodeId, clusterId);
+      this.clusterIdStamp = clusterId;
+      await this.replicas.start();
+      await this.groups.start();
       const advertised = this.options.advertised ?? { host: this.options.listen.host, port: bound.port };
-      await this.controller.registerBroker({
+      await this.register({
         nodeId: this.nodeId,
         host: advertised.host,
         port: advertised.port === 0 ? bound.port : advertised.port,
@@ -130,9 +169,25 @@ export class Broker {
           `data dir ${this.dataDir.root}, cluster ${this.image.clusterId}`,
       );
     } catch (err) {
+      await this.listener?.close();
+      this.listener = null;
       await this.closeStorage();
       throw err;
     }
+  }
+
+  /** Waits until the metadata image is current, saying so when that takes a while (the other voters may not be up yet). */
+  private async waitForMetadata(): Promise<void> {
+    const notice = setTimeout(() => this.logger.info('waiting for the controller quorum (a majority of the voters must be up)'), 2_000);
+    try {
+      await this.quorum.waitUntilCaughtUp();
+    } finally {
+      clearTimeout(notice);
+    }
+  }
+
+  private async register(broker: Omit<BrokerRecord, 'type' | 'epoch' | 'fenced'>): Promise<void> {
+    if (this.quorum.isActiveController()) await this.controller.registerBroker(broker);
   }
 
   async stop(): Promise<void> {
@@ -145,7 +200,8 @@ export class Broker {
   private async closeStorage(): Promise<void> {
     await this.groups.stop();
     await this.replicas.close();
-    await this.metadataLog.close();
+    this.controllerChannel.close();
+    await this.quorum.stop();
     await this.dataDir.unlock();
   }
 
@@ -154,9 +210,9 @@ export class Broker {
     return [...this.image.brokers.values()].filter((b) => !b.fenced).sort((a, b) => a.nodeId - b.nodeId);
   }
 
-  /** The active controller: this node while the quorum has one voter. */
+  /** The active controller (the metadata quorum's leader), -1 when none is known. */
   controllerId(): number {
-    return this.nodeId;
+    return this.quorum.leaderId() ?? -1;
   }
 
   isInternalTopic(name: string): boolean {

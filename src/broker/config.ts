@@ -23,6 +23,8 @@ const mib = 1024 * 1024;
 export const brokerConfigDefinitions = {
   'node.id': { type: 'int', default: '1', doc: 'this node id' },
   'broker.rack': { type: 'string', default: '', doc: 'rack of this broker' },
+  'controller.quorum.election.timeout.ms': { type: 'int', default: '1000', doc: 'a voter without a quorum leader stands for election after a random wait of 1-2x this' },
+  'controller.quorum.fetch.timeout.ms': { type: 'int', default: '2000', doc: 'a voter that has not heard from the quorum leader this long stands for election' },
   'socket.request.max.bytes': { type: 'int', default: String(100 * mib), doc: 'largest request frame accepted' },
   'connections.max.idle.ms': { type: 'long', default: '600000', doc: 'idle connections are closed after this' },
   'max.connections': { type: 'int', default: '10000', doc: 'open client connections at most' },

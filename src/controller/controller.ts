@@ -13,7 +13,6 @@
 import { randomBytes } from 'node:crypto';
 import { ErrorCode } from '../protocol/errors.ts';
 import type { MetadataImage } from '../metadata/image.ts';
-import type { MetadataLog } from '../metadata/metadata-log.ts';
 import type { BrokerRecord, MetadataRecord, PartitionRecord } from '../metadata/records.ts';
 import { collisionKey, topicNameProblem } from './topic-names.ts';
 
@@ -59,30 +58,28 @@ function fail(errorCode: number, errorMessage: string): ItemResult {
   return { errorCode, errorMessage };
 }
 
+/** Where proposals go: they resolve once committed and applied to the image. */
+export interface MetadataProposals {
+  propose(records: MetadataRecord[]): Promise<void>;
+}
+
 export class Controller {
-  private readonly log: MetadataLog;
+  private readonly quorum: MetadataProposals;
   private readonly image: MetadataImage;
   private readonly options: ControllerOptions;
-  private readonly listeners: ((record: MetadataRecord) => void)[] = [];
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(log: MetadataLog, image: MetadataImage, options: ControllerOptions) {
-    this.log = log;
+  constructor(quorum: MetadataProposals, image: MetadataImage, options: ControllerOptions) {
+    this.quorum = quorum;
     this.image = image;
     this.options = options;
   }
 
-  /** Called for every record once it is committed and applied to the image. */
-  onCommit(listener: (record: MetadataRecord) => void): void {
-    this.listeners.push(listener);
-  }
-
-  /** Replays the metadata log into the image and, on first start, records a new cluster id. */
-  async start(): Promise<void> {
-    for (const record of await this.log.readAll()) this.image.apply(record);
-    if (this.image.clusterId === null) {
-      await this.commit([{ type: 'cluster', clusterId: randomBytes(16).toString('base64url') }]);
-    }
+  /** On the first activation of a new cluster: records its id. */
+  start(): Promise<void> {
+    return this.serialized(async () => {
+      if (this.image.clusterId === null) await this.commit([{ type: 'cluster', clusterId: randomBytes(16).toString('base64url') }]);
+    });
   }
 
   /** Registers (or re-registers) a broker, bumping its epoch. */
@@ -279,11 +276,7 @@ export class Controller {
     return result;
   }
 
-  private async commit(records: MetadataRecord[]): Promise<void> {
-    await this.log.append(records);
-    for (const record of records) {
-      this.image.apply(record);
-      for (const listener of this.listeners) listener(record);
-    }
+  private commit(records: MetadataRecord[]): Promise<void> {
+    return this.quorum.propose(records);
   }
 }

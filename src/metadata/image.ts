@@ -63,6 +63,34 @@ export class MetadataImage {
     }
   }
 
+  /** Forgets everything, before a snapshot is applied. */
+  clear(): void {
+    this.clusterId = null;
+    this.nextProducerId = 0;
+    this.brokers.clear();
+    this.topicsByName.clear();
+    this.topicsById.clear();
+    this.configs.clear();
+  }
+
+  /** Records that rebuild this image when applied to an empty one (a snapshot). */
+  toRecords(): MetadataRecord[] {
+    const records: MetadataRecord[] = [];
+    if (this.clusterId !== null) records.push({ type: 'cluster', clusterId: this.clusterId });
+    records.push(...this.brokers.values());
+    for (const topic of this.topicsById.values()) {
+      records.push({ type: 'topic', name: topic.name, topicId: topic.topicId }, ...topic.partitions);
+    }
+    for (const [key, entries] of this.configs) {
+      const [resourceType, ...rest] = key.split(':');
+      for (const [name, value] of entries) {
+        records.push({ type: 'config', resourceType: resourceType as 'topic' | 'broker', resourceName: rest.join(':'), name, value });
+      }
+    }
+    if (this.nextProducerId > 0) records.push({ type: 'producerIds', nodeId: -1, firstProducerId: this.nextProducerId, size: 0 });
+    return records;
+  }
+
   topicConfigs(topic: string): Map<string, string> {
     return this.configs.get(`topic:${topic}`) ?? new Map();
   }

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Controller, type NewTopic } from '../../src/controller/controller.ts';
 import { MetadataImage } from '../../src/metadata/image.ts';
-import { MetadataLog } from '../../src/metadata/metadata-log.ts';
+import { MetadataQuorum } from '../../src/controller/quorum/metadata-quorum.ts';
 import { ErrorCode } from '../../src/protocol/errors.ts';
 import { silentLogger } from '../../src/broker/logger.ts';
 
@@ -13,10 +13,20 @@ const topic = (name: string, numPartitions = 3, replicationFactor = 1, extra: Pa
   name, numPartitions, replicationFactor, assignments: [], configs: [], ...extra,
 });
 
+/** A controller on a metadata quorum of one voter in `dir`, active once started. */
 async function openController(dir: string) {
-  const log = new MetadataLog(dir, silentLogger);
-  await log.open();
   const image = new MetadataImage();
+  const log = new MetadataQuorum({
+    nodeId: 1,
+    voters: [{ nodeId: 1, host: '127.0.0.1', port: 0 }],
+    dir,
+    image,
+    logger: silentLogger,
+    clusterId: () => null,
+    onFatal: (err) => assert.fail(err),
+  });
+  await log.start();
+  await log.waitFor(() => log.isActiveController());
   const controller = new Controller(log, image, {
     nodeId: 1,
     defaultPartitions: () => 2,
@@ -31,12 +41,12 @@ async function openController(dir: string) {
 /** A temp dir removed after the test, once the logs opened in it (registered with `closeLater`) are closed. */
 async function withDir(t: { after(fn: () => Promise<void>): void }) {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'kb-controller-'));
-  const logs: MetadataLog[] = [];
+  const logs: MetadataQuorum[] = [];
   t.after(async () => {
-    for (const log of logs) await log.close();
+    for (const log of logs) await log.stop();
     await rm(dir, { recursive: true, force: true });
   });
-  return { dir, closeLater: (log: MetadataLog) => logs.push(log) };
+  return { dir, closeLater: (log: MetadataQuorum) => logs.push(log) };
 }
 
 test('topics, partitions, configs and producer id blocks survive a reopen of the metadata log', async (t) => {
@@ -47,7 +57,7 @@ test('topics, partitions, configs and producer id blocks survive a reopen of the
   assert.equal(created.errorCode, ErrorCode.NONE);
   assert.deepEqual((await first.controller.createPartitions([{ name: 'orders', count: 5, assignments: null }], false))[0].errorCode, ErrorCode.NONE);
   const block = await first.controller.allocateProducerIds(1);
-  await first.log.close();
+  await first.log.stop();
 
   const second = await openController(dir);
   closeLater(second.log);

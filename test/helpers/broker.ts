@@ -1,7 +1,7 @@
 /**
  * Starts a real `kb broker start` child process for a test: loopback only, a
  * free port chosen by the OS (`--listen 127.0.0.1:0`, read back from the
- * startup line), a fresh temporary data dir unless one is given. `stop()`
+ * startup line) unless `listen` names one, a fresh temporary data dir unless one is given. `stop()`
  * sends SIGTERM and waits; `kill()` sends SIGKILL. Register `stop` with
  * `t.after` / `after` so the broker is stopped even when the test fails.
  */
@@ -26,6 +26,8 @@ export interface RunningBroker {
 
 export interface BrokerOptions {
   dataDir?: string;
+  /** HOST:PORT to listen on (default 127.0.0.1:0, a free port). */
+  listen?: string;
   /** Extra `--set key=value` settings. */
   sets?: Record<string, string | number | boolean>;
   args?: string[];
@@ -37,7 +39,7 @@ const startedLine = /listening on ([\d.]+):(\d+)/;
 export async function startBroker(options: BrokerOptions = {}): Promise<RunningBroker> {
   const ownDataDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'kb-test-broker-')));
-  const args = [path.join(repoRoot, 'bin/run.js'), 'broker', 'start', '--listen', '127.0.0.1:0', '--data-dir', dataDir];
+  const args = [path.join(repoRoot, 'bin/run.js'), 'broker', 'start', '--listen', options.listen ?? '127.0.0.1:0', '--data-dir', dataDir];
   for (const [key, value] of Object.entries(options.sets ?? {})) args.push('--set', `${key}=${value}`);
   args.push(...(options.args ?? []));
   const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });

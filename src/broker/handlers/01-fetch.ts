@@ -1,6 +1,8 @@
 /**
- * Fetch (key 1), v0-12, for consumers (replica id -1; follower fetching
- * arrives with replication). Sessionless: every request is a full fetch and
+ * Fetch (key 1), v0-17, for consumers (replica id -1; follower fetching
+ * arrives with replication). A fetch of the metadata topic
+ * (`__cluster_metadata`) is the metadata quorum's and goes to it. From v13
+ * topics are named by id (UNKNOWN_TOPIC_ID for an id no topic has). Sessionless: every request is a full fetch and
  * the response carries session id 0, which keeps clients that ask for a
  * session (platformatic sends id 0, epoch 0) sessionless.
  *
@@ -16,9 +18,12 @@ import type { Broker } from '../broker.ts';
 import type { FetchRequest } from '../../protocol/generated/fetch-request.ts';
 import type { FetchResponse } from '../../protocol/generated/fetch-response.ts';
 import { defineHandler } from './handler.ts';
+import { metadataTopic } from '../../controller/raft/wire.ts';
 
 interface WantedPartition {
+  /** '' for a topic id no topic has. */
   topic: string;
+  topicId: Buffer;
   partition: number;
   fetchOffset: bigint;
   partitionMaxBytes: number;
@@ -29,11 +34,20 @@ const noTopicId = Buffer.alloc(16);
 export default defineHandler<FetchRequest, FetchResponse>({
   apiKey: 1,
   minVersion: 0,
-  maxVersion: 12,
+  maxVersion: 17,
   async handle(request, ctx) {
     const broker = ctx.broker;
+    if (isMetadataTopicFetch(request, ctx.apiVersion)) return (await broker.quorum.handle(1, ctx.apiVersion, request)) as FetchResponse;
+    const byId = ctx.apiVersion >= 13;
+    const nameOf = (topicId: Buffer) => broker.image.topicsById.get(topicId.toString('hex'))?.name ?? null;
     const wanted: WantedPartition[] = request.topics.flatMap((t) =>
-      t.partitions.map((p) => ({ topic: t.topic, partition: p.partition, fetchOffset: p.fetchOffset, partitionMaxBytes: p.partitionMaxBytes })),
+      t.partitions.map((p) => ({
+        topic: byId ? nameOf(t.topicId) ?? '' : t.topic,
+        topicId: t.topicId,
+        partition: p.partition,
+        fetchOffset: p.fetchOffset,
+        partitionMaxBytes: p.partitionMaxBytes,
+      })),
     );
     const maxBytes = ctx.apiVersion >= 3 ? request.maxBytes : 0x7fffffff;
     const deadline = Date.now() + request.maxWaitMs;
@@ -43,14 +57,17 @@ export default defineHandler<FetchRequest, FetchResponse>({
       results = await readAll(broker, wanted, maxBytes);
     }
     const byTopic = new Map<string, typeof results>();
-    for (const r of results) byTopic.set(r.topic, [...(byTopic.get(r.topic) ?? []), r]);
+    for (const r of results) {
+      const key = byId ? r.topicId.toString('hex') : r.topic;
+      byTopic.set(key, [...(byTopic.get(key) ?? []), r]);
+    }
     return {
       throttleTimeMs: 0,
       errorCode: ErrorCode.NONE,
       sessionId: 0,
-      responses: [...byTopic].map(([topic, partitions]) => ({
-        topic,
-        topicId: noTopicId,
+      responses: [...byTopic.values()].map((partitions) => ({
+        topic: partitions[0].topic,
+        topicId: byId ? partitions[0].topicId : noTopicId,
         partitions: partitions.map((r) => ({
           partitionIndex: r.partition,
           errorCode: r.errorCode,
@@ -70,6 +87,11 @@ export default defineHandler<FetchRequest, FetchResponse>({
   },
 });
 
+function isMetadataTopicFetch(request: FetchRequest, apiVersion: number): boolean {
+  const [topic] = request.topics;
+  return request.topics.length === 1 && (apiVersion >= 13 ? topic.topicId.equals(metadataTopic.id) : topic.topic === metadataTopic.name);
+}
+
 function bytesOf(results: { records: Buffer | null }[]): number {
   return results.reduce((n, r) => n + (r.records?.length ?? 0), 0);
 }
@@ -80,6 +102,10 @@ async function readAll(broker: Broker, wanted: WantedPartition[], maxBytes: numb
   let firstBatchGiven = false;
   const out = [];
   for (const w of wanted) {
+    if (w.topic === '') {
+      out.push({ ...w, errorCode: ErrorCode.UNKNOWN_TOPIC_ID, highWatermark: -1n, logStartOffset: -1n, records: null });
+      continue;
+    }
     const partition = broker.replicas.leaderPartition(w.topic, w.partition);
     if ('errorCode' in partition) {
       out.push({ ...w, errorCode: partition.errorCode, highWatermark: -1n, logStartOffset: -1n, records: null });

@@ -30,6 +30,8 @@ import deleteGroups from './42-delete-groups.ts';
 import incrementalAlterConfigs from './44-incremental-alter-configs.ts';
 import offsetDelete from './47-offset-delete.ts';
 import describeCluster from './60-describe-cluster.ts';
+import { raftHandler } from './raft-request.ts';
+import { raftApiKeys } from '../../controller/raft/wire.ts';
 
 const all: Handler[] = [
   produce,
@@ -58,6 +60,10 @@ const all: Handler[] = [
   incrementalAlterConfigs,
   offsetDelete,
   describeCluster,
+  raftHandler(raftApiKeys.vote),
+  raftHandler(raftApiKeys.beginQuorumEpoch),
+  raftHandler(raftApiKeys.endQuorumEpoch),
+  raftHandler(raftApiKeys.fetchSnapshot),
 ];
 
 export const handlers: ReadonlyMap<number, Handler> = new Map(all.map((h) => [h.apiKey, h]));

@@ -18,6 +18,7 @@ import { ErrorCode } from '../../protocol/errors.ts';
 import type { Handler, RequestContext } from '../handlers/handler.ts';
 import { RequestRejected, type ConnectionInfo } from './connection.ts';
 import { apiVersionsKey, supportedApiVersions } from '../handlers/18-api-versions.ts';
+import { controllerApiKeys } from '../controller-channel.ts';
 
 export type ContextBase = Omit<RequestContext, 'apiVersion' | 'correlationId' | 'clientId' | 'clientAddress'>;
 
@@ -50,13 +51,10 @@ export function createDispatcher(handlers: ReadonlyMap<number, Handler>, base: C
       }
       throw err;
     }
-    const response = await handler.handle(body, {
-      ...base,
-      apiVersion,
-      correlationId,
-      clientId: header.clientId,
-      clientAddress: connection.remote,
-    });
+    const forward = controllerApiKeys.has(apiKey) && !base.broker.quorum.isActiveController();
+    const response = forward
+      ? await base.broker.controllerChannel.request(apiKey, apiVersion, body)
+      : await handler.handle(body, { ...base, apiVersion, correlationId, clientId: header.clientId, clientAddress: connection.remote });
     return response === null ? null : encodeResponseChunks(apiKey, apiVersion, correlationId, response);
   };
 }

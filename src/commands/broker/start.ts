@@ -43,14 +43,22 @@ export default class BrokerStart extends Command {
       this.error((err as Error).message, { exit: 2 });
     }
     const logger = stderrLogger();
-    if (voters.some((v) => v.nodeId !== flags['node-id'])) {
-      logger.warn('--voters names other nodes, but clustering is not implemented yet: this node runs as a cluster of one');
-    }
     let broker: Broker;
     try {
       const config = await BrokerConfig.load({ configFile: flags.config, sets: flags.set });
       config.set('node.id', String(flags['node-id']));
-      broker = new Broker({ config, listen, advertised, dataDir: flags['data-dir'], logger });
+      broker = new Broker({
+        config,
+        listen,
+        advertised,
+        dataDir: flags['data-dir'],
+        voters: voters.length > 0 ? voters : undefined,
+        logger,
+        onFatal: () => {
+          process.exitCode = 1;
+          process.kill(process.pid, 'SIGTERM');
+        },
+      });
       await broker.start();
     } catch (err) {
       this.error((err as Error).message, { exit: 1 });

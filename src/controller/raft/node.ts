@@ -30,7 +30,8 @@
  *   truncates to where they agree), or with its snapshot id when the
  *   offset is below its log (the follower downloads it in chunks with
  *   FetchSnapshot and restarts its log there). An empty Fetch is held up
- *   to fetchMaxWaitMs (long poll).
+ *   to fetchMaxWaitMs (long poll), unless the fetcher was last told an
+ *   older high watermark.
  * - Commit: the high watermark is the largest offset a majority of voters
  *   hold (leader-state.ts), provided the entry before it is of the leader's
  *   epoch. Followers take min(leader's high watermark, own log end) from
@@ -49,6 +50,7 @@ import assert from 'node:assert/strict';
 import { ErrorCode } from '../../protocol/errors.ts';
 import {
   entryPayloadBytesMax,
+  observersMax,
   proposalEntriesMax,
   resolveRaftConfig,
   snapshotBytesMax,
@@ -122,6 +124,8 @@ interface Leader {
   readonly kind: 'leader';
   readonly state: LeaderState;
   beginQuorumRetryAtMs: number;
+  /** The high watermark each fetcher was last told; a fetch is not held while its fetcher's is behind. */
+  readonly highWatermarkSent: Map<number, number>;
 }
 
 interface Follower {
@@ -398,7 +402,7 @@ export class RaftNode {
 
   private becomeLeader(): void {
     const state = new LeaderState(this.nodeId, this.voters, this.quorum.epoch, this.nowMs);
-    const role: Leader = { kind: 'leader', state, beginQuorumRetryAtMs: this.nowMs };
+    const role: Leader = { kind: 'leader', state, beginQuorumRetryAtMs: this.nowMs, highWatermarkSent: new Map() };
     this.changeRole(this.quorum.epoch, this.nodeId, this.nodeId, role);
     this.appendAsLeader(state, [{ kind: 'leaderChange', payload: new Uint8Array(0) }]);
     this.sendBeginQuorumEpoch(role, state.unacknowledgedVoters());
@@ -567,7 +571,8 @@ export class RaftNode {
     }
     role.state.recordFetch(request.replicaId, request.fetchOffset, this.log.endOffset, this.nowMs);
     const advanced = this.maybeAdvanceLeaderHighWatermark(role.state);
-    const hold = !advanced && request.fetchOffset === this.log.endOffset && request.maxWaitMs > 0;
+    const told = role.highWatermarkSent.get(request.replicaId);
+    const hold = !advanced && told === this.hw && request.fetchOffset === this.log.endOffset && request.maxWaitMs > 0;
     if (hold) role.state.park({ from, request, deadlineMs: this.nowMs + Math.min(request.maxWaitMs, this.config.fetchMaxWaitMs) });
     else this.answerFetch(from, request);
   }
@@ -584,6 +589,11 @@ export class RaftNode {
   }
 
   private sendFetchResponse(to: number, request: FetchRequest, fields: Partial<Pick<FetchResponse, 'errorCode' | 'divergingEpoch' | 'snapshotId' | 'records'>>): void {
+    if (this.role.kind === 'leader') {
+      const sent = this.role.highWatermarkSent;
+      if (sent.size >= votersMax + observersMax) sent.clear(); // bounded; forgetting only costs one fetch not held
+      sent.set(request.replicaId, this.hw);
+    }
     this.out.send(to, {
       type: 'FetchResponse',
       correlationId: request.correlationId,

@@ -7,7 +7,7 @@ import { DiskRaftLogStore, snapshotFile } from '../../../src/controller/raft/log
 import { loadPersisted, persistOutput } from '../../../src/controller/raft/persistence.ts';
 import { FileQuorumStateStore, quorumStateFile } from '../../../src/controller/raft/quorum-state-store.ts';
 import type { EntryKind, LogEntry, Snapshot } from '../../../src/controller/raft/raft-log.ts';
-import { MetadataLog } from '../../../src/metadata/metadata-log.ts';
+import { MetadataLog } from '../../helpers/legacy-metadata-log.ts';
 import { decodeMetadataRecord, type MetadataRecord } from '../../../src/metadata/records.ts';
 import { writeAtomically } from '../../../src/storage/checkpoint.ts';
 import { nodeStorageFs } from '../../../src/storage/fs.ts';

@@ -1,0 +1,69 @@
+/**
+ * The way to the active controller. Requests of controller APIs (topic and
+ * config changes, broker registrations and heartbeats, ISR changes,
+ * producer id blocks) are served only by the active controller; a broker
+ * that is not it forwards them there, and its own components send theirs
+ * the same way.
+ *
+ * `request(apiKey, apiVersion, body)` runs the request on this node's
+ * handler when this node is the active controller, else sends it to the
+ * quorum leader's address (from --voters) at the same version and resolves
+ * with the response body. While no controller is known, or the known one
+ * cannot be reached, it retries until `timeoutMs` (then rejects).
+ */
+import type { Handler, RequestContext } from './handlers/handler.ts';
+import { PeerConnections, type Lane } from './peer-connections.ts';
+import { NotControllerError, type MetadataQuorum } from '../controller/quorum/metadata-quorum.ts';
+
+/** CreateTopics, DeleteTopics, AlterConfigs, CreatePartitions, IncrementalAlterConfigs, AlterPartition, BrokerRegistration, BrokerHeartbeat, AllocateProducerIds. */
+export const controllerApiKeys: ReadonlySet<number> = new Set([19, 20, 33, 37, 44, 56, 62, 63, 67]);
+
+const defaultTimeoutMs = 30_000;
+const retryBackoffMs = 100;
+
+export interface ControllerChannelOptions {
+  nodeId: number;
+  quorum: MetadataQuorum;
+  handlers: ReadonlyMap<number, Handler>;
+  /** The context this node's handlers run with for its own requests. */
+  localContext: (apiVersion: number) => RequestContext;
+}
+
+export class ControllerChannel {
+  private readonly options: ControllerChannelOptions;
+  private readonly peers: PeerConnections;
+  private readonly lane: Lane = { name: 'controller', requestTimeoutMs: defaultTimeoutMs };
+
+  constructor(options: ControllerChannelOptions) {
+    this.options = options;
+    this.peers = new PeerConnections(`kb-broker-${options.nodeId}`);
+  }
+
+  async request<T>(apiKey: number, apiVersion: number, body: unknown, timeoutMs = defaultTimeoutMs): Promise<T> {
+    const { quorum, nodeId } = this.options;
+    const deadline = Date.now() + timeoutMs;
+    let lastError: Error | null = null;
+    while (Date.now() < deadline) {
+      try {
+        if (quorum.isActiveController()) return await this.runLocally<T>(apiKey, apiVersion, body);
+        const leader = quorum.leaderId();
+        const address = leader === null || leader === nodeId ? undefined : quorum.voterAddress(leader);
+        if (address) return await this.peers.request<T>(address, this.lane, apiKey, apiVersion, body);
+      } catch (err) {
+        lastError = err as Error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, Math.min(retryBackoffMs, deadline - Date.now()))));
+    }
+    throw new NotControllerError(`no active controller answered within ${timeoutMs} ms${lastError ? `: ${lastError.message}` : ''}`);
+  }
+
+  private async runLocally<T>(apiKey: number, apiVersion: number, body: unknown): Promise<T> {
+    const handler = this.options.handlers.get(apiKey);
+    if (!handler) throw new Error(`no handler for API ${apiKey}`);
+    return (await handler.handle(body, this.options.localContext(apiVersion))) as T;
+  }
+
+  close(): void {
+    this.peers.close();
+  }
+}

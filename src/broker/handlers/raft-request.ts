@@ -1,0 +1,19 @@
+/**
+ * The handlers of the metadata quorum's own APIs (Vote 52,
+ * BeginQuorumEpoch 53, EndQuorumEpoch 54, FetchSnapshot 59; Fetch of the
+ * metadata topic goes through the Fetch handler): each hands the request
+ * body to the node's MetadataQuorum and answers with what it answers. Only
+ * the version raft/wire.ts speaks is served.
+ */
+import { raftApiVersions } from '../../controller/raft/wire.ts';
+import { defineHandler, type Handler } from './handler.ts';
+
+export function raftHandler(apiKey: number): Handler {
+  const version = raftApiVersions[apiKey];
+  return defineHandler({
+    apiKey,
+    minVersion: version,
+    maxVersion: version,
+    handle: (request: unknown, ctx) => ctx.broker.quorum.handle(apiKey, ctx.apiVersion, request),
+  });
+}

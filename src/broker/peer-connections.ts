@@ -1,0 +1,73 @@
+/**
+ * Connections from this node to other nodes of the cluster, for its own
+ * traffic (Raft messages, requests to the active controller): one
+ * BrokerConnection per (address, lane), opened on first use and opened
+ * again after it fails. Lanes keep slow requests (a long-polling Fetch)
+ * from holding up others (a Vote), because a broker answers the requests
+ * of one connection in order.
+ *
+ * `request` sends at exactly the given version (all nodes run kb, so a
+ * peer that does not serve it is misconfigured: the request fails) and
+ * resolves with the decoded response body, or rejects with ClientError.
+ */
+import { BrokerConnection } from '../client/connection.ts';
+import { formatHostPort, type HostPort } from '../cli/host-port.ts';
+
+export interface Lane {
+  readonly name: string;
+  readonly requestTimeoutMs: number;
+}
+
+const connectTimeoutMs = 2_000;
+
+export class PeerConnections {
+  private readonly clientId: string;
+  private readonly open = new Map<string, Promise<BrokerConnection>>();
+  private closed = false;
+
+  constructor(clientId: string) {
+    this.clientId = clientId;
+  }
+
+  async request<T>(address: HostPort, lane: Lane, apiKey: number, apiVersion: number, body: unknown): Promise<T> {
+    const key = `${formatHostPort(address)}/${lane.name}`;
+    const connection = await this.connection(key, address, lane);
+    try {
+      connection.version(apiKey, apiVersion, apiVersion);
+      return await connection.request<T>(apiKey, apiVersion, body);
+    } catch (err) {
+      this.drop(key, connection);
+      throw err;
+    }
+  }
+
+  private connection(key: string, address: HostPort, lane: Lane): Promise<BrokerConnection> {
+    if (this.closed) return Promise.reject(new Error('peer connections are closed'));
+    let opening = this.open.get(key);
+    if (!opening) {
+      const connection = new BrokerConnection({ ...address, clientId: this.clientId, requestTimeoutMs: lane.requestTimeoutMs, connectTimeoutMs });
+      opening = connection.connect().then(
+        () => connection,
+        (err: Error) => {
+          this.open.delete(key);
+          throw err;
+        },
+      );
+      this.open.set(key, opening);
+    }
+    return opening;
+  }
+
+  private drop(key: string, connection: BrokerConnection): void {
+    connection.close();
+    void this.open.get(key)?.then((current) => {
+      if (current === connection) this.open.delete(key);
+    });
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const opening of this.open.values()) void opening.then((c) => c.close(), () => undefined);
+    this.open.clear();
+  }
+}

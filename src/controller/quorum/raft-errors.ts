@@ -1,0 +1,44 @@
+/**
+ * Answers to Raft requests that the host refuses before the Raft core sees
+ * them (a request from another cluster): the response message of the
+ * request's kind carrying only an error code, "no leader" and epoch -1.
+ */
+import type { RaftMessage } from '../raft/messages.ts';
+
+type RaftRequest = Extract<RaftMessage, { type: 'Vote' | 'BeginQuorumEpoch' | 'EndQuorumEpoch' | 'Fetch' | 'FetchSnapshot' }>;
+
+const noSnapshot = { epoch: -1, endOffset: -1 };
+
+export function isRaftRequest(message: RaftMessage): message is RaftRequest {
+  return ['Vote', 'BeginQuorumEpoch', 'EndQuorumEpoch', 'Fetch', 'FetchSnapshot'].includes(message.type);
+}
+
+/** The node a request comes from, as it names itself. */
+export function senderOf(request: RaftRequest): number {
+  switch (request.type) {
+    case 'Vote':
+      return request.candidateId;
+    case 'BeginQuorumEpoch':
+    case 'EndQuorumEpoch':
+      return request.leaderId;
+    case 'Fetch':
+    case 'FetchSnapshot':
+      return request.replicaId;
+  }
+}
+
+export function errorAnswer(request: RaftRequest, errorCode: number): RaftMessage {
+  const base = { correlationId: request.correlationId, errorCode, leaderId: -1, leaderEpoch: -1 };
+  switch (request.type) {
+    case 'Vote':
+      return { type: 'VoteResponse', ...base, voteGranted: false };
+    case 'BeginQuorumEpoch':
+      return { type: 'BeginQuorumEpochResponse', ...base };
+    case 'EndQuorumEpoch':
+      return { type: 'EndQuorumEpochResponse', ...base };
+    case 'Fetch':
+      return { type: 'FetchResponse', ...base, highWatermark: -1, logStartOffset: -1, divergingEpoch: null, snapshotId: null, records: [] };
+    case 'FetchSnapshot':
+      return { type: 'FetchSnapshotResponse', ...base, snapshotId: noSnapshot, size: 0, position: 0, bytes: new Uint8Array(0) };
+  }
+}

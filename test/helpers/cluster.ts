@@ -1,0 +1,94 @@
+/**
+ * A real cluster of `kb broker start` processes for a test: every node a
+ * voter of the metadata quorum, on loopback ports that were free when the
+ * cluster was made (taken by binding port 0), each with its own temporary
+ * data dir. Nodes start together (none can finish starting before a
+ * majority is up). `kill(id)` / `restart(id)` / `pause(id)` act on one
+ * node; `stop()` stops all and removes the data dirs: register it with
+ * `t.after` so it runs even when the test fails.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { startBroker, type RunningBroker } from './broker.ts';
+
+export interface ClusterOptions {
+  nodes: number;
+  /** `--set` settings for every node. */
+  sets?: Record<string, string | number | boolean>;
+}
+
+export interface RunningCluster {
+  /** host:port,... of every node. */
+  bootstrap: string;
+  nodeIds: number[];
+  node(id: number): RunningBroker;
+  address(id: number): string;
+  kill(id: number): Promise<void>;
+  restart(id: number): Promise<RunningBroker>;
+  stop(): Promise<void>;
+}
+
+export async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: count }, () => new Promise<net.Server>((resolve, reject) => {
+      const server = net.createServer();
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve(server));
+    })),
+  );
+  const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  return ports;
+}
+
+export async function startCluster(options: ClusterOptions): Promise<RunningCluster> {
+  const root = await mkdtemp(path.join(os.tmpdir(), 'kb-test-cluster-'));
+  const ports = await freePorts(options.nodes);
+  const nodeIds = ports.map((_, i) => i + 1);
+  const voters = nodeIds.map((id, i) => `${id}@127.0.0.1:${ports[i]}`).join(',');
+  const running = new Map<number, RunningBroker>();
+  const launch = async (id: number) => {
+    const broker = await startBroker({
+      dataDir: path.join(root, `node-${id}`),
+      listen: `127.0.0.1:${ports[id - 1]}`,
+      sets: options.sets,
+      args: ['--node-id', String(id), '--voters', voters],
+      startTimeoutMs: 30_000,
+    });
+    running.set(id, broker);
+    return broker;
+  };
+  const stopAll = async () => {
+    await Promise.all([...running.values()].map((b) => b.stop()));
+    await rm(root, { recursive: true, force: true });
+  };
+  const started = await Promise.allSettled(nodeIds.map(launch));
+  const failed = started.find((s) => s.status === 'rejected');
+  if (failed) {
+    await stopAll();
+    throw failed.reason;
+  }
+  const node = (id: number) => {
+    const broker = running.get(id);
+    if (!broker) throw new Error(`node ${id} is not running`);
+    return broker;
+  };
+  return {
+    bootstrap: nodeIds.map((id) => `127.0.0.1:${ports[id - 1]}`).join(','),
+    nodeIds,
+    node,
+    address: (id) => `127.0.0.1:${ports[id - 1]}`,
+    kill: async (id) => {
+      await node(id).kill();
+      running.delete(id);
+    },
+    restart: async (id) => {
+      if (running.has(id)) await node(id).stop();
+      running.delete(id);
+      return launch(id);
+    },
+    stop: stopAll,
+  };
+}
