@@ -9,6 +9,7 @@ import BenchProduce from './bench/produce.ts';
 import BrokerStart from './broker/start.ts';
 import ClusterDown from './cluster/down.ts';
 import ClusterInfo from './cluster/info.ts';
+import ClusterQuorum from './cluster/quorum.ts';
 import ClusterUp from './cluster/up.ts';
 import ConfigGet from './config/get.ts';
 import ConfigSet from './config/set.ts';
@@ -33,6 +34,7 @@ export const COMMANDS = {
   'broker:start': BrokerStart,
   'cluster:down': ClusterDown,
   'cluster:info': ClusterInfo,
+  'cluster:quorum': ClusterQuorum,
   'cluster:up': ClusterUp,
   'config:get': ConfigGet,
   'config:set': ConfigSet,

@@ -29,6 +29,7 @@ import createPartitions from './37-create-partitions.ts';
 import deleteGroups from './42-delete-groups.ts';
 import incrementalAlterConfigs from './44-incremental-alter-configs.ts';
 import offsetDelete from './47-offset-delete.ts';
+import describeQuorum from './55-describe-quorum.ts';
 import describeCluster from './60-describe-cluster.ts';
 import { raftHandler } from './raft-request.ts';
 import { raftApiKeys } from '../../controller/raft/wire.ts';
@@ -59,6 +60,7 @@ const all: Handler[] = [
   deleteGroups,
   incrementalAlterConfigs,
   offsetDelete,
+  describeQuorum,
   describeCluster,
   raftHandler(raftApiKeys.vote),
   raftHandler(raftApiKeys.beginQuorumEpoch),
