@@ -50,8 +50,9 @@ export interface ConfigValue {
 
 export interface PartitionOffsets {
   partition: number;
-  logStartOffset: bigint;
-  logEndOffset: bigint;
+  /** null when the partition has no leader to ask. */
+  logStartOffset: bigint | null;
+  logEndOffset: bigint | null;
 }
 
 export interface QuorumReplica {
@@ -129,7 +130,7 @@ export class Admin {
     return [...metadata.topics.values()].sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  /** Log start and end offsets of every partition of `topic`, asked of each leader. */
+  /** Log start and end offsets of every partition of `topic`, asked of each leader (null for a partition without one). */
   async partitionOffsets(topic: TopicInfo): Promise<PartitionOffsets[]> {
     const ask = async (partition: number, leader: number, timestamp: bigint): Promise<bigint> => {
       const connection = await this.cluster.broker(leader);
@@ -145,8 +146,8 @@ export class Admin {
     return Promise.all(
       topic.partitions.map(async (p) => ({
         partition: p.partition,
-        logStartOffset: await ask(p.partition, p.leader, -2n),
-        logEndOffset: await ask(p.partition, p.leader, -1n),
+        logStartOffset: p.leader < 0 ? null : await ask(p.partition, p.leader, -2n),
+        logEndOffset: p.leader < 0 ? null : await ask(p.partition, p.leader, -1n),
       })),
     );
   }

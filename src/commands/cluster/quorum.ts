@@ -5,33 +5,12 @@
  * voter was last caught up), then per voter and observer its status, log
  * end offset, lag behind the leader's log end, and how long ago (by the
  * leader's clock) it last fetched and was last caught up.
- * --json: {leaderId, leaderEpoch, highWatermark, maxFollowerLag,
- * maxFollowerLagTimeMs, voters: [Replica], observers: [Replica]} with
- * Replica {nodeId, status: leader|follower|observer, logEndOffset, lag,
- * lastFetchTimestamp, lastCaughtUpTimestamp}; unknown values are null.
+ * --json: the QuorumStatus of src/cli/quorum-status.ts.
  */
-import { Admin, type QuorumInfo, type QuorumReplica } from '../../client/admin.ts';
+import { Admin } from '../../client/admin.ts';
 import { KbCommand } from '../../cli/kb-command.ts';
 import { renderTable } from '../../cli/output.ts';
-
-interface Replica {
-  nodeId: number;
-  status: 'leader' | 'follower' | 'observer';
-  logEndOffset: number | null;
-  lag: number | null;
-  lastFetchTimestamp: number | null;
-  lastCaughtUpTimestamp: number | null;
-}
-
-export interface QuorumStatus {
-  leaderId: number;
-  leaderEpoch: number;
-  highWatermark: number;
-  maxFollowerLag: number | null;
-  maxFollowerLagTimeMs: number | null;
-  voters: Replica[];
-  observers: Replica[];
-}
+import { quorumStatus, type QuorumStatus, type Replica } from '../../cli/quorum-status.ts';
 
 export default class ClusterQuorum extends KbCommand {
   static override description = 'Show the metadata quorum: leader, epoch, high watermark, voters and observers with their lag';
@@ -57,35 +36,4 @@ export default class ClusterQuorum extends KbCommand {
     );
     return status;
   }
-}
-
-/** The quorum as the command shows it: lags against the leader's log end; -1 (unknown) as null. */
-export function quorumStatus(quorum: QuorumInfo): QuorumStatus {
-  const known = (value: bigint) => (value < 0n ? null : Number(value));
-  const leaderEnd = known(quorum.voters.find((v) => v.replicaId === quorum.leaderId)?.logEndOffset ?? -1n);
-  const replica = (r: QuorumReplica, observer: boolean): Replica => {
-    const logEndOffset = known(r.logEndOffset);
-    return {
-      nodeId: r.replicaId,
-      status: observer ? 'observer' : r.replicaId === quorum.leaderId ? 'leader' : 'follower',
-      logEndOffset,
-      lag: logEndOffset === null || leaderEnd === null ? null : Math.max(0, leaderEnd - logEndOffset),
-      lastFetchTimestamp: known(r.lastFetchTimestamp),
-      lastCaughtUpTimestamp: known(r.lastCaughtUpTimestamp),
-    };
-  };
-  const voters = quorum.voters.map((r) => replica(r, false)).sort((a, b) => a.nodeId - b.nodeId);
-  const observers = quorum.observers.map((r) => replica(r, true)).sort((a, b) => a.nodeId - b.nodeId);
-  const leader = voters.find((v) => v.status === 'leader');
-  const laggiest = voters.filter((v) => v.lag !== null).sort((a, b) => b.lag! - a.lag!)[0];
-  const lagTime = leader?.lastCaughtUpTimestamp != null && laggiest?.lastCaughtUpTimestamp != null ? leader.lastCaughtUpTimestamp - laggiest.lastCaughtUpTimestamp : null;
-  return {
-    leaderId: quorum.leaderId,
-    leaderEpoch: quorum.leaderEpoch,
-    highWatermark: Number(quorum.highWatermark),
-    maxFollowerLag: laggiest?.lag ?? null,
-    maxFollowerLagTimeMs: lagTime,
-    voters,
-    observers,
-  };
 }
