@@ -25,7 +25,9 @@ import type { Handler } from './handlers/handler.ts';
 import { ReplicaManager } from './replica/replica-manager.ts';
 import { MetadataImage } from '../metadata/image.ts';
 import type { BrokerRecord } from '../metadata/records.ts';
-import { Controller } from '../controller/controller.ts';
+import { Controller, type ItemResult, type NewTopic } from '../controller/controller.ts';
+import { ErrorCode } from '../protocol/errors.ts';
+import type { CreateTopicsResponse } from '../protocol/generated/create-topics-response.ts';
 import { MetadataQuorum } from '../controller/quorum/metadata-quorum.ts';
 import { ControllerChannel } from './controller-channel.ts';
 import { formatHostPort, type HostPort, type Voter } from '../cli/host-port.ts';
@@ -34,6 +36,8 @@ import { GroupCoordinator, consumerOffsetsTopic } from './group/coordinator.ts';
 import type { GroupClock } from './group/group.ts';
 
 export { consumerOffsetsTopic };
+const createTopicsKey = 19;
+const createTopicsVersion = 7;
 const internalTopics: ReadonlySet<string> = new Set([consumerOffsetsTopic]);
 
 export interface BrokerOptions {
@@ -122,7 +126,7 @@ export class Broker {
       nodeId: this.nodeId,
       config: this.config,
       image: this.image,
-      controller: this.controller,
+      createTopics: (topics) => this.createTopics(topics),
       replicas: this.replicas,
       liveBrokers: () => this.liveBrokers(),
       logger: this.logger,
@@ -225,6 +229,24 @@ export class Broker {
 
   brokerConfigEntries(): ConfigEntry[] {
     return this.topicConfigs.brokerEntries();
+  }
+
+  /** Creates topics through the active controller, wherever it is; resolves once this node has opened the logs it hosts. */
+  async createTopics(topics: NewTopic[]): Promise<ItemResult[]> {
+    const response = await this.controllerChannel.request<CreateTopicsResponse>(createTopicsKey, createTopicsVersion, {
+      topics: topics.map((t) => ({
+        name: t.name,
+        numPartitions: t.numPartitions,
+        replicationFactor: t.replicationFactor,
+        assignments: t.assignments.map((a) => ({ partitionIndex: a.partition, brokerIds: a.brokerIds })),
+        configs: t.configs,
+      })),
+      timeoutMs: 30_000,
+      validateOnly: false,
+    });
+    const created = response.topics.filter((t) => t.errorCode === ErrorCode.NONE).map((t) => t.name);
+    await Promise.all(created.map((name) => this.quorum.waitFor(() => this.image.topicsByName.has(name)).then(() => this.replicas.topicReady(name))));
+    return response.topics.map((t) => ({ errorCode: t.errorCode, errorMessage: t.errorMessage }));
   }
 
   /** A producer id unique in the cluster, from blocks the controller hands out. */

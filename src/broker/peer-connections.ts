@@ -6,8 +6,8 @@
  * from holding up others (a Vote), because a broker answers the requests
  * of one connection in order.
  *
- * `request` sends at exactly the given version (all nodes run kb, so a
- * peer that does not serve it is misconfigured: the request fails) and
+ * `request` sends at exactly the given version, advertised or not (all
+ * nodes run kb; a peer that does not serve it answers with an error) and
  * resolves with the decoded response body, or rejects with ClientError.
  */
 import { BrokerConnection } from '../client/connection.ts';
@@ -33,8 +33,7 @@ export class PeerConnections {
     const key = `${formatHostPort(address)}/${lane.name}`;
     const connection = await this.connection(key, address, lane);
     try {
-      connection.version(apiKey, apiVersion, apiVersion);
-      return await connection.request<T>(apiKey, apiVersion, body);
+      return await connection.requestAt<T>(apiKey, apiVersion, body);
     } catch (err) {
       this.drop(key, connection);
       throw err;

@@ -92,6 +92,11 @@ export class BrokerConnection {
     return this.send(apiKey, this.version(apiKey, clientMax), body);
   }
 
+  /** Sends a request at exactly `apiVersion`, whatever the broker advertised (for kb's own nodes, which serve versions they do not advertise). */
+  requestAt<T = any>(apiKey: number, apiVersion: number, body: unknown): Promise<T> {
+    return this.send(apiKey, apiVersion, body);
+  }
+
   /** Sends a request that gets no response (acks=0 produce). */
   requestNoResponse(apiKey: number, clientMax: number, body: unknown): Promise<void> {
     const frame = encodeRequest(apiKey, this.version(apiKey, clientMax), this.nextCorrelationId++, this.options.clientId, body);

@@ -5,7 +5,10 @@
  *
  * - Placement: a group belongs to partition `partitionForGroup(groupId, n)`
  *   of `__consumer_offsets`; its coordinator is that partition's leader
- *   (this node while the cluster has one; issue 7 moves it with leadership).
+ *   (so it moves with that leadership). A partition is served from what was
+ *   loaded while this node leads it in the epoch it loaded it in; when the
+ *   leadership moves (or comes back in a later epoch), its groups are
+ *   given up (NOT_COORDINATOR) and loaded again on next use.
  * - The topic is created on demand (first FindCoordinator) through the
  *   controller: `offsets.topic.num.partitions` partitions, replication
  *   factor min(`offsets.topic.replication.factor`, live brokers),
@@ -40,7 +43,7 @@ import { Reader } from '../../protocol/primitives.ts';
 import { decodeConsumerProtocolSubscription } from '../../protocol/generated/consumer-protocol-subscription.ts';
 import type { MetadataImage } from '../../metadata/image.ts';
 import type { BrokerRecord } from '../../metadata/records.ts';
-import type { Controller } from '../../controller/controller.ts';
+import type { ItemResult, NewTopic } from '../../controller/controller.ts';
 import type { BrokerConfig } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import type { ReplicaManager } from '../replica/replica-manager.ts';
@@ -78,7 +81,8 @@ export interface CoordinatorOptions {
   nodeId: number;
   config: BrokerConfig;
   image: MetadataImage;
-  controller: Controller;
+  /** Creates topics through the active controller (results in order). */
+  createTopics: (topics: NewTopic[]) => Promise<ItemResult[]>;
   replicas: ReplicaManager;
   liveBrokers: () => BrokerRecord[];
   logger: Logger;
@@ -124,6 +128,8 @@ export class GroupCoordinator {
   private readonly manager: GroupManager;
   private readonly store = new OffsetStore();
   private readonly partitionStates = new Map<number, PartitionState>();
+  /** The leader epoch of each partition when this node loaded it: serving stops once it changes. */
+  private readonly loadedEpochs = new Map<number, number>();
   /** Groups that became Empty after having members -> when. */
   private readonly emptySince = new Map<string, number>();
   /** The latest unfinished write of each group's records (resolves to its error code). */
@@ -183,28 +189,24 @@ export class GroupCoordinator {
   }
 
   private async ensureTopic(): Promise<boolean> {
-    const { image, config, controller, replicas, logger } = this.options;
+    const { image, config, logger } = this.options;
     if (!image.topicsByName.has(consumerOffsetsTopic)) {
       this.creatingTopic ??= (async () => {
-        const [created] = await controller.createTopics(
-          [
-            {
-              name: consumerOffsetsTopic,
-              numPartitions: config.int('offsets.topic.num.partitions'),
-              replicationFactor: Math.max(1, Math.min(config.int('offsets.topic.replication.factor'), this.options.liveBrokers().length)),
-              assignments: [],
-              configs: [
-                { name: 'cleanup.policy', value: 'compact' },
-                { name: 'segment.bytes', value: String(offsetsSegmentBytes) },
-              ],
-            },
-          ],
-          false,
-        );
+        const [created] = await this.options.createTopics([
+          {
+            name: consumerOffsetsTopic,
+            numPartitions: config.int('offsets.topic.num.partitions'),
+            replicationFactor: Math.max(1, Math.min(config.int('offsets.topic.replication.factor'), this.options.liveBrokers().length)),
+            assignments: [],
+            configs: [
+              { name: 'cleanup.policy', value: 'compact' },
+              { name: 'segment.bytes', value: String(offsetsSegmentBytes) },
+            ],
+          },
+        ]);
         if (created.errorCode !== ErrorCode.NONE && created.errorCode !== ErrorCode.TOPIC_ALREADY_EXISTS) {
           logger.error(`cannot create ${consumerOffsetsTopic}: ${created.errorMessage}`);
         }
-        await replicas.topicReady(consumerOffsetsTopic);
         await this.loadLedPartitions();
       })().finally(() => (this.creatingTopic = null));
     }
@@ -216,7 +218,11 @@ export class GroupCoordinator {
   private readiness(groupId: string): number {
     const index = this.partitionOf(groupId);
     if (index === undefined) return ErrorCode.NOT_COORDINATOR;
-    if (this.partitionStates.get(index) === 'loaded') return ErrorCode.NONE;
+    if (this.partitionStates.get(index) === 'loaded') {
+      const current = this.options.image.partition(consumerOffsetsTopic, index);
+      if (current?.leader === this.options.nodeId && current.leaderEpoch === this.loadedEpochs.get(index)) return ErrorCode.NONE;
+      this.unload(index);
+    }
     const partition = this.options.replicas.leaderPartition(consumerOffsetsTopic, index);
     if ('errorCode' in partition) {
       return partition.errorCode === ErrorCode.LEADER_NOT_AVAILABLE ? ErrorCode.COORDINATOR_NOT_AVAILABLE : ErrorCode.NOT_COORDINATOR;
@@ -236,9 +242,21 @@ export class GroupCoordinator {
     await Promise.all(loads);
   }
 
+  /** Gives up the groups of a partition this node no longer leads (or led in an older epoch): their members get NOT_COORDINATOR and find the new coordinator. */
+  private unload(index: number): void {
+    this.partitionStates.delete(index);
+    this.loadedEpochs.delete(index);
+    const count = this.options.image.topicsByName.get(consumerOffsetsTopic)?.partitions.length ?? 0;
+    const groupIds = [...new Set([...this.store.groupIds(), ...this.manager.groupIds()])].filter((id) => partitionForGroup(id, count) === index);
+    this.manager.unload(groupIds);
+    this.store.forget(groupIds);
+    for (const groupId of groupIds) this.emptySince.delete(groupId);
+  }
+
   private async load(index: number, partition: Partition): Promise<void> {
     if (this.partitionStates.has(index)) return;
     this.partitionStates.set(index, 'loading');
+    this.loadedEpochs.set(index, partition.state.leaderEpoch);
     const started = this.clock.now();
     const ignoredBefore = this.store.ignoredRecords;
     try {

@@ -158,6 +158,18 @@ export class GroupManager {
     return this.create(groupId) === undefined ? ErrorCode.COORDINATOR_NOT_AVAILABLE : ErrorCode.NONE;
   }
 
+  groupIds(): string[] {
+    return [...this.groups.keys()];
+  }
+
+  /** Gives these groups up (this node stopped coordinating them): waiting members get NOT_COORDINATOR. */
+  unload(groupIds: string[]): void {
+    for (const groupId of groupIds) {
+      this.groups.get(groupId)?.unload(ErrorCode.NOT_COORDINATOR);
+      this.groups.delete(groupId);
+    }
+  }
+
   /** Gives every group up (shutdown or resignation): waiting members get NOT_COORDINATOR. */
   close(): void {
     for (const group of this.groups.values()) group.unload(ErrorCode.NOT_COORDINATOR);

@@ -155,6 +155,14 @@ export class OffsetStore {
     return this.groups.get(groupId);
   }
 
+  /** Forgets what is known of these groups (another node coordinates them now). */
+  forget(groupIds: string[]): void {
+    for (const groupId of groupIds) {
+      this.offsets.delete(groupId);
+      this.groups.delete(groupId);
+    }
+  }
+
   /** Groups with offsets or a persisted state. */
   groupIds(): Set<string> {
     return new Set([...this.offsets.keys(), ...this.groups.keys()]);

@@ -1,8 +1,11 @@
 /**
- * Fetch (key 1), v0-17, for consumers (replica id -1; follower fetching
- * arrives with replication). A fetch of the metadata topic
- * (`__cluster_metadata`) is the metadata quorum's and goes to it. From v13
- * topics are named by id (UNKNOWN_TOPIC_ID for an id no topic has). Sessionless: every request is a full fetch and
+ * Fetch (key 1), v0-12 advertised, for consumers (replica id -1; follower
+ * fetching arrives with replication). v13-17 are served to kb's own nodes
+ * only: advertising them would make clients that know Metadata v9 at most
+ * use topic ids (CLIENTS.md, topic-id trap). A fetch of the metadata topic
+ * (`__cluster_metadata`, by id from v13) is the metadata quorum's and goes
+ * to it; other v13+ fetches name topics by id (UNKNOWN_TOPIC_ID for an id
+ * no topic has). Sessionless: every request is a full fetch and
  * the response carries session id 0, which keeps clients that ask for a
  * session (platformatic sends id 0, epoch 0) sessionless.
  *
@@ -35,6 +38,7 @@ export default defineHandler<FetchRequest, FetchResponse>({
   apiKey: 1,
   minVersion: 0,
   maxVersion: 17,
+  advertisedMaxVersion: 12,
   async handle(request, ctx) {
     const broker = ctx.broker;
     if (isMetadataTopicFetch(request, ctx.apiVersion)) return (await broker.quorum.handle(1, ctx.apiVersion, request)) as FetchResponse;

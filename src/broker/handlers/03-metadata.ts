@@ -67,11 +67,7 @@ async function autoCreate(broker: Broker, names: string[]): Promise<void> {
   const missing = [...new Set(names)].filter((n) => !broker.image.topicsByName.has(n) && topicNameProblem(n) === null && !broker.isInternalTopic(n));
   if (missing.length === 0) return;
   const replicationFactor = Math.min(broker.config.int('default.replication.factor'), broker.liveBrokers().length);
-  await broker.controller.createTopics(
-    missing.map((name) => ({ name, numPartitions: -1, replicationFactor, assignments: [], configs: [] })),
-    false,
-  );
-  await Promise.all(missing.map((name) => broker.replicas.topicReady(name)));
+  await broker.createTopics(missing.map((name) => ({ name, numPartitions: -1, replicationFactor, assignments: [], configs: [] })));
 }
 
 function describeTopic(broker: Broker, topic: TopicImage, live: ReadonlySet<number>) {

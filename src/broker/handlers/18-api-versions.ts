@@ -15,7 +15,7 @@ export const apiVersionsKey = 18;
 export function supportedApiVersions(handlers: ReadonlyMap<number, Handler>) {
   return [...handlers.values()]
     .sort((a, b) => a.apiKey - b.apiKey)
-    .map((h) => ({ apiKey: h.apiKey, minVersion: h.minVersion, maxVersion: h.maxVersion }));
+    .map((h) => ({ apiKey: h.apiKey, minVersion: h.minVersion, maxVersion: h.advertisedMaxVersion ?? h.maxVersion }));
 }
 
 export default defineHandler<ApiVersionsRequest, ApiVersionsResponse>({

@@ -20,6 +20,13 @@ export interface Handler<Request = any, Response = any> {
   apiKey: number;
   minVersion: number;
   maxVersion: number;
+  /**
+   * The highest version ApiVersions advertises when lower than maxVersion:
+   * versions above it are served to kb's own nodes only (which send them
+   * without asking), e.g. the Fetch version of the metadata quorum, which
+   * clients must not pick up.
+   */
+  advertisedMaxVersion?: number;
   handle(request: Request, ctx: RequestContext): Promise<Response | null> | Response | null;
 }
 
