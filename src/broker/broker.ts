@@ -8,10 +8,13 @@
  * current (a quorum leader is known and this node applied what it
  * committed; the first leader of a new cluster records its id) -> check
  * and stamp the cluster id -> open partition logs -> load the group
- * coordinator's state from __consumer_offsets -> register this broker ->
- * log the startup line ("kb broker started: listening on HOST:PORT, node N,
- * data dir D, cluster C").
- * stop(): close the listener, give up the groups (waiting for their writes),
+ * coordinator's state from __consumer_offsets -> register this broker with
+ * the active controller and heartbeat (broker-lifecycle.ts) until it is
+ * unfenced -> log the startup line ("kb broker started: listening on
+ * HOST:PORT, node N, data dir D, cluster C").
+ * stop(): controlled shutdown (the controller moves this broker's
+ * leaderships away, bounded by broker.session.timeout.ms), then close the
+ * listener, give up the groups (waiting for their writes),
  * then flush and close every log (which writes the clean-shutdown markers),
  * stop the quorum (a leader hands over first), then release the data dir.
  */
@@ -22,14 +25,16 @@ import { Listener } from './server/listener.ts';
 import { createDispatcher } from './server/dispatcher.ts';
 import { handlers as allHandlers } from './handlers/index.ts';
 import type { Handler } from './handlers/handler.ts';
-import { ReplicaManager } from './replica/replica-manager.ts';
+import { ReplicaManager, replicationSettings } from './replica/replica-manager.ts';
 import { MetadataImage } from '../metadata/image.ts';
 import type { BrokerRecord } from '../metadata/records.ts';
 import { Controller, type ItemResult, type NewTopic } from '../controller/controller.ts';
-import { ErrorCode } from '../protocol/errors.ts';
 import type { CreateTopicsResponse } from '../protocol/generated/create-topics-response.ts';
 import { MetadataQuorum } from '../controller/quorum/metadata-quorum.ts';
 import { ControllerChannel } from './controller-channel.ts';
+import { BrokerLifecycle } from './broker-lifecycle.ts';
+import { ErrorCode, errorName } from '../protocol/errors.ts';
+import type { AllocateProducerIdsResponse } from '../protocol/generated/allocate-producer-ids-response.ts';
 import { formatHostPort, type HostPort, type Voter } from '../cli/host-port.ts';
 import { TopicConfigs, type ConfigEntry } from './topic-configs.ts';
 import { GroupCoordinator, consumerOffsetsTopic } from './group/coordinator.ts';
@@ -38,6 +43,9 @@ import type { GroupClock } from './group/group.ts';
 export { consumerOffsetsTopic };
 const createTopicsKey = 19;
 const createTopicsVersion = 7;
+const allocateProducerIdsKey = 67;
+const alterPartitionKey = 56;
+const alterPartitionVersion = 3;
 const internalTopics: ReadonlySet<string> = new Set([consumerOffsetsTopic]);
 
 export interface BrokerOptions {
@@ -70,6 +78,12 @@ export class Broker {
   private readonly options: BrokerOptions;
   private readonly dataDir: DataDir;
   private clusterIdStamp: string | null = null;
+  private started = false;
+  /** Rejects when the broker fails while starting (so start rejects). */
+  private failedWhileStarting: (err: Error) => void = () => {};
+  private readonly lifecycle: BrokerLifecycle;
+  /** The address registered with the controller, once listening. */
+  private advertised: HostPort | null = null;
   private listener: Listener | null = null;
   private producerIds = { next: 0, end: 0 };
 
@@ -92,9 +106,9 @@ export class Broker {
         fetchTimeoutMs: this.config.int('controller.quorum.fetch.timeout.ms'),
         checkQuorumTimeoutMs: Math.floor(this.config.int('controller.quorum.fetch.timeout.ms') * 1.5),
       },
-      onFatal: (err) => {
-        this.logger.error(err.message);
-        options.onFatal?.(err);
+      onFatal: (err) => this.fail(err),
+      onRefused: (err) => {
+        if (!this.started) this.failedWhileStarting(err);
       },
     });
     this.controller = new Controller(this.quorum, this.image, {
@@ -103,6 +117,10 @@ export class Broker {
       defaultReplicationFactor: () => this.config.int('default.replication.factor'),
       topicConfigProblem: (name, value) => this.topicConfigs.problem(name, value),
       internalTopics,
+      metadataOffset: () => this.quorum.appliedOffset(),
+      sessionTimeoutMs: () => this.config.int('broker.session.timeout.ms'),
+      uncleanLeaderElection: (topic) => this.topicConfigs.value(topic, 'unclean.leader.election.enable') === 'true',
+      logger: this.logger,
     });
     this.replicas = new ReplicaManager({
       nodeId: this.nodeId,
@@ -111,16 +129,29 @@ export class Broker {
       topicConfigs: this.topicConfigs,
       recoveryThreads: this.config.int('num.recovery.threads.per.data.dir'),
       logger: this.logger,
+      replication: replicationSettings(this.config),
+      alterPartition: (request) => this.controllerChannel.request(alterPartitionKey, alterPartitionVersion, request),
     });
     this.quorum.onApply((record) => this.replicas.onMetadataRecord(record));
     this.quorum.onActivation((active) => {
-      if (active) this.controller.start().catch((err: Error) => this.logger.error(`cannot record the cluster id: ${err.message}`));
+      if (!active) return this.controller.deactivate();
+      this.controller.activate();
+      this.controller.start().catch((err: Error) => this.logger.error(`cannot record the cluster id: ${err.message}`));
     });
     this.controllerChannel = new ControllerChannel({
       nodeId: this.nodeId,
       quorum: this.quorum,
       handlers: this.handlers,
       localContext: (apiVersion) => ({ broker: this, apiVersion, correlationId: 0, clientId: `kb-broker-${this.nodeId}`, clientAddress: 'local' }),
+    });
+    this.lifecycle = new BrokerLifecycle({
+      nodeId: this.nodeId,
+      channel: this.controllerChannel,
+      registration: () => ({ ...this.advertised!, rack: this.config.string('broker.rack') || null, clusterId: this.image.clusterId! }),
+      metadataOffset: () => this.quorum.appliedOffset(),
+      heartbeatIntervalMs: this.config.int('broker.heartbeat.interval.ms'),
+      requestTimeoutMs: this.config.int('broker.session.timeout.ms'),
+      logger: this.logger,
     });
     this.groups = new GroupCoordinator({
       nodeId: this.nodeId,
@@ -162,12 +193,10 @@ export class Broker {
       await this.replicas.start();
       await this.groups.start();
       const advertised = this.options.advertised ?? { host: this.options.listen.host, port: bound.port };
-      await this.register({
-        nodeId: this.nodeId,
-        host: advertised.host,
-        port: advertised.port === 0 ? bound.port : advertised.port,
-        rack: this.config.string('broker.rack') || null,
-      });
+      this.advertised = { host: advertised.host, port: advertised.port === 0 ? bound.port : advertised.port };
+      this.lifecycle.start();
+      await this.lifecycle.waitUntilUnfenced();
+      this.started = true;
       this.logger.info(
         `kb broker started: listening on ${formatHostPort({ host: bound.address, port: bound.port })}, node ${this.nodeId}, ` +
           `data dir ${this.dataDir.root}, cluster ${this.image.clusterId}`,
@@ -184,17 +213,24 @@ export class Broker {
   private async waitForMetadata(): Promise<void> {
     const notice = setTimeout(() => this.logger.info('waiting for the controller quorum (a majority of the voters must be up)'), 2_000);
     try {
-      await this.quorum.waitUntilCaughtUp();
+      await Promise.race([
+        this.quorum.waitUntilCaughtUp(),
+        new Promise<never>((_, reject) => (this.failedWhileStarting = reject)),
+      ]);
     } finally {
       clearTimeout(notice);
     }
   }
 
-  private async register(broker: Omit<BrokerRecord, 'type' | 'epoch' | 'fenced'>): Promise<void> {
-    if (this.quorum.isActiveController()) await this.controller.registerBroker(broker);
+  /** The broker cannot go on: a failure while starting fails start(); later, the owner is told (onFatal) and should stop it. */
+  private fail(err: Error): void {
+    if (!this.started) return this.failedWhileStarting(err);
+    this.logger.error(err.message);
+    this.options.onFatal?.(err);
   }
 
   async stop(): Promise<void> {
+    await this.lifecycle.shutdown(this.config.int('broker.session.timeout.ms'));
     await this.listener?.close();
     this.listener = null;
     await this.closeStorage();
@@ -202,6 +238,8 @@ export class Broker {
   }
 
   private async closeStorage(): Promise<void> {
+    this.lifecycle.close();
+    this.controller.deactivate();
     await this.groups.stop();
     await this.replicas.close();
     this.controllerChannel.close();
@@ -249,11 +287,24 @@ export class Broker {
     return response.topics.map((t) => ({ errorCode: t.errorCode, errorMessage: t.errorMessage }));
   }
 
-  /** A producer id unique in the cluster, from blocks the controller hands out. */
-  async nextProducerId(): Promise<bigint> {
+  /** A producer id unique in the cluster, from blocks the controller hands out; null while none can be had. */
+  async nextProducerId(): Promise<bigint | null> {
     if (this.producerIds.next >= this.producerIds.end) {
-      const block = await this.controller.allocateProducerIds(this.nodeId);
-      this.producerIds = { next: block.firstProducerId, end: block.firstProducerId + block.size };
+      let block: AllocateProducerIdsResponse;
+      try {
+        block = await this.controllerChannel.request<AllocateProducerIdsResponse>(allocateProducerIdsKey, 0, {
+          brokerId: this.nodeId,
+          brokerEpoch: BigInt(this.lifecycle.brokerEpoch),
+        });
+      } catch (err) {
+        this.logger.warn(`cannot get producer ids from the controller: ${(err as Error).message}`);
+        return null;
+      }
+      if (block.errorCode !== ErrorCode.NONE) {
+        this.logger.warn(`the controller refused producer ids: ${errorName(block.errorCode)}`);
+        return null;
+      }
+      this.producerIds = { next: Number(block.producerIdStart), end: Number(block.producerIdStart) + block.producerIdLen };
     }
     return BigInt(this.producerIds.next++);
   }

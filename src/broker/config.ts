@@ -23,6 +23,8 @@ const mib = 1024 * 1024;
 export const brokerConfigDefinitions = {
   'node.id': { type: 'int', default: '1', doc: 'this node id' },
   'broker.rack': { type: 'string', default: '', doc: 'rack of this broker' },
+  'broker.session.timeout.ms': { type: 'int', default: '9000', doc: 'a broker without a heartbeat for this long is fenced by the controller' },
+  'broker.heartbeat.interval.ms': { type: 'int', default: '2000', doc: 'how often a broker heartbeats to the controller' },
   'controller.quorum.election.timeout.ms': { type: 'int', default: '1000', doc: 'a voter without a quorum leader stands for election after a random wait of 1-2x this' },
   'controller.quorum.fetch.timeout.ms': { type: 'int', default: '2000', doc: 'a voter that has not heard from the quorum leader this long stands for election' },
   'socket.request.max.bytes': { type: 'int', default: String(100 * mib), doc: 'largest request frame accepted' },
@@ -43,6 +45,11 @@ export const brokerConfigDefinitions = {
   'group.initial.rebalance.delay.ms': { type: 'int', default: '3000', doc: 'wait for more members before the first rebalance' },
   'group.min.session.timeout.ms': { type: 'int', default: '6000', doc: 'smallest session timeout a member may ask for' },
   'group.max.session.timeout.ms': { type: 'int', default: '1800000', doc: 'largest session timeout a member may ask for' },
+  'replica.lag.time.max.ms': { type: 'long', default: '30000', doc: 'a follower that has not caught up for this long leaves the ISR' },
+  'replica.fetch.wait.max.ms': { type: 'int', default: '500', doc: 'longest a follower fetch waits at the leader for data' },
+  'replica.fetch.max.bytes': { type: 'int', default: '1048576', doc: 'bytes a follower fetches per partition (at least one batch)' },
+  'replica.fetch.response.max.bytes': { type: 'int', default: '10485760', doc: 'bytes a follower fetches per request (at least one batch)' },
+  'replica.fetch.backoff.ms': { type: 'int', default: '1000', doc: 'a follower waits this long after a failed fetch' },
   'num.recovery.threads.per.data.dir': { type: 'int', default: '2', doc: 'partitions opened in parallel at start' },
 } satisfies Record<string, ConfigDefinition>;
 

@@ -8,13 +8,26 @@
  * the local metadata log has it durably. Issue 7 replaces `commit` with Raft
  * replication among the voters; the decisions here stay as they are.
  *
+ * Brokers: a registration is recorded fenced with a new broker epoch; a
+ * heartbeat from a broker whose applied metadata has reached its
+ * registration unfences it; a broker whose session expires (no heartbeat for
+ * broker.session.timeout.ms, tracked in memory while this node is the active
+ * controller, see activate/deactivate) is fenced. Fencing, unfencing,
+ * re-registration and controlled shutdown move leadership and shrink ISRs as
+ * leader-election.ts decides; AlterPartition changes an ISR for its leader.
+ *
  * Results are per item with Kafka error codes, never exceptions.
  */
 import { randomBytes } from 'node:crypto';
 import { ErrorCode } from '../protocol/errors.ts';
 import type { MetadataImage } from '../metadata/image.ts';
 import type { BrokerRecord, MetadataRecord, PartitionRecord } from '../metadata/records.ts';
+import type { Logger } from '../broker/logger.ts';
 import { collisionKey, topicNameProblem } from './topic-names.ts';
+import { placeReplicas } from './placement.ts';
+import { electIfLeaderless, fenceBroker, shutDownBroker, type Eligibility } from './leader-election.ts';
+import { changeIsr, type IsrChangeRequest } from './isr-change.ts';
+import { BrokerSessions, type BrokerSession } from './broker-sessions.ts';
 
 export interface ItemResult {
   errorCode: number;
@@ -47,10 +60,54 @@ export interface ControllerOptions {
   topicConfigProblem: (name: string, value: string) => string | null;
   /** Topics only the broker itself may create (e.g. __consumer_offsets). */
   internalTopics: ReadonlySet<string>;
+  /** Offset of the last metadata record this node has applied (-1: none). */
+  metadataOffset: () => number;
+  /** broker.session.timeout.ms */
+  sessionTimeoutMs: () => number;
+  /** unclean.leader.election.enable in effect for a topic. */
+  uncleanLeaderElection: (topic: string) => boolean;
+  logger: Logger;
+  /** Monotonic milliseconds for broker sessions (tests pass a fake); default performance.now. */
+  now?: () => number;
+  /** A random integer in [0, bound) for placement; default Math.random. */
+  random?: (bound: number) => number;
+}
+
+export interface BrokerRegistration {
+  nodeId: number;
+  host: string;
+  port: number;
+  rack: string | null;
+  clusterId: string;
+  /** Identifies the registering process (hex), so a second process with the same node id is refused. */
+  incarnationId: string;
+}
+
+export interface BrokerHeartbeat {
+  nodeId: number;
+  brokerEpoch: number;
+  /** Offset of the last metadata record the broker has applied. */
+  metadataOffset: number;
+  wantFence: boolean;
+  wantShutDown: boolean;
+}
+
+export interface HeartbeatResult extends ItemResult {
+  isCaughtUp: boolean;
+  isFenced: boolean;
+  shouldShutDown: boolean;
+}
+
+export interface PartitionIsrChange extends Omit<IsrChangeRequest, 'brokerId'> {
+  /** The topic by id (32 hex digits) or, for old request versions, by name. */
+  topic: { id: string } | { name: string };
+  partition: number;
 }
 
 const partitionsPerTopicMax = 100_000;
 const producerIdBlockSize = 1000;
+/** How often the active controller looks for expired broker sessions, at most. */
+const sessionCheckIntervalMaxMs = 1000;
 
 const ok: ItemResult = { errorCode: ErrorCode.NONE, errorMessage: null };
 
@@ -68,11 +125,17 @@ export class Controller {
   private readonly image: MetadataImage;
   private readonly options: ControllerOptions;
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly sessions: BrokerSessions;
+  private readonly random: (bound: number) => number;
+  /** While active: the session check timer, and the metadata offset applied at activation. */
+  private active: { timer: NodeJS.Timeout; sinceOffset: number } | null = null;
 
   constructor(quorum: MetadataProposals, image: MetadataImage, options: ControllerOptions) {
     this.quorum = quorum;
     this.image = image;
     this.options = options;
+    this.sessions = new BrokerSessions(options.now ?? (() => performance.now()));
+    this.random = options.random ?? ((bound) => Math.floor(Math.random() * bound));
   }
 
   /** On the first activation of a new cluster: records its id. */
@@ -82,13 +145,168 @@ export class Controller {
     });
   }
 
-  /** Registers (or re-registers) a broker, bumping its epoch. */
-  registerBroker(broker: Omit<BrokerRecord, 'type' | 'epoch' | 'fenced'>): Promise<BrokerRecord> {
+  /**
+   * This node became the active controller: every unfenced broker counts as
+   * having just heartbeated, and expired sessions are fenced from now on.
+   */
+  activate(): void {
+    this.deactivate();
+    this.sessions.reset([...this.image.brokers.values()].filter((b) => !b.fenced).map((b) => b.nodeId));
+    const interval = Math.max(1, Math.min(sessionCheckIntervalMaxMs, Math.floor(this.options.sessionTimeoutMs() / 4)));
+    const timer = setInterval(() => {
+      this.fenceExpiredBrokers().catch((err: Error) => this.options.logger.error(`fencing expired brokers failed: ${err.message}`));
+    }, interval);
+    timer.unref();
+    this.active = { timer, sinceOffset: this.options.metadataOffset() };
+  }
+
+  /** This node stopped being the active controller: sessions are forgotten. */
+  deactivate(): void {
+    if (this.active) clearInterval(this.active.timer);
+    this.active = null;
+    this.sessions.clear();
+  }
+
+  /**
+   * Registers (or re-registers) a broker: a new broker epoch, fenced until
+   * it heartbeats caught up. A re-registering broker loses its leaderships
+   * and ISR memberships first, as if fenced (its log may have lost an
+   * unflushed tail). A different process holding a live session for the
+   * same node id is refused with DUPLICATE_BROKER_REGISTRATION.
+   */
+  registerBroker(registration: BrokerRegistration): Promise<ItemResult & { brokerEpoch: number }> {
     return this.serialized(async () => {
-      const previous = this.image.brokers.get(broker.nodeId);
-      const record: BrokerRecord = { type: 'broker', ...broker, epoch: (previous?.epoch ?? 0) + 1, fenced: false };
-      await this.commit([record]);
-      return record;
+      const { nodeId, clusterId, incarnationId, ...address } = registration;
+      if (clusterId !== this.image.clusterId) {
+        return { ...fail(ErrorCode.INCONSISTENT_CLUSTER_ID, `broker ${nodeId} belongs to cluster ${clusterId}, this is cluster ${this.image.clusterId}`), brokerEpoch: -1 };
+      }
+      const previous = this.image.brokers.get(nodeId);
+      const holder = this.sessions.get(nodeId)?.incarnationId ?? null;
+      if (previous && !previous.fenced && holder !== null && holder !== incarnationId && this.sessions.isAlive(nodeId, this.options.sessionTimeoutMs())) {
+        return { ...fail(ErrorCode.DUPLICATE_BROKER_REGISTRATION, `broker ${nodeId} is registered by another live process`), brokerEpoch: -1 };
+      }
+      const records: MetadataRecord[] = [];
+      if (previous && !previous.fenced) records.push(...this.fencingChanges(nodeId));
+      const epoch = (previous?.epoch ?? 0) + 1;
+      records.push({ type: 'broker', nodeId, ...address, epoch, fenced: true });
+      await this.commit(records);
+      this.sessions.registered(nodeId, incarnationId, this.options.metadataOffset());
+      return { ...ok, brokerEpoch: epoch };
+    });
+  }
+
+  /**
+   * A broker's heartbeat: keeps its session alive, unfences it once its
+   * applied metadata reaches its registration, fences it if it asks, and
+   * runs its controlled shutdown while it wants to shut down.
+   */
+  brokerHeartbeat(heartbeat: BrokerHeartbeat): Promise<HeartbeatResult> {
+    return this.serialized(async () => {
+      const { nodeId } = heartbeat;
+      const broker = this.image.brokers.get(nodeId);
+      if (!broker || broker.epoch !== heartbeat.brokerEpoch) {
+        return { ...fail(ErrorCode.STALE_BROKER_EPOCH, `broker ${nodeId} epoch ${heartbeat.brokerEpoch} is not its current registration`), isCaughtUp: false, isFenced: true, shouldShutDown: false };
+      }
+      const session = this.sessions.heartbeat(nodeId);
+      const isCaughtUp = heartbeat.metadataOffset >= (session.registeredAt ?? this.active?.sinceOffset ?? this.options.metadataOffset());
+      if (heartbeat.wantShutDown) {
+        const shouldShutDown = await this.controlledShutdown(broker, session, heartbeat.metadataOffset);
+        return { ...ok, isCaughtUp, isFenced: broker.fenced, shouldShutDown };
+      }
+      if (heartbeat.wantFence && !broker.fenced) await this.commit([...this.fencingChanges(nodeId), { ...broker, fenced: true }]);
+      if (!heartbeat.wantFence && broker.fenced && isCaughtUp) await this.commit([{ ...broker, fenced: false }, ...this.unfencingChanges(nodeId)]);
+      return { ...ok, isCaughtUp, isFenced: this.image.brokers.get(nodeId)!.fenced, shouldShutDown: false };
+    });
+  }
+
+  /**
+   * Moves what can move away from a broker in controlled shutdown; true
+   * (it may shut down) once nothing more can move and the broker has applied
+   * the last of those moves. A fenced broker may shut down at once.
+   */
+  private async controlledShutdown(broker: BrokerRecord, session: BrokerSession, metadataOffset: number): Promise<boolean> {
+    if (broker.fenced) return true;
+    session.shutdownAt ??= -1;
+    const changes = this.partitionChanges((p, eligibility) => shutDownBroker(p, broker.nodeId, eligibility), (id) => this.isActive(id));
+    if (changes.length > 0) {
+      await this.commit(changes);
+      session.shutdownAt = this.options.metadataOffset();
+      return false;
+    }
+    return metadataOffset >= session.shutdownAt;
+  }
+
+  /** While active: fences every unfenced broker whose session has expired, one proposal each. */
+  fenceExpiredBrokers(): Promise<number[]> {
+    return this.serialized(async () => {
+      const fenced: number[] = [];
+      if (!this.active) return fenced;
+      for (const broker of [...this.image.brokers.values()]) {
+        if (broker.fenced || this.sessions.isAlive(broker.nodeId, this.options.sessionTimeoutMs())) continue;
+        await this.commit([...this.fencingChanges(broker.nodeId), { ...broker, fenced: true }]);
+        this.options.logger.info(`broker ${broker.nodeId} fenced: no heartbeat for ${this.options.sessionTimeoutMs()} ms`);
+        fenced.push(broker.nodeId);
+      }
+      return fenced;
+    });
+  }
+
+  /** Registered, unfenced and not in a controlled shutdown: may lead, join ISRs and get new replicas. */
+  private isActive(nodeId: number): boolean {
+    const broker = this.image.brokers.get(nodeId);
+    return broker !== undefined && !broker.fenced && !this.sessions.isShuttingDown(nodeId);
+  }
+
+  /** Partition changes for `nodeId` losing its leaderships and ISR memberships. */
+  private fencingChanges(nodeId: number): PartitionRecord[] {
+    return this.partitionChanges((p, eligibility) => fenceBroker(p, nodeId, eligibility), (id) => id !== nodeId && this.isActive(id));
+  }
+
+  /** Leaderless partitions that `nodeId`, about to be unfenced, lets elect a leader. */
+  private unfencingChanges(nodeId: number): PartitionRecord[] {
+    return this.partitionChanges(electIfLeaderless, (id) => id === nodeId || this.isActive(id));
+  }
+
+  private partitionChanges(
+    change: (partition: PartitionRecord, eligibility: Eligibility) => PartitionRecord | null,
+    canLead: (nodeId: number) => boolean,
+  ): PartitionRecord[] {
+    const changes: PartitionRecord[] = [];
+    for (const topic of this.image.topicsById.values()) {
+      const eligibility = { canLead, unclean: this.options.uncleanLeaderElection(topic.name) };
+      for (const partition of topic.partitions) {
+        const changed = partition && change(partition, eligibility);
+        if (changed) changes.push(changed);
+      }
+    }
+    return changes;
+  }
+
+  /**
+   * ISR changes asked for by partition leaders (AlterPartition), validated
+   * by isr-change.ts. Results follow `changes`, each with the partition's
+   * resulting state when accepted.
+   */
+  alterPartition(
+    brokerId: number,
+    brokerEpoch: number,
+    changes: PartitionIsrChange[],
+  ): Promise<{ errorCode: number; results: { errorCode: number; state: PartitionRecord | null }[] }> {
+    return this.serialized(async () => {
+      if (this.image.brokers.get(brokerId)?.epoch !== brokerEpoch) return { errorCode: ErrorCode.STALE_BROKER_EPOCH, results: [] };
+      const records: PartitionRecord[] = [];
+      const results = changes.map(({ topic: ref, partition: index, ...request }) => {
+        const topic = 'id' in ref ? this.image.topicsById.get(ref.id) : this.image.topicsByName.get(ref.name);
+        const partition = topic?.partitions[index];
+        if (!topic) return { errorCode: 'id' in ref ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, state: null };
+        if (!partition) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, state: null };
+        const outcome = changeIsr(partition, { brokerId, ...request }, (id, epoch) => this.isActive(id) && (epoch === -1 || this.image.brokers.get(id)!.epoch === epoch));
+        if ('errorCode' in outcome) return { errorCode: outcome.errorCode, state: null };
+        if (outcome.record) records.push(outcome.record);
+        return { errorCode: ErrorCode.NONE, state: outcome.record ?? partition };
+      });
+      if (records.length > 0) await this.commit(records);
+      return { errorCode: ErrorCode.NONE, results };
     });
   }
 
@@ -143,9 +361,9 @@ export class Controller {
     return { type: 'partition', topicId, partition, replicas, isr: [...replicas], leader: replicas[0], leaderEpoch: 0, partitionEpoch: 0 };
   }
 
-  /** Replica lists per partition, explicit or spread round-robin over the live brokers. */
+  /** Replica lists per partition, explicit or spread over the active brokers by placement.ts. */
   private placeReplicas(topic: NewTopic, firstPartition = 0): number[][] | ItemResult {
-    const live = [...this.image.brokers.values()].filter((b) => !b.fenced).map((b) => b.nodeId).sort((a, b) => a - b);
+    const live = [...this.image.brokers.values()].filter((b) => this.isActive(b.nodeId));
     if (topic.assignments.length > 0) {
       if (topic.numPartitions !== -1 || topic.replicationFactor !== -1) {
         return fail(ErrorCode.INVALID_REQUEST, 'give either replica assignments or partitions/replication factor, not both');
@@ -174,19 +392,18 @@ export class Controller {
     if (replicationFactor > live.length) {
       return fail(ErrorCode.INVALID_REPLICATION_FACTOR, `replication factor ${replicationFactor} is larger than the ${live.length} available broker(s)`);
     }
-    const lists: number[][] = [];
-    for (let p = firstPartition; p < firstPartition + partitions; p++) {
-      lists.push(Array.from({ length: replicationFactor }, (_, r) => live[(p + r) % live.length]));
-    }
-    return lists;
+    return placeReplicas(live, partitions, replicationFactor, { firstPartition, startIndex: this.random(live.length), shift: this.random(live.length) });
   }
 
-  /** Hands `nodeId` the next block of producer ids. */
-  allocateProducerIds(nodeId: number): Promise<{ firstProducerId: number; size: number }> {
+  /** Hands broker `nodeId` (at its current `brokerEpoch`) the next block of producer ids. */
+  allocateProducerIds(nodeId: number, brokerEpoch: number): Promise<ItemResult & { firstProducerId: number; size: number }> {
     return this.serialized(async () => {
+      if (this.image.brokers.get(nodeId)?.epoch !== brokerEpoch) {
+        return { ...fail(ErrorCode.STALE_BROKER_EPOCH, `broker ${nodeId} epoch ${brokerEpoch} is not its current registration`), firstProducerId: -1, size: 0 };
+      }
       const block = { firstProducerId: this.image.nextProducerId, size: producerIdBlockSize };
       await this.commit([{ type: 'producerIds', nodeId, ...block }]);
-      return block;
+      return { ...ok, ...block };
     });
   }
 

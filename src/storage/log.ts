@@ -210,6 +210,17 @@ export class Log {
     return { epoch: found.epoch, endOffset: BigInt(found.endOffset) };
   }
 
+  /**
+   * A new leader term: records that `epoch` starts at the current log end
+   * (Kafka does this on becoming leader, so the leader's latest epoch is its
+   * own even before it appends, and OffsetForLeaderEpoch answers followers
+   * of older epochs with where their epoch ended). Older epochs change
+   * nothing; written with the next checkpoint.
+   */
+  assignEpochStart(epoch: number): void {
+    this.epochs.assign(epoch, this.endOffset);
+  }
+
   // ---- appends -------------------------------------------------------------
 
   /** Appends a batch as leader: offsets from the log end, `leaderEpoch` stamped into it. */

@@ -1,9 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startCluster } from '../helpers/cluster.ts';
+import { rm } from 'node:fs/promises';
+import { fastFailover, freePorts, startCluster } from '../helpers/cluster.ts';
+import { startBroker } from '../helpers/broker.ts';
+import { runKb } from '../helpers/cli.ts';
 import { Cluster } from '../../src/client/cluster.ts';
 
-const fastQuorum = { 'controller.quorum.election.timeout.ms': 300, 'controller.quorum.fetch.timeout.ms': 1000 };
 
 function clientOf(address: string): Cluster {
   const [host, port] = address.split(':');
@@ -37,7 +39,7 @@ async function createTopicAt(address: string, name: string): Promise<number> {
 }
 
 test('three voters elect one controller, every node serves the metadata it commits, and a new controller takes over when it dies', async (t) => {
-  const cluster = await startCluster({ nodes: 3, sets: fastQuorum });
+  const cluster = await startCluster({ nodes: 3, sets: fastFailover });
   t.after(() => cluster.stop());
 
   const views = await Promise.all(cluster.nodeIds.map((id) => metadataFrom(cluster.address(id))));
@@ -70,4 +72,22 @@ test('three voters elect one controller, every node serves the metadata it commi
     const view = await metadataFrom(cluster.address(id));
     assert.ok(view.topics.has('second'), `node ${id} knows topic second`);
   }
+});
+
+test('a node whose data dir belongs to another cluster is refused with a clear error', async (t) => {
+  const foreign = await startBroker({ args: ['--node-id', '3'] });
+  const foreignDir = foreign.dataDir;
+  await foreign.process.kill('SIGTERM');
+  await new Promise((resolve) => foreign.process.once('exit', resolve));
+  t.after(() => rm(foreignDir, { recursive: true, force: true }));
+
+  const ports = await freePorts(3);
+  const voters = ports.map((port, i) => `${i + 1}@127.0.0.1:${port}`).join(',');
+  const members = await Promise.all([1, 2].map((id) => startBroker({ listen: `127.0.0.1:${ports[id - 1]}`, args: ['--node-id', String(id), '--voters', voters], sets: fastFailover })));
+  t.after(() => Promise.all(members.map((m) => m.stop())));
+
+  const refused = await runKb(['broker', 'start', '--node-id', '3', '--listen', `127.0.0.1:${ports[2]}`, '--voters', voters, '--data-dir', foreignDir], { timeoutMs: 30_000 });
+  assert.equal(refused.code, 1, refused.stderr);
+  assert.match(refused.stderr, /belongs to another cluster/);
+  for (const member of members) assert.equal(member.process.exitCode, null, 'the cluster keeps running');
 });

@@ -13,8 +13,10 @@ const topic = (name: string, numPartitions = 3, replicationFactor = 1, extra: Pa
   name, numPartitions, replicationFactor, assignments: [], configs: [], ...extra,
 });
 
-/** A controller on a metadata quorum of one voter in `dir`, active once started. */
-async function openController(dir: string) {
+const sessionTimeoutMs = 9000;
+
+/** A controller on a metadata quorum of one voter in `dir`, active once started, with a fake session clock. */
+async function openController(dir: string, uncleanTopics: string[] = []) {
   const image = new MetadataImage();
   const log = new MetadataQuorum({
     nodeId: 1,
@@ -24,18 +26,38 @@ async function openController(dir: string) {
     logger: silentLogger,
     clusterId: () => null,
     onFatal: (err) => assert.fail(err),
+    onRefused: (err) => assert.fail(err),
   });
   await log.start();
   await log.waitFor(() => log.isActiveController());
+  const clock = { nowMs: 0 };
   const controller = new Controller(log, image, {
     nodeId: 1,
     defaultPartitions: () => 2,
     defaultReplicationFactor: () => 1,
     topicConfigProblem: (name, value) => (name === 'retention.ms' && !/^\d+$/.test(value) ? 'not a number' : null),
     internalTopics: new Set(['__consumer_offsets']),
+    metadataOffset: () => log.appliedOffset(),
+    sessionTimeoutMs: () => sessionTimeoutMs,
+    uncleanLeaderElection: (name) => uncleanTopics.includes(name),
+    logger: silentLogger,
+    now: () => clock.nowMs,
   });
   await controller.start();
-  return { log, image, controller };
+  /** Registers broker `nodeId` and heartbeats it caught up, so it is unfenced; returns its epoch. */
+  const join = async (nodeId: number, rack: string | null = null) => {
+    const registered = await controller.registerBroker({ nodeId, host: 'h', port: 9000 + nodeId, rack, clusterId: image.clusterId!, incarnationId: `i${nodeId}` });
+    assert.equal(registered.errorCode, ErrorCode.NONE);
+    const beat = await controller.brokerHeartbeat({ nodeId, brokerEpoch: registered.brokerEpoch, metadataOffset: log.appliedOffset(), wantFence: false, wantShutDown: false });
+    assert.deepEqual([beat.errorCode, beat.isFenced], [ErrorCode.NONE, false]);
+    return registered.brokerEpoch;
+  };
+  const heartbeat = (nodeId: number, wants: { wantFence?: boolean; wantShutDown?: boolean; metadataOffset?: number } = {}) =>
+    controller.brokerHeartbeat({
+      nodeId, brokerEpoch: image.brokers.get(nodeId)!.epoch, metadataOffset: wants.metadataOffset ?? log.appliedOffset(),
+      wantFence: wants.wantFence ?? false, wantShutDown: wants.wantShutDown ?? false,
+    });
+  return { log, image, controller, clock, join, heartbeat };
 }
 
 /** A temp dir removed after the test, once the logs opened in it (registered with `closeLater`) are closed. */
@@ -52,11 +74,11 @@ async function withDir(t: { after(fn: () => Promise<void>): void }) {
 test('topics, partitions, configs and producer id blocks survive a reopen of the metadata log', async (t) => {
   const { dir, closeLater } = await withDir(t);
   const first = await openController(dir);
-  await first.controller.registerBroker({ nodeId: 1, host: '127.0.0.1', port: 9092, rack: null });
+  await first.join(1);
   const [created] = await first.controller.createTopics([topic('orders', 3, 1, { configs: [{ name: 'retention.ms', value: '1000' }] })], false);
   assert.equal(created.errorCode, ErrorCode.NONE);
   assert.deepEqual((await first.controller.createPartitions([{ name: 'orders', count: 5, assignments: null }], false))[0].errorCode, ErrorCode.NONE);
-  const block = await first.controller.allocateProducerIds(1);
+  const block = await first.controller.allocateProducerIds(1, 1);
   await first.log.stop();
 
   const second = await openController(dir);
@@ -68,15 +90,16 @@ test('topics, partitions, configs and producer id blocks survive a reopen of the
   assert.deepEqual(orders.partitions.map((p) => p.leader), [1, 1, 1, 1, 1]);
   assert.equal(second.image.topicConfigs('orders').get('retention.ms'), '1000');
   assert.equal(second.image.brokers.get(1)?.epoch, 1);
-  const next = await second.controller.allocateProducerIds(1);
+  const next = await second.controller.allocateProducerIds(1, 1);
+  assert.equal((await second.controller.allocateProducerIds(1, 0)).errorCode, ErrorCode.STALE_BROKER_EPOCH);
   assert.equal(next.firstProducerId, block.firstProducerId + block.size, 'producer ids are never handed out twice');
 });
 
 test('CreateTopics validation: per-topic errors, nothing created for failures, validate-only creates nothing', async (t) => {
   const { dir, closeLater } = await withDir(t);
-  const { controller, image, log } = await openController(dir);
+  const { controller, image, log, join } = await openController(dir);
   closeLater(log);
-  await controller.registerBroker({ nodeId: 1, host: 'h', port: 1, rack: null });
+  await join(1);
   const results = await controller.createTopics(
     [
       topic('good'),
@@ -114,9 +137,9 @@ test('CreateTopics validation: per-topic errors, nothing created for failures, v
 
 test('delete, partition growth and config replacement', async (t) => {
   const { dir, closeLater } = await withDir(t);
-  const { controller, image, log } = await openController(dir);
+  const { controller, image, log, join } = await openController(dir);
   closeLater(log);
-  await controller.registerBroker({ nodeId: 1, host: 'h', port: 1, rack: null });
+  await join(1);
   await controller.createTopics([topic('t', -1, -1)], false);
   assert.equal(image.topicsByName.get('t')!.partitions.length, 2, 'num.partitions default');
   const [shrink] = await controller.createPartitions([{ name: 't', count: 2, assignments: null }], false);
@@ -128,4 +151,156 @@ test('delete, partition growth and config replacement', async (t) => {
   assert.deepEqual(deleted.map((d) => d.errorCode), [ErrorCode.NONE, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]);
   assert.equal(image.topicsByName.has('t'), false);
   assert.equal(image.topicConfigs('t').size, 0);
+});
+
+test('registration is fenced with a new epoch; a caught-up heartbeat unfences; stale epochs and foreign clusters are refused', async (t) => {
+  const { dir, closeLater } = await withDir(t);
+  const { controller, image, log } = await openController(dir);
+  closeLater(log);
+  const before = log.appliedOffset();
+  const first = await controller.registerBroker({ nodeId: 2, host: 'h', port: 1, rack: 'r1', clusterId: image.clusterId!, incarnationId: 'a' });
+  assert.deepEqual([first.errorCode, first.brokerEpoch, image.brokers.get(2)?.fenced, image.brokers.get(2)?.rack], [ErrorCode.NONE, 1, true, 'r1']);
+  const behind = await controller.brokerHeartbeat({ nodeId: 2, brokerEpoch: 1, metadataOffset: before, wantFence: false, wantShutDown: false });
+  assert.deepEqual([behind.errorCode, behind.isCaughtUp, behind.isFenced], [ErrorCode.NONE, false, true], 'has not applied its own registration');
+  const caughtUp = await controller.brokerHeartbeat({ nodeId: 2, brokerEpoch: 1, metadataOffset: log.appliedOffset(), wantFence: false, wantShutDown: false });
+  assert.deepEqual([caughtUp.isCaughtUp, caughtUp.isFenced, image.brokers.get(2)?.fenced], [true, false, false]);
+  const stale = await controller.brokerHeartbeat({ nodeId: 2, brokerEpoch: 0, metadataOffset: log.appliedOffset(), wantFence: false, wantShutDown: false });
+  assert.equal(stale.errorCode, ErrorCode.STALE_BROKER_EPOCH);
+  assert.equal((await controller.brokerHeartbeat({ nodeId: 9, brokerEpoch: 1, metadataOffset: 0, wantFence: false, wantShutDown: false })).errorCode, ErrorCode.STALE_BROKER_EPOCH);
+  const foreign = await controller.registerBroker({ nodeId: 3, host: 'h', port: 1, rack: null, clusterId: 'other', incarnationId: 'b' });
+  assert.equal(foreign.errorCode, ErrorCode.INCONSISTENT_CLUSTER_ID);
+  const fenced = await controller.brokerHeartbeat({ nodeId: 2, brokerEpoch: 1, metadataOffset: log.appliedOffset(), wantFence: true, wantShutDown: false });
+  assert.deepEqual([fenced.isFenced, image.brokers.get(2)?.fenced], [true, true], 'wantFence fences');
+});
+
+test('placement over three brokers balances leaders; fenced brokers get no replicas', async (t) => {
+  const { dir, closeLater } = await withDir(t);
+  const { controller, image, log, join, heartbeat } = await openController(dir);
+  closeLater(log);
+  for (const id of [1, 2, 3]) await join(id);
+  await controller.createTopics([topic('spread', 30, 3)], false);
+  const partitions = image.topicsByName.get('spread')!.partitions;
+  for (const id of [1, 2, 3]) assert.equal(partitions.filter((p) => p.leader === id).length, 10, `broker ${id} leads 10`);
+  for (const p of partitions) assert.deepEqual([...p.isr].sort(), [1, 2, 3]);
+  await heartbeat(3, { wantFence: true });
+  const [wide] = await controller.createTopics([topic('wide', 1, 3)], false);
+  assert.equal(wide.errorCode, ErrorCode.INVALID_REPLICATION_FACTOR);
+  await controller.createTopics([topic('narrow', 6, 2)], false);
+  assert.ok(image.topicsByName.get('narrow')!.partitions.every((p) => !p.replicas.includes(3)));
+});
+
+test('an expired session fences the broker: its leaderships move to live ISR members, it leaves ISRs, and returns unfenced but out of the ISR', async (t) => {
+  const { dir, closeLater } = await withDir(t);
+  const { controller, image, log, join, heartbeat, clock } = await openController(dir);
+  closeLater(log);
+  for (const id of [1, 2, 3]) await join(id);
+  await controller.createTopics([topic('t', 6, 3), topic('solo', 3, 1)], false);
+  const ledBy3 = image.topicsByName.get('t')!.partitions.filter((p) => p.leader === 3).map((p) => ({ ...p }));
+  assert.ok(ledBy3.length > 0);
+  controller.activate();
+  t.after(() => controller.deactivate());
+  assert.deepEqual(await controller.fenceExpiredBrokers(), [], 'activation starts every session');
+  clock.nowMs = sessionTimeoutMs / 2;
+  await heartbeat(1);
+  await heartbeat(2);
+  clock.nowMs = sessionTimeoutMs + 1;
+  assert.deepEqual(await controller.fenceExpiredBrokers(), [3]);
+  assert.equal(image.brokers.get(3)?.fenced, true);
+  for (const before of ledBy3) {
+    const now = image.topicsByName.get('t')!.partitions[before.partition];
+    assert.notEqual(now.leader, 3);
+    assert.ok(now.isr.includes(now.leader));
+    assert.equal(now.leaderEpoch, before.leaderEpoch + 1);
+    assert.equal(now.partitionEpoch, before.partitionEpoch + 1);
+  }
+  for (const p of image.topicsByName.get('t')!.partitions) assert.ok(!p.isr.includes(3), `partition ${p.partition} ISR ${p.isr}`);
+  for (const p of image.topicsByName.get('solo')!.partitions) {
+    if (p.replicas[0] === 3) assert.deepEqual([p.leader, p.isr], [-1, [3]], 'the last ISR member stays; the partition is leaderless');
+  }
+  const back = await heartbeat(3);
+  assert.equal(back.isFenced, false);
+  for (const p of image.topicsByName.get('solo')!.partitions) assert.notEqual(p.leader, -1, 'its leaderless partitions have it as leader again');
+  assert.ok(image.topicsByName.get('t')!.partitions.every((p) => !p.isr.includes(3)), 'rejoining the ISR is the leader\'s call (AlterPartition)');
+  controller.deactivate();
+  clock.nowMs = 10 * sessionTimeoutMs;
+  assert.deepEqual(await controller.fenceExpiredBrokers(), [], 'an inactive controller fences nobody');
+});
+
+test('unclean.leader.election.enable lets an out-of-sync live replica lead', async (t) => {
+  const { dir, closeLater } = await withDir(t);
+  const { controller, image, log, join, heartbeat } = await openController(dir, ['risky']);
+  closeLater(log);
+  for (const id of [1, 2]) await join(id);
+  const onOneAndTwo = { numPartitions: -1, replicationFactor: -1, assignments: [{ partition: 0, brokerIds: [1, 2] }] };
+  await controller.createTopics([topic('risky', 1, 1, onOneAndTwo), topic('safe', 1, 1, onOneAndTwo)], false);
+  for (const name of ['risky', 'safe']) {
+    const p = image.topicsByName.get(name)!.partitions[0];
+    const result = await controller.alterPartition(1, image.brokers.get(1)!.epoch, [
+      { topic: { name }, partition: 0, leaderEpoch: p.leaderEpoch, partitionEpoch: p.partitionEpoch, newIsr: [{ brokerId: 1, brokerEpoch: -1 }] },
+    ]);
+    assert.deepEqual(result.results[0].state?.isr, [1]);
+  }
+  await heartbeat(1, { wantFence: true });
+  const risky = image.topicsByName.get('risky')!.partitions[0];
+  const safe = image.topicsByName.get('safe')!.partitions[0];
+  assert.deepEqual([risky.leader, risky.isr], [2, [2]]);
+  assert.deepEqual([safe.leader, safe.isr], [-1, [1]]);
+});
+
+test('re-registration bumps the epoch and takes away leadership; another live process with the same id is refused', async (t) => {
+  const { dir, closeLater } = await withDir(t);
+  const { controller, image, log, join } = await openController(dir);
+  closeLater(log);
+  controller.activate();
+  t.after(() => controller.deactivate());
+  for (const id of [1, 2]) await join(id);
+  await controller.createTopics([topic('t', 4, 2)], false);
+  const duplicate = await controller.registerBroker({ nodeId: 1, host: 'h', port: 1, rack: null, clusterId: image.clusterId!, incarnationId: 'someone-else' });
+  assert.equal(duplicate.errorCode, ErrorCode.DUPLICATE_BROKER_REGISTRATION);
+  const again = await controller.registerBroker({ nodeId: 1, host: 'h', port: 1, rack: null, clusterId: image.clusterId!, incarnationId: 'i1' });
+  assert.deepEqual([again.errorCode, again.brokerEpoch, image.brokers.get(1)?.fenced], [ErrorCode.NONE, 2, true]);
+  for (const p of image.topicsByName.get('t')!.partitions) assert.deepEqual([p.leader, p.isr], [2, [2]]);
+});
+
+test('controlled shutdown moves leadership away and says shouldShutDown once the broker has seen the moves', async (t) => {
+  const { dir, closeLater } = await withDir(t);
+  const { controller, image, log, join, heartbeat } = await openController(dir);
+  closeLater(log);
+  for (const id of [1, 2]) await join(id);
+  await controller.createTopics([topic('t', 4, 2), topic('solo', 2, 1)], false);
+  const offset = log.appliedOffset();
+  const first = await heartbeat(1, { wantShutDown: true, metadataOffset: offset });
+  assert.equal(first.shouldShutDown, false);
+  for (const p of image.topicsByName.get('t')!.partitions) assert.deepEqual([p.leader, p.isr], [2, [2]]);
+  const notSeen = await heartbeat(1, { wantShutDown: true, metadataOffset: offset });
+  assert.equal(notSeen.shouldShutDown, false, 'it has not applied the leadership moves yet');
+  const seen = await heartbeat(1, { wantShutDown: true });
+  assert.deepEqual([seen.shouldShutDown, seen.isFenced], [true, false]);
+  const solo = image.topicsByName.get('solo')!.partitions.filter((p) => p.replicas[0] === 1);
+  for (const p of solo) assert.equal(p.leader, 1, 'a partition with nowhere to go keeps its leader');
+  const [placed] = await controller.createTopics([topic('later', 4, 1)], false);
+  assert.equal(placed.errorCode, ErrorCode.NONE);
+  assert.ok(image.topicsByName.get('later')!.partitions.every((p) => p.leader === 2), 'no new replicas on a broker shutting down');
+  const single = await heartbeat(2, { wantShutDown: true });
+  assert.equal(single.shouldShutDown, true, 'nothing can move: shut down at once');
+});
+
+test('AlterPartition through the controller: commits the new ISR, answers the state, refuses a stale broker epoch', async (t) => {
+  const { dir, closeLater } = await withDir(t);
+  const { controller, image, log, join } = await openController(dir);
+  closeLater(log);
+  for (const id of [1, 2]) await join(id);
+  const [created] = await controller.createTopics([topic('t', 1, 2)], false);
+  const p = image.topicsByName.get('t')!.partitions[0];
+  const leaderEpoch = image.brokers.get(p.leader)!.epoch;
+  const follower = p.replicas[1];
+  const change = (isr: number[]) => ({ topic: { id: created.topicId! }, partition: 0, leaderEpoch: p.leaderEpoch, partitionEpoch: image.partition('t', 0)!.partitionEpoch, newIsr: isr.map((brokerId) => ({ brokerId, brokerEpoch: -1 })) });
+  const shrink = await controller.alterPartition(p.leader, leaderEpoch, [change([p.leader]), { ...change([p.leader]), topic: { id: 'f'.repeat(32) } }, { ...change([p.leader]), partition: 5 }]);
+  assert.equal(shrink.errorCode, ErrorCode.NONE);
+  assert.deepEqual(shrink.results.map((r) => r.errorCode), [ErrorCode.NONE, ErrorCode.UNKNOWN_TOPIC_ID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]);
+  assert.deepEqual([shrink.results[0].state?.isr, shrink.results[0].state?.partitionEpoch], [[p.leader], p.partitionEpoch + 1]);
+  assert.deepEqual(image.partition('t', 0)!.isr, [p.leader]);
+  const grow = await controller.alterPartition(p.leader, leaderEpoch, [change([p.leader, follower])]);
+  assert.deepEqual(grow.results[0].state?.isr, [p.leader, follower]);
+  assert.equal((await controller.alterPartition(p.leader, leaderEpoch + 5, [change([p.leader])])).errorCode, ErrorCode.STALE_BROKER_EPOCH);
 });

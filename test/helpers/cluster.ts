@@ -13,6 +13,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { startBroker, type RunningBroker } from './broker.ts';
 
+/** Settings that make elections, fencing and ISR changes take a few seconds instead of tens. */
+export const fastFailover = {
+  'controller.quorum.election.timeout.ms': 300,
+  'controller.quorum.fetch.timeout.ms': 1000,
+  'broker.session.timeout.ms': 3000,
+  'broker.heartbeat.interval.ms': 300,
+  'replica.lag.time.max.ms': 3000,
+};
+
 export interface ClusterOptions {
   nodes: number;
   /** `--set` settings for every node. */

@@ -75,6 +75,8 @@ export const consumerOffsetsTopic = '__consumer_offsets';
 const offsetsSegmentBytes = 100 * 1024 * 1024;
 /** Bytes read from a partition of __consumer_offsets per step while loading it. */
 const loadReadBytes = 1024 * 1024;
+/** How long a group write waits for the ISR of its __consumer_offsets partition (Kafka's offsets.commit.timeout.ms default). */
+const commitTimeoutMs = 5000;
 const consumerProtocolType = 'consumer';
 
 export interface CoordinatorOptions {
@@ -462,7 +464,8 @@ export class GroupCoordinator {
     if ('errorCode' in partition) return ErrorCode.NOT_COORDINATOR;
     const batch = encodeRecordBatch({ baseTimestamp: BigInt(this.clock.now()), records });
     if (batch.length > partition.maxMessageBytes()) return ErrorCode.INVALID_COMMIT_OFFSET_SIZE;
-    const result = await partition.appendAsLeader(batch, readBatchHeader(batch), -1);
+    const appended = await partition.appendAsLeader(batch, readBatchHeader(batch), -1);
+    const result = appended.errorCode === ErrorCode.NONE ? await partition.waitForReplication(appended, commitTimeoutMs) : appended;
     if (result.errorCode !== ErrorCode.NONE) {
       this.options.logger.warn(`append to ${consumerOffsetsTopic}-${index} for group ${groupId} failed: ${result.errorMessage}`);
       return result.errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER ? ErrorCode.NOT_COORDINATOR : ErrorCode.COORDINATOR_NOT_AVAILABLE;

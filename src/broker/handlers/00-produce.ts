@@ -5,9 +5,12 @@
  * v3+ exactly one v2 batch -> INVALID_RECORD), convert v0/v1 message sets
  * (Produce v0-2) to a v2 batch, then append through the partition, which
  * applies idempotent-producer checks and assigns offsets. acks=0 gets no
- * response at all; acks=1 and acks=-1 are answered once the batch is in the
- * log (with one replica the ISR is the leader alone; replication extends
- * acks=-1 to wait for the ISR).
+ * response at all; acks=1 is answered once the batch is in the leader's
+ * log; acks=-1 fails with NOT_ENOUGH_REPLICAS before appending when the ISR
+ * is smaller than min.insync.replicas, and is otherwise answered once the
+ * high watermark passes the batch (Partition.waitForReplication: the ISR
+ * has it), or with NOT_ENOUGH_REPLICAS_AFTER_APPEND, NOT_LEADER_OR_FOLLOWER
+ * (leadership lost) or REQUEST_TIMED_OUT after the request's timeout.
  *
  * Uncompressed v2 batches are not decoded: only the record length prefixes
  * are walked to prove recordCount true (offsets are assigned from it), and
@@ -43,7 +46,7 @@ export default defineHandler<ProduceRequest, ProduceResponse>({
       request.topicData.map(async (topic) => ({
         name: topic.name,
         partitionResponses: await Promise.all(
-          topic.partitionData.map((p) => producePartition(ctx.broker, topic.name, p.index, p.records, request.acks, ctx.apiVersion)),
+          topic.partitionData.map((p) => producePartition(ctx.broker, topic.name, p.index, p.records, request, ctx.apiVersion)),
         ),
       })),
     );
@@ -57,9 +60,10 @@ async function producePartition(
   topic: string,
   index: number,
   records: Buffer | null,
-  acks: number,
+  request: { acks: number; timeoutMs: number },
   apiVersion: number,
 ): Promise<PartitionProduceResponse> {
+  const acks = request.acks;
   if (acks !== 0 && acks !== 1 && acks !== -1) return failed(index, ErrorCode.INVALID_REQUIRED_ACKS, `acks must be -1, 0 or 1, got ${acks}`);
   if (broker.isInternalTopic(topic)) return failed(index, ErrorCode.INVALID_TOPIC_EXCEPTION, `cannot produce to internal topic ${topic}`);
   const partition = broker.replicas.leaderPartition(topic, index);
@@ -82,6 +86,10 @@ async function producePartition(
   if (recordsProblem) return failed(index, ErrorCode.CORRUPT_MESSAGE, recordsProblem);
   const result = await partition.appendAsLeader(batch, header, acks);
   if (result.errorCode !== ErrorCode.NONE) return failed(index, result.errorCode, result.errorMessage ?? '');
+  if (acks === -1) {
+    const replicated = await partition.waitForReplication(result, request.timeoutMs);
+    if (replicated.errorCode !== ErrorCode.NONE) return failed(index, replicated.errorCode, replicated.errorMessage ?? '');
+  }
   return {
     index,
     errorCode: ErrorCode.NONE,

@@ -1,23 +1,36 @@
 /**
- * Fetch (key 1), v0-12 advertised, for consumers (replica id -1; follower
- * fetching arrives with replication). v13-17 are served to kb's own nodes
- * only: advertising them would make clients that know Metadata v9 at most
- * use topic ids (CLIENTS.md, topic-id trap). A fetch of the metadata topic
- * (`__cluster_metadata`, by id from v13) is the metadata quorum's and goes
- * to it; other v13+ fetches name topics by id (UNKNOWN_TOPIC_ID for an id
- * no topic has). Sessionless: every request is a full fetch and
- * the response carries session id 0, which keeps clients that ask for a
- * session (platformatic sends id 0, epoch 0) sessionless.
+ * Fetch (key 1), v0-12 advertised, for consumers (replica id -1) and for
+ * follower replicas (replica id = their broker id; in ReplicaState from
+ * v15). v13-17 are served to kb's own nodes only: advertising them would
+ * make clients that know Metadata v9 at most use topic ids (CLIENTS.md,
+ * topic-id trap). A fetch of the metadata topic (`__cluster_metadata`, by
+ * id from v13) is the metadata quorum's and goes to it; other v13+ fetches
+ * name topics by id (UNKNOWN_TOPIC_ID for an id no topic has). Sessionless: every
+ * request is a full fetch and the response carries session id 0, which
+ * keeps clients that ask for a session (platformatic sends id 0, epoch 0)
+ * sessionless.
  *
- * Per partition: whole stored batches from the one holding the fetch offset,
- * up to the high watermark, at least one whole batch for the first partition
- * with data even past max_bytes; OFFSET_OUT_OF_RANGE outside
- * [log start, high watermark]. When fewer than min_bytes are available the
- * request parks until that many bytes are there, or max_wait_ms passes. last_stable_offset = high watermark (no transactions); aborted
+ * Per partition, first the checks: this broker leads it
+ * (NOT_LEADER_OR_FOLLOWER, UNKNOWN_TOPIC_OR_PARTITION ...); the current
+ * leader epoch (v9+, -1 = unchecked) is ours (FENCED_LEADER_EPOCH when
+ * older, UNKNOWN_LEADER_EPOCH when newer). A follower must be a replica of
+ * the partition (NOT_LEADER_OR_FOLLOWER); when its last fetched epoch
+ * (v12+) shows its log diverging from ours, it gets the diverging epoch and
+ * end offset and no records; otherwise its fetch offset is its log end,
+ * which may move the high watermark and the ISR.
+ *
+ * Then the reads: whole stored batches from the one holding the fetch
+ * offset, up to the high watermark for consumers and up to the log end for
+ * followers, at least one whole batch for the first partition with data
+ * even past max_bytes; OFFSET_OUT_OF_RANGE outside [log start, log end].
+ * When fewer than min_bytes are available (and no partition failed) the
+ * request parks until that many bytes are there, or max_wait_ms passes.
+ * last_stable_offset = high watermark (no transactions); aborted
  * transactions empty; preferred read replica -1.
  */
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { Broker } from '../broker.ts';
+import type { Partition } from '../replica/partition.ts';
 import type { FetchRequest } from '../../protocol/generated/fetch-request.ts';
 import type { FetchResponse } from '../../protocol/generated/fetch-response.ts';
 import { defineHandler } from './handler.ts';
@@ -30,9 +43,23 @@ interface WantedPartition {
   partition: number;
   fetchOffset: bigint;
   partitionMaxBytes: number;
+  currentLeaderEpoch: number;
+  lastFetchedEpoch: number;
 }
 
+interface PartitionResult extends WantedPartition {
+  errorCode: number;
+  highWatermark: bigint;
+  logStartOffset: bigint;
+  records: Buffer | null;
+  divergingEpoch: { epoch: number; endOffset: bigint } | null;
+}
+
+/** A partition to read, or its answer already decided by the checks. */
+type Checked = { wanted: WantedPartition; partition: Partition } | { answer: PartitionResult };
+
 const noTopicId = Buffer.alloc(16);
+const noEpoch = { epoch: -1, endOffset: -1n };
 
 export default defineHandler<FetchRequest, FetchResponse>({
   apiKey: 1,
@@ -46,21 +73,26 @@ export default defineHandler<FetchRequest, FetchResponse>({
     const nameOf = (topicId: Buffer) => broker.image.topicsById.get(topicId.toString('hex'))?.name ?? null;
     const wanted: WantedPartition[] = request.topics.flatMap((t) =>
       t.partitions.map((p) => ({
-        topic: byId ? nameOf(t.topicId) ?? '' : t.topic,
+        topic: byId ? (nameOf(t.topicId) ?? '') : t.topic,
         topicId: t.topicId,
         partition: p.partition,
         fetchOffset: p.fetchOffset,
         partitionMaxBytes: p.partitionMaxBytes,
+        currentLeaderEpoch: p.currentLeaderEpoch,
+        lastFetchedEpoch: p.lastFetchedEpoch,
       })),
     );
+    const replicaId = ctx.apiVersion >= 15 ? request.replicaState.replicaId : request.replicaId;
+    const checked = wanted.map((w) => check(broker, w, replicaId));
+    const follower = replicaId >= 0;
     const maxBytes = ctx.apiVersion >= 3 ? request.maxBytes : 0x7fffffff;
     const deadline = Date.now() + request.maxWaitMs;
-    let results = await readAll(broker, wanted, maxBytes);
-    while (!results.some((r) => r.errorCode !== ErrorCode.NONE) && bytesOf(results) < request.minBytes && Date.now() < deadline) {
+    let results = await readAll(checked, maxBytes, follower);
+    while (!results.some((r) => r.errorCode !== ErrorCode.NONE || r.divergingEpoch) && bytesOf(results) < request.minBytes && Date.now() < deadline) {
       await broker.replicas.waitForData(wanted, deadline - Date.now());
-      results = await readAll(broker, wanted, maxBytes);
+      results = await readAll(checked, maxBytes, follower);
     }
-    const byTopic = new Map<string, typeof results>();
+    const byTopic = new Map<string, PartitionResult[]>();
     for (const r of results) {
       const key = byId ? r.topicId.toString('hex') : r.topic;
       byTopic.set(key, [...(byTopic.get(key) ?? []), r]);
@@ -78,7 +110,7 @@ export default defineHandler<FetchRequest, FetchResponse>({
           highWatermark: r.highWatermark,
           lastStableOffset: r.highWatermark,
           logStartOffset: r.logStartOffset,
-          divergingEpoch: { epoch: -1, endOffset: -1n },
+          divergingEpoch: r.divergingEpoch ?? noEpoch,
           currentLeader: { leaderId: -1, leaderEpoch: -1 },
           snapshotId: { endOffset: -1n, epoch: -1 },
           abortedTransactions: ctx.apiVersion >= 4 ? [] : null,
@@ -96,32 +128,52 @@ function isMetadataTopicFetch(request: FetchRequest, apiVersion: number): boolea
   return request.topics.length === 1 && (apiVersion >= 13 ? topic.topicId.equals(metadataTopic.id) : topic.topic === metadataTopic.name);
 }
 
+function answer(wanted: WantedPartition, errorCode: number, partition?: Partition, divergingEpoch: PartitionResult['divergingEpoch'] = null): Checked {
+  const highWatermark = partition?.highWatermark ?? -1n;
+  const logStartOffset = partition?.log.logStartOffset ?? -1n;
+  const records = divergingEpoch ? Buffer.alloc(0) : null;
+  return { answer: { ...wanted, errorCode, highWatermark, logStartOffset, records, divergingEpoch } };
+}
+
+/** The checks before reading; a follower's fetch also records its log end at the leader. */
+function check(broker: Broker, wanted: WantedPartition, replicaId: number): Checked {
+  if (wanted.topic === '') return answer(wanted, ErrorCode.UNKNOWN_TOPIC_ID);
+  const partition = broker.replicas.leaderPartition(wanted.topic, wanted.partition);
+  if ('errorCode' in partition) return answer(wanted, partition.errorCode);
+  const epochError = partition.checkLeaderEpoch(wanted.currentLeaderEpoch);
+  if (epochError !== ErrorCode.NONE) return answer(wanted, epochError, partition);
+  if (replicaId < 0) return { wanted, partition };
+  if (!partition.hasFollower(replicaId)) return answer(wanted, ErrorCode.NOT_LEADER_OR_FOLLOWER, partition);
+  const diverging = partition.divergingEpoch(wanted.lastFetchedEpoch, wanted.fetchOffset);
+  if (diverging) return answer(wanted, ErrorCode.NONE, partition, diverging);
+  partition.recordFollowerFetch(replicaId, wanted.fetchOffset);
+  return { wanted, partition };
+}
+
 function bytesOf(results: { records: Buffer | null }[]): number {
   return results.reduce((n, r) => n + (r.records?.length ?? 0), 0);
 }
 
-/** Reads every wanted partition in order, sharing the response byte budget. */
-async function readAll(broker: Broker, wanted: WantedPartition[], maxBytes: number) {
+/** Reads every checked partition in order, sharing the response byte budget. */
+async function readAll(checked: Checked[], maxBytes: number, follower: boolean): Promise<PartitionResult[]> {
   let budget = maxBytes;
   let firstBatchGiven = false;
-  const out = [];
-  for (const w of wanted) {
-    if (w.topic === '') {
-      out.push({ ...w, errorCode: ErrorCode.UNKNOWN_TOPIC_ID, highWatermark: -1n, logStartOffset: -1n, records: null });
+  const out: PartitionResult[] = [];
+  for (const c of checked) {
+    if ('answer' in c) {
+      out.push(c.answer);
       continue;
     }
-    const partition = broker.replicas.leaderPartition(w.topic, w.partition);
-    if ('errorCode' in partition) {
-      out.push({ ...w, errorCode: partition.errorCode, highWatermark: -1n, logStartOffset: -1n, records: null });
-      continue;
-    }
-    const limit = Math.min(w.partitionMaxBytes, Math.max(budget, 0));
-    const read = await partition.readForConsumer(w.fetchOffset, limit, !firstBatchGiven);
+    const { wanted, partition } = c;
+    const limit = Math.min(wanted.partitionMaxBytes, Math.max(budget, 0));
+    const read = follower
+      ? await partition.readForFollower(wanted.fetchOffset, limit, !firstBatchGiven)
+      : await partition.readForConsumer(wanted.fetchOffset, limit, !firstBatchGiven);
     if (read.records) {
       budget -= read.records.length;
       firstBatchGiven = true;
     }
-    out.push({ ...w, ...read });
+    out.push({ ...wanted, ...read, divergingEpoch: null });
   }
   return out;
 }

@@ -4,6 +4,8 @@
  * the epoch bumped, or a new id once the epoch would overflow. Transactions
  * are not supported: a transactional id is answered with
  * TRANSACTIONAL_ID_AUTHORIZATION_FAILED, which clients report clearly.
+ * While the controller cannot hand out producer ids the answer is the
+ * retriable COORDINATOR_LOAD_IN_PROGRESS.
  */
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { InitProducerIdRequest } from '../../protocol/generated/init-producer-id-request.ts';
@@ -23,6 +25,7 @@ export default defineHandler<InitProducerIdRequest, InitProducerIdResponse>({
     if (existing >= 0n && request.producerEpoch >= 0 && request.producerEpoch < producerEpochMax) {
       return reply(ErrorCode.NONE, existing, request.producerEpoch + 1);
     }
-    return reply(ErrorCode.NONE, await ctx.broker.nextProducerId(), 0);
+    const producerId = await ctx.broker.nextProducerId();
+    return producerId === null ? reply(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, -1n, -1) : reply(ErrorCode.NONE, producerId, 0);
   },
 });

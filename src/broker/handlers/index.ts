@@ -22,6 +22,7 @@ import createTopics from './19-create-topics.ts';
 import deleteTopics from './20-delete-topics.ts';
 import deleteRecords from './21-delete-records.ts';
 import initProducerId from './22-init-producer-id.ts';
+import offsetForLeaderEpoch from './23-offset-for-leader-epoch.ts';
 import describeConfigs from './32-describe-configs.ts';
 import alterConfigs from './33-alter-configs.ts';
 import describeLogDirs from './35-describe-log-dirs.ts';
@@ -30,7 +31,11 @@ import deleteGroups from './42-delete-groups.ts';
 import incrementalAlterConfigs from './44-incremental-alter-configs.ts';
 import offsetDelete from './47-offset-delete.ts';
 import describeQuorum from './55-describe-quorum.ts';
+import alterPartition from './56-alter-partition.ts';
 import describeCluster from './60-describe-cluster.ts';
+import brokerRegistration from './62-broker-registration.ts';
+import brokerHeartbeat from './63-broker-heartbeat.ts';
+import allocateProducerIds from './67-allocate-producer-ids.ts';
 import { raftHandler } from './raft-request.ts';
 import { raftApiKeys } from '../../controller/raft/wire.ts';
 
@@ -53,6 +58,7 @@ const all: Handler[] = [
   deleteTopics,
   deleteRecords,
   initProducerId,
+  offsetForLeaderEpoch,
   describeConfigs,
   alterConfigs,
   describeLogDirs,
@@ -61,7 +67,11 @@ const all: Handler[] = [
   incrementalAlterConfigs,
   offsetDelete,
   describeQuorum,
+  alterPartition,
   describeCluster,
+  brokerRegistration,
+  brokerHeartbeat,
+  allocateProducerIds,
   raftHandler(raftApiKeys.vote),
   raftHandler(raftApiKeys.beginQuorumEpoch),
   raftHandler(raftApiKeys.endQuorumEpoch),

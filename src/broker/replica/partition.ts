@@ -1,25 +1,39 @@
 /**
- * One partition replica hosted on this broker, as leader: the storage log
- * plus what the protocol layers on it: leader epoch, high watermark,
- * idempotent-producer state, LogAppendTime stamping, and the wake-up of
- * parked fetches when data arrives.
+ * One partition replica hosted on this broker: the storage log plus what
+ * the protocol layers on it: its role (leader or follower, from the
+ * committed PartitionRecord), high watermark, idempotent-producer state,
+ * LogAppendTime stamping, and the wake-up of parked fetches and acks=all
+ * produces when data arrives or the high watermark moves.
  *
- * Appends are admitted one at a time in call order: the producer check,
+ * Leader appends are admitted one at a time in call order: the role and
+ * min.insync.replicas checks (acks=all), the producer check,
  * LogAppendTime stamping and the log enqueue, which assigns offsets in that
  * order. A batch does not wait for earlier batches to be written, so
  * appends that arrive while a write is in flight go out in the log's next
  * group write. An idempotent batch is admitted only once its producer's
  * earlier batches here are written and recorded (check -> append -> record
  * must not interleave for one producer), which holds up later admissions
- * behind it and so keeps the order. With one replica the ISR is the leader
- * alone, so the high watermark moves to the end of each append once it is
- * written; replication will move it only when the ISR has the data.
+ * behind it and so keeps the order.
+ *
+ * As leader (a FollowerTracker per leader term): followers' fetches move
+ * the high watermark to the smallest log end in the maximal ISR (never
+ * down); ISR changes are proposed to the controller through
+ * `alterPartition`, one in flight at a time, and take effect from its
+ * answer or the committed PartitionRecord. With replicas = [self] the
+ * high watermark is the log end after each append. As follower: batches
+ * fetched from the leader are appended with their offsets and epochs and
+ * recorded in the producer table (so idempotent dedup survives a leader
+ * change); the high watermark is min(leader's, own log end), never down.
  */
 import { EventEmitter } from 'node:events';
 import { ErrorCode } from '../../protocol/errors.ts';
-import { attributeBits, offsets as headerOffsets, updateBatchCrc, type BatchHeader } from '../../protocol/records/batch-header.ts';
+import { attributeBits, offsets as headerOffsets, readBatchHeader, updateBatchCrc, type BatchHeader } from '../../protocol/records/batch-header.ts';
+import type { AlterPartitionRequest } from '../../protocol/generated/alter-partition-request.ts';
+import type { AlterPartitionResponse } from '../../protocol/generated/alter-partition-response.ts';
 import type { PartitionRecord } from '../../metadata/records.ts';
 import type { Log } from '../../storage/log.ts';
+import type { Logger } from '../logger.ts';
+import { FollowerTracker } from './follower-tracker.ts';
 import { isIdempotent, ProducerStateTable } from './producer-state.ts';
 
 export const latestTimestamp = -1n;
@@ -30,8 +44,17 @@ export interface AppendResult {
   errorCode: number;
   errorMessage: string | null;
   baseOffset: bigint;
+  /** Last offset of the batch (for acks=all: committed once the high watermark passes it). */
+  lastOffset: bigint;
+  /** The leader epoch the batch was appended in. */
+  leaderEpoch: number;
   logAppendTimeMs: bigint;
   logStartOffset: bigint;
+}
+
+export interface ErrorResult {
+  errorCode: number;
+  errorMessage: string | null;
 }
 
 export interface ConsumerRead {
@@ -46,7 +69,24 @@ export interface PartitionSettings {
   maxMessageBytes(): number;
   /** `message.timestamp.type` of the topic is LogAppendTime. */
   logAppendTime(): boolean;
+  /** `min.insync.replicas` of the topic. */
+  minInsyncReplicas(): number;
 }
+
+/** What every partition on this broker shares for replication. */
+export interface ReplicationContext {
+  nodeId: number;
+  nowMs(): number;
+  /** `replica.lag.time.max.ms` */
+  lagTimeMaxMs: number;
+  /** The epoch of a registered, unfenced broker, or null (it may not join an ISR). */
+  liveBrokerEpoch(nodeId: number): bigint | null;
+  /** Sends an ISR change to the controller (AlterPartition, key 56). */
+  alterPartition(request: AlterPartitionRequest): Promise<AlterPartitionResponse>;
+  logger: Logger;
+}
+
+const none: ErrorResult = { errorCode: ErrorCode.NONE, errorMessage: null };
 
 export class Partition {
   readonly topic: string;
@@ -54,58 +94,129 @@ export class Partition {
   readonly log: Log;
   state: PartitionRecord;
   private readonly settings: PartitionSettings;
+  private readonly cluster: ReplicationContext;
   private readonly producers = new ProducerStateTable();
-  private readonly dataArrived = new EventEmitter();
+  /** Emits 'change' on appends, high watermark moves and role or ISR changes. */
+  private readonly changed = new EventEmitter();
   /** The admission of the latest append (settles once it is enqueued in the log). */
   private admission: Promise<unknown> = Promise.resolve();
   /** Per idempotent producer, its latest append not yet written and recorded. */
   private readonly producerAppends = new Map<bigint, Promise<AppendResult>>();
+  /** Leader state of the current term; null while a follower. */
+  private tracker: FollowerTracker | null = null;
+  /** The AlterPartition request in flight, if any. */
+  private inFlight: AlterPartitionRequest | null = null;
+  private closed = false;
 
-  constructor(topic: string, index: number, log: Log, state: PartitionRecord, settings: PartitionSettings) {
+  constructor(topic: string, index: number, log: Log, state: PartitionRecord, settings: PartitionSettings, cluster: ReplicationContext) {
     this.topic = topic;
     this.index = index;
     this.log = log;
     this.state = state;
     this.settings = settings;
-    this.dataArrived.setMaxListeners(0);
+    this.cluster = cluster;
+    this.changed.setMaxListeners(0);
   }
 
-  /** Rebuilds the idempotent-producer table from the batch headers in the log. */
-  async loadProducerState(): Promise<void> {
-    this.advanceHighWatermark();
+  /** Rebuilds the idempotent-producer table from the batch headers in the log, then takes the role `state` gives. */
+  async open(): Promise<void> {
     for await (const header of this.log.batchHeaders(this.log.logStartOffset)) {
       this.producers.record(header, header.baseOffset, header.maxTimestamp);
     }
+    this.applyState(this.state, true);
   }
 
   get highWatermark(): bigint {
     return this.log.highWatermark;
   }
 
-  /** With one replica the ISR is the leader alone: everything in the log is committed. */
-  private advanceHighWatermark(): void {
-    this.log.updateHighWatermark(this.log.logEndOffset);
+  get isLeader(): boolean {
+    return this.tracker !== null;
+  }
+
+  /** The ISR the high watermark waits for: the committed one plus a proposed expansion. */
+  maximalIsr(): number[] {
+    return this.tracker?.maximalIsr() ?? [...this.state.isr];
   }
 
   maxMessageBytes(): number {
     return this.settings.maxMessageBytes();
   }
 
-  appendAsLeader(batch: Buffer, header: BatchHeader, _acks: number): Promise<AppendResult> {
-    const admitted = this.admission.then(() => this.admit(batch, header));
+  // ---- role ----------------------------------------------------------------
+
+  /**
+   * Applies a committed PartitionRecord: leader when it names this node
+   * (a new leader epoch is a new term), follower otherwise. A record of the
+   * current term older than the state an AlterPartition answer installed is
+   * ignored.
+   */
+  applyState(record: PartitionRecord, initial = false): void {
+    const previous = this.state;
+    const sameTerm = !initial && record.leaderEpoch === previous.leaderEpoch;
+    if (this.tracker && sameTerm && record.partitionEpoch < previous.partitionEpoch) return;
+    this.state = record;
+    if (record.leader !== this.cluster.nodeId) {
+      this.tracker = null;
+      this.inFlight = null;
+    } else if (!this.tracker || !sameTerm) {
+      this.log.assignEpochStart(record.leaderEpoch);
+      this.tracker = new FollowerTracker(this.cluster.nodeId, record.replicas, record.isr, this.log.logEndOffset, this.cluster.nowMs());
+      this.inFlight = null;
+    } else {
+      this.tracker.setCommitted(record.replicas, record.isr, this.cluster.nowMs());
+      if (record.partitionEpoch > previous.partitionEpoch) {
+        this.inFlight = null; // the proposal in flight was applied or superseded
+        this.tracker.setPending(null);
+      }
+    }
+    this.advanceHighWatermark();
+    this.changed.emit('change');
+  }
+
+  /** Moves the leader's high watermark up to the smallest log end in the maximal ISR; true if it moved. */
+  private advanceHighWatermark(): boolean {
+    if (!this.tracker) return false;
+    const candidate = this.tracker.highWatermark(this.log.logEndOffset);
+    if (candidate <= this.log.highWatermark) return false;
+    this.log.updateHighWatermark(candidate);
+    return true;
+  }
+
+  /** Ends every wait (the broker is stopping). */
+  close(): void {
+    this.closed = true;
+    this.tracker = null;
+    this.changed.emit('change');
+  }
+
+  // ---- leader: appends -----------------------------------------------------
+
+  appendAsLeader(batch: Buffer, header: BatchHeader, acks: number): Promise<AppendResult> {
+    const admitted = this.admission.then(() => this.admit(batch, header, acks));
     this.admission = admitted.catch(() => undefined);
     return admitted.then((a) => a.appended);
   }
 
   /** Checks and enqueues one batch; resolves once it is in the log's queue with its append's outcome (wrapped, so admission does not wait for the write). */
-  private async admit(batch: Buffer, header: BatchHeader): Promise<{ appended: Promise<AppendResult> }> {
+  private async admit(batch: Buffer, header: BatchHeader, acks: number): Promise<{ appended: Promise<AppendResult> }> {
     const idempotent = isIdempotent(header);
     if (idempotent) await this.producerAppends.get(header.producerId);
+    const refusal = this.leaderRefusal(acks);
+    if (refusal) return { appended: Promise.resolve(this.appendFailed(refusal.errorCode, refusal.errorMessage!)) };
+    const leaderEpoch = this.state.leaderEpoch;
     const check = this.producers.check(header);
     if (check.action === 'reject') return { appended: Promise.resolve(this.appendFailed(check.errorCode, check.message)) };
     const logAppendTime = this.settings.logAppendTime();
     if (check.action === 'duplicate') {
-      const duplicate = { errorCode: ErrorCode.NONE, errorMessage: null, baseOffset: check.baseOffset, logAppendTimeMs: logAppendTime ? check.timestamp : -1n, logStartOffset: this.log.logStartOffset };
+      const duplicate: AppendResult = {
+        ...none,
+        baseOffset: check.baseOffset,
+        lastOffset: check.baseOffset + BigInt(header.lastOffsetDelta),
+        leaderEpoch,
+        logAppendTimeMs: logAppendTime ? check.timestamp : -1n,
+        logStartOffset: this.log.logStartOffset,
+      };
       return { appended: Promise.resolve(duplicate) };
     }
     let appendTime = -1n;
@@ -115,14 +226,14 @@ export class Partition {
       batch.writeBigInt64BE(appendTime, headerOffsets.maxTimestamp);
       updateBatchCrc(batch);
     }
-    const appended = this.log.append(batch, this.state.leaderEpoch).then(
+    const appended = this.log.append(batch, leaderEpoch).then(
       (info): AppendResult => {
         this.producers.record(header, info.baseOffset, logAppendTime ? appendTime : header.maxTimestamp);
-        if (info.lastOffset + 1n > this.log.highWatermark) this.log.updateHighWatermark(info.lastOffset + 1n);
-        this.dataArrived.emit('data');
-        return { errorCode: ErrorCode.NONE, errorMessage: null, baseOffset: info.baseOffset, logAppendTimeMs: appendTime, logStartOffset: this.log.logStartOffset };
+        this.advanceHighWatermark();
+        this.changed.emit('change');
+        return { ...none, baseOffset: info.baseOffset, lastOffset: info.lastOffset, leaderEpoch, logAppendTimeMs: appendTime, logStartOffset: this.log.logStartOffset };
       },
-      (err: Error) => this.appendFailed(ErrorCode.KAFKA_STORAGE_ERROR, `append to ${this.topic}-${this.index} failed: ${err.message}`),
+      (err: Error) => this.appendFailed(ErrorCode.KAFKA_STORAGE_ERROR, `append to ${this.name} failed: ${err.message}`),
     );
     if (idempotent) {
       this.producerAppends.set(header.producerId, appended);
@@ -133,30 +244,234 @@ export class Partition {
     return { appended };
   }
 
-  private appendFailed(errorCode: number, errorMessage: string): AppendResult {
-    return { errorCode, errorMessage, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n };
+  private get name(): string {
+    return `${this.topic}-${this.index}`;
   }
 
-  /** Whole batches from the one holding `offset`, below the high watermark. */
-  async readForConsumer(offset: bigint, maxBytes: number, minOneBatch: boolean): Promise<ConsumerRead> {
+  /** Why this replica may not take a leader append now, or null. */
+  private leaderRefusal(acks: number): ErrorResult | null {
+    if (!this.tracker) return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, errorMessage: `broker ${this.cluster.nodeId} is not the leader of ${this.name}` };
+    const minIsr = this.settings.minInsyncReplicas();
+    if (acks === -1 && this.state.isr.length < minIsr) {
+      return {
+        errorCode: ErrorCode.NOT_ENOUGH_REPLICAS,
+        errorMessage: `${this.name} has ${this.state.isr.length} in-sync replicas [${this.state.isr.join(',')}], fewer than min.insync.replicas=${minIsr}`,
+      };
+    }
+    return null;
+  }
+
+  private appendFailed(errorCode: number, errorMessage: string): AppendResult {
+    return { errorCode, errorMessage, baseOffset: -1n, lastOffset: -1n, leaderEpoch: -1, logAppendTimeMs: -1n, logStartOffset: -1n };
+  }
+
+  /**
+   * acks=all: resolves once the high watermark passes `appended.lastOffset`
+   * (NONE, or NOT_ENOUGH_REPLICAS_AFTER_APPEND when the ISR is by then
+   * smaller than min.insync.replicas), with NOT_LEADER_OR_FOLLOWER when
+   * this replica leaves the term the batch was appended in, or
+   * REQUEST_TIMED_OUT after `timeoutMs`.
+   */
+  waitForReplication(appended: AppendResult, timeoutMs: number): Promise<ErrorResult> {
+    const requiredOffset = appended.lastOffset + 1n;
+    return new Promise((resolve) => {
+      const finish = (result: ErrorResult) => {
+        clearTimeout(timer);
+        this.changed.off('change', check);
+        resolve(result);
+      };
+      const check = () => {
+        const outcome = this.replicationOutcome(requiredOffset, appended.leaderEpoch);
+        if (outcome) finish(outcome);
+      };
+      const timer = setTimeout(
+        () => finish({ errorCode: ErrorCode.REQUEST_TIMED_OUT, errorMessage: `${this.name}: the in-sync replicas did not reach offset ${requiredOffset} within ${timeoutMs} ms` }),
+        timeoutMs,
+      );
+      this.changed.on('change', check);
+      check();
+    });
+  }
+
+  private replicationOutcome(requiredOffset: bigint, leaderEpoch: number): ErrorResult | null {
+    if (!this.tracker || this.closed || this.state.leaderEpoch !== leaderEpoch) {
+      return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, errorMessage: `broker ${this.cluster.nodeId} lost the leadership of ${this.name} (epoch ${leaderEpoch})` };
+    }
+    if (this.log.highWatermark < requiredOffset) return null;
+    const minIsr = this.settings.minInsyncReplicas();
+    if (this.state.isr.length >= minIsr) return none;
+    return {
+      errorCode: ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND,
+      errorMessage: `${this.name} was written but its ISR shrank to [${this.state.isr.join(',')}], fewer than min.insync.replicas=${minIsr}`,
+    };
+  }
+
+  /** A client's or follower's current leader epoch (-1: none given) against ours: NONE, FENCED_LEADER_EPOCH (older) or UNKNOWN_LEADER_EPOCH (newer). */
+  checkLeaderEpoch(currentLeaderEpoch: number): number {
+    if (currentLeaderEpoch < 0 || currentLeaderEpoch === this.state.leaderEpoch) return ErrorCode.NONE;
+    return currentLeaderEpoch < this.state.leaderEpoch ? ErrorCode.FENCED_LEADER_EPOCH : ErrorCode.UNKNOWN_LEADER_EPOCH;
+  }
+
+  // ---- leader: followers and the ISR ----------------------------------------
+
+  /** Whether `nodeId` is a follower replica of this partition in the current term. */
+  hasFollower(nodeId: number): boolean {
+    return this.tracker?.isReplica(nodeId) ?? false;
+  }
+
+  /**
+   * Checks a follower's fetch position against this log: the largest epoch
+   * <= `lastFetchedEpoch` and its end offset when the follower's log
+   * diverges from it (it must truncate), else null.
+   */
+  divergingEpoch(lastFetchedEpoch: number, fetchOffset: bigint): { epoch: number; endOffset: bigint } | null {
+    if (lastFetchedEpoch < 0) return null;
+    const found = this.log.endOffsetForEpoch(lastFetchedEpoch);
+    return found.epoch < lastFetchedEpoch || found.endOffset < fetchOffset ? found : null;
+  }
+
+  /** A follower fetched from `fetchOffset` (its log end): may move the high watermark and add it to the ISR. */
+  recordFollowerFetch(nodeId: number, fetchOffset: bigint): void {
+    const tracker = this.tracker;
+    if (!tracker || fetchOffset > this.log.logEndOffset) return;
+    tracker.recordFetch(nodeId, fetchOffset, this.log.logEndOffset, this.cluster.nowMs());
+    if (!this.inFlight && tracker.mayJoin(nodeId, this.log.highWatermark) && this.cluster.liveBrokerEpoch(nodeId) !== null) {
+      this.proposeIsr([...tracker.isr, nodeId]);
+    }
+    if (this.advanceHighWatermark()) this.changed.emit('change');
+  }
+
+  /** Proposes removing the ISR followers that have lagged for longer than replica.lag.time.max.ms (called periodically). */
+  maybeShrinkIsr(): void {
+    const tracker = this.tracker;
+    if (!tracker || this.inFlight) return;
+    const out = tracker.outOfSync(this.log.logEndOffset, this.cluster.nowMs(), this.cluster.lagTimeMaxMs);
+    if (out.length === 0) return;
+    this.cluster.logger.info(`${this.name}: shrinking the ISR [${tracker.isr.join(',')}]: ${out.join(',')} out of sync`);
+    this.proposeIsr(tracker.isr.filter((id) => !out.includes(id)));
+  }
+
+  private proposeIsr(isr: number[]): void {
+    const tracker = this.tracker!;
+    const brokerEpoch = (id: number) => this.cluster.liveBrokerEpoch(id) ?? -1n;
+    const request: AlterPartitionRequest = {
+      brokerId: this.cluster.nodeId,
+      brokerEpoch: brokerEpoch(this.cluster.nodeId),
+      topics: [
+        {
+          topicName: this.topic,
+          topicId: Buffer.from(this.state.topicId, 'hex'),
+          partitions: [
+            {
+              partitionIndex: this.index,
+              leaderEpoch: this.state.leaderEpoch,
+              newIsr: isr,
+              newIsrWithEpochs: isr.map((id) => ({ brokerId: id, brokerEpoch: brokerEpoch(id) })),
+              leaderRecoveryState: 0,
+              partitionEpoch: this.state.partitionEpoch,
+            },
+          ],
+        },
+      ],
+    };
+    this.inFlight = request;
+    tracker.setPending(isr);
+    this.cluster.alterPartition(request).then(
+      (response) => this.onAlterPartition(request, tracker, response),
+      (err: Error) => this.onAlterPartitionFailed(request, tracker, err.message),
+    );
+  }
+
+  private onAlterPartition(request: AlterPartitionRequest, tracker: FollowerTracker, response: AlterPartitionResponse): void {
+    if (this.inFlight !== request || this.tracker !== tracker) return;
+    const answer = response.topics[0]?.partitions[0];
+    const errorCode = response.errorCode !== ErrorCode.NONE ? response.errorCode : (answer?.errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR);
+    if (errorCode !== ErrorCode.NONE || !answer) return this.onAlterPartitionFailed(request, tracker, `error code ${errorCode}`);
+    this.inFlight = null;
+    tracker.setPending(null);
+    if (answer.leaderEpoch === this.state.leaderEpoch && answer.partitionEpoch > this.state.partitionEpoch) {
+      this.state = { ...this.state, isr: answer.isr, partitionEpoch: answer.partitionEpoch };
+      tracker.setCommitted(this.state.replicas, answer.isr, this.cluster.nowMs());
+    }
+    this.advanceHighWatermark();
+    this.changed.emit('change');
+  }
+
+  /** The proposal is dropped; the committed metadata stays the truth and the change is proposed again when still due. */
+  private onAlterPartitionFailed(request: AlterPartitionRequest, tracker: FollowerTracker, reason: string): void {
+    if (this.inFlight !== request || this.tracker !== tracker) return;
+    this.cluster.logger.warn(`${this.name}: ISR change to [${tracker.pendingIsr?.join(',')}] failed: ${reason}`);
+    this.inFlight = null;
+    tracker.setPending(null);
+    this.changed.emit('change');
+  }
+
+  // ---- follower --------------------------------------------------------------
+
+  /** Appends whole batches fetched from the leader (offsets and epochs kept) and records their producers. */
+  async appendAsFollower(batches: Buffer[]): Promise<void> {
+    const appended = await Promise.all(batches.map((batch) => this.log.appendAsFollower(batch)));
+    batches.forEach((batch, i) => {
+      const header = readBatchHeader(batch);
+      this.producers.record(header, appended[i].baseOffset, header.maxTimestamp);
+    });
+    this.changed.emit('change');
+  }
+
+  /** A follower's high watermark: the leader's, capped at its own log end; never moves down. */
+  updateFollowerHighWatermark(leaderHighWatermark: bigint): void {
+    const candidate = leaderHighWatermark < this.log.logEndOffset ? leaderHighWatermark : this.log.logEndOffset;
+    if (candidate > this.log.highWatermark) this.log.updateHighWatermark(candidate);
+  }
+
+  /** Truncates a follower's diverging tail (whole batches at or above `offset`) and forgets their producers. */
+  async truncateTo(offset: bigint): Promise<void> {
+    await this.log.truncateTo(offset);
+    this.producers.truncateTo(this.log.logEndOffset);
+  }
+
+  /** Empties a follower's log and restarts it at the leader's log start. */
+  async truncateFullyAndStartAt(offset: bigint): Promise<void> {
+    await this.log.truncateFullyAndStartAt(offset);
+    this.producers.truncateTo(offset);
+  }
+
+  // ---- reads -----------------------------------------------------------------
+
+  /**
+   * Whole batches from the one holding `offset`, below the high watermark.
+   * An offset between the high watermark and the log end reads nothing (a
+   * new leader's high watermark may still be below the old leader's), past
+   * the log end it is OFFSET_OUT_OF_RANGE.
+   */
+  readForConsumer(offset: bigint, maxBytes: number, minOneBatch: boolean): Promise<ConsumerRead> {
+    return this.readBelow(this.highWatermark, offset, maxBytes, minOneBatch);
+  }
+
+  /** Whole batches from the one holding `offset` up to the log end (a follower fetching). */
+  readForFollower(offset: bigint, maxBytes: number, minOneBatch: boolean): Promise<ConsumerRead> {
+    return this.readBelow(this.log.logEndOffset, offset, maxBytes, minOneBatch);
+  }
+
+  private async readBelow(limit: bigint, offset: bigint, maxBytes: number, minOneBatch: boolean): Promise<ConsumerRead> {
     const highWatermark = this.highWatermark;
     const logStartOffset = this.log.logStartOffset;
-    if (offset < logStartOffset || offset > highWatermark) {
+    if (offset < logStartOffset || offset > this.log.logEndOffset) {
       return { errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, highWatermark, logStartOffset, records: null };
     }
-    const records = offset === highWatermark ? Buffer.alloc(0) : await this.log.read(offset, maxBytes, { minOneBatch, maxOffset: highWatermark });
+    const records = offset >= limit ? Buffer.alloc(0) : await this.log.read(offset, maxBytes, { minOneBatch, maxOffset: limit });
     return { errorCode: ErrorCode.NONE, highWatermark, logStartOffset, records };
   }
 
-  /** Resolves when data is appended or `signal` aborts. */
+  /** Resolves when data is appended, the high watermark or the role changes, or `signal` aborts. */
   waitForData(signal: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
       const done = () => {
-        this.dataArrived.off('data', done);
+        this.changed.off('change', done);
         signal.removeEventListener('abort', done);
         resolve();
       };
-      this.dataArrived.on('data', done);
+      this.changed.on('change', done);
       signal.addEventListener('abort', done);
     });
   }

@@ -1,18 +1,33 @@
 /**
  * The partitions this broker hosts, kept in step with the metadata image:
- * a partition record naming this node opens (or creates) its log, a topic
- * removal deletes its logs, and on start logs of topics that no longer exist
- * are deleted. Handlers reach partitions through `leaderPartition`, which
- * answers with the Kafka error a client should see when this broker cannot
- * serve it (unknown topic/partition, not the leader, still opening).
+ * a partition record naming this node opens (or creates) its log and gives
+ * it its role: leader, or follower fetching from the leader (one fetch loop
+ * per leader broker, replica-fetcher.ts). A topic removal deletes its logs,
+ * and on start logs of topics that no longer exist are deleted. Every
+ * `replica.lag.time.max.ms / 2` the led partitions check for followers to
+ * drop from their ISR. Handlers reach partitions through `leaderPartition`,
+ * which answers with the Kafka error a client should see when this broker
+ * cannot serve it (unknown topic/partition, not the leader, still opening).
  */
 import type { Logger } from '../logger.ts';
 import type { MetadataImage } from '../../metadata/image.ts';
 import type { MetadataRecord, PartitionRecord } from '../../metadata/records.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
+import type { AlterPartitionRequest } from '../../protocol/generated/alter-partition-request.ts';
+import type { AlterPartitionResponse } from '../../protocol/generated/alter-partition-response.ts';
 import { LogManager } from '../../storage/log-manager.ts';
 import type { TopicConfigs } from '../topic-configs.ts';
-import { Partition } from './partition.ts';
+import { Partition, type ReplicationContext } from './partition.ts';
+import { ReplicaFetchers } from './replica-fetcher.ts';
+
+/** Kafka's replica settings (broker config `replica.*`). */
+export interface ReplicationSettings {
+  lagTimeMaxMs: number;
+  fetchWaitMaxMs: number;
+  fetchMaxBytes: number;
+  fetchResponseMaxBytes: number;
+  fetchBackoffMs: number;
+}
 
 export interface ReplicaManagerOptions {
   nodeId: number;
@@ -21,6 +36,22 @@ export interface ReplicaManagerOptions {
   topicConfigs: TopicConfigs;
   recoveryThreads: number;
   logger: Logger;
+  replication: ReplicationSettings;
+  /** Sends an ISR change to the active controller (AlterPartition); without it ISR changes fail (a cluster of one never needs one). */
+  alterPartition?: (request: AlterPartitionRequest) => Promise<AlterPartitionResponse>;
+  /** Milliseconds for ISR lag (tests pass a fake); default Date.now. */
+  nowMs?: () => number;
+}
+
+/** Reads a broker's `replica.*` settings. */
+export function replicationSettings(config: { int(key: string): number }): ReplicationSettings {
+  return {
+    lagTimeMaxMs: config.int('replica.lag.time.max.ms'),
+    fetchWaitMaxMs: config.int('replica.fetch.wait.max.ms'),
+    fetchMaxBytes: config.int('replica.fetch.max.bytes'),
+    fetchResponseMaxBytes: config.int('replica.fetch.response.max.bytes'),
+    fetchBackoffMs: config.int('replica.fetch.backoff.ms'),
+  };
 }
 
 export interface PartitionRef {
@@ -36,9 +67,36 @@ export class ReplicaManager {
   /** Partitions whose logs are being opened: `topic-partition` -> the opening. */
   private readonly opening = new Map<string, Promise<void>>();
   private logs: LogManager | null = null;
+  private readonly cluster: ReplicationContext;
+  private readonly fetchers: ReplicaFetchers;
+  private shrinkTimer: NodeJS.Timeout | null = null;
 
   constructor(options: ReplicaManagerOptions) {
     this.options = options;
+    const { nodeId, image, logger, replication } = options;
+    this.cluster = {
+      nodeId,
+      nowMs: options.nowMs ?? Date.now,
+      lagTimeMaxMs: replication.lagTimeMaxMs,
+      liveBrokerEpoch: (id) => {
+        const broker = image.brokers.get(id);
+        return broker && !broker.fenced ? BigInt(broker.epoch) : null;
+      },
+      alterPartition: options.alterPartition ?? (() => Promise.reject(new Error('no controller to send AlterPartition to'))),
+      logger,
+    };
+    this.fetchers = new ReplicaFetchers({
+      nodeId,
+      brokerAddress: (id) => {
+        const broker = image.brokers.get(id);
+        return broker ? { host: broker.host, port: broker.port } : null;
+      },
+      maxWaitMs: replication.fetchWaitMaxMs,
+      maxBytes: replication.fetchResponseMaxBytes,
+      partitionMaxBytes: replication.fetchMaxBytes,
+      backoffMs: replication.fetchBackoffMs,
+      logger,
+    });
   }
 
   private static key(topic: string, partition: number): string {
@@ -62,6 +120,10 @@ export class ReplicaManager {
       }
     }
     await Promise.all(openings);
+    this.shrinkTimer = setInterval(() => {
+      for (const partition of this.partitions.values()) partition.maybeShrinkIsr();
+    }, Math.max(1, Math.floor(this.options.replication.lagTimeMaxMs / 2)));
+    this.shrinkTimer.unref();
     for (const name of this.logs.partitionNames()) {
       if (!hosted.has(name)) {
         logger.info(`deleting log ${name}: its topic no longer exists`);
@@ -74,14 +136,23 @@ export class ReplicaManager {
   onMetadataRecord(record: MetadataRecord): void {
     if (record.type === 'partition') {
       const topic = this.options.image.topicsById.get(record.topicId);
-      if (!topic || !record.replicas.includes(this.options.nodeId)) return;
-      const existing = this.partitions.get(ReplicaManager.key(topic.name, record.partition));
-      if (existing) existing.state = record;
-      else void this.openPartition(topic.name, record);
+      if (!topic) return;
+      const key = ReplicaManager.key(topic.name, record.partition);
+      const existing = this.partitions.get(key);
+      if (existing) {
+        existing.applyState(record);
+        this.updateFetching(existing);
+      } else if (record.replicas.includes(this.options.nodeId) && !this.opening.has(key)) {
+        void this.openPartition(topic.name, record);
+      }
+    } else if (record.type === 'broker') {
+      this.fetchers.brokerChanged(record.nodeId);
     } else if (record.type === 'removeTopic') {
       for (const [key, partition] of this.partitions) {
         if (partition.state.topicId !== record.topicId) continue;
         this.partitions.delete(key);
+        this.fetchers.unfollow(partition);
+        partition.close();
         void this.logs!.delete(key).catch((err: Error) => this.options.logger.error(`deleting ${key} failed: ${err.message}`));
       }
     } else if (record.type === 'config' && record.resourceType === 'topic') {
@@ -95,16 +166,28 @@ export class ReplicaManager {
     const key = ReplicaManager.key(topic, state.partition);
     const opening = (async () => {
       const log = await this.logs!.openOrCreate(key, this.options.topicConfigs.logConfig(topic));
-      const partition = new Partition(topic, state.partition, log, state, {
+      // The image holds the latest record for this partition, also one committed while the log was opening.
+      const latest = this.options.image.topicsByName.get(topic)?.partitions[state.partition] ?? state;
+      const partition = new Partition(topic, state.partition, log, latest, {
         maxMessageBytes: () => Number(this.options.topicConfigs.value(topic, 'max.message.bytes')),
         logAppendTime: () => this.options.topicConfigs.value(topic, 'message.timestamp.type') === 'LogAppendTime',
-      });
-      await partition.loadProducerState();
+        minInsyncReplicas: () => Number(this.options.topicConfigs.value(topic, 'min.insync.replicas')),
+      }, this.cluster);
+      await partition.open();
       this.partitions.set(key, partition);
+      this.updateFetching(partition);
     })().finally(() => this.opening.delete(key));
     this.opening.set(key, opening);
     opening.catch((err) => this.options.logger.error(`cannot open partition ${key}: ${(err as Error).message}`));
     return opening;
+  }
+
+  /** Follows the partition's leader when it is a follower with a leader, else stops fetching it. */
+  private updateFetching(partition: Partition): void {
+    const { leader, leaderEpoch, replicas } = partition.state;
+    const follows = !partition.isLeader && leader >= 0 && replicas.includes(this.options.nodeId);
+    if (follows) this.fetchers.follow(partition, leader, leaderEpoch);
+    else this.fetchers.unfollow(partition);
   }
 
   /** The directory holding the partition logs (DescribeLogDirs reports it). */
@@ -122,7 +205,7 @@ export class ReplicaManager {
     const key = ReplicaManager.key(topic, index);
     const partition = this.partitions.get(key);
     if (partition) {
-      return partition.state.leader === this.options.nodeId
+      return partition.isLeader
         ? partition
         : { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, errorMessage: `broker ${this.options.nodeId} is not the leader of ${key}` };
     }
@@ -154,7 +237,10 @@ export class ReplicaManager {
   }
 
   async close(): Promise<void> {
+    if (this.shrinkTimer) clearInterval(this.shrinkTimer);
+    await this.fetchers.close();
     await Promise.allSettled(this.opening.values());
+    for (const partition of this.partitions.values()) partition.close();
     await this.logs?.close();
     this.partitions.clear();
   }

@@ -12,8 +12,9 @@
  *   peers arrive through the broker's handlers (`handle`), are given a
  *   correlation id of our own and answered when the node answers them.
  *   A request naming another cluster id is answered INCONSISTENT_CLUSTER_ID;
- *   such an answer to our own request is fatal (`onFatal`): this node
- *   belongs to another cluster.
+ *   such an answer to our own request is logged and reported (`onRefused`:
+ *   a node that is still starting gives up, it is the one that does not
+ *   belong).
  * - State machine: each data entry's payload is one proposal's records
  *   (metadata/entries.ts), applied to the image in log order, then passed
  *   to `onApply` listeners; a snapshot replaces the image (`onSnapshot`).
@@ -56,8 +57,10 @@ export interface MetadataQuorumOptions {
   /** The cluster this node's data dir belongs to, once it is stamped. */
   clusterId: () => string | null;
   raftConfig?: Partial<RaftConfig>;
-  /** The node cannot go on (its disk failed, or it belongs to another cluster). */
+  /** The node cannot go on (its metadata directory failed). */
   onFatal: (err: Error) => void;
+  /** A peer answered that it belongs to another cluster (logged already); the quorum goes on without it. */
+  onRefused: (err: Error) => void;
 }
 
 interface Waiter {
@@ -92,6 +95,8 @@ export class MetadataQuorum {
   private readonly changeListeners = new Set<() => void>();
   /** Peers whose last request failed (logged once until they answer again). */
   private readonly unreachable = new Set<number>();
+  /** Peers that answered our last request with another cluster id (logged once). */
+  private readonly refusedBy = new Set<number>();
 
   constructor(options: MetadataQuorumOptions) {
     this.options = options;
@@ -299,10 +304,13 @@ export class MetadataQuorum {
         if (this.stopped) return;
         const answer = responseFromWire(wire.apiKey, wire.apiVersion, body, message.correlationId);
         if ('errorCode' in answer && answer.errorCode === ErrorCode.INCONSISTENT_CLUSTER_ID) {
-          this.stopped = true;
-          this.options.onFatal(new Error(`node ${to} at ${address.host}:${address.port} belongs to another cluster than this node's (${this.clusterId()})`));
+          const err = new Error(`node ${to} at ${address.host}:${address.port} belongs to another cluster than this node's (${this.clusterId()})`);
+          if (!this.refusedBy.has(to)) this.options.logger.error(err.message);
+          this.refusedBy.add(to);
+          this.options.onRefused(err);
           return;
         }
+        this.refusedBy.delete(to);
         if (this.unreachable.delete(to)) this.options.logger.info(`metadata quorum: node ${to} is reachable again`);
         if (answer.type === 'FetchResponse' && answer.errorCode === ErrorCode.NONE) this.heardFromLeader = true;
         this.running().receive(Date.now(), to, answer);

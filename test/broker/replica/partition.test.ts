@@ -9,37 +9,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { Partition, type AppendResult } from '../../../src/broker/replica/partition.ts';
 import { ErrorCode } from '../../../src/protocol/errors.ts';
 import { readBatchHeader } from '../../../src/protocol/records/batch-header.ts';
-import { encodeRecordBatch } from '../../../src/protocol/records/record-batch.ts';
-import { Log } from '../../../src/storage/log.ts';
+import { appendAsLeader as append, batch, openReplica, partitionRecord } from './helpers.ts';
 
-const silent = { info() {}, warn() {}, error() {} };
-
-async function withPartition(t: { after(fn: () => Promise<void>): void }): Promise<Partition> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'kb-partition-'));
-  const log = await Log.open(dir, {}, { logger: silent });
-  t.after(async () => {
-    await log.close();
-    await rm(dir, { recursive: true, force: true });
-  });
-  const state = { type: 'partition' as const, topicId: 't', partition: 0, replicas: [1], isr: [1], leader: 1, leaderEpoch: 3, partitionEpoch: 0 };
-  return new Partition('t', 0, log, state, { maxMessageBytes: () => 1 << 20, logAppendTime: () => false });
+async function withPartition(t: { after(fn: () => Promise<void>): void }) {
+  return (await openReplica(t, 1, partitionRecord({}))).partition;
 }
-
-function batch(records: number, idempotent?: { producerId: bigint; baseSequence: number }): Buffer {
-  return encodeRecordBatch({
-    baseTimestamp: 1000n,
-    records: Array.from({ length: records }, (_, i) => ({ value: Buffer.from(`v${i}`), offsetDelta: i })),
-    ...(idempotent ? { producerId: idempotent.producerId, producerEpoch: 0, baseSequence: idempotent.baseSequence } : {}),
-  });
-}
-
-const append = (partition: Partition, b: Buffer): Promise<AppendResult> => partition.appendAsLeader(b, readBatchHeader(b), 1);
 
 test('pipelined appends get consecutive offsets in call order and the high watermark covers them', async (t) => {
   const partition = await withPartition(t);

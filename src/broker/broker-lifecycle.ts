@@ -1,0 +1,192 @@
+/**
+ * The broker's side of its lifecycle with the active controller, over the
+ * controller channel: register (BrokerRegistration, retried with backoff
+ * until accepted; again whenever a heartbeat says the epoch is stale), then
+ * heartbeat (BrokerHeartbeat) right away and every
+ * broker.heartbeat.interval.ms with the metadata offset this node has
+ * applied, so the controller keeps the session alive and unfences the
+ * broker once it has caught up (`waitUntilUnfenced`). `shutdown` is the
+ * controlled shutdown: heartbeats with wantShutDown, quickly, until the
+ * controller answers shouldShutDown (leadership moved away) or the time
+ * bound passes.
+ */
+import { randomBytes } from 'node:crypto';
+import { ErrorCode, errorName } from '../protocol/errors.ts';
+import { defaultBrokerRegistrationRequest, type BrokerRegistrationRequest } from '../protocol/generated/broker-registration-request.ts';
+import type { BrokerRegistrationResponse } from '../protocol/generated/broker-registration-response.ts';
+import type { BrokerHeartbeatRequest } from '../protocol/generated/broker-heartbeat-request.ts';
+import type { BrokerHeartbeatResponse } from '../protocol/generated/broker-heartbeat-response.ts';
+import type { ControllerChannel } from './controller-channel.ts';
+import type { Logger } from './logger.ts';
+
+const registrationKey = 62;
+const registrationVersion = 4;
+const heartbeatKey = 63;
+const heartbeatVersion = 1;
+const registrationBackoffMinMs = 100;
+const registrationBackoffMaxMs = 5_000;
+/** Heartbeat pace during a controlled shutdown, so the broker stops soon after its leaderships moved. */
+const shutdownHeartbeatMs = 100;
+
+export interface BrokerLifecycleOptions {
+  nodeId: number;
+  channel: Pick<ControllerChannel, 'request'>;
+  /** What the registration announces, asked at each (re-)registration. */
+  registration: () => { host: string; port: number; rack: string | null; clusterId: string };
+  /** Offset of the last metadata entry this node has applied. */
+  metadataOffset: () => number;
+  /** broker.heartbeat.interval.ms */
+  heartbeatIntervalMs: number;
+  /** How long one request to the controller may take (broker.session.timeout.ms: longer is pointless). */
+  requestTimeoutMs: number;
+  logger: Logger;
+}
+
+export class BrokerLifecycle {
+  private readonly options: BrokerLifecycleOptions;
+  private readonly incarnationId = randomBytes(16);
+  /** The current registration's epoch, -1 while unregistered. */
+  private epoch = -1;
+  private fenced = true;
+  private running: Promise<void> | null = null;
+  private stopped = false;
+  private wantShutDown = false;
+  private shouldShutDown = false;
+  private wake: (() => void) | null = null;
+  private readonly unfencedWaiters: (() => void)[] = [];
+  private lastProblem = '';
+
+  constructor(options: BrokerLifecycleOptions) {
+    this.options = options;
+  }
+
+  /** The broker epoch of the current registration, -1 while unregistered. */
+  get brokerEpoch(): number {
+    return this.epoch;
+  }
+
+  /** Starts registering and heartbeating in the background. */
+  start(): void {
+    this.running ??= this.run();
+  }
+
+  /** Resolves once a heartbeat answer says this broker is unfenced. */
+  waitUntilUnfenced(): Promise<void> {
+    if (!this.fenced) return Promise.resolve();
+    return new Promise((resolve) => this.unfencedWaiters.push(resolve));
+  }
+
+  /** Controlled shutdown, at most `timeoutMs`; then heartbeats stop. */
+  async shutdown(timeoutMs: number): Promise<void> {
+    if (this.running && this.epoch >= 0 && !this.stopped) {
+      this.wantShutDown = true;
+      this.wake?.();
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+      await Promise.race([this.running, timedOut]);
+      clearTimeout(timer);
+      if (!this.shouldShutDown) this.options.logger.warn(`controlled shutdown did not complete within ${timeoutMs} ms; stopping anyway`);
+    }
+    this.close();
+  }
+
+  /** Stops heartbeating at once (no controlled shutdown). */
+  close(): void {
+    this.stopped = true;
+    this.wake?.();
+  }
+
+  private async run(): Promise<void> {
+    let backoffMs = registrationBackoffMinMs;
+    while (!this.stopped && !this.shouldShutDown) {
+      if (this.epoch < 0) {
+        if (await this.register()) {
+          backoffMs = registrationBackoffMinMs;
+          continue;
+        }
+        await this.sleep(backoffMs);
+        backoffMs = Math.min(registrationBackoffMaxMs, backoffMs * 2);
+        continue;
+      }
+      await this.heartbeat();
+      if (!this.shouldShutDown) await this.sleep(this.wantShutDown ? shutdownHeartbeatMs : this.options.heartbeatIntervalMs);
+    }
+  }
+
+  private async register(): Promise<boolean> {
+    const { host, port, rack, clusterId } = this.options.registration();
+    const request: BrokerRegistrationRequest = {
+      ...defaultBrokerRegistrationRequest(),
+      brokerId: this.options.nodeId,
+      clusterId,
+      incarnationId: this.incarnationId,
+      listeners: [{ name: 'PLAINTEXT', host, port, securityProtocol: 0 }],
+      rack,
+    };
+    const response = await this.send<BrokerRegistrationResponse>(registrationKey, registrationVersion, request);
+    if (!response) return false;
+    if (response.errorCode !== ErrorCode.NONE) {
+      this.problem(`broker registration refused: ${errorName(response.errorCode)}; retrying`);
+      return false;
+    }
+    this.epoch = Number(response.brokerEpoch);
+    this.fenced = true;
+    return true;
+  }
+
+  private async heartbeat(): Promise<void> {
+    const request: BrokerHeartbeatRequest = {
+      brokerId: this.options.nodeId,
+      brokerEpoch: BigInt(this.epoch),
+      currentMetadataOffset: BigInt(this.options.metadataOffset()),
+      wantFence: false,
+      wantShutDown: this.wantShutDown,
+      offlineLogDirs: [],
+    };
+    const response = await this.send<BrokerHeartbeatResponse>(heartbeatKey, heartbeatVersion, request);
+    if (!response) return;
+    if (response.errorCode === ErrorCode.STALE_BROKER_EPOCH) {
+      this.problem(`broker epoch ${this.epoch} is no longer current; registering again`);
+      this.epoch = -1;
+      return;
+    }
+    if (response.errorCode !== ErrorCode.NONE) {
+      this.problem(`broker heartbeat refused: ${errorName(response.errorCode)}`);
+      return;
+    }
+    this.lastProblem = '';
+    this.fenced = response.isFenced;
+    this.shouldShutDown = this.wantShutDown && response.shouldShutDown;
+    if (!this.fenced) for (const resolve of this.unfencedWaiters.splice(0)) resolve();
+  }
+
+  private async send<T>(apiKey: number, apiVersion: number, body: unknown): Promise<T | null> {
+    try {
+      return await this.options.channel.request<T>(apiKey, apiVersion, body, this.options.requestTimeoutMs);
+    } catch (err) {
+      this.problem(`cannot reach the controller: ${(err as Error).message}`);
+      return null;
+    }
+  }
+
+  /** Logs a problem once until it changes or a heartbeat succeeds. */
+  private problem(message: string): void {
+    if (message !== this.lastProblem) this.options.logger.warn(message);
+    this.lastProblem = message;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = () => {
+        this.wake = null;
+        done();
+      };
+    });
+  }
+}

@@ -1,0 +1,31 @@
+/**
+ * BrokerRegistration (key 62), v0-4, served by the active controller (the
+ * dispatcher forwards it there): records the broker's first listener and
+ * rack under a new broker epoch, fenced until a caught-up heartbeat. A
+ * request without a listener is INVALID_REGISTRATION; another cluster's id
+ * INCONSISTENT_CLUSTER_ID; another live process with the same node id
+ * DUPLICATE_BROKER_REGISTRATION.
+ */
+import { ErrorCode } from '../../protocol/errors.ts';
+import type { BrokerRegistrationRequest } from '../../protocol/generated/broker-registration-request.ts';
+import type { BrokerRegistrationResponse } from '../../protocol/generated/broker-registration-response.ts';
+import { defineHandler } from './handler.ts';
+
+export default defineHandler<BrokerRegistrationRequest, BrokerRegistrationResponse>({
+  apiKey: 62,
+  minVersion: 0,
+  maxVersion: 4,
+  async handle(request, ctx) {
+    const listener = request.listeners[0];
+    if (!listener) return { throttleTimeMs: 0, errorCode: ErrorCode.INVALID_REGISTRATION, brokerEpoch: -1n };
+    const result = await ctx.broker.controller.registerBroker({
+      nodeId: request.brokerId,
+      host: listener.host,
+      port: listener.port,
+      rack: request.rack,
+      clusterId: request.clusterId,
+      incarnationId: request.incarnationId.toString('hex'),
+    });
+    return { throttleTimeMs: 0, errorCode: result.errorCode, brokerEpoch: BigInt(result.brokerEpoch) };
+  },
+});

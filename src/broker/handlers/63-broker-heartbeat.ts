@@ -1,0 +1,28 @@
+/**
+ * BrokerHeartbeat (key 63), v0-1, served by the active controller: keeps
+ * the broker's session alive, unfences it once its applied metadata offset
+ * reaches its registration (isCaughtUp), fences it on wantFence, and with
+ * wantShutDown moves its leaderships away, answering shouldShutDown once
+ * nothing more can move. A broker epoch other than the current
+ * registration's is STALE_BROKER_EPOCH.
+ */
+import type { BrokerHeartbeatRequest } from '../../protocol/generated/broker-heartbeat-request.ts';
+import type { BrokerHeartbeatResponse } from '../../protocol/generated/broker-heartbeat-response.ts';
+import { defineHandler } from './handler.ts';
+
+export default defineHandler<BrokerHeartbeatRequest, BrokerHeartbeatResponse>({
+  apiKey: 63,
+  minVersion: 0,
+  maxVersion: 1,
+  async handle(request, ctx) {
+    const result = await ctx.broker.controller.brokerHeartbeat({
+      nodeId: request.brokerId,
+      brokerEpoch: Number(request.brokerEpoch),
+      metadataOffset: Number(request.currentMetadataOffset),
+      wantFence: request.wantFence,
+      wantShutDown: request.wantShutDown,
+    });
+    const { isCaughtUp, isFenced, shouldShutDown } = result;
+    return { throttleTimeMs: 0, errorCode: result.errorCode, isCaughtUp, isFenced, shouldShutDown };
+  },
+});

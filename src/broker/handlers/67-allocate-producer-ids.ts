@@ -1,0 +1,19 @@
+/**
+ * AllocateProducerIds (key 67), v0, served by the active controller: hands
+ * the broker (at its current broker epoch, else STALE_BROKER_EPOCH) the
+ * next block of producer ids, recorded in the metadata log so no id is
+ * handed out twice.
+ */
+import type { AllocateProducerIdsRequest } from '../../protocol/generated/allocate-producer-ids-request.ts';
+import type { AllocateProducerIdsResponse } from '../../protocol/generated/allocate-producer-ids-response.ts';
+import { defineHandler } from './handler.ts';
+
+export default defineHandler<AllocateProducerIdsRequest, AllocateProducerIdsResponse>({
+  apiKey: 67,
+  minVersion: 0,
+  maxVersion: 0,
+  async handle(request, ctx) {
+    const block = await ctx.broker.controller.allocateProducerIds(request.brokerId, Number(request.brokerEpoch));
+    return { throttleTimeMs: 0, errorCode: block.errorCode, producerIdStart: BigInt(block.firstProducerId), producerIdLen: block.size };
+  },
+});

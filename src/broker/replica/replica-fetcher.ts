@@ -1,0 +1,321 @@
+/**
+ * Follower replication: one fetch loop per leader broker, fetching every
+ * partition this broker follows on that leader in one Fetch (v12: replica
+ * id = this node, current leader epoch, last fetched epoch), long-polling
+ * at the leader (`replica.fetch.wait.max.ms`).
+ *
+ * Per partition in the answer:
+ * - records: whole batches at or past the log end are appended with the
+ *   leader's offsets and epochs (Partition.appendAsFollower), then the high
+ *   watermark follows the leader's;
+ * - a diverging epoch: the log is truncated to where it agrees with the
+ *   leader (Kafka's rule: the smaller of the leader's and our own end offset
+ *   for that epoch; our end of the largest older epoch when we do not have
+ *   it) and fetched again from there, which repeats until the logs agree;
+ * - OFFSET_OUT_OF_RANGE: below the leader's log start the log restarts at
+ *   it; past the leader's log end it is truncated to the leader's high
+ *   watermark;
+ * - a leadership error (NOT_LEADER_OR_FOLLOWER, FENCED/UNKNOWN_LEADER_EPOCH
+ *   ...) or an unexpected one: the partition rests for
+ *   `replica.fetch.backoff.ms` or until new metadata re-assigns it.
+ * A connection or request failure backs the whole loop off for
+ * `replica.fetch.backoff.ms` and reconnects. `close()` stops every loop.
+ */
+import { BrokerConnection } from '../../client/connection.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
+import { offsets as batchField } from '../../protocol/records/batch-header.ts';
+import { recordBatches } from '../../protocol/records/batch-splitter.ts';
+import { defaultFetchRequest, type FetchRequest } from '../../protocol/generated/fetch-request.ts';
+import type { FetchResponse, PartitionData } from '../../protocol/generated/fetch-response.ts';
+import type { Logger } from '../logger.ts';
+import type { Partition } from './partition.ts';
+
+const fetchKey = 1;
+/** v12 is the first with lastFetchedEpoch / divergingEpoch, and the last with topic names. */
+const fetchVersion = 12;
+/** How long a fetch may take beyond its max wait before the connection is given up (Kafka's replica.socket.timeout.ms). */
+const socketTimeoutMs = 30_000;
+const zeroUuid = Buffer.alloc(16);
+
+export interface ReplicaFetcherOptions {
+  nodeId: number;
+  /** Where a broker listens, from the metadata image; null when it is not registered. */
+  brokerAddress(nodeId: number): { host: string; port: number } | null;
+  /** replica.fetch.wait.max.ms */
+  maxWaitMs: number;
+  /** replica.fetch.response.max.bytes */
+  maxBytes: number;
+  /** replica.fetch.max.bytes */
+  partitionMaxBytes: number;
+  /** replica.fetch.backoff.ms */
+  backoffMs: number;
+  logger: Logger;
+}
+
+interface Followed {
+  partition: Partition;
+  leaderEpoch: number;
+  /** Not fetched before this time (after an error). */
+  restUntilMs: number;
+}
+
+/** Every fetch loop of this broker, by leader. */
+export class ReplicaFetchers {
+  private readonly options: ReplicaFetcherOptions;
+  private readonly loops = new Map<number, LeaderFetcher>();
+  /** Partition key -> the leader it is followed on. */
+  private readonly leaderOf = new Map<string, number>();
+
+  constructor(options: ReplicaFetcherOptions) {
+    this.options = options;
+  }
+
+  /** Fetches `partition` from `leaderId` in `leaderEpoch` (moving it off its previous leader's loop). */
+  follow(partition: Partition, leaderId: number, leaderEpoch: number): void {
+    const key = keyOf(partition);
+    const previous = this.leaderOf.get(key);
+    if (previous !== undefined && previous !== leaderId) this.loops.get(previous)?.remove(key);
+    this.leaderOf.set(key, leaderId);
+    let loop = this.loops.get(leaderId);
+    if (!loop) {
+      loop = new LeaderFetcher(leaderId, this.options);
+      this.loops.set(leaderId, loop);
+    }
+    loop.add(key, partition, leaderEpoch);
+  }
+
+  /** Stops fetching `partition` (it leads now, has no leader, or is gone). */
+  unfollow(partition: Partition): void {
+    const key = keyOf(partition);
+    const leader = this.leaderOf.get(key);
+    if (leader === undefined) return;
+    this.leaderOf.delete(key);
+    this.loops.get(leader)?.remove(key);
+  }
+
+  /** The leader id `partition` is fetched from, if any. */
+  leaderFor(partition: Partition): number | undefined {
+    return this.leaderOf.get(keyOf(partition));
+  }
+
+  /** A broker registered again (maybe at a new address): its loop reconnects. */
+  brokerChanged(nodeId: number): void {
+    this.loops.get(nodeId)?.reconnect();
+  }
+
+  async close(): Promise<void> {
+    const loops = [...this.loops.values()];
+    this.loops.clear();
+    this.leaderOf.clear();
+    await Promise.all(loops.map((l) => l.stop()));
+  }
+}
+
+function keyOf(partition: Partition): string {
+  return `${partition.topic}-${partition.index}`;
+}
+
+/** An interruptible sleep. */
+class Wakeup {
+  private pending: (() => void) | null = null;
+
+  sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      const self = this;
+      function done() {
+        clearTimeout(timer);
+        if (self.pending === done) self.pending = null;
+        resolve();
+      }
+      this.pending = done;
+    });
+  }
+
+  wake(): void {
+    this.pending?.();
+  }
+}
+
+/** The fetch loop for the partitions led by one broker. */
+class LeaderFetcher {
+  private readonly leaderId: number;
+  private readonly options: ReplicaFetcherOptions;
+  private readonly partitions = new Map<string, Followed>();
+  private readonly wakeup = new Wakeup();
+  private connection: BrokerConnection | null = null;
+  private stopped = false;
+  private failing = false;
+  private readonly running: Promise<void>;
+
+  constructor(leaderId: number, options: ReplicaFetcherOptions) {
+    this.leaderId = leaderId;
+    this.options = options;
+    this.running = this.run();
+  }
+
+  /** Starts (or, in a new leader epoch, restarts) fetching a partition; the same epoch again changes nothing. */
+  add(key: string, partition: Partition, leaderEpoch: number): void {
+    const current = this.partitions.get(key);
+    if (current?.partition === partition && current.leaderEpoch === leaderEpoch) return;
+    this.partitions.set(key, { partition, leaderEpoch, restUntilMs: 0 });
+    this.wakeup.wake();
+  }
+
+  remove(key: string): void {
+    this.partitions.delete(key);
+  }
+
+  reconnect(): void {
+    this.connection?.close();
+    this.connection = null;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.reconnect();
+    this.wakeup.wake();
+    await this.running;
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      const now = Date.now();
+      const due = [...this.partitions].filter(([, f]) => f.restUntilMs <= now);
+      if (due.length === 0) {
+        const next = Math.min(...[...this.partitions.values()].map((f) => f.restUntilMs));
+        await this.wakeup.sleep(Number.isFinite(next) ? Math.max(1, next - now) : this.options.backoffMs);
+        continue;
+      }
+      try {
+        const connection = await this.connect();
+        const request = this.request(due);
+        connection.version(fetchKey, fetchVersion, fetchVersion);
+        const response = await connection.request<FetchResponse>(fetchKey, fetchVersion, request);
+        if (response.errorCode !== ErrorCode.NONE) throw new Error(`fetch failed with error code ${response.errorCode}`);
+        await this.handle(new Map(due), response);
+        this.failing = false;
+      } catch (err) {
+        if (this.stopped) return;
+        if (!this.failing) this.options.logger.warn(`replica fetcher for leader ${this.leaderId}: ${(err as Error).message}; retrying every ${this.options.backoffMs} ms`);
+        this.failing = true;
+        this.reconnect();
+        await this.wakeup.sleep(this.options.backoffMs);
+      }
+    }
+  }
+
+  private async connect(): Promise<BrokerConnection> {
+    if (this.connection) return this.connection;
+    const address = this.options.brokerAddress(this.leaderId);
+    if (!address) throw new Error(`broker ${this.leaderId} is not registered`);
+    const connection = new BrokerConnection({
+      host: address.host,
+      port: address.port,
+      clientId: `kb-replica-fetcher-${this.options.nodeId}`,
+      requestTimeoutMs: this.options.maxWaitMs + socketTimeoutMs,
+      connectTimeoutMs: socketTimeoutMs,
+    });
+    await connection.connect();
+    if (this.stopped) connection.close();
+    this.connection = connection;
+    return connection;
+  }
+
+  private request(due: [string, Followed][]): FetchRequest {
+    const byTopic = new Map<string, Followed[]>();
+    for (const [, f] of due) byTopic.set(f.partition.topic, [...(byTopic.get(f.partition.topic) ?? []), f]);
+    return {
+      ...defaultFetchRequest(),
+      replicaId: this.options.nodeId,
+      maxWaitMs: this.options.maxWaitMs,
+      minBytes: 1,
+      maxBytes: this.options.maxBytes,
+      topics: [...byTopic].map(([topic, followed]) => ({
+        topic,
+        topicId: zeroUuid,
+        partitions: followed.map(({ partition, leaderEpoch }) => ({
+          partition: partition.index,
+          currentLeaderEpoch: leaderEpoch,
+          fetchOffset: partition.log.logEndOffset,
+          lastFetchedEpoch: partition.log.latestEpoch,
+          logStartOffset: partition.log.logStartOffset,
+          partitionMaxBytes: this.options.partitionMaxBytes,
+          replicaDirectoryId: zeroUuid,
+        })),
+      })),
+    };
+  }
+
+  private async handle(sent: Map<string, Followed>, response: FetchResponse): Promise<void> {
+    for (const topic of response.responses) {
+      for (const data of topic.partitions) {
+        const key = `${topic.topic}-${data.partitionIndex}`;
+        const followed = sent.get(key);
+        // Re-assigned (new epoch or leader) or dropped while the fetch was out: its answer is stale.
+        if (!followed || this.partitions.get(key) !== followed) continue;
+        try {
+          await this.apply(followed, data);
+        } catch (err) {
+          this.options.logger.warn(`replicating ${key} from broker ${this.leaderId} failed: ${(err as Error).message}`);
+          followed.restUntilMs = Date.now() + this.options.backoffMs;
+        }
+      }
+    }
+  }
+
+  private async apply(followed: Followed, data: PartitionData): Promise<void> {
+    const { partition } = followed;
+    const log = partition.log;
+    switch (data.errorCode) {
+      case ErrorCode.NONE: {
+        const diverging = data.divergingEpoch;
+        if (diverging.epoch >= 0 || diverging.endOffset >= 0) {
+          await partition.truncateTo(truncationOffset(partition, diverging));
+          return;
+        }
+        const batches = newBatches(data.records, log.logEndOffset);
+        if (batches.length > 0) await partition.appendAsFollower(batches);
+        partition.updateFollowerHighWatermark(data.highWatermark);
+        return;
+      }
+      case ErrorCode.OFFSET_OUT_OF_RANGE:
+        if (log.logEndOffset < data.logStartOffset) await partition.truncateFullyAndStartAt(data.logStartOffset);
+        else await partition.truncateTo(data.highWatermark);
+        return;
+      case ErrorCode.NOT_LEADER_OR_FOLLOWER:
+      case ErrorCode.FENCED_LEADER_EPOCH:
+      case ErrorCode.UNKNOWN_LEADER_EPOCH:
+      case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
+      case ErrorCode.LEADER_NOT_AVAILABLE:
+        followed.restUntilMs = Date.now() + this.options.backoffMs; // until new metadata re-assigns it
+        return;
+      default:
+        throw new Error(`the leader answered error code ${data.errorCode}`);
+    }
+  }
+}
+
+/** Where a follower's log stops agreeing with the leader's, given the leader's diverging epoch. */
+export function truncationOffset(partition: Partition, diverging: { epoch: number; endOffset: bigint }): bigint {
+  const log = partition.log;
+  if (diverging.endOffset < 0n) return partition.highWatermark;
+  const own = log.endOffsetForEpoch(diverging.epoch);
+  let target: bigint;
+  if (own.endOffset < 0n) target = diverging.endOffset; // we know no epoch that old
+  else if (own.epoch === diverging.epoch) target = own.endOffset < diverging.endOffset ? own.endOffset : diverging.endOffset;
+  else target = own.endOffset; // we lack the leader's epoch: back to the end of our older one, then ask again
+  return target < log.logEndOffset ? target : log.logEndOffset;
+}
+
+/** The complete batches of a fetch answer that end at or past `logEnd`, as their own buffers. */
+function newBatches(records: Buffer | null, logEnd: bigint): Buffer[] {
+  if (!records || records.length === 0) return [];
+  const out: Buffer[] = [];
+  for (const span of recordBatches(records)) {
+    if (!span.complete) break;
+    const lastOffset = span.bytes.readBigInt64BE(0) + BigInt(span.bytes.readInt32BE(batchField.lastOffsetDelta));
+    if (lastOffset >= logEnd) out.push(Buffer.from(span.bytes));
+  }
+  return out;
+}

@@ -1,0 +1,111 @@
+/**
+ * Follower fetching over real sockets: a real broker (node 1) leads a
+ * partition whose replicas are made [1, 2] by applying the records a
+ * controller would commit, and node 2 is a ReplicaManager of its own (own
+ * image, own logs) that follows it with its fetch loop. acks=all produce
+ * to node 1 answers only once node 2 has the batch; node 2's log then
+ * holds the leader's batches byte for byte, with the high watermark.
+ */
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Broker } from '../../../src/broker/broker.ts';
+import { BrokerConfig } from '../../../src/broker/config.ts';
+import { ReplicaManager, replicationSettings } from '../../../src/broker/replica/replica-manager.ts';
+import { TopicConfigs } from '../../../src/broker/topic-configs.ts';
+import { BrokerConnection } from '../../../src/client/connection.ts';
+import { MetadataImage } from '../../../src/metadata/image.ts';
+import type { MetadataRecord, PartitionRecord } from '../../../src/metadata/records.ts';
+import { ErrorCode } from '../../../src/protocol/errors.ts';
+import { batch, silent } from './helpers.ts';
+
+/** A temporary directory, removed after `close` when the test ends. */
+async function tempDir(t: TestContext, name: string, close: () => Promise<void>): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), `kb-${name}-`));
+  t.after(async () => {
+    await close();
+    await rm(dir, { recursive: true, force: true });
+  });
+  return dir;
+}
+
+async function eventually(what: string, condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+test('a follower fetches from the leader over the wire and acks=all waits for it', async (t) => {
+  const leaderDir = await tempDir(t, 'leader', () => leader.stop());
+  const leader = new Broker({ config: new BrokerConfig(), listen: { host: '127.0.0.1', port: 0 }, dataDir: leaderDir, logger: silent });
+  await leader.start();
+  const [created] = await leader.controller.createTopics([{ name: 'r', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], false);
+  assert.equal(created.errorCode, ErrorCode.NONE);
+  await leader.replicas.topicReady('r');
+  const topic = leader.image.topicsByName.get('r')!;
+  const leaderRecord = leader.image.brokers.get(1)!;
+
+  // What the controller would commit when node 2 joins the replicas of r-0.
+  const follower: MetadataRecord = { type: 'broker', nodeId: 2, host: '127.0.0.1', port: 1, rack: null, epoch: 1, fenced: false };
+  const partition: PartitionRecord = { ...topic.partitions[0], replicas: [1, 2], isr: [1, 2], leaderEpoch: 1, partitionEpoch: 1 };
+  for (const record of [follower, partition]) {
+    leader.image.apply(record);
+    leader.replicas.onMetadataRecord(record);
+  }
+
+  const image = new MetadataImage();
+  for (const record of [leaderRecord, follower, { type: 'topic', name: 'r', topicId: topic.topicId } as MetadataRecord, partition]) image.apply(record);
+  const config = new BrokerConfig([['node.id', '2'], ['replica.fetch.wait.max.ms', '200'], ['replica.fetch.backoff.ms', '100']]);
+  const replicas = new ReplicaManager({
+    nodeId: 2,
+    logsDir: await tempDir(t, 'follower', () => replicas.close()),
+    image,
+    topicConfigs: new TopicConfigs(config, image),
+    recoveryThreads: 1,
+    logger: silent,
+    replication: replicationSettings(config),
+  });
+  await replicas.start();
+  const replica = replicas.hostedPartitions()[0];
+  assert.equal(replica.isLeader, false);
+
+  const client = new BrokerConnection({ host: leaderRecord.host, port: leaderRecord.port, clientId: 'test', requestTimeoutMs: 15_000, connectTimeoutMs: 5_000 });
+  await client.connect();
+  t.after(() => client.close());
+  const produce = (records: number) =>
+    client.request(0, 8, { transactionalId: null, acks: -1, timeoutMs: 10_000, topicData: [{ name: 'r', partitionData: [{ index: 0, records: batch(records) }] }] });
+  for (const [records, baseOffset] of [[3, 0n], [2, 3n]] as const) {
+    const response = await produce(records);
+    const answer = response.responses[0].partitionResponses[0];
+    assert.equal(answer.errorCode, ErrorCode.NONE, answer.errorMessage);
+    assert.equal(answer.baseOffset, baseOffset);
+    assert.ok(replica.log.logEndOffset >= baseOffset + BigInt(records), 'acknowledged only once the follower has it');
+  }
+  const leaderPartition = leader.replicas.leaderPartition('r', 0);
+  assert.ok(!('errorCode' in leaderPartition));
+  assert.equal(leaderPartition.highWatermark, 5n);
+  await eventually('the follower high watermark', () => replica.highWatermark === 5n);
+  assert.deepEqual(await replica.log.read(0n, 1 << 20), await leaderPartition.log.read(0n, 1 << 20), 'the same batches, byte for byte');
+  assert.equal(replica.log.latestEpoch, 1);
+
+  // A consumer fetch at the follower is refused; a follower fetch from a non-replica at the leader too.
+  const fetch = (replicaId: number, currentLeaderEpoch: number) =>
+    client.request(1, 12, {
+      replicaId, maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, rackId: '', forgottenTopicsData: [], clusterId: null,
+      replicaState: { replicaId: -1, replicaEpoch: -1n },
+      topics: [{ topic: 'r', topicId: Buffer.alloc(16), partitions: [{ partition: 0, currentLeaderEpoch, fetchOffset: 0n, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 1 << 20, replicaDirectoryId: Buffer.alloc(16) }] }],
+    }).then((r) => r.responses[0].partitions[0]);
+  assert.equal((await fetch(3, 1)).errorCode, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+  assert.equal((await fetch(-1, 0)).errorCode, ErrorCode.FENCED_LEADER_EPOCH);
+  assert.equal((await fetch(-1, 2)).errorCode, ErrorCode.UNKNOWN_LEADER_EPOCH);
+  const consumed = await fetch(-1, 1);
+  assert.equal(consumed.errorCode, ErrorCode.NONE);
+  assert.equal(consumed.highWatermark, 5n);
+
+  const lookup = await client.request(23, 4, { replicaId: -1, topics: [{ topic: 'r', partitions: [{ partition: 0, currentLeaderEpoch: 1, leaderEpoch: 0 }] }] });
+  assert.deepEqual(lookup.topics[0].partitions[0], { errorCode: 0, partition: 0, leaderEpoch: 0, endOffset: 0n }, 'epoch 0 ended where epoch 1 began');
+});
