@@ -3,7 +3,8 @@
  * on free loopback ports forms one metadata quorum; DescribeQuorum is
  * answered by its leader (a follower names the leader, any other topic is
  * unknown); `kb cluster quorum` and `kb cluster info` show it from any
- * node; `kb cluster down` ends every process.
+ * node; every node registers as a broker, so `kb topic describe` shows a
+ * --rf 3 topic's replicas and ISR; `kb cluster down` ends every process.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -118,6 +119,31 @@ test('DescribeQuorum: the leader answers; a follower says NOT_LEADER_OR_FOLLOWER
     const unknown = await describeQuorumAt(leaderId, topic, partition);
     assert.equal(unknown.topics[0].partitions[0].errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${topic}/${partition}`);
   }
+});
+
+test('every node is a live broker; a topic with --rf 3 has 3 replicas and a full ISR per partition in kb topic describe', async () => {
+  const info = await until('three live brokers', async () => {
+    const i = await kbJson(['cluster', 'info']);
+    return i.brokers.filter((b: any) => b.status === 'up').length === 3 ? i : undefined;
+  });
+  assert.deepEqual(info.brokers.map((b: any) => [b.nodeId, b.port]), record.nodes.map((n) => [n.nodeId, n.port]));
+  assert.deepEqual(info.brokers.map((b: any) => b.quorum).sort(), ['follower', 'follower', 'leader']);
+
+  const created = await runKb(['topic', 'create', 'replicated', '--partitions', '3', '--rf', '3'], { env: { KB_BROKERS: record.bootstrap } });
+  assert.equal(created.code, 0, created.stderr);
+  const described = await until('a leader for every partition', async () => {
+    const d = await kbJson(['topic', 'describe', 'replicated']);
+    return d.partitions.every((p: any) => p.leader >= 0) ? d : undefined;
+  });
+  assert.equal(described.partitions.length, 3);
+  for (const p of described.partitions) {
+    assert.deepEqual([...p.replicas].sort(), [1, 2, 3], `partition ${p.partition} replicas`);
+    assert.deepEqual([...p.isr].sort(), [1, 2, 3], `partition ${p.partition} ISR`);
+    assert.deepEqual(p.offlineReplicas, []);
+    assert.ok(p.replicas.includes(p.leader));
+  }
+  const table = await runKb(['topic', 'describe', 'replicated'], { env: { KB_BROKERS: record.bootstrap } });
+  assert.match(table.stdout, /\nPARTITION\s+LEADER\s+EPOCH\s+REPLICAS\s+ISR\s+OFFLINE\s+LOG-START\s+LOG-END\s+SIZE\n0\s+[123]\s+\d+\s+\d,\d,\d\s+\d,\d,\d\s+-\s+0\s+0\s/);
 });
 
 test('kb cluster down stops every node of the quorum', async () => {
