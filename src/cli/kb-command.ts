@@ -1,10 +1,12 @@
 /**
- * The base of every client-side `kb` command: the shared flags
- * (-b/--brokers with env KB_BROKERS, --bootstrap-server alias, --timeout,
- * --debug), a lazily created Cluster client closed after the command, and the
- * error -> exit code mapping: usage errors exit 2 with a pointer to the
- * command's --help, runtime errors exit 1 with a message naming what went
- * wrong and what to do; a stack trace only with --debug.
+ * The bases of `kb` commands. KbLocalCommand (commands that need no broker
+ * connection, e.g. `kb cluster up`): --debug and the error -> exit code
+ * mapping: usage errors exit 2 with a pointer to the command's --help,
+ * runtime errors exit 1 with a message naming what went wrong and what to
+ * do; a stack trace only with --debug. KbCommand (every client-side
+ * command) adds the shared flags -b/--brokers (env KB_BROKERS,
+ * --bootstrap-server alias) and --timeout, and a lazily created Cluster
+ * client closed after the command.
  */
 import { Command, Errors, Flags, type Interfaces } from '@oclif/core';
 import { Cluster, ClusterUnreachableError } from '../client/cluster.ts';
@@ -24,7 +26,29 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-export abstract class KbCommand extends Command {
+export abstract class KbLocalCommand extends Command {
+  static override baseFlags = {
+    debug: Flags.boolean({ description: 'print stack traces of errors', default: false, helpGroup: 'GLOBAL' }),
+  };
+
+  /**
+   * Prints "Error: message" (unwrapped, one block on stderr, with --json
+   * too) and exits 2 for usage errors (ours and oclif's), 1 otherwise.
+   */
+  protected override async catch(err: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<void> {
+    if (err instanceof Errors.ExitError) throw err;
+    if (process.argv.includes('--debug')) process.stderr.write(`${err.stack ?? String(err)}\n`);
+    let message = err.message;
+    let exit = 1;
+    if (err.oclif?.exit !== undefined) exit = err.oclif.exit;
+    else if (err instanceof UsageError) [message, exit] = [`${message}\nSee more help with: ${this.config.bin} ${this.id?.replaceAll(':', ' ')} --help`, 2];
+    else if (err instanceof ClusterUnreachableError) message += '\nIs the broker running? -b/--brokers (or KB_BROKERS) must name it.';
+    process.stderr.write(`Error: ${message}\n`);
+    this.exit(exit);
+  }
+}
+
+export abstract class KbCommand extends KbLocalCommand {
   static override baseFlags = {
     brokers: Flags.string({
       char: 'b',
@@ -35,17 +59,15 @@ export abstract class KbCommand extends Command {
       helpGroup: 'GLOBAL',
     }),
     timeout: Flags.integer({ description: 'request timeout in milliseconds', default: 30_000, min: 1, helpGroup: 'GLOBAL' }),
-    debug: Flags.boolean({ description: 'print stack traces of errors', default: false, helpGroup: 'GLOBAL' }),
+    ...KbLocalCommand.baseFlags,
   };
 
   private clusterClient: Cluster | null = null;
-  private debugErrors = false;
 
   /** The cluster client for -b/--brokers, created on first use. */
   protected async cluster(): Promise<Cluster> {
     if (!this.clusterClient) {
       const { flags } = await this.parse(this.constructor as typeof KbCommand);
-      this.debugErrors = flags.debug;
       let bootstrap;
       try {
         bootstrap = flags.brokers.split(',').filter(Boolean).map((b) => parseHostPort(b, 9092));
@@ -60,21 +82,5 @@ export abstract class KbCommand extends Command {
   protected override async finally(err: Error | undefined): Promise<void> {
     this.clusterClient?.close();
     return super.finally(err);
-  }
-
-  /**
-   * Prints "Error: message" (unwrapped, one block on stderr, with --json
-   * too) and exits 2 for usage errors (ours and oclif's), 1 otherwise.
-   */
-  protected override async catch(err: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<void> {
-    if (err instanceof Errors.ExitError) throw err;
-    if (this.debugErrors || process.argv.includes('--debug')) process.stderr.write(`${err.stack ?? String(err)}\n`);
-    let message = err.message;
-    let exit = 1;
-    if (err.oclif?.exit !== undefined) exit = err.oclif.exit;
-    else if (err instanceof UsageError) [message, exit] = [`${message}\nSee more help with: ${this.config.bin} ${this.id?.replaceAll(':', ' ')} --help`, 2];
-    else if (err instanceof ClusterUnreachableError) message += '\nIs the broker running? -b/--brokers (or KB_BROKERS) must name it.';
-    process.stderr.write(`Error: ${message}\n`);
-    this.exit(exit);
   }
 }

@@ -1,12 +1,14 @@
 /**
  * Admin operations on a Cluster, shaped for the CLI: topics (create, delete,
  * add partitions, describe with offsets and sizes), configs (describe,
- * incremental alter) and the cluster description. Each returns plain results and throws
- * ClientError with a readable message on a Kafka error code.
+ * incremental alter), the cluster description and the metadata quorum.
+ * Each returns plain results and throws ClientError with a readable message
+ * on a Kafka error code.
  */
 import { ErrorCode, errorName } from '../protocol/errors.ts';
 import { ClientError, type BrokerConnection } from './connection.ts';
 import type { Cluster, TopicInfo } from './cluster.ts';
+import type { DescribeQuorumResponse } from '../protocol/generated/describe-quorum-response.ts';
 
 const api = {
   listOffsets: { key: 2, max: 5 },
@@ -16,8 +18,11 @@ const api = {
   describeLogDirs: { key: 35, max: 4 },
   createPartitions: { key: 37, max: 3 },
   incrementalAlterConfigs: { key: 44, max: 1 },
+  describeQuorum: { key: 55, max: 2 },
   describeCluster: { key: 60, max: 1 },
 } as const;
+
+const metadataTopicName = '__cluster_metadata';
 
 const topicResource = 2;
 const brokerResource = 4;
@@ -45,8 +50,26 @@ export interface ConfigValue {
 
 export interface PartitionOffsets {
   partition: number;
-  logStartOffset: bigint;
+  /** null when the partition has no leader to ask. */
+  logStartOffset: bigint | null;
+  logEndOffset: bigint | null;
+}
+
+export interface QuorumReplica {
+  replicaId: number;
+  /** -1 when unknown. */
   logEndOffset: bigint;
+  /** The leader's wall clock (ms); -1 when unknown. */
+  lastFetchTimestamp: bigint;
+  lastCaughtUpTimestamp: bigint;
+}
+
+export interface QuorumInfo {
+  leaderId: number;
+  leaderEpoch: number;
+  highWatermark: bigint;
+  voters: QuorumReplica[];
+  observers: QuorumReplica[];
 }
 
 export class Admin {
@@ -107,7 +130,7 @@ export class Admin {
     return [...metadata.topics.values()].sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  /** Log start and end offsets of every partition of `topic`, asked of each leader. */
+  /** Log start and end offsets of every partition of `topic`, asked of each leader (null for a partition without one). */
   async partitionOffsets(topic: TopicInfo): Promise<PartitionOffsets[]> {
     const ask = async (partition: number, leader: number, timestamp: bigint): Promise<bigint> => {
       const connection = await this.cluster.broker(leader);
@@ -123,8 +146,8 @@ export class Admin {
     return Promise.all(
       topic.partitions.map(async (p) => ({
         partition: p.partition,
-        logStartOffset: await ask(p.partition, p.leader, -2n),
-        logEndOffset: await ask(p.partition, p.leader, -1n),
+        logStartOffset: p.leader < 0 ? null : await ask(p.partition, p.leader, -2n),
+        logEndOffset: p.leader < 0 ? null : await ask(p.partition, p.leader, -1n),
       })),
     );
   }
@@ -185,6 +208,25 @@ export class Admin {
       validateOnly: false,
     });
     check(response.responses[0].errorCode, response.responses[0].errorMessage, `altering configs of '${resourceName}'`);
+  }
+
+  /** The metadata quorum as its leader describes it (DescribeQuorum); a node that is not the leader names it and the leader is asked. */
+  async describeQuorum(): Promise<QuorumInfo> {
+    const ask = async (connection: BrokerConnection) => {
+      const response = await connection.request<DescribeQuorumResponse>(api.describeQuorum.key, api.describeQuorum.max, {
+        topics: [{ topicName: metadataTopicName, partitions: [{ partitionIndex: 0 }] }],
+      });
+      check(response.errorCode, response.errorMessage, 'describing the metadata quorum');
+      return response.topics[0].partitions[0];
+    };
+    let partition = await ask(await this.cluster.anyBroker());
+    if (partition.errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER) {
+      if (partition.leaderId < 0) throw new ClientError(`the metadata quorum has no leader now (epoch ${partition.leaderEpoch}); try again in a moment`);
+      partition = await ask(await this.cluster.broker(partition.leaderId));
+    }
+    check(partition.errorCode, partition.errorMessage, 'describing the metadata quorum');
+    const { leaderId, leaderEpoch, highWatermark, currentVoters, observers } = partition;
+    return { leaderId, leaderEpoch, highWatermark, voters: currentVoters, observers };
   }
 
   async describeCluster(): Promise<{ clusterId: string; controllerId: number; brokers: { brokerId: number; host: string; port: number; rack: string | null }[] }> {

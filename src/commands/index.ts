@@ -7,7 +7,10 @@
 import BenchConsume from './bench/consume.ts';
 import BenchProduce from './bench/produce.ts';
 import BrokerStart from './broker/start.ts';
+import ClusterDown from './cluster/down.ts';
 import ClusterInfo from './cluster/info.ts';
+import ClusterQuorum from './cluster/quorum.ts';
+import ClusterUp from './cluster/up.ts';
 import ConfigGet from './config/get.ts';
 import ConfigSet from './config/set.ts';
 import Consume from './consume.ts';
@@ -29,7 +32,10 @@ export const COMMANDS = {
   'bench:consume': BenchConsume,
   'bench:produce': BenchProduce,
   'broker:start': BrokerStart,
+  'cluster:down': ClusterDown,
   'cluster:info': ClusterInfo,
+  'cluster:quorum': ClusterQuorum,
+  'cluster:up': ClusterUp,
   'config:get': ConfigGet,
   'config:set': ConfigSet,
   consume: Consume,

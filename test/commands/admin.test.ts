@@ -49,18 +49,18 @@ test('topic create, list, describe, alter-config, add-partitions and delete', as
   assert.deepEqual(described.configs, [{ name: 'cleanup.policy', value: 'compact' }]);
   assert.equal(described.partitions.length, 3);
   assert.deepEqual(
-    described.partitions.map((p: any) => [p.partition, p.leader, p.replicas, p.isr, p.logStartOffset, p.logEndOffset]),
+    described.partitions.map((p: any) => [p.partition, p.leader, p.replicas, p.isr, p.offlineReplicas, p.logStartOffset, p.logEndOffset]),
     [
-      [0, 1, [1], [1], 0, 0],
-      [1, 1, [1], [1], 0, 3],
-      [2, 1, [1], [1], 0, 0],
+      [0, 1, [1], [1], [], 0, 0],
+      [1, 1, [1], [1], [], 0, 3],
+      [2, 1, [1], [1], [], 0, 0],
     ],
   );
   assert.ok(described.partitions[1].sizeBytes > described.partitions[0].sizeBytes, 'the partition with records takes space');
   const table = await kb(['topic', 'describe', 'orders']);
   assert.match(table.stdout, /^NAME\s+orders\nTOPIC ID\s+-\nPARTITIONS\s+3/);
   assert.match(table.stdout, /\ncleanup\.policy\s+compact\n/);
-  assert.match(table.stdout, /PARTITION\s+LEADER\s+EPOCH\s+REPLICAS\s+ISR\s+LOG-START\s+LOG-END\s+SIZE\n0\s+1\s+0\s+1\s+1\s+0\s+0\s+0 B\n1\s+1\s+0\s+1\s+1\s+0\s+3\s+\d+ B\n/);
+  assert.match(table.stdout, /PARTITION\s+LEADER\s+EPOCH\s+REPLICAS\s+ISR\s+OFFLINE\s+LOG-START\s+LOG-END\s+SIZE\n0\s+1\s+0\s+1\s+1\s+-\s+0\s+0\s+0 B\n1\s+1\s+0\s+1\s+1\s+-\s+0\s+3\s+\d+ B\n/);
 
   const [refused, shrink, noChange] = await Promise.all([
     kb(['topic', 'delete', 'orders']),
@@ -106,8 +106,8 @@ test('cluster info, config get and set', async () => {
   ]);
   assert.match(info.clusterId, /^[\w-]{22}$/);
   assert.equal(info.controllerId, 1);
-  assert.deepEqual(info.brokers, [{ nodeId: 1, host: '127.0.0.1', port: broker.port, rack: null, status: 'up', controller: true }]);
-  assert.match(infoTable.stdout, new RegExp(`NODE\\s+ADDRESS\\s+RACK\\s+STATUS\\n1\\s+127\\.0\\.0\\.1:${broker.port}\\s+-\\s+up \\(controller\\)`));
+  assert.deepEqual(info.brokers, [{ nodeId: 1, host: '127.0.0.1', port: broker.port, rack: null, status: 'up', quorum: 'leader', controller: true }]);
+  assert.match(infoTable.stdout, new RegExp(`NODE\\s+ADDRESS\\s+RACK\\s+STATUS\\s+QUORUM\\n1\\s+127\\.0\\.0\\.1:${broker.port}\\s+-\\s+up \\(controller\\)\\s+leader\\n`));
   assert.equal(configs.broker, 1);
   assert.deepEqual(configs.configs.find((c: any) => c.name === 'node.id'), { name: 'node.id', value: '1', source: 'static', readOnly: true });
   assert.match(one.stdout, /^NAME\s+VALUE\s+SOURCE\s+READ-ONLY\nnum\.partitions\s+1\s+default\s+yes\n$/);

@@ -1,7 +1,11 @@
 /**
  * Metadata (key 3), v0-9 (v10+ would key topics by id; see the topic-id
- * trap in CLIENTS.md). Brokers, the controller, and per topic its partitions
- * with leader, leader epoch, replicas, ISR and offline replicas.
+ * trap in CLIENTS.md). The live (registered, unfenced) brokers, the active
+ * controller (the metadata quorum's leader, -1 when none is known), and per
+ * topic its partitions with leader, leader epoch, replicas, ISR and offline
+ * replicas (those on brokers that are fenced or not registered). A
+ * partition whose leader is none or not live is LEADER_NOT_AVAILABLE with
+ * leader -1, as Kafka answers, so clients wait and refresh.
  *
  * Topic selection: v0 with an empty list, or v1+ with null, means all
  * topics; v1+ with an empty list means none. A requested topic that does not
@@ -72,15 +76,18 @@ function describeTopic(broker: Broker, topic: TopicImage, live: ReadonlySet<numb
     name: topic.name,
     topicId: Buffer.from(topic.topicId, 'hex'),
     isInternal: broker.isInternalTopic(topic.name),
-    partitions: topic.partitions.map((p) => ({
-      errorCode: p.leader === -1 || !live.has(p.leader) ? ErrorCode.LEADER_NOT_AVAILABLE : ErrorCode.NONE,
-      partitionIndex: p.partition,
-      leaderId: p.leader,
-      leaderEpoch: p.leaderEpoch,
-      replicaNodes: p.replicas,
-      isrNodes: p.isr,
-      offlineReplicas: p.replicas.filter((id) => !live.has(id)),
-    })),
+    partitions: topic.partitions.map((p) => {
+      const leaderLive = p.leader !== -1 && live.has(p.leader);
+      return {
+        errorCode: leaderLive ? ErrorCode.NONE : ErrorCode.LEADER_NOT_AVAILABLE,
+        partitionIndex: p.partition,
+        leaderId: leaderLive ? p.leader : -1,
+        leaderEpoch: p.leaderEpoch,
+        replicaNodes: p.replicas,
+        isrNodes: p.isr,
+        offlineReplicas: p.replicas.filter((id) => !live.has(id)),
+      };
+    }),
     topicAuthorizedOperations: authorizedOperationsUnknown,
   };
 }

@@ -30,6 +30,7 @@ import createPartitions from './37-create-partitions.ts';
 import deleteGroups from './42-delete-groups.ts';
 import incrementalAlterConfigs from './44-incremental-alter-configs.ts';
 import offsetDelete from './47-offset-delete.ts';
+import describeQuorum from './55-describe-quorum.ts';
 import alterPartition from './56-alter-partition.ts';
 import describeCluster from './60-describe-cluster.ts';
 import brokerRegistration from './62-broker-registration.ts';
@@ -65,6 +66,7 @@ const all: Handler[] = [
   deleteGroups,
   incrementalAlterConfigs,
   offsetDelete,
+  describeQuorum,
   alterPartition,
   describeCluster,
   brokerRegistration,

@@ -1,7 +1,9 @@
 /**
  * `kb topic describe NAME`: configs that differ from the defaults, and per
- * partition its leader, replicas, ISR, log start/end offsets and size on
- * disk (the leader's log; --json sizeBytes, -1 when unknown).
+ * partition its leader (-1: none available), leader epoch, replicas, ISR,
+ * offline replicas (on brokers that are fenced or gone), log start/end
+ * offsets and size on disk (the leader's log; --json offsets null and
+ * sizeBytes -1 when there is no leader to ask).
  */
 import { Args } from '@oclif/core';
 import { Admin } from '../../client/admin.ts';
@@ -27,8 +29,8 @@ export default class TopicDescribe extends KbCommand {
         replicas: p.replicas,
         isr: p.isr,
         offlineReplicas: p.offline,
-        logStartOffset: Number(o.logStartOffset),
-        logEndOffset: Number(o.logEndOffset),
+        logStartOffset: o.logStartOffset === null ? null : Number(o.logStartOffset),
+        logEndOffset: o.logEndOffset === null ? null : Number(o.logEndOffset),
         sizeBytes: sizes.get(p.partition)!,
       };
     });
@@ -38,13 +40,14 @@ export default class TopicDescribe extends KbCommand {
     if (overrides.length > 0) this.log(`\n${renderTable(['CONFIG', 'VALUE'], overrides.map((c) => [c.name, c.value]))}`);
     this.log(
       `\n${renderTable(
-        ['PARTITION', 'LEADER', 'EPOCH', 'REPLICAS', 'ISR', 'LOG-START', 'LOG-END', 'SIZE'],
+        ['PARTITION', 'LEADER', 'EPOCH', 'REPLICAS', 'ISR', 'OFFLINE', 'LOG-START', 'LOG-END', 'SIZE'],
         partitions.map((p) => [
           p.partition,
-          p.leader,
+          p.leader < 0 ? 'none' : p.leader,
           p.leaderEpoch,
           p.replicas.join(','),
           p.isr.join(','),
+          p.offlineReplicas.length === 0 ? null : p.offlineReplicas.join(','),
           p.logStartOffset,
           p.logEndOffset,
           p.sizeBytes < 0 ? null : formatBytes(p.sizeBytes),

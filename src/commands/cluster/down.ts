@@ -1,0 +1,65 @@
+/**
+ * `kb cluster down`: stops the local cluster recorded in --data-dir (by
+ * `kb cluster up`): SIGTERM to every node still running, SIGKILL to those
+ * not gone after --timeout (said on stderr), then removes cluster.json. The
+ * nodes' data stays unless --purge, which also removes the node-<id>/
+ * directories (and the directory itself when that leaves it empty).
+ * Exit 1 when nothing is recorded there (--purge still purges) or a node
+ * survived SIGKILL (the record is kept so `down` can be retried).
+ */
+import { readdir, rm, rmdir } from 'node:fs/promises';
+import path from 'node:path';
+import { Flags } from '@oclif/core';
+import { KbLocalCommand, UsageError, UserError } from '../../cli/kb-command.ts';
+import { readClusterRecord, removeClusterRecord } from '../../local-cluster/record.ts';
+import { stopNodes, type StopOutcome } from '../../local-cluster/supervisor.ts';
+import { defaultClusterDir } from './up.ts';
+
+interface DownResult {
+  dataDir: string;
+  nodes: { nodeId: number; pid: number; outcome: StopOutcome }[];
+  purged: boolean;
+}
+
+export default class ClusterDown extends KbLocalCommand {
+  static override description = 'Stop the local cluster started by `kb cluster up` (data stays unless --purge)';
+  static override enableJsonFlag = true;
+  static override examples = ['<%= config.bin %> cluster down', '<%= config.bin %> cluster down --data-dir /tmp/kb3 --purge'];
+
+  static override flags = {
+    'data-dir': Flags.string({ description: 'the directory given to `kb cluster up`', default: defaultClusterDir }),
+    timeout: Flags.integer({ description: 'milliseconds to wait after SIGTERM before SIGKILL', default: 30_000, min: 1 }),
+    purge: Flags.boolean({ description: 'also delete the nodes\' data and logs', default: false }),
+  };
+
+  async run(): Promise<DownResult> {
+    const { flags } = await this.parse(ClusterDown);
+    const dir = flags['data-dir'];
+    const record = await readClusterRecord(dir); // an unreadable record: exit 1 naming the file
+    if (!record && !flags.purge) throw new UserError(`no cluster is recorded in ${dir} (no cluster.json): nothing to stop`);
+
+    const outcomes = await stopNodes(record?.nodes ?? [], flags.timeout);
+    const nodes = (record?.nodes ?? []).map((n) => ({ nodeId: n.nodeId, pid: n.pid, outcome: outcomes.get(n.nodeId)! }));
+    for (const n of nodes) {
+      if (n.outcome === 'killed') this.warn(`node ${n.nodeId} (pid ${n.pid}) did not stop within ${flags.timeout} ms of SIGTERM: killed with SIGKILL`);
+      this.log(`node ${n.nodeId} (pid ${n.pid}): ${n.outcome}`);
+    }
+    const survivors = nodes.filter((n) => n.outcome === 'still running');
+    if (survivors.length > 0) {
+      throw new UserError(`${survivors.map((n) => `node ${n.nodeId} (pid ${n.pid})`).join(', ')} still running after SIGKILL; cluster.json kept`);
+    }
+    await removeClusterRecord(dir);
+    if (flags.purge) {
+      await purge(dir);
+      this.log(`removed the nodes' data in ${path.resolve(dir)}`);
+    }
+    return { dataDir: path.resolve(dir), nodes, purged: flags.purge };
+  }
+}
+
+/** Removes the node-<id> directories of `dir`, and `dir` when nothing else is left in it. */
+async function purge(dir: string): Promise<void> {
+  const entries = await readdir(dir).catch(() => [] as string[]);
+  await Promise.all(entries.filter((e) => /^node-\d+$/.test(e)).map((e) => rm(path.join(dir, e), { recursive: true, force: true })));
+  await rmdir(dir).catch(() => undefined); // not empty (or gone): leave it
+}

@@ -1,0 +1,79 @@
+/**
+ * `kb cluster up`: starts a local development cluster of N nodes, every one
+ * a voter, as detached `kb broker start` processes listening on consecutive
+ * ports from --base-port (0: free ports chosen by the OS) on 127.0.0.1, with
+ * their data and logs under --data-dir (see src/local-cluster/record.ts).
+ * All nodes are started before any is waited for (a quorum cannot form
+ * until a majority runs); the command returns when every node has logged
+ * its startup line, printing the bootstrap list. If a node exits or is late,
+ * the nodes started are stopped again and the error shows that node's log.
+ * Refuses (exit 1) while a cluster recorded in the directory still runs.
+ */
+import { Flags } from '@oclif/core';
+import { KbLocalCommand, UsageError, UserError } from '../../cli/kb-command.ts';
+import { formatHostPort } from '../../cli/host-port.ts';
+import { renderTable } from '../../cli/output.ts';
+import { kbCommandLine } from '../../cli/self-command.ts';
+import { freePorts } from '../../local-cluster/ports.ts';
+import { newClusterRecord, planCluster, readClusterRecord, removeClusterRecord, writeClusterRecord, type ClusterRecord } from '../../local-cluster/record.ts';
+import { NodeStartError, nodeRunning, spawnNodes, stopNodes, waitForStartup } from '../../local-cluster/supervisor.ts';
+
+export const defaultClusterDir = 'kb-cluster';
+const host = '127.0.0.1';
+const nodesMax = 32;
+const stopAfterFailureMs = 10_000;
+
+export default class ClusterUp extends KbLocalCommand {
+  static override description = 'Start a local cluster of N nodes (all voters) as background processes';
+  static override enableJsonFlag = true;
+  static override examples = [
+    '<%= config.bin %> cluster up --nodes 3',
+    '<%= config.bin %> cluster up --nodes 3 --base-port 0 --data-dir /tmp/kb3 --set num.partitions=3',
+  ];
+
+  static override flags = {
+    nodes: Flags.integer({ description: 'number of nodes (node ids 1..N)', default: 3, min: 1, max: nodesMax }),
+    'base-port': Flags.integer({ description: 'port of node 1; node i listens on base+i-1 (0: free ports)', default: 9092, min: 0, max: 65535 }),
+    'data-dir': Flags.string({ description: 'directory for cluster.json and the nodes\' data dirs (node-<id>/)', default: defaultClusterDir }),
+    set: Flags.string({ description: 'a broker config setting key=value for every node (repeatable)', multiple: true, default: [] }),
+    timeout: Flags.integer({ description: 'milliseconds to wait for every node to start', default: 60_000, min: 1 }),
+  };
+
+  async run(): Promise<ClusterRecord> {
+    const { flags } = await this.parse(ClusterUp);
+    const dir = flags['data-dir'];
+    if (flags['base-port'] > 0 && flags['base-port'] + flags.nodes - 1 > 65535) {
+      throw new UsageError(`--base-port ${flags['base-port']} leaves no room for ${flags.nodes} ports; choose a lower one (or 0 for free ports)`);
+    }
+    for (const set of flags.set) if (!set.includes('=')) throw new UsageError(`--set: "${set}" is not key=value`);
+
+    const existing = await readClusterRecord(dir); // an unreadable record: exit 1 naming the file
+    const running = existing?.nodes.filter((n) => nodeRunning(n)) ?? [];
+    if (running.length > 0) {
+      const pids = running.map((n) => `node ${n.nodeId} pid ${n.pid}`).join(', ');
+      throw new UserError(`a cluster started from ${dir} is still running (${pids}); stop it first: kb cluster down --data-dir ${dir}`);
+    }
+
+    const ports =
+      flags['base-port'] === 0 ? await freePorts(host, flags.nodes) : Array.from({ length: flags.nodes }, (_, i) => flags['base-port'] + i);
+    const plan = planCluster({ dir, host, ports, sets: flags.set });
+    if (process.stderr.isTTY) process.stderr.write(`starting ${flags.nodes} node(s) in ${plan.dir} ...\n`);
+    const started = spawnNodes(plan.nodes, kbCommandLine);
+    const record = newClusterRecord(plan, started.map((s) => s.pid));
+    await writeClusterRecord(dir, record);
+    try {
+      await waitForStartup(started, flags.timeout);
+    } catch (err) {
+      const outcomes = await stopNodes(record.nodes, stopAfterFailureMs);
+      const stopped = record.nodes.filter((n) => outcomes.get(n.nodeId) !== 'not running').map((n) => `node ${n.nodeId} (pid ${n.pid}): ${outcomes.get(n.nodeId)}`);
+      await removeClusterRecord(dir);
+      if (!(err instanceof NodeStartError)) throw err;
+      throw new UserError(`${err.message}\n${stopped.length > 0 ? `Stopped the others: ${stopped.join(', ')}.` : 'No other node was running.'}`);
+    }
+
+    this.log(`started ${record.nodes.length} node(s) in ${plan.dir} (logs: node-<id>/broker.log)\n`);
+    this.log(renderTable(['NODE', 'PID', 'ADDRESS'], record.nodes.map((n) => [n.nodeId, n.pid, formatHostPort(n)])));
+    this.log(`\nbootstrap: ${record.bootstrap}\n(export KB_BROKERS=${record.bootstrap}; stop with: kb cluster down --data-dir ${dir})`);
+    return record;
+  }
+}

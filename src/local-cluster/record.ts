@@ -1,0 +1,111 @@
+/**
+ * A local development cluster's directory and its record (`kb cluster up`/
+ * `down`). Layout of DIR: `cluster.json` (this record, present while the
+ * cluster is up) and one data dir per node, `node-<id>/`, holding that
+ * node's `broker.log` (its stdout and stderr, appended across runs).
+ *
+ * cluster.json (JSON, written to a temp file and renamed over):
+ *   { version: 1, startedAt: ISO time, bootstrap: "h:p,...", voters: "1@h:p,...",
+ *     nodes: [{ nodeId, pid, host, port, dataDir, log }] }  (paths absolute)
+ *
+ * `planCluster` turns the operator's request into the nodes to start: ids
+ * 1..N, every node a voter, each started as
+ * `kb broker start --node-id i --listen host:port --voters ... --data-dir DIR/node-i [--set k=v]...`.
+ */
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { formatHostPort } from '../cli/host-port.ts';
+
+export const clusterFileName = 'cluster.json';
+export const brokerLogName = 'broker.log';
+const recordVersion = 1;
+
+export interface NodeRecord {
+  nodeId: number;
+  pid: number;
+  host: string;
+  port: number;
+  dataDir: string;
+  log: string;
+}
+
+export interface ClusterRecord {
+  version: number;
+  startedAt: string;
+  bootstrap: string;
+  voters: string;
+  nodes: NodeRecord[];
+}
+
+export interface NodePlan extends Omit<NodeRecord, 'pid'> {
+  /** The arguments of `kb` that run this node. */
+  args: string[];
+}
+
+export interface ClusterPlan {
+  dir: string;
+  bootstrap: string;
+  voters: string;
+  nodes: NodePlan[];
+}
+
+/** The nodes to start in `dir` (made absolute), listening on `host` at `ports[i]` for node i+1. */
+export function planCluster(options: { dir: string; host: string; ports: readonly number[]; sets: readonly string[] }): ClusterPlan {
+  const dir = path.resolve(options.dir);
+  const addresses = options.ports.map((port, i) => ({ nodeId: i + 1, host: options.host, port }));
+  const voters = addresses.map((a) => `${a.nodeId}@${formatHostPort(a)}`).join(',');
+  const bootstrap = addresses.map(formatHostPort).join(',');
+  const nodes = addresses.map(({ nodeId, host, port }) => {
+    const dataDir = path.join(dir, `node-${nodeId}`);
+    const args = ['broker', 'start', '--node-id', String(nodeId), '--listen', formatHostPort({ host, port }), '--voters', voters, '--data-dir', dataDir];
+    for (const set of options.sets) args.push('--set', set);
+    return { nodeId, host, port, dataDir, log: path.join(dataDir, brokerLogName), args };
+  });
+  return { dir, bootstrap, voters, nodes };
+}
+
+export function clusterFile(dir: string): string {
+  return path.join(path.resolve(dir), clusterFileName);
+}
+
+/** The record in `dir`, or null when there is none; a record that is not ours is an error naming the file. */
+export async function readClusterRecord(dir: string): Promise<ClusterRecord | null> {
+  const file = clusterFile(dir);
+  let text;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+  let record;
+  try {
+    record = JSON.parse(text) as ClusterRecord;
+  } catch (err) {
+    throw new Error(`${file} is not valid JSON (${(err as Error).message}); remove it if no cluster runs from ${path.dirname(file)}`);
+  }
+  if (record?.version !== recordVersion || !Array.isArray(record.nodes)) {
+    throw new Error(`${file} is not a kb cluster record (version ${recordVersion}); remove it if no cluster runs from ${path.dirname(file)}`);
+  }
+  return record;
+}
+
+export async function writeClusterRecord(dir: string, record: ClusterRecord): Promise<void> {
+  const file = clusterFile(dir);
+  await writeFile(`${file}.tmp`, `${JSON.stringify(record, null, 2)}\n`);
+  await rename(`${file}.tmp`, file);
+}
+
+export async function removeClusterRecord(dir: string): Promise<void> {
+  await rm(clusterFile(dir), { force: true });
+}
+
+export function newClusterRecord(plan: ClusterPlan, pids: readonly number[]): ClusterRecord {
+  return {
+    version: recordVersion,
+    startedAt: new Date().toISOString(),
+    bootstrap: plan.bootstrap,
+    voters: plan.voters,
+    nodes: plan.nodes.map(({ args: _args, ...node }, i) => ({ ...node, pid: pids[i] })),
+  };
+}
