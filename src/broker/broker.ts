@@ -134,6 +134,8 @@ export class Broker {
       alterPartition: (request) => this.controllerChannel.request(alterPartitionKey, alterPartitionVersion, request),
     });
     this.quorum.onApply((record) => this.replicas.onMetadataRecord(record));
+    // A snapshot replaced the image (this node was too far behind): bring the replicas in line with it.
+    this.quorum.onSnapshot(() => this.image.toRecords().forEach((record) => this.replicas.onMetadataRecord(record)));
     this.quorum.onActivation((active) => {
       if (!active) return this.controller.deactivate();
       this.controller.activate();

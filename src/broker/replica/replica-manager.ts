@@ -134,6 +134,7 @@ export class ReplicaManager {
 
   /** Applies a committed metadata record to the hosted partitions. */
   onMetadataRecord(record: MetadataRecord): void {
+    if (!this.logs) return; // not started: start() opens what the image names then
     if (record.type === 'partition') {
       const topic = this.options.image.topicsById.get(record.topicId);
       if (!topic) return;
