@@ -121,6 +121,11 @@ export class Broker {
       metadataOffset: () => this.quorum.appliedOffset(),
       sessionTimeoutMs: () => this.config.int('broker.session.timeout.ms'),
       uncleanLeaderElection: (topic) => this.topicConfigs.value(topic, 'unclean.leader.election.enable') === 'true',
+      leaderRebalance: () => ({
+        enabled: this.config.bool('auto.leader.rebalance.enable'),
+        intervalMs: Math.max(1, this.config.int('leader.imbalance.check.interval.seconds')) * 1000,
+        imbalancePercentMax: this.config.int('leader.imbalance.per.broker.percentage'),
+      }),
       logger: this.logger,
     });
     this.replicas = new ReplicaManager({

@@ -13,6 +13,9 @@
  * controller, see activate/deactivate) is fenced. Fencing, unfencing,
  * re-registration and controlled shutdown move leadership and shrink ISRs as
  * leader-election.ts decides; AlterPartition changes an ISR for its leader.
+ * ElectLeaders runs preferred or unclean elections on request, and while
+ * active, auto.leader.rebalance.enable periodically returns leadership to
+ * preferred replicas where a broker is imbalanced (leader-balance.ts).
  *
  * Results are per item with Kafka error codes, never exceptions.
  */
@@ -23,7 +26,8 @@ import type { BrokerRecord, MetadataRecord, PartitionRecord } from '../metadata/
 import type { Logger } from '../broker/logger.ts';
 import { collisionKey, topicNameProblem } from './topic-names.ts';
 import { placeReplicas } from './placement.ts';
-import { electIfLeaderless, fenceBroker, shutDownBroker, type Eligibility } from './leader-election.ts';
+import { electIfLeaderless, electLeader, fenceBroker, shutDownBroker, type ElectionType, type Eligibility } from './leader-election.ts';
+import { rebalanceLeaders } from './leader-balance.ts';
 import { changeIsr, type IsrChangeRequest } from './isr-change.ts';
 import { BrokerSessions, type BrokerSession } from './broker-sessions.ts';
 
@@ -64,6 +68,8 @@ export interface ControllerOptions {
   sessionTimeoutMs: () => number;
   /** unclean.leader.election.enable in effect for a topic. */
   uncleanLeaderElection: (topic: string) => boolean;
+  /** auto.leader.rebalance.enable, leader.imbalance.check.interval.seconds (in ms) and leader.imbalance.per.broker.percentage, read at activation. */
+  leaderRebalance: () => { enabled: boolean; intervalMs: number; imbalancePercentMax: number };
   logger: Logger;
   /** Monotonic milliseconds for broker sessions (tests pass a fake); default performance.now. */
   now?: () => number;
@@ -125,8 +131,8 @@ export class Controller {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly sessions: BrokerSessions;
   private readonly random: (bound: number) => number;
-  /** While active: the session check timer, and the metadata offset applied at activation. */
-  private active: { timer: NodeJS.Timeout; sinceOffset: number } | null = null;
+  /** While active: the session check and leader rebalance timers, and the metadata offset applied at activation. */
+  private active: { timers: NodeJS.Timeout[]; sinceOffset: number } | null = null;
 
   constructor(quorum: MetadataProposals, image: MetadataImage, options: ControllerOptions) {
     this.quorum = quorum;
@@ -151,16 +157,26 @@ export class Controller {
     this.deactivate();
     this.sessions.reset([...this.image.brokers.values()].filter((b) => !b.fenced).map((b) => b.nodeId));
     const interval = Math.max(1, Math.min(sessionCheckIntervalMaxMs, Math.floor(this.options.sessionTimeoutMs() / 4)));
-    const timer = setInterval(() => {
-      this.fenceExpiredBrokers().catch((err: Error) => this.options.logger.error(`fencing expired brokers failed: ${err.message}`));
-    }, interval);
-    timer.unref();
-    this.active = { timer, sinceOffset: this.options.metadataOffset() };
+    const timers = [
+      setInterval(() => {
+        this.fenceExpiredBrokers().catch((err: Error) => this.options.logger.error(`fencing expired brokers failed: ${err.message}`));
+      }, interval),
+    ];
+    const rebalance = this.options.leaderRebalance();
+    if (rebalance.enabled) {
+      timers.push(
+        setInterval(() => {
+          this.rebalanceLeaders().catch((err: Error) => this.options.logger.error(`leader rebalancing failed: ${err.message}`));
+        }, rebalance.intervalMs),
+      );
+    }
+    for (const timer of timers) timer.unref();
+    this.active = { timers, sinceOffset: this.options.metadataOffset() };
   }
 
   /** This node stopped being the active controller: sessions are forgotten. */
   deactivate(): void {
-    if (this.active) clearInterval(this.active.timer);
+    for (const timer of this.active?.timers ?? []) clearInterval(timer);
     this.active = null;
     this.sessions.clear();
   }
@@ -246,6 +262,53 @@ export class Controller {
         fenced.push(broker.nodeId);
       }
       return fenced;
+    });
+  }
+
+  /**
+   * ElectLeaders: a preferred or unclean election (leader-election.ts
+   * electLeader) for each named partition, or for every partition when
+   * `partitions` is null; then, as Kafka does, partitions that needed no
+   * election are left out of the results. Results keep the request's order.
+   */
+  electLeaders(
+    type: ElectionType,
+    partitions: { topic: string; partitions: number[] }[] | null,
+  ): Promise<{ topic: string; partitions: (ItemResult & { partition: number })[] }[]> {
+    return this.serialized(async () => {
+      const everything = partitions === null;
+      const requested = partitions ?? [...this.image.topicsByName.values()].map((t) => ({ topic: t.name, partitions: t.partitions.map((p) => p.partition) }));
+      const records: PartitionRecord[] = [];
+      const results = requested.map(({ topic, partitions: indexes }) => ({
+        topic,
+        partitions: indexes.flatMap((index) => {
+          const partition = this.image.partition(topic, index);
+          if (!partition) return [{ partition: index, ...fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `no partition ${topic}-${index}`) }];
+          const outcome = electLeader(partition, type, (id) => this.isActive(id));
+          if (!('errorCode' in outcome)) {
+            records.push(outcome);
+            return [{ partition: index, ...ok }];
+          }
+          if (everything && outcome.errorCode === ErrorCode.ELECTION_NOT_NEEDED) return [];
+          return [{ partition: index, errorCode: outcome.errorCode, errorMessage: null }];
+        }),
+      }));
+      if (records.length > 0) await this.commit(records);
+      return results;
+    });
+  }
+
+  /** While active: preferred-leader elections where a broker's leadership is imbalanced (leader-balance.ts); returns the partitions moved. */
+  rebalanceLeaders(): Promise<PartitionRecord[]> {
+    return this.serialized(async () => {
+      if (!this.active) return [];
+      const partitions = [...this.image.topicsById.values()].flatMap((t) => t.partitions.filter(Boolean));
+      const changes = rebalanceLeaders(partitions, this.options.leaderRebalance().imbalancePercentMax, (id) => this.isActive(id));
+      if (changes.length > 0) {
+        await this.commit(changes);
+        this.options.logger.info(`leader rebalance: ${changes.length} partition(s) back to their preferred leader`);
+      }
+      return changes;
     });
   }
 
