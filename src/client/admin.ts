@@ -1,7 +1,8 @@
 /**
  * Admin operations on a Cluster, shaped for the CLI: topics (create, delete,
  * add partitions, describe with offsets and sizes), configs (describe,
- * incremental alter), the cluster description and the metadata quorum.
+ * incremental alter), the cluster description and the metadata quorum,
+ * leader elections and partition reassignments.
  * Each returns plain results and throws ClientError with a readable message
  * on a Kafka error code.
  */
@@ -17,7 +18,10 @@ const api = {
   describeConfigs: { key: 32, max: 4 },
   describeLogDirs: { key: 35, max: 4 },
   createPartitions: { key: 37, max: 3 },
+  electLeaders: { key: 43, max: 2 },
   incrementalAlterConfigs: { key: 44, max: 1 },
+  alterPartitionReassignments: { key: 45, max: 0 },
+  listPartitionReassignments: { key: 46, max: 0 },
   describeQuorum: { key: 55, max: 2 },
   describeCluster: { key: 60, max: 1 },
 } as const;
@@ -71,6 +75,24 @@ export interface QuorumInfo {
   voters: QuorumReplica[];
   observers: QuorumReplica[];
 }
+
+/** A partition's result in a batch operation (ElectLeaders, AlterPartitionReassignments). */
+export interface PartitionResult {
+  topic: string;
+  partition: number;
+  errorCode: number;
+  errorMessage: string | null;
+}
+
+export interface OngoingReassignment {
+  topic: string;
+  partition: number;
+  replicas: number[];
+  addingReplicas: number[];
+  removingReplicas: number[];
+}
+
+const electionTypes = { preferred: 0, unclean: 1 } as const;
 
 export class Admin {
   private readonly cluster: Cluster;
@@ -208,6 +230,70 @@ export class Admin {
       validateOnly: false,
     });
     check(response.responses[0].errorCode, response.responses[0].errorMessage, `altering configs of '${resourceName}'`);
+  }
+
+  /** min.insync.replicas of each of `topics` (one DescribeConfigs to any broker). */
+  async minInsyncReplicas(topics: string[]): Promise<Map<string, number>> {
+    if (topics.length === 0) return new Map();
+    const connection = await this.cluster.anyBroker();
+    const response = await connection.request(api.describeConfigs.key, api.describeConfigs.max, {
+      resources: topics.map((name) => ({ resourceType: topicResource, resourceName: name, configurationKeys: ['min.insync.replicas'] })),
+      includeSynonyms: false,
+      includeDocumentation: false,
+    });
+    const result = new Map<string, number>();
+    for (const resource of response.results) {
+      check(resource.errorCode, resource.errorMessage, `describing configs of '${resource.resourceName}'`);
+      const value = resource.configs.find((c: { name: string }) => c.name === 'min.insync.replicas')?.value;
+      result.set(resource.resourceName, Number(value ?? 1));
+    }
+    return result;
+  }
+
+  /**
+   * Preferred or unclean leader elections (ElectLeaders) for the named
+   * partitions, or every partition when null (then the controller leaves
+   * out partitions that needed no election).
+   */
+  async electLeaders(type: keyof typeof electionTypes, partitions: { topic: string; partitions: number[] }[] | null): Promise<PartitionResult[]> {
+    const controller = await this.cluster.controller();
+    const response = await controller.request(api.electLeaders.key, api.electLeaders.max, {
+      electionType: electionTypes[type],
+      topicPartitions: partitions?.map((p) => ({ topic: p.topic, partitions: p.partitions })) ?? null,
+      timeoutMs: 30_000,
+    });
+    check(response.errorCode ?? ErrorCode.NONE, null, 'electing leaders');
+    return response.replicaElectionResults.flatMap((t: any) =>
+      t.partitionResult.map((p: any) => ({ topic: t.topic, partition: p.partitionId, errorCode: p.errorCode, errorMessage: p.errorMessage })),
+    );
+  }
+
+  /** Reassignments in progress (ListPartitionReassignments), or null when the cluster does not support the API. */
+  async listPartitionReassignments(): Promise<OngoingReassignment[] | null> {
+    const controller = await this.cluster.controller();
+    if (!controller.supports(api.listPartitionReassignments.key)) return null;
+    const response = await controller.request(api.listPartitionReassignments.key, api.listPartitionReassignments.max, { timeoutMs: 30_000, topics: null });
+    check(response.errorCode, response.errorMessage, 'listing partition reassignments');
+    return response.topics.flatMap((t: any) => 
+      t.partitions.map((p: any) => ({ topic: t.name, partition: p.partitionIndex, replicas: p.replicas, addingReplicas: p.addingReplicas, removingReplicas: p.removingReplicas })),
+    );
+  }
+
+  /** Starts moving partitions to new replica lists (AlterPartitionReassignments); throws a ClientError when the cluster does not support it. */
+  async alterPartitionReassignments(moves: { topic: string; partition: number; replicas: number[] }[]): Promise<PartitionResult[]> {
+    const controller = await this.cluster.controller();
+    if (!controller.supports(api.alterPartitionReassignments.key)) {
+      throw new ClientError(`broker ${controller.address} does not support partition reassignment (AlterPartitionReassignments, API 45)`);
+    }
+    const topics = [...new Set(moves.map((m) => m.topic))].map((name) => ({
+      name,
+      partitions: moves.filter((m) => m.topic === name).map((m) => ({ partitionIndex: m.partition, replicas: m.replicas })),
+    }));
+    const response = await controller.request(api.alterPartitionReassignments.key, api.alterPartitionReassignments.max, { timeoutMs: 30_000, topics });
+    check(response.errorCode, response.errorMessage, 'reassigning partitions');
+    return response.responses.flatMap((t: any) =>
+      t.partitions.map((p: any) => ({ topic: t.name, partition: p.partitionIndex, errorCode: p.errorCode, errorMessage: p.errorMessage })),
+    );
   }
 
   /** The metadata quorum as its leader describes it (DescribeQuorum); a node that is not the leader names it and the leader is asked. */
