@@ -1,7 +1,8 @@
 /**
- * `kb health`, `kb partitions list` and `kb partitions elect-leaders` on a
- * real 3-node cluster (automatic leader rebalancing off, so leadership only
- * moves when asked): OK while healthy; WARNING once a killed broker is
+ * `kb health`, `kb partitions list`, `kb partitions elect-leaders` and
+ * `kb partitions balance` on a real 3-node cluster (automatic leader
+ * rebalancing off, so leadership only moves when asked): a balance plan
+ * spreads a topic crowded onto two nodes; OK while healthy; WARNING once a killed broker is
  * fenced (its replicas leave the ISRs) and the under-replicated filter names
  * exactly those partitions; preferred leadership comes back by
  * elect-leaders after a restart; CRITICAL when the only replica of a
@@ -15,6 +16,30 @@ import { waitForPartitions } from '../helpers/cluster-metadata.ts';
 import { runKb } from '../helpers/cli.ts';
 import { Cluster } from '../../src/client/cluster.ts';
 
+/** Creates `name` with explicit replica lists per partition. */
+async function createPlaced(bootstrap: string, name: string, replicas: number[][]): Promise<void> {
+  const client = new Cluster({ bootstrap: bootstrap.split(',').map((a) => ({ host: '127.0.0.1', port: Number(a.split(':')[1]) })) });
+  try {
+    const response = await (await client.controller()).request(19, 7, {
+      topics: [{ name, numPartitions: -1, replicationFactor: -1, assignments: replicas.map((brokerIds, partitionIndex) => ({ partitionIndex, brokerIds })), configs: [] }],
+      timeoutMs: 30_000,
+      validateOnly: false,
+    });
+    assert.equal(response.topics[0].errorCode, 0, JSON.stringify(response.topics[0]));
+  } finally {
+    client.close();
+  }
+}
+
+async function supportsApi(bootstrap: string, apiKey: number): Promise<boolean> {
+  const client = new Cluster({ bootstrap: bootstrap.split(',').map((a) => ({ host: '127.0.0.1', port: Number(a.split(':')[1]) })) });
+  try {
+    return (await client.anyBroker()).supports(apiKey);
+  } finally {
+    client.close();
+  }
+}
+
 const names = (rows: { topic: string; partition: number }[]) => rows.map((r) => `${r.topic}-${r.partition}`).sort();
 
 test('kb health: 0 healthy, 1 with a broker fenced, 2 with a partition offline, 3 unreachable; list and elect-leaders', { timeout: 180_000 }, async (t) => {
@@ -24,19 +49,31 @@ test('kb health: 0 healthy, 1 with a broker fenced, 2 with a partition offline, 
 
   const created = await kb(['topic', 'create', 'orders', '--partitions', '3', '--rf', '3', '--config', 'min.insync.replicas=2']);
   assert.equal(created.code, 0, created.stderr);
-  const client = new Cluster({ bootstrap: cluster.nodeIds.map((id) => ({ host: '127.0.0.1', port: Number(cluster.address(id).split(':')[1]) })) });
-  try {
-    const response = await (await client.controller()).request(19, 7, {
-      topics: [{ name: 'solo', numPartitions: -1, replicationFactor: -1, assignments: [{ partitionIndex: 0, brokerIds: [3] }], configs: [] }],
-      timeoutMs: 30_000,
-      validateOnly: false,
-    });
-    assert.equal(response.topics[0].errorCode, 0, JSON.stringify(response.topics[0]));
-  } finally {
-    client.close();
-  }
+  await createPlaced(cluster.bootstrap, 'solo', [[3]]);
   await waitForPartitions(cluster.bootstrap, 'orders', 'every partition has 3 in-sync replicas', (ps) => ps.every((p) => p.isr.length === 3 && p.leader === p.replicas[0]));
   await waitForPartitions(cluster.bootstrap, 'solo', 'solo is led by node 3', (ps) => ps[0].leader === 3);
+
+  // A topic crowded onto nodes 1 and 2: balance proposes spreading its replicas and preferred leaders over all three.
+  await createPlaced(cluster.bootstrap, 'crowded', [[1, 2], [1, 2], [1, 2]]);
+  const balance = await kb(['partitions', 'balance', '--topic', 'crowded', '--json']);
+  assert.equal(balance.code, 0, balance.stderr);
+  const plan = JSON.parse(balance.stdout);
+  assert.deepEqual([plan.version, plan.executed], [1, false]);
+  const after = [0, 1, 2].map((partition) => plan.partitions.find((p: any) => p.partition === partition)?.replicas ?? [1, 2]);
+  const count = (ids: number[]) => [1, 2, 3].map((id) => ids.filter((x) => x === id).length);
+  assert.deepEqual(count(after.flat()), [2, 2, 2], JSON.stringify(plan));
+  assert.deepEqual(count(after.map((r: number[]) => r[0])), [1, 1, 1], JSON.stringify(plan));
+  // --execute needs AlterPartitionReassignments (45): applied where the cluster has it, a clear refusal where not.
+  const executed = await kb(['partitions', 'balance', '--topic', 'crowded', '--execute', '--json']);
+  if (await supportsApi(cluster.bootstrap, 45)) {
+    assert.equal(executed.code, 0, executed.stderr);
+    const sorted = (ids: number[]) => [...ids].sort().join(',');
+    await waitForPartitions(cluster.bootstrap, 'crowded', 'the plan is applied', (ps) => ps.every((p) => sorted(p.replicas) === sorted(after[p.partition])));
+  } else {
+    assert.equal(executed.code, 1, executed.stdout);
+    assert.match(executed.stderr, /does not support partition reassignment \(AlterPartitionReassignments, API 45\)/);
+  }
+  assert.equal((await kb(['topic', 'delete', 'crowded', '--yes'])).code, 0);
 
   const healthy = await kb(['health']);
   assert.equal(healthy.code, 0, healthy.stdout + healthy.stderr);
@@ -107,4 +144,17 @@ test('kb health: 0 healthy, 1 with a broker fenced, 2 with a partition offline, 
   assert.equal(unknown.code, 3, unknown.stdout + unknown.stderr);
   assert.match(unknown.stdout, /^UNKNOWN: the cluster cannot be checked\nUNKNOWN no broker reachable/);
   assert.ok(Date.now() - started < 15_000);
+});
+
+test('auto.leader.rebalance.enable: the active controller returns leadership to a restarted preferred replica by itself', { timeout: 120_000 }, async (t) => {
+  const cluster = await startCluster({ nodes: 3, sets: { ...fastFailover, 'leader.imbalance.check.interval.seconds': 1 } });
+  t.after(() => cluster.stop());
+  const created = await runKb(['topic', 'create', 'spread', '--partitions', '3', '--rf', '3', '-b', cluster.bootstrap]);
+  assert.equal(created.code, 0, created.stderr);
+  await waitForPartitions(cluster.bootstrap, 'spread', 'fully in sync', (ps) => ps.every((p) => p.isr.length === 3));
+  await cluster.kill(1);
+  const survivors = [2, 3].map((id) => cluster.address(id)).join(',');
+  await waitForPartitions(survivors, 'spread', 'node 1 leads nothing', (ps) => ps.every((p) => p.leader !== 1 && p.leader !== -1 && !p.isr.includes(1)));
+  await cluster.restart(1);
+  await waitForPartitions(cluster.bootstrap, 'spread', 'every partition is led by its preferred replica again', (ps) => ps.every((p) => p.leader === p.replicas[0] && p.isr.length === 3));
 });
