@@ -106,6 +106,7 @@ export class Broker {
         electionTimeoutMs: this.config.int('controller.quorum.election.timeout.ms'),
         fetchTimeoutMs: this.config.int('controller.quorum.fetch.timeout.ms'),
         checkQuorumTimeoutMs: Math.floor(this.config.int('controller.quorum.fetch.timeout.ms') * 1.5),
+        snapshotIntervalEntries: this.config.int('metadata.log.max.entries.between.snapshots'),
       },
       onFatal: (err) => this.fail(err),
       onRefused: (err) => {
