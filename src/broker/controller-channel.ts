@@ -36,6 +36,7 @@ export class ControllerChannel {
   private readonly options: ControllerChannelOptions;
   private readonly peers: PeerConnections;
   private readonly lane: Lane = { name: 'controller', requestTimeoutMs: defaultTimeoutMs };
+  private closed = false;
 
   constructor(options: ControllerChannelOptions) {
     this.options = options;
@@ -46,7 +47,7 @@ export class ControllerChannel {
     const { quorum, nodeId } = this.options;
     const deadline = Date.now() + timeoutMs;
     let lastError: Error | null = null;
-    while (Date.now() < deadline) {
+    while (Date.now() < deadline && !this.closed) {
       try {
         if (quorum.isActiveController()) return await this.runLocally<T>(apiKey, apiVersion, body);
         const leader = quorum.leaderId();
@@ -59,7 +60,7 @@ export class ControllerChannel {
       } catch (err) {
         lastError = err as Error;
       }
-      await new Promise((resolve) => setTimeout(resolve, Math.max(0, Math.min(retryBackoffMs, deadline - Date.now()))));
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, Math.min(retryBackoffMs, deadline - Date.now()))).unref());
     }
     throw new NotControllerError(`no active controller answered within ${timeoutMs} ms${lastError ? `: ${lastError.message}` : ''}`);
   }
@@ -73,7 +74,7 @@ export class ControllerChannel {
     request.catch(() => undefined);
     return new Promise((resolve, reject) => {
       const poll = setInterval(() => {
-        if (this.options.quorum.leaderId() === leader && Date.now() < deadline) return;
+        if (this.options.quorum.leaderId() === leader && Date.now() < deadline && !this.closed) return;
         clearInterval(poll);
         resolve({ answered: false });
       }, leaderPollMs);
@@ -97,6 +98,7 @@ export class ControllerChannel {
   }
 
   close(): void {
+    this.closed = true;
     this.peers.close();
   }
 }
