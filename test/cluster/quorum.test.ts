@@ -100,7 +100,7 @@ test('a node that was away catches up from a snapshot of the metadata once the l
   t.after(() => cluster.stop());
   await cluster.stopNode(3);
   const names = Array.from({ length: 20 }, (_, i) => `while-away-${i}`);
-  for (const name of names) assert.equal(await createTopicAt(cluster.address(1), name), 0);
+  for (const name of names) assert.equal(await createTopicAt(cluster.address(1), name), 0, `creating ${name}`);
   for (const id of [1, 2]) {
     await waitForFile(path.join(cluster.dataDir(id), 'metadata', snapshotFile));
   }

@@ -9,10 +9,13 @@
  * `t.after` so it runs even when the test fails.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { startBroker, type RunningBroker } from './broker.ts';
+import { freePorts as freePortsOn } from '../../src/broker/local-cluster/ports.ts';
+
+/** Loopback ports free right now (taken by binding port 0). */
+export const freePorts = (count: number): Promise<number[]> => freePortsOn('127.0.0.1', count);
 
 /** Settings that make elections, fencing and ISR changes take a few seconds instead of tens. */
 export const fastFailover = {
@@ -42,19 +45,6 @@ export interface RunningCluster {
   pause(id: number): void;
   resume(id: number): void;
   stop(): Promise<void>;
-}
-
-export async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: count }, () => new Promise<net.Server>((resolve, reject) => {
-      const server = net.createServer();
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve(server));
-    })),
-  );
-  const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
-  return ports;
 }
 
 export async function startCluster(options: ClusterOptions): Promise<RunningCluster> {
