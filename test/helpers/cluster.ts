@@ -30,6 +30,8 @@ export interface ClusterOptions {
   nodes: number;
   /** `--set` settings for every node. */
   sets?: Record<string, string | number | boolean>;
+  /** Extra `kb broker start` arguments for every node (e.g. `--metrics-listen 127.0.0.1:0`). */
+  args?: string[];
 }
 
 export interface RunningCluster {
@@ -58,7 +60,7 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
       dataDir: path.join(root, `node-${id}`),
       listen: `127.0.0.1:${ports[id - 1]}`,
       sets: options.sets,
-      args: ['--node-id', String(id), '--voters', voters],
+      args: ['--node-id', String(id), '--voters', voters, ...(options.args ?? [])],
       startTimeoutMs: 30_000,
     });
     running.set(id, broker);
