@@ -11,11 +11,13 @@
  * with the active controller and heartbeat (broker-lifecycle.ts) until it
  * is unfenced (a re-registration moves leadership, so leader epochs settle
  * only then) -> load the group coordinator's state from the
- * __consumer_offsets partitions it leads -> log the startup line ("kb
- * broker started: listening on HOST:PORT, node N, data dir D, cluster C").
+ * __consumer_offsets partitions it leads -> serve Prometheus metrics when
+ * asked (`metricsListen`; logs "metrics on http://HOST:PORT/metrics") -> log
+ * the startup line ("kb broker started: listening on HOST:PORT, node N,
+ * data dir D, cluster C").
  * stop(): controlled shutdown (the controller moves this broker's
  * leaderships away, bounded by broker.session.timeout.ms), then close the
- * listener, give up the groups (waiting for their writes),
+ * metrics endpoint and the listener, give up the groups (waiting for their writes),
  * then flush and close every log (which writes the clean-shutdown markers),
  * stop the quorum (a leader hands over first), then release the data dir.
  */
@@ -40,6 +42,8 @@ import { formatHostPort, type HostPort, type Voter } from '../cli/host-port.ts';
 import { TopicConfigs, type ConfigEntry } from './topic-configs.ts';
 import { GroupCoordinator, consumerOffsetsTopic } from './group/coordinator.ts';
 import type { GroupClock } from './group/group.ts';
+import { BrokerMetrics } from './metrics/broker-metrics.ts';
+import { MetricsServer, metricsPath } from './metrics/metrics-server.ts';
 
 export { consumerOffsetsTopic };
 const createTopicsKey = 19;
@@ -62,6 +66,8 @@ export interface BrokerOptions {
   onFatal?: (err: Error) => void;
   /** Time for group sessions, rebalances and offset expiry (tests pass a fake). */
   groupClock?: GroupClock;
+  /** Where to serve Prometheus metrics over HTTP (port 0: a free port); none by default. */
+  metricsListen?: HostPort;
 }
 
 export class Broker {
@@ -76,6 +82,7 @@ export class Broker {
   readonly replicas: ReplicaManager;
   readonly topicConfigs: TopicConfigs;
   readonly groups: GroupCoordinator;
+  readonly metrics: BrokerMetrics;
   private readonly options: BrokerOptions;
   private readonly dataDir: DataDir;
   private clusterIdStamp: string | null = null;
@@ -86,6 +93,7 @@ export class Broker {
   /** The address registered with the controller, once listening. */
   private advertised: HostPort | null = null;
   private listener: Listener | null = null;
+  private metricsServer: MetricsServer | null = null;
   private producerIds = { next: 0, end: 0 };
 
   constructor(options: BrokerOptions) {
@@ -95,6 +103,12 @@ export class Broker {
     this.nodeId = options.config.int('node.id');
     this.dataDir = new DataDir(options.dataDir);
     this.topicConfigs = new TopicConfigs(this.config, this.image);
+    this.metrics = new BrokerMetrics({
+      image: this.image,
+      isActiveController: () => this.quorum.isActiveController(),
+      hostedPartitions: () => this.replicas.hostedPartitions(),
+      committedOffsets: () => this.groups.committedOffsets(),
+    });
     this.quorum = new MetadataQuorum({
       nodeId: this.nodeId,
       voters: options.voters ?? [{ nodeId: this.nodeId, ...options.listen }],
@@ -106,6 +120,7 @@ export class Broker {
         electionTimeoutMs: this.config.int('controller.quorum.election.timeout.ms'),
         fetchTimeoutMs: this.config.int('controller.quorum.fetch.timeout.ms'),
         checkQuorumTimeoutMs: Math.floor(this.config.int('controller.quorum.fetch.timeout.ms') * 1.5),
+        snapshotIntervalEntries: this.config.int('metadata.log.max.entries.between.snapshots'),
       },
       onFatal: (err) => this.fail(err),
       onRefused: (err) => {
@@ -137,6 +152,7 @@ export class Broker {
       logger: this.logger,
       replication: replicationSettings(this.config),
       alterPartition: (request) => this.controllerChannel.request(alterPartitionKey, alterPartitionVersion, request),
+      isrChanged: (previous, next) => this.metrics.isrChanged(previous, next),
     });
     this.quorum.onApply((record) => this.replicas.onMetadataRecord(record));
     // A snapshot replaced the image (this node was too far behind): bring the replicas in line with it.
@@ -204,17 +220,37 @@ export class Broker {
       this.lifecycle.start();
       await this.lifecycle.waitUntilUnfenced();
       await this.groups.start();
+      await this.serveMetrics();
       this.started = true;
       this.logger.info(
         `kb broker started: listening on ${formatHostPort({ host: bound.address, port: bound.port })}, node ${this.nodeId}, ` +
           `data dir ${this.dataDir.root}, cluster ${this.image.clusterId}`,
       );
     } catch (err) {
-      await this.listener?.close();
-      this.listener = null;
+      await this.closeServers();
       await this.closeStorage();
       throw err;
     }
+  }
+
+  private async serveMetrics(): Promise<void> {
+    const at = this.options.metricsListen;
+    if (!at) return;
+    this.metricsServer = new MetricsServer(this.metrics.registry, this.logger);
+    let bound;
+    try {
+      bound = await this.metricsServer.listen(at);
+    } catch (err) {
+      throw new Error(`cannot serve metrics on ${formatHostPort(at)}: ${(err as Error).message}`);
+    }
+    this.logger.info(`metrics on http://${formatHostPort({ host: bound.address, port: bound.port })}${metricsPath}`);
+  }
+
+  private async closeServers(): Promise<void> {
+    await this.metricsServer?.close();
+    this.metricsServer = null;
+    await this.listener?.close();
+    this.listener = null;
   }
 
   /** Waits until the metadata image is current, saying so when that takes a while (the other voters may not be up yet). */
@@ -238,9 +274,17 @@ export class Broker {
   }
 
   async stop(): Promise<void> {
-    await this.lifecycle.shutdown(this.config.int('broker.session.timeout.ms'));
-    await this.listener?.close();
-    this.listener = null;
+    // A controlled shutdown needs a controller: without a quorum leader (the other voters are gone too) it cannot complete.
+    const quorumLost = this.quorum.waitFor(() => this.quorum.leaderId() === null);
+    const outcome = await Promise.race([
+      this.lifecycle.shutdown(this.config.int('broker.session.timeout.ms')).then(() => 'done' as const),
+      quorumLost.then(() => 'no quorum' as const),
+    ]);
+    if (outcome === 'no quorum') {
+      this.logger.warn('the controller quorum is gone: stopping without a controlled shutdown');
+      this.lifecycle.close();
+    }
+    await this.closeServers();
     await this.closeStorage();
     this.logger.info('kb broker stopped cleanly');
   }

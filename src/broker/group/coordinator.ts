@@ -122,6 +122,11 @@ export interface FetchedOffset extends TopicPartitionRef {
   errorCode: number;
 }
 
+export interface GroupOffset extends TopicPartitionRef {
+  groupId: string;
+  offset: bigint;
+}
+
 type PartitionState = 'loading' | 'loaded';
 
 export class GroupCoordinator {
@@ -221,8 +226,7 @@ export class GroupCoordinator {
     const index = this.partitionOf(groupId);
     if (index === undefined) return ErrorCode.NOT_COORDINATOR;
     if (this.partitionStates.get(index) === 'loaded') {
-      const current = this.options.image.partition(consumerOffsetsTopic, index);
-      if (current?.leader === this.options.nodeId && current.leaderEpoch === this.loadedEpochs.get(index)) return ErrorCode.NONE;
+      if (this.serves(index)) return ErrorCode.NONE;
       this.unload(index);
     }
     const partition = this.options.replicas.leaderPartition(consumerOffsetsTopic, index);
@@ -231,6 +235,27 @@ export class GroupCoordinator {
     }
     void this.load(index, partition);
     return ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
+  }
+
+  /** Whether partition `index` of __consumer_offsets is loaded and still led by this node in the epoch it was loaded in. */
+  private serves(index: number): boolean {
+    if (this.partitionStates.get(index) !== 'loaded') return false;
+    const current = this.options.image.partition(consumerOffsetsTopic, index);
+    return current?.leader === this.options.nodeId && current.leaderEpoch === this.loadedEpochs.get(index);
+  }
+
+  /** Every committed offset of the groups this node coordinates now (for lag metrics; no side effects). */
+  committedOffsets(): GroupOffset[] {
+    const count = this.options.image.topicsByName.get(consumerOffsetsTopic)?.partitions.length ?? 0;
+    const out: GroupOffset[] = [];
+    if (count === 0) return out;
+    for (const groupId of this.store.groupIds()) {
+      if (!this.serves(partitionForGroup(groupId, count))) continue;
+      for (const [topic, partitions] of this.store.offsetsOf(groupId)) {
+        for (const [partition, committed] of partitions) out.push({ groupId, topic, partition, offset: committed.offset });
+      }
+    }
+    return out;
   }
 
   private async loadLedPartitions(): Promise<void> {

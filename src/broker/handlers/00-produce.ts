@@ -15,7 +15,8 @@
  * Uncompressed v2 batches are not decoded: only the record length prefixes
  * are walked to prove recordCount true (offsets are assigned from it), and
  * the bytes go to the log as they came. Compressed batches are decompressed
- * and decoded once to validate them.
+ * and decoded once to validate them. An appended batch counts into the
+ * topic's bytes-in and messages-in metrics (size and header record count).
  */
 import { ErrorCode } from '../../protocol/errors.ts';
 import { ProtocolError } from '../../protocol/primitives.ts';
@@ -86,6 +87,7 @@ async function producePartition(
   if (recordsProblem) return failed(index, ErrorCode.CORRUPT_MESSAGE, recordsProblem);
   const result = await partition.appendAsLeader(batch, header, acks);
   if (result.errorCode !== ErrorCode.NONE) return failed(index, result.errorCode, result.errorMessage ?? '');
+  broker.metrics.produced(topic, batch.length, header.recordCount);
   if (acks === -1) {
     const replicated = await partition.waitForReplication(result, request.timeoutMs);
     if (replicated.errorCode !== ErrorCode.NONE) return failed(index, replicated.errorCode, replicated.errorMessage ?? '');

@@ -26,7 +26,8 @@
  * When fewer than min_bytes are available (and no partition failed) the
  * request parks until that many bytes are there, or max_wait_ms passes.
  * last_stable_offset = high watermark (no transactions); aborted
- * transactions empty; preferred read replica -1.
+ * transactions empty; preferred read replica -1. What consumers get counts
+ * into the topic's bytes-out and messages-out metrics (per batch header).
  */
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { Broker } from '../broker.ts';
@@ -92,6 +93,7 @@ export default defineHandler<FetchRequest, FetchResponse>({
       await broker.replicas.waitForData(wanted, deadline - Date.now());
       results = await readAll(checked, maxBytes, follower);
     }
+    if (!follower) for (const r of results) if (r.records && r.records.length > 0) broker.metrics.consumed(r.topic, r.records);
     const byTopic = new Map<string, PartitionResult[]>();
     for (const r of results) {
       const key = byId ? r.topicId.toString('hex') : r.topic;

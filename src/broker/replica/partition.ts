@@ -19,7 +19,8 @@
  * the high watermark to the smallest log end in the maximal ISR (never
  * down); ISR changes are proposed to the controller through
  * `alterPartition`, one in flight at a time, and take effect from its
- * answer or the committed PartitionRecord. With replicas = [self] the
+ * answer or the committed PartitionRecord (whichever comes first; each
+ * change is reported once through `isrChanged`). With replicas = [self] the
  * high watermark is the log end after each append. As follower: batches
  * fetched from the leader are appended with their offsets and epochs and
  * recorded in the producer table (so idempotent dedup survives a leader
@@ -83,6 +84,8 @@ export interface ReplicationContext {
   liveBrokerEpoch(nodeId: number): bigint | null;
   /** Sends an ISR change to the controller (AlterPartition, key 56). */
   alterPartition(request: AlterPartitionRequest): Promise<AlterPartitionResponse>;
+  /** The committed ISR of a partition this node leads changed within a term (metrics count shrinks and expands). */
+  isrChanged(previous: readonly number[], next: readonly number[]): void;
   logger: Logger;
 }
 
@@ -164,6 +167,7 @@ export class Partition {
       this.tracker = new FollowerTracker(this.cluster.nodeId, record.replicas, record.isr, this.log.logEndOffset, this.cluster.nowMs());
       this.inFlight = null;
     } else {
+      this.reportIsrChange(previous.isr, record.isr);
       this.tracker.setCommitted(record.replicas, record.isr, this.cluster.nowMs());
       if (record.partitionEpoch > previous.partitionEpoch) {
         this.inFlight = null; // the proposal in flight was applied or superseded
@@ -172,6 +176,10 @@ export class Partition {
     }
     this.advanceHighWatermark();
     this.changed.emit('change');
+  }
+
+  private reportIsrChange(previous: readonly number[], next: readonly number[]): void {
+    if (previous.length !== next.length || previous.some((id) => !next.includes(id))) this.cluster.isrChanged(previous, next);
   }
 
   /** Moves the leader's high watermark up to the smallest log end in the maximal ISR; true if it moved. */
@@ -390,6 +398,7 @@ export class Partition {
     this.inFlight = null;
     tracker.setPending(null);
     if (answer.leaderEpoch === this.state.leaderEpoch && answer.partitionEpoch > this.state.partitionEpoch) {
+      this.reportIsrChange(this.state.isr, answer.isr);
       this.state = { ...this.state, isr: answer.isr, partitionEpoch: answer.partitionEpoch };
       tracker.setCommitted(this.state.replicas, answer.isr, this.cluster.nowMs());
     }

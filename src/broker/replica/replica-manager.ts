@@ -39,6 +39,8 @@ export interface ReplicaManagerOptions {
   replication: ReplicationSettings;
   /** Sends an ISR change to the active controller (AlterPartition); without it ISR changes fail (a cluster of one never needs one). */
   alterPartition?: (request: AlterPartitionRequest) => Promise<AlterPartitionResponse>;
+  /** Told when the ISR of a partition this node leads changes (metrics). */
+  isrChanged?: (previous: readonly number[], next: readonly number[]) => void;
   /** Milliseconds for ISR lag (tests pass a fake); default Date.now. */
   nowMs?: () => number;
 }
@@ -83,6 +85,7 @@ export class ReplicaManager {
         return broker && !broker.fenced ? BigInt(broker.epoch) : null;
       },
       alterPartition: options.alterPartition ?? (() => Promise.reject(new Error('no controller to send AlterPartition to'))),
+      isrChanged: options.isrChanged ?? (() => {}),
       logger,
     };
     this.fetchers = new ReplicaFetchers({

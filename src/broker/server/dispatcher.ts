@@ -10,7 +10,9 @@
  * ranges (clients then retry lower), any other API with a response holding
  * only the correlation id and error code 35, the prefix every error-first
  * response shares. A request whose header or body does not decode throws
- * RequestRejected, which closes the connection.
+ * RequestRejected, which closes the connection. Every request served
+ * (answered, forwarded to the controller, or failed) is timed into the
+ * broker's request metrics, from the decoded body to the encoded answer.
  */
 import { ProtocolError } from '../../protocol/primitives.ts';
 import { decodeRequestBody, decodeRequestHeader, encodeResponseChunks } from '../../protocol/frames.ts';
@@ -51,11 +53,16 @@ export function createDispatcher(handlers: ReadonlyMap<number, Handler>, base: C
       }
       throw err;
     }
-    const forward = controllerApiKeys.has(apiKey) && !base.broker.quorum.isActiveController();
-    const response = forward
-      ? await base.broker.controllerChannel.request(apiKey, apiVersion, body)
-      : await handler.handle(body, { ...base, apiVersion, correlationId, clientId: header.clientId, clientAddress: connection.remote });
-    return response === null ? null : encodeResponseChunks(apiKey, apiVersion, correlationId, response);
+    const started = performance.now();
+    try {
+      const forward = controllerApiKeys.has(apiKey) && !base.broker.quorum.isActiveController();
+      const response = forward
+        ? await base.broker.controllerChannel.request(apiKey, apiVersion, body)
+        : await handler.handle(body, { ...base, apiVersion, correlationId, clientId: header.clientId, clientAddress: connection.remote });
+      return response === null ? null : encodeResponseChunks(apiKey, apiVersion, correlationId, response);
+    } finally {
+      base.broker.metrics.requestDone(apiKey, (performance.now() - started) / 1000);
+    }
   };
 }
 

@@ -18,6 +18,7 @@ export default class BrokerStart extends Command {
     '<%= config.bin %> broker start',
     '<%= config.bin %> broker start --listen 0.0.0.0:9092 --advertised-listener kb1.example:9092 --data-dir /var/lib/kb',
     '<%= config.bin %> broker start --set num.partitions=3 --set log.segment.bytes=1048576',
+    '<%= config.bin %> broker start --metrics-listen 127.0.0.1:9404',
   ];
 
   static override flags = {
@@ -28,17 +29,20 @@ export default class BrokerStart extends Command {
     config: Flags.string({ description: 'Kafka-style properties file (key=value lines)' }),
     set: Flags.string({ description: 'a config setting key=value (repeatable), e.g. num.partitions=3', multiple: true }),
     voters: Flags.string({ description: 'controller quorum voters: ID@HOST:PORT,... (this node alone by default)' }),
+    'metrics-listen': Flags.string({ description: 'HOST:PORT to serve Prometheus metrics on at /metrics (port 0 picks a free port; off by default)' }),
   };
 
   async run(): Promise<void> {
     const { flags } = await this.parse(BrokerStart);
     let listen;
     let advertised;
+    let metricsListen;
     let voters: Voter[] = [];
     try {
       listen = parseHostPort(flags.listen);
       advertised = flags['advertised-listener'] ? parseHostPort(flags['advertised-listener']) : undefined;
       if (flags.voters) voters = parseVoters(flags.voters);
+      if (flags['metrics-listen']) metricsListen = parseHostPort(flags['metrics-listen']);
     } catch (err) {
       this.error((err as Error).message, { exit: 2 });
     }
@@ -53,6 +57,7 @@ export default class BrokerStart extends Command {
         advertised,
         dataDir: flags['data-dir'],
         voters: voters.length > 0 ? voters : undefined,
+        metricsListen,
         logger,
         onFatal: () => {
           process.exitCode = 1;

@@ -3,7 +3,8 @@
  * settable clock, a topic's min.insync.replicas, and a stand-in for the
  * controller's AlterPartition (records each request; answers like the
  * controller would, with the new ISR and partition epoch + 1, or holds the
- * answer until the test releases it).
+ * answer until the test releases it), recording the ISR changes the
+ * partition reports.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -31,6 +32,8 @@ export interface TestReplica {
   clock: { now: number };
   controller: TestController;
   settings: { minInsyncReplicas: number };
+  /** Every ISR change the partition reported (ReplicationContext.isrChanged), in order. */
+  isrChanges: { previous: number[]; next: number[] }[];
 }
 
 type After = { after(fn: () => Promise<void>): void };
@@ -50,6 +53,7 @@ export async function openReplica(t: After, nodeId: number, state: PartitionReco
   const clock = { now: 1_000_000 };
   const settings = { minInsyncReplicas: 1 };
   const held: (() => void)[] = [];
+  const isrChanges: TestReplica['isrChanges'] = [];
   const controller: TestController = {
     requests: [],
     hold: false,
@@ -79,6 +83,7 @@ export async function openReplica(t: After, nodeId: number, state: PartitionReco
       if (!controller.hold) return Promise.resolve(response);
       return new Promise((resolve) => held.push(() => resolve(response)));
     },
+    isrChanged: (previous, next) => isrChanges.push({ previous: [...previous], next: [...next] }),
     logger: silent,
   };
   const partition = new Partition('t', 0, log, state, {
@@ -87,7 +92,7 @@ export async function openReplica(t: After, nodeId: number, state: PartitionReco
     minInsyncReplicas: () => settings.minInsyncReplicas,
   }, cluster);
   await partition.open();
-  return { partition, log, clock, controller, settings };
+  return { partition, log, clock, controller, settings, isrChanges };
 }
 
 export function batch(records: number, idempotent?: { producerId: bigint; baseSequence: number }): Buffer {

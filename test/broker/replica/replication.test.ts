@@ -108,7 +108,7 @@ test('acks=all times out with REQUEST_TIMED_OUT, and fails with NOT_LEADER_OR_FO
 });
 
 test('a follower lagging longer than replica.lag.time.max.ms leaves the ISR once the controller commits it', async (t) => {
-  const { partition: leader, clock, controller, settings } = await openReplica(t, 1, three, 10_000);
+  const { partition: leader, clock, controller, settings, isrChanges } = await openReplica(t, 1, three, 10_000);
   const { partition: f2 } = await openReplica(t, 2, three);
   settings.minInsyncReplicas = 3;
   const appended = await appendAsLeader(leader, batch(2), -1);
@@ -130,16 +130,20 @@ test('a follower lagging longer than replica.lag.time.max.ms leaves the ISR once
   assert.equal(sent.partitionEpoch, 0);
   assert.deepEqual(controller.requests[0].topics[0].topicId, Buffer.from(three.topicId, 'hex'));
   assert.equal(leader.highWatermark, 0n, 'until committed, the HW still waits for follower 3');
+  assert.deepEqual(isrChanges, [], 'a proposal is no change yet');
   controller.release();
   assert.equal((await waiting).errorCode, ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND);
   assert.deepEqual(leader.state.isr, [1, 2]);
   assert.equal(leader.state.partitionEpoch, 1);
   assert.equal(leader.highWatermark, 2n);
+  assert.deepEqual(isrChanges, [{ previous: [1, 2, 3], next: [1, 2] }], 'the shrink is reported once');
+  leader.applyState({ ...three, isr: [1, 2], partitionEpoch: 1 });
+  assert.equal(isrChanges.length, 1, 'the committed record of the answered change reports nothing more');
 });
 
 test('a follower outside the ISR joins once it reaches the high watermark', async (t) => {
   const state = partitionRecord({ replicas: [1, 2, 3], isr: [1, 2], leader: 1, leaderEpoch: 1 });
-  const { partition: leader, controller } = await openReplica(t, 1, state);
+  const { partition: leader, controller, isrChanges } = await openReplica(t, 1, state);
   const { partition: f2 } = await openReplica(t, 2, state);
   const { partition: f3 } = await openReplica(t, 3, state);
   controller.hold = true;
@@ -159,6 +163,7 @@ test('a follower outside the ISR joins once it reaches the high watermark', asyn
   await settle();
   assert.deepEqual(leader.state.isr, [1, 2, 3]);
   assert.equal(leader.state.partitionEpoch, 1);
+  assert.deepEqual(isrChanges, [{ previous: [1, 2], next: [1, 2, 3] }], 'the expansion is reported once');
 });
 
 test('after a leader change the old leader truncates its diverging tail and idempotent dedup carries over', async (t) => {
