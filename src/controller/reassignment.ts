@@ -12,7 +12,8 @@
  *   ISR := ISR ∩ target, adding/removing cleared; a leader that is being
  *   removed hands over to the first target replica that may lead.
  * - cancel: back to the original replicas (the union minus adding, in
- *   order), ISR without the adding replicas; a leader that was an adding
+ *   the union's order as Kafka does, so the original set but not always
+ *   its order), ISR without the adding replicas; a leader that was an adding
  *   replica hands back to the first original in-sync replica that may lead.
  *
  * The state is the record itself, so it lives in the metadata log and
