@@ -65,6 +65,11 @@ test('a topic moves from brokers 1,2,3 to 2,3,4 under load with nothing lost, an
   producing.catch(() => undefined);
   await new Promise((resolve) => setTimeout(resolve, 2000));
 
+  const unconfirmed = await kb('partitions', 'reassign', '--topic', 'moves', '--to', '2,3,4');
+  assert.equal(unconfirmed.code, 2, 'no terminal and no --yes: refused');
+  assert.match(unconfirmed.stderr, /add --yes to confirm/);
+  assert.deepEqual(JSON.parse((await kb('partitions', 'reassign', '--status', '--json')).stdout), { reassignments: [] }, 'nothing started');
+
   const planFile = path.join(scratch, 'plan.json');
   const rollbackFile = path.join(scratch, 'rollback.json');
   const moved = await kb('partitions', 'reassign', '--topic', 'moves', '--to', '2,3,4', '--plan-out', planFile, '--rollback-out', rollbackFile, '--yes', '--wait');
