@@ -7,11 +7,13 @@
  * `kb bench consume` reading each back to its end. kcat runs are timed by
  * wall clock (librdkafka's start-up included; the consumer with a short
  * fetch.wait.max.ms, see below) and their record counts are checked; kb bench reports its own figures. Also returns the broker's peak
- * RSS over the whole run.
+ * RSS over the whole run. `kbThreeNodes` is the rf=3 acks=all case.
  */
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { startBroker } from '../../test/helpers/broker.ts';
+import { startCluster } from '../../test/helpers/cluster.ts';
+import { waitForPartitions } from '../../test/helpers/cluster-metadata.ts';
 import type { ConsumePerfResult } from '../../src/bench/consume-perf.ts';
 import type { ProducePerfResult } from '../../src/bench/produce-perf.ts';
 import { clientCore, onCore, peakRssMib, pin, serverCore, timedRun } from './processes.ts';
@@ -50,5 +52,26 @@ export async function kbSingleNode(dir: string, records: number, recordSize: num
     return { kcatProduceSeconds: kcatProduce.seconds, kbProduce, kcatConsumeSeconds: kcatConsume.seconds, kbConsume, brokerPeakRssMib: peakRssMib(broker.process.pid!) };
   } finally {
     await broker.stop();
+  }
+}
+
+/**
+ * kb on three nodes (every node a voter, all pinned to the server core):
+ * one partition with rf=3, kcat producing `records` of `recordSize` bytes
+ * with acks=all once the ISR is full, timed by wall clock like the single
+ * node's kcat run.
+ */
+export async function kbThreeNodes(dir: string, records: number, recordSize: number, timeLimitMs: number): Promise<{ seconds: number }> {
+  const input = path.join(dir, `kcat-input-${recordSize}.txt`);
+  await writeFile(input, `${'x'.repeat(recordSize)}\n`.repeat(records));
+  const cluster = await startCluster({ nodes: 3 });
+  try {
+    for (const id of cluster.nodeIds) pin(cluster.node(id).process.pid!, serverCore);
+    await timedRun([process.execPath, kbBin, 'topic', 'create', 'rf3', '--partitions', '1', '--rf', '3', '-b', cluster.bootstrap], { timeLimitMs });
+    await waitForPartitions(cluster.bootstrap, 'rf3', 'the ISR is full', (ps) => ps[0].isr.length === 3);
+    const produce = await timedRun(onCore(clientCore, ['kcat', '-b', cluster.bootstrap, '-t', 'rf3', '-p', '0', '-P', '-X', 'acks=all']), { stdinFile: input, timeLimitMs });
+    return { seconds: produce.seconds };
+  } finally {
+    await cluster.stop();
   }
 }

@@ -82,7 +82,7 @@ export class BrokerLifecycle {
       this.wantShutDown = true;
       this.wake?.();
       let timer: NodeJS.Timeout | undefined;
-      const timedOut = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+      const timedOut = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs).unref()));
       await Promise.race([this.running, timedOut]);
       clearTimeout(timer);
       if (!this.shouldShutDown) this.options.logger.warn(`controlled shutdown did not complete within ${timeoutMs} ms; stopping anyway`);

@@ -106,6 +106,7 @@ export class Broker {
         electionTimeoutMs: this.config.int('controller.quorum.election.timeout.ms'),
         fetchTimeoutMs: this.config.int('controller.quorum.fetch.timeout.ms'),
         checkQuorumTimeoutMs: Math.floor(this.config.int('controller.quorum.fetch.timeout.ms') * 1.5),
+        snapshotIntervalEntries: this.config.int('metadata.log.max.entries.between.snapshots'),
       },
       onFatal: (err) => this.fail(err),
       onRefused: (err) => {
@@ -233,7 +234,16 @@ export class Broker {
   }
 
   async stop(): Promise<void> {
-    await this.lifecycle.shutdown(this.config.int('broker.session.timeout.ms'));
+    // A controlled shutdown needs a controller: without a quorum leader (the other voters are gone too) it cannot complete.
+    const quorumLost = this.quorum.waitFor(() => this.quorum.leaderId() === null);
+    const outcome = await Promise.race([
+      this.lifecycle.shutdown(this.config.int('broker.session.timeout.ms')).then(() => 'done' as const),
+      quorumLost.then(() => 'no quorum' as const),
+    ]);
+    if (outcome === 'no quorum') {
+      this.logger.warn('the controller quorum is gone: stopping without a controlled shutdown');
+      this.lifecycle.close();
+    }
     await this.listener?.close();
     this.listener = null;
     await this.closeStorage();

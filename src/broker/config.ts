@@ -27,6 +27,7 @@ export const brokerConfigDefinitions = {
   'broker.heartbeat.interval.ms': { type: 'int', default: '2000', doc: 'how often a broker heartbeats to the controller' },
   'controller.quorum.election.timeout.ms': { type: 'int', default: '1000', doc: 'a voter without a quorum leader stands for election after a random wait of 1-2x this' },
   'controller.quorum.fetch.timeout.ms': { type: 'int', default: '2000', doc: 'a voter that has not heard from the quorum leader this long stands for election' },
+  'metadata.log.max.entries.between.snapshots': { type: 'int', default: '10000', doc: 'committed metadata entries after which a snapshot of the metadata image replaces them (kb\'s analogue of metadata.log.max.record.bytes.between.snapshots)' },
   'socket.request.max.bytes': { type: 'int', default: String(100 * mib), doc: 'largest request frame accepted' },
   'connections.max.idle.ms': { type: 'long', default: '600000', doc: 'idle connections are closed after this' },
   'max.connections': { type: 'int', default: '10000', doc: 'open client connections at most' },

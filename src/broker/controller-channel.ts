@@ -9,7 +9,9 @@
  * handler when this node is the active controller, else sends it to the
  * quorum leader's address (from --voters) at the same version and resolves
  * with the response body. While no controller is known, or the known one
- * cannot be reached, it retries until `timeoutMs` (then rejects).
+ * cannot be reached, it retries until `timeoutMs` (then rejects); it stops
+ * waiting for a controller's answer once the quorum names another leader,
+ * and asks that one.
  */
 import type { Handler, RequestContext } from './handlers/handler.ts';
 import { PeerConnections, type Lane } from './peer-connections.ts';
@@ -24,6 +26,7 @@ export const controllerApiKeys: ReadonlySet<number> = new Set([19, 20, 33, 37, 4
 
 const defaultTimeoutMs = 30_000;
 const retryBackoffMs = 100;
+const leaderPollMs = 50;
 
 export interface ControllerChannelOptions {
   nodeId: number;
@@ -37,6 +40,7 @@ export class ControllerChannel {
   private readonly options: ControllerChannelOptions;
   private readonly peers: PeerConnections;
   private readonly lane: Lane = { name: 'controller', requestTimeoutMs: defaultTimeoutMs };
+  private closed = false;
 
   constructor(options: ControllerChannelOptions) {
     this.options = options;
@@ -47,18 +51,48 @@ export class ControllerChannel {
     const { quorum, nodeId } = this.options;
     const deadline = Date.now() + timeoutMs;
     let lastError: Error | null = null;
-    while (Date.now() < deadline) {
+    while (Date.now() < deadline && !this.closed) {
       try {
         if (quorum.isActiveController()) return await this.runLocally<T>(apiKey, apiVersion, body);
         const leader = quorum.leaderId();
         const address = leader === null || leader === nodeId ? undefined : quorum.voterAddress(leader);
-        if (address) return await this.peers.request<T>(address, this.lane, apiKey, apiVersion, body);
+        if (address) {
+          const answer = await this.untilLeaderChanges(this.peers.request<T>(address, this.lane, apiKey, apiVersion, body), leader!, deadline);
+          if (answer.answered) return answer.value;
+          continue;
+        }
       } catch (err) {
         lastError = err as Error;
       }
-      await new Promise((resolve) => setTimeout(resolve, Math.max(0, Math.min(retryBackoffMs, deadline - Date.now()))));
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, Math.min(retryBackoffMs, deadline - Date.now()))).unref());
     }
     throw new NotControllerError(`no active controller answered within ${timeoutMs} ms${lastError ? `: ${lastError.message}` : ''}`);
+  }
+
+  /**
+   * The request's answer, or none once the quorum names another leader or
+   * the deadline passes (a paused or partitioned controller must not hold
+   * a heartbeat until the broker's session expires at the new one).
+   */
+  private untilLeaderChanges<T>(request: Promise<T>, leader: number, deadline: number): Promise<{ answered: true; value: T } | { answered: false }> {
+    request.catch(() => undefined);
+    return new Promise((resolve, reject) => {
+      const poll = setInterval(() => {
+        if (this.options.quorum.leaderId() === leader && Date.now() < deadline && !this.closed) return;
+        clearInterval(poll);
+        resolve({ answered: false });
+      }, leaderPollMs);
+      request.then(
+        (value) => {
+          clearInterval(poll);
+          resolve({ answered: true, value });
+        },
+        (err: Error) => {
+          clearInterval(poll);
+          reject(err);
+        },
+      );
+    });
   }
 
   private async runLocally<T>(apiKey: number, apiVersion: number, body: unknown): Promise<T> {
@@ -68,6 +102,7 @@ export class ControllerChannel {
   }
 
   close(): void {
+    this.closed = true;
     this.peers.close();
   }
 }

@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { snapshotFile } from '../../src/controller/raft/log-store.ts';
 import { fastFailover, freePorts, startCluster } from '../helpers/cluster.ts';
 import { startBroker } from '../helpers/broker.ts';
 import { runKb } from '../helpers/cli.ts';
@@ -91,3 +94,28 @@ test('a node whose data dir belongs to another cluster is refused with a clear e
   assert.match(refused.stderr, /belongs to another cluster/);
   for (const member of members) assert.equal(member.process.exitCode, null, 'the cluster keeps running');
 });
+
+test('a node that was away catches up from a snapshot of the metadata once the log it missed is gone', { timeout: 120_000 }, async (t) => {
+  const cluster = await startCluster({ nodes: 3, sets: { ...fastFailover, 'metadata.log.max.entries.between.snapshots': 5 } });
+  t.after(() => cluster.stop());
+  await cluster.stopNode(3);
+  const names = Array.from({ length: 20 }, (_, i) => `while-away-${i}`);
+  for (const name of names) assert.equal(await createTopicAt(cluster.address(1), name), 0, `creating ${name}`);
+  for (const id of [1, 2]) {
+    await waitForFile(path.join(cluster.dataDir(id), 'metadata', snapshotFile));
+  }
+
+  await cluster.restart(3);
+  await waitForFile(path.join(cluster.dataDir(3), 'metadata', snapshotFile));
+  const view = await metadataFrom(cluster.address(3));
+  for (const name of names) assert.ok(view.topics.has(name), `node 3 knows ${name}`);
+  assert.equal(view.brokers.size, 3, 'and every broker, itself included');
+});
+
+async function waitForFile(file: string): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (!existsSync(file)) {
+    assert.ok(Date.now() < deadline, `${file} appears`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

@@ -111,8 +111,8 @@ test('a topic moves from brokers 1,2,3 to 2,3,4 under load with nothing lost, an
   const fill = await runKb(['produce', 'held', '-b', cluster.bootstrap], { input: 'a\nb\nc\n' });
   assert.equal(fill.code, 0, fill.stderr);
   const before = await waitForPartitions(cluster.bootstrap, 'held', 'held is in sync on 1,2,3', inSyncOn([1, 2, 3]));
-  cluster.node(4).process.kill('SIGSTOP');
-  t.after(() => cluster.node(4).process.kill('SIGCONT'));
+  cluster.pause(4);
+  t.after(() => cluster.resume(4));
   const planned = await kb('partitions', 'reassign', '--topic', 'held', '--to', '1,2,4', '--rollback-out', path.join(scratch, 'held-rollback.json'), '--yes');
   assert.equal(planned.code, 0, planned.stderr);
   const listed = JSON.parse((await kb('partitions', 'reassign', '--status', '--topic', 'held', '--json')).stdout);
@@ -120,7 +120,7 @@ test('a topic moves from brokers 1,2,3 to 2,3,4 under load with nothing lost, an
   const cancelled = await kb('partitions', 'reassign', '--cancel', '--topic', 'held');
   assert.equal(cancelled.code, 0, cancelled.stderr);
   assert.match(cancelled.stdout, /cancelled held\/0/);
-  cluster.node(4).process.kill('SIGCONT');
+  cluster.resume(4);
   const restored = await waitForPartitions(cluster.bootstrap, 'held', 'held is back on 1,2,3', inSyncOn([1, 2, 3]));
   // As in Kafka, the replica set is restored (its order follows the cancelled target; the rollback file keeps the exact order).
   assert.deepEqual(restored.map((p) => sorted(p.replicas)), before.map((p) => sorted(p.replicas)));

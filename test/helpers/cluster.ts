@@ -5,15 +5,19 @@
  * data dir. Nodes start together (none can finish starting before a
  * majority is up). `addBroker()` starts one more node outside the voter
  * list (a broker-only node, as Kafka's brokers beside a controller
- * quorum), with the next node id. `kill(id)` / `restart(id)` / `pause(id)` act on one
- * node; `stop()` stops all and removes the data dirs: register it with
+ * quorum), with the next node id. `kill(id)` (SIGKILL), `stopNode(id)`
+ * (SIGTERM, data kept), `restart(id)`, `pause(id)` / `resume(id)` (SIGSTOP /
+ * SIGCONT) act on one node; `stop()` stops all and removes the data dirs: register it with
  * `t.after` so it runs even when the test fails.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { startBroker, type RunningBroker } from './broker.ts';
+import { freePorts as freePortsOn } from '../../src/broker/local-cluster/ports.ts';
+
+/** Loopback ports free right now (taken by binding port 0). */
+export const freePorts = (count: number): Promise<number[]> => freePortsOn('127.0.0.1', count);
 
 /** Settings that make elections, fencing and ISR changes take a few seconds instead of tens. */
 export const fastFailover = {
@@ -39,22 +43,13 @@ export interface RunningCluster {
   /** Starts a broker-only node with the next id; resolves with its id once it has started. */
   addBroker(): Promise<number>;
   address(id: number): string;
+  dataDir(id: number): string;
   kill(id: number): Promise<void>;
+  stopNode(id: number): Promise<void>;
   restart(id: number): Promise<RunningBroker>;
+  pause(id: number): void;
+  resume(id: number): void;
   stop(): Promise<void>;
-}
-
-export async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: count }, () => new Promise<net.Server>((resolve, reject) => {
-      const server = net.createServer();
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve(server));
-    })),
-  );
-  const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
-  return ports;
 }
 
 export async function startCluster(options: ClusterOptions): Promise<RunningCluster> {
@@ -75,6 +70,7 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
     return broker;
   };
   const stopAll = async () => {
+    for (const broker of running.values()) broker.process.kill('SIGCONT');
     await Promise.all([...running.values()].map((b) => b.stop()));
     await rm(root, { recursive: true, force: true });
   };
@@ -102,10 +98,17 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
       return id;
     },
     address: (id) => `127.0.0.1:${ports[id - 1]}`,
+    dataDir: (id) => path.join(root, `node-${id}`),
     kill: async (id) => {
       await node(id).kill();
       running.delete(id);
     },
+    stopNode: async (id) => {
+      await node(id).stop();
+      running.delete(id);
+    },
+    pause: (id) => void node(id).process.kill('SIGSTOP'),
+    resume: (id) => void node(id).process.kill('SIGCONT'),
     restart: async (id) => {
       if (running.has(id)) await node(id).stop();
       running.delete(id);

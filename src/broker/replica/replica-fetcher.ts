@@ -93,11 +93,6 @@ export class ReplicaFetchers {
     this.loops.get(leader)?.remove(key);
   }
 
-  /** The leader id `partition` is fetched from, if any. */
-  leaderFor(partition: Partition): number | undefined {
-    return this.leaderOf.get(keyOf(partition));
-  }
-
   /** A broker registered again (maybe at a new address): its loop reconnects. */
   brokerChanged(nodeId: number): void {
     this.loops.get(nodeId)?.reconnect();

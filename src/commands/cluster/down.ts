@@ -11,8 +11,8 @@ import { readdir, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Flags } from '@oclif/core';
 import { KbLocalCommand, UsageError, UserError } from '../../cli/kb-command.ts';
-import { readClusterRecord, removeClusterRecord } from '../../local-cluster/record.ts';
-import { stopNodes, type StopOutcome } from '../../local-cluster/supervisor.ts';
+import { readClusterRecord, removeClusterRecord } from '../../broker/local-cluster/record.ts';
+import { stopNodes, type StopOutcome } from '../../broker/local-cluster/supervisor.ts';
 import { defaultClusterDir } from './up.ts';
 
 interface DownResult {

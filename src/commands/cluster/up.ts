@@ -14,9 +14,9 @@ import { KbLocalCommand, UsageError, UserError } from '../../cli/kb-command.ts';
 import { formatHostPort } from '../../cli/host-port.ts';
 import { renderTable } from '../../cli/output.ts';
 import { kbCommandLine } from '../../cli/self-command.ts';
-import { freePorts } from '../../local-cluster/ports.ts';
-import { newClusterRecord, planCluster, readClusterRecord, removeClusterRecord, writeClusterRecord, type ClusterRecord } from '../../local-cluster/record.ts';
-import { NodeStartError, nodeRunning, spawnNodes, stopNodes, waitForStartup } from '../../local-cluster/supervisor.ts';
+import { freePorts } from '../../broker/local-cluster/ports.ts';
+import { newClusterRecord, planCluster, readClusterRecord, removeClusterRecord, writeClusterRecord, type ClusterRecord } from '../../broker/local-cluster/record.ts';
+import { NodeStartError, nodeRunning, spawnNodes, stopNodes, waitForStartup } from '../../broker/local-cluster/supervisor.ts';
 
 export const defaultClusterDir = 'kb-cluster';
 const host = '127.0.0.1';

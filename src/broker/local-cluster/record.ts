@@ -14,7 +14,7 @@
  */
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { formatHostPort } from '../cli/host-port.ts';
+import { formatHostPort } from '../../cli/host-port.ts';
 
 export const clusterFileName = 'cluster.json';
 export const brokerLogName = 'broker.log';

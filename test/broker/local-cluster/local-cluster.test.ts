@@ -8,9 +8,9 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { clusterFile, newClusterRecord, planCluster, readClusterRecord, removeClusterRecord, writeClusterRecord } from '../../src/local-cluster/record.ts';
-import { nodeRunning } from '../../src/local-cluster/supervisor.ts';
-import { freePorts } from '../../src/local-cluster/ports.ts';
+import { clusterFile, newClusterRecord, planCluster, readClusterRecord, removeClusterRecord, writeClusterRecord } from '../../../src/broker/local-cluster/record.ts';
+import { nodeRunning } from '../../../src/broker/local-cluster/supervisor.ts';
+import { freePorts } from '../../../src/broker/local-cluster/ports.ts';
 
 test('planCluster: ids 1..N, every node a voter, its own data dir and log, the --set settings passed on', () => {
   const plan = planCluster({ dir: 'rel/dir', host: '127.0.0.1', ports: [9092, 9093], sets: ['num.partitions=3'] });
