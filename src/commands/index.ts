@@ -20,6 +20,7 @@ import GroupList from './group/list.ts';
 import GroupResetOffsets from './group/reset-offsets.ts';
 import Health from './health.ts';
 import LogDump from './log/dump.ts';
+import PartitionsReassign from './partitions/reassign.ts';
 import Produce from './produce.ts';
 import TopicAddPartitions from './topic/add-partitions.ts';
 import TopicAlterConfig from './topic/alter-config.ts';
@@ -45,6 +46,7 @@ export const COMMANDS = {
   'group:reset-offsets': GroupResetOffsets,
   health: Health,
   'log:dump': LogDump,
+  'partitions:reassign': PartitionsReassign,
   produce: Produce,
   'topic:add-partitions': TopicAddPartitions,
   'topic:alter-config': TopicAlterConfig,
