@@ -264,6 +264,11 @@ export class Admin {
     await this.alterConfigs(await this.cluster.broker(nodeId), brokerResource, String(nodeId), changes);
   }
 
+  /** Changes dynamic broker settings for every broker (the cluster-wide default); null removes one. */
+  async alterClusterBrokerConfigs(changes: { name: string; value: string | null }[]): Promise<void> {
+    await this.alterConfigs(await this.cluster.anyBroker(), brokerResource, '', changes);
+  }
+
   private async alterConfigs(connection: BrokerConnection, resourceType: number, resourceName: string, changes: { name: string; value: string | null }[]): Promise<void> {
     const response = await connection.request(api.incrementalAlterConfigs.key, api.incrementalAlterConfigs.max, {
       resources: [

@@ -25,6 +25,7 @@ import type { MetadataImage } from '../metadata/image.ts';
 import type { BrokerRecord, MetadataRecord, PartitionRecord } from '../metadata/records.ts';
 import type { Logger } from '../broker/logger.ts';
 import { collisionKey, topicNameProblem } from './topic-names.ts';
+import { dynamicBrokerConfigs } from '../broker/config.ts';
 import { placeReplicas } from './placement.ts';
 import { electIfLeaderless, fenceBroker, shutDownBroker, type Eligibility } from './leader-election.ts';
 import { changeIsr, type IsrChangeRequest } from './isr-change.ts';
@@ -565,6 +566,26 @@ export class Controller {
           if (!named.has(existing)) records.push({ type: 'config', resourceType: 'topic', resourceName: name, name: existing, value: null });
         }
       }
+      if (!validateOnly && records.length > 0) await this.commit(records);
+      return ok;
+    });
+  }
+
+  /**
+   * Sets (value) or removes (null) dynamic broker configs of broker
+   * `resourceName` ('' = the cluster-wide default). Only the settings in
+   * `dynamicBrokerConfigs`, with positive integer values.
+   */
+  alterBrokerConfigs(resourceName: string, changes: { name: string; value: string | null }[], validateOnly: boolean): Promise<ItemResult> {
+    return this.serialized(async () => {
+      if (resourceName !== '' && !this.image.brokers.has(Number(resourceName))) return fail(ErrorCode.INVALID_REQUEST, `broker '${resourceName}' is not registered`);
+      for (const change of changes) {
+        if (!dynamicBrokerConfigs.has(change.name)) {
+          return fail(ErrorCode.INVALID_CONFIG, `${change.name} is static: set it with --config or --set at start (dynamic: ${[...dynamicBrokerConfigs].join(', ')})`);
+        }
+        if (change.value !== null && !/^[1-9]\d{0,18}$/.test(change.value)) return fail(ErrorCode.INVALID_CONFIG, `${change.name} must be a positive integer (bytes/s), got '${change.value}'`);
+      }
+      const records: MetadataRecord[] = changes.map((c) => ({ type: 'config', resourceType: 'broker', resourceName, name: c.name, value: c.value }));
       if (!validateOnly && records.length > 0) await this.commit(records);
       return ok;
     });

@@ -20,6 +20,7 @@ import type { AlterPartitionRequest } from '../../protocol/generated/alter-parti
 import type { AlterPartitionResponse } from '../../protocol/generated/alter-partition-response.ts';
 import { LogManager } from '../../storage/log-manager.ts';
 import type { TopicConfigs } from '../topic-configs.ts';
+import { ReplicationThrottle } from './replication-throttle.ts';
 import { Partition, type ReplicationContext } from './partition.ts';
 import { ReplicaFetchers } from './replica-fetcher.ts';
 
@@ -76,6 +77,9 @@ export class ReplicaManager {
   private logs: LogManager | null = null;
   private readonly cluster: ReplicationContext;
   private readonly fetchers: ReplicaFetchers;
+  /** Reassignment traffic quotas (leader/follower.replication.throttled.rate). */
+  readonly leaderThrottle: ReplicationThrottle;
+  readonly followerThrottle: ReplicationThrottle;
   private shrinkTimer: NodeJS.Timeout | null = null;
 
   constructor(options: ReplicaManagerOptions) {
@@ -93,8 +97,12 @@ export class ReplicaManager {
       isrChanged: options.isrChanged ?? (() => {}),
       logger,
     };
+    const rate = (name: string) => () => Number(options.topicConfigs.brokerValue(name).value);
+    this.leaderThrottle = new ReplicationThrottle(rate('leader.replication.throttled.rate'));
+    this.followerThrottle = new ReplicationThrottle(rate('follower.replication.throttled.rate'));
     this.fetchers = new ReplicaFetchers({
       nodeId,
+      throttle: this.followerThrottle,
       brokerAddress: (id) => {
         const broker = image.brokers.get(id);
         return broker ? { host: broker.host, port: broker.port } : null;

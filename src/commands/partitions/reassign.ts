@@ -13,6 +13,9 @@
  *   `kb-reassign-rollback-<time>.json`; `--plan` with it undoes the move),
  *   then, confirmed (TTY question, or --yes; neither is exit 2), the moves
  *   start; `--wait` follows them to the end (cli/reassignment-watch.ts).
+ *   `--throttle B` limits their copying to B bytes/s (the cluster-wide
+ *   dynamic leader/follower.replication.throttled.rate, applied to replicas
+ *   being added); `--wait`, or `--status` once nothing moves, clears it.
  * - `--status`: the moves in progress (of --topic, or all).
  * - `--cancel`: cancels the moves in progress (of --topic, or all): those
  *   partitions return to their original replicas.
@@ -39,7 +42,8 @@ interface PlannedMove {
   sizeBytes: number;
 }
 
-const planFlags = ['to', 'plan', 'plan-out', 'dry-run', 'rollback-out', 'wait'];
+const planFlags = ['to', 'plan', 'plan-out', 'dry-run', 'rollback-out', 'wait', 'throttle'];
+const throttleConfigs = ['leader.replication.throttled.rate', 'follower.replication.throttled.rate'];
 
 export default class PartitionsReassign extends KbCommand {
   static override description = 'Move partitions to other brokers (plan, execute, follow, cancel)';
@@ -59,6 +63,7 @@ export default class PartitionsReassign extends KbCommand {
     'rollback-out': Flags.string({ description: 'where to save the current assignment (default kb-reassign-rollback-<time>.json)' }),
     yes: Flags.boolean({ char: 'y', description: 'do not ask for confirmation (needed without a TTY)', default: false }),
     wait: Flags.boolean({ description: 'follow the moves until they are done', default: false }),
+    throttle: Flags.integer({ description: 'limit the copying to this many bytes/s per broker (cleared when --wait sees the moves done)', min: 1 }),
     status: Flags.boolean({ description: 'list the moves in progress', default: false, exclusive: ['cancel', ...planFlags] }),
     cancel: Flags.boolean({ description: 'cancel the moves in progress', default: false, exclusive: ['status', ...planFlags] }),
   };
@@ -93,6 +98,10 @@ export default class PartitionsReassign extends KbCommand {
     const rollbackFile = flags['rollback-out'] ?? `kb-reassign-rollback-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
     await writeAtomically(rollbackFile, formatPlan(changing.map((m) => ({ topic: m.topic, partition: m.partition, replicas: m.current }))));
     this.log(`current assignment saved to ${rollbackFile} (undo with: kb partitions reassign --plan ${rollbackFile})`);
+    if (flags.throttle !== undefined) {
+      await admin.alterClusterBrokerConfigs(throttleConfigs.map((name) => ({ name, value: String(flags.throttle) })));
+      this.log(`replication throttled to ${formatBytes(flags.throttle)}/s until --wait or --status sees no moves in progress`);
+    }
     const results = await admin.alterPartitionReassignments(changing.map((m) => ({ topic: m.topic, partition: m.partition, replicas: m.target })));
     const failed = results.filter((r) => r.errorCode !== 0);
     if (failed.length > 0) {
@@ -105,6 +114,7 @@ export default class PartitionsReassign extends KbCommand {
     if (flags.wait) {
       await watchMoves(admin, changing.map((m) => ({ topic: m.topic, partition: m.partition, adding: m.adding, sizeBytes: m.sizeBytes })));
       this.log('reassignment complete');
+      if (flags.throttle !== undefined) await this.clearThrottle(admin);
     }
     return { ...result, rollbackFile, executed: true };
   }
@@ -124,10 +134,19 @@ export default class PartitionsReassign extends KbCommand {
     }
   }
 
+  /** Removes the replication throttle (as Kafka's --verify does once the moves are done). */
+  private async clearThrottle(admin: Admin): Promise<void> {
+    await admin.alterClusterBrokerConfigs(throttleConfigs.map((name) => ({ name, value: null })));
+    this.log('replication throttle cleared');
+  }
+
   private async status(topics: string[] | null): Promise<OngoingMove[]> {
-    const ongoing = await new Admin(await this.cluster()).listPartitionReassignments(topics);
-    if (ongoing.length === 0) this.log('no reassignments in progress');
-    else {
+    const admin = new Admin(await this.cluster());
+    const ongoing = await admin.listPartitionReassignments(topics);
+    if (ongoing.length === 0) {
+      this.log('no reassignments in progress');
+      if (topics === null) await this.clearThrottle(admin);
+    } else {
       this.log(
         renderTable(
           ['TOPIC', 'PARTITION', 'REPLICAS', 'ADDING', 'REMOVING'],
