@@ -17,7 +17,7 @@
  * reassignment is stuck when a replica it is adding is on a broker that is
  * not live: it cannot copy the data, so the move cannot finish.
  */
-import type { OngoingReassignment } from '../client/admin.ts';
+import type { OngoingMove } from '../client/admin.ts';
 import { partitionName, type PartitionStatus } from '../client/partition-status.ts';
 
 export const healthStatuses = ['OK', 'WARNING', 'CRITICAL', 'UNKNOWN'] as const;
@@ -41,8 +41,8 @@ export interface HealthInput {
   quorum: { leaderId: number; voters: number[]; observers: number[] } | { error: string };
   partitions: PartitionStatus[];
   topics: number;
-  /** null: the cluster does not support ListPartitionReassignments (the check is skipped). */
-  reassignments: OngoingReassignment[] | null;
+  /** null: the reassignments could not be listed (the check is skipped). */
+  reassignments: OngoingMove[] | null;
 }
 
 export interface HealthThresholds {
@@ -64,7 +64,7 @@ export interface HealthReport {
   underReplicated: string[];
   underMinIsr: string[];
   offline: string[];
-  /** null when the cluster does not support listing reassignments. */
+  /** null when the reassignments could not be listed. */
   reassignments: { inProgress: string[]; stuck: string[] } | null;
 }
 

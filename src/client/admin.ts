@@ -1,8 +1,8 @@
 /**
  * Admin operations on a Cluster, shaped for the CLI: topics (create, delete,
  * add partitions, describe with offsets and sizes), configs (describe,
- * incremental alter), the cluster description and the metadata quorum,
- * leader elections and partition reassignments.
+ * incremental alter), partition reassignments (alter, list), the cluster
+ * description, the metadata quorum and leader elections.
  * Each returns plain results and throws ClientError with a readable message
  * on a Kafka error code.
  */
@@ -59,6 +59,29 @@ export interface PartitionOffsets {
   logEndOffset: bigint | null;
 }
 
+/** One partition's move: the target replicas, or null to cancel the move in progress. */
+export interface PartitionMove {
+  topic: string;
+  partition: number;
+  replicas: number[] | null;
+}
+
+export interface MoveResult {
+  topic: string;
+  partition: number;
+  errorCode: number;
+  errorMessage: string | null;
+}
+
+export interface OngoingMove {
+  topic: string;
+  partition: number;
+  /** The union of the old and the target replicas while moving. */
+  replicas: number[];
+  addingReplicas: number[];
+  removingReplicas: number[];
+}
+
 export interface QuorumReplica {
   replicaId: number;
   /** -1 when unknown. */
@@ -74,22 +97,6 @@ export interface QuorumInfo {
   highWatermark: bigint;
   voters: QuorumReplica[];
   observers: QuorumReplica[];
-}
-
-/** A partition's result in a batch operation (ElectLeaders, AlterPartitionReassignments). */
-export interface PartitionResult {
-  topic: string;
-  partition: number;
-  errorCode: number;
-  errorMessage: string | null;
-}
-
-export interface OngoingReassignment {
-  topic: string;
-  partition: number;
-  replicas: number[];
-  addingReplicas: number[];
-  removingReplicas: number[];
 }
 
 const electionTypes = { preferred: 0, unclean: 1 } as const;
@@ -188,6 +195,48 @@ export class Admin {
     return sizes;
   }
 
+  /** Bytes on disk of the partitions of `topics` (name -> partitions) that broker `nodeId` holds, keyed `topic/partition`. */
+  async replicaSizes(nodeId: number, topics: Map<string, number[]>): Promise<Map<string, number>> {
+    const connection = await this.cluster.broker(nodeId);
+    const response = await connection.request(api.describeLogDirs.key, api.describeLogDirs.max, {
+      topics: [...topics].map(([topic, partitions]) => ({ topic, partitions })),
+    });
+    const sizes = new Map<string, number>();
+    for (const dir of response.results) {
+      for (const t of dir.topics) for (const p of t.partitions) sizes.set(`${t.name}/${p.partitionIndex}`, Number(p.partitionSize));
+    }
+    return sizes;
+  }
+
+  /** Starts (target replicas) or cancels (null) partition moves at the controller; one result per move, in order. */
+  async alterPartitionReassignments(moves: PartitionMove[]): Promise<MoveResult[]> {
+    const byTopic = new Map<string, PartitionMove[]>();
+    for (const move of moves) byTopic.set(move.topic, [...(byTopic.get(move.topic) ?? []), move]);
+    const controller = await this.cluster.controller();
+    const response = await controller.request(api.alterPartitionReassignments.key, api.alterPartitionReassignments.max, {
+      timeoutMs: 30_000,
+      topics: [...byTopic].map(([name, ms]) => ({ name, partitions: ms.map((m) => ({ partitionIndex: m.partition, replicas: m.replicas })) })),
+    });
+    check(response.errorCode, response.errorMessage, 'reassigning partitions');
+    const results: MoveResult[] = response.responses.flatMap((t: any) =>
+      t.partitions.map((p: any) => ({ topic: t.name, partition: p.partitionIndex, errorCode: p.errorCode, errorMessage: p.errorMessage })),
+    );
+    return moves.map((m) => results.find((r) => r.topic === m.topic && r.partition === m.partition)!);
+  }
+
+  /** Partition moves in progress, of `topics` (all when null), sorted by topic and partition. */
+  async listPartitionReassignments(topics: string[] | null = null): Promise<OngoingMove[]> {
+    const metadata = topics === null ? null : await this.cluster.refreshMetadata(topics);
+    const controller = await this.cluster.controller();
+    const response = await controller.request(api.listPartitionReassignments.key, api.listPartitionReassignments.max, {
+      timeoutMs: 30_000,
+      topics: topics?.map((name) => ({ name, partitionIndexes: metadata!.topics.get(name)?.partitions.map((p) => p.partition) ?? [] })) ?? null,
+    });
+    check(response.errorCode, response.errorMessage, 'listing partition reassignments');
+    const ongoing: OngoingMove[] = response.topics.flatMap((t: any) => t.partitions.map((p: any) => ({ topic: t.name, partition: p.partitionIndex, replicas: p.replicas, addingReplicas: p.addingReplicas, removingReplicas: p.removingReplicas })));
+    return ongoing.sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
+  }
+
   async describeTopicConfigs(name: string): Promise<ConfigValue[]> {
     return this.describeConfigs(topicResource, name);
   }
@@ -216,6 +265,11 @@ export class Admin {
   /** Sets (value) and removes (null) dynamic configs of broker `nodeId`, asking that broker. */
   async alterBrokerConfigs(nodeId: number, changes: { name: string; value: string | null }[]): Promise<void> {
     await this.alterConfigs(await this.cluster.broker(nodeId), brokerResource, String(nodeId), changes);
+  }
+
+  /** Changes dynamic broker settings for every broker (the cluster-wide default); null removes one. */
+  async alterClusterBrokerConfigs(changes: { name: string; value: string | null }[]): Promise<void> {
+    await this.alterConfigs(await this.cluster.anyBroker(), brokerResource, '', changes);
   }
 
   private async alterConfigs(connection: BrokerConnection, resourceType: number, resourceName: string, changes: { name: string; value: string | null }[]): Promise<void> {
@@ -255,7 +309,7 @@ export class Admin {
    * partitions, or every partition when null (then the controller leaves
    * out partitions that needed no election).
    */
-  async electLeaders(type: keyof typeof electionTypes, partitions: { topic: string; partitions: number[] }[] | null): Promise<PartitionResult[]> {
+  async electLeaders(type: keyof typeof electionTypes, partitions: { topic: string; partitions: number[] }[] | null): Promise<{ topic: string; partition: number; errorCode: number; errorMessage: string | null }[]> {
     const controller = await this.cluster.controller();
     const response = await controller.request(api.electLeaders.key, api.electLeaders.max, {
       electionType: electionTypes[type],
@@ -265,34 +319,6 @@ export class Admin {
     check(response.errorCode ?? ErrorCode.NONE, null, 'electing leaders');
     return response.replicaElectionResults.flatMap((t: any) =>
       t.partitionResult.map((p: any) => ({ topic: t.topic, partition: p.partitionId, errorCode: p.errorCode, errorMessage: p.errorMessage })),
-    );
-  }
-
-  /** Reassignments in progress (ListPartitionReassignments), or null when the cluster does not support the API. */
-  async listPartitionReassignments(): Promise<OngoingReassignment[] | null> {
-    const controller = await this.cluster.controller();
-    if (!controller.supports(api.listPartitionReassignments.key)) return null;
-    const response = await controller.request(api.listPartitionReassignments.key, api.listPartitionReassignments.max, { timeoutMs: 30_000, topics: null });
-    check(response.errorCode, response.errorMessage, 'listing partition reassignments');
-    return response.topics.flatMap((t: any) => 
-      t.partitions.map((p: any) => ({ topic: t.name, partition: p.partitionIndex, replicas: p.replicas, addingReplicas: p.addingReplicas, removingReplicas: p.removingReplicas })),
-    );
-  }
-
-  /** Starts moving partitions to new replica lists (AlterPartitionReassignments); throws a ClientError when the cluster does not support it. */
-  async alterPartitionReassignments(moves: { topic: string; partition: number; replicas: number[] }[]): Promise<PartitionResult[]> {
-    const controller = await this.cluster.controller();
-    if (!controller.supports(api.alterPartitionReassignments.key)) {
-      throw new ClientError(`broker ${controller.address} does not support partition reassignment (AlterPartitionReassignments, API 45)`);
-    }
-    const topics = [...new Set(moves.map((m) => m.topic))].map((name) => ({
-      name,
-      partitions: moves.filter((m) => m.topic === name).map((m) => ({ partitionIndex: m.partition, replicas: m.replicas })),
-    }));
-    const response = await controller.request(api.alterPartitionReassignments.key, api.alterPartitionReassignments.max, { timeoutMs: 30_000, topics });
-    check(response.errorCode, response.errorMessage, 'reassigning partitions');
-    return response.responses.flatMap((t: any) =>
-      t.partitions.map((p: any) => ({ topic: t.name, partition: p.partitionIndex, errorCode: p.errorCode, errorMessage: p.errorMessage })),
     );
   }
 

@@ -87,11 +87,6 @@ export class BrokerConnection {
     return v;
   }
 
-  /** True when the broker advertises `apiKey` at all (ApiVersions). */
-  supports(apiKey: number): boolean {
-    return this.versions.has(apiKey);
-  }
-
   /** Sends a request at the negotiated version and resolves with the decoded response body. */
   request<T = any>(apiKey: number, clientMax: number, body: unknown): Promise<T> {
     return this.send(apiKey, this.version(apiKey, clientMax), body);

@@ -2,8 +2,7 @@
  * `kb health`: a monitoring check for cron and Nagios-style systems, exit
  * 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN. It asks any reachable broker
  * for the metadata, min.insync.replicas of every topic and reassignments in
- * progress (skipped when the cluster does not support listing them or its
- * controller does not answer), the metadata quorum for its leader and
+ * progress (skipped when the controller does not answer or lacks the API), the metadata quorum for its leader and
  * voters, and connects to every live broker; health-report.ts turns the
  * answers into problems (its header states the rules).
  * UNKNOWN when no broker answers within --timeout, or the check itself
@@ -70,7 +69,7 @@ async function gather(cluster: Cluster): Promise<HealthInput> {
       (err: Error) => ({ error: err.message }),
     ),
     admin.minInsyncReplicas([...metadata.topics.keys()]),
-    // Asked of the controller; without one that answers, the check is skipped (the quorum check reports a missing controller).
+    // Asked of the controller; without one that answers (or an older one without the API), the check is skipped.
     metadata.controllerId < 0 ? null : admin.listPartitionReassignments().catch(() => null),
     Promise.all(liveBrokers.map((id) => cluster.broker(id).then(() => true, () => false))),
   ]);

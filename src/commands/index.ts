@@ -23,6 +23,7 @@ import LogDump from './log/dump.ts';
 import PartitionsBalance from './partitions/balance.ts';
 import PartitionsElectLeaders from './partitions/elect-leaders.ts';
 import PartitionsList from './partitions/list.ts';
+import PartitionsReassign from './partitions/reassign.ts';
 import Produce from './produce.ts';
 import TopicAddPartitions from './topic/add-partitions.ts';
 import TopicAlterConfig from './topic/alter-config.ts';
@@ -51,6 +52,7 @@ export const COMMANDS = {
   'partitions:balance': PartitionsBalance,
   'partitions:elect-leaders': PartitionsElectLeaders,
   'partitions:list': PartitionsList,
+  'partitions:reassign': PartitionsReassign,
   produce: Produce,
   'topic:add-partitions': TopicAddPartitions,
   'topic:alter-config': TopicAlterConfig,

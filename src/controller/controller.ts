@@ -16,6 +16,9 @@
  * ElectLeaders runs preferred or unclean elections on request, and while
  * active, auto.leader.rebalance.enable periodically returns leadership to
  * preferred replicas where a broker is imbalanced (leader-balance.ts).
+ * Reassignments (reassignment.ts) start and are cancelled on request and
+ * complete in the proposal of the ISR change that puts the last target
+ * replica in sync (and, after a failover, when this node activates).
  *
  * Results are per item with Kafka error codes, never exceptions.
  */
@@ -25,11 +28,13 @@ import type { MetadataImage } from '../metadata/image.ts';
 import type { BrokerRecord, MetadataRecord, PartitionRecord } from '../metadata/records.ts';
 import type { Logger } from '../broker/logger.ts';
 import { collisionKey, topicNameProblem } from './topic-names.ts';
+import { dynamicBrokerConfigs } from '../broker/config.ts';
 import { placeReplicas } from './placement.ts';
 import { electIfLeaderless, electLeader, fenceBroker, shutDownBroker, type ElectionType, type Eligibility } from './leader-election.ts';
 import { rebalanceLeaders } from './leader-balance.ts';
 import { changeIsr, type IsrChangeRequest } from './isr-change.ts';
 import { BrokerSessions, type BrokerSession } from './broker-sessions.ts';
+import { cancelReassignment, completeReassignment, isReassigning, startReassignment, targetProblem } from './reassignment.ts';
 
 export interface ItemResult {
   errorCode: number;
@@ -102,6 +107,19 @@ export interface HeartbeatResult extends ItemResult {
   shouldShutDown: boolean;
 }
 
+/** One partition of an AlterPartitionReassignments request: the target replicas, or null to cancel. */
+export interface ReassignmentChange {
+  partition: number;
+  replicas: number[] | null;
+}
+
+export interface OngoingReassignment {
+  partition: number;
+  replicas: number[];
+  addingReplicas: number[];
+  removingReplicas: number[];
+}
+
 export interface PartitionIsrChange extends Omit<IsrChangeRequest, 'brokerId'> {
   /** The topic by id (32 hex digits) or, for old request versions, by name. */
   topic: { id: string } | { name: string };
@@ -146,6 +164,9 @@ export class Controller {
   start(): Promise<void> {
     return this.serialized(async () => {
       if (this.image.clusterId === null) await this.commit([{ type: 'cluster', clusterId: randomBytes(16).toString('base64url') }]);
+      // A previous controller may have committed the last ISR expansion of a reassignment without completing it.
+      const completions = this.partitionChanges(completeReassignment, (id) => this.isActive(id));
+      if (completions.length > 0) await this.commit(completions);
     });
   }
 
@@ -363,12 +384,78 @@ export class Controller {
         if (!partition) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, state: null };
         const outcome = changeIsr(partition, { brokerId, ...request }, (id, epoch) => this.isActive(id) && (epoch === -1 || this.image.brokers.get(id)!.epoch === epoch));
         if ('errorCode' in outcome) return { errorCode: outcome.errorCode, state: null };
-        if (outcome.record) records.push(outcome.record);
+        if (outcome.record) {
+          records.push(outcome.record);
+          const completed = completeReassignment(outcome.record, this.eligibility(topic.name));
+          if (completed) records.push(completed);
+        }
         return { errorCode: ErrorCode.NONE, state: outcome.record ?? partition };
       });
       if (records.length > 0) await this.commit(records);
       return { errorCode: ErrorCode.NONE, results };
     });
+  }
+
+  private eligibility(topic: string): Eligibility {
+    return { canLead: (id) => this.isActive(id), unclean: this.options.uncleanLeaderElection(topic) };
+  }
+
+  /**
+   * AlterPartitionReassignments: per partition, starts moving it to the
+   * target replicas (live, distinct, non-empty: else
+   * INVALID_REPLICA_ASSIGNMENT) or, with null, cancels the move in progress
+   * (NO_REASSIGNMENT_IN_PROGRESS when there is none).
+   */
+  alterPartitionReassignments(topics: { name: string; partitions: ReassignmentChange[] }[]): Promise<{ name: string; partitions: (ItemResult & { partition: number })[] }[]> {
+    return this.serialized(async () => {
+      const records = new Map<string, PartitionRecord>();
+      const results = topics.map(({ name, partitions }) => ({
+        name,
+        partitions: partitions.map(({ partition: index, replicas: target }) => {
+          const result = (item: ItemResult) => ({ partition: index, ...item });
+          const topic = this.image.topicsByName.get(name);
+          const key = `${topic?.topicId}:${index}`;
+          const partition = records.get(key) ?? topic?.partitions[index];
+          if (!topic || !partition) return result(fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${name}/${index} does not exist`));
+          let next: PartitionRecord | string | null;
+          if (target === null) {
+            next = cancelReassignment(partition, this.eligibility(name));
+            if (next === null) return result(fail(ErrorCode.NO_REASSIGNMENT_IN_PROGRESS, `${name}/${index} is not being reassigned`));
+          } else {
+            const problem = targetProblem(target, (id) => this.brokerProblem(id));
+            if (problem) return result(fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `${name}/${index}: ${problem}`));
+            next = startReassignment(partition, target, this.eligibility(name));
+          }
+          if (typeof next === 'string') return result(fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `${name}/${index}: ${next}`));
+          if (next) records.set(key, next);
+          return result(ok);
+        }),
+      }));
+      if (records.size > 0) await this.commit([...records.values()]);
+      return results;
+    });
+  }
+
+  /** Why broker `id` cannot take a new replica, or null. */
+  private brokerProblem(id: number): string | null {
+    const broker = this.image.brokers.get(id);
+    if (!broker) return `broker ${id} is not registered`;
+    if (!this.isActive(id)) return `broker ${id} is not live (fenced or shutting down)`;
+    return null;
+  }
+
+  /** Reassignments in progress, of the partitions asked for (every partition when null). */
+  listPartitionReassignments(topics: { name: string; partitions: number[] }[] | null): { name: string; partitions: OngoingReassignment[] }[] {
+    const wanted = topics ?? [...this.image.topicsByName.values()].map((t) => ({ name: t.name, partitions: t.partitions.map((p) => p.partition) }));
+    const out: { name: string; partitions: OngoingReassignment[] }[] = [];
+    for (const { name, partitions } of wanted) {
+      const ongoing = partitions
+        .map((index) => this.image.partition(name, index))
+        .filter((p): p is PartitionRecord => p !== undefined && isReassigning(p))
+        .map((p) => ({ partition: p.partition, replicas: p.replicas, addingReplicas: p.addingReplicas ?? [], removingReplicas: p.removingReplicas ?? [] }));
+      if (ongoing.length > 0) out.push({ name, partitions: ongoing });
+    }
+    return out;
   }
 
   createTopics(topics: NewTopic[], validateOnly: boolean): Promise<CreatedTopic[]> {
@@ -542,6 +629,26 @@ export class Controller {
           if (!named.has(existing)) records.push({ type: 'config', resourceType: 'topic', resourceName: name, name: existing, value: null });
         }
       }
+      if (!validateOnly && records.length > 0) await this.commit(records);
+      return ok;
+    });
+  }
+
+  /**
+   * Sets (value) or removes (null) dynamic broker configs of broker
+   * `resourceName` ('' = the cluster-wide default). Only the settings in
+   * `dynamicBrokerConfigs`, with positive integer values.
+   */
+  alterBrokerConfigs(resourceName: string, changes: { name: string; value: string | null }[], validateOnly: boolean): Promise<ItemResult> {
+    return this.serialized(async () => {
+      if (resourceName !== '' && !this.image.brokers.has(Number(resourceName))) return fail(ErrorCode.INVALID_REQUEST, `broker '${resourceName}' is not registered`);
+      for (const change of changes) {
+        if (!dynamicBrokerConfigs.has(change.name)) {
+          return fail(ErrorCode.INVALID_CONFIG, `${change.name} is static: set it with --config or --set at start (dynamic: ${[...dynamicBrokerConfigs].join(', ')})`);
+        }
+        if (change.value !== null && !/^[1-9]\d{0,18}$/.test(change.value)) return fail(ErrorCode.INVALID_CONFIG, `${change.name} must be a positive integer (bytes/s), got '${change.value}'`);
+      }
+      const records: MetadataRecord[] = changes.map((c) => ({ type: 'config', resourceType: 'broker', resourceName, name: c.name, value: c.value }));
       if (!validateOnly && records.length > 0) await this.commit(records);
       return ok;
     });

@@ -364,3 +364,42 @@ test('leader rebalancing while active: preferred leaders return where a broker i
   assert.deepEqual(changes.map((p) => p.partition).sort(), moved.map((p) => p.partition).sort());
   assert.ok(image.topicsByName.get('spread')!.partitions.every((p) => p.leader === p.replicas[0]));
 });
+
+test('reassignment through the controller: validated, completed by the ISR expansion, cancellable, listed, and kept in the log', async (t) => {
+  const { dir, closeLater } = await withDir(t);
+  const first = await openController(dir);
+  const { controller, image, join } = first;
+  for (const id of [1, 2, 3]) await join(id);
+  const [created] = await controller.createTopics([topic('r', 0, 0, { numPartitions: -1, replicationFactor: -1, assignments: [{ partition: 0, brokerIds: [1, 2] }, { partition: 1, brokerIds: [1, 2] }] })], false);
+  assert.equal(created.errorCode, ErrorCode.NONE);
+  const errors = await controller.alterPartitionReassignments([
+    { name: 'r', partitions: [{ partition: 0, replicas: [2, 3] }, { partition: 1, replicas: [2, 2] }, { partition: 7, replicas: [1] }, { partition: 1, replicas: [1, 9] }] },
+    { name: 'nope', partitions: [{ partition: 0, replicas: [1] }] },
+  ]);
+  assert.deepEqual(errors.flatMap((x) => x.partitions.map((p) => p.errorCode)), [
+    ErrorCode.NONE, ErrorCode.INVALID_REPLICA_ASSIGNMENT, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, ErrorCode.INVALID_REPLICA_ASSIGNMENT, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+  ]);
+  assert.deepEqual(controller.listPartitionReassignments(null), [{ name: 'r', partitions: [{ partition: 0, replicas: [2, 3, 1], addingReplicas: [3], removingReplicas: [1] }] }]);
+  const cancelNothing = await controller.alterPartitionReassignments([{ name: 'r', partitions: [{ partition: 1, replicas: null }] }]);
+  assert.equal(cancelNothing[0].partitions[0].errorCode, ErrorCode.NO_REASSIGNMENT_IN_PROGRESS);
+
+  // The leader (1) puts broker 3 in the ISR: the same proposal completes the move and hands leadership to 2.
+  const p = image.partition('r', 0)!;
+  const grow = await controller.alterPartition(1, image.brokers.get(1)!.epoch, [
+    { topic: { id: created.topicId! }, partition: 0, leaderEpoch: p.leaderEpoch, partitionEpoch: p.partitionEpoch, newIsr: [1, 2, 3].map((brokerId) => ({ brokerId, brokerEpoch: -1 })) },
+  ]);
+  assert.equal(grow.results[0].errorCode, ErrorCode.NONE);
+  const done = image.partition('r', 0)!;
+  assert.deepEqual([done.replicas, done.isr, done.leader, done.addingReplicas], [[2, 3], [2, 3], 2, undefined]);
+  assert.deepEqual(controller.listPartitionReassignments(null), []);
+
+  // A move to a broker that never catches up is cancelled back to where it was; a move left running survives a reopen.
+  await controller.alterPartitionReassignments([{ name: 'r', partitions: [{ partition: 1, replicas: [3] }, { partition: 0, replicas: [1, 3] }] }]);
+  const cancel = await controller.alterPartitionReassignments([{ name: 'r', partitions: [{ partition: 1, replicas: null }] }]);
+  assert.equal(cancel[0].partitions[0].errorCode, ErrorCode.NONE);
+  assert.deepEqual([image.partition('r', 1)!.replicas, image.partition('r', 1)!.isr, image.partition('r', 1)!.leader], [[1, 2], [1, 2], 1]);
+  await first.log.stop();
+  const second = await openController(dir);
+  closeLater(second.log);
+  assert.deepEqual(second.controller.listPartitionReassignments([{ name: 'r', partitions: [0, 1] }]), [{ name: 'r', partitions: [{ partition: 0, replicas: [1, 3, 2], addingReplicas: [1], removingReplicas: [2] }] }]);
+});

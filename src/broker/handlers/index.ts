@@ -30,6 +30,8 @@ import createPartitions from './37-create-partitions.ts';
 import deleteGroups from './42-delete-groups.ts';
 import electLeaders from './43-elect-leaders.ts';
 import incrementalAlterConfigs from './44-incremental-alter-configs.ts';
+import alterPartitionReassignments from './45-alter-partition-reassignments.ts';
+import listPartitionReassignments from './46-list-partition-reassignments.ts';
 import offsetDelete from './47-offset-delete.ts';
 import describeQuorum from './55-describe-quorum.ts';
 import alterPartition from './56-alter-partition.ts';
@@ -67,6 +69,8 @@ const all: Handler[] = [
   deleteGroups,
   electLeaders,
   incrementalAlterConfigs,
+  alterPartitionReassignments,
+  listPartitionReassignments,
   offsetDelete,
   describeQuorum,
   alterPartition,
