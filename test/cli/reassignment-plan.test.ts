@@ -1,19 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { brokersWithRacks, leaderAndReplicaCounts } from '../helpers/assignments.ts';
 import { addedReplicas, balancedPlan, formatPlan, parsePlan, type PlanTopic } from '../../src/cli/reassignment-plan.ts';
 
 const topic = (name: string, lists: number[][]): PlanTopic => ({ name, partitions: lists.map((replicas, partition) => ({ partition, replicas })) });
-const brokers = (ids: number[], rack: (id: number) => string | null = () => null) => ids.map((nodeId) => ({ nodeId, rack: rack(nodeId) }));
-
-function tally(lists: number[][]) {
-  const leaders = new Map<number, number>();
-  const replicas = new Map<number, number>();
-  for (const list of lists) {
-    leaders.set(list[0], (leaders.get(list[0]) ?? 0) + 1);
-    for (const id of list) replicas.set(id, (replicas.get(id) ?? 0) + 1);
-  }
-  return { leaders, replicas };
-}
+const brokers = brokersWithRacks;
+const tally = leaderAndReplicaCounts;
 
 test('a topic on 1,2,3 moved to 2,3,4: every partition on 2,3,4, leaders spread evenly', () => {
   const plan = balancedPlan([topic('orders', [[1, 2, 3], [2, 3, 1], [3, 1, 2], [1, 3, 2], [2, 1, 3], [3, 2, 1]])], brokers([2, 3, 4]));
