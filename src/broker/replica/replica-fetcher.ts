@@ -71,6 +71,7 @@ export class ReplicaFetchers {
   private readonly loops = new Map<number, LeaderFetcher>();
   /** Partition key -> the leader it is followed on. */
   private readonly leaderOf = new Map<string, number>();
+  private closed = false;
 
   constructor(options: ReplicaFetcherOptions) {
     this.options = options;
@@ -78,6 +79,7 @@ export class ReplicaFetchers {
 
   /** Fetches `partition` from `leaderId` in `leaderEpoch` (moving it off its previous leader's loop). */
   follow(partition: Partition, leaderId: number, leaderEpoch: number): void {
+    if (this.closed) return;
     const key = keyOf(partition);
     const previous = this.leaderOf.get(key);
     if (previous !== undefined && previous !== leaderId) this.loops.get(previous)?.remove(key);
@@ -105,6 +107,7 @@ export class ReplicaFetchers {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     const loops = [...this.loops.values()];
     this.loops.clear();
     this.leaderOf.clear();

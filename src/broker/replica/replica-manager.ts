@@ -81,6 +81,7 @@ export class ReplicaManager {
   readonly leaderThrottle: ReplicationThrottle;
   readonly followerThrottle: ReplicationThrottle;
   private shrinkTimer: NodeJS.Timeout | null = null;
+  private closed = false;
 
   constructor(options: ReplicaManagerOptions) {
     this.options = options;
@@ -150,7 +151,8 @@ export class ReplicaManager {
 
   /** Applies a committed metadata record to the hosted partitions. */
   onMetadataRecord(record: MetadataRecord): void {
-    if (!this.logs) return; // not started: start() opens what the image names then
+    // Not started: start() opens what the image names then. Closed: metadata still applied while the broker stops must not reopen logs or fetchers.
+    if (!this.logs || this.closed) return;
     if (record.type === 'partition') {
       const topic = this.options.image.topicsById.get(record.topicId);
       if (!topic) return;
@@ -269,6 +271,7 @@ export class ReplicaManager {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     if (this.shrinkTimer) clearInterval(this.shrinkTimer);
     await this.fetchers.close();
     await Promise.allSettled(this.opening.values());

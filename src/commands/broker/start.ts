@@ -71,7 +71,7 @@ export default class BrokerStart extends Command {
     } catch (err) {
       this.error((err as Error).message, { exit: 1 });
     }
-    await new Promise<void>((resolve) => {
+    await new Promise<never>(() => {
       let stopping = false;
       const stop = (signal: string) => {
         if (stopping) {
@@ -88,13 +88,13 @@ export default class BrokerStart extends Command {
         broker.stop().then(
           () => {
             clearTimeout(watchdog);
-            resolve();
+            // Stopped cleanly: nothing left to wait for, even if something forgot to clear a timer.
+            process.exit(process.exitCode ?? 0);
           },
           (err: Error) => {
             clearTimeout(watchdog);
             logger.error(`unclean stop: ${err.message}`);
-            process.exitCode = 1;
-            resolve();
+            process.exit(1);
           },
         );
       };
