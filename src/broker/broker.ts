@@ -87,6 +87,8 @@ export class Broker {
   private readonly dataDir: DataDir;
   private clusterIdStamp: string | null = null;
   private started = false;
+  /** What stop() is doing (for a stop that takes too long). */
+  stopStage = 'not stopping';
   /** Rejects when the broker fails while starting (so start rejects). */
   private failedWhileStarting: (err: Error) => void = () => {};
   private readonly lifecycle: BrokerLifecycle;
@@ -136,6 +138,11 @@ export class Broker {
       metadataOffset: () => this.quorum.appliedOffset(),
       sessionTimeoutMs: () => this.config.int('broker.session.timeout.ms'),
       uncleanLeaderElection: (topic) => this.topicConfigs.value(topic, 'unclean.leader.election.enable') === 'true',
+      leaderRebalance: () => ({
+        enabled: this.config.bool('auto.leader.rebalance.enable'),
+        intervalMs: Math.max(1, this.config.int('leader.imbalance.check.interval.seconds')) * 1000,
+        imbalancePercentMax: this.config.int('leader.imbalance.per.broker.percentage'),
+      }),
       logger: this.logger,
     });
     this.replicas = new ReplicaManager({
@@ -269,6 +276,7 @@ export class Broker {
   }
 
   async stop(): Promise<void> {
+    this.stopStage = 'controlled shutdown';
     // A controlled shutdown needs a controller: without a quorum leader (the other voters are gone too) it cannot complete.
     const quorumLost = this.quorum.waitFor(() => this.quorum.leaderId() === null);
     const outcome = await Promise.race([
@@ -279,6 +287,7 @@ export class Broker {
       this.logger.warn('the controller quorum is gone: stopping without a controlled shutdown');
       this.lifecycle.close();
     }
+    this.stopStage = 'closing the listener';
     await this.closeServers();
     await this.closeStorage();
     this.logger.info('kb broker stopped cleanly');
@@ -287,9 +296,12 @@ export class Broker {
   private async closeStorage(): Promise<void> {
     this.lifecycle.close();
     this.controller.deactivate();
+    this.stopStage = 'stopping the group coordinator';
     await this.groups.stop();
+    this.stopStage = 'closing the partition logs';
     await this.replicas.close();
     this.controllerChannel.close();
+    this.stopStage = 'stopping the metadata quorum';
     await this.quorum.stop();
     await this.dataDir.unlock();
   }

@@ -19,6 +19,9 @@ export interface ConfigDefinition {
 
 const mib = 1024 * 1024;
 
+/** The broker settings that can change while brokers run (per broker, or for all with the cluster default), through the controller. */
+export const dynamicBrokerConfigs: ReadonlySet<string> = new Set(['leader.replication.throttled.rate', 'follower.replication.throttled.rate']);
+
 /** Every broker setting kb reads, with Kafka's default. */
 export const brokerConfigDefinitions = {
   'node.id': { type: 'int', default: '1', doc: 'this node id' },
@@ -28,6 +31,8 @@ export const brokerConfigDefinitions = {
   'controller.quorum.election.timeout.ms': { type: 'int', default: '1000', doc: 'a voter without a quorum leader stands for election after a random wait of 1-2x this' },
   'controller.quorum.fetch.timeout.ms': { type: 'int', default: '2000', doc: 'a voter that has not heard from the quorum leader this long stands for election' },
   'metadata.log.max.entries.between.snapshots': { type: 'int', default: '10000', doc: 'committed metadata entries after which a snapshot of the metadata image replaces them (kb\'s analogue of metadata.log.max.record.bytes.between.snapshots)' },
+  'leader.replication.throttled.rate': { type: 'long', default: '9223372036854775807', doc: 'bytes/s a leader sends to replicas being added by a reassignment (dynamic: kb config set, or kb partitions reassign --throttle)' },
+  'follower.replication.throttled.rate': { type: 'long', default: '9223372036854775807', doc: 'bytes/s a replica being added by a reassignment fetches (dynamic: kb config set, or kb partitions reassign --throttle)' },
   'socket.request.max.bytes': { type: 'int', default: String(100 * mib), doc: 'largest request frame accepted' },
   'connections.max.idle.ms': { type: 'long', default: '600000', doc: 'idle connections are closed after this' },
   'max.connections': { type: 'int', default: '10000', doc: 'open client connections at most' },
@@ -51,6 +56,9 @@ export const brokerConfigDefinitions = {
   'replica.fetch.max.bytes': { type: 'int', default: '1048576', doc: 'bytes a follower fetches per partition (at least one batch)' },
   'replica.fetch.response.max.bytes': { type: 'int', default: '10485760', doc: 'bytes a follower fetches per request (at least one batch)' },
   'replica.fetch.backoff.ms': { type: 'int', default: '1000', doc: 'a follower waits this long after a failed fetch' },
+  'auto.leader.rebalance.enable': { type: 'boolean', default: 'true', doc: 'the active controller moves leadership back to preferred replicas where a broker is imbalanced' },
+  'leader.imbalance.check.interval.seconds': { type: 'int', default: '300', doc: 'how often the active controller checks leader imbalance (at least 1)' },
+  'leader.imbalance.per.broker.percentage': { type: 'int', default: '10', doc: 'share of a broker\'s preferred leaderships led elsewhere that triggers rebalancing' },
   'num.recovery.threads.per.data.dir': { type: 'int', default: '2', doc: 'partitions opened in parallel at start' },
 } satisfies Record<string, ConfigDefinition>;
 

@@ -17,8 +17,13 @@ import type { Handler, RequestContext } from './handlers/handler.ts';
 import { PeerConnections, type Lane } from './peer-connections.ts';
 import { NotControllerError, type MetadataQuorum } from '../controller/quorum/metadata-quorum.ts';
 
-/** CreateTopics, DeleteTopics, AlterConfigs, CreatePartitions, IncrementalAlterConfigs, AlterPartition, BrokerRegistration, BrokerHeartbeat, AllocateProducerIds. */
-export const controllerApiKeys: ReadonlySet<number> = new Set([19, 20, 33, 37, 44, 56, 62, 63, 67]);
+/**
+ * CreateTopics, DeleteTopics, AlterConfigs, CreatePartitions, ElectLeaders,
+ * IncrementalAlterConfigs, AlterPartitionReassignments,
+ * ListPartitionReassignments, AlterPartition, BrokerRegistration,
+ * BrokerHeartbeat, AllocateProducerIds.
+ */
+export const controllerApiKeys: ReadonlySet<number> = new Set([19, 20, 33, 37, 43, 44, 45, 46, 56, 62, 63, 67]);
 
 const defaultTimeoutMs = 30_000;
 const retryBackoffMs = 100;

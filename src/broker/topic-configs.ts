@@ -8,7 +8,7 @@
  */
 import type { BrokerConfig } from './config.ts';
 import type { MetadataImage } from '../metadata/image.ts';
-import { brokerConfigDefinitions, type ConfigDefinition } from './config.ts';
+import { brokerConfigDefinitions, dynamicBrokerConfigs, type ConfigDefinition } from './config.ts';
 import { configSource } from './handlers/config-resources.ts';
 import type { LogConfig } from '../storage/log-config.ts';
 
@@ -119,15 +119,26 @@ export class TopicConfigs {
     });
   }
 
+  /** A broker setting's effective value on this node: set for this broker, else the cluster default (both dynamic), else the static config. */
+  brokerValue(name: string): { value: string; source: number } {
+    const own = this.image.brokerConfigs(this.config.string('node.id')).get(name);
+    if (own !== undefined) return { value: own, source: configSource.dynamicBroker };
+    const clusterDefault = this.image.brokerConfigs('').get(name);
+    if (clusterDefault !== undefined) return { value: clusterDefault, source: configSource.dynamicDefaultBroker };
+    return { value: this.config.get(name)!, source: this.config.isSet(name) ? configSource.staticBroker : configSource.default };
+  }
+
   brokerEntries(): ConfigEntry[] {
     return this.config.describe().map((e) => {
       const definition = (brokerConfigDefinitions as Record<string, ConfigDefinition>)[e.name];
+      const dynamic = dynamicBrokerConfigs.has(e.name);
+      const { value, source } = dynamic ? this.brokerValue(e.name) : { value: e.value, source: e.isDefault ? configSource.default : configSource.staticBroker };
       return {
         name: e.name,
-        value: e.value,
-        source: e.isDefault ? configSource.default : configSource.staticBroker,
-        isDefault: e.isDefault,
-        readOnly: true,
+        value,
+        source,
+        isDefault: source === configSource.default,
+        readOnly: !dynamic,
         configType: brokerTypeCodes[definition.type],
         doc: definition.doc,
       };

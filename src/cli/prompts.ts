@@ -7,9 +7,10 @@
  *
  * Destructive commands call `confirmDestructive`: --yes skips it; on a TTY
  * the user must type the name(s) back; otherwise it is a UsageError naming
- * --yes.
+ * --yes. Changes that can be undone (a partition reassignment) call
+ * `confirmChange`, the same rule with a yes/no question.
  */
-import { input, number } from '@inquirer/prompts';
+import { confirm, input, number } from '@inquirer/prompts';
 import { UsageError, UserError } from './kb-command.ts';
 
 export function interactive(): boolean {
@@ -49,4 +50,11 @@ export async function confirmDestructive(options: { yes: boolean; expected: stri
   process.stderr.write(`${options.action} cannot be undone.\n`);
   const typed = await ask(input({ message: `Type "${options.expected}" to confirm:` }, context()));
   if (typed.trim() !== options.expected) throw new UserError(`"${typed.trim()}" does not match "${options.expected}": nothing was changed`);
+}
+
+/** Asks yes/no before `action` (e.g. "Reassign 6 partitions"); --yes skips it; no terminal without --yes is a UsageError. */
+export async function confirmChange(options: { yes: boolean; action: string }): Promise<void> {
+  if (options.yes) return;
+  if (!interactive()) throw new UsageError(`${options.action}: add --yes to confirm (there is no terminal to ask on)`);
+  if (!(await ask(confirm({ message: `${options.action}?`, default: false }, context())))) throw new UserError('cancelled: nothing was changed');
 }

@@ -1,7 +1,8 @@
 /**
  * Admin operations on a Cluster, shaped for the CLI: topics (create, delete,
  * add partitions, describe with offsets and sizes), configs (describe,
- * incremental alter), the cluster description and the metadata quorum.
+ * incremental alter), partition reassignments (alter, list), the cluster
+ * description, the metadata quorum and leader elections.
  * Each returns plain results and throws ClientError with a readable message
  * on a Kafka error code.
  */
@@ -17,7 +18,10 @@ const api = {
   describeConfigs: { key: 32, max: 4 },
   describeLogDirs: { key: 35, max: 4 },
   createPartitions: { key: 37, max: 3 },
+  electLeaders: { key: 43, max: 2 },
   incrementalAlterConfigs: { key: 44, max: 1 },
+  alterPartitionReassignments: { key: 45, max: 0 },
+  listPartitionReassignments: { key: 46, max: 0 },
   describeQuorum: { key: 55, max: 2 },
   describeCluster: { key: 60, max: 1 },
 } as const;
@@ -55,6 +59,29 @@ export interface PartitionOffsets {
   logEndOffset: bigint | null;
 }
 
+/** One partition's move: the target replicas, or null to cancel the move in progress. */
+export interface PartitionMove {
+  topic: string;
+  partition: number;
+  replicas: number[] | null;
+}
+
+export interface MoveResult {
+  topic: string;
+  partition: number;
+  errorCode: number;
+  errorMessage: string | null;
+}
+
+export interface OngoingMove {
+  topic: string;
+  partition: number;
+  /** The union of the old and the target replicas while moving. */
+  replicas: number[];
+  addingReplicas: number[];
+  removingReplicas: number[];
+}
+
 export interface QuorumReplica {
   replicaId: number;
   /** -1 when unknown. */
@@ -71,6 +98,8 @@ export interface QuorumInfo {
   voters: QuorumReplica[];
   observers: QuorumReplica[];
 }
+
+const electionTypes = { preferred: 0, unclean: 1 } as const;
 
 export class Admin {
   private readonly cluster: Cluster;
@@ -166,6 +195,48 @@ export class Admin {
     return sizes;
   }
 
+  /** Bytes on disk of the partitions of `topics` (name -> partitions) that broker `nodeId` holds, keyed `topic/partition`. */
+  async replicaSizes(nodeId: number, topics: Map<string, number[]>): Promise<Map<string, number>> {
+    const connection = await this.cluster.broker(nodeId);
+    const response = await connection.request(api.describeLogDirs.key, api.describeLogDirs.max, {
+      topics: [...topics].map(([topic, partitions]) => ({ topic, partitions })),
+    });
+    const sizes = new Map<string, number>();
+    for (const dir of response.results) {
+      for (const t of dir.topics) for (const p of t.partitions) sizes.set(`${t.name}/${p.partitionIndex}`, Number(p.partitionSize));
+    }
+    return sizes;
+  }
+
+  /** Starts (target replicas) or cancels (null) partition moves at the controller; one result per move, in order. */
+  async alterPartitionReassignments(moves: PartitionMove[]): Promise<MoveResult[]> {
+    const byTopic = new Map<string, PartitionMove[]>();
+    for (const move of moves) byTopic.set(move.topic, [...(byTopic.get(move.topic) ?? []), move]);
+    const controller = await this.cluster.controller();
+    const response = await controller.request(api.alterPartitionReassignments.key, api.alterPartitionReassignments.max, {
+      timeoutMs: 30_000,
+      topics: [...byTopic].map(([name, ms]) => ({ name, partitions: ms.map((m) => ({ partitionIndex: m.partition, replicas: m.replicas })) })),
+    });
+    check(response.errorCode, response.errorMessage, 'reassigning partitions');
+    const results: MoveResult[] = response.responses.flatMap((t: any) =>
+      t.partitions.map((p: any) => ({ topic: t.name, partition: p.partitionIndex, errorCode: p.errorCode, errorMessage: p.errorMessage })),
+    );
+    return moves.map((m) => results.find((r) => r.topic === m.topic && r.partition === m.partition)!);
+  }
+
+  /** Partition moves in progress, of `topics` (all when null), sorted by topic and partition. */
+  async listPartitionReassignments(topics: string[] | null = null): Promise<OngoingMove[]> {
+    const metadata = topics === null ? null : await this.cluster.refreshMetadata(topics);
+    const controller = await this.cluster.controller();
+    const response = await controller.request(api.listPartitionReassignments.key, api.listPartitionReassignments.max, {
+      timeoutMs: 30_000,
+      topics: topics?.map((name) => ({ name, partitionIndexes: metadata!.topics.get(name)?.partitions.map((p) => p.partition) ?? [] })) ?? null,
+    });
+    check(response.errorCode, response.errorMessage, 'listing partition reassignments');
+    const ongoing: OngoingMove[] = response.topics.flatMap((t: any) => t.partitions.map((p: any) => ({ topic: t.name, partition: p.partitionIndex, replicas: p.replicas, addingReplicas: p.addingReplicas, removingReplicas: p.removingReplicas })));
+    return ongoing.sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
+  }
+
   async describeTopicConfigs(name: string): Promise<ConfigValue[]> {
     return this.describeConfigs(topicResource, name);
   }
@@ -196,6 +267,11 @@ export class Admin {
     await this.alterConfigs(await this.cluster.broker(nodeId), brokerResource, String(nodeId), changes);
   }
 
+  /** Changes dynamic broker settings for every broker (the cluster-wide default); null removes one. */
+  async alterClusterBrokerConfigs(changes: { name: string; value: string | null }[]): Promise<void> {
+    await this.alterConfigs(await this.cluster.anyBroker(), brokerResource, '', changes);
+  }
+
   private async alterConfigs(connection: BrokerConnection, resourceType: number, resourceName: string, changes: { name: string; value: string | null }[]): Promise<void> {
     const response = await connection.request(api.incrementalAlterConfigs.key, api.incrementalAlterConfigs.max, {
       resources: [
@@ -208,6 +284,42 @@ export class Admin {
       validateOnly: false,
     });
     check(response.responses[0].errorCode, response.responses[0].errorMessage, `altering configs of '${resourceName}'`);
+  }
+
+  /** min.insync.replicas of each of `topics` (one DescribeConfigs to any broker). */
+  async minInsyncReplicas(topics: string[]): Promise<Map<string, number>> {
+    if (topics.length === 0) return new Map();
+    const connection = await this.cluster.anyBroker();
+    const response = await connection.request(api.describeConfigs.key, api.describeConfigs.max, {
+      resources: topics.map((name) => ({ resourceType: topicResource, resourceName: name, configurationKeys: ['min.insync.replicas'] })),
+      includeSynonyms: false,
+      includeDocumentation: false,
+    });
+    const result = new Map<string, number>();
+    for (const resource of response.results) {
+      check(resource.errorCode, resource.errorMessage, `describing configs of '${resource.resourceName}'`);
+      const value = resource.configs.find((c: { name: string }) => c.name === 'min.insync.replicas')?.value;
+      result.set(resource.resourceName, Number(value ?? 1));
+    }
+    return result;
+  }
+
+  /**
+   * Preferred or unclean leader elections (ElectLeaders) for the named
+   * partitions, or every partition when null (then the controller leaves
+   * out partitions that needed no election).
+   */
+  async electLeaders(type: keyof typeof electionTypes, partitions: { topic: string; partitions: number[] }[] | null): Promise<{ topic: string; partition: number; errorCode: number; errorMessage: string | null }[]> {
+    const controller = await this.cluster.controller();
+    const response = await controller.request(api.electLeaders.key, api.electLeaders.max, {
+      electionType: electionTypes[type],
+      topicPartitions: partitions?.map((p) => ({ topic: p.topic, partitions: p.partitions })) ?? null,
+      timeoutMs: 30_000,
+    });
+    check(response.errorCode ?? ErrorCode.NONE, null, 'electing leaders');
+    return response.replicaElectionResults.flatMap((t: any) =>
+      t.partitionResult.map((p: any) => ({ topic: t.topic, partition: p.partitionId, errorCode: p.errorCode, errorMessage: p.errorMessage })),
+    );
   }
 
   /** The metadata quorum as its leader describes it (DescribeQuorum); a node that is not the leader names it and the leader is asked. */

@@ -1,52 +1,52 @@
 /**
- * `kb health`: a monitoring check with the Nagios/Icinga exit convention:
- * 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN. UNKNOWN when no broker answers
- * (or the check itself cannot run: bad flags too, so 2 always means
- * CRITICAL). CRITICAL when there is no active controller or a partition has
- * no leader; WARNING when a broker in the metadata does not answer or a
- * partition has offline or out-of-sync replicas. Prints the status line and
- * one line per reason; --json gives
- * {status, exitCode, reasons: [{severity, message}], controllerId, brokers, topics, partitions}.
+ * `kb health`: a monitoring check for cron and Nagios-style systems, exit
+ * 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN. It asks any reachable broker
+ * for the metadata, min.insync.replicas of every topic and reassignments in
+ * progress (skipped when the controller does not answer or lacks the API), the metadata quorum for its leader and
+ * voters, and connects to every live broker; health-report.ts turns the
+ * answers into problems (its header states the rules).
+ * UNKNOWN when no broker answers within --timeout, or the check itself
+ * cannot run (bad flags too, so 2 always means CRITICAL). Prints the status
+ * line and one line per problem with counts and examples; --json gives the
+ * whole report. Needs nothing beyond -b/KB_BROKERS and no TTY.
  */
-import { Errors } from '@oclif/core';
-import type { Cluster, ClusterMetadata } from '../client/cluster.ts';
+import { Errors, Flags } from '@oclif/core';
+import { Admin } from '../client/admin.ts';
+import type { Cluster } from '../client/cluster.ts';
+import { partitionStatuses } from '../client/partition-status.ts';
 import { KbCommand } from '../cli/kb-command.ts';
-
-const statuses = ['OK', 'WARNING', 'CRITICAL', 'UNKNOWN'] as const;
-type Status = (typeof statuses)[number];
-
-interface Reason {
-  severity: Exclude<Status, 'OK'>;
-  message: string;
-}
-
-export interface HealthReport {
-  status: Status;
-  exitCode: number;
-  reasons: Reason[];
-  controllerId: number | null;
-  brokers: number;
-  topics: number;
-  partitions: number;
-}
+import { buildHealthReport, renderHealth, unknownReport, type HealthInput, type HealthReport, type HealthThresholds } from '../cli/health-report.ts';
 
 export default class Health extends KbCommand {
   static override description = 'Check the cluster: exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (unreachable)';
   static override enableJsonFlag = true;
-  static override examples = ['<%= config.bin %> health -b kb1:9092,kb2:9092', '<%= config.bin %> health --json'];
+  static override flags = {
+    'max-under-replicated': Flags.integer({ description: 'WARNING only above this many under-replicated partitions', default: 0, min: 0 }),
+    'max-down-brokers': Flags.integer({ description: 'WARNING only above this many brokers down or fenced', default: 0, min: 0 }),
+  };
+  static override examples = [
+    '<%= config.bin %> health -b kb1:9092,kb2:9092',
+    '<%= config.bin %> health --json',
+    '<%= config.bin %> health --max-under-replicated 10 --timeout 5000',
+  ];
 
   async run(): Promise<HealthReport> {
-    await this.parse(Health);
+    const { flags } = await this.parse(Health);
     const cluster = await this.cluster();
+    const thresholds: HealthThresholds = { maxUnderReplicated: flags['max-under-replicated'], maxDownBrokers: flags['max-down-brokers'] };
     let report: HealthReport;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within --timeout ${flags.timeout} ms`)), flags.timeout);
+    });
     try {
-      report = await check(cluster, await cluster.refreshMetadata(null));
+      report = buildHealthReport(await Promise.race([gather(cluster), deadline]), thresholds);
     } catch (err) {
-      report = summarize([{ severity: 'UNKNOWN', message: (err as Error).message }], null, 0, 0, 0);
+      report = unknownReport((err as Error).message);
+    } finally {
+      clearTimeout(timer);
     }
-    const counts = `${report.brokers} broker(s), ${report.topics} topic(s), ${report.partitions} partition(s)`;
-    this.log(`${report.status}: ${report.status === 'UNKNOWN' ? 'the cluster cannot be checked' : counts}`);
-    for (const reason of report.reasons) this.log(`  ${reason.severity}: ${reason.message}`);
+    for (const line of renderHealth(report)) this.log(line);
     process.exitCode = report.exitCode;
     return report;
   }
@@ -59,28 +59,27 @@ export default class Health extends KbCommand {
   }
 }
 
-async function check(cluster: Cluster, metadata: ClusterMetadata): Promise<HealthReport> {
-  const reasons: Reason[] = [];
-  if (metadata.controllerId < 0) reasons.push({ severity: 'CRITICAL', message: 'there is no active controller' });
-  for (const broker of metadata.brokers.values()) {
-    await cluster.broker(broker.nodeId).catch((err: Error) => reasons.push({ severity: 'WARNING', message: `broker ${broker.nodeId}: ${err.message}` }));
-  }
-  let partitions = 0;
-  for (const topic of metadata.topics.values()) {
-    for (const p of topic.partitions) {
-      partitions++;
-      const name = `${topic.name}/${p.partition}`;
-      if (p.leader < 0) reasons.push({ severity: 'CRITICAL', message: `partition ${name} has no leader` });
-      if (p.offline.length > 0) reasons.push({ severity: 'WARNING', message: `partition ${name} has offline replicas ${p.offline.join(',')}` });
-      else if (p.isr.length < p.replicas.length) {
-        reasons.push({ severity: 'WARNING', message: `partition ${name} is under-replicated: in sync ${p.isr.join(',') || 'none'} of ${p.replicas.join(',')}` });
-      }
-    }
-  }
-  return summarize(reasons, metadata.controllerId, metadata.brokers.size, metadata.topics.size, partitions);
-}
-
-function summarize(reasons: Reason[], controllerId: number | null, brokers: number, topics: number, partitions: number): HealthReport {
-  const exitCode = Math.max(0, ...reasons.map((r) => statuses.indexOf(r.severity)));
-  return { status: statuses[exitCode], exitCode, reasons, controllerId, brokers, topics, partitions };
+async function gather(cluster: Cluster): Promise<HealthInput> {
+  const metadata = await cluster.refreshMetadata(null);
+  const admin = new Admin(cluster);
+  const liveBrokers = [...metadata.brokers.keys()];
+  const [quorum, minIsr, reassignments, reachable] = await Promise.all([
+    admin.describeQuorum().then(
+      (q) => ({ leaderId: q.leaderId, voters: q.voters.map((v) => v.replicaId), observers: q.observers.map((o) => o.replicaId) }),
+      (err: Error) => ({ error: err.message }),
+    ),
+    admin.minInsyncReplicas([...metadata.topics.keys()]),
+    // Asked of the controller; without one that answers (or an older one without the API), the check is skipped.
+    metadata.controllerId < 0 ? null : admin.listPartitionReassignments().catch(() => null),
+    Promise.all(liveBrokers.map((id) => cluster.broker(id).then(() => true, () => false))),
+  ]);
+  return {
+    controllerId: metadata.controllerId,
+    liveBrokers,
+    unreachableBrokers: liveBrokers.filter((_, i) => !reachable[i]),
+    quorum,
+    partitions: partitionStatuses(metadata.topics.values(), minIsr),
+    topics: metadata.topics.size,
+    reassignments,
+  };
 }

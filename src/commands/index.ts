@@ -20,6 +20,10 @@ import GroupList from './group/list.ts';
 import GroupResetOffsets from './group/reset-offsets.ts';
 import Health from './health.ts';
 import LogDump from './log/dump.ts';
+import PartitionsBalance from './partitions/balance.ts';
+import PartitionsElectLeaders from './partitions/elect-leaders.ts';
+import PartitionsList from './partitions/list.ts';
+import PartitionsReassign from './partitions/reassign.ts';
 import Produce from './produce.ts';
 import TopicAddPartitions from './topic/add-partitions.ts';
 import TopicAlterConfig from './topic/alter-config.ts';
@@ -45,6 +49,10 @@ export const COMMANDS = {
   'group:reset-offsets': GroupResetOffsets,
   health: Health,
   'log:dump': LogDump,
+  'partitions:balance': PartitionsBalance,
+  'partitions:elect-leaders': PartitionsElectLeaders,
+  'partitions:list': PartitionsList,
+  'partitions:reassign': PartitionsReassign,
   produce: Produce,
   'topic:add-partitions': TopicAddPartitions,
   'topic:alter-config': TopicAlterConfig,

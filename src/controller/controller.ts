@@ -13,6 +13,12 @@
  * controller, see activate/deactivate) is fenced. Fencing, unfencing,
  * re-registration and controlled shutdown move leadership and shrink ISRs as
  * leader-election.ts decides; AlterPartition changes an ISR for its leader.
+ * ElectLeaders runs preferred or unclean elections on request, and while
+ * active, auto.leader.rebalance.enable periodically returns leadership to
+ * preferred replicas where a broker is imbalanced (leader-balance.ts).
+ * Reassignments (reassignment.ts) start and are cancelled on request and
+ * complete in the proposal of the ISR change that puts the last target
+ * replica in sync (and, after a failover, when this node activates).
  *
  * Results are per item with Kafka error codes, never exceptions.
  */
@@ -22,10 +28,13 @@ import type { MetadataImage } from '../metadata/image.ts';
 import type { BrokerRecord, MetadataRecord, PartitionRecord } from '../metadata/records.ts';
 import type { Logger } from '../broker/logger.ts';
 import { collisionKey, topicNameProblem } from './topic-names.ts';
+import { dynamicBrokerConfigs } from '../broker/config.ts';
 import { placeReplicas } from './placement.ts';
-import { electIfLeaderless, fenceBroker, shutDownBroker, type Eligibility } from './leader-election.ts';
+import { electIfLeaderless, electLeader, fenceBroker, shutDownBroker, type ElectionType, type Eligibility } from './leader-election.ts';
+import { rebalanceLeaders } from './leader-balance.ts';
 import { changeIsr, type IsrChangeRequest } from './isr-change.ts';
 import { BrokerSessions, type BrokerSession } from './broker-sessions.ts';
+import { cancelReassignment, completeReassignment, isReassigning, startReassignment, targetProblem } from './reassignment.ts';
 
 export interface ItemResult {
   errorCode: number;
@@ -64,6 +73,8 @@ export interface ControllerOptions {
   sessionTimeoutMs: () => number;
   /** unclean.leader.election.enable in effect for a topic. */
   uncleanLeaderElection: (topic: string) => boolean;
+  /** auto.leader.rebalance.enable, leader.imbalance.check.interval.seconds (in ms) and leader.imbalance.per.broker.percentage, read at activation. */
+  leaderRebalance: () => { enabled: boolean; intervalMs: number; imbalancePercentMax: number };
   logger: Logger;
   /** Monotonic milliseconds for broker sessions (tests pass a fake); default performance.now. */
   now?: () => number;
@@ -96,6 +107,19 @@ export interface HeartbeatResult extends ItemResult {
   shouldShutDown: boolean;
 }
 
+/** One partition of an AlterPartitionReassignments request: the target replicas, or null to cancel. */
+export interface ReassignmentChange {
+  partition: number;
+  replicas: number[] | null;
+}
+
+export interface OngoingReassignment {
+  partition: number;
+  replicas: number[];
+  addingReplicas: number[];
+  removingReplicas: number[];
+}
+
 export interface PartitionIsrChange extends Omit<IsrChangeRequest, 'brokerId'> {
   /** The topic by id (32 hex digits) or, for old request versions, by name. */
   topic: { id: string } | { name: string };
@@ -125,8 +149,8 @@ export class Controller {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly sessions: BrokerSessions;
   private readonly random: (bound: number) => number;
-  /** While active: the session check timer, and the metadata offset applied at activation. */
-  private active: { timer: NodeJS.Timeout; sinceOffset: number } | null = null;
+  /** While active: the session check and leader rebalance timers, and the metadata offset applied at activation. */
+  private active: { timers: NodeJS.Timeout[]; sinceOffset: number } | null = null;
 
   constructor(quorum: MetadataProposals, image: MetadataImage, options: ControllerOptions) {
     this.quorum = quorum;
@@ -140,6 +164,9 @@ export class Controller {
   start(): Promise<void> {
     return this.serialized(async () => {
       if (this.image.clusterId === null) await this.commit([{ type: 'cluster', clusterId: randomBytes(16).toString('base64url') }]);
+      // A previous controller may have committed the last ISR expansion of a reassignment without completing it.
+      const completions = this.partitionChanges(completeReassignment, (id) => this.isActive(id));
+      if (completions.length > 0) await this.commit(completions);
     });
   }
 
@@ -151,16 +178,26 @@ export class Controller {
     this.deactivate();
     this.sessions.reset([...this.image.brokers.values()].filter((b) => !b.fenced).map((b) => b.nodeId));
     const interval = Math.max(1, Math.min(sessionCheckIntervalMaxMs, Math.floor(this.options.sessionTimeoutMs() / 4)));
-    const timer = setInterval(() => {
-      this.fenceExpiredBrokers().catch((err: Error) => this.options.logger.error(`fencing expired brokers failed: ${err.message}`));
-    }, interval);
-    timer.unref();
-    this.active = { timer, sinceOffset: this.options.metadataOffset() };
+    const timers = [
+      setInterval(() => {
+        this.fenceExpiredBrokers().catch((err: Error) => this.options.logger.error(`fencing expired brokers failed: ${err.message}`));
+      }, interval),
+    ];
+    const rebalance = this.options.leaderRebalance();
+    if (rebalance.enabled) {
+      timers.push(
+        setInterval(() => {
+          this.rebalanceLeaders().catch((err: Error) => this.options.logger.error(`leader rebalancing failed: ${err.message}`));
+        }, rebalance.intervalMs),
+      );
+    }
+    for (const timer of timers) timer.unref();
+    this.active = { timers, sinceOffset: this.options.metadataOffset() };
   }
 
   /** This node stopped being the active controller: sessions are forgotten. */
   deactivate(): void {
-    if (this.active) clearInterval(this.active.timer);
+    for (const timer of this.active?.timers ?? []) clearInterval(timer);
     this.active = null;
     this.sessions.clear();
   }
@@ -249,6 +286,53 @@ export class Controller {
     });
   }
 
+  /**
+   * ElectLeaders: a preferred or unclean election (leader-election.ts
+   * electLeader) for each named partition, or for every partition when
+   * `partitions` is null; then, as Kafka does, partitions that needed no
+   * election are left out of the results. Results keep the request's order.
+   */
+  electLeaders(
+    type: ElectionType,
+    partitions: { topic: string; partitions: number[] }[] | null,
+  ): Promise<{ topic: string; partitions: (ItemResult & { partition: number })[] }[]> {
+    return this.serialized(async () => {
+      const everything = partitions === null;
+      const requested = partitions ?? [...this.image.topicsByName.values()].map((t) => ({ topic: t.name, partitions: t.partitions.map((p) => p.partition) }));
+      const records: PartitionRecord[] = [];
+      const results = requested.map(({ topic, partitions: indexes }) => ({
+        topic,
+        partitions: indexes.flatMap((index) => {
+          const partition = this.image.partition(topic, index);
+          if (!partition) return [{ partition: index, ...fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `no partition ${topic}-${index}`) }];
+          const outcome = electLeader(partition, type, (id) => this.isActive(id));
+          if (!('errorCode' in outcome)) {
+            records.push(outcome);
+            return [{ partition: index, ...ok }];
+          }
+          if (everything && outcome.errorCode === ErrorCode.ELECTION_NOT_NEEDED) return [];
+          return [{ partition: index, errorCode: outcome.errorCode, errorMessage: null }];
+        }),
+      }));
+      if (records.length > 0) await this.commit(records);
+      return results;
+    });
+  }
+
+  /** While active: preferred-leader elections where a broker's leadership is imbalanced (leader-balance.ts); returns the partitions moved. */
+  rebalanceLeaders(): Promise<PartitionRecord[]> {
+    return this.serialized(async () => {
+      if (!this.active) return [];
+      const partitions = [...this.image.topicsById.values()].flatMap((t) => t.partitions.filter(Boolean));
+      const changes = rebalanceLeaders(partitions, this.options.leaderRebalance().imbalancePercentMax, (id) => this.isActive(id));
+      if (changes.length > 0) {
+        await this.commit(changes);
+        this.options.logger.info(`leader rebalance: ${changes.length} partition(s) back to their preferred leader`);
+      }
+      return changes;
+    });
+  }
+
   /** Registered, unfenced and not in a controlled shutdown: may lead, join ISRs and get new replicas. */
   private isActive(nodeId: number): boolean {
     const broker = this.image.brokers.get(nodeId);
@@ -300,12 +384,78 @@ export class Controller {
         if (!partition) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, state: null };
         const outcome = changeIsr(partition, { brokerId, ...request }, (id, epoch) => this.isActive(id) && (epoch === -1 || this.image.brokers.get(id)!.epoch === epoch));
         if ('errorCode' in outcome) return { errorCode: outcome.errorCode, state: null };
-        if (outcome.record) records.push(outcome.record);
+        if (outcome.record) {
+          records.push(outcome.record);
+          const completed = completeReassignment(outcome.record, this.eligibility(topic.name));
+          if (completed) records.push(completed);
+        }
         return { errorCode: ErrorCode.NONE, state: outcome.record ?? partition };
       });
       if (records.length > 0) await this.commit(records);
       return { errorCode: ErrorCode.NONE, results };
     });
+  }
+
+  private eligibility(topic: string): Eligibility {
+    return { canLead: (id) => this.isActive(id), unclean: this.options.uncleanLeaderElection(topic) };
+  }
+
+  /**
+   * AlterPartitionReassignments: per partition, starts moving it to the
+   * target replicas (live, distinct, non-empty: else
+   * INVALID_REPLICA_ASSIGNMENT) or, with null, cancels the move in progress
+   * (NO_REASSIGNMENT_IN_PROGRESS when there is none).
+   */
+  alterPartitionReassignments(topics: { name: string; partitions: ReassignmentChange[] }[]): Promise<{ name: string; partitions: (ItemResult & { partition: number })[] }[]> {
+    return this.serialized(async () => {
+      const records = new Map<string, PartitionRecord>();
+      const results = topics.map(({ name, partitions }) => ({
+        name,
+        partitions: partitions.map(({ partition: index, replicas: target }) => {
+          const result = (item: ItemResult) => ({ partition: index, ...item });
+          const topic = this.image.topicsByName.get(name);
+          const key = `${topic?.topicId}:${index}`;
+          const partition = records.get(key) ?? topic?.partitions[index];
+          if (!topic || !partition) return result(fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${name}/${index} does not exist`));
+          let next: PartitionRecord | string | null;
+          if (target === null) {
+            next = cancelReassignment(partition, this.eligibility(name));
+            if (next === null) return result(fail(ErrorCode.NO_REASSIGNMENT_IN_PROGRESS, `${name}/${index} is not being reassigned`));
+          } else {
+            const problem = targetProblem(target, (id) => this.brokerProblem(id));
+            if (problem) return result(fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `${name}/${index}: ${problem}`));
+            next = startReassignment(partition, target, this.eligibility(name));
+          }
+          if (typeof next === 'string') return result(fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `${name}/${index}: ${next}`));
+          if (next) records.set(key, next);
+          return result(ok);
+        }),
+      }));
+      if (records.size > 0) await this.commit([...records.values()]);
+      return results;
+    });
+  }
+
+  /** Why broker `id` cannot take a new replica, or null. */
+  private brokerProblem(id: number): string | null {
+    const broker = this.image.brokers.get(id);
+    if (!broker) return `broker ${id} is not registered`;
+    if (!this.isActive(id)) return `broker ${id} is not live (fenced or shutting down)`;
+    return null;
+  }
+
+  /** Reassignments in progress, of the partitions asked for (every partition when null). */
+  listPartitionReassignments(topics: { name: string; partitions: number[] }[] | null): { name: string; partitions: OngoingReassignment[] }[] {
+    const wanted = topics ?? [...this.image.topicsByName.values()].map((t) => ({ name: t.name, partitions: t.partitions.map((p) => p.partition) }));
+    const out: { name: string; partitions: OngoingReassignment[] }[] = [];
+    for (const { name, partitions } of wanted) {
+      const ongoing = partitions
+        .map((index) => this.image.partition(name, index))
+        .filter((p): p is PartitionRecord => p !== undefined && isReassigning(p))
+        .map((p) => ({ partition: p.partition, replicas: p.replicas, addingReplicas: p.addingReplicas ?? [], removingReplicas: p.removingReplicas ?? [] }));
+      if (ongoing.length > 0) out.push({ name, partitions: ongoing });
+    }
+    return out;
   }
 
   createTopics(topics: NewTopic[], validateOnly: boolean): Promise<CreatedTopic[]> {
@@ -479,6 +629,26 @@ export class Controller {
           if (!named.has(existing)) records.push({ type: 'config', resourceType: 'topic', resourceName: name, name: existing, value: null });
         }
       }
+      if (!validateOnly && records.length > 0) await this.commit(records);
+      return ok;
+    });
+  }
+
+  /**
+   * Sets (value) or removes (null) dynamic broker configs of broker
+   * `resourceName` ('' = the cluster-wide default). Only the settings in
+   * `dynamicBrokerConfigs`, with positive integer values.
+   */
+  alterBrokerConfigs(resourceName: string, changes: { name: string; value: string | null }[], validateOnly: boolean): Promise<ItemResult> {
+    return this.serialized(async () => {
+      if (resourceName !== '' && !this.image.brokers.has(Number(resourceName))) return fail(ErrorCode.INVALID_REQUEST, `broker '${resourceName}' is not registered`);
+      for (const change of changes) {
+        if (!dynamicBrokerConfigs.has(change.name)) {
+          return fail(ErrorCode.INVALID_CONFIG, `${change.name} is static: set it with --config or --set at start (dynamic: ${[...dynamicBrokerConfigs].join(', ')})`);
+        }
+        if (change.value !== null && !/^[1-9]\d{0,18}$/.test(change.value)) return fail(ErrorCode.INVALID_CONFIG, `${change.name} must be a positive integer (bytes/s), got '${change.value}'`);
+      }
+      const records: MetadataRecord[] = changes.map((c) => ({ type: 'config', resourceType: 'broker', resourceName, name: c.name, value: c.value }));
       if (!validateOnly && records.length > 0) await this.commit(records);
       return ok;
     });

@@ -11,6 +11,7 @@
  * alone in the ISR. The ISR never becomes empty: its last member stays even
  * when fenced, so the replica with every acknowledged write is remembered.
  */
+import { ErrorCode } from '../protocol/errors.ts';
 import type { PartitionRecord } from '../metadata/records.ts';
 
 export const noLeader = -1;
@@ -80,4 +81,34 @@ export function electIfLeaderless(partition: PartitionRecord, eligibility: Eligi
   if (partition.leader !== noLeader) return null;
   const elected = elect(partition, partition.isr, eligibility);
   return elected.leader === noLeader ? null : partitionChange(partition, elected.leader, elected.isr);
+}
+
+/** ElectLeaders' election types, by their wire value. */
+export const electionTypes = { preferred: 0, unclean: 1 } as const;
+export type ElectionType = keyof typeof electionTypes;
+
+/**
+ * An election asked for by ElectLeaders, with Kafka's outcomes: preferred
+ * makes the first replica leader if it is in the ISR and may lead
+ * (ELECTION_NOT_NEEDED when it already leads, PREFERRED_LEADER_NOT_AVAILABLE
+ * when it cannot); unclean gives a partition without a live leader the
+ * first ISR member that may lead, else the first replica that may lead,
+ * alone in the ISR (ELECTION_NOT_NEEDED when a live leader exists,
+ * ELIGIBLE_LEADERS_NOT_AVAILABLE when no replica may lead).
+ */
+export function electLeader(
+  partition: PartitionRecord,
+  type: ElectionType,
+  canLead: (brokerId: number) => boolean,
+): PartitionRecord | { errorCode: number } {
+  if (type === 'preferred') {
+    const preferred = partition.replicas[0];
+    if (partition.leader === preferred) return { errorCode: ErrorCode.ELECTION_NOT_NEEDED };
+    if (!partition.isr.includes(preferred) || !canLead(preferred)) return { errorCode: ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE };
+    return partitionChange(partition, preferred, partition.isr)!;
+  }
+  if (partition.leader !== noLeader && canLead(partition.leader)) return { errorCode: ErrorCode.ELECTION_NOT_NEEDED };
+  const elected = elect(partition, partition.isr, { canLead, unclean: true });
+  if (elected.leader === noLeader) return { errorCode: ErrorCode.ELIGIBLE_LEADERS_NOT_AVAILABLE };
+  return partitionChange(partition, elected.leader, elected.isr) ?? { errorCode: ErrorCode.ELECTION_NOT_NEEDED };
 }

@@ -42,6 +42,14 @@ export interface PartitionRecord {
   leaderEpoch: number;
   /** Bumped on every change of this partition (Kafka's partition epoch). */
   partitionEpoch: number;
+  /**
+   * During a reassignment (Kafka's fields): replicas being added and being
+   * removed; `replicas` is then the union of the old and the target set.
+   * Absent or empty: no reassignment (records written before these existed
+   * have neither).
+   */
+  addingReplicas?: number[];
+  removingReplicas?: number[];
 }
 
 export interface RemoveTopicRecord {

@@ -45,7 +45,14 @@ test('kill -9 fences a broker after its session timeout and moves its leadership
   assert.deepEqual(await liveBrokers(survivors), [1, 2]);
 
   await cluster.restart(victim);
-  assert.deepEqual(await liveBrokers(cluster.bootstrap), [1, 2, 3], 'registered again and unfenced');
+  // Its unfencing is committed when it starts; the node answering applies it with its next metadata fetch.
+  const deadline = Date.now() + 10_000;
+  let live = await liveBrokers(cluster.bootstrap);
+  while (live.length !== 3 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    live = await liveBrokers(cluster.bootstrap);
+  }
+  assert.deepEqual(live, [1, 2, 3], 'registered again and unfenced');
   await waitForPartitions(cluster.bootstrap, 'spread', `node ${victim} is back in every ISR`, (ps) => ps.every((p) => p.isr.length === 3), 60_000);
 
   // SIGTERM: the leaderships of the stopping broker are gone by the time it has exited.

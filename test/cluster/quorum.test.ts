@@ -55,8 +55,7 @@ test('three voters elect one controller, every node serves the metadata it commi
   const other = cluster.nodeIds.find((id) => id !== controller)!;
   assert.equal(await createTopicAt(cluster.address(other), 'first'), 0);
   for (const id of cluster.nodeIds) {
-    const view = await metadataFrom(cluster.address(id));
-    assert.ok(view.topics.has('first'), `node ${id} knows topic first`);
+    await eventually(async () => (await metadataFrom(cluster.address(id))).topics.has('first'), `node ${id} knows topic first`);
   }
 
   await cluster.kill(controller);
@@ -72,8 +71,7 @@ test('three voters elect one controller, every node serves the metadata it commi
   assert.equal(await createTopicAt(cluster.address(survivor), 'second'), 0);
   assert.ok(Date.now() - started < 15_000, 'topic creation works again within seconds');
   for (const id of cluster.nodeIds.filter((n) => n !== controller)) {
-    const view = await metadataFrom(cluster.address(id));
-    assert.ok(view.topics.has('second'), `node ${id} knows topic second`);
+    await eventually(async () => (await metadataFrom(cluster.address(id))).topics.has('second'), `node ${id} knows topic second`);
   }
 });
 
@@ -110,12 +108,17 @@ test('a node that was away catches up from a snapshot of the metadata once the l
   const view = await metadataFrom(cluster.address(3));
   for (const name of names) assert.ok(view.topics.has(name), `node 3 knows ${name}`);
   // Its own unfencing is committed by the controller; node 3 applies it with its next fetch.
+  await eventually(async () => (await metadataFrom(cluster.address(3))).brokers.size === 3, 'node 3 lists every broker, itself included');
+});
+
+/** Metadata reaches the other nodes with their next fetch of the metadata log: poll for up to 10 s. */
+async function eventually(check: () => Promise<boolean>, what: string): Promise<void> {
   const deadline = Date.now() + 10_000;
-  while ((await metadataFrom(cluster.address(3))).brokers.size !== 3) {
-    assert.ok(Date.now() < deadline, 'node 3 lists every broker, itself included');
+  while (!(await check())) {
+    assert.ok(Date.now() < deadline, what);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-});
+}
 
 async function waitForFile(file: string): Promise<void> {
   const deadline = Date.now() + 20_000;

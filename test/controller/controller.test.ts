@@ -40,6 +40,7 @@ async function openController(dir: string, uncleanTopics: string[] = []) {
     metadataOffset: () => log.appliedOffset(),
     sessionTimeoutMs: () => sessionTimeoutMs,
     uncleanLeaderElection: (name) => uncleanTopics.includes(name),
+    leaderRebalance: () => ({ enabled: false, intervalMs: 300_000, imbalancePercentMax: 10 }),
     logger: silentLogger,
     now: () => clock.nowMs,
   });
@@ -303,4 +304,102 @@ test('AlterPartition through the controller: commits the new ISR, answers the st
   const grow = await controller.alterPartition(p.leader, leaderEpoch, [change([p.leader, follower])]);
   assert.deepEqual(grow.results[0].state?.isr, [p.leader, follower]);
   assert.equal((await controller.alterPartition(p.leader, leaderEpoch + 5, [change([p.leader])])).errorCode, ErrorCode.STALE_BROKER_EPOCH);
+});
+
+test('ElectLeaders: preferred moves leadership back to the first replica once it is in the ISR; unclean only for partitions without a live leader', async (t) => {
+  const { dir, closeLater } = await withDir(t);
+  const { controller, image, log, join, heartbeat } = await openController(dir);
+  closeLater(log);
+  for (const id of [1, 2, 3]) await join(id);
+  const explicit = (lists: number[][]) => ({ numPartitions: -1, replicationFactor: -1, assignments: lists.map((brokerIds, partition) => ({ partition, brokerIds })) });
+  await controller.createTopics([topic('t', 1, 1, explicit([[1, 2], [2, 3]])), topic('lone', 1, 1, explicit([[3]]))], false);
+  await heartbeat(1, { wantFence: true });
+  assert.equal(image.partition('t', 0)!.leader, 2);
+  const early = await controller.electLeaders('preferred', [{ topic: 't', partitions: [0, 1, 7] }, { topic: 'nope', partitions: [0] }]);
+  assert.deepEqual(early.map((r) => [r.topic, r.partitions.map((p) => [p.partition, p.errorCode])]), [
+    ['t', [[0, ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE], [1, ErrorCode.ELECTION_NOT_NEEDED], [7, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]]],
+    ['nope', [[0, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]]],
+  ]);
+  await heartbeat(1);
+  const t0 = image.partition('t', 0)!;
+  const readmitted = await controller.alterPartition(2, image.brokers.get(2)!.epoch, [
+    { topic: { name: 't' }, partition: 0, leaderEpoch: t0.leaderEpoch, partitionEpoch: t0.partitionEpoch, newIsr: [{ brokerId: 2, brokerEpoch: -1 }, { brokerId: 1, brokerEpoch: -1 }] },
+  ]);
+  assert.equal(readmitted.results[0].errorCode, ErrorCode.NONE);
+  const all = await controller.electLeaders('preferred', null);
+  assert.deepEqual(all.find((r) => r.topic === 't')!.partitions, [{ partition: 0, errorCode: ErrorCode.NONE, errorMessage: null }], 'null elects everywhere and leaves out what needed no election');
+  assert.equal(image.partition('t', 0)!.leader, 1);
+  assert.equal(image.partition('t', 0)!.leaderEpoch, t0.leaderEpoch + 1);
+
+  await heartbeat(3, { wantFence: true });
+  assert.equal(image.partition('lone', 0)!.leader, -1);
+  const [unclean] = await controller.electLeaders('unclean', [{ topic: 'lone', partitions: [0] }]);
+  assert.equal(unclean.partitions[0].errorCode, ErrorCode.ELIGIBLE_LEADERS_NOT_AVAILABLE, 'its only replica is fenced');
+  const [notNeeded] = await controller.electLeaders('unclean', [{ topic: 't', partitions: [0] }]);
+  assert.equal(notNeeded.partitions[0].errorCode, ErrorCode.ELECTION_NOT_NEEDED);
+});
+
+test('leader rebalancing while active: preferred leaders return where a broker is imbalanced beyond the threshold', async (t) => {
+  const { dir, closeLater } = await withDir(t);
+  const { controller, image, log, join, heartbeat } = await openController(dir);
+  closeLater(log);
+  for (const id of [1, 2, 3]) await join(id);
+  await controller.createTopics([topic('spread', 6, 3)], false);
+  await heartbeat(1, { wantFence: true });
+  await heartbeat(1);
+  const moved = image.topicsByName.get('spread')!.partitions.filter((p) => p.replicas[0] === 1);
+  assert.ok(moved.every((p) => p.leader !== 1 && !p.isr.includes(1)), 'fenced: it lost leadership and ISR membership');
+  assert.deepEqual(await controller.rebalanceLeaders(), [], 'inactive: no rebalancing');
+  controller.activate();
+  t.after(() => controller.deactivate());
+  assert.deepEqual(await controller.rebalanceLeaders(), [], 'not in the ISR: the preferred leader cannot lead yet');
+  for (const p of moved) {
+    const now = image.partition('spread', p.partition)!;
+    const result = await controller.alterPartition(now.leader, image.brokers.get(now.leader)!.epoch, [
+      { topic: { name: 'spread' }, partition: p.partition, leaderEpoch: now.leaderEpoch, partitionEpoch: now.partitionEpoch, newIsr: [...now.isr, 1].map((brokerId) => ({ brokerId, brokerEpoch: -1 })) },
+    ]);
+    assert.equal(result.results[0].errorCode, ErrorCode.NONE);
+  }
+  const changes = await controller.rebalanceLeaders();
+  assert.deepEqual(changes.map((p) => p.partition).sort(), moved.map((p) => p.partition).sort());
+  assert.ok(image.topicsByName.get('spread')!.partitions.every((p) => p.leader === p.replicas[0]));
+});
+
+test('reassignment through the controller: validated, completed by the ISR expansion, cancellable, listed, and kept in the log', async (t) => {
+  const { dir, closeLater } = await withDir(t);
+  const first = await openController(dir);
+  const { controller, image, join } = first;
+  for (const id of [1, 2, 3]) await join(id);
+  const [created] = await controller.createTopics([topic('r', 0, 0, { numPartitions: -1, replicationFactor: -1, assignments: [{ partition: 0, brokerIds: [1, 2] }, { partition: 1, brokerIds: [1, 2] }] })], false);
+  assert.equal(created.errorCode, ErrorCode.NONE);
+  const errors = await controller.alterPartitionReassignments([
+    { name: 'r', partitions: [{ partition: 0, replicas: [2, 3] }, { partition: 1, replicas: [2, 2] }, { partition: 7, replicas: [1] }, { partition: 1, replicas: [1, 9] }] },
+    { name: 'nope', partitions: [{ partition: 0, replicas: [1] }] },
+  ]);
+  assert.deepEqual(errors.flatMap((x) => x.partitions.map((p) => p.errorCode)), [
+    ErrorCode.NONE, ErrorCode.INVALID_REPLICA_ASSIGNMENT, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, ErrorCode.INVALID_REPLICA_ASSIGNMENT, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+  ]);
+  assert.deepEqual(controller.listPartitionReassignments(null), [{ name: 'r', partitions: [{ partition: 0, replicas: [2, 3, 1], addingReplicas: [3], removingReplicas: [1] }] }]);
+  const cancelNothing = await controller.alterPartitionReassignments([{ name: 'r', partitions: [{ partition: 1, replicas: null }] }]);
+  assert.equal(cancelNothing[0].partitions[0].errorCode, ErrorCode.NO_REASSIGNMENT_IN_PROGRESS);
+
+  // The leader (1) puts broker 3 in the ISR: the same proposal completes the move and hands leadership to 2.
+  const p = image.partition('r', 0)!;
+  const grow = await controller.alterPartition(1, image.brokers.get(1)!.epoch, [
+    { topic: { id: created.topicId! }, partition: 0, leaderEpoch: p.leaderEpoch, partitionEpoch: p.partitionEpoch, newIsr: [1, 2, 3].map((brokerId) => ({ brokerId, brokerEpoch: -1 })) },
+  ]);
+  assert.equal(grow.results[0].errorCode, ErrorCode.NONE);
+  const done = image.partition('r', 0)!;
+  assert.deepEqual([done.replicas, done.isr, done.leader, done.addingReplicas], [[2, 3], [2, 3], 2, undefined]);
+  assert.deepEqual(controller.listPartitionReassignments(null), []);
+
+  // A move to a broker that never catches up is cancelled back to where it was; a move left running survives a reopen.
+  await controller.alterPartitionReassignments([{ name: 'r', partitions: [{ partition: 1, replicas: [3] }, { partition: 0, replicas: [1, 3] }] }]);
+  const cancel = await controller.alterPartitionReassignments([{ name: 'r', partitions: [{ partition: 1, replicas: null }] }]);
+  assert.equal(cancel[0].partitions[0].errorCode, ErrorCode.NONE);
+  assert.deepEqual([image.partition('r', 1)!.replicas, image.partition('r', 1)!.isr, image.partition('r', 1)!.leader], [[1, 2], [1, 2], 1]);
+  await first.log.stop();
+  const second = await openController(dir);
+  closeLater(second.log);
+  assert.deepEqual(second.controller.listPartitionReassignments([{ name: 'r', partitions: [0, 1] }]), [{ name: 'r', partitions: [{ partition: 0, replicas: [1, 3, 2], addingReplicas: [1], removingReplicas: [2] }] }]);
 });

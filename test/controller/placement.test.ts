@@ -1,18 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { placeReplicas, rackAlternating, type PlacementBroker } from '../../src/controller/placement.ts';
+import { brokersWithRacks, leaderAndReplicaCounts } from '../helpers/assignments.ts';
+import { placeReplicas, rackAlternating } from '../../src/controller/placement.ts';
 
-const brokers = (ids: number[], rack: (id: number) => string | null = () => null): PlacementBroker[] => ids.map((nodeId) => ({ nodeId, rack: rack(nodeId) }));
-
-function counts(lists: number[][]) {
-  const leaders = new Map<number, number>();
-  const replicas = new Map<number, number>();
-  for (const list of lists) {
-    leaders.set(list[0], (leaders.get(list[0]) ?? 0) + 1);
-    for (const id of list) replicas.set(id, (replicas.get(id) ?? 0) + 1);
-  }
-  return { leaders, replicas };
-}
+const brokers = brokersWithRacks;
+const counts = leaderAndReplicaCounts;
 
 test('rack-alternating order takes one broker of each rack in turn', () => {
   const order = rackAlternating(brokers([6, 1, 2, 3, 4, 5], (id) => (id <= 2 ? 'a' : id <= 4 ? 'b' : 'c')));

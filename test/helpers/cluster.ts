@@ -3,9 +3,11 @@
  * voter of the metadata quorum, on loopback ports that were free when the
  * cluster was made (taken by binding port 0), each with its own temporary
  * data dir. Nodes start together (none can finish starting before a
- * majority is up). `kill(id)` (SIGKILL), `stopNode(id)` (SIGTERM, data
- * kept), `restart(id)`, `pause(id)` / `resume(id)` (SIGSTOP / SIGCONT)
- * act on one node; `stop()` stops all and removes the data dirs: register it with
+ * majority is up). `addBroker()` starts one more node outside the voter
+ * list (a broker-only node, as Kafka's brokers beside a controller
+ * quorum), with the next node id. `kill(id)` (SIGKILL), `stopNode(id)`
+ * (SIGTERM, data kept), `restart(id)`, `pause(id)` / `resume(id)` (SIGSTOP /
+ * SIGCONT) act on one node; `stop()` stops all and removes the data dirs: register it with
  * `t.after` so it runs even when the test fails.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -37,8 +39,11 @@ export interface ClusterOptions {
 export interface RunningCluster {
   /** host:port,... of every node. */
   bootstrap: string;
+  /** Every node started so far, voters first. */
   nodeIds: number[];
   node(id: number): RunningBroker;
+  /** Starts a broker-only node with the next id; resolves with its id once it has started. */
+  addBroker(): Promise<number>;
   address(id: number): string;
   dataDir(id: number): string;
   kill(id: number): Promise<void>;
@@ -55,7 +60,7 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
   const nodeIds = ports.map((_, i) => i + 1);
   const voters = nodeIds.map((id, i) => `${id}@127.0.0.1:${ports[i]}`).join(',');
   const running = new Map<number, RunningBroker>();
-  const launch = async (id: number) => {
+  const launch = async (id: number): Promise<RunningBroker> => {
     const broker = await startBroker({
       dataDir: path.join(root, `node-${id}`),
       listen: `127.0.0.1:${ports[id - 1]}`,
@@ -86,6 +91,14 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
     bootstrap: nodeIds.map((id) => `127.0.0.1:${ports[id - 1]}`).join(','),
     nodeIds,
     node,
+    addBroker: async () => {
+      const [port] = await freePorts(1);
+      ports.push(port);
+      const id = ports.length;
+      nodeIds.push(id);
+      await launch(id);
+      return id;
+    },
     address: (id) => `127.0.0.1:${ports[id - 1]}`,
     dataDir: (id) => path.join(root, `node-${id}`),
     kill: async (id) => {

@@ -35,6 +35,7 @@ import type { Partition } from '../replica/partition.ts';
 import type { FetchRequest } from '../../protocol/generated/fetch-request.ts';
 import type { FetchResponse } from '../../protocol/generated/fetch-response.ts';
 import { defineHandler } from './handler.ts';
+import { isThrottledReplica, type ReplicationThrottle } from '../replica/replication-throttle.ts';
 import { metadataTopic } from '../../controller/raft/wire.ts';
 
 interface WantedPartition {
@@ -88,10 +89,10 @@ export default defineHandler<FetchRequest, FetchResponse>({
     const follower = replicaId >= 0;
     const maxBytes = ctx.apiVersion >= 3 ? request.maxBytes : 0x7fffffff;
     const deadline = Date.now() + request.maxWaitMs;
-    let results = await readAll(checked, maxBytes, follower);
+    let results = await readAll(checked, maxBytes, replicaId, broker.replicas.leaderThrottle);
     while (!results.some((r) => r.errorCode !== ErrorCode.NONE || r.divergingEpoch) && bytesOf(results) < request.minBytes && Date.now() < deadline) {
       await broker.replicas.waitForData(wanted, deadline - Date.now());
-      results = await readAll(checked, maxBytes, follower);
+      results = await readAll(checked, maxBytes, replicaId, broker.replicas.leaderThrottle);
     }
     if (!follower) for (const r of results) if (r.records && r.records.length > 0) broker.metrics.consumed(r.topic, r.records);
     const byTopic = new Map<string, PartitionResult[]>();
@@ -156,8 +157,12 @@ function bytesOf(results: { records: Buffer | null }[]): number {
   return results.reduce((n, r) => n + (r.records?.length ?? 0), 0);
 }
 
-/** Reads every checked partition in order, sharing the response byte budget. */
-async function readAll(checked: Checked[], maxBytes: number, follower: boolean): Promise<PartitionResult[]> {
+/**
+ * Reads every checked partition in order, sharing the response byte budget;
+ * a replica being added by a reassignment gets nothing while the leader
+ * replication throttle asks for a pause.
+ */
+async function readAll(checked: Checked[], maxBytes: number, replicaId: number, throttle: ReplicationThrottle): Promise<PartitionResult[]> {
   let budget = maxBytes;
   let firstBatchGiven = false;
   const out: PartitionResult[] = [];
@@ -168,9 +173,15 @@ async function readAll(checked: Checked[], maxBytes: number, follower: boolean):
     }
     const { wanted, partition } = c;
     const limit = Math.min(wanted.partitionMaxBytes, Math.max(budget, 0));
-    const read = follower
+    const throttled = replicaId >= 0 && isThrottledReplica(partition.state, replicaId);
+    if (throttled && throttle.delayMs() > 0) {
+      out.push({ ...wanted, errorCode: ErrorCode.NONE, highWatermark: partition.highWatermark, logStartOffset: partition.log.logStartOffset, records: Buffer.alloc(0), divergingEpoch: null });
+      continue;
+    }
+    const read = replicaId >= 0
       ? await partition.readForFollower(wanted.fetchOffset, limit, !firstBatchGiven)
       : await partition.readForConsumer(wanted.fetchOffset, limit, !firstBatchGiven);
+    if (throttled && read.records) throttle.record(read.records.length);
     if (read.records) {
       budget -= read.records.length;
       firstBatchGiven = true;

@@ -1,6 +1,8 @@
 /**
- * The common end of AlterConfigs and IncrementalAlterConfigs: checks the
- * resource, then hands the topic config changes to the controller.
+ * The common end of AlterConfigs and IncrementalAlterConfigs (both run on
+ * the active controller): topic config changes, and changes of the dynamic
+ * broker settings (replication throttles) of one broker or, with an empty
+ * name, of all. Every other broker setting is static.
  */
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { Broker } from '../broker.ts';
@@ -14,11 +16,12 @@ export async function alterConfigResource(
   validateOnly: boolean,
 ) {
   const base = { resourceType: resource.resourceType, resourceName: resource.resourceName };
+  if (resource.resourceType === resourceType.broker) {
+    if (replace) return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'broker settings change with IncrementalAlterConfigs only' };
+    return { ...base, ...(await broker.controller.alterBrokerConfigs(resource.resourceName, changes, validateOnly)) };
+  }
   const problem = resourceProblem(broker, resource.resourceType, resource.resourceName);
   if (problem) return { ...base, ...problem };
-  if (resource.resourceType !== resourceType.topic) {
-    return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'broker settings are static: set them with --config or --set at start' };
-  }
   const result = await broker.controller.alterTopicConfigs(resource.resourceName, changes, replace, validateOnly);
   return { ...base, ...result };
 }

@@ -11,6 +11,7 @@ export const resourceType = { topic: 2, broker: 4 } as const;
 export const configSource = {
   dynamicTopic: 1,
   dynamicBroker: 2,
+  dynamicDefaultBroker: 3,
   staticBroker: 4,
   default: 5,
 } as const;

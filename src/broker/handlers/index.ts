@@ -28,7 +28,10 @@ import alterConfigs from './33-alter-configs.ts';
 import describeLogDirs from './35-describe-log-dirs.ts';
 import createPartitions from './37-create-partitions.ts';
 import deleteGroups from './42-delete-groups.ts';
+import electLeaders from './43-elect-leaders.ts';
 import incrementalAlterConfigs from './44-incremental-alter-configs.ts';
+import alterPartitionReassignments from './45-alter-partition-reassignments.ts';
+import listPartitionReassignments from './46-list-partition-reassignments.ts';
 import offsetDelete from './47-offset-delete.ts';
 import describeQuorum from './55-describe-quorum.ts';
 import alterPartition from './56-alter-partition.ts';
@@ -64,7 +67,10 @@ const all: Handler[] = [
   describeLogDirs,
   createPartitions,
   deleteGroups,
+  electLeaders,
   incrementalAlterConfigs,
+  alterPartitionReassignments,
+  listPartitionReassignments,
   offsetDelete,
   describeQuorum,
   alterPartition,

@@ -18,6 +18,9 @@
  * - a leadership error (NOT_LEADER_OR_FOLLOWER, FENCED/UNKNOWN_LEADER_EPOCH
  *   ...) or an unexpected one: the partition rests for
  *   `replica.fetch.backoff.ms` or until new metadata re-assigns it.
+ * A partition this node is being added to by a reassignment (not yet in
+ * the ISR) rests after each answer as long as the follower replication
+ * throttle asks.
  * A connection or request failure backs the whole loop off for
  * `replica.fetch.backoff.ms` and reconnects. `close()` stops every loop.
  */
@@ -29,6 +32,7 @@ import { defaultFetchRequest, type FetchRequest } from '../../protocol/generated
 import type { FetchResponse, PartitionData } from '../../protocol/generated/fetch-response.ts';
 import type { Logger } from '../logger.ts';
 import type { Partition } from './partition.ts';
+import { isThrottledReplica, type ReplicationThrottle } from './replication-throttle.ts';
 
 const fetchKey = 1;
 /** v12 is the first with lastFetchedEpoch / divergingEpoch, and the last with topic names. */
@@ -49,6 +53,8 @@ export interface ReplicaFetcherOptions {
   partitionMaxBytes: number;
   /** replica.fetch.backoff.ms */
   backoffMs: number;
+  /** follower.replication.throttled.rate, for partitions this node is being added to. */
+  throttle: ReplicationThrottle;
   logger: Logger;
 }
 
@@ -272,6 +278,10 @@ class LeaderFetcher {
         const batches = newBatches(data.records, log.logEndOffset);
         if (batches.length > 0) await partition.appendAsFollower(batches);
         partition.updateFollowerHighWatermark(data.highWatermark);
+        if (isThrottledReplica(partition.state, this.options.nodeId)) {
+          this.options.throttle.record(batches.reduce((n, b) => n + b.length, 0));
+          followed.restUntilMs = Date.now() + this.options.throttle.delayMs();
+        }
         return;
       }
       case ErrorCode.OFFSET_OUT_OF_RANGE:

@@ -3,7 +3,10 @@
  * a partition record naming this node opens (or creates) its log and gives
  * it its role: leader, or follower fetching from the leader (one fetch loop
  * per leader broker, replica-fetcher.ts). A topic removal deletes its logs,
- * and on start logs of topics that no longer exist are deleted. Every
+ * and so does a record that no longer names this node among a partition's
+ * replicas (a reassignment moved it away); on start, logs of partitions
+ * this node no longer hosts are deleted (a deletion cut short by a crash
+ * is finished then). Every
  * `replica.lag.time.max.ms / 2` the led partitions check for followers to
  * drop from their ISR. Handlers reach partitions through `leaderPartition`,
  * which answers with the Kafka error a client should see when this broker
@@ -17,6 +20,7 @@ import type { AlterPartitionRequest } from '../../protocol/generated/alter-parti
 import type { AlterPartitionResponse } from '../../protocol/generated/alter-partition-response.ts';
 import { LogManager } from '../../storage/log-manager.ts';
 import type { TopicConfigs } from '../topic-configs.ts';
+import { ReplicationThrottle } from './replication-throttle.ts';
 import { Partition, type ReplicationContext } from './partition.ts';
 import { ReplicaFetchers } from './replica-fetcher.ts';
 
@@ -68,9 +72,14 @@ export class ReplicaManager {
   private readonly partitions = new Map<string, Partition>();
   /** Partitions whose logs are being opened: `topic-partition` -> the opening. */
   private readonly opening = new Map<string, Promise<void>>();
+  /** Partition logs being deleted: an opening of the same partition waits for it. */
+  private readonly deleting = new Map<string, Promise<void>>();
   private logs: LogManager | null = null;
   private readonly cluster: ReplicationContext;
   private readonly fetchers: ReplicaFetchers;
+  /** Reassignment traffic quotas (leader/follower.replication.throttled.rate). */
+  readonly leaderThrottle: ReplicationThrottle;
+  readonly followerThrottle: ReplicationThrottle;
   private shrinkTimer: NodeJS.Timeout | null = null;
 
   constructor(options: ReplicaManagerOptions) {
@@ -88,8 +97,12 @@ export class ReplicaManager {
       isrChanged: options.isrChanged ?? (() => {}),
       logger,
     };
+    const rate = (name: string) => () => Number(options.topicConfigs.brokerValue(name).value);
+    this.leaderThrottle = new ReplicationThrottle(rate('leader.replication.throttled.rate'));
+    this.followerThrottle = new ReplicationThrottle(rate('follower.replication.throttled.rate'));
     this.fetchers = new ReplicaFetchers({
       nodeId,
+      throttle: this.followerThrottle,
       brokerAddress: (id) => {
         const broker = image.brokers.get(id);
         return broker ? { host: broker.host, port: broker.port } : null;
@@ -129,7 +142,7 @@ export class ReplicaManager {
     this.shrinkTimer.unref();
     for (const name of this.logs.partitionNames()) {
       if (!hosted.has(name)) {
-        logger.info(`deleting log ${name}: its topic no longer exists`);
+        logger.info(`deleting log ${name}: this node no longer hosts it`);
         await this.logs.delete(name);
       }
     }
@@ -143,7 +156,10 @@ export class ReplicaManager {
       if (!topic) return;
       const key = ReplicaManager.key(topic.name, record.partition);
       const existing = this.partitions.get(key);
-      if (existing) {
+      if (existing && !record.replicas.includes(this.options.nodeId)) {
+        this.options.logger.info(`${key}: no longer a replica here (reassigned), deleting its log`);
+        this.drop(key, existing);
+      } else if (existing) {
         existing.applyState(record);
         this.updateFetching(existing);
       } else if (record.replicas.includes(this.options.nodeId) && !this.opening.has(key)) {
@@ -153,11 +169,7 @@ export class ReplicaManager {
       this.fetchers.brokerChanged(record.nodeId);
     } else if (record.type === 'removeTopic') {
       for (const [key, partition] of this.partitions) {
-        if (partition.state.topicId !== record.topicId) continue;
-        this.partitions.delete(key);
-        this.fetchers.unfollow(partition);
-        partition.close();
-        void this.logs!.delete(key).catch((err: Error) => this.options.logger.error(`deleting ${key} failed: ${err.message}`));
+        if (partition.state.topicId === record.topicId) this.drop(key, partition);
       }
     } else if (record.type === 'config' && record.resourceType === 'topic') {
       for (const partition of this.partitions.values()) {
@@ -166,9 +178,23 @@ export class ReplicaManager {
     }
   }
 
+  /** Stops hosting a partition: no more fetching or waits, and its log is deleted. */
+  private drop(key: string, partition: Partition): void {
+    this.partitions.delete(key);
+    this.fetchers.unfollow(partition);
+    partition.close();
+    const deletion = this.logs!.delete(key)
+      .catch((err: Error) => this.options.logger.error(`deleting ${key} failed: ${err.message}`))
+      .finally(() => {
+        if (this.deleting.get(key) === deletion) this.deleting.delete(key);
+      });
+    this.deleting.set(key, deletion);
+  }
+
   private openPartition(topic: string, state: PartitionRecord): Promise<void> {
     const key = ReplicaManager.key(topic, state.partition);
     const opening = (async () => {
+      await this.deleting.get(key);
       const log = await this.logs!.openOrCreate(key, this.options.topicConfigs.logConfig(topic));
       const partition = new Partition(topic, state.partition, log, state, {
         maxMessageBytes: () => Number(this.options.topicConfigs.value(topic, 'max.message.bytes')),
@@ -180,6 +206,7 @@ export class ReplicaManager {
       const latest = this.options.image.topicsByName.get(topic)?.partitions[state.partition];
       if (latest && latest !== partition.state) partition.applyState(latest);
       this.partitions.set(key, partition);
+      if (!latest?.replicas.includes(this.options.nodeId)) return this.drop(key, partition);
       this.updateFetching(partition);
     })().finally(() => this.opening.delete(key));
     this.opening.set(key, opening);
@@ -245,6 +272,7 @@ export class ReplicaManager {
     if (this.shrinkTimer) clearInterval(this.shrinkTimer);
     await this.fetchers.close();
     await Promise.allSettled(this.opening.values());
+    await Promise.allSettled(this.deleting.values());
     for (const partition of this.partitions.values()) partition.close();
     await this.logs?.close();
     this.partitions.clear();

@@ -11,6 +11,9 @@ import { parseHostPort, parseVoters, type Voter } from '../../cli/host-port.ts';
 
 export const defaultDataDir = 'kb-data';
 
+/** Longest a stop may take (a controlled shutdown is bounded by broker.session.timeout.ms well below this). */
+const stopTimeoutMs = 60_000;
+
 export default class BrokerStart extends Command {
   static override description = 'Run a broker in the foreground (a cluster of one unless --voters names others)';
 
@@ -69,16 +72,34 @@ export default class BrokerStart extends Command {
       this.error((err as Error).message, { exit: 1 });
     }
     await new Promise<void>((resolve) => {
+      let stopping = false;
       const stop = (signal: string) => {
+        if (stopping) {
+          logger.warn(`${signal} received again: exiting without finishing the stop`);
+          process.exit(1);
+        }
+        stopping = true;
         logger.info(`${signal} received, stopping`);
-        broker.stop().then(resolve, (err: Error) => {
-          logger.error(`unclean stop: ${err.message}`);
-          process.exitCode = 1;
-          resolve();
-        });
+        // A stop that hangs (a bug) must not keep the process alive: the logs' own recovery covers what it did not finish.
+        const watchdog = setTimeout(() => {
+          logger.error(`stopping took longer than ${stopTimeoutMs} ms (stuck ${broker.stopStage}): exiting without finishing it`);
+          process.exit(1);
+        }, stopTimeoutMs).unref();
+        broker.stop().then(
+          () => {
+            clearTimeout(watchdog);
+            resolve();
+          },
+          (err: Error) => {
+            clearTimeout(watchdog);
+            logger.error(`unclean stop: ${err.message}`);
+            process.exitCode = 1;
+            resolve();
+          },
+        );
       };
-      process.once('SIGINT', () => stop('SIGINT'));
-      process.once('SIGTERM', () => stop('SIGTERM'));
+      process.on('SIGINT', () => stop('SIGINT'));
+      process.on('SIGTERM', () => stop('SIGTERM'));
     });
   }
 }

@@ -1,0 +1,48 @@
+/**
+ * ElectLeaders (key 43), v0-2, a controller API (forwarded to the active
+ * controller): preferred (election type 0; the only one before v1) or
+ * unclean (1) leader elections for the named partitions, or for every
+ * partition when the list is null (then partitions that needed no election
+ * are left out, as Kafka does). Per partition: NONE once the new leadership
+ * is committed, ELECTION_NOT_NEEDED, PREFERRED_LEADER_NOT_AVAILABLE,
+ * ELIGIBLE_LEADERS_NOT_AVAILABLE or UNKNOWN_TOPIC_OR_PARTITION. Any other
+ * election type is INVALID_REQUEST (top level from v1, and per partition).
+ */
+import { ErrorCode } from '../../protocol/errors.ts';
+import { electionTypes, type ElectionType } from '../../controller/leader-election.ts';
+import type { ElectLeadersRequest } from '../../protocol/generated/elect-leaders-request.ts';
+import type { ElectLeadersResponse } from '../../protocol/generated/elect-leaders-response.ts';
+import { defineHandler } from './handler.ts';
+
+export default defineHandler<ElectLeadersRequest, ElectLeadersResponse>({
+  apiKey: 43,
+  minVersion: 0,
+  maxVersion: 2,
+  async handle(request, ctx) {
+    const wireType = ctx.apiVersion === 0 ? electionTypes.preferred : request.electionType;
+    const type = (Object.keys(electionTypes) as ElectionType[]).find((name) => electionTypes[name] === wireType);
+    if (type === undefined) {
+      const errorMessage = `unknown election type ${wireType}: 0 (preferred) or 1 (unclean)`;
+      return {
+        throttleTimeMs: 0,
+        errorCode: ErrorCode.INVALID_REQUEST,
+        replicaElectionResults: (request.topicPartitions ?? []).map((t) => ({
+          topic: t.topic,
+          partitionResult: t.partitions.map((partitionId) => ({ partitionId, errorCode: ErrorCode.INVALID_REQUEST, errorMessage })),
+        })),
+      };
+    }
+    const results = await ctx.broker.controller.electLeaders(
+      type,
+      request.topicPartitions?.map((t) => ({ topic: t.topic, partitions: t.partitions })) ?? null,
+    );
+    return {
+      throttleTimeMs: 0,
+      errorCode: ErrorCode.NONE,
+      replicaElectionResults: results.map((r) => ({
+        topic: r.topic,
+        partitionResult: r.partitions.map((p) => ({ partitionId: p.partition, errorCode: p.errorCode, errorMessage: p.errorMessage })),
+      })),
+    };
+  },
+});

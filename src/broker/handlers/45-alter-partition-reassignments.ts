@@ -1,0 +1,33 @@
+/**
+ * AlterPartitionReassignments (key 45), v0: per partition, a target replica
+ * list starts a reassignment and null cancels the one in progress (the
+ * controller decides, see controller/reassignment.ts). A controller API:
+ * brokers forward it to the active controller. Per-partition errors:
+ * UNKNOWN_TOPIC_OR_PARTITION, INVALID_REPLICA_ASSIGNMENT (empty, repeated,
+ * unregistered or fenced brokers), NO_REASSIGNMENT_IN_PROGRESS. The
+ * response comes once the change is committed, not when the move is done.
+ */
+import { ErrorCode } from '../../protocol/errors.ts';
+import type { AlterPartitionReassignmentsRequest } from '../../protocol/generated/alter-partition-reassignments-request.ts';
+import type { AlterPartitionReassignmentsResponse } from '../../protocol/generated/alter-partition-reassignments-response.ts';
+import { defineHandler } from './handler.ts';
+
+export default defineHandler<AlterPartitionReassignmentsRequest, AlterPartitionReassignmentsResponse>({
+  apiKey: 45,
+  minVersion: 0,
+  maxVersion: 0,
+  async handle(request, ctx) {
+    const results = await ctx.broker.controller.alterPartitionReassignments(
+      request.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partition: p.partitionIndex, replicas: p.replicas })) })),
+    );
+    return {
+      throttleTimeMs: 0,
+      errorCode: ErrorCode.NONE,
+      errorMessage: null,
+      responses: results.map((t) => ({
+        name: t.name,
+        partitions: t.partitions.map((p) => ({ partitionIndex: p.partition, errorCode: p.errorCode, errorMessage: p.errorMessage })),
+      })),
+    };
+  },
+});

@@ -1,0 +1,35 @@
+/**
+ * ListPartitionReassignments (key 46), v0: the reassignments in progress
+ * (replicas = the union of old and target, adding, removing) of the
+ * partitions asked for, or of every partition when topics is null. Topics
+ * and partitions that do not exist or are not moving are left out, as
+ * Kafka does. Served by the active controller (forwarded), whose image is
+ * the most recent committed state.
+ */
+import { ErrorCode } from '../../protocol/errors.ts';
+import type { ListPartitionReassignmentsRequest } from '../../protocol/generated/list-partition-reassignments-request.ts';
+import type { ListPartitionReassignmentsResponse } from '../../protocol/generated/list-partition-reassignments-response.ts';
+import { defineHandler } from './handler.ts';
+
+export default defineHandler<ListPartitionReassignmentsRequest, ListPartitionReassignmentsResponse>({
+  apiKey: 46,
+  minVersion: 0,
+  maxVersion: 0,
+  handle(request, ctx) {
+    const ongoing = ctx.broker.controller.listPartitionReassignments(request.topics?.map((t) => ({ name: t.name, partitions: t.partitionIndexes })) ?? null);
+    return {
+      throttleTimeMs: 0,
+      errorCode: ErrorCode.NONE,
+      errorMessage: null,
+      topics: ongoing.map((t) => ({
+        name: t.name,
+        partitions: t.partitions.map((p) => ({
+          partitionIndex: p.partition,
+          replicas: p.replicas,
+          addingReplicas: p.addingReplicas,
+          removingReplicas: p.removingReplicas,
+        })),
+      })),
+    };
+  },
+});
