@@ -25,11 +25,13 @@ describe('crc32c', () => {
     assert.equal(crc32c(Buffer.alloc(0)), 0);
   });
 
-  it('agrees with the bitwise definition for every length around the 8-byte stride', () => {
-    const data = Buffer.from(Array.from({ length: 100 }, (_, i) => (i * 37 + 11) & 0xff));
-    for (let length = 0; length <= data.length; length++) {
-      const bytes = data.subarray(0, length);
-      assert.equal(crc32c(bytes), bitwiseCrc32c(bytes), `length ${length}`);
+  it('agrees with the bitwise definition for every length and every alignment around the 16-byte stride', () => {
+    const data = Buffer.from(Array.from({ length: 104 }, (_, i) => (i * 37 + 11) & 0xff));
+    for (let start = 0; start < 4; start++) {
+      for (let length = 0; start + length <= data.length; length++) {
+        const bytes = data.subarray(start, start + length);
+        assert.equal(crc32c(bytes), bitwiseCrc32c(bytes), `start ${start}, length ${length}`);
+      }
     }
   });
 

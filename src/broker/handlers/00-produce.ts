@@ -17,6 +17,8 @@
  * the bytes go to the log as they came. Compressed batches are decompressed
  * and decoded once to validate them. An appended batch counts into the
  * topic's bytes-in and messages-in metrics (size and header record count).
+ * The handler returns only once every append it started has settled, and
+ * keeps no request bytes (the frame's buffer is reused, connection.ts).
  */
 import { ErrorCode } from '../../protocol/errors.ts';
 import { ProtocolError } from '../../protocol/primitives.ts';
@@ -43,10 +45,10 @@ export default defineHandler<ProduceRequest, ProduceResponse>({
   minVersion: 0,
   maxVersion: 8,
   async handle(request, ctx) {
-    const responses = await Promise.all(
+    const responses = await allSettled(
       request.topicData.map(async (topic) => ({
         name: topic.name,
-        partitionResponses: await Promise.all(
+        partitionResponses: await allSettled(
           topic.partitionData.map((p) => producePartition(ctx.broker, topic.name, p.index, p.records, request, ctx.apiVersion)),
         ),
       })),
@@ -102,6 +104,18 @@ async function producePartition(
     errorMessage: null,
     currentLeader: noLeader,
   };
+}
+
+/**
+ * Promise.all that settles only once every promise has (then rejects with
+ * the first failure): the request's bytes go back to the connection's frame
+ * pool when the handler returns, so no append may still hold them.
+ */
+async function allSettled<T>(promises: Promise<T>[]): Promise<T[]> {
+  const results = await Promise.allSettled(promises);
+  const failure = results.find((r) => r.status === 'rejected');
+  if (failure) throw failure.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<T>).value);
 }
 
 /** Decompresses and decodes a compressed batch to check its records; a reason or null. */

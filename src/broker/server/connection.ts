@@ -15,6 +15,12 @@
  *   order. Any other request waits until everything before it is answered. At most
  *   `maxQueuedFrames` complete frames wait; beyond that the socket stops
  *   being read until the queue drains.
+ * - A Produce frame that spans several socket chunks is joined into a
+ *   buffer of the shared FramePool, which takes it back once the response
+ *   is written (or the request failed): the Produce handler must not keep
+ *   request bytes past its return. Other frames are joined into fresh
+ *   buffers (handlers may keep their bytes); a frame within one chunk is a
+ *   view of it.
  * - `dispatch` returns the encoded response frame (or its pieces, written
  *   together with one writev), or null for no response
  *   (acks=0 produce). It throws RequestRejected when the request cannot be
@@ -25,6 +31,7 @@
  */
 import type { Socket } from 'node:net';
 import type { Logger } from '../logger.ts';
+import type { FramePool } from './frame-pool.ts';
 
 /** Thrown by a dispatcher for a request that must close the connection. */
 export class RequestRejected extends Error {
@@ -58,7 +65,10 @@ export class Connection implements ConnectionInfo {
   private readonly dispatch: Dispatch;
   private readonly limits: ConnectionLimits;
   private readonly logger: Logger;
+  private readonly pool: FramePool;
   private readonly frames: Buffer[] = [];
+  /** The queued frames that are pooled buffers, to give back once answered. */
+  private readonly pooledFrames = new WeakSet<Buffer>();
   private pending: Buffer[] = [];
   private pendingBytes = 0;
   private nextFrameBytes = -1;
@@ -68,8 +78,9 @@ export class Connection implements ConnectionInfo {
   private readonly inFlight: Promise<void>[] = [];
   private inFlightProduce = false;
 
-  constructor(id: number, socket: Socket, dispatch: Dispatch, limits: ConnectionLimits, logger: Logger) {
+  constructor(id: number, socket: Socket, dispatch: Dispatch, limits: ConnectionLimits, pool: FramePool, logger: Logger) {
     this.id = id;
+    this.pool = pool;
     this.socket = socket;
     this.dispatch = dispatch;
     this.limits = limits;
@@ -104,11 +115,33 @@ export class Connection implements ConnectionInfo {
         this.nextFrameBytes = size;
       }
       if (this.pendingBytes < this.nextFrameBytes) break;
-      this.frames.push(this.take(this.nextFrameBytes));
+      this.frames.push(this.takeFrame(this.nextFrameBytes));
       this.nextFrameBytes = -1;
     }
     if (this.frames.length >= this.limits.maxQueuedFrames) this.socket.pause();
     void this.processFrames();
+  }
+
+  /** Removes and returns the next frame of `n` bytes (n <= pendingBytes), joined into a pooled buffer when it is a Produce request that spans chunks. */
+  private takeFrame(n: number): Buffer {
+    if (this.pending[0].length >= n || this.peekInt16() !== produceApiKey) return this.take(n);
+    const frame = this.pool.take(n);
+    for (let at = 0; at < n; ) {
+      const chunk = this.pending[0];
+      const copied = chunk.copy(frame, at, 0, n - at);
+      at += copied;
+      if (copied === chunk.length) this.pending.shift();
+      else this.pending[0] = chunk.subarray(copied);
+    }
+    this.pendingBytes -= n;
+    this.pooledFrames.add(frame);
+    return frame;
+  }
+
+  /** The first two pending bytes (at least two are pending) as a big-endian int16: a request's API key. */
+  private peekInt16(): number {
+    const first = this.pending[0];
+    return first.length >= 2 ? first.readInt16BE(0) : (((first[0] << 8) | this.pending[1][0]) << 16) >> 16;
   }
 
   /** Removes and returns the first `n` pending bytes (n <= pendingBytes). */
@@ -142,6 +175,7 @@ export class Connection implements ConnectionInfo {
         if (this.frames.length < this.limits.maxQueuedFrames) this.socket.resume();
         this.inFlightProduce = produce;
         const answered = this.answer(this.dispatch(frame, this), this.inFlight.at(-1));
+        if (this.pooledFrames.has(frame)) void answered.then(() => this.pool.give(frame));
         this.inFlight.push(answered);
         void answered.then(() => this.inFlight.shift());
       }

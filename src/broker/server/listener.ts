@@ -1,11 +1,12 @@
 /**
  * The TCP listener: accepts connections on one host:port, wraps each in a
  * Connection, bounds how many are open at once (`max.connections`), and
- * closes them all on stop.
+ * closes them all on stop. Its connections share one FramePool.
  */
 import net from 'node:net';
 import type { Logger } from '../logger.ts';
 import { Connection, type ConnectionLimits, type Dispatch } from './connection.ts';
+import { FramePool } from './frame-pool.ts';
 
 export interface ListenerOptions extends ConnectionLimits {
   host: string;
@@ -17,6 +18,7 @@ export class Listener {
   private readonly options: ListenerOptions;
   private readonly server: net.Server;
   private readonly connections = new Set<Connection>();
+  private readonly pool = new FramePool();
   private nextConnectionId = 1;
 
   constructor(options: ListenerOptions, dispatch: Dispatch, logger: Logger) {
@@ -26,7 +28,7 @@ export class Listener {
         socket.destroy();
         return;
       }
-      const connection = new Connection(this.nextConnectionId++, socket, dispatch, options, logger);
+      const connection = new Connection(this.nextConnectionId++, socket, dispatch, options, this.pool, logger);
       this.connections.add(connection);
       socket.on('close', () => this.connections.delete(connection));
     });
