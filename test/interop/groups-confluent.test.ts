@@ -157,13 +157,18 @@ test('confluent-kafka: cooperative-sticky rebalances incrementally when a member
   await until(() => splitsTopic([a, b]), settleMs, 'a and b to split the topic', detail([a, b]));
   const before = { a: a.assignment(), b: b.assignment(), aEvents: a.events.length, bEvents: b.events.length };
   const first = await produce(topic, 'coop-first', 120);
+  // librdkafka 2.0.2 (Debian's) takes an OffsetCommit's ILLEGAL_GENERATION during a cooperative
+  // rebalance as a lost assignment (librdkafka#4059); Kafka answers such a commit the same
+  // way, so c joins only once a and b are done committing.
+  await until(() => new Set(committedValues([a, b])).size === first.length, settleMs, 'a and b to commit the first records', detail([a, b]));
 
   const c = member(t, { group, topic, name: 'c', strategy });
   await until(() => splitsTopic([a, b, c]) && c.assignment().length === 2, settleMs, 'a, b and c to split the topic', detail([a, b, c]));
   for (const [m, owned, from] of [[a, before.a, before.aEvents], [b, before.b, before.bEvents]] as const) {
     const kept = m.assignment();
-    assert.ok(kept.every((p) => owned.includes(p)), `${m.name} only lost partitions (had ${owned}, has ${kept})`);
-    assert.deepEqual(m.revokedSince(from).filter((p) => kept.includes(p)), [], `${m.name} never gave up a partition it kept`);
+    const events = JSON.stringify(m.events.slice(from).filter((e) => e.event !== 'committed'));
+    assert.ok(kept.every((p) => owned.includes(p)), `${m.name} only lost partitions (had ${owned}, has ${kept}): ${events}`);
+    assert.deepEqual(m.revokedSince(from).filter((p) => kept.includes(p)), [], `${m.name} never gave up a partition it kept: ${events}`);
   }
 
   await c.stop();
