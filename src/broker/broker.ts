@@ -168,7 +168,7 @@ export class Broker {
       nodeId: this.nodeId,
       quorum: this.quorum,
       handlers: this.handlers,
-      localContext: (apiVersion) => ({ broker: this, apiVersion, correlationId: 0, clientId: `kb-broker-${this.nodeId}`, clientAddress: 'local' }),
+      localContext: (apiVersion) => ({ broker: this, apiVersion, correlationId: 0, clientId: `kb-broker-${this.nodeId}`, clientAddress: 'local', allocate: Buffer.allocUnsafe }),
     });
     this.lifecycle = new BrokerLifecycle({
       nodeId: this.nodeId,

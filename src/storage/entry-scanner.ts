@@ -30,6 +30,8 @@ export interface ScanOptions {
   headersOnly?: boolean;
   /** Bytes read at a time. */
   chunkBytes?: number;
+  /** Where chunks are read into (default Buffer.allocUnsafe); entries handed out are views of them. */
+  allocate?: (size: number) => Buffer;
 }
 
 export class EntryScanner {
@@ -38,6 +40,7 @@ export class EntryScanner {
   private readonly verify: boolean;
   private readonly headersOnly: boolean;
   private readonly chunkBytes: number;
+  private readonly allocate: ((size: number) => Buffer) | undefined;
   private chunk: Buffer = Buffer.alloc(0);
   private chunkStart = 0;
   /** Where the next entry starts. */
@@ -52,6 +55,7 @@ export class EntryScanner {
     this.verify = options.verify ?? false;
     this.headersOnly = options.headersOnly ?? false;
     this.chunkBytes = options.chunkBytes ?? storageLimits.scanChunkBytes;
+    this.allocate = options.allocate;
   }
 
   /** Makes bytes [position, position + length) available in the chunk; false if the file ends first. */
@@ -59,7 +63,7 @@ export class EntryScanner {
     if (position + length > this.end) return false;
     if (position >= this.chunkStart && position + length <= this.chunkStart + this.chunk.length) return true;
     const size = Math.min(Math.max(length, this.chunkBytes), this.end - position);
-    this.chunk = await readAt(this.file, position, size);
+    this.chunk = await readAt(this.file, position, size, this.allocate);
     this.chunkStart = position;
     return this.chunk.length >= length;
   }

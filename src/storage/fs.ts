@@ -64,9 +64,9 @@ export async function fsyncDir(fs: StorageFs, dir: string): Promise<void> {
   }
 }
 
-/** Reads `length` bytes at `position`, fewer only at the end of the file. */
-export async function readAt(file: StorageFile, position: number, length: number): Promise<Buffer> {
-  const buffer = Buffer.allocUnsafe(length);
+/** Reads `length` bytes at `position` into memory from `allocate`, fewer only at the end of the file. */
+export async function readAt(file: StorageFile, position: number, length: number, allocate: (size: number) => Buffer = Buffer.allocUnsafe): Promise<Buffer> {
+  const buffer = allocate(length);
   let filled = 0;
   while (filled < length) {
     const { bytesRead } = await file.read(buffer, filled, length - filled, position + filled);

@@ -59,6 +59,8 @@ export interface ReadOptions {
   minOneBatch?: boolean;
   /** Return no batch that starts at or past this offset (default: the log end). */
   maxOffset?: bigint;
+  /** Where file bytes are read into (default Buffer.allocUnsafe); the result is usually a view of such memory. */
+  allocate?: (size: number) => Buffer;
 }
 
 interface PendingAppend {
@@ -466,7 +468,7 @@ export class Log {
       if (segment.baseOffset >= limit) break;
       segment.acquire();
       try {
-        const batches = await segment.read(start, maxBytes, limit, options.minOneBatch ?? true);
+        const batches = await segment.read(start, maxBytes, limit, options.minOneBatch ?? true, options.allocate);
         if (batches) return batches;
       } finally {
         segment.release();

@@ -309,13 +309,14 @@ export class Segment {
    * Whole batches from the one holding `offset`, stopping before a batch
    * starting at or past `limitOffset` and before exceeding `maxBytes`
    * (but at least one batch when `minOneBatch`). The batches are returned
-   * back to back in one buffer; null when no batch here reaches `offset`.
+   * back to back in one buffer (usually a view of memory from `allocate`);
+   * null when no batch here reaches `offset`.
    */
-  async read(offset: number, maxBytes: number, limitOffset: number, minOneBatch: boolean): Promise<Buffer | null> {
+  async read(offset: number, maxBytes: number, limitOffset: number, minOneBatch: boolean, allocate?: (size: number) => Buffer): Promise<Buffer | null> {
     await this.load();
     const start = this.scanStart(offset);
     const chunkBytes = Math.min(this.size - start, maxBytes + this.indexIntervalBytes + 2 * entryHeaderBytes);
-    const scanner = new EntryScanner(this.file, start, this.size, { chunkBytes });
+    const scanner = new EntryScanner(this.file, start, this.size, { chunkBytes, allocate });
     const taken: ScannedEntry[] = [];
     let bytes = 0;
     let stoppedEarly = false;

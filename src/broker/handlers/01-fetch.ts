@@ -28,6 +28,8 @@
  * last_stable_offset = high watermark (no transactions); aborted
  * transactions empty; preferred read replica -1. What consumers get counts
  * into the topic's bytes-out and messages-out metrics (per batch header).
+ * Batches are read into the request's pooled memory (ctx.allocate), which
+ * the response refers to without copying.
  */
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { Broker } from '../broker.ts';
@@ -37,6 +39,7 @@ import type { FetchResponse } from '../../protocol/generated/fetch-response.ts';
 import { defineHandler } from './handler.ts';
 import { isThrottledReplica, type ReplicationThrottle } from '../replica/replication-throttle.ts';
 import { metadataTopic } from '../../controller/raft/wire.ts';
+import type { Allocate } from '../server/buffer-pool.ts';
 
 interface WantedPartition {
   /** '' for a topic id no topic has. */
@@ -89,10 +92,11 @@ export default defineHandler<FetchRequest, FetchResponse>({
     const follower = replicaId >= 0;
     const maxBytes = ctx.apiVersion >= 3 ? request.maxBytes : 0x7fffffff;
     const deadline = Date.now() + request.maxWaitMs;
-    let results = await readAll(checked, maxBytes, replicaId, broker.replicas.leaderThrottle);
+    const read = () => readAll(checked, maxBytes, replicaId, broker.replicas.leaderThrottle, ctx.allocate);
+    let results = await read();
     while (!results.some((r) => r.errorCode !== ErrorCode.NONE || r.divergingEpoch) && bytesOf(results) < request.minBytes && Date.now() < deadline) {
       await broker.replicas.waitForData(wanted, deadline - Date.now());
-      results = await readAll(checked, maxBytes, replicaId, broker.replicas.leaderThrottle);
+      results = await read();
     }
     if (!follower) for (const r of results) if (r.records && r.records.length > 0) broker.metrics.consumed(r.topic, r.records);
     const byTopic = new Map<string, PartitionResult[]>();
@@ -158,11 +162,11 @@ function bytesOf(results: { records: Buffer | null }[]): number {
 }
 
 /**
- * Reads every checked partition in order, sharing the response byte budget;
- * a replica being added by a reassignment gets nothing while the leader
- * replication throttle asks for a pause.
+ * Reads every checked partition in order, sharing the response byte budget,
+ * into memory from `allocate`; a replica being added by a reassignment gets
+ * nothing while the leader replication throttle asks for a pause.
  */
-async function readAll(checked: Checked[], maxBytes: number, replicaId: number, throttle: ReplicationThrottle): Promise<PartitionResult[]> {
+async function readAll(checked: Checked[], maxBytes: number, replicaId: number, throttle: ReplicationThrottle, allocate: Allocate): Promise<PartitionResult[]> {
   let budget = maxBytes;
   let firstBatchGiven = false;
   const out: PartitionResult[] = [];
@@ -179,8 +183,8 @@ async function readAll(checked: Checked[], maxBytes: number, replicaId: number, 
       continue;
     }
     const read = replicaId >= 0
-      ? await partition.readForFollower(wanted.fetchOffset, limit, !firstBatchGiven)
-      : await partition.readForConsumer(wanted.fetchOffset, limit, !firstBatchGiven);
+      ? await partition.readForFollower(wanted.fetchOffset, limit, !firstBatchGiven, allocate)
+      : await partition.readForConsumer(wanted.fetchOffset, limit, !firstBatchGiven, allocate);
     if (throttled && read.records) throttle.record(read.records.length);
     if (read.records) {
       budget -= read.records.length;

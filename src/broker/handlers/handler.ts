@@ -6,6 +6,7 @@
  * exception is a bug and closes the client's connection.
  */
 import type { Broker } from '../broker.ts';
+import type { Allocate } from '../server/buffer-pool.ts';
 
 export interface RequestContext {
   broker: Broker;
@@ -14,6 +15,8 @@ export interface RequestContext {
   clientId: string | null;
   /** host:port of the client. */
   clientAddress: string;
+  /** Memory the response may refer to: valid until the response has been written, reused after. */
+  allocate: Allocate;
 }
 
 export interface Handler<Request = any, Response = any> {

@@ -34,6 +34,7 @@ import type { AlterPartitionResponse } from '../../protocol/generated/alter-part
 import type { PartitionRecord } from '../../metadata/records.ts';
 import type { Log } from '../../storage/log.ts';
 import type { Logger } from '../logger.ts';
+import type { Allocate } from '../server/buffer-pool.ts';
 import { FollowerTracker } from './follower-tracker.ts';
 import { isIdempotent, ProducerStateTable } from './producer-state.ts';
 
@@ -453,22 +454,22 @@ export class Partition {
    * new leader's high watermark may still be below the old leader's), past
    * the log end it is OFFSET_OUT_OF_RANGE.
    */
-  readForConsumer(offset: bigint, maxBytes: number, minOneBatch: boolean): Promise<ConsumerRead> {
-    return this.readBelow(this.highWatermark, offset, maxBytes, minOneBatch);
+  readForConsumer(offset: bigint, maxBytes: number, minOneBatch: boolean, allocate?: Allocate): Promise<ConsumerRead> {
+    return this.readBelow(this.highWatermark, offset, maxBytes, minOneBatch, allocate);
   }
 
   /** Whole batches from the one holding `offset` up to the log end (a follower fetching). */
-  readForFollower(offset: bigint, maxBytes: number, minOneBatch: boolean): Promise<ConsumerRead> {
-    return this.readBelow(this.log.logEndOffset, offset, maxBytes, minOneBatch);
+  readForFollower(offset: bigint, maxBytes: number, minOneBatch: boolean, allocate?: Allocate): Promise<ConsumerRead> {
+    return this.readBelow(this.log.logEndOffset, offset, maxBytes, minOneBatch, allocate);
   }
 
-  private async readBelow(limit: bigint, offset: bigint, maxBytes: number, minOneBatch: boolean): Promise<ConsumerRead> {
+  private async readBelow(limit: bigint, offset: bigint, maxBytes: number, minOneBatch: boolean, allocate: Allocate | undefined): Promise<ConsumerRead> {
     const highWatermark = this.highWatermark;
     const logStartOffset = this.log.logStartOffset;
     if (offset < logStartOffset || offset > this.log.logEndOffset) {
       return { errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, highWatermark, logStartOffset, records: null };
     }
-    const records = offset >= limit ? Buffer.alloc(0) : await this.log.read(offset, maxBytes, { minOneBatch, maxOffset: limit });
+    const records = offset >= limit ? Buffer.alloc(0) : await this.log.read(offset, maxBytes, { minOneBatch, maxOffset: limit, allocate });
     return { errorCode: ErrorCode.NONE, highWatermark, logStartOffset, records };
   }
 

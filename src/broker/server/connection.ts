@@ -16,11 +16,15 @@
  *   `maxQueuedFrames` complete frames wait; beyond that the socket stops
  *   being read until the queue drains.
  * - A Produce frame that spans several socket chunks is joined into a
- *   buffer of the shared FramePool, which takes it back once the response
- *   is written (or the request failed): the Produce handler must not keep
- *   request bytes past its return. Other frames are joined into fresh
- *   buffers (handlers may keep their bytes); a frame within one chunk is a
- *   view of it.
+ *   buffer of the shared BufferPool, which takes it back once the response
+ *   is handed to the socket (or the request failed): the Produce handler
+ *   must not keep request bytes past its return. Other frames are joined
+ *   into fresh buffers (handlers may keep their bytes); a frame within one
+ *   chunk is a view of it.
+ * - `dispatch` gets a BufferLease of the shared pool for memory its
+ *   response refers to (fetched batches); the lease is released only once
+ *   the socket has finished writing the response (its write callback,
+ *   success or error), or at once when nothing is written.
  * - `dispatch` returns the encoded response frame (or its pieces, written
  *   together with one writev), or null for no response
  *   (acks=0 produce). It throws RequestRejected when the request cannot be
@@ -31,14 +35,15 @@
  */
 import type { Socket } from 'node:net';
 import type { Logger } from '../logger.ts';
-import type { FramePool } from './frame-pool.ts';
+import { BufferLease, type Allocate, type BufferPool } from './buffer-pool.ts';
 
 /** Thrown by a dispatcher for a request that must close the connection. */
 export class RequestRejected extends Error {
   override name = 'RequestRejected';
 }
 
-export type Dispatch = (payload: Buffer, connection: ConnectionInfo) => Promise<Buffer | Buffer[] | null>;
+/** `allocate` gives memory that stays valid until the response is written. */
+export type Dispatch = (payload: Buffer, connection: ConnectionInfo, allocate: Allocate) => Promise<Buffer | Buffer[] | null>;
 
 export interface ConnectionInfo {
   readonly id: number;
@@ -65,7 +70,7 @@ export class Connection implements ConnectionInfo {
   private readonly dispatch: Dispatch;
   private readonly limits: ConnectionLimits;
   private readonly logger: Logger;
-  private readonly pool: FramePool;
+  private readonly pool: BufferPool;
   private readonly frames: Buffer[] = [];
   /** The queued frames that are pooled buffers, to give back once answered. */
   private readonly pooledFrames = new WeakSet<Buffer>();
@@ -78,7 +83,7 @@ export class Connection implements ConnectionInfo {
   private readonly inFlight: Promise<void>[] = [];
   private inFlightProduce = false;
 
-  constructor(id: number, socket: Socket, dispatch: Dispatch, limits: ConnectionLimits, pool: FramePool, logger: Logger) {
+  constructor(id: number, socket: Socket, dispatch: Dispatch, limits: ConnectionLimits, pool: BufferPool, logger: Logger) {
     this.id = id;
     this.pool = pool;
     this.socket = socket;
@@ -174,7 +179,8 @@ export class Connection implements ConnectionInfo {
         const frame = this.frames.shift()!;
         if (this.frames.length < this.limits.maxQueuedFrames) this.socket.resume();
         this.inFlightProduce = produce;
-        const answered = this.answer(this.dispatch(frame, this), this.inFlight.at(-1));
+        const lease = new BufferLease(this.pool);
+        const answered = this.answer(this.dispatch(frame, this, lease.take), this.inFlight.at(-1), lease);
         if (this.pooledFrames.has(frame)) void answered.then(() => this.pool.give(frame));
         this.inFlight.push(answered);
         void answered.then(() => this.inFlight.shift());
@@ -184,24 +190,36 @@ export class Connection implements ConnectionInfo {
     }
   }
 
-  /** Writes the response once the ones before it are written; a dispatch failure closes the connection. */
-  private async answer(dispatched: Promise<Buffer | Buffer[] | null>, previous: Promise<void> | undefined): Promise<void> {
+  /**
+   * Writes the response once the ones before it are written, then releases
+   * `lease` when the socket is done with the bytes; a dispatch failure
+   * closes the connection.
+   */
+  private async answer(dispatched: Promise<Buffer | Buffer[] | null>, previous: Promise<void> | undefined, lease: BufferLease): Promise<void> {
+    let written = false;
     try {
       const response = await dispatched;
       await previous;
       if (response === null || this.closed) return;
-      if (!this.write(response)) await this.drained();
+      written = true;
+      if (!this.write(response, () => lease.release())) await this.drained();
     } catch (err) {
       this.close(err instanceof RequestRejected ? err.message : `internal error: ${(err as Error).stack ?? err}`);
+    } finally {
+      if (!written) lease.release();
     }
   }
 
-  /** Writes a frame or its pieces (corked, so they leave in one writev); false when the socket asks to wait for drain. */
-  private write(frame: Buffer | Buffer[]): boolean {
-    if (!Array.isArray(frame)) return this.socket.write(frame);
+  /**
+   * Writes a frame or its pieces (corked, so they leave in one writev);
+   * `done` runs once the socket has finished with them. False when the
+   * socket asks to wait for drain.
+   */
+  private write(frame: Buffer | Buffer[], done: () => void): boolean {
+    const pieces = Array.isArray(frame) ? frame : [frame];
     this.socket.cork();
     let flowing = true;
-    for (const piece of frame) flowing = this.socket.write(piece);
+    pieces.forEach((piece, i) => (flowing = this.socket.write(piece, i === pieces.length - 1 ? done : undefined)));
     this.socket.uncork();
     return flowing;
   }

@@ -21,11 +21,12 @@ import type { Handler, RequestContext } from '../handlers/handler.ts';
 import { RequestRejected, type ConnectionInfo } from './connection.ts';
 import { apiVersionsKey, supportedApiVersions } from '../handlers/18-api-versions.ts';
 import { controllerApiKeys } from '../controller-channel.ts';
+import type { Allocate } from './buffer-pool.ts';
 
-export type ContextBase = Omit<RequestContext, 'apiVersion' | 'correlationId' | 'clientId' | 'clientAddress'>;
+export type ContextBase = Omit<RequestContext, 'apiVersion' | 'correlationId' | 'clientId' | 'clientAddress' | 'allocate'>;
 
 export function createDispatcher(handlers: ReadonlyMap<number, Handler>, base: ContextBase) {
-  return async (payload: Buffer, connection: ConnectionInfo): Promise<Buffer[] | null> => {
+  return async (payload: Buffer, connection: ConnectionInfo, allocate: Allocate): Promise<Buffer[] | null> => {
     let header;
     try {
       header = decodeRequestHeader(payload);
@@ -58,7 +59,7 @@ export function createDispatcher(handlers: ReadonlyMap<number, Handler>, base: C
       const forward = controllerApiKeys.has(apiKey) && !base.broker.quorum.isActiveController();
       const response = forward
         ? await base.broker.controllerChannel.request(apiKey, apiVersion, body)
-        : await handler.handle(body, { ...base, apiVersion, correlationId, clientId: header.clientId, clientAddress: connection.remote });
+        : await handler.handle(body, { ...base, apiVersion, correlationId, clientId: header.clientId, clientAddress: connection.remote, allocate });
       return response === null ? null : encodeResponseChunks(apiKey, apiVersion, correlationId, response);
     } finally {
       base.broker.metrics.requestDone(apiKey, (performance.now() - started) / 1000);

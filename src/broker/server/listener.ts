@@ -1,12 +1,12 @@
 /**
  * The TCP listener: accepts connections on one host:port, wraps each in a
  * Connection, bounds how many are open at once (`max.connections`), and
- * closes them all on stop. Its connections share one FramePool.
+ * closes them all on stop. Its connections share one BufferPool.
  */
 import net from 'node:net';
 import type { Logger } from '../logger.ts';
 import { Connection, type ConnectionLimits, type Dispatch } from './connection.ts';
-import { FramePool } from './frame-pool.ts';
+import { BufferPool } from './buffer-pool.ts';
 
 export interface ListenerOptions extends ConnectionLimits {
   host: string;
@@ -18,7 +18,7 @@ export class Listener {
   private readonly options: ListenerOptions;
   private readonly server: net.Server;
   private readonly connections = new Set<Connection>();
-  private readonly pool = new FramePool();
+  private readonly pool = new BufferPool();
   private nextConnectionId = 1;
 
   constructor(options: ListenerOptions, dispatch: Dispatch, logger: Logger) {
