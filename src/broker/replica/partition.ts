@@ -32,7 +32,7 @@ import { attributeBits, offsets as headerOffsets, readBatchHeader, updateBatchCr
 import type { AlterPartitionRequest } from '../../protocol/generated/alter-partition-request.ts';
 import type { AlterPartitionResponse } from '../../protocol/generated/alter-partition-response.ts';
 import type { PartitionRecord } from '../../metadata/records.ts';
-import type { Log } from '../../storage/log.ts';
+import type { AppendInfo, Log } from '../../storage/log.ts';
 import type { Logger } from '../logger.ts';
 import type { Allocate } from '../server/buffer-pool.ts';
 import { FollowerTracker } from './follower-tracker.ts';
@@ -420,7 +420,11 @@ export class Partition {
 
   /** Appends whole batches fetched from the leader (offsets and epochs kept) and records their producers. */
   async appendAsFollower(batches: Buffer[]): Promise<void> {
-    const appended = await Promise.all(batches.map((batch) => this.log.appendAsFollower(batch)));
+    // Every append settles before this returns, failed or not: the caller may reuse the batches' memory then.
+    const settled = await Promise.allSettled(batches.map((batch) => this.log.appendAsFollower(batch)));
+    const failed = settled.find((s) => s.status === 'rejected');
+    if (failed) throw failed.reason;
+    const appended = settled.map((s) => (s as PromiseFulfilledResult<AppendInfo>).value);
     batches.forEach((batch, i) => {
       const header = readBatchHeader(batch);
       this.producers.record(header, appended[i].baseOffset, header.maxTimestamp);

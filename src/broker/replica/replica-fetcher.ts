@@ -23,6 +23,8 @@
  * throttle asks.
  * A connection or request failure backs the whole loop off for
  * `replica.fetch.backoff.ms` and reconnects. `close()` stops every loop.
+ * Fetch answers are joined into memory of one BufferPool shared by the
+ * loops, given back once their batches are written.
  */
 import { BrokerConnection } from '../../client/connection.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
@@ -33,6 +35,7 @@ import type { FetchResponse, PartitionData } from '../../protocol/generated/fetc
 import type { Logger } from '../logger.ts';
 import type { Partition } from './partition.ts';
 import { isThrottledReplica, type ReplicationThrottle } from './replication-throttle.ts';
+import { BufferPool } from '../server/buffer-pool.ts';
 
 const fetchKey = 1;
 /** v12 is the first with lastFetchedEpoch / divergingEpoch, and the last with topic names. */
@@ -71,6 +74,7 @@ export class ReplicaFetchers {
   private readonly loops = new Map<number, LeaderFetcher>();
   /** Partition key -> the leader it is followed on. */
   private readonly leaderOf = new Map<string, number>();
+  private readonly framePool = new BufferPool();
   private closed = false;
 
   constructor(options: ReplicaFetcherOptions) {
@@ -86,7 +90,7 @@ export class ReplicaFetchers {
     this.leaderOf.set(key, leaderId);
     let loop = this.loops.get(leaderId);
     if (!loop) {
-      loop = new LeaderFetcher(leaderId, this.options);
+      loop = new LeaderFetcher(leaderId, this.options, this.framePool);
       this.loops.set(leaderId, loop);
     }
     loop.add(key, partition, leaderEpoch);
@@ -145,6 +149,7 @@ class Wakeup {
 class LeaderFetcher {
   private readonly leaderId: number;
   private readonly options: ReplicaFetcherOptions;
+  private readonly framePool: BufferPool;
   private readonly partitions = new Map<string, Followed>();
   private readonly wakeup = new Wakeup();
   private connection: BrokerConnection | null = null;
@@ -152,9 +157,10 @@ class LeaderFetcher {
   private failing = false;
   private readonly running: Promise<void>;
 
-  constructor(leaderId: number, options: ReplicaFetcherOptions) {
+  constructor(leaderId: number, options: ReplicaFetcherOptions, framePool: BufferPool) {
     this.leaderId = leaderId;
     this.options = options;
+    this.framePool = framePool;
     this.running = this.run();
   }
 
@@ -195,9 +201,13 @@ class LeaderFetcher {
         const connection = await this.connect();
         const request = this.request(due);
         connection.version(fetchKey, fetchVersion, fetchVersion);
-        const response = await connection.request<FetchResponse>(fetchKey, fetchVersion, request);
-        if (response.errorCode !== ErrorCode.NONE) throw new Error(`fetch failed with error code ${response.errorCode}`);
-        await this.handle(new Map(due), response);
+        const { body: response, release } = await connection.requestLeased<FetchResponse>(fetchKey, fetchVersion, request);
+        try {
+          if (response.errorCode !== ErrorCode.NONE) throw new Error(`fetch failed with error code ${response.errorCode}`);
+          await this.handle(new Map(due), response);
+        } finally {
+          release();
+        }
         this.failing = false;
       } catch (err) {
         if (this.stopped) return;
@@ -219,6 +229,7 @@ class LeaderFetcher {
       clientId: `kb-replica-fetcher-${this.options.nodeId}`,
       requestTimeoutMs: this.options.maxWaitMs + socketTimeoutMs,
       connectTimeoutMs: socketTimeoutMs,
+      framePool: this.framePool,
     });
     await connection.connect();
     if (this.stopped) connection.close();
@@ -316,14 +327,14 @@ export function truncationOffset(partition: Partition, diverging: { epoch: numbe
   return target < log.logEndOffset ? target : log.logEndOffset;
 }
 
-/** The complete batches of a fetch answer that end at or past `logEnd`, as their own buffers. */
+/** The complete batches of a fetch answer that end at or past `logEnd`, as views of the answer (the log keeps them only until written). */
 function newBatches(records: Buffer | null, logEnd: bigint): Buffer[] {
   if (!records || records.length === 0) return [];
   const out: Buffer[] = [];
   for (const span of recordBatches(records)) {
     if (!span.complete) break;
     const lastOffset = span.bytes.readBigInt64BE(0) + BigInt(span.bytes.readInt32BE(batchField.lastOffsetDelta));
-    if (lastOffset >= logEnd) out.push(Buffer.from(span.bytes));
+    if (lastOffset >= logEnd) out.push(span.bytes);
   }
   return out;
 }

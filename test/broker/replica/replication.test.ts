@@ -209,3 +209,12 @@ test('the leader epoch of a fetch or lookup is checked against the current one',
   assert.equal(partition.hasFollower(4), false);
   assert.equal(partition.hasFollower(1), false, 'the leader is not its own follower');
 });
+
+test('a follower append that fails returns only after the batches beside it are written (the fetcher then reuses their memory)', async (t) => {
+  const { partition: leader } = await openReplica(t, 1, three);
+  const { partition: follower } = await openReplica(t, 2, three);
+  await appendAsLeader(leader, batch(4));
+  const fetched = (await leader.readForFollower(0n, 1 << 20, true)).records!;
+  await assert.rejects(follower.appendAsFollower([fetched, Buffer.from('not a batch')]), /cannot append/);
+  assert.equal(follower.log.logEndOffset, 4n, 'the valid batch was written before the call failed');
+});

@@ -1,0 +1,88 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { once } from 'node:events';
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BrokerConnection, type FramePool } from '../../src/client/connection.ts';
+import { decodeRequestHeader, encodeResponse } from '../../src/protocol/frames.ts';
+import { defaultFetchResponse, defaultFetchableTopicResponse, defaultPartitionData } from '../../src/protocol/generated/fetch-response.ts';
+import { defaultFetchRequest } from '../../src/protocol/generated/fetch-request.ts';
+import { defaultApiVersionsResponse } from '../../src/protocol/generated/api-versions-response.ts';
+import { BufferPool } from '../../src/broker/server/buffer-pool.ts';
+
+const fetchKey = 1;
+const fetchVersion = 12;
+/** Records of a fetch answer, large enough to arrive in several socket chunks. */
+const records = randomBytes(300_000);
+
+/** A server that answers ApiVersions, and Fetch with `records`, sending each answer in two writes some time apart. */
+async function withServer(fn: (port: number) => Promise<void>): Promise<void> {
+  const server = net.createServer((socket) => {
+    let pending = Buffer.alloc(0);
+    socket.on('data', async (chunk: Buffer) => {
+      pending = Buffer.concat([pending, chunk]);
+      while (pending.length >= 4 && pending.length >= 4 + pending.readInt32BE(0)) {
+        const payload = pending.subarray(4, 4 + pending.readInt32BE(0));
+        pending = pending.subarray(4 + payload.length);
+        const { apiKey, apiVersion, correlationId } = decodeRequestHeader(payload);
+        const body = apiKey === fetchKey ? fetchAnswer() : { ...defaultApiVersionsResponse(), apiKeys: [{ apiKey: fetchKey, minVersion: 0, maxVersion: fetchVersion }] };
+        const frame = encodeResponse(apiKey, apiVersion, correlationId, body);
+        socket.write(frame.subarray(0, 100));
+        await sleep(20);
+        socket.write(frame.subarray(100));
+      }
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  try {
+    await fn((server.address() as net.AddressInfo).port);
+  } finally {
+    server.close();
+  }
+}
+
+function fetchAnswer() {
+  return { ...defaultFetchResponse(), responses: [{ ...defaultFetchableTopicResponse(), topic: 't', partitions: [{ ...defaultPartitionData(), records }] }] };
+}
+
+/** A BufferPool that counts what it hands out and gets back. */
+class CountingPool implements FramePool {
+  readonly pool = new BufferPool();
+  taken: Buffer[] = [];
+  given: Buffer[] = [];
+  take(size: number): Buffer {
+    const buffer = this.pool.take(size);
+    this.taken.push(buffer);
+    return buffer;
+  }
+  give(buffer: Buffer): void {
+    this.given.push(buffer);
+    this.pool.give(buffer);
+  }
+}
+
+test('a leased response spanning socket chunks is joined into pooled memory, given back once on release', async () => {
+  await withServer(async (port) => {
+    const pool = new CountingPool();
+    const connection = new BrokerConnection({ host: '127.0.0.1', port, clientId: 'test', requestTimeoutMs: 5000, connectTimeoutMs: 5000, framePool: pool });
+    await connection.connect();
+    try {
+      const plain = await connection.requestAt(fetchKey, fetchVersion, defaultFetchRequest());
+      assert.deepEqual(plain.responses[0].partitions[0].records, records);
+      assert.equal(pool.taken.length, 0, 'a request that is not leased does not use the pool');
+
+      const { body, release } = await connection.requestLeased(fetchKey, fetchVersion, defaultFetchRequest());
+      assert.deepEqual(body.responses[0].partitions[0].records, records);
+      assert.equal(pool.taken.length, 1, 'the answer was joined into pooled memory');
+      assert.equal(body.responses[0].partitions[0].records.buffer, pool.taken[0].buffer, 'the records are a view of it, not a copy');
+      assert.equal(pool.given.length, 0, 'nothing goes back before release');
+      release();
+      release();
+      assert.deepEqual(pool.given, [pool.taken[0]], 'given back exactly once');
+    } finally {
+      connection.close();
+    }
+  });
+});
