@@ -56,20 +56,23 @@ export async function kbSingleNode(dir: string, records: number, recordSize: num
 }
 
 /**
- * kb on three nodes (every node a voter, all pinned to the server core):
- * one partition with rf=3, kcat producing `records` of `recordSize` bytes
- * with acks=all once the ISR is full, timed by wall clock like the single
- * node's kcat run.
+ * kb on three nodes (every node a voter): one partition with rf=3, kcat
+ * producing `records` of `recordSize` bytes with acks=all once the ISR is
+ * full, timed by wall clock like the single node's kcat run. `pinned`: all
+ * three nodes on the server core and kcat on the client core; otherwise
+ * nodes and kcat are left to the OS scheduler (three busy servers do not
+ * fit one core).
  */
-export async function kbThreeNodes(dir: string, records: number, recordSize: number, timeLimitMs: number): Promise<{ seconds: number }> {
+export async function kbThreeNodes(dir: string, records: number, recordSize: number, timeLimitMs: number, pinned: boolean): Promise<{ seconds: number }> {
   const input = path.join(dir, `kcat-input-${recordSize}.txt`);
   await writeFile(input, `${'x'.repeat(recordSize)}\n`.repeat(records));
   const cluster = await startCluster({ nodes: 3 });
   try {
-    for (const id of cluster.nodeIds) pin(cluster.node(id).process.pid!, serverCore);
+    if (pinned) for (const id of cluster.nodeIds) pin(cluster.node(id).process.pid!, serverCore);
     await timedRun([process.execPath, kbBin, 'topic', 'create', 'rf3', '--partitions', '1', '--rf', '3', '-b', cluster.bootstrap], { timeLimitMs });
     await waitForPartitions(cluster.bootstrap, 'rf3', 'the ISR is full', (ps) => ps[0].isr.length === 3);
-    const produce = await timedRun(onCore(clientCore, ['kcat', '-b', cluster.bootstrap, '-t', 'rf3', '-p', '0', '-P', '-X', 'acks=all']), { stdinFile: input, timeLimitMs });
+    const kcat = ['kcat', '-b', cluster.bootstrap, '-t', 'rf3', '-p', '0', '-P', '-X', 'acks=all'];
+    const produce = await timedRun(pinned ? onCore(clientCore, kcat) : kcat, { stdinFile: input, timeLimitMs });
     return { seconds: produce.seconds };
   } finally {
     await cluster.stop();
