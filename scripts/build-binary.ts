@@ -7,18 +7,23 @@
  *      (msgpackr-extract) is replaced by an empty module, so msgpackr runs
  *      in pure JS;
  *   2. the pinned Node 24 (the one running this script) turns the bundle
- *      into a SEA blob, with V8's code cache for faster start;
+ *      into a SEA blob, with V8's code cache for faster start, and with
+ *      @node-rs/crc32's addon for this platform as the asset `crc32c.node`
+ *      (src/protocol/crc32c-native.ts loads it; without it, a warning here
+ *      and the binary checks CRCs in portable JS);
  *   3. a copy of that same Node binary is stripped of symbols and the blob
  *      is injected into it with postject.
  * Intermediate files go to a temporary directory; only dist/kb is written.
  */
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { chmod, copyFile, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { build, type Plugin } from 'esbuild';
+import { seaAssetName } from '../src/protocol/crc32c-native.ts';
 
 /** postject ships no types: its one API call. */
 const postject = createRequire(import.meta.url)('postject') as {
@@ -38,6 +43,19 @@ const withoutNativeAddons: Plugin = {
   },
 };
 
+/** The .node file of @node-rs/crc32's package for this platform (as its loader picks it on glibc), or null. */
+function crc32cAddon(): string | null {
+  const libc = process.platform === 'linux' ? '-gnu' : process.platform === 'win32' ? '-msvc' : '';
+  const pkg = `@node-rs/crc32-${process.platform}-${process.arch}${libc}`;
+  try {
+    const manifest = createRequire(import.meta.url).resolve(`${pkg}/package.json`);
+    const { main } = JSON.parse(readFileSync(manifest, 'utf8')) as { main: string };
+    return path.join(path.dirname(manifest), main);
+  } catch {
+    return null;
+  }
+}
+
 async function main(): Promise<void> {
   if (process.versions.node.split('.')[0] !== '24') throw new Error(`run this on the pinned Node 24 (npm run build:binary), not ${process.version}`);
   const work = await mkdtemp(path.join(os.tmpdir(), 'kb-binary-'));
@@ -55,11 +73,16 @@ async function main(): Promise<void> {
       legalComments: 'none',
       logLevel: 'warning',
       plugins: [withoutNativeAddons],
+      // crc32c-native.ts uses import.meta.url only outside the single executable.
+      logOverride: { 'empty-import-meta': 'silent' },
     });
 
     const blob = path.join(work, 'kb.blob');
     const seaConfig = path.join(work, 'sea-config.json');
-    await writeFile(seaConfig, JSON.stringify({ main: bundle, output: blob, disableExperimentalSEAWarning: true, useCodeCache: true }));
+    const addon = crc32cAddon();
+    if (!addon) console.warn('warning: no @node-rs/crc32 addon for this platform in node_modules; the binary will check CRCs in portable JS');
+    const assets = addon ? { [seaAssetName]: addon } : {};
+    await writeFile(seaConfig, JSON.stringify({ main: bundle, output: blob, disableExperimentalSEAWarning: true, useCodeCache: true, assets }));
     execFileSync(process.execPath, ['--experimental-sea-config', seaConfig], { stdio: ['ignore', 'ignore', 'inherit'] });
 
     const executable = path.join(work, 'kb');

@@ -21,6 +21,7 @@
  * then flush and close every log (which writes the clean-shutdown markers),
  * stop the quorum (a leader hands over first), then release the data dir.
  */
+import { crc32cImplementation } from '../protocol/crc32c.ts';
 import { BrokerConfig } from './config.ts';
 import { DataDir } from './data-dir.ts';
 import type { Logger } from './logger.ts';
@@ -228,6 +229,7 @@ export class Broker {
         `kb broker started: listening on ${formatHostPort({ host: bound.address, port: bound.port })}, node ${this.nodeId}, ` +
           `data dir ${this.dataDir.root}, cluster ${this.image.clusterId}`,
       );
+      this.logger.info(`batch checksums: CRC-32C ${crc32cImplementation}`);
     } catch (err) {
       await this.closeServers();
       await this.closeStorage();

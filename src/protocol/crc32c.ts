@@ -3,13 +3,21 @@
  * Kafka record batch v2. `crc32c(bytes)` returns the unsigned 32-bit
  * checksum; pass a previous result as `seed` to continue over more bytes.
  *
- * Slicing-by-16: sixteen bytes per step, read as four aligned 32-bit
- * little-endian words through an Int32Array view (the bytes before the
- * first 4-byte boundary and after the last 16-byte step go one at a time).
- * About 2x the speed of byte-wise slicing-by-8 on the produce path, where
- * every batch is checked. On a big-endian host every byte takes the
+ * Inputs of `nativeFromBytes` bytes or more go to the hardware CRC of the
+ * native addon (crc32c-native.ts) when it loaded: the produce path checks
+ * every batch, and the portable code below cost a quarter of the broker's
+ * time on a 1 KB ingest. Shorter inputs (the storage entry headers), or all
+ * of them without the addon, use `crc32cPortable`, which is faster than a
+ * native call for a few dozen bytes. `crc32cImplementation` says which
+ * serves the large inputs.
+ *
+ * The portable code is slicing-by-16: sixteen bytes per step, read as four
+ * aligned 32-bit little-endian words through an Int32Array view (the bytes
+ * before the first 4-byte boundary and after the last 16-byte step go one
+ * at a time), ~1.7 GB/s here. On a big-endian host every byte takes the
  * one-at-a-time loop.
  */
+import { nativeCrc32c, nativeCrc32cProblem } from './crc32c-native.ts';
 
 const polynomial = 0x82f63b78;
 const stride = 16;
@@ -32,7 +40,17 @@ for (let t = 1; t < stride; t++) {
   }
 }
 
+const nativeFromBytes = 256;
+
+export const crc32cImplementation: string = nativeCrc32c
+  ? 'native (@node-rs/crc32)'
+  : `portable JS (native addon not loaded: ${nativeCrc32cProblem})`;
+
 export function crc32c(bytes: Uint8Array, seed = 0): number {
+  return nativeCrc32c && bytes.length >= nativeFromBytes ? nativeCrc32c(bytes, seed) : crc32cPortable(bytes, seed);
+}
+
+export function crc32cPortable(bytes: Uint8Array, seed = 0): number {
   const t = table;
   const n = bytes.length;
   let crc = ~seed;

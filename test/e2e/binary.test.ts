@@ -89,4 +89,5 @@ test('dist/kb runs the broker and the CLI with no Node on the machine', { timeou
   broker.kill('SIGTERM');
   assert.equal(await exited, 0, log);
   assert.match(log, /stopped cleanly/);
+  assert.match(log, /batch checksums: CRC-32C native/, 'the embedded CRC-32C addon loads from the binary');
 });

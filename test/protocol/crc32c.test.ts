@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { crc32c } from '../../src/protocol/crc32c.ts';
+import { randomBytes } from 'node:crypto';
+import { crc32c, crc32cImplementation, crc32cPortable } from '../../src/protocol/crc32c.ts';
 
 /** One bit at a time, straight from the definition: reflected polynomial 0x82F63B78. */
 function bitwiseCrc32c(bytes: Uint8Array): number {
@@ -40,5 +41,17 @@ describe('crc32c', () => {
     for (const split of [0, 1, 7, 8, 9, 20, data.length]) {
       assert.equal(crc32c(data.subarray(split), crc32c(data.subarray(0, split))), crc32c(data), `split ${split}`);
     }
+  });
+
+  it('uses the native addon from node_modules for large inputs, and it agrees with the portable code and the definition', () => {
+    assert.match(crc32cImplementation, /^native/, 'the @node-rs/crc32 dependency should load');
+    for (const length of [255, 256, 257, 1000, 4096 + 3, 100_000]) {
+      const bytes = randomBytes(length + 3).subarray(length % 4); // odd alignments too
+      const seed = crc32cPortable(randomBytes(17));
+      assert.equal(crc32c(bytes), crc32cPortable(bytes), `length ${bytes.length}`);
+      assert.equal(crc32c(bytes, seed), crc32cPortable(bytes, seed), `length ${bytes.length} with a seed`);
+    }
+    const definition = randomBytes(3000);
+    assert.equal(crc32c(definition), bitwiseCrc32c(definition));
   });
 });
