@@ -16,7 +16,7 @@
  * then do not each cost a fresh allocation and the GC work that follows.
  */
 import net from 'node:net';
-import { decodeResponse, encodeRequest } from '../protocol/frames.ts';
+import { decodeResponse, encodeRequest, moveChunkBytes } from '../protocol/frames.ts';
 
 export class ClientError extends Error {
   override name = 'ClientError';
@@ -182,15 +182,7 @@ export class BrokerConnection {
   private deliverPooled(frameBytes: number): void {
     const pool = this.options.framePool!;
     const frame = pool.take(frameBytes);
-    let filled = 0;
-    while (filled < frameBytes) {
-      const chunk = this.received[0];
-      const n = Math.min(chunk.length, frameBytes - filled);
-      chunk.copy(frame, filled, 0, n);
-      filled += n;
-      if (n === chunk.length) this.received.shift();
-      else this.received[0] = chunk.subarray(n);
-    }
+    moveChunkBytes(this.received, frame);
     this.receivedBytes -= frameBytes;
     this.deliver(frame.subarray(4), () => pool.give(frame));
   }

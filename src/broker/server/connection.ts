@@ -36,6 +36,7 @@
 import type { Socket } from 'node:net';
 import type { Logger } from '../logger.ts';
 import { BufferLease, type Allocate, type BufferPool } from './buffer-pool.ts';
+import { moveChunkBytes } from '../../protocol/frames.ts';
 
 /** Thrown by a dispatcher for a request that must close the connection. */
 export class RequestRejected extends Error {
@@ -131,13 +132,7 @@ export class Connection implements ConnectionInfo {
   private takeFrame(n: number): Buffer {
     if (this.pending[0].length >= n || this.peekInt16() !== produceApiKey) return this.take(n);
     const frame = this.pool.take(n);
-    for (let at = 0; at < n; ) {
-      const chunk = this.pending[0];
-      const copied = chunk.copy(frame, at, 0, n - at);
-      at += copied;
-      if (copied === chunk.length) this.pending.shift();
-      else this.pending[0] = chunk.subarray(copied);
-    }
+    moveChunkBytes(this.pending, frame);
     this.pendingBytes -= n;
     this.pooledFrames.add(frame);
     return frame;
