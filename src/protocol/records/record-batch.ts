@@ -23,7 +23,8 @@
  * flag, are not carried over).
  */
 import { compress, CompressionCodec, decompress, decompressedBytesMax } from '../compression.ts';
-import { ProtocolError, Reader, Writer } from '../primitives.ts';
+import { ProtocolError, Reader } from '../primitives.ts';
+import { measureRecords, writeRecords } from './record-writer.ts';
 import {
   attributeBits,
   batchCrcValid,
@@ -88,8 +89,18 @@ const recordBytesMin = 7;
 
 export function encodeRecordBatch(input: RecordBatchInput, codec: number = CompressionCodec.none): Buffer {
   const { records } = input;
-  const payload = compress(codec, encodeRecords(records));
-  const batch = Buffer.alloc(batchHeaderBytes + payload.length);
+  const measured = measureRecords(records);
+  let batch: Buffer;
+  if (codec === CompressionCodec.none) {
+    batch = Buffer.allocUnsafe(batchHeaderBytes + measured.bytes);
+    writeRecords(batch, batchHeaderBytes, records, measured);
+  } else {
+    const plain = Buffer.allocUnsafe(measured.bytes);
+    writeRecords(plain, 0, records, measured);
+    const payload = compress(codec, plain);
+    batch = Buffer.allocUnsafe(batchHeaderBytes + payload.length);
+    payload.copy(batch, batchHeaderBytes);
+  }
   writeBatchHeader(batch, {
     baseOffset: input.baseOffset ?? 0n,
     batchLength: batch.length - batchLengthOverheadBytes,
@@ -104,7 +115,6 @@ export function encodeRecordBatch(input: RecordBatchInput, codec: number = Compr
     baseSequence: input.baseSequence ?? -1,
     recordCount: records.length,
   });
-  payload.copy(batch, batchHeaderBytes);
   updateBatchCrc(batch);
   return batch;
 }
@@ -147,34 +157,6 @@ function largestTimestampDelta(records: readonly RecordInput[]): bigint {
     if (delta > largest) largest = delta;
   }
   return largest;
-}
-
-function encodeRecords(records: readonly RecordInput[]): Buffer {
-  const out = new Writer();
-  const body = new Writer();
-  records.forEach((record, index) => {
-    body.offset = 0;
-    body
-      .int8(record.attributes ?? 0)
-      .varlong(record.timestampDelta ?? 0n)
-      .varint(offsetDeltaOf(records, index));
-    writeVarintBytes(body, record.key ?? null);
-    writeVarintBytes(body, record.value);
-    const headers = record.headers ?? [];
-    body.varint(headers.length);
-    for (const header of headers) {
-      writeVarintBytes(body, Buffer.from(header.key, 'utf8'));
-      writeVarintBytes(body, header.value);
-    }
-    const bytes = body.finish();
-    out.varint(bytes.length).raw(bytes);
-  });
-  return out.finish();
-}
-
-function writeVarintBytes(w: Writer, bytes: Uint8Array | null): void {
-  if (bytes === null) w.varint(-1);
-  else w.varint(bytes.length).raw(bytes);
 }
 
 /**

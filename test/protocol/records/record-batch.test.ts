@@ -251,6 +251,28 @@ describe('a real client: kafkajs', () => {
     assert.equal(decoded.records[2].value, null);
     assert.equal(decoded.records[3].offset, '1003');
   });
+
+  it("writes varint boundaries and int64-wide timestamp deltas that kafkajs's decoder reads back", async () => {
+    const lengths = [0, 63, 64, 8191, 8192, 20_000, 1_048_576];
+    const deltas = [0n, -1n, 63n, -64n, 2n ** 51n - 1n, 2n ** 51n, -(2n ** 51n), 2n ** 53n + 1n, -(2n ** 53n) - 1n, 2n ** 62n, -(2n ** 62n)];
+    const base = 1_700_000_000_000n;
+    const records = [
+      ...lengths.map((n, i) => ({ key: Buffer.alloc(n % 100, i), value: Buffer.alloc(n, i), timestampDelta: 0n })),
+      ...deltas.map((timestampDelta) => ({ value: Buffer.from(String(timestampDelta)), timestampDelta })),
+    ];
+    const encoded = encodeRecordBatch({ baseTimestamp: base, records, maxTimestamp: base });
+    assert.ok(batchCrcValid(encoded));
+    const theirs = await kafkajs.decodeRecordBatch(new kafkajs.Decoder(encoded));
+    assert.deepEqual(
+      theirs.records.map((r: { value: Buffer }) => r.value.length),
+      records.map((r) => r.value.length),
+    );
+    assert.deepEqual(
+      theirs.records.slice(lengths.length).map((r: { timestamp: string }) => BigInt(r.timestamp) - base),
+      deltas,
+    );
+    assert.deepEqual(decodeRecordBatch(encoded).records.map((r) => r.timestampDelta), records.map((r) => r.timestampDelta));
+  });
 });
 
 describe('a real client: librdkafka 2.0.2 (kcat), captured', () => {
