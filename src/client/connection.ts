@@ -16,7 +16,7 @@
  * then do not each cost a fresh allocation and the GC work that follows.
  */
 import net from 'node:net';
-import { decodeResponse, encodeRequest, moveChunkBytes } from '../protocol/frames.ts';
+import { decodeResponse, encodeRequestChunks, moveChunkBytes } from '../protocol/frames.ts';
 
 export class ClientError extends Error {
   override name = 'ClientError';
@@ -132,24 +132,24 @@ export class BrokerConnection {
 
   /** Sends a request that gets no response (acks=0 produce). */
   requestNoResponse(apiKey: number, clientMax: number, body: unknown): Promise<void> {
-    const frame = encodeRequest(apiKey, this.version(apiKey, clientMax), this.nextCorrelationId++, this.options.clientId, body);
+    const frame = encodeRequestChunks(apiKey, this.version(apiKey, clientMax), this.nextCorrelationId++, this.options.clientId, body);
     return new Promise((resolve, reject) => {
       if (!this.socket || this.closedError) return reject(this.closedError ?? new ClientError('not connected'));
-      this.socket.write(frame, (err) => (err ? reject(err) : resolve()));
+      writeCorked(this.socket, frame, (err) => (err ? reject(err) : resolve()));
     });
   }
 
   private send(apiKey: number, apiVersion: number, body: unknown, leased = false): Promise<any> {
     if (!this.socket || this.closedError) return Promise.reject(this.closedError ?? new ClientError('not connected'));
     const correlationId = this.nextCorrelationId++;
-    const frame = encodeRequest(apiKey, apiVersion, correlationId, this.options.clientId, body);
+    const frame = encodeRequestChunks(apiKey, apiVersion, correlationId, this.options.clientId, body);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.inFlight.delete(correlationId);
         reject(new ClientError(`broker ${this.address} did not answer API ${apiKey} within ${this.options.requestTimeoutMs} ms`));
       }, this.options.requestTimeoutMs);
       this.inFlight.set(correlationId, { apiKey, apiVersion, leased, resolve, reject, timer });
-      this.socket!.write(frame);
+      writeCorked(this.socket!, frame);
     });
   }
 
@@ -230,4 +230,17 @@ function once(fn: () => void): () => void {
     done = true;
     fn();
   };
+}
+
+/**
+ * Writes a frame's pieces corked, so they leave in one writev; `done` runs
+ * once the socket has finished with the last piece. False when the socket
+ * asks its writer to wait for 'drain'. (The broker's connections use it too.)
+ */
+export function writeCorked(socket: net.Socket, pieces: Buffer[], done?: (err?: Error | null) => void): boolean {
+  socket.cork();
+  let flowing = true;
+  pieces.forEach((piece, i) => (flowing = socket.write(piece, i === pieces.length - 1 ? done : undefined)));
+  socket.uncork();
+  return flowing;
 }

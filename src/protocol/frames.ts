@@ -11,7 +11,7 @@
  * version (so unknown ones can be answered), decodeRequestBody the body,
  * encodeResponse the whole answer frame (encodeResponseChunks the same as
  * pieces that reference large byte strings instead of copying them). Client side: encodeRequest and
- * decodeResponse. Both: moveChunkBytes joins a frame that arrived in several
+ * decodeResponse (encodeRequestChunks: the request as such pieces). Both: moveChunkBytes joins a frame that arrived in several
  * socket chunks into a buffer the caller provides (a pooled one). Payloads
  * passed in exclude the size prefix; frames returned include it. Bodies are `unknown` here: handlers and clients use
  * the typed per-message functions of ./generated/ when they know the API.
@@ -90,25 +90,23 @@ export function encodeResponseChunks(apiKey: number, apiVersion: number, correla
   const w = new Writer().int32(0);
   headers.response.encode(w, { correlationId }, responseHeaderVersion(apiKey, apiVersion));
   api.response.encode(w, body, apiVersion);
-  const chunks = w.finishChunks();
-  chunks[0].writeInt32BE(chunks.reduce((n, c) => n + c.length, 0) - sizePrefixBytes, 0);
-  return chunks;
+  return sizedChunks(w);
 }
 
 /** The complete request frame, size prefix included. */
-export function encodeRequest(
-  apiKey: number,
-  apiVersion: number,
-  correlationId: number,
-  clientId: string | null,
-  body: unknown,
-): Buffer {
+export function encodeRequest(apiKey: number, apiVersion: number, correlationId: number, clientId: string | null, body: unknown): Buffer {
+  const chunks = encodeRequestChunks(apiKey, apiVersion, correlationId, clientId, body);
+  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+}
+
+/** The complete request frame as consecutive pieces (for a writev): large byte strings such as produced records are referenced, not copied. */
+export function encodeRequestChunks(apiKey: number, apiVersion: number, correlationId: number, clientId: string | null, body: unknown): Buffer[] {
   const api = requireApi(apiKey, apiVersion);
   const w = new Writer().int32(0);
   const header = { requestApiKey: apiKey, requestApiVersion: apiVersion, correlationId, clientId };
   headers.request.encode(w, header, requestHeaderVersion(apiKey, apiVersion));
   api.request.encode(w, body, apiVersion);
-  return withSize(w);
+  return sizedChunks(w);
 }
 
 /**
@@ -157,8 +155,9 @@ function requireApi(apiKey: number, apiVersion: number): ApiCodec {
   return api;
 }
 
-function withSize(w: Writer): Buffer {
-  const frame = w.finish();
-  frame.writeInt32BE(frame.length - sizePrefixBytes, 0);
-  return frame;
+/** The writer's pieces with the frame's size written into its first four bytes. */
+function sizedChunks(w: Writer): Buffer[] {
+  const chunks = w.finishChunks();
+  chunks[0].writeInt32BE(chunks.reduce((n, c) => n + c.length, 0) - sizePrefixBytes, 0);
+  return chunks;
 }

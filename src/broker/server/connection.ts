@@ -37,6 +37,7 @@ import type { Socket } from 'node:net';
 import type { Logger } from '../logger.ts';
 import { BufferLease, type Allocate, type BufferPool } from './buffer-pool.ts';
 import { moveChunkBytes } from '../../protocol/frames.ts';
+import { writeCorked } from '../../client/connection.ts';
 
 /** Thrown by a dispatcher for a request that must close the connection. */
 export class RequestRejected extends Error {
@@ -197,26 +198,12 @@ export class Connection implements ConnectionInfo {
       await previous;
       if (response === null || this.closed) return;
       written = true;
-      if (!this.write(response, () => lease.release())) await this.drained();
+      if (!writeCorked(this.socket, Array.isArray(response) ? response : [response], () => lease.release())) await this.drained();
     } catch (err) {
       this.close(err instanceof RequestRejected ? err.message : `internal error: ${(err as Error).stack ?? err}`);
     } finally {
       if (!written) lease.release();
     }
-  }
-
-  /**
-   * Writes a frame or its pieces (corked, so they leave in one writev);
-   * `done` runs once the socket has finished with them. False when the
-   * socket asks to wait for drain.
-   */
-  private write(frame: Buffer | Buffer[], done: () => void): boolean {
-    const pieces = Array.isArray(frame) ? frame : [frame];
-    this.socket.cork();
-    let flowing = true;
-    pieces.forEach((piece, i) => (flowing = this.socket.write(piece, i === pieces.length - 1 ? done : undefined)));
-    this.socket.uncork();
-    return flowing;
   }
 
   private drained(): Promise<void> {
