@@ -3,15 +3,19 @@
  * partition (explicit, by key with Kafka's murmur2 partitioner, or
  * round-robin) and resolves with its partition and offset once the broker
  * acknowledges it (offset -1 with acks=0). A partition's records are sent as
- * one v2 record batch when `batchBytes` is reached or `lingerMs` passes, one
- * request in flight per partition so a partition's order is kept. Retriable
+ * one v2 record batch when `batchBytes` is reached or `lingerMs` passes, at
+ * most `maxInFlight` batches per partition in flight. With the default of
+ * one a partition's order is always kept; above one, batches follow each
+ * other on the connection (the broker appends them in order) but a retried
+ * batch can land after a later one, as with Kafka's producer without
+ * idempotence. Retriable
  * errors (leader moved, not available) refresh metadata and retry until
  * `deliveryTimeoutMs`; other errors reject the records of that batch.
  */
 import { CompressionCodec } from '../protocol/compression.ts';
 import { ErrorCode, errorName, isRetriable } from '../protocol/errors.ts';
 import { encodeRecordBatch, type RecordHeader } from '../protocol/records/record-batch.ts';
-import type { Cluster } from './cluster.ts';
+import type { Cluster, TopicInfo } from './cluster.ts';
 import { ClientError } from './connection.ts';
 import { partitionForKey, RoundRobin } from './partitioner.ts';
 
@@ -38,6 +42,8 @@ export interface ProducerOptions {
   compression: number;
   batchBytes: number;
   lingerMs: number;
+  /** Batches per partition awaiting acknowledgement at once. */
+  maxInFlight: number;
   deliveryTimeoutMs: number;
 }
 
@@ -46,6 +52,7 @@ export const defaultProducerOptions: ProducerOptions = {
   compression: CompressionCodec.none,
   batchBytes: 1024 * 1024,
   lingerMs: 5,
+  maxInFlight: 1,
   deliveryTimeoutMs: 120_000,
 };
 
@@ -62,7 +69,7 @@ interface PartitionQueue {
   pending: Pending[];
   bytes: number;
   timer: NodeJS.Timeout | null;
-  sending: Promise<void> | null;
+  sending: Set<Promise<void>>;
 }
 
 /** Rough encoded size of a record, for batch sizing. */
@@ -83,12 +90,24 @@ export class Producer {
     this.options = { ...defaultProducerOptions, ...options };
   }
 
-  async send(topic: string, record: ProducerRecord): Promise<RecordMetadata> {
-    const partition = await this.choosePartition(topic, record);
+  send(topic: string, record: ProducerRecord): Promise<RecordMetadata> {
+    const info = this.cluster.metadata?.topics.get(topic);
+    if (info) return this.enqueue(topic, info, record);
+    return this.cluster.refreshMetadata([topic]).then((metadata) => this.enqueue(topic, metadata.topics.get(topic), record));
+  }
+
+  /** Queues the record for its partition (no await when the topic's metadata is cached: this runs once per record). */
+  private enqueue(topic: string, info: TopicInfo | undefined, record: ProducerRecord): Promise<RecordMetadata> {
+    let partition: number;
+    try {
+      partition = this.choosePartition(topic, info, record);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     const key = `${topic}\u0000${partition}`;
     let queue = this.queues.get(key);
     if (!queue) {
-      queue = { topic, partition, pending: [], bytes: 0, timer: null, sending: null };
+      queue = { topic, partition, pending: [], bytes: 0, timer: null, sending: new Set() };
       this.queues.set(key, queue);
     }
     const q = queue;
@@ -100,10 +119,8 @@ export class Producer {
     });
   }
 
-  /** The record's own partition (checked to exist), else by key, else round-robin. */
-  private async choosePartition(topic: string, record: ProducerRecord): Promise<number> {
-    let info = this.cluster.metadata?.topics.get(topic);
-    if (!info) info = (await this.cluster.refreshMetadata([topic])).topics.get(topic);
+  /** The record's own partition (checked to exist), else by key, else round-robin; throws for a topic without partitions. */
+  private choosePartition(topic: string, info: TopicInfo | undefined, record: ProducerRecord): number {
     if (!info || info.errorCode !== ErrorCode.NONE || info.partitions.length === 0) {
       throw new ClientError(`topic '${topic}' does not exist`);
     }
@@ -120,21 +137,27 @@ export class Producer {
   async flush(): Promise<void> {
     for (;;) {
       for (const queue of this.queues.values()) this.drain(queue);
-      const sending = [...this.queues.values()].map((q) => q.sending).filter((s) => s !== null);
+      const sending = [...this.queues.values()].flatMap((q) => [...q.sending]);
       if (sending.length === 0) return;
       await Promise.all(sending);
     }
   }
 
+  /**
+   * Sends the pending records as batches while fewer than maxInFlight are
+   * out. Once one is acknowledged, what waits is sent at once if it fills a
+   * batch or its linger time has passed (the timer fired or was never set).
+   */
   private drain(queue: PartitionQueue): void {
     if (queue.timer) clearTimeout(queue.timer);
     queue.timer = null;
-    if (queue.sending || queue.pending.length === 0) return;
-    const batch = this.takeBatch(queue);
-    queue.sending = this.sendBatch(queue, batch).finally(() => {
-      queue.sending = null;
-      if (queue.pending.length > 0) this.drain(queue);
-    });
+    while (queue.sending.size < this.options.maxInFlight && queue.pending.length > 0) {
+      const sent: Promise<void> = this.sendBatch(queue, this.takeBatch(queue)).finally(() => {
+        queue.sending.delete(sent);
+        if (queue.pending.length > 0 && (queue.timer === null || queue.bytes >= this.options.batchBytes)) this.drain(queue);
+      });
+      queue.sending.add(sent);
+    }
   }
 
   /** Takes the oldest pending records up to batchBytes (at least one), so a batch stays under the broker's max.message.bytes. */

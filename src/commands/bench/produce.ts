@@ -36,6 +36,11 @@ Latency is measured from each record's intended send time (with --throughput, re
     throughput: Flags.integer({ description: 'records/s cap, -1 for unlimited', default: -1, min: -1 }),
     'batch-bytes': Flags.integer({ description: 'producer batch size per partition in bytes', default: 1024 * 1024, min: 1 }),
     'linger-ms': Flags.integer({ description: 'how long a batch waits to fill', default: 5, min: 0 }),
+    'max-in-flight': Flags.integer({
+      description: "batches per partition awaiting acknowledgement at once (Kafka's max.in.flight.requests.per.connection); above 1 a retried batch can land after a later one",
+      default: 5,
+      min: 1,
+    }),
     compression: Flags.option({ options: ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const, description: 'batch compression', default: 'none' })(),
     window: Flags.integer({ description: 'records awaiting acknowledgement at most', default: 50_000, min: 1 }),
     'max-seconds': Flags.integer({ description: 'stop sending after this many seconds', default: 600, min: 1 }),
@@ -58,6 +63,7 @@ Latency is measured from each record's intended send time (with --throughput, re
       compression: CompressionCodec[flags.compression],
       batchBytes: flags['batch-bytes'],
       lingerMs: flags['linger-ms'],
+      maxInFlight: flags['max-in-flight'],
       deliveryTimeoutMs: flags.timeout,
     });
     const result = await runProducePerf(producer, {
