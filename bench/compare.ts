@@ -2,7 +2,10 @@
  * kb against its peers and the machine's limits, in one run (the default
  * of `npm run bench`):
  * 1. baselines: sequential fs writes to the data dir's disk (page cache and
- *    with fdatasync) of the 1 KB case's bytes, loopback TCP between cores;
+ *    with fdatasync) of the 1 KB case's bytes (three times, the median
+ *    kept), loopback TCP between cores, and kcat producing each case into a
+ *    null sink that stores nothing (lib/null-sink.ts: kcat's own ceiling,
+ *    the best of three runs);
  * 2. kb single node, 1 partition, acks=1: N small and M large records
  *    produced by kcat and by kb bench produce, read back by kcat -C -e and
  *    kb bench consume (lib/kb.ts);
@@ -28,7 +31,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { renderTable } from '../src/cli/output.ts';
-import { loopbackTcp, sequentialWrite } from './lib/baselines.ts';
+import { kcatIntoNullSink, loopbackTcp, sequentialWrite, type DiskBaseline } from './lib/baselines.ts';
 import { kbSingleNode, kbThreeNodes, type KbSingleNode } from './lib/kb.ts';
 import { natsJetStream } from './lib/nats.ts';
 import { ensureDebianPackages } from './lib/processes.ts';
@@ -46,6 +49,11 @@ interface Row {
   note: string;
 }
 
+const nullSinkCase = (size: number) => `kcat into a null sink ${size} B (kcat's ceiling)`;
+/** The disk baseline varies several-fold between runs on a shared VM: it is taken this often and the median kept. */
+const diskRuns = 3;
+/** A ceiling is the best of several runs of kcat into the null sink. */
+const ceilingRuns = 3;
 const threeNodeCase = (size: number, pinned: boolean) => `kb produce ${size} B, kcat, 3 nodes rf=3 acks=all${pinned ? '' : ', unpinned'}`;
 
 function row(name: string, records: number, recordSize: number, seconds: number, note = ''): Row {
@@ -95,11 +103,30 @@ export async function run(args: string[]): Promise<void> {
   try {
     const large = cases[1];
     step('baselines');
-    const disk = await sequentialWrite(dir, large.records * large.size);
-    rows.push(row('disk: sequential fs writes + fdatasync', disk.bytes / large.size, large.size, disk.syncedSeconds, '1 MiB writes'));
-    rows.push(row('disk: sequential fs writes (page cache)', disk.bytes / large.size, large.size, disk.bufferedSeconds, '1 MiB writes, no fsync'));
+    const disks: DiskBaseline[] = [];
+    for (let i = 0; i < diskRuns; i++) disks.push(await sequentialWrite(dir, large.records * large.size));
+    for (const [name, seconds, how] of [
+      ['disk: sequential fs writes + fdatasync', (d: DiskBaseline) => d.syncedSeconds, '1 MiB writes'],
+      ['disk: sequential fs writes (page cache)', (d: DiskBaseline) => d.bufferedSeconds, '1 MiB writes, no fsync'],
+    ] as const) {
+      const runs = disks.map((d) => row(name, d.bytes / large.size, large.size, seconds(d))).sort((a, b) => a.mbPerSec! - b.mbPerSec!);
+      const median = runs[Math.floor(runs.length / 2)];
+      rows.push({ ...median, note: `${how}, median of ${runs.length} (${runs[0].mbPerSec!.toFixed(0)}-${runs.at(-1)!.mbPerSec!.toFixed(0)} MB/s)` });
+    }
     const tcp = await loopbackTcp(loopbackBytes, timeLimitMs);
     rows.push({ case: 'loopback TCP, 2 processes', records: null, recordSize: null, recordsPerSec: null, mbPerSec: tcp.bytes / mib / tcp.seconds, note: '1 MiB writes' });
+
+    for (const c of cases) {
+      step(`kcat into a null sink, ${c.records} x ${c.size} B`);
+      rows.push(
+        ...(await attempt(nullSinkCase(c.size), async () => {
+          if (!tools.kcat) throw new Error('kcat missing');
+          const runs: number[] = [];
+          for (let i = 0; i < ceilingRuns; i++) runs.push((await kcatIntoNullSink(dir, c.records, c.size, timeLimitMs)).seconds);
+          return [row(nullSinkCase(c.size), c.records, c.size, Math.min(...runs), `acks=1, nothing checked or stored; best of ${ceilingRuns}`)];
+        })),
+      );
+    }
 
     for (const c of cases) {
       step(`kb single node, ${c.records} x ${c.size} B`);
@@ -167,7 +194,7 @@ function report(rows: Row[], cases: { records: number; size: number }[], kbRuns:
   const kcatIngest = (size: number | null) => rows.find((r) => r.case === `kb produce ${size} B, kcat, acks=1`)?.recordsPerSec ?? null;
   const table = rows.map((r) => {
     const isKb = r.case.startsWith('kb ');
-    const isPeer = r.case.startsWith('redis') || r.case.startsWith('NATS');
+    const isPeer = r.case.startsWith('redis') || r.case.startsWith('NATS') || r.case.startsWith('kcat into');
     return [
       r.case,
       r.records,
@@ -203,6 +230,11 @@ function report(rows: Row[], cases: { records: number; size: number }[], kbRuns:
   goals.push({ goal: `broker peak RSS < 300 MB under ${small.records} records`, reached: rss === null ? null : rss < 300, figure: rss === null ? '' : `${rss.toFixed(0)} MiB` });
   out.push('', 'goals:');
   for (const g of goals) out.push(`  [${g.reached === null ? ' n/a ' : g.reached ? 'reached' : ' not  '}] ${g.goal}: ${g.figure}`);
+  const ceiling = find(nullSinkCase(large.size));
+  if (ceiling !== null && diskSynced !== null) {
+    out.push('', `context: kcat alone (into a null sink) delivers ${ceiling.toFixed(0)} MB/s of ${large.size} B records here; kb ingests ${ratio(kbLargeMb, ceiling)}x of that.`);
+    out.push(`  70% of the fdatasync disk figure is ${(0.7 * diskSynced).toFixed(0)} MB/s, ${0.7 * diskSynced > ceiling ? 'more than kcat can send to any broker on this machine' : 'within what kcat can send'}.`);
+  }
   process.stdout.write(`${out.join('\n')}\n`);
   void saveResults({ rows, goals, kb: kbRuns, cases });
 }

@@ -5,14 +5,19 @@
  *   page cache, as kb writes by default) and including a final fdatasync
  *   (the disk itself);
  * - loopback TCP between two processes pinned to different cores
- *   (tcp-pump.ts).
+ *   (tcp-pump.ts);
+ * - kcat producing into a Kafka endpoint that stores nothing (null-sink.ts
+ *   on the server core, kcat on the client core): the load generator's own
+ *   ceiling, which no broker can pass.
  */
 import { spawn } from 'node:child_process';
 import { open, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { clientCore, onCore, serverCore, timedRun } from './processes.ts';
+import { clientCore, kcatInputFile, onCore, serverCore, timedRun } from './processes.ts';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
 
 const mib = 1024 * 1024;
 
@@ -40,17 +45,34 @@ export async function sequentialWrite(dir: string, bytes: number): Promise<DiskB
 }
 
 export async function loopbackTcp(bytes: number, timeLimitMs: number): Promise<{ bytes: number; seconds: number }> {
-  const pump = path.join(path.dirname(fileURLToPath(import.meta.url)), 'tcp-pump.ts');
-  const argv = onCore(serverCore, [process.execPath, pump, 'sink']);
-  const sink = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'inherit'], timeout: timeLimitMs });
+  const sink = await startOnServerCore('tcp-pump.ts', ['sink'], timeLimitMs);
   try {
-    const lines = createInterface({ input: sink.stdout! })[Symbol.asyncIterator]();
-    const port = Number((await lines.next()).value);
-    await timedRun(onCore(clientCore, [process.execPath, pump, 'source', String(port), String(bytes)]), { timeLimitMs });
-    const result = await lines.next();
+    await timedRun(onCore(clientCore, [process.execPath, path.join(here, 'tcp-pump.ts'), 'source', String(sink.port), String(bytes)]), { timeLimitMs });
+    const result = await sink.lines.next();
     if (result.done) throw new Error('the tcp sink ended without a result');
     return JSON.parse(result.value);
   } finally {
-    sink.kill();
+    sink.process.kill();
   }
+}
+
+/** kcat producing `records` lines of `recordSize` bytes (acks=1, one partition) into null-sink.ts: the most kcat delivers on this machine, timed like kb's kcat runs. */
+export async function kcatIntoNullSink(dir: string, records: number, recordSize: number, timeLimitMs: number): Promise<{ seconds: number }> {
+  const sink = await startOnServerCore('null-sink.ts', [], timeLimitMs);
+  try {
+    const kcat = ['kcat', '-b', `127.0.0.1:${sink.port}`, '-t', 'null', '-p', '0', '-P', '-X', 'acks=1'];
+    return { seconds: (await timedRun(onCore(clientCore, kcat), { stdinFile: kcatInputFile(dir, records, recordSize), timeLimitMs })).seconds };
+  } finally {
+    sink.process.kill();
+  }
+}
+
+/** Starts a script of this folder on the server core; it prints the port it listens on as its first stdout line. */
+async function startOnServerCore(script: string, args: string[], timeLimitMs: number) {
+  const argv = onCore(serverCore, [process.execPath, path.join(here, script), ...args]);
+  const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'inherit'], timeout: timeLimitMs });
+  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  const first = await lines.next();
+  if (first.done) throw new Error(`${script} exited before printing its port`);
+  return { process: child, port: Number(first.value), lines };
 }

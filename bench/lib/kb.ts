@@ -9,14 +9,13 @@
  * fetch.wait.max.ms, see below) and their record counts are checked; kb bench reports its own figures. Also returns the broker's peak
  * RSS over the whole run. `kbThreeNodes` is the rf=3 acks=all case.
  */
-import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { startBroker } from '../../test/helpers/broker.ts';
 import { startCluster } from '../../test/helpers/cluster.ts';
 import { waitForPartitions } from '../../test/helpers/cluster-metadata.ts';
 import type { ConsumePerfResult } from '../../src/bench/consume-perf.ts';
 import type { ProducePerfResult } from '../../src/bench/produce-perf.ts';
-import { clientCore, onCore, peakRssMib, pin, serverCore, timedRun } from './processes.ts';
+import { clientCore, kcatInputFile, onCore, peakRssMib, pin, serverCore, timedRun } from './processes.ts';
 
 const kbBin = path.join(import.meta.dirname, '../../bin/run.js');
 /**
@@ -35,8 +34,7 @@ export interface KbSingleNode {
 }
 
 export async function kbSingleNode(dir: string, records: number, recordSize: number, timeLimitMs: number): Promise<KbSingleNode> {
-  const input = path.join(dir, `kcat-input-${recordSize}.txt`);
-  await writeFile(input, `${'x'.repeat(recordSize)}\n`.repeat(records));
+  const input = kcatInputFile(dir, records, recordSize);
   const broker = await startBroker({ dataDir: path.join(dir, `kb-${recordSize}`) });
   try {
     pin(broker.process.pid!, serverCore);
@@ -64,8 +62,7 @@ export async function kbSingleNode(dir: string, records: number, recordSize: num
  * fit one core).
  */
 export async function kbThreeNodes(dir: string, records: number, recordSize: number, timeLimitMs: number, pinned: boolean): Promise<{ seconds: number }> {
-  const input = path.join(dir, `kcat-input-${recordSize}.txt`);
-  await writeFile(input, `${'x'.repeat(recordSize)}\n`.repeat(records));
+  const input = kcatInputFile(dir, records, recordSize);
   const cluster = await startCluster({ nodes: 3 });
   try {
     if (pinned) for (const id of cluster.nodeIds) pin(cluster.node(id).process.pid!, serverCore);

@@ -3,13 +3,15 @@
  * a command is missing (apt-get, as root), free loopback ports, CPU pinning
  * (servers on one core, load generators on another, when there are two or
  * more and taskset exists), timed child runs bounded by a time limit, servers
- * started and awaited on their port, and peak RSS from /proc. Every server
+ * started and awaited on their port, peak RSS from /proc, and kcat's input
+ * files. Every server
  * started here is stopped by its `stop()`, which callers run in `finally`.
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createReadStream, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
+import path from 'node:path';
 
 export const serverCore = 0;
 export const clientCore = 1;
@@ -55,13 +57,18 @@ export interface TimedRun {
   stdout: string;
 }
 
-/** Runs argv to completion with stdin from `stdinFile` (or nothing), stdout collected (or to /dev/null); rejects on failure or after `timeLimitMs`. */
+/**
+ * Runs argv to completion with stdin from `stdinFile` (or nothing), stdout
+ * collected (or to /dev/null); rejects on failure or after `timeLimitMs`.
+ * The child reads `stdinFile` itself (its stdin is the open file), so no
+ * process of the bench's own copies the input on some core meanwhile.
+ */
 export function timedRun(argv: string[], options: { stdinFile?: string; discardStdout?: boolean; timeLimitMs: number; env?: NodeJS.ProcessEnv }): Promise<TimedRun> {
   return new Promise((resolve, reject) => {
+    const stdin = options.stdinFile === undefined ? 'ignore' : openSync(options.stdinFile, 'r');
     const started = performance.now();
-    const stdin = options.stdinFile === undefined ? 'ignore' : 'pipe';
     const child = spawn(argv[0], argv.slice(1), { stdio: [stdin, options.discardStdout ? 'ignore' : 'pipe', 'pipe'], timeout: options.timeLimitMs, env: options.env ?? process.env });
-    if (options.stdinFile !== undefined) createReadStream(options.stdinFile).pipe(child.stdin!);
+    if (typeof stdin === 'number') closeSync(stdin);
     let stdout = '';
     let stderr = '';
     child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -120,4 +127,11 @@ export function peakRssMib(pid: number): number | null {
   } catch {
     return null;
   }
+}
+
+/** The kcat -P input of `records` lines of `recordSize` bytes, written to `dir` once and reused. */
+export function kcatInputFile(dir: string, records: number, recordSize: number): string {
+  const file = path.join(dir, `kcat-input-${records}x${recordSize}.txt`);
+  if (!existsSync(file)) writeFileSync(file, `${'x'.repeat(recordSize)}\n`.repeat(records));
+  return file;
 }
