@@ -86,3 +86,44 @@ test('a leased response spanning socket chunks is joined into pooled memory, giv
     }
   });
 });
+
+for (const reading of ['net chunks', 'one reused buffer (with a frame pool)'] as const) {
+test(`responses whose size and correlation id arrive byte by byte, and several in one write, are each delivered whole: ${reading}`, async () => {
+  const server = net.createServer((socket) => {
+    let pending = Buffer.alloc(0);
+    const answers: Buffer[] = [];
+    socket.on('data', async (chunk: Buffer) => {
+      pending = Buffer.concat([pending, chunk]);
+      while (pending.length >= 4 && pending.length >= 4 + pending.readInt32BE(0)) {
+        const payload = pending.subarray(4, 4 + pending.readInt32BE(0));
+        pending = pending.subarray(4 + payload.length);
+        const { apiKey, apiVersion, correlationId } = decodeRequestHeader(payload);
+        if (apiKey !== fetchKey) {
+          socket.write(encodeResponse(apiKey, apiVersion, correlationId, { ...defaultApiVersionsResponse(), apiKeys: [{ apiKey: fetchKey, minVersion: 0, maxVersion: fetchVersion }] }));
+          continue;
+        }
+        answers.push(encodeResponse(apiKey, apiVersion, correlationId, fetchAnswer()));
+        if (answers.length < 3) continue;
+        const all = Buffer.concat(answers);
+        for (let i = 0; i < 12; i++) {
+          socket.write(all.subarray(i, i + 1));
+          await sleep(2);
+        }
+        socket.write(all.subarray(12));
+      }
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const framePool = reading === 'net chunks' ? undefined : new CountingPool();
+  const connection = new BrokerConnection({ host: '127.0.0.1', port: (server.address() as net.AddressInfo).port, clientId: 'test', requestTimeoutMs: 5000, connectTimeoutMs: 5000, framePool });
+  try {
+    await connection.connect();
+    const answers = await Promise.all([1, 2, 3].map(() => connection.requestAt(fetchKey, fetchVersion, defaultFetchRequest())));
+    for (const answer of answers) assert.deepEqual(answer.responses[0].partitions[0].records, records);
+  } finally {
+    connection.close();
+    server.close();
+  }
+});
+}
