@@ -16,8 +16,18 @@ const fetchVersion = 12;
 /** Records of a fetch answer, large enough to arrive in several socket chunks. */
 const records = randomBytes(300_000);
 
-/** A server that answers ApiVersions, and Fetch with `records`, sending each answer in two writes some time apart. */
-async function withServer(fn: (port: number) => Promise<void>): Promise<void> {
+/** Writes the answer `frame` to an `apiKey` request (or holds it back to write later). */
+type Answer = (socket: net.Socket, apiKey: number, frame: Buffer) => Promise<void>;
+
+/** Sends each answer in two writes some time apart. */
+const inTwoWrites: Answer = async (socket, _apiKey, frame) => {
+  socket.write(frame.subarray(0, 100));
+  await sleep(20);
+  socket.write(frame.subarray(100));
+};
+
+/** A server that answers ApiVersions, and Fetch with `records`, writing each answer with `answer` (in two writes by default). */
+async function withServer(fn: (port: number) => Promise<void>, answer: Answer = inTwoWrites): Promise<void> {
   const server = net.createServer((socket) => {
     let pending = Buffer.alloc(0);
     socket.on('data', async (chunk: Buffer) => {
@@ -27,10 +37,7 @@ async function withServer(fn: (port: number) => Promise<void>): Promise<void> {
         pending = pending.subarray(4 + payload.length);
         const { apiKey, apiVersion, correlationId } = decodeRequestHeader(payload);
         const body = apiKey === fetchKey ? fetchAnswer() : { ...defaultApiVersionsResponse(), apiKeys: [{ apiKey: fetchKey, minVersion: 0, maxVersion: fetchVersion }] };
-        const frame = encodeResponse(apiKey, apiVersion, correlationId, body);
-        socket.write(frame.subarray(0, 100));
-        await sleep(20);
-        socket.write(frame.subarray(100));
+        await answer(socket, apiKey, encodeResponse(apiKey, apiVersion, correlationId, body));
       }
     });
   });
@@ -87,43 +94,34 @@ test('a leased response spanning socket chunks is joined into pooled memory, giv
   });
 });
 
+/** Holds back three Fetch answers, then writes them in one go but for their first 12 bytes, which go one by one. */
+function threeAnswersByteByByte(): Answer {
+  const held: Buffer[] = [];
+  return async (socket, apiKey, frame) => {
+    if (apiKey !== fetchKey) return void socket.write(frame);
+    held.push(frame);
+    if (held.length < 3) return;
+    const all = Buffer.concat(held);
+    for (let i = 0; i < 12; i++) {
+      socket.write(all.subarray(i, i + 1));
+      await sleep(2);
+    }
+    socket.write(all.subarray(12));
+  };
+}
+
 for (const reading of ['net chunks', 'one reused buffer (with a frame pool)'] as const) {
-test(`responses whose size and correlation id arrive byte by byte, and several in one write, are each delivered whole: ${reading}`, async () => {
-  const server = net.createServer((socket) => {
-    let pending = Buffer.alloc(0);
-    const answers: Buffer[] = [];
-    socket.on('data', async (chunk: Buffer) => {
-      pending = Buffer.concat([pending, chunk]);
-      while (pending.length >= 4 && pending.length >= 4 + pending.readInt32BE(0)) {
-        const payload = pending.subarray(4, 4 + pending.readInt32BE(0));
-        pending = pending.subarray(4 + payload.length);
-        const { apiKey, apiVersion, correlationId } = decodeRequestHeader(payload);
-        if (apiKey !== fetchKey) {
-          socket.write(encodeResponse(apiKey, apiVersion, correlationId, { ...defaultApiVersionsResponse(), apiKeys: [{ apiKey: fetchKey, minVersion: 0, maxVersion: fetchVersion }] }));
-          continue;
-        }
-        answers.push(encodeResponse(apiKey, apiVersion, correlationId, fetchAnswer()));
-        if (answers.length < 3) continue;
-        const all = Buffer.concat(answers);
-        for (let i = 0; i < 12; i++) {
-          socket.write(all.subarray(i, i + 1));
-          await sleep(2);
-        }
-        socket.write(all.subarray(12));
+  test(`responses whose size and correlation id arrive byte by byte, and several in one write, are each delivered whole: ${reading}`, async () => {
+    await withServer(async (port) => {
+      const framePool = reading === 'net chunks' ? undefined : new CountingPool();
+      const connection = new BrokerConnection({ host: '127.0.0.1', port, clientId: 'test', requestTimeoutMs: 5000, connectTimeoutMs: 5000, framePool });
+      try {
+        await connection.connect();
+        const answers = await Promise.all([1, 2, 3].map(() => connection.requestAt(fetchKey, fetchVersion, defaultFetchRequest())));
+        for (const answer of answers) assert.deepEqual(answer.responses[0].partitions[0].records, records);
+      } finally {
+        connection.close();
       }
-    });
+    }, threeAnswersByteByByte());
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const framePool = reading === 'net chunks' ? undefined : new CountingPool();
-  const connection = new BrokerConnection({ host: '127.0.0.1', port: (server.address() as net.AddressInfo).port, clientId: 'test', requestTimeoutMs: 5000, connectTimeoutMs: 5000, framePool });
-  try {
-    await connection.connect();
-    const answers = await Promise.all([1, 2, 3].map(() => connection.requestAt(fetchKey, fetchVersion, defaultFetchRequest())));
-    for (const answer of answers) assert.deepEqual(answer.responses[0].partitions[0].records, records);
-  } finally {
-    connection.close();
-    server.close();
-  }
-});
 }
