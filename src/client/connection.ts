@@ -176,8 +176,8 @@ export class BrokerConnection {
   }
 
   /**
-   * Takes the bytes the socket just read into its reused buffer (`chunk`
-   * is a view of it, valid only during this call): completes the 8-byte
+   * Takes the bytes the socket just read (`chunk` may be a view of its
+   * reused buffer, so it is valid only during this call): completes the 8-byte
    * prefix (size, correlation id), then copies into the frame's own memory,
    * allocated once at its final size, and delivers each completed frame.
    */
