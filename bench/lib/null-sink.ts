@@ -10,6 +10,7 @@
  */
 import net from 'node:net';
 import { decodeRequestBody, decodeRequestHeader, encodeResponse } from '../../src/protocol/frames.ts';
+import { offsets } from '../../src/protocol/records/batch-header.ts';
 import type { ProduceRequest } from '../../src/protocol/generated/produce-request.ts';
 import type { MetadataRequest } from '../../src/protocol/generated/metadata-request.ts';
 
@@ -44,7 +45,7 @@ function answer(payload: Buffer, port: number, nextOffset: Map<string, bigint>):
         partitionResponses: t.partitionData.map((p) => {
           const key = `${t.name}/${p.index}`;
           const baseOffset = nextOffset.get(key) ?? 0n;
-          nextOffset.set(key, baseOffset + BigInt(p.records === null ? 0 : p.records.readInt32BE(57) /* recordCount */));
+          nextOffset.set(key, baseOffset + BigInt(p.records === null ? 0 : p.records.readInt32BE(offsets.recordCount)));
           return { index: p.index, errorCode: 0, baseOffset, logAppendTimeMs: -1n, logStartOffset: 0n, recordErrors: [], errorMessage: null, currentLeader: { leaderId: -1, leaderEpoch: -1 } };
         }),
       }));

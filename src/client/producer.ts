@@ -58,6 +58,8 @@ export const defaultProducerOptions: ProducerOptions = {
 
 interface Pending {
   record: ProducerRecord;
+  /** approximateBytes of the record, worked out once. */
+  bytes: number;
   timestamp: bigint;
   resolve: (metadata: RecordMetadata) => void;
   reject: (err: Error) => void;
@@ -112,8 +114,9 @@ export class Producer {
     }
     const q = queue;
     return new Promise<RecordMetadata>((resolve, reject) => {
-      q.pending.push({ record, timestamp: record.timestamp ?? BigInt(Date.now()), resolve, reject });
-      q.bytes += approximateBytes(record);
+      const bytes = approximateBytes(record);
+      q.pending.push({ record, bytes, timestamp: record.timestamp ?? BigInt(Date.now()), resolve, reject });
+      q.bytes += bytes;
       if (q.bytes >= this.options.batchBytes) this.drain(q);
       else q.timer ??= setTimeout(() => this.drain(q), this.options.lingerMs);
     });
@@ -165,7 +168,7 @@ export class Producer {
     let count = 0;
     let bytes = 0;
     while (count < queue.pending.length) {
-      const size = approximateBytes(queue.pending[count].record);
+      const size = queue.pending[count].bytes;
       if (count > 0 && bytes + size > this.options.batchBytes) break;
       bytes += size;
       count++;

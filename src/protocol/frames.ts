@@ -10,11 +10,12 @@
  * Broker side: decodeRequestHeader reads the header of any API key and
  * version (so unknown ones can be answered), decodeRequestBody the body,
  * encodeResponse the whole answer frame (encodeResponseChunks the same as
- * pieces that reference large byte strings instead of copying them). Client side: encodeRequest and
- * decodeResponse (encodeRequestChunks: the request as such pieces). Both: moveChunkBytes joins a frame that arrived in several
- * socket chunks into a buffer the caller provides (a pooled one). Payloads
- * passed in exclude the size prefix; frames returned include it. Bodies are `unknown` here: handlers and clients use
- * the typed per-message functions of ./generated/ when they know the API.
+ * pieces that reference large byte strings instead of copying them).
+ * Client side: encodeRequest and decodeResponse (encodeRequestChunks: the
+ * request as such pieces). Payloads passed in exclude the size prefix;
+ * frames returned include it. Bodies are `unknown` here: handlers and
+ * clients use the typed per-message functions of ./generated/ when they
+ * know the API.
  *
  * Bad input throws ProtocolError; encoding or decoding with an API key or
  * version that has no codec is a caller bug and throws RangeError.
@@ -125,21 +126,6 @@ export function decodeResponse(apiKey: number, apiVersion: number, payload: Buff
   } catch (err) {
     if (!(err instanceof ProtocolError) || apiKey !== apiVersionsKey || apiVersion === 0) throw err;
     return { correlationId, body: api.response.decode(new Reader(payload, bodyOffset), 0) };
-  }
-}
-
-/**
- * Moves the first `target.length` bytes of a queue of received chunks
- * (which holds at least that many) into `target`, removing them from the
- * queue (a chunk only partly used stays as its rest).
- */
-export function moveChunkBytes(chunks: Buffer[], target: Buffer): void {
-  for (let at = 0; at < target.length; ) {
-    const chunk = chunks[0];
-    const copied = chunk.copy(target, at, 0, target.length - at);
-    at += copied;
-    if (copied === chunk.length) chunks.shift();
-    else chunks[0] = chunk.subarray(copied);
   }
 }
 

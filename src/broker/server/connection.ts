@@ -36,7 +36,6 @@
 import type { Socket } from 'node:net';
 import type { Logger } from '../logger.ts';
 import { BufferLease, type Allocate, type BufferPool } from './buffer-pool.ts';
-import { moveChunkBytes } from '../../protocol/frames.ts';
 import { writeCorked } from '../../client/connection.ts';
 
 /** Thrown by a dispatcher for a request that must close the connection. */
@@ -133,7 +132,13 @@ export class Connection implements ConnectionInfo {
   private takeFrame(n: number): Buffer {
     if (this.pending[0].length >= n || this.peekInt16() !== produceApiKey) return this.take(n);
     const frame = this.pool.take(n);
-    moveChunkBytes(this.pending, frame);
+    for (let at = 0; at < n; ) {
+      const chunk = this.pending[0];
+      const copied = chunk.copy(frame, at, 0, n - at);
+      at += copied;
+      if (copied === chunk.length) this.pending.shift();
+      else this.pending[0] = chunk.subarray(copied);
+    }
     this.pendingBytes -= n;
     this.pooledFrames.add(frame);
     return frame;
