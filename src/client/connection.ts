@@ -21,6 +21,7 @@
  * reason not found.
  */
 import net from 'node:net';
+import { FrameAssembler } from '../protocol/frame-assembler.ts';
 import { decodeResponse, encodeRequestChunks } from '../protocol/frames.ts';
 
 export class ClientError extends Error {
@@ -61,8 +62,8 @@ export interface Leased<T> {
 
 const noRelease = () => {};
 
-/** A frame's int32 size and the response's int32 correlation id. */
-const framePrefixBytes = 8;
+/** A response's bytes read before its memory is chosen: the correlation id. */
+const correlationIdBytes = 4;
 /** The one buffer a connection's socket reads into. */
 const readBufferBytes = 128 * 1024;
 
@@ -75,19 +76,26 @@ export class BrokerConnection {
   private socket: net.Socket | null = null;
   private readonly inFlight = new Map<number, InFlight>();
   private nextCorrelationId = 1;
-  /** The size prefix and correlation id of the next frame, as far as read. */
-  private readonly prefix = Buffer.alloc(framePrefixBytes);
-  private prefixFilled = 0;
-  /** The payload being read (correlation id onwards), how much of it is in, and how its memory is given back. */
-  private frame: Buffer | null = null;
-  private frameFilled = 0;
-  private frameRelease: () => void = noRelease;
+  private readonly assembler: FrameAssembler;
+  /** The responses in pooled memory, to give back once used. */
+  private readonly pooledFrames = new WeakSet<Buffer>();
   private versions = new Map<number, [number, number]>();
   private closedError: Error | null = null;
 
   constructor(options: ConnectionOptions) {
     this.options = options;
     this.address = `${options.host}:${options.port}`;
+    this.assembler = new FrameAssembler(
+      { peekBytes: correlationIdBytes, minPayloadBytes: correlationIdBytes, maxPayloadBytes: 0x7fffffff },
+      {
+        allocate: (size, correlationId) => this.allocateFrame(size, correlationId.readInt32BE(0)),
+        deliver: (payload) => this.deliver(payload),
+        refuse: (size) => {
+          this.fail(new ClientError(`broker ${this.address} sent a frame of ${size} bytes, too short for a response`));
+          this.socket?.destroy();
+        },
+      },
+    );
   }
 
   /** With a framePool: read into one reused buffer (see Memory above). Otherwise net's 'data' chunks feed `receive`. */
@@ -175,60 +183,24 @@ export class BrokerConnection {
     });
   }
 
-  /**
-   * Takes the bytes the socket just read (`chunk` may be a view of its
-   * reused buffer, so it is valid only during this call): completes the 8-byte
-   * prefix (size, correlation id), then copies into the frame's own memory,
-   * allocated once at its final size, and delivers each completed frame.
-   */
+  /** Takes the bytes the socket just read (`chunk` may be a view of its reused buffer, so it is valid only during this call). */
   private receive(chunk: Buffer): void {
-    let at = 0;
-    while (at < chunk.length && !this.closedError) {
-      if (this.frame === null) {
-        const n = Math.min(framePrefixBytes - this.prefixFilled, chunk.length - at);
-        chunk.copy(this.prefix, this.prefixFilled, at, at + n);
-        this.prefixFilled += n;
-        at += n;
-        if (this.prefixFilled < framePrefixBytes) return;
-        this.prefixFilled = 0;
-        this.startFrame(this.prefix.readInt32BE(0), this.prefix.readInt32BE(4));
-        if (this.frame === null) return;
-      }
-      const n = Math.min(this.frame.length - this.frameFilled, chunk.length - at);
-      chunk.copy(this.frame, this.frameFilled, at, at + n);
-      this.frameFilled += n;
-      at += n;
-      if (this.frameFilled === this.frame.length) {
-        const frame = this.frame;
-        const release = this.frameRelease;
-        this.frame = null;
-        this.deliver(frame, release);
-      }
-    }
+    if (!this.closedError) this.assembler.push(chunk);
   }
 
-  /** Allocates the memory of a `payloadBytes` response to `correlationId`: pooled when it answers a leased request and a pool is configured. */
-  private startFrame(payloadBytes: number, correlationId: number): void {
-    if (payloadBytes < 4) {
-      this.fail(new ClientError(`broker ${this.address} sent a frame of ${payloadBytes} bytes, too short for a response`));
-      this.socket?.destroy();
-      return;
-    }
+  /** The memory of a `payloadBytes` response to `correlationId`: pooled when it answers a leased request and a pool is configured. */
+  private allocateFrame(payloadBytes: number, correlationId: number): Buffer {
     const pool = this.options.framePool;
-    if (pool !== undefined && this.inFlight.get(correlationId)?.leased === true) {
-      const frame = pool.take(payloadBytes);
-      this.frame = frame;
-      this.frameRelease = () => pool.give(frame);
-    } else {
-      this.frame = Buffer.allocUnsafe(payloadBytes);
-      this.frameRelease = noRelease;
-    }
-    this.frame.writeInt32BE(correlationId, 0);
-    this.frameFilled = 4;
+    if (pool === undefined || this.inFlight.get(correlationId)?.leased !== true) return Buffer.allocUnsafe(payloadBytes);
+    const frame = pool.take(payloadBytes);
+    this.pooledFrames.add(frame);
+    return frame;
   }
 
-  /** Resolves the request `payload` answers; `release` frees the payload's memory (called here unless a leased request gets it). */
-  private deliver(payload: Buffer, release: () => void): void {
+  /** Resolves the request `payload` answers; its pooled memory is given back here unless a leased request gets it. */
+  private deliver(payload: Buffer): void {
+    const pool = this.options.framePool;
+    const release = pool !== undefined && this.pooledFrames.delete(payload) ? () => pool.give(payload) : noRelease;
     const correlationId = payload.readInt32BE(0);
     const request = this.inFlight.get(correlationId);
     if (!request) return release(); // timed out already
