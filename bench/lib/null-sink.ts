@@ -4,11 +4,14 @@
  * requested topic's one partition, Produce) and acknowledges every batch
  * without checking or storing it. What kcat reaches against it is the most
  * any broker could get from kcat on this machine; kb's ingest is read
- * against it. Run as `node null-sink.ts`: listens on a free 127.0.0.1 port,
- * prints it as the first stdout line, serves until killed. Uses kb's codecs
- * (src/protocol), so it decodes frames the way kb does and stops there.
+ * against it. It reads, frames and decodes requests the way kb's broker
+ * does (read-buffer-server.ts, frame-assembler.ts, src/protocol's codecs)
+ * and stops there. Run as `node null-sink.ts`: listens on a free 127.0.0.1
+ * port, prints it as the first stdout line, serves until killed.
  */
-import net from 'node:net';
+import type net from 'node:net';
+import { createReadBufferServer } from '../../src/broker/server/read-buffer-server.ts';
+import { FrameAssembler } from '../../src/protocol/frame-assembler.ts';
 import { decodeRequestBody, decodeRequestHeader, encodeResponse } from '../../src/protocol/frames.ts';
 import { offsets } from '../../src/protocol/records/batch-header.ts';
 import type { ProduceRequest } from '../../src/protocol/generated/produce-request.ts';
@@ -56,25 +59,20 @@ function answer(payload: Buffer, port: number, nextOffset: Map<string, bigint>):
   }
 }
 
-const server = net.createServer((socket) => {
+const readBuffer = Buffer.allocUnsafe(128 * 1024);
+const server = createReadBufferServer(readBuffer, (socket) => {
   socket.setNoDelay(true);
   const nextOffset = new Map<string, bigint>();
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
-  socket.on('data', (chunk: Buffer) => {
-    pending.push(chunk);
-    pendingBytes += chunk.length;
-    while (pendingBytes >= 4) {
-      if (pending[0].length < 4) pending = [Buffer.concat(pending, pendingBytes)];
-      const frameBytes = 4 + pending[0].readInt32BE(0);
-      if (pendingBytes < frameBytes) return;
-      const data = pending.length === 1 ? pending[0] : Buffer.concat(pending, pendingBytes);
-      pending = data.length > frameBytes ? [data.subarray(frameBytes)] : [];
-      pendingBytes = data.length - frameBytes;
-      const response = answer(data.subarray(4, frameBytes), (server.address() as net.AddressInfo).port, nextOffset);
+  const sink = {
+    allocate: (size: number) => Buffer.allocUnsafe(size),
+    deliver: (payload: Buffer) => {
+      const response = answer(payload, (server.address() as net.AddressInfo).port, nextOffset);
       if (response) socket.write(response);
-    }
-  });
+    },
+    refuse: () => socket.destroy(),
+  };
+  const frames = new FrameAssembler({ peekBytes: 0, minPayloadBytes: 0, maxPayloadBytes: 0x7fffffff }, sink);
   socket.on('error', () => socket.destroy());
+  return (bytes) => frames.push(bytes);
 });
 server.listen(0, '127.0.0.1', () => process.stdout.write(`${(server.address() as net.AddressInfo).port}\n`));

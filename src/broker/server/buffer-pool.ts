@@ -1,8 +1,8 @@
 /**
- * Reusable memory for the large buffers requests need: Produce frames that
- * arrive in several socket chunks and must be joined (a librdkafka producer
- * sends ~1 MB frames in 64 KB chunks), and the chunks a Fetch reads from
- * segment files (~1 MB per partition). A fresh buffer each time costs page
+ * Reusable memory for the large buffers requests need: Produce frames,
+ * copied out of the socket's read buffer (a librdkafka producer sends ~1 MB
+ * frames), and the chunks a Fetch reads from segment files (~1 MB per
+ * partition). A fresh buffer each time costs page
  * faults and, as external memory, drives V8 into a full GC every few tens
  * of megabytes; reusing buffers removes both.
  *
@@ -27,7 +27,8 @@
 
 /** Idle pooled memory kept across all connections. */
 export const idleBytesMax = 32 * 1024 * 1024;
-const minCapacityBytes = 64 * 1024;
+/** Buffers smaller than this are not worth pooling (see BufferLease). */
+export const minCapacityBytes = 64 * 1024;
 
 export class BufferPool {
   private readonly idle = new Map<number, Buffer[]>();

@@ -15,12 +15,14 @@
  *   order. Any other request waits until everything before it is answered. At most
  *   `maxQueuedFrames` complete frames wait; beyond that the socket stops
  *   being read until the queue drains.
- * - A Produce frame that spans several socket chunks is joined into a
- *   buffer of the shared BufferPool, which takes it back once the response
- *   is handed to the socket (or the request failed): the Produce handler
- *   must not keep request bytes past its return. Other frames are joined
- *   into fresh buffers (handlers may keep their bytes); a frame within one
- *   chunk is a view of it.
+ * - `receive(bytes)` takes what the socket read (a view of a shared read
+ *   buffer, valid only during the call); frames are copied out of it by a
+ *   FrameAssembler. A Produce frame (of 64 KB or more) is copied into a
+ *   buffer of the shared BufferPool, which takes it back once the response is handed to the
+ *   socket (or the request failed): the Produce handler must not keep
+ *   request bytes past its return. Other frames get fresh buffers (handlers
+ *   may keep their bytes). A frame whose memory cannot be allocated closes
+ *   the connection.
  * - `dispatch` gets a BufferLease of the shared pool for memory its
  *   response refers to (fetched batches); the lease is released only once
  *   the socket has finished writing the response (its write callback,
@@ -35,8 +37,9 @@
  */
 import type { Socket } from 'node:net';
 import type { Logger } from '../logger.ts';
-import { BufferLease, type Allocate, type BufferPool } from './buffer-pool.ts';
+import { BufferLease, minCapacityBytes, type Allocate, type BufferPool } from './buffer-pool.ts';
 import { writeCorked } from '../../client/connection.ts';
+import { FrameAssembler } from '../../protocol/frame-assembler.ts';
 
 /** Thrown by a dispatcher for a request that must close the connection. */
 export class RequestRejected extends Error {
@@ -59,8 +62,9 @@ export interface ConnectionLimits {
 
 /** The smallest valid request payload: apiKey, apiVersion, correlationId, clientId length. */
 const minRequestBytes = 10;
-const lengthPrefixBytes = 4;
 const produceApiKey = 0;
+/** A request's bytes read before its memory is chosen: the API key. */
+const apiKeyBytes = 2;
 /** Produce requests of one connection in flight at once (a librdkafka producer sends many back to back). */
 export const producePipelineMax = 16;
 
@@ -72,12 +76,10 @@ export class Connection implements ConnectionInfo {
   private readonly limits: ConnectionLimits;
   private readonly logger: Logger;
   private readonly pool: BufferPool;
+  private readonly assembler: FrameAssembler;
   private readonly frames: Buffer[] = [];
   /** The queued frames that are pooled buffers, to give back once answered. */
   private readonly pooledFrames = new WeakSet<Buffer>();
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
-  private nextFrameBytes = -1;
   private processing = false;
   private closed = false;
   /** Requests dispatched and not yet answered, oldest first: each settles once its response is written. */
@@ -94,7 +96,14 @@ export class Connection implements ConnectionInfo {
     this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
     socket.setNoDelay(true);
     socket.setTimeout(limits.idleTimeoutMs, () => this.close(`idle for ${limits.idleTimeoutMs} ms`, false));
-    socket.on('data', (chunk: Buffer) => this.receive(chunk));
+    this.assembler = new FrameAssembler(
+      { peekBytes: apiKeyBytes, minPayloadBytes: minRequestBytes, maxPayloadBytes: limits.maxFrameBytes },
+      {
+        allocate: (size, apiKey) => this.allocateFrame(size, apiKey.readInt16BE(0)),
+        deliver: (frame) => this.frames.push(frame),
+        refuse: (size) => this.close(`frame length ${size} outside ${minRequestBytes}..${limits.maxFrameBytes}`),
+      },
+    );
     socket.on('error', () => this.close('', false));
     socket.on('close', () => (this.closed = true));
   }
@@ -107,66 +116,25 @@ export class Connection implements ConnectionInfo {
     this.socket.destroy();
   }
 
-  private receive(chunk: Buffer): void {
-    this.pending.push(chunk);
-    this.pendingBytes += chunk.length;
-    while (!this.closed) {
-      if (this.nextFrameBytes < 0) {
-        if (this.pendingBytes < lengthPrefixBytes) break;
-        const size = this.take(lengthPrefixBytes).readInt32BE(0);
-        if (size < minRequestBytes || size > this.limits.maxFrameBytes) {
-          this.close(`frame length ${size} outside ${minRequestBytes}..${this.limits.maxFrameBytes}`);
-          return;
-        }
-        this.nextFrameBytes = size;
-      }
-      if (this.pendingBytes < this.nextFrameBytes) break;
-      this.frames.push(this.takeFrame(this.nextFrameBytes));
-      this.nextFrameBytes = -1;
+  /** Takes bytes the socket read (valid only during the call); see the contract. */
+  receive(bytes: Buffer): void {
+    if (this.closed) return;
+    try {
+      this.assembler.push(bytes);
+    } catch (err) {
+      this.close(`cannot take a request in: ${(err as Error).message}`);
+      return;
     }
     if (this.frames.length >= this.limits.maxQueuedFrames) this.socket.pause();
     void this.processFrames();
   }
 
-  /** Removes and returns the next frame of `n` bytes (n <= pendingBytes), joined into a pooled buffer when it is a Produce request that spans chunks. */
-  private takeFrame(n: number): Buffer {
-    if (this.pending[0].length >= n || this.peekInt16() !== produceApiKey) return this.take(n);
-    const frame = this.pool.take(n);
-    for (let at = 0; at < n; ) {
-      const chunk = this.pending[0];
-      const copied = chunk.copy(frame, at, 0, n - at);
-      at += copied;
-      if (copied === chunk.length) this.pending.shift();
-      else this.pending[0] = chunk.subarray(copied);
-    }
-    this.pendingBytes -= n;
+  /** A Produce request's memory comes from the pool (given back once answered) unless it is too small to be worth it; any other's is fresh. */
+  private allocateFrame(size: number, apiKey: number): Buffer {
+    if (apiKey !== produceApiKey || size < minCapacityBytes) return Buffer.allocUnsafe(size);
+    const frame = this.pool.take(size);
     this.pooledFrames.add(frame);
     return frame;
-  }
-
-  /** The first two pending bytes (at least two are pending) as a big-endian int16: a request's API key. */
-  private peekInt16(): number {
-    const first = this.pending[0];
-    return first.length >= 2 ? first.readInt16BE(0) : (((first[0] << 8) | this.pending[1][0]) << 16) >> 16;
-  }
-
-  /** Removes and returns the first `n` pending bytes (n <= pendingBytes). */
-  private take(n: number): Buffer {
-    const first = this.pending[0];
-    if (first.length === n) {
-      this.pending.shift();
-    } else if (first.length > n) {
-      this.pending[0] = first.subarray(n);
-      this.pendingBytes -= n;
-      return first.subarray(0, n);
-    } else {
-      const joined = Buffer.concat(this.pending, this.pendingBytes);
-      this.pending = joined.length > n ? [joined.subarray(n)] : [];
-      this.pendingBytes -= n;
-      return joined.subarray(0, n);
-    }
-    this.pendingBytes -= n;
-    return first;
   }
 
   private async processFrames(): Promise<void> {

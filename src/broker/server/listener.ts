@@ -1,12 +1,17 @@
 /**
  * The TCP listener: accepts connections on one host:port, wraps each in a
  * Connection, bounds how many are open at once (`max.connections`), and
- * closes them all on stop. Its connections share one BufferPool.
+ * closes them all on stop. Its connections share one BufferPool and one
+ * read buffer (read-buffer-server.ts).
  */
-import net from 'node:net';
+import type net from 'node:net';
 import type { Logger } from '../logger.ts';
 import { Connection, type ConnectionLimits, type Dispatch } from './connection.ts';
 import { BufferPool } from './buffer-pool.ts';
+import { createReadBufferServer } from './read-buffer-server.ts';
+
+/** What one socket read takes at most; every connection reads into the same buffer. */
+const readBufferBytes = 128 * 1024;
 
 export interface ListenerOptions extends ConnectionLimits {
   host: string;
@@ -22,15 +27,16 @@ export class Listener {
   private nextConnectionId = 1;
 
   constructor(options: ListenerOptions, dispatch: Dispatch, logger: Logger) {
-    this.server = net.createServer((socket) => {
+    this.server = createReadBufferServer(Buffer.allocUnsafe(readBufferBytes), (socket) => {
       if (this.connections.size >= options.maxConnections) {
         logger.warn(`refusing connection from ${socket.remoteAddress}: ${options.maxConnections} connections open`);
         socket.destroy();
-        return;
+        return () => {};
       }
       const connection = new Connection(this.nextConnectionId++, socket, dispatch, options, this.pool, logger);
       this.connections.add(connection);
       socket.on('close', () => this.connections.delete(connection));
+      return (bytes) => connection.receive(bytes);
     });
     this.options = options;
   }

@@ -5,6 +5,7 @@ import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection, RequestRejected, type Dispatch } from '../../../src/broker/server/connection.ts';
 import { BufferPool } from '../../../src/broker/server/buffer-pool.ts';
+import { createReadBufferServer } from '../../../src/broker/server/read-buffer-server.ts';
 import { silentLogger } from '../../../src/broker/logger.ts';
 
 const limits = { maxFrameBytes: 1024, maxQueuedFrames: 4, idleTimeoutMs: 60_000 };
@@ -33,7 +34,10 @@ const dispatch: Dispatch = async (payload, _connection, allocate) => {
 /** A Connection on the server side of a loopback socket pair, with the client socket and the pool. */
 async function connected(fn: (client: net.Socket, pool: BufferPool) => Promise<void>): Promise<void> {
   const pool = new BufferPool();
-  const server = net.createServer((socket) => new Connection(1, socket, dispatch, limits, pool, silentLogger));
+  const server = createReadBufferServer(Buffer.alloc(64 * 1024), (socket) => {
+    const connection = new Connection(1, socket, dispatch, limits, pool, silentLogger);
+    return (bytes) => connection.receive(bytes);
+  });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const client = net.connect({ host: '127.0.0.1', port: (server.address() as net.AddressInfo).port });
