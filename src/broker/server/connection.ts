@@ -17,12 +17,12 @@
  *   being read until the queue drains.
  * - `receive(bytes)` takes what the socket read (a view of a shared read
  *   buffer, valid only during the call); frames are copied out of it by a
- *   FrameAssembler. A Produce frame (of 64 KB or more) is copied into a
- *   buffer of the shared BufferPool, which takes it back once the response is handed to the
- *   socket (or the request failed): the Produce handler must not keep
- *   request bytes past its return. Other frames get fresh buffers (handlers
- *   may keep their bytes). A frame whose memory cannot be allocated closes
- *   the connection.
+ *   FrameAssembler. A Produce frame of 64 KB or more is copied into a
+ *   buffer of the shared BufferPool, which takes it back once the response
+ *   is handed to the socket (or the request failed): the Produce handler
+ *   must not keep request bytes past its return. Other frames get fresh
+ *   buffers (handlers may keep their bytes). A frame whose memory cannot be
+ *   allocated closes the connection.
  * - `dispatch` gets a BufferLease of the shared pool for memory its
  *   response refers to (fetched batches); the lease is released only once
  *   the socket has finished writing the response (its write callback,
