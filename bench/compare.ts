@@ -3,15 +3,16 @@
  * of `npm run bench`):
  * 1. baselines: sequential fs writes to the data dir's disk (page cache and
  *    with fdatasync) of the 1 KB case's bytes (three times, the median
- *    kept), loopback TCP between cores, and kcat producing each case into a
- *    null sink that stores nothing (lib/null-sink.ts: kcat's own ceiling,
- *    the best of three runs);
+ *    kept) and loopback TCP between cores;
  * 2. kb single node, 1 partition, acks=1: N small and M large records
- *    produced by kcat and by kb bench produce, read back by kcat -C -e and
- *    kb bench consume (lib/kb.ts);
+ *    produced by kcat (three runs, the median kept) and by kb bench
+ *    produce, read back by kcat -C -e and kb bench consume (lib/kb.ts); how
+ *    busy kcat was while producing says whether kcat or kb set the ingest
+ *    figure;
  * 3. kb 3-node rf=3 acks=all, 1 partition: the large records produced by
- *    kcat (lib/kb.ts kbThreeNodes), against the single node's kcat ingest,
- *    twice: all nodes on core 0, and nodes and kcat left to the scheduler;
+ *    kcat (lib/kb.ts kbThreeNodes, median of three), against the single
+ *    node's kcat ingest, twice: all nodes on core 0, and nodes and kcat
+ *    left to the scheduler;
  * 4. peers with the same counts and sizes: Redis Streams XADD pipelined,
  *    persistence off and appendonly everysec (lib/redis.ts), NATS JetStream
  *    file storage, async publish (lib/nats.ts).
@@ -31,8 +32,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { renderTable } from '../src/cli/output.ts';
-import { kcatIntoNullSink, loopbackTcp, sequentialWrite, type DiskBaseline } from './lib/baselines.ts';
-import { kbSingleNode, kbThreeNodes, type KbSingleNode } from './lib/kb.ts';
+import { loopbackTcp, sequentialWrite, type DiskBaseline } from './lib/baselines.ts';
+import { kbSingleNode, kbThreeNodes, type KbSingleNode, type KcatRun } from './lib/kb.ts';
 import { natsJetStream } from './lib/nats.ts';
 import { ensureDebianPackages } from './lib/processes.ts';
 import { redisXadd } from './lib/redis.ts';
@@ -49,15 +50,27 @@ interface Row {
   note: string;
 }
 
-const nullSinkCase = (size: number) => `kcat into a null sink ${size} B (kcat's ceiling)`;
 /** The disk baseline varies several-fold between runs on a shared VM: it is taken this often and the median kept. */
 const diskRuns = 3;
-/** A ceiling is the best of several runs of kcat into the null sink. */
-const ceilingRuns = 3;
 const threeNodeCase = (size: number, pinned: boolean) => `kb produce ${size} B, kcat, 3 nodes rf=3 acks=all${pinned ? '' : ', unpinned'}`;
 
 function row(name: string, records: number, recordSize: number, seconds: number, note = ''): Row {
   return { case: name, records, recordSize, recordsPerSec: records / seconds, mbPerSec: (records * recordSize) / mib / seconds, note };
+}
+
+/** The row of the median of kcat runs (fastest first), with their range in the note. */
+function medianRow(name: string, records: number, recordSize: number, runs: KcatRun[], note: string): Row {
+  const mb = (run: KcatRun) => ((records * recordSize) / mib / run.seconds).toFixed(0);
+  const range = `median of ${runs.length} (${mb(runs.at(-1)!)}-${mb(runs[0])} MB/s)`;
+  return row(name, records, recordSize, median(runs).seconds, `${range}, ${note}`);
+}
+
+function median(runs: KcatRun[]): KcatRun {
+  return runs[Math.floor(runs.length / 2)];
+}
+
+function percent(part: number, whole: number): string {
+  return `${Math.round((100 * part) / whole)}%`;
 }
 
 function missing(name: string, why: string): Row {
@@ -117,28 +130,17 @@ export async function run(args: string[]): Promise<void> {
     rows.push({ case: 'loopback TCP, 2 processes', records: null, recordSize: null, recordsPerSec: null, mbPerSec: tcp.bytes / mib / tcp.seconds, note: '1 MiB writes' });
 
     for (const c of cases) {
-      step(`kcat into a null sink, ${c.records} x ${c.size} B`);
-      rows.push(
-        ...(await attempt(nullSinkCase(c.size), async () => {
-          if (!tools.kcat) throw new Error('kcat missing');
-          const runs: number[] = [];
-          for (let i = 0; i < ceilingRuns; i++) runs.push((await kcatIntoNullSink(dir, c.records, c.size, timeLimitMs)).seconds);
-          return [row(nullSinkCase(c.size), c.records, c.size, Math.min(...runs), `acks=1, nothing checked or stored; best of ${ceilingRuns}`)];
-        })),
-      );
-    }
-
-    for (const c of cases) {
       step(`kb single node, ${c.records} x ${c.size} B`);
       rows.push(
         ...(await attempt(`kb ${c.size} B`, async () => {
           if (!tools.kcat) throw new Error('kcat missing');
           const r = await kbSingleNode(dir, c.records, c.size, timeLimitMs);
           kbRuns[c.size] = r;
-          const rss = r.brokerPeakRssMib === null ? '' : `broker peak RSS ${r.brokerPeakRssMib.toFixed(0)} MiB`;
+          const rss = r.brokerPeakRssMib === null ? '' : `, broker peak RSS ${r.brokerPeakRssMib.toFixed(0)} MiB`;
+          const kcatBusy = `kcat busy ${percent(median(r.kcatProduce).cpuSeconds, median(r.kcatProduce).seconds)}${rss}`;
           const l = r.kbProduce.latency;
           return [
-            row(`kb produce ${c.size} B, kcat, acks=1`, c.records, c.size, r.kcatProduceSeconds, rss),
+            medianRow(`kb produce ${c.size} B, kcat, acks=1`, c.records, c.size, r.kcatProduce, kcatBusy),
             row(`kb produce ${c.size} B, kb bench, acks=1`, r.kbProduce.records, c.size, r.kbProduce.seconds, `latency ms p50 ${l.p50Ms} p99 ${l.p99Ms} max ${l.maxMs}`),
             row(`kb consume ${c.size} B, kcat -C -e`, c.records, c.size, r.kcatConsumeSeconds, 'fetch.wait.max.ms=10'),
             row(`kb consume ${c.size} B, kb bench`, r.kbConsume.records, c.size, r.kbConsume.seconds),
@@ -151,9 +153,9 @@ export async function run(args: string[]): Promise<void> {
       rows.push(
         ...(await attempt(threeNodeCase(large.size, pinned), async () => {
           if (!tools.kcat) throw new Error('kcat missing');
-          const r = await kbThreeNodes(dir, large.records, large.size, timeLimitMs, pinned);
+          const runs = await kbThreeNodes(dir, large.records, large.size, timeLimitMs, pinned);
           const note = pinned ? '1 partition, 3 nodes on core 0' : '1 partition, nodes and kcat on any core';
-          return [row(threeNodeCase(large.size, pinned), large.records, large.size, r.seconds, note)];
+          return [medianRow(threeNodeCase(large.size, pinned), large.records, large.size, runs, note)];
         })),
       );
     }
@@ -194,7 +196,7 @@ function report(rows: Row[], cases: { records: number; size: number }[], kbRuns:
   const kcatIngest = (size: number | null) => rows.find((r) => r.case === `kb produce ${size} B, kcat, acks=1`)?.recordsPerSec ?? null;
   const table = rows.map((r) => {
     const isKb = r.case.startsWith('kb ');
-    const isPeer = r.case.startsWith('redis') || r.case.startsWith('NATS') || r.case.startsWith('kcat into');
+    const isPeer = r.case.startsWith('redis') || r.case.startsWith('NATS');
     return [
       r.case,
       r.records,
@@ -230,10 +232,11 @@ function report(rows: Row[], cases: { records: number; size: number }[], kbRuns:
   goals.push({ goal: `broker peak RSS < 300 MB under ${small.records} records`, reached: rss === null ? null : rss < 300, figure: rss === null ? '' : `${rss.toFixed(0)} MiB` });
   out.push('', 'goals:');
   for (const g of goals) out.push(`  [${g.reached === null ? ' n/a ' : g.reached ? 'reached' : ' not  '}] ${g.goal}: ${g.figure}`);
-  const ceiling = find(nullSinkCase(large.size));
-  if (ceiling !== null && diskSynced !== null) {
-    out.push('', `context: kcat alone (into a null sink) delivers ${ceiling.toFixed(0)} MB/s of ${large.size} B records here; kb ingests ${ratio(kbLargeMb, ceiling)}x of that.`);
-    out.push(`  70% of the fdatasync disk figure is ${(0.7 * diskSynced).toFixed(0)} MB/s, ${0.7 * diskSynced > ceiling ? 'more than kcat can send to any broker on this machine' : 'within what kcat can send'}.`);
+  const kcatLarge = kbRuns[large.size] === undefined ? undefined : median(kbRuns[large.size].kcatProduce);
+  if (kcatLarge !== undefined && diskSynced !== null) {
+    const busy = kcatLarge.cpuSeconds / kcatLarge.seconds;
+    out.push('', `context: kcat was busy ${percent(kcatLarge.cpuSeconds, kcatLarge.seconds)} of its median ${large.size} B produce run (user + system CPU / wall time, on its own core)${busy >= 0.9 ? ': kcat, not kb, set that ingest figure' : ''}.`);
+    out.push(`  70% of the fdatasync disk figure is ${(0.7 * diskSynced).toFixed(0)} MB/s; kb ingested ${kbLargeMb === null ? '?' : kbLargeMb.toFixed(0)} MB/s.`);
   }
   process.stdout.write(`${out.join('\n')}\n`);
   void saveResults({ rows, goals, kb: kbRuns, cases });

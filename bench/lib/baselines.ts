@@ -5,17 +5,14 @@
  *   page cache, as kb writes by default) and including a final fdatasync
  *   (the disk itself);
  * - loopback TCP between two processes pinned to different cores
- *   (tcp-pump.ts);
- * - kcat producing into a Kafka endpoint that stores nothing (null-sink.ts
- *   on the server core, kcat on the client core): the load generator's own
- *   ceiling, which no broker can pass.
+ *   (tcp-pump.ts).
  */
 import { spawn } from 'node:child_process';
 import { open, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { clientCore, kcatInputFile, onCore, serverCore, timedRun } from './processes.ts';
+import { clientCore, onCore, serverCore, timedRun } from './processes.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -51,17 +48,6 @@ export async function loopbackTcp(bytes: number, timeLimitMs: number): Promise<{
     const result = await sink.lines.next();
     if (result.done) throw new Error('the tcp sink ended without a result');
     return JSON.parse(result.value);
-  } finally {
-    sink.process.kill();
-  }
-}
-
-/** kcat producing `records` lines of `recordSize` bytes (acks=1, one partition) into null-sink.ts: the most kcat delivers on this machine, timed like kb's kcat runs. */
-export async function kcatIntoNullSink(dir: string, records: number, recordSize: number, timeLimitMs: number): Promise<{ seconds: number }> {
-  const sink = await startOnServerCore('null-sink.ts', [], timeLimitMs);
-  try {
-    const kcat = ['kcat', '-b', `127.0.0.1:${sink.port}`, '-t', 'null', '-p', '0', '-P', '-X', 'acks=1'];
-    return { seconds: (await timedRun(onCore(clientCore, kcat), { stdinFile: kcatInputFile(dir, records, recordSize), timeLimitMs })).seconds };
   } finally {
     sink.process.kill();
   }

@@ -2,7 +2,8 @@
  * Process plumbing for the comparison bench: Debian packages installed when
  * a command is missing (apt-get, as root), free loopback ports, CPU pinning
  * (servers on one core, load generators on another, when there are two or
- * more and taskset exists), timed child runs bounded by a time limit, servers
+ * more and taskset exists), timed child runs bounded by a time limit (with
+ * the CPU time the child used), servers
  * started and awaited on their port, peak RSS from /proc, and kcat's input
  * files. Every server
  * started here is stopped by its `stop()`, which callers run in `finally`.
@@ -54,7 +55,18 @@ export function pin(pid: number, core: number): void {
 
 export interface TimedRun {
   seconds: number;
+  /** The child's user + system CPU time. */
+  cpuSeconds: number;
   stdout: string;
+}
+
+/** Linux's clock ticks per second in /proc (USER_HZ). */
+const ticksPerSecond = 100;
+
+/** User + system CPU time of this process's children that have ended and been waited for (cutime + cstime of /proc/self/stat). */
+function endedChildrenCpuSeconds(): number {
+  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[13]) + Number(fields[14])) / ticksPerSecond;
 }
 
 /**
@@ -67,6 +79,7 @@ export function timedRun(argv: string[], options: { stdinFile?: string; discardS
   return new Promise((resolve, reject) => {
     const stdin = options.stdinFile === undefined ? 'ignore' : openSync(options.stdinFile, 'r');
     const started = performance.now();
+    const cpuBefore = endedChildrenCpuSeconds();
     const child = spawn(argv[0], argv.slice(1), { stdio: [stdin, options.discardStdout ? 'ignore' : 'pipe', 'pipe'], timeout: options.timeLimitMs, env: options.env ?? process.env });
     if (typeof stdin === 'number') closeSync(stdin);
     let stdout = '';
@@ -76,7 +89,7 @@ export function timedRun(argv: string[], options: { stdinFile?: string; discardS
     child.on('error', reject);
     child.on('close', (code, signal) => {
       const seconds = (performance.now() - started) / 1000;
-      if (code === 0) resolve({ seconds, stdout });
+      if (code === 0) resolve({ seconds, cpuSeconds: endedChildrenCpuSeconds() - cpuBefore, stdout });
       else reject(new Error(`${argv.join(' ').slice(0, 200)} failed (${code ?? signal}): ${stderr.slice(-2000)}`));
     });
   });
