@@ -137,7 +137,8 @@ export async function run(args: string[]): Promise<void> {
           const r = await kbSingleNode(dir, c.records, c.size, timeLimitMs);
           kbRuns[c.size] = r;
           const rss = r.brokerPeakRssMib === null ? '' : `, broker peak RSS ${r.brokerPeakRssMib.toFixed(0)} MiB`;
-          const kcatBusy = `kcat busy ${percent(median(r.kcatProduce).cpuSeconds, median(r.kcatProduce).seconds)}${rss}`;
+          const kcatMedian = median(r.kcatProduce);
+          const kcatBusy = `kcat busy ${percent(kcatMedian.cpuSeconds, kcatMedian.seconds)}${rss}`;
           const l = r.kbProduce.latency;
           return [
             medianRow(`kb produce ${c.size} B, kcat, acks=1`, c.records, c.size, r.kcatProduce, kcatBusy),

@@ -55,7 +55,7 @@ export function pin(pid: number, core: number): void {
 
 export interface TimedRun {
   seconds: number;
-  /** The child's user + system CPU time. */
+  /** The child's user + system CPU time (what the bench's ended children used across the run: exact while no other child ends meanwhile, as in the bench's one-at-a-time runs). */
   cpuSeconds: number;
   stdout: string;
 }
