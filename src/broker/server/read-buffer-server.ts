@@ -19,14 +19,14 @@
  * Contract: `accept(socket)` is called for each connection and returns the
  * function that takes what it reads. That function gets a view of the
  * shared buffer, valid only during the call (it must copy what it keeps);
- * returning false pauses the socket like `socket.pause()`. One buffer serves
+ * `socket.pause()` stops the reads as usual. One buffer serves
  * every connection because each read is handed over and consumed before the
  * next one happens. The server counts no connections of its own: its owner
  * closes them.
  */
 import net from 'node:net';
 
-export type Receive = (bytes: Buffer) => boolean | void;
+export type Receive = (bytes: Buffer) => void;
 
 /** net.Socket's options with an accepted connection's handle to wrap (the typings know only a BoundSocket there). */
 type WrapOptions = Omit<net.SocketConstructorOpts, 'handle'> & { handle: unknown };
@@ -39,7 +39,7 @@ export function createReadBufferServer(readBuffer: Buffer, accept: (socket: net.
     accepted.destroy();
     if (!handle) return;
     let receive: Receive = () => {};
-    const callback = (n: number) => receive(readBuffer.subarray(0, n)) !== false;
+    const callback = (n: number) => (receive(readBuffer.subarray(0, n)), true);
     const options: WrapOptions = { handle, readable: true, writable: true, onread: { buffer: readBuffer, callback } };
     const socket = new net.Socket(options as net.SocketConstructorOpts);
     receive = accept(socket);
