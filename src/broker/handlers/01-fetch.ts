@@ -10,6 +10,9 @@
  * keeps clients that ask for a session (platformatic sends id 0, epoch 0)
  * sessionless.
  *
+ * A partition this broker is still opening (a topic just created) is
+ * waited for, up to max_wait_ms, before the checks.
+ *
  * Per partition, first the checks: this broker leads it
  * (NOT_LEADER_OR_FOLLOWER, UNKNOWN_TOPIC_OR_PARTITION ...); the current
  * leader epoch (v9+, -1 = unchecked) is ours (FENCED_LEADER_EPOCH when
@@ -88,10 +91,11 @@ export default defineHandler<FetchRequest, FetchResponse>({
       })),
     );
     const replicaId = ctx.apiVersion >= 15 ? request.replicaState.replicaId : request.replicaId;
+    const deadline = Date.now() + request.maxWaitMs;
+    await broker.replicas.whenOpened(wanted, request.maxWaitMs);
     const checked = wanted.map((w) => check(broker, w, replicaId));
     const follower = replicaId >= 0;
     const maxBytes = ctx.apiVersion >= 3 ? request.maxBytes : 0x7fffffff;
-    const deadline = Date.now() + request.maxWaitMs;
     const read = () => readAll(checked, maxBytes, replicaId, broker.replicas.leaderThrottle, ctx.allocate);
     let results = await read();
     while (!results.some((r) => r.errorCode !== ErrorCode.NONE || r.divergingEpoch) && bytesOf(results) < request.minBytes && Date.now() < deadline) {

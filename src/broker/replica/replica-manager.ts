@@ -257,6 +257,23 @@ export class ReplicaManager {
     await Promise.allSettled([...this.opening].filter(([key]) => ofTopic(key)).map(([, opening]) => opening));
   }
 
+  /**
+   * Waits, at most `maxWaitMs`, until the logs of `wanted` that this broker
+   * is still opening are open: a follower that learned of a new partition
+   * before its leader finished opening it is then served instead of being
+   * told LEADER_NOT_AVAILABLE (which rests its fetching for
+   * replica.fetch.backoff.ms).
+   */
+  async whenOpened(wanted: PartitionRef[], maxWaitMs: number): Promise<void> {
+    if (this.opening.size === 0 || maxWaitMs <= 0) return;
+    const openings = wanted.map((w) => this.opening.get(ReplicaManager.key(w.topic, w.partition))).filter((o) => o !== undefined);
+    if (openings.length === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, maxWaitMs)));
+    await Promise.race([Promise.allSettled(openings), timeout]);
+    clearTimeout(timer);
+  }
+
   /** Parks until one of `wanted` receives data or `maxWaitMs` passes. */
   async waitForData(wanted: PartitionRef[], maxWaitMs: number): Promise<void> {
     const controller = new AbortController();

@@ -5,6 +5,8 @@
  * image, own logs) that follows it with its fetch loop. acks=all produce
  * to node 1 answers only once node 2 has the batch; node 2's log then
  * holds the leader's batches byte for byte, with the high watermark.
+ * A follower that learns of a new partition before its leader has opened
+ * the log is served once the log is open, not refused.
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
@@ -108,4 +110,56 @@ test('a follower fetches from the leader over the wire and acks=all waits for it
 
   const lookup = await client.request(23, 4, { replicaId: -1, topics: [{ topic: 'r', partitions: [{ partition: 0, currentLeaderEpoch: 1, leaderEpoch: 0 }] }] });
   assert.deepEqual(lookup.topics[0].partitions[0], { errorCode: 0, partition: 0, leaderEpoch: 0, endOffset: 0n }, 'epoch 0 ended where epoch 1 began');
+});
+
+test('a follower fetch for a partition its leader is still opening is answered once the log is open', async (t) => {
+  const leaderDir = await tempDir(t, 'leader', () => leader.stop());
+  const leader = new Broker({ config: new BrokerConfig(), listen: { host: '127.0.0.1', port: 0 }, dataDir: leaderDir, logger: silent });
+  await leader.start();
+  const leaderRecord = leader.image.brokers.get(1)!;
+  const client = new BrokerConnection({ host: leaderRecord.host, port: leaderRecord.port, clientId: 'test', requestTimeoutMs: 15_000, connectTimeoutMs: 5_000 });
+  await client.connect();
+  t.after(() => client.close());
+
+  // What the controller commits for a new topic led here with node 2 as follower; node 2 may learn of it first.
+  const records: MetadataRecord[] = [
+    { type: 'broker', nodeId: 2, host: '127.0.0.1', port: 1, rack: null, epoch: 1, fenced: false },
+    { type: 'topic', name: 'fresh', topicId: 'f'.repeat(32) },
+    { type: 'partition', topicId: 'f'.repeat(32), partition: 0, replicas: [1, 2], isr: [1, 2], leader: 1, leaderEpoch: 0, partitionEpoch: 0 },
+  ];
+  for (const record of records) {
+    leader.image.apply(record);
+    leader.replicas.onMetadataRecord(record);
+  }
+  const opening = leader.replicas.leaderPartition('fresh', 0);
+  assert.ok('errorCode' in opening && opening.errorCode === ErrorCode.LEADER_NOT_AVAILABLE, 'the log is still being opened as the fetch is sent');
+  const answer = await client.request(1, 12, {
+    replicaId: 2, maxWaitMs: 5_000, minBytes: 0, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, rackId: '', forgottenTopicsData: [], clusterId: null,
+    replicaState: { replicaId: -1, replicaEpoch: -1n },
+    topics: [{ topic: 'fresh', topicId: Buffer.alloc(16), partitions: [{ partition: 0, currentLeaderEpoch: 0, fetchOffset: 0n, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 1 << 20, replicaDirectoryId: Buffer.alloc(16) }] }],
+  });
+  const partition = answer.responses[0].partitions[0];
+  assert.equal(partition.errorCode, ErrorCode.NONE, 'not LEADER_NOT_AVAILABLE, which would rest the follower for replica.fetch.backoff.ms');
+  assert.equal(partition.highWatermark, 0n);
+});
+
+test('whenOpened waits for a partition being opened, and not past its time limit', async (t) => {
+  const dir = await tempDir(t, 'opening', () => replicas.close());
+  const image = new MetadataImage();
+  const config = new BrokerConfig([['node.id', '1']]);
+  const replicas = new ReplicaManager({ nodeId: 1, logsDir: dir, image, topicConfigs: new TopicConfigs(config, image), recoveryThreads: 1, logger: silent, replication: replicationSettings(config) });
+  await replicas.start();
+  const records: MetadataRecord[] = [
+    { type: 'topic', name: 'fresh', topicId: 'e'.repeat(32) },
+    { type: 'partition', topicId: 'e'.repeat(32), partition: 0, replicas: [1], isr: [1], leader: 1, leaderEpoch: 0, partitionEpoch: 0 },
+  ];
+  for (const record of records) {
+    image.apply(record);
+    replicas.onMetadataRecord(record);
+  }
+  const wanted = [{ topic: 'fresh', partition: 0 }];
+  await replicas.whenOpened(wanted, 0);
+  assert.equal((replicas.leaderPartition('fresh', 0) as { errorCode?: number }).errorCode, ErrorCode.LEADER_NOT_AVAILABLE, 'no wait with no time');
+  await replicas.whenOpened(wanted, 10_000);
+  assert.ok(!('errorCode' in replicas.leaderPartition('fresh', 0)), 'open once the wait returns');
 });
