@@ -58,12 +58,14 @@ function row(name: string, records: number, recordSize: number, seconds: number,
   return { case: name, records, recordSize, recordsPerSec: records / seconds, mbPerSec: (records * recordSize) / mib / seconds, note };
 }
 
-/** The row of the median of kcat runs (fastest first), with their range in the note. */
-function medianRow(name: string, records: number, recordSize: number, runs: KcatRun[], note: string): Row {
-  const mb = (run: KcatRun) => ((records * recordSize) / mib / run.seconds).toFixed(0);
-  const range = `median of ${runs.length} (${mb(runs.at(-1)!)}-${mb(runs[0])} MB/s)`;
-  return row(name, records, recordSize, median(runs).seconds, `${range}, ${note}`);
+/** The row of the median of timed runs of the same work, with their range in the note. */
+function medianRow(name: string, records: number, recordSize: number, seconds: number[], note: string): Row {
+  const runs = seconds.map((s) => row(name, records, recordSize, s)).sort((a, b) => a.mbPerSec! - b.mbPerSec!);
+  const range = `median of ${runs.length} (${runs[0].mbPerSec!.toFixed(0)}-${runs.at(-1)!.mbPerSec!.toFixed(0)} MB/s)`;
+  return { ...runs[Math.floor(runs.length / 2)], note: `${note}, ${range}` };
 }
+
+const secondsOf = (runs: KcatRun[]) => runs.map((r) => r.seconds);
 
 function median(runs: KcatRun[]): KcatRun {
   return runs[Math.floor(runs.length / 2)];
@@ -122,9 +124,7 @@ export async function run(args: string[]): Promise<void> {
       ['disk: sequential fs writes + fdatasync', (d: DiskBaseline) => d.syncedSeconds, '1 MiB writes'],
       ['disk: sequential fs writes (page cache)', (d: DiskBaseline) => d.bufferedSeconds, '1 MiB writes, no fsync'],
     ] as const) {
-      const runs = disks.map((d) => row(name, d.bytes / large.size, large.size, seconds(d))).sort((a, b) => a.mbPerSec! - b.mbPerSec!);
-      const median = runs[Math.floor(runs.length / 2)];
-      rows.push({ ...median, note: `${how}, median of ${runs.length} (${runs[0].mbPerSec!.toFixed(0)}-${runs.at(-1)!.mbPerSec!.toFixed(0)} MB/s)` });
+      rows.push(medianRow(name, large.records, large.size, disks.map(seconds), how));
     }
     const tcp = await loopbackTcp(loopbackBytes, timeLimitMs);
     rows.push({ case: 'loopback TCP, 2 processes', records: null, recordSize: null, recordsPerSec: null, mbPerSec: tcp.bytes / mib / tcp.seconds, note: '1 MiB writes' });
@@ -141,7 +141,7 @@ export async function run(args: string[]): Promise<void> {
           const kcatBusy = `kcat busy ${percent(kcatMedian.cpuSeconds, kcatMedian.seconds)}${rss}`;
           const l = r.kbProduce.latency;
           return [
-            medianRow(`kb produce ${c.size} B, kcat, acks=1`, c.records, c.size, r.kcatProduce, kcatBusy),
+            medianRow(`kb produce ${c.size} B, kcat, acks=1`, c.records, c.size, secondsOf(r.kcatProduce), kcatBusy),
             row(`kb produce ${c.size} B, kb bench, acks=1`, r.kbProduce.records, c.size, r.kbProduce.seconds, `latency ms p50 ${l.p50Ms} p99 ${l.p99Ms} max ${l.maxMs}`),
             row(`kb consume ${c.size} B, kcat -C -e`, c.records, c.size, r.kcatConsumeSeconds, 'fetch.wait.max.ms=10'),
             row(`kb consume ${c.size} B, kb bench`, r.kbConsume.records, c.size, r.kbConsume.seconds),
@@ -156,7 +156,7 @@ export async function run(args: string[]): Promise<void> {
           if (!tools.kcat) throw new Error('kcat missing');
           const runs = await kbThreeNodes(dir, large.records, large.size, timeLimitMs, pinned);
           const note = pinned ? '1 partition, 3 nodes on core 0' : '1 partition, nodes and kcat on any core';
-          return [medianRow(threeNodeCase(large.size, pinned), large.records, large.size, runs, note)];
+          return [medianRow(threeNodeCase(large.size, pinned), large.records, large.size, secondsOf(runs), note)];
         })),
       );
     }
