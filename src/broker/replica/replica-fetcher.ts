@@ -21,6 +21,10 @@
  * A partition this node is being added to by a reassignment (not yet in
  * the ISR) rests after each answer as long as the follower replication
  * throttle asks.
+ * A partition added to a loop (or given a new epoch) while its fetch is
+ * parked at the leader would wait for that fetch (up to
+ * replica.fetch.wait.max.ms, and acks=all produce with it): the loop drops
+ * that connection and fetches again at once with the partition included.
  * A connection or request failure backs the whole loop off for
  * `replica.fetch.backoff.ms` and reconnects. `close()` stops every loop.
  * Fetch answers are joined into memory of one BufferPool shared by the
@@ -155,6 +159,10 @@ class LeaderFetcher {
   private connection: BrokerConnection | null = null;
   private stopped = false;
   private failing = false;
+  /** A fetch is out and its answer awaited. */
+  private fetching = false;
+  /** The fetch out was abandoned (its connection closed) for a partition added meanwhile. */
+  private interrupted = false;
   private readonly running: Promise<void>;
 
   constructor(leaderId: number, options: ReplicaFetcherOptions, framePool: BufferPool) {
@@ -170,6 +178,10 @@ class LeaderFetcher {
     if (current?.partition === partition && current.leaderEpoch === leaderEpoch) return;
     this.partitions.set(key, { partition, leaderEpoch, restUntilMs: 0 });
     this.wakeup.wake();
+    if (this.fetching) {
+      this.interrupted = true;
+      this.reconnect();
+    }
   }
 
   remove(key: string): void {
@@ -190,18 +202,21 @@ class LeaderFetcher {
 
   private async run(): Promise<void> {
     while (!this.stopped) {
-      const now = Date.now();
-      const due = [...this.partitions].filter(([, f]) => f.restUntilMs <= now);
-      if (due.length === 0) {
+      if (this.due().length === 0) {
+        const now = Date.now();
         const next = Math.min(...[...this.partitions.values()].map((f) => f.restUntilMs));
         await this.wakeup.sleep(Number.isFinite(next) ? Math.max(1, next - now) : this.options.backoffMs);
         continue;
       }
       try {
         const connection = await this.connect();
-        const request = this.request(due);
+        // Worked out once connected: partitions added while connecting are in this fetch.
+        const due = this.due();
+        if (due.length === 0) continue;
         connection.version(fetchKey, fetchVersion, fetchVersion);
-        const { body: response, release } = await connection.requestLeased<FetchResponse>(fetchKey, fetchVersion, request);
+        this.interrupted = false;
+        this.fetching = true;
+        const { body: response, release } = await connection.requestLeased<FetchResponse>(fetchKey, fetchVersion, this.request(due)).finally(() => (this.fetching = false));
         try {
           if (response.errorCode !== ErrorCode.NONE) throw new Error(`fetch failed with error code ${response.errorCode}`);
           await this.handle(new Map(due), response);
@@ -211,12 +226,22 @@ class LeaderFetcher {
         this.failing = false;
       } catch (err) {
         if (this.stopped) return;
+        if (this.interrupted) {
+          this.interrupted = false;
+          continue;
+        }
         if (!this.failing) this.options.logger.warn(`replica fetcher for leader ${this.leaderId}: ${(err as Error).message}; retrying every ${this.options.backoffMs} ms`);
         this.failing = true;
         this.reconnect();
         await this.wakeup.sleep(this.options.backoffMs);
       }
     }
+  }
+
+  /** The partitions not resting after an error. */
+  private due(): [string, Followed][] {
+    const now = Date.now();
+    return [...this.partitions].filter(([, f]) => f.restUntilMs <= now);
   }
 
   private async connect(): Promise<BrokerConnection> {

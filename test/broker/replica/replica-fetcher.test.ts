@@ -6,7 +6,8 @@
  * to node 1 answers only once node 2 has the batch; node 2's log then
  * holds the leader's batches byte for byte, with the high watermark.
  * A follower that learns of a new partition before its leader has opened
- * the log is served once the log is open, not refused.
+ * the log is served once the log is open, not refused; one added while the
+ * follower's fetch is parked at the leader is fetched at once.
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
@@ -162,4 +163,54 @@ test('whenOpened waits for a partition being opened, and not past its time limit
   assert.equal((replicas.leaderPartition('fresh', 0) as { errorCode?: number }).errorCode, ErrorCode.LEADER_NOT_AVAILABLE, 'no wait with no time');
   await replicas.whenOpened(wanted, 10_000);
   assert.ok(!('errorCode' in replicas.leaderPartition('fresh', 0)), 'open once the wait returns');
+});
+
+test("a partition added while the follower's fetch is parked at the leader is fetched at once, not after replica.fetch.wait.max.ms", async (t) => {
+  const leaderDir = await tempDir(t, 'leader', () => leader.stop());
+  const leader = new Broker({ config: new BrokerConfig(), listen: { host: '127.0.0.1', port: 0 }, dataDir: leaderDir, logger: silent });
+  await leader.start();
+  const leaderRecord = leader.image.brokers.get(1)!;
+  const image = new MetadataImage();
+  image.apply(leaderRecord);
+  const apply = (records: MetadataRecord[], follower?: ReplicaManager) => {
+    for (const record of records) {
+      leader.image.apply(record);
+      leader.replicas.onMetadataRecord(record);
+      image.apply(record);
+      follower?.onMetadataRecord(record);
+    }
+  };
+  const topic = (name: string, topicId: string): MetadataRecord[] => [
+    { type: 'topic', name, topicId },
+    { type: 'partition', topicId, partition: 0, replicas: [1, 2], isr: [1, 2], leader: 1, leaderEpoch: 0, partitionEpoch: 0 },
+  ];
+  apply([{ type: 'broker', nodeId: 2, host: '127.0.0.1', port: 1, rack: null, epoch: 1, fenced: false }, ...topic('first', 'a'.repeat(32))]);
+  // A parked fetch would hold the new partition back twice as long as the test waits for it (and the leader's stop waits for it).
+  const config = new BrokerConfig([['node.id', '2'], ['replica.fetch.wait.max.ms', '6000']]);
+  const replicas = new ReplicaManager({
+    nodeId: 2,
+    logsDir: await tempDir(t, 'follower', () => replicas.close()),
+    image,
+    topicConfigs: new TopicConfigs(config, image),
+    recoveryThreads: 1,
+    logger: silent,
+    replication: replicationSettings(config),
+  });
+  await replicas.start();
+
+  const client = new BrokerConnection({ host: leaderRecord.host, port: leaderRecord.port, clientId: 'test', requestTimeoutMs: 15_000, connectTimeoutMs: 5_000 });
+  await client.connect();
+  t.after(() => client.close());
+  const produce = async (name: string) => {
+    const response = await client.request(0, 8, { transactionalId: null, acks: -1, timeoutMs: 5_000, topicData: [{ name, partitionData: [{ index: 0, records: batch(2) }] }] });
+    return response.responses[0].partitionResponses[0];
+  };
+  assert.equal((await produce('first')).errorCode, ErrorCode.NONE);
+  await new Promise((resolve) => setTimeout(resolve, 200)); // the follower's next fetch is parked at the leader by now
+
+  apply(topic('second', 'b'.repeat(32)), replicas);
+  await leader.replicas.topicReady('second');
+  assert.equal((await produce('second')).errorCode, ErrorCode.NONE);
+  const second = replicas.hostedPartitions().find((p) => p.topic === 'second')!;
+  await eventually("the follower's copy of the new partition, well before the parked fetch returns", () => second.log.logEndOffset === 2n, 3_000);
 });
