@@ -3,7 +3,7 @@
  * a command is missing (apt-get, as root), free loopback ports, CPU pinning
  * (servers on one core, load generators on another, when there are two or
  * more and taskset exists), timed child runs bounded by a time limit (with
- * the CPU time the child used), servers
+ * the CPU time the child used; dirty pages written out first), servers
  * started and awaited on their port, peak RSS from /proc, and kcat's input
  * files. Every server
  * started here is stopped by its `stop()`, which callers run in `finally`.
@@ -74,10 +74,14 @@ function endedChildrenCpuSeconds(): number {
  * collected (or to /dev/null); rejects on failure or after `timeLimitMs`.
  * The child reads `stdinFile` itself (its stdin is the open file), so no
  * process of the bench's own copies the input on some core meanwhile.
+ * Dirty pages are written out (sync) before the clock starts: otherwise the
+ * kernel writes back an earlier run's data (gigabytes by the 3-node runs)
+ * during a later one, and that run's figure depends on what ran before it.
  */
 export function timedRun(argv: string[], options: { stdinFile?: string; discardStdout?: boolean; timeLimitMs: number; env?: NodeJS.ProcessEnv }): Promise<TimedRun> {
   return new Promise((resolve, reject) => {
     const stdin = options.stdinFile === undefined ? 'ignore' : openSync(options.stdinFile, 'r');
+    execFileSync('sync');
     const started = performance.now();
     const cpuBefore = endedChildrenCpuSeconds();
     const child = spawn(argv[0], argv.slice(1), { stdio: [stdin, options.discardStdout ? 'ignore' : 'pipe', 'pipe'], timeout: options.timeLimitMs, env: options.env ?? process.env });
