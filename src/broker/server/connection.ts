@@ -12,8 +12,9 @@
  *   `producePipelineMax` earlier Produce requests still wait for their
  *   appends, since dispatch hands a batch to its partition (which keeps
  *   call order) before its first await; their responses still leave in
- *   order. Any other request waits until everything before it is answered. At most
- *   `maxQueuedFrames` complete frames wait; beyond that the socket stops
+ *   order. Any other request waits until everything before it is
+ *   answered. At most `maxQueuedFrames` complete frames, or
+ *   `queuedBytesMax` bytes of them, wait; beyond that the socket stops
  *   being read until the queue drains.
  * - `receive(bytes)` takes what the socket read (a view of a shared read
  *   buffer, valid only during the call); frames are copied out of it by a
@@ -67,6 +68,13 @@ const produceApiKey = 0;
 const apiKeyBytes = 2;
 /** Produce requests of one connection in flight at once (a librdkafka producer sends many back to back). */
 export const producePipelineMax = 16;
+/**
+ * Bytes of complete frames waiting on one connection before its socket stops
+ * being read. Frames waiting behind a full pipeline add memory, not
+ * throughput (the kernel's socket buffers hold what follows): an acks=all
+ * producer kept ~80 MB of 1 MB frames waiting, more than the pool keeps.
+ */
+export const queuedBytesMax = 4 * 1024 * 1024;
 
 export class Connection implements ConnectionInfo {
   readonly id: number;
@@ -78,6 +86,7 @@ export class Connection implements ConnectionInfo {
   private readonly pool: BufferPool;
   private readonly assembler: FrameAssembler;
   private readonly frames: Buffer[] = [];
+  private queuedBytes = 0;
   /** The queued frames that are pooled buffers, to give back once answered. */
   private readonly pooledFrames = new WeakSet<Buffer>();
   private processing = false;
@@ -100,7 +109,10 @@ export class Connection implements ConnectionInfo {
       { peekBytes: apiKeyBytes, minPayloadBytes: minRequestBytes, maxPayloadBytes: limits.maxFrameBytes },
       {
         allocate: (size, apiKey) => this.allocateFrame(size, apiKey.readInt16BE(0)),
-        deliver: (frame) => this.frames.push(frame),
+        deliver: (frame) => {
+          this.frames.push(frame);
+          this.queuedBytes += frame.length;
+        },
         refuse: (size) => this.close(`frame length ${size} outside ${minRequestBytes}..${limits.maxFrameBytes}`),
       },
     );
@@ -125,8 +137,12 @@ export class Connection implements ConnectionInfo {
       this.close(`cannot take a request in: ${(err as Error).message}`);
       return;
     }
-    if (this.frames.length >= this.limits.maxQueuedFrames) this.socket.pause();
+    if (this.queueFull) this.socket.pause();
     void this.processFrames();
+  }
+
+  private get queueFull(): boolean {
+    return this.frames.length >= this.limits.maxQueuedFrames || this.queuedBytes >= queuedBytesMax;
   }
 
   /** A Produce request's memory comes from the pool (given back once answered) unless it is too small to be worth it; any other's is fresh. */
@@ -146,7 +162,8 @@ export class Connection implements ConnectionInfo {
         while (this.inFlight.length > 0 && (!produce || !this.inFlightProduce || this.inFlight.length >= producePipelineMax)) await this.inFlight[0];
         if (this.closed) break;
         const frame = this.frames.shift()!;
-        if (this.frames.length < this.limits.maxQueuedFrames) this.socket.resume();
+        this.queuedBytes -= frame.length;
+        if (!this.queueFull) this.socket.resume();
         this.inFlightProduce = produce;
         const lease = new BufferLease(this.pool);
         const answered = this.answer(this.dispatch(frame, this, lease.take), this.inFlight.at(-1), lease);
