@@ -5,19 +5,20 @@
  *    with fdatasync) of the 1 KB case's bytes (three times, the median
  *    kept) and loopback TCP between cores;
  * 2. kb single node, 1 partition, acks=1: N small and M large records
- *    produced by kcat (three runs, the median kept) and by kb bench
- *    produce, read back by kcat -C -e and kb bench consume (lib/kb.ts); how
- *    busy kcat was while producing says whether kcat or kb set the ingest
- *    figure;
+ *    produced by kcat (three runs after a warm-up, the median kept) and
+ *    by kb bench produce, read back by kcat -C -e and kb bench consume
+ *    (lib/kb.ts); how busy kcat was while producing says whether kcat or
+ *    kb set the ingest figure;
  * 3. kb 3-node rf=3 acks=all, 1 partition: the large records produced by
- *    kcat (lib/kb.ts kbThreeNodes, median of three), against the single
- *    node's kcat ingest, twice: all nodes on core 0, and nodes and kcat
- *    left to the scheduler;
+ *    kcat (lib/kb.ts kbThreeNodes, likewise), against the single node's
+ *    kcat ingest, twice: all nodes on core 0, and nodes and kcat left to
+ *    the scheduler;
  * 4. peers with the same counts and sizes: Redis Streams XADD pipelined,
  *    persistence off and appendonly everysec (lib/redis.ts), NATS JetStream
  *    file storage, async publish (lib/nats.ts).
  * Servers run on core 0, load generators on core 1 (but for the second
- * 3-node run). Prints one table
+ * 3-node run); dirty pages are written out before every timed run
+ * (lib/processes.ts). Prints one table
  * (records/s, MB/s = 2^20 bytes of record values, kb/peer against kb's kcat
  * ingest of the same size, kb/disk against the fdatasync'd and page-cache
  * writes), the goals reached or not, and writes everything as JSON to
