@@ -3,15 +3,17 @@
  * helper's, on a free loopback port) pinned to the server core, and on the
  * client core, in order: kcat (librdkafka) producing `records` lines of
  * `recordSize` bytes with acks=1, once to warm up and then
- * `kcatProduceRuns` times, each into a topic of its own; `kb bench produce` the same count and size with acks=1 into
- * another; then `kcat -C -e` (the first kcat topic) and `kb bench consume`
- * reading back to the end. kcat runs are timed by wall clock (librdkafka's
+ * `kcatProduceRuns` times, each into a topic of its own; `kb bench
+ * produce` the same count and size with acks=1 into another; then
+ * `kcat -C -e` (the first kcat topic) and `kb bench consume` reading back
+ * to the end. The broker's data (in `dir`) is deleted at the end. kcat runs are timed by wall clock (librdkafka's
  * start-up included; the consumer with a short fetch.wait.max.ms, see
  * below) and their record counts are checked; kb bench reports its own
  * figures. Also returns kcat's CPU time per produce run (kcat busy all the
  * time means kcat, not kb, set the pace) and the broker's peak RSS over the
  * whole run. `kbThreeNodes` is the rf=3 acks=all case.
  */
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { startBroker } from '../../test/helpers/broker.ts';
 import { startCluster } from '../../test/helpers/cluster.ts';
@@ -57,7 +59,8 @@ const fastestFirst = (runs: KcatRun[]) => runs.sort((a, b) => a.seconds - b.seco
 
 export async function kbSingleNode(dir: string, records: number, recordSize: number, timeLimitMs: number): Promise<KbSingleNode> {
   const input = kcatInputFile(dir, records, recordSize);
-  const broker = await startBroker({ dataDir: path.join(dir, `kb-${recordSize}`) });
+  const dataDir = path.join(dir, `kb-${recordSize}`);
+  const broker = await startBroker({ dataDir });
   try {
     pin(broker.process.pid!, serverCore);
     const kb = (args: string[]) => timedRun(onCore(clientCore, [process.execPath, kbBin, ...args, '-b', broker.address]), { timeLimitMs });
@@ -75,6 +78,8 @@ export async function kbSingleNode(dir: string, records: number, recordSize: num
     return { kcatProduce: fastestFirst(kcatProduce), kbProduce, kcatConsumeSeconds: kcatConsume.seconds, kbConsume, brokerPeakRssMib: peakRssMib(broker.process.pid!) };
   } finally {
     await broker.stop();
+    // Left on disk, this data slowed the later 3-node runs up to 2x (the VM reclaiming its cold page cache meanwhile).
+    await rm(dataDir, { recursive: true, force: true });
   }
 }
 
