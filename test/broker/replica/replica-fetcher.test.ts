@@ -42,10 +42,36 @@ async function eventually(what: string, condition: () => boolean, timeoutMs = 10
   }
 }
 
-test('a follower fetches from the leader over the wire and acks=all waits for it', async (t) => {
+/** A real broker (node 1, the leader) and a client connected to it; both stop when the test ends. */
+async function startLeader(t: TestContext): Promise<{ leader: Broker; client: BrokerConnection }> {
   const leaderDir = await tempDir(t, 'leader', () => leader.stop());
   const leader = new Broker({ config: new BrokerConfig(), listen: { host: '127.0.0.1', port: 0 }, dataDir: leaderDir, logger: silent });
   await leader.start();
+  const { host, port } = leader.image.brokers.get(1)!;
+  const client = new BrokerConnection({ host, port, clientId: 'test', requestTimeoutMs: 15_000, connectTimeoutMs: 5_000 });
+  await client.connect();
+  t.after(() => client.close());
+  return { leader, client };
+}
+
+/** A started ReplicaManager of its own (own image, own logs) for the node and settings of `settings`; closed when the test ends. */
+async function startReplicas(t: TestContext, image: MetadataImage, settings: [string, string][]): Promise<ReplicaManager> {
+  const config = new BrokerConfig(settings);
+  const replicas = new ReplicaManager({
+    nodeId: config.int('node.id'),
+    logsDir: await tempDir(t, 'replicas', () => replicas.close()),
+    image,
+    topicConfigs: new TopicConfigs(config, image),
+    recoveryThreads: 1,
+    logger: silent,
+    replication: replicationSettings(config),
+  });
+  await replicas.start();
+  return replicas;
+}
+
+test('a follower fetches from the leader over the wire and acks=all waits for it', async (t) => {
+  const { leader, client } = await startLeader(t);
   const [created] = await leader.controller.createTopics([{ name: 'r', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], false);
   assert.equal(created.errorCode, ErrorCode.NONE);
   await leader.replicas.topicReady('r');
@@ -62,23 +88,10 @@ test('a follower fetches from the leader over the wire and acks=all waits for it
 
   const image = new MetadataImage();
   for (const record of [leaderRecord, follower, { type: 'topic', name: 'r', topicId: topic.topicId } as MetadataRecord, partition]) image.apply(record);
-  const config = new BrokerConfig([['node.id', '2'], ['replica.fetch.wait.max.ms', '200'], ['replica.fetch.backoff.ms', '100']]);
-  const replicas = new ReplicaManager({
-    nodeId: 2,
-    logsDir: await tempDir(t, 'follower', () => replicas.close()),
-    image,
-    topicConfigs: new TopicConfigs(config, image),
-    recoveryThreads: 1,
-    logger: silent,
-    replication: replicationSettings(config),
-  });
-  await replicas.start();
+  const replicas = await startReplicas(t, image, [['node.id', '2'], ['replica.fetch.wait.max.ms', '200'], ['replica.fetch.backoff.ms', '100']]);
   const replica = replicas.hostedPartitions()[0];
   assert.equal(replica.isLeader, false);
 
-  const client = new BrokerConnection({ host: leaderRecord.host, port: leaderRecord.port, clientId: 'test', requestTimeoutMs: 15_000, connectTimeoutMs: 5_000 });
-  await client.connect();
-  t.after(() => client.close());
   const produce = (records: number) =>
     client.request(0, 8, { transactionalId: null, acks: -1, timeoutMs: 10_000, topicData: [{ name: 'r', partitionData: [{ index: 0, records: batch(records) }] }] });
   for (const [records, baseOffset] of [[3, 0n], [2, 3n]] as const) {
@@ -114,13 +127,7 @@ test('a follower fetches from the leader over the wire and acks=all waits for it
 });
 
 test('a follower fetch for a partition its leader is still opening is answered once the log is open', async (t) => {
-  const leaderDir = await tempDir(t, 'leader', () => leader.stop());
-  const leader = new Broker({ config: new BrokerConfig(), listen: { host: '127.0.0.1', port: 0 }, dataDir: leaderDir, logger: silent });
-  await leader.start();
-  const leaderRecord = leader.image.brokers.get(1)!;
-  const client = new BrokerConnection({ host: leaderRecord.host, port: leaderRecord.port, clientId: 'test', requestTimeoutMs: 15_000, connectTimeoutMs: 5_000 });
-  await client.connect();
-  t.after(() => client.close());
+  const { leader, client } = await startLeader(t);
 
   // What the controller commits for a new topic led here with node 2 as follower; node 2 may learn of it first.
   const records: MetadataRecord[] = [
@@ -145,11 +152,8 @@ test('a follower fetch for a partition its leader is still opening is answered o
 });
 
 test('whenOpened waits for a partition being opened, and not past its time limit', async (t) => {
-  const dir = await tempDir(t, 'opening', () => replicas.close());
   const image = new MetadataImage();
-  const config = new BrokerConfig([['node.id', '1']]);
-  const replicas = new ReplicaManager({ nodeId: 1, logsDir: dir, image, topicConfigs: new TopicConfigs(config, image), recoveryThreads: 1, logger: silent, replication: replicationSettings(config) });
-  await replicas.start();
+  const replicas = await startReplicas(t, image, [['node.id', '1']]);
   const records: MetadataRecord[] = [
     { type: 'topic', name: 'fresh', topicId: 'e'.repeat(32) },
     { type: 'partition', topicId: 'e'.repeat(32), partition: 0, replicas: [1], isr: [1], leader: 1, leaderEpoch: 0, partitionEpoch: 0 },
@@ -166,9 +170,7 @@ test('whenOpened waits for a partition being opened, and not past its time limit
 });
 
 test("a partition added while the follower's fetch is parked at the leader is fetched at once, not after replica.fetch.wait.max.ms", async (t) => {
-  const leaderDir = await tempDir(t, 'leader', () => leader.stop());
-  const leader = new Broker({ config: new BrokerConfig(), listen: { host: '127.0.0.1', port: 0 }, dataDir: leaderDir, logger: silent });
-  await leader.start();
+  const { leader, client } = await startLeader(t);
   const leaderRecord = leader.image.brokers.get(1)!;
   const image = new MetadataImage();
   image.apply(leaderRecord);
@@ -186,21 +188,8 @@ test("a partition added while the follower's fetch is parked at the leader is fe
   ];
   apply([{ type: 'broker', nodeId: 2, host: '127.0.0.1', port: 1, rack: null, epoch: 1, fenced: false }, ...topic('first', 'a'.repeat(32))]);
   // A parked fetch would hold the new partition back twice as long as the test waits for it (and the leader's stop waits for it).
-  const config = new BrokerConfig([['node.id', '2'], ['replica.fetch.wait.max.ms', '6000']]);
-  const replicas = new ReplicaManager({
-    nodeId: 2,
-    logsDir: await tempDir(t, 'follower', () => replicas.close()),
-    image,
-    topicConfigs: new TopicConfigs(config, image),
-    recoveryThreads: 1,
-    logger: silent,
-    replication: replicationSettings(config),
-  });
-  await replicas.start();
+  const replicas = await startReplicas(t, image, [['node.id', '2'], ['replica.fetch.wait.max.ms', '6000']]);
 
-  const client = new BrokerConnection({ host: leaderRecord.host, port: leaderRecord.port, clientId: 'test', requestTimeoutMs: 15_000, connectTimeoutMs: 5_000 });
-  await client.connect();
-  t.after(() => client.close());
   const produce = async (name: string) => {
     const response = await client.request(0, 8, { transactionalId: null, acks: -1, timeoutMs: 5_000, topicData: [{ name, partitionData: [{ index: 0, records: batch(2) }] }] });
     return response.responses[0].partitionResponses[0];
