@@ -86,6 +86,7 @@ export class Connection implements ConnectionInfo {
   private readonly pool: BufferPool;
   private readonly assembler: FrameAssembler;
   private readonly frames: Buffer[] = [];
+  /** Bytes of the frames in `frames`. */
   private queuedBytes = 0;
   /** The queued frames that are pooled buffers, to give back once answered. */
   private readonly pooledFrames = new WeakSet<Buffer>();
