@@ -3,7 +3,8 @@
  * - sequential write of `bytes` to a file in `dir` (the data dir's disk) in
  *   1 MiB plain fs writes, timed twice: up to the last write returning (the
  *   page cache, as kb writes by default) and including a final fdatasync
- *   (the disk itself);
+ *   (the disk itself), the machine settled first like before every timed
+ *   run (processes.ts `settle`);
  * - loopback TCP between two processes pinned to different cores
  *   (tcp-pump.ts).
  */
@@ -12,7 +13,7 @@ import { open, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { clientCore, onCore, serverCore, timedRun } from './processes.ts';
+import { clientCore, onCore, serverCore, settle, timedRun } from './processes.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -29,6 +30,7 @@ export async function sequentialWrite(dir: string, bytes: number): Promise<DiskB
   const chunk = Buffer.alloc(mib, 0x61);
   const handle = await open(file, 'w');
   try {
+    settle();
     const start = performance.now();
     for (let left = bytes; left > 0; left -= mib) await handle.write(chunk, 0, Math.min(mib, left));
     const buffered = performance.now();

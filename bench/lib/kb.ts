@@ -63,9 +63,9 @@ export async function kbSingleNode(dir: string, records: number, recordSize: num
   const broker = await startBroker({ dataDir });
   try {
     pin(broker.process.pid!, serverCore);
-    const kb = (args: string[]) => timedRun(onCore(clientCore, [process.execPath, kbBin, ...args, '-b', broker.address]), { timeLimitMs });
+    const kb = (args: string[], settle = true) => timedRun(onCore(clientCore, [process.execPath, kbBin, ...args, '-b', broker.address]), { timeLimitMs, settle });
     const kcatTopics = Array.from({ length: kcatProduceRuns }, (_, i) => `kcat-${i + 1}`);
-    for (const topic of [warmUpTopic, ...kcatTopics, 'kb']) await kb(['topic', 'create', topic, '--partitions', '1']);
+    for (const topic of [warmUpTopic, ...kcatTopics, 'kb']) await kb(['topic', 'create', topic, '--partitions', '1'], false);
     const kcat = (topic: string, args: string[]) => onCore(clientCore, ['kcat', '-b', broker.address, '-t', topic, '-p', '0', ...args]);
 
     await timedRun(kcat(warmUpTopic, ['-P', '-X', 'acks=1']), { stdinFile: input, timeLimitMs });
@@ -98,7 +98,7 @@ export async function kbThreeNodes(dir: string, records: number, recordSize: num
   try {
     if (pinned) for (const id of cluster.nodeIds) pin(cluster.node(id).process.pid!, serverCore);
     const run = async (topic: string) => {
-      await timedRun([process.execPath, kbBin, 'topic', 'create', topic, '--partitions', '1', '--rf', '3', '-b', cluster.bootstrap], { timeLimitMs });
+      await timedRun([process.execPath, kbBin, 'topic', 'create', topic, '--partitions', '1', '--rf', '3', '-b', cluster.bootstrap], { timeLimitMs, settle: false });
       await waitForPartitions(cluster.bootstrap, topic, 'the ISR is full', (ps) => ps[0].isr.length === 3);
       const kcat = ['kcat', '-b', cluster.bootstrap, '-t', topic, '-p', '0', '-P', '-X', 'acks=all'];
       return timedRun(pinned ? onCore(clientCore, kcat) : kcat, { stdinFile: input, timeLimitMs });

@@ -3,7 +3,8 @@
  * a command is missing (apt-get, as root), free loopback ports, CPU pinning
  * (servers on one core, load generators on another, when there are two or
  * more and taskset exists), timed child runs bounded by a time limit (with
- * the CPU time the child used; dirty pages written out first), servers
+ * the CPU time the child used; the machine settled first: dirty pages
+ * written out, memory freed moments before), servers
  * started and awaited on their port, peak RSS from /proc, and kcat's input
  * files. Every server
  * started here is stopped by its `stop()`, which callers run in `finally`.
@@ -69,19 +70,40 @@ function endedChildrenCpuSeconds(): number {
   return (Number(fields[13]) + Number(fields[14])) / ticksPerSecond;
 }
 
+/** How much memory `settle` frees moments before a measured run: more than a run's new pages (the 3-node runs write 3 x 200 MB into the page cache). */
+const warmMemoryMib = 1024;
+
+/**
+ * Readies the machine for a measured run, the same way before every one:
+ * - dirty pages are written out (sync): otherwise the kernel writes back an
+ *   earlier run's data (gigabytes by the 3-node runs) during a later one;
+ * - a child touches `warmMemoryMib` of memory and exits. This VM hands
+ *   memory that stayed free for about 2 s back to its host (virtio-balloon
+ *   free page reporting), and touching it again costs a host page fault:
+ *   writing new data into the page cache ran at ~600 MB/s in such memory
+ *   and ~4.5 GB/s in memory freed moments before. After this, the run's new
+ *   pages (page cache, heaps) come from memory freed moments ago, whatever
+ *   ran before it. Where memory is not handed back, this only costs the touch.
+ * Without both, a run's figure depended on what had run before it.
+ */
+export function settle(): void {
+  execFileSync('sync');
+  const chunkMib = 64;
+  execFileSync(process.execPath, ['-e', `const held = []; for (let i = 0; i < ${warmMemoryMib / chunkMib}; i++) held.push(Buffer.alloc(${chunkMib * 1024 * 1024}, 1));`]);
+}
+
 /**
  * Runs argv to completion with stdin from `stdinFile` (or nothing), stdout
  * collected (or to /dev/null); rejects on failure or after `timeLimitMs`.
  * The child reads `stdinFile` itself (its stdin is the open file), so no
  * process of the bench's own copies the input on some core meanwhile.
- * Dirty pages are written out (sync) before the clock starts: otherwise the
- * kernel writes back an earlier run's data (gigabytes by the 3-node runs)
- * during a later one, and that run's figure depends on what ran before it.
+ * The machine is settled (`settle`) before the clock starts, unless
+ * `settle` is false (a helper command, not a measured run).
  */
-export function timedRun(argv: string[], options: { stdinFile?: string; discardStdout?: boolean; timeLimitMs: number; env?: NodeJS.ProcessEnv }): Promise<TimedRun> {
+export function timedRun(argv: string[], options: { stdinFile?: string; discardStdout?: boolean; timeLimitMs: number; env?: NodeJS.ProcessEnv; settle?: boolean }): Promise<TimedRun> {
   return new Promise((resolve, reject) => {
     const stdin = options.stdinFile === undefined ? 'ignore' : openSync(options.stdinFile, 'r');
-    execFileSync('sync');
+    if (options.settle !== false) settle();
     const started = performance.now();
     const cpuBefore = endedChildrenCpuSeconds();
     const child = spawn(argv[0], argv.slice(1), { stdio: [stdin, options.discardStdout ? 'ignore' : 'pipe', 'pipe'], timeout: options.timeLimitMs, env: options.env ?? process.env });

@@ -24,7 +24,7 @@ export async function redisXadd(dir: string, persistence: RedisPersistence, reco
     const value = 'x'.repeat(recordSize);
     const argv = ['redis-benchmark', '-h', '127.0.0.1', '-p', String(port), '-c', '1', '-P', String(pipelineDepth), '-n', String(records), '-q', 'XADD', 'bench', '*', 'v', value];
     const { seconds } = await timedRun(onCore(clientCore, argv), { timeLimitMs, discardStdout: true });
-    const length = Number((await timedRun(['redis-cli', '-p', String(port), 'XLEN', 'bench'], { timeLimitMs })).stdout);
+    const length = Number((await timedRun(['redis-cli', '-p', String(port), 'XLEN', 'bench'], { timeLimitMs, settle: false })).stdout);
     if (length !== records) throw new Error(`redis stream holds ${length} entries, expected ${records}`);
     return seconds;
   } finally {
