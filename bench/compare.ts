@@ -6,7 +6,8 @@
  *    kept) and loopback TCP between cores;
  * 2. kb single node, 1 partition, acks=1: N small and M large records
  *    produced by kcat (three runs after a warm-up, the median kept) and
- *    by kb bench produce, read back by kcat -C -e and kb bench consume
+ *    by kb bench produce, read back by kcat -C -e (each kcat topic, the
+ *    median kept) and kb bench consume
  *    (lib/kb.ts); how busy kcat was while producing says whether kcat or
  *    kb set the ingest figure;
  * 3. kb 3-node rf=3 acks=all, 1 partition: the large records produced by
@@ -144,7 +145,7 @@ export async function run(args: string[]): Promise<void> {
           return [
             medianRow(`kb produce ${c.size} B, kcat, acks=1`, c.records, c.size, secondsOf(r.kcatProduce), kcatBusy),
             row(`kb produce ${c.size} B, kb bench, acks=1`, r.kbProduce.records, c.size, r.kbProduce.seconds, `latency ms p50 ${l.p50Ms} p99 ${l.p99Ms} max ${l.maxMs}`),
-            row(`kb consume ${c.size} B, kcat -C -e`, c.records, c.size, r.kcatConsumeSeconds, 'fetch.wait.max.ms=10'),
+            medianRow(`kb consume ${c.size} B, kcat -C -e`, c.records, c.size, secondsOf(r.kcatConsume), 'fetch.wait.max.ms=10'),
             row(`kb consume ${c.size} B, kb bench`, r.kbConsume.records, c.size, r.kbConsume.seconds),
           ];
         })),

@@ -5,8 +5,8 @@
  * `recordSize` bytes with acks=1, once to warm up and then
  * `kcatProduceRuns` times, each into a topic of its own; `kb bench
  * produce` the same count and size with acks=1 into another; then
- * `kcat -C -e` (the first kcat topic) and `kb bench consume` reading back
- * to the end. The broker's data (in `dir`) is deleted at the end. kcat runs are timed by wall clock (librdkafka's
+ * `kcat -C -e` reading each kcat topic back to the end and `kb bench
+ * consume` reading its own. The broker's data (in `dir`) is deleted at the end. kcat runs are timed by wall clock (librdkafka's
  * start-up included; the consumer with a short fetch.wait.max.ms, see
  * below) and their record counts are checked; kb bench reports its own
  * figures. Also returns kcat's CPU time per produce run (kcat busy all the
@@ -42,7 +42,8 @@ export interface KbSingleNode {
   /** kcat's produce runs (each into a topic of its own), fastest first. */
   kcatProduce: KcatRun[];
   kbProduce: ProducePerfResult;
-  kcatConsumeSeconds: number;
+  /** kcat's consume runs (one per kcat topic), fastest first. */
+  kcatConsume: KcatRun[];
   kbConsume: ConsumePerfResult;
   brokerPeakRssMib: number | null;
 }
@@ -80,10 +81,14 @@ export async function kbSingleNode(dir: string, records: number, recordSize: num
     const kcatProduce: KcatRun[] = [];
     for (const topic of kcatTopics) kcatProduce.push(await timedRun(kcat(topic, ['-P', '-X', 'acks=1']), { stdinFile: input, timeLimitMs }));
     const kbProduce = JSON.parse((await kb(['bench', 'produce', '--topic', 'kb', '--records', String(records), '--record-size', String(recordSize), '--acks', '1', '--json'])).stdout);
-    const kcatConsume = await timedRun(kcat(kcatTopics[0], ['-C', '-o', kcatConsumeFrom, '-e', '-q', '-f', '.', '-X', `fetch.wait.max.ms=${kcatFetchWaitMs}`]), { timeLimitMs });
-    if (kcatConsume.stdout.length !== records) throw new Error(`kcat read ${kcatConsume.stdout.length} records back, expected ${records}`);
+    const kcatConsume: KcatRun[] = [];
+    for (const topic of kcatTopics) {
+      const run = await timedRun(kcat(topic, ['-C', '-o', kcatConsumeFrom, '-e', '-q', '-f', '.', '-X', `fetch.wait.max.ms=${kcatFetchWaitMs}`]), { timeLimitMs });
+      if (run.stdout.length !== records) throw new Error(`kcat read ${run.stdout.length} records back from ${topic}, expected ${records}`);
+      kcatConsume.push(run);
+    }
     const kbConsume = JSON.parse((await kb(['bench', 'consume', '--topic', 'kb', '--json'])).stdout);
-    return { kcatProduce: fastestFirst(kcatProduce), kbProduce, kcatConsumeSeconds: kcatConsume.seconds, kbConsume, brokerPeakRssMib: peakRssMib(broker.process.pid!) };
+    return { kcatProduce: fastestFirst(kcatProduce), kbProduce, kcatConsume: fastestFirst(kcatConsume), kbConsume, brokerPeakRssMib: peakRssMib(broker.process.pid!) };
   } finally {
     await broker.stop();
     // Left on disk, this data slowed the later 3-node runs up to 2x (the VM reclaiming its cold page cache meanwhile).
