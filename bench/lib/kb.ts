@@ -6,11 +6,12 @@
  * `kcatProduceRuns` times, each into a topic of its own; `kb bench
  * produce` the same count and size with acks=1 into another; then
  * `kcat -C -e` reading each kcat topic back to the end and `kb bench
- * consume` reading its own. The broker's data (in `dir`) is deleted at the end. kcat runs are timed by wall clock (librdkafka's
- * start-up included; the consumer with a short fetch.wait.max.ms, see
- * below) and their record counts are checked; kb bench reports its own
- * figures. Also returns kcat's CPU time per produce run (kcat busy all the
- * time means kcat, not kb, set the pace) and the broker's peak RSS over the
+ * consume` reading its own. The broker's data (in `dir`) is deleted at the
+ * end. kcat runs are timed by wall clock (librdkafka's start-up included;
+ * the consumer from offset 0 with a short fetch.wait.max.ms, see below)
+ * and their record counts are checked; kb bench reports its own figures.
+ * Also returns kcat's CPU time per produce run (kcat busy all the time
+ * means kcat, not kb, set the pace) and the broker's peak RSS over the
  * whole run. `kbThreeNodes` is the rf=3 acks=all case.
  */
 import { rm } from 'node:fs/promises';
