@@ -6,7 +6,7 @@
  * Varints are zigzag-encoded; a timestampDelta beyond ±2^51 falls back to
  * BigInt arithmetic.
  */
-import type { RecordInput } from './record-batch.ts';
+import type { RecordHeader, RecordInput } from './record-batch.ts';
 
 export interface MeasuredRecords {
   /** Bytes of the whole records section. */
@@ -16,6 +16,8 @@ export interface MeasuredRecords {
   /** Per record: the UTF-8 bytes of each header key, in order. */
   headerKeys: (Buffer[] | null)[];
 }
+
+const noHeaders: readonly RecordHeader[] = [];
 
 /** Largest magnitude whose zigzag form is still an exact double. */
 const safeDeltaMax = 2 ** 51;
@@ -78,7 +80,7 @@ export function measureRecords(records: readonly RecordInput[]): MeasuredRecords
     const record = records[i];
     let body = 1 + varlongBytes(record.timestampDelta ?? 0n) + uvarintBytes(zigzag(record.offsetDelta ?? i));
     body += lengthPrefixedBytes(record.key ?? null) + lengthPrefixedBytes(record.value);
-    const headers = record.headers ?? [];
+    const headers = record.headers ?? noHeaders;
     body += uvarintBytes(headers.length * 2);
     headerKeys[i] = headers.length === 0 ? null : headers.map((h) => Buffer.from(h.key, 'utf8'));
     headers.forEach((h, j) => (body += lengthPrefixedBytes(headerKeys[i]![j]) + lengthPrefixedBytes(h.value)));
@@ -98,7 +100,7 @@ export function writeRecords(buf: Buffer, at: number, records: readonly RecordIn
     at = putUvarint(buf, at, zigzag(record.offsetDelta ?? i));
     at = putLengthPrefixed(buf, at, record.key ?? null);
     at = putLengthPrefixed(buf, at, record.value);
-    const headers = record.headers ?? [];
+    const headers = record.headers ?? noHeaders;
     at = putUvarint(buf, at, headers.length * 2);
     headers.forEach((h, j) => {
       at = putLengthPrefixed(buf, at, measured.headerKeys[i]![j]);
