@@ -18,6 +18,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Producer } from '../client/producer.ts';
+import { SendWindow } from '../client/send-window.ts';
 import { LatencyHistogram, type LatencySummary } from './latency-histogram.ts';
 
 export interface ProducePerfOptions {
@@ -56,52 +57,34 @@ export function perfResult(records: number, bytes: number, seconds: number): Per
 export async function runProducePerf(producer: Producer, options: ProducePerfOptions): Promise<ProducePerfResult> {
   const value = randomBytes(options.recordSize);
   const histogram = new LatencyHistogram();
-  let inFlight = 0;
-  let windowOpened: (() => void) | null = null;
+  const window = new SendWindow(options.windowRecords);
   let acknowledged = 0;
   let failed = 0;
   let firstError: string | null = null;
   const start = performance.now();
   const deadline = start + options.timeLimitMs;
   const intervalMs = options.throughput === null ? 0 : 1000 / options.throughput;
-  let dueAt = start;
-  /** Wakes the send loop once half the window is free again (or everything settled). */
-  const settled = () => {
-    inFlight--;
-    if (windowOpened && (inFlight <= options.windowRecords / 2 || inFlight === 0)) {
-      windowOpened();
-      windowOpened = null;
-    }
-  };
 
   for (let i = 0; i < options.records; i++) {
-    if (intervalMs > 0) {
-      dueAt = start + i * intervalMs;
-      for (let wait = dueAt - performance.now(); wait > 0 && performance.now() < deadline; wait = dueAt - performance.now()) {
-        await sleep(Math.min(wait, pacingSleepMaxMs));
-      }
-    } else {
-      dueAt = performance.now();
-    }
-    if (performance.now() >= deadline) break;
-    const intended = dueAt;
-    inFlight++;
-    void producer.send(options.topic, { value }).then(
-      () => {
-        histogram.recordMicros((performance.now() - intended) * 1000);
-        acknowledged++;
-        settled();
-      },
-      (err: Error) => {
+    let now = performance.now();
+    const intended = intervalMs > 0 ? start + i * intervalMs : now;
+    for (; intended > now && now < deadline; now = performance.now()) await sleep(Math.min(intended - now, pacingSleepMaxMs));
+    if (now >= deadline) break;
+    window.sent();
+    producer.send(options.topic, { value }, (err) => {
+      if (err) {
         failed++;
         firstError ??= err.message;
-        settled();
-      },
-    );
-    if (inFlight >= options.windowRecords) await new Promise<void>((resolve) => (windowOpened = resolve));
+      } else {
+        histogram.recordMicros((performance.now() - intended) * 1000);
+        acknowledged++;
+      }
+      window.settled();
+    });
+    if (window.full) await window.roomMade();
   }
   await producer.flush();
-  while (inFlight > 0) await new Promise<void>((resolve) => (windowOpened = resolve));
+  await window.drained();
   const seconds = (performance.now() - start) / 1000;
   return { ...perfResult(acknowledged, acknowledged * options.recordSize, seconds), failed, firstError, latency: histogram.summary() };
 }

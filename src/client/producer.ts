@@ -2,15 +2,16 @@
  * A batching producer on a Cluster. `send` queues a record for its
  * partition (explicit, by key with Kafka's murmur2 partitioner, or
  * round-robin) and resolves with its partition and offset once the broker
- * acknowledges it (offset -1 with acks=0). A partition's records are sent as
- * one v2 record batch when `batchBytes` is reached or `lingerMs` passes, at
- * most `maxInFlight` batches per partition in flight. With the default of
- * one a partition's order is always kept; above one, batches follow each
- * other on the connection (the broker appends them in order) but a retried
- * batch can land after a later one, as with Kafka's producer without
- * idempotence. Retriable
- * errors (leader moved, not available) refresh metadata and retry until
- * `deliveryTimeoutMs`; other errors reject the records of that batch.
+ * acknowledges it (offset -1 with acks=0), or, given a callback, calls it
+ * instead, which spares a promise per record. A partition's records are
+ * sent as one v2 record batch when `batchBytes` is reached or `lingerMs`
+ * passes, at most `maxInFlight` batches per partition in flight. With the
+ * default of one a partition's order is always kept; above one, batches
+ * follow each other on the connection (the broker appends them in order)
+ * but a retried batch can land after a later one, as with Kafka's producer
+ * without idempotence. Retriable errors (leader moved, not available)
+ * refresh metadata and retry until `deliveryTimeoutMs`; other errors fail
+ * the records of that batch.
  */
 import { CompressionCodec } from '../protocol/compression.ts';
 import { ErrorCode, errorName, isRetriable } from '../protocol/errors.ts';
@@ -37,6 +38,9 @@ export interface RecordMetadata {
   offset: bigint;
 }
 
+/** Called once per record: with its metadata once acknowledged, or with the error that lost it. Must not throw. */
+export type Acknowledged = (err: Error | null, metadata?: RecordMetadata) => void;
+
 export interface ProducerOptions {
   acks: -1 | 0 | 1;
   compression: number;
@@ -60,9 +64,9 @@ interface Pending {
   record: ProducerRecord;
   /** approximateBytes of the record, worked out once. */
   bytes: number;
-  timestamp: bigint;
-  resolve: (metadata: RecordMetadata) => void;
-  reject: (err: Error) => void;
+  /** Milliseconds since the epoch (a number: one BigInt per batch, not per record). */
+  timestamp: number;
+  acknowledged: Acknowledged;
 }
 
 interface PartitionQueue {
@@ -77,14 +81,15 @@ interface PartitionQueue {
 /** Rough encoded size of a record, for batch sizing. */
 function approximateBytes(record: ProducerRecord): number {
   let n = 24 + (record.key?.length ?? 0) + (record.value?.length ?? 0);
-  for (const h of record.headers ?? []) n += 8 + h.key.length + (h.value?.length ?? 0);
+  if (record.headers) for (const h of record.headers) n += 8 + h.key.length + (h.value?.length ?? 0);
   return n;
 }
 
 export class Producer {
   private readonly cluster: Cluster;
   private readonly options: ProducerOptions;
-  private readonly queues = new Map<string, PartitionQueue>();
+  /** Per topic, the queue of each partition (by index). */
+  private readonly queues = new Map<string, PartitionQueue[]>();
   private readonly roundRobin = new RoundRobin();
 
   constructor(cluster: Cluster, options: Partial<ProducerOptions> = {}) {
@@ -92,34 +97,44 @@ export class Producer {
     this.options = { ...defaultProducerOptions, ...options };
   }
 
-  send(topic: string, record: ProducerRecord): Promise<RecordMetadata> {
+  /**
+   * Queues a record. Without a callback the promise settles with the
+   * outcome; with one (as Kafka's send(record, callback)) no promise is
+   * made, which is cheaper for callers that send many records at once.
+   * The callback is never called before send returns.
+   */
+  send(topic: string, record: ProducerRecord): Promise<RecordMetadata>;
+  send(topic: string, record: ProducerRecord, acknowledged: Acknowledged): void;
+  send(topic: string, record: ProducerRecord, acknowledged?: Acknowledged): Promise<RecordMetadata> | void {
+    if (!acknowledged) {
+      return new Promise((resolve, reject) => this.send(topic, record, (err, metadata) => (err ? reject(err) : resolve(metadata!))));
+    }
     const info = this.cluster.metadata?.topics.get(topic);
-    if (info) return this.enqueue(topic, info, record);
-    return this.cluster.refreshMetadata([topic]).then((metadata) => this.enqueue(topic, metadata.topics.get(topic), record));
+    if (info) this.enqueue(topic, info, record, acknowledged);
+    else this.cluster.refreshMetadata([topic]).then((metadata) => this.enqueue(topic, metadata.topics.get(topic), record, acknowledged), acknowledged);
   }
 
   /** Queues the record for its partition (no await when the topic's metadata is cached: this runs once per record). */
-  private enqueue(topic: string, info: TopicInfo | undefined, record: ProducerRecord): Promise<RecordMetadata> {
+  private enqueue(topic: string, info: TopicInfo | undefined, record: ProducerRecord, acknowledged: Acknowledged): void {
     let partition: number;
     try {
       partition = this.choosePartition(topic, info, record);
     } catch (err) {
-      return Promise.reject(err);
+      queueMicrotask(() => acknowledged(err as Error));
+      return;
     }
-    const key = `${topic}\u0000${partition}`;
-    let queue = this.queues.get(key);
-    if (!queue) {
-      queue = { topic, partition, pending: [], bytes: 0, timer: null, sending: new Set() };
-      this.queues.set(key, queue);
-    }
-    const q = queue;
-    return new Promise<RecordMetadata>((resolve, reject) => {
-      const bytes = approximateBytes(record);
-      q.pending.push({ record, bytes, timestamp: record.timestamp ?? BigInt(Date.now()), resolve, reject });
-      q.bytes += bytes;
-      if (q.bytes >= this.options.batchBytes) this.drain(q);
-      else q.timer ??= setTimeout(() => this.drain(q), this.options.lingerMs);
-    });
+    const q = this.queueOf(topic, partition);
+    const bytes = approximateBytes(record);
+    q.pending.push({ record, bytes, timestamp: record.timestamp === undefined ? Date.now() : Number(record.timestamp), acknowledged });
+    q.bytes += bytes;
+    if (q.bytes >= this.options.batchBytes) this.drain(q);
+    else q.timer ??= setTimeout(() => this.drain(q), this.options.lingerMs);
+  }
+
+  private queueOf(topic: string, partition: number): PartitionQueue {
+    let queues = this.queues.get(topic);
+    if (!queues) this.queues.set(topic, (queues = []));
+    return (queues[partition] ??= { topic, partition, pending: [], bytes: 0, timer: null, sending: new Set() });
   }
 
   /** The record's own partition (checked to exist), else by key, else round-robin; throws for a topic without partitions. */
@@ -139,8 +154,9 @@ export class Producer {
   /** Sends everything queued and waits for every acknowledgement. */
   async flush(): Promise<void> {
     for (;;) {
-      for (const queue of this.queues.values()) this.drain(queue);
-      const sending = [...this.queues.values()].flatMap((q) => [...q.sending]);
+      const queues = [...this.queues.values()].flat();
+      for (const queue of queues) this.drain(queue);
+      const sending = queues.flatMap((q) => [...q.sending]);
       if (sending.length === 0) return;
       await Promise.all(sending);
     }
@@ -178,21 +194,23 @@ export class Producer {
   }
 
   private async sendBatch(queue: PartitionQueue, batch: Pending[]): Promise<void> {
-    const baseTimestamp = batch.reduce((min, p) => (p.timestamp < min ? p.timestamp : min), batch[0].timestamp);
+    const baseTimestamp = batch.reduce((min, p) => Math.min(min, p.timestamp), batch[0].timestamp);
     const records = encodeRecordBatch(
       {
-        baseTimestamp,
-        records: batch.map((p) => ({ key: p.record.key ?? null, value: p.record.value, headers: p.record.headers ?? [], timestampDelta: p.timestamp - baseTimestamp })),
+        baseTimestamp: BigInt(baseTimestamp),
+        records: batch.map((p) => ({ key: p.record.key, value: p.record.value, headers: p.record.headers, timestampDelta: BigInt(p.timestamp - baseTimestamp) })),
       },
       this.options.compression,
     );
     const deadline = Date.now() + this.options.deliveryTimeoutMs;
+    let baseOffset: bigint;
     try {
-      const baseOffset = await this.produceWithRetries(queue, records, deadline);
-      batch.forEach((p, i) => p.resolve({ topic: queue.topic, partition: queue.partition, offset: baseOffset < 0n ? -1n : baseOffset + BigInt(i) }));
+      baseOffset = await this.produceWithRetries(queue, records, deadline);
     } catch (err) {
-      for (const p of batch) p.reject(err as Error);
+      for (const p of batch) p.acknowledged(err as Error);
+      return;
     }
+    batch.forEach((p, i) => p.acknowledged(null, { topic: queue.topic, partition: queue.partition, offset: baseOffset < 0n ? -1n : baseOffset + BigInt(i) }));
   }
 
   private async produceWithRetries(queue: PartitionQueue, records: Buffer, deadline: number): Promise<bigint> {

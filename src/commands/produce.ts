@@ -7,7 +7,8 @@
  * stderr when stderr is a TTY or with -v; stdout stays empty.
  */
 import { Args, Flags } from '@oclif/core';
-import { Producer, type ProducerRecord } from '../client/producer.ts';
+import { Producer, type Acknowledged, type ProducerRecord } from '../client/producer.ts';
+import { SendWindow } from '../client/send-window.ts';
 import { ErrorCode } from '../protocol/errors.ts';
 import { CompressionCodec } from '../protocol/compression.ts';
 import { KbCommand, UsageError, UserError } from '../cli/kb-command.ts';
@@ -17,7 +18,7 @@ import { parseKeyValuePairs } from '../cli/key-values.ts';
 import { byteLines } from '../cli/lines.ts';
 import { Progress } from '../cli/progress.ts';
 
-/** Records queued before waiting for acknowledgements, bounding memory on large inputs. */
+/** Records awaiting acknowledgement before reading stops for a while, bounding memory on large inputs. */
 const queuedRecordsMax = 20_000;
 /** Distinct failure reasons listed on stderr. */
 const reasonsShownMax = 5;
@@ -72,10 +73,15 @@ Each line is a record value (bytes as they are, without the newline). With -K th
     let failed = 0;
     let lineNumber = 0;
     let inputError: string | null = null;
-    const pending: Promise<void>[] = [];
-    const settle = async () => {
-      await producer.flush();
-      await Promise.all(pending.splice(0));
+    const window = new SendWindow(queuedRecordsMax);
+    const acknowledged: Acknowledged = (err) => {
+      if (err) {
+        failed++;
+        reasons.set(err.message, (reasons.get(err.message) ?? 0) + 1);
+      } else {
+        progress.advance();
+      }
+      window.settled();
     };
 
     reading: for await (const lines of byteLines(process.stdin)) {
@@ -89,19 +95,13 @@ Each line is a record value (bytes as they are, without the newline). With -K th
           break reading;
         }
         sent++;
-        pending.push(
-          producer.send(args.topic, record).then(
-            () => progress.advance(),
-            (err: Error) => {
-              failed++;
-              reasons.set(err.message, (reasons.get(err.message) ?? 0) + 1);
-            },
-          ),
-        );
+        window.sent();
+        producer.send(args.topic, record, acknowledged);
       }
-      if (pending.length >= queuedRecordsMax) await settle();
+      if (window.full) await window.roomMade();
     }
-    await settle();
+    await producer.flush();
+    await window.drained();
     progress.done();
 
     if (flags.verbose || process.stderr.isTTY) {

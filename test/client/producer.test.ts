@@ -3,7 +3,8 @@
  * several Produce requests of a partition out at once (counted on the real
  * connection it uses), still never more than maxInFlight, and on a healthy
  * connection every record gets the offset of its send order; the default
- * keeps one request out at a time.
+ * keeps one request out at a time. The callback form of send reports each
+ * record's offset or error once, never before send has returned.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -62,4 +63,32 @@ test('by default one batch of a partition is out at a time', async () => {
   const { offsets, mostInFlight } = await produce('one-at-a-time', 300);
   assert.deepEqual(offsets, Array.from({ length: 300 }, (_, i) => BigInt(i)));
   assert.equal(mostInFlight, 1);
+});
+
+test('send with a callback reports every offset in send order, and errors only after send returned', async () => {
+  const cluster = new Cluster({ bootstrap: [{ host: broker.host, port: broker.port }], clientId: 'producer-test' });
+  try {
+    const created = await new Admin(cluster).createTopic({ name: 'called-back', partitions: 2, replicationFactor: -1, configs: {} });
+    assert.equal(created.errorCode, ErrorCode.NONE, created.errorMessage ?? '');
+    await cluster.refreshMetadata(['called-back']);
+    const producer = new Producer(cluster, { acks: 1, batchBytes: 4096, lingerMs: 1 });
+    const outcomes: { partition?: number; offset?: bigint; error?: string }[] = [];
+    let returned = false;
+    const done = new Promise<void>((resolve) => {
+      const noteOutcome = (i: number) => (err: Error | null, metadata?: { partition: number; offset: bigint }) => {
+        outcomes[i] = err ? { error: `${returned ? 'after' : 'before'} return: ${err.message}` } : { partition: metadata!.partition, offset: metadata!.offset };
+        if (outcomes.filter(Boolean).length === 502) resolve();
+      };
+      for (let i = 0; i < 500; i++) producer.send('called-back', { value: Buffer.alloc(100, i), partition: i % 2 }, noteOutcome(i));
+      producer.send('called-back', { value: null, partition: 7 }, noteOutcome(500));
+      producer.send('no-such-topic', { value: null }, noteOutcome(501));
+      returned = true;
+    });
+    await done;
+    for (let i = 0; i < 500; i++) assert.deepEqual(outcomes[i], { partition: i % 2, offset: BigInt(Math.floor(i / 2)) }, `record ${i}`);
+    assert.match(outcomes[500].error!, /^after return: .*has no partition 7/);
+    assert.match(outcomes[501].error!, /^after return: topic 'no-such-topic' does not exist/);
+  } finally {
+    cluster.close();
+  }
 });
