@@ -124,15 +124,15 @@ export class Consumer {
           throw new ClientError(`fetching ${position.topic}/${position.partition} at offset ${position.offset}: ${errorName(data.errorCode)}`);
         }
         position.highWatermark = data.highWatermark;
-        out.push(...this.decode(position, data.records));
+        this.decodeInto(out, position, data.records);
       }
     }
     return out;
   }
 
-  private decode(position: Position, records: Buffer | null): ConsumedRecord[] {
-    const out: ConsumedRecord[] = [];
-    if (!records) return out;
+  /** Appends the records of `records` at or past the position to `out` (one by one: a spread of 100k+ records overflows the stack) and moves the position past them. */
+  private decodeInto(out: ConsumedRecord[], position: Position, records: Buffer | null): void {
+    if (!records) return;
     for (const span of recordBatches(records)) {
       if (!span.complete) break;
       const batch = decodeRecordBatch(span.bytes);
@@ -147,7 +147,6 @@ export class Consumer {
       }
       if (nextOffset > position.offset) position.offset = nextOffset;
     }
-    return out;
   }
 }
 

@@ -3,13 +3,16 @@
  * with -P -K, read back to the end with -C -e (format string and JSON
  * envelope), metadata with -L -J. Auto-created topics get 3 partitions here
  * (`num.partitions=3`), and kcat uses Kafka's murmur2 partitioner, so every
- * record's partition is known in advance.
+ * record's partition is known in advance. A batch of 300k records from
+ * kcat (lz4, long linger) is stored as one and reads back whole through
+ * kb consume.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startBroker, type RunningBroker } from '../helpers/broker.ts';
 import { requireTool, tools } from '../helpers/tools.ts';
 import { kcatConsumeAll, kcatMetadata, kcatOk } from '../helpers/kcat.ts';
+import { runKb } from '../helpers/cli.ts';
 import { assertSameRecords, murmur2Partition, uniqueTopic, withOffsets, type Header, type StoredRecord } from '../helpers/records.ts';
 
 const partitions = 3;
@@ -102,4 +105,28 @@ test('kcat: -L -J lists this broker as controller and every partition of a topic
       .sort((a, b) => a.partition - b.partition),
     [0, 1, 2].map((partition) => ({ partition, leader: 1, replicas: [{ id: 1 }], isrs: [{ id: 1 }], error: undefined })),
   );
+});
+
+test('kcat: one lz4 batch of 300k records is stored whole and kb consume reads every record back', async (t) => {
+  if (!requireTool(t, tools.kcat)) return;
+  const topic = uniqueTopic('kcat-big-batch');
+  const kb = (args: string[]) => runKb(args, { env: { KB_BROKERS: broker.address }, timeoutMs: 60_000 });
+  const created = await kb(['topic', 'create', topic, '--partitions', '1', '--config', 'max.message.bytes=8000000']);
+  assert.equal(created.code, 0, created.stderr);
+  const count = 300_000;
+  const oneBatch = ['batch.num.messages=1000000', 'queue.buffering.max.messages=1000000', 'batch.size=8000000', 'message.max.bytes=9000000', 'linger.ms=2000'];
+  await kcatOk(['-b', broker.address, '-P', '-t', topic, '-p', '0', '-z', 'lz4', ...oneBatch.flatMap((c) => ['-X', c])], {
+    input: Array.from({ length: count }, (_, i) => `${i % 10}\n`).join(''),
+  });
+
+  const dump = await kb(['log', 'dump', `${broker.dataDir}/logs/${topic}-0/00000000000000000000.log`]);
+  assert.equal(dump.code, 0, dump.stderr);
+  assert.match(dump.stdout, /baseOffset: 0 lastOffset: 299999 count: 300000 /, 'kcat sent the records as one batch');
+
+  const consumed = await kb(['consume', topic, '-e', '-f', '%o %v\\n']);
+  assert.equal(consumed.code, 0, consumed.stderr);
+  const lines = consumed.stdout.split('\n').filter(Boolean);
+  assert.equal(lines.length, count);
+  const wrong = lines.filter((line, i) => line !== `${i} ${i % 10}`);
+  assert.deepEqual(wrong.slice(0, 3), [], 'every line is "offset value" in offset order');
 });
