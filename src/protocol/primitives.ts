@@ -110,10 +110,10 @@ export class Reader {
   /** Unsigned LEB128 varint of at most 32 bits. */
   uvarint(): number {
     let result = 0;
-    for (let shift = 0; shift < 35; shift += 7) {
+    for (let scale = 1; scale < 2 ** 35; scale *= 0x80) {
       const byte = this.uint8();
-      result += (byte & 0x7f) * 2 ** shift;
-      if ((byte & 0x80) === 0) {
+      result += (byte & 0x7f) * scale;
+      if (byte < 0x80) {
         if (result > 0xffffffff) throw new ProtocolError('unsigned varint exceeds 32 bits');
         return result;
       }
@@ -143,8 +143,23 @@ export class Reader {
 
   /** Zigzag-encoded signed varint of at most 64 bits. */
   varlong(): bigint {
+    const start = this.offset;
+    const short = this.shortUvarint();
+    if (short !== null) return BigInt(short % 2 === 0 ? short / 2 : -(short + 1) / 2);
+    this.offset = start;
     const u = this.uvarlong();
     return (u >> 1n) ^ -(u & 1n);
+  }
+
+  /** An unsigned varint of at most 7 bytes (exact as a number), or null with the offset moved on when it is longer. */
+  private shortUvarint(): number | null {
+    let result = 0;
+    for (let scale = 1; scale < 2 ** 49; scale *= 0x80) {
+      const byte = this.uint8();
+      result += (byte & 0x7f) * scale;
+      if (byte < 0x80) return result;
+    }
+    return null;
   }
 
   /** A view of the next `n` bytes (no copy). */

@@ -67,7 +67,8 @@ test('varints and varlongs round-trip at their limits', () => {
     roundTrip(v, (w, x) => w.uvarint(x), (r) => r.uvarint());
   }
   for (const v of [0, -1, 1, -64, 64, -(2 ** 31), 2 ** 31 - 1]) roundTrip(v, (w, x) => w.varint(x), (r) => r.varint());
-  for (const v of [0n, -1n, 1n, -(2n ** 63n), 2n ** 63n - 1n, 1234567890123n]) {
+  // ±2^48 is where a varlong stops fitting the 7 bytes read without BigInt arithmetic
+  for (const v of [0n, -1n, 1n, -(2n ** 63n), 2n ** 63n - 1n, 1234567890123n, 2n ** 48n - 1n, 2n ** 48n, -(2n ** 48n), -(2n ** 48n) - 1n]) {
     roundTrip(v, (w, x) => w.varlong(x), (r) => r.varlong());
   }
   for (const v of [0n, 2n ** 64n - 1n]) roundTrip(v, (w, x) => w.uvarlong(x), (r) => r.uvarlong());
@@ -78,6 +79,8 @@ test('out-of-range varints are rejected on both sides', () => {
   throwsProtocolError([0xff, 0xff, 0xff, 0xff, 0xff, 0x01], (r) => r.uvarint());
   throwsProtocolError([...Array(9).fill(0xff), 0x02], (r) => r.uvarlong());
   throwsProtocolError([...Array(10).fill(0xff), 0x01], (r) => r.uvarlong());
+  throwsProtocolError([...Array(10).fill(0xff), 0x01], (r) => r.varlong());
+  throwsProtocolError([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff], (r) => r.varlong());
   throwsProtocolError([0x80, 0x80], (r) => r.uvarint());
   assert.throws(() => new Writer().uvarint(2 ** 32), RangeError);
   assert.throws(() => new Writer().uvarint(-1), RangeError);
