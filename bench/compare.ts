@@ -8,8 +8,8 @@
  *    produced by kcat (three runs after a warm-up, the median kept) and
  *    by kb bench produce, read back by kcat -C -e (each kcat topic, the
  *    median kept) and kb bench consume
- *    (lib/kb.ts); how busy kcat was while producing says whether kcat or
- *    kb set the ingest figure;
+ *    (lib/kb.ts); how busy kcat and the broker were while producing says
+ *    which of them set the ingest figure;
  * 3. kb 3-node rf=3 acks=all, 1 partition: the large records produced by
  *    kcat (lib/kb.ts kbThreeNodes, likewise), against the single node's
  *    kcat ingest, twice: all nodes on core 0, and nodes and kcat left to
@@ -69,7 +69,7 @@ function medianRow(name: string, records: number, recordSize: number, seconds: n
 
 const secondsOf = (runs: KcatRun[]) => runs.map((r) => r.seconds);
 
-function median(runs: KcatRun[]): KcatRun {
+function median<Run extends KcatRun>(runs: Run[]): Run {
   return runs[Math.floor(runs.length / 2)];
 }
 
@@ -140,7 +140,7 @@ export async function run(args: string[]): Promise<void> {
           kbRuns[c.size] = r;
           const rss = r.brokerPeakRssMib === null ? '' : `, broker peak RSS ${r.brokerPeakRssMib.toFixed(0)} MiB`;
           const kcatMedian = median(r.kcatProduce);
-          const kcatBusy = `kcat busy ${percent(kcatMedian.cpuSeconds, kcatMedian.seconds)}${rss}`;
+          const kcatBusy = `kcat busy ${percent(kcatMedian.cpuSeconds, kcatMedian.seconds)}, broker ${percent(kcatMedian.brokerCpuSeconds, kcatMedian.seconds)}${rss}`;
           const l = r.kbProduce.latency;
           return [
             medianRow(`kb produce ${c.size} B, kcat, acks=1`, c.records, c.size, secondsOf(r.kcatProduce), kcatBusy),
@@ -238,7 +238,7 @@ function report(rows: Row[], cases: { records: number; size: number }[], kbRuns:
   const kcatLarge = kbRuns[large.size] === undefined ? undefined : median(kbRuns[large.size].kcatProduce);
   if (kcatLarge !== undefined && diskSynced !== null) {
     const busy = kcatLarge.cpuSeconds / kcatLarge.seconds;
-    out.push('', `context: kcat was busy ${percent(kcatLarge.cpuSeconds, kcatLarge.seconds)} of its median ${large.size} B produce run (user + system CPU / wall time, on its own core)${busy >= 0.9 ? ': kcat, not kb, set that ingest figure' : ''}.`);
+    out.push('', `context: kcat was busy ${percent(kcatLarge.cpuSeconds, kcatLarge.seconds)} of its median ${large.size} B produce run and the broker ${percent(kcatLarge.brokerCpuSeconds, kcatLarge.seconds)} (user + system CPU / wall time, each on its own core)${busy >= 0.9 ? ': kcat, not kb, set that ingest figure' : ''}.`);
     out.push(`  70% of the fdatasync disk figure is ${(0.7 * diskSynced).toFixed(0)} MB/s; kb ingested ${kbLargeMb === null ? '?' : kbLargeMb.toFixed(0)} MB/s.`);
   }
   process.stdout.write(`${out.join('\n')}\n`);

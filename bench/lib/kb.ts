@@ -10,8 +10,9 @@
  * end. kcat runs are timed by wall clock (librdkafka's start-up included;
  * the consumer from offset 0 with a short fetch.wait.max.ms, see below)
  * and their record counts are checked; kb bench reports its own figures.
- * Also returns kcat's CPU time per produce run (kcat busy all the time
- * means kcat, not kb, set the pace) and the broker's peak RSS over the
+ * Also returns kcat's and the broker's CPU time per produce run (kcat
+ * busy all the time means kcat, not kb, set the pace; the broker's says
+ * how much of its core the ingest took) and the broker's peak RSS over the
  * whole run. `kbThreeNodes` is the rf=3 acks=all case.
  */
 import { rm } from 'node:fs/promises';
@@ -21,7 +22,7 @@ import { startCluster } from '../../test/helpers/cluster.ts';
 import { waitForPartitions } from '../../test/helpers/cluster-metadata.ts';
 import type { ConsumePerfResult } from '../../src/bench/consume-perf.ts';
 import type { ProducePerfResult } from '../../src/bench/produce-perf.ts';
-import { clientCore, kcatInputFile, onCore, peakRssMib, pin, serverCore, timedRun } from './processes.ts';
+import { clientCore, kcatInputFile, onCore, peakRssMib, pin, processCpuSeconds, serverCore, timedRun } from './processes.ts';
 
 const kbBin = path.join(import.meta.dirname, '../../bin/run.js');
 /**
@@ -41,7 +42,7 @@ const kcatConsumeFrom = '0';
 
 export interface KbSingleNode {
   /** kcat's produce runs (each into a topic of its own), fastest first. */
-  kcatProduce: KcatRun[];
+  kcatProduce: KcatProduceRun[];
   kbProduce: ProducePerfResult;
   /** kcat's consume runs (one per kcat topic), fastest first. */
   kcatConsume: KcatRun[];
@@ -65,7 +66,12 @@ export interface KcatRun {
   cpuSeconds: number;
 }
 
-const fastestFirst = (runs: KcatRun[]) => runs.sort((a, b) => a.seconds - b.seconds);
+export interface KcatProduceRun extends KcatRun {
+  /** The broker's user + system CPU time (all threads) over the run: how much of its core the ingest took. */
+  brokerCpuSeconds: number;
+}
+
+const fastestFirst = <Run extends KcatRun>(runs: Run[]) => runs.sort((a, b) => a.seconds - b.seconds);
 
 export async function kbSingleNode(dir: string, records: number, recordSize: number, timeLimitMs: number): Promise<KbSingleNode> {
   const input = kcatInputFile(dir, records, recordSize);
@@ -79,8 +85,12 @@ export async function kbSingleNode(dir: string, records: number, recordSize: num
     const kcat = (topic: string, args: string[]) => onCore(clientCore, ['kcat', '-b', broker.address, '-t', topic, '-p', '0', ...args]);
 
     await timedRun(kcat(warmUpTopic, ['-P', '-X', 'acks=1']), { stdinFile: input, timeLimitMs });
-    const kcatProduce: KcatRun[] = [];
-    for (const topic of kcatTopics) kcatProduce.push(await timedRun(kcat(topic, ['-P', '-X', 'acks=1']), { stdinFile: input, timeLimitMs }));
+    const kcatProduce: KcatProduceRun[] = [];
+    for (const topic of kcatTopics) {
+      const brokerCpuBefore = processCpuSeconds(broker.process.pid!);
+      const run = await timedRun(kcat(topic, ['-P', '-X', 'acks=1']), { stdinFile: input, timeLimitMs });
+      kcatProduce.push({ ...run, brokerCpuSeconds: processCpuSeconds(broker.process.pid!) - brokerCpuBefore });
+    }
     const kbProduce = JSON.parse((await kb(['bench', 'produce', '--topic', 'kb', '--records', String(records), '--record-size', String(recordSize), '--acks', '1', '--json'])).stdout);
     const kcatConsume: KcatRun[] = [];
     for (const topic of kcatTopics) {

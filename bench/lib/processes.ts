@@ -64,10 +64,21 @@ export interface TimedRun {
 /** Linux's clock ticks per second in /proc (USER_HZ). */
 const ticksPerSecond = 100;
 
-/** User + system CPU time of this process's children that have ended and been waited for (cutime + cstime of /proc/self/stat). */
+/** The fields of /proc/PID/stat after the command name, from state (field 3) on. */
+function statFields(pid: number | 'self'): string[] {
+  return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+}
+
+/** User + system CPU time of this process's children that have ended and been waited for (cutime + cstime). */
 function endedChildrenCpuSeconds(): number {
-  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+  const fields = statFields('self');
   return (Number(fields[13]) + Number(fields[14])) / ticksPerSecond;
+}
+
+/** User + system CPU time a live process has used so far, all its threads (utime + stime). */
+export function processCpuSeconds(pid: number): number {
+  const fields = statFields(pid);
+  return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
 }
 
 /** How much memory `settle` frees moments before a measured run: more than a run's new pages (the 3-node runs write 3 x 200 MB into the page cache). */
