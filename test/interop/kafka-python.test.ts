@@ -5,14 +5,18 @@
  * offsets_for_times. Once with the client probing the broker's version (the
  * realistic path: ApiVersions v0 + Metadata v0 pipelined, then version
  * inference, see CLIENTS.md) and once with api_version=(2,5,0) pinned.
- * The Python side is test/interop/scripts/kafka_python_roundtrip.py.
+ * The Python side is test/interop/scripts/kafka_python_roundtrip.py. As a
+ * 0.10 client (legacy message format v1, gzip), kafka-python sends 200k
+ * records in one compressed message set, all acknowledged and read back by
+ * kcat (kafka_python_legacy_produce.py).
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startBroker, type RunningBroker } from '../helpers/broker.ts';
 import { requireTool, tools } from '../helpers/tools.ts';
 import { runPythonScript } from '../helpers/python.ts';
-import { kcatConsumeAll } from '../helpers/kcat.ts';
+import { kcatConsumeAll, kcatOk } from '../helpers/kcat.ts';
+import { runKb } from '../helpers/cli.ts';
 import { assertSameRecords, uniqueTopic, withOffsets, type StoredRecord } from '../helpers/records.ts';
 
 interface Produced extends StoredRecord {
@@ -113,4 +117,20 @@ test('kafka-python (probing the broker version): admin create, produce acks=all,
 test('kafka-python (api_version=(2,5,0)): admin create, produce acks=all, consume, end_offsets, offsets_for_times', async (t) => {
   if (!requireTool(t, tools.kafkaPython)) return;
   await roundTrip(t, [2, 5, 0]);
+});
+
+test('kafka-python as a 0.10 client: one gzip message set of 200k legacy records is acknowledged whole and read back by kcat', async (t) => {
+  if (!requireTool(t, tools.kafkaPython) || !requireTool(t, tools.kcat)) return;
+  const topic = uniqueTopic('kafka-python-legacy');
+  const created = await runKb(['topic', 'create', topic, '--partitions', '1', '--config', 'max.message.bytes=64000000'], { env: { KB_BROKERS: broker.address } });
+  assert.equal(created.code, 0, created.stderr);
+  const records = 200_000;
+  const out = await runPythonScript<{ acked: number; offsets: [number, number] | null; error: string | null }>('kafka_python_legacy_produce.py', { bootstrap: broker.address, topic, records });
+  assert.deepEqual(out, { acked: records, offsets: [0, records - 1], error: null });
+
+  const read = await kcatOk(['-b', broker.address, '-C', '-t', topic, '-o', 'beginning', '-e', '-q', '-f', '%o %s\\n'], { timeoutMs: 60_000 });
+  const lines = read.stdout.split('\n').filter(Boolean);
+  assert.equal(lines.length, records);
+  const wrong = lines.filter((line, i) => line !== `${i} ${i}`);
+  assert.deepEqual(wrong.slice(0, 3), [], 'kcat reads "offset value" with value = record number, in order');
 });

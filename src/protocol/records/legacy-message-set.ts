@@ -61,7 +61,7 @@ export function decodeLegacyMessageSet(buf: Buffer, maxDecompressedBytes = decom
     }
     const inner = unwrap(message, budget);
     budget -= inner.decompressedBytes;
-    records.push(...inner.records);
+    for (const record of inner.records) records.push(record); // not push(...): 100k+ arguments overflow the stack
   }
   return { magic, codec: messages[0].attributes & codecMask, records };
 }
