@@ -35,6 +35,7 @@ import { rebalanceLeaders } from './leader-balance.ts';
 import { changeIsr, type IsrChangeRequest } from './isr-change.ts';
 import { BrokerSessions, type BrokerSession } from './broker-sessions.ts';
 import { cancelReassignment, completeReassignment, isReassigning, startReassignment, targetProblem } from './reassignment.ts';
+import { ProposalTooLargeError } from './quorum/metadata-quorum.ts';
 
 export interface ItemResult {
   errorCode: number;
@@ -473,8 +474,9 @@ export class Controller {
         results.push({ name: topic.name, topicId: plan.topicId, ...ok, ...plan.shape });
         if (!validateOnly) records.push(...plan.records);
       }
-      if (records.length > 0) await this.commit(records);
-      return results;
+      const tooLarge = await this.commitUnlessTooLarge(records);
+      if (tooLarge === null) return results;
+      return results.map((r) => (r.errorCode === ErrorCode.NONE ? { name: r.name, topicId: null, numPartitions: -1, replicationFactor: -1, ...tooLarge } : r));
     });
   }
 
@@ -600,8 +602,9 @@ export class Controller {
         if (!validateOnly) placed.forEach((replicas, i) => records.push(this.newPartition(topic.topicId, current + i, replicas)));
         return { name, ...ok };
       });
-      if (records.length > 0) await this.commit(records);
-      return results;
+      const tooLarge = await this.commitUnlessTooLarge(records);
+      if (tooLarge === null) return results;
+      return results.map((r) => (r.errorCode === ErrorCode.NONE ? { name: r.name, ...tooLarge } : r));
     });
   }
 
@@ -663,5 +666,24 @@ export class Controller {
 
   private commit(records: MetadataRecord[]): Promise<void> {
     return this.quorum.propose(records);
+  }
+
+  /**
+   * Commits the new partitions of a CreateTopics or CreatePartitions request
+   * (nothing to do without records). When they are more than one metadata
+   * log entry holds, nothing is written and the error for the items that
+   * would have succeeded is returned instead (POLICY_VIOLATION, as Kafka
+   * answers a request with too many partitions).
+   */
+  private async commitUnlessTooLarge(records: MetadataRecord[]): Promise<ItemResult | null> {
+    if (records.length === 0) return null;
+    try {
+      await this.commit(records);
+      return null;
+    } catch (err) {
+      if (!(err instanceof ProposalTooLargeError)) throw err;
+      const partitions = records.filter((r) => r.type === 'partition').length;
+      return fail(ErrorCode.POLICY_VIOLATION, `${partitions} new partitions in one request are too many: ${err.message}. Create fewer at once`);
+    }
   }
 }

@@ -2,7 +2,9 @@
  * The admin commands against a real broker: topic create/list/describe/
  * alter-config/add-partitions/delete, cluster info, config get|set and
  * health, with their --json output (stable keys) and the exit code of every
- * error class: usage 2, runtime 1, health 0 OK / 3 UNKNOWN.
+ * error class: usage 2, runtime 1, health 0 OK / 3 UNKNOWN. Creating or
+ * adding more partitions than one metadata log entry holds fails with a
+ * clear error and changes nothing.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -79,6 +81,25 @@ test('topic create, list, describe, alter-config, add-partitions and delete', as
   const gone = await kb(['topic', 'delete', 'orders', '--yes']);
   assert.equal(gone.code, 1);
   assert.match(gone.stderr, /cannot delete 'orders'/);
+});
+
+test('more new partitions than one metadata log entry holds: topic create and add-partitions exit 1 saying so, and nothing changes', async () => {
+  // 100000 partitions (kb's per-topic maximum) at rf=1 take ~8.5 MB of metadata records, beyond the 8 MiB entry limit.
+  const tooMany = /\d+ new partitions in one request are too many: .*more than one metadata log entry holds \(8 MiB\)\. Create fewer at once/;
+  const created = await kb(['topic', 'create', 'vast', '--partitions', '100000']);
+  assert.equal(created.code, 1, created.stderr);
+  assert.match(created.stderr, tooMany);
+  assert.equal(created.stderr.includes('connection'), false, `the connection stays up: ${created.stderr}`);
+
+  assert.equal((await kb(['topic', 'create', 'modest', '--partitions', '1'])).code, 0);
+  const added = await kb(['topic', 'add-partitions', 'modest', '--to', '100000']);
+  assert.equal(added.code, 1, added.stderr);
+  assert.match(added.stderr, tooMany);
+  const topics = await json(['topic', 'list']);
+  assert.deepEqual(
+    topics.topics.filter((t: { name: string }) => t.name === 'vast' || t.name === 'modest').map((t: { name: string; partitions: number }) => [t.name, t.partitions]),
+    [['modest', 1]],
+  );
 });
 
 test('without a TTY, topic create never prompts: a missing name or --partitions exits 2 naming it', async () => {

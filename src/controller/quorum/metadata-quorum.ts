@@ -33,7 +33,7 @@ import { PeerConnections, type Lane } from '../../broker/peer-connections.ts';
 import type { MetadataImage } from '../../metadata/image.ts';
 import type { MetadataRecord } from '../../metadata/records.ts';
 import { decodeMetadataEntry, encodeMetadataEntry, encodeMetadataSnapshot } from '../../metadata/entries.ts';
-import { resolveRaftConfig, type RaftConfig } from '../raft/constants.ts';
+import { entryPayloadBytesMax, resolveRaftConfig, type RaftConfig } from '../raft/constants.ts';
 import { DiskRaftLogStore } from '../raft/log-store.ts';
 import type { RaftMessage } from '../raft/messages.ts';
 import { RaftNode, type QuorumDescription } from '../raft/node.ts';
@@ -45,6 +45,11 @@ import { errorAnswer, isRaftRequest, senderOf } from './raft-errors.ts';
 
 export class NotControllerError extends Error {
   override name = 'NotControllerError';
+}
+
+/** A proposal's records are more than one metadata log entry holds (entryPayloadBytesMax); nothing was written. */
+export class ProposalTooLargeError extends Error {
+  override name = 'ProposalTooLargeError';
 }
 
 export interface MetadataQuorumOptions {
@@ -202,9 +207,11 @@ export class MetadataQuorum {
     if (!this.isActiveController()) return Promise.reject(this.notController());
     const result = this.running().propose(Date.now(), [encodeMetadataEntry(records)]);
     if (!result.accepted) {
-      return Promise.reject(
-        result.errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER ? this.notController() : new Error(`metadata proposal refused: ${errorName(result.errorCode)}`),
-      );
+      if (result.errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER) return Promise.reject(this.notController());
+      if (result.errorCode === ErrorCode.MESSAGE_TOO_LARGE) {
+        return Promise.reject(new ProposalTooLargeError(`${records.length} metadata records are more than one metadata log entry holds (${entryPayloadBytesMax / 1024 / 1024} MiB)`));
+      }
+      return Promise.reject(new Error(`metadata proposal refused: ${errorName(result.errorCode)}`));
     }
     const done = new Promise<void>((resolve, reject) => this.waiters.push({ end: result.lastOffset + 1, resolve, reject }));
     this.kick();
