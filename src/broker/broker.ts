@@ -53,6 +53,8 @@ const allocateProducerIdsKey = 67;
 const alterPartitionKey = 56;
 const alterPartitionVersion = 3;
 const internalTopics: ReadonlySet<string> = new Set([consumerOffsetsTopic]);
+/** The broker's own requests to its handlers (forwarded controller APIs) have a caller that never goes away. */
+const localClientStays = new AbortController().signal;
 
 export interface BrokerOptions {
   config: BrokerConfig;
@@ -169,7 +171,7 @@ export class Broker {
       nodeId: this.nodeId,
       quorum: this.quorum,
       handlers: this.handlers,
-      localContext: (apiVersion) => ({ broker: this, apiVersion, correlationId: 0, clientId: `kb-broker-${this.nodeId}`, clientAddress: 'local', allocate: Buffer.allocUnsafe }),
+      localContext: (apiVersion) => ({ broker: this, apiVersion, correlationId: 0, clientId: `kb-broker-${this.nodeId}`, clientAddress: 'local', clientGone: localClientStays, allocate: Buffer.allocUnsafe }),
     });
     this.lifecycle = new BrokerLifecycle({
       nodeId: this.nodeId,

@@ -5,6 +5,8 @@
  * the partition count, the log size and the group lag (high watermark -
  * committed offset); other paths are 404, and the endpoint closes with the
  * broker. A bad or busy metrics address is refused with a clear message.
+ * A fetch still parked when its client leaves counts nothing when data
+ * arrives later (kcat leaves one behind when it exits at the end).
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -72,6 +74,20 @@ test('produce, consume and a committed group offset move the metrics', async (t)
   const reread = await scrape(url);
   const out = (x: typeof s) => x.value('kb_topic_messages_out_total', { topic: 'metered' });
   assert.equal(out(reread) - out(later), 7);
+});
+
+test('a fetch parked for a client that has gone reads and counts nothing when data arrives', async (t) => {
+  if (!requireTool(t, tools.kcat)) return;
+  const created = await kb(['topic', 'create', 'left-behind', '--partitions', '1', '--rf', '1']);
+  assert.equal(created.code, 0, created.stderr);
+  await kcatOk(['-b', broker.address, '-P', '-t', 'left-behind', '-p', '0'], { input: 'one\ntwo\nthree\nfour\nfive\n' });
+  // kcat -e exits at the end with its next fetch (offset 5) parked here, for up to fetch.wait.max.ms.
+  await kcatOk(['-b', broker.address, '-C', '-t', 'left-behind', '-o', 'beginning', '-e', '-q', '-X', 'fetch.wait.max.ms=1500']);
+  const out = async () => (await scrape(url)).value('kb_topic_messages_out_total', { topic: 'left-behind' });
+  assert.equal(await out(), 5);
+  await kcatOk(['-b', broker.address, '-P', '-t', 'left-behind', '-p', '0'], { input: 'six\nseven\n' });
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  assert.equal(await out(), 5, 'no answer went to the closed connection');
 });
 
 test('only /metrics is served: other paths are 404, other methods 405', async () => {

@@ -27,12 +27,14 @@
  * followers, at least one whole batch for the first partition with data
  * even past max_bytes; OFFSET_OUT_OF_RANGE outside [log start, log end].
  * When fewer than min_bytes are available (and no partition failed) the
- * request parks until that many bytes are there, or max_wait_ms passes.
- * last_stable_offset = high watermark (no transactions); aborted
- * transactions empty; preferred read replica -1. What consumers get counts
- * into the topic's bytes-out and messages-out metrics (per batch header).
- * Batches are read into the request's pooled memory (ctx.allocate), which
- * the response refers to without copying.
+ * request parks until that many bytes are there, or max_wait_ms passes;
+ * when the client's connection closes meanwhile, the request ends there
+ * with no answer, reading and counting nothing more. last_stable_offset =
+ * high watermark (no transactions); aborted transactions empty; preferred
+ * read replica -1. What consumers get counts into the topic's bytes-out
+ * and messages-out metrics (per batch header). Batches are read into the
+ * request's pooled memory (ctx.allocate), which the response refers to
+ * without copying.
  */
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { Broker } from '../broker.ts';
@@ -99,7 +101,8 @@ export default defineHandler<FetchRequest, FetchResponse>({
     const read = () => readAll(checked, maxBytes, replicaId, broker.replicas.leaderThrottle, ctx.allocate);
     let results = await read();
     while (!results.some((r) => r.errorCode !== ErrorCode.NONE || r.divergingEpoch) && bytesOf(results) < request.minBytes && Date.now() < deadline) {
-      await broker.replicas.waitForData(wanted, deadline - Date.now());
+      await broker.replicas.waitForData(wanted, deadline - Date.now(), ctx.clientGone);
+      if (ctx.clientGone.aborted) return null; // nobody left to answer: read nothing more, count nothing
       results = await read();
     }
     if (!follower) for (const r of results) if (r.records && r.records.length > 0) broker.metrics.consumed(r.topic, r.records);

@@ -15,6 +15,8 @@ export interface RequestContext {
   clientId: string | null;
   /** host:port of the client. */
   clientAddress: string;
+  /** Aborted once the client's connection has closed: a request still waiting (a parked fetch) has nobody to answer. */
+  clientGone: AbortSignal;
   /** Memory the response may refer to: valid until the response has been written, reused after. */
   allocate: Allocate;
 }

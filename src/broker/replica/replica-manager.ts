@@ -274,16 +274,20 @@ export class ReplicaManager {
     clearTimeout(timer);
   }
 
-  /** Parks until one of `wanted` receives data or `maxWaitMs` passes. */
-  async waitForData(wanted: PartitionRef[], maxWaitMs: number): Promise<void> {
+  /** Parks until one of `wanted` receives data, `maxWaitMs` passes or `until` aborts (the client has gone). */
+  async waitForData(wanted: PartitionRef[], maxWaitMs: number, until: AbortSignal): Promise<void> {
+    if (until.aborted) return;
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), maxWaitMs);
+    const stop = () => controller.abort();
+    const timer = setTimeout(stop, maxWaitMs);
+    until.addEventListener('abort', stop, { once: true });
     const waits = wanted
       .map((w) => this.partitions.get(ReplicaManager.key(w.topic, w.partition)))
       .filter((p): p is Partition => p !== undefined)
       .map((p) => p.waitForData(controller.signal));
     await Promise.race([...waits, new Promise<void>((resolve) => controller.signal.addEventListener('abort', () => resolve()))]);
     clearTimeout(timer);
+    until.removeEventListener('abort', stop);
     controller.abort();
   }
 

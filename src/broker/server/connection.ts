@@ -53,6 +53,8 @@ export type Dispatch = (payload: Buffer, connection: ConnectionInfo, allocate: A
 export interface ConnectionInfo {
   readonly id: number;
   readonly remote: string;
+  /** Aborted once the connection is closed, by either side: no answer can reach the client any more. */
+  readonly gone: AbortSignal;
 }
 
 export interface ConnectionLimits {
@@ -92,6 +94,8 @@ export class Connection implements ConnectionInfo {
   private readonly pooledFrames = new WeakSet<Buffer>();
   private processing = false;
   private closed = false;
+  private readonly closing = new AbortController();
+  readonly gone = this.closing.signal;
   /** Requests dispatched and not yet answered, oldest first: each settles once its response is written. */
   private readonly inFlight: Promise<void>[] = [];
   private inFlightProduce = false;
@@ -118,15 +122,20 @@ export class Connection implements ConnectionInfo {
       },
     );
     socket.on('error', () => this.close('', false));
-    socket.on('close', () => (this.closed = true));
+    socket.on('close', () => this.markClosed());
   }
 
   /** Closes the socket; `reason` is logged when `log` is set. */
   close(reason: string, log = true): void {
     if (this.closed) return;
-    this.closed = true;
+    this.markClosed();
     if (log) this.logger.warn(`closing connection ${this.id} from ${this.remote}: ${reason}`);
     this.socket.destroy();
+  }
+
+  private markClosed(): void {
+    this.closed = true;
+    this.closing.abort();
   }
 
   /** Takes bytes the socket read (valid only during the call); see the contract. */

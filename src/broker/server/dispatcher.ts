@@ -23,7 +23,7 @@ import { apiVersionsKey, supportedApiVersions } from '../handlers/18-api-version
 import { controllerApiKeys } from '../controller-channel.ts';
 import type { Allocate } from './buffer-pool.ts';
 
-export type ContextBase = Omit<RequestContext, 'apiVersion' | 'correlationId' | 'clientId' | 'clientAddress' | 'allocate'>;
+export type ContextBase = Omit<RequestContext, 'apiVersion' | 'correlationId' | 'clientId' | 'clientAddress' | 'clientGone' | 'allocate'>;
 
 export function createDispatcher(handlers: ReadonlyMap<number, Handler>, base: ContextBase) {
   return async (payload: Buffer, connection: ConnectionInfo, allocate: Allocate): Promise<Buffer[] | null> => {
@@ -59,7 +59,7 @@ export function createDispatcher(handlers: ReadonlyMap<number, Handler>, base: C
       const forward = controllerApiKeys.has(apiKey) && !base.broker.quorum.isActiveController();
       const response = forward
         ? await base.broker.controllerChannel.request(apiKey, apiVersion, body)
-        : await handler.handle(body, { ...base, apiVersion, correlationId, clientId: header.clientId, clientAddress: connection.remote, allocate });
+        : await handler.handle(body, { ...base, apiVersion, correlationId, clientId: header.clientId, clientAddress: connection.remote, clientGone: connection.gone, allocate });
       return response === null ? null : encodeResponseChunks(apiKey, apiVersion, correlationId, response);
     } finally {
       base.broker.metrics.requestDone(apiKey, (performance.now() - started) / 1000);
