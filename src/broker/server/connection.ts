@@ -93,7 +93,6 @@ export class Connection implements ConnectionInfo {
   /** The queued frames that are pooled buffers, to give back once answered. */
   private readonly pooledFrames = new WeakSet<Buffer>();
   private processing = false;
-  private closed = false;
   private readonly closing = new AbortController();
   readonly gone = this.closing.signal;
   /** Requests dispatched and not yet answered, oldest first: each settles once its response is written. */
@@ -122,20 +121,19 @@ export class Connection implements ConnectionInfo {
       },
     );
     socket.on('error', () => this.close('', false));
-    socket.on('close', () => this.markClosed());
+    socket.on('close', () => this.closing.abort());
   }
 
   /** Closes the socket; `reason` is logged when `log` is set. */
   close(reason: string, log = true): void {
     if (this.closed) return;
-    this.markClosed();
+    this.closing.abort();
     if (log) this.logger.warn(`closing connection ${this.id} from ${this.remote}: ${reason}`);
     this.socket.destroy();
   }
 
-  private markClosed(): void {
-    this.closed = true;
-    this.closing.abort();
+  private get closed(): boolean {
+    return this.gone.aborted;
   }
 
   /** Takes bytes the socket read (valid only during the call); see the contract. */
