@@ -5,11 +5,12 @@
  *    with fdatasync) of the 1 KB case's bytes (three times, the median
  *    kept) and loopback TCP between cores;
  * 2. kb single node, 1 partition, acks=1: N small and M large records
- *    produced by kcat (three runs after a warm-up, the median kept) and
- *    by kb bench produce, read back by kcat -C -e (each kcat topic, the
- *    median kept) and kb bench consume
- *    (lib/kb.ts); how busy kcat and the broker were while producing says
- *    which of them set the ingest figure;
+ *    produced by kcat (three runs after a warm-up, the median kept), by
+ *    one pre-encoded batch resent (lib/batch-replay.ts: the broker's own
+ *    ceiling, likewise) and by kb bench produce, read back by kcat -C -e
+ *    (each kcat topic, the median kept) and kb bench consume (lib/kb.ts);
+ *    how busy kcat and the broker were while producing says which of them
+ *    set the ingest figure;
  * 3. kb 3-node rf=3 acks=all, 1 partition: the large records produced by
  *    kcat (lib/kb.ts kbThreeNodes, likewise), against the single node's
  *    kcat ingest, twice: all nodes on core 0, and nodes and kcat left to
@@ -35,7 +36,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { renderTable } from '../src/cli/output.ts';
 import { loopbackTcp, sequentialWrite, type DiskBaseline } from './lib/baselines.ts';
-import { kbSingleNode, kbThreeNodes, type KbSingleNode, type KcatRun } from './lib/kb.ts';
+import { kbSingleNode, kbThreeNodes, type KbSingleNode, type ReplayRun } from './lib/kb.ts';
 import { natsJetStream } from './lib/nats.ts';
 import { ensureDebianPackages } from './lib/processes.ts';
 import { redisXadd } from './lib/redis.ts';
@@ -54,6 +55,7 @@ interface Row {
 
 /** The disk baseline varies several-fold between runs on a shared VM: it is taken this often and the median kept. */
 const diskRuns = 3;
+const replayCase = (size: number) => `kb produce ${size} B, batch replay, acks=1`;
 const threeNodeCase = (size: number, pinned: boolean) => `kb produce ${size} B, kcat, 3 nodes rf=3 acks=all${pinned ? '' : ', unpinned'}`;
 
 function row(name: string, records: number, recordSize: number, seconds: number, note = ''): Row {
@@ -67,15 +69,17 @@ function medianRow(name: string, records: number, recordSize: number, seconds: n
   return { ...runs[Math.floor(runs.length / 2)], note: `${note}, ${range}` };
 }
 
-const secondsOf = (runs: KcatRun[]) => runs.map((r) => r.seconds);
+const secondsOf = (runs: { seconds: number }[]) => runs.map((r) => r.seconds);
 
-function median<Run extends KcatRun>(runs: Run[]): Run {
+function median<Run extends { seconds: number }>(runs: Run[]): Run {
   return runs[Math.floor(runs.length / 2)];
 }
 
 function percent(part: number, whole: number): string {
   return `${Math.round((100 * part) / whole)}%`;
 }
+
+const brokerBusy = (run: ReplayRun) => percent(run.brokerCpuSeconds, run.seconds);
 
 function missing(name: string, why: string): Row {
   return { case: name, records: null, recordSize: null, recordsPerSec: null, mbPerSec: null, note: `not available (${why})` };
@@ -140,10 +144,11 @@ export async function run(args: string[]): Promise<void> {
           kbRuns[c.size] = r;
           const rss = r.brokerPeakRssMib === null ? '' : `, broker peak RSS ${r.brokerPeakRssMib.toFixed(0)} MiB`;
           const kcatMedian = median(r.kcatProduce);
-          const kcatBusy = `kcat busy ${percent(kcatMedian.cpuSeconds, kcatMedian.seconds)}, broker ${percent(kcatMedian.brokerCpuSeconds, kcatMedian.seconds)}${rss}`;
+          const kcatBusy = `kcat busy ${percent(kcatMedian.cpuSeconds, kcatMedian.seconds)}, broker ${brokerBusy(kcatMedian)}${rss}`;
           const l = r.kbProduce.latency;
           return [
             medianRow(`kb produce ${c.size} B, kcat, acks=1`, c.records, c.size, secondsOf(r.kcatProduce), kcatBusy),
+            medianRow(replayCase(c.size), c.records, c.size, secondsOf(r.replayProduce), `one pre-encoded batch resent: the broker's ceiling, broker busy ${brokerBusy(median(r.replayProduce))}`),
             row(`kb produce ${c.size} B, kb bench, acks=1`, r.kbProduce.records, c.size, r.kbProduce.seconds, `latency ms p50 ${l.p50Ms} p99 ${l.p99Ms} max ${l.maxMs}`),
             medianRow(`kb consume ${c.size} B, kcat -C -e`, c.records, c.size, secondsOf(r.kcatConsume), 'fetch.wait.max.ms=10'),
             row(`kb consume ${c.size} B, kb bench`, r.kbConsume.records, c.size, r.kbConsume.seconds),
@@ -239,7 +244,9 @@ function report(rows: Row[], cases: { records: number; size: number }[], kbRuns:
   if (kcatLarge !== undefined && diskSynced !== null) {
     const busy = kcatLarge.cpuSeconds / kcatLarge.seconds;
     out.push('', `context: kcat was busy ${percent(kcatLarge.cpuSeconds, kcatLarge.seconds)} of its median ${large.size} B produce run and the broker ${percent(kcatLarge.brokerCpuSeconds, kcatLarge.seconds)} (user + system CPU / wall time, each on its own core)${busy >= 0.9 ? ': kcat, not kb, set that ingest figure' : ''}.`);
-    out.push(`  70% of the fdatasync disk figure is ${(0.7 * diskSynced).toFixed(0)} MB/s; kb ingested ${kbLargeMb === null ? '?' : kbLargeMb.toFixed(0)} MB/s.`);
+    out.push(`  70% of the fdatasync disk figure is ${(0.7 * diskSynced).toFixed(0)} MB/s; kb ingested ${kbLargeMb === null ? '?' : kbLargeMb.toFixed(0)} MB/s from kcat.`);
+    const replayLargeMb = find(replayCase(large.size));
+    if (replayLargeMb !== null) out.push(`  Resending one pre-encoded batch (no client work per record), the broker took ${replayLargeMb.toFixed(0)} MB/s: ${ratio(replayLargeMb, diskSynced)}x the fdatasync figure.`);
   }
   process.stdout.write(`${out.join('\n')}\n`);
   void saveResults({ rows, goals, kb: kbRuns, cases });

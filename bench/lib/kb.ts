@@ -3,7 +3,9 @@
  * helper's, on a free loopback port) pinned to the server core, and on the
  * client core, in order: kcat (librdkafka) producing `records` lines of
  * `recordSize` bytes with acks=1, once to warm up and then
- * `kcatProduceRuns` times, each into a topic of its own; `kb bench
+ * `kcatProduceRuns` times, each into a topic of its own; as often,
+ * batch-replay.ts resending one pre-encoded batch (the broker's own
+ * ceiling, each run into a topic of its own); `kb bench
  * produce` the same count and size with acks=1 into another; then
  * `kcat -C -e` reading each kcat topic back to the end and `kb bench
  * consume` reading its own. The broker's data (in `dir`) is deleted at the
@@ -43,6 +45,8 @@ const kcatConsumeFrom = '0';
 export interface KbSingleNode {
   /** kcat's produce runs (each into a topic of its own), fastest first. */
   kcatProduce: KcatProduceRun[];
+  /** batch-replay.ts's runs (each into a topic of its own), fastest first. */
+  replayProduce: ReplayRun[];
   kbProduce: ProducePerfResult;
   /** kcat's consume runs (one per kcat topic), fastest first. */
   kcatConsume: KcatRun[];
@@ -66,12 +70,17 @@ export interface KcatRun {
   cpuSeconds: number;
 }
 
-export interface KcatProduceRun extends KcatRun {
+export interface ReplayRun {
+  /** From the first request to the last answer (batch-replay.ts's own clock: no process start-up). */
+  seconds: number;
   /** The broker's user + system CPU time (all threads) over the run: how much of its core the ingest took. */
   brokerCpuSeconds: number;
 }
 
-const fastestFirst = <Run extends KcatRun>(runs: Run[]) => runs.sort((a, b) => a.seconds - b.seconds);
+export interface KcatProduceRun extends KcatRun, ReplayRun {}
+
+const fastestFirst = <Run extends { seconds: number }>(runs: Run[]) => runs.sort((a, b) => a.seconds - b.seconds);
+const batchReplay = path.join(import.meta.dirname, 'batch-replay.ts');
 
 export async function kbSingleNode(dir: string, records: number, recordSize: number, timeLimitMs: number): Promise<KbSingleNode> {
   const input = kcatInputFile(dir, records, recordSize);
@@ -80,16 +89,24 @@ export async function kbSingleNode(dir: string, records: number, recordSize: num
   try {
     pin(broker.process.pid!, serverCore);
     const kb = (args: string[], settle = true) => timedRun(onCore(clientCore, [process.execPath, kbBin, ...args, '-b', broker.address]), { timeLimitMs, settle });
-    const kcatTopics = Array.from({ length: kcatProduceRuns }, (_, i) => `kcat-${i + 1}`);
-    for (const topic of [warmUpTopic, ...kcatTopics, 'kb']) await kb(['topic', 'create', topic, '--partitions', '1'], false);
+    const runTopics = (name: string) => Array.from({ length: kcatProduceRuns }, (_, i) => `${name}-${i + 1}`);
+    const kcatTopics = runTopics('kcat');
+    const replayTopics = runTopics('replay');
+    for (const topic of [warmUpTopic, ...kcatTopics, ...replayTopics, 'kb']) await kb(['topic', 'create', topic, '--partitions', '1'], false);
     const kcat = (topic: string, args: string[]) => onCore(clientCore, ['kcat', '-b', broker.address, '-t', topic, '-p', '0', ...args]);
+    const withBrokerCpu = async <Run extends { seconds: number }>(run: () => Promise<Run>): Promise<Run & { brokerCpuSeconds: number }> => {
+      const before = processCpuSeconds(broker.process.pid!);
+      const done = await run();
+      return { ...done, brokerCpuSeconds: processCpuSeconds(broker.process.pid!) - before };
+    };
 
     await timedRun(kcat(warmUpTopic, ['-P', '-X', 'acks=1']), { stdinFile: input, timeLimitMs });
     const kcatProduce: KcatProduceRun[] = [];
-    for (const topic of kcatTopics) {
-      const brokerCpuBefore = processCpuSeconds(broker.process.pid!);
-      const run = await timedRun(kcat(topic, ['-P', '-X', 'acks=1']), { stdinFile: input, timeLimitMs });
-      kcatProduce.push({ ...run, brokerCpuSeconds: processCpuSeconds(broker.process.pid!) - brokerCpuBefore });
+    for (const topic of kcatTopics) kcatProduce.push(await withBrokerCpu(() => timedRun(kcat(topic, ['-P', '-X', 'acks=1']), { stdinFile: input, timeLimitMs })));
+    const replayProduce: ReplayRun[] = [];
+    for (const topic of replayTopics) {
+      const replay = onCore(clientCore, [process.execPath, batchReplay, broker.address, topic, String(records), String(recordSize)]);
+      replayProduce.push(await withBrokerCpu(async () => ({ seconds: JSON.parse((await timedRun(replay, { timeLimitMs })).stdout).seconds as number })));
     }
     const kbProduce = JSON.parse((await kb(['bench', 'produce', '--topic', 'kb', '--records', String(records), '--record-size', String(recordSize), '--acks', '1', '--json'])).stdout);
     const kcatConsume: KcatRun[] = [];
@@ -99,7 +116,7 @@ export async function kbSingleNode(dir: string, records: number, recordSize: num
       kcatConsume.push(run);
     }
     const kbConsume = JSON.parse((await kb(['bench', 'consume', '--topic', 'kb', '--json'])).stdout);
-    return { kcatProduce: fastestFirst(kcatProduce), kbProduce, kcatConsume: fastestFirst(kcatConsume), kbConsume, brokerPeakRssMib: peakRssMib(broker.process.pid!) };
+    return { kcatProduce: fastestFirst(kcatProduce), replayProduce: fastestFirst(replayProduce), kbProduce, kcatConsume: fastestFirst(kcatConsume), kbConsume, brokerPeakRssMib: peakRssMib(broker.process.pid!) };
   } finally {
     await broker.stop();
     // Left on disk, this data slowed the later 3-node runs up to 2x (the VM reclaiming its cold page cache meanwhile).
