@@ -16,10 +16,10 @@ export function renderTable(headers: string[], rows: (string | number | bigint |
   const cells = rows.map((row) => row.map((cell) => (cell === null ? '-' : String(cell))));
   if (decorated()) {
     const table = new Table({ head: headers.map((h) => chalk.bold(h)), style: { head: [], border: [] } });
-    table.push(...cells);
+    for (const row of cells) table.push(row);
     return table.toString();
   }
-  const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((row) => row[i].length)));
+  const widths = headers.map((h, i) => cells.reduce((widest, row) => Math.max(widest, row[i].length), h.length));
   const line = (row: string[]) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ');
   return [line(headers), ...cells.map(line)].join('\n');
 }

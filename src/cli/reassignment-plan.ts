@@ -30,7 +30,7 @@ export function balancedPlan(topics: readonly PlanTopic[], brokers: readonly Pla
   const plan: PlanEntry[] = [];
   for (const topic of topics) {
     const partitions = [...topic.partitions].sort((a, b) => a.partition - b.partition);
-    const replicationFactor = Math.max(...partitions.map((p) => p.replicas.length));
+    const replicationFactor = partitions.reduce((most, p) => Math.max(most, p.replicas.length), 0);
     if (replicationFactor > brokers.length) {
       throw new Error(`topic '${topic.name}' has ${replicationFactor} replicas per partition but only ${brokers.length} target broker(s) were given`);
     }

@@ -221,8 +221,7 @@ export class Controller {
       if (previous && !previous.fenced && holder !== null && holder !== incarnationId && this.sessions.isAlive(nodeId, this.options.sessionTimeoutMs())) {
         return { ...fail(ErrorCode.DUPLICATE_BROKER_REGISTRATION, `broker ${nodeId} is registered by another live process`), brokerEpoch: -1 };
       }
-      const records: MetadataRecord[] = [];
-      if (previous && !previous.fenced) records.push(...this.fencingChanges(nodeId));
+      const records: MetadataRecord[] = previous && !previous.fenced ? this.fencingChanges(nodeId) : [];
       const epoch = (previous?.epoch ?? 0) + 1;
       records.push({ type: 'broker', nodeId, ...address, epoch, fenced: true });
       await this.commit(records);
@@ -472,7 +471,7 @@ export class Controller {
           continue;
         }
         results.push({ name: topic.name, topicId: plan.topicId, ...ok, ...plan.shape });
-        if (!validateOnly) records.push(...plan.records);
+        if (!validateOnly) for (const record of plan.records) records.push(record);
       }
       const tooLarge = await this.commitUnlessTooLarge(records);
       if (tooLarge === null) return results;

@@ -204,7 +204,8 @@ class LeaderFetcher {
     while (!this.stopped) {
       if (this.due().length === 0) {
         const now = Date.now();
-        const next = Math.min(...[...this.partitions.values()].map((f) => f.restUntilMs));
+        let next = Infinity;
+        for (const f of this.partitions.values()) next = Math.min(next, f.restUntilMs);
         await this.wakeup.sleep(Number.isFinite(next) ? Math.max(1, next - now) : this.options.backoffMs);
         continue;
       }
