@@ -329,9 +329,25 @@ test('1,000 connections opened and dropped (FIN, RST, mid-frame) leave the broke
   assert.deepEqual(answers, Array(150).fill(0), 'all 150 held connections are served');
 });
 
+test('a client id with line breaks cannot write lines of its own into the broker log', async (t) => {
+  if (!requireTool(t, tools.kcat)) return;
+  const connection = await open();
+  t.after(() => connection.destroy());
+  const forged = '2026-01-01T00:00:00.000Z INFO forged by a client';
+  const whole = encodeRequest(3, 1, 8, `evil\n${forged}\r\u0000`, { topics: null, allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false });
+  const payload = whole.subarray(4, whole.length - 2); // the topics count cut short: a malformed request, logged with its client id
+  await connection.write(Buffer.concat([int32(payload.length), payload]));
+  assert.equal(await connection.waitClosed(5000), true, 'the broker closes the connection of a malformed request');
+  const log = broker.log();
+  assert.doesNotMatch(log, /^2026-01-01T00:00:00\.000Z INFO forged/m, `no line written by the client:\n${log}`);
+  assert.match(log, /malformed 3v1 request from evil\\n2026-01-01T00:00:00\.000Z INFO forged by a client\\r\\u0000: /, 'the client id is logged with its control characters escaped');
+  await assertServing('a client id with line breaks');
+});
+
 test('all that bad input left no stack trace and no ERROR in the broker log', () => {
   const log = broker.log();
-  assert.doesNotMatch(log, /^\s+at .+:\d+:\d+\)?$/m, `no stack trace in the broker log:\n${log}`);
+  // A stack frame on a line of its own, or escaped (\n) inside a one-line event.
+  assert.doesNotMatch(log, /(^\s+|\\n\s+)at \S.*:\d+:\d+\)?/m, `no stack trace in the broker log:\n${log}`);
   assert.doesNotMatch(log, / ERROR /, `no ERROR lines in the broker log:\n${log}`);
   assert.match(log, /frame length 2147483647/, 'the oversized frame is logged with its length');
 });
