@@ -146,7 +146,13 @@ export class Log {
     const loaded = await loadLog(dir, resolved, env);
     const log = new Log(dir, resolved, env, loaded.segments, loaded.checkpoint, loaded.epochs);
     if (loaded.changed || loaded.epochs.dirty) {
-      await log.checkpoint();
+      try {
+        await log.checkpoint();
+      } catch (err) {
+        // Out of descriptors or space: the caller gets no log, so nothing may stay open.
+        await Promise.allSettled(loaded.segments.map((s) => s.close()));
+        throw err;
+      }
     } else {
       log.writtenCheckpoint = JSON.stringify(log.checkpointState());
     }

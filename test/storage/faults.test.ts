@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { cp, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { StorageError } from '../../src/storage/errors.ts';
+import { cleanShutdownFile } from '../../src/storage/files.ts';
 import { nodeStorageFs, type StorageFs } from '../../src/storage/fs.ts';
 import { Log } from '../../src/storage/log.ts';
 import { LogManager } from '../../src/storage/log-manager.ts';
@@ -110,4 +111,45 @@ test('a data directory that cannot be written is a clear error at start', async 
   const file = path.join(dir, 'a-file');
   await writeFile(file, 'x');
   await assert.rejects(LogManager.open(file, { background: false }), (err: StorageError) => err.code === 'notWritable' && /EEXIST|ENOTDIR/.test(err.message));
+});
+
+/** A filesystem whose `failAt`-th open fails with EMFILE (the process is out of file descriptors), and which tracks the files left open. */
+function descriptorStarvedFs(failAt: number) {
+  let opens = 0;
+  const open = new Set<string>();
+  const fs: StorageFs = {
+    ...nodeStorageFs,
+    open: async (p, flags) => {
+      if (++opens === failAt) throw Object.assign(new Error(`EMFILE: too many open files, open '${p}'`), { code: 'EMFILE' });
+      const file = await nodeStorageFs.open(p, flags);
+      const id = `${opens}: ${p}`;
+      open.add(id);
+      return Object.assign(Object.create(file), { close: () => (open.delete(id), file.close()) });
+    },
+  };
+  return { fs, open, opens: () => opens };
+}
+
+test('out of file descriptors at any point of opening a log: the open fails and leaves no file open', async (t) => {
+  const source = await tempDir(t);
+  const log = await Log.open(source, { segmentBytes: 300 }, { logger: recordingLogger() });
+  for (let i = 0; i < 6; i++) await log.append(makeBatch({ valueBytes: 120 }), 0);
+  assert.ok(log.segmentCount >= 3, 'several segments to open');
+  await log.close();
+  for (let failAt = 1; ; failAt++) {
+    const dir = await tempDir(t);
+    await cp(source, dir, { recursive: true });
+    await rm(path.join(dir, cleanShutdownFile)); // an unclean stop: recovery runs and rewrites the checkpoints
+    const starved = descriptorStarvedFs(failAt);
+    const opened = await Log.open(dir, { segmentBytes: 300 }, { fs: starved.fs, logger: recordingLogger() }).catch((err: Error) => err);
+    if (opened instanceof Error) {
+      assert.match(opened.message, /EMFILE/, `open ${failAt} failed`);
+      assert.deepEqual([...starved.open], [], `nothing stays open when open ${failAt} fails`);
+      continue;
+    }
+    // The failing open may come during close (the clean-shutdown marker): close reports it, and still closes every file.
+    await opened.close().catch((err: Error) => assert.match(err.message, /EMFILE/));
+    assert.deepEqual([...starved.open], [], `nothing stays open after a close (open ${failAt} failed)`);
+    if (starved.opens() < failAt) break; // every open of the whole sequence has been made to fail once
+  }
 });
