@@ -329,6 +329,21 @@ test('1,000 connections opened and dropped (FIN, RST, mid-frame) leave the broke
   assert.deepEqual(answers, Array(150).fill(0), 'all 150 held connections are served');
 });
 
+test('Produce acks=all with a negative timeout is acknowledged like any other, without a warning from the broker', async (t) => {
+  if (!requireTool(t, tools.kcat)) return;
+  const topic = await topicWithTwoRecords('negative-timeout');
+  const connection = await open();
+  t.after(() => connection.destroy());
+  const { body } = await connection.request<ProduceResponse>(0, 7, { ...produceBody(topic, goodBatch(1)), timeoutMs: -5 });
+  assert.deepEqual(
+    { errorCode: body.responses[0].partitionResponses[0].errorCode, baseOffset: body.responses[0].partitionResponses[0].baseOffset },
+    { errorCode: 0, baseOffset: 2n },
+    'rf=1: the in-sync replicas have it at once',
+  );
+  await assertServing('a negative produce timeout'); // also gives a warning time to reach the log
+  assert.doesNotMatch(broker.log(), /Warning/, 'no process warning (TimeoutNegativeWarning) on the broker stderr');
+});
+
 test('a client id with line breaks cannot write lines of its own into the broker log', async (t) => {
   if (!requireTool(t, tools.kcat)) return;
   const connection = await open();
