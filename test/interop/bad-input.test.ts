@@ -12,11 +12,15 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import tls from 'node:tls';
 import { startBroker, type RunningBroker } from '../helpers/broker.ts';
 import { requireTool, tools } from '../helpers/tools.ts';
 import { kcatConsumeAll, kcatMetadata, kcatOk } from '../helpers/kcat.ts';
 import { RawConnection } from '../helpers/raw-kafka.ts';
+import { runKb } from '../helpers/cli.ts';
+import { toWire } from '../../src/controller/raft/wire.ts';
+import type { RaftMessage } from '../../src/controller/raft/messages.ts';
 import { uniqueTopic } from '../helpers/records.ts';
 import { decodeResponse, encodeRequest } from '../../src/protocol/frames.ts';
 import { encodeRecordBatch } from '../../src/protocol/records/record-batch.ts';
@@ -28,6 +32,7 @@ import type { ApiVersionsResponse } from '../../src/protocol/generated/api-versi
 const corruptMessage = 2;
 const unsupportedVersion = 35;
 const invalidRecord = 87;
+const invalidRequest = 42;
 const maxConnections = 200;
 
 let broker: RunningBroker;
@@ -53,6 +58,14 @@ async function assertServing(what: string): Promise<void> {
   const records = await kcatConsumeAll(broker.address, healthTopic);
   assert.equal(records.length, probes, `every probe record so far is stored (after ${what})`);
   assert.deepEqual({ key: records.at(-1)?.key, value: records.at(-1)?.value, offset: records.at(-1)?.offset }, { key: what, value: probe, offset: probes - 1 });
+}
+
+/** The metadata quorum's leader and epoch, as `kb cluster quorum` reports them. */
+async function quorum(): Promise<{ leaderId: number; leaderEpoch: number }> {
+  const result = await runKb(['cluster', 'quorum', '--json', '-b', broker.address]);
+  assert.equal(result.code, 0, result.stderr);
+  const { leaderId, leaderEpoch } = JSON.parse(result.stdout);
+  return { leaderId, leaderEpoch };
 }
 
 /** A fresh single-partition topic (auto-created by kcat) holding two good records, offsets 0 and 1. */
@@ -342,6 +355,37 @@ test('Produce acks=all with a negative timeout is acknowledged like any other, w
   );
   await assertServing('a negative produce timeout'); // also gives a warning time to reach the log
   assert.doesNotMatch(broker.log(), /Warning/, 'no process warning (TimeoutNegativeWarning) on the broker stderr');
+});
+
+test("Raft requests from this node's own id, or naming an epoch near int32's end, are refused and the quorum carries on", async (t) => {
+  if (!requireTool(t, tools.kcat)) return;
+  const epochBefore = (await quorum()).leaderEpoch;
+  const connection = await open();
+  t.after(() => connection.destroy());
+  // Before the fix, the Vote moved the node to epoch 2^31 - 1; its next election needed epoch 2^31, which
+  // does not fit the wire's int32: the quorum failed, the broker stopped and could not start again.
+  const requests: RaftMessage[] = [
+    { type: 'Vote', correlationId: 1, candidateEpoch: 2 ** 31 - 1, candidateId: 1, voterId: 1, lastOffsetEpoch: 2 ** 31 - 1, lastOffset: 1e9 },
+    { type: 'Vote', correlationId: 2, candidateEpoch: 2 ** 31 - 1, candidateId: 2, voterId: 1, lastOffsetEpoch: 2 ** 31 - 1, lastOffset: 1e9 },
+    { type: 'BeginQuorumEpoch', correlationId: 3, voterId: 1, leaderId: 1, leaderEpoch: epochBefore + 5 },
+    { type: 'EndQuorumEpoch', correlationId: 4, leaderId: 1, leaderEpoch: epochBefore + 5, preferredSuccessors: [1] },
+  ];
+  for (const request of requests) {
+    const wire = toWire(request, '');
+    const { body } = await connection.request<{ errorCode: number }>(wire.apiKey, wire.apiVersion, wire.body);
+    assert.equal(body.errorCode, invalidRequest, `${request.type} (correlation ${request.correlationId}) is answered INVALID_REQUEST`);
+  }
+  // A Vote whose body decodes but addresses two partitions is malformed, not an internal error.
+  const vote = toWire(requests[1], '') as { apiKey: number; apiVersion: number; body: { topics: unknown[] } };
+  const twoTopics = await open();
+  t.after(() => twoTopics.destroy());
+  await twoTopics.write(encodeRequest(vote.apiKey, vote.apiVersion, 5, 'kb-bad-input-test', { ...vote.body, topics: [vote.body.topics[0], vote.body.topics[0]] }));
+  assert.equal(await twoTopics.waitClosed(5000), true, 'a malformed Raft request closes its connection');
+  assert.match(broker.log(), /malformed 52v\d+ request from kb-bad-input-test: a Raft Vote addresses exactly one partition/);
+  await sleep(3000); // past an election timeout: the node would have stood for election by now
+  assert.deepEqual(await quorum(), { leaderId: 1, leaderEpoch: epochBefore }, 'same leader, same epoch');
+  await assertServing('Raft requests naming this node or a huge epoch');
+  assert.match(broker.log(), /metadata quorum: refused a Vote request from node 2: it names epoch 2147483647, past the highest taken/);
 });
 
 test('a client id with line breaks cannot write lines of its own into the broker log', async (t) => {

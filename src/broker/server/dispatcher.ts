@@ -9,8 +9,9 @@
  * UNSUPPORTED_VERSION: ApiVersions in its v0 format with the supported
  * ranges (clients then retry lower), any other API with a response holding
  * only the correlation id and error code 35, the prefix every error-first
- * response shares. A request whose header or body does not decode throws
- * RequestRejected, which closes the connection. Every request served
+ * response shares. A request whose header or body does not decode, or that
+ * a handler finds malformed (ProtocolError), throws RequestRejected, which
+ * closes the connection. Every request served
  * (answered, forwarded to the controller, or failed) is timed into the
  * broker's request metrics, from the decoded body to the encoded answer.
  */
@@ -45,21 +46,25 @@ export function createDispatcher(handlers: ReadonlyMap<number, Handler>, base: C
       }
       return [unsupportedVersionFrame(correlationId)];
     }
+    const malformed = (err: unknown) =>
+      err instanceof ProtocolError ? new RequestRejected(`malformed ${apiKey}v${apiVersion} request from ${header.clientId ?? 'unknown client'}: ${err.message}`) : err;
     let body: unknown;
     try {
       body = decodeRequestBody(apiKey, apiVersion, payload, header.bodyOffset);
     } catch (err) {
-      if (err instanceof ProtocolError) {
-        throw new RequestRejected(`malformed ${apiKey}v${apiVersion} request from ${header.clientId ?? 'unknown client'}: ${err.message}`);
-      }
-      throw err;
+      throw malformed(err);
     }
+    const handleHere = async () => {
+      try {
+        return await handler.handle(body, { ...base, apiVersion, correlationId, clientId: header.clientId, clientAddress: connection.remote, clientGone: connection.gone, allocate });
+      } catch (err) {
+        throw malformed(err); // a body that decodes but does not read as the API's message (the Raft APIs' own checks)
+      }
+    };
     const started = performance.now();
     try {
       const forward = controllerApiKeys.has(apiKey) && !base.broker.quorum.isActiveController();
-      const response = forward
-        ? await base.broker.controllerChannel.request(apiKey, apiVersion, body)
-        : await handler.handle(body, { ...base, apiVersion, correlationId, clientId: header.clientId, clientAddress: connection.remote, clientGone: connection.gone, allocate });
+      const response = forward ? await base.broker.controllerChannel.request(apiKey, apiVersion, body) : await handleHere();
       return response === null ? null : encodeResponseChunks(apiKey, apiVersion, correlationId, response);
     } finally {
       base.broker.metrics.requestDone(apiKey, (performance.now() - started) / 1000);

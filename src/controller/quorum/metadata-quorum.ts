@@ -14,7 +14,10 @@
  *   A request naming another cluster id is answered INCONSISTENT_CLUSTER_ID;
  *   such an answer to our own request is logged and reported (`onRefused`:
  *   a node that is still starting gives up, it is the one that does not
- *   belong).
+ *   belong). A request claiming to come from this node, or naming an
+ *   epoch past raft/constants.ts epochAcceptedMax, is answered
+ *   INVALID_REQUEST and logged (raft-errors.ts refusedRequest); an answer
+ *   naming such an epoch is dropped like a lost one.
  * - State machine: each data entry's payload is one proposal's records
  *   (metadata/entries.ts), applied to the image in log order, then passed
  *   to `onApply` listeners; a snapshot replaces the image (`onSnapshot`).
@@ -33,15 +36,15 @@ import { PeerConnections, type Lane } from '../../broker/peer-connections.ts';
 import type { MetadataImage } from '../../metadata/image.ts';
 import type { MetadataRecord } from '../../metadata/records.ts';
 import { decodeMetadataEntry, encodeMetadataEntry, encodeMetadataSnapshot } from '../../metadata/entries.ts';
-import { entryPayloadBytesMax, resolveRaftConfig, type RaftConfig } from '../raft/constants.ts';
+import { entryPayloadBytesMax, epochAcceptedMax, resolveRaftConfig, type RaftConfig } from '../raft/constants.ts';
 import { DiskRaftLogStore } from '../raft/log-store.ts';
-import type { RaftMessage } from '../raft/messages.ts';
+import { quorumEpochOf, type RaftMessage } from '../raft/messages.ts';
 import { RaftNode, type QuorumDescription } from '../raft/node.ts';
 import type { Apply, RaftOutput } from '../raft/output.ts';
 import { loadPersisted, persistOutput, type RaftStores } from '../raft/persistence.ts';
 import { FileQuorumStateStore } from '../raft/quorum-state-store.ts';
 import { raftApiKeys, requestFromWire, responseFromWire, toWire } from '../raft/wire.ts';
-import { errorAnswer, isRaftRequest, senderOf } from './raft-errors.ts';
+import { errorAnswer, isRaftRequest, refusedRequest, senderOf } from './raft-errors.ts';
 
 export class NotControllerError extends Error {
   override name = 'NotControllerError';
@@ -241,6 +244,11 @@ export class MetadataQuorum {
       return Promise.resolve(toWire(errorAnswer(request, ErrorCode.INCONSISTENT_CLUSTER_ID), ours).body);
     }
     if (this.stopped || !this.node) return Promise.resolve(toWire(errorAnswer(request, ErrorCode.BROKER_NOT_AVAILABLE), ours ?? '').body);
+    const refused = refusedRequest(request, this.options.nodeId);
+    if (refused !== null) {
+      this.options.logger.warn(`metadata quorum: refused a ${request.type} request from node ${senderOf(request)}: ${refused}`);
+      return Promise.resolve(toWire(errorAnswer(request, ErrorCode.INVALID_REQUEST), ours ?? '').body);
+    }
     const from = senderOf(request);
     const answered = new Promise<RaftMessage>((resolve) => this.inbound.set(`${from}:${request.correlationId}`, resolve));
     this.node.receive(Date.now(), from, request);
@@ -319,6 +327,7 @@ export class MetadataQuorum {
         }
         this.refusedBy.delete(to);
         if (this.unreachable.delete(to)) this.options.logger.info(`metadata quorum: node ${to} is reachable again`);
+        if (quorumEpochOf(answer) > epochAcceptedMax) return this.peerUnreachable(to, new Error(`its answer names epoch ${quorumEpochOf(answer)}, past the highest taken`));
         if (answer.type === 'FetchResponse' && answer.errorCode === ErrorCode.NONE) this.heardFromLeader = true;
         this.running().receive(Date.now(), to, answer);
         this.kick();

@@ -1,9 +1,11 @@
 /**
  * Answers to Raft requests that the host refuses before the Raft core sees
- * them (a request from another cluster): the response message of the
- * request's kind carrying only an error code, "no leader" and epoch -1.
+ * them (a request from another cluster, or one `refusedRequest` names): the
+ * response message of the request's kind carrying only an error code, "no
+ * leader" and epoch -1.
  */
-import type { RaftMessage } from '../raft/messages.ts';
+import { epochAcceptedMax } from '../raft/constants.ts';
+import { quorumEpochOf, type RaftMessage } from '../raft/messages.ts';
 
 type RaftRequest = Extract<RaftMessage, { type: 'Vote' | 'BeginQuorumEpoch' | 'EndQuorumEpoch' | 'Fetch' | 'FetchSnapshot' }>;
 
@@ -25,6 +27,18 @@ export function senderOf(request: RaftRequest): number {
     case 'FetchSnapshot':
       return request.replicaId;
   }
+}
+
+/**
+ * Why a request that reached this node over the network is not for the Raft
+ * core, or null: it names this node as its sender (a node never sends
+ * itself requests), or an epoch past epochAcceptedMax.
+ */
+export function refusedRequest(request: RaftRequest, localNodeId: number): string | null {
+  if (senderOf(request) === localNodeId) return `it names this node (${localNodeId}) as its sender`;
+  const epoch = quorumEpochOf(request);
+  if (epoch > epochAcceptedMax) return `it names epoch ${epoch}, past the highest taken (${epochAcceptedMax})`;
+  return null;
 }
 
 export function errorAnswer(request: RaftRequest, errorCode: number): RaftMessage {

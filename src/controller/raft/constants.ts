@@ -52,6 +52,14 @@ export function resolveRaftConfig(overrides: Partial<RaftConfig> = {}): RaftConf
   return config;
 }
 
+/**
+ * The highest quorum epoch a node takes from a message (2^31 - 1 - 2^20).
+ * Epochs are int32 on the wire and a node moves to any higher epoch it is
+ * told of, so one absurd epoch (a bad or hostile request: nothing
+ * authenticates the quorum's APIs) would leave no room for the next
+ * election; this leaves room for a million.
+ */
+export const epochAcceptedMax = 2 ** 31 - 1 - 2 ** 20;
 /** Voters of one quorum. */
 export const votersMax = 64;
 /** Observers (brokers that fetch but do not vote) a leader tracks; the longest silent one is forgotten first. */

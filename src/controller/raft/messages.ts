@@ -119,6 +119,19 @@ export interface FetchSnapshotResponse {
   readonly bytes: Uint8Array;
 }
 
+/** The quorum epoch a message names: the one a node moves to when it is higher than its own. */
+export function quorumEpochOf(message: RaftMessage): number {
+  switch (message.type) {
+    case 'Vote':
+      return message.candidateEpoch;
+    case 'Fetch':
+    case 'FetchSnapshot':
+      return message.currentLeaderEpoch;
+    default:
+      return message.leaderEpoch;
+  }
+}
+
 export type RaftMessage =
   | VoteRequest
   | VoteResponse
