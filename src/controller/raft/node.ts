@@ -520,6 +520,7 @@ export class RaftNode {
 
   private onEndQuorumEpoch(from: number, request: EndQuorumEpochRequest): void {
     const type = 'EndQuorumEpochResponse';
+    if (!this.voters.includes(request.leaderId)) return this.respondQuorumEpoch(from, type, request.correlationId, ErrorCode.INCONSISTENT_VOTER_SET);
     if (request.leaderEpoch < this.quorum.epoch) return this.respondQuorumEpoch(from, type, request.correlationId, ErrorCode.FENCED_LEADER_EPOCH);
     if (request.leaderEpoch > this.quorum.epoch) this.becomeUnattached(request.leaderEpoch, null);
     else if (this.quorum.leaderId === request.leaderId) this.becomeUnattached(this.quorum.epoch, this.quorum.votedFor);

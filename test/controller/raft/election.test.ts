@@ -99,6 +99,29 @@ test('a vote survives a restart: no second vote in the same epoch', async () => 
   assert.equal(answer.voteGranted, false);
 });
 
+test('BeginQuorumEpoch and EndQuorumEpoch from a node that is not a voter change nothing', async () => {
+  const cluster = await ManualCluster.start({ voters: [1, 2, 3] });
+  await cluster.settle(() => cluster.leader() !== null && [1, 2, 3].every((id) => cluster.node(id).leaderId === cluster.leader()));
+  const leader = cluster.leader()!;
+  const follower = [1, 2, 3].find((id) => id !== leader)!;
+  const epoch = cluster.node(follower).epoch;
+  cluster.queue = [];
+  cluster.queue.push(
+    { from: 99, to: follower, message: { type: 'EndQuorumEpoch', correlationId: 1, leaderId: 99, leaderEpoch: epoch + 1000, preferredSuccessors: [follower] } },
+    { from: 99, to: follower, message: { type: 'BeginQuorumEpoch', correlationId: 2, voterId: follower, leaderId: 99, leaderEpoch: epoch + 1000 } },
+  );
+  await cluster.deliver(to(follower));
+  const answers = cluster.queue.filter(from(follower)).filter((e) => e.to === 99);
+  assert.deepEqual(
+    answers.map((e) => [e.message.type, 'errorCode' in e.message ? e.message.errorCode : null]),
+    [
+      ['EndQuorumEpochResponse', ErrorCode.INCONSISTENT_VOTER_SET],
+      ['BeginQuorumEpochResponse', ErrorCode.INCONSISTENT_VOTER_SET],
+    ],
+  );
+  assert.deepEqual([cluster.node(follower).epoch, cluster.node(follower).leaderId], [epoch, leader], 'same epoch, same leader');
+});
+
 test('observers never vote or stand, and do not count for the commit', async () => {
   const cluster = await ManualCluster.start({ voters: [1, 2, 3], observers: [100] });
   cluster.queue.push({
