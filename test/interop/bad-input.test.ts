@@ -7,7 +7,10 @@
  * (UNSUPPORTED_VERSION) or a closed connection; corrupt record batches get
  * a per-partition error and append nothing, on a connection that stays
  * usable. The broker runs with max.connections=200, so connections that are
- * dropped but not released would show up as refused clients.
+ * dropped but not released would show up as refused clients. Raft requests
+ * naming this node or an absurd epoch are refused, and a thousand seeded
+ * corruptions of client and Raft requests leave the quorum's epoch alone
+ * and log no internal error.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -21,6 +24,22 @@ import { RawConnection } from '../helpers/raw-kafka.ts';
 import { runKb } from '../helpers/cli.ts';
 import { toWire } from '../../src/controller/raft/wire.ts';
 import type { RaftMessage } from '../../src/controller/raft/messages.ts';
+import * as describeCluster from '../../src/protocol/generated/describe-cluster-request.ts';
+import * as describeConfigs from '../../src/protocol/generated/describe-configs-request.ts';
+import * as describeGroups from '../../src/protocol/generated/describe-groups-request.ts';
+import * as fetch from '../../src/protocol/generated/fetch-request.ts';
+import * as findCoordinator from '../../src/protocol/generated/find-coordinator-request.ts';
+import * as heartbeat from '../../src/protocol/generated/heartbeat-request.ts';
+import * as joinGroup from '../../src/protocol/generated/join-group-request.ts';
+import * as leaveGroup from '../../src/protocol/generated/leave-group-request.ts';
+import * as listGroups from '../../src/protocol/generated/list-groups-request.ts';
+import * as listOffsets from '../../src/protocol/generated/list-offsets-request.ts';
+import * as metadata from '../../src/protocol/generated/metadata-request.ts';
+import * as offsetCommit from '../../src/protocol/generated/offset-commit-request.ts';
+import * as offsetFetch from '../../src/protocol/generated/offset-fetch-request.ts';
+import * as syncGroup from '../../src/protocol/generated/sync-group-request.ts';
+
+const g = { describeCluster, describeConfigs, describeGroups, fetch, findCoordinator, heartbeat, joinGroup, leaveGroup, listGroups, listOffsets, metadata, offsetCommit, offsetFetch, syncGroup };
 import { uniqueTopic } from '../helpers/records.ts';
 import { decodeResponse, encodeRequest } from '../../src/protocol/frames.ts';
 import { encodeRecordBatch } from '../../src/protocol/records/record-batch.ts';
@@ -386,6 +405,94 @@ test("Raft requests from this node's own id, or naming an epoch near int32's end
   assert.deepEqual(await quorum(), { leaderId: 1, leaderEpoch: epochBefore }, 'same leader, same epoch');
   await assertServing('Raft requests naming this node or a huge epoch');
   assert.match(broker.log(), /metadata quorum: refused a Vote request from node 2: it names epoch 2147483647, past the highest taken/);
+});
+
+/**
+ * Well-formed requests of the APIs clients and voters send (none that deletes, creates or fences):
+ * what the mutation test below corrupts.
+ */
+function requestsToMutate(topic: string): Buffer[] {
+  const group = 'mutated-group';
+  const partition = (fields: object) => [{ ...fields }];
+  const bodies: [number, number, unknown][] = [
+    [0, 7, produceBody(topic, goodBatch(3))],
+    [1, 11, { ...g.fetch.defaultFetchRequest(), maxWaitMs: 100, minBytes: 1, maxBytes: 100_000, topics: [{ ...g.fetch.defaultFetchTopic(), topic, partitions: partition({ ...g.fetch.defaultFetchPartition(), fetchOffset: 0n, partitionMaxBytes: 100_000 }) }] }],
+    [2, 5, { ...g.listOffsets.defaultListOffsetsRequest(), topics: [{ ...g.listOffsets.defaultListOffsetsTopic(), name: topic, partitions: partition({ ...g.listOffsets.defaultListOffsetsPartition(), timestamp: -1n }) }] }],
+    [3, 9, { ...g.metadata.defaultMetadataRequest(), topics: [{ ...g.metadata.defaultMetadataRequestTopic(), name: topic }], allowAutoTopicCreation: false }],
+    [3, 1, { ...g.metadata.defaultMetadataRequest(), topics: null }],
+    [8, 8, { ...g.offsetCommit.defaultOffsetCommitRequest(), groupId: group, generationIdOrMemberEpoch: -1, topics: [{ ...g.offsetCommit.defaultOffsetCommitRequestTopic(), name: topic, partitions: partition({ ...g.offsetCommit.defaultOffsetCommitRequestPartition(), committedOffset: 1n }) }] }],
+    [9, 7, { ...g.offsetFetch.defaultOffsetFetchRequest(), groupId: group, topics: [{ ...g.offsetFetch.defaultOffsetFetchRequestTopic(), name: topic, partitionIndexes: [0] }] }],
+    [10, 3, { ...g.findCoordinator.defaultFindCoordinatorRequest(), key: group }],
+    [11, 5, { ...g.joinGroup.defaultJoinGroupRequest(), groupId: group, sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, protocolType: 'consumer', protocols: [{ ...g.joinGroup.defaultJoinGroupRequestProtocol(), name: 'range', metadata: Buffer.from('0000000000010000000000000000', 'hex') }] }],
+    [14, 3, { ...g.syncGroup.defaultSyncGroupRequest(), groupId: group, generationId: 1, memberId: 'm', assignments: [{ ...g.syncGroup.defaultSyncGroupRequestAssignment(), memberId: 'm', assignment: Buffer.alloc(12) }] }],
+    [12, 3, { ...g.heartbeat.defaultHeartbeatRequest(), groupId: group, generationId: 1, memberId: 'm' }],
+    [13, 3, { ...g.leaveGroup.defaultLeaveGroupRequest(), groupId: group, members: [{ ...g.leaveGroup.defaultMemberIdentity(), memberId: 'm' }] }],
+    [15, 5, { ...g.describeGroups.defaultDescribeGroupsRequest(), groups: [group] }],
+    [16, 4, g.listGroups.defaultListGroupsRequest()],
+    [32, 4, { ...g.describeConfigs.defaultDescribeConfigsRequest(), resources: [{ ...g.describeConfigs.defaultDescribeConfigsResource(), resourceType: 2, resourceName: topic, configurationKeys: null }] }],
+    [60, 0, g.describeCluster.defaultDescribeClusterRequest()],
+  ];
+  const raft: RaftMessage[] = [2, 99].flatMap((id) => [
+    { type: 'Vote', correlationId: 1, candidateEpoch: 5, candidateId: id, voterId: 1, lastOffsetEpoch: 1, lastOffset: 3 },
+    { type: 'BeginQuorumEpoch', correlationId: 1, voterId: 1, leaderId: id, leaderEpoch: 5 },
+    { type: 'EndQuorumEpoch', correlationId: 1, leaderId: id, leaderEpoch: 5, preferredSuccessors: [id] },
+    { type: 'Fetch', correlationId: 1, replicaId: id, currentLeaderEpoch: 1, fetchOffset: 0, lastFetchedEpoch: 0, maxWaitMs: 50, maxBytes: 100_000 },
+    { type: 'FetchSnapshot', correlationId: 1, replicaId: id, currentLeaderEpoch: 1, snapshotId: { endOffset: 3, epoch: 1 }, position: 0, maxBytes: 100_000 },
+  ] satisfies RaftMessage[]);
+  for (const message of raft) {
+    const wire = toWire(message, '');
+    bodies.push([wire.apiKey, wire.apiVersion, wire.body]);
+  }
+  return bodies.map(([apiKey, version, body], i) => encodeRequest(apiKey, version, i + 1, 'kb-mutation-test', body));
+}
+
+/** `frame` with one seeded corruption after its api key and version: flipped bits, a cut, or an extreme int16/int32/byte. */
+function mutate(frame: Buffer, random: () => number): Buffer {
+  const body = Buffer.from(frame.subarray(4));
+  const at = (room: number) => 8 + Math.floor(random() * Math.max(1, body.length - 8 - room));
+  const extremes = [0, 1, -1, 0x7fff, -0x8000, 0x7fffffff, -0x80000000];
+  const extreme = () => extremes[Math.floor(random() * extremes.length)];
+  let out = body;
+  switch (Math.floor(random() * 5)) {
+    case 0:
+      for (let i = 0; i < 3; i++) body[at(0)] ^= 1 << Math.floor(random() * 8);
+      break;
+    case 1:
+      out = body.subarray(0, at(0));
+      break;
+    case 2:
+      if (body.length >= 16) body.writeInt32BE(extreme(), at(4));
+      break;
+    case 3:
+      if (body.length >= 12) body.writeInt16BE(Math.max(-0x8000, Math.min(0x7fff, extreme())), at(2));
+      break;
+    default:
+      body[at(0)] = [0x00, 0xff, 0x80, 0x7f][Math.floor(random() * 4)];
+  }
+  return Buffer.concat([int32(out.length), out]);
+}
+
+test('a thousand seeded corruptions of client and Raft requests: no crash, no internal error, the quorum keeps its epoch', async (t) => {
+  if (!requireTool(t, tools.kcat)) return;
+  const topic = await topicWithTwoRecords('mutated');
+  const epochBefore = (await quorum()).leaderEpoch;
+  let seed = 20261124;
+  const random = () => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed / 2 ** 32;
+  };
+  const frames = requestsToMutate(topic);
+  for (let round = 0; round < Math.ceil(1000 / frames.length); round++) {
+    for (const frame of frames) {
+      const connection = await open();
+      await connection.write(mutate(frame, random)).catch(() => undefined); // the broker may close first
+      await connection.nextFrame(300).catch(() => null); // an answer, a close, or (a parked request) nothing yet
+      connection.destroy();
+    }
+  }
+  assert.deepEqual(await quorum(), { leaderId: 1, leaderEpoch: epochBefore }, 'same leader, same epoch');
+  await assertServing('a thousand corrupted requests');
+  assert.doesNotMatch(broker.log(), /internal error/, 'every corruption was answered or refused as malformed, none was an internal error');
 });
 
 test('a client id with line breaks cannot write lines of its own into the broker log', async (t) => {
