@@ -15,7 +15,7 @@ const controlCharacter = /[\u0000-\u001f\u007f\u2028\u2029]/g;
 const shortEscapes: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
 /** `message` on one line: each control character written as an escape. */
-export function oneLine(message: string): string {
+function oneLine(message: string): string {
   return message.replace(controlCharacter, (c) => shortEscapes[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 

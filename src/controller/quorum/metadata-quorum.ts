@@ -327,7 +327,8 @@ export class MetadataQuorum {
         }
         this.refusedBy.delete(to);
         if (this.unreachable.delete(to)) this.options.logger.info(`metadata quorum: node ${to} is reachable again`);
-        if (quorumEpochOf(answer) > epochAcceptedMax) return this.peerUnreachable(to, new Error(`its answer names epoch ${quorumEpochOf(answer)}, past the highest taken`));
+        const epoch = quorumEpochOf(answer);
+        if (epoch > epochAcceptedMax) return this.peerUnreachable(to, new Error(`its answer names epoch ${epoch}, past the highest taken`));
         if (answer.type === 'FetchResponse' && answer.errorCode === ErrorCode.NONE) this.heardFromLeader = true;
         this.running().receive(Date.now(), to, answer);
         this.kick();
