@@ -413,14 +413,13 @@ test("Raft requests from this node's own id, or naming an epoch near int32's end
  */
 function requestsToMutate(topic: string): Buffer[] {
   const group = 'mutated-group';
-  const partition = (fields: object) => [{ ...fields }];
   const bodies: [number, number, unknown][] = [
     [0, 7, produceBody(topic, goodBatch(3))],
-    [1, 11, { ...g.fetch.defaultFetchRequest(), maxWaitMs: 100, minBytes: 1, maxBytes: 100_000, topics: [{ ...g.fetch.defaultFetchTopic(), topic, partitions: partition({ ...g.fetch.defaultFetchPartition(), fetchOffset: 0n, partitionMaxBytes: 100_000 }) }] }],
-    [2, 5, { ...g.listOffsets.defaultListOffsetsRequest(), topics: [{ ...g.listOffsets.defaultListOffsetsTopic(), name: topic, partitions: partition({ ...g.listOffsets.defaultListOffsetsPartition(), timestamp: -1n }) }] }],
+    [1, 11, { ...g.fetch.defaultFetchRequest(), maxWaitMs: 100, minBytes: 1, maxBytes: 100_000, topics: [{ ...g.fetch.defaultFetchTopic(), topic, partitions: [{ ...g.fetch.defaultFetchPartition(), fetchOffset: 0n, partitionMaxBytes: 100_000 }] }] }],
+    [2, 5, { ...g.listOffsets.defaultListOffsetsRequest(), topics: [{ ...g.listOffsets.defaultListOffsetsTopic(), name: topic, partitions: [{ ...g.listOffsets.defaultListOffsetsPartition(), timestamp: -1n }] }] }],
     [3, 9, { ...g.metadata.defaultMetadataRequest(), topics: [{ ...g.metadata.defaultMetadataRequestTopic(), name: topic }], allowAutoTopicCreation: false }],
     [3, 1, { ...g.metadata.defaultMetadataRequest(), topics: null }],
-    [8, 8, { ...g.offsetCommit.defaultOffsetCommitRequest(), groupId: group, generationIdOrMemberEpoch: -1, topics: [{ ...g.offsetCommit.defaultOffsetCommitRequestTopic(), name: topic, partitions: partition({ ...g.offsetCommit.defaultOffsetCommitRequestPartition(), committedOffset: 1n }) }] }],
+    [8, 8, { ...g.offsetCommit.defaultOffsetCommitRequest(), groupId: group, generationIdOrMemberEpoch: -1, topics: [{ ...g.offsetCommit.defaultOffsetCommitRequestTopic(), name: topic, partitions: [{ ...g.offsetCommit.defaultOffsetCommitRequestPartition(), committedOffset: 1n }] }] }],
     [9, 7, { ...g.offsetFetch.defaultOffsetFetchRequest(), groupId: group, topics: [{ ...g.offsetFetch.defaultOffsetFetchRequestTopic(), name: topic, partitionIndexes: [0] }] }],
     [10, 3, { ...g.findCoordinator.defaultFindCoordinatorRequest(), key: group }],
     [11, 5, { ...g.joinGroup.defaultJoinGroupRequest(), groupId: group, sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, protocolType: 'consumer', protocols: [{ ...g.joinGroup.defaultJoinGroupRequestProtocol(), name: 'range', metadata: Buffer.from('0000000000010000000000000000', 'hex') }] }],
