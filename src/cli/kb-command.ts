@@ -11,6 +11,7 @@
 import { Command, Errors, Flags, type Interfaces } from '@oclif/core';
 import { Cluster, ClusterUnreachableError } from '../client/cluster.ts';
 import { parseHostPort } from './host-port.ts';
+import { int32Max } from './wire-limits.ts';
 
 export const defaultBrokers = '127.0.0.1:9092';
 
@@ -58,7 +59,7 @@ export abstract class KbCommand extends KbLocalCommand {
       aliases: ['bootstrap-server'],
       helpGroup: 'GLOBAL',
     }),
-    timeout: Flags.integer({ description: 'request timeout in milliseconds', default: 30_000, min: 1, helpGroup: 'GLOBAL' }),
+    timeout: Flags.integer({ description: 'request timeout in milliseconds', default: 30_000, min: 1, max: int32Max, helpGroup: 'GLOBAL' }),
     ...KbLocalCommand.baseFlags,
   };
 

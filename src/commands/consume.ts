@@ -24,6 +24,7 @@ import { recordToJson } from '../cli/json-records.ts';
 import { parseOffsetSpec, resolveOffsetSpec, type OffsetSpec } from '../cli/offset-spec.ts';
 import { Progress } from '../cli/progress.ts';
 import { writeStdout } from '../cli/stdout.ts';
+import { int32Max } from '../cli/wire-limits.ts';
 
 /** How often a group member without partitions checks for a rebalance. */
 const idleWaitMs = 200;
@@ -64,7 +65,7 @@ key, value and header values are a UTF-8 string, {"base64":"..."} when the bytes
 
   static override flags = {
     offset: Flags.string({ char: 'o', description: 'where to start: beginning, end, N, -N (N before the end) or @TIMESTAMP_MS', default: 'beginning' }),
-    partition: Flags.integer({ char: 'p', description: 'read only this partition', min: 0 }),
+    partition: Flags.integer({ char: 'p', description: 'read only this partition', min: 0, max: int32Max }),
     count: Flags.integer({ char: 'n', description: 'stop after this many records', min: 1 }),
     'exit-at-end': Flags.boolean({ char: 'e', description: 'stop at the end of every partition instead of waiting for more', default: false }),
     format: Flags.string({ char: 'f', description: 'output format, e.g. "%k\\t%v\\n" (see above)', exclusive: ['json'] }),

@@ -17,6 +17,7 @@ import { recordFromJson } from '../cli/json-records.ts';
 import { parseKeyValuePairs } from '../cli/key-values.ts';
 import { byteLines } from '../cli/lines.ts';
 import { Progress } from '../cli/progress.ts';
+import { int32Max } from '../cli/wire-limits.ts';
 
 /** Records awaiting acknowledgement before reading stops for a while, bounding memory on large inputs. */
 const queuedRecordsMax = 20_000;
@@ -40,7 +41,7 @@ Each line is a record value (bytes as they are, without the newline). With -K th
 
   static override flags = {
     'key-delimiter': Flags.string({ char: 'K', description: 'split each line into key and value at this delimiter (\\t and \\n escapes allowed)' }),
-    partition: Flags.integer({ char: 'p', description: 'produce every record to this partition (default: by key, else round-robin)', min: 0 }),
+    partition: Flags.integer({ char: 'p', description: 'produce every record to this partition (default: by key, else round-robin)', min: 0, max: int32Max }),
     header: Flags.string({ char: 'H', description: 'header key=value added to every record (repeatable)', multiple: true }),
     acks: Flags.option({ options: ['all', '1', '0'] as const, description: 'acknowledgements to wait for', default: 'all' })(),
     compression: Flags.option({ options: ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const, description: 'batch compression', default: 'none' })(),

@@ -43,3 +43,21 @@ test("the README's `npm run kb -- ...` entry point runs the CLI", () => {
   assert.equal(result.status, 0, result.stderr);
   assert.match(result.stdout, /^kb\/\d+\.\d+\.\d+ .*node-v24\./m);
 });
+
+test('integer flags whose value goes into an int16 or int32 field, or a timer, refuse larger values when parsed', async () => {
+  const unreachable = ['-b', '127.0.0.1:1']; // refused before any connection is tried
+  const cases: [string[], string, number][] = [
+    [['topic', 'create', 'x', '--partitions', '1', '--rf', '40000', ...unreachable], '--rf', 32767],
+    [['topic', 'create', 'x', '--partitions', '3000000000', ...unreachable], '--partitions', 2147483647],
+    [['topic', 'add-partitions', 'x', '--to', '99999999999', ...unreachable], '--to', 2147483647],
+    [['topic', 'list', '--timeout', '99999999999', ...unreachable], '--timeout', 2147483647],
+    [['bench', 'consume', '--topic', 'x', '--fetch-max-bytes', '99999999999', ...unreachable], '--fetch-max-bytes', 2147483647],
+    [['broker', 'start', '--node-id', '99999999999', '--data-dir', path.join(os.tmpdir(), 'kb-never-created')], '--node-id', 2147483647],
+  ];
+  for (const [args, flag, max] of cases) {
+    const { code, stderr } = await runKb(args);
+    assert.equal(code, 2, `kb ${args.join(' ')} exits 2 (usage):\n${stderr}`);
+    assert.match(stderr, new RegExp(`Parsing ${flag}[\\s\\S]*less than or equal to ${max}`), `kb ${args.join(' ')} names the flag and its maximum`);
+    assert.doesNotMatch(stderr, /out of range|RangeError|TimeoutOverflowWarning/);
+  }
+});

@@ -11,6 +11,7 @@ import { ErrorCode } from '../../protocol/errors.ts';
 import { KbCommand, UserError } from '../../cli/kb-command.ts';
 import { runConsumePerf, type ConsumePerfResult } from '../../bench/consume-perf.ts';
 import { consumeSummary } from '../../bench/report.ts';
+import { int32Max } from '../../cli/wire-limits.ts';
 
 export default class BenchConsume extends KbCommand {
   static override description = 'Measure consumer throughput (like kafka-consumer-perf-test)';
@@ -22,8 +23,8 @@ export default class BenchConsume extends KbCommand {
   static override flags = {
     topic: Flags.string({ description: 'topic to read from its beginning', required: true }),
     records: Flags.integer({ description: 'records to read (default: up to the end offsets at the start)', min: 1 }),
-    'fetch-max-bytes': Flags.integer({ description: 'bytes per fetch response at most', default: 50 * 1024 * 1024, min: 1 }),
-    'partition-max-bytes': Flags.integer({ description: 'bytes per partition and fetch at most', default: 1024 * 1024, min: 1 }),
+    'fetch-max-bytes': Flags.integer({ description: 'bytes per fetch response at most', default: 50 * 1024 * 1024, min: 1, max: int32Max }),
+    'partition-max-bytes': Flags.integer({ description: 'bytes per partition and fetch at most', default: 1024 * 1024, min: 1, max: int32Max }),
     'max-seconds': Flags.integer({ description: 'stop reading after this many seconds', default: 600, min: 1 }),
   };
 

@@ -15,6 +15,7 @@ import { ErrorCode, errorName } from '../../protocol/errors.ts';
 import { KbCommand, UserError } from '../../cli/kb-command.ts';
 import { runProducePerf, type ProducePerfResult } from '../../bench/produce-perf.ts';
 import { produceSummary } from '../../bench/report.ts';
+import { int32Max } from '../../cli/wire-limits.ts';
 
 const acksByName = { all: -1, '1': 1, '0': 0 } as const;
 
@@ -32,10 +33,10 @@ Latency is measured from each record's intended send time (with --throughput, re
     records: Flags.integer({ description: 'records to send', default: 1_000_000, min: 1 }),
     'record-size': Flags.integer({ description: 'bytes per record value', default: 100, min: 0 }),
     acks: Flags.option({ options: ['all', '1', '0'] as const, description: 'acknowledgements to wait for', default: 'all' })(),
-    partitions: Flags.integer({ description: 'partitions of the topic when it has to be created', default: 1, min: 1 }),
+    partitions: Flags.integer({ description: 'partitions of the topic when it has to be created', default: 1, min: 1, max: int32Max }),
     throughput: Flags.integer({ description: 'records/s cap, -1 for unlimited', default: -1, min: -1 }),
-    'batch-bytes': Flags.integer({ description: 'producer batch size per partition in bytes', default: 1024 * 1024, min: 1 }),
-    'linger-ms': Flags.integer({ description: 'how long a batch waits to fill', default: 5, min: 0 }),
+    'batch-bytes': Flags.integer({ description: 'producer batch size per partition in bytes', default: 1024 * 1024, min: 1, max: int32Max }),
+    'linger-ms': Flags.integer({ description: 'how long a batch waits to fill', default: 5, min: 0, max: int32Max }),
     'max-in-flight': Flags.integer({
       description: "batches per partition awaiting acknowledgement at once (Kafka's max.in.flight.requests.per.connection); above 1 a retried batch can land after a later one",
       default: 5,

@@ -8,6 +8,7 @@ import { Broker } from '../../broker/broker.ts';
 import { BrokerConfig } from '../../broker/config.ts';
 import { stderrLogger } from '../../broker/logger.ts';
 import { parseHostPort, parseVoters, type Voter } from '../../cli/host-port.ts';
+import { int32Max } from '../../cli/wire-limits.ts';
 
 export const defaultDataDir = 'kb-data';
 
@@ -25,7 +26,7 @@ export default class BrokerStart extends Command {
   ];
 
   static override flags = {
-    'node-id': Flags.integer({ description: 'this node id', default: 1, min: 0 }),
+    'node-id': Flags.integer({ description: 'this node id', default: 1, min: 0, max: int32Max }),
     listen: Flags.string({ description: 'HOST:PORT to listen on (port 0 picks a free port)', default: '127.0.0.1:9092' }),
     'advertised-listener': Flags.string({ description: 'HOST:PORT clients are told to connect to (default: the listen address)' }),
     'data-dir': Flags.string({ description: 'directory for logs and metadata', default: defaultDataDir }),

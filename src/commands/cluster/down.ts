@@ -14,6 +14,7 @@ import { KbLocalCommand, UsageError, UserError } from '../../cli/kb-command.ts';
 import { readClusterRecord, removeClusterRecord } from '../../broker/local-cluster/record.ts';
 import { stopNodes, type StopOutcome } from '../../broker/local-cluster/supervisor.ts';
 import { defaultClusterDir } from './up.ts';
+import { int32Max } from '../../cli/wire-limits.ts';
 
 interface DownResult {
   dataDir: string;
@@ -28,7 +29,7 @@ export default class ClusterDown extends KbLocalCommand {
 
   static override flags = {
     'data-dir': Flags.string({ description: 'the directory given to `kb cluster up`', default: defaultClusterDir }),
-    timeout: Flags.integer({ description: 'milliseconds to wait after SIGTERM before SIGKILL', default: 30_000, min: 1 }),
+    timeout: Flags.integer({ description: 'milliseconds to wait after SIGTERM before SIGKILL', default: 30_000, min: 1, max: int32Max }),
     purge: Flags.boolean({ description: 'also delete the nodes\' data and logs', default: false }),
   };
 

@@ -17,6 +17,7 @@ import { kbCommandLine } from '../../cli/self-command.ts';
 import { freePorts } from '../../broker/local-cluster/ports.ts';
 import { newClusterRecord, planCluster, readClusterRecord, removeClusterRecord, writeClusterRecord, type ClusterRecord } from '../../broker/local-cluster/record.ts';
 import { NodeStartError, nodeRunning, spawnNodes, stopNodes, waitForStartup } from '../../broker/local-cluster/supervisor.ts';
+import { int32Max } from '../../cli/wire-limits.ts';
 
 export const defaultClusterDir = 'kb-cluster';
 const host = '127.0.0.1';
@@ -36,7 +37,7 @@ export default class ClusterUp extends KbLocalCommand {
     'base-port': Flags.integer({ description: 'port of node 1; node i listens on base+i-1 (0: free ports)', default: 9092, min: 0, max: 65535 }),
     'data-dir': Flags.string({ description: 'directory for cluster.json and the nodes\' data dirs (node-<id>/)', default: defaultClusterDir }),
     set: Flags.string({ description: 'a broker config setting key=value for every node (repeatable)', multiple: true, default: [] }),
-    timeout: Flags.integer({ description: 'milliseconds to wait for every node to start', default: 60_000, min: 1 }),
+    timeout: Flags.integer({ description: 'milliseconds to wait for every node to start', default: 60_000, min: 1, max: int32Max }),
   };
 
   async run(): Promise<ClusterRecord> {

@@ -8,6 +8,7 @@ import { Admin } from '../../client/admin.ts';
 import { chooseBroker } from '../../cli/broker-id.ts';
 import { KbCommand, UserError } from '../../cli/kb-command.ts';
 import { renderTable } from '../../cli/output.ts';
+import { int32Max } from '../../cli/wire-limits.ts';
 
 /** Kafka's DescribeConfigs config source codes, by name. */
 const sourceNames: Record<number, string> = { 1: 'dynamic-topic', 2: 'dynamic-broker', 3: 'dynamic-default', 4: 'static', 5: 'default' };
@@ -19,7 +20,7 @@ export default class ConfigGet extends KbCommand {
   static override examples = ['<%= config.bin %> config get', '<%= config.bin %> config get num.partitions log.retention.ms --broker 1'];
   static override args = { name: Args.string({ description: 'config name(s); all when none' }) };
   static override flags = {
-    broker: Flags.integer({ description: 'node id of the broker (default: the lowest)', min: 0 }),
+    broker: Flags.integer({ description: 'node id of the broker (default: the lowest)', min: 0, max: int32Max }),
   };
 
   async run(): Promise<{ broker: number; configs: { name: string; value: string | null; source: string; readOnly: boolean }[] }> {

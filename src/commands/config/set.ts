@@ -9,6 +9,7 @@ import { Admin } from '../../client/admin.ts';
 import { chooseBroker } from '../../cli/broker-id.ts';
 import { KbCommand, UsageError } from '../../cli/kb-command.ts';
 import { parseKeyValuePairs } from '../../cli/key-values.ts';
+import { int32Max } from '../../cli/wire-limits.ts';
 
 export default class ConfigSet extends KbCommand {
   static override description = 'Change dynamic broker configs';
@@ -17,7 +18,7 @@ export default class ConfigSet extends KbCommand {
   static override examples = ['<%= config.bin %> config set log.retention.ms=86400000 --broker 1'];
   static override args = { setting: Args.string({ description: 'NAME=VALUE (one or more)', required: true }) };
   static override flags = {
-    broker: Flags.integer({ description: 'node id of the broker (default: the lowest)', min: 0 }),
+    broker: Flags.integer({ description: 'node id of the broker (default: the lowest)', min: 0, max: int32Max }),
   };
 
   async run(): Promise<{ broker: number; set: Record<string, string> }> {

@@ -11,6 +11,7 @@ import { Admin } from '../../client/admin.ts';
 import { ErrorCode, errorName } from '../../protocol/errors.ts';
 import { KbCommand, UserError } from '../../cli/kb-command.ts';
 import { renderTable } from '../../cli/output.ts';
+import { int32Max } from '../../cli/wire-limits.ts';
 
 interface Election {
   topic: string;
@@ -24,7 +25,7 @@ export default class PartitionsElectLeaders extends KbCommand {
   static override enableJsonFlag = true;
   static override flags = {
     topic: Flags.string({ char: 't', description: 'only this topic (all partitions of every topic without it)' }),
-    partition: Flags.integer({ char: 'p', description: 'only this partition of --topic', min: 0, dependsOn: ['topic'] }),
+    partition: Flags.integer({ char: 'p', description: 'only this partition of --topic', min: 0, max: int32Max, dependsOn: ['topic'] }),
     type: Flags.string({ description: 'preferred: the first replica, if in sync and live; unclean: any live replica where no live leader exists (may lose data)', options: ['preferred', 'unclean'], default: 'preferred' }),
   };
   static override examples = [

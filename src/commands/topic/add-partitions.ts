@@ -6,6 +6,7 @@
 import { Args, Flags } from '@oclif/core';
 import { Admin } from '../../client/admin.ts';
 import { KbCommand } from '../../cli/kb-command.ts';
+import { int32Max } from '../../cli/wire-limits.ts';
 
 export default class TopicAddPartitions extends KbCommand {
   static override description = 'Add partitions to a topic (keyed records may then map to other partitions)';
@@ -13,7 +14,7 @@ export default class TopicAddPartitions extends KbCommand {
   static override examples = ['<%= config.bin %> topic add-partitions orders --to 12'];
   static override args = { name: Args.string({ description: 'topic name', required: true }) };
   static override flags = {
-    to: Flags.integer({ description: 'the new total partition count', required: true, min: 1 }),
+    to: Flags.integer({ description: 'the new total partition count', required: true, min: 1, max: int32Max }),
   };
 
   async run(): Promise<{ topic: string; partitions: number }> {

@@ -12,6 +12,7 @@ import { KbCommand, UsageError, UserError } from '../../cli/kb-command.ts';
 import { topicIdText } from '../../cli/output.ts';
 import { parseKeyValues } from '../../cli/key-values.ts';
 import { askInteger, askText, interactive } from '../../cli/prompts.ts';
+import { int16Max, int32Max } from '../../cli/wire-limits.ts';
 
 export default class TopicCreate extends KbCommand {
   static override description = 'Create a topic';
@@ -24,8 +25,8 @@ export default class TopicCreate extends KbCommand {
   static override args = { name: Args.string({ description: 'topic name (asked for on a TTY when missing)' }) };
 
   static override flags = {
-    partitions: Flags.integer({ char: 'p', description: 'partition count (asked for on a TTY when missing)', min: 1 }),
-    rf: Flags.integer({ char: 'r', description: "replication factor (default: the broker's default.replication.factor)", min: 1 }),
+    partitions: Flags.integer({ char: 'p', description: 'partition count (asked for on a TTY when missing)', min: 1, max: int32Max }),
+    rf: Flags.integer({ char: 'r', description: "replication factor (default: the broker's default.replication.factor)", min: 1, max: int16Max }),
     config: Flags.string({ char: 'c', description: 'topic config key=value (repeatable)', multiple: true }),
     'if-not-exists': Flags.boolean({ description: 'succeed when the topic exists already', default: false }),
     'dry-run': Flags.boolean({ description: 'only validate the request', default: false }),
