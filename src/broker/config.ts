@@ -69,12 +69,23 @@ export class ConfigError extends Error {
 }
 
 const expectedValue: Record<ConfigType, string> = {
-  int: 'an integer',
-  long: 'an integer',
+  int: 'an integer that fits 32 bits (-2147483648..2147483647)',
+  long: 'an integer that fits 64 bits',
   boolean: 'true or false',
   double: 'a number',
   string: 'a string',
 };
+
+const integerRange = { int: [-(2n ** 31n), 2n ** 31n - 1n], long: [-(2n ** 63n), 2n ** 63n - 1n] } as const;
+
+/** Whether `value` is an integer that Kafka's INT (int32) or LONG (int64) config type holds. */
+export function fitsIntegerType(value: string, type: 'int' | 'long'): boolean {
+  const text = value.trim();
+  if (!/^-?\d+$/.test(text)) return false;
+  const [min, max] = integerRange[type];
+  const n = BigInt(text);
+  return n >= min && n <= max;
+}
 
 function checkValue(key: string, value: string): void {
   const definition = (brokerConfigDefinitions as Record<string, ConfigDefinition>)[key];
@@ -86,7 +97,7 @@ function checkValue(key: string, value: string): void {
         ? true
         : definition.type === 'double'
           ? value.trim() !== '' && Number.isFinite(Number(value))
-          : /^-?\d+$/.test(value.trim());
+          : fitsIntegerType(value, definition.type);
   if (!ok) throw new ConfigError(`${key}=${value}: expected ${expectedValue[definition.type]}`);
 }
 

@@ -8,7 +8,7 @@
  */
 import type { BrokerConfig } from './config.ts';
 import type { MetadataImage } from '../metadata/image.ts';
-import { brokerConfigDefinitions, dynamicBrokerConfigs, type ConfigDefinition } from './config.ts';
+import { brokerConfigDefinitions, ConfigError, dynamicBrokerConfigs, fitsIntegerType, type ConfigDefinition } from './config.ts';
 import { configSource } from './handlers/config-resources.ts';
 import type { LogConfig } from '../storage/log-config.ts';
 
@@ -43,6 +43,15 @@ function listOf(...allowed: string[]): Validator {
 }
 
 const type = { boolean: 1, string: 2, int: 3, long: 5, double: 6, list: 7 } as const;
+
+/** Why `value` is not valid for the config, or null: its own rule, and for INT and LONG configs the 32 or 64 bits Kafka's types allow (the rules check only a lower bound). */
+function valueProblem(definition: TopicConfigDefinition, value: string): string | null {
+  const reason = definition.validate(value);
+  if (reason) return reason;
+  if (definition.configType === type.int && !fitsIntegerType(value, 'int')) return 'must fit 32 bits (at most 2147483647)';
+  if (definition.configType === type.long && !fitsIntegerType(value, 'long')) return 'must fit 64 bits (at most 9223372036854775807)';
+  return null;
+}
 
 export const topicConfigDefinitions: Record<string, TopicConfigDefinition> = {
   'cleanup.policy': { default: 'delete', brokerSynonym: 'log.cleanup.policy', configType: type.list, validate: listOf('delete', 'compact'), doc: 'delete old segments, compact to the latest record per key, or both' },
@@ -82,16 +91,22 @@ export class TopicConfigs {
   private readonly config: BrokerConfig;
   private readonly image: MetadataImage;
 
+  /** Throws ConfigError when a broker setting that gives topics their default (`log.segment.bytes`, ...) is not a valid value of that topic config. */
   constructor(config: BrokerConfig, image: MetadataImage) {
     this.config = config;
     this.image = image;
+    for (const [name, definition] of Object.entries(topicConfigDefinitions)) {
+      const value = definition.brokerSynonym === null ? undefined : config.get(definition.brokerSynonym);
+      const reason = value === undefined ? null : valueProblem(definition, value);
+      if (reason) throw new ConfigError(`${definition.brokerSynonym}=${value}: ${reason} (it is every topic's default ${name})`);
+    }
   }
 
   /** Why `value` is not valid for config `name`, or null. */
   problem(name: string, value: string): string | null {
     const definition = topicConfigDefinitions[name];
     if (!definition) return `unknown topic config '${name}'`;
-    const reason = definition.validate(value);
+    const reason = valueProblem(definition, value);
     return reason ? `${name}=${value}: ${reason}` : null;
   }
 

@@ -26,6 +26,9 @@ test('--set overrides the file, which overrides the defaults', async (t) => {
 
 test('a known key with a value of the wrong type is refused, naming the key', async () => {
   await assert.rejects(BrokerConfig.load({ sets: ['num.partitions=many'] }), /num\.partitions=many: expected an integer/);
+  await assert.rejects(BrokerConfig.load({ sets: ['node.id=99999999999'] }), /node\.id=99999999999: expected an integer that fits 32 bits/);
+  await assert.rejects(BrokerConfig.load({ sets: ['offsets.retention.check.interval.ms=9223372036854775808'] }), /expected an integer that fits 64 bits/);
+  assert.equal((await BrokerConfig.load({ sets: ['offsets.retention.check.interval.ms=9223372036854775807'] })).get('offsets.retention.check.interval.ms'), '9223372036854775807');
   await assert.rejects(BrokerConfig.load({ sets: ['auto.create.topics.enable=yes'] }), /expected true or false/);
   await assert.rejects(BrokerConfig.load({ sets: ['novalue'] }), /expected key=value/);
   await assert.rejects(BrokerConfig.load({ configFile: '/nonexistent/kb.properties' }), /cannot read config file/);

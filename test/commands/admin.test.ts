@@ -102,6 +102,25 @@ test('more new partitions than one metadata log entry holds: topic create and ad
   );
 });
 
+test('topic configs past their INT (32-bit) or LONG (64-bit) type are refused, as Kafka does; the largest that fit are taken', async () => {
+  const int = await kb(['topic', 'create', 'wide-int', '--partitions', '1', '--config', 'segment.bytes=99999999999']);
+  assert.equal(int.code, 1, int.stderr);
+  assert.match(int.stderr, /segment\.bytes=99999999999: must fit 32 bits \(at most 2147483647\)/);
+  assert.equal((await kb(['topic', 'create', 'widest', '--partitions', '1', '--config', 'segment.bytes=2147483647', '--config', 'retention.ms=9223372036854775807'])).code, 0);
+  const long = await kb(['topic', 'alter-config', 'widest', '--set', 'retention.ms=9223372036854775808']);
+  assert.equal(long.code, 1, long.stderr);
+  assert.match(long.stderr, /retention\.ms=9223372036854775808: must fit 64 bits/);
+  const described = await json(['topic', 'describe', 'widest']);
+  assert.deepEqual(
+    described.configs.filter((c: { name: string }) => c.name === 'retention.ms' || c.name === 'segment.bytes'),
+    [
+      { name: 'retention.ms', value: '9223372036854775807' },
+      { name: 'segment.bytes', value: '2147483647' },
+    ],
+  );
+  assert.equal((await kb(['topic', 'list'])).stdout.includes('wide-int'), false, 'the refused topic was not created');
+});
+
 test('without a TTY, topic create never prompts: a missing name or --partitions exits 2 naming it', async () => {
   const [noName, noPartitions, badConfig] = await Promise.all([
     kb(['topic', 'create']),

@@ -63,13 +63,17 @@ test('refuses a second broker on the same data dir', async (t) => {
   assert.match(second.stderr, /in use by another broker \(pid \d+\)/);
 });
 
-test('bad settings are refused before starting: unreadable config file, wrong value type, bad listen address', async (t) => {
+test('bad settings are refused before starting: unreadable config file, wrong value type, a bad topic default, bad listen address', async (t) => {
   const dir = await tempDir(t);
   const file = path.join(dir, 'broker.properties');
   await writeFile(file, 'num.partitions=lots\n');
   const badValue = await runKb(['broker', 'start', '--listen', '127.0.0.1:0', '--data-dir', dir, '--config', file]);
   assert.equal(badValue.code, 1);
   assert.match(badValue.stderr, /num\.partitions=lots: expected an integer/);
+  // A broker setting that is every topic's default is checked as that topic config (it used to be taken, and shown as segment.bytes=abc).
+  const badTopicDefault = await runKb(['broker', 'start', '--listen', '127.0.0.1:0', '--data-dir', dir, '--set', 'log.segment.bytes=abc']);
+  assert.equal(badTopicDefault.code, 1, badTopicDefault.stderr);
+  assert.match(badTopicDefault.stderr, /log\.segment\.bytes=abc: must be an integer >= 14/);
   const badListen = await runKb(['broker', 'start', '--listen', 'nowhere:port', '--data-dir', dir]);
   assert.equal(badListen.code, 2);
   assert.match(badListen.stderr, /not host:port/);
