@@ -7,6 +7,7 @@
  */
 import type { Cluster } from '../client/cluster.ts';
 import { listOffsets, offsetSpec } from '../client/consumer.ts';
+import { int64Max } from './wire-limits.ts';
 
 export type OffsetSpec =
   | { kind: 'beginning' }
@@ -21,8 +22,8 @@ export function parseOffsetSpec(text: string): OffsetSpec {
   if (text === 'end') return { kind: 'end' };
   if (/^\d+$/.test(text)) return { kind: 'absolute', offset: BigInt(text) };
   if (/^-\d+$/.test(text)) return { kind: 'fromEnd', count: -BigInt(text) };
-  if (/^@\d+$/.test(text)) return { kind: 'timestamp', timestamp: BigInt(text.slice(1)) };
-  throw new Error(`"${text}" is not an offset: use beginning, end, N, -N or @TIMESTAMP_MS`);
+  if (/^@\d+$/.test(text) && BigInt(text.slice(1)) <= int64Max) return { kind: 'timestamp', timestamp: BigInt(text.slice(1)) };
+  throw new Error(`"${text}" is not an offset: use beginning, end, N, -N or @TIMESTAMP_MS (at most ${int64Max})`);
 }
 
 /** The offset to start each of `partitions` of `topic` at. */

@@ -10,6 +10,7 @@ import { compileFormat, unescape } from '../../src/cli/formats.ts';
 import { recordFromJson, recordToJson } from '../../src/cli/json-records.ts';
 import { byteLines } from '../../src/cli/lines.ts';
 import { parseOffsetSpec } from '../../src/cli/offset-spec.ts';
+import { parseResetTarget } from '../../src/commands/group/reset-offsets.ts';
 
 const record: ConsumedRecord = {
   topic: 't',
@@ -40,6 +41,15 @@ test('offset specs', () => {
   assert.deepEqual(parseOffsetSpec('-3'), { kind: 'fromEnd', count: 3n });
   assert.deepEqual(parseOffsetSpec('@1700000000000'), { kind: 'timestamp', timestamp: 1_700_000_000_000n });
   for (const bad of ['', 'start', '1.5', '@', '@-1', '+3']) assert.throws(() => parseOffsetSpec(bad), /is not an offset/, bad);
+  // A timestamp travels in ListOffsets' int64: one past it is refused here, not by the encoder.
+  assert.deepEqual(parseOffsetSpec('@9223372036854775807'), { kind: 'timestamp', timestamp: 2n ** 63n - 1n });
+  assert.throws(() => parseOffsetSpec('@9223372036854775808'), /is not an offset.*at most 9223372036854775807/);
+});
+
+test('group reset-offsets --to: a timestamp past int64 is a usage error, not an encoder failure', () => {
+  assert.deepEqual(parseResetTarget('@1700000000000'), { kind: 'timestamp', ms: 1_700_000_000_000n });
+  assert.deepEqual(parseResetTarget('@2024-05-01T00:00:00Z'), { kind: 'timestamp', ms: 1_714_521_600_000n });
+  assert.throws(() => parseResetTarget('@99999999999999999999'), /--to @99999999999999999999: expected earliest, latest, an offset, or @TIMESTAMP/);
 });
 
 test('--json records: UTF-8 as strings, other bytes as base64, nulls as null; reading gives the same bytes back', () => {

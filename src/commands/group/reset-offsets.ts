@@ -18,6 +18,7 @@ import { GroupAdmin } from '../../client/groups.ts';
 import { KbCommand, UsageError, UserError } from '../../cli/kb-command.ts';
 import { confirmDestructive } from '../../cli/prompts.ts';
 import { renderTable } from '../../cli/output.ts';
+import { int64Max } from '../../cli/wire-limits.ts';
 
 type Target = { kind: 'earliest' } | { kind: 'latest' } | { kind: 'offset'; offset: bigint } | { kind: 'timestamp'; ms: bigint } | { kind: 'shift'; by: bigint };
 
@@ -36,7 +37,7 @@ export function parseResetTarget(spec: string): Target {
   if (spec.startsWith('@')) {
     const text = spec.slice(1);
     const ms = /^\d+$/.test(text) ? Number(text) : Date.parse(text);
-    if (Number.isFinite(ms)) return { kind: 'timestamp', ms: BigInt(ms) };
+    if (Number.isFinite(ms) && BigInt(ms) <= int64Max) return { kind: 'timestamp', ms: BigInt(ms) };
   }
   throw new UsageError(`--to ${spec}: expected earliest, latest, an offset, or @TIMESTAMP (ms since the epoch or an ISO-8601 date)`);
 }
