@@ -8,7 +8,8 @@
  * Bytes (key, value, header values) are a JSON string when they are valid
  * UTF-8, otherwise {"base64":"..."}; a null key/value/header value is null.
  * Header keys are strings (Kafka defines them so). offset and timestamp are
- * JSON numbers (ms since the epoch). Lossless: decoding an encoded record
+ * JSON numbers (ms since the epoch; a timestamp of -1 is Kafka's "none",
+ * and the reader refuses any other negative one). Lossless: decoding an encoded record
  * gives back the same bytes. The reader ignores topic and offset, and takes
  * partition and timestamp when present; every other key is optional
  * (a missing key/value is null, missing headers are none).
@@ -81,6 +82,8 @@ export function recordFromJson(line: string): ProducerRecord {
   const partition = optionalInteger(json.partition, 'partition');
   const timestamp = optionalInteger(json.timestamp, 'timestamp');
   if (partition !== undefined) record.partition = partition;
+  // -1 is Kafka's "no timestamp" (what consume --json writes for such a record); any other negative is a mistake.
+  if (timestamp !== undefined && timestamp < -1) throw new Error('"timestamp" must be milliseconds since the epoch (>= 0), or -1 for none');
   if (timestamp !== undefined) record.timestamp = BigInt(timestamp);
   return record;
 }

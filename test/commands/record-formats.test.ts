@@ -62,6 +62,8 @@ test('--json records: UTF-8 as strings, other bytes as base64, nulls as null; re
   assert.deepEqual(recordFromJson('{}'), { key: null, value: null, headers: [] });
   assert.throws(() => recordFromJson('[1]'), /expected a JSON object/);
   assert.throws(() => recordFromJson('{"partition":1.5}'), /"partition" must be an integer/);
+  assert.throws(() => recordFromJson('{"timestamp":-5}'), /"timestamp" must be milliseconds since the epoch \(>= 0\), or -1 for none/);
+  assert.deepEqual(recordFromJson('{"timestamp":-1}').timestamp, -1n, 'a record without a timestamp, as consume --json writes it, reads back');
   assert.throws(() => recordFromJson('{"headers":[{"value":"x"}]}'), /headers\[0\]\.key must be a string/);
   assert.throws(() => recordFromJson('{"key":5}'), /"key" must be a string, \{"base64": "..."\} or null/);
 });
