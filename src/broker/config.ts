@@ -8,6 +8,7 @@
  * naming the key. `describe()` lists every known key for DescribeConfigs.
  */
 import { readFile } from 'node:fs/promises';
+import { int32Max, int64Max } from '../protocol/wire-limits.ts';
 
 export type ConfigType = 'int' | 'long' | 'boolean' | 'string' | 'double';
 
@@ -69,14 +70,14 @@ export class ConfigError extends Error {
 }
 
 const expectedValue: Record<ConfigType, string> = {
-  int: 'an integer that fits 32 bits (-2147483648..2147483647)',
+  int: `an integer that fits 32 bits (-${int32Max + 1}..${int32Max})`,
   long: 'an integer that fits 64 bits',
   boolean: 'true or false',
   double: 'a number',
   string: 'a string',
 };
 
-const integerRange = { int: [-(2n ** 31n), 2n ** 31n - 1n], long: [-(2n ** 63n), 2n ** 63n - 1n] } as const;
+const integerRange = { int: [-BigInt(int32Max) - 1n, BigInt(int32Max)], long: [-int64Max - 1n, int64Max] } as const;
 
 /** Whether `value` is an integer that Kafka's INT (int32) or LONG (int64) config type holds. */
 export function fitsIntegerType(value: string, type: 'int' | 'long'): boolean {

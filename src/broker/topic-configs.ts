@@ -10,6 +10,7 @@ import type { BrokerConfig } from './config.ts';
 import type { MetadataImage } from '../metadata/image.ts';
 import { brokerConfigDefinitions, ConfigError, dynamicBrokerConfigs, fitsIntegerType, type ConfigDefinition } from './config.ts';
 import { configSource } from './handlers/config-resources.ts';
+import { int32Max, int64Max } from '../protocol/wire-limits.ts';
 import type { LogConfig } from '../storage/log-config.ts';
 
 type Validator = (value: string) => string | null;
@@ -48,8 +49,8 @@ const type = { boolean: 1, string: 2, int: 3, long: 5, double: 6, list: 7 } as c
 function valueProblem(definition: TopicConfigDefinition, value: string): string | null {
   const reason = definition.validate(value);
   if (reason) return reason;
-  if (definition.configType === type.int && !fitsIntegerType(value, 'int')) return 'must fit 32 bits (at most 2147483647)';
-  if (definition.configType === type.long && !fitsIntegerType(value, 'long')) return 'must fit 64 bits (at most 9223372036854775807)';
+  if (definition.configType === type.int && !fitsIntegerType(value, 'int')) return `must fit 32 bits (at most ${int32Max})`;
+  if (definition.configType === type.long && !fitsIntegerType(value, 'long')) return `must fit 64 bits (at most ${int64Max})`;
   return null;
 }
 

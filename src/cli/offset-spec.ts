@@ -7,7 +7,7 @@
  */
 import type { Cluster } from '../client/cluster.ts';
 import { listOffsets, offsetSpec } from '../client/consumer.ts';
-import { int64Max } from './wire-limits.ts';
+import { int64Max } from '../protocol/wire-limits.ts';
 
 export type OffsetSpec =
   | { kind: 'beginning' }
@@ -22,7 +22,8 @@ export function parseOffsetSpec(text: string): OffsetSpec {
   if (text === 'end') return { kind: 'end' };
   if (/^\d+$/.test(text)) return { kind: 'absolute', offset: BigInt(text) };
   if (/^-\d+$/.test(text)) return { kind: 'fromEnd', count: -BigInt(text) };
-  if (/^@\d+$/.test(text) && BigInt(text.slice(1)) <= int64Max) return { kind: 'timestamp', timestamp: BigInt(text.slice(1)) };
+  const timestamp = /^@\d+$/.test(text) ? BigInt(text.slice(1)) : null;
+  if (timestamp !== null && timestamp <= int64Max) return { kind: 'timestamp', timestamp };
   throw new Error(`"${text}" is not an offset: use beginning, end, N, -N or @TIMESTAMP_MS (at most ${int64Max})`);
 }
 

@@ -24,7 +24,7 @@ import { recordToJson } from '../cli/json-records.ts';
 import { parseOffsetSpec, resolveOffsetSpec, type OffsetSpec } from '../cli/offset-spec.ts';
 import { Progress } from '../cli/progress.ts';
 import { writeStdout } from '../cli/stdout.ts';
-import { int32Max } from '../cli/wire-limits.ts';
+import { int32Max } from '../protocol/wire-limits.ts';
 
 /** How often a group member without partitions checks for a rebalance. */
 const idleWaitMs = 200;

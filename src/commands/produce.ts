@@ -17,7 +17,7 @@ import { recordFromJson } from '../cli/json-records.ts';
 import { parseKeyValuePairs } from '../cli/key-values.ts';
 import { byteLines } from '../cli/lines.ts';
 import { Progress } from '../cli/progress.ts';
-import { int32Max } from '../cli/wire-limits.ts';
+import { int32Max } from '../protocol/wire-limits.ts';
 
 /** Records awaiting acknowledgement before reading stops for a while, bounding memory on large inputs. */
 const queuedRecordsMax = 20_000;

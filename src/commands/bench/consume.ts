@@ -11,7 +11,7 @@ import { ErrorCode } from '../../protocol/errors.ts';
 import { KbCommand, UserError } from '../../cli/kb-command.ts';
 import { runConsumePerf, type ConsumePerfResult } from '../../bench/consume-perf.ts';
 import { consumeSummary } from '../../bench/report.ts';
-import { int32Max } from '../../cli/wire-limits.ts';
+import { int32Max } from '../../protocol/wire-limits.ts';
 
 export default class BenchConsume extends KbCommand {
   static override description = 'Measure consumer throughput (like kafka-consumer-perf-test)';

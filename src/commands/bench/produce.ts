@@ -15,7 +15,7 @@ import { ErrorCode, errorName } from '../../protocol/errors.ts';
 import { KbCommand, UserError } from '../../cli/kb-command.ts';
 import { runProducePerf, type ProducePerfResult } from '../../bench/produce-perf.ts';
 import { produceSummary } from '../../bench/report.ts';
-import { int32Max } from '../../cli/wire-limits.ts';
+import { int32Max } from '../../protocol/wire-limits.ts';
 
 const acksByName = { all: -1, '1': 1, '0': 0 } as const;
 

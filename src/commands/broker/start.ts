@@ -8,7 +8,7 @@ import { Broker } from '../../broker/broker.ts';
 import { BrokerConfig } from '../../broker/config.ts';
 import { stderrLogger } from '../../broker/logger.ts';
 import { parseHostPort, parseVoters, type Voter } from '../../cli/host-port.ts';
-import { int32Max } from '../../cli/wire-limits.ts';
+import { int32Max } from '../../protocol/wire-limits.ts';
 
 export const defaultDataDir = 'kb-data';
 

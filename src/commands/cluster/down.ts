@@ -14,7 +14,7 @@ import { KbLocalCommand, UsageError, UserError } from '../../cli/kb-command.ts';
 import { readClusterRecord, removeClusterRecord } from '../../broker/local-cluster/record.ts';
 import { stopNodes, type StopOutcome } from '../../broker/local-cluster/supervisor.ts';
 import { defaultClusterDir } from './up.ts';
-import { int32Max } from '../../cli/wire-limits.ts';
+import { int32Max } from '../../protocol/wire-limits.ts';
 
 interface DownResult {
   dataDir: string;

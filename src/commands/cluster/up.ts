@@ -17,7 +17,7 @@ import { kbCommandLine } from '../../cli/self-command.ts';
 import { freePorts } from '../../broker/local-cluster/ports.ts';
 import { newClusterRecord, planCluster, readClusterRecord, removeClusterRecord, writeClusterRecord, type ClusterRecord } from '../../broker/local-cluster/record.ts';
 import { NodeStartError, nodeRunning, spawnNodes, stopNodes, waitForStartup } from '../../broker/local-cluster/supervisor.ts';
-import { int32Max } from '../../cli/wire-limits.ts';
+import { int32Max } from '../../protocol/wire-limits.ts';
 
 export const defaultClusterDir = 'kb-cluster';
 const host = '127.0.0.1';

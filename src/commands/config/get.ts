@@ -8,7 +8,7 @@ import { Admin } from '../../client/admin.ts';
 import { chooseBroker } from '../../cli/broker-id.ts';
 import { KbCommand, UserError } from '../../cli/kb-command.ts';
 import { renderTable } from '../../cli/output.ts';
-import { int32Max } from '../../cli/wire-limits.ts';
+import { int32Max } from '../../protocol/wire-limits.ts';
 
 /** Kafka's DescribeConfigs config source codes, by name. */
 const sourceNames: Record<number, string> = { 1: 'dynamic-topic', 2: 'dynamic-broker', 3: 'dynamic-default', 4: 'static', 5: 'default' };

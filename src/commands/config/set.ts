@@ -9,7 +9,7 @@ import { Admin } from '../../client/admin.ts';
 import { chooseBroker } from '../../cli/broker-id.ts';
 import { KbCommand, UsageError } from '../../cli/kb-command.ts';
 import { parseKeyValuePairs } from '../../cli/key-values.ts';
-import { int32Max } from '../../cli/wire-limits.ts';
+import { int32Max } from '../../protocol/wire-limits.ts';
 
 export default class ConfigSet extends KbCommand {
   static override description = 'Change dynamic broker configs';

@@ -18,7 +18,7 @@ import { GroupAdmin } from '../../client/groups.ts';
 import { KbCommand, UsageError, UserError } from '../../cli/kb-command.ts';
 import { confirmDestructive } from '../../cli/prompts.ts';
 import { renderTable } from '../../cli/output.ts';
-import { int64Max } from '../../cli/wire-limits.ts';
+import { int64Max } from '../../protocol/wire-limits.ts';
 
 type Target = { kind: 'earliest' } | { kind: 'latest' } | { kind: 'offset'; offset: bigint } | { kind: 'timestamp'; ms: bigint } | { kind: 'shift'; by: bigint };
 

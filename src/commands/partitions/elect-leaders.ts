@@ -11,7 +11,7 @@ import { Admin } from '../../client/admin.ts';
 import { ErrorCode, errorName } from '../../protocol/errors.ts';
 import { KbCommand, UserError } from '../../cli/kb-command.ts';
 import { renderTable } from '../../cli/output.ts';
-import { int32Max } from '../../cli/wire-limits.ts';
+import { int32Max } from '../../protocol/wire-limits.ts';
 
 interface Election {
   topic: string;

@@ -6,7 +6,7 @@
 import { Args, Flags } from '@oclif/core';
 import { Admin } from '../../client/admin.ts';
 import { KbCommand } from '../../cli/kb-command.ts';
-import { int32Max } from '../../cli/wire-limits.ts';
+import { int32Max } from '../../protocol/wire-limits.ts';
 
 export default class TopicAddPartitions extends KbCommand {
   static override description = 'Add partitions to a topic (keyed records may then map to other partitions)';

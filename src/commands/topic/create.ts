@@ -12,7 +12,7 @@ import { KbCommand, UsageError, UserError } from '../../cli/kb-command.ts';
 import { topicIdText } from '../../cli/output.ts';
 import { parseKeyValues } from '../../cli/key-values.ts';
 import { askInteger, askText, interactive } from '../../cli/prompts.ts';
-import { int16Max, int32Max } from '../../cli/wire-limits.ts';
+import { int16Max, int32Max } from '../../protocol/wire-limits.ts';
 
 export default class TopicCreate extends KbCommand {
   static override description = 'Create a topic';
