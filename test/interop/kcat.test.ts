@@ -130,3 +130,14 @@ test('kcat: one lz4 batch of 300k records is stored whole and kb consume reads e
   const wrong = lines.filter((line, i) => line !== `${i} ${i % 10}`);
   assert.deepEqual(wrong.slice(0, 3), [], 'every line is "offset value" in offset order');
 });
+
+test('kcat: a consumer positioned past the log end gets OFFSET_OUT_OF_RANGE, resets per auto.offset.reset and reads on', async (t) => {
+  if (!requireTool(t, tools.kcat)) return;
+  const topic = uniqueTopic('kcat-out-of-range');
+  await kcatOk(['-b', broker.address, '-P', '-t', topic, '-p', '0'], { input: 'r0\nr1\nr2\nr3\nr4\n' });
+  // librdkafka drops a whole Fetch answer whose partition carries null records (MessageSetSize -1), never sees the
+  // error and retries the same fetch in a loop; with empty records it resets to the beginning and reads all five.
+  const result = await kcatOk(['-b', broker.address, '-C', '-t', topic, '-p', '0', '-o', '1000', '-c', '5', '-q', '-f', '%o:%s\n', '-X', 'auto.offset.reset=earliest']);
+  assert.equal(result.stdout, '0:r0\n1:r1\n2:r2\n3:r3\n4:r4\n');
+  assert.doesNotMatch(result.stderr, /parse failure|MessageSetSize/);
+});

@@ -19,13 +19,16 @@
  * older, UNKNOWN_LEADER_EPOCH when newer). A follower must be a replica of
  * the partition (NOT_LEADER_OR_FOLLOWER); when its last fetched epoch
  * (v12+) shows its log diverging from ours, it gets the diverging epoch and
- * end offset and no records; otherwise its fetch offset is its log end,
+ * end offset and empty records; otherwise its fetch offset is its log end,
  * which may move the high watermark and the ISR.
  *
  * Then the reads: whole stored batches from the one holding the fetch
  * offset, up to the high watermark for consumers and up to the log end for
  * followers, at least one whole batch for the first partition with data
  * even past max_bytes; OFFSET_OUT_OF_RANGE outside [log start, log end].
+ * A partition in error carries empty records, never null, as Kafka's do:
+ * librdkafka rejects a whole answer holding a null records field and then
+ * retries the same fetch in a tight loop without ever seeing the error.
  * When fewer than min_bytes are available (and no partition failed) the
  * request parks until that many bytes are there, or max_wait_ms passes;
  * when the client's connection closes meanwhile, the request ends there
@@ -61,7 +64,7 @@ interface PartitionResult extends WantedPartition {
   errorCode: number;
   highWatermark: bigint;
   logStartOffset: bigint;
-  records: Buffer | null;
+  records: Buffer;
   divergingEpoch: { epoch: number; endOffset: bigint } | null;
 }
 
@@ -105,7 +108,7 @@ export default defineHandler<FetchRequest, FetchResponse>({
       if (ctx.clientGone.aborted) return null; // nobody left to answer: read nothing more, count nothing
       results = await read();
     }
-    if (!follower) for (const r of results) if (r.records && r.records.length > 0) broker.metrics.consumed(r.topic, r.records);
+    if (!follower) for (const r of results) if (r.records.length > 0) broker.metrics.consumed(r.topic, r.records);
     const byTopic = new Map<string, PartitionResult[]>();
     for (const r of results) {
       const key = byId ? r.topicId.toString('hex') : r.topic;
@@ -145,8 +148,7 @@ function isMetadataTopicFetch(request: FetchRequest, apiVersion: number): boolea
 function answer(wanted: WantedPartition, errorCode: number, partition?: Partition, divergingEpoch: PartitionResult['divergingEpoch'] = null): Checked {
   const highWatermark = partition?.highWatermark ?? -1n;
   const logStartOffset = partition?.log.logStartOffset ?? -1n;
-  const records = divergingEpoch ? Buffer.alloc(0) : null;
-  return { answer: { ...wanted, errorCode, highWatermark, logStartOffset, records, divergingEpoch } };
+  return { answer: { ...wanted, errorCode, highWatermark, logStartOffset, records: Buffer.alloc(0), divergingEpoch } };
 }
 
 /** The checks before reading; a follower's fetch also records its log end at the leader. */
@@ -164,8 +166,8 @@ function check(broker: Broker, wanted: WantedPartition, replicaId: number): Chec
   return { wanted, partition };
 }
 
-function bytesOf(results: { records: Buffer | null }[]): number {
-  return results.reduce((n, r) => n + (r.records?.length ?? 0), 0);
+function bytesOf(results: { records: Buffer }[]): number {
+  return results.reduce((n, r) => n + r.records.length, 0);
 }
 
 /**
@@ -192,8 +194,8 @@ async function readAll(checked: Checked[], maxBytes: number, replicaId: number, 
     const read = replicaId >= 0
       ? await partition.readForFollower(wanted.fetchOffset, limit, !firstBatchGiven, allocate)
       : await partition.readForConsumer(wanted.fetchOffset, limit, !firstBatchGiven, allocate);
-    if (throttled && read.records) throttle.record(read.records.length);
-    if (read.records) {
+    if (throttled) throttle.record(read.records.length);
+    if (read.errorCode === ErrorCode.NONE) {
       budget -= read.records.length;
       firstBatchGiven = true;
     }

@@ -63,7 +63,8 @@ export interface ConsumerRead {
   errorCode: number;
   highWatermark: bigint;
   logStartOffset: bigint;
-  records: Buffer | null;
+  /** Empty (never null) when nothing is read or errorCode is set: Kafka's answer, and librdkafka drops a whole Fetch answer with null records. */
+  records: Buffer;
 }
 
 export interface PartitionSettings {
@@ -471,7 +472,7 @@ export class Partition {
     const highWatermark = this.highWatermark;
     const logStartOffset = this.log.logStartOffset;
     if (offset < logStartOffset || offset > this.log.logEndOffset) {
-      return { errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, highWatermark, logStartOffset, records: null };
+      return { errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, highWatermark, logStartOffset, records: Buffer.alloc(0) };
     }
     const records = offset >= limit ? Buffer.alloc(0) : await this.log.read(offset, maxBytes, { minOneBatch, maxOffset: limit, allocate });
     return { errorCode: ErrorCode.NONE, highWatermark, logStartOffset, records };
