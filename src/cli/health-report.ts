@@ -13,7 +13,8 @@
  * A broker is down when it is known but not live: Metadata lists only live
  * (registered, unfenced) brokers, so the known ones are the quorum's voters
  * and observers plus every broker named as a partition replica, and a live
- * broker that does not accept a connection counts as down too. A
+ * broker that does not accept a connection or answer in time (a stalled
+ * process) counts as down too. A
  * reassignment is stuck when a replica it is adding is on a broker that is
  * not live: it cannot copy the data, so the move cannot finish.
  */

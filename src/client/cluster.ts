@@ -4,6 +4,11 @@
  * topics with partition leaders). `refreshMetadata` re-reads it from any
  * reachable broker; `leader(topic, partition)` gives the connection to the
  * partition's leader, refreshing once when it is unknown.
+ *
+ * A stalled broker (one that accepts connections and never answers) costs
+ * at most the request timeout and never blocks the others: `anyBroker`
+ * tries every address at once, and `close()` ends every connection,
+ * those still connecting too, so nothing keeps the process alive.
  */
 import { BrokerConnection, ClientError } from './connection.ts';
 
@@ -58,7 +63,7 @@ const defaultConnectTimeoutMs = 5_000;
 
 export class Cluster {
   private readonly options: Required<ClusterOptions>;
-  private readonly connections = new Map<string, Promise<BrokerConnection>>();
+  private readonly connections = new Map<string, { connection: BrokerConnection; ready: Promise<BrokerConnection> }>();
   metadata: ClusterMetadata | null = null;
 
   constructor(options: ClusterOptions) {
@@ -74,8 +79,8 @@ export class Cluster {
   /** The (shared) connection to host:port, opened on first use. */
   connection(host: string, port: number): Promise<BrokerConnection> {
     const key = `${host}:${port}`;
-    let pending = this.connections.get(key);
-    if (!pending) {
+    let entry = this.connections.get(key);
+    if (!entry) {
       const connection = new BrokerConnection({
         host,
         port,
@@ -83,25 +88,25 @@ export class Cluster {
         requestTimeoutMs: this.options.requestTimeoutMs,
         connectTimeoutMs: this.options.connectTimeoutMs,
       });
-      pending = connection.connect().then(() => connection);
-      pending.catch(() => this.connections.delete(key));
-      this.connections.set(key, pending);
+      const opened = { connection, ready: connection.connect().then(() => connection) };
+      opened.ready.catch(() => {
+        if (this.connections.get(key) === opened) this.connections.delete(key);
+      });
+      this.connections.set(key, opened);
+      entry = opened;
     }
-    return pending;
+    return entry.ready;
   }
 
-  /** A connection to any reachable broker: known brokers first, then the bootstrap list. */
+  /** A connection to any reachable broker, known brokers and the bootstrap list tried at once: the first to answer (an open one at once). */
   async anyBroker(): Promise<BrokerConnection> {
-    const candidates = [...(this.metadata?.brokers.values() ?? []), ...this.options.bootstrap];
-    const errors: string[] = [];
-    for (const { host, port } of candidates) {
-      try {
-        return await this.connection(host, port);
-      } catch (err) {
-        errors.push((err as Error).message);
-      }
+    const candidates = new Map([...(this.metadata?.brokers.values() ?? []), ...this.options.bootstrap].map((b) => [`${b.host}:${b.port}`, b]));
+    try {
+      return await Promise.any([...candidates.values()].map(({ host, port }) => this.connection(host, port)));
+    } catch (err) {
+      const errors = (err as AggregateError).errors.map((e: Error) => e.message);
+      throw new ClusterUnreachableError(`no broker reachable: ${[...new Set(errors)].join('; ')}`);
     }
-    throw new ClusterUnreachableError(`no broker reachable: ${[...new Set(errors)].join('; ')}`);
   }
 
   async broker(nodeId: number): Promise<BrokerConnection> {
@@ -158,7 +163,7 @@ export class Cluster {
   }
 
   close(): void {
-    for (const pending of this.connections.values()) pending.then((c) => c.close(), () => undefined);
+    for (const { connection } of this.connections.values()) connection.close();
     this.connections.clear();
   }
 }

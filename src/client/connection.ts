@@ -6,7 +6,9 @@
  * use). Requests that expect no response (acks=0 produce) resolve on write.
  *
  * Failures: connect errors and timeouts reject with ClientError naming the
- * broker; a closed socket rejects every request in flight.
+ * broker, and a connect that fails (ApiVersions unanswered included)
+ * closes its socket; a closed socket rejects every request in flight.
+ * `close()` ends the connection at any point, while connecting too.
  *
  * Memory: each response is copied from what the socket read into memory of
  * its own, allocated once at its final size: a fresh buffer, or, for
@@ -105,30 +107,44 @@ export class BrokerConnection {
     return { onread: { buffer: Buffer.allocUnsafe(readBufferBytes), callback } };
   }
 
+  /**
+   * Opens the socket and asks ApiVersions. A failure (no connect or no
+   * answer in time, or `close()` meanwhile) leaves nothing open behind:
+   * a stalled broker must not keep the caller's process alive.
+   */
   async connect(): Promise<void> {
-    const socket = await new Promise<net.Socket>((resolve, reject) => {
-      const s = net.connect({ host: this.options.host, port: this.options.port, ...this.readOptions() });
+    const socket = net.connect({ host: this.options.host, port: this.options.port, ...this.readOptions() });
+    this.socket = socket;
+    await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
-        s.destroy();
         reject(new ClientError(`cannot reach broker ${this.address}: no answer within ${this.options.connectTimeoutMs} ms`));
+        socket.destroy();
       }, this.options.connectTimeoutMs);
-      s.once('connect', () => {
+      socket.once('connect', () => {
         clearTimeout(timer);
-        resolve(s);
+        resolve();
       });
-      s.once('error', (err) => {
+      socket.once('error', (err) => {
         clearTimeout(timer);
         reject(new ClientError(`cannot reach broker ${this.address}: ${err.message}`));
       });
+      socket.once('close', () => {
+        clearTimeout(timer);
+        reject(this.closedError ?? new ClientError(`connection to ${this.address} closed`));
+      });
     });
     socket.setNoDelay(true);
-    this.socket = socket;
     if (this.options.framePool === undefined) socket.on('data', (chunk: Buffer) => this.receive(chunk));
     socket.on('error', (err) => this.fail(new ClientError(`connection to ${this.address} failed: ${err.message}`)));
     socket.on('close', () => this.fail(new ClientError(`connection to ${this.address} closed`)));
-    const apis = await this.send(apiVersionsKey, apiVersionsVersion, { clientSoftwareName: 'kb', clientSoftwareVersion: '0' });
-    for (const api of apis.apiKeys as { apiKey: number; minVersion: number; maxVersion: number }[]) {
-      this.versions.set(api.apiKey, [api.minVersion, api.maxVersion]);
+    try {
+      const apis = await this.send(apiVersionsKey, apiVersionsVersion, { clientSoftwareName: 'kb', clientSoftwareVersion: '0' });
+      for (const api of apis.apiKeys as { apiKey: number; minVersion: number; maxVersion: number }[]) {
+        this.versions.set(api.apiKey, [api.minVersion, api.maxVersion]);
+      }
+    } catch (err) {
+      this.close();
+      throw err;
     }
   }
 

@@ -5,6 +5,9 @@
  * progress (skipped when the controller does not answer or lacks the API), the metadata quorum for its leader and
  * voters, and connects to every live broker; health-report.ts turns the
  * answers into problems (its header states the rules).
+ * --timeout bounds the whole check: what has not answered by then is
+ * judged as such (a stalled broker is down, a stalled quorum leader is no
+ * quorum), so the verdict comes from the nodes that do answer.
  * UNKNOWN when no broker answers within --timeout, or the check itself
  * cannot run (bad flags too, so 2 always means CRITICAL). Prints the status
  * line and one line per problem with counts and examples; --json gives the
@@ -34,17 +37,12 @@ export default class Health extends KbCommand {
     const { flags } = await this.parse(Health);
     const cluster = await this.cluster();
     const thresholds: HealthThresholds = { maxUnderReplicated: flags['max-under-replicated'], maxDownBrokers: flags['max-down-brokers'] };
+    const deadline = Date.now() + flags.timeout;
     let report: HealthReport;
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within --timeout ${flags.timeout} ms`)), flags.timeout);
-    });
     try {
-      report = buildHealthReport(await Promise.race([gather(cluster), deadline]), thresholds);
+      report = buildHealthReport(await gather(cluster, deadline, flags.timeout), thresholds);
     } catch (err) {
       report = unknownReport((err as Error).message);
-    } finally {
-      clearTimeout(timer);
     }
     for (const line of renderHealth(report)) this.log(line);
     process.exitCode = report.exitCode;
@@ -59,19 +57,30 @@ export default class Health extends KbCommand {
   }
 }
 
-async function gather(cluster: Cluster): Promise<HealthInput> {
-  const metadata = await cluster.refreshMetadata(null);
+/**
+ * What the cluster answers by `deadline`. UNKNOWN (a throw) only when no
+ * broker gives the metadata in time (or min.insync.replicas, asked of a
+ * broker that just answered); a broker, quorum leader or controller that
+ * does not answer in time counts as down, without a quorum, or skipped.
+ */
+async function gather(cluster: Cluster, deadline: number, timeoutMs: number): Promise<HealthInput> {
+  const unanswered = () => Promise.reject(new Error(`no answer within --timeout ${timeoutMs} ms`));
+  const metadata = await byDeadline(cluster.refreshMetadata(null), deadline, unanswered);
   const admin = new Admin(cluster);
   const liveBrokers = [...metadata.brokers.keys()];
   const [quorum, minIsr, reassignments, reachable] = await Promise.all([
-    admin.describeQuorum().then(
-      (q) => ({ leaderId: q.leaderId, voters: q.voters.map((v) => v.replicaId), observers: q.observers.map((o) => o.replicaId) }),
-      (err: Error) => ({ error: err.message }),
+    byDeadline(
+      admin.describeQuorum().then(
+        (q) => ({ leaderId: q.leaderId, voters: q.voters.map((v) => v.replicaId), observers: q.observers.map((o) => o.replicaId) }),
+        (err: Error) => ({ error: err.message }),
+      ),
+      deadline,
+      () => ({ error: `the quorum leader did not answer within --timeout ${timeoutMs} ms` }),
     ),
-    admin.minInsyncReplicas([...metadata.topics.keys()]),
+    byDeadline(admin.minInsyncReplicas([...metadata.topics.keys()]), deadline, unanswered),
     // Asked of the controller; without one that answers (or an older one without the API), the check is skipped.
-    metadata.controllerId < 0 ? null : admin.listPartitionReassignments().catch(() => null),
-    Promise.all(liveBrokers.map((id) => cluster.broker(id).then(() => true, () => false))),
+    metadata.controllerId < 0 ? null : byDeadline(admin.listPartitionReassignments().catch(() => null), deadline, () => null),
+    Promise.all(liveBrokers.map((id) => byDeadline(cluster.broker(id).then(() => true, () => false), deadline, () => false))),
   ]);
   return {
     controllerId: metadata.controllerId,
@@ -82,4 +91,13 @@ async function gather(cluster: Cluster): Promise<HealthInput> {
     topics: metadata.topics.size,
     reassignments,
   };
+}
+
+/** `work`'s outcome, or `late()`'s once `deadline` (ms since the epoch) passes first. */
+function byDeadline<T>(work: Promise<T>, deadline: number, late: () => T | Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<T>((resolve) => {
+    timer = setTimeout(() => resolve(late()), Math.max(0, deadline - Date.now()));
+  });
+  return Promise.race([work, expired]).finally(() => clearTimeout(timer));
 }

@@ -1,0 +1,82 @@
+/**
+ * `kb health` against brokers that accept connections and never answer:
+ * --timeout bounds the whole command. A plain listener that never answers
+ * and a SIGSTOPped single broker are UNKNOWN (nothing answers), and the
+ * process ends by the timeout; in a 3-node cluster whose controller alone
+ * is stalled the other two nodes give the verdict: never UNKNOWN, WARNING
+ * with the stalled node down once a new controller leads.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { startBroker } from '../helpers/broker.ts';
+import { fastFailover, startCluster } from '../helpers/cluster.ts';
+import { runKb, type CliResult } from '../helpers/cli.ts';
+
+const timeoutMs = 3000;
+/** Start-up of the CLI on a loaded machine, on top of --timeout. */
+const slackMs = 12_000;
+
+async function health(bootstrap: string, extra: string[] = []): Promise<CliResult & { elapsedMs: number }> {
+  const started = Date.now();
+  const result = await runKb(['health', '-b', bootstrap, '--timeout', String(timeoutMs), ...extra], { timeoutMs: timeoutMs + slackMs + 10_000 });
+  const elapsedMs = Date.now() - started;
+  assert.notEqual(result.code, null, `kb health did not exit on its own (killed after ${elapsedMs} ms):\n${result.stdout}${result.stderr}`);
+  assert.ok(elapsedMs < timeoutMs + slackMs, `kb health took ${elapsedMs} ms with --timeout ${timeoutMs}`);
+  return { ...result, elapsedMs };
+}
+
+test('a listener that accepts and never answers: UNKNOWN, and kb health exits by its --timeout', async (t) => {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => void sockets.add(socket));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => {
+    for (const socket of sockets) socket.destroy();
+    server.close();
+  });
+  const { port } = server.address() as net.AddressInfo;
+  const result = await health(`127.0.0.1:${port}`);
+  assert.equal(result.code, 3, result.stdout + result.stderr);
+  assert.match(result.stdout, /^UNKNOWN: the cluster cannot be checked\n/);
+  assert.ok(sockets.size > 0, 'kb health did connect');
+});
+
+test('a stalled (SIGSTOP) single broker: UNKNOWN by --timeout', async (t) => {
+  const broker = await startBroker();
+  t.after(async () => {
+    broker.process.kill('SIGCONT');
+    await broker.stop();
+  });
+  broker.process.kill('SIGSTOP');
+  const result = await health(broker.address);
+  assert.equal(result.code, 3, result.stdout + result.stderr);
+  assert.match(result.stdout, /^UNKNOWN: the cluster cannot be checked\n/);
+});
+
+test('3 nodes, only the controller stalled: the others answer, never UNKNOWN, WARNING with the stalled node down', { timeout: 180_000 }, async (t) => {
+  const cluster = await startCluster({ nodes: 3, sets: fastFailover });
+  t.after(() => cluster.stop());
+  const created = await runKb(['topic', 'create', 'orders', '--partitions', '3', '--rf', '3', '-b', cluster.bootstrap]);
+  assert.equal(created.code, 0, created.stderr);
+  const healthy = await health(cluster.bootstrap);
+  assert.equal(healthy.code, 0, healthy.stdout + healthy.stderr);
+  const controllerId = JSON.parse((await health(cluster.bootstrap, ['--json'])).stdout).controllerId as number;
+
+  cluster.pause(controllerId);
+  // The stalled node first: it accepts the connection and never answers.
+  const bootstrap = [controllerId, ...cluster.nodeIds.filter((id) => id !== controllerId)].map((id) => cluster.address(id)).join(',');
+  const deadline = Date.now() + 60_000;
+  const seen: string[] = [];
+  for (;;) {
+    const result = await health(bootstrap, ['--json']);
+    assert.ok(result.code === 1 || result.code === 2, `WARNING or CRITICAL, not ${result.code}:\n${result.stdout}${result.stderr}`);
+    const report = JSON.parse(result.stdout);
+    seen.push(`${report.status} in ${result.elapsedMs} ms: ${report.problems.map((p: { message: string }) => p.message).join('; ')}`);
+    assert.ok(report.brokers.down.includes(controllerId), `the stalled node ${controllerId} is down: ${result.stdout}`);
+    if (report.status === 'WARNING') {
+      assert.notEqual(report.controllerId, controllerId, result.stdout);
+      break;
+    }
+    assert.ok(Date.now() < deadline, `never WARNING within 60 s:\n${seen.join('\n')}`);
+  }
+});
