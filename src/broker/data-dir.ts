@@ -15,6 +15,8 @@ import { writeBytesAtomically } from '../storage/checkpoint.ts';
 import { nodeStorageFs } from '../storage/fs.ts';
 
 const stampFileName = 'meta.properties';
+/** Holds the pid of the broker running on the directory (`kb cluster down` finds a node by it). */
+export const lockFileName = '.lock';
 
 export class DataDirError extends Error {
   override name = 'DataDirError';
@@ -37,7 +39,7 @@ export class DataDir {
     this.root = path.resolve(root);
     this.metadataDir = path.join(this.root, 'metadata');
     this.logsDir = path.join(this.root, 'logs');
-    this.lockFile = path.join(this.root, '.lock');
+    this.lockFile = path.join(this.root, lockFileName);
     this.stampFile = path.join(this.root, stampFileName);
   }
 

@@ -10,6 +10,9 @@ import BrokerStart from './broker/start.ts';
 import ClusterDown from './cluster/down.ts';
 import ClusterInfo from './cluster/info.ts';
 import ClusterQuorum from './cluster/quorum.ts';
+import ClusterRestart from './cluster/restart.ts';
+import ClusterStart from './cluster/start.ts';
+import ClusterStop from './cluster/stop.ts';
 import ClusterUp from './cluster/up.ts';
 import ConfigGet from './config/get.ts';
 import ConfigSet from './config/set.ts';
@@ -39,6 +42,9 @@ export const COMMANDS = {
   'cluster:down': ClusterDown,
   'cluster:info': ClusterInfo,
   'cluster:quorum': ClusterQuorum,
+  'cluster:restart': ClusterRestart,
+  'cluster:start': ClusterStart,
+  'cluster:stop': ClusterStop,
   'cluster:up': ClusterUp,
   'config:get': ConfigGet,
   'config:set': ConfigSet,

@@ -6,16 +6,20 @@
  *
  * cluster.json (JSON, written to a temp file and renamed over):
  *   { version: 1, startedAt: ISO time, bootstrap: "h:p,...", voters: "1@h:p,...",
- *     nodes: [{ nodeId, pid, host, port, dataDir, log }] }  (paths absolute)
+ *     nodes: [{ nodeId, pid, host, port, dataDir, log, command }] }  (paths absolute)
+ * `command` is the node's whole command line (program first), which
+ * `kb cluster start` runs again; `pid` is that of its last start.
  *
  * `planCluster` turns the operator's request into the nodes to start: ids
  * 1..N, every node a voter, each started as
- * `kb broker start --node-id i --listen host:port --voters ... --data-dir DIR/node-i [--set k=v]...`.
+ * `kb broker start --node-id i --listen host:port --voters ... --data-dir DIR/node-i [--set k=v]...`
+ * (`kb` being the command line that runs this kb, see cli/self-command.ts).
  */
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { formatHostPort } from '../../cli/host-port.ts';
 
+export const defaultClusterDir = 'kb-cluster';
 export const clusterFileName = 'cluster.json';
 export const brokerLogName = 'broker.log';
 const recordVersion = 1;
@@ -27,6 +31,8 @@ export interface NodeRecord {
   port: number;
   dataDir: string;
   log: string;
+  /** The command line that runs the node: program, then its arguments. */
+  command: string[];
 }
 
 export interface ClusterRecord {
@@ -37,10 +43,7 @@ export interface ClusterRecord {
   nodes: NodeRecord[];
 }
 
-export interface NodePlan extends Omit<NodeRecord, 'pid'> {
-  /** The arguments of `kb` that run this node. */
-  args: string[];
-}
+export type NodePlan = Omit<NodeRecord, 'pid'>;
 
 export interface ClusterPlan {
   dir: string;
@@ -49,8 +52,8 @@ export interface ClusterPlan {
   nodes: NodePlan[];
 }
 
-/** The nodes to start in `dir` (made absolute), listening on `host` at `ports[i]` for node i+1. */
-export function planCluster(options: { dir: string; host: string; ports: readonly number[]; sets: readonly string[] }): ClusterPlan {
+/** The nodes to start in `dir` (made absolute), listening on `host` at `ports[i]` for node i+1, each run by `kb` with its arguments. */
+export function planCluster(options: { dir: string; host: string; ports: readonly number[]; sets: readonly string[]; kb: (args: readonly string[]) => string[] }): ClusterPlan {
   const dir = path.resolve(options.dir);
   const addresses = options.ports.map((port, i) => ({ nodeId: i + 1, host: options.host, port }));
   const voters = addresses.map((a) => `${a.nodeId}@${formatHostPort(a)}`).join(',');
@@ -59,7 +62,7 @@ export function planCluster(options: { dir: string; host: string; ports: readonl
     const dataDir = path.join(dir, `node-${nodeId}`);
     const args = ['broker', 'start', '--node-id', String(nodeId), '--listen', formatHostPort({ host, port }), '--voters', voters, '--data-dir', dataDir];
     for (const set of options.sets) args.push('--set', set);
-    return { nodeId, host, port, dataDir, log: path.join(dataDir, brokerLogName), args };
+    return { nodeId, host, port, dataDir, log: path.join(dataDir, brokerLogName), command: options.kb(args) };
   });
   return { dir, bootstrap, voters, nodes };
 }
@@ -84,10 +87,22 @@ export async function readClusterRecord(dir: string): Promise<ClusterRecord | nu
   } catch (err) {
     throw new Error(`${file} is not valid JSON (${(err as Error).message}); remove it if no cluster runs from ${path.dirname(file)}`);
   }
-  if (record?.version !== recordVersion || !Array.isArray(record.nodes)) {
+  if (record?.version !== recordVersion || !Array.isArray(record.nodes) || !record.nodes.every(isNodeRecord)) {
     throw new Error(`${file} is not a kb cluster record (version ${recordVersion}); remove it if no cluster runs from ${path.dirname(file)}`);
   }
   return record;
+}
+
+/** What stopping a node needs; `command` (absent in records of older kb versions) is checked by `runnable` when a node is started. */
+function isNodeRecord(node: NodeRecord): boolean {
+  return Number.isInteger(node?.nodeId) && Number.isInteger(node.pid) && typeof node.dataDir === 'string' && typeof node.log === 'string';
+}
+
+/** The node's command line; an error naming the file when the record has none (written by an older kb). */
+export function runnable(dir: string, node: NodeRecord): string[] {
+  const { command } = node;
+  if (Array.isArray(command) && command.length > 0 && command.every((a) => typeof a === 'string')) return command;
+  throw new Error(`${clusterFile(dir)} records no command line for node ${node.nodeId} (an older kb wrote it): stop the cluster with kb cluster down and start it again with kb cluster up`);
 }
 
 export async function writeClusterRecord(dir: string, record: ClusterRecord): Promise<void> {
@@ -106,6 +121,6 @@ export function newClusterRecord(plan: ClusterPlan, pids: readonly number[]): Cl
     startedAt: new Date().toISOString(),
     bootstrap: plan.bootstrap,
     voters: plan.voters,
-    nodes: plan.nodes.map(({ args: _args, ...node }, i) => ({ ...node, pid: pids[i] })),
+    nodes: plan.nodes.map((node, i) => ({ ...node, pid: pids[i] })),
   };
 }

@@ -1,24 +1,31 @@
 /**
  * The processes of a local development cluster: starts each planned node as
  * a detached child (its own process group, so it outlives `kb cluster up`
- * and a Ctrl-C there), stdout and stderr appended to its broker.log; waits
- * for every node's startup line; tells whether a recorded node still runs;
- * stops nodes with SIGTERM, then SIGKILL after a timeout.
+ * and a Ctrl-C there) running its recorded command line, stdout and stderr
+ * appended to its broker.log; waits for every node's startup line; finds
+ * the process that runs a node now; stops nodes with SIGTERM, then SIGKILL
+ * after a timeout.
  *
- * A recorded pid counts as running only while the process exists and its
- * command line names the node's data dir, so a pid reused by an unrelated
- * process (or a zombie left for a parent to reap) is not taken for a node.
+ * The process running a node is the recorded pid or, failing that, the pid
+ * the broker wrote to its data dir's lock file (a node restarted by hand),
+ * and either counts only while the process exists and its command line's
+ * --data-dir (relative to its working directory) is the node's data dir: a
+ * pid reused by an unrelated process (or a zombie left for a parent to
+ * reap) is never taken for a node, nor signalled.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, fstatSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 import { open } from 'node:fs/promises';
 import type { NodePlan, NodeRecord } from './record.ts';
+import { lockFileName } from '../data-dir.ts';
 
 export const startedLine = 'kb broker started';
 const pollIntervalMs = 100;
 const tailLines = 20;
 const killWaitMs = 5_000;
+/** How long nodes started with one that then failed get to stop (after SIGTERM) before SIGKILL. */
+export const stopAfterFailureMs = 10_000;
 
 export interface StartedNode {
   plan: NodePlan;
@@ -38,14 +45,14 @@ export class NodeStartError extends Error {
   }
 }
 
-/** Spawns every node of the plan with `kb` (the command line running kb with some arguments) and returns at once. */
-export function spawnNodes(nodes: readonly NodePlan[], kb: (args: readonly string[]) => { command: string; args: string[] }): StartedNode[] {
+/** Spawns every node with its command line and returns at once. */
+export function spawnNodes(nodes: readonly NodePlan[]): StartedNode[] {
   return nodes.map((plan) => {
     mkdirSync(path.dirname(plan.log), { recursive: true });
     const fd = openSync(plan.log, 'a');
     try {
       const logOffset = fstatSync(fd).size;
-      const { command, args } = kb(plan.args);
+      const [command, ...args] = plan.command;
       const child = spawn(command, args, { detached: true, stdio: ['ignore', fd, fd] });
       child.on('error', () => {}); // a spawn failure shows as an exit without pid, reported by waitForStartup
       child.unref();
@@ -83,55 +90,92 @@ export async function logTail(node: StartedNode): Promise<string> {
   return `--- last lines of ${node.plan.log} ---\n${lines.slice(-tailLines).join('\n')}`;
 }
 
-export function nodeRunning(node: Pick<NodeRecord, 'pid' | 'dataDir'>): boolean {
-  if (!(node.pid > 0)) return false;
+/** The pid of the process running `node` now (see the header), or null. */
+export function runningPid(node: Pick<NodeRecord, 'pid' | 'dataDir'>): number | null {
+  if (runsNode(node.pid, node.dataDir)) return node.pid;
+  const locked = lockOwner(node.dataDir);
+  return locked !== node.pid && runsNode(locked, node.dataDir) ? locked : null;
+}
+
+/** The pid in the data dir's lock file; 0 when there is none. */
+function lockOwner(dataDir: string): number {
   try {
-    process.kill(node.pid, 0);
+    return Number(readFileSync(path.join(dataDir, lockFileName), 'utf8').trim()) || 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** The process `pid` exists and its command line's --data-dir is `dataDir`. */
+function runsNode(pid: number, dataDir: string): boolean {
+  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
   } catch {
     return false; // gone (ESRCH), or another user's process (EPERM): not a node we started
   }
-  let commandLine;
+  let args;
   try {
-    commandLine = readFileSync(`/proc/${node.pid}/cmdline`, 'utf8');
+    args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
   } catch {
     return process.platform !== 'linux'; // no /proc to check against: the pid exists
   }
-  return commandLine.split('\0').includes(node.dataDir);
+  const at = args.indexOf('--data-dir');
+  const given = at >= 0 ? args[at + 1] : args.find((a) => a.startsWith('--data-dir='))?.slice('--data-dir='.length);
+  if (given === undefined) return false;
+  let cwd = '/';
+  try {
+    cwd = readlinkSync(`/proc/${pid}/cwd`);
+  } catch {
+    // not ours to read: an absolute --data-dir still matches
+  }
+  return path.resolve(cwd, given) === path.resolve(dataDir);
 }
 
 export type StopOutcome = 'stopped' | 'killed' | 'not running' | 'still running';
 
-/**
- * SIGTERM to every running node, SIGKILL to those still running after
- * `timeoutMs`; resolves with each node's outcome ('still running' only if
- * even SIGKILL did not end it within a few seconds).
- */
-export async function stopNodes(nodes: readonly NodeRecord[], timeoutMs: number): Promise<Map<number, StopOutcome>> {
-  const outcomes = new Map<number, StopOutcome>();
-  const running = nodes.filter((n) => nodeRunning(n));
-  for (const n of nodes) if (!running.includes(n)) outcomes.set(n.nodeId, 'not running');
-  for (const n of running) signal(n, 'SIGTERM');
-  const left = await waitUntilGone(running, timeoutMs);
-  for (const n of running) if (!left.includes(n)) outcomes.set(n.nodeId, 'stopped');
-  for (const n of left) signal(n, 'SIGKILL');
-  const survivors = await waitUntilGone(left, killWaitMs);
-  for (const n of left) outcomes.set(n.nodeId, survivors.includes(n) ? 'still running' : 'killed');
-  return outcomes;
+export interface StoppedNode {
+  nodeId: number;
+  /** The process that ran the node (the recorded pid when none did). */
+  pid: number;
+  outcome: StopOutcome;
 }
 
-async function waitUntilGone(nodes: readonly NodeRecord[], timeoutMs: number): Promise<NodeRecord[]> {
+/**
+ * SIGTERM to the process running each node, SIGKILL to those still running
+ * after `timeoutMs`; resolves with each node's outcome, in `nodes` order
+ * ('still running' only if even SIGKILL did not end it within a few seconds).
+ */
+export async function stopNodes(nodes: readonly NodeRecord[], timeoutMs: number): Promise<StoppedNode[]> {
+  const running = nodes.flatMap((n) => {
+    const pid = runningPid(n);
+    return pid === null ? [] : [{ nodeId: n.nodeId, pid, dataDir: n.dataDir }];
+  });
+  for (const n of running) signal(n.pid, 'SIGTERM');
+  const left = await waitUntilGone(running, timeoutMs);
+  for (const n of left) signal(n.pid, 'SIGKILL');
+  const survivors = await waitUntilGone(left, killWaitMs);
+  return nodes.map((node) => {
+    const n = running.find((r) => r.nodeId === node.nodeId);
+    if (!n) return { nodeId: node.nodeId, pid: node.pid, outcome: 'not running' };
+    const outcome = survivors.includes(n) ? 'still running' : left.includes(n) ? 'killed' : 'stopped';
+    return { nodeId: n.nodeId, pid: n.pid, outcome };
+  });
+}
+
+async function waitUntilGone<T extends { pid: number; dataDir: string }>(nodes: readonly T[], timeoutMs: number): Promise<T[]> {
   const deadline = Date.now() + timeoutMs;
-  let left = nodes.filter((n) => nodeRunning(n));
+  let left = nodes.filter((n) => runsNode(n.pid, n.dataDir));
   while (left.length > 0 && Date.now() < deadline) {
     await sleep(pollIntervalMs);
-    left = left.filter((n) => nodeRunning(n));
+    left = left.filter((n) => runsNode(n.pid, n.dataDir));
   }
   return left;
 }
 
-function signal(node: NodeRecord, name: NodeJS.Signals): void {
+function signal(pid: number, name: NodeJS.Signals): void {
   try {
-    process.kill(node.pid, name);
+    process.kill(pid, name);
   } catch {
     // it ended in the meantime
   }

@@ -1,9 +1,11 @@
 /**
  * `kb cluster down`: stops the local cluster recorded in --data-dir (by
- * `kb cluster up`): SIGTERM to every node still running, SIGKILL to those
- * not gone after --timeout (said on stderr), then removes cluster.json. The
- * nodes' data stays unless --purge, which also removes the node-<id>/
- * directories (and the directory itself when that leaves it empty).
+ * `kb cluster up`): SIGTERM to the process running each node (the recorded
+ * pid, or one started by hand on the node's data dir: see supervisor.ts),
+ * SIGKILL to those not gone after --timeout (said on stderr), then removes
+ * cluster.json. The nodes' data stays unless --purge, which also removes
+ * the node-<id>/ directories (and the directory itself when that leaves it
+ * empty).
  * Exit 1 when nothing is recorded there (--purge still purges) or a node
  * survived SIGKILL (the record is kept so `down` can be retried).
  */
@@ -11,14 +13,13 @@ import { readdir, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Flags } from '@oclif/core';
 import { KbLocalCommand, UsageError, UserError } from '../../cli/kb-command.ts';
-import { readClusterRecord, removeClusterRecord } from '../../broker/local-cluster/record.ts';
-import { stopNodes, type StopOutcome } from '../../broker/local-cluster/supervisor.ts';
-import { defaultClusterDir } from './up.ts';
+import { defaultClusterDir, readClusterRecord, removeClusterRecord } from '../../broker/local-cluster/record.ts';
+import { stopNodes, type StoppedNode } from '../../broker/local-cluster/supervisor.ts';
 import { int32Max } from '../../protocol/wire-limits.ts';
 
 interface DownResult {
   dataDir: string;
-  nodes: { nodeId: number; pid: number; outcome: StopOutcome }[];
+  nodes: StoppedNode[];
   purged: boolean;
 }
 
@@ -39,8 +40,7 @@ export default class ClusterDown extends KbLocalCommand {
     const record = await readClusterRecord(dir); // an unreadable record: exit 1 naming the file
     if (!record && !flags.purge) throw new UserError(`no cluster is recorded in ${dir} (no cluster.json): nothing to stop`);
 
-    const outcomes = await stopNodes(record?.nodes ?? [], flags.timeout);
-    const nodes = (record?.nodes ?? []).map((n) => ({ nodeId: n.nodeId, pid: n.pid, outcome: outcomes.get(n.nodeId)! }));
+    const nodes = await stopNodes(record?.nodes ?? [], flags.timeout);
     for (const n of nodes) {
       if (n.outcome === 'killed') this.warn(`node ${n.nodeId} (pid ${n.pid}) did not stop within ${flags.timeout} ms of SIGTERM: killed with SIGKILL`);
       this.log(`node ${n.nodeId} (pid ${n.pid}): ${n.outcome}`);

@@ -2,7 +2,7 @@
  * `kb cluster up`: starts a local development cluster of N nodes, every one
  * a voter, as detached `kb broker start` processes listening on consecutive
  * ports from --base-port (0: free ports chosen by the OS) on 127.0.0.1, with
- * their data and logs under --data-dir (see src/local-cluster/record.ts).
+ * their data and logs under --data-dir (see src/broker/local-cluster/record.ts).
  * All nodes are started before any is waited for (a quorum cannot form
  * until a majority runs); the command returns when every node has logged
  * its startup line, printing the bootstrap list. If a node exits or is late,
@@ -15,14 +15,12 @@ import { formatHostPort } from '../../cli/host-port.ts';
 import { renderTable } from '../../cli/output.ts';
 import { kbCommandLine } from '../../cli/self-command.ts';
 import { freePorts } from '../../broker/local-cluster/ports.ts';
-import { newClusterRecord, planCluster, readClusterRecord, removeClusterRecord, writeClusterRecord, type ClusterRecord } from '../../broker/local-cluster/record.ts';
-import { NodeStartError, nodeRunning, spawnNodes, stopNodes, waitForStartup } from '../../broker/local-cluster/supervisor.ts';
+import { defaultClusterDir, newClusterRecord, planCluster, readClusterRecord, removeClusterRecord, writeClusterRecord, type ClusterRecord } from '../../broker/local-cluster/record.ts';
+import { NodeStartError, runningPid, spawnNodes, stopAfterFailureMs, stopNodes, waitForStartup } from '../../broker/local-cluster/supervisor.ts';
 import { int32Max } from '../../protocol/wire-limits.ts';
 
-export const defaultClusterDir = 'kb-cluster';
 const host = '127.0.0.1';
 const nodesMax = 32;
-const stopAfterFailureMs = 10_000;
 
 export default class ClusterUp extends KbLocalCommand {
   static override description = 'Start a local cluster of N nodes (all voters) as background processes';
@@ -49,24 +47,26 @@ export default class ClusterUp extends KbLocalCommand {
     for (const set of flags.set) if (!set.includes('=')) throw new UsageError(`--set: "${set}" is not key=value`);
 
     const existing = await readClusterRecord(dir); // an unreadable record: exit 1 naming the file
-    const running = existing?.nodes.filter((n) => nodeRunning(n)) ?? [];
+    const running = (existing?.nodes ?? []).flatMap((n) => {
+      const pid = runningPid(n);
+      return pid === null ? [] : [`node ${n.nodeId} pid ${pid}`];
+    });
     if (running.length > 0) {
-      const pids = running.map((n) => `node ${n.nodeId} pid ${n.pid}`).join(', ');
-      throw new UserError(`a cluster started from ${dir} is still running (${pids}); stop it first: kb cluster down --data-dir ${dir}`);
+      throw new UserError(`a cluster started from ${dir} is still running (${running.join(', ')}); stop it first: kb cluster down --data-dir ${dir}`);
     }
 
     const ports =
       flags['base-port'] === 0 ? await freePorts(host, flags.nodes) : Array.from({ length: flags.nodes }, (_, i) => flags['base-port'] + i);
-    const plan = planCluster({ dir, host, ports, sets: flags.set });
+    const plan = planCluster({ dir, host, ports, sets: flags.set, kb: kbCommandLine });
     if (process.stderr.isTTY) process.stderr.write(`starting ${flags.nodes} node(s) in ${plan.dir} ...\n`);
-    const started = spawnNodes(plan.nodes, kbCommandLine);
+    const started = spawnNodes(plan.nodes);
     const record = newClusterRecord(plan, started.map((s) => s.pid));
     await writeClusterRecord(dir, record);
     try {
       await waitForStartup(started, flags.timeout);
     } catch (err) {
       const outcomes = await stopNodes(record.nodes, stopAfterFailureMs);
-      const stopped = record.nodes.filter((n) => outcomes.get(n.nodeId) !== 'not running').map((n) => `node ${n.nodeId} (pid ${n.pid}): ${outcomes.get(n.nodeId)}`);
+      const stopped = outcomes.filter((n) => n.outcome !== 'not running').map((n) => `node ${n.nodeId} (pid ${n.pid}): ${n.outcome}`);
       await removeClusterRecord(dir);
       if (!(err instanceof NodeStartError)) throw err;
       throw new UserError(`${err.message}\n${stopped.length > 0 ? `Stopped the others: ${stopped.join(', ')}.` : 'No other node was running.'}`);

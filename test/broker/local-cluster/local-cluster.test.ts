@@ -1,6 +1,7 @@
 /**
- * The local cluster's plan and record (src/local-cluster/record.ts) and the
- * running-node check of its supervisor, against real files and processes.
+ * The local cluster's plan and record (src/broker/local-cluster/record.ts)
+ * and how its supervisor finds the process running a node, against real
+ * files and processes.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,11 +10,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { clusterFile, newClusterRecord, planCluster, readClusterRecord, removeClusterRecord, writeClusterRecord } from '../../../src/broker/local-cluster/record.ts';
-import { nodeRunning } from '../../../src/broker/local-cluster/supervisor.ts';
+import { runningPid } from '../../../src/broker/local-cluster/supervisor.ts';
 import { freePorts } from '../../../src/broker/local-cluster/ports.ts';
 
 test('planCluster: ids 1..N, every node a voter, its own data dir and log, the --set settings passed on', () => {
-  const plan = planCluster({ dir: 'rel/dir', host: '127.0.0.1', ports: [9092, 9093], sets: ['num.partitions=3'] });
+  const plan = planCluster({ dir: 'rel/dir', host: '127.0.0.1', ports: [9092, 9093], sets: ['num.partitions=3'], kb: (args) => ['/bin/kb', ...args] });
   const dir = path.resolve('rel/dir');
   assert.equal(plan.dir, dir);
   assert.equal(plan.voters, '1@127.0.0.1:9092,2@127.0.0.1:9093');
@@ -24,7 +25,7 @@ test('planCluster: ids 1..N, every node a voter, its own data dir and log, the -
     port: 9093,
     dataDir: path.join(dir, 'node-2'),
     log: path.join(dir, 'node-2', 'broker.log'),
-    args: ['broker', 'start', '--node-id', '2', '--listen', '127.0.0.1:9093', '--voters', plan.voters, '--data-dir', path.join(dir, 'node-2'), '--set', 'num.partitions=3'],
+    command: ['/bin/kb', 'broker', 'start', '--node-id', '2', '--listen', '127.0.0.1:9093', '--voters', plan.voters, '--data-dir', path.join(dir, 'node-2'), '--set', 'num.partitions=3'],
   });
 });
 
@@ -32,11 +33,13 @@ test('cluster.json: absent is null, written then read back, removed; a foreign f
   const dir = await mkdtemp(path.join(os.tmpdir(), 'kb-test-record-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
   assert.equal(await readClusterRecord(dir), null);
-  const plan = planCluster({ dir, host: '127.0.0.1', ports: [1234], sets: [] });
+  const plan = planCluster({ dir, host: '127.0.0.1', ports: [1234], sets: [], kb: (args) => ['kb', ...args] });
   const record = newClusterRecord(plan, [4321]);
   await writeClusterRecord(dir, record);
   assert.deepEqual(await readClusterRecord(dir), record);
-  assert.deepEqual(record.nodes, [{ nodeId: 1, host: '127.0.0.1', port: 1234, dataDir: path.join(dir, 'node-1'), log: path.join(dir, 'node-1', 'broker.log'), pid: 4321 }]);
+  const dataDir = path.join(dir, 'node-1');
+  const command = ['kb', 'broker', 'start', '--node-id', '1', '--listen', '127.0.0.1:1234', '--voters', '1@127.0.0.1:1234', '--data-dir', dataDir];
+  assert.deepEqual(record.nodes, [{ nodeId: 1, host: '127.0.0.1', port: 1234, dataDir, log: path.join(dataDir, 'broker.log'), command, pid: 4321 }]);
   await removeClusterRecord(dir);
   assert.equal(await readClusterRecord(dir), null);
 
@@ -46,19 +49,38 @@ test('cluster.json: absent is null, written then read back, removed; a foreign f
   await assert.rejects(readClusterRecord(dir), /cluster\.json is not valid JSON/);
 });
 
-test('nodeRunning: only a live process whose command line names the data dir', async (t) => {
-  const dataDir = path.join(os.tmpdir(), `kb-test-node-${process.pid}`);
-  const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)', '--', '--data-dir', dataDir], { stdio: 'ignore' });
+/** A process whose command line has `--data-dir given`, run in `cwd`. */
+async function fakeNode(t: { after(fn: () => unknown): void }, given: string, cwd = os.tmpdir()) {
+  const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)', '--', '--data-dir', given], { stdio: 'ignore', cwd });
   t.after(() => child.kill('SIGKILL'));
   await new Promise((resolve) => child.once('spawn', resolve));
-  assert.equal(nodeRunning({ pid: child.pid!, dataDir }), true);
-  assert.equal(nodeRunning({ pid: child.pid!, dataDir: `${dataDir}-other` }), false, 'a reused pid is not the node');
-  assert.equal(nodeRunning({ pid: process.pid, dataDir }), false);
-  assert.equal(nodeRunning({ pid: 0, dataDir }), false);
+  return child;
+}
+
+test('runningPid: the recorded pid only while its command line names the data dir (relative to its cwd too)', async (t) => {
+  const dataDir = path.join(os.tmpdir(), `kb-test-node-${process.pid}`);
+  const child = await fakeNode(t, dataDir);
+  assert.equal(runningPid({ pid: child.pid!, dataDir }), child.pid);
+  assert.equal(runningPid({ pid: child.pid!, dataDir: `${dataDir}-other` }), null, 'a reused pid is not the node');
+  assert.equal(runningPid({ pid: process.pid, dataDir }), null);
+  assert.equal(runningPid({ pid: 0, dataDir }), null);
+  const relative = await fakeNode(t, path.basename(dataDir), path.dirname(dataDir));
+  assert.equal(runningPid({ pid: relative.pid!, dataDir }), relative.pid, '--data-dir relative to the process\'s cwd');
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGKILL');
   await exited;
-  assert.equal(nodeRunning({ pid: child.pid!, dataDir }), false);
+  assert.equal(runningPid({ pid: child.pid!, dataDir }), null);
+});
+
+test('runningPid: a node started by hand is found by the pid in its data dir\'s lock file, if that process runs on the dir', async (t) => {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'kb-test-node-'));
+  t.after(() => rm(dataDir, { recursive: true, force: true }));
+  const byHand = await fakeNode(t, dataDir);
+  await writeFile(path.join(dataDir, '.lock'), String(byHand.pid));
+  assert.equal(runningPid({ pid: 0, dataDir }), byHand.pid, 'a stale recorded pid: the lock names the node');
+  const stranger = await fakeNode(t, `${dataDir}-other`);
+  await writeFile(path.join(dataDir, '.lock'), String(stranger.pid));
+  assert.equal(runningPid({ pid: 0, dataDir }), null, 'a stale lock whose pid runs something else');
 });
 
 test('freePorts: distinct ports that can be listened on', async () => {
