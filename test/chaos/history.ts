@@ -1,0 +1,140 @@
+/**
+ * A fault-suite run's history: what the workload did and saw, what the
+ * nemesis did, and what the cluster held at the end. The suite writes it as
+ * JSON Lines (one event a line); the checker judges it whole.
+ *
+ * Timed events carry `t`: ms since the run started, on the monotonic clock
+ * (fractions allowed). `send` is stamped when the attempt is handed to the
+ * client, `ack`/`fail` when its outcome arrives, `commit` when the
+ * OffsetCommit's outcome arrives, `committed` when the observer's OffsetFetch
+ * is sent (the observation begins; one observer, fetches one at a time).
+ *
+ * Values are unique strings `<process>:<seq>`, seq counting up from 0 per
+ * producing process in send order (e.g. `kafkajs-1:42`). A `fail` is
+ * indeterminate: the write may or may not have happened. `read` events are
+ * the final complete read (every partition from its log start to its high
+ * watermark, after the faults have healed), one per record; `replica`
+ * events are every replica's segments (`kb log dump`), taken after the
+ * cluster stopped. Neither needs `t`.
+ *
+ * `readHistory` / `parseHistory` turn a JSONL file into events, checking
+ * every field; a bad line is an error naming the file and line. Fields not
+ * named here are ignored, so the suite may log more.
+ */
+import { readFile } from 'node:fs/promises';
+
+export interface Send { type: 'send'; t: number; process: string; value: string }
+export interface Ack { type: 'ack'; t: number; process: string; value: string; partition: number; offset: number }
+export interface Fail { type: 'fail'; t: number; process: string; value: string; error: string }
+/** A group member's synchronous OffsetCommit; `offset` is the next offset to read. */
+export interface Commit {
+  type: 'commit'; t: number; process: string; group: string; partition: number; offset: number; outcome: 'ok' | 'fail';
+}
+/** An observer's OffsetFetch; offset -1: none committed. */
+export interface Committed { type: 'committed'; t: number; process: string; group: string; partition: number; offset: number }
+/** One record of the final complete read. */
+export interface Read { type: 'read'; partition: number; offset: number; value: string | null }
+/** One replica's log after the cluster stopped; `records` are [offset, value] in offset order. */
+export interface Replica {
+  type: 'replica'; node: number; partition: number; highWatermark: number; logStartOffset: number;
+  records: [offset: number, value: string | null][];
+}
+export type PhaseName = 'nemesis-start' | 'nemesis-stop' | 'heal' | 'end';
+/** The nemesis schedule; `detail` says what was done (e.g. `kill -9 node 2`). */
+export interface Phase { type: 'phase'; t: number; name: PhaseName; detail?: string }
+
+export type Event = Send | Ack | Fail | Commit | Committed | Read | Replica | Phase;
+
+/** A produced value's parts, or undefined when it is not `<process>:<seq>`. */
+export function parseValue(value: string): { process: string; seq: number } | undefined {
+  const colon = value.lastIndexOf(':');
+  if (colon <= 0) return undefined;
+  const digits = value.slice(colon + 1);
+  if (!/^(0|[1-9]\d{0,14})$/.test(digits)) return undefined;
+  return { process: value.slice(0, colon), seq: Number(digits) };
+}
+
+/** A field's test, and what it expects (for the error). */
+interface Check { ok: (v: unknown) => boolean; expected: string }
+
+const isString: Check = { ok: (v) => typeof v === 'string', expected: 'a string' };
+const isTime: Check = {
+  ok: (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0,
+  expected: 'a time in ms (a finite number >= 0)',
+};
+const isIndex: Check = { ok: (v) => Number.isSafeInteger(v) && (v as number) >= 0, expected: 'an integer >= 0' };
+const isOffsetOrNone: Check = { ok: (v) => Number.isSafeInteger(v) && (v as number) >= -1, expected: 'an integer >= -1' };
+const isValue: Check = {
+  ok: (v) => typeof v === 'string' && parseValue(v) !== undefined,
+  expected: 'a value "<process>:<seq>"',
+};
+const isReadValue: Check = { ok: (v) => v === null || typeof v === 'string', expected: 'a string or null' };
+const isRecords: Check = {
+  ok: (v) => Array.isArray(v) && v.every((r) => Array.isArray(r) && r.length === 2 && isIndex.ok(r[0]) && isReadValue.ok(r[1])),
+  expected: 'a list of [offset, value] pairs',
+};
+const oneOf = (...allowed: string[]): Check => ({
+  ok: (v) => typeof v === 'string' && allowed.includes(v),
+  expected: `one of ${allowed.join(', ')}`,
+});
+const optional = (check: Check): Check => ({ ok: (v) => v === undefined || check.ok(v), expected: `${check.expected} or absent` });
+
+const schemas: Record<Event['type'], Record<string, Check>> = {
+  send: { t: isTime, process: isString, value: isValue },
+  ack: { t: isTime, process: isString, value: isValue, partition: isIndex, offset: isIndex },
+  fail: { t: isTime, process: isString, value: isValue, error: isString },
+  commit: {
+    t: isTime, process: isString, group: isString, partition: isIndex, offset: isIndex, outcome: oneOf('ok', 'fail'),
+  },
+  committed: { t: isTime, process: isString, group: isString, partition: isIndex, offset: isOffsetOrNone },
+  read: { partition: isIndex, offset: isIndex, value: isReadValue },
+  replica: { node: isIndex, partition: isIndex, highWatermark: isIndex, logStartOffset: isIndex, records: isRecords },
+  phase: { t: isTime, name: oneOf('nemesis-start', 'nemesis-stop', 'heal', 'end'), detail: optional(isString) },
+};
+
+/** A field's value for an error message, cut short (a replica's records can be long). */
+function shown(v: unknown): string {
+  const json = JSON.stringify(v) ?? 'missing';
+  return json.length > 80 ? `${json.slice(0, 80)}...` : json;
+}
+
+/** Why a parsed line is not an event, or undefined when it is one. */
+function problem(parsed: unknown): string | undefined {
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return 'not a JSON object';
+  const event = parsed as Record<string, unknown>;
+  const type = event.type;
+  if (typeof type !== 'string' || !Object.hasOwn(schemas, type)) {
+    return `unknown type ${JSON.stringify(type)} (expected one of ${Object.keys(schemas).join(', ')})`;
+  }
+  for (const [field, check] of Object.entries(schemas[type as Event['type']])) {
+    if (!check.ok(event[field])) {
+      return `${type} event: field "${field}" is ${shown(event[field])}, expected ${check.expected}`;
+    }
+  }
+  return undefined;
+}
+
+/** The events of a JSONL history's text; blank lines are skipped. Throws naming `source` and the line. */
+export function parseHistory(text: string, source: string): Event[] {
+  const events: Event[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i].trim();
+    if (line === '') continue;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(line);
+    } catch (err) {
+      throw new Error(`${source}:${i + 1}: not JSON (${(err as Error).message})`);
+    }
+    const why = problem(parsed);
+    if (why !== undefined) throw new Error(`${source}:${i + 1}: ${why}`);
+    events.push(parsed as Event);
+  }
+  return events;
+}
+
+/** The events of the JSONL history file at `file`. */
+export async function readHistory(file: string): Promise<Event[]> {
+  return parseHistory(await readFile(file, 'utf8'), file);
+}
