@@ -104,6 +104,7 @@ async function killLeaderUnderLoad(t: TestContext, leaderIsController: boolean):
   assert.equal(created.code, 0, created.stderr);
   const before = await waitForPartitions(cluster.bootstrap, topic, 'every partition has 3 in-sync replicas', (ps) => ps.length === 3 && ps.every((p) => p.isr.length === 3));
   const controller = await controllerOf(cluster.bootstrap);
+  assert.ok(cluster.nodeIds.includes(controller), `the metadata names the active controller (${controller})`);
   const watched = before.find((p) => (p.leader === controller) === leaderIsController);
   assert.ok(watched, `a partition led by ${leaderIsController ? '' : 'a node other than '}the controller ${controller}: ${JSON.stringify(before)}`);
   const victim = watched.leader;
