@@ -46,7 +46,7 @@ export class BrokerSessions {
   /** Forgets every session and starts new ones for `liveBrokerIds`, as if each had just heartbeated, but not connected. */
   reset(liveBrokerIds: Iterable<number>): void {
     this.clear();
-    for (const id of liveBrokerIds) this.heartbeat(id, null).connected = false;
+    for (const id of liveBrokerIds) this.sessions.set(id, { lastHeartbeatMs: this.now(), connected: false, incarnationId: null, registeredAt: null, shutdownAt: null });
   }
 
   /** `connection`: the close signal of the connection the registration came over, null when forwarded. */
