@@ -35,7 +35,8 @@ import type { BrokerRecord } from '../metadata/records.ts';
 import { Controller, type ItemResult, type NewTopic } from '../controller/controller.ts';
 import type { CreateTopicsResponse } from '../protocol/generated/create-topics-response.ts';
 import { MetadataQuorum } from '../controller/quorum/metadata-quorum.ts';
-import { ControllerChannel } from './controller-channel.ts';
+import { ControllerChannel, peerClientId } from './controller-channel.ts';
+import { refusesConnections } from './address-probe.ts';
 import { BrokerLifecycle } from './broker-lifecycle.ts';
 import { ErrorCode, errorName } from '../protocol/errors.ts';
 import type { AllocateProducerIdsResponse } from '../protocol/generated/allocate-producer-ids-response.ts';
@@ -55,6 +56,8 @@ const alterPartitionVersion = 3;
 const internalTopics: ReadonlySet<string> = new Set([consumerOffsetsTopic]);
 /** The broker's own requests to its handlers (forwarded controller APIs) have a caller that never goes away. */
 const localClientStays = new AbortController().signal;
+/** How long the controller tries to connect to a broker that lost its connection before leaving it to its session. */
+const addressProbeTimeoutMs = 1_000;
 
 export interface BrokerOptions {
   config: BrokerConfig;
@@ -140,6 +143,7 @@ export class Broker {
       internalTopics,
       metadataOffset: () => this.quorum.appliedOffset(),
       sessionTimeoutMs: () => this.config.int('broker.session.timeout.ms'),
+      refusesConnections: (host, port) => refusesConnections(host, port, addressProbeTimeoutMs),
       uncleanLeaderElection: (topic) => this.topicConfigs.value(topic, 'unclean.leader.election.enable') === 'true',
       leaderRebalance: () => ({
         enabled: this.config.bool('auto.leader.rebalance.enable'),
@@ -171,7 +175,7 @@ export class Broker {
       nodeId: this.nodeId,
       quorum: this.quorum,
       handlers: this.handlers,
-      localContext: (apiVersion) => ({ broker: this, apiVersion, correlationId: 0, clientId: `kb-broker-${this.nodeId}`, clientAddress: 'local', clientGone: localClientStays, allocate: Buffer.allocUnsafe }),
+      localContext: (apiVersion) => ({ broker: this, apiVersion, correlationId: 0, clientId: peerClientId(this.nodeId), clientAddress: 'local', clientGone: localClientStays, allocate: Buffer.allocUnsafe }),
     });
     this.lifecycle = new BrokerLifecycle({
       nodeId: this.nodeId,

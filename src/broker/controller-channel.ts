@@ -25,6 +25,17 @@ import { NotControllerError, type MetadataQuorum } from '../controller/quorum/me
  */
 export const controllerApiKeys: ReadonlySet<number> = new Set([19, 20, 33, 37, 43, 44, 45, 46, 56, 62, 63, 67]);
 
+/** The client id of a node's own requests to other nodes. */
+export const peerClientId = (nodeId: number): string => `kb-broker-${nodeId}`;
+
+/**
+ * The close signal of the connection broker `brokerId`'s request came over
+ * when the broker sent it itself; null when another node forwarded it.
+ */
+export function brokerConnection(ctx: RequestContext, brokerId: number): AbortSignal | null {
+  return ctx.clientId === peerClientId(brokerId) ? ctx.clientGone : null;
+}
+
 const defaultTimeoutMs = 30_000;
 const retryBackoffMs = 100;
 const leaderPollMs = 50;
@@ -45,7 +56,7 @@ export class ControllerChannel {
 
   constructor(options: ControllerChannelOptions) {
     this.options = options;
-    this.peers = new PeerConnections(`kb-broker-${options.nodeId}`);
+    this.peers = new PeerConnections(peerClientId(options.nodeId));
   }
 
   async request<T>(apiKey: number, apiVersion: number, body: unknown, timeoutMs = defaultTimeoutMs): Promise<T> {

@@ -10,9 +10,14 @@
  * heartbeat from a broker whose applied metadata has reached its
  * registration unfences it; a broker whose session expires (no heartbeat for
  * broker.session.timeout.ms, tracked in memory while this node is the active
- * controller, see activate/deactivate) is fenced. Fencing, unfencing,
- * re-registration and controlled shutdown move leadership and shrink ISRs as
- * leader-election.ts decides; AlterPartition changes an ISR for its leader.
+ * controller, see activate/deactivate) is fenced. So is, at once, a broker
+ * without a connection to this controller (the one its last request came
+ * over closed, or it has sent none since this node became active) whose
+ * registered address refuses connections: its process has died (kill -9
+ * closes its sockets), there is no point waiting for its session to end.
+ * Fencing, unfencing, re-registration and controlled shutdown move
+ * leadership and shrink ISRs as leader-election.ts decides; AlterPartition
+ * changes an ISR for its leader.
  * ElectLeaders runs preferred or unclean elections on request, and while
  * active, auto.leader.rebalance.enable periodically returns leadership to
  * preferred replicas where a broker is imbalanced (leader-balance.ts).
@@ -72,6 +77,8 @@ export interface ControllerOptions {
   metadataOffset: () => number;
   /** broker.session.timeout.ms */
   sessionTimeoutMs: () => number;
+  /** Whether nothing listens at a broker's address (a connection attempt is refused). */
+  refusesConnections: (host: string, port: number) => Promise<boolean>;
   /** unclean.leader.election.enable in effect for a topic. */
   uncleanLeaderElection: (topic: string) => boolean;
   /** auto.leader.rebalance.enable, leader.imbalance.check.interval.seconds (in ms) and leader.imbalance.per.broker.percentage, read at activation. */
@@ -91,6 +98,8 @@ export interface BrokerRegistration {
   clusterId: string;
   /** Identifies the registering process (hex), so a second process with the same node id is refused. */
   incarnationId: string;
+  /** The close signal of the connection the broker sent this over itself; null or absent when another node forwarded it. */
+  connection?: AbortSignal | null;
 }
 
 export interface BrokerHeartbeat {
@@ -100,6 +109,8 @@ export interface BrokerHeartbeat {
   metadataOffset: number;
   wantFence: boolean;
   wantShutDown: boolean;
+  /** As BrokerRegistration.connection. */
+  connection?: AbortSignal | null;
 }
 
 export interface HeartbeatResult extends ItemResult {
@@ -152,12 +163,14 @@ export class Controller {
   private readonly random: (bound: number) => number;
   /** While active: the session check and leader rebalance timers, and the metadata offset applied at activation. */
   private active: { timers: NodeJS.Timeout[]; sinceOffset: number } | null = null;
+  /** Brokers whose address is being tried (fenceIfGone): one attempt each at a time, however often connections close. */
+  private readonly probing = new Set<number>();
 
   constructor(quorum: MetadataProposals, image: MetadataImage, options: ControllerOptions) {
     this.quorum = quorum;
     this.image = image;
     this.options = options;
-    this.sessions = new BrokerSessions(options.now ?? (() => performance.now()));
+    this.sessions = new BrokerSessions(options.now ?? (() => performance.now()), (nodeId) => void this.fenceIfGone(nodeId));
     this.random = options.random ?? ((bound) => Math.floor(Math.random() * bound));
   }
 
@@ -173,11 +186,13 @@ export class Controller {
 
   /**
    * This node became the active controller: every unfenced broker counts as
-   * having just heartbeated, and expired sessions are fenced from now on.
+   * having just heartbeated (those whose address refuses connections are
+   * fenced), and expired sessions are fenced from now on.
    */
   activate(): void {
     this.deactivate();
-    this.sessions.reset([...this.image.brokers.values()].filter((b) => !b.fenced).map((b) => b.nodeId));
+    const live = [...this.image.brokers.values()].filter((b) => !b.fenced).map((b) => b.nodeId);
+    this.sessions.reset(live);
     const interval = Math.max(1, Math.min(sessionCheckIntervalMaxMs, Math.floor(this.options.sessionTimeoutMs() / 4)));
     const timers = [
       setInterval(() => {
@@ -194,6 +209,7 @@ export class Controller {
     }
     for (const timer of timers) timer.unref();
     this.active = { timers, sinceOffset: this.options.metadataOffset() };
+    for (const nodeId of live) void this.fenceIfGone(nodeId);
   }
 
   /** This node stopped being the active controller: sessions are forgotten. */
@@ -212,7 +228,7 @@ export class Controller {
    */
   registerBroker(registration: BrokerRegistration): Promise<ItemResult & { brokerEpoch: number }> {
     return this.serialized(async () => {
-      const { nodeId, clusterId, incarnationId, ...address } = registration;
+      const { nodeId, clusterId, incarnationId, connection, ...address } = registration;
       if (clusterId !== this.image.clusterId) {
         return { ...fail(ErrorCode.INCONSISTENT_CLUSTER_ID, `broker ${nodeId} belongs to cluster ${clusterId}, this is cluster ${this.image.clusterId}`), brokerEpoch: -1 };
       }
@@ -225,7 +241,7 @@ export class Controller {
       const epoch = (previous?.epoch ?? 0) + 1;
       records.push({ type: 'broker', nodeId, ...address, epoch, fenced: true });
       await this.commit(records);
-      this.sessions.registered(nodeId, incarnationId, this.options.metadataOffset());
+      this.sessions.registered(nodeId, incarnationId, this.options.metadataOffset(), connection ?? null);
       return { ...ok, brokerEpoch: epoch };
     });
   }
@@ -242,7 +258,7 @@ export class Controller {
       if (!broker || broker.epoch !== heartbeat.brokerEpoch) {
         return { ...fail(ErrorCode.STALE_BROKER_EPOCH, `broker ${nodeId} epoch ${heartbeat.brokerEpoch} is not its current registration`), isCaughtUp: false, isFenced: true, shouldShutDown: false };
       }
-      const session = this.sessions.heartbeat(nodeId);
+      const session = this.sessions.heartbeat(nodeId, heartbeat.connection ?? null);
       const isCaughtUp = heartbeat.metadataOffset >= (session.registeredAt ?? this.active?.sinceOffset ?? this.options.metadataOffset());
       if (heartbeat.wantShutDown) {
         const shouldShutDown = await this.controlledShutdown(broker, session, heartbeat.metadataOffset);
@@ -284,6 +300,31 @@ export class Controller {
       }
       return fenced;
     });
+  }
+
+  /**
+   * Called when broker `nodeId` has no connection to this controller: fences
+   * it if it still has none, is unfenced in the same registration, and its
+   * address refuses connections (nothing listens there: its process died).
+   * Anything else (it connects, or the attempt times out: paused, cut off)
+   * leaves it to its session.
+   */
+  private async fenceIfGone(nodeId: number): Promise<void> {
+    const broker = this.image.brokers.get(nodeId);
+    if (!this.active || !broker || broker.fenced || this.probing.has(nodeId)) return;
+    this.probing.add(nodeId);
+    try {
+      const refused = await this.options.refusesConnections(broker.host, broker.port).finally(() => this.probing.delete(nodeId));
+      if (!refused) return;
+      await this.serialized(async () => {
+        const current = this.image.brokers.get(nodeId);
+        if (!this.active || current?.epoch !== broker.epoch || current.fenced || this.sessions.get(nodeId)?.connected !== false) return;
+        await this.commit([...this.fencingChanges(nodeId), { ...current, fenced: true }]);
+        this.options.logger.info(`broker ${nodeId} fenced: it has no connection to the controller and nothing listens at ${broker.host}:${broker.port}`);
+      });
+    } catch (err) {
+      this.options.logger.error(`fencing broker ${nodeId} failed: ${(err as Error).message}`);
+    }
   }
 
   /**

@@ -22,7 +22,7 @@ import { requireTool, tools } from '../helpers/tools.ts';
 
 interface ProducerOutput {
   sent: number;
-  acked: [string, number, number][];
+  acked: [string, number, number, number][];
   failed: [string, string][];
   undelivered: number;
   errors: string[];

@@ -31,6 +31,9 @@ async function openController(dir: string, uncleanTopics: string[] = []) {
   await log.start();
   await log.waitFor(() => log.isActiveController());
   const clock = { nowMs: 0 };
+  /** Ports of brokers whose process has died (broker n registers port 9000 + n). */
+  const deadPorts = new Set<number>();
+  const probed: number[] = [];
   const controller = new Controller(log, image, {
     nodeId: 1,
     defaultPartitions: () => 2,
@@ -39,6 +42,10 @@ async function openController(dir: string, uncleanTopics: string[] = []) {
     internalTopics: new Set(['__consumer_offsets']),
     metadataOffset: () => log.appliedOffset(),
     sessionTimeoutMs: () => sessionTimeoutMs,
+    refusesConnections: async (_host, port) => {
+      probed.push(port);
+      return deadPorts.has(port);
+    },
     uncleanLeaderElection: (name) => uncleanTopics.includes(name),
     leaderRebalance: () => ({ enabled: false, intervalMs: 300_000, imbalancePercentMax: 10 }),
     logger: silentLogger,
@@ -53,12 +60,17 @@ async function openController(dir: string, uncleanTopics: string[] = []) {
     assert.deepEqual([beat.errorCode, beat.isFenced], [ErrorCode.NONE, false]);
     return registered.brokerEpoch;
   };
-  const heartbeat = (nodeId: number, wants: { wantFence?: boolean; wantShutDown?: boolean; metadataOffset?: number } = {}) =>
+  const heartbeat = (nodeId: number, wants: { wantFence?: boolean; wantShutDown?: boolean; metadataOffset?: number; connection?: AbortSignal } = {}) =>
     controller.brokerHeartbeat({
       nodeId, brokerEpoch: image.brokers.get(nodeId)!.epoch, metadataOffset: wants.metadataOffset ?? log.appliedOffset(),
-      wantFence: wants.wantFence ?? false, wantShutDown: wants.wantShutDown ?? false,
+      wantFence: wants.wantFence ?? false, wantShutDown: wants.wantShutDown ?? false, connection: wants.connection,
     });
-  return { log, image, controller, clock, join, heartbeat };
+  /** Lets a probe started by a closed connection or an activation answer, and the fencing it leads to commit. */
+  const settle = async () => {
+    await new Promise((resolve) => setImmediate(resolve));
+    await controller.fenceExpiredBrokers();
+  };
+  return { log, image, controller, clock, deadPorts, probed, join, heartbeat, settle };
 }
 
 /** A temp dir removed after the test, once the logs opened in it (registered with `closeLater`) are closed. */
@@ -225,6 +237,54 @@ test('an expired session fences the broker: its leaderships move to live ISR mem
   controller.deactivate();
   clock.nowMs = 10 * sessionTimeoutMs;
   assert.deepEqual(await controller.fenceExpiredBrokers(), [], 'an inactive controller fences nobody');
+});
+
+test('a broker without a connection to the controller is fenced at once when nothing listens at its address, and only then', async (t) => {
+  const { dir, closeLater } = await withDir(t);
+  const { controller, image, log, join, heartbeat, settle, deadPorts, probed } = await openController(dir);
+  closeLater(log);
+  for (const id of [1, 2, 3]) await join(id);
+  await controller.createTopics([topic('t', 6, 3)], false);
+  controller.activate();
+  t.after(() => controller.deactivate());
+  await settle();
+  assert.deepEqual(probed.sort(), [9001, 9002, 9003], 'activation looks for brokers that died while no controller was active');
+  assert.ok([1, 2, 3].every((id) => !image.brokers.get(id)!.fenced), 'every address accepts: nobody is fenced');
+
+  const connections = new Map([1, 2, 3].map((id) => [id, new AbortController()]));
+  for (const [id, connection] of connections) await heartbeat(id, { connection: connection.signal });
+  connections.get(2)!.abort();
+  await settle();
+  assert.equal(image.brokers.get(2)!.fenced, false, 'its connection closed but its address accepts: it may be alive, its session goes on');
+
+  const newer = new AbortController();
+  await heartbeat(1, { connection: newer.signal });
+  deadPorts.add(9001);
+  connections.get(1)!.abort();
+  await settle();
+  assert.equal(image.brokers.get(1)!.fenced, false, 'the closed connection is not its latest one');
+  await heartbeat(1);
+  newer.abort();
+  await settle();
+  assert.equal(image.brokers.get(1)!.fenced, false, 'it heartbeated since through another node (forwarded)');
+
+  const ledBy3 = image.topicsByName.get('t')!.partitions.filter((p) => p.leader === 3).map((p) => p.partition);
+  deadPorts.add(9003);
+  connections.get(3)!.abort();
+  await settle();
+  assert.equal(image.brokers.get(3)!.fenced, true, 'its connection closed and its address refuses: fenced without waiting for its session');
+  for (const p of image.topicsByName.get('t')!.partitions) {
+    assert.ok(!p.isr.includes(3), `partition ${p.partition} ISR ${p.isr}`);
+    if (ledBy3.includes(p.partition)) assert.ok(p.leader !== 3 && p.leader !== -1, `partition ${p.partition} has a new leader`);
+  }
+  deadPorts.delete(9003);
+  assert.equal((await heartbeat(3)).isFenced, false, 'alive after all (restarted on its address): unfenced by its next heartbeat');
+
+  deadPorts.add(9002);
+  controller.deactivate();
+  controller.activate();
+  await settle();
+  assert.deepEqual([1, 2, 3].map((id) => image.brokers.get(id)!.fenced), [true, true, false], 'a new activation fences the brokers whose addresses refuse');
 });
 
 test('unclean.leader.election.enable lets an out-of-sync live replica lead', async (t) => {

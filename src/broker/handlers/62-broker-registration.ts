@@ -10,6 +10,7 @@ import { ErrorCode } from '../../protocol/errors.ts';
 import type { BrokerRegistrationRequest } from '../../protocol/generated/broker-registration-request.ts';
 import type { BrokerRegistrationResponse } from '../../protocol/generated/broker-registration-response.ts';
 import { defineHandler } from './handler.ts';
+import { brokerConnection } from '../controller-channel.ts';
 
 export default defineHandler<BrokerRegistrationRequest, BrokerRegistrationResponse>({
   apiKey: 62,
@@ -25,6 +26,7 @@ export default defineHandler<BrokerRegistrationRequest, BrokerRegistrationRespon
       rack: request.rack,
       clusterId: request.clusterId,
       incarnationId: request.incarnationId.toString('hex'),
+      connection: brokerConnection(ctx, request.brokerId),
     });
     return { throttleTimeMs: 0, errorCode: result.errorCode, brokerEpoch: BigInt(result.brokerEpoch) };
   },

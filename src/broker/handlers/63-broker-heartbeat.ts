@@ -4,11 +4,13 @@
  * reaches its registration (isCaughtUp), fences it on wantFence, and with
  * wantShutDown moves its leaderships away, answering shouldShutDown once
  * nothing more can move. A broker epoch other than the current
- * registration's is STALE_BROKER_EPOCH.
+ * registration's is STALE_BROKER_EPOCH. The controller watches the
+ * connection a broker's own heartbeat came over (controller.ts).
  */
 import type { BrokerHeartbeatRequest } from '../../protocol/generated/broker-heartbeat-request.ts';
 import type { BrokerHeartbeatResponse } from '../../protocol/generated/broker-heartbeat-response.ts';
 import { defineHandler } from './handler.ts';
+import { brokerConnection } from '../controller-channel.ts';
 
 export default defineHandler<BrokerHeartbeatRequest, BrokerHeartbeatResponse>({
   apiKey: 63,
@@ -21,6 +23,7 @@ export default defineHandler<BrokerHeartbeatRequest, BrokerHeartbeatResponse>({
       metadataOffset: Number(request.currentMetadataOffset),
       wantFence: request.wantFence,
       wantShutDown: request.wantShutDown,
+      connection: brokerConnection(ctx, request.brokerId),
     });
     const { isCaughtUp, isFenced, shouldShutDown } = result;
     return { throttleTimeMs: 0, errorCode: result.errorCode, isCaughtUp, isFenced, shouldShutDown };

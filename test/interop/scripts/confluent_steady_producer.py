@@ -6,7 +6,8 @@ enable.idempotence=true and acks=all (librdkafka's idempotent defaults),
 no key (the sticky partitioner spreads them), at about `rate` records/s
 until `stop_file` exists, then flushes (up to 60 s). Every delivery report
 is collected. Prints one JSON object: {"acked": [[value, partition,
-offset], ...], "failed": [[value, error], ...], "undelivered": int,
+offset, ms], ...] (ms: when the delivery report came, on the monotonic
+clock), "failed": [[value, error], ...], "undelivered": int,
 "errors": [...]}; librdkafka's logs go to stderr.
 """
 import json
@@ -29,7 +30,7 @@ def on_error(err):
 def on_delivery(err, msg):
     value = msg.value().decode()
     if err is None:
-        acked.append([value, msg.partition(), msg.offset()])
+        acked.append([value, msg.partition(), msg.offset(), time.monotonic() * 1000])
     else:
         failed.append([value, str(err)])
 
