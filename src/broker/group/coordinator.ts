@@ -286,8 +286,9 @@ export class GroupCoordinator {
     this.loadedEpochs.set(index, partition.state.leaderEpoch);
     const started = this.clock.now();
     const ignoredBefore = this.store.ignoredRecords;
+    let loadedEnd: bigint;
     try {
-      await this.replay(partition);
+      loadedEnd = await this.replay(partition);
     } catch (err) {
       this.partitionStates.delete(index);
       this.options.logger.error(`cannot load ${consumerOffsetsTopic}-${index}: ${(err as Error).message}`);
@@ -302,15 +303,23 @@ export class GroupCoordinator {
     const ignored = this.store.ignoredRecords - ignoredBefore;
     if (partition.log.logEndOffset > 0n) {
       this.options.logger.info(
-        `loaded ${consumerOffsetsTopic}-${index} up to offset ${partition.highWatermark} in ${this.clock.now() - started} ms` +
+        `loaded ${consumerOffsetsTopic}-${index} up to offset ${loadedEnd} in ${this.clock.now() - started} ms` +
           (ignored > 0 ? ` (${ignored} unreadable records skipped)` : ''),
       );
     }
   }
 
-  /** Feeds every record of the partition, oldest first, to the offset store. */
-  private async replay(partition: Partition): Promise<void> {
-    const end = partition.highWatermark;
+  /**
+   * Feeds every record of the partition, oldest first, to the offset store:
+   * up to the log end, as Kafka does, not the high watermark. A leader's log
+   * end is its term's log (the leader never truncates it), and its high
+   * watermark can be far behind: a restarted leader's comes from a
+   * checkpoint, a new leader's from its last fetch as a follower, while
+   * acknowledged commits were replicated to it already. Returns where it
+   * stopped.
+   */
+  private async replay(partition: Partition): Promise<bigint> {
+    const end = partition.log.logEndOffset;
     let offset = partition.log.logStartOffset;
     while (offset < end) {
       const chunk = await partition.log.read(offset, loadReadBytes, { minOneBatch: true, maxOffset: end });
@@ -324,6 +333,7 @@ export class GroupCoordinator {
       }
       if (offset === before) break;
     }
+    return offset;
   }
 
   /** A group found on load comes back Empty (its members rejoin), with its offsets. */
