@@ -8,7 +8,11 @@
  * probed: OffsetFetch must answer the acknowledged offsets or a retriable
  * error, never "no committed offset" (-1) nor a lower offset; Metadata from
  * the restarted node must never call an existing topic unknown, nor name
- * the restarted node leader in the epoch it led before it was killed.
+ * the restarted node leader in the epoch it led before it was killed;
+ * and while it starts it must not shrink an ISR to itself (its followers'
+ * fetches are refused meanwhile, and after a power loss its log may be the
+ * shortest), which a replica.lag.time.max.ms shorter than the session
+ * timeout would otherwise let it do in its old registration.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -31,6 +35,8 @@ const partitionCount = 3;
 const offsetFetch = (address: string) =>
   probe(address, 9, 7, { ...defaultOffsetFetchRequest(), groupId: group, topics: [{ name: topic, partitionIndexes: [0, 1, 2] }] });
 const metadata = (address: string) => probe(address, 3, 9, { ...defaultMetadataRequest(), topics: [{ topicId: Buffer.alloc(16), name: topic }], allowAutoTopicCreation: false });
+const topicsMetadata = (address: string) =>
+  probe(address, 3, 9, { ...defaultMetadataRequest(), topics: [topic, '__consumer_offsets'].map((name) => ({ topicId: Buffer.alloc(16), name })), allowAutoTopicCreation: false });
 const findCoordinator = (address: string) => probe(address, 10, 3, { ...defaultFindCoordinatorRequest(), key: group, keyType: 0 });
 
 test('a coordinator killed right after an acknowledged commit and restarted serves neither lost offsets nor stale metadata', { timeout: 240_000 }, async (t) => {
@@ -43,14 +49,19 @@ test('a coordinator killed right after an acknowledged commit and restarted serv
       'group.min.session.timeout.ms': 1000,
       'offsets.topic.num.partitions': 3,
       'auto.leader.rebalance.enable': false,
+      'replica.lag.time.max.ms': 1000,
     },
   });
   t.after(() => cluster.stop());
   const created = await runKb(['topic', 'create', topic, '--partitions', String(partitionCount), '--rf', '3', '-b', cluster.bootstrap]);
   assert.equal(created.code, 0, created.stderr);
   await waitForPartitions(cluster.bootstrap, topic, 'the ISR is full', (ps) => ps.every((p) => p.isr.length === 3));
-  const values = Array.from({ length: 90 }, (_, i) => `v-${i}`);
-  await kcatOk(['-b', cluster.bootstrap, '-P', '-t', topic, '-X', 'acks=all'], { input: `${values.join('\n')}\n` });
+  const values: string[] = [];
+  for (let partition = 0; partition < partitionCount; partition++) {
+    const these = Array.from({ length: 20 + 10 * partition }, (_, i) => `p${partition}-${i}`);
+    await kcatOk(['-b', cluster.bootstrap, '-P', '-t', topic, '-p', String(partition), '-X', 'acks=all'], { input: `${these.join('\n')}\n` });
+    values.push(...these);
+  }
 
   const reader = new GroupMember({ bootstrap: cluster.bootstrap, group, topic, name: 'reader', sessionTimeoutMs: 3000, strategy: 'range' });
   t.after(() => reader.kill());
@@ -103,6 +114,11 @@ test('a coordinator killed right after an acknowledged commit and restarted serv
     if (wasStarting && (fetched !== null || described !== null)) answeredWhileStarting += 1;
     checkOffsets('restarted node', fetched);
     if (described !== null) checkMetadata(described);
+    for (const described of (await topicsMetadata(survivor))?.topics ?? []) {
+      for (const p of described.partitions) {
+        if (p.isrNodes.length === 1 && p.isrNodes[0] === coordinator) wrong.add(`the restarted node shrank the ISR of ${described.name}-${p.partitionIndex} to itself`);
+      }
+    }
     const current = await findCoordinator(survivor);
     if (current?.errorCode === ErrorCode.NONE) {
       const answer = await offsetFetch(`${current.host}:${current.port}`);

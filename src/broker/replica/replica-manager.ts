@@ -8,7 +8,8 @@
  * this node no longer hosts are deleted (a deletion cut short by a crash
  * is finished then). Every
  * `replica.lag.time.max.ms / 2` the led partitions check for followers to
- * drop from their ISR. Handlers reach partitions through `leaderPartition`,
+ * drop from their ISR (not while this broker may not lead, see below).
+ * Handlers reach partitions through `leaderPartition`,
  * which answers with the Kafka error a client should see when this broker
  * cannot serve it (unknown topic/partition, not the leader, still opening,
  * or not `serving`: a broker still starting or without its controller
@@ -142,6 +143,9 @@ export class ReplicaManager {
     }
     await Promise.all(openings);
     this.shrinkTimer = setInterval(() => {
+      // A broker that may not lead (starting, lease lapsed) refuses its followers' fetches: their lag says nothing, and its
+      // metadata may be stale, so it must not shrink an ISR to itself (with a log that may have lost its tail).
+      if (this.options.serving?.() === false) return;
       for (const partition of this.partitions.values()) partition.maybeShrinkIsr();
     }, Math.max(1, Math.floor(this.options.replication.lagTimeMaxMs / 2)));
     this.shrinkTimer.unref();
