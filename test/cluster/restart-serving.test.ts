@@ -8,7 +8,9 @@
  * probed: OffsetFetch must answer the acknowledged offsets or a retriable
  * error, never "no committed offset" (-1) nor a lower offset; Metadata from
  * the restarted node must never call an existing topic unknown, nor name
- * the restarted node leader in the epoch it led before it was killed;
+ * the restarted node leader in the epoch it led before it was killed, and
+ * it must not accept a write to a partition it led then (with automatic
+ * leader rebalancing off, the controller does not give it back);
  * and while it starts it must not shrink an ISR to itself (its followers'
  * fetches are refused meanwhile, and after a power loss its log may be the
  * shortest), which a replica.lag.time.max.ms shorter than the session
@@ -26,6 +28,7 @@ import { requireTool, tools } from '../helpers/tools.ts';
 import { ErrorCode, errorName } from '../../src/protocol/errors.ts';
 import { defaultMetadataRequest } from '../../src/protocol/generated/metadata-request.ts';
 import { defaultOffsetFetchRequest } from '../../src/protocol/generated/offset-fetch-request.ts';
+import { encodeRecordBatch } from '../../src/protocol/records/record-batch.ts';
 import { defaultFindCoordinatorRequest } from '../../src/protocol/generated/find-coordinator-request.ts';
 
 const group = 'keeper';
@@ -37,6 +40,13 @@ const offsetFetch = (address: string) =>
 const metadata = (address: string) => probe(address, 3, 9, { ...defaultMetadataRequest(), topics: [{ topicId: Buffer.alloc(16), name: topic }], allowAutoTopicCreation: false });
 const topicsMetadata = (address: string) =>
   probe(address, 3, 9, { ...defaultMetadataRequest(), topics: [topic, '__consumer_offsets'].map((name) => ({ topicId: Buffer.alloc(16), name })), allowAutoTopicCreation: false });
+const produce = (address: string, partitions: number[]) =>
+  probe(address, 0, 8, {
+    transactionalId: null,
+    acks: 1,
+    timeoutMs: 5000,
+    topicData: [{ name: topic, partitionData: partitions.map((index) => ({ index, records: encodeRecordBatch({ baseTimestamp: BigInt(Date.now()), records: [{ value: Buffer.from('probe') }] }) })) }],
+  });
 const findCoordinator = (address: string) => probe(address, 10, 3, { ...defaultFindCoordinatorRequest(), key: group, keyType: 0 });
 
 test('a coordinator killed right after an acknowledged commit and restarted serves neither lost offsets nor stale metadata', { timeout: 240_000 }, async (t) => {
@@ -71,6 +81,8 @@ test('a coordinator killed right after an acknowledged commit and restarted serv
   const coordinator: number = found.nodeId;
   const before = await waitForPartitions(cluster.bootstrap, topic, 'every partition has a leader', (ps) => ps.every((p) => p.leader !== -1));
   const epochBefore = new Map(before.map((p) => [p.partition, p.leaderEpoch]));
+  const led = before.filter((p) => p.leader === coordinator).map((p) => p.partition);
+  assert.ok(led.length > 0, `node ${coordinator} leads a partition of ${topic} (preferred leaders are spread): ${JSON.stringify(before)}`);
 
   // Right after the last acknowledged commit: kill -9 the coordinator and start it again at once.
   await reader.kill();
@@ -110,7 +122,10 @@ test('a coordinator killed right after an acknowledged commit and restarted serv
   let settled = false;
   while (!settled && Date.now() < deadline) {
     const wasStarting = !started;
-    const [fetched, described] = await Promise.all([offsetFetch(restarted), metadata(restarted)]);
+    const [fetched, described, produced] = await Promise.all([offsetFetch(restarted), metadata(restarted), produce(restarted, led)]);
+    for (const p of produced?.responses[0].partitionResponses ?? []) {
+      if (p.errorCode === ErrorCode.NONE) wrong.add(`restarted node: accepted a write to ${topic}-${p.index}, which it led before the kill and was not given back`);
+    }
     if (wasStarting && (fetched !== null || described !== null)) answeredWhileStarting += 1;
     checkOffsets('restarted node', fetched);
     if (described !== null) checkMetadata(described);
