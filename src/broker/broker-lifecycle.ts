@@ -188,7 +188,7 @@ export class BrokerLifecycle {
       return;
     }
     this.lastProblem = '';
-    this.leaseFrom = Math.max(this.leaseFrom ?? sentAt, sentAt);
+    this.leaseFrom = sentAt;
     this.fenced = response.isFenced;
     this.shouldShutDown = this.wantShutDown && response.shouldShutDown;
     if (!this.fenced) for (const resolve of this.unfencedWaiters.splice(0)) resolve();
