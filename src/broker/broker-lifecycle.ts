@@ -9,8 +9,20 @@
  * controlled shutdown: heartbeats with wantShutDown, quickly, until the
  * controller answers shouldShutDown (leadership moved away) or the time
  * bound passes.
+ *
+ * The lease (`hasLease`): the controller fences a broker whose heartbeats
+ * stop for broker.session.timeout.ms and moves its leaderships away, so a
+ * broker may act as a leader only while its last acknowledged registration
+ * or heartbeat was SENT less than that long ago on the monotonic clock
+ * (sent, not answered: the controller heard it no earlier). A broker that
+ * finds its lease lapsed (paused, cut off, its event loop stalled) registers
+ * again, as a restarted broker does: the registration moves whatever it
+ * still leads away, and it is unfenced only once it has applied the
+ * metadata log up to that registration, so it never acts on what it
+ * believed before the lapse.
  */
 import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { ErrorCode, errorName } from '../protocol/errors.ts';
 import { defaultBrokerRegistrationRequest, type BrokerRegistrationRequest } from '../protocol/generated/broker-registration-request.ts';
 import type { BrokerRegistrationResponse } from '../protocol/generated/broker-registration-response.ts';
@@ -37,9 +49,11 @@ export interface BrokerLifecycleOptions {
   metadataOffset: () => number;
   /** broker.heartbeat.interval.ms */
   heartbeatIntervalMs: number;
-  /** How long one request to the controller may take (broker.session.timeout.ms: longer is pointless). */
-  requestTimeoutMs: number;
+  /** broker.session.timeout.ms: the lease, and how long one request to the controller may take (longer is pointless). */
+  sessionTimeoutMs: number;
   logger: Logger;
+  /** Monotonic milliseconds (tests pass a fake); default performance.now. */
+  now?: () => number;
 }
 
 export class BrokerLifecycle {
@@ -55,14 +69,23 @@ export class BrokerLifecycle {
   private wake: (() => void) | null = null;
   private readonly unfencedWaiters: (() => void)[] = [];
   private lastProblem = '';
+  private readonly now: () => number;
+  /** When the last acknowledged registration or heartbeat was sent (monotonic ms); null: no lease. */
+  private leaseFrom: number | null = null;
 
   constructor(options: BrokerLifecycleOptions) {
     this.options = options;
+    this.now = options.now ?? (() => performance.now());
   }
 
   /** The broker epoch of the current registration, -1 while unregistered. */
   get brokerEpoch(): number {
     return this.epoch;
+  }
+
+  /** Whether the controller has acknowledged this broker's registration or a heartbeat sent less than a session timeout ago. */
+  hasLease(): boolean {
+    return this.epoch >= 0 && this.leaseFrom !== null && this.now() - this.leaseFrom < this.options.sessionTimeoutMs;
   }
 
   /** Starts registering and heartbeating in the background. */
@@ -108,6 +131,12 @@ export class BrokerLifecycle {
         backoffMs = Math.min(registrationBackoffMaxMs, backoffMs * 2);
         continue;
       }
+      if (!this.hasLease() && !this.wantShutDown) {
+        this.problem(`no heartbeat acknowledged by the controller for ${this.options.sessionTimeoutMs} ms (broker.session.timeout.ms): leading nothing until registered again and caught up`);
+        this.epoch = -1;
+        this.leaseFrom = null;
+        continue;
+      }
       await this.heartbeat();
       if (!this.shouldShutDown) await this.sleep(this.wantShutDown ? shutdownHeartbeatMs : this.options.heartbeatIntervalMs);
     }
@@ -123,6 +152,7 @@ export class BrokerLifecycle {
       listeners: [{ name: 'PLAINTEXT', host, port, securityProtocol: 0 }],
       rack,
     };
+    const sentAt = this.now();
     const response = await this.send<BrokerRegistrationResponse>(registrationKey, registrationVersion, request);
     if (!response) return false;
     if (response.errorCode !== ErrorCode.NONE) {
@@ -131,6 +161,7 @@ export class BrokerLifecycle {
     }
     this.epoch = Number(response.brokerEpoch);
     this.fenced = true;
+    this.leaseFrom = sentAt;
     return true;
   }
 
@@ -143,11 +174,13 @@ export class BrokerLifecycle {
       wantShutDown: this.wantShutDown,
       offlineLogDirs: [],
     };
+    const sentAt = this.now();
     const response = await this.send<BrokerHeartbeatResponse>(heartbeatKey, heartbeatVersion, request);
     if (!response) return;
     if (response.errorCode === ErrorCode.STALE_BROKER_EPOCH) {
       this.problem(`broker epoch ${this.epoch} is no longer current; registering again`);
       this.epoch = -1;
+      this.leaseFrom = null;
       return;
     }
     if (response.errorCode !== ErrorCode.NONE) {
@@ -155,6 +188,7 @@ export class BrokerLifecycle {
       return;
     }
     this.lastProblem = '';
+    this.leaseFrom = sentAt;
     this.fenced = response.isFenced;
     this.shouldShutDown = this.wantShutDown && response.shouldShutDown;
     if (!this.fenced) for (const resolve of this.unfencedWaiters.splice(0)) resolve();
@@ -162,7 +196,7 @@ export class BrokerLifecycle {
 
   private async send<T>(apiKey: number, apiVersion: number, body: unknown): Promise<T | null> {
     try {
-      return await this.options.channel.request<T>(apiKey, apiVersion, body, this.options.requestTimeoutMs);
+      return await this.options.channel.request<T>(apiKey, apiVersion, body, this.options.sessionTimeoutMs);
     } catch (err) {
       this.problem(`cannot reach the controller: ${(err as Error).message}`);
       return null;

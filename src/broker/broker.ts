@@ -9,12 +9,18 @@
  * committed; the first leader of a new cluster records its id) -> check
  * and stamp the cluster id -> open partition logs -> register this broker
  * with the active controller and heartbeat (broker-lifecycle.ts) until it
- * is unfenced (a re-registration moves leadership, so leader epochs settle
- * only then) -> load the group coordinator's state from the
+ * is unfenced and has applied its unfencing (a re-registration moves
+ * leadership, so leader epochs settle only then) -> load the group
+ * coordinator's state from the
  * __consumer_offsets partitions it leads -> serve Prometheus metrics when
  * asked (`metricsListen`; logs "metrics on http://HOST:PORT/metrics") -> log
  * the startup line ("kb broker started: listening on HOST:PORT, node N,
  * data dir D, cluster C").
+ * The listener opens early (peers reach the quorum through it), so client
+ * requests can arrive while the node is starting, and later while it has
+ * lost its lease: until `serving()`, it leads no partition
+ * (NOT_LEADER_OR_FOLLOWER), coordinates no group (NOT_COORDINATOR) and
+ * answers Metadata without its own leaderships.
  * stop(): controlled shutdown (the controller moves this broker's
  * leaderships away, bounded by broker.session.timeout.ms), then close the
  * metrics endpoint and the listener, give up the groups (waiting for their writes),
@@ -162,6 +168,7 @@ export class Broker {
       replication: replicationSettings(this.config),
       alterPartition: (request) => this.controllerChannel.request(alterPartitionKey, alterPartitionVersion, request),
       isrChanged: (previous, next) => this.metrics.isrChanged(previous, next),
+      serving: () => this.serving(),
     });
     this.quorum.onApply((record) => this.replicas.onMetadataRecord(record));
     // A snapshot replaced the image (this node was too far behind): bring the replicas in line with it.
@@ -183,7 +190,7 @@ export class Broker {
       registration: () => ({ ...this.advertised!, rack: this.config.string('broker.rack') || null, clusterId: this.image.clusterId! }),
       metadataOffset: () => this.quorum.appliedOffset(),
       heartbeatIntervalMs: this.config.int('broker.heartbeat.interval.ms'),
-      requestTimeoutMs: this.config.int('broker.session.timeout.ms'),
+      sessionTimeoutMs: this.config.int('broker.session.timeout.ms'),
       logger: this.logger,
     });
     this.groups = new GroupCoordinator({
@@ -228,6 +235,7 @@ export class Broker {
       this.advertised = { host: advertised.host, port: advertised.port === 0 ? bound.port : advertised.port };
       this.lifecycle.start();
       await this.lifecycle.waitUntilUnfenced();
+      await this.quorum.waitFor(() => this.serving());
       await this.groups.start();
       await this.serveMetrics();
       this.started = true;
@@ -312,6 +320,18 @@ export class Broker {
     this.stopStage = 'stopping the metadata quorum';
     await this.quorum.stop();
     await this.dataDir.unlock();
+  }
+
+  /**
+   * Whether this node may act as a leader or group coordinator and answer
+   * Metadata with its own leaderships: it holds a lease from the controller
+   * (broker-lifecycle.ts) and has applied the metadata log up to its
+   * current registration's unfencing, so what it believes it leads is what
+   * the controller decided after it (re)started or last lost its lease.
+   */
+  serving(): boolean {
+    const registered = this.image.brokers.get(this.nodeId);
+    return this.lifecycle.hasLease() && registered !== undefined && registered.epoch === this.lifecycle.brokerEpoch && !registered.fenced;
   }
 
   /** Registered brokers that are not fenced, by node id. */

@@ -2,15 +2,16 @@
  * Single requests straight to one node, for cluster tests that need the
  * broker's own answer (no client retries): produce one record with given
  * acks (optionally retrying retriable answers), create a topic with an
- * explicit replica assignment.
+ * explicit replica assignment, or any request as a probe that tells "no
+ * answer" (a node down or starting) from an answer.
  */
 import { BrokerConnection } from '../../src/client/connection.ts';
 import { encodeRecordBatch } from '../../src/protocol/records/record-batch.ts';
 import { ErrorCode, isRetriable } from '../../src/protocol/errors.ts';
 
-async function withConnection<T>(address: string, use: (connection: BrokerConnection) => Promise<T>): Promise<T> {
+async function withConnection<T>(address: string, use: (connection: BrokerConnection) => Promise<T>, requestTimeoutMs = 30_000): Promise<T> {
   const [host, port] = address.split(':');
-  const connection = new BrokerConnection({ host, port: Number(port), clientId: 'kb-cluster-test', requestTimeoutMs: 30_000, connectTimeoutMs: 2_000 });
+  const connection = new BrokerConnection({ host, port: Number(port), clientId: 'kb-cluster-test', requestTimeoutMs, connectTimeoutMs: 2_000 });
   try {
     await connection.connect();
     return await use(connection);
@@ -59,4 +60,9 @@ export function createTopicWithAssignment(address: string, topic: string, assign
     });
     return response.topics[0].errorCode as number;
   });
+}
+
+/** The body of the node's answer to one request, or null when it cannot be reached or does not answer within `timeoutMs`. */
+export function probe(address: string, apiKey: number, apiVersion: number, body: unknown, timeoutMs = 5_000): Promise<any | null> {
+  return withConnection(address, (connection) => connection.request(apiKey, apiVersion, body), timeoutMs).catch(() => null);
 }

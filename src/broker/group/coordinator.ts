@@ -13,12 +13,14 @@
  *   controller: `offsets.topic.num.partitions` partitions, replication
  *   factor min(`offsets.topic.replication.factor`, live brokers),
  *   `cleanup.policy=compact`.
- * - Loading: `start()` replays every partition this node leads (before the
- *   listener opens); a partition found later is loaded on first use.
+ * - Loading: `start()` replays every partition this node leads once the
+ *   broker is serving; a partition found later is loaded on first use.
+ *   A partition is replayed up to its log end (not its high watermark).
  *   Groups found there come back Empty, keeping their offsets. Requests for
  *   a group whose partition is loading get COORDINATOR_LOAD_IN_PROGRESS
  *   (FindCoordinator: COORDINATOR_NOT_AVAILABLE); one this node does not
- *   lead gets NOT_COORDINATOR.
+ *   lead, or may not lead now (ReplicaManager.leaderPartition: still
+ *   starting, or without its controller lease), gets NOT_COORDINATOR.
  * - Writes: an OffsetCommit is one record batch appended to the group's
  *   partition and applied to memory once appended; group state is written
  *   after each rebalance, when a group empties, and as tombstones (with its
@@ -185,7 +187,7 @@ export class GroupCoordinator {
     const node = this.options.liveBrokers().find((b) => b.nodeId === leader);
     if (node === undefined) return unavailable(`${consumerOffsetsTopic}-${index} has no live leader`);
     if (leader === this.options.nodeId && this.readiness(groupId) !== ErrorCode.NONE) {
-      return unavailable(`${consumerOffsetsTopic}-${index} is still loading`);
+      return unavailable(`${consumerOffsetsTopic}-${index} is not ready here yet (loading, or this broker is catching up with the controller)`);
     }
     return { errorCode: ErrorCode.NONE, errorMessage: null, node: { nodeId: node.nodeId, host: node.host, port: node.port } };
   }
@@ -237,11 +239,11 @@ export class GroupCoordinator {
     return ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
   }
 
-  /** Whether partition `index` of __consumer_offsets is loaded and still led by this node in the epoch it was loaded in. */
+  /** Whether partition `index` of __consumer_offsets is loaded and still led by this node (and it may lead: ReplicaManager.leaderPartition) in the epoch it was loaded in. */
   private serves(index: number): boolean {
     if (this.partitionStates.get(index) !== 'loaded') return false;
-    const current = this.options.image.partition(consumerOffsetsTopic, index);
-    return current?.leader === this.options.nodeId && current.leaderEpoch === this.loadedEpochs.get(index);
+    const partition = this.options.replicas.leaderPartition(consumerOffsetsTopic, index);
+    return !('errorCode' in partition) && partition.state.leaderEpoch === this.loadedEpochs.get(index);
   }
 
   /** Every committed offset of the groups this node coordinates now (for lag metrics; no side effects). */
@@ -286,8 +288,9 @@ export class GroupCoordinator {
     this.loadedEpochs.set(index, partition.state.leaderEpoch);
     const started = this.clock.now();
     const ignoredBefore = this.store.ignoredRecords;
+    let loadedEnd: bigint;
     try {
-      await this.replay(partition);
+      loadedEnd = await this.replay(partition);
     } catch (err) {
       this.partitionStates.delete(index);
       this.options.logger.error(`cannot load ${consumerOffsetsTopic}-${index}: ${(err as Error).message}`);
@@ -302,15 +305,23 @@ export class GroupCoordinator {
     const ignored = this.store.ignoredRecords - ignoredBefore;
     if (partition.log.logEndOffset > 0n) {
       this.options.logger.info(
-        `loaded ${consumerOffsetsTopic}-${index} up to offset ${partition.highWatermark} in ${this.clock.now() - started} ms` +
+        `loaded ${consumerOffsetsTopic}-${index} up to offset ${loadedEnd} in ${this.clock.now() - started} ms` +
           (ignored > 0 ? ` (${ignored} unreadable records skipped)` : ''),
       );
     }
   }
 
-  /** Feeds every record of the partition, oldest first, to the offset store. */
-  private async replay(partition: Partition): Promise<void> {
-    const end = partition.highWatermark;
+  /**
+   * Feeds every record of the partition, oldest first, to the offset store:
+   * up to the log end, as Kafka does, not the high watermark. A leader's log
+   * end is its term's log (the leader never truncates it), and its high
+   * watermark can be far behind: a restarted leader's comes from a
+   * checkpoint, a new leader's from its last fetch as a follower, while
+   * acknowledged commits were replicated to it already. Returns where it
+   * stopped.
+   */
+  private async replay(partition: Partition): Promise<bigint> {
+    const end = partition.log.logEndOffset;
     let offset = partition.log.logStartOffset;
     while (offset < end) {
       const chunk = await partition.log.read(offset, loadReadBytes, { minOneBatch: true, maxOffset: end });
@@ -324,6 +335,7 @@ export class GroupCoordinator {
       }
       if (offset === before) break;
     }
+    return offset;
   }
 
   /** A group found on load comes back Empty (its members rejoin), with its offsets. */

@@ -15,6 +15,13 @@
  * internal topic: the group coordinator creates those); otherwise it
  * is answered with UNKNOWN_TOPIC_OR_PARTITION (INVALID_TOPIC_EXCEPTION for an
  * illegal name).
+ *
+ * A broker that is not serving (still starting, or without its controller
+ * lease: Broker.serving) may hold stale or partial metadata: it answers
+ * without its own leaderships (those partitions LEADER_NOT_AVAILABLE, leader
+ * -1), a topic it does not know with the retriable LEADER_NOT_AVAILABLE
+ * instead of UNKNOWN_TOPIC_OR_PARTITION, and creates nothing; clients
+ * refresh and find the truth on another broker or once it serves.
  */
 import { ErrorCode } from '../../protocol/errors.ts';
 import { topicNameProblem } from '../../controller/topic-names.ts';
@@ -37,19 +44,23 @@ export default defineHandler<MetadataRequest, MetadataResponse>({
       request.topics === null || (ctx.apiVersion === 0 && request.topics.length === 0)
         ? null
         : request.topics.flatMap((t) => (t.name === null ? [] : [t.name]));
-    const allowCreate = (ctx.apiVersion < 4 || request.allowAutoTopicCreation) && broker.config.bool('auto.create.topics.enable');
+    const serving = broker.serving();
+    const allowCreate = serving && (ctx.apiVersion < 4 || request.allowAutoTopicCreation) && broker.config.bool('auto.create.topics.enable');
     if (requested !== null && allowCreate) await autoCreate(broker, requested);
 
     const image = broker.image;
     const liveBrokers = broker.liveBrokers();
     const live = new Set(liveBrokers.map((b) => b.nodeId));
+    // Leaders clients may be sent to: not this broker while it is not serving.
+    const leaders = serving ? live : new Set([...live].filter((id) => id !== broker.nodeId));
+    const unknownTopic = serving ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.LEADER_NOT_AVAILABLE;
     const topics =
       requested === null
-        ? [...image.topicsByName.values()].map((t) => describeTopic(broker, t, live))
+        ? [...image.topicsByName.values()].map((t) => describeTopic(broker, t, live, leaders))
         : [...new Set(requested)].map((name) => {
             const topic = image.topicsByName.get(name);
-            if (topic) return describeTopic(broker, topic, live);
-            const errorCode = topicNameProblem(name) ? ErrorCode.INVALID_TOPIC_EXCEPTION : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+            if (topic) return describeTopic(broker, topic, live, leaders);
+            const errorCode = topicNameProblem(name) ? ErrorCode.INVALID_TOPIC_EXCEPTION : unknownTopic;
             return { errorCode, name, topicId: noTopicId, isInternal: false, partitions: [], topicAuthorizedOperations: authorizedOperationsUnknown };
           });
     return {
@@ -70,14 +81,15 @@ async function autoCreate(broker: Broker, names: string[]): Promise<void> {
   await broker.createTopics(missing.map((name) => ({ name, numPartitions: -1, replicationFactor, assignments: [], configs: [] })));
 }
 
-function describeTopic(broker: Broker, topic: TopicImage, live: ReadonlySet<number>) {
+/** A topic's partitions; a leader not in `leaders` is answered as none (LEADER_NOT_AVAILABLE); `live` decides the offline replicas. */
+function describeTopic(broker: Broker, topic: TopicImage, live: ReadonlySet<number>, leaders: ReadonlySet<number>) {
   return {
     errorCode: ErrorCode.NONE,
     name: topic.name,
     topicId: Buffer.from(topic.topicId, 'hex'),
     isInternal: broker.isInternalTopic(topic.name),
     partitions: topic.partitions.map((p) => {
-      const leaderLive = p.leader !== -1 && live.has(p.leader);
+      const leaderLive = p.leader !== -1 && leaders.has(p.leader);
       return {
         errorCode: leaderLive ? ErrorCode.NONE : ErrorCode.LEADER_NOT_AVAILABLE,
         partitionIndex: p.partition,

@@ -8,9 +8,12 @@
  * this node no longer hosts are deleted (a deletion cut short by a crash
  * is finished then). Every
  * `replica.lag.time.max.ms / 2` the led partitions check for followers to
- * drop from their ISR. Handlers reach partitions through `leaderPartition`,
+ * drop from their ISR (not while this broker may not lead, see below).
+ * Handlers reach partitions through `leaderPartition`,
  * which answers with the Kafka error a client should see when this broker
- * cannot serve it (unknown topic/partition, not the leader, still opening).
+ * cannot serve it (unknown topic/partition, not the leader, still opening,
+ * or not `serving`: a broker still starting or without its controller
+ * lease leads nothing, whatever its metadata says).
  */
 import type { Logger } from '../logger.ts';
 import type { MetadataImage } from '../../metadata/image.ts';
@@ -47,6 +50,8 @@ export interface ReplicaManagerOptions {
   isrChanged?: (previous: readonly number[], next: readonly number[]) => void;
   /** Milliseconds for ISR lag (tests pass a fake); default Date.now. */
   nowMs?: () => number;
+  /** Whether this broker may act as a leader now (registered, caught up, its lease held: Broker.serving); default always. */
+  serving?: () => boolean;
 }
 
 /** Reads a broker's `replica.*` settings. */
@@ -138,6 +143,9 @@ export class ReplicaManager {
     }
     await Promise.all(openings);
     this.shrinkTimer = setInterval(() => {
+      // A broker that may not lead (starting, lease lapsed) refuses its followers' fetches: their lag says nothing, and its
+      // metadata may be stale, so it must not shrink an ISR to itself (with a log that may have lost its tail).
+      if (this.options.serving?.() === false) return;
       for (const partition of this.partitions.values()) partition.maybeShrinkIsr();
     }, Math.max(1, Math.floor(this.options.replication.lagTimeMaxMs / 2)));
     this.shrinkTimer.unref();
@@ -239,9 +247,11 @@ export class ReplicaManager {
     const key = ReplicaManager.key(topic, index);
     const partition = this.partitions.get(key);
     if (partition) {
-      return partition.isLeader
-        ? partition
-        : { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, errorMessage: `broker ${this.options.nodeId} is not the leader of ${key}` };
+      if (!partition.isLeader) return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, errorMessage: `broker ${this.options.nodeId} is not the leader of ${key}` };
+      if (this.options.serving?.() === false) {
+        return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, errorMessage: `broker ${this.options.nodeId} leads nothing until the controller has acknowledged it and it has caught up` };
+      }
+      return partition;
     }
     const known = this.options.image.partition(topic, index);
     if (!known) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `${key} does not exist` };
