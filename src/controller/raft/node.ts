@@ -459,6 +459,19 @@ export class RaftNode {
     return true;
   }
 
+  /**
+   * observeLeader for an answer to this node's request. An answer saying
+   * that this node is not among the responder's voters is refused: the
+   * responder runs another voter set, so its epochs and leaders are not
+   * this quorum's (following them would split the cluster).
+   */
+  private observeAnswer(from: number, response: VoteResponse | QuorumEpochResponse | FetchResponse | FetchSnapshotResponse): boolean {
+    if (response.errorCode === ErrorCode.INCONSISTENT_VOTER_SET) {
+      return this.refuse(from, `it answers that its voter set is not this node's (${this.voters.join(',')})`);
+    }
+    return this.observeLeader(from, response.leaderEpoch, response.leaderId);
+  }
+
   private refuse(from: number, reason: string): false {
     this.refused(from, reason);
     return false;
@@ -501,7 +514,7 @@ export class RaftNode {
   }
 
   private onVoteResponse(from: number, response: VoteResponse): void {
-    if (!this.observeLeader(from, response.leaderEpoch, response.leaderId)) return;
+    if (!this.observeAnswer(from, response)) return;
     const role = this.role;
     if (role.kind !== 'candidate' || response.leaderEpoch !== this.quorum.epoch || !this.voters.includes(from)) return;
     role.answered.add(from);
@@ -557,7 +570,7 @@ export class RaftNode {
   }
 
   private onQuorumEpochResponse(from: number, response: QuorumEpochResponse): void {
-    if (!this.observeLeader(from, response.leaderEpoch, response.leaderId)) return;
+    if (!this.observeAnswer(from, response)) return;
     const role = this.role;
     const current = role.kind === 'leader' && response.leaderEpoch === this.quorum.epoch && response.errorCode === ErrorCode.NONE;
     if (current && response.type === 'BeginQuorumEpochResponse') role.state.acknowledge(from);
@@ -733,7 +746,7 @@ export class RaftNode {
    * snapshot download starts over.
    */
   private answeredFollower(from: number, response: FetchResponse | FetchSnapshotResponse): Follower | null {
-    if (!this.observeLeader(from, response.leaderEpoch, response.leaderId)) return null;
+    if (!this.observeAnswer(from, response)) return null;
     const role = this.role;
     if (role.kind !== 'follower' || role.inflight?.correlationId !== response.correlationId) return null;
     if (from !== this.quorum.leaderId || response.leaderEpoch !== this.quorum.epoch) return null;

@@ -93,6 +93,22 @@ test('a follower refuses a second leader of its epoch and a leader that is no vo
   assert.equal(node.epoch, 1);
 });
 
+test('an answer from a node with another voter set names no leader of this quorum', () => {
+  // Node 1 runs voters {1} alone: it leads epochs of its own, and answers node 2's requests INCONSISTENT_VOTER_SET.
+  const candidate = voter(2);
+  candidate.node.tick(100);
+  const vote = candidate.sent(100).find((m) => m.to === 1 && m.message.type === 'Vote')!;
+  candidate.node.receive(101, 1, { type: 'VoteResponse', correlationId: vote.message.correlationId, errorCode: ErrorCode.INCONSISTENT_VOTER_SET, leaderId: 1, leaderEpoch: 1, voteGranted: false });
+  assert.equal(candidate.node.roleName, 'candidate');
+  assert.equal(candidate.node.leaderId, null);
+
+  const { node, refusals } = leader();
+  node.receive(101, 1, { type: 'BeginQuorumEpochResponse', correlationId: 9, errorCode: ErrorCode.INCONSISTENT_VOTER_SET, leaderId: 1, leaderEpoch: 5 });
+  assert.deepEqual(refusals, ["1: it answers that its voter set is not this node's (1,2,3)"]);
+  assert.equal(node.roleName, 'leader');
+  assert.equal(node.epoch, 1);
+});
+
 test('a follower refuses fetched entries, divergences and snapshots that do not fit its log, and keeps its log', () => {
   const { node, refusals, fetch } = follower();
   node.receive(1, 1, fetchAnswer(fetch(0), { records: [entry(0, 1), entry(1, 1)], highWatermark: 1 }));
