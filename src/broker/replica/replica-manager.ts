@@ -45,7 +45,7 @@ export interface ReplicaManagerOptions {
   alterPartition?: (request: AlterPartitionRequest) => Promise<AlterPartitionResponse>;
   /** Told when the ISR of a partition this node leads changes (metrics). */
   isrChanged?: (previous: readonly number[], next: readonly number[]) => void;
-  /** Milliseconds for ISR lag (tests pass a fake); default Date.now. */
+  /** Monotonic milliseconds for ISR lag (tests pass a fake); default performance.now. */
   nowMs?: () => number;
 }
 
@@ -88,7 +88,7 @@ export class ReplicaManager {
     const { nodeId, image, logger, replication } = options;
     this.cluster = {
       nodeId,
-      nowMs: options.nowMs ?? Date.now,
+      nowMs: options.nowMs ?? (() => performance.now()),
       lagTimeMaxMs: replication.lagTimeMaxMs,
       liveBrokerEpoch: (id) => {
         const broker = image.brokers.get(id);
