@@ -284,7 +284,7 @@ export class GroupCoordinator {
     if (this.partitionStates.has(index)) return;
     this.partitionStates.set(index, 'loading');
     this.loadedEpochs.set(index, partition.state.leaderEpoch);
-    const started = this.clock.now();
+    const started = this.clock.monotonicMs();
     const ignoredBefore = this.store.ignoredRecords;
     try {
       await this.replay(partition);
@@ -302,7 +302,7 @@ export class GroupCoordinator {
     const ignored = this.store.ignoredRecords - ignoredBefore;
     if (partition.log.logEndOffset > 0n) {
       this.options.logger.info(
-        `loaded ${consumerOffsetsTopic}-${index} up to offset ${partition.highWatermark} in ${this.clock.now() - started} ms` +
+        `loaded ${consumerOffsetsTopic}-${index} up to offset ${partition.highWatermark} in ${Math.round(this.clock.monotonicMs() - started)} ms` +
           (ignored > 0 ? ` (${ignored} unreadable records skipped)` : ''),
       );
     }
