@@ -3,7 +3,8 @@
  * quorum and image, controller (active while this node leads the quorum),
  * partition replicas, the handler registry and the network listener.
  *
- * start(): lock the data dir -> start the metadata quorum -> listen (peers
+ * start(): lock the data dir (refused when stamped for another node or
+ * voter set) -> start the metadata quorum -> listen (peers
  * reach the quorum through the listener) -> wait until the image is
  * current (a quorum leader is known and this node applied what it
  * committed; the first leader of a new cluster records its id) -> check
@@ -97,6 +98,7 @@ export class Broker {
   readonly metrics: BrokerMetrics;
   private readonly options: BrokerOptions;
   private readonly dataDir: DataDir;
+  private readonly voters: Voter[];
   private clusterIdStamp: string | null = null;
   private started = false;
   /** What stop() is doing (for a stop that takes too long). */
@@ -116,6 +118,7 @@ export class Broker {
     this.logger = options.logger;
     this.nodeId = options.config.int('node.id');
     this.dataDir = new DataDir(options.dataDir);
+    this.voters = options.voters ?? [{ nodeId: this.nodeId, ...options.listen }];
     this.topicConfigs = new TopicConfigs(this.config, this.image);
     this.metrics = new BrokerMetrics({
       image: this.image,
@@ -125,7 +128,7 @@ export class Broker {
     });
     this.quorum = new MetadataQuorum({
       nodeId: this.nodeId,
-      voters: options.voters ?? [{ nodeId: this.nodeId, ...options.listen }],
+      voters: this.voters,
       dir: this.dataDir.metadataDir,
       image: this.image,
       logger: this.logger,
@@ -206,7 +209,7 @@ export class Broker {
   }
 
   async start(): Promise<void> {
-    const stamp = await this.dataDir.open(this.nodeId);
+    const stamp = await this.dataDir.open(this.nodeId, this.voters.map((v) => v.nodeId));
     this.clusterIdStamp = stamp.clusterId;
     try {
       await this.quorum.start();
@@ -228,7 +231,7 @@ export class Broker {
       if (stamp.clusterId && stamp.clusterId !== clusterId) {
         throw new Error(`data dir belongs to cluster ${stamp.clusterId} but its metadata quorum says ${clusterId}`);
       }
-      await this.dataDir.stamp(this.nodeId, clusterId);
+      await this.dataDir.stamp(clusterId);
       this.clusterIdStamp = clusterId;
       await this.replicas.start();
       const advertised = this.options.advertised ?? { host: this.options.listen.host, port: bound.port };

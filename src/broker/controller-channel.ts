@@ -61,9 +61,9 @@ export class ControllerChannel {
 
   async request<T>(apiKey: number, apiVersion: number, body: unknown, timeoutMs = defaultTimeoutMs): Promise<T> {
     const { quorum, nodeId } = this.options;
-    const deadline = Date.now() + timeoutMs;
+    const deadline = performance.now() + timeoutMs;
     let lastError: Error | null = null;
-    while (Date.now() < deadline && !this.closed) {
+    while (performance.now() < deadline && !this.closed) {
       try {
         if (quorum.isActiveController()) return await this.runLocally<T>(apiKey, apiVersion, body);
         const leader = quorum.leaderId();
@@ -76,7 +76,7 @@ export class ControllerChannel {
       } catch (err) {
         lastError = err as Error;
       }
-      await new Promise((resolve) => setTimeout(resolve, Math.max(0, Math.min(retryBackoffMs, deadline - Date.now()))).unref());
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, Math.min(retryBackoffMs, deadline - performance.now()))).unref());
     }
     throw new NotControllerError(`no active controller answered within ${timeoutMs} ms${lastError ? `: ${lastError.message}` : ''}`);
   }
@@ -90,7 +90,7 @@ export class ControllerChannel {
     request.catch(() => undefined);
     return new Promise((resolve, reject) => {
       const poll = setInterval(() => {
-        if (this.options.quorum.leaderId() === leader && Date.now() < deadline && !this.closed) return;
+        if (this.options.quorum.leaderId() === leader && performance.now() < deadline && !this.closed) return;
         clearInterval(poll);
         resolve({ answered: false });
       }, leaderPollMs);

@@ -1,11 +1,17 @@
 /**
  * The broker's data directory: created if missing, checked writable, locked
- * against a second broker, and stamped with the node id it belongs to.
+ * against a second broker, and stamped with the node id it belongs to, the
+ * ids of its metadata quorum's voters and (once known) its cluster id.
  *
- * Layout: `meta.properties` (node.id, cluster.id, version=1; Java
- * properties text, written atomically), `.lock` (pid of the running broker),
- * `metadata/` (the metadata log), `logs/` (partition logs).
- * A data dir stamped with another node id or cluster id is refused.
+ * Layout: `meta.properties` (version=1, node.id, voter.ids (comma-separated,
+ * ascending), cluster.id; Java properties text, written atomically, each
+ * write holding every key known so far), `.lock` (pid of the running
+ * broker), `metadata/` (the metadata log), `logs/` (partition logs).
+ * A data dir stamped with another node id, another voter set or another
+ * cluster id is refused: a node started with a voter list that differs from
+ * the one its metadata log was written under would form a quorum of its own
+ * and split the cluster. A stamp without voter.ids (written before kb stored
+ * them) takes the voters of its next start.
  */
 import { closeSync, constants, openSync, writeSync, fsyncSync } from 'node:fs';
 import { access, mkdir, readFile, rm } from 'node:fs/promises';
@@ -24,8 +30,13 @@ export class DataDirError extends Error {
 
 export interface DataDirStamp {
   nodeId: number;
+  /** Ascending; null in a stamp written before kb stored them. */
+  voterIds: number[] | null;
   clusterId: string | null;
 }
+
+/** How the voter list reads in messages: "1,2,3". */
+const voterList = (ids: readonly number[]): string => ids.join(',');
 
 export class DataDir {
   readonly root: string;
@@ -34,6 +45,8 @@ export class DataDir {
   private readonly lockFile: string;
   private readonly stampFile: string;
   private locked = false;
+  /** The stamp as last read or written. */
+  private current: DataDirStamp | null = null;
 
   constructor(root: string) {
     this.root = path.resolve(root);
@@ -43,8 +56,12 @@ export class DataDir {
     this.stampFile = path.join(this.root, stampFileName);
   }
 
-  /** Creates, checks and locks the directory; refuses one stamped for another node. */
-  async open(nodeId: number): Promise<DataDirStamp> {
+  /**
+   * Creates, checks and locks the directory; refuses one stamped for another
+   * node or another voter set (`voterIds`: the metadata quorum's voters as
+   * started, this node alone without --voters), else stamps both.
+   */
+  async open(nodeId: number, voterIds: readonly number[]): Promise<DataDirStamp> {
     try {
       await mkdir(this.root, { recursive: true });
       await access(this.root, constants.W_OK);
@@ -54,23 +71,47 @@ export class DataDir {
       throw new DataDirError(`data dir ${this.root} is not usable: ${(err as Error).message}`);
     }
     await this.lock();
-    const stamp = await this.readStamp();
-    if (stamp && stamp.nodeId !== nodeId) {
+    const voters = [...voterIds].sort((a, b) => a - b);
+    try {
+      const stamp = await this.readStamp();
+      if (stamp && stamp.nodeId !== nodeId) {
+        throw new DataDirError(`data dir ${this.root} belongs to node ${stamp.nodeId}, not node ${nodeId}: use --node-id ${stamp.nodeId} or another --data-dir`);
+      }
+      if (stamp?.voterIds && voterList(stamp.voterIds) !== voterList(voters)) {
+        throw new DataDirError(
+          `data dir ${this.root} belongs to a cluster whose controller quorum voters are nodes ${voterList(stamp.voterIds)}, ` +
+            `but this node was started with voters ${voterList(voters)}: start it with the same --voters as the other nodes ` +
+            `(no --voters means this node alone). kb's voter set is fixed; to change it on purpose, stop every node and set ` +
+            `voter.ids in each node's ${stampFileName}, or start this node with a fresh --data-dir`,
+        );
+      }
+      const opened = { nodeId, voterIds: voters, clusterId: stamp?.clusterId ?? null };
+      if (!stamp?.voterIds) await this.writeStamp(opened);
+      this.current = opened;
+      return opened;
+    } catch (err) {
       await this.unlock();
-      throw new DataDirError(`data dir ${this.root} belongs to node ${stamp.nodeId}, not node ${nodeId}: use --node-id ${stamp.nodeId} or another --data-dir`);
+      throw err;
     }
-    return stamp ?? { nodeId, clusterId: null };
   }
 
-  /** Records (once) the cluster this data belongs to; refuses a different one. */
-  async stamp(nodeId: number, clusterId: string): Promise<void> {
-    const existing = await this.readStamp();
-    if (existing?.clusterId && existing.clusterId !== clusterId) {
-      throw new DataDirError(`data dir ${this.root} belongs to cluster ${existing.clusterId}, not ${clusterId}`);
+  /** Records (once) the cluster this data belongs to; refuses a different one. Only after `open`. */
+  async stamp(clusterId: string): Promise<void> {
+    const current = this.current;
+    if (!current) throw new Error('the data dir is not open');
+    if (current.clusterId && current.clusterId !== clusterId) {
+      throw new DataDirError(`data dir ${this.root} belongs to cluster ${current.clusterId}, not ${clusterId}`);
     }
-    if (existing?.clusterId === clusterId) return;
-    const text = `# kb data directory\nversion=1\nnode.id=${nodeId}\ncluster.id=${clusterId}\n`;
-    await writeBytesAtomically(nodeStorageFs, this.root, stampFileName, Buffer.from(text));
+    if (current.clusterId === clusterId) return;
+    await this.writeStamp({ ...current, clusterId });
+  }
+
+  private async writeStamp(stamp: DataDirStamp): Promise<void> {
+    const lines = ['# kb data directory', 'version=1', `node.id=${stamp.nodeId}`];
+    if (stamp.voterIds) lines.push(`voter.ids=${voterList(stamp.voterIds)}`);
+    if (stamp.clusterId) lines.push(`cluster.id=${stamp.clusterId}`);
+    await writeBytesAtomically(nodeStorageFs, this.root, stampFileName, Buffer.from(lines.join('\n') + '\n'));
+    this.current = stamp;
   }
 
   private async readStamp(): Promise<DataDirStamp | null> {
@@ -81,7 +122,12 @@ export class DataDir {
       return null;
     }
     const values = parseProperties(text);
-    return { nodeId: Number(values.get('node.id')), clusterId: values.get('cluster.id') ?? null };
+    const voters = values.get('voter.ids');
+    return {
+      nodeId: Number(values.get('node.id')),
+      voterIds: voters === undefined ? null : voters.split(',').map((id) => Number(id.trim())).sort((a, b) => a - b),
+      clusterId: values.get('cluster.id') ?? null,
+    };
   }
 
   private async lock(): Promise<void> {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { snapshotFile } from '../../src/controller/raft/log-store.ts';
 import { fastFailover, freePorts, startCluster } from '../helpers/cluster.ts';
@@ -81,6 +81,9 @@ test('a node whose data dir belongs to another cluster is refused with a clear e
   await foreign.process.kill('SIGTERM');
   await new Promise((resolve) => foreign.process.once('exit', resolve));
   t.after(() => rm(foreignDir, { recursive: true, force: true }));
+  // Another cluster with the same voter ids as this one (else the voter set check refuses the node first).
+  const stampFile = path.join(foreignDir, 'meta.properties');
+  await writeFile(stampFile, (await readFile(stampFile, 'utf8')).replace(/^voter\.ids=3$/m, 'voter.ids=1,2,3'));
 
   const ports = await freePorts(3);
   const voters = ports.map((port, i) => `${i + 1}@127.0.0.1:${port}`).join(',');

@@ -31,6 +31,8 @@ export interface BrokerOptions {
   /** Extra `--set key=value` settings. */
   sets?: Record<string, string | number | boolean>;
   args?: string[];
+  /** Extra environment variables (e.g. an LD_PRELOAD of libfaketime). */
+  env?: Record<string, string>;
   startTimeoutMs?: number;
 }
 
@@ -42,7 +44,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   const args = [path.join(repoRoot, 'bin/run.js'), 'broker', 'start', '--listen', options.listen ?? '127.0.0.1:0', '--data-dir', dataDir];
   for (const [key, value] of Object.entries(options.sets ?? {})) args.push('--set', `${key}=${value}`);
   args.push(...(options.args ?? []));
-  const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, { cwd: repoRoot, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));

@@ -34,6 +34,8 @@ export interface ClusterOptions {
   sets?: Record<string, string | number | boolean>;
   /** Extra `kb broker start` arguments for every node (e.g. `--metrics-listen 127.0.0.1:0`). */
   args?: string[];
+  /** Extra environment variables of node `id`'s process, each time it starts. */
+  env?: (id: number) => Record<string, string>;
 }
 
 export interface RunningCluster {
@@ -66,6 +68,7 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
       listen: `127.0.0.1:${ports[id - 1]}`,
       sets: options.sets,
       args: ['--node-id', String(id), '--voters', voters, ...(options.args ?? [])],
+      env: options.env?.(id),
       startTimeoutMs: 30_000,
     });
     running.set(id, broker);

@@ -16,6 +16,9 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 /** Debian's python3, which sees python3-kafka and python3-confluent-kafka (a pyenv python3 on PATH does not). */
 export const debianPython = '/usr/bin/python3';
 
+/** Debian's libfaketime (package faketime), preloaded to step a process's wall clock. */
+export const libfaketime = '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1';
+
 export interface Tool {
   name: string;
   /** How to check it is there: a command line that must exit 0. */
@@ -34,6 +37,11 @@ export const tools = {
     name: 'confluent-kafka',
     probe: [debianPython, '-c', 'import confluent_kafka'],
     install: 'apt-get install python3-confluent-kafka',
+  },
+  libfaketime: {
+    name: 'libfaketime',
+    probe: ['/usr/bin/test', '-r', libfaketime],
+    install: 'apt-get install faketime',
   },
 } satisfies Record<string, Tool>;
 

@@ -286,7 +286,7 @@ export class GroupCoordinator {
     if (this.partitionStates.has(index)) return;
     this.partitionStates.set(index, 'loading');
     this.loadedEpochs.set(index, partition.state.leaderEpoch);
-    const started = this.clock.now();
+    const started = this.clock.monotonicMs();
     const ignoredBefore = this.store.ignoredRecords;
     let loadedEnd: bigint;
     try {
@@ -305,7 +305,7 @@ export class GroupCoordinator {
     const ignored = this.store.ignoredRecords - ignoredBefore;
     if (partition.log.logEndOffset > 0n) {
       this.options.logger.info(
-        `loaded ${consumerOffsetsTopic}-${index} up to offset ${loadedEnd} in ${this.clock.now() - started} ms` +
+        `loaded ${consumerOffsetsTopic}-${index} up to offset ${loadedEnd} in ${Math.round(this.clock.monotonicMs() - started)} ms` +
           (ignored > 0 ? ` (${ignored} unreadable records skipped)` : ''),
       );
     }

@@ -38,13 +38,17 @@ export type GroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' 
 
 /** Time source; production uses `systemClock`, tests a fake they advance by hand. */
 export interface GroupClock {
+  /** Wall-clock milliseconds, for what is stored or shown (state change and commit times). */
   now(): number;
+  /** Milliseconds on a clock that never steps, for durations (the initial rebalance delay); timers run on it too. */
+  monotonicMs(): number;
   setTimeout(callback: () => void, delayMs: number): unknown;
   clearTimeout(handle: unknown): void;
 }
 
 export const systemClock: GroupClock = {
   now: () => Date.now(),
+  monotonicMs: () => performance.now(),
   setTimeout: (callback, delayMs) => setTimeout(callback, delayMs).unref(),
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
@@ -579,7 +583,7 @@ export class Group {
     const rebalanceTimeoutMs = this.rebalanceTimeoutMs();
     if (fromEmpty) {
       const delayMs = this.context.config.initialRebalanceDelayMs;
-      this.initialDelayDeadlineMs = this.context.clock.now() + Math.max(delayMs, rebalanceTimeoutMs);
+      this.initialDelayDeadlineMs = this.context.clock.monotonicMs() + Math.max(delayMs, rebalanceTimeoutMs);
       this.newMemberAdded = false;
       this.joinTimer = this.context.clock.setTimeout(() => this.onInitialDelayExpired(), delayMs);
     } else {
@@ -590,7 +594,7 @@ export class Group {
 
   private onInitialDelayExpired(): void {
     this.joinTimer = null;
-    const remainingMs = this.initialDelayDeadlineMs! - this.context.clock.now();
+    const remainingMs = this.initialDelayDeadlineMs! - this.context.clock.monotonicMs();
     if (this.newMemberAdded && remainingMs > 0) {
       this.newMemberAdded = false;
       const delayMs = Math.min(this.context.config.initialRebalanceDelayMs, remainingMs);

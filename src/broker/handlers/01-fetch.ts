@@ -96,15 +96,15 @@ export default defineHandler<FetchRequest, FetchResponse>({
       })),
     );
     const replicaId = ctx.apiVersion >= 15 ? request.replicaState.replicaId : request.replicaId;
-    const deadline = Date.now() + request.maxWaitMs;
+    const deadline = performance.now() + request.maxWaitMs;
     await broker.replicas.whenOpened(wanted, request.maxWaitMs);
     const checked = wanted.map((w) => check(broker, w, replicaId));
     const follower = replicaId >= 0;
     const maxBytes = ctx.apiVersion >= 3 ? request.maxBytes : 0x7fffffff;
     const read = () => readAll(checked, maxBytes, replicaId, broker.replicas.leaderThrottle, ctx.allocate);
     let results = await read();
-    while (!results.some((r) => r.errorCode !== ErrorCode.NONE || r.divergingEpoch) && bytesOf(results) < request.minBytes && Date.now() < deadline) {
-      await broker.replicas.waitForData(wanted, deadline - Date.now(), ctx.clientGone);
+    while (!results.some((r) => r.errorCode !== ErrorCode.NONE || r.divergingEpoch) && bytesOf(results) < request.minBytes && performance.now() < deadline) {
+      await broker.replicas.waitForData(wanted, deadline - performance.now(), ctx.clientGone);
       if (ctx.clientGone.aborted) return null; // nobody left to answer: read nothing more, count nothing
       results = await read();
     }

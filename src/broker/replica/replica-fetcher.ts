@@ -203,7 +203,7 @@ class LeaderFetcher {
   private async run(): Promise<void> {
     while (!this.stopped) {
       if (this.due().length === 0) {
-        const now = Date.now();
+        const now = performance.now();
         let next = Infinity;
         for (const f of this.partitions.values()) next = Math.min(next, f.restUntilMs);
         await this.wakeup.sleep(Number.isFinite(next) ? Math.max(1, next - now) : this.options.backoffMs);
@@ -241,7 +241,7 @@ class LeaderFetcher {
 
   /** The partitions not resting after an error. */
   private due(): [string, Followed][] {
-    const now = Date.now();
+    const now = performance.now();
     return [...this.partitions].filter(([, f]) => f.restUntilMs <= now);
   }
 
@@ -299,7 +299,7 @@ class LeaderFetcher {
           await this.apply(followed, data);
         } catch (err) {
           this.options.logger.warn(`replicating ${key} from broker ${this.leaderId} failed: ${(err as Error).message}`);
-          followed.restUntilMs = Date.now() + this.options.backoffMs;
+          followed.restUntilMs = performance.now() + this.options.backoffMs;
         }
       }
     }
@@ -320,7 +320,7 @@ class LeaderFetcher {
         partition.updateFollowerHighWatermark(data.highWatermark);
         if (isThrottledReplica(partition.state, this.options.nodeId)) {
           this.options.throttle.record(batches.reduce((n, b) => n + b.length, 0));
-          followed.restUntilMs = Date.now() + this.options.throttle.delayMs();
+          followed.restUntilMs = performance.now() + this.options.throttle.delayMs();
         }
         return;
       }
@@ -333,7 +333,7 @@ class LeaderFetcher {
       case ErrorCode.UNKNOWN_LEADER_EPOCH:
       case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
       case ErrorCode.LEADER_NOT_AVAILABLE:
-        followed.restUntilMs = Date.now() + this.options.backoffMs; // until new metadata re-assigns it
+        followed.restUntilMs = performance.now() + this.options.backoffMs; // until new metadata re-assigns it
         return;
       default:
         throw new Error(`the leader answered error code ${data.errorCode}`);

@@ -48,7 +48,7 @@ export interface ReplicaManagerOptions {
   alterPartition?: (request: AlterPartitionRequest) => Promise<AlterPartitionResponse>;
   /** Told when the ISR of a partition this node leads changes (metrics). */
   isrChanged?: (previous: readonly number[], next: readonly number[]) => void;
-  /** Milliseconds for ISR lag (tests pass a fake); default Date.now. */
+  /** Monotonic milliseconds for ISR lag (tests pass a fake); default performance.now. */
   nowMs?: () => number;
   /** Whether this broker may act as a leader now (registered, caught up, its lease held: Broker.serving); default always. */
   serving?: () => boolean;
@@ -93,7 +93,7 @@ export class ReplicaManager {
     const { nodeId, image, logger, replication } = options;
     this.cluster = {
       nodeId,
-      nowMs: options.nowMs ?? Date.now,
+      nowMs: options.nowMs ?? (() => performance.now()),
       lagTimeMaxMs: replication.lagTimeMaxMs,
       liveBrokerEpoch: (id) => {
         const broker = image.brokers.get(id);

@@ -1,7 +1,9 @@
 /**
  * The metadata quorum of one node: runs the Raft core (raft/node.ts) on the
- * wall clock, the node's metadata directory and the cluster's sockets, and
- * applies committed metadata to the MetadataImage.
+ * monotonic clock (performance.now: a step of the wall clock moves no
+ * timeout), the node's metadata directory and the cluster's sockets, and
+ * applies committed metadata to the MetadataImage. DescribeQuorum's times
+ * are turned into wall-clock times on the way out.
  *
  * - Storage: the quorum state and the Raft log live in the data dir's
  *   `metadata/` (raft/quorum-state-store.ts, raft/log-store.ts); outputs
@@ -17,7 +19,9 @@
  *   belong). A request claiming to come from this node, or naming an
  *   epoch past raft/constants.ts epochAcceptedMax, is answered
  *   INVALID_REQUEST and logged (raft-errors.ts refusedRequest); an answer
- *   naming such an epoch is dropped like a lost one.
+ *   naming such an epoch is dropped like a lost one. A message the node
+ *   refuses as contradicting it (raft/node.ts `refused`) is logged, at most
+ *   every refusalLogIntervalMs per peer.
  * - State machine: each data entry's payload is one proposal's records
  *   (metadata/entries.ts), applied to the image in log order, then passed
  *   to `onApply` listeners; a snapshot replaces the image (`onSnapshot`).
@@ -36,15 +40,22 @@ import { PeerConnections, type Lane } from '../../broker/peer-connections.ts';
 import type { MetadataImage } from '../../metadata/image.ts';
 import type { MetadataRecord } from '../../metadata/records.ts';
 import { decodeMetadataEntry, encodeMetadataEntry, encodeMetadataSnapshot } from '../../metadata/entries.ts';
-import { entryPayloadBytesMax, epochAcceptedMax, resolveRaftConfig, type RaftConfig } from '../raft/constants.ts';
+import { entryPayloadBytesMax, epochAcceptedMax, observersMax, resolveRaftConfig, votersMax, type RaftConfig } from '../raft/constants.ts';
 import { DiskRaftLogStore } from '../raft/log-store.ts';
 import { quorumEpochOf, type RaftMessage } from '../raft/messages.ts';
+import type { ReplicaDescription } from '../raft/leader-state.ts';
 import { RaftNode, type QuorumDescription } from '../raft/node.ts';
 import type { Apply, RaftOutput } from '../raft/output.ts';
 import { loadPersisted, persistOutput, type RaftStores } from '../raft/persistence.ts';
 import { FileQuorumStateStore } from '../raft/quorum-state-store.ts';
 import { raftApiKeys, requestFromWire, responseFromWire, toWire } from '../raft/wire.ts';
 import { errorAnswer, isRaftRequest, refusedRequest, senderOf } from './raft-errors.ts';
+
+/** The clock every Raft timeout runs on. */
+const monotonicMs = (): number => performance.now();
+
+/** A peer whose messages the node refuses is logged at most this often. */
+const refusalLogIntervalMs = 10_000;
 
 export class NotControllerError extends Error {
   override name = 'NotControllerError';
@@ -105,6 +116,8 @@ export class MetadataQuorum {
   private readonly unreachable = new Set<number>();
   /** Peers that answered our last request with another cluster id (logged once). */
   private readonly refusedBy = new Set<number>();
+  /** When a message of each peer was last refused and logged. */
+  private readonly refusalLoggedAt = new Map<number, number>();
 
   constructor(options: MetadataQuorumOptions) {
     this.options = options;
@@ -136,16 +149,22 @@ export class MetadataQuorum {
     this.stores = { quorum, log };
     const persisted = await loadPersisted(this.stores);
     this.node = new RaftNode(
-      { nodeId: this.options.nodeId, voters: this.options.voters.map((v) => v.nodeId), config: this.config, random: Math.random },
+      {
+        nodeId: this.options.nodeId,
+        voters: this.options.voters.map((v) => v.nodeId),
+        config: this.config,
+        random: Math.random,
+        refused: (from, reason) => this.peerRefused(from, reason),
+      },
       persisted,
-      Date.now(),
+      monotonicMs(),
     );
     this.kick();
   }
 
   async stop(): Promise<void> {
     if (this.node?.roleName === 'leader') {
-      this.node.resign(Date.now());
+      this.node.resign(monotonicMs());
       this.kick();
     }
     await this.pumping;
@@ -172,8 +191,14 @@ export class MetadataQuorum {
     return this.appliedEnd - 1;
   }
 
+  /** The quorum as the leader sees it, with its replicas' times on the wall clock (as DescribeQuorum reports them). */
   describe(): QuorumDescription {
-    return this.running().describeQuorum(Date.now());
+    const now = monotonicMs();
+    const described = this.running().describeQuorum(now);
+    const wallOffsetMs = Date.now() - now;
+    const wall = (ms: number): number => (ms < 0 ? ms : Math.round(ms + wallOffsetMs));
+    const onWallClock = (r: ReplicaDescription): ReplicaDescription => ({ ...r, lastFetchTimestamp: wall(r.lastFetchTimestamp), lastCaughtUpTimestamp: wall(r.lastCaughtUpTimestamp) });
+    return { ...described, currentVoters: described.currentVoters.map(onWallClock), observers: described.observers.map(onWallClock) };
   }
 
   /** The address of a voter, from the voter list. */
@@ -208,7 +233,7 @@ export class MetadataQuorum {
   /** Commits `records` as one entry; resolves once they are applied here. */
   propose(records: MetadataRecord[]): Promise<void> {
     if (!this.isActiveController()) return Promise.reject(this.notController());
-    const result = this.running().propose(Date.now(), [encodeMetadataEntry(records)]);
+    const result = this.running().propose(monotonicMs(), [encodeMetadataEntry(records)]);
     if (!result.accepted) {
       if (result.errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER) return Promise.reject(this.notController());
       if (result.errorCode === ErrorCode.MESSAGE_TOO_LARGE) {
@@ -251,7 +276,7 @@ export class MetadataQuorum {
     }
     const from = senderOf(request);
     const answered = new Promise<RaftMessage>((resolve) => this.inbound.set(`${from}:${request.correlationId}`, resolve));
-    this.node.receive(Date.now(), from, request);
+    this.node.receive(monotonicMs(), from, request);
     this.kick();
     return answered.then((answer) => toWire(answer, this.clusterId() ?? '').body);
   }
@@ -298,8 +323,8 @@ export class MetadataQuorum {
     await persistOutput(output, this.stores!);
     for (const { to, message } of output.messages) this.send(to, message);
     for (const apply of output.applies) this.apply(apply);
-    if (output.snapshotDue) node.snapshotTaken(Date.now(), this.appliedEnd, encodeMetadataSnapshot(this.options.image.toRecords()));
-    node.persisted(Date.now(), output.seq);
+    if (output.snapshotDue) node.snapshotTaken(monotonicMs(), this.appliedEnd, encodeMetadataSnapshot(this.options.image.toRecords()));
+    node.persisted(monotonicMs(), output.seq);
   }
 
   private send(to: number, message: RaftMessage): void {
@@ -330,11 +355,21 @@ export class MetadataQuorum {
         const epoch = quorumEpochOf(answer);
         if (epoch > epochAcceptedMax) return this.peerUnreachable(to, new Error(`its answer names epoch ${epoch}, past the highest taken`));
         if (answer.type === 'FetchResponse' && answer.errorCode === ErrorCode.NONE) this.heardFromLeader = true;
-        this.running().receive(Date.now(), to, answer);
+        this.running().receive(monotonicMs(), to, answer);
         this.kick();
       },
       (err: Error) => this.peerUnreachable(to, err),
     );
+  }
+
+  /** Logs a peer message the node refused as contradicting it (once per refusalLogIntervalMs per peer); the node goes on. */
+  private peerRefused(from: number, reason: string): void {
+    const now = monotonicMs();
+    const last = this.refusalLoggedAt.get(from);
+    if (last !== undefined && now - last < refusalLogIntervalMs) return;
+    if (this.refusalLoggedAt.size >= votersMax + observersMax) this.refusalLoggedAt.clear();
+    this.refusalLoggedAt.set(from, now);
+    this.options.logger.warn(`metadata quorum: refused a message from node ${from}: ${reason} (do all nodes have the same --voters?)`);
   }
 
   /** Logs the first failure in a row to reach a peer (Raft retries on its own). */
@@ -389,9 +424,9 @@ export class MetadataQuorum {
       this.timer = setTimeout(() => {
         this.timer = null;
         if (this.stopped) return;
-        node.tick(Date.now());
+        node.tick(monotonicMs());
         this.kick();
-      }, Math.max(0, deadline - Date.now()));
+      }, Math.max(0, deadline - monotonicMs()));
     }
   }
 }

@@ -45,6 +45,13 @@
  * - Snapshots: once snapshotIntervalEntries committed entries sit above the
  *   log start, the output asks the host for a snapshot of its applied
  *   state; `snapshotTaken` stores it and drops the log prefix below it.
+ * - Untrusted peers: a message that contradicts what the node knows (a
+ *   leader that is no voter, a second leader of one epoch, entries, a
+ *   divergence or a snapshot that do not fit its log) is refused and
+ *   reported to the host (`refused`); assertions guard only the node's own
+ *   invariants.
+ * - Time: readings should come from a monotonic clock; one earlier than
+ *   the last counts as no time passing.
  */
 import assert from 'node:assert/strict';
 import { ErrorCode } from '../../protocol/errors.ts';
@@ -86,6 +93,8 @@ export interface RaftNodeOptions {
   readonly random: () => number;
   /** Ids for outgoing requests, never repeated by this node across restarts while old answers may still arrive (default: a counter). */
   readonly nextCorrelationId?: () => number;
+  /** Told why a peer's message was refused: it contradicts what this node knows (the host logs it; default: ignored). */
+  readonly refused?: (from: number, reason: string) => void;
 }
 
 export type RoleName = 'unattached' | 'candidate' | 'leader' | 'follower';
@@ -146,6 +155,7 @@ export class RaftNode {
   private readonly config: RaftConfig;
   private readonly random: () => number;
   private readonly nextCorrelationId: () => number;
+  private readonly refused: (from: number, reason: string) => void;
   private readonly log: RaftLog;
   private readonly out = new Outbox();
   private quorum: QuorumState;
@@ -170,6 +180,7 @@ export class RaftNode {
     this.random = options.random;
     let correlationId = 0;
     this.nextCorrelationId = options.nextCorrelationId ?? (() => ++correlationId);
+    this.refused = options.refused ?? (() => {});
     this.nowMs = nowMs;
     this.log = new RaftLog(persisted.log.snapshot, persisted.log.entries);
     this.quorum = persisted.quorum ?? { epoch: 0, votedFor: null, leaderId: null };
@@ -228,7 +239,7 @@ export class RaftNode {
     this.advanceClock(nowMs);
     const base = { leaderId: this.quorum.leaderId ?? noNode, leaderEpoch: this.quorum.epoch, highWatermark: this.hw };
     if (this.role.kind !== 'leader') return { ...base, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, currentVoters: [], observers: [] };
-    const { voters, observers } = this.role.state.describe(this.log.endOffset, nowMs);
+    const { voters, observers } = this.role.state.describe(this.log.endOffset, this.nowMs);
     return { ...base, errorCode: ErrorCode.NONE, currentVoters: voters, observers };
   }
 
@@ -265,24 +276,25 @@ export class RaftNode {
 
   tick(nowMs: number): void {
     this.advanceClock(nowMs);
+    const now = this.nowMs;
     const role = this.role;
     switch (role.kind) {
       case 'unattached':
-        if (nowMs >= role.electionDeadlineMs) this.becomeCandidate();
-        else if (nowMs >= role.probeAtMs) this.probeForLeader(role);
+        if (now >= role.electionDeadlineMs) this.becomeCandidate();
+        else if (now >= role.probeAtMs) this.probeForLeader(role);
         return;
       case 'candidate':
-        if (nowMs >= role.electionDeadlineMs) this.becomeCandidate();
-        else if (nowMs >= role.retryAtMs) this.requestVotes(role);
+        if (now >= role.electionDeadlineMs) this.becomeCandidate();
+        else if (now >= role.retryAtMs) this.requestVotes(role);
         return;
       case 'follower':
-        if (nowMs >= role.fetchDeadlineMs) this.loseLeader();
-        else if (role.inflight ? nowMs >= role.inflight.sentAtMs + this.config.requestTimeoutMs : nowMs >= role.nextFetchMs) this.sendFetch(role);
+        if (now >= role.fetchDeadlineMs) this.loseLeader();
+        else if (role.inflight ? now >= role.inflight.sentAtMs + this.config.requestTimeoutMs : now >= role.nextFetchMs) this.sendFetch(role);
         return;
       case 'leader':
-        if (nowMs >= this.checkQuorumDeadlineMs(role.state)) return this.resignLeadership(role.state);
-        for (const fetch of role.state.unpark(nowMs)) this.answerFetch(fetch.from, fetch.request);
-        if (nowMs >= role.beginQuorumRetryAtMs) this.sendBeginQuorumEpoch(role, role.state.unacknowledgedVoters());
+        if (now >= this.checkQuorumDeadlineMs(role.state)) return this.resignLeadership(role.state);
+        for (const fetch of role.state.unpark(now)) this.answerFetch(fetch.from, fetch.request);
+        if (now >= role.beginQuorumRetryAtMs) this.sendBeginQuorumEpoch(role, role.state.unacknowledgedVoters());
         return;
     }
   }
@@ -342,9 +354,9 @@ export class RaftNode {
     if (this.role.kind === 'leader') this.resignLeadership(this.role.state);
   }
 
+  /** Takes in a clock reading; one earlier than the last (a host's clock stepped back) leaves the node's time where it was. */
   private advanceClock(nowMs: number): void {
-    assert.ok(nowMs >= this.nowMs, 'time does not go backwards');
-    this.nowMs = nowMs;
+    if (nowMs > this.nowMs) this.nowMs = nowMs;
   }
 
   // ---- transitions ---------------------------------------------------------
@@ -421,24 +433,48 @@ export class RaftNode {
   }
 
   /**
-   * Takes in the epoch and leader a message reports: a higher epoch moves
-   * this node there; a leader named for the current epoch is followed if
-   * this node knew none. Reports of this node as leader are its own past.
+   * Takes in the epoch and leader a message from `from` reports: a higher
+   * epoch moves this node there; a leader named for the current epoch is
+   * followed if this node knew none. Reports of this node as leader are its
+   * own past. False (the message is refused, the host told why) when the
+   * report contradicts what this node knows: a leader that is no voter, or
+   * another leader than the one it knows for this epoch (e.g. a node
+   * started with another voter set).
    */
-  private observeLeader(epoch: number, reportedLeader: number): void {
+  private observeLeader(from: number, epoch: number, reportedLeader: number): boolean {
     const leader = reportedLeader === noNode || reportedLeader === this.nodeId ? null : reportedLeader;
+    if (leader !== null && !this.voters.includes(leader)) {
+      return this.refuse(from, `it names node ${leader} as the leader of epoch ${epoch}, but the voters are ${this.voters.join(',')}`);
+    }
     if (epoch > this.quorum.epoch) {
       if (leader !== null) this.becomeFollower(epoch, leader);
       else this.becomeUnattached(epoch, null);
-      return;
+      return true;
     }
-    if (epoch < this.quorum.epoch || leader === null) return;
+    if (epoch < this.quorum.epoch || leader === null || leader === this.quorum.leaderId) return true;
     if (this.quorum.leaderId !== null) {
-      assert.equal(leader, this.quorum.leaderId, `one leader in epoch ${epoch}`);
-      return;
+      return this.refuse(from, `it names node ${leader} as the leader of epoch ${epoch}, whose leader is node ${this.quorum.leaderId}`);
     }
-    if (this.role.kind === 'leader') assert.fail(`node ${leader} claims epoch ${epoch}, which node ${this.nodeId} leads`);
     this.becomeFollower(epoch, leader);
+    return true;
+  }
+
+  /**
+   * observeLeader for an answer to this node's request. An answer saying
+   * that this node is not among the responder's voters is refused: the
+   * responder runs another voter set, so its epochs and leaders are not
+   * this quorum's (following them would split the cluster).
+   */
+  private observeAnswer(from: number, response: VoteResponse | QuorumEpochResponse | FetchResponse | FetchSnapshotResponse): boolean {
+    if (response.errorCode === ErrorCode.INCONSISTENT_VOTER_SET) {
+      return this.refuse(from, `it answers that its voter set is not this node's (${this.voters.join(',')})`);
+    }
+    return this.observeLeader(from, response.leaderEpoch, response.leaderId);
+  }
+
+  private refuse(from: number, reason: string): false {
+    this.refused(from, reason);
+    return false;
   }
 
   // ---- elections -----------------------------------------------------------
@@ -478,7 +514,7 @@ export class RaftNode {
   }
 
   private onVoteResponse(from: number, response: VoteResponse): void {
-    this.observeLeader(response.leaderEpoch, response.leaderId);
+    if (!this.observeAnswer(from, response)) return;
     const role = this.role;
     if (role.kind !== 'candidate' || response.leaderEpoch !== this.quorum.epoch || !this.voters.includes(from)) return;
     role.answered.add(from);
@@ -513,7 +549,7 @@ export class RaftNode {
     const type = 'BeginQuorumEpochResponse';
     if (!this.voters.includes(request.leaderId)) return this.respondQuorumEpoch(from, type, request.correlationId, ErrorCode.INCONSISTENT_VOTER_SET);
     if (request.leaderEpoch < this.quorum.epoch) return this.respondQuorumEpoch(from, type, request.correlationId, ErrorCode.FENCED_LEADER_EPOCH);
-    this.observeLeader(request.leaderEpoch, request.leaderId);
+    if (!this.observeLeader(from, request.leaderEpoch, request.leaderId)) return this.respondQuorumEpoch(from, type, request.correlationId, ErrorCode.INCONSISTENT_VOTER_SET);
     if (this.role.kind === 'follower') this.role.fetchDeadlineMs = this.nowMs + this.config.fetchTimeoutMs;
     this.respondQuorumEpoch(from, type, request.correlationId, ErrorCode.NONE);
   }
@@ -534,7 +570,7 @@ export class RaftNode {
   }
 
   private onQuorumEpochResponse(from: number, response: QuorumEpochResponse): void {
-    this.observeLeader(response.leaderEpoch, response.leaderId);
+    if (!this.observeAnswer(from, response)) return;
     const role = this.role;
     const current = role.kind === 'leader' && response.leaderEpoch === this.quorum.epoch && response.errorCode === ErrorCode.NONE;
     if (current && response.type === 'BeginQuorumEpochResponse') role.state.acknowledge(from);
@@ -703,38 +739,67 @@ export class RaftNode {
 
   /**
    * The follower role if `response` answers its outstanding request to its
-   * leader in this epoch, which is then no longer outstanding. A good
-   * answer keeps the leader; after an error the next request waits a
-   * backoff.
+   * leader in this epoch, which is then no longer outstanding, and is an
+   * answer this node can take in. A good answer keeps the leader; after an
+   * error the next request waits a backoff; an answer that contradicts this
+   * node's log is refused (the host told why) like an error, and a
+   * snapshot download starts over.
    */
   private answeredFollower(from: number, response: FetchResponse | FetchSnapshotResponse): Follower | null {
-    this.observeLeader(response.leaderEpoch, response.leaderId);
+    if (!this.observeAnswer(from, response)) return null;
     const role = this.role;
     if (role.kind !== 'follower' || role.inflight?.correlationId !== response.correlationId) return null;
     if (from !== this.quorum.leaderId || response.leaderEpoch !== this.quorum.epoch) return null;
     role.inflight = null;
-    if (response.errorCode === ErrorCode.NONE) role.fetchDeadlineMs = this.nowMs + this.config.fetchTimeoutMs;
-    else role.nextFetchMs = this.nowMs + this.config.retryBackoffMs;
-    return role;
+    const problem = response.errorCode === ErrorCode.NONE ? this.answerProblem(role, response) : null;
+    if (response.errorCode === ErrorCode.NONE && problem === null) {
+      role.fetchDeadlineMs = this.nowMs + this.config.fetchTimeoutMs;
+      return role;
+    }
+    role.nextFetchMs = this.nowMs + this.config.retryBackoffMs;
+    if (problem === null) return role;
+    this.refuse(from, problem);
+    role.download = null;
+    return null;
+  }
+
+  /** Why an answer from the leader contradicts this node's log or request, or null. */
+  private answerProblem(role: Follower, response: FetchResponse | FetchSnapshotResponse): string | null {
+    if (response.type === 'FetchSnapshotResponse') return role.download ? role.download.problem(response) : 'it answers a FetchSnapshot that was not sent';
+    if (role.download) return 'it answers a Fetch that was not sent';
+    if (response.divergingEpoch) {
+      const end = this.log.divergenceEnd(response.divergingEpoch);
+      if (end === null || end < this.hw || end >= this.log.endOffset) {
+        return `its divergence at epoch ${response.divergingEpoch.epoch}, offset ${response.divergingEpoch.endOffset} does not truncate this log's uncommitted entries`;
+      }
+      return null;
+    }
+    if (response.snapshotId) {
+      const { endOffset, epoch } = response.snapshotId;
+      if (endOffset <= this.hw || epoch > this.quorum.epoch) return `its snapshot (epoch ${epoch}, end offset ${endOffset}) is not past this node's committed entries in this epoch`;
+      return null;
+    }
+    let offset = this.log.endOffset;
+    let epoch = this.log.lastEpoch;
+    for (const entry of response.records) {
+      if (entry.offset !== offset) return `its entry at offset ${entry.offset} does not continue the log at ${offset}`;
+      if (entry.epoch < epoch || entry.epoch > this.quorum.epoch) return `its entry at offset ${entry.offset} has epoch ${entry.epoch}, outside [${epoch}, ${this.quorum.epoch}]`;
+      offset++;
+      epoch = entry.epoch;
+    }
+    return null;
   }
 
   private onFetchResponse(from: number, response: FetchResponse): void {
     const role = this.answeredFollower(from, response);
     if (!role || response.errorCode !== ErrorCode.NONE) return;
-    assert.equal(role.download, null, 'a follower downloading a snapshot has no Fetch outstanding');
     if (response.divergingEpoch) {
-      this.truncateTo(this.log.divergenceEnd(response.divergingEpoch));
+      this.truncateTo(this.log.divergenceEnd(response.divergingEpoch)!);
     } else if (response.snapshotId) {
       role.download = new SnapshotDownload(response.snapshotId);
     } else {
-      if (response.records.length > 0) {
-        assert.equal(response.records[0].offset, this.log.endOffset, 'fetched entries continue the log');
-        for (const entry of response.records) {
-          assert.ok(entry.epoch <= this.quorum.epoch, 'fetched entries are not from a later epoch');
-          this.log.append(entry);
-        }
-        this.out.append(response.records);
-      }
+      for (const entry of response.records) this.log.append(entry);
+      if (response.records.length > 0) this.out.append(response.records);
       const hw = Math.min(response.highWatermark, this.log.endOffset);
       if (hw > this.hw) this.advanceHighWatermark(hw);
     }

@@ -161,12 +161,12 @@ export class RaftLog {
    * Where this log stops agreeing with a leader that answered "diverging":
    * entries of the leader's epoch end at the smaller of the two ends; if
    * this log lacks that epoch, its own entries of earlier epochs end at
-   * its end for that epoch, which is never past the leader's.
+   * its end for that epoch, which is never past the leader's. Null when
+   * the epoch is below this log's snapshot (no consistent leader says so).
    */
-  divergenceEnd(diverging: EpochEndOffset): number {
+  divergenceEnd(diverging: EpochEndOffset): number | null {
     const own = this.endOffsetForEpoch(diverging.epoch);
-    assert.ok(own, 'a leader never reports divergence below a follower\'s snapshot');
-    return Math.min(own.endOffset, diverging.endOffset);
+    return own && Math.min(own.endOffset, diverging.endOffset);
   }
 
   /** Takes a snapshot of the committed prefix: entries below its end offset go. */

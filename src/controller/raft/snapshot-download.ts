@@ -2,7 +2,8 @@
  * A follower's download of the leader's snapshot with FetchSnapshot: the
  * chunks received so far, in order, from position 0 up to the snapshot's
  * size; `add` takes the next chunk and returns the whole snapshot once the
- * last one is in. Bounded by snapshotBytesMax.
+ * last one is in; `problem` says why an answer cannot be the next chunk.
+ * Bounded by snapshotBytesMax.
  */
 import assert from 'node:assert/strict';
 import { snapshotBytesMax } from './constants.ts';
@@ -29,13 +30,20 @@ export class SnapshotDownload {
     return this.received;
   }
 
+  /** Why `response` cannot be the next chunk of this snapshot (the leader contradicts itself), or null. */
+  problem(response: FetchSnapshotResponse): string | null {
+    if (!sameSnapshotId(response.snapshotId, this.id)) return 'it is for another snapshot than the one asked for';
+    if (response.position !== this.received) return `its chunk starts at ${response.position}, not at ${this.received}`;
+    if (response.size > snapshotBytesMax) return `its snapshot is ${response.size} bytes, more than ${snapshotBytesMax}`;
+    if (this.size >= 0 && response.size !== this.size) return `its snapshot changed size from ${this.size} to ${response.size} bytes`;
+    if (this.received + response.bytes.length > response.size) return `its chunk ends past the snapshot's ${response.size} bytes`;
+    return null;
+  }
+
+  /** Takes the next chunk (one `problem` found nothing wrong with); the whole snapshot once it is complete. */
   add(response: FetchSnapshotResponse): Snapshot | null {
-    assert.ok(sameSnapshotId(response.snapshotId, this.id), 'the answer is for the snapshot asked for');
-    assert.equal(response.position, this.received, 'chunks arrive in order');
-    assert.ok(response.size <= snapshotBytesMax, 'snapshots are bounded');
+    assert.equal(this.problem(response), null, 'chunks are checked before they are added');
     if (this.size < 0) this.size = response.size;
-    assert.equal(response.size, this.size, 'a snapshot keeps its size');
-    assert.ok(this.received + response.bytes.length <= response.size, 'chunks stay within the snapshot');
     this.chunks.push(response.bytes);
     this.received += response.bytes.length;
     if (this.received < response.size) return null;

@@ -1,7 +1,8 @@
 /**
  * A clock for tests: time stands still until `advance(ms)`, which fires the
  * due timers in due-time order (ties in scheduling order), including timers
- * those callbacks schedule within the advanced span.
+ * those callbacks schedule within the advanced span. `stepWallClock(ms)`
+ * moves only the wall clock (`now`), as an NTP step does.
  */
 import type { GroupClock } from '../../../src/broker/group/group.ts';
 
@@ -12,11 +13,20 @@ interface FakeTimer {
 
 export class FakeClock implements GroupClock {
   private nowMs = 0;
+  private wallOffsetMs = 0;
   private nextId = 1;
   private readonly timers = new Map<number, FakeTimer>();
 
   now(): number {
+    return this.nowMs + this.wallOffsetMs;
+  }
+
+  monotonicMs(): number {
     return this.nowMs;
+  }
+
+  stepWallClock(ms: number): void {
+    this.wallOffsetMs += ms;
   }
 
   setTimeout(callback: () => void, delayMs: number): unknown {

@@ -103,6 +103,23 @@ test('the initial rebalance delay is capped by the rebalance timeout', async () 
   assert.equal(first.value?.members.length, 6);
 });
 
+test('the initial rebalance delay is capped on the monotonic clock: a step back of the wall clock does not stretch it', async () => {
+  const { clock, manager } = setup({ initialRebalanceDelayMs: 3_000 });
+  const first = watch(manager.join(joinRequest({ clientId: 'm0', rebalanceTimeoutMs: 10_000 })));
+  for (const at of [2_000, 4_000, 6_000, 8_000, 9_500]) {
+    clock.advance(at - clock.monotonicMs());
+    if (at === 4_000) clock.stepWallClock(-120_000);
+    void manager.join(joinRequest({ clientId: `m${at}`, rebalanceTimeoutMs: 10_000 }));
+  }
+  clock.advance(10_000 - 1 - clock.monotonicMs());
+  await flush();
+  assert.equal(first.done, false);
+  clock.advance(1);
+  await flush();
+  assert.equal(first.value?.generationId, 1);
+  assert.equal(first.value?.members.length, 6);
+});
+
 test('a handed-out member id holds the join phase until it is used or its session expires', async () => {
   const { clock, manager } = setup();
   const [a] = await formStableGroup(manager, clock, [joinRequest({ clientId: 'a' })]);

@@ -71,6 +71,8 @@ export interface HostHooks {
   output?(host: NodeHost, output: RaftOutput): void;
   /** Called after each apply, with the state machine's state after it. */
   applied?(host: NodeHost, apply: Apply): void;
+  /** Called when the node refuses a peer's message as contradicting it. */
+  refused?(host: NodeHost, from: number, reason: string): void;
 }
 
 export interface HostOptions {
@@ -115,7 +117,14 @@ export class NodeHost {
     const persisted = await loadPersisted(this.disk.stores);
     const random = this.options.random.fork();
     const node = new RaftNode(
-      { nodeId: this.id, voters: this.options.voters, config: this.options.config, random: () => random.next(), nextCorrelationId: this.options.nextCorrelationId },
+      {
+        nodeId: this.id,
+        voters: this.options.voters,
+        config: this.options.config,
+        random: () => random.next(),
+        nextCorrelationId: this.options.nextCorrelationId,
+        refused: (from, reason) => this.options.hooks.refused?.(this, from, reason),
+      },
       persisted,
       nowMs,
     );

@@ -8,7 +8,8 @@
  *
  * A run has a fault phase and then a heal phase (every node up, no
  * partitions, no loss). Throughout, QuorumInvariants checks safety after
- * every event and sweeps all nodes periodically. In the heal phase a
+ * every event and sweeps all nodes periodically, and no node may refuse a
+ * peer's message as contradicting it (they all run one voter set). In the heal phase a
  * client proposes a batch of entries, retrying until they commit; within
  * a bounded simulated time a leader must exist, every one of them must be
  * committed, and all nodes must hold the same committed state.
@@ -181,6 +182,8 @@ export class Simulation {
           nextCorrelationId: () => ++this.correlationId,
           hooks: {
             send: (from, to, message) => this.send(from, to, message),
+            // Nodes that run the same voter set never contradict each other, however the network treats their messages.
+            refused: (host, from, reason) => assert.fail(`node ${host.id} refused a message from node ${from}: ${reason}`),
             output: (host, output) => {
               this.invariants.checkOutput(host, output);
               for (const write of output.logWrites) {
