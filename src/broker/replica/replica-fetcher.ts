@@ -18,7 +18,8 @@
  * - a leadership error (NOT_LEADER_OR_FOLLOWER, FENCED/UNKNOWN_LEADER_EPOCH
  *   ...) or an unexpected one: the partition rests for
  *   `replica.fetch.backoff.ms` or until new metadata re-assigns it (a
- *   leadership error is logged once, when it first comes).
+ *   leadership error that comes twice in a row, outliving a back-off, is
+ *   logged once).
  * A partition this node is being added to by a reassignment (not yet in
  * the ISR) rests after each answer as long as the follower replication
  * throttle asks.
@@ -74,8 +75,9 @@ interface Followed {
   leaderEpoch: number;
   /** Not fetched before this time (after an error). */
   restUntilMs: number;
-  /** The error code of the leader's last answer for it (a leadership error is logged when it first comes). */
+  /** The error code of the leader's last answer for it, and how many answers in a row had it. */
   errorCode: number;
+  errorRepeats: number;
 }
 
 /** Every fetch loop of this broker, by leader. */
@@ -182,7 +184,7 @@ class LeaderFetcher {
   add(key: string, partition: Partition, leaderEpoch: number): void {
     const current = this.partitions.get(key);
     if (current?.partition === partition && current.leaderEpoch === leaderEpoch) return;
-    this.partitions.set(key, { partition, leaderEpoch, restUntilMs: 0, errorCode: ErrorCode.NONE });
+    this.partitions.set(key, { partition, leaderEpoch, restUntilMs: 0, errorCode: ErrorCode.NONE, errorRepeats: 0 });
     this.wakeup.wake();
     if (this.fetching) {
       this.interrupted = true;
@@ -315,7 +317,7 @@ class LeaderFetcher {
   private async apply(followed: Followed, data: PartitionData): Promise<void> {
     const { partition } = followed;
     const log = partition.log;
-    const errorCode = followed.errorCode;
+    followed.errorRepeats = followed.errorCode === data.errorCode ? followed.errorRepeats + 1 : 1;
     followed.errorCode = data.errorCode;
     switch (data.errorCode) {
       case ErrorCode.NONE: {
@@ -342,8 +344,8 @@ class LeaderFetcher {
       case ErrorCode.UNKNOWN_LEADER_EPOCH:
       case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
       case ErrorCode.LEADER_NOT_AVAILABLE:
-        if (errorCode !== data.errorCode) {
-          this.options.logger.info(`${keyOf(partition)}: leader ${this.leaderId} answered ${errorName(data.errorCode)} in epoch ${followed.leaderEpoch}; asking again every ${this.options.backoffMs} ms until the metadata changes`);
+        if (followed.errorRepeats === 2) {
+          this.options.logger.info(`${keyOf(partition)}: leader ${this.leaderId} answered ${errorName(data.errorCode)} twice in epoch ${followed.leaderEpoch}; asking again every ${this.options.backoffMs} ms until the metadata changes`);
         }
         followed.restUntilMs = Date.now() + this.options.backoffMs; // until new metadata re-assigns it
         return;
