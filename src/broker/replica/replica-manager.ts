@@ -9,9 +9,10 @@
  * is finished then). Every `replica.lag.time.max.ms / 2`, but at least
  * every second, the led partitions check for followers to drop from their
  * ISR, so a follower that stops fetching holds up acks=all produce for at
- * most about `replica.lag.time.max.ms` plus a second. Handlers reach partitions through `leaderPartition`,
- * which answers with the Kafka error a client should see when this broker
- * cannot serve it (unknown topic/partition, not the leader, still opening).
+ * most about `replica.lag.time.max.ms` plus a second. Handlers reach
+ * partitions through `leaderPartition`, which answers with the Kafka error
+ * a client should see when this broker cannot serve it (unknown
+ * topic/partition, not the leader, still opening).
  */
 import type { Logger } from '../logger.ts';
 import type { MetadataImage } from '../../metadata/image.ts';
