@@ -57,6 +57,7 @@ export const brokerConfigDefinitions = {
   'replica.fetch.max.bytes': { type: 'int', default: '1048576', doc: 'bytes a follower fetches per partition (at least one batch)' },
   'replica.fetch.response.max.bytes': { type: 'int', default: '10485760', doc: 'bytes a follower fetches per request (at least one batch)' },
   'replica.fetch.backoff.ms': { type: 'int', default: '1000', doc: 'a follower waits this long after a failed fetch' },
+  'replica.socket.timeout.ms': { type: 'int', default: '30000', doc: 'a follower gives up a connection whose fetch is unanswered this long past replica.fetch.wait.max.ms' },
   'auto.leader.rebalance.enable': { type: 'boolean', default: 'true', doc: 'the active controller moves leadership back to preferred replicas where a broker is imbalanced' },
   'leader.imbalance.check.interval.seconds': { type: 'int', default: '300', doc: 'how often the active controller checks leader imbalance (at least 1)' },
   'leader.imbalance.per.broker.percentage': { type: 'int', default: '10', doc: 'share of a broker\'s preferred leaderships led elsewhere that triggers rebalancing' },

@@ -520,13 +520,20 @@ export class Log {
    * straddling it goes whole); the log then ends where the last remaining
    * batch ends. Segments left empty go too (except the first). When no
    * batch at or above the log start remains, or `offset` is below it, the
-   * log is emptied and restarted at `offset` instead.
+   * log is emptied and restarted at `offset` instead. At or past the log
+   * end no batch goes, but an epoch starting at the log end does (as in
+   * Kafka): a leader that lost its term before appending leaves one, and a
+   * follower whose last fetched epoch is one the new leader never had would
+   * otherwise be sent back to its log end for ever.
    */
   truncateTo(offset: bigint): Promise<void> {
     const target = Number(offset);
     return this.serial.run(async () => {
       this.throwIfRefused();
-      if (target >= this.endOffset) return;
+      if (target >= this.endOffset) {
+        this.epochs.truncateFromEnd(this.endOffset);
+        return this.writeCheckpointsLocked();
+      }
       if (target < this.startOffset) return this.restartAt(target);
       this.truncations++;
       const index = floorIndex(this.segments, target);

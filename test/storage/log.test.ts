@@ -134,6 +134,21 @@ test('truncateTo removes whole batches from the offset on, across segments', asy
   assert.deepEqual(offsetsOf(await log.read(8n, 100_000)), [8, 9, 10]);
 });
 
+test('truncateTo at the log end drops an epoch that starts there (a leader term with no appends), durably', async (t) => {
+  const { dir, log } = await openLog(t);
+  for (let i = 0; i < 3; i++) await log.append(makeBatch(), 1);
+  log.assignEpochStart(2);
+  assert.equal(log.latestEpoch, 2);
+  await log.truncateTo(log.logEndOffset);
+  assert.equal(log.logEndOffset, 3n, 'no batch goes');
+  assert.equal(log.latestEpoch, 1);
+  assert.deepEqual(log.endOffsetForEpoch(1), { epoch: 1, endOffset: 3n });
+  await log.close();
+  const reopened = await Log.open(dir, {}, { logger: recordingLogger() });
+  defer(t, () => reopened.close());
+  assert.equal(reopened.latestEpoch, 1, 'the checkpoint no longer has epoch 2');
+});
+
 test('truncateFullyAndStartAt empties the log and restarts it at the offset', async (t) => {
   const { log } = await openLog(t, { segmentBytes: 600 });
   for (let i = 0; i < 10; i++) await log.append(makeBatch(), 1);

@@ -12,7 +12,8 @@
  *   follower that has not fetched yet holds it back), so an expansion counts
  *   at once and a shrink only once committed.
  * - Shrink: an ISR follower neither at the leader's log end nor caught up
- *   within `lagMaxMs` is out of sync.
+ *   within `lagMaxMs` is out of sync: not fetching (unreachable) when it
+ *   has not fetched for that long either, else lagging.
  * - Expand: a follower outside the ISR may join once its log end reaches
  *   the high watermark and the start of this term.
  */
@@ -110,6 +111,16 @@ export class FollowerTracker {
       if (!follower) return false;
       return follower.logEndOffset < leaderEndOffset && nowMs - follower.lastCaughtUpMs > lagMaxMs;
     });
+  }
+
+  /** Why an out-of-sync follower is out of sync, for the log. */
+  outOfSyncReason(id: number, leaderEndOffset: bigint, nowMs: number, lagMaxMs: number): string {
+    const follower = this.followers.get(id);
+    if (!follower) return 'not a replica';
+    // An ISR member that has not fetched in this term counts as caught up at its start (setReplicas).
+    const quietMs = nowMs - Math.max(follower.lastFetchMs, follower.lastCaughtUpMs);
+    if (quietMs > lagMaxMs) return `not fetching (unreachable) for ${quietMs} ms`;
+    return `lagging by ${leaderEndOffset - follower.logEndOffset} offsets for ${nowMs - follower.lastCaughtUpMs} ms`;
   }
 
   /** Whether a follower outside the maximal ISR has caught up enough to join it. */

@@ -20,14 +20,15 @@
  * down); ISR changes are proposed to the controller through
  * `alterPartition`, one in flight at a time, and take effect from its
  * answer or the committed PartitionRecord (whichever comes first; each
- * change is reported once through `isrChanged`). With replicas = [self] the
+ * change is reported once through `isrChanged` and logged once: who left
+ * the ISR and why, who joined it). With replicas = [self] the
  * high watermark is the log end after each append. As follower: batches
  * fetched from the leader are appended with their offsets and epochs and
  * recorded in the producer table (so idempotent dedup survives a leader
  * change); the high watermark is min(leader's, own log end), never down.
  */
 import { EventEmitter } from 'node:events';
-import { ErrorCode } from '../../protocol/errors.ts';
+import { ErrorCode, errorName } from '../../protocol/errors.ts';
 import { attributeBits, offsets as headerOffsets, readBatchHeader, updateBatchCrc, type BatchHeader } from '../../protocol/records/batch-header.ts';
 import type { AlterPartitionRequest } from '../../protocol/generated/alter-partition-request.ts';
 import type { AlterPartitionResponse } from '../../protocol/generated/alter-partition-response.ts';
@@ -109,8 +110,8 @@ export class Partition {
   private readonly producerAppends = new Map<bigint, Promise<AppendResult>>();
   /** Leader state of the current term; null while a follower. */
   private tracker: FollowerTracker | null = null;
-  /** The AlterPartition request in flight, if any. */
-  private inFlight: AlterPartitionRequest | null = null;
+  /** The AlterPartition request in flight, if any, with why it drops the followers it drops (for the log). */
+  private inFlight: { request: AlterPartitionRequest; reasons: ReadonlyMap<number, string> } | null = null;
   private closed = false;
 
   constructor(topic: string, index: number, log: Log, state: PartitionRecord, settings: PartitionSettings, cluster: ReplicationContext) {
@@ -169,7 +170,7 @@ export class Partition {
       this.tracker = new FollowerTracker(this.cluster.nodeId, record.replicas, record.isr, this.log.logEndOffset, this.cluster.nowMs());
       this.inFlight = null;
     } else {
-      this.reportIsrChange(previous.isr, record.isr);
+      this.reportIsrChange(previous.isr, record.isr, this.inFlight?.reasons);
       this.tracker.setCommitted(record.replicas, record.isr, this.cluster.nowMs());
       if (record.partitionEpoch > previous.partitionEpoch) {
         this.inFlight = null; // the proposal in flight was applied or superseded
@@ -180,8 +181,29 @@ export class Partition {
     this.changed.emit('change');
   }
 
-  private reportIsrChange(previous: readonly number[], next: readonly number[]): void {
-    if (previous.length !== next.length || previous.some((id) => !next.includes(id))) this.cluster.isrChanged(previous, next);
+  /**
+   * Reports a committed ISR change of this term (metrics) and logs who left
+   * and why (`reasons` of the leader's own proposal, else the controller's
+   * doing: fenced, reassigned away, or shut down) and who joined. Logged
+   * after the rest of the metadata entry is applied: a fencing commits its
+   * ISR changes before the broker's fenced record.
+   */
+  private reportIsrChange(previous: readonly number[], next: readonly number[], reasons: ReadonlyMap<number, string> = new Map()): void {
+    const left = previous.filter((id) => !next.includes(id));
+    const joined = next.filter((id) => !previous.includes(id));
+    if (left.length === 0 && joined.length === 0) return;
+    this.cluster.isrChanged(previous, next);
+    const isr = `[${next.join(',')}]`;
+    queueMicrotask(() => {
+      for (const id of left) this.cluster.logger.info(`${this.name}: replica ${id} leaves the ISR, now ${isr}: ${reasons.get(id) ?? this.removedBecause(id)}`);
+      for (const id of joined) this.cluster.logger.info(`${this.name}: replica ${id} joins the ISR, now ${isr}`);
+    });
+  }
+
+  /** Why the controller took a replica out of the ISR. */
+  private removedBecause(id: number): string {
+    if (!this.state.replicas.includes(id)) return 'no longer a replica';
+    return this.cluster.liveBrokerEpoch(id) === null ? 'fenced' : 'shut down';
   }
 
   /** Moves the leader's high watermark up to the smallest log end in the maximal ISR; true if it moved. */
@@ -355,13 +377,14 @@ export class Partition {
   maybeShrinkIsr(): void {
     const tracker = this.tracker;
     if (!tracker || this.inFlight) return;
-    const out = tracker.outOfSync(this.log.logEndOffset, this.cluster.nowMs(), this.cluster.lagTimeMaxMs);
+    const [end, now, lagMaxMs] = [this.log.logEndOffset, this.cluster.nowMs(), this.cluster.lagTimeMaxMs];
+    const out = tracker.outOfSync(end, now, lagMaxMs);
     if (out.length === 0) return;
-    this.cluster.logger.info(`${this.name}: shrinking the ISR [${tracker.isr.join(',')}]: ${out.join(',')} out of sync`);
-    this.proposeIsr(tracker.isr.filter((id) => !out.includes(id)));
+    const reasons = new Map(out.map((id) => [id, tracker.outOfSyncReason(id, end, now, lagMaxMs)]));
+    this.proposeIsr(tracker.isr.filter((id) => !out.includes(id)), reasons);
   }
 
-  private proposeIsr(isr: number[]): void {
+  private proposeIsr(isr: number[], reasons: ReadonlyMap<number, string> = new Map()): void {
     const tracker = this.tracker!;
     const brokerEpoch = (id: number) => this.cluster.liveBrokerEpoch(id) ?? -1n;
     const request: AlterPartitionRequest = {
@@ -384,7 +407,7 @@ export class Partition {
         },
       ],
     };
-    this.inFlight = request;
+    this.inFlight = { request, reasons };
     tracker.setPending(isr);
     this.cluster.alterPartition(request).then(
       (response) => this.onAlterPartition(request, tracker, response),
@@ -393,14 +416,15 @@ export class Partition {
   }
 
   private onAlterPartition(request: AlterPartitionRequest, tracker: FollowerTracker, response: AlterPartitionResponse): void {
-    if (this.inFlight !== request || this.tracker !== tracker) return;
+    if (this.inFlight?.request !== request || this.tracker !== tracker) return;
     const answer = response.topics[0]?.partitions[0];
     const errorCode = response.errorCode !== ErrorCode.NONE ? response.errorCode : (answer?.errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR);
-    if (errorCode !== ErrorCode.NONE || !answer) return this.onAlterPartitionFailed(request, tracker, `error code ${errorCode}`);
+    if (errorCode !== ErrorCode.NONE || !answer) return this.onAlterPartitionFailed(request, tracker, errorName(errorCode));
+    const { reasons } = this.inFlight;
     this.inFlight = null;
     tracker.setPending(null);
     if (answer.leaderEpoch === this.state.leaderEpoch && answer.partitionEpoch > this.state.partitionEpoch) {
-      this.reportIsrChange(this.state.isr, answer.isr);
+      this.reportIsrChange(this.state.isr, answer.isr, reasons);
       this.state = { ...this.state, isr: answer.isr, partitionEpoch: answer.partitionEpoch };
       tracker.setCommitted(this.state.replicas, answer.isr, this.cluster.nowMs());
     }
@@ -410,7 +434,7 @@ export class Partition {
 
   /** The proposal is dropped; the committed metadata stays the truth and the change is proposed again when still due. */
   private onAlterPartitionFailed(request: AlterPartitionRequest, tracker: FollowerTracker, reason: string): void {
-    if (this.inFlight !== request || this.tracker !== tracker) return;
+    if (this.inFlight?.request !== request || this.tracker !== tracker) return;
     this.cluster.logger.warn(`${this.name}: ISR change to [${tracker.pendingIsr?.join(',')}] failed: ${reason}`);
     this.inFlight = null;
     tracker.setPending(null);

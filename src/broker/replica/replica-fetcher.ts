@@ -17,7 +17,9 @@
  *   watermark;
  * - a leadership error (NOT_LEADER_OR_FOLLOWER, FENCED/UNKNOWN_LEADER_EPOCH
  *   ...) or an unexpected one: the partition rests for
- *   `replica.fetch.backoff.ms` or until new metadata re-assigns it.
+ *   `replica.fetch.backoff.ms` or until new metadata re-assigns it (a
+ *   leadership error that comes twice in a row, outliving a back-off, is
+ *   logged once).
  * A partition this node is being added to by a reassignment (not yet in
  * the ISR) rests after each answer as long as the follower replication
  * throttle asks.
@@ -25,13 +27,16 @@
  * parked at the leader would wait for that fetch (up to
  * replica.fetch.wait.max.ms, and acks=all produce with it): the loop drops
  * that connection and fetches again at once with the partition included.
- * A connection or request failure backs the whole loop off for
- * `replica.fetch.backoff.ms` and reconnects. `close()` stops every loop.
+ * A connection or request failure (no answer within
+ * `replica.fetch.wait.max.ms` + `replica.socket.timeout.ms`) backs the
+ * whole loop off for `replica.fetch.backoff.ms` and reconnects; the first
+ * failure is logged, and so is the first fetch answered after it.
+ * `close()` stops every loop.
  * Fetch answers are joined into memory of one BufferPool shared by the
  * loops, given back once their batches are written.
  */
 import { BrokerConnection } from '../../client/connection.ts';
-import { ErrorCode } from '../../protocol/errors.ts';
+import { ErrorCode, errorName } from '../../protocol/errors.ts';
 import { offsets as batchField } from '../../protocol/records/batch-header.ts';
 import { recordBatches } from '../../protocol/records/batch-splitter.ts';
 import { defaultFetchRequest, type FetchRequest } from '../../protocol/generated/fetch-request.ts';
@@ -44,8 +49,6 @@ import { BufferPool } from '../server/buffer-pool.ts';
 const fetchKey = 1;
 /** v12 is the first with lastFetchedEpoch / divergingEpoch, and the last with topic names. */
 const fetchVersion = 12;
-/** How long a fetch may take beyond its max wait before the connection is given up (Kafka's replica.socket.timeout.ms). */
-const socketTimeoutMs = 30_000;
 const zeroUuid = Buffer.alloc(16);
 
 export interface ReplicaFetcherOptions {
@@ -60,6 +63,8 @@ export interface ReplicaFetcherOptions {
   partitionMaxBytes: number;
   /** replica.fetch.backoff.ms */
   backoffMs: number;
+  /** replica.socket.timeout.ms: how long a fetch may take beyond its max wait (and a connect) before the connection is given up. */
+  socketTimeoutMs: number;
   /** follower.replication.throttled.rate, for partitions this node is being added to. */
   throttle: ReplicationThrottle;
   logger: Logger;
@@ -70,6 +75,9 @@ interface Followed {
   leaderEpoch: number;
   /** Not fetched before this time (after an error). */
   restUntilMs: number;
+  /** The error code of the leader's last answer for it, and how many answers in a row had it. */
+  errorCode: number;
+  errorRepeats: number;
 }
 
 /** Every fetch loop of this broker, by leader. */
@@ -176,7 +184,7 @@ class LeaderFetcher {
   add(key: string, partition: Partition, leaderEpoch: number): void {
     const current = this.partitions.get(key);
     if (current?.partition === partition && current.leaderEpoch === leaderEpoch) return;
-    this.partitions.set(key, { partition, leaderEpoch, restUntilMs: 0 });
+    this.partitions.set(key, { partition, leaderEpoch, restUntilMs: 0, errorCode: ErrorCode.NONE, errorRepeats: 0 });
     this.wakeup.wake();
     if (this.fetching) {
       this.interrupted = true;
@@ -224,6 +232,7 @@ class LeaderFetcher {
         } finally {
           release();
         }
+        if (this.failing) this.options.logger.info(`replica fetcher for leader ${this.leaderId}: fetching again`);
         this.failing = false;
       } catch (err) {
         if (this.stopped) return;
@@ -253,8 +262,8 @@ class LeaderFetcher {
       host: address.host,
       port: address.port,
       clientId: `kb-replica-fetcher-${this.options.nodeId}`,
-      requestTimeoutMs: this.options.maxWaitMs + socketTimeoutMs,
-      connectTimeoutMs: socketTimeoutMs,
+      requestTimeoutMs: this.options.maxWaitMs + this.options.socketTimeoutMs,
+      connectTimeoutMs: this.options.socketTimeoutMs,
       framePool: this.framePool,
     });
     await connection.connect();
@@ -308,6 +317,8 @@ class LeaderFetcher {
   private async apply(followed: Followed, data: PartitionData): Promise<void> {
     const { partition } = followed;
     const log = partition.log;
+    followed.errorRepeats = followed.errorCode === data.errorCode ? followed.errorRepeats + 1 : 1;
+    followed.errorCode = data.errorCode;
     switch (data.errorCode) {
       case ErrorCode.NONE: {
         const diverging = data.divergingEpoch;
@@ -333,6 +344,9 @@ class LeaderFetcher {
       case ErrorCode.UNKNOWN_LEADER_EPOCH:
       case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
       case ErrorCode.LEADER_NOT_AVAILABLE:
+        if (followed.errorRepeats === 2) {
+          this.options.logger.info(`${keyOf(partition)}: leader ${this.leaderId} answered ${errorName(data.errorCode)} twice in epoch ${followed.leaderEpoch}; asking again every ${this.options.backoffMs} ms until the metadata changes`);
+        }
         followed.restUntilMs = performance.now() + this.options.backoffMs; // until new metadata re-assigns it
         return;
       default:

@@ -6,14 +6,15 @@
  * and so does a record that no longer names this node among a partition's
  * replicas (a reassignment moved it away); on start, logs of partitions
  * this node no longer hosts are deleted (a deletion cut short by a crash
- * is finished then). Every
- * `replica.lag.time.max.ms / 2` the led partitions check for followers to
- * drop from their ISR (not while this broker may not lead, see below).
- * Handlers reach partitions through `leaderPartition`,
- * which answers with the Kafka error a client should see when this broker
- * cannot serve it (unknown topic/partition, not the leader, still opening,
- * or not `serving`: a broker still starting or without its controller
- * lease leads nothing, whatever its metadata says).
+ * is finished then). Every `replica.lag.time.max.ms / 2`, but at least
+ * every second, the led partitions check for followers to drop from their
+ * ISR, so a follower that stops fetching holds up acks=all produce for at
+ * most about `replica.lag.time.max.ms` plus a second. Handlers reach
+ * partitions through `leaderPartition`, which answers with the Kafka error
+ * a client should see when this broker cannot serve it (unknown
+ * topic/partition, not the leader, still opening, or not `serving`: a
+ * broker still starting or without its controller lease leads nothing,
+ * whatever its metadata says, and drops no follower from an ISR).
  */
 import type { Logger } from '../logger.ts';
 import type { MetadataImage } from '../../metadata/image.ts';
@@ -34,6 +35,7 @@ export interface ReplicationSettings {
   fetchMaxBytes: number;
   fetchResponseMaxBytes: number;
   fetchBackoffMs: number;
+  socketTimeoutMs: number;
 }
 
 export interface ReplicaManagerOptions {
@@ -62,6 +64,7 @@ export function replicationSettings(config: { int(key: string): number }): Repli
     fetchMaxBytes: config.int('replica.fetch.max.bytes'),
     fetchResponseMaxBytes: config.int('replica.fetch.response.max.bytes'),
     fetchBackoffMs: config.int('replica.fetch.backoff.ms'),
+    socketTimeoutMs: config.int('replica.socket.timeout.ms'),
   };
 }
 
@@ -71,6 +74,14 @@ export interface PartitionRef {
 }
 
 type Unavailable = { errorCode: number; errorMessage: string };
+
+/** The longest pause between two ISR shrink checks. */
+const isrCheckIntervalMaxMs = 1000;
+
+/** How often the led partitions check for out-of-sync followers. */
+function isrCheckIntervalMs(lagTimeMaxMs: number): number {
+  return Math.max(1, Math.min(isrCheckIntervalMaxMs, Math.floor(lagTimeMaxMs / 2)));
+}
 
 export class ReplicaManager {
   private readonly options: ReplicaManagerOptions;
@@ -117,6 +128,7 @@ export class ReplicaManager {
       maxBytes: replication.fetchResponseMaxBytes,
       partitionMaxBytes: replication.fetchMaxBytes,
       backoffMs: replication.fetchBackoffMs,
+      socketTimeoutMs: replication.socketTimeoutMs,
       logger,
     });
   }
@@ -147,7 +159,7 @@ export class ReplicaManager {
       // metadata may be stale, so it must not shrink an ISR to itself (with a log that may have lost its tail).
       if (this.options.serving?.() === false) return;
       for (const partition of this.partitions.values()) partition.maybeShrinkIsr();
-    }, Math.max(1, Math.floor(this.options.replication.lagTimeMaxMs / 2)));
+    }, isrCheckIntervalMs(this.options.replication.lagTimeMaxMs));
     this.shrinkTimer.unref();
     for (const name of this.logs.partitionNames()) {
       if (!hosted.has(name)) {

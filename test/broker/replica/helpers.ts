@@ -4,7 +4,7 @@
  * controller's AlterPartition (records each request; answers like the
  * controller would, with the new ISR and partition epoch + 1, or holds the
  * answer until the test releases it), recording the ISR changes the
- * partition reports.
+ * partition reports and the lines it logs.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -34,6 +34,8 @@ export interface TestReplica {
   settings: { minInsyncReplicas: number };
   /** Every ISR change the partition reported (ReplicationContext.isrChanged), in order. */
   isrChanges: { previous: number[]; next: number[] }[];
+  /** Every line it logged, in order. */
+  logs: string[];
 }
 
 type After = { after(fn: () => Promise<void>): void };
@@ -54,6 +56,8 @@ export async function openReplica(t: After, nodeId: number, state: PartitionReco
   const settings = { minInsyncReplicas: 1 };
   const held: (() => void)[] = [];
   const isrChanges: TestReplica['isrChanges'] = [];
+  const logs: string[] = [];
+  const record = (line: string) => void logs.push(line);
   const controller: TestController = {
     requests: [],
     hold: false,
@@ -84,7 +88,7 @@ export async function openReplica(t: After, nodeId: number, state: PartitionReco
       return new Promise((resolve) => held.push(() => resolve(response)));
     },
     isrChanged: (previous, next) => isrChanges.push({ previous: [...previous], next: [...next] }),
-    logger: silent,
+    logger: { info: record, warn: record, error: record },
   };
   const partition = new Partition('t', 0, log, state, {
     maxMessageBytes: () => 1 << 20,
@@ -92,7 +96,7 @@ export async function openReplica(t: After, nodeId: number, state: PartitionReco
     minInsyncReplicas: () => settings.minInsyncReplicas,
   }, cluster);
   await partition.open();
-  return { partition, log, clock, controller, settings, isrChanges };
+  return { partition, log, clock, controller, settings, isrChanges, logs };
 }
 
 export function batch(records: number, idempotent?: { producerId: bigint; baseSequence: number }): Buffer {

@@ -141,6 +141,21 @@ test('a follower lagging longer than replica.lag.time.max.ms leaves the ISR once
   assert.equal(isrChanges.length, 1, 'the committed record of the answered change reports nothing more');
 });
 
+test('the leader logs once why a follower left the ISR (lagging while fetching) and when it joined again', async (t) => {
+  const { partition: leader, clock, logs } = await openReplica(t, 1, partitionRecord({ replicas: [1, 2], isr: [1, 2], leader: 1, leaderEpoch: 1 }), 10_000);
+  await appendAsLeader(leader, batch(3));
+  leader.recordFollowerFetch(2, 0n);
+  clock.now += 6_000;
+  leader.recordFollowerFetch(2, 0n); // fetching, but not catching up
+  clock.now += 5_000;
+  leader.maybeShrinkIsr();
+  await settle();
+  assert.deepEqual(logs, ['t-0: replica 2 leaves the ISR, now [1]: lagging by 3 offsets for 11000 ms']);
+  leader.recordFollowerFetch(2, 3n);
+  await settle();
+  assert.deepEqual(logs.slice(1), ['t-0: replica 2 joins the ISR, now [1,2]']);
+});
+
 test('a follower outside the ISR joins once it reaches the high watermark', async (t) => {
   const state = partitionRecord({ replicas: [1, 2, 3], isr: [1, 2], leader: 1, leaderEpoch: 1 });
   const { partition: leader, controller, isrChanges } = await openReplica(t, 1, state);
