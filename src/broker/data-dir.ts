@@ -1,5 +1,6 @@
 /**
- * The broker's data directory: created if missing, checked writable, locked
+ * The broker's data directory: created if missing (mode 0700, as are its
+ * `metadata/` and `logs/`; an existing directory keeps its mode), checked writable, locked
  * against a second broker, and stamped with the node id it belongs to, the
  * ids of its metadata quorum's voters and (once known) its cluster id.
  *
@@ -21,6 +22,8 @@ import { writeBytesAtomically } from '../storage/checkpoint.ts';
 import { nodeStorageFs } from '../storage/fs.ts';
 
 const stampFileName = 'meta.properties';
+/** Directories kb creates for a data dir are its owner's alone: records, offsets and metadata are nobody else's to read. */
+const dataDirMode = 0o700;
 /** Holds the pid of the broker running on the directory (`kb cluster down` finds a node by it). */
 export const lockFileName = '.lock';
 
@@ -63,10 +66,10 @@ export class DataDir {
    */
   async open(nodeId: number, voterIds: readonly number[]): Promise<DataDirStamp> {
     try {
-      await mkdir(this.root, { recursive: true });
+      await mkdir(this.root, { recursive: true, mode: dataDirMode });
       await access(this.root, constants.W_OK);
-      await mkdir(this.metadataDir, { recursive: true });
-      await mkdir(this.logsDir, { recursive: true });
+      await mkdir(this.metadataDir, { recursive: true, mode: dataDirMode });
+      await mkdir(this.logsDir, { recursive: true, mode: dataDirMode });
     } catch (err) {
       throw new DataDirError(`data dir ${this.root} is not usable: ${(err as Error).message}`);
     }

@@ -26,6 +26,8 @@ interface TopicConfigDefinition {
 }
 
 const longMax = '9223372036854775807';
+/** Smallest segment.bytes, as in Kafka 4: smaller segments only multiply files (a one-record batch per segment). */
+export const segmentBytesMin = 1024 * 1024;
 
 function integer(min: number): Validator {
   return (value) => (/^-?\d+$/.test(value) && Number(value) >= min ? null : `must be an integer >= ${min}`);
@@ -70,7 +72,7 @@ export const topicConfigDefinitions: Record<string, TopicConfigDefinition> = {
   'min.insync.replicas': { default: '1', brokerSynonym: 'min.insync.replicas', configType: type.int, validate: integer(1), doc: 'replicas that must have a write for acks=all' },
   'retention.bytes': { default: '-1', brokerSynonym: 'log.retention.bytes', configType: type.long, validate: integer(-1), doc: 'largest size of a partition before old segments are deleted (-1: no limit)' },
   'retention.ms': { default: '604800000', brokerSynonym: 'log.retention.ms', configType: type.long, validate: integer(-1), doc: 'age after which old segments are deleted (-1: no limit)' },
-  'segment.bytes': { default: '1073741824', brokerSynonym: 'log.segment.bytes', configType: type.int, validate: integer(14), doc: 'size at which a segment is rolled' },
+  'segment.bytes': { default: '1073741824', brokerSynonym: 'log.segment.bytes', configType: type.int, validate: integer(segmentBytesMin), doc: 'size at which a segment is rolled' },
   'segment.index.bytes': { default: '10485760', brokerSynonym: 'log.index.size.max.bytes', configType: type.int, validate: integer(4), doc: 'largest offset index of a segment' },
   'segment.ms': { default: '604800000', brokerSynonym: 'log.roll.ms', configType: type.long, validate: integer(1), doc: 'age at which a segment is rolled' },
   'unclean.leader.election.enable': { default: 'false', brokerSynonym: 'unclean.leader.election.enable', configType: type.boolean, validate: oneOf('true', 'false'), doc: 'allow an out-of-sync replica to become leader (may lose data)' },

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, readFile, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { startBroker } from '../helpers/broker.ts';
@@ -73,10 +73,21 @@ test('bad settings are refused before starting: unreadable config file, wrong va
   // A broker setting that is every topic's default is checked as that topic config (it used to be taken, and shown as segment.bytes=abc).
   const badTopicDefault = await runKb(['broker', 'start', '--listen', '127.0.0.1:0', '--data-dir', dir, '--set', 'log.segment.bytes=abc']);
   assert.equal(badTopicDefault.code, 1, badTopicDefault.stderr);
-  assert.match(badTopicDefault.stderr, /log\.segment\.bytes=abc: must be an integer >= 14/);
+  assert.match(badTopicDefault.stderr, /log\.segment\.bytes=abc: must be an integer >= 1048576/);
+  // Kafka 4's floor: tiny segments made a file per batch (2,000 one-record batches, 5,999 files).
+  const tinySegments = await runKb(['broker', 'start', '--listen', '127.0.0.1:0', '--data-dir', dir, '--set', 'log.segment.bytes=14']);
+  assert.equal(tinySegments.code, 1, tinySegments.stderr);
+  assert.match(tinySegments.stderr, /log\.segment\.bytes=14: must be an integer >= 1048576/);
   const badListen = await runKb(['broker', 'start', '--listen', 'nowhere:port', '--data-dir', dir]);
   assert.equal(badListen.code, 2);
   assert.match(badListen.stderr, /not host:port/);
+});
+
+test('a new data dir, its metadata and logs directories are created readable by their owner only (0700)', async (t) => {
+  const dir = path.join(await tempDir(t), 'fresh', 'kb-data');
+  const broker = await startBroker({ dataDir: dir });
+  t.after(() => broker.stop());
+  for (const sub of ['', 'metadata', 'logs']) assert.equal((await stat(path.join(dir, sub))).mode & 0o777, 0o700, `${sub || 'data dir'} mode`);
 });
 
 test('a data dir that cannot be created or written is a clear error at start', async (t) => {
