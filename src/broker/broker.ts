@@ -40,6 +40,7 @@ import { ReplicaManager, replicationSettings } from './replica/replica-manager.t
 import { MetadataImage } from '../metadata/image.ts';
 import type { BrokerRecord } from '../metadata/records.ts';
 import { Controller, type ItemResult, type NewTopic } from '../controller/controller.ts';
+import { internalTopicNames } from '../controller/topic-names.ts';
 import type { CreateTopicsResponse } from '../protocol/generated/create-topics-response.ts';
 import { MetadataQuorum } from '../controller/quorum/metadata-quorum.ts';
 import { ControllerChannel, peerClientId } from './controller-channel.ts';
@@ -60,7 +61,6 @@ const createTopicsVersion = 7;
 const allocateProducerIdsKey = 67;
 const alterPartitionKey = 56;
 const alterPartitionVersion = 3;
-const internalTopics: ReadonlySet<string> = new Set([consumerOffsetsTopic]);
 /** The broker's own requests to its handlers (forwarded controller APIs) have a caller that never goes away. */
 const localClientStays = new AbortController().signal;
 /** How long the controller tries to connect to a broker that lost its connection before leaving it to its session. */
@@ -149,7 +149,7 @@ export class Broker {
       defaultPartitions: () => this.config.int('num.partitions'),
       defaultReplicationFactor: () => this.config.int('default.replication.factor'),
       topicConfigProblem: (name, value) => this.topicConfigs.problem(name, value),
-      internalTopics,
+      internalTopics: internalTopicNames,
       metadataOffset: () => this.quorum.appliedOffset(),
       sessionTimeoutMs: () => this.config.int('broker.session.timeout.ms'),
       refusesConnections: (host, port) => refusesConnections(host, port, addressProbeTimeoutMs),
@@ -348,7 +348,7 @@ export class Broker {
   }
 
   isInternalTopic(name: string): boolean {
-    return internalTopics.has(name);
+    return internalTopicNames.has(name);
   }
 
   topicConfigEntries(topic: string, requested: { name: string; value: string | null }[] = []): ConfigEntry[] {

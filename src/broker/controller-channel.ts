@@ -8,7 +8,9 @@
  * `request(apiKey, apiVersion, body)` runs the request on this node's
  * handler when this node is the active controller, else sends it to the
  * quorum leader's address (from --voters) at the same version and resolves
- * with the response body. While no controller is known, or the known one
+ * with the response body. `forward` does the same for a client's request
+ * that arrived here, under another client id, so the controller does not
+ * take it for this node's own (fromNode). While no controller is known, or the known one
  * cannot be reached, it retries until `timeoutMs` (then rejects); it stops
  * waiting for a controller's answer once the quorum names another leader,
  * and asks that one.
@@ -27,6 +29,18 @@ export const controllerApiKeys: ReadonlySet<number> = new Set([19, 20, 33, 37, 4
 
 /** The client id of a node's own requests to other nodes. */
 export const peerClientId = (nodeId: number): string => `kb-broker-${nodeId}`;
+
+/** The client id under which a node forwards its clients' requests to the controller. */
+const forwardingClientId = (nodeId: number): string => `kb-broker-${nodeId}-forwarding`;
+
+/**
+ * Whether a request is a kb node's own (e.g. its group coordinator creating
+ * __consumer_offsets), not a client's, directly or forwarded. Until peers
+ * authenticate (issue #22's control plane), this trusts the client id.
+ */
+export function fromNode(ctx: RequestContext): boolean {
+  return /^kb-broker-\d+$/.test(ctx.clientId ?? '');
+}
 
 /**
  * The close signal of the connection broker `brokerId`'s request came over
@@ -51,25 +65,37 @@ export interface ControllerChannelOptions {
 export class ControllerChannel {
   private readonly options: ControllerChannelOptions;
   private readonly peers: PeerConnections;
+  private readonly forwarding: PeerConnections;
   private readonly lane: Lane = { name: 'controller', requestTimeoutMs: defaultTimeoutMs };
   private closed = false;
 
   constructor(options: ControllerChannelOptions) {
     this.options = options;
     this.peers = new PeerConnections(peerClientId(options.nodeId));
+    this.forwarding = new PeerConnections(forwardingClientId(options.nodeId));
   }
 
-  async request<T>(apiKey: number, apiVersion: number, body: unknown, timeoutMs = defaultTimeoutMs): Promise<T> {
+  /** This node's own request. */
+  request<T>(apiKey: number, apiVersion: number, body: unknown, timeoutMs = defaultTimeoutMs): Promise<T> {
+    return this.send(this.peers, apiKey, apiVersion, body, timeoutMs);
+  }
+
+  /** A client's request that arrived at this node, which is not the active controller. */
+  forward<T>(apiKey: number, apiVersion: number, body: unknown): Promise<T> {
+    return this.send(this.forwarding, apiKey, apiVersion, body, defaultTimeoutMs);
+  }
+
+  private async send<T>(peers: PeerConnections, apiKey: number, apiVersion: number, body: unknown, timeoutMs: number): Promise<T> {
     const { quorum, nodeId } = this.options;
     const deadline = performance.now() + timeoutMs;
     let lastError: Error | null = null;
     while (performance.now() < deadline && !this.closed) {
       try {
-        if (quorum.isActiveController()) return await this.runLocally<T>(apiKey, apiVersion, body);
+        if (quorum.isActiveController()) return await this.runLocally<T>(peers, apiKey, apiVersion, body);
         const leader = quorum.leaderId();
         const address = leader === null || leader === nodeId ? undefined : quorum.voterAddress(leader);
         if (address) {
-          const answer = await this.untilLeaderChanges(this.peers.request<T>(address, this.lane, apiKey, apiVersion, body), leader!, deadline);
+          const answer = await this.untilLeaderChanges(peers.request<T>(address, this.lane, apiKey, apiVersion, body), leader!, deadline);
           if (answer.answered) return answer.value;
           continue;
         }
@@ -107,14 +133,15 @@ export class ControllerChannel {
     });
   }
 
-  private async runLocally<T>(apiKey: number, apiVersion: number, body: unknown): Promise<T> {
+  private async runLocally<T>(peers: PeerConnections, apiKey: number, apiVersion: number, body: unknown): Promise<T> {
     const handler = this.options.handlers.get(apiKey);
     if (!handler) throw new Error(`no handler for API ${apiKey}`);
-    return (await handler.handle(body, this.options.localContext(apiVersion))) as T;
+    return (await handler.handle(body, { ...this.options.localContext(apiVersion), clientId: peers.clientId })) as T;
   }
 
   close(): void {
     this.closed = true;
     this.peers.close();
+    this.forwarding.close();
   }
 }

@@ -21,7 +21,7 @@ export interface Lane {
 const connectTimeoutMs = 2_000;
 
 export class PeerConnections {
-  private readonly clientId: string;
+  readonly clientId: string;
   private readonly open = new Map<string, Promise<BrokerConnection>>();
   private closed = false;
 

@@ -32,7 +32,7 @@ import { ErrorCode } from '../protocol/errors.ts';
 import type { MetadataImage } from '../metadata/image.ts';
 import type { BrokerRecord, MetadataRecord, PartitionRecord } from '../metadata/records.ts';
 import type { Logger } from '../broker/logger.ts';
-import { collisionKey, topicNameProblem } from './topic-names.ts';
+import { collisionKey, metadataTopicName, topicNameProblem } from './topic-names.ts';
 import { dynamicBrokerConfigs } from '../broker/config.ts';
 import { placeReplicas } from './placement.ts';
 import { electIfLeaderless, electLeader, fenceBroker, shutDownBroker, type ElectionType, type Eligibility } from './leader-election.ts';
@@ -71,7 +71,7 @@ export interface ControllerOptions {
   defaultReplicationFactor: () => number;
   /** Reason a topic config entry is invalid, or null. */
   topicConfigProblem: (name: string, value: string) => string | null;
-  /** Topics only the broker itself may create (e.g. __consumer_offsets). */
+  /** Internal topics (topic-names.ts): only the brokers create those they use; nobody deletes them, adds partitions or alters their configs. */
   internalTopics: ReadonlySet<string>;
   /** Offset of the last metadata record this node has applied (-1: none). */
   metadataOffset: () => number;
@@ -147,6 +147,11 @@ const ok: ItemResult = { errorCode: ErrorCode.NONE, errorMessage: null };
 
 function fail(errorCode: number, errorMessage: string): ItemResult {
   return { errorCode, errorMessage };
+}
+
+/** A change clients may not make to an internal topic (TOPIC_AUTHORIZATION_FAILED, as Kafka answers a change it does not allow). */
+function internalTopicChange(name: string, what: string): ItemResult {
+  return fail(ErrorCode.TOPIC_AUTHORIZATION_FAILED, `'${name}' is an internal topic and ${what}`);
 }
 
 /** Where proposals go: they resolve once committed and applied to the image. */
@@ -499,13 +504,14 @@ export class Controller {
     return out;
   }
 
-  createTopics(topics: NewTopic[], validateOnly: boolean): Promise<CreatedTopic[]> {
+  /** `byNode`: a kb node's own request (its group coordinator's), which alone may create an internal topic (not the metadata log's name). */
+  createTopics(topics: NewTopic[], validateOnly: boolean, byNode = false): Promise<CreatedTopic[]> {
     return this.serialized(async () => {
       const results: CreatedTopic[] = [];
       const records: MetadataRecord[] = [];
       const seen = new Set<string>();
       for (const topic of topics) {
-        const plan = this.planTopic(topic, seen);
+        const plan = this.planTopic(topic, seen, byNode);
         seen.add(collisionKey(topic.name));
         if ('errorCode' in plan) {
           results.push({ name: topic.name, topicId: null, numPartitions: -1, replicationFactor: -1, ...plan });
@@ -523,9 +529,13 @@ export class Controller {
   private planTopic(
     topic: NewTopic,
     namesInThisRequest: Set<string>,
+    byNode: boolean,
   ): ItemResult | { topicId: string; records: MetadataRecord[]; shape: { numPartitions: number; replicationFactor: number } } {
     const nameProblem = topicNameProblem(topic.name);
     if (nameProblem) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, nameProblem);
+    if (this.options.internalTopics.has(topic.name) && (!byNode || topic.name === metadataTopicName)) {
+      return fail(ErrorCode.INVALID_REQUEST, `creation of internal topic '${topic.name}' is prohibited: the brokers create the internal topics they use`);
+    }
     if (this.image.topicsByName.has(topic.name)) return fail(ErrorCode.TOPIC_ALREADY_EXISTS, `topic '${topic.name}' already exists`);
     const collides = [...this.image.topicsByName.keys()].find((n) => collisionKey(n) === collisionKey(topic.name));
     if (collides || namesInThisRequest.has(collisionKey(topic.name))) {
@@ -603,7 +613,7 @@ export class Controller {
       const results = names.map((name) => {
         const topic = this.image.topicsByName.get(name);
         if (!topic) return { name, topicId: null, ...fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic '${name}' does not exist`) };
-        if (this.options.internalTopics.has(name)) return { name, topicId: topic.topicId, ...fail(ErrorCode.TOPIC_AUTHORIZATION_FAILED, `'${name}' is internal and cannot be deleted`) };
+        if (this.options.internalTopics.has(name)) return { name, topicId: topic.topicId, ...internalTopicChange(name, 'cannot be deleted') };
         if (!records.some((r) => r.type === 'removeTopic' && r.topicId === topic.topicId)) records.push({ type: 'removeTopic', topicId: topic.topicId });
         return { name, topicId: topic.topicId, ...ok };
       });
@@ -621,6 +631,7 @@ export class Controller {
       const results = requests.map(({ name, count, assignments }) => {
         const topic = this.image.topicsByName.get(name);
         if (!topic) return { name, ...fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic '${name}' does not exist`) };
+        if (this.options.internalTopics.has(name)) return { name, ...internalTopicChange(name, 'cannot get more partitions') };
         const current = topic.partitions.length;
         if (count <= current) return { name, ...fail(ErrorCode.INVALID_PARTITIONS, `topic '${name}' has ${current} partitions; the new count must be larger, got ${count}`) };
         if (count > partitionsPerTopicMax) return { name, ...fail(ErrorCode.INVALID_PARTITIONS, `at most ${partitionsPerTopicMax} partitions`) };
@@ -660,6 +671,7 @@ export class Controller {
   ): Promise<ItemResult> {
     return this.serialized(async () => {
       if (!this.image.topicsByName.has(name)) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic '${name}' does not exist`);
+      if (this.options.internalTopics.has(name)) return internalTopicChange(name, 'keeps the configs the broker gave it');
       for (const change of changes) {
         if (change.value === null) continue;
         const problem = this.options.topicConfigProblem(change.name, change.value);

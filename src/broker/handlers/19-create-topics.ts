@@ -2,13 +2,15 @@
  * CreateTopics (key 19), v0-7: validated and placed by the controller;
  * per-topic errors (TOPIC_ALREADY_EXISTS, INVALID_TOPIC_EXCEPTION,
  * INVALID_PARTITIONS, INVALID_REPLICATION_FACTOR, INVALID_REPLICA_ASSIGNMENT,
- * INVALID_CONFIG). validate_only checks without creating. From v5 the result
+ * INVALID_CONFIG; INVALID_REQUEST for an internal topic's name unless a
+ * kb node asks: controller-channel.ts fromNode). validate_only checks without creating. From v5 the result
  * carries the partition count, replication factor and effective configs.
  */
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { CreateTopicsRequest } from '../../protocol/generated/create-topics-request.ts';
 import type { CreateTopicsResponse } from '../../protocol/generated/create-topics-response.ts';
 import { defineHandler } from './handler.ts';
+import { fromNode } from '../controller-channel.ts';
 
 const noTopicId = Buffer.alloc(16);
 
@@ -27,6 +29,7 @@ export default defineHandler<CreateTopicsRequest, CreateTopicsResponse>({
         configs: t.configs.map((c) => ({ name: c.name, value: c.value })),
       })),
       ctx.apiVersion >= 1 && request.validateOnly,
+      fromNode(ctx),
     );
     await Promise.all(created.map((t) => broker.replicas.topicReady(t.name)));
     return {

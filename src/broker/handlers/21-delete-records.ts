@@ -2,8 +2,10 @@
  * DeleteRecords (key 21), v0-2: moves a partition's log start offset up to
  * the given offset (-1: the high watermark), so earlier records are no longer
  * served; whole segments below it are deleted. An offset beyond the high
- * watermark is OFFSET_OUT_OF_RANGE. Answers with the new low watermark.
+ * watermark is OFFSET_OUT_OF_RANGE; an internal topic's records cannot be
+ * deleted (INVALID_TOPIC_EXCEPTION, as Kafka). Answers with the new low watermark.
  */
+import { ErrorCode } from '../../protocol/errors.ts';
 import type { DeleteRecordsRequest } from '../../protocol/generated/delete-records-request.ts';
 import type { DeleteRecordsResponse } from '../../protocol/generated/delete-records-response.ts';
 import { defineHandler } from './handler.ts';
@@ -18,7 +20,10 @@ export default defineHandler<DeleteRecordsRequest, DeleteRecordsResponse>({
       ctx.broker,
       request.topics,
       (p, errorCode) => ({ partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode }),
-      async (partition, p) => ({ partitionIndex: p.partitionIndex, ...(await partition.deleteRecordsBefore(p.offset)) }),
+      async (partition, p) =>
+        ctx.broker.isInternalTopic(partition.topic)
+          ? { partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION }
+          : { partitionIndex: p.partitionIndex, ...(await partition.deleteRecordsBefore(p.offset)) },
     );
     return { throttleTimeMs: 0, topics };
   },

@@ -64,7 +64,7 @@ export function createDispatcher(handlers: ReadonlyMap<number, Handler>, base: C
     const started = performance.now();
     try {
       const forward = controllerApiKeys.has(apiKey) && !base.broker.quorum.isActiveController();
-      const response = forward ? await base.broker.controllerChannel.request(apiKey, apiVersion, body) : await handleHere();
+      const response = forward ? await base.broker.controllerChannel.forward(apiKey, apiVersion, body) : await handleHere();
       return response === null ? null : encodeResponseChunks(apiKey, apiVersion, correlationId, response);
     } finally {
       base.broker.metrics.requestDone(apiKey, (performance.now() - started) / 1000);
