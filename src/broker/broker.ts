@@ -29,7 +29,7 @@
  * stop the quorum (a leader hands over first), then release the data dir.
  */
 import { crc32cImplementation } from '../protocol/crc32c.ts';
-import { BrokerConfig } from './config.ts';
+import { BrokerConfig, ConfigError } from './config.ts';
 import { DataDir } from './data-dir.ts';
 import type { Logger } from './logger.ts';
 import { Listener } from './server/listener.ts';
@@ -120,6 +120,8 @@ export class Broker {
     this.dataDir = new DataDir(options.dataDir);
     this.voters = options.voters ?? [{ nodeId: this.nodeId, ...options.listen }];
     this.topicConfigs = new TopicConfigs(this.config, this.image);
+    const mutationRate = Number(this.config.get('controller.mutation.rate'));
+    if (!(mutationRate > 0)) throw new ConfigError(`controller.mutation.rate=${mutationRate}: must be a positive number of partitions per second`);
     this.metrics = new BrokerMetrics({
       image: this.image,
       isActiveController: () => this.quorum.isActiveController(),
@@ -160,6 +162,11 @@ export class Broker {
         imbalancePercentMax: this.config.int('leader.imbalance.per.broker.percentage'),
       }),
       logger: this.logger,
+      maxBrokerPartitions: () => this.config.int('max.broker.partitions'),
+      mutationRate: () => ({
+        rate: mutationRate,
+        burstSeconds: this.config.int('controller.quota.window.num') * this.config.int('controller.quota.window.size.seconds'),
+      }),
     });
     this.replicas = new ReplicaManager({
       nodeId: this.nodeId,
@@ -359,9 +366,16 @@ export class Broker {
     return this.topicConfigs.brokerEntries();
   }
 
-  /** Creates topics through the active controller, wherever it is; resolves once this node has opened the logs it hosts. */
-  async createTopics(topics: NewTopic[]): Promise<ItemResult[]> {
-    const response = await this.controllerChannel.request<CreateTopicsResponse>(createTopicsKey, createTopicsVersion, {
+  /**
+   * Creates topics through the active controller, wherever it is; resolves
+   * once this node has opened the logs it hosts. `forClient`: on a client's
+   * behalf (Metadata auto-creation), so the controller treats it as the
+   * client's request (ControllerChannel.forward), not this node's own.
+   */
+  async createTopics(topics: NewTopic[], { forClient = false } = {}): Promise<ItemResult[]> {
+    const channel = this.controllerChannel;
+    const send = forClient ? channel.forward.bind(channel) : channel.request.bind(channel);
+    const response = await send<CreateTopicsResponse>(createTopicsKey, createTopicsVersion, {
       topics: topics.map((t) => ({
         name: t.name,
         numPartitions: t.numPartitions,

@@ -10,7 +10,7 @@
  * quorum leader's address (from --voters) at the same version and resolves
  * with the response body. `forward` does the same for a client's request
  * that arrived here, under another client id, so the controller does not
- * take it for this node's own (fromNode). While no controller is known, or the known one
+ * take it for this node's own (callerOf). While no controller is known, or the known one
  * cannot be reached, it retries until `timeoutMs` (then rejects); it stops
  * waiting for a controller's answer once the quorum names another leader,
  * and asks that one.
@@ -18,6 +18,7 @@
 import type { Handler, RequestContext } from './handlers/handler.ts';
 import { PeerConnections, type Lane } from './peer-connections.ts';
 import { NotControllerError, type MetadataQuorum } from '../controller/quorum/metadata-quorum.ts';
+import type { Caller } from '../controller/controller.ts';
 
 /**
  * CreateTopics, DeleteTopics, AlterConfigs, CreatePartitions, ElectLeaders,
@@ -34,12 +35,16 @@ export const peerClientId = (nodeId: number): string => `kb-broker-${nodeId}`;
 const forwardingClientId = (nodeId: number): string => `kb-broker-${nodeId}-forwarding`;
 
 /**
- * Whether a request is a kb node's own (e.g. its group coordinator creating
- * __consumer_offsets), not a client's, directly or forwarded. Until peers
- * authenticate (issue #22's control plane), this trusts the client id.
+ * Who sent a request: a kb node itself (e.g. its group coordinator creating
+ * __consumer_offsets), or a client, directly or forwarded, known by the
+ * host it connected from (a forwarded request: the forwarding node's; one
+ * forwarded by this node to itself: 'local'). Until peers authenticate
+ * (issue #22's control plane), a node is recognised by its client id.
  */
-export function fromNode(ctx: RequestContext): boolean {
-  return /^kb-broker-\d+$/.test(ctx.clientId ?? '');
+export function callerOf(ctx: RequestContext): Caller {
+  if (/^kb-broker-\d+$/.test(ctx.clientId ?? '')) return { node: true };
+  const colon = ctx.clientAddress.lastIndexOf(':');
+  return { node: false, client: colon === -1 ? ctx.clientAddress : ctx.clientAddress.slice(0, colon) };
 }
 
 /**

@@ -25,6 +25,13 @@
  * complete in the proposal of the ISR change that puts the last target
  * replica in sync (and, after a failover, when this node activates).
  *
+ * Topic and partition changes are bounded: a broker hosts at most
+ * max.broker.partitions replicas (POLICY_VIOLATION beyond), and a client
+ * creates or deletes partitions at controller.mutation.rate
+ * (mutation-quota.ts; THROTTLING_QUOTA_EXCEEDED per topic while throttled,
+ * mutationThrottleMs for the response). A kb node's own requests (Caller)
+ * are not throttled and alone may create an internal topic.
+ *
  * Results are per item with Kafka error codes, never exceptions.
  */
 import { randomBytes } from 'node:crypto';
@@ -32,7 +39,8 @@ import { ErrorCode } from '../protocol/errors.ts';
 import type { MetadataImage } from '../metadata/image.ts';
 import type { BrokerRecord, MetadataRecord, PartitionRecord } from '../metadata/records.ts';
 import type { Logger } from '../broker/logger.ts';
-import { collisionKey, metadataTopicName, topicNameProblem } from './topic-names.ts';
+import { metadataTopicName, topicNameProblem } from './topic-names.ts';
+import { collisionKey } from '../metadata/image.ts';
 import { dynamicBrokerConfigs } from '../broker/config.ts';
 import { placeReplicas } from './placement.ts';
 import { electIfLeaderless, electLeader, fenceBroker, shutDownBroker, type ElectionType, type Eligibility } from './leader-election.ts';
@@ -41,6 +49,7 @@ import { changeIsr, type IsrChangeRequest } from './isr-change.ts';
 import { BrokerSessions, type BrokerSession } from './broker-sessions.ts';
 import { cancelReassignment, completeReassignment, isReassigning, startReassignment, targetProblem } from './reassignment.ts';
 import { ProposalTooLargeError } from './quorum/metadata-quorum.ts';
+import { MutationQuota, type MutationRate } from './mutation-quota.ts';
 
 export interface ItemResult {
   errorCode: number;
@@ -88,7 +97,16 @@ export interface ControllerOptions {
   now?: () => number;
   /** A random integer in [0, bound) for placement; default Math.random. */
   random?: (bound: number) => number;
+  /** max.broker.partitions; default no limit. */
+  maxBrokerPartitions?: () => number;
+  /** controller.mutation.rate and its burst; default no limit. */
+  mutationRate?: () => MutationRate;
 }
+
+/** Who asks for a topic change: a kb node itself, or a client (by the address the controller sees it at). */
+export type Caller = { node: true } | { node: false; client: string };
+
+const someClient: Caller = { node: false, client: 'unknown' };
 
 export interface BrokerRegistration {
   nodeId: number;
@@ -170,6 +188,7 @@ export class Controller {
   private active: { timers: NodeJS.Timeout[]; sinceOffset: number } | null = null;
   /** Brokers whose address is being tried (fenceIfGone): one attempt each at a time, however often connections close. */
   private readonly probing = new Set<number>();
+  private readonly mutations: MutationQuota | null;
 
   constructor(quorum: MetadataProposals, image: MetadataImage, options: ControllerOptions) {
     this.quorum = quorum;
@@ -177,6 +196,45 @@ export class Controller {
     this.options = options;
     this.sessions = new BrokerSessions(options.now ?? (() => performance.now()), (nodeId) => void this.fenceIfGone(nodeId));
     this.random = options.random ?? ((bound) => Math.floor(Math.random() * bound));
+    this.mutations = options.mutationRate ? new MutationQuota(options.mutationRate, options.now ?? (() => performance.now())) : null;
+  }
+
+  /** How long a client must wait before its next topic change (0: none), for the response's throttle_time_ms. */
+  mutationThrottleMs(caller: Caller): number {
+    return caller.node || !this.mutations ? 0 : this.mutations.throttleMs(caller.client);
+  }
+
+  /** THROTTLING_QUOTA_EXCEEDED while the caller is throttled, else null. */
+  private throttled(caller: Caller): ItemResult | null {
+    const waitMs = this.mutationThrottleMs(caller);
+    return waitMs === 0 ? null : fail(ErrorCode.THROTTLING_QUOTA_EXCEEDED, `controller.mutation.rate exceeded: retry in ${waitMs} ms`);
+  }
+
+  private recordMutations(caller: Caller, partitions: number): void {
+    if (!caller.node) this.mutations?.record(caller.client, partitions);
+  }
+
+  /** Replicas each registered broker hosts now, for max.broker.partitions. */
+  private hostedReplicas(): Map<number, number> {
+    const hosted = new Map<number, number>();
+    for (const topic of this.image.topicsById.values()) {
+      for (const partition of topic.partitions) for (const id of partition?.replicas ?? []) hosted.set(id, (hosted.get(id) ?? 0) + 1);
+    }
+    return hosted;
+  }
+
+  /** POLICY_VIOLATION when `assignment` would put a broker above max.broker.partitions; else adds it to `hosted` and returns null. */
+  private admitReplicas(hosted: Map<number, number>, assignment: number[][]): ItemResult | null {
+    const cap = this.options.maxBrokerPartitions?.() ?? Infinity;
+    const after = new Map(hosted);
+    for (const replicas of assignment) for (const id of replicas) after.set(id, (after.get(id) ?? 0) + 1);
+    for (const [id, count] of after) {
+      if (count > cap && count > (hosted.get(id) ?? 0)) {
+        return fail(ErrorCode.POLICY_VIOLATION, `broker ${id} would host ${count} partition replicas, more than max.broker.partitions=${cap}: delete topics, add brokers, or raise the limit`);
+      }
+    }
+    for (const [id, count] of after) hosted.set(id, count);
+    return null;
   }
 
   /** On the first activation of a new cluster: records its id. */
@@ -504,23 +562,26 @@ export class Controller {
     return out;
   }
 
-  /** `byNode`: a kb node's own request (its group coordinator's), which alone may create an internal topic (not the metadata log's name). */
-  createTopics(topics: NewTopic[], validateOnly: boolean, byNode = false): Promise<CreatedTopic[]> {
+  /** Only a kb node's own request (its group coordinator's) may create an internal topic (not the metadata log's name). */
+  createTopics(topics: NewTopic[], validateOnly: boolean, caller: Caller = someClient): Promise<CreatedTopic[]> {
     return this.serialized(async () => {
       const results: CreatedTopic[] = [];
       const records: MetadataRecord[] = [];
       const seen = new Set<string>();
+      const hosted = this.hostedReplicas();
       for (const topic of topics) {
-        const plan = this.planTopic(topic, seen, byNode);
+        const plan = this.throttled(caller) ?? this.planTopic(topic, seen, caller.node, hosted);
         seen.add(collisionKey(topic.name));
         if ('errorCode' in plan) {
           results.push({ name: topic.name, topicId: null, numPartitions: -1, replicationFactor: -1, ...plan });
           continue;
         }
         results.push({ name: topic.name, topicId: plan.topicId, ...ok, ...plan.shape });
-        if (!validateOnly) for (const record of plan.records) records.push(record);
+        if (validateOnly) continue;
+        for (const record of plan.records) records.push(record);
+        this.recordMutations(caller, plan.shape.numPartitions);
       }
-      const tooLarge = await this.commitUnlessTooLarge(records);
+      const tooLarge = await this.commitUnlessTooLarge(records, caller);
       if (tooLarge === null) return results;
       return results.map((r) => (r.errorCode === ErrorCode.NONE ? { name: r.name, topicId: null, numPartitions: -1, replicationFactor: -1, ...tooLarge } : r));
     });
@@ -530,6 +591,7 @@ export class Controller {
     topic: NewTopic,
     namesInThisRequest: Set<string>,
     byNode: boolean,
+    hosted: Map<number, number>,
   ): ItemResult | { topicId: string; records: MetadataRecord[]; shape: { numPartitions: number; replicationFactor: number } } {
     const nameProblem = topicNameProblem(topic.name);
     if (nameProblem) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, nameProblem);
@@ -537,7 +599,7 @@ export class Controller {
       return fail(ErrorCode.INVALID_REQUEST, `creation of internal topic '${topic.name}' is prohibited: the brokers create the internal topics they use`);
     }
     if (this.image.topicsByName.has(topic.name)) return fail(ErrorCode.TOPIC_ALREADY_EXISTS, `topic '${topic.name}' already exists`);
-    const collides = [...this.image.topicsByName.keys()].find((n) => collisionKey(n) === collisionKey(topic.name));
+    const collides = this.image.topicCollidingWith(topic.name)?.name;
     if (collides || namesInThisRequest.has(collisionKey(topic.name))) {
       return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, `topic '${topic.name}' collides with '${collides ?? 'another topic in this request'}' ('.' and '_' are equivalent)`);
     }
@@ -548,6 +610,8 @@ export class Controller {
     }
     const assignment = this.placeReplicas(topic);
     if ('errorCode' in assignment) return assignment;
+    const overfull = this.admitReplicas(hosted, assignment);
+    if (overfull) return overfull;
     const topicId = randomBytes(16).toString('hex');
     const records: MetadataRecord[] = [{ type: 'topic', name: topic.name, topicId }];
     assignment.forEach((replicas, partition) => records.push(this.newPartition(topicId, partition, replicas)));
@@ -607,14 +671,19 @@ export class Controller {
     });
   }
 
-  deleteTopics(names: string[]): Promise<(ItemResult & { name: string; topicId: string | null })[]> {
+  deleteTopics(names: string[], caller: Caller = someClient): Promise<(ItemResult & { name: string; topicId: string | null })[]> {
     return this.serialized(async () => {
       const records: MetadataRecord[] = [];
       const results = names.map((name) => {
         const topic = this.image.topicsByName.get(name);
         if (!topic) return { name, topicId: null, ...fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic '${name}' does not exist`) };
         if (this.options.internalTopics.has(name)) return { name, topicId: topic.topicId, ...internalTopicChange(name, 'cannot be deleted') };
-        if (!records.some((r) => r.type === 'removeTopic' && r.topicId === topic.topicId)) records.push({ type: 'removeTopic', topicId: topic.topicId });
+        const throttled = this.throttled(caller);
+        if (throttled) return { name, topicId: topic.topicId, ...throttled };
+        if (!records.some((r) => r.type === 'removeTopic' && r.topicId === topic.topicId)) {
+          records.push({ type: 'removeTopic', topicId: topic.topicId });
+          this.recordMutations(caller, topic.partitions.length);
+        }
         return { name, topicId: topic.topicId, ...ok };
       });
       if (records.length > 0) await this.commit(records);
@@ -625,13 +694,17 @@ export class Controller {
   createPartitions(
     requests: { name: string; count: number; assignments: number[][] | null }[],
     validateOnly: boolean,
+    caller: Caller = someClient,
   ): Promise<(ItemResult & { name: string })[]> {
     return this.serialized(async () => {
       const records: MetadataRecord[] = [];
+      const hosted = this.hostedReplicas();
       const results = requests.map(({ name, count, assignments }) => {
         const topic = this.image.topicsByName.get(name);
         if (!topic) return { name, ...fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic '${name}' does not exist`) };
         if (this.options.internalTopics.has(name)) return { name, ...internalTopicChange(name, 'cannot get more partitions') };
+        const throttled = this.throttled(caller);
+        if (throttled) return { name, ...throttled };
         const current = topic.partitions.length;
         if (count <= current) return { name, ...fail(ErrorCode.INVALID_PARTITIONS, `topic '${name}' has ${current} partitions; the new count must be larger, got ${count}`) };
         if (count > partitionsPerTopicMax) return { name, ...fail(ErrorCode.INVALID_PARTITIONS, `at most ${partitionsPerTopicMax} partitions`) };
@@ -650,10 +723,14 @@ export class Controller {
           current,
         );
         if ('errorCode' in placed) return { name, ...placed };
-        if (!validateOnly) placed.forEach((replicas, i) => records.push(this.newPartition(topic.topicId, current + i, replicas)));
+        const overfull = this.admitReplicas(hosted, placed);
+        if (overfull) return { name, ...overfull };
+        if (validateOnly) return { name, ...ok };
+        placed.forEach((replicas, i) => records.push(this.newPartition(topic.topicId, current + i, replicas)));
+        this.recordMutations(caller, placed.length);
         return { name, ...ok };
       });
-      const tooLarge = await this.commitUnlessTooLarge(records);
+      const tooLarge = await this.commitUnlessTooLarge(records, caller);
       if (tooLarge === null) return results;
       return results.map((r) => (r.errorCode === ErrorCode.NONE ? { name: r.name, ...tooLarge } : r));
     });
@@ -725,9 +802,10 @@ export class Controller {
    * (nothing to do without records). When they are more than one metadata
    * log entry holds, nothing is written and the error for the items that
    * would have succeeded is returned instead (POLICY_VIOLATION, as Kafka
-   * answers a request with too many partitions).
+   * answers a request with too many partitions), and the caller gets its
+   * mutations back.
    */
-  private async commitUnlessTooLarge(records: MetadataRecord[]): Promise<ItemResult | null> {
+  private async commitUnlessTooLarge(records: MetadataRecord[], caller: Caller): Promise<ItemResult | null> {
     if (records.length === 0) return null;
     try {
       await this.commit(records);
@@ -735,6 +813,7 @@ export class Controller {
     } catch (err) {
       if (!(err instanceof ProposalTooLargeError)) throw err;
       const partitions = records.filter((r) => r.type === 'partition').length;
+      this.recordMutations(caller, -partitions);
       return fail(ErrorCode.POLICY_VIOLATION, `${partitions} new partitions in one request are too many: ${err.message}. Create fewer at once`);
     }
   }

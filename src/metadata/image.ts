@@ -2,6 +2,8 @@
  * The in-memory metadata image: what every node knows about the cluster,
  * built only by replaying MetadataRecords in log order. Pure data, no I/O:
  * the controller decides, the log orders, the image reflects.
+ * Topics are also indexed by their collision key (Kafka: names that differ
+ * only by '.' versus '_' collide), so checking a new name costs one lookup.
  */
 import type { BrokerRecord, MetadataRecord, PartitionRecord } from './records.ts';
 
@@ -11,6 +13,11 @@ export interface TopicImage {
   partitions: PartitionRecord[];
 }
 
+/** The name under which '.' and '_' collide. */
+export function collisionKey(name: string): string {
+  return name.replaceAll('.', '_');
+}
+
 export class MetadataImage {
   clusterId: string | null = null;
   /** The first producer id not yet handed out to any broker. */
@@ -18,6 +25,7 @@ export class MetadataImage {
   readonly brokers = new Map<number, BrokerRecord>();
   readonly topicsByName = new Map<string, TopicImage>();
   readonly topicsById = new Map<string, TopicImage>();
+  private readonly topicsByCollisionKey = new Map<string, TopicImage>();
   /** `${resourceType}:${resourceName}` -> config name -> value. */
   private readonly configs = new Map<string, Map<string, string>>();
 
@@ -33,6 +41,7 @@ export class MetadataImage {
         const topic: TopicImage = { name: record.name, topicId: record.topicId, partitions: [] };
         this.topicsByName.set(record.name, topic);
         this.topicsById.set(record.topicId, topic);
+        this.topicsByCollisionKey.set(collisionKey(record.name), topic);
         break;
       }
       case 'partition': {
@@ -46,6 +55,7 @@ export class MetadataImage {
         if (!topic) break;
         this.topicsById.delete(topic.topicId);
         this.topicsByName.delete(topic.name);
+        if (this.topicsByCollisionKey.get(collisionKey(topic.name)) === topic) this.topicsByCollisionKey.delete(collisionKey(topic.name));
         this.configs.delete(`topic:${topic.name}`);
         break;
       }
@@ -70,6 +80,7 @@ export class MetadataImage {
     this.brokers.clear();
     this.topicsByName.clear();
     this.topicsById.clear();
+    this.topicsByCollisionKey.clear();
     this.configs.clear();
   }
 
@@ -97,6 +108,11 @@ export class MetadataImage {
 
   brokerConfigs(resourceName: string): Map<string, string> {
     return this.configs.get(`broker:${resourceName}`) ?? new Map();
+  }
+
+  /** A topic whose name collides with `name` ('.' and '_' equivalent), or undefined. */
+  topicCollidingWith(name: string): TopicImage | undefined {
+    return this.topicsByCollisionKey.get(collisionKey(name));
   }
 
   partition(topic: string, partition: number): PartitionRecord | undefined {

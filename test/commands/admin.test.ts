@@ -22,7 +22,8 @@ async function json(args: string[]): Promise<any> {
 }
 
 before(async () => {
-  broker = await startBroker();
+  // Room for the 100000-partition requests below to reach the metadata log's entry limit.
+  broker = await startBroker({ sets: { 'max.broker.partitions': 300_000 } });
   env = { KB_BROKERS: broker.address };
 });
 after(() => broker?.stop());

@@ -26,9 +26,10 @@ export class RawClient {
     socket.on('error', () => undefined);
   }
 
-  static connect(host: string, port: number): Promise<RawClient> {
+  /** `localAddress`: the address to connect from (e.g. 127.0.0.2, another client host on loopback). */
+  static connect(host: string, port: number, localAddress?: string): Promise<RawClient> {
     return new Promise((resolve, reject) => {
-      const socket = net.connect({ host, port }, () => resolve(new RawClient(socket)));
+      const socket = net.connect({ host, port, localAddress }, () => resolve(new RawClient(socket)));
       socket.once('error', reject);
     });
   }

@@ -14,7 +14,11 @@
  * and `default.replication.factor` capped at the live brokers (never an
  * internal topic: the group coordinator creates those); otherwise it
  * is answered with UNKNOWN_TOPIC_OR_PARTITION (INVALID_TOPIC_EXCEPTION for an
- * illegal name).
+ * illegal name). One request creates at most
+ * `auto.create.topics.max.per.request` topics (the first ones named; the
+ * rest, answered UNKNOWN_TOPIC_OR_PARTITION, by later requests), logged.
+ * Auto-creation is a client's request forwarded to the controller, so
+ * controller.mutation.rate and max.broker.partitions apply to it.
  *
  * A broker that is not serving (still starting, or without its controller
  * lease: Broker.serving) may hold stale or partial metadata: it answers
@@ -46,7 +50,7 @@ export default defineHandler<MetadataRequest, MetadataResponse>({
         : request.topics.flatMap((t) => (t.name === null ? [] : [t.name]));
     const serving = broker.serving();
     const allowCreate = serving && (ctx.apiVersion < 4 || request.allowAutoTopicCreation) && broker.config.bool('auto.create.topics.enable');
-    if (requested !== null && allowCreate) await autoCreate(broker, requested);
+    if (requested !== null && allowCreate) await autoCreate(broker, requested, ctx.clientAddress);
 
     const image = broker.image;
     const liveBrokers = broker.liveBrokers();
@@ -74,11 +78,15 @@ export default defineHandler<MetadataRequest, MetadataResponse>({
   },
 });
 
-async function autoCreate(broker: Broker, names: string[]): Promise<void> {
+async function autoCreate(broker: Broker, names: string[], client: string): Promise<void> {
   const missing = [...new Set(names)].filter((n) => !broker.image.topicsByName.has(n) && topicNameProblem(n) === null && !broker.isInternalTopic(n));
   if (missing.length === 0) return;
+  const perRequestMax = broker.config.int('auto.create.topics.max.per.request');
+  if (missing.length > perRequestMax) {
+    broker.logger.warn(`Metadata from ${client} names ${missing.length} topics to auto-create: creating the first ${perRequestMax} (auto.create.topics.max.per.request)`);
+  }
   const replicationFactor = Math.min(broker.config.int('default.replication.factor'), broker.liveBrokers().length);
-  await broker.createTopics(missing.map((name) => ({ name, numPartitions: -1, replicationFactor, assignments: [], configs: [] })));
+  await broker.createTopics(missing.slice(0, perRequestMax).map((name) => ({ name, numPartitions: -1, replicationFactor, assignments: [], configs: [] })), { forClient: true });
 }
 
 /** A topic's partitions; a leader not in `leaders` is answered as none (LEADER_NOT_AVAILABLE); `live` decides the offline replicas. */

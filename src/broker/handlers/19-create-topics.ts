@@ -3,14 +3,17 @@
  * per-topic errors (TOPIC_ALREADY_EXISTS, INVALID_TOPIC_EXCEPTION,
  * INVALID_PARTITIONS, INVALID_REPLICATION_FACTOR, INVALID_REPLICA_ASSIGNMENT,
  * INVALID_CONFIG; INVALID_REQUEST for an internal topic's name unless a
- * kb node asks: controller-channel.ts fromNode). validate_only checks without creating. From v5 the result
+ * kb node asks: controller-channel.ts callerOf; POLICY_VIOLATION above
+ * max.broker.partitions; THROTTLING_QUOTA_EXCEEDED beyond
+ * controller.mutation.rate, with the throttle time). validate_only checks
+ * without creating. From v5 the result
  * carries the partition count, replication factor and effective configs.
  */
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { CreateTopicsRequest } from '../../protocol/generated/create-topics-request.ts';
 import type { CreateTopicsResponse } from '../../protocol/generated/create-topics-response.ts';
 import { defineHandler } from './handler.ts';
-import { fromNode } from '../controller-channel.ts';
+import { callerOf } from '../controller-channel.ts';
 
 const noTopicId = Buffer.alloc(16);
 
@@ -20,6 +23,7 @@ export default defineHandler<CreateTopicsRequest, CreateTopicsResponse>({
   maxVersion: 7,
   async handle(request, ctx) {
     const broker = ctx.broker;
+    const caller = callerOf(ctx);
     const created = await broker.controller.createTopics(
       request.topics.map((t) => ({
         name: t.name,
@@ -29,11 +33,11 @@ export default defineHandler<CreateTopicsRequest, CreateTopicsResponse>({
         configs: t.configs.map((c) => ({ name: c.name, value: c.value })),
       })),
       ctx.apiVersion >= 1 && request.validateOnly,
-      fromNode(ctx),
+      caller,
     );
     await Promise.all(created.map((t) => broker.replicas.topicReady(t.name)));
     return {
-      throttleTimeMs: 0,
+      throttleTimeMs: broker.controller.mutationThrottleMs(caller),
       topics: created.map((t) => ({
         name: t.name,
         topicId: t.topicId ? Buffer.from(t.topicId, 'hex') : noTopicId,

@@ -1,13 +1,15 @@
 /**
  * DeleteTopics (key 20), v0-6: by name (v0-5 names array; v6 topics with a
  * name or an id). Unknown topics get UNKNOWN_TOPIC_OR_PARTITION (an unknown
- * id UNKNOWN_TOPIC_ID); internal topics cannot be deleted. The partitions'
+ * id UNKNOWN_TOPIC_ID); internal topics cannot be deleted; deleted partitions
+ * count against controller.mutation.rate (THROTTLING_QUOTA_EXCEEDED beyond). The partitions'
  * logs are removed by each broker when it sees the topic's removal record.
  */
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { DeleteTopicsRequest } from '../../protocol/generated/delete-topics-request.ts';
 import type { DeleteTopicsResponse } from '../../protocol/generated/delete-topics-response.ts';
 import { defineHandler } from './handler.ts';
+import { callerOf } from '../controller-channel.ts';
 
 const noTopicId = Buffer.alloc(16);
 
@@ -25,9 +27,10 @@ export default defineHandler<DeleteTopicsRequest, DeleteTopicsResponse>({
     const names = asked
       .filter((a) => !unknownIds.includes(a))
       .map((a) => a.name ?? image.topicsById.get(a.topicId.toString('hex'))!.name);
-    const results = await ctx.broker.controller.deleteTopics(names);
+    const caller = callerOf(ctx);
+    const results = await ctx.broker.controller.deleteTopics(names, caller);
     return {
-      throttleTimeMs: 0,
+      throttleTimeMs: ctx.broker.controller.mutationThrottleMs(caller),
       responses: [
         ...results.map((r) => ({
           name: r.name,

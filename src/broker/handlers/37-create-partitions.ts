@@ -1,17 +1,21 @@
 /**
  * CreatePartitions (key 37), v0-3: raises a topic's partition count, with
  * optional explicit replica lists for the new partitions. A count that does
- * not grow the topic is INVALID_PARTITIONS; validate_only checks only.
+ * not grow the topic is INVALID_PARTITIONS; internal topics cannot grow;
+ * max.broker.partitions and controller.mutation.rate apply as to
+ * CreateTopics. validate_only checks only.
  */
 import type { CreatePartitionsRequest } from '../../protocol/generated/create-partitions-request.ts';
 import type { CreatePartitionsResponse } from '../../protocol/generated/create-partitions-response.ts';
 import { defineHandler } from './handler.ts';
+import { callerOf } from '../controller-channel.ts';
 
 export default defineHandler<CreatePartitionsRequest, CreatePartitionsResponse>({
   apiKey: 37,
   minVersion: 0,
   maxVersion: 3,
   async handle(request, ctx) {
+    const caller = callerOf(ctx);
     const results = await ctx.broker.controller.createPartitions(
       request.topics.map((t) => ({
         name: t.name,
@@ -19,9 +23,10 @@ export default defineHandler<CreatePartitionsRequest, CreatePartitionsResponse>(
         assignments: t.assignments?.map((a) => a.brokerIds) ?? null,
       })),
       request.validateOnly,
+      caller,
     );
     return {
-      throttleTimeMs: 0,
+      throttleTimeMs: ctx.broker.controller.mutationThrottleMs(caller),
       results: results.map((r) => ({ name: r.name, errorCode: r.errorCode, errorMessage: r.errorMessage })),
     };
   },

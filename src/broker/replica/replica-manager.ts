@@ -273,10 +273,10 @@ export class ReplicaManager {
     return { errorCode: ErrorCode.LEADER_NOT_AVAILABLE, errorMessage: `${key} is still being opened` };
   }
 
-  /** Waits until the logs of a just-created topic's partitions are open. */
+  /** Waits until the logs of a just-created topic's partitions (as the image has them) are open. */
   async topicReady(topic: string): Promise<void> {
-    const ofTopic = (key: string) => key.startsWith(`${topic}-`) && /^\d+$/.test(key.slice(topic.length + 1));
-    await Promise.allSettled([...this.opening].filter(([key]) => ofTopic(key)).map(([, opening]) => opening));
+    const partitions = this.options.image.topicsByName.get(topic)?.partitions ?? [];
+    await Promise.allSettled(partitions.map((p) => this.opening.get(ReplicaManager.key(topic, p.partition))));
   }
 
   /**
