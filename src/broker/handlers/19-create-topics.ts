@@ -36,6 +36,7 @@ export default defineHandler<CreateTopicsRequest, CreateTopicsResponse>({
       caller,
     );
     await Promise.all(created.map((t) => broker.replicas.topicReady(t.name)));
+    const requestedConfigs = new Map(request.topics.map((r) => [r.name, r.configs]));
     return {
       throttleTimeMs: broker.controller.mutationThrottleMs(caller),
       topics: created.map((t) => ({
@@ -48,7 +49,7 @@ export default defineHandler<CreateTopicsRequest, CreateTopicsResponse>({
         replicationFactor: t.replicationFactor,
         configs:
           t.errorCode === ErrorCode.NONE
-            ? broker.topicConfigEntries(t.name, request.topics.find((r) => r.name === t.name)?.configs ?? []).map((c) => ({
+            ? broker.topicConfigEntries(t.name, requestedConfigs.get(t.name) ?? []).map((c) => ({
                 name: c.name,
                 value: c.value,
                 readOnly: c.readOnly,
