@@ -54,6 +54,7 @@ export const brokerConfigDefinitions = {
   'offsets.retention.check.interval.ms': { type: 'long', default: '600000', doc: 'how often expired committed offsets are removed' },
   'offset.metadata.max.bytes': { type: 'int', default: '4096', doc: 'largest metadata string an offset commit may carry' },
   'group.max.size': { type: 'int', default: '10000', doc: 'members one consumer group may have' },
+  'group.max.groups': { type: 'int', default: '100000', doc: 'groups one coordinator holds at most (kb\'s limit): at the cap, Empty groups whose offsets expired are evicted first, else a new group is COORDINATOR_NOT_AVAILABLE' },
   'group.initial.rebalance.delay.ms': { type: 'int', default: '3000', doc: 'wait for more members before the first rebalance' },
   'group.min.session.timeout.ms': { type: 'int', default: '6000', doc: 'smallest session timeout a member may ask for' },
   'group.max.session.timeout.ms': { type: 'int', default: '1800000', doc: 'largest session timeout a member may ask for' },

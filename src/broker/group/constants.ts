@@ -3,7 +3,8 @@
  *
  * `GroupConfig` carries the broker settings a group obeys (Kafka's
  * `group.min.session.timeout.ms`, `group.max.session.timeout.ms`,
- * `group.initial.rebalance.delay.ms`, `group.max.size`); the other constants
+ * `group.initial.rebalance.delay.ms`, `group.max.size`, and kb's
+ * `group.max.groups`); the other constants
  * are fixed limits that keep every collection driven by clients bounded.
  */
 
@@ -16,6 +17,8 @@ export interface GroupConfig {
   initialRebalanceDelayMs: number;
   /** Members plus members-to-be (given an id by MEMBER_ID_REQUIRED) of one group (`group.max.size`). */
   maxSize: number;
+  /** Groups one coordinator holds (`group.max.groups`, kb's limit). */
+  maxGroups: number;
 }
 
 /** Kafka leaves `group.max.size` unlimited; kb caps it at a size no real group reaches. */
@@ -26,10 +29,8 @@ export const groupConfigDefaults: GroupConfig = {
   maxSessionTimeoutMs: 1_800_000,
   initialRebalanceDelayMs: 3_000,
   maxSize: groupMembersMaxDefault,
+  maxGroups: 100_000,
 };
-
-/** Groups one coordinator holds; a join or commit that would create one more gets COORDINATOR_NOT_AVAILABLE. */
-export const groupsMax = 100_000;
 
 /**
  * A member that joined with a fresh id cannot heartbeat until its first join

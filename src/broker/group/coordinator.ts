@@ -36,6 +36,10 @@
  *   tombstoned, and so are any group's offsets of partitions that no
  *   longer exist (deleted topics); an Empty group left without offsets is
  *   deleted.
+ * - Cap: at `group.max.groups` groups, a new group first evicts every
+ *   Empty group whose offsets have all expired (as the next expiry pass
+ *   would); with none, it gets COORDINATOR_NOT_AVAILABLE and the log says
+ *   until when (once per such period, not per refusal).
  */
 import { ErrorCode } from '../../protocol/errors.ts';
 import { recordBatches } from '../../protocol/records/batch-splitter.ts';
@@ -144,6 +148,8 @@ export class GroupCoordinator {
   /** The latest unfinished write of each group's records (resolves to its error code). */
   private readonly pendingWrites = new Map<string, Promise<number>>();
   private creatingTopic: Promise<void> | null = null;
+  /** Group-clock ms before which no Empty group's offsets have all expired (as last seen at the group cap): no need to look again until then. */
+  private noEvictionBefore = -Infinity;
   private expiryTimer: unknown = null;
 
   constructor(options: CoordinatorOptions) {
@@ -157,8 +163,10 @@ export class GroupCoordinator {
         maxSessionTimeoutMs: config.int('group.max.session.timeout.ms'),
         initialRebalanceDelayMs: config.int('group.initial.rebalance.delay.ms'),
         maxSize: config.int('group.max.size'),
+        maxGroups: config.int('group.max.groups'),
       },
       onGroupChange: (snapshot) => this.onGroupChange(snapshot),
+      makeRoom: () => this.evictExpiredGroups(),
     });
   }
 
@@ -407,6 +415,36 @@ export class GroupCoordinator {
     void this.append(groupId, records).then((errorCode) => {
       if (errorCode !== ErrorCode.NONE) this.options.logger.warn(`writing the state of group ${groupId} failed: error ${errorCode}`);
     });
+  }
+
+  /**
+   * At the group cap (group.max.groups): evicts every Empty group whose
+   * offsets have all expired (offsets.retention.minutes), as the next
+   * expiry pass would, writing their tombstones in the background; true
+   * when it evicted any. Otherwise logs when the first could go and why new
+   * groups are refused, and does not look again before then.
+   */
+  private evictExpiredGroups(): boolean {
+    const now = this.clock.now();
+    if (now < this.noEvictionBefore) return false;
+    const retentionMs = this.options.config.int('offsets.retention.minutes') * 60_000;
+    const expired: string[] = [];
+    let nextExpiry = Infinity;
+    for (const groupId of this.manager.emptyGroupIds()) {
+      const expiresAt = this.store.allExpireAt(groupId, retentionMs, this.emptySince.get(groupId));
+      if (expiresAt <= now) expired.push(groupId);
+      else nextExpiry = Math.min(nextExpiry, expiresAt);
+    }
+    const cap = this.options.config.int('group.max.groups');
+    if (expired.length === 0) {
+      this.noEvictionBefore = nextExpiry;
+      const until = Number.isFinite(nextExpiry) ? `before ${new Date(nextExpiry).toISOString()}, when the offsets of an Empty group expire (offsets.retention.minutes)` : 'while every group has members';
+      this.options.logger.warn(`this coordinator holds ${cap} groups (group.max.groups): new groups get COORDINATOR_NOT_AVAILABLE; none can be evicted ${until}`);
+      return false;
+    }
+    void this.manager.delete(expired);
+    this.options.logger.info(`this coordinator holds ${cap} groups (group.max.groups): evicted ${expired.length} Empty group(s) whose offsets expired (offsets.retention.minutes)`);
+    return true;
   }
 
   // ---- offsets ----

@@ -6,7 +6,9 @@
  *
  * - A group is created by a JoinGroup without member id, or by a simple
  *   consumer's offset commit (generation -1) through `isValidCommit`; at
- *   most `groupsMax` groups exist at once.
+ *   most `maxGroups` groups exist at once: at that cap `makeRoom` may free
+ *   some (the coordinator evicts expired Empty groups), else the new group
+ *   is refused with COORDINATOR_NOT_AVAILABLE.
  * - Unknown group: JoinGroup with a member id, SyncGroup, Heartbeat and each
  *   LeaveGroup member get UNKNOWN_MEMBER_ID; DescribeGroups answers a Dead
  *   group without error (as Kafka does up to v5); DeleteGroups answers
@@ -17,7 +19,7 @@
  * and follows `onGroupChange` to persist group state.
  */
 import { ErrorCode } from '../../protocol/errors.ts';
-import { groupConfigDefaults, groupsMax, type GroupConfig } from './constants.ts';
+import { groupConfigDefaults, type GroupConfig } from './constants.ts';
 import {
   Group,
   joinError,
@@ -44,6 +46,8 @@ export interface GroupManagerOptions {
   clock?: GroupClock;
   /** Called after a rebalance completes, a group becomes Empty, or a group is deleted (state Dead). */
   onGroupChange?: (snapshot: GroupSnapshot) => void;
+  /** Called at the group cap before a new group is refused: deletes groups it may (delete()) and says whether it did. */
+  makeRoom?: () => boolean;
 }
 
 export interface DeletedGroup {
@@ -54,8 +58,10 @@ export interface DeletedGroup {
 export class GroupManager {
   private readonly groups = new Map<string, Group>();
   private readonly context: GroupContext;
+  private readonly makeRoom: () => boolean;
 
   constructor(options: GroupManagerOptions = {}) {
+    this.makeRoom = options.makeRoom ?? (() => false);
     this.context = {
       clock: options.clock ?? systemClock,
       config: { ...groupConfigDefaults, ...options.config },
@@ -162,6 +168,11 @@ export class GroupManager {
     return [...this.groups.keys()];
   }
 
+  /** The ids of the Empty groups. */
+  emptyGroupIds(): string[] {
+    return [...this.groups.values()].filter((g) => g.state === 'Empty').map((g) => g.groupId);
+  }
+
   /** Gives these groups up (this node stopped coordinating them): waiting members get NOT_COORDINATOR. */
   unload(groupIds: string[]): void {
     for (const groupId of groupIds) {
@@ -177,7 +188,7 @@ export class GroupManager {
   }
 
   private create(groupId: string): Group | undefined {
-    if (this.groups.size >= groupsMax) return undefined;
+    if (this.groups.size >= this.context.config.maxGroups && (!this.makeRoom() || this.groups.size >= this.context.config.maxGroups)) return undefined;
     const group = new Group(groupId, this.context);
     this.groups.set(groupId, group);
     return group;

@@ -55,6 +55,11 @@ const keyKind = { offset: 1, group: 2 } as const;
 const packr = new Packr({ useRecords: false, moreTypes: false, int64AsType: 'bigint' });
 
 /** Kafka's placement: abs(Java String.hashCode(groupId)) modulo the partition count. */
+/** When a committed offset of an Empty group expires: its explicit expire timestamp, else retentionMs after the group emptied (or, never having had members, after the commit). */
+function expiresAt(committed: CommittedOffset, retentionMs: number, emptySinceMs: number | undefined): number {
+  return committed.expireTimestampMs ?? (emptySinceMs ?? committed.commitTimestampMs) + retentionMs;
+}
+
 export function partitionForGroup(groupId: string, partitionCount: number): number {
   let hash = 0;
   for (let i = 0; i < groupId.length; i++) hash = (Math.imul(31, hash) + groupId.charCodeAt(i)) | 0;
@@ -187,11 +192,19 @@ export class OffsetStore {
     const out: TopicPartitionRef[] = [];
     for (const [topic, partitions] of this.offsetsOf(groupId)) {
       for (const [partition, committed] of partitions) {
-        const expiresAt = committed.expireTimestampMs ?? (emptySinceMs ?? committed.commitTimestampMs) + retentionMs;
-        if (nowMs >= expiresAt) out.push({ topic, partition });
+        if (nowMs >= expiresAt(committed, retentionMs, emptySinceMs)) out.push({ topic, partition });
       }
     }
     return out;
+  }
+
+  /** When the last offset of an Empty group expires by the rule of expiredOffsets (-Infinity: it has none). */
+  allExpireAt(groupId: string, retentionMs: number, emptySinceMs: number | undefined): number {
+    let last = -Infinity;
+    for (const partitions of this.offsetsOf(groupId).values()) {
+      for (const committed of partitions.values()) last = Math.max(last, expiresAt(committed, retentionMs, emptySinceMs));
+    }
+    return last;
   }
 
   private set(groupId: string, topic: string, partition: number, committed: CommittedOffset): void {

@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Broker } from '../../../src/broker/broker.ts';
 import { BrokerConfig } from '../../../src/broker/config.ts';
-import { silentLogger } from '../../../src/broker/logger.ts';
+import { silentLogger, type Logger } from '../../../src/broker/logger.ts';
 import { ErrorCode } from '../../../src/protocol/errors.ts';
 import { Writer } from '../../../src/protocol/primitives.ts';
 import { encodeConsumerProtocolSubscription } from '../../../src/protocol/generated/consumer-protocol-subscription.ts';
@@ -39,22 +39,29 @@ interface RestartableNode extends Node {
   restart(): Promise<Node>;
 }
 
-async function startNode(dataDir: string, clock = new FakeClock()): Promise<Node> {
+interface NodeOptions {
+  /** More broker settings. */
+  config?: [string, string][];
+  logger?: Logger;
+}
+
+async function startNode(dataDir: string, clock = new FakeClock(), options: NodeOptions = {}): Promise<Node> {
   const config = new BrokerConfig([
     ['group.initial.rebalance.delay.ms', '0'],
     ['offsets.topic.num.partitions', '3'],
     ['offsets.retention.minutes', String(retentionMinutes)],
     ['offsets.retention.check.interval.ms', String(checkIntervalMs)],
+    ...(options.config ?? []),
   ]);
-  const broker = new Broker({ config, listen: { host: '127.0.0.1', port: 0 }, dataDir, logger: silentLogger, groupClock: clock });
+  const broker = new Broker({ config, listen: { host: '127.0.0.1', port: 0 }, dataDir, logger: options.logger ?? silentLogger, groupClock: clock });
   await broker.start();
   return { broker, clock, dataDir };
 }
 
 /** A started broker with topics t and u (2 partitions each) and __consumer_offsets; stopped after the test. */
-async function setup(t: TestContext): Promise<RestartableNode> {
+async function setup(t: TestContext, options: NodeOptions = {}): Promise<RestartableNode> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'kb-coordinator-'));
-  let node = await startNode(dataDir);
+  let node = await startNode(dataDir, new FakeClock(), options);
   t.after(async () => {
     await node.broker.stop().catch(() => undefined);
     await rm(dataDir, { recursive: true, force: true });
@@ -69,7 +76,7 @@ async function setup(t: TestContext): Promise<RestartableNode> {
   assert.equal((await node.broker.groups.findCoordinator('g')).errorCode, ErrorCode.NONE);
   const restart = async () => {
     await node.broker.stop();
-    node = await startNode(dataDir, node.clock);
+    node = await startNode(dataDir, node.clock, options);
     return node;
   };
   return { ...node, restart };
@@ -200,6 +207,46 @@ test('offsets of a member-less group expire offsets.retention.minutes after the 
   const again = await node.restart();
   assert.deepEqual(await committed(again.broker, 'idle'), []);
   assert.equal(await stateOf(again.broker, 'idle'), 'Dead');
+});
+
+test('at group.max.groups, Empty groups whose offsets expired are evicted first; until one can be, new groups are refused and the log says why', async (t) => {
+  const lines: string[] = [];
+  const logger: Logger = { info: (m) => lines.push(m), warn: (m) => lines.push(m), error: (m) => lines.push(m) };
+  const node = await setup(t, { config: [['group.max.groups', '3']], logger });
+  await simpleCommit(node.broker, 'idle', [entry('t', 0, 1n)]);
+  await simpleCommit(node.broker, 'renewed', [entry('t', 0, 2n)]);
+  const busy = await stableMember(node, 'busy', ['t']);
+  const stayAlive = async () => {
+    const beat = await node.broker.groups.heartbeat({ groupId: 'busy', generationId: busy.generationId, memberId: busy.memberId, groupInstanceId: null });
+    assert.equal(beat.errorCode, ErrorCode.NONE);
+  };
+
+  // Full, nothing expired: refused, and the log says until when.
+  assert.deepEqual(await simpleCommit(node.broker, 'newcomer', [entry('t', 0, 3n)]), [ErrorCode.COORDINATOR_NOT_AVAILABLE]);
+  const joined = await node.broker.groups.join(joinRequest({ groupId: 'joiner', protocols: [{ name: 'range', metadata: subscription(['t']) }] }));
+  assert.equal(joined.errorCode, ErrorCode.COORDINATOR_NOT_AVAILABLE);
+  const refusals = lines.filter((l) => /holds 3 groups \(group\.max\.groups\): new groups get COORDINATOR_NOT_AVAILABLE; none can be evicted before \S+, when the offsets of an Empty group expire \(offsets\.retention\.minutes\)/.test(l));
+  assert.equal(refusals.length, 1, `one line until the first expiry, not one per refusal: ${lines.join('\n')}`);
+
+  // The busy group's member heartbeats (its session is shorter than the retention).
+  for (let quarter = 0; quarter < 3; quarter++) {
+    node.clock.advance(retentionMs / 4);
+    await stayAlive();
+  }
+  node.clock.advance(retentionMs / 4 - 1);
+  await stayAlive();
+  await simpleCommit(node.broker, 'renewed', [entry('t', 0, 4n)]);
+  node.clock.advance(1);
+  // 'idle' has expired: it goes, the newcomer comes in; the renewed and the busy group stay.
+  assert.deepEqual(await simpleCommit(node.broker, 'newcomer', [entry('t', 0, 3n)]), [ErrorCode.NONE]);
+  assert.ok(lines.some((l) => /holds 3 groups \(group\.max\.groups\): evicted 1 Empty group\(s\) whose offsets expired/.test(l)), lines.join('\n'));
+  assert.equal(await stateOf(node.broker, 'idle'), 'Dead');
+  assert.deepEqual(await committed(node.broker, 'renewed'), [['t', 0, 4n]]);
+  assert.equal(await stateOf(node.broker, 'busy'), 'Stable');
+
+  const again = await node.restart();
+  assert.deepEqual(await committed(again.broker, 'idle'), [], 'the eviction was written');
+  assert.deepEqual(await committed(again.broker, 'newcomer'), [['t', 0, 3n]]);
 });
 
 test('offsets of a group that had members expire counting from when it emptied, on the periodic check', async (t) => {
