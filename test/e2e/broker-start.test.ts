@@ -90,6 +90,28 @@ test('a new data dir, its metadata and logs directories are created readable by 
   for (const sub of ['', 'metadata', 'logs']) assert.equal((await stat(path.join(dir, sub))).mode & 0o777, 0o700, `${sub || 'data dir'} mode`);
 });
 
+test('warns at start when the open file limit is below what its partitions and connections may need', async (t) => {
+  const dir = await tempDir(t);
+  const sets = { 'max.connections': 100 };
+  const empty = await startBroker({ dataDir: dir, sets, openFileLimit: 300 });
+  t.after(() => empty.stop());
+  await empty.stop();
+  assert.doesNotMatch(empty.log(), /open file limit/, 'enough for no partitions');
+  const roomy = await startBroker({ dataDir: dir, sets });
+  t.after(() => roomy.stop());
+  const created = await runKb(['topic', 'create', 'wide', '--partitions', '150', '-b', roomy.address]);
+  assert.equal(created.code, 0, created.stderr);
+  await roomy.stop();
+
+  const full = await startBroker({ dataDir: dir, sets, openFileLimit: 300 });
+  t.after(() => full.stop());
+  const warning = /WARN the open file limit \(ulimit -n\) is 300, below the 314 this broker may need: 150 log segment file\(s\) of its 150 partition\(s\), 100 connections \(max\.connections\) and 64 more/;
+  // Logged just after the startup line.
+  const deadline = Date.now() + 10_000;
+  while (!warning.test(full.log()) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.match(full.log(), warning);
+});
+
 test('a data dir that cannot be created or written is a clear error at start', async (t) => {
   const dir = await tempDir(t);
   const file = path.join(dir, 'a-file');

@@ -33,6 +33,8 @@ export interface BrokerOptions {
   args?: string[];
   /** Extra environment variables (e.g. an LD_PRELOAD of libfaketime). */
   env?: Record<string, string>;
+  /** Runs the broker under `ulimit -n` of this many open files (soft and hard). */
+  openFileLimit?: number;
   startTimeoutMs?: number;
 }
 
@@ -44,7 +46,9 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   const args = [path.join(repoRoot, 'bin/run.js'), 'broker', 'start', '--listen', options.listen ?? '127.0.0.1:0', '--data-dir', dataDir];
   for (const [key, value] of Object.entries(options.sets ?? {})) args.push('--set', `${key}=${value}`);
   args.push(...(options.args ?? []));
-  const child = spawn(process.execPath, args, { cwd: repoRoot, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const [command, commandArgs] =
+    options.openFileLimit === undefined ? [process.execPath, args] : ['/bin/sh', ['-c', `ulimit -n ${options.openFileLimit} && exec "$0" "$@"`, process.execPath, ...args]];
+  const child = spawn(command, commandArgs, { cwd: repoRoot, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));

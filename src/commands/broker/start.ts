@@ -1,12 +1,14 @@
 /**
  * `kb broker start`: runs a broker (and its controller) in the foreground
  * until SIGINT/SIGTERM, then stops cleanly (flushes logs, writes the
- * clean-shutdown marker).
+ * clean-shutdown marker). Once started it warns when the open file limit
+ * is below what its partitions and connections may need (open-files.ts).
  */
 import { Command, Flags } from '@oclif/core';
 import { Broker } from '../../broker/broker.ts';
 import { BrokerConfig } from '../../broker/config.ts';
 import { stderrLogger } from '../../broker/logger.ts';
+import { openFileLimit, openFilesWarning } from '../../broker/open-files.ts';
 import { parseHostPort, parseVoters, type Voter } from '../../cli/host-port.ts';
 import { int32Max } from '../../protocol/wire-limits.ts';
 
@@ -69,6 +71,13 @@ export default class BrokerStart extends Command {
         },
       });
       await broker.start();
+      const partitions = broker.replicas.hostedPartitions();
+      const warning = openFilesWarning(openFileLimit(), {
+        partitions: partitions.length,
+        segments: partitions.reduce((sum, p) => sum + p.log.segmentBaseOffsets().length, 0),
+        maxConnections: config.int('max.connections'),
+      });
+      if (warning) logger.warn(warning);
     } catch (err) {
       this.error((err as Error).message, { exit: 1 });
     }

@@ -1,0 +1,38 @@
+/**
+ * The open file limit (RLIMIT_NOFILE, `ulimit -n`) against what a broker
+ * may hold open: one file per log segment of the partitions it hosts (every
+ * segment stays open today), one per client connection up to
+ * max.connections, and a reserve for the metadata log, listeners and the
+ * like. Node raises its soft limit to the hard one at start, so the limit
+ * read is the one the broker runs with. Linux only (/proc/self/limits);
+ * elsewhere nothing is checked.
+ */
+import { readFileSync } from 'node:fs';
+
+/** Files besides segments and connections: the metadata log, checkpoints being written, listeners, stdio. */
+export const openFilesReserve = 64;
+
+/** The soft open file limit of this process, or null when unknown (not Linux) or unlimited. */
+export function openFileLimit(limitsText = readProcLimits()): number | null {
+  const match = /^Max open files\s+(\d+|unlimited)/m.exec(limitsText ?? '');
+  return match && match[1] !== 'unlimited' ? Number(match[1]) : null;
+}
+
+function readProcLimits(): string | null {
+  try {
+    return readFileSync('/proc/self/limits', 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+/** The warning to log when `limit` is below what the broker may need, else null. */
+export function openFilesWarning(limit: number | null, need: { partitions: number; segments: number; maxConnections: number }): string | null {
+  const total = need.segments + need.maxConnections + openFilesReserve;
+  if (limit === null || limit >= total) return null;
+  return (
+    `the open file limit (ulimit -n) is ${limit}, below the ${total} this broker may need: ${need.segments} log segment file(s) of its ` +
+    `${need.partitions} partition(s), ${need.maxConnections} connections (max.connections) and ${openFilesReserve} more. ` +
+    `Raise it (ulimit -n ${total}, or LimitNOFILE= under systemd) or lower max.connections, or it will fail with EMFILE`
+  );
+}
