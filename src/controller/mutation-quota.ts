@@ -9,6 +9,7 @@
  * client is throttled for the time the bucket needs to reach zero again.
  * Full buckets are forgotten, so memory holds only recently busy clients.
  */
+import { int32Max } from '../protocol/wire-limits.ts';
 
 interface Bucket {
   tokens: number;
@@ -35,10 +36,10 @@ export class MutationQuota {
     this.now = now;
   }
 
-  /** 0 when `client` may mutate now, else the milliseconds until it may. */
+  /** 0 when `client` may mutate now, else the milliseconds until it may (at most what a response's throttle_time_ms holds). */
   throttleMs(client: string): number {
     const tokens = this.tokens(client);
-    return tokens >= 0 ? 0 : Math.ceil((-tokens / this.settings().rate) * 1000);
+    return tokens >= 0 ? 0 : Math.min(int32Max, Math.ceil((-tokens / this.settings().rate) * 1000));
   }
 
   /** Takes `partitions` mutations from `client`'s bucket (a negative count gives back those of a change that failed). */
