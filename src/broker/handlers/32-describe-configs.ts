@@ -8,7 +8,8 @@ import { ErrorCode } from '../../protocol/errors.ts';
 import type { DescribeConfigsRequest } from '../../protocol/generated/describe-configs-request.ts';
 import type { DescribeConfigsResponse } from '../../protocol/generated/describe-configs-response.ts';
 import { defineHandler } from './handler.ts';
-import { resourceProblem, resourceType } from './config-resources.ts';
+import { resourceProblem } from './config-resources.ts';
+import { configResourceType } from '../../protocol/config-codes.ts';
 
 export default defineHandler<DescribeConfigsRequest, DescribeConfigsResponse>({
   apiKey: 32,
@@ -21,7 +22,7 @@ export default defineHandler<DescribeConfigsRequest, DescribeConfigsResponse>({
       const problem = resourceProblem(broker, resource.resourceType, resource.resourceName);
       if (problem) return { ...base, ...problem, configs: [] };
       const entries =
-        resource.resourceType === resourceType.topic ? broker.topicConfigEntries(resource.resourceName) : broker.brokerConfigEntries();
+        resource.resourceType === configResourceType.topic ? broker.topicConfigEntries(resource.resourceName) : broker.brokerConfigEntries();
       const keys: string[] | null = resource.configurationKeys;
       return {
         ...base,

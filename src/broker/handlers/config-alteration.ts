@@ -5,8 +5,9 @@
  * name, of all. Every other broker setting is static.
  */
 import { ErrorCode } from '../../protocol/errors.ts';
+import { configResourceType } from '../../protocol/config-codes.ts';
 import type { Broker } from '../broker.ts';
-import { resourceProblem, resourceType } from './config-resources.ts';
+import { resourceProblem } from './config-resources.ts';
 
 export async function alterConfigResource(
   broker: Broker,
@@ -16,7 +17,7 @@ export async function alterConfigResource(
   validateOnly: boolean,
 ) {
   const base = { resourceType: resource.resourceType, resourceName: resource.resourceName };
-  if (resource.resourceType === resourceType.broker) {
+  if (resource.resourceType === configResourceType.broker) {
     if (replace) return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'broker settings change with IncrementalAlterConfigs only' };
     return { ...base, ...(await broker.controller.alterBrokerConfigs(resource.resourceName, changes, validateOnly)) };
   }
