@@ -16,13 +16,13 @@ export default defineHandler<DescribeConfigsRequest, DescribeConfigsResponse>({
   minVersion: 0,
   maxVersion: 4,
   handle(request, ctx) {
-    const broker = ctx.broker;
+    const services = ctx.services;
     const results = request.resources.map((resource) => {
       const base = { resourceType: resource.resourceType, resourceName: resource.resourceName };
-      const problem = resourceProblem(broker, resource.resourceType, resource.resourceName);
+      const problem = resourceProblem(services, resource.resourceType, resource.resourceName);
       if (problem) return { ...base, ...problem, configs: [] };
       const entries =
-        resource.resourceType === configResourceType.topic ? broker.topicConfigEntries(resource.resourceName) : broker.brokerConfigEntries();
+        resource.resourceType === configResourceType.topic ? services.configs.entries(resource.resourceName) : services.configs.brokerEntries();
       const keys: string[] | null = resource.configurationKeys;
       return {
         ...base,

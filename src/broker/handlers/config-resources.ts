@@ -5,19 +5,24 @@
  */
 import { ErrorCode } from '../../protocol/errors.ts';
 import { configResourceType } from '../../protocol/config-codes.ts';
-import type { Broker } from '../broker.ts';
+import type { BrokerServices } from './handler.ts';
 
 /** The error for a config resource that is not a topic or this broker, or null when it exists. */
-export function resourceProblem(broker: Broker, type: number, name: string): { errorCode: number; errorMessage: string } | null {
+export function resourceProblem(
+  services: Pick<BrokerServices, 'image' | 'node'>,
+  type: number,
+  name: string,
+): { errorCode: number; errorMessage: string } | null {
   if (type === configResourceType.topic) {
-    return broker.image.topicsByName.has(name)
+    return services.image.topicsByName.has(name)
       ? null
       : { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `topic '${name}' does not exist` };
   }
   if (type === configResourceType.broker) {
-    return name === '' || name === String(broker.nodeId)
+    const nodeId = services.node.nodeId;
+    return name === '' || name === String(nodeId)
       ? null
-      : { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `this is broker ${broker.nodeId}; ask broker '${name}' itself` };
+      : { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `this is broker ${nodeId}; ask broker '${name}' itself` };
   }
   return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `resource type ${type} is not supported` };
 }
