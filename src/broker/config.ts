@@ -38,6 +38,7 @@ export const brokerConfigDefinitions = {
   'connections.max.idle.ms': { type: 'long', default: '600000', doc: 'idle connections are closed after this' },
   'max.connections': { type: 'int', default: '10000', doc: 'open client connections at most' },
   'queued.max.requests': { type: 'int', default: '500', doc: 'complete requests queued per connection before reading pauses' },
+  'fetch.max.bytes': { type: 'int', default: String(55 * mib), doc: 'bytes one Fetch returns at most (caps its max_bytes; at least one batch)' },
   'auto.create.topics.enable': { type: 'boolean', default: 'true', doc: 'create a topic when a client asks for its metadata' },
   'num.partitions': { type: 'int', default: '1', doc: 'partitions of an auto-created topic' },
   'default.replication.factor': { type: 'int', default: '1', doc: 'replication factor of an auto-created topic' },
