@@ -29,8 +29,8 @@
  *   `queuedBytesMax` bytes of them, wait; beyond that the socket stops
  *   being read until the queue drains. Answering waits for the socket to
  *   drain, so unsent responses are bounded too: a client that does not
- *   read holds at most one response (plus the pipelined Produce ones) and
- *   its requests stay unread in its socket.
+ *   read holds at most one response (plus the pipelined Produce ones), and
+ *   its next requests wait in the queue, then in its socket.
  * - `receive(bytes)` takes what the socket read (a view of a shared read
  *   buffer, valid only during the call); frames are copied out of it by a
  *   FrameAssembler. A Produce frame of 64 KB or more is copied into
