@@ -347,7 +347,7 @@ export class Broker {
   /**
    * Whether `ip` is the address of another voter or registered broker (as
    * written in --voters or registered): its connections are exempt from the
-   * per-address connection limits until peers get listeners of their own.
+   * connection limits until peers get listeners of their own.
    */
   private isPeerAddress(ip: string): boolean {
     const others = [...this.voters, ...this.image.brokers.values()].filter((peer) => peer.nodeId !== this.nodeId);

@@ -37,7 +37,7 @@ export const brokerConfigDefinitions = {
   'socket.request.max.bytes': { type: 'int', default: String(100 * mib), doc: 'largest request frame accepted' },
   'connections.max.idle.ms': { type: 'long', default: '600000', doc: 'idle connections are closed after this' },
   'max.connections': { type: 'int', default: '10000', doc: 'open client connections at most' },
-  'max.connections.per.ip': { type: 'int', default: '1000', doc: 'open connections from one address at most (Kafka: unbounded); the other voters\' and registered brokers\' addresses are exempt' },
+  'max.connections.per.ip': { type: 'int', default: '1000', doc: 'open connections from one address at most (Kafka: unbounded); the other voters\' and registered brokers\' addresses are exempt, from max.connections too' },
   'max.connections.per.ip.overrides': { type: 'string', default: '', doc: 'per-address exceptions to max.connections.per.ip: ip:count,ip:count' },
   'max.connection.creation.rate': { type: 'int', default: '2147483647', doc: 'new connections per second at most; more are refused (peers exempt)' },
   'queued.max.requests': { type: 'int', default: '500', doc: 'complete requests queued per connection before reading pauses' },

@@ -7,9 +7,11 @@
  * retries the same way).
  *
  * Peers (the addresses of the other voters and registered brokers) are
- * exempt from the per-address and rate limits, so a client flooding from a
- * peer's address can still take every slot: peer listeners with slots of
- * their own are the control-plane work of issue #22.
+ * exempt from every limit, as Kafka admits inter-broker connections past
+ * `max.connections`, so a flood cannot keep a node from its peers (they
+ * still count towards max.connections). A client on a peer's address is
+ * exempt too: peer listeners with slots of their own are the control-plane
+ * work of issue #22.
  *
  * Contract: `admit(ip)` returns null and counts the connection in, or the
  * reason it is refused (counting nothing); `release(ip)` counts an admitted
@@ -64,8 +66,8 @@ export class ConnectionQuotas {
 
   admit(remoteIp: string): string | null {
     const ip = normalizeIp(remoteIp);
-    if (this.open >= this.limits.maxConnections) return `${this.open} connections open (max.connections)`;
     if (!this.isPeer(ip)) {
+      if (this.open >= this.limits.maxConnections) return `${this.open} connections open (max.connections)`;
       const max = this.overrides.get(ip) ?? this.limits.maxConnectionsPerIp;
       const fromIp = this.perIp.get(ip) ?? 0;
       if (fromIp >= max) return `${fromIp} connections open from ${ip} (max.connections.per.ip${this.overrides.has(ip) ? '.overrides' : ''} ${max})`;

@@ -28,10 +28,13 @@ test('an IPv4-mapped IPv6 address counts as its IPv4 address', () => {
   assert.match(q.admit('::ffff:10.0.0.1')!, /from 10\.0\.0\.1/);
 });
 
-test('max.connections bounds every address, peers included', () => {
+test('max.connections bounds every address but peers, whose connections count towards it', () => {
   const q = quotas({ maxConnections: 3, maxConnectionsPerIp: 10 }, ['10.0.0.5']);
-  for (const ip of ['10.0.0.1', '10.0.0.2', '10.0.0.5']) assert.equal(q.admit(ip), null);
-  assert.equal(q.admit('10.0.0.5'), '3 connections open (max.connections)');
+  for (const ip of ['10.0.0.1', '10.0.0.5', '10.0.0.2']) assert.equal(q.admit(ip), null);
+  assert.equal(q.admit('10.0.0.3'), '3 connections open (max.connections)');
+  assert.equal(q.admit('10.0.0.5'), null, 'a peer gets in past max.connections');
+  q.release('10.0.0.1');
+  assert.equal(q.admit('10.0.0.3'), '3 connections open (max.connections)', 'the peer counts');
 });
 
 test('peers are exempt from the per-address and creation-rate limits', () => {
