@@ -5,7 +5,8 @@
  * consumes on fresh connections. Attackers connect from their own loopback
  * addresses (127.0.0.2 ...), kcat from 127.0.0.1:
  * - max.connections.per.ip and its overrides refuse the connection past
- *   the limit (and count a closed one out);
+ *   the limit (and count a closed one out); max.connection.creation.rate
+ *   refuses a burst past it (on a broker of its own);
  * - a size prefix alone costs no memory (memory grows as bytes arrive) and
  *   a first frame larger than sasl.server.max.receive.size closes the
  *   connection;
@@ -132,6 +133,19 @@ test('connections from one address past max.connections.per.ip (or its override)
     10_000,
     'a closed connection frees its slot',
   );
+});
+
+test('max.connection.creation.rate refuses a burst of new connections past it; clients get in again the next second', async (t) => {
+  if (skipWithoutKcat(t)) return;
+  const limited = await startBroker({ sets: { 'max.connection.creation.rate': 5 } });
+  t.after(() => limited.stop());
+  const burst = await Promise.all(Array.from({ length: 30 }, () => RawConnection.open(limited.host, limited.port, 5_000, '127.0.0.8')));
+  t.after(() => burst.forEach((c) => c.destroy()));
+  const answered = await Promise.all(burst.map((c) => c.request(apiVersionsKey, 0, {}).then(() => true, () => false)));
+  const admitted = answered.filter(Boolean).length;
+  assert.ok(admitted >= 5 && admitted < 30, `${admitted} of a burst of 30 admitted at 5 a second`);
+  assert.match(limited.log(), /refusing connection from 127\.0\.0\.8: more than 5 new connections this second \(max\.connection\.creation\.rate\)/);
+  await kcatOk(['-b', limited.address, '-L'], { timeoutMs: 20_000 });
 });
 
 test('a size prefix alone costs no memory, and a first frame is bounded by sasl.server.max.receive.size', async (t) => {
