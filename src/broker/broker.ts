@@ -225,6 +225,10 @@ export class Broker {
           isPeer: (ip) => this.isPeerAddress(ip),
           maxFrameBytes: this.config.int('socket.request.max.bytes'),
           firstFrameBytesMax: this.config.int('sasl.server.max.receive.size'),
+          servesApi: (apiKey, apiVersion) => {
+            const handler = this.handlers.get(apiKey);
+            return handler !== undefined && apiVersion >= handler.minVersion && apiVersion <= handler.maxVersion;
+          },
           maxQueuedFrames: this.config.int('queued.max.requests'),
           queuedMaxRequestBytes: this.config.int('queued.max.request.bytes'),
           idleTimeoutMs: this.config.int('connections.max.idle.ms'),

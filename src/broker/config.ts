@@ -42,7 +42,7 @@ export const brokerConfigDefinitions = {
   'max.connection.creation.rate': { type: 'int', default: '2147483647', doc: 'new connections per second at most; more are refused (peers exempt)' },
   'queued.max.requests': { type: 'int', default: '500', doc: 'complete requests queued per connection before reading pauses' },
   'queued.max.request.bytes': { type: 'long', default: String(512 * mib), doc: 'request bytes held (being read, queued or handled) on all connections before reading pauses; -1 = unbounded (Kafka\'s default)' },
-  'sasl.server.max.receive.size': { type: 'int', default: '524288', doc: 'largest frame before a connection\'s first request is answered (Kafka: before authentication)' },
+  'sasl.server.max.receive.size': { type: 'int', default: '524288', doc: 'until a connection\'s first request is answered, a larger frame must name an API version served (Kafka: the frame bound before authentication)' },
   'fetch.max.bytes': { type: 'int', default: String(55 * mib), doc: 'bytes one Fetch returns at most (caps its max_bytes; at least one batch)' },
   'auto.create.topics.enable': { type: 'boolean', default: 'true', doc: 'create a topic when a client asks for its metadata' },
   'num.partitions': { type: 'int', default: '1', doc: 'partitions of an auto-created topic' },

@@ -90,6 +90,7 @@ export class BrokerConnection {
     this.assembler = new FrameAssembler(
       { peekBytes: correlationIdBytes, minPayloadBytes: correlationIdBytes, maxPayloadBytes: 0x7fffffff, initialPayloadBytes: 0x7fffffff },
       {
+        admit: () => true,
         allocate: (size, correlationId) => this.allocateFrame(size, correlationId.readInt32BE(0)),
         discard: () => {}, // never called: a response's memory is allocated whole
         deliver: (payload) => this.deliver(payload),

@@ -11,8 +11,7 @@
  *   `push` returns.
  * - A size outside minPayloadBytes..maxPayloadBytes is refused as soon as
  *   its four bytes are in, before anything is allocated: `refuse(size)` is
- *   called once and every later byte is ignored. `maxPayloadBytes` may be
- *   changed between pushes (it applies to sizes not yet read).
+ *   called once and every later byte is ignored.
  * - Otherwise, once the size and the payload's first `peekBytes` bytes (a
  *   request's API key, a response's correlation id) are in,
  *   `allocate(bytes, peek)` returns memory for the payload (exactly `bytes`
@@ -22,6 +21,8 @@
  *   the old memory handed to `discard`) whenever the bytes that arrived
  *   need more room, up to the payload's size. So the memory a frame holds
  *   is at most twice the bytes that arrived (or initialPayloadBytes).
+ *   Before that, `admit(payloadBytes, peek)` may refuse the frame (false;
+ *   the owner deals with it): every later byte is then ignored.
  *   minPayloadBytes must be at least peekBytes.
  * - `inFrame` says whether part of a frame (its size included) is in.
  * - Each completed payload goes to `deliver`, in stream order.
@@ -36,6 +37,8 @@ export interface FrameLimits {
 }
 
 export interface FrameSink {
+  /** Whether to take a frame in, from its size and first bytes; false refuses it. */
+  admit(payloadBytes: number, peek: Buffer): boolean;
   allocate(bytes: number, peek: Buffer): Buffer;
   /** Takes back memory `allocate` gave that a larger allocation replaced. */
   discard(memory: Buffer): void;
@@ -48,8 +51,6 @@ const sizeBytes = 4;
 export class FrameAssembler {
   private readonly limits: FrameLimits;
   private readonly sink: FrameSink;
-  /** Sizes above this are refused (initially limits.maxPayloadBytes). */
-  maxPayloadBytes: number;
   /** The size and the peeked bytes of the next frame, as far as in. */
   private readonly prefix: Buffer;
   private prefixFilled = 0;
@@ -63,7 +64,6 @@ export class FrameAssembler {
     if (limits.minPayloadBytes < limits.peekBytes) throw new RangeError('minPayloadBytes is below peekBytes');
     this.limits = limits;
     this.sink = sink;
-    this.maxPayloadBytes = limits.maxPayloadBytes;
     this.prefix = Buffer.alloc(sizeBytes + limits.peekBytes);
   }
 
@@ -108,7 +108,7 @@ export class FrameAssembler {
     this.prefixFilled += n;
     if (!hadSize && this.prefixFilled >= sizeBytes) {
       const size = this.prefix.readInt32BE(0);
-      if (size < this.limits.minPayloadBytes || size > this.maxPayloadBytes) {
+      if (size < this.limits.minPayloadBytes || size > this.limits.maxPayloadBytes) {
         this.refused = true;
         this.sink.refuse(size);
         return bytes.length;
@@ -117,6 +117,10 @@ export class FrameAssembler {
     if (this.prefixFilled < this.prefix.length) return at + n;
     this.payloadBytes = this.prefix.readInt32BE(0);
     const peek = this.prefix.subarray(sizeBytes);
+    if (!this.sink.admit(this.payloadBytes, peek)) {
+      this.refused = true;
+      return bytes.length;
+    }
     this.payload = this.sink.allocate(Math.min(this.payloadBytes, Math.max(this.limits.initialPayloadBytes, peek.length)), peek);
     peek.copy(this.payload, 0);
     this.payloadFilled = peek.length;

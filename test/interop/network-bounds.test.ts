@@ -8,8 +8,8 @@
  *   the limit (and count a closed one out); max.connection.creation.rate
  *   refuses a burst past it (on a broker of its own);
  * - a size prefix alone costs no memory (memory grows as bytes arrive) and
- *   a first frame larger than sasl.server.max.receive.size closes the
- *   connection;
+ *   a first frame larger than sasl.server.max.receive.size that names no
+ *   API the broker serves closes the connection;
  * - queued.max.request.bytes stops reading large frames once they hold
  *   that much, while small requests are still served, and a frame not
  *   finished within connections.max.idle.ms closes its connection (a
@@ -84,10 +84,12 @@ function paddedApiVersions(payloadBytes: number): Buffer {
   return frame;
 }
 
-function sizePrefix(payloadBytes: number): Buffer {
-  const prefix = Buffer.alloc(6);
+/** A frame's size and the start of its header: API key and version (ApiVersions v0 unless told). */
+function sizePrefix(payloadBytes: number, apiKey = apiVersionsKey, apiVersion = 0): Buffer {
+  const prefix = Buffer.alloc(8);
   prefix.writeInt32BE(payloadBytes, 0);
-  prefix.writeInt16BE(apiVersionsKey, 4);
+  prefix.writeInt16BE(apiKey, 4);
+  prefix.writeInt16BE(apiVersion, 6);
   return prefix;
 }
 
@@ -148,12 +150,16 @@ test('max.connection.creation.rate refuses a burst of new connections past it; c
   await kcatOk(['-b', limited.address, '-L'], { timeoutMs: 20_000 });
 });
 
-test('a size prefix alone costs no memory, and a first frame is bounded by sasl.server.max.receive.size', async (t) => {
+test('a size prefix alone costs no memory, and a large first frame must name an API served (sasl.server.max.receive.size)', async (t) => {
   if (skipWithoutKcat(t)) return;
-  const first = await RawConnection.open(broker.host, broker.port, 5_000, '127.0.0.4');
-  await first.write(sizePrefix(600 * 1024));
-  assert.ok(await first.waitClosed(10_000), 'a first frame over 512 KiB closes the connection');
-  assert.match(broker.log(), /frame length 614400 outside 10\.\.524288 \(the bound before a first request is answered\)/);
+  const garbage = await RawConnection.open(broker.host, broker.port, 5_000, '127.0.0.4');
+  await garbage.write(sizePrefix(600 * 1024, 999));
+  assert.ok(await garbage.waitClosed(10_000), 'a first frame over 512 KiB naming no API closes the connection');
+  assert.match(broker.log(), /a first frame of 614400 bytes, over 524288 \(sasl\.server\.max\.receive\.size\), names no API served \(key 999 v0\)/);
+  const client = await RawConnection.open(broker.host, broker.port, 5_000, '127.0.0.4');
+  await client.write(paddedApiVersions(600 * 1024));
+  assert.notEqual(await client.nextFrame(10_000), null, 'a large first request the broker serves is answered (clients that skip ApiVersions)');
+  client.destroy();
 
   const promising: RawConnection[] = [];
   t.after(() => promising.forEach((c) => c.destroy()));

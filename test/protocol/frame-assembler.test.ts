@@ -15,6 +15,7 @@ function frame(payload: Buffer): Buffer {
 function recording(frameLimits = limits) {
   const seen = { allocated: [] as { size: number; peek: string }[], discarded: [] as number[], delivered: [] as Buffer[], refused: [] as number[] };
   const assembler = new FrameAssembler(frameLimits, {
+    admit: () => true,
     allocate: (size, peek) => (seen.allocated.push({ size, peek: peek.toString('hex') }), Buffer.alloc(size, 0xee)),
     discard: (memory) => seen.discarded.push(memory.length),
     deliver: (payload) => seen.delivered.push(payload),
@@ -85,14 +86,17 @@ test('a large payload gets memory as its bytes arrive, doubling, and arrives int
   assert.ok(!assembler.inFrame);
 });
 
-test('maxPayloadBytes may change between pushes and applies to sizes read after', () => {
-  const { assembler, seen } = recording();
-  assembler.maxPayloadBytes = 10;
-  assembler.push(frame(Buffer.from('0001ok')));
-  assembler.maxPayloadBytes = 1000;
-  assembler.push(frame(Buffer.alloc(500, 1)));
-  assert.deepEqual(seen.refused, []);
-  assembler.maxPayloadBytes = 10;
-  assembler.push(frame(Buffer.alloc(11, 1)));
-  assert.deepEqual(seen.refused, [11]);
+test('a frame the owner does not admit (from its size and first bytes) is refused, and nothing after it taken', () => {
+  const delivered: Buffer[] = [];
+  const asked: number[] = [];
+  const assembler = new FrameAssembler(limits, {
+    admit: (size, peek) => (asked.push(size), peek.toString() !== 'no'),
+    allocate: (size) => Buffer.alloc(size),
+    discard: () => {},
+    deliver: (payload) => delivered.push(payload),
+    refuse: () => assert.fail('the size was within the limits'),
+  });
+  assembler.push(Buffer.concat([frame(Buffer.from('0001ok')), frame(Buffer.from('no, thanks')), frame(Buffer.from('0002later'))]));
+  assert.deepEqual(delivered, [Buffer.from('0001ok')]);
+  assert.deepEqual(asked, [6, 10]);
 });

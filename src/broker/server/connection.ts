@@ -5,9 +5,14 @@
  * Contract:
  * - A frame length below the minimum header size or above `maxFrameBytes`
  *   (`socket.request.max.bytes`) closes the connection before anything is
- *   allocated for it; until a first request has been answered (the
- *   connection proved it speaks Kafka), `firstFrameBytesMax` is the bound
- *   instead (Kafka's bound before authentication, CVE-2022-34917).
+ *   allocated for it. Until a first request has been answered, a frame
+ *   larger than `firstFrameBytesMax` whose header names no API version
+ *   the broker serves (`servesApi`) closes the connection too (as Kafka
+ *   bounds frames before authentication, CVE-2022-34917, and parses only
+ *   the request types it expects then): a peer that does not speak Kafka
+ *   cannot make the broker wait for a large frame, while a client that
+ *   skips ApiVersions (kafka-python with api_version set) can still open
+ *   with a large Produce.
  * - A frame's memory grows as its bytes arrive (FrameAssembler), so a size
  *   alone costs nothing. Every byte of it counts into the listener's
  *   RequestMemory (`queued.max.request.bytes`) from its arrival until its
@@ -75,8 +80,10 @@ export interface ConnectionInfo {
 
 export interface ConnectionLimits {
   maxFrameBytes: number;
-  /** The frame bound until a first request has been answered (`sasl.server.max.receive.size`). */
+  /** Until a first request has been answered, a larger frame must name an API version the broker serves (`sasl.server.max.receive.size`). */
   firstFrameBytesMax: number;
+  /** Whether the broker serves this API key at this version. */
+  servesApi(apiKey: number, apiVersion: number): boolean;
   maxQueuedFrames: number;
   idleTimeoutMs: number;
 }
@@ -84,8 +91,8 @@ export interface ConnectionLimits {
 /** The smallest valid request payload: apiKey, apiVersion, correlationId, clientId length. */
 const minRequestBytes = 10;
 const produceApiKey = 0;
-/** A request's bytes read before its memory is chosen: the API key. */
-const apiKeyBytes = 2;
+/** A request's bytes read before its memory is chosen: the API key and version. */
+const headerPeekBytes = 4;
 /** Produce requests of one connection in flight at once (a librdkafka producer sends many back to back). */
 export const producePipelineMax = 16;
 /**
@@ -116,7 +123,7 @@ export class Connection implements ConnectionInfo {
   private frameTimer: NodeJS.Timeout | null = null;
   /** Cancels the wait for request memory, while waiting. */
   private cancelMemoryWait: (() => void) | null = null;
-  /** Set once a first request has been answered: frames may be as large as maxFrameBytes. */
+  /** Set once a first request has been answered: frames need not name an API version served to be large. */
   private proven = false;
   private readonly frames: Buffer[] = [];
   /** Bytes of the frames in `frames`. */
@@ -143,13 +150,14 @@ export class Connection implements ConnectionInfo {
     socket.setTimeout(limits.idleTimeoutMs, () => this.close(`idle for ${limits.idleTimeoutMs} ms`, false));
     this.assembler = new FrameAssembler(
       {
-        peekBytes: apiKeyBytes,
+        peekBytes: headerPeekBytes,
         minPayloadBytes: minRequestBytes,
-        maxPayloadBytes: Math.min(limits.firstFrameBytesMax, limits.maxFrameBytes),
+        maxPayloadBytes: limits.maxFrameBytes,
         initialPayloadBytes: minCapacityBytes,
       },
       {
-        allocate: (size, apiKey) => this.allocateFrame(size, apiKey.readInt16BE(0)),
+        admit: (size, header) => this.admitFrame(size, header.readInt16BE(0), header.readInt16BE(2)),
+        allocate: (size, header) => this.allocateFrame(size, header.readInt16BE(0)),
         discard: (memory) => {
           this.partialBytes -= memory.length;
           this.freeFrame(memory);
@@ -160,7 +168,7 @@ export class Connection implements ConnectionInfo {
           this.frames.push(frame);
           this.queuedBytes += frame.length;
         },
-        refuse: (size) => this.close(`frame length ${size} outside ${minRequestBytes}..${this.assembler.maxPayloadBytes}${this.proven ? '' : ' (the bound before a first request is answered)'}`),
+        refuse: (size) => this.close(`frame length ${size} outside ${minRequestBytes}..${limits.maxFrameBytes}`),
       },
     );
     socket.on('error', () => this.close('', false));
@@ -188,6 +196,7 @@ export class Connection implements ConnectionInfo {
       this.close(`cannot take a request in: ${(err as Error).message}`);
       return;
     }
+    if (this.closed) return;
     if (this.assembler.inFrame) this.frameTimer ??= setTimeout(() => this.frameTimedOut(), this.limits.idleTimeoutMs);
     this.readOn();
     void this.processFrames();
@@ -222,7 +231,14 @@ export class Connection implements ConnectionInfo {
     this.frameTimer = null;
   }
 
-  /** A Produce request's memory comes from the pool (given back once answered) unless it is too small to be worth it; any other's is fresh. */
+  /** Refuses (closing the connection) a large frame before a first answer unless it names an API version served: see the contract. */
+  private admitFrame(size: number, apiKey: number, apiVersion: number): boolean {
+    if (this.proven || size <= this.limits.firstFrameBytesMax || this.limits.servesApi(apiKey, apiVersion)) return true;
+    this.close(`a first frame of ${size} bytes, over ${this.limits.firstFrameBytesMax} (sasl.server.max.receive.size), names no API served (key ${apiKey} v${apiVersion})`);
+    return false;
+  }
+
+  /** Memory for a frame, as it grows: a Produce request's comes from the pool (given back once answered) unless it is too small to be worth it; any other's is fresh. */
   private allocateFrame(size: number, apiKey: number): Buffer {
     this.memory.take(size);
     this.heldBytes += size;
@@ -285,10 +301,7 @@ export class Connection implements ConnectionInfo {
     let written = false;
     try {
       const response = await dispatched;
-      if (!this.proven) {
-        this.proven = true;
-        this.assembler.maxPayloadBytes = this.limits.maxFrameBytes;
-      }
+      this.proven = true;
       await previous;
       if (response === null || this.closed) return;
       written = true;

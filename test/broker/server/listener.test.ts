@@ -9,6 +9,7 @@ import { silentLogger } from '../../../src/broker/logger.ts';
 const limits = {
   maxFrameBytes: 1024,
   firstFrameBytesMax: 1024,
+  servesApi: () => true,
   maxQueuedFrames: 4,
   queuedMaxRequestBytes: -1,
   idleTimeoutMs: 60_000,
