@@ -36,6 +36,7 @@ import { BrokerConfig } from './config.ts';
 import { DataDir } from './data-dir.ts';
 import type { Logger } from './logger.ts';
 import { Listener } from './server/listener.ts';
+import { normalizeIp } from './server/connection-quotas.ts';
 import { createDispatcher } from './server/dispatcher.ts';
 import { handlers as allHandlers } from './handlers/index.ts';
 import type { BrokerServices, Handler, NodeService } from './handlers/handler.ts';
@@ -235,8 +236,18 @@ export class Broker implements NodeService {
           host: this.options.listen.host,
           port: this.options.listen.port,
           maxConnections: this.config.int('max.connections'),
+          maxConnectionsPerIp: this.config.int('max.connections.per.ip'),
+          maxConnectionsPerIpOverrides: this.config.string('max.connections.per.ip.overrides'),
+          maxConnectionCreationRate: this.config.int('max.connection.creation.rate'),
+          isPeer: (ip) => this.isPeerAddress(ip),
           maxFrameBytes: this.config.int('socket.request.max.bytes'),
+          firstFrameBytesMax: this.config.int('sasl.server.max.receive.size'),
+          servesApi: (apiKey, apiVersion) => {
+            const handler = this.handlers.get(apiKey);
+            return handler !== undefined && apiVersion >= handler.minVersion && apiVersion <= handler.maxVersion;
+          },
           maxQueuedFrames: this.config.int('queued.max.requests'),
+          queuedMaxRequestBytes: this.config.int('queued.max.request.bytes'),
           idleTimeoutMs: this.config.int('connections.max.idle.ms'),
         },
         createDispatcher(this.handlers, { services: this.services, quorum: this.quorum, controllerChannel: this.controllerChannel, metrics: this.metrics }),
@@ -352,6 +363,16 @@ export class Broker implements NodeService {
   serving(): boolean {
     const registered = this.image.brokers.get(this.nodeId);
     return this.lifecycle.hasLease() && registered !== undefined && registered.epoch === this.lifecycle.brokerEpoch && !registered.fenced;
+  }
+
+  /**
+   * Whether `ip` is the address of another voter or registered broker (as
+   * written in --voters or registered): its connections are exempt from the
+   * connection limits until peers get listeners of their own.
+   */
+  private isPeerAddress(ip: string): boolean {
+    const others = [...this.voters, ...this.image.brokers.values()].filter((peer) => peer.nodeId !== this.nodeId);
+    return others.some((peer) => normalizeIp(peer.host) === ip);
   }
 
   /** Registered brokers that are not fenced, by node id. */

@@ -24,8 +24,11 @@
  *
  * Then the reads: whole stored batches from the one holding the fetch
  * offset, up to the high watermark for consumers and up to the log end for
- * followers, at least one whole batch for the first partition with data
- * even past max_bytes; OFFSET_OUT_OF_RANGE outside [log start, log end].
+ * followers, within each partition's max bytes and the request's max_bytes
+ * (capped by the broker's `fetch.max.bytes`), but at least one whole batch
+ * for the first partition with data even past those (an empty partition
+ * before it does not count); OFFSET_OUT_OF_RANGE outside [log start, log
+ * end].
  * A partition in error carries empty records, never null, as Kafka's do:
  * librdkafka rejects a whole answer holding a null records field and then
  * retries the same fetch in a tight loop without ever seeing the error.
@@ -99,7 +102,7 @@ export default defineHandler<FetchRequest, FetchResponse>({
     await services.replicas.whenOpened(wanted, request.maxWaitMs);
     const checked = wanted.map((w) => check(services, w, replicaId));
     const follower = replicaId >= 0;
-    const maxBytes = ctx.apiVersion >= 3 ? request.maxBytes : 0x7fffffff;
+    const maxBytes = Math.min(ctx.apiVersion >= 3 ? request.maxBytes : 0x7fffffff, services.settings.int('fetch.max.bytes'));
     const read = () => readAll(checked, maxBytes, replicaId, services.replicas.leaderThrottle, ctx.allocate);
     let results = await read();
     while (!results.some((r) => r.errorCode !== ErrorCode.NONE || r.divergingEpoch) && bytesOf(results) < request.minBytes && performance.now() < deadline) {
@@ -194,10 +197,8 @@ async function readAll(checked: Checked[], maxBytes: number, replicaId: number, 
       ? await partition.readForFollower(wanted.fetchOffset, limit, !firstBatchGiven, allocate)
       : await partition.readForConsumer(wanted.fetchOffset, limit, !firstBatchGiven, allocate);
     if (throttled) throttle.record(read.records.length);
-    if (read.errorCode === ErrorCode.NONE) {
-      budget -= read.records.length;
-      firstBatchGiven = true;
-    }
+    budget -= read.records.length;
+    if (read.records.length > 0) firstBatchGiven = true;
     out.push({ ...wanted, ...read, divergingEpoch: null });
   }
   return out;

@@ -12,12 +12,13 @@ import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection, queuedBytesMax, type Dispatch } from '../../../src/broker/server/connection.ts';
 import { BufferPool } from '../../../src/broker/server/buffer-pool.ts';
+import { RequestMemory } from '../../../src/broker/server/request-memory.ts';
 import { createReadBufferServer } from '../../../src/broker/server/read-buffer-server.ts';
 import { silentLogger } from '../../../src/broker/logger.ts';
 
 const frameBytes = 1 << 20;
 const frames = 40;
-const limits = { maxFrameBytes: 2 * frameBytes, maxQueuedFrames: 500, idleTimeoutMs: 60_000 };
+const limits = { maxFrameBytes: 2 * frameBytes, firstFrameBytesMax: 2 * frameBytes, servesApi: () => true, maxQueuedFrames: 500, idleTimeoutMs: 60_000 };
 
 /** A Metadata-keyed request (handled one at a time) whose frame is `frameBytes` long in all. */
 function request(): Buffer {
@@ -46,7 +47,7 @@ test('a connection stops reading once queuedBytesMax bytes of requests wait, and
   };
   let received = 0;
   const server = createReadBufferServer(Buffer.alloc(128 * 1024), (socket) => {
-    const connection = new Connection(1, socket, dispatch, limits, new BufferPool(), silentLogger);
+    const connection = new Connection(1, socket, dispatch, limits, new BufferPool(), new RequestMemory(-1), silentLogger);
     return (bytes) => {
       received += bytes.length;
       connection.receive(bytes);
