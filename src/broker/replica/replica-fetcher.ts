@@ -41,6 +41,7 @@ import { offsets as batchField } from '../../protocol/records/batch-header.ts';
 import { recordBatches } from '../../protocol/records/batch-splitter.ts';
 import { defaultFetchRequest, type FetchRequest } from '../../protocol/generated/fetch-request.ts';
 import type { FetchResponse, PartitionData } from '../../protocol/generated/fetch-response.ts';
+import type { Time } from '../../clock.ts';
 import type { Logger } from '../logger.ts';
 import type { Partition } from './partition.ts';
 import { isThrottledReplica, type ReplicationThrottle } from './replication-throttle.ts';
@@ -68,6 +69,8 @@ export interface ReplicaFetcherOptions {
   /** follower.replication.throttled.rate, for partitions this node is being added to. */
   throttle: ReplicationThrottle;
   logger: Logger;
+  /** Rests after errors run on its monotonic clock and timers. */
+  time: Time;
 }
 
 interface Followed {
@@ -137,14 +140,20 @@ function keyOf(partition: Partition): string {
 
 /** An interruptible sleep. */
 class Wakeup {
+  private readonly time: Time;
   private pending: (() => void) | null = null;
 
+  constructor(time: Time) {
+    this.time = time;
+  }
+
   sleep(ms: number): Promise<void> {
+    const { time } = this;
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
+      const timer = time.setTimeout(done, ms);
       const self = this;
       function done() {
-        clearTimeout(timer);
+        time.clear(timer);
         if (self.pending === done) self.pending = null;
         resolve();
       }
@@ -163,7 +172,7 @@ class LeaderFetcher {
   private readonly options: ReplicaFetcherOptions;
   private readonly framePool: BufferPool;
   private readonly partitions = new Map<string, Followed>();
-  private readonly wakeup = new Wakeup();
+  private readonly wakeup: Wakeup;
   private connection: BrokerConnection | null = null;
   private stopped = false;
   private failing = false;
@@ -177,6 +186,7 @@ class LeaderFetcher {
     this.leaderId = leaderId;
     this.options = options;
     this.framePool = framePool;
+    this.wakeup = new Wakeup(options.time);
     this.running = this.run();
   }
 
@@ -211,7 +221,7 @@ class LeaderFetcher {
   private async run(): Promise<void> {
     while (!this.stopped) {
       if (this.due().length === 0) {
-        const now = performance.now();
+        const now = this.options.time.monotonicMs();
         let next = Infinity;
         for (const f of this.partitions.values()) next = Math.min(next, f.restUntilMs);
         await this.wakeup.sleep(Number.isFinite(next) ? Math.max(1, next - now) : this.options.backoffMs);
@@ -250,7 +260,7 @@ class LeaderFetcher {
 
   /** The partitions not resting after an error. */
   private due(): [string, Followed][] {
-    const now = performance.now();
+    const now = this.options.time.monotonicMs();
     return [...this.partitions].filter(([, f]) => f.restUntilMs <= now);
   }
 
@@ -308,7 +318,7 @@ class LeaderFetcher {
           await this.apply(followed, data);
         } catch (err) {
           this.options.logger.warn(`replicating ${key} from broker ${this.leaderId} failed: ${(err as Error).message}`);
-          followed.restUntilMs = performance.now() + this.options.backoffMs;
+          followed.restUntilMs = this.options.time.monotonicMs() + this.options.backoffMs;
         }
       }
     }
@@ -331,7 +341,7 @@ class LeaderFetcher {
         partition.updateFollowerHighWatermark(data.highWatermark);
         if (isThrottledReplica(partition.state, this.options.nodeId)) {
           this.options.throttle.record(batches.reduce((n, b) => n + b.length, 0));
-          followed.restUntilMs = performance.now() + this.options.throttle.delayMs();
+          followed.restUntilMs = this.options.time.monotonicMs() + this.options.throttle.delayMs();
         }
         return;
       }
@@ -347,7 +357,7 @@ class LeaderFetcher {
         if (followed.errorRepeats === 2) {
           this.options.logger.info(`${keyOf(partition)}: leader ${this.leaderId} answered ${errorName(data.errorCode)} twice in epoch ${followed.leaderEpoch}; asking again every ${this.options.backoffMs} ms until the metadata changes`);
         }
-        followed.restUntilMs = performance.now() + this.options.backoffMs; // until new metadata re-assigns it
+        followed.restUntilMs = this.options.time.monotonicMs() + this.options.backoffMs; // until new metadata re-assigns it
         return;
       default:
         throw new Error(`the leader answered error code ${data.errorCode}`);

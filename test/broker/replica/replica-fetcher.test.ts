@@ -16,6 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Broker } from '../../../src/broker/broker.ts';
 import { BrokerConfig } from '../../../src/broker/config.ts';
+import { systemTime } from '../../../src/clock.ts';
 import { ReplicaManager, replicationSettings } from '../../../src/broker/replica/replica-manager.ts';
 import { TopicConfigs } from '../../../src/broker/topic-configs.ts';
 import { BrokerConnection } from '../../../src/client/connection.ts';
@@ -65,6 +66,7 @@ async function startReplicas(t: TestContext, image: MetadataImage, settings: [st
     recoveryThreads: 1,
     logger: silent,
     replication: replicationSettings(config),
+    time: systemTime,
   });
   await replicas.start();
   return replicas;
