@@ -136,7 +136,7 @@ export class Log {
     this.hw = checkpoint.highWatermark;
     this.recoveredTo = checkpoint.recoveryPoint;
     this.cleanedTo = checkpoint.cleanerOffset;
-    this.lastFlushMs = env.clock.nowMs();
+    this.lastFlushMs = env.clock.monotonicMs();
   }
 
   /** Opens (creating if needed) the log in `dir`, recovering it after an unclean stop. */
@@ -292,7 +292,7 @@ export class Log {
     let run = new AppendRun(group.length);
     const groupStart = this.endOffset;
     let next = groupStart;
-    const now = this.env.clock.nowMs();
+    const now = this.env.clock.wallMs();
     for (const request of group) {
       if (failure) {
         request.reject(failure);
@@ -317,7 +317,7 @@ export class Log {
     }
     if (!failure) await this.commit(run, written);
     if (written.length === 0) return;
-    if (this.unflushedRecords >= this.cfg.flushMessages || now - this.lastFlushMs >= this.cfg.flushMs) {
+    if (this.unflushedRecords >= this.cfg.flushMessages || this.env.clock.monotonicMs() - this.lastFlushMs >= this.cfg.flushMs) {
       try {
         await this.flushLocked();
       } catch (err) {
@@ -446,7 +446,7 @@ export class Log {
 
   /** Flushes when flush.ms has passed since the last flush and something is unflushed (the manager's flush task). */
   async flushIfDue(): Promise<void> {
-    if (this.writeRefusal() || this.unflushedRecords === 0 || this.env.clock.nowMs() - this.lastFlushMs < this.cfg.flushMs) return;
+    if (this.writeRefusal() || this.unflushedRecords === 0 || this.env.clock.monotonicMs() - this.lastFlushMs < this.cfg.flushMs) return;
     await this.flush();
   }
 
@@ -455,7 +455,7 @@ export class Log {
     for (const segment of this.segments) if (segment.dirty) await segment.flush();
     this.recoveredTo = Math.max(this.recoveredTo, upTo);
     this.unflushedRecords = 0;
-    this.lastFlushMs = this.env.clock.nowMs();
+    this.lastFlushMs = this.env.clock.monotonicMs();
   }
 
   // ---- reads ---------------------------------------------------------------
@@ -612,7 +612,7 @@ export class Log {
   }
 
   private retentionView() {
-    return { segments: this.segments, config: this.cfg, nowMs: this.env.clock.nowMs(), logStartOffset: this.startOffset, highWatermark: this.hw };
+    return { segments: this.segments, config: this.cfg, nowMs: this.env.clock.wallMs(), logStartOffset: this.startOffset, highWatermark: this.hw };
   }
 
   private async deletePrefix(count: number): Promise<void> {

@@ -78,7 +78,7 @@ export class Segment {
     this.timeIndexPath = path.join(dir, segmentFileName(baseOffset, segmentSuffix.timeIndex));
     this.file = file;
     this.size = size;
-    this.createdMs = env.clock.nowMs();
+    this.createdMs = env.clock.wallMs();
     this.indexIntervalBytes = indexIntervalBytes;
     this.offsetIndex = OffsetIndex.empty(env.fs, this.indexPath);
     this.timeIndex = TimeIndex.empty(env.fs, this.timeIndexPath);

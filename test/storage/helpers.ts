@@ -9,7 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
 import { encodeRecordBatch, decodeRecordBatch } from '../../src/protocol/records/record-batch.ts';
-import type { Clock, StorageLogger } from '../../src/storage/environment.ts';
+import type { Clock } from '../../src/clock.ts';
+import type { StorageLogger } from '../../src/storage/environment.ts';
 import { nodeStorageFs, type StorageFile, type StorageFs } from '../../src/storage/fs.ts';
 
 const cleanups = new WeakMap<TestContext, (() => unknown)[]>();
@@ -80,7 +81,7 @@ export function recordsOf(bytes: Buffer): [number, string | null, string | null]
 
 export function manualClock(startMs = 1_700_000_000_000): Clock & { advance(ms: number): void; set(ms: number): void } {
   let now = startMs;
-  return { nowMs: () => now, advance: (ms) => (now += ms), set: (ms) => (now = ms) };
+  return { wallMs: () => now, monotonicMs: () => now, advance: (ms) => (now += ms), set: (ms) => (now = ms) };
 }
 
 export function recordingLogger(): StorageLogger & { lines: string[] } {

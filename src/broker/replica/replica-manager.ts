@@ -144,6 +144,7 @@ export class ReplicaManager {
     this.logs = await LogManager.open(logsDir, {
       recoveryThreads,
       logger,
+      clock: this.options.time,
       configFor: (name) => this.options.topicConfigs.logConfig(name.slice(0, name.lastIndexOf('-'))),
     });
     const hosted = new Set<string>();
