@@ -146,6 +146,7 @@ export class Broker {
       onRefused: (err) => {
         if (!this.started) this.failedWhileStarting(err);
       },
+      time,
     });
     this.controller = new Controller(this.quorum, this.image, {
       nodeId: this.nodeId,
@@ -191,6 +192,7 @@ export class Broker {
       quorum: this.quorum,
       handlers: this.handlers,
       localContext: (apiVersion) => ({ broker: this, apiVersion, correlationId: 0, clientId: peerClientId(this.nodeId), clientAddress: 'local', clientGone: localClientStays, allocate: Buffer.allocUnsafe }),
+      time,
     });
     this.lifecycle = new BrokerLifecycle({
       nodeId: this.nodeId,

@@ -28,6 +28,7 @@ async function openController(dir: string, uncleanTopics: string[] = []) {
     clusterId: () => null,
     onFatal: (err) => assert.fail(err),
     onRefused: (err) => assert.fail(err),
+    time: systemTime,
   });
   await log.start();
   await log.waitFor(() => log.isActiveController());
