@@ -21,7 +21,11 @@
  * - The segment roll (segment.bytes/ms/index.bytes), retention
  *   (retention.ms/bytes, never the active segment, never above the high
  *   watermark), truncation, DeleteRecords and compaction keep
- *   logStartOffset <= highWatermark <= logEndOffset.
+ *   0 <= logStartOffset <= highWatermark <= logEndOffset <= offsetMax,
+ *   asserted after every change (`assertOffsets`). These are the log's own
+ *   invariants: callers check what clients and peers send before it gets
+ *   here (a truncation or restart below 0 is refused by an assertion too),
+ *   so a failed assertion is a bug.
  * - Durability: data below `recoveryPoint` is fsynced. Rolling fsyncs the
  *   old segment in the background. Truncation writes the lowered recovery
  *   point first; DeleteRecords writes the new log start offset before
@@ -31,6 +35,7 @@
  * - After an I/O error whose effect is unknown (an fsync failed), the log
  *   goes offline: reads work, writes fail until it is reopened.
  */
+import assert from 'node:assert/strict';
 import { offsets as batchField, patchBatchOffsets, readBatchHeader, type BatchHeader } from '../protocol/records/batch-header.ts';
 import { writeAtomically, writePartitionCheckpoint, type PartitionCheckpoint } from './checkpoint.ts';
 import { compactLog, type CompactionResult } from './compaction.ts';
@@ -137,6 +142,15 @@ export class Log {
     this.recoveredTo = checkpoint.recoveryPoint;
     this.cleanedTo = checkpoint.cleanerOffset;
     this.lastFlushMs = env.clock.monotonicMs();
+    this.assertOffsets();
+  }
+
+  /** The offsets' order (see the header comment), asserted wherever one of them changes. */
+  private assertOffsets(): void {
+    assert.ok(this.startOffset >= 0, 'the log start offset is not negative');
+    assert.ok(this.startOffset <= this.hw, 'the high watermark is not below the log start offset');
+    assert.ok(this.hw <= this.endOffset, 'the high watermark is not past the log end offset');
+    assert.ok(this.endOffset <= storageLimits.offsetMax, 'the log end offset is within offsetMax');
   }
 
   /** Opens (creating if needed) the log in `dir`, recovering it after an unclean stop. */
@@ -209,6 +223,7 @@ export class Log {
   /** Moves the high watermark (clamped to [logStartOffset, logEndOffset]); returns the value set. */
   updateHighWatermark(offset: bigint): bigint {
     this.hw = Math.min(Math.max(Number(offset), this.startOffset), this.endOffset);
+    this.assertOffsets();
     return BigInt(this.hw);
   }
 
@@ -324,6 +339,7 @@ export class Log {
         const offline = this.goOffline('fsync', err);
         this.endOffset = groupStart; // never acknowledged, so never served
         this.hw = Math.min(this.hw, groupStart);
+        this.assertOffsets();
         for (const r of written) for (const request of r.requests) request.reject(offline);
         return;
       }
@@ -377,6 +393,7 @@ export class Log {
     }
     run.placements.forEach((p, i) => this.epochs.assign(run.epochs[i], p.baseOffset));
     this.endOffset = this.active.nextOffset;
+    this.assertOffsets();
     this.unflushedRecords += run.records;
     written.push(run);
     return null;
@@ -528,6 +545,7 @@ export class Log {
    */
   truncateTo(offset: bigint): Promise<void> {
     const target = Number(offset);
+    assert.ok(target >= 0, 'a log is truncated to an offset that is not negative');
     return this.serial.run(async () => {
       this.throwIfRefused();
       if (target >= this.endOffset) {
@@ -553,11 +571,14 @@ export class Log {
       if (this.endOffset <= this.startOffset) return this.restartAt(target);
       this.hw = Math.min(this.hw, this.endOffset);
       this.epochs.truncateFromEnd(this.endOffset);
+      this.assertOffsets();
     });
   }
 
   /** Empties the log and restarts it at `offset` (a follower far behind the leader's log start). */
   truncateFullyAndStartAt(offset: bigint): Promise<void> {
+    assert.ok(offset >= 0n, 'a log restarts at an offset that is not negative');
+    assert.ok(offset <= BigInt(storageLimits.offsetMax), 'a log restarts at an offset within offsetMax');
     return this.serial.run(async () => {
       this.throwIfRefused();
       await this.restartAt(Number(offset));
@@ -576,6 +597,7 @@ export class Log {
     this.segments.push(await Segment.create(this.env, this.dir, offset, this.cfg.indexIntervalBytes));
     await fsyncDir(this.env.fs, this.dir);
     this.endOffset = offset;
+    this.assertOffsets();
   }
 
   /** DeleteRecords: moves the log start to `offset` (durably) and deletes the segments wholly below it. */
@@ -598,6 +620,7 @@ export class Log {
     this.hw = Math.max(this.hw, offset);
     this.cleanedTo = Math.max(this.cleanedTo, offset);
     this.epochs.truncateFromStart(offset);
+    this.assertOffsets();
   }
 
   /** Deletes old segments by retention.ms/retention.bytes (with cleanup.policy delete) and below the log start; returns how many. */

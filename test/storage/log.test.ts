@@ -251,3 +251,15 @@ test('the high watermark stays within the log', async (t) => {
   await log.truncateTo(2n);
   assert.equal(log.highWatermark, 2n);
 });
+
+test('a truncation or restart outside [0, offsetMax] is refused by an assertion and changes nothing', async (t) => {
+  const { dir, log } = await openLog(t);
+  for (let i = 0; i < 5; i++) await log.append(makeBatch(), 0);
+  log.updateHighWatermark(3n);
+  const files = await readdir(dir);
+  for (const change of [() => log.truncateTo(-1n), () => log.truncateFullyAndStartAt(-1n), () => log.truncateFullyAndStartAt(2n ** 62n)]) {
+    await assert.rejects(async () => change(), { code: 'ERR_ASSERTION' });
+  }
+  assert.deepEqual([log.logStartOffset, log.highWatermark, log.logEndOffset], [0n, 3n, 5n]);
+  assert.deepEqual(await readdir(dir), files);
+});

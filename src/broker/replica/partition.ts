@@ -26,7 +26,11 @@
  * fetched from the leader are appended with their offsets and epochs and
  * recorded in the producer table (so idempotent dedup survives a leader
  * change); the high watermark is min(leader's, own log end), never down.
+ * Either way the high watermark set lies within the log (asserted: the log
+ * would silently clamp it); a leader's answer with impossible offsets is
+ * refused by the fetcher before it gets here (replica-fetcher.ts).
  */
+import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import type { Time } from '../../clock.ts';
 import { ErrorCode, errorName } from '../../protocol/errors.ts';
@@ -213,7 +217,7 @@ export class Partition {
     if (!this.tracker) return false;
     const candidate = this.tracker.highWatermark(this.log.logEndOffset);
     if (candidate <= this.log.highWatermark) return false;
-    this.log.updateHighWatermark(candidate);
+    assert.equal(this.log.updateHighWatermark(candidate), candidate, "the ISR's high watermark lies within the leader's log");
     return true;
   }
 
@@ -463,7 +467,8 @@ export class Partition {
   /** A follower's high watermark: the leader's, capped at its own log end; never moves down. */
   updateFollowerHighWatermark(leaderHighWatermark: bigint): void {
     const candidate = leaderHighWatermark < this.log.logEndOffset ? leaderHighWatermark : this.log.logEndOffset;
-    if (candidate > this.log.highWatermark) this.log.updateHighWatermark(candidate);
+    if (candidate <= this.log.highWatermark) return;
+    assert.equal(this.log.updateHighWatermark(candidate), candidate, "a follower's high watermark lies within its log");
   }
 
   /** Truncates a follower's diverging tail (whole batches at or above `offset`) and forgets their producers. */

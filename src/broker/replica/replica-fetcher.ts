@@ -15,6 +15,9 @@
  * - OFFSET_OUT_OF_RANGE: below the leader's log start the log restarts at
  *   it; past the leader's log end it is truncated to the leader's high
  *   watermark;
+ * - an answer of either kind with impossible offsets (negative, a log start
+ *   past the high watermark, beyond storage's offsetMax) is an error (below),
+ *   and changes nothing;
  * - a leadership error (NOT_LEADER_OR_FOLLOWER, FENCED/UNKNOWN_LEADER_EPOCH
  *   ...) or an unexpected one: the partition rests for
  *   `replica.fetch.backoff.ms` or until new metadata re-assigns it (a
@@ -45,12 +48,14 @@ import type { Time } from '../../clock.ts';
 import type { Logger } from '../logger.ts';
 import type { Partition } from './partition.ts';
 import { isThrottledReplica, type ReplicationThrottle } from './replication-throttle.ts';
+import { storageLimits } from '../../storage/log-config.ts';
 import { BufferPool } from '../server/buffer-pool.ts';
 
 const fetchKey = 1;
 /** v12 is the first with lastFetchedEpoch / divergingEpoch, and the last with topic names. */
 const fetchVersion = 12;
 const zeroUuid = Buffer.alloc(16);
+const offsetMax = BigInt(storageLimits.offsetMax);
 
 export interface ReplicaFetcherOptions {
   nodeId: number;
@@ -327,6 +332,8 @@ class LeaderFetcher {
   private async apply(followed: Followed, data: PartitionData): Promise<void> {
     const { partition } = followed;
     const log = partition.log;
+    const impossible = impossibleOffsets(data);
+    if (impossible) throw new Error(`the leader answered ${errorName(data.errorCode)} with ${impossible}`);
     followed.errorRepeats = followed.errorCode === data.errorCode ? followed.errorRepeats + 1 : 1;
     followed.errorCode = data.errorCode;
     switch (data.errorCode) {
@@ -363,6 +370,22 @@ class LeaderFetcher {
         throw new Error(`the leader answered error code ${data.errorCode}`);
     }
   }
+}
+
+/**
+ * What is impossible about the offsets of an answer the follower acts on
+ * (NONE, OFFSET_OUT_OF_RANGE), or null: a leader keeps
+ * 0 <= log start offset <= high watermark <= offsetMax, and a peer's answer
+ * must not carry the follower's log outside that (storage asserts it).
+ */
+function impossibleOffsets(data: PartitionData): string | null {
+  if (data.errorCode !== ErrorCode.NONE && data.errorCode !== ErrorCode.OFFSET_OUT_OF_RANGE) return null;
+  const { logStartOffset, highWatermark } = data;
+  if (logStartOffset < 0n) return `a negative log start offset ${logStartOffset}`;
+  if (highWatermark < 0n) return `a negative high watermark ${highWatermark}`;
+  if (logStartOffset > highWatermark) return `log start offset ${logStartOffset} past its high watermark ${highWatermark}`;
+  if (highWatermark > offsetMax) return `high watermark ${highWatermark} beyond ${offsetMax}`;
+  return null;
 }
 
 /** Where a follower's log stops agreeing with the leader's, given the leader's diverging epoch. */
