@@ -29,6 +29,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Time, TimerHandle } from '../clock.ts';
+import { partitionsPerTopicMax } from '../limits.ts';
 import { ErrorCode } from '../protocol/errors.ts';
 import type { MetadataImage } from '../metadata/image.ts';
 import type { BrokerRecord, MetadataRecord, PartitionRecord } from '../metadata/records.ts';
@@ -139,7 +140,6 @@ export interface PartitionIsrChange extends Omit<IsrChangeRequest, 'brokerId'> {
   partition: number;
 }
 
-const partitionsPerTopicMax = 100_000;
 const producerIdBlockSize = 1000;
 /** How often the active controller looks for expired broker sessions, at most. */
 const sessionCheckIntervalMaxMs = 1000;

@@ -37,6 +37,7 @@
  */
 import assert from 'node:assert/strict';
 import { offsets as batchField, patchBatchOffsets, readBatchHeader, type BatchHeader } from '../protocol/records/batch-header.ts';
+import { offsetMax, relativeOffsetMax, writeGroupBytesMax, writevBuffersMax } from '../limits.ts';
 import { writeAtomically, writePartitionCheckpoint, type PartitionCheckpoint } from './checkpoint.ts';
 import { compactLog, type CompactionResult } from './compaction.ts';
 import { batchShapeProblem, entryHeaderBytes, lastOffsetOf, readInt64, readUint64, writeEntryHeader } from './entry-format.ts';
@@ -45,7 +46,7 @@ import { describeIoError, StorageError } from './errors.ts';
 import { cleanShutdownFile } from './files.ts';
 import { fsyncDir } from './fs.ts';
 import type { EpochEndOffset, LeaderEpochCache } from './leader-epoch-cache.ts';
-import { deleteEnabled, resolveLogConfig, storageLimits, type LogConfig } from './log-config.ts';
+import { deleteEnabled, resolveLogConfig, storageTuning, type LogConfig } from './log-config.ts';
 import { loadLog } from './recovery.ts';
 import { retentionDeletable } from './retention.ts';
 import { Segment, type EntryPlacement } from './segment.ts';
@@ -150,7 +151,7 @@ export class Log {
     assert.ok(this.startOffset >= 0, 'the log start offset is not negative');
     assert.ok(this.startOffset <= this.hw, 'the high watermark is not below the log start offset');
     assert.ok(this.hw <= this.endOffset, 'the high watermark is not past the log end offset');
-    assert.ok(this.endOffset <= storageLimits.offsetMax, 'the log end offset is within offsetMax');
+    assert.ok(this.endOffset <= offsetMax, 'the log end offset is within offsetMax');
   }
 
   /** Opens (creating if needed) the log in `dir`, recovering it after an unclean stop. */
@@ -291,10 +292,10 @@ export class Log {
   private takeGroup(): PendingAppend[] {
     let count = 0;
     let bytes = 0;
-    const maxCount = storageLimits.writevBuffersMax / 2;
+    const maxCount = writevBuffersMax / 2;
     while (count < this.pending.length && count < maxCount) {
       bytes += this.pending[count].batch.length;
-      if (count > 0 && bytes > storageLimits.writeGroupBytesMax) break;
+      if (count > 0 && bytes > writeGroupBytesMax) break;
       count++;
     }
     return this.pending.splice(0, count);
@@ -362,7 +363,7 @@ export class Log {
       patchBatchOffsets(batch, BigInt(baseOffset), request.leaderEpoch);
     }
     const lastOffset = lastOffsetOf(batch);
-    if (lastOffset > storageLimits.offsetMax) return new StorageError('invalidBatch', `offset ${lastOffset} is beyond ${storageLimits.offsetMax}`);
+    if (lastOffset > offsetMax) return new StorageError('invalidBatch', `offset ${lastOffset} is beyond ${offsetMax}`);
     return { baseOffset, lastOffset, maxTimestamp: readInt64(batch, batchField.maxTimestamp), entryBytes: entryHeaderBytes + batch.length };
   }
 
@@ -372,7 +373,7 @@ export class Log {
 
   private needsRoll(run: AppendRun, entry: EntryPlacement, now: number): boolean {
     const segment = this.active;
-    if (entry.lastOffset - segment.baseOffset > storageLimits.relativeOffsetMax) return true;
+    if (entry.lastOffset - segment.baseOffset > relativeOffsetMax) return true;
     const size = segment.size + run.bytes;
     if (size === 0) return false;
     if (size + entry.entryBytes > this.cfg.segmentBytes) return true;
@@ -508,7 +509,7 @@ export class Log {
     for (const segment of segments) {
       segment.acquire();
       try {
-        const scanner = await segment.scannerFrom(from, { headersOnly: true, chunkBytes: storageLimits.headerScanChunkBytes });
+        const scanner = await segment.scannerFrom(from, { headersOnly: true, chunkBytes: storageTuning.headerScanChunkBytes });
         for (let entry = await scanner.next(); entry; entry = await scanner.next()) {
           if (entry.header.baseOffset >= end) return;
           if (entry.header.lastOffset >= from) yield readBatchHeader(entry.batch);
@@ -578,7 +579,7 @@ export class Log {
   /** Empties the log and restarts it at `offset` (a follower far behind the leader's log start). */
   truncateFullyAndStartAt(offset: bigint): Promise<void> {
     assert.ok(offset >= 0n, 'a log restarts at an offset that is not negative');
-    assert.ok(offset <= BigInt(storageLimits.offsetMax), 'a log restarts at an offset within offsetMax');
+    assert.ok(offset <= BigInt(offsetMax), 'a log restarts at an offset within offsetMax');
     return this.serial.run(async () => {
       this.throwIfRefused();
       await this.restartAt(Number(offset));

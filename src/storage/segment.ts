@@ -20,13 +20,14 @@
  *   holds the segment.
  */
 import path from 'node:path';
+import { relativeOffsetMax } from '../limits.ts';
 import { entryHeaderBytes, entryHeaderProblem, readEntryHeader, type EntryHeader } from './entry-format.ts';
 import { EntryScanner, type ScannedEntry, type ScanOptions } from './entry-scanner.ts';
 import type { StorageEnvironment } from './environment.ts';
 import { describeIoError, StorageError } from './errors.ts';
 import { deletedSuffix, segmentFileName, segmentSuffix } from './files.ts';
 import { readAt, unlinkIfExists, type StorageFile } from './fs.ts';
-import { storageLimits } from './log-config.ts';
+import { storageTuning } from './log-config.ts';
 import { OffsetIndex, offsetIndexEntryBytes } from './offset-index.ts';
 import { TimeIndex, timeIndexEntryBytes } from './time-index.ts';
 
@@ -256,7 +257,7 @@ export class Segment {
         problem = `offset ${header.baseOffset} is below ${minimum}`;
         break;
       }
-      if (header.lastOffset - this.baseOffset > storageLimits.relativeOffsetMax) {
+      if (header.lastOffset - this.baseOffset > relativeOffsetMax) {
         problem = `offset ${header.lastOffset} is too far from the segment base`;
         break;
       }

@@ -18,7 +18,8 @@
  */
 import type { Time } from '../../clock.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
-import { groupConfigDefaults, groupsMax, type GroupConfig } from './constants.ts';
+import { groupsMax } from '../../limits.ts';
+import { groupConfigDefaults, type GroupConfig } from './constants.ts';
 import {
   Group,
   joinError,

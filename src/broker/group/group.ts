@@ -34,7 +34,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Time, TimerHandle } from '../../clock.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
-import { newMemberJoinTimeoutMs, type GroupConfig } from './constants.ts';
+import { newMemberJoinTimeoutMs } from '../../limits.ts';
+import type { GroupConfig } from './constants.ts';
 
 /** Group timers do not keep the process alive. */
 const background = { background: true };

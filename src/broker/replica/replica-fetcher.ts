@@ -16,8 +16,8 @@
  *   it; past the leader's log end it is truncated to the leader's high
  *   watermark;
  * - an answer of either kind with impossible offsets (negative, a log start
- *   past the high watermark, beyond storage's offsetMax) is an error (below),
- *   and changes nothing;
+ *   past the high watermark, beyond offsetMax) is an error (below) and
+ *   changes nothing;
  * - a leadership error (NOT_LEADER_OR_FOLLOWER, FENCED/UNKNOWN_LEADER_EPOCH
  *   ...) or an unexpected one: the partition rests for
  *   `replica.fetch.backoff.ms` or until new metadata re-assigns it (a
@@ -39,6 +39,7 @@
  * loops, given back once their batches are written.
  */
 import { BrokerConnection } from '../../client/connection.ts';
+import { offsetMax } from '../../limits.ts';
 import { ErrorCode, errorName } from '../../protocol/errors.ts';
 import { offsets as batchField } from '../../protocol/records/batch-header.ts';
 import { recordBatches } from '../../protocol/records/batch-splitter.ts';
@@ -48,14 +49,12 @@ import type { Time } from '../../clock.ts';
 import type { Logger } from '../logger.ts';
 import type { Partition } from './partition.ts';
 import { isThrottledReplica, type ReplicationThrottle } from './replication-throttle.ts';
-import { storageLimits } from '../../storage/log-config.ts';
 import { BufferPool } from '../server/buffer-pool.ts';
 
 const fetchKey = 1;
 /** v12 is the first with lastFetchedEpoch / divergingEpoch, and the last with topic names. */
 const fetchVersion = 12;
 const zeroUuid = Buffer.alloc(16);
-const offsetMax = BigInt(storageLimits.offsetMax);
 
 export interface ReplicaFetcherOptions {
   nodeId: number;
@@ -384,7 +383,7 @@ function impossibleOffsets(data: PartitionData): string | null {
   if (logStartOffset < 0n) return `a negative log start offset ${logStartOffset}`;
   if (highWatermark < 0n) return `a negative high watermark ${highWatermark}`;
   if (logStartOffset > highWatermark) return `log start offset ${logStartOffset} past its high watermark ${highWatermark}`;
-  if (highWatermark > offsetMax) return `high watermark ${highWatermark} beyond ${offsetMax}`;
+  if (highWatermark > BigInt(offsetMax)) return `high watermark ${highWatermark} beyond ${offsetMax}`;
   return null;
 }
 

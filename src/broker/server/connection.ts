@@ -14,8 +14,8 @@
  *   call order) before its first await; their responses still leave in
  *   order. Any other request waits until everything before it is
  *   answered. At most `maxQueuedFrames` complete frames, or
- *   `queuedBytesMax` bytes of them, wait; beyond that the socket stops
- *   being read until the queue drains.
+ *   `connectionQueuedBytesMax` (src/limits.ts) bytes of them, wait; beyond
+ *   that the socket stops being read until the queue drains.
  * - `receive(bytes)` takes what the socket read (a view of a shared read
  *   buffer, valid only during the call); frames are copied out of it by a
  *   FrameAssembler. A Produce frame of 64 KB or more is copied into a
@@ -41,6 +41,7 @@ import type { Logger } from '../logger.ts';
 import { BufferLease, minCapacityBytes, type Allocate, type BufferPool } from './buffer-pool.ts';
 import { writeCorked } from '../../client/connection.ts';
 import { FrameAssembler } from '../../protocol/frame-assembler.ts';
+import { connectionQueuedBytesMax, producePipelineMax } from '../../limits.ts';
 
 /** Thrown by a dispatcher for a request that must close the connection. */
 export class RequestRejected extends Error {
@@ -68,15 +69,6 @@ const minRequestBytes = 10;
 const produceApiKey = 0;
 /** A request's bytes read before its memory is chosen: the API key. */
 const apiKeyBytes = 2;
-/** Produce requests of one connection in flight at once (a librdkafka producer sends many back to back). */
-export const producePipelineMax = 16;
-/**
- * Bytes of complete frames waiting on one connection before its socket stops
- * being read. Frames waiting behind a full pipeline add memory, not
- * throughput (the kernel's socket buffers hold what follows): an acks=all
- * producer kept ~80 MB of 1 MB frames waiting, more than the pool keeps.
- */
-export const queuedBytesMax = 4 * 1024 * 1024;
 
 export class Connection implements ConnectionInfo {
   readonly id: number;
@@ -150,7 +142,7 @@ export class Connection implements ConnectionInfo {
   }
 
   private get queueFull(): boolean {
-    return this.frames.length >= this.limits.maxQueuedFrames || this.queuedBytes >= queuedBytesMax;
+    return this.frames.length >= this.limits.maxQueuedFrames || this.queuedBytes >= connectionQueuedBytesMax;
   }
 
   /** A Produce request's memory comes from the pool (given back once answered) unless it is too small to be worth it; any other's is fresh. */

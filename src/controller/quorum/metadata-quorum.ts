@@ -17,7 +17,7 @@
  *   such an answer to our own request is logged and reported (`onRefused`:
  *   a node that is still starting gives up, it is the one that does not
  *   belong). A request claiming to come from this node, or naming an
- *   epoch past raft/constants.ts epochAcceptedMax, is answered
+ *   epoch past src/limits.ts epochAcceptedMax, is answered
  *   INVALID_REQUEST and logged (raft-errors.ts refusedRequest); an answer
  *   naming such an epoch is dropped like a lost one. A message the node
  *   refuses as contradicting it (raft/node.ts `refused`) is logged, at most
@@ -41,7 +41,8 @@ import { PeerConnections, type Lane } from '../../broker/peer-connections.ts';
 import type { MetadataImage } from '../../metadata/image.ts';
 import type { MetadataRecord } from '../../metadata/records.ts';
 import { decodeMetadataEntry, encodeMetadataEntry, encodeMetadataSnapshot } from '../../metadata/entries.ts';
-import { entryPayloadBytesMax, epochAcceptedMax, observersMax, resolveRaftConfig, votersMax, type RaftConfig } from '../raft/constants.ts';
+import { entryPayloadBytesMax, epochAcceptedMax, observersMax, votersMax } from '../../limits.ts';
+import { resolveRaftConfig, type RaftConfig } from '../raft/constants.ts';
 import { DiskRaftLogStore } from '../raft/log-store.ts';
 import { quorumEpochOf, type RaftMessage } from '../raft/messages.ts';
 import type { ReplicaDescription } from '../raft/leader-state.ts';

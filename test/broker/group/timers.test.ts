@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { newMemberJoinTimeoutMs } from '../../../src/broker/group/constants.ts';
+import { newMemberJoinTimeoutMs } from '../../../src/limits.ts';
 import type { GroupManager } from '../../../src/broker/group/group-manager.ts';
 import type { JoinResponse } from '../../../src/broker/group/group.ts';
 import { ErrorCode } from '../../../src/protocol/errors.ts';
