@@ -1,13 +1,14 @@
 /**
- * What a log needs from the world outside: a filesystem, a clock (src/clock.ts:
- * the wall clock for segment rolling, retention and compaction lag, which
- * compare with record timestamps; the monotonic one for flush.ms) and a
- * logger (recovery reports what it truncated). Injected so tests and a
+ * What a log needs from the world outside: a filesystem, a clock and timers
+ * (src/clock.ts: the wall clock for segment rolling, retention and
+ * compaction lag, which compare with record timestamps; the monotonic one
+ * for flush.ms; timers for deferred file deletion and the log manager's
+ * background tasks) and a logger (recovery reports what it truncated). Injected so tests and a
  * simulation control them; `resolveEnvironment` defaults to node:fs, the
  * system clocks and stderr.
  * The logger shape matches the broker's Logger. No on-disk format here.
  */
-import { systemTime, type Clock } from '../clock.ts';
+import { systemTime, type Time } from '../clock.ts';
 import { nodeStorageFs, type StorageFs } from './fs.ts';
 
 export interface StorageLogger {
@@ -18,7 +19,7 @@ export interface StorageLogger {
 
 export interface StorageEnvironment {
   fs: StorageFs;
-  clock: Clock;
+  clock: Time;
   logger: StorageLogger;
 }
 

@@ -20,6 +20,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import type { TimerHandle } from '../clock.ts';
 import type { CompactionResult } from './compaction.ts';
 import { resolveEnvironment, type StorageEnvironment } from './environment.ts';
 import { describeIoError, StorageError } from './errors.ts';
@@ -47,7 +48,7 @@ export class LogManager {
   private readonly opening = new Map<string, Promise<Log>>();
   private readonly removals = new Set<Promise<void>>();
   private readonly tasks = new Serial();
-  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly timers: TimerHandle[] = [];
   private closed = false;
 
   private constructor(dir: string, env: StorageEnvironment) {
@@ -160,13 +161,12 @@ export class LogManager {
 
   private startBackgroundTasks(): void {
     const every = (intervalMs: number, what: string, task: () => Promise<unknown>) => {
-      const timer = setInterval(() => {
+      const timer = this.env.clock.setInterval(() => {
         void this.tasks.run(async () => {
           if (this.closed) return;
           await task().catch((err: Error) => this.env.logger.error(`${what} in ${this.dir} failed: ${err.message}`));
         });
-      }, intervalMs);
-      timer.unref();
+      }, intervalMs, { background: true });
       this.timers.push(timer);
     };
     every(storageTuning.flushCheckIntervalMs, 'flush', () => this.flushDue());
@@ -179,7 +179,7 @@ export class LogManager {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const timer of this.timers) clearInterval(timer);
+    for (const timer of this.timers) this.env.clock.clear(timer);
     await this.tasks.run(async () => undefined);
     await Promise.allSettled(this.opening.values());
     const logs = [...this.logs.values()];

@@ -20,6 +20,7 @@
  *   holds the segment.
  */
 import path from 'node:path';
+import type { TimerHandle } from '../clock.ts';
 import { relativeOffsetMax } from '../limits.ts';
 import { entryHeaderBytes, entryHeaderProblem, readEntryHeader, type EntryHeader } from './entry-format.ts';
 import { EntryScanner, type ScannedEntry, type ScanOptions } from './entry-scanner.ts';
@@ -67,7 +68,7 @@ export class Segment {
   private syncedWrites = 0;
   private refs = 0;
   private idleWaiters: (() => void)[] = [];
-  private removal: { timer: NodeJS.Timeout | null; done: Promise<void> | null } | null = null;
+  private removal: { timer: TimerHandle | null; done: Promise<void> | null } | null = null;
   /** Whether the files are not (yet, or any more) at this segment's names: its indexes must not be written. */
   private detached = false;
 
@@ -458,19 +459,18 @@ export class Segment {
         });
       }
     }
-    const removal: { timer: NodeJS.Timeout | null; done: Promise<void> | null } = { timer: null, done: null };
+    const removal: { timer: TimerHandle | null; done: Promise<void> | null } = { timer: null, done: null };
     this.removal = removal;
-    removal.timer = setTimeout(() => {
+    removal.timer = this.env.clock.setTimeout(() => {
       this.removeNow().then(onRemoved, (err: Error) => this.env.logger.error(`removing ${this.logPath}: ${err.message}`));
-    }, delayMs);
-    removal.timer.unref();
+    }, delayMs, { background: true });
   }
 
   /** Closes and removes a retired segment's files once no read holds it. */
   removeNow(): Promise<void> {
     const removal = this.removal;
     if (!removal) return Promise.resolve();
-    if (removal.timer) clearTimeout(removal.timer);
+    this.env.clock.clear(removal.timer);
     removal.timer = null;
     removal.done ??= (async () => {
       await this.idle();
