@@ -19,6 +19,7 @@ const injected = [
   'controller/controller.ts',
   'controller/broker-sessions.ts',
   'controller/quorum/metadata-quorum.ts',
+  'controller/raft',
   'storage/log.ts',
   'storage/log-manager.ts',
   'storage/segment.ts',

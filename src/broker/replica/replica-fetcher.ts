@@ -39,13 +39,13 @@
  * loops, given back once their batches are written.
  */
 import { BrokerConnection } from '../../client/connection.ts';
+import type { Time } from '../../clock.ts';
 import { offsetMax } from '../../limits.ts';
 import { ErrorCode, errorName } from '../../protocol/errors.ts';
 import { offsets as batchField } from '../../protocol/records/batch-header.ts';
 import { recordBatches } from '../../protocol/records/batch-splitter.ts';
 import { defaultFetchRequest, type FetchRequest } from '../../protocol/generated/fetch-request.ts';
 import type { FetchResponse, PartitionData } from '../../protocol/generated/fetch-response.ts';
-import type { Time } from '../../clock.ts';
 import type { Logger } from '../logger.ts';
 import type { Partition } from './partition.ts';
 import { isThrottledReplica, type ReplicationThrottle } from './replication-throttle.ts';

@@ -146,7 +146,7 @@ export class MetadataQuorum {
 
   async start(): Promise<void> {
     const quorum = await FileQuorumStateStore.open(this.options.dir);
-    const log = await DiskRaftLogStore.open(this.options.dir);
+    const log = await DiskRaftLogStore.open(this.options.dir, { clock: this.options.time });
     this.stores = { quorum, log };
     const persisted = await loadPersisted(this.stores);
     this.node = new RaftNode(
