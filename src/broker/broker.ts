@@ -49,12 +49,12 @@ import { MetadataQuorum } from '../controller/quorum/metadata-quorum.ts';
 import { ControllerChannel, peerClientId } from './controller-channel.ts';
 import { refusesConnections } from './address-probe.ts';
 import { BrokerLifecycle } from './broker-lifecycle.ts';
+import { systemTime, type Time } from '../clock.ts';
 import { ErrorCode, errorName } from '../protocol/errors.ts';
 import type { AllocateProducerIdsResponse } from '../protocol/generated/allocate-producer-ids-response.ts';
 import { formatHostPort, type HostPort, type Voter } from '../cli/host-port.ts';
 import { TopicConfigs } from './topic-configs.ts';
 import { GroupCoordinator, consumerOffsetsTopic } from './group/coordinator.ts';
-import type { GroupClock } from './group/group.ts';
 import { BrokerMetrics } from './metrics/broker-metrics.ts';
 import { MetricsServer, metricsPath } from './metrics/metrics-server.ts';
 
@@ -81,8 +81,10 @@ export interface BrokerOptions {
   logger: Logger;
   /** Called when the broker cannot go on (its metadata quorum failed); the owner should stop it. */
   onFatal?: (err: Error) => void;
-  /** Time for group sessions, rebalances and offset expiry (tests pass a fake). */
-  groupClock?: GroupClock;
+  /** Every clock reading and timer of the node (replication, groups, the controller's sessions, the broker's lease); default systemTime. */
+  time?: Time;
+  /** Time for group sessions, rebalances and offset expiry only (tests drive groups by hand); default `time`. */
+  groupClock?: Time;
   /** Where to serve Prometheus metrics over HTTP (port 0: a free port); none by default. */
   metricsListen?: HostPort;
 }
@@ -119,6 +121,7 @@ export class Broker implements NodeService {
   private producerIds = { next: 0, end: 0 };
 
   constructor(options: BrokerOptions) {
+    const time = options.time ?? systemTime;
     this.options = options;
     this.config = options.config;
     this.logger = options.logger;
@@ -149,6 +152,7 @@ export class Broker implements NodeService {
       onRefused: (err) => {
         if (!this.started) this.failedWhileStarting(err);
       },
+      time,
     });
     this.controller = new Controller(this.quorum, this.image, {
       nodeId: this.nodeId,
@@ -166,6 +170,7 @@ export class Broker implements NodeService {
         imbalancePercentMax: this.config.int('leader.imbalance.per.broker.percentage'),
       }),
       logger: this.logger,
+      time,
     });
     this.replicas = new ReplicaManager({
       nodeId: this.nodeId,
@@ -178,6 +183,7 @@ export class Broker implements NodeService {
       alterPartition: (request) => this.controllerChannel.request(alterPartitionKey, alterPartitionVersion, request),
       isrChanged: (previous, next) => this.metrics.isrChanged(previous, next),
       serving: () => this.serving(),
+      time,
     });
     this.quorum.onApply((record) => this.replicas.onMetadataRecord(record));
     // A snapshot replaced the image (this node was too far behind): bring the replicas in line with it.
@@ -192,6 +198,7 @@ export class Broker implements NodeService {
       quorum: this.quorum,
       handlers: this.handlers,
       localContext: (apiVersion) => ({ services: this.services, apiVersion, correlationId: 0, clientId: peerClientId(this.nodeId), clientAddress: 'local', clientGone: localClientStays, allocate: Buffer.allocUnsafe }),
+      time,
     });
     this.lifecycle = new BrokerLifecycle({
       nodeId: this.nodeId,
@@ -201,6 +208,7 @@ export class Broker implements NodeService {
       heartbeatIntervalMs: this.config.int('broker.heartbeat.interval.ms'),
       sessionTimeoutMs: this.config.int('broker.session.timeout.ms'),
       logger: this.logger,
+      time,
     });
     this.groups = new GroupCoordinator({
       nodeId: this.nodeId,
@@ -210,7 +218,7 @@ export class Broker implements NodeService {
       replicas: this.replicas,
       liveBrokers: () => this.liveBrokers(),
       logger: this.logger,
-      clock: options.groupClock,
+      clock: options.groupClock ?? time,
     });
     this.services = {
       node: this,

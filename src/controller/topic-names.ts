@@ -1,10 +1,10 @@
+import { topicNameLengthMax } from '../limits.ts';
+
 /**
  * Kafka's topic name rules: 1..249 characters of [a-zA-Z0-9._-], not "." or
  * "..", and no two topics that differ only by '.' versus '_' (their metric
  * names would collide). Returns a reason, or null for a valid name.
  */
-export const topicNameLengthMax = 249;
-
 export function topicNameProblem(name: string): string | null {
   if (name.length === 0) return 'topic name is empty';
   if (name === '.' || name === '..') return `topic name cannot be "${name}"`;

@@ -1,11 +1,11 @@
 /**
- * Named limits and defaults of the classic group coordinator, in one place.
- *
- * `GroupConfig` carries the broker settings a group obeys (Kafka's
- * `group.min.session.timeout.ms`, `group.max.session.timeout.ms`,
- * `group.initial.rebalance.delay.ms`, `group.max.size`); the other constants
- * are fixed limits that keep every collection driven by clients bounded.
+ * The settings of the classic group coordinator: `GroupConfig` carries the
+ * broker settings a group obeys (Kafka's `group.min.session.timeout.ms`,
+ * `group.max.session.timeout.ms`, `group.initial.rebalance.delay.ms`,
+ * `group.max.size`), with their defaults. The fixed limits that keep every
+ * collection driven by clients bounded are in src/limits.ts.
  */
+import { groupMembersMaxDefault } from '../../limits.ts';
 
 export interface GroupConfig {
   /** Smallest session timeout a member may ask for (`group.min.session.timeout.ms`). */
@@ -18,22 +18,9 @@ export interface GroupConfig {
   maxSize: number;
 }
 
-/** Kafka leaves `group.max.size` unlimited; kb caps it at a size no real group reaches. */
-export const groupMembersMaxDefault = 10_000;
-
 export const groupConfigDefaults: GroupConfig = {
   minSessionTimeoutMs: 6_000,
   maxSessionTimeoutMs: 1_800_000,
   initialRebalanceDelayMs: 3_000,
   maxSize: groupMembersMaxDefault,
 };
-
-/** Groups one coordinator holds; a join or commit that would create one more gets COORDINATOR_NOT_AVAILABLE. */
-export const groupsMax = 100_000;
-
-/**
- * A member that joined with a fresh id cannot heartbeat until its first join
- * phase completes; its JoinGroup is dropped after this long (Kafka's
- * NewMemberJoinTimeoutMs) so defunct joiners cannot stall a rebalance forever.
- */
-export const newMemberJoinTimeoutMs = 5 * 60_000;

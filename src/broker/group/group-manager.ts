@@ -16,16 +16,16 @@
  * Committed offsets are not kept here: the offsets side asks `isValidCommit`
  * and follows `onGroupChange` to persist group state.
  */
+import type { Time } from '../../clock.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
-import { groupConfigDefaults, groupsMax, type GroupConfig } from './constants.ts';
+import { groupsMax } from '../../limits.ts';
+import { groupConfigDefaults, type GroupConfig } from './constants.ts';
 import {
   Group,
   joinError,
   leaveResult,
   syncError,
-  systemClock,
   type DescribedGroup,
-  type GroupClock,
   type GroupContext,
   type GroupSnapshot,
   type HeartbeatRequest,
@@ -41,7 +41,7 @@ import {
 
 export interface GroupManagerOptions {
   config?: Partial<GroupConfig>;
-  clock?: GroupClock;
+  clock: Time;
   /** Called after a rebalance completes, a group becomes Empty, or a group is deleted (state Dead). */
   onGroupChange?: (snapshot: GroupSnapshot) => void;
 }
@@ -55,9 +55,9 @@ export class GroupManager {
   private readonly groups = new Map<string, Group>();
   private readonly context: GroupContext;
 
-  constructor(options: GroupManagerOptions = {}) {
+  constructor(options: GroupManagerOptions) {
     this.context = {
-      clock: options.clock ?? systemClock,
+      clock: options.clock,
       config: { ...groupConfigDefaults, ...options.config },
       onChange: options.onGroupChange ?? (() => {}),
     };

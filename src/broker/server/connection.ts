@@ -31,7 +31,7 @@
  *   call order) before its first await; their responses still leave in
  *   order. Any other request waits until everything before it is
  *   answered. At most `maxQueuedFrames` complete frames, or
- *   `queuedBytesMax` bytes of them, wait; beyond that the socket stops
+ *   `connectionQueuedBytesMax` (src/limits.ts) bytes of them, wait; beyond that the socket stops
  *   being read until the queue drains. Answering waits for the socket to
  *   drain, so unsent responses are bounded too: a client that does not
  *   read holds at most one response (plus the pipelined Produce ones), and
@@ -62,6 +62,7 @@ import { BufferLease, minCapacityBytes, type Allocate, type BufferPool } from '.
 import { writeCorked } from '../../client/connection.ts';
 import { FrameAssembler } from '../../protocol/frame-assembler.ts';
 import type { RequestMemory } from './request-memory.ts';
+import { connectionQueuedBytesMax, producePipelineMax } from '../../limits.ts';
 
 /** Thrown by a dispatcher for a request that must close the connection. */
 export class RequestRejected extends Error {
@@ -93,15 +94,6 @@ const minRequestBytes = 10;
 const produceApiKey = 0;
 /** A request's bytes read before its memory is chosen: the API key and version. */
 const headerPeekBytes = 4;
-/** Produce requests of one connection in flight at once (a librdkafka producer sends many back to back). */
-export const producePipelineMax = 16;
-/**
- * Bytes of complete frames waiting on one connection before its socket stops
- * being read. Frames waiting behind a full pipeline add memory, not
- * throughput (the kernel's socket buffers hold what follows): an acks=all
- * producer kept ~80 MB of 1 MB frames waiting, more than the pool keeps.
- */
-export const queuedBytesMax = 4 * 1024 * 1024;
 /** A connection holding less request memory than this reads on while RequestMemory is full: small requests are served while large frames wait. */
 export const smallRequestBytes = minCapacityBytes;
 
@@ -203,7 +195,7 @@ export class Connection implements ConnectionInfo {
   }
 
   private get queueFull(): boolean {
-    return this.frames.length >= this.limits.maxQueuedFrames || this.queuedBytes >= queuedBytesMax;
+    return this.frames.length >= this.limits.maxQueuedFrames || this.queuedBytes >= connectionQueuedBytesMax;
   }
 
   /** Reads the socket unless the queue or the request memory is full (then reading resumes once they have room). */
