@@ -1,0 +1,257 @@
+/**
+ * Judges a fault-suite run's whole history (see history.ts). `check`
+ * counts, per anomaly, with up to `exampleLimit` examples each:
+ *
+ * - lost: acknowledged, absent from the final read. An indeterminate write
+ *   (failed, timed out, no outcome) is never lost, and may be read once.
+ * - duplicated: one value read at two or more positions.
+ * - mismatched: an acknowledged value the final read holds, but not at its
+ *   acknowledged partition and offset; or one value acknowledged at two
+ *   different positions (a client retry's acks must agree).
+ * - reordered: within one process's values in one partition, in offset
+ *   order, a value with a lower seq right after one with a higher seq
+ *   (counted once per break; a duplicate's later copies are not looked at).
+ *   Gaps in seq are fine: failed sends leave them.
+ * - unexpected: a read value that no send/ack/fail ever named (or null).
+ * - commit regressions: an acknowledged commit lower than an earlier
+ *   acknowledged one for its group and partition; an observed committed
+ *   offset lower than an earlier observation, or than a commit acknowledged
+ *   before the observation began. Each offending event counts once.
+ * - divergence: positions (partition, offset) where two replicas hold
+ *   different records (or one has a record the other lacks) below both
+ *   their high watermarks and at or above both their log starts; or where a
+ *   replica, within its [logStart, highWatermark), lacks or differs from a
+ *   record of the final read.
+ *
+ * and `ok` when none of those happened. It also counts the acknowledged and
+ * indeterminate values, and unavailability (availability.ts), which does not
+ * affect `ok`. Linear in the history (plus sorting), so a few hundred
+ * thousand events take about a second.
+ */
+import { availability, type Availability } from './availability.ts';
+import { parseValue, type Ack, type Commit, type Committed, type Event, type Read, type Replica } from './history.ts';
+
+/** Examples kept per anomaly. */
+export const exampleLimit = 10;
+
+export interface Anomaly {
+  count: number;
+  examples: string[];
+}
+
+export interface Verdict {
+  ok: boolean;
+  /** Distinct values acknowledged. */
+  acknowledged: number;
+  /** Distinct values attempted and never acknowledged (failed, timed out, or no outcome logged). */
+  indeterminate: number;
+  lost: Anomaly;
+  duplicated: Anomaly;
+  mismatched: Anomaly;
+  reordered: Anomaly;
+  unexpected: Anomaly;
+  commitRegressions: Anomaly;
+  divergence: Anomaly;
+  unavailability: Availability;
+}
+
+/** The anomalies that make a run fail. */
+export const anomalies = [
+  'lost', 'duplicated', 'mismatched', 'reordered', 'unexpected', 'commitRegressions', 'divergence',
+] as const satisfies readonly (keyof Verdict)[];
+
+function anomaly(): Anomaly {
+  return { count: 0, examples: [] };
+}
+
+function note(a: Anomaly, example: string): void {
+  a.count++;
+  if (a.examples.length < exampleLimit) a.examples.push(example);
+}
+
+const at = (partition: number, offset: number): string => `p${partition}@${offset}`;
+const shown = (value: string | null): string => (value === null ? 'null' : JSON.stringify(value));
+
+export function check(events: readonly Event[]): Verdict {
+  const attempted = new Set<string>();
+  const acks = new Map<string, Ack>();
+  const reads: Read[] = [];
+  const replicas: Replica[] = [];
+  const commits: (Commit | Committed)[] = [];
+  const mismatched = anomaly();
+  for (const e of events) {
+    switch (e.type) {
+      case 'send':
+      case 'fail':
+        attempted.add(e.value);
+        break;
+      case 'ack': {
+        attempted.add(e.value);
+        const first = acks.get(e.value);
+        if (first === undefined) acks.set(e.value, e);
+        else if (first.partition !== e.partition || first.offset !== e.offset) {
+          note(mismatched, `${e.value} acknowledged at ${at(first.partition, first.offset)} and at ${at(e.partition, e.offset)}`);
+        }
+        break;
+      }
+      case 'read':
+        reads.push(e);
+        break;
+      case 'replica':
+        replicas.push(e);
+        break;
+      case 'commit':
+      case 'committed':
+        commits.push(e);
+        break;
+      case 'phase':
+        break;
+    }
+  }
+  reads.sort((a, b) => a.partition - b.partition || a.offset - b.offset);
+  const readAt = positionsOf(reads);
+
+  const lost = anomaly();
+  for (const [value, ack] of acks) {
+    const found = readAt.get(value);
+    if (found === undefined) note(lost, `${value} acknowledged at ${at(ack.partition, ack.offset)}, not read`);
+    else if (!found.some((r) => r.partition === ack.partition && r.offset === ack.offset)) {
+      note(mismatched, `${value} acknowledged at ${at(ack.partition, ack.offset)}, read at ${found.map((r) => at(r.partition, r.offset)).join(', ')}`);
+    }
+  }
+  const duplicated = anomaly();
+  const unexpected = anomaly();
+  for (const [value, found] of readAt) {
+    if (found.length > 1) note(duplicated, `${shown(value)} read at ${found.map((r) => at(r.partition, r.offset)).join(', ')}`);
+    if (value === null || !attempted.has(value)) note(unexpected, `${shown(value)} read at ${at(found[0].partition, found[0].offset)}, never sent`);
+  }
+  const verdict = {
+    acknowledged: acks.size,
+    indeterminate: [...attempted].filter((v) => !acks.has(v)).length,
+    lost,
+    duplicated,
+    mismatched,
+    reordered: reorderings(reads, attempted),
+    unexpected,
+    commitRegressions: commitRegressions(commits),
+    divergence: divergence(replicas, reads),
+    unavailability: availability(events),
+  };
+  return { ok: anomalies.every((name) => verdict[name].count === 0), ...verdict };
+}
+
+/** Each read value's distinct positions, in read order. */
+function positionsOf(reads: readonly Read[]): Map<string | null, Read[]> {
+  const byValue = new Map<string | null, Read[]>();
+  for (const r of reads) {
+    const found = byValue.get(r.value);
+    if (found === undefined) byValue.set(r.value, [r]);
+    else if (!found.some((f) => f.partition === r.partition && f.offset === r.offset)) found.push(r);
+  }
+  return byValue;
+}
+
+/** Breaks in seq order within each process's values per partition; `reads` sorted by partition, offset. */
+function reorderings(reads: readonly Read[], attempted: ReadonlySet<string>): Anomaly {
+  const reordered = anomaly();
+  const seen = new Set<string>();
+  let partition = -1;
+  let last = new Map<string, { seq: number; offset: number; value: string }>();
+  for (const r of reads) {
+    if (r.partition !== partition) {
+      partition = r.partition;
+      last = new Map();
+    }
+    if (r.value === null || !attempted.has(r.value) || seen.has(r.value)) continue;
+    seen.add(r.value);
+    const parsed = parseValue(r.value);
+    if (parsed === undefined) continue;
+    const before = last.get(parsed.process);
+    if (before !== undefined && parsed.seq < before.seq) {
+      note(reordered, `${before.value} at ${at(partition, before.offset)} before ${r.value} at ${at(partition, r.offset)}`);
+    }
+    last.set(parsed.process, { seq: parsed.seq, offset: r.offset, value: r.value });
+  }
+  return reordered;
+}
+
+/** Acknowledged commits and observations that go below what was acknowledged or observed before. */
+function commitRegressions(events: readonly (Commit | Committed)[]): Anomaly {
+  const regressions = anomaly();
+  // An observation stamped at the same ms as a commit's acknowledgement did not begin after it.
+  const rank = (e: Commit | Committed): number => (e.type === 'committed' ? 0 : 1);
+  const sorted = [...events].sort((a, b) => a.t - b.t || rank(a) - rank(b));
+  const acked = new Map<string, number>();
+  const observed = new Map<string, number>();
+  for (const e of sorted) {
+    const key = `${e.partition} ${e.group}`;
+    const name = `group ${JSON.stringify(e.group)} partition ${e.partition}`;
+    const highestAck = acked.get(key);
+    if (e.type === 'commit') {
+      if (e.outcome !== 'ok') continue;
+      if (highestAck !== undefined && e.offset < highestAck) {
+        note(regressions, `${name}: commit of ${e.offset} acknowledged at ${e.t} ms after a commit of ${highestAck}`);
+      }
+      acked.set(key, Math.max(e.offset, highestAck ?? e.offset));
+      continue;
+    }
+    const lastSeen = observed.get(key);
+    if (lastSeen !== undefined && e.offset < lastSeen) {
+      note(regressions, `${name}: observed ${e.offset} at ${e.t} ms after observing ${lastSeen}`);
+    } else if (highestAck !== undefined && e.offset < highestAck) {
+      note(regressions, `${name}: observed ${e.offset} at ${e.t} ms after a commit of ${highestAck} was acknowledged`);
+    }
+    observed.set(key, Math.max(e.offset, lastSeen ?? e.offset));
+  }
+  return regressions;
+}
+
+/** Positions where replicas disagree with each other or with the final read; `reads` sorted by partition, offset. */
+function divergence(replicas: readonly Replica[], reads: readonly Read[]): Anomaly {
+  const divergent = anomaly();
+  const flagged = new Set<string>();
+  const flag = (partition: number, offset: number, example: string): void => {
+    const position = at(partition, offset);
+    if (flagged.has(position)) return;
+    flagged.add(position);
+    note(divergent, `${position}: ${example}`);
+  };
+  const readsOf = new Map<number, Read[]>();
+  for (const r of reads) {
+    const list = readsOf.get(r.partition);
+    if (list === undefined) readsOf.set(r.partition, [r]);
+    else list.push(r);
+  }
+  const byPartition = new Map<number, { replica: Replica; records: Map<number, string | null> }[]>();
+  for (const replica of replicas) {
+    const list = byPartition.get(replica.partition) ?? [];
+    list.push({ replica, records: new Map(replica.records) });
+    byPartition.set(replica.partition, list);
+  }
+  const holds = (records: Map<number, string | null>, offset: number): string =>
+    records.has(offset) ? shown(records.get(offset)!) : 'nothing';
+  for (const [partition, list] of byPartition) {
+    for (let i = 0; i < list.length; i++) {
+      for (let j = i + 1; j < list.length; j++) {
+        const [a, b] = [list[i], list[j]];
+        const from = Math.max(a.replica.logStartOffset, b.replica.logStartOffset);
+        const to = Math.min(a.replica.highWatermark, b.replica.highWatermark);
+        const compare = (offset: number): void => {
+          if (offset < from || offset >= to) return;
+          if (a.records.has(offset) && b.records.has(offset) && a.records.get(offset) === b.records.get(offset)) return;
+          flag(partition, offset, `node ${a.replica.node} holds ${holds(a.records, offset)}, node ${b.replica.node} holds ${holds(b.records, offset)}`);
+        };
+        for (const offset of a.records.keys()) compare(offset);
+        for (const offset of b.records.keys()) if (!a.records.has(offset)) compare(offset);
+      }
+    }
+    for (const { replica, records } of list) {
+      for (const r of readsOf.get(partition) ?? []) {
+        if (r.offset < replica.logStartOffset || r.offset >= replica.highWatermark) continue;
+        if (records.has(r.offset) && records.get(r.offset) === r.value) continue;
+        flag(partition, r.offset, `node ${replica.node} holds ${holds(records, r.offset)}, the final read ${shown(r.value)}`);
+      }
+    }
+  }
+  return divergent;
+}
