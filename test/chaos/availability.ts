@@ -122,10 +122,9 @@ function windowsOf(events: readonly Event[], endMs: number): Omit<NemesisWindow,
 
 export function availability(events: readonly Event[]): Availability {
   const line = timeline(events);
-  const { endMs } = line;
   const gaps = gapsOf(line);
   return {
-    ...within(gaps, 0, endMs),
-    windows: windowsOf(events, endMs).map((w) => ({ ...w, ...within(gaps, w.startMs, w.stopMs) })),
+    ...within(gaps, 0, line.endMs),
+    windows: windowsOf(events, line.endMs).map((w) => ({ ...w, ...within(gaps, w.startMs, w.stopMs) })),
   };
 }

@@ -170,8 +170,9 @@ test('commit regressions: an observation below an earlier observation, or below 
 test('an observation that began before a commit was acknowledged may still see the older offset', () => {
   const events = cleanRun();
   events.push(
-    { type: 'committed', t: 900, process: 'observer', group: 'g', partition: 1, offset: 2 },
+    // Logged in this order, stamped the same ms: the fetch did not begin after the commit's acknowledgement.
     { type: 'commit', t: 900, process: 'member-1', group: 'g', partition: 1, offset: 6, outcome: 'ok' },
+    { type: 'committed', t: 900, process: 'observer', group: 'g', partition: 1, offset: 2 },
     { type: 'committed', t: 910, process: 'observer', group: 'g', partition: 1, offset: 6 },
   );
   assertFound(check(events), {});
@@ -279,6 +280,31 @@ test('unavailability: gaps with attempts outstanding and no acknowledgement, ove
   assert.equal(unavailability.seconds, 3 + 2 + 1.5);
   assert.equal(unavailability.longestGapMs, 3000);
   assert.deepEqual(unavailability.windows, [{ detail: 'SIGSTOP node 1', startMs: 150, stopMs: 3200, seconds: 2.95, longestGapMs: 2950 }]);
+});
+
+test('a gap that starts before a nemesis window counts in it for its part inside', () => {
+  const p = 'kafkajs-1';
+  const events: Event[] = [
+    { type: 'send', t: 0, process: p, value: `${p}:0` },
+    { type: 'phase', t: 2500, name: 'nemesis-start', detail: 'partition node 1' },
+    { type: 'ack', t: 3000, process: p, value: `${p}:0`, partition: 0, offset: 0 },
+    { type: 'phase', t: 4000, name: 'nemesis-stop' },
+  ];
+  const { unavailability } = check(events);
+  assert.equal(unavailability.seconds, 3);
+  assert.deepEqual(unavailability.windows, [{ detail: 'partition node 1', startMs: 2500, stopMs: 4000, seconds: 0.5, longestGapMs: 500 }]);
+});
+
+test('an outcome stamped before its send (two processes\' clocks) resolves the attempt when it starts', () => {
+  const p = 'kafkajs-1';
+  const events: Event[] = [
+    { type: 'send', t: 0, process: p, value: `${p}:0` },
+    { type: 'fail', t: 5, process: p, value: `${p}:1`, error: 'timed out' },
+    { type: 'send', t: 1000, process: p, value: `${p}:1` },
+    { type: 'ack', t: 3000, process: p, value: `${p}:0`, partition: 0, offset: 0 },
+  ];
+  // kafkajs-1:0 was outstanding from 0 to 3000 with no acknowledgement: one gap.
+  assert.equal(check(events).unavailability.longestGapMs, 3000);
 });
 
 test('a nemesis window with no stop ends at the next start, the heal, or the end of the run', () => {

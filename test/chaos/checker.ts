@@ -127,7 +127,7 @@ export function check(events: readonly Event[]): Verdict {
   }
   const verdict = {
     acknowledged: acks.size,
-    indeterminate: [...attempted].filter((v) => !acks.has(v)).length,
+    indeterminate: attempted.size - acks.size,
     lost,
     duplicated,
     mismatched,
@@ -229,7 +229,7 @@ function divergence(replicas: readonly Replica[], reads: readonly Read[]): Anoma
     byPartition.set(replica.partition, list);
   }
   const holds = (records: Map<number, string | null>, offset: number): string =>
-    records.has(offset) ? shown(records.get(offset)!) : 'nothing';
+    records.has(offset) ? shown(records.get(offset) as string | null) : 'nothing';
   for (const [partition, list] of byPartition) {
     for (let i = 0; i < list.length; i++) {
       for (let j = i + 1; j < list.length; j++) {

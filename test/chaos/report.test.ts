@@ -1,0 +1,37 @@
+/** The fault suite's report table, JSON and anomaly listing, from fabricated verdicts. No I/O. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { check } from './checker.ts';
+import type { Event } from './history.ts';
+import { formatAnomalies, formatJson, formatTable, reportRow } from './report.ts';
+
+/** kafkajs-1:0 acknowledged and read; kafkajs-1:1 acknowledged 2.5 s after its send, then lost. */
+const lossy: Event[] = [
+  { type: 'send', t: 0, process: 'kafkajs-1', value: 'kafkajs-1:0' },
+  { type: 'ack', t: 4, process: 'kafkajs-1', value: 'kafkajs-1:0', partition: 0, offset: 0 },
+  { type: 'send', t: 10, process: 'kafkajs-1', value: 'kafkajs-1:1' },
+  { type: 'ack', t: 2510, process: 'kafkajs-1', value: 'kafkajs-1:1', partition: 0, offset: 1 },
+  { type: 'read', partition: 0, offset: 0, value: 'kafkajs-1:0' },
+];
+/** Only kafkajs-1:0, acknowledged and read. */
+const clean = [lossy[0], lossy[1], lossy[4]];
+
+test('one row per run, as an aligned table and as JSON', () => {
+  const ok = reportRow('none', 7, check(clean));
+  const lost = reportRow('partition-leader acks=1', 1234567, check(lossy));
+  assert.deepEqual(lost, {
+    scenario: 'partition-leader acks=1', seed: 1234567, ok: false, acknowledged: 2, lost: 1, duplicated: 0, mismatched: 0,
+    reordered: 0, unexpected: 0, commitRegressions: 0, divergent: 0, unavailableSeconds: 2.5, longestGapSeconds: 2.5,
+  });
+  assert.equal(formatTable([ok, lost]), [
+    'scenario                    seed  result  acked  lost  duplicated  mismatched  reordered  unexpected  commit regressions  divergent  unavailable s  longest gap s',
+    'none                           7  ok          1     0           0           0          0           0                   0          0            0.0            0.0',
+    'partition-leader acks=1  1234567  FAIL        2     1           0           0          0           0                   0          0            2.5            2.5',
+  ].join('\n'));
+  assert.deepEqual(JSON.parse(formatJson([ok, lost])), [ok, lost]);
+});
+
+test('a failed run lists each anomaly with its examples', () => {
+  assert.equal(formatAnomalies(check(lossy)), 'lost: 1\n  kafkajs-1:1 acknowledged at p0@1, not read');
+  assert.equal(formatAnomalies(check(clean)), '');
+});
