@@ -9,15 +9,19 @@
  * removes leftovers of a crashed earlier run (killing the processes still in
  * its namespaces, by pid), refuses a subnet that overlaps a host route, and
  * returns a Topology whose `tearDown` removes everything; callers run it in
- * `finally`. Needs root, iproute2 (`ip netns`) and iptables:
+ * `finally`. A lock file holding the run's pid keeps a second run (which
+ * would take the first's namespaces for leftovers) out. Needs root, iproute2 (`ip netns`) and iptables:
  * `missingPrerequisite()` names what is missing.
  */
 import { spawnSync } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 
 const prefix = 'kbchaos';
 const bridge = `${prefix}-br`;
 const subnet = '10.241.77';
 const bridgeAddress = `${subnet}.1`;
+/** Held by the run using the network (its pid), so a second run fails instead of tearing down the first's. */
+const lockFile = `/run/${prefix}.lock`;
 
 export const namespaceOf = (node: number): string => `${prefix}-${node}`;
 export const addressOf = (node: number): string => `${subnet}.${10 + node}`;
@@ -82,10 +86,37 @@ function assertSubnetFree(): void {
   }
 }
 
+function lock(): void {
+  try {
+    writeFileSync(lockFile, String(process.pid), { flag: 'wx' });
+    return;
+  } catch {
+    const holder = Number(readFileSync(lockFile, 'utf8'));
+    let alive = false;
+    try {
+      process.kill(holder, 0);
+      alive = true;
+    } catch {
+      // the holder is gone: a crashed run
+    }
+    if (alive && holder !== process.pid) throw new Error(`another fault-suite run (pid ${holder}) is using the network; see ${lockFile}`);
+    writeFileSync(lockFile, String(process.pid));
+  }
+}
+
 export function setUpTopology(nodes: number[]): Topology {
-  removeLeftovers(nodes);
-  assertSubnetFree();
-  const tearDown = () => removeLeftovers(nodes);
+  lock();
+  const tearDown = () => {
+    removeLeftovers(nodes);
+    rmSync(lockFile, { force: true });
+  };
+  try {
+    removeLeftovers(nodes);
+    assertSubnetFree();
+  } catch (err) {
+    rmSync(lockFile, { force: true });
+    throw err;
+  }
   try {
     sh(['ip', 'link', 'add', bridge, 'type', 'bridge']);
     sh(['ip', 'addr', 'add', `${bridgeAddress}/24`, 'dev', bridge]);
