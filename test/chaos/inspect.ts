@@ -20,17 +20,23 @@ import type { Recorder } from './recorder.ts';
 
 const kbTimeoutMs = 5000;
 
-async function kb<T>(args: string[], timeoutMs = 20_000): Promise<T | null> {
+/** Runs `kb ARGS --json`: its parsed output, or an Error with its stderr. */
+async function kbOrError<T>(args: string[], timeoutMs = 20_000): Promise<T | Error> {
   const result = await run(process.execPath, [path.join(repoRoot, 'bin/run.js'), ...args, '--json'], { timeoutMs });
-  if (result.code !== 0) return null;
+  if (result.code !== 0) return new Error(`kb ${args.join(' ')}: ${result.timedOut ? 'timed out' : result.stderr.trim()}`);
   return JSON.parse(result.stdout) as T;
+}
+
+async function kb<T>(args: string[], timeoutMs?: number): Promise<T | null> {
+  const result = await kbOrError<T>(args, timeoutMs);
+  return result instanceof Error ? null : result;
 }
 
 interface TopicDescription {
   partitions: { partition: number; leader: number; replicas: number[]; isr: number[] }[];
 }
 
-export function describeTopic(bootstrap: string, topic: string): Promise<TopicDescription | null> {
+function describeTopic(bootstrap: string, topic: string): Promise<TopicDescription | null> {
   return kb<TopicDescription>(['topic', 'describe', topic, '-b', bootstrap, '--timeout', String(kbTimeoutMs)]);
 }
 
@@ -52,15 +58,18 @@ export async function groupCoordinator(bootstrap: string, group: string): Promis
   return leaderOf(bootstrap, '__consumer_offsets', partitionForGroup(group, offsets.partitions.length));
 }
 
-/** Waits until every partition of `topic` has a leader and all `replicas` in its ISR; false when `deadlineMs` passes first. */
-export async function waitSettled(bootstrap: string, topic: string, replicas: number, deadlineMs: number): Promise<boolean> {
+/** Waits until every partition of `topic` has a leader and all `replicas` in its ISR: null then, or what was last seen when `deadlineMs` passes first. */
+export async function waitSettled(bootstrap: string, topic: string, replicas: number, deadlineMs: number): Promise<string | null> {
   const deadline = performance.now() + deadlineMs;
-  while (performance.now() < deadline) {
-    const description = await describeTopic(bootstrap, topic);
-    if (description && description.partitions.every((p) => p.leader >= 0 && p.isr.length === replicas)) return true;
+  for (;;) {
+    const description = await kbOrError<TopicDescription>(['topic', 'describe', topic, '-b', bootstrap, '--timeout', String(kbTimeoutMs)]);
+    if (!(description instanceof Error) && description.partitions.every((p) => p.leader >= 0 && p.isr.length === replicas)) return null;
+    if (performance.now() > deadline) {
+      if (description instanceof Error) return description.message;
+      return description.partitions.map((p) => `partition ${p.partition}: leader ${p.leader}, isr [${p.isr.join(',')}]`).join('; ');
+    }
     await sleep(500);
   }
-  return false;
 }
 
 /** The final complete read: every record of every partition from its log start to its high watermark. */

@@ -71,7 +71,8 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
   try {
     nodes = await startNodes({ dir: options.dir, ids, sets, faketime });
     await createTopic(nodes);
-    if (!(await waitSettled(nodes.bootstrap, topic, ids.length, settleMs))) throw new Error('the new topic did not get leaders and full ISRs');
+    const unsettled = await waitSettled(nodes.bootstrap, topic, ids.length, settleMs);
+    if (unsettled) throw new Error(`the new topic did not get leaders and full ISRs within ${settleMs} ms: ${unsettled}`);
     const workload = await startWorkload({ dir: options.dir, bootstrap: nodes.bootstrap, topic, group, acks: options.acks, rate: options.rate ?? 100, recorder });
     const ctx = { nodes, topology, recorder, rng: new Rng(options.seed), topic, partitions, group, sessionTimeoutMs: sets['broker.session.timeout.ms'] };
     try {
@@ -81,7 +82,8 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
       await healAll(ctx, faketime);
       await workload.stop();
     }
-    if (!(await waitSettled(nodes.bootstrap, topic, ids.length, settleMs))) notes.push(`the cluster did not settle (leaders, full ISRs) within ${settleMs} ms of healing`);
+    const healed = await waitSettled(nodes.bootstrap, topic, ids.length, settleMs);
+    if (healed) notes.push(`the cluster did not settle (leaders, full ISRs) within ${settleMs} ms of healing: ${healed}`);
     await finalRead(nodes.bootstrap, topic, recorder);
     recorder.record({ type: 'phase', name: 'end' });
     await nodes.stopAll();
