@@ -15,9 +15,9 @@ import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test, type TestContext } from 'node:test';
-import { anomalies } from './checker.ts';
 import { judge, prerequisiteProblem, type Judged } from './judge.ts';
 import { nemesisNames, type NemesisName } from './nemesis.ts';
+import { formatAnomalies } from './report.ts';
 import type { Acks } from './workload.ts';
 
 const faultMs = 25_000;
@@ -38,10 +38,7 @@ function ready(t: TestContext): boolean {
 function account(judged: Judged): string {
   const lines = [`nemesis ${judged.nemesis}, seed ${judged.seed}: replay with \`${judged.replay}\`; logs kept in ${judged.dir}`];
   if (judged.error) lines.push(`the scenario failed: ${judged.error}`);
-  for (const name of anomalies) {
-    const found = judged.verdict?.[name];
-    if (found?.count) lines.push(`${name}: ${found.count}, e.g. ${found.examples.slice(0, 3).join('; ')}`);
-  }
+  if (judged.verdict) lines.push(formatAnomalies(judged.verdict));
   lines.push(...judged.notes);
   return lines.join('\n');
 }

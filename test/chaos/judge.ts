@@ -29,6 +29,11 @@ export interface Judged {
   notes: string[];
 }
 
+/** The scenario's name in reports: the nemesis, and the acks when not all. */
+export function scenarioName(judged: Pick<Judged, 'nemesis' | 'acks'>): string {
+  return judged.acks === 'all' ? judged.nemesis : `${judged.nemesis} acks=${judged.acks}`;
+}
+
 export function replayCommand(nemesis: NemesisName, seed: number, durationMs: number, acks: Acks): string {
   return `npm run chaos -- --duration ${Math.round(durationMs / 1000)} --seed ${seed} --nemesis ${nemesis}${acks === 'all' ? '' : ` --acks ${acks}`}`;
 }
