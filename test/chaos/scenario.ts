@@ -73,7 +73,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
     await createTopic(nodes);
     const unsettled = await waitSettled(nodes.bootstrap, topic, ids.length, settleMs);
     if (unsettled) throw new Error(`the new topic did not get leaders and full ISRs within ${settleMs} ms: ${unsettled}`);
-    const workload = await startWorkload({ dir: options.dir, bootstrap: nodes.bootstrap, topic, group, acks: options.acks, rate: options.rate ?? 100, recorder });
+    const workload = await startWorkload({ dir: options.dir, bootstrap: nodes.bootstrap, topic, group, acks: options.acks, partitions, rate: options.rate ?? 100, recorder });
     const ctx = { nodes, topology, recorder, rng: new Rng(options.seed), topic, partitions, group, sessionTimeoutMs: sets['broker.session.timeout.ms'] };
     try {
       await runNemesis(options.nemesis, ctx, options.durationMs);

@@ -3,7 +3,8 @@
  * (recorder.ts), all in the root namespace talking to the nodes' addresses:
  * - two producers writing unique values `<process>:<seq>` at a bounded rate,
  *   idempotent with acks=all (or plain acks=1 for the positive control):
- *   kafkajs in this process (`kafkajs-1`, one send at a time) and
+ *   kafkajs in this process (`kafkajs-1`, one send at a time, partition
+ *   chosen by the workload) and
  *   confluent-kafka in Debian's python3 (`confluent-1`,
  *   scripts/confluent_producer.py);
  * - a kafkajs group member committing each batch synchronously (`member-1`);
@@ -18,7 +19,7 @@ import { createWriteStream, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { Kafka, Partitioners, logLevel, type LogEntry } from 'kafkajs';
+import { Kafka, logLevel, type LogEntry } from 'kafkajs';
 import { debianPython } from '../helpers/tools.ts';
 import type { Recorder } from './recorder.ts';
 
@@ -30,6 +31,8 @@ export interface WorkloadOptions {
   topic: string;
   group: string;
   acks: Acks;
+  /** The topic's partition count. */
+  partitions: number;
   /** Records per second, per producer. */
   rate: number;
   recorder: Recorder;
@@ -70,17 +73,21 @@ function errorText(err: unknown): string {
   return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }
 
-/** Connects kafkajs-1; resolves with its loop (`done`): one send at a time, paced to `rate`, until `stopped()`. */
+/**
+ * Connects kafkajs-1; resolves with its loop (`done`): one send at a time, paced to `rate`, until
+ * `stopped()`. kafkajs does not advance an idempotent producer's sequence after a failed send, so
+ * the next value would reuse it and, when the failed one was written after all, be "acknowledged" at
+ * that one's offset: after a failure the producer is replaced (a new producer id). Each value goes to
+ * an explicit partition (seq modulo the count), so a retry stays where its sequence number belongs.
+ */
 async function kafkajsProducer(options: WorkloadOptions, kafka: Kafka, stopped: () => boolean): Promise<{ done: Promise<void> }> {
   const name = 'kafkajs-1';
   const { recorder, topic } = options;
   const idempotent = options.acks === 'all';
-  const producer = kafka.producer({
-    idempotent,
-    maxInFlightRequests: 1,
-    createPartitioner: Partitioners.DefaultPartitioner,
-  });
+  const create = () => kafka.producer({ idempotent, maxInFlightRequests: 1 });
+  let producer = create();
   await within(producer.connect(), 30_000, 'kafkajs producer connect');
+  let connected = true;
   const interval = 1000 / options.rate;
   const start = performance.now();
   const loop = async () => {
@@ -89,10 +96,16 @@ async function kafkajsProducer(options: WorkloadOptions, kafka: Kafka, stopped: 
         const value = `${name}:${seq}`;
         recorder.record({ type: 'send', process: name, value });
         try {
-          const [meta] = await producer.send({ topic, acks: idempotent ? -1 : 1, timeout: 10_000, messages: [{ value }] });
+          if (!connected) await producer.connect();
+          connected = true;
+          const messages = [{ value, partition: seq % options.partitions }];
+          const [meta] = await producer.send({ topic, acks: idempotent ? -1 : 1, timeout: 10_000, messages });
           recorder.record({ type: 'ack', process: name, value, partition: meta.partition, offset: Number(meta.baseOffset) });
         } catch (err) {
           recorder.record({ type: 'fail', process: name, value, error: errorText(err) });
+          await producer.disconnect().catch(() => {});
+          producer = create();
+          connected = false;
         }
         await sleep(Math.max(0, start + (seq + 1) * interval - performance.now()));
       }
