@@ -1,6 +1,7 @@
 /**
  * One fault-suite scenario from start to history: the network (topology.ts),
- * a fresh three-node cluster (nodes.ts, fast-failover settings), a topic of
+ * a fresh three-node cluster (nodes.ts, fast-failover settings, no topic
+ * auto-creation), a topic of
  * `partitions` partitions with rf=3 and min.insync.replicas=2, the workload
  * (workload.ts) running while the nemesis does its rounds for `durationMs`,
  * then: heal everything (phase `heal`), stop the producers, wait for the
@@ -46,7 +47,8 @@ const topic = 'chaos';
 const partitions = 3;
 const group = 'chaos-group';
 const settleMs = 90_000;
-const sets = { ...fastFailover, 'offsets.topic.num.partitions': 5 };
+/** No auto-creation: a client asking for the topic before it is created must not make it with defaults. */
+const sets = { ...fastFailover, 'offsets.topic.num.partitions': 5, 'auto.create.topics.enable': 'false' };
 
 async function createTopic(nodes: ClusterNodes): Promise<void> {
   const args = [path.join(repoRoot, 'bin/run.js'), 'topic', 'create', topic, '-p', String(partitions), '-r', '3'];

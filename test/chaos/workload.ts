@@ -84,7 +84,7 @@ async function kafkajsProducer(options: WorkloadOptions, kafka: Kafka, stopped: 
   const name = 'kafkajs-1';
   const { recorder, topic } = options;
   const idempotent = options.acks === 'all';
-  const create = () => kafka.producer({ idempotent, maxInFlightRequests: 1 });
+  const create = () => kafka.producer({ idempotent, maxInFlightRequests: 1, allowAutoTopicCreation: false });
   let producer = create();
   await within(producer.connect(), 30_000, 'kafkajs producer connect');
   let connected = true;
@@ -143,11 +143,21 @@ function confluentProducer(options: WorkloadOptions, stopFile: string): { done: 
   return { done, kill: () => void child.kill('SIGKILL') };
 }
 
-/** Starts member-1, a group member committing every batch synchronously (OffsetCommit awaited); resolves with its disconnect. */
-async function groupMember(options: WorkloadOptions, kafka: Kafka): Promise<() => Promise<void>> {
+/**
+ * Starts member-1, a group member committing every batch synchronously (OffsetCommit awaited);
+ * resolves with its disconnect. kafkajs restarts a crashed consumer, but not once `stopped()`.
+ */
+async function groupMember(options: WorkloadOptions, kafka: Kafka, stopped: () => boolean): Promise<() => Promise<void>> {
   const name = 'member-1';
   const { recorder, topic, group } = options;
-  const consumer = kafka.consumer({ groupId: group, sessionTimeout: 10_000, heartbeatInterval: 1000, maxWaitTimeInMs: 500 });
+  const consumer = kafka.consumer({
+    groupId: group,
+    sessionTimeout: 10_000,
+    heartbeatInterval: 1000,
+    maxWaitTimeInMs: 500,
+    allowAutoTopicCreation: false,
+    retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 2000, restartOnFailure: async () => !stopped() },
+  });
   await within(consumer.connect(), 30_000, 'kafkajs consumer connect');
   await consumer.subscribe({ topic, fromBeginning: true });
   await consumer.run({
@@ -224,7 +234,7 @@ export async function startWorkload(options: WorkloadOptions): Promise<Workload>
     track(producers, confluent.done);
     track(producers, (await kafkajsProducer(options, kafka('kafkajs-1'), () => !running)).done);
     track(observers, (await observer(options, kafka('observer-1'), () => !running)).done);
-    disconnectMember = await groupMember(options, kafka('member-1'));
+    disconnectMember = await groupMember(options, kafka('member-1'), () => !running);
   } catch (err) {
     await stop().catch(() => {});
     throw err;
