@@ -1,7 +1,7 @@
 /**
  * The fault suite in `npm test`: every nemesis for `faultMs` against a fresh
  * cluster in network namespaces (scenario.ts), each history judged whole by
- * the checker, which must find nothing; and the positive control: the
+ * the checker, which must find nothing, and no node may crash; and the positive control: the
  * partition nemesis with acks=1 must show lost writes, proving the chain
  * (workload, nemesis, final read, checker) can see a loss. The seed is
  * KB_CHAOS_SEED or a fresh one; a failure names it, the command that replays
@@ -38,8 +38,8 @@ function ready(t: TestContext): boolean {
 function account(judged: Judged): string {
   const lines = [`nemesis ${judged.nemesis}, seed ${judged.seed}: replay with \`${judged.replay}\`; logs kept in ${judged.dir}`];
   if (judged.error) lines.push(`the scenario failed: ${judged.error}`);
-  if (judged.verdict) lines.push(formatAnomalies(judged.verdict));
-  lines.push(...judged.notes);
+  if (judged.verdict && !judged.verdict.ok) lines.push(formatAnomalies(judged.verdict));
+  lines.push(...judged.crashes.map((crash) => `crash: ${crash}`), ...judged.notes);
   return lines.join('\n');
 }
 
@@ -59,8 +59,8 @@ describe('fault suite', { concurrency: 1 }, () => {
     test(`${nemesis}: the checker finds no anomaly`, { timeout: 10 * 60_000 }, async (t) => {
       if (!ready(t)) return;
       const judged = await scenario(nemesis, 'all');
-      assert.ok(judged.verdict?.ok, account(judged));
-      assert.ok(judged.verdict.acknowledged > 0, `nothing was acknowledged\n${account(judged)}`);
+      assert.ok(judged.ok, account(judged));
+      assert.ok(judged.verdict!.acknowledged > 0, `nothing was acknowledged\n${account(judged)}`);
       await passed(judged);
     });
   }

@@ -1,6 +1,6 @@
 /**
  * Runs one scenario and judges its history with the checker: the verdict,
- * what the run noticed, where its files are, and the command that replays
+ * the nodes that crashed (a crash fails the scenario too), what the run noticed, where its files are, and the command that replays
  * its schedule. A run whose checker verdict is ok has its nodes' data dirs
  * removed (history and logs stay, they are small); a failed one keeps all.
  * `prerequisiteProblem` says what this machine lacks for the chosen nemeses.
@@ -27,6 +27,10 @@ export interface Judged {
   verdict?: Verdict;
   error?: string;
   notes: string[];
+  /** Nodes that exited by themselves (scenario.ts). */
+  crashes: string[];
+  /** The verdict is ok and no node crashed. */
+  ok: boolean;
 }
 
 /** The scenario's name in reports: the nemesis, and the acks when not all. */
@@ -34,7 +38,7 @@ export function scenarioName(judged: Pick<Judged, 'nemesis' | 'acks'>): string {
   return judged.acks === 'all' ? judged.nemesis : `${judged.nemesis} acks=${judged.acks}`;
 }
 
-export function replayCommand(nemesis: NemesisName, seed: number, durationMs: number, acks: Acks): string {
+function replayCommand(nemesis: NemesisName, seed: number, durationMs: number, acks: Acks): string {
   return `npm run chaos -- --duration ${Math.round(durationMs / 1000)} --seed ${seed} --nemesis ${nemesis}${acks === 'all' ? '' : ` --acks ${acks}`}`;
 }
 
@@ -51,15 +55,17 @@ export function prerequisiteProblem(nemeses: readonly NemesisName[]): string | n
 
 export async function judge(options: { nemesis: NemesisName; seed: number; durationMs: number; acks: Acks; dir: string }): Promise<Judged> {
   const { nemesis, seed, acks, dir } = options;
-  const judged: Judged = { nemesis, seed, acks, dir, replay: replayCommand(nemesis, seed, options.durationMs, acks), notes: [] };
+  const judged: Judged = { nemesis, seed, acks, dir, replay: replayCommand(nemesis, seed, options.durationMs, acks), notes: [], crashes: [], ok: false };
   try {
     const result = await runScenario(options);
     judged.notes = result.notes;
+    judged.crashes = result.crashes;
     judged.verdict = check(result.events);
+    judged.ok = judged.verdict.ok && judged.crashes.length === 0;
   } catch (err) {
     judged.error = err instanceof Error ? err.message : String(err);
   }
-  if (judged.verdict?.ok) {
+  if (judged.ok) {
     await Promise.all([1, 2, 3].map((id) => rm(path.join(dir, `node-${id}`), { recursive: true, force: true })));
   }
   return judged;

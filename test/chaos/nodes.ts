@@ -8,7 +8,8 @@
  * `<dir>/node-N.faketime` on every call (FAKETIME_NO_CACHE), which
  * `setClock` rewrites ("+0", "-30s", "+120s"). `start`/`kill` (SIGKILL)/
  * `terminate` (SIGTERM, then SIGKILL after a deadline)/`pause`/`resume` act
- * on one node by its process id; `stopAll` stops every node and must be
+ * on one node by its process id; an exit none of those caused is a crash,
+ * listed by `crashes()`; `stopAll` stops every node and must be
  * called (in `finally`) by whoever started the cluster.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -33,6 +34,8 @@ export interface ClusterNodes {
   terminate(id: number): Promise<void>;
   pause(id: number): void;
   resume(id: number): void;
+  /** The nodes that exited without being told to (crashed), with their exit status, in order. */
+  crashes(): string[];
   /** Sets node `id`'s wall-clock offset (a libfaketime offset such as "+120s"); needs `faketime`. */
   setClock(id: number, offset: string): void;
   stopAll(): Promise<void>;
@@ -48,12 +51,15 @@ export interface NodesOptions {
 interface Running {
   child: ChildProcess;
   exited: Promise<void>;
+  /** Set before a signal that ends it, so its exit is not a crash. */
+  stopping: boolean;
 }
 
 export async function startNodes(options: NodesOptions): Promise<ClusterNodes> {
   const { dir, ids } = options;
   const voters = ids.map((id) => `${id}@${addressOf(id)}:${port}`).join(',');
   const running = new Map<number, Running>();
+  const crashes: string[] = [];
   const logFile = (id: number) => path.join(dir, `node-${id}.log`);
   const dataDir = (id: number) => path.join(dir, `node-${id}`, 'data');
   const clockFile = (id: number) => path.join(dir, `node-${id}.faketime`);
@@ -78,7 +84,8 @@ export async function startNodes(options: NodesOptions): Promise<ClusterNodes> {
     const child = spawn('ip', args, { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const log = createWriteStream(logFile(id), { flags: 'a' });
     const exited = new Promise<void>((resolve) => child.once('close', () => (log.end(), resolve())));
-    running.set(id, { child, exited });
+    const node: Running = { child, exited, stopping: false };
+    running.set(id, node);
     let output: string | null = ''; // until the startup line
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`node ${id} did not start within ${startTimeoutMs} ms; see ${logFile(id)}`)), startTimeoutMs);
@@ -99,24 +106,23 @@ export async function startNodes(options: NodesOptions): Promise<ClusterNodes> {
         reject(new Error(`node ${id} exited (${code ?? signal}) while starting; see ${logFile(id)}`));
       });
     }).catch(async (err) => {
+      node.stopping = true;
       child.kill('SIGKILL');
       await exited;
       running.delete(id);
       throw err;
     });
-    child.once('exit', () => {
-      if (running.get(id)?.child === child) running.delete(id);
+    child.once('exit', (code, signal) => {
+      if (!node.stopping) crashes.push(`node ${id} exited by itself (${code ?? signal}) at ${new Date().toISOString()}; see ${logFile(id)}`);
+      if (running.get(id) === node) running.delete(id);
     });
   };
 
-  const signal = async (id: number, sig: NodeJS.Signals) => {
-    const node = running.get(id);
-    if (!node) return;
-    node.child.kill(sig);
-  };
+  const signal = (id: number, sig: NodeJS.Signals) => void running.get(id)?.child.kill(sig);
   const kill = async (id: number) => {
     const node = running.get(id);
     if (!node) return;
+    node.stopping = true;
     node.child.kill('SIGKILL');
     await node.exited;
     running.delete(id);
@@ -124,6 +130,7 @@ export async function startNodes(options: NodesOptions): Promise<ClusterNodes> {
   const terminate = async (id: number) => {
     const node = running.get(id);
     if (!node) return;
+    node.stopping = true;
     node.child.kill('SIGCONT');
     node.child.kill('SIGTERM');
     const timer = setTimeout(() => node.child.kill('SIGKILL'), terminateTimeoutMs);
@@ -138,11 +145,12 @@ export async function startNodes(options: NodesOptions): Promise<ClusterNodes> {
     logFile,
     dataDir,
     isRunning: (id) => running.has(id),
+    crashes: () => [...crashes],
     start,
     kill,
     terminate,
-    pause: (id) => void signal(id, 'SIGSTOP'),
-    resume: (id) => void signal(id, 'SIGCONT'),
+    pause: (id) => signal(id, 'SIGSTOP'),
+    resume: (id) => signal(id, 'SIGCONT'),
     setClock: (id, offset) => {
       if (!options.faketime) throw new Error('setClock needs a cluster started with faketime');
       writeFileSync(clockFile(id), `${offset}\n`);

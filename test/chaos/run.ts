@@ -7,7 +7,7 @@
  * kb-chaos-<seed>-* in the temp dir). The seed (default: a fresh one) drives
  * every nemesis's schedule; a failed scenario prints it with the command that
  * replays it, and keeps its data dirs. Exit status 0 when every verdict is
- * ok, 1 otherwise, 2 on a usage error or a missing prerequisite (root,
+ * ok and no node crashed, 1 otherwise, 2 on a usage error or a missing prerequisite (root,
  * iproute2, iptables, libfaketime, kcat, confluent-kafka).
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -65,16 +65,18 @@ let failed = false;
 for (const nemesis of nemeses) {
   process.stderr.write(`${nemesis}: running\n`);
   const judged = await judge({ nemesis, seed, durationMs, acks, dir: path.join(runDir, nemesis) });
-  const ok = judged.verdict?.ok === true;
+  const { ok } = judged;
   failed ||= !ok;
   if (judged.verdict) {
-    const row = reportRow(scenarioName(judged), seed, judged.verdict);
+    const crashed = judged.crashes.length > 0 ? `, ${judged.crashes.length} crashed` : '';
+    const row = { ...reportRow(`${scenarioName(judged)}${crashed}`, seed, judged.verdict), ok };
     rows.push(row);
     writeFileSync(path.join(judged.dir, 'report.json'), `${formatJson([row])}\n`);
   }
   process.stderr.write(`${nemesis}: ${ok ? 'ok' : 'FAILED'}\n`);
   if (judged.error) process.stderr.write(`  the scenario failed: ${judged.error}\n`);
-  if (judged.verdict && !ok) process.stderr.write(`${formatAnomalies(judged.verdict).replace(/^/gm, '  ')}\n`);
+  if (judged.verdict && !judged.verdict.ok) process.stderr.write(`${formatAnomalies(judged.verdict).replace(/^/gm, '  ')}\n`);
+  for (const crash of judged.crashes) process.stderr.write(`  crash: ${crash}\n`);
   for (const note of judged.notes) process.stderr.write(`  note: ${note}\n`);
   if (!ok) process.stderr.write(`  seed ${seed}; replay: ${judged.replay}\n  logs, history and data kept in ${judged.dir}\n`);
 }

@@ -6,7 +6,8 @@
  * (workload.ts) running while the nemesis does its rounds for `durationMs`,
  * then: heal everything (phase `heal`), stop the producers, wait for the
  * cluster to settle, the final complete read, phase `end`, stop the nodes and
- * dump every replica. Everything goes to `<dir>`: history.jsonl, node logs,
+ * dump every replica. A node that exits by itself is restarted when the
+ * faults heal and listed in `crashes`. Everything goes to `<dir>`: history.jsonl, node logs,
  * client logs, data dirs. The nodes and the network are torn down even when
  * the scenario fails. Judging the history is the caller's (checker.ts).
  */
@@ -40,6 +41,8 @@ export interface ScenarioResult {
   historyFile: string;
   /** Things the run noticed that the checker does not judge (e.g. the cluster did not settle). */
   notes: string[];
+  /** Nodes that exited without the nemesis causing it: a node must survive every fault it is not killed by. */
+  crashes: string[];
 }
 
 const ids = [1, 2, 3];
@@ -67,6 +70,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
   const historyFile = path.join(options.dir, 'history.jsonl');
   const recorder = new Recorder(historyFile);
   const notes: string[] = [];
+  let crashes: string[] = [];
   const faketime = options.nemesis === 'clock-step';
   const topology = setUpTopology(ids);
   let nodes: ClusterNodes | undefined;
@@ -88,6 +92,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
     if (healed) notes.push(`the cluster did not settle (leaders, full ISRs) within ${settleMs} ms of healing: ${healed}`);
     await finalRead(nodes.bootstrap, topic, recorder);
     recorder.record({ type: 'phase', name: 'end' });
+    crashes = nodes.crashes();
     await nodes.stopAll();
     for (const id of ids) await dumpReplicas(id, nodes.dataDir(id), topic, recorder);
   } finally {
@@ -95,5 +100,5 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
     topology.tearDown();
     await recorder.close();
   }
-  return { events: recorder.events, historyFile, notes };
+  return { events: recorder.events, historyFile, notes, crashes };
 }

@@ -7,18 +7,21 @@
  *   chosen by the workload) and
  *   confluent-kafka in Debian's python3 (`confluent-1`,
  *   scripts/confluent_producer.py);
- * - a kafkajs group member committing each batch synchronously (`member-1`);
- * - an observer fetching the group's committed offsets (`observer-1`).
+ * - a confluent-kafka group member committing each batch synchronously
+ *   (`member-1`, scripts/confluent_member.py; kafkajs' consumer spun at full
+ *   CPU and hung its disconnect after a partition healed);
+ * - a kafkajs observer fetching the group's committed offsets (`observer-1`).
  * `startWorkload` returns a Workload whose `stop()` stops the producers
  * (letting outstanding sends finish, bounded by the clients' timeouts) and
  * then the member and the observer; call it in `finally`. kafkajs logs go to
- * `<dir>/kafkajs.log`, librdkafka's to `<dir>/confluent.log`.
+ * `<dir>/kafkajs.log`, librdkafka's to `<dir>/confluent_*.log`.
  */
 import { spawn } from 'node:child_process';
 import { createWriteStream, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import type { Writable } from 'node:stream';
 import { Kafka, logLevel, type LogEntry } from 'kafkajs';
 import { debianPython } from '../helpers/tools.ts';
 import type { Recorder } from './recorder.ts';
@@ -43,8 +46,10 @@ export interface Workload {
 }
 
 const observeEveryMs = 500;
-/** The python producer's flush is 60 s; past this it is killed. */
-const confluentStopMs = 90_000;
+/** The python producer's flush is 60 s; past this the python clients are killed. */
+const pythonStopMs = 90_000;
+/** A kafkajs disconnect that takes longer is abandoned. */
+const disconnectMs = 15_000;
 
 /** Resolves with the settled promise's value, or rejects with `what` after `ms`. */
 async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -57,7 +62,7 @@ async function within<T>(promise: Promise<T>, ms: number, what: string): Promise
   }
 }
 
-function kafkajsClient(options: WorkloadOptions, clientId: string, log: NodeJS.WritableStream): Kafka {
+function kafkajsClient(options: WorkloadOptions, clientId: string, log: Writable): Kafka {
   return new Kafka({
     clientId,
     brokers: options.bootstrap.split(','),
@@ -65,7 +70,9 @@ function kafkajsClient(options: WorkloadOptions, clientId: string, log: NodeJS.W
     requestTimeout: 10_000,
     retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 2000 },
     logLevel: logLevel.INFO,
-    logCreator: () => (entry: LogEntry) => void log.write(`${new Date().toISOString()} ${clientId} ${JSON.stringify(entry.log)}\n`),
+    logCreator: () => (entry: LogEntry) => {
+      if (!log.writableEnded) log.write(`${new Date().toISOString()} ${clientId} ${JSON.stringify(entry.log)}\n`);
+    },
   });
 }
 
@@ -103,78 +110,58 @@ async function kafkajsProducer(options: WorkloadOptions, kafka: Kafka, stopped: 
           recorder.record({ type: 'ack', process: name, value, partition: meta.partition, offset: Number(meta.baseOffset) });
         } catch (err) {
           recorder.record({ type: 'fail', process: name, value, error: errorText(err) });
-          await producer.disconnect().catch(() => {});
+          await within(producer.disconnect(), disconnectMs, 'kafkajs producer disconnect').catch(() => {});
           producer = create();
           connected = false;
         }
         await sleep(Math.max(0, start + (seq + 1) * interval - performance.now()));
       }
     } finally {
-      await producer.disconnect().catch(() => {});
+      await within(producer.disconnect(), disconnectMs, 'kafkajs producer disconnect').catch(() => {});
     }
   };
   return { done: loop() };
 }
 
-/** confluent-1: the python producer, its events stamped as their lines arrive; it stops once `stopFile` exists. */
-function confluentProducer(options: WorkloadOptions, stopFile: string): { done: Promise<void>; kill(): void } {
-  const name = 'confluent-1';
-  const input = { bootstrap: options.bootstrap, topic: options.topic, process: name, rate: options.rate, acks: options.acks, stop_file: stopFile };
-  const child = spawn(debianPython, [path.join(import.meta.dirname, 'scripts/confluent_producer.py'), JSON.stringify(input)], {
+/** A python script of scripts/ printing one JSON event a line; it stops once `stopFile` exists. */
+function pythonClient(options: WorkloadOptions, script: string, input: object, onEvent: (event: Record<string, unknown>) => void) {
+  const child = spawn(debianPython, [path.join(import.meta.dirname, 'scripts', script), JSON.stringify(input)], {
     env: { ...process.env, PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const log = path.join(options.dir, 'confluent.log');
+  const log = path.join(options.dir, script.replace(/\.py$/, '.log'));
   child.stderr.pipe(createWriteStream(log));
-  createInterface({ input: child.stdout }).on('line', (line) => {
-    const event = JSON.parse(line) as { type: 'send' | 'ack' | 'fail'; value: string; partition?: number; offset?: number; error?: string };
-    const { recorder } = options;
-    if (event.type === 'send') recorder.record({ type: 'send', process: name, value: event.value });
-    else if (event.type === 'ack') recorder.record({ type: 'ack', process: name, value: event.value, partition: event.partition!, offset: event.offset! });
-    else recorder.record({ type: 'fail', process: name, value: event.value, error: event.error! });
-  });
+  createInterface({ input: child.stdout }).on('line', (line) => onEvent(JSON.parse(line) as Record<string, unknown>));
   const done = new Promise<void>((resolve, reject) => {
     child.once('error', reject);
     child.once('close', (code, signal) => {
       if (code === 0) resolve();
-      else reject(new Error(`confluent producer exited (${code ?? signal}); see ${log}`));
+      else reject(new Error(`${script} exited (${code ?? signal}); see ${log}`));
     });
   });
   return { done, kill: () => void child.kill('SIGKILL') };
 }
 
-/**
- * Starts member-1, a group member committing every batch synchronously (OffsetCommit awaited);
- * resolves with its disconnect. kafkajs restarts a crashed consumer, but not once `stopped()`.
- */
-async function groupMember(options: WorkloadOptions, kafka: Kafka, stopped: () => boolean): Promise<() => Promise<void>> {
+/** confluent-1: the python producer, its events stamped as their lines arrive. */
+function confluentProducer(options: WorkloadOptions, stopFile: string) {
+  const name = 'confluent-1';
+  const { recorder, topic, rate, acks, bootstrap } = options;
+  return pythonClient(options, 'confluent_producer.py', { bootstrap, topic, process: name, rate, acks, stop_file: stopFile }, (event) => {
+    const value = event.value as string;
+    if (event.type === 'send') recorder.record({ type: 'send', process: name, value });
+    else if (event.type === 'ack') recorder.record({ type: 'ack', process: name, value, partition: event.partition as number, offset: event.offset as number });
+    else recorder.record({ type: 'fail', process: name, value, error: event.error as string });
+  });
+}
+
+/** member-1: the python group member committing each batch synchronously, its commits stamped as their lines arrive. */
+function confluentMember(options: WorkloadOptions, stopFile: string) {
   const name = 'member-1';
-  const { recorder, topic, group } = options;
-  const consumer = kafka.consumer({
-    groupId: group,
-    sessionTimeout: 10_000,
-    heartbeatInterval: 1000,
-    maxWaitTimeInMs: 500,
-    allowAutoTopicCreation: false,
-    retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 2000, restartOnFailure: async () => !stopped() },
+  const { recorder, topic, group, bootstrap } = options;
+  return pythonClient(options, 'confluent_member.py', { bootstrap, topic, group, stop_file: stopFile }, (event) => {
+    const outcome = event.outcome as 'ok' | 'fail';
+    recorder.record({ type: 'commit', process: name, group, partition: event.partition as number, offset: event.offset as number, outcome });
   });
-  await within(consumer.connect(), 30_000, 'kafkajs consumer connect');
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await consumer.run({
-    autoCommit: false,
-    eachBatch: async ({ batch }) => {
-      if (batch.isEmpty()) return;
-      const offset = Number(batch.lastOffset()) + 1;
-      const commit = { process: name, group, partition: batch.partition, offset };
-      try {
-        await consumer.commitOffsets([{ topic, partition: batch.partition, offset: String(offset) }]);
-        recorder.record({ type: 'commit', ...commit, outcome: 'ok' });
-      } catch {
-        recorder.record({ type: 'commit', ...commit, outcome: 'fail' });
-      }
-    },
-  });
-  return () => consumer.disconnect().catch(() => {});
 }
 
 /** Connects observer-1; resolves with its loop (`done`): OffsetFetch of the group every half second, one at a time, until `stopped()`. */
@@ -198,7 +185,7 @@ async function observer(options: WorkloadOptions, kafka: Kafka, stopped: () => b
         await sleep(observeEveryMs);
       }
     } finally {
-      await admin.disconnect().catch(() => {});
+      await within(admin.disconnect(), disconnectMs, 'kafkajs admin disconnect').catch(() => {});
     }
   };
   return { done: loop() };
@@ -207,20 +194,20 @@ async function observer(options: WorkloadOptions, kafka: Kafka, stopped: () => b
 export async function startWorkload(options: WorkloadOptions): Promise<Workload> {
   const log = createWriteStream(path.join(options.dir, 'kafkajs.log'));
   const kafka = (id: string) => kafkajsClient(options, id, log);
-  const stopFile = path.join(options.dir, 'producers.stop');
+  const producersStop = path.join(options.dir, 'producers.stop');
+  const memberStop = path.join(options.dir, 'member.stop');
   let running = true;
   const producers: Promise<void>[] = [];
-  const observers: Promise<void>[] = [];
-  let confluent: ReturnType<typeof confluentProducer> | undefined;
-  let disconnectMember = async () => {};
+  const watchers: Promise<void>[] = [];
+  const python: { kill(): void }[] = [];
   const stop = async () => {
     running = false;
-    writeFileSync(stopFile, '');
-    const killer = setTimeout(() => confluent?.kill(), confluentStopMs);
+    writeFileSync(producersStop, '');
+    const killer = setTimeout(() => python.forEach((p) => p.kill()), pythonStopMs);
     const results = await Promise.allSettled(producers);
+    writeFileSync(memberStop, '');
+    results.push(...(await Promise.allSettled(watchers)));
     clearTimeout(killer);
-    await disconnectMember();
-    results.push(...(await Promise.allSettled(observers)));
     log.end();
     const failed = results.find((r) => r.status === 'rejected');
     if (failed) throw failed.reason;
@@ -230,11 +217,13 @@ export async function startWorkload(options: WorkloadOptions): Promise<Workload>
     list.push(loop);
   };
   try {
-    confluent = confluentProducer(options, stopFile);
-    track(producers, confluent.done);
+    const producer = confluentProducer(options, producersStop);
+    const member = confluentMember(options, memberStop);
+    python.push(producer, member);
+    track(producers, producer.done);
+    track(watchers, member.done);
     track(producers, (await kafkajsProducer(options, kafka('kafkajs-1'), () => !running)).done);
-    track(observers, (await observer(options, kafka('observer-1'), () => !running)).done);
-    disconnectMember = await groupMember(options, kafka('member-1'), () => !running);
+    track(watchers, (await observer(options, kafka('observer-1'), () => !running)).done);
   } catch (err) {
     await stop().catch(() => {});
     throw err;
