@@ -52,7 +52,7 @@ const restMs = 4000;
 const settleMs = 60_000;
 
 /** One round: record the start, fault, hold, undo, record the stop. */
-async function round(ctx: NemesisContext, detail: string, fault: () => Promise<void> | void, undo: () => Promise<void> | void, holdMs: number) {
+async function round(ctx: NemesisContext, detail: string, fault: () => unknown, undo: () => unknown, holdMs: number) {
   ctx.recorder.record({ type: 'phase', name: 'nemesis-start', detail });
   await fault();
   await sleep(holdMs);
@@ -118,8 +118,9 @@ export const nemeses = {
   'kill-all': async (ctx: NemesisContext) => {
     const hold = ctx.rng.int(1000, 4000);
     const { ids } = ctx.nodes;
-    const startAll = async () => void (await Promise.all(ids.map((id) => ctx.nodes.start(id))));
-    await round(ctx, 'kill -9 every node', async () => void (await Promise.all(ids.map((id) => ctx.nodes.kill(id)))), startAll, hold);
+    const killAll = () => Promise.all(ids.map((id) => ctx.nodes.kill(id)));
+    const startAll = () => Promise.all(ids.map((id) => ctx.nodes.start(id)));
+    await round(ctx, 'kill -9 every node', killAll, startAll, hold);
   },
   'clock-step': async (ctx: NemesisContext) => {
     const hold = ctx.rng.int(5000, 10_000);
