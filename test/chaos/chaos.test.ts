@@ -56,7 +56,7 @@ after(() => {
 
 describe('fault suite', { concurrency: 1 }, () => {
   for (const nemesis of nemesisNames) {
-    test(`${nemesis}: the checker finds no anomaly`, { timeout: 10 * 60_000 }, async (t) => {
+    test(`${nemesis}: the checker finds no anomaly and no node crashes`, { timeout: 10 * 60_000 }, async (t) => {
       if (!ready(t)) return;
       const judged = await scenario(nemesis, 'all');
       assert.ok(judged.ok, account(judged));
