@@ -22,7 +22,7 @@
  * believed before the lapse.
  */
 import { randomBytes } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
+import type { Time, TimerHandle } from '../clock.ts';
 import { ErrorCode, errorName } from '../protocol/errors.ts';
 import { defaultBrokerRegistrationRequest, type BrokerRegistrationRequest } from '../protocol/generated/broker-registration-request.ts';
 import type { BrokerRegistrationResponse } from '../protocol/generated/broker-registration-response.ts';
@@ -52,8 +52,8 @@ export interface BrokerLifecycleOptions {
   /** broker.session.timeout.ms: the lease, and how long one request to the controller may take (longer is pointless). */
   sessionTimeoutMs: number;
   logger: Logger;
-  /** Monotonic milliseconds (tests pass a fake); default performance.now. */
-  now?: () => number;
+  /** The lease runs on its monotonic clock; its timers pace heartbeats. */
+  time: Time;
 }
 
 export class BrokerLifecycle {
@@ -69,13 +69,11 @@ export class BrokerLifecycle {
   private wake: (() => void) | null = null;
   private readonly unfencedWaiters: (() => void)[] = [];
   private lastProblem = '';
-  private readonly now: () => number;
   /** When the last acknowledged registration or heartbeat was sent (monotonic ms); null: no lease. */
   private leaseFrom: number | null = null;
 
   constructor(options: BrokerLifecycleOptions) {
     this.options = options;
-    this.now = options.now ?? (() => performance.now());
   }
 
   /** The broker epoch of the current registration, -1 while unregistered. */
@@ -85,7 +83,7 @@ export class BrokerLifecycle {
 
   /** Whether the controller has acknowledged this broker's registration or a heartbeat sent less than a session timeout ago. */
   hasLease(): boolean {
-    return this.epoch >= 0 && this.leaseFrom !== null && this.now() - this.leaseFrom < this.options.sessionTimeoutMs;
+    return this.epoch >= 0 && this.leaseFrom !== null && this.options.time.monotonicMs() - this.leaseFrom < this.options.sessionTimeoutMs;
   }
 
   /** Starts registering and heartbeating in the background. */
@@ -104,10 +102,10 @@ export class BrokerLifecycle {
     if (this.running && this.epoch >= 0 && !this.stopped) {
       this.wantShutDown = true;
       this.wake?.();
-      let timer: NodeJS.Timeout | undefined;
-      const timedOut = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs).unref()));
+      let timer: TimerHandle = null;
+      const timedOut = new Promise<void>((resolve) => (timer = this.options.time.setTimeout(resolve, timeoutMs, { background: true })));
       await Promise.race([this.running, timedOut]);
-      clearTimeout(timer);
+      this.options.time.clear(timer);
       if (!this.shouldShutDown) this.options.logger.warn(`controlled shutdown did not complete within ${timeoutMs} ms; stopping anyway`);
     }
     this.close();
@@ -152,7 +150,7 @@ export class BrokerLifecycle {
       listeners: [{ name: 'PLAINTEXT', host, port, securityProtocol: 0 }],
       rack,
     };
-    const sentAt = this.now();
+    const sentAt = this.options.time.monotonicMs();
     const response = await this.send<BrokerRegistrationResponse>(registrationKey, registrationVersion, request);
     if (!response) return false;
     if (response.errorCode !== ErrorCode.NONE) {
@@ -174,7 +172,7 @@ export class BrokerLifecycle {
       wantShutDown: this.wantShutDown,
       offlineLogDirs: [],
     };
-    const sentAt = this.now();
+    const sentAt = this.options.time.monotonicMs();
     const response = await this.send<BrokerHeartbeatResponse>(heartbeatKey, heartbeatVersion, request);
     if (!response) return;
     if (response.errorCode === ErrorCode.STALE_BROKER_EPOCH) {
@@ -211,10 +209,11 @@ export class BrokerLifecycle {
 
   private sleep(ms: number): Promise<void> {
     if (this.stopped) return Promise.resolve();
+    const { time } = this.options;
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
+      const timer = time.setTimeout(done, ms);
       function done() {
-        clearTimeout(timer);
+        time.clear(timer);
         resolve();
       }
       this.wake = () => {

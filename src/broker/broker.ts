@@ -2,6 +2,9 @@
  * The broker runtime, the composition root of one node: data dir, metadata
  * quorum and image, controller (active while this node leads the quorum),
  * partition replicas, the handler registry and the network listener.
+ * Handlers see none of it directly: the broker hands them narrow services
+ * (handlers/handler.ts), and is itself their NodeService. The image,
+ * controller, replicas and groups stay readable for in-process tests.
  *
  * start(): lock the data dir (refused when stamped for another node or
  * voter set) -> start the metadata quorum -> listen (peers
@@ -33,9 +36,10 @@ import { BrokerConfig, ConfigError } from './config.ts';
 import { DataDir } from './data-dir.ts';
 import type { Logger } from './logger.ts';
 import { Listener } from './server/listener.ts';
+import { normalizeIp } from './server/connection-quotas.ts';
 import { createDispatcher } from './server/dispatcher.ts';
 import { handlers as allHandlers } from './handlers/index.ts';
-import type { Handler } from './handlers/handler.ts';
+import type { BrokerServices, Handler, NodeService } from './handlers/handler.ts';
 import { ReplicaManager, replicationSettings } from './replica/replica-manager.ts';
 import { MetadataImage } from '../metadata/image.ts';
 import type { BrokerRecord } from '../metadata/records.ts';
@@ -46,12 +50,12 @@ import { MetadataQuorum } from '../controller/quorum/metadata-quorum.ts';
 import { ControllerChannel, peerClientId } from './controller-channel.ts';
 import { refusesConnections } from './address-probe.ts';
 import { BrokerLifecycle } from './broker-lifecycle.ts';
+import { systemTime, type Time } from '../clock.ts';
 import { ErrorCode, errorName } from '../protocol/errors.ts';
 import type { AllocateProducerIdsResponse } from '../protocol/generated/allocate-producer-ids-response.ts';
 import { formatHostPort, type HostPort, type Voter } from '../cli/host-port.ts';
-import { TopicConfigs, type ConfigEntry } from './topic-configs.ts';
+import { TopicConfigs } from './topic-configs.ts';
 import { GroupCoordinator, consumerOffsetsTopic } from './group/coordinator.ts';
-import type { GroupClock } from './group/group.ts';
 import { BrokerMetrics } from './metrics/broker-metrics.ts';
 import { MetricsServer, metricsPath } from './metrics/metrics-server.ts';
 
@@ -77,25 +81,29 @@ export interface BrokerOptions {
   logger: Logger;
   /** Called when the broker cannot go on (its metadata quorum failed); the owner should stop it. */
   onFatal?: (err: Error) => void;
-  /** Time for group sessions, rebalances and offset expiry (tests pass a fake). */
-  groupClock?: GroupClock;
+  /** Every clock reading and timer of the node (replication, groups, the controller's sessions, the broker's lease); default systemTime. */
+  time?: Time;
+  /** Time for group sessions, rebalances and offset expiry only (tests drive groups by hand); default `time`. */
+  groupClock?: Time;
   /** Where to serve Prometheus metrics over HTTP (port 0: a free port); none by default. */
   metricsListen?: HostPort;
 }
 
-export class Broker {
+export class Broker implements NodeService {
   readonly nodeId: number;
-  readonly config: BrokerConfig;
-  readonly logger: Logger;
   readonly image = new MetadataImage();
-  readonly handlers: ReadonlyMap<number, Handler> = allHandlers;
   readonly controller: Controller;
-  readonly quorum: MetadataQuorum;
-  readonly controllerChannel: ControllerChannel;
   readonly replicas: ReplicaManager;
-  readonly topicConfigs: TopicConfigs;
   readonly groups: GroupCoordinator;
-  readonly metrics: BrokerMetrics;
+  private readonly config: BrokerConfig;
+  private readonly logger: Logger;
+  private readonly handlers: ReadonlyMap<number, Handler> = allHandlers;
+  private readonly quorum: MetadataQuorum;
+  private readonly controllerChannel: ControllerChannel;
+  private readonly topicConfigs: TopicConfigs;
+  private readonly metrics: BrokerMetrics;
+  /** What handlers may use of this node. */
+  private readonly services: BrokerServices;
   private readonly options: BrokerOptions;
   private readonly dataDir: DataDir;
   private readonly voters: Voter[];
@@ -113,6 +121,7 @@ export class Broker {
   private producerIds = { next: 0, end: 0 };
 
   constructor(options: BrokerOptions) {
+    const time = options.time ?? systemTime;
     this.options = options;
     this.config = options.config;
     this.logger = options.logger;
@@ -145,6 +154,7 @@ export class Broker {
       onRefused: (err) => {
         if (!this.started) this.failedWhileStarting(err);
       },
+      time,
     });
     this.controller = new Controller(this.quorum, this.image, {
       nodeId: this.nodeId,
@@ -167,6 +177,7 @@ export class Broker {
         rate: mutationRate,
         burstSeconds: this.config.int('controller.quota.window.num') * this.config.int('controller.quota.window.size.seconds'),
       }),
+      time,
     });
     this.replicas = new ReplicaManager({
       nodeId: this.nodeId,
@@ -179,6 +190,7 @@ export class Broker {
       alterPartition: (request) => this.controllerChannel.request(alterPartitionKey, alterPartitionVersion, request),
       isrChanged: (previous, next) => this.metrics.isrChanged(previous, next),
       serving: () => this.serving(),
+      time,
     });
     this.quorum.onApply((record) => this.replicas.onMetadataRecord(record));
     // A snapshot replaced the image (this node was too far behind): bring the replicas in line with it.
@@ -192,7 +204,8 @@ export class Broker {
       nodeId: this.nodeId,
       quorum: this.quorum,
       handlers: this.handlers,
-      localContext: (apiVersion) => ({ broker: this, apiVersion, correlationId: 0, clientId: peerClientId(this.nodeId), clientAddress: 'local', clientGone: localClientStays, allocate: Buffer.allocUnsafe }),
+      localContext: (apiVersion) => ({ services: this.services, apiVersion, correlationId: 0, clientId: peerClientId(this.nodeId), clientAddress: 'local', clientGone: localClientStays, allocate: Buffer.allocUnsafe }),
+      time,
     });
     this.lifecycle = new BrokerLifecycle({
       nodeId: this.nodeId,
@@ -202,6 +215,7 @@ export class Broker {
       heartbeatIntervalMs: this.config.int('broker.heartbeat.interval.ms'),
       sessionTimeoutMs: this.config.int('broker.session.timeout.ms'),
       logger: this.logger,
+      time,
     });
     this.groups = new GroupCoordinator({
       nodeId: this.nodeId,
@@ -211,8 +225,21 @@ export class Broker {
       replicas: this.replicas,
       liveBrokers: () => this.liveBrokers(),
       logger: this.logger,
-      clock: options.groupClock,
+      clock: options.groupClock ?? time,
     });
+    this.services = {
+      node: this,
+      image: this.image,
+      replicas: this.replicas,
+      groups: this.groups,
+      controller: this.controller,
+      quorum: this.quorum,
+      configs: this.topicConfigs,
+      settings: this.config,
+      metrics: this.metrics,
+      log: this.logger,
+      handlers: this.handlers,
+    };
   }
 
   async start(): Promise<void> {
@@ -225,11 +252,21 @@ export class Broker {
           host: this.options.listen.host,
           port: this.options.listen.port,
           maxConnections: this.config.int('max.connections'),
+          maxConnectionsPerIp: this.config.int('max.connections.per.ip'),
+          maxConnectionsPerIpOverrides: this.config.string('max.connections.per.ip.overrides'),
+          maxConnectionCreationRate: this.config.int('max.connection.creation.rate'),
+          isPeer: (ip) => this.isPeerAddress(ip),
           maxFrameBytes: this.config.int('socket.request.max.bytes'),
+          firstFrameBytesMax: this.config.int('sasl.server.max.receive.size'),
+          servesApi: (apiKey, apiVersion) => {
+            const handler = this.handlers.get(apiKey);
+            return handler !== undefined && apiVersion >= handler.minVersion && apiVersion <= handler.maxVersion;
+          },
           maxQueuedFrames: this.config.int('queued.max.requests'),
+          queuedMaxRequestBytes: this.config.int('queued.max.request.bytes'),
           idleTimeoutMs: this.config.int('connections.max.idle.ms'),
         },
-        createDispatcher(this.handlers, { broker: this }),
+        createDispatcher(this.handlers, { services: this.services, quorum: this.quorum, controllerChannel: this.controllerChannel, metrics: this.metrics }),
         this.logger,
       );
       const bound = await this.listener.listen();
@@ -344,6 +381,16 @@ export class Broker {
     return this.lifecycle.hasLease() && registered !== undefined && registered.epoch === this.lifecycle.brokerEpoch && !registered.fenced;
   }
 
+  /**
+   * Whether `ip` is the address of another voter or registered broker (as
+   * written in --voters or registered): its connections are exempt from the
+   * connection limits until peers get listeners of their own.
+   */
+  private isPeerAddress(ip: string): boolean {
+    const others = [...this.voters, ...this.image.brokers.values()].filter((peer) => peer.nodeId !== this.nodeId);
+    return others.some((peer) => normalizeIp(peer.host) === ip);
+  }
+
   /** Registered brokers that are not fenced, by node id. */
   liveBrokers(): BrokerRecord[] {
     return [...this.image.brokers.values()].filter((b) => !b.fenced).sort((a, b) => a.nodeId - b.nodeId);
@@ -358,21 +405,13 @@ export class Broker {
     return internalTopicNames.has(name);
   }
 
-  topicConfigEntries(topic: string, requested: { name: string; value: string | null }[] = []): ConfigEntry[] {
-    return this.topicConfigs.entries(topic, requested);
-  }
-
-  brokerConfigEntries(): ConfigEntry[] {
-    return this.topicConfigs.brokerEntries();
-  }
-
   /**
    * Creates topics through the active controller, wherever it is; resolves
    * once this node has opened the logs it hosts. `forClient`: on a client's
    * behalf (Metadata auto-creation), so the controller treats it as the
    * client's request (ControllerChannel.forward), not this node's own.
    */
-  async createTopics(topics: NewTopic[], { forClient = false } = {}): Promise<ItemResult[]> {
+  async createTopics(topics: NewTopic[], { forClient = false }: { forClient?: boolean } = {}): Promise<ItemResult[]> {
     const channel = this.controllerChannel;
     const send = forClient ? channel.forward.bind(channel) : channel.request.bind(channel);
     const response = await send<CreateTopicsResponse>(createTopicsKey, createTopicsVersion, {

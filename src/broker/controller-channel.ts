@@ -15,6 +15,7 @@
  * waiting for a controller's answer once the quorum names another leader,
  * and asks that one.
  */
+import type { Time } from '../clock.ts';
 import type { Handler, RequestContext } from './handlers/handler.ts';
 import { PeerConnections, type Lane } from './peer-connections.ts';
 import { NotControllerError, type MetadataQuorum } from '../controller/quorum/metadata-quorum.ts';
@@ -65,6 +66,8 @@ export interface ControllerChannelOptions {
   handlers: ReadonlyMap<number, Handler>;
   /** The context this node's handlers run with for its own requests. */
   localContext: (apiVersion: number) => RequestContext;
+  /** Deadlines run on its monotonic clock, retries and leader polls on its timers. */
+  time: Time;
 }
 
 export class ControllerChannel {
@@ -91,10 +94,10 @@ export class ControllerChannel {
   }
 
   private async send<T>(peers: PeerConnections, apiKey: number, apiVersion: number, body: unknown, timeoutMs: number): Promise<T> {
-    const { quorum, nodeId } = this.options;
-    const deadline = performance.now() + timeoutMs;
+    const { quorum, nodeId, time } = this.options;
+    const deadline = time.monotonicMs() + timeoutMs;
     let lastError: Error | null = null;
-    while (performance.now() < deadline && !this.closed) {
+    while (time.monotonicMs() < deadline && !this.closed) {
       try {
         if (quorum.isActiveController()) return await this.runLocally<T>(peers, apiKey, apiVersion, body);
         const leader = quorum.leaderId();
@@ -107,7 +110,7 @@ export class ControllerChannel {
       } catch (err) {
         lastError = err as Error;
       }
-      await new Promise((resolve) => setTimeout(resolve, Math.max(0, Math.min(retryBackoffMs, deadline - performance.now()))).unref());
+      await new Promise<void>((resolve) => time.setTimeout(resolve, Math.min(retryBackoffMs, deadline - time.monotonicMs()), { background: true }));
     }
     throw new NotControllerError(`no active controller answered within ${timeoutMs} ms${lastError ? `: ${lastError.message}` : ''}`);
   }
@@ -119,19 +122,20 @@ export class ControllerChannel {
    */
   private untilLeaderChanges<T>(request: Promise<T>, leader: number, deadline: number): Promise<{ answered: true; value: T } | { answered: false }> {
     request.catch(() => undefined);
+    const { quorum, time } = this.options;
     return new Promise((resolve, reject) => {
-      const poll = setInterval(() => {
-        if (this.options.quorum.leaderId() === leader && performance.now() < deadline && !this.closed) return;
-        clearInterval(poll);
+      const poll = time.setInterval(() => {
+        if (quorum.leaderId() === leader && time.monotonicMs() < deadline && !this.closed) return;
+        time.clear(poll);
         resolve({ answered: false });
       }, leaderPollMs);
       request.then(
         (value) => {
-          clearInterval(poll);
+          time.clear(poll);
           resolve({ answered: true, value });
         },
         (err: Error) => {
-          clearInterval(poll);
+          time.clear(poll);
           reject(err);
         },
       );

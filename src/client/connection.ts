@@ -88,9 +88,11 @@ export class BrokerConnection {
     this.options = options;
     this.address = `${options.host}:${options.port}`;
     this.assembler = new FrameAssembler(
-      { peekBytes: correlationIdBytes, minPayloadBytes: correlationIdBytes, maxPayloadBytes: 0x7fffffff },
+      { peekBytes: correlationIdBytes, minPayloadBytes: correlationIdBytes, maxPayloadBytes: 0x7fffffff, initialPayloadBytes: 0x7fffffff },
       {
+        admit: () => true,
         allocate: (size, correlationId) => this.allocateFrame(size, correlationId.readInt32BE(0)),
+        discard: () => {}, // never called: a response's memory is allocated whole
         deliver: (payload) => this.deliver(payload),
         refuse: (size) => {
           this.fail(new ClientError(`broker ${this.address} sent a frame of ${size} bytes, too short for a response`));

@@ -15,6 +15,7 @@
  * connected; a session started by `reset` is not connected until the broker
  * sends something.
  */
+import type { Clock } from '../clock.ts';
 
 export interface BrokerSession {
   lastHeartbeatMs: number;
@@ -35,23 +36,24 @@ export class BrokerSessions {
   private readonly sessions = new Map<number, BrokerSession>();
   /** The connection each broker's latest direct request came over. */
   private readonly connections = new Map<number, AbortSignal>();
-  private readonly now: () => number;
+  private readonly clock: Clock;
   private readonly onDisconnect: (nodeId: number) => void;
 
-  constructor(now: () => number, onDisconnect: (nodeId: number) => void) {
-    this.now = now;
+  /** Heartbeat times are on `clock`'s monotonic clock. */
+  constructor(clock: Clock, onDisconnect: (nodeId: number) => void) {
+    this.clock = clock;
     this.onDisconnect = onDisconnect;
   }
 
   /** Forgets every session and starts new ones for `liveBrokerIds`, as if each had just heartbeated, but not connected. */
   reset(liveBrokerIds: Iterable<number>): void {
     this.clear();
-    for (const id of liveBrokerIds) this.sessions.set(id, { lastHeartbeatMs: this.now(), connected: false, incarnationId: null, registeredAt: null, shutdownAt: null });
+    for (const id of liveBrokerIds) this.sessions.set(id, { lastHeartbeatMs: this.clock.monotonicMs(), connected: false, incarnationId: null, registeredAt: null, shutdownAt: null });
   }
 
   /** `connection`: the close signal of the connection the registration came over, null when forwarded. */
   registered(nodeId: number, incarnationId: string, offset: number, connection: AbortSignal | null): void {
-    const session = { lastHeartbeatMs: this.now(), connected: true, incarnationId, registeredAt: offset, shutdownAt: null };
+    const session = { lastHeartbeatMs: this.clock.monotonicMs(), connected: true, incarnationId, registeredAt: offset, shutdownAt: null };
     this.sessions.set(nodeId, session);
     this.watch(nodeId, session, connection);
   }
@@ -59,7 +61,7 @@ export class BrokerSessions {
   /** Records a heartbeat (`connection` as for `registered`), starting a session if there is none, and returns it. */
   heartbeat(nodeId: number, connection: AbortSignal | null): BrokerSession {
     const session = this.sessions.get(nodeId) ?? { lastHeartbeatMs: 0, connected: true, incarnationId: null, registeredAt: null, shutdownAt: null };
-    session.lastHeartbeatMs = this.now();
+    session.lastHeartbeatMs = this.clock.monotonicMs();
     this.sessions.set(nodeId, session);
     this.watch(nodeId, session, connection);
     return session;
@@ -92,7 +94,7 @@ export class BrokerSessions {
   /** True while the broker's last heartbeat is at most `timeoutMs` old. */
   isAlive(nodeId: number, timeoutMs: number): boolean {
     const session = this.sessions.get(nodeId);
-    return session !== undefined && this.now() - session.lastHeartbeatMs <= timeoutMs;
+    return session !== undefined && this.clock.monotonicMs() - session.lastHeartbeatMs <= timeoutMs;
   }
 
   isShuttingDown(nodeId: number): boolean {

@@ -35,6 +35,8 @@
  * Results are per item with Kafka error codes, never exceptions.
  */
 import { randomBytes } from 'node:crypto';
+import type { Time, TimerHandle } from '../clock.ts';
+import { partitionsPerTopicMax } from '../limits.ts';
 import { ErrorCode } from '../protocol/errors.ts';
 import type { MetadataImage } from '../metadata/image.ts';
 import type { BrokerRecord, MetadataRecord, PartitionRecord } from '../metadata/records.ts';
@@ -93,8 +95,8 @@ export interface ControllerOptions {
   /** auto.leader.rebalance.enable, leader.imbalance.check.interval.seconds (in ms) and leader.imbalance.per.broker.percentage, read at activation. */
   leaderRebalance: () => { enabled: boolean; intervalMs: number; imbalancePercentMax: number };
   logger: Logger;
-  /** Monotonic milliseconds for broker sessions (tests pass a fake); default performance.now. */
-  now?: () => number;
+  /** Broker sessions run on its monotonic clock; its timers check them and rebalance leaders. */
+  time: Time;
   /** A random integer in [0, bound) for placement; default Math.random. */
   random?: (bound: number) => number;
   /** max.broker.partitions; default no limit. */
@@ -156,7 +158,6 @@ export interface PartitionIsrChange extends Omit<IsrChangeRequest, 'brokerId'> {
   partition: number;
 }
 
-const partitionsPerTopicMax = 100_000;
 const producerIdBlockSize = 1000;
 /** How often the active controller looks for expired broker sessions, at most. */
 const sessionCheckIntervalMaxMs = 1000;
@@ -185,7 +186,7 @@ export class Controller {
   private readonly sessions: BrokerSessions;
   private readonly random: (bound: number) => number;
   /** While active: the session check and leader rebalance timers, and the metadata offset applied at activation. */
-  private active: { timers: NodeJS.Timeout[]; sinceOffset: number } | null = null;
+  private active: { timers: TimerHandle[]; sinceOffset: number } | null = null;
   /** Brokers whose address is being tried (fenceIfGone): one attempt each at a time, however often connections close. */
   private readonly probing = new Set<number>();
   private readonly mutations: MutationQuota | null;
@@ -194,9 +195,9 @@ export class Controller {
     this.quorum = quorum;
     this.image = image;
     this.options = options;
-    this.sessions = new BrokerSessions(options.now ?? (() => performance.now()), (nodeId) => void this.fenceIfGone(nodeId));
+    this.sessions = new BrokerSessions(options.time, (nodeId) => void this.fenceIfGone(nodeId));
     this.random = options.random ?? ((bound) => Math.floor(Math.random() * bound));
-    this.mutations = options.mutationRate ? new MutationQuota(options.mutationRate, options.now ?? (() => performance.now())) : null;
+    this.mutations = options.mutationRate ? new MutationQuota(options.mutationRate, () => options.time.monotonicMs()) : null;
   }
 
   /** How long a client must wait before its next topic change (0: none), for the response's throttle_time_ms. */
@@ -257,27 +258,27 @@ export class Controller {
     const live = [...this.image.brokers.values()].filter((b) => !b.fenced).map((b) => b.nodeId);
     this.sessions.reset(live);
     const interval = Math.max(1, Math.min(sessionCheckIntervalMaxMs, Math.floor(this.options.sessionTimeoutMs() / 4)));
+    const { time } = this.options;
     const timers = [
-      setInterval(() => {
+      time.setInterval(() => {
         this.fenceExpiredBrokers().catch((err: Error) => this.options.logger.error(`fencing expired brokers failed: ${err.message}`));
-      }, interval),
+      }, interval, { background: true }),
     ];
     const rebalance = this.options.leaderRebalance();
     if (rebalance.enabled) {
       timers.push(
-        setInterval(() => {
+        time.setInterval(() => {
           this.rebalanceLeaders().catch((err: Error) => this.options.logger.error(`leader rebalancing failed: ${err.message}`));
-        }, rebalance.intervalMs),
+        }, rebalance.intervalMs, { background: true }),
       );
     }
-    for (const timer of timers) timer.unref();
     this.active = { timers, sinceOffset: this.options.metadataOffset() };
     for (const nodeId of live) void this.fenceIfGone(nodeId);
   }
 
   /** This node stopped being the active controller: sessions are forgotten. */
   deactivate(): void {
-    for (const timer of this.active?.timers ?? []) clearInterval(timer);
+    for (const timer of this.active?.timers ?? []) this.options.time.clear(timer);
     this.active = null;
     this.sessions.clear();
   }

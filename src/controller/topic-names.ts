@@ -1,3 +1,5 @@
+import { topicNameLengthMax } from '../limits.ts';
+
 /**
  * Kafka's topic name rules: 1..249 characters of [a-zA-Z0-9._-], not "." or
  * "..", and no two topics that differ only by '.' versus '_' (their metric
@@ -6,8 +8,6 @@
  * The internal topics' names are reserved: only the broker creates those
  * it uses, and clients may not change them.
  */
-export const topicNameLengthMax = 249;
-
 /** The metadata log's name in Kafka: never a topic. */
 export const metadataTopicName = '__cluster_metadata';
 

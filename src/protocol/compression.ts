@@ -24,13 +24,11 @@ import { gunzipSync, gzipSync, zstdCompressSync, zstdDecompressSync } from 'node
 import { compressBlock, compressBound } from 'lz4js';
 import { hash as xxh32 } from 'lz4js/xxh32.js';
 import { compress as snappyCompress } from 'snappyjs';
+import { decompressedBytesMax } from '../limits.ts';
 import { ProtocolError, Reader } from './primitives.ts';
 
 export const CompressionCodec = { none: 0, gzip: 1, snappy: 2, lz4: 3, zstd: 4 } as const;
 export type CompressionCodec = (typeof CompressionCodec)[keyof typeof CompressionCodec];
-
-/** Default ceiling for one decompressed record set. */
-export const decompressedBytesMax = 64 * 1024 * 1024;
 
 export function compress(codec: number, data: Uint8Array): Buffer {
   switch (codec) {

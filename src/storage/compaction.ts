@@ -79,7 +79,7 @@ export async function compactLog(host: CompactionHost): Promise<CompactionResult
   const config = host.config();
   if (!compactEnabled(config)) return null;
   const { segments, cleanerOffset } = host.snapshot();
-  const now = host.env.clock.nowMs();
+  const now = host.env.clock.wallMs();
   const cleanable: Segment[] = [];
   for (const segment of segments.slice(0, -1)) {
     await segment.load();

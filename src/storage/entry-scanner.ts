@@ -12,7 +12,7 @@
 import { batchHeaderBytes } from '../protocol/records/batch-header.ts';
 import { entryHeaderBytes, entryHeaderProblem, entryProblem, readEntryHeader, type EntryHeader } from './entry-format.ts';
 import { readAt, type StorageFile } from './fs.ts';
-import { storageLimits } from './log-config.ts';
+import { storageTuning } from './log-config.ts';
 
 export interface ScannedEntry {
   /** Byte position of the entry in the file. */
@@ -54,7 +54,7 @@ export class EntryScanner {
     this.end = end;
     this.verify = options.verify ?? false;
     this.headersOnly = options.headersOnly ?? false;
-    this.chunkBytes = options.chunkBytes ?? storageLimits.scanChunkBytes;
+    this.chunkBytes = options.chunkBytes ?? storageTuning.scanChunkBytes;
     this.allocate = options.allocate;
   }
 

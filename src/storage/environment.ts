@@ -1,15 +1,15 @@
 /**
- * What a log needs from the world outside: a filesystem, a clock (segment
- * rolling, retention, compaction lag, flush.ms) and a logger (recovery
- * reports what it truncated). Injected so tests and a simulation control
- * them; `defaultEnvironment` uses node:fs, Date.now and stderr.
+ * What a log needs from the world outside: a filesystem, a clock and timers
+ * (src/clock.ts: the wall clock for segment rolling, retention and
+ * compaction lag, which compare with record timestamps; the monotonic one
+ * for flush.ms; timers for deferred file deletion and the log manager's
+ * background tasks) and a logger (recovery reports what it truncated). Injected so tests and a
+ * simulation control them; `resolveEnvironment` defaults to node:fs, the
+ * system clocks and stderr.
  * The logger shape matches the broker's Logger. No on-disk format here.
  */
+import { systemTime, type Time } from '../clock.ts';
 import { nodeStorageFs, type StorageFs } from './fs.ts';
-
-export interface Clock {
-  nowMs(): number;
-}
 
 export interface StorageLogger {
   info(message: string): void;
@@ -19,11 +19,9 @@ export interface StorageLogger {
 
 export interface StorageEnvironment {
   fs: StorageFs;
-  clock: Clock;
+  clock: Time;
   logger: StorageLogger;
 }
-
-export const systemClock: Clock = { nowMs: () => Date.now() };
 
 const stderrLogger: StorageLogger = {
   info: (m) => process.stderr.write(`${new Date().toISOString()} INFO ${m}\n`),
@@ -32,5 +30,5 @@ const stderrLogger: StorageLogger = {
 };
 
 export function resolveEnvironment(partial: Partial<StorageEnvironment> = {}): StorageEnvironment {
-  return { fs: partial.fs ?? nodeStorageFs, clock: partial.clock ?? systemClock, logger: partial.logger ?? stderrLogger };
+  return { fs: partial.fs ?? nodeStorageFs, clock: partial.clock ?? systemTime, logger: partial.logger ?? stderrLogger };
 }

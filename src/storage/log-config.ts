@@ -1,13 +1,15 @@
 /**
- * Every setting and limit of the storage engine, in one place.
+ * Every setting of the storage engine, in one place.
  *
  * `LogConfig` is the per-log (per-topic) configuration. Each field is a Kafka
  * topic config (name in the comment) with Kafka's default; units come last
  * in the identifiers. Callers may pass a partial config: `resolveLogConfig`
- * fills in the defaults. `storageLimits` are the engine's own fixed limits
- * and scheduler intervals (Kafka broker settings where one exists).
+ * fills in the defaults. `storageTuning` holds the engine's scan sizes and
+ * scheduler intervals (Kafka broker settings where one exists); its fixed
+ * limits (segment and offset bounds, write groups) are in src/limits.ts.
  * No on-disk format lives here.
  */
+import { segmentBytesMax, segmentBytesMin } from '../limits.ts';
 
 /** Kafka's Long.MAX_VALUE as the "never" of time and count settings. */
 export const never = Number.MAX_SAFE_INTEGER;
@@ -66,7 +68,7 @@ export function resolveLogConfig(partial: Partial<LogConfig> = {}): LogConfig {
     if (typeof defaultLogConfig[key] === 'number' && !Number.isFinite(value as number)) continue;
     (config as unknown as Record<string, unknown>)[key] = value;
   }
-  config.segmentBytes = Math.max(storageLimits.segmentBytesMin, Math.min(config.segmentBytes, storageLimits.segmentBytesMax));
+  config.segmentBytes = Math.max(segmentBytesMin, Math.min(config.segmentBytes, segmentBytesMax));
   return config;
 }
 
@@ -78,19 +80,7 @@ export function deleteEnabled(config: LogConfig): boolean {
   return config.cleanupPolicy.split(',').some((p) => p.trim() === 'delete');
 }
 
-export const storageLimits = Object.freeze({
-  /** Positions in the offset index are u32 and Kafka caps segment.bytes at Integer.MAX_VALUE. */
-  segmentBytesMax: 0x7fffffff,
-  /** Smallest segment.bytes accepted; below it every batch gets a segment of its own anyway. */
-  segmentBytesMin: 128,
-  /** Offsets within a segment are stored relative to its base as u32; Kafka keeps them within int32. */
-  relativeOffsetMax: 0x7fffffff,
-  /** Largest offset the engine handles (JavaScript numbers stay exact up to here). */
-  offsetMax: Number.MAX_SAFE_INTEGER,
-  /** Buffers handed to one writev (Linux IOV_MAX is 1024; each append uses two). */
-  writevBuffersMax: 1024,
-  /** Bytes of appends gathered into one write. */
-  writeGroupBytesMax: 64 * 1024 * 1024,
+export const storageTuning = Object.freeze({
   /** Chunk size for sequential scans (recovery, index rebuilds, compaction, dump). */
   scanChunkBytes: 1024 * 1024,
   /** Chunk size for scans that read only the headers of each entry (producer state). */

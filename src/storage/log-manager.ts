@@ -11,7 +11,7 @@
  *   directory to `<name>.<random>-delete` (so it is gone at once, also for
  *   the next start) and removes it in the background.
  * - Background tasks, one at a time, each on its own interval
- *   (log-config.ts storageLimits): flush logs whose flush.ms is due, write
+ *   (log-config.ts storageTuning): flush logs whose flush.ms is due, write
  *   checkpoints, enforce retention, compact. Each is also callable directly.
  * - `close` stops the tasks and closes every log cleanly.
  * On disk: the data directory holds one directory per partition (named by
@@ -20,17 +20,18 @@
  */
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import type { TimerHandle } from '../clock.ts';
 import type { CompactionResult } from './compaction.ts';
 import { resolveEnvironment, type StorageEnvironment } from './environment.ts';
 import { describeIoError, StorageError } from './errors.ts';
 import { deletedPartitionSuffix, writeProbeFile } from './files.ts';
 import { fsyncDir, unlinkIfExists, type StorageFs } from './fs.ts';
 import { Log } from './log.ts';
-import { storageLimits, type LogConfig } from './log-config.ts';
+import { storageTuning, type LogConfig } from './log-config.ts';
 import { Serial } from './serial.ts';
 
 export interface LogManagerOptions extends Partial<StorageEnvironment> {
-  /** Partition logs opened at once at start (default storageLimits.recoveryThreadsDefault). */
+  /** Partition logs opened at once at start (default storageTuning.recoveryThreadsDefault). */
   recoveryThreads?: number;
   /** The config of a partition found on disk at start (default: Kafka's defaults). */
   configFor?: (name: string) => Partial<LogConfig>;
@@ -47,7 +48,7 @@ export class LogManager {
   private readonly opening = new Map<string, Promise<Log>>();
   private readonly removals = new Set<Promise<void>>();
   private readonly tasks = new Serial();
-  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly timers: TimerHandle[] = [];
   private closed = false;
 
   private constructor(dir: string, env: StorageEnvironment) {
@@ -68,7 +69,7 @@ export class LogManager {
     }
     const configFor = options.configFor ?? (() => ({}));
     try {
-      await inParallel(partitions, options.recoveryThreads ?? storageLimits.recoveryThreadsDefault, async (name) => {
+      await inParallel(partitions, options.recoveryThreads ?? storageTuning.recoveryThreadsDefault, async (name) => {
         manager.logs.set(name, await Log.open(path.join(manager.dir, name), configFor(name), env));
       });
     } catch (err) {
@@ -160,31 +161,30 @@ export class LogManager {
 
   private startBackgroundTasks(): void {
     const every = (intervalMs: number, what: string, task: () => Promise<unknown>) => {
-      const timer = setInterval(() => {
+      const timer = this.env.clock.setInterval(() => {
         void this.tasks.run(async () => {
           if (this.closed) return;
           await task().catch((err: Error) => this.env.logger.error(`${what} in ${this.dir} failed: ${err.message}`));
         });
-      }, intervalMs);
-      timer.unref();
+      }, intervalMs, { background: true });
       this.timers.push(timer);
     };
-    every(storageLimits.flushCheckIntervalMs, 'flush', () => this.flushDue());
-    every(storageLimits.checkpointIntervalMs, 'checkpoint', () => this.checkpointAll());
-    every(storageLimits.retentionCheckIntervalMs, 'retention', () => this.enforceRetention());
-    every(storageLimits.compactionCheckIntervalMs, 'compaction', () => this.compactAll());
+    every(storageTuning.flushCheckIntervalMs, 'flush', () => this.flushDue());
+    every(storageTuning.checkpointIntervalMs, 'checkpoint', () => this.checkpointAll());
+    every(storageTuning.retentionCheckIntervalMs, 'retention', () => this.enforceRetention());
+    every(storageTuning.compactionCheckIntervalMs, 'compaction', () => this.compactAll());
   }
 
   /** Stops the background tasks and closes every log cleanly. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const timer of this.timers) clearInterval(timer);
+    for (const timer of this.timers) this.env.clock.clear(timer);
     await this.tasks.run(async () => undefined);
     await Promise.allSettled(this.opening.values());
     const logs = [...this.logs.values()];
     this.logs.clear();
-    await inParallel(logs, storageLimits.recoveryThreadsDefault, (log) => log.close());
+    await inParallel(logs, storageTuning.recoveryThreadsDefault, (log) => log.close());
     await Promise.allSettled(this.removals);
   }
 }

@@ -21,7 +21,11 @@
  * - The segment roll (segment.bytes/ms/index.bytes), retention
  *   (retention.ms/bytes, never the active segment, never above the high
  *   watermark), truncation, DeleteRecords and compaction keep
- *   logStartOffset <= highWatermark <= logEndOffset.
+ *   0 <= logStartOffset <= highWatermark <= logEndOffset <= offsetMax,
+ *   asserted after every change (`assertOffsets`). These are the log's own
+ *   invariants: callers check what clients and peers send before it gets
+ *   here (a truncation or restart below 0 is refused by an assertion too),
+ *   so a failed assertion is a bug.
  * - Durability: data below `recoveryPoint` is fsynced. Rolling fsyncs the
  *   old segment in the background. Truncation writes the lowered recovery
  *   point first; DeleteRecords writes the new log start offset before
@@ -31,7 +35,9 @@
  * - After an I/O error whose effect is unknown (an fsync failed), the log
  *   goes offline: reads work, writes fail until it is reopened.
  */
+import assert from 'node:assert/strict';
 import { offsets as batchField, patchBatchOffsets, readBatchHeader, type BatchHeader } from '../protocol/records/batch-header.ts';
+import { offsetMax, relativeOffsetMax, writeGroupBytesMax, writevBuffersMax } from '../limits.ts';
 import { writeAtomically, writePartitionCheckpoint, type PartitionCheckpoint } from './checkpoint.ts';
 import { compactLog, type CompactionResult } from './compaction.ts';
 import { batchShapeProblem, entryHeaderBytes, lastOffsetOf, readInt64, readUint64, writeEntryHeader } from './entry-format.ts';
@@ -40,7 +46,7 @@ import { describeIoError, StorageError } from './errors.ts';
 import { cleanShutdownFile } from './files.ts';
 import { fsyncDir } from './fs.ts';
 import type { EpochEndOffset, LeaderEpochCache } from './leader-epoch-cache.ts';
-import { deleteEnabled, resolveLogConfig, storageLimits, type LogConfig } from './log-config.ts';
+import { deleteEnabled, resolveLogConfig, storageTuning, type LogConfig } from './log-config.ts';
 import { loadLog } from './recovery.ts';
 import { retentionDeletable } from './retention.ts';
 import { Segment, type EntryPlacement } from './segment.ts';
@@ -136,7 +142,16 @@ export class Log {
     this.hw = checkpoint.highWatermark;
     this.recoveredTo = checkpoint.recoveryPoint;
     this.cleanedTo = checkpoint.cleanerOffset;
-    this.lastFlushMs = env.clock.nowMs();
+    this.lastFlushMs = env.clock.monotonicMs();
+    this.assertOffsets();
+  }
+
+  /** The offsets' order (see the header comment), asserted wherever one of them changes. */
+  private assertOffsets(): void {
+    assert.ok(this.startOffset >= 0, 'the log start offset is not negative');
+    assert.ok(this.startOffset <= this.hw, 'the high watermark is not below the log start offset');
+    assert.ok(this.hw <= this.endOffset, 'the high watermark is not past the log end offset');
+    assert.ok(this.endOffset <= offsetMax, 'the log end offset is within offsetMax');
   }
 
   /** Opens (creating if needed) the log in `dir`, recovering it after an unclean stop. */
@@ -209,6 +224,7 @@ export class Log {
   /** Moves the high watermark (clamped to [logStartOffset, logEndOffset]); returns the value set. */
   updateHighWatermark(offset: bigint): bigint {
     this.hw = Math.min(Math.max(Number(offset), this.startOffset), this.endOffset);
+    this.assertOffsets();
     return BigInt(this.hw);
   }
 
@@ -276,10 +292,10 @@ export class Log {
   private takeGroup(): PendingAppend[] {
     let count = 0;
     let bytes = 0;
-    const maxCount = storageLimits.writevBuffersMax / 2;
+    const maxCount = writevBuffersMax / 2;
     while (count < this.pending.length && count < maxCount) {
       bytes += this.pending[count].batch.length;
-      if (count > 0 && bytes > storageLimits.writeGroupBytesMax) break;
+      if (count > 0 && bytes > writeGroupBytesMax) break;
       count++;
     }
     return this.pending.splice(0, count);
@@ -292,7 +308,7 @@ export class Log {
     let run = new AppendRun(group.length);
     const groupStart = this.endOffset;
     let next = groupStart;
-    const now = this.env.clock.nowMs();
+    const now = this.env.clock.wallMs();
     for (const request of group) {
       if (failure) {
         request.reject(failure);
@@ -317,13 +333,14 @@ export class Log {
     }
     if (!failure) await this.commit(run, written);
     if (written.length === 0) return;
-    if (this.unflushedRecords >= this.cfg.flushMessages || now - this.lastFlushMs >= this.cfg.flushMs) {
+    if (this.unflushedRecords >= this.cfg.flushMessages || this.env.clock.monotonicMs() - this.lastFlushMs >= this.cfg.flushMs) {
       try {
         await this.flushLocked();
       } catch (err) {
         const offline = this.goOffline('fsync', err);
         this.endOffset = groupStart; // never acknowledged, so never served
         this.hw = Math.min(this.hw, groupStart);
+        this.assertOffsets();
         for (const r of written) for (const request of r.requests) request.reject(offline);
         return;
       }
@@ -346,7 +363,7 @@ export class Log {
       patchBatchOffsets(batch, BigInt(baseOffset), request.leaderEpoch);
     }
     const lastOffset = lastOffsetOf(batch);
-    if (lastOffset > storageLimits.offsetMax) return new StorageError('invalidBatch', `offset ${lastOffset} is beyond ${storageLimits.offsetMax}`);
+    if (lastOffset > offsetMax) return new StorageError('invalidBatch', `offset ${lastOffset} is beyond ${offsetMax}`);
     return { baseOffset, lastOffset, maxTimestamp: readInt64(batch, batchField.maxTimestamp), entryBytes: entryHeaderBytes + batch.length };
   }
 
@@ -356,7 +373,7 @@ export class Log {
 
   private needsRoll(run: AppendRun, entry: EntryPlacement, now: number): boolean {
     const segment = this.active;
-    if (entry.lastOffset - segment.baseOffset > storageLimits.relativeOffsetMax) return true;
+    if (entry.lastOffset - segment.baseOffset > relativeOffsetMax) return true;
     const size = segment.size + run.bytes;
     if (size === 0) return false;
     if (size + entry.entryBytes > this.cfg.segmentBytes) return true;
@@ -377,6 +394,7 @@ export class Log {
     }
     run.placements.forEach((p, i) => this.epochs.assign(run.epochs[i], p.baseOffset));
     this.endOffset = this.active.nextOffset;
+    this.assertOffsets();
     this.unflushedRecords += run.records;
     written.push(run);
     return null;
@@ -446,7 +464,7 @@ export class Log {
 
   /** Flushes when flush.ms has passed since the last flush and something is unflushed (the manager's flush task). */
   async flushIfDue(): Promise<void> {
-    if (this.writeRefusal() || this.unflushedRecords === 0 || this.env.clock.nowMs() - this.lastFlushMs < this.cfg.flushMs) return;
+    if (this.writeRefusal() || this.unflushedRecords === 0 || this.env.clock.monotonicMs() - this.lastFlushMs < this.cfg.flushMs) return;
     await this.flush();
   }
 
@@ -455,7 +473,7 @@ export class Log {
     for (const segment of this.segments) if (segment.dirty) await segment.flush();
     this.recoveredTo = Math.max(this.recoveredTo, upTo);
     this.unflushedRecords = 0;
-    this.lastFlushMs = this.env.clock.nowMs();
+    this.lastFlushMs = this.env.clock.monotonicMs();
   }
 
   // ---- reads ---------------------------------------------------------------
@@ -491,7 +509,7 @@ export class Log {
     for (const segment of segments) {
       segment.acquire();
       try {
-        const scanner = await segment.scannerFrom(from, { headersOnly: true, chunkBytes: storageLimits.headerScanChunkBytes });
+        const scanner = await segment.scannerFrom(from, { headersOnly: true, chunkBytes: storageTuning.headerScanChunkBytes });
         for (let entry = await scanner.next(); entry; entry = await scanner.next()) {
           if (entry.header.baseOffset >= end) return;
           if (entry.header.lastOffset >= from) yield readBatchHeader(entry.batch);
@@ -528,6 +546,7 @@ export class Log {
    */
   truncateTo(offset: bigint): Promise<void> {
     const target = Number(offset);
+    assert.ok(target >= 0, 'a log is truncated to an offset that is not negative');
     return this.serial.run(async () => {
       this.throwIfRefused();
       if (target >= this.endOffset) {
@@ -553,11 +572,14 @@ export class Log {
       if (this.endOffset <= this.startOffset) return this.restartAt(target);
       this.hw = Math.min(this.hw, this.endOffset);
       this.epochs.truncateFromEnd(this.endOffset);
+      this.assertOffsets();
     });
   }
 
   /** Empties the log and restarts it at `offset` (a follower far behind the leader's log start). */
   truncateFullyAndStartAt(offset: bigint): Promise<void> {
+    assert.ok(offset >= 0n, 'a log restarts at an offset that is not negative');
+    assert.ok(offset <= BigInt(offsetMax), 'a log restarts at an offset within offsetMax');
     return this.serial.run(async () => {
       this.throwIfRefused();
       await this.restartAt(Number(offset));
@@ -576,6 +598,7 @@ export class Log {
     this.segments.push(await Segment.create(this.env, this.dir, offset, this.cfg.indexIntervalBytes));
     await fsyncDir(this.env.fs, this.dir);
     this.endOffset = offset;
+    this.assertOffsets();
   }
 
   /** DeleteRecords: moves the log start to `offset` (durably) and deletes the segments wholly below it. */
@@ -598,6 +621,7 @@ export class Log {
     this.hw = Math.max(this.hw, offset);
     this.cleanedTo = Math.max(this.cleanedTo, offset);
     this.epochs.truncateFromStart(offset);
+    this.assertOffsets();
   }
 
   /** Deletes old segments by retention.ms/retention.bytes (with cleanup.policy delete) and below the log start; returns how many. */
@@ -612,7 +636,7 @@ export class Log {
   }
 
   private retentionView() {
-    return { segments: this.segments, config: this.cfg, nowMs: this.env.clock.nowMs(), logStartOffset: this.startOffset, highWatermark: this.hw };
+    return { segments: this.segments, config: this.cfg, nowMs: this.env.clock.wallMs(), logStartOffset: this.startOffset, highWatermark: this.hw };
   }
 
   private async deletePrefix(count: number): Promise<void> {

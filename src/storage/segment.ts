@@ -20,13 +20,15 @@
  *   holds the segment.
  */
 import path from 'node:path';
+import type { TimerHandle } from '../clock.ts';
+import { relativeOffsetMax } from '../limits.ts';
 import { entryHeaderBytes, entryHeaderProblem, readEntryHeader, type EntryHeader } from './entry-format.ts';
 import { EntryScanner, type ScannedEntry, type ScanOptions } from './entry-scanner.ts';
 import type { StorageEnvironment } from './environment.ts';
 import { describeIoError, StorageError } from './errors.ts';
 import { deletedSuffix, segmentFileName, segmentSuffix } from './files.ts';
 import { readAt, unlinkIfExists, type StorageFile } from './fs.ts';
-import { storageLimits } from './log-config.ts';
+import { storageTuning } from './log-config.ts';
 import { OffsetIndex, offsetIndexEntryBytes } from './offset-index.ts';
 import { TimeIndex, timeIndexEntryBytes } from './time-index.ts';
 
@@ -66,7 +68,7 @@ export class Segment {
   private syncedWrites = 0;
   private refs = 0;
   private idleWaiters: (() => void)[] = [];
-  private removal: { timer: NodeJS.Timeout | null; done: Promise<void> | null } | null = null;
+  private removal: { timer: TimerHandle | null; done: Promise<void> | null } | null = null;
   /** Whether the files are not (yet, or any more) at this segment's names: its indexes must not be written. */
   private detached = false;
 
@@ -78,7 +80,7 @@ export class Segment {
     this.timeIndexPath = path.join(dir, segmentFileName(baseOffset, segmentSuffix.timeIndex));
     this.file = file;
     this.size = size;
-    this.createdMs = env.clock.nowMs();
+    this.createdMs = env.clock.wallMs();
     this.indexIntervalBytes = indexIntervalBytes;
     this.offsetIndex = OffsetIndex.empty(env.fs, this.indexPath);
     this.timeIndex = TimeIndex.empty(env.fs, this.timeIndexPath);
@@ -256,7 +258,7 @@ export class Segment {
         problem = `offset ${header.baseOffset} is below ${minimum}`;
         break;
       }
-      if (header.lastOffset - this.baseOffset > storageLimits.relativeOffsetMax) {
+      if (header.lastOffset - this.baseOffset > relativeOffsetMax) {
         problem = `offset ${header.lastOffset} is too far from the segment base`;
         break;
       }
@@ -457,19 +459,18 @@ export class Segment {
         });
       }
     }
-    const removal: { timer: NodeJS.Timeout | null; done: Promise<void> | null } = { timer: null, done: null };
+    const removal: { timer: TimerHandle | null; done: Promise<void> | null } = { timer: null, done: null };
     this.removal = removal;
-    removal.timer = setTimeout(() => {
+    removal.timer = this.env.clock.setTimeout(() => {
       this.removeNow().then(onRemoved, (err: Error) => this.env.logger.error(`removing ${this.logPath}: ${err.message}`));
-    }, delayMs);
-    removal.timer.unref();
+    }, delayMs, { background: true });
   }
 
   /** Closes and removes a retired segment's files once no read holds it. */
   removeNow(): Promise<void> {
     const removal = this.removal;
     if (!removal) return Promise.resolve();
-    if (removal.timer) clearTimeout(removal.timer);
+    this.env.clock.clear(removal.timer);
     removal.timer = null;
     removal.done ??= (async () => {
       await this.idle();

@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BrokerLifecycle } from '../../src/broker/broker-lifecycle.ts';
 import { silentLogger } from '../../src/broker/logger.ts';
+import { systemTime } from '../../src/clock.ts';
 import { ErrorCode } from '../../src/protocol/errors.ts';
 
 const sessionTimeoutMs = 3000;
@@ -45,7 +46,7 @@ test('the lease runs from the send time of the last acknowledged heartbeat; once
     heartbeatIntervalMs: 5,
     sessionTimeoutMs,
     logger: silentLogger,
-    now: () => now,
+    time: { ...systemTime, monotonicMs: () => now },
   });
   t.after(() => lifecycle.close());
   assert.equal(lifecycle.hasLease(), false, 'no lease before registering');

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { Controller, type NewTopic } from '../../src/controller/controller.ts';
 import { MetadataImage } from '../../src/metadata/image.ts';
 import { MetadataQuorum } from '../../src/controller/quorum/metadata-quorum.ts';
+import { systemTime } from '../../src/clock.ts';
 import { ErrorCode } from '../../src/protocol/errors.ts';
 import { silentLogger } from '../../src/broker/logger.ts';
 
@@ -27,6 +28,7 @@ async function openController(dir: string, uncleanTopics: string[] = []) {
     clusterId: () => null,
     onFatal: (err) => assert.fail(err),
     onRefused: (err) => assert.fail(err),
+    time: systemTime,
   });
   await log.start();
   await log.waitFor(() => log.isActiveController());
@@ -49,7 +51,7 @@ async function openController(dir: string, uncleanTopics: string[] = []) {
     uncleanLeaderElection: (name) => uncleanTopics.includes(name),
     leaderRebalance: () => ({ enabled: false, intervalMs: 300_000, imbalancePercentMax: 10 }),
     logger: silentLogger,
-    now: () => clock.nowMs,
+    time: { ...systemTime, monotonicMs: () => clock.nowMs },
   });
   await controller.start();
   /** Registers broker `nodeId` and heartbeats it caught up, so it is unfenced; returns its epoch. */

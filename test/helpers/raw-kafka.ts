@@ -42,9 +42,10 @@ export class RawConnection {
     );
   }
 
-  static open(host: string, port: number, timeoutMs = 5000): Promise<RawConnection> {
+  /** `localAddress` picks the address the connection comes from (any of 127.0.0.0/8 on loopback). */
+  static open(host: string, port: number, timeoutMs = 5000, localAddress?: string): Promise<RawConnection> {
     return new Promise((resolve, reject) => {
-      const socket = net.connect({ host, port });
+      const socket = net.connect({ host, port, localAddress });
       const timer = setTimeout(() => {
         socket.destroy();
         reject(new Error(`connecting to ${host}:${port} took more than ${timeoutMs} ms`));

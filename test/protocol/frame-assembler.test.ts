@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FrameAssembler, type FrameLimits } from '../../src/protocol/frame-assembler.ts';
 
-const limits: FrameLimits = { peekBytes: 2, minPayloadBytes: 2, maxPayloadBytes: 1000 };
+const limits: FrameLimits = { peekBytes: 2, minPayloadBytes: 2, maxPayloadBytes: 1000, initialPayloadBytes: 1000 };
 
 function frame(payload: Buffer): Buffer {
   const out = Buffer.alloc(4 + payload.length);
@@ -13,9 +13,11 @@ function frame(payload: Buffer): Buffer {
 
 /** An assembler that records what it was asked and delivered. */
 function recording(frameLimits = limits) {
-  const seen = { allocated: [] as { size: number; peek: string }[], delivered: [] as Buffer[], refused: [] as number[] };
+  const seen = { allocated: [] as { size: number; peek: string }[], discarded: [] as number[], delivered: [] as Buffer[], refused: [] as number[] };
   const assembler = new FrameAssembler(frameLimits, {
+    admit: () => true,
     allocate: (size, peek) => (seen.allocated.push({ size, peek: peek.toString('hex') }), Buffer.alloc(size, 0xee)),
+    discard: (memory) => seen.discarded.push(memory.length),
     deliver: (payload) => seen.delivered.push(payload),
     refuse: (size) => seen.refused.push(size),
   });
@@ -59,11 +61,42 @@ test('a size outside the limits is refused once, from its four bytes alone, and 
 });
 
 test('a payload no longer than the peeked bytes is delivered without waiting for more input', () => {
-  const { assembler, seen } = recording({ peekBytes: 4, minPayloadBytes: 4, maxPayloadBytes: 100 });
+  const { assembler, seen } = recording({ peekBytes: 4, minPayloadBytes: 4, maxPayloadBytes: 100, initialPayloadBytes: 100 });
   assembler.push(frame(Buffer.from('abcd')));
   assert.deepEqual(seen.delivered, [Buffer.from('abcd')]);
 });
 
 test('limits whose minimum is below the peeked bytes are a programming error', () => {
-  assert.throws(() => recording({ peekBytes: 4, minPayloadBytes: 2, maxPayloadBytes: 100 }), RangeError);
+  assert.throws(() => recording({ peekBytes: 4, minPayloadBytes: 2, maxPayloadBytes: 100, initialPayloadBytes: 100 }), RangeError);
+});
+
+test('a large payload gets memory as its bytes arrive, doubling, and arrives intact', () => {
+  const payload = Buffer.from(Array.from({ length: 900 }, (_, i) => i % 251));
+  const { assembler, seen } = recording({ ...limits, initialPayloadBytes: 64 });
+  const stream = frame(payload);
+  assembler.push(stream.subarray(0, 4 + 10));
+  assert.deepEqual(seen.allocated.map((a) => a.size), [64], 'a size alone, and a few bytes, take only the initial memory');
+  pushThroughReusedBuffer(assembler, stream.subarray(4 + 10, 4 + 300), 7);
+  assert.deepEqual(seen.allocated.map((a) => a.size), [64, 128, 256, 512]);
+  assert.deepEqual(seen.discarded, [64, 128, 256]);
+  assert.ok(assembler.inFrame);
+  pushThroughReusedBuffer(assembler, stream.subarray(4 + 300), 100);
+  assert.deepEqual(seen.allocated.map((a) => a.size), [64, 128, 256, 512, 900], 'the last allocation is the payload size');
+  assert.deepEqual(seen.delivered, [payload]);
+  assert.ok(!assembler.inFrame);
+});
+
+test('a frame the owner does not admit (from its size and first bytes) is refused, and nothing after it taken', () => {
+  const delivered: Buffer[] = [];
+  const asked: number[] = [];
+  const assembler = new FrameAssembler(limits, {
+    admit: (size, peek) => (asked.push(size), peek.toString() !== 'no'),
+    allocate: (size) => Buffer.alloc(size),
+    discard: () => {},
+    deliver: (payload) => delivered.push(payload),
+    refuse: () => assert.fail('the size was within the limits'),
+  });
+  assembler.push(Buffer.concat([frame(Buffer.from('0001ok')), frame(Buffer.from('no, thanks')), frame(Buffer.from('0002later'))]));
+  assert.deepEqual(delivered, [Buffer.from('0001ok')]);
+  assert.deepEqual(asked, [6, 10]);
 });

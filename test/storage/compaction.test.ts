@@ -44,10 +44,10 @@ async function openLog(t: Parameters<typeof tempDir>[0], config: Partial<LogConf
 
 test('compaction keeps the latest record per key in the inactive segments, with their offsets', async (t) => {
   const { log, clock } = await openLog(t, compacted);
-  const latest = await fill(log, 10, 6, clock.nowMs());
-  await log.append(makeBatch({ keys: [null], values: ['no key'], timestamp: clock.nowMs() }), 0);
+  const latest = await fill(log, 10, 6, clock.wallMs());
+  await log.append(makeBatch({ keys: [null], values: ['no key'], timestamp: clock.wallMs() }), 0);
   await log.roll();
-  await log.append(makeBatch({ keys: ['k0'], values: ['k0@active'], timestamp: clock.nowMs() }), 0);
+  await log.append(makeBatch({ keys: ['k0'], values: ['k0@active'], timestamp: clock.wallMs() }), 0);
   const before = await allRecords(log);
   const end = log.logEndOffset;
   const result = await log.compact();
@@ -66,7 +66,7 @@ test('compaction keeps the latest record per key in the inactive segments, with 
 
 test('small cleaned segments are merged, up to segment.bytes', async (t) => {
   const { log, clock } = await openLog(t, { ...compacted, segmentBytes: 600 });
-  await fill(log, 12, 4, clock.nowMs());
+  await fill(log, 12, 4, clock.wallMs());
   await log.roll();
   const segments = log.segmentCount;
   log.updateConfig({ ...compacted, segmentBytes: 100_000 });
@@ -79,19 +79,19 @@ test('small cleaned segments are merged, up to segment.bytes', async (t) => {
 
 test('tombstones go once older than delete.retention.ms; younger ones stay', async (t) => {
   const { log, clock } = await openLog(t, { ...compacted, deleteRetentionMs: 60_000 });
-  const old = clock.nowMs() - 120_000;
+  const old = clock.wallMs() - 120_000;
   await log.append(makeBatch({ keys: ['a', 'b'], values: ['a1', 'b1'], timestamp: old }), 0);
   await log.append(makeBatch({ keys: ['a'], values: [null], timestamp: old }), 0);
-  await log.append(makeBatch({ keys: ['b'], values: [null], timestamp: clock.nowMs() }), 0);
+  await log.append(makeBatch({ keys: ['b'], values: [null], timestamp: clock.wallMs() }), 0);
   await log.roll();
-  await log.append(makeBatch({ keys: ['c'], values: ['c1'], timestamp: clock.nowMs() }), 0);
+  await log.append(makeBatch({ keys: ['c'], values: ['c1'], timestamp: clock.wallMs() }), 0);
   await log.compact();
   assert.deepEqual((await allRecords(log)).map((r) => r.slice(1)), [['b', null], ['c', 'c1']]);
 });
 
 test('min.compaction.lag.ms protects recent segments', async (t) => {
   const { log, clock } = await openLog(t, { ...compacted, minCompactionLagMs: 3_600_000 });
-  await fill(log, 5, 4, clock.nowMs());
+  await fill(log, 5, 4, clock.wallMs());
   await log.roll();
   assert.equal(await log.compact(), null);
   clock.advance(3_600_001);
@@ -100,17 +100,17 @@ test('min.compaction.lag.ms protects recent segments', async (t) => {
 
 test('compaction only with cleanup.policy=compact', async (t) => {
   const { log, clock } = await openLog(t, { ...compacted, cleanupPolicy: 'delete' });
-  await fill(log, 5, 4, clock.nowMs());
+  await fill(log, 5, 4, clock.wallMs());
   await log.roll();
   assert.equal(await log.compact(), null);
 });
 
 test('appends go on while compaction runs', async (t) => {
   const { log, clock } = await openLog(t, { ...compacted, segmentBytes: 20_000 });
-  await fill(log, 60, 10, clock.nowMs());
+  await fill(log, 60, 10, clock.wallMs());
   await log.roll();
   const compaction = log.compact();
-  const appends = Array.from({ length: 50 }, (_, i) => log.append(makeBatch({ keys: ['k1'], values: [`during${i}`], timestamp: clock.nowMs() }), 0));
+  const appends = Array.from({ length: 50 }, (_, i) => log.append(makeBatch({ keys: ['k1'], values: [`during${i}`], timestamp: clock.wallMs() }), 0));
   const [result, ...appended] = await Promise.all([compaction, ...appends]);
   assert.ok(result);
   assert.equal(appended.at(-1)!.baseOffset, log.logEndOffset - 1n);
@@ -121,7 +121,7 @@ test('appends go on while compaction runs', async (t) => {
 
 test('a truncation during compaction makes it give up cleanly', async (t) => {
   const { dir, log, clock } = await openLog(t, compacted);
-  await fill(log, 10, 6, clock.nowMs());
+  await fill(log, 10, 6, clock.wallMs());
   await log.roll();
   const compaction = log.compact();
   await log.truncateTo(5n);
@@ -160,7 +160,7 @@ test('a crash at any step of the segment swap leaves a log with the same latest 
     const clock = manualClock(Date.now());
     const opened = await openLog(t, { ...compacted, segmentBytes: 600 }, clock, crashing);
     dir = opened.dir;
-    const latest = await fill(opened.log, 6, 6, clock.nowMs());
+    const latest = await fill(opened.log, 6, 6, clock.wallMs());
     await opened.log.roll();
     opened.log.updateConfig({ ...compacted, segmentBytes: 1500 }); // groups of several segments: the swap replaces more than one
     const before = await allRecords(opened.log);
@@ -185,7 +185,7 @@ test('closing the log during a compaction pass cancels the pass and closes clean
   const dir = await tempDir(t);
   const clock = manualClock(Date.now());
   const log = await Log.open(dir, { ...compacted, segmentBytes: 20_000 }, { clock, logger: recordingLogger() });
-  const latest = await fill(log, 80, 10, clock.nowMs());
+  const latest = await fill(log, 80, 10, clock.wallMs());
   await log.roll();
   const compaction = log.compact();
   await log.close();

@@ -74,15 +74,15 @@ test('malformed batches are refused before anything is written', async (t) => {
 
 test('the active segment rolls by segment.bytes and by segment.ms', async (t) => {
   const { log, clock, dir } = await openLog(t, { segmentBytes: 1000, segmentMs: 60_000 });
-  for (let i = 0; i < 20; i++) await log.append(makeBatch({ valueBytes: 100, timestamp: clock.nowMs() }), 0);
+  for (let i = 0; i < 20; i++) await log.append(makeBatch({ valueBytes: 100, timestamp: clock.wallMs() }), 0);
   assert.ok(log.segmentCount >= 4, `${log.segmentCount} segments`);
   for (const base of log.segmentBaseOffsets().slice(1)) assert.ok(base > 0n);
   const before = log.segmentCount;
   await log.roll();
-  await log.append(makeBatch({ timestamp: clock.nowMs() }), 0);
+  await log.append(makeBatch({ timestamp: clock.wallMs() }), 0);
   assert.equal(log.segmentCount, before + 1);
   clock.advance(61_000);
-  await log.append(makeBatch({ timestamp: clock.nowMs() }), 0);
+  await log.append(makeBatch({ timestamp: clock.wallMs() }), 0);
   assert.equal(log.segmentCount, before + 2, 'rolled because the first batch of the active segment is older than segment.ms');
   const files = await readdir(dir);
   assert.equal(files.filter((f) => f.endsWith('.log')).length, log.segmentCount);
@@ -178,7 +178,7 @@ test('deleteRecordsBefore moves the log start and deletes wholly covered segment
 
 test('retention deletes old segments by bytes and by time, never the active one or past the high watermark', async (t) => {
   const { log, clock } = await openLog(t, { segmentBytes: 700, retentionBytes: 2000, retentionMs: 3_600_000, fileDeleteDelayMs: 0 });
-  for (let i = 0; i < 40; i++) await log.append(makeBatch({ valueBytes: 50, timestamp: clock.nowMs() }), 0);
+  for (let i = 0; i < 40; i++) await log.append(makeBatch({ valueBytes: 50, timestamp: clock.wallMs() }), 0);
   assert.equal(await log.enforceRetention(), 0, 'nothing is below the high watermark yet');
   log.updateHighWatermark(log.logEndOffset);
   const deleted = await log.enforceRetention();
@@ -194,7 +194,7 @@ test('retention deletes old segments by bytes and by time, never the active one 
 
 test('cleanup.policy=compact alone disables time and size retention', async (t) => {
   const { log, clock } = await openLog(t, { segmentBytes: 700, retentionMs: 1, cleanupPolicy: 'compact' });
-  for (let i = 0; i < 20; i++) await log.append(makeBatch({ keys: ['k'], valueBytes: 50, timestamp: clock.nowMs() }), 0);
+  for (let i = 0; i < 20; i++) await log.append(makeBatch({ keys: ['k'], valueBytes: 50, timestamp: clock.wallMs() }), 0);
   log.updateHighWatermark(log.logEndOffset);
   clock.advance(10);
   assert.equal(await log.enforceRetention(), 0);
@@ -250,4 +250,16 @@ test('the high watermark stays within the log', async (t) => {
   log.updateHighWatermark(4n);
   await log.truncateTo(2n);
   assert.equal(log.highWatermark, 2n);
+});
+
+test('a truncation or restart outside [0, offsetMax] is refused by an assertion and changes nothing', async (t) => {
+  const { dir, log } = await openLog(t);
+  for (let i = 0; i < 5; i++) await log.append(makeBatch(), 0);
+  log.updateHighWatermark(3n);
+  const files = await readdir(dir);
+  for (const change of [() => log.truncateTo(-1n), () => log.truncateFullyAndStartAt(-1n), () => log.truncateFullyAndStartAt(2n ** 62n)]) {
+    await assert.rejects(async () => change(), { code: 'ERR_ASSERTION' });
+  }
+  assert.deepEqual([log.logStartOffset, log.highWatermark, log.logEndOffset], [0n, 3n, 5n]);
+  assert.deepEqual(await readdir(dir), files);
 });

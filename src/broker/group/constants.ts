@@ -1,12 +1,12 @@
 /**
- * Named limits and defaults of the classic group coordinator, in one place.
- *
- * `GroupConfig` carries the broker settings a group obeys (Kafka's
- * `group.min.session.timeout.ms`, `group.max.session.timeout.ms`,
- * `group.initial.rebalance.delay.ms`, `group.max.size`, and kb's
- * `group.max.groups`); the other constants
- * are fixed limits that keep every collection driven by clients bounded.
+ * The settings of the classic group coordinator: `GroupConfig` carries the
+ * broker settings a group obeys (Kafka's `group.min.session.timeout.ms`,
+ * `group.max.session.timeout.ms`, `group.initial.rebalance.delay.ms`,
+ * `group.max.size`, and kb's `group.max.groups`), with their defaults. The
+ * fixed limits that keep every collection driven by clients bounded are in
+ * src/limits.ts.
  */
+import { groupMembersMaxDefault, groupsMaxDefault } from '../../limits.ts';
 
 export interface GroupConfig {
   /** Smallest session timeout a member may ask for (`group.min.session.timeout.ms`). */
@@ -21,20 +21,10 @@ export interface GroupConfig {
   maxGroups: number;
 }
 
-/** Kafka leaves `group.max.size` unlimited; kb caps it at a size no real group reaches. */
-export const groupMembersMaxDefault = 10_000;
-
 export const groupConfigDefaults: GroupConfig = {
   minSessionTimeoutMs: 6_000,
   maxSessionTimeoutMs: 1_800_000,
   initialRebalanceDelayMs: 3_000,
   maxSize: groupMembersMaxDefault,
-  maxGroups: 100_000,
+  maxGroups: groupsMaxDefault,
 };
-
-/**
- * A member that joined with a fresh id cannot heartbeat until its first join
- * phase completes; its JoinGroup is dropped after this long (Kafka's
- * NewMemberJoinTimeoutMs) so defunct joiners cannot stall a rebalance forever.
- */
-export const newMemberJoinTimeoutMs = 5 * 60_000;

@@ -41,6 +41,7 @@
  *   would); with none, it gets COORDINATOR_NOT_AVAILABLE and the log says
  *   until when (once per such period, not per refusal).
  */
+import { isoTime, type Time, type TimerHandle } from '../../clock.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { recordBatches } from '../../protocol/records/batch-splitter.ts';
 import { readBatchHeader } from '../../protocol/records/batch-header.ts';
@@ -58,10 +59,8 @@ import { GroupManager, type DeletedGroup } from './group-manager.ts';
 import {
   joinError,
   syncError,
-  systemClock,
   type DescribedGroup,
   type DescribedMember,
-  type GroupClock,
   type GroupSnapshot,
   type HeartbeatRequest,
   type HeartbeatResponse,
@@ -94,7 +93,7 @@ export interface CoordinatorOptions {
   replicas: ReplicaManager;
   liveBrokers: () => BrokerRecord[];
   logger: Logger;
-  clock?: GroupClock;
+  clock: Time;
 }
 
 export interface CoordinatorAnswer {
@@ -137,7 +136,7 @@ type PartitionState = 'loading' | 'loaded';
 
 export class GroupCoordinator {
   private readonly options: CoordinatorOptions;
-  private readonly clock: GroupClock;
+  private readonly clock: Time;
   private readonly manager: GroupManager;
   private readonly store = new OffsetStore();
   private readonly partitionStates = new Map<number, PartitionState>();
@@ -148,13 +147,13 @@ export class GroupCoordinator {
   /** The latest unfinished write of each group's records (resolves to its error code). */
   private readonly pendingWrites = new Map<string, Promise<number>>();
   private creatingTopic: Promise<void> | null = null;
-  /** Group-clock ms before which no Empty group's offsets have all expired (as last seen at the group cap): no need to look again until then. */
+  /** Wall-clock ms (Time.nowMs) before which no Empty group's offsets have all expired (as last seen at the group cap): no need to look again until then. */
   private noEvictionBefore = -Infinity;
-  private expiryTimer: unknown = null;
+  private expiryTimer: TimerHandle | null = null;
 
   constructor(options: CoordinatorOptions) {
     this.options = options;
-    this.clock = options.clock ?? systemClock;
+    this.clock = options.clock;
     const { config } = options;
     this.manager = new GroupManager({
       clock: this.clock,
@@ -178,7 +177,7 @@ export class GroupCoordinator {
 
   /** Gives every group up (members waiting get NOT_COORDINATOR) and waits for writes in flight. */
   async stop(): Promise<void> {
-    if (this.expiryTimer !== null) this.clock.clearTimeout(this.expiryTimer);
+    if (this.expiryTimer !== null) this.clock.clear(this.expiryTimer);
     this.expiryTimer = null;
     this.manager.close();
     await Promise.all(this.pendingWrites.values());
@@ -350,7 +349,7 @@ export class GroupCoordinator {
   private restore(groupId: string): void {
     this.manager.isValidCommit(groupId, '', -1, null);
     const stored = this.store.storedGroup(groupId);
-    if (stored !== undefined) this.emptySince.set(groupId, stored.state === 'Empty' ? stored.stateChangedAtMs : this.clock.now());
+    if (stored !== undefined) this.emptySince.set(groupId, stored.state === 'Empty' ? stored.stateChangedAtMs : this.clock.wallMs());
   }
 
   // ---- membership ----
@@ -425,7 +424,7 @@ export class GroupCoordinator {
    * groups are refused, and does not look again before then.
    */
   private evictExpiredGroups(): boolean {
-    const now = this.clock.now();
+    const now = this.clock.wallMs();
     if (now < this.noEvictionBefore) return false;
     const retentionMs = this.options.config.int('offsets.retention.minutes') * 60_000;
     const expired: string[] = [];
@@ -438,7 +437,7 @@ export class GroupCoordinator {
     const cap = this.options.config.int('group.max.groups');
     if (expired.length === 0) {
       this.noEvictionBefore = nextExpiry;
-      const until = Number.isFinite(nextExpiry) ? `before ${new Date(nextExpiry).toISOString()}, when the offsets of an Empty group expire (offsets.retention.minutes)` : 'while every group has members';
+      const until = Number.isFinite(nextExpiry) ? `before ${isoTime(nextExpiry)}, when the offsets of an Empty group expire (offsets.retention.minutes)` : 'while every group has members';
       this.options.logger.warn(`this coordinator holds ${cap} groups (group.max.groups): new groups get COORDINATOR_NOT_AVAILABLE; none can be evicted ${until}`);
       return false;
     }
@@ -459,7 +458,7 @@ export class GroupCoordinator {
     const invalid = this.manager.isValidCommit(groupId, commit.memberId, commit.generationId, commit.groupInstanceId);
     if (invalid !== ErrorCode.NONE) return everyEntry(invalid);
 
-    const now = this.clock.now();
+    const now = this.clock.wallMs();
     const metadataMaxBytes = this.options.config.int('offset.metadata.max.bytes');
     const errors = commit.offsets.map((entry) => {
       if (this.options.image.partition(entry.topic, entry.partition) === undefined) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
@@ -537,7 +536,7 @@ export class GroupCoordinator {
     if (index === undefined) return ErrorCode.NOT_COORDINATOR;
     const partition = this.options.replicas.leaderPartition(consumerOffsetsTopic, index);
     if ('errorCode' in partition) return ErrorCode.NOT_COORDINATOR;
-    const batch = encodeRecordBatch({ baseTimestamp: BigInt(this.clock.now()), records });
+    const batch = encodeRecordBatch({ baseTimestamp: BigInt(this.clock.wallMs()), records });
     if (batch.length > partition.maxMessageBytes()) return ErrorCode.INVALID_COMMIT_OFFSET_SIZE;
     const appended = await partition.appendAsLeader(batch, readBatchHeader(batch), -1);
     const result = appended.errorCode === ErrorCode.NONE ? await partition.waitForReplication(appended, commitTimeoutMs) : appended;
@@ -558,7 +557,7 @@ export class GroupCoordinator {
         .finally(() => {
           if (this.expiryTimer !== null) this.scheduleExpiry();
         });
-    }, this.options.config.int('offsets.retention.check.interval.ms'));
+    }, this.options.config.int('offsets.retention.check.interval.ms'), { background: true });
   }
 
   /** One expiry pass (see the header). */
@@ -570,7 +569,7 @@ export class GroupCoordinator {
       if (this.readiness(groupId) !== ErrorCode.NONE) continue;
       const vanished = this.store.partitionsOf(groupId).filter((ref) => image.partition(ref.topic, ref.partition) === undefined);
       const expired = empty.has(groupId)
-        ? this.store.expiredOffsets(groupId, this.clock.now(), retentionMs, this.emptySince.get(groupId))
+        ? this.store.expiredOffsets(groupId, this.clock.wallMs(), retentionMs, this.emptySince.get(groupId))
         : [];
       const removed = [...vanished, ...expired.filter((ref) => image.partition(ref.topic, ref.partition) !== undefined)];
       if (removed.length > 0) {

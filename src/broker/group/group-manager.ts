@@ -18,6 +18,7 @@
  * Committed offsets are not kept here: the offsets side asks `isValidCommit`
  * and follows `onGroupChange` to persist group state.
  */
+import type { Time } from '../../clock.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { groupConfigDefaults, type GroupConfig } from './constants.ts';
 import {
@@ -25,9 +26,7 @@ import {
   joinError,
   leaveResult,
   syncError,
-  systemClock,
   type DescribedGroup,
-  type GroupClock,
   type GroupContext,
   type GroupSnapshot,
   type HeartbeatRequest,
@@ -43,7 +42,7 @@ import {
 
 export interface GroupManagerOptions {
   config?: Partial<GroupConfig>;
-  clock?: GroupClock;
+  clock: Time;
   /** Called after a rebalance completes, a group becomes Empty, or a group is deleted (state Dead). */
   onGroupChange?: (snapshot: GroupSnapshot) => void;
   /** Called at the group cap before a new group is refused: deletes groups it may (delete()) and says whether it did. */
@@ -60,10 +59,10 @@ export class GroupManager {
   private readonly context: GroupContext;
   private readonly makeRoom: () => boolean;
 
-  constructor(options: GroupManagerOptions = {}) {
+  constructor(options: GroupManagerOptions) {
     this.makeRoom = options.makeRoom ?? (() => false);
     this.context = {
-      clock: options.clock ?? systemClock,
+      clock: options.clock,
       config: { ...groupConfigDefaults, ...options.config },
       onChange: options.onGroupChange ?? (() => {}),
     };

@@ -1,9 +1,10 @@
 /**
  * One classic consumer group's membership state machine, as Kafka's group
  * coordinator runs it (JoinGroup v0-9, SyncGroup, Heartbeat, LeaveGroup,
- * offset-commit fencing). Pure logic: time comes from an injected
- * `GroupClock`, persistence goes through the `onChange` hook, and requests
- * and responses are plain objects a handler maps to and from the wire.
+ * offset-commit fencing). Pure logic: time comes from an injected `Time`
+ * (src/clock.ts; its timers run in the background), persistence goes
+ * through the `onChange` hook, and requests and responses are plain
+ * objects a handler maps to and from the wire.
  *
  * States: Empty -> PreparingRebalance (members (re)join) -> CompletingRebalance
  * (the leader computes assignments; its SyncGroup brings them) -> Stable;
@@ -31,27 +32,15 @@
  * and when it is deleted (Dead).
  */
 import { randomUUID } from 'node:crypto';
+import type { Time, TimerHandle } from '../../clock.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
-import { newMemberJoinTimeoutMs, type GroupConfig } from './constants.ts';
+import { newMemberJoinTimeoutMs } from '../../limits.ts';
+import type { GroupConfig } from './constants.ts';
+
+/** Group timers do not keep the process alive. */
+const background = { background: true };
 
 export type GroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable' | 'Dead';
-
-/** Time source; production uses `systemClock`, tests a fake they advance by hand. */
-export interface GroupClock {
-  /** Wall-clock milliseconds, for what is stored or shown (state change and commit times). */
-  now(): number;
-  /** Milliseconds on a clock that never steps, for durations (the initial rebalance delay); timers run on it too. */
-  monotonicMs(): number;
-  setTimeout(callback: () => void, delayMs: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const systemClock: GroupClock = {
-  now: () => Date.now(),
-  monotonicMs: () => performance.now(),
-  setTimeout: (callback, delayMs) => setTimeout(callback, delayMs).unref(),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
 
 export interface GroupProtocol {
   name: string;
@@ -191,7 +180,7 @@ export interface GroupSnapshot {
 }
 
 export interface GroupContext {
-  clock: GroupClock;
+  clock: Time;
   config: GroupConfig;
   onChange(snapshot: GroupSnapshot): void;
 }
@@ -212,7 +201,7 @@ interface Member {
   isNew: boolean;
   joinWaiter: JoinWaiter | null;
   syncWaiter: SyncWaiter | null;
-  sessionTimer: unknown;
+  sessionTimer: TimerHandle | null;
 }
 
 const noGeneration = -1;
@@ -268,21 +257,21 @@ export class Group {
   private readonly members = new Map<string, Member>();
   private readonly staticMembers = new Map<string, string>();
   /** Ids handed out with MEMBER_ID_REQUIRED -> their expiry timer. */
-  private readonly pendingMembers = new Map<string, unknown>();
+  private readonly pendingMembers = new Map<string, TimerHandle>();
   private readonly pendingSyncMembers = new Set<string>();
   /** Protocol name -> members that support it. */
   private readonly protocolSupport = new Map<string, number>();
   private awaitingJoinCount = 0;
-  private joinTimer: unknown = null;
+  private joinTimer: TimerHandle | null = null;
   /** Set while the initial rebalance delay runs: when it must end at the latest. */
   private initialDelayDeadlineMs: number | null = null;
   private newMemberAdded = false;
-  private syncTimer: unknown = null;
+  private syncTimer: TimerHandle | null = null;
 
   constructor(groupId: string, context: GroupContext) {
     this.groupId = groupId;
     this.context = context;
-    this.stateChangedAtMs = context.clock.now();
+    this.stateChangedAtMs = context.clock.wallMs();
   }
 
   get state(): GroupState {
@@ -555,13 +544,13 @@ export class Group {
     const timer = this.context.clock.setTimeout(() => {
       this.pendingMembers.delete(memberId);
       this.tryCompleteJoin();
-    }, sessionTimeoutMs);
+    }, sessionTimeoutMs, background);
     this.pendingMembers.set(memberId, timer);
   }
 
   private removePendingMember(memberId: string): boolean {
     if (!this.pendingMembers.has(memberId)) return false;
-    this.context.clock.clearTimeout(this.pendingMembers.get(memberId));
+    this.context.clock.clear(this.pendingMembers.get(memberId));
     this.pendingMembers.delete(memberId);
     return true;
   }
@@ -585,9 +574,9 @@ export class Group {
       const delayMs = this.context.config.initialRebalanceDelayMs;
       this.initialDelayDeadlineMs = this.context.clock.monotonicMs() + Math.max(delayMs, rebalanceTimeoutMs);
       this.newMemberAdded = false;
-      this.joinTimer = this.context.clock.setTimeout(() => this.onInitialDelayExpired(), delayMs);
+      this.joinTimer = this.context.clock.setTimeout(() => this.onInitialDelayExpired(), delayMs, background);
     } else {
-      this.joinTimer = this.context.clock.setTimeout(() => this.completeJoin(), rebalanceTimeoutMs);
+      this.joinTimer = this.context.clock.setTimeout(() => this.completeJoin(), rebalanceTimeoutMs, background);
       this.tryCompleteJoin();
     }
   }
@@ -598,7 +587,7 @@ export class Group {
     if (this.newMemberAdded && remainingMs > 0) {
       this.newMemberAdded = false;
       const delayMs = Math.min(this.context.config.initialRebalanceDelayMs, remainingMs);
-      this.joinTimer = this.context.clock.setTimeout(() => this.onInitialDelayExpired(), delayMs);
+      this.joinTimer = this.context.clock.setTimeout(() => this.onInitialDelayExpired(), delayMs, background);
       return;
     }
     this.initialDelayDeadlineMs = null;
@@ -624,7 +613,7 @@ export class Group {
     }
     if (!this.electJoinedLeader() && this.members.size > 0) {
       // Only absent static members remain: wait another round for them (or their session expiry).
-      this.joinTimer = this.context.clock.setTimeout(() => this.completeJoin(), this.rebalanceTimeoutMs());
+      this.joinTimer = this.context.clock.setTimeout(() => this.completeJoin(), this.rebalanceTimeoutMs(), background);
       return;
     }
     this.generationId += 1;
@@ -643,7 +632,7 @@ export class Group {
       this.restartSession(member);
       this.pendingSyncMembers.add(member.memberId);
     }
-    this.syncTimer = this.context.clock.setTimeout(() => this.onSyncExpired(), this.rebalanceTimeoutMs());
+    this.syncTimer = this.context.clock.setTimeout(() => this.onSyncExpired(), this.rebalanceTimeoutMs(), background);
   }
 
   /** Keeps the leader if it rejoined, else picks the first member that did; false if none did. */
@@ -793,11 +782,11 @@ export class Group {
 
   private startSession(member: Member, timeoutMs: number): void {
     this.stopSession(member);
-    member.sessionTimer = this.context.clock.setTimeout(() => this.onSessionExpired(member), timeoutMs);
+    member.sessionTimer = this.context.clock.setTimeout(() => this.onSessionExpired(member), timeoutMs, background);
   }
 
   private stopSession(member: Member): void {
-    if (member.sessionTimer !== null) this.context.clock.clearTimeout(member.sessionTimer);
+    if (member.sessionTimer !== null) this.context.clock.clear(member.sessionTimer);
     member.sessionTimer = null;
   }
 
@@ -909,16 +898,16 @@ export class Group {
       throw new Error(`group ${this.groupId}: illegal transition ${this.current} -> ${state}`);
     }
     this.current = state;
-    this.stateChangedAtMs = this.context.clock.now();
+    this.stateChangedAtMs = this.context.clock.wallMs();
   }
 
   private cancelJoinTimer(): void {
-    if (this.joinTimer !== null) this.context.clock.clearTimeout(this.joinTimer);
+    if (this.joinTimer !== null) this.context.clock.clear(this.joinTimer);
     this.joinTimer = null;
   }
 
   private cancelSyncTimer(): void {
-    if (this.syncTimer !== null) this.context.clock.clearTimeout(this.syncTimer);
+    if (this.syncTimer !== null) this.context.clock.clear(this.syncTimer);
     this.syncTimer = null;
   }
 }

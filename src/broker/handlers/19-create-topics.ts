@@ -22,9 +22,9 @@ export default defineHandler<CreateTopicsRequest, CreateTopicsResponse>({
   minVersion: 0,
   maxVersion: 7,
   async handle(request, ctx) {
-    const broker = ctx.broker;
+    const services = ctx.services;
     const caller = callerOf(ctx);
-    const created = await broker.controller.createTopics(
+    const created = await services.controller.createTopics(
       request.topics.map((t) => ({
         name: t.name,
         numPartitions: t.numPartitions,
@@ -35,10 +35,10 @@ export default defineHandler<CreateTopicsRequest, CreateTopicsResponse>({
       ctx.apiVersion >= 1 && request.validateOnly,
       caller,
     );
-    await Promise.all(created.map((t) => broker.replicas.topicReady(t.name)));
+    await Promise.all(created.map((t) => services.replicas.topicReady(t.name)));
     const requestedConfigs = new Map(request.topics.map((r) => [r.name, r.configs]));
     return {
-      throttleTimeMs: broker.controller.mutationThrottleMs(caller),
+      throttleTimeMs: services.controller.mutationThrottleMs(caller),
       topics: created.map((t) => ({
         name: t.name,
         topicId: t.topicId ? Buffer.from(t.topicId, 'hex') : noTopicId,
@@ -49,7 +49,7 @@ export default defineHandler<CreateTopicsRequest, CreateTopicsResponse>({
         replicationFactor: t.replicationFactor,
         configs:
           t.errorCode === ErrorCode.NONE
-            ? broker.topicConfigEntries(t.name, requestedConfigs.get(t.name) ?? []).map((c) => ({
+            ? services.configs.entries(t.name, requestedConfigs.get(t.name) ?? []).map((c) => ({
                 name: c.name,
                 value: c.value,
                 readOnly: c.readOnly,

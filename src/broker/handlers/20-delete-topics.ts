@@ -18,7 +18,7 @@ export default defineHandler<DeleteTopicsRequest, DeleteTopicsResponse>({
   minVersion: 0,
   maxVersion: 6,
   async handle(request, ctx) {
-    const image = ctx.broker.image;
+    const image = ctx.services.image;
     const asked: { name: string | null; topicId: Buffer }[] =
       ctx.apiVersion >= 6
         ? request.topics.map((t) => ({ name: t.name, topicId: t.topicId }))
@@ -28,9 +28,9 @@ export default defineHandler<DeleteTopicsRequest, DeleteTopicsResponse>({
       .filter((a) => !unknownIds.includes(a))
       .map((a) => a.name ?? image.topicsById.get(a.topicId.toString('hex'))!.name);
     const caller = callerOf(ctx);
-    const results = await ctx.broker.controller.deleteTopics(names, caller);
+    const results = await ctx.services.controller.deleteTopics(names, caller);
     return {
-      throttleTimeMs: ctx.broker.controller.mutationThrottleMs(caller),
+      throttleTimeMs: ctx.services.controller.mutationThrottleMs(caller),
       responses: [
         ...results.map((r) => ({
           name: r.name,

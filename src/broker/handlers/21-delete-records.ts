@@ -17,11 +17,11 @@ export default defineHandler<DeleteRecordsRequest, DeleteRecordsResponse>({
   maxVersion: 2,
   async handle(request, ctx) {
     const topics = await forEachLeaderPartition(
-      ctx.broker,
+      ctx.services.replicas,
       request.topics,
       (p, errorCode) => ({ partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode }),
       async (partition, p) =>
-        ctx.broker.isInternalTopic(partition.topic)
+        ctx.services.node.isInternalTopic(partition.topic)
           ? { partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION }
           : { partitionIndex: p.partitionIndex, ...(await partition.deleteRecordsBefore(p.offset)) },
     );

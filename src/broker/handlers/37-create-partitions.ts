@@ -16,7 +16,7 @@ export default defineHandler<CreatePartitionsRequest, CreatePartitionsResponse>(
   maxVersion: 3,
   async handle(request, ctx) {
     const caller = callerOf(ctx);
-    const results = await ctx.broker.controller.createPartitions(
+    const results = await ctx.services.controller.createPartitions(
       request.topics.map((t) => ({
         name: t.name,
         count: t.count,
@@ -26,7 +26,7 @@ export default defineHandler<CreatePartitionsRequest, CreatePartitionsResponse>(
       caller,
     );
     return {
-      throttleTimeMs: ctx.broker.controller.mutationThrottleMs(caller),
+      throttleTimeMs: ctx.services.controller.mutationThrottleMs(caller),
       results: results.map((r) => ({ name: r.name, errorCode: r.errorCode, errorMessage: r.errorMessage })),
     };
   },

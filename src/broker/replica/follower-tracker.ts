@@ -16,7 +16,11 @@
  *   has not fetched for that long either, else lagging.
  * - Expand: a follower outside the ISR may join once its log end reaches
  *   the high watermark and the start of this term.
+ * A fetch past the leader's log end is the caller's to refuse (Partition
+ * does); here it is an assertion, so a follower's log end never exceeds
+ * the leader's and the high watermark never passes the leader's log end.
  */
+import assert from 'node:assert/strict';
 
 export const unknownOffset = -1n;
 
@@ -84,6 +88,7 @@ export class FollowerTracker {
   }
 
   recordFetch(id: number, fetchOffset: bigint, leaderEndOffset: bigint, nowMs: number): void {
+    assert.ok(fetchOffset <= leaderEndOffset, "a follower's fetch offset is not past the leader's log end");
     const follower = this.followers.get(id);
     if (!follower) return;
     if (fetchOffset >= leaderEndOffset) follower.lastCaughtUpMs = Math.max(follower.lastCaughtUpMs, nowMs);

@@ -26,8 +26,13 @@
  * fetched from the leader are appended with their offsets and epochs and
  * recorded in the producer table (so idempotent dedup survives a leader
  * change); the high watermark is min(leader's, own log end), never down.
+ * Either way the high watermark set lies within the log (asserted: the log
+ * would silently clamp it); a leader's answer with impossible offsets is
+ * refused by the fetcher before it gets here (replica-fetcher.ts).
  */
+import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
+import type { Time } from '../../clock.ts';
 import { ErrorCode, errorName } from '../../protocol/errors.ts';
 import { attributeBits, offsets as headerOffsets, readBatchHeader, updateBatchCrc, type BatchHeader } from '../../protocol/records/batch-header.ts';
 import type { AlterPartitionRequest } from '../../protocol/generated/alter-partition-request.ts';
@@ -80,7 +85,8 @@ export interface PartitionSettings {
 /** What every partition on this broker shares for replication. */
 export interface ReplicationContext {
   nodeId: number;
-  nowMs(): number;
+  /** Lag runs on its monotonic clock, LogAppendTime stamps come from its wall clock, acks=all waits end on its timers. */
+  time: Time;
   /** `replica.lag.time.max.ms` */
   lagTimeMaxMs: number;
   /** The epoch of a registered, unfenced broker, or null (it may not join an ISR). */
@@ -167,11 +173,11 @@ export class Partition {
       this.inFlight = null;
     } else if (!this.tracker || !sameTerm) {
       this.log.assignEpochStart(record.leaderEpoch);
-      this.tracker = new FollowerTracker(this.cluster.nodeId, record.replicas, record.isr, this.log.logEndOffset, this.cluster.nowMs());
+      this.tracker = new FollowerTracker(this.cluster.nodeId, record.replicas, record.isr, this.log.logEndOffset, this.cluster.time.monotonicMs());
       this.inFlight = null;
     } else {
       this.reportIsrChange(previous.isr, record.isr, this.inFlight?.reasons);
-      this.tracker.setCommitted(record.replicas, record.isr, this.cluster.nowMs());
+      this.tracker.setCommitted(record.replicas, record.isr, this.cluster.time.monotonicMs());
       if (record.partitionEpoch > previous.partitionEpoch) {
         this.inFlight = null; // the proposal in flight was applied or superseded
         this.tracker.setPending(null);
@@ -211,7 +217,7 @@ export class Partition {
     if (!this.tracker) return false;
     const candidate = this.tracker.highWatermark(this.log.logEndOffset);
     if (candidate <= this.log.highWatermark) return false;
-    this.log.updateHighWatermark(candidate);
+    assert.equal(this.log.updateHighWatermark(candidate), candidate, "the ISR's high watermark lies within the leader's log");
     return true;
   }
 
@@ -253,7 +259,7 @@ export class Partition {
     }
     let appendTime = -1n;
     if (logAppendTime) {
-      appendTime = BigInt(Date.now());
+      appendTime = BigInt(this.cluster.time.wallMs());
       batch.writeInt16BE(header.attributes | attributeBits.timestampTypeLogAppend, headerOffsets.attributes);
       batch.writeBigInt64BE(appendTime, headerOffsets.maxTimestamp);
       updateBatchCrc(batch);
@@ -306,9 +312,10 @@ export class Partition {
    */
   waitForReplication(appended: AppendResult, timeoutMs: number): Promise<ErrorResult> {
     const requiredOffset = appended.lastOffset + 1n;
+    const { time } = this.cluster;
     return new Promise((resolve) => {
       const finish = (result: ErrorResult) => {
-        clearTimeout(timer);
+        time.clear(timer);
         this.changed.off('change', check);
         resolve(result);
       };
@@ -316,9 +323,9 @@ export class Partition {
         const outcome = this.replicationOutcome(requiredOffset, appended.leaderEpoch);
         if (outcome) finish(outcome);
       };
-      const timer = setTimeout(
+      const timer = time.setTimeout(
         () => finish({ errorCode: ErrorCode.REQUEST_TIMED_OUT, errorMessage: `${this.name}: the in-sync replicas did not reach offset ${requiredOffset} within ${timeoutMs} ms` }),
-        Math.max(0, timeoutMs), // a client's negative timeout: no wait (and no Node warning)
+        timeoutMs, // a client's negative timeout: no wait
       );
       this.changed.on('change', check);
       check();
@@ -366,7 +373,7 @@ export class Partition {
   recordFollowerFetch(nodeId: number, fetchOffset: bigint): void {
     const tracker = this.tracker;
     if (!tracker || fetchOffset > this.log.logEndOffset) return;
-    tracker.recordFetch(nodeId, fetchOffset, this.log.logEndOffset, this.cluster.nowMs());
+    tracker.recordFetch(nodeId, fetchOffset, this.log.logEndOffset, this.cluster.time.monotonicMs());
     if (!this.inFlight && tracker.mayJoin(nodeId, this.log.highWatermark) && this.cluster.liveBrokerEpoch(nodeId) !== null) {
       this.proposeIsr([...tracker.isr, nodeId]);
     }
@@ -377,7 +384,7 @@ export class Partition {
   maybeShrinkIsr(): void {
     const tracker = this.tracker;
     if (!tracker || this.inFlight) return;
-    const [end, now, lagMaxMs] = [this.log.logEndOffset, this.cluster.nowMs(), this.cluster.lagTimeMaxMs];
+    const [end, now, lagMaxMs] = [this.log.logEndOffset, this.cluster.time.monotonicMs(), this.cluster.lagTimeMaxMs];
     const out = tracker.outOfSync(end, now, lagMaxMs);
     if (out.length === 0) return;
     const reasons = new Map(out.map((id) => [id, tracker.outOfSyncReason(id, end, now, lagMaxMs)]));
@@ -426,7 +433,7 @@ export class Partition {
     if (answer.leaderEpoch === this.state.leaderEpoch && answer.partitionEpoch > this.state.partitionEpoch) {
       this.reportIsrChange(this.state.isr, answer.isr, reasons);
       this.state = { ...this.state, isr: answer.isr, partitionEpoch: answer.partitionEpoch };
-      tracker.setCommitted(this.state.replicas, answer.isr, this.cluster.nowMs());
+      tracker.setCommitted(this.state.replicas, answer.isr, this.cluster.time.monotonicMs());
     }
     this.advanceHighWatermark();
     this.changed.emit('change');
@@ -460,7 +467,8 @@ export class Partition {
   /** A follower's high watermark: the leader's, capped at its own log end; never moves down. */
   updateFollowerHighWatermark(leaderHighWatermark: bigint): void {
     const candidate = leaderHighWatermark < this.log.logEndOffset ? leaderHighWatermark : this.log.logEndOffset;
-    if (candidate > this.log.highWatermark) this.log.updateHighWatermark(candidate);
+    if (candidate <= this.log.highWatermark) return;
+    assert.equal(this.log.updateHighWatermark(candidate), candidate, "a follower's high watermark lies within its log");
   }
 
   /** Truncates a follower's diverging tail (whole batches at or above `offset`) and forgets their producers. */

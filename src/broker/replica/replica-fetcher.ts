@@ -15,6 +15,9 @@
  * - OFFSET_OUT_OF_RANGE: below the leader's log start the log restarts at
  *   it; past the leader's log end it is truncated to the leader's high
  *   watermark;
+ * - an answer of either kind with impossible offsets (negative, a log start
+ *   past the high watermark, beyond offsetMax) is an error (below) and
+ *   changes nothing;
  * - a leadership error (NOT_LEADER_OR_FOLLOWER, FENCED/UNKNOWN_LEADER_EPOCH
  *   ...) or an unexpected one: the partition rests for
  *   `replica.fetch.backoff.ms` or until new metadata re-assigns it (a
@@ -36,6 +39,8 @@
  * loops, given back once their batches are written.
  */
 import { BrokerConnection } from '../../client/connection.ts';
+import type { Time } from '../../clock.ts';
+import { offsetMax } from '../../limits.ts';
 import { ErrorCode, errorName } from '../../protocol/errors.ts';
 import { offsets as batchField } from '../../protocol/records/batch-header.ts';
 import { recordBatches } from '../../protocol/records/batch-splitter.ts';
@@ -68,6 +73,8 @@ export interface ReplicaFetcherOptions {
   /** follower.replication.throttled.rate, for partitions this node is being added to. */
   throttle: ReplicationThrottle;
   logger: Logger;
+  /** Rests after errors run on its monotonic clock and timers. */
+  time: Time;
 }
 
 interface Followed {
@@ -137,14 +144,20 @@ function keyOf(partition: Partition): string {
 
 /** An interruptible sleep. */
 class Wakeup {
+  private readonly time: Time;
   private pending: (() => void) | null = null;
 
+  constructor(time: Time) {
+    this.time = time;
+  }
+
   sleep(ms: number): Promise<void> {
+    const { time } = this;
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
+      const timer = time.setTimeout(done, ms);
       const self = this;
       function done() {
-        clearTimeout(timer);
+        time.clear(timer);
         if (self.pending === done) self.pending = null;
         resolve();
       }
@@ -163,7 +176,7 @@ class LeaderFetcher {
   private readonly options: ReplicaFetcherOptions;
   private readonly framePool: BufferPool;
   private readonly partitions = new Map<string, Followed>();
-  private readonly wakeup = new Wakeup();
+  private readonly wakeup: Wakeup;
   private connection: BrokerConnection | null = null;
   private stopped = false;
   private failing = false;
@@ -177,6 +190,7 @@ class LeaderFetcher {
     this.leaderId = leaderId;
     this.options = options;
     this.framePool = framePool;
+    this.wakeup = new Wakeup(options.time);
     this.running = this.run();
   }
 
@@ -211,7 +225,7 @@ class LeaderFetcher {
   private async run(): Promise<void> {
     while (!this.stopped) {
       if (this.due().length === 0) {
-        const now = performance.now();
+        const now = this.options.time.monotonicMs();
         let next = Infinity;
         for (const f of this.partitions.values()) next = Math.min(next, f.restUntilMs);
         await this.wakeup.sleep(Number.isFinite(next) ? Math.max(1, next - now) : this.options.backoffMs);
@@ -250,7 +264,7 @@ class LeaderFetcher {
 
   /** The partitions not resting after an error. */
   private due(): [string, Followed][] {
-    const now = performance.now();
+    const now = this.options.time.monotonicMs();
     return [...this.partitions].filter(([, f]) => f.restUntilMs <= now);
   }
 
@@ -308,7 +322,7 @@ class LeaderFetcher {
           await this.apply(followed, data);
         } catch (err) {
           this.options.logger.warn(`replicating ${key} from broker ${this.leaderId} failed: ${(err as Error).message}`);
-          followed.restUntilMs = performance.now() + this.options.backoffMs;
+          followed.restUntilMs = this.options.time.monotonicMs() + this.options.backoffMs;
         }
       }
     }
@@ -317,6 +331,8 @@ class LeaderFetcher {
   private async apply(followed: Followed, data: PartitionData): Promise<void> {
     const { partition } = followed;
     const log = partition.log;
+    const impossible = impossibleOffsets(data);
+    if (impossible) throw new Error(`the leader answered ${errorName(data.errorCode)} with ${impossible}`);
     followed.errorRepeats = followed.errorCode === data.errorCode ? followed.errorRepeats + 1 : 1;
     followed.errorCode = data.errorCode;
     switch (data.errorCode) {
@@ -331,7 +347,7 @@ class LeaderFetcher {
         partition.updateFollowerHighWatermark(data.highWatermark);
         if (isThrottledReplica(partition.state, this.options.nodeId)) {
           this.options.throttle.record(batches.reduce((n, b) => n + b.length, 0));
-          followed.restUntilMs = performance.now() + this.options.throttle.delayMs();
+          followed.restUntilMs = this.options.time.monotonicMs() + this.options.throttle.delayMs();
         }
         return;
       }
@@ -347,12 +363,28 @@ class LeaderFetcher {
         if (followed.errorRepeats === 2) {
           this.options.logger.info(`${keyOf(partition)}: leader ${this.leaderId} answered ${errorName(data.errorCode)} twice in epoch ${followed.leaderEpoch}; asking again every ${this.options.backoffMs} ms until the metadata changes`);
         }
-        followed.restUntilMs = performance.now() + this.options.backoffMs; // until new metadata re-assigns it
+        followed.restUntilMs = this.options.time.monotonicMs() + this.options.backoffMs; // until new metadata re-assigns it
         return;
       default:
         throw new Error(`the leader answered error code ${data.errorCode}`);
     }
   }
+}
+
+/**
+ * What is impossible about the offsets of an answer the follower acts on
+ * (NONE, OFFSET_OUT_OF_RANGE), or null: a leader keeps
+ * 0 <= log start offset <= high watermark <= offsetMax, and a peer's answer
+ * must not carry the follower's log outside that (storage asserts it).
+ */
+function impossibleOffsets(data: PartitionData): string | null {
+  if (data.errorCode !== ErrorCode.NONE && data.errorCode !== ErrorCode.OFFSET_OUT_OF_RANGE) return null;
+  const { logStartOffset, highWatermark } = data;
+  if (logStartOffset < 0n) return `a negative log start offset ${logStartOffset}`;
+  if (highWatermark < 0n) return `a negative high watermark ${highWatermark}`;
+  if (logStartOffset > highWatermark) return `log start offset ${logStartOffset} past its high watermark ${highWatermark}`;
+  if (highWatermark > BigInt(offsetMax)) return `high watermark ${highWatermark} beyond ${offsetMax}`;
+  return null;
 }
 
 /** Where a follower's log stops agreeing with the leader's, given the leader's diverging epoch. */

@@ -16,6 +16,7 @@
  * broker still starting or without its controller lease leads nothing,
  * whatever its metadata says, and drops no follower from an ISR).
  */
+import type { Time, TimerHandle } from '../../clock.ts';
 import type { Logger } from '../logger.ts';
 import type { MetadataImage } from '../../metadata/image.ts';
 import type { MetadataRecord, PartitionRecord } from '../../metadata/records.ts';
@@ -50,8 +51,8 @@ export interface ReplicaManagerOptions {
   alterPartition?: (request: AlterPartitionRequest) => Promise<AlterPartitionResponse>;
   /** Told when the ISR of a partition this node leads changes (metrics). */
   isrChanged?: (previous: readonly number[], next: readonly number[]) => void;
-  /** Monotonic milliseconds for ISR lag (tests pass a fake); default performance.now. */
-  nowMs?: () => number;
+  /** ISR lag, fetch waits and the fetch loops' rests run on it. */
+  time: Time;
   /** Whether this broker may act as a leader now (registered, caught up, its lease held: Broker.serving); default always. */
   serving?: () => boolean;
 }
@@ -96,7 +97,7 @@ export class ReplicaManager {
   /** Reassignment traffic quotas (leader/follower.replication.throttled.rate). */
   readonly leaderThrottle: ReplicationThrottle;
   readonly followerThrottle: ReplicationThrottle;
-  private shrinkTimer: NodeJS.Timeout | null = null;
+  private shrinkTimer: TimerHandle | null = null;
   private closed = false;
 
   constructor(options: ReplicaManagerOptions) {
@@ -104,7 +105,7 @@ export class ReplicaManager {
     const { nodeId, image, logger, replication } = options;
     this.cluster = {
       nodeId,
-      nowMs: options.nowMs ?? (() => performance.now()),
+      time: options.time,
       lagTimeMaxMs: replication.lagTimeMaxMs,
       liveBrokerEpoch: (id) => {
         const broker = image.brokers.get(id);
@@ -115,8 +116,8 @@ export class ReplicaManager {
       logger,
     };
     const rate = (name: string) => () => Number(options.topicConfigs.brokerValue(name).value);
-    this.leaderThrottle = new ReplicationThrottle(rate('leader.replication.throttled.rate'));
-    this.followerThrottle = new ReplicationThrottle(rate('follower.replication.throttled.rate'));
+    this.leaderThrottle = new ReplicationThrottle(rate('leader.replication.throttled.rate'), options.time);
+    this.followerThrottle = new ReplicationThrottle(rate('follower.replication.throttled.rate'), options.time);
     this.fetchers = new ReplicaFetchers({
       nodeId,
       throttle: this.followerThrottle,
@@ -130,6 +131,7 @@ export class ReplicaManager {
       backoffMs: replication.fetchBackoffMs,
       socketTimeoutMs: replication.socketTimeoutMs,
       logger,
+      time: options.time,
     });
   }
 
@@ -142,6 +144,7 @@ export class ReplicaManager {
     this.logs = await LogManager.open(logsDir, {
       recoveryThreads,
       logger,
+      clock: this.options.time,
       configFor: (name) => this.options.topicConfigs.logConfig(name.slice(0, name.lastIndexOf('-'))),
     });
     const hosted = new Set<string>();
@@ -154,13 +157,12 @@ export class ReplicaManager {
       }
     }
     await Promise.all(openings);
-    this.shrinkTimer = setInterval(() => {
+    this.shrinkTimer = this.options.time.setInterval(() => {
       // A broker that may not lead (starting, lease lapsed) refuses its followers' fetches: their lag says nothing, and its
       // metadata may be stale, so it must not shrink an ISR to itself (with a log that may have lost its tail).
       if (this.options.serving?.() === false) return;
       for (const partition of this.partitions.values()) partition.maybeShrinkIsr();
-    }, isrCheckIntervalMs(this.options.replication.lagTimeMaxMs));
-    this.shrinkTimer.unref();
+    }, isrCheckIntervalMs(this.options.replication.lagTimeMaxMs), { background: true });
     for (const name of this.logs.partitionNames()) {
       if (!hosted.has(name)) {
         logger.info(`deleting log ${name}: this node no longer hosts it`);
@@ -290,10 +292,11 @@ export class ReplicaManager {
     if (this.opening.size === 0 || maxWaitMs <= 0) return;
     const openings = wanted.map((w) => this.opening.get(ReplicaManager.key(w.topic, w.partition))).filter((o) => o !== undefined);
     if (openings.length === 0) return;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, maxWaitMs)));
+    const { time } = this.options;
+    let timer: TimerHandle = null;
+    const timeout = new Promise<void>((resolve) => (timer = time.setTimeout(resolve, maxWaitMs)));
     await Promise.race([Promise.allSettled(openings), timeout]);
-    clearTimeout(timer);
+    time.clear(timer);
   }
 
   /** Parks until one of `wanted` receives data, `maxWaitMs` passes or `until` aborts (the client has gone). */
@@ -301,21 +304,21 @@ export class ReplicaManager {
     if (until.aborted) return;
     const controller = new AbortController();
     const stop = () => controller.abort();
-    const timer = setTimeout(stop, maxWaitMs);
+    const timer = this.options.time.setTimeout(stop, maxWaitMs);
     until.addEventListener('abort', stop, { once: true });
     const waits = wanted
       .map((w) => this.partitions.get(ReplicaManager.key(w.topic, w.partition)))
       .filter((p): p is Partition => p !== undefined)
       .map((p) => p.waitForData(controller.signal));
     await Promise.race([...waits, new Promise<void>((resolve) => controller.signal.addEventListener('abort', () => resolve()))]);
-    clearTimeout(timer);
+    this.options.time.clear(timer);
     until.removeEventListener('abort', stop);
     controller.abort();
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    if (this.shrinkTimer) clearInterval(this.shrinkTimer);
+    this.options.time.clear(this.shrinkTimer);
     await this.fetchers.close();
     await Promise.allSettled(this.opening.values());
     await Promise.allSettled(this.deleting.values());

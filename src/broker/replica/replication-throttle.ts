@@ -5,8 +5,10 @@
  * throttled (`isThrottledReplica`). Bytes are recorded as they pass;
  * `delayMs()` is how long throttled traffic must pause so that, on
  * average, no more than `rate()` bytes/s pass (a leaky bucket: a transfer
- * is let through whole, the next waits for it to drain).
+ * is let through whole, the next waits for it to drain), on the monotonic
+ * clock.
  */
+import type { Clock } from '../../clock.ts';
 import type { PartitionRecord } from '../../metadata/records.ts';
 
 export function isThrottledReplica(state: PartitionRecord, replicaId: number): boolean {
@@ -15,22 +17,22 @@ export function isThrottledReplica(state: PartitionRecord, replicaId: number): b
 
 export class ReplicationThrottle {
   private readonly rate: () => number;
-  private readonly now: () => number;
+  private readonly clock: Clock;
   /** When the bytes recorded so far have drained at the rate. */
   private drainedAtMs = 0;
 
-  constructor(rate: () => number, now: () => number = Date.now) {
+  constructor(rate: () => number, clock: Clock) {
     this.rate = rate;
-    this.now = now;
+    this.clock = clock;
   }
 
   record(bytes: number): void {
     const rate = this.rate();
     if (!(rate > 0) || bytes <= 0) return;
-    this.drainedAtMs = Math.max(this.now(), this.drainedAtMs) + (bytes / rate) * 1000;
+    this.drainedAtMs = Math.max(this.clock.monotonicMs(), this.drainedAtMs) + (bytes / rate) * 1000;
   }
 
   delayMs(): number {
-    return Math.max(0, this.drainedAtMs - this.now());
+    return Math.max(0, this.drainedAtMs - this.clock.monotonicMs());
   }
 }

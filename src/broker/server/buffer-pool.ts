@@ -13,20 +13,20 @@
  *   new one.
  * - `give(buffer)` hands back a buffer `take` returned, once nothing refers
  *   to its bytes any more (the caller's promise: a use after give sees
- *   another request's bytes). Idle buffers are kept up to `idleBytesMax` in
- *   all. A buffer given back when that is reached first pushes out idle
- *   buffers of other capacities (so the pool follows a workload whose sizes
- *   change, e.g. from 1 MB Produce frames to 2 MB Fetch chunks); when those
- *   do not make room it is left to the GC.
+ *   another request's bytes). Idle buffers are kept up to
+ *   `poolIdleBytesMax` (src/limits.ts) in all. A buffer given back when
+ *   that is reached first pushes out idle buffers of other capacities (so
+ *   the pool follows a workload whose sizes change, e.g. from 1 MB Produce
+ *   frames to 2 MB Fetch chunks); when those do not make room it is left
+ *   to the GC.
  * - A `BufferLease` takes buffers for one request and gives them all back at
  *   once with `release()` (the connection calls it when the response has
  *   been written to the socket, or will never be). Sizes below
  *   `minCapacityBytes` are not worth pooling: they come from
  *   Buffer.allocUnsafe and are left to the GC.
  */
+import { poolIdleBytesMax } from '../../limits.ts';
 
-/** Idle pooled memory kept across all connections. */
-export const idleBytesMax = 32 * 1024 * 1024;
 /** Buffers smaller than this are not worth pooling (see BufferLease). */
 export const minCapacityBytes = 64 * 1024;
 
@@ -47,7 +47,7 @@ export class BufferPool {
   give(buffer: Buffer): void {
     const whole = Buffer.from(buffer.buffer, 0, buffer.buffer.byteLength);
     this.dropOtherCapacities(whole.length);
-    if (this.idleBytes + whole.length > idleBytesMax) return;
+    if (this.idleBytes + whole.length > poolIdleBytesMax) return;
     let free = this.idle.get(whole.length);
     if (!free) this.idle.set(whole.length, (free = []));
     free.push(whole);
@@ -57,7 +57,7 @@ export class BufferPool {
   /** Drops idle buffers of capacities other than `capacity` until one of it fits under the cap (or none are left). */
   private dropOtherCapacities(capacity: number): void {
     for (const [other, free] of this.idle) {
-      while (other !== capacity && free.length > 0 && this.idleBytes + capacity > idleBytesMax) {
+      while (other !== capacity && free.length > 0 && this.idleBytes + capacity > poolIdleBytesMax) {
         free.pop();
         this.idleBytes -= other;
       }

@@ -5,7 +5,24 @@
  * Contract:
  * - A frame length below the minimum header size or above `maxFrameBytes`
  *   (`socket.request.max.bytes`) closes the connection before anything is
- *   allocated for it.
+ *   allocated for it. Until a first request has been answered, a frame
+ *   larger than `firstFrameBytesMax` whose header names no API version
+ *   the broker serves (`servesApi`) closes the connection too (as Kafka
+ *   bounds frames before authentication, CVE-2022-34917, and parses only
+ *   the request types it expects then): a peer that does not speak Kafka
+ *   cannot make the broker wait for a large frame, while a client that
+ *   skips ApiVersions (kafka-python with api_version set) can still open
+ *   with a large Produce.
+ * - A frame's memory grows as its bytes arrive (FrameAssembler), so a size
+ *   alone costs nothing. Every byte of it counts into the listener's
+ *   RequestMemory (`queued.max.request.bytes`) from its arrival until its
+ *   request is answered (or the connection closes); while that is full a
+ *   connection holding `smallRequestBytes` or more stops reading (small
+ *   requests, other clients' included, are still read and served). A
+ *   frame not finished within `idleTimeoutMs` (`connections.max.idle.ms`)
+ *   of its first bytes closes the connection, paused or not: a client
+ *   trickling a frame, or holding the budget with one, holds its memory
+ *   only that long.
  * - Requests are handled one at a time in arrival order, so responses leave
  *   in request order (clients such as kafka-python pipeline requests). The
  *   one overlap: a Produce request may start while up to
@@ -14,12 +31,15 @@
  *   call order) before its first await; their responses still leave in
  *   order. Any other request waits until everything before it is
  *   answered. At most `maxQueuedFrames` complete frames, or
- *   `queuedBytesMax` bytes of them, wait; beyond that the socket stops
- *   being read until the queue drains.
+ *   `connectionQueuedBytesMax` (src/limits.ts) bytes of them, wait; beyond that the socket stops
+ *   being read until the queue drains. Answering waits for the socket to
+ *   drain, so unsent responses are bounded too: a client that does not
+ *   read holds at most one response (plus the pipelined Produce ones), and
+ *   its next requests wait in the queue, then in its socket.
  * - `receive(bytes)` takes what the socket read (a view of a shared read
  *   buffer, valid only during the call); frames are copied out of it by a
- *   FrameAssembler. A Produce frame of 64 KB or more is copied into a
- *   buffer of the shared BufferPool, which takes it back once the response
+ *   FrameAssembler. A Produce frame of 64 KB or more is copied into
+ *   buffers of the shared BufferPool, which takes it back once the response
  *   is handed to the socket (or the request failed): the Produce handler
  *   must not keep request bytes past its return. Other frames get fresh
  *   buffers (handlers may keep their bytes). A frame whose memory cannot be
@@ -41,6 +61,8 @@ import type { Logger } from '../logger.ts';
 import { BufferLease, minCapacityBytes, type Allocate, type BufferPool } from './buffer-pool.ts';
 import { writeCorked } from '../../client/connection.ts';
 import { FrameAssembler } from '../../protocol/frame-assembler.ts';
+import type { RequestMemory } from './request-memory.ts';
+import { connectionQueuedBytesMax, producePipelineMax } from '../../limits.ts';
 
 /** Thrown by a dispatcher for a request that must close the connection. */
 export class RequestRejected extends Error {
@@ -59,6 +81,10 @@ export interface ConnectionInfo {
 
 export interface ConnectionLimits {
   maxFrameBytes: number;
+  /** Until a first request has been answered, a larger frame must name an API version the broker serves (`sasl.server.max.receive.size`). */
+  firstFrameBytesMax: number;
+  /** Whether the broker serves this API key at this version. */
+  servesApi(apiKey: number, apiVersion: number): boolean;
   maxQueuedFrames: number;
   idleTimeoutMs: number;
 }
@@ -66,17 +92,10 @@ export interface ConnectionLimits {
 /** The smallest valid request payload: apiKey, apiVersion, correlationId, clientId length. */
 const minRequestBytes = 10;
 const produceApiKey = 0;
-/** A request's bytes read before its memory is chosen: the API key. */
-const apiKeyBytes = 2;
-/** Produce requests of one connection in flight at once (a librdkafka producer sends many back to back). */
-export const producePipelineMax = 16;
-/**
- * Bytes of complete frames waiting on one connection before its socket stops
- * being read. Frames waiting behind a full pipeline add memory, not
- * throughput (the kernel's socket buffers hold what follows): an acks=all
- * producer kept ~80 MB of 1 MB frames waiting, more than the pool keeps.
- */
-export const queuedBytesMax = 4 * 1024 * 1024;
+/** A request's bytes read before its memory is chosen: the API key and version. */
+const headerPeekBytes = 4;
+/** A connection holding less request memory than this reads on while RequestMemory is full: small requests are served while large frames wait. */
+export const smallRequestBytes = minCapacityBytes;
 
 export class Connection implements ConnectionInfo {
   readonly id: number;
@@ -86,7 +105,18 @@ export class Connection implements ConnectionInfo {
   private readonly limits: ConnectionLimits;
   private readonly logger: Logger;
   private readonly pool: BufferPool;
+  private readonly memory: RequestMemory;
   private readonly assembler: FrameAssembler;
+  /** Request memory this connection holds: its partial frame, queued frames and frames being handled. */
+  private heldBytes = 0;
+  /** Memory taken for the frame being read. */
+  private partialBytes = 0;
+  /** Closes the connection when the frame being read takes too long. */
+  private frameTimer: NodeJS.Timeout | null = null;
+  /** Cancels the wait for request memory, while waiting. */
+  private cancelMemoryWait: (() => void) | null = null;
+  /** Set once a first request has been answered: frames need not name an API version served to be large. */
+  private proven = false;
   private readonly frames: Buffer[] = [];
   /** Bytes of the frames in `frames`. */
   private queuedBytes = 0;
@@ -99,9 +129,10 @@ export class Connection implements ConnectionInfo {
   private readonly inFlight: Promise<void>[] = [];
   private inFlightProduce = false;
 
-  constructor(id: number, socket: Socket, dispatch: Dispatch, limits: ConnectionLimits, pool: BufferPool, logger: Logger) {
+  constructor(id: number, socket: Socket, dispatch: Dispatch, limits: ConnectionLimits, pool: BufferPool, memory: RequestMemory, logger: Logger) {
     this.id = id;
     this.pool = pool;
+    this.memory = memory;
     this.socket = socket;
     this.dispatch = dispatch;
     this.limits = limits;
@@ -110,10 +141,22 @@ export class Connection implements ConnectionInfo {
     socket.setNoDelay(true);
     socket.setTimeout(limits.idleTimeoutMs, () => this.close(`idle for ${limits.idleTimeoutMs} ms`, false));
     this.assembler = new FrameAssembler(
-      { peekBytes: apiKeyBytes, minPayloadBytes: minRequestBytes, maxPayloadBytes: limits.maxFrameBytes },
       {
-        allocate: (size, apiKey) => this.allocateFrame(size, apiKey.readInt16BE(0)),
+        peekBytes: headerPeekBytes,
+        minPayloadBytes: minRequestBytes,
+        maxPayloadBytes: limits.maxFrameBytes,
+        initialPayloadBytes: minCapacityBytes,
+      },
+      {
+        admit: (size, header) => this.admitFrame(size, header.readInt16BE(0), header.readInt16BE(2)),
+        allocate: (size, header) => this.allocateFrame(size, header.readInt16BE(0)),
+        discard: (memory) => {
+          this.partialBytes -= memory.length;
+          this.freeFrame(memory);
+        },
         deliver: (frame) => {
+          this.partialBytes = 0;
+          this.stopFrameTimer();
           this.frames.push(frame);
           this.queuedBytes += frame.length;
         },
@@ -121,7 +164,7 @@ export class Connection implements ConnectionInfo {
       },
     );
     socket.on('error', () => this.close('', false));
-    socket.on('close', () => this.closing.abort());
+    socket.on('close', () => this.onSocketClosed());
   }
 
   /** Closes the socket; `reason` is logged when `log` is set. */
@@ -145,20 +188,77 @@ export class Connection implements ConnectionInfo {
       this.close(`cannot take a request in: ${(err as Error).message}`);
       return;
     }
-    if (this.queueFull) this.socket.pause();
+    if (this.closed) return;
+    if (this.assembler.inFrame) this.frameTimer ??= setTimeout(() => this.frameTimedOut(), this.limits.idleTimeoutMs);
+    this.readOn();
     void this.processFrames();
   }
 
   private get queueFull(): boolean {
-    return this.frames.length >= this.limits.maxQueuedFrames || this.queuedBytes >= queuedBytesMax;
+    return this.frames.length >= this.limits.maxQueuedFrames || this.queuedBytes >= connectionQueuedBytesMax;
   }
 
-  /** A Produce request's memory comes from the pool (given back once answered) unless it is too small to be worth it; any other's is fresh. */
+  /** Reads the socket unless the queue or the request memory is full (then reading resumes once they have room). */
+  private readOn(): void {
+    if (this.closed) return;
+    if (this.queueFull) return void this.socket.pause(); // processFrames resumes
+    if (this.memory.full && this.heldBytes >= smallRequestBytes) {
+      this.socket.pause();
+      this.cancelMemoryWait ??= this.memory.whenFree(() => {
+        this.cancelMemoryWait = null;
+        this.readOn();
+      });
+      return;
+    }
+    this.socket.resume();
+  }
+
+  private frameTimedOut(): void {
+    this.frameTimer = null;
+    this.close(`a request frame was not finished within ${this.limits.idleTimeoutMs} ms (connections.max.idle.ms)`);
+  }
+
+  private stopFrameTimer(): void {
+    if (this.frameTimer) clearTimeout(this.frameTimer);
+    this.frameTimer = null;
+  }
+
+  /** Refuses (closing the connection) a large frame before a first answer unless it names an API version served: see the contract. */
+  private admitFrame(size: number, apiKey: number, apiVersion: number): boolean {
+    if (this.proven || size <= this.limits.firstFrameBytesMax || this.limits.servesApi(apiKey, apiVersion)) return true;
+    this.close(`a first frame of ${size} bytes, over ${this.limits.firstFrameBytesMax} (sasl.server.max.receive.size), names no API served (key ${apiKey} v${apiVersion})`);
+    return false;
+  }
+
+  /** Memory for a frame, as it grows: a Produce request's comes from the pool (given back once answered) unless it is too small to be worth it; any other's is fresh. */
   private allocateFrame(size: number, apiKey: number): Buffer {
+    this.memory.take(size);
+    this.heldBytes += size;
+    this.partialBytes += size;
     if (apiKey !== produceApiKey || size < minCapacityBytes) return Buffer.allocUnsafe(size);
     const frame = this.pool.take(size);
     this.pooledFrames.add(frame);
     return frame;
+  }
+
+  /** Gives a frame's memory back: to the budget, and to the pool if it came from there. */
+  private freeFrame(frame: Buffer): void {
+    this.heldBytes -= frame.length;
+    this.memory.give(frame.length);
+    if (this.pooledFrames.has(frame)) this.pool.give(frame);
+  }
+
+  /** The socket closed: what it still held (the frame being read, the frames not handled) goes back to the budget. */
+  private onSocketClosed(): void {
+    this.closing.abort();
+    this.stopFrameTimer();
+    this.cancelMemoryWait?.();
+    this.cancelMemoryWait = null;
+    this.heldBytes -= this.partialBytes + this.queuedBytes;
+    this.memory.give(this.partialBytes + this.queuedBytes);
+    this.partialBytes = 0;
+    this.queuedBytes = 0;
+    this.frames.length = 0;
   }
 
   private async processFrames(): Promise<void> {
@@ -171,11 +271,11 @@ export class Connection implements ConnectionInfo {
         if (this.closed) break;
         const frame = this.frames.shift()!;
         this.queuedBytes -= frame.length;
-        if (!this.queueFull) this.socket.resume();
+        this.readOn();
         this.inFlightProduce = produce;
         const lease = new BufferLease(this.pool);
         const answered = this.answer(this.dispatch(frame, this, lease.take), this.inFlight.at(-1), lease);
-        if (this.pooledFrames.has(frame)) void answered.then(() => this.pool.give(frame));
+        void answered.then(() => this.freeFrame(frame));
         this.inFlight.push(answered);
         void answered.then(() => this.inFlight.shift());
       }
@@ -193,6 +293,7 @@ export class Connection implements ConnectionInfo {
     let written = false;
     try {
       const response = await dispatched;
+      this.proven = true;
       await previous;
       if (response === null || this.closed) return;
       written = true;

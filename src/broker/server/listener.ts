@@ -1,22 +1,31 @@
 /**
  * The TCP listener: accepts connections on one host:port, wraps each in a
- * Connection, bounds how many are open at once (`max.connections`), and
- * closes them all on stop. Its connections share one BufferPool and one
- * read buffer (read-buffer-server.ts).
+ * Connection, admits them by ConnectionQuotas (refusals are logged at most
+ * once a second, with how many there were), and closes them all on stop.
+ * Its connections share one BufferPool, one RequestMemory
+ * (`queued.max.request.bytes`) and one read buffer (read-buffer-server.ts).
  */
 import type net from 'node:net';
 import type { Logger } from '../logger.ts';
 import { Connection, type ConnectionLimits, type Dispatch } from './connection.ts';
 import { BufferPool } from './buffer-pool.ts';
+import { RequestMemory } from './request-memory.ts';
+import { ConnectionQuotas, type ConnectionQuotaLimits } from './connection-quotas.ts';
 import { createReadBufferServer } from './read-buffer-server.ts';
 
 /** What one socket read takes at most; every connection reads into the same buffer. */
 const readBufferBytes = 128 * 1024;
 
-export interface ListenerOptions extends ConnectionLimits {
+/** How often refused connections are logged at most. */
+const refusalLogIntervalMs = 1_000;
+
+export interface ListenerOptions extends ConnectionLimits, ConnectionQuotaLimits {
   host: string;
   port: number;
-  maxConnections: number;
+  /** `queued.max.request.bytes`: request memory of all connections (-1: unbounded). */
+  queuedMaxRequestBytes: number;
+  /** Whether an address is a peer's (exempt from the per-address limits); none by default. */
+  isPeer?: (ip: string) => boolean;
 }
 
 export class Listener {
@@ -24,21 +33,43 @@ export class Listener {
   private readonly server: net.Server;
   private readonly connections = new Set<Connection>();
   private readonly pool = new BufferPool();
+  private readonly memory: RequestMemory;
+  private readonly quotas: ConnectionQuotas;
   private nextConnectionId = 1;
+  /** Refusals not logged yet, and when the last refusal was logged. */
+  private refusedUnlogged = 0;
+  private refusalLoggedAt = -Infinity;
 
   constructor(options: ListenerOptions, dispatch: Dispatch, logger: Logger) {
+    this.memory = new RequestMemory(options.queuedMaxRequestBytes);
+    this.quotas = new ConnectionQuotas(options, options.isPeer ?? (() => false));
     this.server = createReadBufferServer(Buffer.allocUnsafe(readBufferBytes), (socket) => {
-      if (this.connections.size >= options.maxConnections) {
-        logger.warn(`refusing connection from ${socket.remoteAddress}: ${options.maxConnections} connections open`);
+      const ip = socket.remoteAddress ?? '';
+      const refusal = this.quotas.admit(ip);
+      if (refusal !== null) {
+        this.logRefusal(ip, refusal, logger);
         socket.destroy();
         return () => {};
       }
-      const connection = new Connection(this.nextConnectionId++, socket, dispatch, options, this.pool, logger);
+      const connection = new Connection(this.nextConnectionId++, socket, dispatch, options, this.pool, this.memory, logger);
       this.connections.add(connection);
-      socket.on('close', () => this.connections.delete(connection));
+      socket.on('close', () => {
+        this.connections.delete(connection);
+        this.quotas.release(ip);
+      });
       return (bytes) => connection.receive(bytes);
     });
     this.options = options;
+  }
+
+  private logRefusal(ip: string, reason: string, logger: Logger): void {
+    this.refusedUnlogged++;
+    const now = performance.now();
+    if (now - this.refusalLoggedAt < refusalLogIntervalMs) return;
+    const others = this.refusedUnlogged > 1 ? ` (${this.refusedUnlogged - 1} more refused since the last such line)` : '';
+    logger.warn(`refusing connection from ${ip}: ${reason}${others}`);
+    this.refusedUnlogged = 0;
+    this.refusalLoggedAt = now;
   }
 
   /** Starts listening; rejects with a clear message when the address is taken. */

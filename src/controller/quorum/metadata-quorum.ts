@@ -1,6 +1,6 @@
 /**
  * The metadata quorum of one node: runs the Raft core (raft/node.ts) on the
- * monotonic clock (performance.now: a step of the wall clock moves no
+ * monotonic clock of the injected Time (a step of the wall clock moves no
  * timeout), the node's metadata directory and the cluster's sockets, and
  * applies committed metadata to the MetadataImage. DescribeQuorum's times
  * are turned into wall-clock times on the way out.
@@ -17,7 +17,7 @@
  *   such an answer to our own request is logged and reported (`onRefused`:
  *   a node that is still starting gives up, it is the one that does not
  *   belong). A request claiming to come from this node, or naming an
- *   epoch past raft/constants.ts epochAcceptedMax, is answered
+ *   epoch past src/limits.ts epochAcceptedMax, is answered
  *   INVALID_REQUEST and logged (raft-errors.ts refusedRequest); an answer
  *   naming such an epoch is dropped like a lost one. A message the node
  *   refuses as contradicting it (raft/node.ts `refused`) is logged, at most
@@ -33,6 +33,7 @@
  *   are committed and applied here, and rejects with NotControllerError
  *   when leadership is lost first.
  */
+import type { Time, TimerHandle } from '../../clock.ts';
 import { ErrorCode, errorName } from '../../protocol/errors.ts';
 import type { HostPort, Voter } from '../../cli/host-port.ts';
 import type { Logger } from '../../broker/logger.ts';
@@ -40,7 +41,8 @@ import { PeerConnections, type Lane } from '../../broker/peer-connections.ts';
 import type { MetadataImage } from '../../metadata/image.ts';
 import type { MetadataRecord } from '../../metadata/records.ts';
 import { decodeMetadataEntry, encodeMetadataEntry, encodeMetadataSnapshot } from '../../metadata/entries.ts';
-import { entryPayloadBytesMax, epochAcceptedMax, observersMax, resolveRaftConfig, votersMax, type RaftConfig } from '../raft/constants.ts';
+import { entryPayloadBytesMax, epochAcceptedMax, observersMax, votersMax } from '../../limits.ts';
+import { resolveRaftConfig, type RaftConfig } from '../raft/constants.ts';
 import { DiskRaftLogStore } from '../raft/log-store.ts';
 import { quorumEpochOf, type RaftMessage } from '../raft/messages.ts';
 import type { ReplicaDescription } from '../raft/leader-state.ts';
@@ -50,9 +52,6 @@ import { loadPersisted, persistOutput, type RaftStores } from '../raft/persisten
 import { FileQuorumStateStore } from '../raft/quorum-state-store.ts';
 import { raftApiKeys, requestFromWire, responseFromWire, toWire } from '../raft/wire.ts';
 import { errorAnswer, isRaftRequest, refusedRequest, senderOf } from './raft-errors.ts';
-
-/** The clock every Raft timeout runs on. */
-const monotonicMs = (): number => performance.now();
 
 /** A peer whose messages the node refuses is logged at most this often. */
 const refusalLogIntervalMs = 10_000;
@@ -80,6 +79,8 @@ export interface MetadataQuorumOptions {
   onFatal: (err: Error) => void;
   /** A peer answered that it belongs to another cluster (logged already); the quorum goes on without it. */
   onRefused: (err: Error) => void;
+  /** Raft runs on its monotonic clock and timers; DescribeQuorum reports times on its wall clock. */
+  time: Time;
 }
 
 interface Waiter {
@@ -97,7 +98,7 @@ export class MetadataQuorum {
   private readonly config: RaftConfig;
   private node: RaftNode | null = null;
   private stores: (RaftStores & { log: DiskRaftLogStore }) | null = null;
-  private timer: NodeJS.Timeout | null = null;
+  private timer: TimerHandle | null = null;
   private pumping: Promise<void> | null = null;
   private pumpAgain = false;
   private stopped = false;
@@ -145,7 +146,7 @@ export class MetadataQuorum {
 
   async start(): Promise<void> {
     const quorum = await FileQuorumStateStore.open(this.options.dir);
-    const log = await DiskRaftLogStore.open(this.options.dir);
+    const log = await DiskRaftLogStore.open(this.options.dir, { clock: this.options.time });
     this.stores = { quorum, log };
     const persisted = await loadPersisted(this.stores);
     this.node = new RaftNode(
@@ -157,19 +158,19 @@ export class MetadataQuorum {
         refused: (from, reason) => this.peerRefused(from, reason),
       },
       persisted,
-      monotonicMs(),
+      this.options.time.monotonicMs(),
     );
     this.kick();
   }
 
   async stop(): Promise<void> {
     if (this.node?.roleName === 'leader') {
-      this.node.resign(monotonicMs());
+      this.node.resign(this.options.time.monotonicMs());
       this.kick();
     }
     await this.pumping;
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
+    this.options.time.clear(this.timer);
     this.peers.close();
     this.rejectWaiters('the broker is shutting down');
     await this.stores?.log.close();
@@ -193,9 +194,9 @@ export class MetadataQuorum {
 
   /** The quorum as the leader sees it, with its replicas' times on the wall clock (as DescribeQuorum reports them). */
   describe(): QuorumDescription {
-    const now = monotonicMs();
+    const now = this.options.time.monotonicMs();
     const described = this.running().describeQuorum(now);
-    const wallOffsetMs = Date.now() - now;
+    const wallOffsetMs = this.options.time.wallMs() - now;
     const wall = (ms: number): number => (ms < 0 ? ms : Math.round(ms + wallOffsetMs));
     const onWallClock = (r: ReplicaDescription): ReplicaDescription => ({ ...r, lastFetchTimestamp: wall(r.lastFetchTimestamp), lastCaughtUpTimestamp: wall(r.lastCaughtUpTimestamp) });
     return { ...described, currentVoters: described.currentVoters.map(onWallClock), observers: described.observers.map(onWallClock) };
@@ -233,7 +234,7 @@ export class MetadataQuorum {
   /** Commits `records` as one entry; resolves once they are applied here. */
   propose(records: MetadataRecord[]): Promise<void> {
     if (!this.isActiveController()) return Promise.reject(this.notController());
-    const result = this.running().propose(monotonicMs(), [encodeMetadataEntry(records)]);
+    const result = this.running().propose(this.options.time.monotonicMs(), [encodeMetadataEntry(records)]);
     if (!result.accepted) {
       if (result.errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER) return Promise.reject(this.notController());
       if (result.errorCode === ErrorCode.MESSAGE_TOO_LARGE) {
@@ -276,7 +277,7 @@ export class MetadataQuorum {
     }
     const from = senderOf(request);
     const answered = new Promise<RaftMessage>((resolve) => this.inbound.set(`${from}:${request.correlationId}`, resolve));
-    this.node.receive(monotonicMs(), from, request);
+    this.node.receive(this.options.time.monotonicMs(), from, request);
     this.kick();
     return answered.then((answer) => toWire(answer, this.clusterId() ?? '').body);
   }
@@ -323,8 +324,8 @@ export class MetadataQuorum {
     await persistOutput(output, this.stores!);
     for (const { to, message } of output.messages) this.send(to, message);
     for (const apply of output.applies) this.apply(apply);
-    if (output.snapshotDue) node.snapshotTaken(monotonicMs(), this.appliedEnd, encodeMetadataSnapshot(this.options.image.toRecords()));
-    node.persisted(monotonicMs(), output.seq);
+    if (output.snapshotDue) node.snapshotTaken(this.options.time.monotonicMs(), this.appliedEnd, encodeMetadataSnapshot(this.options.image.toRecords()));
+    node.persisted(this.options.time.monotonicMs(), output.seq);
   }
 
   private send(to: number, message: RaftMessage): void {
@@ -355,7 +356,7 @@ export class MetadataQuorum {
         const epoch = quorumEpochOf(answer);
         if (epoch > epochAcceptedMax) return this.peerUnreachable(to, new Error(`its answer names epoch ${epoch}, past the highest taken`));
         if (answer.type === 'FetchResponse' && answer.errorCode === ErrorCode.NONE) this.heardFromLeader = true;
-        this.running().receive(monotonicMs(), to, answer);
+        this.running().receive(this.options.time.monotonicMs(), to, answer);
         this.kick();
       },
       (err: Error) => this.peerUnreachable(to, err),
@@ -364,7 +365,7 @@ export class MetadataQuorum {
 
   /** Logs a peer message the node refused as contradicting it (once per refusalLogIntervalMs per peer); the node goes on. */
   private peerRefused(from: number, reason: string): void {
-    const now = monotonicMs();
+    const now = this.options.time.monotonicMs();
     const last = this.refusalLoggedAt.get(from);
     if (last !== undefined && now - last < refusalLogIntervalMs) return;
     if (this.refusalLoggedAt.size >= votersMax + observersMax) this.refusalLoggedAt.clear();
@@ -418,15 +419,15 @@ export class MetadataQuorum {
     }
     for (const check of [...this.changeListeners]) check();
     if (this.stopped) return;
-    if (this.timer) clearTimeout(this.timer);
+    this.options.time.clear(this.timer);
     const deadline = node.nextDeadlineMs();
     if (Number.isFinite(deadline)) {
-      this.timer = setTimeout(() => {
+      this.timer = this.options.time.setTimeout(() => {
         this.timer = null;
         if (this.stopped) return;
-        node.tick(monotonicMs());
+        node.tick(this.options.time.monotonicMs());
         this.kick();
-      }, Math.max(0, deadline - monotonicMs()));
+      }, deadline - this.options.time.monotonicMs());
     }
   }
 }

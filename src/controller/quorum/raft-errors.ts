@@ -4,7 +4,7 @@
  * response message of the request's kind carrying only an error code, "no
  * leader" and epoch -1.
  */
-import { epochAcceptedMax } from '../raft/constants.ts';
+import { epochAcceptedMax } from '../../limits.ts';
 import { quorumEpochOf, type RaftMessage } from '../raft/messages.ts';
 
 type RaftRequest = Extract<RaftMessage, { type: 'Vote' | 'BeginQuorumEpoch' | 'EndQuorumEpoch' | 'Fetch' | 'FetchSnapshot' }>;

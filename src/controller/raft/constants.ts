@@ -1,9 +1,8 @@
 /**
- * Named limits and default timings of the metadata quorum's Raft, in one
- * place. `RaftConfig` carries the timings a node runs with (Kafka's
- * `controller.quorum.*` settings where one exists, with Kafka's defaults);
- * the other constants are fixed limits that keep every collection the node
- * holds bounded.
+ * Default timings of the metadata quorum's Raft. `RaftConfig` carries the
+ * timings a node runs with (Kafka's `controller.quorum.*` settings where one
+ * exists, with Kafka's defaults). The fixed limits that keep every
+ * collection the node holds bounded are in src/limits.ts.
  */
 import assert from 'node:assert/strict';
 
@@ -52,29 +51,5 @@ export function resolveRaftConfig(overrides: Partial<RaftConfig> = {}): RaftConf
   return config;
 }
 
-/**
- * The highest quorum epoch a node takes from a message (2^31 - 1 - 2^20).
- * Epochs are int32 on the wire and a node moves to any higher epoch it is
- * told of, so one absurd epoch (a bad or hostile request: nothing
- * authenticates the quorum's APIs) would leave no room for the next
- * election; this leaves room for a million.
- */
-export const epochAcceptedMax = 2 ** 31 - 1 - 2 ** 20;
-/** Voters of one quorum. */
-export const votersMax = 64;
-/** Observers (brokers that fetch but do not vote) a leader tracks; the longest silent one is forgotten first. */
-export const observersMax = 1_000;
-/** Entries one proposal may carry. */
-export const proposalEntriesMax = 10_000;
-/** Payload bytes of one entry. */
-export const entryPayloadBytesMax = 8 * 1024 * 1024;
-/** Appended but uncommitted entries a leader holds before it refuses proposals. */
-export const uncommittedEntriesMax = 50_000;
 /** Bytes an entry counts for beyond its payload when sizing a Fetch answer (about a record's framing). */
 export const entryOverheadBytes = 64;
-/** Bytes of one snapshot. */
-export const snapshotBytesMax = 512 * 1024 * 1024;
-/** Messages one output may carry before the host must take it. */
-export const outputMessagesMax = 100_000;
-/** Outputs a leader may have handed out whose persistence it has not been told of. */
-export const unpersistedOutputsMax = 10_000;

@@ -18,7 +18,7 @@
  *   been silent longest is forgotten first.
  */
 import assert from 'node:assert/strict';
-import { observersMax, unpersistedOutputsMax } from './constants.ts';
+import { observersMax, unpersistedOutputsMax } from '../../limits.ts';
 import type { FetchRequest } from './messages.ts';
 
 export interface ReplicaDescription {

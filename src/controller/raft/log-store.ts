@@ -30,6 +30,7 @@
  *   appended again afterwards; a crash in between loses them (only such
  *   legacy batches are exposed to that).
  */
+import type { Clock } from '../../clock.ts';
 import { decodeRecordBatch, encodeRecordBatch } from '../../protocol/records/record-batch.ts';
 import { recordBatches } from '../../protocol/records/batch-splitter.ts';
 import { writeAtomically } from '../../storage/checkpoint.ts';
@@ -53,12 +54,12 @@ function leaderChangeKey(): Buffer {
   return key;
 }
 
-function encodeEntry(entry: LogEntry): Buffer {
+function encodeEntry(entry: LogEntry, wallMs: number): Buffer {
   const control = entry.kind === 'leaderChange';
   return encodeRecordBatch({
     baseOffset: BigInt(entry.offset),
     partitionLeaderEpoch: entry.epoch,
-    baseTimestamp: BigInt(Date.now()),
+    baseTimestamp: BigInt(wallMs),
     control,
     records: [{ key: control ? leaderChangeKey() : null, value: Buffer.from(entry.payload.buffer, entry.payload.byteOffset, entry.payload.byteLength) }],
   });
@@ -86,17 +87,20 @@ function decodeEntries(chunk: Buffer, from: number, to: number): LogEntry[] {
 export class DiskRaftLogStore implements RaftLogStore {
   private readonly log: Log;
   private readonly fs: StorageFs;
+  /** Stamps the entries' batches (wall clock). */
+  private readonly clock: Clock;
 
-  private constructor(log: Log, fs: StorageFs) {
+  private constructor(log: Log, env: StorageEnvironment) {
     this.log = log;
-    this.fs = fs;
+    this.fs = env.fs;
+    this.clock = env.clock;
   }
 
   /** Opens (creating when missing) the store in `dir`. */
   static async open(dir: string, environment: Partial<StorageEnvironment> = {}): Promise<DiskRaftLogStore> {
     const env = resolveEnvironment(environment);
     const log = await Log.open(dir, { flushMessages: 1 }, env);
-    return new DiskRaftLogStore(log, env.fs);
+    return new DiskRaftLogStore(log, env);
   }
 
   private get start(): number {
@@ -129,7 +133,7 @@ export class DiskRaftLogStore implements RaftLogStore {
     entries.forEach((entry, i) => {
       if (entry.offset !== this.end + i) throw new Error(`entry ${entry.offset} does not continue the log ending at ${this.end + i}`);
     });
-    await Promise.all(entries.map((entry) => this.log.appendAsFollower(encodeEntry(entry))));
+    await Promise.all(entries.map((entry) => this.log.appendAsFollower(encodeEntry(entry, this.clock.wallMs()))));
   }
 
   async truncateTo(offset: number): Promise<void> {

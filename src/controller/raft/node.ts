@@ -55,16 +55,8 @@
  */
 import assert from 'node:assert/strict';
 import { ErrorCode } from '../../protocol/errors.ts';
-import {
-  entryPayloadBytesMax,
-  observersMax,
-  proposalEntriesMax,
-  resolveRaftConfig,
-  snapshotBytesMax,
-  uncommittedEntriesMax,
-  votersMax,
-  type RaftConfig,
-} from './constants.ts';
+import { entryPayloadBytesMax, observersMax, proposalEntriesMax, snapshotBytesMax, uncommittedEntriesMax, votersMax } from '../../limits.ts';
+import { resolveRaftConfig, type RaftConfig } from './constants.ts';
 import { LeaderState, type ReplicaDescription } from './leader-state.ts';
 import {
   noNode,

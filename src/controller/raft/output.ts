@@ -13,7 +13,7 @@
  * unpersisted write has left the node.
  */
 import assert from 'node:assert/strict';
-import { outputMessagesMax } from './constants.ts';
+import { outputMessagesMax } from '../../limits.ts';
 import type { Outbound, RaftMessage } from './messages.ts';
 import type { QuorumState } from './persistence.ts';
 import type { LogEntry, Snapshot } from './raft-log.ts';

@@ -6,7 +6,7 @@
  * Bounded by snapshotBytesMax.
  */
 import assert from 'node:assert/strict';
-import { snapshotBytesMax } from './constants.ts';
+import { snapshotBytesMax } from '../../limits.ts';
 import type { FetchSnapshotResponse } from './messages.ts';
 import type { Snapshot, SnapshotId } from './raft-log.ts';
 

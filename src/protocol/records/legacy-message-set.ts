@@ -18,7 +18,8 @@
  * message, trailing bytes) throws ProtocolError.
  */
 import { crc32 } from 'node:zlib';
-import { CompressionCodec, decompress, decompressedBytesMax } from '../compression.ts';
+import { CompressionCodec, decompress } from '../compression.ts';
+import { decompressedBytesMax } from '../../limits.ts';
 import { ProtocolError, Reader } from '../primitives.ts';
 import { recordBatches } from './batch-splitter.ts';
 import { encodeRecordBatch } from './record-batch.ts';

@@ -22,7 +22,8 @@
  * compressor output (attribute bits above 5, such as Kafka's delete-horizon
  * flag, are not carried over).
  */
-import { compress, CompressionCodec, decompress, decompressedBytesMax } from '../compression.ts';
+import { compress, CompressionCodec, decompress } from '../compression.ts';
+import { decompressedBytesMax } from '../../limits.ts';
 import { ProtocolError, Reader } from '../primitives.ts';
 import { measureRecords, writeRecords } from './record-writer.ts';
 import {

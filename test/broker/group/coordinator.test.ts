@@ -156,7 +156,7 @@ test('after compaction of __consumer_offsets the latest commits and deletions re
   const partition = node.broker.replicas.leaderPartition(topicName, partitionForGroup('g', 3));
   assert.ok(!('errorCode' in partition));
   // Segments far below the smallest segment.bytes a client may set (1 MiB), straight in the log, so a few commits make several.
-  partition.log.updateConfig({ ...node.broker.topicConfigs.logConfig(topicName), segmentBytes: 2048, deleteRetentionMs: 0 });
+  partition.log.updateConfig({ ...partition.log.config, segmentBytes: 2048, deleteRetentionMs: 0 });
   for (let i = 0; i < 100; i++) await simpleCommit(node.broker, 'g', [entry('t', 0, BigInt(i)), entry('t', 1, BigInt(1000 + i))]);
   // 'j' lives in the same partition as 'g' ("j".hashCode() % 3 = "g".hashCode() % 3 = 1): its tombstones are compacted too.
   assert.equal(partitionForGroup('j', 3), partitionForGroup('g', 3));

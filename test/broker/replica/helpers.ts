@@ -9,6 +9,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { systemTime } from '../../../src/clock.ts';
 import { Partition, type ReplicationContext } from '../../../src/broker/replica/partition.ts';
 import type { PartitionRecord } from '../../../src/metadata/records.ts';
 import type { AlterPartitionRequest } from '../../../src/protocol/generated/alter-partition-request.ts';
@@ -65,7 +66,7 @@ export async function openReplica(t: After, nodeId: number, state: PartitionReco
   };
   const cluster: ReplicationContext = {
     nodeId,
-    nowMs: () => clock.now,
+    time: { ...systemTime, monotonicMs: () => clock.now },
     lagTimeMaxMs,
     liveBrokerEpoch: () => 7n,
     alterPartition: (request) => {

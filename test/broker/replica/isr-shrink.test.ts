@@ -10,6 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { BrokerConfig } from '../../../src/broker/config.ts';
+import { systemTime } from '../../../src/clock.ts';
 import { ReplicaManager, replicationSettings } from '../../../src/broker/replica/replica-manager.ts';
 import { TopicConfigs } from '../../../src/broker/topic-configs.ts';
 import { MetadataImage } from '../../../src/metadata/image.ts';
@@ -67,7 +68,7 @@ test('a follower out of sync past replica.lag.time.max.ms leaves the ISR within 
     logger: { info: (line: string) => lines.push(line), warn: (line: string) => lines.push(line), error: (line: string) => lines.push(line) },
     replication: replicationSettings(config),
     alterPartition: async (request) => (requests.push(request), accepted(request)),
-    nowMs: () => clock.now,
+    time: { ...systemTime, monotonicMs: () => clock.now },
   });
   t.after(async () => {
     await replicas.close();

@@ -7,21 +7,30 @@
  * holds the leader's batches byte for byte, with the high watermark.
  * A follower that learns of a new partition before its leader has opened
  * the log is served once the log is open, not refused; one added while the
- * follower's fetch is parked at the leader is fetched at once.
+ * follower's fetch is parked at the leader is fetched at once. A leader
+ * (here a fake one on a real socket) whose answer carries impossible
+ * offsets is refused with a log line; the follower's log is left as it was.
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import net from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Broker } from '../../../src/broker/broker.ts';
 import { BrokerConfig } from '../../../src/broker/config.ts';
+import { systemTime } from '../../../src/clock.ts';
 import { ReplicaManager, replicationSettings } from '../../../src/broker/replica/replica-manager.ts';
 import { TopicConfigs } from '../../../src/broker/topic-configs.ts';
 import { BrokerConnection } from '../../../src/client/connection.ts';
 import { MetadataImage } from '../../../src/metadata/image.ts';
 import type { MetadataRecord, PartitionRecord } from '../../../src/metadata/records.ts';
 import { ErrorCode } from '../../../src/protocol/errors.ts';
+import { decodeRequestHeader, encodeResponse } from '../../../src/protocol/frames.ts';
+import { defaultApiVersionsResponse } from '../../../src/protocol/generated/api-versions-response.ts';
+import { defaultFetchResponse, defaultPartitionData, type PartitionData } from '../../../src/protocol/generated/fetch-response.ts';
+import type { Logger } from '../../../src/broker/logger.ts';
 import { batch, silent } from './helpers.ts';
 
 /** A temporary directory, removed after `close` when the test ends. */
@@ -55,7 +64,7 @@ async function startLeader(t: TestContext): Promise<{ leader: Broker; client: Br
 }
 
 /** A started ReplicaManager of its own (own image, own logs) for the node and settings of `settings`; closed when the test ends. */
-async function startReplicas(t: TestContext, image: MetadataImage, settings: [string, string][]): Promise<ReplicaManager> {
+async function startReplicas(t: TestContext, image: MetadataImage, settings: [string, string][], logger: Logger = silent): Promise<ReplicaManager> {
   const config = new BrokerConfig(settings);
   const replicas = new ReplicaManager({
     nodeId: config.int('node.id'),
@@ -63,8 +72,9 @@ async function startReplicas(t: TestContext, image: MetadataImage, settings: [st
     image,
     topicConfigs: new TopicConfigs(config, image),
     recoveryThreads: 1,
-    logger: silent,
+    logger,
     replication: replicationSettings(config),
+    time: systemTime,
   });
   await replicas.start();
   return replicas;
@@ -202,4 +212,72 @@ test("a partition added while the follower's fetch is parked at the leader is fe
   assert.equal((await produce('second')).errorCode, ErrorCode.NONE);
   const second = replicas.hostedPartitions().find((p) => p.topic === 'second')!;
   await eventually("the follower's copy of the new partition, well before the parked fetch returns", () => second.log.logEndOffset === 2n, 3_000);
+});
+
+/** A fake leader on a real socket: answers ApiVersions, and every Fetch with `answer()` as partition t-0; counts the fetches. */
+async function fakeLeader(t: TestContext, answer: () => Partial<PartitionData>): Promise<{ port: number; fetches: () => number }> {
+  let fetches = 0;
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    let pending = Buffer.alloc(0);
+    socket.on('error', () => undefined);
+    socket.on('data', (chunk: Buffer) => {
+      pending = Buffer.concat([pending, chunk]);
+      while (pending.length >= 4 && pending.length >= 4 + pending.readInt32BE(0)) {
+        const payload = pending.subarray(4, 4 + pending.readInt32BE(0));
+        pending = pending.subarray(4 + payload.length);
+        const { apiKey, apiVersion, correlationId } = decodeRequestHeader(payload);
+        if (apiKey === 1) fetches++;
+        const body =
+          apiKey === 1
+            ? { ...defaultFetchResponse(), responses: [{ topic: 't', topicId: Buffer.alloc(16), partitions: [{ ...defaultPartitionData(), partitionIndex: 0, ...answer() }] }] }
+            : { ...defaultApiVersionsResponse(), apiKeys: [{ apiKey: 1, minVersion: 0, maxVersion: 12 }] };
+        socket.write(encodeResponse(apiKey, apiVersion, correlationId, body));
+      }
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  t.after(() => {
+    server.close();
+    for (const socket of sockets) socket.destroy();
+  });
+  return { port: (server.address() as net.AddressInfo).port, fetches: () => fetches };
+}
+
+test("a leader's answer with impossible offsets is refused before it reaches the follower's log", async (t) => {
+  const answers: Partial<PartitionData>[] = [
+    // Past the leader's log end would truncate to its high watermark: a negative one restarted the log at -1.
+    { errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, highWatermark: -1n, logStartOffset: -7n },
+    // Below the leader's log start would restart there: beyond offsetMax the offset is not even exact in the log.
+    { errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, highWatermark: 2n ** 62n, logStartOffset: 2n ** 62n },
+    { errorCode: ErrorCode.NONE, highWatermark: 5n, logStartOffset: 9n },
+  ];
+  let current = answers[0];
+  const leader = await fakeLeader(t, () => current);
+  const image = new MetadataImage();
+  const records: MetadataRecord[] = [
+    { type: 'broker', nodeId: 1, host: '127.0.0.1', port: leader.port, rack: null, epoch: 1, fenced: false },
+    { type: 'broker', nodeId: 2, host: '127.0.0.1', port: 1, rack: null, epoch: 1, fenced: false },
+    { type: 'topic', name: 't', topicId: 'c'.repeat(32) },
+    { type: 'partition', topicId: 'c'.repeat(32), partition: 0, replicas: [1, 2], isr: [1, 2], leader: 1, leaderEpoch: 0, partitionEpoch: 0 },
+  ];
+  for (const record of records) image.apply(record);
+  const lines: string[] = [];
+  const record = (line: string) => void lines.push(line);
+  const replicas = await startReplicas(t, image, [['node.id', '2'], ['replica.fetch.wait.max.ms', '50'], ['replica.fetch.backoff.ms', '20']], { info: record, warn: record, error: record });
+  const follower = replicas.hostedPartitions()[0];
+  for (const answer of answers) {
+    current = answer;
+    const answered = leader.fetches();
+    // The fetch after next was sent after the follower had handled an answer with these offsets.
+    await eventually('two more fetches', () => leader.fetches() >= answered + 2);
+    assert.equal(follower.log.logStartOffset, 0n, `the log start stays (answer ${JSON.stringify(answer, (_k, v) => (typeof v === 'bigint' ? String(v) : v))})`);
+    assert.equal(follower.log.logEndOffset, 0n);
+    assert.equal(follower.log.highWatermark, 0n);
+  }
+  for (const refusal of [/negative log start offset -7/, /high watermark 4611686018427387904 beyond/, /log start offset 9 past its high watermark 5/]) {
+    assert.ok(lines.some((line) => line.startsWith('replicating t-0 from broker 1 failed: ') && refusal.test(line)), `${refusal} in:\n${lines.join('\n')}`);
+  }
 });

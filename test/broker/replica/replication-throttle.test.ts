@@ -5,7 +5,7 @@ import type { PartitionRecord } from '../../../src/metadata/records.ts';
 
 test('the throttle lets a transfer through, then asks for the pause that keeps the average at the rate', () => {
   let now = 1_000;
-  const throttle = new ReplicationThrottle(() => 1000, () => now);
+  const throttle = new ReplicationThrottle(() => 1000, { wallMs: () => now, monotonicMs: () => now });
   assert.equal(throttle.delayMs(), 0);
   throttle.record(500);
   assert.equal(throttle.delayMs(), 500);

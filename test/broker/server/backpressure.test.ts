@@ -1,6 +1,6 @@
 /**
  * A connection whose requests wait (here: a dispatch held until the test
- * lets go) stops reading its socket once `queuedBytesMax` bytes of complete
+ * lets go) stops reading its socket once `connectionQueuedBytesMax` bytes of complete
  * frames wait, well before `maxQueuedFrames` of them, and reads the rest
  * once they are answered: a client sending faster than the broker answers
  * is held back by TCP, not by broker memory.
@@ -10,14 +10,16 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Connection, queuedBytesMax, type Dispatch } from '../../../src/broker/server/connection.ts';
+import { Connection, type Dispatch } from '../../../src/broker/server/connection.ts';
+import { connectionQueuedBytesMax } from '../../../src/limits.ts';
 import { BufferPool } from '../../../src/broker/server/buffer-pool.ts';
+import { RequestMemory } from '../../../src/broker/server/request-memory.ts';
 import { createReadBufferServer } from '../../../src/broker/server/read-buffer-server.ts';
 import { silentLogger } from '../../../src/broker/logger.ts';
 
 const frameBytes = 1 << 20;
 const frames = 40;
-const limits = { maxFrameBytes: 2 * frameBytes, maxQueuedFrames: 500, idleTimeoutMs: 60_000 };
+const limits = { maxFrameBytes: 2 * frameBytes, firstFrameBytesMax: 2 * frameBytes, servesApi: () => true, maxQueuedFrames: 500, idleTimeoutMs: 60_000 };
 
 /** A Metadata-keyed request (handled one at a time) whose frame is `frameBytes` long in all. */
 function request(): Buffer {
@@ -35,7 +37,7 @@ async function settled(value: () => number): Promise<number> {
   }
 }
 
-test('a connection stops reading once queuedBytesMax bytes of requests wait, and reads on once they are answered', async (t) => {
+test('a connection stops reading once connectionQueuedBytesMax bytes of requests wait, and reads on once they are answered', async (t) => {
   let dispatched = 0;
   let letGo: () => void = () => {};
   const held = new Promise<void>((resolve) => (letGo = resolve));
@@ -46,7 +48,7 @@ test('a connection stops reading once queuedBytesMax bytes of requests wait, and
   };
   let received = 0;
   const server = createReadBufferServer(Buffer.alloc(128 * 1024), (socket) => {
-    const connection = new Connection(1, socket, dispatch, limits, new BufferPool(), silentLogger);
+    const connection = new Connection(1, socket, dispatch, limits, new BufferPool(), new RequestMemory(-1), silentLogger);
     return (bytes) => {
       received += bytes.length;
       connection.receive(bytes);
@@ -63,8 +65,8 @@ test('a connection stops reading once queuedBytesMax bytes of requests wait, and
   for (let i = 0; i < frames; i++) client.write(request());
 
   const readWhileHeld = await settled(() => received);
-  // One frame dispatched, queuedBytesMax waiting, one being assembled, and the rest of one socket read.
-  const bound = frameBytes + queuedBytesMax + frameBytes + 128 * 1024;
+  // One frame dispatched, connectionQueuedBytesMax waiting, one being assembled, and the rest of one socket read.
+  const bound = frameBytes + connectionQueuedBytesMax + frameBytes + 128 * 1024;
   assert.ok(readWhileHeld <= bound, `read ${readWhileHeld} bytes while nothing was answered, expected at most ${bound}`);
   assert.equal(dispatched, 1);
 

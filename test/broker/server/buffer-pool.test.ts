@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { BufferLease, BufferPool, idleBytesMax } from '../../../src/broker/server/buffer-pool.ts';
+import { BufferLease, BufferPool } from '../../../src/broker/server/buffer-pool.ts';
+import { poolIdleBytesMax } from '../../../src/limits.ts';
 
 describe('BufferPool', () => {
   it('hands out exactly the size asked for', () => {
@@ -20,20 +21,20 @@ describe('BufferPool', () => {
     assert.notEqual(pool.take(1_000_000).buffer, first.buffer, 'a buffer in use is not handed out twice');
   });
 
-  it('keeps no more than idleBytesMax idle', () => {
+  it('keeps no more than poolIdleBytesMax idle', () => {
     const pool = new BufferPool();
-    const frames = Array.from({ length: idleBytesMax / (1 << 20) + 5 }, () => pool.take(1 << 20));
+    const frames = Array.from({ length: poolIdleBytesMax / (1 << 20) + 5 }, () => pool.take(1 << 20));
     for (const frame of frames) pool.give(frame);
-    assert.equal(pool.idleBytesHeld, idleBytesMax);
+    assert.equal(pool.idleBytesHeld, poolIdleBytesMax);
   });
 
   it('when full, makes room for a buffer of another capacity by dropping idle ones of the old', () => {
     const pool = new BufferPool();
-    const frames = Array.from({ length: idleBytesMax / (1 << 20) }, () => pool.take(1 << 20));
+    const frames = Array.from({ length: poolIdleBytesMax / (1 << 20) }, () => pool.take(1 << 20));
     for (const frame of frames) pool.give(frame);
     const chunk = pool.take(1_100_000);
     pool.give(chunk);
-    assert.equal(pool.idleBytesHeld, idleBytesMax, 'two 1 MiB buffers made room for one of 2 MiB');
+    assert.equal(pool.idleBytesHeld, poolIdleBytesMax, 'two 1 MiB buffers made room for one of 2 MiB');
     assert.equal(pool.take(2 << 20).buffer, chunk.buffer);
     const again = pool.take(1 << 20);
     assert.ok(frames.some((f) => f.buffer === again.buffer), 'the other 1 MiB buffers are still idle');

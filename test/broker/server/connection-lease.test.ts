@@ -5,25 +5,29 @@ import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection, RequestRejected, type Dispatch } from '../../../src/broker/server/connection.ts';
 import { BufferPool } from '../../../src/broker/server/buffer-pool.ts';
+import { RequestMemory } from '../../../src/broker/server/request-memory.ts';
 import { createReadBufferServer } from '../../../src/broker/server/read-buffer-server.ts';
 import { silentLogger } from '../../../src/broker/logger.ts';
 
-const limits = { maxFrameBytes: 1024, maxQueuedFrames: 4, idleTimeoutMs: 60_000 };
+const limits = { maxFrameBytes: 1024, firstFrameBytesMax: 1024, servesApi: () => true, maxQueuedFrames: 4, idleTimeoutMs: 60_000 };
 /** Larger than loopback socket buffers, so the write cannot finish while the client does not read. */
 const responseBytes = 16 << 20;
 
-/** Request payload: int32 kind (0 answer, 1 answer nothing, 2 reject), then filler. */
+/** Request payload: int16 API key 3 (Metadata: handled one at a time), int16 kind (0 answer, 1 answer nothing, 2 reject), then filler. */
 function request(kind: number): Buffer {
   const out = Buffer.alloc(4 + 10);
   out.writeInt32BE(10, 0);
-  out.writeInt32BE(kind, 4);
+  out.writeInt16BE(3, 4);
+  out.writeInt16BE(kind, 6);
   return out;
 }
 
 /** Every request takes `responseBytes` from the lease; kind 0 answers with them (a frame of 0x5a bytes). */
+let dispatched = 0;
 const dispatch: Dispatch = async (payload, _connection, allocate) => {
+  dispatched++;
   const memory = allocate(responseBytes);
-  const kind = payload.readInt32BE(0);
+  const kind = payload.readInt16BE(2);
   if (kind === 2) throw new RequestRejected('rejected on purpose');
   if (kind === 1) return null;
   memory.fill(0x5a);
@@ -35,7 +39,7 @@ const dispatch: Dispatch = async (payload, _connection, allocate) => {
 async function connected(fn: (client: net.Socket, pool: BufferPool) => Promise<void>): Promise<void> {
   const pool = new BufferPool();
   const server = createReadBufferServer(Buffer.alloc(64 * 1024), (socket) => {
-    const connection = new Connection(1, socket, dispatch, limits, pool, silentLogger);
+    const connection = new Connection(1, socket, dispatch, limits, pool, new RequestMemory(-1), silentLogger);
     return (bytes) => connection.receive(bytes);
   });
   server.listen(0, '127.0.0.1');
@@ -81,5 +85,21 @@ test('a request answered with nothing or rejected gives its memory back at once'
     client.write(request(2));
     await once(client, 'close');
     assert.equal(pool.idleBytesHeld, responseBytes, 'the rejected request reused the idle buffer and gave it back');
+  });
+});
+
+test('a client that does not read its responses has one of them held and its next requests wait unhandled', async () => {
+  await connected(async (client) => {
+    const before = dispatched;
+    client.pause();
+    for (let i = 0; i < 4; i++) client.write(request(0));
+    await until(() => dispatched > before, 'the first request is handled');
+    await sleep(500);
+    assert.equal(dispatched - before, 1, 'only one response waits for the client to read');
+    let received = 0;
+    client.on('data', (chunk: Buffer) => (received += chunk.length));
+    client.resume();
+    await until(() => received >= 4 * responseBytes, 'every response arrived once the client reads');
+    assert.equal(dispatched - before, 4);
   });
 });

@@ -6,7 +6,18 @@ import { Listener } from '../../../src/broker/server/listener.ts';
 import { RequestRejected, type Dispatch } from '../../../src/broker/server/connection.ts';
 import { silentLogger } from '../../../src/broker/logger.ts';
 
-const limits = { maxFrameBytes: 1024, maxQueuedFrames: 4, idleTimeoutMs: 60_000, maxConnections: 10 };
+const limits = {
+  maxFrameBytes: 1024,
+  firstFrameBytesMax: 1024,
+  servesApi: () => true,
+  maxQueuedFrames: 4,
+  queuedMaxRequestBytes: -1,
+  idleTimeoutMs: 60_000,
+  maxConnections: 10,
+  maxConnectionsPerIp: 10,
+  maxConnectionsPerIpOverrides: '',
+  maxConnectionCreationRate: 1000,
+};
 
 /** A request frame whose payload is a 10-byte header-like prefix: int32 correlation id, then filler. */
 function frame(correlationId: number, extra = 6): Buffer {

@@ -13,7 +13,7 @@ import { runKb } from '../../helpers/cli.ts';
 import { RawClient } from '../../helpers/raw-client.ts';
 import { decodeResponse, encodeRequest } from '../../../src/protocol/frames.ts';
 import { decodeRecordBatch, encodeRecordBatch } from '../../../src/protocol/records/record-batch.ts';
-import { producePipelineMax } from '../../../src/broker/server/connection.ts';
+import { producePipelineMax } from '../../../src/limits.ts';
 
 let broker: RunningBroker;
 

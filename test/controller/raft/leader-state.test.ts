@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { observersMax } from '../../../src/controller/raft/constants.ts';
+import { observersMax } from '../../../src/limits.ts';
 import { LeaderState } from '../../../src/controller/raft/leader-state.ts';
 
 test('the commit candidate is what a majority of voters hold, the leader counting only what it persisted', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { FetchRequest, FetchResponse, RaftMessage } from '../../../src/controller/raft/messages.ts';
-import { entryPayloadBytesMax, proposalEntriesMax, uncommittedEntriesMax } from '../../../src/controller/raft/constants.ts';
+import { entryPayloadBytesMax, proposalEntriesMax, uncommittedEntriesMax } from '../../../src/limits.ts';
 import { RaftNode } from '../../../src/controller/raft/node.ts';
 import type { RaftOutput } from '../../../src/controller/raft/output.ts';
 import type { LogEntry } from '../../../src/controller/raft/raft-log.ts';

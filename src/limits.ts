@@ -1,0 +1,90 @@
+/**
+ * Every fixed limit of kb, in one place: what bounds the memory, the work
+ * and the counts that clients, peers and the data on disk can drive. Units
+ * come last in the names (`segmentBytesMax`, `newMemberJoinTimeoutMs`).
+ * Limits an operator sets are broker or topic configs with Kafka's names
+ * (broker/config.ts, storage/log-config.ts); the bounds of the wire's
+ * integer types are in protocol/wire-limits.ts. Constants only: no logic.
+ */
+
+// ---- wire and connections ----
+
+/** Bytes one record set may decompress to. */
+export const decompressedBytesMax = 64 * 1024 * 1024;
+/** Produce requests of one connection in flight at once (a librdkafka producer sends many back to back). */
+export const producePipelineMax = 16;
+/**
+ * Bytes of complete frames waiting on one connection before its socket stops
+ * being read. Frames waiting behind a full pipeline add memory, not
+ * throughput (the kernel's socket buffers hold what follows): an acks=all
+ * producer kept ~80 MB of 1 MB frames waiting, more than the pool keeps.
+ */
+export const connectionQueuedBytesMax = 4 * 1024 * 1024;
+/** Idle pooled memory kept across all connections (server/buffer-pool.ts). */
+export const poolIdleBytesMax = 32 * 1024 * 1024;
+
+// ---- storage ----
+
+/** Largest segment.bytes: positions in the offset index are u32 and Kafka caps segment.bytes at Integer.MAX_VALUE. */
+export const segmentBytesMax = 0x7fffffff;
+/** Smallest segment.bytes accepted; below it every batch gets a segment of its own anyway. */
+export const segmentBytesMin = 128;
+/** Offsets within a segment are stored relative to its base as u32; Kafka keeps them within int32. */
+export const relativeOffsetMax = 0x7fffffff;
+/** Largest offset the storage engine handles (JavaScript numbers stay exact up to here). */
+export const offsetMax = Number.MAX_SAFE_INTEGER;
+/** Buffers handed to one writev (Linux IOV_MAX is 1024; each append uses two). */
+export const writevBuffersMax = 1024;
+/** Bytes of appends gathered into one write. */
+export const writeGroupBytesMax = 64 * 1024 * 1024;
+
+// ---- topics (controller) ----
+
+/** Characters of a topic name (Kafka's rule). */
+export const topicNameLengthMax = 249;
+/** Partitions of one topic. */
+export const partitionsPerTopicMax = 100_000;
+
+// ---- metadata quorum (Raft) ----
+
+/**
+ * The highest quorum epoch a node takes from a message (2^31 - 1 - 2^20).
+ * Epochs are int32 on the wire and a node moves to any higher epoch it is
+ * told of, so one absurd epoch (a bad or hostile request: nothing
+ * authenticates the quorum's APIs) would leave no room for the next
+ * election; this leaves room for a million.
+ */
+export const epochAcceptedMax = 2 ** 31 - 1 - 2 ** 20;
+/** Voters of one quorum. */
+export const votersMax = 64;
+/** Observers (brokers that fetch but do not vote) a leader tracks; the longest silent one is forgotten first. */
+export const observersMax = 1_000;
+/** Entries one proposal may carry. */
+export const proposalEntriesMax = 10_000;
+/** Payload bytes of one entry. */
+export const entryPayloadBytesMax = 8 * 1024 * 1024;
+/** Appended but uncommitted entries a leader holds before it refuses proposals. */
+export const uncommittedEntriesMax = 50_000;
+/** Bytes of one snapshot. */
+export const snapshotBytesMax = 512 * 1024 * 1024;
+/** Messages one output may carry before the host must take it. */
+export const outputMessagesMax = 100_000;
+/** Outputs a leader may have handed out whose persistence it has not been told of. */
+export const unpersistedOutputsMax = 10_000;
+
+// ---- consumer groups ----
+
+/**
+ * `group.max.groups` (kb's setting) by default: groups one coordinator holds;
+ * at the cap a join or commit that would create one more evicts expired Empty
+ * groups, else gets COORDINATOR_NOT_AVAILABLE.
+ */
+export const groupsMaxDefault = 100_000;
+/** Kafka leaves `group.max.size` unlimited; kb caps it (its default) at a size no real group reaches. */
+export const groupMembersMaxDefault = 10_000;
+/**
+ * A member that joined with a fresh id cannot heartbeat until its first join
+ * phase completes; its JoinGroup is dropped after this long (Kafka's
+ * NewMemberJoinTimeoutMs) so defunct joiners cannot stall a rebalance forever.
+ */
+export const newMemberJoinTimeoutMs = 5 * 60_000;

@@ -1,0 +1,116 @@
+/**
+ * What the fault suite asks the cluster, from outside as an operator would:
+ * leaders, the active controller and the group coordinator through kb's CLI
+ * (`--json`; null when the cluster does not answer in time), waiting for
+ * every partition to have a leader and a full ISR, the final complete read
+ * of every partition (kcat, log start to high watermark) as `read` events,
+ * and each stopped node's replicas (`kb log dump --records --json` of every
+ * segment, high watermark and log start from partition.checkpoint) as
+ * `replica` events. Every external run is bounded by a timeout.
+ */
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { run } from '../helpers/process.ts';
+import { repoRoot } from '../helpers/tools.ts';
+import { partitionForGroup } from '../../src/broker/group/offset-store.ts';
+import { readPartitionCheckpoint } from '../../src/storage/checkpoint.ts';
+import { nodeStorageFs } from '../../src/storage/fs.ts';
+import type { Recorder } from './recorder.ts';
+
+const kbTimeoutMs = 5000;
+
+/** Runs `kb ARGS --json`: its parsed output, or an Error with its stderr. */
+async function kbOrError<T>(args: string[], timeoutMs = 20_000): Promise<T | Error> {
+  const result = await run(process.execPath, [path.join(repoRoot, 'bin/run.js'), ...args, '--json'], { timeoutMs });
+  if (result.code !== 0) return new Error(`kb ${args.join(' ')}: ${result.timedOut ? 'timed out' : result.stderr.trim()}`);
+  return JSON.parse(result.stdout) as T;
+}
+
+async function kb<T>(args: string[], timeoutMs?: number): Promise<T | null> {
+  const result = await kbOrError<T>(args, timeoutMs);
+  return result instanceof Error ? null : result;
+}
+
+interface TopicDescription {
+  partitions: { partition: number; leader: number; replicas: number[]; isr: number[] }[];
+}
+
+function describeTopic(bootstrap: string, topic: string): Promise<TopicDescription | null> {
+  return kb<TopicDescription>(['topic', 'describe', topic, '-b', bootstrap, '--timeout', String(kbTimeoutMs)]);
+}
+
+/** The leader of `partition` of `topic`, or null when none is known. */
+export async function leaderOf(bootstrap: string, topic: string, partition: number): Promise<number | null> {
+  const leader = (await describeTopic(bootstrap, topic))?.partitions.find((p) => p.partition === partition)?.leader;
+  return leader === undefined || leader < 0 ? null : leader;
+}
+
+export async function activeController(bootstrap: string): Promise<number | null> {
+  const info = await kb<{ controllerId: number }>(['cluster', 'info', '-b', bootstrap, '--timeout', String(kbTimeoutMs)]);
+  return info && info.controllerId >= 0 ? info.controllerId : null;
+}
+
+/** The group's coordinator: the leader of its `__consumer_offsets` partition. */
+export async function groupCoordinator(bootstrap: string, group: string): Promise<number | null> {
+  const offsets = await describeTopic(bootstrap, '__consumer_offsets');
+  if (!offsets) return null;
+  return leaderOf(bootstrap, '__consumer_offsets', partitionForGroup(group, offsets.partitions.length));
+}
+
+/** Waits until every partition of `topic` has a leader and all `replicas` in its ISR: null then, or what was last seen when `deadlineMs` passes first. */
+export async function waitSettled(bootstrap: string, topic: string, replicas: number, deadlineMs: number): Promise<string | null> {
+  const deadline = performance.now() + deadlineMs;
+  for (;;) {
+    const description = await kbOrError<TopicDescription>(['topic', 'describe', topic, '-b', bootstrap, '--timeout', String(kbTimeoutMs)]);
+    if (!(description instanceof Error) && description.partitions.every((p) => p.leader >= 0 && p.isr.length === replicas)) return null;
+    if (performance.now() > deadline) {
+      if (description instanceof Error) return description.message;
+      return description.partitions.map((p) => `partition ${p.partition}: leader ${p.leader}, isr [${p.isr.join(',')}]`).join('; ');
+    }
+    await sleep(500);
+  }
+}
+
+/** The final complete read: every record of every partition from its log start to its high watermark. */
+export async function finalRead(bootstrap: string, topic: string, recorder: Recorder): Promise<void> {
+  const args = ['-b', bootstrap, '-C', '-t', topic, '-o', 'beginning', '-e', '-q', '-f', '%p %o %s\\n'];
+  const result = await run('kcat', args, { timeoutMs: 120_000 });
+  if (result.code !== 0) throw new Error(`the final read failed: ${result.timedOut ? 'timed out' : result.stderr.trim()}`);
+  for (const line of result.stdout.split('\n')) {
+    if (line === '') continue;
+    const [partition, offset, ...value] = line.split(' ');
+    recorder.record({ type: 'read', partition: Number(partition), offset: Number(offset), value: value.join(' ') });
+  }
+}
+
+interface SegmentDump {
+  entries: { control: boolean; valid: boolean; records?: { offset: number; value: string | null }[] }[];
+}
+
+/** Records one `replica` event per partition directory of `topic` under `dataDir` (a stopped node's). */
+export async function dumpReplicas(node: number, dataDir: string, topic: string, recorder: Recorder): Promise<void> {
+  const logs = path.join(dataDir, 'logs');
+  for (const name of (await readdir(logs)).filter((n) => n.startsWith(`${topic}-`))) {
+    const dir = path.join(logs, name);
+    const partition = Number(name.slice(topic.length + 1));
+    const records: [number, string | null][] = [];
+    for (const segment of (await readdir(dir)).filter((f) => f.endsWith('.log')).sort()) {
+      const dump = await kb<SegmentDump>(['log', 'dump', '--records', path.join(dir, segment)], 60_000);
+      if (!dump) throw new Error(`kb log dump failed on ${path.join(dir, segment)}`);
+      for (const entry of dump.entries) {
+        if (entry.control || !entry.valid) continue;
+        for (const record of entry.records ?? []) records.push([record.offset, record.value]);
+      }
+    }
+    const checkpoint = await readPartitionCheckpoint(nodeStorageFs, dir);
+    recorder.record({
+      type: 'replica',
+      node,
+      partition,
+      highWatermark: checkpoint?.highWatermark ?? 0,
+      logStartOffset: checkpoint?.logStartOffset ?? 0,
+      records,
+    });
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * Runs one scenario and judges its history with the checker: the verdict,
+ * the nodes that crashed (a crash fails the scenario too), what the run noticed, where its files are, and the command that replays
+ * its schedule. A run whose checker verdict is ok has its nodes' data dirs
+ * removed (history and logs stay, they are small); a failed one keeps all.
+ * `prerequisiteProblem` says what this machine lacks for the chosen nemeses.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { debianPython } from '../helpers/tools.ts';
+import { check, type Verdict } from './checker.ts';
+import type { NemesisName } from './nemesis.ts';
+import { libfaketime } from './nodes.ts';
+import { runScenario } from './scenario.ts';
+import { missingPrerequisite } from './topology.ts';
+import type { Acks } from './workload.ts';
+
+export interface Judged {
+  nemesis: NemesisName;
+  seed: number;
+  acks: Acks;
+  dir: string;
+  replay: string;
+  /** The checker's verdict; undefined when the scenario itself failed (`error`). */
+  verdict?: Verdict;
+  error?: string;
+  notes: string[];
+  /** Nodes that exited by themselves (scenario.ts). */
+  crashes: string[];
+  /** The verdict is ok and no node crashed. */
+  ok: boolean;
+}
+
+/** The scenario's name in reports: the nemesis, and the acks when not all. */
+export function scenarioName(judged: Pick<Judged, 'nemesis' | 'acks'>): string {
+  return judged.acks === 'all' ? judged.nemesis : `${judged.nemesis} acks=${judged.acks}`;
+}
+
+function replayCommand(nemesis: NemesisName, seed: number, durationMs: number, acks: Acks): string {
+  return `npm run chaos -- --duration ${Math.round(durationMs / 1000)} --seed ${seed} --nemesis ${nemesis}${acks === 'all' ? '' : ` --acks ${acks}`}`;
+}
+
+export function prerequisiteProblem(nemeses: readonly NemesisName[]): string | null {
+  const network = missingPrerequisite();
+  if (network) return network;
+  if (spawnSync('kcat', ['-V'], { stdio: 'ignore' }).status !== 0) return 'kcat is missing (apt-get install kcat)';
+  if (spawnSync(debianPython, ['-c', 'import confluent_kafka'], { stdio: 'ignore' }).status !== 0) {
+    return 'confluent-kafka is missing (apt-get install python3-confluent-kafka)';
+  }
+  if (nemeses.includes('clock-step') && !existsSync(libfaketime)) return `${libfaketime} is missing (apt-get install libfaketime)`;
+  return null;
+}
+
+export async function judge(options: { nemesis: NemesisName; seed: number; durationMs: number; acks: Acks; dir: string }): Promise<Judged> {
+  const { nemesis, seed, acks, dir } = options;
+  const judged: Judged = { nemesis, seed, acks, dir, replay: replayCommand(nemesis, seed, options.durationMs, acks), notes: [], crashes: [], ok: false };
+  try {
+    const result = await runScenario(options);
+    judged.notes = result.notes;
+    judged.crashes = result.crashes;
+    judged.verdict = check(result.events);
+    judged.ok = judged.verdict.ok && judged.crashes.length === 0;
+  } catch (err) {
+    judged.error = err instanceof Error ? err.message : String(err);
+  }
+  if (judged.ok) {
+    await Promise.all([1, 2, 3].map((id) => rm(path.join(dir, `node-${id}`), { recursive: true, force: true })));
+  }
+  return judged;
+}
