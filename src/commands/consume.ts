@@ -58,13 +58,14 @@ key, value and header values are a UTF-8 string, {"base64":"..."} when the bytes
     '<%= config.bin %> consume orders -o -10 -f "%p:%o %k=%v\\n"',
     '<%= config.bin %> consume orders --json -e > orders.jsonl',
     '<%= config.bin %> consume orders -o @1700000000000 -n 5',
+    '<%= config.bin %> consume orders -o @-10m -e',
   ];
 
   static override strict = false;
   static override args = { topic: Args.string({ description: 'topic(s) to read', required: true }) };
 
   static override flags = {
-    offset: Flags.string({ char: 'o', description: 'where to start: beginning, end, N, -N (N before the end) or @TIMESTAMP_MS', default: 'beginning' }),
+    offset: Flags.string({ char: 'o', description: 'where to start: earliest|beginning, latest|end, N, -N (N before the end) or @TIMESTAMP (ms, ISO-8601 or -10m)', default: 'beginning' }),
     partition: Flags.integer({ char: 'p', description: 'read only this partition', min: 0, max: int32Max }),
     count: Flags.integer({ char: 'n', description: 'stop after this many records', min: 1 }),
     'exit-at-end': Flags.boolean({ char: 'e', description: 'stop at the end of every partition instead of waiting for more', default: false }),
