@@ -23,7 +23,7 @@
  *   partitions return to their original replicas.
  */
 import { Flags } from '@oclif/core';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { Admin, type OngoingMove } from '../../client/admin.ts';
 import type { TopicInfo } from '../../client/cluster.ts';
 import { errorName } from '../../protocol/errors.ts';
@@ -33,6 +33,8 @@ import { confirmChange } from '../../cli/prompts.ts';
 import { planBalance, type PartitionAssignment } from '../../controller/balance-plan.ts';
 import { addedReplicas, formatPlan, parsePlan } from '../../cli/reassignment-plan.ts';
 import { watchMoves } from '../../cli/reassignment-watch.ts';
+import { writeFileAtomically } from '../../storage/atomic-write.ts';
+import { nodeStorageFs } from '../../storage/fs.ts';
 
 interface PlannedMove {
   topic: string;
@@ -222,12 +224,10 @@ async function planMoves(admin: Admin, entries: readonly PartitionAssignment[]):
   });
 }
 
-/** Writes `file` whole or not at all (a temporary file renamed over it). */
+/** Writes `file` whole or not at all (storage/atomic-write.ts). */
 async function writeAtomically(file: string, text: string): Promise<void> {
-  const temporary = `${file}.${process.pid}.tmp`;
   try {
-    await writeFile(temporary, text, { flush: true });
-    await rename(temporary, file);
+    await writeFileAtomically(nodeStorageFs, file, Buffer.from(text));
   } catch (err) {
     throw new UserError(`cannot write ${file}: ${(err as Error).message}`);
   }
