@@ -10,6 +10,7 @@ import { ErrorCode, errorName } from '../protocol/errors.ts';
 import { ClientError, type BrokerConnection } from './connection.ts';
 import type { Cluster, TopicInfo } from './cluster.ts';
 import type { DescribeQuorumResponse } from '../protocol/generated/describe-quorum-response.ts';
+import { metadataTopicName, zeroUuid } from '../protocol/well-known.ts';
 
 const api = {
   listOffsets: { key: 2, max: 5 },
@@ -25,8 +26,6 @@ const api = {
   describeQuorum: { key: 55, max: 2 },
   describeCluster: { key: 60, max: 1 },
 } as const;
-
-const metadataTopicName = '__cluster_metadata';
 
 const topicResource = 2;
 const brokerResource = 4;
@@ -129,7 +128,7 @@ export class Admin {
   async deleteTopics(names: string[]): Promise<{ name: string; errorCode: number; errorMessage: string | null }[]> {
     const controller = await this.cluster.controller();
     const response = await controller.request(api.deleteTopics.key, api.deleteTopics.max, {
-      topics: names.map((name) => ({ name, topicId: Buffer.alloc(16) })),
+      topics: names.map((name) => ({ name, topicId: zeroUuid })),
       topicNames: names,
       timeoutMs: 30_000,
     });

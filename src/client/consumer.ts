@@ -9,6 +9,7 @@
 import { ErrorCode, errorName, isRetriable } from '../protocol/errors.ts';
 import { recordBatches } from '../protocol/records/batch-splitter.ts';
 import { decodeRecordBatch, type RecordHeader } from '../protocol/records/record-batch.ts';
+import { zeroUuid } from '../protocol/well-known.ts';
 import type { Cluster } from './cluster.ts';
 import { ClientError } from './connection.ts';
 
@@ -104,10 +105,10 @@ export class Consumer {
       sessionEpoch: -1,
       topics: topics.map((topic) => ({
         topic,
-        topicId: Buffer.alloc(16),
+        topicId: zeroUuid,
         partitions: positions
           .filter((p) => p.topic === topic)
-          .map((p) => ({ partition: p.partition, currentLeaderEpoch: -1, fetchOffset: p.offset, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: this.options.partitionMaxBytes, replicaDirectoryId: Buffer.alloc(16) })),
+          .map((p) => ({ partition: p.partition, currentLeaderEpoch: -1, fetchOffset: p.offset, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: this.options.partitionMaxBytes, replicaDirectoryId: zeroUuid })),
       })),
       forgottenTopicsData: [],
       rackId: '',

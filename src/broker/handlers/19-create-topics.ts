@@ -9,8 +9,7 @@ import { ErrorCode } from '../../protocol/errors.ts';
 import type { CreateTopicsRequest } from '../../protocol/generated/create-topics-request.ts';
 import type { CreateTopicsResponse } from '../../protocol/generated/create-topics-response.ts';
 import { defineHandler } from './handler.ts';
-
-const noTopicId = Buffer.alloc(16);
+import { zeroUuid } from '../../protocol/well-known.ts';
 
 export default defineHandler<CreateTopicsRequest, CreateTopicsResponse>({
   apiKey: 19,
@@ -33,7 +32,7 @@ export default defineHandler<CreateTopicsRequest, CreateTopicsResponse>({
       throttleTimeMs: 0,
       topics: created.map((t) => ({
         name: t.name,
-        topicId: t.topicId ? Buffer.from(t.topicId, 'hex') : noTopicId,
+        topicId: t.topicId ? Buffer.from(t.topicId, 'hex') : zeroUuid,
         errorCode: t.errorCode,
         errorMessage: t.errorMessage,
         topicConfigErrorCode: ErrorCode.NONE,

@@ -8,8 +8,7 @@ import { ErrorCode } from '../../protocol/errors.ts';
 import type { DeleteTopicsRequest } from '../../protocol/generated/delete-topics-request.ts';
 import type { DeleteTopicsResponse } from '../../protocol/generated/delete-topics-response.ts';
 import { defineHandler } from './handler.ts';
-
-const noTopicId = Buffer.alloc(16);
+import { zeroUuid } from '../../protocol/well-known.ts';
 
 export default defineHandler<DeleteTopicsRequest, DeleteTopicsResponse>({
   apiKey: 20,
@@ -20,7 +19,7 @@ export default defineHandler<DeleteTopicsRequest, DeleteTopicsResponse>({
     const asked: { name: string | null; topicId: Buffer }[] =
       ctx.apiVersion >= 6
         ? request.topics.map((t) => ({ name: t.name, topicId: t.topicId }))
-        : request.topicNames.map((name) => ({ name, topicId: noTopicId }));
+        : request.topicNames.map((name) => ({ name, topicId: zeroUuid }));
     const unknownIds = asked.filter((a) => a.name === null && !image.topicsById.has(a.topicId.toString('hex')));
     const names = asked
       .filter((a) => !unknownIds.includes(a))
@@ -31,7 +30,7 @@ export default defineHandler<DeleteTopicsRequest, DeleteTopicsResponse>({
       responses: [
         ...results.map((r) => ({
           name: r.name,
-          topicId: r.topicId ? Buffer.from(r.topicId, 'hex') : noTopicId,
+          topicId: r.topicId ? Buffer.from(r.topicId, 'hex') : zeroUuid,
           errorCode: r.errorCode,
           errorMessage: r.errorMessage,
         })),
