@@ -9,6 +9,7 @@
 import { ErrorCode, errorName } from '../protocol/errors.ts';
 import { ClientError, type BrokerConnection } from './connection.ts';
 import type { Cluster, TopicInfo } from './cluster.ts';
+import { knownTopic } from './known-topic.ts';
 import type { DescribeQuorumResponse } from '../protocol/generated/describe-quorum-response.ts';
 import { metadataTopicName, zeroUuid } from '../protocol/well-known.ts';
 
@@ -146,10 +147,8 @@ export class Admin {
   }
 
   async describeTopic(name: string): Promise<TopicInfo> {
-    const metadata = await this.cluster.refreshMetadata([name]);
-    const topic = metadata.topics.get(name);
-    if (!topic) throw new ClientError(`topic '${name}' does not exist`);
-    check(topic.errorCode, topic.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION ? `topic '${name}' does not exist` : null, `describing '${name}'`);
+    const topic = knownTopic(await this.cluster.refreshMetadata([name]), name);
+    if (!topic) throw new ClientError(`describing '${name}': topic '${name}' does not exist`, { cause: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION });
     return topic;
   }
 

@@ -13,6 +13,7 @@
  */
 import { Args, Flags } from '@oclif/core';
 import type { Cluster } from '../../client/cluster.ts';
+import { knownTopic } from '../../client/known-topic.ts';
 import { GroupAdmin } from '../../client/groups.ts';
 import { KbCommand, UsageError, UserError } from '../../cli/kb-command.ts';
 import { confirmDestructive } from '../../cli/prompts.ts';
@@ -87,8 +88,8 @@ export default class GroupResetOffsets extends KbCommand {
 }
 
 async function plan(cluster: Cluster, topic: string, target: Target, current: (partition: number) => bigint | null): Promise<PlannedPartition[]> {
-  const metadata = (await cluster.refreshMetadata([topic])).topics.get(topic);
-  if (!metadata || metadata.errorCode !== 0 || metadata.partitions.length === 0) throw new UserError(`topic '${topic}' does not exist`);
+  const metadata = knownTopic(await cluster.refreshMetadata([topic]), topic);
+  if (!metadata) throw new UserError(`topic '${topic}' does not exist`);
   const indexes = metadata.partitions.map((p) => p.partition);
   const offsets = target.kind === 'shift' ? await clampToLog(cluster, topic, shifted(topic, indexes, target.by, current)) : await resolveOffsetSpec(cluster, topic, indexes, target);
   return indexes.map((partition) => {
