@@ -2,6 +2,9 @@
  * The broker runtime, the composition root of one node: data dir, metadata
  * quorum and image, controller (active while this node leads the quorum),
  * partition replicas, the handler registry and the network listener.
+ * Handlers see none of it directly: the broker hands them narrow services
+ * (handlers/handler.ts), and is itself their NodeService. The image,
+ * controller, replicas and groups stay readable for in-process tests.
  *
  * start(): lock the data dir (refused when stamped for another node or
  * voter set) -> start the metadata quorum -> listen (peers
@@ -35,7 +38,7 @@ import type { Logger } from './logger.ts';
 import { Listener } from './server/listener.ts';
 import { createDispatcher } from './server/dispatcher.ts';
 import { handlers as allHandlers } from './handlers/index.ts';
-import type { Handler } from './handlers/handler.ts';
+import type { BrokerServices, Handler, NodeService } from './handlers/handler.ts';
 import { ReplicaManager, replicationSettings } from './replica/replica-manager.ts';
 import { MetadataImage } from '../metadata/image.ts';
 import type { BrokerRecord } from '../metadata/records.ts';
@@ -48,7 +51,7 @@ import { BrokerLifecycle } from './broker-lifecycle.ts';
 import { ErrorCode, errorName } from '../protocol/errors.ts';
 import type { AllocateProducerIdsResponse } from '../protocol/generated/allocate-producer-ids-response.ts';
 import { formatHostPort, type HostPort, type Voter } from '../cli/host-port.ts';
-import { TopicConfigs, type ConfigEntry } from './topic-configs.ts';
+import { TopicConfigs } from './topic-configs.ts';
 import { GroupCoordinator, consumerOffsetsTopic } from './group/coordinator.ts';
 import type { GroupClock } from './group/group.ts';
 import { BrokerMetrics } from './metrics/broker-metrics.ts';
@@ -83,19 +86,21 @@ export interface BrokerOptions {
   metricsListen?: HostPort;
 }
 
-export class Broker {
+export class Broker implements NodeService {
   readonly nodeId: number;
-  readonly config: BrokerConfig;
-  readonly logger: Logger;
   readonly image = new MetadataImage();
-  readonly handlers: ReadonlyMap<number, Handler> = allHandlers;
   readonly controller: Controller;
-  readonly quorum: MetadataQuorum;
-  readonly controllerChannel: ControllerChannel;
   readonly replicas: ReplicaManager;
-  readonly topicConfigs: TopicConfigs;
   readonly groups: GroupCoordinator;
-  readonly metrics: BrokerMetrics;
+  private readonly config: BrokerConfig;
+  private readonly logger: Logger;
+  private readonly handlers: ReadonlyMap<number, Handler> = allHandlers;
+  private readonly quorum: MetadataQuorum;
+  private readonly controllerChannel: ControllerChannel;
+  private readonly topicConfigs: TopicConfigs;
+  private readonly metrics: BrokerMetrics;
+  /** What handlers may use of this node. */
+  private readonly services: BrokerServices;
   private readonly options: BrokerOptions;
   private readonly dataDir: DataDir;
   private readonly voters: Voter[];
@@ -185,7 +190,7 @@ export class Broker {
       nodeId: this.nodeId,
       quorum: this.quorum,
       handlers: this.handlers,
-      localContext: (apiVersion) => ({ broker: this, apiVersion, correlationId: 0, clientId: peerClientId(this.nodeId), clientAddress: 'local', clientGone: localClientStays, allocate: Buffer.allocUnsafe }),
+      localContext: (apiVersion) => ({ services: this.services, apiVersion, correlationId: 0, clientId: peerClientId(this.nodeId), clientAddress: 'local', clientGone: localClientStays, allocate: Buffer.allocUnsafe }),
     });
     this.lifecycle = new BrokerLifecycle({
       nodeId: this.nodeId,
@@ -206,6 +211,18 @@ export class Broker {
       logger: this.logger,
       clock: options.groupClock,
     });
+    this.services = {
+      node: this,
+      image: this.image,
+      replicas: this.replicas,
+      groups: this.groups,
+      controller: this.controller,
+      quorum: this.quorum,
+      configs: this.topicConfigs,
+      settings: this.config,
+      metrics: this.metrics,
+      handlers: this.handlers,
+    };
   }
 
   async start(): Promise<void> {
@@ -222,7 +239,7 @@ export class Broker {
           maxQueuedFrames: this.config.int('queued.max.requests'),
           idleTimeoutMs: this.config.int('connections.max.idle.ms'),
         },
-        createDispatcher(this.handlers, { broker: this }),
+        createDispatcher(this.handlers, { services: this.services, quorum: this.quorum, controllerChannel: this.controllerChannel, metrics: this.metrics }),
         this.logger,
       );
       const bound = await this.listener.listen();
@@ -349,14 +366,6 @@ export class Broker {
 
   isInternalTopic(name: string): boolean {
     return internalTopics.has(name);
-  }
-
-  topicConfigEntries(topic: string, requested: { name: string; value: string | null }[] = []): ConfigEntry[] {
-    return this.topicConfigs.entries(topic, requested);
-  }
-
-  brokerConfigEntries(): ConfigEntry[] {
-    return this.topicConfigs.brokerEntries();
   }
 
   /** Creates topics through the active controller, wherever it is; resolves once this node has opened the logs it hosts. */

@@ -9,7 +9,7 @@
 import type { BrokerConfig } from './config.ts';
 import type { MetadataImage } from '../metadata/image.ts';
 import { brokerConfigDefinitions, ConfigError, dynamicBrokerConfigs, fitsIntegerType, type ConfigDefinition } from './config.ts';
-import { configSource } from './handlers/config-resources.ts';
+import { configSource } from '../protocol/config-codes.ts';
 import { int32Max, int64Max } from '../protocol/wire-limits.ts';
 import type { LogConfig } from '../storage/log-config.ts';
 

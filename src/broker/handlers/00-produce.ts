@@ -26,10 +26,9 @@ import { batchProblem, compressionCodecOf, readBatchHeader } from '../../protoco
 import { CompressionCodec } from '../../protocol/compression.ts';
 import { decodeRecordBatch, recordFramingProblem } from '../../protocol/records/record-batch.ts';
 import { decodeLegacyMessageSet, legacyToRecordBatch } from '../../protocol/records/legacy-message-set.ts';
-import type { Broker } from '../broker.ts';
 import type { ProduceRequest } from '../../protocol/generated/produce-request.ts';
 import type { PartitionProduceResponse, ProduceResponse } from '../../protocol/generated/produce-response.ts';
-import { defineHandler } from './handler.ts';
+import { defineHandler, type BrokerServices } from './handler.ts';
 
 const legacyMagicMaxVersion = 2;
 const magicOffset = 16;
@@ -49,7 +48,7 @@ export default defineHandler<ProduceRequest, ProduceResponse>({
       request.topicData.map(async (topic) => ({
         name: topic.name,
         partitionResponses: await allSettled(
-          topic.partitionData.map((p) => producePartition(ctx.broker, topic.name, p.index, p.records, request, ctx.apiVersion)),
+          topic.partitionData.map((p) => producePartition(ctx.services, topic.name, p.index, p.records, request, ctx.apiVersion)),
         ),
       })),
     );
@@ -59,7 +58,7 @@ export default defineHandler<ProduceRequest, ProduceResponse>({
 });
 
 async function producePartition(
-  broker: Broker,
+  services: BrokerServices,
   topic: string,
   index: number,
   records: Buffer | null,
@@ -68,8 +67,8 @@ async function producePartition(
 ): Promise<PartitionProduceResponse> {
   const acks = request.acks;
   if (acks !== 0 && acks !== 1 && acks !== -1) return failed(index, ErrorCode.INVALID_REQUIRED_ACKS, `acks must be -1, 0 or 1, got ${acks}`);
-  if (broker.isInternalTopic(topic)) return failed(index, ErrorCode.INVALID_TOPIC_EXCEPTION, `cannot produce to internal topic ${topic}`);
-  const partition = broker.replicas.leaderPartition(topic, index);
+  if (services.node.isInternalTopic(topic)) return failed(index, ErrorCode.INVALID_TOPIC_EXCEPTION, `cannot produce to internal topic ${topic}`);
+  const partition = services.replicas.leaderPartition(topic, index);
   if ('errorCode' in partition) return failed(index, partition.errorCode, partition.errorMessage);
   if (records === null || records.length === 0) return failed(index, ErrorCode.INVALID_RECORD, 'no records');
 
@@ -89,7 +88,7 @@ async function producePartition(
   if (recordsProblem) return failed(index, ErrorCode.CORRUPT_MESSAGE, recordsProblem);
   const result = await partition.appendAsLeader(batch, header, acks);
   if (result.errorCode !== ErrorCode.NONE) return failed(index, result.errorCode, result.errorMessage ?? '');
-  broker.metrics.produced(topic, batch.length, header.recordCount);
+  services.metrics.produced(topic, batch.length, header.recordCount);
   if (acks === -1) {
     const replicated = await partition.waitForReplication(result, request.timeoutMs);
     if (replicated.errorCode !== ErrorCode.NONE) return failed(index, replicated.errorCode, replicated.errorMessage ?? '');

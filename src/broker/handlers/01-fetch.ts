@@ -40,11 +40,10 @@
  * without copying.
  */
 import { ErrorCode } from '../../protocol/errors.ts';
-import type { Broker } from '../broker.ts';
 import type { Partition } from '../replica/partition.ts';
 import type { FetchRequest } from '../../protocol/generated/fetch-request.ts';
 import type { FetchResponse } from '../../protocol/generated/fetch-response.ts';
-import { defineHandler } from './handler.ts';
+import { defineHandler, type BrokerServices } from './handler.ts';
 import { isThrottledReplica, type ReplicationThrottle } from '../replica/replication-throttle.ts';
 import { metadataTopic } from '../../controller/raft/wire.ts';
 import type { Allocate } from '../server/buffer-pool.ts';
@@ -80,10 +79,10 @@ export default defineHandler<FetchRequest, FetchResponse>({
   maxVersion: 17,
   advertisedMaxVersion: 12,
   async handle(request, ctx) {
-    const broker = ctx.broker;
-    if (isMetadataTopicFetch(request, ctx.apiVersion)) return (await broker.quorum.handle(1, ctx.apiVersion, request)) as FetchResponse;
+    const services = ctx.services;
+    if (isMetadataTopicFetch(request, ctx.apiVersion)) return (await services.quorum.handle(1, ctx.apiVersion, request)) as FetchResponse;
     const byId = ctx.apiVersion >= 13;
-    const nameOf = (topicId: Buffer) => broker.image.topicsById.get(topicId.toString('hex'))?.name ?? null;
+    const nameOf = (topicId: Buffer) => services.image.topicsById.get(topicId.toString('hex'))?.name ?? null;
     const wanted: WantedPartition[] = request.topics.flatMap((t) =>
       t.partitions.map((p) => ({
         topic: byId ? (nameOf(t.topicId) ?? '') : t.topic,
@@ -97,18 +96,18 @@ export default defineHandler<FetchRequest, FetchResponse>({
     );
     const replicaId = ctx.apiVersion >= 15 ? request.replicaState.replicaId : request.replicaId;
     const deadline = performance.now() + request.maxWaitMs;
-    await broker.replicas.whenOpened(wanted, request.maxWaitMs);
-    const checked = wanted.map((w) => check(broker, w, replicaId));
+    await services.replicas.whenOpened(wanted, request.maxWaitMs);
+    const checked = wanted.map((w) => check(services, w, replicaId));
     const follower = replicaId >= 0;
     const maxBytes = ctx.apiVersion >= 3 ? request.maxBytes : 0x7fffffff;
-    const read = () => readAll(checked, maxBytes, replicaId, broker.replicas.leaderThrottle, ctx.allocate);
+    const read = () => readAll(checked, maxBytes, replicaId, services.replicas.leaderThrottle, ctx.allocate);
     let results = await read();
     while (!results.some((r) => r.errorCode !== ErrorCode.NONE || r.divergingEpoch) && bytesOf(results) < request.minBytes && performance.now() < deadline) {
-      await broker.replicas.waitForData(wanted, deadline - performance.now(), ctx.clientGone);
+      await services.replicas.waitForData(wanted, deadline - performance.now(), ctx.clientGone);
       if (ctx.clientGone.aborted) return null; // nobody left to answer: read nothing more, count nothing
       results = await read();
     }
-    if (!follower) for (const r of results) if (r.records.length > 0) broker.metrics.consumed(r.topic, r.records);
+    if (!follower) for (const r of results) if (r.records.length > 0) services.metrics.consumed(r.topic, r.records);
     const byTopic = new Map<string, PartitionResult[]>();
     for (const r of results) {
       const key = byId ? r.topicId.toString('hex') : r.topic;
@@ -152,9 +151,9 @@ function answer(wanted: WantedPartition, errorCode: number, partition?: Partitio
 }
 
 /** The checks before reading; a follower's fetch also records its log end at the leader. */
-function check(broker: Broker, wanted: WantedPartition, replicaId: number): Checked {
+function check(services: BrokerServices, wanted: WantedPartition, replicaId: number): Checked {
   if (wanted.topic === '') return answer(wanted, ErrorCode.UNKNOWN_TOPIC_ID);
-  const partition = broker.replicas.leaderPartition(wanted.topic, wanted.partition);
+  const partition = services.replicas.leaderPartition(wanted.topic, wanted.partition);
   if ('errorCode' in partition) return answer(wanted, partition.errorCode);
   const epochError = partition.checkLeaderEpoch(wanted.currentLeaderEpoch);
   if (epochError !== ErrorCode.NONE) return answer(wanted, epochError, partition);

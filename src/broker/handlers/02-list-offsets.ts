@@ -19,7 +19,7 @@ export default defineHandler<ListOffsetsRequest, ListOffsetsResponse>({
   async handle(request, ctx) {
     const base = (partitionIndex: number) => ({ partitionIndex, oldStyleOffsets: [] as bigint[], timestamp: -1n, offset: -1n, leaderEpoch: -1 });
     const topics = await forEachLeaderPartition(
-      ctx.broker,
+      ctx.services.replicas,
       request.topics,
       (p, errorCode) => ({ ...base(p.partitionIndex), errorCode }),
       async (partition, p) => {

@@ -25,11 +25,10 @@
  */
 import { ErrorCode } from '../../protocol/errors.ts';
 import { topicNameProblem } from '../../controller/topic-names.ts';
-import type { Broker } from '../broker.ts';
 import type { TopicImage } from '../../metadata/image.ts';
 import type { MetadataRequest } from '../../protocol/generated/metadata-request.ts';
 import type { MetadataResponse } from '../../protocol/generated/metadata-response.ts';
-import { defineHandler } from './handler.ts';
+import { defineHandler, type BrokerServices, type NodeService } from './handler.ts';
 import { zeroUuid } from '../../protocol/well-known.ts';
 
 const authorizedOperationsUnknown = -2147483648;
@@ -39,27 +38,28 @@ export default defineHandler<MetadataRequest, MetadataResponse>({
   minVersion: 0,
   maxVersion: 9,
   async handle(request, ctx) {
-    const broker = ctx.broker;
+    const services = ctx.services;
+    const node = services.node;
     const requested: string[] | null =
       request.topics === null || (ctx.apiVersion === 0 && request.topics.length === 0)
         ? null
         : request.topics.flatMap((t) => (t.name === null ? [] : [t.name]));
-    const serving = broker.serving();
-    const allowCreate = serving && (ctx.apiVersion < 4 || request.allowAutoTopicCreation) && broker.config.bool('auto.create.topics.enable');
-    if (requested !== null && allowCreate) await autoCreate(broker, requested);
+    const serving = node.serving();
+    const allowCreate = serving && (ctx.apiVersion < 4 || request.allowAutoTopicCreation) && services.settings.bool('auto.create.topics.enable');
+    if (requested !== null && allowCreate) await autoCreate(services, requested);
 
-    const image = broker.image;
-    const liveBrokers = broker.liveBrokers();
+    const image = services.image;
+    const liveBrokers = node.liveBrokers();
     const live = new Set(liveBrokers.map((b) => b.nodeId));
     // Leaders clients may be sent to: not this broker while it is not serving.
-    const leaders = serving ? live : new Set([...live].filter((id) => id !== broker.nodeId));
+    const leaders = serving ? live : new Set([...live].filter((id) => id !== node.nodeId));
     const unknownTopic = serving ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.LEADER_NOT_AVAILABLE;
     const topics =
       requested === null
-        ? [...image.topicsByName.values()].map((t) => describeTopic(broker, t, live, leaders))
+        ? [...image.topicsByName.values()].map((t) => describeTopic(node, t, live, leaders))
         : [...new Set(requested)].map((name) => {
             const topic = image.topicsByName.get(name);
-            if (topic) return describeTopic(broker, topic, live, leaders);
+            if (topic) return describeTopic(node, topic, live, leaders);
             const errorCode = topicNameProblem(name) ? ErrorCode.INVALID_TOPIC_EXCEPTION : unknownTopic;
             return { errorCode, name, topicId: zeroUuid, isInternal: false, partitions: [], topicAuthorizedOperations: authorizedOperationsUnknown };
           });
@@ -67,27 +67,27 @@ export default defineHandler<MetadataRequest, MetadataResponse>({
       throttleTimeMs: 0,
       brokers: liveBrokers.map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
       clusterId: image.clusterId,
-      controllerId: broker.controllerId(),
+      controllerId: node.controllerId(),
       topics,
       clusterAuthorizedOperations: authorizedOperationsUnknown,
     };
   },
 });
 
-async function autoCreate(broker: Broker, names: string[]): Promise<void> {
-  const missing = [...new Set(names)].filter((n) => !broker.image.topicsByName.has(n) && topicNameProblem(n) === null && !broker.isInternalTopic(n));
+async function autoCreate({ node, image, settings }: BrokerServices, names: string[]): Promise<void> {
+  const missing = [...new Set(names)].filter((n) => !image.topicsByName.has(n) && topicNameProblem(n) === null && !node.isInternalTopic(n));
   if (missing.length === 0) return;
-  const replicationFactor = Math.min(broker.config.int('default.replication.factor'), broker.liveBrokers().length);
-  await broker.createTopics(missing.map((name) => ({ name, numPartitions: -1, replicationFactor, assignments: [], configs: [] })));
+  const replicationFactor = Math.min(settings.int('default.replication.factor'), node.liveBrokers().length);
+  await node.createTopics(missing.map((name) => ({ name, numPartitions: -1, replicationFactor, assignments: [], configs: [] })));
 }
 
 /** A topic's partitions; a leader not in `leaders` is answered as none (LEADER_NOT_AVAILABLE); `live` decides the offline replicas. */
-function describeTopic(broker: Broker, topic: TopicImage, live: ReadonlySet<number>, leaders: ReadonlySet<number>) {
+function describeTopic(node: NodeService, topic: TopicImage, live: ReadonlySet<number>, leaders: ReadonlySet<number>) {
   return {
     errorCode: ErrorCode.NONE,
     name: topic.name,
     topicId: Buffer.from(topic.topicId, 'hex'),
-    isInternal: broker.isInternalTopic(topic.name),
+    isInternal: node.isInternalTopic(topic.name),
     partitions: topic.partitions.map((p) => {
       const leaderLive = p.leader !== -1 && leaders.has(p.leader);
       return {

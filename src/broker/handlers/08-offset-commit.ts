@@ -17,7 +17,7 @@ export default defineHandler<OffsetCommitRequest, OffsetCommitResponse>({
   minVersion: 0,
   maxVersion: 8,
   async handle(request, ctx) {
-    const errors = await ctx.broker.groups.commitOffsets({
+    const errors = await ctx.services.groups.commitOffsets({
       groupId: request.groupId,
       memberId: request.memberId,
       generationId: request.generationIdOrMemberEpoch,

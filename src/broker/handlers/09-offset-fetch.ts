@@ -11,8 +11,7 @@
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { OffsetFetchRequest } from '../../protocol/generated/offset-fetch-request.ts';
 import type { OffsetFetchResponse, OffsetFetchResponseTopic } from '../../protocol/generated/offset-fetch-response.ts';
-import type { GroupCoordinator } from '../group/coordinator.ts';
-import { defineHandler } from './handler.ts';
+import { defineHandler, type GroupService } from './handler.ts';
 
 const groupsArrayVersion = 8;
 const topLevelErrorVersion = 2;
@@ -23,7 +22,7 @@ interface WantedTopic {
 }
 
 async function fetchGroup(
-  groups: GroupCoordinator,
+  groups: GroupService,
   groupId: string,
   topics: WantedTopic[] | null,
 ): Promise<{ errorCode: number; topics: OffsetFetchResponseTopic[] }> {
@@ -49,7 +48,7 @@ export default defineHandler<OffsetFetchRequest, OffsetFetchResponse>({
   minVersion: 0,
   maxVersion: 8,
   async handle(request, ctx) {
-    const groups = ctx.broker.groups;
+    const groups = ctx.services.groups;
     if (ctx.apiVersion >= groupsArrayVersion) {
       return {
         throttleTimeMs: 0,

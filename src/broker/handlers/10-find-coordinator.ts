@@ -9,13 +9,13 @@
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { FindCoordinatorRequest } from '../../protocol/generated/find-coordinator-request.ts';
 import type { FindCoordinatorResponse } from '../../protocol/generated/find-coordinator-response.ts';
-import type { CoordinatorAnswer, GroupCoordinator } from '../group/coordinator.ts';
-import { defineHandler } from './handler.ts';
+import type { CoordinatorAnswer } from '../group/coordinator.ts';
+import { defineHandler, type GroupService } from './handler.ts';
 
 const groupKeyType = 0;
 const batchedKeysVersion = 4;
 
-function find(groups: GroupCoordinator, key: string, keyType: number): Promise<CoordinatorAnswer> {
+function find(groups: GroupService, key: string, keyType: number): Promise<CoordinatorAnswer> {
   if (keyType !== groupKeyType) {
     return Promise.resolve({ errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `kb coordinates consumer groups only (key type 0), not key type ${keyType}`, node: null });
   }
@@ -27,7 +27,7 @@ export default defineHandler<FindCoordinatorRequest, FindCoordinatorResponse>({
   minVersion: 0,
   maxVersion: 4,
   async handle(request, ctx) {
-    const groups = ctx.broker.groups;
+    const groups = ctx.services.groups;
     if (ctx.apiVersion >= batchedKeysVersion) {
       const answers = await Promise.all(request.coordinatorKeys.map((key) => find(groups, key, request.keyType)));
       return {

@@ -26,7 +26,7 @@ export default defineHandler<JoinGroupRequest, JoinGroupResponse>({
   minVersion: 0,
   maxVersion: 6,
   async handle(request, ctx) {
-    const joined = await ctx.broker.groups.join({
+    const joined = await ctx.services.groups.join({
       groupId: request.groupId,
       memberId: request.memberId,
       groupInstanceId: request.groupInstanceId,

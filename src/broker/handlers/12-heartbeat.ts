@@ -13,7 +13,7 @@ export default defineHandler<HeartbeatRequest, HeartbeatResponse>({
   minVersion: 0,
   maxVersion: 4,
   async handle(request, ctx) {
-    const { errorCode } = await ctx.broker.groups.heartbeat(request);
+    const { errorCode } = await ctx.services.groups.heartbeat(request);
     return { throttleTimeMs: 0, errorCode };
   },
 });

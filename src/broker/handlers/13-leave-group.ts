@@ -17,7 +17,7 @@ export default defineHandler<LeaveGroupRequest, LeaveGroupResponse>({
   maxVersion: 4,
   async handle(request, ctx) {
     const batched = ctx.apiVersion >= batchVersion;
-    const left = await ctx.broker.groups.leave({
+    const left = await ctx.services.groups.leave({
       groupId: request.groupId,
       members: batched
         ? request.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId }))

@@ -14,7 +14,7 @@ export default defineHandler<SyncGroupRequest, SyncGroupResponse>({
   minVersion: 0,
   maxVersion: 4,
   async handle(request, ctx) {
-    const synced = await ctx.broker.groups.sync(request);
+    const synced = await ctx.services.groups.sync(request);
     return { throttleTimeMs: 0, ...synced };
   },
 });

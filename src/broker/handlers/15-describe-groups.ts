@@ -16,7 +16,7 @@ export default defineHandler<DescribeGroupsRequest, DescribeGroupsResponse>({
   minVersion: 0,
   maxVersion: 5,
   async handle(request, ctx) {
-    const described = await ctx.broker.groups.describe(request.groups);
+    const described = await ctx.services.groups.describe(request.groups);
     return {
       throttleTimeMs: 0,
       groups: described.map((g) => ({ ...g, authorizedOperations: authorizedOperationsUnknown })),

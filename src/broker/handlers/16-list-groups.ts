@@ -15,7 +15,7 @@ export default defineHandler<ListGroupsRequest, ListGroupsResponse>({
   minVersion: 0,
   maxVersion: 4,
   async handle(request, ctx) {
-    const listed = await ctx.broker.groups.list(request.statesFilter);
+    const listed = await ctx.services.groups.list(request.statesFilter);
     return {
       throttleTimeMs: 0,
       errorCode: listed.errorCode,

@@ -25,7 +25,7 @@ export default defineHandler<ApiVersionsRequest, ApiVersionsResponse>({
   handle(_request, ctx) {
     return {
       errorCode: ErrorCode.NONE,
-      apiKeys: supportedApiVersions(ctx.broker.handlers),
+      apiKeys: supportedApiVersions(ctx.services.handlers),
       throttleTimeMs: 0,
       supportedFeatures: [],
       finalizedFeaturesEpoch: -1n,

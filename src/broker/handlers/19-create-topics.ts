@@ -16,8 +16,8 @@ export default defineHandler<CreateTopicsRequest, CreateTopicsResponse>({
   minVersion: 0,
   maxVersion: 7,
   async handle(request, ctx) {
-    const broker = ctx.broker;
-    const created = await broker.controller.createTopics(
+    const services = ctx.services;
+    const created = await services.controller.createTopics(
       request.topics.map((t) => ({
         name: t.name,
         numPartitions: t.numPartitions,
@@ -27,7 +27,7 @@ export default defineHandler<CreateTopicsRequest, CreateTopicsResponse>({
       })),
       ctx.apiVersion >= 1 && request.validateOnly,
     );
-    await Promise.all(created.map((t) => broker.replicas.topicReady(t.name)));
+    await Promise.all(created.map((t) => services.replicas.topicReady(t.name)));
     return {
       throttleTimeMs: 0,
       topics: created.map((t) => ({
@@ -40,7 +40,7 @@ export default defineHandler<CreateTopicsRequest, CreateTopicsResponse>({
         replicationFactor: t.replicationFactor,
         configs:
           t.errorCode === ErrorCode.NONE
-            ? broker.topicConfigEntries(t.name, request.topics.find((r) => r.name === t.name)?.configs ?? []).map((c) => ({
+            ? services.configs.entries(t.name, request.topics.find((r) => r.name === t.name)?.configs ?? []).map((c) => ({
                 name: c.name,
                 value: c.value,
                 readOnly: c.readOnly,

@@ -15,7 +15,7 @@ export default defineHandler<DeleteTopicsRequest, DeleteTopicsResponse>({
   minVersion: 0,
   maxVersion: 6,
   async handle(request, ctx) {
-    const image = ctx.broker.image;
+    const image = ctx.services.image;
     const asked: { name: string | null; topicId: Buffer }[] =
       ctx.apiVersion >= 6
         ? request.topics.map((t) => ({ name: t.name, topicId: t.topicId }))
@@ -24,7 +24,7 @@ export default defineHandler<DeleteTopicsRequest, DeleteTopicsResponse>({
     const names = asked
       .filter((a) => !unknownIds.includes(a))
       .map((a) => a.name ?? image.topicsById.get(a.topicId.toString('hex'))!.name);
-    const results = await ctx.broker.controller.deleteTopics(names);
+    const results = await ctx.services.controller.deleteTopics(names);
     return {
       throttleTimeMs: 0,
       responses: [

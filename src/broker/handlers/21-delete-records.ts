@@ -15,7 +15,7 @@ export default defineHandler<DeleteRecordsRequest, DeleteRecordsResponse>({
   maxVersion: 2,
   async handle(request, ctx) {
     const topics = await forEachLeaderPartition(
-      ctx.broker,
+      ctx.services.replicas,
       request.topics,
       (p, errorCode) => ({ partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode }),
       async (partition, p) => ({ partitionIndex: p.partitionIndex, ...(await partition.deleteRecordsBefore(p.offset)) }),

@@ -25,7 +25,7 @@ export default defineHandler<InitProducerIdRequest, InitProducerIdResponse>({
     if (existing >= 0n && request.producerEpoch >= 0 && request.producerEpoch < producerEpochMax) {
       return reply(ErrorCode.NONE, existing, request.producerEpoch + 1);
     }
-    const producerId = await ctx.broker.nextProducerId();
+    const producerId = await ctx.services.node.nextProducerId();
     return producerId === null ? reply(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, -1n, -1) : reply(ErrorCode.NONE, producerId, 0);
   },
 });

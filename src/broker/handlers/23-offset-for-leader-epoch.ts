@@ -23,7 +23,7 @@ export default defineHandler<OffsetForLeaderEpochRequest, OffsetForLeaderEpochRe
         topic: t.topic,
         partitions: t.partitions.map((p) => {
           const failed = (errorCode: number) => ({ errorCode, partition: p.partition, leaderEpoch: -1, endOffset: -1n });
-          const partition = ctx.broker.replicas.leaderPartition(t.topic, p.partition);
+          const partition = ctx.services.replicas.leaderPartition(t.topic, p.partition);
           if ('errorCode' in partition) return failed(partition.errorCode);
           const epochError = partition.checkLeaderEpoch(p.currentLeaderEpoch);
           if (epochError !== ErrorCode.NONE) return failed(epochError);

@@ -8,20 +8,21 @@ import { ErrorCode } from '../../protocol/errors.ts';
 import type { DescribeConfigsRequest } from '../../protocol/generated/describe-configs-request.ts';
 import type { DescribeConfigsResponse } from '../../protocol/generated/describe-configs-response.ts';
 import { defineHandler } from './handler.ts';
-import { resourceProblem, resourceType } from './config-resources.ts';
+import { resourceProblem } from './config-resources.ts';
+import { configResourceType } from '../../protocol/config-codes.ts';
 
 export default defineHandler<DescribeConfigsRequest, DescribeConfigsResponse>({
   apiKey: 32,
   minVersion: 0,
   maxVersion: 4,
   handle(request, ctx) {
-    const broker = ctx.broker;
+    const services = ctx.services;
     const results = request.resources.map((resource) => {
       const base = { resourceType: resource.resourceType, resourceName: resource.resourceName };
-      const problem = resourceProblem(broker, resource.resourceType, resource.resourceName);
+      const problem = resourceProblem(services, resource.resourceType, resource.resourceName);
       if (problem) return { ...base, ...problem, configs: [] };
       const entries =
-        resource.resourceType === resourceType.topic ? broker.topicConfigEntries(resource.resourceName) : broker.brokerConfigEntries();
+        resource.resourceType === configResourceType.topic ? services.configs.entries(resource.resourceName) : services.configs.brokerEntries();
       const keys: string[] | null = resource.configurationKeys;
       return {
         ...base,

@@ -16,7 +16,7 @@ export default defineHandler<AlterConfigsRequest, AlterConfigsResponse>({
     const responses = [];
     for (const resource of request.resources) {
       const changes = resource.configs.map((c) => ({ name: c.name, value: c.value }));
-      responses.push(await alterConfigResource(ctx.broker, resource, changes, true, request.validateOnly));
+      responses.push(await alterConfigResource(ctx.services, resource, changes, true, request.validateOnly));
     }
     return { throttleTimeMs: 0, responses };
   },

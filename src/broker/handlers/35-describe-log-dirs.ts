@@ -19,14 +19,14 @@ export default defineHandler<DescribeLogDirsRequest, DescribeLogDirsResponse>({
   async handle(request, ctx) {
     const wanted = request.topics === null ? null : new Map(request.topics.map((t) => [t.topic, new Set(t.partitions)]));
     const topics = new Map<string, DescribeLogDirsTopic>();
-    for (const partition of ctx.broker.replicas.hostedPartitions()) {
+    for (const partition of ctx.services.replicas.hostedPartitions()) {
       if (wanted && !wanted.get(partition.topic)?.has(partition.index)) continue;
       const topic = topics.get(partition.topic) ?? { name: partition.topic, partitions: [] };
       topics.set(partition.topic, topic);
       const lag = partition.log.highWatermark - partition.log.logEndOffset;
       topic.partitions.push({ partitionIndex: partition.index, partitionSize: BigInt(partition.log.sizeBytes), offsetLag: lag > 0n ? lag : 0n, isFutureKey: false });
     }
-    const logDir = ctx.broker.replicas.logsDir;
+    const logDir = ctx.services.replicas.logsDir;
     const volume = await statfs(logDir, { bigint: true });
     return {
       throttleTimeMs: 0,

@@ -12,7 +12,7 @@ export default defineHandler<CreatePartitionsRequest, CreatePartitionsResponse>(
   minVersion: 0,
   maxVersion: 3,
   async handle(request, ctx) {
-    const results = await ctx.broker.controller.createPartitions(
+    const results = await ctx.services.controller.createPartitions(
       request.topics.map((t) => ({
         name: t.name,
         count: t.count,

@@ -13,6 +13,6 @@ export default defineHandler<DeleteGroupsRequest, DeleteGroupsResponse>({
   minVersion: 0,
   maxVersion: 2,
   async handle(request, ctx) {
-    return { throttleTimeMs: 0, results: await ctx.broker.groups.deleteGroups(request.groupsNames) };
+    return { throttleTimeMs: 0, results: await ctx.services.groups.deleteGroups(request.groupsNames) };
   },
 });

@@ -32,7 +32,7 @@ export default defineHandler<ElectLeadersRequest, ElectLeadersResponse>({
         })),
       };
     }
-    const results = await ctx.broker.controller.electLeaders(
+    const results = await ctx.services.controller.electLeaders(
       type,
       request.topicPartitions?.map((t) => ({ topic: t.topic, partitions: t.partitions })) ?? null,
     );

@@ -19,7 +19,7 @@ export default defineHandler<IncrementalAlterConfigsRequest, IncrementalAlterCon
   async handle(request, ctx) {
     const responses = [];
     for (const resource of request.resources) {
-      const effective = new Map(ctx.broker.topicConfigEntries(resource.resourceName).map((e) => [e.name, e.value ?? '']));
+      const effective = new Map(ctx.services.configs.entries(resource.resourceName).map((e) => [e.name, e.value ?? '']));
       const changes: { name: string; value: string | null }[] = [];
       let invalid: string | null = null;
       for (const c of resource.configs) {
@@ -34,7 +34,7 @@ export default defineHandler<IncrementalAlterConfigsRequest, IncrementalAlterCon
       responses.push(
         invalid
           ? { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: invalid, resourceType: resource.resourceType, resourceName: resource.resourceName }
-          : await alterConfigResource(ctx.broker, resource, changes, false, request.validateOnly),
+          : await alterConfigResource(ctx.services, resource, changes, false, request.validateOnly),
       );
     }
     return { throttleTimeMs: 0, responses };

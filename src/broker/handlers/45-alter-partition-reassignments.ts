@@ -17,7 +17,7 @@ export default defineHandler<AlterPartitionReassignmentsRequest, AlterPartitionR
   minVersion: 0,
   maxVersion: 0,
   async handle(request, ctx) {
-    const results = await ctx.broker.controller.alterPartitionReassignments(
+    const results = await ctx.services.controller.alterPartitionReassignments(
       request.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partition: p.partitionIndex, replicas: p.replicas })) })),
     );
     return {

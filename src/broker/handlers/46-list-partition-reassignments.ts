@@ -16,7 +16,7 @@ export default defineHandler<ListPartitionReassignmentsRequest, ListPartitionRea
   minVersion: 0,
   maxVersion: 0,
   handle(request, ctx) {
-    const ongoing = ctx.broker.controller.listPartitionReassignments(request.topics?.map((t) => ({ name: t.name, partitions: t.partitionIndexes })) ?? null);
+    const ongoing = ctx.services.controller.listPartitionReassignments(request.topics?.map((t) => ({ name: t.name, partitions: t.partitionIndexes })) ?? null);
     return {
       throttleTimeMs: 0,
       errorCode: ErrorCode.NONE,

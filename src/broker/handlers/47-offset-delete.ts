@@ -16,7 +16,7 @@ export default defineHandler<OffsetDeleteRequest, OffsetDeleteResponse>({
   maxVersion: 0,
   async handle(request, ctx) {
     const refs = request.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex })));
-    const deleted = await ctx.broker.groups.deleteOffsets(request.groupId, refs);
+    const deleted = await ctx.services.groups.deleteOffsets(request.groupId, refs);
     let next = 0;
     return {
       errorCode: deleted.errorCode,

@@ -34,7 +34,7 @@ export default defineHandler<DescribeQuorumRequest, DescribeQuorumResponse>({
       return { errorCode: ErrorCode.NONE, errorMessage: null, topics, nodes: [] };
     }
 
-    const quorum = ctx.broker.quorum;
+    const quorum = ctx.services.quorum;
     const described = quorum.describe();
     const replicas = [...described.currentVoters, ...described.observers];
     const nodes =

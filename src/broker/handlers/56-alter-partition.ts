@@ -35,7 +35,7 @@ export default defineHandler<AlterPartitionRequest, AlterPartitionResponse>({
             : p.newIsr.map((brokerId) => ({ brokerId, brokerEpoch: -1 })),
       })),
     );
-    const outcome = await ctx.broker.controller.alterPartition(request.brokerId, Number(request.brokerEpoch), changes);
+    const outcome = await ctx.services.controller.alterPartition(request.brokerId, Number(request.brokerEpoch), changes);
     if (outcome.errorCode !== ErrorCode.NONE) return { throttleTimeMs: 0, errorCode: outcome.errorCode, topics: [] };
     let next = 0;
     return {

@@ -15,9 +15,9 @@ export default defineHandler<DescribeClusterRequest, DescribeClusterResponse>({
   minVersion: 0,
   maxVersion: 1,
   handle(request, ctx) {
-    const broker = ctx.broker;
+    const { node, image } = ctx.services;
     const endpointType = ctx.apiVersion >= 1 ? request.endpointType : brokerEndpoints;
-    const base = { throttleTimeMs: 0, endpointType, clusterId: broker.image.clusterId ?? '', clusterAuthorizedOperations: -2147483648 };
+    const base = { throttleTimeMs: 0, endpointType, clusterId: image.clusterId ?? '', clusterAuthorizedOperations: -2147483648 };
     if (endpointType !== brokerEndpoints) {
       return { ...base, errorCode: ErrorCode.UNSUPPORTED_ENDPOINT_TYPE, errorMessage: 'only broker endpoints are served', controllerId: -1, brokers: [] };
     }
@@ -25,8 +25,8 @@ export default defineHandler<DescribeClusterRequest, DescribeClusterResponse>({
       ...base,
       errorCode: ErrorCode.NONE,
       errorMessage: null,
-      controllerId: broker.controllerId(),
-      brokers: broker.liveBrokers().map((b) => ({ brokerId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
+      controllerId: node.controllerId(),
+      brokers: node.liveBrokers().map((b) => ({ brokerId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
     };
   },
 });

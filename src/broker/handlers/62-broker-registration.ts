@@ -19,7 +19,7 @@ export default defineHandler<BrokerRegistrationRequest, BrokerRegistrationRespon
   async handle(request, ctx) {
     const listener = request.listeners[0];
     if (!listener) return { throttleTimeMs: 0, errorCode: ErrorCode.INVALID_REGISTRATION, brokerEpoch: -1n };
-    const result = await ctx.broker.controller.registerBroker({
+    const result = await ctx.services.controller.registerBroker({
       nodeId: request.brokerId,
       host: listener.host,
       port: listener.port,

@@ -17,7 +17,7 @@ export default defineHandler<BrokerHeartbeatRequest, BrokerHeartbeatResponse>({
   minVersion: 0,
   maxVersion: 1,
   async handle(request, ctx) {
-    const result = await ctx.broker.controller.brokerHeartbeat({
+    const result = await ctx.services.controller.brokerHeartbeat({
       nodeId: request.brokerId,
       brokerEpoch: Number(request.brokerEpoch),
       metadataOffset: Number(request.currentMetadataOffset),

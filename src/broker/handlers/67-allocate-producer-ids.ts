@@ -13,7 +13,7 @@ export default defineHandler<AllocateProducerIdsRequest, AllocateProducerIdsResp
   minVersion: 0,
   maxVersion: 0,
   async handle(request, ctx) {
-    const block = await ctx.broker.controller.allocateProducerIds(request.brokerId, Number(request.brokerEpoch));
+    const block = await ctx.services.controller.allocateProducerIds(request.brokerId, Number(request.brokerEpoch));
     return { throttleTimeMs: 0, errorCode: block.errorCode, producerIdStart: BigInt(block.firstProducerId), producerIdLen: block.size };
   },
 });

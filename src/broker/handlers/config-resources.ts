@@ -1,32 +1,28 @@
 /**
  * Shared by the config APIs (DescribeConfigs, AlterConfigs,
- * IncrementalAlterConfigs): Kafka's resource type and config source codes,
- * and resolving a resource to an error when it does not exist.
+ * IncrementalAlterConfigs): resolving a config resource to an error when it
+ * does not exist. The code tables are in protocol/config-codes.ts.
  */
 import { ErrorCode } from '../../protocol/errors.ts';
-import type { Broker } from '../broker.ts';
-
-export const resourceType = { topic: 2, broker: 4 } as const;
-
-export const configSource = {
-  dynamicTopic: 1,
-  dynamicBroker: 2,
-  dynamicDefaultBroker: 3,
-  staticBroker: 4,
-  default: 5,
-} as const;
+import { configResourceType } from '../../protocol/config-codes.ts';
+import type { BrokerServices } from './handler.ts';
 
 /** The error for a config resource that is not a topic or this broker, or null when it exists. */
-export function resourceProblem(broker: Broker, type: number, name: string): { errorCode: number; errorMessage: string } | null {
-  if (type === resourceType.topic) {
-    return broker.image.topicsByName.has(name)
+export function resourceProblem(
+  services: Pick<BrokerServices, 'image' | 'node'>,
+  type: number,
+  name: string,
+): { errorCode: number; errorMessage: string } | null {
+  if (type === configResourceType.topic) {
+    return services.image.topicsByName.has(name)
       ? null
       : { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `topic '${name}' does not exist` };
   }
-  if (type === resourceType.broker) {
-    return name === '' || name === String(broker.nodeId)
+  if (type === configResourceType.broker) {
+    const nodeId = services.node.nodeId;
+    return name === '' || name === String(nodeId)
       ? null
-      : { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `this is broker ${broker.nodeId}; ask broker '${name}' itself` };
+      : { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `this is broker ${nodeId}; ask broker '${name}' itself` };
   }
   return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `resource type ${type} is not supported` };
 }

@@ -4,12 +4,88 @@
  * response body (or null: send nothing, as for acks=0 produce). Handlers put
  * protocol failures into the response as per-item error codes; a thrown
  * exception is a bug and closes the client's connection.
+ *
+ * A handler sees the node only through the narrow services below, passed in
+ * its request context (the broker assembles them; a test can pass fakes), and
+ * the request context is where what is known about the caller lives. Nothing
+ * here imports the broker.
  */
-import type { Broker } from '../broker.ts';
 import type { Allocate } from '../server/buffer-pool.ts';
+import type { BrokerConfig } from '../config.ts';
+import type { TopicConfigs } from '../topic-configs.ts';
+import type { ReplicaManager } from '../replica/replica-manager.ts';
+import type { GroupCoordinator } from '../group/coordinator.ts';
+import type { BrokerMetrics } from '../metrics/broker-metrics.ts';
+import type { Controller, ItemResult, NewTopic } from '../../controller/controller.ts';
+import type { MetadataQuorum } from '../../controller/quorum/metadata-quorum.ts';
+import type { MetadataImage } from '../../metadata/image.ts';
+import type { BrokerRecord } from '../../metadata/records.ts';
+
+/** This node as the cluster sees it, and what it asks the active controller for on a handler's behalf. */
+export interface NodeService {
+  readonly nodeId: number;
+  /** Whether this node may lead partitions, coordinate groups and answer Metadata with its own leaderships. */
+  serving(): boolean;
+  /** Registered brokers that are not fenced, by node id. */
+  liveBrokers(): BrokerRecord[];
+  /** The active controller (the metadata quorum's leader), -1 when none is known. */
+  controllerId(): number;
+  isInternalTopic(name: string): boolean;
+  /** Creates topics through the active controller, wherever it is; resolves once this node has opened the logs it hosts. */
+  createTopics(topics: NewTopic[]): Promise<ItemResult[]>;
+  /** A producer id unique in the cluster; null while none can be had. */
+  nextProducerId(): Promise<bigint | null>;
+}
+
+/** The metadata this node has applied, to read (only the metadata quorum changes it). */
+export type ImageService = Readonly<Pick<MetadataImage, 'clusterId' | 'brokers' | 'topicsByName' | 'topicsById'>>;
+/** The partitions this node hosts. */
+export type ReplicaService = Pick<ReplicaManager, 'leaderPartition' | 'whenOpened' | 'waitForData' | 'leaderThrottle' | 'topicReady' | 'hostedPartitions' | 'logsDir'>;
+/** The consumer groups this node coordinates. */
+export type GroupService = Pick<
+  GroupCoordinator,
+  'findCoordinator' | 'join' | 'sync' | 'heartbeat' | 'leave' | 'describe' | 'list' | 'deleteGroups' | 'commitOffsets' | 'fetchOffsets' | 'deleteOffsets'
+>;
+/** The controller's decisions: served only on the active controller (the dispatcher forwards controller APIs there). */
+export type ControllerService = Pick<
+  Controller,
+  | 'createTopics'
+  | 'deleteTopics'
+  | 'createPartitions'
+  | 'alterTopicConfigs'
+  | 'alterBrokerConfigs'
+  | 'electLeaders'
+  | 'alterPartitionReassignments'
+  | 'listPartitionReassignments'
+  | 'alterPartition'
+  | 'registerBroker'
+  | 'brokerHeartbeat'
+  | 'allocateProducerIds'
+>;
+/** The metadata quorum: its own APIs' requests, and its state for DescribeQuorum. */
+export type QuorumService = Pick<MetadataQuorum, 'handle' | 'describe' | 'voterAddress'>;
+/** Topic configs (effective values with their source) and this broker's settings. */
+export type ConfigService = Pick<TopicConfigs, 'entries' | 'brokerEntries'>;
+export type SettingsService = Pick<BrokerConfig, 'bool' | 'int'>;
+export type MetricsService = Pick<BrokerMetrics, 'produced' | 'consumed'>;
+
+/** Everything a handler may use of the node it runs on. */
+export interface BrokerServices {
+  node: NodeService;
+  image: ImageService;
+  replicas: ReplicaService;
+  groups: GroupService;
+  controller: ControllerService;
+  quorum: QuorumService;
+  configs: ConfigService;
+  settings: SettingsService;
+  metrics: MetricsService;
+  /** The handler registry (ApiVersions advertises it). */
+  handlers: ReadonlyMap<number, Handler>;
+}
 
 export interface RequestContext {
-  broker: Broker;
+  services: BrokerServices;
   apiVersion: number;
   correlationId: number;
   clientId: string | null;

@@ -4,7 +4,7 @@
  * for every partition this broker leads, `unavailable` with the Kafka error
  * for the others, keeping the request's topic and partition order.
  */
-import type { Broker } from '../broker.ts';
+import type { ReplicaService } from './handler.ts';
 import type { Partition } from '../replica/partition.ts';
 
 interface TopicPartitions<P extends { partitionIndex: number }> {
@@ -13,7 +13,7 @@ interface TopicPartitions<P extends { partitionIndex: number }> {
 }
 
 export function forEachLeaderPartition<P extends { partitionIndex: number }, R>(
-  broker: Broker,
+  replicas: ReplicaService,
   topics: TopicPartitions<P>[],
   unavailable: (p: P, errorCode: number) => R,
   answer: (partition: Partition, p: P) => Promise<R>,
@@ -23,7 +23,7 @@ export function forEachLeaderPartition<P extends { partitionIndex: number }, R>(
       name: topic.name,
       partitions: await Promise.all(
         topic.partitions.map((p) => {
-          const partition = broker.replicas.leaderPartition(topic.name, p.partitionIndex);
+          const partition = replicas.leaderPartition(topic.name, p.partitionIndex);
           return 'errorCode' in partition ? unavailable(p, partition.errorCode) : answer(partition, p);
         }),
       ),

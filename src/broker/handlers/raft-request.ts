@@ -14,6 +14,6 @@ export function raftHandler(apiKey: number): Handler {
     apiKey,
     minVersion: version,
     maxVersion: version,
-    handle: (request: unknown, ctx) => ctx.broker.quorum.handle(apiKey, ctx.apiVersion, request),
+    handle: (request: unknown, ctx) => ctx.services.quorum.handle(apiKey, ctx.apiVersion, request),
   });
 }

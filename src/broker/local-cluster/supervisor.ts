@@ -163,14 +163,28 @@ export async function stopNodes(nodes: readonly NodeRecord[], timeoutMs: number)
   });
 }
 
-async function waitUntilGone<T extends { pid: number; dataDir: string }>(nodes: readonly T[], timeoutMs: number): Promise<T[]> {
+/**
+ * Waits until each node's process no longer exists. Its identity was checked
+ * before it was signalled; a process that is exiting can already show an
+ * empty command line, so only its disappearance counts as gone.
+ */
+async function waitUntilGone<T extends { pid: number }>(nodes: readonly T[], timeoutMs: number): Promise<T[]> {
   const deadline = Date.now() + timeoutMs;
-  let left = nodes.filter((n) => runsNode(n.pid, n.dataDir));
+  let left = nodes.filter((n) => exists(n.pid));
   while (left.length > 0 && Date.now() < deadline) {
     await sleep(pollIntervalMs);
-    left = left.filter((n) => runsNode(n.pid, n.dataDir));
+    left = left.filter((n) => exists(n.pid));
   }
   return left;
+}
+
+function exists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 function signal(pid: number, name: NodeJS.Signals): void {

@@ -14,19 +14,31 @@
  * closes the connection. Every request served
  * (answered, forwarded to the controller, or failed) is timed into the
  * broker's request metrics, from the decoded body to the encoded answer.
+ * Handlers run with the node's services (handlers/handler.ts); the
+ * dispatcher itself needs only the way to the active controller and the
+ * request metrics.
  */
 import { ProtocolError } from '../../protocol/primitives.ts';
 import { decodeRequestBody, decodeRequestHeader, encodeResponseChunks } from '../../protocol/frames.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
-import type { Handler, RequestContext } from '../handlers/handler.ts';
+import type { BrokerServices, Handler } from '../handlers/handler.ts';
 import { RequestRejected, type ConnectionInfo } from './connection.ts';
 import { apiVersionsKey, supportedApiVersions } from '../handlers/18-api-versions.ts';
-import { controllerApiKeys } from '../controller-channel.ts';
+import { controllerApiKeys, type ControllerChannel } from '../controller-channel.ts';
+import type { MetadataQuorum } from '../../controller/quorum/metadata-quorum.ts';
+import type { BrokerMetrics } from '../metrics/broker-metrics.ts';
 import type { Allocate } from './buffer-pool.ts';
 
-export type ContextBase = Omit<RequestContext, 'apiVersion' | 'correlationId' | 'clientId' | 'clientAddress' | 'clientGone' | 'allocate'>;
+export interface DispatcherOptions {
+  services: BrokerServices;
+  /** Whether this node is the active controller (else controller APIs are forwarded to it). */
+  quorum: Pick<MetadataQuorum, 'isActiveController'>;
+  controllerChannel: Pick<ControllerChannel, 'request'>;
+  metrics: Pick<BrokerMetrics, 'requestDone'>;
+}
 
-export function createDispatcher(handlers: ReadonlyMap<number, Handler>, base: ContextBase) {
+export function createDispatcher(handlers: ReadonlyMap<number, Handler>, options: DispatcherOptions) {
+  const { services, quorum, controllerChannel, metrics } = options;
   return async (payload: Buffer, connection: ConnectionInfo, allocate: Allocate): Promise<Buffer[] | null> => {
     let header;
     try {
@@ -56,18 +68,18 @@ export function createDispatcher(handlers: ReadonlyMap<number, Handler>, base: C
     }
     const handleHere = async () => {
       try {
-        return await handler.handle(body, { ...base, apiVersion, correlationId, clientId: header.clientId, clientAddress: connection.remote, clientGone: connection.gone, allocate });
+        return await handler.handle(body, { services, apiVersion, correlationId, clientId: header.clientId, clientAddress: connection.remote, clientGone: connection.gone, allocate });
       } catch (err) {
         throw malformed(err); // a body that decodes but does not read as the API's message (the Raft APIs' own checks)
       }
     };
     const started = performance.now();
     try {
-      const forward = controllerApiKeys.has(apiKey) && !base.broker.quorum.isActiveController();
-      const response = forward ? await base.broker.controllerChannel.request(apiKey, apiVersion, body) : await handleHere();
+      const forward = controllerApiKeys.has(apiKey) && !quorum.isActiveController();
+      const response = forward ? await controllerChannel.request(apiKey, apiVersion, body) : await handleHere();
       return response === null ? null : encodeResponseChunks(apiKey, apiVersion, correlationId, response);
     } finally {
-      base.broker.metrics.requestDone(apiKey, (performance.now() - started) / 1000);
+      metrics.requestDone(apiKey, (performance.now() - started) / 1000);
     }
   };
 }
