@@ -18,7 +18,7 @@ import { closeSync, constants, openSync, writeSync, fsyncSync } from 'node:fs';
 import { access, mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { parseProperties } from './config.ts';
-import { writeBytesAtomically } from '../storage/checkpoint.ts';
+import { writeFileAtomically } from '../storage/atomic-write.ts';
 import { nodeStorageFs } from '../storage/fs.ts';
 
 const stampFileName = 'meta.properties';
@@ -113,7 +113,7 @@ export class DataDir {
     const lines = ['# kb data directory', 'version=1', `node.id=${stamp.nodeId}`];
     if (stamp.voterIds) lines.push(`voter.ids=${voterList(stamp.voterIds)}`);
     if (stamp.clusterId) lines.push(`cluster.id=${stamp.clusterId}`);
-    await writeBytesAtomically(nodeStorageFs, this.root, stampFileName, Buffer.from(lines.join('\n') + '\n'));
+    await writeFileAtomically(nodeStorageFs, path.join(this.root, stampFileName), Buffer.from(lines.join('\n') + '\n'));
     this.current = stamp;
   }
 

@@ -9,7 +9,9 @@
 import { ErrorCode, errorName } from '../protocol/errors.ts';
 import { ClientError, type BrokerConnection } from './connection.ts';
 import type { Cluster, TopicInfo } from './cluster.ts';
+import { knownTopic } from './known-topic.ts';
 import type { DescribeQuorumResponse } from '../protocol/generated/describe-quorum-response.ts';
+import { metadataTopicName, zeroUuid } from '../protocol/well-known.ts';
 
 const api = {
   listOffsets: { key: 2, max: 5 },
@@ -25,8 +27,6 @@ const api = {
   describeQuorum: { key: 55, max: 2 },
   describeCluster: { key: 60, max: 1 },
 } as const;
-
-const metadataTopicName = '__cluster_metadata';
 
 const topicResource = 2;
 const brokerResource = 4;
@@ -129,7 +129,7 @@ export class Admin {
   async deleteTopics(names: string[]): Promise<{ name: string; errorCode: number; errorMessage: string | null }[]> {
     const controller = await this.cluster.controller();
     const response = await controller.request(api.deleteTopics.key, api.deleteTopics.max, {
-      topics: names.map((name) => ({ name, topicId: Buffer.alloc(16) })),
+      topics: names.map((name) => ({ name, topicId: zeroUuid })),
       topicNames: names,
       timeoutMs: 30_000,
     });
@@ -147,10 +147,8 @@ export class Admin {
   }
 
   async describeTopic(name: string): Promise<TopicInfo> {
-    const metadata = await this.cluster.refreshMetadata([name]);
-    const topic = metadata.topics.get(name);
-    if (!topic) throw new ClientError(`topic '${name}' does not exist`);
-    check(topic.errorCode, topic.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION ? `topic '${name}' does not exist` : null, `describing '${name}'`);
+    const topic = knownTopic(await this.cluster.refreshMetadata([name]), name);
+    if (!topic) throw new ClientError(`describing '${name}': topic '${name}' does not exist`, { cause: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION });
     return topic;
   }
 

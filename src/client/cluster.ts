@@ -11,6 +11,7 @@
  * those still connecting too, so nothing keeps the process alive.
  */
 import { BrokerConnection, ClientError } from './connection.ts';
+import { zeroUuid } from '../protocol/well-known.ts';
 
 export interface ClusterOptions {
   bootstrap: { host: string; port: number }[];
@@ -119,7 +120,7 @@ export class Cluster {
   async refreshMetadata(topics: string[] | null = null): Promise<ClusterMetadata> {
     const connection = await this.anyBroker();
     const response = await connection.request(metadataKey, metadataVersionMax, {
-      topics: topics === null ? null : topics.map((name) => ({ name, topicId: Buffer.alloc(16) })),
+      topics: topics === null ? null : topics.map((name) => ({ name, topicId: zeroUuid })),
       allowAutoTopicCreation: false,
       includeClusterAuthorizedOperations: false,
       includeTopicAuthorizedOperations: false,

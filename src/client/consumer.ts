@@ -9,7 +9,9 @@
 import { ErrorCode, errorName, isRetriable } from '../protocol/errors.ts';
 import { recordBatches } from '../protocol/records/batch-splitter.ts';
 import { decodeRecordBatch, type RecordHeader } from '../protocol/records/record-batch.ts';
+import { zeroUuid } from '../protocol/well-known.ts';
 import type { Cluster } from './cluster.ts';
+import { knownTopic } from './known-topic.ts';
 import { ClientError } from './connection.ts';
 
 const fetchKey = 1;
@@ -82,8 +84,8 @@ export class Consumer {
   private async leaderOf(topic: string, partition: number): Promise<number> {
     const known = this.cluster.metadata?.topics.get(topic)?.partitions[partition]?.leader;
     if (known !== undefined && known >= 0) return known;
-    const info = (await this.cluster.refreshMetadata([topic])).topics.get(topic);
-    if (!info || info.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) throw new ClientError(`topic '${topic}' does not exist`);
+    const info = knownTopic(await this.cluster.refreshMetadata([topic]), topic);
+    if (!info) throw new ClientError(`topic '${topic}' does not exist`);
     const leader = info.partitions[partition]?.leader;
     if (leader === undefined) throw new ClientError(`topic '${topic}' has no partition ${partition}`);
     return leader;
@@ -104,10 +106,10 @@ export class Consumer {
       sessionEpoch: -1,
       topics: topics.map((topic) => ({
         topic,
-        topicId: Buffer.alloc(16),
+        topicId: zeroUuid,
         partitions: positions
           .filter((p) => p.topic === topic)
-          .map((p) => ({ partition: p.partition, currentLeaderEpoch: -1, fetchOffset: p.offset, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: this.options.partitionMaxBytes, replicaDirectoryId: Buffer.alloc(16) })),
+          .map((p) => ({ partition: p.partition, currentLeaderEpoch: -1, fetchOffset: p.offset, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: this.options.partitionMaxBytes, replicaDirectoryId: zeroUuid })),
       })),
       forgottenTopicsData: [],
       rackId: '',
@@ -152,7 +154,7 @@ export class Consumer {
 
 /** Resolves a ListOffsets timestamp (offsetSpec.latest / earliest, or ms since epoch) to an offset per partition. */
 export async function listOffsets(cluster: Cluster, topic: string, partitions: number[], timestamp: bigint): Promise<Map<number, bigint>> {
-  const metadata = cluster.metadata?.topics.get(topic) ?? (await cluster.refreshMetadata([topic])).topics.get(topic);
+  const metadata = knownTopic(cluster.metadata?.topics.has(topic) ? cluster.metadata : await cluster.refreshMetadata([topic]), topic);
   if (!metadata) throw new ClientError(`topic '${topic}' does not exist`);
   const out = new Map<number, bigint>();
   await Promise.all(

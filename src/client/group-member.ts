@@ -20,9 +20,7 @@
  * (which finds it and retries while it moves or loads).
  */
 import { ErrorCode } from '../protocol/errors.ts';
-import { Reader, Writer } from '../protocol/primitives.ts';
-import { decodeConsumerProtocolSubscription, encodeConsumerProtocolSubscription } from '../protocol/generated/consumer-protocol-subscription.ts';
-import { encodeConsumerProtocolAssignment } from '../protocol/generated/consumer-protocol-assignment.ts';
+import { decodeConsumerSubscription, encodeConsumerAssignment, encodeConsumerSubscription } from '../protocol/consumer-protocol.ts';
 import type { Cluster } from './cluster.ts';
 import { ClientError } from './connection.ts';
 import { decodeAssignment, GroupAdmin, type GroupOffset, type TopicPartitions } from './groups.ts';
@@ -31,8 +29,6 @@ const api = { joinGroup: { key: 11, max: 6 }, heartbeat: { key: 12, max: 4 }, le
 
 const protocolType = 'consumer';
 const assignor = 'range';
-const subscriptionVersion = 1;
-const assignmentVersion = 1;
 
 export interface MembershipOptions {
   sessionTimeoutMs: number;
@@ -47,24 +43,6 @@ const rejoinErrors: ReadonlySet<number> = new Set([ErrorCode.REBALANCE_IN_PROGRE
 
 function kafkaErrorOf(err: unknown): number | null {
   return err instanceof ClientError && typeof err.cause === 'number' ? err.cause : null;
-}
-
-function encodeSubscription(topics: string[]): Buffer {
-  const w = new Writer().int16(subscriptionVersion);
-  encodeConsumerProtocolSubscription(w, { topics, userData: null, ownedPartitions: [], generationId: -1, rackId: null }, subscriptionVersion);
-  return Buffer.from(w.finish());
-}
-
-function encodeAssignment(assigned: TopicPartitions[]): Buffer {
-  const w = new Writer().int16(assignmentVersion);
-  encodeConsumerProtocolAssignment(w, { assignedPartitions: assigned, userData: null }, assignmentVersion);
-  return Buffer.from(w.finish());
-}
-
-function decodeSubscribedTopics(metadata: Buffer): string[] {
-  const reader = new Reader(metadata);
-  const version = reader.int16();
-  return decodeConsumerProtocolSubscription(reader, Math.min(Math.max(version, 0), 3)).topics;
 }
 
 /**
@@ -125,7 +103,7 @@ export class GroupMembership {
               memberId,
               groupInstanceId: null,
               protocolType,
-              protocols: [{ name: assignor, metadata: encodeSubscription(this.topics) }],
+              protocols: [{ name: assignor, metadata: encodeConsumerSubscription(this.topics) }],
               reason: null,
             });
           const answer = await request(this.memberId);
@@ -193,11 +171,11 @@ export class GroupMembership {
   }
 
   private async assign(members: { memberId: string; metadata: Buffer }[]): Promise<{ memberId: string; assignment: Buffer }[]> {
-    const subscriptions = new Map(members.map((m) => [m.memberId, decodeSubscribedTopics(m.metadata)]));
+    const subscriptions = new Map(members.map((m) => [m.memberId, decodeConsumerSubscription(m.metadata).topics]));
     const topics = [...new Set([...subscriptions.values()].flat())];
     const metadata = await this.cluster.refreshMetadata(topics);
     const counts = new Map(topics.map((t) => [t, metadata.topics.get(t)?.errorCode === ErrorCode.NONE ? metadata.topics.get(t)!.partitions.length : 0]));
-    return [...rangeAssign(subscriptions, counts)].map(([memberId, assigned]) => ({ memberId, assignment: encodeAssignment(assigned) }));
+    return [...rangeAssign(subscriptions, counts)].map(([memberId, assigned]) => ({ memberId, assignment: encodeConsumerAssignment(assigned) }));
   }
 
   private startHeartbeats(): void {

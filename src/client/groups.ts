@@ -15,8 +15,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorCode, errorName } from '../protocol/errors.ts';
-import { Reader } from '../protocol/primitives.ts';
-import { decodeConsumerProtocolAssignment } from '../protocol/generated/consumer-protocol-assignment.ts';
+import { decodeConsumerAssignment } from '../protocol/consumer-protocol.ts';
 import { check } from './admin.ts';
 import type { Cluster } from './cluster.ts';
 import { ClientError, type BrokerConnection } from './connection.ts';
@@ -92,11 +91,8 @@ export interface PartitionLag {
 
 /** Topic partitions a consumer-protocol assignment carries; [] when the bytes are not one. */
 export function decodeAssignment(bytes: Buffer): TopicPartitions[] {
-  if (bytes.length < 2) return [];
   try {
-    const reader = new Reader(bytes);
-    const version = reader.int16();
-    return decodeConsumerProtocolAssignment(reader, Math.min(Math.max(version, 0), 3)).assignedPartitions;
+    return decodeConsumerAssignment(bytes).assignedPartitions;
   } catch {
     return [];
   }

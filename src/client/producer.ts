@@ -16,7 +16,8 @@
 import { CompressionCodec } from '../protocol/compression.ts';
 import { ErrorCode, errorName, isRetriable } from '../protocol/errors.ts';
 import { encodeRecordBatch, type RecordHeader } from '../protocol/records/record-batch.ts';
-import type { Cluster, TopicInfo } from './cluster.ts';
+import type { Cluster, ClusterMetadata } from './cluster.ts';
+import { knownTopic } from './known-topic.ts';
 import { ClientError } from './connection.ts';
 import { partitionForKey, RoundRobin } from './partitioner.ts';
 
@@ -109,16 +110,16 @@ export class Producer {
     if (!acknowledged) {
       return new Promise((resolve, reject) => this.send(topic, record, (err, metadata) => (err ? reject(err) : resolve(metadata!))));
     }
-    const info = this.cluster.metadata?.topics.get(topic);
-    if (info) this.enqueue(topic, info, record, acknowledged);
-    else this.cluster.refreshMetadata([topic]).then((metadata) => this.enqueue(topic, metadata.topics.get(topic), record, acknowledged), acknowledged);
+    const cached = this.cluster.metadata;
+    if (cached?.topics.has(topic)) this.enqueue(topic, cached, record, acknowledged);
+    else this.cluster.refreshMetadata([topic]).then((metadata) => this.enqueue(topic, metadata, record, acknowledged), acknowledged);
   }
 
   /** Queues the record for its partition (no await when the topic's metadata is cached: this runs once per record). */
-  private enqueue(topic: string, info: TopicInfo | undefined, record: ProducerRecord, acknowledged: Acknowledged): void {
+  private enqueue(topic: string, metadata: ClusterMetadata, record: ProducerRecord, acknowledged: Acknowledged): void {
     let partition: number;
     try {
-      partition = this.choosePartition(topic, info, record);
+      partition = this.choosePartition(topic, metadata, record);
     } catch (err) {
       queueMicrotask(() => acknowledged(err as Error));
       return;
@@ -138,10 +139,9 @@ export class Producer {
   }
 
   /** The record's own partition (checked to exist), else by key, else round-robin; throws for a topic without partitions. */
-  private choosePartition(topic: string, info: TopicInfo | undefined, record: ProducerRecord): number {
-    if (!info || info.errorCode !== ErrorCode.NONE || info.partitions.length === 0) {
-      throw new ClientError(`topic '${topic}' does not exist`);
-    }
+  private choosePartition(topic: string, metadata: ClusterMetadata, record: ProducerRecord): number {
+    const info = knownTopic(metadata, topic);
+    if (!info) throw new ClientError(`topic '${topic}' does not exist`);
     const count = info.partitions.length;
     if (record.partition !== undefined) {
       if (Number.isInteger(record.partition) && record.partition >= 0 && record.partition < count) return record.partition;

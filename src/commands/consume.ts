@@ -14,10 +14,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Args, Flags } from '@oclif/core';
 import type { Cluster } from '../client/cluster.ts';
+import { knownTopic } from '../client/known-topic.ts';
 import { Consumer, type Assignment, type ConsumedRecord, listOffsets, offsetSpec } from '../client/consumer.ts';
 import { GroupMembership } from '../client/group-member.ts';
 import type { GroupOffset, TopicPartitions } from '../client/groups.ts';
-import { ErrorCode } from '../protocol/errors.ts';
 import { KbCommand, UsageError, UserError } from '../cli/kb-command.ts';
 import { compileFormat, defaultFormat, type RecordFormatter } from '../cli/formats.ts';
 import { recordToJson } from '../cli/json-records.ts';
@@ -58,13 +58,14 @@ key, value and header values are a UTF-8 string, {"base64":"..."} when the bytes
     '<%= config.bin %> consume orders -o -10 -f "%p:%o %k=%v\\n"',
     '<%= config.bin %> consume orders --json -e > orders.jsonl',
     '<%= config.bin %> consume orders -o @1700000000000 -n 5',
+    '<%= config.bin %> consume orders -o @-10m -e',
   ];
 
   static override strict = false;
   static override args = { topic: Args.string({ description: 'topic(s) to read', required: true }) };
 
   static override flags = {
-    offset: Flags.string({ char: 'o', description: 'where to start: beginning, end, N, -N (N before the end) or @TIMESTAMP_MS', default: 'beginning' }),
+    offset: Flags.string({ char: 'o', description: 'where to start: earliest|beginning, latest|end, N, -N (N before the end) or @TIMESTAMP (ms, ISO-8601 or -10m)', default: 'beginning' }),
     partition: Flags.integer({ char: 'p', description: 'read only this partition', min: 0, max: int32Max }),
     count: Flags.integer({ char: 'n', description: 'stop after this many records', min: 1 }),
     'exit-at-end': Flags.boolean({ char: 'e', description: 'stop at the end of every partition instead of waiting for more', default: false }),
@@ -153,8 +154,8 @@ key, value and header values are a UTF-8 string, {"base64":"..."} when the bytes
   private async partitionsOf(cluster: Cluster, topics: string[], only: number | undefined): Promise<TopicPartitions[]> {
     const metadata = await cluster.refreshMetadata(topics);
     return topics.map((topic) => {
-      const info = metadata.topics.get(topic);
-      if (!info || info.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) throw new UserError(`topic '${topic}' does not exist (kb topic list shows the topics)`);
+      const info = knownTopic(metadata, topic);
+      if (!info) throw new UserError(`topic '${topic}' does not exist (kb topic list shows the topics)`);
       const count = info.partitions.length;
       if (only !== undefined && only >= count) throw new UserError(`topic '${topic}' has no partition ${only} (it has ${count}: 0..${count - 1})`);
       return { topic, partitions: only !== undefined ? [only] : info.partitions.map((p) => p.partition) };

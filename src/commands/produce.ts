@@ -9,7 +9,7 @@
 import { Args, Flags } from '@oclif/core';
 import { Producer, type Acknowledged, type ProducerRecord } from '../client/producer.ts';
 import { SendWindow } from '../client/send-window.ts';
-import { ErrorCode } from '../protocol/errors.ts';
+import { knownTopic } from '../client/known-topic.ts';
 import { CompressionCodec } from '../protocol/compression.ts';
 import { KbCommand, UsageError, UserError } from '../cli/kb-command.ts';
 import { unescape } from '../cli/formats.ts';
@@ -57,8 +57,7 @@ Each line is a record value (bytes as they are, without the newline). With -K th
     }
     const toRecord = this.lineParser(flags);
     const cluster = await this.cluster();
-    const topic = (await cluster.refreshMetadata([args.topic])).topics.get(args.topic);
-    if (!topic || topic.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) {
+    if (!knownTopic(await cluster.refreshMetadata([args.topic]), args.topic)) {
       throw new UserError(`topic '${args.topic}' does not exist: create it with "kb topic create ${args.topic} --partitions N"`);
     }
     const producer = new Producer(cluster, {

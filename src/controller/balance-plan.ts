@@ -1,11 +1,15 @@
 /**
- * A balancing plan for `kb partitions balance`: new replica lists that even
- * out, over the live brokers, first how many replicas each holds and then
- * how many partitions each is the preferred leader (first replica) of,
- * counted over all the given partitions together. Pure and deterministic;
- * it moves as little as it can:
+ * The reassignment planner of `kb partitions balance` (over the live
+ * brokers) and `kb partitions reassign --topic T --to IDS` (over the named
+ * ones): new replica lists that even out, over the target brokers, first
+ * how many replicas each holds and then how many partitions each is the
+ * preferred leader (first replica) of, counted over all the given
+ * partitions together. Replication factors are kept, so a partition with
+ * more replicas than there are target brokers is refused (an Error naming
+ * its topic) before anything is planned. Pure and deterministic; it moves
+ * as little as it can:
  *
- * 1. Replicas on brokers that are not live move to live ones.
+ * 1. Replicas on brokers that are not targets move to targets.
  * 2. While the fullest broker holds at least two replicas more than the
  *    emptiest, one replica moves from the fullest to the emptiest (a
  *    partition that does not already have one there, keeping its replicas
@@ -42,16 +46,20 @@ function byCount(counts: Map<number, number>): number[] {
   return [...counts.keys()].sort((a, b) => counts.get(a)! - counts.get(b)! || a - b);
 }
 
-export function planBalance(current: readonly PartitionAssignment[], liveBrokers: readonly PlacementBroker[]): BalancePlan {
-  if (liveBrokers.length === 0) throw new Error('no live broker to balance over');
-  const rackOf = new Map(liveBrokers.map((b) => [b.nodeId, b.rack ?? '']));
-  const live = [...rackOf.keys()];
+export function planBalance(current: readonly PartitionAssignment[], targetBrokers: readonly PlacementBroker[]): BalancePlan {
+  if (targetBrokers.length === 0) throw new Error('no target broker to balance over');
+  const crowded = current.find((p) => p.replicas.length > targetBrokers.length);
+  if (crowded) {
+    throw new Error(`topic '${crowded.topic}' has ${crowded.replicas.length} replicas per partition but only ${targetBrokers.length} target broker(s) to place them on`);
+  }
+  const rackOf = new Map(targetBrokers.map((b) => [b.nodeId, b.rack ?? '']));
+  const targets = [...rackOf.keys()];
   const work = [...current]
     .sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition)
     .map((p) => ({ ...p, replicas: [...p.replicas] }));
   const distinctRacks = (replicas: number[]) => new Set(replicas.map((id) => rackOf.get(id))).size === replicas.length;
 
-  /** Replaces `from` by the least loaded live broker that fits the partition; false when none fits. */
+  /** Replaces `from` by the least loaded target broker that fits the partition; false when none fits. */
   const move = (p: PartitionAssignment, from: number, candidates: number[]): boolean => {
     const keepRacks = p.replicas.every((id) => rackOf.has(id)) && distinctRacks(p.replicas);
     const others = p.replicas.filter((id) => id !== from);
@@ -63,14 +71,14 @@ export function planBalance(current: readonly PartitionAssignment[], liveBrokers
     return true;
   };
 
-  // 1. Off brokers that are not live.
+  // 1. Off brokers that are not targets.
   for (const p of work) {
-    for (const id of [...p.replicas]) if (!rackOf.has(id)) move(p, id, byCount(countBy(work, live, (q) => q.replicas)));
+    for (const id of [...p.replicas]) if (!rackOf.has(id)) move(p, id, byCount(countBy(work, targets, (q) => q.replicas)));
   }
 
   // 2. Even out replica counts.
   for (;;) {
-    const counts = countBy(work, live, (q) => q.replicas);
+    const counts = countBy(work, targets, (q) => q.replicas);
     const order = byCount(counts);
     const [emptiest, fullest] = [order[0], order[order.length - 1]];
     if (counts.get(fullest)! - counts.get(emptiest)! < 2) break;
@@ -82,7 +90,7 @@ export function planBalance(current: readonly PartitionAssignment[], liveBrokers
 
   // 3. Even out preferred leaders by reordering replicas.
   for (;;) {
-    const leaders = countBy(work, live, (q) => q.replicas.slice(0, 1));
+    const leaders = countBy(work, targets, (q) => q.replicas.slice(0, 1));
     let improved = false;
     for (const fullest of byCount(leaders).reverse()) {
       const p = work.find((q) => q.replicas[0] === fullest && q.replicas.some((id) => rackOf.has(id) && leaders.get(id)! <= leaders.get(fullest)! - 2));

@@ -1,8 +1,7 @@
 /**
- * Small state files written atomically: the content goes to `<name>.tmp`,
- * which is fsynced, renamed over `<name>`, and the directory is fsynced, so
- * after a crash the file holds either the old or the new content, never a
- * mix. Content is one MessagePack map (plain maps and arrays, numbers).
+ * Small state files written atomically (storage/atomic-write.ts), so after
+ * a crash the file holds either the old or the new content, never a mix.
+ * Content is one MessagePack map (plain maps and arrays, numbers).
  *
  * `partition.checkpoint` (one per partition directory), a map:
  *   { version: 1, recoveryPoint, logStartOffset, highWatermark, cleanerOffset }
@@ -14,30 +13,16 @@
  */
 import path from 'node:path';
 import { Packr } from 'msgpackr';
-import { partitionCheckpointFile, tempSuffix } from './files.ts';
-import { fsyncDir, isNotFound, type StorageFs } from './fs.ts';
+import { writeFileAtomically } from './atomic-write.ts';
+import { partitionCheckpointFile } from './files.ts';
+import { isNotFound, type StorageFs } from './fs.ts';
 
 const packr = new Packr({ useRecords: false, int64AsType: 'number' });
 const checkpointVersion = 1;
 
+/** Replaces `dir/name` with `value`, MessagePack-encoded, atomically. */
 export function writeAtomically(fs: StorageFs, dir: string, name: string, value: unknown): Promise<void> {
-  return writeBytesAtomically(fs, dir, name, packr.pack(value));
-}
-
-/** Replaces `dir/name` with `bytes` so that a crash leaves the old or the new content, never a mix. */
-export async function writeBytesAtomically(fs: StorageFs, dir: string, name: string, bytes: Buffer): Promise<void> {
-  const target = path.join(dir, name);
-  const temp = target + tempSuffix;
-  const file = await fs.open(temp, 'w+');
-  try {
-    const { bytesWritten } = await file.writev([bytes], 0);
-    if (bytesWritten !== bytes.length) throw new Error(`short write to ${temp}: ${bytesWritten} of ${bytes.length} bytes`);
-    await file.datasync();
-  } finally {
-    await file.close();
-  }
-  await fs.rename(temp, target);
-  await fsyncDir(fs, dir);
+  return writeFileAtomically(fs, path.join(dir, name), packr.pack(value));
 }
 
 /** The decoded content, or null when the file is missing or unreadable. */

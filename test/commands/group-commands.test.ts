@@ -103,6 +103,25 @@ test('reset-offsets plans by default, executes with --execute; describe shows co
   assert.deepEqual(listed.groups.find((g: any) => g.groupId === group), { groupId: group, state: 'Empty', members: 0, protocolType: '', protocol: '' });
 });
 
+test('reset-offsets --to takes the offset specs of kb consume -o: beginning and end, -N, ISO-8601 dates and @-10m', async () => {
+  const forms = uniqueTopic('group-cli-forms');
+  await kb(['topic', 'create', forms, '--partitions', '1']);
+  const now = Date.now();
+  // Three records two hours old, then two from a minute ago.
+  const stamps = [now - 7_200_000, now - 7_100_000, now - 7_000_000, now - 60_000, now - 50_000];
+  const produced = await runKb(['produce', forms, '--json', '-b', broker.address], { input: stamps.map((timestamp, i) => JSON.stringify({ value: `r${i}`, timestamp })).join('\n') + '\n' });
+  assert.equal(produced.code, 0, produced.stderr);
+  const group = 'cli-reset-forms';
+  const newOffset = async (to: string) => (await kbJson(['group', 'reset-offsets', group, '--topic', forms, '--to', to])).partitions[0].newOffset;
+  assert.equal(await newOffset('beginning'), 0);
+  assert.equal(await newOffset('end'), 5);
+  assert.equal(await newOffset('-2'), 3, 'two before the end');
+  assert.equal(await newOffset('-100'), 0, 'not before the log start');
+  assert.equal(await newOffset('@-10m'), 3, 'the first record of the last ten minutes');
+  assert.equal(await newOffset(`@${new Date(now - 3_600_000).toISOString()}`), 3, 'the first record since an ISO-8601 time');
+  assert.equal(await newOffset('@-3h'), 0);
+});
+
 test('bad reset-offsets flags are usage errors (exit 2)', async () => {
   await kb(['group', 'reset-offsets', 'g', '--topic', topic], 2);
   await kb(['group', 'reset-offsets', 'g', '--topic', topic, '--to', 'yesterday'], 2);

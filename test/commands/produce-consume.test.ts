@@ -87,6 +87,32 @@ test('offset specs: beginning, end, N, -N and @timestamp, per partition; -n coun
   assert.equal(waiting.stdout, '8:v8 1008000\n9:v9 1009000\n');
 });
 
+test('offset specs: earliest and latest as synonyms, ISO-8601 dates and times relative to now (@-10m)', async () => {
+  await createTopic('offsets-relative', 1);
+  const now = Date.now();
+  // Three records two hours old, then two from a minute ago.
+  const stamps = [now - 7_200_000, now - 7_100_000, now - 7_000_000, now - 60_000, now - 50_000];
+  const lines = stamps.map((timestamp, i) => JSON.stringify({ value: `r${i}`, timestamp }));
+  assert.equal((await kb(['produce', 'offsets-relative', '--json'], `${lines.join('\n')}\n`)).code, 0);
+  const values = async (...args: string[]) => {
+    const r = await kb(['consume', 'offsets-relative', '-e', ...args]);
+    assert.equal(r.code, 0, r.stderr);
+    return r.stdout.trim().split('\n').filter(Boolean);
+  };
+  const [earliest, latest, lastTenMinutes, lastThreeHours, sinceIso] = await Promise.all([
+    values('-o', 'earliest'),
+    values('-o', 'latest'),
+    values('-o', '@-10m'),
+    values('-o', '@-3h'),
+    values('-o', `@${new Date(now - 3_600_000).toISOString()}`),
+  ]);
+  assert.deepEqual(earliest, ['r0', 'r1', 'r2', 'r3', 'r4']);
+  assert.deepEqual(latest, []);
+  assert.deepEqual(lastTenMinutes, ['r3', 'r4'], 'the records of the last ten minutes');
+  assert.deepEqual(lastThreeHours, ['r0', 'r1', 'r2', 'r3', 'r4']);
+  assert.deepEqual(sinceIso, ['r3', 'r4'], 'the records since an hour ago, as an ISO-8601 time');
+});
+
 test('kb consume a --json -e | kb produce b --json copies a topic exactly, binary bytes and nulls included', async () => {
   await createTopic('source', 3);
   await createTopic('copy', 3);

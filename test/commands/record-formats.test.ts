@@ -46,9 +46,33 @@ test('offset specs', () => {
   assert.throws(() => parseOffsetSpec('@9223372036854775808'), /is not an offset.*at most 9223372036854775807/);
 });
 
+test('one vocabulary: earliest/latest and beginning/end are synonyms; ISO-8601 dates and times relative to now', () => {
+  assert.deepEqual(parseOffsetSpec('earliest'), { kind: 'beginning' });
+  assert.deepEqual(parseOffsetSpec('latest'), { kind: 'end' });
+  assert.deepEqual(parseOffsetSpec('@2024-05-01T00:00:00Z'), { kind: 'timestamp', timestamp: 1_714_521_600_000n });
+  assert.deepEqual(parseOffsetSpec('@2024-05-01T02:00:00.5+02:00'), { kind: 'timestamp', timestamp: 1_714_521_600_500n });
+  assert.deepEqual(parseOffsetSpec('@2024-05-01'), { kind: 'timestamp', timestamp: 1_714_521_600_000n }, 'a date alone is UTC midnight');
+  const now = 1_700_000_000_000;
+  assert.deepEqual(parseOffsetSpec('@-10m', now), { kind: 'timestamp', timestamp: 1_699_999_400_000n });
+  assert.deepEqual(parseOffsetSpec('@-1500ms', now), { kind: 'timestamp', timestamp: 1_699_999_998_500n });
+  assert.deepEqual(parseOffsetSpec('@-30s', now), { kind: 'timestamp', timestamp: 1_699_999_970_000n });
+  assert.deepEqual(parseOffsetSpec('@-2h', now), { kind: 'timestamp', timestamp: 1_699_992_800_000n });
+  assert.deepEqual(parseOffsetSpec('@-1d', now), { kind: 'timestamp', timestamp: 1_699_913_600_000n });
+  // Loose dates Date.parse would take, a relative time without a unit or before the epoch, and impossible dates are refused.
+  for (const bad of ['@May 1 2024', '@-10', '@-10y', '@+10m', '@-20000d', '@2024-13-45', '@2024-05-01T25:00:00Z', 'beginning ']) {
+    assert.throws(() => parseOffsetSpec(bad, 1_000_000_000_000), /is not an offset: expected earliest, latest, an offset, or @TIMESTAMP/, bad);
+  }
+  // kb group reset-offsets --to takes the same forms.
+  assert.deepEqual(parseResetTarget('beginning'), { kind: 'beginning' });
+  assert.deepEqual(parseResetTarget('end'), { kind: 'end' });
+  assert.deepEqual(parseResetTarget('-5'), { kind: 'fromEnd', count: 5n });
+  assert.deepEqual(parseResetTarget('@-10m', now), { kind: 'timestamp', timestamp: 1_699_999_400_000n });
+  assert.throws(() => parseResetTarget('@-10'), /--to @-10: expected earliest, latest, an offset, or @TIMESTAMP/);
+});
+
 test('group reset-offsets --to: a timestamp past int64 is a usage error, not an encoder failure', () => {
-  assert.deepEqual(parseResetTarget('@1700000000000'), { kind: 'timestamp', ms: 1_700_000_000_000n });
-  assert.deepEqual(parseResetTarget('@2024-05-01T00:00:00Z'), { kind: 'timestamp', ms: 1_714_521_600_000n });
+  assert.deepEqual(parseResetTarget('@1700000000000'), { kind: 'timestamp', timestamp: 1_700_000_000_000n });
+  assert.deepEqual(parseResetTarget('@2024-05-01T00:00:00Z'), { kind: 'timestamp', timestamp: 1_714_521_600_000n });
   assert.throws(() => parseResetTarget('@99999999999999999999'), /--to @99999999999999999999: expected earliest, latest, an offset, or @TIMESTAMP/);
 });
 

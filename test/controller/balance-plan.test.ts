@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { planBalance, type PartitionAssignment } from '../../src/controller/balance-plan.ts';
+import { brokersWithRacks, leaderAndReplicaCounts } from '../helpers/assignments.ts';
 
 const brokers = (...ids: number[]) => ids.map((nodeId) => ({ nodeId, rack: null }));
 const topic = (name: string, lists: number[][]): PartitionAssignment[] => lists.map((replicas, partition) => ({ topic: name, partition, replicas }));
@@ -46,4 +47,38 @@ test('moves keep a partition on distinct racks where possible', () => {
   assert.deepEqual(counts(after, (p) => p.replicas), { 1: 2, 2: 2, 3: 2, 4: 2 });
   const rack = new Map(racked.map((b) => [b.nodeId, b.rack]));
   for (const p of after) assert.notEqual(rack.get(p.replicas[0]), rack.get(p.replicas[1]), `partition ${p.partition} on ${p.replicas}`);
+});
+
+// `kb partitions reassign --topic T --to IDS` plans with planBalance over the brokers in --to.
+const tally = leaderAndReplicaCounts;
+const racked = brokersWithRacks;
+
+test('a topic on 1,2,3 moved to 2,3,4: every partition on 2,3,4, leaders spread evenly', () => {
+  const current = topic('orders', [[1, 2, 3], [2, 3, 1], [3, 1, 2], [1, 3, 2], [2, 1, 3], [3, 2, 1]]);
+  const plan = apply(current, planBalance(current, racked([2, 3, 4])));
+  assert.equal(plan.length, 6);
+  for (const e of plan) assert.deepEqual([...e.replicas].sort(), [2, 3, 4]);
+  assert.deepEqual([...tally(plan.map((e) => e.replicas)).leaders.values()].sort(), [2, 2, 2]);
+});
+
+test('replication factor kept; replicas and leaders even over more brokers; partitions already in place mostly stay', () => {
+  const current = Array.from({ length: 12 }, (_, p) => [1 + (p % 3), 1 + ((p + 1) % 3)]);
+  const plan = apply(topic('t', current), planBalance(topic('t', current), racked([1, 2, 3, 4])));
+  const { leaders, replicas } = tally(plan.map((e) => e.replicas));
+  assert.deepEqual([...leaders.values()], [3, 3, 3, 3]);
+  assert.deepEqual([...replicas.values()], [6, 6, 6, 6]);
+  for (const e of plan) assert.equal(e.replicas.length, 2);
+  const moved = plan.reduce((n, e, p) => n + e.replicas.filter((id) => !current[p].includes(id)).length, 0);
+  assert.ok(moved <= 12, `at most half of the 24 replicas move, ${moved} did`);
+});
+
+test('racks: every partition spans both racks', () => {
+  const current = topic('t', Array.from({ length: 8 }, () => [1, 2]));
+  const plan = apply(current, planBalance(current, racked([1, 2, 3, 4], (id) => (id % 2 ? 'a' : 'b'))));
+  for (const e of plan) assert.notEqual(e.replicas[0] % 2, e.replicas[1] % 2, `racks of ${e.replicas}`);
+});
+
+test('more replicas than target brokers is an error, before anything is planned', () => {
+  assert.throws(() => planBalance(topic('t', [[1, 2, 3]]), racked([4, 5])), /topic 't' has 3 replicas per partition but only 2 target broker/);
+  assert.throws(() => planBalance([...topic('a', [[1]]), ...topic('b', [[1, 2, 3]])], racked([1, 2])), /topic 'b' has 3 replicas/);
 });

@@ -46,8 +46,7 @@ import { ErrorCode } from '../../protocol/errors.ts';
 import { recordBatches } from '../../protocol/records/batch-splitter.ts';
 import { readBatchHeader } from '../../protocol/records/batch-header.ts';
 import { decodeRecordBatch, encodeRecordBatch, type RecordInput } from '../../protocol/records/record-batch.ts';
-import { Reader } from '../../protocol/primitives.ts';
-import { decodeConsumerProtocolSubscription } from '../../protocol/generated/consumer-protocol-subscription.ts';
+import { decodeConsumerSubscription } from '../../protocol/consumer-protocol.ts';
 import type { MetadataImage } from '../../metadata/image.ts';
 import type { BrokerRecord } from '../../metadata/records.ts';
 import type { ItemResult, NewTopic } from '../../controller/controller.ts';
@@ -594,11 +593,8 @@ function subscribedTopics(group: DescribedGroup): Set<string> | null {
 }
 
 function decodeSubscription(member: DescribedMember): string[] | null {
-  if (member.memberMetadata.length < 2) return null;
   try {
-    const reader = new Reader(member.memberMetadata);
-    const version = reader.int16();
-    return decodeConsumerProtocolSubscription(reader, Math.min(Math.max(version, 0), 3)).topics;
+    return decodeConsumerSubscription(member.memberMetadata).topics;
   } catch {
     return null;
   }

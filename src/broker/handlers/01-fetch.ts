@@ -50,6 +50,7 @@ import { defineHandler, type BrokerServices } from './handler.ts';
 import { isThrottledReplica, type ReplicationThrottle } from '../replica/replication-throttle.ts';
 import { metadataTopic } from '../../controller/raft/wire.ts';
 import type { Allocate } from '../server/buffer-pool.ts';
+import { zeroUuid } from '../../protocol/well-known.ts';
 
 interface WantedPartition {
   /** '' for a topic id no topic has. */
@@ -73,7 +74,6 @@ interface PartitionResult extends WantedPartition {
 /** A partition to read, or its answer already decided by the checks. */
 type Checked = { wanted: WantedPartition; partition: Partition } | { answer: PartitionResult };
 
-const noTopicId = Buffer.alloc(16);
 const noEpoch = { epoch: -1, endOffset: -1n };
 
 export default defineHandler<FetchRequest, FetchResponse>({
@@ -122,7 +122,7 @@ export default defineHandler<FetchRequest, FetchResponse>({
       sessionId: 0,
       responses: [...byTopic.values()].map((partitions) => ({
         topic: partitions[0].topic,
-        topicId: byId ? partitions[0].topicId : noTopicId,
+        topicId: byId ? partitions[0].topicId : zeroUuid,
         partitions: partitions.map((r) => ({
           partitionIndex: r.partition,
           errorCode: r.errorCode,

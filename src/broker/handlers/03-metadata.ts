@@ -33,8 +33,8 @@ import type { TopicImage } from '../../metadata/image.ts';
 import type { MetadataRequest } from '../../protocol/generated/metadata-request.ts';
 import type { MetadataResponse } from '../../protocol/generated/metadata-response.ts';
 import { defineHandler, type BrokerServices, type NodeService } from './handler.ts';
+import { zeroUuid } from '../../protocol/well-known.ts';
 
-const noTopicId = Buffer.alloc(16);
 const authorizedOperationsUnknown = -2147483648;
 
 export default defineHandler<MetadataRequest, MetadataResponse>({
@@ -65,7 +65,7 @@ export default defineHandler<MetadataRequest, MetadataResponse>({
             const topic = image.topicsByName.get(name);
             if (topic) return describeTopic(node, topic, live, leaders);
             const errorCode = topicNameProblem(name) ? ErrorCode.INVALID_TOPIC_EXCEPTION : unknownTopic;
-            return { errorCode, name, topicId: noTopicId, isInternal: false, partitions: [], topicAuthorizedOperations: authorizedOperationsUnknown };
+            return { errorCode, name, topicId: zeroUuid, isInternal: false, partitions: [], topicAuthorizedOperations: authorizedOperationsUnknown };
           });
     return {
       throttleTimeMs: 0,

@@ -14,8 +14,7 @@ import type { CreateTopicsRequest } from '../../protocol/generated/create-topics
 import type { CreateTopicsResponse } from '../../protocol/generated/create-topics-response.ts';
 import { defineHandler } from './handler.ts';
 import { callerOf } from '../controller-channel.ts';
-
-const noTopicId = Buffer.alloc(16);
+import { zeroUuid } from '../../protocol/well-known.ts';
 
 export default defineHandler<CreateTopicsRequest, CreateTopicsResponse>({
   apiKey: 19,
@@ -41,7 +40,7 @@ export default defineHandler<CreateTopicsRequest, CreateTopicsResponse>({
       throttleTimeMs: services.controller.mutationThrottleMs(caller),
       topics: created.map((t) => ({
         name: t.name,
-        topicId: t.topicId ? Buffer.from(t.topicId, 'hex') : noTopicId,
+        topicId: t.topicId ? Buffer.from(t.topicId, 'hex') : zeroUuid,
         errorCode: t.errorCode,
         errorMessage: t.errorMessage,
         topicConfigErrorCode: ErrorCode.NONE,

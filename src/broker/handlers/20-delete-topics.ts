@@ -10,8 +10,7 @@ import type { DeleteTopicsRequest } from '../../protocol/generated/delete-topics
 import type { DeleteTopicsResponse } from '../../protocol/generated/delete-topics-response.ts';
 import { defineHandler } from './handler.ts';
 import { callerOf } from '../controller-channel.ts';
-
-const noTopicId = Buffer.alloc(16);
+import { zeroUuid } from '../../protocol/well-known.ts';
 
 export default defineHandler<DeleteTopicsRequest, DeleteTopicsResponse>({
   apiKey: 20,
@@ -22,7 +21,7 @@ export default defineHandler<DeleteTopicsRequest, DeleteTopicsResponse>({
     const asked: { name: string | null; topicId: Buffer }[] =
       ctx.apiVersion >= 6
         ? request.topics.map((t) => ({ name: t.name, topicId: t.topicId }))
-        : request.topicNames.map((name) => ({ name, topicId: noTopicId }));
+        : request.topicNames.map((name) => ({ name, topicId: zeroUuid }));
     const unknownIds = asked.filter((a) => a.name === null && !image.topicsById.has(a.topicId.toString('hex')));
     const names = asked
       .filter((a) => !unknownIds.includes(a))
@@ -34,7 +33,7 @@ export default defineHandler<DeleteTopicsRequest, DeleteTopicsResponse>({
       responses: [
         ...results.map((r) => ({
           name: r.name,
-          topicId: r.topicId ? Buffer.from(r.topicId, 'hex') : noTopicId,
+          topicId: r.topicId ? Buffer.from(r.topicId, 'hex') : zeroUuid,
           errorCode: r.errorCode,
           errorMessage: r.errorMessage,
         })),

@@ -17,8 +17,8 @@ import type { ReplicaDescription } from '../../controller/raft/leader-state.ts';
 import type { DescribeQuorumRequest } from '../../protocol/generated/describe-quorum-request.ts';
 import type { DescribeQuorumResponse, ReplicaState } from '../../protocol/generated/describe-quorum-response.ts';
 import { defineHandler } from './handler.ts';
+import { zeroUuid } from '../../protocol/well-known.ts';
 
-const noDirectoryId = Buffer.alloc(16);
 const listenerName = 'PLAINTEXT';
 
 export default defineHandler<DescribeQuorumRequest, DescribeQuorumResponse>({
@@ -64,7 +64,7 @@ function noPartitionState(partitionIndex: number) {
 function replicaState(r: ReplicaDescription): ReplicaState {
   return {
     replicaId: r.replicaId,
-    replicaDirectoryId: noDirectoryId,
+    replicaDirectoryId: zeroUuid,
     logEndOffset: BigInt(r.logEndOffset),
     lastFetchTimestamp: BigInt(r.lastFetchTimestamp),
     lastCaughtUpTimestamp: BigInt(r.lastCaughtUpTimestamp),

@@ -4,7 +4,7 @@
  * cluster is up) and one data dir per node, `node-<id>/`, holding that
  * node's `broker.log` (its stdout and stderr, appended across runs).
  *
- * cluster.json (JSON, written to a temp file and renamed over):
+ * cluster.json (JSON, replaced atomically: storage/atomic-write.ts):
  *   { version: 1, startedAt: ISO time, bootstrap: "h:p,...", voters: "1@h:p,...",
  *     nodes: [{ nodeId, pid, host, port, dataDir, log, command }] }  (paths absolute)
  * `command` is the node's whole command line (program first), which
@@ -15,9 +15,11 @@
  * `kb broker start --node-id i --listen host:port --voters ... --data-dir DIR/node-i [--set k=v]...`
  * (`kb` being the command line that runs this kb, see cli/self-command.ts).
  */
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { formatHostPort } from '../../cli/host-port.ts';
+import { writeFileAtomically } from '../../storage/atomic-write.ts';
+import { nodeStorageFs } from '../../storage/fs.ts';
 
 export const defaultClusterDir = 'kb-cluster';
 export const clusterFileName = 'cluster.json';
@@ -106,9 +108,7 @@ export function runnable(dir: string, node: NodeRecord): string[] {
 }
 
 export async function writeClusterRecord(dir: string, record: ClusterRecord): Promise<void> {
-  const file = clusterFile(dir);
-  await writeFile(`${file}.tmp`, `${JSON.stringify(record, null, 2)}\n`);
-  await rename(`${file}.tmp`, file);
+  await writeFileAtomically(nodeStorageFs, clusterFile(dir), Buffer.from(`${JSON.stringify(record, null, 2)}\n`));
 }
 
 export async function removeClusterRecord(dir: string): Promise<void> {

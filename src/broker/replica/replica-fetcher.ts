@@ -50,11 +50,11 @@ import type { Logger } from '../logger.ts';
 import type { Partition } from './partition.ts';
 import { isThrottledReplica, type ReplicationThrottle } from './replication-throttle.ts';
 import { BufferPool } from '../server/buffer-pool.ts';
+import { zeroUuid } from '../../protocol/well-known.ts';
 
 const fetchKey = 1;
 /** v12 is the first with lastFetchedEpoch / divergingEpoch, and the last with topic names. */
 const fetchVersion = 12;
-const zeroUuid = Buffer.alloc(16);
 
 export interface ReplicaFetcherOptions {
   nodeId: number;

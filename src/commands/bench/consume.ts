@@ -7,7 +7,7 @@
  * mbPerSec, fetches, complete}. A missing topic is an error.
  */
 import { Flags } from '@oclif/core';
-import { ErrorCode } from '../../protocol/errors.ts';
+import { knownTopic } from '../../client/known-topic.ts';
 import { KbCommand, UserError } from '../../cli/kb-command.ts';
 import { runConsumePerf, type ConsumePerfResult } from '../../bench/consume-perf.ts';
 import { consumeSummary } from '../../bench/report.ts';
@@ -31,8 +31,8 @@ export default class BenchConsume extends KbCommand {
   async run(): Promise<ConsumePerfResult> {
     const { flags } = await this.parse(BenchConsume);
     const cluster = await this.cluster();
-    const topic = (await cluster.refreshMetadata([flags.topic])).topics.get(flags.topic);
-    if (!topic || topic.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) throw new UserError(`topic '${flags.topic}' does not exist`);
+    const topic = knownTopic(await cluster.refreshMetadata([flags.topic]), flags.topic);
+    if (!topic) throw new UserError(`topic '${flags.topic}' does not exist`);
     const result = await runConsumePerf(cluster, {
       topic: flags.topic,
       partitions: topic.partitions.map((p) => p.partition),

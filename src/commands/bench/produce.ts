@@ -12,6 +12,7 @@ import { Admin } from '../../client/admin.ts';
 import { Producer } from '../../client/producer.ts';
 import { CompressionCodec } from '../../protocol/compression.ts';
 import { ErrorCode, errorName } from '../../protocol/errors.ts';
+import { knownTopic } from '../../client/known-topic.ts';
 import { KbCommand, UserError } from '../../cli/kb-command.ts';
 import { runProducePerf, type ProducePerfResult } from '../../bench/produce-perf.ts';
 import { produceSummary } from '../../bench/report.ts';
@@ -51,8 +52,7 @@ Latency is measured from each record's intended send time (with --throughput, re
     const { flags } = await this.parse(BenchProduce);
     if (flags.throughput === 0) throw new UserError('--throughput must be positive, or -1 for unlimited');
     const cluster = await this.cluster();
-    const topic = (await cluster.refreshMetadata([flags.topic])).topics.get(flags.topic);
-    if (!topic || topic.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) {
+    if (!knownTopic(await cluster.refreshMetadata([flags.topic]), flags.topic)) {
       const created = await new Admin(cluster).createTopic({ name: flags.topic, partitions: flags.partitions, replicationFactor: -1, configs: {} });
       if (created.errorCode !== ErrorCode.NONE && created.errorCode !== ErrorCode.TOPIC_ALREADY_EXISTS) {
         throw new UserError(`cannot create topic '${flags.topic}': ${created.errorMessage ?? errorName(created.errorCode)}`);

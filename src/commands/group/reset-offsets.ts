@@ -1,11 +1,11 @@
 /**
  * `kb group reset-offsets GROUP --topic T (--to SPEC | --shift-by N)`:
  * moves the group's committed offsets for every partition of the topic.
- * SPEC is `earliest`, `latest`, an offset, or `@TIMESTAMP` (ms since the
- * epoch or an ISO-8601 date: the first offset at or after it, the log end
- * if none). --shift-by moves each committed offset by N (partitions without
- * a commit are an error). Targets are clamped to the partition's log start
- * and end, as Kafka's tool does.
+ * SPEC is an offset spec as `kb consume -o` takes (cli/offset-spec.ts:
+ * earliest, latest, N, -N, @TIMESTAMP as ms, an ISO-8601 date or @-10m).
+ * --shift-by moves each committed offset by N (partitions without a commit
+ * are an error). Targets are clamped to the partition's log start and end,
+ * as Kafka's tool does.
  *
  * By default it only shows the plan (--dry-run); --execute commits it.
  * Refused while the group has members: the offsets of a running group are
@@ -13,14 +13,14 @@
  */
 import { Args, Flags } from '@oclif/core';
 import type { Cluster } from '../../client/cluster.ts';
-import { listOffsets, offsetSpec } from '../../client/consumer.ts';
+import { knownTopic } from '../../client/known-topic.ts';
 import { GroupAdmin } from '../../client/groups.ts';
 import { KbCommand, UsageError, UserError } from '../../cli/kb-command.ts';
 import { confirmDestructive } from '../../cli/prompts.ts';
 import { renderTable } from '../../cli/output.ts';
-import { int64Max } from '../../protocol/wire-limits.ts';
+import { clampToLog, offsetSpecForms, parseOffsetSpec, resolveOffsetSpec, type OffsetSpec } from '../../cli/offset-spec.ts';
 
-type Target = { kind: 'earliest' } | { kind: 'latest' } | { kind: 'offset'; offset: bigint } | { kind: 'timestamp'; ms: bigint } | { kind: 'shift'; by: bigint };
+type Target = OffsetSpec | { kind: 'shift'; by: bigint };
 
 interface PlannedPartition {
   topic: string;
@@ -29,17 +29,13 @@ interface PlannedPartition {
   newOffset: number;
 }
 
-/** Parses --to; throws UsageError naming the accepted forms. */
-export function parseResetTarget(spec: string): Target {
-  if (spec === 'earliest') return { kind: 'earliest' };
-  if (spec === 'latest') return { kind: 'latest' };
-  if (/^\d+$/.test(spec)) return { kind: 'offset', offset: BigInt(spec) };
-  if (spec.startsWith('@')) {
-    const text = spec.slice(1);
-    const ms = /^\d+$/.test(text) ? Number(text) : Date.parse(text);
-    if (Number.isFinite(ms) && BigInt(ms) <= int64Max) return { kind: 'timestamp', ms: BigInt(ms) };
+/** Parses --to; a bad one is a UsageError naming the accepted forms. */
+export function parseResetTarget(spec: string, now = Date.now()): OffsetSpec {
+  try {
+    return parseOffsetSpec(spec, now);
+  } catch {
+    throw new UsageError(`--to ${spec}: ${offsetSpecForms}`);
   }
-  throw new UsageError(`--to ${spec}: expected earliest, latest, an offset, or @TIMESTAMP (ms since the epoch or an ISO-8601 date)`);
 }
 
 export default class GroupResetOffsets extends KbCommand {
@@ -53,7 +49,7 @@ export default class GroupResetOffsets extends KbCommand {
   static override args = { group: Args.string({ description: 'group id', required: true }) };
   static override flags = {
     topic: Flags.string({ char: 't', description: 'topic whose partitions to reset', required: true }),
-    to: Flags.string({ description: 'earliest | latest | OFFSET | @TIMESTAMP', exclusive: ['shift-by'] }),
+    to: Flags.string({ description: 'earliest | latest | N | -N | @TIMESTAMP (ms, ISO-8601 or -10m)', exclusive: ['shift-by'] }),
     'shift-by': Flags.string({ description: 'move each committed offset by N (negative: back)', exclusive: ['to'] }),
     'dry-run': Flags.boolean({ description: 'only show the plan (the default)', exclusive: ['execute'] }),
     execute: Flags.boolean({ description: 'commit the new offsets', exclusive: ['dry-run'] }),
@@ -84,7 +80,7 @@ export default class GroupResetOffsets extends KbCommand {
   }
 
   private target(to: string | undefined, shiftBy: string | undefined): Target {
-    if (to === undefined && shiftBy === undefined) throw new UsageError('say where to: --to earliest|latest|OFFSET|@TIMESTAMP or --shift-by N');
+    if (to === undefined && shiftBy === undefined) throw new UsageError('say where to: --to earliest|latest|N|-N|@TIMESTAMP or --shift-by N');
     if (to !== undefined) return parseResetTarget(to);
     if (!/^-?\d+$/.test(shiftBy!)) throw new UsageError(`--shift-by ${shiftBy}: expected a whole number`);
     return { kind: 'shift', by: BigInt(shiftBy!) };
@@ -92,39 +88,23 @@ export default class GroupResetOffsets extends KbCommand {
 }
 
 async function plan(cluster: Cluster, topic: string, target: Target, current: (partition: number) => bigint | null): Promise<PlannedPartition[]> {
-  const metadata = (await cluster.refreshMetadata([topic])).topics.get(topic);
-  if (!metadata || metadata.errorCode !== 0 || metadata.partitions.length === 0) throw new UserError(`topic '${topic}' does not exist`);
+  const metadata = knownTopic(await cluster.refreshMetadata([topic]), topic);
+  if (!metadata) throw new UserError(`topic '${topic}' does not exist`);
   const indexes = metadata.partitions.map((p) => p.partition);
-  const [starts, ends, atTime] = await Promise.all([
-    listOffsets(cluster, topic, indexes, offsetSpec.earliest),
-    listOffsets(cluster, topic, indexes, offsetSpec.latest),
-    target.kind === 'timestamp' ? listOffsets(cluster, topic, indexes, target.ms) : Promise.resolve(null),
-  ]);
+  const offsets = target.kind === 'shift' ? await clampToLog(cluster, topic, shifted(topic, indexes, target.by, current)) : await resolveOffsetSpec(cluster, topic, indexes, target);
   return indexes.map((partition) => {
-    const start = starts.get(partition)!;
-    const end = ends.get(partition)!;
     const committed = current(partition);
-    let wanted: bigint;
-    switch (target.kind) {
-      case 'earliest':
-        wanted = start;
-        break;
-      case 'latest':
-        wanted = end;
-        break;
-      case 'offset':
-        wanted = target.offset;
-        break;
-      case 'timestamp': {
-        const found = atTime!.get(partition)!;
-        wanted = found < 0n ? end : found;
-        break;
-      }
-      case 'shift':
-        if (committed === null) throw new UserError(`group has no committed offset for ${topic}/${partition} to shift: use --to first`);
-        wanted = committed + target.by;
-    }
-    const clamped = wanted < start ? start : wanted > end ? end : wanted;
-    return { topic, partition, currentOffset: committed === null ? null : Number(committed), newOffset: Number(clamped) };
+    return { topic, partition, currentOffset: committed === null ? null : Number(committed), newOffset: Number(offsets.get(partition)!) };
   });
+}
+
+/** Each partition's committed offset moved by `by`; a partition without one is an error. */
+function shifted(topic: string, partitions: number[], by: bigint, current: (partition: number) => bigint | null): Map<number, bigint> {
+  return new Map(
+    partitions.map((partition) => {
+      const committed = current(partition);
+      if (committed === null) throw new UserError(`group has no committed offset for ${topic}/${partition} to shift: use --to first`);
+      return [partition, committed + by];
+    }),
+  );
 }

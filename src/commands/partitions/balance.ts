@@ -4,8 +4,10 @@
  * e.g. after a broker joins, and prints it (Kafka's reassignment JSON with
  * --json, which `kb partitions reassign --plan` and kafka-reassign-
  * partitions read). --topic limits it to some topics (internal topics only
- * when named). With --execute it starts the moves (AlterPartitionReassignments)
- * and then elects the preferred leaders that can already lead; partitions
+ * when named). A topic with more replicas than there are live brokers is
+ * refused (exit 1): it cannot be balanced. With --execute it starts the
+ * moves (AlterPartitionReassignments) and then elects the preferred
+ * leaders that can already lead; partitions
  * still copying data get theirs from auto leader rebalancing, or from
  * `kb partitions elect-leaders` once the moves finish.
  */

@@ -3,8 +3,10 @@
  * (AlterPartitionReassignments; the data is copied by normal replication
  * and the old replicas are dropped once the new ones are in sync).
  *
- * - `--topic T... --to 2,3,4`: a balanced plan (cli/reassignment-plan.ts)
- *   of every partition of the topics over those brokers;
+ * - `--topic T... --to 2,3,4`: a balanced plan (controller/balance-plan.ts,
+ *   as `kb partitions balance` but over those brokers: it moves as little
+ *   as it can) of every partition of the topics; a topic with more
+ *   replicas per partition than there are brokers in --to is refused;
  *   `--plan FILE`: a saved or hand-written plan (Kafka's reassignment JSON).
  *   The plan is printed with the bytes each partition copies (its size on
  *   the leader times the replicas it gains); `--plan-out FILE` saves it,
@@ -21,15 +23,18 @@
  *   partitions return to their original replicas.
  */
 import { Flags } from '@oclif/core';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { Admin, type OngoingMove } from '../../client/admin.ts';
 import type { TopicInfo } from '../../client/cluster.ts';
 import { errorName } from '../../protocol/errors.ts';
 import { KbCommand, UsageError, UserError } from '../../cli/kb-command.ts';
 import { formatBytes, renderTable } from '../../cli/output.ts';
 import { confirmChange } from '../../cli/prompts.ts';
-import { addedReplicas, balancedPlan, formatPlan, parsePlan, type PlanEntry } from '../../cli/reassignment-plan.ts';
+import { planBalance, type PartitionAssignment } from '../../controller/balance-plan.ts';
+import { addedReplicas, formatPlan, parsePlan } from '../../cli/reassignment-plan.ts';
 import { watchMoves } from '../../cli/reassignment-watch.ts';
+import { writeFileAtomically } from '../../storage/atomic-write.ts';
+import { nodeStorageFs } from '../../storage/fs.ts';
 
 interface PlannedMove {
   topic: string;
@@ -119,19 +124,21 @@ export default class PartitionsReassign extends KbCommand {
     return { ...result, rollbackFile, executed: true };
   }
 
-  private async balanced(admin: Admin, topics: string[], brokerIds: number[]): Promise<PlanEntry[]> {
+  private async balanced(admin: Admin, topics: string[], brokerIds: number[]): Promise<PartitionAssignment[]> {
     const infos = await Promise.all(topics.map((name) => admin.describeTopic(name).catch((err: Error) => Promise.reject(new UserError(err.message)))));
     const brokers = (await this.cluster()).metadata!.brokers;
     const unknown = brokerIds.filter((id) => !brokers.has(id));
     if (unknown.length > 0) throw new UserError(`--to: broker(s) ${unknown.join(',')} are not live (kb cluster info lists the brokers)`);
+    const current = infos.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partition, replicas: p.replicas })));
+    let plan;
     try {
-      return balancedPlan(
-        infos.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partition: p.partition, replicas: p.replicas })) })),
-        brokerIds.map((id) => ({ nodeId: id, rack: brokers.get(id)!.rack })),
-      );
+      plan = planBalance(current, brokerIds.map((id) => ({ nodeId: id, rack: brokers.get(id)!.rack })));
     } catch (err) {
       throw new UserError((err as Error).message);
     }
+    // Every partition of the topics, those that stay as they are too (the printed plan and --plan-out list them all).
+    const moved = new Map(plan.partitions.map((p) => [`${p.topic}\0${p.partition}`, p]));
+    return current.map((p) => moved.get(`${p.topic}\0${p.partition}`) ?? p);
   }
 
   /** Removes the replication throttle (as Kafka's --verify does once the moves are done). */
@@ -186,7 +193,7 @@ function parseBrokerList(text: string): number[] {
   return numbers;
 }
 
-async function readPlan(file: string): Promise<PlanEntry[]> {
+async function readPlan(file: string): Promise<PartitionAssignment[]> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -201,7 +208,7 @@ async function readPlan(file: string): Promise<PlanEntry[]> {
 }
 
 /** Each plan entry with the partition's current replicas and the bytes it copies. */
-async function planMoves(admin: Admin, entries: readonly PlanEntry[]): Promise<PlannedMove[]> {
+async function planMoves(admin: Admin, entries: readonly PartitionAssignment[]): Promise<PlannedMove[]> {
   const topics = new Map<string, { info: TopicInfo; sizes: Map<number, number> }>();
   for (const name of new Set(entries.map((e) => e.topic))) {
     const info = await admin.describeTopic(name).catch((err: Error) => Promise.reject(new UserError(err.message)));
@@ -217,12 +224,10 @@ async function planMoves(admin: Admin, entries: readonly PlanEntry[]): Promise<P
   });
 }
 
-/** Writes `file` whole or not at all (a temporary file renamed over it). */
+/** Writes `file` whole or not at all (storage/atomic-write.ts). */
 async function writeAtomically(file: string, text: string): Promise<void> {
-  const temporary = `${file}.${process.pid}.tmp`;
   try {
-    await writeFile(temporary, text, { flush: true });
-    await rename(temporary, file);
+    await writeFileAtomically(nodeStorageFs, file, Buffer.from(text));
   } catch (err) {
     throw new UserError(`cannot write ${file}: ${(err as Error).message}`);
   }

@@ -71,6 +71,7 @@ import type {
   VoteResponse,
 } from './messages.ts';
 import type { EpochEndOffset, LogEntry } from './raft-log.ts';
+import { metadataTopicId, metadataTopicName } from '../../protocol/well-known.ts';
 
 export const raftApiKeys = { fetch: 1, vote: 52, beginQuorumEpoch: 53, endQuorumEpoch: 54, fetchSnapshot: 59 } as const;
 
@@ -91,8 +92,8 @@ export interface RaftTopic {
 
 /** Kafka's metadata topic: its name and fixed id (Uuid.METADATA_TOPIC_ID, 00..01). */
 export const metadataTopic: RaftTopic = {
-  name: '__cluster_metadata',
-  id: Buffer.from('00000000000000000000000000000001', 'hex'),
+  name: metadataTopicName,
+  id: metadataTopicId,
 };
 
 export interface WireMessage {
