@@ -4,6 +4,9 @@
  * order). On connect it asks ApiVersions and then picks, per request, the
  * highest version both sides support (capped by what kb's client knows to
  * use). Requests that expect no response (acks=0 produce) resolve on write.
+ * Requests are typed by API key: `request(ApiKeys.Metadata, ...)` takes a
+ * MetadataRequest and resolves with a MetadataResponse; `requestUntyped`
+ * serves code that passes bodies along without reading them.
  *
  * Failures: connect errors and timeouts reject with ClientError naming the
  * broker, and a connect that fails (ApiVersions unanswered included)

@@ -11,9 +11,9 @@
  * only the correlation id and error code 35, the prefix every error-first
  * response shares. A handler registered `forwardToController` runs here
  * only on the active controller; elsewhere the request goes to the
- * controller through the ControllerChannel. A request whose header or body does not decode, or that
- * a handler finds malformed (ProtocolError), throws RequestRejected, which
- * closes the connection. Every request served
+ * controller through the ControllerChannel. A request whose header or body
+ * does not decode, or that a handler finds malformed (ProtocolError), throws
+ * RequestRejected, which closes the connection. Every request served
  * (answered, forwarded to the controller, or failed) is timed into the
  * broker's request metrics, from the decoded body to the encoded answer.
  * Handlers run with the node's services (handlers/handler.ts); the
