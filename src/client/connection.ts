@@ -154,7 +154,7 @@ export class BrokerConnection {
   }
 
   /** The highest version of `apiKey` both the broker and `clientMax` allow; throws when none. */
-  version(apiKey: number, clientMax: number, clientMin = 0): number {
+  version(apiKey: ApiKey, clientMax: number, clientMin = 0): number {
     const range = this.versions.get(apiKey);
     const v = range ? Math.min(range[1], clientMax) : -1;
     if (!range || v < Math.max(range[0], clientMin)) {
