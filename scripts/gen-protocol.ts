@@ -2,7 +2,9 @@
  * Generates the Kafka message codecs in src/protocol/generated/ from the
  * Apache Kafka message definitions in ../shared/kafka-protocol/messages/:
  * one module per JSON file (interfaces, default factories, encode/decode for
- * every valid version, metadata) plus index.ts (every API by key, headers).
+ * every valid version, metadata), api-keys.ts (every API key by name, the
+ * request and response type of each key) and index.ts (every API's codecs
+ * by key, headers).
  * The output is deterministic; a test regenerates it and compares bytes.
  *
  * Usage: node scripts/gen-protocol.ts [outputDir]
@@ -764,29 +766,71 @@ export function generateModule(message: MessageSpec): string {
   return `${[header.join('\n'), importLines.join('\n'), ...sections].join('\n\n')}\n`;
 }
 
+/** One API: its name (the request's without "Request"), request and response. */
+interface ApiSpec {
+  name: string;
+  apiKey: number;
+  request: MessageSpec;
+  response: MessageSpec;
+}
+
+/** Every API (a request with an apiKey and its response), by key. */
+function apiSpecs(messages: MessageSpec[]): ApiSpec[] {
+  const byName = new Map(messages.map((m) => [m.name, m]));
+  return messages
+    .filter((m) => m.type === 'request' && m.apiKey !== null)
+    .sort((a, b) => a.apiKey! - b.apiKey!)
+    .map((request) => {
+      const name = request.name.replace(/Request$/, '');
+      const response = byName.get(`${name}Response`);
+      if (!response) throw new Error(`${request.file}: no matching response`);
+      if (!sameRange(request.validVersions, response.validVersions) || !sameRange(request.flexibleVersions, response.flexibleVersions)) {
+        throw new Error(`${name}: request and response versions differ`);
+      }
+      return { name, apiKey: request.apiKey!, request, response };
+    });
+}
+
+/** The source of api-keys.ts: every API key by name, and the request and response type of each key. */
+export function generateApiKeys(messages: MessageSpec[]): string {
+  const specs = apiSpecs(messages);
+  const imports = specs
+    .flatMap((api) => [api.request, api.response])
+    .map((m) => `import type { ${m.name} } from './${m.module}.ts';`)
+    .sort();
+  const typeMap = (name: string, side: 'request' | 'response', about: string) =>
+    [`/** ${about} */`, `export interface ${name} {`, ...specs.map((api) => `  ${api.apiKey}: ${api[side].name};`), '}'].join('\n');
+  return `${[
+    [
+      generatedBanner,
+      '// Every API key by its Kafka name, and the request and response body type of',
+      '// each key: code names keys (ApiKeys.Fetch) instead of spelling numbers,',
+      '// and a request by key is typed by RequestOf<K>/ResponseOf<K>. Types only',
+      '// besides the name map: importing this loads no codec.',
+    ].join('\n'),
+    imports.join('\n'),
+    ['/** Every API key by name: `ApiKeys.Produce === 0`. */', 'export const ApiKeys = {', ...specs.map((api) => `  ${api.name}: ${api.apiKey},`), '} as const;'].join('\n'),
+    'export type ApiKey = (typeof ApiKeys)[keyof typeof ApiKeys];',
+    typeMap('Requests', 'request', 'The request body of each API key (every field of every version).'),
+    typeMap('Responses', 'response', 'The response body of each API key (every field of every version).'),
+    ['export type RequestOf<K extends ApiKey> = Requests[K];', 'export type ResponseOf<K extends ApiKey> = Responses[K];'].join('\n'),
+  ].join('\n\n')}\n`;
+}
+
 /** The source of index.ts: every API by key with its request and response codecs, and the headers. */
 export function generateIndex(messages: MessageSpec[]): string {
   const byName = new Map(messages.map((m) => [m.name, m]));
-  const requests = messages
-    .filter((m) => m.type === 'request' && m.apiKey !== null)
-    .sort((a, b) => a.apiKey! - b.apiKey!);
   const headerNames = ['RequestHeader', 'ResponseHeader'];
   const used: MessageSpec[] = [];
   const entries: string[] = [];
   const codec = (m: MessageSpec): string =>
     `{ encode: ${lowerFirst(m.name)}.encode${m.name}, decode: ${lowerFirst(m.name)}.decode${m.name}, default: ${lowerFirst(m.name)}.default${m.name} }`;
-  for (const request of requests) {
-    const apiName = request.name.replace(/Request$/, '');
-    const response = byName.get(`${apiName}Response`);
-    if (!response) throw new Error(`${request.file}: no matching response`);
-    if (!sameRange(request.validVersions, response.validVersions) || !sameRange(request.flexibleVersions, response.flexibleVersions)) {
-      throw new Error(`${apiName}: request and response versions differ`);
-    }
+  for (const { name, apiKey, request, response } of apiSpecs(messages)) {
     used.push(request, response);
     entries.push(
-      `  ${request.apiKey}: {`,
-      `    name: '${apiName}',`,
-      `    apiKey: ${request.apiKey},`,
+      `  ${apiKey}: {`,
+      `    name: '${name}',`,
+      `    apiKey: ${apiKey},`,
       `    validVersions: ${rangeLiteral(request.validVersions)},`,
       `    flexibleMin: ${request.flexibleVersions?.min ?? 'null'},`,
       `    request: ${codec(request)},`,
@@ -810,8 +854,11 @@ export function generateIndex(messages: MessageSpec[]): string {
       '// and the request/response header codecs. Prefer the typed per-message',
       '// functions in handlers; this index serves generic code (framing, tests).',
     ].join('\n'),
-    [`import type { Reader, Writer } from '../primitives.ts';`, ...imports].join('\n'),
-    headers.map((h) => `export type { ${h.name} } from './${h.module}.ts';`).join('\n'),
+    [`import type { Reader, Writer } from '../primitives.ts';`, `import type { ApiKey } from './api-keys.ts';`, ...imports].join('\n'),
+    [
+      `export { ApiKeys, type ApiKey, type RequestOf, type ResponseOf } from './api-keys.ts';`,
+      ...headers.map((h) => `export type { ${h.name} } from './${h.module}.ts';`),
+    ].join('\n'),
     [
       '/** Encoder, decoder and default factory of one message type. */',
       'export interface MessageCodec<T> {',
@@ -831,8 +878,7 @@ export function generateIndex(messages: MessageSpec[]): string {
       '  readonly response: MessageCodec<unknown>;',
       '}',
     ].join('\n'),
-    ['export const apis = {', ...entries, '} as const satisfies Record<number, ApiCodec>;'].join('\n'),
-    'export type ApiKey = keyof typeof apis;',
+    ['export const apis = {', ...entries, '} as const satisfies Record<ApiKey, ApiCodec>;'].join('\n'),
     [
       '/** Header codecs; their `version` argument is the header version, not the API version. */',
       'export const headers = {',
@@ -843,10 +889,11 @@ export function generateIndex(messages: MessageSpec[]): string {
   ].join('\n\n')}\n`;
 }
 
-/** Every generated file by name (modules and index.ts). */
+/** Every generated file by name (modules, api-keys.ts and index.ts). */
 export function generateAll(messages: MessageSpec[]): Map<string, string> {
   const files = new Map<string, string>();
   for (const message of messages) files.set(`${message.module}.ts`, generateModule(message));
+  files.set('api-keys.ts', generateApiKeys(messages));
   files.set('index.ts', generateIndex(messages));
   return files;
 }

@@ -25,15 +25,12 @@ import { randomBytes } from 'node:crypto';
 import type { Time, TimerHandle } from '../clock.ts';
 import { ErrorCode, errorName } from '../protocol/errors.ts';
 import { defaultBrokerRegistrationRequest, type BrokerRegistrationRequest } from '../protocol/generated/broker-registration-request.ts';
-import type { BrokerRegistrationResponse } from '../protocol/generated/broker-registration-response.ts';
 import type { BrokerHeartbeatRequest } from '../protocol/generated/broker-heartbeat-request.ts';
-import type { BrokerHeartbeatResponse } from '../protocol/generated/broker-heartbeat-response.ts';
+import { ApiKeys, type ApiKey, type RequestOf, type ResponseOf } from '../protocol/generated/api-keys.ts';
 import type { ControllerChannel } from './controller-channel.ts';
 import type { Logger } from './logger.ts';
 
-const registrationKey = 62;
 const registrationVersion = 4;
-const heartbeatKey = 63;
 const heartbeatVersion = 1;
 const registrationBackoffMinMs = 100;
 const registrationBackoffMaxMs = 5_000;
@@ -151,7 +148,7 @@ export class BrokerLifecycle {
       rack,
     };
     const sentAt = this.options.time.monotonicMs();
-    const response = await this.send<BrokerRegistrationResponse>(registrationKey, registrationVersion, request);
+    const response = await this.send(ApiKeys.BrokerRegistration, registrationVersion, request);
     if (!response) return false;
     if (response.errorCode !== ErrorCode.NONE) {
       this.problem(`broker registration refused: ${errorName(response.errorCode)}; retrying`);
@@ -173,7 +170,7 @@ export class BrokerLifecycle {
       offlineLogDirs: [],
     };
     const sentAt = this.options.time.monotonicMs();
-    const response = await this.send<BrokerHeartbeatResponse>(heartbeatKey, heartbeatVersion, request);
+    const response = await this.send(ApiKeys.BrokerHeartbeat, heartbeatVersion, request);
     if (!response) return;
     if (response.errorCode === ErrorCode.STALE_BROKER_EPOCH) {
       this.problem(`broker epoch ${this.epoch} is no longer current; registering again`);
@@ -192,9 +189,9 @@ export class BrokerLifecycle {
     if (!this.fenced) for (const resolve of this.unfencedWaiters.splice(0)) resolve();
   }
 
-  private async send<T>(apiKey: number, apiVersion: number, body: unknown): Promise<T | null> {
+  private async send<K extends ApiKey>(apiKey: K, apiVersion: number, body: RequestOf<K>): Promise<ResponseOf<K> | null> {
     try {
-      return await this.options.channel.request<T>(apiKey, apiVersion, body, this.options.sessionTimeoutMs);
+      return await this.options.channel.request(apiKey, apiVersion, body, this.options.sessionTimeoutMs);
     } catch (err) {
       this.problem(`cannot reach the controller: ${(err as Error).message}`);
       return null;

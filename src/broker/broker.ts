@@ -45,7 +45,7 @@ import { MetadataImage } from '../metadata/image.ts';
 import type { BrokerRecord } from '../metadata/records.ts';
 import { Controller, type ItemResult, type NewTopic } from '../controller/controller.ts';
 import { internalTopicNames } from '../controller/topic-names.ts';
-import type { CreateTopicsResponse } from '../protocol/generated/create-topics-response.ts';
+import { ApiKeys } from '../protocol/generated/api-keys.ts';
 import { MetadataQuorum } from '../controller/quorum/metadata-quorum.ts';
 import { ControllerChannel, peerClientId } from './controller-channel.ts';
 import { refusesConnections } from './address-probe.ts';
@@ -60,10 +60,7 @@ import { BrokerMetrics } from './metrics/broker-metrics.ts';
 import { MetricsServer, metricsPath } from './metrics/metrics-server.ts';
 
 export { consumerOffsetsTopic };
-const createTopicsKey = 19;
 const createTopicsVersion = 7;
-const allocateProducerIdsKey = 67;
-const alterPartitionKey = 56;
 const alterPartitionVersion = 3;
 /** The broker's own requests to its handlers (forwarded controller APIs) have a caller that never goes away. */
 const localClientStays = new AbortController().signal;
@@ -187,7 +184,7 @@ export class Broker implements NodeService {
       recoveryThreads: this.config.int('num.recovery.threads.per.data.dir'),
       logger: this.logger,
       replication: replicationSettings(this.config),
-      alterPartition: (request) => this.controllerChannel.request(alterPartitionKey, alterPartitionVersion, request),
+      alterPartition: (request) => this.controllerChannel.request(ApiKeys.AlterPartition, alterPartitionVersion, request),
       isrChanged: (previous, next) => this.metrics.isrChanged(previous, next),
       serving: () => this.serving(),
       time,
@@ -414,7 +411,7 @@ export class Broker implements NodeService {
   async createTopics(topics: NewTopic[], { forClient = false }: { forClient?: boolean } = {}): Promise<ItemResult[]> {
     const channel = this.controllerChannel;
     const send = forClient ? channel.forward.bind(channel) : channel.request.bind(channel);
-    const response = await send<CreateTopicsResponse>(createTopicsKey, createTopicsVersion, {
+    const response = await send(ApiKeys.CreateTopics, createTopicsVersion, {
       topics: topics.map((t) => ({
         name: t.name,
         numPartitions: t.numPartitions,
@@ -435,7 +432,7 @@ export class Broker implements NodeService {
     if (this.producerIds.next >= this.producerIds.end) {
       let block: AllocateProducerIdsResponse;
       try {
-        block = await this.controllerChannel.request<AllocateProducerIdsResponse>(allocateProducerIdsKey, 0, {
+        block = await this.controllerChannel.request(ApiKeys.AllocateProducerIds, 0, {
           brokerId: this.nodeId,
           brokerEpoch: BigInt(this.lifecycle.brokerEpoch),
         });

@@ -1,33 +1,26 @@
 /**
- * The way to the active controller. Requests of controller APIs (topic and
- * config changes, broker registrations and heartbeats, ISR changes,
- * producer id blocks) are served only by the active controller; a broker
- * that is not it forwards them there, and its own components send theirs
- * the same way.
+ * The way to the active controller. Requests of controller APIs (handlers
+ * registered `forwardToController`: topic and config changes, broker
+ * registrations and heartbeats, ISR changes, producer id blocks) are served
+ * only by the active controller; a broker that is not it forwards them
+ * there, and its own components send theirs the same way.
  *
- * `request(apiKey, apiVersion, body)` runs the request on this node's
- * handler when this node is the active controller, else sends it to the
- * quorum leader's address (from --voters) at the same version and resolves
- * with the response body. `forward` does the same for a client's request
- * that arrived here, under another client id, so the controller does not
- * take it for this node's own (callerOf). While no controller is known, or the known one
- * cannot be reached, it retries until `timeoutMs` (then rejects); it stops
- * waiting for a controller's answer once the quorum names another leader,
- * and asks that one.
+ * `request(apiKey, apiVersion, body)` (typed by the key) runs the request
+ * on this node's handler when this node is the active controller, else
+ * sends it to the quorum leader's address (from --voters) at the same
+ * version and resolves with the response body. `forward` does the same for
+ * a client's request that arrived here, under another client id, so the
+ * controller does not take it for this node's own (callerOf). While no
+ * controller is known, or the known one cannot be reached, it retries until
+ * `timeoutMs` (then rejects); it stops waiting for a controller's answer
+ * once the quorum names another leader, and asks that one.
  */
 import type { Time } from '../clock.ts';
 import type { Handler, RequestContext } from './handlers/handler.ts';
+import type { ApiKey, RequestOf, ResponseOf } from '../protocol/generated/api-keys.ts';
 import { PeerConnections, type Lane } from './peer-connections.ts';
 import { NotControllerError, type MetadataQuorum } from '../controller/quorum/metadata-quorum.ts';
 import type { Caller } from '../controller/controller.ts';
-
-/**
- * CreateTopics, DeleteTopics, AlterConfigs, CreatePartitions, ElectLeaders,
- * IncrementalAlterConfigs, AlterPartitionReassignments,
- * ListPartitionReassignments, AlterPartition, BrokerRegistration,
- * BrokerHeartbeat, AllocateProducerIds.
- */
-export const controllerApiKeys: ReadonlySet<number> = new Set([19, 20, 33, 37, 43, 44, 45, 46, 56, 62, 63, 67]);
 
 /** The client id of a node's own requests to other nodes. */
 export const peerClientId = (nodeId: number): string => `kb-broker-${nodeId}`;
@@ -84,26 +77,27 @@ export class ControllerChannel {
   }
 
   /** This node's own request. */
-  request<T>(apiKey: number, apiVersion: number, body: unknown, timeoutMs = defaultTimeoutMs): Promise<T> {
-    return this.send(this.peers, apiKey, apiVersion, body, timeoutMs);
+  request<K extends ApiKey>(apiKey: K, apiVersion: number, body: RequestOf<K>, timeoutMs = defaultTimeoutMs): Promise<ResponseOf<K>> {
+    return this.send(this.peers, apiKey, apiVersion, body, timeoutMs) as Promise<ResponseOf<K>>;
   }
 
   /** A client's request that arrived at this node, which is not the active controller. */
-  forward<T>(apiKey: number, apiVersion: number, body: unknown): Promise<T> {
-    return this.send(this.forwarding, apiKey, apiVersion, body, defaultTimeoutMs);
+  forward<K extends ApiKey>(apiKey: K, apiVersion: number, body: RequestOf<K>): Promise<ResponseOf<K>> {
+    return this.send(this.forwarding, apiKey, apiVersion, body, defaultTimeoutMs) as Promise<ResponseOf<K>>;
   }
 
-  private async send<T>(peers: PeerConnections, apiKey: number, apiVersion: number, body: unknown, timeoutMs: number): Promise<T> {
+  /** The answer to a request of any key: bodies are the key's, unread here. */
+  private async send(peers: PeerConnections, apiKey: number, apiVersion: number, body: unknown, timeoutMs: number): Promise<unknown> {
     const { quorum, nodeId, time } = this.options;
     const deadline = time.monotonicMs() + timeoutMs;
     let lastError: Error | null = null;
     while (time.monotonicMs() < deadline && !this.closed) {
       try {
-        if (quorum.isActiveController()) return await this.runLocally<T>(peers, apiKey, apiVersion, body);
+        if (quorum.isActiveController()) return await this.runLocally(peers, apiKey, apiVersion, body);
         const leader = quorum.leaderId();
         const address = leader === null || leader === nodeId ? undefined : quorum.voterAddress(leader);
         if (address) {
-          const answer = await this.untilLeaderChanges(peers.request<T>(address, this.lane, apiKey, apiVersion, body), leader!, deadline);
+          const answer = await this.untilLeaderChanges(peers.request(address, this.lane, apiKey, apiVersion, body), leader!, deadline);
           if (answer.answered) return answer.value;
           continue;
         }
@@ -120,7 +114,7 @@ export class ControllerChannel {
    * the deadline passes (a paused or partitioned controller must not hold
    * a heartbeat until the broker's session expires at the new one).
    */
-  private untilLeaderChanges<T>(request: Promise<T>, leader: number, deadline: number): Promise<{ answered: true; value: T } | { answered: false }> {
+  private untilLeaderChanges(request: Promise<unknown>, leader: number, deadline: number): Promise<{ answered: true; value: unknown } | { answered: false }> {
     request.catch(() => undefined);
     const { quorum, time } = this.options;
     return new Promise((resolve, reject) => {
@@ -142,10 +136,10 @@ export class ControllerChannel {
     });
   }
 
-  private async runLocally<T>(peers: PeerConnections, apiKey: number, apiVersion: number, body: unknown): Promise<T> {
+  private async runLocally(peers: PeerConnections, apiKey: number, apiVersion: number, body: unknown): Promise<unknown> {
     const handler = this.options.handlers.get(apiKey);
     if (!handler) throw new Error(`no handler for API ${apiKey}`);
-    return (await handler.handle(body, { ...this.options.localContext(apiVersion), clientId: peers.clientId })) as T;
+    return handler.handle(body, { ...this.options.localContext(apiVersion), clientId: peers.clientId });
   }
 
   close(): void {

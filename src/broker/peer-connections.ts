@@ -9,6 +9,8 @@
  * `request` sends at exactly the given version, advertised or not (all
  * nodes run kb; a peer that does not serve it answers with an error) and
  * resolves with the decoded response body, or rejects with ClientError.
+ * Bodies are untyped here: callers (the controller channel, Raft's wire
+ * messages) type or check them.
  */
 import { BrokerConnection } from '../client/connection.ts';
 import { formatHostPort, type HostPort } from '../cli/host-port.ts';
@@ -29,11 +31,11 @@ export class PeerConnections {
     this.clientId = clientId;
   }
 
-  async request<T>(address: HostPort, lane: Lane, apiKey: number, apiVersion: number, body: unknown): Promise<T> {
+  async request(address: HostPort, lane: Lane, apiKey: number, apiVersion: number, body: unknown): Promise<unknown> {
     const key = `${formatHostPort(address)}/${lane.name}`;
     const connection = await this.connection(key, address, lane);
     try {
-      return await connection.requestAt<T>(apiKey, apiVersion, body);
+      return await connection.requestUntyped(apiKey, apiVersion, body);
     } catch (err) {
       this.drop(key, connection);
       throw err;

@@ -12,20 +12,21 @@ import type { Cluster, TopicInfo } from './cluster.ts';
 import { knownTopic } from './known-topic.ts';
 import type { DescribeQuorumResponse } from '../protocol/generated/describe-quorum-response.ts';
 import { metadataTopicName, zeroUuid } from '../protocol/well-known.ts';
+import { ApiKeys } from '../protocol/generated/api-keys.ts';
 
 const api = {
-  listOffsets: { key: 2, max: 5 },
-  createTopics: { key: 19, max: 7 },
-  deleteTopics: { key: 20, max: 6 },
-  describeConfigs: { key: 32, max: 4 },
-  describeLogDirs: { key: 35, max: 4 },
-  createPartitions: { key: 37, max: 3 },
-  electLeaders: { key: 43, max: 2 },
-  incrementalAlterConfigs: { key: 44, max: 1 },
-  alterPartitionReassignments: { key: 45, max: 0 },
-  listPartitionReassignments: { key: 46, max: 0 },
-  describeQuorum: { key: 55, max: 2 },
-  describeCluster: { key: 60, max: 1 },
+  listOffsets: { key: ApiKeys.ListOffsets, max: 5 },
+  createTopics: { key: ApiKeys.CreateTopics, max: 7 },
+  deleteTopics: { key: ApiKeys.DeleteTopics, max: 6 },
+  describeConfigs: { key: ApiKeys.DescribeConfigs, max: 4 },
+  describeLogDirs: { key: ApiKeys.DescribeLogDirs, max: 4 },
+  createPartitions: { key: ApiKeys.CreatePartitions, max: 3 },
+  electLeaders: { key: ApiKeys.ElectLeaders, max: 2 },
+  incrementalAlterConfigs: { key: ApiKeys.IncrementalAlterConfigs, max: 1 },
+  alterPartitionReassignments: { key: ApiKeys.AlterPartitionReassignments, max: 0 },
+  listPartitionReassignments: { key: ApiKeys.ListPartitionReassignments, max: 0 },
+  describeQuorum: { key: ApiKeys.DescribeQuorum, max: 2 },
+  describeCluster: { key: ApiKeys.DescribeCluster, max: 1 },
 } as const;
 
 const topicResource = 2;
@@ -133,7 +134,8 @@ export class Admin {
       topicNames: names,
       timeoutMs: 30_000,
     });
-    return response.responses;
+    // Topics asked for by name are answered by name (null names answer topic ids).
+    return response.responses.map((r) => ({ name: r.name ?? '', errorCode: r.errorCode, errorMessage: r.errorMessage }));
   }
 
   async createPartitions(name: string, count: number): Promise<void> {
@@ -165,6 +167,7 @@ export class Admin {
         replicaId: -1,
         isolationLevel: 0,
         topics: [{ name: topic.name, partitions: [{ partitionIndex: partition, currentLeaderEpoch: -1, timestamp, maxNumOffsets: 1 }] }],
+        timeoutMs: 0,
       });
       const result = response.topics[0].partitions[0];
       check(result.errorCode, null, `offsets of ${topic.name}/${partition}`);
@@ -216,8 +219,8 @@ export class Admin {
       topics: [...byTopic].map(([name, ms]) => ({ name, partitions: ms.map((m) => ({ partitionIndex: m.partition, replicas: m.replicas })) })),
     });
     check(response.errorCode, response.errorMessage, 'reassigning partitions');
-    const results: MoveResult[] = response.responses.flatMap((t: any) =>
-      t.partitions.map((p: any) => ({ topic: t.name, partition: p.partitionIndex, errorCode: p.errorCode, errorMessage: p.errorMessage })),
+    const results: MoveResult[] = response.responses.flatMap((t) =>
+      t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, errorCode: p.errorCode, errorMessage: p.errorMessage })),
     );
     return moves.map((m) => results.find((r) => r.topic === m.topic && r.partition === m.partition)!);
   }
@@ -231,7 +234,7 @@ export class Admin {
       topics: topics?.map((name) => ({ name, partitionIndexes: metadata!.topics.get(name)?.partitions.map((p) => p.partition) ?? [] })) ?? null,
     });
     check(response.errorCode, response.errorMessage, 'listing partition reassignments');
-    const ongoing: OngoingMove[] = response.topics.flatMap((t: any) => t.partitions.map((p: any) => ({ topic: t.name, partition: p.partitionIndex, replicas: p.replicas, addingReplicas: p.addingReplicas, removingReplicas: p.removingReplicas })));
+    const ongoing: OngoingMove[] = response.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, replicas: p.replicas, addingReplicas: p.addingReplicas, removingReplicas: p.removingReplicas })));
     return ongoing.sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
   }
 
@@ -252,7 +255,7 @@ export class Admin {
     });
     const result = response.results[0];
     check(result.errorCode, result.errorMessage, `describing configs of '${resourceName}'`);
-    return result.configs.map((c: any) => ({ name: c.name, value: c.value, isDefault: c.configSource === 5, source: c.configSource, readOnly: c.readOnly }));
+    return result.configs.map((c) => ({ name: c.name, value: c.value, isDefault: c.configSource === 5, source: c.configSource, readOnly: c.readOnly }));
   }
 
   /** Sets (value) and removes (null) topic configs, leaving the others. */
@@ -296,7 +299,7 @@ export class Admin {
     const result = new Map<string, number>();
     for (const resource of response.results) {
       check(resource.errorCode, resource.errorMessage, `describing configs of '${resource.resourceName}'`);
-      const value = resource.configs.find((c: { name: string }) => c.name === 'min.insync.replicas')?.value;
+      const value = resource.configs.find((c) => c.name === 'min.insync.replicas')?.value;
       result.set(resource.resourceName, Number(value ?? 1));
     }
     return result;
@@ -315,15 +318,15 @@ export class Admin {
       timeoutMs: 30_000,
     });
     check(response.errorCode ?? ErrorCode.NONE, null, 'electing leaders');
-    return response.replicaElectionResults.flatMap((t: any) =>
-      t.partitionResult.map((p: any) => ({ topic: t.topic, partition: p.partitionId, errorCode: p.errorCode, errorMessage: p.errorMessage })),
+    return response.replicaElectionResults.flatMap((t) =>
+      t.partitionResult.map((p) => ({ topic: t.topic, partition: p.partitionId, errorCode: p.errorCode, errorMessage: p.errorMessage })),
     );
   }
 
   /** The metadata quorum as its leader describes it (DescribeQuorum); a node that is not the leader names it and the leader is asked. */
   async describeQuorum(): Promise<QuorumInfo> {
     const ask = async (connection: BrokerConnection) => {
-      const response = await connection.request<DescribeQuorumResponse>(api.describeQuorum.key, api.describeQuorum.max, {
+      const response = await connection.request(api.describeQuorum.key, api.describeQuorum.max, {
         topics: [{ topicName: metadataTopicName, partitions: [{ partitionIndex: 0 }] }],
       });
       check(response.errorCode, response.errorMessage, 'describing the metadata quorum');

@@ -12,6 +12,8 @@
  */
 import { BrokerConnection, ClientError } from './connection.ts';
 import { zeroUuid } from '../protocol/well-known.ts';
+import { ApiKeys } from '../protocol/generated/api-keys.ts';
+import type { MetadataResponseTopic } from '../protocol/generated/metadata-response.ts';
 
 export interface ClusterOptions {
   bootstrap: { host: string; port: number }[];
@@ -57,7 +59,6 @@ export class ClusterUnreachableError extends ClientError {
   override name = 'ClusterUnreachableError';
 }
 
-const metadataKey = 3;
 const metadataVersionMax = 9;
 const defaultRequestTimeoutMs = 30_000;
 const defaultConnectTimeoutMs = 5_000;
@@ -119,7 +120,7 @@ export class Cluster {
   /** Reads metadata for `topics` (all topics when null) without creating any. */
   async refreshMetadata(topics: string[] | null = null): Promise<ClusterMetadata> {
     const connection = await this.anyBroker();
-    const response = await connection.request(metadataKey, metadataVersionMax, {
+    const response = await connection.request(ApiKeys.Metadata, metadataVersionMax, {
       topics: topics === null ? null : topics.map((name) => ({ name, topicId: zeroUuid })),
       allowAutoTopicCreation: false,
       includeClusterAuthorizedOperations: false,
@@ -128,29 +129,8 @@ export class Cluster {
     const metadata: ClusterMetadata = {
       clusterId: response.clusterId,
       controllerId: response.controllerId,
-      brokers: new Map(response.brokers.map((b: any) => [b.nodeId, { nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack }])),
-      topics: new Map(
-        response.topics.map((t: any) => [
-          t.name,
-          {
-            name: t.name,
-            topicId: t.topicId,
-            errorCode: t.errorCode,
-            internal: t.isInternal,
-            partitions: t.partitions
-              .map((p: any) => ({
-                partition: p.partitionIndex,
-                leader: p.leaderId,
-                leaderEpoch: p.leaderEpoch,
-                replicas: p.replicaNodes,
-                isr: p.isrNodes,
-                offline: p.offlineReplicas,
-                errorCode: p.errorCode,
-              }))
-              .sort((a: PartitionInfo, b: PartitionInfo) => a.partition - b.partition),
-          },
-        ]),
-      ),
+      brokers: new Map(response.brokers.map((b) => [b.nodeId, { nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack }])),
+      topics: new Map(response.topics.map(topicInfo).map((t) => [t.name, t])),
     };
     const knownTopics = topics === null || !this.metadata ? new Map<string, TopicInfo>() : this.metadata.topics;
     for (const [name, topic] of metadata.topics) knownTopics.set(name, topic);
@@ -167,4 +147,28 @@ export class Cluster {
     for (const { connection } of this.connections.values()) connection.close();
     this.connections.clear();
   }
+}
+
+/**
+ * A topic of a Metadata answer. Its name is null only in v12+ answers to
+ * topics asked for by id (this client asks by name, at v9 at most).
+ */
+function topicInfo(t: MetadataResponseTopic): TopicInfo {
+  return {
+    name: t.name ?? '',
+    topicId: t.topicId,
+    errorCode: t.errorCode,
+    internal: t.isInternal,
+    partitions: t.partitions
+      .map((p) => ({
+        partition: p.partitionIndex,
+        leader: p.leaderId,
+        leaderEpoch: p.leaderEpoch,
+        replicas: p.replicaNodes,
+        isr: p.isrNodes,
+        offline: p.offlineReplicas,
+        errorCode: p.errorCode,
+      }))
+      .sort((a, b) => a.partition - b.partition),
+  };
 }

@@ -4,6 +4,9 @@
  * order). On connect it asks ApiVersions and then picks, per request, the
  * highest version both sides support (capped by what kb's client knows to
  * use). Requests that expect no response (acks=0 produce) resolve on write.
+ * Requests are typed by API key: `request(ApiKeys.Metadata, ...)` takes a
+ * MetadataRequest and resolves with a MetadataResponse; `requestUntyped`
+ * serves code that passes bodies along without reading them.
  *
  * Failures: connect errors and timeouts reject with ClientError naming the
  * broker, and a connect that fails (ApiVersions unanswered included)
@@ -25,6 +28,7 @@
 import net from 'node:net';
 import { FrameAssembler } from '../protocol/frame-assembler.ts';
 import { decodeResponse, encodeRequestChunks } from '../protocol/frames.ts';
+import { ApiKeys, type ApiKey, type RequestOf, type ResponseOf } from '../protocol/generated/api-keys.ts';
 
 export class ClientError extends Error {
   override name = 'ClientError';
@@ -35,7 +39,7 @@ interface InFlight {
   apiVersion: number;
   /** Resolve with `{ body, release }` rather than the body. */
   leased: boolean;
-  resolve: (value: any) => void;
+  resolve: (value: unknown) => void;
   reject: (err: Error) => void;
   timer: NodeJS.Timeout;
 }
@@ -69,7 +73,6 @@ const correlationIdBytes = 4;
 /** The one buffer a connection's socket reads into. */
 const readBufferBytes = 128 * 1024;
 
-const apiVersionsKey = 18;
 const apiVersionsVersion = 3;
 
 export class BrokerConnection {
@@ -140,8 +143,8 @@ export class BrokerConnection {
     socket.on('error', (err) => this.fail(new ClientError(`connection to ${this.address} failed: ${err.message}`)));
     socket.on('close', () => this.fail(new ClientError(`connection to ${this.address} closed`)));
     try {
-      const apis = await this.send(apiVersionsKey, apiVersionsVersion, { clientSoftwareName: 'kb', clientSoftwareVersion: '0' });
-      for (const api of apis.apiKeys as { apiKey: number; minVersion: number; maxVersion: number }[]) {
+      const apis = await this.requestAt(ApiKeys.ApiVersions, apiVersionsVersion, { clientSoftwareName: 'kb', clientSoftwareVersion: '0' });
+      for (const api of apis.apiKeys) {
         this.versions.set(api.apiKey, [api.minVersion, api.maxVersion]);
       }
     } catch (err) {
@@ -151,7 +154,7 @@ export class BrokerConnection {
   }
 
   /** The highest version of `apiKey` both the broker and `clientMax` allow; throws when none. */
-  version(apiKey: number, clientMax: number, clientMin = 0): number {
+  version(apiKey: ApiKey, clientMax: number, clientMin = 0): number {
     const range = this.versions.get(apiKey);
     const v = range ? Math.min(range[1], clientMax) : -1;
     if (!range || v < Math.max(range[0], clientMin)) {
@@ -161,12 +164,21 @@ export class BrokerConnection {
   }
 
   /** Sends a request at the negotiated version and resolves with the decoded response body. */
-  request<T = any>(apiKey: number, clientMax: number, body: unknown): Promise<T> {
-    return this.send(apiKey, this.version(apiKey, clientMax), body);
+  request<K extends ApiKey>(apiKey: K, clientMax: number, body: RequestOf<K>): Promise<ResponseOf<K>> {
+    return this.requestAt(apiKey, this.version(apiKey, clientMax), body);
   }
 
   /** Sends a request at exactly `apiVersion`, whatever the broker advertised (for kb's own nodes, which serve versions they do not advertise). */
-  requestAt<T = any>(apiKey: number, apiVersion: number, body: unknown): Promise<T> {
+  requestAt<K extends ApiKey>(apiKey: K, apiVersion: number, body: RequestOf<K>): Promise<ResponseOf<K>> {
+    return this.send(apiKey, apiVersion, body) as Promise<ResponseOf<K>>;
+  }
+
+  /**
+   * requestAt for code that passes bodies along without reading them as
+   * one API's (forwarding, Raft's wire messages): the key is any number,
+   * the body whatever that key's codec encodes, the answer unknown.
+   */
+  requestUntyped(apiKey: number, apiVersion: number, body: unknown): Promise<unknown> {
     return this.send(apiKey, apiVersion, body);
   }
 
@@ -174,12 +186,12 @@ export class BrokerConnection {
    * Like requestAt, but resolves with the body and a `release()` the caller
    * must call once done with it (see Memory in the header comment).
    */
-  requestLeased<T = any>(apiKey: number, apiVersion: number, body: unknown): Promise<Leased<T>> {
-    return this.send(apiKey, apiVersion, body, true);
+  requestLeased<K extends ApiKey>(apiKey: K, apiVersion: number, body: RequestOf<K>): Promise<Leased<ResponseOf<K>>> {
+    return this.send(apiKey, apiVersion, body, true) as Promise<Leased<ResponseOf<K>>>;
   }
 
   /** Sends a request that gets no response (acks=0 produce). */
-  requestNoResponse(apiKey: number, clientMax: number, body: unknown): Promise<void> {
+  requestNoResponse<K extends ApiKey>(apiKey: K, clientMax: number, body: RequestOf<K>): Promise<void> {
     const frame = encodeRequestChunks(apiKey, this.version(apiKey, clientMax), this.nextCorrelationId++, this.options.clientId, body);
     return new Promise((resolve, reject) => {
       if (!this.socket || this.closedError) return reject(this.closedError ?? new ClientError('not connected'));
@@ -187,7 +199,8 @@ export class BrokerConnection {
     });
   }
 
-  private send(apiKey: number, apiVersion: number, body: unknown, leased = false): Promise<any> {
+  /** The decoded response body, or `{ body, release }` when `leased`. */
+  private send(apiKey: number, apiVersion: number, body: unknown, leased = false): Promise<unknown> {
     if (!this.socket || this.closedError) return Promise.reject(this.closedError ?? new ClientError('not connected'));
     const correlationId = this.nextCorrelationId++;
     const frame = encodeRequestChunks(apiKey, apiVersion, correlationId, this.options.clientId, body);

@@ -10,13 +10,12 @@ import { ErrorCode, errorName, isRetriable } from '../protocol/errors.ts';
 import { recordBatches } from '../protocol/records/batch-splitter.ts';
 import { decodeRecordBatch, type RecordHeader } from '../protocol/records/record-batch.ts';
 import { zeroUuid } from '../protocol/well-known.ts';
+import { ApiKeys } from '../protocol/generated/api-keys.ts';
 import type { Cluster } from './cluster.ts';
 import { knownTopic } from './known-topic.ts';
 import { ClientError } from './connection.ts';
 
-const fetchKey = 1;
 const fetchVersionMax = 11;
-const listOffsetsKey = 2;
 const listOffsetsVersionMax = 5;
 
 export interface ConsumedRecord {
@@ -94,7 +93,7 @@ export class Consumer {
   private async fetchFrom(leader: number, positions: Position[]): Promise<ConsumedRecord[]> {
     const connection = await this.cluster.broker(leader);
     const topics = [...new Set(positions.map((p) => p.topic))];
-    const response = await connection.request(fetchKey, fetchVersionMax, {
+    const response = await connection.request(ApiKeys.Fetch, fetchVersionMax, {
       clusterId: null,
       replicaId: -1,
       replicaState: { replicaId: -1, replicaEpoch: -1n },
@@ -162,7 +161,7 @@ export async function listOffsets(cluster: Cluster, topic: string, partitions: n
       const leader = metadata.partitions[partition]?.leader;
       if (leader === undefined) throw new ClientError(`topic '${topic}' has no partition ${partition}`);
       const connection = await cluster.broker(leader);
-      const response = await connection.request(listOffsetsKey, listOffsetsVersionMax, {
+      const response = await connection.request(ApiKeys.ListOffsets, listOffsetsVersionMax, {
         replicaId: -1,
         isolationLevel: 0,
         topics: [{ name: topic, partitions: [{ partitionIndex: partition, currentLeaderEpoch: -1, timestamp, maxNumOffsets: 1 }] }],

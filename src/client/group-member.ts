@@ -21,11 +21,17 @@
  */
 import { ErrorCode } from '../protocol/errors.ts';
 import { decodeConsumerSubscription, encodeConsumerAssignment, encodeConsumerSubscription } from '../protocol/consumer-protocol.ts';
+import { ApiKeys } from '../protocol/generated/api-keys.ts';
 import type { Cluster } from './cluster.ts';
 import { ClientError } from './connection.ts';
 import { decodeAssignment, GroupAdmin, type GroupOffset, type TopicPartitions } from './groups.ts';
 
-const api = { joinGroup: { key: 11, max: 6 }, heartbeat: { key: 12, max: 4 }, leaveGroup: { key: 13, max: 4 }, syncGroup: { key: 14, max: 4 } } as const;
+const api = {
+  joinGroup: { key: ApiKeys.JoinGroup, max: 6 },
+  heartbeat: { key: ApiKeys.Heartbeat, max: 4 },
+  leaveGroup: { key: ApiKeys.LeaveGroup, max: 4 },
+  syncGroup: { key: ApiKeys.SyncGroup, max: 4 },
+} as const;
 
 const protocolType = 'consumer';
 const assignor = 'range';

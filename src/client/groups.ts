@@ -16,18 +16,19 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorCode, errorName } from '../protocol/errors.ts';
 import { decodeConsumerAssignment } from '../protocol/consumer-protocol.ts';
+import { ApiKeys } from '../protocol/generated/api-keys.ts';
 import { check } from './admin.ts';
 import type { Cluster } from './cluster.ts';
 import { ClientError, type BrokerConnection } from './connection.ts';
 import { listOffsets, offsetSpec } from './consumer.ts';
 
 const api = {
-  offsetCommit: { key: 8, max: 8 },
-  offsetFetch: { key: 9, max: 7 },
-  findCoordinator: { key: 10, max: 3 },
-  describeGroups: { key: 15, max: 5 },
-  listGroups: { key: 16, max: 4 },
-  deleteGroups: { key: 42, max: 2 },
+  offsetCommit: { key: ApiKeys.OffsetCommit, max: 8 },
+  offsetFetch: { key: ApiKeys.OffsetFetch, max: 7 },
+  findCoordinator: { key: ApiKeys.FindCoordinator, max: 3 },
+  describeGroups: { key: ApiKeys.DescribeGroups, max: 5 },
+  listGroups: { key: ApiKeys.ListGroups, max: 4 },
+  deleteGroups: { key: ApiKeys.DeleteGroups, max: 2 },
 } as const;
 
 const coordinatorAttemptsMax = 10;
@@ -113,10 +114,10 @@ export class GroupAdmin {
         const connection = await this.cluster.broker(nodeId);
         const listed = await connection.request(api.listGroups.key, api.listGroups.max, { statesFilter: [], typesFilter: [] });
         check(listed.errorCode, null, `listing the groups of broker ${nodeId}`);
-        const ids = (listed.groups as { groupId: string }[]).map((g) => g.groupId);
+        const ids = listed.groups.map((g) => g.groupId);
         if (ids.length === 0) return [];
         const described = await connection.request(api.describeGroups.key, api.describeGroups.max, { groups: ids, includeAuthorizedOperations: false });
-        return (described.groups as any[])
+        return described.groups
           .filter((g) => g.errorCode === ErrorCode.NONE && g.groupState !== 'Dead')
           .map((g) => ({ groupId: g.groupId, state: g.groupState, members: g.members.length, protocolType: g.protocolType, protocol: g.protocolData }));
       }),
@@ -136,7 +137,7 @@ export class GroupAdmin {
       state: described.groupState,
       protocolType: described.protocolType,
       protocol: described.protocolData,
-      members: (described.members as any[]).map((m) => ({
+      members: described.members.map((m) => ({
         memberId: m.memberId,
         groupInstanceId: m.groupInstanceId,
         clientId: m.clientId,
@@ -152,7 +153,7 @@ export class GroupAdmin {
       connection.request(api.offsetFetch.key, api.offsetFetch.max, { groupId, topics: null, requireStable: false, groups: [] }),
     );
     const offsets: GroupOffset[] = [];
-    for (const topic of response.topics as any[]) {
+    for (const topic of response.topics) {
       for (const p of topic.partitions) {
         check(p.errorCode, null, `reading the offset of group '${groupId}' for ${topic.name}/${p.partitionIndex}`);
         if (p.committedOffset >= 0n) offsets.push({ topic: topic.name, partition: p.partitionIndex, offset: p.committedOffset });
@@ -184,7 +185,7 @@ export class GroupAdmin {
       // A coordinator error is repeated on every partition: the first one tells.
       return { ...answer, errorCode: answer.topics[0]?.partitions[0]?.errorCode ?? ErrorCode.NONE };
     });
-    for (const topic of response.topics as any[]) {
+    for (const topic of response.topics) {
       for (const p of topic.partitions) check(p.errorCode, null, `committing the offset of group '${groupId}' for ${topic.name}/${p.partitionIndex}`);
     }
   }

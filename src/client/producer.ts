@@ -18,10 +18,10 @@ import { ErrorCode, errorName, isRetriable } from '../protocol/errors.ts';
 import { encodeRecordBatch, type RecordHeader } from '../protocol/records/record-batch.ts';
 import type { Cluster, ClusterMetadata } from './cluster.ts';
 import { knownTopic } from './known-topic.ts';
+import { ApiKeys } from '../protocol/generated/api-keys.ts';
 import { ClientError } from './connection.ts';
 import { partitionForKey, RoundRobin } from './partitioner.ts';
 
-const produceKey = 0;
 const produceVersionMax = 8;
 const retryBackoffMs = 100;
 
@@ -230,10 +230,10 @@ export class Producer {
           topicData: [{ name: queue.topic, partitionData: [{ index: queue.partition, records }] }],
         };
         if (this.options.acks === 0) {
-          await connection.requestNoResponse(produceKey, produceVersionMax, body);
+          await connection.requestNoResponse(ApiKeys.Produce, produceVersionMax, body);
           return -1n;
         }
-        const response = await connection.request(produceKey, produceVersionMax, body);
+        const response = await connection.request(ApiKeys.Produce, produceVersionMax, body);
         const result = response.responses[0].partitionResponses[0];
         if (result.errorCode === ErrorCode.NONE) return result.baseOffset;
         errorCode = result.errorCode;

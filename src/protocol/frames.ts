@@ -20,11 +20,9 @@
  * Bad input throws ProtocolError; encoding or decoding with an API key or
  * version that has no codec is a caller bug and throws RangeError.
  */
-import { apis, headers, type ApiCodec } from './generated/index.ts';
+import { ApiKeys, apis, headers, type ApiCodec } from './generated/index.ts';
 import { ProtocolError, Reader, Writer } from './primitives.ts';
 
-const controlledShutdownKey = 7;
-const apiVersionsKey = 18;
 const sizePrefixBytes = 4;
 
 export interface RequestHeaderInfo {
@@ -53,12 +51,12 @@ function isFlexible(apiKey: number, apiVersion: number): boolean {
 }
 
 export function requestHeaderVersion(apiKey: number, apiVersion: number): number {
-  if (apiKey === controlledShutdownKey && apiVersion === 0) return 0;
+  if (apiKey === ApiKeys.ControlledShutdown && apiVersion === 0) return 0;
   return isFlexible(apiKey, apiVersion) ? 2 : 1;
 }
 
 export function responseHeaderVersion(apiKey: number, apiVersion: number): number {
-  if (apiKey === apiVersionsKey) return 0;
+  if (apiKey === ApiKeys.ApiVersions) return 0;
   return isFlexible(apiKey, apiVersion) ? 1 : 0;
 }
 
@@ -124,7 +122,7 @@ export function decodeResponse(apiKey: number, apiVersion: number, payload: Buff
   try {
     return { correlationId, body: api.response.decode(r, apiVersion) };
   } catch (err) {
-    if (!(err instanceof ProtocolError) || apiKey !== apiVersionsKey || apiVersion === 0) throw err;
+    if (!(err instanceof ProtocolError) || apiKey !== ApiKeys.ApiVersions || apiVersion === 0) throw err;
     return { correlationId, body: api.response.decode(new Reader(payload, bodyOffset), 0) };
   }
 }

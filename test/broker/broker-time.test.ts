@@ -45,7 +45,7 @@ test('a broker stamps LogAppendTime from its injected wall clock', async (t) => 
 
   const produced = await client.request(0, 8, { transactionalId: null, acks: 1, timeoutMs: 5_000, topicData: [{ name: 'stamped', partitionData: [{ index: 0, records: batch(2) }] }] });
   const answer = produced.responses[0].partitionResponses[0];
-  assert.equal(answer.errorCode, ErrorCode.NONE, answer.errorMessage);
+  assert.equal(answer.errorCode, ErrorCode.NONE, answer.errorMessage ?? undefined);
   assert.equal(answer.logAppendTimeMs, BigInt(instantMs));
 
   const fetched = await client.request(1, 12, {

@@ -12,9 +12,9 @@ import { Admin } from '../../src/client/admin.ts';
 import { Cluster } from '../../src/client/cluster.ts';
 import { Producer } from '../../src/client/producer.ts';
 import { ErrorCode } from '../../src/protocol/errors.ts';
+import { ApiKeys, type ApiKey, type RequestOf } from '../../src/protocol/generated/api-keys.ts';
 import { startBroker, type RunningBroker } from '../helpers/broker.ts';
 
-const produceKey = 0;
 let broker: RunningBroker;
 
 before(async () => {
@@ -33,8 +33,8 @@ async function produce(topic: string, count: number, maxInFlight?: number): Prom
     let inFlight = 0;
     let mostInFlight = 0;
     const request = connection.request.bind(connection);
-    connection.request = async (apiKey: number, clientMax: number, body: unknown) => {
-      if (apiKey !== produceKey) return request(apiKey, clientMax, body);
+    connection.request = async <K extends ApiKey>(apiKey: K, clientMax: number, body: RequestOf<K>) => {
+      if (apiKey !== ApiKeys.Produce) return request(apiKey, clientMax, body);
       mostInFlight = Math.max(mostInFlight, ++inFlight);
       try {
         return await request(apiKey, clientMax, body);

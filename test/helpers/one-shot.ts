@@ -6,6 +6,7 @@
  * answer" (a node down or starting) from an answer.
  */
 import { BrokerConnection } from '../../src/client/connection.ts';
+import { ApiKeys, type ApiKey, type RequestOf, type ResponseOf } from '../../src/protocol/generated/api-keys.ts';
 import { encodeRecordBatch } from '../../src/protocol/records/record-batch.ts';
 import { ErrorCode, isRetriable } from '../../src/protocol/errors.ts';
 
@@ -24,13 +25,13 @@ async function withConnection<T>(address: string, use: (connection: BrokerConnec
 export function produceOne(address: string, topic: string, partition: number, value: string, acks: number, timeoutMs = 5_000): Promise<number> {
   return withConnection(address, async (connection) => {
     const records = encodeRecordBatch({ baseTimestamp: BigInt(Date.now()), records: [{ value: Buffer.from(value) }] });
-    const response = await connection.request(0, 8, {
+    const response = await connection.request(ApiKeys.Produce, 8, {
       transactionalId: null,
       acks,
       timeoutMs,
       topicData: [{ name: topic, partitionData: [{ index: partition, records }] }],
     });
-    return response.responses[0].partitionResponses[0].errorCode as number;
+    return response.responses[0].partitionResponses[0].errorCode;
   });
 }
 
@@ -47,7 +48,7 @@ export async function produceRetrying(address: string, topic: string, partition:
 /** Creates a topic with one replica list per partition; resolves with the error code. */
 export function createTopicWithAssignment(address: string, topic: string, assignment: number[][], configs: Record<string, string> = {}): Promise<number> {
   return withConnection(address, async (connection) => {
-    const response = await connection.request(19, 7, {
+    const response = await connection.request(ApiKeys.CreateTopics, 7, {
       topics: [{
         name: topic,
         numPartitions: -1,
@@ -58,11 +59,11 @@ export function createTopicWithAssignment(address: string, topic: string, assign
       timeoutMs: 15_000,
       validateOnly: false,
     });
-    return response.topics[0].errorCode as number;
+    return response.topics[0].errorCode;
   });
 }
 
 /** The body of the node's answer to one request, or null when it cannot be reached or does not answer within `timeoutMs`. */
-export function probe(address: string, apiKey: number, apiVersion: number, body: unknown, timeoutMs = 5_000): Promise<any | null> {
+export function probe<K extends ApiKey>(address: string, apiKey: K, apiVersion: number, body: RequestOf<K>, timeoutMs = 5_000): Promise<ResponseOf<K> | null> {
   return withConnection(address, (connection) => connection.request(apiKey, apiVersion, body), timeoutMs).catch(() => null);
 }

@@ -13,7 +13,7 @@ import { existsSync } from 'node:fs';
 import { contains, loadMessageSpecs, messagesDir } from '../../scripts/gen-protocol.ts';
 import type { FieldType, MessageSpec, StructSpec } from '../../scripts/gen-protocol.ts';
 import { ProtocolError, Reader, Writer } from '../../src/protocol/primitives.ts';
-import { apis } from '../../src/protocol/generated/index.ts';
+import { ApiKeys, apis } from '../../src/protocol/generated/index.ts';
 import type { ApiCodec } from '../../src/protocol/generated/index.ts';
 
 const sharedMissing = !existsSync(messagesDir);
@@ -247,4 +247,13 @@ test('the index holds every request/response pair with its generated codecs', { 
     assert.equal(api.flexibleMin, message.flexibleVersions?.min ?? null);
     assert.equal(`${api.name}Request`, message.name);
   }
+});
+
+test('ApiKeys names every API key by its API\'s name', () => {
+  assert.deepEqual(
+    Object.entries(ApiKeys),
+    Object.values(apis as Record<number, ApiCodec>).map((api) => [api.name, api.apiKey]),
+  );
+  assert.equal(ApiKeys.Produce, 0);
+  assert.equal(ApiKeys.ApiVersions, 18);
 });

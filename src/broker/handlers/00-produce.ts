@@ -28,6 +28,7 @@ import { decodeRecordBatch, recordFramingProblem } from '../../protocol/records/
 import { decodeLegacyMessageSet, legacyToRecordBatch } from '../../protocol/records/legacy-message-set.ts';
 import type { ProduceRequest } from '../../protocol/generated/produce-request.ts';
 import type { PartitionProduceResponse, ProduceResponse } from '../../protocol/generated/produce-response.ts';
+import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { defineHandler, type BrokerServices } from './handler.ts';
 
 const legacyMagicMaxVersion = 2;
@@ -40,7 +41,7 @@ function failed(index: number, errorCode: number, errorMessage: string): Partiti
 }
 
 export default defineHandler<ProduceRequest, ProduceResponse>({
-  apiKey: 0,
+  apiKey: ApiKeys.Produce,
   minVersion: 0,
   maxVersion: 8,
   async handle(request, ctx) {

@@ -46,6 +46,7 @@ import { ErrorCode } from '../../protocol/errors.ts';
 import type { Partition } from '../replica/partition.ts';
 import type { FetchRequest } from '../../protocol/generated/fetch-request.ts';
 import type { FetchResponse } from '../../protocol/generated/fetch-response.ts';
+import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { defineHandler, type BrokerServices } from './handler.ts';
 import { isThrottledReplica, type ReplicationThrottle } from '../replica/replication-throttle.ts';
 import { metadataTopic } from '../../controller/raft/wire.ts';
@@ -77,13 +78,13 @@ type Checked = { wanted: WantedPartition; partition: Partition } | { answer: Par
 const noEpoch = { epoch: -1, endOffset: -1n };
 
 export default defineHandler<FetchRequest, FetchResponse>({
-  apiKey: 1,
+  apiKey: ApiKeys.Fetch,
   minVersion: 0,
   maxVersion: 17,
   advertisedMaxVersion: 12,
   async handle(request, ctx) {
     const services = ctx.services;
-    if (isMetadataTopicFetch(request, ctx.apiVersion)) return (await services.quorum.handle(1, ctx.apiVersion, request)) as FetchResponse;
+    if (isMetadataTopicFetch(request, ctx.apiVersion)) return (await services.quorum.handle(ApiKeys.Fetch, ctx.apiVersion, request)) as FetchResponse;
     const byId = ctx.apiVersion >= 13;
     const nameOf = (topicId: Buffer) => services.image.topicsById.get(topicId.toString('hex'))?.name ?? null;
     const wanted: WantedPartition[] = request.topics.flatMap((t) =>

@@ -9,11 +9,12 @@
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { ListOffsetsRequest } from '../../protocol/generated/list-offsets-request.ts';
 import type { ListOffsetsResponse } from '../../protocol/generated/list-offsets-response.ts';
+import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { defineHandler } from './handler.ts';
 import { forEachLeaderPartition } from './per-partition.ts';
 
 export default defineHandler<ListOffsetsRequest, ListOffsetsResponse>({
-  apiKey: 2,
+  apiKey: ApiKeys.ListOffsets,
   minVersion: 0,
   maxVersion: 5,
   async handle(request, ctx) {

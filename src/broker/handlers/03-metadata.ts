@@ -32,13 +32,14 @@ import { topicNameProblem } from '../../controller/topic-names.ts';
 import type { TopicImage } from '../../metadata/image.ts';
 import type { MetadataRequest } from '../../protocol/generated/metadata-request.ts';
 import type { MetadataResponse } from '../../protocol/generated/metadata-response.ts';
+import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { defineHandler, type BrokerServices, type NodeService } from './handler.ts';
 import { zeroUuid } from '../../protocol/well-known.ts';
 
 const authorizedOperationsUnknown = -2147483648;
 
 export default defineHandler<MetadataRequest, MetadataResponse>({
-  apiKey: 3,
+  apiKey: ApiKeys.Metadata,
   minVersion: 0,
   maxVersion: 9,
   async handle(request, ctx) {

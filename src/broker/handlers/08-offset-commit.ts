@@ -10,10 +10,11 @@
  */
 import type { OffsetCommitRequest } from '../../protocol/generated/offset-commit-request.ts';
 import type { OffsetCommitResponse } from '../../protocol/generated/offset-commit-response.ts';
+import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { defineHandler } from './handler.ts';
 
 export default defineHandler<OffsetCommitRequest, OffsetCommitResponse>({
-  apiKey: 8,
+  apiKey: ApiKeys.OffsetCommit,
   minVersion: 0,
   maxVersion: 8,
   async handle(request, ctx) {

@@ -11,6 +11,7 @@
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { OffsetFetchRequest } from '../../protocol/generated/offset-fetch-request.ts';
 import type { OffsetFetchResponse, OffsetFetchResponseTopic } from '../../protocol/generated/offset-fetch-response.ts';
+import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { defineHandler, type GroupService } from './handler.ts';
 
 const groupsArrayVersion = 8;
@@ -44,7 +45,7 @@ async function fetchGroup(
 }
 
 export default defineHandler<OffsetFetchRequest, OffsetFetchResponse>({
-  apiKey: 9,
+  apiKey: ApiKeys.OffsetFetch,
   minVersion: 0,
   maxVersion: 8,
   async handle(request, ctx) {

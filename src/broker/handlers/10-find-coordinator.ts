@@ -10,6 +10,7 @@ import { ErrorCode } from '../../protocol/errors.ts';
 import type { FindCoordinatorRequest } from '../../protocol/generated/find-coordinator-request.ts';
 import type { FindCoordinatorResponse } from '../../protocol/generated/find-coordinator-response.ts';
 import type { CoordinatorAnswer } from '../group/coordinator.ts';
+import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { defineHandler, type GroupService } from './handler.ts';
 
 const groupKeyType = 0;
@@ -23,7 +24,7 @@ function find(groups: GroupService, key: string, keyType: number): Promise<Coord
 }
 
 export default defineHandler<FindCoordinatorRequest, FindCoordinatorResponse>({
-  apiKey: 10,
+  apiKey: ApiKeys.FindCoordinator,
   minVersion: 0,
   maxVersion: 4,
   async handle(request, ctx) {

@@ -9,6 +9,7 @@
  */
 import type { JoinGroupRequest } from '../../protocol/generated/join-group-request.ts';
 import type { JoinGroupResponse } from '../../protocol/generated/join-group-response.ts';
+import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { defineHandler } from './handler.ts';
 
 const rebalanceTimeoutVersion = 1;
@@ -22,7 +23,7 @@ export function clientHost(clientAddress: string): string {
 }
 
 export default defineHandler<JoinGroupRequest, JoinGroupResponse>({
-  apiKey: 11,
+  apiKey: ApiKeys.JoinGroup,
   minVersion: 0,
   maxVersion: 6,
   async handle(request, ctx) {

@@ -6,10 +6,11 @@
  */
 import type { HeartbeatRequest } from '../../protocol/generated/heartbeat-request.ts';
 import type { HeartbeatResponse } from '../../protocol/generated/heartbeat-response.ts';
+import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { defineHandler } from './handler.ts';
 
 export default defineHandler<HeartbeatRequest, HeartbeatResponse>({
-  apiKey: 12,
+  apiKey: ApiKeys.Heartbeat,
   minVersion: 0,
   maxVersion: 4,
   async handle(request, ctx) {

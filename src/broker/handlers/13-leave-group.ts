@@ -7,12 +7,13 @@
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { LeaveGroupRequest } from '../../protocol/generated/leave-group-request.ts';
 import type { LeaveGroupResponse } from '../../protocol/generated/leave-group-response.ts';
+import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { defineHandler } from './handler.ts';
 
 const batchVersion = 3;
 
 export default defineHandler<LeaveGroupRequest, LeaveGroupResponse>({
-  apiKey: 13,
+  apiKey: ApiKeys.LeaveGroup,
   minVersion: 0,
   maxVersion: 4,
   async handle(request, ctx) {

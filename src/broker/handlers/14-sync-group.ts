@@ -7,10 +7,11 @@
  */
 import type { SyncGroupRequest } from '../../protocol/generated/sync-group-request.ts';
 import type { SyncGroupResponse } from '../../protocol/generated/sync-group-response.ts';
+import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { defineHandler } from './handler.ts';
 
 export default defineHandler<SyncGroupRequest, SyncGroupResponse>({
-  apiKey: 14,
+  apiKey: ApiKeys.SyncGroup,
   minVersion: 0,
   maxVersion: 4,
   async handle(request, ctx) {

@@ -7,12 +7,13 @@
  */
 import type { DescribeGroupsRequest } from '../../protocol/generated/describe-groups-request.ts';
 import type { DescribeGroupsResponse } from '../../protocol/generated/describe-groups-response.ts';
+import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { defineHandler } from './handler.ts';
 
 const authorizedOperationsUnknown = -2147483648;
 
 export default defineHandler<DescribeGroupsRequest, DescribeGroupsResponse>({
-  apiKey: 15,
+  apiKey: ApiKeys.DescribeGroups,
   minVersion: 0,
   maxVersion: 5,
   async handle(request, ctx) {

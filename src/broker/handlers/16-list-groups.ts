@@ -6,12 +6,13 @@
  */
 import type { ListGroupsRequest } from '../../protocol/generated/list-groups-request.ts';
 import type { ListGroupsResponse } from '../../protocol/generated/list-groups-response.ts';
+import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { defineHandler } from './handler.ts';
 
 const consumerGroupType = 'classic';
 
 export default defineHandler<ListGroupsRequest, ListGroupsResponse>({
-  apiKey: 16,
+  apiKey: ApiKeys.ListGroups,
   minVersion: 0,
   maxVersion: 4,
   async handle(request, ctx) {

@@ -8,9 +8,8 @@
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { ApiVersionsRequest } from '../../protocol/generated/api-versions-request.ts';
 import type { ApiVersionsResponse } from '../../protocol/generated/api-versions-response.ts';
+import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { defineHandler, type Handler } from './handler.ts';
-
-export const apiVersionsKey = 18;
 
 export function supportedApiVersions(handlers: ReadonlyMap<number, Handler>) {
   return [...handlers.values()]
@@ -19,7 +18,7 @@ export function supportedApiVersions(handlers: ReadonlyMap<number, Handler>) {
 }
 
 export default defineHandler<ApiVersionsRequest, ApiVersionsResponse>({
-  apiKey: apiVersionsKey,
+  apiKey: ApiKeys.ApiVersions,
   minVersion: 0,
   maxVersion: 3,
   handle(_request, ctx) {

@@ -12,12 +12,14 @@
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { CreateTopicsRequest } from '../../protocol/generated/create-topics-request.ts';
 import type { CreateTopicsResponse } from '../../protocol/generated/create-topics-response.ts';
+import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { defineHandler } from './handler.ts';
 import { callerOf } from '../controller-channel.ts';
 import { zeroUuid } from '../../protocol/well-known.ts';
 
 export default defineHandler<CreateTopicsRequest, CreateTopicsResponse>({
-  apiKey: 19,
+  apiKey: ApiKeys.CreateTopics,
+  forwardToController: true,
   minVersion: 0,
   maxVersion: 7,
   async handle(request, ctx) {

@@ -8,12 +8,14 @@
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { DeleteTopicsRequest } from '../../protocol/generated/delete-topics-request.ts';
 import type { DeleteTopicsResponse } from '../../protocol/generated/delete-topics-response.ts';
+import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { defineHandler } from './handler.ts';
 import { callerOf } from '../controller-channel.ts';
 import { zeroUuid } from '../../protocol/well-known.ts';
 
 export default defineHandler<DeleteTopicsRequest, DeleteTopicsResponse>({
-  apiKey: 20,
+  apiKey: ApiKeys.DeleteTopics,
+  forwardToController: true,
   minVersion: 0,
   maxVersion: 6,
   async handle(request, ctx) {

@@ -8,11 +8,12 @@
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { DeleteRecordsRequest } from '../../protocol/generated/delete-records-request.ts';
 import type { DeleteRecordsResponse } from '../../protocol/generated/delete-records-response.ts';
+import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { defineHandler } from './handler.ts';
 import { forEachLeaderPartition } from './per-partition.ts';
 
 export default defineHandler<DeleteRecordsRequest, DeleteRecordsResponse>({
-  apiKey: 21,
+  apiKey: ApiKeys.DeleteRecords,
   minVersion: 0,
   maxVersion: 2,
   async handle(request, ctx) {

@@ -10,12 +10,13 @@
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { InitProducerIdRequest } from '../../protocol/generated/init-producer-id-request.ts';
 import type { InitProducerIdResponse } from '../../protocol/generated/init-producer-id-response.ts';
+import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { defineHandler } from './handler.ts';
 
 const producerEpochMax = 32767;
 
 export default defineHandler<InitProducerIdRequest, InitProducerIdResponse>({
-  apiKey: 22,
+  apiKey: ApiKeys.InitProducerId,
   minVersion: 0,
   maxVersion: 4,
   async handle(request, ctx) {

@@ -10,10 +10,11 @@
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { OffsetForLeaderEpochRequest } from '../../protocol/generated/offset-for-leader-epoch-request.ts';
 import type { OffsetForLeaderEpochResponse } from '../../protocol/generated/offset-for-leader-epoch-response.ts';
+import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { defineHandler } from './handler.ts';
 
 export default defineHandler<OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse>({
-  apiKey: 23,
+  apiKey: ApiKeys.OffsetForLeaderEpoch,
   minVersion: 0,
   maxVersion: 4,
   handle(request, ctx) {

@@ -7,12 +7,13 @@
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { DescribeConfigsRequest } from '../../protocol/generated/describe-configs-request.ts';
 import type { DescribeConfigsResponse } from '../../protocol/generated/describe-configs-response.ts';
+import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { defineHandler } from './handler.ts';
 import { resourceProblem } from './config-resources.ts';
 import { configResourceType } from '../../protocol/config-codes.ts';
 
 export default defineHandler<DescribeConfigsRequest, DescribeConfigsResponse>({
-  apiKey: 32,
+  apiKey: ApiKeys.DescribeConfigs,
   minVersion: 0,
   maxVersion: 4,
   handle(request, ctx) {

@@ -5,11 +5,13 @@
  */
 import type { AlterConfigsRequest } from '../../protocol/generated/alter-configs-request.ts';
 import type { AlterConfigsResponse } from '../../protocol/generated/alter-configs-response.ts';
+import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { defineHandler } from './handler.ts';
 import { alterConfigResource } from './config-alteration.ts';
 
 export default defineHandler<AlterConfigsRequest, AlterConfigsResponse>({
-  apiKey: 33,
+  apiKey: ApiKeys.AlterConfigs,
+  forwardToController: true,
   minVersion: 0,
   maxVersion: 2,
   async handle(request, ctx) {

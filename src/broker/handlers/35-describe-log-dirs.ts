@@ -10,10 +10,11 @@ import { statfs } from 'node:fs/promises';
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { DescribeLogDirsRequest } from '../../protocol/generated/describe-log-dirs-request.ts';
 import type { DescribeLogDirsResponse, DescribeLogDirsTopic } from '../../protocol/generated/describe-log-dirs-response.ts';
+import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { defineHandler } from './handler.ts';
 
 export default defineHandler<DescribeLogDirsRequest, DescribeLogDirsResponse>({
-  apiKey: 35,
+  apiKey: ApiKeys.DescribeLogDirs,
   minVersion: 0,
   maxVersion: 4,
   async handle(request, ctx) {

@@ -7,11 +7,13 @@
  */
 import type { CreatePartitionsRequest } from '../../protocol/generated/create-partitions-request.ts';
 import type { CreatePartitionsResponse } from '../../protocol/generated/create-partitions-response.ts';
+import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { defineHandler } from './handler.ts';
 import { callerOf } from '../controller-channel.ts';
 
 export default defineHandler<CreatePartitionsRequest, CreatePartitionsResponse>({
-  apiKey: 37,
+  apiKey: ApiKeys.CreatePartitions,
+  forwardToController: true,
   minVersion: 0,
   maxVersion: 3,
   async handle(request, ctx) {

@@ -6,10 +6,11 @@
  */
 import type { DeleteGroupsRequest } from '../../protocol/generated/delete-groups-request.ts';
 import type { DeleteGroupsResponse } from '../../protocol/generated/delete-groups-response.ts';
+import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { defineHandler } from './handler.ts';
 
 export default defineHandler<DeleteGroupsRequest, DeleteGroupsResponse>({
-  apiKey: 42,
+  apiKey: ApiKeys.DeleteGroups,
   minVersion: 0,
   maxVersion: 2,
   async handle(request, ctx) {

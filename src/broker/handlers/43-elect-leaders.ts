@@ -12,10 +12,12 @@ import { ErrorCode } from '../../protocol/errors.ts';
 import { electionTypes, type ElectionType } from '../../controller/leader-election.ts';
 import type { ElectLeadersRequest } from '../../protocol/generated/elect-leaders-request.ts';
 import type { ElectLeadersResponse } from '../../protocol/generated/elect-leaders-response.ts';
+import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { defineHandler } from './handler.ts';
 
 export default defineHandler<ElectLeadersRequest, ElectLeadersResponse>({
-  apiKey: 43,
+  apiKey: ApiKeys.ElectLeaders,
+  forwardToController: true,
   minVersion: 0,
   maxVersion: 2,
   async handle(request, ctx) {

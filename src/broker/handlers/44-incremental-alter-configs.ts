@@ -7,13 +7,15 @@
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { IncrementalAlterConfigsRequest } from '../../protocol/generated/incremental-alter-configs-request.ts';
 import type { IncrementalAlterConfigsResponse } from '../../protocol/generated/incremental-alter-configs-response.ts';
+import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { defineHandler } from './handler.ts';
 import { alterConfigResource } from './config-alteration.ts';
 
 const operation = { set: 0, delete: 1, append: 2, subtract: 3 } as const;
 
 export default defineHandler<IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse>({
-  apiKey: 44,
+  apiKey: ApiKeys.IncrementalAlterConfigs,
+  forwardToController: true,
   minVersion: 0,
   maxVersion: 1,
   async handle(request, ctx) {

@@ -10,10 +10,12 @@
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { AlterPartitionReassignmentsRequest } from '../../protocol/generated/alter-partition-reassignments-request.ts';
 import type { AlterPartitionReassignmentsResponse } from '../../protocol/generated/alter-partition-reassignments-response.ts';
+import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { defineHandler } from './handler.ts';
 
 export default defineHandler<AlterPartitionReassignmentsRequest, AlterPartitionReassignmentsResponse>({
-  apiKey: 45,
+  apiKey: ApiKeys.AlterPartitionReassignments,
+  forwardToController: true,
   minVersion: 0,
   maxVersion: 0,
   async handle(request, ctx) {

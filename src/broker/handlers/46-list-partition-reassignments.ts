@@ -9,10 +9,12 @@
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { ListPartitionReassignmentsRequest } from '../../protocol/generated/list-partition-reassignments-request.ts';
 import type { ListPartitionReassignmentsResponse } from '../../protocol/generated/list-partition-reassignments-response.ts';
+import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { defineHandler } from './handler.ts';
 
 export default defineHandler<ListPartitionReassignmentsRequest, ListPartitionReassignmentsResponse>({
-  apiKey: 46,
+  apiKey: ApiKeys.ListPartitionReassignments,
+  forwardToController: true,
   minVersion: 0,
   maxVersion: 0,
   handle(request, ctx) {

@@ -8,10 +8,11 @@
  */
 import type { OffsetDeleteRequest } from '../../protocol/generated/offset-delete-request.ts';
 import type { OffsetDeleteResponse } from '../../protocol/generated/offset-delete-response.ts';
+import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { defineHandler } from './handler.ts';
 
 export default defineHandler<OffsetDeleteRequest, OffsetDeleteResponse>({
-  apiKey: 47,
+  apiKey: ApiKeys.OffsetDelete,
   minVersion: 0,
   maxVersion: 0,
   async handle(request, ctx) {

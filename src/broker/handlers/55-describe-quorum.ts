@@ -16,13 +16,14 @@ import { metadataTopic } from '../../controller/raft/wire.ts';
 import type { ReplicaDescription } from '../../controller/raft/leader-state.ts';
 import type { DescribeQuorumRequest } from '../../protocol/generated/describe-quorum-request.ts';
 import type { DescribeQuorumResponse, ReplicaState } from '../../protocol/generated/describe-quorum-response.ts';
+import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { defineHandler } from './handler.ts';
 import { zeroUuid } from '../../protocol/well-known.ts';
 
 const listenerName = 'PLAINTEXT';
 
 export default defineHandler<DescribeQuorumRequest, DescribeQuorumResponse>({
-  apiKey: 55,
+  apiKey: ApiKeys.DescribeQuorum,
   minVersion: 0,
   maxVersion: 2,
   handle(request, ctx) {

@@ -12,13 +12,15 @@ import { ErrorCode } from '../../protocol/errors.ts';
 import type { AlterPartitionRequest } from '../../protocol/generated/alter-partition-request.ts';
 import type { AlterPartitionResponse } from '../../protocol/generated/alter-partition-response.ts';
 import type { PartitionIsrChange } from '../../controller/controller.ts';
+import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { defineHandler } from './handler.ts';
 
 const byIdFromVersion = 2;
 const isrWithEpochsFromVersion = 3;
 
 export default defineHandler<AlterPartitionRequest, AlterPartitionResponse>({
-  apiKey: 56,
+  apiKey: ApiKeys.AlterPartition,
+  forwardToController: true,
   minVersion: 0,
   maxVersion: 3,
   async handle(request, ctx) {

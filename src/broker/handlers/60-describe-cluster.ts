@@ -6,12 +6,13 @@
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { DescribeClusterRequest } from '../../protocol/generated/describe-cluster-request.ts';
 import type { DescribeClusterResponse } from '../../protocol/generated/describe-cluster-response.ts';
+import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { defineHandler } from './handler.ts';
 
 const brokerEndpoints = 1;
 
 export default defineHandler<DescribeClusterRequest, DescribeClusterResponse>({
-  apiKey: 60,
+  apiKey: ApiKeys.DescribeCluster,
   minVersion: 0,
   maxVersion: 1,
   handle(request, ctx) {

@@ -9,11 +9,13 @@
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { BrokerRegistrationRequest } from '../../protocol/generated/broker-registration-request.ts';
 import type { BrokerRegistrationResponse } from '../../protocol/generated/broker-registration-response.ts';
+import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { defineHandler } from './handler.ts';
 import { brokerConnection } from '../controller-channel.ts';
 
 export default defineHandler<BrokerRegistrationRequest, BrokerRegistrationResponse>({
-  apiKey: 62,
+  apiKey: ApiKeys.BrokerRegistration,
+  forwardToController: true,
   minVersion: 0,
   maxVersion: 4,
   async handle(request, ctx) {

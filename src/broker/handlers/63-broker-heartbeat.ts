@@ -9,11 +9,13 @@
  */
 import type { BrokerHeartbeatRequest } from '../../protocol/generated/broker-heartbeat-request.ts';
 import type { BrokerHeartbeatResponse } from '../../protocol/generated/broker-heartbeat-response.ts';
+import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { defineHandler } from './handler.ts';
 import { brokerConnection } from '../controller-channel.ts';
 
 export default defineHandler<BrokerHeartbeatRequest, BrokerHeartbeatResponse>({
-  apiKey: 63,
+  apiKey: ApiKeys.BrokerHeartbeat,
+  forwardToController: true,
   minVersion: 0,
   maxVersion: 1,
   async handle(request, ctx) {

@@ -6,10 +6,12 @@
  */
 import type { AllocateProducerIdsRequest } from '../../protocol/generated/allocate-producer-ids-request.ts';
 import type { AllocateProducerIdsResponse } from '../../protocol/generated/allocate-producer-ids-response.ts';
+import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { defineHandler } from './handler.ts';
 
 export default defineHandler<AllocateProducerIdsRequest, AllocateProducerIdsResponse>({
-  apiKey: 67,
+  apiKey: ApiKeys.AllocateProducerIds,
+  forwardToController: true,
   minVersion: 0,
   maxVersion: 0,
   async handle(request, ctx) {

@@ -1,7 +1,8 @@
 /**
  * What a handler file (handlers/NN-name.ts, one per API key) exports: the
- * versions it serves and a function from the decoded request body to the
- * response body (or null: send nothing, as for acks=0 produce). Handlers put
+ * versions it serves, where the request is served (`forwardToController`)
+ * and a function from the decoded request body to the response body (or
+ * null: send nothing, as for acks=0 produce). Handlers put
  * protocol failures into the response as per-item error codes; a thrown
  * exception is a bug and closes the client's connection.
  *
@@ -10,6 +11,7 @@
  * the request context is where what is known about the caller lives. Nothing
  * here imports the broker.
  */
+import type { ApiKey } from '../../protocol/generated/api-keys.ts';
 import type { Allocate } from '../server/buffer-pool.ts';
 import type { BrokerConfig } from '../config.ts';
 import type { TopicConfigs } from '../topic-configs.ts';
@@ -108,7 +110,13 @@ export interface RequestContext {
 }
 
 export interface Handler<Request = any, Response = any> {
-  apiKey: number;
+  apiKey: ApiKey;
+  /**
+   * Served by the active controller only (topic and config changes, broker
+   * registrations and heartbeats, ISR changes, producer id blocks): another
+   * node forwards the request there through its ControllerChannel.
+   */
+  forwardToController?: boolean;
   minVersion: number;
   maxVersion: number;
   /**

@@ -40,7 +40,7 @@ import brokerRegistration from './62-broker-registration.ts';
 import brokerHeartbeat from './63-broker-heartbeat.ts';
 import allocateProducerIds from './67-allocate-producer-ids.ts';
 import { raftHandler } from './raft-request.ts';
-import { raftApiKeys } from '../../controller/raft/wire.ts';
+import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 
 const all: Handler[] = [
   produce,
@@ -78,10 +78,10 @@ const all: Handler[] = [
   brokerRegistration,
   brokerHeartbeat,
   allocateProducerIds,
-  raftHandler(raftApiKeys.vote),
-  raftHandler(raftApiKeys.beginQuorumEpoch),
-  raftHandler(raftApiKeys.endQuorumEpoch),
-  raftHandler(raftApiKeys.fetchSnapshot),
+  raftHandler(ApiKeys.Vote),
+  raftHandler(ApiKeys.BeginQuorumEpoch),
+  raftHandler(ApiKeys.EndQuorumEpoch),
+  raftHandler(ApiKeys.FetchSnapshot),
 ];
 
 export const handlers: ReadonlyMap<number, Handler> = new Map(all.map((h) => [h.apiKey, h]));

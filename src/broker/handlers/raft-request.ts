@@ -6,9 +6,10 @@
  * the version raft/wire.ts speaks is served.
  */
 import { raftApiVersions } from '../../controller/raft/wire.ts';
+import type { ApiKey } from '../../protocol/generated/api-keys.ts';
 import { defineHandler, type Handler } from './handler.ts';
 
-export function raftHandler(apiKey: number): Handler {
+export function raftHandler(apiKey: ApiKey): Handler {
   const version = raftApiVersions[apiKey];
   return defineHandler({
     apiKey,

@@ -45,6 +45,7 @@ import { ErrorCode, errorName } from '../../protocol/errors.ts';
 import { offsets as batchField } from '../../protocol/records/batch-header.ts';
 import { recordBatches } from '../../protocol/records/batch-splitter.ts';
 import { defaultFetchRequest, type FetchRequest } from '../../protocol/generated/fetch-request.ts';
+import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import type { FetchResponse, PartitionData } from '../../protocol/generated/fetch-response.ts';
 import type { Logger } from '../logger.ts';
 import type { Partition } from './partition.ts';
@@ -52,7 +53,6 @@ import { isThrottledReplica, type ReplicationThrottle } from './replication-thro
 import { BufferPool } from '../server/buffer-pool.ts';
 import { zeroUuid } from '../../protocol/well-known.ts';
 
-const fetchKey = 1;
 /** v12 is the first with lastFetchedEpoch / divergingEpoch, and the last with topic names. */
 const fetchVersion = 12;
 
@@ -236,10 +236,10 @@ class LeaderFetcher {
         // Worked out once connected: partitions added while connecting are in this fetch.
         const due = this.due();
         if (due.length === 0) continue;
-        connection.version(fetchKey, fetchVersion, fetchVersion);
+        connection.version(ApiKeys.Fetch, fetchVersion, fetchVersion);
         this.interrupted = false;
         this.fetching = true;
-        const { body: response, release } = await connection.requestLeased<FetchResponse>(fetchKey, fetchVersion, this.request(due)).finally(() => (this.fetching = false));
+        const { body: response, release } = await connection.requestLeased(ApiKeys.Fetch, fetchVersion, this.request(due)).finally(() => (this.fetching = false));
         try {
           if (response.errorCode !== ErrorCode.NONE) throw new Error(`fetch failed with error code ${response.errorCode}`);
           await this.handle(new Map(due), response);

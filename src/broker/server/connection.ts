@@ -61,6 +61,7 @@ import type { Logger } from '../logger.ts';
 import { BufferLease, minCapacityBytes, type Allocate, type BufferPool } from './buffer-pool.ts';
 import { writeCorked } from '../../client/connection.ts';
 import { FrameAssembler } from '../../protocol/frame-assembler.ts';
+import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import type { RequestMemory } from './request-memory.ts';
 import { connectionQueuedBytesMax, producePipelineMax } from '../../limits.ts';
 
@@ -91,7 +92,6 @@ export interface ConnectionLimits {
 
 /** The smallest valid request payload: apiKey, apiVersion, correlationId, clientId length. */
 const minRequestBytes = 10;
-const produceApiKey = 0;
 /** A request's bytes read before its memory is chosen: the API key and version. */
 const headerPeekBytes = 4;
 /** A connection holding less request memory than this reads on while RequestMemory is full: small requests are served while large frames wait. */
@@ -235,7 +235,7 @@ export class Connection implements ConnectionInfo {
     this.memory.take(size);
     this.heldBytes += size;
     this.partialBytes += size;
-    if (apiKey !== produceApiKey || size < minCapacityBytes) return Buffer.allocUnsafe(size);
+    if (apiKey !== ApiKeys.Produce || size < minCapacityBytes) return Buffer.allocUnsafe(size);
     const frame = this.pool.take(size);
     this.pooledFrames.add(frame);
     return frame;
@@ -266,7 +266,7 @@ export class Connection implements ConnectionInfo {
     this.processing = true;
     try {
       while (!this.closed && this.frames.length > 0) {
-        const produce = this.frames[0].readInt16BE(0) === produceApiKey;
+        const produce = this.frames[0].readInt16BE(0) === ApiKeys.Produce;
         while (this.inFlight.length > 0 && (!produce || !this.inFlightProduce || this.inFlight.length >= producePipelineMax)) await this.inFlight[0];
         if (this.closed) break;
         const frame = this.frames.shift()!;

@@ -9,9 +9,11 @@
  * UNSUPPORTED_VERSION: ApiVersions in its v0 format with the supported
  * ranges (clients then retry lower), any other API with a response holding
  * only the correlation id and error code 35, the prefix every error-first
- * response shares. A request whose header or body does not decode, or that
- * a handler finds malformed (ProtocolError), throws RequestRejected, which
- * closes the connection. Every request served
+ * response shares. A handler registered `forwardToController` runs here
+ * only on the active controller; elsewhere the request goes to the
+ * controller through the ControllerChannel. A request whose header or body
+ * does not decode, or that a handler finds malformed (ProtocolError), throws
+ * RequestRejected, which closes the connection. Every request served
  * (answered, forwarded to the controller, or failed) is timed into the
  * broker's request metrics, from the decoded body to the encoded answer.
  * Handlers run with the node's services (handlers/handler.ts); the
@@ -23,8 +25,9 @@ import { decodeRequestBody, decodeRequestHeader, encodeResponseChunks } from '..
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { BrokerServices, Handler } from '../handlers/handler.ts';
 import { RequestRejected, type ConnectionInfo } from './connection.ts';
-import { apiVersionsKey, supportedApiVersions } from '../handlers/18-api-versions.ts';
-import { controllerApiKeys, type ControllerChannel } from '../controller-channel.ts';
+import { supportedApiVersions } from '../handlers/18-api-versions.ts';
+import { ApiKeys, type ApiKey, type RequestOf } from '../../protocol/generated/api-keys.ts';
+import type { ControllerChannel } from '../controller-channel.ts';
 import type { MetadataQuorum } from '../../controller/quorum/metadata-quorum.ts';
 import type { BrokerMetrics } from '../metrics/broker-metrics.ts';
 import type { Allocate } from './buffer-pool.ts';
@@ -50,7 +53,7 @@ export function createDispatcher(handlers: ReadonlyMap<number, Handler>, options
     const { apiKey, apiVersion, correlationId } = header;
     const handler = handlers.get(apiKey);
     if (!handler || apiVersion < handler.minVersion || apiVersion > handler.maxVersion) {
-      if (apiKey === apiVersionsKey) {
+      if (apiKey === ApiKeys.ApiVersions) {
         return encodeResponseChunks(apiKey, 0, correlationId, {
           errorCode: ErrorCode.UNSUPPORTED_VERSION,
           apiKeys: supportedApiVersions(handlers),
@@ -76,8 +79,9 @@ export function createDispatcher(handlers: ReadonlyMap<number, Handler>, options
     };
     const started = performance.now();
     try {
-      const forward = controllerApiKeys.has(apiKey) && !quorum.isActiveController();
-      const response = forward ? await controllerChannel.forward(apiKey, apiVersion, body) : await handleHere();
+      const forward = handler.forwardToController === true && !quorum.isActiveController();
+      // The body is the handler's key's request: that key's codec decoded it.
+      const response = forward ? await controllerChannel.forward(handler.apiKey, apiVersion, body as RequestOf<ApiKey>) : await handleHere();
       return response === null ? null : encodeResponseChunks(apiKey, apiVersion, correlationId, response);
     } finally {
       metrics.requestDone(apiKey, (performance.now() - started) / 1000);

@@ -35,6 +35,7 @@
  */
 import type { Time, TimerHandle } from '../../clock.ts';
 import { ErrorCode, errorName } from '../../protocol/errors.ts';
+import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import type { HostPort, Voter } from '../../cli/host-port.ts';
 import type { Logger } from '../../broker/logger.ts';
 import { PeerConnections, type Lane } from '../../broker/peer-connections.ts';
@@ -50,7 +51,7 @@ import { RaftNode, type QuorumDescription } from '../raft/node.ts';
 import type { Apply, RaftOutput } from '../raft/output.ts';
 import { loadPersisted, persistOutput, type RaftStores } from '../raft/persistence.ts';
 import { FileQuorumStateStore } from '../raft/quorum-state-store.ts';
-import { raftApiKeys, requestFromWire, responseFromWire, toWire } from '../raft/wire.ts';
+import { requestFromWire, responseFromWire, toWire } from '../raft/wire.ts';
 import { errorAnswer, isRaftRequest, refusedRequest, senderOf } from './raft-errors.ts';
 
 /** A peer whose messages the node refuses is logged at most this often. */
@@ -339,7 +340,7 @@ export class MetadataQuorum {
     const address = this.addresses.get(to);
     if (!address) return;
     const wire = toWire(message, this.clusterId() ?? '');
-    const lane = wire.apiKey === raftApiKeys.fetch || wire.apiKey === raftApiKeys.fetchSnapshot ? this.fetchLane : this.controlLane;
+    const lane = wire.apiKey === ApiKeys.Fetch || wire.apiKey === ApiKeys.FetchSnapshot ? this.fetchLane : this.controlLane;
     this.peers.request(address, lane, wire.apiKey, wire.apiVersion, wire.body).then(
       (body) => {
         if (this.stopped) return;

@@ -45,6 +45,7 @@
  * through the --voters list.
  */
 import { ErrorCode } from '../../protocol/errors.ts';
+import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import * as beginQuorumEpochRequest from '../../protocol/generated/begin-quorum-epoch-request.ts';
 import * as beginQuorumEpochResponse from '../../protocol/generated/begin-quorum-epoch-response.ts';
 import * as endQuorumEpochRequest from '../../protocol/generated/end-quorum-epoch-request.ts';
@@ -73,15 +74,13 @@ import type {
 import type { EpochEndOffset, LogEntry } from './raft-log.ts';
 import { metadataTopicId, metadataTopicName } from '../../protocol/well-known.ts';
 
-export const raftApiKeys = { fetch: 1, vote: 52, beginQuorumEpoch: 53, endQuorumEpoch: 54, fetchSnapshot: 59 } as const;
-
 /** The one version each Raft API is written and read in, by API key. */
 export const raftApiVersions: Readonly<Record<number, number>> = {
-  [raftApiKeys.fetch]: 17,
-  [raftApiKeys.vote]: 1,
-  [raftApiKeys.beginQuorumEpoch]: 1,
-  [raftApiKeys.endQuorumEpoch]: 1,
-  [raftApiKeys.fetchSnapshot]: 1,
+  [ApiKeys.Fetch]: 17,
+  [ApiKeys.Vote]: 1,
+  [ApiKeys.BeginQuorumEpoch]: 1,
+  [ApiKeys.EndQuorumEpoch]: 1,
+  [ApiKeys.FetchSnapshot]: 1,
 };
 
 export interface RaftTopic {
@@ -114,7 +113,7 @@ const emptyBytes = new Uint8Array(0);
 export function toWire(message: RaftMessage, clusterId: string, topic: RaftTopic = metadataTopic, partition = 0): WireMessage {
   switch (message.type) {
     case 'Vote':
-      return wire(raftApiKeys.vote, {
+      return wire(ApiKeys.Vote, {
         ...voteRequest.defaultVoteRequest(),
         clusterId,
         voterId: message.voterId,
@@ -129,7 +128,7 @@ export function toWire(message: RaftMessage, clusterId: string, topic: RaftTopic
       } satisfies voteRequest.VoteRequest);
     case 'VoteResponse': {
       const { top, inPartition } = splitError(message.errorCode);
-      return wire(raftApiKeys.vote, {
+      return wire(ApiKeys.Vote, {
         ...voteResponse.defaultVoteResponse(),
         errorCode: top,
         topics: [{ topicName: topic.name, partitions: [{
@@ -142,7 +141,7 @@ export function toWire(message: RaftMessage, clusterId: string, topic: RaftTopic
       } satisfies voteResponse.VoteResponse);
     }
     case 'BeginQuorumEpoch':
-      return wire(raftApiKeys.beginQuorumEpoch, {
+      return wire(ApiKeys.BeginQuorumEpoch, {
         ...beginQuorumEpochRequest.defaultBeginQuorumEpochRequest(),
         clusterId,
         voterId: message.voterId,
@@ -154,7 +153,7 @@ export function toWire(message: RaftMessage, clusterId: string, topic: RaftTopic
         }] }],
       } satisfies beginQuorumEpochRequest.BeginQuorumEpochRequest);
     case 'EndQuorumEpoch':
-      return wire(raftApiKeys.endQuorumEpoch, {
+      return wire(ApiKeys.EndQuorumEpoch, {
         ...endQuorumEpochRequest.defaultEndQuorumEpochRequest(),
         clusterId,
         topics: [{ topicName: topic.name, partitions: [{
@@ -172,7 +171,7 @@ export function toWire(message: RaftMessage, clusterId: string, topic: RaftTopic
     case 'EndQuorumEpochResponse': {
       // The two responses have the same fields; the begin codec's defaults serve both.
       const { top, inPartition } = splitError(message.errorCode);
-      const apiKey = message.type === 'BeginQuorumEpochResponse' ? raftApiKeys.beginQuorumEpoch : raftApiKeys.endQuorumEpoch;
+      const apiKey = message.type === 'BeginQuorumEpochResponse' ? ApiKeys.BeginQuorumEpoch : ApiKeys.EndQuorumEpoch;
       return wire(apiKey, {
         ...beginQuorumEpochResponse.defaultBeginQuorumEpochResponse(),
         errorCode: top,
@@ -185,7 +184,7 @@ export function toWire(message: RaftMessage, clusterId: string, topic: RaftTopic
       } satisfies beginQuorumEpochResponse.BeginQuorumEpochResponse & endQuorumEpochResponse.EndQuorumEpochResponse);
     }
     case 'Fetch':
-      return wire(raftApiKeys.fetch, {
+      return wire(ApiKeys.Fetch, {
         ...fetchRequest.defaultFetchRequest(),
         clusterId,
         replicaState: { ...fetchRequest.defaultReplicaState(), replicaId: message.replicaId },
@@ -202,7 +201,7 @@ export function toWire(message: RaftMessage, clusterId: string, topic: RaftTopic
       } satisfies fetchRequest.FetchRequest);
     case 'FetchResponse': {
       const { top, inPartition } = splitError(message.errorCode);
-      return wire(raftApiKeys.fetch, {
+      return wire(ApiKeys.Fetch, {
         ...fetchResponse.defaultFetchResponse(),
         errorCode: top,
         responses: [{ ...fetchResponse.defaultFetchableTopicResponse(), topicId: topic.id, partitions: [{
@@ -219,7 +218,7 @@ export function toWire(message: RaftMessage, clusterId: string, topic: RaftTopic
       } satisfies fetchResponse.FetchResponse);
     }
     case 'FetchSnapshot':
-      return wire(raftApiKeys.fetchSnapshot, {
+      return wire(ApiKeys.FetchSnapshot, {
         ...fetchSnapshotRequest.defaultFetchSnapshotRequest(),
         clusterId,
         replicaId: message.replicaId,
@@ -234,7 +233,7 @@ export function toWire(message: RaftMessage, clusterId: string, topic: RaftTopic
       } satisfies fetchSnapshotRequest.FetchSnapshotRequest);
     case 'FetchSnapshotResponse': {
       const { top, inPartition } = splitError(message.errorCode);
-      return wire(raftApiKeys.fetchSnapshot, {
+      return wire(ApiKeys.FetchSnapshot, {
         ...fetchSnapshotResponse.defaultFetchSnapshotResponse(),
         errorCode: top,
         topics: [{ name: topic.name, partitions: [{
@@ -255,7 +254,7 @@ export function toWire(message: RaftMessage, clusterId: string, topic: RaftTopic
 export function requestFromWire(apiKey: number, apiVersion: number, body: unknown, correlationId: number): RaftMessage {
   checkVersion(apiKey, apiVersion);
   switch (apiKey) {
-    case raftApiKeys.vote: {
+    case ApiKeys.Vote: {
       const v = body as voteRequest.VoteRequest;
       const p = requestPartition(v.topics, 'Vote');
       return {
@@ -268,12 +267,12 @@ export function requestFromWire(apiKey: number, apiVersion: number, body: unknow
         lastOffset: offsetOf(p.lastOffset),
       } satisfies VoteRequest;
     }
-    case raftApiKeys.beginQuorumEpoch: {
+    case ApiKeys.BeginQuorumEpoch: {
       const v = body as beginQuorumEpochRequest.BeginQuorumEpochRequest;
       const p = requestPartition(v.topics, 'BeginQuorumEpoch');
       return { type: 'BeginQuorumEpoch', correlationId, voterId: v.voterId, leaderId: p.leaderId, leaderEpoch: p.leaderEpoch } satisfies BeginQuorumEpochRequest;
     }
-    case raftApiKeys.endQuorumEpoch: {
+    case ApiKeys.EndQuorumEpoch: {
       const p = requestPartition((body as endQuorumEpochRequest.EndQuorumEpochRequest).topics, 'EndQuorumEpoch');
       return {
         type: 'EndQuorumEpoch',
@@ -283,7 +282,7 @@ export function requestFromWire(apiKey: number, apiVersion: number, body: unknow
         preferredSuccessors: p.preferredCandidates.map((c) => c.candidateId),
       } satisfies EndQuorumEpochRequest;
     }
-    case raftApiKeys.fetch: {
+    case ApiKeys.Fetch: {
       const v = body as fetchRequest.FetchRequest;
       const p = requestPartition(v.topics, 'Fetch');
       return {
@@ -317,7 +316,7 @@ export function requestFromWire(apiKey: number, apiVersion: number, body: unknow
 export function responseFromWire(apiKey: number, apiVersion: number, body: unknown, correlationId: number): RaftMessage {
   checkVersion(apiKey, apiVersion);
   switch (apiKey) {
-    case raftApiKeys.vote: {
+    case ApiKeys.Vote: {
       const v = body as voteResponse.VoteResponse;
       const p = responsePartition(v.errorCode, v.topics, 'Vote');
       return {
@@ -329,10 +328,10 @@ export function responseFromWire(apiKey: number, apiVersion: number, body: unkno
         voteGranted: p?.voteGranted ?? false,
       } satisfies VoteResponse;
     }
-    case raftApiKeys.beginQuorumEpoch:
-    case raftApiKeys.endQuorumEpoch: {
+    case ApiKeys.BeginQuorumEpoch:
+    case ApiKeys.EndQuorumEpoch: {
       const v = body as beginQuorumEpochResponse.BeginQuorumEpochResponse | endQuorumEpochResponse.EndQuorumEpochResponse;
-      const begin = apiKey === raftApiKeys.beginQuorumEpoch;
+      const begin = apiKey === ApiKeys.BeginQuorumEpoch;
       const p = responsePartition(v.errorCode, v.topics, begin ? 'BeginQuorumEpoch' : 'EndQuorumEpoch');
       return {
         type: begin ? 'BeginQuorumEpochResponse' : 'EndQuorumEpochResponse',
@@ -342,7 +341,7 @@ export function responseFromWire(apiKey: number, apiVersion: number, body: unkno
         leaderEpoch: p?.leaderEpoch ?? -1,
       } satisfies QuorumEpochResponse;
     }
-    case raftApiKeys.fetch: {
+    case ApiKeys.Fetch: {
       const v = body as fetchResponse.FetchResponse;
       const p = responsePartition(v.errorCode, v.responses, 'Fetch');
       return {

@@ -4,6 +4,7 @@
 // functions in handlers; this index serves generic code (framing, tests).
 
 import type { Reader, Writer } from '../primitives.ts';
+import type { ApiKey } from './api-keys.ts';
 import * as addOffsetsToTxnRequest from './add-offsets-to-txn-request.ts';
 import * as addOffsetsToTxnResponse from './add-offsets-to-txn-response.ts';
 import * as addPartitionsToTxnRequest from './add-partitions-to-txn-request.ts';
@@ -183,6 +184,7 @@ import * as writeShareGroupStateResponse from './write-share-group-state-respons
 import * as writeTxnMarkersRequest from './write-txn-markers-request.ts';
 import * as writeTxnMarkersResponse from './write-txn-markers-response.ts';
 
+export { ApiKeys, type ApiKey, type RequestOf, type ResponseOf } from './api-keys.ts';
 export type { RequestHeader } from './request-header.ts';
 export type { ResponseHeader } from './response-header.ts';
 
@@ -908,9 +910,7 @@ export const apis = {
     request: { encode: readShareGroupStateSummaryRequest.encodeReadShareGroupStateSummaryRequest, decode: readShareGroupStateSummaryRequest.decodeReadShareGroupStateSummaryRequest, default: readShareGroupStateSummaryRequest.defaultReadShareGroupStateSummaryRequest },
     response: { encode: readShareGroupStateSummaryResponse.encodeReadShareGroupStateSummaryResponse, decode: readShareGroupStateSummaryResponse.decodeReadShareGroupStateSummaryResponse, default: readShareGroupStateSummaryResponse.defaultReadShareGroupStateSummaryResponse },
   },
-} as const satisfies Record<number, ApiCodec>;
-
-export type ApiKey = keyof typeof apis;
+} as const satisfies Record<ApiKey, ApiCodec>;
 
 /** Header codecs; their `version` argument is the header version, not the API version. */
 export const headers = {

@@ -107,7 +107,7 @@ test('a follower fetches from the leader over the wire and acks=all waits for it
   for (const [records, baseOffset] of [[3, 0n], [2, 3n]] as const) {
     const response = await produce(records);
     const answer = response.responses[0].partitionResponses[0];
-    assert.equal(answer.errorCode, ErrorCode.NONE, answer.errorMessage);
+    assert.equal(answer.errorCode, ErrorCode.NONE, answer.errorMessage ?? undefined);
     assert.equal(answer.baseOffset, baseOffset);
     assert.ok(replica.log.logEndOffset >= baseOffset + BigInt(records), 'acknowledged only once the follower has it');
   }

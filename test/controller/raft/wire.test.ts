@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ErrorCode } from '../../../src/protocol/errors.ts';
+import { ApiKeys } from '../../../src/protocol/generated/api-keys.ts';
 import { decodeRequestBody, decodeRequestHeader, decodeResponse, encodeRequest, encodeResponse } from '../../../src/protocol/frames.ts';
 import type * as fetchRequest from '../../../src/protocol/generated/fetch-request.ts';
 import type * as fetchResponse from '../../../src/protocol/generated/fetch-response.ts';
@@ -18,7 +19,7 @@ import { decodeRecordBatch } from '../../../src/protocol/records/record-batch.ts
 import { recordBatches } from '../../../src/protocol/records/batch-splitter.ts';
 import type { FetchResponse, RaftMessage } from '../../../src/controller/raft/messages.ts';
 import type { LogEntry } from '../../../src/controller/raft/raft-log.ts';
-import { metadataTopic, raftApiKeys, requestFromWire, responseFromWire, toWire, type WireMessage } from '../../../src/controller/raft/wire.ts';
+import { metadataTopic, requestFromWire, responseFromWire, toWire, type WireMessage } from '../../../src/controller/raft/wire.ts';
 
 const clusterId = 'kb-test-cluster-0001';
 const frameCorrelationId = 4242;
@@ -250,6 +251,6 @@ describe('errors', () => {
     assert.throws(() => requestFromWire(w.apiKey, 0, body, 1), ProtocolError);
     const response = toWire(everyType[1], clusterId);
     assert.throws(() => responseFromWire(response.apiKey, response.apiVersion, { ...(response.body as voteResponse.VoteResponse), topics: [] }, 1), ProtocolError);
-    assert.throws(() => requestFromWire(raftApiKeys.fetch + 2, 0, body, 1), RangeError);
+    assert.throws(() => requestFromWire(ApiKeys.Fetch + 2, 0, body, 1), RangeError);
   });
 });
