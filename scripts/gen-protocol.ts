@@ -480,6 +480,7 @@ function splitVersions(
   const before = part.min > within.min ? { min: within.min, max: part.min - 1 } : null;
   const after = part.max < within.max ? { min: part.max + 1, max: within.max } : null;
   const rest = hull(before, after)!;
+  // biome-ignore lint/suspicious/noThenProperty: a plain tree node, never awaited
   return { condition: flexibleName ?? condition, then: inside(part), else: outside(rest) };
 }
 

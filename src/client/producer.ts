@@ -106,7 +106,7 @@ export class Producer {
    */
   send(topic: string, record: ProducerRecord): Promise<RecordMetadata>;
   send(topic: string, record: ProducerRecord, acknowledged: Acknowledged): void;
-  send(topic: string, record: ProducerRecord, acknowledged?: Acknowledged): Promise<RecordMetadata> | void {
+  send(topic: string, record: ProducerRecord, acknowledged?: Acknowledged): Promise<RecordMetadata> | undefined {
     if (!acknowledged) {
       return new Promise((resolve, reject) => this.send(topic, record, (err, metadata) => (err ? reject(err) : resolve(metadata!))));
     }

@@ -28,7 +28,6 @@ import type { StorageEnvironment } from './environment.ts';
 import { describeIoError, StorageError } from './errors.ts';
 import { deletedSuffix, segmentFileName, segmentSuffix } from './files.ts';
 import { readAt, unlinkIfExists, type StorageFile } from './fs.ts';
-import { storageTuning } from './log-config.ts';
 import { OffsetIndex, offsetIndexEntryBytes } from './offset-index.ts';
 import { TimeIndex, timeIndexEntryBytes } from './time-index.ts';
 

@@ -74,7 +74,7 @@ test('reset-offsets plans by default, executes with --execute; describe shows co
 
   const text = await kb(['group', 'reset-offsets', group, '--topic', topic, '--to', 'earliest', '--execute', '--yes']);
   assert.match(text.stdout, /TOPIC\s+PARTITION\s+CURRENT\s+NEW/);
-  let described = await kbJson(['group', 'describe', group]);
+  const described = await kbJson(['group', 'describe', group]);
   assert.equal(described.state, 'Empty');
   assert.deepEqual(offsetsOf(described), [
     [0, 0, 10, 10],

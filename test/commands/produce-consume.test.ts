@@ -160,6 +160,7 @@ test('kb consume | head -3 ends cleanly: exit 0 and nothing on stderr; large inp
   assert.equal(produced.code, 0, describeRun(produced));
   assert.match(produced.stderr, /produced 50000 of 50000 records to many/);
 
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: bash expands it, not JavaScript
   const headed = await kbShell('kb consume many | head -3; echo "status ${PIPESTATUS[0]}" >&2', { env });
   assert.equal(headed.stdout.split('\n').filter(Boolean).length, 3);
   assert.equal(headed.stderr, 'status 0\n', describeRun(headed));
