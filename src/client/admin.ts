@@ -10,7 +10,6 @@ import { ErrorCode, errorName } from '../protocol/errors.ts';
 import { ClientError, type BrokerConnection } from './connection.ts';
 import type { Cluster, TopicInfo } from './cluster.ts';
 import { knownTopic } from './known-topic.ts';
-import type { DescribeQuorumResponse } from '../protocol/generated/describe-quorum-response.ts';
 import { metadataTopicName, zeroUuid } from '../protocol/well-known.ts';
 import { ApiKeys } from '../protocol/generated/api-keys.ts';
 
