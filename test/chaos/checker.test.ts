@@ -70,7 +70,8 @@ function valueAt(partition: number, offset: number): string {
 function swapped(events: Event[], partition: number, a: number, b: number): Event[] {
   const other = (offset: number): number => (offset === a ? b : offset === b ? a : offset);
   return events.map((e) => {
-    if ((e.type === 'ack' || e.type === 'read') && e.partition === partition) return { ...e, offset: other(e.offset) };
+    if (e.type === 'read' && e.partition === partition) return { ...e, offset: other(e.offset) };
+    if (e.type === 'ack' && e.partition === partition && e.offset !== null) return { ...e, offset: other(e.offset) };
     if (e.type === 'replica' && e.partition === partition) {
       return { ...e, records: e.records.map(([o, v]) => [other(o), v] as [number, string | null]).sort((x, y) => x[0] - y[0]) };
     }
@@ -116,6 +117,23 @@ test('mismatched: one value acknowledged at two different positions', () => {
   const events = cleanRun();
   events.push({ type: 'ack', t: 2000, process: 'kafkajs-1', value: valueAt(0, 0), partition: 0, offset: 7 });
   assertFound(check(events), { mismatched: 1 });
+});
+
+test('an ack without an offset (librdkafka implicit ack) is held to its partition only', () => {
+  const unknownOffset = (e: Event): Event => (e.type === 'ack' && e.value === valueAt(1, 4) ? { ...e, offset: null } : e);
+  const verdict = check(cleanRun().map(unknownOffset));
+  assertFound(verdict, {});
+  assert.equal(verdict.acknowledged, 20);
+  // The same ack naming the wrong partition, then a later ack with the offset: both are held to the read.
+  const wrongPartition = cleanRun().map((e) => (e.type === 'ack' && e.value === valueAt(1, 4) ? { ...e, partition: 0, offset: null } : e));
+  const wrong = check(wrongPartition);
+  assertFound(wrong, { mismatched: 1 });
+  assert.deepEqual(wrong.mismatched.examples, [`${valueAt(1, 4)} acknowledged at p0@?, read at p1@4`]);
+  const later = cleanRun().map(unknownOffset);
+  later.push({ type: 'ack', t: 2000, process: 'confluent-1', value: valueAt(1, 4), partition: 0, offset: 4 });
+  assertFound(check(later), { mismatched: 2 });
+  // Not read at all: lost, whatever the ack knew.
+  assertFound(check(cleanRun().map(unknownOffset).filter((e) => !(e.type === 'read' && e.value === valueAt(1, 4)))), { lost: 1 });
 });
 
 test('reordered: a process stream read out of seq order within a partition, counted per break', () => {
@@ -373,7 +391,7 @@ test('a history file: events parsed, a bad line named with its number and what i
   bad('[]', 'not a JSON object');
   bad('{"type":"produce"}', 'unknown type "produce" (expected one of send, ack, fail, commit, committed, read, replica, phase)');
   bad('{"type":"send","t":1,"process":"p","value":"p-1"}', 'send event: field "value" is "p-1", expected a value "<process>:<seq>"');
-  bad('{"type":"ack","t":1,"process":"p","value":"p:1","partition":0}', 'ack event: field "offset" is missing, expected an integer >= 0');
+  bad('{"type":"ack","t":1,"process":"p","value":"p:1","partition":0}', 'ack event: field "offset" is missing, expected an integer >= 0 or null');
   bad('{"type":"committed","t":-1,"process":"o","group":"g","partition":0,"offset":-1}', 'committed event: field "t" is -1, expected a time in ms (a finite number >= 0)');
   bad('{"type":"commit","t":1,"process":"m","group":"g","partition":0,"offset":3,"outcome":"maybe"}', 'commit event: field "outcome" is "maybe", expected one of ok, fail');
   bad(

@@ -7,7 +7,8 @@
  * - duplicated: one value read at two or more positions.
  * - mismatched: an acknowledged value the final read holds, but not at its
  *   acknowledged partition and offset; or one value acknowledged at two
- *   different positions (a client retry's acks must agree).
+ *   different positions (a client retry's acks must agree). An ack without
+ *   an offset (librdkafka's implicit acks) is held to its partition only.
  * - reordered: within one process's values in one partition, in offset
  *   order, a value with a lower seq right after one with a higher seq
  *   (counted once per break; a duplicate's later copies are not looked at).
@@ -69,7 +70,10 @@ function note(a: Anomaly, example: string): void {
   if (a.examples.length < exampleLimit) a.examples.push(example);
 }
 
-const at = (partition: number, offset: number): string => `p${partition}@${offset}`;
+const at = (partition: number, offset: number | null): string => `p${partition}@${offset ?? '?'}`;
+/** Whether a position agrees with an acknowledged one (an ack without an offset names only its partition). */
+const agrees = (ack: { partition: number; offset: number | null }, p: { partition: number; offset: number | null }): boolean =>
+  ack.partition === p.partition && (ack.offset === null || p.offset === null || ack.offset === p.offset);
 const shown = (value: string | null): string => (value === null ? 'null' : JSON.stringify(value));
 
 export function check(events: readonly Event[]): Verdict {
@@ -88,8 +92,8 @@ export function check(events: readonly Event[]): Verdict {
       case 'ack': {
         attempted.add(e.value);
         const first = acks.get(e.value);
-        if (first === undefined) acks.set(e.value, e);
-        else if (first.partition !== e.partition || first.offset !== e.offset) {
+        if (first === undefined || (first.offset === null && e.offset !== null)) acks.set(e.value, e);
+        if (first !== undefined && !agrees(first, e)) {
           note(mismatched, `${e.value} acknowledged at ${at(first.partition, first.offset)} and at ${at(e.partition, e.offset)}`);
         }
         break;
@@ -115,7 +119,7 @@ export function check(events: readonly Event[]): Verdict {
   for (const [value, ack] of acks) {
     const found = readAt.get(value);
     if (found === undefined) note(lost, `${value} acknowledged at ${at(ack.partition, ack.offset)}, not read`);
-    else if (!found.some((r) => r.partition === ack.partition && r.offset === ack.offset)) {
+    else if (!found.some((r) => agrees(ack, r))) {
       note(mismatched, `${value} acknowledged at ${at(ack.partition, ack.offset)}, read at ${found.map((r) => at(r.partition, r.offset)).join(', ')}`);
     }
   }

@@ -24,7 +24,11 @@
 import { readFile } from 'node:fs/promises';
 
 export interface Send { type: 'send'; t: number; process: string; value: string }
-export interface Ack { type: 'ack'; t: number; process: string; value: string; partition: number; offset: number }
+/**
+ * An acknowledgement; `offset` null when the client acknowledged without a position: librdkafka's
+ * idempotent producer acks an in-flight batch implicitly, offset unknown, once a later one is acked.
+ */
+export interface Ack { type: 'ack'; t: number; process: string; value: string; partition: number; offset: number | null }
 export interface Fail { type: 'fail'; t: number; process: string; value: string; error: string }
 /** A group member's synchronous OffsetCommit; `offset` is the next offset to read. */
 export interface Commit {
@@ -63,6 +67,7 @@ const isTime: Check = {
   expected: 'a time in ms (a finite number >= 0)',
 };
 const isIndex: Check = { ok: (v) => Number.isSafeInteger(v) && (v as number) >= 0, expected: 'an integer >= 0' };
+const isIndexOrNull: Check = { ok: (v) => v === null || isIndex.ok(v), expected: 'an integer >= 0 or null' };
 const isOffsetOrNone: Check = { ok: (v) => Number.isSafeInteger(v) && (v as number) >= -1, expected: 'an integer >= -1' };
 const isValue: Check = {
   ok: (v) => typeof v === 'string' && parseValue(v) !== undefined,
@@ -81,7 +86,7 @@ const optional = (check: Check): Check => ({ ok: (v) => v === undefined || check
 
 const schemas: Record<Event['type'], Record<string, Check>> = {
   send: { t: isTime, process: isString, value: isValue },
-  ack: { t: isTime, process: isString, value: isValue, partition: isIndex, offset: isIndex },
+  ack: { t: isTime, process: isString, value: isValue, partition: isIndex, offset: isIndexOrNull },
   fail: { t: isTime, process: isString, value: isValue, error: isString },
   commit: {
     t: isTime, process: isString, group: isString, partition: isIndex, offset: isIndex, outcome: oneOf('ok', 'fail'),
