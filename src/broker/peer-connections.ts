@@ -13,7 +13,7 @@
  * messages) type or check them.
  */
 import { BrokerConnection } from '../client/connection.ts';
-import { formatHostPort, type HostPort } from '../cli/host-port.ts';
+import { formatHostPort, type HostPort } from '../net/host-port.ts';
 
 export interface Lane {
   readonly name: string;

@@ -11,7 +11,7 @@
  */
 import { Flags } from '@oclif/core';
 import { KbLocalCommand, UsageError, UserError } from '../../cli/kb-command.ts';
-import { formatHostPort } from '../../cli/host-port.ts';
+import { formatHostPort } from '../../net/host-port.ts';
 import { renderTable } from '../../cli/output.ts';
 import { kbCommandLine } from '../../cli/self-command.ts';
 import { freePorts } from '../../broker/local-cluster/ports.ts';
