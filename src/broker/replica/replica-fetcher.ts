@@ -38,7 +38,7 @@
  * Fetch answers are joined into memory of one BufferPool shared by the
  * loops, given back once their batches are written.
  */
-import { BrokerConnection } from '../../client/connection.ts';
+import { BrokerConnection } from '../../net/connection.ts';
 import type { Time } from '../../clock.ts';
 import { offsetMax } from '../../limits.ts';
 import { ErrorCode, errorName } from '../../protocol/errors.ts';

@@ -23,7 +23,7 @@ import { BrokerConfig } from '../../../src/broker/config.ts';
 import { systemTime } from '../../../src/clock.ts';
 import { ReplicaManager, replicationSettings } from '../../../src/broker/replica/replica-manager.ts';
 import { TopicConfigs } from '../../../src/broker/topic-configs.ts';
-import { BrokerConnection } from '../../../src/client/connection.ts';
+import { BrokerConnection } from '../../../src/net/connection.ts';
 import { MetadataImage } from '../../../src/metadata/image.ts';
 import type { MetadataRecord, PartitionRecord } from '../../../src/metadata/records.ts';
 import { ErrorCode } from '../../../src/protocol/errors.ts';
