@@ -34,7 +34,7 @@
 import { crc32cImplementation } from '../protocol/crc32c.ts';
 import { BrokerConfig, ConfigError } from './config.ts';
 import { DataDir } from './data-dir.ts';
-import type { Logger } from './logger.ts';
+import type { Logger } from '../logger.ts';
 import { Listener } from './server/listener.ts';
 import { normalizeIp } from './server/connection-quotas.ts';
 import { createDispatcher } from './server/dispatcher.ts';

@@ -40,7 +40,7 @@ import { partitionsPerTopicMax } from '../limits.ts';
 import { ErrorCode } from '../protocol/errors.ts';
 import type { MetadataImage } from '../metadata/image.ts';
 import type { BrokerRecord, MetadataRecord, PartitionRecord } from '../metadata/records.ts';
-import type { Logger } from '../broker/logger.ts';
+import type { Logger } from '../logger.ts';
 import { metadataTopicName, topicNameProblem } from './topic-names.ts';
 import { collisionKey } from '../metadata/image.ts';
 import { dynamicBrokerConfigs } from '../broker/config.ts';

@@ -9,7 +9,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { HostPort } from '../../net/host-port.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../../logger.ts';
 
 export const metricsPath = '/metrics';
 

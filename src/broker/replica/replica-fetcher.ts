@@ -47,7 +47,7 @@ import { recordBatches } from '../../protocol/records/batch-splitter.ts';
 import { defaultFetchRequest, type FetchRequest } from '../../protocol/generated/fetch-request.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import type { FetchResponse, PartitionData } from '../../protocol/generated/fetch-response.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../../logger.ts';
 import type { Partition } from './partition.ts';
 import { isThrottledReplica, type ReplicationThrottle } from './replication-throttle.ts';
 import { BufferPool } from '../server/buffer-pool.ts';

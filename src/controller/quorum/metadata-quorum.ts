@@ -37,7 +37,7 @@ import type { Time, TimerHandle } from '../../clock.ts';
 import { ErrorCode, errorName } from '../../protocol/errors.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import type { HostPort, Voter } from '../../net/host-port.ts';
-import type { Logger } from '../../broker/logger.ts';
+import type { Logger } from '../../logger.ts';
 import { PeerConnections, type Lane } from '../../net/peer-connections.ts';
 import type { MetadataImage } from '../../metadata/image.ts';
 import type { MetadataRecord } from '../../metadata/records.ts';

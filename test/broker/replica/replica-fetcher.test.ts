@@ -30,7 +30,7 @@ import { ErrorCode } from '../../../src/protocol/errors.ts';
 import { decodeRequestHeader, encodeResponse } from '../../../src/protocol/frames.ts';
 import { defaultApiVersionsResponse } from '../../../src/protocol/generated/api-versions-response.ts';
 import { defaultFetchResponse, defaultPartitionData, type PartitionData } from '../../../src/protocol/generated/fetch-response.ts';
-import type { Logger } from '../../../src/broker/logger.ts';
+import type { Logger } from '../../../src/logger.ts';
 import { batch, silent } from './helpers.ts';
 
 /** A temporary directory, removed after `close` when the test ends. */
