@@ -13,7 +13,7 @@
  * offsets, the write); the client only skips encoding each record. Where
  * kcat is busy all the time, this shows what the broker could take.
  */
-import { BrokerConnection } from '../../src/client/connection.ts';
+import { BrokerConnection } from '../../src/net/connection.ts';
 import { ErrorCode, errorName } from '../../src/protocol/errors.ts';
 import { encodeRecordBatch } from '../../src/protocol/records/record-batch.ts';
 

@@ -28,7 +28,7 @@ import { defaultBrokerRegistrationRequest, type BrokerRegistrationRequest } from
 import type { BrokerHeartbeatRequest } from '../protocol/generated/broker-heartbeat-request.ts';
 import { ApiKeys, type ApiKey, type RequestOf, type ResponseOf } from '../protocol/generated/api-keys.ts';
 import type { ControllerChannel } from './controller-channel.ts';
-import type { Logger } from './logger.ts';
+import type { Logger } from '../logger.ts';
 
 const registrationVersion = 4;
 const heartbeatVersion = 1;

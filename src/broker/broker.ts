@@ -34,7 +34,7 @@
 import { crc32cImplementation } from '../protocol/crc32c.ts';
 import { BrokerConfig, ConfigError } from './config.ts';
 import { DataDir } from './data-dir.ts';
-import type { Logger } from './logger.ts';
+import type { Logger } from '../logger.ts';
 import { Listener } from './server/listener.ts';
 import { normalizeIp } from './server/connection-quotas.ts';
 import { createDispatcher } from './server/dispatcher.ts';
@@ -53,7 +53,7 @@ import { BrokerLifecycle } from './broker-lifecycle.ts';
 import { systemTime, type Time } from '../clock.ts';
 import { ErrorCode, errorName } from '../protocol/errors.ts';
 import type { AllocateProducerIdsResponse } from '../protocol/generated/allocate-producer-ids-response.ts';
-import { formatHostPort, type HostPort, type Voter } from '../cli/host-port.ts';
+import { formatHostPort, type HostPort, type Voter } from '../net/host-port.ts';
 import { TopicConfigs } from './topic-configs.ts';
 import { GroupCoordinator, consumerOffsetsTopic } from './group/coordinator.ts';
 import { BrokerMetrics } from './metrics/broker-metrics.ts';

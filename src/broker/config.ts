@@ -20,9 +20,6 @@ export interface ConfigDefinition {
 
 const mib = 1024 * 1024;
 
-/** The broker settings that can change while brokers run (per broker, or for all with the cluster default), through the controller. */
-export const dynamicBrokerConfigs: ReadonlySet<string> = new Set(['leader.replication.throttled.rate', 'follower.replication.throttled.rate']);
-
 /** Every broker setting kb reads, with Kafka's default. */
 export const brokerConfigDefinitions = {
   'node.id': { type: 'int', default: '1', doc: 'this node id' },

@@ -18,7 +18,7 @@
 import type { Time } from '../clock.ts';
 import type { Handler, RequestContext } from './handlers/handler.ts';
 import type { ApiKey, RequestOf, ResponseOf } from '../protocol/generated/api-keys.ts';
-import { PeerConnections, type Lane } from './peer-connections.ts';
+import { PeerConnections, type Lane } from '../net/peer-connections.ts';
 import { NotControllerError, type MetadataQuorum } from '../controller/quorum/metadata-quorum.ts';
 import type { Caller } from '../controller/controller.ts';
 

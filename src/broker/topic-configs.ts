@@ -8,7 +8,8 @@
  */
 import type { BrokerConfig } from './config.ts';
 import type { MetadataImage } from '../metadata/image.ts';
-import { brokerConfigDefinitions, ConfigError, dynamicBrokerConfigs, fitsIntegerType, type ConfigDefinition } from './config.ts';
+import { brokerConfigDefinitions, ConfigError, fitsIntegerType, type ConfigDefinition } from './config.ts';
+import { dynamicBrokerConfigs } from '../metadata/records.ts';
 import { configSource } from '../protocol/config-codes.ts';
 import { int32Max, int64Max } from '../protocol/wire-limits.ts';
 import type { LogConfig } from '../storage/log-config.ts';

@@ -20,8 +20,8 @@
 import path from 'node:path';
 import { Flags } from '@oclif/core';
 import { KbLocalCommand, UsageError, UserError } from './kb-command.ts';
-import { defaultClusterDir, readClusterRecord, runnable, writeClusterRecord, type ClusterRecord, type NodeRecord } from '../broker/local-cluster/record.ts';
-import { NodeStartError, spawnNodes, stopAfterFailureMs, stopNodes, waitForStartup, type StopOutcome } from '../broker/local-cluster/supervisor.ts';
+import { defaultClusterDir, readClusterRecord, runnable, writeClusterRecord, type ClusterRecord, type NodeRecord } from './local-cluster/record.ts';
+import { NodeStartError, spawnNodes, stopAfterFailureMs, stopNodes, waitForStartup, type StopOutcome } from './local-cluster/supervisor.ts';
 import { int32Max } from '../protocol/wire-limits.ts';
 
 

@@ -10,7 +10,7 @@
  */
 import { Command, Errors, Flags, type Interfaces } from '@oclif/core';
 import { Cluster, ClusterUnreachableError } from '../client/cluster.ts';
-import { parseHostPort } from './host-port.ts';
+import { parseHostPort } from '../net/host-port.ts';
 import { int32Max } from '../protocol/wire-limits.ts';
 
 export const defaultBrokers = '127.0.0.1:9092';

@@ -3,9 +3,9 @@
  * (`{"version":1,"partitions":[{"topic":"t","partition":0,"replicas":[2,3,4]}]}`,
  * as kafka-reassign-partitions reads and writes it; `log_dirs` is accepted
  * and ignored) and the bytes a plan copies. Plans are computed by
- * controller/balance-plan.ts. Pure: no I/O.
+ * cli/balance-plan.ts. Pure: no I/O.
  */
-import type { PartitionAssignment } from '../controller/balance-plan.ts';
+import type { PartitionAssignment } from './balance-plan.ts';
 
 /** The plan as Kafka's reassignment JSON (one line per partition, so diffs read well). */
 export function formatPlan(entries: readonly PartitionAssignment[]): string {

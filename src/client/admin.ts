@@ -7,7 +7,7 @@
  * on a Kafka error code.
  */
 import { ErrorCode, errorName } from '../protocol/errors.ts';
-import { ClientError, type BrokerConnection } from './connection.ts';
+import { ClientError, type BrokerConnection } from '../net/connection.ts';
 import type { Cluster, TopicInfo } from './cluster.ts';
 import { knownTopic } from './known-topic.ts';
 import { metadataTopicName, zeroUuid } from '../protocol/well-known.ts';

@@ -10,7 +10,7 @@
  * tries every address at once, and `close()` ends every connection,
  * those still connecting too, so nothing keeps the process alive.
  */
-import { BrokerConnection, ClientError } from './connection.ts';
+import { BrokerConnection, ClientError } from '../net/connection.ts';
 import { zeroUuid } from '../protocol/well-known.ts';
 import { ApiKeys } from '../protocol/generated/api-keys.ts';
 import type { MetadataResponseTopic } from '../protocol/generated/metadata-response.ts';

@@ -13,7 +13,7 @@ import { zeroUuid } from '../protocol/well-known.ts';
 import { ApiKeys } from '../protocol/generated/api-keys.ts';
 import type { Cluster } from './cluster.ts';
 import { knownTopic } from './known-topic.ts';
-import { ClientError } from './connection.ts';
+import { ClientError } from '../net/connection.ts';
 
 const fetchVersionMax = 11;
 const listOffsetsVersionMax = 5;

@@ -23,7 +23,7 @@ import { ErrorCode } from '../protocol/errors.ts';
 import { decodeConsumerSubscription, encodeConsumerAssignment, encodeConsumerSubscription } from '../protocol/consumer-protocol.ts';
 import { ApiKeys } from '../protocol/generated/api-keys.ts';
 import type { Cluster } from './cluster.ts';
-import { ClientError } from './connection.ts';
+import { ClientError } from '../net/connection.ts';
 import { decodeAssignment, GroupAdmin, type GroupOffset, type TopicPartitions } from './groups.ts';
 
 const api = {

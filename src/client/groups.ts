@@ -19,7 +19,7 @@ import { decodeConsumerAssignment } from '../protocol/consumer-protocol.ts';
 import { ApiKeys } from '../protocol/generated/api-keys.ts';
 import { check } from './admin.ts';
 import type { Cluster } from './cluster.ts';
-import { ClientError, type BrokerConnection } from './connection.ts';
+import { ClientError, type BrokerConnection } from '../net/connection.ts';
 import { listOffsets, offsetSpec } from './consumer.ts';
 
 const api = {

@@ -9,7 +9,7 @@
  */
 import { ErrorCode, errorName } from '../protocol/errors.ts';
 import type { ClusterMetadata, TopicInfo } from './cluster.ts';
-import { ClientError } from './connection.ts';
+import { ClientError } from '../net/connection.ts';
 
 const unknown: ReadonlySet<number> = new Set([ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, ErrorCode.INVALID_TOPIC_EXCEPTION]);
 

@@ -19,7 +19,7 @@ import { encodeRecordBatch, type RecordHeader } from '../protocol/records/record
 import type { Cluster, ClusterMetadata } from './cluster.ts';
 import { knownTopic } from './known-topic.ts';
 import { ApiKeys } from '../protocol/generated/api-keys.ts';
-import { ClientError } from './connection.ts';
+import { ClientError } from '../net/connection.ts';
 import { partitionForKey, RoundRobin } from './partitioner.ts';
 
 const produceVersionMax = 8;

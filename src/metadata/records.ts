@@ -67,6 +67,9 @@ export interface ConfigRecord {
   value: string | null;
 }
 
+/** The broker settings that can change while brokers run (per broker, or for all with the cluster default): the controller writes broker ConfigRecords for these only. */
+export const dynamicBrokerConfigs: ReadonlySet<string> = new Set(['leader.replication.throttled.rate', 'follower.replication.throttled.rate']);
+
 /** A block of producer ids handed to a broker for InitProducerId. */
 export interface ProducerIdsRecord {
   type: 'producerIds';

@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BrokerLifecycle } from '../../src/broker/broker-lifecycle.ts';
-import { silentLogger } from '../../src/broker/logger.ts';
+import { silentLogger } from '../../src/logger.ts';
 import { systemTime } from '../../src/clock.ts';
 import { ErrorCode } from '../../src/protocol/errors.ts';
 

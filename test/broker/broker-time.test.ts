@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Broker } from '../../src/broker/broker.ts';
 import { BrokerConfig } from '../../src/broker/config.ts';
-import { BrokerConnection } from '../../src/client/connection.ts';
+import { BrokerConnection } from '../../src/net/connection.ts';
 import { systemTime } from '../../src/clock.ts';
 import { ErrorCode } from '../../src/protocol/errors.ts';
 import { defaultFetchRequest } from '../../src/protocol/generated/fetch-request.ts';

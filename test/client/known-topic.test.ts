@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ClusterMetadata, TopicInfo } from '../../src/client/cluster.ts';
-import { ClientError } from '../../src/client/connection.ts';
+import { ClientError } from '../../src/net/connection.ts';
 import { knownTopic } from '../../src/client/known-topic.ts';
 import { ErrorCode } from '../../src/protocol/errors.ts';
 

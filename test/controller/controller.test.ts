@@ -8,7 +8,7 @@ import { MetadataImage } from '../../src/metadata/image.ts';
 import { MetadataQuorum } from '../../src/controller/quorum/metadata-quorum.ts';
 import { systemTime } from '../../src/clock.ts';
 import { ErrorCode } from '../../src/protocol/errors.ts';
-import { silentLogger } from '../../src/broker/logger.ts';
+import { silentLogger } from '../../src/logger.ts';
 
 const topic = (name: string, numPartitions = 3, replicationFactor = 1, extra: Partial<NewTopic> = {}): NewTopic => ({
   name, numPartitions, replicationFactor, assignments: [], configs: [], ...extra,

@@ -14,7 +14,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { startBroker, type RunningBroker } from './broker.ts';
-import { freePorts as freePortsOn } from '../../src/broker/local-cluster/ports.ts';
+import { freePorts as freePortsOn } from '../../src/cli/local-cluster/ports.ts';
 
 /** Loopback ports free right now (taken by binding port 0). */
 export const freePorts = (count: number): Promise<number[]> => freePortsOn('127.0.0.1', count);

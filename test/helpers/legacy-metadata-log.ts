@@ -7,7 +7,7 @@
  */
 import { encodeRecordBatch } from '../../src/protocol/records/record-batch.ts';
 import { Log } from '../../src/storage/log.ts';
-import type { StorageLogger } from '../../src/storage/environment.ts';
+import type { Logger } from '../../src/logger.ts';
 import { encodeMetadataRecord, type MetadataRecord } from '../../src/metadata/records.ts';
 
 /** The quorum epoch stamped on batches; a single voter stays in epoch 0 until Raft arrives. */
@@ -15,10 +15,10 @@ const singleVoterEpoch = 0;
 
 export class MetadataLog {
   private readonly dir: string;
-  private readonly logger: StorageLogger | undefined;
+  private readonly logger: Logger | undefined;
   private log: Log | null = null;
 
-  constructor(dir: string, logger?: StorageLogger) {
+  constructor(dir: string, logger?: Logger) {
     this.dir = dir;
     this.logger = logger;
   }

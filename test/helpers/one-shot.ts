@@ -5,7 +5,7 @@
  * explicit replica assignment, or any request as a probe that tells "no
  * answer" (a node down or starting) from an answer.
  */
-import { BrokerConnection } from '../../src/client/connection.ts';
+import { BrokerConnection } from '../../src/net/connection.ts';
 import { ApiKeys, type ApiKey, type RequestOf, type ResponseOf } from '../../src/protocol/generated/api-keys.ts';
 import { encodeRecordBatch } from '../../src/protocol/records/record-batch.ts';
 import { ErrorCode, isRetriable } from '../../src/protocol/errors.ts';

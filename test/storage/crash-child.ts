@@ -15,7 +15,8 @@
 import { createHash } from 'node:crypto';
 import { Log } from '../../src/storage/log.ts';
 import { never } from '../../src/storage/log-config.ts';
-import { makeBatch, silentLogger } from './helpers.ts';
+import { makeBatch } from './helpers.ts';
+import { silentLogger } from '../../src/logger.ts';
 
 const [dir, seedText] = process.argv.slice(2);
 let seed = Number(seedText) >>> 0 || 1;

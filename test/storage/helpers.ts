@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { TestContext } from 'node:test';
 import { encodeRecordBatch, decodeRecordBatch } from '../../src/protocol/records/record-batch.ts';
 import { systemTime, type Time } from '../../src/clock.ts';
-import type { StorageLogger } from '../../src/storage/environment.ts';
+import type { Logger } from '../../src/logger.ts';
 import { nodeStorageFs, type StorageFile, type StorageFs } from '../../src/storage/fs.ts';
 
 const cleanups = new WeakMap<TestContext, (() => unknown)[]>();
@@ -85,7 +85,7 @@ export function manualClock(startMs = 1_700_000_000_000): Time & { advance(ms: n
   return { ...systemTime, wallMs: () => now, monotonicMs: () => now, advance: (ms) => (now += ms), set: (ms) => (now = ms) };
 }
 
-export function recordingLogger(): StorageLogger & { lines: string[] } {
+export function recordingLogger(): Logger & { lines: string[] } {
   const lines: string[] = [];
   return { lines, info: (m) => lines.push(`INFO ${m}`), warn: (m) => lines.push(`WARN ${m}`), error: (m) => lines.push(`ERROR ${m}`) };
 }
@@ -128,5 +128,3 @@ export function faultyFs(): StorageFs & { failing: NodeJS.ErrnoException | null;
 export function enospc(): NodeJS.ErrnoException {
   return Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', errno: -28, syscall: 'write' });
 }
-
-export const silentLogger: StorageLogger = { info() {}, warn() {}, error() {} };

@@ -51,7 +51,7 @@ import type { MetadataImage } from '../../metadata/image.ts';
 import type { BrokerRecord } from '../../metadata/records.ts';
 import type { ItemResult, NewTopic } from '../../controller/controller.ts';
 import type { BrokerConfig } from '../config.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../../logger.ts';
 import type { ReplicaManager } from '../replica/replica-manager.ts';
 import type { Partition } from '../replica/partition.ts';
 import { GroupManager, type DeletedGroup } from './group-manager.ts';

@@ -22,7 +22,7 @@ import type { Controller, ItemResult, NewTopic } from '../../controller/controll
 import type { MetadataQuorum } from '../../controller/quorum/metadata-quorum.ts';
 import type { MetadataImage } from '../../metadata/image.ts';
 import type { BrokerRecord } from '../../metadata/records.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../../logger.ts';
 
 /** This node as the cluster sees it, and what it asks the active controller for on a handler's behalf. */
 export interface NodeService {

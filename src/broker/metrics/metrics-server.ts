@@ -8,8 +8,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
-import type { HostPort } from '../../cli/host-port.ts';
-import type { Logger } from '../logger.ts';
+import type { HostPort } from '../../net/host-port.ts';
+import type { Logger } from '../../logger.ts';
 
 export const metricsPath = '/metrics';
 

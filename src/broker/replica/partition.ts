@@ -39,7 +39,7 @@ import type { AlterPartitionRequest } from '../../protocol/generated/alter-parti
 import type { AlterPartitionResponse } from '../../protocol/generated/alter-partition-response.ts';
 import type { PartitionRecord } from '../../metadata/records.ts';
 import type { AppendInfo, Log } from '../../storage/log.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../../logger.ts';
 import type { Allocate } from '../server/buffer-pool.ts';
 import { FollowerTracker } from './follower-tracker.ts';
 import { isIdempotent, ProducerStateTable } from './producer-state.ts';

@@ -38,7 +38,7 @@
  * Fetch answers are joined into memory of one BufferPool shared by the
  * loops, given back once their batches are written.
  */
-import { BrokerConnection } from '../../client/connection.ts';
+import { BrokerConnection } from '../../net/connection.ts';
 import type { Time } from '../../clock.ts';
 import { offsetMax } from '../../limits.ts';
 import { ErrorCode, errorName } from '../../protocol/errors.ts';
@@ -47,7 +47,7 @@ import { recordBatches } from '../../protocol/records/batch-splitter.ts';
 import { defaultFetchRequest, type FetchRequest } from '../../protocol/generated/fetch-request.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import type { FetchResponse, PartitionData } from '../../protocol/generated/fetch-response.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../../logger.ts';
 import type { Partition } from './partition.ts';
 import { isThrottledReplica, type ReplicationThrottle } from './replication-throttle.ts';
 import { BufferPool } from '../server/buffer-pool.ts';

@@ -17,7 +17,7 @@
  * whatever its metadata says, and drops no follower from an ISR).
  */
 import type { Time, TimerHandle } from '../../clock.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../../logger.ts';
 import type { MetadataImage } from '../../metadata/image.ts';
 import type { MetadataRecord, PartitionRecord } from '../../metadata/records.ts';
 import { ErrorCode } from '../../protocol/errors.ts';

@@ -57,9 +57,9 @@
  *   until it drains; a connection idle for `idleTimeoutMs` is closed.
  */
 import type { Socket } from 'node:net';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../../logger.ts';
 import { BufferLease, minCapacityBytes, type Allocate, type BufferPool } from './buffer-pool.ts';
-import { writeCorked } from '../../client/connection.ts';
+import { writeCorked } from '../../net/corked-write.ts';
 import { FrameAssembler } from '../../protocol/frame-assembler.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import type { RequestMemory } from './request-memory.ts';

@@ -6,7 +6,7 @@
  * (`queued.max.request.bytes`) and one read buffer (read-buffer-server.ts).
  */
 import type net from 'node:net';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../../logger.ts';
 import { Connection, type ConnectionLimits, type Dispatch } from './connection.ts';
 import { BufferPool } from './buffer-pool.ts';
 import { RequestMemory } from './request-memory.ts';

@@ -7,9 +7,9 @@
 import { Command, Flags } from '@oclif/core';
 import { Broker } from '../../broker/broker.ts';
 import { BrokerConfig } from '../../broker/config.ts';
-import { stderrLogger } from '../../broker/logger.ts';
+import { stderrLogger } from '../../logger.ts';
 import { openFileLimit, openFilesWarning } from '../../broker/open-files.ts';
-import { parseHostPort, parseVoters, type Voter } from '../../cli/host-port.ts';
+import { parseHostPort, parseVoters, type Voter } from '../../net/host-port.ts';
 import { int32Max } from '../../protocol/wire-limits.ts';
 
 export const defaultDataDir = 'kb-data';

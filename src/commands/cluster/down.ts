@@ -13,8 +13,8 @@ import { readdir, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Flags } from '@oclif/core';
 import { KbLocalCommand, UserError } from '../../cli/kb-command.ts';
-import { defaultClusterDir, readClusterRecord, removeClusterRecord } from '../../broker/local-cluster/record.ts';
-import { stopNodes, type StoppedNode } from '../../broker/local-cluster/supervisor.ts';
+import { defaultClusterDir, readClusterRecord, removeClusterRecord } from '../../cli/local-cluster/record.ts';
+import { stopNodes, type StoppedNode } from '../../cli/local-cluster/supervisor.ts';
 import { int32Max } from '../../protocol/wire-limits.ts';
 
 interface DownResult {

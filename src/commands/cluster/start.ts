@@ -6,7 +6,7 @@
  */
 import { ClusterNodeCommand, type NodeOutcome, type NodesResult } from '../../cli/cluster-node-command.ts';
 import { UserError } from '../../cli/kb-command.ts';
-import { runningPid } from '../../broker/local-cluster/supervisor.ts';
+import { runningPid } from '../../cli/local-cluster/supervisor.ts';
 
 export default class ClusterStart extends ClusterNodeCommand {
   static override description = 'Start a stopped node (or every stopped node) of the local cluster started by `kb cluster up`';

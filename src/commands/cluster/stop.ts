@@ -5,7 +5,7 @@
  */
 import { ClusterNodeCommand, type NodesResult } from '../../cli/cluster-node-command.ts';
 import { UserError } from '../../cli/kb-command.ts';
-import { runningPid } from '../../broker/local-cluster/supervisor.ts';
+import { runningPid } from '../../cli/local-cluster/supervisor.ts';
 
 export default class ClusterStop extends ClusterNodeCommand {
   static override description = 'Stop a node (or every node) of the local cluster started by `kb cluster up`';

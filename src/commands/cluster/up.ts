@@ -2,7 +2,7 @@
  * `kb cluster up`: starts a local development cluster of N nodes, every one
  * a voter, as detached `kb broker start` processes listening on consecutive
  * ports from --base-port (0: free ports chosen by the OS) on 127.0.0.1, with
- * their data and logs under --data-dir (see src/broker/local-cluster/record.ts).
+ * their data and logs under --data-dir (see src/cli/local-cluster/record.ts).
  * All nodes are started before any is waited for (a quorum cannot form
  * until a majority runs); the command returns when every node has logged
  * its startup line, printing the bootstrap list. If a node exits or is late,
@@ -11,12 +11,12 @@
  */
 import { Flags } from '@oclif/core';
 import { KbLocalCommand, UsageError, UserError } from '../../cli/kb-command.ts';
-import { formatHostPort } from '../../cli/host-port.ts';
+import { formatHostPort } from '../../net/host-port.ts';
 import { renderTable } from '../../cli/output.ts';
 import { kbCommandLine } from '../../cli/self-command.ts';
-import { freePorts } from '../../broker/local-cluster/ports.ts';
-import { defaultClusterDir, newClusterRecord, planCluster, readClusterRecord, removeClusterRecord, writeClusterRecord, type ClusterRecord } from '../../broker/local-cluster/record.ts';
-import { NodeStartError, runningPid, spawnNodes, stopAfterFailureMs, stopNodes, waitForStartup } from '../../broker/local-cluster/supervisor.ts';
+import { freePorts } from '../../cli/local-cluster/ports.ts';
+import { defaultClusterDir, newClusterRecord, planCluster, readClusterRecord, removeClusterRecord, writeClusterRecord, type ClusterRecord } from '../../cli/local-cluster/record.ts';
+import { NodeStartError, runningPid, spawnNodes, stopAfterFailureMs, stopNodes, waitForStartup } from '../../cli/local-cluster/supervisor.ts';
 import { int32Max } from '../../protocol/wire-limits.ts';
 
 const host = '127.0.0.1';

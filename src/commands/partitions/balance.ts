@@ -14,7 +14,7 @@
 import { Flags } from '@oclif/core';
 import { Admin } from '../../client/admin.ts';
 import { ErrorCode, errorName } from '../../protocol/errors.ts';
-import { planBalance, type BalancePlan } from '../../controller/balance-plan.ts';
+import { planBalance, type BalancePlan } from '../../cli/balance-plan.ts';
 import { KbCommand, UserError } from '../../cli/kb-command.ts';
 import { renderTable } from '../../cli/output.ts';
 

@@ -3,7 +3,7 @@
  * (AlterPartitionReassignments; the data is copied by normal replication
  * and the old replicas are dropped once the new ones are in sync).
  *
- * - `--topic T... --to 2,3,4`: a balanced plan (controller/balance-plan.ts,
+ * - `--topic T... --to 2,3,4`: a balanced plan (cli/balance-plan.ts,
  *   as `kb partitions balance` but over those brokers: it moves as little
  *   as it can) of every partition of the topics; a topic with more
  *   replicas per partition than there are brokers in --to is refused;
@@ -30,7 +30,7 @@ import { errorName } from '../../protocol/errors.ts';
 import { KbCommand, UsageError, UserError } from '../../cli/kb-command.ts';
 import { formatBytes, renderTable } from '../../cli/output.ts';
 import { confirmChange } from '../../cli/prompts.ts';
-import { planBalance, type PartitionAssignment } from '../../controller/balance-plan.ts';
+import { planBalance, type PartitionAssignment } from '../../cli/balance-plan.ts';
 import { addedReplicas, formatPlan, parsePlan } from '../../cli/reassignment-plan.ts';
 import { watchMoves } from '../../cli/reassignment-watch.ts';
 import { writeFileAtomically } from '../../storage/atomic-write.ts';

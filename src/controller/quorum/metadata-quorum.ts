@@ -36,9 +36,9 @@
 import type { Time, TimerHandle } from '../../clock.ts';
 import { ErrorCode, errorName } from '../../protocol/errors.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
-import type { HostPort, Voter } from '../../cli/host-port.ts';
-import type { Logger } from '../../broker/logger.ts';
-import { PeerConnections, type Lane } from '../../broker/peer-connections.ts';
+import type { HostPort, Voter } from '../../net/host-port.ts';
+import type { Logger } from '../../logger.ts';
+import { PeerConnections, type Lane } from '../../net/peer-connections.ts';
 import type { MetadataImage } from '../../metadata/image.ts';
 import type { MetadataRecord } from '../../metadata/records.ts';
 import { decodeMetadataEntry, encodeMetadataEntry, encodeMetadataSnapshot } from '../../metadata/entries.ts';

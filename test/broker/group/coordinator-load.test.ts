@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import { GroupCoordinator, consumerOffsetsTopic } from '../../../src/broker/group/coordinator.ts';
 import { offsetRecord } from '../../../src/broker/group/offset-store.ts';
 import { BrokerConfig } from '../../../src/broker/config.ts';
-import { silentLogger } from '../../../src/broker/logger.ts';
+import { silentLogger } from '../../../src/logger.ts';
 import type { ReplicaManager } from '../../../src/broker/replica/replica-manager.ts';
 import { MetadataImage } from '../../../src/metadata/image.ts';
 import { ErrorCode } from '../../../src/protocol/errors.ts';

@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Broker } from '../../../src/broker/broker.ts';
 import { BrokerConfig } from '../../../src/broker/config.ts';
-import { silentLogger, type Logger } from '../../../src/broker/logger.ts';
+import { silentLogger, type Logger } from '../../../src/logger.ts';
 import { ErrorCode } from '../../../src/protocol/errors.ts';
 import { Writer } from '../../../src/protocol/primitives.ts';
 import { encodeConsumerProtocolSubscription } from '../../../src/protocol/generated/consumer-protocol-subscription.ts';

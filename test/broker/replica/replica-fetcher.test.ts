@@ -23,14 +23,14 @@ import { BrokerConfig } from '../../../src/broker/config.ts';
 import { systemTime } from '../../../src/clock.ts';
 import { ReplicaManager, replicationSettings } from '../../../src/broker/replica/replica-manager.ts';
 import { TopicConfigs } from '../../../src/broker/topic-configs.ts';
-import { BrokerConnection } from '../../../src/client/connection.ts';
+import { BrokerConnection } from '../../../src/net/connection.ts';
 import { MetadataImage } from '../../../src/metadata/image.ts';
 import type { MetadataRecord, PartitionRecord } from '../../../src/metadata/records.ts';
 import { ErrorCode } from '../../../src/protocol/errors.ts';
 import { decodeRequestHeader, encodeResponse } from '../../../src/protocol/frames.ts';
 import { defaultApiVersionsResponse } from '../../../src/protocol/generated/api-versions-response.ts';
 import { defaultFetchResponse, defaultPartitionData, type PartitionData } from '../../../src/protocol/generated/fetch-response.ts';
-import type { Logger } from '../../../src/broker/logger.ts';
+import type { Logger } from '../../../src/logger.ts';
 import { batch, silent } from './helpers.ts';
 
 /** A temporary directory, removed after `close` when the test ends. */

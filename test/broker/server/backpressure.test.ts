@@ -15,7 +15,7 @@ import { connectionQueuedBytesMax } from '../../../src/limits.ts';
 import { BufferPool } from '../../../src/broker/server/buffer-pool.ts';
 import { RequestMemory } from '../../../src/broker/server/request-memory.ts';
 import { createReadBufferServer } from '../../../src/broker/server/read-buffer-server.ts';
-import { silentLogger } from '../../../src/broker/logger.ts';
+import { silentLogger } from '../../../src/logger.ts';
 
 const frameBytes = 1 << 20;
 const frames = 40;

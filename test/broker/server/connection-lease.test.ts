@@ -7,7 +7,7 @@ import { Connection, RequestRejected, type Dispatch } from '../../../src/broker/
 import { BufferPool } from '../../../src/broker/server/buffer-pool.ts';
 import { RequestMemory } from '../../../src/broker/server/request-memory.ts';
 import { createReadBufferServer } from '../../../src/broker/server/read-buffer-server.ts';
-import { silentLogger } from '../../../src/broker/logger.ts';
+import { silentLogger } from '../../../src/logger.ts';
 
 const limits = { maxFrameBytes: 1024, firstFrameBytesMax: 1024, servesApi: () => true, maxQueuedFrames: 4, idleTimeoutMs: 60_000 };
 /** Larger than loopback socket buffers, so the write cannot finish while the client does not read. */

@@ -4,7 +4,7 @@ import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Listener } from '../../../src/broker/server/listener.ts';
 import { RequestRejected, type Dispatch } from '../../../src/broker/server/connection.ts';
-import { silentLogger } from '../../../src/broker/logger.ts';
+import { silentLogger } from '../../../src/logger.ts';
 
 const limits = {
   maxFrameBytes: 1024,

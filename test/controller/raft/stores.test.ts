@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { silentLogger } from '../../../src/broker/logger.ts';
+import { silentLogger } from '../../../src/logger.ts';
 import { DiskRaftLogStore, snapshotFile } from '../../../src/controller/raft/log-store.ts';
 import { loadPersisted, persistOutput } from '../../../src/controller/raft/persistence.ts';
 import { FileQuorumStateStore, quorumStateFile } from '../../../src/controller/raft/quorum-state-store.ts';

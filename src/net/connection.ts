@@ -29,6 +29,7 @@ import net from 'node:net';
 import { FrameAssembler } from '../protocol/frame-assembler.ts';
 import { decodeResponse, encodeRequestChunks } from '../protocol/frames.ts';
 import { ApiKeys, type ApiKey, type RequestOf, type ResponseOf } from '../protocol/generated/api-keys.ts';
+import { writeCorked } from './corked-write.ts';
 
 export class ClientError extends Error {
   override name = 'ClientError';
@@ -273,17 +274,4 @@ function once(fn: () => void): () => void {
     done = true;
     fn();
   };
-}
-
-/**
- * Writes a frame's pieces corked, so they leave in one writev; `done` runs
- * once the socket has finished with the last piece. False when the socket
- * asks its writer to wait for 'drain'. (The broker's connections use it too.)
- */
-export function writeCorked(socket: net.Socket, pieces: Buffer[], done?: (err?: Error | null) => void): boolean {
-  socket.cork();
-  let flowing = true;
-  pieces.forEach((piece, i) => (flowing = socket.write(piece, i === pieces.length - 1 ? done : undefined)));
-  socket.uncork();
-  return flowing;
 }

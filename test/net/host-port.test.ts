@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatHostPort, parseHostPort, parseVoters } from '../../src/cli/host-port.ts';
+import { formatHostPort, parseHostPort, parseVoters } from '../../src/net/host-port.ts';
 
 test('host:port, bracketed IPv6 and a default port', () => {
   assert.deepEqual(parseHostPort('127.0.0.1:9092'), { host: '127.0.0.1', port: 9092 });

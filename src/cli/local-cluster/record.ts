@@ -17,7 +17,7 @@
  */
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { formatHostPort } from '../../cli/host-port.ts';
+import { formatHostPort } from '../../net/host-port.ts';
 import { writeFileAtomically } from '../../storage/atomic-write.ts';
 import { nodeStorageFs } from '../../storage/fs.ts';
 

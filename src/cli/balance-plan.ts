@@ -22,7 +22,7 @@
  * The plan lists only partitions whose replica list changed, in Kafka's
  * reassignment JSON shape.
  */
-import type { PlacementBroker } from './placement.ts';
+import type { PlacementBroker } from '../controller/placement.ts';
 
 export interface PartitionAssignment {
   topic: string;

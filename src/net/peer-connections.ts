@@ -12,8 +12,8 @@
  * Bodies are untyped here: callers (the controller channel, Raft's wire
  * messages) type or check them.
  */
-import { BrokerConnection } from '../client/connection.ts';
-import { formatHostPort, type HostPort } from '../cli/host-port.ts';
+import { BrokerConnection } from './connection.ts';
+import { formatHostPort, type HostPort } from './host-port.ts';
 
 export interface Lane {
   readonly name: string;

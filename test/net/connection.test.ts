@@ -4,7 +4,7 @@ import net from 'node:net';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BrokerConnection, type FramePool } from '../../src/client/connection.ts';
+import { BrokerConnection, type FramePool } from '../../src/net/connection.ts';
 import { decodeRequestHeader, encodeResponse } from '../../src/protocol/frames.ts';
 import { defaultFetchResponse, defaultFetchableTopicResponse, defaultPartitionData } from '../../src/protocol/generated/fetch-response.ts';
 import { defaultFetchRequest } from '../../src/protocol/generated/fetch-request.ts';

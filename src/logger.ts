@@ -1,5 +1,6 @@
 /**
- * The broker's log: one line per event on stderr, `<ISO time> <LEVEL> <message>`.
+ * kb's log, the one logger of every layer (broker, controller, storage): one
+ * line per event on stderr, `<ISO time> <LEVEL> <message>`.
  * Control characters in a message are escaped (`\n`, `\u0000`, ...): messages
  * quote what clients sent (client ids, names), and a line break there would
  * otherwise let a client write lines of its own into the log.

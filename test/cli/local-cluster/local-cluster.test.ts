@@ -1,5 +1,5 @@
 /**
- * The local cluster's plan and record (src/broker/local-cluster/record.ts)
+ * The local cluster's plan and record (src/cli/local-cluster/record.ts)
  * and how its supervisor finds the process running a node, against real
  * files and processes.
  */
@@ -9,9 +9,9 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { clusterFile, newClusterRecord, planCluster, readClusterRecord, removeClusterRecord, writeClusterRecord } from '../../../src/broker/local-cluster/record.ts';
-import { runningPid } from '../../../src/broker/local-cluster/supervisor.ts';
-import { freePorts } from '../../../src/broker/local-cluster/ports.ts';
+import { clusterFile, newClusterRecord, planCluster, readClusterRecord, removeClusterRecord, writeClusterRecord } from '../../../src/cli/local-cluster/record.ts';
+import { runningPid } from '../../../src/cli/local-cluster/supervisor.ts';
+import { freePorts } from '../../../src/cli/local-cluster/ports.ts';
 
 test('planCluster: ids 1..N, every node a voter, its own data dir and log, the --set settings passed on', () => {
   const plan = planCluster({ dir: 'rel/dir', host: '127.0.0.1', ports: [9092, 9093], sets: ['num.partitions=3'], kb: (args) => ['/bin/kb', ...args] });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { planBalance, type PartitionAssignment } from '../../src/controller/balance-plan.ts';
+import { planBalance, type PartitionAssignment } from '../../src/cli/balance-plan.ts';
 import { brokersWithRacks, leaderAndReplicaCounts } from '../helpers/assignments.ts';
 
 const brokers = (...ids: number[]) => ids.map((nodeId) => ({ nodeId, rack: null }));

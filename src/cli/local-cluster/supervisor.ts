@@ -18,7 +18,7 @@ import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readlinkSync }
 import path from 'node:path';
 import { open } from 'node:fs/promises';
 import type { NodePlan, NodeRecord } from './record.ts';
-import { lockFileName } from '../data-dir.ts';
+import { lockFileName } from '../../broker/data-dir.ts';
 
 export const startedLine = 'kb broker started';
 const pollIntervalMs = 100;
