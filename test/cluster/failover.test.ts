@@ -16,17 +16,10 @@ import { fastFailover, startCluster } from '../helpers/cluster.ts';
 import { partitionsOf, waitForPartitions } from '../helpers/cluster-metadata.ts';
 import { runKb } from '../helpers/cli.ts';
 import { kcatConsumeAll } from '../helpers/kcat.ts';
-import { runPythonScript } from '../helpers/python.ts';
+import { runPythonScript, type SteadyProducerOutput } from '../helpers/python.ts';
 import { requireTool, tools } from '../helpers/tools.ts';
 
 
-interface ProducerOutput {
-  sent: number;
-  acked: [string, number, number, number][];
-  failed: [string, string][];
-  undelivered: number;
-  errors: string[];
-}
 
 test('kill -9 of a partition leader three times under an idempotent acks=all producer loses and duplicates nothing', { timeout: 240_000 }, async (t) => {
   if (!requireTool(t, tools.confluentKafka) || !requireTool(t, tools.kcat)) return;
@@ -40,7 +33,7 @@ test('kill -9 of a partition leader three times under an idempotent acks=all pro
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'kb-failover-'));
   t.after(() => rm(scratch, { recursive: true, force: true }));
   const stopFile = path.join(scratch, 'stop');
-  const producing = runPythonScript<ProducerOutput>('confluent_steady_producer.py', { bootstrap: cluster.bootstrap, topic: 'orders', rate: 200, stop_file: stopFile }, 200_000);
+  const producing = runPythonScript<SteadyProducerOutput>('confluent_steady_producer.py', { bootstrap: cluster.bootstrap, topic: 'orders', rate: 200, stop_file: stopFile }, 200_000);
   producing.catch(() => undefined);
 
   for (let round = 1; round <= 3; round++) {

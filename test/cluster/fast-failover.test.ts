@@ -20,18 +20,11 @@ import path from 'node:path';
 import { startCluster } from '../helpers/cluster.ts';
 import { partitionsOf, waitForPartitions } from '../helpers/cluster-metadata.ts';
 import { runKb } from '../helpers/cli.ts';
-import { runPythonScript } from '../helpers/python.ts';
+import { runPythonScript, type SteadyProducerOutput } from '../helpers/python.ts';
 import { requireTool, tools } from '../helpers/tools.ts';
 import { Cluster } from '../../src/client/cluster.ts';
 import { Admin } from '../../src/client/admin.ts';
 
-interface ProducerOutput {
-  sent: number;
-  acked: [string, number, number, number][];
-  failed: [string, string][];
-  undelivered: number;
-  errors: string[];
-}
 
 const gapMaxMs = 5_000;
 /**
@@ -83,7 +76,7 @@ async function controllerOf(bootstrap: string): Promise<number> {
 }
 
 /** The longest time between two consecutive acknowledgements of `partition`. */
-function longestGap(acked: ProducerOutput['acked'], partition: number): number {
+function longestGap(acked: SteadyProducerOutput['acked'], partition: number): number {
   const times = acked.filter(([, p]) => p === partition).map(([, , , ms]) => ms);
   let gap = 0;
   for (let i = 1; i < times.length; i++) gap = Math.max(gap, times[i] - times[i - 1]);
@@ -115,7 +108,7 @@ async function killLeaderUnderLoad(t: TestContext, leaderIsController: boolean):
     await writeFile(stopFile, ''); // the producer stops even when the test fails
     await rm(scratch, { recursive: true, force: true });
   });
-  const producing = runPythonScript<ProducerOutput>('confluent_steady_producer.py', { bootstrap: cluster.bootstrap, topic, rate: 200, stop_file: stopFile }, 150_000);
+  const producing = runPythonScript<SteadyProducerOutput>('confluent_steady_producer.py', { bootstrap: cluster.bootstrap, topic, rate: 200, stop_file: stopFile }, 150_000);
   producing.catch(() => undefined);
 
   const flowing = await waitForEndOffset(cluster.bootstrap, topic, watched.partition, 100, `partition ${watched.partition} has taken 100 records`);

@@ -18,26 +18,10 @@ import { createTopicWithAssignment, produceRetrying } from '../helpers/one-shot.
 import { Admin } from '../../src/client/admin.ts';
 import { Cluster } from '../../src/client/cluster.ts';
 import { ErrorCode } from '../../src/protocol/errors.ts';
-import { Log } from '../../src/storage/log.ts';
-import { recordBatches } from '../../src/protocol/records/batch-splitter.ts';
-import { decodeRecordBatch } from '../../src/protocol/records/record-batch.ts';
+import { valuesInLog } from '../helpers/log-values.ts';
 
 const acksAll = -1;
 
-/** Every record value in a partition log directory of a stopped node. */
-async function valuesInLog(dir: string): Promise<string[]> {
-  const log = await Log.open(dir, {});
-  try {
-    const values: string[] = [];
-    const bytes = await log.read(log.logStartOffset, 64 * 1024 * 1024, { minOneBatch: true, maxOffset: log.logEndOffset });
-    for (const span of recordBatches(bytes)) {
-      for (const record of decodeRecordBatch(span.bytes).records) values.push(record.value!.toString());
-    }
-    return values;
-  } finally {
-    await log.close();
-  }
-}
 
 async function produceAll(address: string, topic: string, values: string[]): Promise<void> {
   for (const value of values) assert.equal(await produceRetrying(address, topic, 0, value, acksAll, 30_000), ErrorCode.NONE, `produce ${value}`);

@@ -15,26 +15,10 @@ import { createTopicWithAssignment, produceOne, produceRetrying } from '../helpe
 import { kcatConsumeAll } from '../helpers/kcat.ts';
 import { requireTool, tools } from '../helpers/tools.ts';
 import { ErrorCode } from '../../src/protocol/errors.ts';
-import { Log } from '../../src/storage/log.ts';
-import { recordBatches } from '../../src/protocol/records/batch-splitter.ts';
-import { decodeRecordBatch } from '../../src/protocol/records/record-batch.ts';
+import { valuesInLog } from '../helpers/log-values.ts';
 
 const acksAll = -1;
 
-/** Every record value in a partition log directory of a stopped node. */
-async function valuesInLog(dir: string): Promise<string[]> {
-  const log = await Log.open(dir, {});
-  try {
-    const values: string[] = [];
-    const bytes = await log.read(log.logStartOffset, 64 * 1024 * 1024, { minOneBatch: true, maxOffset: log.logEndOffset });
-    for (const span of recordBatches(bytes)) {
-      for (const record of decodeRecordBatch(span.bytes).records) values.push(record.value!.toString());
-    }
-    return values;
-  } finally {
-    await log.close();
-  }
-}
 
 test('a paused leader is fenced, cannot acknowledge with its stale epoch, and truncates and follows once resumed', { timeout: 120_000 }, async (t) => {
   if (!requireTool(t, tools.kcat)) return;

@@ -18,18 +18,12 @@ import { fastFailover, startCluster } from '../helpers/cluster.ts';
 import { waitForPartitions } from '../helpers/cluster-metadata.ts';
 import { runKb } from '../helpers/cli.ts';
 import { kcatConsumeAll } from '../helpers/kcat.ts';
-import { runPythonScript } from '../helpers/python.ts';
+import { runPythonScript, type SteadyProducerOutput } from '../helpers/python.ts';
 import { requireTool, tools } from '../helpers/tools.ts';
 import { Cluster } from '../../src/client/cluster.ts';
 import { Admin } from '../../src/client/admin.ts';
 import { parsePlan } from '../../src/cli/reassignment-plan.ts';
 
-interface ProducerOutput {
-  sent: number;
-  acked: [string, number, number][];
-  failed: [string, string][];
-  undelivered: number;
-}
 
 const sorted = (ids: number[]) => [...ids].sort((a, b) => a - b);
 
@@ -61,7 +55,7 @@ test('a topic moves from brokers 1,2,3 to 2,3,4 under load with nothing lost, an
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'kb-reassign-'));
   t.after(() => rm(scratch, { recursive: true, force: true }));
   const stopFile = path.join(scratch, 'stop');
-  const producing = runPythonScript<ProducerOutput>('confluent_steady_producer.py', { bootstrap: cluster.bootstrap, topic: 'moves', rate: 200, stop_file: stopFile }, 200_000);
+  const producing = runPythonScript<SteadyProducerOutput>('confluent_steady_producer.py', { bootstrap: cluster.bootstrap, topic: 'moves', rate: 200, stop_file: stopFile }, 200_000);
   producing.catch(() => undefined);
   await new Promise((resolve) => setTimeout(resolve, 2000));
 

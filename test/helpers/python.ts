@@ -26,3 +26,16 @@ export async function runPythonScript<T>(script: string, input: unknown, timeout
     assert.fail(`python script ${script} did not end its output with a JSON line:\n${describeRun(result)}`);
   }
 }
+
+/**
+ * What test/interop/scripts/confluent_steady_producer.py prints: acked
+ * entries are [value, partition, offset, ms of the delivery report on the
+ * monotonic clock].
+ */
+export interface SteadyProducerOutput {
+  sent: number;
+  acked: [value: string, partition: number, offset: number, ms: number][];
+  failed: [value: string, error: string][];
+  undelivered: number;
+  errors: string[];
+}
