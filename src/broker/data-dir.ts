@@ -161,7 +161,8 @@ export class DataDir {
   }
 }
 
-function processAlive(pid: number): boolean {
+/** Whether a process with this pid exists (another user's counts: EPERM). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -18,7 +18,7 @@ import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readlinkSync }
 import path from 'node:path';
 import { open } from 'node:fs/promises';
 import type { NodePlan, NodeRecord } from './record.ts';
-import { lockFileName } from '../../broker/data-dir.ts';
+import { lockFileName, processAlive } from '../../broker/data-dir.ts';
 
 export const startedLine = 'kb broker started';
 const pollIntervalMs = 100;
@@ -170,21 +170,12 @@ export async function stopNodes(nodes: readonly NodeRecord[], timeoutMs: number)
  */
 async function waitUntilGone<T extends { pid: number }>(nodes: readonly T[], timeoutMs: number): Promise<T[]> {
   const deadline = Date.now() + timeoutMs;
-  let left = nodes.filter((n) => exists(n.pid));
+  let left = nodes.filter((n) => processAlive(n.pid));
   while (left.length > 0 && Date.now() < deadline) {
     await sleep(pollIntervalMs);
-    left = left.filter((n) => exists(n.pid));
+    left = left.filter((n) => processAlive(n.pid));
   }
   return left;
-}
-
-function exists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function signal(pid: number, name: NodeJS.Signals): void {
