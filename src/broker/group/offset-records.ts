@@ -6,8 +6,10 @@
  *
  *   offset commit  key   int16 1, OffsetCommitKey v0 (group, topic, partition)
  *                  value int16 version, OffsetCommitValue: v1 when the commit
- *                        has an expire timestamp (v3 has no field for it),
- *                        else v3 (with the leader epoch), as Kafka 3.x writes
+ *                        has an expire timestamp (v3 has no field for it;
+ *                        v1 has none for the leader epoch, which the
+ *                        OffsetCommit versions that set a retention, v2-4,
+ *                        do not carry), else v3, as Kafka 3.x writes
  *   group state    key   int16 2, GroupMetadataKey v0 (group)
  *                  value int16 3, GroupMetadataValue v3 (written on every
  *                        completed rebalance, when the group becomes Empty
