@@ -135,11 +135,7 @@ export function resolveListeners(config: BrokerConfig, shorthands: ListenerShort
   const controllers = names(config.get('controller.listener.names') ?? '');
   const peerNames = new Set([interBroker, ...controllers]);
 
-  const seen = new Map<string, string>();
   const specs: ListenerSpec[] = [...addresses].map(([name, address]) => {
-    const at = formatHostPort(address);
-    if (address.port !== 0 && seen.has(at)) throw new ConfigError(`listeners ${seen.get(at)} and ${name} are both at ${at}: give each its own port`);
-    seen.set(at, name);
     const protocol = protocols.get(name);
     if (!protocol) throw new ConfigError(`listener ${name} is not in listener.security.protocol.map: add ${name}:PLAINTEXT to it`);
     if (!servedProtocols.has(protocol)) throw new ConfigError(`listener ${name}: ${protocol} is not served yet (SSL/SASL listeners arrive with issue #24): use PLAINTEXT`);
@@ -149,11 +145,15 @@ export function resolveListeners(config: BrokerConfig, shorthands: ListenerShort
   const checkNamed = (key: string, name: string) => {
     if (!addresses.has(name)) throw new ConfigError(`${key}=${name} names no listener (listeners: ${[...addresses.keys()].join(', ')})`);
   };
+  if (needsPeer && !specs.some((s) => s.peer)) {
+    throw new ConfigError(
+      ownVoter
+        ? `node ${nodeId} has other voters, so it needs a peer listener (named in inter.broker.listener.name and controller.listener.names) at its --voters entry ${formatHostPort(ownVoter)}: add ${peerListenerName}://${formatHostPort(ownVoter)} to listeners`
+        : `node ${nodeId} is not in --voters, so it needs a peer listener to reach the other nodes: add --peer-listen HOST:PORT (or a ${peerListenerName}:// entry in listeners)`,
+    );
+  }
   if (needsPeer || config.isSet('inter.broker.listener.name')) checkNamed('inter.broker.listener.name', interBroker);
   if (needsPeer || config.isSet('controller.listener.names')) for (const name of controllers) checkNamed('controller.listener.names', name);
-  if (needsPeer && !specs.some((s) => s.peer)) {
-    throw new ConfigError(`node ${nodeId} is not in --voters, so it needs a peer listener to reach the other nodes: add --peer-listen HOST:PORT (or a ${peerListenerName}:// entry in listeners)`);
-  }
   if (ownVoter) {
     for (const spec of specs) {
       const sameAddress = spec.port === ownVoter.port && (spec.host === ownVoter.host || wildcard(spec.host));
@@ -161,6 +161,12 @@ export function resolveListeners(config: BrokerConfig, shorthands: ListenerShort
         throw new ConfigError(`client listener ${spec.name} is at ${formatHostPort(ownVoter)}, this node's --voters entry, which is its peer listener: give clients another port`);
       }
     }
+  }
+  const seen = new Map<string, string>();
+  for (const spec of specs) {
+    const at = formatHostPort(spec);
+    if (spec.port !== 0 && seen.has(at)) throw new ConfigError(`listeners ${seen.get(at)} and ${spec.name} are both at ${at}: give each its own port`);
+    seen.set(at, spec.name);
   }
   return [...specs.filter((s) => !s.peer), ...specs.filter((s) => s.peer)];
 }
