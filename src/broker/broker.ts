@@ -1,33 +1,35 @@
 /**
  * The broker runtime, the composition root of one node: data dir, metadata
  * quorum and image, controller (active while this node leads the quorum),
- * partition replicas, the handler registry and the network listener.
+ * partition replicas, the handler registry and the network listeners.
  * Handlers see none of it directly: the broker hands them narrow services
  * (handlers/handler.ts), and is itself their NodeService. The image,
  * controller, replicas and groups stay readable for in-process tests.
  *
  * start(): lock the data dir (refused when stamped for another node or
- * voter set) -> start the metadata quorum -> listen (peers
- * reach the quorum through the listener) -> wait until the image is
+ * voter set) -> start the metadata quorum -> open the listeners
+ * (server/listeners-config.ts decides them: a client listener, and a peer
+ * listener where the peer APIs are served, peers reaching the quorum
+ * there) -> wait until the image is
  * current (a quorum leader is known and this node applied what it
  * committed; the first leader of a new cluster records its id) -> check
  * and stamp the cluster id -> open partition logs -> register this broker
- * with the active controller and heartbeat (broker-lifecycle.ts) until it
+ * with the active controller, every listener as an endpoint, and heartbeat (broker-lifecycle.ts) until it
  * is unfenced and has applied its unfencing (a re-registration moves
  * leadership, so leader epochs settle only then) -> load the group
  * coordinator's state from the
  * __consumer_offsets partitions it leads -> serve Prometheus metrics when
  * asked (`metricsListen`; logs "metrics on http://HOST:PORT/metrics") -> log
- * the startup line ("kb broker started: listening on HOST:PORT, node N,
- * data dir D, cluster C").
- * The listener opens early (peers reach the quorum through it), so client
+ * the startup line ("kb broker started: listening on CLIENT://HOST:PORT,
+ * PEER://HOST:PORT, node N, data dir D, cluster C"; client listeners first).
+ * The listeners open early (peers reach the quorum through them), so client
  * requests can arrive while the node is starting, and later while it has
  * lost its lease: until `serving()`, it leads no partition
  * (NOT_LEADER_OR_FOLLOWER), coordinates no group (NOT_COORDINATOR) and
  * answers Metadata without its own leaderships.
  * stop(): controlled shutdown (the controller moves this broker's
  * leaderships away, bounded by broker.session.timeout.ms), then close the
- * metrics endpoint and the listener, give up the groups (waiting for their writes),
+ * metrics endpoint and the listeners, give up the groups (waiting for their writes),
  * then flush and close every log (which writes the clean-shutdown markers),
  * stop the quorum (a leader hands over first), then release the data dir.
  */
@@ -400,7 +402,7 @@ export class Broker implements NodeService {
       this.logger.warn('the controller quorum is gone: stopping without a controlled shutdown');
       this.lifecycle.close();
     }
-    this.stopStage = 'closing the listener';
+    this.stopStage = 'closing the listeners';
     await this.closeServers();
     await this.closeStorage();
     this.logger.info('kb broker stopped cleanly');

@@ -81,7 +81,7 @@ export function createDispatcher(handlers: ReadonlyMap<number, Handler>, options
       throw malformed(err);
     }
     if (!listener.peer) {
-      const refusal = handler.peerOnly ? (handler.clientRefusal?.(body, apiVersion) ?? 'close') : (handler.clientRefusal?.(body, apiVersion) ?? null);
+      const refusal = handler.clientRefusal?.(body, apiVersion) ?? (handler.peerOnly ? 'close' : null);
       if (refusal !== null) {
         const what = `a peer's request (API key ${apiKey}) on client listener ${listener.name}`;
         if (refusal === 'close') {

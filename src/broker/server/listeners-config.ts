@@ -14,7 +14,8 @@
  *
  * A node alone (no other voter) needs no peer listener. A node with other
  * voters, or a broker-only node, must have one. Every problem is a
- * ConfigError that says what to change: duplicate names or addresses, a
+ * ConfigError that says what to change (a ListenerUsageError, exit 2, for
+ * a shorthand given with the setting it stands for): duplicate names or addresses, a
  * name missing from the security protocol map, a protocol other than
  * PLAINTEXT (SSL/SASL arrive with issue #24), inter-broker or controller
  * names that name no listener, a client listener on this voter's peer
@@ -52,8 +53,8 @@ export class ListenerUsageError extends ConfigError {
   override name = 'ListenerUsageError';
 }
 
-export const clientListenerName = 'CLIENT';
-export const peerListenerName = 'PEER';
+const clientListenerName = 'CLIENT';
+const peerListenerName = 'PEER';
 const defaultListen: HostPort = { host: '127.0.0.1', port: 9092 };
 const servedProtocols = new Set(['PLAINTEXT']);
 /** Kafka's security protocols by their wire id (BrokerRegistration's listeners). */
