@@ -107,7 +107,8 @@ export interface CoordinatorOptions {
 export interface CoordinatorAnswer {
   errorCode: number;
   errorMessage: string | null;
-  node: { nodeId: number; host: string; port: number } | null;
+  /** The coordinating broker (the handler answers with its endpoint on the request's listener). */
+  node: BrokerRecord | null;
 }
 
 export interface OffsetCommitEntry extends TopicPartitionRef {
@@ -204,7 +205,7 @@ export class GroupCoordinator {
     if (leader === this.options.nodeId && this.readiness(groupId) !== ErrorCode.NONE) {
       return unavailable(`${consumerOffsetsTopic}-${index} is not ready here yet (loading, or this broker is catching up with the controller)`);
     }
-    return { errorCode: ErrorCode.NONE, errorMessage: null, node: { nodeId: node.nodeId, host: node.host, port: node.port } };
+    return { errorCode: ErrorCode.NONE, errorMessage: null, node };
   }
 
   private partitionOf(groupId: string): number | undefined {
