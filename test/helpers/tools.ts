@@ -38,6 +38,11 @@ export const tools = {
     probe: [debianPython, '-c', 'import confluent_kafka'],
     install: 'apt-get install python3-confluent-kafka',
   },
+  kafkaGo: {
+    name: 'kafka-go',
+    probe: ['/bin/sh', '-c', 'go version && test -d /usr/share/gocode/src/github.com/segmentio/kafka-go'],
+    install: 'apt-get install golang-go golang-github-segmentio-kafka-go-dev',
+  },
   libfaketime: {
     name: 'libfaketime',
     probe: ['/usr/bin/test', '-r', libfaketime],
