@@ -7,7 +7,9 @@
  * formats cannot carry) and gzip, snappy and lz4 batches; another a zstd
  * batch, which they cannot carry either (UNSUPPORTED_COMPRESSION_TYPE, as
  * Kafka); a third the uncompressed and gzip batches only, for kafka-python
- * (Debian's python3-kafka comes without snappy and lz4 libraries).
+ * (Debian's python3-kafka comes without snappy and lz4 libraries). Old
+ * message sets in work too: kafka-python as a 0.8.2 and a 0.9 producer
+ * (Produce v0 and v1, message format v0) is read back with Fetch v0.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -68,14 +70,15 @@ async function produce(partition: number, records: Buffer): Promise<void> {
   assert.equal(response.responses[0].partitionResponses[0].errorCode, ErrorCode.NONE);
 }
 
-async function fetch(version: number, partition: number, fetchOffset: bigint, partitionMaxBytes = 1 << 20, maxBytes = 1 << 20) {
+async function fetch(version: number, partition: number, fetchOffset: bigint, partitionMaxBytes = 1 << 20, maxBytes = 1 << 20, from = topic) {
+  const wanted = { partition, fetchOffset, partitionMaxBytes, currentLeaderEpoch: -1, lastFetchedEpoch: -1, logStartOffset: -1n, replicaDirectoryId: Buffer.alloc(16) };
   const response = await client.request(ApiKeys.Fetch, version, {
     ...defaultFetchRequest(),
     replicaId: -1,
     maxWaitMs: 0,
     minBytes: 0,
     maxBytes,
-    topics: [{ ...defaultFetchRequest().topics[0], topic, partitions: [{ partition, fetchOffset, partitionMaxBytes, currentLeaderEpoch: -1, lastFetchedEpoch: -1, logStartOffset: -1n, replicaDirectoryId: Buffer.alloc(16) }] }],
+    topics: [{ topic: from, topicId: Buffer.alloc(16), partitions: [wanted] }],
   });
   const p = response.responses[0].partitions[0];
   return { errorCode: p.errorCode, records: p.records ?? Buffer.alloc(0) };
@@ -193,6 +196,38 @@ for (const [apiVersion, fetchVersion] of [
     assert.deepEqual(
       out.records,
       expected.slice(0, 6).map((r) => [Number(r.offset), r.key, r.value, withTimestamps ? Number(r.timestamp) : null, withTimestamps ? 0 : null]),
+    );
+  });
+}
+
+for (const [apiVersion, compression] of [
+  [[0, 8, 2], null],
+  [[0, 9], 'gzip'],
+] as const) {
+  test(`kafka-python as a ${apiVersion.join('.')} producer (message format v0, ${compression ?? 'uncompressed'}) is read back with Fetch v0`, async (t) => {
+    if (!requireTool(t, tools.kafkaPython)) return;
+    const oldTopic = uniqueTopic('down-conversion-old-producer');
+    const created = await client.request(ApiKeys.CreateTopics, 7, {
+      topics: [{ name: oldTopic, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }],
+      timeoutMs: 15_000,
+      validateOnly: false,
+    });
+    assert.equal(created.topics[0].errorCode, ErrorCode.NONE);
+    const records = 50;
+    const out = await runPythonScript<{ acked: number; offsets: [number, number] | null; error: string | null }>('kafka_python_legacy_produce.py', {
+      bootstrap: broker.address,
+      topic: oldTopic,
+      records,
+      apiVersion,
+      compression,
+    });
+    assert.deepEqual(out, { acked: records, offsets: [0, records - 1], error: null });
+    const { errorCode, records: set } = await fetch(0, 0, 0n, 1 << 20, 1 << 20, oldTopic);
+    assert.equal(errorCode, ErrorCode.NONE);
+    assert.ok(entries(set).every((e) => e.magic === 0));
+    assert.deepEqual(
+      decoded(set).map((r) => [r.offset, r.value, r.timestamp]),
+      Array.from({ length: records }, (_, i) => [BigInt(i), String(i), -1n]),
     );
   });
 }
