@@ -99,7 +99,8 @@ function convertBatch(bytes: Buffer, magic: LegacyMagic, fetchOffset: bigint, ou
     for (const record of eachRecord(batch.records)) {
       const offset = batch.baseOffset + BigInt(record.offsetDelta);
       if (offset < fetchOffset) continue;
-      const timestamp = magic === 0 ? -1n : logAppendTime ? batch.maxTimestamp : batch.baseTimestamp + record.timestampDelta;
+      // int64 arithmetic, as Kafka's: a producer's base timestamp and deltas may add up past the range.
+      const timestamp = magic === 0 ? -1n : logAppendTime ? batch.maxTimestamp : BigInt.asIntN(64, batch.baseTimestamp + record.timestampDelta);
       const message = { offset, attributes: timeBit, timestamp, key: record.key, value: record.value };
       if (wrapper === null) {
         if (!out.add(encodeMessage(magic, message))) return 'full';

@@ -208,6 +208,11 @@ describe('downConvert', () => {
     assert.deepEqual([cut.recordCount, cut.unconvertible], [3, null]);
   });
 
+  it('adds timestamps in int64 arithmetic, as Kafka, when a producer\'s base and delta overflow', () => {
+    const odd = encodeRecordBatch({ baseTimestamp: 0x7fffffffffffffffn, maxTimestamp: 0x7fffffffffffffffn, records: [{ timestampDelta: 2n, value: Buffer.from('x') }] });
+    assert.deepEqual(decodeLegacyMessageSet(downConvert(odd, 1, 0n, unlimited, true).records).records[0].timestamp, -0x7fffffffffffffffn);
+  });
+
   it('writes magic-0 LZ4 wrappers with the old header checksum over the frame magic too, as Kafka does', () => {
     const [v0] = entries(downConvert(batch(0n, CompressionCodec.lz4), 0, 0n, unlimited, true).records);
     const [v1] = entries(downConvert(batch(0n, CompressionCodec.lz4), 1, 0n, unlimited, true).records);
