@@ -30,11 +30,14 @@
  * lazily while sending a response sized up front, so its answers may end
  * in a cut message (which old clients ignore); converting before the
  * response is sized, kb never needs to cut one. A cut stored batch at the
- * end of the input ends the conversion.
+ * end of the input ends the conversion. Work: once it has output, a
+ * conversion opens no further batch after decompressing
+ * `decompressedBytesMax` in all (small batches that decompress to a lot
+ * would otherwise make one fetch inflate many times that).
  */
 import { crc32 } from 'node:zlib';
 import { compress, CompressionCodec, withLegacyLz4HeaderChecksum } from '../compression.ts';
-import { downConvertWrapperBytesMax } from '../../limits.ts';
+import { decompressedBytesMax, downConvertWrapperBytesMax } from '../../limits.ts';
 import { ProtocolError } from '../primitives.ts';
 import { attributeBits, compressionCodecOf, readBatchHeader } from './batch-header.ts';
 import { recordBatches } from './batch-splitter.ts';
@@ -78,7 +81,7 @@ export function legacyMagicFor(fetchVersion: number): LegacyMagic | null {
 export function downConvert(batches: Buffer, magic: LegacyMagic, fetchOffset: bigint, maxBytes: number, minOneMessage: boolean): DownConversion {
   const out = new MessageSetBuilder(maxBytes, minOneMessage);
   for (const span of recordBatches(batches)) {
-    if (!span.complete) break;
+    if (!span.complete || (out.inflatedBytes >= decompressedBytesMax && out.recordCount > 0)) break;
     const problem = convertBatch(span.bytes, magic, fetchOffset, out);
     if (problem !== 'converted') return out.finish(problem === 'full' ? null : problem);
   }
@@ -93,6 +96,7 @@ function convertBatch(bytes: Buffer, magic: LegacyMagic, fetchOffset: bigint, ou
     const codec = compressionCodecOf(attributes);
     if (codec === CompressionCodec.zstd) return 'zstd';
     const batch = openRecordBatch(bytes);
+    out.inflatedBytes += batch.records.body.length;
     const logAppendTime = batch.timestampType === 'LogAppendTime';
     const timeBit = magic === 1 && logAppendTime ? logAppendTimeBit : 0;
     const wrapper = codec === CompressionCodec.none ? null : new Wrapper(magic, codec, timeBit);
@@ -121,7 +125,9 @@ function convertBatch(bytes: Buffer, magic: LegacyMagic, fetchOffset: bigint, ou
 class MessageSetBuilder {
   private readonly messages: Buffer[] = [];
   private bytes = 0;
-  private records = 0;
+  recordCount = 0;
+  /** Bytes of records sections read so far (decompressed when compressed). */
+  inflatedBytes = 0;
   private readonly maxBytes: number;
   private readonly minOneMessage: boolean;
 
@@ -136,12 +142,12 @@ class MessageSetBuilder {
     if (!first && this.bytes + message.length > this.maxBytes) return false;
     this.messages.push(message);
     this.bytes += message.length;
-    this.records += records;
+    this.recordCount += records;
     return true;
   }
 
   finish(unconvertible: DownConversion['unconvertible']): DownConversion {
-    return { records: Buffer.concat(this.messages, this.bytes), recordCount: this.records, unconvertible };
+    return { records: Buffer.concat(this.messages, this.bytes), recordCount: this.recordCount, unconvertible };
   }
 }
 

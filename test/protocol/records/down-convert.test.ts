@@ -5,7 +5,7 @@ import { decodeLegacyMessageSet } from '../../../src/protocol/records/legacy-mes
 import { downConvert, legacyMagicFor } from '../../../src/protocol/records/down-convert.ts';
 import { encodeRecordBatch, type RecordBatchInput } from '../../../src/protocol/records/record-batch.ts';
 import { recordBatches } from '../../../src/protocol/records/batch-splitter.ts';
-import { downConvertWrapperBytesMax } from '../../../src/limits.ts';
+import { decompressedBytesMax, downConvertWrapperBytesMax } from '../../../src/limits.ts';
 import { legacyMessage, legacyMessageSet } from '../../fixtures/legacy-messages.ts';
 import { hash as xxh32 } from 'lz4js/xxh32.js';
 
@@ -190,6 +190,13 @@ describe('downConvert', () => {
       offsets,
       Array.from({ length: count }, (_, i) => 1_000n + BigInt(i)),
     );
+  });
+
+  it('opens no further batch once it has output and decompressed decompressedBytesMax in all', () => {
+    const inflating = encodeRecordBatch({ baseTimestamp: 0n, records: [{ value: Buffer.alloc(decompressedBytesMax / 2 + 1) }] }, CompressionCodec.gzip);
+    const converted = downConvert(Buffer.concat([batch(0n, CompressionCodec.gzip), inflating, inflating, batch(0n)]), 1, 0n, unlimited, true);
+    assert.equal(converted.recordCount, 3 + 1 + 1);
+    assert.equal(converted.unconvertible, null);
   });
 
   it('stops before a zstd batch, which old formats cannot carry', () => {
