@@ -39,9 +39,8 @@
  * high watermark (no transactions); aborted transactions empty; preferred
  * read replica -1. What consumers get counts into the topic's bytes-out
  * and messages-out metrics (per batch header, or per converted message
- * below). Batches are read into the
- * request's pooled memory (ctx.allocate), which the response refers to
- * without copying.
+ * below). Batches are read into the request's pooled memory
+ * (ctx.allocate), which the response refers to without copying.
  *
  * Fetch v0-3 predates record batches: a consumer's read is converted, one
  * partition at a time, to legacy messages (magic 0 for v0-1, magic 1 for
@@ -217,17 +216,12 @@ async function readAll(
       out.push({ ...wanted, errorCode: ErrorCode.NONE, highWatermark: partition.highWatermark, logStartOffset: partition.log.logStartOffset, records: Buffer.alloc(0), recordCount: 0, divergingEpoch: null });
       continue;
     }
-    let read: ConsumerRead & { recordCount: number };
-    if (replicaId >= 0) {
-      const stored = await partition.readForFollower(wanted.fetchOffset, limit, !firstBatchGiven, allocate);
-      read = { ...stored, recordCount: recordCountOf(stored.records) };
-    } else if (legacyMagic === null) {
-      const stored = await partition.readForConsumer(wanted.fetchOffset, limit, !firstBatchGiven, allocate);
-      read = { ...stored, recordCount: recordCountOf(stored.records) };
-    } else {
-      const stored = await partition.readForConsumer(wanted.fetchOffset, limit, !firstBatchGiven);
-      read = downConverted(stored, legacyMagic, wanted.fetchOffset, limit, !firstBatchGiven);
-    }
+    const read =
+      replicaId >= 0
+        ? counted(await partition.readForFollower(wanted.fetchOffset, limit, !firstBatchGiven, allocate))
+        : legacyMagic === null
+          ? counted(await partition.readForConsumer(wanted.fetchOffset, limit, !firstBatchGiven, allocate))
+          : downConverted(await partition.readForConsumer(wanted.fetchOffset, limit, !firstBatchGiven), legacyMagic, wanted.fetchOffset, limit, !firstBatchGiven);
     if (throttled) throttle.record(read.records.length);
     budget -= read.records.length;
     if (read.records.length > 0) firstBatchGiven = true;
@@ -236,8 +230,14 @@ async function readAll(
   return out;
 }
 
+type CountedRead = ConsumerRead & { recordCount: number };
+
+function counted(stored: ConsumerRead): CountedRead {
+  return { ...stored, recordCount: recordCountOf(stored.records) };
+}
+
 /** A consumer's read of stored batches as legacy messages within `maxBytes` (see the header). */
-function downConverted(stored: ConsumerRead, magic: LegacyMagic, fetchOffset: bigint, maxBytes: number, minOneMessage: boolean): ConsumerRead & { recordCount: number } {
+function downConverted(stored: ConsumerRead, magic: LegacyMagic, fetchOffset: bigint, maxBytes: number, minOneMessage: boolean): CountedRead {
   if (stored.errorCode !== ErrorCode.NONE || stored.records.length === 0) return { ...stored, recordCount: 0 };
   const { records, recordCount, unconvertible } = downConvert(stored.records, magic, fetchOffset, maxBytes, minOneMessage);
   if (records.length > 0 || unconvertible === null) return { ...stored, records, recordCount };
