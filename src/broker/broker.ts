@@ -182,6 +182,7 @@ export class Broker implements NodeService {
       image: this.image,
       topicConfigs: this.topicConfigs,
       recoveryThreads: this.config.int('num.recovery.threads.per.data.dir'),
+      segmentFiles: { openMax: this.config.int('log.segment.open.files.max'), idleMs: this.config.int('log.segment.open.files.idle.ms') },
       logger: this.logger,
       replication: replicationSettings(this.config),
       alterPartition: (request) => this.controllerChannel.request(ApiKeys.AlterPartition, alterPartitionVersion, request),
