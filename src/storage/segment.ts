@@ -174,9 +174,12 @@ export class Segment {
     );
   }
 
-  /** Loads and checks the indexes once (see the header comment). */
+  /** Loads and checks the indexes once (see the header comment); a load that failed (the file could not be opened) is tried again by the next. */
   load(): Promise<void> {
-    this.loading ??= this.loadIndexes();
+    this.loading ??= this.loadIndexes().catch((err: unknown) => {
+      this.loading = null;
+      throw err;
+    });
     return this.loading;
   }
 
