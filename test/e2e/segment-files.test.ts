@@ -67,10 +67,11 @@ test('a partition with hundreds of sealed segments holds at most log.segment.ope
     sets: { 'log.segment.open.files.max': openMax, 'max.connections': 100 },
     openFileLimit: 250,
   });
+  // The unused ones are bounded by log.segment.open.files.max; a read still in flight (the producer-state scan) holds one more.
   const assertBounded = async (when: string) => {
     const open = await openSegmentFiles(broker);
     assert.equal(open.active, 1, when);
-    assert.ok(open.sealed <= openMax, `${when}: ${open.sealed} sealed segment files open, more than log.segment.open.files.max=${openMax}`);
+    assert.ok(open.sealed <= openMax + 1, `${when}: ${open.sealed} sealed segment files open, more than log.segment.open.files.max=${openMax} and one in use`);
   };
   await assertBounded('after start (which reads every batch header to rebuild the producer state)');
   await assertReadsEverySegment(broker);
