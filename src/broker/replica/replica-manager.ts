@@ -45,6 +45,8 @@ export interface ReplicaManagerOptions {
   image: MetadataImage;
   topicConfigs: TopicConfigs;
   recoveryThreads: number;
+  /** Sealed segments' files kept open while unused, and how long unused before closed (log.segment.open.files.*); default storage's. */
+  segmentFiles?: { openMax: number; idleMs: number };
   logger: Logger;
   replication: ReplicationSettings;
   /** inter.broker.listener.name: followers fetch from leaders' endpoints there. */
@@ -146,6 +148,8 @@ export class ReplicaManager {
     const { image, logsDir, recoveryThreads, logger } = this.options;
     this.logs = await LogManager.open(logsDir, {
       recoveryThreads,
+      segmentFilesOpenMax: this.options.segmentFiles?.openMax,
+      segmentFileIdleMs: this.options.segmentFiles?.idleMs,
       logger,
       clock: this.options.time,
       configFor: (name) => this.options.topicConfigs.logConfig(name.slice(0, name.lastIndexOf('-'))),
