@@ -324,7 +324,7 @@ export class GroupCoordinator {
   private load(index: number, partition: Partition): Load {
     const load: Load = { epoch: partition.state.leaderEpoch, loaded: false, done: Promise.resolve() };
     this.loads.set(index, load);
-    const current = () => this.loads.get(index) === load;
+    const current = () => !this.stopped && this.loads.get(index) === load;
     load.done = this.replayPartition(index, partition, current).then((loaded) => {
       load.loaded = loaded && current();
     });
@@ -339,8 +339,10 @@ export class GroupCoordinator {
     try {
       loadedEnd = await this.replay(partition, current);
     } catch (err) {
+      // A load given up meanwhile (leadership moved, shutdown) may fail as its log closes: that says nothing.
+      if (!current()) return false;
       this.options.logger.error(`cannot load ${consumerOffsetsTopic}-${index}: ${(err as Error).message}`);
-      if (current()) this.unload(index);
+      this.unload(index);
       return false;
     }
     if (loadedEnd === null || !current()) return false;
@@ -427,7 +429,7 @@ export class GroupCoordinator {
     );
   }
 
-  /** ListGroups: every group of the loaded partitions; COORDINATOR_LOAD_IN_PROGRESS while a partition this node leads is opening or loading. */
+  /** ListGroups: every group of the loaded partitions; COORDINATOR_LOAD_IN_PROGRESS while a partition the metadata says this node leads is not served yet. */
   async list(statesFilter: string[]): Promise<{ errorCode: number; groups: ListedGroup[] }> {
     if (this.loading()) return { errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, groups: [] };
     return { errorCode: ErrorCode.NONE, groups: await this.manager.list(statesFilter) };
