@@ -97,3 +97,5 @@ export const saslMessageBytesMax = 1024;
 export const userNameLengthMax = 256;
 /** SCRAM credentials (user and mechanism pairs) the cluster holds: each is a metadata record every node keeps. */
 export const scramCredentialsMax = 100_000;
+/** Bytes of a SCRAM credential's salt (kb makes 32; Kafka's tools fewer). */
+export const scramSaltBytesMax = 128;
