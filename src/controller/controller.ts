@@ -789,12 +789,22 @@ export class Controller {
     });
   }
 
-  /** Deletes and sets users' SCRAM credentials (scram-credentials.ts): one result per user named. */
+  /**
+   * Deletes and sets users' SCRAM credentials (scram-credentials.ts): one
+   * result per user named. More changes than one metadata log entry holds
+   * change nothing (POLICY_VIOLATION).
+   */
   alterUserScramCredentials(deletions: ScramDeletion[], upsertions: ScramUpsertion[]): Promise<ScramAlterationResult[]> {
     return this.serialized(async () => {
       const { results, records } = planScramAlterations(this.image, deletions, upsertions);
-      if (records.length > 0) await this.commit(records);
-      return results;
+      try {
+        if (records.length > 0) await this.commit(records);
+        return results;
+      } catch (err) {
+        if (!(err instanceof ProposalTooLargeError)) throw err;
+        const tooLarge = fail(ErrorCode.POLICY_VIOLATION, `${err.message}: alter fewer users at once`);
+        return results.map((r) => (r.errorCode === ErrorCode.NONE ? { user: r.user, ...tooLarge } : r));
+      }
     });
   }
 
