@@ -140,6 +140,11 @@ test("a real client's AlterUserScramCredentials and DescribeUserScramCredentials
       (err: { response: { results: { user: string; errorCode: number; errorMessage: string }[] } }) => err.response.results,
     );
     assert.deepEqual(unknown, [{ user: 'ghost', errorCode: ErrorCode.RESOURCE_NOT_FOUND, errorMessage: 'Attempt to describe a user credential that does not exist: ghost', credentialInfos: [] }]);
+    const twice = await describeUserScramCredentialsV0.api.async(connection, [{ name: 'erin' }, { name: 'erin' }]).then(
+      () => assert.fail('expected an error'),
+      (err: { response: { results: { user: string; errorCode: number }[] } }) => err.response.results,
+    );
+    assert.deepEqual(twice.map((r) => [r.user, r.errorCode]), [['erin', ErrorCode.DUPLICATE_RESOURCE]]);
   } finally {
     await connection.close();
   }

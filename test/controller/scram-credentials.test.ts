@@ -6,6 +6,7 @@ import { MetadataImage } from '../../src/metadata/image.ts';
 import { decodeMetadataSnapshot, encodeMetadataSnapshot } from '../../src/metadata/entries.ts';
 import { ErrorCode } from '../../src/protocol/errors.ts';
 import { scramKeys, scramMechanismOfType } from '../../src/protocol/scram.ts';
+import { scramCredentialsMax } from '../../src/limits.ts';
 
 const upsert = (name: string, mechanism = 1, extra: Partial<ScramUpsertion> = {}): ScramUpsertion => ({
   name, mechanism, iterations: 4096, salt: randomBytes(32), saltedPassword: randomBytes(mechanism === 2 ? 64 : 32), ...extra,
@@ -72,5 +73,16 @@ describe('SCRAM credentials in the metadata', () => {
     assert.deepEqual(restored.scramCredentials, image.scramCredentials);
     alter(image, [{ name: 'alice', mechanism: 2 }], []);
     assert.deepEqual([...image.scramCredentials.keys()], ['bob']);
+  });
+
+  it('refuses a new credential beyond scramCredentialsMax, and still lets one be replaced or deleted', () => {
+    const image = new MetadataImage();
+    alter(image, [], [upsert('alice'), upsert('bob')]);
+    // The count is what matters: pad bob's mechanisms up to the cap.
+    const bob = image.scramCredentials.get('bob')!;
+    for (let i = 100; bob.size + 1 < scramCredentialsMax; i++) bob.set(i, bob.get(1)!);
+    assert.deepEqual(alter(image, [], [upsert('carol')]).carol[0], ErrorCode.POLICY_VIOLATION);
+    assert.deepEqual(alter(image, [], [upsert('alice')]), { alice: [ErrorCode.NONE, null] }, 'replacing adds nothing');
+    assert.deepEqual(alter(image, [{ name: 'alice', mechanism: 1 }], [upsert('carol')]), { alice: [ErrorCode.NONE, null], carol: [ErrorCode.NONE, null] }, 'a deletion makes room');
   });
 });
