@@ -13,7 +13,8 @@
  * there) -> wait until the image is
  * current (a quorum leader is known and this node applied what it
  * committed; the first leader of a new cluster records its id) -> check
- * and stamp the cluster id -> open partition logs -> register this broker
+ * and stamp the cluster id -> create the bootstrap user when asked and the
+ * cluster has none -> open partition logs -> register this broker
  * with the active controller, every listener as an endpoint, and heartbeat (broker-lifecycle.ts) until it
  * is unfenced and has applied its unfencing (a re-registration moves
  * leadership, so leader epochs settle only then) -> wait for the group
@@ -64,6 +65,7 @@ import { TopicConfigs } from './topic-configs.ts';
 import { GroupCoordinator, consumerOffsetsTopic } from './group/coordinator.ts';
 import { BrokerMetrics } from './metrics/broker-metrics.ts';
 import { MetricsServer, metricsPath } from './metrics/metrics-server.ts';
+import { createBootstrapUser, type BootstrapUser } from './bootstrap-user.ts';
 
 export { consumerOffsetsTopic };
 const createTopicsVersion = 7;
@@ -93,6 +95,8 @@ export interface BrokerOptions {
   groupClock?: Time;
   /** Where to serve Prometheus metrics over HTTP (port 0: a free port); none by default. */
   metricsListen?: HostPort;
+  /** The first user, created at start when the cluster has none (bootstrap-user.ts). */
+  bootstrapUser?: BootstrapUser;
 }
 
 export class Broker implements NodeService {
@@ -291,6 +295,7 @@ export class Broker implements NodeService {
       }
       await this.dataDir.stamp(clusterId);
       this.clusterIdStamp = clusterId;
+      if (this.options.bootstrapUser) await createBootstrapUser(this.options.bootstrapUser, this.image, this.controllerChannel, this.logger);
       await this.replicas.start();
       this.endpoints = this.listenerSpecs.map((spec, i) => ({
         name: spec.name,

@@ -46,7 +46,7 @@ export interface NodeService {
 }
 
 /** The metadata this node has applied, to read (only the metadata quorum changes it). */
-export type ImageService = Readonly<Pick<MetadataImage, 'clusterId' | 'brokers' | 'topicsByName' | 'topicsById'>>;
+export type ImageService = Readonly<Pick<MetadataImage, 'clusterId' | 'brokers' | 'topicsByName' | 'topicsById' | 'scramCredentials'>>;
 /** The partitions this node hosts. */
 export type ReplicaService = Pick<ReplicaManager, 'leaderPartition' | 'whenOpened' | 'waitForData' | 'leaderThrottle' | 'topicReady' | 'hostedPartitions' | 'logsDir'>;
 /** The consumer groups this node coordinates. */
@@ -69,6 +69,7 @@ export type ControllerService = Pick<
   | 'registerBroker'
   | 'brokerHeartbeat'
   | 'allocateProducerIds'
+  | 'alterUserScramCredentials'
   | 'mutationThrottleMs'
 >;
 /** The metadata quorum: its own APIs' requests, and its state for DescribeQuorum. */
