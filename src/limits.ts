@@ -11,6 +11,12 @@
 
 /** Bytes one record set may decompress to. */
 export const decompressedBytesMax = 64 * 1024 * 1024;
+/**
+ * A produced batch may decompress to at most this many times its topic's
+ * max.message.bytes (and never past decompressedBytesMax): 64 MiB for the
+ * default 1 MiB, less where an operator lowered max.message.bytes.
+ */
+export const decompressionRatioMax = 64;
 /** Produce requests of one connection in flight at once (a librdkafka producer sends many back to back). */
 export const producePipelineMax = 16;
 /**

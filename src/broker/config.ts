@@ -50,6 +50,7 @@ export const brokerConfigDefinitions = {
   'num.partitions': { type: 'int', default: '1', doc: 'partitions of an auto-created topic' },
   'default.replication.factor': { type: 'int', default: '1', doc: 'replication factor of an auto-created topic' },
   'message.max.bytes': { type: 'int', default: '1048588', doc: 'largest record batch accepted' },
+  'message.max.records': { type: 'int', default: '1000000', doc: 'records one produced batch may hold at most: more is INVALID_RECORD (kb\'s limit; Kafka has none; librdkafka\'s batch.num.messages goes up to 1000000)' },
   'log.message.timestamp.type': { type: 'string', default: 'CreateTime', doc: 'CreateTime or LogAppendTime' },
   'offsets.topic.num.partitions': { type: 'int', default: '50', doc: 'partitions of __consumer_offsets' },
   'offsets.topic.replication.factor': { type: 'int', default: '3', doc: 'replication factor of __consumer_offsets (capped at the live brokers)' },
