@@ -36,6 +36,7 @@ import { BrokerConfig, ConfigError } from './config.ts';
 import { DataDir } from './data-dir.ts';
 import type { Logger } from '../logger.ts';
 import { Listener } from './server/listener.ts';
+import { RequestMemory } from './server/request-memory.ts';
 import { normalizeIp } from './server/connection-quotas.ts';
 import { createDispatcher } from './server/dispatcher.ts';
 import { handlers as allHandlers } from './handlers/index.ts';
@@ -101,6 +102,8 @@ export class Broker implements NodeService {
   private readonly metrics: BrokerMetrics;
   /** What handlers may use of this node. */
   private readonly services: BrokerServices;
+  /** `queued.max.response.bytes`: fetched bytes responses hold until written, on all connections. */
+  private readonly responseMemory: RequestMemory;
   private readonly options: BrokerOptions;
   private readonly dataDir: DataDir;
   private readonly voters: Voter[];
@@ -224,6 +227,7 @@ export class Broker implements NodeService {
       logger: this.logger,
       clock: options.groupClock ?? time,
     });
+    this.responseMemory = new RequestMemory(this.config.int('queued.max.response.bytes'));
     this.services = {
       node: this,
       image: this.image,
@@ -236,6 +240,7 @@ export class Broker implements NodeService {
       metrics: this.metrics,
       log: this.logger,
       handlers: this.handlers,
+      responseMemory: this.responseMemory,
     };
   }
 
@@ -262,6 +267,7 @@ export class Broker implements NodeService {
           maxQueuedFrames: this.config.int('queued.max.requests'),
           queuedMaxRequestBytes: this.config.int('queued.max.request.bytes'),
           idleTimeoutMs: this.config.int('connections.max.idle.ms'),
+          responseMemory: this.responseMemory,
         },
         createDispatcher(this.handlers, { services: this.services, quorum: this.quorum, controllerChannel: this.controllerChannel, metrics: this.metrics }),
         this.logger,

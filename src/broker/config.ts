@@ -40,6 +40,7 @@ export const brokerConfigDefinitions = {
   'queued.max.requests': { type: 'int', default: '500', doc: 'complete requests queued per connection before reading pauses' },
   'queued.max.request.bytes': { type: 'long', default: String(512 * mib), doc: 'request bytes held (being read, queued or handled) on all connections before reading pauses; -1 = unbounded (Kafka\'s default)' },
   'sasl.server.max.receive.size': { type: 'int', default: '524288', doc: 'until a connection\'s first request is answered, a larger frame must name an API version served (Kafka: the frame bound before authentication)' },
+  'queued.max.response.bytes': { type: 'long', default: String(256 * mib), doc: 'bytes of Fetch responses read from the log and not yet taken by their clients\' sockets, on all connections; past it, consumer fetches wait up to their max_wait_ms and then answer empty (kb\'s limit; Kafka sends fetched data from the file); -1 = unbounded' },
   'fetch.max.bytes': { type: 'int', default: String(55 * mib), doc: 'bytes one Fetch returns at most (caps its max_bytes; at least one batch)' },
   'auto.create.topics.enable': { type: 'boolean', default: 'true', doc: 'create a topic when a client asks for its metadata' },
   'auto.create.topics.max.per.request': { type: 'int', default: '100', doc: 'topics one Metadata request may auto-create at most (kb\'s limit; the rest are created by later requests)' },

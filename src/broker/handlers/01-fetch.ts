@@ -29,6 +29,15 @@
  * for the first partition with data even past those (an empty partition
  * before it does not count); OFFSET_OUT_OF_RANGE outside [log start, log
  * end].
+ * A consumer's read also fits in the broker's response memory
+ * (`queued.max.response.bytes`: what fetched responses hold until their
+ * sockets take them, e.g. answers to clients that do not read): while it
+ * is full the fetch waits, up to max_wait_ms, and then reads at most what
+ * is left of it (at least one batch, so the total may pass the bound by a
+ * batch per fetch reading at that moment), or nothing at all when it is
+ * still full. The read's budget is reserved while it reads, so concurrent
+ * fetches do not count on the same room. Followers' fetches count into it
+ * but do not wait (replication is bounded by replica.fetch.response.max.bytes).
  * A partition in error carries empty records, never null, as Kafka's do:
  * librdkafka rejects a whole answer holding a null records field and then
  * retries the same fetch in a tight loop without ever seeing the error.
@@ -47,7 +56,7 @@ import type { Partition } from '../replica/partition.ts';
 import type { FetchRequest } from '../../protocol/generated/fetch-request.ts';
 import type { FetchResponse } from '../../protocol/generated/fetch-response.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
-import { defineHandler, type BrokerServices } from './handler.ts';
+import { defineHandler, type BrokerServices, type ResponseMemoryService } from './handler.ts';
 import { isThrottledReplica, type ReplicationThrottle } from '../replica/replication-throttle.ts';
 import { metadataTopic } from '../../controller/raft/wire.ts';
 import type { Allocate } from '../server/buffer-pool.ts';
@@ -104,7 +113,19 @@ export default defineHandler<FetchRequest, FetchResponse>({
     const checked = wanted.map((w) => check(services, w, replicaId));
     const follower = replicaId >= 0;
     const maxBytes = Math.min(ctx.apiVersion >= 3 ? request.maxBytes : 0x7fffffff, services.settings.int('fetch.max.bytes'));
-    const read = () => readAll(checked, maxBytes, replicaId, services.replicas.leaderThrottle, ctx.allocate);
+    const throttle = services.replicas.leaderThrottle;
+    const memory = services.responseMemory;
+    const read = async (): Promise<PartitionResult[]> => {
+      if (follower) return readAll(checked, maxBytes, true, replicaId, throttle, ctx.allocate);
+      await untilMemoryFree(memory, deadline, ctx.clientGone);
+      const budget = Math.min(maxBytes, memory.room);
+      memory.take(budget);
+      try {
+        return await readAll(checked, budget, budget > 0, replicaId, throttle, ctx.allocate);
+      } finally {
+        memory.give(budget);
+      }
+    };
     let results = await read();
     while (!results.some((r) => r.errorCode !== ErrorCode.NONE || r.divergingEpoch) && bytesOf(results) < request.minBytes && performance.now() < deadline) {
       await services.replicas.waitForData(wanted, deadline - performance.now(), ctx.clientGone);
@@ -173,14 +194,32 @@ function bytesOf(results: { records: Buffer }[]): number {
   return results.reduce((n, r) => n + r.records.length, 0);
 }
 
+/** Waits while the response memory is full, until `deadline` or the client leaves. */
+async function untilMemoryFree(memory: ResponseMemoryService, deadline: number, clientGone: AbortSignal): Promise<void> {
+  while (memory.room === 0 && !clientGone.aborted && performance.now() < deadline) {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => stop(), deadline - performance.now());
+      const cancel = memory.whenFree(() => stop());
+      const stop = () => {
+        clearTimeout(timer);
+        cancel();
+        clientGone.removeEventListener('abort', stop);
+        resolve();
+      };
+      clientGone.addEventListener('abort', stop, { once: true });
+    });
+  }
+}
+
 /**
  * Reads every checked partition in order, sharing the response byte budget,
- * into memory from `allocate`; a replica being added by a reassignment gets
+ * into memory from `allocate`, with at least one batch (`oneBatchAtLeast`)
+ * for the first partition with data; a replica being added by a reassignment gets
  * nothing while the leader replication throttle asks for a pause.
  */
-async function readAll(checked: Checked[], maxBytes: number, replicaId: number, throttle: ReplicationThrottle, allocate: Allocate): Promise<PartitionResult[]> {
+async function readAll(checked: Checked[], maxBytes: number, oneBatchAtLeast: boolean, replicaId: number, throttle: ReplicationThrottle, allocate: Allocate): Promise<PartitionResult[]> {
   let budget = maxBytes;
-  let firstBatchGiven = false;
+  let firstBatchGiven = !oneBatchAtLeast;
   const out: PartitionResult[] = [];
   for (const c of checked) {
     if ('answer' in c) {
