@@ -3,8 +3,8 @@
  * brokers, while kcat keeps producing and consuming:
  * - message.max.records: a small zstd batch of more records is
  *   INVALID_RECORD and appends nothing;
- * - a batch that decompresses past 64 x its topic's max.message.bytes is
- *   INVALID_RECORD and appends nothing;
+ * - a batch (or a v1 message set) that decompresses past 64 x its topic's
+ *   max.message.bytes is INVALID_RECORD and appends nothing;
  * - the issue's bomb, a 6 KB zstd batch of 9.58 M empty records (64 MiB
  *   decompressed; accepted here with message.max.records raised), is walked
  *   in pieces, on Produce and again on ListOffsets by a timestamp no record
@@ -21,7 +21,8 @@ import { requireTool, tools } from '../helpers/tools.ts';
 import { uniqueTopic } from '../helpers/records.ts';
 import { ErrorCode } from '../../src/protocol/errors.ts';
 import { ApiKeys } from '../../src/protocol/generated/api-keys.ts';
-import { CompressionCodec } from '../../src/protocol/compression.ts';
+import { compress, CompressionCodec } from '../../src/protocol/compression.ts';
+import { legacyMessage, legacyMessageSet } from '../fixtures/legacy-messages.ts';
 import { emptyRecordsBatch } from '../helpers/record-bomb.ts';
 import { encodeRecordBatch } from '../../src/protocol/records/record-batch.ts';
 
@@ -101,6 +102,19 @@ test('a compressed batch decompressing past 64 x its topic\'s max.message.bytes 
   assert.equal(refusedInflating.errorCode, ErrorCode.INVALID_RECORD, `1,100,000 bytes of records: ${refusedInflating.errorMessage}`);
   assert.match(refusedInflating.errorMessage ?? '', /decompressed data exceeds the limit of 1048576 bytes/);
   assert.equal(await listOffset(c, smallMessages, -1n), 10n, 'only the first batch appended');
+
+  // Produce v2 with a v1 gzip message set (old clients): converted whole, within the same bound.
+  const legacyZeros = (count: number) => {
+    const inner = legacyMessageSet(Array.from({ length: count }, (_, i) => ({ offset: BigInt(i), magic: 1 as const, timestamp: BigInt(Date.now()), key: null, value: Buffer.alloc(100_000) })));
+    return legacyMessage({ offset: BigInt(count - 1), magic: 1, attributes: CompressionCodec.gzip, timestamp: BigInt(Date.now()), key: null, value: compress(CompressionCodec.gzip, inner) });
+  };
+  const legacyProduce = async (set: Buffer) => {
+    const { body } = await c.request<any>(ApiKeys.Produce, 2, { transactionalId: null, acks: 1, timeoutMs: 5000, topicData: [{ name: smallMessages, partitionData: [{ index: 0, records: set }] }] });
+    return body.responses[0].partitionResponses[0].errorCode;
+  };
+  assert.equal(await legacyProduce(legacyZeros(10)), ErrorCode.NONE, 'a v1 set of 1,000,000 bytes of messages');
+  assert.equal(await legacyProduce(legacyZeros(11)), ErrorCode.INVALID_RECORD, 'a v1 set of 1,100,000 bytes of messages');
+  assert.equal(await listOffset(c, smallMessages, -1n), 20n, 'only the first set appended');
   await kcatServed(broker);
 });
 

@@ -20,7 +20,8 @@
  * (which keeps call order, so pipelined batches stay in order); records
  * decompressing past min(decompressionRatioMax x max.message.bytes,
  * decompressedBytesMax) (src/limits.ts) are INVALID_RECORD, broken ones
- * CORRUPT_MESSAGE. An appended batch counts into the
+ * CORRUPT_MESSAGE. v0/v1 message sets are decoded whole to be converted,
+ * within the same decompressed bound. An appended batch counts into the
  * topic's bytes-in and messages-in metrics (size and header record count).
  * The handler returns only once every append it started has settled, and
  * keeps no request bytes (the frame's buffer is reused, connection.ts).
@@ -80,16 +81,18 @@ async function producePartition(
   if ('errorCode' in partition) return failed(index, partition.errorCode, partition.errorMessage);
   if (records === null || records.length === 0) return failed(index, ErrorCode.INVALID_RECORD, 'no records');
 
+  const maxBytes = partition.maxMessageBytes();
+  const maxDecompressedBytes = Math.min(decompressedBytesMax, decompressionRatioMax * maxBytes);
   let batch: Buffer;
   try {
-    batch = toSingleV2Batch(records, apiVersion);
+    batch = toSingleV2Batch(records, apiVersion, maxDecompressedBytes);
   } catch (err) {
+    if (err instanceof DecompressedTooLarge) return failed(index, ErrorCode.INVALID_RECORD, err.message);
     if (err instanceof ProtocolError) return failed(index, ErrorCode.CORRUPT_MESSAGE, err.message);
     throw err;
   }
   const problem = batchProblem(batch);
   if (problem) return failed(index, ErrorCode.CORRUPT_MESSAGE, problem);
-  const maxBytes = partition.maxMessageBytes();
   if (batch.length > maxBytes) return failed(index, ErrorCode.MESSAGE_TOO_LARGE, `batch of ${batch.length} bytes exceeds max.message.bytes ${maxBytes}`);
   const header = readBatchHeader(batch);
   const recordsMax = services.settings.int('message.max.records');
@@ -99,7 +102,7 @@ async function producePartition(
     const problem = recordFramingProblem(batch);
     if (problem) return failed(index, ErrorCode.CORRUPT_MESSAGE, problem);
   } else {
-    walked = compressedRecordsProblem(batch, Math.min(decompressedBytesMax, decompressionRatioMax * maxBytes));
+    walked = compressedRecordsProblem(batch, maxDecompressedBytes);
   }
   const result = await partition.appendAsLeader(batch, header, acks, walked);
   if (result.errorCode !== ErrorCode.NONE) return failed(index, result.errorCode, result.errorMessage ?? '');
@@ -145,12 +148,12 @@ async function compressedRecordsProblem(batch: Buffer, maxDecompressedBytes: num
 }
 
 /** The one v2 batch a produce request carries for a partition (v0/v1 message sets converted). */
-function toSingleV2Batch(records: Buffer, apiVersion: number): Buffer {
+function toSingleV2Batch(records: Buffer, apiVersion: number, maxDecompressedBytes: number): Buffer {
   if (records.length <= magicOffset) throw new ProtocolError(`records of ${records.length} bytes hold no batch`);
   const magic = records.readInt8(magicOffset);
   if (magic < 2) {
     if (apiVersion > legacyMagicMaxVersion) throw new ProtocolError(`Produce v${apiVersion} requires magic 2, got magic ${magic}`);
-    return legacyToRecordBatch(decodeLegacyMessageSet(records));
+    return legacyToRecordBatch(decodeLegacyMessageSet(records, maxDecompressedBytes));
   }
   const size = records.readInt32BE(8) + 12;
   if (size !== records.length) throw new ProtocolError(`expected exactly one record batch of ${size} bytes, got ${records.length} bytes`);
