@@ -2,8 +2,8 @@
  * queued.max.response.bytes (issue #22), over the wire to a real broker:
  * Fetch responses that clients do not read hold their memory until the
  * socket takes them, and the broker bounds that memory across connections.
- * A client that stops reading its answer to a fetch of everything (16 MB
- * here) gets at most the 8 MiB bound and holds it; meanwhile other
+ * A client that stops reading its answer to a fetch of everything (24 MB
+ * here) gets at most the 16 MiB bound and holds it; meanwhile other
  * consumers' fetches wait up to their max_wait_ms and answer empty, a
  * further slow reader adds nothing, kcat still produces; once the slow
  * reader reads, a waiting fetch gets its records.
@@ -23,8 +23,8 @@ import { encodeRequest } from '../../src/protocol/frames.ts';
 import { encodeRecordBatch } from '../../src/protocol/records/record-batch.ts';
 
 const mib = 1024 * 1024;
-const budgetBytes = 8 * mib;
-const batches = 16;
+const budgetBytes = 16 * mib;
+const batches = 24;
 
 function fetchBody(topic: string, maxBytes: number, maxWaitMs: number) {
   return {
@@ -78,11 +78,11 @@ test('fetched responses nobody reads are bounded across connections: other fetch
     assert.equal(body.responses[0].partitionResponses[0].errorCode, ErrorCode.NONE);
   }
 
-  // One fetch reads at most the bound, and the memory it reads into (the bound and a little) fills it. 8 MB of
-  // answer is more than loopback's socket buffers take, so it stays in the broker until the client reads.
+  // One fetch reads at most the bound, and the memory it reads into (the bound and a little) fills it. 16 MB
+  // of answer is more than loopback's socket buffers take, so it stays in the broker until the client reads.
   const { socket: slow, answerBytes } = await slowReader(broker, topic);
   t.after(() => slow.destroy());
-  assert.ok(answerBytes > 6 * mib && answerBytes <= budgetBytes, `the slow reader's answer: ${answerBytes} bytes (the topic holds ${batches} MB)`);
+  assert.ok(answerBytes > 12 * mib && answerBytes <= budgetBytes, `the slow reader's answer: ${answerBytes} bytes (the topic holds ${batches} MB)`);
 
   const whileFull = await fetchRecords(c, topic, mib, 500);
   assert.equal(whileFull.errorCode, ErrorCode.NONE);
