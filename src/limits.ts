@@ -17,6 +17,13 @@ export const decompressedBytesMax = 64 * 1024 * 1024;
  * default 1 MiB, less where an operator lowered max.message.bytes.
  */
 export const decompressionRatioMax = 64;
+/**
+ * zlib streams (gzip, zstd) decompressing at once in the process; more wait
+ * their turn. Each may hold a window as large as its frame declares (zstd:
+ * up to 128 MiB, touched as far as it decodes): 16 walks at once of a 64 MiB
+ * bomb with a 64 MiB window took 1 GiB. Four keep libuv's four threads busy.
+ */
+export const decompressionStreamsMax = 4;
 /** Produce requests of one connection in flight at once (a librdkafka producer sends many back to back). */
 export const producePipelineMax = 16;
 /**

@@ -7,8 +7,10 @@
  * `decompressedChunks(codec, data, maxBytes)` yields the same output in
  * pieces, for readers that need not hold it whole: gzip and zstd stream
  * through node:zlib in chunks of `streamChunkBytes` (decompressed on the
- * libuv thread pool, so the event loop stays free) and stop at `maxBytes`;
- * snappy and lz4 come as one piece (decoded whole, within `maxBytes`).
+ * libuv thread pool, so the event loop stays free) and stop at `maxBytes`,
+ * at most `decompressionStreamsMax` (src/limits.ts) at once in the process,
+ * the others waiting their turn in order; snappy and lz4 come as one piece
+ * (decoded whole, within `maxBytes`).
  *
  * gzip and zstd: node:zlib (RFC 1952 members; zstd frames).
  * snappy: compress writes raw snappy (snappyjs), as librdkafka and
@@ -29,7 +31,7 @@ import { createGunzip, createZstdDecompress, gunzipSync, gzipSync, zstdCompressS
 import { compressBlock, compressBound } from 'lz4js';
 import { hash as xxh32 } from 'lz4js/xxh32.js';
 import { compress as snappyCompress } from 'snappyjs';
-import { decompressedBytesMax } from '../limits.ts';
+import { decompressedBytesMax, decompressionStreamsMax } from '../limits.ts';
 import { ProtocolError, Reader } from './primitives.ts';
 
 export const CompressionCodec = { none: 0, gzip: 1, snappy: 2, lz4: 3, zstd: 4 } as const;
@@ -76,12 +78,14 @@ const streamChunkBytes = 128 * 1024;
 
 /** decompress's output in pieces (see the header); stopping the iteration early stops decompressing. */
 export async function* decompressedChunks(codec: number, data: Uint8Array, maxBytes = decompressedBytesMax): AsyncGenerator<Buffer> {
-  if (codec === CompressionCodec.gzip) yield* viaZlibStream('gzip', createGunzip({ chunkSize: streamChunkBytes }), data, maxBytes);
-  else if (codec === CompressionCodec.zstd) yield* viaZlibStream('zstd', createZstdDecompress({ chunkSize: streamChunkBytes }), data, maxBytes);
+  if (codec === CompressionCodec.gzip) yield* viaZlibStream('gzip', () => createGunzip({ chunkSize: streamChunkBytes }), data, maxBytes);
+  else if (codec === CompressionCodec.zstd) yield* viaZlibStream('zstd', () => createZstdDecompress({ chunkSize: streamChunkBytes }), data, maxBytes);
   else yield decompress(codec, data, maxBytes);
 }
 
-async function* viaZlibStream(name: string, stream: Gunzip | ZstdDecompress, data: Uint8Array, maxBytes: number): AsyncGenerator<Buffer> {
+async function* viaZlibStream(name: string, makeStream: () => Gunzip | ZstdDecompress, data: Uint8Array, maxBytes: number): AsyncGenerator<Buffer> {
+  await streamTurns.take();
+  const stream = makeStream();
   let total = 0;
   stream.end(data);
   try {
@@ -95,8 +99,27 @@ async function* viaZlibStream(name: string, stream: Gunzip | ZstdDecompress, dat
     throw new ProtocolError(`corrupt ${name} data: ${(error as Error).message}`, { cause: error });
   } finally {
     stream.destroy();
+    streamTurns.give();
   }
 }
+
+/** Turns to run a zlib stream: `decompressionStreamsMax` at once, handed on in the order they were asked for. */
+const streamTurns = {
+  running: 0,
+  waiting: [] as (() => void)[],
+  async take(): Promise<void> {
+    if (this.running < decompressionStreamsMax) {
+      this.running++;
+      return;
+    }
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
+  },
+  give(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.running--;
+  },
+};
 
 function asBuffer(data: Uint8Array): Buffer {
   return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
