@@ -24,6 +24,12 @@ export const decompressionRatioMax = 64;
  * bomb with a 64 MiB window took 1 GiB. Four keep libuv's four threads busy.
  */
 export const decompressionStreamsMax = 4;
+/**
+ * Uncompressed bytes of inner messages one compressed wrapper holds when a
+ * Fetch v0-3 converts a compressed batch (Kafka writes one wrapper per batch,
+ * which holds a whole decompressed batch in memory twice over).
+ */
+export const downConvertWrapperBytesMax = 1024 * 1024;
 /** Produce requests of one connection in flight at once (a librdkafka producer sends many back to back). */
 export const producePipelineMax = 16;
 /**

@@ -1,33 +1,35 @@
 /**
  * The broker runtime, the composition root of one node: data dir, metadata
  * quorum and image, controller (active while this node leads the quorum),
- * partition replicas, the handler registry and the network listener.
+ * partition replicas, the handler registry and the network listeners.
  * Handlers see none of it directly: the broker hands them narrow services
  * (handlers/handler.ts), and is itself their NodeService. The image,
  * controller, replicas and groups stay readable for in-process tests.
  *
  * start(): lock the data dir (refused when stamped for another node or
- * voter set) -> start the metadata quorum -> listen (peers
- * reach the quorum through the listener) -> wait until the image is
+ * voter set) -> start the metadata quorum -> open the listeners
+ * (server/listeners-config.ts decides them: a client listener, and a peer
+ * listener where the peer APIs are served, peers reaching the quorum
+ * there) -> wait until the image is
  * current (a quorum leader is known and this node applied what it
  * committed; the first leader of a new cluster records its id) -> check
  * and stamp the cluster id -> open partition logs -> register this broker
- * with the active controller and heartbeat (broker-lifecycle.ts) until it
+ * with the active controller, every listener as an endpoint, and heartbeat (broker-lifecycle.ts) until it
  * is unfenced and has applied its unfencing (a re-registration moves
  * leadership, so leader epochs settle only then) -> load the group
  * coordinator's state from the
  * __consumer_offsets partitions it leads -> serve Prometheus metrics when
  * asked (`metricsListen`; logs "metrics on http://HOST:PORT/metrics") -> log
- * the startup line ("kb broker started: listening on HOST:PORT, node N,
- * data dir D, cluster C").
- * The listener opens early (peers reach the quorum through it), so client
+ * the startup line ("kb broker started: listening on CLIENT://HOST:PORT,
+ * PEER://HOST:PORT, node N, data dir D, cluster C"; client listeners first).
+ * The listeners open early (peers reach the quorum through them), so client
  * requests can arrive while the node is starting, and later while it has
  * lost its lease: until `serving()`, it leads no partition
  * (NOT_LEADER_OR_FOLLOWER), coordinates no group (NOT_COORDINATOR) and
  * answers Metadata without its own leaderships.
  * stop(): controlled shutdown (the controller moves this broker's
  * leaderships away, bounded by broker.session.timeout.ms), then close the
- * metrics endpoint and the listener, give up the groups (waiting for their writes),
+ * metrics endpoint and the listeners, give up the groups (waiting for their writes),
  * then flush and close every log (which writes the clean-shutdown markers),
  * stop the quorum (a leader hands over first), then release the data dir.
  */
@@ -35,15 +37,18 @@ import { crc32cImplementation } from '../protocol/crc32c.ts';
 import { BrokerConfig, ConfigError } from './config.ts';
 import { DataDir } from './data-dir.ts';
 import type { Logger } from '../logger.ts';
-import { Listener } from './server/listener.ts';
-import { RequestMemory } from './server/request-memory.ts';
 import { normalizeIp } from './server/connection-quotas.ts';
 import { createDispatcher } from './server/dispatcher.ts';
 import { handlers as allHandlers } from './handlers/index.ts';
 import type { BrokerServices, Handler, NodeService } from './handlers/handler.ts';
 import { ReplicaManager, replicationSettings } from './replica/replica-manager.ts';
 import { MetadataImage } from '../metadata/image.ts';
-import type { BrokerRecord } from '../metadata/records.ts';
+import { endpointOf, type BrokerRecord, type Endpoint } from '../metadata/records.ts';
+import type net from 'node:net';
+import { Listener, refusalLogIntervalMs } from './server/listener.ts';
+import { RequestMemory } from './server/request-memory.ts';
+import { RateLimitedLog } from './server/rate-limited-log.ts';
+import { interBrokerListenerName, resolveListeners, type ListenerSpec } from './server/listeners-config.ts';
 import { Controller, type ItemResult, type NewTopic } from '../controller/controller.ts';
 import { internalTopicNames } from '../controller/topic-names.ts';
 import { ApiKeys } from '../protocol/generated/api-keys.ts';
@@ -70,11 +75,14 @@ const addressProbeTimeoutMs = 1_000;
 
 export interface BrokerOptions {
   config: BrokerConfig;
-  listen: HostPort;
-  /** What clients are told to connect to; defaults to the listen address (with the bound port). */
+  /** `--listen`: the client listener (listeners-config.ts has the shorthands). */
+  listen?: HostPort;
+  /** `--peer-listen`: a broker-only node's peer listener. */
+  peerListen?: HostPort;
+  /** `--advertised-listener`: what clients are told to connect to; defaults to the listen address (with the bound port). */
   advertised?: HostPort;
   dataDir: string;
-  /** The metadata quorum's voters (the same list on every node); default: this node alone, at its listen address. */
+  /** The metadata quorum's voters, at their peer listeners (the same list on every node); default: this node alone. */
   voters?: Voter[];
   logger: Logger;
   /** Called when the broker cannot go on (its metadata quorum failed); the owner should stop it. */
@@ -114,9 +122,13 @@ export class Broker implements NodeService {
   /** Rejects when the broker fails while starting (so start rejects). */
   private failedWhileStarting: (err: Error) => void = () => {};
   private readonly lifecycle: BrokerLifecycle;
-  /** The address registered with the controller, once listening. */
-  private advertised: HostPort | null = null;
-  private listener: Listener | null = null;
+  /** What this node listens on (listeners-config.ts). */
+  private readonly listenerSpecs: ListenerSpec[];
+  /** inter.broker.listener.name: where brokers reach each other. */
+  private readonly interBrokerListener: string;
+  /** The endpoints registered with the controller, once listening. */
+  private endpoints: Endpoint[] = [];
+  private listeners: Listener[] = [];
   private metricsServer: MetricsServer | null = null;
   private producerIds = { next: 0, end: 0 };
 
@@ -127,7 +139,11 @@ export class Broker implements NodeService {
     this.logger = options.logger;
     this.nodeId = options.config.int('node.id');
     this.dataDir = new DataDir(options.dataDir);
-    this.voters = options.voters ?? [{ nodeId: this.nodeId, ...options.listen }];
+    this.listenerSpecs = resolveListeners(this.config, { nodeId: this.nodeId, listen: options.listen, peerListen: options.peerListen, advertised: options.advertised, voters: options.voters });
+    this.interBrokerListener = interBrokerListenerName(this.config);
+    const { host, port } = this.listenerSpecs.find((s) => s.peer) ?? this.listenerSpecs[0];
+    // A node alone: a quorum of one sends no Raft messages, so its voter address is only what DescribeQuorum shows.
+    this.voters = options.voters ?? [{ nodeId: this.nodeId, host, port }];
     this.topicConfigs = new TopicConfigs(this.config, this.image);
     const mutationRate = Number(this.config.get('controller.mutation.rate'));
     if (!(mutationRate > 0)) throw new ConfigError(`controller.mutation.rate=${mutationRate}: must be a positive number of partitions per second`);
@@ -165,6 +181,7 @@ export class Broker implements NodeService {
       metadataOffset: () => this.quorum.appliedOffset(),
       sessionTimeoutMs: () => this.config.int('broker.session.timeout.ms'),
       refusesConnections: (host, port) => refusesConnections(host, port, addressProbeTimeoutMs),
+      interBrokerListener: this.interBrokerListener,
       uncleanLeaderElection: (topic) => this.topicConfigs.value(topic, 'unclean.leader.election.enable') === 'true',
       leaderRebalance: () => ({
         enabled: this.config.bool('auto.leader.rebalance.enable'),
@@ -185,8 +202,10 @@ export class Broker implements NodeService {
       image: this.image,
       topicConfigs: this.topicConfigs,
       recoveryThreads: this.config.int('num.recovery.threads.per.data.dir'),
+      segmentFiles: { openMax: this.config.int('log.segment.open.files.max'), idleMs: this.config.int('log.segment.open.files.idle.ms') },
       logger: this.logger,
       replication: replicationSettings(this.config),
+      interBrokerListener: this.interBrokerListener,
       alterPartition: (request) => this.controllerChannel.request(ApiKeys.AlterPartition, alterPartitionVersion, request),
       isrChanged: (previous, next) => this.metrics.isrChanged(previous, next),
       serving: () => this.serving(),
@@ -204,13 +223,22 @@ export class Broker implements NodeService {
       nodeId: this.nodeId,
       quorum: this.quorum,
       handlers: this.handlers,
-      localContext: (apiVersion) => ({ services: this.services, apiVersion, correlationId: 0, clientId: peerClientId(this.nodeId), clientAddress: 'local', clientGone: localClientStays, allocate: Buffer.allocUnsafe }),
+      localContext: (apiVersion) => ({
+        services: this.services,
+        apiVersion,
+        correlationId: 0,
+        clientId: peerClientId(this.nodeId),
+        clientAddress: 'local',
+        listener: { name: this.interBrokerListener, peer: true },
+        clientGone: localClientStays,
+        allocate: Buffer.allocUnsafe,
+      }),
       time,
     });
     this.lifecycle = new BrokerLifecycle({
       nodeId: this.nodeId,
       channel: this.controllerChannel,
-      registration: () => ({ ...this.advertised!, rack: this.config.string('broker.rack') || null, clusterId: this.image.clusterId! }),
+      registration: () => ({ endpoints: this.endpoints, rack: this.config.string('broker.rack') || null, clusterId: this.image.clusterId! }),
       metadataOffset: () => this.quorum.appliedOffset(),
       heartbeatIntervalMs: this.config.int('broker.heartbeat.interval.ms'),
       sessionTimeoutMs: this.config.int('broker.session.timeout.ms'),
@@ -249,30 +277,7 @@ export class Broker implements NodeService {
     this.clusterIdStamp = stamp.clusterId;
     try {
       await this.quorum.start();
-      this.listener = new Listener(
-        {
-          host: this.options.listen.host,
-          port: this.options.listen.port,
-          maxConnections: this.config.int('max.connections'),
-          maxConnectionsPerIp: this.config.int('max.connections.per.ip'),
-          maxConnectionsPerIpOverrides: this.config.string('max.connections.per.ip.overrides'),
-          maxConnectionCreationRate: this.config.int('max.connection.creation.rate'),
-          isPeer: (ip) => this.isPeerAddress(ip),
-          maxFrameBytes: this.config.int('socket.request.max.bytes'),
-          firstFrameBytesMax: this.config.int('sasl.server.max.receive.size'),
-          servesApi: (apiKey, apiVersion) => {
-            const handler = this.handlers.get(apiKey);
-            return handler !== undefined && apiVersion >= handler.minVersion && apiVersion <= handler.maxVersion;
-          },
-          maxQueuedFrames: this.config.int('queued.max.requests'),
-          queuedMaxRequestBytes: this.config.int('queued.max.request.bytes'),
-          idleTimeoutMs: this.config.int('connections.max.idle.ms'),
-          responseMemory: this.responseMemory,
-        },
-        createDispatcher(this.handlers, { services: this.services, quorum: this.quorum, controllerChannel: this.controllerChannel, metrics: this.metrics }),
-        this.logger,
-      );
-      const bound = await this.listener.listen();
+      const bound = await this.listen();
       await this.waitForMetadata();
       const clusterId = this.image.clusterId!;
       if (stamp.clusterId && stamp.clusterId !== clusterId) {
@@ -281,8 +286,12 @@ export class Broker implements NodeService {
       await this.dataDir.stamp(clusterId);
       this.clusterIdStamp = clusterId;
       await this.replicas.start();
-      const advertised = this.options.advertised ?? { host: this.options.listen.host, port: bound.port };
-      this.advertised = { host: advertised.host, port: advertised.port === 0 ? bound.port : advertised.port };
+      this.endpoints = this.listenerSpecs.map((spec, i) => ({
+        name: spec.name,
+        host: spec.advertised.host,
+        port: spec.advertised.port === 0 ? bound[i].port : spec.advertised.port,
+        securityProtocol: spec.securityProtocol,
+      }));
       this.lifecycle.start();
       await this.lifecycle.waitUntilUnfenced();
       await this.quorum.waitFor(() => this.serving());
@@ -290,7 +299,7 @@ export class Broker implements NodeService {
       await this.serveMetrics();
       this.started = true;
       this.logger.info(
-        `kb broker started: listening on ${formatHostPort({ host: bound.address, port: bound.port })}, node ${this.nodeId}, ` +
+        `kb broker started: listening on ${this.listenerSpecs.map((s, i) => `${s.name}://${formatHostPort({ host: bound[i].address, port: bound[i].port })}`).join(', ')}, node ${this.nodeId}, ` +
           `data dir ${this.dataDir.root}, cluster ${this.image.clusterId}`,
       );
       this.logger.info(`batch checksums: CRC-32C ${crc32cImplementation}`);
@@ -299,6 +308,53 @@ export class Broker implements NodeService {
       await this.closeStorage();
       throw err;
     }
+  }
+
+  /**
+   * Opens every listener, each with its own connection limits (a peer
+   * listener's slots are not the clients'), its own dispatcher, and the
+   * peers' address exemption on peer listeners only; resolves with the
+   * bound addresses, in listenerSpecs order.
+   */
+  private async listen(): Promise<net.AddressInfo[]> {
+    const bound: net.AddressInfo[] = [];
+    for (const spec of this.listenerSpecs) {
+      const listener = { name: spec.name, peer: spec.peer };
+      const refusals = new RateLimitedLog((line) => this.logger.warn(line), refusalLogIntervalMs, 'more refused');
+      const opened = new Listener(
+        {
+          host: spec.host,
+          port: spec.port,
+          maxConnections: this.config.int('max.connections'),
+          maxConnectionsPerIp: this.config.int('max.connections.per.ip'),
+          maxConnectionsPerIpOverrides: this.config.string('max.connections.per.ip.overrides'),
+          maxConnectionCreationRate: this.config.int('max.connection.creation.rate'),
+          isPeer: spec.peer ? (ip) => this.isPeerAddress(ip) : undefined,
+          maxFrameBytes: this.config.int('socket.request.max.bytes'),
+          firstFrameBytesMax: this.config.int('sasl.server.max.receive.size'),
+          servesApi: (apiKey, apiVersion) => {
+            const handler = this.handlers.get(apiKey);
+            return handler !== undefined && (spec.peer || handler.peerOnly !== true) && apiVersion >= handler.minVersion && apiVersion <= handler.maxVersion;
+          },
+          maxQueuedFrames: this.config.int('queued.max.requests'),
+          queuedMaxRequestBytes: this.config.int('queued.max.request.bytes'),
+          idleTimeoutMs: this.config.int('connections.max.idle.ms'),
+          responseMemory: this.responseMemory,
+        },
+        createDispatcher(this.handlers, {
+          services: this.services,
+          quorum: this.quorum,
+          controllerChannel: this.controllerChannel,
+          metrics: this.metrics,
+          listener,
+          refused: (line) => refusals.note(line),
+        }),
+        this.logger,
+      );
+      this.listeners.push(opened);
+      bound.push(await opened.listen());
+    }
+    return bound;
   }
 
   private async serveMetrics(): Promise<void> {
@@ -317,8 +373,8 @@ export class Broker implements NodeService {
   private async closeServers(): Promise<void> {
     await this.metricsServer?.close();
     this.metricsServer = null;
-    await this.listener?.close();
-    this.listener = null;
+    await Promise.all(this.listeners.map((l) => l.close()));
+    this.listeners = [];
   }
 
   /** Waits until the metadata image is current, saying so when that takes a while (the other voters may not be up yet). */
@@ -353,7 +409,7 @@ export class Broker implements NodeService {
       this.logger.warn('the controller quorum is gone: stopping without a controlled shutdown');
       this.lifecycle.close();
     }
-    this.stopStage = 'closing the listener';
+    this.stopStage = 'closing the listeners';
     await this.closeServers();
     await this.closeStorage();
     this.logger.info('kb broker stopped cleanly');
@@ -386,11 +442,15 @@ export class Broker implements NodeService {
 
   /**
    * Whether `ip` is the address of another voter or registered broker (as
-   * written in --voters or registered): its connections are exempt from the
-   * connection limits until peers get listeners of their own.
+   * written in --voters or registered on the inter-broker listener): on a
+   * peer listener its connections are exempt from the per-address limits.
    */
   private isPeerAddress(ip: string): boolean {
-    const others = [...this.voters, ...this.image.brokers.values()].filter((peer) => peer.nodeId !== this.nodeId);
+    const brokers = [...this.image.brokers.values()].flatMap((b) => {
+      const endpoint = endpointOf(b, this.interBrokerListener);
+      return endpoint ? [{ nodeId: b.nodeId, host: endpoint.host }] : [];
+    });
+    const others = [...this.voters, ...brokers].filter((peer) => peer.nodeId !== this.nodeId);
     return others.some((peer) => normalizeIp(peer.host) === ip);
   }
 

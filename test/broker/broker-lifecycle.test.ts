@@ -12,8 +12,10 @@ const sessionTimeoutMs = 1500;
 let broker: RunningBroker;
 let client: RawClient;
 before(async () => {
-  broker = await startBroker({ sets: { 'broker.session.timeout.ms': sessionTimeoutMs, 'broker.heartbeat.interval.ms': 300 } });
-  client = await RawClient.connect(broker.host, broker.port);
+  // The peer APIs are served on the peer listener only: this test speaks as a peer there.
+  broker = await startBroker({ sets: { 'broker.session.timeout.ms': sessionTimeoutMs, 'broker.heartbeat.interval.ms': 300 }, args: ['--peer-listen', '127.0.0.1:0'] });
+  const [host, port] = broker.peerAddress!.split(':');
+  client = await RawClient.connect(host, Number(port));
 });
 after(async () => {
   client?.close();
@@ -28,7 +30,7 @@ const register = async (brokerId: number, cluster: string, incarnation = 1) =>
     brokerId,
     clusterId: cluster,
     incarnationId: Buffer.alloc(16, incarnation),
-    listeners: [{ name: 'PLAINTEXT', host: '127.0.0.1', port: 1, securityProtocol: 0 }],
+    listeners: [{ name: 'PEER', host: '127.0.0.1', port: 1, securityProtocol: 0 }],
     rack: 'r2',
   });
 const heartbeat = (brokerId: number, brokerEpoch: bigint, currentMetadataOffset: bigint, wants: { wantShutDown?: boolean } = {}) =>

@@ -10,6 +10,10 @@
  * keeps clients that ask for a session (platformatic sends id 0, epoch 0)
  * sessionless.
  *
+ * On a client listener a replica fetch (replica id >= 0) is refused with
+ * CLUSTER_AUTHORIZATION_FAILED (top-level from v7, per partition before)
+ * and a fetch of the metadata topic closes the connection (dispatcher.ts).
+ *
  * A partition this broker is still opening (a topic just created) is
  * waited for, up to max_wait_ms, before the checks.
  *
@@ -47,12 +51,22 @@
  * with no answer, reading and counting nothing more. last_stable_offset =
  * high watermark (no transactions); aborted transactions empty; preferred
  * read replica -1. What consumers get counts into the topic's bytes-out
- * and messages-out metrics (per batch header). Batches are read into the
- * request's pooled memory (ctx.allocate), which the response refers to
- * without copying.
+ * and messages-out metrics (per batch header, or per converted message
+ * below). Batches are read into the request's pooled memory
+ * (ctx.allocate), which the response refers to without copying.
+ *
+ * Fetch v0-3 predates record batches: a consumer's read is converted, one
+ * partition at a time, to legacy messages (magic 0 for v0-1, magic 1 for
+ * v2-3; protocol/records/down-convert.ts), and the converted size is what
+ * counts against the partition's and the request's max bytes (at least one
+ * whole message for the first partition with data). The stored bytes are
+ * then garbage: one partition's read is in memory beside the response at
+ * most. A partition whose next batch is zstd-compressed, which old message
+ * formats cannot carry, answers UNSUPPORTED_COMPRESSION_TYPE (as Kafka); a
+ * stored batch that cannot be decoded, CORRUPT_MESSAGE.
  */
 import { ErrorCode } from '../../protocol/errors.ts';
-import type { Partition } from '../replica/partition.ts';
+import type { ConsumerRead, Partition } from '../replica/partition.ts';
 import type { FetchRequest } from '../../protocol/generated/fetch-request.ts';
 import type { FetchResponse } from '../../protocol/generated/fetch-response.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
@@ -61,6 +75,8 @@ import { isThrottledReplica, type ReplicationThrottle } from '../replica/replica
 import { metadataTopic } from '../../controller/raft/wire.ts';
 import type { Allocate } from '../server/buffer-pool.ts';
 import { zeroUuid } from '../../protocol/well-known.ts';
+import { downConvert, legacyMagicFor, type LegacyMagic } from '../../protocol/records/down-convert.ts';
+import { recordCountOf } from '../../protocol/records/batch-splitter.ts';
 
 interface WantedPartition {
   /** '' for a topic id no topic has. */
@@ -78,6 +94,8 @@ interface PartitionResult extends WantedPartition {
   highWatermark: bigint;
   logStartOffset: bigint;
   records: Buffer;
+  /** Records in `records` (for the metrics). */
+  recordCount: number;
   divergingEpoch: { epoch: number; endOffset: bigint } | null;
 }
 
@@ -91,6 +109,23 @@ export default defineHandler<FetchRequest, FetchResponse>({
   minVersion: 0,
   maxVersion: 17,
   advertisedMaxVersion: 12,
+  clientRefusal(request, apiVersion) {
+    if (isMetadataTopicFetch(request, apiVersion)) return 'close';
+    if (replicaIdOf(request, apiVersion) < 0) return null;
+    const refused = ErrorCode.CLUSTER_AUTHORIZATION_FAILED;
+    const topLevel = apiVersion >= 7;
+    return {
+      throttleTimeMs: 0,
+      errorCode: topLevel ? refused : ErrorCode.NONE,
+      sessionId: 0,
+      responses: topLevel ? [] : request.topics.map((t) => ({
+        topic: t.topic,
+        topicId: zeroUuid,
+        partitions: t.partitions.map((p) => ({ ...emptyPartition(apiVersion), partitionIndex: p.partition, errorCode: refused })),
+      })),
+      nodeEndpoints: [],
+    };
+  },
   async handle(request, ctx) {
     const services = ctx.services;
     if (isMetadataTopicFetch(request, ctx.apiVersion)) return (await services.quorum.handle(ApiKeys.Fetch, ctx.apiVersion, request)) as FetchResponse;
@@ -107,21 +142,22 @@ export default defineHandler<FetchRequest, FetchResponse>({
         lastFetchedEpoch: p.lastFetchedEpoch,
       })),
     );
-    const replicaId = ctx.apiVersion >= 15 ? request.replicaState.replicaId : request.replicaId;
+    const replicaId = replicaIdOf(request, ctx.apiVersion);
     const deadline = performance.now() + request.maxWaitMs;
     await services.replicas.whenOpened(wanted, request.maxWaitMs);
     const checked = wanted.map((w) => check(services, w, replicaId));
     const follower = replicaId >= 0;
     const maxBytes = Math.min(ctx.apiVersion >= 3 ? request.maxBytes : 0x7fffffff, services.settings.int('fetch.max.bytes'));
     const throttle = services.replicas.leaderThrottle;
+    const legacyMagic = legacyMagicFor(ctx.apiVersion);
     const memory = services.responseMemory;
     const read = async (): Promise<PartitionResult[]> => {
-      if (follower) return readAll(checked, maxBytes, true, replicaId, throttle, ctx.allocate);
+      if (follower) return readAll(checked, maxBytes, true, replicaId, legacyMagic, throttle, ctx.allocate);
       await untilMemoryFree(memory, deadline, ctx.clientGone);
       const budget = Math.min(maxBytes, memory.room);
       memory.take(budget);
       try {
-        return await readAll(checked, budget, budget > 0, replicaId, throttle, ctx.allocate);
+        return await readAll(checked, budget, budget > 0, replicaId, legacyMagic, throttle, ctx.allocate);
       } finally {
         memory.give(budget);
       }
@@ -132,7 +168,7 @@ export default defineHandler<FetchRequest, FetchResponse>({
       if (ctx.clientGone.aborted) return null; // nobody left to answer: read nothing more, count nothing
       results = await read();
     }
-    if (!follower) for (const r of results) if (r.records.length > 0) services.metrics.consumed(r.topic, r.records);
+    if (!follower) for (const r of results) if (r.records.length > 0) services.metrics.consumed(r.topic, r.records.length, r.recordCount);
     const byTopic = new Map<string, PartitionResult[]>();
     for (const r of results) {
       const key = byId ? r.topicId.toString('hex') : r.topic;
@@ -146,16 +182,13 @@ export default defineHandler<FetchRequest, FetchResponse>({
         topic: partitions[0].topic,
         topicId: byId ? partitions[0].topicId : zeroUuid,
         partitions: partitions.map((r) => ({
+          ...emptyPartition(ctx.apiVersion),
           partitionIndex: r.partition,
           errorCode: r.errorCode,
           highWatermark: r.highWatermark,
           lastStableOffset: r.highWatermark,
           logStartOffset: r.logStartOffset,
           divergingEpoch: r.divergingEpoch ?? noEpoch,
-          currentLeader: { leaderId: -1, leaderEpoch: -1 },
-          snapshotId: { endOffset: -1n, epoch: -1 },
-          abortedTransactions: ctx.apiVersion >= 4 ? [] : null,
-          preferredReadReplica: -1,
           records: r.records,
         })),
       })),
@@ -163,6 +196,28 @@ export default defineHandler<FetchRequest, FetchResponse>({
     };
   },
 });
+
+/** The fetching replica's broker id (v15+: in ReplicaState), -1 for a consumer. */
+function replicaIdOf(request: FetchRequest, apiVersion: number): number {
+  return apiVersion >= 15 ? request.replicaState.replicaId : request.replicaId;
+}
+
+/** A partition answer with nothing in it, as a base for every answer. */
+function emptyPartition(apiVersion: number) {
+  return {
+    partitionIndex: -1,
+    errorCode: ErrorCode.NONE,
+    highWatermark: -1n,
+    lastStableOffset: -1n,
+    logStartOffset: -1n,
+    divergingEpoch: noEpoch,
+    currentLeader: { leaderId: -1, leaderEpoch: -1 },
+    snapshotId: { endOffset: -1n, epoch: -1 },
+    abortedTransactions: apiVersion >= 4 ? [] : null,
+    preferredReadReplica: -1,
+    records: Buffer.alloc(0),
+  };
+}
 
 function isMetadataTopicFetch(request: FetchRequest, apiVersion: number): boolean {
   const [topic] = request.topics;
@@ -172,7 +227,7 @@ function isMetadataTopicFetch(request: FetchRequest, apiVersion: number): boolea
 function answer(wanted: WantedPartition, errorCode: number, partition?: Partition, divergingEpoch: PartitionResult['divergingEpoch'] = null): Checked {
   const highWatermark = partition?.highWatermark ?? -1n;
   const logStartOffset = partition?.log.logStartOffset ?? -1n;
-  return { answer: { ...wanted, errorCode, highWatermark, logStartOffset, records: Buffer.alloc(0), divergingEpoch } };
+  return { answer: { ...wanted, errorCode, highWatermark, logStartOffset, records: Buffer.alloc(0), recordCount: 0, divergingEpoch } };
 }
 
 /** The checks before reading; a follower's fetch also records its log end at the leader. */
@@ -214,10 +269,20 @@ async function untilMemoryFree(memory: ResponseMemoryService, deadline: number, 
 /**
  * Reads every checked partition in order, sharing the response byte budget,
  * into memory from `allocate`, with at least one batch (`oneBatchAtLeast`)
- * for the first partition with data; a replica being added by a reassignment gets
- * nothing while the leader replication throttle asks for a pause.
+ * for the first partition with data, or converted to `legacyMagic` messages
+ * when the fetch version needs them; a replica being added by a
+ * reassignment gets nothing while the leader replication throttle asks for
+ * a pause.
  */
-async function readAll(checked: Checked[], maxBytes: number, oneBatchAtLeast: boolean, replicaId: number, throttle: ReplicationThrottle, allocate: Allocate): Promise<PartitionResult[]> {
+async function readAll(
+  checked: Checked[],
+  maxBytes: number,
+  oneBatchAtLeast: boolean,
+  replicaId: number,
+  legacyMagic: LegacyMagic | null,
+  throttle: ReplicationThrottle,
+  allocate: Allocate,
+): Promise<PartitionResult[]> {
   let budget = maxBytes;
   let firstBatchGiven = !oneBatchAtLeast;
   const out: PartitionResult[] = [];
@@ -230,16 +295,34 @@ async function readAll(checked: Checked[], maxBytes: number, oneBatchAtLeast: bo
     const limit = Math.min(wanted.partitionMaxBytes, Math.max(budget, 0));
     const throttled = replicaId >= 0 && isThrottledReplica(partition.state, replicaId);
     if (throttled && throttle.delayMs() > 0) {
-      out.push({ ...wanted, errorCode: ErrorCode.NONE, highWatermark: partition.highWatermark, logStartOffset: partition.log.logStartOffset, records: Buffer.alloc(0), divergingEpoch: null });
+      out.push({ ...wanted, errorCode: ErrorCode.NONE, highWatermark: partition.highWatermark, logStartOffset: partition.log.logStartOffset, records: Buffer.alloc(0), recordCount: 0, divergingEpoch: null });
       continue;
     }
-    const read = replicaId >= 0
-      ? await partition.readForFollower(wanted.fetchOffset, limit, !firstBatchGiven, allocate)
-      : await partition.readForConsumer(wanted.fetchOffset, limit, !firstBatchGiven, allocate);
+    const read =
+      replicaId >= 0
+        ? counted(await partition.readForFollower(wanted.fetchOffset, limit, !firstBatchGiven, allocate))
+        : legacyMagic === null
+          ? counted(await partition.readForConsumer(wanted.fetchOffset, limit, !firstBatchGiven, allocate))
+          : downConverted(await partition.readForConsumer(wanted.fetchOffset, limit, !firstBatchGiven), legacyMagic, wanted.fetchOffset, limit, !firstBatchGiven);
     if (throttled) throttle.record(read.records.length);
     budget -= read.records.length;
     if (read.records.length > 0) firstBatchGiven = true;
     out.push({ ...wanted, ...read, divergingEpoch: null });
   }
   return out;
+}
+
+type CountedRead = ConsumerRead & { recordCount: number };
+
+function counted(stored: ConsumerRead): CountedRead {
+  return { ...stored, recordCount: recordCountOf(stored.records) };
+}
+
+/** A consumer's read of stored batches as legacy messages within `maxBytes` (see the header). */
+function downConverted(stored: ConsumerRead, magic: LegacyMagic, fetchOffset: bigint, maxBytes: number, minOneMessage: boolean): CountedRead {
+  if (stored.errorCode !== ErrorCode.NONE || stored.records.length === 0) return { ...stored, recordCount: 0 };
+  const { records, recordCount, unconvertible } = downConvert(stored.records, magic, fetchOffset, maxBytes, minOneMessage);
+  if (records.length > 0 || unconvertible === null) return { ...stored, records, recordCount };
+  const errorCode = unconvertible === 'zstd' ? ErrorCode.UNSUPPORTED_COMPRESSION_TYPE : ErrorCode.CORRUPT_MESSAGE;
+  return { ...stored, errorCode, records: Buffer.alloc(0), recordCount: 0 };
 }

@@ -6,7 +6,9 @@
  * nothing more can move. A broker epoch other than the current
  * registration's is STALE_BROKER_EPOCH. The controller watches the
  * connection a broker's own heartbeat came over (controller.ts).
+ * A peer API: on a client listener the answer is CLUSTER_AUTHORIZATION_FAILED.
  */
+import { ErrorCode } from '../../protocol/errors.ts';
 import type { BrokerHeartbeatRequest } from '../../protocol/generated/broker-heartbeat-request.ts';
 import type { BrokerHeartbeatResponse } from '../../protocol/generated/broker-heartbeat-response.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
@@ -16,6 +18,8 @@ import { brokerConnection } from '../controller-channel.ts';
 export default defineHandler<BrokerHeartbeatRequest, BrokerHeartbeatResponse>({
   apiKey: ApiKeys.BrokerHeartbeat,
   forwardToController: true,
+  peerOnly: true,
+  clientRefusal: () => ({ throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, isCaughtUp: false, isFenced: true, shouldShutDown: false }),
   minVersion: 0,
   maxVersion: 1,
   async handle(request, ctx) {

@@ -3,7 +3,9 @@
  * the broker (at its current broker epoch, else STALE_BROKER_EPOCH) the
  * next block of producer ids, recorded in the metadata log so no id is
  * handed out twice.
+ * A peer API: on a client listener the answer is CLUSTER_AUTHORIZATION_FAILED.
  */
+import { ErrorCode } from '../../protocol/errors.ts';
 import type { AllocateProducerIdsRequest } from '../../protocol/generated/allocate-producer-ids-request.ts';
 import type { AllocateProducerIdsResponse } from '../../protocol/generated/allocate-producer-ids-response.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
@@ -12,6 +14,8 @@ import { defineHandler } from './handler.ts';
 export default defineHandler<AllocateProducerIdsRequest, AllocateProducerIdsResponse>({
   apiKey: ApiKeys.AllocateProducerIds,
   forwardToController: true,
+  peerOnly: true,
+  clientRefusal: () => ({ throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, producerIdStart: -1n, producerIdLen: 0 }),
   minVersion: 0,
   maxVersion: 0,
   async handle(request, ctx) {

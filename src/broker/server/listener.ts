@@ -14,12 +14,13 @@ import { BufferPool } from './buffer-pool.ts';
 import { RequestMemory } from './request-memory.ts';
 import { ConnectionQuotas, type ConnectionQuotaLimits } from './connection-quotas.ts';
 import { createReadBufferServer } from './read-buffer-server.ts';
+import { RateLimitedLog } from './rate-limited-log.ts';
 
 /** What one socket read takes at most; every connection reads into the same buffer. */
 const readBufferBytes = 128 * 1024;
 
-/** How often refused connections are logged at most. */
-const refusalLogIntervalMs = 1_000;
+/** How often refused connections (and refused requests: refusalLogIntervalMs) are logged at most. */
+export const refusalLogIntervalMs = 1_000;
 
 export interface ListenerOptions extends ConnectionLimits, ConnectionQuotaLimits {
   host: string;
@@ -38,18 +39,16 @@ export class Listener {
   private readonly memory: RequestMemory;
   private readonly quotas: ConnectionQuotas;
   private nextConnectionId = 1;
-  /** Refusals not logged yet, and when the last refusal was logged. */
-  private refusedUnlogged = 0;
-  private refusalLoggedAt = -Infinity;
 
   constructor(options: ListenerOptions, dispatch: Dispatch, logger: Logger) {
     this.memory = new RequestMemory(options.queuedMaxRequestBytes);
     this.quotas = new ConnectionQuotas(options, options.isPeer ?? (() => false));
+    const refusals = new RateLimitedLog((line) => logger.warn(line), refusalLogIntervalMs, 'more refused');
     this.server = createReadBufferServer(Buffer.allocUnsafe(readBufferBytes), (socket) => {
       const ip = socket.remoteAddress ?? '';
       const refusal = this.quotas.admit(ip);
       if (refusal !== null) {
-        this.logRefusal(ip, refusal, logger);
+        refusals.note(`refusing connection from ${ip}: ${refusal}`);
         socket.destroy();
         return () => {};
       }
@@ -62,16 +61,6 @@ export class Listener {
       return (bytes) => connection.receive(bytes);
     });
     this.options = options;
-  }
-
-  private logRefusal(ip: string, reason: string, logger: Logger): void {
-    this.refusedUnlogged++;
-    const now = performance.now();
-    if (now - this.refusalLoggedAt < refusalLogIntervalMs) return;
-    const others = this.refusedUnlogged > 1 ? ` (${this.refusedUnlogged - 1} more refused since the last such line)` : '';
-    logger.warn(`refusing connection from ${ip}: ${reason}${others}`);
-    this.refusedUnlogged = 0;
-    this.refusalLoggedAt = now;
   }
 
   /** Starts listening; rejects with a clear message when the address is taken. */

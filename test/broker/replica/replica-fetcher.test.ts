@@ -25,7 +25,7 @@ import { ReplicaManager, replicationSettings } from '../../../src/broker/replica
 import { TopicConfigs } from '../../../src/broker/topic-configs.ts';
 import { BrokerConnection } from '../../../src/net/connection.ts';
 import { MetadataImage } from '../../../src/metadata/image.ts';
-import type { MetadataRecord, PartitionRecord } from '../../../src/metadata/records.ts';
+import { endpointOf, type MetadataRecord, type PartitionRecord } from '../../../src/metadata/records.ts';
 import { ErrorCode } from '../../../src/protocol/errors.ts';
 import { decodeRequestHeader, encodeResponse } from '../../../src/protocol/frames.ts';
 import { defaultApiVersionsResponse } from '../../../src/protocol/generated/api-versions-response.ts';
@@ -54,9 +54,11 @@ async function eventually(what: string, condition: () => boolean, timeoutMs = 10
 /** A real broker (node 1, the leader) and a client connected to it; both stop when the test ends. */
 async function startLeader(t: TestContext): Promise<{ leader: Broker; client: BrokerConnection }> {
   const leaderDir = await tempDir(t, 'leader', () => leader.stop());
-  const leader = new Broker({ config: new BrokerConfig(), listen: { host: '127.0.0.1', port: 0 }, dataDir: leaderDir, logger: silent });
+  const loopback = { host: '127.0.0.1', port: 0 };
+  const leader = new Broker({ config: new BrokerConfig(), listen: loopback, peerListen: loopback, dataDir: leaderDir, logger: silent });
   await leader.start();
-  const { host, port } = leader.image.brokers.get(1)!;
+  // The test's client fetches as follower 2: a replica fetch, served on the peer listener only.
+  const { host, port } = endpointOf(leader.image.brokers.get(1)!, 'PEER')!;
   const client = new BrokerConnection({ host, port, clientId: 'test', requestTimeoutMs: 15_000, connectTimeoutMs: 5_000 });
   await client.connect();
   t.after(() => client.close());
@@ -74,6 +76,7 @@ async function startReplicas(t: TestContext, image: MetadataImage, settings: [st
     recoveryThreads: 1,
     logger,
     replication: replicationSettings(config),
+    interBrokerListener: 'PEER',
     time: systemTime,
   });
   await replicas.start();
@@ -89,7 +92,7 @@ test('a follower fetches from the leader over the wire and acks=all waits for it
   const leaderRecord = leader.image.brokers.get(1)!;
 
   // What the controller would commit when node 2 joins the replicas of r-0.
-  const follower: MetadataRecord = { type: 'broker', nodeId: 2, host: '127.0.0.1', port: 1, rack: null, epoch: 1, fenced: false };
+  const follower: MetadataRecord = { type: 'broker', nodeId: 2, endpoints: [{ name: 'PEER', host: '127.0.0.1', port: 1, securityProtocol: 'PLAINTEXT' }], rack: null, epoch: 1, fenced: false };
   const partition: PartitionRecord = { ...topic.partitions[0], replicas: [1, 2], isr: [1, 2], leaderEpoch: 1, partitionEpoch: 1 };
   for (const record of [follower, partition]) {
     leader.image.apply(record);
@@ -141,7 +144,7 @@ test('a follower fetch for a partition its leader is still opening is answered o
 
   // What the controller commits for a new topic led here with node 2 as follower; node 2 may learn of it first.
   const records: MetadataRecord[] = [
-    { type: 'broker', nodeId: 2, host: '127.0.0.1', port: 1, rack: null, epoch: 1, fenced: false },
+    { type: 'broker', nodeId: 2, endpoints: [{ name: 'PEER', host: '127.0.0.1', port: 1, securityProtocol: 'PLAINTEXT' }], rack: null, epoch: 1, fenced: false },
     { type: 'topic', name: 'fresh', topicId: 'f'.repeat(32) },
     { type: 'partition', topicId: 'f'.repeat(32), partition: 0, replicas: [1, 2], isr: [1, 2], leader: 1, leaderEpoch: 0, partitionEpoch: 0 },
   ];
@@ -196,7 +199,7 @@ test("a partition added while the follower's fetch is parked at the leader is fe
     { type: 'topic', name, topicId },
     { type: 'partition', topicId, partition: 0, replicas: [1, 2], isr: [1, 2], leader: 1, leaderEpoch: 0, partitionEpoch: 0 },
   ];
-  apply([{ type: 'broker', nodeId: 2, host: '127.0.0.1', port: 1, rack: null, epoch: 1, fenced: false }, ...topic('first', 'a'.repeat(32))]);
+  apply([{ type: 'broker', nodeId: 2, endpoints: [{ name: 'PEER', host: '127.0.0.1', port: 1, securityProtocol: 'PLAINTEXT' }], rack: null, epoch: 1, fenced: false }, ...topic('first', 'a'.repeat(32))]);
   // A parked fetch would hold the new partition back twice as long as the test waits for it (and the leader's stop waits for it).
   const replicas = await startReplicas(t, image, [['node.id', '2'], ['replica.fetch.wait.max.ms', '6000']]);
 
@@ -258,8 +261,8 @@ test("a leader's answer with impossible offsets is refused before it reaches the
   const leader = await fakeLeader(t, () => current);
   const image = new MetadataImage();
   const records: MetadataRecord[] = [
-    { type: 'broker', nodeId: 1, host: '127.0.0.1', port: leader.port, rack: null, epoch: 1, fenced: false },
-    { type: 'broker', nodeId: 2, host: '127.0.0.1', port: 1, rack: null, epoch: 1, fenced: false },
+    { type: 'broker', nodeId: 1, endpoints: [{ name: 'PEER', host: '127.0.0.1', port: leader.port, securityProtocol: 'PLAINTEXT' }], rack: null, epoch: 1, fenced: false },
+    { type: 'broker', nodeId: 2, endpoints: [{ name: 'PEER', host: '127.0.0.1', port: 1, securityProtocol: 'PLAINTEXT' }], rack: null, epoch: 1, fenced: false },
     { type: 'topic', name: 't', topicId: 'c'.repeat(32) },
     { type: 'partition', topicId: 'c'.repeat(32), partition: 0, replicas: [1, 2], isr: [1, 2], leader: 1, leaderEpoch: 0, partitionEpoch: 0 },
   ];
