@@ -40,8 +40,10 @@
  * is left of it (at least one batch, so the total may pass the bound by a
  * batch per fetch reading at that moment), or nothing at all when it is
  * still full. The read's budget is reserved while it reads, so concurrent
- * fetches do not count on the same room. Followers' fetches count into it
- * but do not wait (replication is bounded by replica.fetch.response.max.bytes).
+ * fetches do not count on the same room. Messages converted for Fetch v0-3
+ * are copied into the request's memory, so they count too. Followers'
+ * fetches count into it but do not wait (replication is bounded by
+ * replica.fetch.response.max.bytes).
  * A partition in error carries empty records, never null, as Kafka's do:
  * librdkafka rejects a whole answer holding a null records field and then
  * retries the same fetch in a tight loop without ever seeing the error.
@@ -303,7 +305,7 @@ async function readAll(
         ? counted(await partition.readForFollower(wanted.fetchOffset, limit, !firstBatchGiven, allocate))
         : legacyMagic === null
           ? counted(await partition.readForConsumer(wanted.fetchOffset, limit, !firstBatchGiven, allocate))
-          : downConverted(await partition.readForConsumer(wanted.fetchOffset, limit, !firstBatchGiven), legacyMagic, wanted.fetchOffset, limit, !firstBatchGiven);
+          : downConverted(await partition.readForConsumer(wanted.fetchOffset, limit, !firstBatchGiven), legacyMagic, wanted.fetchOffset, limit, !firstBatchGiven, allocate);
     if (throttled) throttle.record(read.records.length);
     budget -= read.records.length;
     if (read.records.length > 0) firstBatchGiven = true;
@@ -319,10 +321,14 @@ function counted(stored: ConsumerRead): CountedRead {
 }
 
 /** A consumer's read of stored batches as legacy messages within `maxBytes` (see the header). */
-function downConverted(stored: ConsumerRead, magic: LegacyMagic, fetchOffset: bigint, maxBytes: number, minOneMessage: boolean): CountedRead {
+function downConverted(stored: ConsumerRead, magic: LegacyMagic, fetchOffset: bigint, maxBytes: number, minOneMessage: boolean, allocate: Allocate): CountedRead {
   if (stored.errorCode !== ErrorCode.NONE || stored.records.length === 0) return { ...stored, recordCount: 0 };
   const { records, recordCount, unconvertible } = downConvert(stored.records, magic, fetchOffset, maxBytes, minOneMessage);
-  if (records.length > 0 || unconvertible === null) return { ...stored, records, recordCount };
+  if (records.length > 0 || unconvertible === null) {
+    const leased = allocate(records.length); // so the response memory counts what the answer holds
+    records.copy(leased);
+    return { ...stored, records: leased, recordCount };
+  }
   const errorCode = unconvertible === 'zstd' ? ErrorCode.UNSUPPORTED_COMPRESSION_TYPE : ErrorCode.CORRUPT_MESSAGE;
   return { ...stored, errorCode, records: Buffer.alloc(0), recordCount: 0 };
 }
