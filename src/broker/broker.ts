@@ -48,6 +48,7 @@ import { MetadataImage } from '../metadata/image.ts';
 import { endpointOf, type BrokerRecord, type Endpoint } from '../metadata/records.ts';
 import type net from 'node:net';
 import { Listener, refusalLogIntervalMs } from './server/listener.ts';
+import { RequestMemory } from './server/request-memory.ts';
 import { RateLimitedLog } from './server/rate-limited-log.ts';
 import { interBrokerListenerName, resolveListeners, type ListenerSpec } from './server/listeners-config.ts';
 import { Controller, type ItemResult, type NewTopic } from '../controller/controller.ts';
@@ -114,6 +115,8 @@ export class Broker implements NodeService {
   private readonly metrics: BrokerMetrics;
   /** What handlers may use of this node. */
   private readonly services: BrokerServices;
+  /** `queued.max.response.bytes`: fetched bytes responses hold until written, on all connections. */
+  private readonly responseMemory: RequestMemory;
   private readonly options: BrokerOptions;
   private readonly dataDir: DataDir;
   private readonly voters: Voter[];
@@ -267,6 +270,7 @@ export class Broker implements NodeService {
       logger: this.logger,
       clock: options.groupClock ?? time,
     });
+    this.responseMemory = new RequestMemory(this.config.int('queued.max.response.bytes'));
     this.services = {
       node: this,
       image: this.image,
@@ -279,6 +283,7 @@ export class Broker implements NodeService {
       metrics: this.metrics,
       log: this.logger,
       handlers: this.handlers,
+      responseMemory: this.responseMemory,
     };
   }
 
@@ -350,6 +355,7 @@ export class Broker implements NodeService {
           maxQueuedFrames: this.config.int('queued.max.requests'),
           queuedMaxRequestBytes: this.config.int('queued.max.request.bytes'),
           idleTimeoutMs: this.config.int('connections.max.idle.ms'),
+          responseMemory: this.responseMemory,
         },
         createDispatcher(this.handlers, {
           services: this.services,
