@@ -20,6 +20,8 @@ export const producePipelineMax = 16;
  * producer kept ~80 MB of 1 MB frames waiting, more than the pool keeps.
  */
 export const connectionQueuedBytesMax = 4 * 1024 * 1024;
+/** How long a connection to a peer listener may stay unauthenticated before it is closed. */
+export const authenticationTimeoutMs = 10_000;
 /** Idle pooled memory kept across all connections (server/buffer-pool.ts). */
 export const poolIdleBytesMax = 32 * 1024 * 1024;
 

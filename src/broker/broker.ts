@@ -48,6 +48,10 @@ import { internalTopicNames } from '../controller/topic-names.ts';
 import { ApiKeys } from '../protocol/generated/api-keys.ts';
 import { MetadataQuorum } from '../controller/quorum/metadata-quorum.ts';
 import { ControllerChannel, peerClientId } from './controller-channel.ts';
+import type { PeerCredentials } from '../net/peer-login.ts';
+import { clusterSecretMechanism } from './server/sasl-session.ts';
+import { rateLimitedWarn } from '../logger.ts';
+import { authenticationTimeoutMs } from '../limits.ts';
 import { refusesConnections } from './address-probe.ts';
 import { BrokerLifecycle } from './broker-lifecycle.ts';
 import { systemTime, type Time } from '../clock.ts';
@@ -64,6 +68,28 @@ const createTopicsVersion = 7;
 const alterPartitionVersion = 3;
 /** The broker's own requests to its handlers (forwarded controller APIs) have a caller that never goes away. */
 const localClientStays = new AbortController().signal;
+/** How often requests refused for the node id they claim are logged at most. */
+const refusalLogIntervalMs = 1_000;
+
+/**
+ * The secret this node's peers authenticate with (peer.authentication): a
+ * node with peers needs one unless the cluster opted out ('none'); a node
+ * alone may have none.
+ */
+function peerSecret(config: BrokerConfig, secret: Buffer | null, hasPeers: boolean): Buffer | null {
+  const mode = config.string('peer.authentication');
+  if (mode !== 'cluster-secret' && mode !== 'none') throw new ConfigError(`peer.authentication=${mode}: expected cluster-secret or none`);
+  if (mode === 'none') return null;
+  if (secret === null && hasPeers) {
+    throw new ConfigError(
+      'this node has peers (--voters names other nodes, or not this one) but no cluster secret: give every node the same secret with ' +
+        '--cluster-secret-file FILE or the KB_CLUSTER_SECRET environment variable (kb cluster up generates one), or opt out with ' +
+        '--set peer.authentication=none (anyone who can reach the listener can then take over the cluster)',
+    );
+  }
+  return secret;
+}
+
 /** How long the controller tries to connect to a broker that lost its connection before leaving it to its session. */
 const addressProbeTimeoutMs = 1_000;
 
@@ -84,6 +110,8 @@ export interface BrokerOptions {
   groupClock?: Time;
   /** Where to serve Prometheus metrics over HTTP (port 0: a free port); none by default. */
   metricsListen?: HostPort;
+  /** The cluster secret (cluster-secret.ts); required when the node has peers, unless peer.authentication=none. */
+  clusterSecret?: Buffer | null;
 }
 
 export class Broker implements NodeService {
@@ -116,6 +144,10 @@ export class Broker implements NodeService {
   private listener: Listener | null = null;
   private metricsServer: MetricsServer | null = null;
   private producerIds = { next: 0, end: 0 };
+  /** How this node proves itself to its peers; null when it does not (alone, or peer.authentication=none). */
+  private readonly credentials: PeerCredentials | null;
+  /** The secret peers prove themselves with; null when nobody can (peer.authentication=none, or no secret on a node alone). */
+  private readonly clusterSecret: Buffer | null;
 
   constructor(options: BrokerOptions) {
     const time = options.time ?? systemTime;
@@ -125,6 +157,8 @@ export class Broker implements NodeService {
     this.nodeId = options.config.int('node.id');
     this.dataDir = new DataDir(options.dataDir);
     this.voters = options.voters ?? [{ nodeId: this.nodeId, ...options.listen }];
+    this.clusterSecret = peerSecret(this.config, options.clusterSecret ?? null, this.hasPeers());
+    this.credentials = this.clusterSecret === null ? null : { nodeId: this.nodeId, secret: this.clusterSecret };
     this.topicConfigs = new TopicConfigs(this.config, this.image);
     const mutationRate = Number(this.config.get('controller.mutation.rate'));
     if (!(mutationRate > 0)) throw new ConfigError(`controller.mutation.rate=${mutationRate}: must be a positive number of partitions per second`);
@@ -152,6 +186,7 @@ export class Broker implements NodeService {
         if (!this.started) this.failedWhileStarting(err);
       },
       time,
+      credentials: this.credentials,
     });
     this.controller = new Controller(this.quorum, this.image, {
       nodeId: this.nodeId,
@@ -188,6 +223,7 @@ export class Broker implements NodeService {
       isrChanged: (previous, next) => this.metrics.isrChanged(previous, next),
       serving: () => this.serving(),
       time,
+      credentials: this.credentials,
     });
     this.quorum.onApply((record) => this.replicas.onMetadataRecord(record));
     // A snapshot replaced the image (this node was too far behind): bring the replicas in line with it.
@@ -201,8 +237,19 @@ export class Broker implements NodeService {
       nodeId: this.nodeId,
       quorum: this.quorum,
       handlers: this.handlers,
-      localContext: (apiVersion) => ({ services: this.services, apiVersion, correlationId: 0, clientId: peerClientId(this.nodeId), clientAddress: 'local', clientGone: localClientStays, allocate: Buffer.allocUnsafe }),
+      localContext: (apiVersion) => ({
+        services: this.services,
+        apiVersion,
+        correlationId: 0,
+        clientId: peerClientId(this.nodeId),
+        clientAddress: 'local',
+        clientGone: localClientStays,
+        allocate: Buffer.allocUnsafe,
+        peer: this.nodeId,
+        sasl: null,
+      }),
       time,
+      credentials: this.credentials,
     });
     this.lifecycle = new BrokerLifecycle({
       nodeId: this.nodeId,
@@ -235,11 +282,20 @@ export class Broker implements NodeService {
       settings: this.config,
       metrics: this.metrics,
       log: this.logger,
+      peerAuth: { required: this.config.string('peer.authentication') !== 'none', logRefusal: rateLimitedWarn(this.logger, refusalLogIntervalMs) },
       handlers: this.handlers,
     };
   }
 
+  /** Whether this node talks to other nodes: other voters, or it is a broker-only node. */
+  private hasPeers(): boolean {
+    return this.voters.some((v) => v.nodeId !== this.nodeId) || !this.voters.some((v) => v.nodeId === this.nodeId);
+  }
+
   async start(): Promise<void> {
+    if (this.config.string('peer.authentication') === 'none' && this.hasPeers()) {
+      this.logger.warn('peer.authentication=none: peers are not authenticated, anyone who can reach the listener can take over the cluster (give every node the cluster secret instead)');
+    }
     const stamp = await this.dataDir.open(this.nodeId, this.voters.map((v) => v.nodeId));
     this.clusterIdStamp = stamp.clusterId;
     try {
@@ -262,6 +318,11 @@ export class Broker implements NodeService {
           maxQueuedFrames: this.config.int('queued.max.requests'),
           queuedMaxRequestBytes: this.config.int('queued.max.request.bytes'),
           idleTimeoutMs: this.config.int('connections.max.idle.ms'),
+          authentication: {
+            mechanisms: this.clusterSecret === null ? [] : [clusterSecretMechanism(this.clusterSecret, this.nodeId)],
+            required: false, // one listener for clients and peers: peer APIs check the connection's node id (controller-channel.ts actsAs)
+            timeoutMs: authenticationTimeoutMs,
+          },
         },
         createDispatcher(this.handlers, { services: this.services, quorum: this.quorum, controllerChannel: this.controllerChannel, metrics: this.metrics }),
         this.logger,

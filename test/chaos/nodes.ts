@@ -17,6 +17,7 @@ import { existsSync, mkdirSync, createWriteStream, writeFileSync } from 'node:fs
 import path from 'node:path';
 import { repoRoot } from '../helpers/tools.ts';
 import { addressOf, namespaceOf } from './topology.ts';
+import { generateClusterSecret } from '../../src/broker/cluster-secret.ts';
 
 export const port = 9092;
 export const libfaketime = '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1';
@@ -58,6 +59,8 @@ interface Running {
 export async function startNodes(options: NodesOptions): Promise<ClusterNodes> {
   const { dir, ids } = options;
   const voters = ids.map((id) => `${id}@${addressOf(id)}:${port}`).join(',');
+  const secretFile = path.join(dir, 'cluster.secret');
+  writeFileSync(secretFile, `${generateClusterSecret()}\n`, { mode: 0o600 });
   const running = new Map<number, Running>();
   const crashes: string[] = [];
   const logFile = (id: number) => path.join(dir, `node-${id}.log`);
@@ -68,7 +71,7 @@ export async function startNodes(options: NodesOptions): Promise<ClusterNodes> {
     if (running.has(id)) throw new Error(`node ${id} is running already`);
     mkdirSync(dataDir(id), { recursive: true });
     const args = ['netns', 'exec', namespaceOf(id), process.execPath, path.join(repoRoot, 'bin/run.js'), 'broker', 'start'];
-    args.push('--listen', `${addressOf(id)}:${port}`, '--data-dir', dataDir(id), '--node-id', String(id), '--voters', voters);
+    args.push('--listen', `${addressOf(id)}:${port}`, '--data-dir', dataDir(id), '--node-id', String(id), '--voters', voters, '--cluster-secret-file', secretFile);
     for (const [key, value] of Object.entries(options.sets)) args.push('--set', `${key}=${value}`);
     const env: NodeJS.ProcessEnv = { ...process.env };
     if (options.faketime) {

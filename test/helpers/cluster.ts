@@ -2,7 +2,8 @@
  * A real cluster of `kb broker start` processes for a test: every node a
  * voter of the metadata quorum, on loopback ports that were free when the
  * cluster was made (taken by binding port 0), each with its own temporary
- * data dir. Nodes start together (none can finish starting before a
+ * data dir, and a cluster secret of its own (a `cluster.secret` file, as
+ * `kb cluster up` writes, passed with --cluster-secret-file). Nodes start together (none can finish starting before a
  * majority is up). `addBroker()` starts one more node outside the voter
  * list (a broker-only node, as Kafka's brokers beside a controller
  * quorum), with the next node id. `kill(id)` (SIGKILL), `stopNode(id)`
@@ -10,7 +11,8 @@
  * SIGCONT) act on one node; `stop()` stops all and removes the data dirs: register it with
  * `t.after` so it runs even when the test fails.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { generateClusterSecret } from '../../src/broker/cluster-secret.ts';
 import os from 'node:os';
 import path from 'node:path';
 import { startBroker, type RunningBroker } from './broker.ts';
@@ -61,13 +63,15 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
   const ports = await freePorts(options.nodes);
   const nodeIds = ports.map((_, i) => i + 1);
   const voters = nodeIds.map((id, i) => `${id}@127.0.0.1:${ports[i]}`).join(',');
+  const secretFile = path.join(root, 'cluster.secret');
+  await writeFile(secretFile, `${generateClusterSecret()}\n`, { mode: 0o600 });
   const running = new Map<number, RunningBroker>();
   const launch = async (id: number): Promise<RunningBroker> => {
     const broker = await startBroker({
       dataDir: path.join(root, `node-${id}`),
       listen: `127.0.0.1:${ports[id - 1]}`,
       sets: options.sets,
-      args: ['--node-id', String(id), '--voters', voters, ...(options.args ?? [])],
+      args: ['--node-id', String(id), '--voters', voters, '--cluster-secret-file', secretFile, ...(options.args ?? [])],
       env: options.env?.(id),
       startTimeoutMs: 30_000,
     });

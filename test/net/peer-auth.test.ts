@@ -10,7 +10,7 @@ function ok<T>(outcome: Outcome<T>): T {
   return outcome.value;
 }
 
-function refused<T>(outcome: Outcome<T>, reason: RegExp): void {
+function refused(outcome: Outcome<unknown>, reason: RegExp): void {
   assert.equal(outcome.ok, false);
   if (!outcome.ok) assert.match(outcome.reason, reason);
 }
@@ -78,9 +78,9 @@ test('truncated, oversized and wrong-version messages are refused', () => {
   const { client, server } = exchange(secret, secret);
   const final = ok(clientFinal(secret, client.exchange, server.message));
   for (const [message, check] of [
-    [client.message, (m: Buffer) => serverFirst(secret, 2, m)],
-    [server.message, (m: Buffer) => clientFinal(secret, client.exchange, m)],
-    [final, (m: Buffer) => serverVerify(secret, server.exchange, m)],
+    [client.message, (m: Buffer): Outcome<unknown> => serverFirst(secret, 2, m)],
+    [server.message, (m: Buffer): Outcome<unknown> => clientFinal(secret, client.exchange, m)],
+    [final, (m: Buffer): Outcome<unknown> => serverVerify(secret, server.exchange, m)],
   ] as const) {
     refused(check(message.subarray(0, message.length - 1)), /bytes, expected/);
     refused(check(Buffer.concat([message, Buffer.alloc(1)])), /bytes, expected/);

@@ -28,6 +28,7 @@ import type { TopicConfigs } from '../topic-configs.ts';
 import { ReplicationThrottle } from './replication-throttle.ts';
 import { Partition, type ReplicationContext } from './partition.ts';
 import { ReplicaFetchers } from './replica-fetcher.ts';
+import type { PeerCredentials } from '../../net/peer-login.ts';
 
 /** Kafka's replica settings (broker config `replica.*`). */
 export interface ReplicationSettings {
@@ -55,6 +56,8 @@ export interface ReplicaManagerOptions {
   time: Time;
   /** Whether this broker may act as a leader now (registered, caught up, its lease held: Broker.serving); default always. */
   serving?: () => boolean;
+  /** How the replica fetchers authenticate to leaders; null: they do not (peer.authentication=none). */
+  credentials: PeerCredentials | null;
 }
 
 /** Reads a broker's `replica.*` settings. */
@@ -132,6 +135,7 @@ export class ReplicaManager {
       socketTimeoutMs: replication.socketTimeoutMs,
       logger,
       time: options.time,
+      credentials: options.credentials,
     });
   }
 

@@ -63,6 +63,7 @@ import { writeCorked } from '../../net/corked-write.ts';
 import { FrameAssembler } from '../../protocol/frame-assembler.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import type { RequestMemory } from './request-memory.ts';
+import { SaslSession, type SaslMechanism } from './sasl-session.ts';
 import { connectionQueuedBytesMax, producePipelineMax } from '../../limits.ts';
 
 /** Thrown by a dispatcher for a request that must close the connection. */
@@ -76,6 +77,10 @@ export type Dispatch = (payload: Buffer, connection: ConnectionInfo, allocate: A
 export interface ConnectionInfo {
   readonly id: number;
   readonly remote: string;
+  /** The connection's authentication state (the node it authenticated as: `sasl.peer`). */
+  readonly sasl: SaslSession;
+  /** Whether requests other than ApiVersions and SASL need an authenticated session. */
+  readonly authenticationRequired: boolean;
   /** Aborted once the connection is closed, by either side: no answer can reach the client any more. */
   readonly gone: AbortSignal;
 }
@@ -88,6 +93,18 @@ export interface ConnectionLimits {
   servesApi(apiKey: number, apiVersion: number): boolean;
   maxQueuedFrames: number;
   idleTimeoutMs: number;
+  /** The SASL mechanisms offered and whether authentication is required; none offered by default. */
+  authentication?: ConnectionAuthentication;
+}
+
+export interface ConnectionAuthentication {
+  mechanisms: readonly SaslMechanism[];
+  /** A peer listener: see the contract. */
+  required: boolean;
+  /** How long a connection may stay unauthenticated where authentication is required. */
+  timeoutMs: number;
+  /** Where failed authentications are logged (rate-limited: anyone can fail at will). */
+  logFailure: (message: string) => void;
 }
 
 /** The smallest valid request payload: apiKey, apiVersion, correlationId, clientId length. */
@@ -100,6 +117,8 @@ export const smallRequestBytes = minCapacityBytes;
 export class Connection implements ConnectionInfo {
   readonly id: number;
   readonly remote: string;
+  readonly sasl: SaslSession;
+  readonly authenticationRequired: boolean;
   private readonly socket: Socket;
   private readonly dispatch: Dispatch;
   private readonly limits: ConnectionLimits;
@@ -128,6 +147,10 @@ export class Connection implements ConnectionInfo {
   /** Requests dispatched and not yet answered, oldest first: each settles once its response is written. */
   private readonly inFlight: Promise<void>[] = [];
   private inFlightProduce = false;
+  /** Why the connection closes once the answer being prepared is written (a failed authentication). */
+  private closeAfterAnswer: string | null = null;
+  /** Closes a connection still unauthenticated where authentication is required. */
+  private authenticationTimer: NodeJS.Timeout | null = null;
 
   constructor(id: number, socket: Socket, dispatch: Dispatch, limits: ConnectionLimits, pool: BufferPool, memory: RequestMemory, logger: Logger) {
     this.id = id;
@@ -140,6 +163,12 @@ export class Connection implements ConnectionInfo {
     this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
     socket.setNoDelay(true);
     socket.setTimeout(limits.idleTimeoutMs, () => this.close(`idle for ${limits.idleTimeoutMs} ms`, false));
+    const authentication = limits.authentication;
+    this.authenticationRequired = authentication?.required ?? false;
+    this.sasl = new SaslSession(authentication?.mechanisms ?? [], (reason) => (this.closeAfterAnswer ??= reason));
+    if (authentication?.required) {
+      this.authenticationTimer = setTimeout(() => this.failAuthentication(`not authenticated within ${authentication.timeoutMs} ms`), authentication.timeoutMs);
+    }
     this.assembler = new FrameAssembler(
       {
         peekBytes: headerPeekBytes,
@@ -173,6 +202,13 @@ export class Connection implements ConnectionInfo {
     this.closing.abort();
     if (log) this.logger.warn(`closing connection ${this.id} from ${this.remote}: ${reason}`);
     this.socket.destroy();
+  }
+
+  /** Closes the connection for a failed (or missing) authentication, logged through the rate-limited `logFailure`. */
+  private failAuthentication(reason: string): void {
+    if (this.closed) return;
+    this.limits.authentication?.logFailure(`closing connection ${this.id} from ${this.remote}: ${reason}`);
+    this.close(reason, false);
   }
 
   private get closed(): boolean {
@@ -225,6 +261,10 @@ export class Connection implements ConnectionInfo {
 
   /** Refuses (closing the connection) a large frame before a first answer unless it names an API version served: see the contract. */
   private admitFrame(size: number, apiKey: number, apiVersion: number): boolean {
+    if (this.authenticationRequired && this.sasl.peer === null && size > this.limits.firstFrameBytesMax) {
+      this.failAuthentication(`a frame of ${size} bytes before authentication, over ${this.limits.firstFrameBytesMax} (sasl.server.max.receive.size)`);
+      return false;
+    }
     if (this.proven || size <= this.limits.firstFrameBytesMax || this.limits.servesApi(apiKey, apiVersion)) return true;
     this.close(`a first frame of ${size} bytes, over ${this.limits.firstFrameBytesMax} (sasl.server.max.receive.size), names no API served (key ${apiKey} v${apiVersion})`);
     return false;
@@ -252,6 +292,7 @@ export class Connection implements ConnectionInfo {
   private onSocketClosed(): void {
     this.closing.abort();
     this.stopFrameTimer();
+    if (this.authenticationTimer) clearTimeout(this.authenticationTimer);
     this.cancelMemoryWait?.();
     this.cancelMemoryWait = null;
     this.heldBytes -= this.partialBytes + this.queuedBytes;
@@ -294,15 +335,26 @@ export class Connection implements ConnectionInfo {
     try {
       const response = await dispatched;
       this.proven = true;
+      if (this.sasl.peer !== null && this.authenticationTimer) clearTimeout(this.authenticationTimer);
       await previous;
       if (response === null || this.closed) return;
       written = true;
-      if (!writeCorked(this.socket, Array.isArray(response) ? response : [response], () => lease.release())) await this.drained();
+      const chunks = Array.isArray(response) ? response : [response];
+      if (this.closeAfterAnswer !== null) return this.endAfter(chunks, this.closeAfterAnswer, lease);
+      if (!writeCorked(this.socket, chunks, () => lease.release())) await this.drained();
     } catch (err) {
       this.close(err instanceof RequestRejected ? err.message : `internal error: ${(err as Error).stack ?? err}`);
     } finally {
       if (!written) lease.release();
     }
+  }
+
+  /** Writes the last answer, then closes: the client reads why it was refused before the connection goes. */
+  private endAfter(chunks: Buffer[], reason: string, lease: BufferLease): void {
+    this.limits.authentication?.logFailure(`closing connection ${this.id} from ${this.remote}: ${reason}`);
+    this.closing.abort();
+    writeCorked(this.socket, chunks, () => lease.release());
+    this.socket.end(() => this.socket.destroy());
   }
 
   private drained(): Promise<void> {

@@ -1,13 +1,14 @@
 /**
  * The TCP listener: accepts connections on one host:port, wraps each in a
  * Connection, admits them by ConnectionQuotas (refusals are logged at most
- * once a second, with how many there were), and closes them all on stop.
+ * once a second, with how many there were, as are failed authentications),
+ * and closes them all on stop.
  * Its connections share one BufferPool, one RequestMemory
  * (`queued.max.request.bytes`) and one read buffer (read-buffer-server.ts).
  */
 import type net from 'node:net';
-import type { Logger } from '../../logger.ts';
-import { Connection, type ConnectionLimits, type Dispatch } from './connection.ts';
+import { rateLimitedWarn, type Logger } from '../../logger.ts';
+import { Connection, type ConnectionAuthentication, type ConnectionLimits, type Dispatch } from './connection.ts';
 import { BufferPool } from './buffer-pool.ts';
 import { RequestMemory } from './request-memory.ts';
 import { ConnectionQuotas, type ConnectionQuotaLimits } from './connection-quotas.ts';
@@ -19,7 +20,9 @@ const readBufferBytes = 128 * 1024;
 /** How often refused connections are logged at most. */
 const refusalLogIntervalMs = 1_000;
 
-export interface ListenerOptions extends ConnectionLimits, ConnectionQuotaLimits {
+export interface ListenerOptions extends Omit<ConnectionLimits, 'authentication'>, ConnectionQuotaLimits {
+  /** The SASL mechanisms its connections offer and whether they must authenticate (connection.ts); failures are logged with the refusals. */
+  authentication?: Omit<ConnectionAuthentication, 'logFailure'>;
   host: string;
   port: number;
   /** `queued.max.request.bytes`: request memory of all connections (-1: unbounded). */
@@ -36,22 +39,23 @@ export class Listener {
   private readonly memory: RequestMemory;
   private readonly quotas: ConnectionQuotas;
   private nextConnectionId = 1;
-  /** Refusals not logged yet, and when the last refusal was logged. */
-  private refusedUnlogged = 0;
-  private refusalLoggedAt = -Infinity;
+  private readonly logRefusal: (message: string) => void;
 
   constructor(options: ListenerOptions, dispatch: Dispatch, logger: Logger) {
     this.memory = new RequestMemory(options.queuedMaxRequestBytes);
+    this.logRefusal = rateLimitedWarn(logger, refusalLogIntervalMs);
+    const authentication = options.authentication && { ...options.authentication, logFailure: this.logRefusal };
+    const limits: ConnectionLimits = { ...options, authentication };
     this.quotas = new ConnectionQuotas(options, options.isPeer ?? (() => false));
     this.server = createReadBufferServer(Buffer.allocUnsafe(readBufferBytes), (socket) => {
       const ip = socket.remoteAddress ?? '';
       const refusal = this.quotas.admit(ip);
       if (refusal !== null) {
-        this.logRefusal(ip, refusal, logger);
+        this.logRefusal(`refusing connection from ${ip}: ${refusal}`);
         socket.destroy();
         return () => {};
       }
-      const connection = new Connection(this.nextConnectionId++, socket, dispatch, options, this.pool, this.memory, logger);
+      const connection = new Connection(this.nextConnectionId++, socket, dispatch, limits, this.pool, this.memory, logger);
       this.connections.add(connection);
       socket.on('close', () => {
         this.connections.delete(connection);
@@ -60,16 +64,6 @@ export class Listener {
       return (bytes) => connection.receive(bytes);
     });
     this.options = options;
-  }
-
-  private logRefusal(ip: string, reason: string, logger: Logger): void {
-    this.refusedUnlogged++;
-    const now = performance.now();
-    if (now - this.refusalLoggedAt < refusalLogIntervalMs) return;
-    const others = this.refusedUnlogged > 1 ? ` (${this.refusedUnlogged - 1} more refused since the last such line)` : '';
-    logger.warn(`refusing connection from ${ip}: ${reason}${others}`);
-    this.refusedUnlogged = 0;
-    this.refusalLoggedAt = now;
   }
 
   /** Starts listening; rejects with a clear message when the address is taken. */

@@ -3,10 +3,13 @@
  * until SIGINT/SIGTERM, then stops cleanly (flushes logs, writes the
  * clean-shutdown marker). Once started it warns when the open file limit
  * is below what its partitions and connections may need (open-files.ts).
+ * The cluster secret comes from --cluster-secret-file or KB_CLUSTER_SECRET
+ * (broker/cluster-secret.ts), never from a flag's value.
  */
 import { Command, Flags } from '@oclif/core';
 import { Broker } from '../../broker/broker.ts';
 import { BrokerConfig } from '../../broker/config.ts';
+import { clusterSecretEnv, readClusterSecret } from '../../broker/cluster-secret.ts';
 import { stderrLogger } from '../../logger.ts';
 import { openFileLimit, openFilesWarning } from '../../broker/open-files.ts';
 import { parseHostPort, parseVoters, type Voter } from '../../net/host-port.ts';
@@ -35,6 +38,7 @@ export default class BrokerStart extends Command {
     config: Flags.string({ description: 'Kafka-style properties file (key=value lines)' }),
     set: Flags.string({ description: 'a config setting key=value (repeatable), e.g. num.partitions=3', multiple: true }),
     voters: Flags.string({ description: 'controller quorum voters: ID@HOST:PORT,... (this node alone by default)' }),
+    'cluster-secret-file': Flags.string({ description: `file holding the cluster secret peers authenticate with (default: the ${clusterSecretEnv} environment variable)` }),
     'metrics-listen': Flags.string({ description: 'HOST:PORT to serve Prometheus metrics on at /metrics (port 0 picks a free port; off by default)' }),
   };
 
@@ -57,6 +61,7 @@ export default class BrokerStart extends Command {
     try {
       const config = await BrokerConfig.load({ configFile: flags.config, sets: flags.set });
       config.set('node.id', String(flags['node-id']));
+      const clusterSecret = await readClusterSecret(flags['cluster-secret-file'], process.env);
       broker = new Broker({
         config,
         listen,
@@ -64,6 +69,7 @@ export default class BrokerStart extends Command {
         dataDir: flags['data-dir'],
         voters: voters.length > 0 ? voters : undefined,
         metricsListen,
+        clusterSecret,
         logger,
         onFatal: () => {
           process.exitCode = 1;

@@ -2,7 +2,9 @@
  * `kb cluster up`: starts a local development cluster of N nodes, every one
  * a voter, as detached `kb broker start` processes listening on consecutive
  * ports from --base-port (0: free ports chosen by the OS) on 127.0.0.1, with
- * their data and logs under --data-dir (see src/cli/local-cluster/record.ts).
+ * their data and logs under --data-dir (see src/cli/local-cluster/record.ts),
+ * authenticating to each other with the cluster secret it generates there
+ * on first use (`cluster.secret`).
  * All nodes are started before any is waited for (a quorum cannot form
  * until a majority runs); the command returns when every node has logged
  * its startup line, printing the bootstrap list. If a node exits or is late,
@@ -15,7 +17,7 @@ import { formatHostPort } from '../../net/host-port.ts';
 import { renderTable } from '../../cli/output.ts';
 import { kbCommandLine } from '../../cli/self-command.ts';
 import { freePorts } from '../../cli/local-cluster/ports.ts';
-import { defaultClusterDir, newClusterRecord, planCluster, readClusterRecord, removeClusterRecord, writeClusterRecord, type ClusterRecord } from '../../cli/local-cluster/record.ts';
+import { defaultClusterDir, ensureClusterSecret, newClusterRecord, planCluster, readClusterRecord, removeClusterRecord, writeClusterRecord, type ClusterRecord } from '../../cli/local-cluster/record.ts';
 import { NodeStartError, runningPid, spawnNodes, stopAfterFailureMs, stopNodes, waitForStartup } from '../../cli/local-cluster/supervisor.ts';
 import { int32Max } from '../../protocol/wire-limits.ts';
 
@@ -58,6 +60,7 @@ export default class ClusterUp extends KbLocalCommand {
     const ports =
       flags['base-port'] === 0 ? await freePorts(host, flags.nodes) : Array.from({ length: flags.nodes }, (_, i) => flags['base-port'] + i);
     const plan = planCluster({ dir, host, ports, sets: flags.set, kb: kbCommandLine });
+    await ensureClusterSecret(dir);
     if (process.stderr.isTTY) process.stderr.write(`starting ${flags.nodes} node(s) in ${plan.dir} ...\n`);
     const started = spawnNodes(plan.nodes);
     const record = newClusterRecord(plan, started.map((s) => s.pid));

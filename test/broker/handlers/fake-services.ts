@@ -23,6 +23,8 @@ export function handle<Request, Response>(handler: Handler<Request, Response>, r
     clientAddress: '127.0.0.1:1',
     clientGone: new AbortController().signal,
     allocate: Buffer.allocUnsafe,
+    peer: null,
+    sasl: null,
   };
   return handler.handle(request, ctx);
 }

@@ -67,6 +67,7 @@ async function startLeader(t: TestContext): Promise<{ leader: Broker; client: Br
 async function startReplicas(t: TestContext, image: MetadataImage, settings: [string, string][], logger: Logger = silent): Promise<ReplicaManager> {
   const config = new BrokerConfig(settings);
   const replicas = new ReplicaManager({
+    credentials: null,
     nodeId: config.int('node.id'),
     logsDir: await tempDir(t, 'replicas', () => replicas.close()),
     image,
