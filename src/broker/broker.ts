@@ -293,7 +293,7 @@ export class Broker implements NodeService {
   }
 
   async start(): Promise<void> {
-    if (this.config.string('peer.authentication') === 'none' && this.hasPeers()) {
+    if (this.config.string('peer.authentication') === 'none') {
       this.logger.warn('peer.authentication=none: peers are not authenticated, anyone who can reach the listener can take over the cluster (give every node the cluster secret instead)');
     }
     const stamp = await this.dataDir.open(this.nodeId, this.voters.map((v) => v.nodeId));

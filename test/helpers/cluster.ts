@@ -2,8 +2,9 @@
  * A real cluster of `kb broker start` processes for a test: every node a
  * voter of the metadata quorum, on loopback ports that were free when the
  * cluster was made (taken by binding port 0), each with its own temporary
- * data dir, and a cluster secret of its own (a `cluster.secret` file, as
- * `kb cluster up` writes, passed with --cluster-secret-file). Nodes start together (none can finish starting before a
+ * data dir, and the test cluster secret in a `cluster.secret` file (as
+ * `kb cluster up` writes, passed with --cluster-secret-file; the same secret
+ * as startBroker's, so a test may start a node of the cluster by hand). Nodes start together (none can finish starting before a
  * majority is up). `addBroker()` starts one more node outside the voter
  * list (a broker-only node, as Kafka's brokers beside a controller
  * quorum), with the next node id. `kill(id)` (SIGKILL), `stopNode(id)`
@@ -12,10 +13,9 @@
  * `t.after` so it runs even when the test fails.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { generateClusterSecret } from '../../src/broker/cluster-secret.ts';
 import os from 'node:os';
 import path from 'node:path';
-import { startBroker, type RunningBroker } from './broker.ts';
+import { startBroker, testClusterSecret, type RunningBroker } from './broker.ts';
 import { freePorts as freePortsOn } from '../../src/cli/local-cluster/ports.ts';
 
 /** Loopback ports free right now (taken by binding port 0). */
@@ -64,7 +64,7 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
   const nodeIds = ports.map((_, i) => i + 1);
   const voters = nodeIds.map((id, i) => `${id}@127.0.0.1:${ports[i]}`).join(',');
   const secretFile = path.join(root, 'cluster.secret');
-  await writeFile(secretFile, `${generateClusterSecret()}\n`, { mode: 0o600 });
+  await writeFile(secretFile, `${testClusterSecret}\n`, { mode: 0o600 });
   const running = new Map<number, RunningBroker>();
   const launch = async (id: number): Promise<RunningBroker> => {
     const broker = await startBroker({
