@@ -55,6 +55,16 @@
  *   logged once.
  * - A socket whose writes are not being consumed pauses request handling
  *   until it drains; a connection idle for `idleTimeoutMs` is closed.
+ * - Authentication: each connection has a SaslSession offering the
+ *   listener's mechanisms (`authentication`; none by default), which
+ *   SaslHandshake/SaslAuthenticate drive; a failed exchange closes the
+ *   connection once its answer is written, and is logged through
+ *   `logFailure` (rate-limited by the listener). Where authentication is
+ *   `required` (a peer listener), until the session has authenticated:
+ *   every frame larger than `firstFrameBytesMax` closes the connection, so
+ *   does any request but ApiVersions, SaslHandshake and SaslAuthenticate
+ *   (unanswered, before dispatch), and the connection is closed
+ *   `timeoutMs` after it was accepted.
  */
 import type { Socket } from 'node:net';
 import type { Logger } from '../../logger.ts';
@@ -106,6 +116,9 @@ export interface ConnectionAuthentication {
   /** Where failed authentications are logged (rate-limited: anyone can fail at will). */
   logFailure: (message: string) => void;
 }
+
+/** What a connection that must authenticate may ask before it has. */
+const beforeAuthentication: ReadonlySet<number> = new Set([ApiKeys.ApiVersions, ApiKeys.SaslHandshake, ApiKeys.SaslAuthenticate]);
 
 /** The smallest valid request payload: apiKey, apiVersion, correlationId, clientId length. */
 const minRequestBytes = 10;
@@ -307,9 +320,14 @@ export class Connection implements ConnectionInfo {
     this.processing = true;
     try {
       while (!this.closed && this.frames.length > 0) {
-        const produce = this.frames[0].readInt16BE(0) === ApiKeys.Produce;
+        const apiKey = this.frames[0].readInt16BE(0);
+        const produce = apiKey === ApiKeys.Produce;
         while (this.inFlight.length > 0 && (!produce || !this.inFlightProduce || this.inFlight.length >= producePipelineMax)) await this.inFlight[0];
         if (this.closed) break;
+        if (this.authenticationRequired && this.sasl.peer === null && !beforeAuthentication.has(apiKey)) {
+          this.failAuthentication(`API ${apiKey} before authentication (only ApiVersions and SASL are served until then)`);
+          break;
+        }
         const frame = this.frames.shift()!;
         this.queuedBytes -= frame.length;
         this.readOn();

@@ -9,10 +9,7 @@
  * UNSUPPORTED_VERSION: ApiVersions in its v0 format with the supported
  * ranges (clients then retry lower), any other API with a response holding
  * only the correlation id and error code 35, the prefix every error-first
- * response shares. On a connection that must authenticate first (a peer
- * listener) and has not, any request but ApiVersions, SaslHandshake and
- * SaslAuthenticate throws RequestRejected, unanswered. Handlers see the
- * node id the connection authenticated as (`ctx.peer`) and its SASL
+ * response shares. Handlers see the node id the connection authenticated as (`ctx.peer`) and its SASL
  * session (`ctx.sasl`). A handler registered `forwardToController` runs here
  * only on the active controller; elsewhere the request goes to the
  * controller through the ControllerChannel. A request whose header or body
@@ -36,9 +33,6 @@ import type { MetadataQuorum } from '../../controller/quorum/metadata-quorum.ts'
 import type { BrokerMetrics } from '../metrics/broker-metrics.ts';
 import type { Allocate } from './buffer-pool.ts';
 
-/** What a connection that must authenticate may ask before it has. */
-const beforeAuthentication: ReadonlySet<number> = new Set([ApiKeys.ApiVersions, ApiKeys.SaslHandshake, ApiKeys.SaslAuthenticate]);
-
 export interface DispatcherOptions {
   services: BrokerServices;
   /** Whether this node is the active controller (else controller APIs are forwarded to it). */
@@ -58,9 +52,6 @@ export function createDispatcher(handlers: ReadonlyMap<number, Handler>, options
       throw new RequestRejected(`malformed request header: ${(err as Error).message}`);
     }
     const { apiKey, apiVersion, correlationId } = header;
-    if (connection.authenticationRequired && connection.sasl.peer === null && !beforeAuthentication.has(apiKey)) {
-      throw new RequestRejected(`API ${apiKey} before authentication (only ApiVersions and SASL are served until then)`);
-    }
     const handler = handlers.get(apiKey);
     if (!handler || apiVersion < handler.minVersion || apiVersion > handler.maxVersion) {
       if (apiKey === ApiKeys.ApiVersions) {
