@@ -1,7 +1,9 @@
 /**
  * Generates the Kafka message codecs in src/protocol/generated/ from the
- * Apache Kafka message definitions in ../shared/kafka-protocol/messages/:
- * one module per JSON file (interfaces, default factories, encode/decode for
+ * Apache Kafka message definitions in ../shared/kafka-protocol/messages/ and
+ * the schemas of the records inside Kafka's internal topics in
+ * ../shared/kafka-protocol/coordinator-records/ (`__consumer_offsets`,
+ * `__transaction_state`): one module per JSON file (interfaces, default factories, encode/decode for
  * every valid version, metadata), api-keys.ts (every API key by name, the
  * request and response type of each key) and index.ts (every API's codecs
  * by key, headers).
@@ -18,6 +20,9 @@ import { fileURLToPath } from 'node:url';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const messagesDir = resolve(repoRoot, '../shared/kafka-protocol/messages');
+export const coordinatorRecordsDir = resolve(repoRoot, '../shared/kafka-protocol/coordinator-records');
+/** Every folder of definitions the generator reads. */
+export const definitionDirs = [messagesDir, coordinatorRecordsDir];
 export const generatedDir = join(repoRoot, 'src/protocol/generated');
 
 const generatedBanner =
@@ -94,7 +99,8 @@ export interface MessageSpec {
 interface JsonField {
   name: string;
   type: string;
-  versions: string;
+  /** Absent on a field that exists only as a tagged field: then its taggedVersions. */
+  versions?: string;
   nullableVersions?: string;
   taggedVersions?: string;
   tag?: number;
@@ -178,6 +184,13 @@ export function kebabCase(name: string): string {
     .toLowerCase();
 }
 
+/** The versions a field exists in: its `versions`, or for a field that is only ever tagged, its `taggedVersions`. */
+function fieldVersions(file: string, field: JsonField): string {
+  const versions = field.versions ?? field.taggedVersions;
+  if (versions === undefined) throw new Error(`${file}: ${field.name} has no versions`);
+  return versions;
+}
+
 function structTypeName(type: string): string | null {
   const element = type.startsWith('[]') ? type.slice(2) : type;
   return primitiveNames.has(element) ? null : element;
@@ -205,7 +218,7 @@ export function parseMessage(file: string, json: JsonMessage): MessageSpec {
   const collectInline = (fields: JsonField[]): void => {
     for (const field of fields) {
       const name = structTypeName(field.type);
-      if (name !== null && field.fields) define({ name, versions: field.versions, fields: field.fields });
+      if (name !== null && field.fields) define({ name, versions: fieldVersions(file, field), fields: field.fields });
     }
   };
   const rootJson: JsonStruct = { name: json.name, versions: json.validVersions, fields: json.fields };
@@ -218,7 +231,7 @@ export function parseMessage(file: string, json: JsonMessage): MessageSpec {
     used.set(struct.name, hull(used.get(struct.name) ?? null, range));
     for (const field of struct.fields) {
       const name = structTypeName(field.type);
-      const present = intersect(parseVersions(field.versions), range);
+      const present = intersect(parseVersions(fieldVersions(file, field)), range);
       if (name === null || present === null) continue;
       const target = jsonStructs.get(name);
       if (!target) throw new Error(`${file}: field ${field.name} uses unknown struct ${name}`);
@@ -248,14 +261,14 @@ export function parseMessage(file: string, json: JsonMessage): MessageSpec {
   };
   const fillFields = (spec: StructSpec, struct: JsonStruct): void => {
     spec.fields = struct.fields.map((field) => {
-      const versions = intersect(parseVersions(field.versions), spec.versions);
+      const versions = intersect(parseVersions(fieldVersions(file, field)), spec.versions);
       const declaredNullable = field.nullableVersions ? parseVersions(field.nullableVersions) : null;
       const tagged = field.taggedVersions ? intersect(parseVersions(field.taggedVersions), versions) : null;
       if (field.taggedVersions && field.tag === undefined) throw new Error(`${file}: ${field.name} has no tag`);
       const flexibleSource = field.flexibleVersions !== undefined ? parseVersions(field.flexibleVersions) : messageFlexible;
       const type = fieldType(field.type);
       const typeNullable =
-        intersect(declaredNullable, intersect(parseVersions(field.versions), validVersions)) !== null ||
+        intersect(declaredNullable, intersect(parseVersions(fieldVersions(file, field)), validVersions)) !== null ||
         (type.kind === 'primitive' && type.name === 'records');
       return {
         name: field.name,
@@ -290,12 +303,12 @@ export function parseMessage(file: string, json: JsonMessage): MessageSpec {
   };
 }
 
-/** Every message definition in `dir`, sorted by file name. */
-export function loadMessageSpecs(dir = messagesDir): MessageSpec[] {
-  return readdirSync(dir)
-    .filter((file) => file.endsWith('.json'))
-    .sort()
-    .map((file) => parseMessage(file, parseMessageJson(readFileSync(join(dir, file), 'utf8'))));
+/** Every message definition in `dirs`, sorted by file name. */
+export function loadMessageSpecs(dirs = definitionDirs): MessageSpec[] {
+  return dirs
+    .flatMap((dir) => readdirSync(dir).filter((file) => file.endsWith('.json')).map((file) => ({ dir, file })))
+    .sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0))
+    .map(({ dir, file }) => parseMessage(file, parseMessageJson(readFileSync(join(dir, file), 'utf8'))));
 }
 
 // ---------------------------------------------------------------------------
@@ -899,9 +912,9 @@ export function generateAll(messages: MessageSpec[]): Map<string, string> {
   return files;
 }
 
-/** Regenerates `outputDir` from `inputDir`, removing stale .ts files. */
-export function generate(outputDir = generatedDir, inputDir = messagesDir): Map<string, string> {
-  const files = generateAll(loadMessageSpecs(inputDir));
+/** Regenerates `outputDir` from `inputDirs`, removing stale .ts files. */
+export function generate(outputDir = generatedDir, inputDirs = definitionDirs): Map<string, string> {
+  const files = generateAll(loadMessageSpecs(inputDirs));
   mkdirSync(outputDir, { recursive: true });
   for (const stale of readdirSync(outputDir)) {
     if (stale.endsWith('.ts') && !files.has(stale)) rmSync(join(outputDir, stale));

@@ -31,20 +31,3 @@ export function stderrLogger(prefix = ''): Logger {
 }
 
 export const silentLogger: Logger = { info() {}, warn() {}, error() {} };
-
-/**
- * A warning for events a remote party can repeat at will (refused
- * connections, failed authentications): logged at most once per
- * `intervalMs`, the lines held back counted into the next one logged.
- */
-export function rateLimitedWarn(logger: Logger, intervalMs: number, nowMs: () => number = () => performance.now()): (message: string) => void {
-  let held = 0;
-  let loggedAt = -Infinity;
-  return (message) => {
-    const now = nowMs();
-    if (now - loggedAt < intervalMs) return void held++;
-    logger.warn(held > 0 ? `${message} (${held} more such lines held back)` : message);
-    held = 0;
-    loggedAt = now;
-  };
-}

@@ -24,6 +24,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Time, TimerHandle } from '../clock.ts';
 import { ErrorCode, errorName } from '../protocol/errors.ts';
+import type { Endpoint } from '../metadata/records.ts';
+import { securityProtocolId } from './server/listeners-config.ts';
 import { defaultBrokerRegistrationRequest, type BrokerRegistrationRequest } from '../protocol/generated/broker-registration-request.ts';
 import type { BrokerHeartbeatRequest } from '../protocol/generated/broker-heartbeat-request.ts';
 import { ApiKeys, type ApiKey, type RequestOf, type ResponseOf } from '../protocol/generated/api-keys.ts';
@@ -41,7 +43,7 @@ export interface BrokerLifecycleOptions {
   nodeId: number;
   channel: Pick<ControllerChannel, 'request'>;
   /** What the registration announces, asked at each (re-)registration. */
-  registration: () => { host: string; port: number; rack: string | null; clusterId: string };
+  registration: () => { endpoints: Endpoint[]; rack: string | null; clusterId: string };
   /** Offset of the last metadata entry this node has applied. */
   metadataOffset: () => number;
   /** broker.heartbeat.interval.ms */
@@ -138,13 +140,13 @@ export class BrokerLifecycle {
   }
 
   private async register(): Promise<boolean> {
-    const { host, port, rack, clusterId } = this.options.registration();
+    const { endpoints, rack, clusterId } = this.options.registration();
     const request: BrokerRegistrationRequest = {
       ...defaultBrokerRegistrationRequest(),
       brokerId: this.options.nodeId,
       clusterId,
       incarnationId: this.incarnationId,
-      listeners: [{ name: 'PLAINTEXT', host, port, securityProtocol: 0 }],
+      listeners: endpoints.map((e) => ({ name: e.name, host: e.host, port: e.port, securityProtocol: securityProtocolId(e.securityProtocol) })),
       rack,
     };
     const sentAt = this.options.time.monotonicMs();

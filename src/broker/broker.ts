@@ -1,33 +1,37 @@
 /**
  * The broker runtime, the composition root of one node: data dir, metadata
  * quorum and image, controller (active while this node leads the quorum),
- * partition replicas, the handler registry and the network listener.
+ * partition replicas, the handler registry and the network listeners.
  * Handlers see none of it directly: the broker hands them narrow services
  * (handlers/handler.ts), and is itself their NodeService. The image,
  * controller, replicas and groups stay readable for in-process tests.
  *
  * start(): lock the data dir (refused when stamped for another node or
- * voter set) -> start the metadata quorum -> listen (peers
- * reach the quorum through the listener) -> wait until the image is
+ * voter set) -> start the metadata quorum -> open the listeners
+ * (server/listeners-config.ts decides them: a client listener, and a peer
+ * listener where the peer APIs are served, peers reaching the quorum
+ * there, each connection proving first that it holds the cluster secret
+ * unless peer.authentication=none, which is logged as a WARN; a node with
+ * a peer listener and neither refuses to start) -> wait until the image is
  * current (a quorum leader is known and this node applied what it
  * committed; the first leader of a new cluster records its id) -> check
  * and stamp the cluster id -> open partition logs -> register this broker
- * with the active controller and heartbeat (broker-lifecycle.ts) until it
+ * with the active controller, every listener as an endpoint, and heartbeat (broker-lifecycle.ts) until it
  * is unfenced and has applied its unfencing (a re-registration moves
  * leadership, so leader epochs settle only then) -> load the group
  * coordinator's state from the
  * __consumer_offsets partitions it leads -> serve Prometheus metrics when
  * asked (`metricsListen`; logs "metrics on http://HOST:PORT/metrics") -> log
- * the startup line ("kb broker started: listening on HOST:PORT, node N,
- * data dir D, cluster C").
- * The listener opens early (peers reach the quorum through it), so client
+ * the startup line ("kb broker started: listening on CLIENT://HOST:PORT,
+ * PEER://HOST:PORT, node N, data dir D, cluster C"; client listeners first).
+ * The listeners open early (peers reach the quorum through them), so client
  * requests can arrive while the node is starting, and later while it has
  * lost its lease: until `serving()`, it leads no partition
  * (NOT_LEADER_OR_FOLLOWER), coordinates no group (NOT_COORDINATOR) and
  * answers Metadata without its own leaderships.
  * stop(): controlled shutdown (the controller moves this broker's
  * leaderships away, bounded by broker.session.timeout.ms), then close the
- * metrics endpoint and the listener, give up the groups (waiting for their writes),
+ * metrics endpoint and the listeners, give up the groups (waiting for their writes),
  * then flush and close every log (which writes the clean-shutdown markers),
  * stop the quorum (a leader hands over first), then release the data dir.
  */
@@ -35,14 +39,17 @@ import { crc32cImplementation } from '../protocol/crc32c.ts';
 import { BrokerConfig, ConfigError } from './config.ts';
 import { DataDir } from './data-dir.ts';
 import type { Logger } from '../logger.ts';
-import { Listener } from './server/listener.ts';
 import { normalizeIp } from './server/connection-quotas.ts';
 import { createDispatcher } from './server/dispatcher.ts';
 import { handlers as allHandlers } from './handlers/index.ts';
 import type { BrokerServices, Handler, NodeService } from './handlers/handler.ts';
 import { ReplicaManager, replicationSettings } from './replica/replica-manager.ts';
 import { MetadataImage } from '../metadata/image.ts';
-import type { BrokerRecord } from '../metadata/records.ts';
+import { endpointOf, type BrokerRecord, type Endpoint } from '../metadata/records.ts';
+import type net from 'node:net';
+import { Listener, refusalLogIntervalMs, type ListenerOptions } from './server/listener.ts';
+import { RateLimitedLog } from './server/rate-limited-log.ts';
+import { interBrokerListenerName, resolveListeners, type ListenerSpec } from './server/listeners-config.ts';
 import { Controller, type ItemResult, type NewTopic } from '../controller/controller.ts';
 import { internalTopicNames } from '../controller/topic-names.ts';
 import { ApiKeys } from '../protocol/generated/api-keys.ts';
@@ -50,7 +57,6 @@ import { MetadataQuorum } from '../controller/quorum/metadata-quorum.ts';
 import { ControllerChannel, peerClientId } from './controller-channel.ts';
 import type { PeerCredentials } from '../net/peer-login.ts';
 import { clusterSecretMechanism } from './server/sasl-session.ts';
-import { rateLimitedWarn } from '../logger.ts';
 import { authenticationTimeoutMs } from '../limits.ts';
 import { refusesConnections } from './address-probe.ts';
 import { BrokerLifecycle } from './broker-lifecycle.ts';
@@ -68,23 +74,20 @@ const createTopicsVersion = 7;
 const alterPartitionVersion = 3;
 /** The broker's own requests to its handlers (forwarded controller APIs) have a caller that never goes away. */
 const localClientStays = new AbortController().signal;
-/** How often requests refused for the node id they claim are logged at most. */
-const refusalLogIntervalMs = 1_000;
-
 /**
  * The secret this node's peers authenticate with (peer.authentication): a
- * node with peers needs one unless the cluster opted out ('none'); a node
- * alone may have none.
+ * node with a peer listener needs one unless the cluster opted out
+ * ('none'); a node alone (a client listener only) may have none.
  */
-function peerSecret(config: BrokerConfig, secret: Buffer | null, hasPeers: boolean): Buffer | null {
+function peerSecret(config: BrokerConfig, secret: Buffer | null, hasPeerListener: boolean): Buffer | null {
   const mode = config.string('peer.authentication');
   if (mode !== 'cluster-secret' && mode !== 'none') throw new ConfigError(`peer.authentication=${mode}: expected cluster-secret or none`);
   if (mode === 'none') return null;
-  if (secret === null && hasPeers) {
+  if (secret === null && hasPeerListener) {
     throw new ConfigError(
-      'this node has peers (--voters names other nodes, or not this one) but no cluster secret: give every node the same secret with ' +
+      'this node has a peer listener but no cluster secret: give every node the same secret with ' +
         '--cluster-secret-file FILE or the KB_CLUSTER_SECRET environment variable (kb cluster up generates one), or opt out with ' +
-        '--set peer.authentication=none (anyone who can reach the listener can then take over the cluster)',
+        '--set peer.authentication=none (anyone who can reach the peer listener can then take over the cluster)',
     );
   }
   return secret;
@@ -95,11 +98,14 @@ const addressProbeTimeoutMs = 1_000;
 
 export interface BrokerOptions {
   config: BrokerConfig;
-  listen: HostPort;
-  /** What clients are told to connect to; defaults to the listen address (with the bound port). */
+  /** `--listen`: the client listener (listeners-config.ts has the shorthands). */
+  listen?: HostPort;
+  /** `--peer-listen`: a broker-only node's peer listener. */
+  peerListen?: HostPort;
+  /** `--advertised-listener`: what clients are told to connect to; defaults to the listen address (with the bound port). */
   advertised?: HostPort;
   dataDir: string;
-  /** The metadata quorum's voters (the same list on every node); default: this node alone, at its listen address. */
+  /** The metadata quorum's voters, at their peer listeners (the same list on every node); default: this node alone. */
   voters?: Voter[];
   logger: Logger;
   /** Called when the broker cannot go on (its metadata quorum failed); the owner should stop it. */
@@ -139,9 +145,13 @@ export class Broker implements NodeService {
   /** Rejects when the broker fails while starting (so start rejects). */
   private failedWhileStarting: (err: Error) => void = () => {};
   private readonly lifecycle: BrokerLifecycle;
-  /** The address registered with the controller, once listening. */
-  private advertised: HostPort | null = null;
-  private listener: Listener | null = null;
+  /** What this node listens on (listeners-config.ts). */
+  private readonly listenerSpecs: ListenerSpec[];
+  /** inter.broker.listener.name: where brokers reach each other. */
+  private readonly interBrokerListener: string;
+  /** The endpoints registered with the controller, once listening. */
+  private endpoints: Endpoint[] = [];
+  private listeners: Listener[] = [];
   private metricsServer: MetricsServer | null = null;
   private producerIds = { next: 0, end: 0 };
   /** How this node proves itself to its peers; null when it does not (alone, or peer.authentication=none). */
@@ -156,8 +166,12 @@ export class Broker implements NodeService {
     this.logger = options.logger;
     this.nodeId = options.config.int('node.id');
     this.dataDir = new DataDir(options.dataDir);
-    this.voters = options.voters ?? [{ nodeId: this.nodeId, ...options.listen }];
-    this.clusterSecret = peerSecret(this.config, options.clusterSecret ?? null, this.hasPeers());
+    this.listenerSpecs = resolveListeners(this.config, { nodeId: this.nodeId, listen: options.listen, peerListen: options.peerListen, advertised: options.advertised, voters: options.voters });
+    this.interBrokerListener = interBrokerListenerName(this.config);
+    const { host, port } = this.listenerSpecs.find((s) => s.peer) ?? this.listenerSpecs[0];
+    // A node alone: a quorum of one sends no Raft messages, so its voter address is only what DescribeQuorum shows.
+    this.voters = options.voters ?? [{ nodeId: this.nodeId, host, port }];
+    this.clusterSecret = peerSecret(this.config, options.clusterSecret ?? null, this.listenerSpecs.some((s) => s.peer));
     this.credentials = this.clusterSecret === null ? null : { nodeId: this.nodeId, secret: this.clusterSecret };
     this.topicConfigs = new TopicConfigs(this.config, this.image);
     const mutationRate = Number(this.config.get('controller.mutation.rate'));
@@ -197,6 +211,7 @@ export class Broker implements NodeService {
       metadataOffset: () => this.quorum.appliedOffset(),
       sessionTimeoutMs: () => this.config.int('broker.session.timeout.ms'),
       refusesConnections: (host, port) => refusesConnections(host, port, addressProbeTimeoutMs),
+      interBrokerListener: this.interBrokerListener,
       uncleanLeaderElection: (topic) => this.topicConfigs.value(topic, 'unclean.leader.election.enable') === 'true',
       leaderRebalance: () => ({
         enabled: this.config.bool('auto.leader.rebalance.enable'),
@@ -219,6 +234,7 @@ export class Broker implements NodeService {
       recoveryThreads: this.config.int('num.recovery.threads.per.data.dir'),
       logger: this.logger,
       replication: replicationSettings(this.config),
+      interBrokerListener: this.interBrokerListener,
       alterPartition: (request) => this.controllerChannel.request(ApiKeys.AlterPartition, alterPartitionVersion, request),
       isrChanged: (previous, next) => this.metrics.isrChanged(previous, next),
       serving: () => this.serving(),
@@ -243,6 +259,7 @@ export class Broker implements NodeService {
         correlationId: 0,
         clientId: peerClientId(this.nodeId),
         clientAddress: 'local',
+        listener: { name: this.interBrokerListener, peer: true },
         clientGone: localClientStays,
         allocate: Buffer.allocUnsafe,
         peer: this.nodeId,
@@ -254,7 +271,7 @@ export class Broker implements NodeService {
     this.lifecycle = new BrokerLifecycle({
       nodeId: this.nodeId,
       channel: this.controllerChannel,
-      registration: () => ({ ...this.advertised!, rack: this.config.string('broker.rack') || null, clusterId: this.image.clusterId! }),
+      registration: () => ({ endpoints: this.endpoints, rack: this.config.string('broker.rack') || null, clusterId: this.image.clusterId! }),
       metadataOffset: () => this.quorum.appliedOffset(),
       heartbeatIntervalMs: this.config.int('broker.heartbeat.interval.ms'),
       sessionTimeoutMs: this.config.int('broker.session.timeout.ms'),
@@ -271,6 +288,7 @@ export class Broker implements NodeService {
       logger: this.logger,
       clock: options.groupClock ?? time,
     });
+    const claimRefusals = new RateLimitedLog((line) => this.logger.warn(line), refusalLogIntervalMs, 'more refused');
     this.services = {
       node: this,
       image: this.image,
@@ -282,52 +300,20 @@ export class Broker implements NodeService {
       settings: this.config,
       metrics: this.metrics,
       log: this.logger,
-      peerAuth: { required: this.config.string('peer.authentication') !== 'none', logRefusal: rateLimitedWarn(this.logger, refusalLogIntervalMs) },
+      peerAuth: { required: this.config.string('peer.authentication') !== 'none', logRefusal: (line) => claimRefusals.note(line) },
       handlers: this.handlers,
     };
   }
 
-  /** Whether this node talks to other nodes: other voters, or it is a broker-only node. */
-  private hasPeers(): boolean {
-    return this.voters.some((v) => v.nodeId !== this.nodeId) || !this.voters.some((v) => v.nodeId === this.nodeId);
-  }
-
   async start(): Promise<void> {
     if (this.config.string('peer.authentication') === 'none') {
-      this.logger.warn('peer.authentication=none: peers are not authenticated, anyone who can reach the listener can take over the cluster (give every node the cluster secret instead)');
+      this.logger.warn('peer.authentication=none: peers are not authenticated, anyone who can reach the peer listener can take over the cluster (give every node the cluster secret instead)');
     }
     const stamp = await this.dataDir.open(this.nodeId, this.voters.map((v) => v.nodeId));
     this.clusterIdStamp = stamp.clusterId;
     try {
       await this.quorum.start();
-      this.listener = new Listener(
-        {
-          host: this.options.listen.host,
-          port: this.options.listen.port,
-          maxConnections: this.config.int('max.connections'),
-          maxConnectionsPerIp: this.config.int('max.connections.per.ip'),
-          maxConnectionsPerIpOverrides: this.config.string('max.connections.per.ip.overrides'),
-          maxConnectionCreationRate: this.config.int('max.connection.creation.rate'),
-          isPeer: (ip) => this.isPeerAddress(ip),
-          maxFrameBytes: this.config.int('socket.request.max.bytes'),
-          firstFrameBytesMax: this.config.int('sasl.server.max.receive.size'),
-          servesApi: (apiKey, apiVersion) => {
-            const handler = this.handlers.get(apiKey);
-            return handler !== undefined && apiVersion >= handler.minVersion && apiVersion <= handler.maxVersion;
-          },
-          maxQueuedFrames: this.config.int('queued.max.requests'),
-          queuedMaxRequestBytes: this.config.int('queued.max.request.bytes'),
-          idleTimeoutMs: this.config.int('connections.max.idle.ms'),
-          authentication: {
-            mechanisms: this.clusterSecret === null ? [] : [clusterSecretMechanism(this.clusterSecret, this.nodeId)],
-            required: false, // one listener for clients and peers: peer APIs check the connection's node id (controller-channel.ts actsAs)
-            timeoutMs: authenticationTimeoutMs,
-          },
-        },
-        createDispatcher(this.handlers, { services: this.services, quorum: this.quorum, controllerChannel: this.controllerChannel, metrics: this.metrics }),
-        this.logger,
-      );
-      const bound = await this.listener.listen();
+      const bound = await this.listen();
       await this.waitForMetadata();
       const clusterId = this.image.clusterId!;
       if (stamp.clusterId && stamp.clusterId !== clusterId) {
@@ -336,8 +322,12 @@ export class Broker implements NodeService {
       await this.dataDir.stamp(clusterId);
       this.clusterIdStamp = clusterId;
       await this.replicas.start();
-      const advertised = this.options.advertised ?? { host: this.options.listen.host, port: bound.port };
-      this.advertised = { host: advertised.host, port: advertised.port === 0 ? bound.port : advertised.port };
+      this.endpoints = this.listenerSpecs.map((spec, i) => ({
+        name: spec.name,
+        host: spec.advertised.host,
+        port: spec.advertised.port === 0 ? bound[i].port : spec.advertised.port,
+        securityProtocol: spec.securityProtocol,
+      }));
       this.lifecycle.start();
       await this.lifecycle.waitUntilUnfenced();
       await this.quorum.waitFor(() => this.serving());
@@ -345,7 +335,7 @@ export class Broker implements NodeService {
       await this.serveMetrics();
       this.started = true;
       this.logger.info(
-        `kb broker started: listening on ${formatHostPort({ host: bound.address, port: bound.port })}, node ${this.nodeId}, ` +
+        `kb broker started: listening on ${this.listenerSpecs.map((s, i) => `${s.name}://${formatHostPort({ host: bound[i].address, port: bound[i].port })}`).join(', ')}, node ${this.nodeId}, ` +
           `data dir ${this.dataDir.root}, cluster ${this.image.clusterId}`,
       );
       this.logger.info(`batch checksums: CRC-32C ${crc32cImplementation}`);
@@ -354,6 +344,63 @@ export class Broker implements NodeService {
       await this.closeStorage();
       throw err;
     }
+  }
+
+  /**
+   * Opens every listener, each with its own connection limits (a peer
+   * listener's slots are not the clients'), its own dispatcher, and the
+   * peers' address exemption on peer listeners only; resolves with the
+   * bound addresses, in listenerSpecs order.
+   */
+  private async listen(): Promise<net.AddressInfo[]> {
+    const bound: net.AddressInfo[] = [];
+    for (const spec of this.listenerSpecs) {
+      const listener = { name: spec.name, peer: spec.peer };
+      const refusals = new RateLimitedLog((line) => this.logger.warn(line), refusalLogIntervalMs, 'more refused');
+      const opened = new Listener(
+        {
+          host: spec.host,
+          port: spec.port,
+          maxConnections: this.config.int('max.connections'),
+          maxConnectionsPerIp: this.config.int('max.connections.per.ip'),
+          maxConnectionsPerIpOverrides: this.config.string('max.connections.per.ip.overrides'),
+          maxConnectionCreationRate: this.config.int('max.connection.creation.rate'),
+          isPeer: spec.peer ? (ip) => this.isPeerAddress(ip) : undefined,
+          maxFrameBytes: this.config.int('socket.request.max.bytes'),
+          firstFrameBytesMax: this.config.int('sasl.server.max.receive.size'),
+          servesApi: (apiKey, apiVersion) => {
+            const handler = this.handlers.get(apiKey);
+            return handler !== undefined && (spec.peer || handler.peerOnly !== true) && apiVersion >= handler.minVersion && apiVersion <= handler.maxVersion;
+          },
+          maxQueuedFrames: this.config.int('queued.max.requests'),
+          queuedMaxRequestBytes: this.config.int('queued.max.request.bytes'),
+          idleTimeoutMs: this.config.int('connections.max.idle.ms'),
+          authentication: spec.peer ? this.peerAuthentication() : undefined,
+        },
+        createDispatcher(this.handlers, {
+          services: this.services,
+          quorum: this.quorum,
+          controllerChannel: this.controllerChannel,
+          metrics: this.metrics,
+          listener,
+          refused: (line) => refusals.note(line),
+        }),
+        this.logger,
+      );
+      this.listeners.push(opened);
+      bound.push(await opened.listen());
+    }
+    return bound;
+  }
+
+  /**
+   * A peer listener's authentication: with the cluster secret, a connection
+   * must prove it holds it (KB-CLUSTER-SECRET) before anything but
+   * ApiVersions and SASL; with peer.authentication=none, nothing is asked.
+   */
+  private peerAuthentication(): ListenerOptions['authentication'] {
+    const secret = this.clusterSecret;
+    return { mechanisms: secret === null ? [] : [clusterSecretMechanism(secret, this.nodeId)], required: secret !== null, timeoutMs: authenticationTimeoutMs };
   }
 
   private async serveMetrics(): Promise<void> {
@@ -372,8 +419,8 @@ export class Broker implements NodeService {
   private async closeServers(): Promise<void> {
     await this.metricsServer?.close();
     this.metricsServer = null;
-    await this.listener?.close();
-    this.listener = null;
+    await Promise.all(this.listeners.map((l) => l.close()));
+    this.listeners = [];
   }
 
   /** Waits until the metadata image is current, saying so when that takes a while (the other voters may not be up yet). */
@@ -408,7 +455,7 @@ export class Broker implements NodeService {
       this.logger.warn('the controller quorum is gone: stopping without a controlled shutdown');
       this.lifecycle.close();
     }
-    this.stopStage = 'closing the listener';
+    this.stopStage = 'closing the listeners';
     await this.closeServers();
     await this.closeStorage();
     this.logger.info('kb broker stopped cleanly');
@@ -441,11 +488,15 @@ export class Broker implements NodeService {
 
   /**
    * Whether `ip` is the address of another voter or registered broker (as
-   * written in --voters or registered): its connections are exempt from the
-   * connection limits until peers get listeners of their own.
+   * written in --voters or registered on the inter-broker listener): on a
+   * peer listener its connections are exempt from the per-address limits.
    */
   private isPeerAddress(ip: string): boolean {
-    const others = [...this.voters, ...this.image.brokers.values()].filter((peer) => peer.nodeId !== this.nodeId);
+    const brokers = [...this.image.brokers.values()].flatMap((b) => {
+      const endpoint = endpointOf(b, this.interBrokerListener);
+      return endpoint ? [{ nodeId: b.nodeId, host: endpoint.host }] : [];
+    });
+    const others = [...this.voters, ...brokers].filter((peer) => peer.nodeId !== this.nodeId);
     return others.some((peer) => normalizeIp(peer.host) === ip);
   }
 

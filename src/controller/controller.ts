@@ -39,7 +39,7 @@ import type { Time, TimerHandle } from '../clock.ts';
 import { partitionsPerTopicMax } from '../limits.ts';
 import { ErrorCode } from '../protocol/errors.ts';
 import type { MetadataImage } from '../metadata/image.ts';
-import { dynamicBrokerConfigs, type BrokerRecord, type MetadataRecord, type PartitionRecord } from '../metadata/records.ts';
+import { dynamicBrokerConfigs, endpointOf, type Endpoint, type BrokerRecord, type MetadataRecord, type PartitionRecord } from '../metadata/records.ts';
 import type { Logger } from '../logger.ts';
 import { metadataTopicName, topicNameProblem } from './topic-names.ts';
 import { collisionKey } from '../metadata/image.ts';
@@ -89,6 +89,8 @@ export interface ControllerOptions {
   sessionTimeoutMs: () => number;
   /** Whether nothing listens at a broker's address (a connection attempt is refused). */
   refusesConnections: (host: string, port: number) => Promise<boolean>;
+  /** inter.broker.listener.name: the brokers' endpoint the address probe tries. */
+  interBrokerListener: string;
   /** unclean.leader.election.enable in effect for a topic. */
   uncleanLeaderElection: (topic: string) => boolean;
   /** auto.leader.rebalance.enable, leader.imbalance.check.interval.seconds (in ms) and leader.imbalance.per.broker.percentage, read at activation. */
@@ -111,8 +113,8 @@ const someClient: Caller = { node: false, client: 'unknown' };
 
 export interface BrokerRegistration {
   nodeId: number;
-  host: string;
-  port: number;
+  /** Every listener of the broker. */
+  endpoints: Endpoint[];
   rack: string | null;
   clusterId: string;
   /** Identifies the registering process (hex), so a second process with the same node id is refused. */
@@ -306,7 +308,7 @@ export class Controller {
    */
   registerBroker(registration: BrokerRegistration): Promise<ItemResult & { brokerEpoch: number }> {
     return this.serialized(async () => {
-      const { nodeId, clusterId, incarnationId, connection, ...address } = registration;
+      const { nodeId, clusterId, incarnationId, connection, endpoints } = registration;
       if (clusterId !== this.image.clusterId) {
         return { ...fail(ErrorCode.INCONSISTENT_CLUSTER_ID, `broker ${nodeId} belongs to cluster ${clusterId}, this is cluster ${this.image.clusterId}`), brokerEpoch: -1 };
       }
@@ -317,7 +319,7 @@ export class Controller {
       }
       const records: MetadataRecord[] = previous && !previous.fenced ? this.fencingChanges(nodeId) : [];
       const epoch = newBrokerEpoch(previous?.epoch);
-      records.push({ type: 'broker', nodeId, ...address, epoch, fenced: true });
+      records.push({ type: 'broker', nodeId, endpoints, rack: registration.rack, epoch, fenced: true });
       await this.commit(records);
       this.sessions.registered(nodeId, incarnationId, this.options.metadataOffset(), connection ?? null);
       return { ...ok, brokerEpoch: epoch };
@@ -389,16 +391,17 @@ export class Controller {
    */
   private async fenceIfGone(nodeId: number): Promise<void> {
     const broker = this.image.brokers.get(nodeId);
-    if (!this.active || !broker || broker.fenced || this.probing.has(nodeId)) return;
+    const address = broker && endpointOf(broker, this.options.interBrokerListener);
+    if (!this.active || !broker || !address || broker.fenced || this.probing.has(nodeId)) return;
     this.probing.add(nodeId);
     try {
-      const refused = await this.options.refusesConnections(broker.host, broker.port).finally(() => this.probing.delete(nodeId));
+      const refused = await this.options.refusesConnections(address.host, address.port).finally(() => this.probing.delete(nodeId));
       if (!refused) return;
       await this.serialized(async () => {
         const current = this.image.brokers.get(nodeId);
         if (!this.active || current?.epoch !== broker.epoch || current.fenced || this.sessions.get(nodeId)?.connected !== false) return;
         await this.commit([...this.fencingChanges(nodeId), { ...current, fenced: true }]);
-        this.options.logger.info(`broker ${nodeId} fenced: it has no connection to the controller and nothing listens at ${broker.host}:${broker.port}`);
+        this.options.logger.info(`broker ${nodeId} fenced: it has no connection to the controller and nothing listens at ${address.host}:${address.port}`);
       });
     } catch (err) {
       this.options.logger.error(`fencing broker ${nodeId} failed: ${(err as Error).message}`);

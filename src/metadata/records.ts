@@ -14,11 +14,19 @@ export interface ClusterRecord {
   clusterId: string;
 }
 
+/** One listener of a registered broker: where to reach it on that listener. */
+export interface Endpoint {
+  name: string;
+  host: string;
+  port: number;
+  securityProtocol: string;
+}
+
 export interface BrokerRecord {
   type: 'broker';
   nodeId: number;
-  host: string;
-  port: number;
+  /** Every listener of the broker (a record written before named listeners: one named CLIENT, from its host and port). */
+  endpoints: Endpoint[];
   rack: string | null;
   /** Bumped at each registration so a restarted broker is told apart. */
   epoch: number;
@@ -95,11 +103,31 @@ export function encodeMetadataRecord(record: MetadataRecord): Buffer {
 
 const recordTypes = new Set(['cluster', 'broker', 'topic', 'partition', 'removeTopic', 'config', 'producerIds']);
 
+/** The listener name a broker record written before named listeners gets for its one address. */
+export const legacyListenerName = 'CLIENT';
+
 /** Decodes one record; throws on bytes that are not a metadata record. */
 export function decodeMetadataRecord(bytes: Buffer): MetadataRecord {
   const value = packr.unpack(bytes) as MetadataRecord;
   if (typeof value !== 'object' || value === null || !recordTypes.has(value.type)) {
     throw new Error(`not a metadata record: ${JSON.stringify(value)?.slice(0, 80)}`);
   }
+  if (value.type === 'broker' && !Array.isArray(value.endpoints)) {
+    const { host, port, ...rest } = value as unknown as BrokerRecord & { host: string; port: number };
+    return { ...rest, endpoints: [{ name: legacyListenerName, host, port, securityProtocol: 'PLAINTEXT' }] };
+  }
   return value;
+}
+
+/** The brokers that have listener `name`, each with its endpoint there (Metadata and DescribeCluster answer with these, as Kafka). */
+export function brokersOn(brokers: BrokerRecord[], name: string): { broker: BrokerRecord; endpoint: Endpoint }[] {
+  return brokers.flatMap((broker) => {
+    const endpoint = endpointOf(broker, name);
+    return endpoint ? [{ broker, endpoint }] : [];
+  });
+}
+
+/** The broker's endpoint on listener `name`, if it has that listener. */
+export function endpointOf(broker: BrokerRecord, name: string): Endpoint | undefined {
+  return broker.endpoints.find((e) => e.name === name);
 }

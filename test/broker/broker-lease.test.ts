@@ -41,7 +41,7 @@ test('the lease runs from the send time of the last acknowledged heartbeat; once
         return { errorCode: ErrorCode.NONE, isCaughtUp: true, isFenced: false, shouldShutDown: false } as T;
       },
     },
-    registration: () => ({ host: '127.0.0.1', port: 1, rack: null, clusterId: 'c' }),
+    registration: () => ({ endpoints: [{ name: 'PEER', host: '127.0.0.1', port: 1, securityProtocol: 'PLAINTEXT' }], rack: null, clusterId: 'c' }),
     metadataOffset: () => 0,
     heartbeatIntervalMs: 5,
     sessionTimeoutMs,

@@ -15,7 +15,8 @@ let client: RawClient;
 /** Connections authenticated as node id, opened on first use. */
 const peers = new Map<number, Promise<PeerClient>>();
 before(async () => {
-  broker = await startBroker({ sets: { 'broker.session.timeout.ms': sessionTimeoutMs, 'broker.heartbeat.interval.ms': 300 } });
+  // The peer APIs are served on the peer listener only, to authenticated nodes: this test speaks as nodes there (asNode), and as a client on the client listener.
+  broker = await startBroker({ sets: { 'broker.session.timeout.ms': sessionTimeoutMs, 'broker.heartbeat.interval.ms': 300 }, args: ['--peer-listen', '127.0.0.1:0'] });
   client = await RawClient.connect(broker.host, broker.port);
 });
 after(async () => {
@@ -26,7 +27,8 @@ after(async () => {
 
 /** A connection authenticated as node `nodeId` (broker 1 is the one running). */
 const asNode = (nodeId: number): Promise<PeerClient> => {
-  if (!peers.has(nodeId)) peers.set(nodeId, connectAsPeer(broker.host, broker.port, nodeId, 1));
+  const [host, port] = broker.peerAddress!.split(':');
+  if (!peers.has(nodeId)) peers.set(nodeId, connectAsPeer(host, Number(port), nodeId, 1));
   return peers.get(nodeId)!;
 };
 
@@ -38,7 +40,10 @@ const register = async (brokerId: number, cluster: string, incarnation = 1) =>
     brokerId,
     clusterId: cluster,
     incarnationId: Buffer.alloc(16, incarnation),
-    listeners: [{ name: 'PLAINTEXT', host: '127.0.0.1', port: 1, securityProtocol: 0 }],
+    listeners: [
+      { name: 'CLIENT', host: '127.0.0.1', port: 1, securityProtocol: 0 },
+      { name: 'PEER', host: '127.0.0.1', port: 2, securityProtocol: 0 },
+    ],
     rack: 'r2',
   });
 const heartbeat = async (brokerId: number, brokerEpoch: bigint, currentMetadataOffset: bigint, wants: { wantShutDown?: boolean } = {}) =>

@@ -4,6 +4,7 @@
  * records with that instant (over the wire, in the Produce answer and in
  * the fetched batch), not with the process clock.
  */
+import { endpointOf } from '../../src/metadata/records.ts';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -31,7 +32,7 @@ test('a broker stamps LogAppendTime from its injected wall clock', async (t) => 
   });
   await broker.start();
   t.after(() => broker.stop());
-  const { host, port } = broker.image.brokers.get(1)!;
+  const { host, port } = endpointOf(broker.image.brokers.get(1)!, 'CLIENT')!;
   const client = new BrokerConnection({ host, port, clientId: 'test', requestTimeoutMs: 15_000, connectTimeoutMs: 5_000 });
   await client.connect();
   t.after(() => client.close());

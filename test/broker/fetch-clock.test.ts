@@ -4,6 +4,7 @@
  * broker runs), an empty long poll on an idle partition is still answered
  * after about maxWaitMs instead of being held until data arrives.
  */
+import { endpointOf } from '../../src/metadata/records.ts';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -40,7 +41,7 @@ test('an empty Fetch is answered after its max wait while the wall clock runs ba
   t.after(() => rm(dir, { recursive: true, force: true }));
   await broker.start();
   t.after(() => broker.stop());
-  const { host, port } = broker.image.brokers.get(1)!;
+  const { host, port } = endpointOf(broker.image.brokers.get(1)!, 'CLIENT')!;
   const client = new BrokerConnection({ host, port, clientId: 'test', requestTimeoutMs: 30_000, connectTimeoutMs: 5_000 });
   await client.connect();
   t.after(() => client.close());

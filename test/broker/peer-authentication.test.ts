@@ -1,8 +1,8 @@
 /**
- * Peer APIs against a real broker (`kb broker start`, holding the test
- * cluster secret) from a plain client, from a connection authenticated as
- * another node, and with a wrong secret: each is refused and changes
- * nothing; an authenticated node acting as itself is served.
+ * The peer listener of a real broker (`kb broker start --peer-listen`,
+ * holding the test cluster secret) against a plain client, a connection
+ * authenticated as another node, and a wrong secret: each is refused and
+ * changes nothing; an authenticated node acting as itself is served.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,9 +19,13 @@ import { toWire, type WireMessage } from '../../src/controller/raft/wire.ts';
 import { clientFirst, peerMechanism } from '../../src/net/peer-auth.ts';
 
 let broker: RunningBroker;
+/** The PEER listener's host and port. */
+let peer: { host: string; port: number };
 let plain: RawClient;
 before(async () => {
-  broker = await startBroker();
+  broker = await startBroker({ args: ['--peer-listen', '127.0.0.1:0'] });
+  const [host, port] = broker.peerAddress!.split(':');
+  peer = { host, port: Number(port) };
   plain = await RawClient.connect(broker.host, broker.port);
 });
 after(async () => {
@@ -36,19 +40,26 @@ const registration = (brokerId: number, cluster: string) => ({
   brokerId,
   clusterId: cluster,
   incarnationId: Buffer.alloc(16, brokerId),
-  listeners: [{ name: 'PLAINTEXT', host: '127.0.0.1', port: 1, securityProtocol: 0 }],
+  listeners: [{ name: 'PEER', host: '127.0.0.1', port: 1, securityProtocol: 0 }],
 });
 const heartbeat = (brokerId: number, brokerEpoch: bigint) => ({ brokerId, brokerEpoch, currentMetadataOffset: 0n, wantFence: true, wantShutDown: true, offlineLogDirs: [] });
 const vote = (candidateId: number, cluster: string): WireMessage =>
   toWire({ type: 'Vote', correlationId: 1, candidateEpoch: 1_000, candidateId, voterId: 1, lastOffsetEpoch: 1_000, lastOffset: 1_000_000 }, cluster);
 const metadataFetch = (replicaId: number, cluster: string): WireMessage =>
   toWire({ type: 'Fetch', correlationId: 1, replicaId, currentLeaderEpoch: -1, fetchOffset: 0, lastFetchedEpoch: 0, maxWaitMs: 0, maxBytes: 1 << 20 }, cluster);
+const replicaFetch = (replicaId: number) => ({
+  ...defaultFetchRequest(),
+  replicaId,
+  maxWaitMs: 0,
+  maxBytes: 1 << 20,
+  topics: [{ topic: 'anything', topicId: Buffer.alloc(16), partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: 0n, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 1 << 20, replicaDirectoryId: Buffer.alloc(16) }] }],
+});
 
-/** Whether a fresh plain connection sending `wire` is closed without an answer. */
-async function closedUnanswered(wire: WireMessage): Promise<boolean> {
-  const client = await RawClient.connect(broker.host, broker.port);
+/** Whether a fresh plain connection to the peer listener sending this request is closed without an answer. */
+async function closedUnanswered(apiKey: number, apiVersion: number, body: unknown): Promise<boolean> {
+  const client = await RawClient.connect(peer.host, peer.port);
   try {
-    return await client.request(wire.apiKey, wire.apiVersion, wire.body).then(
+    return await client.request(apiKey, apiVersion, body).then(
       () => false,
       (err: Error) => /closed before the response/.test(err.message),
     );
@@ -57,53 +68,9 @@ async function closedUnanswered(wire: WireMessage): Promise<boolean> {
   }
 }
 
-test('a plain client cannot act as a node: registration, heartbeat, ISR change and producer ids answer CLUSTER_AUTHORIZATION_FAILED and change nothing', async () => {
-  const cluster = await clusterId();
-  assert.equal((await plain.request(62, 4, registration(100, cluster))).errorCode, ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
-  const epoch = 1n; // whatever it is: the claim is refused before the epoch is looked at
-  assert.equal((await plain.request(63, 1, heartbeat(1, epoch))).errorCode, ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
-  assert.equal((await plain.request(67, 0, { brokerId: 1, brokerEpoch: epoch })).errorCode, ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
-  const alter = await plain.request(56, 1, { brokerId: 1, brokerEpoch: epoch, topics: [] });
-  assert.equal(alter.errorCode, ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
-  assert.deepEqual(await liveBrokers(), [1], 'no broker 100, and broker 1 neither fenced nor shut down');
-  assert.match(broker.log(), /refusing BrokerRegistration from 127\.0\.0\.1:\d+: it claims node 100, its connection is not authenticated/);
-});
-
-test('a replica Fetch from a plain client reads nothing: CLUSTER_AUTHORIZATION_FAILED', async () => {
-  const response = await plain.request(1, 12, {
-    ...defaultFetchRequest(),
-    replicaId: 1,
-    maxWaitMs: 0,
-    maxBytes: 1 << 20,
-    topics: [{ topic: 'anything', topicId: Buffer.alloc(16), partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: 0n, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 1 << 20, replicaDirectoryId: Buffer.alloc(16) }] }],
-  });
-  assert.equal(response.errorCode, ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
-  assert.equal(response.responses[0].partitions[0].errorCode, ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
-});
-
-test('Raft requests from a plain client close the connection unanswered', async () => {
-  const cluster = await clusterId();
-  assert.equal(await closedUnanswered(vote(2, cluster)), true, 'Vote');
-  assert.equal(await closedUnanswered(metadataFetch(2, cluster)), true, 'a metadata-log Fetch');
-});
-
-test('an authenticated node is served as itself only', async () => {
-  const cluster = await clusterId();
-  const node3 = await connectAsPeer(broker.host, broker.port, 3, 1);
-  try {
-    assert.equal((await node3.request(62, 4, registration(2, cluster))).errorCode, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, 'node 3 registering as node 2');
-    assert.equal((await node3.request(63, 1, heartbeat(1, 1n))).errorCode, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, 'node 3 heartbeating as node 1');
-    assert.equal((await node3.request(62, 4, registration(3, cluster))).errorCode, ErrorCode.NONE, 'node 3 registering as itself');
-    const wire = vote(2, cluster);
-    await assert.rejects(node3.request(wire.apiKey, wire.apiVersion, wire.body), /closed/, 'a Vote claiming node 2 over node 3\'s connection');
-  } finally {
-    node3.close();
-  }
-});
-
 test('a wrong secret: the server is found out, a forged proof is refused and the connection closed, and both are logged', async () => {
-  await assert.rejects(connectAsPeer(broker.host, broker.port, 2, 1, 'another-secret-of-more-than-32-characters'), /does not hold the cluster secret/);
-  const forger = await RawClient.connect(broker.host, broker.port);
+  await assert.rejects(connectAsPeer(peer.host, peer.port, 2, 1, 'another-secret-of-more-than-32-characters'), /does not hold the cluster secret/);
+  const forger = await RawClient.connect(peer.host, peer.port);
   try {
     const handshake = await forger.request(17, 1, { mechanism: peerMechanism });
     assert.deepEqual([handshake.errorCode, handshake.mechanisms], [ErrorCode.NONE, [peerMechanism]]);
@@ -116,13 +83,54 @@ test('a wrong secret: the server is found out, a forged proof is refused and the
     forger.close();
   }
   assert.match(broker.log(), /closing connection \d+ from 127\.0\.0\.1:\d+: authentication failed: node 2 did not prove it holds the cluster secret/);
-  const client = await RawClient.connect(broker.host, broker.port);
+  const client = await RawClient.connect(peer.host, peer.port);
   try {
     assert.equal((await client.request(17, 1, { mechanism: 'PLAIN' })).errorCode, ErrorCode.UNSUPPORTED_SASL_MECHANISM);
     assert.equal(await client.closedByPeer(), true, 'an unsupported mechanism ends the connection');
   } finally {
     client.close();
   }
+});
+
+test('on the peer listener a plain client is served ApiVersions only: any other request closes its connection unanswered', async () => {
+  const cluster = await clusterId();
+  const client = await RawClient.connect(peer.host, peer.port);
+  try {
+    assert.equal((await client.request(18, 3, { clientSoftwareName: 'x', clientSoftwareVersion: '0' })).errorCode, ErrorCode.NONE);
+  } finally {
+    client.close();
+  }
+  const forged: [string, number, number, unknown][] = [
+    ['BrokerRegistration', 62, 4, registration(100, cluster)],
+    ['BrokerHeartbeat', 63, 1, heartbeat(1, 1n)],
+    ['AllocateProducerIds', 67, 0, { brokerId: 1, brokerEpoch: 1n }],
+    ['AlterPartition', 56, 1, { brokerId: 1, brokerEpoch: 1n, topics: [] }],
+    ['a replica Fetch', 1, 12, replicaFetch(1)],
+    ['Metadata', 3, 9, { ...defaultMetadataRequest(), topics: [] }],
+  ];
+  for (const wire of [vote(2, cluster), metadataFetch(2, cluster)]) forged.push([`Raft API ${wire.apiKey}`, wire.apiKey, wire.apiVersion, wire.body]);
+  for (const [what, apiKey, apiVersion, body] of forged) assert.equal(await closedUnanswered(apiKey, apiVersion, body), true, what);
+  assert.deepEqual(await liveBrokers(), [1], 'no broker 100, and broker 1 neither fenced nor shut down');
+});
+
+test('an authenticated node acts only as itself', async () => {
+  const cluster = await clusterId();
+  const node3 = await connectAsPeer(peer.host, peer.port, 3, 1);
+  try {
+    const refused = ErrorCode.CLUSTER_AUTHORIZATION_FAILED;
+    assert.equal((await node3.request(62, 4, registration(2, cluster))).errorCode, refused, 'node 3 registering as node 2');
+    assert.equal((await node3.request(63, 1, heartbeat(1, 1n))).errorCode, refused, 'node 3 heartbeating as node 1');
+    assert.equal((await node3.request(67, 0, { brokerId: 1, brokerEpoch: 1n })).errorCode, refused, 'node 3 asking producer ids as node 1');
+    assert.equal((await node3.request(56, 1, { brokerId: 1, brokerEpoch: 1n, topics: [] })).errorCode, refused, 'node 3 changing an ISR as node 1');
+    const fetched = await node3.request(1, 12, replicaFetch(1));
+    assert.deepEqual([fetched.errorCode, fetched.responses[0].partitions[0].errorCode], [refused, refused], 'node 3 fetching as replica 1');
+    assert.equal((await node3.request(62, 4, registration(3, cluster))).errorCode, ErrorCode.NONE, 'node 3 registering as itself');
+    const wire = vote(2, cluster);
+    await assert.rejects(node3.request(wire.apiKey, wire.apiVersion, wire.body), /closed/, "a Vote claiming node 2 over node 3's connection");
+  } finally {
+    node3.close();
+  }
+  assert.match(broker.log(), /refusing BrokerRegistration from 127\.0\.0\.1:\d+: it claims node 2, its connection is node 3's/);
 });
 
 /** The error oclif printed, on one line. */
@@ -143,7 +151,7 @@ test('a node with peers and no secret refuses to start, saying how to give one; 
 
   const open = await startBroker({ sets: { 'peer.authentication': 'none' }, env: { KB_CLUSTER_SECRET: '' } });
   try {
-    assert.match(open.log(), /WARN peer\.authentication=none: peers are not authenticated, anyone who can reach the listener can take over the cluster/);
+    assert.match(open.log(), /WARN peer\.authentication=none: peers are not authenticated, anyone who can reach the peer listener can take over the cluster/);
   } finally {
     await open.stop();
   }

@@ -1,7 +1,8 @@
 /**
  * The fault suite's cluster: one real `kb broker start` process per node,
  * each launched with `ip netns exec` in its own namespace (topology.ts),
- * listening on its namespace address, every node a voter, its data dir
+ * listening on its namespace address (clients on `port`, peers on
+ * `peerPort`, its --voters entry), every node a voter, its data dir
  * `<dir>/node-N/data` and its log appended to `<dir>/node-N.log` (kept
  * across restarts). With `faketime`, each node runs under libfaketime with
  * the monotonic clock untouched and its wall clock offset read from
@@ -19,7 +20,9 @@ import { repoRoot } from '../helpers/tools.ts';
 import { addressOf, namespaceOf } from './topology.ts';
 import { generateClusterSecret } from '../../src/broker/cluster-secret.ts';
 
+/** Every node's client listener port, and its peer listener's (its --voters entry). */
 export const port = 9092;
+export const peerPort = 9093;
 export const libfaketime = '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1';
 const startTimeoutMs = 60_000;
 const terminateTimeoutMs = 20_000;
@@ -58,7 +61,7 @@ interface Running {
 
 export async function startNodes(options: NodesOptions): Promise<ClusterNodes> {
   const { dir, ids } = options;
-  const voters = ids.map((id) => `${id}@${addressOf(id)}:${port}`).join(',');
+  const voters = ids.map((id) => `${id}@${addressOf(id)}:${peerPort}`).join(',');
   const secretFile = path.join(dir, 'cluster.secret');
   writeFileSync(secretFile, `${generateClusterSecret()}\n`, { mode: 0o600 });
   const running = new Map<number, Running>();
@@ -96,7 +99,7 @@ export async function startNodes(options: NodesOptions): Promise<ClusterNodes> {
         log.write(chunk);
         if (output === null) return;
         output += chunk;
-        if (output.includes(`listening on ${addressOf(id)}:${port}`)) {
+        if (output.includes(`listening on CLIENT://${addressOf(id)}:${port}`)) {
           output = null;
           clearTimeout(timer);
           resolve();

@@ -1,12 +1,13 @@
 /**
- * Peers are exempt from max.connections.per.ip (issue #22): in a 3-node
- * cluster on loopback allowing one connection per address, a client from
- * 127.0.0.2 gets its one connection on a node and no more, yet the nodes,
- * which connect to each other many times over from 127.0.0.1 (Raft lanes,
- * controller requests, replica fetchers), form the cluster, replicate an
- * acks=all write to every replica, and a node restarted while the client
- * holds its slot rejoins. (Until peers have listeners of their own, a
- * client on a peer's address is exempt too: kcat here, from 127.0.0.1.)
+ * Peers are exempt from max.connections.per.ip on the peer listeners
+ * (issue #22): in a 3-node cluster on loopback allowing one connection per
+ * address, a client from 127.0.0.2 gets its one connection on a node's
+ * client listener and no more, yet the nodes, which connect to each other's
+ * peer listeners many times over from 127.0.0.1 (Raft lanes, controller
+ * requests, replica fetchers), form the cluster, replicate an acks=all
+ * write to every replica, and a node restarted while the client holds its
+ * slot rejoins. (On the client listeners nobody is exempt: kcat and kb,
+ * from 127.0.0.1, get by with one connection per node.)
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

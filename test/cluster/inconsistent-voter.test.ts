@@ -26,7 +26,8 @@ test('nodes 2 and 3 refuse a node 1 that runs a one-voter quorum of their cluste
   await cluster.stopNode(1);
   const stampFile = path.join(cluster.dataDir(1), 'meta.properties');
   await writeFile(stampFile, (await readFile(stampFile, 'utf8')).replace(/^voter\.ids=.*$/m, 'voter.ids=1'));
-  const alone = await startBroker({ dataDir: cluster.dataDir(1), listen: cluster.address(1), args: ['--node-id', '1'], sets: fastFailover });
+  // On its peer address too, where nodes 2 and 3 ask for its vote.
+  const alone = await startBroker({ dataDir: cluster.dataDir(1), listen: cluster.address(1), args: ['--node-id', '1', '--peer-listen', cluster.peerAddress(1)], sets: fastFailover });
   t.after(() => alone.stop());
   const own = await runKb(['topic', 'create', 'only-on-node-1', '--partitions', '1', '--rf', '1', '-b', alone.address]);
   assert.equal(own.code, 0, own.stderr);

@@ -2,12 +2,13 @@
  * Peer authentication on a real 3-node cluster: a node without the cluster
  * secret, or with another one, cannot join while the cluster keeps
  * serving; the forged control-plane requests of issue #22, sent by a
- * plain client to every node, are refused and change nothing (quorum
- * leader and epoch, ISR, leaders, registered brokers).
+ * plain client to every node's peer listener (where they close the
+ * connection unanswered) and client listener (refused there), change
+ * nothing (quorum epoch, ISR, registered brokers).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startCluster, freePorts } from '../helpers/cluster.ts';
+import { startCluster, freePorts, type RunningCluster } from '../helpers/cluster.ts';
 import { partitionsOf, waitForPartitions } from '../helpers/cluster-metadata.ts';
 import { createTopicWithAssignment } from '../helpers/one-shot.ts';
 import { RawClient } from '../helpers/raw-client.ts';
@@ -44,7 +45,7 @@ async function brokersOf(address: string): Promise<number[]> {
   }
 }
 
-/** Sends `request` on a fresh plain connection: its answer, or 'closed' when the connection was closed unanswered. */
+/** Sends `request` on a fresh plain connection to `address`: its answer, or 'closed' when the connection was closed unanswered. */
 async function send(address: string, apiKey: number, apiVersion: number, body: unknown): Promise<any> {
   const client = await RawClient.connect(parse(address).host, parse(address).port);
   try {
@@ -57,15 +58,26 @@ async function send(address: string, apiKey: number, apiVersion: number, body: u
   }
 }
 
-const sendWire = (address: string, wire: WireMessage) => send(address, wire.apiKey, wire.apiVersion, wire.body);
+/**
+ * Sends a forged peer request to node `id` on both its listeners: closed
+ * unanswered on the peer listener (not authenticated); on the client
+ * listener closed too, or answered `refusal`.
+ */
+async function forge(cluster: RunningCluster, id: number, what: string, apiKey: number, apiVersion: number, body: unknown, refusal: number | 'closed' = 'closed'): Promise<void> {
+  assert.equal(await send(cluster.peerAddress(id), apiKey, apiVersion, body), 'closed', `${what} at node ${id}'s peer listener`);
+  const answer = await send(cluster.address(id), apiKey, apiVersion, body);
+  assert.equal(answer === 'closed' ? 'closed' : answer.errorCode, refusal, `${what} at node ${id}'s client listener`);
+}
+
+const forgeWire = (cluster: RunningCluster, id: number, what: string, wire: WireMessage) => forge(cluster, id, what, wire.apiKey, wire.apiVersion, wire.body);
 
 test('a node without the cluster secret, or with another one, cannot join, and the cluster keeps serving', { timeout: 120_000 }, async (t) => {
   const cluster = await startCluster({ nodes: 3 });
   t.after(() => cluster.stop());
-  const voters = cluster.nodeIds.map((id) => `${id}@${cluster.address(id)}`).join(',');
-  const [port] = await freePorts(1);
-  const join = (env: Record<string, string>) =>
-    runKb(['broker', 'start', '--node-id', '4', '--listen', `127.0.0.1:${port}`, '--voters', voters, '--data-dir', `${cluster.dataDir(1)}-intruder`], { env, timeoutMs: 8_000 });
+  const voters = cluster.nodeIds.map((id) => `${id}@${cluster.peerAddress(id)}`).join(',');
+  const [port, peerPort] = await freePorts(2);
+  const node4 = ['--node-id', '4', '--listen', `127.0.0.1:${port}`, '--peer-listen', `127.0.0.1:${peerPort}`, '--voters', voters, '--data-dir', `${cluster.dataDir(1)}-intruder`];
+  const join = (env: Record<string, string>) => runKb(['broker', 'start', ...node4], { env, timeoutMs: 8_000 });
   const without = await join({ KB_CLUSTER_SECRET: '' });
   assert.equal(without.code, 1);
   assert.match(without.stderr.replace(/\s*›\s*/g, ' '), /no cluster secret/);
@@ -88,40 +100,40 @@ test("the issue's forged control-plane requests, sent to every node of a cluster
   const forgedEpoch = quorum.leaderEpoch + 1_000;
   const others = (id: number) => cluster.nodeIds.filter((n) => n !== id);
 
+  const refused = ErrorCode.CLUSTER_AUTHORIZATION_FAILED;
   for (const id of cluster.nodeIds) {
-    const address = cluster.address(id);
     for (const claimed of others(id)) {
       const vote = toWire({ type: 'Vote', correlationId: 1, candidateEpoch: forgedEpoch, candidateId: claimed, voterId: id, lastOffsetEpoch: forgedEpoch, lastOffset: 1_000_000 }, clusterId);
-      assert.equal(await sendWire(address, vote), 'closed', `a Vote for node ${claimed} at node ${id}`);
+      await forgeWire(cluster, id, `a Vote for node ${claimed}`, vote);
       const begin = toWire({ type: 'BeginQuorumEpoch', correlationId: 1, voterId: id, leaderId: claimed, leaderEpoch: forgedEpoch }, clusterId);
-      assert.equal(await sendWire(address, begin), 'closed', `BeginQuorumEpoch from node ${claimed} at node ${id}`);
+      await forgeWire(cluster, id, `BeginQuorumEpoch from node ${claimed}`, begin);
       const end = toWire({ type: 'EndQuorumEpoch', correlationId: 1, leaderId: claimed, leaderEpoch: quorum.leaderEpoch, preferredSuccessors: [] }, clusterId);
-      assert.equal(await sendWire(address, end), 'closed', `EndQuorumEpoch from node ${claimed} at node ${id}`);
+      await forgeWire(cluster, id, `EndQuorumEpoch from node ${claimed}`, end);
       const metadataFetch = toWire({ type: 'Fetch', correlationId: 1, replicaId: claimed, currentLeaderEpoch: quorum.leaderEpoch, fetchOffset: 1_000_000, lastFetchedEpoch: quorum.leaderEpoch, maxWaitMs: 0, maxBytes: 1 << 20 }, clusterId);
-      assert.equal(await sendWire(address, metadataFetch), 'closed', `a metadata-log Fetch as node ${claimed} at node ${id}`);
+      await forgeWire(cluster, id, `a metadata-log Fetch as node ${claimed}`, metadataFetch);
     }
     for (const broker of cluster.nodeIds) {
       for (const brokerEpoch of [1n, 2n, 3n]) {
         const heartbeat = { brokerId: broker, brokerEpoch, currentMetadataOffset: 0n, wantFence: true, wantShutDown: true, offlineLogDirs: [] };
-        assert.equal((await send(address, 63, 1, heartbeat)).errorCode, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, `a heartbeat fencing node ${broker}`);
+        await forge(cluster, id, `a heartbeat fencing node ${broker}`, 63, 1, heartbeat, refused);
         const shrink = {
           brokerId: before.leader,
           brokerEpoch,
           topics: [{ topicName: 'guarded', topicId: Buffer.alloc(16), partitions: [{ partitionIndex: 0, leaderEpoch: before.leaderEpoch, newIsr: [before.leader], newIsrWithEpochs: [], leaderRecoveryState: 0, partitionEpoch: 0 }] }],
         };
-        assert.equal((await send(address, 56, 1, shrink)).errorCode, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, 'an ISR shrink');
-        assert.equal((await send(address, 67, 0, { brokerId: broker, brokerEpoch })).errorCode, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, 'a producer id block');
+        await forge(cluster, id, 'an ISR shrink', 56, 1, shrink, refused);
+        await forge(cluster, id, 'a producer id block', 67, 0, { brokerId: broker, brokerEpoch }, refused);
       }
     }
-    const rogue = { ...defaultBrokerRegistrationRequest(), brokerId: 100, clusterId, incarnationId: Buffer.alloc(16, 1), listeners: [{ name: 'PLAINTEXT', host: '127.0.0.1', port: 1, securityProtocol: 0 }] };
-    assert.equal((await send(address, 62, 4, rogue)).errorCode, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, 'a rogue node 100');
+    const rogue = { ...defaultBrokerRegistrationRequest(), brokerId: 100, clusterId, incarnationId: Buffer.alloc(16, 1), listeners: [{ name: 'CLIENT', host: '127.0.0.1', port: 1, securityProtocol: 0 }] };
+    await forge(cluster, id, 'a rogue node 100', 62, 4, rogue, refused);
     const replicaFetch = {
       ...defaultFetchRequest(),
       replicaId: others(id)[0],
       maxBytes: 1 << 20,
       topics: [{ topic: 'guarded', topicId: Buffer.alloc(16), partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: 1_000_000n, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 1 << 20, replicaDirectoryId: Buffer.alloc(16) }] }],
     };
-    assert.equal((await send(address, 1, 12, replicaFetch)).errorCode, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, 'a replica Fetch with a forged follower offset');
+    await forge(cluster, id, 'a replica Fetch with a forged follower offset', 1, 12, replicaFetch, refused);
   }
 
   const after = await quorumOf(cluster.address(1));

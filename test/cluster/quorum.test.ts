@@ -86,8 +86,9 @@ test('a node whose data dir belongs to another cluster is refused with a clear e
   const stampFile = path.join(foreignDir, 'meta.properties');
   await writeFile(stampFile, (await readFile(stampFile, 'utf8')).replace(/^voter\.ids=3$/m, 'voter.ids=1,2,3'));
 
-  const ports = await freePorts(3);
-  const voters = ports.map((port, i) => `${i + 1}@127.0.0.1:${port}`).join(',');
+  const free = await freePorts(6);
+  const [ports, peerPorts] = [free.slice(0, 3), free.slice(3)];
+  const voters = peerPorts.map((port, i) => `${i + 1}@127.0.0.1:${port}`).join(',');
   const members = await Promise.all([1, 2].map((id) => startBroker({ listen: `127.0.0.1:${ports[id - 1]}`, args: ['--node-id', String(id), '--voters', voters], sets: fastFailover })));
   t.after(() => Promise.all(members.map((m) => m.stop())));
 

@@ -31,7 +31,7 @@ test('a node restarted with another voter set than its data dir was written unde
   assert.match(forgotten.stderr, /voters are nodes 1,2,3, but this node was started with voters 1:/);
   assert.match(forgotten.stderr, /same --voters as the other nodes/);
   assert.match(forgotten.stderr, /set voter\.ids in each node's meta\.properties, or start this node with a fresh --data-dir/);
-  const fewer = await start(['--voters', `1@${cluster.address(1)},2@${cluster.address(2)}`]);
+  const fewer = await start(['--voters', `1@${cluster.peerAddress(1)},2@${cluster.peerAddress(2)}`]);
   assert.equal(fewer.code, 1, `with voters 1,2 it exits 1: ${fewer.stderr}`);
   assert.match(fewer.stderr, /voters are nodes 1,2,3, but this node was started with voters 1,2:/);
 

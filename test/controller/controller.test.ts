@@ -45,6 +45,7 @@ async function openController(dir: string, uncleanTopics: string[] = []) {
     internalTopics: new Set(['__consumer_offsets']),
     metadataOffset: () => log.appliedOffset(),
     sessionTimeoutMs: () => sessionTimeoutMs,
+    interBrokerListener: 'PEER',
     refusesConnections: async (_host, port) => {
       probed.push(port);
       return deadPorts.has(port);
@@ -57,7 +58,7 @@ async function openController(dir: string, uncleanTopics: string[] = []) {
   await controller.start();
   /** Registers broker `nodeId` and heartbeats it caught up, so it is unfenced; returns its epoch. */
   const join = async (nodeId: number, rack: string | null = null) => {
-    const registered = await controller.registerBroker({ nodeId, host: 'h', port: 9000 + nodeId, rack, clusterId: image.clusterId!, incarnationId: `i${nodeId}` });
+    const registered = await controller.registerBroker({ nodeId, endpoints: [{ name: 'PEER', host: 'h', port: 9000 + nodeId, securityProtocol: 'PLAINTEXT' }], rack, clusterId: image.clusterId!, incarnationId: `i${nodeId}` });
     assert.equal(registered.errorCode, ErrorCode.NONE);
     const beat = await controller.brokerHeartbeat({ nodeId, brokerEpoch: registered.brokerEpoch, metadataOffset: log.appliedOffset(), wantFence: false, wantShutDown: false });
     assert.deepEqual([beat.errorCode, beat.isFenced], [ErrorCode.NONE, false]);
@@ -197,7 +198,7 @@ test('registration is fenced with a new, random epoch; a caught-up heartbeat unf
   const { controller, image, log } = await openController(dir);
   closeLater(log);
   const before = log.appliedOffset();
-  const first = await controller.registerBroker({ nodeId: 2, host: 'h', port: 1, rack: 'r1', clusterId: image.clusterId!, incarnationId: 'a' });
+  const first = await controller.registerBroker({ nodeId: 2, endpoints: [{ name: 'PEER', host: 'h', port: 1, securityProtocol: 'PLAINTEXT' }], rack: 'r1', clusterId: image.clusterId!, incarnationId: 'a' });
   const epoch = first.brokerEpoch;
   assert.deepEqual([first.errorCode, image.brokers.get(2)?.epoch, image.brokers.get(2)?.fenced, image.brokers.get(2)?.rack], [ErrorCode.NONE, epoch, true, 'r1']);
   assert.ok(epoch > 2 ** 20 && Number.isSafeInteger(epoch), `a random epoch, not a count that starts at 1 (${epoch})`);
@@ -208,7 +209,7 @@ test('registration is fenced with a new, random epoch; a caught-up heartbeat unf
   const stale = await controller.brokerHeartbeat({ nodeId: 2, brokerEpoch: epoch + 1, metadataOffset: log.appliedOffset(), wantFence: false, wantShutDown: false });
   assert.equal(stale.errorCode, ErrorCode.STALE_BROKER_EPOCH);
   assert.equal((await controller.brokerHeartbeat({ nodeId: 9, brokerEpoch: 1, metadataOffset: 0, wantFence: false, wantShutDown: false })).errorCode, ErrorCode.STALE_BROKER_EPOCH);
-  const foreign = await controller.registerBroker({ nodeId: 3, host: 'h', port: 1, rack: null, clusterId: 'other', incarnationId: 'b' });
+  const foreign = await controller.registerBroker({ nodeId: 3, endpoints: [{ name: 'PEER', host: 'h', port: 1, securityProtocol: 'PLAINTEXT' }], rack: null, clusterId: 'other', incarnationId: 'b' });
   assert.equal(foreign.errorCode, ErrorCode.INCONSISTENT_CLUSTER_ID);
   const fenced = await controller.brokerHeartbeat({ nodeId: 2, brokerEpoch: epoch, metadataOffset: log.appliedOffset(), wantFence: true, wantShutDown: false });
   assert.deepEqual([fenced.isFenced, image.brokers.get(2)?.fenced], [true, true], 'wantFence fences');
@@ -345,9 +346,9 @@ test('re-registration changes the epoch and takes away leadership; another live 
   const firstEpoch = await join(1);
   await join(2);
   await controller.createTopics([topic('t', 4, 2)], false);
-  const duplicate = await controller.registerBroker({ nodeId: 1, host: 'h', port: 1, rack: null, clusterId: image.clusterId!, incarnationId: 'someone-else' });
+  const duplicate = await controller.registerBroker({ nodeId: 1, endpoints: [{ name: 'PEER', host: 'h', port: 1, securityProtocol: 'PLAINTEXT' }], rack: null, clusterId: image.clusterId!, incarnationId: 'someone-else' });
   assert.equal(duplicate.errorCode, ErrorCode.DUPLICATE_BROKER_REGISTRATION);
-  const again = await controller.registerBroker({ nodeId: 1, host: 'h', port: 1, rack: null, clusterId: image.clusterId!, incarnationId: 'i1' });
+  const again = await controller.registerBroker({ nodeId: 1, endpoints: [{ name: 'PEER', host: 'h', port: 1, securityProtocol: 'PLAINTEXT' }], rack: null, clusterId: image.clusterId!, incarnationId: 'i1' });
   assert.deepEqual([again.errorCode, image.brokers.get(1)?.epoch, image.brokers.get(1)?.fenced], [ErrorCode.NONE, again.brokerEpoch, true]);
   assert.notEqual(again.brokerEpoch, firstEpoch);
   for (const p of image.topicsByName.get('t')!.partitions) assert.deepEqual([p.leader, p.isr], [2, [2]]);

@@ -56,7 +56,7 @@ test('dist/kb runs the broker and the CLI with no Node on the machine', { timeou
     const timer = setTimeout(() => reject(new Error(`the broker did not start:\n${log}`)), 20_000);
     broker.stderr!.setEncoding('utf8').on('data', (d: string) => {
       log += d;
-      const match = /listening on ([\d.]+:\d+)/.exec(log);
+      const match = /listening on CLIENT:\/\/([\d.]+:\d+)/.exec(log);
       if (match) {
         clearTimeout(timer);
         resolve(match[1]);

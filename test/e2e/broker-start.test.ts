@@ -15,7 +15,7 @@ async function tempDir(t: { after(fn: () => Promise<void>): void }): Promise<str
 test('starts, logs where it listens and its cluster id, stops cleanly on SIGTERM', async (t) => {
   const broker = await startBroker();
   t.after(() => broker.stop());
-  assert.match(broker.log(), /kb broker started: listening on 127\.0\.0\.1:\d+, node 1, data dir .+, cluster [A-Za-z0-9_-]{22}/);
+  assert.match(broker.log(), /kb broker started: listening on CLIENT:\/\/127\.0\.0\.1:\d+, node 1, data dir .+, cluster [A-Za-z0-9_-]{22}/);
   const info = await runKb(['cluster', 'info', '--json', '-b', broker.address]);
   assert.equal(info.code, 0, info.stderr);
   const cluster = JSON.parse(info.stdout);

@@ -19,7 +19,7 @@ import { ErrorCode } from '../../src/protocol/errors.ts';
 const fastQuorum = ['--set', 'controller.quorum.election.timeout.ms=300', '--set', 'controller.quorum.fetch.timeout.ms=1000'];
 
 let dir: string;
-let record: { bootstrap: string; nodes: { nodeId: number; pid: number; port: number }[] };
+let record: { bootstrap: string; nodes: { nodeId: number; pid: number; port: number; peerPort: number }[] };
 const addressOf = (nodeId: number) => `127.0.0.1:${record.nodes.find((n) => n.nodeId === nodeId)!.port}`;
 
 async function kbJson(args: string[], brokers = record.bootstrap): Promise<any> {
@@ -107,7 +107,7 @@ test('DescribeQuorum: the leader answers; a follower says NOT_LEADER_OR_FOLLOWER
   assert.deepEqual(lp.currentVoters.map((v: any) => v.replicaId).sort(), [1, 2, 3]);
   assert.deepEqual(
     fromLeader.nodes.map((n: any) => [n.nodeId, n.listeners[0].host, n.listeners[0].port]).sort(),
-    record.nodes.map((n) => [n.nodeId, '127.0.0.1', n.port]),
+    record.nodes.map((n) => [n.nodeId, '127.0.0.1', n.peerPort]),
   );
 
   const fromFollower = (await describeQuorumAt(follower)).topics[0].partitions[0];

@@ -1,7 +1,8 @@
 /**
  * Starts a real `kb broker start` child process for a test: loopback only, a
- * free port chosen by the OS (`--listen 127.0.0.1:0`, read back from the
- * startup line) unless `listen` names one, a fresh temporary data dir unless one is given. `stop()`
+ * free port chosen by the OS (`--listen 127.0.0.1:0`, the client
+ * listener, read back from the startup line with the peer listener if any)
+ * unless `listen` names one, a fresh temporary data dir unless one is given. `stop()`
  * sends SIGTERM and waits; `kill()` sends SIGKILL. Every broker gets the
  * same cluster secret (`testClusterSecret`, through KB_CLUSTER_SECRET) unless
  * `env` says otherwise, so tests that build `--voters` themselves form
@@ -16,10 +17,13 @@ import { repoRoot } from './tools.ts';
 import { clusterSecretEnv } from '../../src/broker/cluster-secret.ts';
 
 export interface RunningBroker {
+  /** The client listener (the first listener of the startup line). */
   host: string;
   port: number;
   /** host:port, for -b / bootstrap servers. */
   address: string;
+  /** host:port of the PEER listener, null without one. */
+  peerAddress: string | null;
   dataDir: string;
   process: ChildProcess;
   /** Everything the broker wrote to stderr so far. */
@@ -30,8 +34,8 @@ export interface RunningBroker {
 
 export interface BrokerOptions {
   dataDir?: string;
-  /** HOST:PORT to listen on (default 127.0.0.1:0, a free port). */
-  listen?: string;
+  /** HOST:PORT of the client listener (default 127.0.0.1:0, a free port); null: no --listen (the test gives `listeners`). */
+  listen?: string | null;
   /** Extra `--set key=value` settings. */
   sets?: Record<string, string | number | boolean>;
   args?: string[];
@@ -42,7 +46,9 @@ export interface BrokerOptions {
   startTimeoutMs?: number;
 }
 
-const startedLine = /listening on ([\d.]+):(\d+)/;
+/** The startup line lists client listeners first: `listening on CLIENT://127.0.0.1:9092, PEER://127.0.0.1:9093, node 1, ...`. */
+const startedLine = /listening on (?:[A-Z0-9_-]+:\/\/)?([\d.]+):(\d+)/;
+const peerListener = /PEER:\/\/([\d.]+:\d+)/;
 
 /** The cluster secret test brokers share (KB_CLUSTER_SECRET) unless a test gives another. */
 export const testClusterSecret = 'test-cluster-secret-0123456789abcdef';
@@ -50,7 +56,8 @@ export const testClusterSecret = 'test-cluster-secret-0123456789abcdef';
 export async function startBroker(options: BrokerOptions = {}): Promise<RunningBroker> {
   const ownDataDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'kb-test-broker-')));
-  const args = [path.join(repoRoot, 'bin/run.js'), 'broker', 'start', '--listen', options.listen ?? '127.0.0.1:0', '--data-dir', dataDir];
+  const listen = options.listen === null ? [] : ['--listen', options.listen ?? '127.0.0.1:0'];
+  const args = [path.join(repoRoot, 'bin/run.js'), 'broker', 'start', ...listen, '--data-dir', dataDir];
   for (const [key, value] of Object.entries(options.sets ?? {})) args.push('--set', `${key}=${value}`);
   args.push(...(options.args ?? []));
   const [command, commandArgs] =
@@ -88,6 +95,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     host,
     port,
     address: `${host}:${port}`,
+    peerAddress: peerListener.exec(stderr.slice(stderr.search(startedLine)))?.[1] ?? null,
     dataDir,
     process: child,
     log: () => stderr,

@@ -1,10 +1,13 @@
 /**
  * A real cluster of `kb broker start` processes for a test: every node a
  * voter of the metadata quorum, on loopback ports that were free when the
- * cluster was made (taken by binding port 0), each with its own temporary
+ * cluster was made (taken by binding port 0), two per node: its client
+ * listener (`--listen`) and its peer listener (its `--voters` entry;
+ * `--peer-listen` for a broker-only node), each with its own temporary
  * data dir, and the test cluster secret in a `cluster.secret` file (as
  * `kb cluster up` writes, passed with --cluster-secret-file; the same secret
- * as startBroker's, so a test may start a node of the cluster by hand). Nodes start together (none can finish starting before a
+ * as startBroker's, so a test may start a node of the cluster by hand).
+ * Nodes start together (none can finish starting before a
  * majority is up). `addBroker()` starts one more node outside the voter
  * list (a broker-only node, as Kafka's brokers beside a controller
  * quorum), with the next node id. `kill(id)` (SIGKILL), `stopNode(id)`
@@ -41,14 +44,17 @@ export interface ClusterOptions {
 }
 
 export interface RunningCluster {
-  /** host:port,... of every node. */
+  /** host:port,... of every node's client listener. */
   bootstrap: string;
   /** Every node started so far, voters first. */
   nodeIds: number[];
   node(id: number): RunningBroker;
   /** Starts a broker-only node with the next id; resolves with its id once it has started. */
   addBroker(): Promise<number>;
+  /** host:port of node `id`'s client listener. */
   address(id: number): string;
+  /** host:port of node `id`'s peer listener (its --voters entry, or --peer-listen for a broker-only node). */
+  peerAddress(id: number): string;
   dataDir(id: number): string;
   kill(id: number): Promise<void>;
   stopNode(id: number): Promise<void>;
@@ -60,18 +66,23 @@ export interface RunningCluster {
 
 export async function startCluster(options: ClusterOptions): Promise<RunningCluster> {
   const root = await mkdtemp(path.join(os.tmpdir(), 'kb-test-cluster-'));
-  const ports = await freePorts(options.nodes);
+  const free = await freePorts(2 * options.nodes);
+  /** Node id - 1 -> its client port, and its peer port. */
+  const ports = free.slice(0, options.nodes);
+  const peerPorts = free.slice(options.nodes);
   const nodeIds = ports.map((_, i) => i + 1);
-  const voters = nodeIds.map((id, i) => `${id}@127.0.0.1:${ports[i]}`).join(',');
+  const voterCount = options.nodes;
+  const voters = nodeIds.map((id, i) => `${id}@127.0.0.1:${peerPorts[i]}`).join(',');
   const secretFile = path.join(root, 'cluster.secret');
   await writeFile(secretFile, `${testClusterSecret}\n`, { mode: 0o600 });
   const running = new Map<number, RunningBroker>();
   const launch = async (id: number): Promise<RunningBroker> => {
+    const peerListen = id > voterCount ? ['--peer-listen', `127.0.0.1:${peerPorts[id - 1]}`] : [];
     const broker = await startBroker({
       dataDir: path.join(root, `node-${id}`),
       listen: `127.0.0.1:${ports[id - 1]}`,
       sets: options.sets,
-      args: ['--node-id', String(id), '--voters', voters, '--cluster-secret-file', secretFile, ...(options.args ?? [])],
+      args: ['--node-id', String(id), '--voters', voters, ...peerListen, '--cluster-secret-file', secretFile, ...(options.args ?? [])],
       env: options.env?.(id),
       startTimeoutMs: 30_000,
     });
@@ -99,14 +110,16 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
     nodeIds,
     node,
     addBroker: async () => {
-      const [port] = await freePorts(1);
+      const [port, peerPort] = await freePorts(2);
       ports.push(port);
+      peerPorts.push(peerPort);
       const id = ports.length;
       nodeIds.push(id);
       await launch(id);
       return id;
     },
     address: (id) => `127.0.0.1:${ports[id - 1]}`,
+    peerAddress: (id) => `127.0.0.1:${peerPorts[id - 1]}`,
     dataDir: (id) => path.join(root, `node-${id}`),
     kill: async (id) => {
       await node(id).kill();

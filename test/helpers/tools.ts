@@ -38,6 +38,16 @@ export const tools = {
     probe: [debianPython, '-c', 'import confluent_kafka'],
     install: 'apt-get install python3-confluent-kafka',
   },
+  burrow: {
+    name: 'Burrow',
+    probe: ['/usr/bin/test', '-x', '/usr/bin/Burrow'],
+    install: 'apt-get install burrow',
+  },
+  zookeeper: {
+    name: 'ZooKeeper (for Burrow)',
+    probe: ['/bin/sh', '-c', 'test -r /usr/share/java/zookeeper.jar && java -version'],
+    install: 'apt-get install zookeeper',
+  },
   libfaketime: {
     name: 'libfaketime',
     probe: ['/usr/bin/test', '-r', libfaketime],

@@ -17,6 +17,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import tls from 'node:tls';
+import { parseHostPort } from '../../src/net/host-port.ts';
 import { startBroker, type RunningBroker } from '../helpers/broker.ts';
 import { requireTool, tools } from '../helpers/tools.ts';
 import { kcatConsumeAll, kcatMetadata, kcatOk } from '../helpers/kcat.ts';
@@ -24,6 +25,7 @@ import { RawConnection } from '../helpers/raw-kafka.ts';
 import { runKb } from '../helpers/cli.ts';
 import { toWire } from '../../src/controller/raft/wire.ts';
 import type { RaftMessage } from '../../src/controller/raft/messages.ts';
+import { senderOf } from '../../src/controller/quorum/raft-errors.ts';
 import * as describeCluster from '../../src/protocol/generated/describe-cluster-request.ts';
 import * as describeConfigs from '../../src/protocol/generated/describe-configs-request.ts';
 import * as describeGroups from '../../src/protocol/generated/describe-groups-request.ts';
@@ -59,7 +61,8 @@ const healthTopic = uniqueTopic('bad-input-health');
 let probes = 0;
 
 before(async () => {
-  broker = await startBroker({ sets: { 'max.connections': maxConnections } });
+  // A peer listener too: the Raft requests below are served there only.
+  broker = await startBroker({ sets: { 'max.connections': maxConnections }, args: ['--peer-listen', '127.0.0.1:0'] });
 });
 after(async () => {
   await broker?.stop();
@@ -116,6 +119,12 @@ async function assertNothingAppended(topic: string, what: string): Promise<void>
 
 async function open(): Promise<RawConnection> {
   return RawConnection.open(broker.host, broker.port);
+}
+
+/** A connection to the peer listener, where the Raft APIs are served, authenticated as node `nodeId` (a request there acts only as its connection's node). */
+async function openPeer(nodeId: number): Promise<RawConnection> {
+  const { host, port } = parseHostPort(broker.peerAddress!);
+  return RawConnection.openAsPeer(host, port, nodeId, 1);
 }
 
 function int32(n: number): Buffer {
@@ -379,8 +388,6 @@ test('Produce acks=all with a negative timeout is acknowledged like any other, w
 test("Raft requests from this node's own id, or naming an epoch near int32's end, are refused and the quorum carries on", async (t) => {
   if (!requireTool(t, tools.kcat)) return;
   const epochBefore = (await quorum()).leaderEpoch;
-  const connection = await open();
-  t.after(() => connection.destroy());
   // Before the fix, the Vote moved the node to epoch 2^31 - 1; its next election needed epoch 2^31, which
   // does not fit the wire's int32: the quorum failed, the broker stopped and could not start again.
   const requests: RaftMessage[] = [
@@ -391,12 +398,14 @@ test("Raft requests from this node's own id, or naming an epoch near int32's end
   ];
   for (const request of requests) {
     const wire = toWire(request, '');
+    const connection = await openPeer(senderOf(request as Parameters<typeof senderOf>[0]));
+    t.after(() => connection.destroy());
     const { body } = await connection.request<{ errorCode: number }>(wire.apiKey, wire.apiVersion, wire.body);
     assert.equal(body.errorCode, invalidRequest, `${request.type} (correlation ${request.correlationId}) is answered INVALID_REQUEST`);
   }
   // A Vote whose body decodes but addresses two partitions is malformed, not an internal error.
   const vote = toWire(requests[1], '') as { apiKey: number; apiVersion: number; body: { topics: unknown[] } };
-  const twoTopics = await open();
+  const twoTopics = await openPeer(2);
   t.after(() => twoTopics.destroy());
   await twoTopics.write(encodeRequest(vote.apiKey, vote.apiVersion, 5, 'kb-bad-input-test', { ...vote.body, topics: [vote.body.topics[0], vote.body.topics[0]] }));
   assert.equal(await twoTopics.waitClosed(5000), true, 'a malformed Raft request closes its connection');
@@ -409,9 +418,9 @@ test("Raft requests from this node's own id, or naming an epoch near int32's end
 
 /**
  * Well-formed requests of the APIs clients and voters send (none that deletes, creates or fences):
- * what the mutation test below corrupts.
+ * what the mutation test below corrupts; `peer`: sent to the peer listener (the Raft requests).
  */
-function requestsToMutate(topic: string): Buffer[] {
+function requestsToMutate(topic: string): { frame: Buffer; peer: boolean }[] {
   const group = 'mutated-group';
   const bodies: [number, number, unknown][] = [
     [0, 7, produceBody(topic, goodBatch(3))],
@@ -438,11 +447,12 @@ function requestsToMutate(topic: string): Buffer[] {
     { type: 'Fetch', correlationId: 1, replicaId: id, currentLeaderEpoch: 1, fetchOffset: 0, lastFetchedEpoch: 0, maxWaitMs: 50, maxBytes: 100_000 },
     { type: 'FetchSnapshot', correlationId: 1, replicaId: id, currentLeaderEpoch: 1, snapshotId: { endOffset: 3, epoch: 1 }, position: 0, maxBytes: 100_000 },
   ] satisfies RaftMessage[]);
+  const clientCount = bodies.length;
   for (const message of raft) {
     const wire = toWire(message, '');
     bodies.push([wire.apiKey, wire.apiVersion, wire.body]);
   }
-  return bodies.map(([apiKey, version, body], i) => encodeRequest(apiKey, version, i + 1, 'kb-mutation-test', body));
+  return bodies.map(([apiKey, version, body], i) => ({ frame: encodeRequest(apiKey, version, i + 1, 'kb-mutation-test', body), peer: i >= clientCount }));
 }
 
 /** `frame` with one seeded corruption after its api key and version: flipped bits, a cut, or an extreme int16/int32/byte. */
@@ -482,8 +492,8 @@ test('a thousand seeded corruptions of client and Raft requests: no crash, no in
   };
   const frames = requestsToMutate(topic);
   for (let round = 0; round < Math.ceil(1000 / frames.length); round++) {
-    for (const frame of frames) {
-      const connection = await open();
+    for (const { frame, peer } of frames) {
+      const connection = await (peer ? openPeer(2) : open());
       await connection.write(mutate(frame, random)).catch(() => undefined); // the broker may close first
       await connection.nextFrame(300).catch(() => null); // an answer, a close, or (a parked request) nothing yet
       connection.destroy();

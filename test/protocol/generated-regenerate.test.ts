@@ -1,16 +1,16 @@
 /**
  * The committed src/protocol/generated/ is exactly what scripts/gen-protocol.ts
- * produces from ../shared/kafka-protocol/messages: same files, same bytes.
- * Without that folder the test fails, or skips when KB_SKIP_SHARED=1.
+ * produces from ../shared/kafka-protocol/messages and coordinator-records:
+ * same files, same bytes. Without those folders the test fails, or skips when KB_SKIP_SHARED=1.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generate, generatedDir, messagesDir } from '../../scripts/gen-protocol.ts';
+import { definitionDirs, generate, generatedDir, messagesDir } from '../../scripts/gen-protocol.ts';
 
-const sharedMissing = !existsSync(messagesDir);
+const sharedMissing = !definitionDirs.every((dir) => existsSync(dir));
 const skip = sharedMissing && process.env.KB_SKIP_SHARED === '1' ? `${messagesDir} is absent (KB_SKIP_SHARED=1)` : false;
 
 test('regenerating the protocol codecs changes nothing', { skip }, (t) => {

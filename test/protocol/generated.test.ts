@@ -4,8 +4,8 @@
  * value normalised for that version and re-encode to identical bytes, and
  * random or mutated bytes make the decoders throw ProtocolError and nothing
  * else. The message model comes from the definitions in
- * ../shared/kafka-protocol/messages (absent: fail, or skip with
- * KB_SKIP_SHARED=1).
+ * ../shared/kafka-protocol/messages and coordinator-records (absent: fail,
+ * or skip with KB_SKIP_SHARED=1).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -169,7 +169,7 @@ test('every message round-trips at every valid version', { skip }, async () => {
       }
     }
   }
-  assert.equal(checked, 674 * valuesPerVersion);
+  assert.equal(checked, 691 * valuesPerVersion);
 });
 
 test('defaults encode and decode back to themselves at every valid version', { skip }, async () => {

@@ -1,7 +1,8 @@
 /**
  * The group coordinator of this broker: classic consumer-group membership
  * (GroupManager) plus committed offsets, kept durably in the compacted
- * internal topic `__consumer_offsets` (record format: offset-store.ts).
+ * internal topic `__consumer_offsets` (Kafka's record format:
+ * offset-records.ts; the in-memory view: offset-store.ts).
  *
  * - Placement: a group belongs to partition `partitionForGroup(groupId, n)`
  *   of `__consumer_offsets`; its coordinator is that partition's leader
@@ -16,7 +17,9 @@
  * - Loading: `start()` replays every partition this node leads once the
  *   broker is serving; a partition found later is loaded on first use.
  *   A partition is replayed up to its log end (not its high watermark).
- *   Groups found there come back Empty, keeping their offsets. Requests for
+ *   Groups found there come back Empty, keeping their offsets. Facts found
+ *   only in kb's earlier msgpack records are rewritten in Kafka's format
+ *   before the partition counts as loaded (upgradeLegacy). Requests for
  *   a group whose partition is loading get COORDINATOR_LOAD_IN_PROGRESS
  *   (FindCoordinator: COORDINATOR_NOT_AVAILABLE); one this node does not
  *   lead, or may not lead now (ReplicaManager.leaderPartition: still
@@ -25,6 +28,9 @@
  *   partition and applied to memory once appended; group state is written
  *   after each rebalance, when a group empties, and as tombstones (with its
  *   offsets) when it is deleted. DeleteGroups answers once that is durable.
+ * - Group ids and offset metadata that a record cannot hold (over 32767
+ *   bytes) get INVALID_GROUP_ID / OFFSET_METADATA_TOO_LARGE; a group state
+ *   that cannot be encoded is not written (logged).
  * - Commits: validated against the group (generation and member, as Kafka);
  *   per partition UNKNOWN_TOPIC_OR_PARTITION for partitions that do not
  *   exist, OFFSET_METADATA_TOO_LARGE above `offset.metadata.max.bytes`, and
@@ -71,7 +77,8 @@ import {
   type SyncRequest,
   type SyncResponse,
 } from './group.ts';
-import { OffsetStore, groupRecord, offsetRecord, partitionForGroup, type CommittedOffset, type TopicPartitionRef } from './offset-store.ts';
+import { OffsetStore, partitionForGroup, type TopicPartitionRef } from './offset-store.ts';
+import { fitsRecordString, groupRecord, offsetRecord, type CommittedOffset } from './offset-records.ts';
 
 export const consumerOffsetsTopic = '__consumer_offsets';
 
@@ -79,6 +86,8 @@ export const consumerOffsetsTopic = '__consumer_offsets';
 const offsetsSegmentBytes = 100 * 1024 * 1024;
 /** Bytes read from a partition of __consumer_offsets per step while loading it. */
 const loadReadBytes = 1024 * 1024;
+/** Facts of kb's earlier msgpack format rewritten per batch on load (a few hundred bytes each, far below max.message.bytes). */
+const legacyFactsPerBatch = 500;
 /** How long a group write waits for the ISR of its __consumer_offsets partition (Kafka's offsets.commit.timeout.ms default). */
 const commitTimeoutMs = 5000;
 const consumerProtocolType = 'consumer';
@@ -98,7 +107,8 @@ export interface CoordinatorOptions {
 export interface CoordinatorAnswer {
   errorCode: number;
   errorMessage: string | null;
-  node: { nodeId: number; host: string; port: number } | null;
+  /** The coordinating broker (the handler answers with its endpoint on the request's listener). */
+  node: BrokerRecord | null;
 }
 
 export interface OffsetCommitEntry extends TopicPartitionRef {
@@ -195,7 +205,7 @@ export class GroupCoordinator {
     if (leader === this.options.nodeId && this.readiness(groupId) !== ErrorCode.NONE) {
       return unavailable(`${consumerOffsetsTopic}-${index} is not ready here yet (loading, or this broker is catching up with the controller)`);
     }
-    return { errorCode: ErrorCode.NONE, errorMessage: null, node: { nodeId: node.nodeId, host: node.host, port: node.port } };
+    return { errorCode: ErrorCode.NONE, errorMessage: null, node };
   }
 
   private partitionOf(groupId: string): number | undefined {
@@ -302,19 +312,42 @@ export class GroupCoordinator {
       this.options.logger.error(`cannot load ${consumerOffsetsTopic}-${index}: ${(err as Error).message}`);
       return;
     }
+    const count = this.options.image.topicsByName.get(consumerOffsetsTopic)!.partitions.length;
+    const inPartition = (groupId: string) => partitionForGroup(groupId, count) === index;
     for (const groupId of this.store.groupIds()) {
-      if (partitionForGroup(groupId, this.options.image.topicsByName.get(consumerOffsetsTopic)!.partitions.length) === index) {
-        this.restore(groupId);
-      }
+      if (inPartition(groupId)) this.restore(groupId);
     }
+    const upgraded = this.upgradeLegacy(this.store.legacyUpgrade(inPartition));
     this.partitionStates.set(index, 'loaded');
     const ignored = this.store.ignoredRecords - ignoredBefore;
     if (partition.log.logEndOffset > 0n) {
       this.options.logger.info(
         `loaded ${consumerOffsetsTopic}-${index} up to offset ${loadedEnd} in ${Math.round(this.clock.monotonicMs() - started)} ms` +
-          (ignored > 0 ? ` (${ignored} unreadable records skipped)` : ''),
+          (ignored > 0 ? ` (${ignored} unreadable records skipped)` : '') +
+          (upgraded > 0 ? ` (rewriting ${upgraded} records of kb's earlier msgpack format in Kafka's)` : ''),
       );
     }
+  }
+
+  /**
+   * Rewrites the facts that loading found only in kb's earlier msgpack
+   * format in Kafka's, and tombstones their legacy keys (see
+   * offset-store.ts), in batches of whole facts. Appended before the
+   * partition counts as loaded, so they precede any new write of the group.
+   * A failed append leaves the legacy records for the next load. Returns how
+   * many facts it rewrites.
+   */
+  private upgradeLegacy(byGroup: Map<string, RecordInput[][]>): number {
+    let facts = 0;
+    for (const [groupId, records] of byGroup) {
+      facts += records.length;
+      for (let i = 0; i < records.length; i += legacyFactsPerBatch) {
+        void this.append(groupId, records.slice(i, i + legacyFactsPerBatch).flat()).then((errorCode) => {
+          if (errorCode !== ErrorCode.NONE) this.options.logger.warn(`rewriting the msgpack records of group ${groupId} failed: error ${errorCode}; retried on the next load`);
+        });
+      }
+    }
+    return facts;
   }
 
   /**
@@ -348,13 +381,15 @@ export class GroupCoordinator {
   private restore(groupId: string): void {
     this.manager.isValidCommit(groupId, '', -1, null);
     const stored = this.store.storedGroup(groupId);
-    if (stored !== undefined) this.emptySince.set(groupId, stored.state === 'Empty' ? stored.stateChangedAtMs : this.clock.wallMs());
+    if (stored === undefined) return;
+    if (stored.state !== 'Empty') this.emptySince.set(groupId, this.clock.wallMs());
+    else if (stored.stateChangedAtMs !== null) this.emptySince.set(groupId, stored.stateChangedAtMs);
   }
 
   // ---- membership ----
 
   join(request: JoinRequest): Promise<JoinResponse> {
-    const error = this.readiness(request.groupId);
+    const error = fitsRecordString(request.groupId) ? this.readiness(request.groupId) : ErrorCode.INVALID_GROUP_ID;
     return error === ErrorCode.NONE ? this.manager.join(request) : Promise.resolve(joinError(request.memberId, error));
   }
 
@@ -406,7 +441,14 @@ export class GroupCoordinator {
     const { groupId } = snapshot;
     if (snapshot.state === 'Empty') this.emptySince.set(groupId, snapshot.stateChangedAtMs);
     else this.emptySince.delete(groupId);
-    const records = [groupRecord(snapshot)];
+    let records: RecordInput[];
+    try {
+      records = [groupRecord(snapshot)];
+    } catch (err) {
+      // A member's id, instance id or protocol longer than a record's string can hold (32767 bytes).
+      this.options.logger.warn(`cannot write the state of group ${groupId}: ${(err as Error).message}`);
+      return;
+    }
     if (snapshot.state === 'Dead') {
       for (const { topic, partition } of this.store.partitionsOf(groupId)) records.push(offsetRecord(groupId, topic, partition, null));
     }
@@ -451,7 +493,7 @@ export class GroupCoordinator {
   async commitOffsets(commit: OffsetCommit): Promise<number[]> {
     const { groupId } = commit;
     const everyEntry = (errorCode: number) => commit.offsets.map(() => errorCode);
-    if (groupId === '') return everyEntry(ErrorCode.INVALID_GROUP_ID);
+    if (groupId === '' || !fitsRecordString(groupId)) return everyEntry(ErrorCode.INVALID_GROUP_ID);
     const unavailable = this.readiness(groupId);
     if (unavailable !== ErrorCode.NONE) return everyEntry(unavailable);
     const invalid = this.manager.isValidCommit(groupId, commit.memberId, commit.generationId, commit.groupInstanceId);
@@ -461,7 +503,9 @@ export class GroupCoordinator {
     const metadataMaxBytes = this.options.config.int('offset.metadata.max.bytes');
     const errors = commit.offsets.map((entry) => {
       if (this.options.image.partition(entry.topic, entry.partition) === undefined) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
-      if (entry.metadata !== null && Buffer.byteLength(entry.metadata) > metadataMaxBytes) return ErrorCode.OFFSET_METADATA_TOO_LARGE;
+      if (entry.metadata !== null && (Buffer.byteLength(entry.metadata) > metadataMaxBytes || !fitsRecordString(entry.metadata))) {
+        return ErrorCode.OFFSET_METADATA_TOO_LARGE;
+      }
       return ErrorCode.NONE;
     });
     const records: RecordInput[] = [];

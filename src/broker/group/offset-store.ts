@@ -1,65 +1,57 @@
 /**
- * What the group coordinator keeps in `__consumer_offsets`, and the
- * in-memory view of it: committed offsets per group, topic and partition,
- * plus a summary of each group's last persisted state. Pure: no I/O. The
- * coordinator appends the records built here and passes every record it
- * reads back on load, or has just appended, to `apply`, so replay and live
- * writes take one path.
+ * The in-memory view of `__consumer_offsets`: committed offsets per group,
+ * topic and partition, plus a summary of each group's last persisted
+ * state. Pure: no I/O. The coordinator appends the records built by
+ * offset-records.ts (Kafka's schemas) and passes every record it reads back
+ * on load, or has just appended, to `apply`, so replay and live writes take
+ * one path.
  *
  * A group lives in partition `partitionForGroup(groupId, count)`, Kafka's
  * choice: abs(Java String.hashCode(groupId)) % count.
  *
- * On disk: one Kafka record per fact, key and value msgpack-encoded. Keys
- * are arrays, so one fact always encodes to the same bytes and compaction
- * (which compares key bytes) keeps only its latest record:
- *   offset commit  key [1, groupId, topic, partition]
- *                  value { offset, leaderEpoch, metadata, commitTimestampMs, expireTimestampMs }
- *   group state    key [2, groupId]
- *                  value { state, protocolType, protocolName, generationId, stateChangedAtMs,
- *                          leaderId, members: [{ memberId, groupInstanceId, clientId, clientHost,
- *                          sessionTimeoutMs, rebalanceTimeoutMs, metadata, assignment }] }
- *                  (Kafka's GroupMetadataValue, written on every completed rebalance, when
- *                  the group becomes Empty and when a static member is replaced)
- * A null value (tombstone) removes the fact: an offset deleted or expired, a
- * group deleted. Records with a key of another shape are not ours and are
- * skipped with a count (`ignoredRecords`).
+ * Records in kb's earlier msgpack format (legacy-offset-records.ts) are
+ * applied as the Kafka-format record of the same fact, and their keys are
+ * remembered until `legacyUpgrade` has rewritten them: it returns, per fact,
+ * the fact's Kafka-format record (when its current value came from a legacy
+ * record) followed by a tombstone of the legacy key, so compaction drops
+ * the legacy records. A legacy tombstone removes a fact only while the
+ * fact's value is the legacy one: the upgrade's tombstones, replayed after
+ * the rewritten records, change nothing.
+ *
+ * Records with a key of another shape, or an unreadable value, are not ours
+ * and are skipped with a count (`ignoredRecords`).
  */
-import { Packr } from 'msgpackr';
 import type { RecordInput } from '../../protocol/records/record-batch.ts';
-import type { GroupSnapshot, GroupState } from './group.ts';
-
-export interface CommittedOffset {
-  offset: bigint;
-  /** -1 when the client did not say. */
-  leaderEpoch: number;
-  /** '' when the client sent none (Kafka's NoMetadata). */
-  metadata: string;
-  commitTimestampMs: number;
-  /** OffsetCommit v2-4 may ask for a retention of its own; null: the broker's. */
-  expireTimestampMs: number | null;
-}
-
-/** The part of a group's persisted state that loading and offset expiry need. */
-export interface StoredGroup {
-  state: GroupState;
-  stateChangedAtMs: number;
-}
+import { fromLegacy, isLegacyKey } from './legacy-offset-records.ts';
+import {
+  decodeGroupValue,
+  decodeOffsetValue,
+  decodeRecordKey,
+  type CommittedOffset,
+  type KafkaRecord,
+  type RecordKey,
+  type StoredGroup,
+} from './offset-records.ts';
 
 export interface TopicPartitionRef {
   topic: string;
   partition: number;
 }
 
-const keyKind = { offset: 1, group: 2 } as const;
+/** A fact stated by a legacy record that is not rewritten yet. */
+interface LegacyFact {
+  groupId: string;
+  legacyKey: Buffer;
+  /** The Kafka-format record of the legacy value while it is the fact's current value, else null. */
+  current: KafkaRecord | null;
+}
 
-const packr = new Packr({ useRecords: false, moreTypes: false, int64AsType: 'bigint' });
-
-/** Kafka's placement: abs(Java String.hashCode(groupId)) modulo the partition count. */
 /** When a committed offset of an Empty group expires: its explicit expire timestamp, else retentionMs after the group emptied (or, never having had members, after the commit). */
 function expiresAt(committed: CommittedOffset, retentionMs: number, emptySinceMs: number | undefined): number {
   return committed.expireTimestampMs ?? (emptySinceMs ?? committed.commitTimestampMs) + retentionMs;
 }
 
+/** Kafka's placement: abs(Java String.hashCode(groupId)) modulo the partition count. */
 export function partitionForGroup(groupId: string, partitionCount: number): number {
   let hash = 0;
   for (let i = 0; i < groupId.length; i++) hash = (Math.imul(31, hash) + groupId.charCodeAt(i)) | 0;
@@ -67,79 +59,82 @@ export function partitionForGroup(groupId: string, partitionCount: number): numb
   return abs % partitionCount;
 }
 
-export function offsetRecord(groupId: string, topic: string, partition: number, committed: CommittedOffset | null): RecordInput {
-  return {
-    key: packr.pack([keyKind.offset, groupId, topic, partition]),
-    value: committed === null ? null : packr.pack(committed),
-  };
-}
-
-/** The group's state record; a Dead group's is a tombstone. */
-export function groupRecord(snapshot: GroupSnapshot): RecordInput {
-  return {
-    key: packr.pack([keyKind.group, snapshot.groupId]),
-    value: snapshot.state === 'Dead' ? null : packr.pack(snapshot),
-  };
-}
-
-type DecodedKey = { kind: 'offset'; groupId: string; topic: string; partition: number } | { kind: 'group'; groupId: string };
-
-function decodeKey(key: Buffer): DecodedKey | null {
-  let fields: unknown;
-  try {
-    fields = packr.unpack(key);
-  } catch {
-    return null;
-  }
-  if (!Array.isArray(fields) || typeof fields[1] !== 'string') return null;
-  if (fields[0] === keyKind.offset && fields.length === 4 && typeof fields[2] === 'string' && Number.isInteger(fields[3])) {
-    return { kind: 'offset', groupId: fields[1], topic: fields[2], partition: fields[3] };
-  }
-  if (fields[0] === keyKind.group && fields.length === 2) return { kind: 'group', groupId: fields[1] };
-  return null;
-}
-
-function decodeOffset(value: Buffer): CommittedOffset {
-  const v = packr.unpack(value) as Record<string, unknown>;
-  return {
-    offset: BigInt(v.offset as number | bigint),
-    leaderEpoch: Number(v.leaderEpoch),
-    metadata: String(v.metadata ?? ''),
-    commitTimestampMs: Number(v.commitTimestampMs),
-    expireTimestampMs: v.expireTimestampMs === null || v.expireTimestampMs === undefined ? null : Number(v.expireTimestampMs),
-  };
-}
-
-function decodeGroup(value: Buffer): StoredGroup {
-  const v = packr.unpack(value) as Record<string, unknown>;
-  return { state: v.state as GroupState, stateChangedAtMs: Number(v.stateChangedAtMs) };
-}
-
 export class OffsetStore {
   /** groupId -> topic -> partition -> committed offset. */
   private readonly offsets = new Map<string, Map<string, Map<number, CommittedOffset>>>();
   private readonly groups = new Map<string, StoredGroup>();
+  /** Legacy facts not rewritten yet, by the hex of their Kafka-format key. */
+  private readonly legacy = new Map<string, LegacyFact>();
   ignoredRecords = 0;
 
-  /** Applies one record of `__consumer_offsets` (see the header for its format). */
+  /** Applies one record of `__consumer_offsets` (see the header and offset-records.ts for its format). */
   apply(key: Buffer | null, value: Buffer | null): void {
-    const decoded = key === null ? null : decodeKey(key);
-    if (decoded === null) {
+    if (key === null) {
+      this.ignoredRecords += 1;
+    } else if (isLegacyKey(key)) {
+      this.applyLegacy(key, value);
+    } else if (this.applyKafka(key, value) !== null && this.legacy.size > 0) {
+      const fact = this.legacy.get(key.toString('hex'));
+      if (fact !== undefined) fact.current = null;
+    }
+  }
+
+  private applyLegacy(legacyKey: Buffer, value: Buffer | null): void {
+    const record = fromLegacy(legacyKey, value);
+    if (record === null) {
       this.ignoredRecords += 1;
       return;
     }
+    const id = record.key.toString('hex');
+    if (record.value !== null) {
+      const decoded = this.applyKafka(record.key, record.value);
+      if (decoded !== null) this.legacy.set(id, { groupId: decoded.groupId, legacyKey, current: record });
+      return;
+    }
+    // A tombstone of a legacy key removes the fact only while the legacy value is its value.
+    const known = this.legacy.get(id);
+    if (known === undefined) return;
+    if (known.current !== null) this.applyKafka(record.key, null);
+    this.legacy.delete(id);
+  }
+
+  /** Applies a Kafka-format record; the fact it names, or null when it is not ours (counted). */
+  private applyKafka(key: Buffer, value: Buffer | null): RecordKey | null {
     try {
+      const decoded = decodeRecordKey(key);
+      if (decoded === null) {
+        this.ignoredRecords += 1;
+        return null;
+      }
       if (decoded.kind === 'group') {
         if (value === null) this.groups.delete(decoded.groupId);
-        else this.groups.set(decoded.groupId, decodeGroup(value));
+        else this.groups.set(decoded.groupId, decodeGroupValue(value));
       } else if (value === null) {
         this.remove(decoded.groupId, decoded.topic, decoded.partition);
       } else {
-        this.set(decoded.groupId, decoded.topic, decoded.partition, decodeOffset(value));
+        this.set(decoded.groupId, decoded.topic, decoded.partition, decodeOffsetValue(value));
       }
+      return decoded;
     } catch {
       this.ignoredRecords += 1;
+      return null;
     }
+  }
+
+  /**
+   * The records that rewrite the legacy records of the chosen groups in
+   * Kafka's format (see the header), by group, then fact by fact: each
+   * fact's records must share a batch.
+   */
+  legacyUpgrade(chosen: (groupId: string) => boolean): Map<string, RecordInput[][]> {
+    const byGroup = new Map<string, RecordInput[][]>();
+    for (const fact of this.legacy.values()) {
+      if (!chosen(fact.groupId)) continue;
+      let facts = byGroup.get(fact.groupId);
+      if (facts === undefined) byGroup.set(fact.groupId, (facts = []));
+      facts.push([...(fact.current === null ? [] : [fact.current]), { key: fact.legacyKey, value: null }]);
+    }
+    return byGroup;
   }
 
   get(groupId: string, topic: string, partition: number): CommittedOffset | undefined {
@@ -162,10 +157,12 @@ export class OffsetStore {
 
   /** Forgets what is known of these groups (another node coordinates them now). */
   forget(groupIds: string[]): void {
+    const forgotten = new Set(groupIds);
     for (const groupId of groupIds) {
       this.offsets.delete(groupId);
       this.groups.delete(groupId);
     }
+    for (const [id, fact] of this.legacy) if (forgotten.has(fact.groupId)) this.legacy.delete(id);
   }
 
   /** Groups with offsets or a persisted state. */

@@ -10,6 +10,10 @@
  * keeps clients that ask for a session (platformatic sends id 0, epoch 0)
  * sessionless.
  *
+ * On a client listener a replica fetch (replica id >= 0) is refused with
+ * CLUSTER_AUTHORIZATION_FAILED (top-level from v7, per partition before)
+ * and a fetch of the metadata topic closes the connection (dispatcher.ts).
+ *
  * A partition this broker is still opening (a topic just created) is
  * waited for, up to max_wait_ms, before the checks.
  *
@@ -89,6 +93,23 @@ export default defineHandler<FetchRequest, FetchResponse>({
   minVersion: 0,
   maxVersion: 17,
   advertisedMaxVersion: 12,
+  clientRefusal(request, apiVersion) {
+    if (isMetadataTopicFetch(request, apiVersion)) return 'close';
+    if (replicaIdOf(request, apiVersion) < 0) return null;
+    const refused = ErrorCode.CLUSTER_AUTHORIZATION_FAILED;
+    const topLevel = apiVersion >= 7;
+    return {
+      throttleTimeMs: 0,
+      errorCode: topLevel ? refused : ErrorCode.NONE,
+      sessionId: 0,
+      responses: topLevel ? [] : request.topics.map((t) => ({
+        topic: t.topic,
+        topicId: zeroUuid,
+        partitions: t.partitions.map((p) => ({ ...emptyPartition(apiVersion), partitionIndex: p.partition, errorCode: refused })),
+      })),
+      nodeEndpoints: [],
+    };
+  },
   async handle(request, ctx) {
     const services = ctx.services;
     if (isMetadataTopicFetch(request, ctx.apiVersion)) return (await handleRaftRequest(ApiKeys.Fetch, request, ctx)) as FetchResponse;
@@ -105,7 +126,7 @@ export default defineHandler<FetchRequest, FetchResponse>({
         lastFetchedEpoch: p.lastFetchedEpoch,
       })),
     );
-    const replicaId = ctx.apiVersion >= 15 ? request.replicaState.replicaId : request.replicaId;
+    const replicaId = replicaIdOf(request, ctx.apiVersion);
     const refused = replicaId >= 0 && !actsAs(ctx, replicaId, 'a replica Fetch');
     const deadline = performance.now() + request.maxWaitMs;
     if (!refused) await services.replicas.whenOpened(wanted, request.maxWaitMs);
@@ -133,16 +154,13 @@ export default defineHandler<FetchRequest, FetchResponse>({
         topic: partitions[0].topic,
         topicId: byId ? partitions[0].topicId : zeroUuid,
         partitions: partitions.map((r) => ({
+          ...emptyPartition(ctx.apiVersion),
           partitionIndex: r.partition,
           errorCode: r.errorCode,
           highWatermark: r.highWatermark,
           lastStableOffset: r.highWatermark,
           logStartOffset: r.logStartOffset,
           divergingEpoch: r.divergingEpoch ?? noEpoch,
-          currentLeader: { leaderId: -1, leaderEpoch: -1 },
-          snapshotId: { endOffset: -1n, epoch: -1 },
-          abortedTransactions: ctx.apiVersion >= 4 ? [] : null,
-          preferredReadReplica: -1,
           records: r.records,
         })),
       })),
@@ -150,6 +168,28 @@ export default defineHandler<FetchRequest, FetchResponse>({
     };
   },
 });
+
+/** The fetching replica's broker id (v15+: in ReplicaState), -1 for a consumer. */
+function replicaIdOf(request: FetchRequest, apiVersion: number): number {
+  return apiVersion >= 15 ? request.replicaState.replicaId : request.replicaId;
+}
+
+/** A partition answer with nothing in it, as a base for every answer. */
+function emptyPartition(apiVersion: number) {
+  return {
+    partitionIndex: -1,
+    errorCode: ErrorCode.NONE,
+    highWatermark: -1n,
+    lastStableOffset: -1n,
+    logStartOffset: -1n,
+    divergingEpoch: noEpoch,
+    currentLeader: { leaderId: -1, leaderEpoch: -1 },
+    snapshotId: { endOffset: -1n, epoch: -1 },
+    abortedTransactions: apiVersion >= 4 ? [] : null,
+    preferredReadReplica: -1,
+    records: Buffer.alloc(0),
+  };
+}
 
 function isMetadataTopicFetch(request: FetchRequest, apiVersion: number): boolean {
   const [topic] = request.topics;

@@ -1,6 +1,8 @@
 /**
  * Metadata (key 3), v0-9 (v10+ would key topics by id; see the topic-id
- * trap in CLIENTS.md). The live (registered, unfenced) brokers, the active
+ * trap in CLIENTS.md). The live (registered, unfenced) brokers (each at its
+ * endpoint on the listener the request came in on; one without that
+ * listener is left out, as Kafka does), the active
  * controller (the metadata quorum's leader, -1 when none is known), and per
  * topic its partitions with leader, leader epoch, replicas, ISR and offline
  * replicas (those on brokers that are fenced or not registered). A
@@ -35,6 +37,7 @@ import type { MetadataResponse } from '../../protocol/generated/metadata-respons
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { defineHandler, type BrokerServices, type NodeService } from './handler.ts';
 import { zeroUuid } from '../../protocol/well-known.ts';
+import { brokersOn } from '../../metadata/records.ts';
 
 const authorizedOperationsUnknown = -2147483648;
 
@@ -70,7 +73,7 @@ export default defineHandler<MetadataRequest, MetadataResponse>({
           });
     return {
       throttleTimeMs: 0,
-      brokers: liveBrokers.map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
+      brokers: brokersOn(liveBrokers, ctx.listener.name).map(({ broker, endpoint }) => ({ nodeId: broker.nodeId, host: endpoint.host, port: endpoint.port, rack: broker.rack })),
       clusterId: image.clusterId,
       controllerId: node.controllerId(),
       topics,

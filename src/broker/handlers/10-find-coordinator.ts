@@ -4,23 +4,36 @@
  * is created on the first request. COORDINATOR_NOT_AVAILABLE while that
  * partition has no leader or is still loading. v4 batches keys
  * (`coordinatorKeys`, one result each); v0-3 answer one key. kb has no
- * transaction coordinator: other key types get INVALID_REQUEST.
+ * transaction coordinator: other key types get INVALID_REQUEST. The
+ * coordinator's address is its endpoint on the listener the request came in
+ * on (COORDINATOR_NOT_AVAILABLE when it has no such listener).
  */
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { FindCoordinatorRequest } from '../../protocol/generated/find-coordinator-request.ts';
 import type { FindCoordinatorResponse } from '../../protocol/generated/find-coordinator-response.ts';
-import type { CoordinatorAnswer } from '../group/coordinator.ts';
+import { endpointOf } from '../../metadata/records.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { defineHandler, type GroupService } from './handler.ts';
 
 const groupKeyType = 0;
 const batchedKeysVersion = 4;
 
-function find(groups: GroupService, key: string, keyType: number): Promise<CoordinatorAnswer> {
+interface Found {
+  errorCode: number;
+  errorMessage: string | null;
+  node: { nodeId: number; host: string; port: number } | null;
+}
+
+/** The coordinator of `key`, at its endpoint on `listener` (the one the request came in on). */
+async function find(groups: GroupService, key: string, keyType: number, listener: string): Promise<Found> {
   if (keyType !== groupKeyType) {
-    return Promise.resolve({ errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `kb coordinates consumer groups only (key type 0), not key type ${keyType}`, node: null });
+    return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `kb coordinates consumer groups only (key type 0), not key type ${keyType}`, node: null };
   }
-  return groups.findCoordinator(key);
+  const answer = await groups.findCoordinator(key);
+  if (answer.node === null) return { ...answer, node: null };
+  const endpoint = endpointOf(answer.node, listener);
+  if (!endpoint) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: `the coordinator, broker ${answer.node.nodeId}, has no listener ${listener}`, node: null };
+  return { ...answer, node: { nodeId: answer.node.nodeId, host: endpoint.host, port: endpoint.port } };
 }
 
 export default defineHandler<FindCoordinatorRequest, FindCoordinatorResponse>({
@@ -30,7 +43,7 @@ export default defineHandler<FindCoordinatorRequest, FindCoordinatorResponse>({
   async handle(request, ctx) {
     const groups = ctx.services.groups;
     if (ctx.apiVersion >= batchedKeysVersion) {
-      const answers = await Promise.all(request.coordinatorKeys.map((key) => find(groups, key, request.keyType)));
+      const answers = await Promise.all(request.coordinatorKeys.map((key) => find(groups, key, request.keyType, ctx.listener.name)));
       return {
         throttleTimeMs: 0,
         errorCode: ErrorCode.NONE,
@@ -48,7 +61,7 @@ export default defineHandler<FindCoordinatorRequest, FindCoordinatorResponse>({
         })),
       };
     }
-    const answer = await find(groups, request.key, request.keyType);
+    const answer = await find(groups, request.key, request.keyType, ctx.listener.name);
     return {
       throttleTimeMs: 0,
       errorCode: answer.errorCode,

@@ -1,7 +1,8 @@
 /**
  * ApiVersions (key 18), v0-3: the API keys and version ranges this broker
  * serves, built from the handler registry, so advertising can never drift
- * from what is implemented. Ranges follow CLIENTS.md (librdkafka probes for
+ * from what is implemented; a client listener leaves out the peer APIs
+ * (handler.ts peerOnly). Ranges follow CLIENTS.md (librdkafka probes for
  * versions inside them). An unsupported ApiVersions version is answered by
  * the dispatcher in v0 format with UNSUPPORTED_VERSION and this same list.
  */
@@ -11,8 +12,10 @@ import type { ApiVersionsResponse } from '../../protocol/generated/api-versions-
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { defineHandler, type Handler } from './handler.ts';
 
-export function supportedApiVersions(handlers: ReadonlyMap<number, Handler>) {
+/** What a listener advertises: a client listener (peer false) leaves out the peer APIs. */
+export function supportedApiVersions(handlers: ReadonlyMap<number, Handler>, peer: boolean) {
   return [...handlers.values()]
+    .filter((h) => peer || h.peerOnly !== true)
     .sort((a, b) => a.apiKey - b.apiKey)
     .map((h) => ({ apiKey: h.apiKey, minVersion: h.minVersion, maxVersion: h.advertisedMaxVersion ?? h.maxVersion }));
 }
@@ -24,7 +27,7 @@ export default defineHandler<ApiVersionsRequest, ApiVersionsResponse>({
   handle(_request, ctx) {
     return {
       errorCode: ErrorCode.NONE,
-      apiKeys: supportedApiVersions(ctx.services.handlers),
+      apiKeys: supportedApiVersions(ctx.services.handlers, ctx.listener.peer),
       throttleTimeMs: 0,
       supportedFeatures: [],
       finalizedFeaturesEpoch: -1n,

@@ -4,7 +4,8 @@
  * epoch, high watermark, and per voter and observer its log end offset and
  * the leader's wall-clock times of its last fetch and of when it was last
  * caught up (v1+; -1 unknown). v2 adds the voters' addresses (from
- * --voters) under the one listener name "PLAINTEXT", and zero directory ids.
+ * --voters: their peer listeners) under the one listener name "PLAINTEXT",
+ * and zero directory ids.
  *
  * As in Kafka, a node that is not the leader answers NOT_LEADER_OR_FOLLOWER
  * on the partition (with the leader id and epoch it knows, so a client can

@@ -8,7 +8,8 @@
  * the partition's resulting leader, epochs and ISR; a sender that is not at
  * its current broker epoch gets STALE_BROKER_EPOCH for the whole request,
  * one whose connection is not broker brokerId's own (controller-channel.ts
- * actsAs) CLUSTER_AUTHORIZATION_FAILED.
+ * actsAs) CLUSTER_AUTHORIZATION_FAILED. A peer API: on a client listener
+ * the answer is CLUSTER_AUTHORIZATION_FAILED.
  */
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { AlterPartitionRequest } from '../../protocol/generated/alter-partition-request.ts';
@@ -24,6 +25,8 @@ const isrWithEpochsFromVersion = 3;
 export default defineHandler<AlterPartitionRequest, AlterPartitionResponse>({
   apiKey: ApiKeys.AlterPartition,
   forwardToController: true,
+  peerOnly: true,
+  clientRefusal: () => ({ throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, topics: [] }),
   minVersion: 0,
   maxVersion: 3,
   async handle(request, ctx) {

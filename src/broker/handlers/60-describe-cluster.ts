@@ -1,13 +1,16 @@
 /**
  * DescribeCluster (key 60), v0-1: cluster id, controller and live brokers.
  * Only broker endpoints are served (endpoint type 1); asking for controller
- * endpoints (type 2) gets UNSUPPORTED_ENDPOINT_TYPE.
+ * endpoints (type 2) gets UNSUPPORTED_ENDPOINT_TYPE. Each broker is given
+ * at its endpoint on the listener the request came in on; a broker without
+ * that listener is left out.
  */
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { DescribeClusterRequest } from '../../protocol/generated/describe-cluster-request.ts';
 import type { DescribeClusterResponse } from '../../protocol/generated/describe-cluster-response.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { defineHandler } from './handler.ts';
+import { brokersOn } from '../../metadata/records.ts';
 
 const brokerEndpoints = 1;
 
@@ -27,7 +30,7 @@ export default defineHandler<DescribeClusterRequest, DescribeClusterResponse>({
       errorCode: ErrorCode.NONE,
       errorMessage: null,
       controllerId: node.controllerId(),
-      brokers: node.liveBrokers().map((b) => ({ brokerId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
+      brokers: brokersOn(node.liveBrokers(), ctx.listener.name).map(({ broker, endpoint }) => ({ brokerId: broker.nodeId, host: endpoint.host, port: endpoint.port, rack: broker.rack })),
     };
   },
 });

@@ -8,17 +8,20 @@
  * broker brokerId's own (controller-channel.ts actsAs)
  * CLUSTER_AUTHORIZATION_FAILED. The controller watches the
  * connection a broker's own heartbeat came over (controller.ts).
+ * A peer API: on a client listener the answer is CLUSTER_AUTHORIZATION_FAILED.
  */
+import { ErrorCode } from '../../protocol/errors.ts';
 import type { BrokerHeartbeatRequest } from '../../protocol/generated/broker-heartbeat-request.ts';
 import type { BrokerHeartbeatResponse } from '../../protocol/generated/broker-heartbeat-response.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { defineHandler } from './handler.ts';
 import { actsAs, brokerConnection } from '../controller-channel.ts';
-import { ErrorCode } from '../../protocol/errors.ts';
 
 export default defineHandler<BrokerHeartbeatRequest, BrokerHeartbeatResponse>({
   apiKey: ApiKeys.BrokerHeartbeat,
   forwardToController: true,
+  peerOnly: true,
+  clientRefusal: () => ({ throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, isCaughtUp: false, isFenced: true, shouldShutDown: false }),
   minVersion: 0,
   maxVersion: 1,
   async handle(request, ctx) {

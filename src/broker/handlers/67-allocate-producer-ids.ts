@@ -4,17 +4,20 @@
  * next block of producer ids, recorded in the metadata log so no id is
  * handed out twice. A request whose connection is not broker brokerId's
  * own (controller-channel.ts actsAs) is CLUSTER_AUTHORIZATION_FAILED.
+ * A peer API: on a client listener the answer is CLUSTER_AUTHORIZATION_FAILED.
  */
+import { ErrorCode } from '../../protocol/errors.ts';
 import type { AllocateProducerIdsRequest } from '../../protocol/generated/allocate-producer-ids-request.ts';
 import type { AllocateProducerIdsResponse } from '../../protocol/generated/allocate-producer-ids-response.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { defineHandler } from './handler.ts';
 import { actsAs } from '../controller-channel.ts';
-import { ErrorCode } from '../../protocol/errors.ts';
 
 export default defineHandler<AllocateProducerIdsRequest, AllocateProducerIdsResponse>({
   apiKey: ApiKeys.AllocateProducerIds,
   forwardToController: true,
+  peerOnly: true,
+  clientRefusal: () => ({ throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, producerIdStart: -1n, producerIdLen: 0 }),
   minVersion: 0,
   maxVersion: 0,
   async handle(request, ctx) {

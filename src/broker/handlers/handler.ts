@@ -112,6 +112,8 @@ export interface RequestContext {
   clientId: string | null;
   /** host:port of the client. */
   clientAddress: string;
+  /** The listener the request came in on (listeners-config.ts); peer: a peer listener, where the peer APIs are served. */
+  listener: { name: string; peer: boolean };
   /** Aborted once the client's connection has closed: a request still waiting (a parked fetch) has nobody to answer. */
   clientGone: AbortSignal;
   /** Memory the response may refer to: valid until the response has been written, reused after. */
@@ -139,6 +141,18 @@ export interface Handler<Request = any, Response = any> {
    * clients must not pick up.
    */
   advertisedMaxVersion?: number;
+  /**
+   * A peer API, never served on a client listener nor advertised there:
+   * a client gets `clientRefusal`'s answer (CLUSTER_AUTHORIZATION_FAILED),
+   * or, without one, its connection is closed (the Raft APIs).
+   */
+  peerOnly?: true;
+  /**
+   * On a client listener, what a client may not ask of this API (a peer's
+   * request of an API both use, as a replica Fetch): the answer refusing
+   * it, 'close' to close the connection, or null to serve it.
+   */
+  clientRefusal?: (request: Request, apiVersion: number) => Response | 'close' | null;
   handle(request: Request, ctx: RequestContext): Promise<Response | null> | Response | null;
 }
 

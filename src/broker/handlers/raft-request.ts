@@ -3,9 +3,11 @@
  * BeginQuorumEpoch 53, EndQuorumEpoch 54, FetchSnapshot 59; Fetch of the
  * metadata topic goes through the Fetch handler): each hands the request
  * body to the node's MetadataQuorum and answers with what it answers. Only
- * the version raft/wire.ts speaks is served. A request whose sender
- * (candidate, leader, replica) is not the node its connection
- * authenticated as (controller-channel.ts actsAs) closes the connection.
+ * the version raft/wire.ts speaks is served, and only on peer listeners: a
+ * client that sends one on a client listener has its connection closed. A
+ * request whose sender (candidate, leader, replica) is not the node its
+ * connection authenticated as (controller-channel.ts actsAs) closes the
+ * connection too.
  */
 import { raftApiVersions } from '../../controller/raft/wire.ts';
 import type { ApiKey } from '../../protocol/generated/api-keys.ts';
@@ -29,6 +31,7 @@ export function raftHandler(apiKey: ApiKey): Handler {
     apiKey,
     minVersion: version,
     maxVersion: version,
+    peerOnly: true,
     handle: (request: unknown, ctx) => handleRaftRequest(apiKey, request, ctx),
   });
 }

@@ -19,7 +19,7 @@
 import type { Time, TimerHandle } from '../../clock.ts';
 import type { Logger } from '../../logger.ts';
 import type { MetadataImage } from '../../metadata/image.ts';
-import type { MetadataRecord, PartitionRecord } from '../../metadata/records.ts';
+import { endpointOf, type MetadataRecord, type PartitionRecord } from '../../metadata/records.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { AlterPartitionRequest } from '../../protocol/generated/alter-partition-request.ts';
 import type { AlterPartitionResponse } from '../../protocol/generated/alter-partition-response.ts';
@@ -48,6 +48,8 @@ export interface ReplicaManagerOptions {
   recoveryThreads: number;
   logger: Logger;
   replication: ReplicationSettings;
+  /** inter.broker.listener.name: followers fetch from leaders' endpoints there. */
+  interBrokerListener: string;
   /** Sends an ISR change to the active controller (AlterPartition); without it ISR changes fail (a cluster of one never needs one). */
   alterPartition?: (request: AlterPartitionRequest) => Promise<AlterPartitionResponse>;
   /** Told when the ISR of a partition this node leads changes (metrics). */
@@ -126,7 +128,8 @@ export class ReplicaManager {
       throttle: this.followerThrottle,
       brokerAddress: (id) => {
         const broker = image.brokers.get(id);
-        return broker ? { host: broker.host, port: broker.port } : null;
+        const endpoint = broker && endpointOf(broker, options.interBrokerListener);
+        return endpoint ? { host: endpoint.host, port: endpoint.port } : null;
       },
       maxWaitMs: replication.fetchWaitMaxMs,
       maxBytes: replication.fetchResponseMaxBytes,

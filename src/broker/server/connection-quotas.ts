@@ -6,12 +6,12 @@
  * ones per second (Kafka delays the accept; kb refuses, which a client
  * retries the same way).
  *
- * Peers (the addresses of the other voters and registered brokers) are
- * exempt from every limit, as Kafka admits inter-broker connections past
- * `max.connections`, so a flood cannot keep a node from its peers (they
- * still count towards max.connections). A client on a peer's address is
- * exempt too: peer listeners with slots of their own are the control-plane
- * work of issue #22.
+ * Peers (`isPeer`: the broker passes the addresses of the other voters
+ * and registered brokers on its peer listeners, nobody on client
+ * listeners) are exempt from every limit, as Kafka admits inter-broker
+ * connections past `max.connections`, so a flood cannot keep a node from
+ * its peers (they still count towards max.connections). Each listener has
+ * its own ConnectionQuotas, so clients cannot take a peer listener's slots.
  *
  * Contract: `admit(ip)` returns null and counts the connection in, or the
  * reason it is refused (counting nothing); `release(ip)` counts an admitted

@@ -79,6 +79,12 @@ import { connectionQueuedBytesMax, producePipelineMax } from '../../limits.ts';
 /** Thrown by a dispatcher for a request that must close the connection. */
 export class RequestRejected extends Error {
   override name = 'RequestRejected';
+  /** Whether the dispatcher has logged it already (rate-limited), so closing says nothing more. */
+  readonly logged: boolean;
+  constructor(message: string, logged = false) {
+    super(message);
+    this.logged = logged;
+  }
 }
 
 /** `allocate` gives memory that stays valid until the response is written. */
@@ -361,7 +367,8 @@ export class Connection implements ConnectionInfo {
       if (this.closeAfterAnswer !== null) return this.endAfter(chunks, this.closeAfterAnswer, lease);
       if (!writeCorked(this.socket, chunks, () => lease.release())) await this.drained();
     } catch (err) {
-      this.close(err instanceof RequestRejected ? err.message : `internal error: ${(err as Error).stack ?? err}`);
+      if (err instanceof RequestRejected) this.close(err.message, !err.logged);
+      else this.close(`internal error: ${(err as Error).stack ?? err}`);
     } finally {
       if (!written) lease.release();
     }

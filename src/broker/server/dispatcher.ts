@@ -20,11 +20,17 @@
  * Handlers run with the node's services (handlers/handler.ts); the
  * dispatcher itself needs only the way to the active controller and the
  * request metrics.
+ *
+ * One dispatcher serves one listener. On a client listener a `peerOnly`
+ * API is not served, nor a peer's request of an API clients use too (a
+ * replica Fetch): the client gets the handler's `clientRefusal`
+ * (CLUSTER_AUTHORIZATION_FAILED), or its connection is closed (the Raft
+ * APIs; RequestRejected). `refused` logs each, rate-limited.
  */
 import { ProtocolError } from '../../protocol/primitives.ts';
 import { decodeRequestBody, decodeRequestHeader, encodeResponseChunks } from '../../protocol/frames.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
-import type { BrokerServices, Handler } from '../handlers/handler.ts';
+import type { BrokerServices, Handler, RequestContext } from '../handlers/handler.ts';
 import { RequestRejected, type ConnectionInfo } from './connection.ts';
 import { supportedApiVersions } from '../handlers/18-api-versions.ts';
 import { ApiKeys, type ApiKey, type RequestOf } from '../../protocol/generated/api-keys.ts';
@@ -40,10 +46,14 @@ export interface DispatcherOptions {
   /** Forwards a client's controller API request to the active controller (under the forwarding client id: callerOf). */
   controllerChannel: Pick<ControllerChannel, 'forward'>;
   metrics: Pick<BrokerMetrics, 'requestDone'>;
+  /** The listener this dispatcher serves. */
+  listener: RequestContext['listener'];
+  /** Logs a peer API refused on a client listener (rate-limited by the caller). */
+  refused: (line: string) => void;
 }
 
 export function createDispatcher(handlers: ReadonlyMap<number, Handler>, options: DispatcherOptions) {
-  const { services, quorum, controllerChannel, metrics } = options;
+  const { services, quorum, controllerChannel, metrics, listener, refused } = options;
   return async (payload: Buffer, connection: ConnectionInfo, allocate: Allocate): Promise<Buffer[] | null> => {
     let header;
     try {
@@ -57,7 +67,7 @@ export function createDispatcher(handlers: ReadonlyMap<number, Handler>, options
       if (apiKey === ApiKeys.ApiVersions) {
         return encodeResponseChunks(apiKey, 0, correlationId, {
           errorCode: ErrorCode.UNSUPPORTED_VERSION,
-          apiKeys: supportedApiVersions(handlers),
+          apiKeys: supportedApiVersions(handlers, listener.peer),
           throttleTimeMs: 0,
         });
       }
@@ -71,9 +81,32 @@ export function createDispatcher(handlers: ReadonlyMap<number, Handler>, options
     } catch (err) {
       throw malformed(err);
     }
+    if (!listener.peer) {
+      const refusal = handler.clientRefusal?.(body, apiVersion) ?? (handler.peerOnly ? 'close' : null);
+      if (refusal !== null) {
+        const what = `a peer's request (API key ${apiKey}) on client listener ${listener.name}`;
+        if (refusal === 'close') {
+          refused(`closing connection ${connection.id} from ${connection.remote}: ${what}`);
+          throw new RequestRejected(what, true);
+        }
+        refused(`refusing ${what} from ${connection.remote}: CLUSTER_AUTHORIZATION_FAILED`);
+        return encodeResponseChunks(apiKey, apiVersion, correlationId, refusal);
+      }
+    }
     const handleHere = async () => {
       try {
-        return await handler.handle(body, { services, apiVersion, correlationId, clientId: header.clientId, clientAddress: connection.remote, clientGone: connection.gone, allocate, peer: connection.sasl.peer, sasl: connection.sasl });
+        return await handler.handle(body, {
+          services,
+          apiVersion,
+          correlationId,
+          clientId: header.clientId,
+          clientAddress: connection.remote,
+          listener,
+          clientGone: connection.gone,
+          allocate,
+          peer: connection.sasl.peer,
+          sasl: connection.sasl,
+        });
       } catch (err) {
         throw malformed(err); // a body that decodes but does not read as the API's message (the Raft APIs' own checks)
       }

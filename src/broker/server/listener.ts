@@ -7,18 +7,19 @@
  * (`queued.max.request.bytes`) and one read buffer (read-buffer-server.ts).
  */
 import type net from 'node:net';
-import { rateLimitedWarn, type Logger } from '../../logger.ts';
+import type { Logger } from '../../logger.ts';
 import { Connection, type ConnectionAuthentication, type ConnectionLimits, type Dispatch } from './connection.ts';
 import { BufferPool } from './buffer-pool.ts';
 import { RequestMemory } from './request-memory.ts';
 import { ConnectionQuotas, type ConnectionQuotaLimits } from './connection-quotas.ts';
 import { createReadBufferServer } from './read-buffer-server.ts';
+import { RateLimitedLog } from './rate-limited-log.ts';
 
 /** What one socket read takes at most; every connection reads into the same buffer. */
 const readBufferBytes = 128 * 1024;
 
-/** How often refused connections are logged at most. */
-const refusalLogIntervalMs = 1_000;
+/** How often refused connections (and refused requests: refusalLogIntervalMs) are logged at most. */
+export const refusalLogIntervalMs = 1_000;
 
 export interface ListenerOptions extends Omit<ConnectionLimits, 'authentication'>, ConnectionQuotaLimits {
   /** The SASL mechanisms its connections offer and whether they must authenticate (connection.ts); failures are logged with the refusals. */
@@ -39,19 +40,18 @@ export class Listener {
   private readonly memory: RequestMemory;
   private readonly quotas: ConnectionQuotas;
   private nextConnectionId = 1;
-  private readonly logRefusal: (message: string) => void;
 
   constructor(options: ListenerOptions, dispatch: Dispatch, logger: Logger) {
     this.memory = new RequestMemory(options.queuedMaxRequestBytes);
-    this.logRefusal = rateLimitedWarn(logger, refusalLogIntervalMs);
-    const authentication = options.authentication && { ...options.authentication, logFailure: this.logRefusal };
-    const limits: ConnectionLimits = { ...options, authentication };
     this.quotas = new ConnectionQuotas(options, options.isPeer ?? (() => false));
+    const refusals = new RateLimitedLog((line) => logger.warn(line), refusalLogIntervalMs, 'more refused');
+    const authentication = options.authentication && { ...options.authentication, logFailure: (line: string) => refusals.note(line) };
+    const limits: ConnectionLimits = { ...options, authentication };
     this.server = createReadBufferServer(Buffer.allocUnsafe(readBufferBytes), (socket) => {
       const ip = socket.remoteAddress ?? '';
       const refusal = this.quotas.admit(ip);
       if (refusal !== null) {
-        this.logRefusal(`refusing connection from ${ip}: ${refusal}`);
+        refusals.note(`refusing connection from ${ip}: ${refusal}`);
         socket.destroy();
         return () => {};
       }

@@ -8,13 +8,16 @@
  *
  * cluster.json (JSON, replaced atomically: storage/atomic-write.ts):
  *   { version: 1, startedAt: ISO time, bootstrap: "h:p,...", voters: "1@h:p,...",
- *     nodes: [{ nodeId, pid, host, port, dataDir, log, command }] }  (paths absolute)
+ *     nodes: [{ nodeId, pid, host, port, peerPort, dataDir, log, command }] }  (paths absolute)
+ * `port` is the node's client listener, `peerPort` its peer listener (its
+ * --voters entry; absent in records of older kb versions).
  * `command` is the node's whole command line (program first), which
  * `kb cluster start` runs again; `pid` is that of its last start.
  *
  * `planCluster` turns the operator's request into the nodes to start: ids
  * 1..N, every node a voter, each started as
  * `kb broker start --node-id i --listen host:port --voters ... --cluster-secret-file DIR/cluster.secret --data-dir DIR/node-i [--set k=v]...`
+ * where `--voters` names every node's peer listener (`i@host:peerPort`).
  * (`kb` being the command line that runs this kb, see cli/self-command.ts).
  */
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
@@ -35,7 +38,10 @@ export interface NodeRecord {
   nodeId: number;
   pid: number;
   host: string;
+  /** The client listener's port. */
   port: number;
+  /** The peer listener's port (the node's --voters entry). */
+  peerPort: number;
   dataDir: string;
   log: string;
   /** The command line that runs the node: program, then its arguments. */
@@ -59,18 +65,30 @@ export interface ClusterPlan {
   nodes: NodePlan[];
 }
 
-/** The nodes to start in `dir` (made absolute), listening on `host` at `ports[i]` for node i+1, each run by `kb` with its arguments. */
-export function planCluster(options: { dir: string; host: string; ports: readonly number[]; sets: readonly string[]; kb: (args: readonly string[]) => string[] }): ClusterPlan {
+/**
+ * The nodes to start in `dir` (made absolute), node i+1 listening on `host`
+ * at `ports[i]` for clients and at `peerPorts[i]` for peers, each run by
+ * `kb` with its arguments.
+ */
+export function planCluster(options: {
+  dir: string;
+  host: string;
+  ports: readonly number[];
+  peerPorts: readonly number[];
+  sets: readonly string[];
+  kb: (args: readonly string[]) => string[];
+}): ClusterPlan {
   const dir = path.resolve(options.dir);
-  const addresses = options.ports.map((port, i) => ({ nodeId: i + 1, host: options.host, port }));
-  const voters = addresses.map((a) => `${a.nodeId}@${formatHostPort(a)}`).join(',');
+  const { host } = options;
+  const addresses = options.ports.map((port, i) => ({ nodeId: i + 1, host, port, peerPort: options.peerPorts[i] }));
+  const voters = addresses.map((a) => `${a.nodeId}@${formatHostPort({ host, port: a.peerPort })}`).join(',');
   const bootstrap = addresses.map(formatHostPort).join(',');
-  const nodes = addresses.map(({ nodeId, host, port }) => {
+  const nodes = addresses.map(({ nodeId, port, peerPort }) => {
     const dataDir = path.join(dir, `node-${nodeId}`);
     const args = ['broker', 'start', '--node-id', String(nodeId), '--listen', formatHostPort({ host, port }), '--voters', voters];
     args.push('--cluster-secret-file', path.join(dir, clusterSecretName), '--data-dir', dataDir);
     for (const set of options.sets) args.push('--set', set);
-    return { nodeId, host, port, dataDir, log: path.join(dataDir, brokerLogName), command: options.kb(args) };
+    return { nodeId, host, port, peerPort, dataDir, log: path.join(dataDir, brokerLogName), command: options.kb(args) };
   });
   return { dir, bootstrap, voters, nodes };
 }

@@ -14,6 +14,7 @@ import { stderrLogger } from '../../logger.ts';
 import { openFileLimit, openFilesWarning } from '../../broker/open-files.ts';
 import { parseHostPort, parseVoters, type Voter } from '../../net/host-port.ts';
 import { int32Max } from '../../protocol/wire-limits.ts';
+import { ListenerUsageError } from '../../broker/server/listeners-config.ts';
 
 export const defaultDataDir = 'kb-data';
 
@@ -26,18 +27,21 @@ export default class BrokerStart extends Command {
   static override examples = [
     '<%= config.bin %> broker start',
     '<%= config.bin %> broker start --listen 0.0.0.0:9092 --advertised-listener kb1.example:9092 --data-dir /var/lib/kb',
+    '<%= config.bin %> broker start --node-id 1 --listen 0.0.0.0:9092 --voters 1@10.0.0.1:9093,2@10.0.0.2:9093,3@10.0.0.3:9093',
+    '<%= config.bin %> broker start --node-id 4 --listen 0.0.0.0:9092 --peer-listen 10.0.0.4:9093 --voters 1@10.0.0.1:9093,2@10.0.0.2:9093,3@10.0.0.3:9093',
     '<%= config.bin %> broker start --set num.partitions=3 --set log.segment.bytes=1048576',
     '<%= config.bin %> broker start --metrics-listen 127.0.0.1:9404',
   ];
 
   static override flags = {
     'node-id': Flags.integer({ description: 'this node id', default: 1, min: 0, max: int32Max }),
-    listen: Flags.string({ description: 'HOST:PORT to listen on (port 0 picks a free port)', default: '127.0.0.1:9092' }),
+    listen: Flags.string({ description: 'HOST:PORT of the client listener, CLIENT:// (port 0 picks a free port; default 127.0.0.1:9092)' }),
+    'peer-listen': Flags.string({ description: 'HOST:PORT of a broker-only node\'s peer listener, PEER:// (a voter\'s is its --voters entry)' }),
     'advertised-listener': Flags.string({ description: 'HOST:PORT clients are told to connect to (default: the listen address)' }),
     'data-dir': Flags.string({ description: 'directory for logs and metadata', default: defaultDataDir }),
     config: Flags.string({ description: 'Kafka-style properties file (key=value lines)' }),
     set: Flags.string({ description: 'a config setting key=value (repeatable), e.g. num.partitions=3', multiple: true }),
-    voters: Flags.string({ description: 'controller quorum voters: ID@HOST:PORT,... (this node alone by default)' }),
+    voters: Flags.string({ description: 'controller quorum voters at their peer listeners: ID@HOST:PORT,... (this node alone by default)' }),
     'cluster-secret-file': Flags.string({ description: `file holding the cluster secret peers authenticate with (default: the ${clusterSecretEnv} environment variable)` }),
     'metrics-listen': Flags.string({ description: 'HOST:PORT to serve Prometheus metrics on at /metrics (port 0 picks a free port; off by default)' }),
   };
@@ -45,11 +49,13 @@ export default class BrokerStart extends Command {
   async run(): Promise<void> {
     const { flags } = await this.parse(BrokerStart);
     let listen;
+    let peerListen;
     let advertised;
     let metricsListen;
     let voters: Voter[] = [];
     try {
-      listen = parseHostPort(flags.listen);
+      if (flags.listen) listen = parseHostPort(flags.listen);
+      if (flags['peer-listen']) peerListen = parseHostPort(flags['peer-listen']);
       advertised = flags['advertised-listener'] ? parseHostPort(flags['advertised-listener']) : undefined;
       if (flags.voters) voters = parseVoters(flags.voters);
       if (flags['metrics-listen']) metricsListen = parseHostPort(flags['metrics-listen']);
@@ -65,6 +71,7 @@ export default class BrokerStart extends Command {
       broker = new Broker({
         config,
         listen,
+        peerListen,
         advertised,
         dataDir: flags['data-dir'],
         voters: voters.length > 0 ? voters : undefined,
@@ -85,7 +92,7 @@ export default class BrokerStart extends Command {
       });
       if (warning) logger.warn(warning);
     } catch (err) {
-      this.error((err as Error).message, { exit: 1 });
+      this.error((err as Error).message, { exit: err instanceof ListenerUsageError ? 2 : 1 });
     }
     await new Promise<never>(() => {
       let stopping = false;

@@ -1,7 +1,8 @@
 /**
  * `kb cluster up`: starts a local development cluster of N nodes, every one
- * a voter, as detached `kb broker start` processes listening on consecutive
- * ports from --base-port (0: free ports chosen by the OS) on 127.0.0.1, with
+ * a voter, as detached `kb broker start` processes listening on 127.0.0.1:
+ * node i's client listener on --base-port + i - 1, its peer listener on
+ * --base-port + N + i - 1 (--base-port 0: free ports chosen by the OS), with
  * their data and logs under --data-dir (see src/cli/local-cluster/record.ts),
  * authenticating to each other with the cluster secret it generates there
  * on first use (`cluster.secret`).
@@ -34,7 +35,7 @@ export default class ClusterUp extends KbLocalCommand {
 
   static override flags = {
     nodes: Flags.integer({ description: 'number of nodes (node ids 1..N)', default: 3, min: 1, max: nodesMax }),
-    'base-port': Flags.integer({ description: 'port of node 1; node i listens on base+i-1 (0: free ports)', default: 9092, min: 0, max: 65535 }),
+    'base-port': Flags.integer({ description: 'port of node 1; node i serves clients on base+i-1 and peers on base+N+i-1 (0: free ports)', default: 9092, min: 0, max: 65535 }),
     'data-dir': Flags.string({ description: 'directory for cluster.json and the nodes\' data dirs (node-<id>/)', default: defaultClusterDir }),
     set: Flags.string({ description: 'a broker config setting key=value for every node (repeatable)', multiple: true, default: [] }),
     timeout: Flags.integer({ description: 'milliseconds to wait for every node to start', default: 60_000, min: 1, max: int32Max }),
@@ -43,8 +44,9 @@ export default class ClusterUp extends KbLocalCommand {
   async run(): Promise<ClusterRecord> {
     const { flags } = await this.parse(ClusterUp);
     const dir = flags['data-dir'];
-    if (flags['base-port'] > 0 && flags['base-port'] + flags.nodes - 1 > 65535) {
-      throw new UsageError(`--base-port ${flags['base-port']} leaves no room for ${flags.nodes} ports; choose a lower one (or 0 for free ports)`);
+    const portCount = 2 * flags.nodes;
+    if (flags['base-port'] > 0 && flags['base-port'] + portCount - 1 > 65535) {
+      throw new UsageError(`--base-port ${flags['base-port']} leaves no room for ${portCount} ports (a client and a peer port per node); choose a lower one (or 0 for free ports)`);
     }
     for (const set of flags.set) if (!set.includes('=')) throw new UsageError(`--set: "${set}" is not key=value`);
 
@@ -57,9 +59,9 @@ export default class ClusterUp extends KbLocalCommand {
       throw new UserError(`a cluster started from ${dir} is still running (${running.join(', ')}); stop it first: kb cluster down --data-dir ${dir}`);
     }
 
-    const ports =
-      flags['base-port'] === 0 ? await freePorts(host, flags.nodes) : Array.from({ length: flags.nodes }, (_, i) => flags['base-port'] + i);
-    const plan = planCluster({ dir, host, ports, sets: flags.set, kb: kbCommandLine });
+    const allPorts = flags['base-port'] === 0 ? await freePorts(host, portCount) : Array.from({ length: portCount }, (_, i) => flags['base-port'] + i);
+    const [ports, peerPorts] = [allPorts.slice(0, flags.nodes), allPorts.slice(flags.nodes)];
+    const plan = planCluster({ dir, host, ports, peerPorts, sets: flags.set, kb: kbCommandLine });
     await ensureClusterSecret(dir);
     if (process.stderr.isTTY) process.stderr.write(`starting ${flags.nodes} node(s) in ${plan.dir} ...\n`);
     const started = spawnNodes(plan.nodes);
@@ -76,7 +78,7 @@ export default class ClusterUp extends KbLocalCommand {
     }
 
     this.log(`started ${record.nodes.length} node(s) in ${plan.dir} (logs: node-<id>/broker.log)\n`);
-    this.log(renderTable(['NODE', 'PID', 'ADDRESS'], record.nodes.map((n) => [n.nodeId, n.pid, formatHostPort(n)])));
+    this.log(renderTable(['NODE', 'PID', 'ADDRESS', 'PEER ADDRESS'], record.nodes.map((n) => [n.nodeId, n.pid, formatHostPort(n), formatHostPort({ host: n.host, port: n.peerPort })])));
     this.log(`\nbootstrap: ${record.bootstrap}\n(export KB_BROKERS=${record.bootstrap}; stop with: kb cluster down --data-dir ${dir})`);
     return record;
   }

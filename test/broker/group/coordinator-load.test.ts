@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { GroupCoordinator, consumerOffsetsTopic } from '../../../src/broker/group/coordinator.ts';
-import { offsetRecord } from '../../../src/broker/group/offset-store.ts';
+import { offsetRecord } from '../../../src/broker/group/offset-records.ts';
 import { BrokerConfig } from '../../../src/broker/config.ts';
 import { silentLogger } from '../../../src/logger.ts';
 import type { ReplicaManager } from '../../../src/broker/replica/replica-manager.ts';

@@ -314,3 +314,24 @@ test('OffsetDelete removes offsets of topics a Stable consumer group does not su
     ['u', 1, 1n],
   ]);
 });
+
+test("group ids and metadata longer than Kafka's records hold are refused; a group state that cannot be encoded is logged, not written", async (t) => {
+  const lines: string[] = [];
+  const logger: Logger = { info: (m) => lines.push(m), warn: (m) => lines.push(m), error: (m) => lines.push(m) };
+  const node = await setup(t, { config: [['offset.metadata.max.bytes', '100000']], logger });
+  const tooLong = 'x'.repeat(32_768);
+  assert.deepEqual(await simpleCommit(node.broker, tooLong, [entry('t', 0, 1n)]), [ErrorCode.INVALID_GROUP_ID]);
+  assert.equal((await node.broker.groups.join(joinRequest({ groupId: tooLong }))).errorCode, ErrorCode.INVALID_GROUP_ID);
+  assert.deepEqual(await simpleCommit(node.broker, 'g', [entry('t', 0, 1n, { metadata: tooLong })]), [ErrorCode.OFFSET_METADATA_TOO_LARGE]);
+  assert.deepEqual(await simpleCommit(node.broker, 'g', [entry('t', 0, 1n, { metadata: 'x'.repeat(32_767) })]), [ErrorCode.NONE]);
+
+  // A static member whose instance id no record can hold: the group works, its state is not written.
+  const pending = node.broker.groups.join(joinRequest({ groupId: 'static', groupInstanceId: tooLong }));
+  node.clock.advance(0);
+  const joined = await pending;
+  assert.equal(joined.errorCode, ErrorCode.NONE);
+  const synced = await node.broker.groups.sync(syncRequest(joined, { groupId: 'static', groupInstanceId: tooLong, assignments: [] }));
+  assert.equal(synced.errorCode, ErrorCode.NONE);
+  assert.ok(lines.some((line) => line.startsWith('cannot write the state of group static: ')), lines.join('\n'));
+  assert.deepEqual(await simpleCommit(node.broker, 'g', [entry('t', 0, 2n)]), [ErrorCode.NONE], 'the coordinator still serves');
+});

@@ -49,8 +49,8 @@ test('a follower out of sync past replica.lag.time.max.ms leaves the ISR within 
   const image = new MetadataImage();
   const topicId = '0123456789abcdef0123456789abcdef';
   const records: MetadataRecord[] = [
-    { type: 'broker', nodeId: 1, host: '127.0.0.1', port: 1, rack: null, epoch: 1, fenced: false },
-    { type: 'broker', nodeId: 2, host: '127.0.0.1', port: 2, rack: null, epoch: 1, fenced: false },
+    { type: 'broker', nodeId: 1, endpoints: [{ name: 'PEER', host: '127.0.0.1', port: 1, securityProtocol: 'PLAINTEXT' }], rack: null, epoch: 1, fenced: false },
+    { type: 'broker', nodeId: 2, endpoints: [{ name: 'PEER', host: '127.0.0.1', port: 2, securityProtocol: 'PLAINTEXT' }], rack: null, epoch: 1, fenced: false },
     { type: 'topic', name: 'lag', topicId } as MetadataRecord,
     partitionRecord({ topicId, replicas: [1, 2], isr: [1, 2], leader: 1, leaderEpoch: 0 }),
   ];
@@ -68,6 +68,7 @@ test('a follower out of sync past replica.lag.time.max.ms leaves the ISR within 
     recoveryThreads: 1,
     logger: { info: (line: string) => lines.push(line), warn: (line: string) => lines.push(line), error: (line: string) => lines.push(line) },
     replication: replicationSettings(config),
+    interBrokerListener: 'PEER',
     alterPartition: async (request) => (requests.push(request), accepted(request)),
     time: { ...systemTime, monotonicMs: () => clock.now },
   });

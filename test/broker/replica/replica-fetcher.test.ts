@@ -26,7 +26,7 @@ import { TopicConfigs } from '../../../src/broker/topic-configs.ts';
 import { peerLogin } from '../../../src/net/peer-login.ts';
 import { BrokerConnection } from '../../../src/net/connection.ts';
 import { MetadataImage } from '../../../src/metadata/image.ts';
-import type { MetadataRecord, PartitionRecord } from '../../../src/metadata/records.ts';
+import { endpointOf, type MetadataRecord, type PartitionRecord } from '../../../src/metadata/records.ts';
 import { ErrorCode } from '../../../src/protocol/errors.ts';
 import { decodeRequestHeader, encodeResponse } from '../../../src/protocol/frames.ts';
 import { defaultApiVersionsResponse } from '../../../src/protocol/generated/api-versions-response.ts';
@@ -58,10 +58,11 @@ const clusterSecret = Buffer.from('replica-fetcher-test-secret-0123456789');
 /** A real broker (node 1, the leader) and a client connected to it; both stop when the test ends. */
 async function startLeader(t: TestContext): Promise<{ leader: Broker; client: BrokerConnection }> {
   const leaderDir = await tempDir(t, 'leader', () => leader.stop());
-  const leader = new Broker({ config: new BrokerConfig(), listen: { host: '127.0.0.1', port: 0 }, dataDir: leaderDir, logger: silent, clusterSecret });
+  const loopback = { host: '127.0.0.1', port: 0 };
+  const leader = new Broker({ config: new BrokerConfig(), listen: loopback, peerListen: loopback, dataDir: leaderDir, logger: silent, clusterSecret });
   await leader.start();
-  const { host, port } = leader.image.brokers.get(1)!;
-  // The test's requests are node 2's (replica fetches among them).
+  // The test's client fetches as follower 2: a replica fetch, served on the peer listener only, to the node it authenticated as.
+  const { host, port } = endpointOf(leader.image.brokers.get(1)!, 'PEER')!;
   const authenticate = peerLogin({ nodeId: 2, secret: clusterSecret }, 1);
   const client = new BrokerConnection({ host, port, clientId: 'test', requestTimeoutMs: 15_000, connectTimeoutMs: 5_000, authenticate });
   await client.connect();
@@ -81,6 +82,7 @@ async function startReplicas(t: TestContext, image: MetadataImage, settings: [st
     recoveryThreads: 1,
     logger,
     replication: replicationSettings(config),
+    interBrokerListener: 'PEER',
     time: systemTime,
   });
   await replicas.start();
@@ -96,7 +98,7 @@ test('a follower fetches from the leader over the wire and acks=all waits for it
   const leaderRecord = leader.image.brokers.get(1)!;
 
   // What the controller would commit when node 2 joins the replicas of r-0.
-  const follower: MetadataRecord = { type: 'broker', nodeId: 2, host: '127.0.0.1', port: 1, rack: null, epoch: 1, fenced: false };
+  const follower: MetadataRecord = { type: 'broker', nodeId: 2, endpoints: [{ name: 'PEER', host: '127.0.0.1', port: 1, securityProtocol: 'PLAINTEXT' }], rack: null, epoch: 1, fenced: false };
   const partition: PartitionRecord = { ...topic.partitions[0], replicas: [1, 2], isr: [1, 2], leaderEpoch: 1, partitionEpoch: 1 };
   for (const record of [follower, partition]) {
     leader.image.apply(record);
@@ -126,7 +128,7 @@ test('a follower fetches from the leader over the wire and acks=all waits for it
   assert.equal(replica.log.latestEpoch, 1);
 
   // A consumer fetch at the follower is refused; a follower fetch from a non-replica at the leader too, and one claiming another node's id.
-  const node3 = new BrokerConnection({ host: '127.0.0.1', port: leader.image.brokers.get(1)!.port, clientId: 'test', requestTimeoutMs: 15_000, connectTimeoutMs: 5_000, authenticate: peerLogin({ nodeId: 3, secret: clusterSecret }, 1) });
+  const node3 = new BrokerConnection({ host: '127.0.0.1', port: endpointOf(leader.image.brokers.get(1)!, 'PEER')!.port, clientId: 'test', requestTimeoutMs: 15_000, connectTimeoutMs: 5_000, authenticate: peerLogin({ nodeId: 3, secret: clusterSecret }, 1) });
   await node3.connect();
   t.after(() => node3.close());
   const fetch = (replicaId: number, currentLeaderEpoch: number, connection = client) =>
@@ -152,7 +154,7 @@ test('a follower fetch for a partition its leader is still opening is answered o
 
   // What the controller commits for a new topic led here with node 2 as follower; node 2 may learn of it first.
   const records: MetadataRecord[] = [
-    { type: 'broker', nodeId: 2, host: '127.0.0.1', port: 1, rack: null, epoch: 1, fenced: false },
+    { type: 'broker', nodeId: 2, endpoints: [{ name: 'PEER', host: '127.0.0.1', port: 1, securityProtocol: 'PLAINTEXT' }], rack: null, epoch: 1, fenced: false },
     { type: 'topic', name: 'fresh', topicId: 'f'.repeat(32) },
     { type: 'partition', topicId: 'f'.repeat(32), partition: 0, replicas: [1, 2], isr: [1, 2], leader: 1, leaderEpoch: 0, partitionEpoch: 0 },
   ];
@@ -207,7 +209,7 @@ test("a partition added while the follower's fetch is parked at the leader is fe
     { type: 'topic', name, topicId },
     { type: 'partition', topicId, partition: 0, replicas: [1, 2], isr: [1, 2], leader: 1, leaderEpoch: 0, partitionEpoch: 0 },
   ];
-  apply([{ type: 'broker', nodeId: 2, host: '127.0.0.1', port: 1, rack: null, epoch: 1, fenced: false }, ...topic('first', 'a'.repeat(32))]);
+  apply([{ type: 'broker', nodeId: 2, endpoints: [{ name: 'PEER', host: '127.0.0.1', port: 1, securityProtocol: 'PLAINTEXT' }], rack: null, epoch: 1, fenced: false }, ...topic('first', 'a'.repeat(32))]);
   // A parked fetch would hold the new partition back twice as long as the test waits for it (and the leader's stop waits for it).
   const replicas = await startReplicas(t, image, [['node.id', '2'], ['replica.fetch.wait.max.ms', '6000']]);
 
@@ -269,8 +271,8 @@ test("a leader's answer with impossible offsets is refused before it reaches the
   const leader = await fakeLeader(t, () => current);
   const image = new MetadataImage();
   const records: MetadataRecord[] = [
-    { type: 'broker', nodeId: 1, host: '127.0.0.1', port: leader.port, rack: null, epoch: 1, fenced: false },
-    { type: 'broker', nodeId: 2, host: '127.0.0.1', port: 1, rack: null, epoch: 1, fenced: false },
+    { type: 'broker', nodeId: 1, endpoints: [{ name: 'PEER', host: '127.0.0.1', port: leader.port, securityProtocol: 'PLAINTEXT' }], rack: null, epoch: 1, fenced: false },
+    { type: 'broker', nodeId: 2, endpoints: [{ name: 'PEER', host: '127.0.0.1', port: 1, securityProtocol: 'PLAINTEXT' }], rack: null, epoch: 1, fenced: false },
     { type: 'topic', name: 't', topicId: 'c'.repeat(32) },
     { type: 'partition', topicId: 'c'.repeat(32), partition: 0, replicas: [1, 2], isr: [1, 2], leader: 1, leaderEpoch: 0, partitionEpoch: 0 },
   ];

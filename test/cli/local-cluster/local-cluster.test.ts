@@ -14,15 +14,16 @@ import { runningPid } from '../../../src/cli/local-cluster/supervisor.ts';
 import { freePorts } from '../../../src/cli/local-cluster/ports.ts';
 
 test('planCluster: ids 1..N, every node a voter, the cluster secret file, its own data dir and log, the --set settings passed on', () => {
-  const plan = planCluster({ dir: 'rel/dir', host: '127.0.0.1', ports: [9092, 9093], sets: ['num.partitions=3'], kb: (args) => ['/bin/kb', ...args] });
+  const plan = planCluster({ dir: 'rel/dir', host: '127.0.0.1', ports: [9092, 9093], peerPorts: [9094, 9095], sets: ['num.partitions=3'], kb: (args) => ['/bin/kb', ...args] });
   const dir = path.resolve('rel/dir');
   assert.equal(plan.dir, dir);
-  assert.equal(plan.voters, '1@127.0.0.1:9092,2@127.0.0.1:9093');
+  assert.equal(plan.voters, '1@127.0.0.1:9094,2@127.0.0.1:9095', 'the voters are the peer listeners');
   assert.equal(plan.bootstrap, '127.0.0.1:9092,127.0.0.1:9093');
   assert.deepEqual(plan.nodes[1], {
     nodeId: 2,
     host: '127.0.0.1',
     port: 9093,
+    peerPort: 9095,
     dataDir: path.join(dir, 'node-2'),
     log: path.join(dir, 'node-2', 'broker.log'),
     command: ['/bin/kb', 'broker', 'start', '--node-id', '2', '--listen', '127.0.0.1:9093', '--voters', plan.voters, '--cluster-secret-file', path.join(dir, 'cluster.secret'), '--data-dir', path.join(dir, 'node-2'), '--set', 'num.partitions=3'],
@@ -33,13 +34,13 @@ test('cluster.json: absent is null, written then read back, removed; a foreign f
   const dir = await mkdtemp(path.join(os.tmpdir(), 'kb-test-record-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
   assert.equal(await readClusterRecord(dir), null);
-  const plan = planCluster({ dir, host: '127.0.0.1', ports: [1234], sets: [], kb: (args) => ['kb', ...args] });
+  const plan = planCluster({ dir, host: '127.0.0.1', ports: [1234], peerPorts: [1235], sets: [], kb: (args) => ['kb', ...args] });
   const record = newClusterRecord(plan, [4321]);
   await writeClusterRecord(dir, record);
   assert.deepEqual(await readClusterRecord(dir), record);
   const dataDir = path.join(dir, 'node-1');
-  const command = ['kb', 'broker', 'start', '--node-id', '1', '--listen', '127.0.0.1:1234', '--voters', '1@127.0.0.1:1234', '--cluster-secret-file', path.join(dir, 'cluster.secret'), '--data-dir', dataDir];
-  assert.deepEqual(record.nodes, [{ nodeId: 1, host: '127.0.0.1', port: 1234, dataDir, log: path.join(dataDir, 'broker.log'), command, pid: 4321 }]);
+  const command = ['kb', 'broker', 'start', '--node-id', '1', '--listen', '127.0.0.1:1234', '--voters', '1@127.0.0.1:1235', '--cluster-secret-file', path.join(dir, 'cluster.secret'), '--data-dir', dataDir];
+  assert.deepEqual(record.nodes, [{ nodeId: 1, host: '127.0.0.1', port: 1234, peerPort: 1235, dataDir, log: path.join(dataDir, 'broker.log'), command, pid: 4321 }]);
   await removeClusterRecord(dir);
   assert.equal(await readClusterRecord(dir), null);
 
