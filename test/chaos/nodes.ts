@@ -4,7 +4,8 @@
  * listening on its namespace address (clients on `port`, peers on
  * `peerPort`, its --voters entry), every node a voter, its data dir
  * `<dir>/node-N/data` and its log appended to `<dir>/node-N.log` (kept
- * across restarts). With `faketime`, each node runs under libfaketime with
+ * across restarts), all with the cluster secret generated into
+ * `<dir>/cluster.secret` (--cluster-secret-file). With `faketime`, each node runs under libfaketime with
  * the monotonic clock untouched and its wall clock offset read from
  * `<dir>/node-N.faketime` on every call (FAKETIME_NO_CACHE), which
  * `setClock` rewrites ("+0", "-30s", "+120s"). `start`/`kill` (SIGKILL)/
