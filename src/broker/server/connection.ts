@@ -95,8 +95,6 @@ export interface ConnectionInfo {
   readonly remote: string;
   /** The connection's authentication state (the node it authenticated as: `sasl.peer`). */
   readonly sasl: SaslSession;
-  /** Whether requests other than ApiVersions and SASL need an authenticated session. */
-  readonly authenticationRequired: boolean;
   /** Aborted once the connection is closed, by either side: no answer can reach the client any more. */
   readonly gone: AbortSignal;
 }
@@ -137,7 +135,8 @@ export class Connection implements ConnectionInfo {
   readonly id: number;
   readonly remote: string;
   readonly sasl: SaslSession;
-  readonly authenticationRequired: boolean;
+  /** Whether requests other than ApiVersions and SASL need an authenticated session. */
+  private readonly authenticationRequired: boolean;
   private readonly socket: Socket;
   private readonly dispatch: Dispatch;
   private readonly limits: ConnectionLimits;
