@@ -58,7 +58,7 @@ import { MetadataQuorum } from '../controller/quorum/metadata-quorum.ts';
 import { ControllerChannel, peerClientId } from './controller-channel.ts';
 import type { PeerCredentials } from '../net/peer-login.ts';
 import { clusterSecretMechanism } from './server/sasl-session.ts';
-import { authenticationTimeoutMs } from '../limits.ts';
+import { authenticationTimeoutMs, unauthenticatedConnectionsMax } from '../limits.ts';
 import { refusesConnections } from './address-probe.ts';
 import { BrokerLifecycle } from './broker-lifecycle.ts';
 import { systemTime, type Time } from '../clock.ts';
@@ -412,7 +412,12 @@ export class Broker implements NodeService {
    */
   private peerAuthentication(): ListenerOptions['authentication'] {
     const secret = this.clusterSecret;
-    return { mechanisms: secret === null ? [] : [clusterSecretMechanism(secret, this.nodeId)], required: secret !== null, timeoutMs: authenticationTimeoutMs };
+    return {
+      mechanisms: secret === null ? [] : [clusterSecretMechanism(secret, this.nodeId)],
+      required: secret !== null,
+      timeoutMs: authenticationTimeoutMs,
+      unauthenticatedMax: unauthenticatedConnectionsMax,
+    };
   }
 
   private async serveMetrics(): Promise<void> {

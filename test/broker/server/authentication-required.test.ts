@@ -4,6 +4,7 @@
  * its SaslSession) it is served ApiVersions and SASL only, its frames are
  * small, and it is closed after the authentication timeout; once
  * authenticated it is served, and knows the node it authenticated as.
+ * Connections waiting to authenticate have a budget of their own.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -22,6 +23,7 @@ import { RawClient } from '../../helpers/raw-client.ts';
 const secret = Buffer.from('authentication-required-test-secret-0123');
 const timeoutMs = 500;
 const frameBytesMax = 1024;
+const unauthenticatedMax = 3;
 
 /** Serves ApiVersions, the connection's SASL session, and Metadata answering which node the connection is. */
 const dispatch: Dispatch = async (payload, connection) => {
@@ -38,7 +40,7 @@ const dispatch: Dispatch = async (payload, connection) => {
   return encodeResponseChunks(apiKey, apiVersion, correlationId, answer);
 };
 
-async function withListener(t: { after(fn: () => Promise<void>): void }): Promise<number> {
+async function withListener(t: { after(fn: () => Promise<void>): void }, authenticationTimeoutMs = timeoutMs): Promise<number> {
   const listener = new Listener(
     {
       host: '127.0.0.1',
@@ -53,7 +55,7 @@ async function withListener(t: { after(fn: () => Promise<void>): void }): Promis
       maxConnectionsPerIp: 10,
       maxConnectionsPerIpOverrides: '',
       maxConnectionCreationRate: 1000,
-      authentication: { mechanisms: [clusterSecretMechanism(secret, 1)], required: true, timeoutMs },
+      authentication: { mechanisms: [clusterSecretMechanism(secret, 1)], required: true, timeoutMs: authenticationTimeoutMs, unauthenticatedMax },
     },
     dispatch,
     { info() {}, warn() {}, error() {} },
@@ -102,4 +104,22 @@ test('a connection that does not authenticate within the timeout is closed; a wr
   assert.ok(performance.now() - started >= timeoutMs - 50, 'not before the timeout');
   const wrong = new BrokerConnection({ host: '127.0.0.1', port, clientId: 'x', requestTimeoutMs: 5_000, connectTimeoutMs: 5_000, authenticate: peerLogin({ nodeId: 2, secret: Buffer.from('x'.repeat(40)) }, 1) });
   await assert.rejects(wrong.connect(), /does not hold the cluster secret/);
+});
+
+test('connections waiting to authenticate have a budget: one more closes the oldest, and authenticated ones do not count', async (t) => {
+  const port = await withListener(t, 60_000);
+  const node = new BrokerConnection({ host: '127.0.0.1', port, clientId: 'kb-broker-2', requestTimeoutMs: 5_000, connectTimeoutMs: 5_000, authenticate: peerLogin({ nodeId: 2, secret }, 1) });
+  await node.connect();
+  t.after(() => node.close());
+  const waiting: RawClient[] = [];
+  for (let i = 0; i <= unauthenticatedMax; i++) {
+    const client = await RawClient.connect('127.0.0.1', port);
+    t.after(() => client.close());
+    // Answered: the listener has taken the connection in, in this order.
+    assert.equal((await client.request(ApiKeys.ApiVersions, 3, { clientSoftwareName: 'x', clientSoftwareVersion: '0' })).errorCode, 0);
+    waiting.push(client);
+  }
+  assert.equal(await waiting[0].closedByPeer(), true, 'the oldest waiting connection was closed for the newest');
+  for (const client of waiting.slice(1)) assert.equal((await client.request(ApiKeys.ApiVersions, 3, { clientSoftwareName: 'x', clientSoftwareVersion: '0' })).errorCode, 0);
+  assert.equal((await node.requestAt(ApiKeys.Metadata, 12, metadata)).clusterId, 'peer 2', 'the authenticated connection is untouched');
 });
