@@ -8,9 +8,13 @@
  * MetadataRequest and resolves with a MetadataResponse; `requestUntyped`
  * serves code that passes bodies along without reading them.
  *
+ * An optional `authenticate` step (kb's own connections to another node:
+ * net/peer-login.ts) runs after ApiVersions, before `connect()` resolves
+ * and so before any other request.
+ *
  * Failures: connect errors and timeouts reject with ClientError naming the
- * broker, and a connect that fails (ApiVersions unanswered included)
- * closes its socket; a closed socket rejects every request in flight.
+ * broker, and a connect that fails (ApiVersions unanswered or
+ * authentication refused included) closes its socket; a closed socket rejects every request in flight.
  * `close()` ends the connection at any point, while connecting too.
  *
  * Memory: each response is copied from what the socket read into memory of
@@ -53,6 +57,8 @@ export interface ConnectionOptions {
   connectTimeoutMs: number;
   /** Where responses to `requestLeased` that span socket chunks are joined. */
   framePool?: FramePool;
+  /** Run once connected (after ApiVersions), before any request: rejects when the broker is not accepted or does not accept this client. */
+  authenticate?: (connection: BrokerConnection) => Promise<void>;
 }
 
 /** Reusable memory: `take(size)` bytes, given back with `give` when no longer used (BufferPool). */
@@ -114,7 +120,7 @@ export class BrokerConnection {
   }
 
   /**
-   * Opens the socket and asks ApiVersions. A failure (no connect or no
+   * Opens the socket, asks ApiVersions and authenticates (when configured). A failure (no connect or no
    * answer in time, or `close()` meanwhile) leaves nothing open behind:
    * a stalled broker must not keep the caller's process alive.
    */
@@ -148,6 +154,7 @@ export class BrokerConnection {
       for (const api of apis.apiKeys) {
         this.versions.set(api.apiKey, [api.minVersion, api.maxVersion]);
       }
+      await this.options.authenticate?.(this);
     } catch (err) {
       this.close();
       throw err;
