@@ -18,7 +18,7 @@
 import type { Time } from '../clock.ts';
 import type { Handler, RequestContext } from './handlers/handler.ts';
 import type { ApiKey, RequestOf, ResponseOf } from '../protocol/generated/api-keys.ts';
-import { PeerConnections, type Lane } from '../net/peer-connections.ts';
+import { PeerConnections, type Lane, type PeerTls } from '../net/peer-connections.ts';
 import { NotControllerError, type MetadataQuorum } from '../controller/quorum/metadata-quorum.ts';
 import type { Caller } from '../controller/controller.ts';
 
@@ -61,6 +61,8 @@ export interface ControllerChannelOptions {
   localContext: (apiVersion: number) => RequestContext;
   /** Deadlines run on its monotonic clock, retries and leader polls on its timers. */
   time: Time;
+  /** TLS of the connections to the controller (SSL controller listeners); none: TCP. */
+  peerTls?: PeerTls;
 }
 
 export class ControllerChannel {
@@ -72,8 +74,8 @@ export class ControllerChannel {
 
   constructor(options: ControllerChannelOptions) {
     this.options = options;
-    this.peers = new PeerConnections(peerClientId(options.nodeId));
-    this.forwarding = new PeerConnections(forwardingClientId(options.nodeId));
+    this.peers = new PeerConnections(peerClientId(options.nodeId), options.peerTls);
+    this.forwarding = new PeerConnections(forwardingClientId(options.nodeId), options.peerTls);
   }
 
   /** This node's own request. */

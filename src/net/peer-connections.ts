@@ -10,10 +10,16 @@
  * nodes run kb; a peer that does not serve it answers with an error) and
  * resolves with the decoded response body, or rejects with ClientError.
  * Bodies are untyped here: callers (the controller channel, Raft's wire
- * messages) type or check them.
+ * messages) type or check them. `tls` gives the TLS options of a
+ * connection to an address (the peer listeners are SSL), none for TCP; it
+ * is asked at each connect, so rotated certificates are presented.
  */
+import type tls from 'node:tls';
 import { BrokerConnection } from './connection.ts';
 import { formatHostPort, type HostPort } from './host-port.ts';
+
+/** The TLS options of this node's connection to a peer at `address`; undefined: plain TCP. */
+export type PeerTls = (address: HostPort) => tls.ConnectionOptions | undefined;
 
 export interface Lane {
   readonly name: string;
@@ -26,9 +32,11 @@ export class PeerConnections {
   readonly clientId: string;
   private readonly open = new Map<string, Promise<BrokerConnection>>();
   private closed = false;
+  private readonly tls: PeerTls;
 
-  constructor(clientId: string) {
+  constructor(clientId: string, tls: PeerTls = () => undefined) {
     this.clientId = clientId;
+    this.tls = tls;
   }
 
   async request(address: HostPort, lane: Lane, apiKey: number, apiVersion: number, body: unknown): Promise<unknown> {
@@ -46,7 +54,7 @@ export class PeerConnections {
     if (this.closed) return Promise.reject(new Error('peer connections are closed'));
     let opening = this.open.get(key);
     if (!opening) {
-      const connection = new BrokerConnection({ ...address, clientId: this.clientId, requestTimeoutMs: lane.requestTimeoutMs, connectTimeoutMs });
+      const connection = new BrokerConnection({ ...address, clientId: this.clientId, requestTimeoutMs: lane.requestTimeoutMs, connectTimeoutMs, tls: this.tls(address) });
       opening = connection.connect().then(
         () => connection,
         (err: Error) => {

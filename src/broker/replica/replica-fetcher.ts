@@ -39,6 +39,7 @@
  * loops, given back once their batches are written.
  */
 import { BrokerConnection } from '../../net/connection.ts';
+import type { PeerTls } from '../../net/peer-connections.ts';
 import type { Time } from '../../clock.ts';
 import { offsetMax } from '../../limits.ts';
 import { ErrorCode, errorName } from '../../protocol/errors.ts';
@@ -70,6 +71,8 @@ export interface ReplicaFetcherOptions {
   backoffMs: number;
   /** replica.socket.timeout.ms: how long a fetch may take beyond its max wait (and a connect) before the connection is given up. */
   socketTimeoutMs: number;
+  /** TLS of the connections to leaders; none: TCP. */
+  peerTls?: PeerTls;
   /** follower.replication.throttled.rate, for partitions this node is being added to. */
   throttle: ReplicationThrottle;
   logger: Logger;
@@ -279,6 +282,7 @@ class LeaderFetcher {
       requestTimeoutMs: this.options.maxWaitMs + this.options.socketTimeoutMs,
       connectTimeoutMs: this.options.socketTimeoutMs,
       framePool: this.framePool,
+      tls: this.options.peerTls?.(address),
     });
     await connection.connect();
     if (this.stopped) connection.close();

@@ -64,6 +64,7 @@ import { FrameAssembler } from '../../protocol/frame-assembler.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import type { RequestMemory } from './request-memory.ts';
 import { connectionQueuedBytesMax, producePipelineMax } from '../../limits.ts';
+import { anonymousPrincipal } from '../auth/principal.ts';
 
 /** Thrown by a dispatcher for a request that must close the connection. */
 export class RequestRejected extends Error {
@@ -84,6 +85,8 @@ export interface ConnectionInfo {
   readonly remote: string;
   /** Aborted once the connection is closed, by either side: no answer can reach the client any more. */
   readonly gone: AbortSignal;
+  /** Who the client authenticated as (`User:<name>`; `User:ANONYMOUS` until it does). */
+  readonly principal: string;
 }
 
 export interface ConnectionLimits {
@@ -131,6 +134,8 @@ export class Connection implements ConnectionInfo {
   private processing = false;
   private readonly closing = new AbortController();
   readonly gone = this.closing.signal;
+  /** Set by the listener once the client has authenticated (a TLS client certificate); before any request is read. */
+  principal = anonymousPrincipal;
   /** Requests dispatched and not yet answered, oldest first: each settles once its response is written. */
   private readonly inFlight: Promise<void>[] = [];
   private inFlightProduce = false;

@@ -94,7 +94,7 @@ export function createDispatcher(handlers: ReadonlyMap<number, Handler>, options
     }
     const handleHere = async () => {
       try {
-        return await handler.handle(body, { services, apiVersion, correlationId, clientId: header.clientId, clientAddress: connection.remote, listener, clientGone: connection.gone, allocate });
+        return await handler.handle(body, { services, apiVersion, correlationId, clientId: header.clientId, clientAddress: connection.remote, principal: connection.principal, listener, clientGone: connection.gone, allocate });
       } catch (err) {
         throw malformed(err); // a body that decodes but does not read as the API's message (the Raft APIs' own checks)
       }

@@ -38,7 +38,7 @@ import { ErrorCode, errorName } from '../../protocol/errors.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import type { HostPort, Voter } from '../../net/host-port.ts';
 import type { Logger } from '../../logger.ts';
-import { PeerConnections, type Lane } from '../../net/peer-connections.ts';
+import { PeerConnections, type Lane, type PeerTls } from '../../net/peer-connections.ts';
 import type { MetadataImage } from '../../metadata/image.ts';
 import type { MetadataRecord } from '../../metadata/records.ts';
 import { decodeMetadataEntry, encodeMetadataEntry, encodeMetadataSnapshot } from '../../metadata/entries.ts';
@@ -82,6 +82,8 @@ export interface MetadataQuorumOptions {
   onRefused: (err: Error) => void;
   /** Raft runs on its monotonic clock and timers; DescribeQuorum reports times on its wall clock. */
   time: Time;
+  /** TLS of the connections to the other voters (SSL controller listeners); none: TCP. */
+  peerTls?: PeerTls;
 }
 
 interface Waiter {
@@ -125,7 +127,7 @@ export class MetadataQuorum {
     this.options = options;
     this.addresses = new Map(options.voters.map((v) => [v.nodeId, { host: v.host, port: v.port }]));
     this.config = resolveRaftConfig(options.raftConfig);
-    this.peers = new PeerConnections(`kb-raft-${options.nodeId}`);
+    this.peers = new PeerConnections(`kb-raft-${options.nodeId}`, options.peerTls);
     this.fetchLane = { name: 'raft-fetch', requestTimeoutMs: this.config.requestTimeoutMs };
     this.controlLane = { name: 'raft', requestTimeoutMs: this.config.requestTimeoutMs };
   }
