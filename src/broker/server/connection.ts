@@ -5,7 +5,7 @@
  * Contract:
  * - A frame length below the minimum header size or above `maxFrameBytes`
  *   (`socket.request.max.bytes`) closes the connection before anything is
- *   allocated for it. Until a first request has been answered, a frame
+ *   allocated for it (the log says when those bytes were a TLS handshake). Until a first request has been answered, a frame
  *   larger than `firstFrameBytesMax` whose header names no API version
  *   the broker serves (`servesApi`) closes the connection too (as Kafka
  *   bounds frames before authentication, CVE-2022-34917, and parses only
@@ -106,6 +106,11 @@ const headerPeekBytes = 4;
 /** A connection holding less request memory than this reads on while RequestMemory is full: small requests are served while large frames wait. */
 export const smallRequestBytes = minCapacityBytes;
 
+/** Whether a frame length is the start of a TLS handshake record (0x16 0x03): a TLS client on a plaintext listener. */
+function startsTlsHandshake(frameLength: number): boolean {
+  return frameLength >>> 16 === 0x1603;
+}
+
 export class Connection implements ConnectionInfo {
   readonly id: number;
   readonly remote: string;
@@ -171,7 +176,7 @@ export class Connection implements ConnectionInfo {
           this.frames.push(frame);
           this.queuedBytes += frame.length;
         },
-        refuse: (size) => this.close(`frame length ${size} outside ${minRequestBytes}..${limits.maxFrameBytes}`),
+        refuse: (size) => this.close(`frame length ${size} outside ${minRequestBytes}..${limits.maxFrameBytes}${startsTlsHandshake(size) ? ' (a TLS handshake: this listener is PLAINTEXT)' : ''}`),
       },
     );
     socket.on('error', () => this.close('', false));
