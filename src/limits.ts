@@ -11,6 +11,12 @@
 
 /** Bytes one record set may decompress to. */
 export const decompressedBytesMax = 64 * 1024 * 1024;
+/**
+ * Uncompressed bytes of inner messages one compressed wrapper holds when a
+ * Fetch v0-3 converts a compressed batch (Kafka writes one wrapper per batch,
+ * which holds a whole decompressed batch in memory twice over).
+ */
+export const downConvertWrapperBytesMax = 1024 * 1024;
 /** Produce requests of one connection in flight at once (a librdkafka producer sends many back to back). */
 export const producePipelineMax = 16;
 /**

@@ -18,9 +18,10 @@
  * and stamp the cluster id -> open partition logs -> register this broker
  * with the active controller, every listener as an endpoint, and heartbeat (broker-lifecycle.ts) until it
  * is unfenced and has applied its unfencing (a re-registration moves
- * leadership, so leader epochs settle only then) -> load the group
- * coordinator's state from the
- * __consumer_offsets partitions it leads -> serve Prometheus metrics when
+ * leadership, so leader epochs settle only then) -> wait for the group
+ * coordinator to load the __consumer_offsets partitions it leads (from
+ * then on it loads and gives them up as their leadership and this node's
+ * serving change) -> serve Prometheus metrics when
  * asked (`metricsListen`; logs "metrics on http://HOST:PORT/metrics") -> log
  * the startup line ("kb broker started: listening on CLIENT://HOST:PORT,
  * PEER://HOST:PORT, node N, data dir D, cluster C"; client listeners first).
@@ -213,6 +214,7 @@ export class Broker implements NodeService {
       image: this.image,
       topicConfigs: this.topicConfigs,
       recoveryThreads: this.config.int('num.recovery.threads.per.data.dir'),
+      segmentFiles: { openMax: this.config.int('log.segment.open.files.max'), idleMs: this.config.int('log.segment.open.files.idle.ms') },
       logger: this.logger,
       replication: replicationSettings(this.config),
       interBrokerListener: this.interBrokerListener,
@@ -220,11 +222,21 @@ export class Broker implements NodeService {
       alterPartition: (request) => this.controllerChannel.request(ApiKeys.AlterPartition, alterPartitionVersion, request),
       isrChanged: (previous, next) => this.metrics.isrChanged(previous, next),
       serving: () => this.serving(),
+      roleChanged: (topic) => {
+        if (topic === consumerOffsetsTopic) this.groups.leadershipChanged();
+      },
       time,
     });
-    this.quorum.onApply((record) => this.replicas.onMetadataRecord(record));
-    // A snapshot replaced the image (this node was too far behind): bring the replicas in line with it.
-    this.quorum.onSnapshot(() => this.image.toRecords().forEach((record) => this.replicas.onMetadataRecord(record)));
+    this.quorum.onApply((record) => {
+      this.replicas.onMetadataRecord(record);
+      // This node's registration decides whether it is serving, so whether it may coordinate what it leads.
+      if (record.type === 'broker' && record.nodeId === this.nodeId) this.groups.leadershipChanged();
+    });
+    // A snapshot replaced the image (this node was too far behind): bring the replicas and groups in line with it.
+    this.quorum.onSnapshot(() => {
+      this.image.toRecords().forEach((record) => this.replicas.onMetadataRecord(record));
+      this.groups.leadershipChanged();
+    });
     this.quorum.onActivation((active) => {
       if (!active) return this.controller.deactivate();
       this.controller.activate();

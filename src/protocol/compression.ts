@@ -18,7 +18,8 @@
  *   [XXH32 of the content]. compress writes independent blocks under a 64 KiB
  *   maximum with lz4js's block compressor; decompress is our bounds-checked
  *   decoder and also takes linked blocks (python-lz4's default), checksums,
- *   a content size, and the pre-KIP-57 HC (over magic too) of magic-0 sets.
+ *   a content size, and the pre-KIP-57 HC (over magic too) of magic-0 sets,
+ *   which `withLegacyLz4HeaderChecksum` writes.
  */
 import { gunzipSync, gzipSync, zstdCompressSync, zstdDecompressSync } from 'node:zlib';
 import { compressBlock, compressBound } from 'lz4js';
@@ -196,6 +197,15 @@ const lz4HashEntries = 1 << 16;
 /** HC byte: second byte of XXH32 over buf[from, to). */
 function lz4HeaderChecksum(buf: Buffer, from: number, to: number): number {
   return (xxh32(0, buf, from, to - from) >>> 8) & 0xff;
+}
+
+/**
+ * A frame from compress(lz4) with the pre-KIP-57 HC (over the magic too),
+ * which Kafka writes and old clients expect in magic-0 message sets.
+ */
+export function withLegacyLz4HeaderChecksum(frame: Buffer): Buffer {
+  frame[6] = lz4HeaderChecksum(frame, 0, 6);
+  return frame;
 }
 
 function lz4CompressFrame(data: Uint8Array): Buffer {

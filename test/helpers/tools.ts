@@ -48,6 +48,11 @@ export const tools = {
     probe: ['/bin/sh', '-c', 'test -r /usr/share/java/zookeeper.jar && java -version'],
     install: 'apt-get install zookeeper',
   },
+  kafkaGo: {
+    name: 'kafka-go',
+    probe: ['/bin/sh', '-c', 'go version && test -d /usr/share/gocode/src/github.com/segmentio/kafka-go'],
+    install: 'apt-get install golang-go golang-github-segmentio-kafka-go-dev',
+  },
   libfaketime: {
     name: 'libfaketime',
     probe: ['/usr/bin/test', '-r', libfaketime],

@@ -42,12 +42,22 @@
  * with no answer, reading and counting nothing more. last_stable_offset =
  * high watermark (no transactions); aborted transactions empty; preferred
  * read replica -1. What consumers get counts into the topic's bytes-out
- * and messages-out metrics (per batch header). Batches are read into the
- * request's pooled memory (ctx.allocate), which the response refers to
- * without copying.
+ * and messages-out metrics (per batch header, or per converted message
+ * below). Batches are read into the request's pooled memory
+ * (ctx.allocate), which the response refers to without copying.
+ *
+ * Fetch v0-3 predates record batches: a consumer's read is converted, one
+ * partition at a time, to legacy messages (magic 0 for v0-1, magic 1 for
+ * v2-3; protocol/records/down-convert.ts), and the converted size is what
+ * counts against the partition's and the request's max bytes (at least one
+ * whole message for the first partition with data). The stored bytes are
+ * then garbage: one partition's read is in memory beside the response at
+ * most. A partition whose next batch is zstd-compressed, which old message
+ * formats cannot carry, answers UNSUPPORTED_COMPRESSION_TYPE (as Kafka); a
+ * stored batch that cannot be decoded, CORRUPT_MESSAGE.
  */
 import { ErrorCode } from '../../protocol/errors.ts';
-import type { Partition } from '../replica/partition.ts';
+import type { ConsumerRead, Partition } from '../replica/partition.ts';
 import type { FetchRequest } from '../../protocol/generated/fetch-request.ts';
 import type { FetchResponse } from '../../protocol/generated/fetch-response.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
@@ -56,6 +66,8 @@ import { isThrottledReplica, type ReplicationThrottle } from '../replica/replica
 import { metadataTopic } from '../../controller/raft/wire.ts';
 import type { Allocate } from '../server/buffer-pool.ts';
 import { zeroUuid } from '../../protocol/well-known.ts';
+import { downConvert, legacyMagicFor, type LegacyMagic } from '../../protocol/records/down-convert.ts';
+import { recordCountOf } from '../../protocol/records/batch-splitter.ts';
 
 interface WantedPartition {
   /** '' for a topic id no topic has. */
@@ -73,6 +85,8 @@ interface PartitionResult extends WantedPartition {
   highWatermark: bigint;
   logStartOffset: bigint;
   records: Buffer;
+  /** Records in `records` (for the metrics). */
+  recordCount: number;
   divergingEpoch: { epoch: number; endOffset: bigint } | null;
 }
 
@@ -125,14 +139,14 @@ export default defineHandler<FetchRequest, FetchResponse>({
     const checked = wanted.map((w) => check(services, w, replicaId));
     const follower = replicaId >= 0;
     const maxBytes = Math.min(ctx.apiVersion >= 3 ? request.maxBytes : 0x7fffffff, services.settings.int('fetch.max.bytes'));
-    const read = () => readAll(checked, maxBytes, replicaId, services.replicas.leaderThrottle, ctx.allocate);
+    const read = () => readAll(checked, maxBytes, replicaId, legacyMagicFor(ctx.apiVersion), services.replicas.leaderThrottle, ctx.allocate);
     let results = await read();
     while (!results.some((r) => r.errorCode !== ErrorCode.NONE || r.divergingEpoch) && bytesOf(results) < request.minBytes && performance.now() < deadline) {
       await services.replicas.waitForData(wanted, deadline - performance.now(), ctx.clientGone);
       if (ctx.clientGone.aborted) return null; // nobody left to answer: read nothing more, count nothing
       results = await read();
     }
-    if (!follower) for (const r of results) if (r.records.length > 0) services.metrics.consumed(r.topic, r.records);
+    if (!follower) for (const r of results) if (r.records.length > 0) services.metrics.consumed(r.topic, r.records.length, r.recordCount);
     const byTopic = new Map<string, PartitionResult[]>();
     for (const r of results) {
       const key = byId ? r.topicId.toString('hex') : r.topic;
@@ -191,7 +205,7 @@ function isMetadataTopicFetch(request: FetchRequest, apiVersion: number): boolea
 function answer(wanted: WantedPartition, errorCode: number, partition?: Partition, divergingEpoch: PartitionResult['divergingEpoch'] = null): Checked {
   const highWatermark = partition?.highWatermark ?? -1n;
   const logStartOffset = partition?.log.logStartOffset ?? -1n;
-  return { answer: { ...wanted, errorCode, highWatermark, logStartOffset, records: Buffer.alloc(0), divergingEpoch } };
+  return { answer: { ...wanted, errorCode, highWatermark, logStartOffset, records: Buffer.alloc(0), recordCount: 0, divergingEpoch } };
 }
 
 /** The checks before reading; a follower's fetch also records its log end at the leader. */
@@ -215,10 +229,18 @@ function bytesOf(results: { records: Buffer }[]): number {
 
 /**
  * Reads every checked partition in order, sharing the response byte budget,
- * into memory from `allocate`; a replica being added by a reassignment gets
+ * into memory from `allocate`, or converted to `legacyMagic` messages when
+ * the fetch version needs them; a replica being added by a reassignment gets
  * nothing while the leader replication throttle asks for a pause.
  */
-async function readAll(checked: Checked[], maxBytes: number, replicaId: number, throttle: ReplicationThrottle, allocate: Allocate): Promise<PartitionResult[]> {
+async function readAll(
+  checked: Checked[],
+  maxBytes: number,
+  replicaId: number,
+  legacyMagic: LegacyMagic | null,
+  throttle: ReplicationThrottle,
+  allocate: Allocate,
+): Promise<PartitionResult[]> {
   let budget = maxBytes;
   let firstBatchGiven = false;
   const out: PartitionResult[] = [];
@@ -231,16 +253,34 @@ async function readAll(checked: Checked[], maxBytes: number, replicaId: number, 
     const limit = Math.min(wanted.partitionMaxBytes, Math.max(budget, 0));
     const throttled = replicaId >= 0 && isThrottledReplica(partition.state, replicaId);
     if (throttled && throttle.delayMs() > 0) {
-      out.push({ ...wanted, errorCode: ErrorCode.NONE, highWatermark: partition.highWatermark, logStartOffset: partition.log.logStartOffset, records: Buffer.alloc(0), divergingEpoch: null });
+      out.push({ ...wanted, errorCode: ErrorCode.NONE, highWatermark: partition.highWatermark, logStartOffset: partition.log.logStartOffset, records: Buffer.alloc(0), recordCount: 0, divergingEpoch: null });
       continue;
     }
-    const read = replicaId >= 0
-      ? await partition.readForFollower(wanted.fetchOffset, limit, !firstBatchGiven, allocate)
-      : await partition.readForConsumer(wanted.fetchOffset, limit, !firstBatchGiven, allocate);
+    const read =
+      replicaId >= 0
+        ? counted(await partition.readForFollower(wanted.fetchOffset, limit, !firstBatchGiven, allocate))
+        : legacyMagic === null
+          ? counted(await partition.readForConsumer(wanted.fetchOffset, limit, !firstBatchGiven, allocate))
+          : downConverted(await partition.readForConsumer(wanted.fetchOffset, limit, !firstBatchGiven), legacyMagic, wanted.fetchOffset, limit, !firstBatchGiven);
     if (throttled) throttle.record(read.records.length);
     budget -= read.records.length;
     if (read.records.length > 0) firstBatchGiven = true;
     out.push({ ...wanted, ...read, divergingEpoch: null });
   }
   return out;
+}
+
+type CountedRead = ConsumerRead & { recordCount: number };
+
+function counted(stored: ConsumerRead): CountedRead {
+  return { ...stored, recordCount: recordCountOf(stored.records) };
+}
+
+/** A consumer's read of stored batches as legacy messages within `maxBytes` (see the header). */
+function downConverted(stored: ConsumerRead, magic: LegacyMagic, fetchOffset: bigint, maxBytes: number, minOneMessage: boolean): CountedRead {
+  if (stored.errorCode !== ErrorCode.NONE || stored.records.length === 0) return { ...stored, recordCount: 0 };
+  const { records, recordCount, unconvertible } = downConvert(stored.records, magic, fetchOffset, maxBytes, minOneMessage);
+  if (records.length > 0 || unconvertible === null) return { ...stored, records, recordCount };
+  const errorCode = unconvertible === 'zstd' ? ErrorCode.UNSUPPORTED_COMPRESSION_TYPE : ErrorCode.CORRUPT_MESSAGE;
+  return { ...stored, errorCode, records: Buffer.alloc(0), recordCount: 0 };
 }

@@ -8,7 +8,8 @@
  *   kb_topic_bytes_in_total{topic}, kb_topic_messages_in_total{topic}
  *       batches clients produced that were appended (replication excluded)
  *   kb_topic_bytes_out_total{topic}, kb_topic_messages_out_total{topic}
- *       batches served to consumers (follower fetches excluded)
+ *       batches served to consumers (follower fetches excluded), or the
+ *       legacy messages they were converted to for Fetch v0-3
  *   kb_isr_shrinks_total, kb_isr_expands_total
  *       ISR changes of partitions this broker leads
  * Histogram:
@@ -27,7 +28,6 @@
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { apis } from '../../protocol/generated/index.ts';
-import { offsets as headerOffsets, batchHeaderBytes, batchLengthOverheadBytes } from '../../protocol/records/batch-header.ts';
 import { noLeader } from '../../controller/leader-election.ts';
 import type { MetadataImage } from '../../metadata/image.ts';
 import type { Partition } from '../replica/partition.ts';
@@ -154,11 +154,11 @@ export class BrokerMetrics {
     counters.messagesIn.inc(records);
   }
 
-  /** Stored batches (whole, concatenated) were served to a consumer from `topic`. */
-  consumed(topic: string, batches: Buffer): void {
+  /** `records` records (`bytes` long) were served to a consumer from `topic`. */
+  consumed(topic: string, bytes: number, records: number): void {
     const counters = this.topic(topic);
-    counters.bytesOut.inc(batches.length);
-    counters.messagesOut.inc(recordCountOf(batches));
+    counters.bytesOut.inc(bytes);
+    counters.messagesOut.inc(records);
   }
 
   /** A request of `apiKey` took `seconds` from decode to response. */
@@ -201,13 +201,3 @@ function offlinePartitions(image: MetadataImage): number {
   return count;
 }
 
-/** The records in concatenated v2 batches, from each batch header's record count. */
-function recordCountOf(batches: Buffer): number {
-  let count = 0;
-  let at = 0;
-  while (at + batchHeaderBytes <= batches.length) {
-    count += batches.readInt32BE(at + headerOffsets.recordCount);
-    at += batchLengthOverheadBytes + Math.max(batches.readInt32BE(at + headerOffsets.batchLength), batchHeaderBytes - batchLengthOverheadBytes);
-  }
-  return count;
-}

@@ -81,7 +81,8 @@ export default class BrokerStart extends Command {
       const partitions = broker.replicas.hostedPartitions();
       const warning = openFilesWarning(openFileLimit(), {
         partitions: partitions.length,
-        segments: partitions.reduce((sum, p) => sum + p.log.segmentBaseOffsets().length, 0),
+        sealedSegments: partitions.reduce((sum, p) => sum + p.log.segmentCount - 1, 0),
+        segmentFilesOpenMax: config.int('log.segment.open.files.max'),
         maxConnections: config.int('max.connections'),
       });
       if (warning) logger.warn(warning);

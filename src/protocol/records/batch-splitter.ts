@@ -7,9 +7,10 @@
  * A Fetch response may end in a cut entry; it is yielded last with
  * `complete: false` (and whatever bytes are present) instead of throwing.
  * A length too small for any entry is corruption and throws ProtocolError.
+ * `recordCountOf` adds up the record counts of concatenated v2 batch headers.
  */
 import { ProtocolError } from '../primitives.ts';
-import { batchLengthOverheadBytes, offsets } from './batch-header.ts';
+import { batchHeaderBytes, batchLengthOverheadBytes, offsets } from './batch-header.ts';
 
 export interface BatchSpan {
   /** Byte range [start, end) of the entry within the walked buffer. */
@@ -47,4 +48,15 @@ export function* recordBatches(buf: Buffer): Generator<BatchSpan> {
 
 function cut(buf: Buffer, start: number): BatchSpan {
   return { start, end: buf.length, bytes: buf.subarray(start), complete: false };
+}
+
+/** The records in concatenated v2 batches, from each batch header's record count (a cut last batch counts if its header is there). */
+export function recordCountOf(batches: Buffer): number {
+  let count = 0;
+  let at = 0;
+  while (at + batchHeaderBytes <= batches.length) {
+    count += batches.readInt32BE(at + offsets.recordCount);
+    at += batchLengthOverheadBytes + Math.max(batches.readInt32BE(at + offsets.batchLength), batchHeaderBytes - batchLengthOverheadBytes);
+  }
+  return count;
 }

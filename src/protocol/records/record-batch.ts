@@ -17,10 +17,11 @@
  * Decoding checks the declared size, the CRC, and that exactly `recordCount`
  * records fill the (decompressed) records section; anything else throws
  * ProtocolError. Keys and values are views into the input or the
- * decompressed bytes, not copies. A decoded batch is itself a valid input to
- * encodeRecordBatch, which reproduces it byte for byte given the same
- * compressor output (attribute bits above 5, such as Kafka's delete-horizon
- * flag, are not carried over).
+ * decompressed bytes, not copies. `openRecordBatch` + `eachRecord` do the
+ * same checks with the records read one at a time. A decoded batch is
+ * itself a valid input to encodeRecordBatch, which reproduces it byte for
+ * byte given the same compressor output (attribute bits above 5, such as
+ * Kafka's delete-horizon flag, are not carried over).
  */
 import { compress, CompressionCodec, decompress } from '../compression.ts';
 import { decompressedBytesMax } from '../../limits.ts';
@@ -121,6 +122,16 @@ export function encodeRecordBatch(input: RecordBatchInput, codec: number = Compr
 }
 
 export function decodeRecordBatch(batch: Buffer, maxDecompressedBytes = decompressedBytesMax): RecordBatch {
+  const { records, ...header } = openRecordBatch(batch, maxDecompressedBytes);
+  return { ...header, records: decodeRecords(records.body, header.recordCount) };
+}
+
+/**
+ * The batch's header checked and its records section decompressed, with the
+ * records still undecoded: `eachRecord(batch.records)` reads them one at a
+ * time, for a reader that must not hold a whole batch's record objects.
+ */
+export function openRecordBatch(batch: Buffer, maxDecompressedBytes = decompressedBytesMax): Omit<RecordBatch, 'records'> & { records: RecordsSection } {
   const header = readBatchHeader(batch);
   if (header.batchLength + batchLengthOverheadBytes !== batch.length) {
     throw new ProtocolError(`batchLength ${header.batchLength} does not match a batch of ${batch.length} bytes`);
@@ -135,8 +146,14 @@ export function decodeRecordBatch(batch: Buffer, maxDecompressedBytes = decompre
     timestampType: header.attributes & attributeBits.timestampTypeLogAppend ? 'LogAppendTime' : 'CreateTime',
     transactional: (header.attributes & attributeBits.transactional) !== 0,
     control: (header.attributes & attributeBits.control) !== 0,
-    records: decodeRecords(body, header.recordCount),
+    records: { body, recordCount: header.recordCount },
   };
+}
+
+/** A batch's (decompressed) records section and the count its header declares. */
+export interface RecordsSection {
+  body: Buffer;
+  recordCount: number;
 }
 
 function batchAttributes(codec: number, input: RecordBatchInput): number {
@@ -185,19 +202,24 @@ export function recordFramingProblem(batch: Buffer): string | null {
 }
 
 function decodeRecords(body: Buffer, recordCount: number): BatchRecord[] {
+  const records: BatchRecord[] = [];
+  for (const record of eachRecord({ body, recordCount })) records.push(record);
+  return records;
+}
+
+/** The records of a section one at a time; throws ProtocolError as soon as they stop adding up to its count. */
+export function* eachRecord({ body, recordCount }: RecordsSection): Generator<BatchRecord> {
   if (recordCount * recordBytesMin > body.length) {
     throw new ProtocolError(`recordCount ${recordCount} cannot fit in ${body.length} bytes of records`);
   }
   const r = new Reader(body);
-  const records: BatchRecord[] = new Array(recordCount);
   for (let i = 0; i < recordCount; i++) {
     if (r.remaining === 0) throw new ProtocolError(`batch declares ${recordCount} records but holds ${i}`);
-    records[i] = readRecord(r);
+    yield readRecord(r);
   }
   if (r.remaining !== 0) {
     throw new ProtocolError(`${r.remaining} bytes follow the ${recordCount} records the batch declares`);
   }
-  return records;
 }
 
 function readRecord(r: Reader): BatchRecord {

@@ -1,10 +1,12 @@
-"""kafka-python 2.0.2 producing in the legacy message format (v1, as a 0.10
-client does) for test/interop/kafka-python.test.ts.
+"""kafka-python 2.0.2 producing in the legacy message formats for
+test/interop/kafka-python.test.ts and fetch-down-conversion.test.ts.
 
-argv[1] is JSON: {"bootstrap": "host:port", "topic": str, "records": int}.
-With api_version=(0, 10, 1) and gzip, a long linger and a batch size that
-holds every record, the records leave as one compressed message set to
-partition 0; the values are the record numbers as text. Prints one JSON
+argv[1] is JSON: {"bootstrap": "host:port", "topic": str, "records": int,
+"apiVersion": [int, ...] (default [0, 10, 1]: Produce v2, message format
+v1; [0, 9]: Produce v1 and [0, 8, 2]: Produce v0, both format v0),
+"compression": "gzip" or null (default "gzip")}. With a long linger and a
+batch size that holds every record, the records leave as one message set
+to partition 0; the values are the record numbers as text. Prints one JSON
 object: {"acked": int, "offsets": [first, last] or null, "error": str or
 null}. Client logs go to stderr.
 """
@@ -19,8 +21,8 @@ logging.basicConfig(stream=sys.stderr, level=logging.WARNING)
 cfg = json.loads(sys.argv[1])
 producer = KafkaProducer(
     bootstrap_servers=cfg["bootstrap"],
-    api_version=(0, 10, 1),
-    compression_type="gzip",
+    api_version=tuple(cfg.get("apiVersion", [0, 10, 1])),
+    compression_type=cfg.get("compression", "gzip"),
     acks=1,
     retries=0,
     linger_ms=2000,
