@@ -127,7 +127,6 @@ export class Broker implements NodeService {
   private readonly lifecycle: BrokerLifecycle;
   /** What this node listens on (listeners-config.ts). */
   private readonly listenerSpecs: ListenerSpec[];
-  private readonly time: Time;
   /** inter.broker.listener.name: where brokers reach each other. */
   private readonly interBrokerListener: string;
   /** The endpoints registered with the controller, once listening. */
@@ -140,7 +139,6 @@ export class Broker implements NodeService {
 
   constructor(options: BrokerOptions) {
     const time = options.time ?? systemTime;
-    this.time = time;
     this.options = options;
     this.config = options.config;
     this.logger = options.logger;
@@ -149,7 +147,7 @@ export class Broker implements NodeService {
     this.listenerSpecs = resolveListeners(this.config, { nodeId: this.nodeId, listen: options.listen, peerListen: options.peerListen, advertised: options.advertised, voters: options.voters });
     this.interBrokerListener = interBrokerListenerName(this.config);
     for (const spec of this.listenerSpecs) {
-      if (spec.securityProtocol === 'SSL') this.listenerTls.set(spec.name, new ListenerTls(readListenerTls(this.config, spec.name), this.logger));
+      if (spec.securityProtocol === 'SSL') this.listenerTls.set(spec.name, new ListenerTls(readListenerTls(this.config, spec.name), this.logger, time));
     }
     const controllerTls = this.peerTls(controllerListenerNames(this.config)[0] ?? '');
     const { host, port } = this.listenerSpecs.find((s) => s.peer) ?? this.listenerSpecs[0];
@@ -377,7 +375,7 @@ export class Broker implements NodeService {
       );
       this.listeners.push(opened);
       bound.push(await opened.listen());
-      this.listenerTls.get(spec.name)?.watch(this.time);
+      this.listenerTls.get(spec.name)?.watch();
     }
     return bound;
   }

@@ -33,8 +33,10 @@
  * compared every interval; on a change they are read again and, when they
  * load, the new secure context serves every connection accepted (or
  * dialed) from then on and the new certificate's subject and expiry are
- * logged. A change that does not load is logged once, and the old context
- * kept. Open connections keep the context they started with.
+ * logged (and a warning when it has expired). A change that does not
+ * load is logged once, and the old context kept. Open connections keep
+ * the context they started with. Time (the interval, the expiry check)
+ * comes from the injected Time.
  *
  * Principals: `principalOf(socket)` after a server handshake:
  * `User:<name>` from a verified client certificate's subject through the
@@ -47,7 +49,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { ConfigError, type BrokerConfig } from '../config.ts';
 import type { Logger } from '../../logger.ts';
-import type { TimerHandle, Timers } from '../../clock.ts';
+import type { Time, TimerHandle } from '../../clock.ts';
 import { anonymousPrincipal, userPrincipal } from '../auth/principal.ts';
 import { distinguishedName, parsePrincipalMappingRules, type PrincipalMapper } from '../auth/ssl-principal-mapper.ts';
 
@@ -154,12 +156,13 @@ export class ListenerTls {
   /** The files' size, mtime and inode when last read (loaded or not). */
   private signature = '';
   private timer: TimerHandle | null = null;
-  private timers: Timers | null = null;
   private checking = false;
+  private readonly time: Time;
 
-  constructor(settings: ListenerTlsSettings, logger: Logger) {
+  constructor(settings: ListenerTlsSettings, logger: Logger, time: Time) {
     this.settings = settings;
     this.logger = logger;
+    this.time = time;
   }
 
   /** Reads the files; throws ConfigError saying what is wrong with them. */
@@ -169,16 +172,16 @@ export class ListenerTls {
     this.signature = signature;
     this.generation++;
     this.logger.info(`listener ${this.settings.listener} (SSL): certificate ${this.described(this.current)}`);
+    this.warnIfExpired(this.current);
   }
 
   /** Checks the files every `ssl.reload.interval.ms`, swapping in what changed and loads. */
-  watch(timers: Timers): void {
-    this.timers = timers;
-    this.timer = timers.setInterval(() => void this.check(), this.settings.reloadIntervalMs, { background: true });
+  watch(): void {
+    this.timer = this.time.setInterval(() => void this.check(), this.settings.reloadIntervalMs, { background: true });
   }
 
   stop(): void {
-    this.timers?.clear(this.timer);
+    this.time.clear(this.timer);
     this.timer = null;
   }
 
@@ -228,12 +231,17 @@ export class ListenerTls {
         this.current = await this.read();
         this.generation++;
         this.logger.info(`listener ${this.settings.listener} (SSL): certificate files changed, new connections get certificate ${this.described(this.current)}`);
+        this.warnIfExpired(this.current);
       } catch (err) {
         this.logger.warn(`listener ${this.settings.listener} (SSL): certificate files changed but cannot be used, keeping the current certificate: ${(err as Error).message}`);
       }
     } finally {
       this.checking = false;
     }
+  }
+
+  private warnIfExpired(loaded: Loaded): void {
+    if (Date.parse(loaded.validTo) <= this.time.wallMs()) this.logger.warn(`listener ${this.settings.listener} (SSL): its certificate expired at ${loaded.validTo}: clients will refuse it; replace the files`);
   }
 
   private described(loaded: Loaded): string {

@@ -15,6 +15,7 @@ import { Listener } from '../../../src/broker/server/listener.ts';
 import type { Dispatch } from '../../../src/broker/server/connection.ts';
 import { ListenerTls, readListenerTls } from '../../../src/broker/server/listener-tls.ts';
 import { BrokerConfig } from '../../../src/broker/config.ts';
+import { systemTime } from '../../../src/clock.ts';
 import { makeTestCa, openssl, sslListenerSets, type Issued, type TestCa } from '../../helpers/tls.ts';
 import { requireTool } from '../../helpers/tools.ts';
 
@@ -64,7 +65,7 @@ after(async () => {
 async function withSslListener(sets: Record<string, string>, fn: (port: number, log: string[]) => Promise<void>): Promise<void> {
   const log: string[] = [];
   const logger = { info: (m: string) => log.push(m), warn: (m: string) => log.push(m), error: (m: string) => log.push(m) };
-  const listenerTls = new ListenerTls(readListenerTls(new BrokerConfig(Object.entries(sets)), 'CLIENT'), logger);
+  const listenerTls = new ListenerTls(readListenerTls(new BrokerConfig(Object.entries(sets)), 'CLIENT'), logger, systemTime);
   await listenerTls.load();
   const listener = new Listener({ host: '127.0.0.1', port: 0, ...limits, tls: listenerTls }, principalEcho, logger);
   const { port } = await listener.listen();
@@ -175,7 +176,7 @@ test('certificate files: missing, not PEM, a key of another certificate, a wrong
   const other = await ca.issue('other');
   const locked = await ca.issue('locked', { keyPassword: 'right-password' });
   const loadError = async (sets: Record<string, string>): Promise<string> => {
-    const listenerTls = new ListenerTls(readListenerTls(new BrokerConfig(Object.entries(sets)), 'CLIENT'), { info() {}, warn() {}, error() {} });
+    const listenerTls = new ListenerTls(readListenerTls(new BrokerConfig(Object.entries(sets)), 'CLIENT'), { info() {}, warn() {}, error() {} }, systemTime);
     try {
       await listenerTls.load();
     } catch (err) {
@@ -190,4 +191,15 @@ test('certificate files: missing, not PEM, a key of another certificate, a wrong
   const lockedSets = { 'ssl.keystore.certificate.chain': await readFile(locked.cert, 'utf8'), 'ssl.keystore.key': await readFile(locked.key, 'utf8') };
   assert.match(await loadError({ ...lockedSets, 'ssl.key.password': 'wrong' }), /cannot be decrypted: check ssl.key.password/);
   assert.equal(await loadError({ ...lockedSets, 'ssl.key.password': 'right-password' }), 'loaded');
+});
+
+test('a certificate past its expiry (on the injected wall clock) loads with a warning saying so', async (t) => {
+  if (!requireTool(t, openssl)) return;
+  const log: string[] = [];
+  const logger = { info: (m: string) => log.push(m), warn: (m: string) => log.push(`WARN ${m}`), error: (m: string) => log.push(m) };
+  const settings = readListenerTls(new BrokerConfig(Object.entries({ 'ssl.keystore.location': server.keystore })), 'CLIENT');
+  await new ListenerTls(settings, logger, systemTime).load();
+  assert.ok(!log.some((l) => l.startsWith('WARN')), log.join('\n'));
+  await new ListenerTls(settings, logger, { ...systemTime, wallMs: () => Date.parse('2100-01-01T00:00:00Z') }).load();
+  assert.ok(log.some((l) => /^WARN listener CLIENT \(SSL\): its certificate expired at \S+: clients will refuse it/.test(l)), log.join('\n'));
 });
