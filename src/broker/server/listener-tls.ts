@@ -145,7 +145,23 @@ export function readListenerTls(config: BrokerConfig, listener: string): Listene
 }
 
 const pemCertificate = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
-const pemPrivateKey = /-----BEGIN (?:ENCRYPTED |RSA |EC )?PRIVATE KEY-----[\s\S]+?-----END (?:ENCRYPTED |RSA |EC )?PRIVATE KEY-----/;
+const pemPrivateKey = /-----BEGIN (?:ENCRYPTED |RSA |EC )?PRIVATE KEY-----[\s\S]+?-----END (?:ENCRYPTED |RSA |EC )?PRIVATE KEY-----/g;
+const pemBlock = /^(-----BEGIN [A-Z ]+-----)([\s\S]*?)(-----END [A-Z ]+-----)$/;
+
+/**
+ * The PEM blocks of `text` with their base64 on 64-character lines, as
+ * OpenSSL wants them: an inline value (`ssl.keystore.key=...` in a
+ * properties file) may have the whole block on one line, as Kafka accepts.
+ * A block with headers (an old-style encrypted key) is left as it is.
+ */
+function pemBlocks(text: string, pattern: RegExp): string[] {
+  return (text.match(pattern) ?? []).map((block) => {
+    const [, begin, body, end] = pemBlock.exec(block)!;
+    if (body.includes(':')) return block;
+    const base64 = body.replace(/\s+/g, '');
+    return [begin, ...(base64.match(/.{1,64}/g) ?? []), end].join('\n');
+  });
+}
 
 export class ListenerTls {
   readonly settings: ListenerTlsSettings;
@@ -277,16 +293,16 @@ export class ListenerTls {
     const fail = (message: string) => new ConfigError(`listener ${s.listener} (SSL): ${message}`);
     const keystoreText = s.keystoreLocation !== null ? await this.readText('ssl.keystore.location', s.keystoreLocation) : null;
     const keystoreWhere = s.keystoreLocation !== null ? `ssl.keystore.location ${s.keystoreLocation}` : 'ssl.keystore.certificate.chain';
-    const chain = (keystoreText ?? s.keystoreChain ?? '').match(pemCertificate) ?? [];
+    const chain = pemBlocks(keystoreText ?? s.keystoreChain ?? '', pemCertificate);
     if (chain.length === 0) throw fail(`${keystoreWhere} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
-    const key = (keystoreText ?? s.keystoreKey ?? '').match(pemPrivateKey)?.[0];
+    const key = pemBlocks(keystoreText ?? s.keystoreKey ?? '', pemPrivateKey)[0];
     if (key === undefined) throw fail(`${s.keystoreLocation !== null ? keystoreWhere : 'ssl.keystore.key'} holds no PEM private key (-----BEGIN PRIVATE KEY-----)`);
     const truststoreText = s.truststoreLocation !== null ? await this.readText('ssl.truststore.location', s.truststoreLocation) : s.truststoreCertificates;
-    const ca = truststoreText === null ? undefined : (truststoreText.match(pemCertificate) ?? []);
+    const ca = truststoreText === null ? undefined : pemBlocks(truststoreText, pemCertificate);
     if (ca !== undefined && ca.length === 0) throw fail(`${s.truststoreLocation !== null ? `ssl.truststore.location ${s.truststoreLocation}` : 'ssl.truststore.certificates'} holds no PEM certificate`);
     let leaf: X509Certificate;
     try {
-      leaf = new X509Certificate(chain[0]!);
+      leaf = new X509Certificate(chain[0]);
     } catch (err) {
       throw fail(`the first certificate of ${keystoreWhere} does not read: ${(err as Error).message}`);
     }

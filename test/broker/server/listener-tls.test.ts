@@ -191,6 +191,8 @@ test('certificate files: missing, not PEM, a key of another certificate, a wrong
   const lockedSets = { 'ssl.keystore.certificate.chain': await readFile(locked.cert, 'utf8'), 'ssl.keystore.key': await readFile(locked.key, 'utf8') };
   assert.match(await loadError({ ...lockedSets, 'ssl.key.password': 'wrong' }), /cannot be decrypted: check ssl.key.password/);
   assert.equal(await loadError({ ...lockedSets, 'ssl.key.password': 'right-password' }), 'loaded');
+  const oneLine = async (file: string) => (await readFile(file, 'utf8')).replace(/\n/g, ' ');
+  assert.equal(await loadError({ 'ssl.keystore.certificate.chain': await oneLine(server.cert), 'ssl.keystore.key': await oneLine(server.key) }), 'loaded', 'inline PEM on one line, as in a properties file');
 });
 
 test('a certificate past its expiry (on the injected wall clock) loads with a warning saying so', async (t) => {
