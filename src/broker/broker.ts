@@ -52,7 +52,7 @@ import { Listener, refusalLogIntervalMs } from './server/listener.ts';
 import { anonymousPrincipal } from './auth/principal.ts';
 import { RateLimitedLog } from './server/rate-limited-log.ts';
 import { controllerListenerNames, interBrokerListenerName, resolveListeners, type ListenerSpec } from './server/listeners-config.ts';
-import { ListenerTls, readListenerTls } from './server/listener-tls.ts';
+import { ListenerTls, readListenerTls, usesTls } from './server/listener-tls.ts';
 import type { PeerTls } from '../net/peer-connections.ts';
 import { Controller, type ItemResult, type NewTopic } from '../controller/controller.ts';
 import { internalTopicNames } from '../controller/topic-names.ts';
@@ -147,7 +147,7 @@ export class Broker implements NodeService {
     this.listenerSpecs = resolveListeners(this.config, { nodeId: this.nodeId, listen: options.listen, peerListen: options.peerListen, advertised: options.advertised, voters: options.voters });
     this.interBrokerListener = interBrokerListenerName(this.config);
     for (const spec of this.listenerSpecs) {
-      if (spec.securityProtocol === 'SSL') this.listenerTls.set(spec.name, new ListenerTls(readListenerTls(this.config, spec.name), this.logger, time));
+      if (usesTls(spec.securityProtocol)) this.listenerTls.set(spec.name, new ListenerTls(readListenerTls(this.config, spec.name), this.logger, time));
     }
     const controllerTls = this.peerTls(controllerListenerNames(this.config)[0] ?? '');
     const { host, port } = this.listenerSpecs.find((s) => s.peer) ?? this.listenerSpecs[0];

@@ -1,5 +1,5 @@
 /**
- * TLS of one SSL listener: its settings, its certificates, their rotation,
+ * TLS of one SSL (or SASL_SSL) listener: its settings, its certificates, their rotation,
  * and the principal of a client certificate.
  *
  * Settings, Kafka's names, each read as `listener.name.<lowercased
@@ -54,6 +54,11 @@ import { anonymousPrincipal, userPrincipal } from '../auth/principal.ts';
 import { distinguishedName, parsePrincipalMappingRules, type PrincipalMapper } from '../auth/ssl-principal-mapper.ts';
 
 export type ClientAuth = 'required' | 'requested' | 'none';
+
+/** Whether a listener of this security protocol speaks TLS: SSL, and SASL_SSL (TLS under the SASL handshake) once SASL listeners are served. */
+export function usesTls(securityProtocol: string): boolean {
+  return securityProtocol === 'SSL' || securityProtocol === 'SASL_SSL';
+}
 
 export interface ListenerTlsSettings {
   listener: string;
