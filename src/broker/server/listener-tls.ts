@@ -172,8 +172,7 @@ export class ListenerTls {
   readonly settings: ListenerTlsSettings;
   private readonly logger: Logger;
   private current: Loaded | null = null;
-  /** Counts the certificates loaded: a server takes the new ones when it changes. */
-  generation = 0;
+  private loads = 0;
   /** The files' size, mtime and inode when last read (loaded or not). */
   private signature = '';
   private timer: TimerHandle | null = null;
@@ -191,7 +190,7 @@ export class ListenerTls {
     const signature = await this.filesSignature().catch(() => ''); // read() says what is wrong with a file
     this.current = await this.read();
     this.signature = signature;
-    this.generation++;
+    this.loads++;
     this.logger.info(`listener ${this.settings.listener} (SSL): certificate ${this.described(this.current)}`);
     this.warnIfExpired(this.current);
   }
@@ -204,6 +203,11 @@ export class ListenerTls {
   stop(): void {
     this.time.clear(this.timer);
     this.timer = null;
+  }
+
+  /** Counts the certificates loaded: a server takes the new ones when it changes. */
+  get generation(): number {
+    return this.loads;
   }
 
   private loaded(): Loaded {
@@ -250,7 +254,7 @@ export class ListenerTls {
       this.signature = signature;
       try {
         this.current = await this.read();
-        this.generation++;
+        this.loads++;
         this.logger.info(`listener ${this.settings.listener} (SSL): certificate files changed, new connections get certificate ${this.described(this.current)}`);
         this.warnIfExpired(this.current);
       } catch (err) {
