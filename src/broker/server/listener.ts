@@ -4,7 +4,9 @@
  * once a second, with how many there were), and closes them all on stop.
  * Its connections share one BufferPool, one RequestMemory
  * (`queued.max.request.bytes`) and, on a PLAINTEXT listener, one read
- * buffer (read-buffer-server.ts).
+ * buffer (read-buffer-server.ts), and count what their responses hold into
+ * the broker's response memory (`responseMemory` of the options,
+ * `queued.max.response.bytes`).
  *
  * An SSL listener (`tls`) wraps each admitted socket in TLS with the
  * listener's current secure context (listener-tls.ts) and hands what it

@@ -14,6 +14,7 @@ import { readFile } from 'node:fs/promises';
 import { Listener } from '../../../src/broker/server/listener.ts';
 import type { Dispatch } from '../../../src/broker/server/connection.ts';
 import { ListenerTls, readListenerTls } from '../../../src/broker/server/listener-tls.ts';
+import { RequestMemory } from '../../../src/broker/server/request-memory.ts';
 import { BrokerConfig } from '../../../src/broker/config.ts';
 import { systemTime } from '../../../src/clock.ts';
 import { makeTestCa, openssl, sslListenerSets, type Issued, type TestCa } from '../../helpers/tls.ts';
@@ -30,6 +31,7 @@ const limits = {
   maxConnectionsPerIp: 10,
   maxConnectionsPerIpOverrides: '',
   maxConnectionCreationRate: 1000,
+  responseMemory: new RequestMemory(-1),
 };
 
 /** Answers every request with the connection's principal: int32 length, then its UTF-8. */
