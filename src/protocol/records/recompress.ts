@@ -22,6 +22,12 @@ import { pipeline } from 'node:stream/promises';
 import { compressionStage, decompress } from '../compression.ts';
 import { attributeBits, batchHeaderBytes, batchLengthOverheadBytes, compressionCodecOf, offsets, readBatchHeader, updateBatchCrc } from './batch-header.ts';
 
+/** A codec to store batches in and its level (compression.ts compressionStage), undefined for the codec's default. */
+export interface StoredCompression {
+  codec: number;
+  level: number | undefined;
+}
+
 export interface RecompressOptions {
   /** The codec's level (compression.ts compressionStage), undefined for its default. */
   level?: number;
