@@ -15,7 +15,11 @@
  * Uncompressed v2 batches are not decoded: only the record length prefixes
  * are walked to prove recordCount true (offsets are assigned from it), and
  * the bytes go to the log as they came. Compressed batches are decompressed
- * and decoded once to validate them. An appended batch counts into the
+ * and decoded once to validate them. A batch whose codec is not the one
+ * its topic's compression.type names (unless that is `producer`) is
+ * recompressed to it on its way into the partition's admission (which keeps
+ * call order), with the topic's compression.<codec>.level; recompressed past
+ * max.message.bytes it is MESSAGE_TOO_LARGE, as in Kafka. An appended batch counts into the
  * topic's bytes-in and messages-in metrics (size and header record count).
  * The handler returns only once every append it started has settled, and
  * keeps no request bytes (the frame's buffer is reused, connection.ts).
@@ -30,6 +34,9 @@ import type { ProduceRequest } from '../../protocol/generated/produce-request.ts
 import type { PartitionProduceResponse, ProduceResponse } from '../../protocol/generated/produce-response.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { defineHandler, type BrokerServices } from './handler.ts';
+import type { ErrorResult } from '../replica/partition.ts';
+import { recompressBatch, RecompressedTooLarge, type StoredCompression } from '../../protocol/records/recompress.ts';
+import { decompressedBytesMax } from '../../limits.ts';
 
 const legacyMagicMaxVersion = 2;
 const magicOffset = 16;
@@ -85,9 +92,12 @@ async function producePartition(
   const maxBytes = partition.maxMessageBytes();
   if (batch.length > maxBytes) return failed(index, ErrorCode.MESSAGE_TOO_LARGE, `batch of ${batch.length} bytes exceeds max.message.bytes ${maxBytes}`);
   const header = readBatchHeader(batch);
-  const recordsProblem = compressionCodecOf(header.attributes) === CompressionCodec.none ? recordFramingProblem(batch) : compressedRecordsProblem(batch);
+  const codec = compressionCodecOf(header.attributes);
+  const recordsProblem = codec === CompressionCodec.none ? recordFramingProblem(batch) : compressedRecordsProblem(batch);
   if (recordsProblem) return failed(index, ErrorCode.CORRUPT_MESSAGE, recordsProblem);
-  const result = await partition.appendAsLeader(batch, header, acks);
+  const stored = services.configs.storedCompression(topic);
+  const preparing = stored && stored.codec !== codec ? recompressed(batch, stored, decompressedBytesMax, maxBytes) : undefined;
+  const result = await partition.appendAsLeader(batch, header, acks, preparing);
   if (result.errorCode !== ErrorCode.NONE) return failed(index, result.errorCode, result.errorMessage ?? '');
   services.metrics.produced(topic, batch.length, header.recordCount);
   if (acks === -1) {
@@ -125,6 +135,17 @@ function compressedRecordsProblem(batch: Buffer): string | null {
     return null;
   } catch (err) {
     if (err instanceof ProtocolError) return `compressed batch: ${err.message}`;
+    throw err;
+  }
+}
+
+/** The batch in its topic's codec (see the header), or why not. */
+async function recompressed(batch: Buffer, stored: StoredCompression, maxDecompressedBytes: number, maxBatchBytes: number): Promise<Buffer | ErrorResult> {
+  try {
+    return await recompressBatch(batch, stored.codec, { level: stored.level, maxDecompressedBytes, maxBatchBytes });
+  } catch (err) {
+    if (err instanceof RecompressedTooLarge) return { errorCode: ErrorCode.MESSAGE_TOO_LARGE, errorMessage: `${err.message}, the topic's max.message.bytes` };
+    if (err instanceof ProtocolError) return { errorCode: ErrorCode.CORRUPT_MESSAGE, errorMessage: `compressed batch: ${err.message}` };
     throw err;
   }
 }
