@@ -45,6 +45,7 @@ export const brokerConfigDefinitions = {
   'queued.max.requests': { type: 'int', default: '500', doc: 'complete requests queued per connection before reading pauses' },
   'queued.max.request.bytes': { type: 'long', default: String(512 * mib), doc: 'request bytes held (being read, queued or handled) on all connections before reading pauses; -1 = unbounded (Kafka\'s default)' },
   'sasl.server.max.receive.size': { type: 'int', default: '524288', doc: 'until a connection\'s first request is answered, a larger frame must name an API version served (Kafka: the frame bound before authentication)' },
+  'queued.max.response.bytes': { type: 'long', default: String(256 * mib), doc: 'bytes of Fetch responses read from the log and not yet taken by their clients\' sockets, on all connections; past it, consumer fetches wait up to their max_wait_ms and then answer empty (kb\'s limit; Kafka sends fetched data from the file); -1 = unbounded' },
   'fetch.max.bytes': { type: 'int', default: String(55 * mib), doc: 'bytes one Fetch returns at most (caps its max_bytes; at least one batch)' },
   'auto.create.topics.enable': { type: 'boolean', default: 'true', doc: 'create a topic when a client asks for its metadata' },
   'auto.create.topics.max.per.request': { type: 'int', default: '100', doc: 'topics one Metadata request may auto-create at most (kb\'s limit; the rest are created by later requests)' },
@@ -55,6 +56,7 @@ export const brokerConfigDefinitions = {
   'num.partitions': { type: 'int', default: '1', doc: 'partitions of an auto-created topic' },
   'default.replication.factor': { type: 'int', default: '1', doc: 'replication factor of an auto-created topic' },
   'message.max.bytes': { type: 'int', default: '1048588', doc: 'largest record batch accepted' },
+  'message.max.records': { type: 'int', default: '1000000', doc: 'records one produced batch may hold at most: more is INVALID_RECORD (kb\'s limit; Kafka has none; librdkafka\'s batch.num.messages goes up to 1000000)' },
   'compression.type': { type: 'string', default: 'producer', doc: 'codec topics store batches in by default: producer (as produced), uncompressed, gzip, snappy, lz4 or zstd' },
   'compression.gzip.level': { type: 'int', default: '-1', doc: 'topics\' default compression.gzip.level' },
   'compression.lz4.level': { type: 'int', default: '9', doc: 'topics\' default compression.lz4.level' },
@@ -80,6 +82,8 @@ export const brokerConfigDefinitions = {
   'leader.imbalance.check.interval.seconds': { type: 'int', default: '300', doc: 'how often the active controller checks leader imbalance (at least 1)' },
   'leader.imbalance.per.broker.percentage': { type: 'int', default: '10', doc: 'share of a broker\'s preferred leaderships led elsewhere that triggers rebalancing' },
   'num.recovery.threads.per.data.dir': { type: 'int', default: '2', doc: 'partitions opened in parallel at start' },
+  'log.segment.open.files.max': { type: 'int', default: '1000', doc: 'sealed log segments whose file stays open while no read uses it, at most (kb\'s limit; Kafka keeps every segment open): the least recently read beyond it are closed and opened again on the next read; active segments always stay open' },
+  'log.segment.open.files.idle.ms': { type: 'long', default: '60000', doc: 'a sealed log segment\'s file that no read used for this long is closed (kb\'s setting)' },
 } satisfies Record<string, ConfigDefinition>;
 
 export type KnownBrokerKey = keyof typeof brokerConfigDefinitions;

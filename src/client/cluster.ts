@@ -3,13 +3,17 @@
  * BrokerConnection per broker, and cached metadata (brokers, controller,
  * topics with partition leaders). `refreshMetadata` re-reads it from any
  * reachable broker; `leader(topic, partition)` gives the connection to the
- * partition's leader, refreshing once when it is unknown.
+ * partition's leader, refreshing once when it is unknown. `controller()`
+ * waits, within the request timeout, while the cluster names no active
+ * controller that is a registered broker (its nodes still starting, an
+ * election under way), then says the cluster is still forming.
  *
  * A stalled broker (one that accepts connections and never answers) costs
  * at most the request timeout and never blocks the others: `anyBroker`
  * tries every address at once, and `close()` ends every connection,
  * those still connecting too, so nothing keeps the process alive.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { BrokerConnection, ClientError } from '../net/connection.ts';
 import { zeroUuid } from '../protocol/well-known.ts';
 import { ApiKeys } from '../protocol/generated/api-keys.ts';
@@ -62,6 +66,8 @@ export class ClusterUnreachableError extends ClientError {
 const metadataVersionMax = 9;
 const defaultRequestTimeoutMs = 30_000;
 const defaultConnectTimeoutMs = 5_000;
+/** Pause between metadata refreshes while waiting for a controller. */
+const controllerRetryBackoffMs = 200;
 
 export class Cluster {
   private readonly options: Required<ClusterOptions>;
@@ -138,9 +144,20 @@ export class Cluster {
     return metadata;
   }
 
+  /** The active controller's connection, waiting for one (see the header); throws ClientError once the request timeout has passed without. */
   async controller(): Promise<BrokerConnection> {
-    const metadata = this.metadata ?? (await this.refreshMetadata());
-    return this.broker(metadata.controllerId);
+    const deadline = Date.now() + this.options.requestTimeoutMs;
+    let metadata = this.metadata ?? (await this.refreshMetadata());
+    for (;;) {
+      const controller = metadata.brokers.get(metadata.controllerId);
+      if (controller) return this.connection(controller.host, controller.port);
+      if (Date.now() + controllerRetryBackoffMs > deadline) {
+        const seen = metadata.controllerId < 0 ? 'no node knows of a controller yet' : `its controller, node ${metadata.controllerId}, has not registered as a broker yet`;
+        throw new ClientError(`the cluster is still forming (no controller yet): ${seen} after ${this.options.requestTimeoutMs} ms; are a majority of the voters up? Try again in a moment`);
+      }
+      await sleep(controllerRetryBackoffMs);
+      metadata = await this.refreshMetadata();
+    }
   }
 
   close(): void {

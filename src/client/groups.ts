@@ -11,7 +11,8 @@
  * When the answer says the coordinator moved or is not ready yet
  * (NOT_COORDINATOR, COORDINATOR_NOT_AVAILABLE, COORDINATOR_LOAD_IN_PROGRESS)
  * it is asked again, at most `coordinatorAttemptsMax` times,
- * `coordinatorRetryBackoffMs` apart. Other Kafka errors throw ClientError.
+ * `coordinatorRetryBackoffMs` apart; so is a broker's ListGroups while it
+ * is still loading its groups. Other Kafka errors throw ClientError.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorCode, errorName } from '../protocol/errors.ts';
@@ -112,7 +113,7 @@ export class GroupAdmin {
     const perBroker = await Promise.all(
       [...metadata.brokers.keys()].map(async (nodeId) => {
         const connection = await this.cluster.broker(nodeId);
-        const listed = await connection.request(api.listGroups.key, api.listGroups.max, { statesFilter: [], typesFilter: [] });
+        const listed = await this.retrying(() => connection.request(api.listGroups.key, api.listGroups.max, { statesFilter: [], typesFilter: [] }));
         check(listed.errorCode, null, `listing the groups of broker ${nodeId}`);
         const ids = listed.groups.map((g) => g.groupId);
         if (ids.length === 0) return [];
@@ -240,24 +241,26 @@ export class GroupAdmin {
     what: string,
     request: (connection: BrokerConnection) => Promise<T>,
   ): Promise<T> {
-    let lastError: number = ErrorCode.NONE;
-    for (let attempt = 1; attempt <= coordinatorAttemptsMax; attempt++) {
-      if (attempt > 1) await sleep(coordinatorRetryBackoffMs);
+    const answer = await this.retrying(async () => {
       const coordinator = await this.findCoordinator(groupId);
-      if (typeof coordinator === 'number') {
-        lastError = coordinator;
-        continue;
-      }
-      const answer = await request(coordinator);
-      if (!retriableCoordinatorErrors.has(answer.errorCode)) {
-        check(answer.errorCode, null, `${what} group '${groupId}'`);
-        return answer;
-      }
-      lastError = answer.errorCode;
-    }
-    throw new ClientError(`${what} group '${groupId}': its coordinator is not available (${errorName(lastError)}); is the broker still starting?`, {
-      cause: lastError,
+      return typeof coordinator === 'number' ? { errorCode: coordinator } : request(coordinator);
     });
+    if (retriableCoordinatorErrors.has(answer.errorCode)) {
+      throw new ClientError(`${what} group '${groupId}': its coordinator is not available (${errorName(answer.errorCode)}); is the broker still starting?`, {
+        cause: answer.errorCode,
+      });
+    }
+    check(answer.errorCode, null, `${what} group '${groupId}'`);
+    return answer as T; // not a FindCoordinator error (those are retriable): the request's answer
+  }
+
+  /** Runs `attempt` until its answer is not a coordinator error to retry, at most `coordinatorAttemptsMax` times; the last answer. */
+  private async retrying<T extends { errorCode: number }>(attempt: () => Promise<T>): Promise<T> {
+    for (let n = 1; ; n++) {
+      const answer = await attempt();
+      if (!retriableCoordinatorErrors.has(answer.errorCode) || n === coordinatorAttemptsMax) return answer;
+      await sleep(coordinatorRetryBackoffMs);
+    }
   }
 
   /** The coordinator's connection, or the retriable error FindCoordinator answered. */

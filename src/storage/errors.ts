@@ -7,16 +7,20 @@
  *   (OFFSET_OUT_OF_RANGE / fatal for the fetcher);
  * - offsetOutOfRange: a read or offset outside [logStartOffset, logEndOffset];
  * - ioFailed: the disk refused a write (disk full, I/O error); nothing of the
- *   failed append is visible or acknowledged (KAFKA_STORAGE_ERROR);
+ *   failed append is visible or acknowledged; or a segment file could not be
+ *   opened (EMFILE: out of file descriptors) (KAFKA_STORAGE_ERROR, retriable);
  * - corrupt: stored bytes failed validation on a read; they are not served
  *   (KAFKA_STORAGE_ERROR);
  * - offline: an earlier I/O failure left the log in an unknown state; it
  *   serves reads but takes no writes until reopened (KAFKA_STORAGE_ERROR);
  * - closed: the log was closed;
+ * - deleted: a read met a segment deleted meanwhile (retention, DeleteRecords,
+ *   truncation, compaction); the log retries it once from its current
+ *   segments (segment-file.ts);
  * - notWritable: a data directory cannot be written at start;
  * - invalidName: a partition name that cannot be a directory name.
  */
-export type StorageErrorCode = 'invalidBatch' | 'outOfOrder' | 'offsetOutOfRange' | 'ioFailed' | 'corrupt' | 'offline' | 'closed' | 'notWritable' | 'invalidName';
+export type StorageErrorCode = 'invalidBatch' | 'outOfOrder' | 'offsetOutOfRange' | 'ioFailed' | 'corrupt' | 'offline' | 'closed' | 'deleted' | 'notWritable' | 'invalidName';
 
 export class StorageError extends Error {
   override name = 'StorageError';

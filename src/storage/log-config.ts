@@ -95,4 +95,11 @@ export const storageTuning = Object.freeze({
   retentionCheckIntervalMs: 5 * 60_000,
   /** log.cleaner.backoff.ms: pause between compaction passes. */
   compactionCheckIntervalMs: 15_000,
+  /** log.segment.open.files.max (kb's): sealed segments' files kept open when unused, per log manager (segment-file.ts). */
+  segmentFilesOpenMaxDefault: 1000,
+  /** log.segment.open.files.idle.ms (kb's): a sealed segment's file unused this long is closed. */
+  segmentFileIdleMsDefault: 60_000,
+  /** How often the manager closes idle segment files: every idle time, within these bounds. */
+  idleFilesCheckIntervalMinMs: 100,
+  idleFilesCheckIntervalMaxMs: 10_000,
 });

@@ -10,9 +10,13 @@
  *   applied) or creates it; `delete(name)` closes the log, renames its
  *   directory to `<name>.<random>-delete` (so it is gone at once, also for
  *   the next start) and removes it in the background.
+ * - Its logs share one pool of open sealed-segment files (segment-file.ts):
+ *   at most `segmentFilesOpenMax` of them stay open while unused, and those
+ *   unused for `segmentFileIdleMs` are closed.
  * - Background tasks, one at a time, each on its own interval
  *   (log-config.ts storageTuning): flush logs whose flush.ms is due, write
- *   checkpoints, enforce retention, compact. Each is also callable directly.
+ *   checkpoints, enforce retention, compact, close idle segment files. Each
+ *   is also callable directly.
  * - `close` stops the tasks and closes every log cleanly.
  * On disk: the data directory holds one directory per partition (named by
  * the caller, e.g. `<topic>-<partition>`), laid out as log.ts describes,
@@ -28,15 +32,20 @@ import { deletedPartitionSuffix, writeProbeFile } from './files.ts';
 import { fsyncDir, unlinkIfExists, type StorageFs } from './fs.ts';
 import { Log } from './log.ts';
 import { storageTuning, type LogConfig } from './log-config.ts';
+import { SegmentFilePool } from './segment-file.ts';
 import { Serial } from './serial.ts';
 
-export interface LogManagerOptions extends Partial<StorageEnvironment> {
+export interface LogManagerOptions extends Partial<Omit<StorageEnvironment, 'files'>> {
   /** Partition logs opened at once at start (default storageTuning.recoveryThreadsDefault). */
   recoveryThreads?: number;
   /** The config of a partition found on disk at start (default: Kafka's defaults). */
   configFor?: (name: string) => Partial<LogConfig>;
-  /** Run flush, checkpoint, retention and compaction on timers (default true). */
+  /** Run flush, checkpoint, retention, compaction and idle file closing on timers (default true). */
   background?: boolean;
+  /** Sealed segments' files kept open while unused, at most (default storageTuning.segmentFilesOpenMaxDefault). */
+  segmentFilesOpenMax?: number;
+  /** A sealed segment's file unused this long is closed (default storageTuning.segmentFileIdleMsDefault). */
+  segmentFileIdleMs?: number;
 }
 
 const partitionNamePattern = /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
@@ -57,7 +66,12 @@ export class LogManager {
   }
 
   static async open(dir: string, options: LogManagerOptions = {}): Promise<LogManager> {
-    const env = resolveEnvironment(options);
+    const base = resolveEnvironment(options);
+    const files = new SegmentFilePool(base.clock, base.logger, {
+      openMax: options.segmentFilesOpenMax ?? storageTuning.segmentFilesOpenMaxDefault,
+      idleMs: options.segmentFileIdleMs ?? storageTuning.segmentFileIdleMsDefault,
+    });
+    const env: StorageEnvironment = { ...base, files };
     const manager = new LogManager(path.resolve(dir), env);
     await ensureWritable(env.fs, manager.dir);
     const partitions: string[] = [];
@@ -173,6 +187,9 @@ export class LogManager {
     every(storageTuning.checkpointIntervalMs, 'checkpoint', () => this.checkpointAll());
     every(storageTuning.retentionCheckIntervalMs, 'retention', () => this.enforceRetention());
     every(storageTuning.compactionCheckIntervalMs, 'compaction', () => this.compactAll());
+    const files = this.env.files;
+    const idleCheckMs = Math.min(Math.max(files.idleMs, storageTuning.idleFilesCheckIntervalMinMs), storageTuning.idleFilesCheckIntervalMaxMs);
+    every(idleCheckMs, 'closing idle segment files', async () => files.closeIdle());
   }
 
   /** Stops the background tasks and closes every log cleanly. */

@@ -410,11 +410,23 @@ export class Log {
     return this.failure;
   }
 
-  /** Seals the active segment, starts a new one at `baseOffset`, fsyncs the old one in the background. */
+  /**
+   * Seals the active segment, starts a new one at `baseOffset`, fsyncs the
+   * old one in the background. On failure (out of space or descriptors)
+   * the old segment stays active and the new one is closed.
+   */
   private async rollTo(baseOffset: number): Promise<void> {
-    await this.active.seal();
-    const segment = await Segment.create(this.env, this.dir, baseOffset, this.cfg.indexIntervalBytes);
-    await fsyncDir(this.env.fs, this.dir);
+    const old = this.active;
+    let segment: Segment | null = null;
+    try {
+      await old.seal();
+      segment = await Segment.create(this.env, this.dir, baseOffset, this.cfg.indexIntervalBytes);
+      await fsyncDir(this.env.fs, this.dir);
+    } catch (err) {
+      old.activate();
+      await segment?.close().catch(() => undefined);
+      throw err;
+    }
     this.segments.push(segment);
     this.flushInBackground(baseOffset);
   }
@@ -478,8 +490,22 @@ export class Log {
 
   // ---- reads ---------------------------------------------------------------
 
-  /** Whole batches from the one holding `offset` (see the header comment); empty at the log end. */
+  /**
+   * Whole batches from the one holding `offset` (see the header comment);
+   * empty at the log end. A read that meets a segment deleted meanwhile is
+   * tried once more from the current segments (a compacted segment replaced
+   * it; or the offset is now out of range).
+   */
   async read(offset: bigint, maxBytes: number, options: ReadOptions = {}): Promise<Buffer> {
+    try {
+      return await this.readOnce(offset, maxBytes, options);
+    } catch (err) {
+      if (!(err instanceof StorageError && err.code === 'deleted')) throw err;
+      return this.readOnce(offset, maxBytes, options);
+    }
+  }
+
+  private async readOnce(offset: bigint, maxBytes: number, options: ReadOptions): Promise<Buffer> {
     const start = Number(offset);
     if (start < this.startOffset || start > this.endOffset) {
       throw new StorageError('offsetOutOfRange', `offset ${offset} is outside [${this.startOffset}, ${this.endOffset}] of ${this.dir}`);

@@ -16,8 +16,9 @@
  *    log what was cut;
  * 5. clamp the checkpointed offsets to the recovered log, and remove the
  *    clean-shutdown marker durably before anything is written.
- * Segments below the recovery point are opened lazily (their indexes are
- * checked on first use, segment.ts).
+ * Segments below the recovery point are opened lazily (their files are
+ * opened, and their indexes checked, on first use: segment.ts); the last
+ * one becomes the active segment.
  */
 import path from 'node:path';
 import { readPartitionCheckpoint, type PartitionCheckpoint } from './checkpoint.ts';
@@ -63,6 +64,7 @@ export async function loadLog(dir: string, config: LogConfig, env: StorageEnviro
       await recoverFrom(dir, segments, checkpoint.recoveryPoint, epochs, env);
       changed = true;
     }
+    segments.at(-1)!.activate();
     const logEndOffset = segments.at(-1)!.nextOffset;
     const logStartOffset = Math.min(Math.max(checkpoint.logStartOffset, segments[0].baseOffset), logEndOffset);
     const clamp = (offset: number) => Math.min(Math.max(offset, logStartOffset), logEndOffset);

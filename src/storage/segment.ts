@@ -15,9 +15,16 @@
  *   indexes are rebuilt by a verifying scan, which also truncates the log
  *   at the first invalid entry (`recover`). An index that merely lacks its
  *   last entries is completed from the tail.
+ * - The log file is a SegmentFile (segment-file.ts): a segment opened from
+ *   disk opens it on first use; the active segment (a new one, `activate`,
+ *   `truncateTo`) keeps it open, and so does one with writes not yet
+ *   fsynced; once sealed and fsynced it is the pool's to close when unused
+ *   and opens again on the next read. Sealing cuts bytes a failed write
+ *   left past `size` first, so a file closed by the pool has none.
  * - Retiring renames the files to `*.deleted` at once (the segment is gone
- *   for the next open) and closes/unlinks them after a delay, once no read
- *   holds the segment.
+ *   for the next open, and its file is never opened again: a read that
+ *   would need to gets StorageError 'deleted') and closes/unlinks them after
+ *   a delay, once no read holds the segment.
  */
 import path from 'node:path';
 import type { TimerHandle } from '../clock.ts';
@@ -29,6 +36,7 @@ import { describeIoError, StorageError } from './errors.ts';
 import { deletedSuffix, segmentFileName, segmentSuffix } from './files.ts';
 import { readAt, unlinkIfExists, type StorageFile } from './fs.ts';
 import { OffsetIndex, offsetIndexEntryBytes } from './offset-index.ts';
+import { SegmentFile } from './segment-file.ts';
 import { TimeIndex, timeIndexEntryBytes } from './time-index.ts';
 
 /** What the segment needs to know about an entry being appended or scanned. */
@@ -51,7 +59,7 @@ export class Segment {
   readonly indexPath: string;
   readonly timeIndexPath: string;
   private readonly env: StorageEnvironment;
-  private readonly file: StorageFile;
+  private readonly file: SegmentFile;
   /** Bytes of whole entries. */
   size: number;
   /** Wall-clock time the segment was created or opened (roll by segment.ms without a first batch). */
@@ -63,6 +71,8 @@ export class Segment {
   private bytesSinceIndexEntry = 0;
   private loading: Promise<void> | null;
   private sealed = false;
+  /** Whether this is the log's active segment (its file stays open). */
+  private active: boolean;
   private writes = 0;
   private syncedWrites = 0;
   private refs = 0;
@@ -71,13 +81,14 @@ export class Segment {
   /** Whether the files are not (yet, or any more) at this segment's names: its indexes must not be written. */
   private detached = false;
 
-  private constructor(env: StorageEnvironment, dir: string, baseOffset: number, file: StorageFile, size: number, indexIntervalBytes: number) {
+  private constructor(env: StorageEnvironment, dir: string, baseOffset: number, opened: { path: string; file: StorageFile } | null, size: number, indexIntervalBytes: number) {
     this.env = env;
     this.baseOffset = baseOffset;
     this.logPath = path.join(dir, segmentFileName(baseOffset, segmentSuffix.log));
     this.indexPath = path.join(dir, segmentFileName(baseOffset, segmentSuffix.index));
     this.timeIndexPath = path.join(dir, segmentFileName(baseOffset, segmentSuffix.timeIndex));
-    this.file = file;
+    this.active = opened !== null;
+    this.file = new SegmentFile(env.fs, env.files, opened?.path ?? this.logPath, opened?.file ?? null, this.active);
     this.size = size;
     this.createdMs = env.clock.wallMs();
     this.indexIntervalBytes = indexIntervalBytes;
@@ -94,8 +105,8 @@ export class Segment {
    * was renamed to its final name.
    */
   static async create(env: StorageEnvironment, dir: string, baseOffset: number, indexIntervalBytes: number, pendingSuffix = ''): Promise<Segment> {
-    const file = await env.fs.open(path.join(dir, segmentFileName(baseOffset, segmentSuffix.log + pendingSuffix)), 'w+');
-    const segment = new Segment(env, dir, baseOffset, file, 0, indexIntervalBytes);
+    const filePath = path.join(dir, segmentFileName(baseOffset, segmentSuffix.log + pendingSuffix));
+    const segment = new Segment(env, dir, baseOffset, { path: filePath, file: await env.fs.open(filePath, 'w+') }, 0, indexIntervalBytes);
     segment.detached = pendingSuffix !== '';
     segment.loading = Promise.resolve();
     segment.offsetIndex.file.clear();
@@ -103,16 +114,10 @@ export class Segment {
     return segment;
   }
 
-  /** An existing segment; its indexes are loaded and checked on first use. */
+  /** An existing segment, not active until `activate`: its file is opened, and its indexes loaded and checked, on first use. */
   static async open(env: StorageEnvironment, dir: string, baseOffset: number, indexIntervalBytes: number): Promise<Segment> {
-    const file = await env.fs.open(path.join(dir, segmentFileName(baseOffset, segmentSuffix.log)), 'r+');
-    try {
-      const { size } = await file.stat();
-      return new Segment(env, dir, baseOffset, file, size, indexIntervalBytes);
-    } catch (err) {
-      await file.close();
-      throw err;
-    }
+    const { size } = await env.fs.stat(path.join(dir, segmentFileName(baseOffset, segmentSuffix.log)));
+    return new Segment(env, dir, baseOffset, null, size, indexIntervalBytes);
   }
 
   get name(): string {
@@ -141,6 +146,22 @@ export class Segment {
     return this.writes > this.syncedWrites;
   }
 
+  /** Makes this the log's active segment: it takes appends and keeps its file open. */
+  activate(): void {
+    this.active = true;
+    this.holdFile();
+  }
+
+  /** Counts a change to the log file, which the next flush must fsync. */
+  private wrote(): void {
+    this.writes++;
+    this.holdFile();
+  }
+
+  private holdFile(): void {
+    this.file.hold(this.active || this.dirty);
+  }
+
   setIndexInterval(bytes: number): void {
     this.indexIntervalBytes = bytes;
   }
@@ -153,9 +174,12 @@ export class Segment {
     );
   }
 
-  /** Loads and checks the indexes once (see the header comment). */
+  /** Loads and checks the indexes once (see the header comment); a load that failed (the file could not be opened) is tried again by the next. */
   load(): Promise<void> {
-    this.loading ??= this.loadIndexes();
+    this.loading ??= this.loadIndexes().catch((err: unknown) => {
+      this.loading = null;
+      throw err;
+    });
     return this.loading;
   }
 
@@ -272,7 +296,7 @@ export class Segment {
       this.env.logger.warn(`${this.logPath}: truncated ${fileSize - validBytes} bytes at byte ${validBytes} (${problem ?? 'trailing bytes'})`);
     }
     this.size = validBytes;
-    this.writes++; // the scanned bytes may never have been fsynced: the next flush must
+    this.wrote(); // the scanned bytes may never have been fsynced: the next flush must
     this.loading = Promise.resolve();
     await this.persistIndexes(false);
     return { validBytes, truncatedBytes: fileSize - validBytes, problem };
@@ -364,7 +388,7 @@ export class Segment {
       at += entry.entryBytes;
     }
     this.size = position + bytes;
-    this.writes++;
+    this.wrote();
   }
 
   /** Best effort: drop a failed write's bytes now; otherwise the next write overwrites them and close cuts them. */
@@ -380,25 +404,42 @@ export class Segment {
     await this.load();
     this.offsetIndex.truncateToPosition(position);
     this.timeIndex.truncateToOffset(fromOffset - this.baseOffset);
+    this.active = true;
     await this.file.truncate(position);
     this.size = position;
-    this.writes++;
+    this.wrote();
     this.sealed = false;
     const problem = await this.restoreStatsFromTail();
     if (problem) await this.rebuild(problem);
   }
 
-  /** Marks the segment inactive: records its largest timestamp in the time index and writes the indexes. */
+  /**
+   * Marks the segment inactive: cuts bytes past `size`, records its largest
+   * timestamp in the time index and writes the indexes. Its file is the
+   * pool's once fsynced (`flush`).
+   */
   async seal(): Promise<void> {
     await this.load();
+    await this.cutTail();
     this.timeIndex.maybeAppend(this.stats.maxTimestamp, this.stats.offsetOfMaxTimestamp - this.baseOffset);
     this.sealed = true;
+    this.active = false;
+    this.holdFile();
     await this.persistIndexes(false);
+  }
+
+  /** Drops bytes past `size` (left by a failed write). */
+  private async cutTail(): Promise<void> {
+    const { size } = await this.file.stat();
+    if (size <= this.size) return;
+    await this.file.truncate(this.size);
+    this.wrote();
   }
 
   /** The log file now has its final name (see `create`). */
   attach(): void {
     this.detached = false;
+    this.file.renamed(this.logPath);
   }
 
   async persistIndexes(sync: boolean): Promise<void> {
@@ -413,17 +454,20 @@ export class Segment {
       const writes = this.writes;
       await this.file.datasync();
       this.syncedWrites = Math.max(this.syncedWrites, writes);
+      this.holdFile();
     }
     if (this.sealed) await this.persistIndexes(true);
   }
 
-  /** Waits for reads holding the segment, drops bytes past `size` (left by a failed write) and closes the files. */
+  /** Waits for reads holding the segment, drops bytes past `size` (left by a failed write; only an open file can have them) and closes the files. */
   async close(): Promise<void> {
     await this.idle();
-    await this.persistIndexes(false);
-    const { size } = await this.file.stat();
-    if (size > this.size) await this.file.truncate(this.size);
-    await this.file.close();
+    try {
+      await this.persistIndexes(false);
+      if (this.file.isOpen) await this.cutTail();
+    } finally {
+      await this.file.close();
+    }
   }
 
   // Reference counting: a read holds the segment so retiring it does not close the file underneath.
@@ -449,6 +493,7 @@ export class Segment {
    */
   async retire(delayMs: number, onRemoved: () => void = () => undefined, renameFiles = true): Promise<void> {
     this.detached = true;
+    this.file.retire();
     if (renameFiles) {
       const fs = this.env.fs;
       await fs.rename(this.logPath, this.logPath + deletedSuffix);

@@ -105,7 +105,8 @@ test('warns at start when the open file limit is below what its partitions and c
 
   const full = await startBroker({ dataDir: dir, sets, openFileLimit: 300 });
   t.after(() => full.stop());
-  const warning = /WARN the open file limit \(ulimit -n\) is 300, below the 314 this broker may need: 150 log segment file\(s\) of its 150 partition\(s\), 100 connections \(max\.connections\) and 64 more/;
+  const warning =
+    /WARN the open file limit \(ulimit -n\) is 300, below the 314 this broker may need: the active segment file of each of its 150 partition\(s\), 0 of its 0 sealed segment file\(s\) \(log\.segment\.open\.files\.max\), 100 connections \(max\.connections\) and 64 more/;
   // Logged just after the startup line.
   const deadline = Date.now() + 10_000;
   while (!warning.test(full.log()) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));

@@ -14,16 +14,22 @@
  *   controller: `offsets.topic.num.partitions` partitions, replication
  *   factor min(`offsets.topic.replication.factor`, live brokers),
  *   `cleanup.policy=compact`.
- * - Loading: `start()` replays every partition this node leads once the
- *   broker is serving; a partition found later is loaded on first use.
- *   A partition is replayed up to its log end (not its high watermark).
- *   Groups found there come back Empty, keeping their offsets. Facts found
- *   only in kb's earlier msgpack records are rewritten in Kafka's format
- *   before the partition counts as loaded (upgradeLegacy). Requests for
- *   a group whose partition is loading get COORDINATOR_LOAD_IN_PROGRESS
- *   (FindCoordinator: COORDINATOR_NOT_AVAILABLE); one this node does not
- *   lead, or may not lead now (ReplicaManager.leaderPartition: still
- *   starting, or without its controller lease), gets NOT_COORDINATOR.
+ * - Loading, as Kafka: a partition is loaded as soon as this node leads it
+ *   and may lead (ReplicaManager.leaderPartition: its log open, the broker
+ *   serving), and given up as soon as it does not, or leads it in another
+ *   epoch: the broker calls `leadershipChanged()` whenever that may have
+ *   changed, and `start()` waits for the loads of what it leads once
+ *   serving. A request for a led partition not loaded yet (a lease regained
+ *   without a metadata change) starts its load too. A partition is replayed
+ *   up to its log end (not its high watermark). Groups found there come
+ *   back Empty, keeping their offsets. Facts found only in kb's earlier
+ *   msgpack records are rewritten in Kafka's format before the partition
+ *   counts as loaded (upgradeLegacy). Requests for a group whose partition
+ *   is loading get COORDINATOR_LOAD_IN_PROGRESS (FindCoordinator:
+ *   COORDINATOR_NOT_AVAILABLE), and so does ListGroups while any partition
+ *   the metadata says this node leads is not served yet; a group this node
+ *   does not lead, or may not lead now (still starting, or without its
+ *   controller lease), gets NOT_COORDINATOR.
  * - Writes: an OffsetCommit is one record batch appended to the group's
  *   partition and applied to memory once appended; group state is written
  *   after each rebalance, when a group empties, and as tombstones (with its
@@ -141,16 +147,21 @@ export interface GroupOffset extends TopicPartitionRef {
   offset: bigint;
 }
 
-type PartitionState = 'loading' | 'loaded';
+/** A partition of __consumer_offsets this node loads or has loaded, as leader in `epoch`. */
+interface Load {
+  epoch: number;
+  loaded: boolean;
+  /** Settles when loading ends (loaded, failed or given up). */
+  done: Promise<void>;
+}
 
 export class GroupCoordinator {
   private readonly options: CoordinatorOptions;
   private readonly clock: Time;
   private readonly manager: GroupManager;
   private readonly store = new OffsetStore();
-  private readonly partitionStates = new Map<number, PartitionState>();
-  /** The leader epoch of each partition when this node loaded it: serving stops once it changes. */
-  private readonly loadedEpochs = new Map<number, number>();
+  /** By partition index: what this node loads or has loaded; serving it stops once its leader epoch changes. */
+  private readonly loads = new Map<number, Load>();
   /** Groups that became Empty after having members -> when. */
   private readonly emptySince = new Map<string, number>();
   /** The latest unfinished write of each group's records (resolves to its error code). */
@@ -159,6 +170,7 @@ export class GroupCoordinator {
   /** Wall-clock ms (Time.nowMs) before which no Empty group's offsets have all expired (as last seen at the group cap): no need to look again until then. */
   private noEvictionBefore = -Infinity;
   private expiryTimer: TimerHandle | null = null;
+  private stopped = false;
 
   constructor(options: CoordinatorOptions) {
     this.options = options;
@@ -178,7 +190,7 @@ export class GroupCoordinator {
     });
   }
 
-  /** Loads the partitions of __consumer_offsets this node leads and starts offset expiry. */
+  /** Loads the partitions of __consumer_offsets this node leads (the broker is serving) and starts offset expiry. */
   async start(): Promise<void> {
     await this.loadLedPartitions();
     this.scheduleExpiry();
@@ -186,6 +198,7 @@ export class GroupCoordinator {
 
   /** Gives every group up (members waiting get NOT_COORDINATOR) and waits for writes in flight. */
   async stop(): Promise<void> {
+    this.stopped = true;
     if (this.expiryTimer !== null) this.clock.clear(this.expiryTimer);
     this.expiryTimer = null;
     this.manager.close();
@@ -242,24 +255,43 @@ export class GroupCoordinator {
   /** NONE when this node serves the group now, else the error to answer with. */
   private readiness(groupId: string): number {
     const index = this.partitionOf(groupId);
-    if (index === undefined) return ErrorCode.NOT_COORDINATOR;
-    if (this.partitionStates.get(index) === 'loaded') {
-      if (this.serves(index)) return ErrorCode.NONE;
-      this.unload(index);
-    }
+    return index === undefined ? ErrorCode.NOT_COORDINATOR : this.track(index);
+  }
+
+  /**
+   * Brings partition `index` in line with this node's leadership: gives up
+   * what it loaded (or is loading) unless it leads the partition now, in
+   * the same epoch, and may lead; starts loading a partition it leads and
+   * has not loaded. NONE once loaded, else the error for its groups.
+   */
+  private track(index: number): number {
     const partition = this.options.replicas.leaderPartition(consumerOffsetsTopic, index);
+    const led = 'errorCode' in partition ? null : partition;
+    const load = this.loads.get(index);
+    if (load !== undefined && load.epoch !== led?.state.leaderEpoch) this.unload(index);
     if ('errorCode' in partition) {
       return partition.errorCode === ErrorCode.LEADER_NOT_AVAILABLE ? ErrorCode.COORDINATOR_NOT_AVAILABLE : ErrorCode.NOT_COORDINATOR;
     }
-    void this.load(index, partition);
-    return ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
+    return (this.loads.get(index) ?? this.load(index, partition)).loaded ? ErrorCode.NONE : ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
   }
 
   /** Whether partition `index` of __consumer_offsets is loaded and still led by this node (and it may lead: ReplicaManager.leaderPartition) in the epoch it was loaded in. */
   private serves(index: number): boolean {
-    if (this.partitionStates.get(index) !== 'loaded') return false;
+    const load = this.loads.get(index);
+    if (load?.loaded !== true) return false;
     const partition = this.options.replicas.leaderPartition(consumerOffsetsTopic, index);
-    return !('errorCode' in partition) && partition.state.leaderEpoch === this.loadedEpochs.get(index);
+    return !('errorCode' in partition) && partition.state.leaderEpoch === load.epoch;
+  }
+
+  /**
+   * This node's leadership of __consumer_offsets partitions, or whether it
+   * may lead (serving), may have changed: loads what it leads now and gives
+   * up what it no longer leads (see the header).
+   */
+  leadershipChanged(): void {
+    if (this.stopped) return;
+    const count = this.options.image.topicsByName.get(consumerOffsetsTopic)?.partitions.length ?? 0;
+    for (const index of new Set([...this.loads.keys(), ...Array.from({ length: count }, (_, i) => i)])) this.track(index);
   }
 
   /** Every committed offset of the groups this node coordinates now (for lag metrics; no side effects). */
@@ -276,21 +308,21 @@ export class GroupCoordinator {
     return out;
   }
 
+  /** Loads what this node leads now; resolves when those loads have ended. */
   private async loadLedPartitions(): Promise<void> {
-    const topic = this.options.image.topicsByName.get(consumerOffsetsTopic);
-    if (topic === undefined) return;
-    const loads: Promise<void>[] = [];
-    for (const { partition: index } of topic.partitions) {
-      const partition = this.options.replicas.leaderPartition(consumerOffsetsTopic, index);
-      if (!('errorCode' in partition)) loads.push(this.load(index, partition));
-    }
-    await Promise.all(loads);
+    this.leadershipChanged();
+    await Promise.all([...this.loads.values()].map((load) => load.done));
   }
 
-  /** Gives up the groups of a partition this node no longer leads (or led in an older epoch): their members get NOT_COORDINATOR and find the new coordinator. */
+  /** Whether a partition this node leads, as the metadata says, is not served yet (opening, loading, or the broker not serving); starts nothing. */
+  private loading(): boolean {
+    const partitions = this.options.image.topicsByName.get(consumerOffsetsTopic)?.partitions ?? [];
+    return partitions.some((p) => p.leader === this.options.nodeId && !this.serves(p.partition));
+  }
+
+  /** Gives up the groups of a partition this node no longer leads (or led in an older epoch), loaded or loading: their members get NOT_COORDINATOR and find the new coordinator. */
   private unload(index: number): void {
-    this.partitionStates.delete(index);
-    this.loadedEpochs.delete(index);
+    this.loads.delete(index);
     const count = this.options.image.topicsByName.get(consumerOffsetsTopic)?.partitions.length ?? 0;
     const groupIds = [...new Set([...this.store.groupIds(), ...this.manager.groupIds()])].filter((id) => partitionForGroup(id, count) === index);
     this.manager.unload(groupIds);
@@ -298,27 +330,38 @@ export class GroupCoordinator {
     for (const groupId of groupIds) this.emptySince.delete(groupId);
   }
 
-  private async load(index: number, partition: Partition): Promise<void> {
-    if (this.partitionStates.has(index)) return;
-    this.partitionStates.set(index, 'loading');
-    this.loadedEpochs.set(index, partition.state.leaderEpoch);
+  /** Starts loading partition `index`, which this node leads: the load in `this.loads` until loaded or given up. */
+  private load(index: number, partition: Partition): Load {
+    const load: Load = { epoch: partition.state.leaderEpoch, loaded: false, done: Promise.resolve() };
+    this.loads.set(index, load);
+    const current = () => !this.stopped && this.loads.get(index) === load;
+    load.done = this.replayPartition(index, partition, current).then((loaded) => {
+      load.loaded = loaded && current();
+    });
+    return load;
+  }
+
+  /** Replays partition `index` into memory while `current()`; true once loaded, false when given up or failed. */
+  private async replayPartition(index: number, partition: Partition, current: () => boolean): Promise<boolean> {
     const started = this.clock.monotonicMs();
     const ignoredBefore = this.store.ignoredRecords;
-    let loadedEnd: bigint;
+    let loadedEnd: bigint | null;
     try {
-      loadedEnd = await this.replay(partition);
+      loadedEnd = await this.replay(partition, current);
     } catch (err) {
-      this.partitionStates.delete(index);
+      // A load given up meanwhile (leadership moved, shutdown) may fail as its log closes: that says nothing.
+      if (!current()) return false;
       this.options.logger.error(`cannot load ${consumerOffsetsTopic}-${index}: ${(err as Error).message}`);
-      return;
+      this.unload(index);
+      return false;
     }
+    if (loadedEnd === null || !current()) return false;
     const count = this.options.image.topicsByName.get(consumerOffsetsTopic)!.partitions.length;
     const inPartition = (groupId: string) => partitionForGroup(groupId, count) === index;
     for (const groupId of this.store.groupIds()) {
       if (inPartition(groupId)) this.restore(groupId);
     }
     const upgraded = this.upgradeLegacy(this.store.legacyUpgrade(inPartition));
-    this.partitionStates.set(index, 'loaded');
     const ignored = this.store.ignoredRecords - ignoredBefore;
     if (partition.log.logEndOffset > 0n) {
       this.options.logger.info(
@@ -327,6 +370,7 @@ export class GroupCoordinator {
           (upgraded > 0 ? ` (rewriting ${upgraded} records of kb's earlier msgpack format in Kafka's)` : ''),
       );
     }
+    return true;
   }
 
   /**
@@ -357,13 +401,15 @@ export class GroupCoordinator {
    * watermark can be far behind: a restarted leader's comes from a
    * checkpoint, a new leader's from its last fetch as a follower, while
    * acknowledged commits were replicated to it already. Returns where it
-   * stopped.
+   * stopped; null when it stopped because the load is no longer `current`
+   * (the partition was given up meanwhile).
    */
-  private async replay(partition: Partition): Promise<bigint> {
+  private async replay(partition: Partition, current: () => boolean): Promise<bigint | null> {
     const end = partition.log.logEndOffset;
     let offset = partition.log.logStartOffset;
     while (offset < end) {
       const chunk = await partition.log.read(offset, loadReadBytes, { minOneBatch: true, maxOffset: end });
+      if (!current()) return null;
       const before = offset;
       for (const span of recordBatches(chunk)) {
         if (!span.complete) break;
@@ -418,9 +464,9 @@ export class GroupCoordinator {
     );
   }
 
-  /** ListGroups: every group of the loaded partitions; COORDINATOR_LOAD_IN_PROGRESS while one is loading. */
+  /** ListGroups: every group of the loaded partitions; COORDINATOR_LOAD_IN_PROGRESS while a partition the metadata says this node leads is not served yet. */
   async list(statesFilter: string[]): Promise<{ errorCode: number; groups: ListedGroup[] }> {
-    if ([...this.partitionStates.values()].includes('loading')) return { errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, groups: [] };
+    if (this.loading()) return { errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, groups: [] };
     return { errorCode: ErrorCode.NONE, groups: await this.manager.list(statesFilter) };
   }
 

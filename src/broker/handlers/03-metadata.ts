@@ -20,7 +20,10 @@
  * `auto.create.topics.max.per.request` topics (the first ones named; the
  * rest, answered UNKNOWN_TOPIC_OR_PARTITION, by later requests), logged.
  * Auto-creation is a client's request forwarded to the controller, so
- * controller.mutation.rate and max.broker.partitions apply to it.
+ * controller.mutation.rate and max.broker.partitions apply to it. A topic
+ * this request created is answered, as Kafka does, with
+ * LEADER_NOT_AVAILABLE and no partitions: clients ask again (by then its
+ * partitions are open here, as the creation is awaited).
  *
  * A broker that is not serving (still starting, or without its controller
  * lease: Broker.serving) may hold stale or partial metadata: it answers
@@ -54,7 +57,7 @@ export default defineHandler<MetadataRequest, MetadataResponse>({
         : request.topics.flatMap((t) => (t.name === null ? [] : [t.name]));
     const serving = node.serving();
     const allowCreate = serving && (ctx.apiVersion < 4 || request.allowAutoTopicCreation) && services.settings.bool('auto.create.topics.enable');
-    if (requested !== null && allowCreate) await autoCreate(services, requested, ctx.clientAddress);
+    const created = requested !== null && allowCreate ? await autoCreate(services, requested, ctx.clientAddress) : new Set<string>();
 
     const image = services.image;
     const liveBrokers = node.liveBrokers();
@@ -66,10 +69,10 @@ export default defineHandler<MetadataRequest, MetadataResponse>({
       requested === null
         ? [...image.topicsByName.values()].map((t) => describeTopic(node, t, live, leaders))
         : [...new Set(requested)].map((name) => {
+            if (created.has(name)) return withoutPartitions(name, ErrorCode.LEADER_NOT_AVAILABLE);
             const topic = image.topicsByName.get(name);
             if (topic) return describeTopic(node, topic, live, leaders);
-            const errorCode = topicNameProblem(name) ? ErrorCode.INVALID_TOPIC_EXCEPTION : unknownTopic;
-            return { errorCode, name, topicId: zeroUuid, isInternal: false, partitions: [], topicAuthorizedOperations: authorizedOperationsUnknown };
+            return withoutPartitions(name, topicNameProblem(name) ? ErrorCode.INVALID_TOPIC_EXCEPTION : unknownTopic);
           });
     return {
       throttleTimeMs: 0,
@@ -82,15 +85,23 @@ export default defineHandler<MetadataRequest, MetadataResponse>({
   },
 });
 
-async function autoCreate({ node, image, settings, log }: BrokerServices, names: string[], client: string): Promise<void> {
+/** Creates the topics of `names` that do not exist (within the per-request bound); the names of those it created. */
+async function autoCreate({ node, image, settings, log }: BrokerServices, names: string[], client: string): Promise<Set<string>> {
   const missing = [...new Set(names)].filter((n) => !image.topicsByName.has(n) && topicNameProblem(n) === null && !node.isInternalTopic(n));
-  if (missing.length === 0) return;
+  if (missing.length === 0) return new Set();
   const perRequestMax = settings.int('auto.create.topics.max.per.request');
   if (missing.length > perRequestMax) {
     log.warn(`Metadata from ${client} names ${missing.length} topics to auto-create: creating the first ${perRequestMax} (auto.create.topics.max.per.request)`);
   }
   const replicationFactor = Math.min(settings.int('default.replication.factor'), node.liveBrokers().length);
-  await node.createTopics(missing.slice(0, perRequestMax).map((name) => ({ name, numPartitions: -1, replicationFactor, assignments: [], configs: [] })), { forClient: true });
+  const creating = missing.slice(0, perRequestMax);
+  const results = await node.createTopics(creating.map((name) => ({ name, numPartitions: -1, replicationFactor, assignments: [], configs: [] })), { forClient: true });
+  return new Set(creating.filter((_, i) => results[i].errorCode === ErrorCode.NONE));
+}
+
+/** A topic answered with an error only. */
+function withoutPartitions(name: string, errorCode: number) {
+  return { errorCode, name, topicId: zeroUuid, isInternal: false, partitions: [], topicAuthorizedOperations: authorizedOperationsUnknown };
 }
 
 /** A topic's partitions; a leader not in `leaders` is answered as none (LEADER_NOT_AVAILABLE); `live` decides the offline replicas. */

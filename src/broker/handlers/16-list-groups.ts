@@ -2,7 +2,8 @@
  * ListGroups (key 16), v0-4: the groups this node coordinates, with their
  * protocol type and (v4+) state; v4+ may filter by state names
  * (case-insensitive). COORDINATOR_LOAD_IN_PROGRESS while a partition of
- * __consumer_offsets is still loading.
+ * __consumer_offsets that this node leads is not served yet (its log
+ * opening, or loading).
  */
 import type { ListGroupsRequest } from '../../protocol/generated/list-groups-request.ts';
 import type { ListGroupsResponse } from '../../protocol/generated/list-groups-response.ts';

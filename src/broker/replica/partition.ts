@@ -6,7 +6,8 @@
  * produces when data arrives or the high watermark moves.
  *
  * Leader appends are admitted one at a time in call order: work the caller
- * may still be doing on the batch (its recompression), the role and
+ * may still be doing on the batch (its check of compressed records, its
+ * recompression), the role and
  * min.insync.replicas checks (acks=all), the producer check,
  * LogAppendTime stamping and the log enqueue, which assigns offsets in that
  * order. A batch does not wait for earlier batches to be written, so
@@ -40,6 +41,7 @@ import type { AlterPartitionRequest } from '../../protocol/generated/alter-parti
 import type { AlterPartitionResponse } from '../../protocol/generated/alter-partition-response.ts';
 import type { PartitionRecord } from '../../metadata/records.ts';
 import type { AppendInfo, Log } from '../../storage/log.ts';
+import { StorageError } from '../../storage/errors.ts';
 import type { Logger } from '../../logger.ts';
 import type { Allocate } from '../server/buffer-pool.ts';
 import { FollowerTracker } from './follower-tracker.ts';
@@ -233,8 +235,9 @@ export class Partition {
 
   /**
    * `preparing`: work the caller still does on the batch (the Produce
-   * handler's recompression); admission waits for it. A refusal is the
-   * append's answer, a Buffer the batch to store instead, null the batch as given.
+   * handler's walk of compressed records, its recompression); admission
+   * waits for it. A refusal is the append's answer, a Buffer the batch to
+   * store instead, null the batch as given.
    */
   appendAsLeader(batch: Buffer, header: BatchHeader, acks: number, preparing?: Promise<ErrorResult | Buffer | null>): Promise<AppendResult> {
     const admitted = this.admission.then(async () => {
@@ -499,7 +502,10 @@ export class Partition {
    * Whole batches from the one holding `offset`, below the high watermark.
    * An offset between the high watermark and the log end reads nothing (a
    * new leader's high watermark may still be below the old leader's), past
-   * the log end it is OFFSET_OUT_OF_RANGE.
+   * the log end it is OFFSET_OUT_OF_RANGE, and so is one whose segment was
+   * deleted during the read. A read the storage fails (a segment file that
+   * cannot be opened: out of descriptors) is KAFKA_STORAGE_ERROR, which
+   * clients retry.
    */
   readForConsumer(offset: bigint, maxBytes: number, minOneBatch: boolean, allocate?: Allocate): Promise<ConsumerRead> {
     return this.readBelow(this.highWatermark, offset, maxBytes, minOneBatch, allocate);
@@ -516,8 +522,16 @@ export class Partition {
     if (offset < logStartOffset || offset > this.log.logEndOffset) {
       return { errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, highWatermark, logStartOffset, records: Buffer.alloc(0) };
     }
-    const records = offset >= limit ? Buffer.alloc(0) : await this.log.read(offset, maxBytes, { minOneBatch, maxOffset: limit, allocate });
-    return { errorCode: ErrorCode.NONE, highWatermark, logStartOffset, records };
+    if (offset >= limit) return { errorCode: ErrorCode.NONE, highWatermark, logStartOffset, records: Buffer.alloc(0) };
+    try {
+      const records = await this.log.read(offset, maxBytes, { minOneBatch, maxOffset: limit, allocate });
+      return { errorCode: ErrorCode.NONE, highWatermark, logStartOffset, records };
+    } catch (err) {
+      if (!(err instanceof StorageError)) throw err;
+      if (err.code !== 'offsetOutOfRange') this.cluster.logger.warn(`${this.name}: read at offset ${offset} failed: ${err.message}`);
+      const errorCode = err.code === 'offsetOutOfRange' ? ErrorCode.OFFSET_OUT_OF_RANGE : ErrorCode.KAFKA_STORAGE_ERROR;
+      return { errorCode, highWatermark, logStartOffset: this.log.logStartOffset, records: Buffer.alloc(0) };
+    }
   }
 
   /** Resolves when data is appended, the high watermark or the role changes, or `signal` aborts. */

@@ -15,6 +15,9 @@
  * topic/partition, not the leader, still opening, or not `serving`: a
  * broker still starting or without its controller lease leads nothing,
  * whatever its metadata says, and drops no follower from an ISR).
+ * `roleChanged` is told (the topic) whenever what `leaderPartition` answers
+ * for a partition may have changed with the metadata: it opened, took a new
+ * state (leader, epoch) or was dropped.
  */
 import type { Time, TimerHandle } from '../../clock.ts';
 import type { Logger } from '../../logger.ts';
@@ -45,6 +48,8 @@ export interface ReplicaManagerOptions {
   image: MetadataImage;
   topicConfigs: TopicConfigs;
   recoveryThreads: number;
+  /** Sealed segments' files kept open while unused, and how long unused before closed (log.segment.open.files.*); default storage's. */
+  segmentFiles?: { openMax: number; idleMs: number };
   logger: Logger;
   replication: ReplicationSettings;
   /** inter.broker.listener.name: followers fetch from leaders' endpoints there. */
@@ -57,6 +62,8 @@ export interface ReplicaManagerOptions {
   time: Time;
   /** Whether this broker may act as a leader now (registered, caught up, its lease held: Broker.serving); default always. */
   serving?: () => boolean;
+  /** Told when a hosted partition opened, took a new state from the metadata or was dropped (the group coordinator follows its leaderships). */
+  roleChanged?: (topic: string) => void;
 }
 
 /** Reads a broker's `replica.*` settings. */
@@ -146,6 +153,8 @@ export class ReplicaManager {
     const { image, logsDir, recoveryThreads, logger } = this.options;
     this.logs = await LogManager.open(logsDir, {
       recoveryThreads,
+      segmentFilesOpenMax: this.options.segmentFiles?.openMax,
+      segmentFileIdleMs: this.options.segmentFiles?.idleMs,
       logger,
       clock: this.options.time,
       configFor: (name) => this.options.topicConfigs.logConfig(name.slice(0, name.lastIndexOf('-'))),
@@ -189,6 +198,7 @@ export class ReplicaManager {
       } else if (existing) {
         existing.applyState(record);
         this.updateFetching(existing);
+        this.options.roleChanged?.(existing.topic);
       } else if (record.replicas.includes(this.options.nodeId) && !this.opening.has(key)) {
         void this.openPartition(topic.name, record);
       }
@@ -210,6 +220,7 @@ export class ReplicaManager {
     this.partitions.delete(key);
     this.fetchers.unfollow(partition);
     partition.close();
+    this.options.roleChanged?.(partition.topic);
     const deletion = this.logs!.delete(key)
       .catch((err: Error) => this.options.logger.error(`deleting ${key} failed: ${err.message}`))
       .finally(() => {
@@ -235,6 +246,7 @@ export class ReplicaManager {
       this.partitions.set(key, partition);
       if (!latest?.replicas.includes(this.options.nodeId)) return this.drop(key, partition);
       this.updateFetching(partition);
+      this.options.roleChanged?.(partition.topic);
     })().finally(() => this.opening.delete(key));
     this.opening.set(key, opening);
     opening.catch((err) => this.options.logger.error(`cannot open partition ${key}: ${(err as Error).message}`));

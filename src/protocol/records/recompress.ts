@@ -9,17 +9,18 @@
  * producer id, epoch and base sequence, the timestamp type, transactional and
  * control flags.
  *
- * `recompressBatch(batch, codec, options)` reads the records through
- * `recordsPieces` (decompressed within `maxDecompressedBytes`, else
- * DecompressedTooLarge) and compresses them as they come, so it holds about
- * one piece of input and the output; once the new batch would pass
+ * `recompressBatch(batch, codec, options)` reads the records as they
+ * decompress (compression.ts decompressedChunks, the bounded path the
+ * Produce handler's walk of the records takes: DecompressedTooLarge past
+ * `maxDecompressedBytes`) and compresses them as they come, so it holds
+ * about one piece of input and the output; once the new batch would pass
  * `maxBatchBytes` it stops with RecompressedTooLarge (Kafka answers
  * RECORD_TOO_LARGE when a recompressed batch passes max.message.bytes).
  * It checks nothing else: the batch must have been validated (batch-header.ts
  * batchProblem, and its records walked).
  */
 import { pipeline } from 'node:stream/promises';
-import { compressionStage, decompress } from '../compression.ts';
+import { compressionStage, decompressedChunks } from '../compression.ts';
 import { attributeBits, batchHeaderBytes, batchLengthOverheadBytes, compressionCodecOf, offsets, readBatchHeader, updateBatchCrc } from './batch-header.ts';
 
 /** A codec to store batches in and its level (compression.ts compressionStage), undefined for the codec's default. */
@@ -42,9 +43,10 @@ export class RecompressedTooLarge extends Error {
 
 export async function recompressBatch(batch: Buffer, codec: number, options: RecompressOptions): Promise<Buffer> {
   const { attributes } = readBatchHeader(batch);
+  const records = decompressedChunks(compressionCodecOf(attributes), batch.subarray(batchHeaderBytes), options.maxDecompressedBytes);
   const pieces: Buffer[] = [batch.subarray(0, batchHeaderBytes)];
   let bytes = batchHeaderBytes;
-  await pipeline(recordsPieces(batch, options.maxDecompressedBytes), compressionStage(codec, options.level), async (compressed: AsyncIterable<Buffer>) => {
+  await pipeline(records, compressionStage(codec, options.level), async (compressed: AsyncIterable<Buffer>) => {
     for await (const piece of compressed) {
       bytes += piece.length;
       if (bytes > options.maxBatchBytes) {
@@ -60,8 +62,3 @@ export async function recompressBatch(batch: Buffer, codec: number, options: Rec
   return out;
 }
 
-/** The batch's records section, decompressed, in pieces. */
-async function* recordsPieces(batch: Buffer, maxDecompressedBytes: number): AsyncGenerator<Buffer> {
-  const codec = compressionCodecOf(readBatchHeader(batch).attributes);
-  yield decompress(codec, batch.subarray(batchHeaderBytes), maxDecompressedBytes);
-}

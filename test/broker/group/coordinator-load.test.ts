@@ -4,6 +4,8 @@
  * already in its log (a restarted leader's comes from a checkpoint, a new
  * leader's from its last fetch as a follower), and loading only to it
  * answers "no committed offset" for commits that were acknowledged.
+ * And it loads a partition when it becomes its leader, before any request
+ * for its groups, and gives it up as soon as it stops leading it.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -59,4 +61,53 @@ test('a coordinator whose high watermark lags its log end loads every commit in 
   }
   assert.equal(fetched.errorCode, ErrorCode.NONE);
   assert.equal(fetched.offsets[0].committed?.offset, 5142n, 'the latest commit in the log, above the high watermark');
+});
+
+test('a coordinator loads a partition when it becomes its leader, unasked, and gives it up when it stops leading it', async (t) => {
+  const state = partitionRecord({ topicId, replicas: [1], isr: [1], leader: 1 });
+  const { partition } = await openReplica(t, 1, state);
+  const batch = encodeRecordBatch({ baseTimestamp: 0n, records: [offsetRecord('g', 'events', 0, { offset: 7n, leaderEpoch: -1, metadata: '', commitTimestampMs: 0, expireTimestampMs: null })] });
+  assert.equal((await partition.appendAsLeader(batch, readBatchHeader(batch), 1)).errorCode, ErrorCode.NONE);
+
+  const image = new MetadataImage();
+  image.apply({ type: 'topic', name: consumerOffsetsTopic, topicId });
+  image.apply(state);
+  let leads = false;
+  const notLeader = { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, errorMessage: 'not the leader' };
+  const replicas = { leaderPartition: () => (leads ? partition : notLeader) } as unknown as ReplicaManager;
+  const coordinator = new GroupCoordinator({
+    nodeId: 1,
+    config: new BrokerConfig([]),
+    image,
+    createTopics: () => Promise.reject(new Error('no controller here')),
+    replicas,
+    liveBrokers: () => [],
+    logger: silentLogger,
+    clock: new FakeClock(),
+  });
+  t.after(() => coordinator.stop());
+
+  // The metadata names it leader, but it may not lead yet (the broker is not serving): nothing loads, ListGroups says so.
+  coordinator.leadershipChanged();
+  assert.equal((await coordinator.list([])).errorCode, ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
+  leads = true;
+  coordinator.leadershipChanged();
+  // ListGroups starts no load: only the leadership change can have.
+  let listed = await coordinator.list([]);
+  for (let tries = 0; listed.errorCode === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS && tries < 1000; tries++) {
+    await new Promise((resolve) => setImmediate(resolve));
+    listed = await coordinator.list([]);
+  }
+  assert.equal(listed.errorCode, ErrorCode.NONE);
+  assert.deepEqual(listed.groups.map((g) => g.groupId), ['g']);
+  const fetched = await coordinator.fetchOffsets('g', [{ topic: 'events', partition: 0 }]);
+  assert.equal(fetched.errorCode, ErrorCode.NONE, 'the first request is served');
+  assert.equal(fetched.offsets[0].committed?.offset, 7n);
+
+  // Leadership moves away: the group is given up at once.
+  leads = false;
+  image.apply({ ...state, leader: 2, leaderEpoch: state.leaderEpoch + 1 });
+  coordinator.leadershipChanged();
+  assert.deepEqual(await coordinator.list([]), { errorCode: ErrorCode.NONE, groups: [] });
+  assert.equal((await coordinator.fetchOffsets('g', null)).errorCode, ErrorCode.NOT_COORDINATOR);
 });

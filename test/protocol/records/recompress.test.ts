@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CompressionCodec, decompress } from '../../../src/protocol/compression.ts';
+import { CompressionCodec, decompress, DecompressedTooLarge } from '../../../src/protocol/compression.ts';
 import { ProtocolError } from '../../../src/protocol/primitives.ts';
-import { batchCrcValid, batchHeaderBytes, batchProblem, offsets, readBatchHeader } from '../../../src/protocol/records/batch-header.ts';
+import { batchCrcValid, batchHeaderBytes, batchProblem, offsets, readBatchHeader, updateBatchCrc } from '../../../src/protocol/records/batch-header.ts';
 import { decodeRecordBatch, encodeRecordBatch, type RecordBatchInput } from '../../../src/protocol/records/record-batch.ts';
 import { recompressBatch, RecompressedTooLarge } from '../../../src/protocol/records/recompress.ts';
 
@@ -72,9 +72,13 @@ describe('recompressBatch', () => {
     assert.equal(readBatchHeader(fits).batchLength + 12, fits.length);
   });
 
-  it('reads the records within maxDecompressedBytes', async () => {
+  it('reads the records within maxDecompressedBytes, in pieces', async () => {
     const zeros = encodeRecordBatch({ baseTimestamp: 0n, records: [{ value: Buffer.alloc(500_000) }] }, CompressionCodec.gzip);
-    await assert.rejects(recompressBatch(zeros, CompressionCodec.zstd, { maxDecompressedBytes: 100_000, maxBatchBytes: 1 << 20 }), ProtocolError);
+    await assert.rejects(recompressBatch(zeros, CompressionCodec.zstd, { maxDecompressedBytes: 100_000, maxBatchBytes: 1 << 20 }), DecompressedTooLarge);
+    const broken = Buffer.from(zeros);
+    broken[broken.length - 20] ^= 0xff; // inside the gzip member: its CRC no longer matches
+    updateBatchCrc(broken);
+    await assert.rejects(recompressBatch(broken, CompressionCodec.zstd, roomy), ProtocolError);
   });
 
   it('leaves the input batch as it was', async () => {
