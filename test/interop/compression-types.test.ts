@@ -3,7 +3,7 @@
  * (librdkafka 2.0.2, every codec) creates a topic of each compression.type,
  * re-sends every config it describes (AlterConfigs, and CreateTopics of a
  * copy), produces with each codec (idempotent producers), then reads
- * every record back; kcat reads the same. `kb log dump` of each partition
+ * every record back; kcat and @platformatic/kafka read the same. `kb log dump` of each partition
  * shows every batch stored in the topic's codec (the producer's for
  * `producer`), CRC valid, with the producer id and sequence it came with
  * (the unit test test/protocol/records/recompress.test.ts checks every
@@ -20,6 +20,7 @@ import { requireTool, tools } from '../helpers/tools.ts';
 import { runPythonScript } from '../helpers/python.ts';
 import { runKb } from '../helpers/cli.ts';
 import { kcatConsumeAll } from '../helpers/kcat.ts';
+import { fetchAll } from '../helpers/platformatic.ts';
 import { uniqueTopic } from '../helpers/records.ts';
 import type { SegmentDump } from '../../src/storage/segment-dump.ts';
 
@@ -100,6 +101,9 @@ test('compression.type: every value accepted from a described-and-re-sent config
     assert.deepEqual(out.consumed[topic].map((r) => r.timestamp), out.expected[topic].map((r) => r.timestamp), `${type}: timestamps kept`);
     assert.deepEqual(withoutOffsets(out.consumed[topic]), out.expected[topic], `${type}: confluent-kafka reads back every record`);
     assert.deepEqual(await kcatRecords(broker, topic), out.expected[topic], `${type}: kcat reads the same`);
+    const fetched = await fetchAll(broker.address, topic, 1);
+    const platformatic = fetched.records.map((r) => ({ key: r.key, value: r.value, headers: r.headers, timestamp: Number(r.timestamp) }));
+    assert.deepEqual(platformatic, out.expected[topic], `${type}: @platformatic/kafka reads the same`);
 
     const codecAt = new Map<number, string>();
     for (const d of out.deliveries.filter((d) => d.topic === topic)) codecAt.set(d.offset, d.codec);
