@@ -3,9 +3,9 @@
  * (librdkafka 2.0.2, every codec) creates a topic of each compression.type,
  * re-sends every config it describes (AlterConfigs, and CreateTopics of a
  * copy), produces with each codec (idempotent producers), then reads
- * every record back; kcat and @platformatic/kafka read the same. `kb log dump` of each partition
- * shows every batch stored in the topic's codec (the producer's for
- * `producer`), CRC valid, with the producer id and sequence it came with
+ * every record back; kcat and @platformatic/kafka read the same. `kb log
+ * dump` of each partition shows every batch stored in the topic's codec
+ * (the producer's for `producer`), CRC valid, with the producer id and sequence it came with
  * (the unit test test/protocol/records/recompress.test.ts checks every
  * header field, the transactional and control flags too). A second broker
  * started with compression.type=zstd gives topics without the config that
