@@ -14,7 +14,8 @@
  * `compressionStage(codec, level)` is a node:stream pipeline stage that
  * compresses data arriving in pieces, holding no more than a block of it
  * (gzip and zstd stream through node:zlib, on the libuv thread pool; lz4
- * and snappy are framed in blocks).
+ * and snappy are framed in blocks, compressed on the event loop 64 KiB at
+ * a time so that other work runs in between).
  *
  * gzip and zstd: node:zlib (RFC 1952 members; zstd frames).
  * snappy: compress writes raw snappy (snappyjs), as librdkafka and
@@ -35,6 +36,7 @@
  *   which `withLegacyLz4HeaderChecksum` writes.
  */
 import type { Transform } from 'node:stream';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import {
   constants as zlibConstants,
   createGunzip,
@@ -93,7 +95,7 @@ export function decompress(codec: number, data: Uint8Array, maxBytes = decompres
   }
 }
 
-/** Bytes of each piece a zlib compression stage puts out. */
+/** Bytes of each piece a zlib compression stage puts out, and of each slice a framed stage compresses at once. */
 const stageChunkBytes = 64 * 1024;
 
 /** One stage of node:stream's pipeline, taking Buffers in and putting Buffers out. */
@@ -124,10 +126,16 @@ export function compressionStage(codec: number, level?: number): PipelineStage {
   }
 }
 
+/** A BlockFormat as a pipeline stage: a large piece (snappy and lz4 decompress whole) is taken in slices, the event loop running between them. */
 function framed(format: BlockFormat): PipelineStage {
   return async function* (source) {
     const framer = new BlockFramer(format);
-    for await (const piece of source) yield* framer.push(piece);
+    for await (const piece of source) {
+      for (let at = 0; at < piece.length; at += stageChunkBytes) {
+        if (at > 0) await nextTurn();
+        yield* framer.push(piece.subarray(at, at + stageChunkBytes));
+      }
+    }
     yield* framer.end();
   };
 }

@@ -87,6 +87,24 @@ describe('compressionStage: compressing data that arrives in pieces', () => {
     assert.equal(blocks, 3);
   });
 
+  it('lz4 and snappy: a large piece is compressed a slice at a time, the event loop running in between', async () => {
+    for (const codec of [CompressionCodec.lz4, CompressionCodec.snappy]) {
+      let turns = 0;
+      let ticking = true;
+      const tick = () => {
+        if (!ticking) return;
+        turns++;
+        setImmediate(tick);
+      };
+      setImmediate(tick);
+      const input = Buffer.alloc(4 << 20, 'z');
+      const packed = await throughStage(codec, input, input.length);
+      ticking = false;
+      assert.ok(turns >= 32, `codec ${codec}: the event loop turned ${turns} times while 64 slices were compressed`);
+      assert.deepEqual(decompress(codec, packed), input);
+    }
+  });
+
   it('gzip and zstd take a level: a lower one compresses less', async () => {
     const text = Buffer.concat([sampleText(), pseudoRandom(20_000, 3), sampleText()]);
     const gzipFast = await throughStage(CompressionCodec.gzip, text, 4096, 1);
