@@ -103,8 +103,7 @@ for codec in cfg["codecs"]:
             producer.produce(topic, key=None if key is None else key.encode(), value=value.encode(), headers=headers,
                              partition=0, timestamp=timestamp, on_delivery=lambda err, msg, codec=codec: on_delivery(codec, err, msg))
             expected[topic].append({"key": key, "value": value, "headers": [[k, v.decode()] for k, v in headers], "timestamp": timestamp})
-        # One batch per codec and topic, so each is stored in order and the test knows which codec sent which offsets.
-        producer.flush(25)
+    producer.flush(25)
 
 consumer = Consumer({
     "bootstrap.servers": bootstrap,
