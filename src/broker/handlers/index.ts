@@ -24,6 +24,9 @@ import deleteTopics from './20-delete-topics.ts';
 import deleteRecords from './21-delete-records.ts';
 import initProducerId from './22-init-producer-id.ts';
 import offsetForLeaderEpoch from './23-offset-for-leader-epoch.ts';
+import addPartitionsToTxn from './24-add-partitions-to-txn.ts';
+import addOffsetsToTxn from './25-add-offsets-to-txn.ts';
+import endTxn from './26-end-txn.ts';
 import describeConfigs from './32-describe-configs.ts';
 import alterConfigs from './33-alter-configs.ts';
 import describeLogDirs from './35-describe-log-dirs.ts';
@@ -67,6 +70,9 @@ const all: Handler[] = [
   deleteRecords,
   initProducerId,
   offsetForLeaderEpoch,
+  addPartitionsToTxn,
+  addOffsetsToTxn,
+  endTxn,
   describeConfigs,
   alterConfigs,
   describeLogDirs,

@@ -1,0 +1,33 @@
+/**
+ * AddPartitionsToTxn (key 24), v0-3, as clients send it: partitions join
+ * the producer's transaction at its coordinator (txn/coordinator.ts), an
+ * error code per partition. v4+ (the brokers' batched verify form) is not
+ * served: kb's partition leaders do not verify with the coordinator.
+ * PRODUCER_FENCED is INVALID_PRODUCER_EPOCH before v2.
+ */
+import type { AddPartitionsToTxnRequest } from '../../protocol/generated/add-partitions-to-txn-request.ts';
+import type { AddPartitionsToTxnResponse } from '../../protocol/generated/add-partitions-to-txn-response.ts';
+import { ApiKeys } from '../../protocol/generated/api-keys.ts';
+import { defineHandler } from './handler.ts';
+import { fencedError } from './txn-errors.ts';
+
+const producerFencedVersion = 2;
+
+export default defineHandler<AddPartitionsToTxnRequest, AddPartitionsToTxnResponse>({
+  apiKey: ApiKeys.AddPartitionsToTxn,
+  minVersion: 0,
+  maxVersion: 3,
+  async handle(request, ctx) {
+    const topics = request.v3AndBelowTopics.map((t) => ({ name: t.name, partitions: t.partitions }));
+    const errors = await ctx.services.txns.addPartitions(request.v3AndBelowTransactionalId, request.v3AndBelowProducerId, request.v3AndBelowProducerEpoch, topics);
+    return {
+      throttleTimeMs: 0,
+      errorCode: 0,
+      resultsByTransaction: [],
+      resultsByTopicV3AndBelow: [...errors].map(([name, partitions]) => ({
+        name,
+        resultsByPartition: [...partitions].map(([partitionIndex, errorCode]) => ({ partitionIndex, partitionErrorCode: fencedError(errorCode, ctx.apiVersion, producerFencedVersion) })),
+      })),
+    };
+  },
+});

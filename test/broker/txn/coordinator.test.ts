@@ -1,0 +1,147 @@
+/**
+ * The transaction coordinator over the wire (a real `kb broker start`, raw
+ * requests, the partition side not involved): FindCoordinator of a
+ * transactional id (v3 and v4 batched), InitProducerId's timeout limit,
+ * epoch bumps that fence the previous instance (PRODUCER_FENCED, or
+ * INVALID_PRODUCER_EPOCH for old versions), KIP-360's check of the named
+ * producer, AddPartitionsToTxn's per-partition errors, the state surviving
+ * a kill -9, and a transaction left open past its timeout aborted by the
+ * coordinator (its producer fenced).
+ */
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { startBroker, type RunningBroker } from '../../helpers/broker.ts';
+import { RawClient } from '../../helpers/raw-client.ts';
+import { uniqueTopic } from '../../helpers/records.ts';
+import { ErrorCode } from '../../../src/protocol/errors.ts';
+import { ApiKeys } from '../../../src/protocol/generated/api-keys.ts';
+
+const sets = { 'transaction.state.log.num.partitions': 4, 'transaction.max.timeout.ms': 60_000, 'transaction.abort.timed.out.transaction.cleanup.interval.ms': 200 };
+
+async function connect(t: TestContext, broker: RunningBroker): Promise<RawClient> {
+  const client = await RawClient.connect(broker.host, broker.port);
+  t.after(() => client.close());
+  return client;
+}
+
+async function createTopic(client: RawClient, partitions: number): Promise<string> {
+  const name = uniqueTopic('txn');
+  const created = await client.request(ApiKeys.CreateTopics, 4, {
+    topics: [{ name, numPartitions: partitions, replicationFactor: 1, assignments: [], configs: [] }],
+    timeoutMs: 10_000,
+    validateOnly: false,
+  });
+  assert.equal(created.topics[0].errorCode, ErrorCode.NONE);
+  return name;
+}
+
+/** FindCoordinator until the coordinator has loaded (COORDINATOR_NOT_AVAILABLE while __transaction_state is created and loaded). */
+async function findCoordinator(client: RawClient, transactionalId: string): Promise<any> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const found = await client.request(ApiKeys.FindCoordinator, 3, { key: transactionalId, keyType: 1, coordinatorKeys: [] });
+    if (found.errorCode !== ErrorCode.COORDINATOR_NOT_AVAILABLE || Date.now() > deadline) return found;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+function initProducerId(client: RawClient, transactionalId: string, options: { timeoutMs?: number; version?: number; producerId?: bigint; producerEpoch?: number } = {}): Promise<any> {
+  return client.request(ApiKeys.InitProducerId, options.version ?? 4, {
+    transactionalId,
+    transactionTimeoutMs: options.timeoutMs ?? 30_000,
+    producerId: options.producerId ?? -1n,
+    producerEpoch: options.producerEpoch ?? -1,
+  });
+}
+
+async function addPartitions(client: RawClient, transactionalId: string, producerId: bigint, producerEpoch: number, topics: { name: string; partitions: number[] }[], version = 3): Promise<[string, number, number][]> {
+  const answer = await client.request(ApiKeys.AddPartitionsToTxn, version, {
+    transactions: [],
+    v3AndBelowTransactionalId: transactionalId,
+    v3AndBelowProducerId: producerId,
+    v3AndBelowProducerEpoch: producerEpoch,
+    v3AndBelowTopics: topics,
+  });
+  return answer.resultsByTopicV3AndBelow.flatMap((t: any) => t.resultsByPartition.map((p: any) => [t.name, p.partitionIndex, p.partitionErrorCode]));
+}
+
+test('FindCoordinator finds the coordinator of transactional ids, one key (v3) and batched (v4)', async (t) => {
+  const broker = await startBroker({ sets });
+  t.after(() => broker.stop());
+  const client = await connect(t, broker);
+  const found = await findCoordinator(client, 'txn-a');
+  assert.equal(found.errorCode, ErrorCode.NONE, found.errorMessage);
+  assert.deepEqual([found.nodeId, found.host, found.port], [1, broker.host, broker.port]);
+  const batched = await client.request(ApiKeys.FindCoordinator, 4, { key: '', keyType: 1, coordinatorKeys: ['txn-a', 'txn-b'] });
+  assert.deepEqual(
+    batched.coordinators.map((c: any) => [c.key, c.nodeId, c.port, c.errorCode]),
+    [
+      ['txn-a', 1, broker.port, ErrorCode.NONE],
+      ['txn-b', 1, broker.port, ErrorCode.NONE],
+    ],
+  );
+  const unknown = await client.request(ApiKeys.FindCoordinator, 3, { key: 'x', keyType: 2, coordinatorKeys: [] });
+  assert.equal(unknown.errorCode, ErrorCode.INVALID_REQUEST);
+});
+
+test('InitProducerId: the timeout limit, epoch bumps fence the previous instance, the state survives kill -9', async (t) => {
+  const broker = await startBroker({ sets });
+  t.after(() => broker.stop());
+  let client = await connect(t, broker);
+  assert.equal((await findCoordinator(client, 'fenced')).errorCode, ErrorCode.NONE);
+  const topic = await createTopic(client, 2);
+
+  const tooLong = await initProducerId(client, 'fenced', { timeoutMs: 60_001 });
+  assert.equal(tooLong.errorCode, ErrorCode.INVALID_TRANSACTION_TIMEOUT);
+  assert.equal((await initProducerId(client, '')).errorCode, ErrorCode.INVALID_REQUEST);
+
+  const first = await initProducerId(client, 'fenced');
+  assert.equal(first.errorCode, ErrorCode.NONE);
+  assert.equal(first.producerEpoch, 0);
+  const second = await initProducerId(client, 'fenced');
+  assert.deepEqual([second.errorCode, second.producerId, second.producerEpoch], [ErrorCode.NONE, first.producerId, 1]);
+
+  // The first instance is fenced: PRODUCER_FENCED from v2, INVALID_PRODUCER_EPOCH before.
+  assert.deepEqual(await addPartitions(client, 'fenced', first.producerId, 0, [{ name: topic, partitions: [0] }]), [[topic, 0, ErrorCode.PRODUCER_FENCED]]);
+  assert.deepEqual(await addPartitions(client, 'fenced', first.producerId, 0, [{ name: topic, partitions: [0] }], 1), [[topic, 0, ErrorCode.INVALID_PRODUCER_EPOCH]]);
+  assert.deepEqual(await addPartitions(client, 'fenced', first.producerId + 1n, 1, [{ name: topic, partitions: [0] }]), [[topic, 0, ErrorCode.INVALID_PRODUCER_ID_MAPPING]]);
+  assert.deepEqual(await addPartitions(client, 'never-initialized', first.producerId, 1, [{ name: topic, partitions: [0] }]), [[topic, 0, ErrorCode.INVALID_PRODUCER_ID_MAPPING]]);
+  // KIP-360: a producer naming an id and epoch that are not the current ones is fenced.
+  assert.equal((await initProducerId(client, 'fenced', { producerId: first.producerId, producerEpoch: 0 })).errorCode, ErrorCode.PRODUCER_FENCED);
+  assert.equal((await initProducerId(client, 'fenced', { version: 3, producerId: first.producerId, producerEpoch: 0 })).errorCode, ErrorCode.INVALID_PRODUCER_EPOCH);
+
+  // A partition that does not exist fails the request: the others are not attempted.
+  assert.deepEqual(await addPartitions(client, 'fenced', first.producerId, 1, [{ name: topic, partitions: [0, 7] }]), [
+    [topic, 0, ErrorCode.OPERATION_NOT_ATTEMPTED],
+    [topic, 7, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION],
+  ]);
+
+  await broker.kill();
+  const restarted = await startBroker({ sets, dataDir: broker.dataDir });
+  t.after(() => restarted.stop());
+  client = await connect(t, restarted);
+  assert.equal((await findCoordinator(client, 'fenced')).errorCode, ErrorCode.NONE);
+  const third = await initProducerId(client, 'fenced');
+  assert.deepEqual([third.errorCode, third.producerId, third.producerEpoch], [ErrorCode.NONE, first.producerId, 2]);
+});
+
+test('a transaction open longer than its timeout is aborted by the coordinator, which fences its producer', async (t) => {
+  const broker = await startBroker({ sets });
+  t.after(() => broker.stop());
+  const client = await connect(t, broker);
+  assert.equal((await findCoordinator(client, 'slow')).errorCode, ErrorCode.NONE);
+  const topic = await createTopic(client, 1);
+  const producer = await initProducerId(client, 'slow', { timeoutMs: 3000 });
+  assert.equal(producer.errorCode, ErrorCode.NONE);
+  assert.deepEqual(await addPartitions(client, 'slow', producer.producerId, producer.producerEpoch, [{ name: topic, partitions: [0] }]), [[topic, 0, ErrorCode.NONE]]);
+  // Adding a partition already in the transaction is answered without a change.
+  assert.deepEqual(await addPartitions(client, 'slow', producer.producerId, producer.producerEpoch, [{ name: topic, partitions: [0] }]), [[topic, 0, ErrorCode.NONE]]);
+  const deadline = Date.now() + 30_000;
+  let errorCode: number = ErrorCode.NONE;
+  while (errorCode === ErrorCode.NONE && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    [[, , errorCode]] = await addPartitions(client, 'slow', producer.producerId, producer.producerEpoch, [{ name: topic, partitions: [0] }]);
+  }
+  assert.equal(errorCode, ErrorCode.PRODUCER_FENCED);
+  assert.match(broker.log(), /aborting transaction slow \(producer \d+, epoch 0\): open longer than its timeout of 3000 ms/);
+});
