@@ -9,12 +9,16 @@
  * moved, a connection that failed, an error code) is tried again after a
  * backoff, with the leaders the metadata names then, until done or until
  * `current()` says the coordinator gave the transaction up (its partition
- * of __transaction_state moved): the new coordinator resumes it. The first
- * failure of each transaction is logged, once.
+ * of __transaction_state moved): the new coordinator resumes it. A leader
+ * that knows a newer coordinator (TRANSACTION_COORDINATOR_FENCED) or a
+ * newer epoch of the producer (INVALID_PRODUCER_EPOCH, PRODUCER_FENCED)
+ * ends the writing too, as in Kafka: this coordinator's view is stale, and
+ * the transaction stays prepared until its partition is loaded again. The
+ * first failure of each transaction is logged, once; giving up is logged.
  */
 import type { Time } from '../../clock.ts';
 import type { Logger } from '../../logger.ts';
-import { ErrorCode } from '../../protocol/errors.ts';
+import { ErrorCode, errorName } from '../../protocol/errors.ts';
 import type { WriteTxnMarkersRequest } from '../../protocol/generated/write-txn-markers-request.ts';
 import type { WriteTxnMarkersResponse } from '../../protocol/generated/write-txn-markers-response.ts';
 
@@ -38,6 +42,8 @@ export interface MarkerSenderOptions {
 }
 
 const retryBackoffMs = 200;
+/** Answers that say this coordinator's markers are stale: writing them again cannot succeed. */
+const staleErrors: ReadonlySet<number> = new Set([ErrorCode.TRANSACTION_COORDINATOR_FENCED, ErrorCode.INVALID_PRODUCER_EPOCH, ErrorCode.PRODUCER_FENCED]);
 
 export class MarkerSender {
   private readonly options: MarkerSenderOptions;
@@ -46,14 +52,18 @@ export class MarkerSender {
     this.options = options;
   }
 
-  /** Resolves true once every partition has its marker, false when `current()` turned false first. */
+  /** Resolves true once every partition has its marker, false when `current()` turned false first or a leader said the markers are stale. */
   async write(marker: TxnMarker, current: () => boolean): Promise<boolean> {
     const pending = new Set<string>();
     for (const [topic, partitions] of marker.partitions) for (const p of partitions) pending.add(partitionKey(topic, p));
     let logged = false;
     while (pending.size > 0) {
       if (!current()) return false;
-      const failures = await this.round(marker, pending);
+      const { failures, stale } = await this.round(marker, pending);
+      if (stale !== null) {
+        this.options.logger.error(`giving up the ${marker.commit ? 'commit' : 'abort'} markers of transaction ${marker.transactionalId} (producer ${marker.producerId}): ${stale}`);
+        return false;
+      }
       if (pending.size === 0) break;
       if (!logged && failures.length > 0) {
         logged = true;
@@ -65,10 +75,11 @@ export class MarkerSender {
     return true;
   }
 
-  /** One request per leader for the partitions still pending; removes those done; returns what failed. */
-  private async round(marker: TxnMarker, pending: Set<string>): Promise<string[]> {
+  /** One request per leader for the partitions still pending; removes those done; returns what failed, and a stale answer if any. */
+  private async round(marker: TxnMarker, pending: Set<string>): Promise<{ failures: string[]; stale: string | null }> {
     const byLeader = new Map<number, Map<string, number[]>>();
     const failures: string[] = [];
+    let stale: string | null = null;
     for (const key of pending) {
       const [topic, partition] = splitKey(key);
       const leader = this.options.leaderOf(topic, partition);
@@ -103,7 +114,8 @@ export class MarkerSender {
             for (const { partitionIndex, errorCode } of topic.partitions) {
               const key = partitionKey(topic.name, partitionIndex);
               if (errorCode === ErrorCode.NONE) pending.delete(key);
-              else failures.push(`${key} at broker ${leader}: error ${errorCode}`);
+              else if (staleErrors.has(errorCode)) stale = `${key} at broker ${leader} answered ${errorName(errorCode)}`;
+              else failures.push(`${key} at broker ${leader}: ${errorName(errorCode)}`);
             }
           }
         } catch (err) {
@@ -111,7 +123,7 @@ export class MarkerSender {
         }
       }),
     );
-    return failures;
+    return { failures, stale };
   }
 }
 
