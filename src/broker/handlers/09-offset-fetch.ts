@@ -6,7 +6,8 @@
  * error (NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS) is the top-level
  * error code from v2 and the group's error in v8; v0-1 have no top-level
  * code, so it is repeated for every requested partition there.
- * require_stable (v7+) needs nothing: kb has no pending transactional offsets.
+ * require_stable (v7+): a partition whose offset a transaction holds (a
+ * TxnOffsetCommit not ended yet) answers UNSTABLE_OFFSET_COMMIT.
  */
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { OffsetFetchRequest } from '../../protocol/generated/offset-fetch-request.ts';
@@ -16,6 +17,7 @@ import { defineHandler, type GroupService } from './handler.ts';
 
 const groupsArrayVersion = 8;
 const topLevelErrorVersion = 2;
+const requireStableVersion = 7;
 
 interface WantedTopic {
   name: string;
@@ -26,9 +28,10 @@ async function fetchGroup(
   groups: GroupService,
   groupId: string,
   topics: WantedTopic[] | null,
+  requireStable: boolean,
 ): Promise<{ errorCode: number; topics: OffsetFetchResponseTopic[] }> {
   const wanted = topics?.flatMap((t) => t.partitionIndexes.map((partition) => ({ topic: t.name, partition }))) ?? null;
-  const fetched = await groups.fetchOffsets(groupId, wanted);
+  const fetched = await groups.fetchOffsets(groupId, wanted, requireStable);
   const byTopic = new Map<string, OffsetFetchResponseTopic>();
   for (const o of fetched.offsets) {
     let topic = byTopic.get(o.topic);
@@ -57,13 +60,13 @@ export default defineHandler<OffsetFetchRequest, OffsetFetchResponse>({
         errorCode: ErrorCode.NONE,
         groups: await Promise.all(
           request.groups.map(async (g) => {
-            const result = await fetchGroup(groups, g.groupId, g.topics);
+            const result = await fetchGroup(groups, g.groupId, g.topics, request.requireStable);
             return { groupId: g.groupId, errorCode: result.errorCode, topics: result.topics };
           }),
         ),
       };
     }
-    const result = await fetchGroup(groups, request.groupId, request.topics);
+    const result = await fetchGroup(groups, request.groupId, request.topics, ctx.apiVersion >= requireStableVersion && request.requireStable);
     if (result.errorCode !== ErrorCode.NONE && ctx.apiVersion < topLevelErrorVersion) {
       result.topics = (request.topics ?? []).map((t) => ({
         name: t.name,

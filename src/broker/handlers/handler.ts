@@ -55,7 +55,7 @@ export type ReplicaService = Pick<ReplicaManager, 'leaderPartition' | 'whenOpene
 /** The consumer groups this node coordinates. */
 export type GroupService = Pick<
   GroupCoordinator,
-  'findCoordinator' | 'join' | 'sync' | 'heartbeat' | 'leave' | 'describe' | 'list' | 'deleteGroups' | 'commitOffsets' | 'fetchOffsets' | 'deleteOffsets'
+  'findCoordinator' | 'join' | 'sync' | 'heartbeat' | 'leave' | 'describe' | 'list' | 'deleteGroups' | 'commitOffsets' | 'commitTxnOffsets' | 'completeTxn' | 'fetchOffsets' | 'deleteOffsets'
 >;
 /** The transactional ids this node coordinates. */
 export type TxnService = Pick<TransactionCoordinator, 'findCoordinator' | 'initProducerId' | 'addPartitions' | 'addOffsets' | 'endTxn'>;

@@ -27,6 +27,7 @@ import offsetForLeaderEpoch from './23-offset-for-leader-epoch.ts';
 import addPartitionsToTxn from './24-add-partitions-to-txn.ts';
 import addOffsetsToTxn from './25-add-offsets-to-txn.ts';
 import endTxn from './26-end-txn.ts';
+import txnOffsetCommit from './28-txn-offset-commit.ts';
 import describeConfigs from './32-describe-configs.ts';
 import alterConfigs from './33-alter-configs.ts';
 import describeLogDirs from './35-describe-log-dirs.ts';
@@ -73,6 +74,7 @@ const all: Handler[] = [
   addPartitionsToTxn,
   addOffsetsToTxn,
   endTxn,
+  txnOffsetCommit,
   describeConfigs,
   alterConfigs,
   describeLogDirs,

@@ -145,3 +145,57 @@ test('a transaction open longer than its timeout is aborted by the coordinator, 
   assert.equal(errorCode, ErrorCode.PRODUCER_FENCED);
   assert.match(broker.log(), /aborting transaction slow \(producer \d+, epoch 0\): open longer than its timeout of 3000 ms/);
 });
+
+test('TxnOffsetCommit: the offsets stay pending (OffsetFetch with require_stable: UNSTABLE_OFFSET_COMMIT), also after kill -9', async (t) => {
+  const broker = await startBroker({ sets: { ...sets, 'offsets.topic.num.partitions': 2 } });
+  t.after(() => broker.stop());
+  let client = await connect(t, broker);
+  const topic = await createTopic(client, 2);
+  const group = await client.request(ApiKeys.FindCoordinator, 3, { key: 'eos-group', keyType: 0, coordinatorKeys: [] });
+  assert.equal(group.errorCode, ErrorCode.NONE);
+  assert.equal((await findCoordinator(client, 'eos')).errorCode, ErrorCode.NONE);
+  const producer = await initProducerId(client, 'eos');
+  const added = await client.request(ApiKeys.AddOffsetsToTxn, 3, { transactionalId: 'eos', producerId: producer.producerId, producerEpoch: producer.producerEpoch, groupId: 'eos-group' });
+  assert.equal(added.errorCode, ErrorCode.NONE);
+  const committed = await client.request(ApiKeys.TxnOffsetCommit, 3, {
+    transactionalId: 'eos',
+    groupId: 'eos-group',
+    producerId: producer.producerId,
+    producerEpoch: producer.producerEpoch,
+    generationId: -1,
+    memberId: '',
+    groupInstanceId: null,
+    topics: [{ name: topic, partitions: [{ partitionIndex: 0, committedOffset: 42n, committedLeaderEpoch: -1, committedMetadata: null }, { partitionIndex: 9, committedOffset: 1n, committedLeaderEpoch: -1, committedMetadata: null }] }],
+  });
+  assert.deepEqual(
+    committed.topics[0].partitions.map((p: any) => [p.partitionIndex, p.errorCode]),
+    [
+      [0, ErrorCode.NONE],
+      [9, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION],
+    ],
+  );
+  const fetchOffsets = async (requireStable: boolean) => {
+    const fetched = await client.request(ApiKeys.OffsetFetch, 7, { groupId: 'eos-group', topics: [{ name: topic, partitionIndexes: [0, 1] }], requireStable, groups: [] });
+    assert.equal(fetched.errorCode, ErrorCode.NONE);
+    return fetched.topics[0].partitions.map((p: any) => [p.partitionIndex, p.committedOffset, p.errorCode]);
+  };
+  const pending = [
+    [0, -1n, ErrorCode.UNSTABLE_OFFSET_COMMIT],
+    [1, -1n, ErrorCode.NONE],
+  ];
+  assert.deepEqual(await fetchOffsets(true), pending);
+  assert.deepEqual(await fetchOffsets(false), [
+    [0, -1n, ErrorCode.NONE],
+    [1, -1n, ErrorCode.NONE],
+  ]);
+
+  await broker.kill();
+  const restarted = await startBroker({ sets: { ...sets, 'offsets.topic.num.partitions': 2 }, dataDir: broker.dataDir });
+  t.after(() => restarted.stop());
+  client = await connect(t, restarted);
+  const deadline = Date.now() + 30_000;
+  while ((await client.request(ApiKeys.FindCoordinator, 3, { key: 'eos-group', keyType: 0, coordinatorKeys: [] })).errorCode !== ErrorCode.NONE && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  assert.deepEqual(await fetchOffsets(true), pending);
+});
