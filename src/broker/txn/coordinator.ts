@@ -42,7 +42,10 @@
  *   transaction is answered NONE.
  * - Timeouts: every `transaction.abort.timed.out.transaction.cleanup.interval.ms`
  *   an Ongoing transaction older than its timeout is aborted under a bumped
- *   epoch (its producer is fenced, as Kafka does).
+ *   epoch (its producer is fenced, as Kafka does); every
+ *   `transaction.remove.expired.transaction.cleanup.interval.ms`, ids without a transaction (Empty,
+ *   Complete*) that have not changed for `transactional.id.expiration.ms` are removed (a
+ *   tombstone).
  * Error codes are PRODUCER_FENCED whatever the version; handlers map them
  * to what older versions know (INVALID_PRODUCER_EPOCH).
  */
@@ -60,7 +63,7 @@ import type { ReplicaManager } from '../replica/replica-manager.ts';
 import type { Partition } from '../replica/partition.ts';
 import { partitionForGroup } from '../group/offset-store.ts';
 import type { CoordinatorAnswer } from '../group/coordinator.ts';
-import { decodeTxnKey, decodeTxnValue, TxnState, txnRecord, txnStateNames, type TxnRecord, type TxnStateId } from './txn-records.ts';
+import { decodeTxnKey, decodeTxnValue, TxnState, txnKey, txnRecord, txnStateNames, type TxnRecord, type TxnStateId } from './txn-records.ts';
 import type { MarkerSender } from './marker-sender.ts';
 
 export const transactionStateTopic = '__transaction_state';
@@ -114,6 +117,7 @@ export class TransactionCoordinator {
   private readonly busy = new Set<string>();
   private creatingTopic: Promise<void> | null = null;
   private abortTimer: TimerHandle | null = null;
+  private expiryTimer: TimerHandle | null = null;
   private stopped = false;
 
   constructor(options: TxnCoordinatorOptions) {
@@ -124,13 +128,15 @@ export class TransactionCoordinator {
   async start(): Promise<void> {
     this.leadershipChanged();
     await Promise.all([...this.loads.values()].map((load) => load.done));
-    this.abortTimer = this.clock.setInterval(() => this.abortTimedOut(), this.options.config.int('transaction.abort.timed.out.transaction.cleanup.interval.ms'), { background: true });
+    const { config } = this.options;
+    this.abortTimer = this.clock.setInterval(() => this.abortTimedOut(), config.int('transaction.abort.timed.out.transaction.cleanup.interval.ms'), { background: true });
+    this.expiryTimer = this.clock.setInterval(() => this.expireIds(), config.int('transaction.remove.expired.transaction.cleanup.interval.ms'), { background: true });
   }
 
   stop(): void {
     this.stopped = true;
-    if (this.abortTimer !== null) this.clock.clear(this.abortTimer);
-    this.abortTimer = null;
+    for (const timer of [this.abortTimer, this.expiryTimer]) if (timer !== null) this.clock.clear(timer);
+    this.abortTimer = this.expiryTimer = null;
   }
 
   // ---- placement and loading ----
@@ -420,11 +426,29 @@ export class TransactionCoordinator {
     }
   }
 
+  /** Removes the ids idle longer than transactional.id.expiration.ms (see the header). */
+  private expireIds(): void {
+    const now = this.clock.wallMs();
+    const expirationMs = this.options.config.int('transactional.id.expiration.ms');
+    const idle: TxnStateId[] = [TxnState.Empty, TxnState.CompleteCommit, TxnState.CompleteAbort];
+    for (const txn of this.txns.values()) {
+      if (!idle.includes(txn.state) || this.busy.has(txn.transactionalId) || now - txn.updateMs <= expirationMs) continue;
+      if (this.readiness(txn.transactionalId) !== ErrorCode.NONE) continue;
+      void this.persist(txn.transactionalId, null).then((errorCode) => {
+        if (errorCode === ErrorCode.NONE) this.options.logger.info(`transactional id ${txn.transactionalId} expired (unused for longer than transactional.id.expiration.ms)`);
+      });
+    }
+  }
+
   // ---- writing ----
 
   /** Appends `txn` as the id's new state, replicated to the ISR, then applies it; an error code. */
-  private async write(txn: TxnRecord): Promise<number> {
-    const { transactionalId } = txn;
+  private write(txn: TxnRecord): Promise<number> {
+    return this.persist(txn.transactionalId, txn);
+  }
+
+  /** Appends the id's new state (null: a tombstone removing it), replicated to the ISR, then applies it; an error code. */
+  private async persist(transactionalId: string, txn: TxnRecord | null): Promise<number> {
     const index = this.partitionOf(transactionalId);
     if (index === undefined) return ErrorCode.NOT_COORDINATOR;
     const partition = this.options.replicas.leaderPartition(transactionStateTopic, index);
@@ -432,7 +456,8 @@ export class TransactionCoordinator {
     const epoch = partition.state.leaderEpoch;
     this.busy.add(transactionalId);
     try {
-      const batch = encodeRecordBatch({ baseTimestamp: BigInt(this.clock.wallMs()), records: [txnRecord(txn)] });
+      const record = txn === null ? { key: txnKey(transactionalId), value: null } : txnRecord(txn);
+      const batch = encodeRecordBatch({ baseTimestamp: BigInt(this.clock.wallMs()), records: [record] });
       if (batch.length > partition.maxMessageBytes()) return ErrorCode.INVALID_REQUEST;
       const appended = await partition.appendAsLeader(batch, readBatchHeader(batch), -1);
       const result = appended.errorCode === ErrorCode.NONE ? await partition.waitForReplication(appended, writeTimeoutMs) : appended;
@@ -441,7 +466,8 @@ export class TransactionCoordinator {
         return result.errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER ? ErrorCode.NOT_COORDINATOR : ErrorCode.COORDINATOR_NOT_AVAILABLE;
       }
       if (this.loads.get(index)?.epoch !== epoch) return ErrorCode.NOT_COORDINATOR;
-      this.txns.set(transactionalId, txn);
+      if (txn === null) this.txns.delete(transactionalId);
+      else this.txns.set(transactionalId, txn);
       return ErrorCode.NONE;
     } finally {
       this.busy.delete(transactionalId);

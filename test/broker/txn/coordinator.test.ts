@@ -199,3 +199,18 @@ test('TxnOffsetCommit: the offsets stay pending (OffsetFetch with require_stable
   }
   assert.deepEqual(await fetchOffsets(true), pending);
 });
+
+test('a transactional id unused for transactional.id.expiration.ms is forgotten: its next producer gets a new producer id', async (t) => {
+  const broker = await startBroker({ sets: { ...sets, 'transactional.id.expiration.ms': 1000, 'transaction.remove.expired.transaction.cleanup.interval.ms': 200 } });
+  t.after(() => broker.stop());
+  const client = await connect(t, broker);
+  assert.equal((await findCoordinator(client, 'idle')).errorCode, ErrorCode.NONE);
+  const first = await initProducerId(client, 'idle');
+  assert.equal(first.errorCode, ErrorCode.NONE);
+  const deadline = Date.now() + 30_000;
+  while (!broker.log().includes('transactional id idle expired') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+  const next = await initProducerId(client, 'idle');
+  assert.equal(next.errorCode, ErrorCode.NONE);
+  assert.notEqual(next.producerId, first.producerId);
+  assert.equal(next.producerEpoch, 0);
+});
