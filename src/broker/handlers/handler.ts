@@ -58,7 +58,7 @@ export type GroupService = Pick<
   'findCoordinator' | 'join' | 'sync' | 'heartbeat' | 'leave' | 'describe' | 'list' | 'deleteGroups' | 'commitOffsets' | 'commitTxnOffsets' | 'completeTxn' | 'fetchOffsets' | 'deleteOffsets'
 >;
 /** The transactional ids this node coordinates. */
-export type TxnService = Pick<TransactionCoordinator, 'findCoordinator' | 'initProducerId' | 'addPartitions' | 'addOffsets' | 'endTxn'>;
+export type TxnService = Pick<TransactionCoordinator, 'findCoordinator' | 'initProducerId' | 'addPartitions' | 'addOffsets' | 'endTxn' | 'describe' | 'list'>;
 /** The controller's decisions: served only on the active controller (the dispatcher forwards controller APIs there). */
 export type ControllerService = Pick<
   Controller,

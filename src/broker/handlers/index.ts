@@ -44,6 +44,8 @@ import alterUserScramCredentials from './51-alter-user-scram-credentials.ts';
 import describeQuorum from './55-describe-quorum.ts';
 import alterPartition from './56-alter-partition.ts';
 import describeCluster from './60-describe-cluster.ts';
+import describeTransactions from './65-describe-transactions.ts';
+import listTransactions from './66-list-transactions.ts';
 import brokerRegistration from './62-broker-registration.ts';
 import brokerHeartbeat from './63-broker-heartbeat.ts';
 import allocateProducerIds from './67-allocate-producer-ids.ts';
@@ -91,6 +93,8 @@ const all: Handler[] = [
   describeQuorum,
   alterPartition,
   describeCluster,
+  describeTransactions,
+  listTransactions,
   brokerRegistration,
   brokerHeartbeat,
   allocateProducerIds,

@@ -46,6 +46,11 @@
  *   `transaction.remove.expired.transaction.cleanup.interval.ms`, ids without a transaction (Empty,
  *   Complete*) that have not changed for `transactional.id.expiration.ms` are removed (a
  *   tombstone).
+ * - Inspection (KIP-664): `describe` answers the state of ids this node
+ *   coordinates (TRANSACTIONAL_ID_NOT_FOUND for unknown ones), `list` every
+ *   id of the partitions it serves, filtered by state, producer id and
+ *   how long the transaction has been open (COORDINATOR_LOAD_IN_PROGRESS
+ *   while a partition the metadata says it leads is not served yet).
  * Error codes are PRODUCER_FENCED whatever the version; handlers map them
  * to what older versions know (INVALID_PRODUCER_EPOCH).
  */
@@ -94,6 +99,25 @@ export interface ProducerIdAnswer {
   errorCode: number;
   producerId: bigint;
   producerEpoch: number;
+}
+
+export interface DescribedTxn {
+  errorCode: number;
+  transactionalId: string;
+  /** Kafka's state name (Empty, Ongoing, PrepareCommit, ...). */
+  state: string;
+  timeoutMs: number;
+  /** -1 when no transaction has started. */
+  startMs: number;
+  producerId: bigint;
+  producerEpoch: number;
+  topics: TopicPartitions[];
+}
+
+export interface ListedTxn {
+  transactionalId: string;
+  producerId: bigint;
+  state: string;
 }
 
 export interface TopicPartitions {
@@ -373,6 +397,49 @@ export class TransactionCoordinator {
     if (txn.producerEpoch !== producerEpoch) return ErrorCode.PRODUCER_FENCED;
     if (this.busy.has(transactionalId)) return ErrorCode.CONCURRENT_TRANSACTIONS;
     return txn;
+  }
+
+  // ---- inspection ----
+
+  describe(transactionalIds: string[]): DescribedTxn[] {
+    return transactionalIds.map((transactionalId) => {
+      const ready = this.readiness(transactionalId);
+      const txn = ready === ErrorCode.NONE ? this.txns.get(transactionalId) : undefined;
+      if (txn === undefined) {
+        const errorCode = ready === ErrorCode.NONE ? ErrorCode.TRANSACTIONAL_ID_NOT_FOUND : ready;
+        return { errorCode, transactionalId, state: '', timeoutMs: 0, startMs: -1, producerId: -1n, producerEpoch: -1, topics: [] };
+      }
+      return {
+        errorCode: ErrorCode.NONE,
+        transactionalId,
+        state: txnStateNames[txn.state],
+        timeoutMs: txn.timeoutMs,
+        startMs: txn.state === TxnState.Ongoing || txn.state === TxnState.PrepareCommit || txn.state === TxnState.PrepareAbort ? txn.startMs : -1,
+        producerId: txn.producerId,
+        producerEpoch: txn.producerEpoch,
+        topics: [...txn.partitions].map(([name, partitions]) => ({ name, partitions: [...partitions].sort((a, b) => a - b) })),
+      };
+    });
+  }
+
+  /** The ids this node coordinates whose state is in `states` (all when empty), producer in `producerIds` (all when empty), open at least `minDurationMs` (none: -1). */
+  list(states: string[], producerIds: bigint[], minDurationMs: number): { errorCode: number; unknownStates: string[]; transactions: ListedTxn[] } {
+    const unknownStates = states.filter((s) => !txnStateNames.includes(s));
+    const loading = (this.options.image.topicsByName.get(transactionStateTopic)?.partitions ?? []).some(
+      (p) => p.leader === this.options.nodeId && this.loads.get(p.partition)?.loaded !== true,
+    );
+    if (loading) return { errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, unknownStates, transactions: [] };
+    const now = this.clock.wallMs();
+    const transactions: ListedTxn[] = [];
+    for (const txn of this.txns.values()) {
+      const state = txnStateNames[txn.state];
+      if (states.length > 0 && !states.includes(state)) continue;
+      if (producerIds.length > 0 && !producerIds.includes(txn.producerId)) continue;
+      if (minDurationMs >= 0 && (txn.state !== TxnState.Ongoing || now - txn.startMs < minDurationMs)) continue;
+      if (this.readiness(txn.transactionalId) !== ErrorCode.NONE) continue;
+      transactions.push({ transactionalId: txn.transactionalId, producerId: txn.producerId, state });
+    }
+    return { errorCode: ErrorCode.NONE, unknownStates, transactions };
   }
 
   // ---- ending transactions ----

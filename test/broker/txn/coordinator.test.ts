@@ -6,7 +6,8 @@
  * INVALID_PRODUCER_EPOCH for old versions), KIP-360's check of the named
  * producer, AddPartitionsToTxn's per-partition errors, the state surviving
  * a kill -9, and a transaction left open past its timeout aborted by the
- * coordinator (its producer fenced).
+ * coordinator (its producer fenced), transactional ids expiring, and
+ * DescribeTransactions / ListTransactions (with their filters).
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
@@ -125,7 +126,7 @@ test('InitProducerId: the timeout limit, epoch bumps fence the previous instance
   assert.deepEqual([third.errorCode, third.producerId, third.producerEpoch], [ErrorCode.NONE, first.producerId, 2]);
 });
 
-test('a transaction open longer than its timeout is aborted by the coordinator, which fences its producer', async (t) => {
+test('DescribeTransactions and ListTransactions show an open transaction; open longer than its timeout, the coordinator aborts it and fences its producer', async (t) => {
   const broker = await startBroker({ sets });
   t.after(() => broker.stop());
   const client = await connect(t, broker);
@@ -136,6 +137,20 @@ test('a transaction open longer than its timeout is aborted by the coordinator, 
   assert.deepEqual(await addPartitions(client, 'slow', producer.producerId, producer.producerEpoch, [{ name: topic, partitions: [0] }]), [[topic, 0, ErrorCode.NONE]]);
   // Adding a partition already in the transaction is answered without a change.
   assert.deepEqual(await addPartitions(client, 'slow', producer.producerId, producer.producerEpoch, [{ name: topic, partitions: [0] }]), [[topic, 0, ErrorCode.NONE]]);
+  const [described, unknown] = (await client.request(ApiKeys.DescribeTransactions, 0, { transactionalIds: ['slow', 'nobody', 'slow'] })).transactionStates;
+  assert.deepEqual(
+    [described.errorCode, described.transactionState, described.transactionTimeoutMs, described.producerId, described.producerEpoch, described.topics],
+    [ErrorCode.NONE, 'Ongoing', 3000, producer.producerId, 0, [{ topic, partitions: [0] }]],
+  );
+  assert.ok(described.transactionStartTimeMs > 0n);
+  assert.deepEqual([unknown.transactionalId, unknown.errorCode], ['nobody', ErrorCode.TRANSACTIONAL_ID_NOT_FOUND]);
+  const listed = await client.request(ApiKeys.ListTransactions, 1, { stateFilters: ['Ongoing', 'Bogus'], producerIdFilters: [], durationFilter: -1n });
+  assert.equal(listed.errorCode, ErrorCode.NONE);
+  assert.deepEqual(listed.unknownStateFilters, ['Bogus']);
+  assert.deepEqual(listed.transactionStates.map((s: any) => [s.transactionalId, s.producerId, s.transactionState]), [['slow', producer.producerId, 'Ongoing']]);
+  const longer = await client.request(ApiKeys.ListTransactions, 1, { stateFilters: [], producerIdFilters: [], durationFilter: 600_000n });
+  assert.deepEqual(longer.transactionStates, []);
+
   const deadline = Date.now() + 30_000;
   let errorCode: number = ErrorCode.NONE;
   while (errorCode === ErrorCode.NONE && Date.now() < deadline) {
@@ -143,6 +158,9 @@ test('a transaction open longer than its timeout is aborted by the coordinator, 
     [[, , errorCode]] = await addPartitions(client, 'slow', producer.producerId, producer.producerEpoch, [{ name: topic, partitions: [0] }]);
   }
   assert.equal(errorCode, ErrorCode.PRODUCER_FENCED);
+  const [aborted] = (await client.request(ApiKeys.DescribeTransactions, 0, { transactionalIds: ['slow'] })).transactionStates;
+  assert.ok(['PrepareAbort', 'CompleteAbort'].includes(aborted.transactionState), aborted.transactionState);
+  assert.equal(aborted.producerEpoch, 1);
   assert.match(broker.log(), /aborting transaction slow \(producer \d+, epoch 0\): open longer than its timeout of 3000 ms/);
 });
 
