@@ -34,6 +34,8 @@ import TopicCreate from './topic/create.ts';
 import TopicDelete from './topic/delete.ts';
 import TopicDescribe from './topic/describe.ts';
 import TopicList from './topic/list.ts';
+import TxnDescribe from './txn/describe.ts';
+import TxnList from './txn/list.ts';
 import UserCreate from './user/create.ts';
 import UserDelete from './user/delete.ts';
 import UserList from './user/list.ts';
@@ -70,6 +72,8 @@ export const COMMANDS = {
   'topic:delete': TopicDelete,
   'topic:describe': TopicDescribe,
   'topic:list': TopicList,
+  'txn:describe': TxnDescribe,
+  'txn:list': TxnList,
   'user:create': UserCreate,
   'user:delete': UserDelete,
   'user:list': UserList,

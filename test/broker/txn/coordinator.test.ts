@@ -13,7 +13,7 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { startBroker, type RunningBroker } from '../../helpers/broker.ts';
 import { RawClient } from '../../helpers/raw-client.ts';
-import { uniqueTopic } from '../../helpers/records.ts';
+import { addPartitions, createTopic, findCoordinator, initProducerId } from '../../helpers/txn-requests.ts';
 import { ErrorCode } from '../../../src/protocol/errors.ts';
 import { ApiKeys } from '../../../src/protocol/generated/api-keys.ts';
 
@@ -23,47 +23,6 @@ async function connect(t: TestContext, broker: RunningBroker): Promise<RawClient
   const client = await RawClient.connect(broker.host, broker.port);
   t.after(() => client.close());
   return client;
-}
-
-async function createTopic(client: RawClient, partitions: number): Promise<string> {
-  const name = uniqueTopic('txn');
-  const created = await client.request(ApiKeys.CreateTopics, 4, {
-    topics: [{ name, numPartitions: partitions, replicationFactor: 1, assignments: [], configs: [] }],
-    timeoutMs: 10_000,
-    validateOnly: false,
-  });
-  assert.equal(created.topics[0].errorCode, ErrorCode.NONE);
-  return name;
-}
-
-/** FindCoordinator until the coordinator has loaded (COORDINATOR_NOT_AVAILABLE while __transaction_state is created and loaded). */
-async function findCoordinator(client: RawClient, transactionalId: string): Promise<any> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const found = await client.request(ApiKeys.FindCoordinator, 3, { key: transactionalId, keyType: 1, coordinatorKeys: [] });
-    if (found.errorCode !== ErrorCode.COORDINATOR_NOT_AVAILABLE || Date.now() > deadline) return found;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-function initProducerId(client: RawClient, transactionalId: string, options: { timeoutMs?: number; version?: number; producerId?: bigint; producerEpoch?: number } = {}): Promise<any> {
-  return client.request(ApiKeys.InitProducerId, options.version ?? 4, {
-    transactionalId,
-    transactionTimeoutMs: options.timeoutMs ?? 30_000,
-    producerId: options.producerId ?? -1n,
-    producerEpoch: options.producerEpoch ?? -1,
-  });
-}
-
-async function addPartitions(client: RawClient, transactionalId: string, producerId: bigint, producerEpoch: number, topics: { name: string; partitions: number[] }[], version = 3): Promise<[string, number, number][]> {
-  const answer = await client.request(ApiKeys.AddPartitionsToTxn, version, {
-    transactions: [],
-    v3AndBelowTransactionalId: transactionalId,
-    v3AndBelowProducerId: producerId,
-    v3AndBelowProducerEpoch: producerEpoch,
-    v3AndBelowTopics: topics,
-  });
-  return answer.resultsByTopicV3AndBelow.flatMap((t: any) => t.resultsByPartition.map((p: any) => [t.name, p.partitionIndex, p.partitionErrorCode]));
 }
 
 test('FindCoordinator finds the coordinator of transactional ids, one key (v3) and batched (v4)', async (t) => {
@@ -153,7 +112,8 @@ test('DescribeTransactions and ListTransactions show an open transaction; open l
 
   const deadline = Date.now() + 30_000;
   let errorCode: number = ErrorCode.NONE;
-  while (errorCode === ErrorCode.NONE && Date.now() < deadline) {
+  // NONE while open, CONCURRENT_TRANSACTIONS while the abort is being written.
+  while ((errorCode === ErrorCode.NONE || errorCode === ErrorCode.CONCURRENT_TRANSACTIONS) && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 200));
     [[, , errorCode]] = await addPartitions(client, 'slow', producer.producerId, producer.producerEpoch, [{ name: topic, partitions: [0] }]);
   }

@@ -1,0 +1,92 @@
+/**
+ * Transaction inspection on a Cluster, shaped for the CLI (KIP-664): list
+ * the transactional ids every broker coordinates (ListTransactions), and
+ * describe one at its coordinator (DescribeTransactions, through
+ * coordinator-requests.ts). Kafka errors throw ClientError; an id the
+ * coordinator does not know is null.
+ */
+import { ErrorCode } from '../protocol/errors.ts';
+import { ApiKeys } from '../protocol/generated/api-keys.ts';
+import { check } from './admin.ts';
+import type { Cluster } from './cluster.ts';
+import { coordinatorKinds, CoordinatorRequests } from './coordinator-requests.ts';
+import type { TopicPartitions } from './groups.ts';
+
+const listTransactionsVersion = 1;
+const describeTransactionsVersion = 0;
+
+export interface TransactionListing {
+  transactionalId: string;
+  producerId: bigint;
+  state: string;
+  /** The broker coordinating it. */
+  coordinator: number;
+}
+
+export interface TransactionDescription {
+  transactionalId: string;
+  state: string;
+  producerId: bigint;
+  producerEpoch: number;
+  timeoutMs: number;
+  /** When the open transaction started (ms since the epoch); null without one. */
+  startTimeMs: number | null;
+  partitions: TopicPartitions[];
+}
+
+export interface ListFilter {
+  states?: string[];
+  producerIds?: bigint[];
+  /** Only transactions open at least this long. */
+  minDurationMs?: number;
+}
+
+export class TransactionAdmin {
+  private readonly cluster: Cluster;
+  private readonly coordinators: CoordinatorRequests;
+
+  constructor(cluster: Cluster) {
+    this.cluster = cluster;
+    this.coordinators = new CoordinatorRequests(cluster, coordinatorKinds.transaction);
+  }
+
+  /** Every transactional id of every broker, by id. */
+  async list(filter: ListFilter = {}): Promise<TransactionListing[]> {
+    const metadata = await this.cluster.refreshMetadata([]);
+    const perBroker = await Promise.all(
+      [...metadata.brokers.keys()].map(async (nodeId) => {
+        const connection = await this.cluster.broker(nodeId);
+        const listed = await this.coordinators.retrying(() =>
+          connection.request(ApiKeys.ListTransactions, listTransactionsVersion, {
+            stateFilters: filter.states ?? [],
+            producerIdFilters: filter.producerIds ?? [],
+            durationFilter: BigInt(filter.minDurationMs ?? -1),
+          }),
+        );
+        check(listed.errorCode, null, `listing the transactions of broker ${nodeId}`);
+        if (listed.unknownStateFilters.length > 0) check(ErrorCode.INVALID_REQUEST, `unknown transaction state ${listed.unknownStateFilters.join(', ')}`, 'listing transactions');
+        return listed.transactionStates.map((t) => ({ transactionalId: t.transactionalId, producerId: t.producerId, state: t.transactionState, coordinator: nodeId }));
+      }),
+    );
+    return perBroker.flat().sort((a, b) => a.transactionalId.localeCompare(b.transactionalId));
+  }
+
+  /** The id as its coordinator sees it; null when it does not know it. */
+  async describe(transactionalId: string): Promise<TransactionDescription | null> {
+    const state = await this.coordinators.withCoordinator(transactionalId, 'describing', async (connection) => {
+      const response = await connection.request(ApiKeys.DescribeTransactions, describeTransactionsVersion, { transactionalIds: [transactionalId] });
+      const answer = response.transactionStates[0];
+      return answer.errorCode === ErrorCode.TRANSACTIONAL_ID_NOT_FOUND ? { ...answer, errorCode: ErrorCode.NONE, transactionState: '' } : answer;
+    });
+    if (state.transactionState === '') return null;
+    return {
+      transactionalId,
+      state: state.transactionState,
+      producerId: state.producerId,
+      producerEpoch: state.producerEpoch,
+      timeoutMs: state.transactionTimeoutMs,
+      startTimeMs: state.transactionStartTimeMs >= 0n ? Number(state.transactionStartTimeMs) : null,
+      partitions: state.topics.map((t) => ({ topic: t.topic, partitions: t.partitions })),
+    };
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * `kb txn list` and `kb txn describe` against a real broker holding a
+ * transactional id with an open transaction (made with raw requests): the
+ * table and --json output, the state filter, and an unknown id (exit 1,
+ * an error that says where to look).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startBroker } from '../helpers/broker.ts';
+import { runKb } from '../helpers/cli.ts';
+import { RawClient } from '../helpers/raw-client.ts';
+import { addPartitions, createTopic, findCoordinator, initProducerId } from '../helpers/txn-requests.ts';
+import { ErrorCode } from '../../src/protocol/errors.ts';
+
+test('kb txn list and describe show the transactional ids and their open transactions', async (t) => {
+  const broker = await startBroker({ sets: { 'transaction.state.log.num.partitions': 2 } });
+  t.after(() => broker.stop());
+  const client = await RawClient.connect(broker.host, broker.port);
+  t.after(() => client.close());
+  assert.equal((await findCoordinator(client, 'cli-open')).errorCode, ErrorCode.NONE);
+  const topic = await createTopic(client, 2);
+  const open = await initProducerId(client, 'cli-open', { timeoutMs: 60_000 });
+  const idle = await initProducerId(client, 'cli-idle');
+  assert.deepEqual(await addPartitions(client, 'cli-open', open.producerId, open.producerEpoch, [{ name: topic, partitions: [1, 0] }]), [
+    [topic, 1, ErrorCode.NONE],
+    [topic, 0, ErrorCode.NONE],
+  ]);
+
+  const listed = await runKb(['txn', 'list', '-b', broker.address, '--json']);
+  assert.equal(listed.code, 0, listed.stderr);
+  assert.deepEqual(JSON.parse(listed.stdout).transactions, [
+    { transactionalId: 'cli-idle', producerId: Number(idle.producerId), state: 'Empty', coordinator: 1 },
+    { transactionalId: 'cli-open', producerId: Number(open.producerId), state: 'Ongoing', coordinator: 1 },
+  ]);
+  const ongoing = await runKb(['txn', 'list', '-b', broker.address, '--state', 'Ongoing']);
+  assert.equal(ongoing.code, 0, ongoing.stderr);
+  assert.match(ongoing.stdout, /TRANSACTIONAL-ID\s+PRODUCER-ID\s+STATE\s+COORDINATOR/);
+  assert.match(ongoing.stdout, /cli-open\s+\d+\s+Ongoing\s+1/);
+  assert.doesNotMatch(ongoing.stdout, /cli-idle/);
+
+  const described = await runKb(['txn', 'describe', 'cli-open', '-b', broker.address, '--json']);
+  assert.equal(described.code, 0, described.stderr);
+  const json = JSON.parse(described.stdout);
+  assert.deepEqual(
+    [json.state, json.producerId, json.producerEpoch, json.timeoutMs, json.partitions],
+    ['Ongoing', Number(open.producerId), 0, 60_000, [{ topic, partition: 0 }, { topic, partition: 1 }]],
+  );
+  assert.ok(Date.parse(json.startTime) > Date.now() - 600_000);
+  const table = await runKb(['txn', 'describe', 'cli-open', '-b', broker.address]);
+  assert.match(table.stdout, /STATE\s+Ongoing/);
+  assert.match(table.stdout, new RegExp(`${topic}\\s+1`));
+
+  const unknown = await runKb(['txn', 'describe', 'nobody', '-b', broker.address]);
+  assert.equal(unknown.code, 1);
+  assert.match(unknown.stderr, /transactional id 'nobody' is not known \(kb txn list shows the transactional ids\)/);
+});
