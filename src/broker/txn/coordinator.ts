@@ -30,7 +30,8 @@
  *   transaction of the id is aborted first under a bumped epoch (the caller
  *   gets CONCURRENT_TRANSACTIONS and retries). v3+ callers naming their
  *   producer id and epoch (KIP-360) must name the current ones, else
- *   PRODUCER_FENCED.
+ *   PRODUCER_FENCED; one naming the epoch the last InitProducerId bumped
+ *   (a retry whose answer was lost) gets the current id and epoch again.
  * - AddPartitionsToTxn / AddOffsetsToTxn: the producer id and epoch must be
  *   the id's current ones (INVALID_PRODUCER_ID_MAPPING, PRODUCER_FENCED);
  *   the partitions join the transaction, which becomes Ongoing. Partitions
@@ -316,6 +317,8 @@ export class TransactionCoordinator {
     if (ready !== ErrorCode.NONE) return refuse(ready);
     if (this.busy.has(transactionalId)) return refuse(ErrorCode.CONCURRENT_TRANSACTIONS);
     const txn = this.txns.get(transactionalId);
+    const retried = txn?.state === TxnState.Empty && producerId === txn.producerId && producerEpoch === txn.lastProducerEpoch;
+    if (retried) return { errorCode: ErrorCode.NONE, producerId: txn.producerId, producerEpoch: txn.producerEpoch };
     if (txn !== undefined && producerId >= 0n && (producerId !== txn.producerId || producerEpoch !== txn.producerEpoch)) return refuse(ErrorCode.PRODUCER_FENCED);
     if (txn?.state === TxnState.PrepareCommit || txn?.state === TxnState.PrepareAbort) return refuse(ErrorCode.CONCURRENT_TRANSACTIONS);
     if (txn?.state === TxnState.Ongoing) {
@@ -332,7 +335,9 @@ export class TransactionCoordinator {
       next = { producerId: txn.producerId, producerEpoch: txn.producerEpoch + 1 };
     }
     const now = this.clock.wallMs();
-    const errorCode = await this.write({ transactionalId, ...next, timeoutMs, state: TxnState.Empty, partitions: new Map(), startMs: -1, updateMs: now });
+    // Only a producer that named its epoch (KIP-360) may retry with it; a new instance fences every earlier epoch.
+    const lastProducerEpoch = producerId >= 0n && next.producerId === txn?.producerId ? txn.producerEpoch : undefined;
+    const errorCode = await this.write({ transactionalId, ...next, timeoutMs, state: TxnState.Empty, partitions: new Map(), startMs: -1, updateMs: now, lastProducerEpoch });
     return errorCode === ErrorCode.NONE ? { errorCode, ...next } : refuse(errorCode);
   }
 

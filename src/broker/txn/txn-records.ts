@@ -32,6 +32,8 @@ export interface TxnRecord {
   /** Wall-clock ms. -1 when no transaction has started. */
   startMs: number;
   updateMs: number;
+  /** The epoch before the last InitProducerId bumped it (in memory only, as Kafka: not in the record); a retried InitProducerId names it. */
+  lastProducerEpoch?: number;
 }
 
 const keyVersion = 0;

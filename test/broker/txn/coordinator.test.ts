@@ -4,7 +4,7 @@
  * transactional id (v3 and v4 batched), InitProducerId's timeout limit,
  * epoch bumps that fence the previous instance (PRODUCER_FENCED, or
  * INVALID_PRODUCER_EPOCH for old versions), KIP-360's check of the named
- * producer, AddPartitionsToTxn's per-partition errors, the state surviving
+ * producer (and its retry), AddPartitionsToTxn's per-partition errors, the state surviving
  * a kill -9, and a transaction left open past its timeout aborted by the
  * coordinator (its producer fenced), transactional ids expiring, and
  * DescribeTransactions / ListTransactions (with their filters).
@@ -69,9 +69,14 @@ test('InitProducerId: the timeout limit, epoch bumps fence the previous instance
   // KIP-360: a producer naming an id and epoch that are not the current ones is fenced.
   assert.equal((await initProducerId(client, 'fenced', { producerId: first.producerId, producerEpoch: 0 })).errorCode, ErrorCode.PRODUCER_FENCED);
   assert.equal((await initProducerId(client, 'fenced', { version: 3, producerId: first.producerId, producerEpoch: 0 })).errorCode, ErrorCode.INVALID_PRODUCER_EPOCH);
+  // KIP-360: naming the current epoch bumps it; naming the epoch just bumped (a retry whose answer was lost) answers the same again.
+  const recovered = await initProducerId(client, 'fenced', { producerId: first.producerId, producerEpoch: 1 });
+  assert.deepEqual([recovered.errorCode, recovered.producerId, recovered.producerEpoch], [ErrorCode.NONE, first.producerId, 2]);
+  const retried = await initProducerId(client, 'fenced', { producerId: first.producerId, producerEpoch: 1 });
+  assert.deepEqual([retried.errorCode, retried.producerId, retried.producerEpoch], [ErrorCode.NONE, first.producerId, 2]);
 
   // A partition that does not exist fails the request: the others are not attempted.
-  assert.deepEqual(await addPartitions(client, 'fenced', first.producerId, 1, [{ name: topic, partitions: [0, 7] }]), [
+  assert.deepEqual(await addPartitions(client, 'fenced', first.producerId, 2, [{ name: topic, partitions: [0, 7] }]), [
     [topic, 0, ErrorCode.OPERATION_NOT_ATTEMPTED],
     [topic, 7, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION],
   ]);
@@ -82,7 +87,7 @@ test('InitProducerId: the timeout limit, epoch bumps fence the previous instance
   client = await connect(t, restarted);
   assert.equal((await findCoordinator(client, 'fenced')).errorCode, ErrorCode.NONE);
   const third = await initProducerId(client, 'fenced');
-  assert.deepEqual([third.errorCode, third.producerId, third.producerEpoch], [ErrorCode.NONE, first.producerId, 2]);
+  assert.deepEqual([third.errorCode, third.producerId, third.producerEpoch], [ErrorCode.NONE, first.producerId, 3]);
 });
 
 test('DescribeTransactions and ListTransactions show an open transaction; open longer than its timeout, the coordinator aborts it and fences its producer', async (t) => {
