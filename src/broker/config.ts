@@ -74,6 +74,7 @@ export const brokerConfigDefinitions = {
   'transaction.max.timeout.ms': { type: 'int', default: '900000', doc: 'largest transaction timeout a producer may ask for (more is INVALID_TRANSACTION_TIMEOUT)' },
   'transactional.id.expiration.ms': { type: 'int', default: '604800000', doc: 'a transactional id without a transaction is forgotten after this long unused' },
   'transaction.remove.expired.transaction.cleanup.interval.ms': { type: 'int', default: '3600000', doc: 'how often transactional ids unused for transactional.id.expiration.ms are removed' },
+  'transaction.max.transactional.ids': { type: 'int', default: '100000', doc: 'transactional ids one transaction coordinator holds at most (kb\'s limit): beyond it, InitProducerId of a new id is COORDINATOR_NOT_AVAILABLE' },
   'transaction.abort.timed.out.transaction.cleanup.interval.ms': { type: 'int', default: '10000', doc: 'how often transactions open longer than their timeout are aborted' },
   'group.max.size': { type: 'int', default: '10000', doc: 'members one consumer group may have' },
   'group.max.groups': { type: 'int', default: '100000', doc: 'groups one coordinator holds at most (kb\'s limit): at the cap, Empty groups whose offsets expired are evicted first, else a new group is COORDINATOR_NOT_AVAILABLE' },

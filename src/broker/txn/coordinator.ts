@@ -32,6 +32,11 @@
  *   producer id and epoch (KIP-360) must name the current ones, else
  *   PRODUCER_FENCED; one naming the epoch the last InitProducerId bumped
  *   (a retry whose answer was lost) gets the current id and epoch again.
+ * - Cap: at `transaction.max.transactional.ids` ids on this coordinator
+ *   (kb's; Kafka has none), InitProducerId of a new id gets
+ *   COORDINATOR_NOT_AVAILABLE and the log says why (at most once a
+ *   minute): ids without a transaction go after
+ *   `transactional.id.expiration.ms`.
  * - AddPartitionsToTxn / AddOffsetsToTxn: the producer id and epoch must be
  *   the id's current ones (INVALID_PRODUCER_ID_MAPPING, PRODUCER_FENCED);
  *   the partitions join the transaction, which becomes Ongoing. Partitions
@@ -71,6 +76,7 @@ import { partitionForGroup } from '../group/offset-store.ts';
 import type { CoordinatorAnswer } from '../group/coordinator.ts';
 import { decodeTxnKey, decodeTxnValue, TxnState, txnKey, txnRecord, txnStateNames, type TxnRecord, type TxnStateId } from './txn-records.ts';
 import type { MarkerSender } from './marker-sender.ts';
+import { RateLimitedLog } from '../server/rate-limited-log.ts';
 
 export const transactionStateTopic = '__transaction_state';
 const consumerOffsetsTopic = '__consumer_offsets';
@@ -81,6 +87,7 @@ const loadReadBytes = 1024 * 1024;
 const writeTimeoutMs = 5000;
 /** An epoch at this value is exhausted: the next InitProducerId takes a new producer id (Kafka: Short.MaxValue - 1). */
 const producerEpochExhausted = 32766;
+const capLogIntervalMs = 60_000;
 
 export interface TxnCoordinatorOptions {
   nodeId: number;
@@ -144,10 +151,12 @@ export class TransactionCoordinator {
   private abortTimer: TimerHandle | null = null;
   private expiryTimer: TimerHandle | null = null;
   private stopped = false;
+  private readonly capRefusals: RateLimitedLog;
 
   constructor(options: TxnCoordinatorOptions) {
     this.options = options;
     this.clock = options.clock;
+    this.capRefusals = new RateLimitedLog((line) => options.logger.warn(line), capLogIntervalMs, 'more refused', () => this.clock.monotonicMs());
   }
 
   async start(): Promise<void> {
@@ -321,6 +330,13 @@ export class TransactionCoordinator {
     if (retried) return { errorCode: ErrorCode.NONE, producerId: txn.producerId, producerEpoch: txn.producerEpoch };
     if (txn !== undefined && producerId >= 0n && (producerId !== txn.producerId || producerEpoch !== txn.producerEpoch)) return refuse(ErrorCode.PRODUCER_FENCED);
     if (txn?.state === TxnState.PrepareCommit || txn?.state === TxnState.PrepareAbort) return refuse(ErrorCode.CONCURRENT_TRANSACTIONS);
+    const cap = this.options.config.int('transaction.max.transactional.ids');
+    if (txn === undefined && this.txns.size >= cap) {
+      this.capRefusals.note(
+        `this coordinator holds ${cap} transactional ids (transaction.max.transactional.ids): new ones get COORDINATOR_NOT_AVAILABLE until unused ones expire (transactional.id.expiration.ms)`,
+      );
+      return refuse(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    }
     if (txn?.state === TxnState.Ongoing) {
       const errorCode = await this.abortFencing(txn, 'its producer was replaced (InitProducerId)');
       return refuse(errorCode === ErrorCode.NONE ? ErrorCode.CONCURRENT_TRANSACTIONS : errorCode);

@@ -6,7 +6,8 @@
  * INVALID_PRODUCER_EPOCH for old versions), KIP-360's check of the named
  * producer (and its retry), AddPartitionsToTxn's per-partition errors, the state surviving
  * a kill -9, and a transaction left open past its timeout aborted by the
- * coordinator (its producer fenced), transactional ids expiring, and
+ * coordinator (its producer fenced), transactional ids expiring and their
+ * cap, and
  * DescribeTransactions / ListTransactions (with their filters).
  */
 import { test, type TestContext } from 'node:test';
@@ -196,4 +197,16 @@ test('a transactional id unused for transactional.id.expiration.ms is forgotten:
   assert.equal(next.errorCode, ErrorCode.NONE);
   assert.notEqual(next.producerId, first.producerId);
   assert.equal(next.producerEpoch, 0);
+});
+
+test('at transaction.max.transactional.ids a new transactional id is refused (COORDINATOR_NOT_AVAILABLE, logged); known ids go on', async (t) => {
+  const broker = await startBroker({ sets: { ...sets, 'transaction.max.transactional.ids': 2 } });
+  t.after(() => broker.stop());
+  const client = await connect(t, broker);
+  for (const id of ['cap-a', 'cap-b', 'cap-c']) assert.equal((await findCoordinator(client, id)).errorCode, ErrorCode.NONE);
+  assert.equal((await initProducerId(client, 'cap-a')).errorCode, ErrorCode.NONE);
+  assert.equal((await initProducerId(client, 'cap-b')).errorCode, ErrorCode.NONE);
+  assert.equal((await initProducerId(client, 'cap-c')).errorCode, ErrorCode.COORDINATOR_NOT_AVAILABLE);
+  assert.equal((await initProducerId(client, 'cap-a')).producerEpoch, 1);
+  assert.match(broker.log(), /this coordinator holds 2 transactional ids \(transaction.max.transactional.ids\): new ones get COORDINATOR_NOT_AVAILABLE/);
 });
