@@ -7,8 +7,7 @@
  * producer (and its retry), AddPartitionsToTxn's per-partition errors, the state surviving
  * a kill -9, and a transaction left open past its timeout aborted by the
  * coordinator (its producer fenced), transactional ids expiring and their
- * cap, and
- * DescribeTransactions / ListTransactions (with their filters).
+ * cap, and DescribeTransactions / ListTransactions (with their filters).
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
