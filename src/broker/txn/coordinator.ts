@@ -369,10 +369,13 @@ export class TransactionCoordinator {
     return everyPartition(() => errorCode);
   }
 
-  /** AddOffsetsToTxn: the group's partition of __consumer_offsets joins the transaction. */
+  /**
+   * AddOffsetsToTxn: the group's partition of __consumer_offsets joins the
+   * transaction; placed by the partitions the topic will have when it does
+   * not exist yet (the group's FindCoordinator creates it), as Kafka does.
+   */
   async addOffsets(transactionalId: string, producerId: bigint, producerEpoch: number, groupId: string): Promise<number> {
-    const count = this.options.image.topicsByName.get(consumerOffsetsTopic)?.partitions.length ?? 0;
-    if (count === 0) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    const count = this.options.image.topicsByName.get(consumerOffsetsTopic)?.partitions.length ?? this.options.config.int('offsets.topic.num.partitions');
     return this.addToTransaction(transactionalId, producerId, producerEpoch, [{ name: consumerOffsetsTopic, partitions: [partitionForGroup(groupId, count)] }]);
   }
 

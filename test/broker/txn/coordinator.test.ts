@@ -16,6 +16,7 @@ import { RawClient } from '../../helpers/raw-client.ts';
 import { addPartitions, createTopic, findCoordinator, initProducerId } from '../../helpers/txn-requests.ts';
 import { ErrorCode } from '../../../src/protocol/errors.ts';
 import { ApiKeys } from '../../../src/protocol/generated/api-keys.ts';
+import { partitionForGroup } from '../../../src/broker/group/offset-store.ts';
 
 const sets = { 'transaction.state.log.num.partitions': 4, 'transaction.max.timeout.ms': 60_000, 'transaction.abort.timed.out.transaction.cleanup.interval.ms': 200 };
 
@@ -101,10 +102,13 @@ test('DescribeTransactions and ListTransactions show an open transaction; open l
   assert.deepEqual(await addPartitions(client, 'slow', producer.producerId, producer.producerEpoch, [{ name: topic, partitions: [0] }]), [[topic, 0, ErrorCode.NONE]]);
   // Adding a partition already in the transaction is answered without a change.
   assert.deepEqual(await addPartitions(client, 'slow', producer.producerId, producer.producerEpoch, [{ name: topic, partitions: [0] }]), [[topic, 0, ErrorCode.NONE]]);
+  // Before __consumer_offsets exists (nobody asked for a group coordinator yet), the group's partition is placed by its configured count, as Kafka does.
+  const offsets = await client.request(ApiKeys.AddOffsetsToTxn, 3, { transactionalId: 'slow', producerId: producer.producerId, producerEpoch: 0, groupId: 'late-group' });
+  assert.equal(offsets.errorCode, ErrorCode.NONE);
   const [described, unknown] = (await client.request(ApiKeys.DescribeTransactions, 0, { transactionalIds: ['slow', 'nobody', 'slow'] })).transactionStates;
   assert.deepEqual(
     [described.errorCode, described.transactionState, described.transactionTimeoutMs, described.producerId, described.producerEpoch, described.topics],
-    [ErrorCode.NONE, 'Ongoing', 3000, producer.producerId, 0, [{ topic, partitions: [0] }]],
+    [ErrorCode.NONE, 'Ongoing', 3000, producer.producerId, 0, [{ topic, partitions: [0] }, { topic: '__consumer_offsets', partitions: [partitionForGroup('late-group', 50)] }]],
   );
   assert.ok(described.transactionStartTimeMs > 0n);
   assert.deepEqual([unknown.transactionalId, unknown.errorCode], ['nobody', ErrorCode.TRANSACTIONAL_ID_NOT_FOUND]);
