@@ -61,7 +61,7 @@
  * to what older versions know (INVALID_PRODUCER_EPOCH).
  */
 import type { Time, TimerHandle } from '../../clock.ts';
-import { ErrorCode } from '../../protocol/errors.ts';
+import { ErrorCode, errorName } from '../../protocol/errors.ts';
 import { recordBatches } from '../../protocol/records/batch-splitter.ts';
 import { readBatchHeader } from '../../protocol/records/batch-header.ts';
 import { decodeRecordBatch, encodeRecordBatch } from '../../protocol/records/record-batch.ts';
@@ -88,6 +88,8 @@ const writeTimeoutMs = 5000;
 /** An epoch at this value is exhausted: the next InitProducerId takes a new producer id (Kafka: Short.MaxValue - 1). */
 const producerEpochExhausted = 32766;
 const capLogIntervalMs = 60_000;
+/** Between attempts to record a transaction Complete* after its markers. */
+const completeRetryMs = 200;
 
 export interface TxnCoordinatorOptions {
   nodeId: number;
@@ -484,25 +486,31 @@ export class TransactionCoordinator {
     return ErrorCode.NONE;
   }
 
-  /** Writes the markers of a prepared transaction, then records it Complete*; stops when partition `index` is no longer served in `epoch`. */
+  /**
+   * Writes the markers of a prepared transaction, then records it Complete*
+   * (again after a failed write, `completeRetryMs` apart); stops when
+   * partition `index` is no longer served in `epoch`. The id is busy
+   * meanwhile (and refused while Prepare* anyway).
+   */
   private complete(prepared: TxnRecord, index: number, epoch: number): void {
     const { transactionalId } = prepared;
-    const commit = prepared.state === TxnState.PrepareCommit;
     this.busy.add(transactionalId);
-    const current = () => this.current(index, epoch);
-    void this.options.markers
-      .write({ transactionalId, producerId: prepared.producerId, producerEpoch: prepared.producerEpoch, commit, coordinatorEpoch: epoch, partitions: prepared.partitions }, current)
-      .then(async (written) => {
-        this.busy.delete(transactionalId);
-        if (!written || !current()) return;
-        const state: TxnStateId = commit ? TxnState.CompleteCommit : TxnState.CompleteAbort;
-        const errorCode = await this.write({ ...prepared, state, partitions: new Map(), updateMs: this.clock.wallMs() });
-        if (errorCode !== ErrorCode.NONE) this.options.logger.warn(`recording transaction ${transactionalId} ${txnStateNames[state]} failed: error ${errorCode}; completed again on the next load`);
-      })
-      .catch((err: Error) => {
-        this.busy.delete(transactionalId);
-        this.options.logger.error(`completing transaction ${transactionalId} failed: ${err.message}`);
-      });
+    void this.completeNow(prepared, () => this.current(index, epoch), epoch)
+      .catch((err: Error) => this.options.logger.error(`completing transaction ${transactionalId} failed: ${err.message}`))
+      .finally(() => this.busy.delete(transactionalId));
+  }
+
+  private async completeNow(prepared: TxnRecord, current: () => boolean, epoch: number): Promise<void> {
+    const { transactionalId, producerId, producerEpoch, partitions } = prepared;
+    const commit = prepared.state === TxnState.PrepareCommit;
+    if (!(await this.options.markers.write({ transactionalId, producerId, producerEpoch, commit, coordinatorEpoch: epoch, partitions }, current))) return;
+    const state: TxnStateId = commit ? TxnState.CompleteCommit : TxnState.CompleteAbort;
+    for (let logged = false; current(); logged = true) {
+      const errorCode = await this.write({ ...prepared, state, partitions: new Map(), updateMs: this.clock.wallMs() });
+      if (errorCode === ErrorCode.NONE) return;
+      if (!logged) this.options.logger.warn(`recording transaction ${transactionalId} ${txnStateNames[state]} failed: ${errorName(errorCode)}; retrying`);
+      await new Promise<void>((resolve) => this.clock.setTimeout(resolve, completeRetryMs, { background: true }));
+    }
   }
 
   /** Aborts the Ongoing transactions older than their timeout (see the header). */
