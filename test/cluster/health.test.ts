@@ -66,7 +66,7 @@ test('kb health: 0 healthy, 1 with a broker fenced, 2 with a partition offline, 
 
   const healthy = await kb(['health']);
   assert.equal(healthy.code, 0, healthy.stdout + healthy.stderr);
-  assert.equal(healthy.stdout, 'OK: 3 broker(s), 2 topic(s), 4 partition(s)\n');
+  assert.match(healthy.stdout, /^OK: 3 broker\(s\), 2 topic\(s\), 4 partition\(s\) \| brokers_up=3 brokers_down=0;0 under_replicated=0;0 offline=0;;0 under_min_isr=0;;0 quorum_max_lag=\d+\n$/);
 
   // Node 2 killed: once fenced, every orders partition is under-replicated (and at its min ISR of 2); solo is fine.
   await cluster.kill(2);
@@ -80,11 +80,9 @@ test('kb health: 0 healthy, 1 with a broker fenced, 2 with a partition offline, 
     kb(['partitions', 'list', '--under-min-isr', '--offline', '--json'], survivors),
   ]);
   assert.equal(warning.code, 1, warning.stdout + warning.stderr);
-  assert.deepEqual(warning.stdout.trim().split('\n'), [
-    'WARNING: 2 broker(s), 2 topic(s), 4 partition(s)',
-    'WARNING 3 under-replicated partitions: orders-0, orders-1, orders-2',
-    'WARNING 1 broker down or fenced: 2',
-  ]);
+  const warningLines = warning.stdout.trim().split('\n');
+  assert.match(warningLines[0], /^WARNING: 3 under-replicated partitions; 1 broker down or fenced \(2\) \| brokers_up=2 brokers_down=1;0 under_replicated=3;0 offline=0;;0 under_min_isr=0;;0 quorum_max_lag=\d+$/);
+  assert.deepEqual(warningLines.slice(1), ['WARNING: 3 under-replicated partitions: orders-0, orders-1, orders-2', 'WARNING: 1 broker down or fenced: 2']);
   const report = JSON.parse(warningJson.stdout);
   assert.deepEqual([report.status, report.brokers, report.underReplicated], ['WARNING', { live: [1, 3], down: [2] }, ['orders-0', 'orders-1', 'orders-2']]);
   assert.equal(underReplicated.code, 0, underReplicated.stderr);
@@ -118,20 +116,21 @@ test('kb health: 0 healthy, 1 with a broker fenced, 2 with a partition offline, 
   await waitForPartitions(left, 'orders', 'node 3 left every ISR', (ps) => ps.every((p) => !p.isr.includes(3) && p.leader !== -1));
   const [critical, offline] = await Promise.all([kb(['health'], left), kb(['partitions', 'list', '--offline', '--json'], left)]);
   assert.equal(critical.code, 2, critical.stdout + critical.stderr);
-  assert.deepEqual(critical.stdout.trim().split('\n'), [
-    'CRITICAL: 2 broker(s), 2 topic(s), 4 partition(s)',
-    'CRITICAL 1 offline partition: solo-0',
-    'WARNING 3 under-replicated partitions: orders-0, orders-1, orders-2',
-    'WARNING 1 broker down or fenced: 3',
+  const criticalLines = critical.stdout.trim().split('\n');
+  assert.match(criticalLines[0], /^CRITICAL: 1 offline partition; 3 under-replicated partitions; 1 broker down or fenced \(3\) \| brokers_up=2 brokers_down=1;0 under_replicated=3;0 offline=1;;0 under_min_isr=0;;0 quorum_max_lag=\d+$/);
+  assert.deepEqual(criticalLines.slice(1), [
+    'CRITICAL: 1 offline partition: solo-0',
+    'WARNING: 3 under-replicated partitions: orders-0, orders-1, orders-2',
+    'WARNING: 1 broker down or fenced: 3',
   ]);
   assert.deepEqual(JSON.parse(offline.stdout).partitions.map((p: any) => [p.topic, p.partition, p.leader, p.offlineReplicas]), [['solo', 0, -1, [3]]]);
 
   // Nothing answers: UNKNOWN within --timeout.
   await Promise.all([cluster.kill(1), cluster.kill(2)]);
   const started = Date.now();
-  const unknown = await runKb(['health', '-b', cluster.bootstrap, '--timeout', '3000']);
+  const unknown = await runKb(['health', '-b', cluster.bootstrap, '--timeout', '3s']);
   assert.equal(unknown.code, 3, unknown.stdout + unknown.stderr);
-  assert.match(unknown.stdout, /^UNKNOWN: the cluster cannot be checked\nUNKNOWN no broker reachable/);
+  assert.match(unknown.stdout, /^UNKNOWN: no broker reachable[^\n]*\n$/);
   assert.ok(Date.now() - started < 15_000);
 });
 
