@@ -2,7 +2,9 @@
  * `kb health`, `kb partitions list`, `kb partitions elect-leaders` and
  * `kb partitions balance` on a real 3-node cluster (automatic leader
  * rebalancing off, so leadership only moves when asked): a balance plan
- * spreads a topic crowded onto two nodes; OK while healthy; WARNING once a killed broker is
+ * spreads a topic crowded onto two nodes (--execute wants --yes off a TTY,
+ * saves a rollback file, and elects the preferred leaders); a topic whose
+ * preferred leaders are all on one node is reordered and each node leads; OK while healthy; WARNING once a killed broker is
  * fenced (its replicas leave the ISRs) and the under-replicated filter names
  * exactly those partitions; preferred leadership comes back by
  * elect-leaders after a restart; CRITICAL when the only replica of a
@@ -11,6 +13,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { fastFailover, startCluster } from '../helpers/cluster.ts';
 import { waitForPartitions } from '../helpers/cluster-metadata.ts';
 import { runKb } from '../helpers/cli.ts';
@@ -54,15 +59,36 @@ test('kb health: 0 healthy, 1 with a broker fenced, 2 with a partition offline, 
   const count = (ids: number[]) => [1, 2, 3].map((id) => ids.filter((x) => x === id).length);
   assert.deepEqual(count(after.flat()), [2, 2, 2], JSON.stringify(plan));
   assert.deepEqual(count(after.map((r: number[]) => r[0])), [1, 1, 1], JSON.stringify(plan));
-  // --execute starts the moves (AlterPartitionReassignments) and elects the preferred leaders once possible.
-  const executed = await kb(['partitions', 'balance', '--topic', 'crowded', '--execute', '--json']);
+  // --execute as reassign: without a terminal it wants --yes and moves nothing.
+  const unconfirmed = await kb(['partitions', 'balance', '--topic', 'crowded', '--execute']);
+  assert.equal(unconfirmed.code, 2, unconfirmed.stdout + unconfirmed.stderr);
+  assert.match(unconfirmed.stderr, /add --yes to confirm/);
+  const untouched = await waitForPartitions(cluster.bootstrap, 'crowded', 'still crowded', () => true);
+  assert.deepEqual(untouched.map((p) => p.replicas), [[1, 2], [1, 2], [1, 2]]);
+  // --yes: saves the rollback file, starts the moves, and with --wait follows them and elects the preferred leaders.
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'kb-balance-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const rollback = path.join(dir, 'rollback.json');
+  const executed = await kb(['partitions', 'balance', '--topic', 'crowded', '--execute', '--yes', '--wait', '--rollback-out', rollback, '--json']);
   assert.equal(executed.code, 0, executed.stderr);
-  assert.equal(JSON.parse(executed.stdout).executed, true);
-  await waitForPartitions(cluster.bootstrap, 'crowded', 'the plan is applied', (ps) => ps.every((p) => p.replicas.join(',') === after[p.partition].join(',') && p.isr.length === 2));
-  const leaders = await kb(['partitions', 'elect-leaders', '--topic', 'crowded']);
-  assert.equal(leaders.code, 0, leaders.stderr);
-  await waitForPartitions(cluster.bootstrap, 'crowded', 'preferred leaders lead', (ps) => ps.every((p) => p.leader === p.replicas[0]));
+  const result = JSON.parse(executed.stdout);
+  assert.deepEqual([result.executed, result.rollbackFile, result.electionsPending], [true, rollback, []]);
+  const saved = JSON.parse(await readFile(rollback, 'utf8'));
+  assert.deepEqual(saved.partitions.map((p: any) => p.replicas), plan.partitions.map(() => [1, 2]), 'the rollback file holds the replicas before the move');
+  await waitForPartitions(cluster.bootstrap, 'crowded', 'the plan is applied and preferred leaders lead', (ps) =>
+    ps.every((p) => p.replicas.join(',') === after[p.partition].join(',') && p.isr.length === 2 && p.leader === p.replicas[0]),
+  );
   assert.equal((await kb(['topic', 'delete', 'crowded', '--yes'])).code, 0);
+
+  // Every preferred leadership on node 1: balance only reorders replicas (nothing to copy), waits for that, and elects, so each node leads one.
+  await createPlaced(cluster.bootstrap, 'skewed', [[1, 2, 3], [1, 3, 2], [1, 2, 3]]);
+  await waitForPartitions(cluster.bootstrap, 'skewed', 'node 1 leads all', (ps) => ps.every((p) => p.leader === 1 && p.isr.length === 3));
+  const reordered = await kb(['partitions', 'balance', '--topic', 'skewed', '--execute', '--yes', '--rollback-out', path.join(dir, 'skewed.json'), '--json']);
+  assert.equal(reordered.code, 0, reordered.stderr);
+  assert.deepEqual(JSON.parse(reordered.stdout).electionsPending, []);
+  const skewed = await waitForPartitions(cluster.bootstrap, 'skewed', 'the preferred leaders lead', (ps) => ps.every((p) => p.leader === p.replicas[0]));
+  assert.deepEqual(skewed.map((p) => p.leader).sort(), [1, 2, 3], 'each node leads one partition');
+  assert.equal((await kb(['topic', 'delete', 'skewed', '--yes'])).code, 0);
 
   const healthy = await kb(['health']);
   assert.equal(healthy.code, 0, healthy.stdout + healthy.stderr);
