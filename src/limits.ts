@@ -12,6 +12,19 @@
 /** Bytes one record set may decompress to. */
 export const decompressedBytesMax = 64 * 1024 * 1024;
 /**
+ * A produced batch may decompress to at most this many times its topic's
+ * max.message.bytes (and never past decompressedBytesMax): 64 MiB for the
+ * default 1 MiB, less where an operator lowered max.message.bytes.
+ */
+export const decompressionRatioMax = 64;
+/**
+ * zlib streams (gzip, zstd) decompressing at once in the process; more wait
+ * their turn. Each may hold a window as large as its frame declares (zstd:
+ * up to 128 MiB, touched as far as it decodes): 16 walks at once of a 64 MiB
+ * bomb with a 64 MiB window took 1 GiB. Four keep libuv's four threads busy.
+ */
+export const decompressionStreamsMax = 4;
+/**
  * Uncompressed bytes of inner messages one compressed wrapper holds when a
  * Fetch v0-3 converts a compressed batch (Kafka writes one wrapper per batch,
  * which holds a whole decompressed batch in memory twice over).
@@ -26,6 +39,10 @@ export const producePipelineMax = 16;
  * producer kept ~80 MB of 1 MB frames waiting, more than the pool keeps.
  */
 export const connectionQueuedBytesMax = 4 * 1024 * 1024;
+/** How long a connection to a peer listener may stay unauthenticated before it is closed. */
+export const authenticationTimeoutMs = 10_000;
+/** Connections to a peer listener, from addresses not its peers', waiting to authenticate at once (server/listener.ts). */
+export const unauthenticatedConnectionsMax = 100;
 /** Idle pooled memory kept across all connections (server/buffer-pool.ts). */
 export const poolIdleBytesMax = 32 * 1024 * 1024;
 
@@ -94,3 +111,14 @@ export const groupMembersMaxDefault = 10_000;
  * NewMemberJoinTimeoutMs) so defunct joiners cannot stall a rebalance forever.
  */
 export const newMemberJoinTimeoutMs = 5 * 60_000;
+
+// ---- users and authentication ----
+
+/** Bytes of one SASL message a client sends while authenticating (PLAIN: name and password; SCRAM: its first or final message). */
+export const saslMessageBytesMax = 1024;
+/** Characters of a user name (SCRAM credentials; Kafka sets none, a name is a metadata key). */
+export const userNameLengthMax = 256;
+/** SCRAM credentials (user and mechanism pairs) the cluster holds: each is a metadata record every node keeps. */
+export const scramCredentialsMax = 100_000;
+/** Bytes of a SCRAM credential's salt (kb makes 32; Kafka's tools fewer). */
+export const scramSaltBytesMax = 128;

@@ -6,7 +6,7 @@
  * committed and applied to the image. It runs only on the active
  * controller (the quorum leader).
  *
- * Brokers: a registration is recorded fenced with a new broker epoch; a
+ * Brokers: a registration is recorded fenced with a new, random broker epoch; a
  * heartbeat from a broker whose applied metadata has reached its
  * registration unfences it; a broker whose session expires (no heartbeat for
  * broker.session.timeout.ms, tracked in memory while this node is the active
@@ -24,6 +24,8 @@
  * Reassignments (reassignment.ts) start and are cancelled on request and
  * complete in the proposal of the ISR change that puts the last target
  * replica in sync (and, after a failover, when this node activates).
+ *
+ * Users' SCRAM credentials change as scram-credentials.ts decides.
  *
  * Topic and partition changes are bounded: a broker hosts at most
  * max.broker.partitions replicas (POLICY_VIOLATION beyond), and a client
@@ -51,6 +53,7 @@ import { BrokerSessions, type BrokerSession } from './broker-sessions.ts';
 import { cancelReassignment, completeReassignment, isReassigning, startReassignment, targetProblem } from './reassignment.ts';
 import { ProposalTooLargeError } from './quorum/metadata-quorum.ts';
 import { MutationQuota, type MutationRate } from './mutation-quota.ts';
+import { planScramAlterations, type ScramAlterationResult, type ScramDeletion, type ScramUpsertion } from './scram-credentials.ts';
 
 export interface ItemResult {
   errorCode: number;
@@ -179,6 +182,20 @@ export interface MetadataProposals {
   propose(records: MetadataRecord[]): Promise<void>;
 }
 
+/**
+ * A broker epoch nobody can guess (a forged heartbeat or ISR change must
+ * name the current one): random in 1..Number.MAX_SAFE_INTEGER, never the
+ * `previous` one. Epochs are only ever compared for equality, so they
+ * need not grow; the registration record carries the value, so replaying
+ * the metadata log gives every node the same epochs.
+ */
+export function newBrokerEpoch(previous: number | undefined): number {
+  for (;;) {
+    const epoch = Number(randomBytes(8).readBigUInt64BE(0) & BigInt(Number.MAX_SAFE_INTEGER));
+    if (epoch > 0 && epoch !== previous) return epoch;
+  }
+}
+
 export class Controller {
   private readonly quorum: MetadataProposals;
   private readonly image: MetadataImage;
@@ -289,7 +306,8 @@ export class Controller {
    * it heartbeats caught up. A re-registering broker loses its leaderships
    * and ISR memberships first, as if fenced (its log may have lost an
    * unflushed tail). A different process holding a live session for the
-   * same node id is refused with DUPLICATE_BROKER_REGISTRATION.
+   * same node id is refused with DUPLICATE_BROKER_REGISTRATION. The epoch
+   * is random (newBrokerEpoch), recorded in the registration record.
    */
   registerBroker(registration: BrokerRegistration): Promise<ItemResult & { brokerEpoch: number }> {
     return this.serialized(async () => {
@@ -303,7 +321,7 @@ export class Controller {
         return { ...fail(ErrorCode.DUPLICATE_BROKER_REGISTRATION, `broker ${nodeId} is registered by another live process`), brokerEpoch: -1 };
       }
       const records: MetadataRecord[] = previous && !previous.fenced ? this.fencingChanges(nodeId) : [];
-      const epoch = (previous?.epoch ?? 0) + 1;
+      const epoch = newBrokerEpoch(previous?.epoch);
       records.push({ type: 'broker', nodeId, endpoints, rack: registration.rack, epoch, fenced: true });
       await this.commit(records);
       this.sessions.registered(nodeId, incarnationId, this.options.metadataOffset(), connection ?? null);
@@ -786,6 +804,25 @@ export class Controller {
       const records: MetadataRecord[] = changes.map((c) => ({ type: 'config', resourceType: 'broker', resourceName, name: c.name, value: c.value }));
       if (!validateOnly && records.length > 0) await this.commit(records);
       return ok;
+    });
+  }
+
+  /**
+   * Deletes and sets users' SCRAM credentials (scram-credentials.ts): one
+   * result per user named. More changes than one metadata log entry holds
+   * change nothing (POLICY_VIOLATION).
+   */
+  alterUserScramCredentials(deletions: ScramDeletion[], upsertions: ScramUpsertion[]): Promise<ScramAlterationResult[]> {
+    return this.serialized(async () => {
+      const { results, records } = planScramAlterations(this.image, deletions, upsertions);
+      try {
+        if (records.length > 0) await this.commit(records);
+        return results;
+      } catch (err) {
+        if (!(err instanceof ProposalTooLargeError)) throw err;
+        const tooLarge = fail(ErrorCode.POLICY_VIOLATION, `${err.message}: alter fewer users at once`);
+        return results.map((r) => (r.errorCode === ErrorCode.NONE ? { user: r.user, ...tooLarge } : r));
+      }
     });
   }
 

@@ -13,6 +13,8 @@
  */
 import type { ApiKey } from '../../protocol/generated/api-keys.ts';
 import type { Allocate } from '../server/buffer-pool.ts';
+import type { RequestMemory } from '../server/request-memory.ts';
+import type { SaslSession } from '../server/sasl-session.ts';
 import type { BrokerConfig } from '../config.ts';
 import type { TopicConfigs } from '../topic-configs.ts';
 import type { ReplicaManager } from '../replica/replica-manager.ts';
@@ -46,7 +48,7 @@ export interface NodeService {
 }
 
 /** The metadata this node has applied, to read (only the metadata quorum changes it). */
-export type ImageService = Readonly<Pick<MetadataImage, 'clusterId' | 'brokers' | 'topicsByName' | 'topicsById'>>;
+export type ImageService = Readonly<Pick<MetadataImage, 'clusterId' | 'brokers' | 'topicsByName' | 'topicsById' | 'scramCredentials'>>;
 /** The partitions this node hosts. */
 export type ReplicaService = Pick<ReplicaManager, 'leaderPartition' | 'whenOpened' | 'waitForData' | 'leaderThrottle' | 'topicReady' | 'hostedPartitions' | 'logsDir'>;
 /** The consumer groups this node coordinates. */
@@ -69,16 +71,26 @@ export type ControllerService = Pick<
   | 'registerBroker'
   | 'brokerHeartbeat'
   | 'allocateProducerIds'
+  | 'alterUserScramCredentials'
   | 'mutationThrottleMs'
 >;
 /** The metadata quorum: its own APIs' requests, and its state for DescribeQuorum. */
 export type QuorumService = Pick<MetadataQuorum, 'handle' | 'describe' | 'voterAddress'>;
 /** Topic configs (effective values with their source) and this broker's settings. */
-export type ConfigService = Pick<TopicConfigs, 'entries' | 'brokerEntries'>;
+export type ConfigService = Pick<TopicConfigs, 'entries' | 'brokerEntries' | 'storedCompression'>;
 export type SettingsService = Pick<BrokerConfig, 'bool' | 'int'>;
 export type MetricsService = Pick<BrokerMetrics, 'produced' | 'consumed'>;
+/** Memory Fetch responses hold until their sockets take them, on all connections (`queued.max.response.bytes`). */
+export type ResponseMemoryService = Pick<RequestMemory, 'room' | 'take' | 'give' | 'whenFree'>;
 /** The node's log, for what a handler limited or refused (not per-request chatter). */
 export type LogService = Pick<Logger, 'warn'>;
+/** How peers prove who they are (controller-channel.ts `actsAs`). */
+export interface PeerAuthService {
+  /** False with peer.authentication=none: the node ids requests claim are taken as they are. */
+  readonly required: boolean;
+  /** Logs a request refused for the node id it claims (rate-limited: anyone can send them at will). */
+  logRefusal(message: string): void;
+}
 
 /** Everything a handler may use of the node it runs on. */
 export interface BrokerServices {
@@ -92,6 +104,8 @@ export interface BrokerServices {
   settings: SettingsService;
   metrics: MetricsService;
   log: LogService;
+  responseMemory: ResponseMemoryService;
+  peerAuth: PeerAuthService;
   /** The handler registry (ApiVersions advertises it). */
   handlers: ReadonlyMap<number, Handler>;
 }
@@ -103,12 +117,18 @@ export interface RequestContext {
   clientId: string | null;
   /** host:port of the client. */
   clientAddress: string;
+  /** Who the client authenticated as: `User:<name>` (a TLS client certificate through ssl.principal.mapping.rules), else `User:ANONYMOUS`. */
+  principal: string;
   /** The listener the request came in on (listeners-config.ts); peer: a peer listener, where the peer APIs are served. */
   listener: { name: string; peer: boolean };
   /** Aborted once the client's connection has closed: a request still waiting (a parked fetch) has nobody to answer. */
   clientGone: AbortSignal;
   /** Memory the response may refer to: valid until the response has been written, reused after. */
   allocate: Allocate;
+  /** The node id the connection authenticated as (this node's own for its local requests); null when it has not. */
+  peer: number | null;
+  /** The connection's SASL session (SaslHandshake, SaslAuthenticate); null for this node's local requests. */
+  sasl: SaslSession | null;
 }
 
 export interface Handler<Request = any, Response = any> {

@@ -17,6 +17,7 @@ import leaveGroup from './13-leave-group.ts';
 import syncGroup from './14-sync-group.ts';
 import describeGroups from './15-describe-groups.ts';
 import listGroups from './16-list-groups.ts';
+import saslHandshake from './17-sasl-handshake.ts';
 import apiVersions from './18-api-versions.ts';
 import createTopics from './19-create-topics.ts';
 import deleteTopics from './20-delete-topics.ts';
@@ -26,6 +27,7 @@ import offsetForLeaderEpoch from './23-offset-for-leader-epoch.ts';
 import describeConfigs from './32-describe-configs.ts';
 import alterConfigs from './33-alter-configs.ts';
 import describeLogDirs from './35-describe-log-dirs.ts';
+import saslAuthenticate from './36-sasl-authenticate.ts';
 import createPartitions from './37-create-partitions.ts';
 import deleteGroups from './42-delete-groups.ts';
 import electLeaders from './43-elect-leaders.ts';
@@ -33,6 +35,8 @@ import incrementalAlterConfigs from './44-incremental-alter-configs.ts';
 import alterPartitionReassignments from './45-alter-partition-reassignments.ts';
 import listPartitionReassignments from './46-list-partition-reassignments.ts';
 import offsetDelete from './47-offset-delete.ts';
+import describeUserScramCredentials from './50-describe-user-scram-credentials.ts';
+import alterUserScramCredentials from './51-alter-user-scram-credentials.ts';
 import describeQuorum from './55-describe-quorum.ts';
 import alterPartition from './56-alter-partition.ts';
 import describeCluster from './60-describe-cluster.ts';
@@ -56,6 +60,7 @@ const all: Handler[] = [
   syncGroup,
   describeGroups,
   listGroups,
+  saslHandshake,
   apiVersions,
   createTopics,
   deleteTopics,
@@ -65,6 +70,7 @@ const all: Handler[] = [
   describeConfigs,
   alterConfigs,
   describeLogDirs,
+  saslAuthenticate,
   createPartitions,
   deleteGroups,
   electLeaders,
@@ -72,6 +78,8 @@ const all: Handler[] = [
   alterPartitionReassignments,
   listPartitionReassignments,
   offsetDelete,
+  describeUserScramCredentials,
+  alterUserScramCredentials,
   describeQuorum,
   alterPartition,
   describeCluster,

@@ -5,7 +5,9 @@
  * LogAppendTime stamping, and the wake-up of parked fetches and acks=all
  * produces when data arrives or the high watermark moves.
  *
- * Leader appends are admitted one at a time in call order: the role and
+ * Leader appends are admitted one at a time in call order: work the caller
+ * may still be doing on the batch (its check of compressed records, its
+ * recompression), the role and
  * min.insync.replicas checks (acks=all), the producer check,
  * LogAppendTime stamping and the log enqueue, which assigns offsets in that
  * order. A batch does not wait for earlier batches to be written, so
@@ -231,8 +233,18 @@ export class Partition {
 
   // ---- leader: appends -----------------------------------------------------
 
-  appendAsLeader(batch: Buffer, header: BatchHeader, acks: number): Promise<AppendResult> {
-    const admitted = this.admission.then(() => this.admit(batch, header, acks));
+  /**
+   * `preparing`: work the caller still does on the batch (the Produce
+   * handler's walk of compressed records, its recompression); admission
+   * waits for it. A refusal is the append's answer, a Buffer the batch to
+   * store instead, null the batch as given.
+   */
+  appendAsLeader(batch: Buffer, header: BatchHeader, acks: number, preparing?: Promise<ErrorResult | Buffer | null>): Promise<AppendResult> {
+    const admitted = this.admission.then(async () => {
+      const prepared = (await preparing) ?? batch;
+      if (!Buffer.isBuffer(prepared)) return { appended: Promise.resolve(this.appendFailed(prepared.errorCode, prepared.errorMessage ?? '')) };
+      return prepared === batch ? this.admit(batch, header, acks) : this.admit(prepared, readBatchHeader(prepared), acks);
+    });
     this.admission = admitted.catch(() => undefined);
     return admitted.then((a) => a.appended);
   }
