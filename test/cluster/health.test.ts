@@ -4,7 +4,9 @@
  * rebalancing off, so leadership only moves when asked): a balance plan
  * spreads a topic crowded onto two nodes (--execute wants --yes off a TTY,
  * saves a rollback file, and elects the preferred leaders); a topic whose
- * preferred leaders are all on one node is reordered and each node leads; OK while healthy; WARNING once a killed broker is
+ * preferred leaders are all on one node is reordered and each node leads;
+ * a broker back from a pause gets its preferred leadership from balance
+ * even with nothing to move; OK while healthy; WARNING once a killed broker is
  * fenced (its replicas leave the ISRs) and the under-replicated filter names
  * exactly those partitions; preferred leadership comes back by
  * elect-leaders after a restart; CRITICAL when the only replica of a
@@ -89,6 +91,20 @@ test('kb health: 0 healthy, 1 with a broker fenced, 2 with a partition offline, 
   const skewed = await waitForPartitions(cluster.bootstrap, 'skewed', 'the preferred leaders lead', (ps) => ps.every((p) => p.leader === p.replicas[0]));
   assert.deepEqual(skewed.map((p) => p.leader).sort(), [1, 2, 3], 'each node leads one partition');
   assert.equal((await kb(['topic', 'delete', 'skewed', '--yes'])).code, 0);
+
+  // A broker back from a pause leads nothing; with nothing to move, balance --execute still elects its preferred leadership back.
+  await createPlaced(cluster.bootstrap, 'spread', [[1, 2, 3], [2, 3, 1], [3, 1, 2]]);
+  await waitForPartitions(cluster.bootstrap, 'spread', 'each node leads its preferred partition', (ps) => ps.every((p) => p.leader === p.replicas[0] && p.isr.length === 3));
+  const others = [1, 3].map((id) => cluster.address(id)).join(',');
+  cluster.pause(2);
+  await waitForPartitions(others, 'spread', 'node 2 lost its leadership', (ps) => ps[1].leader !== 2 && ps[1].leader !== -1, 60_000);
+  cluster.resume(2);
+  await waitForPartitions(cluster.bootstrap, 'spread', 'node 2 is back in every ISR', (ps) => ps.every((p) => p.isr.length === 3) && ps[1].leader !== 2, 60_000);
+  const returned = await kb(['partitions', 'balance', '--topic', 'spread', '--execute', '--yes', '--json']);
+  assert.equal(returned.code, 0, returned.stderr);
+  assert.deepEqual(JSON.parse(returned.stdout).partitions, [], 'nothing to move');
+  await waitForPartitions(cluster.bootstrap, 'spread', 'node 2 leads spread-1 again', (ps) => ps.every((p) => p.leader === p.replicas[0]));
+  assert.equal((await kb(['topic', 'delete', 'spread', '--yes'])).code, 0);
 
   const healthy = await kb(['health']);
   assert.equal(healthy.code, 0, healthy.stdout + healthy.stderr);
