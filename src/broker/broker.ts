@@ -67,6 +67,7 @@ import { GroupCoordinator, consumerOffsetsTopic } from './group/coordinator.ts';
 import { BrokerMetrics } from './metrics/broker-metrics.ts';
 import { MetricsServer, metricsPath } from './metrics/metrics-server.ts';
 import { createBootstrapUser, type BootstrapUser } from './bootstrap-user.ts';
+import { AccessControl, ConnectionAccess, accessSettings, nodePrincipal } from './auth/access-control.ts';
 
 export { consumerOffsetsTopic };
 const createTopicsVersion = 7;
@@ -117,6 +118,8 @@ export class Broker implements NodeService {
   private readonly services: BrokerServices;
   /** `queued.max.response.bytes`: fetched bytes responses hold until written, on all connections. */
   private readonly responseMemory: RequestMemory;
+  /** authorizer.class.name and the ACLs: what each connection may do. */
+  private readonly access: AccessControl;
   private readonly options: BrokerOptions;
   private readonly dataDir: DataDir;
   private readonly voters: Voter[];
@@ -150,6 +153,8 @@ export class Broker implements NodeService {
     // A node alone: a quorum of one sends no Raft messages, so its voter address is only what DescribeQuorum shows.
     this.voters = options.voters ?? [{ nodeId: this.nodeId, host, port }];
     this.topicConfigs = new TopicConfigs(this.config, this.image);
+    const denials = new RateLimitedLog((line) => this.logger.warn(line), refusalLogIntervalMs, 'more denied');
+    this.access = new AccessControl(accessSettings(this.config), this.image, (line) => denials.note(line));
     const mutationRate = Number(this.config.get('controller.mutation.rate'));
     if (!(mutationRate > 0)) throw new ConfigError(`controller.mutation.rate=${mutationRate}: must be a positive number of partitions per second`);
     this.metrics = new BrokerMetrics({
@@ -244,6 +249,8 @@ export class Broker implements NodeService {
         correlationId: 0,
         clientId: peerClientId(this.nodeId),
         clientAddress: 'local',
+        principal: nodePrincipal(this.nodeId),
+        access: new ConnectionAccess(null, nodePrincipal(this.nodeId), 'local', () => {}),
         listener: { name: this.interBrokerListener, peer: true },
         clientGone: localClientStays,
         allocate: Buffer.allocUnsafe,
@@ -282,6 +289,7 @@ export class Broker implements NodeService {
       settings: this.config,
       metrics: this.metrics,
       log: this.logger,
+      access: this.access,
       handlers: this.handlers,
       responseMemory: this.responseMemory,
     };
@@ -364,6 +372,7 @@ export class Broker implements NodeService {
           metrics: this.metrics,
           listener,
           refused: (line) => refusals.note(line),
+          access: this.access,
         }),
         this.logger,
       );

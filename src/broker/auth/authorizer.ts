@@ -17,7 +17,7 @@
  * one when they change. `decide` says which rule decided (for `kb acl check`
  * and denial logs); `allows` is the same answer without the explanation.
  */
-import { AclOperation, AclPermission, PatternType, wildcard, wildcardPrincipal, type AclBinding } from './acl.ts';
+import { AclOperation, AclPermission, PatternType, wildcard, wildcardPrincipal, type AclBinding } from '../../protocol/acl.ts';
 
 export interface AuthorizerSettings {
   superUsers: ReadonlySet<string>;

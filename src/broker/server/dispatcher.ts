@@ -25,6 +25,12 @@
  * replica Fetch): the client gets the handler's `clientRefusal`
  * (CLUSTER_AUTHORIZATION_FAILED), or its connection is closed (the Raft
  * APIs; RequestRejected). `refused` logs each, rate-limited.
+ *
+ * Each connection gets its ConnectionAccess (auth/access-control.ts) on its
+ * first request: User:ANONYMOUS on a client listener until connections
+ * authenticate, a node's principal on a peer listener. A handler's
+ * `authorize` runs before the request is handled or forwarded to the
+ * controller, which cannot tell a forwarded request's principal.
  */
 import { ProtocolError } from '../../protocol/primitives.ts';
 import { decodeRequestBody, decodeRequestHeader, encodeResponseChunks } from '../../protocol/frames.ts';
@@ -37,6 +43,7 @@ import type { ControllerChannel } from '../controller-channel.ts';
 import type { MetadataQuorum } from '../../controller/quorum/metadata-quorum.ts';
 import type { BrokerMetrics } from '../metrics/broker-metrics.ts';
 import type { Allocate } from './buffer-pool.ts';
+import { anonymousPrincipal, hostOf, nodePrincipal, type AccessControl, type ConnectionAccess } from '../auth/access-control.ts';
 
 export interface DispatcherOptions {
   services: BrokerServices;
@@ -49,10 +56,20 @@ export interface DispatcherOptions {
   listener: RequestContext['listener'];
   /** Logs a peer API refused on a client listener (rate-limited by the caller). */
   refused: (line: string) => void;
+  access: Pick<AccessControl, 'forConnection'>;
 }
 
 export function createDispatcher(handlers: ReadonlyMap<number, Handler>, options: DispatcherOptions) {
-  const { services, quorum, controllerChannel, metrics, listener, refused } = options;
+  const { services, quorum, controllerChannel, metrics, listener, refused, access } = options;
+  const accesses = new WeakMap<ConnectionInfo, ConnectionAccess>();
+  const accessOf = (connection: ConnectionInfo): ConnectionAccess => {
+    let known = accesses.get(connection);
+    if (!known) {
+      known = access.forConnection(listener.peer ? nodePrincipal(null) : anonymousPrincipal, hostOf(connection.remote), listener.peer);
+      accesses.set(connection, known);
+    }
+    return known;
+  };
   return async (payload: Buffer, connection: ConnectionInfo, allocate: Allocate): Promise<Buffer[] | null> => {
     let header;
     try {
@@ -92,23 +109,41 @@ export function createDispatcher(handlers: ReadonlyMap<number, Handler>, options
         return encodeResponseChunks(apiKey, apiVersion, correlationId, refusal);
       }
     }
-    const handleHere = async () => {
-      try {
-        return await handler.handle(body, { services, apiVersion, correlationId, clientId: header.clientId, clientAddress: connection.remote, listener, clientGone: connection.gone, allocate });
-      } catch (err) {
-        throw malformed(err); // a body that decodes but does not read as the API's message (the Raft APIs' own checks)
-      }
+    const connectionAccess = accessOf(connection);
+    const ctx: RequestContext = {
+      services,
+      apiVersion,
+      correlationId,
+      clientId: header.clientId,
+      clientAddress: connection.remote,
+      principal: connectionAccess.principal,
+      access: connectionAccess,
+      listener,
+      clientGone: connection.gone,
+      allocate,
     };
     const started = performance.now();
     try {
+      const authorization = handler.authorize?.(body, ctx) ?? null;
+      if (authorization && 'denied' in authorization) return encodeResponseChunks(apiKey, apiVersion, correlationId, authorization.denied);
+      const request = authorization ? authorization.request : body;
       const forward = handler.forwardToController === true && !quorum.isActiveController();
       // The body is the handler's key's request: that key's codec decoded it.
-      const response = forward ? await controllerChannel.forward(handler.apiKey, apiVersion, body as RequestOf<ApiKey>) : await handleHere();
+      let response = forward ? await controllerChannel.forward(handler.apiKey, apiVersion, request as RequestOf<ApiKey>) : await handleHere(handler, request, ctx, malformed);
+      if (authorization && response !== null) response = authorization.complete(response);
       return response === null ? null : encodeResponseChunks(apiKey, apiVersion, correlationId, response);
     } finally {
       metrics.requestDone(apiKey, (performance.now() - started) / 1000);
     }
   };
+}
+
+async function handleHere(handler: Handler, request: unknown, ctx: RequestContext, malformed: (err: unknown) => unknown): Promise<unknown> {
+  try {
+    return await handler.handle(request, ctx);
+  } catch (err) {
+    throw malformed(err); // a body that decodes but does not read as the API's message (the Raft APIs' own checks)
+  }
 }
 
 function unsupportedVersionFrame(correlationId: number): Buffer {

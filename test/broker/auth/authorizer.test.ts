@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Authorizer, parseSuperUsers } from '../../../src/broker/auth/authorizer.ts';
-import { AclOperation as Op, AclPermission, PatternType, ResourceType, filterProblem, matchesFilter, newAclProblem, type AclBinding, type AclFilter } from '../../../src/broker/auth/acl.ts';
+import { AclOperation as Op, AclPermission, PatternType, ResourceType, filterProblem, matchesFilter, newAclProblem, type AclBinding, type AclFilter } from '../../../src/protocol/acl.ts';
 
 function acl(fields: Partial<AclBinding>): AclBinding {
   return { resourceType: ResourceType.TOPIC, resourceName: 'orders', patternType: PatternType.LITERAL, principal: 'User:alice', host: '*', operation: Op.READ, permission: AclPermission.ALLOW, ...fields };
