@@ -102,6 +102,11 @@ export class ConnectionAccess {
     return allowed;
   }
 
+  /** Whether the connection may do `operation` on some resource of the type (authorizer.ts allowsSomeResource); not cached, a denial not logged. */
+  allowsSomeResource(operation: number, resourceType: number): boolean {
+    return this.control === null || this.control.authorizer().allowsSomeResource(this.principal, this.host, operation, resourceType);
+  }
+
   /** Whether the connection may do `operation` on the resource, without logging a denial (listings leave it out). */
   mayList(operation: number, resourceType: number, resourceName: string): boolean {
     if (this.control === null) return true;

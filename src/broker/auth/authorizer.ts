@@ -13,6 +13,12 @@
  * - when none decides: denied if the resource has any ACL at all, else
  *   `allow.everyone.if.no.acl.found` (default false) decides.
  *
+ * `allowsSomeResource` answers Kafka's authorizeByResourceType (KIP-679:
+ * idempotent producers need IdempotentWrite on the cluster or Write on some
+ * topic): whether an ALLOW for the operation applies to some resource of
+ * the type that no DENY pattern covers; a DENY on the LITERAL `*` covers
+ * them all; with no ACL of the type at all, the no-ACL rule decides.
+ *
  * Pure and immutable: built from the image's ACLs; the broker builds a new
  * one when they change. `decide` says which rule decided (for `kb acl check`
  * and denial logs); `allows` is the same answer without the explanation.
@@ -88,6 +94,31 @@ export class Authorizer {
     if (allow) return { allowed: true, rule: 'acl', acl: allow };
     if (resourceHasAcls) return { allowed: false, rule: 'resource-has-acls' };
     return { allowed: this.settings.allowIfNoAcl, rule: 'no-acl' };
+  }
+
+  allowsSomeResource(principal: string, host: string, operation: number, resourceType: number): boolean {
+    if (this.settings.superUsers.has(principal)) return true;
+    const section = this.byType.get(resourceType);
+    if (!section) return this.settings.allowIfNoAcl;
+    const applies = (acl: AclBinding) => (acl.principal === principal || acl.principal === wildcardPrincipal) && (acl.host === wildcard || acl.host === host) && coversOperation(acl, operation);
+    const patterns = (permission: number) => {
+      const literal = new Set<string>();
+      const prefixed: string[] = [];
+      for (const [map, into] of [[section.literal, literal], [section.prefixed, prefixed]] as const) {
+        for (const [name, acls] of map) {
+          if (!acls.some((acl) => acl.permission === permission && applies(acl))) continue;
+          if (into instanceof Set) into.add(name);
+          else into.push(name);
+        }
+      }
+      return { literal, prefixed };
+    };
+    const deny = patterns(AclPermission.DENY);
+    if (deny.literal.has(wildcard)) return false;
+    const denied = (name: string) => deny.prefixed.some((prefix) => name.startsWith(prefix));
+    const allow = patterns(AclPermission.ALLOW);
+    for (const name of allow.literal) if (name === wildcard || (!deny.literal.has(name) && !denied(name))) return true;
+    return allow.prefixed.some((name) => !denied(name));
   }
 
   /** The ACLs whose pattern matches the resource. */

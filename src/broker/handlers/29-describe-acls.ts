@@ -14,14 +14,20 @@ import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { defineHandler } from './handler.ts';
 import { aclsEnabled, byResource, filterOf, mayOnCluster, securityDisabled } from './acl-requests.ts';
 
+function answer(errorCode: number, errorMessage: string | null, resources: DescribeAclsResponse['resources'] = []): DescribeAclsResponse {
+  return { throttleTimeMs: 0, errorCode, errorMessage, resources };
+}
+
 export default defineHandler<DescribeAclsRequest, DescribeAclsResponse>({
   apiKey: ApiKeys.DescribeAcls,
   minVersion: 0,
   maxVersion: 3,
+  authorize(_request, ctx) {
+    if (!aclsEnabled(ctx)) return { denied: answer(securityDisabled.errorCode, securityDisabled.errorMessage) };
+    if (!mayOnCluster(ctx, AclOperation.DESCRIBE)) return { denied: answer(ErrorCode.CLUSTER_AUTHORIZATION_FAILED, null) };
+    return null;
+  },
   handle(request, ctx) {
-    const answer = (errorCode: number, errorMessage: string | null, resources: DescribeAclsResponse['resources'] = []) => ({ throttleTimeMs: 0, errorCode, errorMessage, resources });
-    if (!aclsEnabled(ctx)) return answer(securityDisabled.errorCode, securityDisabled.errorMessage);
-    if (!mayOnCluster(ctx, AclOperation.DESCRIBE)) return answer(ErrorCode.CLUSTER_AUTHORIZATION_FAILED, null);
     const filter = filterOf(request);
     const problem = filterProblem(filter);
     if (problem) return answer(ErrorCode.INVALID_REQUEST, problem);

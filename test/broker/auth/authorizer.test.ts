@@ -123,3 +123,26 @@ describe('ACL filters (AclBindingFilter semantics)', () => {
     assert.match(newAclProblem(acl({ principal: 'alice' }))!, /Could not parse principal/);
   });
 });
+
+describe('authorizing by resource type (KIP-679: Write on some topic)', () => {
+  const some = (acls: AclBinding[], principal = 'User:alice', settings: { allowIfNoAcl?: boolean } = {}) => authorizer(acls, settings).allowsSomeResource(principal, '10.0.0.1', Op.WRITE, ResourceType.TOPIC);
+
+  it('allows when an allow applies to some topic no deny covers', () => {
+    assert.equal(some([acl({ operation: Op.WRITE })]), true);
+    assert.equal(some([acl({ operation: Op.WRITE, resourceName: 'p', patternType: PatternType.PREFIXED })]), true);
+    assert.equal(some([acl({ operation: Op.READ })]), false, 'Read is not Write');
+    assert.equal(some([acl({ operation: Op.WRITE })], 'User:bob'), false);
+  });
+
+  it('denies when the denies cover every allowed pattern, or a deny on * covers all', () => {
+    assert.equal(some([acl({ operation: Op.WRITE }), acl({ operation: Op.WRITE, permission: AclPermission.DENY })]), false);
+    assert.equal(some([acl({ operation: Op.WRITE, resourceName: 'orders' }), acl({ operation: Op.WRITE, resourceName: 'or', patternType: PatternType.PREFIXED, permission: AclPermission.DENY })]), false);
+    assert.equal(some([acl({ operation: Op.WRITE, resourceName: '*' }), acl({ operation: Op.ALL, resourceName: '*', permission: AclPermission.DENY })]), false);
+    assert.equal(some([acl({ operation: Op.WRITE, resourceName: 'a' }), acl({ operation: Op.WRITE, resourceName: 'b', permission: AclPermission.DENY })]), true);
+  });
+
+  it('falls back to allow.everyone.if.no.acl.found when the type has no ACL', () => {
+    assert.equal(some([], 'User:alice', { allowIfNoAcl: true }), true);
+    assert.equal(some([]), false);
+  });
+});
