@@ -23,10 +23,6 @@ import type { MetadataImage } from '../../metadata/image.ts';
 
 /** What `authorizer.class.name` may name: kb's authorizer, under its name and Kafka's. */
 export const authorizerClassNames = ['kb.StandardAuthorizer', 'org.apache.kafka.metadata.authorizer.StandardAuthorizer'];
-/** The principal of a connection that did not authenticate. */
-export const anonymousPrincipal = 'User:ANONYMOUS';
-/** The principal of a kb node's own requests (and, until peers authenticate, of any request on a peer listener). */
-export const nodePrincipal = (nodeId: number | null): string => `User:kb-node${nodeId === null ? '' : `-${nodeId}`}`;
 /** Decisions one connection caches before it starts over. */
 export const accessCacheEntriesMax = 4096;
 

@@ -46,6 +46,8 @@ export const apiAuthorization: Readonly<Record<number, ApiAuthorization>> = {
   [ApiKeys.DescribeGroups]: { needs: [on('Group', 'Describe')], checkedBy: 'handler' },
   // Lists the describable groups (all of them with Describe on the cluster).
   [ApiKeys.ListGroups]: { needs: [{ resource: 'Cluster', operation: 'Describe', or: on('Group', 'Describe') }], checkedBy: 'handler' },
+  // Authentication comes before any principal is known.
+  [ApiKeys.SaslHandshake]: { needs: [], checkedBy: 'none' },
   [ApiKeys.ApiVersions]: { needs: [], checkedBy: 'none' },
   [ApiKeys.CreateTopics]: { needs: [{ resource: 'Cluster', operation: 'Create', or: on('Topic', 'Create') }], checkedBy: 'authorize' },
   [ApiKeys.DeleteTopics]: { needs: [on('Topic', 'Delete')], checkedBy: 'authorize' },
@@ -60,6 +62,7 @@ export const apiAuthorization: Readonly<Record<number, ApiAuthorization>> = {
   [ApiKeys.DescribeConfigs]: { needs: [on('Topic', 'DescribeConfigs'), on('Cluster', 'DescribeConfigs')], checkedBy: 'handler' },
   [ApiKeys.AlterConfigs]: { needs: [on('Topic', 'AlterConfigs'), on('Cluster', 'AlterConfigs')], checkedBy: 'authorize' },
   [ApiKeys.DescribeLogDirs]: onCluster('Describe'),
+  [ApiKeys.SaslAuthenticate]: { needs: [], checkedBy: 'none' },
   [ApiKeys.CreatePartitions]: { needs: [on('Topic', 'Alter')], checkedBy: 'authorize' },
   [ApiKeys.DeleteGroups]: { needs: [on('Group', 'Delete')], checkedBy: 'handler' },
   [ApiKeys.ElectLeaders]: onCluster('Alter'),

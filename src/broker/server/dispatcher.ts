@@ -9,7 +9,8 @@
  * UNSUPPORTED_VERSION: ApiVersions in its v0 format with the supported
  * ranges (clients then retry lower), any other API with a response holding
  * only the correlation id and error code 35, the prefix every error-first
- * response shares. A handler registered `forwardToController` runs here
+ * response shares. Handlers see the node id the connection authenticated as (`ctx.peer`) and its SASL
+ * session (`ctx.sasl`). A handler registered `forwardToController` runs here
  * only on the active controller; elsewhere the request goes to the
  * controller through the ControllerChannel. A request whose header or body
  * does not decode, or that a handler finds malformed (ProtocolError), throws
@@ -26,9 +27,9 @@
  * (CLUSTER_AUTHORIZATION_FAILED), or its connection is closed (the Raft
  * APIs; RequestRejected). `refused` logs each, rate-limited.
  *
- * Each connection gets its ConnectionAccess (auth/access-control.ts) on its
- * first request: User:ANONYMOUS on a client listener until connections
- * authenticate, a node's principal on a peer listener. A handler's
+ * Each connection gets its ConnectionAccess (auth/access-control.ts), for
+ * the principal it authenticated as on a client listener (User:ANONYMOUS
+ * when it did not), a node's on a peer listener. A handler's
  * `authorize` runs before the request is handled or forwarded to the
  * controller, which cannot tell a forwarded request's principal.
  */
@@ -43,7 +44,8 @@ import type { ControllerChannel } from '../controller-channel.ts';
 import type { MetadataQuorum } from '../../controller/quorum/metadata-quorum.ts';
 import type { BrokerMetrics } from '../metrics/broker-metrics.ts';
 import type { Allocate } from './buffer-pool.ts';
-import { anonymousPrincipal, hostOf, nodePrincipal, type AccessControl, type ConnectionAccess } from '../auth/access-control.ts';
+import { hostOf, type AccessControl, type ConnectionAccess } from '../auth/access-control.ts';
+import { nodePrincipal } from '../auth/principal.ts';
 
 export interface DispatcherOptions {
   services: BrokerServices;
@@ -62,10 +64,12 @@ export interface DispatcherOptions {
 export function createDispatcher(handlers: ReadonlyMap<number, Handler>, options: DispatcherOptions) {
   const { services, quorum, controllerChannel, metrics, listener, refused, access } = options;
   const accesses = new WeakMap<ConnectionInfo, ConnectionAccess>();
+  /** The connection's access, made again if the connection authenticated since (its principal changed). */
   const accessOf = (connection: ConnectionInfo): ConnectionAccess => {
+    const principal = listener.peer ? nodePrincipal(connection.sasl.peer) : connection.principal;
     let known = accesses.get(connection);
-    if (!known) {
-      known = access.forConnection(listener.peer ? nodePrincipal(null) : anonymousPrincipal, hostOf(connection.remote), listener.peer);
+    if (known?.principal !== principal) {
+      known = access.forConnection(principal, hostOf(connection.remote), listener.peer);
       accesses.set(connection, known);
     }
     return known;
@@ -121,6 +125,8 @@ export function createDispatcher(handlers: ReadonlyMap<number, Handler>, options
       listener,
       clientGone: connection.gone,
       allocate,
+      peer: connection.sasl.peer,
+      sasl: connection.sasl,
     };
     const started = performance.now();
     try {
