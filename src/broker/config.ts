@@ -48,7 +48,7 @@ export const brokerConfigDefinitions = {
   'peer.authentication': { type: 'string', default: 'cluster-secret', doc: 'how nodes prove they belong to the cluster: cluster-secret (the secret from --cluster-secret-file or KB_CLUSTER_SECRET), or none (anyone who can reach the listener can take over the cluster)' },
   'sasl.server.max.receive.size': { type: 'int', default: '524288', doc: 'until a connection\'s first request is answered, a larger frame must name an API version served (Kafka: the frame bound before authentication)' },
   'authorizer.class.name': { type: 'string', default: '', doc: 'kb.StandardAuthorizer (or Kafka\'s org.apache.kafka.metadata.authorizer.StandardAuthorizer) to authorize every request by the ACLs; empty: no authorization' },
-  'super.users': { type: 'string', default: '', doc: 'principals the authorizer lets do anything, separated by ;  (User:admin;User:ops)' },
+  'super.users': { type: 'string', default: '', doc: 'principals the authorizer lets do anything, separated by ; (User:admin;User:ops)' },
   'allow.everyone.if.no.acl.found': { type: 'boolean', default: 'false', doc: 'whether the authorizer allows anyone to use a resource that has no ACL' },
   'queued.max.response.bytes': { type: 'long', default: String(256 * mib), doc: 'bytes of Fetch responses read from the log and not yet taken by their clients\' sockets, on all connections; past it, consumer fetches wait up to their max_wait_ms and then answer empty (kb\'s limit; Kafka sends fetched data from the file); -1 = unbounded' },
   'fetch.max.bytes': { type: 'int', default: String(55 * mib), doc: 'bytes one Fetch returns at most (caps its max_bytes; at least one batch)' },
