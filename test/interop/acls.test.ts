@@ -6,7 +6,8 @@
  * User:*): kafkajs creates, describes and deletes ACLs over CreateAcls,
  * DescribeAcls and DeleteAcls; kcat, kafkajs and @platformatic/kafka
  * produce to an allowed topic and get the client's authorization error
- * (not a hang, not a disconnect loop) for a topic a prefixed DENY covers,
+ * (not a hang, not a disconnect loop) for a topic a prefixed DENY covers
+ * and for one they may only read (Describe implied, Write not),
  * and a deny-overrides-allow (Read denied, Write allowed) topic serves
  * writes but no reads; Metadata of all topics hides the undescribable
  * topics. `kb acl` lists, checks and deletes what the clients made.
@@ -26,6 +27,7 @@ let kafka: Kafka;
 let admin: Admin;
 const open = uniqueTopic('acl-open');
 const secret = uniqueTopic('acl-secret');
+const readOnly = uniqueTopic('acl-read-only');
 const prefix = `acl-pay-${Date.now().toString(36)}-`;
 const paid = `${prefix}1`;
 const kb = (args: string[]) => runKb(args, { env: { KB_BROKERS: broker.address } });
@@ -37,7 +39,7 @@ before(async () => {
   admin = kafka.admin();
   await withTimeout(admin.connect(), 15_000, 'admin.connect');
   // The topics exist before any ACL names them: the cluster has no ACL, so creating them is allowed to everyone.
-  await withTimeout(admin.createTopics({ topics: [open, secret, paid].map((topic) => ({ topic, numPartitions: 1 })), waitForLeaders: true }), 20_000, 'createTopics');
+  await withTimeout(admin.createTopics({ topics: [open, secret, paid, readOnly].map((topic) => ({ topic, numPartitions: 1 })), waitForLeaders: true }), 20_000, 'createTopics');
   const allow = AclPermission.ALLOW;
   const literal = PatternType.LITERAL;
   const topicAcl = (resourceName: string, operation: number, permissionType: number = allow, resourcePatternType: number = literal, principal = anonymous) => ({
@@ -52,6 +54,7 @@ before(async () => {
   await admin.createAcls({
     acl: [
       topicAcl(open, AclOperation.ALL),
+      topicAcl(readOnly, AclOperation.READ),
       topicAcl(secret, AclOperation.WRITE),
       topicAcl(secret, AclOperation.READ),
       topicAcl(secret, AclOperation.READ, AclPermission.DENY),
@@ -67,7 +70,7 @@ after(async () => {
 test('kafkajs reads back the ACLs it created, and kb acl list shows them', async () => {
   const described = await admin.describeAcls({ resourceType: ResourceType.TOPIC, resourcePatternType: PatternType.ANY, operation: AclOperation.ANY, permissionType: AclPermission.ANY } as Parameters<Admin['describeAcls']>[0]);
   const names = described.resources.map((r) => `${r.resourceName}/${r.resourcePatternType}/${r.acls.length}`).sort();
-  assert.deepEqual(names, [`${open}/${PatternType.LITERAL}/1`, `${prefix}/${PatternType.PREFIXED}/1`, `${secret}/${PatternType.LITERAL}/3`].sort());
+  assert.deepEqual(names, [`${open}/${PatternType.LITERAL}/1`, `${prefix}/${PatternType.PREFIXED}/1`, `${secret}/${PatternType.LITERAL}/3`, `${readOnly}/${PatternType.LITERAL}/1`].sort());
   const listed = await kb(['acl', 'list', '--topic', paid, '--resource-pattern-type', 'match', '--json']);
   assert.equal(listed.code, 0, listed.stderr);
   assert.deepEqual(JSON.parse(listed.stdout).acls, [
@@ -84,6 +87,10 @@ test('kcat: produces to an allowed topic; a denied one fails with Topic authoriz
   const read = await kcat(['-b', broker.address, '-C', '-t', secret, '-o', 'beginning', '-e']);
   assert.notEqual(read.code, 0);
   assert.match(read.stderr, /Topic authorization failed/);
+  // Read implies Describe: Metadata answers, and Produce itself refuses.
+  const readOnlyProduce = await kcat(['-b', broker.address, '-P', '-t', readOnly], { input: 'r\n' });
+  assert.notEqual(readOnlyProduce.code, 0);
+  assert.match(readOnlyProduce.stderr, /Topic authorization failed/);
   const readOpen = await kcatOk(['-b', broker.address, '-C', '-t', open, '-o', 'beginning', '-e', '-q']);
   assert.equal(readOpen.stdout, 'a\n');
 });
@@ -145,5 +152,5 @@ test('kb acl delete shows what would go, asks for --yes without a terminal, and 
   assert.equal(done.code, 0, done.stderr);
   assert.match(done.stdout, /deleted 2 ACLs/);
   const left = JSON.parse((await kb(['acl', 'list', '--json'])).stdout).acls.map((a: { resourceName: string }) => a.resourceName);
-  assert.deepEqual(left.sort(), [open, prefix].sort());
+  assert.deepEqual(left.sort(), [open, prefix, readOnly].sort());
 });
