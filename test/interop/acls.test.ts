@@ -103,6 +103,31 @@ test('Metadata of all topics hides the topics the principal may not describe', a
   assert.ok(!(await admin.listTopics()).includes(paid), 'kafkajs listTopics hides it too');
 });
 
+test('auto-creating a topic needs Create on the cluster or the topic: refused where a DENY covers the topic, done where no ACL names it', async () => {
+  const denied = `acl-auto-no-${Date.now().toString(36)}`;
+  const allowed = uniqueTopic('acl-auto-yes');
+  // The cluster gets ACLs (so Create on it is no longer everyone's), keeping ANONYMOUS's right to manage ACLs.
+  for (const args of [
+    ['--allow-principal', anonymous, '--operation', 'alter,describe', '--cluster'],
+    ['--deny-principal', anonymous, '--operation', 'create', '--topic', 'acl-auto-no-', '--resource-pattern-type', 'prefixed'],
+    ['--allow-principal', anonymous, '--operation', 'describe', '--topic', 'acl-auto-no-', '--resource-pattern-type', 'prefixed'],
+  ]) {
+    const created = await kb(['acl', 'create', ...args]);
+    assert.equal(created.code, 0, created.stderr);
+  }
+  const refused = await kcat(['-b', broker.address, '-P', '-t', denied], { input: 'x\n' });
+  assert.notEqual(refused.code, 0);
+  assert.match(refused.stderr, /Topic authorization failed/);
+  await kcatOk(['-b', broker.address, '-P', '-t', allowed], { input: 'y\n' });
+  const topics = await admin.listTopics();
+  assert.ok(topics.includes(allowed), `${allowed} was auto-created`);
+  assert.ok(!topics.includes(denied), `${denied} was not`);
+  for (const args of [['--topic', 'acl-auto-no-', '--resource-pattern-type', 'prefixed'], ['--cluster']]) {
+    const removed = await kb(['acl', 'delete', ...args, '--yes']);
+    assert.equal(removed.code, 0, removed.stderr);
+  }
+});
+
 test('kafkajs and @platformatic/kafka producers get the authorization error for a denied topic, and succeed on an allowed one', async (t) => {
   const producer = kafka.producer();
   await producer.connect();

@@ -1,0 +1,75 @@
+/**
+ * Handlers' per-item authorization with a principal whose ACLs allow some
+ * items: OffsetCommit commits only the topics it may Read (the others
+ * TOPIC_AUTHORIZATION_FAILED) and nothing without Read on the group; the
+ * ACL APIs answer SECURITY_DISABLED without an authorizer, as Kafka.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import offsetCommit from '../../../src/broker/handlers/08-offset-commit.ts';
+import describeAcls from '../../../src/broker/handlers/29-describe-acls.ts';
+import createAcls from '../../../src/broker/handlers/30-create-acls.ts';
+import deleteAcls from '../../../src/broker/handlers/31-delete-acls.ts';
+import { AccessControl } from '../../../src/broker/auth/access-control.ts';
+import { MetadataImage } from '../../../src/metadata/image.ts';
+import { AclOperation, AclPermission, PatternType, ResourceType } from '../../../src/protocol/acl.ts';
+import { ErrorCode } from '../../../src/protocol/errors.ts';
+import { defaultDescribeAclsRequest } from '../../../src/protocol/generated/describe-acls-request.ts';
+import { defaultAclCreation } from '../../../src/protocol/generated/create-acls-request.ts';
+import { defaultDeleteAclsFilter } from '../../../src/protocol/generated/delete-acls-request.ts';
+import type { RequestContext } from '../../../src/broker/handlers/handler.ts';
+import { fakeServices, handle } from './fake-services.ts';
+
+const allowRead = (resourceType: number, resourceName: string) => ({
+  type: 'acl' as const,
+  resourceType,
+  resourceName,
+  patternType: PatternType.LITERAL,
+  principal: 'User:alice',
+  host: '*',
+  operation: AclOperation.READ,
+  permission: AclPermission.ALLOW,
+});
+
+function aliceWith(records: ReturnType<typeof allowRead>[]) {
+  const image = new MetadataImage();
+  records.forEach((r) => image.apply(r));
+  return new AccessControl({ enabled: true, superUsers: new Set(), allowIfNoAcl: false }, image, () => {}).forConnection('User:alice', '10.0.0.1', false);
+}
+
+const commit = (topics: string[]) => ({
+  groupId: 'g',
+  generationIdOrMemberEpoch: 1,
+  memberId: 'm',
+  groupInstanceId: null,
+  retentionTimeMs: -1n,
+  topics: topics.map((name) => ({ name, partitions: [{ partitionIndex: 0, committedOffset: 5n, committedLeaderEpoch: -1, commitTimestamp: -1n, committedMetadata: '' }] })),
+});
+
+describe('per-item authorization in handlers', () => {
+  it('OffsetCommit commits the topics the principal may Read, refuses the others, and everything without Read on the group', async () => {
+    const committed: string[][] = [];
+    const groups = { commitOffsets: async (c: { offsets: { topic: string }[] }) => (committed.push(c.offsets.map((o) => o.topic)), c.offsets.map(() => ErrorCode.NONE)) };
+    const access = aliceWith([allowRead(ResourceType.GROUP, 'g'), allowRead(ResourceType.TOPIC, 'a')]);
+    const response = await handle(offsetCommit, commit(['a', 'b']), 8, { groups } as never, { access, principal: access.principal });
+    assert.deepEqual(response!.topics.map((t) => [t.name, t.partitions[0].errorCode]), [['a', ErrorCode.NONE], ['b', ErrorCode.TOPIC_AUTHORIZATION_FAILED]]);
+    assert.deepEqual(committed, [['a']]);
+
+    const noGroup = aliceWith([allowRead(ResourceType.TOPIC, 'a')]);
+    const refused = await handle(offsetCommit, commit(['a']), 8, { groups } as never, { access: noGroup, principal: noGroup.principal });
+    assert.equal(refused!.topics[0].partitions[0].errorCode, ErrorCode.GROUP_AUTHORIZATION_FAILED);
+    assert.equal(committed.length, 1, 'nothing committed');
+  });
+
+  it('the ACL APIs answer SECURITY_DISABLED without an authorizer', () => {
+    const image = new MetadataImage();
+    const off = new AccessControl({ enabled: false, superUsers: new Set(), allowIfNoAcl: false }, image, () => {});
+    const ctx = { services: fakeServices({ access: off }), apiVersion: 3, access: off.forConnection('User:alice', 'h', false) } as unknown as RequestContext;
+    const described = describeAcls.authorize!(defaultDescribeAclsRequest(), ctx);
+    assert.equal(described && 'denied' in described && described.denied.errorCode, ErrorCode.SECURITY_DISABLED);
+    const created = createAcls.authorize!({ creations: [defaultAclCreation()] }, ctx);
+    assert.equal(created && 'denied' in created && created.denied.results[0].errorCode, ErrorCode.SECURITY_DISABLED);
+    const deleted = deleteAcls.authorize!({ filters: [defaultDeleteAclsFilter()] }, ctx);
+    assert.equal(deleted && 'denied' in deleted && deleted.denied.filterResults[0].errorCode, ErrorCode.SECURITY_DISABLED);
+  });
+});
