@@ -7,7 +7,9 @@
  * INVALID_REQUEST; otherwise every ACL it matches, each removed once
  * however many filters match it. Beyond Kafka, what a client makes every
  * node keep is bounded: the length of names, principals and hosts, and the
- * number of ACLs (POLICY_VIOLATION).
+ * number of ACLs (POLICY_VIOLATION); so is what one DeleteAcls makes the
+ * controller list: the matches of all its filters together are at most
+ * `aclsMax` (a filter beyond that POLICY_VIOLATION, deleting nothing).
  *
  * Pure: decides results and records from the image; the controller commits.
  */
@@ -65,21 +67,25 @@ export function planDeleteAcls(image: Pick<MetadataImage, 'acls'>, filters: AclF
   const results: AclDeletionResult[] = [];
   const records: MetadataRecord[] = [];
   const removed = new Set<string>();
+  let listed = 0;
   for (const filter of filters) {
     const problem = filterProblem(filter);
     if (problem) {
       results.push({ errorCode: ErrorCode.INVALID_REQUEST, errorMessage: problem, matchingAcls: [] });
       continue;
     }
-    const matchingAcls: AclBinding[] = [];
-    for (const [key, acl] of image.acls) {
-      if (!matchesFilter(acl, filter)) continue;
-      matchingAcls.push(acl);
+    const matching = [...image.acls].filter(([, acl]) => matchesFilter(acl, filter));
+    if (listed + matching.length > aclsMax) {
+      results.push({ errorCode: ErrorCode.POLICY_VIOLATION, errorMessage: `The filters of one request match more than ${aclsMax} ACLs together: delete with fewer filters at once`, matchingAcls: [] });
+      continue;
+    }
+    listed += matching.length;
+    for (const [key, acl] of matching) {
       if (removed.has(key)) continue;
       removed.add(key);
       records.push({ type: 'removeAcl', ...acl });
     }
-    results.push({ errorCode: ErrorCode.NONE, errorMessage: null, matchingAcls });
+    results.push({ errorCode: ErrorCode.NONE, errorMessage: null, matchingAcls: matching.map(([, acl]) => acl) });
   }
   return { results, records };
 }

@@ -5,7 +5,7 @@ import { MetadataImage } from '../../src/metadata/image.ts';
 import { decodeMetadataSnapshot, encodeMetadataSnapshot } from '../../src/metadata/entries.ts';
 import { ErrorCode } from '../../src/protocol/errors.ts';
 import { AclOperation, AclPermission, PatternType, ResourceType, type AclBinding, type AclFilter } from '../../src/protocol/acl.ts';
-import { aclFieldLengthMax } from '../../src/limits.ts';
+import { aclFieldLengthMax, aclsMax } from '../../src/limits.ts';
 
 const acl = (fields: Partial<AclBinding> = {}): AclBinding => ({
   resourceType: ResourceType.TOPIC, resourceName: 'orders', patternType: PatternType.LITERAL, principal: 'User:alice', host: '*', operation: AclOperation.READ, permission: AclPermission.ALLOW, ...fields,
@@ -41,6 +41,15 @@ describe('ACLs in the metadata', () => {
     assert.deepEqual(results.map((r) => [r.errorCode, r.matchingAcls.length]), [[ErrorCode.NONE, 2], [ErrorCode.NONE, 1], [ErrorCode.INVALID_REQUEST, 0]]);
     assert.equal(records.length, 2);
     assert.deepEqual([...image.acls.values()].map((a) => a.resourceName), ['g']);
+  });
+
+  it('bounds what one DeleteAcls lists: filters whose matches pass aclsMax together delete nothing', () => {
+    const image = new MetadataImage();
+    const half = aclsMax / 2 + 1;
+    for (let i = 0; i < half; i++) image.apply({ type: 'acl', ...acl({ resourceName: `t${i}` }) });
+    const { results, records } = planDeleteAcls(image, [anyFilter, anyFilter]);
+    assert.deepEqual(results.map((r) => [r.errorCode, r.matchingAcls.length]), [[ErrorCode.NONE, half], [ErrorCode.POLICY_VIOLATION, 0]]);
+    assert.equal(records.length, half);
   });
 
   it('keeps ACLs in snapshots and counts every change', () => {
