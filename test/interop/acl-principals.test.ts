@@ -156,14 +156,15 @@ test('kafkajs: alice consumes in her group and commits; bob may neither produce 
   await assert.rejects(withTimeout(bobAdmin.fetchOffsets({ groupId: group, topics: [orders] }), 15_000, 'bob fetchOffsets'), /Failed to find group coordinator/);
 });
 
-test('@platformatic/kafka: alice produces, bob gets the authorization error', async (t) => {
+test('@platformatic/kafka: alice produces (idempotent), bob gets the authorization error', async (t) => {
   if (!requireTool(t, openssl)) return;
-  const producerAs = async (user: string) => {
-    const producer = new Producer({ clientId: `kb-acl-${user}`, bootstrapBrokers: [address], tls: await nodeTls(user), serializers: stringSerializers, retries: 1, retryDelay: 100 });
+  const producerAs = async (user: string, idempotent = false) => {
+    const producer = new Producer({ clientId: `kb-acl-${user}`, bootstrapBrokers: [address], tls: await nodeTls(user), serializers: stringSerializers, idempotent, retries: 1, retryDelay: 100 });
     t.after(() => producer.close());
     return producer;
   };
-  await withTimeout((await producerAs('alice')).send({ messages: [{ topic: orders, value: 'platformatic' }] }), 15_000, 'alice send');
+  // Idempotent: alice has no IdempotentWrite on the cluster, but Write on some topic (KIP-679).
+  await withTimeout((await producerAs('alice', true)).send({ messages: [{ topic: orders, value: 'platformatic' }] }), 15_000, 'alice send');
   await assert.rejects(withTimeout((await producerAs('bob')).send({ messages: [{ topic: orders, value: 'no' }] }), 15_000, 'bob send'), (err: AggregateError) => {
     assert.deepEqual(
       err.errors.map((e: Error) => e.message),

@@ -25,9 +25,12 @@ export default defineHandler<InitProducerIdRequest, InitProducerIdResponse>({
   async handle(request, ctx) {
     const reply = (errorCode: number, producerId: bigint, producerEpoch: number) => ({ throttleTimeMs: 0, errorCode, producerId, producerEpoch });
     if (request.transactionalId !== null) return reply(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, -1n, -1);
+    // The cluster first (cached), as Kafka; `allows` then logs the denial.
     const idempotent =
-      ctx.access.mayList(AclOperation.IDEMPOTENT_WRITE, ResourceType.CLUSTER, clusterResourceName) || ctx.access.allowsSomeResource(AclOperation.WRITE, ResourceType.TOPIC);
-    if (!idempotent && !ctx.access.allows(AclOperation.IDEMPOTENT_WRITE, ResourceType.CLUSTER, clusterResourceName)) return reply(ErrorCode.CLUSTER_AUTHORIZATION_FAILED, -1n, -1);
+      ctx.access.mayList(AclOperation.IDEMPOTENT_WRITE, ResourceType.CLUSTER, clusterResourceName) ||
+      ctx.access.allowsSomeResource(AclOperation.WRITE, ResourceType.TOPIC) ||
+      ctx.access.allows(AclOperation.IDEMPOTENT_WRITE, ResourceType.CLUSTER, clusterResourceName);
+    if (!idempotent) return reply(ErrorCode.CLUSTER_AUTHORIZATION_FAILED, -1n, -1);
     const existing: bigint = ctx.apiVersion >= 3 ? request.producerId : -1n;
     if (existing >= 0n && request.producerEpoch >= 0 && request.producerEpoch < producerEpochMax) {
       return reply(ErrorCode.NONE, existing, request.producerEpoch + 1);

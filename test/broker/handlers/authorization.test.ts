@@ -1,17 +1,20 @@
 /**
  * Handlers' per-item authorization with a principal whose ACLs allow some
  * items: OffsetCommit commits only the topics it may Read (the others
- * TOPIC_AUTHORIZATION_FAILED) and nothing without Read on the group; the
+ * TOPIC_AUTHORIZATION_FAILED) and nothing without Read on the group; an
+ * idempotent producer needs Write on some topic (or IdempotentWrite); the
  * ACL APIs answer SECURITY_DISABLED without an authorizer, as Kafka.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import offsetCommit from '../../../src/broker/handlers/08-offset-commit.ts';
+import initProducerId from '../../../src/broker/handlers/22-init-producer-id.ts';
 import describeAcls from '../../../src/broker/handlers/29-describe-acls.ts';
 import createAcls from '../../../src/broker/handlers/30-create-acls.ts';
 import deleteAcls from '../../../src/broker/handlers/31-delete-acls.ts';
 import { AccessControl } from '../../../src/broker/auth/access-control.ts';
 import { MetadataImage } from '../../../src/metadata/image.ts';
+import type { AclRecord } from '../../../src/metadata/records.ts';
 import { AclOperation, AclPermission, PatternType, ResourceType } from '../../../src/protocol/acl.ts';
 import { ErrorCode } from '../../../src/protocol/errors.ts';
 import { defaultDescribeAclsRequest } from '../../../src/protocol/generated/describe-acls-request.ts';
@@ -20,8 +23,8 @@ import { defaultDeleteAclsFilter } from '../../../src/protocol/generated/delete-
 import type { RequestContext } from '../../../src/broker/handlers/handler.ts';
 import { fakeServices, handle } from './fake-services.ts';
 
-const allowRead = (resourceType: number, resourceName: string) => ({
-  type: 'acl' as const,
+const allowRead = (resourceType: number, resourceName: string): AclRecord => ({
+  type: 'acl',
   resourceType,
   resourceName,
   patternType: PatternType.LITERAL,
@@ -31,7 +34,7 @@ const allowRead = (resourceType: number, resourceName: string) => ({
   permission: AclPermission.ALLOW,
 });
 
-function aliceWith(records: ReturnType<typeof allowRead>[]) {
+function aliceWith(records: AclRecord[]) {
   const image = new MetadataImage();
   records.forEach((r) => image.apply(r));
   return new AccessControl({ enabled: true, superUsers: new Set(), allowIfNoAcl: false }, image, () => {}).forConnection('User:alice', '10.0.0.1', false);
@@ -59,6 +62,17 @@ describe('per-item authorization in handlers', () => {
     const refused = await handle(offsetCommit, commit(['a']), 8, { groups } as never, { access: noGroup, principal: noGroup.principal });
     assert.equal(refused!.topics[0].partitions[0].errorCode, ErrorCode.GROUP_AUTHORIZATION_FAILED);
     assert.equal(committed.length, 1, 'nothing committed');
+  });
+
+  it('InitProducerId gives an idempotent producer an id with Write on some topic, else CLUSTER_AUTHORIZATION_FAILED', async () => {
+    const node = { nextProducerId: async () => 7n };
+    const request = { transactionalId: null, transactionTimeoutMs: 0, producerId: -1n, producerEpoch: -1 };
+    const writer = aliceWith([{ ...allowRead(ResourceType.TOPIC, 'orders-'), patternType: PatternType.PREFIXED, operation: AclOperation.WRITE }]);
+    const allowed = await handle(initProducerId, request, 4, { node } as never, { access: writer, principal: writer.principal });
+    assert.deepEqual([allowed!.errorCode, allowed!.producerId], [ErrorCode.NONE, 7n]);
+    const reader = aliceWith([allowRead(ResourceType.TOPIC, 'orders')]);
+    const refused = await handle(initProducerId, request, 4, { node } as never, { access: reader, principal: reader.principal });
+    assert.equal(refused!.errorCode, ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
   });
 
   it('the ACL APIs answer SECURITY_DISABLED without an authorizer', () => {
