@@ -2,13 +2,17 @@
  * Handlers' per-item authorization with a principal whose ACLs allow some
  * items: OffsetCommit commits only the topics it may Read (the others
  * TOPIC_AUTHORIZATION_FAILED) and nothing without Read on the group; an
- * idempotent producer needs Write on some topic (or IdempotentWrite); the
+ * idempotent producer needs Write on some topic (or IdempotentWrite);
+ * ListGroups and DescribeConfigs leave out or refuse what may not be
+ * described; the
  * ACL APIs answer SECURITY_DISABLED without an authorizer, as Kafka.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import offsetCommit from '../../../src/broker/handlers/08-offset-commit.ts';
 import initProducerId from '../../../src/broker/handlers/22-init-producer-id.ts';
+import listGroups from '../../../src/broker/handlers/16-list-groups.ts';
+import describeConfigs from '../../../src/broker/handlers/32-describe-configs.ts';
 import describeAcls from '../../../src/broker/handlers/29-describe-acls.ts';
 import createAcls from '../../../src/broker/handlers/30-create-acls.ts';
 import deleteAcls from '../../../src/broker/handlers/31-delete-acls.ts';
@@ -73,6 +77,29 @@ describe('per-item authorization in handlers', () => {
     const reader = aliceWith([allowRead(ResourceType.TOPIC, 'orders')]);
     const refused = await handle(initProducerId, request, 4, { node } as never, { access: reader, principal: reader.principal });
     assert.equal(refused!.errorCode, ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
+  });
+
+  it('ListGroups lists the groups the principal may describe, all of them with Describe on the cluster', async () => {
+    const groups = { list: async () => ({ errorCode: ErrorCode.NONE, groups: ['a', 'b'].map((groupId) => ({ groupId, protocolType: 'consumer', groupState: 'Stable' as const })) }) };
+    const reader = aliceWith([allowRead(ResourceType.GROUP, 'a')]);
+    const some = await handle(listGroups, { statesFilter: [], typesFilter: [] }, 4, { groups } as never, { access: reader, principal: reader.principal });
+    assert.deepEqual(some!.groups.map((g) => g.groupId), ['a']);
+    const clusterWide = aliceWith([{ ...allowRead(ResourceType.CLUSTER, 'kafka-cluster'), operation: AclOperation.DESCRIBE }]);
+    const all = await handle(listGroups, { statesFilter: [], typesFilter: [] }, 4, { groups } as never, { access: clusterWide, principal: clusterWide.principal });
+    assert.deepEqual(all!.groups.map((g) => g.groupId), ['a', 'b']);
+  });
+
+  it("DescribeConfigs answers a topic or broker the principal may not DescribeConfigs with TOPIC_ or CLUSTER_AUTHORIZATION_FAILED", async () => {
+    const image = new MetadataImage();
+    image.apply({ type: 'topic', name: 't', topicId: 'ab'.repeat(16) });
+    const services = { image, node: { nodeId: 1 }, configs: { entries: () => [], brokerEntries: () => [] } };
+    const request = { resources: [{ resourceType: 2, resourceName: 't', configurationKeys: null }, { resourceType: 4, resourceName: '1', configurationKeys: null }], includeSynonyms: false, includeDocumentation: false };
+    const nobody = aliceWith([]);
+    const refused = await handle(describeConfigs, request, 4, services as never, { access: nobody, principal: nobody.principal });
+    assert.deepEqual(refused!.results.map((r) => r.errorCode), [ErrorCode.TOPIC_AUTHORIZATION_FAILED, ErrorCode.CLUSTER_AUTHORIZATION_FAILED]);
+    const alterer = aliceWith([{ ...allowRead(ResourceType.TOPIC, 't'), operation: AclOperation.ALTER_CONFIGS }]);
+    const implied = await handle(describeConfigs, request, 4, services as never, { access: alterer, principal: alterer.principal });
+    assert.deepEqual(implied!.results.map((r) => r.errorCode), [ErrorCode.NONE, ErrorCode.CLUSTER_AUTHORIZATION_FAILED], 'AlterConfigs implies DescribeConfigs');
   });
 
   it('the ACL APIs answer SECURITY_DISABLED without an authorizer', () => {
