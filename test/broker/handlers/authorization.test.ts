@@ -4,8 +4,8 @@
  * TOPIC_AUTHORIZATION_FAILED) and nothing without Read on the group; an
  * idempotent producer needs Write on some topic (or IdempotentWrite);
  * ListGroups and DescribeConfigs leave out or refuse what may not be
- * described; the
- * ACL APIs answer SECURITY_DISABLED without an authorizer, as Kafka.
+ * described; the ACL APIs answer SECURITY_DISABLED without an authorizer,
+ * as Kafka.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
