@@ -8,7 +8,11 @@
  * answer one key. Other key types get INVALID_REQUEST. The coordinator's
  * address is its endpoint on the listener the request came in on
  * (COORDINATOR_NOT_AVAILABLE when it has no such listener).
+ * Needs Describe on the group (GROUP_AUTHORIZATION_FAILED), or on the
+ * transactional id (TRANSACTIONAL_ID_AUTHORIZATION_FAILED).
  */
+import type { ConnectionAccess } from '../auth/access-control.ts';
+import { AclOperation, ResourceType } from '../../protocol/acl.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { FindCoordinatorRequest } from '../../protocol/generated/find-coordinator-request.ts';
 import type { FindCoordinatorResponse } from '../../protocol/generated/find-coordinator-response.ts';
@@ -26,7 +30,11 @@ interface Found {
 }
 
 /** The coordinator of `key`, at its endpoint on `listener` (the one the request came in on). */
-async function find(services: BrokerServices, key: string, keyType: number, listener: string): Promise<Found> {
+async function find(services: BrokerServices, access: ConnectionAccess, key: string, keyType: number, listener: string): Promise<Found> {
+  if (keyType === keyTypes.group && !access.allows(AclOperation.DESCRIBE, ResourceType.GROUP, key)) return { errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, errorMessage: null, node: null };
+  if (keyType === keyTypes.transaction && !access.allows(AclOperation.DESCRIBE, ResourceType.TRANSACTIONAL_ID, key)) {
+    return { errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, errorMessage: null, node: null };
+  }
   if (keyType !== keyTypes.group && keyType !== keyTypes.transaction) {
     return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `kb coordinates consumer groups (key type 0) and transactions (key type 1), not key type ${keyType}`, node: null };
   }
@@ -43,7 +51,7 @@ export default defineHandler<FindCoordinatorRequest, FindCoordinatorResponse>({
   maxVersion: 4,
   async handle(request, ctx) {
     if (ctx.apiVersion >= batchedKeysVersion) {
-      const answers = await Promise.all(request.coordinatorKeys.map((key) => find(ctx.services, key, request.keyType, ctx.listener.name)));
+      const answers = await Promise.all(request.coordinatorKeys.map((key) => find(ctx.services, ctx.access, key, request.keyType, ctx.listener.name)));
       return {
         throttleTimeMs: 0,
         errorCode: ErrorCode.NONE,
@@ -61,7 +69,7 @@ export default defineHandler<FindCoordinatorRequest, FindCoordinatorResponse>({
         })),
       };
     }
-    const answer = await find(ctx.services, request.key, request.keyType, ctx.listener.name);
+    const answer = await find(ctx.services, ctx.access, request.key, request.keyType, ctx.listener.name);
     return {
       throttleTimeMs: 0,
       errorCode: answer.errorCode,

@@ -3,7 +3,12 @@
  * transaction, at the group's coordinator (group/coordinator.ts): written
  * now, counted once the transaction commits. v3 names the member and
  * generation (KIP-447), checked against the group; v0-2 name none.
+ * Needs Write on the transactional id (TRANSACTIONAL_ID_AUTHORIZATION_FAILED)
+ * and Read on the group (GROUP_AUTHORIZATION_FAILED) for every partition,
+ * and Read on each topic (TOPIC_AUTHORIZATION_FAILED for its partitions).
  */
+import { AclOperation, ResourceType } from '../../protocol/acl.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
 import type { TxnOffsetCommitRequest } from '../../protocol/generated/txn-offset-commit-request.ts';
 import type { TxnOffsetCommitResponse } from '../../protocol/generated/txn-offset-commit-response.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
@@ -17,7 +22,16 @@ export default defineHandler<TxnOffsetCommitRequest, TxnOffsetCommitResponse>({
   minVersion: 0,
   maxVersion: 3,
   async handle(request, ctx) {
-    const offsets = request.topics.flatMap((t) =>
+    const refusal = !ctx.access.allows(AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, request.transactionalId)
+      ? ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+      : !ctx.access.allows(AclOperation.READ, ResourceType.GROUP, request.groupId)
+        ? ErrorCode.GROUP_AUTHORIZATION_FAILED
+        : null;
+    if (refusal !== null) {
+      return { throttleTimeMs: 0, topics: request.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: refusal })) })) };
+    }
+    const readable = new Set(request.topics.filter((t) => ctx.access.allows(AclOperation.READ, ResourceType.TOPIC, t.name)).map((t) => t.name));
+    const offsets = request.topics.filter((t) => readable.has(t.name)).flatMap((t) =>
       t.partitions.map((p) => ({
         topic: t.name,
         partition: p.partitionIndex,
@@ -37,11 +51,12 @@ export default defineHandler<TxnOffsetCommitRequest, TxnOffsetCommitResponse>({
       offsets,
     });
     let i = 0;
+    const errorOf = (topic: string) => (readable.has(topic) ? fencedError(errors[i++], ctx.apiVersion, producerFencedVersion) : ErrorCode.TOPIC_AUTHORIZATION_FAILED);
     return {
       throttleTimeMs: 0,
       topics: request.topics.map((t) => ({
         name: t.name,
-        partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: fencedError(errors[i++], ctx.apiVersion, producerFencedVersion) })),
+        partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: errorOf(t.name) })),
       })),
     };
   },

@@ -4,8 +4,12 @@
  * state, timeout, start time (-1 without an open transaction), producer id
  * and epoch and partitions; TRANSACTIONAL_ID_NOT_FOUND for an id it does
  * not know, NOT_COORDINATOR / COORDINATOR_LOAD_IN_PROGRESS for one it does
- * not serve (yet). Ids are deduplicated, as Kafka does.
+ * not serve (yet). Ids are deduplicated, as Kafka does. Needs Describe on
+ * each id (else TRANSACTIONAL_ID_AUTHORIZATION_FAILED) and on the topics of
+ * its transaction (else the same error, as Kafka).
  */
+import { AclOperation, ResourceType } from '../../protocol/acl.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
 import type { DescribeTransactionsRequest } from '../../protocol/generated/describe-transactions-request.ts';
 import type { DescribeTransactionsResponse } from '../../protocol/generated/describe-transactions-response.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
@@ -19,7 +23,11 @@ export default defineHandler<DescribeTransactionsRequest, DescribeTransactionsRe
     return {
       throttleTimeMs: 0,
       transactionStates: ctx.services.txns.describe([...new Set(request.transactionalIds)]).map((t) => ({
-        errorCode: t.errorCode,
+        errorCode:
+          ctx.access.allows(AclOperation.DESCRIBE, ResourceType.TRANSACTIONAL_ID, t.transactionalId) &&
+          t.topics.every((topic) => ctx.access.allows(AclOperation.DESCRIBE, ResourceType.TOPIC, topic.name))
+            ? t.errorCode
+            : ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
         transactionalId: t.transactionalId,
         transactionState: t.state,
         transactionTimeoutMs: t.timeoutMs,

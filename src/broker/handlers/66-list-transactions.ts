@@ -2,8 +2,10 @@
  * ListTransactions (key 66), v0-1 (KIP-664): the transactional ids this
  * broker coordinates (txn/coordinator.ts `list`), filtered by state names
  * (unknown ones are listed back in unknown_state_filters), producer ids and
- * (v1) the least time a transaction has been open.
+ * (v1) the least time a transaction has been open. Lists only the ids the
+ * principal may Describe, as Kafka.
  */
+import { AclOperation, ResourceType } from '../../protocol/acl.ts';
 import type { ListTransactionsRequest } from '../../protocol/generated/list-transactions-request.ts';
 import type { ListTransactionsResponse } from '../../protocol/generated/list-transactions-response.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
@@ -22,7 +24,9 @@ export default defineHandler<ListTransactionsRequest, ListTransactionsResponse>(
       throttleTimeMs: 0,
       errorCode: listed.errorCode,
       unknownStateFilters: listed.unknownStates,
-      transactionStates: listed.transactions.map((t) => ({ transactionalId: t.transactionalId, producerId: t.producerId, transactionState: t.state })),
+      transactionStates: listed.transactions
+        .filter((t) => ctx.access.mayList(AclOperation.DESCRIBE, ResourceType.TRANSACTIONAL_ID, t.transactionalId))
+        .map((t) => ({ transactionalId: t.transactionalId, producerId: t.producerId, transactionState: t.state })),
     };
   },
 });
