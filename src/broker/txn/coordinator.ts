@@ -83,7 +83,7 @@ const consumerOffsetsTopic = '__consumer_offsets';
 
 /** Bytes read from a partition of __transaction_state per step while loading it. */
 const loadReadBytes = 1024 * 1024;
-/** How long a state write waits for the ISR of its partition (Kafka's transaction.state.log... request.timeout default). */
+/** How long a state write waits for the ISR of its partition (as the group coordinator's writes: Kafka's offsets.commit.timeout.ms default). */
 const writeTimeoutMs = 5000;
 /** An epoch at this value is exhausted: the next InitProducerId takes a new producer id (Kafka: Short.MaxValue - 1). */
 const producerEpochExhausted = 32766;
