@@ -4,6 +4,11 @@
  * describe one at its coordinator (DescribeTransactions, through
  * coordinator-requests.ts). Kafka errors throw ClientError; an id the
  * coordinator does not know is null.
+ *
+ * `abortOpen` aborts the open transaction of an id as a new producer of
+ * the id would: InitProducerId makes the coordinator abort it under the
+ * next epoch (CONCURRENT_TRANSACTIONS: the abort is under way), which
+ * fences the producer that opened it.
  */
 import { ErrorCode } from '../protocol/errors.ts';
 import { ApiKeys } from '../protocol/generated/api-keys.ts';
@@ -14,6 +19,7 @@ import type { TopicPartitions } from './groups.ts';
 
 const listTransactionsVersion = 1;
 const describeTransactionsVersion = 0;
+const initProducerIdVersion = 4;
 
 export interface TransactionListing {
   transactionalId: string;
@@ -69,6 +75,18 @@ export class TransactionAdmin {
       }),
     );
     return perBroker.flat().sort((a, b) => a.transactionalId.localeCompare(b.transactionalId));
+  }
+
+  /** Aborts the id's open transaction (see the header); the id as its coordinator sees it then. */
+  async abortOpen(txn: TransactionDescription): Promise<TransactionDescription> {
+    await this.coordinators.withCoordinator(txn.transactionalId, 'aborting the transaction of', async (connection) => {
+      const request = { transactionalId: txn.transactionalId, transactionTimeoutMs: txn.timeoutMs, producerId: -1n, producerEpoch: -1 };
+      const answer = await connection.request(ApiKeys.InitProducerId, initProducerIdVersion, request);
+      return answer.errorCode === ErrorCode.CONCURRENT_TRANSACTIONS ? { ...answer, errorCode: ErrorCode.NONE } : answer;
+    });
+    const after = await this.describe(txn.transactionalId);
+    if (after === null) throw new Error(`transactional id '${txn.transactionalId}' vanished while being aborted`);
+    return after;
   }
 
   /** The id as its coordinator sees it; null when it does not know it. */

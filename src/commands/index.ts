@@ -38,6 +38,7 @@ import TopicCreate from './topic/create.ts';
 import TopicDelete from './topic/delete.ts';
 import TopicDescribe from './topic/describe.ts';
 import TopicList from './topic/list.ts';
+import TxnAbort from './txn/abort.ts';
 import TxnDescribe from './txn/describe.ts';
 import TxnList from './txn/list.ts';
 import UserCreate from './user/create.ts';
@@ -80,6 +81,7 @@ export const COMMANDS = {
   'topic:delete': TopicDelete,
   'topic:describe': TopicDescribe,
   'topic:list': TopicList,
+  'txn:abort': TxnAbort,
   'txn:describe': TxnDescribe,
   'txn:list': TxnList,
   'user:create': UserCreate,

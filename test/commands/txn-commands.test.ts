@@ -1,8 +1,10 @@
 /**
- * `kb txn list` and `kb txn describe` against a real broker holding a
- * transactional id with an open transaction (made with raw requests): the
- * table and --json output, the state filter, and an unknown id (exit 1,
- * an error that says where to look).
+ * `kb txn list`, `kb txn describe` and `kb txn abort` against a real broker
+ * holding a transactional id with an open transaction (made with raw
+ * requests): the table and --json output, the state filter, an unknown id
+ * (exit 1, an error that says where to look); abort needs --yes without a
+ * TTY (exit 2), refuses an id without an open transaction (exit 1), and
+ * aborts an open one, fencing its producer.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -53,4 +55,30 @@ test('kb txn list and describe show the transactional ids and their open transac
   const unknown = await runKb(['txn', 'describe', 'nobody', '-b', broker.address]);
   assert.equal(unknown.code, 1);
   assert.match(unknown.stderr, /transactional id 'nobody' is not known \(kb txn list shows the transactional ids\)/);
+});
+
+test('kb txn abort aborts an open transaction and fences its producer', async (t) => {
+  const broker = await startBroker({ sets: { 'transaction.state.log.num.partitions': 2 } });
+  t.after(() => broker.stop());
+  const client = await RawClient.connect(broker.host, broker.port);
+  t.after(() => client.close());
+  assert.equal((await findCoordinator(client, 'stuck')).errorCode, ErrorCode.NONE);
+  const topic = await createTopic(client, 1);
+  const stuck = await initProducerId(client, 'stuck', { timeoutMs: 60_000 });
+  await initProducerId(client, 'idle');
+  assert.deepEqual(await addPartitions(client, 'stuck', stuck.producerId, stuck.producerEpoch, [{ name: topic, partitions: [0] }]), [[topic, 0, ErrorCode.NONE]]);
+
+  const unconfirmed = await runKb(['txn', 'abort', 'stuck', '-b', broker.address]);
+  assert.equal(unconfirmed.code, 2);
+  assert.match(unconfirmed.stderr, /add --yes to confirm/);
+  const idle = await runKb(['txn', 'abort', 'idle', '--yes', '-b', broker.address]);
+  assert.equal(idle.code, 1);
+  assert.match(idle.stderr, /transactional id 'idle' has no open transaction \(state Empty\)/);
+
+  const aborted = await runKb(['txn', 'abort', 'stuck', '--yes', '-b', broker.address, '--json']);
+  assert.equal(aborted.code, 0, aborted.stderr);
+  const json = JSON.parse(aborted.stdout);
+  assert.deepEqual([json.producerId, json.producerEpoch], [Number(stuck.producerId), 1]);
+  assert.ok(['PrepareAbort', 'CompleteAbort'].includes(json.state), json.state);
+  assert.deepEqual(await addPartitions(client, 'stuck', stuck.producerId, stuck.producerEpoch, [{ name: topic, partitions: [0] }]), [[topic, 0, ErrorCode.PRODUCER_FENCED]]);
 });
