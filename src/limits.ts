@@ -122,3 +122,10 @@ export const userNameLengthMax = 256;
 export const scramCredentialsMax = 100_000;
 /** Bytes of a SCRAM credential's salt (kb makes 32; Kafka's tools fewer). */
 export const scramSaltBytesMax = 128;
+
+/**
+ * How long a transaction marker's append (WriteTxnMarkers) waits for the
+ * in-sync replicas before answering REQUEST_TIMED_OUT (Kafka waits
+ * request.timeout.ms, 30 s); the coordinator retries it.
+ */
+export const txnMarkerReplicationTimeoutMs = 30_000;

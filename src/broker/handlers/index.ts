@@ -24,6 +24,7 @@ import deleteTopics from './20-delete-topics.ts';
 import deleteRecords from './21-delete-records.ts';
 import initProducerId from './22-init-producer-id.ts';
 import offsetForLeaderEpoch from './23-offset-for-leader-epoch.ts';
+import writeTxnMarkers from './27-write-txn-markers.ts';
 import describeConfigs from './32-describe-configs.ts';
 import alterConfigs from './33-alter-configs.ts';
 import describeLogDirs from './35-describe-log-dirs.ts';
@@ -67,6 +68,7 @@ const all: Handler[] = [
   deleteRecords,
   initProducerId,
   offsetForLeaderEpoch,
+  writeTxnMarkers,
   describeConfigs,
   alterConfigs,
   describeLogDirs,

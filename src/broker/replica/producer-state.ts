@@ -12,6 +12,13 @@
  *   INVALID_PRODUCER_EPOCH (an epoch older than the one seen).
  * `record` is called after the append with the offsets assigned. Batches
  * without a producer id (-1) or sequence (-1) are not tracked.
+ *
+ * Transaction markers (control batches, sequence -1) go through
+ * `checkMarker` and `recordMarker`: a marker of an epoch older than the
+ * producer's is INVALID_PRODUCER_EPOCH, one from a coordinator epoch older
+ * than the last marker's is TRANSACTION_COORDINATOR_FENCED; a marker of a
+ * newer epoch (the coordinator bumped it to fence a zombie) moves the
+ * producer to that epoch, so the old epoch's batches are refused after it.
  */
 import { ErrorCode } from '../../protocol/errors.ts';
 
@@ -28,6 +35,8 @@ interface RememberedBatch {
 interface ProducerEntry {
   epoch: number;
   batches: RememberedBatch[];
+  /** The coordinator epoch of its last marker (-1: none). */
+  coordinatorEpoch: number;
 }
 
 export interface IdempotentBatch {
@@ -82,11 +91,33 @@ export class ProducerStateTable {
     if (!isIdempotent(batch)) return;
     let entry = this.producers.get(batch.producerId);
     if (!entry || batch.producerEpoch > entry.epoch) {
-      entry = { epoch: batch.producerEpoch, batches: [] };
+      entry = { epoch: batch.producerEpoch, batches: [], coordinatorEpoch: entry?.coordinatorEpoch ?? -1 };
       this.producers.set(batch.producerId, entry);
     }
     entry.batches.push({ firstSequence: batch.baseSequence, lastSequence: lastSequenceOf(batch), baseOffset, timestamp });
     if (entry.batches.length > batchesRememberedPerProducer) entry.batches.shift();
+  }
+
+  checkMarker(producerId: bigint, producerEpoch: number, coordinatorEpoch: number): SequenceCheck {
+    const entry = this.producers.get(producerId);
+    if (!entry) return appendAction;
+    if (producerEpoch < entry.epoch) {
+      return { action: 'reject', errorCode: ErrorCode.INVALID_PRODUCER_EPOCH, message: `marker of producer epoch ${producerEpoch} is older than ${entry.epoch}` };
+    }
+    if (coordinatorEpoch < entry.coordinatorEpoch) {
+      return { action: 'reject', errorCode: ErrorCode.TRANSACTION_COORDINATOR_FENCED, message: `marker of coordinator epoch ${coordinatorEpoch} is older than ${entry.coordinatorEpoch}` };
+    }
+    return appendAction;
+  }
+
+  /** Remembers an appended marker's epochs (also used to rebuild the table from the log). */
+  recordMarker(producerId: bigint, producerEpoch: number, coordinatorEpoch: number): void {
+    const entry = this.producers.get(producerId);
+    if (!entry || producerEpoch > entry.epoch) {
+      this.producers.set(producerId, { epoch: producerEpoch, batches: [], coordinatorEpoch });
+    } else {
+      entry.coordinatorEpoch = Math.max(entry.coordinatorEpoch, coordinatorEpoch);
+    }
   }
 
   /** Forgets batches at or after `offset` (after a log truncation). */
