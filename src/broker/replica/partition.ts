@@ -2,8 +2,16 @@
  * One partition replica hosted on this broker: the storage log plus what
  * the protocol layers on it: its role (leader or follower, from the
  * committed PartitionRecord), high watermark, idempotent-producer state,
- * LogAppendTime stamping, and the wake-up of parked fetches and acks=all
- * produces when data arrives or the high watermark moves.
+ * transactions (open ones, aborted ones, the last stable offset that
+ * read_committed reads stop at; transactions.ts), LogAppendTime stamping,
+ * and the wake-up of parked fetches and acks=all produces when data
+ * arrives or the high watermark moves.
+ *
+ * Transaction markers are control batches the leader writes for the
+ * coordinator (`appendMarker`, admitted like a producer's batch); leader
+ * and follower record every batch in the producer and transaction tables
+ * alike, and both tables are rebuilt from the log when the partition opens
+ * (a marker's type is read from its stored batch).
  *
  * Leader appends are admitted one at a time in call order: work the caller
  * may still be doing on the batch (its check of compressed records, its

@@ -17,6 +17,10 @@ import type { AlterPartitionResponse } from '../../../src/protocol/generated/alt
 import { readBatchHeader } from '../../../src/protocol/records/batch-header.ts';
 import { encodeRecordBatch } from '../../../src/protocol/records/record-batch.ts';
 import { Log } from '../../../src/storage/log.ts';
+import assert from 'node:assert/strict';
+import { truncationOffset } from '../../../src/broker/replica/replica-fetcher.ts';
+import { ErrorCode } from '../../../src/protocol/errors.ts';
+import { recordBatches } from '../../../src/protocol/records/batch-splitter.ts';
 
 export const silent = { info() {}, warn() {}, error() {} };
 
@@ -29,6 +33,8 @@ export interface TestController {
 
 export interface TestReplica {
   partition: Partition;
+  /** A new Partition on the same log, opened (as after a restart). */
+  reopen(): Promise<Partition>;
   log: Log;
   clock: { now: number };
   controller: TestController;
@@ -91,13 +97,16 @@ export async function openReplica(t: After, nodeId: number, state: PartitionReco
     isrChanged: (previous, next) => isrChanges.push({ previous: [...previous], next: [...next] }),
     logger: { info: record, warn: record, error: record },
   };
-  const partition = new Partition('t', 0, log, state, {
-    maxMessageBytes: () => 1 << 20,
-    logAppendTime: () => false,
-    minInsyncReplicas: () => settings.minInsyncReplicas,
-  }, cluster);
-  await partition.open();
-  return { partition, log, clock, controller, settings, isrChanges, logs };
+  const reopen = async () => {
+    const partition = new Partition('t', 0, log, state, {
+      maxMessageBytes: () => 1 << 20,
+      logAppendTime: () => false,
+      minInsyncReplicas: () => settings.minInsyncReplicas,
+    }, cluster);
+    await partition.open();
+    return partition;
+  };
+  return { partition: await reopen(), reopen, log, clock, controller, settings, isrChanges, logs };
 }
 
 export function batch(records: number, idempotent?: { producerId: bigint; baseSequence: number }): Buffer {
@@ -115,4 +124,21 @@ export function appendAsLeader(partition: Partition, b: Buffer, acks = 1) {
 /** Lets queued promise callbacks run. */
 export function settle(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** One follower fetch round, as the fetcher does it: fetch at the log end, truncate on divergence, else append and follow the HW. */
+export async function replicate(leader: Partition, follower: Partition, followerId: number): Promise<'diverged' | 'fetched'> {
+  const fetchOffset = follower.log.logEndOffset;
+  const diverging = leader.divergingEpoch(follower.log.latestEpoch, fetchOffset);
+  if (diverging) {
+    await follower.truncateTo(truncationOffset(follower, diverging));
+    return 'diverged';
+  }
+  leader.recordFollowerFetch(followerId, fetchOffset);
+  const read = await leader.readForFollower(fetchOffset, 1 << 20, true);
+  assert.equal(read.errorCode, ErrorCode.NONE);
+  const batches = [...recordBatches(read.records!)].map((s) => Buffer.from(s.bytes));
+  if (batches.length > 0) await follower.appendAsFollower(batches);
+  follower.updateFollowerHighWatermark(read.highWatermark);
+  return 'fetched';
 }
