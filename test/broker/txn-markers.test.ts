@@ -14,9 +14,8 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { startBroker, type RunningBroker } from '../helpers/broker.ts';
-import { RawClient } from '../helpers/raw-client.ts';
-import { connectAsPeer, type PeerClient } from '../helpers/peer-client.ts';
+import type { RawClient } from '../helpers/raw-client.ts';
+import { createTopic, markerRequest, now, plainBatch, produce, startTxnBroker, txnBatch, writeMarker, type TxnBroker } from '../helpers/txn.ts';
 import { ErrorCode } from '../../src/protocol/errors.ts';
 import { defaultFetchRequest } from '../../src/protocol/generated/fetch-request.ts';
 import { encodeRecordBatch } from '../../src/protocol/records/record-batch.ts';
@@ -28,43 +27,10 @@ const topic = 'txn';
 const [pidA, pidB, pidC] = [1000n, 2000n, 3000n];
 const epoch = 3;
 
-interface Connected {
-  broker: RunningBroker;
-  client: RawClient;
-  peer: PeerClient;
-}
-
-async function connect(dataDir?: string): Promise<Connected> {
-  const broker = await startBroker({ dataDir, args: ['--peer-listen', '127.0.0.1:0'] });
-  const client = await RawClient.connect(broker.host, broker.port);
-  const [host, port] = broker.peerAddress!.split(':');
-  const peer = await connectAsPeer(host, Number(port), 99, 1);
-  return { broker, client, peer };
-}
-
-function close(c: Connected): Promise<void> {
-  c.client.close();
-  c.peer.close();
-  return c.broker.stop();
-}
-
-const txnBatch = (producerId: bigint, baseSequence: number, values: string[], producerEpoch = epoch) =>
-  encodeRecordBatch({ baseTimestamp: now(), producerId, producerEpoch, baseSequence, transactional: true, records: values.map((v) => ({ value: Buffer.from(v) })) });
-const plainBatch = (values: string[]) => encodeRecordBatch({ baseTimestamp: now(), records: values.map((v) => ({ value: Buffer.from(v) })) });
-
-async function produce(client: RawClient, records: Buffer): Promise<{ errorCode: number; baseOffset: bigint }> {
-  const response = await client.request(0, 8, { transactionalId: null, acks: -1, timeoutMs: 10_000, topicData: [{ name: topic, partitionData: [{ index: 0, records }] }] });
-  return response.responses[0].partitionResponses[0];
-}
-
-const markerRequest = (producerId: bigint, commit: boolean, producerEpoch = epoch, coordinatorEpoch = 5) => ({
-  markers: [{ producerId, producerEpoch, transactionResult: commit, coordinatorEpoch, topics: [{ name: topic, partitionIndexes: [0] }] }],
-});
-
-async function writeMarker(sender: { request(k: number, v: number, b: unknown): Promise<any> }, producerId: bigint, commit: boolean, producerEpoch = epoch, coordinatorEpoch = 5): Promise<number> {
-  const response = await sender.request(27, 1, markerRequest(producerId, commit, producerEpoch, coordinatorEpoch));
-  return response.markers[0].topics[0].partitions[0].errorCode;
-}
+const txn = (producerId: bigint, baseSequence: number, values: string[], producerEpoch = epoch) => txnBatch(producerId, baseSequence, values, producerEpoch);
+const send = (c: TxnBroker, records: Buffer) => produce(c.client, topic, records);
+const mark = (sender: Parameters<typeof writeMarker>[0], producerId: bigint, commit: boolean, producerEpoch = epoch, coordinatorEpoch = 5) =>
+  writeMarker(sender, topic, { producerId, commit, producerEpoch, coordinatorEpoch });
 
 interface Fetched {
   errorCode: number;
@@ -96,22 +62,19 @@ async function latestOffset(client: RawClient, isolationLevel: number): Promise<
   return p.offset;
 }
 
-/** Timestamps of now: a segment whose first batch is older than segment.ms rolls at every append. */
-const now = () => BigInt(Date.now());
 const uncommitted = 0;
 const committed = 1;
 
 test('transaction markers end transactions on a partition: last stable offset, read_committed, fencing, restart', async (t) => {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'kb-txn-markers-'));
   t.after(() => rm(dataDir, { recursive: true, force: true }));
-  c = await connect(dataDir);
-  t.after(() => close(c));
-  const created = await c.client.request(19, 7, { topics: [{ name: topic, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 15_000, validateOnly: false });
-  assert.equal(created.topics[0].errorCode, ErrorCode.NONE);
+  c = await startTxnBroker(dataDir);
+  t.after(() => c.close());
+  assert.equal(await createTopic(c.client, topic), ErrorCode.NONE);
 
   // A's transaction at 0-1, a plain batch at 2: the last stable offset stays at 0.
-  assert.equal((await produce(c.client, txnBatch(pidA, 0, ['a1', 'a2']))).errorCode, ErrorCode.NONE);
-  assert.equal((await produce(c.client, plainBatch(['p1']))).baseOffset, 2n);
+  assert.equal((await send(c, txn(pidA, 0, ['a1', 'a2']))).errorCode, ErrorCode.NONE);
+  assert.equal((await send(c, plainBatch(['p1']))).baseOffset, 2n);
   let read = await fetch(c.client, 0n, committed);
   assert.deepEqual([read.highWatermark, read.lastStableOffset, read.batches], [3n, 0n, []], 'read_committed stops at the open transaction');
   assert.deepEqual((await fetch(c.client, 0n, uncommitted)).batches, [0n, 2n], 'read_uncommitted reads up to the high watermark');
@@ -119,45 +82,45 @@ test('transaction markers end transactions on a partition: last stable offset, r
   assert.equal(await latestOffset(c.client, uncommitted), 3n);
 
   // Only a kb node may write markers: a client's WriteTxnMarkers and a client's control batch are refused.
-  const refused = await c.client.request(27, 1, markerRequest(pidA, false)).catch(() => null);
+  const refused = await c.client.request(27, 1, markerRequest(topic, { producerId: pidA, producerEpoch: epoch, commit: false, coordinatorEpoch: 5 })).catch(() => null);
   assert.ok(refused === null || refused.markers[0].topics[0].partitions[0].errorCode === ErrorCode.CLUSTER_AUTHORIZATION_FAILED, 'WriteTxnMarkers refused on the client listener');
-  const forged = await produce(c.client, encodeMarkerBatch({ producerId: pidA, producerEpoch: epoch, commit: true, coordinatorEpoch: 5 }, now()));
+  const forged = await send(c, encodeMarkerBatch({ producerId: pidA, producerEpoch: epoch, commit: true, coordinatorEpoch: 5 }, now()));
   assert.equal(forged.errorCode, ErrorCode.INVALID_RECORD, 'a client cannot write a marker');
-  const noProducer = await produce(c.client, encodeRecordBatch({ baseTimestamp: now(), transactional: true, records: [{ value: Buffer.from('x') }] }));
+  const noProducer = await send(c, encodeRecordBatch({ baseTimestamp: now(), transactional: true, records: [{ value: Buffer.from('x') }] }));
   assert.equal(noProducer.errorCode, ErrorCode.INVALID_RECORD, 'a transactional batch needs a producer id');
 
   // ABORT: the marker lands at 3, the last stable offset moves to the high watermark, A is reported aborted.
-  assert.equal(await writeMarker(c.peer, pidA, false), ErrorCode.NONE);
+  assert.equal(await mark(c.peer, pidA, false), ErrorCode.NONE);
   read = await fetch(c.client, 0n, committed);
   assert.deepEqual([read.highWatermark, read.lastStableOffset, read.batches], [4n, 4n, [0n, 2n, 3n]]);
   assert.deepEqual(read.abortedTransactions, [{ producerId: pidA, firstOffset: 0n }]);
   assert.equal(await latestOffset(c.client, committed), 4n);
 
   // B commits at 4-5; a read from 4 holds no aborted transaction.
-  assert.equal((await produce(c.client, txnBatch(pidB, 0, ['b1']))).baseOffset, 4n);
-  assert.equal(await writeMarker(c.peer, pidB, true), ErrorCode.NONE);
+  assert.equal((await send(c, txn(pidB, 0, ['b1']))).baseOffset, 4n);
+  assert.equal(await mark(c.peer, pidB, true), ErrorCode.NONE);
   read = await fetch(c.client, 4n, committed);
   assert.deepEqual([read.lastStableOffset, read.batches, read.abortedTransactions], [6n, [4n, 5n], []]);
 
   // Fencing: an older coordinator epoch, then a bumped producer epoch shuts out A's old epoch.
-  assert.equal(await writeMarker(c.peer, pidA, false, epoch, 4), ErrorCode.TRANSACTION_COORDINATOR_FENCED);
-  assert.equal(await writeMarker(c.peer, pidA, false, epoch + 1, 5), ErrorCode.NONE);
-  assert.equal((await produce(c.client, txnBatch(pidA, 2, ['zombie']))).errorCode, ErrorCode.INVALID_PRODUCER_EPOCH, 'the old epoch is fenced');
-  assert.equal(await writeMarker(c.peer, pidA, true, epoch), ErrorCode.INVALID_PRODUCER_EPOCH, 'a marker of the old epoch is refused');
+  assert.equal(await mark(c.peer, pidA, false, epoch, 4), ErrorCode.TRANSACTION_COORDINATOR_FENCED);
+  assert.equal(await mark(c.peer, pidA, false, epoch + 1, 5), ErrorCode.NONE);
+  assert.equal((await send(c, txn(pidA, 2, ['zombie']))).errorCode, ErrorCode.INVALID_PRODUCER_EPOCH, 'the old epoch is fenced');
+  assert.equal(await mark(c.peer, pidA, true, epoch), ErrorCode.INVALID_PRODUCER_EPOCH, 'a marker of the old epoch is refused');
 
   // C opens a transaction at 7 and the broker restarts: the open transaction and the aborted one are rebuilt from the log.
-  assert.equal((await produce(c.client, txnBatch(pidC, 0, ['c1']))).baseOffset, 7n);
-  await close(c);
-  c = await connect(dataDir);
+  assert.equal((await send(c, txn(pidC, 0, ['c1']))).baseOffset, 7n);
+  await c.close();
+  c = await startTxnBroker(dataDir);
   await waitFor(async () => (await fetch(c.client, 0n, uncommitted)).errorCode === ErrorCode.NONE, 'the partition serves again');
   read = await fetch(c.client, 0n, committed);
   assert.deepEqual([read.highWatermark, read.lastStableOffset], [8n, 7n], 'the open transaction survives the restart');
   assert.deepEqual(read.abortedTransactions, [{ producerId: pidA, firstOffset: 0n }], 'the aborted transaction survives the restart');
-  assert.equal(await writeMarker(c.peer, pidC, true), ErrorCode.NONE);
+  assert.equal(await mark(c.peer, pidC, true), ErrorCode.NONE);
   assert.equal((await fetch(c.client, 7n, committed)).lastStableOffset, 9n);
 });
 
-let c: Connected;
+let c: TxnBroker;
 async function waitFor(condition: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
