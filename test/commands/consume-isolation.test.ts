@@ -5,16 +5,18 @@
  * the default, prints committed records only and with -e stops at the last
  * stable offset while a transaction is still open; read_uncommitted prints
  * every record, aborted ones too. Control batches are never printed.
+ * `kb log dump` shows the markers (type and coordinator epoch).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import { ErrorCode } from '../../src/protocol/errors.ts';
 import { runKb } from '../helpers/cli.ts';
 import { createTopic, plainBatch, produce, startTxnBroker, txnBatch, writeMarker } from '../helpers/txn.ts';
 
 const topic = 'iso';
 
-test('kb consume reads committed transactions only by default, every record with --isolation read_uncommitted', async (t) => {
+test('kb consume reads committed transactions only by default, every record with --isolation read_uncommitted; kb log dump shows the markers', async (t) => {
   const c = await startTxnBroker();
   t.after(() => c.close());
   assert.equal(await createTopic(c.client, topic), ErrorCode.NONE);
@@ -47,4 +49,19 @@ test('kb consume reads committed transactions only by default, every record with
   assert.deepEqual(after.stdout.split('\n').filter(Boolean), ['1:p1', '2:b1', '6:p2', '7:c1', '8:p3'], 'C committed: everything after it too');
   const bad = await consume('--isolation', 'serializable');
   assert.equal(bad.code, 2, 'an unknown isolation level is a usage error');
+
+  const segment = path.join(c.broker.dataDir, 'logs', `${topic}-0`, '00000000000000000000.log');
+  const dump = await runKb(['log', 'dump', '--records', segment]);
+  assert.equal(dump.code, 0, dump.stderr);
+  const markerLines = dump.stdout.split('\n').filter((l) => l.includes('endTxnMarker'));
+  assert.deepEqual(
+    markerLines.map((l) => /offset: (\d+) .*endTxnMarker: (\w+) coordinatorEpoch: (\d+)/.exec(l)!.slice(1)),
+    [['4', 'ABORT', '0'], ['5', 'COMMIT', '0'], ['9', 'COMMIT', '0']],
+  );
+  const json = JSON.parse((await runKb(['log', 'dump', '--json', segment])).stdout) as { entries: { baseOffset: number; control: boolean; marker?: unknown }[] };
+  assert.deepEqual(json.entries.filter((e) => e.control).map((e) => [e.baseOffset, e.marker]), [
+    [4, { type: 'ABORT', coordinatorEpoch: 0 }],
+    [5, { type: 'COMMIT', coordinatorEpoch: 0 }],
+    [9, { type: 'COMMIT', coordinatorEpoch: 0 }],
+  ]);
 });
