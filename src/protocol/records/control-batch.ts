@@ -12,7 +12,7 @@
  */
 import { ProtocolError } from '../primitives.ts';
 import { attributeBits, type BatchHeader } from './batch-header.ts';
-import { decodeRecordBatch, encodeRecordBatch } from './record-batch.ts';
+import { decodeRecordBatch, encodeRecordBatch, type RecordBatch } from './record-batch.ts';
 
 export interface TxnMarker {
   producerId: bigint;
@@ -59,9 +59,15 @@ export function readMarker(batch: Buffer): TxnMarker | null {
   const decoded = decodeRecordBatch(batch, markerBatchBytesMax);
   const key = decoded.records[0]?.key;
   if (!key || key.length < keyBytes) throw new ProtocolError('control batch without a control record key');
-  const type = key.readInt16BE(2);
+  return markerOfDecoded(decoded);
+}
+
+/** The transaction marker of an already decoded control batch; null for another control type or a control record too short to tell. */
+export function markerOfDecoded(batch: RecordBatch): TxnMarker | null {
+  const record = batch.records[0];
+  if (!record?.key || record.key.length < keyBytes) return null;
+  const type = record.key.readInt16BE(2);
   if (type !== abortType && type !== commitType) return null;
-  const value = decoded.records[0].value;
-  const coordinatorEpoch = value && value.length >= valueBytes ? value.readInt32BE(2) : -1;
-  return { producerId: decoded.producerId, producerEpoch: decoded.producerEpoch, commit: type === commitType, coordinatorEpoch };
+  const coordinatorEpoch = record.value && record.value.length >= valueBytes ? record.value.readInt32BE(2) : -1;
+  return { producerId: batch.producerId, producerEpoch: batch.producerEpoch, commit: type === commitType, coordinatorEpoch };
 }
