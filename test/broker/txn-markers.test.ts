@@ -15,13 +15,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { RawClient } from '../helpers/raw-client.ts';
-import { createTopic, markerRequest, now, plainBatch, produce, startTxnBroker, txnBatch, writeMarker, type TxnBroker } from '../helpers/txn.ts';
+import { createTopic, fetchPartition0, markerRequest, now, plainBatch, produce, startTxnBroker, txnBatch, writeMarker, type TxnBroker } from '../helpers/txn.ts';
 import { ErrorCode } from '../../src/protocol/errors.ts';
-import { defaultFetchRequest } from '../../src/protocol/generated/fetch-request.ts';
 import { encodeRecordBatch } from '../../src/protocol/records/record-batch.ts';
 import { encodeMarkerBatch } from '../../src/protocol/records/control-batch.ts';
-import { recordBatches } from '../../src/protocol/records/batch-splitter.ts';
-import { readBatchHeader } from '../../src/protocol/records/batch-header.ts';
 
 const topic = 'txn';
 const [pidA, pidB, pidC] = [1000n, 2000n, 3000n];
@@ -32,28 +29,7 @@ const send = (c: TxnBroker, records: Buffer) => produce(c.client, topic, records
 const mark = (sender: Parameters<typeof writeMarker>[0], producerId: bigint, commit: boolean, producerEpoch = epoch, coordinatorEpoch = 5) =>
   writeMarker(sender, topic, { producerId, commit, producerEpoch, coordinatorEpoch });
 
-interface Fetched {
-  errorCode: number;
-  highWatermark: bigint;
-  lastStableOffset: bigint;
-  abortedTransactions: { producerId: bigint; firstOffset: bigint }[] | null;
-  /** Base offsets of the batches read. */
-  batches: bigint[];
-}
-
-async function fetch(client: RawClient, fetchOffset: bigint, isolationLevel: number): Promise<Fetched> {
-  const response = await client.request(1, 11, {
-    ...defaultFetchRequest(),
-    isolationLevel,
-    maxWaitMs: 0,
-    minBytes: 0,
-    maxBytes: 1 << 20,
-    topics: [{ topic, topicId: Buffer.alloc(16), partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 1 << 20, replicaDirectoryId: Buffer.alloc(16) }] }],
-  });
-  const p = response.responses[0].partitions[0];
-  const batches = [...recordBatches(p.records ?? Buffer.alloc(0))].map((span) => readBatchHeader(span.bytes).baseOffset);
-  return { errorCode: p.errorCode, highWatermark: p.highWatermark, lastStableOffset: p.lastStableOffset, abortedTransactions: p.abortedTransactions, batches };
-}
+const fetch = (client: RawClient, fetchOffset: bigint, isolationLevel: number) => fetchPartition0(client, topic, fetchOffset, isolationLevel);
 
 async function latestOffset(client: RawClient, isolationLevel: number): Promise<bigint> {
   const response = await client.request(2, 5, { replicaId: -1, isolationLevel, topics: [{ name: topic, partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1n, maxNumOffsets: 1 }] }] });

@@ -9,6 +9,9 @@ import { startBroker, type RunningBroker } from './broker.ts';
 import { RawClient } from './raw-client.ts';
 import { connectAsPeer, type PeerClient } from './peer-client.ts';
 import { encodeRecordBatch } from '../../src/protocol/records/record-batch.ts';
+import { defaultFetchRequest } from '../../src/protocol/generated/fetch-request.ts';
+import { recordBatches } from '../../src/protocol/records/batch-splitter.ts';
+import { readBatchHeader } from '../../src/protocol/records/batch-header.ts';
 
 export interface TxnBroker {
   broker: RunningBroker;
@@ -65,4 +68,28 @@ export const markerRequest = (topic: string, m: MarkerSpec) => ({
 export async function writeMarker(sender: { request(apiKey: number, apiVersion: number, body: unknown): Promise<any> }, topic: string, m: MarkerSpec): Promise<number> {
   const response = await sender.request(27, 1, markerRequest(topic, m));
   return response.markers[0].topics[0].partitions[0].errorCode;
+}
+
+export interface Fetched {
+  errorCode: number;
+  highWatermark: bigint;
+  lastStableOffset: bigint;
+  abortedTransactions: { producerId: bigint; firstOffset: bigint }[] | null;
+  /** Base offsets of the batches read. */
+  batches: bigint[];
+}
+
+/** Fetch (v11) of partition 0 from `fetchOffset`, isolation level 0 (read_uncommitted) or 1 (read_committed). */
+export async function fetchPartition0(client: RawClient, topic: string, fetchOffset: bigint, isolationLevel: number): Promise<Fetched> {
+  const response = await client.request(1, 11, {
+    ...defaultFetchRequest(),
+    isolationLevel,
+    maxWaitMs: 0,
+    minBytes: 0,
+    maxBytes: 1 << 20,
+    topics: [{ topic, topicId: Buffer.alloc(16), partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 1 << 20, replicaDirectoryId: Buffer.alloc(16) }] }],
+  });
+  const p = response.responses[0].partitions[0];
+  const batches = [...recordBatches(p.records ?? Buffer.alloc(0))].map((span) => readBatchHeader(span.bytes).baseOffset);
+  return { errorCode: p.errorCode, highWatermark: p.highWatermark, lastStableOffset: p.lastStableOffset, abortedTransactions: p.abortedTransactions, batches };
 }

@@ -183,14 +183,20 @@ export class Partition {
     return this.log.highWatermark;
   }
 
-  /** The last stable offset: the first offset of the oldest open transaction, capped by the high watermark. */
+  /**
+   * The last stable offset: the first offset of the oldest open
+   * transaction, capped by the high watermark, and at least the log start
+   * (retention may have deleted the transaction's first batches).
+   */
   get lastStableOffset(): bigint {
     const firstUnstable = this.transactions.firstUnstableOffset();
-    return firstUnstable !== null && firstUnstable < this.highWatermark ? firstUnstable : this.highWatermark;
+    if (firstUnstable === null || firstUnstable >= this.highWatermark) return this.highWatermark;
+    return firstUnstable > this.log.logStartOffset ? firstUnstable : this.log.logStartOffset;
   }
 
-  /** The aborted transactions a read_committed read of [from, to) must skip. */
+  /** The aborted transactions a read_committed read of [from, to) must skip (those whose marker retention deleted are forgotten first). */
   abortedTransactions(from: bigint, to: bigint): AbortedTxn[] {
+    this.transactions.dropBefore(this.log.logStartOffset);
     return this.transactions.abortedBetween(from, to);
   }
 
@@ -636,7 +642,6 @@ export class Partition {
     const target = offset === -1n ? this.highWatermark : offset;
     if (target < 0n || target > this.highWatermark) return { lowWatermark: -1n, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE };
     await this.log.deleteRecordsBefore(target);
-    this.transactions.dropBefore(this.log.logStartOffset);
     return { lowWatermark: this.log.logStartOffset, errorCode: ErrorCode.NONE };
   }
 }
