@@ -64,6 +64,8 @@ test('transaction markers end transactions on a partition: last stable offset, r
   assert.equal(forged.errorCode, ErrorCode.INVALID_RECORD, 'a client cannot write a marker');
   const noProducer = await send(c, encodeRecordBatch({ baseTimestamp: now(), transactional: true, records: [{ value: Buffer.from('x') }] }));
   assert.equal(noProducer.errorCode, ErrorCode.INVALID_RECORD, 'a transactional batch needs a producer id');
+  const noTransactionalId = await produce(c.client, topic, txn(pidB, 0, ['x']), null);
+  assert.equal(noTransactionalId.errorCode, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, 'a transactional batch needs a transactional id');
 
   // ABORT: the marker lands at 3, the last stable offset moves to the high watermark, A is reported aborted.
   assert.equal(await mark(c.peer, pidA, false), ErrorCode.NONE);

@@ -47,9 +47,9 @@ export async function createTopic(client: RawClient, topic: string): Promise<num
   return created.topics[0].errorCode;
 }
 
-/** Produces one batch to partition 0 (acks=all); its answer. */
-export async function produce(client: RawClient, topic: string, records: Buffer): Promise<{ errorCode: number; baseOffset: bigint }> {
-  const response = await client.request(0, 8, { transactionalId: null, acks: -1, timeoutMs: 10_000, topicData: [{ name: topic, partitionData: [{ index: 0, records }] }] });
+/** Produces one batch to partition 0 (acks=all, as transactional producer `transactionalId`); its answer. */
+export async function produce(client: RawClient, topic: string, records: Buffer, transactionalId: string | null = 'test-txn'): Promise<{ errorCode: number; baseOffset: bigint }> {
+  const response = await client.request(0, 8, { transactionalId, acks: -1, timeoutMs: 10_000, topicData: [{ name: topic, partitionData: [{ index: 0, records }] }] });
   return response.responses[0].partitionResponses[0];
 }
 

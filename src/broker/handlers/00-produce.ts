@@ -15,7 +15,8 @@
  * A batch of more than `message.max.records` records is INVALID_RECORD, and
  * so is a control batch (transaction markers are written by the leader
  * only, WriteTxnMarkers) and a transactional batch without a producer id
- * and sequence.
+ * and sequence; a transactional batch in a request without a transactional
+ * id is TRANSACTIONAL_ID_AUTHORIZATION_FAILED (as Kafka, per partition).
  * Batches are not decoded: only the record length prefixes are walked to
  * prove recordCount true (offsets are assigned from it), and the bytes go
  * to the log as they came (record-walk.ts). A compressed batch is walked as
@@ -82,7 +83,7 @@ async function producePartition(
   topic: string,
   index: number,
   records: Buffer | null,
-  request: { acks: number; timeoutMs: number },
+  request: { acks: number; timeoutMs: number; transactionalId: string | null },
   apiVersion: number,
 ): Promise<PartitionProduceResponse> {
   const acks = request.acks;
@@ -110,6 +111,9 @@ async function producePartition(
   if (header.recordCount > recordsMax) return failed(index, ErrorCode.INVALID_RECORD, `batch of ${header.recordCount} records exceeds message.max.records ${recordsMax}`);
   const refusal = transactionalProblem(header);
   if (refusal) return failed(index, ErrorCode.INVALID_RECORD, refusal);
+  if (isTransactionalBatch(header) && request.transactionalId === null) {
+    return failed(index, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, 'a transactional batch needs the transactional id of its producer in the request');
+  }
   const codec = compressionCodecOf(header.attributes);
   let walked: Promise<ErrorResult | null> | undefined;
   if (codec === CompressionCodec.none) {
