@@ -10,8 +10,9 @@
  * Transaction markers are control batches the leader writes for the
  * coordinator (`appendMarker`, admitted like a producer's batch); leader
  * and follower record every batch in the producer and transaction tables
- * alike, and both tables are rebuilt from the log when the partition opens
- * (a marker's type is read from its stored batch).
+ * alike. Both tables are snapshotted at a clean close and restored from
+ * it on the next open (storage files.ts: producer-state.snapshot), else
+ * rebuilt from the log (a marker's type read from its stored batch).
  *
  * Leader appends are admitted one at a time in call order: work the caller
  * may still be doing on the batch (its check of compressed records, its
@@ -120,8 +121,8 @@ export class Partition {
   state: PartitionRecord;
   private readonly settings: PartitionSettings;
   private readonly cluster: ReplicationContext;
-  private readonly producers = new ProducerStateTable();
-  private readonly transactions = new TransactionTable();
+  private producers = new ProducerStateTable();
+  private transactions = new TransactionTable();
   /** Emits 'change' on appends, high watermark moves and role or ISR changes. */
   private readonly changed = new EventEmitter();
   /** The admission of the latest append (settles once it is enqueued in the log). */
@@ -144,13 +145,35 @@ export class Partition {
     this.changed.setMaxListeners(0);
   }
 
-  /** Rebuilds the producer and transaction tables from the batches in the log, then takes the role `state` gives. */
+  /**
+   * Restores the producer and transaction tables from the snapshot the
+   * log's last clean close wrote, else rebuilds them from the batches in
+   * the log; has the next clean close snapshot them; then takes the role
+   * `state` gives.
+   */
   async open(): Promise<void> {
-    for await (const header of this.log.batchHeaders(this.log.logStartOffset)) {
-      const marker = isControlBatch(header) ? await this.storedMarker(header.baseOffset) : null;
-      this.recordBatch(header, header.baseOffset, header.maxTimestamp, marker);
+    if (!this.restore(this.log.takeProducerSnapshot())) {
+      for await (const header of this.log.batchHeaders(this.log.logStartOffset)) {
+        const marker = isControlBatch(header) ? await this.storedMarker(header.baseOffset) : null;
+        this.recordBatch(header, header.baseOffset, header.maxTimestamp, marker);
+      }
     }
+    this.log.snapshotOnClose(() => ({ producers: this.producers.toSnapshot(), transactions: this.transactions.toSnapshot() }));
     this.applyState(this.state, true);
+  }
+
+  /** Both tables from a producer-state snapshot; false when there is none or it does not decode (logged). */
+  private restore(snapshot: unknown): boolean {
+    if (snapshot === null || snapshot === undefined) return false;
+    try {
+      const { producers, transactions } = snapshot as Record<string, unknown>;
+      const restored = [ProducerStateTable.fromSnapshot(producers), TransactionTable.fromSnapshot(transactions)] as const;
+      [this.producers, this.transactions] = restored;
+      return true;
+    } catch (err) {
+      this.cluster.logger.warn(`${this.name}: unreadable producer-state snapshot, rebuilding from the log: ${(err as Error).message}`);
+      return false;
+    }
   }
 
   /** The transaction marker stored at `offset` (a control batch); null for another control type or one that cannot be decoded (logged). */

@@ -19,6 +19,11 @@
  * than the last marker's is TRANSACTION_COORDINATOR_FENCED; a marker of a
  * newer epoch (the coordinator bumped it to fence a zombie) moves the
  * producer to that epoch, so the old epoch's batches are refused after it.
+ *
+ * `toSnapshot` / `fromSnapshot`: the table as plain arrays (bigints as
+ * decimal strings) for the producer-state snapshot: [[producerId, epoch,
+ * coordinatorEpoch, [[firstSequence, lastSequence, baseOffset, timestamp],
+ * ...]], ...]; `fromSnapshot` throws on anything else.
  */
 import { ErrorCode } from '../../protocol/errors.ts';
 
@@ -131,4 +136,34 @@ export class ProducerStateTable {
   get size(): number {
     return this.producers.size;
   }
+
+  toSnapshot(): unknown {
+    return [...this.producers].map(([id, e]) => [String(id), e.epoch, e.coordinatorEpoch, e.batches.map((b) => [b.firstSequence, b.lastSequence, String(b.baseOffset), String(b.timestamp)])]);
+  }
+
+  static fromSnapshot(snapshot: unknown): ProducerStateTable {
+    const table = new ProducerStateTable();
+    for (const item of arrayOf(snapshot)) {
+      const [id, epoch, coordinatorEpoch, batches] = arrayOf(item);
+      const remembered = arrayOf(batches).map((b) => {
+        const [firstSequence, lastSequence, baseOffset, timestamp] = arrayOf(b);
+        return { firstSequence: int(firstSequence), lastSequence: int(lastSequence), baseOffset: BigInt(String(baseOffset)), timestamp: BigInt(String(timestamp)) };
+      });
+      if (remembered.length > batchesRememberedPerProducer) throw new Error('too many batches for one producer');
+      table.producers.set(BigInt(String(id)), { epoch: int(epoch), coordinatorEpoch: int(coordinatorEpoch), batches: remembered });
+    }
+    return table;
+  }
+}
+
+/** Snapshot decoding: `value` as an array, else throws. */
+export function arrayOf(value: unknown): unknown[] {
+  if (!Array.isArray(value)) throw new Error('not an array');
+  return value;
+}
+
+/** Snapshot decoding: `value` as a safe integer, else throws. */
+export function int(value: unknown): number {
+  if (!Number.isSafeInteger(value)) throw new Error(`not an integer: ${String(value)}`);
+  return value as number;
 }

@@ -17,7 +17,14 @@
  * Aborted transactions are kept in memory until the log start passes their
  * marker (rebuilt from the log when the partition opens); committed ones
  * only until the high watermark passes their marker.
+ *
+ * `toSnapshot` / `fromSnapshot`: the table as plain arrays (bigints as
+ * decimal strings) for the producer-state snapshot: { open: [[producerId,
+ * firstOffset], ...], aborted: [[producerId, firstOffset, lastOffset],
+ * ...], committed: (the same) }; `fromSnapshot` throws on anything else.
  */
+import { arrayOf } from './producer-state.ts';
+
 export interface AbortedTxn {
   producerId: bigint;
   firstOffset: bigint;
@@ -81,6 +88,30 @@ export class TransactionTable {
         if (t.firstOffset < offset) this.open.set(t.producerId, t.firstOffset);
       }
     }
+  }
+
+  toSnapshot(): unknown {
+    const ended = (list: AbortedTxn[]) => list.map((t) => [String(t.producerId), String(t.firstOffset), String(t.lastOffset)]);
+    return { open: [...this.open].map(([id, first]) => [String(id), String(first)]), aborted: ended(this.aborted), committed: ended(this.committed) };
+  }
+
+  static fromSnapshot(snapshot: unknown): TransactionTable {
+    const table = new TransactionTable();
+    const { open, aborted, committed } = (snapshot ?? {}) as Record<string, unknown>;
+    const offsets = (item: unknown) => arrayOf(item).map((v) => BigInt(String(v)));
+    for (const item of arrayOf(open)) {
+      const [id, first] = offsets(item);
+      if (first === undefined) throw new Error('open transaction without its first offset');
+      table.open.set(id, first);
+    }
+    for (const [list, into] of [[aborted, table.aborted], [committed, table.committed]] as const) {
+      for (const item of arrayOf(list)) {
+        const [producerId, firstOffset, lastOffset] = offsets(item);
+        if (lastOffset === undefined || (into.length > 0 && into.at(-1)!.lastOffset > lastOffset)) throw new Error('ended transactions out of order');
+        into.push({ producerId, firstOffset, lastOffset });
+      }
+    }
+    return table;
   }
 
   /** Forgets aborted transactions whose marker lies below `offset` (the log start moved past them). */

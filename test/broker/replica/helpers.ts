@@ -33,8 +33,11 @@ export interface TestController {
 
 export interface TestReplica {
   partition: Partition;
-  /** A new Partition on the same log, opened (as after a restart). */
+  /** A new Partition on the same log, opened. */
   reopen(): Promise<Partition>;
+  /** Closes the log cleanly, opens it again and a new Partition on it: a broker restart. */
+  restart(hooks?: RestartHooks): Promise<Partition>;
+  dir: string;
   log: Log;
   clock: { now: number };
   controller: TestController;
@@ -43,6 +46,13 @@ export interface TestReplica {
   isrChanges: { previous: number[]; next: number[] }[];
   /** Every line it logged, in order. */
   logs: string[];
+}
+
+export interface RestartHooks {
+  /** After the log closed (e.g. to remove files a crash would not have left). */
+  closed?: () => Promise<void>;
+  /** The reopened log, before the partition opens on it. */
+  opened?: (log: Log) => void;
 }
 
 type After = { after(fn: () => Promise<void>): void };
@@ -54,7 +64,7 @@ export function partitionRecord(fields: Partial<PartitionRecord>): PartitionReco
 /** Opens a partition replica of node `nodeId` on a fresh log with `state`. */
 export async function openReplica(t: After, nodeId: number, state: PartitionRecord, lagTimeMaxMs = 30_000): Promise<TestReplica> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'kb-replica-'));
-  const log = await Log.open(dir, {}, { logger: silent });
+  let log = await Log.open(dir, {}, { logger: silent });
   t.after(async () => {
     await log.close();
     await rm(dir, { recursive: true, force: true });
@@ -97,8 +107,8 @@ export async function openReplica(t: After, nodeId: number, state: PartitionReco
     isrChanged: (previous, next) => isrChanges.push({ previous: [...previous], next: [...next] }),
     logger: { info: record, warn: record, error: record },
   };
-  const reopen = async () => {
-    const partition = new Partition('t', 0, log, state, {
+  const reopen = async (current = log) => {
+    const partition = new Partition('t', 0, current, state, {
       maxMessageBytes: () => 1 << 20,
       logAppendTime: () => false,
       minInsyncReplicas: () => settings.minInsyncReplicas,
@@ -106,7 +116,14 @@ export async function openReplica(t: After, nodeId: number, state: PartitionReco
     await partition.open();
     return partition;
   };
-  return { partition: await reopen(), reopen, log, clock, controller, settings, isrChanges, logs };
+  const restart = async (hooks: RestartHooks = {}) => {
+    await log.close();
+    await hooks.closed?.();
+    log = await Log.open(dir, {}, { logger: silent });
+    hooks.opened?.(log);
+    return reopen(log);
+  };
+  return { partition: await reopen(), reopen: () => reopen(), restart, dir, log, clock, controller, settings, isrChanges, logs };
 }
 
 export function batch(records: number, idempotent?: { producerId: bigint; baseSequence: number }): Buffer {

@@ -11,6 +11,8 @@ import { ErrorCode } from '../../../src/protocol/errors.ts';
 import { encodeRecordBatch } from '../../../src/protocol/records/record-batch.ts';
 import { TransactionTable } from '../../../src/broker/replica/transactions.ts';
 import { appendAsLeader, openReplica, partitionRecord, replicate } from './helpers.ts';
+import { readdir, rm } from 'node:fs/promises';
+import path from 'node:path';
 
 const txnBatch = (producerId: bigint, baseSequence: number, records: number) =>
   encodeRecordBatch({
@@ -93,4 +95,44 @@ test('the transaction table: open, abort, commit, truncate, settle, drop', () =>
   assert.equal(table.firstUnstableOffset(), null, 'a settled commit is forgotten, not reopened');
   table.dropBefore(7n);
   assert.deepEqual(table.abortedBetween(0n, 10n), []);
+});
+
+test('a clean restart restores producers and transactions from the snapshot without reading the log', async (t) => {
+  const { partition, restart } = await openReplica(t, 1, partitionRecord({}));
+  const idempotent = txnBatch(9n, 0, 2);
+  await appendAsLeader(partition, txnBatch(7n, 0, 2)); // 0-1
+  await partition.appendMarker(marker(7n, false)); // 2
+  await appendAsLeader(partition, Buffer.from(idempotent)); // 3-4, open
+  const restarted = await restart({
+    opened: (log) => {
+      log.batchHeaders = () => {
+        throw new Error('the log was scanned');
+      };
+    },
+  });
+  assert.equal(restarted.lastStableOffset, 3n);
+  assert.deepEqual(restarted.abortedTransactions(0n, 5n), [{ producerId: 7n, firstOffset: 0n, lastOffset: 2n }]);
+  const retry = await appendAsLeader(restarted, Buffer.from(idempotent));
+  assert.equal(retry.baseOffset, 3n, 'a retried batch is still a duplicate');
+  assert.equal((await restarted.appendMarker({ ...marker(7n, true), producerEpoch: -1 })).errorCode, ErrorCode.INVALID_PRODUCER_EPOCH, 'epochs survive');
+});
+
+test('a snapshot is trusted only after a clean shutdown, and the open removes it', async (t) => {
+  const { partition, restart, dir } = await openReplica(t, 1, partitionRecord({}));
+  await appendAsLeader(partition, txnBatch(7n, 0, 2));
+  // A crash right after the close wrote the snapshot, before the clean-shutdown marker.
+  let scanned = false;
+  const crashed = await restart({
+    closed: () => rm(path.join(dir, '.clean-shutdown')),
+    opened: (log) => {
+      const headers = log.batchHeaders.bind(log);
+      log.batchHeaders = (from) => {
+        scanned = true;
+        return headers(from);
+      };
+    },
+  });
+  assert.equal(scanned, true, 'the partition read the log');
+  assert.equal(crashed.lastStableOffset, 0n, 'rebuilt from the log');
+  assert.deepEqual((await readdir(dir)).filter((n) => n.includes('snapshot')), [], 'the snapshot file is gone once the log is open');
 });
