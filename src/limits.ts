@@ -123,6 +123,15 @@ export const scramCredentialsMax = 100_000;
 /** Bytes of a SCRAM credential's salt (kb makes 32; Kafka's tools fewer). */
 export const scramSaltBytesMax = 128;
 
+// ---- ACLs ----
+
+/** ACLs the cluster holds: each is a metadata record every node keeps and the authorizer indexes. */
+export const aclsMax = 100_000;
+/** Characters of an ACL's resource name, principal or host (Kafka sets none; each is kept on every node). */
+export const aclFieldLengthMax = 1024;
+
+// ---- transactions ----
+
 /**
  * How long a transaction marker's append (WriteTxnMarkers) waits for the
  * in-sync replicas before answering REQUEST_TIMED_OUT (Kafka waits

@@ -6,8 +6,10 @@
  * timestamp; otherwise the first offset whose timestamp is >= the one asked,
  * or -1 when there is none. In read_committed (isolation_level 1, v2+)
  * the last stable offset takes the high watermark's place: latest is the
- * last stable offset and no offset at or past it is answered.
+ * last stable offset and no offset at or past it is answered. Needs
+ * Describe on the topic (TOPIC_AUTHORIZATION_FAILED; auth/api-operations.ts).
  */
+import { AclOperation } from '../../protocol/acl.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { ListOffsetsRequest } from '../../protocol/generated/list-offsets-request.ts';
 import type { ListOffsetsResponse } from '../../protocol/generated/list-offsets-response.ts';
@@ -26,6 +28,7 @@ export default defineHandler<ListOffsetsRequest, ListOffsetsResponse>({
     const base = (partitionIndex: number) => ({ partitionIndex, oldStyleOffsets: [] as bigint[], timestamp: -1n, offset: -1n, leaderEpoch: -1 });
     const topics = await forEachLeaderPartition(
       ctx.services.replicas,
+      { access: ctx.access, operation: AclOperation.DESCRIBE },
       request.topics,
       (p, errorCode) => ({ ...base(p.partitionIndex), errorCode }),
       async (partition, p) => {
