@@ -207,12 +207,13 @@ export class Partition {
   }
 
   /**
-   * The last stable offset: the first offset of the oldest open
-   * transaction, capped by the high watermark, and at least the log start
-   * (retention may have deleted the transaction's first batches).
+   * The last stable offset: the first offset of the oldest transaction
+   * that is open or whose marker is not below the high watermark yet,
+   * capped by the high watermark, and at least the log start (retention
+   * may have deleted the transaction's first batches).
    */
   get lastStableOffset(): bigint {
-    const firstUnstable = this.transactions.firstUnstableOffset();
+    const firstUnstable = this.transactions.firstUnstableOffset(this.highWatermark);
     if (firstUnstable === null || firstUnstable >= this.highWatermark) return this.highWatermark;
     return firstUnstable > this.log.logStartOffset ? firstUnstable : this.log.logStartOffset;
   }

@@ -5,9 +5,12 @@
  * and the transactions that ended with an ABORT marker (producer id, first
  * offset, marker offset), which read_committed consumers skip.
  *
- * - `firstUnstableOffset`: the smallest first offset of an open
- *   transaction, or null; the last stable offset is this capped by the
- *   high watermark (Partition.lastStableOffset).
+ * - `firstUnstableOffset(highWatermark)`: the smallest first offset of a
+ *   transaction that is open or whose marker the high watermark has not
+ *   passed yet (as Kafka's unreplicated transactions: a marker a new leader
+ *   may not have does not end the transaction for readers), or null; the
+ *   last stable offset is this capped by the high watermark
+ *   (Partition.lastStableOffset), so it never moves back.
  * - `abortedBetween(from, to)`: the aborted transactions that may hold
  *   records in [from, to), oldest first: what a read_committed Fetch
  *   answers with (`aborted_transactions`).
@@ -53,9 +56,15 @@ export class TransactionTable {
     (commit ? this.committed : this.aborted).push({ producerId, firstOffset, lastOffset: offset });
   }
 
-  firstUnstableOffset(): bigint | null {
+  firstUnstableOffset(highWatermark: bigint): bigint | null {
     let first: bigint | null = null;
-    for (const offset of this.open.values()) if (first === null || offset < first) first = offset;
+    const consider = (offset: bigint) => {
+      if (first === null || offset < first) first = offset;
+    };
+    for (const offset of this.open.values()) consider(offset);
+    for (const ended of [this.aborted, this.committed]) {
+      for (let i = ended.length - 1; i >= 0 && ended[i].lastOffset >= highWatermark; i--) consider(ended[i].firstOffset);
+    }
     return first;
   }
 

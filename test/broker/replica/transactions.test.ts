@@ -45,6 +45,23 @@ test('markers replicate: a new leader has the same last stable offset and aborte
   assert.deepEqual(b.abortedTransactions(3n, 5n), [], 'a commit is not an abort');
 });
 
+test('a marker ends its transaction for readers only once the high watermark passes it', async (t) => {
+  const state = partitionRecord({ replicas: [1, 2], isr: [1, 2], leader: 1, leaderEpoch: 1 });
+  const { partition: a } = await openReplica(t, 1, state);
+  const { partition: b } = await openReplica(t, 2, state);
+  await appendAsLeader(a, txnBatch(7n, 0, 2)); // 0-1
+  await replicate(a, b, 2);
+  await replicate(a, b, 2);
+  assert.equal(a.highWatermark, 2n);
+  assert.equal((await a.appendMarker(marker(7n, true))).errorCode, ErrorCode.NONE); // 2, not replicated yet
+  assert.equal(a.log.logEndOffset, 3n);
+  assert.equal(a.lastStableOffset, 0n, 'a new leader without the marker would have the transaction open');
+  await replicate(a, b, 2);
+  await replicate(a, b, 2);
+  assert.equal(a.highWatermark, 3n);
+  assert.equal(a.lastStableOffset, 3n);
+});
+
 test('a follower that truncates a marker away has its transaction open again', async (t) => {
   const epoch1 = partitionRecord({ replicas: [1, 2], isr: [1, 2], leader: 1, leaderEpoch: 1 });
   const { partition: a } = await openReplica(t, 1, epoch1);
@@ -80,19 +97,20 @@ test('the transaction table: open, abort, commit, truncate, settle, drop', () =>
   table.recordData(1n, 0n);
   table.recordData(1n, 5n); // same transaction
   table.recordData(2n, 3n);
-  assert.equal(table.firstUnstableOffset(), 0n);
+  assert.equal(table.firstUnstableOffset(10n), 0n);
   table.recordMarker(1n, false, 6n);
   table.recordMarker(2n, true, 7n);
   table.recordMarker(3n, true, 8n); // no open transaction: ends nothing
-  assert.equal(table.firstUnstableOffset(), null);
+  assert.equal(table.firstUnstableOffset(7n), 3n, "2's commit marker is not below the high watermark yet");
+  assert.equal(table.firstUnstableOffset(8n), null);
   assert.deepEqual(table.abortedBetween(0n, 10n), [{ producerId: 1n, firstOffset: 0n, lastOffset: 6n }]);
   assert.deepEqual(table.abortedBetween(7n, 10n), [], 'the marker is before the range');
   table.truncateTo(7n);
-  assert.equal(table.firstUnstableOffset(), 3n, "2's commit was truncated: open again");
+  assert.equal(table.firstUnstableOffset(7n), 3n, "2's commit was truncated: open again");
   table.recordMarker(2n, true, 7n);
   table.settledBelow(8n);
   table.truncateTo(7n);
-  assert.equal(table.firstUnstableOffset(), null, 'a settled commit is forgotten, not reopened');
+  assert.equal(table.firstUnstableOffset(8n), null, 'a settled commit is forgotten, not reopened');
   table.dropBefore(7n);
   assert.deepEqual(table.abortedBetween(0n, 10n), []);
 });
