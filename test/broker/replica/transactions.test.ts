@@ -12,6 +12,8 @@ import { encodeRecordBatch } from '../../../src/protocol/records/record-batch.ts
 import { TransactionTable } from '../../../src/broker/replica/transactions.ts';
 import { appendAsLeader, openReplica, partitionRecord, replicate } from './helpers.ts';
 import { readdir, rm } from 'node:fs/promises';
+import { writeAtomically } from '../../../src/storage/checkpoint.ts';
+import { nodeStorageFs } from '../../../src/storage/fs.ts';
 import path from 'node:path';
 
 const txnBatch = (producerId: bigint, baseSequence: number, records: number) =>
@@ -153,4 +155,14 @@ test('a snapshot is trusted only after a clean shutdown, and the open removes it
   assert.equal(scanned, true, 'the partition read the log');
   assert.equal(crashed.lastStableOffset, 0n, 'rebuilt from the log');
   assert.deepEqual((await readdir(dir)).filter((n) => n.includes('snapshot')), [], 'the snapshot file is gone once the log is open');
+});
+
+test('a snapshot that does not decode is logged and the tables are rebuilt from the log', async (t) => {
+  const { partition, restart, dir, logs } = await openReplica(t, 1, partitionRecord({}));
+  await appendAsLeader(partition, txnBatch(7n, 0, 2));
+  const restarted = await restart({
+    closed: () => writeAtomically(nodeStorageFs, dir, 'producer-state.snapshot', { version: 1, endOffset: 2, state: { producers: [['not a number', 0, 0, []]], transactions: {} } }),
+  });
+  assert.equal(restarted.lastStableOffset, 0n, 'rebuilt from the log');
+  assert.ok(logs.some((line) => line.includes('unreadable producer-state snapshot')), logs.join('\n'));
 });
