@@ -62,6 +62,7 @@ export const apiAuthorization: Readonly<Record<number, ApiAuthorization>> = {
   // Lists the describable ids.
   [ApiKeys.ListTransactions]: { needs: [on('TransactionalId', 'Describe')], checkedBy: 'handler' },
   [ApiKeys.OffsetForLeaderEpoch]: { needs: [on('Topic', 'Describe')], checkedBy: 'handler' },
+  [ApiKeys.WriteTxnMarkers]: peer,
   // SECURITY_DISABLED without an authorizer, as Kafka.
   [ApiKeys.DescribeAcls]: onCluster('Describe'),
   [ApiKeys.CreateAcls]: onCluster('Alter'),
