@@ -50,7 +50,8 @@
  *   they come in the log. A commit is validated against the group only
  *   when it names a member or generation (as Kafka: v0-2 name none).
  *   OffsetFetch with require_stable answers UNSTABLE_OFFSET_COMMIT for a
- *   partition with pending offsets.
+ *   partition with pending offsets. A producer fenced there (an older epoch
+ *   than the partition's last marker) gets PRODUCER_FENCED.
  * - Expiry: every `offsets.retention.check.interval.ms`, offsets of Empty
  *   groups older than `offsets.retention.minutes` (counted from when the
  *   group emptied, or from the commit for member-less groups) are
@@ -714,6 +715,7 @@ export class GroupCoordinator {
     const result = appended.errorCode === ErrorCode.NONE ? await partition.waitForReplication(appended, commitTimeoutMs) : appended;
     if (result.errorCode !== ErrorCode.NONE) {
       this.options.logger.warn(`append to ${consumerOffsetsTopic}-${index} for group ${groupId} failed: ${result.errorMessage}`);
+      if (result.errorCode === ErrorCode.INVALID_PRODUCER_EPOCH) return ErrorCode.PRODUCER_FENCED;
       return result.errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER ? ErrorCode.NOT_COORDINATOR : ErrorCode.COORDINATOR_NOT_AVAILABLE;
     }
     if (txn) this.txnOffsets.add(index, txn.producerId, records.map((r) => ({ key: r.key ?? null, value: r.value ?? null })), offsetsNamed(records));

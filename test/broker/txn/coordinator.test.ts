@@ -213,3 +213,54 @@ test('at transaction.max.transactional.ids a new transactional id is refused (CO
   assert.equal((await initProducerId(client, 'cap-a')).producerEpoch, 1);
   assert.match(broker.log(), /this coordinator holds 2 transactional ids \(transaction.max.transactional.ids\): new ones get COORDINATOR_NOT_AVAILABLE/);
 });
+
+test("a fenced producer's TxnOffsetCommit is refused and never counts: the new producer's commit applies its own offsets only", async (t) => {
+  const broker = await startBroker({ sets: { ...sets, 'offsets.topic.num.partitions': 2 } });
+  t.after(() => broker.stop());
+  const client = await connect(t, broker);
+  const topic = await createTopic(client, 2);
+  assert.equal((await client.request(ApiKeys.FindCoordinator, 3, { key: 'zgroup', keyType: 0, coordinatorKeys: [] })).errorCode, ErrorCode.NONE);
+  assert.equal((await findCoordinator(client, 'zombie')).errorCode, ErrorCode.NONE);
+  const addOffsets = (p: { producerId: bigint; producerEpoch: number }) =>
+    client.request(ApiKeys.AddOffsetsToTxn, 3, { transactionalId: 'zombie', producerId: p.producerId, producerEpoch: p.producerEpoch, groupId: 'zgroup' });
+  const commitOffset = async (p: { producerId: bigint; producerEpoch: number }, partitionIndex: number, committedOffset: bigint) => {
+    const answer = await client.request(ApiKeys.TxnOffsetCommit, 3, {
+      transactionalId: 'zombie',
+      groupId: 'zgroup',
+      producerId: p.producerId,
+      producerEpoch: p.producerEpoch,
+      generationId: -1,
+      memberId: '',
+      groupInstanceId: null,
+      topics: [{ name: topic, partitions: [{ partitionIndex, committedOffset, committedLeaderEpoch: -1, committedMetadata: null }] }],
+    });
+    return answer.topics[0].partitions[0].errorCode;
+  };
+  const old = await initProducerId(client, 'zombie');
+  assert.equal((await addOffsets(old)).errorCode, ErrorCode.NONE);
+  assert.equal(await commitOffset(old, 0, 10n), ErrorCode.NONE);
+
+  // A new instance: its InitProducerId aborts the open transaction under the next epoch, then answers.
+  const deadline = Date.now() + 30_000;
+  let fresh = await initProducerId(client, 'zombie');
+  while (fresh.errorCode === ErrorCode.CONCURRENT_TRANSACTIONS && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    fresh = await initProducerId(client, 'zombie');
+  }
+  assert.equal(fresh.errorCode, ErrorCode.NONE);
+  assert.equal(await commitOffset(old, 1, 66n), ErrorCode.PRODUCER_FENCED, 'the zombie is fenced at the offsets partition');
+
+  assert.equal((await addOffsets(fresh)).errorCode, ErrorCode.NONE);
+  assert.equal(await commitOffset(fresh, 0, 20n), ErrorCode.NONE);
+  assert.equal((await client.request(ApiKeys.EndTxn, 3, { transactionalId: 'zombie', producerId: fresh.producerId, producerEpoch: fresh.producerEpoch, committed: true })).errorCode, ErrorCode.NONE);
+  const committed = async () => {
+    const fetched = await client.request(ApiKeys.OffsetFetch, 7, { groupId: 'zgroup', topics: [{ name: topic, partitionIndexes: [0, 1] }], requireStable: true, groups: [] });
+    return fetched.topics[0].partitions.map((p: any) => [p.partitionIndex, p.committedOffset, p.errorCode]);
+  };
+  const done = Date.now() + 30_000;
+  while ((await committed())[0][2] === ErrorCode.UNSTABLE_OFFSET_COMMIT && Date.now() < done) await new Promise((resolve) => setTimeout(resolve, 100));
+  assert.deepEqual(await committed(), [
+    [0, 20n, ErrorCode.NONE],
+    [1, -1n, ErrorCode.NONE],
+  ]);
+});
