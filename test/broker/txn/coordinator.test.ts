@@ -1,19 +1,22 @@
 /**
  * The transaction coordinator over the wire (a real `kb broker start`, raw
- * requests, the partition side not involved): FindCoordinator of a
+ * requests): FindCoordinator of a
  * transactional id (v3 and v4 batched), InitProducerId's timeout limit,
  * epoch bumps that fence the previous instance (PRODUCER_FENCED, or
  * INVALID_PRODUCER_EPOCH for old versions), KIP-360's check of the named
  * producer (and its retry), AddPartitionsToTxn's per-partition errors, the state surviving
  * a kill -9, and a transaction left open past its timeout aborted by the
  * coordinator (its producer fenced), transactional ids expiring and their
- * cap, and DescribeTransactions / ListTransactions (with their filters).
+ * cap, and DescribeTransactions / ListTransactions (with their filters);
+ * with the partition side, a fenced producer's transactional offsets
+ * refused, and an abandoned transaction aborted so the LSO moves on.
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { startBroker, type RunningBroker } from '../../helpers/broker.ts';
 import { RawClient } from '../../helpers/raw-client.ts';
 import { addPartitions, createTopic, findCoordinator, initProducerId } from '../../helpers/txn-requests.ts';
+import { plainBatch, produce, txnBatch } from '../../helpers/txn.ts';
 import { ErrorCode } from '../../../src/protocol/errors.ts';
 import { ApiKeys } from '../../../src/protocol/generated/api-keys.ts';
 import { partitionForGroup } from '../../../src/broker/group/offset-store.ts';
@@ -263,4 +266,28 @@ test("a fenced producer's TxnOffsetCommit is refused and never counts: the new p
     [0, 20n, ErrorCode.NONE],
     [1, -1n, ErrorCode.NONE],
   ]);
+});
+
+test('a transaction its producer left open is aborted at its timeout and the last stable offset moves on', async (t) => {
+  const broker = await startBroker({ sets });
+  t.after(() => broker.stop());
+  const client = await connect(t, broker);
+  assert.equal((await findCoordinator(client, 'abandoned')).errorCode, ErrorCode.NONE);
+  const topic = await createTopic(client, 1);
+  const producer = await initProducerId(client, 'abandoned', { timeoutMs: 2000 });
+  assert.deepEqual(await addPartitions(client, 'abandoned', producer.producerId, producer.producerEpoch, [{ name: topic, partitions: [0] }]), [[topic, 0, ErrorCode.NONE]]);
+  const produced = await produce(client, topic, txnBatch(producer.producerId, 0, ['open-0', 'open-1'], producer.producerEpoch), 'abandoned');
+  assert.equal(produced.errorCode, ErrorCode.NONE);
+  assert.equal((await produce(client, topic, plainBatch(['after']), null)).errorCode, ErrorCode.NONE);
+  const lastStable = async () => {
+    const answer = await client.request(ApiKeys.ListOffsets, 4, { replicaId: -1, isolationLevel: 1, topics: [{ name: topic, partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1n }] }] });
+    return answer.topics[0].partitions[0].offset as bigint;
+  };
+  assert.equal(await lastStable(), 0n, 'the open transaction holds the last stable offset');
+  // The producer never ends it: the coordinator aborts it (markers written), the LSO passes the abort marker and the record after it.
+  const deadline = Date.now() + 30_000;
+  while ((await lastStable()) === 0n && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+  assert.equal(await lastStable(), 4n, 'two transactional records, the plain one, the abort marker');
+  const [described] = (await client.request(ApiKeys.DescribeTransactions, 0, { transactionalIds: ['abandoned'] })).transactionStates;
+  assert.equal(described.transactionState, 'CompleteAbort');
 });
