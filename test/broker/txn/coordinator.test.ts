@@ -1,15 +1,15 @@
 /**
  * The transaction coordinator over the wire (a real `kb broker start`, raw
- * requests): FindCoordinator of a
- * transactional id (v3 and v4 batched), InitProducerId's timeout limit,
- * epoch bumps that fence the previous instance (PRODUCER_FENCED, or
- * INVALID_PRODUCER_EPOCH for old versions), KIP-360's check of the named
- * producer (and its retry), AddPartitionsToTxn's per-partition errors, the state surviving
- * a kill -9, and a transaction left open past its timeout aborted by the
- * coordinator (its producer fenced), transactional ids expiring and their
- * cap, and DescribeTransactions / ListTransactions (with their filters);
- * with the partition side, a fenced producer's transactional offsets
- * refused, and an abandoned transaction aborted so the LSO moves on.
+ * requests): FindCoordinator of a transactional id (v3 and v4 batched),
+ * InitProducerId's timeout limit, epoch bumps that fence the previous
+ * instance (PRODUCER_FENCED, or INVALID_PRODUCER_EPOCH for old versions),
+ * KIP-360's check of the named producer (and its retry),
+ * AddPartitionsToTxn's per-partition errors, the state surviving a kill -9,
+ * a transaction left open past its timeout aborted by the coordinator (its
+ * producer fenced), transactional ids expiring and their cap, and
+ * DescribeTransactions / ListTransactions (with their filters); with the
+ * partition side, a fenced producer's transactional offsets refused, and an
+ * abandoned transaction aborted so the LSO moves on.
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
