@@ -9,17 +9,26 @@
  * the id would: InitProducerId makes the coordinator abort it under the
  * next epoch (CONCURRENT_TRANSACTIONS: the abort is under way), which
  * fences the producer that opened it.
+ *
+ * `findHanging` asks the leaders of the topics' partitions which producers
+ * have a transaction open there (DescribeProducers), and keeps those whose
+ * last batch is older than `maxAgeMs`: past the longest transaction
+ * timeout, their coordinator should have ended them (KIP-664's hanging
+ * transactions). Producers without a sequenced batch (the group
+ * coordinator's offsets) have no timestamp to judge by and are left out.
  */
 import { ErrorCode } from '../protocol/errors.ts';
 import { ApiKeys } from '../protocol/generated/api-keys.ts';
 import { check } from './admin.ts';
 import type { Cluster } from './cluster.ts';
 import { coordinatorKinds, CoordinatorRequests } from './coordinator-requests.ts';
+import { ClientError } from '../net/connection.ts';
 import type { TopicPartitions } from './groups.ts';
 
 const listTransactionsVersion = 1;
 const describeTransactionsVersion = 0;
 const initProducerIdVersion = 4;
+const describeProducersVersion = 0;
 
 export interface TransactionListing {
   transactionalId: string;
@@ -38,6 +47,17 @@ export interface TransactionDescription {
   /** When the open transaction started (ms since the epoch); null without one. */
   startTimeMs: number | null;
   partitions: TopicPartitions[];
+}
+
+export interface HangingTransaction {
+  topic: string;
+  partition: number;
+  producerId: bigint;
+  producerEpoch: number;
+  coordinatorEpoch: number;
+  /** The first offset of the open transaction. */
+  startOffset: bigint;
+  lastTimestampMs: number;
 }
 
 export interface ListFilter {
@@ -87,6 +107,46 @@ export class TransactionAdmin {
     const after = await this.describe(txn.transactionalId);
     if (after === null) throw new Error(`transactional id '${txn.transactionalId}' vanished while being aborted`);
     return after;
+  }
+
+  /** Open transactions of the topics' partitions (all topics when none) older than `maxAgeMs`, oldest first. */
+  async findHanging(topics: string[], maxAgeMs: number, nowMs: number): Promise<HangingTransaction[]> {
+    const metadata = await this.cluster.refreshMetadata(topics.length === 0 ? null : topics);
+    const byLeader = new Map<number, Map<string, number[]>>();
+    for (const topic of metadata.topics.values()) {
+      check(topic.errorCode, null, `finding the partitions of topic '${topic.name}'`);
+      for (const p of topic.partitions) {
+        const leaderTopics = byLeader.get(p.leader) ?? new Map<string, number[]>();
+        byLeader.set(p.leader, leaderTopics);
+        leaderTopics.set(topic.name, [...(leaderTopics.get(topic.name) ?? []), p.partition]);
+      }
+    }
+    const found = await Promise.all(
+      [...byLeader].map(async ([leader, leaderTopics]) => {
+        if (leader < 0) throw new ClientError(`partitions of ${[...leaderTopics.keys()].join(', ')} have no leader: try again when they do`);
+        const connection = await this.cluster.broker(leader);
+        const response = await connection.request(ApiKeys.DescribeProducers, describeProducersVersion, {
+          topics: [...leaderTopics].map(([name, partitionIndexes]) => ({ name, partitionIndexes })),
+        });
+        return response.topics.flatMap((topic) =>
+          topic.partitions.flatMap((p) => {
+            check(p.errorCode, p.errorMessage, `describing the producers of ${topic.name}-${p.partitionIndex}`);
+            return p.activeProducers
+              .filter((producer) => producer.currentTxnStartOffset >= 0n && producer.lastTimestamp >= 0n && nowMs - Number(producer.lastTimestamp) > maxAgeMs)
+              .map((producer) => ({
+                topic: topic.name,
+                partition: p.partitionIndex,
+                producerId: producer.producerId,
+                producerEpoch: producer.producerEpoch,
+                coordinatorEpoch: producer.coordinatorEpoch,
+                startOffset: producer.currentTxnStartOffset,
+                lastTimestampMs: Number(producer.lastTimestamp),
+              }));
+          }),
+        );
+      }),
+    );
+    return found.flat().sort((a, b) => a.lastTimestampMs - b.lastTimestampMs);
   }
 
   /** The id as its coordinator sees it; null when it does not know it. */

@@ -40,6 +40,7 @@ import TopicDescribe from './topic/describe.ts';
 import TopicList from './topic/list.ts';
 import TxnAbort from './txn/abort.ts';
 import TxnDescribe from './txn/describe.ts';
+import TxnFindHanging from './txn/find-hanging.ts';
 import TxnList from './txn/list.ts';
 import UserCreate from './user/create.ts';
 import UserDelete from './user/delete.ts';
@@ -83,6 +84,7 @@ export const COMMANDS = {
   'topic:list': TopicList,
   'txn:abort': TxnAbort,
   'txn:describe': TxnDescribe,
+  'txn:find-hanging': TxnFindHanging,
   'txn:list': TxnList,
   'user:create': UserCreate,
   'user:delete': UserDelete,

@@ -1,10 +1,12 @@
 /**
- * `kb txn list`, `kb txn describe` and `kb txn abort` against a real broker
- * holding a transactional id with an open transaction (made with raw
- * requests): the table and --json output, the state filter, an unknown id
- * (exit 1, an error that says where to look); abort needs --yes without a
- * TTY (exit 2), refuses an id without an open transaction (exit 1), and
- * aborts an open one, fencing its producer.
+ * `kb txn list`, `kb txn describe`, `kb txn find-hanging` and `kb txn
+ * abort` against a real broker holding a transactional id with an open
+ * transaction (made with raw requests): the table and --json output, the
+ * state filter, an unknown id (exit 1, an error that says where to look);
+ * abort needs --yes without a TTY (exit 2), refuses an id without an open
+ * transaction (exit 1), and aborts an open one, fencing its producer;
+ * find-hanging lists the open transaction on its partition when older than
+ * --max-age, and no longer once aborted.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,6 +14,7 @@ import { startBroker } from '../helpers/broker.ts';
 import { runKb } from '../helpers/cli.ts';
 import { RawClient } from '../helpers/raw-client.ts';
 import { addPartitions, createTopic, findCoordinator, initProducerId } from '../helpers/txn-requests.ts';
+import { plainBatch, produce, txnBatch } from '../helpers/txn.ts';
 import { ErrorCode } from '../../src/protocol/errors.ts';
 
 test('kb txn list and describe show the transactional ids and their open transactions', async (t) => {
@@ -57,7 +60,7 @@ test('kb txn list and describe show the transactional ids and their open transac
   assert.match(unknown.stderr, /transactional id 'nobody' is not known \(kb txn list shows the transactional ids\)/);
 });
 
-test('kb txn abort aborts an open transaction and fences its producer', async (t) => {
+test('kb txn find-hanging finds an open transaction past --max-age; kb txn abort aborts it and fences its producer', async (t) => {
   const broker = await startBroker({ sets: { 'transaction.state.log.num.partitions': 2 } });
   t.after(() => broker.stop());
   const client = await RawClient.connect(broker.host, broker.port);
@@ -67,6 +70,16 @@ test('kb txn abort aborts an open transaction and fences its producer', async (t
   const stuck = await initProducerId(client, 'stuck', { timeoutMs: 60_000 });
   await initProducerId(client, 'idle');
   assert.deepEqual(await addPartitions(client, 'stuck', stuck.producerId, stuck.producerEpoch, [{ name: topic, partitions: [0] }]), [[topic, 0, ErrorCode.NONE]]);
+  assert.equal((await produce(client, topic, plainBatch(['before']), null)).errorCode, ErrorCode.NONE);
+  assert.equal((await produce(client, topic, txnBatch(stuck.producerId, 0, ['open'], stuck.producerEpoch), 'stuck')).errorCode, ErrorCode.NONE);
+
+  const hanging = async (maxAge: number) => {
+    const found = await runKb(['txn', 'find-hanging', '--topic', topic, '--max-age', String(maxAge), '-b', broker.address, '--json']);
+    assert.equal(found.code, 0, found.stderr);
+    return JSON.parse(found.stdout).hanging.map((h: any) => [h.topic, h.partition, h.producerId, h.producerEpoch, h.startOffset]);
+  };
+  assert.deepEqual(await hanging(0), [[topic, 0, Number(stuck.producerId), 0, 1]]);
+  assert.deepEqual(await hanging(600_000), [], 'younger than --max-age');
 
   const unconfirmed = await runKb(['txn', 'abort', 'stuck', '-b', broker.address]);
   assert.equal(unconfirmed.code, 2);
@@ -81,4 +94,7 @@ test('kb txn abort aborts an open transaction and fences its producer', async (t
   assert.deepEqual([json.producerId, json.producerEpoch], [Number(stuck.producerId), 1]);
   assert.ok(['PrepareAbort', 'CompleteAbort'].includes(json.state), json.state);
   assert.deepEqual(await addPartitions(client, 'stuck', stuck.producerId, stuck.producerEpoch, [{ name: topic, partitions: [0] }]), [[topic, 0, ErrorCode.PRODUCER_FENCED]]);
+  const deadline = Date.now() + 30_000;
+  while ((await hanging(0)).length > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+  assert.deepEqual(await hanging(0), [], 'the abort marker closed it');
 });

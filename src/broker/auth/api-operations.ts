@@ -58,6 +58,7 @@ export const apiAuthorization: Readonly<Record<number, ApiAuthorization>> = {
   [ApiKeys.AddOffsetsToTxn]: { needs: [on('TransactionalId', 'Write'), on('Group', 'Read')], checkedBy: 'handler' },
   [ApiKeys.EndTxn]: { needs: [on('TransactionalId', 'Write')], checkedBy: 'handler' },
   [ApiKeys.TxnOffsetCommit]: { needs: [on('TransactionalId', 'Write'), on('Group', 'Read'), on('Topic', 'Read')], checkedBy: 'handler' },
+  [ApiKeys.DescribeProducers]: { needs: [on('Topic', 'Read')], checkedBy: 'handler' },
   [ApiKeys.DescribeTransactions]: { needs: [on('TransactionalId', 'Describe'), on('Topic', 'Describe')], checkedBy: 'handler' },
   // Lists the describable ids.
   [ApiKeys.ListTransactions]: { needs: [on('TransactionalId', 'Describe')], checkedBy: 'handler' },

@@ -48,6 +48,7 @@ import alterUserScramCredentials from './51-alter-user-scram-credentials.ts';
 import describeQuorum from './55-describe-quorum.ts';
 import alterPartition from './56-alter-partition.ts';
 import describeCluster from './60-describe-cluster.ts';
+import describeProducers from './61-describe-producers.ts';
 import describeTransactions from './65-describe-transactions.ts';
 import listTransactions from './66-list-transactions.ts';
 import brokerRegistration from './62-broker-registration.ts';
@@ -101,6 +102,7 @@ const all: Handler[] = [
   describeQuorum,
   alterPartition,
   describeCluster,
+  describeProducers,
   describeTransactions,
   listTransactions,
   brokerRegistration,

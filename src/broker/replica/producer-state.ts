@@ -47,6 +47,14 @@ interface ProducerEntry {
   coordinatorEpoch: number;
 }
 
+export interface ProducerSummary {
+  producerId: bigint;
+  epoch: number;
+  lastSequence: number;
+  lastTimestamp: bigint;
+  coordinatorEpoch: number;
+}
+
 export interface IdempotentBatch {
   producerId: bigint;
   producerEpoch: number;
@@ -145,6 +153,14 @@ export class ProducerStateTable {
 
   get size(): number {
     return this.producers.size;
+  }
+
+  /** Each producer's epoch, last sequence and timestamp (-1 without a batch) and coordinator epoch, for DescribeProducers. */
+  describe(): ProducerSummary[] {
+    return [...this.producers].map(([producerId, entry]) => {
+      const last = entry.batches.at(-1);
+      return { producerId, epoch: entry.epoch, lastSequence: last?.lastSequence ?? -1, lastTimestamp: last?.timestamp ?? -1n, coordinatorEpoch: entry.coordinatorEpoch };
+    });
   }
 
   toSnapshot(): unknown {
