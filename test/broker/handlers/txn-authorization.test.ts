@@ -4,7 +4,8 @@
  * transactional id; AddPartitionsToTxn also Write on each topic (the
  * refused ones TOPIC_AUTHORIZATION_FAILED, the rest OPERATION_NOT_ATTEMPTED,
  * nothing added); TxnOffsetCommit Read on the group and on each topic;
- * DescribeTransactions and ListTransactions show only describable ids.
+ * DescribeTransactions and ListTransactions show only describable ids;
+ * DescribeProducers needs Read on the topic.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,6 +15,7 @@ import endTxn from '../../../src/broker/handlers/26-end-txn.ts';
 import txnOffsetCommit from '../../../src/broker/handlers/28-txn-offset-commit.ts';
 import describeTransactions from '../../../src/broker/handlers/65-describe-transactions.ts';
 import listTransactions from '../../../src/broker/handlers/66-list-transactions.ts';
+import describeProducers from '../../../src/broker/handlers/61-describe-producers.ts';
 import { AccessControl } from '../../../src/broker/auth/access-control.ts';
 import { MetadataImage } from '../../../src/metadata/image.ts';
 import type { AclRecord } from '../../../src/metadata/records.ts';
@@ -131,5 +133,18 @@ describe('authorization of the transaction APIs', () => {
     );
     const listed = await handle(listTransactions, { stateFilters: [], producerIdFilters: [], durationFilter: -1n }, 1, { txns } as never, viewer);
     assert.deepEqual(listed!.transactionStates.map((s) => s.transactionalId), ['tx']);
+  });
+
+  it('DescribeProducers answers only for topics the principal may Read', async () => {
+    const replicas = { leaderPartition: () => ({ describeProducers: () => [{ producerId: 5n, epoch: 1, lastSequence: 3, lastTimestamp: 9n, coordinatorEpoch: 2, txnStartOffset: 7n }] }) };
+    const request = { topics: ['a', 'b'].map((name) => ({ name, partitionIndexes: [0] })) };
+    const response = await handle(describeProducers, request, 0, { replicas } as never, alice(allow(ResourceType.TOPIC, 'a', AclOperation.READ)));
+    assert.deepEqual(
+      response!.topics.map((t) => [t.name, t.partitions[0].errorCode, t.partitions[0].activeProducers.map((p) => [p.producerId, p.currentTxnStartOffset])]),
+      [
+        ['a', ErrorCode.NONE, [[5n, 7n]]],
+        ['b', ErrorCode.TOPIC_AUTHORIZATION_FAILED, []],
+      ],
+    );
   });
 });
