@@ -8,7 +8,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fastFailover, startCluster } from '../helpers/cluster.ts';
@@ -54,6 +54,7 @@ test('a consume-transform-produce loop is exactly once while the coordinator and
   const coordinator = (await findCoordinator(any, 'eos-loop')).nodeId as number;
   any.close();
   const progressFile = path.join(os.tmpdir(), `kb-eos-progress-${process.pid}-${Date.now()}`);
+  t.after(() => rm(progressFile, { force: true }));
   const loop = runPythonScript<{ commits: number }>(
     'confluent_eos_loop.py',
     { bootstrap: cluster.bootstrap, in_topic: 'eos-in', out_topic: 'eos-out', group: 'eos-loop-group', transactional_id: 'eos-loop', count, progress_file: progressFile },
