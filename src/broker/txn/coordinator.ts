@@ -39,7 +39,9 @@
  *   `transactional.id.expiration.ms`.
  * - AddPartitionsToTxn / AddOffsetsToTxn: the producer id and epoch must be
  *   the id's current ones (INVALID_PRODUCER_ID_MAPPING, PRODUCER_FENCED);
- *   the partitions join the transaction, which becomes Ongoing. Partitions
+ *   the partitions join the transaction, which becomes Ongoing. While the
+ *   id's previous transaction is being completed they wait for that (up to
+ *   completionWaitMs) rather than answer CONCURRENT_TRANSACTIONS at once. Partitions
  *   that do not exist are UNKNOWN_TOPIC_OR_PARTITION and the rest of that
  *   request OPERATION_NOT_ATTEMPTED.
  * - EndTxn: PrepareCommit/PrepareAbort is written and answered; the markers
@@ -88,6 +90,8 @@ const writeTimeoutMs = 5000;
 /** An epoch at this value is exhausted: the next InitProducerId takes a new producer id (Kafka: Short.MaxValue - 1). */
 const producerEpochExhausted = 32766;
 const capLogIntervalMs = 60_000;
+/** How long AddPartitionsToTxn / AddOffsetsToTxn wait for the id's previous transaction to complete before answering CONCURRENT_TRANSACTIONS. */
+const completionWaitMs = 500;
 /** Between attempts to record a transaction Complete* after its markers. */
 const completeRetryMs = 200;
 
@@ -149,6 +153,8 @@ export class TransactionCoordinator {
   private readonly txns = new Map<string, TxnRecord>();
   /** Ids with a state change (or their markers) in flight. */
   private readonly busy = new Set<string>();
+  /** Ids whose transaction is being completed (markers, then Complete*) -> when that ends. */
+  private readonly completions = new Map<string, Promise<void>>();
   private creatingTopic: Promise<void> | null = null;
   private abortTimer: TimerHandle | null = null;
   private expiryTimer: TimerHandle | null = null;
@@ -382,6 +388,7 @@ export class TransactionCoordinator {
   }
 
   private async addToTransaction(transactionalId: string, producerId: bigint, producerEpoch: number, topics: TopicPartitions[]): Promise<number> {
+    await this.completed(transactionalId);
     const checked = this.check(transactionalId, producerId, producerEpoch);
     if (typeof checked === 'number') return checked;
     const txn = checked;
@@ -495,9 +502,27 @@ export class TransactionCoordinator {
   private complete(prepared: TxnRecord, index: number, epoch: number): void {
     const { transactionalId } = prepared;
     this.busy.add(transactionalId);
-    void this.completeNow(prepared, () => this.current(index, epoch), epoch)
+    const completion: Promise<void> = this.completeNow(prepared, () => this.current(index, epoch), epoch)
       .catch((err: Error) => this.options.logger.error(`completing transaction ${transactionalId} failed: ${err.message}`))
-      .finally(() => this.busy.delete(transactionalId));
+      .finally(() => {
+        this.busy.delete(transactionalId);
+        if (this.completions.get(transactionalId) === completion) this.completions.delete(transactionalId);
+      });
+    this.completions.set(transactionalId, completion);
+  }
+
+  /**
+   * Waits, at most completionWaitMs, for the completion of the id's previous
+   * transaction (a millisecond or so): the next transaction's first request
+   * comes right after EndTxn's answer, and clients back off for tens of ms
+   * on CONCURRENT_TRANSACTIONS.
+   */
+  private async completed(transactionalId: string): Promise<void> {
+    const completion = this.completions.get(transactionalId);
+    if (completion === undefined) return;
+    let timer: TimerHandle | null = null;
+    await Promise.race([completion, new Promise<void>((resolve) => (timer = this.clock.setTimeout(resolve, completionWaitMs, { background: true })))]);
+    if (timer !== null) this.clock.clear(timer);
   }
 
   private async completeNow(prepared: TxnRecord, current: () => boolean, epoch: number): Promise<void> {

@@ -291,3 +291,20 @@ test('a transaction its producer left open is aborted at its timeout and the las
   const [described] = (await client.request(ApiKeys.DescribeTransactions, 0, { transactionalIds: ['abandoned'] })).transactionStates;
   assert.equal(described.transactionState, 'CompleteAbort');
 });
+
+test("the next transaction's first AddPartitionsToTxn, right after EndTxn, waits for the previous one to complete instead of CONCURRENT_TRANSACTIONS", async (t) => {
+  const broker = await startBroker({ sets });
+  t.after(() => broker.stop());
+  const client = await connect(t, broker);
+  assert.equal((await findCoordinator(client, 'back-to-back')).errorCode, ErrorCode.NONE);
+  const topic = await createTopic(client, 1);
+  const producer = await initProducerId(client, 'back-to-back');
+  const add = () => addPartitions(client, 'back-to-back', producer.producerId, producer.producerEpoch, [{ name: topic, partitions: [0] }]);
+  assert.deepEqual(await add(), [[topic, 0, ErrorCode.NONE]]);
+  for (let round = 0; round < 5; round++) {
+    assert.equal((await produce(client, topic, txnBatch(producer.producerId, round, [`v${round}`], producer.producerEpoch), 'back-to-back')).errorCode, ErrorCode.NONE);
+    const ended = await client.request(ApiKeys.EndTxn, 3, { transactionalId: 'back-to-back', producerId: producer.producerId, producerEpoch: producer.producerEpoch, committed: true });
+    assert.equal(ended.errorCode, ErrorCode.NONE);
+    assert.deepEqual(await add(), [[topic, 0, ErrorCode.NONE]], `round ${round}`);
+  }
+});
