@@ -65,7 +65,9 @@ import { MetadataQuorum } from '../controller/quorum/metadata-quorum.ts';
 import { ControllerChannel, peerClientId } from './controller-channel.ts';
 import type { PeerCredentials } from '../net/peer-login.ts';
 import { clusterSecretMechanism } from './server/sasl-session.ts';
-import { authenticationTimeoutMs, unauthenticatedConnectionsMax } from '../limits.ts';
+import { authFailureAddressesMax, authFailuresBurst, authFailuresPerSecond, authenticationTimeoutMs, unauthenticatedConnectionsMax } from '../limits.ts';
+import { imageCredentials, readSaslMechanisms, unknownUserKey, userMechanism } from './server/sasl-mechanisms.ts';
+import { AuthFailures } from './server/auth-failures.ts';
 import { refusesConnections } from './address-probe.ts';
 import { BrokerLifecycle } from './broker-lifecycle.ts';
 import { systemTime, type Time } from '../clock.ts';
@@ -173,6 +175,12 @@ export class Broker implements NodeService {
   private readonly credentials: PeerCredentials | null;
   /** The secret peers prove themselves with; null when nobody can (peer.authentication=none, or no secret on a node alone). */
   private readonly clusterSecret: Buffer | null;
+  /** The SASL mechanisms of each SASL client listener, by name (sasl-mechanisms.ts). */
+  private readonly saslMechanisms = new Map<string, string[]>();
+  /** Failed authentications by client address, on every listener. */
+  private readonly authFailures: AuthFailures;
+  /** What unknown users' fake SCRAM salts derive from (sasl-mechanisms.ts). */
+  private readonly unknownUserKey: Buffer;
 
   constructor(options: BrokerOptions) {
     const time = options.time ?? systemTime;
@@ -185,6 +193,7 @@ export class Broker implements NodeService {
     this.interBrokerListener = interBrokerListenerName(this.config);
     for (const spec of this.listenerSpecs) {
       if (usesTls(spec.securityProtocol)) this.listenerTls.set(spec.name, new ListenerTls(readListenerTls(this.config, spec.name), this.logger, time));
+      if (!spec.peer && spec.securityProtocol.startsWith('SASL_')) this.saslMechanisms.set(spec.name, readSaslMechanisms(this.config, spec.name));
     }
     const controllerTls = this.peerTls(controllerListenerNames(this.config)[0] ?? '');
     const { host, port } = this.listenerSpecs.find((s) => s.peer) ?? this.listenerSpecs[0];
@@ -192,6 +201,8 @@ export class Broker implements NodeService {
     this.voters = options.voters ?? [{ nodeId: this.nodeId, host, port }];
     this.clusterSecret = peerSecret(this.config, options.clusterSecret ?? null, this.listenerSpecs.some((s) => s.peer));
     this.credentials = this.clusterSecret === null ? null : { nodeId: this.nodeId, secret: this.clusterSecret };
+    this.unknownUserKey = unknownUserKey(options.clusterSecret ?? null);
+    this.authFailures = new AuthFailures({ burst: authFailuresBurst, perSecond: authFailuresPerSecond, addressesMax: authFailureAddressesMax }, time);
     this.topicConfigs = new TopicConfigs(this.config, this.image);
     const mutationRate = Number(this.config.get('controller.mutation.rate'));
     if (!(mutationRate > 0)) throw new ConfigError(`controller.mutation.rate=${mutationRate}: must be a positive number of partitions per second`);
@@ -415,7 +426,7 @@ export class Broker implements NodeService {
           queuedMaxRequestBytes: this.config.int('queued.max.request.bytes'),
           idleTimeoutMs: this.config.int('connections.max.idle.ms'),
           responseMemory: this.responseMemory,
-          authentication: spec.peer ? this.peerAuthentication() : undefined,
+          authentication: spec.peer ? this.peerAuthentication() : this.userAuthentication(spec.name),
         },
         createDispatcher(this.handlers, {
           services: this.services,
@@ -446,6 +457,25 @@ export class Broker implements NodeService {
       required: secret !== null,
       timeoutMs: authenticationTimeoutMs,
       unauthenticatedMax: unauthenticatedConnectionsMax,
+    };
+  }
+
+  /**
+   * A SASL client listener's authentication: the user mechanisms of its
+   * sasl.enabled.mechanisms, checked against the users' SCRAM credentials,
+   * required before anything but ApiVersions and SASL; nothing on other
+   * client listeners.
+   */
+  private userAuthentication(listener: string): ListenerOptions['authentication'] {
+    const names = this.saslMechanisms.get(listener);
+    if (names === undefined) return undefined;
+    const lookup = imageCredentials(this.image);
+    return {
+      mechanisms: names.map((name) => userMechanism(name, lookup, { unknownUserKey: this.unknownUserKey })),
+      required: true,
+      timeoutMs: authenticationTimeoutMs,
+      unauthenticatedMax: unauthenticatedConnectionsMax,
+      failures: this.authFailures,
     };
   }
 

@@ -15,8 +15,8 @@ export default defineHandler<SaslAuthenticateRequest, SaslAuthenticateResponse>(
   apiKey: ApiKeys.SaslAuthenticate,
   minVersion: 0,
   maxVersion: 2,
-  handle(request, ctx) {
+  async handle(request, ctx) {
     if (ctx.sasl === null) return { errorCode: ErrorCode.ILLEGAL_SASL_STATE, errorMessage: null, authBytes: Buffer.alloc(0), sessionLifetimeMs: 0n };
-    return { ...ctx.sasl.authenticate(request.authBytes), sessionLifetimeMs: 0n };
+    return { ...(await ctx.sasl.authenticate(request.authBytes)), sessionLifetimeMs: 0n };
   },
 });

@@ -137,7 +137,7 @@ export class Listener {
         return socket.destroy();
       }
       const connection = this.open(socket);
-      connection.principal = principal;
+      connection.certificatePrincipal = principal;
       socket.on('data', (bytes: Buffer) => connection.receive(bytes));
     });
     handshakes.on('tlsClientError', (err, socket) => {
@@ -157,7 +157,7 @@ export class Listener {
 
   /** Counts `connection` among those waiting to authenticate, closing the oldest of them when there are `max` already. */
   private awaitAuthentication(connection: Connection, max: number, refusals: RateLimitedLog): void {
-    for (const waiting of this.unauthenticated) if (waiting.sasl.peer !== null) this.unauthenticated.delete(waiting);
+    for (const waiting of this.unauthenticated) if (waiting.sasl.authenticated) this.unauthenticated.delete(waiting);
     const oldest = this.unauthenticated.size >= max ? this.unauthenticated.values().next().value : undefined;
     if (oldest) {
       this.unauthenticated.delete(oldest);
