@@ -15,10 +15,10 @@ import { after, before, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { Consumer, Producer, stringDeserializers, stringSerializers, type SASLOptions } from '@platformatic/kafka';
+import { Admin, Consumer, Producer, stringDeserializers, stringSerializers, type SASLOptions } from '@platformatic/kafka';
 import { Kafka, logLevel, type SASLOptions as KafkajsSasl } from 'kafkajs';
 import { startBroker, type RunningBroker } from '../helpers/broker.ts';
-import { kcatConsumeAll, kcatOk } from '../helpers/kcat.ts';
+import { kcat, kcatConsumeAll, kcatOk } from '../helpers/kcat.ts';
 import { runPythonScript } from '../helpers/python.ts';
 import { uniqueTopic, withTimeout } from '../helpers/records.ts';
 import { requireTool, tools } from '../helpers/tools.ts';
@@ -190,5 +190,89 @@ for (const mode of modes) {
     );
     await stream.close();
     assert.deepEqual(consumed, sent);
+  });
+}
+
+const logins = [
+  { what: 'a wrong password', user, password: 'not-the-password' },
+  { what: 'an unknown user', user: 'mallory', password: 'mallory-password' },
+];
+type Login = (typeof logins)[number];
+/** What a refused login reads, the same for a wrong password and an unknown user (Kafka's wording). */
+const invalidCredentials = /invalid credentials with SASL mechanism (PLAIN|SCRAM-SHA-(256|512))/;
+const clients = ['kcat', 'confluent', 'kafka-python', 'kafkajs', 'platformatic'] as const;
+type Client = (typeof clients)[number];
+
+/**
+ * What `client` reads for a refused login over `mode`. kafka-python 2.0
+ * speaks the SASL of SaslHandshake v0 (raw tokens, no error field): it
+ * reads a refused PLAIN login as one, but a refused SCRAM exchange only as
+ * a connection that failed (as against Kafka), and gives up. The others
+ * read Kafka's message, @platformatic/kafka only its error code.
+ */
+function expectedError(client: Client, mode: Mode): RegExp {
+  if (client === 'kafka-python') return mode.mechanism === 'PLAIN' ? /AuthenticationFailedError/ : /NoBrokersAvailable|KafkaConnectionError/;
+  return client === 'platformatic' ? /SaslAuthenticate.* \/ SASL authentication failed/ : invalidCredentials;
+}
+
+/** Every message of an error and of its causes (the clients nest the broker's message). */
+function messages(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const nested = [err.cause, ...((err as { errors?: unknown[] }).errors ?? [])].filter((e) => e !== undefined);
+  return [err.message, ...nested.map(messages)].join(' / ');
+}
+
+/** How `client` fails to log in at `at` with `login`: its first error. */
+async function failedLogin(client: Client, at: string, mode: Mode, login: Login): Promise<string> {
+  switch (client) {
+    case 'kcat': {
+      const backoff = ['-X', 'reconnect.backoff.ms=10000', '-X', 'reconnect.backoff.max.ms=10000'];
+      const result = await kcat(['-b', at, ...librdkafka(mode, login), ...backoff, '-L', '-m', '3']);
+      assert.notEqual(result.code, 0, 'kcat -L succeeded');
+      return result.stderr;
+    }
+    case 'confluent':
+    case 'kafka-python': {
+      const input = { client, bootstrap: at, protocol: mode.protocol, mechanism: mode.mechanism, ...login, ca: mode.protocol === 'SASL_SSL' ? ca.caPem : null, topic: 'unused', values: [] };
+      const result = await runPythonScript<{ error: string | null }>('sasl_roundtrip.py', input);
+      return result.error ?? 'no error';
+    }
+    case 'kafkajs': {
+      const kafka = new Kafka({ clientId: 'kb-sasl-kafkajs', brokers: [at], ssl: await nodeTls(mode), sasl: kafkajsSasl(mode, login), logLevel: logLevel.NOTHING, retry: { retries: 0 } });
+      const admin = kafka.admin();
+      return withTimeout(admin.connect().then(() => 'no error', messages), 20_000, 'kafkajs admin.connect');
+    }
+    case 'platformatic': {
+      const admin = new Admin({ clientId: 'kb-sasl-platformatic', bootstrapBrokers: [at], tls: await nodeTls(mode), sasl: platformaticSasl(mode, login), retries: 0 });
+      try {
+        return await withTimeout(admin.listTopics().then(() => 'no error', messages), 20_000, 'platformatic listTopics');
+      } finally {
+        await admin.close();
+      }
+    }
+  }
+}
+
+for (const client of clients) {
+  test(`${client} gets a clean authentication error for a wrong password and for an unknown user; the broker logs who and from where, never the password`, async (t) => {
+    if (!requireTool(t, openssl)) return;
+    if (client === 'kcat' && !requireTool(t, tools.kcat)) return;
+    if (client === 'confluent' && !requireTool(t, tools.confluentKafka)) return;
+    if (client === 'kafka-python' && !requireTool(t, tools.kafkaPython)) return;
+    // A broker of its own: failures are limited per address, and every client here is 127.0.0.1.
+    const { broker, address } = await startSaslBroker(t);
+    for (const mode of modes) {
+      const expected = expectedError(client, mode);
+      for (const login of logins) {
+        const started = Date.now();
+        const error = await failedLogin(client, address(mode.listener), mode, login);
+        assert.match(error, expected, `${client}, ${describe(mode)}, ${login.what}`);
+        assert.ok(Date.now() - started < 30_000, `${client} took ${Date.now() - started} ms to fail`);
+      }
+    }
+    // The first failure is logged (the next ones within a second are counted into the next line).
+    const log = broker.log();
+    assert.match(log, /closing connection \d+ from 127\.0\.0\.1:\d+: authentication failed: User:(alice|mallory), (PLAIN|SCRAM-SHA-\d+): .*invalid credentials/);
+    for (const login of logins) assert.doesNotMatch(log, new RegExp(login.password), 'a password in the log');
   });
 }

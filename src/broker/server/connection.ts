@@ -71,8 +71,10 @@
  *   `timeoutMs` after it was accepted. After a v0 SaslHandshake the
  *   mechanism's messages come as bare frames (raw tokens, as Kafka frames
  *   them for old clients): each is handed to the session, its answer
- *   written back as a length and the bytes; a refused one closes the
- *   connection with no answer (as Kafka does).
+ *   written back as a length and the bytes; a refused one is answered
+ *   with the failure message as a token (Kafka answers nothing, but
+ *   kafka-python reads any answer to PLAIN but an empty one as a failed
+ *   login, and a closed connection as one to retry), then closed.
  * - `principal`: the SASL user once authenticated (`User:<name>`), else
  *   what the listener set from a TLS client certificate
  *   (`certificatePrincipal`), else `User:ANONYMOUS`.
@@ -150,6 +152,13 @@ const minRequestBytes = 10;
 const headerPeekBytes = 4;
 /** A connection holding less request memory than this reads on while RequestMemory is full: small requests are served while large frames wait. */
 export const smallRequestBytes = minCapacityBytes;
+
+/** A raw SASL token as it travels after a v0 SaslHandshake: its length, then its bytes. */
+function rawToken(bytes: Buffer): Buffer[] {
+  const length = Buffer.alloc(4);
+  length.writeInt32BE(bytes.length);
+  return [length, bytes];
+}
 
 /** Whether a frame length is the start of a TLS handshake record (0x16 0x03): a TLS client on a plaintext listener. */
 function startsTlsHandshake(frameLength: number): boolean {
@@ -430,11 +439,9 @@ export class Connection implements ConnectionInfo {
       try {
         const answer = await this.sasl.authenticate(frame);
         if (this.closed) return;
-        if (answer.errorCode !== ErrorCode.NONE) return this.failAuthentication(this.closeAfterAnswer ?? 'authentication failed');
+        if (answer.errorCode !== ErrorCode.NONE) return this.endAfter(rawToken(Buffer.from(answer.errorMessage ?? '')), this.closeAfterAnswer ?? 'authentication failed');
         if (this.sasl.authenticated && this.authenticationTimer) clearTimeout(this.authenticationTimer);
-        const length = Buffer.alloc(4);
-        length.writeInt32BE(answer.authBytes.length);
-        if (!writeCorked(this.socket, [length, answer.authBytes], () => {})) await this.drained();
+        if (!writeCorked(this.socket, rawToken(answer.authBytes), () => {})) await this.drained();
       } catch (err) {
         this.close(`internal error: ${(err as Error).stack ?? err}`);
       } finally {
@@ -446,10 +453,10 @@ export class Connection implements ConnectionInfo {
   }
 
   /** Writes the last answer, then closes: the client reads why it was refused before the connection goes. */
-  private endAfter(chunks: Buffer[], reason: string, lease: BufferLease): void {
+  private endAfter(chunks: Buffer[], reason: string, lease?: BufferLease): void {
     this.limits.authentication?.logFailure(`closing connection ${this.id} from ${this.remote}: ${reason}`);
     this.closing.abort();
-    writeCorked(this.socket, chunks, () => lease.release());
+    writeCorked(this.socket, chunks, () => lease?.release());
     this.socket.end(() => this.socket.destroy());
   }
 
