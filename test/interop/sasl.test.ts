@@ -2,14 +2,19 @@
  * SASL listeners against real clients (#24), with a CA made by openssl: one
  * `kb broker start` with SASL_SSL offering SCRAM (SCRAM, the default
  * mechanisms), SASL_SSL offering PLAIN (PLAINSSL), SASL_PLAINTEXT offering
- * SCRAM-SHA-256 (SCRAM256), and a PLAINTEXT listener (ADMIN, where the test
+ * SCRAM-SHA-256 (SCRAM256), SASL_PLAINTEXT offering PLAIN (PLAINTCP, for
+ * hand-made requests), and a PLAINTEXT listener (ADMIN, where the test
  * gives the bootstrap user a SCRAM-SHA-256 credential too). The first user
  * comes from --bootstrap-user. kcat, confluent-kafka, kafka-python, kafkajs
  * and @platformatic/kafka each produce and consume over the three. Each
  * gets a clean authentication error for a wrong password and for an
  * unknown user, each against a broker of its own (failures are limited per
  * address, and every client here comes from 127.0.0.1); the broker logs
- * the attempt with the user and address, never the password.
+ * the attempt with the user and address, never the password. Before it
+ * has logged in a connection is served ApiVersions and SASL only. Failed
+ * logins are limited per address: past the burst, even the right password
+ * is refused (unread) until the address has earned an attempt again, while
+ * other addresses log in.
  */
 import { after, before, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
@@ -24,6 +29,10 @@ import { uniqueTopic, withTimeout } from '../helpers/records.ts';
 import { requireTool, tools } from '../helpers/tools.ts';
 import { makeTestCa, openssl, type TestCa } from '../helpers/tls.ts';
 import { Cluster } from '../../src/client/cluster.ts';
+import { RawConnection } from '../helpers/raw-kafka.ts';
+import { parseHostPort } from '../../src/net/host-port.ts';
+import { ErrorCode } from '../../src/protocol/errors.ts';
+import { authFailuresBurst } from '../../src/limits.ts';
 import { ApiKeys } from '../../src/protocol/generated/api-keys.ts';
 import { saltedPassword, scramMechanismNamed } from '../../src/protocol/scram.ts';
 
@@ -51,9 +60,10 @@ async function startSaslBroker(t?: TestContext): Promise<{ broker: RunningBroker
     args: ['--bootstrap-user', user],
     env: { KB_BOOTSTRAP_PASSWORD: password },
     sets: {
-      listeners: 'SCRAM://127.0.0.1:0,PLAINSSL://127.0.0.1:0,SCRAM256://127.0.0.1:0,ADMIN://127.0.0.1:0',
-      'listener.security.protocol.map': 'SCRAM:SASL_SSL,PLAINSSL:SASL_SSL,SCRAM256:SASL_PLAINTEXT,ADMIN:PLAINTEXT',
+      listeners: 'SCRAM://127.0.0.1:0,PLAINSSL://127.0.0.1:0,SCRAM256://127.0.0.1:0,PLAINTCP://127.0.0.1:0,ADMIN://127.0.0.1:0',
+      'listener.security.protocol.map': 'SCRAM:SASL_SSL,PLAINSSL:SASL_SSL,SCRAM256:SASL_PLAINTEXT,PLAINTCP:SASL_PLAINTEXT,ADMIN:PLAINTEXT',
       'listener.name.plainssl.sasl.enabled.mechanisms': 'PLAIN',
+      'listener.name.plaintcp.sasl.enabled.mechanisms': 'PLAIN',
       'listener.name.scram256.sasl.enabled.mechanisms': 'SCRAM-SHA-256',
       'ssl.keystore.type': 'PEM',
       'ssl.keystore.location': keystore,
@@ -276,3 +286,54 @@ for (const client of clients) {
     for (const login of logins) assert.doesNotMatch(log, new RegExp(login.password), 'a password in the log');
   });
 }
+
+test('before logging in, a connection is served ApiVersions and SASL only: anything else closes it unanswered', async () => {
+  const { host, port } = parseHostPort(shared.address('SCRAM256'));
+  const connection = await RawConnection.open(host, port);
+  try {
+    assert.equal((await connection.request<{ errorCode: number }>(ApiKeys.ApiVersions, 3, { clientSoftwareName: 'kb-test', clientSoftwareVersion: '1' })).body.errorCode, 0);
+    const handshake = await connection.request<{ errorCode: number; mechanisms: string[] }>(ApiKeys.SaslHandshake, 1, { mechanism: 'PLAIN' });
+    assert.deepEqual(handshake.body, { errorCode: ErrorCode.UNSUPPORTED_SASL_MECHANISM, mechanisms: ['SCRAM-SHA-256'] });
+  } finally {
+    connection.destroy();
+  }
+  const early = await RawConnection.open(host, port);
+  try {
+    await assert.rejects(early.request(ApiKeys.Metadata, 12, { topics: null, allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false }), /closed the connection instead of answering/);
+  } finally {
+    early.destroy();
+  }
+});
+
+/** A PLAIN login (SaslHandshake v1, SaslAuthenticate v2) from `localAddress` to the PLAINTCP listener: its SaslAuthenticate answer. */
+async function plainLogin(localAddress: string, secret: string): Promise<{ errorCode: number; errorMessage: string | null }> {
+  const { host, port } = parseHostPort(shared.address('PLAINTCP'));
+  const connection = await RawConnection.open(host, port, 5000, localAddress);
+  try {
+    assert.equal((await connection.request<{ errorCode: number }>(ApiKeys.SaslHandshake, 1, { mechanism: 'PLAIN' })).body.errorCode, 0);
+    const { errorCode, errorMessage } = (await connection.request<{ errorCode: number; errorMessage: string | null }>(ApiKeys.SaslAuthenticate, 2, { authBytes: Buffer.from(`\0${user}\0${secret}`) })).body;
+    return { errorCode, errorMessage };
+  } finally {
+    connection.destroy();
+  }
+}
+
+test('failed logins are limited per address: past the burst even the right password is refused until the address has earned an attempt, other addresses log in', async () => {
+  const limited = '127.0.0.77';
+  for (let i = 0; i < authFailuresBurst; i++) {
+    const refused = await plainLogin(limited, 'wrong password');
+    assert.equal(refused.errorCode, ErrorCode.SASL_AUTHENTICATION_FAILED);
+    assert.match(refused.errorMessage ?? '', invalidCredentials);
+  }
+  const limitedAnswer = await plainLogin(limited, password);
+  assert.equal(limitedAnswer.errorCode, ErrorCode.SASL_AUTHENTICATION_FAILED);
+  assert.match(limitedAnswer.errorMessage ?? '', /too many failed authentications from 127\.0\.0\.77: try again in \d+ s/);
+  assert.deepEqual(await plainLogin('127.0.0.78', password), { errorCode: 0, errorMessage: null }, 'another address is not limited');
+  // One attempt a second is earned back: wait (generously) until the right password works again.
+  let answer = limitedAnswer;
+  for (const deadline = Date.now() + 20_000; answer.errorCode !== 0 && Date.now() < deadline; ) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    answer = await plainLogin(limited, password);
+  }
+  assert.deepEqual(answer, { errorCode: 0, errorMessage: null });
+});
