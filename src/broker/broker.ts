@@ -66,7 +66,7 @@ import { ControllerChannel, peerClientId } from './controller-channel.ts';
 import type { PeerCredentials } from '../net/peer-login.ts';
 import { clusterSecretMechanism } from './server/sasl-session.ts';
 import { authFailureAddressesMax, authFailuresBurst, authFailuresPerSecond, authenticationTimeoutMs, unauthenticatedConnectionsMax } from '../limits.ts';
-import { imageCredentials, readSaslMechanisms, unknownUserKey, userMechanism } from './server/sasl-mechanisms.ts';
+import { imageCredentials, readReauthMs, readSaslMechanisms, unknownUserKey, userMechanism } from './server/sasl-mechanisms.ts';
 import { AuthFailures } from './server/auth-failures.ts';
 import { refusesConnections } from './address-probe.ts';
 import { BrokerLifecycle } from './broker-lifecycle.ts';
@@ -175,8 +175,8 @@ export class Broker implements NodeService {
   private readonly credentials: PeerCredentials | null;
   /** The secret peers prove themselves with; null when nobody can (peer.authentication=none, or no secret on a node alone). */
   private readonly clusterSecret: Buffer | null;
-  /** The SASL mechanisms of each SASL client listener, by name (sasl-mechanisms.ts). */
-  private readonly saslMechanisms = new Map<string, string[]>();
+  /** The SASL mechanisms and login lifetime of each SASL client listener, by name (sasl-mechanisms.ts). */
+  private readonly saslSettings = new Map<string, { mechanisms: string[]; reauthMs: number }>();
   /** Failed authentications by client address, on every listener. */
   private readonly authFailures: AuthFailures;
   /** What unknown users' fake SCRAM salts derive from (sasl-mechanisms.ts). */
@@ -193,7 +193,9 @@ export class Broker implements NodeService {
     this.interBrokerListener = interBrokerListenerName(this.config);
     for (const spec of this.listenerSpecs) {
       if (usesTls(spec.securityProtocol)) this.listenerTls.set(spec.name, new ListenerTls(readListenerTls(this.config, spec.name), this.logger, time));
-      if (!spec.peer && spec.securityProtocol.startsWith('SASL_')) this.saslMechanisms.set(spec.name, readSaslMechanisms(this.config, spec.name));
+      if (!spec.peer && spec.securityProtocol.startsWith('SASL_')) {
+        this.saslSettings.set(spec.name, { mechanisms: readSaslMechanisms(this.config, spec.name), reauthMs: readReauthMs(this.config, spec.name) });
+      }
     }
     const controllerTls = this.peerTls(controllerListenerNames(this.config)[0] ?? '');
     const { host, port } = this.listenerSpecs.find((s) => s.peer) ?? this.listenerSpecs[0];
@@ -463,15 +465,16 @@ export class Broker implements NodeService {
   /**
    * A SASL client listener's authentication: the user mechanisms of its
    * sasl.enabled.mechanisms, checked against the users' SCRAM credentials,
-   * required before anything but ApiVersions and SASL; nothing on other
-   * client listeners.
+   * required before anything but ApiVersions and SASL, lasting its
+   * connections.max.reauth.ms; nothing on other client listeners.
    */
   private userAuthentication(listener: string): ListenerOptions['authentication'] {
-    const names = this.saslMechanisms.get(listener);
-    if (names === undefined) return undefined;
+    const settings = this.saslSettings.get(listener);
+    if (settings === undefined) return undefined;
     const lookup = imageCredentials(this.image);
     return {
-      mechanisms: names.map((name) => userMechanism(name, lookup, { unknownUserKey: this.unknownUserKey })),
+      mechanisms: settings.mechanisms.map((name) => userMechanism(name, lookup, { unknownUserKey: this.unknownUserKey })),
+      sessionLifetimeMs: settings.reauthMs,
       required: true,
       timeoutMs: authenticationTimeoutMs,
       unauthenticatedMax: unauthenticatedConnectionsMax,

@@ -3,7 +3,8 @@
  * `kb broker start` with SASL_SSL offering SCRAM (SCRAM, the default
  * mechanisms), SASL_SSL offering PLAIN (PLAINSSL), SASL_PLAINTEXT offering
  * SCRAM-SHA-256 (SCRAM256), SASL_PLAINTEXT offering PLAIN (PLAINTCP, for
- * hand-made requests), and a PLAINTEXT listener (ADMIN, where the test
+ * hand-made requests), two SASL_PLAINTEXT listeners whose logins last
+ * `reauthMs` (REAUTH with PLAIN, REAUTHJS with SCRAM), and a PLAINTEXT listener (ADMIN, where the test
  * gives the bootstrap user a SCRAM-SHA-256 credential too). The first user
  * comes from --bootstrap-user. kcat, confluent-kafka, kafka-python, kafkajs
  * and @platformatic/kafka each produce and consume over the three. Each
@@ -14,7 +15,9 @@
  * has logged in a connection is served ApiVersions and SASL only. Failed
  * logins are limited per address: past the burst, even the right password
  * is refused (unread) until the address has earned an attempt again, while
- * other addresses log in.
+ * other addresses log in. Where logins last connections.max.reauth.ms, a
+ * connection that re-authenticates in time goes on and one that does not is
+ * closed at its next request; kafkajs re-authenticates by itself.
  */
 import { after, before, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
@@ -37,6 +40,7 @@ import { ApiKeys } from '../../src/protocol/generated/api-keys.ts';
 import { saltedPassword, scramMechanismNamed } from '../../src/protocol/scram.ts';
 
 const user = 'alice';
+const reauthMs = 1500;
 const password = 'alice-password';
 let ca: TestCa;
 let keystore: string;
@@ -60,8 +64,11 @@ async function startSaslBroker(t?: TestContext): Promise<{ broker: RunningBroker
     args: ['--bootstrap-user', user],
     env: { KB_BOOTSTRAP_PASSWORD: password },
     sets: {
-      listeners: 'SCRAM://127.0.0.1:0,PLAINSSL://127.0.0.1:0,SCRAM256://127.0.0.1:0,PLAINTCP://127.0.0.1:0,ADMIN://127.0.0.1:0',
-      'listener.security.protocol.map': 'SCRAM:SASL_SSL,PLAINSSL:SASL_SSL,SCRAM256:SASL_PLAINTEXT,PLAINTCP:SASL_PLAINTEXT,ADMIN:PLAINTEXT',
+      listeners: 'SCRAM://127.0.0.1:0,PLAINSSL://127.0.0.1:0,SCRAM256://127.0.0.1:0,PLAINTCP://127.0.0.1:0,REAUTH://127.0.0.1:0,REAUTHJS://127.0.0.1:0,ADMIN://127.0.0.1:0',
+      'listener.security.protocol.map': 'SCRAM:SASL_SSL,PLAINSSL:SASL_SSL,SCRAM256:SASL_PLAINTEXT,PLAINTCP:SASL_PLAINTEXT,REAUTH:SASL_PLAINTEXT,REAUTHJS:SASL_PLAINTEXT,ADMIN:PLAINTEXT',
+      'listener.name.reauth.sasl.enabled.mechanisms': 'PLAIN',
+      'listener.name.reauth.connections.max.reauth.ms': reauthMs,
+      'listener.name.reauthjs.connections.max.reauth.ms': reauthMs,
       'listener.name.plainssl.sasl.enabled.mechanisms': 'PLAIN',
       'listener.name.plaintcp.sasl.enabled.mechanisms': 'PLAIN',
       'listener.name.scram256.sasl.enabled.mechanisms': 'SCRAM-SHA-256',
@@ -287,6 +294,8 @@ for (const client of clients) {
   });
 }
 
+const metadataRequest = { topics: null, allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false };
+
 test('before logging in, a connection is served ApiVersions and SASL only: anything else closes it unanswered', async () => {
   const { host, port } = parseHostPort(shared.address('SCRAM256'));
   const connection = await RawConnection.open(host, port);
@@ -299,19 +308,36 @@ test('before logging in, a connection is served ApiVersions and SASL only: anyth
   }
   const early = await RawConnection.open(host, port);
   try {
-    await assert.rejects(early.request(ApiKeys.Metadata, 12, { topics: null, allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false }), /closed the connection instead of answering/);
+    await assert.rejects(early.request(ApiKeys.Metadata, 9, metadataRequest), /closed the connection instead of answering/);
   } finally {
     early.destroy();
   }
 });
 
-/** A PLAIN login (SaslHandshake v1, SaslAuthenticate v2) from `localAddress` to the PLAINTCP listener: its SaslAuthenticate answer. */
+interface LoginAnswer {
+  errorCode: number;
+  errorMessage: string | null;
+  sessionLifetimeMs: bigint;
+}
+
+/** A PLAIN login (SaslHandshake v1, SaslAuthenticate v2) as alice with `secret` on `connection`: the SaslAuthenticate answer. */
+async function plainLoginOn(connection: RawConnection, secret: string): Promise<LoginAnswer> {
+  assert.equal((await connection.request<{ errorCode: number }>(ApiKeys.SaslHandshake, 1, { mechanism: 'PLAIN' })).body.errorCode, 0);
+  const { errorCode, errorMessage, sessionLifetimeMs } = (await connection.request<LoginAnswer>(ApiKeys.SaslAuthenticate, 2, { authBytes: Buffer.from(`\0${user}\0${secret}`) })).body;
+  return { errorCode, errorMessage, sessionLifetimeMs };
+}
+
+/** A connection from `localAddress` to `listener` (a SASL_PLAINTEXT one). */
+function openFrom(listener: string, localAddress: string): Promise<RawConnection> {
+  const { host, port } = parseHostPort(shared.address(listener));
+  return RawConnection.open(host, port, 5000, localAddress);
+}
+
+/** A PLAIN login from `localAddress` to the PLAINTCP listener: its error code and message. */
 async function plainLogin(localAddress: string, secret: string): Promise<{ errorCode: number; errorMessage: string | null }> {
-  const { host, port } = parseHostPort(shared.address('PLAINTCP'));
-  const connection = await RawConnection.open(host, port, 5000, localAddress);
+  const connection = await openFrom('PLAINTCP', localAddress);
   try {
-    assert.equal((await connection.request<{ errorCode: number }>(ApiKeys.SaslHandshake, 1, { mechanism: 'PLAIN' })).body.errorCode, 0);
-    const { errorCode, errorMessage } = (await connection.request<{ errorCode: number; errorMessage: string | null }>(ApiKeys.SaslAuthenticate, 2, { authBytes: Buffer.from(`\0${user}\0${secret}`) })).body;
+    const { errorCode, errorMessage } = await plainLoginOn(connection, secret);
     return { errorCode, errorMessage };
   } finally {
     connection.destroy();
@@ -336,4 +362,44 @@ test('failed logins are limited per address: past the burst even the right passw
     answer = await plainLogin(limited, password);
   }
   assert.deepEqual(answer, { errorCode: 0, errorMessage: null });
+});
+
+
+test('connections.max.reauth.ms: a login lasts that long; a connection that re-authenticates goes on, one that does not is closed at its next request', async (t) => {
+  const started = Date.now();
+  const renewing = await openFrom('REAUTH', '127.0.0.91');
+  t.after(() => renewing.destroy());
+  const quiet = await openFrom('REAUTH', '127.0.0.90');
+  t.after(() => quiet.destroy());
+  for (const connection of [renewing, quiet]) assert.deepEqual(await plainLoginOn(connection, password), { errorCode: 0, errorMessage: null, sessionLifetimeMs: BigInt(reauthMs) });
+  let quietClosedAfter: number | null = null;
+  // Both ask for metadata until the quiet one is closed and the renewing one has outlived three lifetimes; the renewing one logs in again each time.
+  for (const deadline = started + 30_000; quietClosedAfter === null || Date.now() - started < 3 * reauthMs; ) {
+    assert.ok(Date.now() < deadline, `the quiet connection was ${quietClosedAfter === null ? 'never closed' : `closed after ${quietClosedAfter} ms`}`);
+    if (quietClosedAfter === null) {
+      await quiet.request(ApiKeys.Metadata, 9, metadataRequest).catch(() => (quietClosedAfter = Date.now() - started));
+    }
+    assert.equal((await plainLoginOn(renewing, password)).errorCode, 0, 're-authentication');
+    await renewing.request(ApiKeys.Metadata, 9, metadataRequest);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  assert.ok(quietClosedAfter !== null && quietClosedAfter >= reauthMs, `closed after ${quietClosedAfter} ms, before its login expired`);
+  assert.match(shared.broker.log(), /from 127\.0\.0\.90:\d+: API 3 after the session expired \(connections\.max\.reauth\.ms\): the client did not re-authenticate/);
+});
+
+test('kafkajs re-authenticates on its connections before its logins expire, and keeps producing', async (t) => {
+  const requests: string[] = [];
+  const kafka = new Kafka({ clientId: 'kb-sasl-reauth', brokers: [shared.address('REAUTHJS')], sasl: kafkajsSasl(modes[0]), logLevel: logLevel.NOTHING, retry: { retries: 5 }, reauthenticationThreshold: reauthMs - 500 });
+  const producer = kafka.producer();
+  producer.on(producer.events.REQUEST, ({ payload }) => requests.push(payload.apiName));
+  await withTimeout(producer.connect(), 15_000, 'kafkajs producer.connect');
+  t.after(() => producer.disconnect());
+  const topic = uniqueTopic('sasl-reauth');
+  const started = Date.now();
+  for (let i = 0; Date.now() - started < 3 * reauthMs; i++) {
+    await withTimeout(producer.send({ topic, acks: -1, messages: [{ value: `v${i}`, partition: 0 }] }), 15_000, 'kafkajs send');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+  assert.ok(requests.filter((name) => name === 'SaslHandshake').length >= 3, `kafkajs logged in again on its connection: ${requests.join(', ')}`);
+  assert.doesNotMatch(shared.broker.log(), /from 127\.0\.0\.1:\d+: API \d+ after the session expired/);
 });

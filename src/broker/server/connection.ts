@@ -75,6 +75,10 @@
  *   with the failure message as a token (Kafka answers nothing, but
  *   kafka-python reads any answer to PLAIN but an empty one as a failed
  *   login, and a closed connection as one to retry), then closed.
+ * - Where logins have a lifetime (`sessionLifetimeMs`), a request other
+ *   than SaslHandshake and SaslAuthenticate once the session has expired
+ *   closes the connection, unanswered (KIP-368: a client that does not
+ *   re-authenticate in time reconnects).
  * - `principal`: the SASL user once authenticated (`User:<name>`), else
  *   what the listener set from a TLS client certificate
  *   (`certificatePrincipal`), else `User:ANONYMOUS`.
@@ -141,6 +145,8 @@ export interface ConnectionAuthentication {
   logFailure: (message: string) => void;
   /** Failed authentications by address (the listener's); none: not limited. */
   failures?: AuthFailures;
+  /** How long a login lasts before the client must re-authenticate (`connections.max.reauth.ms`); none: for ever. */
+  sessionLifetimeMs?: number;
 }
 
 /** What a connection that must authenticate may ask before it has. */
@@ -225,6 +231,7 @@ export class Connection implements ConnectionInfo {
       onFailure: (reason) => (this.closeAfterAnswer ??= reason),
       admit: () => failures?.refusal(ip) ?? null,
       onRefused: () => failures?.failed(ip),
+      lifetimeMs: authentication?.sessionLifetimeMs,
     });
     if (authentication?.required) {
       this.authenticationTimer = setTimeout(() => this.failAuthentication(`not authenticated within ${authentication.timeoutMs} ms`), authentication.timeoutMs);
@@ -389,6 +396,10 @@ export class Connection implements ConnectionInfo {
         if (this.closed) break;
         if (this.awaitingAuthentication && !beforeAuthentication.has(apiKey)) {
           this.failAuthentication(`API ${apiKey} before authentication (only ApiVersions and SASL are served until then)`);
+          break;
+        }
+        if (this.sasl.expired && apiKey !== ApiKeys.SaslHandshake && apiKey !== ApiKeys.SaslAuthenticate) {
+          this.failAuthentication(`API ${apiKey} after the session expired (connections.max.reauth.ms): the client did not re-authenticate`);
           break;
         }
         const frame = this.frames.shift()!;

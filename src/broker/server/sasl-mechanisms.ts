@@ -1,7 +1,8 @@
 /**
- * The user mechanisms of a SASL listener (SASL_PLAINTEXT, SASL_SSL):
- * `sasl.enabled.mechanisms` read and checked (per listener with Kafka's
- * `listener.name.<name>.` prefix; a ConfigError names the key), and each
+ * The SASL settings of a SASL listener (SASL_PLAINTEXT, SASL_SSL), each
+ * read per listener with Kafka's `listener.name.<name>.` prefix first (a
+ * ConfigError names the key): `sasl.enabled.mechanisms`,
+ * `connections.max.reauth.ms` (how long a login lasts, 0: for ever); and each
  * mechanism of auth/ (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512) as the
  * SaslMechanism a connection's SaslSession drives, checking the SCRAM
  * credentials of the metadata image. A success authenticates the user; a
@@ -41,6 +42,16 @@ export function readSaslMechanisms(config: BrokerConfig, listener: string): stri
     throw new ConfigError(`listener ${listener} (SASL): ${key}=${names.join(',')}: kb offers ${serverMechanismNames.join(', ')} (give one or more of them)`);
   }
   return [...new Set(names)];
+}
+
+/** `connections.max.reauth.ms` of `listener`: 0 (for ever) or a positive lifetime in ms. Throws ConfigError. */
+export function readReauthMs(config: BrokerConfig, listener: string): number {
+  const prefixed = `listener.name.${listener.toLowerCase()}.connections.max.reauth.ms`;
+  const key = config.get(prefixed) !== undefined ? prefixed : 'connections.max.reauth.ms';
+  const text = (config.get(key) ?? '0').trim();
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value)) throw new ConfigError(`listener ${listener} (SASL): ${key}=${text}: expected 0 (logins last for ever) or milliseconds`);
+  return value;
 }
 
 /** The fake-salt key of unknown users: see the header. */

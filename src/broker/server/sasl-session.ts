@@ -22,6 +22,14 @@
  * Before a message reaches its mechanism, `admit()` may refuse it (too
  * many failures from the client's address): the session fails without the
  * mechanism's work.
+ *
+ * Re-authentication (KIP-368), where `lifetimeMs` is set (a SASL listener's
+ * `connections.max.reauth.ms`): each login's answer carries the session's
+ * lifetime, the session is `expired` that long after it, and an
+ * authenticated session may take a new SaslHandshake (v1) and exchange,
+ * which must log in as the same user (anyone else fails the session) and
+ * starts a new lifetime. Without `lifetimeMs` sessions never expire and a
+ * second handshake fails the session.
  */
 import { ErrorCode } from '../../protocol/errors.ts';
 import { peerMechanism, serverFirst, serverVerify, type ServerExchange } from '../../net/peer-auth.ts';
@@ -48,12 +56,18 @@ export interface SaslSessionOptions {
   admit?: () => string | null;
   /** Called once a message failed in its mechanism (the address's failures are counted). */
   onRefused?: () => void;
+  /** How long a login lasts before the client must re-authenticate; none: for ever. */
+  lifetimeMs?: number;
+  /** A monotonic clock in ms (default performance.now). */
+  now?: () => number;
 }
 
 export interface SaslAnswer {
   errorCode: number;
   errorMessage: string | null;
   authBytes: Buffer;
+  /** Milliseconds until the session must log in again (0: never). */
+  sessionLifetimeMs: bigint;
 }
 
 /** KB-CLUSTER-SECRET on node `nodeId`: the client authenticates as the node id it proves. */
@@ -87,6 +101,8 @@ export class SaslSession {
   private readonly options: SaslSessionOptions;
   private state: 'new' | 'handshaken' | 'done' = 'new';
   private step: ((message: Buffer) => SaslStep | Promise<SaslStep>) | null = null;
+  /** When the current login expires (monotonic ms); only with a lifetime. */
+  private expiresAtMs = Infinity;
 
   constructor(offered: readonly SaslMechanism[], options: SaslSessionOptions) {
     this.offered = offered;
@@ -101,9 +117,19 @@ export class SaslSession {
     return this.peer !== null || this.user !== null;
   }
 
+  /** Whether the login has outlived its lifetime (the client had to re-authenticate). */
+  get expired(): boolean {
+    return this.authenticated && this.now() >= this.expiresAtMs;
+  }
+
+  private now(): number {
+    return this.options.now?.() ?? performance.now();
+  }
+
   /** SaslHandshake at `version`: the error code of choosing `name`. */
   handshake(name: string, version = 1): number {
-    if (this.state !== 'new') return this.fail(ErrorCode.ILLEGAL_SASL_STATE, 'a second SaslHandshake');
+    const reauthentication = this.state === 'done' && this.user !== null && (this.options.lifetimeMs ?? 0) > 0 && version >= 1;
+    if (this.state !== 'new' && !reauthentication) return this.fail(ErrorCode.ILLEGAL_SASL_STATE, 'a second SaslHandshake');
     const mechanism = this.offered.find((m) => m.name === name);
     if (!mechanism) return this.fail(ErrorCode.UNSUPPORTED_SASL_MECHANISM, `SASL mechanism ${JSON.stringify(name)} is not offered here`);
     this.state = 'handshaken';
@@ -126,18 +152,25 @@ export class SaslSession {
     }
     if (outcome.authenticated === null) {
       this.step = step;
-    } else {
-      if ('peer' in outcome.authenticated) this.peer = outcome.authenticated.peer;
-      else this.user = outcome.authenticated.user;
-      this.state = 'done';
-      this.rawTokens = false;
+      return { errorCode: ErrorCode.NONE, errorMessage: null, authBytes: outcome.reply, sessionLifetimeMs: 0n };
     }
-    return { errorCode: ErrorCode.NONE, errorMessage: null, authBytes: outcome.reply };
+    const who = outcome.authenticated;
+    if (this.user !== null && !('user' in who && who.user === this.user)) {
+      const as = 'user' in who ? `User:${who.user}` : `node ${who.peer}`;
+      return this.refuse(ErrorCode.SASL_AUTHENTICATION_FAILED, `re-authenticated as ${as}, not User:${this.user}`, 'a re-authentication must log in as the same user');
+    }
+    if ('peer' in who) this.peer = who.peer;
+    else this.user = who.user;
+    this.state = 'done';
+    this.rawTokens = false;
+    const lifetimeMs = this.options.lifetimeMs ?? 0;
+    if (lifetimeMs > 0) this.expiresAtMs = this.now() + lifetimeMs;
+    return { errorCode: ErrorCode.NONE, errorMessage: null, authBytes: outcome.reply, sessionLifetimeMs: BigInt(lifetimeMs) };
   }
 
   private refuse(errorCode: number, reason: string, answer = 'authentication failed'): SaslAnswer {
     this.fail(errorCode, reason);
-    return { errorCode, errorMessage: answer, authBytes: Buffer.alloc(0) };
+    return { errorCode, errorMessage: answer, authBytes: Buffer.alloc(0), sessionLifetimeMs: 0n };
   }
 
   private fail(errorCode: number, reason: string): number {

@@ -93,3 +93,34 @@ test('a user mechanism: PLAIN authenticates the user; a wrong password is answer
   assert.equal(steps, before, 'the mechanism did no work');
   assert.equal(blocked.sasl.authenticated, false);
 });
+
+test('re-authentication (a lifetime set): the login expires after it, a new handshake and login as the same user renews it, anyone else fails the session', async () => {
+  let now = 0;
+  const accept: SaslMechanism = { name: 'TEST', start: () => (message) => ({ ok: true, reply: Buffer.alloc(0), authenticated: { user: message.toString() } }) };
+  const failures: string[] = [];
+  const sasl = new SaslSession([accept], { onFailure: (reason) => failures.push(reason), lifetimeMs: 1000, now: () => now });
+  assert.equal(sasl.handshake('TEST'), ErrorCode.NONE);
+  assert.equal((await sasl.authenticate(Buffer.from('alice'))).sessionLifetimeMs, 1000n);
+  now = 999;
+  assert.equal(sasl.expired, false);
+  now = 1000;
+  assert.equal(sasl.expired, true);
+  assert.equal(sasl.handshake('TEST'), ErrorCode.NONE, 'an authenticated session may log in again');
+  assert.equal(sasl.user, 'alice', 'still alice meanwhile');
+  assert.equal((await sasl.authenticate(Buffer.from('alice'))).errorCode, ErrorCode.NONE);
+  assert.equal(sasl.expired, false, 'a new lifetime from the new login');
+  now = 1999;
+  assert.equal(sasl.expired, false);
+  assert.equal(sasl.handshake('TEST'), ErrorCode.NONE);
+  const other = await sasl.authenticate(Buffer.from('mallory'));
+  assert.equal(other.errorCode, ErrorCode.SASL_AUTHENTICATION_FAILED);
+  assert.equal(other.errorMessage, 'a re-authentication must log in as the same user');
+  assert.deepEqual(failures, ['re-authenticated as User:mallory, not User:alice']);
+  assert.equal(sasl.user, 'alice');
+
+  const forever = new SaslSession([accept], { onFailure: () => {} });
+  forever.handshake('TEST');
+  assert.equal((await forever.authenticate(Buffer.from('alice'))).sessionLifetimeMs, 0n);
+  assert.equal(forever.expired, false);
+  assert.equal(forever.handshake('TEST'), ErrorCode.ILLEGAL_SASL_STATE, 'no lifetime: no second handshake');
+});
