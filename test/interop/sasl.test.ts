@@ -403,3 +403,16 @@ test('kafkajs re-authenticates on its connections before its logins expire, and 
   assert.ok(requests.filter((name) => name === 'SaslHandshake').length >= 3, `kafkajs logged in again on its connection: ${requests.join(', ')}`);
   assert.doesNotMatch(shared.broker.log(), /from 127\.0\.0\.1:\d+: API \d+ after the session expired/);
 });
+
+test('@platformatic/kafka re-authenticates on its connection before its login expires, and keeps producing', async (t) => {
+  const producer = new Producer({ clientId: 'kb-sasl-reauth', bootstrapBrokers: [shared.address('REAUTHJS')], sasl: platformaticSasl(modes[0]), serializers: stringSerializers, autocreateTopics: true, retries: 5, retryDelay: 200 });
+  t.after(() => producer.close());
+  const topic = uniqueTopic('sasl-reauth-platformatic');
+  const started = Date.now();
+  for (let i = 0; Date.now() - started < 3 * reauthMs; i++) {
+    await withTimeout(producer.send({ messages: [{ topic, partition: 0, value: `v${i}` }], acks: -1 }), 15_000, 'platformatic send');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+  // A client that did not re-authenticate would have had a request refused after its login expired, which the broker logs.
+  assert.doesNotMatch(shared.broker.log(), /from 127\.0\.0\.1:\d+: API \d+ after the session expired/);
+});
