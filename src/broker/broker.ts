@@ -14,7 +14,8 @@
  * listener where the peer APIs are served, peers reaching the quorum
  * there, each connection proving first that it holds the cluster secret
  * unless peer.authentication=none, which is logged as a WARN; a node with
- * a peer listener and neither refuses to start) -> wait until the image is
+ * a peer listener and neither refuses to start; on SASL client listeners
+ * each connection logs in as a user first, server/sasl-mechanisms.ts) -> wait until the image is
  * current (a quorum leader is known and this node applied what it
  * committed; the first leader of a new cluster records its id) -> check
  * and stamp the cluster id -> create the bootstrap user when asked and the
