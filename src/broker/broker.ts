@@ -29,6 +29,8 @@
  * asked (`metricsListen`; logs "metrics on http://HOST:PORT/metrics") -> log
  * the startup line ("kb broker started: listening on CLIENT://HOST:PORT,
  * PEER://HOST:PORT, node N, data dir D, cluster C"; client listeners first).
+ * A failed start closes what it opened and removes a data dir it created
+ * with no partition log in it (data-dir.ts), then rejects.
  * The listeners open early (peers reach the quorum through them), so client
  * requests can arrive while the node is starting, and later while it has
  * lost its lease: until `serving()`, it leads no partition
@@ -394,6 +396,7 @@ export class Broker implements NodeService {
     } catch (err) {
       await this.closeServers();
       await this.closeStorage();
+      await this.dataDir.removeIfNew();
       throw err;
     }
   }
