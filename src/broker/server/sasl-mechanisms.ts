@@ -9,7 +9,7 @@
  * failure's reason (what the client reads) goes to the log with the user
  * the client claimed.
  *
- * The default is `SCRAM-SHA-512,SCRAM-SHA-256` (Kafka's, GSSAPI, kb lacks):
+ * The default (config.ts) is `SCRAM-SHA-512,SCRAM-SHA-256` (Kafka's, GSSAPI, kb lacks):
  * PLAIN, which sends the password itself and costs the broker a PBKDF2 per
  * login, is offered only where it is enabled.
  *
@@ -29,14 +29,13 @@ import { createMechanism, serverMechanismNames, type CredentialLookup, type Mech
 import { userPrincipal } from '../auth/principal.ts';
 import type { SaslMechanism } from './sasl-session.ts';
 
-export const defaultSaslMechanisms = 'SCRAM-SHA-512,SCRAM-SHA-256';
 const unknownUserKeyLabel = 'kb unknown-user salt key v1';
 
 /** The mechanisms `listener` offers, in the order given. Throws ConfigError. */
 export function readSaslMechanisms(config: BrokerConfig, listener: string): string[] {
   const prefixed = `listener.name.${listener.toLowerCase()}.sasl.enabled.mechanisms`;
   const key = config.get(prefixed) !== undefined ? prefixed : 'sasl.enabled.mechanisms';
-  const names = (config.get(key) ?? defaultSaslMechanisms).split(',').map((s) => s.trim().toUpperCase()).filter((s) => s !== '');
+  const names = (config.get(key) ?? '').split(',').map((s) => s.trim().toUpperCase()).filter((s) => s !== '');
   const unknown = names.filter((n) => !serverMechanismNames.includes(n));
   if (names.length === 0 || unknown.length > 0) {
     throw new ConfigError(`listener ${listener} (SASL): ${key}=${names.join(',')}: kb offers ${serverMechanismNames.join(', ')} (give one or more of them)`);
