@@ -38,3 +38,9 @@ test('SASL_PLAINTEXT and SASL_SSL listeners are served, client and peer alike', 
   const specs = resolveListeners(config({ listeners: 'CLIENT://:9092,SECURE://:9094', 'listener.security.protocol.map': 'CLIENT:SASL_PLAINTEXT,SECURE:SASL_SSL' }), { nodeId: 1 });
   assert.deepEqual(specs.map((s) => [s.name, s.securityProtocol, s.peer]), [['CLIENT', 'SASL_PLAINTEXT', false], ['SECURE', 'SASL_SSL', false]]);
 });
+
+test('the SASL settings are known broker settings (a start takes them, plain or per listener)', async () => {
+  const loaded = await BrokerConfig.load({ sets: ['sasl.enabled.mechanisms=PLAIN', 'connections.max.reauth.ms=60000', 'listener.name.client.sasl.enabled.mechanisms=SCRAM-SHA-256'] });
+  assert.deepEqual(readSaslMechanisms(loaded, 'CLIENT'), ['SCRAM-SHA-256']);
+  assert.equal(readReauthMs(loaded, 'CLIENT'), 60_000);
+});
