@@ -55,7 +55,7 @@ import { MetadataImage } from '../metadata/image.ts';
 import { endpointOf, type BrokerRecord, type Endpoint } from '../metadata/records.ts';
 import type net from 'node:net';
 import { Listener, refusalLogIntervalMs, type ListenerOptions } from './server/listener.ts';
-import { anonymousPrincipal } from './auth/principal.ts';
+import { nodePrincipal } from './auth/principal.ts';
 import { RequestMemory } from './server/request-memory.ts';
 import { RateLimitedLog } from './server/rate-limited-log.ts';
 import { controllerListenerNames, interBrokerListenerName, resolveListeners, type ListenerSpec } from './server/listeners-config.ts';
@@ -82,6 +82,7 @@ import { GroupCoordinator, consumerOffsetsTopic } from './group/coordinator.ts';
 import { BrokerMetrics } from './metrics/broker-metrics.ts';
 import { MetricsServer, metricsPath } from './metrics/metrics-server.ts';
 import { createBootstrapUser, type BootstrapUser } from './bootstrap-user.ts';
+import { AccessControl, ConnectionAccess, accessSettings } from './auth/access-control.ts';
 
 export { consumerOffsetsTopic };
 const createTopicsVersion = 7;
@@ -153,6 +154,8 @@ export class Broker implements NodeService {
   private readonly services: BrokerServices;
   /** `queued.max.response.bytes`: fetched bytes responses hold until written, on all connections. */
   private readonly responseMemory: RequestMemory;
+  /** authorizer.class.name and the ACLs: what each connection may do. */
+  private readonly access: AccessControl;
   private readonly options: BrokerOptions;
   private readonly dataDir: DataDir;
   private readonly voters: Voter[];
@@ -209,6 +212,8 @@ export class Broker implements NodeService {
     this.unknownUserKey = unknownUserKey(options.clusterSecret ?? null);
     this.authFailures = new AuthFailures({ burst: authFailuresBurst, perSecond: authFailuresPerSecond, addressesMax: authFailureAddressesMax }, time);
     this.topicConfigs = new TopicConfigs(this.config, this.image);
+    const denials = new RateLimitedLog((line) => this.logger.warn(line), refusalLogIntervalMs, 'more denied');
+    this.access = new AccessControl(accessSettings(this.config), this.image, (line) => denials.note(line));
     const mutationRate = Number(this.config.get('controller.mutation.rate'));
     if (!(mutationRate > 0)) throw new ConfigError(`controller.mutation.rate=${mutationRate}: must be a positive number of partitions per second`);
     this.metrics = new BrokerMetrics({
@@ -307,7 +312,8 @@ export class Broker implements NodeService {
         correlationId: 0,
         clientId: peerClientId(this.nodeId),
         clientAddress: 'local',
-        principal: anonymousPrincipal,
+        principal: nodePrincipal(this.nodeId),
+        access: new ConnectionAccess(null, nodePrincipal(this.nodeId), 'local', () => {}),
         listener: { name: this.interBrokerListener, peer: true },
         clientGone: localClientStays,
         allocate: Buffer.allocUnsafe,
@@ -351,6 +357,7 @@ export class Broker implements NodeService {
       settings: this.config,
       metrics: this.metrics,
       log: this.logger,
+      access: this.access,
       peerAuth: { required: this.config.string('peer.authentication') !== 'none', logRefusal: (line) => claimRefusals.note(line) },
       handlers: this.handlers,
       responseMemory: this.responseMemory,
@@ -441,6 +448,7 @@ export class Broker implements NodeService {
           metrics: this.metrics,
           listener,
           refused: (line) => refusals.note(line),
+          access: this.access,
         }),
         this.logger,
       );
