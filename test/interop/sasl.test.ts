@@ -17,7 +17,9 @@
  * unread until the address has earned one again, while other addresses log
  * in. Where logins last connections.max.reauth.ms, a
  * connection that re-authenticates in time goes on and one that does not is
- * closed at its next request; kafkajs re-authenticates by itself.
+ * closed at its next request; kafkajs re-authenticates by itself. With the
+ * authorizer on, the user a client logged in as is the principal its ACLs
+ * name.
  */
 import { after, before, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
@@ -36,6 +38,7 @@ import { RawConnection } from '../helpers/raw-kafka.ts';
 import { parseHostPort } from '../../src/net/host-port.ts';
 import { ErrorCode } from '../../src/protocol/errors.ts';
 import { authFailuresBurst } from '../../src/limits.ts';
+import { AclOperation, AclPermission, PatternType, ResourceType } from '../../src/protocol/acl.ts';
 import { ApiKeys } from '../../src/protocol/generated/api-keys.ts';
 import { saltedPassword, scramMechanismNamed } from '../../src/protocol/scram.ts';
 
@@ -58,7 +61,7 @@ const modes: Mode[] = [
 const describe = (mode: Mode) => `${mode.protocol} with ${mode.mechanism}`;
 
 /** A broker with the listeners of the header and the bootstrap user; its listeners' addresses by name. */
-async function startSaslBroker(t?: TestContext): Promise<{ broker: RunningBroker; address: (listener: string) => string }> {
+async function startSaslBroker(t?: TestContext, sets: Record<string, string> = {}): Promise<{ broker: RunningBroker; address: (listener: string) => string }> {
   const broker = await startBroker({
     listen: null,
     args: ['--bootstrap-user', user],
@@ -75,6 +78,7 @@ async function startSaslBroker(t?: TestContext): Promise<{ broker: RunningBroker
       'ssl.keystore.type': 'PEM',
       'ssl.keystore.location': keystore,
       'group.initial.rebalance.delay.ms': 0,
+      ...sets,
     },
   });
   t?.after(() => broker.stop());
@@ -412,4 +416,25 @@ test('@platformatic/kafka re-authenticates on its connection before its login ex
   }
   // A client that did not re-authenticate would have had a request refused after its login expired, which the broker logs.
   assert.doesNotMatch(shared.broker.log(), /from 127\.0\.0\.1:\d+: API \d+ after the session expired/);
+});
+
+test('the user a client logged in as is the principal the authorizer checks: alice may produce once an ACL names User:alice', async (t) => {
+  if (!requireTool(t, openssl) || !requireTool(t, tools.kcat)) return;
+  // The PLAINTEXT ADMIN listener's clients are User:ANONYMOUS, made a super user to set the test up.
+  const { address } = await startSaslBroker(t, { 'authorizer.class.name': 'kb.StandardAuthorizer', 'super.users': 'User:ANONYMOUS' });
+  const topic = uniqueTopic('sasl-acl');
+  const admin = new Kafka({ clientId: 'kb-sasl-acl', brokers: [address('ADMIN')], logLevel: logLevel.NOTHING }).admin();
+  await withTimeout(admin.connect(), 15_000, 'admin.connect');
+  t.after(() => admin.disconnect());
+  await withTimeout(admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true }), 20_000, 'createTopics');
+  const produce = (input: string) => kcat(['-b', address('SCRAM'), ...librdkafka(modes[0]), '-P', '-t', topic], { input });
+  const refused = await produce('refused\n');
+  assert.notEqual(refused.code, 0);
+  assert.match(refused.stderr, /Topic authorization failed/);
+  const allow = (operation: number) => ({ resourceType: ResourceType.TOPIC, resourceName: topic, resourcePatternType: PatternType.LITERAL, principal: `User:${user}`, host: '*', operation, permissionType: AclPermission.ALLOW });
+  await admin.createAcls({ acl: [allow(AclOperation.WRITE), allow(AclOperation.READ)] } as Parameters<typeof admin.createAcls>[0]);
+  // ACLs apply once every node has the record: retry (generously) until alice's produce goes through.
+  let result = await produce('allowed\n');
+  for (const deadline = Date.now() + 20_000; result.code !== 0 && Date.now() < deadline; result = await produce('allowed\n')) await new Promise((r) => setTimeout(r, 250));
+  assert.equal(result.code, 0, result.stderr);
 });
