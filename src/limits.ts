@@ -114,6 +114,12 @@ export const newMemberJoinTimeoutMs = 5 * 60_000;
 
 // ---- users and authentication ----
 
+/** Failed authentications one address may have in a row (server/auth-failures.ts); then its attempts are refused unread... */
+export const authFailuresBurst = 10;
+/** ...until its budget refills at this many failures a second. */
+export const authFailuresPerSecond = 1;
+/** Addresses whose failed authentications are remembered at once (the least recent is forgotten first). */
+export const authFailureAddressesMax = 10_000;
 /** Bytes of one SASL message a client sends while authenticating (PLAIN: name and password; SCRAM: its first or final message). */
 export const saslMessageBytesMax = 1024;
 /** Characters of a user name (SCRAM credentials; Kafka sets none, a name is a metadata key). */
