@@ -67,6 +67,8 @@ import { GroupCoordinator, consumerOffsetsTopic } from './group/coordinator.ts';
 import { BrokerMetrics } from './metrics/broker-metrics.ts';
 import { MetricsServer, metricsPath } from './metrics/metrics-server.ts';
 import { createBootstrapUser, type BootstrapUser } from './bootstrap-user.ts';
+import { ClientQuotas } from './auth/client-quotas.ts';
+import { anonymousPrincipal } from './auth/principal.ts';
 
 export { consumerOffsetsTopic };
 const createTopicsVersion = 7;
@@ -152,6 +154,8 @@ export class Broker implements NodeService {
     this.topicConfigs = new TopicConfigs(this.config, this.image);
     const mutationRate = Number(this.config.get('controller.mutation.rate'));
     if (!(mutationRate > 0)) throw new ConfigError(`controller.mutation.rate=${mutationRate}: must be a positive number of partitions per second`);
+    const quotaWindow = { num: this.config.int('quota.window.num'), sizeMs: this.config.int('quota.window.size.seconds') * 1000 };
+    if (!(quotaWindow.num >= 1 && quotaWindow.sizeMs >= 1000)) throw new ConfigError('quota.window.num and quota.window.size.seconds must be at least 1');
     this.metrics = new BrokerMetrics({
       image: this.image,
       isActiveController: () => this.quorum.isActiveController(),
@@ -244,6 +248,7 @@ export class Broker implements NodeService {
         correlationId: 0,
         clientId: peerClientId(this.nodeId),
         clientAddress: 'local',
+        principal: anonymousPrincipal,
         listener: { name: this.interBrokerListener, peer: true },
         clientGone: localClientStays,
         allocate: Buffer.allocUnsafe,
@@ -284,6 +289,7 @@ export class Broker implements NodeService {
       log: this.logger,
       handlers: this.handlers,
       responseMemory: this.responseMemory,
+      quotas: new ClientQuotas(this.image.clientQuotas, () => quotaWindow, () => time.monotonicMs()),
     };
   }
 

@@ -25,7 +25,8 @@
  * complete in the proposal of the ISR change that puts the last target
  * replica in sync (and, after a failover, when this node activates).
  *
- * Users' SCRAM credentials change as scram-credentials.ts decides.
+ * Users' SCRAM credentials change as scram-credentials.ts decides, client
+ * quotas as client-quotas.ts does.
  *
  * Topic and partition changes are bounded: a broker hosts at most
  * max.broker.partitions replicas (POLICY_VIOLATION beyond), and a client
@@ -53,6 +54,7 @@ import { BrokerSessions, type BrokerSession } from './broker-sessions.ts';
 import { cancelReassignment, completeReassignment, isReassigning, startReassignment, targetProblem } from './reassignment.ts';
 import { ProposalTooLargeError } from './quorum/metadata-quorum.ts';
 import { MutationQuota, type MutationRate } from './mutation-quota.ts';
+import { planClientQuotaAlterations, type QuotaAlteration, type QuotaAlterationResult } from './client-quotas.ts';
 import { planScramAlterations, type ScramAlterationResult, type ScramDeletion, type ScramUpsertion } from './scram-credentials.ts';
 
 export interface ItemResult {
@@ -807,6 +809,25 @@ export class Controller {
         if (!(err instanceof ProposalTooLargeError)) throw err;
         const tooLarge = fail(ErrorCode.POLICY_VIOLATION, `${err.message}: alter fewer users at once`);
         return results.map((r) => (r.errorCode === ErrorCode.NONE ? { user: r.user, ...tooLarge } : r));
+      }
+    });
+  }
+
+  /**
+   * Sets and removes client quotas (client-quotas.ts): one result per
+   * entry; validateOnly records nothing. More changes than one metadata
+   * log entry holds change nothing (POLICY_VIOLATION).
+   */
+  alterClientQuotas(alterations: QuotaAlteration[], validateOnly: boolean): Promise<QuotaAlterationResult[]> {
+    return this.serialized(async () => {
+      const { results, records } = planClientQuotaAlterations(this.image, alterations);
+      try {
+        if (!validateOnly && records.length > 0) await this.commit(records);
+        return results;
+      } catch (err) {
+        if (!(err instanceof ProposalTooLargeError)) throw err;
+        const tooLarge = fail(ErrorCode.POLICY_VIOLATION, `${err.message}: alter fewer quotas at once`);
+        return results.map((r) => (r.errorCode === ErrorCode.NONE ? { entity: r.entity, ...tooLarge } : r));
       }
     });
   }

@@ -2,10 +2,12 @@
  * The in-memory metadata image: what every node knows about the cluster,
  * built only by replaying MetadataRecords in log order. Pure data, no I/O:
  * the controller decides, the log orders, the image reflects.
- * Users' SCRAM credentials are kept by name and mechanism type.
+ * Users' SCRAM credentials are kept by name and mechanism type, client
+ * quotas by entity (client-quotas.ts).
  * Topics are also indexed by their collision key (Kafka: names that differ
  * only by '.' versus '_' collide), so checking a new name costs one lookup.
  */
+import { canonicalEntity, entityKey, type EntityQuotas } from './client-quotas.ts';
 import type { BrokerRecord, MetadataRecord, PartitionRecord, ScramCredentialRecord } from './records.ts';
 
 export interface TopicImage {
@@ -29,6 +31,8 @@ export class MetadataImage {
   private readonly topicsByCollisionKey = new Map<string, TopicImage>();
   /** User name -> mechanism type -> credential. */
   readonly scramCredentials = new Map<string, Map<number, ScramCredentialRecord>>();
+  /** entityKey -> the entity's quota values; an entity without values is dropped. */
+  readonly clientQuotas = new Map<string, EntityQuotas>();
   /** `${resourceType}:${resourceName}` -> config name -> value. */
   private readonly configs = new Map<string, Map<string, string>>();
 
@@ -85,6 +89,15 @@ export class MetadataImage {
         if (byMechanism?.size === 0) this.scramCredentials.delete(record.name);
         break;
       }
+      case 'clientQuota': {
+        const key = entityKey(record.entity);
+        const quotas = this.clientQuotas.get(key) ?? { entity: canonicalEntity(record.entity), values: new Map<string, number>() };
+        if (record.value === null) quotas.values.delete(record.key);
+        else quotas.values.set(record.key, record.value);
+        if (quotas.values.size === 0) this.clientQuotas.delete(key);
+        else this.clientQuotas.set(key, quotas);
+        break;
+      }
     }
   }
 
@@ -98,6 +111,7 @@ export class MetadataImage {
     this.topicsByCollisionKey.clear();
     this.configs.clear();
     this.scramCredentials.clear();
+    this.clientQuotas.clear();
   }
 
   /** Records that rebuild this image when applied to an empty one (a snapshot). */
@@ -115,6 +129,9 @@ export class MetadataImage {
       }
     }
     for (const byMechanism of this.scramCredentials.values()) records.push(...byMechanism.values());
+    for (const { entity, values } of this.clientQuotas.values()) {
+      for (const [key, value] of values) records.push({ type: 'clientQuota', entity, key, value });
+    }
     if (this.nextProducerId > 0) records.push({ type: 'producerIds', nodeId: -1, firstProducerId: this.nextProducerId, size: 0 });
     return records;
   }

@@ -54,7 +54,8 @@
  * high watermark (no transactions); aborted transactions empty; preferred
  * read replica -1. What consumers get counts into the topic's bytes-out
  * and messages-out metrics (per batch header, or per converted message
- * below). Batches are read into the request's pooled memory
+ * below), and into its consumer_byte_rate quota (the delay is the
+ * response's throttle_time_ms; the dispatcher mutes the connection). Batches are read into the request's pooled memory
  * (ctx.allocate), which the response refers to without copying.
  *
  * Fetch v0-3 predates record batches: a consumer's read is converted, one
@@ -177,7 +178,7 @@ export default defineHandler<FetchRequest, FetchResponse>({
       byTopic.set(key, [...(byTopic.get(key) ?? []), r]);
     }
     return {
-      throttleTimeMs: 0,
+      throttleTimeMs: follower ? 0 : services.quotas.fetch.recordAndThrottleMs(ctx.principal, ctx.clientId, bytesOf(results)),
       errorCode: ErrorCode.NONE,
       sessionId: 0,
       responses: [...byTopic.values()].map((partitions) => ({

@@ -24,6 +24,7 @@ import type { MetadataQuorum } from '../../controller/quorum/metadata-quorum.ts'
 import type { MetadataImage } from '../../metadata/image.ts';
 import type { BrokerRecord } from '../../metadata/records.ts';
 import type { Logger } from '../../logger.ts';
+import type { ClientQuotas } from '../auth/client-quotas.ts';
 
 /** This node as the cluster sees it, and what it asks the active controller for on a handler's behalf. */
 export interface NodeService {
@@ -47,7 +48,7 @@ export interface NodeService {
 }
 
 /** The metadata this node has applied, to read (only the metadata quorum changes it). */
-export type ImageService = Readonly<Pick<MetadataImage, 'clusterId' | 'brokers' | 'topicsByName' | 'topicsById' | 'scramCredentials'>>;
+export type ImageService = Readonly<Pick<MetadataImage, 'clusterId' | 'brokers' | 'topicsByName' | 'topicsById' | 'scramCredentials' | 'clientQuotas'>>;
 /** The partitions this node hosts. */
 export type ReplicaService = Pick<ReplicaManager, 'leaderPartition' | 'whenOpened' | 'waitForData' | 'leaderThrottle' | 'topicReady' | 'hostedPartitions' | 'logsDir'>;
 /** The consumer groups this node coordinates. */
@@ -71,6 +72,7 @@ export type ControllerService = Pick<
   | 'brokerHeartbeat'
   | 'allocateProducerIds'
   | 'alterUserScramCredentials'
+  | 'alterClientQuotas'
   | 'mutationThrottleMs'
 >;
 /** The metadata quorum: its own APIs' requests, and its state for DescribeQuorum. */
@@ -81,6 +83,8 @@ export type SettingsService = Pick<BrokerConfig, 'bool' | 'int'>;
 export type MetricsService = Pick<BrokerMetrics, 'produced' | 'consumed'>;
 /** Memory Fetch responses hold until their sockets take them, on all connections (`queued.max.response.bytes`). */
 export type ResponseMemoryService = Pick<RequestMemory, 'room' | 'take' | 'give' | 'whenFree'>;
+/** Client quotas this node enforces (auth/client-quotas.ts): Produce and Fetch record their bytes, the dispatcher handler time. */
+export type QuotaService = Pick<ClientQuotas, 'produce' | 'fetch' | 'request'>;
 /** The node's log, for what a handler limited or refused (not per-request chatter). */
 export type LogService = Pick<Logger, 'warn'>;
 
@@ -97,6 +101,7 @@ export interface BrokerServices {
   metrics: MetricsService;
   log: LogService;
   responseMemory: ResponseMemoryService;
+  quotas: QuotaService;
   /** The handler registry (ApiVersions advertises it). */
   handlers: ReadonlyMap<number, Handler>;
 }
@@ -108,6 +113,8 @@ export interface RequestContext {
   clientId: string | null;
   /** host:port of the client. */
   clientAddress: string;
+  /** Who the client authenticated as: `User:<name>` (a TLS client certificate through ssl.principal.mapping.rules), else `User:ANONYMOUS`. */
+  principal: string;
   /** The listener the request came in on (listeners-config.ts); peer: a peer listener, where the peer APIs are served. */
   listener: { name: string; peer: boolean };
   /** Aborted once the client's connection has closed: a request still waiting (a parked fetch) has nobody to answer. */

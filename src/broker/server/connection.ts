@@ -54,6 +54,10 @@
  *   (acks=0 produce). It throws RequestRejected when the request cannot be
  *   answered (malformed); the connection then closes and the reason is
  *   logged once.
+ * - `throttle(ms)` (a client quota's delay, the dispatcher's call) mutes
+ *   the connection as Kafka does: for that long nothing more is read from
+ *   the socket nor handled (requests already dispatched finish); nothing
+ *   is dropped, and the client backs off by the response's throttle time.
  * - A socket whose writes are not being consumed pauses request handling
  *   until it drains; a connection idle for `idleTimeoutMs` is closed.
  */
@@ -65,6 +69,7 @@ import { FrameAssembler } from '../../protocol/frame-assembler.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import type { RequestMemory } from './request-memory.ts';
 import { connectionQueuedBytesMax, producePipelineMax } from '../../limits.ts';
+import { anonymousPrincipal } from '../auth/principal.ts';
 
 /** Thrown by a dispatcher for a request that must close the connection. */
 export class RequestRejected extends Error {
@@ -85,6 +90,10 @@ export interface ConnectionInfo {
   readonly remote: string;
   /** Aborted once the connection is closed, by either side: no answer can reach the client any more. */
   readonly gone: AbortSignal;
+  /** Who the client authenticated as (`User:<name>`; `User:ANONYMOUS` until it does). */
+  readonly principal: string;
+  /** Mutes the connection for `ms` (a quota's throttle): nothing more is read or handled until then. */
+  throttle(ms: number): void;
 }
 
 export interface ConnectionLimits {
@@ -134,6 +143,12 @@ export class Connection implements ConnectionInfo {
   private processing = false;
   private readonly closing = new AbortController();
   readonly gone = this.closing.signal;
+  /** Set by the listener once the client has authenticated (a TLS client certificate); before any request is read. */
+  principal = anonymousPrincipal;
+  /** Ends the mute a quota's throttle put on the connection; null when not muted. */
+  private muteTimer: NodeJS.Timeout | null = null;
+  /** performance.now() at which the mute ends. */
+  private mutedUntil = 0;
   /** Requests dispatched and not yet answered, oldest first: each settles once its response is written. */
   private readonly inFlight: Promise<void>[] = [];
   private inFlightProduce = false;
@@ -207,9 +222,25 @@ export class Connection implements ConnectionInfo {
     return this.frames.length >= this.limits.maxQueuedFrames || this.queuedBytes >= connectionQueuedBytesMax;
   }
 
-  /** Reads the socket unless the queue or the request memory is full (then reading resumes once they have room). */
+  /** See ConnectionInfo.throttle: reading and handling resume once the mute ends (a longer throttle extends it). */
+  throttle(ms: number): void {
+    if (this.closed || ms <= 0) return;
+    const until = performance.now() + ms;
+    if (until <= this.mutedUntil) return;
+    this.mutedUntil = until;
+    if (this.muteTimer) clearTimeout(this.muteTimer);
+    this.muteTimer = setTimeout(() => {
+      this.muteTimer = null;
+      this.readOn();
+      void this.processFrames();
+    }, ms);
+    this.socket.pause();
+  }
+
+  /** Reads the socket unless muted, or the queue or the request memory is full (then reading resumes once they have room). */
   private readOn(): void {
     if (this.closed) return;
+    if (this.muteTimer) return void this.socket.pause(); // the mute's end resumes
     if (this.queueFull) return void this.socket.pause(); // processFrames resumes
     if (this.memory.full && this.heldBytes >= smallRequestBytes) {
       this.socket.pause();
@@ -261,6 +292,8 @@ export class Connection implements ConnectionInfo {
   private onSocketClosed(): void {
     this.closing.abort();
     this.stopFrameTimer();
+    if (this.muteTimer) clearTimeout(this.muteTimer);
+    this.muteTimer = null;
     this.cancelMemoryWait?.();
     this.cancelMemoryWait = null;
     this.heldBytes -= this.partialBytes + this.queuedBytes;
@@ -274,10 +307,10 @@ export class Connection implements ConnectionInfo {
     if (this.processing) return;
     this.processing = true;
     try {
-      while (!this.closed && this.frames.length > 0) {
+      while (!this.closed && !this.muteTimer && this.frames.length > 0) {
         const produce = this.frames[0].readInt16BE(0) === ApiKeys.Produce;
         while (this.inFlight.length > 0 && (!produce || !this.inFlightProduce || this.inFlight.length >= producePipelineMax)) await this.inFlight[0];
-        if (this.closed) break;
+        if (this.closed || this.muteTimer) break;
         const frame = this.frames.shift()!;
         this.queuedBytes -= frame.length;
         this.readOn();

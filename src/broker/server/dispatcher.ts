@@ -25,6 +25,12 @@
  * replica Fetch): the client gets the handler's `clientRefusal`
  * (CLUSTER_AUTHORIZATION_FAILED), or its connection is closed (the Raft
  * APIs; RequestRejected). `refused` logs each, rate-limited.
+ *
+ * Client quotas (auth/client-quotas.ts) are applied here to every answer
+ * (throttled below): the throttle time goes into the response's
+ * throttle_time_ms and mutes the connection that long
+ * (ConnectionInfo.throttle). A kb node's own and forwarded requests are
+ * exempt (recognised by client id until peers authenticate).
  */
 import { ProtocolError } from '../../protocol/primitives.ts';
 import { decodeRequestBody, decodeRequestHeader, encodeResponseChunks } from '../../protocol/frames.ts';
@@ -54,6 +60,7 @@ export interface DispatcherOptions {
 export function createDispatcher(handlers: ReadonlyMap<number, Handler>, options: DispatcherOptions) {
   const { services, quorum, controllerChannel, metrics, listener, refused } = options;
   return async (payload: Buffer, connection: ConnectionInfo, allocate: Allocate): Promise<Buffer[] | null> => {
+    const decodeStarted = performance.now();
     let header;
     try {
       header = decodeRequestHeader(payload);
@@ -92,9 +99,20 @@ export function createDispatcher(handlers: ReadonlyMap<number, Handler>, options
         return encodeResponseChunks(apiKey, apiVersion, correlationId, refusal);
       }
     }
+    const ctx: RequestContext = {
+      services,
+      apiVersion,
+      correlationId,
+      clientId: header.clientId,
+      clientAddress: connection.remote,
+      principal: connection.principal,
+      listener,
+      clientGone: connection.gone,
+      allocate,
+    };
     const handleHere = async () => {
       try {
-        return await handler.handle(body, { services, apiVersion, correlationId, clientId: header.clientId, clientAddress: connection.remote, listener, clientGone: connection.gone, allocate });
+        return await handler.handle(body, ctx);
       } catch (err) {
         throw malformed(err); // a body that decodes but does not read as the API's message (the Raft APIs' own checks)
       }
@@ -103,12 +121,40 @@ export function createDispatcher(handlers: ReadonlyMap<number, Handler>, options
     try {
       const forward = handler.forwardToController === true && !quorum.isActiveController();
       // The body is the handler's key's request: that key's codec decoded it.
-      const response = forward ? await controllerChannel.forward(handler.apiKey, apiVersion, body as RequestOf<ApiKey>) : await handleHere();
-      return response === null ? null : encodeResponseChunks(apiKey, apiVersion, correlationId, response);
+      const pending = forward ? controllerChannel.forward(handler.apiKey, apiVersion, body as RequestOf<ApiKey>) : handleHere();
+      const busyMs = performance.now() - decodeStarted;
+      const response = await pending;
+      const throttleMs = throttled(ctx, response, busyMs, apiKey === ApiKeys.Produce ? payload.length : 0);
+      if (throttleMs > 0) connection.throttle(throttleMs);
+      if (response === null) return null;
+      const answered = throttleMs > 0 && 'throttleTimeMs' in response ? { ...response, throttleTimeMs: throttleMs } : response;
+      return encodeResponseChunks(apiKey, apiVersion, correlationId, answered);
     } finally {
       metrics.requestDone(apiKey, (performance.now() - started) / 1000);
     }
   };
+}
+
+/** A kb node's own request, or one it forwards for a client (counted where the client connected): exempt from client quotas. */
+function fromNode(ctx: RequestContext): boolean {
+  return /^kb-broker-\d+(-forwarding)?$/.test(ctx.clientId ?? '');
+}
+
+/**
+ * The throttle time of a request's answer: the largest of the handler's
+ * (its response's throttleTimeMs: consumer_byte_rate, controller
+ * mutations), producer_byte_rate's for `producedBytes` (a Produce
+ * request's size, as Kafka counts it, acks=0 included), and
+ * request_percentage's for `busyMs`, the time this node's one thread
+ * spent on the request (decoding, and the handler up to its first wait: a
+ * parked fetch waiting for data costs nothing).
+ */
+function throttled(ctx: RequestContext, response: unknown, busyMs: number, producedBytes: number): number {
+  const handlerMs = response !== null && typeof (response as { throttleTimeMs?: unknown }).throttleTimeMs === 'number' ? (response as { throttleTimeMs: number }).throttleTimeMs : 0;
+  if (fromNode(ctx)) return handlerMs;
+  const { quotas } = ctx.services;
+  const produceMs = producedBytes > 0 ? quotas.produce.recordAndThrottleMs(ctx.principal, ctx.clientId, producedBytes) : 0;
+  return Math.max(handlerMs, produceMs, quotas.request.recordAndThrottleMs(ctx.principal, ctx.clientId, busyMs / 10));
 }
 
 function unsupportedVersionFrame(correlationId: number): Buffer {

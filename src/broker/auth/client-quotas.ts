@@ -1,0 +1,126 @@
+/**
+ * Client quotas on this broker, measured and enforced as Kafka's
+ * ClientQuotaManager does: each quota key's usage (bytes produced, bytes
+ * fetched, handler time) is recorded per bucket (metadata/client-quotas.ts:
+ * which entity's quota applies and who shares it) into `quota.window.num`
+ * samples of `quota.window.size.seconds`; the rate is the samples' total
+ * over their span (at least num - 1 whole samples, so a first burst is
+ * measured over the whole window). A rate above the quota L gives the
+ * delay that brings it back to L: (rate - L) / L x span, at most the whole
+ * window. Usage is always recorded, throttled or not; the caller answers
+ * with the delay as throttle_time_ms and mutes the connection for that
+ * long. Unlimited clients (no quota applies) cost one lookup of an empty
+ * map. Buckets idle for a whole window are swept once there are many.
+ */
+import { appliedQuota, type EntityQuotas, type QuotaKey } from '../../metadata/client-quotas.ts';
+import { quotaBucketsSweepAt } from '../../limits.ts';
+import { int32Max } from '../../protocol/wire-limits.ts';
+
+export interface QuotaWindow {
+  num: number;
+  sizeMs: number;
+}
+
+interface Sample {
+  start: number;
+  value: number;
+}
+
+/** Kafka's sampled Rate: usage in `num` samples of `sizeMs`. */
+class SampledRate {
+  private readonly samples: Sample[] = [];
+
+  record(value: number, now: number, window: QuotaWindow): void {
+    this.purge(now, window);
+    const last = this.samples.at(-1);
+    if (!last || now >= last.start + window.sizeMs) {
+      this.samples.push({ start: now, value });
+      if (this.samples.length > window.num) this.samples.shift();
+    } else {
+      last.value += value;
+    }
+  }
+
+  /** Usage per second, and the span (ms) it was measured over. */
+  measure(now: number, window: QuotaWindow): { perSecond: number; spanMs: number } {
+    this.purge(now, window);
+    if (this.samples.length === 0) return { perSecond: 0, spanMs: window.sizeMs * Math.max(1, window.num - 1) };
+    const total = this.samples.reduce((sum, s) => sum + s.value, 0);
+    let spanMs = Math.max(0, now - this.samples[0].start);
+    const wholeSamples = Math.floor(spanMs / window.sizeMs);
+    if (wholeSamples < window.num - 1) spanMs += (window.num - 1 - wholeSamples) * window.sizeMs;
+    spanMs = Math.max(spanMs, 1);
+    return { perSecond: (total * 1000) / spanMs, spanMs };
+  }
+
+  idle(now: number, window: QuotaWindow): boolean {
+    this.purge(now, window);
+    return this.samples.length === 0;
+  }
+
+  /** Drops samples older than the whole window. */
+  private purge(now: number, window: QuotaWindow): void {
+    while (this.samples.length > 0 && this.samples[0].start + window.num * window.sizeMs <= now) this.samples.shift();
+  }
+}
+
+/** The user a principal names as a quota entity (`User:alice` -> `alice`, as Kafka takes the principal's name). */
+export function quotaUser(principal: string): string {
+  const colon = principal.indexOf(':');
+  return colon === -1 ? principal : principal.slice(colon + 1);
+}
+
+/** One quota key's usage on this broker, per bucket. */
+export class QuotaMeter {
+  private readonly key: QuotaKey;
+  private readonly quotas: ReadonlyMap<string, EntityQuotas>;
+  private readonly window: () => QuotaWindow;
+  private readonly now: () => number;
+  private readonly rates = new Map<string, SampledRate>();
+
+  constructor(key: QuotaKey, quotas: ReadonlyMap<string, EntityQuotas>, window: () => QuotaWindow, now: () => number) {
+    this.key = key;
+    this.quotas = quotas;
+    this.window = window;
+    this.now = now;
+  }
+
+  /** Records `value` for the principal and client id; the delay in ms (0: within its quota, or none applies). */
+  recordAndThrottleMs(principal: string, clientId: string | null, value: number): number {
+    const quota = appliedQuota(this.quotas, quotaUser(principal), clientId ?? '', this.key);
+    if (!quota) return 0;
+    const now = this.now();
+    const window = this.window();
+    let rate = this.rates.get(quota.bucket);
+    if (!rate) {
+      if (this.rates.size >= quotaBucketsSweepAt) this.sweep(now, window);
+      rate = new SampledRate();
+      this.rates.set(quota.bucket, rate);
+    }
+    rate.record(value, now, window);
+    const { perSecond, spanMs } = rate.measure(now, window);
+    if (perSecond <= quota.limit) return 0;
+    const delayMs = Math.round(((perSecond - quota.limit) / quota.limit) * spanMs);
+    return Math.min(delayMs, window.num * window.sizeMs, int32Max);
+  }
+
+  private sweep(now: number, window: QuotaWindow): void {
+    for (const [bucket, rate] of this.rates) if (rate.idle(now, window)) this.rates.delete(bucket);
+  }
+}
+
+/** The quotas a broker enforces on its connections' requests. */
+export class ClientQuotas {
+  /** producer_byte_rate: bytes of record batches produced. */
+  readonly produce: QuotaMeter;
+  /** consumer_byte_rate: bytes of record batches fetched by consumers. */
+  readonly fetch: QuotaMeter;
+  /** request_percentage: handler time, in percent-seconds of one thread (100 = one thread all the time). */
+  readonly request: QuotaMeter;
+
+  constructor(quotas: ReadonlyMap<string, EntityQuotas>, window: () => QuotaWindow, now: () => number) {
+    this.produce = new QuotaMeter('producer_byte_rate', quotas, window, now);
+    this.fetch = new QuotaMeter('consumer_byte_rate', quotas, window, now);
+    this.request = new QuotaMeter('request_percentage', quotas, window, now);
+  }
+}
