@@ -32,9 +32,10 @@ export const quotaKeys: Readonly<Record<string, 'long' | 'double'>> = {
 };
 export type QuotaKey = 'producer_byte_rate' | 'consumer_byte_rate' | 'request_percentage' | 'controller_mutation_rate';
 
-/** The entity's parts in one order (by type), so equal entities compare equal. */
+/** The entity's parts in one order (user before client-id, as Kafka shows them), so equal entities compare equal. */
 export function canonicalEntity(entity: readonly QuotaEntityPart[]): QuotaEntityPart[] {
-  return [...entity].map(({ entityType, entityName }) => ({ entityType, entityName })).sort((a, b) => (a.entityType < b.entityType ? -1 : a.entityType > b.entityType ? 1 : 0));
+  const rank = (type: string) => (quotaEntityTypes as readonly string[]).indexOf(type);
+  return entity.map(({ entityType, entityName }) => ({ entityType, entityName })).sort((a, b) => rank(a.entityType) - rank(b.entityType));
 }
 
 /** The map key of an entity (its canonical parts). */

@@ -1,0 +1,110 @@
+/**
+ * Client quotas against a real broker: kb quota set|list|delete (entities
+ * with defaults, byte units, --json, confirmation), and
+ * @platformatic/kafka's AlterClientQuotas and DescribeClientQuotas (a real
+ * client's requests: validateOnly, Kafka's error codes, filters); the
+ * quotas survive a restart (replayed from the metadata log).
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Admin } from '@platformatic/kafka';
+import { startBroker, type RunningBroker } from '../helpers/broker.ts';
+import { runKb } from '../helpers/cli.ts';
+import { ErrorCode } from '../../src/protocol/errors.ts';
+
+let dir: string;
+let broker: RunningBroker;
+const kb = (args: string[]) => runKb(args, { env: { KB_BROKERS: broker.address } });
+
+async function listed(args: string[] = []): Promise<Record<string, Record<string, number>>> {
+  const r = await kb(['quota', 'list', '--json', ...args]);
+  assert.equal(r.code, 0, r.stderr);
+  const quotas: { entity: { entityType: string; entityName: string | null }[]; values: Record<string, number> }[] = JSON.parse(r.stdout).quotas;
+  return Object.fromEntries(quotas.map((q) => [q.entity.map((p) => `${p.entityType}=${p.entityName ?? '<default>'}`).join(','), q.values]));
+}
+
+before(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'kb-quotas-'));
+  broker = await startBroker({ dataDir: path.join(dir, 'data') });
+});
+after(async () => {
+  await broker?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+test('kb quota set, list and delete, with defaults and byte units', async () => {
+  const set = await kb(['quota', 'set', '--user', 'alice', '--producer-byte-rate', '1MB', '--consumer-byte-rate', '512KB']);
+  assert.equal(set.code, 0, set.stderr);
+  assert.equal(set.stdout, 'set producer_byte_rate=1048576, consumer_byte_rate=524288 for user=alice\n');
+  const both = await kb(['quota', 'set', '--user', 'alice', '--client-id', 'reports', '--request-percentage', '25', '--json']);
+  assert.equal(both.code, 0, both.stderr);
+  assert.deepEqual(JSON.parse(both.stdout), {
+    entity: [{ entityType: 'user', entityName: 'alice' }, { entityType: 'client-id', entityName: 'reports' }],
+    values: { request_percentage: 25 },
+  });
+  assert.equal((await kb(['quota', 'set', '--default', 'user', '--default', 'client-id', '--controller-mutation-rate', '5'])).code, 0);
+  assert.equal((await kb(['quota', 'set', '--default', 'client-id', '--producer-byte-rate', '100'])).code, 0);
+
+  assert.deepEqual(await listed(), {
+    'client-id=<default>': { producer_byte_rate: 100 },
+    'user=<default>,client-id=<default>': { controller_mutation_rate: 5 },
+    'user=alice': { producer_byte_rate: 1048576, consumer_byte_rate: 524288 },
+    'user=alice,client-id=reports': { request_percentage: 25 },
+  });
+  assert.deepEqual(Object.keys(await listed(['--user', 'alice'])), ['user=alice', 'user=alice,client-id=reports']);
+  const table = await kb(['quota', 'list', '--default', 'client-id']);
+  assert.match(table.stdout, /ENTITY\s+QUOTAS/);
+  assert.match(table.stdout, /client-id=<default>\s+producer_byte_rate=100/);
+
+  const usage = await kb(['quota', 'set', '--user', 'alice', '--producer-byte-rate', 'fast']);
+  assert.equal(usage.code, 2);
+  assert.match(usage.stderr, /--producer-byte-rate fast: expected bytes per second, e.g. 1048576, 512KB or 1MB/);
+  const noEntity = await kb(['quota', 'set', '--producer-byte-rate', '1MB']);
+  assert.equal(noEntity.code, 2);
+  assert.match(noEntity.stderr, /name the entity/);
+
+  const unconfirmed = await kb(['quota', 'delete', '--user', 'alice']);
+  assert.equal(unconfirmed.code, 2);
+  assert.match(unconfirmed.stderr, /add --yes/);
+  const one = await kb(['quota', 'delete', '--user', 'alice', '--key', 'consumer_byte_rate', '--yes']);
+  assert.equal(one.code, 0, one.stderr);
+  assert.equal(one.stdout, 'deleted consumer_byte_rate of user=alice\n');
+  assert.equal((await kb(['quota', 'delete', '--default', 'client-id', '--yes'])).code, 0);
+  const none = await kb(['quota', 'delete', '--default', 'client-id', '--yes']);
+  assert.equal(none.code, 1);
+  assert.match(none.stderr, /client-id=<default> has no client quota to delete/);
+  assert.deepEqual(await listed(['--user', 'alice']), { 'user=alice': { producer_byte_rate: 1048576 }, 'user=alice,client-id=reports': { request_percentage: 25 } });
+});
+
+test("@platformatic/kafka's AlterClientQuotas and DescribeClientQuotas: validateOnly, Kafka's errors, filters; quotas survive a restart", async () => {
+  const admin = new Admin({ clientId: 'kb-quota-test', bootstrapBrokers: [broker.address], retries: 0 });
+  try {
+    const entity = [{ entityType: 'user' as const, entityName: 'bob' }, { entityType: 'client-id' as const, entityName: 'etl' }];
+    const validated = await admin.alterClientQuotas({ entries: [{ entities: entity, ops: [{ key: 'consumer_byte_rate', value: 2048, remove: false }] }], validateOnly: true });
+    assert.deepEqual(validated.map((e) => e.errorCode), [ErrorCode.NONE]);
+    const exact = [{ entityType: 'user' as const, matchType: 0 as const, match: 'bob' }];
+    assert.deepEqual(await admin.describeClientQuotas({ components: exact }), [], 'validateOnly changed nothing');
+
+    await admin.alterClientQuotas({ entries: [{ entities: entity, ops: [{ key: 'consumer_byte_rate', value: 2048, remove: false }] }] });
+    const described = await admin.describeClientQuotas({ components: exact });
+    assert.deepEqual(described, [{ entity, values: [{ key: 'consumer_byte_rate', value: 2048 }] }]);
+    assert.deepEqual(await admin.describeClientQuotas({ components: exact, strict: true }), [], 'strict: bob alone has no quota');
+
+    await assert.rejects(
+      admin.alterClientQuotas({ entries: [{ entities: [{ entityType: 'user', entityName: 'bob' }], ops: [{ key: 'producer_byte_rate', value: 1.5, remove: false }] }] }),
+      (err: { errors: { response: { entries: { errorCode: number; errorMessage: string }[] } }[] }) => {
+        assert.deepEqual(err.errors[0].response.entries.map((e) => [e.errorCode, e.errorMessage]), [[ErrorCode.INVALID_REQUEST, 'Configuration producer_byte_rate must be a Long value, got 1.5']]);
+        return true;
+      },
+    );
+  } finally {
+    await admin.close();
+  }
+
+  await broker.stop();
+  broker = await startBroker({ dataDir: path.join(dir, 'data') });
+  assert.deepEqual((await listed(['--user', 'bob']))['user=bob,client-id=etl'], { consumer_byte_rate: 2048 });
+});
