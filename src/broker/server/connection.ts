@@ -56,8 +56,10 @@
  *   logged once.
  * - `throttle(ms)` (a client quota's delay, the dispatcher's call) mutes
  *   the connection as Kafka does: for that long nothing more is read from
- *   the socket nor handled (requests already dispatched finish); nothing
- *   is dropped, and the client backs off by the response's throttle time.
+ *   the socket nor handled (requests already dispatched finish; a mute
+ *   set while a request is being dispatched keeps the pipelined Produce
+ *   requests behind it from starting); nothing is dropped, and the client
+ *   backs off by the response's throttle time.
  * - A socket whose writes are not being consumed pauses request handling
  *   until it drains; a connection idle for `idleTimeoutMs` is closed.
  */

@@ -121,11 +121,14 @@ export function createDispatcher(handlers: ReadonlyMap<number, Handler>, options
     try {
       const forward = handler.forwardToController === true && !quorum.isActiveController();
       // The body is the handler's key's request: that key's codec decoded it.
+      // Muted at once, so that no pipelined Produce request starts behind it (connection.ts).
+      const producedMs = apiKey === ApiKeys.Produce && !fromNode(ctx) ? services.quotas.produce.recordAndThrottleMs(ctx.principal, ctx.clientId, payload.length) : 0;
+      connection.throttle(producedMs);
       const pending = forward ? controllerChannel.forward(handler.apiKey, apiVersion, body as RequestOf<ApiKey>) : handleHere();
       const busyMs = performance.now() - decodeStarted;
       const response = await pending;
-      const throttleMs = throttled(ctx, response, busyMs, apiKey === ApiKeys.Produce ? payload.length : 0);
-      if (throttleMs > 0) connection.throttle(throttleMs);
+      const throttleMs = Math.max(producedMs, throttled(ctx, response, busyMs));
+      connection.throttle(throttleMs);
       if (response === null) return null;
       const answered = throttleMs > 0 && 'throttleTimeMs' in response ? { ...response, throttleTimeMs: throttleMs } : response;
       return encodeResponseChunks(apiKey, apiVersion, correlationId, answered);
@@ -141,20 +144,18 @@ function fromNode(ctx: RequestContext): boolean {
 }
 
 /**
- * The throttle time of a request's answer: the largest of the handler's
- * (its response's throttleTimeMs: consumer_byte_rate, controller
- * mutations), producer_byte_rate's for `producedBytes` (a Produce
- * request's size, as Kafka counts it, acks=0 included), and
- * request_percentage's for `busyMs`, the time this node's one thread
+ * The throttle time of a request's answer, but for producer_byte_rate's
+ * (a Produce request's size, as Kafka counts it, acks=0 included,
+ * recorded before the request runs): the larger of the handler's (its
+ * response's throttleTimeMs: consumer_byte_rate, controller mutations)
+ * and request_percentage's for `busyMs`, the time this node's one thread
  * spent on the request (decoding, and the handler up to its first wait: a
  * parked fetch waiting for data costs nothing).
  */
-function throttled(ctx: RequestContext, response: unknown, busyMs: number, producedBytes: number): number {
+function throttled(ctx: RequestContext, response: unknown, busyMs: number): number {
   const handlerMs = response !== null && typeof (response as { throttleTimeMs?: unknown }).throttleTimeMs === 'number' ? (response as { throttleTimeMs: number }).throttleTimeMs : 0;
   if (fromNode(ctx)) return handlerMs;
-  const { quotas } = ctx.services;
-  const produceMs = producedBytes > 0 ? quotas.produce.recordAndThrottleMs(ctx.principal, ctx.clientId, producedBytes) : 0;
-  return Math.max(handlerMs, produceMs, quotas.request.recordAndThrottleMs(ctx.principal, ctx.clientId, busyMs / 10));
+  return Math.max(handlerMs, ctx.services.quotas.request.recordAndThrottleMs(ctx.principal, ctx.clientId, busyMs / 10));
 }
 
 function unsupportedVersionFrame(correlationId: number): Buffer {
