@@ -38,7 +38,7 @@ const forwardingClientId = (nodeId: number): string => `kb-broker-${nodeId}-forw
 export function callerOf(ctx: RequestContext): Caller {
   if (/^kb-broker-\d+$/.test(ctx.clientId ?? '')) return { node: true };
   const colon = ctx.clientAddress.lastIndexOf(':');
-  return { node: false, client: colon === -1 ? ctx.clientAddress : ctx.clientAddress.slice(0, colon) };
+  return { node: false, client: colon === -1 ? ctx.clientAddress : ctx.clientAddress.slice(0, colon), principal: ctx.principal, clientId: ctx.clientId };
 }
 
 /**

@@ -30,9 +30,12 @@
  *
  * Topic and partition changes are bounded: a broker hosts at most
  * max.broker.partitions replicas (POLICY_VIOLATION beyond), and a client
- * creates or deletes partitions at controller.mutation.rate
- * (mutation-quota.ts; THROTTLING_QUOTA_EXCEEDED per topic while throttled,
- * mutationThrottleMs for the response). A kb node's own requests (Caller)
+ * creates or deletes partitions at the controller_mutation_rate quota of
+ * its entity (its principal and client id, by Kafka's precedence), else
+ * at controller.mutation.rate per client address (mutation-quota.ts;
+ * THROTTLING_QUOTA_EXCEEDED per topic while throttled, mutationThrottleMs
+ * for the response). A request another node forwarded counts as that
+ * node's (its address, principal and client id). A kb node's own requests (Caller)
  * are not throttled and alone may create an internal topic.
  *
  * Results are per item with Kafka error codes, never exceptions.
@@ -54,6 +57,7 @@ import { BrokerSessions, type BrokerSession } from './broker-sessions.ts';
 import { cancelReassignment, completeReassignment, isReassigning, startReassignment, targetProblem } from './reassignment.ts';
 import { ProposalTooLargeError } from './quorum/metadata-quorum.ts';
 import { MutationQuota, type MutationRate } from './mutation-quota.ts';
+import { appliedQuota, quotaUser } from '../metadata/client-quotas.ts';
 import { planClientQuotaAlterations, type QuotaAlteration, type QuotaAlterationResult } from './client-quotas.ts';
 import { planScramAlterations, type ScramAlterationResult, type ScramDeletion, type ScramUpsertion } from './scram-credentials.ts';
 
@@ -111,10 +115,17 @@ export interface ControllerOptions {
   mutationRate?: () => MutationRate;
 }
 
-/** Who asks for a topic change: a kb node itself, or a client (by the address the controller sees it at). */
-export type Caller = { node: true } | { node: false; client: string };
+/**
+ * Who asks for a topic change: a kb node itself, or a client: the address
+ * the controller sees it at, its principal and client id (a request
+ * forwarded by another node: that node's).
+ */
+export type Caller = { node: true } | { node: false; client: string; principal: string; clientId: string | null };
 
-const someClient: Caller = { node: false, client: 'unknown' };
+/** The burst of a controller_mutation_rate quota without controller.quota.window settings: Kafka's 11 x 1 s. */
+const defaultMutationBurstSeconds = 11;
+
+const someClient: Caller = { node: false, client: 'unknown', principal: 'User:ANONYMOUS', clientId: null };
 
 export interface BrokerRegistration {
   nodeId: number;
@@ -195,7 +206,7 @@ export class Controller {
   private active: { timers: TimerHandle[]; sinceOffset: number } | null = null;
   /** Brokers whose address is being tried (fenceIfGone): one attempt each at a time, however often connections close. */
   private readonly probing = new Set<number>();
-  private readonly mutations: MutationQuota | null;
+  private readonly mutations: MutationQuota;
 
   constructor(quorum: MetadataProposals, image: MetadataImage, options: ControllerOptions) {
     this.quorum = quorum;
@@ -203,22 +214,38 @@ export class Controller {
     this.options = options;
     this.sessions = new BrokerSessions(options.time, (nodeId) => void this.fenceIfGone(nodeId));
     this.random = options.random ?? ((bound) => Math.floor(Math.random() * bound));
-    this.mutations = options.mutationRate ? new MutationQuota(options.mutationRate, () => options.time.monotonicMs()) : null;
+    this.mutations = new MutationQuota(() => options.mutationRate?.().burstSeconds ?? defaultMutationBurstSeconds, () => options.time.monotonicMs());
+  }
+
+  /**
+   * The mutation bucket of a client and its rate: its quota entity's
+   * (controller_mutation_rate by Kafka's precedence) when one applies,
+   * else its address's at controller.mutation.rate; null for none.
+   */
+  private mutationLimit(caller: Caller): { bucket: string; rate: number; name: string } | null {
+    if (caller.node) return null;
+    const quota = appliedQuota(this.image.clientQuotas, quotaUser(caller.principal), caller.clientId ?? '', 'controller_mutation_rate');
+    if (quota) return { bucket: `entity:${quota.bucket}`, rate: quota.limit, name: 'controller_mutation_rate quota' };
+    const rate = this.options.mutationRate?.().rate;
+    return rate === undefined ? null : { bucket: `address:${caller.client}`, rate, name: 'controller.mutation.rate' };
   }
 
   /** How long a client must wait before its next topic change (0: none), for the response's throttle_time_ms. */
   mutationThrottleMs(caller: Caller): number {
-    return caller.node || !this.mutations ? 0 : this.mutations.throttleMs(caller.client);
+    const limit = this.mutationLimit(caller);
+    return limit ? this.mutations.throttleMs(limit.bucket, limit.rate) : 0;
   }
 
   /** THROTTLING_QUOTA_EXCEEDED while the caller is throttled, else null. */
   private throttled(caller: Caller): ItemResult | null {
-    const waitMs = this.mutationThrottleMs(caller);
-    return waitMs === 0 ? null : fail(ErrorCode.THROTTLING_QUOTA_EXCEEDED, `controller.mutation.rate exceeded: retry in ${waitMs} ms`);
+    const limit = this.mutationLimit(caller);
+    const waitMs = limit ? this.mutations.throttleMs(limit.bucket, limit.rate) : 0;
+    return waitMs === 0 ? null : fail(ErrorCode.THROTTLING_QUOTA_EXCEEDED, `${limit!.name} exceeded: retry in ${waitMs} ms`);
   }
 
   private recordMutations(caller: Caller, partitions: number): void {
-    if (!caller.node) this.mutations?.record(caller.client, partitions);
+    const limit = this.mutationLimit(caller);
+    if (limit) this.mutations.record(limit.bucket, limit.rate, partitions);
   }
 
   /** Replicas each registered broker hosts now, for max.broker.partitions. */

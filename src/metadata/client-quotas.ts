@@ -43,6 +43,12 @@ export function entityKey(entity: readonly QuotaEntityPart[]): string {
   return JSON.stringify(canonicalEntity(entity).map((p) => [p.entityType, p.entityName]));
 }
 
+/** The user a principal names as a quota entity (`User:alice` -> `alice`, as Kafka takes the principal's name). */
+export function quotaUser(principal: string): string {
+  const colon = principal.indexOf(':');
+  return colon === -1 ? principal : principal.slice(colon + 1);
+}
+
 /** An entity's quota values, as the image keeps them (by entityKey). */
 export interface EntityQuotas {
   entity: QuotaEntityPart[];

@@ -3,7 +3,9 @@
  * with defaults, byte units, --json, confirmation), and
  * @platformatic/kafka's AlterClientQuotas and DescribeClientQuotas (a real
  * client's requests: validateOnly, Kafka's error codes, filters); the
- * quotas survive a restart (replayed from the metadata log).
+ * quotas survive a restart (replayed from the metadata log); a
+ * controller_mutation_rate quota throttles the user and client id it
+ * names, not another client on the same host.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,6 +15,7 @@ import path from 'node:path';
 import { Admin } from '@platformatic/kafka';
 import { startBroker, type RunningBroker } from '../helpers/broker.ts';
 import { runKb } from '../helpers/cli.ts';
+import { RawClient } from '../helpers/raw-client.ts';
 import { ErrorCode } from '../../src/protocol/errors.ts';
 
 let dir: string;
@@ -107,4 +110,25 @@ test("@platformatic/kafka's AlterClientQuotas and DescribeClientQuotas: validate
   await broker.stop();
   broker = await startBroker({ dataDir: path.join(dir, 'data') });
   assert.deepEqual((await listed(['--user', 'bob']))['user=bob,client-id=etl'], { consumer_byte_rate: 2048 });
+});
+
+test('a controller_mutation_rate quota throttles the user and client id it names, not another client on the same host', async (t) => {
+  // RawClient's client id, unauthenticated (User:ANONYMOUS): this entity comes first in Kafka's precedence
+  // (the first test's <default> user and client-id entity would apply to a client-id entity alone).
+  // 1 partition per second, a burst of 11 (controller.quota.window.num x size).
+  assert.equal((await kb(['quota', 'set', '--user', 'ANONYMOUS', '--client-id', 'raw-test', '--controller-mutation-rate', '1'])).code, 0);
+  const create = async (name: string, numPartitions: number) => {
+    // A connection each: a throttled one is muted for the throttle time.
+    const client = await RawClient.connect(broker.host, broker.port);
+    t.after(() => client.close());
+    return client.request(19, 7, { topics: [{ name, numPartitions, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 10_000, validateOnly: false });
+  };
+  const burst = await create('mutations-1', 40);
+  assert.equal(burst.topics[0].errorCode, ErrorCode.NONE);
+  assert.ok(burst.throttleTimeMs > 20_000, `the bucket is overdrawn by 29: throttle ${burst.throttleTimeMs} ms`);
+  const other = await kb(['topic', 'create', 'mutations-other', '--partitions', '3']);
+  assert.equal(other.code, 0, other.stderr);
+  const throttled = await create('mutations-2', 1);
+  assert.equal(throttled.topics[0].errorCode, ErrorCode.THROTTLING_QUOTA_EXCEEDED);
+  assert.match(throttled.topics[0].errorMessage, /controller_mutation_rate quota exceeded: retry in \d+ ms/);
 });

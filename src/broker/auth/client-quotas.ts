@@ -12,7 +12,7 @@
  * long. Unlimited clients (no quota applies) cost one lookup of an empty
  * map. Buckets idle for a whole window are swept once there are many.
  */
-import { appliedQuota, type EntityQuotas, type QuotaKey } from '../../metadata/client-quotas.ts';
+import { appliedQuota, quotaUser, type EntityQuotas, type QuotaKey } from '../../metadata/client-quotas.ts';
 import { quotaBucketsSweepAt } from '../../limits.ts';
 import { int32Max } from '../../protocol/wire-limits.ts';
 
@@ -62,12 +62,6 @@ class SampledRate {
   private purge(now: number, window: QuotaWindow): void {
     while (this.samples.length > 0 && this.samples[0].start + window.num * window.sizeMs <= now) this.samples.shift();
   }
-}
-
-/** The user a principal names as a quota entity (`User:alice` -> `alice`, as Kafka takes the principal's name). */
-export function quotaUser(principal: string): string {
-  const colon = principal.indexOf(':');
-  return colon === -1 ? principal : principal.slice(colon + 1);
 }
 
 /** One quota key's usage on this broker, per bucket. */
