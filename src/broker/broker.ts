@@ -6,11 +6,15 @@
  * (handlers/handler.ts), and is itself their NodeService. The image,
  * controller, replicas and groups stay readable for in-process tests.
  *
- * start(): lock the data dir (refused when stamped for another node or
+ * start(): read the SSL listeners' certificates (server/listener-tls.ts;
+ * the node's own peer connections present them too when the peer
+ * listeners are SSL) -> lock the data dir (refused when stamped for another node or
  * voter set) -> start the metadata quorum -> open the listeners
  * (server/listeners-config.ts decides them: a client listener, and a peer
  * listener where the peer APIs are served, peers reaching the quorum
- * there) -> wait until the image is
+ * there, each connection proving first that it holds the cluster secret
+ * unless peer.authentication=none, which is logged as a WARN; a node with
+ * a peer listener and neither refuses to start) -> wait until the image is
  * current (a quorum leader is known and this node applied what it
  * committed; the first leader of a new cluster records its id) -> check
  * and stamp the cluster id -> create the bootstrap user when asked and the
@@ -47,15 +51,21 @@ import { ReplicaManager, replicationSettings } from './replica/replica-manager.t
 import { MetadataImage } from '../metadata/image.ts';
 import { endpointOf, type BrokerRecord, type Endpoint } from '../metadata/records.ts';
 import type net from 'node:net';
-import { Listener, refusalLogIntervalMs } from './server/listener.ts';
+import { Listener, refusalLogIntervalMs, type ListenerOptions } from './server/listener.ts';
+import { anonymousPrincipal } from './auth/principal.ts';
 import { RequestMemory } from './server/request-memory.ts';
 import { RateLimitedLog } from './server/rate-limited-log.ts';
-import { interBrokerListenerName, resolveListeners, type ListenerSpec } from './server/listeners-config.ts';
+import { controllerListenerNames, interBrokerListenerName, resolveListeners, type ListenerSpec } from './server/listeners-config.ts';
+import { ListenerTls, readListenerTls, usesTls } from './server/listener-tls.ts';
+import type { PeerTls } from '../net/peer-connections.ts';
 import { Controller, type ItemResult, type NewTopic } from '../controller/controller.ts';
 import { internalTopicNames } from '../controller/topic-names.ts';
 import { ApiKeys } from '../protocol/generated/api-keys.ts';
 import { MetadataQuorum } from '../controller/quorum/metadata-quorum.ts';
 import { ControllerChannel, peerClientId } from './controller-channel.ts';
+import type { PeerCredentials } from '../net/peer-login.ts';
+import { clusterSecretMechanism } from './server/sasl-session.ts';
+import { authenticationTimeoutMs, unauthenticatedConnectionsMax } from '../limits.ts';
 import { refusesConnections } from './address-probe.ts';
 import { BrokerLifecycle } from './broker-lifecycle.ts';
 import { systemTime, type Time } from '../clock.ts';
@@ -68,13 +78,31 @@ import { BrokerMetrics } from './metrics/broker-metrics.ts';
 import { MetricsServer, metricsPath } from './metrics/metrics-server.ts';
 import { createBootstrapUser, type BootstrapUser } from './bootstrap-user.ts';
 import { ClientQuotas } from './auth/client-quotas.ts';
-import { anonymousPrincipal } from './auth/principal.ts';
 
 export { consumerOffsetsTopic };
 const createTopicsVersion = 7;
 const alterPartitionVersion = 3;
 /** The broker's own requests to its handlers (forwarded controller APIs) have a caller that never goes away. */
 const localClientStays = new AbortController().signal;
+/**
+ * The secret this node's peers authenticate with (peer.authentication): a
+ * node with a peer listener needs one unless the cluster opted out
+ * ('none'); a node alone (a client listener only) may have none.
+ */
+function peerSecret(config: BrokerConfig, secret: Buffer | null, hasPeerListener: boolean): Buffer | null {
+  const mode = config.string('peer.authentication');
+  if (mode !== 'cluster-secret' && mode !== 'none') throw new ConfigError(`peer.authentication=${mode}: expected cluster-secret or none`);
+  if (mode === 'none') return null;
+  if (secret === null && hasPeerListener) {
+    throw new ConfigError(
+      'this node has a peer listener but no cluster secret: give every node the same secret with ' +
+        '--cluster-secret-file FILE or the KB_CLUSTER_SECRET environment variable (kb cluster up generates one), or opt out with ' +
+        '--set peer.authentication=none (anyone who can reach the peer listener can then take over the cluster)',
+    );
+  }
+  return secret;
+}
+
 /** How long the controller tries to connect to a broker that lost its connection before leaving it to its session. */
 const addressProbeTimeoutMs = 1_000;
 
@@ -100,6 +128,8 @@ export interface BrokerOptions {
   metricsListen?: HostPort;
   /** The first user, created at start when the cluster has none (bootstrap-user.ts). */
   bootstrapUser?: BootstrapUser;
+  /** The cluster secret (cluster-secret.ts); required when the node has peers, unless peer.authentication=none. */
+  clusterSecret?: Buffer | null;
 }
 
 export class Broker implements NodeService {
@@ -136,8 +166,14 @@ export class Broker implements NodeService {
   /** The endpoints registered with the controller, once listening. */
   private endpoints: Endpoint[] = [];
   private listeners: Listener[] = [];
+  /** The TLS of each SSL listener, by name (listener-tls.ts); its certificates load at start. */
+  private readonly listenerTls = new Map<string, ListenerTls>();
   private metricsServer: MetricsServer | null = null;
   private producerIds = { next: 0, end: 0 };
+  /** How this node proves itself to its peers; null when it does not (alone, or peer.authentication=none). */
+  private readonly credentials: PeerCredentials | null;
+  /** The secret peers prove themselves with; null when nobody can (peer.authentication=none, or no secret on a node alone). */
+  private readonly clusterSecret: Buffer | null;
 
   constructor(options: BrokerOptions) {
     const time = options.time ?? systemTime;
@@ -148,9 +184,15 @@ export class Broker implements NodeService {
     this.dataDir = new DataDir(options.dataDir);
     this.listenerSpecs = resolveListeners(this.config, { nodeId: this.nodeId, listen: options.listen, peerListen: options.peerListen, advertised: options.advertised, voters: options.voters });
     this.interBrokerListener = interBrokerListenerName(this.config);
+    for (const spec of this.listenerSpecs) {
+      if (usesTls(spec.securityProtocol)) this.listenerTls.set(spec.name, new ListenerTls(readListenerTls(this.config, spec.name), this.logger, time));
+    }
+    const controllerTls = this.peerTls(controllerListenerNames(this.config)[0] ?? '');
     const { host, port } = this.listenerSpecs.find((s) => s.peer) ?? this.listenerSpecs[0];
     // A node alone: a quorum of one sends no Raft messages, so its voter address is only what DescribeQuorum shows.
     this.voters = options.voters ?? [{ nodeId: this.nodeId, host, port }];
+    this.clusterSecret = peerSecret(this.config, options.clusterSecret ?? null, this.listenerSpecs.some((s) => s.peer));
+    this.credentials = this.clusterSecret === null ? null : { nodeId: this.nodeId, secret: this.clusterSecret };
     this.topicConfigs = new TopicConfigs(this.config, this.image);
     const mutationRate = Number(this.config.get('controller.mutation.rate'));
     if (!(mutationRate > 0)) throw new ConfigError(`controller.mutation.rate=${mutationRate}: must be a positive number of partitions per second`);
@@ -176,10 +218,12 @@ export class Broker implements NodeService {
         snapshotIntervalEntries: this.config.int('metadata.log.max.entries.between.snapshots'),
       },
       onFatal: (err) => this.fail(err),
+      peerTls: controllerTls,
       onRefused: (err) => {
         if (!this.started) this.failedWhileStarting(err);
       },
       time,
+      credentials: this.credentials,
     });
     this.controller = new Controller(this.quorum, this.image, {
       nodeId: this.nodeId,
@@ -215,6 +259,7 @@ export class Broker implements NodeService {
       logger: this.logger,
       replication: replicationSettings(this.config),
       interBrokerListener: this.interBrokerListener,
+      peerTls: this.peerTls(this.interBrokerListener),
       alterPartition: (request) => this.controllerChannel.request(ApiKeys.AlterPartition, alterPartitionVersion, request),
       isrChanged: (previous, next) => this.metrics.isrChanged(previous, next),
       serving: () => this.serving(),
@@ -222,6 +267,7 @@ export class Broker implements NodeService {
         if (topic === consumerOffsetsTopic) this.groups.leadershipChanged();
       },
       time,
+      credentials: this.credentials,
     });
     this.quorum.onApply((record) => {
       this.replicas.onMetadataRecord(record);
@@ -252,8 +298,12 @@ export class Broker implements NodeService {
         listener: { name: this.interBrokerListener, peer: true },
         clientGone: localClientStays,
         allocate: Buffer.allocUnsafe,
+        peer: this.nodeId,
+        sasl: null,
       }),
       time,
+      credentials: this.credentials,
+      peerTls: controllerTls,
     });
     this.lifecycle = new BrokerLifecycle({
       nodeId: this.nodeId,
@@ -276,6 +326,7 @@ export class Broker implements NodeService {
       clock: options.groupClock ?? time,
     });
     this.responseMemory = new RequestMemory(this.config.int('queued.max.response.bytes'));
+    const claimRefusals = new RateLimitedLog((line) => this.logger.warn(line), refusalLogIntervalMs, 'more refused');
     this.services = {
       node: this,
       image: this.image,
@@ -287,6 +338,7 @@ export class Broker implements NodeService {
       settings: this.config,
       metrics: this.metrics,
       log: this.logger,
+      peerAuth: { required: this.config.string('peer.authentication') !== 'none', logRefusal: (line) => claimRefusals.note(line) },
       handlers: this.handlers,
       responseMemory: this.responseMemory,
       quotas: new ClientQuotas(this.image.clientQuotas, () => quotaWindow, () => time.monotonicMs()),
@@ -294,6 +346,10 @@ export class Broker implements NodeService {
   }
 
   async start(): Promise<void> {
+    if (this.config.string('peer.authentication') === 'none') {
+      this.logger.warn('peer.authentication=none: peers are not authenticated, anyone who can reach the peer listener can take over the cluster (give every node the cluster secret instead)');
+    }
+    for (const tls of this.listenerTls.values()) await tls.load();
     const stamp = await this.dataDir.open(this.nodeId, this.voters.map((v) => v.nodeId));
     this.clusterIdStamp = stamp.clusterId;
     try {
@@ -352,6 +408,7 @@ export class Broker implements NodeService {
           maxConnectionsPerIpOverrides: this.config.string('max.connections.per.ip.overrides'),
           maxConnectionCreationRate: this.config.int('max.connection.creation.rate'),
           isPeer: spec.peer ? (ip) => this.isPeerAddress(ip) : undefined,
+          tls: this.listenerTls.get(spec.name),
           maxFrameBytes: this.config.int('socket.request.max.bytes'),
           firstFrameBytesMax: this.config.int('sasl.server.max.receive.size'),
           servesApi: (apiKey, apiVersion) => {
@@ -362,6 +419,7 @@ export class Broker implements NodeService {
           queuedMaxRequestBytes: this.config.int('queued.max.request.bytes'),
           idleTimeoutMs: this.config.int('connections.max.idle.ms'),
           responseMemory: this.responseMemory,
+          authentication: spec.peer ? this.peerAuthentication() : undefined,
         },
         createDispatcher(this.handlers, {
           services: this.services,
@@ -375,8 +433,33 @@ export class Broker implements NodeService {
       );
       this.listeners.push(opened);
       bound.push(await opened.listen());
+      this.listenerTls.get(spec.name)?.watch();
     }
     return bound;
+  }
+
+  /**
+   * A peer listener's authentication: with the cluster secret, a connection
+   * must prove it holds it (KB-CLUSTER-SECRET) before anything but
+   * ApiVersions and SASL; with peer.authentication=none, nothing is asked.
+   */
+  private peerAuthentication(): ListenerOptions['authentication'] {
+    const secret = this.clusterSecret;
+    return {
+      mechanisms: secret === null ? [] : [clusterSecretMechanism(secret, this.nodeId)],
+      required: secret !== null,
+      timeoutMs: authenticationTimeoutMs,
+      unauthenticatedMax: unauthenticatedConnectionsMax,
+    };
+  }
+
+  /**
+   * How this node dials peers at `listener`: with TLS when it is one of its
+   * own SSL listeners (the same settings on every node), presenting that
+   * listener's certificate and trusting its truststore.
+   */
+  private peerTls(listener: string): PeerTls {
+    return (address) => this.listenerTls.get(listener)?.clientOptions(address.host);
   }
 
   private async serveMetrics(): Promise<void> {
@@ -395,6 +478,7 @@ export class Broker implements NodeService {
   private async closeServers(): Promise<void> {
     await this.metricsServer?.close();
     this.metricsServer = null;
+    for (const tls of this.listenerTls.values()) tls.stop();
     await Promise.all(this.listeners.map((l) => l.close()));
     this.listeners = [];
   }

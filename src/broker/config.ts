@@ -6,6 +6,7 @@
  * flags. Unknown keys are kept (so `log.*` topic defaults and future settings
  * pass through) but a known key with a value of the wrong type is an error
  * naming the key. `describe()` lists every known key for DescribeConfigs.
+ * `cluster.secret` is refused as a setting (cluster-secret.ts: never argv).
  */
 import { readFile } from 'node:fs/promises';
 import { int32Max, int64Max } from '../protocol/wire-limits.ts';
@@ -25,7 +26,7 @@ export const brokerConfigDefinitions = {
   'node.id': { type: 'int', default: '1', doc: 'this node id' },
   listeners: { type: 'string', default: '', doc: 'NAME://HOST:PORT,... to listen on (default: CLIENT from --listen, PEER from this node\'s --voters entry or --peer-listen)' },
   'advertised.listeners': { type: 'string', default: '', doc: 'NAME://HOST:PORT,... other nodes and clients are told per listener (default: each listener\'s address)' },
-  'listener.security.protocol.map': { type: 'string', default: 'CLIENT:PLAINTEXT,PEER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL', doc: 'NAME:PROTOCOL for every listener (only PLAINTEXT is served yet)' },
+  'listener.security.protocol.map': { type: 'string', default: 'CLIENT:PLAINTEXT,PEER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL', doc: 'NAME:PROTOCOL for every listener (PLAINTEXT and SSL are served; SASL_* not yet)' },
   'inter.broker.listener.name': { type: 'string', default: 'PEER', doc: 'the listener brokers replicate and register over (a peer listener: peer APIs only there)' },
   'controller.listener.names': { type: 'string', default: 'PEER', doc: 'the listeners the controller quorum speaks over (peer listeners)' },
   'broker.rack': { type: 'string', default: '', doc: 'rack of this broker' },
@@ -44,6 +45,7 @@ export const brokerConfigDefinitions = {
   'max.connection.creation.rate': { type: 'int', default: '2147483647', doc: 'new connections per second at most; more are refused (peers exempt)' },
   'queued.max.requests': { type: 'int', default: '500', doc: 'complete requests queued per connection before reading pauses' },
   'queued.max.request.bytes': { type: 'long', default: String(512 * mib), doc: 'request bytes held (being read, queued or handled) on all connections before reading pauses; -1 = unbounded (Kafka\'s default)' },
+  'peer.authentication': { type: 'string', default: 'cluster-secret', doc: 'how nodes prove they belong to the cluster: cluster-secret (the secret from --cluster-secret-file or KB_CLUSTER_SECRET), or none (anyone who can reach the listener can take over the cluster)' },
   'sasl.server.max.receive.size': { type: 'int', default: '524288', doc: 'until a connection\'s first request is answered, a larger frame must name an API version served (Kafka: the frame bound before authentication)' },
   'queued.max.response.bytes': { type: 'long', default: String(256 * mib), doc: 'bytes of Fetch responses read from the log and not yet taken by their clients\' sockets, on all connections; past it, consumer fetches wait up to their max_wait_ms and then answer empty (kb\'s limit; Kafka sends fetched data from the file); -1 = unbounded' },
   'fetch.max.bytes': { type: 'int', default: String(55 * mib), doc: 'bytes one Fetch returns at most (caps its max_bytes; at least one batch)' },
@@ -59,6 +61,10 @@ export const brokerConfigDefinitions = {
   'default.replication.factor': { type: 'int', default: '1', doc: 'replication factor of an auto-created topic' },
   'message.max.bytes': { type: 'int', default: '1048588', doc: 'largest record batch accepted' },
   'message.max.records': { type: 'int', default: '1000000', doc: 'records one produced batch may hold at most: more is INVALID_RECORD (kb\'s limit; Kafka has none; librdkafka\'s batch.num.messages goes up to 1000000)' },
+  'compression.type': { type: 'string', default: 'producer', doc: 'codec topics store batches in by default: producer (as produced), uncompressed, gzip, snappy, lz4 or zstd' },
+  'compression.gzip.level': { type: 'int', default: '-1', doc: 'topics\' default compression.gzip.level' },
+  'compression.lz4.level': { type: 'int', default: '9', doc: 'topics\' default compression.lz4.level' },
+  'compression.zstd.level': { type: 'int', default: '3', doc: 'topics\' default compression.zstd.level' },
   'log.message.timestamp.type': { type: 'string', default: 'CreateTime', doc: 'CreateTime or LogAppendTime' },
   'offsets.topic.num.partitions': { type: 'int', default: '50', doc: 'partitions of __consumer_offsets' },
   'offsets.topic.replication.factor': { type: 'int', default: '3', doc: 'replication factor of __consumer_offsets (capped at the live brokers)' },
@@ -163,6 +169,7 @@ export class BrokerConfig {
   }
 
   set(key: string, value: string): void {
+    if (key === 'cluster.secret') throw new ConfigError('the cluster secret is never a setting (it would show in the process list): give it with --cluster-secret-file FILE or the KB_CLUSTER_SECRET environment variable');
     checkValue(key, value);
     this.values.set(key, value);
   }

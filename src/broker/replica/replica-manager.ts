@@ -31,6 +31,8 @@ import type { TopicConfigs } from '../topic-configs.ts';
 import { ReplicationThrottle } from './replication-throttle.ts';
 import { Partition, type ReplicationContext } from './partition.ts';
 import { ReplicaFetchers } from './replica-fetcher.ts';
+import type { PeerCredentials } from '../../net/peer-login.ts';
+import type { PeerTls } from '../../net/peer-connections.ts';
 
 /** Kafka's replica settings (broker config `replica.*`). */
 export interface ReplicationSettings {
@@ -54,6 +56,8 @@ export interface ReplicaManagerOptions {
   replication: ReplicationSettings;
   /** inter.broker.listener.name: followers fetch from leaders' endpoints there. */
   interBrokerListener: string;
+  /** TLS of the followers' connections to leaders (an SSL inter-broker listener); none: TCP. */
+  peerTls?: PeerTls;
   /** Sends an ISR change to the active controller (AlterPartition); without it ISR changes fail (a cluster of one never needs one). */
   alterPartition?: (request: AlterPartitionRequest) => Promise<AlterPartitionResponse>;
   /** Told when the ISR of a partition this node leads changes (metrics). */
@@ -62,6 +66,8 @@ export interface ReplicaManagerOptions {
   time: Time;
   /** Whether this broker may act as a leader now (registered, caught up, its lease held: Broker.serving); default always. */
   serving?: () => boolean;
+  /** How the replica fetchers authenticate to leaders; null: they do not (peer.authentication=none). */
+  credentials: PeerCredentials | null;
   /** Told when a hosted partition opened, took a new state from the metadata or was dropped (the group coordinator follows its leaderships). */
   roleChanged?: (topic: string) => void;
 }
@@ -140,8 +146,10 @@ export class ReplicaManager {
       partitionMaxBytes: replication.fetchMaxBytes,
       backoffMs: replication.fetchBackoffMs,
       socketTimeoutMs: replication.socketTimeoutMs,
+      peerTls: options.peerTls,
       logger,
       time: options.time,
+      credentials: options.credentials,
     });
   }
 

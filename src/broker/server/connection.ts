@@ -5,7 +5,7 @@
  * Contract:
  * - A frame length below the minimum header size or above `maxFrameBytes`
  *   (`socket.request.max.bytes`) closes the connection before anything is
- *   allocated for it. Until a first request has been answered, a frame
+ *   allocated for it (the log says when those bytes were a TLS handshake). Until a first request has been answered, a frame
  *   larger than `firstFrameBytesMax` whose header names no API version
  *   the broker serves (`servesApi`) closes the connection too (as Kafka
  *   bounds frames before authentication, CVE-2022-34917, and parses only
@@ -62,6 +62,16 @@
  *   backs off by the response's throttle time.
  * - A socket whose writes are not being consumed pauses request handling
  *   until it drains; a connection idle for `idleTimeoutMs` is closed.
+ * - Authentication: each connection has a SaslSession offering the
+ *   listener's mechanisms (`authentication`; none by default), which
+ *   SaslHandshake/SaslAuthenticate drive; a failed exchange closes the
+ *   connection once its answer is written, and is logged through
+ *   `logFailure` (rate-limited by the listener). Where authentication is
+ *   `required` (a peer listener), until the session has authenticated:
+ *   every frame larger than `firstFrameBytesMax` closes the connection, so
+ *   does any request but ApiVersions, SaslHandshake and SaslAuthenticate
+ *   (unanswered, before dispatch), and the connection is closed
+ *   `timeoutMs` after it was accepted.
  */
 import type { Socket } from 'node:net';
 import type { Logger } from '../../logger.ts';
@@ -70,6 +80,7 @@ import { writeCorked } from '../../net/corked-write.ts';
 import { FrameAssembler } from '../../protocol/frame-assembler.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import type { RequestMemory } from './request-memory.ts';
+import { SaslSession, type SaslMechanism } from './sasl-session.ts';
 import { connectionQueuedBytesMax, producePipelineMax } from '../../limits.ts';
 import { anonymousPrincipal } from '../auth/principal.ts';
 
@@ -90,6 +101,8 @@ export type Dispatch = (payload: Buffer, connection: ConnectionInfo, allocate: A
 export interface ConnectionInfo {
   readonly id: number;
   readonly remote: string;
+  /** The connection's authentication state (the node it authenticated as: `sasl.peer`). */
+  readonly sasl: SaslSession;
   /** Aborted once the connection is closed, by either side: no answer can reach the client any more. */
   readonly gone: AbortSignal;
   /** Who the client authenticated as (`User:<name>`; `User:ANONYMOUS` until it does). */
@@ -108,7 +121,22 @@ export interface ConnectionLimits {
   idleTimeoutMs: number;
   /** The broker's budget for memory responses refer to until written (`queued.max.response.bytes`). */
   responseMemory: RequestMemory;
+  /** The SASL mechanisms offered and whether authentication is required; none offered by default. */
+  authentication?: ConnectionAuthentication;
 }
+
+export interface ConnectionAuthentication {
+  mechanisms: readonly SaslMechanism[];
+  /** A peer listener: see the contract. */
+  required: boolean;
+  /** How long a connection may stay unauthenticated where authentication is required. */
+  timeoutMs: number;
+  /** Where failed authentications are logged (rate-limited: anyone can fail at will). */
+  logFailure: (message: string) => void;
+}
+
+/** What a connection that must authenticate may ask before it has. */
+const beforeAuthentication: ReadonlySet<number> = new Set([ApiKeys.ApiVersions, ApiKeys.SaslHandshake, ApiKeys.SaslAuthenticate]);
 
 /** The smallest valid request payload: apiKey, apiVersion, correlationId, clientId length. */
 const minRequestBytes = 10;
@@ -117,9 +145,17 @@ const headerPeekBytes = 4;
 /** A connection holding less request memory than this reads on while RequestMemory is full: small requests are served while large frames wait. */
 export const smallRequestBytes = minCapacityBytes;
 
+/** Whether a frame length is the start of a TLS handshake record (0x16 0x03): a TLS client on a plaintext listener. */
+function startsTlsHandshake(frameLength: number): boolean {
+  return frameLength >>> 16 === 0x1603;
+}
+
 export class Connection implements ConnectionInfo {
   readonly id: number;
   readonly remote: string;
+  readonly sasl: SaslSession;
+  /** Whether requests other than ApiVersions and SASL need an authenticated session. */
+  private readonly authenticationRequired: boolean;
   private readonly socket: Socket;
   private readonly dispatch: Dispatch;
   private readonly limits: ConnectionLimits;
@@ -154,6 +190,10 @@ export class Connection implements ConnectionInfo {
   /** Requests dispatched and not yet answered, oldest first: each settles once its response is written. */
   private readonly inFlight: Promise<void>[] = [];
   private inFlightProduce = false;
+  /** Why the connection closes once the answer being prepared is written (a failed authentication). */
+  private closeAfterAnswer: string | null = null;
+  /** Closes a connection still unauthenticated where authentication is required. */
+  private authenticationTimer: NodeJS.Timeout | null = null;
 
   constructor(id: number, socket: Socket, dispatch: Dispatch, limits: ConnectionLimits, pool: BufferPool, memory: RequestMemory, logger: Logger) {
     this.id = id;
@@ -166,6 +206,12 @@ export class Connection implements ConnectionInfo {
     this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
     socket.setNoDelay(true);
     socket.setTimeout(limits.idleTimeoutMs, () => this.close(`idle for ${limits.idleTimeoutMs} ms`, false));
+    const authentication = limits.authentication;
+    this.authenticationRequired = authentication?.required ?? false;
+    this.sasl = new SaslSession(authentication?.mechanisms ?? [], (reason) => (this.closeAfterAnswer ??= reason));
+    if (authentication?.required) {
+      this.authenticationTimer = setTimeout(() => this.failAuthentication(`not authenticated within ${authentication.timeoutMs} ms`), authentication.timeoutMs);
+    }
     this.assembler = new FrameAssembler(
       {
         peekBytes: headerPeekBytes,
@@ -186,7 +232,7 @@ export class Connection implements ConnectionInfo {
           this.frames.push(frame);
           this.queuedBytes += frame.length;
         },
-        refuse: (size) => this.close(`frame length ${size} outside ${minRequestBytes}..${limits.maxFrameBytes}`),
+        refuse: (size) => this.close(`frame length ${size} outside ${minRequestBytes}..${limits.maxFrameBytes}${startsTlsHandshake(size) ? ' (a TLS handshake: this listener is PLAINTEXT)' : ''}`),
       },
     );
     socket.on('error', () => this.close('', false));
@@ -199,6 +245,13 @@ export class Connection implements ConnectionInfo {
     this.closing.abort();
     if (log) this.logger.warn(`closing connection ${this.id} from ${this.remote}: ${reason}`);
     this.socket.destroy();
+  }
+
+  /** Closes the connection for a failed (or missing) authentication, logged through the rate-limited `logFailure`. */
+  private failAuthentication(reason: string): void {
+    if (this.closed) return;
+    this.limits.authentication?.logFailure(`closing connection ${this.id} from ${this.remote}: ${reason}`);
+    this.close(reason, false);
   }
 
   private get closed(): boolean {
@@ -267,6 +320,10 @@ export class Connection implements ConnectionInfo {
 
   /** Refuses (closing the connection) a large frame before a first answer unless it names an API version served: see the contract. */
   private admitFrame(size: number, apiKey: number, apiVersion: number): boolean {
+    if (this.authenticationRequired && this.sasl.peer === null && size > this.limits.firstFrameBytesMax) {
+      this.failAuthentication(`a frame of ${size} bytes before authentication, over ${this.limits.firstFrameBytesMax} (sasl.server.max.receive.size)`);
+      return false;
+    }
     if (this.proven || size <= this.limits.firstFrameBytesMax || this.limits.servesApi(apiKey, apiVersion)) return true;
     this.close(`a first frame of ${size} bytes, over ${this.limits.firstFrameBytesMax} (sasl.server.max.receive.size), names no API served (key ${apiKey} v${apiVersion})`);
     return false;
@@ -296,6 +353,7 @@ export class Connection implements ConnectionInfo {
     this.stopFrameTimer();
     if (this.muteTimer) clearTimeout(this.muteTimer);
     this.muteTimer = null;
+    if (this.authenticationTimer) clearTimeout(this.authenticationTimer);
     this.cancelMemoryWait?.();
     this.cancelMemoryWait = null;
     this.heldBytes -= this.partialBytes + this.queuedBytes;
@@ -310,9 +368,14 @@ export class Connection implements ConnectionInfo {
     this.processing = true;
     try {
       while (!this.closed && !this.muteTimer && this.frames.length > 0) {
-        const produce = this.frames[0].readInt16BE(0) === ApiKeys.Produce;
+        const apiKey = this.frames[0].readInt16BE(0);
+        const produce = apiKey === ApiKeys.Produce;
         while (this.inFlight.length > 0 && (!produce || !this.inFlightProduce || this.inFlight.length >= producePipelineMax)) await this.inFlight[0];
         if (this.closed || this.muteTimer) break;
+        if (this.authenticationRequired && this.sasl.peer === null && !beforeAuthentication.has(apiKey)) {
+          this.failAuthentication(`API ${apiKey} before authentication (only ApiVersions and SASL are served until then)`);
+          break;
+        }
         const frame = this.frames.shift()!;
         this.queuedBytes -= frame.length;
         this.readOn();
@@ -338,16 +401,27 @@ export class Connection implements ConnectionInfo {
     try {
       const response = await dispatched;
       this.proven = true;
+      if (this.sasl.peer !== null && this.authenticationTimer) clearTimeout(this.authenticationTimer);
       await previous;
       if (response === null || this.closed) return;
       written = true;
-      if (!writeCorked(this.socket, Array.isArray(response) ? response : [response], () => lease.release())) await this.drained();
+      const chunks = Array.isArray(response) ? response : [response];
+      if (this.closeAfterAnswer !== null) return this.endAfter(chunks, this.closeAfterAnswer, lease);
+      if (!writeCorked(this.socket, chunks, () => lease.release())) await this.drained();
     } catch (err) {
       if (err instanceof RequestRejected) this.close(err.message, !err.logged);
       else this.close(`internal error: ${(err as Error).stack ?? err}`);
     } finally {
       if (!written) lease.release();
     }
+  }
+
+  /** Writes the last answer, then closes: the client reads why it was refused before the connection goes. */
+  private endAfter(chunks: Buffer[], reason: string, lease: BufferLease): void {
+    this.limits.authentication?.logFailure(`closing connection ${this.id} from ${this.remote}: ${reason}`);
+    this.closing.abort();
+    writeCorked(this.socket, chunks, () => lease.release());
+    this.socket.end(() => this.socket.destroy());
   }
 
   private drained(): Promise<void> {

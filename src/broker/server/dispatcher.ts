@@ -9,7 +9,8 @@
  * UNSUPPORTED_VERSION: ApiVersions in its v0 format with the supported
  * ranges (clients then retry lower), any other API with a response holding
  * only the correlation id and error code 35, the prefix every error-first
- * response shares. A handler registered `forwardToController` runs here
+ * response shares. Handlers see the node id the connection authenticated as (`ctx.peer`) and its SASL
+ * session (`ctx.sasl`). A handler registered `forwardToController` runs here
  * only on the active controller; elsewhere the request goes to the
  * controller through the ControllerChannel. A request whose header or body
  * does not decode, or that a handler finds malformed (ProtocolError), throws
@@ -30,7 +31,7 @@
  * (throttled below): the throttle time goes into the response's
  * throttle_time_ms and mutes the connection that long
  * (ConnectionInfo.throttle). A kb node's own and forwarded requests are
- * exempt (recognised by client id until peers authenticate).
+ * exempt (fromNode).
  */
 import { ProtocolError } from '../../protocol/primitives.ts';
 import { decodeRequestBody, decodeRequestHeader, encodeResponseChunks } from '../../protocol/frames.ts';
@@ -109,6 +110,8 @@ export function createDispatcher(handlers: ReadonlyMap<number, Handler>, options
       listener,
       clientGone: connection.gone,
       allocate,
+      peer: connection.sasl.peer,
+      sasl: connection.sasl,
     };
     const handleHere = async () => {
       try {
@@ -138,8 +141,14 @@ export function createDispatcher(handlers: ReadonlyMap<number, Handler>, options
   };
 }
 
-/** A kb node's own request, or one it forwards for a client (counted where the client connected): exempt from client quotas. */
+/**
+ * A kb node's own request, or one it forwards for a client (counted where
+ * the client connected): exempt from client quotas. A node is known by its
+ * authenticated connection (ctx.peer); with peer.authentication=none, by
+ * its client id.
+ */
 function fromNode(ctx: RequestContext): boolean {
+  if (ctx.services.peerAuth.required) return ctx.peer !== null;
   return /^kb-broker-\d+(-forwarding)?$/.test(ctx.clientId ?? '');
 }
 
