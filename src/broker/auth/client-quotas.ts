@@ -10,7 +10,8 @@
  * window. Usage is always recorded, throttled or not; the caller answers
  * with the delay as throttle_time_ms and mutes the connection for that
  * long. Unlimited clients (no quota applies) cost one lookup of an empty
- * map. Buckets idle for a whole window are swept once there are many.
+ * map. Buckets idle for a whole window are swept once there are many (at
+ * most once a sample: the buckets alive are those used within a window).
  */
 import { appliedQuota, quotaUser, type EntityQuotas, type QuotaKey } from '../../metadata/client-quotas.ts';
 import { quotaBucketsSweepAt } from '../../limits.ts';
@@ -71,6 +72,8 @@ export class QuotaMeter {
   private readonly window: () => QuotaWindow;
   private readonly now: () => number;
   private readonly rates = new Map<string, SampledRate>();
+  /** When buckets were last swept: at most once a sample, so a flood of new buckets costs no sweep per request. */
+  private sweptAt = Number.NEGATIVE_INFINITY;
 
   constructor(key: QuotaKey, quotas: ReadonlyMap<string, EntityQuotas>, window: () => QuotaWindow, now: () => number) {
     this.key = key;
@@ -87,7 +90,7 @@ export class QuotaMeter {
     const window = this.window();
     let rate = this.rates.get(quota.bucket);
     if (!rate) {
-      if (this.rates.size >= quotaBucketsSweepAt) this.sweep(now, window);
+      if (this.rates.size >= quotaBucketsSweepAt && now - this.sweptAt >= window.sizeMs) this.sweep(now, window);
       rate = new SampledRate();
       this.rates.set(quota.bucket, rate);
     }
@@ -99,6 +102,7 @@ export class QuotaMeter {
   }
 
   private sweep(now: number, window: QuotaWindow): void {
+    this.sweptAt = now;
     for (const [bucket, rate] of this.rates) if (rate.idle(now, window)) this.rates.delete(bucket);
   }
 }

@@ -1,4 +1,4 @@
-import { describe, it } from 'node:test';
+import { describe, it, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ClientQuotas } from '../../../src/broker/auth/client-quotas.ts';
 import { MetadataImage } from '../../../src/metadata/image.ts';
@@ -61,4 +61,25 @@ describe('client quota enforcement', () => {
     assert.equal(quotas.request.recordAndThrottleMs('User:alice', null, 100), 0);
     assert.equal(quotas.request.recordAndThrottleMs('User:alice', null, 100), 10_000);
   });
+});
+
+test('buckets idle for a whole window are swept once there are many, at most once a sample', () => {
+  const image = new MetadataImage();
+  let now = 0;
+  const quotas = new ClientQuotas(image.clientQuotas, () => ({ num: 2, sizeMs: 1000 }), () => now);
+  image.apply({ type: 'clientQuota', entity: [{ entityType: 'client-id', entityName: null }], key: 'producer_byte_rate', value: 1e9 });
+  const meter = quotas.produce as unknown as { rates: Map<string, unknown>; sweep: (...args: unknown[]) => void };
+  const buckets = () => meter.rates.size;
+  let sweeps = 0;
+  const sweep = meter.sweep.bind(meter);
+  meter.sweep = (...args) => {
+    sweeps++;
+    sweep(...args);
+  };
+  for (let i = 0; i < 5000; i++) quotas.produce.recordAndThrottleMs('User:ANONYMOUS', `old-${i}`, 1);
+  assert.equal(buckets(), 5000, 'all alive within the window: none swept');
+  assert.equal(sweeps, 1, 'a flood of new client ids costs one sweep a sample, not one each');
+  now = 2000;
+  quotas.produce.recordAndThrottleMs('User:ANONYMOUS', 'new', 1);
+  assert.equal(buckets(), 1, 'the idle ones are gone');
 });
