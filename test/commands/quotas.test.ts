@@ -132,3 +132,14 @@ test('a controller_mutation_rate quota throttles the user and client id it names
   assert.equal(throttled.topics[0].errorCode, ErrorCode.THROTTLING_QUOTA_EXCEEDED);
   assert.match(throttled.topics[0].errorMessage, /controller_mutation_rate quota exceeded: retry in \d+ ms/);
 });
+
+test('a request_percentage quota throttles the time a client takes of the broker, in any request', async (t) => {
+  // A millionth of the broker's thread: the first Metadata request is over it.
+  assert.equal((await kb(['quota', 'set', '--user', 'ANONYMOUS', '--client-id', 'raw-test', '--request-percentage', '0.0001'])).code, 0);
+  const client = await RawClient.connect(broker.host, broker.port);
+  t.after(() => client.close());
+  const metadata = await client.request(3, 9, { topics: [], allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false });
+  assert.ok(metadata.throttleTimeMs > 0, `throttle ${metadata.throttleTimeMs} ms`);
+  const other = await kb(['topic', 'list']);
+  assert.equal(other.code, 0, 'another client is served meanwhile');
+});
