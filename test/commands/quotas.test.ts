@@ -5,7 +5,9 @@
  * client's requests: validateOnly, Kafka's error codes, filters); the
  * quotas survive a restart (replayed from the metadata log); a
  * controller_mutation_rate quota throttles the user and client id it
- * names, not another client on the same host.
+ * names, not another client on the same host; request_percentage
+ * throttles any request; a consumer under consumer_byte_rate reads at
+ * most a window's worth per Fetch.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,7 +18,10 @@ import { Admin } from '@platformatic/kafka';
 import { startBroker, type RunningBroker } from '../helpers/broker.ts';
 import { runKb } from '../helpers/cli.ts';
 import { RawClient } from '../helpers/raw-client.ts';
+import { kcatOk } from '../helpers/kcat.ts';
+import { Cluster } from '../../src/client/cluster.ts';
 import { ErrorCode } from '../../src/protocol/errors.ts';
+import { ApiKeys } from '../../src/protocol/generated/api-keys.ts';
 
 let dir: string;
 let broker: RunningBroker;
@@ -142,4 +147,31 @@ test('a request_percentage quota throttles the time a client takes of the broker
   assert.ok(metadata.throttleTimeMs > 0, `throttle ${metadata.throttleTimeMs} ms`);
   const other = await kb(['topic', 'list']);
   assert.equal(other.code, 0, 'another client is served meanwhile');
+});
+
+test('a consumer under a consumer_byte_rate quota reads at most what its quota allows in a window per Fetch, but a batch', async (t) => {
+  // 1000 B/s over Kafka's default window of 11 x 1 s: 11 000 bytes a Fetch.
+  assert.equal((await kb(['quota', 'set', '--user', 'ANONYMOUS', '--client-id', 'fetch-test', '--consumer-byte-rate', '1000'])).code, 0);
+  const values = Array.from({ length: 40 }, () => 'v'.repeat(1000)).join('\n');
+  await kcatOk(['-b', broker.address, '-P', '-t', 'fetch-quota', '-X', 'linger.ms=0', '-X', 'batch.num.messages=1'], { input: `${values}\n` });
+  const client = new Cluster({ bootstrap: [{ host: broker.host, port: broker.port }], clientId: 'fetch-test', requestTimeoutMs: 15_000 });
+  t.after(() => client.close());
+  const connection = await client.connection(broker.host, broker.port);
+  const fetch = (maxBytes: number) =>
+    connection.request(ApiKeys.Fetch, 11, {
+      clusterId: null,
+      replicaId: -1,
+      replicaState: { replicaId: -1, replicaEpoch: -1n },
+      maxWaitMs: 0,
+      minBytes: 0,
+      maxBytes,
+      isolationLevel: 0,
+      sessionId: 0,
+      sessionEpoch: -1,
+      topics: [{ topic: 'fetch-quota', topicId: Buffer.alloc(16), partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: 0n, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 1024 * 1024, replicaDirectoryId: Buffer.alloc(16) }] }],
+      forgottenTopicsData: [],
+      rackId: '',
+    });
+  const read = (await fetch(50 * 1024 * 1024)).responses[0].partitions[0].records!.length;
+  assert.ok(read > 0 && read <= 11_000, `one Fetch read ${read} bytes`);
 });

@@ -101,6 +101,14 @@ export class QuotaMeter {
     return Math.min(delayMs, window.num * window.sizeMs, int32Max);
   }
 
+  /** What the quota allows in a whole window (Kafka's getMaxValueInQuotaWindow), Infinity when none applies: one request's most, the delay being at most a window. */
+  windowMax(principal: string, clientId: string | null): number {
+    const quota = appliedQuota(this.quotas, quotaUser(principal), clientId ?? '', this.key);
+    if (!quota) return Number.POSITIVE_INFINITY;
+    const { num, sizeMs } = this.window();
+    return Math.floor((quota.limit * num * sizeMs) / 1000);
+  }
+
   private sweep(now: number, window: QuotaWindow): void {
     this.sweptAt = now;
     for (const [bucket, rate] of this.rates) if (rate.idle(now, window)) this.rates.delete(bucket);

@@ -55,7 +55,10 @@
  * read replica -1. What consumers get counts into the topic's bytes-out
  * and messages-out metrics (per batch header, or per converted message
  * below), and into its consumer_byte_rate quota (the delay is the
- * response's throttle_time_ms; the dispatcher mutes the connection). Batches are read into the request's pooled memory
+ * response's throttle_time_ms; the dispatcher mutes the connection); as in
+ * Kafka, a consumer under a quota reads at most what the quota allows in a
+ * whole window (but at least one batch), since the delay is at most that
+ * window. Batches are read into the request's pooled memory
  * (ctx.allocate), which the response refers to without copying.
  * A replica fetch (replica id >= 0) whose connection is not that broker's
  * own (controller-channel.ts actsAs) reads nothing and changes nothing:
@@ -165,7 +168,7 @@ export default defineHandler<FetchRequest, FetchResponse>({
     const read = async (): Promise<PartitionResult[]> => {
       if (follower) return readAll(checked, maxBytes, true, replicaId, legacyMagic, throttle, ctx.allocate);
       await untilMemoryFree(memory, deadline, ctx.clientGone);
-      const budget = Math.min(maxBytes, memory.room);
+      const budget = Math.min(maxBytes, memory.room, services.quotas.fetch.windowMax(ctx.principal, ctx.clientId));
       memory.take(budget);
       try {
         return await readAll(checked, budget, budget > 0, replicaId, legacyMagic, throttle, ctx.allocate);
