@@ -6,8 +6,10 @@
  * samples of `quota.window.size.seconds`; the rate is the samples' total
  * over their span (at least num - 1 whole samples, so a first burst is
  * measured over the whole window). A rate above the quota L gives the
- * delay that brings it back to L: (rate - L) / L x span, at most the whole
- * window. Usage is always recorded, throttled or not; the caller answers
+ * delay that brings it back to L: (rate - L) / L x span (for
+ * request_percentage at most one sample, as Kafka bounds it; a byte rate's
+ * is not bounded, so a huge request waits accordingly, and Fetch reads at
+ * most `windowMax`). Usage is always recorded, throttled or not; the caller answers
  * with the delay as throttle_time_ms and mutes the connection for that
  * long. Unlimited clients (no quota applies) cost one lookup of an empty
  * map. Buckets idle for a whole window are swept once there are many (at
@@ -98,10 +100,10 @@ export class QuotaMeter {
     const { perSecond, spanMs } = rate.measure(now, window);
     if (perSecond <= quota.limit) return 0;
     const delayMs = Math.round(((perSecond - quota.limit) / quota.limit) * spanMs);
-    return Math.min(delayMs, window.num * window.sizeMs, int32Max);
+    return Math.min(delayMs, this.key === 'request_percentage' ? window.sizeMs : int32Max);
   }
 
-  /** What the quota allows in a whole window (Kafka's getMaxValueInQuotaWindow), Infinity when none applies: one request's most, the delay being at most a window. */
+  /** What the quota allows in a whole window (Kafka's getMaxValueInQuotaWindow), Infinity when none applies: the most one Fetch reads. */
   windowMax(principal: string, clientId: string | null): number {
     const quota = appliedQuota(this.quotas, quotaUser(principal), clientId ?? '', this.key);
     if (!quota) return Number.POSITIVE_INFINITY;

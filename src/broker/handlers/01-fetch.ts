@@ -57,8 +57,7 @@
  * below), and into its consumer_byte_rate quota (the delay is the
  * response's throttle_time_ms; the dispatcher mutes the connection); as in
  * Kafka, a consumer under a quota reads at most what the quota allows in a
- * whole window (but at least one batch), since the delay is at most that
- * window. Batches are read into the request's pooled memory
+ * whole window (but at least one batch). Batches are read into the request's pooled memory
  * (ctx.allocate), which the response refers to without copying.
  * A replica fetch (replica id >= 0) whose connection is not that broker's
  * own (controller-channel.ts actsAs) reads nothing and changes nothing:
