@@ -341,7 +341,7 @@ export class Broker implements NodeService {
       peerAuth: { required: this.config.string('peer.authentication') !== 'none', logRefusal: (line) => claimRefusals.note(line) },
       handlers: this.handlers,
       responseMemory: this.responseMemory,
-      quotas: new ClientQuotas(this.image.clientQuotas, () => quotaWindow, () => time.monotonicMs()),
+      quotas: new ClientQuotas(this.image, () => quotaWindow, () => time.monotonicMs()),
     };
   }
 

@@ -84,10 +84,11 @@ const precedence: { user: 'U' | 'default' | undefined; client: 'C' | 'default' |
 export function appliedQuota(quotas: ReadonlyMap<string, EntityQuotas>, user: string, clientId: string, key: QuotaKey): AppliedQuota | null {
   if (quotas.size === 0) return null;
   for (const level of precedence) {
-    const parts: QuotaEntityPart[] = [];
-    if (level.user) parts.push({ entityType: 'user', entityName: level.user === 'U' ? user : null });
-    if (level.client) parts.push({ entityType: 'client-id', entityName: level.client === 'C' ? clientId : null });
-    const limit = quotas.get(entityKey(parts))?.values.get(key);
+    // entityKey of the level's entity, built in canonical order (user first) without sorting: this runs per request.
+    const parts: [string, string | null][] = [];
+    if (level.user) parts.push(['user', level.user === 'U' ? user : null]);
+    if (level.client) parts.push(['client-id', level.client === 'C' ? clientId : null]);
+    const limit = quotas.get(JSON.stringify(parts))?.values.get(key);
     if (limit === undefined) continue;
     const bucketUser: Name = level.user ? user : null;
     const bucketClient: Name = level.client ? clientId : null;

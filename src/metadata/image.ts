@@ -33,6 +33,8 @@ export class MetadataImage {
   readonly scramCredentials = new Map<string, Map<number, ScramCredentialRecord>>();
   /** entityKey -> the entity's quota values; an entity without values is dropped. */
   readonly clientQuotas = new Map<string, EntityQuotas>();
+  /** Counts changes to clientQuotas, so what was resolved from them can be cached until the next. */
+  clientQuotasVersion = 0;
   /** `${resourceType}:${resourceName}` -> config name -> value. */
   private readonly configs = new Map<string, Map<string, string>>();
 
@@ -90,6 +92,7 @@ export class MetadataImage {
         break;
       }
       case 'clientQuota': {
+        this.clientQuotasVersion++;
         const key = entityKey(record.entity);
         const quotas = this.clientQuotas.get(key) ?? { entity: canonicalEntity(record.entity), values: new Map<string, number>() };
         if (record.value === null) quotas.values.delete(record.key);
@@ -112,6 +115,7 @@ export class MetadataImage {
     this.configs.clear();
     this.scramCredentials.clear();
     this.clientQuotas.clear();
+    this.clientQuotasVersion++;
   }
 
   /** Records that rebuild this image when applied to an empty one (a snapshot). */

@@ -12,10 +12,12 @@
  * most `windowMax`). Usage is always recorded, throttled or not; the caller answers
  * with the delay as throttle_time_ms and mutes the connection for that
  * long. Unlimited clients (no quota applies) cost one lookup of an empty
- * map. Buckets idle for a whole window are swept once there are many (at
+ * map; which quota applies to a user and client id is cached until the
+ * quotas change. Buckets idle for a whole window are swept once there are many (at
  * most once a sample: the buckets alive are those used within a window).
  */
-import { appliedQuota, quotaUser, type EntityQuotas, type QuotaKey } from '../../metadata/client-quotas.ts';
+import { appliedQuota, quotaUser, type AppliedQuota, type QuotaKey } from '../../metadata/client-quotas.ts';
+import type { MetadataImage } from '../../metadata/image.ts';
 import { quotaBucketsSweepAt } from '../../limits.ts';
 import { int32Max } from '../../protocol/wire-limits.ts';
 
@@ -23,6 +25,9 @@ export interface QuotaWindow {
   num: number;
   sizeMs: number;
 }
+
+/** The quotas this node has applied. */
+export type QuotaImage = Readonly<Pick<MetadataImage, 'clientQuotas' | 'clientQuotasVersion'>>;
 
 interface Sample {
   start: number;
@@ -70,23 +75,27 @@ class SampledRate {
 /** One quota key's usage on this broker, per bucket. */
 export class QuotaMeter {
   private readonly key: QuotaKey;
-  private readonly quotas: ReadonlyMap<string, EntityQuotas>;
+  private readonly image: QuotaImage;
   private readonly window: () => QuotaWindow;
   private readonly now: () => number;
   private readonly rates = new Map<string, SampledRate>();
   /** When buckets were last swept: at most once a sample, so a flood of new buckets costs no sweep per request. */
   private sweptAt = Number.NEGATIVE_INFINITY;
 
-  constructor(key: QuotaKey, quotas: ReadonlyMap<string, EntityQuotas>, window: () => QuotaWindow, now: () => number) {
+  /** `${user}\0${clientId}` -> the quota resolved for them, while the image's quotas stay as they were (resolvedVersion). */
+  private readonly resolved = new Map<string, AppliedQuota | null>();
+  private resolvedVersion = -1;
+
+  constructor(key: QuotaKey, image: QuotaImage, window: () => QuotaWindow, now: () => number) {
     this.key = key;
-    this.quotas = quotas;
+    this.image = image;
     this.window = window;
     this.now = now;
   }
 
   /** Records `value` for the principal and client id; the delay in ms (0: within its quota, or none applies). */
   recordAndThrottleMs(principal: string, clientId: string | null, value: number): number {
-    const quota = appliedQuota(this.quotas, quotaUser(principal), clientId ?? '', this.key);
+    const quota = this.quotaFor(principal, clientId);
     if (!quota) return 0;
     const now = this.now();
     const window = this.window();
@@ -105,10 +114,28 @@ export class QuotaMeter {
 
   /** What the quota allows in a whole window (Kafka's getMaxValueInQuotaWindow), Infinity when none applies: the most one Fetch reads. */
   windowMax(principal: string, clientId: string | null): number {
-    const quota = appliedQuota(this.quotas, quotaUser(principal), clientId ?? '', this.key);
+    const quota = this.quotaFor(principal, clientId);
     if (!quota) return Number.POSITIVE_INFINITY;
     const { num, sizeMs } = this.window();
     return Math.floor((quota.limit * num * sizeMs) / 1000);
+  }
+
+  /** The quota that applies (metadata/client-quotas.ts), cached until the image's quotas change (and bounded). */
+  private quotaFor(principal: string, clientId: string | null): AppliedQuota | null {
+    const { clientQuotas, clientQuotasVersion } = this.image;
+    if (clientQuotas.size === 0) return null;
+    if (this.resolvedVersion !== clientQuotasVersion || this.resolved.size >= quotaBucketsSweepAt) {
+      this.resolved.clear();
+      this.resolvedVersion = clientQuotasVersion;
+    }
+    const user = quotaUser(principal);
+    const key = `${user}\0${clientId ?? ''}`;
+    let quota = this.resolved.get(key);
+    if (quota === undefined) {
+      quota = appliedQuota(clientQuotas, user, clientId ?? '', this.key);
+      this.resolved.set(key, quota);
+    }
+    return quota;
   }
 
   private sweep(now: number, window: QuotaWindow): void {
@@ -126,9 +153,9 @@ export class ClientQuotas {
   /** request_percentage: handler time, in percent-seconds of one thread (100 = one thread all the time). */
   readonly request: QuotaMeter;
 
-  constructor(quotas: ReadonlyMap<string, EntityQuotas>, window: () => QuotaWindow, now: () => number) {
-    this.produce = new QuotaMeter('producer_byte_rate', quotas, window, now);
-    this.fetch = new QuotaMeter('consumer_byte_rate', quotas, window, now);
-    this.request = new QuotaMeter('request_percentage', quotas, window, now);
+  constructor(image: QuotaImage, window: () => QuotaWindow, now: () => number) {
+    this.produce = new QuotaMeter('producer_byte_rate', image, window, now);
+    this.fetch = new QuotaMeter('consumer_byte_rate', image, window, now);
+    this.request = new QuotaMeter('request_percentage', image, window, now);
   }
 }

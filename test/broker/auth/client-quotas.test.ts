@@ -6,8 +6,8 @@ import { MetadataImage } from '../../../src/metadata/image.ts';
 function setup(window = { num: 11, sizeMs: 1000 }) {
   const image = new MetadataImage();
   let now = 1_000_000;
-  const quotas = new ClientQuotas(image.clientQuotas, () => window, () => now);
-  const quota = (entity: { entityType: string; entityName: string | null }[], key: string, value: number) => image.apply({ type: 'clientQuota', entity, key, value });
+  const quotas = new ClientQuotas(image, () => window, () => now);
+  const quota = (entity: { entityType: string; entityName: string | null }[], key: string, value: number | null) => image.apply({ type: 'clientQuota', entity, key, value });
   return { quotas, quota, advance: (ms: number) => (now += ms) };
 }
 
@@ -47,6 +47,19 @@ describe('client quota enforcement', () => {
     assert.ok(rate > 90_000 && rate < 110_000, `rate ${rate} B/s`);
   });
 
+  it('a quota changed or removed applies from the next request', () => {
+    const { quotas, quota } = setup();
+    const alice = [{ entityType: 'user', entityName: 'alice' }];
+    quota(alice, 'producer_byte_rate', 1e9);
+    assert.equal(quotas.produce.recordAndThrottleMs('User:alice', 'x', 20_000), 0);
+    quota(alice, 'producer_byte_rate', 1000);
+    assert.ok(quotas.produce.recordAndThrottleMs('User:alice', 'x', 1) > 0, 'lowered');
+    quota([{ entityType: 'user', entityName: null }], 'producer_byte_rate', 1e9);
+    assert.ok(quotas.produce.recordAndThrottleMs('User:alice', 'x', 1) > 0, 'alice keeps her own');
+    quota(alice, 'producer_byte_rate', null);
+    assert.equal(quotas.produce.recordAndThrottleMs('User:alice', 'x', 1), 0, 'removed: the default applies');
+  });
+
   it('a default client-id quota gives each client id its own bucket', () => {
     const { quotas, quota } = setup();
     quota([{ entityType: 'client-id', entityName: null }], 'consumer_byte_rate', 100);
@@ -66,7 +79,7 @@ describe('client quota enforcement', () => {
 test('buckets idle for a whole window are swept once there are many, at most once a sample', () => {
   const image = new MetadataImage();
   let now = 0;
-  const quotas = new ClientQuotas(image.clientQuotas, () => ({ num: 2, sizeMs: 1000 }), () => now);
+  const quotas = new ClientQuotas(image, () => ({ num: 2, sizeMs: 1000 }), () => now);
   image.apply({ type: 'clientQuota', entity: [{ entityType: 'client-id', entityName: null }], key: 'producer_byte_rate', value: 1e9 });
   const meter = quotas.produce as unknown as { rates: Map<string, unknown>; sweep: (...args: unknown[]) => void };
   const buckets = () => meter.rates.size;
