@@ -131,3 +131,10 @@ export const clientQuotaEntitiesMax = 100_000;
 export const clientIdLengthMax = 1024;
 /** Quota buckets a broker measures at once per quota key: beyond, idle ones are swept first. */
 export const quotaBucketsSweepAt = 4096;
+
+// ---- ACLs ----
+
+/** ACLs the cluster holds: each is a metadata record every node keeps and the authorizer indexes. */
+export const aclsMax = 100_000;
+/** Characters of an ACL's resource name, principal or host (Kafka sets none; each is kept on every node). */
+export const aclFieldLengthMax = 1024;

@@ -2,13 +2,16 @@
  * The in-memory metadata image: what every node knows about the cluster,
  * built only by replaying MetadataRecords in log order. Pure data, no I/O:
  * the controller decides, the log orders, the image reflects.
- * Users' SCRAM credentials are kept by name and mechanism type, client
- * quotas by entity (client-quotas.ts).
+ * Users' SCRAM credentials are kept by name and mechanism type; ACLs by
+ * their fields (creating one twice keeps one), with a count of their changes
+ * so what is built from them (the authorizer) knows when to rebuild; client
+ * quotas by entity (client-quotas.ts), with a count of their changes too.
  * Topics are also indexed by their collision key (Kafka: names that differ
  * only by '.' versus '_' collide), so checking a new name costs one lookup.
  */
 import { canonicalEntity, entityKey, type EntityQuotas } from './client-quotas.ts';
 import type { BrokerRecord, MetadataRecord, PartitionRecord, ScramCredentialRecord } from './records.ts';
+import { aclKey, type AclBinding } from '../protocol/acl.ts';
 
 export interface TopicImage {
   name: string;
@@ -35,6 +38,10 @@ export class MetadataImage {
   readonly clientQuotas = new Map<string, EntityQuotas>();
   /** Counts changes to clientQuotas, so what was resolved from them can be cached until the next. */
   clientQuotasVersion = 0;
+  /** aclKey -> ACL. */
+  readonly acls = new Map<string, AclBinding>();
+  /** Bumped by every ACL change. */
+  aclsVersion = 0;
   /** `${resourceType}:${resourceName}` -> config name -> value. */
   private readonly configs = new Map<string, Map<string, string>>();
 
@@ -101,6 +108,14 @@ export class MetadataImage {
         else this.clientQuotas.set(key, quotas);
         break;
       }
+      case 'acl':
+      case 'removeAcl': {
+        const { type, ...acl } = record;
+        if (type === 'acl') this.acls.set(aclKey(acl), acl);
+        else this.acls.delete(aclKey(acl));
+        this.aclsVersion++;
+        break;
+      }
     }
   }
 
@@ -116,6 +131,8 @@ export class MetadataImage {
     this.scramCredentials.clear();
     this.clientQuotas.clear();
     this.clientQuotasVersion++;
+    this.acls.clear();
+    this.aclsVersion++;
   }
 
   /** Records that rebuild this image when applied to an empty one (a snapshot). */
@@ -136,6 +153,7 @@ export class MetadataImage {
     for (const { entity, values } of this.clientQuotas.values()) {
       for (const [key, value] of values) records.push({ type: 'clientQuota', entity, key, value });
     }
+    for (const acl of this.acls.values()) records.push({ type: 'acl', ...acl });
     if (this.nextProducerId > 0) records.push({ type: 'producerIds', nodeId: -1, firstProducerId: this.nextProducerId, size: 0 });
     return records;
   }

@@ -1,7 +1,7 @@
 /**
  * Metadata records: every change to the cluster's shape (cluster id, broker
  * registrations, topics, partitions and their leadership, configs, producer
- * id blocks, users' SCRAM credentials, client quotas) is one of
+ * id blocks, users' SCRAM credentials, ACLs, client quotas) is one of
  * these, appended to the metadata log and replayed into the MetadataImage on
  * every node. On disk each record is the msgpack encoding of the object below
  * (its `type` field discriminates), carried as the value of one Kafka record
@@ -9,6 +9,7 @@
  */
 import { Packr } from 'msgpackr';
 import type { QuotaEntityPart } from './client-quotas.ts';
+import type { AclBinding } from '../protocol/acl.ts';
 
 export interface ClusterRecord {
   type: 'cluster';
@@ -119,6 +120,15 @@ export interface ClientQuotaRecord {
   value: number | null;
 }
 
+/** An ACL (KRaft's AccessControlEntryRecord, identified by its fields rather than an id): protocol/acl.ts. */
+export interface AclRecord extends AclBinding {
+  type: 'acl';
+}
+
+export interface RemoveAclRecord extends AclBinding {
+  type: 'removeAcl';
+}
+
 export type MetadataRecord =
   | ClusterRecord
   | BrokerRecord
@@ -129,6 +139,8 @@ export type MetadataRecord =
   | ProducerIdsRecord
   | ScramCredentialRecord
   | RemoveScramCredentialRecord
+  | AclRecord
+  | RemoveAclRecord
   | ClientQuotaRecord;
 
 const packr = new Packr({ useRecords: false, moreTypes: false });
@@ -137,7 +149,7 @@ export function encodeMetadataRecord(record: MetadataRecord): Buffer {
   return packr.pack(record);
 }
 
-const recordTypes = new Set(['cluster', 'broker', 'topic', 'partition', 'removeTopic', 'config', 'producerIds', 'scramCredential', 'removeScramCredential', 'clientQuota']);
+const recordTypes = new Set(['cluster', 'broker', 'topic', 'partition', 'removeTopic', 'config', 'producerIds', 'scramCredential', 'removeScramCredential', 'acl', 'removeAcl', 'clientQuota']);
 
 /** The listener name a broker record written before named listeners gets for its one address. */
 export const legacyListenerName = 'CLIENT';

@@ -8,13 +8,15 @@
  * components' types (so an empty strict filter matches nothing, an empty
  * non-strict one everything). A type named twice, or a type other than
  * `user` and `client-id`, is INVALID_REQUEST, as is a match type other
- * than 0-2.
+ * than 0-2. Needs DescribeConfigs on the cluster (CLUSTER_AUTHORIZATION_FAILED).
  */
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { DescribeClientQuotasRequest } from '../../protocol/generated/describe-client-quotas-request.ts';
 import type { DescribeClientQuotasResponse } from '../../protocol/generated/describe-client-quotas-response.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { quotaEntityTypes, type QuotaEntityPart } from '../../metadata/client-quotas.ts';
+import { AclOperation } from '../../protocol/acl.ts';
+import { authorizeCluster } from './authorize-items.ts';
 import { defineHandler } from './handler.ts';
 
 const matchExact = 0;
@@ -49,6 +51,9 @@ export default defineHandler<DescribeClientQuotasRequest, DescribeClientQuotasRe
   apiKey: ApiKeys.DescribeClientQuotas,
   minVersion: 0,
   maxVersion: 1,
+  authorize(_request, ctx) {
+    return authorizeCluster(ctx, AclOperation.DESCRIBE_CONFIGS, () => ({ throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: null, entries: null }));
+  },
   handle(request, ctx) {
     const problem = filterProblem(request.components);
     if (problem) return { throttleTimeMs: 0, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: problem, entries: null };

@@ -27,6 +27,12 @@
  * (CLUSTER_AUTHORIZATION_FAILED), or its connection is closed (the Raft
  * APIs; RequestRejected). `refused` logs each, rate-limited.
  *
+ * Each connection gets its ConnectionAccess (auth/access-control.ts), for
+ * the principal it authenticated as on a client listener (User:ANONYMOUS
+ * when it did not), a node's on a peer listener. A handler's
+ * `authorize` runs before the request is handled or forwarded to the
+ * controller, which cannot tell a forwarded request's principal.
+ *
  * Client quotas (auth/client-quotas.ts) are applied here to every answer
  * (throttled below): the throttle time goes into the response's
  * throttle_time_ms and mutes the connection that long
@@ -44,6 +50,8 @@ import type { ControllerChannel } from '../controller-channel.ts';
 import type { MetadataQuorum } from '../../controller/quorum/metadata-quorum.ts';
 import type { BrokerMetrics } from '../metrics/broker-metrics.ts';
 import type { Allocate } from './buffer-pool.ts';
+import { hostOf, type AccessControl, type ConnectionAccess } from '../auth/access-control.ts';
+import { nodePrincipal } from '../auth/principal.ts';
 
 export interface DispatcherOptions {
   services: BrokerServices;
@@ -56,10 +64,22 @@ export interface DispatcherOptions {
   listener: RequestContext['listener'];
   /** Logs a peer API refused on a client listener (rate-limited by the caller). */
   refused: (line: string) => void;
+  access: Pick<AccessControl, 'forConnection'>;
 }
 
 export function createDispatcher(handlers: ReadonlyMap<number, Handler>, options: DispatcherOptions) {
-  const { services, quorum, controllerChannel, metrics, listener, refused } = options;
+  const { services, quorum, controllerChannel, metrics, listener, refused, access } = options;
+  const accesses = new WeakMap<ConnectionInfo, ConnectionAccess>();
+  /** The connection's access, made again if the connection authenticated since (its principal changed). */
+  const accessOf = (connection: ConnectionInfo): ConnectionAccess => {
+    const principal = listener.peer ? nodePrincipal(connection.sasl.peer) : connection.principal;
+    let known = accesses.get(connection);
+    if (known?.principal !== principal) {
+      known = access.forConnection(principal, hostOf(connection.remote), listener.peer);
+      accesses.set(connection, known);
+    }
+    return known;
+  };
   return async (payload: Buffer, connection: ConnectionInfo, allocate: Allocate): Promise<Buffer[] | null> => {
     const decodeStarted = performance.now();
     let header;
@@ -100,40 +120,39 @@ export function createDispatcher(handlers: ReadonlyMap<number, Handler>, options
         return encodeResponseChunks(apiKey, apiVersion, correlationId, refusal);
       }
     }
+    const connectionAccess = accessOf(connection);
     const ctx: RequestContext = {
       services,
       apiVersion,
       correlationId,
       clientId: header.clientId,
       clientAddress: connection.remote,
-      principal: connection.principal,
+      principal: connectionAccess.principal,
+      access: connectionAccess,
       listener,
       clientGone: connection.gone,
       allocate,
       peer: connection.sasl.peer,
       sasl: connection.sasl,
     };
-    const handleHere = async () => {
-      try {
-        return await handler.handle(body, ctx);
-      } catch (err) {
-        throw malformed(err); // a body that decodes but does not read as the API's message (the Raft APIs' own checks)
-      }
-    };
     const started = performance.now();
     try {
+      const authorization = handler.authorize?.(body, ctx) ?? null;
+      if (authorization && 'denied' in authorization) return encodeResponseChunks(apiKey, apiVersion, correlationId, authorization.denied);
+      const request = authorization ? authorization.request : body;
       const forward = handler.forwardToController === true && !quorum.isActiveController();
-      // The body is the handler's key's request: that key's codec decoded it.
       // Muted at once, so that no pipelined Produce request starts behind it (connection.ts).
       const producedMs = apiKey === ApiKeys.Produce && !fromNode(ctx) ? services.quotas.produce.recordAndThrottleMs(ctx.principal, ctx.clientId, payload.length) : 0;
       connection.throttle(producedMs);
-      const pending = forward ? controllerChannel.forward(handler.apiKey, apiVersion, body as RequestOf<ApiKey>) : handleHere();
+      // The body is the handler's key's request: that key's codec decoded it.
+      const pending = forward ? controllerChannel.forward(handler.apiKey, apiVersion, request as RequestOf<ApiKey>) : handleHere(handler, request, ctx, malformed);
       const busyMs = performance.now() - decodeStarted;
-      const response = await pending;
+      let response = await pending;
+      if (authorization && response !== null) response = authorization.complete(response);
       const throttleMs = Math.max(producedMs, throttled(ctx, response, busyMs));
       connection.throttle(throttleMs);
       if (response === null) return null;
-      const answered = throttleMs > 0 && 'throttleTimeMs' in response ? { ...response, throttleTimeMs: throttleMs } : response;
+      const answered = throttleMs > 0 && 'throttleTimeMs' in (response as object) ? { ...(response as object), throttleTimeMs: throttleMs } : response;
       return encodeResponseChunks(apiKey, apiVersion, correlationId, answered);
     } finally {
       metrics.requestDone(apiKey, (performance.now() - started) / 1000);
@@ -165,6 +184,14 @@ function throttled(ctx: RequestContext, response: unknown, busyMs: number): numb
   const handlerMs = response !== null && typeof (response as { throttleTimeMs?: unknown }).throttleTimeMs === 'number' ? (response as { throttleTimeMs: number }).throttleTimeMs : 0;
   if (fromNode(ctx)) return handlerMs;
   return Math.max(handlerMs, ctx.services.quotas.request.recordAndThrottleMs(ctx.principal, ctx.clientId, busyMs / 10));
+}
+
+async function handleHere(handler: Handler, request: unknown, ctx: RequestContext, malformed: (err: unknown) => unknown): Promise<unknown> {
+  try {
+    return await handler.handle(request, ctx);
+  } catch (err) {
+    throw malformed(err); // a body that decodes but does not read as the API's message (the Raft APIs' own checks)
+  }
 }
 
 function unsupportedVersionFrame(correlationId: number): Buffer {
