@@ -34,8 +34,9 @@
  * its entity (its principal and client id, by Kafka's precedence), else
  * at controller.mutation.rate per client address (mutation-quota.ts;
  * THROTTLING_QUOTA_EXCEEDED per topic while throttled, mutationThrottleMs
- * for the response). A request another node forwarded counts as that
- * node's (its address, principal and client id). A kb node's own requests (Caller)
+ * for the response). A request another node forwarded counts against
+ * that node's address at controller.mutation.rate (the client's entity is
+ * not known here). A kb node's own requests (Caller)
  * are not throttled and alone may create an internal topic.
  *
  * Results are per item with Kafka error codes, never exceptions.
@@ -119,15 +120,15 @@ export interface ControllerOptions {
 
 /**
  * Who asks for a topic change: a kb node itself, or a client: the address
- * the controller sees it at, its principal and client id (a request
- * forwarded by another node: that node's).
+ * the controller sees it at (a request forwarded by another node: that
+ * node's) and, unless forwarded, its principal and client id.
  */
-export type Caller = { node: true } | { node: false; client: string; principal: string; clientId: string | null };
+export type Caller = { node: true } | { node: false; client: string; entity: { principal: string; clientId: string | null } | null };
 
 /** The burst of a controller_mutation_rate quota without controller.quota.window settings: Kafka's 11 x 1 s. */
 const defaultMutationBurstSeconds = 11;
 
-const someClient: Caller = { node: false, client: 'unknown', principal: 'User:ANONYMOUS', clientId: null };
+const someClient: Caller = { node: false, client: 'unknown', entity: null };
 
 export interface BrokerRegistration {
   nodeId: number;
@@ -240,7 +241,8 @@ export class Controller {
    */
   private mutationLimit(caller: Caller): { bucket: string; rate: number; name: string } | null {
     if (caller.node) return null;
-    const quota = appliedQuota(this.image.clientQuotas, quotaUser(caller.principal), caller.clientId ?? '', 'controller_mutation_rate');
+    const { entity } = caller;
+    const quota = entity && appliedQuota(this.image.clientQuotas, quotaUser(entity.principal), entity.clientId ?? '', 'controller_mutation_rate');
     if (quota) return { bucket: `entity:${quota.bucket}`, rate: quota.limit, name: 'controller_mutation_rate quota' };
     const rate = this.options.mutationRate?.().rate;
     return rate === undefined ? null : { bucket: `address:${caller.client}`, rate, name: 'controller.mutation.rate' };
