@@ -138,3 +138,12 @@ export const quotaBucketsSweepAt = 4096;
 export const aclsMax = 100_000;
 /** Characters of an ACL's resource name, principal or host (Kafka sets none; each is kept on every node). */
 export const aclFieldLengthMax = 1024;
+
+// ---- transactions ----
+
+/**
+ * How long a transaction marker's append (WriteTxnMarkers) waits for the
+ * in-sync replicas before answering REQUEST_TIMED_OUT (Kafka waits
+ * request.timeout.ms, 30 s); the coordinator retries it.
+ */
+export const txnMarkerReplicationTimeoutMs = 30_000;
