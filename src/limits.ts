@@ -129,6 +129,15 @@ export const scramCredentialsMax = 100_000;
 /** Bytes of a SCRAM credential's salt (kb makes 32; Kafka's tools fewer). */
 export const scramSaltBytesMax = 128;
 
+// ---- client quotas ----
+
+/** Entities (user, client id, or both) with client quotas the cluster holds: each is metadata every node keeps. */
+export const clientQuotaEntitiesMax = 100_000;
+/** Characters of a client id in a quota entity (a user's name: userNameLengthMax). */
+export const clientIdLengthMax = 1024;
+/** Quota buckets a broker measures at once per quota key: beyond, idle ones are swept first. */
+export const quotaBucketsSweepAt = 4096;
+
 // ---- ACLs ----
 
 /** ACLs the cluster holds: each is a metadata record every node keeps and the authorizer indexes. */

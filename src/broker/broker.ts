@@ -82,6 +82,7 @@ import { GroupCoordinator, consumerOffsetsTopic } from './group/coordinator.ts';
 import { BrokerMetrics } from './metrics/broker-metrics.ts';
 import { MetricsServer, metricsPath } from './metrics/metrics-server.ts';
 import { createBootstrapUser, type BootstrapUser } from './bootstrap-user.ts';
+import { ClientQuotas } from './auth/client-quotas.ts';
 import { AccessControl, ConnectionAccess, accessSettings } from './auth/access-control.ts';
 
 export { consumerOffsetsTopic };
@@ -216,6 +217,8 @@ export class Broker implements NodeService {
     this.access = new AccessControl(accessSettings(this.config), this.image, (line) => denials.note(line));
     const mutationRate = Number(this.config.get('controller.mutation.rate'));
     if (!(mutationRate > 0)) throw new ConfigError(`controller.mutation.rate=${mutationRate}: must be a positive number of partitions per second`);
+    const quotaWindow = { num: this.config.int('quota.window.num'), sizeMs: this.config.int('quota.window.size.seconds') * 1000 };
+    if (!(quotaWindow.num >= 1 && quotaWindow.sizeMs >= 1000)) throw new ConfigError('quota.window.num and quota.window.size.seconds must be at least 1');
     this.metrics = new BrokerMetrics({
       image: this.image,
       isActiveController: () => this.quorum.isActiveController(),
@@ -361,6 +364,7 @@ export class Broker implements NodeService {
       peerAuth: { required: this.config.string('peer.authentication') !== 'none', logRefusal: (line) => claimRefusals.note(line) },
       handlers: this.handlers,
       responseMemory: this.responseMemory,
+      quotas: new ClientQuotas(this.image, () => quotaWindow, () => time.monotonicMs()),
     };
   }
 

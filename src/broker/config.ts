@@ -68,6 +68,8 @@ export const brokerConfigDefinitions = {
   'controller.mutation.rate': { type: 'double', default: '100', doc: 'partitions per second each client address may create or delete (KIP-599; THROTTLING_QUOTA_EXCEEDED with a throttle time beyond it)' },
   'controller.quota.window.num': { type: 'int', default: '11', doc: 'with controller.quota.window.size.seconds: the burst of controller.mutation.rate a client may use at once (rate x num x size)' },
   'controller.quota.window.size.seconds': { type: 'int', default: '1', doc: 'see controller.quota.window.num' },
+  'quota.window.num': { type: 'int', default: '11', doc: 'samples a client quota (producer_byte_rate, consumer_byte_rate, request_percentage) is measured over (Kafka\'s)' },
+  'quota.window.size.seconds': { type: 'int', default: '1', doc: 'length of one client quota sample' },
   'num.partitions': { type: 'int', default: '1', doc: 'partitions of an auto-created topic' },
   'default.replication.factor': { type: 'int', default: '1', doc: 'replication factor of an auto-created topic' },
   'message.max.bytes': { type: 'int', default: '1048588', doc: 'largest record batch accepted' },

@@ -32,6 +32,9 @@ import PartitionsElectLeaders from './partitions/elect-leaders.ts';
 import PartitionsList from './partitions/list.ts';
 import PartitionsReassign from './partitions/reassign.ts';
 import Produce from './produce.ts';
+import QuotaDelete from './quota/delete.ts';
+import QuotaList from './quota/list.ts';
+import QuotaSet from './quota/set.ts';
 import TopicAddPartitions from './topic/add-partitions.ts';
 import TopicAlterConfig from './topic/alter-config.ts';
 import TopicCreate from './topic/create.ts';
@@ -72,6 +75,9 @@ export const COMMANDS = {
   'partitions:list': PartitionsList,
   'partitions:reassign': PartitionsReassign,
   produce: Produce,
+  'quota:delete': QuotaDelete,
+  'quota:list': QuotaList,
+  'quota:set': QuotaSet,
   'topic:add-partitions': TopicAddPartitions,
   'topic:alter-config': TopicAlterConfig,
   'topic:create': TopicCreate,

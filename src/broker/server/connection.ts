@@ -54,6 +54,12 @@
  *   (acks=0 produce). It throws RequestRejected when the request cannot be
  *   answered (malformed); the connection then closes and the reason is
  *   logged once.
+ * - `throttle(ms)` (a client quota's delay, the dispatcher's call) mutes
+ *   the connection as Kafka does: for that long nothing more is read from
+ *   the socket nor handled (requests already dispatched finish; a mute
+ *   set while a request is being dispatched keeps the pipelined Produce
+ *   requests behind it from starting); nothing is dropped, and the client
+ *   backs off by the response's throttle time.
  * - A socket whose writes are not being consumed pauses request handling
  *   until it drains; a connection idle for `idleTimeoutMs` is closed.
  * - Authentication: each connection has a SaslSession offering the
@@ -119,6 +125,8 @@ export interface ConnectionInfo {
   readonly gone: AbortSignal;
   /** Who the client authenticated as (`User:<name>`; `User:ANONYMOUS` until it does). */
   readonly principal: string;
+  /** Mutes the connection for `ms` (a quota's throttle): nothing more is read or handled until then. */
+  throttle(ms: number): void;
 }
 
 export interface ConnectionLimits {
@@ -204,6 +212,10 @@ export class Connection implements ConnectionInfo {
   readonly gone = this.closing.signal;
   /** Set by the listener once the client has authenticated with a TLS client certificate; before any request is read. */
   certificatePrincipal = anonymousPrincipal;
+  /** Ends the mute a quota's throttle put on the connection; null when not muted. */
+  private muteTimer: NodeJS.Timeout | null = null;
+  /** performance.now() at which the mute ends. */
+  private mutedUntil = 0;
   /** Requests dispatched and not yet answered, oldest first: each settles once its response is written. */
   private readonly inFlight: Promise<void>[] = [];
   private inFlightProduce = false;
@@ -310,9 +322,25 @@ export class Connection implements ConnectionInfo {
     return this.frames.length >= this.limits.maxQueuedFrames || this.queuedBytes >= connectionQueuedBytesMax;
   }
 
-  /** Reads the socket unless the queue or the request memory is full (then reading resumes once they have room). */
+  /** See ConnectionInfo.throttle: reading and handling resume once the mute ends (a longer throttle extends it). */
+  throttle(ms: number): void {
+    if (this.closed || ms <= 0) return;
+    const until = performance.now() + ms;
+    if (until <= this.mutedUntil) return;
+    this.mutedUntil = until;
+    if (this.muteTimer) clearTimeout(this.muteTimer);
+    this.muteTimer = setTimeout(() => {
+      this.muteTimer = null;
+      this.readOn();
+      void this.processFrames();
+    }, ms);
+    this.socket.pause();
+  }
+
+  /** Reads the socket unless muted, or the queue or the request memory is full (then reading resumes once they have room). */
   private readOn(): void {
     if (this.closed) return;
+    if (this.muteTimer) return void this.socket.pause(); // the mute's end resumes
     if (this.queueFull) return void this.socket.pause(); // processFrames resumes
     if (this.memory.full && this.heldBytes >= smallRequestBytes) {
       this.socket.pause();
@@ -368,6 +396,8 @@ export class Connection implements ConnectionInfo {
   private onSocketClosed(): void {
     this.closing.abort();
     this.stopFrameTimer();
+    if (this.muteTimer) clearTimeout(this.muteTimer);
+    this.muteTimer = null;
     if (this.authenticationTimer) clearTimeout(this.authenticationTimer);
     this.cancelMemoryWait?.();
     this.cancelMemoryWait = null;
@@ -382,10 +412,10 @@ export class Connection implements ConnectionInfo {
     if (this.processing) return;
     this.processing = true;
     try {
-      while (!this.closed && this.frames.length > 0) {
+      while (!this.closed && !this.muteTimer && this.frames.length > 0) {
         // Until authenticated, what a frame is (a raw token, a request allowed) depends on the answers before it.
         while (this.awaitingAuthentication && this.inFlight.length > 0) await this.inFlight[0];
-        if (this.closed) break;
+        if (this.closed || this.muteTimer) break;
         if (this.sasl.rawTokens) {
           this.answerRawToken(this.frames.shift()!);
           continue;
@@ -393,7 +423,7 @@ export class Connection implements ConnectionInfo {
         const apiKey = this.frames[0].readInt16BE(0);
         const produce = apiKey === ApiKeys.Produce;
         while (this.inFlight.length > 0 && (!produce || !this.inFlightProduce || this.inFlight.length >= producePipelineMax)) await this.inFlight[0];
-        if (this.closed) break;
+        if (this.closed || this.muteTimer) break;
         if (this.awaitingAuthentication && !beforeAuthentication.has(apiKey)) {
           this.failAuthentication(`API ${apiKey} before authentication (only ApiVersions and SASL are served until then)`);
           break;
