@@ -1,7 +1,9 @@
 /**
  * What the fault suite asks the cluster, from outside as an operator would:
  * leaders, the active controller and the group coordinator through kb's CLI
- * (`--json`; null when the cluster does not answer in time), waiting for
+ * (`--json`; null when the cluster does not answer in time), who leads what
+ * (a topic's partitions and their leader epochs, the live brokers, the
+ * metadata quorum's epoch) as a `leadership` event, waiting for
  * every partition to have a leader and a full ISR, the final complete read
  * of every partition (kcat, log start to high watermark) as `read` events,
  * and each stopped node's replicas (`kb log dump --records --json` of every
@@ -33,7 +35,7 @@ async function kb<T>(args: string[], timeoutMs?: number): Promise<T | null> {
 }
 
 interface TopicDescription {
-  partitions: { partition: number; leader: number; replicas: number[]; isr: number[] }[];
+  partitions: { partition: number; leader: number; leaderEpoch: number; replicas: number[]; isr: number[] }[];
 }
 
 function describeTopic(bootstrap: string, topic: string): Promise<TopicDescription | null> {
@@ -56,6 +58,26 @@ export async function groupCoordinator(bootstrap: string, group: string): Promis
   const offsets = await describeTopic(bootstrap, '__consumer_offsets');
   if (!offsets) return null;
   return leaderOf(bootstrap, '__consumer_offsets', partitionForGroup(group, offsets.partitions.length));
+}
+
+/** Records who leads what now: each partition of `topic`, the live brokers and the metadata quorum's epoch (each null when not answered). */
+export async function recordLeadership(bootstrap: string, topic: string, recorder: Recorder): Promise<void> {
+  const t = recorder.now();
+  const timeout = ['-b', bootstrap, '--timeout', String(kbTimeoutMs)];
+  const [description, info, quorum] = await Promise.all([
+    describeTopic(bootstrap, topic),
+    kb<{ brokers: { nodeId: number; status: string }[] }>(['cluster', 'info', ...timeout]),
+    kb<{ leaderEpoch: number }>(['cluster', 'quorum', ...timeout]),
+  ]);
+  recorder.record(
+    {
+      type: 'leadership',
+      partitions: description?.partitions.map((p) => ({ topic, partition: p.partition, leader: p.leader, leaderEpoch: p.leaderEpoch })) ?? null,
+      brokers: info?.brokers.filter((b) => b.status === 'up').map((b) => b.nodeId) ?? null,
+      quorumEpoch: quorum?.leaderEpoch ?? null,
+    },
+    t,
+  );
 }
 
 /** Waits until every partition of `topic` has a leader and all `replicas` in its ISR: null then, or what was last seen when `deadlineMs` passes first. */
