@@ -21,6 +21,8 @@ import { nodeStorageFs } from '../../src/storage/fs.ts';
 import type { Recorder } from './recorder.ts';
 
 const kbTimeoutMs = 5000;
+/** How long `recordLeadership` keeps asking while the cluster does not answer. */
+const leadershipDeadlineMs = 20_000;
 
 /** Runs `kb ARGS --json`: its parsed output, or an Error with its stderr. */
 async function kbOrError<T>(args: string[], timeoutMs = 20_000): Promise<T | Error> {
@@ -60,24 +62,31 @@ export async function groupCoordinator(bootstrap: string, group: string): Promis
   return leaderOf(bootstrap, '__consumer_offsets', partitionForGroup(group, offsets.partitions.length));
 }
 
-/** Records who leads what now: each partition of `topic`, the live brokers and the metadata quorum's epoch (each null when not answered). */
+/**
+ * Records who leads what: each partition of `topic`, the live brokers and the metadata quorum's epoch,
+ * asked again every half second while any of them goes unanswered (an election under way), for at most
+ * `leadershipDeadlineMs`; what is still unanswered then is null. Stamped when the recorded answers were asked.
+ */
 export async function recordLeadership(bootstrap: string, topic: string, recorder: Recorder): Promise<void> {
-  const t = recorder.now();
   const timeout = ['-b', bootstrap, '--timeout', String(kbTimeoutMs)];
-  const [description, info, quorum] = await Promise.all([
-    describeTopic(bootstrap, topic),
-    kb<{ brokers: { nodeId: number; status: string }[] }>(['cluster', 'info', ...timeout]),
-    kb<{ leaderEpoch: number }>(['cluster', 'quorum', ...timeout]),
-  ]);
-  recorder.record(
-    {
-      type: 'leadership',
-      partitions: description?.partitions.map((p) => ({ topic, partition: p.partition, leader: p.leader, leaderEpoch: p.leaderEpoch })) ?? null,
-      brokers: info?.brokers.filter((b) => b.status === 'up').map((b) => b.nodeId) ?? null,
-      quorumEpoch: quorum?.leaderEpoch ?? null,
-    },
-    t,
-  );
+  const deadline = performance.now() + leadershipDeadlineMs;
+  for (;;) {
+    const t = recorder.now();
+    const [description, info, quorum] = await Promise.all([
+      describeTopic(bootstrap, topic),
+      kb<{ brokers: { nodeId: number; status: string }[] }>(['cluster', 'info', ...timeout]),
+      kb<{ leaderEpoch: number }>(['cluster', 'quorum', ...timeout]),
+    ]);
+    const answered = description !== null && info !== null && quorum !== null;
+    if (!answered && performance.now() < deadline) {
+      await sleep(500);
+      continue;
+    }
+    const partitions = description?.partitions.map((p) => ({ topic, partition: p.partition, leader: p.leader, leaderEpoch: p.leaderEpoch })) ?? null;
+    const brokers = info?.brokers.filter((b) => b.status === 'up').map((b) => b.nodeId) ?? null;
+    recorder.record({ type: 'leadership', partitions, brokers, quorumEpoch: quorum?.leaderEpoch ?? null }, t);
+    return;
+  }
 }
 
 /** Waits until every partition of `topic` has a leader and all `replicas` in its ISR: null then, or what was last seen when `deadlineMs` passes first. */
