@@ -94,3 +94,12 @@ export const groupMembersMaxDefault = 10_000;
  * NewMemberJoinTimeoutMs) so defunct joiners cannot stall a rebalance forever.
  */
 export const newMemberJoinTimeoutMs = 5 * 60_000;
+
+// ---- users and authentication ----
+
+/** Bytes of one SASL message a client sends while authenticating (PLAIN: name and password; SCRAM: its first or final message). */
+export const saslMessageBytesMax = 1024;
+/** Characters of a user name (SCRAM credentials; Kafka sets none, a name is a metadata key). */
+export const userNameLengthMax = 256;
+/** SCRAM credentials (user and mechanism pairs) the cluster holds: each is a metadata record every node keeps. */
+export const scramCredentialsMax = 100_000;
