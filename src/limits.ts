@@ -12,6 +12,19 @@
 /** Bytes one record set may decompress to. */
 export const decompressedBytesMax = 64 * 1024 * 1024;
 /**
+ * A produced batch may decompress to at most this many times its topic's
+ * max.message.bytes (and never past decompressedBytesMax): 64 MiB for the
+ * default 1 MiB, less where an operator lowered max.message.bytes.
+ */
+export const decompressionRatioMax = 64;
+/**
+ * zlib streams (gzip, zstd) decompressing at once in the process; more wait
+ * their turn. Each may hold a window as large as its frame declares (zstd:
+ * up to 128 MiB, touched as far as it decodes): 16 walks at once of a 64 MiB
+ * bomb with a 64 MiB window took 1 GiB. Four keep libuv's four threads busy.
+ */
+export const decompressionStreamsMax = 4;
+/**
  * Uncompressed bytes of inner messages one compressed wrapper holds when a
  * Fetch v0-3 converts a compressed batch (Kafka writes one wrapper per batch,
  * which holds a whole decompressed batch in memory twice over).
@@ -103,3 +116,5 @@ export const saslMessageBytesMax = 1024;
 export const userNameLengthMax = 256;
 /** SCRAM credentials (user and mechanism pairs) the cluster holds: each is a metadata record every node keeps. */
 export const scramCredentialsMax = 100_000;
+/** Bytes of a SCRAM credential's salt (kb makes 32; Kafka's tools fewer). */
+export const scramSaltBytesMax = 128;

@@ -13,7 +13,8 @@
  * there) -> wait until the image is
  * current (a quorum leader is known and this node applied what it
  * committed; the first leader of a new cluster records its id) -> check
- * and stamp the cluster id -> open partition logs -> register this broker
+ * and stamp the cluster id -> create the bootstrap user when asked and the
+ * cluster has none -> open partition logs -> register this broker
  * with the active controller, every listener as an endpoint, and heartbeat (broker-lifecycle.ts) until it
  * is unfenced and has applied its unfencing (a re-registration moves
  * leadership, so leader epochs settle only then) -> wait for the group
@@ -47,6 +48,7 @@ import { MetadataImage } from '../metadata/image.ts';
 import { endpointOf, type BrokerRecord, type Endpoint } from '../metadata/records.ts';
 import type net from 'node:net';
 import { Listener, refusalLogIntervalMs } from './server/listener.ts';
+import { RequestMemory } from './server/request-memory.ts';
 import { RateLimitedLog } from './server/rate-limited-log.ts';
 import { interBrokerListenerName, resolveListeners, type ListenerSpec } from './server/listeners-config.ts';
 import { Controller, type ItemResult, type NewTopic } from '../controller/controller.ts';
@@ -64,6 +66,7 @@ import { TopicConfigs } from './topic-configs.ts';
 import { GroupCoordinator, consumerOffsetsTopic } from './group/coordinator.ts';
 import { BrokerMetrics } from './metrics/broker-metrics.ts';
 import { MetricsServer, metricsPath } from './metrics/metrics-server.ts';
+import { createBootstrapUser, type BootstrapUser } from './bootstrap-user.ts';
 
 export { consumerOffsetsTopic };
 const createTopicsVersion = 7;
@@ -93,6 +96,8 @@ export interface BrokerOptions {
   groupClock?: Time;
   /** Where to serve Prometheus metrics over HTTP (port 0: a free port); none by default. */
   metricsListen?: HostPort;
+  /** The first user, created at start when the cluster has none (bootstrap-user.ts). */
+  bootstrapUser?: BootstrapUser;
 }
 
 export class Broker implements NodeService {
@@ -110,6 +115,8 @@ export class Broker implements NodeService {
   private readonly metrics: BrokerMetrics;
   /** What handlers may use of this node. */
   private readonly services: BrokerServices;
+  /** `queued.max.response.bytes`: fetched bytes responses hold until written, on all connections. */
+  private readonly responseMemory: RequestMemory;
   private readonly options: BrokerOptions;
   private readonly dataDir: DataDir;
   private readonly voters: Voter[];
@@ -263,6 +270,7 @@ export class Broker implements NodeService {
       logger: this.logger,
       clock: options.groupClock ?? time,
     });
+    this.responseMemory = new RequestMemory(this.config.int('queued.max.response.bytes'));
     this.services = {
       node: this,
       image: this.image,
@@ -275,6 +283,7 @@ export class Broker implements NodeService {
       metrics: this.metrics,
       log: this.logger,
       handlers: this.handlers,
+      responseMemory: this.responseMemory,
     };
   }
 
@@ -291,6 +300,7 @@ export class Broker implements NodeService {
       }
       await this.dataDir.stamp(clusterId);
       this.clusterIdStamp = clusterId;
+      if (this.options.bootstrapUser) await createBootstrapUser(this.options.bootstrapUser, this.image, this.controllerChannel, this.logger);
       await this.replicas.start();
       this.endpoints = this.listenerSpecs.map((spec, i) => ({
         name: spec.name,
@@ -345,6 +355,7 @@ export class Broker implements NodeService {
           maxQueuedFrames: this.config.int('queued.max.requests'),
           queuedMaxRequestBytes: this.config.int('queued.max.request.bytes'),
           idleTimeoutMs: this.config.int('connections.max.idle.ms'),
+          responseMemory: this.responseMemory,
         },
         createDispatcher(this.handlers, {
           services: this.services,

@@ -39,6 +39,10 @@ import TopicCreate from './topic/create.ts';
 import TopicDelete from './topic/delete.ts';
 import TopicDescribe from './topic/describe.ts';
 import TopicList from './topic/list.ts';
+import UserCreate from './user/create.ts';
+import UserDelete from './user/delete.ts';
+import UserList from './user/list.ts';
+import UserSetPassword from './user/set-password.ts';
 
 export const COMMANDS = {
   'bench:consume': BenchConsume,
@@ -76,4 +80,8 @@ export const COMMANDS = {
   'topic:delete': TopicDelete,
   'topic:describe': TopicDescribe,
   'topic:list': TopicList,
+  'user:create': UserCreate,
+  'user:delete': UserDelete,
+  'user:list': UserList,
+  'user:set-password': UserSetPassword,
 };

@@ -25,6 +25,8 @@
  * complete in the proposal of the ISR change that puts the last target
  * replica in sync (and, after a failover, when this node activates).
  *
+ * Users' SCRAM credentials change as scram-credentials.ts decides.
+ *
  * Topic and partition changes are bounded: a broker hosts at most
  * max.broker.partitions replicas (POLICY_VIOLATION beyond), and a client
  * creates or deletes partitions at controller.mutation.rate
@@ -51,6 +53,7 @@ import { BrokerSessions, type BrokerSession } from './broker-sessions.ts';
 import { cancelReassignment, completeReassignment, isReassigning, startReassignment, targetProblem } from './reassignment.ts';
 import { ProposalTooLargeError } from './quorum/metadata-quorum.ts';
 import { MutationQuota, type MutationRate } from './mutation-quota.ts';
+import { planScramAlterations, type ScramAlterationResult, type ScramDeletion, type ScramUpsertion } from './scram-credentials.ts';
 
 export interface ItemResult {
   errorCode: number;
@@ -786,6 +789,25 @@ export class Controller {
       const records: MetadataRecord[] = changes.map((c) => ({ type: 'config', resourceType: 'broker', resourceName, name: c.name, value: c.value }));
       if (!validateOnly && records.length > 0) await this.commit(records);
       return ok;
+    });
+  }
+
+  /**
+   * Deletes and sets users' SCRAM credentials (scram-credentials.ts): one
+   * result per user named. More changes than one metadata log entry holds
+   * change nothing (POLICY_VIOLATION).
+   */
+  alterUserScramCredentials(deletions: ScramDeletion[], upsertions: ScramUpsertion[]): Promise<ScramAlterationResult[]> {
+    return this.serialized(async () => {
+      const { results, records } = planScramAlterations(this.image, deletions, upsertions);
+      try {
+        if (records.length > 0) await this.commit(records);
+        return results;
+      } catch (err) {
+        if (!(err instanceof ProposalTooLargeError)) throw err;
+        const tooLarge = fail(ErrorCode.POLICY_VIOLATION, `${err.message}: alter fewer users at once`);
+        return results.map((r) => (r.errorCode === ErrorCode.NONE ? { user: r.user, ...tooLarge } : r));
+      }
     });
   }
 

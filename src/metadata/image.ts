@@ -2,10 +2,11 @@
  * The in-memory metadata image: what every node knows about the cluster,
  * built only by replaying MetadataRecords in log order. Pure data, no I/O:
  * the controller decides, the log orders, the image reflects.
+ * Users' SCRAM credentials are kept by name and mechanism type.
  * Topics are also indexed by their collision key (Kafka: names that differ
  * only by '.' versus '_' collide), so checking a new name costs one lookup.
  */
-import type { BrokerRecord, MetadataRecord, PartitionRecord } from './records.ts';
+import type { BrokerRecord, MetadataRecord, PartitionRecord, ScramCredentialRecord } from './records.ts';
 
 export interface TopicImage {
   name: string;
@@ -26,6 +27,8 @@ export class MetadataImage {
   readonly topicsByName = new Map<string, TopicImage>();
   readonly topicsById = new Map<string, TopicImage>();
   private readonly topicsByCollisionKey = new Map<string, TopicImage>();
+  /** User name -> mechanism type -> credential. */
+  readonly scramCredentials = new Map<string, Map<number, ScramCredentialRecord>>();
   /** `${resourceType}:${resourceName}` -> config name -> value. */
   private readonly configs = new Map<string, Map<string, string>>();
 
@@ -70,6 +73,18 @@ export class MetadataImage {
       case 'producerIds':
         this.nextProducerId = Math.max(this.nextProducerId, record.firstProducerId + record.size);
         break;
+      case 'scramCredential': {
+        const byMechanism = this.scramCredentials.get(record.name) ?? new Map<number, ScramCredentialRecord>();
+        byMechanism.set(record.mechanism, record);
+        this.scramCredentials.set(record.name, byMechanism);
+        break;
+      }
+      case 'removeScramCredential': {
+        const byMechanism = this.scramCredentials.get(record.name);
+        byMechanism?.delete(record.mechanism);
+        if (byMechanism?.size === 0) this.scramCredentials.delete(record.name);
+        break;
+      }
     }
   }
 
@@ -82,6 +97,7 @@ export class MetadataImage {
     this.topicsById.clear();
     this.topicsByCollisionKey.clear();
     this.configs.clear();
+    this.scramCredentials.clear();
   }
 
   /** Records that rebuild this image when applied to an empty one (a snapshot). */
@@ -98,6 +114,7 @@ export class MetadataImage {
         records.push({ type: 'config', resourceType: resourceType as 'topic' | 'broker', resourceName: rest.join(':'), name, value });
       }
     }
+    for (const byMechanism of this.scramCredentials.values()) records.push(...byMechanism.values());
     if (this.nextProducerId > 0) records.push({ type: 'producerIds', nodeId: -1, firstProducerId: this.nextProducerId, size: 0 });
     return records;
   }
@@ -108,6 +125,11 @@ export class MetadataImage {
 
   brokerConfigs(resourceName: string): Map<string, string> {
     return this.configs.get(`broker:${resourceName}`) ?? new Map();
+  }
+
+  /** The credential of `user` for a mechanism type, or undefined. */
+  scramCredential(user: string, mechanism: number): ScramCredentialRecord | undefined {
+    return this.scramCredentials.get(user)?.get(mechanism);
   }
 
   /** A topic whose name collides with `name` ('.' and '_' equivalent), or undefined. */

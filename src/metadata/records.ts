@@ -1,7 +1,7 @@
 /**
  * Metadata records: every change to the cluster's shape (cluster id, broker
  * registrations, topics, partitions and their leadership, configs, producer
- * id blocks) is one of
+ * id blocks, users' SCRAM credentials) is one of
  * these, appended to the metadata log and replayed into the MetadataImage on
  * every node. On disk each record is the msgpack encoding of the object below
  * (its `type` field discriminates), carried as the value of one Kafka record
@@ -86,6 +86,27 @@ export interface ProducerIdsRecord {
   size: number;
 }
 
+/**
+ * A user's SCRAM credential for one mechanism (KRaft's
+ * UserScramCredentialRecord): what checks a login, never the password.
+ */
+export interface ScramCredentialRecord {
+  type: 'scramCredential';
+  name: string;
+  /** Kafka's ScramMechanism type: 1 SCRAM-SHA-256, 2 SCRAM-SHA-512. */
+  mechanism: number;
+  salt: Buffer;
+  iterations: number;
+  storedKey: Buffer;
+  serverKey: Buffer;
+}
+
+export interface RemoveScramCredentialRecord {
+  type: 'removeScramCredential';
+  name: string;
+  mechanism: number;
+}
+
 export type MetadataRecord =
   | ClusterRecord
   | BrokerRecord
@@ -93,7 +114,9 @@ export type MetadataRecord =
   | PartitionRecord
   | RemoveTopicRecord
   | ConfigRecord
-  | ProducerIdsRecord;
+  | ProducerIdsRecord
+  | ScramCredentialRecord
+  | RemoveScramCredentialRecord;
 
 const packr = new Packr({ useRecords: false, moreTypes: false });
 
@@ -101,7 +124,7 @@ export function encodeMetadataRecord(record: MetadataRecord): Buffer {
   return packr.pack(record);
 }
 
-const recordTypes = new Set(['cluster', 'broker', 'topic', 'partition', 'removeTopic', 'config', 'producerIds']);
+const recordTypes = new Set(['cluster', 'broker', 'topic', 'partition', 'removeTopic', 'config', 'producerIds', 'scramCredential', 'removeScramCredential']);
 
 /** The listener name a broker record written before named listeners gets for its one address. */
 export const legacyListenerName = 'CLIENT';

@@ -3,7 +3,14 @@
  * 0 none, 1 gzip, 2 snappy, 3 lz4, 4 zstd. `compress(codec, data)` and
  * `decompress(codec, data, maxBytes)`; decompress never builds more than
  * `maxBytes` of output (a small input may claim gigabytes) and reports every
- * failure, the limit included, as ProtocolError.
+ * failure as ProtocolError, the limit as its subclass DecompressedTooLarge.
+ * `decompressedChunks(codec, data, maxBytes)` yields the same output in
+ * pieces, for readers that need not hold it whole: gzip and zstd stream
+ * through node:zlib in chunks of `streamChunkBytes` (decompressed on the
+ * libuv thread pool, so the event loop stays free) and stop at `maxBytes`,
+ * at most `decompressionStreamsMax` (src/limits.ts) at once in the process,
+ * the others waiting their turn in order; snappy and lz4 come as one piece
+ * (decoded whole, within `maxBytes`).
  *
  * gzip and zstd: node:zlib (RFC 1952 members; zstd frames).
  * snappy: compress writes raw snappy (snappyjs), as librdkafka and
@@ -21,11 +28,11 @@
  *   a content size, and the pre-KIP-57 HC (over magic too) of magic-0 sets,
  *   which `withLegacyLz4HeaderChecksum` writes.
  */
-import { gunzipSync, gzipSync, zstdCompressSync, zstdDecompressSync } from 'node:zlib';
+import { createGunzip, createZstdDecompress, gunzipSync, gzipSync, zstdCompressSync, zstdDecompressSync, type Gunzip, type ZstdDecompress } from 'node:zlib';
 import { compressBlock, compressBound } from 'lz4js';
 import { hash as xxh32 } from 'lz4js/xxh32.js';
 import { compress as snappyCompress } from 'snappyjs';
-import { decompressedBytesMax } from '../limits.ts';
+import { decompressedBytesMax, decompressionStreamsMax } from '../limits.ts';
 import { ProtocolError, Reader } from './primitives.ts';
 
 export const CompressionCodec = { none: 0, gzip: 1, snappy: 2, lz4: 3, zstd: 4 } as const;
@@ -67,12 +74,65 @@ export function decompress(codec: number, data: Uint8Array, maxBytes = decompres
   }
 }
 
+/** Bytes of each piece decompressedChunks streams out of zlib. */
+const streamChunkBytes = 128 * 1024;
+
+/** decompress's output in pieces (see the header); stopping the iteration early stops decompressing. */
+export async function* decompressedChunks(codec: number, data: Uint8Array, maxBytes = decompressedBytesMax): AsyncGenerator<Buffer> {
+  if (codec === CompressionCodec.gzip) yield* viaZlibStream('gzip', () => createGunzip({ chunkSize: streamChunkBytes }), data, maxBytes);
+  else if (codec === CompressionCodec.zstd) yield* viaZlibStream('zstd', () => createZstdDecompress({ chunkSize: streamChunkBytes }), data, maxBytes);
+  else yield decompress(codec, data, maxBytes);
+}
+
+async function* viaZlibStream(name: string, makeStream: () => Gunzip | ZstdDecompress, data: Uint8Array, maxBytes: number): AsyncGenerator<Buffer> {
+  await streamTurns.take();
+  const stream = makeStream();
+  let total = 0;
+  stream.end(data);
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      total += chunk.length;
+      if (total > maxBytes) throw tooLarge(maxBytes);
+      yield chunk;
+    }
+  } catch (error) {
+    if (error instanceof ProtocolError) throw error;
+    throw new ProtocolError(`corrupt ${name} data: ${(error as Error).message}`, { cause: error });
+  } finally {
+    stream.destroy();
+    streamTurns.give();
+  }
+}
+
+/** Turns to run a zlib stream: `decompressionStreamsMax` at once, handed on in the order they were asked for. */
+const streamTurns = {
+  running: 0,
+  waiting: [] as (() => void)[],
+  async take(): Promise<void> {
+    if (this.running < decompressionStreamsMax) {
+      this.running++;
+      return;
+    }
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
+  },
+  give(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.running--;
+  },
+};
+
 function asBuffer(data: Uint8Array): Buffer {
   return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 }
 
-function tooLarge(maxBytes: number): ProtocolError {
-  return new ProtocolError(`decompressed data exceeds the limit of ${maxBytes} bytes`);
+/** Data that would decompress to more than the limit allows: not corrupt, but refused. */
+export class DecompressedTooLarge extends ProtocolError {
+  override name = 'DecompressedTooLarge';
+}
+
+function tooLarge(maxBytes: number): DecompressedTooLarge {
+  return new DecompressedTooLarge(`decompressed data exceeds the limit of ${maxBytes} bytes`);
 }
 
 function corrupt(what: string): ProtocolError {

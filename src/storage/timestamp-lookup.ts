@@ -2,11 +2,15 @@
  * ListOffsets by time over a log's segments: the first record at or after a
  * timestamp, and the record with the largest timestamp. Segments are skipped
  * by their largest timestamp, batches by the time index and by their max
- * timestamp; only the one batch that answers is decoded (records may be
- * compressed). A LogAppendTime batch's records all carry its max timestamp.
+ * timestamp; only batches whose max timestamp reaches the target have their
+ * records walked (record-walk.ts: decompressed in pieces, no record
+ * objects), and the walk stops at the first record that answers. A
+ * LogAppendTime batch's records all carry its max timestamp.
  * Reads only; no on-disk format here.
  */
-import { decodeRecordBatch } from '../protocol/records/record-batch.ts';
+import { attributeBits, readBatchHeader } from '../protocol/records/batch-header.ts';
+import { walkRecords } from '../protocol/records/record-walk.ts';
+import { decompressedBytesMax } from '../limits.ts';
 import type { EntryHeader } from './entry-format.ts';
 import type { Segment } from './segment.ts';
 
@@ -16,14 +20,18 @@ export interface TimestampAndOffset {
 }
 
 /** The first record with offset >= minOffset and timestamp >= target (and, with `exact`, == target). */
-function recordAt(batch: Buffer, target: bigint, minOffset: bigint, exact: boolean): TimestampAndOffset | null {
-  const decoded = decodeRecordBatch(batch);
-  for (const record of decoded.records) {
-    const offset = decoded.baseOffset + BigInt(record.offsetDelta);
-    const timestamp = decoded.timestampType === 'LogAppendTime' ? decoded.maxTimestamp : decoded.baseTimestamp + record.timestampDelta;
-    if (offset >= minOffset && (exact ? timestamp === target : timestamp >= target)) return { offset, timestamp };
-  }
-  return null;
+async function recordAt(batch: Buffer, target: bigint, minOffset: bigint, exact: boolean): Promise<TimestampAndOffset | null> {
+  const header = readBatchHeader(batch);
+  const logAppendTime = (header.attributes & attributeBits.timestampTypeLogAppend) !== 0;
+  let found: TimestampAndOffset | null = null;
+  const visit = (offsetDelta: number, timestampDelta: bigint): boolean => {
+    const offset = header.baseOffset + BigInt(offsetDelta);
+    const timestamp = logAppendTime ? header.maxTimestamp : header.baseTimestamp + timestampDelta;
+    if (offset >= minOffset && (exact ? timestamp === target : timestamp >= target)) found = { offset, timestamp };
+    return found !== null;
+  };
+  await walkRecords(batch, { maxDecompressedBytes: decompressedBytesMax, visit });
+  return found;
 }
 
 /** Scans `segment` from `fromOffset` for the first batch whose max timestamp fits and that holds a fitting record. */
@@ -32,7 +40,7 @@ async function searchSegment(segment: Segment, fromOffset: number, target: numbe
   const decide = (header: EntryHeader) =>
     header.lastOffset < fromOffset || header.maxTimestamp < target || (exact && header.maxTimestamp !== target) ? 'skip' : 'take';
   for (let entry = await scanner.next(decide); entry; entry = await scanner.next(decide)) {
-    const found = recordAt(entry.batch, BigInt(target), BigInt(minOffset), exact);
+    const found = await recordAt(entry.batch, BigInt(target), BigInt(minOffset), exact);
     if (found) return found;
   }
   if (scanner.problem) throw segment.corruptError(scanner);

@@ -489,3 +489,19 @@ test('reassignment through the controller: validated, completed by the ISR expan
   closeLater(second.log);
   assert.deepEqual(second.controller.listPartitionReassignments([{ name: 'r', partitions: [0, 1] }]), [{ name: 'r', partitions: [{ partition: 0, replicas: [1, 3, 2], addingReplicas: [1], removingReplicas: [2] }] }]);
 });
+
+test('AlterUserScramCredentials with more credentials than one metadata log entry holds changes nothing and says so', async (t) => {
+  const { dir, closeLater } = await withDir(t);
+  const { controller, image, log } = await openController(dir);
+  closeLater(log);
+  // ~250 bytes a record: 40,000 are more than an 8 MiB entry.
+  const upsertions = Array.from({ length: 40_000 }, (_, i) => ({ name: `user-${i}`, mechanism: 2, iterations: 4096, salt: Buffer.alloc(32, i), saltedPassword: Buffer.alloc(64, i) }));
+  const results = await controller.alterUserScramCredentials([{ name: 'ghost', mechanism: 1 }], upsertions);
+  assert.equal(results.length, 40_001);
+  assert.deepEqual(results[0], { user: 'ghost', errorCode: ErrorCode.RESOURCE_NOT_FOUND, errorMessage: 'Attempt to delete a user credential that does not exist' });
+  assert.ok(results.slice(1).every((r) => r.errorCode === ErrorCode.POLICY_VIOLATION && /alter fewer users at once/.test(r.errorMessage ?? '')), results[1].errorMessage ?? '');
+  assert.equal(image.scramCredentials.size, 0);
+  const [ok] = await controller.alterUserScramCredentials([], upsertions.slice(0, 1));
+  assert.equal(ok.errorCode, ErrorCode.NONE);
+  assert.equal(image.scramCredentials.size, 1);
+});

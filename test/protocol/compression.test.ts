@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { hash as xxh32 } from 'lz4js/xxh32.js';
-import { compress, CompressionCodec, decompress } from '../../src/protocol/compression.ts';
+import { compress, CompressionCodec, decompress, decompressedChunks, DecompressedTooLarge } from '../../src/protocol/compression.ts';
+import { decompressionStreamsMax } from '../../src/limits.ts';
 import { ProtocolError } from '../../src/protocol/primitives.ts';
 import { sampleText } from '../fixtures/compression/sample.ts';
 
@@ -217,5 +218,37 @@ describe('garbage input', () => {
 
   it('refuses codecs 5-7', () => {
     assert.throws(() => decompress(5, Buffer.from('x')), /unknown compression codec 5/);
+  });
+});
+
+describe('decompressedChunks', () => {
+  const data = Buffer.concat(Array.from({ length: 40 }, () => sampleText()));
+
+  for (const [name, codec] of Object.entries(CompressionCodec)) {
+    it(`${name}: yields decompress's output, in pieces of at most 128 KiB for gzip and zstd`, async () => {
+      const pieces: Buffer[] = [];
+      for await (const piece of decompressedChunks(codec, compress(codec, data))) pieces.push(piece);
+      assert.deepEqual(Buffer.concat(pieces), data);
+      if (codec === CompressionCodec.gzip || codec === CompressionCodec.zstd) assert.ok(pieces.length > 1 && pieces.every((p) => p.length <= 128 * 1024));
+    });
+  }
+
+  it('stops at the limit', async () => {
+    const pieces = decompressedChunks(CompressionCodec.zstd, compress(CompressionCodec.zstd, data), data.length - 1);
+    await assert.rejects(async () => {
+      for await (const _ of pieces);
+    }, (err: Error) => err instanceof DecompressedTooLarge);
+  });
+
+  it(`runs at most ${decompressionStreamsMax} zlib streams at once: the next waits for one to end`, async () => {
+    const large = compress(CompressionCodec.zstd, Buffer.alloc(8 << 20));
+    const small = compress(CompressionCodec.gzip, Buffer.from('small'));
+    const ended: string[] = [];
+    const drain = async (name: string, input: Buffer, codec: number) => {
+      for await (const _ of decompressedChunks(codec, input));
+      ended.push(name);
+    };
+    await Promise.all([...Array.from({ length: decompressionStreamsMax }, (_, i) => drain(`large ${i}`, large, CompressionCodec.zstd)), drain('small', small, CompressionCodec.gzip)]);
+    assert.notEqual(ended[0], 'small', `the small one ran only once a large one had ended: ${ended.join(', ')}`);
   });
 });

@@ -5,6 +5,7 @@ import { readBatchHeader } from '../../src/protocol/records/batch-header.ts';
 import { StorageError } from '../../src/storage/errors.ts';
 import { Log } from '../../src/storage/log.ts';
 import type { LogConfig } from '../../src/storage/log-config.ts';
+import { emptyRecordsBatch } from '../helpers/record-bomb.ts';
 import { defer, makeBatch, manualClock, recordingLogger, recordsOf, tempDir } from './helpers.ts';
 
 async function openLog(t: Parameters<typeof tempDir>[0], config: Partial<LogConfig> = {}, clock = manualClock(Date.now())) {
@@ -209,6 +210,19 @@ test('offsetForTimestamp finds the first record at or after a time; maxTimestamp
   assert.deepEqual(await log.offsetForTimestamp(12_021n), { offset: 63n, timestamp: 12_100n });
   assert.equal(await log.offsetForTimestamp(20_000n), null);
   assert.deepEqual(await log.maxTimestampOffset(), { offset: 149n, timestamp: 14_920n });
+});
+
+test('offsetForTimestamp walks a compressed batch of millions of records in pieces, without record objects', async (t) => {
+  const { log } = await openLog(t);
+  const baseTimestamp = 1_700_000_000_000n;
+  await log.append(emptyRecordsBatch({ count: 9_580_000, baseTimestamp }), 0); // 6 KB of zstd, 64 MiB of records
+  const peakBeforeKiB = process.resourceUsage().maxRSS;
+  // The header's max timestamp (base + 1000) sends the search into the batch; no record has it, so every record is walked.
+  assert.equal(await log.offsetForTimestamp(baseTimestamp + 1000n), null);
+  assert.deepEqual(await log.offsetForTimestamp(baseTimestamp), { offset: 0n, timestamp: baseTimestamp });
+  const grownMiB = (process.resourceUsage().maxRSS - peakBeforeKiB) / 1024;
+  // Decoded into record objects it took 1.4 GiB; walked, the 64 MiB pass through in pieces.
+  assert.ok(grownMiB < 300, `peak RSS grew by ${grownMiB.toFixed(0)} MiB`);
 });
 
 test('batchHeaders walks the batch headers from an offset', async (t) => {

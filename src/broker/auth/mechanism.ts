@@ -10,8 +10,9 @@
  * failure the exchange is over: further steps fail. No I/O; SCRAM and PLAIN
  * (plain.ts, scram.ts) both check the SCRAM credentials of the metadata.
  *
- * An unknown user is never told apart from a wrong password: same answers,
- * same reason, and the same work (credentials.ts).
+ * An unknown user is never told apart from a wrong password by what it is
+ * answered: same answers, same reason (credentials.ts); against a user
+ * with kb's default mechanism and iterations, the same work too.
  */
 import { scramMechanismNamed } from '../../protocol/scram.ts';
 import type { CredentialLookup } from './credentials.ts';
@@ -22,6 +23,7 @@ export type { CredentialLookup, ScramCredential } from './credentials.ts';
 
 export type MechanismStep =
   | { kind: 'challenge'; bytes: Buffer }
+  /** `principal`: the user name (the request context holds it as User:<name>). */
   | { kind: 'success'; principal: string; bytes: Buffer }
   | { kind: 'failure'; reason: string; user: string | null };
 

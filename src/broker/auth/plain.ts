@@ -5,7 +5,8 @@
  * against the user's SCRAM credential (SCRAM-SHA-512 when the user has one,
  * else SCRAM-SHA-256): the salted password derived with the stored salt and
  * iterations must give the stored key (compared in constant time). An
- * unknown user costs the same derivation against a fake credential.
+ * unknown user costs a derivation too (SCRAM-SHA-512, kb's default
+ * iterations), against a fake credential.
  */
 import { timingSafeEqual } from 'node:crypto';
 import { saslMessageBytesMax } from '../../limits.ts';

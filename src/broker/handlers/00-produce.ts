@@ -12,10 +12,16 @@
  * has it), or with NOT_ENOUGH_REPLICAS_AFTER_APPEND, NOT_LEADER_OR_FOLLOWER
  * (leadership lost) or REQUEST_TIMED_OUT after the request's timeout.
  *
- * Uncompressed v2 batches are not decoded: only the record length prefixes
- * are walked to prove recordCount true (offsets are assigned from it), and
- * the bytes go to the log as they came. Compressed batches are decompressed
- * and decoded once to validate them. An appended batch counts into the
+ * A batch of more than `message.max.records` records is INVALID_RECORD.
+ * Batches are not decoded: only the record length prefixes are walked to
+ * prove recordCount true (offsets are assigned from it), and the bytes go
+ * to the log as they came (record-walk.ts). A compressed batch is walked as
+ * it decompresses, in pieces, on its way into the partition's admission
+ * (which keeps call order, so pipelined batches stay in order); records
+ * decompressing past min(decompressionRatioMax x max.message.bytes,
+ * decompressedBytesMax) (src/limits.ts) are INVALID_RECORD, broken ones
+ * CORRUPT_MESSAGE. v0/v1 message sets are decoded whole to be converted,
+ * within the same decompressed bound. An appended batch counts into the
  * topic's bytes-in and messages-in metrics (size and header record count).
  * The handler returns only once every append it started has settled, and
  * keeps no request bytes (the frame's buffer is reused, connection.ts).
@@ -23,13 +29,15 @@
 import { ErrorCode } from '../../protocol/errors.ts';
 import { ProtocolError } from '../../protocol/primitives.ts';
 import { batchProblem, compressionCodecOf, readBatchHeader } from '../../protocol/records/batch-header.ts';
-import { CompressionCodec } from '../../protocol/compression.ts';
-import { decodeRecordBatch, recordFramingProblem } from '../../protocol/records/record-batch.ts';
+import { CompressionCodec, DecompressedTooLarge } from '../../protocol/compression.ts';
+import { recordFramingProblem, walkRecords } from '../../protocol/records/record-walk.ts';
 import { decodeLegacyMessageSet, legacyToRecordBatch } from '../../protocol/records/legacy-message-set.ts';
 import type { ProduceRequest } from '../../protocol/generated/produce-request.ts';
 import type { PartitionProduceResponse, ProduceResponse } from '../../protocol/generated/produce-response.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { defineHandler, type BrokerServices } from './handler.ts';
+import type { ErrorResult } from '../replica/partition.ts';
+import { decompressedBytesMax, decompressionRatioMax } from '../../limits.ts';
 
 const legacyMagicMaxVersion = 2;
 const magicOffset = 16;
@@ -73,21 +81,30 @@ async function producePartition(
   if ('errorCode' in partition) return failed(index, partition.errorCode, partition.errorMessage);
   if (records === null || records.length === 0) return failed(index, ErrorCode.INVALID_RECORD, 'no records');
 
+  const maxBytes = partition.maxMessageBytes();
+  const maxDecompressedBytes = Math.min(decompressedBytesMax, decompressionRatioMax * maxBytes);
   let batch: Buffer;
   try {
-    batch = toSingleV2Batch(records, apiVersion);
+    batch = toSingleV2Batch(records, apiVersion, maxDecompressedBytes);
   } catch (err) {
+    if (err instanceof DecompressedTooLarge) return failed(index, ErrorCode.INVALID_RECORD, err.message);
     if (err instanceof ProtocolError) return failed(index, ErrorCode.CORRUPT_MESSAGE, err.message);
     throw err;
   }
   const problem = batchProblem(batch);
   if (problem) return failed(index, ErrorCode.CORRUPT_MESSAGE, problem);
-  const maxBytes = partition.maxMessageBytes();
   if (batch.length > maxBytes) return failed(index, ErrorCode.MESSAGE_TOO_LARGE, `batch of ${batch.length} bytes exceeds max.message.bytes ${maxBytes}`);
   const header = readBatchHeader(batch);
-  const recordsProblem = compressionCodecOf(header.attributes) === CompressionCodec.none ? recordFramingProblem(batch) : compressedRecordsProblem(batch);
-  if (recordsProblem) return failed(index, ErrorCode.CORRUPT_MESSAGE, recordsProblem);
-  const result = await partition.appendAsLeader(batch, header, acks);
+  const recordsMax = services.settings.int('message.max.records');
+  if (header.recordCount > recordsMax) return failed(index, ErrorCode.INVALID_RECORD, `batch of ${header.recordCount} records exceeds message.max.records ${recordsMax}`);
+  let walked: Promise<ErrorResult | null> | undefined;
+  if (compressionCodecOf(header.attributes) === CompressionCodec.none) {
+    const problem = recordFramingProblem(batch);
+    if (problem) return failed(index, ErrorCode.CORRUPT_MESSAGE, problem);
+  } else {
+    walked = compressedRecordsProblem(batch, maxDecompressedBytes);
+  }
+  const result = await partition.appendAsLeader(batch, header, acks, walked);
   if (result.errorCode !== ErrorCode.NONE) return failed(index, result.errorCode, result.errorMessage ?? '');
   services.metrics.produced(topic, batch.length, header.recordCount);
   if (acks === -1) {
@@ -118,24 +135,25 @@ async function allSettled<T>(promises: Promise<T>[]): Promise<T[]> {
   return results.map((r) => (r as PromiseFulfilledResult<T>).value);
 }
 
-/** Decompresses and decodes a compressed batch to check its records; a reason or null. */
-function compressedRecordsProblem(batch: Buffer): string | null {
+/** Walks a compressed batch's records as they decompress (see the header); the refusal, or null. */
+async function compressedRecordsProblem(batch: Buffer, maxDecompressedBytes: number): Promise<ErrorResult | null> {
   try {
-    decodeRecordBatch(batch);
+    await walkRecords(batch, { maxDecompressedBytes });
     return null;
   } catch (err) {
-    if (err instanceof ProtocolError) return `compressed batch: ${err.message}`;
+    if (err instanceof DecompressedTooLarge) return { errorCode: ErrorCode.INVALID_RECORD, errorMessage: `compressed batch: ${err.message}` };
+    if (err instanceof ProtocolError) return { errorCode: ErrorCode.CORRUPT_MESSAGE, errorMessage: `compressed batch: ${err.message}` };
     throw err;
   }
 }
 
 /** The one v2 batch a produce request carries for a partition (v0/v1 message sets converted). */
-function toSingleV2Batch(records: Buffer, apiVersion: number): Buffer {
+function toSingleV2Batch(records: Buffer, apiVersion: number, maxDecompressedBytes: number): Buffer {
   if (records.length <= magicOffset) throw new ProtocolError(`records of ${records.length} bytes hold no batch`);
   const magic = records.readInt8(magicOffset);
   if (magic < 2) {
     if (apiVersion > legacyMagicMaxVersion) throw new ProtocolError(`Produce v${apiVersion} requires magic 2, got magic ${magic}`);
-    return legacyToRecordBatch(decodeLegacyMessageSet(records));
+    return legacyToRecordBatch(decodeLegacyMessageSet(records, maxDecompressedBytes));
   }
   const size = records.readInt32BE(8) + 12;
   if (size !== records.length) throw new ProtocolError(`expected exactly one record batch of ${size} bytes, got ${records.length} bytes`);

@@ -33,6 +33,17 @@
  * for the first partition with data even past those (an empty partition
  * before it does not count); OFFSET_OUT_OF_RANGE outside [log start, log
  * end].
+ * A consumer's read also fits in the broker's response memory
+ * (`queued.max.response.bytes`: what fetched responses hold until their
+ * sockets take them, e.g. answers to clients that do not read): while it
+ * is full the fetch waits, up to max_wait_ms, and then reads at most what
+ * is left of it (at least one batch, so the total may pass the bound by a
+ * batch per fetch reading at that moment), or nothing at all when it is
+ * still full. The read's budget is reserved while it reads, so concurrent
+ * fetches do not count on the same room. Messages converted for Fetch v0-3
+ * are copied into the request's memory, so they count too. Followers'
+ * fetches count into it but do not wait (replication is bounded by
+ * replica.fetch.response.max.bytes).
  * A partition in error carries empty records, never null, as Kafka's do:
  * librdkafka rejects a whole answer holding a null records field and then
  * retries the same fetch in a tight loop without ever seeing the error.
@@ -61,7 +72,7 @@ import type { ConsumerRead, Partition } from '../replica/partition.ts';
 import type { FetchRequest } from '../../protocol/generated/fetch-request.ts';
 import type { FetchResponse } from '../../protocol/generated/fetch-response.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
-import { defineHandler, type BrokerServices } from './handler.ts';
+import { defineHandler, type BrokerServices, type ResponseMemoryService } from './handler.ts';
 import { isThrottledReplica, type ReplicationThrottle } from '../replica/replication-throttle.ts';
 import { metadataTopic } from '../../controller/raft/wire.ts';
 import type { Allocate } from '../server/buffer-pool.ts';
@@ -139,7 +150,20 @@ export default defineHandler<FetchRequest, FetchResponse>({
     const checked = wanted.map((w) => check(services, w, replicaId));
     const follower = replicaId >= 0;
     const maxBytes = Math.min(ctx.apiVersion >= 3 ? request.maxBytes : 0x7fffffff, services.settings.int('fetch.max.bytes'));
-    const read = () => readAll(checked, maxBytes, replicaId, legacyMagicFor(ctx.apiVersion), services.replicas.leaderThrottle, ctx.allocate);
+    const throttle = services.replicas.leaderThrottle;
+    const legacyMagic = legacyMagicFor(ctx.apiVersion);
+    const memory = services.responseMemory;
+    const read = async (): Promise<PartitionResult[]> => {
+      if (follower) return readAll(checked, maxBytes, true, replicaId, legacyMagic, throttle, ctx.allocate);
+      await untilMemoryFree(memory, deadline, ctx.clientGone);
+      const budget = Math.min(maxBytes, memory.room);
+      memory.take(budget);
+      try {
+        return await readAll(checked, budget, budget > 0, replicaId, legacyMagic, throttle, ctx.allocate);
+      } finally {
+        memory.give(budget);
+      }
+    };
     let results = await read();
     while (!results.some((r) => r.errorCode !== ErrorCode.NONE || r.divergingEpoch) && bytesOf(results) < request.minBytes && performance.now() < deadline) {
       await services.replicas.waitForData(wanted, deadline - performance.now(), ctx.clientGone);
@@ -227,22 +251,42 @@ function bytesOf(results: { records: Buffer }[]): number {
   return results.reduce((n, r) => n + r.records.length, 0);
 }
 
+/** Waits while the response memory is full, until `deadline` or the client leaves. */
+async function untilMemoryFree(memory: ResponseMemoryService, deadline: number, clientGone: AbortSignal): Promise<void> {
+  while (memory.room === 0 && !clientGone.aborted && performance.now() < deadline) {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => stop(), deadline - performance.now());
+      const cancel = memory.whenFree(() => stop());
+      const stop = () => {
+        clearTimeout(timer);
+        cancel();
+        clientGone.removeEventListener('abort', stop);
+        resolve();
+      };
+      clientGone.addEventListener('abort', stop, { once: true });
+    });
+  }
+}
+
 /**
  * Reads every checked partition in order, sharing the response byte budget,
- * into memory from `allocate`, or converted to `legacyMagic` messages when
- * the fetch version needs them; a replica being added by a reassignment gets
- * nothing while the leader replication throttle asks for a pause.
+ * into memory from `allocate`, with at least one batch (`oneBatchAtLeast`)
+ * for the first partition with data, or converted to `legacyMagic` messages
+ * when the fetch version needs them; a replica being added by a
+ * reassignment gets nothing while the leader replication throttle asks for
+ * a pause.
  */
 async function readAll(
   checked: Checked[],
   maxBytes: number,
+  oneBatchAtLeast: boolean,
   replicaId: number,
   legacyMagic: LegacyMagic | null,
   throttle: ReplicationThrottle,
   allocate: Allocate,
 ): Promise<PartitionResult[]> {
   let budget = maxBytes;
-  let firstBatchGiven = false;
+  let firstBatchGiven = !oneBatchAtLeast;
   const out: PartitionResult[] = [];
   for (const c of checked) {
     if ('answer' in c) {
@@ -261,7 +305,7 @@ async function readAll(
         ? counted(await partition.readForFollower(wanted.fetchOffset, limit, !firstBatchGiven, allocate))
         : legacyMagic === null
           ? counted(await partition.readForConsumer(wanted.fetchOffset, limit, !firstBatchGiven, allocate))
-          : downConverted(await partition.readForConsumer(wanted.fetchOffset, limit, !firstBatchGiven), legacyMagic, wanted.fetchOffset, limit, !firstBatchGiven);
+          : downConverted(await partition.readForConsumer(wanted.fetchOffset, limit, !firstBatchGiven), legacyMagic, wanted.fetchOffset, limit, !firstBatchGiven, allocate);
     if (throttled) throttle.record(read.records.length);
     budget -= read.records.length;
     if (read.records.length > 0) firstBatchGiven = true;
@@ -277,10 +321,14 @@ function counted(stored: ConsumerRead): CountedRead {
 }
 
 /** A consumer's read of stored batches as legacy messages within `maxBytes` (see the header). */
-function downConverted(stored: ConsumerRead, magic: LegacyMagic, fetchOffset: bigint, maxBytes: number, minOneMessage: boolean): CountedRead {
+function downConverted(stored: ConsumerRead, magic: LegacyMagic, fetchOffset: bigint, maxBytes: number, minOneMessage: boolean, allocate: Allocate): CountedRead {
   if (stored.errorCode !== ErrorCode.NONE || stored.records.length === 0) return { ...stored, recordCount: 0 };
   const { records, recordCount, unconvertible } = downConvert(stored.records, magic, fetchOffset, maxBytes, minOneMessage);
-  if (records.length > 0 || unconvertible === null) return { ...stored, records, recordCount };
+  if (records.length > 0 || unconvertible === null) {
+    const leased = allocate(records.length); // so the response memory counts what the answer holds
+    records.copy(leased);
+    return { ...stored, records: leased, recordCount };
+  }
   const errorCode = unconvertible === 'zstd' ? ErrorCode.UNSUPPORTED_COMPRESSION_TYPE : ErrorCode.CORRUPT_MESSAGE;
   return { ...stored, errorCode, records: Buffer.alloc(0), recordCount: 0 };
 }

@@ -13,6 +13,7 @@
  */
 import type { ApiKey } from '../../protocol/generated/api-keys.ts';
 import type { Allocate } from '../server/buffer-pool.ts';
+import type { RequestMemory } from '../server/request-memory.ts';
 import type { BrokerConfig } from '../config.ts';
 import type { TopicConfigs } from '../topic-configs.ts';
 import type { ReplicaManager } from '../replica/replica-manager.ts';
@@ -46,7 +47,7 @@ export interface NodeService {
 }
 
 /** The metadata this node has applied, to read (only the metadata quorum changes it). */
-export type ImageService = Readonly<Pick<MetadataImage, 'clusterId' | 'brokers' | 'topicsByName' | 'topicsById'>>;
+export type ImageService = Readonly<Pick<MetadataImage, 'clusterId' | 'brokers' | 'topicsByName' | 'topicsById' | 'scramCredentials'>>;
 /** The partitions this node hosts. */
 export type ReplicaService = Pick<ReplicaManager, 'leaderPartition' | 'whenOpened' | 'waitForData' | 'leaderThrottle' | 'topicReady' | 'hostedPartitions' | 'logsDir'>;
 /** The consumer groups this node coordinates. */
@@ -69,6 +70,7 @@ export type ControllerService = Pick<
   | 'registerBroker'
   | 'brokerHeartbeat'
   | 'allocateProducerIds'
+  | 'alterUserScramCredentials'
   | 'mutationThrottleMs'
 >;
 /** The metadata quorum: its own APIs' requests, and its state for DescribeQuorum. */
@@ -77,6 +79,8 @@ export type QuorumService = Pick<MetadataQuorum, 'handle' | 'describe' | 'voterA
 export type ConfigService = Pick<TopicConfigs, 'entries' | 'brokerEntries'>;
 export type SettingsService = Pick<BrokerConfig, 'bool' | 'int'>;
 export type MetricsService = Pick<BrokerMetrics, 'produced' | 'consumed'>;
+/** Memory Fetch responses hold until their sockets take them, on all connections (`queued.max.response.bytes`). */
+export type ResponseMemoryService = Pick<RequestMemory, 'room' | 'take' | 'give' | 'whenFree'>;
 /** The node's log, for what a handler limited or refused (not per-request chatter). */
 export type LogService = Pick<Logger, 'warn'>;
 
@@ -92,6 +96,7 @@ export interface BrokerServices {
   settings: SettingsService;
   metrics: MetricsService;
   log: LogService;
+  responseMemory: ResponseMemoryService;
   /** The handler registry (ApiVersions advertises it). */
   handlers: ReadonlyMap<number, Handler>;
 }

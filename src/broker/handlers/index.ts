@@ -33,6 +33,8 @@ import incrementalAlterConfigs from './44-incremental-alter-configs.ts';
 import alterPartitionReassignments from './45-alter-partition-reassignments.ts';
 import listPartitionReassignments from './46-list-partition-reassignments.ts';
 import offsetDelete from './47-offset-delete.ts';
+import describeUserScramCredentials from './50-describe-user-scram-credentials.ts';
+import alterUserScramCredentials from './51-alter-user-scram-credentials.ts';
 import describeQuorum from './55-describe-quorum.ts';
 import alterPartition from './56-alter-partition.ts';
 import describeCluster from './60-describe-cluster.ts';
@@ -72,6 +74,8 @@ const all: Handler[] = [
   alterPartitionReassignments,
   listPartitionReassignments,
   offsetDelete,
+  describeUserScramCredentials,
+  alterUserScramCredentials,
   describeQuorum,
   alterPartition,
   describeCluster,

@@ -5,7 +5,8 @@
  * LogAppendTime stamping, and the wake-up of parked fetches and acks=all
  * produces when data arrives or the high watermark moves.
  *
- * Leader appends are admitted one at a time in call order: the role and
+ * Leader appends are admitted one at a time in call order: a check the
+ * caller may still be running on the batch (its refusal is the answer), the role and
  * min.insync.replicas checks (acks=all), the producer check,
  * LogAppendTime stamping and the log enqueue, which assigns offsets in that
  * order. A batch does not wait for earlier batches to be written, so
@@ -231,8 +232,12 @@ export class Partition {
 
   // ---- leader: appends -----------------------------------------------------
 
-  appendAsLeader(batch: Buffer, header: BatchHeader, acks: number): Promise<AppendResult> {
-    const admitted = this.admission.then(() => this.admit(batch, header, acks));
+  /** `refusal`: a check still running on the batch (the Produce handler's walk of compressed records); admission waits for it, and a refusal is the append's answer. */
+  appendAsLeader(batch: Buffer, header: BatchHeader, acks: number, refusal?: Promise<ErrorResult | null>): Promise<AppendResult> {
+    const admitted = this.admission.then(async () => {
+      const refused = await refusal;
+      return refused ? { appended: Promise.resolve(this.appendFailed(refused.errorCode, refused.errorMessage ?? '')) } : this.admit(batch, header, acks);
+    });
     this.admission = admitted.catch(() => undefined);
     return admitted.then((a) => a.appended);
   }

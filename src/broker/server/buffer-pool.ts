@@ -23,9 +23,12 @@
  *   once with `release()` (the connection calls it when the response has
  *   been written to the socket, or will never be). Sizes below
  *   `minCapacityBytes` are not worth pooling: they come from
- *   Buffer.allocUnsafe and are left to the GC.
+ *   Buffer.allocUnsafe and are left to the GC. Every byte a lease takes,
+ *   pooled or not, counts into its RequestMemory (the broker's response
+ *   memory) until release.
  */
 import { poolIdleBytesMax } from '../../limits.ts';
+import type { RequestMemory } from './request-memory.ts';
 
 /** Buffers smaller than this are not worth pooling (see BufferLease). */
 export const minCapacityBytes = 64 * 1024;
@@ -75,13 +78,18 @@ export type Allocate = (size: number) => Buffer;
 
 export class BufferLease {
   private readonly pool: BufferPool;
+  private readonly memory: RequestMemory;
   private readonly taken: Buffer[] = [];
+  private takenBytes = 0;
 
-  constructor(pool: BufferPool) {
+  constructor(pool: BufferPool, memory: RequestMemory) {
     this.pool = pool;
+    this.memory = memory;
   }
 
   readonly take: Allocate = (size) => {
+    this.memory.take(size);
+    this.takenBytes += size;
     if (size < minCapacityBytes) return Buffer.allocUnsafe(size);
     const buffer = this.pool.take(size);
     this.taken.push(buffer);
@@ -92,5 +100,7 @@ export class BufferLease {
   release(): void {
     for (const buffer of this.taken) this.pool.give(buffer);
     this.taken.length = 0;
+    this.memory.give(this.takenBytes);
+    this.takenBytes = 0;
   }
 }

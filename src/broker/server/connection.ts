@@ -45,7 +45,8 @@
  *   buffers (handlers may keep their bytes). A frame whose memory cannot be
  *   allocated closes the connection.
  * - `dispatch` gets a BufferLease of the shared pool for memory its
- *   response refers to (fetched batches); the lease is released only once
+ *   response refers to (fetched batches), counted into the broker's
+ *   `responseMemory`; the lease is released only once
  *   the socket has finished writing the response (its write callback,
  *   success or error), or at once when nothing is written.
  * - `dispatch` returns the encoded response frame (or its pieces, written
@@ -94,6 +95,8 @@ export interface ConnectionLimits {
   servesApi(apiKey: number, apiVersion: number): boolean;
   maxQueuedFrames: number;
   idleTimeoutMs: number;
+  /** The broker's budget for memory responses refer to until written (`queued.max.response.bytes`). */
+  responseMemory: RequestMemory;
 }
 
 /** The smallest valid request payload: apiKey, apiVersion, correlationId, clientId length. */
@@ -279,7 +282,7 @@ export class Connection implements ConnectionInfo {
         this.queuedBytes -= frame.length;
         this.readOn();
         this.inFlightProduce = produce;
-        const lease = new BufferLease(this.pool);
+        const lease = new BufferLease(this.pool, this.limits.responseMemory);
         const answered = this.answer(this.dispatch(frame, this, lease.take), this.inFlight.at(-1), lease);
         void answered.then(() => this.freeFrame(frame));
         this.inFlight.push(answered);

@@ -3,7 +3,9 @@
  * Connection, admits them by ConnectionQuotas (refusals are logged at most
  * once a second, with how many there were), and closes them all on stop.
  * Its connections share one BufferPool, one RequestMemory
- * (`queued.max.request.bytes`) and one read buffer (read-buffer-server.ts).
+ * (`queued.max.request.bytes`) and one read buffer (read-buffer-server.ts),
+ * and count what their responses hold into the broker's response memory
+ * (`responseMemory` of the options, `queued.max.response.bytes`).
  */
 import type net from 'node:net';
 import type { Logger } from '../../logger.ts';

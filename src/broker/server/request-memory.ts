@@ -1,7 +1,10 @@
 /**
- * The listener-wide budget for request memory (`queued.max.request.bytes`):
- * the bytes held by frames being read, waiting, or being handled, across
- * all connections.
+ * A byte budget shared by connections. A listener's request memory
+ * (`queued.max.request.bytes`): the bytes held by frames being read,
+ * waiting, or being handled, across all its connections. The broker's
+ * response memory (`queued.max.response.bytes`): the bytes responses
+ * refer to (fetched batches, leased per request: buffer-pool.ts) from
+ * their allocation until the socket has taken them.
  *
  * Contract:
  * - `take(n)` / `give(n)` count memory in and out; `take` never refuses
@@ -40,6 +43,11 @@ export class RequestMemory {
 
   get held(): number {
     return this.heldBytes;
+  }
+
+  /** Bytes until the budget is full: 0 when it is, Infinity when it is unbounded. */
+  get room(): number {
+    return this.budgetBytes < 0 ? Infinity : Math.max(this.budgetBytes - this.heldBytes, 0);
   }
 
   /** Runs `resume` once the budget has room again; returns a function that cancels it. */

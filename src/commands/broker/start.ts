@@ -3,6 +3,9 @@
  * until SIGINT/SIGTERM, then stops cleanly (flushes logs, writes the
  * clean-shutdown marker). Once started it warns when the open file limit
  * is below what its partitions and connections may need (open-files.ts).
+ * --bootstrap-user creates the cluster's first user when it has none, with
+ * the password from --bootstrap-password-file or KB_BOOTSTRAP_PASSWORD
+ * (never argv).
  */
 import { Command, Flags } from '@oclif/core';
 import { Broker } from '../../broker/broker.ts';
@@ -12,8 +15,12 @@ import { openFileLimit, openFilesWarning } from '../../broker/open-files.ts';
 import { parseHostPort, parseVoters, type Voter } from '../../net/host-port.ts';
 import { int32Max } from '../../protocol/wire-limits.ts';
 import { ListenerUsageError } from '../../broker/server/listeners-config.ts';
+import { howToPassPassword, passwordFromFile, refusePasswordOnArgv } from '../../cli/password.ts';
+import type { BootstrapUser } from '../../broker/bootstrap-user.ts';
 
 export const defaultDataDir = 'kb-data';
+
+const bootstrapPasswordEnv = 'KB_BOOTSTRAP_PASSWORD';
 
 /** Longest a stop may take (a controlled shutdown is bounded by broker.session.timeout.ms well below this). */
 const stopTimeoutMs = 60_000;
@@ -28,6 +35,7 @@ export default class BrokerStart extends Command {
     '<%= config.bin %> broker start --node-id 4 --listen 0.0.0.0:9092 --peer-listen 10.0.0.4:9093 --voters 1@10.0.0.1:9093,2@10.0.0.2:9093,3@10.0.0.3:9093',
     '<%= config.bin %> broker start --set num.partitions=3 --set log.segment.bytes=1048576',
     '<%= config.bin %> broker start --metrics-listen 127.0.0.1:9404',
+    '<%= config.bin %> broker start --bootstrap-user admin --bootstrap-password-file /etc/kb/admin.pw',
   ];
 
   static override flags = {
@@ -40,7 +48,25 @@ export default class BrokerStart extends Command {
     set: Flags.string({ description: 'a config setting key=value (repeatable), e.g. num.partitions=3', multiple: true }),
     voters: Flags.string({ description: 'controller quorum voters at their peer listeners: ID@HOST:PORT,... (this node alone by default)' }),
     'metrics-listen': Flags.string({ description: 'HOST:PORT to serve Prometheus metrics on at /metrics (port 0 picks a free port; off by default)' }),
+    'bootstrap-user': Flags.string({ description: `create this SCRAM user when the cluster has no user yet (password from --bootstrap-password-file or ${bootstrapPasswordEnv})` }),
+    'bootstrap-password-file': Flags.string({ description: 'read the bootstrap user\'s password from the first line of this file' }),
+    'bootstrap-password': Flags.string({ hidden: true, description: 'refused: passwords are never taken from the command line' }),
   };
+
+  /** The --bootstrap-user and its password, or undefined; a usage error (exit 2) when the password is missing or on argv. */
+  private async bootstrapUser(flags: { 'bootstrap-user'?: string; 'bootstrap-password-file'?: string; 'bootstrap-password'?: string }): Promise<BootstrapUser | undefined> {
+    const name = flags['bootstrap-user'];
+    try {
+      refusePasswordOnArgv(flags['bootstrap-password'], '--bootstrap-password', '--bootstrap-password-file', bootstrapPasswordEnv, false);
+      if (name === undefined) return undefined;
+      if (flags['bootstrap-password-file'] !== undefined) return { name, password: await passwordFromFile(flags['bootstrap-password-file'], '--bootstrap-password-file') };
+      const password = process.env[bootstrapPasswordEnv];
+      if (!password) throw new Error(`--bootstrap-user ${name} needs a password: ${howToPassPassword('--bootstrap-password-file', bootstrapPasswordEnv, false)}`);
+      return { name, password };
+    } catch (err) {
+      this.error((err as Error).message, { exit: 2 });
+    }
+  }
 
   async run(): Promise<void> {
     const { flags } = await this.parse(BrokerStart);
@@ -58,6 +84,7 @@ export default class BrokerStart extends Command {
     } catch (err) {
       this.error((err as Error).message, { exit: 2 });
     }
+    const bootstrapUser = await this.bootstrapUser(flags);
     const logger = stderrLogger();
     let broker: Broker;
     try {
@@ -71,6 +98,7 @@ export default class BrokerStart extends Command {
         dataDir: flags['data-dir'],
         voters: voters.length > 0 ? voters : undefined,
         metricsListen,
+        bootstrapUser,
         logger,
         onFatal: () => {
           process.exitCode = 1;

@@ -87,7 +87,7 @@ export interface RecordBatch extends BatchHeader {
 }
 
 /** Smallest encoded record: seven one-byte fields (length .. header count). */
-const recordBytesMin = 7;
+export const recordBytesMin = 7;
 
 export function encodeRecordBatch(input: RecordBatchInput, codec: number = CompressionCodec.none): Buffer {
   const { records } = input;
@@ -175,30 +175,6 @@ function largestTimestampDelta(records: readonly RecordInput[]): bigint {
     if (delta > largest) largest = delta;
   }
   return largest;
-}
-
-/**
- * Checks, without decoding record fields, that an uncompressed batch holds
- * exactly `recordCount` length-prefixed records filling it to the end: what
- * a broker must know before trusting recordCount to assign offsets.
- * Returns a reason, or null when the records add up.
- */
-export function recordFramingProblem(batch: Buffer): string | null {
-  const { recordCount } = readBatchHeader(batch);
-  const r = new Reader(batch, batchHeaderBytes);
-  try {
-    for (let i = 0; i < recordCount; i++) {
-      if (r.remaining === 0) return `batch declares ${recordCount} records but holds ${i}`;
-      const length = r.varint();
-      if (length < recordBytesMin - 1) return `record ${i} has impossible length ${length}`;
-      r.need(length);
-      r.offset += length;
-    }
-  } catch (err) {
-    if (err instanceof ProtocolError) return `records are cut short: ${err.message}`;
-    throw err;
-  }
-  return r.remaining === 0 ? null : `${r.remaining} bytes follow the ${recordCount} records the batch declares`;
 }
 
 function decodeRecords(body: Buffer, recordCount: number): BatchRecord[] {

@@ -5,6 +5,8 @@ import { saslPlain, saslScramSha } from '@platformatic/kafka';
 import { createMechanism, type MechanismStep, type ScramCredential, type ServerMechanism } from '../../../src/broker/auth/mechanism.ts';
 import { saltedPassword, scramKeys, scramMechanismNamed, type ScramMechanism } from '../../../src/protocol/scram.ts';
 import { saslMessageBytesMax } from '../../../src/limits.ts';
+import { MetadataImage } from '../../../src/metadata/image.ts';
+import { planScramAlterations } from '../../../src/controller/scram-credentials.ts';
 
 const unknownUserKey = randomBytes(32);
 
@@ -199,5 +201,22 @@ describe('PLAIN server mechanism', () => {
   it('offers no other mechanism', () => {
     assert.equal(createMechanism('GSSAPI', () => undefined, { unknownUserKey }), null);
     assert.equal(createMechanism('SCRAM-SHA-1', () => undefined, { unknownUserKey }), null);
+  });
+});
+
+describe('mechanisms over the metadata image', () => {
+  it('a credential a client set through AlterUserScramCredentials logs in with SCRAM and with PLAIN', async () => {
+    const image = new MetadataImage();
+    const salt = randomBytes(16);
+    // The client derives the salted password (here @platformatic/kafka's own derivation), the controller records the keys.
+    const salted = await saslScramSha.hi(saslScramSha.ScramAlgorithms['SHA-256'], 'from-a-client', salt, 4096);
+    const { records } = planScramAlterations(image, [], [{ name: 'zoe', mechanism: 1, iterations: 4096, salt, saltedPassword: salted }]);
+    for (const record of records) image.apply(record);
+    const lookup = (user: string, m: ScramMechanism) => image.scramCredential(user, m.type);
+    for (const name of ['SCRAM-SHA-256', 'PLAIN']) {
+      await platformaticLogin(createMechanism(name, lookup, { unknownUserKey })!, 'zoe', 'from-a-client');
+      await assert.rejects(platformaticLogin(createMechanism(name, lookup, { unknownUserKey })!, 'zoe', 'wrong'));
+    }
+    await assert.rejects(platformaticLogin(createMechanism('SCRAM-SHA-512', lookup, { unknownUserKey })!, 'zoe', 'from-a-client'), 'no SCRAM-SHA-512 credential');
   });
 });

@@ -19,7 +19,7 @@ import { silentLogger } from '../../../src/logger.ts';
 
 const frameBytes = 1 << 20;
 const frames = 40;
-const limits = { maxFrameBytes: 2 * frameBytes, firstFrameBytesMax: 2 * frameBytes, servesApi: () => true, maxQueuedFrames: 500, idleTimeoutMs: 60_000 };
+const limits = { maxFrameBytes: 2 * frameBytes, firstFrameBytesMax: 2 * frameBytes, servesApi: () => true, maxQueuedFrames: 500, idleTimeoutMs: 60_000, responseMemory: new RequestMemory(-1) };
 
 /** A Metadata-keyed request (handled one at a time) whose frame is `frameBytes` long in all. */
 function request(): Buffer {

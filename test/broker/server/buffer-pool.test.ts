@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BufferLease, BufferPool } from '../../../src/broker/server/buffer-pool.ts';
+import { RequestMemory } from '../../../src/broker/server/request-memory.ts';
 import { poolIdleBytesMax } from '../../../src/limits.ts';
 
 describe('BufferPool', () => {
@@ -42,15 +43,19 @@ describe('BufferPool', () => {
 
   it('a lease gives back everything it took at once, and pools only large buffers', () => {
     const pool = new BufferPool();
-    const lease = new BufferLease(pool);
+    const memory = new RequestMemory(2 << 20);
+    const lease = new BufferLease(pool, memory);
     const large = [lease.take(1 << 20), lease.take(100_000)];
     const small = lease.take(1000);
     assert.equal(small.length, 1000);
     assert.equal(pool.idleBytesHeld, 0);
+    assert.equal(memory.held, (1 << 20) + 100_000 + 1000, 'every byte taken counts into the response memory, pooled or not');
     lease.release();
+    assert.equal(memory.held, 0);
     assert.equal(pool.idleBytesHeld, (1 << 20) + (1 << 17), 'the two large buffers, not the small one');
     assert.equal(pool.take(1 << 20).buffer, large[0].buffer);
     lease.release();
     assert.equal(pool.idleBytesHeld, 1 << 17, 'a second release gives nothing back twice');
+    assert.equal(memory.held, 0);
   });
 });

@@ -9,7 +9,7 @@ import { RequestMemory } from '../../../src/broker/server/request-memory.ts';
 import { createReadBufferServer } from '../../../src/broker/server/read-buffer-server.ts';
 import { silentLogger } from '../../../src/logger.ts';
 
-const limits = { maxFrameBytes: 1024, firstFrameBytesMax: 1024, servesApi: () => true, maxQueuedFrames: 4, idleTimeoutMs: 60_000 };
+const limits = { maxFrameBytes: 1024, firstFrameBytesMax: 1024, servesApi: () => true, maxQueuedFrames: 4, idleTimeoutMs: 60_000, responseMemory: new RequestMemory(-1) };
 /** Larger than loopback socket buffers, so the write cannot finish while the client does not read. */
 const responseBytes = 16 << 20;
 

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { RequestMemory } from '../../../src/broker/server/request-memory.ts';
 import { Listener } from '../../../src/broker/server/listener.ts';
 import { RequestRejected, type Dispatch } from '../../../src/broker/server/connection.ts';
 import { silentLogger } from '../../../src/logger.ts';
@@ -13,6 +14,7 @@ const limits = {
   maxQueuedFrames: 4,
   queuedMaxRequestBytes: -1,
   idleTimeoutMs: 60_000,
+  responseMemory: new RequestMemory(-1),
   maxConnections: 10,
   maxConnectionsPerIp: 10,
   maxConnectionsPerIpOverrides: '',

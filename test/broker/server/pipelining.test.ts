@@ -1,7 +1,8 @@
 /**
  * Produce requests pipelined on one connection (as librdkafka sends them):
  * the broker overlaps them, yet answers in request order with offsets in
- * request order, sends nothing for acks=0 ones, and a Fetch sent right
+ * request order (compressed ones, whose records are checked while they
+ * decompress, included), sends nothing for acks=0 ones, and a Fetch sent right
  * behind them is handled only after them, so it sees every record. Large
  * ones (joined from many socket chunks into reused buffers) are stored
  * byte for byte.
@@ -14,6 +15,7 @@ import { RawClient } from '../../helpers/raw-client.ts';
 import { decodeResponse, encodeRequest } from '../../../src/protocol/frames.ts';
 import { decodeRecordBatch, encodeRecordBatch } from '../../../src/protocol/records/record-batch.ts';
 import { producePipelineMax } from '../../../src/limits.ts';
+import { CompressionCodec } from '../../../src/protocol/compression.ts';
 
 let broker: RunningBroker;
 
@@ -26,14 +28,14 @@ before(async () => {
 });
 after(() => broker?.stop());
 
-const produceBody = (acks: number, records: number, tag: number, topic = 'piped', value = (i: number) => Buffer.from(`${tag}-${i}`)) => ({
+const produceBody = (acks: number, records: number, tag: number, topic = 'piped', value = (i: number) => Buffer.from(`${tag}-${i}`), codec: number = CompressionCodec.none) => ({
   transactionalId: null,
   acks,
   timeoutMs: 5000,
   topicData: [
     {
       name: topic,
-      partitionData: [{ index: 0, records: encodeRecordBatch({ baseTimestamp: 1n, records: Array.from({ length: records }, (_, i) => ({ value: value(i), offsetDelta: i })) }) }],
+      partitionData: [{ index: 0, records: encodeRecordBatch({ baseTimestamp: 1n, records: Array.from({ length: records }, (_, i) => ({ value: value(i), offsetDelta: i })) }, codec) }],
     },
   ],
 });
@@ -58,7 +60,8 @@ test('pipelined produce requests are answered in order with offsets in request o
   t.after(() => client.close());
   const requests = 3 * producePipelineMax;
   const frames: Buffer[] = [];
-  for (let i = 1; i <= requests; i++) frames.push(encodeRequest(0, 8, i, 'pipe', produceBody(i === 5 ? 0 : 1, 3, i)));
+  const codecs = [CompressionCodec.none, CompressionCodec.zstd, CompressionCodec.gzip];
+  for (let i = 1; i <= requests; i++) frames.push(encodeRequest(0, 8, i, 'pipe', produceBody(i === 5 ? 0 : 1, 3, i, 'piped', undefined, codecs[i % codecs.length])));
   const fetchId = requests + 1;
   frames.push(encodeRequest(1, 11, fetchId, 'pipe', fetchBody('piped', 1 << 20)));
   client.write(Buffer.concat(frames));
