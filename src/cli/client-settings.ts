@@ -88,13 +88,6 @@ async function readText(file: string, flag: string): Promise<string> {
   }
 }
 
-/** The first line of `file` (`flag` names it in errors): a password kept out of argv. */
-export async function readPasswordFile(file: string, flag: string): Promise<string> {
-  const password = (await readText(file, flag)).split(/\r?\n/, 1)[0];
-  if (password === '') throw new UserError(`${flag} ${file}: the first line is empty`);
-  return password;
-}
-
 /** A SASL password the settings lack: asked for on a TTY, else a usage error saying how to pass it. */
 export function loginPassword(username: string): Promise<string> {
   if (!interactive()) throw new UsageError(`no SASL password for user ${username}: ${howToPass('sasl.password')}`);

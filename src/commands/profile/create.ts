@@ -11,8 +11,9 @@
 import path from 'node:path';
 import { Args, Flags } from '@oclif/core';
 import { connectionSecurity, fileKeys } from '../../cli/client-config.ts';
-import { clientConfigFlags, explicitConfig, readPasswordFile } from '../../cli/client-settings.ts';
+import { clientConfigFlags, explicitConfig } from '../../cli/client-settings.ts';
 import { KbLocalCommand, UsageError, UserError } from '../../cli/kb-command.ts';
+import { passwordFromFile } from '../../cli/password.ts';
 import { checkProfileName, loadProfiles, profilesFile, saveProfiles } from '../../cli/profiles.ts';
 import { askPassword, interactive } from '../../cli/prompts.ts';
 
@@ -35,7 +36,7 @@ export default class ProfileCreate extends KbLocalCommand {
     const config = await explicitConfig(flags);
     if (flags['password-file'] !== undefined) {
       if (config['sasl.password'] !== undefined) throw new UsageError('the -F file sets sasl.password already: leave out --password-file');
-      config['sasl.password'] = await readPasswordFile(flags['password-file'], '--password-file');
+      config['sasl.password'] = await passwordFromFile(flags['password-file'], '--password-file');
     }
     for (const key of fileKeys) if (config[key] !== undefined) config[key] = path.resolve(config[key]);
     const store = await loadProfiles();
