@@ -9,8 +9,9 @@
  * election under way), then says the cluster is still forming.
  *
  * Every connection is secured alike (`security`: TLS, SASL); when no
- * broker lets the client in and one refused its login, that refusal
- * (SaslAuthenticationError) is the error, not "no broker reachable".
+ * broker lets the client in and one failed on security (a TLS handshake,
+ * the wrong protocol, a refused login: ConnectionSecurityError), that is
+ * the error, not "no broker reachable".
  *
  * A stalled broker (one that accepts connections and never answers) costs
  * at most the request timeout and never blocks the others: `anyBroker`
@@ -18,7 +19,7 @@
  * those still connecting too, so nothing keeps the process alive.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BrokerConnection, ClientError, type ConnectionSecurity, SaslAuthenticationError } from '../net/connection.ts';
+import { BrokerConnection, ClientError, ConnectionSecurityError, type ConnectionSecurity } from '../net/connection.ts';
 import { zeroUuid } from '../protocol/well-known.ts';
 import { ApiKeys } from '../protocol/generated/api-keys.ts';
 import type { MetadataResponseTopic } from '../protocol/generated/metadata-response.ts';
@@ -120,7 +121,7 @@ export class Cluster {
     try {
       return await Promise.any([...candidates.values()].map(({ host, port }) => this.connection(host, port)));
     } catch (err) {
-      const refused = (err as AggregateError).errors.find((e) => e instanceof SaslAuthenticationError);
+      const refused = (err as AggregateError).errors.find((e) => e instanceof ConnectionSecurityError);
       if (refused) throw refused;
       const errors = (err as AggregateError).errors.map((e: Error) => e.message);
       throw new ClusterUnreachableError(`no broker reachable: ${[...new Set(errors)].join('; ')}`);

@@ -38,7 +38,8 @@
  * on a plaintext listener sees its handshake cut (kb and Kafka close on a
  * ClientHello), and a plaintext client on a TLS listener sees the
  * connection closed, or a TLS record, where the ApiVersions answer should
- * be; either error names the setting to change.
+ * be; either error names the setting to change. Security failures reject
+ * with ConnectionSecurityError.
  */
 import net from 'node:net';
 import tls from 'node:tls';
@@ -54,8 +55,13 @@ export class ClientError extends Error {
   override name = 'ClientError';
 }
 
+/** The broker is there but the connection's security failed: a TLS handshake, the wrong security protocol, a login. */
+export class ConnectionSecurityError extends ClientError {
+  override name = 'ConnectionSecurityError';
+}
+
 /** The broker refused the login (wrong password, unknown user, mechanism not enabled), or it failed to prove itself. */
-export class SaslAuthenticationError extends ClientError {
+export class SaslAuthenticationError extends ConnectionSecurityError {
   override name = 'SaslAuthenticationError';
 }
 
@@ -173,7 +179,7 @@ export class BrokerConnection {
       });
       socket.once('error', (err) => {
         clearTimeout(timer);
-        reject(new ClientError(`cannot reach broker ${this.address}: ${this.describe(err)}`));
+        reject(this.tlsFailure(err) ?? new ClientError(`cannot reach broker ${this.address}: ${err.message}`));
       });
       socket.once('close', () => {
         clearTimeout(timer);
@@ -182,8 +188,8 @@ export class BrokerConnection {
     });
     socket.setNoDelay(true);
     if (!this.readsIntoOneBuffer) socket.on('data', (chunk: Buffer) => this.receive(chunk));
-    socket.on('error', (err) => this.fail(new ClientError(`connection to ${this.address} failed: ${this.describe(err)}`)));
-    socket.on('close', () => this.fail(new ClientError(this.versions.size > 0 ? `connection to ${this.address} closed` : this.closedUnansweredMessage())));
+    socket.on('error', (err) => this.fail(this.tlsFailure(err) ?? new ClientError(`connection to ${this.address} failed: ${err.message}`)));
+    socket.on('close', () => this.fail(this.versions.size > 0 ? new ClientError(`connection to ${this.address} closed`) : this.closedUnanswered()));
     try {
       const apis = await this.requestAt(ApiKeys.ApiVersions, apiVersionsVersion, { clientSoftwareName: 'kb', clientSoftwareVersion: '0' });
       for (const api of apis.apiKeys) {
@@ -196,14 +202,16 @@ export class BrokerConnection {
     }
   }
 
-  /** A socket error in words: TLS failures with their likely cause and fix. */
-  private describe(err: Error): string {
-    return this.options.tls ? explainTlsFailure(err, this.address) : err.message;
+  /** A TLS socket's failure to set up (before the first answer), explained; null for other errors. */
+  private tlsFailure(err: Error): ConnectionSecurityError | null {
+    const explained = this.options.tls && this.versions.size === 0 ? explainTlsFailure(err, this.address) : null;
+    return explained === null ? null : new ConnectionSecurityError(explained);
   }
 
-  private closedUnansweredMessage(): string {
-    const hint = this.options.tls ? '' : ': if it is a TLS listener, connect with security.protocol=SSL (or SASL_SSL)';
-    return `broker ${this.address} closed the connection without answering ApiVersions${hint}`;
+  /** The broker closed before its first answer: most likely a plaintext client on a TLS listener. */
+  private closedUnanswered(): ClientError {
+    if (this.options.tls) return new ClientError(`broker ${this.address} closed the connection without answering ApiVersions`);
+    return new ConnectionSecurityError(`broker ${this.address} closed the connection without answering ApiVersions: if it is a TLS listener, connect with security.protocol=SSL (or SASL_SSL)`);
   }
 
   /** SaslHandshake then SaslAuthenticate rounds as the mechanism says (see the header). */
@@ -295,7 +303,7 @@ export class BrokerConnection {
   private receive(chunk: Buffer): void {
     if (this.closedError) return;
     if (this.versions.size === 0 && !this.options.tls && chunk.length >= 2 && tlsRecordTypes.has(chunk[0]) && chunk[1] === tlsMajorVersion) {
-      this.fail(new ClientError(`broker ${this.address} answered with TLS: it is a TLS listener, connect with security.protocol=SSL (or SASL_SSL)`));
+      this.fail(new ConnectionSecurityError(`broker ${this.address} answered with TLS: it is a TLS listener, connect with security.protocol=SSL (or SASL_SSL)`));
       this.socket?.destroy();
       return;
     }

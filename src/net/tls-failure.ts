@@ -2,7 +2,7 @@
  * What went wrong in a client's TLS connection, in words an operator can
  * act on: Node's error (its code and message) followed by the likely cause
  * and the client setting (librdkafka's names, as `kb -X` takes them) that
- * fixes it. Unknown errors keep Node's message alone.
+ * fixes it; null for errors that are not about TLS (a refused connect).
  */
 
 const untrustedCodes = new Set([
@@ -15,8 +15,9 @@ const untrustedCodes = new Set([
   'CERT_SIGNATURE_FAILURE',
 ]);
 
-/** `err` (from a TLS socket to `address`) with what it most likely means. */
-export function explainTlsFailure(err: NodeJS.ErrnoException, address: string): string {
+/** `err` (from a TLS socket to `address`) with what it most likely means, or null when it is no TLS failure. */
+export function explainTlsFailure(error: NodeJS.ErrnoException, address: string): string | null {
+  const err = { code: error.code, message: reason(error.message) };
   const code = err.code ?? '';
   if (untrustedCodes.has(code)) {
     return `the certificate of broker ${address} is not trusted (${err.message}): set ssl.ca.location to the CA certificate that signed it`;
@@ -37,5 +38,11 @@ export function explainTlsFailure(err: NodeJS.ErrnoException, address: string): 
   if (/BAD_CERTIFICATE|UNKNOWN_CA|CERTIFICATE_UNKNOWN|DECRYPT_ERROR/.test(code)) {
     return `broker ${address} does not accept the client certificate (${err.message}): it must be signed by a CA the broker trusts (its ssl.truststore.location)`;
   }
-  return err.message;
+  if (code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_')) return `TLS with broker ${address} failed: ${err.message}`;
+  return null;
+}
+
+/** OpenSSL's reason alone ("tlsv13 alert certificate required"), without its error queue's codes and source paths. */
+function reason(message: string): string {
+  return /SSL routines:[^:]*:([^:]+)/.exec(message)?.[1] ?? message.split('\n', 1)[0];
 }
