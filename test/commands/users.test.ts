@@ -64,7 +64,7 @@ test('kb user create, list, set-password and delete, with the password never on 
   assert.match(none.stderr, /no password for user carol: pass it with --password-file FILE/);
   const badPassword = await kb(['user', 'create', 'carol'], { KB_PASSWORD: 'bell\u0007' });
   assert.equal(badPassword.code, 1);
-  assert.match(badPassword.stderr, /this password cannot be used: character U\+0007 is not allowed/);
+  assert.match(badPassword.stderr, /this password cannot be used: Prohibited character/);
   const fewIterations = await kb(['user', 'create', 'carol', '--iterations', '100'], { KB_PASSWORD: 'x' });
   assert.equal(fewIterations.code, 2);
 

@@ -29,11 +29,11 @@ describe('saslprep (RFC 4013)', () => {
   it('accepts right-to-left text that starts and ends right-to-left, and refuses it mixed with left-to-right letters', () => {
     assert.equal(prep('\u05d0\u05d1\u05d2'), '\u05d0\u05d1\u05d2');
     assert.equal(prep('\u0627 1 \u0628'), '\u0627 1 \u0628');
-    assert.throws(() => prep('\u05d0a\u05d1'), /mixed/);
+    assert.throws(() => prep('\u05d0a\u05d1'), /RandALCat and LCat/);
   });
 
   it('refuses unassigned code points only in stored strings', () => {
-    assert.throws(() => saslprep('x\u0378', { stored: true }), /unassigned/);
+    assert.throws(() => saslprep('x\u0378', { stored: true }), /Unassigned code point/);
     assert.equal(saslprep('x\u0378', { stored: false }), 'x\u0378');
   });
 });
