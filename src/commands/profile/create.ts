@@ -54,6 +54,6 @@ export default class ProfileCreate extends KbLocalCommand {
     store.current = args.name;
     await saveProfiles(store);
     this.log(`created profile ${args.name} in ${profilesFile()}; it is in use now`);
-    if (withoutPassword) this.warn('no SASL password stored: commands will take it from KB_SASL_PASSWORD or ask on a terminal');
+    if (withoutPassword) this.logToStderr('note: no SASL password stored: commands will take it from KB_SASL_PASSWORD or ask on a terminal');
   }
 }
