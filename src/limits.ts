@@ -39,6 +39,10 @@ export const producePipelineMax = 16;
  * producer kept ~80 MB of 1 MB frames waiting, more than the pool keeps.
  */
 export const connectionQueuedBytesMax = 4 * 1024 * 1024;
+/** How long a connection to a peer listener may stay unauthenticated before it is closed. */
+export const authenticationTimeoutMs = 10_000;
+/** Connections to a peer listener, from addresses not its peers', waiting to authenticate at once (server/listener.ts). */
+export const unauthenticatedConnectionsMax = 100;
 /** Idle pooled memory kept across all connections (server/buffer-pool.ts). */
 export const poolIdleBytesMax = 32 * 1024 * 1024;
 

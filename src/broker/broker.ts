@@ -10,7 +10,9 @@
  * voter set) -> start the metadata quorum -> open the listeners
  * (server/listeners-config.ts decides them: a client listener, and a peer
  * listener where the peer APIs are served, peers reaching the quorum
- * there) -> wait until the image is
+ * there, each connection proving first that it holds the cluster secret
+ * unless peer.authentication=none, which is logged as a WARN; a node with
+ * a peer listener and neither refuses to start) -> wait until the image is
  * current (a quorum leader is known and this node applied what it
  * committed; the first leader of a new cluster records its id) -> check
  * and stamp the cluster id -> create the bootstrap user when asked and the
@@ -47,7 +49,7 @@ import { ReplicaManager, replicationSettings } from './replica/replica-manager.t
 import { MetadataImage } from '../metadata/image.ts';
 import { endpointOf, type BrokerRecord, type Endpoint } from '../metadata/records.ts';
 import type net from 'node:net';
-import { Listener, refusalLogIntervalMs } from './server/listener.ts';
+import { Listener, refusalLogIntervalMs, type ListenerOptions } from './server/listener.ts';
 import { RequestMemory } from './server/request-memory.ts';
 import { RateLimitedLog } from './server/rate-limited-log.ts';
 import { interBrokerListenerName, resolveListeners, type ListenerSpec } from './server/listeners-config.ts';
@@ -56,6 +58,9 @@ import { internalTopicNames } from '../controller/topic-names.ts';
 import { ApiKeys } from '../protocol/generated/api-keys.ts';
 import { MetadataQuorum } from '../controller/quorum/metadata-quorum.ts';
 import { ControllerChannel, peerClientId } from './controller-channel.ts';
+import type { PeerCredentials } from '../net/peer-login.ts';
+import { clusterSecretMechanism } from './server/sasl-session.ts';
+import { authenticationTimeoutMs, unauthenticatedConnectionsMax } from '../limits.ts';
 import { refusesConnections } from './address-probe.ts';
 import { BrokerLifecycle } from './broker-lifecycle.ts';
 import { systemTime, type Time } from '../clock.ts';
@@ -73,6 +78,25 @@ const createTopicsVersion = 7;
 const alterPartitionVersion = 3;
 /** The broker's own requests to its handlers (forwarded controller APIs) have a caller that never goes away. */
 const localClientStays = new AbortController().signal;
+/**
+ * The secret this node's peers authenticate with (peer.authentication): a
+ * node with a peer listener needs one unless the cluster opted out
+ * ('none'); a node alone (a client listener only) may have none.
+ */
+function peerSecret(config: BrokerConfig, secret: Buffer | null, hasPeerListener: boolean): Buffer | null {
+  const mode = config.string('peer.authentication');
+  if (mode !== 'cluster-secret' && mode !== 'none') throw new ConfigError(`peer.authentication=${mode}: expected cluster-secret or none`);
+  if (mode === 'none') return null;
+  if (secret === null && hasPeerListener) {
+    throw new ConfigError(
+      'this node has a peer listener but no cluster secret: give every node the same secret with ' +
+        '--cluster-secret-file FILE or the KB_CLUSTER_SECRET environment variable (kb cluster up generates one), or opt out with ' +
+        '--set peer.authentication=none (anyone who can reach the peer listener can then take over the cluster)',
+    );
+  }
+  return secret;
+}
+
 /** How long the controller tries to connect to a broker that lost its connection before leaving it to its session. */
 const addressProbeTimeoutMs = 1_000;
 
@@ -98,6 +122,8 @@ export interface BrokerOptions {
   metricsListen?: HostPort;
   /** The first user, created at start when the cluster has none (bootstrap-user.ts). */
   bootstrapUser?: BootstrapUser;
+  /** The cluster secret (cluster-secret.ts); required when the node has peers, unless peer.authentication=none. */
+  clusterSecret?: Buffer | null;
 }
 
 export class Broker implements NodeService {
@@ -136,6 +162,10 @@ export class Broker implements NodeService {
   private listeners: Listener[] = [];
   private metricsServer: MetricsServer | null = null;
   private producerIds = { next: 0, end: 0 };
+  /** How this node proves itself to its peers; null when it does not (alone, or peer.authentication=none). */
+  private readonly credentials: PeerCredentials | null;
+  /** The secret peers prove themselves with; null when nobody can (peer.authentication=none, or no secret on a node alone). */
+  private readonly clusterSecret: Buffer | null;
 
   constructor(options: BrokerOptions) {
     const time = options.time ?? systemTime;
@@ -149,6 +179,8 @@ export class Broker implements NodeService {
     const { host, port } = this.listenerSpecs.find((s) => s.peer) ?? this.listenerSpecs[0];
     // A node alone: a quorum of one sends no Raft messages, so its voter address is only what DescribeQuorum shows.
     this.voters = options.voters ?? [{ nodeId: this.nodeId, host, port }];
+    this.clusterSecret = peerSecret(this.config, options.clusterSecret ?? null, this.listenerSpecs.some((s) => s.peer));
+    this.credentials = this.clusterSecret === null ? null : { nodeId: this.nodeId, secret: this.clusterSecret };
     this.topicConfigs = new TopicConfigs(this.config, this.image);
     const mutationRate = Number(this.config.get('controller.mutation.rate'));
     if (!(mutationRate > 0)) throw new ConfigError(`controller.mutation.rate=${mutationRate}: must be a positive number of partitions per second`);
@@ -176,6 +208,7 @@ export class Broker implements NodeService {
         if (!this.started) this.failedWhileStarting(err);
       },
       time,
+      credentials: this.credentials,
     });
     this.controller = new Controller(this.quorum, this.image, {
       nodeId: this.nodeId,
@@ -218,6 +251,7 @@ export class Broker implements NodeService {
         if (topic === consumerOffsetsTopic) this.groups.leadershipChanged();
       },
       time,
+      credentials: this.credentials,
     });
     this.quorum.onApply((record) => {
       this.replicas.onMetadataRecord(record);
@@ -247,8 +281,11 @@ export class Broker implements NodeService {
         listener: { name: this.interBrokerListener, peer: true },
         clientGone: localClientStays,
         allocate: Buffer.allocUnsafe,
+        peer: this.nodeId,
+        sasl: null,
       }),
       time,
+      credentials: this.credentials,
     });
     this.lifecycle = new BrokerLifecycle({
       nodeId: this.nodeId,
@@ -271,6 +308,7 @@ export class Broker implements NodeService {
       clock: options.groupClock ?? time,
     });
     this.responseMemory = new RequestMemory(this.config.int('queued.max.response.bytes'));
+    const claimRefusals = new RateLimitedLog((line) => this.logger.warn(line), refusalLogIntervalMs, 'more refused');
     this.services = {
       node: this,
       image: this.image,
@@ -282,12 +320,16 @@ export class Broker implements NodeService {
       settings: this.config,
       metrics: this.metrics,
       log: this.logger,
+      peerAuth: { required: this.config.string('peer.authentication') !== 'none', logRefusal: (line) => claimRefusals.note(line) },
       handlers: this.handlers,
       responseMemory: this.responseMemory,
     };
   }
 
   async start(): Promise<void> {
+    if (this.config.string('peer.authentication') === 'none') {
+      this.logger.warn('peer.authentication=none: peers are not authenticated, anyone who can reach the peer listener can take over the cluster (give every node the cluster secret instead)');
+    }
     const stamp = await this.dataDir.open(this.nodeId, this.voters.map((v) => v.nodeId));
     this.clusterIdStamp = stamp.clusterId;
     try {
@@ -356,6 +398,7 @@ export class Broker implements NodeService {
           queuedMaxRequestBytes: this.config.int('queued.max.request.bytes'),
           idleTimeoutMs: this.config.int('connections.max.idle.ms'),
           responseMemory: this.responseMemory,
+          authentication: spec.peer ? this.peerAuthentication() : undefined,
         },
         createDispatcher(this.handlers, {
           services: this.services,
@@ -371,6 +414,21 @@ export class Broker implements NodeService {
       bound.push(await opened.listen());
     }
     return bound;
+  }
+
+  /**
+   * A peer listener's authentication: with the cluster secret, a connection
+   * must prove it holds it (KB-CLUSTER-SECRET) before anything but
+   * ApiVersions and SASL; with peer.authentication=none, nothing is asked.
+   */
+  private peerAuthentication(): ListenerOptions['authentication'] {
+    const secret = this.clusterSecret;
+    return {
+      mechanisms: secret === null ? [] : [clusterSecretMechanism(secret, this.nodeId)],
+      required: secret !== null,
+      timeoutMs: authenticationTimeoutMs,
+      unauthenticatedMax: unauthenticatedConnectionsMax,
+    };
   }
 
   private async serveMetrics(): Promise<void> {

@@ -6,6 +6,7 @@
  * flags. Unknown keys are kept (so `log.*` topic defaults and future settings
  * pass through) but a known key with a value of the wrong type is an error
  * naming the key. `describe()` lists every known key for DescribeConfigs.
+ * `cluster.secret` is refused as a setting (cluster-secret.ts: never argv).
  */
 import { readFile } from 'node:fs/promises';
 import { int32Max, int64Max } from '../protocol/wire-limits.ts';
@@ -44,6 +45,7 @@ export const brokerConfigDefinitions = {
   'max.connection.creation.rate': { type: 'int', default: '2147483647', doc: 'new connections per second at most; more are refused (peers exempt)' },
   'queued.max.requests': { type: 'int', default: '500', doc: 'complete requests queued per connection before reading pauses' },
   'queued.max.request.bytes': { type: 'long', default: String(512 * mib), doc: 'request bytes held (being read, queued or handled) on all connections before reading pauses; -1 = unbounded (Kafka\'s default)' },
+  'peer.authentication': { type: 'string', default: 'cluster-secret', doc: 'how nodes prove they belong to the cluster: cluster-secret (the secret from --cluster-secret-file or KB_CLUSTER_SECRET), or none (anyone who can reach the listener can take over the cluster)' },
   'sasl.server.max.receive.size': { type: 'int', default: '524288', doc: 'until a connection\'s first request is answered, a larger frame must name an API version served (Kafka: the frame bound before authentication)' },
   'queued.max.response.bytes': { type: 'long', default: String(256 * mib), doc: 'bytes of Fetch responses read from the log and not yet taken by their clients\' sockets, on all connections; past it, consumer fetches wait up to their max_wait_ms and then answer empty (kb\'s limit; Kafka sends fetched data from the file); -1 = unbounded' },
   'fetch.max.bytes': { type: 'int', default: String(55 * mib), doc: 'bytes one Fetch returns at most (caps its max_bytes; at least one batch)' },
@@ -161,6 +163,7 @@ export class BrokerConfig {
   }
 
   set(key: string, value: string): void {
+    if (key === 'cluster.secret') throw new ConfigError('the cluster secret is never a setting (it would show in the process list): give it with --cluster-secret-file FILE or the KB_CLUSTER_SECRET environment variable');
     checkValue(key, value);
     this.values.set(key, value);
   }

@@ -19,6 +19,7 @@ import type { Time } from '../clock.ts';
 import type { Handler, RequestContext } from './handlers/handler.ts';
 import type { ApiKey, RequestOf, ResponseOf } from '../protocol/generated/api-keys.ts';
 import { PeerConnections, type Lane } from '../net/peer-connections.ts';
+import type { PeerCredentials } from '../net/peer-login.ts';
 import { NotControllerError, type MetadataQuorum } from '../controller/quorum/metadata-quorum.ts';
 import type { Caller } from '../controller/controller.ts';
 
@@ -29,16 +30,44 @@ export const peerClientId = (nodeId: number): string => `kb-broker-${nodeId}`;
 const forwardingClientId = (nodeId: number): string => `kb-broker-${nodeId}-forwarding`;
 
 /**
+ * The node a request comes from on its own behalf, or null: the node its
+ * connection authenticated as (ctx.peer; with peer.authentication=none,
+ * the node its `kb-broker-N` client id claims), unless it forwards a
+ * client's request (under forwardingClientId).
+ */
+function requestingNode(ctx: RequestContext): number | null {
+  const claimed = /^kb-broker-(\d+)$/.exec(ctx.clientId ?? '');
+  const node = ctx.services.peerAuth.required ? ctx.peer : claimed ? Number(claimed[1]) : null;
+  return node === null || ctx.clientId === forwardingClientId(node) ? null : node;
+}
+
+/**
  * Who sent a request: a kb node itself (e.g. its group coordinator creating
  * __consumer_offsets), or a client, directly or forwarded, known by the
  * host it connected from (a forwarded request: the forwarding node's; one
- * forwarded by this node to itself: 'local'). Until peers authenticate
- * (issue #22's control plane), a node is recognised by its client id.
+ * forwarded by this node to itself: 'local').
  */
 export function callerOf(ctx: RequestContext): Caller {
-  if (/^kb-broker-\d+$/.test(ctx.clientId ?? '')) return { node: true };
+  if (requestingNode(ctx) !== null) return { node: true };
   const colon = ctx.clientAddress.lastIndexOf(':');
   return { node: false, client: colon === -1 ? ctx.clientAddress : ctx.clientAddress.slice(0, colon) };
+}
+
+/**
+ * Whether a request may act as node `nodeId` (a replica fetching, a voter,
+ * a broker registering or heartbeating): its connection authenticated as
+ * that node and it is the node's own request, not one it forwards for a
+ * client. With peer.authentication=none every claim is taken. A refusal
+ * is logged (rate-limited), naming `what` was refused.
+ */
+export function actsAs(ctx: RequestContext, nodeId: number, what: string): boolean {
+  const { peerAuth } = ctx.services;
+  if (!peerAuth.required) return true;
+  const node = requestingNode(ctx);
+  if (node === nodeId) return true;
+  const connection = ctx.peer === null ? 'is not authenticated' : node === null ? `forwards a client's request for node ${ctx.peer}` : `is node ${ctx.peer}'s`;
+  peerAuth.logRefusal(`refusing ${what} from ${ctx.clientAddress}: it claims node ${nodeId}, its connection ${connection}`);
+  return false;
 }
 
 /**
@@ -61,6 +90,8 @@ export interface ControllerChannelOptions {
   localContext: (apiVersion: number) => RequestContext;
   /** Deadlines run on its monotonic clock, retries and leader polls on its timers. */
   time: Time;
+  /** How this node authenticates to the controller; null: it does not (peer.authentication=none). */
+  credentials: PeerCredentials | null;
 }
 
 export class ControllerChannel {
@@ -72,8 +103,8 @@ export class ControllerChannel {
 
   constructor(options: ControllerChannelOptions) {
     this.options = options;
-    this.peers = new PeerConnections(peerClientId(options.nodeId));
-    this.forwarding = new PeerConnections(forwardingClientId(options.nodeId));
+    this.peers = new PeerConnections(peerClientId(options.nodeId), options.credentials);
+    this.forwarding = new PeerConnections(forwardingClientId(options.nodeId), options.credentials);
   }
 
   /** This node's own request. */
@@ -97,7 +128,7 @@ export class ControllerChannel {
         const leader = quorum.leaderId();
         const address = leader === null || leader === nodeId ? undefined : quorum.voterAddress(leader);
         if (address) {
-          const answer = await this.untilLeaderChanges(peers.request(address, this.lane, apiKey, apiVersion, body), leader!, deadline);
+          const answer = await this.untilLeaderChanges(peers.request({ nodeId: leader!, ...address }, this.lane, apiKey, apiVersion, body), leader!, deadline);
           if (answer.answered) return answer.value;
           continue;
         }

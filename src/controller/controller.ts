@@ -6,7 +6,7 @@
  * committed and applied to the image. It runs only on the active
  * controller (the quorum leader).
  *
- * Brokers: a registration is recorded fenced with a new broker epoch; a
+ * Brokers: a registration is recorded fenced with a new, random broker epoch; a
  * heartbeat from a broker whose applied metadata has reached its
  * registration unfences it; a broker whose session expires (no heartbeat for
  * broker.session.timeout.ms, tracked in memory while this node is the active
@@ -182,6 +182,20 @@ export interface MetadataProposals {
   propose(records: MetadataRecord[]): Promise<void>;
 }
 
+/**
+ * A broker epoch nobody can guess (a forged heartbeat or ISR change must
+ * name the current one): random in 1..Number.MAX_SAFE_INTEGER, never the
+ * `previous` one. Epochs are only ever compared for equality, so they
+ * need not grow; the registration record carries the value, so replaying
+ * the metadata log gives every node the same epochs.
+ */
+export function newBrokerEpoch(previous: number | undefined): number {
+  for (;;) {
+    const epoch = Number(randomBytes(8).readBigUInt64BE(0) & BigInt(Number.MAX_SAFE_INTEGER));
+    if (epoch > 0 && epoch !== previous) return epoch;
+  }
+}
+
 export class Controller {
   private readonly quorum: MetadataProposals;
   private readonly image: MetadataImage;
@@ -292,7 +306,8 @@ export class Controller {
    * it heartbeats caught up. A re-registering broker loses its leaderships
    * and ISR memberships first, as if fenced (its log may have lost an
    * unflushed tail). A different process holding a live session for the
-   * same node id is refused with DUPLICATE_BROKER_REGISTRATION.
+   * same node id is refused with DUPLICATE_BROKER_REGISTRATION. The epoch
+   * is random (newBrokerEpoch), recorded in the registration record.
    */
   registerBroker(registration: BrokerRegistration): Promise<ItemResult & { brokerEpoch: number }> {
     return this.serialized(async () => {
@@ -306,7 +321,7 @@ export class Controller {
         return { ...fail(ErrorCode.DUPLICATE_BROKER_REGISTRATION, `broker ${nodeId} is registered by another live process`), brokerEpoch: -1 };
       }
       const records: MetadataRecord[] = previous && !previous.fenced ? this.fencingChanges(nodeId) : [];
-      const epoch = (previous?.epoch ?? 0) + 1;
+      const epoch = newBrokerEpoch(previous?.epoch);
       records.push({ type: 'broker', nodeId, endpoints, rack: registration.rack, epoch, fenced: true });
       await this.commit(records);
       this.sessions.registered(nodeId, incarnationId, this.options.metadataOffset(), connection ?? null);

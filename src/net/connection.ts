@@ -8,9 +8,14 @@
  * MetadataRequest and resolves with a MetadataResponse; `requestUntyped`
  * serves code that passes bodies along without reading them.
  *
+ * An optional `authenticate` step (kb's own connections to another node:
+ * net/peer-login.ts) runs after ApiVersions (and the SASL login, when
+ * configured), before `connect()` resolves
+ * and so before any other request.
+ *
  * Failures: connect errors and timeouts reject with ClientError naming the
- * broker, and a connect that fails (ApiVersions unanswered included)
- * closes its socket; a closed socket rejects every request in flight.
+ * broker, and a connect that fails (ApiVersions unanswered or
+ * authentication refused included) closes its socket; a closed socket rejects every request in flight.
  * `close()` ends the connection at any point, while connecting too.
  *
  * Memory: each response is copied from what the socket read into memory of
@@ -87,6 +92,8 @@ export interface ConnectionOptions {
   tls?: tls.ConnectionOptions;
   /** Authenticate with SASL after ApiVersions. */
   sasl?: SaslCredentials;
+  /** Run once connected (after ApiVersions and any SASL login), before any request: rejects when the broker is not accepted or does not accept this client. */
+  authenticate?: (connection: BrokerConnection) => Promise<void>;
 }
 
 /** How a client connection secures itself: TLS, SASL, both or neither (PLAINTEXT). */
@@ -160,7 +167,7 @@ export class BrokerConnection {
   }
 
   /**
-   * Opens the socket and asks ApiVersions. A failure (no connect or no
+   * Opens the socket, asks ApiVersions and authenticates (when configured). A failure (no connect or no
    * answer in time, or `close()` meanwhile) leaves nothing open behind:
    * a stalled broker must not keep the caller's process alive.
    */
@@ -195,7 +202,8 @@ export class BrokerConnection {
       for (const api of apis.apiKeys) {
         this.versions.set(api.apiKey, [api.minVersion, api.maxVersion]);
       }
-      if (this.options.sasl) await this.authenticate(this.options.sasl);
+      if (this.options.sasl) await this.loginWithSasl(this.options.sasl);
+      await this.options.authenticate?.(this);
     } catch (err) {
       this.close();
       throw err;
@@ -215,7 +223,7 @@ export class BrokerConnection {
   }
 
   /** SaslHandshake then SaslAuthenticate rounds as the mechanism says (see the header). */
-  private async authenticate(sasl: SaslCredentials): Promise<void> {
+  private async loginWithSasl(sasl: SaslCredentials): Promise<void> {
     const handshake = await this.request(ApiKeys.SaslHandshake, saslHandshakeVersionMax, { mechanism: sasl.mechanism });
     if (handshake.errorCode !== 0) {
       const offered = handshake.mechanisms.length > 0 ? handshake.mechanisms.join(', ') : 'none';

@@ -6,6 +6,11 @@
  * from holding up others (a Vote), because a broker answers the requests
  * of one connection in order.
  *
+ * With credentials, each connection first authenticates as this node to
+ * the node it reaches (KB-CLUSTER-SECRET, net/peer-login.ts); a refusal
+ * rejects the request like a failed connect. Without (the cluster opted
+ * out: peer.authentication=none) connections only claim their ids.
+ *
  * `request` sends at exactly the given version, advertised or not (all
  * nodes run kb; a peer that does not serve it answers with an error) and
  * resolves with the decoded response body, or rejects with ClientError.
@@ -13,7 +18,8 @@
  * messages) type or check them.
  */
 import { BrokerConnection } from './connection.ts';
-import { formatHostPort, type HostPort } from './host-port.ts';
+import { formatHostPort, type Voter } from './host-port.ts';
+import { peerLogin, type PeerCredentials } from './peer-login.ts';
 
 export interface Lane {
   readonly name: string;
@@ -24,14 +30,17 @@ const connectTimeoutMs = 2_000;
 
 export class PeerConnections {
   readonly clientId: string;
+  private readonly credentials: PeerCredentials | null;
   private readonly open = new Map<string, Promise<BrokerConnection>>();
   private closed = false;
 
-  constructor(clientId: string) {
+  constructor(clientId: string, credentials: PeerCredentials | null) {
     this.clientId = clientId;
+    this.credentials = credentials;
   }
 
-  async request(address: HostPort, lane: Lane, apiKey: number, apiVersion: number, body: unknown): Promise<unknown> {
+  /** Sends to node `address.nodeId` at its address. */
+  async request(address: Voter, lane: Lane, apiKey: number, apiVersion: number, body: unknown): Promise<unknown> {
     const key = `${formatHostPort(address)}/${lane.name}`;
     const connection = await this.connection(key, address, lane);
     try {
@@ -42,11 +51,13 @@ export class PeerConnections {
     }
   }
 
-  private connection(key: string, address: HostPort, lane: Lane): Promise<BrokerConnection> {
+  private connection(key: string, address: Voter, lane: Lane): Promise<BrokerConnection> {
     if (this.closed) return Promise.reject(new Error('peer connections are closed'));
     let opening = this.open.get(key);
     if (!opening) {
-      const connection = new BrokerConnection({ ...address, clientId: this.clientId, requestTimeoutMs: lane.requestTimeoutMs, connectTimeoutMs });
+      const authenticate = this.credentials === null ? undefined : peerLogin(this.credentials, address.nodeId);
+      const { host, port } = address;
+      const connection = new BrokerConnection({ host, port, clientId: this.clientId, requestTimeoutMs: lane.requestTimeoutMs, connectTimeoutMs, authenticate });
       opening = connection.connect().then(
         () => connection,
         (err: Error) => {

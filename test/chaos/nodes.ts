@@ -4,7 +4,8 @@
  * listening on its namespace address (clients on `port`, peers on
  * `peerPort`, its --voters entry), every node a voter, its data dir
  * `<dir>/node-N/data` and its log appended to `<dir>/node-N.log` (kept
- * across restarts). With `faketime`, each node runs under libfaketime with
+ * across restarts), all with the cluster secret generated into
+ * `<dir>/cluster.secret` (--cluster-secret-file). With `faketime`, each node runs under libfaketime with
  * the monotonic clock untouched and its wall clock offset read from
  * `<dir>/node-N.faketime` on every call (FAKETIME_NO_CACHE), which
  * `setClock` rewrites ("+0", "-30s", "+120s"). `start`/`kill` (SIGKILL)/
@@ -18,6 +19,7 @@ import { existsSync, mkdirSync, createWriteStream, writeFileSync } from 'node:fs
 import path from 'node:path';
 import { repoRoot } from '../helpers/tools.ts';
 import { addressOf, namespaceOf } from './topology.ts';
+import { generateClusterSecret } from '../../src/broker/cluster-secret.ts';
 
 /** Every node's client listener port, and its peer listener's (its --voters entry). */
 export const port = 9092;
@@ -61,6 +63,8 @@ interface Running {
 export async function startNodes(options: NodesOptions): Promise<ClusterNodes> {
   const { dir, ids } = options;
   const voters = ids.map((id) => `${id}@${addressOf(id)}:${peerPort}`).join(',');
+  const secretFile = path.join(dir, 'cluster.secret');
+  writeFileSync(secretFile, `${generateClusterSecret()}\n`, { mode: 0o600 });
   const running = new Map<number, Running>();
   const crashes: string[] = [];
   const logFile = (id: number) => path.join(dir, `node-${id}.log`);
@@ -71,7 +75,7 @@ export async function startNodes(options: NodesOptions): Promise<ClusterNodes> {
     if (running.has(id)) throw new Error(`node ${id} is running already`);
     mkdirSync(dataDir(id), { recursive: true });
     const args = ['netns', 'exec', namespaceOf(id), process.execPath, path.join(repoRoot, 'bin/run.js'), 'broker', 'start'];
-    args.push('--listen', `${addressOf(id)}:${port}`, '--data-dir', dataDir(id), '--node-id', String(id), '--voters', voters);
+    args.push('--listen', `${addressOf(id)}:${port}`, '--data-dir', dataDir(id), '--node-id', String(id), '--voters', voters, '--cluster-secret-file', secretFile);
     for (const [key, value] of Object.entries(options.sets)) args.push('--set', `${key}=${value}`);
     const env: NodeJS.ProcessEnv = { ...process.env };
     if (options.faketime) {

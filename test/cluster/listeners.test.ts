@@ -26,9 +26,10 @@ test('each listener answers with its own endpoints; a broker-only node joins and
   const brokerOnly = await cluster.addBroker();
   const ids = [1, 2, 3, brokerOnly];
 
-  const ask = async (address: string) => {
+  /** Asks node `id` at `address`: on its peer listener as an authenticated node (99, a node id no node has). */
+  const ask = async (address: string, id: number, peer: boolean) => {
     const { host, port } = parseHostPort(address);
-    const connection = await RawConnection.open(host, port);
+    const connection = peer ? await RawConnection.openAsPeer(host, port, 99, id) : await RawConnection.open(host, port);
     t.after(() => connection.destroy());
     const metadata = await connection.request<{ brokers: { nodeId: number; host: string; port: number }[] }>(ApiKeys.Metadata, 9, {
       topics: [],
@@ -48,7 +49,7 @@ test('each listener answers with its own endpoints; a broker-only node joins and
   for (const id of ids) {
     const live = async () => {
       for (const deadline = Date.now() + 30_000; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 200))) {
-        const answer = await ask(cluster.address(id));
+        const answer = await ask(cluster.address(id), id, false);
         if (answer.metadata.length === ids.length && answer.coordinator.errorCode === ErrorCode.NONE) return answer;
       }
       assert.fail(`node ${id} did not see ${ids.length} live brokers and a group coordinator in time`);
@@ -57,7 +58,7 @@ test('each listener answers with its own endpoints; a broker-only node joins and
     assert.deepEqual(onClient.metadata, expected(cluster.address), `Metadata from node ${id}'s client listener names client addresses`);
     assert.deepEqual(onClient.described, expected(cluster.address), `DescribeCluster from node ${id}'s client listener names client addresses`);
     assert.equal(`${onClient.coordinator.host}:${onClient.coordinator.port}`, cluster.address(onClient.coordinator.nodeId), 'FindCoordinator names the client address');
-    const onPeer = await ask(cluster.peerAddress(id));
+    const onPeer = await ask(cluster.peerAddress(id), id, true);
     assert.deepEqual(onPeer.metadata, expected(cluster.peerAddress), `Metadata from node ${id}'s peer listener names peer addresses`);
     assert.deepEqual(onPeer.described, expected(cluster.peerAddress));
     assert.equal(`${onPeer.coordinator.host}:${onPeer.coordinator.port}`, cluster.peerAddress(onPeer.coordinator.nodeId));

@@ -5,8 +5,9 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { snapshotFile } from '../../src/controller/raft/log-store.ts';
 import { fastFailover, freePorts, startCluster } from '../helpers/cluster.ts';
-import { startBroker } from '../helpers/broker.ts';
+import { startBroker, testClusterSecret } from '../helpers/broker.ts';
 import { runKb } from '../helpers/cli.ts';
+import { clusterSecretEnv } from '../../src/broker/cluster-secret.ts';
 import { Cluster } from '../../src/client/cluster.ts';
 
 
@@ -91,7 +92,7 @@ test('a node whose data dir belongs to another cluster is refused with a clear e
   const members = await Promise.all([1, 2].map((id) => startBroker({ listen: `127.0.0.1:${ports[id - 1]}`, args: ['--node-id', String(id), '--voters', voters], sets: fastFailover })));
   t.after(() => Promise.all(members.map((m) => m.stop())));
 
-  const refused = await runKb(['broker', 'start', '--node-id', '3', '--listen', `127.0.0.1:${ports[2]}`, '--voters', voters, '--data-dir', foreignDir], { timeoutMs: 30_000 });
+  const refused = await runKb(['broker', 'start', '--node-id', '3', '--listen', `127.0.0.1:${ports[2]}`, '--voters', voters, '--data-dir', foreignDir], { timeoutMs: 30_000, env: { [clusterSecretEnv]: testClusterSecret } });
   assert.equal(refused.code, 1, refused.stderr);
   assert.match(refused.stderr, /belongs to another cluster/);
   for (const member of members) assert.equal(member.process.exitCode, null, 'the cluster keeps running');

@@ -10,6 +10,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fastFailover, startCluster } from '../helpers/cluster.ts';
 import { runKb } from '../helpers/cli.ts';
+import { testClusterSecret } from '../helpers/broker.ts';
+import { clusterSecretEnv } from '../../src/broker/cluster-secret.ts';
 
 /** An error as the CLI prints it, unwrapped from oclif's line breaks. */
 const oneLine = (text: string) => text.replace(/\s*\n\s*›\s*/g, ' ');
@@ -21,7 +23,7 @@ test('a node restarted with another voter set than its data dir was written unde
   await cluster.stopNode(1);
 
   const start = async (extra: string[]) => {
-    const run = await runKb(['broker', 'start', '--node-id', '1', '--listen', cluster.address(1), '--data-dir', cluster.dataDir(1), ...extra], { timeoutMs: 20_000 });
+    const run = await runKb(['broker', 'start', '--node-id', '1', '--listen', cluster.address(1), '--data-dir', cluster.dataDir(1), ...extra], { timeoutMs: 20_000, env: { [clusterSecretEnv]: testClusterSecret } });
     return { code: run.code, stderr: oneLine(run.stderr) };
   };
   const forgotten = await start([]);

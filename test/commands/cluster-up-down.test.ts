@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { runKb } from '../helpers/cli.ts';
@@ -39,6 +39,8 @@ test('up starts N detached nodes and records them; a second up is refused; down 
   assert.deepEqual(record.nodes.map((n: any) => n.nodeId), [1, 2]);
   assert.equal(record.bootstrap, record.nodes.map((n: any) => `127.0.0.1:${n.port}`).join(','));
   for (const n of record.nodes) assert.ok(alive(n.pid), `node ${n.nodeId} runs after up returned`);
+  for (const n of record.nodes) assert.ok(n.command.includes('--cluster-secret-file'), `node ${n.nodeId} authenticates to its peers`);
+  assert.equal((await stat(path.join(dir, 'cluster.secret'))).mode & 0o777, 0o600);
 
   const topics = await runKb(['topic', 'list', '--json'], { env: { KB_BROKERS: record.bootstrap } });
   assert.equal(topics.code, 0, `the cluster answers: ${topics.stderr}`);
@@ -57,7 +59,7 @@ test('up starts N detached nodes and records them; a second up is refused; down 
   });
   for (const n of record.nodes) assert.equal(alive(n.pid), false, `node ${n.nodeId} (pid ${n.pid}) is gone`);
   assert.equal(existsSync(path.join(dir, 'cluster.json')), false);
-  assert.deepEqual((await readdir(dir)).sort(), ['node-1', 'node-2']);
+  assert.deepEqual((await readdir(dir)).sort(), ['cluster.secret', 'node-1', 'node-2'], 'the data, and the secret it belongs to, kept');
 
   const nothing = await runKb(['cluster', 'down', '--data-dir', dir]);
   assert.equal(nothing.code, 1);

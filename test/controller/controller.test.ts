@@ -20,6 +20,7 @@ const sessionTimeoutMs = 9000;
 async function openController(dir: string, uncleanTopics: string[] = []) {
   const image = new MetadataImage();
   const log = new MetadataQuorum({
+    credentials: null,
     nodeId: 1,
     voters: [{ nodeId: 1, host: '127.0.0.1', port: 0 }],
     dir,
@@ -90,11 +91,11 @@ async function withDir(t: { after(fn: () => Promise<void>): void }) {
 test('topics, partitions, configs and producer id blocks survive a reopen of the metadata log', async (t) => {
   const { dir, closeLater } = await withDir(t);
   const first = await openController(dir);
-  await first.join(1);
+  const epoch = await first.join(1);
   const [created] = await first.controller.createTopics([topic('orders', 3, 1, { configs: [{ name: 'retention.ms', value: '1000' }] })], false);
   assert.equal(created.errorCode, ErrorCode.NONE);
   assert.deepEqual((await first.controller.createPartitions([{ name: 'orders', count: 5, assignments: null }], false))[0].errorCode, ErrorCode.NONE);
-  const block = await first.controller.allocateProducerIds(1, 1);
+  const block = await first.controller.allocateProducerIds(1, epoch);
   await first.log.stop();
 
   const second = await openController(dir);
@@ -105,9 +106,9 @@ test('topics, partitions, configs and producer id blocks survive a reopen of the
   assert.equal(orders.partitions.length, 5);
   assert.deepEqual(orders.partitions.map((p) => p.leader), [1, 1, 1, 1, 1]);
   assert.equal(second.image.topicConfigs('orders').get('retention.ms'), '1000');
-  assert.equal(second.image.brokers.get(1)?.epoch, 1);
-  const next = await second.controller.allocateProducerIds(1, 1);
-  assert.equal((await second.controller.allocateProducerIds(1, 0)).errorCode, ErrorCode.STALE_BROKER_EPOCH);
+  assert.equal(second.image.brokers.get(1)?.epoch, epoch, 'the registration record carries the epoch');
+  const next = await second.controller.allocateProducerIds(1, epoch);
+  assert.equal((await second.controller.allocateProducerIds(1, epoch - 1)).errorCode, ErrorCode.STALE_BROKER_EPOCH);
   assert.equal(next.firstProducerId, block.firstProducerId + block.size, 'producer ids are never handed out twice');
 });
 
@@ -192,23 +193,25 @@ test('delete, partition growth and config replacement', async (t) => {
   assert.equal(image.topicConfigs('t').size, 0);
 });
 
-test('registration is fenced with a new epoch; a caught-up heartbeat unfences; stale epochs and foreign clusters are refused', async (t) => {
+test('registration is fenced with a new, random epoch; a caught-up heartbeat unfences; stale epochs and foreign clusters are refused', async (t) => {
   const { dir, closeLater } = await withDir(t);
   const { controller, image, log } = await openController(dir);
   closeLater(log);
   const before = log.appliedOffset();
   const first = await controller.registerBroker({ nodeId: 2, endpoints: [{ name: 'PEER', host: 'h', port: 1, securityProtocol: 'PLAINTEXT' }], rack: 'r1', clusterId: image.clusterId!, incarnationId: 'a' });
-  assert.deepEqual([first.errorCode, first.brokerEpoch, image.brokers.get(2)?.fenced, image.brokers.get(2)?.rack], [ErrorCode.NONE, 1, true, 'r1']);
-  const behind = await controller.brokerHeartbeat({ nodeId: 2, brokerEpoch: 1, metadataOffset: before, wantFence: false, wantShutDown: false });
+  const epoch = first.brokerEpoch;
+  assert.deepEqual([first.errorCode, image.brokers.get(2)?.epoch, image.brokers.get(2)?.fenced, image.brokers.get(2)?.rack], [ErrorCode.NONE, epoch, true, 'r1']);
+  assert.ok(epoch > 2 ** 20 && Number.isSafeInteger(epoch), `a random epoch, not a count that starts at 1 (${epoch})`);
+  const behind = await controller.brokerHeartbeat({ nodeId: 2, brokerEpoch: epoch, metadataOffset: before, wantFence: false, wantShutDown: false });
   assert.deepEqual([behind.errorCode, behind.isCaughtUp, behind.isFenced], [ErrorCode.NONE, false, true], 'has not applied its own registration');
-  const caughtUp = await controller.brokerHeartbeat({ nodeId: 2, brokerEpoch: 1, metadataOffset: log.appliedOffset(), wantFence: false, wantShutDown: false });
+  const caughtUp = await controller.brokerHeartbeat({ nodeId: 2, brokerEpoch: epoch, metadataOffset: log.appliedOffset(), wantFence: false, wantShutDown: false });
   assert.deepEqual([caughtUp.isCaughtUp, caughtUp.isFenced, image.brokers.get(2)?.fenced], [true, false, false]);
-  const stale = await controller.brokerHeartbeat({ nodeId: 2, brokerEpoch: 0, metadataOffset: log.appliedOffset(), wantFence: false, wantShutDown: false });
+  const stale = await controller.brokerHeartbeat({ nodeId: 2, brokerEpoch: epoch + 1, metadataOffset: log.appliedOffset(), wantFence: false, wantShutDown: false });
   assert.equal(stale.errorCode, ErrorCode.STALE_BROKER_EPOCH);
   assert.equal((await controller.brokerHeartbeat({ nodeId: 9, brokerEpoch: 1, metadataOffset: 0, wantFence: false, wantShutDown: false })).errorCode, ErrorCode.STALE_BROKER_EPOCH);
   const foreign = await controller.registerBroker({ nodeId: 3, endpoints: [{ name: 'PEER', host: 'h', port: 1, securityProtocol: 'PLAINTEXT' }], rack: null, clusterId: 'other', incarnationId: 'b' });
   assert.equal(foreign.errorCode, ErrorCode.INCONSISTENT_CLUSTER_ID);
-  const fenced = await controller.brokerHeartbeat({ nodeId: 2, brokerEpoch: 1, metadataOffset: log.appliedOffset(), wantFence: true, wantShutDown: false });
+  const fenced = await controller.brokerHeartbeat({ nodeId: 2, brokerEpoch: epoch, metadataOffset: log.appliedOffset(), wantFence: true, wantShutDown: false });
   assert.deepEqual([fenced.isFenced, image.brokers.get(2)?.fenced], [true, true], 'wantFence fences');
 });
 
@@ -334,18 +337,20 @@ test('unclean.leader.election.enable lets an out-of-sync live replica lead', asy
   assert.deepEqual([safe.leader, safe.isr], [-1, [1]]);
 });
 
-test('re-registration bumps the epoch and takes away leadership; another live process with the same id is refused', async (t) => {
+test('re-registration changes the epoch and takes away leadership; another live process with the same id is refused', async (t) => {
   const { dir, closeLater } = await withDir(t);
   const { controller, image, log, join } = await openController(dir);
   closeLater(log);
   controller.activate();
   t.after(() => controller.deactivate());
-  for (const id of [1, 2]) await join(id);
+  const firstEpoch = await join(1);
+  await join(2);
   await controller.createTopics([topic('t', 4, 2)], false);
   const duplicate = await controller.registerBroker({ nodeId: 1, endpoints: [{ name: 'PEER', host: 'h', port: 1, securityProtocol: 'PLAINTEXT' }], rack: null, clusterId: image.clusterId!, incarnationId: 'someone-else' });
   assert.equal(duplicate.errorCode, ErrorCode.DUPLICATE_BROKER_REGISTRATION);
   const again = await controller.registerBroker({ nodeId: 1, endpoints: [{ name: 'PEER', host: 'h', port: 1, securityProtocol: 'PLAINTEXT' }], rack: null, clusterId: image.clusterId!, incarnationId: 'i1' });
-  assert.deepEqual([again.errorCode, again.brokerEpoch, image.brokers.get(1)?.fenced], [ErrorCode.NONE, 2, true]);
+  assert.deepEqual([again.errorCode, image.brokers.get(1)?.epoch, image.brokers.get(1)?.fenced], [ErrorCode.NONE, again.brokerEpoch, true]);
+  assert.notEqual(again.brokerEpoch, firstEpoch);
   for (const p of image.topicsByName.get('t')!.partitions) assert.deepEqual([p.leader, p.isr], [2, [2]]);
 });
 

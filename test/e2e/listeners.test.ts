@@ -43,9 +43,10 @@ after(async () => {
   await broker?.stop();
 });
 
-async function open(peer: boolean): Promise<RawConnection> {
+/** A connection to the client listener, or to the peer listener authenticated as node `peerAs`. */
+async function open(peer: boolean, peerAs = 2): Promise<RawConnection> {
   const { host, port } = peer ? parseHostPort(broker.peerAddress!) : { host: broker.host, port: broker.port };
-  const connection = await RawConnection.open(host, port);
+  const connection = peer ? await RawConnection.openAsPeer(host, port, peerAs, 1) : await RawConnection.open(host, port);
   connections.push(connection);
   return connection;
 }
@@ -110,7 +111,7 @@ test('BrokerRegistration, BrokerHeartbeat, AlterPartition and AllocateProducerId
     assert.equal(answer.body.errorCode, refused, `API key ${apiKey} is refused`);
   }
   // On the peer listener they are served (an AllocateProducerIds at a wrong epoch is STALE_BROKER_EPOCH, not refused).
-  const peer = await open(true);
+  const peer = await open(true, 1);
   assert.equal((await peer.request<{ errorCode: number }>(ApiKeys.AllocateProducerIds, 0, { brokerId: 1, brokerEpoch: 999n })).body.errorCode, ErrorCode.STALE_BROKER_EPOCH);
   const metadata = await client.request<{ brokers: { nodeId: number; host: string }[] }>(ApiKeys.Metadata, 9, { topics: [], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
   assert.deepEqual(metadata.body.brokers.map((b) => [b.nodeId, b.host]), [[1, '127.0.0.1']], 'no rogue broker registered, node 1 still live');

@@ -3,7 +3,10 @@
  * free port chosen by the OS (`--listen 127.0.0.1:0`, the client
  * listener, read back from the startup line with the peer listener if any)
  * unless `listen` names one, a fresh temporary data dir unless one is given. `stop()`
- * sends SIGTERM and waits; `kill()` sends SIGKILL. Register `stop` with
+ * sends SIGTERM and waits; `kill()` sends SIGKILL. Every broker gets the
+ * same cluster secret (`testClusterSecret`, through KB_CLUSTER_SECRET) unless
+ * `env` says otherwise, so tests that build `--voters` themselves form
+ * authenticated clusters. Register `stop` with
  * `t.after` / `after` so the broker is stopped even when the test fails.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -11,6 +14,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { repoRoot } from './tools.ts';
+import { clusterSecretEnv } from '../../src/broker/cluster-secret.ts';
 
 export interface RunningBroker {
   /** The client listener (the first listener of the startup line). */
@@ -46,6 +50,9 @@ export interface BrokerOptions {
 const startedLine = /listening on (?:[A-Z0-9_-]+:\/\/)?([\d.]+):(\d+)/;
 const peerListener = /PEER:\/\/([\d.]+:\d+)/;
 
+/** The cluster secret test brokers share (KB_CLUSTER_SECRET) unless a test gives another. */
+export const testClusterSecret = 'test-cluster-secret-0123456789abcdef';
+
 export async function startBroker(options: BrokerOptions = {}): Promise<RunningBroker> {
   const ownDataDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'kb-test-broker-')));
@@ -55,7 +62,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   args.push(...(options.args ?? []));
   const [command, commandArgs] =
     options.openFileLimit === undefined ? [process.execPath, args] : ['/bin/sh', ['-c', `ulimit -n ${options.openFileLimit} && exec "$0" "$@"`, process.execPath, ...args]];
-  const child = spawn(command, commandArgs, { cwd: repoRoot, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(command, commandArgs, { cwd: repoRoot, env: { ...process.env, [clusterSecretEnv]: testClusterSecret, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));

@@ -4,7 +4,10 @@
  * cluster was made (taken by binding port 0), two per node: its client
  * listener (`--listen`) and its peer listener (its `--voters` entry;
  * `--peer-listen` for a broker-only node), each with its own temporary
- * data dir. Nodes start together (none can finish starting before a
+ * data dir, and the test cluster secret in a `cluster.secret` file (as
+ * `kb cluster up` writes, passed with --cluster-secret-file; the same secret
+ * as startBroker's, so a test may start a node of the cluster by hand).
+ * Nodes start together (none can finish starting before a
  * majority is up). `addBroker()` starts one more node outside the voter
  * list (a broker-only node, as Kafka's brokers beside a controller
  * quorum), with the next node id. `kill(id)` (SIGKILL), `stopNode(id)`
@@ -12,10 +15,10 @@
  * SIGCONT) act on one node; `stop()` stops all and removes the data dirs: register it with
  * `t.after` so it runs even when the test fails.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { startBroker, type RunningBroker } from './broker.ts';
+import { startBroker, testClusterSecret, type RunningBroker } from './broker.ts';
 import { freePorts as freePortsOn } from '../../src/cli/local-cluster/ports.ts';
 
 /** Loopback ports free right now (taken by binding port 0). */
@@ -70,6 +73,8 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
   const nodeIds = ports.map((_, i) => i + 1);
   const voterCount = options.nodes;
   const voters = nodeIds.map((id, i) => `${id}@127.0.0.1:${peerPorts[i]}`).join(',');
+  const secretFile = path.join(root, 'cluster.secret');
+  await writeFile(secretFile, `${testClusterSecret}\n`, { mode: 0o600 });
   const running = new Map<number, RunningBroker>();
   const launch = async (id: number): Promise<RunningBroker> => {
     const peerListen = id > voterCount ? ['--peer-listen', `127.0.0.1:${peerPorts[id - 1]}`] : [];
@@ -77,7 +82,7 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
       dataDir: path.join(root, `node-${id}`),
       listen: `127.0.0.1:${ports[id - 1]}`,
       sets: options.sets,
-      args: ['--node-id', String(id), '--voters', voters, ...peerListen, ...(options.args ?? [])],
+      args: ['--node-id', String(id), '--voters', voters, ...peerListen, '--cluster-secret-file', secretFile, ...(options.args ?? [])],
       env: options.env?.(id),
       startTimeoutMs: 30_000,
     });

@@ -3,10 +3,14 @@
  * write anything, read back whole response frames (int32 size + payload),
  * notice when the broker closes the connection, and send a well-formed
  * request through our codec (src/protocol/frames.ts) when the test needs a
- * real answer. Every wait is bounded.
+ * real answer. Every wait is bounded. `openAsPeer` first authenticates as a
+ * node (KB-CLUSTER-SECRET with the test cluster secret), as a peer
+ * listener requires.
  */
 import net from 'node:net';
 import { decodeResponse, encodeRequest } from '../../src/protocol/frames.ts';
+import { clientFinal, clientFirst, peerMechanism } from '../../src/net/peer-auth.ts';
+import { testClusterSecret } from './broker.ts';
 
 export class RawConnection {
   readonly socket: net.Socket;
@@ -100,6 +104,22 @@ export class RawConnection {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** A connection to node `serverId`'s peer listener at host:port, authenticated as node `nodeId`. */
+  static async openAsPeer(host: string, port: number, nodeId: number, serverId: number): Promise<RawConnection> {
+    const connection = await RawConnection.open(host, port);
+    const ok = (what: string, errorCode: number) => {
+      if (errorCode !== 0) throw new Error(`${what} refused with error code ${errorCode}`);
+    };
+    ok('SaslHandshake', (await connection.request<{ errorCode: number }>(17, 1, { mechanism: peerMechanism })).body.errorCode);
+    const first = clientFirst(nodeId, serverId);
+    const challenge = (await connection.request<{ errorCode: number; authBytes: Buffer }>(36, 2, { authBytes: first.message })).body;
+    ok('the first SaslAuthenticate', challenge.errorCode);
+    const final = clientFinal(Buffer.from(testClusterSecret), first.exchange, challenge.authBytes);
+    if (!final.ok) throw new Error(final.reason);
+    ok('the final SaslAuthenticate', (await connection.request<{ errorCode: number }>(36, 2, { authBytes: final.value })).body.errorCode);
+    return connection;
   }
 
   /** Sends a well-formed request with our codec and decodes the answer. */

@@ -25,6 +25,7 @@ import { RawConnection } from '../helpers/raw-kafka.ts';
 import { runKb } from '../helpers/cli.ts';
 import { toWire } from '../../src/controller/raft/wire.ts';
 import type { RaftMessage } from '../../src/controller/raft/messages.ts';
+import { senderOf } from '../../src/controller/quorum/raft-errors.ts';
 import * as describeCluster from '../../src/protocol/generated/describe-cluster-request.ts';
 import * as describeConfigs from '../../src/protocol/generated/describe-configs-request.ts';
 import * as describeGroups from '../../src/protocol/generated/describe-groups-request.ts';
@@ -120,10 +121,10 @@ async function open(): Promise<RawConnection> {
   return RawConnection.open(broker.host, broker.port);
 }
 
-/** A connection to the peer listener, where the Raft APIs are served. */
-async function openPeer(): Promise<RawConnection> {
+/** A connection to the peer listener, where the Raft APIs are served, authenticated as node `nodeId` (a request there acts only as its connection's node). */
+async function openPeer(nodeId: number): Promise<RawConnection> {
   const { host, port } = parseHostPort(broker.peerAddress!);
-  return RawConnection.open(host, port);
+  return RawConnection.openAsPeer(host, port, nodeId, 1);
 }
 
 function int32(n: number): Buffer {
@@ -387,8 +388,6 @@ test('Produce acks=all with a negative timeout is acknowledged like any other, w
 test("Raft requests from this node's own id, or naming an epoch near int32's end, are refused and the quorum carries on", async (t) => {
   if (!requireTool(t, tools.kcat)) return;
   const epochBefore = (await quorum()).leaderEpoch;
-  const connection = await openPeer();
-  t.after(() => connection.destroy());
   // Before the fix, the Vote moved the node to epoch 2^31 - 1; its next election needed epoch 2^31, which
   // does not fit the wire's int32: the quorum failed, the broker stopped and could not start again.
   const requests: RaftMessage[] = [
@@ -399,12 +398,14 @@ test("Raft requests from this node's own id, or naming an epoch near int32's end
   ];
   for (const request of requests) {
     const wire = toWire(request, '');
+    const connection = await openPeer(senderOf(request as Parameters<typeof senderOf>[0]));
+    t.after(() => connection.destroy());
     const { body } = await connection.request<{ errorCode: number }>(wire.apiKey, wire.apiVersion, wire.body);
     assert.equal(body.errorCode, invalidRequest, `${request.type} (correlation ${request.correlationId}) is answered INVALID_REQUEST`);
   }
   // A Vote whose body decodes but addresses two partitions is malformed, not an internal error.
   const vote = toWire(requests[1], '') as { apiKey: number; apiVersion: number; body: { topics: unknown[] } };
-  const twoTopics = await openPeer();
+  const twoTopics = await openPeer(2);
   t.after(() => twoTopics.destroy());
   await twoTopics.write(encodeRequest(vote.apiKey, vote.apiVersion, 5, 'kb-bad-input-test', { ...vote.body, topics: [vote.body.topics[0], vote.body.topics[0]] }));
   assert.equal(await twoTopics.waitClosed(5000), true, 'a malformed Raft request closes its connection');
@@ -492,7 +493,7 @@ test('a thousand seeded corruptions of client and Raft requests: no crash, no in
   const frames = requestsToMutate(topic);
   for (let round = 0; round < Math.ceil(1000 / frames.length); round++) {
     for (const { frame, peer } of frames) {
-      const connection = await (peer ? openPeer() : open());
+      const connection = await (peer ? openPeer(2) : open());
       await connection.write(mutate(frame, random)).catch(() => undefined); // the broker may close first
       await connection.nextFrame(300).catch(() => null); // an answer, a close, or (a parked request) nothing yet
       connection.destroy();

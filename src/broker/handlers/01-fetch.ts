@@ -56,6 +56,11 @@
  * and messages-out metrics (per batch header, or per converted message
  * below). Batches are read into the request's pooled memory
  * (ctx.allocate), which the response refers to without copying.
+ * A replica fetch (replica id >= 0) whose connection is not that broker's
+ * own (controller-channel.ts actsAs) reads nothing and changes nothing:
+ * CLUSTER_AUTHORIZATION_FAILED, top-level (v7+) and per partition. A
+ * metadata-topic fetch claiming a replica its connection is not closes the
+ * connection (raft-request.ts).
  *
  * Fetch v0-3 predates record batches: a consumer's read is converted, one
  * partition at a time, to legacy messages (magic 0 for v0-1, magic 1 for
@@ -77,6 +82,8 @@ import { isThrottledReplica, type ReplicationThrottle } from '../replica/replica
 import { metadataTopic } from '../../controller/raft/wire.ts';
 import type { Allocate } from '../server/buffer-pool.ts';
 import { zeroUuid } from '../../protocol/well-known.ts';
+import { handleRaftRequest } from './raft-request.ts';
+import { actsAs } from '../controller-channel.ts';
 import { downConvert, legacyMagicFor, type LegacyMagic } from '../../protocol/records/down-convert.ts';
 import { recordCountOf } from '../../protocol/records/batch-splitter.ts';
 
@@ -130,7 +137,7 @@ export default defineHandler<FetchRequest, FetchResponse>({
   },
   async handle(request, ctx) {
     const services = ctx.services;
-    if (isMetadataTopicFetch(request, ctx.apiVersion)) return (await services.quorum.handle(ApiKeys.Fetch, ctx.apiVersion, request)) as FetchResponse;
+    if (isMetadataTopicFetch(request, ctx.apiVersion)) return (await handleRaftRequest(ApiKeys.Fetch, request, ctx)) as FetchResponse;
     const byId = ctx.apiVersion >= 13;
     const nameOf = (topicId: Buffer) => services.image.topicsById.get(topicId.toString('hex'))?.name ?? null;
     const wanted: WantedPartition[] = request.topics.flatMap((t) =>
@@ -145,9 +152,10 @@ export default defineHandler<FetchRequest, FetchResponse>({
       })),
     );
     const replicaId = replicaIdOf(request, ctx.apiVersion);
+    const refused = replicaId >= 0 && !actsAs(ctx, replicaId, 'a replica Fetch');
     const deadline = performance.now() + request.maxWaitMs;
-    await services.replicas.whenOpened(wanted, request.maxWaitMs);
-    const checked = wanted.map((w) => check(services, w, replicaId));
+    if (!refused) await services.replicas.whenOpened(wanted, request.maxWaitMs);
+    const checked = wanted.map((w) => (refused ? answer(w, ErrorCode.CLUSTER_AUTHORIZATION_FAILED) : check(services, w, replicaId)));
     const follower = replicaId >= 0;
     const maxBytes = Math.min(ctx.apiVersion >= 3 ? request.maxBytes : 0x7fffffff, services.settings.int('fetch.max.bytes'));
     const throttle = services.replicas.leaderThrottle;
@@ -178,7 +186,7 @@ export default defineHandler<FetchRequest, FetchResponse>({
     }
     return {
       throttleTimeMs: 0,
-      errorCode: ErrorCode.NONE,
+      errorCode: refused ? ErrorCode.CLUSTER_AUTHORIZATION_FAILED : ErrorCode.NONE,
       sessionId: 0,
       responses: [...byTopic.values()].map((partitions) => ({
         topic: partitions[0].topic,

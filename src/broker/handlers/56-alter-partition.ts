@@ -6,8 +6,10 @@
  * (FENCED_LEADER_EPOCH, NOT_LEADER_OR_FOLLOWER, INVALID_UPDATE_VERSION,
  * INVALID_REQUEST, INELIGIBLE_REPLICA, UNKNOWN_TOPIC_ID/_OR_PARTITION) or
  * the partition's resulting leader, epochs and ISR; a sender that is not at
- * its current broker epoch gets STALE_BROKER_EPOCH for the whole request.
- * A peer API: on a client listener the answer is CLUSTER_AUTHORIZATION_FAILED.
+ * its current broker epoch gets STALE_BROKER_EPOCH for the whole request,
+ * one whose connection is not broker brokerId's own (controller-channel.ts
+ * actsAs) CLUSTER_AUTHORIZATION_FAILED. A peer API: on a client listener
+ * the answer is CLUSTER_AUTHORIZATION_FAILED.
  */
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { AlterPartitionRequest } from '../../protocol/generated/alter-partition-request.ts';
@@ -15,6 +17,7 @@ import type { AlterPartitionResponse } from '../../protocol/generated/alter-part
 import type { PartitionIsrChange } from '../../controller/controller.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { defineHandler } from './handler.ts';
+import { actsAs } from '../controller-channel.ts';
 
 const byIdFromVersion = 2;
 const isrWithEpochsFromVersion = 3;
@@ -27,6 +30,7 @@ export default defineHandler<AlterPartitionRequest, AlterPartitionResponse>({
   minVersion: 0,
   maxVersion: 3,
   async handle(request, ctx) {
+    if (!actsAs(ctx, request.brokerId, 'AlterPartition')) return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, topics: [] };
     const byId = ctx.apiVersion >= byIdFromVersion;
     const changes: PartitionIsrChange[] = request.topics.flatMap((t) =>
       t.partitions.map((p) => ({

@@ -6,15 +6,16 @@
  * the same name twice or an unknown security protocol is
  * INVALID_REGISTRATION; another cluster's id
  * INCONSISTENT_CLUSTER_ID; another live process with the same node id
- * DUPLICATE_BROKER_REGISTRATION. A peer API: on a client listener the
- * answer is CLUSTER_AUTHORIZATION_FAILED.
+ * DUPLICATE_BROKER_REGISTRATION; a request whose connection is not broker
+ * brokerId's own (controller-channel.ts actsAs) CLUSTER_AUTHORIZATION_FAILED.
+ * A peer API: on a client listener the answer is CLUSTER_AUTHORIZATION_FAILED.
  */
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { BrokerRegistrationRequest } from '../../protocol/generated/broker-registration-request.ts';
 import type { BrokerRegistrationResponse } from '../../protocol/generated/broker-registration-response.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { defineHandler } from './handler.ts';
-import { brokerConnection } from '../controller-channel.ts';
+import { actsAs, brokerConnection } from '../controller-channel.ts';
 import { securityProtocolName } from '../server/listeners-config.ts';
 
 /** Listeners one broker may register at most (a bound on what a registration writes into every node's image). */
@@ -28,6 +29,7 @@ export default defineHandler<BrokerRegistrationRequest, BrokerRegistrationRespon
   minVersion: 0,
   maxVersion: 4,
   async handle(request, ctx) {
+    if (!actsAs(ctx, request.brokerId, 'BrokerRegistration')) return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, brokerEpoch: -1n };
     const endpoints = request.listeners.map((l) => ({ name: l.name, host: l.host, port: l.port, securityProtocol: securityProtocolName(l.securityProtocol) }));
     const names = new Set(endpoints.map((e) => e.name));
     const valid = endpoints.length > 0 && endpoints.length <= listenersMax && names.size === endpoints.length && endpoints.every((e) => e.securityProtocol !== null);

@@ -4,7 +4,9 @@
  * reaches its registration (isCaughtUp), fences it on wantFence, and with
  * wantShutDown moves its leaderships away, answering shouldShutDown once
  * nothing more can move. A broker epoch other than the current
- * registration's is STALE_BROKER_EPOCH. The controller watches the
+ * registration's is STALE_BROKER_EPOCH; a request whose connection is not
+ * broker brokerId's own (controller-channel.ts actsAs)
+ * CLUSTER_AUTHORIZATION_FAILED. The controller watches the
  * connection a broker's own heartbeat came over (controller.ts).
  * A peer API: on a client listener the answer is CLUSTER_AUTHORIZATION_FAILED.
  */
@@ -13,7 +15,7 @@ import type { BrokerHeartbeatRequest } from '../../protocol/generated/broker-hea
 import type { BrokerHeartbeatResponse } from '../../protocol/generated/broker-heartbeat-response.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { defineHandler } from './handler.ts';
-import { brokerConnection } from '../controller-channel.ts';
+import { actsAs, brokerConnection } from '../controller-channel.ts';
 
 export default defineHandler<BrokerHeartbeatRequest, BrokerHeartbeatResponse>({
   apiKey: ApiKeys.BrokerHeartbeat,
@@ -23,6 +25,9 @@ export default defineHandler<BrokerHeartbeatRequest, BrokerHeartbeatResponse>({
   minVersion: 0,
   maxVersion: 1,
   async handle(request, ctx) {
+    if (!actsAs(ctx, request.brokerId, 'BrokerHeartbeat')) {
+      return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, isCaughtUp: false, isFenced: true, shouldShutDown: false };
+    }
     const result = await ctx.services.controller.brokerHeartbeat({
       nodeId: request.brokerId,
       brokerEpoch: Number(request.brokerEpoch),

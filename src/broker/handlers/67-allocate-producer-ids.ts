@@ -2,7 +2,8 @@
  * AllocateProducerIds (key 67), v0, served by the active controller: hands
  * the broker (at its current broker epoch, else STALE_BROKER_EPOCH) the
  * next block of producer ids, recorded in the metadata log so no id is
- * handed out twice.
+ * handed out twice. A request whose connection is not broker brokerId's
+ * own (controller-channel.ts actsAs) is CLUSTER_AUTHORIZATION_FAILED.
  * A peer API: on a client listener the answer is CLUSTER_AUTHORIZATION_FAILED.
  */
 import { ErrorCode } from '../../protocol/errors.ts';
@@ -10,6 +11,7 @@ import type { AllocateProducerIdsRequest } from '../../protocol/generated/alloca
 import type { AllocateProducerIdsResponse } from '../../protocol/generated/allocate-producer-ids-response.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { defineHandler } from './handler.ts';
+import { actsAs } from '../controller-channel.ts';
 
 export default defineHandler<AllocateProducerIdsRequest, AllocateProducerIdsResponse>({
   apiKey: ApiKeys.AllocateProducerIds,
@@ -19,6 +21,7 @@ export default defineHandler<AllocateProducerIdsRequest, AllocateProducerIdsResp
   minVersion: 0,
   maxVersion: 0,
   async handle(request, ctx) {
+    if (!actsAs(ctx, request.brokerId, 'AllocateProducerIds')) return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, producerIdStart: -1n, producerIdLen: 0 };
     const block = await ctx.services.controller.allocateProducerIds(request.brokerId, Number(request.brokerEpoch));
     return { throttleTimeMs: 0, errorCode: block.errorCode, producerIdStart: BigInt(block.firstProducerId), producerIdLen: block.size };
   },

@@ -14,6 +14,7 @@
 import type { ApiKey } from '../../protocol/generated/api-keys.ts';
 import type { Allocate } from '../server/buffer-pool.ts';
 import type { RequestMemory } from '../server/request-memory.ts';
+import type { SaslSession } from '../server/sasl-session.ts';
 import type { BrokerConfig } from '../config.ts';
 import type { TopicConfigs } from '../topic-configs.ts';
 import type { ReplicaManager } from '../replica/replica-manager.ts';
@@ -83,6 +84,13 @@ export type MetricsService = Pick<BrokerMetrics, 'produced' | 'consumed'>;
 export type ResponseMemoryService = Pick<RequestMemory, 'room' | 'take' | 'give' | 'whenFree'>;
 /** The node's log, for what a handler limited or refused (not per-request chatter). */
 export type LogService = Pick<Logger, 'warn'>;
+/** How peers prove who they are (controller-channel.ts `actsAs`). */
+export interface PeerAuthService {
+  /** False with peer.authentication=none: the node ids requests claim are taken as they are. */
+  readonly required: boolean;
+  /** Logs a request refused for the node id it claims (rate-limited: anyone can send them at will). */
+  logRefusal(message: string): void;
+}
 
 /** Everything a handler may use of the node it runs on. */
 export interface BrokerServices {
@@ -97,6 +105,7 @@ export interface BrokerServices {
   metrics: MetricsService;
   log: LogService;
   responseMemory: ResponseMemoryService;
+  peerAuth: PeerAuthService;
   /** The handler registry (ApiVersions advertises it). */
   handlers: ReadonlyMap<number, Handler>;
 }
@@ -114,6 +123,10 @@ export interface RequestContext {
   clientGone: AbortSignal;
   /** Memory the response may refer to: valid until the response has been written, reused after. */
   allocate: Allocate;
+  /** The node id the connection authenticated as (this node's own for its local requests); null when it has not. */
+  peer: number | null;
+  /** The connection's SASL session (SaslHandshake, SaslAuthenticate); null for this node's local requests. */
+  sasl: SaslSession | null;
 }
 
 export interface Handler<Request = any, Response = any> {

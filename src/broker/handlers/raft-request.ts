@@ -4,11 +4,26 @@
  * metadata topic goes through the Fetch handler): each hands the request
  * body to the node's MetadataQuorum and answers with what it answers. Only
  * the version raft/wire.ts speaks is served, and only on peer listeners: a
- * client that sends one on a client listener has its connection closed.
+ * client that sends one on a client listener has its connection closed. A
+ * request whose sender (candidate, leader, replica) is not the node its
+ * connection authenticated as (controller-channel.ts actsAs) closes the
+ * connection too.
  */
 import { raftApiVersions } from '../../controller/raft/wire.ts';
 import type { ApiKey } from '../../protocol/generated/api-keys.ts';
-import { defineHandler, type Handler } from './handler.ts';
+import { SenderRefused } from '../../controller/quorum/raft-errors.ts';
+import { actsAs } from '../controller-channel.ts';
+import { RequestRejected } from '../server/connection.ts';
+import { defineHandler, type Handler, type RequestContext } from './handler.ts';
+
+/** Hands a Raft request to the metadata quorum, closing the connection when it claims a sender its connection is not. */
+export async function handleRaftRequest(apiKey: ApiKey, request: unknown, ctx: RequestContext): Promise<unknown> {
+  try {
+    return await ctx.services.quorum.handle(apiKey, ctx.apiVersion, request, (nodeId) => actsAs(ctx, nodeId, `a Raft request (API ${apiKey})`));
+  } catch (err) {
+    throw err instanceof SenderRefused ? new RequestRejected(err.message) : err;
+  }
+}
 
 export function raftHandler(apiKey: ApiKey): Handler {
   const version = raftApiVersions[apiKey];
@@ -17,6 +32,6 @@ export function raftHandler(apiKey: ApiKey): Handler {
     minVersion: version,
     maxVersion: version,
     peerOnly: true,
-    handle: (request: unknown, ctx) => ctx.services.quorum.handle(apiKey, ctx.apiVersion, request),
+    handle: (request: unknown, ctx) => handleRaftRequest(apiKey, request, ctx),
   });
 }

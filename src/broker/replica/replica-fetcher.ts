@@ -32,13 +32,16 @@
  * that connection and fetches again at once with the partition included.
  * A connection or request failure (no answer within
  * `replica.fetch.wait.max.ms` + `replica.socket.timeout.ms`) backs the
- * whole loop off for `replica.fetch.backoff.ms` and reconnects; the first
- * failure is logged, and so is the first fetch answered after it.
+ * whole loop off for `replica.fetch.backoff.ms` and reconnects (each
+ * connection authenticated as this node to the leader, unless the cluster
+ * opted out: net/peer-login.ts); the first failure is logged (a leader
+ * refusing this node's authentication included), and so is the first fetch answered after it.
  * `close()` stops every loop.
  * Fetch answers are joined into memory of one BufferPool shared by the
  * loops, given back once their batches are written.
  */
 import { BrokerConnection } from '../../net/connection.ts';
+import { peerLogin, type PeerCredentials } from '../../net/peer-login.ts';
 import type { Time } from '../../clock.ts';
 import { offsetMax } from '../../limits.ts';
 import { ErrorCode, errorName } from '../../protocol/errors.ts';
@@ -75,6 +78,8 @@ export interface ReplicaFetcherOptions {
   logger: Logger;
   /** Rests after errors run on its monotonic clock and timers. */
   time: Time;
+  /** How a fetcher authenticates to the leader it fetches from; null: it does not (peer.authentication=none). */
+  credentials: PeerCredentials | null;
 }
 
 interface Followed {
@@ -279,6 +284,7 @@ class LeaderFetcher {
       requestTimeoutMs: this.options.maxWaitMs + this.options.socketTimeoutMs,
       connectTimeoutMs: this.options.socketTimeoutMs,
       framePool: this.framePool,
+      authenticate: this.options.credentials === null ? undefined : peerLogin(this.options.credentials, this.leaderId),
     });
     await connection.connect();
     if (this.stopped) connection.close();

@@ -31,6 +31,7 @@ import type { TopicConfigs } from '../topic-configs.ts';
 import { ReplicationThrottle } from './replication-throttle.ts';
 import { Partition, type ReplicationContext } from './partition.ts';
 import { ReplicaFetchers } from './replica-fetcher.ts';
+import type { PeerCredentials } from '../../net/peer-login.ts';
 
 /** Kafka's replica settings (broker config `replica.*`). */
 export interface ReplicationSettings {
@@ -62,6 +63,8 @@ export interface ReplicaManagerOptions {
   time: Time;
   /** Whether this broker may act as a leader now (registered, caught up, its lease held: Broker.serving); default always. */
   serving?: () => boolean;
+  /** How the replica fetchers authenticate to leaders; null: they do not (peer.authentication=none). */
+  credentials: PeerCredentials | null;
   /** Told when a hosted partition opened, took a new state from the metadata or was dropped (the group coordinator follows its leaderships). */
   roleChanged?: (topic: string) => void;
 }
@@ -142,6 +145,7 @@ export class ReplicaManager {
       socketTimeoutMs: replication.socketTimeoutMs,
       logger,
       time: options.time,
+      credentials: options.credentials,
     });
   }
 

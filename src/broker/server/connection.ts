@@ -56,6 +56,16 @@
  *   logged once.
  * - A socket whose writes are not being consumed pauses request handling
  *   until it drains; a connection idle for `idleTimeoutMs` is closed.
+ * - Authentication: each connection has a SaslSession offering the
+ *   listener's mechanisms (`authentication`; none by default), which
+ *   SaslHandshake/SaslAuthenticate drive; a failed exchange closes the
+ *   connection once its answer is written, and is logged through
+ *   `logFailure` (rate-limited by the listener). Where authentication is
+ *   `required` (a peer listener), until the session has authenticated:
+ *   every frame larger than `firstFrameBytesMax` closes the connection, so
+ *   does any request but ApiVersions, SaslHandshake and SaslAuthenticate
+ *   (unanswered, before dispatch), and the connection is closed
+ *   `timeoutMs` after it was accepted.
  */
 import type { Socket } from 'node:net';
 import type { Logger } from '../../logger.ts';
@@ -64,6 +74,7 @@ import { writeCorked } from '../../net/corked-write.ts';
 import { FrameAssembler } from '../../protocol/frame-assembler.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import type { RequestMemory } from './request-memory.ts';
+import { SaslSession, type SaslMechanism } from './sasl-session.ts';
 import { connectionQueuedBytesMax, producePipelineMax } from '../../limits.ts';
 
 /** Thrown by a dispatcher for a request that must close the connection. */
@@ -83,6 +94,8 @@ export type Dispatch = (payload: Buffer, connection: ConnectionInfo, allocate: A
 export interface ConnectionInfo {
   readonly id: number;
   readonly remote: string;
+  /** The connection's authentication state (the node it authenticated as: `sasl.peer`). */
+  readonly sasl: SaslSession;
   /** Aborted once the connection is closed, by either side: no answer can reach the client any more. */
   readonly gone: AbortSignal;
 }
@@ -97,7 +110,22 @@ export interface ConnectionLimits {
   idleTimeoutMs: number;
   /** The broker's budget for memory responses refer to until written (`queued.max.response.bytes`). */
   responseMemory: RequestMemory;
+  /** The SASL mechanisms offered and whether authentication is required; none offered by default. */
+  authentication?: ConnectionAuthentication;
 }
+
+export interface ConnectionAuthentication {
+  mechanisms: readonly SaslMechanism[];
+  /** A peer listener: see the contract. */
+  required: boolean;
+  /** How long a connection may stay unauthenticated where authentication is required. */
+  timeoutMs: number;
+  /** Where failed authentications are logged (rate-limited: anyone can fail at will). */
+  logFailure: (message: string) => void;
+}
+
+/** What a connection that must authenticate may ask before it has. */
+const beforeAuthentication: ReadonlySet<number> = new Set([ApiKeys.ApiVersions, ApiKeys.SaslHandshake, ApiKeys.SaslAuthenticate]);
 
 /** The smallest valid request payload: apiKey, apiVersion, correlationId, clientId length. */
 const minRequestBytes = 10;
@@ -109,6 +137,9 @@ export const smallRequestBytes = minCapacityBytes;
 export class Connection implements ConnectionInfo {
   readonly id: number;
   readonly remote: string;
+  readonly sasl: SaslSession;
+  /** Whether requests other than ApiVersions and SASL need an authenticated session. */
+  private readonly authenticationRequired: boolean;
   private readonly socket: Socket;
   private readonly dispatch: Dispatch;
   private readonly limits: ConnectionLimits;
@@ -137,6 +168,10 @@ export class Connection implements ConnectionInfo {
   /** Requests dispatched and not yet answered, oldest first: each settles once its response is written. */
   private readonly inFlight: Promise<void>[] = [];
   private inFlightProduce = false;
+  /** Why the connection closes once the answer being prepared is written (a failed authentication). */
+  private closeAfterAnswer: string | null = null;
+  /** Closes a connection still unauthenticated where authentication is required. */
+  private authenticationTimer: NodeJS.Timeout | null = null;
 
   constructor(id: number, socket: Socket, dispatch: Dispatch, limits: ConnectionLimits, pool: BufferPool, memory: RequestMemory, logger: Logger) {
     this.id = id;
@@ -149,6 +184,12 @@ export class Connection implements ConnectionInfo {
     this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
     socket.setNoDelay(true);
     socket.setTimeout(limits.idleTimeoutMs, () => this.close(`idle for ${limits.idleTimeoutMs} ms`, false));
+    const authentication = limits.authentication;
+    this.authenticationRequired = authentication?.required ?? false;
+    this.sasl = new SaslSession(authentication?.mechanisms ?? [], (reason) => (this.closeAfterAnswer ??= reason));
+    if (authentication?.required) {
+      this.authenticationTimer = setTimeout(() => this.failAuthentication(`not authenticated within ${authentication.timeoutMs} ms`), authentication.timeoutMs);
+    }
     this.assembler = new FrameAssembler(
       {
         peekBytes: headerPeekBytes,
@@ -182,6 +223,13 @@ export class Connection implements ConnectionInfo {
     this.closing.abort();
     if (log) this.logger.warn(`closing connection ${this.id} from ${this.remote}: ${reason}`);
     this.socket.destroy();
+  }
+
+  /** Closes the connection for a failed (or missing) authentication, logged through the rate-limited `logFailure`. */
+  private failAuthentication(reason: string): void {
+    if (this.closed) return;
+    this.limits.authentication?.logFailure(`closing connection ${this.id} from ${this.remote}: ${reason}`);
+    this.close(reason, false);
   }
 
   private get closed(): boolean {
@@ -234,6 +282,10 @@ export class Connection implements ConnectionInfo {
 
   /** Refuses (closing the connection) a large frame before a first answer unless it names an API version served: see the contract. */
   private admitFrame(size: number, apiKey: number, apiVersion: number): boolean {
+    if (this.authenticationRequired && this.sasl.peer === null && size > this.limits.firstFrameBytesMax) {
+      this.failAuthentication(`a frame of ${size} bytes before authentication, over ${this.limits.firstFrameBytesMax} (sasl.server.max.receive.size)`);
+      return false;
+    }
     if (this.proven || size <= this.limits.firstFrameBytesMax || this.limits.servesApi(apiKey, apiVersion)) return true;
     this.close(`a first frame of ${size} bytes, over ${this.limits.firstFrameBytesMax} (sasl.server.max.receive.size), names no API served (key ${apiKey} v${apiVersion})`);
     return false;
@@ -261,6 +313,7 @@ export class Connection implements ConnectionInfo {
   private onSocketClosed(): void {
     this.closing.abort();
     this.stopFrameTimer();
+    if (this.authenticationTimer) clearTimeout(this.authenticationTimer);
     this.cancelMemoryWait?.();
     this.cancelMemoryWait = null;
     this.heldBytes -= this.partialBytes + this.queuedBytes;
@@ -275,9 +328,14 @@ export class Connection implements ConnectionInfo {
     this.processing = true;
     try {
       while (!this.closed && this.frames.length > 0) {
-        const produce = this.frames[0].readInt16BE(0) === ApiKeys.Produce;
+        const apiKey = this.frames[0].readInt16BE(0);
+        const produce = apiKey === ApiKeys.Produce;
         while (this.inFlight.length > 0 && (!produce || !this.inFlightProduce || this.inFlight.length >= producePipelineMax)) await this.inFlight[0];
         if (this.closed) break;
+        if (this.authenticationRequired && this.sasl.peer === null && !beforeAuthentication.has(apiKey)) {
+          this.failAuthentication(`API ${apiKey} before authentication (only ApiVersions and SASL are served until then)`);
+          break;
+        }
         const frame = this.frames.shift()!;
         this.queuedBytes -= frame.length;
         this.readOn();
@@ -303,16 +361,27 @@ export class Connection implements ConnectionInfo {
     try {
       const response = await dispatched;
       this.proven = true;
+      if (this.sasl.peer !== null && this.authenticationTimer) clearTimeout(this.authenticationTimer);
       await previous;
       if (response === null || this.closed) return;
       written = true;
-      if (!writeCorked(this.socket, Array.isArray(response) ? response : [response], () => lease.release())) await this.drained();
+      const chunks = Array.isArray(response) ? response : [response];
+      if (this.closeAfterAnswer !== null) return this.endAfter(chunks, this.closeAfterAnswer, lease);
+      if (!writeCorked(this.socket, chunks, () => lease.release())) await this.drained();
     } catch (err) {
       if (err instanceof RequestRejected) this.close(err.message, !err.logged);
       else this.close(`internal error: ${(err as Error).stack ?? err}`);
     } finally {
       if (!written) lease.release();
     }
+  }
+
+  /** Writes the last answer, then closes: the client reads why it was refused before the connection goes. */
+  private endAfter(chunks: Buffer[], reason: string, lease: BufferLease): void {
+    this.limits.authentication?.logFailure(`closing connection ${this.id} from ${this.remote}: ${reason}`);
+    this.closing.abort();
+    writeCorked(this.socket, chunks, () => lease.release());
+    this.socket.end(() => this.socket.destroy());
   }
 
   private drained(): Promise<void> {

@@ -9,7 +9,8 @@
  * UNSUPPORTED_VERSION: ApiVersions in its v0 format with the supported
  * ranges (clients then retry lower), any other API with a response holding
  * only the correlation id and error code 35, the prefix every error-first
- * response shares. A handler registered `forwardToController` runs here
+ * response shares. Handlers see the node id the connection authenticated as (`ctx.peer`) and its SASL
+ * session (`ctx.sasl`). A handler registered `forwardToController` runs here
  * only on the active controller; elsewhere the request goes to the
  * controller through the ControllerChannel. A request whose header or body
  * does not decode, or that a handler finds malformed (ProtocolError), throws
@@ -94,7 +95,18 @@ export function createDispatcher(handlers: ReadonlyMap<number, Handler>, options
     }
     const handleHere = async () => {
       try {
-        return await handler.handle(body, { services, apiVersion, correlationId, clientId: header.clientId, clientAddress: connection.remote, listener, clientGone: connection.gone, allocate });
+        return await handler.handle(body, {
+          services,
+          apiVersion,
+          correlationId,
+          clientId: header.clientId,
+          clientAddress: connection.remote,
+          listener,
+          clientGone: connection.gone,
+          allocate,
+          peer: connection.sasl.peer,
+          sasl: connection.sasl,
+        });
       } catch (err) {
         throw malformed(err); // a body that decodes but does not read as the API's message (the Raft APIs' own checks)
       }

@@ -6,10 +6,13 @@
  * --bootstrap-user creates the cluster's first user when it has none, with
  * the password from --bootstrap-password-file or KB_BOOTSTRAP_PASSWORD
  * (never argv).
+ * The cluster secret comes from --cluster-secret-file or KB_CLUSTER_SECRET
+ * (broker/cluster-secret.ts), never from a flag's value.
  */
 import { Command, Flags } from '@oclif/core';
 import { Broker } from '../../broker/broker.ts';
 import { BrokerConfig } from '../../broker/config.ts';
+import { clusterSecretEnv, readClusterSecret } from '../../broker/cluster-secret.ts';
 import { stderrLogger } from '../../logger.ts';
 import { openFileLimit, openFilesWarning } from '../../broker/open-files.ts';
 import { parseHostPort, parseVoters, type Voter } from '../../net/host-port.ts';
@@ -47,6 +50,7 @@ export default class BrokerStart extends Command {
     config: Flags.string({ description: 'Kafka-style properties file (key=value lines)' }),
     set: Flags.string({ description: 'a config setting key=value (repeatable), e.g. num.partitions=3', multiple: true }),
     voters: Flags.string({ description: 'controller quorum voters at their peer listeners: ID@HOST:PORT,... (this node alone by default)' }),
+    'cluster-secret-file': Flags.string({ description: `file holding the cluster secret peers authenticate with (default: the ${clusterSecretEnv} environment variable)` }),
     'metrics-listen': Flags.string({ description: 'HOST:PORT to serve Prometheus metrics on at /metrics (port 0 picks a free port; off by default)' }),
     'bootstrap-user': Flags.string({ description: `create this SCRAM user when the cluster has no user yet (password from --bootstrap-password-file or ${bootstrapPasswordEnv})` }),
     'bootstrap-password-file': Flags.string({ description: 'read the bootstrap user\'s password from the first line of this file' }),
@@ -90,6 +94,7 @@ export default class BrokerStart extends Command {
     try {
       const config = await BrokerConfig.load({ configFile: flags.config, sets: flags.set });
       config.set('node.id', String(flags['node-id']));
+      const clusterSecret = await readClusterSecret(flags['cluster-secret-file'], process.env);
       broker = new Broker({
         config,
         listen,
@@ -99,6 +104,7 @@ export default class BrokerStart extends Command {
         voters: voters.length > 0 ? voters : undefined,
         metricsListen,
         bootstrapUser,
+        clusterSecret,
         logger,
         onFatal: () => {
           process.exitCode = 1;

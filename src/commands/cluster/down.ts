@@ -4,8 +4,8 @@
  * pid, or one started by hand on the node's data dir: see supervisor.ts),
  * SIGKILL to those not gone after --timeout (said on stderr), then removes
  * cluster.json. The nodes' data stays unless --purge, which also removes
- * the node-<id>/ directories (and the directory itself when that leaves it
- * empty).
+ * the node-<id>/ directories and the cluster secret they shared (and the
+ * directory itself when that leaves it empty).
  * Exit 1 when nothing is recorded there (--purge still purges) or a node
  * survived SIGKILL (the record is kept so `down` can be retried).
  */
@@ -13,7 +13,7 @@ import { readdir, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Flags } from '@oclif/core';
 import { KbLocalCommand, UserError } from '../../cli/kb-command.ts';
-import { defaultClusterDir, readClusterRecord, removeClusterRecord } from '../../cli/local-cluster/record.ts';
+import { clusterSecretName, defaultClusterDir, readClusterRecord, removeClusterRecord } from '../../cli/local-cluster/record.ts';
 import { stopNodes, type StoppedNode } from '../../cli/local-cluster/supervisor.ts';
 import { int32Max } from '../../protocol/wire-limits.ts';
 
@@ -58,9 +58,10 @@ export default class ClusterDown extends KbLocalCommand {
   }
 }
 
-/** Removes the node-<id> directories of `dir`, and `dir` when nothing else is left in it. */
+/** Removes the node-<id> directories and the cluster secret of `dir`, and `dir` when nothing else is left in it. */
 async function purge(dir: string): Promise<void> {
   const entries = await readdir(dir).catch(() => [] as string[]);
-  await Promise.all(entries.filter((e) => /^node-\d+$/.test(e)).map((e) => rm(path.join(dir, e), { recursive: true, force: true })));
+  const ours = entries.filter((e) => /^node-\d+$/.test(e) || e === clusterSecretName);
+  await Promise.all(ours.map((e) => rm(path.join(dir, e), { recursive: true, force: true })));
   await rmdir(dir).catch(() => undefined); // not empty (or gone): leave it
 }

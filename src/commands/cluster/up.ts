@@ -3,7 +3,9 @@
  * a voter, as detached `kb broker start` processes listening on 127.0.0.1:
  * node i's client listener on --base-port + i - 1, its peer listener on
  * --base-port + N + i - 1 (--base-port 0: free ports chosen by the OS), with
- * their data and logs under --data-dir (see src/cli/local-cluster/record.ts).
+ * their data and logs under --data-dir (see src/cli/local-cluster/record.ts),
+ * authenticating to each other with the cluster secret it generates there
+ * on first use (`cluster.secret`).
  * All nodes are started before any is waited for (a quorum cannot form
  * until a majority runs); the command returns when every node has logged
  * its startup line, printing the bootstrap list. If a node exits or is late,
@@ -16,7 +18,7 @@ import { formatHostPort } from '../../net/host-port.ts';
 import { renderTable } from '../../cli/output.ts';
 import { kbCommandLine } from '../../cli/self-command.ts';
 import { freePorts } from '../../cli/local-cluster/ports.ts';
-import { defaultClusterDir, newClusterRecord, planCluster, readClusterRecord, removeClusterRecord, writeClusterRecord, type ClusterRecord } from '../../cli/local-cluster/record.ts';
+import { defaultClusterDir, ensureClusterSecret, newClusterRecord, planCluster, readClusterRecord, removeClusterRecord, writeClusterRecord, type ClusterRecord } from '../../cli/local-cluster/record.ts';
 import { NodeStartError, runningPid, spawnNodes, stopAfterFailureMs, stopNodes, waitForStartup } from '../../cli/local-cluster/supervisor.ts';
 import { int32Max } from '../../protocol/wire-limits.ts';
 
@@ -60,6 +62,7 @@ export default class ClusterUp extends KbLocalCommand {
     const allPorts = flags['base-port'] === 0 ? await freePorts(host, portCount) : Array.from({ length: portCount }, (_, i) => flags['base-port'] + i);
     const [ports, peerPorts] = [allPorts.slice(0, flags.nodes), allPorts.slice(flags.nodes)];
     const plan = planCluster({ dir, host, ports, peerPorts, sets: flags.set, kb: kbCommandLine });
+    await ensureClusterSecret(dir);
     if (process.stderr.isTTY) process.stderr.write(`starting ${flags.nodes} node(s) in ${plan.dir} ...\n`);
     const started = spawnNodes(plan.nodes);
     const record = newClusterRecord(plan, started.map((s) => s.pid));

@@ -13,6 +13,11 @@
  *   another); their answers are handed back to the node. Requests from
  *   peers arrive through the broker's handlers (`handle`), are given a
  *   correlation id of our own and answered when the node answers them.
+ *   A request whose sender the caller says the connection may not act as
+ *   (`mayActAs`: not the node it authenticated as) throws SenderRefused
+ *   before the Raft core sees it: only an authenticated voter can make
+ *   this node adopt a quorum epoch (the core takes epochs only from
+ *   voters).
  *   A request naming another cluster id is answered INCONSISTENT_CLUSTER_ID;
  *   such an answer to our own request is logged and reported (`onRefused`:
  *   a node that is still starting gives up, it is the one that does not
@@ -39,6 +44,7 @@ import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import type { HostPort, Voter } from '../../net/host-port.ts';
 import type { Logger } from '../../logger.ts';
 import { PeerConnections, type Lane } from '../../net/peer-connections.ts';
+import type { PeerCredentials } from '../../net/peer-login.ts';
 import type { MetadataImage } from '../../metadata/image.ts';
 import type { MetadataRecord } from '../../metadata/records.ts';
 import { decodeMetadataEntry, encodeMetadataEntry, encodeMetadataSnapshot } from '../../metadata/entries.ts';
@@ -52,7 +58,7 @@ import type { Apply, RaftOutput } from '../raft/output.ts';
 import { loadPersisted, persistOutput, type RaftStores } from '../raft/persistence.ts';
 import { FileQuorumStateStore } from '../raft/quorum-state-store.ts';
 import { requestFromWire, responseFromWire, toWire } from '../raft/wire.ts';
-import { errorAnswer, isRaftRequest, refusedRequest, senderOf } from './raft-errors.ts';
+import { errorAnswer, isRaftRequest, refusedRequest, SenderRefused, senderOf } from './raft-errors.ts';
 
 /** A peer whose messages the node refuses is logged at most this often. */
 const refusalLogIntervalMs = 10_000;
@@ -82,6 +88,8 @@ export interface MetadataQuorumOptions {
   onRefused: (err: Error) => void;
   /** Raft runs on its monotonic clock and timers; DescribeQuorum reports times on its wall clock. */
   time: Time;
+  /** How this node authenticates to the other voters; null: it does not (peer.authentication=none). */
+  credentials: PeerCredentials | null;
 }
 
 interface Waiter {
@@ -125,7 +133,7 @@ export class MetadataQuorum {
     this.options = options;
     this.addresses = new Map(options.voters.map((v) => [v.nodeId, { host: v.host, port: v.port }]));
     this.config = resolveRaftConfig(options.raftConfig);
-    this.peers = new PeerConnections(`kb-raft-${options.nodeId}`);
+    this.peers = new PeerConnections(`kb-raft-${options.nodeId}`, options.credentials);
     this.fetchLane = { name: 'raft-fetch', requestTimeoutMs: this.config.requestTimeoutMs };
     this.controlLane = { name: 'raft', requestTimeoutMs: this.config.requestTimeoutMs };
   }
@@ -262,9 +270,10 @@ export class MetadataQuorum {
   // ---- inbound requests ----------------------------------------------------------
 
   /** Answers a Raft request body (Vote, BeginQuorumEpoch, EndQuorumEpoch, Fetch or FetchSnapshot of the metadata topic) with a response body. */
-  handle(apiKey: number, apiVersion: number, body: unknown): Promise<unknown> {
+  handle(apiKey: number, apiVersion: number, body: unknown, mayActAs: (nodeId: number) => boolean): Promise<unknown> {
     const request = requestFromWire(apiKey, apiVersion, body, this.nextInboundId++);
     if (!isRaftRequest(request)) throw new Error(`API ${apiKey} does not carry a Raft request`);
+    if (!mayActAs(senderOf(request))) throw new SenderRefused(`a ${request.type} request claiming node ${senderOf(request)}, which its connection is not`);
     const theirs = (body as { clusterId?: string | null }).clusterId;
     const ours = this.clusterId();
     if (theirs && ours && theirs !== ours) {
@@ -341,7 +350,7 @@ export class MetadataQuorum {
     if (!address) return;
     const wire = toWire(message, this.clusterId() ?? '');
     const lane = wire.apiKey === ApiKeys.Fetch || wire.apiKey === ApiKeys.FetchSnapshot ? this.fetchLane : this.controlLane;
-    this.peers.request(address, lane, wire.apiKey, wire.apiVersion, wire.body).then(
+    this.peers.request({ nodeId: to, ...address }, lane, wire.apiKey, wire.apiVersion, wire.body).then(
       (body) => {
         if (this.stopped) return;
         const answer = responseFromWire(wire.apiKey, wire.apiVersion, body, message.correlationId);

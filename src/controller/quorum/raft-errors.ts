@@ -2,7 +2,8 @@
  * Answers to Raft requests that the host refuses before the Raft core sees
  * them (a request from another cluster, or one `refusedRequest` names): the
  * response message of the request's kind carrying only an error code, "no
- * leader" and epoch -1.
+ * leader" and epoch -1. A request from a sender its connection is not gets
+ * no answer (SenderRefused).
  */
 import { epochAcceptedMax } from '../../limits.ts';
 import { quorumEpochOf, type RaftMessage } from '../raft/messages.ts';
@@ -13,6 +14,11 @@ const noSnapshot = { epoch: -1, endOffset: -1 };
 
 export function isRaftRequest(message: RaftMessage): message is RaftRequest {
   return ['Vote', 'BeginQuorumEpoch', 'EndQuorumEpoch', 'Fetch', 'FetchSnapshot'].includes(message.type);
+}
+
+/** A request names a sender its connection is not: the connection is to be closed. */
+export class SenderRefused extends Error {
+  override name = 'SenderRefused';
 }
 
 /** The node a request comes from, as it names itself. */

@@ -24,7 +24,13 @@ function fakeController(registered: BrokerRegistration[]): ControllerService {
 
 const listener = (name: string, port: number, securityProtocol = 0) => ({ name, host: '10.0.0.4', port, securityProtocol });
 const register = (registered: BrokerRegistration[], listeners: ReturnType<typeof listener>[]) =>
-  handle(brokerRegistration, { ...defaultBrokerRegistrationRequest(), brokerId: 4, clusterId: 'c', incarnationId: Buffer.alloc(16, 1), listeners }, 4, { controller: fakeController(registered) });
+  handle(
+    brokerRegistration,
+    { ...defaultBrokerRegistrationRequest(), brokerId: 4, clusterId: 'c', incarnationId: Buffer.alloc(16, 1), listeners },
+    4,
+    { controller: fakeController(registered), peerAuth: { required: true, logRefusal() {} } },
+    { peer: 4, clientId: 'kb-broker-4' }, // broker 4's own connection
+  );
 
 test('every listener becomes an endpoint', async () => {
   const registered: BrokerRegistration[] = [];

@@ -14,7 +14,8 @@ export function fakeServices(given: Partial<BrokerServices>): BrokerServices {
   });
 }
 
-export function handle<Request, Response>(handler: Handler<Request, Response>, request: Request, apiVersion: number, services: Partial<BrokerServices>) {
+/** Runs `handler` as a plain client's request, unless `context` says otherwise (e.g. `peer`: the node the connection authenticated as). */
+export function handle<Request, Response>(handler: Handler<Request, Response>, request: Request, apiVersion: number, services: Partial<BrokerServices>, context: Partial<RequestContext> = {}) {
   const ctx: RequestContext = {
     services: fakeServices(services),
     apiVersion,
@@ -24,6 +25,9 @@ export function handle<Request, Response>(handler: Handler<Request, Response>, r
     listener: { name: 'PEER', peer: true },
     clientGone: new AbortController().signal,
     allocate: Buffer.allocUnsafe,
+    peer: null,
+    sasl: null,
+    ...context,
   };
   return handler.handle(request, ctx);
 }

@@ -60,6 +60,7 @@ test('a follower out of sync past replica.lag.time.max.ms leaves the ISR within 
   const lines: string[] = [];
   const dir = await mkdtemp(path.join(os.tmpdir(), 'kb-isr-shrink-'));
   const replicas = new ReplicaManager({
+    credentials: null,
     nodeId: 1,
     logsDir: dir,
     image,

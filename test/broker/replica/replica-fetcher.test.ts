@@ -23,6 +23,7 @@ import { BrokerConfig } from '../../../src/broker/config.ts';
 import { systemTime } from '../../../src/clock.ts';
 import { ReplicaManager, replicationSettings } from '../../../src/broker/replica/replica-manager.ts';
 import { TopicConfigs } from '../../../src/broker/topic-configs.ts';
+import { peerLogin } from '../../../src/net/peer-login.ts';
 import { BrokerConnection } from '../../../src/net/connection.ts';
 import { MetadataImage } from '../../../src/metadata/image.ts';
 import { endpointOf, type MetadataRecord, type PartitionRecord } from '../../../src/metadata/records.ts';
@@ -51,15 +52,19 @@ async function eventually(what: string, condition: () => boolean, timeoutMs = 10
   }
 }
 
+/** The secret the leader and the followers' fetchers authenticate with. */
+const clusterSecret = Buffer.from('replica-fetcher-test-secret-0123456789');
+
 /** A real broker (node 1, the leader) and a client connected to it; both stop when the test ends. */
 async function startLeader(t: TestContext): Promise<{ leader: Broker; client: BrokerConnection }> {
   const leaderDir = await tempDir(t, 'leader', () => leader.stop());
   const loopback = { host: '127.0.0.1', port: 0 };
-  const leader = new Broker({ config: new BrokerConfig(), listen: loopback, peerListen: loopback, dataDir: leaderDir, logger: silent });
+  const leader = new Broker({ config: new BrokerConfig(), listen: loopback, peerListen: loopback, dataDir: leaderDir, logger: silent, clusterSecret });
   await leader.start();
-  // The test's client fetches as follower 2: a replica fetch, served on the peer listener only.
+  // The test's client fetches as follower 2: a replica fetch, served on the peer listener only, to the node it authenticated as.
   const { host, port } = endpointOf(leader.image.brokers.get(1)!, 'PEER')!;
-  const client = new BrokerConnection({ host, port, clientId: 'test', requestTimeoutMs: 15_000, connectTimeoutMs: 5_000 });
+  const authenticate = peerLogin({ nodeId: 2, secret: clusterSecret }, 1);
+  const client = new BrokerConnection({ host, port, clientId: 'test', requestTimeoutMs: 15_000, connectTimeoutMs: 5_000, authenticate });
   await client.connect();
   t.after(() => client.close());
   return { leader, client };
@@ -69,6 +74,7 @@ async function startLeader(t: TestContext): Promise<{ leader: Broker; client: Br
 async function startReplicas(t: TestContext, image: MetadataImage, settings: [string, string][], logger: Logger = silent): Promise<ReplicaManager> {
   const config = new BrokerConfig(settings);
   const replicas = new ReplicaManager({
+    credentials: config.string('peer.authentication') === 'none' ? null : { nodeId: config.int('node.id'), secret: clusterSecret },
     nodeId: config.int('node.id'),
     logsDir: await tempDir(t, 'replicas', () => replicas.close()),
     image,
@@ -121,14 +127,18 @@ test('a follower fetches from the leader over the wire and acks=all waits for it
   assert.deepEqual(await replica.log.read(0n, 1 << 20), await leaderPartition.log.read(0n, 1 << 20), 'the same batches, byte for byte');
   assert.equal(replica.log.latestEpoch, 1);
 
-  // A consumer fetch at the follower is refused; a follower fetch from a non-replica at the leader too.
-  const fetch = (replicaId: number, currentLeaderEpoch: number) =>
-    client.request(1, 12, {
+  // A consumer fetch at the follower is refused; a follower fetch from a non-replica at the leader too, and one claiming another node's id.
+  const node3 = new BrokerConnection({ host: '127.0.0.1', port: endpointOf(leader.image.brokers.get(1)!, 'PEER')!.port, clientId: 'test', requestTimeoutMs: 15_000, connectTimeoutMs: 5_000, authenticate: peerLogin({ nodeId: 3, secret: clusterSecret }, 1) });
+  await node3.connect();
+  t.after(() => node3.close());
+  const fetch = (replicaId: number, currentLeaderEpoch: number, connection = client) =>
+    connection.request(1, 12, {
       replicaId, maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, rackId: '', forgottenTopicsData: [], clusterId: null,
       replicaState: { replicaId: -1, replicaEpoch: -1n },
       topics: [{ topic: 'r', topicId: Buffer.alloc(16), partitions: [{ partition: 0, currentLeaderEpoch, fetchOffset: 0n, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 1 << 20, replicaDirectoryId: Buffer.alloc(16) }] }],
     }).then((r) => r.responses[0].partitions[0]);
-  assert.equal((await fetch(3, 1)).errorCode, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+  assert.equal((await fetch(3, 1, node3)).errorCode, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+  assert.equal((await fetch(3, 1)).errorCode, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, "node 2's connection fetching as replica 3");
   assert.equal((await fetch(-1, 0)).errorCode, ErrorCode.FENCED_LEADER_EPOCH);
   assert.equal((await fetch(-1, 2)).errorCode, ErrorCode.UNKNOWN_LEADER_EPOCH);
   const consumed = await fetch(-1, 1);
@@ -269,7 +279,9 @@ test("a leader's answer with impossible offsets is refused before it reaches the
   for (const record of records) image.apply(record);
   const lines: string[] = [];
   const record = (line: string) => void lines.push(line);
-  const replicas = await startReplicas(t, image, [['node.id', '2'], ['replica.fetch.wait.max.ms', '50'], ['replica.fetch.backoff.ms', '20']], { info: record, warn: record, error: record });
+  // The fake leader speaks no SASL: the follower does not authenticate.
+  const settings: [string, string][] = [['node.id', '2'], ['replica.fetch.wait.max.ms', '50'], ['replica.fetch.backoff.ms', '20'], ['peer.authentication', 'none']];
+  const replicas = await startReplicas(t, image, settings, { info: record, warn: record, error: record });
   const follower = replicas.hostedPartitions()[0];
   for (const answer of answers) {
     current = answer;

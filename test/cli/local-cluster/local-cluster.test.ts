@@ -6,14 +6,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { clusterFile, newClusterRecord, planCluster, readClusterRecord, removeClusterRecord, writeClusterRecord } from '../../../src/cli/local-cluster/record.ts';
+import { clusterFile, ensureClusterSecret, newClusterRecord, planCluster, readClusterRecord, removeClusterRecord, writeClusterRecord } from '../../../src/cli/local-cluster/record.ts';
 import { runningPid } from '../../../src/cli/local-cluster/supervisor.ts';
 import { freePorts } from '../../../src/cli/local-cluster/ports.ts';
 
-test('planCluster: ids 1..N, every node a voter, its own data dir and log, the --set settings passed on', () => {
+test('planCluster: ids 1..N, every node a voter, the cluster secret file, its own data dir and log, the --set settings passed on', () => {
   const plan = planCluster({ dir: 'rel/dir', host: '127.0.0.1', ports: [9092, 9093], peerPorts: [9094, 9095], sets: ['num.partitions=3'], kb: (args) => ['/bin/kb', ...args] });
   const dir = path.resolve('rel/dir');
   assert.equal(plan.dir, dir);
@@ -26,7 +26,7 @@ test('planCluster: ids 1..N, every node a voter, its own data dir and log, the -
     peerPort: 9095,
     dataDir: path.join(dir, 'node-2'),
     log: path.join(dir, 'node-2', 'broker.log'),
-    command: ['/bin/kb', 'broker', 'start', '--node-id', '2', '--listen', '127.0.0.1:9093', '--voters', plan.voters, '--data-dir', path.join(dir, 'node-2'), '--set', 'num.partitions=3'],
+    command: ['/bin/kb', 'broker', 'start', '--node-id', '2', '--listen', '127.0.0.1:9093', '--voters', plan.voters, '--cluster-secret-file', path.join(dir, 'cluster.secret'), '--data-dir', path.join(dir, 'node-2'), '--set', 'num.partitions=3'],
   });
 });
 
@@ -39,7 +39,7 @@ test('cluster.json: absent is null, written then read back, removed; a foreign f
   await writeClusterRecord(dir, record);
   assert.deepEqual(await readClusterRecord(dir), record);
   const dataDir = path.join(dir, 'node-1');
-  const command = ['kb', 'broker', 'start', '--node-id', '1', '--listen', '127.0.0.1:1234', '--voters', '1@127.0.0.1:1235', '--data-dir', dataDir];
+  const command = ['kb', 'broker', 'start', '--node-id', '1', '--listen', '127.0.0.1:1234', '--voters', '1@127.0.0.1:1235', '--cluster-secret-file', path.join(dir, 'cluster.secret'), '--data-dir', dataDir];
   assert.deepEqual(record.nodes, [{ nodeId: 1, host: '127.0.0.1', port: 1234, peerPort: 1235, dataDir, log: path.join(dataDir, 'broker.log'), command, pid: 4321 }]);
   await removeClusterRecord(dir);
   assert.equal(await readClusterRecord(dir), null);
@@ -48,6 +48,18 @@ test('cluster.json: absent is null, written then read back, removed; a foreign f
   await assert.rejects(readClusterRecord(dir), /cluster\.json is not a kb cluster record/);
   await writeFile(clusterFile(dir), 'not json');
   await assert.rejects(readClusterRecord(dir), /cluster\.json is not valid JSON/);
+});
+
+test('ensureClusterSecret: a new secret of 43 base64url characters, mode 0600, kept by the next call', async (t) => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'kb-test-record-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  await ensureClusterSecret(dir);
+  const file = path.join(dir, 'cluster.secret');
+  const secret = await readFile(file, 'utf8');
+  assert.match(secret, /^[A-Za-z0-9_-]{43}\n$/);
+  assert.equal((await stat(file)).mode & 0o777, 0o600);
+  await ensureClusterSecret(dir);
+  assert.equal(await readFile(file, 'utf8'), secret);
 });
 
 /** A process whose command line has `--data-dir given`, run in `cwd`. */

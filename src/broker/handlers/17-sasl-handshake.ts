@@ -1,0 +1,21 @@
+/**
+ * SaslHandshake (key 17), v1 only (v0 framed GSSAPI tokens outside Kafka
+ * requests): picks the SASL mechanism of the connection's session among
+ * those its listener offers (server/sasl-session.ts), answering with the
+ * list offered. SaslAuthenticate requests follow.
+ */
+import { ErrorCode } from '../../protocol/errors.ts';
+import type { SaslHandshakeRequest } from '../../protocol/generated/sasl-handshake-request.ts';
+import type { SaslHandshakeResponse } from '../../protocol/generated/sasl-handshake-response.ts';
+import { ApiKeys } from '../../protocol/generated/api-keys.ts';
+import { defineHandler } from './handler.ts';
+
+export default defineHandler<SaslHandshakeRequest, SaslHandshakeResponse>({
+  apiKey: ApiKeys.SaslHandshake,
+  minVersion: 1,
+  maxVersion: 1,
+  handle(request, ctx) {
+    if (ctx.sasl === null) return { errorCode: ErrorCode.ILLEGAL_SASL_STATE, mechanisms: [] };
+    return { errorCode: ctx.sasl.handshake(request.mechanism), mechanisms: ctx.sasl.mechanisms };
+  },
+});

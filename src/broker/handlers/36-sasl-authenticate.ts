@@ -1,0 +1,22 @@
+/**
+ * SaslAuthenticate (key 36), v0-2: one message of the SASL exchange the
+ * connection's SaslHandshake chose (server/sasl-session.ts), answered with
+ * the mechanism's reply; a failure is SASL_AUTHENTICATION_FAILED (or
+ * ILLEGAL_SASL_STATE out of turn) and the connection closes once the
+ * answer is written. Sessions do not expire (sessionLifetimeMs 0).
+ */
+import { ErrorCode } from '../../protocol/errors.ts';
+import type { SaslAuthenticateRequest } from '../../protocol/generated/sasl-authenticate-request.ts';
+import type { SaslAuthenticateResponse } from '../../protocol/generated/sasl-authenticate-response.ts';
+import { ApiKeys } from '../../protocol/generated/api-keys.ts';
+import { defineHandler } from './handler.ts';
+
+export default defineHandler<SaslAuthenticateRequest, SaslAuthenticateResponse>({
+  apiKey: ApiKeys.SaslAuthenticate,
+  minVersion: 0,
+  maxVersion: 2,
+  handle(request, ctx) {
+    if (ctx.sasl === null) return { errorCode: ErrorCode.ILLEGAL_SASL_STATE, errorMessage: null, authBytes: Buffer.alloc(0), sessionLifetimeMs: 0n };
+    return { ...ctx.sasl.authenticate(request.authBytes), sessionLifetimeMs: 0n };
+  },
+});
