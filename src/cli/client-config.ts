@@ -12,7 +12,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import tls from 'node:tls';
-import type { ConnectionSecurity } from '../net/connection.ts';
+import type { ConnectionSecurity } from '../client/cluster.ts';
 import { type SaslMechanismName, saslMechanisms } from '../protocol/sasl-client.ts';
 import { UsageError, UserError } from './kb-command.ts';
 

@@ -11,7 +11,7 @@
  */
 import { Command, Errors, Flags, type Interfaces } from '@oclif/core';
 import { Cluster, ClusterUnreachableError } from '../client/cluster.ts';
-import { SaslAuthenticationError } from '../net/connection.ts';
+import { SaslAuthenticationError } from '../net/sasl-login.ts';
 import { parseHostPort } from '../net/host-port.ts';
 import { int32Max } from '../protocol/wire-limits.ts';
 import { connectionSecurity } from './client-config.ts';

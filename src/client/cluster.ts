@@ -19,10 +19,19 @@
  * those still connecting too, so nothing keeps the process alive.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BrokerConnection, ClientError, ConnectionSecurityError, type ConnectionSecurity } from '../net/connection.ts';
+import type tls from 'node:tls';
+import { BrokerConnection, ClientError, ConnectionSecurityError } from '../net/connection.ts';
+import { saslAuthentication } from '../net/sasl-login.ts';
+import type { SaslCredentials } from '../protocol/sasl-client.ts';
 import { zeroUuid } from '../protocol/well-known.ts';
 import { ApiKeys } from '../protocol/generated/api-keys.ts';
 import type { MetadataResponseTopic } from '../protocol/generated/metadata-response.ts';
+
+/** How every connection secures itself: TLS, a SASL login, both or neither (PLAINTEXT). */
+export interface ConnectionSecurity {
+  tls?: tls.ConnectionOptions;
+  sasl?: SaslCredentials;
+}
 
 export interface ClusterOptions {
   bootstrap: { host: string; port: number }[];
@@ -103,7 +112,8 @@ export class Cluster {
         clientId: this.options.clientId,
         requestTimeoutMs: this.options.requestTimeoutMs,
         connectTimeoutMs: this.options.connectTimeoutMs,
-        ...this.options.security,
+        tls: this.options.security.tls,
+        authenticate: this.options.security.sasl && saslAuthentication(this.options.security.sasl),
       });
       const opened = { connection, ready: connection.connect().then(() => connection) };
       opened.ready.catch(() => {

@@ -9,9 +9,8 @@
  * serves code that passes bodies along without reading them.
  *
  * An optional `authenticate` step (kb's own connections to another node:
- * net/peer-login.ts) runs after ApiVersions (and the SASL login, when
- * configured), before `connect()` resolves
- * and so before any other request.
+ * net/peer-login.ts; a client's SASL login: net/sasl-login.ts) runs after
+ * ApiVersions, before `connect()` resolves and so before any other request.
  *
  * Failures: connect errors and timeouts reject with ClientError naming the
  * broker, and a connect that fails (ApiVersions unanswered or
@@ -34,11 +33,6 @@
  * (an untrusted certificate, a name that does not match) rejects with the
  * reason.
  *
- * SASL (`sasl`): after ApiVersions the connect authenticates with
- * SaslHandshake and SaslAuthenticate (PLAIN, SCRAM-SHA-256/512, at the
- * highest versions both sides know); a refusal rejects with
- * SaslAuthenticationError carrying the broker's message.
- *
  * The wrong security protocol fails fast, not at a timeout: a TLS client
  * on a plaintext listener sees its handshake cut (kb and Kafka close on a
  * ClientHello), and a plaintext client on a TLS listener sees the
@@ -51,8 +45,6 @@ import tls from 'node:tls';
 import { FrameAssembler } from '../protocol/frame-assembler.ts';
 import { decodeResponse, encodeRequestChunks } from '../protocol/frames.ts';
 import { ApiKeys, type ApiKey, type RequestOf, type ResponseOf } from '../protocol/generated/api-keys.ts';
-import { type SaslCredentials, SaslError, saslLogin } from '../protocol/sasl-client.ts';
-import { errorName } from '../protocol/errors.ts';
 import { writeCorked } from './corked-write.ts';
 import { explainTlsFailure } from './tls-failure.ts';
 
@@ -63,11 +55,6 @@ export class ClientError extends Error {
 /** The broker is there but the connection's security failed: a TLS handshake, the wrong security protocol, a login. */
 export class ConnectionSecurityError extends ClientError {
   override name = 'ConnectionSecurityError';
-}
-
-/** The broker refused the login (wrong password, unknown user, mechanism not enabled), or it failed to prove itself. */
-export class SaslAuthenticationError extends ConnectionSecurityError {
-  override name = 'SaslAuthenticationError';
 }
 
 interface InFlight {
@@ -88,16 +75,11 @@ export interface ConnectionOptions {
   connectTimeoutMs: number;
   /** Where responses to `requestLeased` that span socket chunks are joined. */
   framePool?: FramePool;
+  /** Run once connected (after ApiVersions), before any request: rejects when the broker is not accepted or does not accept this client. */
+  authenticate?: (connection: BrokerConnection) => Promise<void>;
   /** Connect with TLS (kb's own connections to an SSL peer listener): the certificate presented, the CAs trusted. */
   tls?: tls.ConnectionOptions;
-  /** Authenticate with SASL after ApiVersions. */
-  sasl?: SaslCredentials;
-  /** Run once connected (after ApiVersions and any SASL login), before any request: rejects when the broker is not accepted or does not accept this client. */
-  authenticate?: (connection: BrokerConnection) => Promise<void>;
 }
-
-/** How a client connection secures itself: TLS, SASL, both or neither (PLAINTEXT). */
-export type ConnectionSecurity = Pick<ConnectionOptions, 'tls' | 'sasl'>;
 
 /** Reusable memory: `take(size)` bytes, given back with `give` when no longer used (BufferPool). */
 export interface FramePool {
@@ -119,8 +101,6 @@ const correlationIdBytes = 4;
 const readBufferBytes = 128 * 1024;
 
 const apiVersionsVersion = 3;
-const saslHandshakeVersionMax = 1;
-const saslAuthenticateVersionMax = 2;
 /** The first bytes of a TLS record (handshake or alert, TLS 1.x) where a plaintext client expects a response's size. */
 const tlsRecordTypes = new Set([0x15, 0x16]);
 const tlsMajorVersion = 0x03;
@@ -202,7 +182,6 @@ export class BrokerConnection {
       for (const api of apis.apiKeys) {
         this.versions.set(api.apiKey, [api.minVersion, api.maxVersion]);
       }
-      if (this.options.sasl) await this.loginWithSasl(this.options.sasl);
       await this.options.authenticate?.(this);
     } catch (err) {
       this.close();
@@ -220,30 +199,6 @@ export class BrokerConnection {
   private closedUnanswered(): ClientError {
     if (this.options.tls) return new ClientError(`broker ${this.address} closed the connection without answering ApiVersions`);
     return new ConnectionSecurityError(`broker ${this.address} closed the connection without answering ApiVersions: if it is a TLS listener, connect with security.protocol=SSL (or SASL_SSL)`);
-  }
-
-  /** SaslHandshake then SaslAuthenticate rounds as the mechanism says (see the header). */
-  private async loginWithSasl(sasl: SaslCredentials): Promise<void> {
-    const handshake = await this.request(ApiKeys.SaslHandshake, saslHandshakeVersionMax, { mechanism: sasl.mechanism });
-    if (handshake.errorCode !== 0) {
-      const offered = handshake.mechanisms.length > 0 ? handshake.mechanisms.join(', ') : 'none';
-      throw new SaslAuthenticationError(`broker ${this.address} refused SASL mechanism ${sasl.mechanism} (${errorName(handshake.errorCode)}); it offers: ${offered}`);
-    }
-    const version = this.version(ApiKeys.SaslAuthenticate, saslAuthenticateVersionMax);
-    const exchange = async (authBytes: Buffer) => {
-      const answer = await this.requestAt(ApiKeys.SaslAuthenticate, version, { authBytes });
-      if (answer.errorCode !== 0) {
-        const said = answer.errorMessage ? `: ${answer.errorMessage}` : '';
-        throw new SaslAuthenticationError(`authentication as ${JSON.stringify(sasl.username)} with ${sasl.mechanism} to broker ${this.address} failed (${errorName(answer.errorCode)})${said}`);
-      }
-      return answer.authBytes;
-    };
-    try {
-      await saslLogin(sasl, exchange);
-    } catch (err) {
-      if (err instanceof SaslError) throw new SaslAuthenticationError(`authentication with ${sasl.mechanism} to broker ${this.address} failed: ${err.message}`);
-      throw err;
-    }
   }
 
   /** The highest version of `apiKey` both the broker and `clientMax` allow; throws when none. */
