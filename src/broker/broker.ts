@@ -6,7 +6,9 @@
  * (handlers/handler.ts), and is itself their NodeService. The image,
  * controller, replicas and groups stay readable for in-process tests.
  *
- * start(): lock the data dir (refused when stamped for another node or
+ * start(): read the SSL listeners' certificates (server/listener-tls.ts;
+ * the node's own peer connections present them too when the peer
+ * listeners are SSL) -> lock the data dir (refused when stamped for another node or
  * voter set) -> start the metadata quorum -> open the listeners
  * (server/listeners-config.ts decides them: a client listener, and a peer
  * listener where the peer APIs are served, peers reaching the quorum
@@ -50,9 +52,12 @@ import { MetadataImage } from '../metadata/image.ts';
 import { endpointOf, type BrokerRecord, type Endpoint } from '../metadata/records.ts';
 import type net from 'node:net';
 import { Listener, refusalLogIntervalMs, type ListenerOptions } from './server/listener.ts';
+import { anonymousPrincipal } from './auth/principal.ts';
 import { RequestMemory } from './server/request-memory.ts';
 import { RateLimitedLog } from './server/rate-limited-log.ts';
-import { interBrokerListenerName, resolveListeners, type ListenerSpec } from './server/listeners-config.ts';
+import { controllerListenerNames, interBrokerListenerName, resolveListeners, type ListenerSpec } from './server/listeners-config.ts';
+import { ListenerTls, readListenerTls, usesTls } from './server/listener-tls.ts';
+import type { PeerTls } from '../net/peer-connections.ts';
 import { Controller, type ItemResult, type NewTopic } from '../controller/controller.ts';
 import { internalTopicNames } from '../controller/topic-names.ts';
 import { ApiKeys } from '../protocol/generated/api-keys.ts';
@@ -160,6 +165,8 @@ export class Broker implements NodeService {
   /** The endpoints registered with the controller, once listening. */
   private endpoints: Endpoint[] = [];
   private listeners: Listener[] = [];
+  /** The TLS of each SSL listener, by name (listener-tls.ts); its certificates load at start. */
+  private readonly listenerTls = new Map<string, ListenerTls>();
   private metricsServer: MetricsServer | null = null;
   private producerIds = { next: 0, end: 0 };
   /** How this node proves itself to its peers; null when it does not (alone, or peer.authentication=none). */
@@ -176,6 +183,10 @@ export class Broker implements NodeService {
     this.dataDir = new DataDir(options.dataDir);
     this.listenerSpecs = resolveListeners(this.config, { nodeId: this.nodeId, listen: options.listen, peerListen: options.peerListen, advertised: options.advertised, voters: options.voters });
     this.interBrokerListener = interBrokerListenerName(this.config);
+    for (const spec of this.listenerSpecs) {
+      if (usesTls(spec.securityProtocol)) this.listenerTls.set(spec.name, new ListenerTls(readListenerTls(this.config, spec.name), this.logger, time));
+    }
+    const controllerTls = this.peerTls(controllerListenerNames(this.config)[0] ?? '');
     const { host, port } = this.listenerSpecs.find((s) => s.peer) ?? this.listenerSpecs[0];
     // A node alone: a quorum of one sends no Raft messages, so its voter address is only what DescribeQuorum shows.
     this.voters = options.voters ?? [{ nodeId: this.nodeId, host, port }];
@@ -204,6 +215,7 @@ export class Broker implements NodeService {
         snapshotIntervalEntries: this.config.int('metadata.log.max.entries.between.snapshots'),
       },
       onFatal: (err) => this.fail(err),
+      peerTls: controllerTls,
       onRefused: (err) => {
         if (!this.started) this.failedWhileStarting(err);
       },
@@ -244,6 +256,7 @@ export class Broker implements NodeService {
       logger: this.logger,
       replication: replicationSettings(this.config),
       interBrokerListener: this.interBrokerListener,
+      peerTls: this.peerTls(this.interBrokerListener),
       alterPartition: (request) => this.controllerChannel.request(ApiKeys.AlterPartition, alterPartitionVersion, request),
       isrChanged: (previous, next) => this.metrics.isrChanged(previous, next),
       serving: () => this.serving(),
@@ -278,6 +291,7 @@ export class Broker implements NodeService {
         correlationId: 0,
         clientId: peerClientId(this.nodeId),
         clientAddress: 'local',
+        principal: anonymousPrincipal,
         listener: { name: this.interBrokerListener, peer: true },
         clientGone: localClientStays,
         allocate: Buffer.allocUnsafe,
@@ -286,6 +300,7 @@ export class Broker implements NodeService {
       }),
       time,
       credentials: this.credentials,
+      peerTls: controllerTls,
     });
     this.lifecycle = new BrokerLifecycle({
       nodeId: this.nodeId,
@@ -330,6 +345,7 @@ export class Broker implements NodeService {
     if (this.config.string('peer.authentication') === 'none') {
       this.logger.warn('peer.authentication=none: peers are not authenticated, anyone who can reach the peer listener can take over the cluster (give every node the cluster secret instead)');
     }
+    for (const tls of this.listenerTls.values()) await tls.load();
     const stamp = await this.dataDir.open(this.nodeId, this.voters.map((v) => v.nodeId));
     this.clusterIdStamp = stamp.clusterId;
     try {
@@ -388,6 +404,7 @@ export class Broker implements NodeService {
           maxConnectionsPerIpOverrides: this.config.string('max.connections.per.ip.overrides'),
           maxConnectionCreationRate: this.config.int('max.connection.creation.rate'),
           isPeer: spec.peer ? (ip) => this.isPeerAddress(ip) : undefined,
+          tls: this.listenerTls.get(spec.name),
           maxFrameBytes: this.config.int('socket.request.max.bytes'),
           firstFrameBytesMax: this.config.int('sasl.server.max.receive.size'),
           servesApi: (apiKey, apiVersion) => {
@@ -412,6 +429,7 @@ export class Broker implements NodeService {
       );
       this.listeners.push(opened);
       bound.push(await opened.listen());
+      this.listenerTls.get(spec.name)?.watch();
     }
     return bound;
   }
@@ -431,6 +449,15 @@ export class Broker implements NodeService {
     };
   }
 
+  /**
+   * How this node dials peers at `listener`: with TLS when it is one of its
+   * own SSL listeners (the same settings on every node), presenting that
+   * listener's certificate and trusting its truststore.
+   */
+  private peerTls(listener: string): PeerTls {
+    return (address) => this.listenerTls.get(listener)?.clientOptions(address.host);
+  }
+
   private async serveMetrics(): Promise<void> {
     const at = this.options.metricsListen;
     if (!at) return;
@@ -447,6 +474,7 @@ export class Broker implements NodeService {
   private async closeServers(): Promise<void> {
     await this.metricsServer?.close();
     this.metricsServer = null;
+    for (const tls of this.listenerTls.values()) tls.stop();
     await Promise.all(this.listeners.map((l) => l.close()));
     this.listeners = [];
   }

@@ -26,7 +26,7 @@ export const brokerConfigDefinitions = {
   'node.id': { type: 'int', default: '1', doc: 'this node id' },
   listeners: { type: 'string', default: '', doc: 'NAME://HOST:PORT,... to listen on (default: CLIENT from --listen, PEER from this node\'s --voters entry or --peer-listen)' },
   'advertised.listeners': { type: 'string', default: '', doc: 'NAME://HOST:PORT,... other nodes and clients are told per listener (default: each listener\'s address)' },
-  'listener.security.protocol.map': { type: 'string', default: 'CLIENT:PLAINTEXT,PEER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL', doc: 'NAME:PROTOCOL for every listener (only PLAINTEXT is served yet)' },
+  'listener.security.protocol.map': { type: 'string', default: 'CLIENT:PLAINTEXT,PEER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL', doc: 'NAME:PROTOCOL for every listener (PLAINTEXT and SSL are served; SASL_* not yet)' },
   'inter.broker.listener.name': { type: 'string', default: 'PEER', doc: 'the listener brokers replicate and register over (a peer listener: peer APIs only there)' },
   'controller.listener.names': { type: 'string', default: 'PEER', doc: 'the listeners the controller quorum speaks over (peer listeners)' },
   'broker.rack': { type: 'string', default: '', doc: 'rack of this broker' },

@@ -18,7 +18,7 @@
 import type { Time } from '../clock.ts';
 import type { Handler, RequestContext } from './handlers/handler.ts';
 import type { ApiKey, RequestOf, ResponseOf } from '../protocol/generated/api-keys.ts';
-import { PeerConnections, type Lane } from '../net/peer-connections.ts';
+import { PeerConnections, type Lane, type PeerTls } from '../net/peer-connections.ts';
 import type { PeerCredentials } from '../net/peer-login.ts';
 import { NotControllerError, type MetadataQuorum } from '../controller/quorum/metadata-quorum.ts';
 import type { Caller } from '../controller/controller.ts';
@@ -92,6 +92,8 @@ export interface ControllerChannelOptions {
   time: Time;
   /** How this node authenticates to the controller; null: it does not (peer.authentication=none). */
   credentials: PeerCredentials | null;
+  /** TLS of the connections to the controller (SSL controller listeners); none: TCP. */
+  peerTls?: PeerTls;
 }
 
 export class ControllerChannel {
@@ -103,8 +105,8 @@ export class ControllerChannel {
 
   constructor(options: ControllerChannelOptions) {
     this.options = options;
-    this.peers = new PeerConnections(peerClientId(options.nodeId), options.credentials);
-    this.forwarding = new PeerConnections(forwardingClientId(options.nodeId), options.credentials);
+    this.peers = new PeerConnections(peerClientId(options.nodeId), options.credentials, options.peerTls);
+    this.forwarding = new PeerConnections(forwardingClientId(options.nodeId), options.credentials, options.peerTls);
   }
 
   /** This node's own request. */

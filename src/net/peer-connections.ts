@@ -15,11 +15,17 @@
  * nodes run kb; a peer that does not serve it answers with an error) and
  * resolves with the decoded response body, or rejects with ClientError.
  * Bodies are untyped here: callers (the controller channel, Raft's wire
- * messages) type or check them.
+ * messages) type or check them. `tls` gives the TLS options of a
+ * connection to an address (the peer listeners are SSL), none for TCP; it
+ * is asked at each connect, so rotated certificates are presented.
  */
+import type tls from 'node:tls';
 import { BrokerConnection } from './connection.ts';
-import { formatHostPort, type Voter } from './host-port.ts';
+import { formatHostPort, type HostPort, type Voter } from './host-port.ts';
 import { peerLogin, type PeerCredentials } from './peer-login.ts';
+
+/** The TLS options of this node's connection to a peer at `address`; undefined: plain TCP. */
+export type PeerTls = (address: HostPort) => tls.ConnectionOptions | undefined;
 
 export interface Lane {
   readonly name: string;
@@ -33,10 +39,12 @@ export class PeerConnections {
   private readonly credentials: PeerCredentials | null;
   private readonly open = new Map<string, Promise<BrokerConnection>>();
   private closed = false;
+  private readonly tls: PeerTls;
 
-  constructor(clientId: string, credentials: PeerCredentials | null) {
+  constructor(clientId: string, credentials: PeerCredentials | null, tls: PeerTls = () => undefined) {
     this.clientId = clientId;
     this.credentials = credentials;
+    this.tls = tls;
   }
 
   /** Sends to node `address.nodeId` at its address. */
@@ -57,7 +65,7 @@ export class PeerConnections {
     if (!opening) {
       const authenticate = this.credentials === null ? undefined : peerLogin(this.credentials, address.nodeId);
       const { host, port } = address;
-      const connection = new BrokerConnection({ host, port, clientId: this.clientId, requestTimeoutMs: lane.requestTimeoutMs, connectTimeoutMs, authenticate });
+      const connection = new BrokerConnection({ host, port, clientId: this.clientId, requestTimeoutMs: lane.requestTimeoutMs, connectTimeoutMs, authenticate, tls: this.tls(address) });
       opening = connection.connect().then(
         () => connection,
         (err: Error) => {

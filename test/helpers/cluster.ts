@@ -35,8 +35,8 @@ export const fastFailover = {
 
 export interface ClusterOptions {
   nodes: number;
-  /** `--set` settings for every node. */
-  sets?: Record<string, string | number | boolean>;
+  /** `--set` settings for every node, or node `id`'s (its own certificate files). */
+  sets?: Record<string, string | number | boolean> | ((id: number) => Record<string, string | number | boolean>);
   /** Extra `kb broker start` arguments for every node (e.g. `--metrics-listen 127.0.0.1:0`). */
   args?: string[];
   /** Extra environment variables of node `id`'s process, each time it starts. */
@@ -81,7 +81,7 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
     const broker = await startBroker({
       dataDir: path.join(root, `node-${id}`),
       listen: `127.0.0.1:${ports[id - 1]}`,
-      sets: options.sets,
+      sets: typeof options.sets === 'function' ? options.sets(id) : options.sets,
       args: ['--node-id', String(id), '--voters', voters, ...peerListen, '--cluster-secret-file', secretFile, ...(options.args ?? [])],
       env: options.env?.(id),
       startTimeoutMs: 30_000,

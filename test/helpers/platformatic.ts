@@ -6,6 +6,7 @@
  * before the fetch offset that a whole stored batch may carry) and the codec
  * of every batch served, so a test can check what the broker stored.
  */
+import type { ConnectionOptions } from 'node:tls';
 import { Consumer } from '@platformatic/kafka';
 import type { StoredRecord } from './records.ts';
 
@@ -23,8 +24,10 @@ export interface FetchedTopic {
 
 const text = (b: Buffer | null | undefined): string | null => (b === null || b === undefined ? null : b.toString('utf8'));
 
-export async function fetchAll(address: string, topic: string, partitions: number, timeoutMs = 20_000): Promise<FetchedTopic> {
+/** `tls`: connect with TLS (node:tls options: the CA, a client certificate). */
+export async function fetchAll(address: string, topic: string, partitions: number, timeoutMs = 20_000, tls?: ConnectionOptions): Promise<FetchedTopic> {
   const consumer = new Consumer({
+    ...(tls ? { tls } : {}),
     clientId: 'kb-interop-fetch',
     groupId: 'kb-interop-fetch-unused',
     bootstrapBrokers: [address],

@@ -117,6 +117,8 @@ export interface RequestContext {
   clientId: string | null;
   /** host:port of the client. */
   clientAddress: string;
+  /** Who the client authenticated as: `User:<name>` (a TLS client certificate through ssl.principal.mapping.rules), else `User:ANONYMOUS`. */
+  principal: string;
   /** The listener the request came in on (listeners-config.ts); peer: a peer listener, where the peer APIs are served. */
   listener: { name: string; peer: boolean };
   /** Aborted once the client's connection has closed: a request still waiting (a parked fetch) has nobody to answer. */

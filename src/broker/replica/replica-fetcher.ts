@@ -42,6 +42,7 @@
  */
 import { BrokerConnection } from '../../net/connection.ts';
 import { peerLogin, type PeerCredentials } from '../../net/peer-login.ts';
+import type { PeerTls } from '../../net/peer-connections.ts';
 import type { Time } from '../../clock.ts';
 import { offsetMax } from '../../limits.ts';
 import { ErrorCode, errorName } from '../../protocol/errors.ts';
@@ -73,6 +74,8 @@ export interface ReplicaFetcherOptions {
   backoffMs: number;
   /** replica.socket.timeout.ms: how long a fetch may take beyond its max wait (and a connect) before the connection is given up. */
   socketTimeoutMs: number;
+  /** TLS of the connections to leaders; none: TCP. */
+  peerTls?: PeerTls;
   /** follower.replication.throttled.rate, for partitions this node is being added to. */
   throttle: ReplicationThrottle;
   logger: Logger;
@@ -285,6 +288,7 @@ class LeaderFetcher {
       connectTimeoutMs: this.options.socketTimeoutMs,
       framePool: this.framePool,
       authenticate: this.options.credentials === null ? undefined : peerLogin(this.options.credentials, this.leaderId),
+      tls: this.options.peerTls?.(address),
     });
     await connection.connect();
     if (this.stopped) connection.close();

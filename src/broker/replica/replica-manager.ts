@@ -32,6 +32,7 @@ import { ReplicationThrottle } from './replication-throttle.ts';
 import { Partition, type ReplicationContext } from './partition.ts';
 import { ReplicaFetchers } from './replica-fetcher.ts';
 import type { PeerCredentials } from '../../net/peer-login.ts';
+import type { PeerTls } from '../../net/peer-connections.ts';
 
 /** Kafka's replica settings (broker config `replica.*`). */
 export interface ReplicationSettings {
@@ -55,6 +56,8 @@ export interface ReplicaManagerOptions {
   replication: ReplicationSettings;
   /** inter.broker.listener.name: followers fetch from leaders' endpoints there. */
   interBrokerListener: string;
+  /** TLS of the followers' connections to leaders (an SSL inter-broker listener); none: TCP. */
+  peerTls?: PeerTls;
   /** Sends an ISR change to the active controller (AlterPartition); without it ISR changes fail (a cluster of one never needs one). */
   alterPartition?: (request: AlterPartitionRequest) => Promise<AlterPartitionResponse>;
   /** Told when the ISR of a partition this node leads changes (metrics). */
@@ -143,6 +146,7 @@ export class ReplicaManager {
       partitionMaxBytes: replication.fetchMaxBytes,
       backoffMs: replication.fetchBackoffMs,
       socketTimeoutMs: replication.socketTimeoutMs,
+      peerTls: options.peerTls,
       logger,
       time: options.time,
       credentials: options.credentials,

@@ -5,7 +5,7 @@
  * Contract:
  * - A frame length below the minimum header size or above `maxFrameBytes`
  *   (`socket.request.max.bytes`) closes the connection before anything is
- *   allocated for it. Until a first request has been answered, a frame
+ *   allocated for it (the log says when those bytes were a TLS handshake). Until a first request has been answered, a frame
  *   larger than `firstFrameBytesMax` whose header names no API version
  *   the broker serves (`servesApi`) closes the connection too (as Kafka
  *   bounds frames before authentication, CVE-2022-34917, and parses only
@@ -76,6 +76,7 @@ import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import type { RequestMemory } from './request-memory.ts';
 import { SaslSession, type SaslMechanism } from './sasl-session.ts';
 import { connectionQueuedBytesMax, producePipelineMax } from '../../limits.ts';
+import { anonymousPrincipal } from '../auth/principal.ts';
 
 /** Thrown by a dispatcher for a request that must close the connection. */
 export class RequestRejected extends Error {
@@ -98,6 +99,8 @@ export interface ConnectionInfo {
   readonly sasl: SaslSession;
   /** Aborted once the connection is closed, by either side: no answer can reach the client any more. */
   readonly gone: AbortSignal;
+  /** Who the client authenticated as (`User:<name>`; `User:ANONYMOUS` until it does). */
+  readonly principal: string;
 }
 
 export interface ConnectionLimits {
@@ -134,6 +137,11 @@ const headerPeekBytes = 4;
 /** A connection holding less request memory than this reads on while RequestMemory is full: small requests are served while large frames wait. */
 export const smallRequestBytes = minCapacityBytes;
 
+/** Whether a frame length is the start of a TLS handshake record (0x16 0x03): a TLS client on a plaintext listener. */
+function startsTlsHandshake(frameLength: number): boolean {
+  return frameLength >>> 16 === 0x1603;
+}
+
 export class Connection implements ConnectionInfo {
   readonly id: number;
   readonly remote: string;
@@ -165,6 +173,8 @@ export class Connection implements ConnectionInfo {
   private processing = false;
   private readonly closing = new AbortController();
   readonly gone = this.closing.signal;
+  /** Set by the listener once the client has authenticated (a TLS client certificate); before any request is read. */
+  principal = anonymousPrincipal;
   /** Requests dispatched and not yet answered, oldest first: each settles once its response is written. */
   private readonly inFlight: Promise<void>[] = [];
   private inFlightProduce = false;
@@ -210,7 +220,7 @@ export class Connection implements ConnectionInfo {
           this.frames.push(frame);
           this.queuedBytes += frame.length;
         },
-        refuse: (size) => this.close(`frame length ${size} outside ${minRequestBytes}..${limits.maxFrameBytes}`),
+        refuse: (size) => this.close(`frame length ${size} outside ${minRequestBytes}..${limits.maxFrameBytes}${startsTlsHandshake(size) ? ' (a TLS handshake: this listener is PLAINTEXT)' : ''}`),
       },
     );
     socket.on('error', () => this.close('', false));

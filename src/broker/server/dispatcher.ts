@@ -101,6 +101,7 @@ export function createDispatcher(handlers: ReadonlyMap<number, Handler>, options
           correlationId,
           clientId: header.clientId,
           clientAddress: connection.remote,
+          principal: connection.principal,
           listener,
           clientGone: connection.gone,
           allocate,

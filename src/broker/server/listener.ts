@@ -9,11 +9,22 @@
  * authenticate holds that many slots at most, and cannot keep a node from
  * reaching its peers (whose addresses, exempt, never count).
  * Its connections share one BufferPool, one RequestMemory
- * (`queued.max.request.bytes`) and one read buffer (read-buffer-server.ts),
- * and count what their responses hold into the broker's response memory
- * (`responseMemory` of the options, `queued.max.response.bytes`).
+ * (`queued.max.request.bytes`) and, on a PLAINTEXT listener, one read
+ * buffer (read-buffer-server.ts), and count what their responses hold into
+ * the broker's response memory (`responseMemory` of the options,
+ * `queued.max.response.bytes`).
+ *
+ * An SSL listener (`tls`) wraps each admitted socket in TLS with the
+ * listener's current secure context (listener-tls.ts) and hands what it
+ * decrypts to the connection; the connection's principal is the client
+ * certificate's, set once the handshake is done and before any request is
+ * read. A failed handshake (a plaintext client, an untrusted or missing
+ * client certificate where one is required, a certificate the mapping rules
+ * give no principal) closes the connection and is logged, rate-limited
+ * with the refusals.
  */
-import type net from 'node:net';
+import net from 'node:net';
+import tls from 'node:tls';
 import type { Logger } from '../../logger.ts';
 import { Connection, type ConnectionAuthentication, type ConnectionLimits, type Dispatch } from './connection.ts';
 import { BufferPool } from './buffer-pool.ts';
@@ -21,6 +32,7 @@ import { RequestMemory } from './request-memory.ts';
 import { ConnectionQuotas, type ConnectionQuotaLimits } from './connection-quotas.ts';
 import { createReadBufferServer } from './read-buffer-server.ts';
 import { RateLimitedLog } from './rate-limited-log.ts';
+import type { ListenerTls } from './listener-tls.ts';
 
 /** What one socket read takes at most; every connection reads into the same buffer. */
 const readBufferBytes = 128 * 1024;
@@ -41,6 +53,8 @@ export interface ListenerOptions extends Omit<ConnectionLimits, 'authentication'
   queuedMaxRequestBytes: number;
   /** Whether an address is a peer's (exempt from the per-address limits); none by default. */
   isPeer?: (ip: string) => boolean;
+  /** An SSL listener's TLS; none: PLAINTEXT. */
+  tls?: ListenerTls;
 }
 
 export class Listener {
@@ -53,32 +67,92 @@ export class Listener {
   private nextConnectionId = 1;
   /** Connections from non-peer addresses that may not have authenticated yet, oldest first (pruned as they authenticate). */
   private readonly unauthenticated = new Set<Connection>();
+  private readonly dispatch: Dispatch;
+  private readonly logger: Logger;
+  /** An SSL listener's TCP sockets, closed with the listener (those in their handshake have no Connection yet). */
+  private readonly tcpSockets = new Set<net.Socket>();
+  /** The connections' limits, with authentication failures logged among the refusals. */
+  private readonly limits: ConnectionLimits;
+  private readonly refusals: RateLimitedLog;
 
   constructor(options: ListenerOptions, dispatch: Dispatch, logger: Logger) {
+    this.options = options;
     this.memory = new RequestMemory(options.queuedMaxRequestBytes);
     this.quotas = new ConnectionQuotas(options, options.isPeer ?? (() => false));
     const refusals = new RateLimitedLog((line) => logger.warn(line), refusalLogIntervalMs, 'more refused');
     const authentication = options.authentication && { ...options.authentication, logFailure: (line: string) => refusals.note(line) };
-    const limits: ConnectionLimits = { ...options, authentication };
-    this.server = createReadBufferServer(Buffer.allocUnsafe(readBufferBytes), (socket) => {
+    this.limits = { ...options, authentication };
+    this.refusals = refusals;
+    /** Admits a socket by the quotas (releasing its slot once it closes), or refuses and destroys it. */
+    const admit = (socket: net.Socket): boolean => {
       const ip = socket.remoteAddress ?? '';
       const refusal = this.quotas.admit(ip);
       if (refusal !== null) {
         refusals.note(`refusing connection from ${ip}: ${refusal}`);
         socket.destroy();
-        return () => {};
+        return false;
       }
-      const connection = new Connection(this.nextConnectionId++, socket, dispatch, limits, this.pool, this.memory, logger);
-      this.connections.add(connection);
-      if (authentication?.required && !options.isPeer?.(ip)) this.awaitAuthentication(connection, authentication.unauthenticatedMax, refusals);
-      socket.on('close', () => {
-        this.connections.delete(connection);
-        this.unauthenticated.delete(connection);
-        this.quotas.release(ip);
-      });
-      return (bytes) => connection.receive(bytes);
+      socket.on('close', () => this.quotas.release(ip));
+      return true;
+    };
+    this.dispatch = dispatch;
+    this.logger = logger;
+    const secure = options.tls;
+    this.server = secure
+      ? this.tlsServer(secure, admit, (line) => refusals.note(line))
+      : createReadBufferServer(Buffer.allocUnsafe(readBufferBytes), (socket) => {
+          if (!admit(socket)) return () => {};
+          const connection = this.open(socket);
+          return (bytes) => connection.receive(bytes);
+        });
+  }
+
+  private open(socket: net.Socket): Connection {
+    const connection = new Connection(this.nextConnectionId++, socket, this.dispatch, this.limits, this.pool, this.memory, this.logger);
+    this.connections.add(connection);
+    const authentication = this.options.authentication;
+    if (authentication?.required && !this.options.isPeer?.(socket.remoteAddress ?? '')) this.awaitAuthentication(connection, authentication.unauthenticatedMax, this.refusals);
+    socket.on('close', () => {
+      this.connections.delete(connection);
+      this.unauthenticated.delete(connection);
     });
-    this.options = options;
+    return connection;
+  }
+
+  /**
+   * The server of an SSL listener: a TCP server admitting by the quotas,
+   * handing admitted sockets to a tls.Server (which verifies client
+   * certificates as `ssl.client.auth` says, and bounds the handshake's
+   * time), which hands each handshaken socket over as a Connection with its
+   * principal. The tls.Server takes the listener's latest certificates
+   * before each new handshake.
+   */
+  private tlsServer(secure: ListenerTls, admit: (socket: net.Socket) => boolean, refused: (line: string) => void): net.Server {
+    let generation = secure.generation;
+    const handshakes = tls.createServer(secure.serverOptions());
+    handshakes.on('secureConnection', (socket: tls.TLSSocket) => {
+      const principal = secure.principalOf(socket);
+      if (principal === null) {
+        refused(`closing connection from ${socket.remoteAddress} on SSL listener ${secure.settings.listener}: no ssl.principal.mapping.rules rule applies to its certificate`);
+        return socket.destroy();
+      }
+      const connection = this.open(socket);
+      connection.principal = principal;
+      socket.on('data', (bytes: Buffer) => connection.receive(bytes));
+    });
+    handshakes.on('tlsClientError', (err, socket) => {
+      refused(`TLS handshake with ${socket.remoteAddress} on SSL listener ${secure.settings.listener} failed: ${handshakeFailure(err)}`);
+    });
+    return net.createServer((socket) => {
+      if (!admit(socket)) return;
+      this.tcpSockets.add(socket);
+      socket.on('close', () => this.tcpSockets.delete(socket));
+      if (generation !== secure.generation) {
+        generation = secure.generation;
+        handshakes.setSecureContext(secure.contextOptions());
+      }
+      handshakes.emit('connection', socket);
+    });
   }
 
   /** Counts `connection` among those waiting to authenticate, closing the oldest of them when there are `max` already. */
@@ -117,6 +191,14 @@ export class Listener {
   async close(): Promise<void> {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const connection of this.connections) connection.close('broker stopping', false);
+    for (const socket of this.tcpSockets) socket.destroy();
     await closed;
   }
+}
+
+/** Why a server handshake failed, for the log (OpenSSL's reason without its codes). */
+function handshakeFailure(err: Error): string {
+  const reason = (err as Error & { reason?: string }).reason ?? err.message;
+  if (/wrong version number|http request|packet length too long|unknown protocol/i.test(reason)) return `${reason} (a client speaking plaintext to a TLS port?)`;
+  return reason;
 }

@@ -56,7 +56,7 @@ export class ListenerUsageError extends ConfigError {
 const clientListenerName = 'CLIENT';
 const peerListenerName = 'PEER';
 const defaultListen: HostPort = { host: '127.0.0.1', port: 9092 };
-const servedProtocols = new Set(['PLAINTEXT']);
+const servedProtocols = new Set(['PLAINTEXT', 'SSL']);
 /** Kafka's security protocols by their wire id (BrokerRegistration's listeners). */
 const protocolIds = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'];
 const knownProtocols = new Set(protocolIds);
@@ -133,13 +133,13 @@ export function resolveListeners(config: BrokerConfig, shorthands: ListenerShort
 
   const protocols = parseProtocolMap(config.get('listener.security.protocol.map') ?? '');
   const interBroker = interBrokerListenerName(config);
-  const controllers = names(config.get('controller.listener.names') ?? '');
+  const controllers = controllerListenerNames(config);
   const peerNames = new Set([interBroker, ...controllers]);
 
   const specs: ListenerSpec[] = [...addresses].map(([name, address]) => {
     const protocol = protocols.get(name);
     if (!protocol) throw new ConfigError(`listener ${name} is not in listener.security.protocol.map: add ${name}:PLAINTEXT to it`);
-    if (!servedProtocols.has(protocol)) throw new ConfigError(`listener ${name}: ${protocol} is not served yet (SSL/SASL listeners arrive with issue #24): use PLAINTEXT`);
+    if (!servedProtocols.has(protocol)) throw new ConfigError(`listener ${name}: ${protocol} is not served yet (SASL listeners arrive with the rest of issue #24): use PLAINTEXT or SSL`);
     return { name, host: address.host, port: address.port, advertised: advertised.get(name) ?? address, securityProtocol: protocol, peer: peerNames.has(name) };
   });
 
@@ -175,4 +175,9 @@ export function resolveListeners(config: BrokerConfig, shorthands: ListenerShort
 /** The listener `inter.broker.listener.name` names: peers reach this node there. */
 export function interBrokerListenerName(config: BrokerConfig): string {
   return (config.get('inter.broker.listener.name') ?? '').trim().toUpperCase();
+}
+
+/** The listeners `controller.listener.names` names: the quorum speaks there. */
+export function controllerListenerNames(config: BrokerConfig): string[] {
+  return names(config.get('controller.listener.names') ?? '');
 }

@@ -43,7 +43,7 @@ import { ErrorCode, errorName } from '../../protocol/errors.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import type { HostPort, Voter } from '../../net/host-port.ts';
 import type { Logger } from '../../logger.ts';
-import { PeerConnections, type Lane } from '../../net/peer-connections.ts';
+import { PeerConnections, type Lane, type PeerTls } from '../../net/peer-connections.ts';
 import type { PeerCredentials } from '../../net/peer-login.ts';
 import type { MetadataImage } from '../../metadata/image.ts';
 import type { MetadataRecord } from '../../metadata/records.ts';
@@ -90,6 +90,8 @@ export interface MetadataQuorumOptions {
   time: Time;
   /** How this node authenticates to the other voters; null: it does not (peer.authentication=none). */
   credentials: PeerCredentials | null;
+  /** TLS of the connections to the other voters (SSL controller listeners); none: TCP. */
+  peerTls?: PeerTls;
 }
 
 interface Waiter {
@@ -133,7 +135,7 @@ export class MetadataQuorum {
     this.options = options;
     this.addresses = new Map(options.voters.map((v) => [v.nodeId, { host: v.host, port: v.port }]));
     this.config = resolveRaftConfig(options.raftConfig);
-    this.peers = new PeerConnections(`kb-raft-${options.nodeId}`, options.credentials);
+    this.peers = new PeerConnections(`kb-raft-${options.nodeId}`, options.credentials, options.peerTls);
     this.fetchLane = { name: 'raft-fetch', requestTimeoutMs: this.config.requestTimeoutMs };
     this.controlLane = { name: 'raft', requestTimeoutMs: this.config.requestTimeoutMs };
   }

@@ -22,6 +22,7 @@ export function handle<Request, Response>(handler: Handler<Request, Response>, r
     correlationId: 1,
     clientId: 'test',
     clientAddress: '127.0.0.1:1',
+    principal: 'User:ANONYMOUS',
     listener: { name: 'PEER', peer: true },
     clientGone: new AbortController().signal,
     allocate: Buffer.allocUnsafe,
