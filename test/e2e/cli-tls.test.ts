@@ -1,22 +1,18 @@
 /**
- * `kb` over TLS, the client side (#24): a real broker behind TLS
- * terminators (node:tls servers with certificates of a test CA made by
- * openssl, piping to the broker's plaintext port, which advertises the mTLS
- * terminator), so the handshake kb does is the real one. CA trust through
+ * `kb` over TLS (#24), the client side, against a real broker's SSL
+ * listeners (certificates of a test CA made by openssl): CA trust through
  * -X, mTLS with an encrypted key through a kcat-style -F file and through a
  * profile, hostname verification (on by default, off with
- * ssl.endpoint.identification.algorithm=none), and the wrong protocol either
- * way failing fast with the setting to change while the broker keeps
- * serving.
+ * ssl.endpoint.identification.algorithm=none; the OTHER listener is on
+ * 127.0.0.2, which the certificate does not name), and the wrong protocol
+ * either way failing fast with the setting to change while the broker
+ * keeps serving.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import tls from 'node:tls';
 import { type RunningBroker, startBroker } from '../helpers/broker.ts';
 import { runKb } from '../helpers/cli.ts';
 import { type Issued, makeTestCa, type TestCa } from '../helpers/tls.ts';
@@ -29,25 +25,9 @@ let client: Issued;
 let encryptedClient: Issued;
 let broker: RunningBroker;
 let dir: string;
-const servers: tls.Server[] = [];
-let tlsAddress: string;
-let mtlsAddress: string;
-let otherNameAddress: string;
-
-/** A TLS terminator on `host` for the broker (at `brokerPort()` once it runs): client certificates required when `mtls`. */
-async function terminator(host: string, server: Issued, mtls: boolean, brokerPort: () => number): Promise<string> {
-  const options = { key: readFileSync(server.key), cert: readFileSync(server.cert), ca: readFileSync(ca.caPem), requestCert: mtls, rejectUnauthorized: mtls, minVersion: 'TLSv1.2' as const };
-  const tlsServer = tls.createServer(options, (socket) => {
-    const upstream = net.connect(brokerPort(), '127.0.0.1');
-    socket.pipe(upstream).pipe(socket);
-    socket.on('error', () => upstream.destroy());
-    upstream.on('error', () => socket.destroy());
-  });
-  tlsServer.on('tlsClientError', () => {});
-  servers.push(tlsServer);
-  await new Promise<void>((resolve) => tlsServer.listen(0, host, resolve));
-  return `${host}:${(tlsServer.address() as net.AddressInfo).port}`;
-}
+/** Each listener's address, by name, from the startup line. */
+const listeners = new Map<string, string>();
+const address = (listener: string) => listeners.get(listener)!;
 
 before(async () => {
   ca = await makeTestCa();
@@ -55,15 +35,21 @@ before(async () => {
   const server = await ca.issue('broker');
   client = await ca.issue('client');
   encryptedClient = await ca.issue('client-enc', { keyPassword: 'key pass' });
-  const brokerPort = () => broker.port;
-  tlsAddress = await terminator('127.0.0.1', server, false, brokerPort);
-  mtlsAddress = await terminator('127.0.0.1', server, true, brokerPort);
-  otherNameAddress = await terminator('127.0.0.2', server, false, brokerPort); // the certificate is for 127.0.0.1 and localhost
-  broker = await startBroker({ args: ['--advertised-listener', mtlsAddress] });
+  broker = await startBroker({
+    listen: null,
+    sets: {
+      listeners: 'SSL://127.0.0.1:0,MTLS://127.0.0.1:0,OTHER://127.0.0.2:0,PLAIN://127.0.0.1:0',
+      'listener.security.protocol.map': 'SSL:SSL,MTLS:SSL,OTHER:SSL,PLAIN:PLAINTEXT',
+      'ssl.keystore.type': 'PEM',
+      'ssl.keystore.location': server.keystore,
+      'ssl.truststore.location': ca.caPem,
+      'listener.name.mtls.ssl.client.auth': 'required',
+    },
+  });
+  for (const [, name, listenerAddress] of broker.log().matchAll(/([A-Z]+):\/\/([\d.]+:\d+)/g)) listeners.set(name, listenerAddress);
 });
 
 after(async () => {
-  for (const server of servers) server.close();
   await broker?.stop();
   await ca?.remove();
   if (dir) await rm(dir, { recursive: true, force: true });
@@ -76,9 +62,9 @@ async function timed(args: string[], env: NodeJS.ProcessEnv = {}, input?: string
 }
 
 test('SSL with the CA through -X: kb trusts the broker; without the CA it refuses at once, naming ssl.ca.location', async () => {
-  const ok = await timed(['topic', 'list', '-b', tlsAddress, '-X', 'security.protocol=SSL', '-X', `ssl.ca.location=${ca.caPem}`]);
+  const ok = await timed(['topic', 'list', '-b', address('SSL'), '-X', 'security.protocol=SSL', '-X', `ssl.ca.location=${ca.caPem}`]);
   assert.equal(ok.code, 0, ok.stderr);
-  const untrusted = await timed(['topic', 'list', '-b', tlsAddress, '-X', 'security.protocol=SSL']);
+  const untrusted = await timed(['topic', 'list', '-b', address('SSL'), '-X', 'security.protocol=SSL']);
   assert.equal(untrusted.code, 1);
   assert.match(untrusted.stderr, /certificate of broker 127\.0\.0\.1:\d+ is not trusted .*set ssl\.ca\.location/);
   assert.ok(untrusted.ms < fastMs, `took ${untrusted.ms} ms`);
@@ -86,11 +72,11 @@ test('SSL with the CA through -X: kb trusts the broker; without the CA it refuse
 
 test('hostname verification is on by default: a certificate for another name is refused; ssl.endpoint.identification.algorithm=none lets it pass', async () => {
   const trust = ['-X', 'security.protocol=SSL', '-X', `ssl.ca.location=${ca.caPem}`];
-  const mismatch = await timed(['topic', 'list', '-b', otherNameAddress, ...trust]);
+  const mismatch = await timed(['topic', 'list', '-b', address('OTHER'), ...trust]);
   assert.equal(mismatch.code, 1);
   assert.match(mismatch.stderr, /certificate of broker 127\.0\.0\.2:\d+ is not issued for that name .*ssl\.endpoint\.identification\.algorithm=none/);
   assert.ok(mismatch.ms < fastMs, `took ${mismatch.ms} ms`);
-  const unchecked = await timed(['topic', 'list', '-b', otherNameAddress, ...trust, '-X', 'ssl.endpoint.identification.algorithm=none']);
+  const unchecked = await timed(['topic', 'list', '-b', address('OTHER'), ...trust, '-X', 'ssl.endpoint.identification.algorithm=none']);
   assert.equal(unchecked.code, 0, unchecked.stderr);
 });
 
@@ -108,7 +94,7 @@ test('mTLS with an encrypted key through a kcat-style -F file: topic create, pro
       'ssl.key.password=key pass',
     ].join('\n'),
   );
-  const viaFile = ['-b', mtlsAddress, '-F', file];
+  const viaFile = ['-b', address('MTLS'), '-F', file];
   const created = await timed(['topic', 'create', 'tls-orders', '--partitions', '2', '--rf', '1', ...viaFile]);
   assert.equal(created.code, 0, created.stderr);
   const produced = await timed(['produce', 'tls-orders', '-K', ':', ...viaFile], {}, 'k1:one\nk2:two\nk3:three\n');
@@ -117,7 +103,7 @@ test('mTLS with an encrypted key through a kcat-style -F file: topic create, pro
   assert.equal(consumed.code, 0, consumed.stderr);
   assert.deepEqual(consumed.stdout.trim().split('\n').sort(), ['k1=one', 'k2=two', 'k3=three']);
 
-  const noCertificate = await timed(['topic', 'list', '-b', mtlsAddress, '-X', 'security.protocol=SSL', '-X', `ssl.ca.location=${ca.caPem}`]);
+  const noCertificate = await timed(['topic', 'list', '-b', address('MTLS'), '-X', 'security.protocol=SSL', '-X', `ssl.ca.location=${ca.caPem}`]);
   assert.equal(noCertificate.code, 1);
   assert.match(noCertificate.stderr, /requires a client certificate.*ssl\.certificate\.location and ssl\.key\.location/);
   assert.ok(noCertificate.ms < fastMs, `took ${noCertificate.ms} ms`);
@@ -125,7 +111,7 @@ test('mTLS with an encrypted key through a kcat-style -F file: topic create, pro
   const wrongKeyPassword = await timed(['topic', 'list', ...viaFile.slice(0, 2), '-X', 'security.protocol=SSL', '-X', `ssl.ca.location=${ca.caPem}`, '-X', `ssl.certificate.location=${encryptedClient.cert}`, '-X', `ssl.key.location=${encryptedClient.key}`]);
   assert.equal(wrongKeyPassword.code, 1);
   assert.match(wrongKeyPassword.stderr, /cannot read the private key .*set ssl\.key\.password/);
-  const keyPasswordOnArgv = await timed(['topic', 'list', '-b', mtlsAddress, '-X', 'ssl.key.password=key pass']);
+  const keyPasswordOnArgv = await timed(['topic', 'list', '-b', address('MTLS'), '-X', 'ssl.key.password=key pass']);
   assert.equal(keyPasswordOnArgv.code, 2);
   assert.match(keyPasswordOnArgv.stderr, /-X ssl\.key\.password is refused: .*-F/);
 });
@@ -134,7 +120,7 @@ test('a profile holds mTLS settings: kb profile create, then plain `kb topic lis
   const env = { XDG_CONFIG_HOME: path.join(dir, 'config') };
   const trust = ['-X', 'security.protocol=SSL', '-X', `ssl.ca.location=${ca.caPem}`];
   const relative = path.relative(path.join(import.meta.dirname, '../..'), client.key); // kb runs from the repo root
-  const created = await timed(['profile', 'create', 'secure', '-b', mtlsAddress, ...trust, '-X', `ssl.certificate.location=${client.cert}`, '-X', `ssl.key.location=${relative}`], env);
+  const created = await timed(['profile', 'create', 'secure', '-b', address('MTLS'), ...trust, '-X', `ssl.certificate.location=${client.cert}`, '-X', `ssl.key.location=${relative}`], env);
   assert.equal(created.code, 0, created.stderr);
   const shown = await timed(['profile', 'show', '--json'], env);
   assert.equal(JSON.parse(shown.stdout).config['ssl.key.location'], client.key, 'file paths are stored absolute');
@@ -142,26 +128,26 @@ test('a profile holds mTLS settings: kb profile create, then plain `kb topic lis
   assert.equal(listed.code, 0, listed.stderr);
   assert.ok(JSON.parse(listed.stdout).topics.some((t: { name: string }) => t.name === 'tls-orders'), listed.stdout);
 
-  assert.equal((await timed(['profile', 'create', 'plain', '-b', tlsAddress], env)).code, 0);
+  assert.equal((await timed(['profile', 'create', 'plain', '-b', address('SSL')], env)).code, 0);
   const plain = await timed(['topic', 'list'], env);
   assert.equal(plain.code, 1, 'the plain profile is in use now: plaintext to a TLS port');
   const chosen = await Promise.all([timed(['topic', 'list'], { ...env, KB_PROFILE: 'secure' }), timed(['topic', 'list', '--profile', 'secure'], env)]);
   for (const r of chosen) assert.equal(r.code, 0, r.stderr);
-  const overridden = await timed(['topic', 'list', '--profile', 'secure', '-b', tlsAddress], env);
+  const overridden = await timed(['topic', 'list', '--profile', 'secure', '-b', address('SSL')], env);
   assert.equal(overridden.code, 0, `-b overrides the profile's brokers, its TLS settings stay: ${overridden.stderr}`);
 });
 
 test('the wrong protocol either way fails at once naming the setting, and the broker keeps serving', async () => {
-  const tlsToPlaintext = await timed(['topic', 'list', '-b', broker.address, '-X', 'security.protocol=SSL', '-X', `ssl.ca.location=${ca.caPem}`]);
+  const tlsToPlaintext = await timed(['topic', 'list', '-b', address('PLAIN'), '-X', 'security.protocol=SSL', '-X', `ssl.ca.location=${ca.caPem}`]);
   assert.equal(tlsToPlaintext.code, 1);
   assert.match(tlsToPlaintext.stderr, /closed the connection during the TLS handshake: if it is a plaintext listener, connect with security\.protocol=PLAINTEXT/);
   assert.ok(tlsToPlaintext.ms < fastMs, `took ${tlsToPlaintext.ms} ms`);
 
-  const plaintextToTls = await timed(['topic', 'list', '-b', tlsAddress]);
+  const plaintextToTls = await timed(['topic', 'list', '-b', address('SSL')]);
   assert.equal(plaintextToTls.code, 1);
   assert.match(plaintextToTls.stderr, /without answering ApiVersions: if it is a TLS listener, connect with security\.protocol=SSL/);
   assert.ok(plaintextToTls.ms < fastMs, `took ${plaintextToTls.ms} ms`);
 
-  const stillServing = await timed(['topic', 'list', '-b', broker.address]);
+  const stillServing = await timed(['topic', 'list', '-b', address('PLAIN')]);
   assert.equal(stillServing.code, 0, stillServing.stderr);
 });
