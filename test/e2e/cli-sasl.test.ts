@@ -3,19 +3,21 @@
  * real broker behind a SASL gateway (test/helpers/sasl-gateway.ts: kb's
  * own server mechanisms answer SaslHandshake and SaslAuthenticate, then the
  * connection is piped to the broker, which advertises the gateway), until
- * the broker's listeners speak SASL themselves. SCRAM-SHA-256 through -X
- * with KB_SASL_PASSWORD, SCRAM-SHA-512 through a -F file, PLAIN through a
- * profile; a wrong password and an unknown user fail at once with
+ * the broker's listeners speak SASL themselves. SASL_PLAINTEXT
+ * SCRAM-SHA-256 through -X with KB_SASL_PASSWORD, SCRAM-SHA-512 through a
+ * -F file, PLAIN through a profile, SASL_SSL SCRAM-SHA-512 through a
+ * profile (the gateway speaking TLS with a test CA's certificate); a wrong password and an unknown user fail at once with
  * SASL_AUTHENTICATION_FAILED and the broker's message; a mechanism the
  * broker does not offer is named with those it does.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { readFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { type RunningBroker, startBroker } from '../helpers/broker.ts';
 import { runKb } from '../helpers/cli.ts';
+import { makeTestCa, type TestCa } from '../helpers/tls.ts';
 import { type SaslGateway, startSaslGateway } from '../helpers/sasl-gateway.ts';
 
 /** A refused login must come well before the 30 s request timeout. */
@@ -23,16 +25,24 @@ const fastMs = 10_000;
 
 let broker: RunningBroker;
 let gateway: SaslGateway;
+let tlsGateway: SaslGateway;
+let ca: TestCa;
 let dir: string;
 
 before(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'kb-cli-sasl-'));
   gateway = await startSaslGateway(() => broker.port, { alice: 'alice secret', 'bob,=x': 'b0b' }, ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512']);
+  ca = await makeTestCa();
+  const server = await ca.issue('gateway');
+  const serverTls = { key: await readFile(server.key), cert: await readFile(server.cert) };
+  tlsGateway = await startSaslGateway(() => broker.port, { alice: 'alice secret' }, ['SCRAM-SHA-512'], { tls: serverTls });
   broker = await startBroker({ args: ['--advertised-listener', gateway.address] });
 });
 
 after(async () => {
   gateway?.close();
+  tlsGateway?.close();
+  await ca?.remove();
   await broker?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
@@ -75,6 +85,21 @@ test('PLAIN through a profile with --password-file', async () => {
   assert.equal(consumed.stdout.trim().split('\n').length, 3);
   const wrongFromEnv = await kb(['topic', 'list'], { ...env, KB_SASL_PASSWORD: 'not it' });
   assert.equal(wrongFromEnv.code, 1, 'KB_SASL_PASSWORD overrides the profile\'s password');
+});
+
+test('SASL_SSL SCRAM-SHA-512 through a profile: the CA trusted, the login over TLS', async () => {
+  const env = { XDG_CONFIG_HOME: path.join(dir, 'config-ssl') };
+  const passwordFile = path.join(dir, 'alice-ssl.pw');
+  await writeFile(passwordFile, 'alice secret\n');
+  const settings = ['-X', 'security.protocol=SASL_SSL', '-X', 'sasl.mechanism=SCRAM-SHA-512', '-X', 'sasl.username=alice', '-X', `ssl.ca.location=${ca.caPem}`];
+  const created = await kb(['profile', 'create', 'sasl-ssl', '-b', tlsGateway.address, ...settings, '--password-file', passwordFile], env);
+  assert.equal(created.code, 0, created.stderr);
+  const listed = await kb(['topic', 'list', '--json'], env);
+  assert.equal(listed.code, 0, listed.stderr);
+  assert.ok(JSON.parse(listed.stdout).topics.some((t: { name: string }) => t.name === 'sasl-orders'), listed.stdout);
+  const wrong = await kb(['topic', 'list'], { ...env, KB_SASL_PASSWORD: 'wrong' });
+  assert.equal(wrong.code, 1);
+  assert.match(wrong.stderr, /SASL_AUTHENTICATION_FAILED/);
 });
 
 test('a wrong password and an unknown user fail at once with SASL_AUTHENTICATION_FAILED and the broker\'s message; an unoffered mechanism is named', async (t) => {

@@ -7,10 +7,12 @@
  * succeeds, the connection is piped to the broker as is. A failed login
  * is answered SASL_AUTHENTICATION_FAILED with the mechanism's reason and
  * closed, as Kafka does; any other request before a login closes it.
- * `close()` stops it; register it with `after`.
+ * With `tls` options it speaks TLS to clients (SASL_SSL). `close()` stops
+ * it; register it with `after`.
  */
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
+import tls from 'node:tls';
 import { createMechanism, type ScramCredential, type ServerMechanism } from '../../src/broker/auth/mechanism.ts';
 import { decodeRequestBody, decodeRequestHeader, decodeResponse, encodeResponse } from '../../src/protocol/frames.ts';
 import { ErrorCode } from '../../src/protocol/errors.ts';
@@ -41,11 +43,11 @@ async function credentialsOf(users: Record<string, string>): Promise<Map<string,
 }
 
 /** Listens on a free loopback port in front of the broker at `brokerPort()` (read per connection), offering `enabled` mechanisms. */
-export async function startSaslGateway(brokerPort: () => number, users: Record<string, string>, enabled: string[]): Promise<SaslGateway> {
+export async function startSaslGateway(brokerPort: () => number, users: Record<string, string>, enabled: string[], options: { tls?: tls.TlsOptions } = {}): Promise<SaslGateway> {
   const credentials = await credentialsOf(users);
   const lookup = (user: string, mechanism: ScramMechanism) => credentials.get(`${mechanism.name}:${user}`);
   const unknownUserKey = randomBytes(32);
-  const server = net.createServer((client) => {
+  const serve = (client: net.Socket) => {
     const upstream = net.connect(brokerPort(), '127.0.0.1');
     let buffered = Buffer.alloc(0);
     let mechanism: ServerMechanism | null = null;
@@ -111,7 +113,8 @@ export async function startSaslGateway(brokerPort: () => number, users: Record<s
     upstream.on('error', () => client.destroy());
     client.on('close', () => upstream.destroy());
     upstream.on('close', () => client.destroy());
-  });
+  };
+  const server = options.tls ? tls.createServer(options.tls, serve) : net.createServer(serve);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as net.AddressInfo).port;
   return { address: `127.0.0.1:${port}`, port, close: () => server.close() };
