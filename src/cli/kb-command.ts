@@ -77,7 +77,7 @@ export abstract class KbCommand extends KbLocalCommand {
       try {
         bootstrap = config['bootstrap.servers'].split(',').filter(Boolean).map((b) => parseHostPort(b.trim(), 9092));
       } catch (err) {
-        throw new UsageError(`--brokers: ${(err as Error).message}`);
+        throw new UsageError(`brokers (-b, bootstrap.servers, KB_BROKERS or the profile's): ${(err as Error).message}`);
       }
       const security = await connectionSecurity(config, loginPassword);
       this.clusterClient = new Cluster({ bootstrap, security, requestTimeoutMs: flags.timeout, connectTimeoutMs: Math.min(flags.timeout, 10_000) });

@@ -44,7 +44,8 @@ test('profiles: create more, use, list, delete; refusals', async () => {
   const noTty = await kb(['profile', 'create', 'ci', '-b', 'kafka1:9093', ...sasl]);
   assert.equal(noTty.code, 0, noTty.stderr);
   assert.match(noTty.stderr, /no SASL password stored: commands will take it from KB_SASL_PASSWORD or ask on a terminal/);
-  assert.equal((await kb(['profile', 'create', 'dev', '-b', '127.0.0.1:9092'])).code, 0);
+  assert.equal((await kb(['profile', 'create', 'dev', '-X', 'bootstrap.servers=127.0.0.1:9092'])).code, 0);
+  assert.equal((await kb(['profile', 'show', 'dev'])).stdout, 'bootstrap.servers=127.0.0.1:9092\n', 'a bootstrap.servers setting is the profile\'s brokers');
 
   const listed = JSON.parse((await kb(['profile', 'list', '--json'])).stdout);
   assert.deepEqual(

@@ -1,7 +1,7 @@
 /**
  * `kb profile create NAME`: saves brokers (-b) and client settings (-X,
  * -F, librdkafka's names) as a profile and puts it in use, as `rpk profile
- * create` does. File paths are stored absolute, so the profile works from
+ * create` does (-b wins over a bootstrap.servers setting). File paths are stored absolute, so the profile works from
  * any directory. A SASL password comes from --password-file (its first
  * line), a -F file, or a prompt on a TTY; without any of them the profile
  * has none and commands take it from KB_SASL_PASSWORD or ask. The settings
@@ -50,7 +50,9 @@ export default class ProfileCreate extends KbLocalCommand {
       config['sasl.password'] = await askPassword(`SASL password for ${username}:`);
       return config['sasl.password'];
     });
-    store.profiles[args.name] = { ...(flags.brokers === undefined ? {} : { brokers: flags.brokers }), config };
+    const brokers = flags.brokers ?? config['bootstrap.servers'];
+    delete config['bootstrap.servers'];
+    store.profiles[args.name] = { ...(brokers === undefined ? {} : { brokers }), config };
     store.current = args.name;
     await saveProfiles(store);
     this.log(`created profile ${args.name} in ${profilesFile()}; it is in use now`);
