@@ -13,6 +13,8 @@ import { dynamicBrokerConfigs } from '../metadata/records.ts';
 import { configSource } from '../protocol/config-codes.ts';
 import { int32Max, int64Max } from '../protocol/wire-limits.ts';
 import type { LogConfig } from '../storage/log-config.ts';
+import { CompressionCodec } from '../protocol/compression.ts';
+import type { StoredCompression } from '../protocol/records/recompress.ts';
 
 type Validator = (value: string) => string | null;
 
@@ -33,6 +35,12 @@ export const segmentBytesMin = 1024 * 1024;
 function integer(min: number): Validator {
   return (value) => (/^-?\d+$/.test(value) && Number(value) >= min ? null : `must be an integer >= ${min}`);
 }
+function between(min: number, max: number): Validator {
+  return (value) => (/^-?\d+$/.test(value) && Number(value) >= min && Number(value) <= max ? null : `must be an integer from ${min} to ${max}`);
+}
+function gzipLevel(value: string): string | null {
+  return value === '-1' || between(1, 9)(value) === null ? null : 'must be -1 or an integer from 1 to 9';
+}
 function ratio(): Validator {
   return (value) => (value.trim() !== '' && Number(value) >= 0 && Number(value) <= 1 ? null : 'must be a number between 0 and 1');
 }
@@ -45,6 +53,21 @@ function listOf(...allowed: string[]): Validator {
     return items.length > 0 && items.every((v) => allowed.includes(v)) ? null : `must be a comma-separated list of ${allowed.join(', ')}`;
   };
 }
+
+/** compression.type's values (Kafka's, in Kafka's order) and the codec each stores in; null: as produced. */
+const compressionTypes: Record<string, number | null> = {
+  uncompressed: CompressionCodec.none,
+  zstd: CompressionCodec.zstd,
+  lz4: CompressionCodec.lz4,
+  snappy: CompressionCodec.snappy,
+  gzip: CompressionCodec.gzip,
+  producer: null,
+};
+const compressionLevels: Partial<Record<number, string>> = {
+  [CompressionCodec.gzip]: 'compression.gzip.level',
+  [CompressionCodec.lz4]: 'compression.lz4.level',
+  [CompressionCodec.zstd]: 'compression.zstd.level',
+};
 
 const type = { boolean: 1, string: 2, int: 3, long: 5, double: 6, list: 7 } as const;
 
@@ -59,7 +82,10 @@ function valueProblem(definition: TopicConfigDefinition, value: string): string 
 
 export const topicConfigDefinitions: Record<string, TopicConfigDefinition> = {
   'cleanup.policy': { default: 'delete', brokerSynonym: 'log.cleanup.policy', configType: type.list, validate: listOf('delete', 'compact'), doc: 'delete old segments, compact to the latest record per key, or both' },
-  'compression.type': { default: 'producer', brokerSynonym: 'compression.type', configType: type.string, validate: oneOf('producer'), doc: 'batches are stored as producers compressed them' },
+  'compression.type': { default: 'producer', brokerSynonym: 'compression.type', configType: type.string, validate: oneOf(...Object.keys(compressionTypes)), doc: "the codec batches are stored in: producer keeps the producer's, any other the leader recompresses to" },
+  'compression.gzip.level': { default: '-1', brokerSynonym: 'compression.gzip.level', configType: type.int, validate: gzipLevel, doc: 'level of gzip where compression.type=gzip recompresses: 1-9, or -1 for zlib\'s default (6)' },
+  'compression.lz4.level': { default: '9', brokerSynonym: 'compression.lz4.level', configType: type.int, validate: between(1, 17), doc: 'level of lz4 where compression.type=lz4 recompresses (1-17): accepted, but kb\'s lz4 compressor has one level' },
+  'compression.zstd.level': { default: '3', brokerSynonym: 'compression.zstd.level', configType: type.int, validate: between(-131072, 22), doc: 'level of zstd where compression.type=zstd recompresses: -131072 to 22' },
   'delete.retention.ms': { default: '86400000', brokerSynonym: 'log.cleaner.delete.retention.ms', configType: type.long, validate: integer(0), doc: 'how long tombstones are kept in compacted topics' },
   'file.delete.delay.ms': { default: '60000', brokerSynonym: 'log.segment.delete.delay.ms', configType: type.long, validate: integer(0), doc: 'wait before removing a deleted segment file' },
   'flush.messages': { default: longMax, brokerSynonym: 'log.flush.interval.messages', configType: type.long, validate: integer(1), doc: 'fsync after this many messages (1: before every acknowledgement)' },
@@ -162,6 +188,14 @@ export class TopicConfigs {
         doc: definition.doc,
       };
     });
+  }
+
+  /** The codec (and its level) the topic's compression.type stores batches in; null for `producer`, as produced. */
+  storedCompression(topic: string): StoredCompression | null {
+    const codec = compressionTypes[this.value(topic, 'compression.type')] ?? null;
+    if (codec === null) return null;
+    const level = compressionLevels[codec];
+    return { codec, level: level === undefined ? undefined : Number(this.value(topic, level)) };
   }
 
   /** The storage settings of a topic's logs. */

@@ -11,24 +11,45 @@
  * at most `decompressionStreamsMax` (src/limits.ts) at once in the process,
  * the others waiting their turn in order; snappy and lz4 come as one piece
  * (decoded whole, within `maxBytes`).
+ * `compressionStage(codec, level)` is a node:stream pipeline stage that
+ * compresses data arriving in pieces, holding no more than a block of it
+ * (gzip and zstd stream through node:zlib, on the libuv thread pool; lz4
+ * and snappy are framed in blocks, compressed on the event loop 64 KiB at
+ * a time so that other work runs in between).
  *
  * gzip and zstd: node:zlib (RFC 1952 members; zstd frames).
  * snappy: compress writes raw snappy (snappyjs), as librdkafka and
  *   @platformatic/kafka send it. decompress also takes xerial framing, which
  *   kafka-python and the Java client write: 82 'SNAPPY' 00, int32 version,
  *   int32 compatible version, then blocks of int32 length + raw snappy.
+ *   compressionStage writes xerial framing with 32 KiB blocks, as the Java
+ *   client (raw snappy states the whole length first).
  *   Raw snappy is decoded here: varint length, then literal/copy elements,
  *   checked against both buffers (snappyjs pads a short stream with zeros).
  * lz4: the LZ4 frame format (KIP-57): magic 04 22 4D 18 (LE), FLG, BD,
  *   [content size u64 LE], HC = byte 1 of XXH32(FLG..), then blocks of
  *   u32 LE size (bit 31: stored uncompressed) + data [+ XXH32], end mark 0,
- *   [XXH32 of the content]. compress writes independent blocks under a 64 KiB
- *   maximum with lz4js's block compressor; decompress is our bounds-checked
- *   decoder and also takes linked blocks (python-lz4's default), checksums,
+ *   [XXH32 of the content]. compress and compressionStage write independent
+ *   blocks under a 64 KiB maximum with lz4js's block compressor; decompress
+ *   is our bounds-checked decoder and also takes linked blocks (python-lz4's default), checksums,
  *   a content size, and the pre-KIP-57 HC (over magic too) of magic-0 sets,
  *   which `withLegacyLz4HeaderChecksum` writes.
  */
-import { createGunzip, createZstdDecompress, gunzipSync, gzipSync, zstdCompressSync, zstdDecompressSync, type Gunzip, type ZstdDecompress } from 'node:zlib';
+import type { Transform } from 'node:stream';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import {
+  constants as zlibConstants,
+  createGunzip,
+  createGzip,
+  createZstdCompress,
+  createZstdDecompress,
+  gunzipSync,
+  gzipSync,
+  zstdCompressSync,
+  zstdDecompressSync,
+  type Gunzip,
+  type ZstdDecompress,
+} from 'node:zlib';
 import { compressBlock, compressBound } from 'lz4js';
 import { hash as xxh32 } from 'lz4js/xxh32.js';
 import { compress as snappyCompress } from 'snappyjs';
@@ -72,6 +93,51 @@ export function decompress(codec: number, data: Uint8Array, maxBytes = decompres
     default:
       throw new ProtocolError(`unknown compression codec ${codec}`);
   }
+}
+
+/** Bytes of each piece a zlib compression stage puts out, and of each slice a framed stage compresses at once. */
+const stageChunkBytes = 64 * 1024;
+
+/** One stage of node:stream's pipeline, taking Buffers in and putting Buffers out. */
+export type PipelineStage = Transform | ((source: AsyncIterable<Buffer>) => AsyncGenerator<Buffer>);
+
+/**
+ * A pipeline stage that compresses the pieces flowing through it (see the
+ * header); `level` is the codec's own scale (gzip -1 or 1-9, zstd
+ * -131072..22; lz4js has one level, so lz4 ignores it), undefined for the
+ * codec's default.
+ */
+export function compressionStage(codec: number, level?: number): PipelineStage {
+  switch (codec) {
+    case CompressionCodec.none:
+      return async function* (source) {
+        yield* source;
+      };
+    case CompressionCodec.gzip:
+      return createGzip({ level: level ?? zlibConstants.Z_DEFAULT_COMPRESSION, chunkSize: stageChunkBytes });
+    case CompressionCodec.snappy:
+      return framed(xerialSnappyFormat());
+    case CompressionCodec.lz4:
+      return framed(lz4FrameFormat());
+    case CompressionCodec.zstd:
+      return createZstdCompress({ chunkSize: stageChunkBytes, params: level === undefined ? {} : { [zlibConstants.ZSTD_c_compressionLevel]: level } });
+    default:
+      throw new RangeError(`unknown compression codec ${codec}`);
+  }
+}
+
+/** A BlockFormat as a pipeline stage: a large piece (snappy and lz4 decompress whole) is taken in slices, the event loop running between them. */
+function framed(format: BlockFormat): PipelineStage {
+  return async function* (source) {
+    const framer = new BlockFramer(format);
+    for await (const piece of source) {
+      for (let at = 0; at < piece.length; at += stageChunkBytes) {
+        if (at > 0) await nextTurn();
+        yield* framer.push(piece.subarray(at, at + stageChunkBytes));
+      }
+    }
+    yield* framer.end();
+  };
 }
 
 /** Bytes of each piece decompressedChunks streams out of zlib. */
@@ -161,6 +227,55 @@ function copyMatch(out: Buffer, at: number, distance: number, length: number): v
   for (let i = 0; i < length; i++) out[at + i] = out[at - distance + i];
 }
 
+/** A block-framed compressed format: a header, one encoded block per `blockInputBytes` of input (the last may be shorter), a trailer. */
+interface BlockFormat {
+  blockInputBytes: number;
+  header(): Buffer;
+  block(data: Buffer): Buffer;
+  trailer(): Buffer | null;
+}
+
+/** Writes a BlockFormat from data given in pieces of any size: a block is encoded as soon as its input is complete. */
+class BlockFramer {
+  private readonly format: BlockFormat;
+  private readonly block: Buffer;
+  private filled = 0;
+  private started = false;
+
+  constructor(format: BlockFormat) {
+    this.format = format;
+    this.block = Buffer.allocUnsafe(format.blockInputBytes);
+  }
+
+  push(data: Uint8Array): Buffer[] {
+    const out = this.started ? [] : [this.format.header()];
+    this.started = true;
+    for (let at = 0; at < data.length; ) {
+      const taken = Math.min(data.length - at, this.block.length - this.filled);
+      this.block.set(data.subarray(at, at + taken), this.filled);
+      this.filled += taken;
+      at += taken;
+      if (this.filled === this.block.length) out.push(this.flush());
+    }
+    return out;
+  }
+
+  /** The last, partial block and the trailer. */
+  end(): Buffer[] {
+    const out = this.push(new Uint8Array(0));
+    if (this.filled > 0) out.push(this.flush());
+    const trailer = this.format.trailer();
+    if (trailer) out.push(trailer);
+    return out;
+  }
+
+  private flush(): Buffer {
+    const encoded = this.format.block(this.block.subarray(0, this.filled));
+    this.filled = 0;
+    return encoded;
+  }
+}
+
 // ---- snappy ----
 
 const xerialMagic = Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00]);
@@ -184,6 +299,31 @@ function snappyDecompress(input: Buffer, maxBytes: number): Buffer {
     p += size;
   }
   return Buffer.concat(blocks, total);
+}
+
+/** Input bytes per raw snappy block of a xerial stream we write (the Java client's block size). */
+const xerialBlockInputBytes = 32 * 1024;
+
+/** How compressionStage frames snappy: a xerial stream (header above) of raw snappy blocks, each an int32 length + its bytes. */
+function xerialSnappyFormat(): BlockFormat {
+  return {
+    blockInputBytes: xerialBlockInputBytes,
+    header() {
+      const header = Buffer.alloc(xerialHeaderBytes);
+      xerialMagic.copy(header);
+      header.writeInt32BE(1, 8); // version
+      header.writeInt32BE(1, 12); // compatible version
+      return header;
+    },
+    block(data) {
+      const packed = snappyCompress(data);
+      const out = Buffer.allocUnsafe(4 + packed.length);
+      out.writeInt32BE(packed.length, 0);
+      out.set(packed, 4);
+      return out;
+    },
+    trailer: () => null,
+  };
 }
 
 /** Decodes one raw snappy stream held in input[start, end). */
@@ -269,26 +409,35 @@ export function withLegacyLz4HeaderChecksum(frame: Buffer): Buffer {
 }
 
 function lz4CompressFrame(data: Uint8Array): Buffer {
-  const blocks = Math.ceil(data.length / lz4BlockInputBytes);
-  const out = Buffer.allocUnsafe(7 + blocks * (4 + lz4BlockInputBytes) + 4);
-  out.writeUInt32LE(lz4Magic, 0);
-  out[4] = lz4Flags.version1 | lz4Flags.blockIndependence;
-  out[5] = lz4BlockMax64KiB << 4;
-  out[6] = lz4HeaderChecksum(out, 4, 6);
-  let p = 7;
+  const framer = new BlockFramer(lz4FrameFormat());
+  return Buffer.concat([...framer.push(data), ...framer.end()]);
+}
+
+/** An LZ4 frame of independent blocks (header above), up to `lz4BlockInputBytes` of input each. */
+function lz4FrameFormat(): BlockFormat {
   const hashTable = new Uint32Array(lz4HashEntries);
   const scratch = new Uint8Array(compressBound(lz4BlockInputBytes));
-  for (let at = 0; at < data.length; at += lz4BlockInputBytes) {
-    const block = data.subarray(at, Math.min(at + lz4BlockInputBytes, data.length));
-    hashTable.fill(0);
-    const size = compressBlock(block, scratch, 0, block.length, hashTable);
-    const stored = size === 0 || size >= block.length;
-    out.writeUInt32LE(stored ? (lz4BlockStored | block.length) >>> 0 : size, p);
-    out.set(stored ? block : scratch.subarray(0, size), p + 4);
-    p += 4 + (stored ? block.length : size);
-  }
-  out.writeUInt32LE(0, p);
-  return out.subarray(0, p + 4);
+  return {
+    blockInputBytes: lz4BlockInputBytes,
+    header() {
+      const header = Buffer.allocUnsafe(7);
+      header.writeUInt32LE(lz4Magic, 0);
+      header[4] = lz4Flags.version1 | lz4Flags.blockIndependence;
+      header[5] = lz4BlockMax64KiB << 4;
+      header[6] = lz4HeaderChecksum(header, 4, 6);
+      return header;
+    },
+    block(data) {
+      hashTable.fill(0);
+      const size = compressBlock(data, scratch, 0, data.length, hashTable);
+      const stored = size === 0 || size >= data.length;
+      const out = Buffer.allocUnsafe(4 + (stored ? data.length : size));
+      out.writeUInt32LE(stored ? (lz4BlockStored | data.length) >>> 0 : size, 0);
+      out.set(stored ? data : scratch.subarray(0, size), 4);
+      return out;
+    },
+    trailer: () => Buffer.alloc(4), // end mark
+  };
 }
 
 function lz4DecompressFrame(input: Buffer, maxBytes: number): Buffer {

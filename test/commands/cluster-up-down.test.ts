@@ -91,6 +91,6 @@ test('usage errors: too few ports above --base-port, --set without =, --nodes ou
     runKb(['cluster', 'up', '--nodes', '0']),
   ]);
   for (const r of results) assert.equal(r.code, 2, r.stderr);
-  assert.match(results[0].stderr, /leaves no room for 2 ports/);
+  assert.match(results[0].stderr, /leaves no room for 4 ports \(a client and a peer port per node\)/);
   assert.match(results[1].stderr, /"num.partitions" is not key=value/);
 });

@@ -35,8 +35,8 @@ async function listening(port: number, timeoutMs = 30_000): Promise<void> {
 
 test('kb topic create right after the nodes start waits for the controller, or says the cluster is still forming', { timeout: 180_000 }, async (t) => {
   const root = await mkdtemp(path.join(os.tmpdir(), 'kb-test-forming-'));
-  const ports = await freePorts(3);
-  const voters = ports.map((port, i) => `${i + 1}@127.0.0.1:${port}`).join(',');
+  const [ports, peerPorts] = await freePorts(6).then((all) => [all.slice(0, 3), all.slice(3)]);
+  const voters = peerPorts.map((port, i) => `${i + 1}@127.0.0.1:${port}`).join(',');
   const bootstrap = ports.map((port) => `127.0.0.1:${port}`).join(',');
   const starting = new Map<number, Promise<RunningBroker>>();
   const start = (id: number) => {

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { gzipSync } from 'node:zlib';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { hash as xxh32 } from 'lz4js/xxh32.js';
-import { compress, CompressionCodec, decompress, decompressedChunks, DecompressedTooLarge } from '../../src/protocol/compression.ts';
+import { compress, CompressionCodec, compressionStage, decompress, decompressedChunks, DecompressedTooLarge } from '../../src/protocol/compression.ts';
 import { decompressionStreamsMax } from '../../src/limits.ts';
 import { ProtocolError } from '../../src/protocol/primitives.ts';
 import { sampleText } from '../fixtures/compression/sample.ts';
@@ -46,6 +48,73 @@ describe('compress/decompress round trips', () => {
     for (const [name, codec] of compressing) {
       assert.ok(compress(codec, text).length < text.length / 2, name);
     }
+  });
+});
+
+/** Sends `input` through compressionStage in pieces of `pieceBytes`; the output joined. */
+async function throughStage(codec: number, input: Buffer, pieceBytes: number, level?: number): Promise<Buffer> {
+  const pieces: Buffer[] = [];
+  for (let at = 0; at < input.length; at += pieceBytes) pieces.push(input.subarray(at, at + pieceBytes));
+  const out: Buffer[] = [];
+  await pipeline(Readable.from(pieces), compressionStage(codec, level), async (compressed: AsyncIterable<Buffer>) => {
+    for await (const piece of compressed) out.push(piece);
+  });
+  return Buffer.concat(out);
+}
+
+describe('compressionStage: compressing data that arrives in pieces', () => {
+  for (const [codecName, codec] of codecs) {
+    for (const [inputName, input] of inputs) {
+      for (const pieceBytes of [1000, 65_536]) {
+        it(`${codecName}: ${inputName} in pieces of ${pieceBytes} bytes`, async () => {
+          const packed = await throughStage(codec, input, pieceBytes);
+          assert.deepEqual(decompress(codec, packed, input.length), input);
+        });
+      }
+    }
+  }
+
+  it('lz4: the same frame as compress, however the input is cut', async () => {
+    const input = Buffer.concat([sampleText(), sampleText(), sampleText()]);
+    assert.deepEqual(await throughStage(CompressionCodec.lz4, input, 777), compress(CompressionCodec.lz4, input));
+  });
+
+  it('snappy: xerial framing of 32 KiB blocks, which the Java client writes', async () => {
+    const packed = await throughStage(CompressionCodec.snappy, Buffer.alloc(70_000, 'q'), 5000);
+    assert.deepEqual(packed.subarray(0, 16), Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0, 0, 0, 0, 1, 0, 0, 0, 1]));
+    let blocks = 0;
+    for (let p = 16; p < packed.length; p += 4 + packed.readInt32BE(p)) blocks++;
+    assert.equal(blocks, 3);
+  });
+
+  it('lz4 and snappy: a large piece is compressed a slice at a time, the event loop running in between', async () => {
+    for (const codec of [CompressionCodec.lz4, CompressionCodec.snappy]) {
+      let turns = 0;
+      let ticking = true;
+      const tick = () => {
+        if (!ticking) return;
+        turns++;
+        setImmediate(tick);
+      };
+      setImmediate(tick);
+      const input = Buffer.alloc(4 << 20, 'z');
+      const packed = await throughStage(codec, input, input.length);
+      ticking = false;
+      assert.ok(turns >= 32, `codec ${codec}: the event loop turned ${turns} times while 64 slices were compressed`);
+      assert.deepEqual(decompress(codec, packed), input);
+    }
+  });
+
+  it('gzip and zstd take a level: a lower one compresses less', async () => {
+    const text = Buffer.concat([sampleText(), pseudoRandom(20_000, 3), sampleText()]);
+    const gzipFast = await throughStage(CompressionCodec.gzip, text, 4096, 1);
+    const gzipBest = await throughStage(CompressionCodec.gzip, text, 4096, 9);
+    assert.ok(gzipFast.length > gzipBest.length, `gzip level 1: ${gzipFast.length} bytes, level 9: ${gzipBest.length}`);
+    assert.deepEqual(gunzipSync(gzipFast), text);
+    const zstdFast = await throughStage(CompressionCodec.zstd, text, 4096, -50);
+    const zstdBest = await throughStage(CompressionCodec.zstd, text, 4096, 19);
+    assert.ok(zstdFast.length > zstdBest.length, `zstd level -50: ${zstdFast.length} bytes, level 19: ${zstdBest.length}`);
+    assert.deepEqual(decompress(CompressionCodec.zstd, zstdFast), text);
   });
 });
 

@@ -21,7 +21,12 @@
  * decompressing past min(decompressionRatioMax x max.message.bytes,
  * decompressedBytesMax) (src/limits.ts) are INVALID_RECORD, broken ones
  * CORRUPT_MESSAGE. v0/v1 message sets are decoded whole to be converted,
- * within the same decompressed bound. An appended batch counts into the
+ * within the same decompressed bound. A batch whose codec is not the one
+ * its topic's compression.type names (unless that is `producer`) is then
+ * recompressed to it with the topic's compression.<codec>.level, reading
+ * its records within the same bound, still on its way into the admission;
+ * one that recompressed passes max.message.bytes is MESSAGE_TOO_LARGE, as
+ * in Kafka. An appended batch counts into the
  * topic's bytes-in and messages-in metrics (size and header record count).
  * The handler returns only once every append it started has settled, and
  * keeps no request bytes (the frame's buffer is reused, connection.ts).
@@ -37,6 +42,7 @@ import type { PartitionProduceResponse, ProduceResponse } from '../../protocol/g
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { defineHandler, type BrokerServices } from './handler.ts';
 import type { ErrorResult } from '../replica/partition.ts';
+import { recompressBatch, RecompressedTooLarge, type StoredCompression } from '../../protocol/records/recompress.ts';
 import { decompressedBytesMax, decompressionRatioMax } from '../../limits.ts';
 
 const legacyMagicMaxVersion = 2;
@@ -97,14 +103,17 @@ async function producePartition(
   const header = readBatchHeader(batch);
   const recordsMax = services.settings.int('message.max.records');
   if (header.recordCount > recordsMax) return failed(index, ErrorCode.INVALID_RECORD, `batch of ${header.recordCount} records exceeds message.max.records ${recordsMax}`);
+  const codec = compressionCodecOf(header.attributes);
   let walked: Promise<ErrorResult | null> | undefined;
-  if (compressionCodecOf(header.attributes) === CompressionCodec.none) {
+  if (codec === CompressionCodec.none) {
     const problem = recordFramingProblem(batch);
     if (problem) return failed(index, ErrorCode.CORRUPT_MESSAGE, problem);
   } else {
     walked = compressedRecordsProblem(batch, maxDecompressedBytes);
   }
-  const result = await partition.appendAsLeader(batch, header, acks, walked);
+  const stored = services.configs.storedCompression(topic);
+  const preparing = stored && stored.codec !== codec ? recompressed(walked, batch, stored, maxDecompressedBytes, maxBytes) : walked;
+  const result = await partition.appendAsLeader(batch, header, acks, preparing);
   if (result.errorCode !== ErrorCode.NONE) return failed(index, result.errorCode, result.errorMessage ?? '');
   services.metrics.produced(topic, batch.length, header.recordCount);
   if (acks === -1) {
@@ -141,9 +150,32 @@ async function compressedRecordsProblem(batch: Buffer, maxDecompressedBytes: num
     await walkRecords(batch, { maxDecompressedBytes });
     return null;
   } catch (err) {
-    if (err instanceof DecompressedTooLarge) return { errorCode: ErrorCode.INVALID_RECORD, errorMessage: `compressed batch: ${err.message}` };
-    if (err instanceof ProtocolError) return { errorCode: ErrorCode.CORRUPT_MESSAGE, errorMessage: `compressed batch: ${err.message}` };
-    throw err;
+    return compressedBatchRefusal(err);
+  }
+}
+
+/** A failure to read a compressed batch's records as the answer: past the bound INVALID_RECORD, broken CORRUPT_MESSAGE; anything else is rethrown. */
+function compressedBatchRefusal(err: unknown): ErrorResult {
+  if (err instanceof DecompressedTooLarge) return { errorCode: ErrorCode.INVALID_RECORD, errorMessage: `compressed batch: ${err.message}` };
+  if (err instanceof ProtocolError) return { errorCode: ErrorCode.CORRUPT_MESSAGE, errorMessage: `compressed batch: ${err.message}` };
+  throw err;
+}
+
+/** The batch in its topic's codec once `walked` (the check of its compressed records, if any) passed it (see the header), or why not. */
+async function recompressed(
+  walked: Promise<ErrorResult | null> | undefined,
+  batch: Buffer,
+  stored: StoredCompression,
+  maxDecompressedBytes: number,
+  maxBatchBytes: number,
+): Promise<Buffer | ErrorResult> {
+  const refused = await walked;
+  if (refused) return refused;
+  try {
+    return await recompressBatch(batch, stored.codec, { level: stored.level, maxDecompressedBytes, maxBatchBytes });
+  } catch (err) {
+    if (err instanceof RecompressedTooLarge) return { errorCode: ErrorCode.MESSAGE_TOO_LARGE, errorMessage: `${err.message}, the topic's max.message.bytes` };
+    return compressedBatchRefusal(err);
   }
 }
 

@@ -77,7 +77,7 @@ export type ControllerService = Pick<
 /** The metadata quorum: its own APIs' requests, and its state for DescribeQuorum. */
 export type QuorumService = Pick<MetadataQuorum, 'handle' | 'describe' | 'voterAddress'>;
 /** Topic configs (effective values with their source) and this broker's settings. */
-export type ConfigService = Pick<TopicConfigs, 'entries' | 'brokerEntries'>;
+export type ConfigService = Pick<TopicConfigs, 'entries' | 'brokerEntries' | 'storedCompression'>;
 export type SettingsService = Pick<BrokerConfig, 'bool' | 'int'>;
 export type MetricsService = Pick<BrokerMetrics, 'produced' | 'consumed'>;
 /** Memory Fetch responses hold until their sockets take them, on all connections (`queued.max.response.bytes`). */

@@ -5,8 +5,9 @@
  * LogAppendTime stamping, and the wake-up of parked fetches and acks=all
  * produces when data arrives or the high watermark moves.
  *
- * Leader appends are admitted one at a time in call order: a check the
- * caller may still be running on the batch (its refusal is the answer), the role and
+ * Leader appends are admitted one at a time in call order: work the caller
+ * may still be doing on the batch (its check of compressed records, its
+ * recompression), the role and
  * min.insync.replicas checks (acks=all), the producer check,
  * LogAppendTime stamping and the log enqueue, which assigns offsets in that
  * order. A batch does not wait for earlier batches to be written, so
@@ -232,11 +233,17 @@ export class Partition {
 
   // ---- leader: appends -----------------------------------------------------
 
-  /** `refusal`: a check still running on the batch (the Produce handler's walk of compressed records); admission waits for it, and a refusal is the append's answer. */
-  appendAsLeader(batch: Buffer, header: BatchHeader, acks: number, refusal?: Promise<ErrorResult | null>): Promise<AppendResult> {
+  /**
+   * `preparing`: work the caller still does on the batch (the Produce
+   * handler's walk of compressed records, its recompression); admission
+   * waits for it. A refusal is the append's answer, a Buffer the batch to
+   * store instead, null the batch as given.
+   */
+  appendAsLeader(batch: Buffer, header: BatchHeader, acks: number, preparing?: Promise<ErrorResult | Buffer | null>): Promise<AppendResult> {
     const admitted = this.admission.then(async () => {
-      const refused = await refusal;
-      return refused ? { appended: Promise.resolve(this.appendFailed(refused.errorCode, refused.errorMessage ?? '')) } : this.admit(batch, header, acks);
+      const prepared = (await preparing) ?? batch;
+      if (!Buffer.isBuffer(prepared)) return { appended: Promise.resolve(this.appendFailed(prepared.errorCode, prepared.errorMessage ?? '')) };
+      return prepared === batch ? this.admit(batch, header, acks) : this.admit(prepared, readBatchHeader(prepared), acks);
     });
     this.admission = admitted.catch(() => undefined);
     return admitted.then((a) => a.appended);

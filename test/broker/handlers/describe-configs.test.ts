@@ -34,6 +34,7 @@ function fakes() {
       return topic === 't' ? topicEntries : [];
     },
     brokerEntries: () => brokerEntries,
+    storedCompression: () => null,
   };
   const node = { nodeId: 3 } as NodeService;
   return { services: { image, configs, node }, asked };
