@@ -17,6 +17,8 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { type RunningBroker, startBroker } from '../helpers/broker.ts';
 import { runKb } from '../helpers/cli.ts';
+import { onPty } from '../helpers/pty.ts';
+import { repoRoot } from '../helpers/tools.ts';
 import { makeTestCa, type TestCa } from '../helpers/tls.ts';
 import { type SaslGateway, startSaslGateway } from '../helpers/sasl-gateway.ts';
 
@@ -85,6 +87,15 @@ test('PLAIN through a profile with --password-file', async () => {
   assert.equal(consumed.stdout.trim().split('\n').length, 3);
   const wrongFromEnv = await kb(['topic', 'list'], { ...env, KB_SASL_PASSWORD: 'not it' });
   assert.equal(wrongFromEnv.code, 1, 'KB_SASL_PASSWORD overrides the profile\'s password');
+});
+
+test('on a TTY, kb asks for a SASL password it has from nowhere else, unechoed', async () => {
+  const session = onPty([process.execPath, path.join(repoRoot, 'bin/run.js'), 'topic', 'list', ...scram256('alice')], { cwd: repoRoot, env: { NO_COLOR: '1', XDG_CONFIG_HOME: path.join(dir, 'none'), KB_SASL_PASSWORD: '' } });
+  await session.expect(/SASL password for alice:/);
+  session.type('alice secret\r');
+  assert.equal(await session.exited, 0, session.output());
+  assert.match(session.output(), /sasl-orders/);
+  assert.doesNotMatch(session.output(), /alice secret/);
 });
 
 test('SASL_SSL SCRAM-SHA-512 through a profile: the CA trusted, the login over TLS', async () => {
