@@ -12,12 +12,16 @@
  *      (src/protocol/crc32c-native.ts loads it; without it, a warning here
  *      and the binary checks CRCs in portable JS);
  *   3. a copy of that same Node binary is stripped of symbols and the blob
- *      is injected into it with postject.
+ *      is injected into it with postject's CLI.
  * Intermediate files go to a temporary directory; only dist/kb is written.
+ * The tools' own chatter (Node's "Wrote ... blob", strip's notes, the
+ * "Can't find string offset for section name '.note.100'" warnings of
+ * postject's ELF library about the note sections it adds) is shown only
+ * when a step fails; on success the one line printed is the result.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { chmod, copyFile, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,10 +29,7 @@ import { createRequire } from 'node:module';
 import { build, type Plugin } from 'esbuild';
 import { seaAssetName } from '../src/protocol/crc32c-native.ts';
 
-/** postject ships no types: its one API call. */
-const postject = createRequire(import.meta.url)('postject') as {
-  inject(file: string, resource: string, data: Buffer, options: { sentinelFuse: string }): Promise<void>;
-};
+const postjectCli = createRequire(import.meta.url).resolve('postject/dist/cli.js');
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const output = path.join(root, 'dist/kb');
@@ -53,6 +54,17 @@ function crc32cAddon(): string | null {
     return path.join(path.dirname(manifest), main);
   } catch {
     return null;
+  }
+}
+
+/** Runs a build tool, its output shown only when it fails. */
+function quietly(command: string, args: string[]): void {
+  try {
+    execFileSync(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (err) {
+    const { stdout, stderr } = err as { stdout?: Buffer; stderr?: Buffer };
+    process.stderr.write(`${stdout ?? ''}${stderr ?? ''}`);
+    throw err;
   }
 }
 
@@ -83,12 +95,12 @@ async function main(): Promise<void> {
     if (!addon) console.warn('warning: no @node-rs/crc32 addon for this platform in node_modules; the binary will check CRCs in portable JS');
     const assets = addon ? { [seaAssetName]: addon } : {};
     await writeFile(seaConfig, JSON.stringify({ main: bundle, output: blob, disableExperimentalSEAWarning: true, useCodeCache: true, assets }));
-    execFileSync(process.execPath, ['--experimental-sea-config', seaConfig], { stdio: ['ignore', 'ignore', 'inherit'] });
+    quietly(process.execPath, ['--experimental-sea-config', seaConfig]);
 
     const executable = path.join(work, 'kb');
     await copyFile(process.execPath, executable);
-    execFileSync('strip', ['--strip-all', executable], { stdio: ['ignore', 'ignore', 'pipe'] }); // its stderr only on failure (Node's many notes make it chatty)
-    await postject.inject(executable, 'NODE_SEA_BLOB', await readFile(blob), { sentinelFuse: seaFuse });
+    quietly('strip', ['--strip-all', executable]);
+    quietly(process.execPath, [postjectCli, executable, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', seaFuse]);
     await chmod(executable, 0o755);
     await mkdir(path.dirname(output), { recursive: true });
     await rm(output, { force: true });

@@ -122,3 +122,10 @@ export const userNameLengthMax = 256;
 export const scramCredentialsMax = 100_000;
 /** Bytes of a SCRAM credential's salt (kb makes 32; Kafka's tools fewer). */
 export const scramSaltBytesMax = 128;
+
+// ---- ACLs ----
+
+/** ACLs the cluster holds: each is a metadata record every node keeps and the authorizer indexes. */
+export const aclsMax = 100_000;
+/** Characters of an ACL's resource name, principal or host (Kafka sets none; each is kept on every node). */
+export const aclFieldLengthMax = 1024;

@@ -28,6 +28,8 @@
  * asked (`metricsListen`; logs "metrics on http://HOST:PORT/metrics") -> log
  * the startup line ("kb broker started: listening on CLIENT://HOST:PORT,
  * PEER://HOST:PORT, node N, data dir D, cluster C"; client listeners first).
+ * A failed start closes what it opened and removes a data dir it created
+ * with no partition log in it (data-dir.ts), then rejects.
  * The listeners open early (peers reach the quorum through them), so client
  * requests can arrive while the node is starting, and later while it has
  * lost its lease: until `serving()`, it leads no partition
@@ -52,7 +54,7 @@ import { MetadataImage } from '../metadata/image.ts';
 import { endpointOf, type BrokerRecord, type Endpoint } from '../metadata/records.ts';
 import type net from 'node:net';
 import { Listener, refusalLogIntervalMs, type ListenerOptions } from './server/listener.ts';
-import { anonymousPrincipal } from './auth/principal.ts';
+import { nodePrincipal } from './auth/principal.ts';
 import { RequestMemory } from './server/request-memory.ts';
 import { RateLimitedLog } from './server/rate-limited-log.ts';
 import { controllerListenerNames, interBrokerListenerName, resolveListeners, type ListenerSpec } from './server/listeners-config.ts';
@@ -77,6 +79,7 @@ import { GroupCoordinator, consumerOffsetsTopic } from './group/coordinator.ts';
 import { BrokerMetrics } from './metrics/broker-metrics.ts';
 import { MetricsServer, metricsPath } from './metrics/metrics-server.ts';
 import { createBootstrapUser, type BootstrapUser } from './bootstrap-user.ts';
+import { AccessControl, ConnectionAccess, accessSettings } from './auth/access-control.ts';
 
 export { consumerOffsetsTopic };
 const createTopicsVersion = 7;
@@ -148,6 +151,8 @@ export class Broker implements NodeService {
   private readonly services: BrokerServices;
   /** `queued.max.response.bytes`: fetched bytes responses hold until written, on all connections. */
   private readonly responseMemory: RequestMemory;
+  /** authorizer.class.name and the ACLs: what each connection may do. */
+  private readonly access: AccessControl;
   private readonly options: BrokerOptions;
   private readonly dataDir: DataDir;
   private readonly voters: Voter[];
@@ -193,6 +198,8 @@ export class Broker implements NodeService {
     this.clusterSecret = peerSecret(this.config, options.clusterSecret ?? null, this.listenerSpecs.some((s) => s.peer));
     this.credentials = this.clusterSecret === null ? null : { nodeId: this.nodeId, secret: this.clusterSecret };
     this.topicConfigs = new TopicConfigs(this.config, this.image);
+    const denials = new RateLimitedLog((line) => this.logger.warn(line), refusalLogIntervalMs, 'more denied');
+    this.access = new AccessControl(accessSettings(this.config), this.image, (line) => denials.note(line));
     const mutationRate = Number(this.config.get('controller.mutation.rate'));
     if (!(mutationRate > 0)) throw new ConfigError(`controller.mutation.rate=${mutationRate}: must be a positive number of partitions per second`);
     this.metrics = new BrokerMetrics({
@@ -291,7 +298,8 @@ export class Broker implements NodeService {
         correlationId: 0,
         clientId: peerClientId(this.nodeId),
         clientAddress: 'local',
-        principal: anonymousPrincipal,
+        principal: nodePrincipal(this.nodeId),
+        access: new ConnectionAccess(null, nodePrincipal(this.nodeId), 'local', () => {}),
         listener: { name: this.interBrokerListener, peer: true },
         clientGone: localClientStays,
         allocate: Buffer.allocUnsafe,
@@ -335,6 +343,7 @@ export class Broker implements NodeService {
       settings: this.config,
       metrics: this.metrics,
       log: this.logger,
+      access: this.access,
       peerAuth: { required: this.config.string('peer.authentication') !== 'none', logRefusal: (line) => claimRefusals.note(line) },
       handlers: this.handlers,
       responseMemory: this.responseMemory,
@@ -380,6 +389,7 @@ export class Broker implements NodeService {
     } catch (err) {
       await this.closeServers();
       await this.closeStorage();
+      await this.dataDir.removeIfNew();
       throw err;
     }
   }
@@ -424,6 +434,7 @@ export class Broker implements NodeService {
           metrics: this.metrics,
           listener,
           refused: (line) => refusals.note(line),
+          access: this.access,
         }),
         this.logger,
       );

@@ -3,12 +3,20 @@
  *
  * Sources, later wins: the defaults below, a Kafka-style `key=value`
  * properties file (`--config FILE`; `#`/`!` comments), then `--set key=value`
- * flags. Unknown keys are kept (so `log.*` topic defaults and future settings
- * pass through) but a known key with a value of the wrong type is an error
- * naming the key. `describe()` lists every known key for DescribeConfigs.
+ * flags. A known key with a value of the wrong type is an error naming the
+ * key. What `load` reads must be a known key, one of Kafka's broker
+ * settings that give topics their defaults (`kafkaTopicDefaultKeys`: kept,
+ * so a Kafka server.properties' `log.retention.hours` and the like pass
+ * through; topic-configs.ts uses those it knows), a listener's SSL setting
+ * (`listenerTlsKeys`), or a per-listener setting (`listener.name.<name>.*`);
+ * anything else is a ConfigError naming the key
+ * and the closest known one ("did you mean num.partitions?"), so a typo does
+ * not start a broker with a default silently in its place. `describe()`
+ * lists every known key for DescribeConfigs.
  * `cluster.secret` is refused as a setting (cluster-secret.ts: never argv).
  */
 import { readFile } from 'node:fs/promises';
+import { closestName } from '../closest-name.ts';
 import { int32Max, int64Max } from '../protocol/wire-limits.ts';
 
 export type ConfigType = 'int' | 'long' | 'boolean' | 'string' | 'double';
@@ -47,6 +55,9 @@ export const brokerConfigDefinitions = {
   'queued.max.request.bytes': { type: 'long', default: String(512 * mib), doc: 'request bytes held (being read, queued or handled) on all connections before reading pauses; -1 = unbounded (Kafka\'s default)' },
   'peer.authentication': { type: 'string', default: 'cluster-secret', doc: 'how nodes prove they belong to the cluster: cluster-secret (the secret from --cluster-secret-file or KB_CLUSTER_SECRET), or none (anyone who can reach the listener can take over the cluster)' },
   'sasl.server.max.receive.size': { type: 'int', default: '524288', doc: 'until a connection\'s first request is answered, a larger frame must name an API version served (Kafka: the frame bound before authentication)' },
+  'authorizer.class.name': { type: 'string', default: '', doc: 'kb.StandardAuthorizer (or Kafka\'s org.apache.kafka.metadata.authorizer.StandardAuthorizer) to authorize every request by the ACLs; empty: no authorization' },
+  'super.users': { type: 'string', default: '', doc: 'principals the authorizer lets do anything, separated by ; (User:admin;User:ops)' },
+  'allow.everyone.if.no.acl.found': { type: 'boolean', default: 'false', doc: 'whether the authorizer allows anyone to use a resource that has no ACL' },
   'queued.max.response.bytes': { type: 'long', default: String(256 * mib), doc: 'bytes of Fetch responses read from the log and not yet taken by their clients\' sockets, on all connections; past it, consumer fetches wait up to their max_wait_ms and then answer empty (kb\'s limit; Kafka sends fetched data from the file); -1 = unbounded' },
   'fetch.max.bytes': { type: 'int', default: String(55 * mib), doc: 'bytes one Fetch returns at most (caps its max_bytes; at least one batch)' },
   'auto.create.topics.enable': { type: 'boolean', default: 'true', doc: 'create a topic when a client asks for its metadata' },
@@ -89,6 +100,39 @@ export const brokerConfigDefinitions = {
 } satisfies Record<string, ConfigDefinition>;
 
 export type KnownBrokerKey = keyof typeof brokerConfigDefinitions;
+
+/** Kafka's broker settings that are every topic's default for a topic config (Kafka's ServerTopicConfigSynonyms). */
+export const kafkaTopicDefaultKeys: ReadonlySet<string> = new Set([
+  'log.segment.bytes', 'log.roll.ms', 'log.roll.hours', 'log.roll.jitter.ms', 'log.roll.jitter.hours', 'log.index.size.max.bytes',
+  'log.flush.interval.messages', 'log.flush.interval.ms', 'log.flush.scheduler.interval.ms', 'log.retention.bytes', 'log.retention.ms',
+  'log.retention.minutes', 'log.retention.hours', 'message.max.bytes', 'log.index.interval.bytes', 'log.cleaner.delete.retention.ms',
+  'log.cleaner.min.compaction.lag.ms', 'log.cleaner.max.compaction.lag.ms', 'log.segment.delete.delay.ms', 'log.cleaner.min.cleanable.ratio',
+  'log.cleanup.policy', 'unclean.leader.election.enable', 'min.insync.replicas', 'compression.type', 'log.preallocate',
+  'log.message.format.version', 'log.message.timestamp.type', 'log.message.timestamp.difference.max.ms', 'log.message.timestamp.before.max.ms',
+  'log.message.timestamp.after.max.ms', 'log.message.downconversion.enable', 'log.local.retention.ms', 'log.local.retention.bytes',
+]);
+
+/** The SSL settings of listeners (server/listener-tls.ts reads only these), plain or under `listener.name.<name>.`. */
+export const listenerTlsKeys = [
+  'ssl.keystore.type', 'ssl.keystore.location', 'ssl.keystore.certificate.chain', 'ssl.keystore.key', 'ssl.key.password',
+  'ssl.truststore.type', 'ssl.truststore.location', 'ssl.truststore.certificates', 'ssl.client.auth', 'ssl.enabled.protocols',
+  'ssl.principal.mapping.rules', 'ssl.endpoint.identification.algorithm', 'ssl.reload.interval.ms',
+] as const;
+export type ListenerTlsKey = (typeof listenerTlsKeys)[number];
+
+const listenerPrefix = /^listener\.name\.[^.]+\../;
+
+/** Throws a ConfigError for a key `load` must not take (see the header), naming `source` and the closest known key. */
+function checkKey(key: string, source: string): void {
+  if (key === 'cluster.secret') return; // known, and refused by set() with its own message
+  const tlsKeys: readonly string[] = listenerTlsKeys;
+  if (key in brokerConfigDefinitions || kafkaTopicDefaultKeys.has(key) || tlsKeys.includes(key) || listenerPrefix.test(key)) return;
+  const suggestion = closestName(key, [...Object.keys(brokerConfigDefinitions), ...kafkaTopicDefaultKeys, ...tlsKeys]);
+  throw new ConfigError(
+    `${source}: unknown broker setting ${key}${suggestion ? ` (did you mean ${suggestion}?)` : ''}; ` +
+      'kb takes its own settings (kb config get lists them), Kafka\'s topic defaults (log.retention.ms, ...) and listener.name.<name>.* settings',
+  );
+}
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -156,12 +200,17 @@ export class BrokerConfig {
       } catch (err) {
         throw new ConfigError(`cannot read config file ${options.configFile}: ${(err as Error).message}`);
       }
-      for (const [k, v] of parseProperties(text)) config.set(k, v);
+      for (const [k, v] of parseProperties(text)) {
+        checkKey(k, options.configFile);
+        config.set(k, v);
+      }
     }
     for (const assignment of options.sets ?? []) {
       const eq = assignment.indexOf('=');
       if (eq <= 0) throw new ConfigError(`--set ${assignment}: expected key=value`);
-      config.set(assignment.slice(0, eq).trim(), assignment.slice(eq + 1).trim());
+      const key = assignment.slice(0, eq).trim();
+      checkKey(key, `--set ${assignment}`);
+      config.set(key, assignment.slice(eq + 1).trim());
     }
     return config;
   }

@@ -12,10 +12,12 @@
  * cluster id is refused: a node started with a voter list that differs from
  * the one its metadata log was written under would form a quorum of its own
  * and split the cluster. A stamp without voter.ids (written before kb stored
- * them) takes the voters of its next start.
+ * them) takes the voters of its next start. A start that fails on a data dir
+ * it created itself removes it again (`removeIfNew`) unless a partition log
+ * was made in it, so a failed first start leaves no empty data dir behind.
  */
 import { closeSync, constants, openSync, writeSync, fsyncSync } from 'node:fs';
-import { access, mkdir, readFile, rm } from 'node:fs/promises';
+import { access, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { parseProperties } from './config.ts';
 import { writeFileAtomically } from '../storage/atomic-write.ts';
@@ -48,6 +50,8 @@ export class DataDir {
   private readonly lockFile: string;
   private readonly stampFile: string;
   private locked = false;
+  /** Whether `open` created the directory (it did not exist before). */
+  private created = false;
   /** The stamp as last read or written. */
   private current: DataDirStamp | null = null;
 
@@ -66,7 +70,7 @@ export class DataDir {
    */
   async open(nodeId: number, voterIds: readonly number[]): Promise<DataDirStamp> {
     try {
-      await mkdir(this.root, { recursive: true, mode: dataDirMode });
+      this.created = (await mkdir(this.root, { recursive: true, mode: dataDirMode })) !== undefined;
       await access(this.root, constants.W_OK);
       await mkdir(this.metadataDir, { recursive: true, mode: dataDirMode });
       await mkdir(this.logsDir, { recursive: true, mode: dataDirMode });
@@ -152,6 +156,19 @@ export class DataDir {
       await rm(this.lockFile, { force: true }); // stale lock of a process that died
     }
     throw new DataDirError(`cannot lock data dir ${this.root}`);
+  }
+
+  /**
+   * After a failed start (unlocked): removes the directory when `open`
+   * created it and no partition log was made in `logs/`; what is left is
+   * only that start's own stamp and metadata log.
+   */
+  async removeIfNew(): Promise<void> {
+    if (!this.created || this.locked) return;
+    const partitions = await readdir(this.logsDir).catch(() => []);
+    if (partitions.length > 0) return;
+    await rm(this.root, { recursive: true, force: true });
+    this.created = false;
   }
 
   async unlock(): Promise<void> {

@@ -17,6 +17,15 @@
  * process) counts as down too. A
  * reassignment is stuck when a replica it is adding is on a broker that is
  * not live: it cannot copy the data, so the move cannot finish.
+ *
+ * Text (`renderHealth`), Nagios plugin style, `STATE: text` on every line:
+ * the first names the status and each problem in short
+ * (`WARNING: 1 broker down or fenced (3); 2 under-replicated partitions`),
+ * or the cluster's size when OK, then performance data after ` | `
+ * (brokers_up, brokers_down, under_replicated, offline, under_min_isr with
+ * their WARNING/CRITICAL thresholds, quorum_max_lag: the metadata quorum's
+ * largest follower lag in entries); then one line per problem with its
+ * examples, worst first. UNKNOWN is the one line naming why.
  */
 import type { OngoingMove } from '../client/admin.ts';
 import { partitionName, type PartitionStatus } from '../client/partition-status.ts';
@@ -28,6 +37,8 @@ export interface HealthProblem {
   severity: Exclude<HealthStatus, 'OK'>;
   check: 'unreachable' | 'quorum' | 'offline' | 'under-min-isr' | 'under-replicated' | 'brokers-down' | 'stuck-reassignments';
   count: number;
+  /** For the first line: the count and what, e.g. "1 broker down or fenced (3)". */
+  summary: string;
   message: string;
   /** Every affected item (partition names, broker ids, ...); the message shows a few. */
   items: (string | number)[];
@@ -39,7 +50,8 @@ export interface HealthInput {
   liveBrokers: number[];
   /** Live brokers that did not accept a connection. */
   unreachableBrokers: number[];
-  quorum: { leaderId: number; voters: number[]; observers: number[] } | { error: string };
+  /** maxLag: the largest follower lag in entries, null when unknown. */
+  quorum: { leaderId: number; voters: number[]; observers: number[]; maxLag: number | null } | { error: string };
   partitions: PartitionStatus[];
   topics: number;
   /** null: the reassignments could not be listed (the check is skipped). */
@@ -59,6 +71,8 @@ export interface HealthReport {
   problems: HealthProblem[];
   controllerId: number | null;
   quorumLeaderId: number | null;
+  /** The metadata quorum's largest follower lag in entries; null when unknown. */
+  quorumMaxLag: number | null;
   brokers: { live: number[]; down: number[] };
   topics: number;
   partitions: number;
@@ -71,10 +85,16 @@ export interface HealthReport {
 
 const examplesShown = 5;
 
-function problem(severity: HealthProblem['severity'], check: HealthProblem['check'], what: string, items: (string | number)[]): HealthProblem {
+/** A problem with `items`; `itemsInSummary`: the first line names them too (broker ids, which are few). */
+function problem(severity: HealthProblem['severity'], check: HealthProblem['check'], what: string, items: (string | number)[], itemsInSummary = false): HealthProblem {
   const shown = items.slice(0, examplesShown).join(', ');
   const more = items.length > examplesShown ? ` and ${items.length - examplesShown} more` : '';
-  return { severity, check, count: items.length, message: `${items.length} ${what}: ${shown}${more}`, items };
+  const summary = `${items.length} ${what}${itemsInSummary ? ` (${shown}${more})` : ''}`;
+  return { severity, check, count: items.length, summary, message: `${items.length} ${what}: ${shown}${more}`, items };
+}
+
+function quorumProblem(reason: string): HealthProblem {
+  return { severity: 'CRITICAL', check: 'quorum', count: 1, summary: 'no controller quorum', message: `no controller quorum: ${reason}`, items: [] };
 }
 
 function plural(count: number, one: string, many: string): string {
@@ -84,10 +104,8 @@ function plural(count: number, one: string, many: string): string {
 export function buildHealthReport(input: HealthInput, thresholds: HealthThresholds): HealthReport {
   const problems: HealthProblem[] = [];
   const quorumLeaderId = 'error' in input.quorum ? null : input.quorum.leaderId;
-  if ('error' in input.quorum) problems.push({ severity: 'CRITICAL', check: 'quorum', count: 1, message: `no controller quorum: ${input.quorum.error}`, items: [] });
-  else if (input.quorum.leaderId < 0 || input.controllerId < 0) {
-    problems.push({ severity: 'CRITICAL', check: 'quorum', count: 1, message: 'no controller quorum: the metadata quorum has no leader', items: [] });
-  }
+  if ('error' in input.quorum) problems.push(quorumProblem(input.quorum.error));
+  else if (input.quorum.leaderId < 0 || input.controllerId < 0) problems.push(quorumProblem('the metadata quorum has no leader'));
 
   const names = (pick: (p: PartitionStatus) => boolean) => input.partitions.filter(pick).map(partitionName);
   const offline = names((p) => p.offline);
@@ -103,7 +121,7 @@ export function buildHealthReport(input: HealthInput, thresholds: HealthThreshol
   const known = new Set<number>([...input.liveBrokers, ...input.partitions.flatMap((p) => p.replicas)]);
   if (!('error' in input.quorum)) for (const id of [...input.quorum.voters, ...input.quorum.observers]) known.add(id);
   const down = [...known].filter((id) => !live.has(id) || input.unreachableBrokers.includes(id)).sort((a, b) => a - b);
-  if (down.length > thresholds.maxDownBrokers) problems.push(problem('WARNING', 'brokers-down', plural(down.length, 'broker down or fenced', 'brokers down or fenced'), down));
+  if (down.length > thresholds.maxDownBrokers) problems.push(problem('WARNING', 'brokers-down', plural(down.length, 'broker down or fenced', 'brokers down or fenced'), down, true));
 
   let reassignments: HealthReport['reassignments'] = null;
   if (input.reassignments !== null) {
@@ -122,6 +140,7 @@ export function buildHealthReport(input: HealthInput, thresholds: HealthThreshol
     problems,
     controllerId: input.controllerId < 0 ? null : input.controllerId,
     quorumLeaderId: quorumLeaderId === null || quorumLeaderId < 0 ? null : quorumLeaderId,
+    quorumMaxLag: 'error' in input.quorum ? null : input.quorum.maxLag,
     brokers: { live: [...live].sort((a, b) => a - b), down },
     topics: input.topics,
     partitions: input.partitions.length,
@@ -137,9 +156,10 @@ export function unknownReport(reason: string): HealthReport {
   return {
     status: 'UNKNOWN',
     exitCode: 3,
-    problems: [{ severity: 'UNKNOWN', check: 'unreachable', count: 1, message: reason, items: [] }],
+    problems: [{ severity: 'UNKNOWN', check: 'unreachable', count: 1, summary: reason, message: reason, items: [] }],
     controllerId: null,
     quorumLeaderId: null,
+    quorumMaxLag: null,
     brokers: { live: [], down: [] },
     topics: 0,
     partitions: 0,
@@ -150,11 +170,24 @@ export function unknownReport(reason: string): HealthReport {
   };
 }
 
-/** Text for people and monitoring systems: the status with the cluster's size, then one line per problem, worst first. */
-export function renderHealth(report: HealthReport): string[] {
+/** Nagios performance data: `label=value;warn;crit` (thresholds where the check has them). */
+function perfdata(report: HealthReport, thresholds: HealthThresholds): string {
+  return [
+    `brokers_up=${report.brokers.live.length - report.brokers.down.filter((id) => report.brokers.live.includes(id)).length}`,
+    `brokers_down=${report.brokers.down.length};${thresholds.maxDownBrokers}`,
+    `under_replicated=${report.underReplicated.length};${thresholds.maxUnderReplicated}`,
+    `offline=${report.offline.length};;0`,
+    `under_min_isr=${report.underMinIsr.length};;0`,
+    ...(report.quorumMaxLag === null ? [] : [`quorum_max_lag=${report.quorumMaxLag}`]),
+  ].join(' ');
+}
+
+/** Text for people and monitoring systems (see the header): `STATE: text` lines, the first with the problems in short and perfdata. */
+export function renderHealth(report: HealthReport, thresholds: HealthThresholds = { maxUnderReplicated: 0, maxDownBrokers: 0 }): string[] {
+  if (report.status === 'UNKNOWN') return [`UNKNOWN: ${report.problems.map((p) => p.message).join('; ')}`];
   const summary =
-    report.status === 'UNKNOWN'
-      ? 'the cluster cannot be checked'
-      : `${report.brokers.live.length} broker(s), ${report.topics} topic(s), ${report.partitions} partition(s)`;
-  return [`${report.status}: ${summary}`, ...report.problems.map((p) => `${p.severity} ${p.message}`)];
+    report.problems.length === 0
+      ? `${report.brokers.live.length} broker(s), ${report.topics} topic(s), ${report.partitions} partition(s)`
+      : report.problems.map((p) => p.summary).join('; ');
+  return [`${report.status}: ${summary} | ${perfdata(report, thresholds)}`, ...report.problems.map((p) => `${p.severity}: ${p.message}`)];
 }

@@ -4,6 +4,10 @@
  * the CLI working inside the bundled single executable, where there is no
  * directory to scan. Add every new command here, then `npm run manifest`.
  */
+import AclCheck from './acl/check.ts';
+import AclCreate from './acl/create.ts';
+import AclDelete from './acl/delete.ts';
+import AclList from './acl/list.ts';
 import BenchConsume from './bench/consume.ts';
 import BenchProduce from './bench/produce.ts';
 import BrokerStart from './broker/start.ts';
@@ -45,6 +49,10 @@ import UserList from './user/list.ts';
 import UserSetPassword from './user/set-password.ts';
 
 export const COMMANDS = {
+  'acl:check': AclCheck,
+  'acl:create': AclCreate,
+  'acl:delete': AclDelete,
+  'acl:list': AclList,
   'bench:consume': BenchConsume,
   'bench:produce': BenchProduce,
   'broker:start': BrokerStart,

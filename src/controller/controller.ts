@@ -25,7 +25,8 @@
  * complete in the proposal of the ISR change that puts the last target
  * replica in sync (and, after a failover, when this node activates).
  *
- * Users' SCRAM credentials change as scram-credentials.ts decides.
+ * Users' SCRAM credentials change as scram-credentials.ts decides, ACLs
+ * as acls.ts decides.
  *
  * Topic and partition changes are bounded: a broker hosts at most
  * max.broker.partitions replicas (POLICY_VIOLATION beyond), and a client
@@ -53,6 +54,8 @@ import { BrokerSessions, type BrokerSession } from './broker-sessions.ts';
 import { cancelReassignment, completeReassignment, isReassigning, startReassignment, targetProblem } from './reassignment.ts';
 import { ProposalTooLargeError } from './quorum/metadata-quorum.ts';
 import { MutationQuota, type MutationRate } from './mutation-quota.ts';
+import { planCreateAcls, planDeleteAcls, type AclCreationResult, type AclDeletionResult } from './acls.ts';
+import type { AclBinding, AclFilter } from '../protocol/acl.ts';
 import { planScramAlterations, type ScramAlterationResult, type ScramDeletion, type ScramUpsertion } from './scram-credentials.ts';
 
 export interface ItemResult {
@@ -822,6 +825,36 @@ export class Controller {
         if (!(err instanceof ProposalTooLargeError)) throw err;
         const tooLarge = fail(ErrorCode.POLICY_VIOLATION, `${err.message}: alter fewer users at once`);
         return results.map((r) => (r.errorCode === ErrorCode.NONE ? { user: r.user, ...tooLarge } : r));
+      }
+    });
+  }
+
+  /** Creates ACLs (acls.ts): one result per creation. More than one metadata log entry holds create none (POLICY_VIOLATION). */
+  createAcls(creations: AclBinding[]): Promise<AclCreationResult[]> {
+    return this.serialized(async () => {
+      const { results, records } = planCreateAcls(this.image, creations);
+      try {
+        if (records.length > 0) await this.commit(records);
+        return results;
+      } catch (err) {
+        if (!(err instanceof ProposalTooLargeError)) throw err;
+        const tooLarge = fail(ErrorCode.POLICY_VIOLATION, `${err.message}: create fewer ACLs at once`);
+        return results.map((r) => (r.errorCode === ErrorCode.NONE ? tooLarge : r));
+      }
+    });
+  }
+
+  /** Deletes the ACLs each filter matches (acls.ts). More than one metadata log entry holds delete none (POLICY_VIOLATION). */
+  deleteAcls(filters: AclFilter[]): Promise<AclDeletionResult[]> {
+    return this.serialized(async () => {
+      const { results, records } = planDeleteAcls(this.image, filters);
+      try {
+        if (records.length > 0) await this.commit(records);
+        return results;
+      } catch (err) {
+        if (!(err instanceof ProposalTooLargeError)) throw err;
+        const tooLarge = fail(ErrorCode.POLICY_VIOLATION, `${err.message}: delete fewer ACLs at once`);
+        return results.map((r) => (r.errorCode === ErrorCode.NONE ? { ...tooLarge, matchingAcls: [] } : r));
       }
     });
   }

@@ -2,11 +2,14 @@
  * The in-memory metadata image: what every node knows about the cluster,
  * built only by replaying MetadataRecords in log order. Pure data, no I/O:
  * the controller decides, the log orders, the image reflects.
- * Users' SCRAM credentials are kept by name and mechanism type.
+ * Users' SCRAM credentials are kept by name and mechanism type; ACLs by
+ * their fields (creating one twice keeps one), with a count of their changes
+ * so what is built from them (the authorizer) knows when to rebuild.
  * Topics are also indexed by their collision key (Kafka: names that differ
  * only by '.' versus '_' collide), so checking a new name costs one lookup.
  */
 import type { BrokerRecord, MetadataRecord, PartitionRecord, ScramCredentialRecord } from './records.ts';
+import { aclKey, type AclBinding } from '../protocol/acl.ts';
 
 export interface TopicImage {
   name: string;
@@ -29,6 +32,10 @@ export class MetadataImage {
   private readonly topicsByCollisionKey = new Map<string, TopicImage>();
   /** User name -> mechanism type -> credential. */
   readonly scramCredentials = new Map<string, Map<number, ScramCredentialRecord>>();
+  /** aclKey -> ACL. */
+  readonly acls = new Map<string, AclBinding>();
+  /** Bumped by every ACL change. */
+  aclsVersion = 0;
   /** `${resourceType}:${resourceName}` -> config name -> value. */
   private readonly configs = new Map<string, Map<string, string>>();
 
@@ -85,6 +92,14 @@ export class MetadataImage {
         if (byMechanism?.size === 0) this.scramCredentials.delete(record.name);
         break;
       }
+      case 'acl':
+      case 'removeAcl': {
+        const { type, ...acl } = record;
+        if (type === 'acl') this.acls.set(aclKey(acl), acl);
+        else this.acls.delete(aclKey(acl));
+        this.aclsVersion++;
+        break;
+      }
     }
   }
 
@@ -98,6 +113,8 @@ export class MetadataImage {
     this.topicsByCollisionKey.clear();
     this.configs.clear();
     this.scramCredentials.clear();
+    this.acls.clear();
+    this.aclsVersion++;
   }
 
   /** Records that rebuild this image when applied to an empty one (a snapshot). */
@@ -115,6 +132,7 @@ export class MetadataImage {
       }
     }
     for (const byMechanism of this.scramCredentials.values()) records.push(...byMechanism.values());
+    for (const acl of this.acls.values()) records.push({ type: 'acl', ...acl });
     if (this.nextProducerId > 0) records.push({ type: 'producerIds', nodeId: -1, firstProducerId: this.nextProducerId, size: 0 });
     return records;
   }

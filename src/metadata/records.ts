@@ -1,13 +1,14 @@
 /**
  * Metadata records: every change to the cluster's shape (cluster id, broker
  * registrations, topics, partitions and their leadership, configs, producer
- * id blocks, users' SCRAM credentials) is one of
+ * id blocks, users' SCRAM credentials, ACLs) is one of
  * these, appended to the metadata log and replayed into the MetadataImage on
  * every node. On disk each record is the msgpack encoding of the object below
  * (its `type` field discriminates), carried as the value of one Kafka record
  * in the metadata log's record batches.
  */
 import { Packr } from 'msgpackr';
+import type { AclBinding } from '../protocol/acl.ts';
 
 export interface ClusterRecord {
   type: 'cluster';
@@ -107,6 +108,15 @@ export interface RemoveScramCredentialRecord {
   mechanism: number;
 }
 
+/** An ACL (KRaft's AccessControlEntryRecord, identified by its fields rather than an id): protocol/acl.ts. */
+export interface AclRecord extends AclBinding {
+  type: 'acl';
+}
+
+export interface RemoveAclRecord extends AclBinding {
+  type: 'removeAcl';
+}
+
 export type MetadataRecord =
   | ClusterRecord
   | BrokerRecord
@@ -116,7 +126,9 @@ export type MetadataRecord =
   | ConfigRecord
   | ProducerIdsRecord
   | ScramCredentialRecord
-  | RemoveScramCredentialRecord;
+  | RemoveScramCredentialRecord
+  | AclRecord
+  | RemoveAclRecord;
 
 const packr = new Packr({ useRecords: false, moreTypes: false });
 
@@ -124,7 +136,7 @@ export function encodeMetadataRecord(record: MetadataRecord): Buffer {
   return packr.pack(record);
 }
 
-const recordTypes = new Set(['cluster', 'broker', 'topic', 'partition', 'removeTopic', 'config', 'producerIds', 'scramCredential', 'removeScramCredential']);
+const recordTypes = new Set(['cluster', 'broker', 'topic', 'partition', 'removeTopic', 'config', 'producerIds', 'scramCredential', 'removeScramCredential', 'acl', 'removeAcl']);
 
 /** The listener name a broker record written before named listeners gets for its one address. */
 export const legacyListenerName = 'CLIENT';

@@ -14,6 +14,8 @@ test('the handlers forwarded to the active controller are the controller APIs', 
   assert.deepEqual(forwarded.sort((a, b) => a - b), [
     ApiKeys.CreateTopics,
     ApiKeys.DeleteTopics,
+    ApiKeys.CreateAcls,
+    ApiKeys.DeleteAcls,
     ApiKeys.AlterConfigs,
     ApiKeys.CreatePartitions,
     ApiKeys.ElectLeaders,

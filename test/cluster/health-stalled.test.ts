@@ -21,7 +21,7 @@ const slackMs = 12_000;
 /** `kb ARGS -b bootstrap --timeout 3000`, asserting that it exits by itself within the timeout (and start-up). */
 async function kbBounded(args: string[], bootstrap: string): Promise<CliResult & { elapsedMs: number }> {
   const started = Date.now();
-  const result = await runKb([...args, '-b', bootstrap, '--timeout', String(timeoutMs)], { timeoutMs: timeoutMs + slackMs + 10_000 });
+  const result = await runKb([...args, '-b', bootstrap, '--timeout', args[0] === 'health' ? `${timeoutMs}ms` : String(timeoutMs)], { timeoutMs: timeoutMs + slackMs + 10_000 });
   const elapsedMs = Date.now() - started;
   assert.notEqual(result.code, null, `kb ${args.join(' ')} did not exit on its own (killed after ${elapsedMs} ms):\n${result.stdout}${result.stderr}`);
   assert.ok(elapsedMs < timeoutMs + slackMs, `kb ${args.join(' ')} took ${elapsedMs} ms with --timeout ${timeoutMs}`);
@@ -41,7 +41,7 @@ test('a listener that accepts and never answers: UNKNOWN, and kb health exits by
   const { port } = server.address() as net.AddressInfo;
   const result = await health(`127.0.0.1:${port}`);
   assert.equal(result.code, 3, result.stdout + result.stderr);
-  assert.match(result.stdout, /^UNKNOWN: the cluster cannot be checked\n/);
+  assert.match(result.stdout, /^UNKNOWN: [^\n]+\n$/);
   assert.ok(sockets.size > 0, 'kb health did connect');
 });
 
@@ -54,7 +54,7 @@ test('a stalled (SIGSTOP) single broker: UNKNOWN by --timeout', async (t) => {
   broker.process.kill('SIGSTOP');
   const result = await health(broker.address);
   assert.equal(result.code, 3, result.stdout + result.stderr);
-  assert.match(result.stdout, /^UNKNOWN: the cluster cannot be checked\n/);
+  assert.match(result.stdout, /^UNKNOWN: [^\n]+\n$/);
 });
 
 test('3 nodes, only the controller stalled: the others answer, never UNKNOWN, WARNING with the stalled node down', { timeout: 180_000 }, async (t) => {

@@ -38,10 +38,10 @@ test('oclif.manifest.json is current (run `npm run manifest` after changing a co
   assert.deepEqual(committed, fresh);
 });
 
-test("the README's `npm run kb -- ...` entry point runs the CLI", () => {
-  const result = spawnSync('npm', ['run', '--silent', 'kb', '--', '--version'], { cwd: repoRoot, encoding: 'utf8' });
+test("the README's `npm run -s kb -- ...` entry point runs the CLI and prints only its output (pipeable)", () => {
+  const result = spawnSync('npm', ['run', '-s', 'kb', '--', '--version'], { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, PATH: '/usr/bin:/bin' } });
   assert.equal(result.status, 0, result.stderr);
-  assert.match(result.stdout, /^kb\/\d+\.\d+\.\d+ .*node-v24\./m);
+  assert.match(result.stdout, /^kb\/\d+\.\d+\.\d+ linux-x64 node-v24\.\S+\n$/);
 });
 
 test('integer flags whose value goes into an int16 or int32 field, or a timer, refuse larger values when parsed', async () => {

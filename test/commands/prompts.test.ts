@@ -2,7 +2,9 @@
  * The terminal side of the CLI on a real pseudo-terminal (util-linux
  * `script`): kb topic create asks for a missing name and partition count;
  * kb topic delete asks for the name typed back and deletes nothing on a
- * mismatch; kb consume -e into a file draws a progress bar on stderr.
+ * mismatch; Ctrl-D at such a question cancels cleanly (and reset-offsets
+ * shows its offsets before asking); kb consume -e into a file draws a
+ * progress bar on stderr.
  * (The non-TTY refusals are in admin.test.ts.)
  */
 import { after, before, test } from 'node:test';
@@ -56,6 +58,28 @@ test('on a TTY, kb topic delete wants the name typed back; a mismatch deletes no
   assert.equal(await right.exited, 0, right.output());
   assert.match(right.output(), /deleted topic precious/);
   assert.equal((await runKb(['topic', 'describe', 'precious'], { env })).code, 1, 'gone');
+});
+
+test('Ctrl-D at a confirmation prompt cancels cleanly, exit 1, and changes nothing', async () => {
+  assert.equal((await runKb(['topic', 'create', 'kept', '--partitions', '1'], { env })).code, 0);
+  const deleting = kbOnPty(['topic', 'delete', 'kept']);
+  await deleting.expect(/Type "kept" to confirm:/);
+  deleting.type('\x04');
+  assert.equal(await deleting.exited, 1, deleting.output());
+  assert.match(deleting.output(), /cancelled: nothing was changed/);
+  assert.doesNotMatch(deleting.output(), /unsettled top-level await|Error: .*at /);
+  assert.equal((await runKb(['topic', 'describe', 'kept'], { env })).code, 0, 'still there');
+
+  // reset-offsets shows the offsets it would commit before asking, then Ctrl-D commits nothing.
+  assert.equal((await runKb(['produce', 'kept'], { env, input: 'a\nb\nc\n' })).code, 0);
+  const resetting = kbOnPty(['group', 'reset-offsets', 'idle', '--topic', 'kept', '--to', 'latest', '--execute']);
+  await resetting.expect(/Type "idle" to confirm:/);
+  assert.match(resetting.output(), /TOPIC\s+PARTITION\s+CURRENT\s+NEW[\s\S]*kept\s+0\s+\S*\s+3[\s\S]*Type "idle" to confirm:/, 'the plan comes before the question');
+  resetting.type('\x04');
+  assert.equal(await resetting.exited, 1, resetting.output());
+  assert.match(resetting.output(), /cancelled: nothing was changed/);
+  const described = await runKb(['group', 'describe', 'idle', '--json'], { env });
+  assert.match(described.stderr, /group 'idle' does not exist/, 'no offset was committed (a commit would have made the group)');
 });
 
 test('on a TTY, kb consume -e into a file shows a progress bar on stderr', async (t) => {

@@ -1,6 +1,8 @@
 /**
- * Smoke test of the single executable: builds dist/kb (`npm run
- * build:binary`) unless it is newer than every source, then, from an empty
+ * The single executable. Its build prints nothing but the result line (no
+ * tool chatter, no warnings from postject's ELF library). Smoke test:
+ * builds dist/kb (`npm run build:binary`) unless it is newer than every
+ * source, then, from an empty
  * directory with a PATH on which no `node` can be found (only sh, head and
  * wc), starts a broker from it and creates, produces, consumes, copies a
  * topic through a `kb | kb` pipe and checks health, all through dist/kb.
@@ -31,6 +33,13 @@ async function ensureFreshBinary(): Promise<void> {
   const result = spawnSync(process.execPath, [path.join(repoRoot, 'scripts/build-binary.ts')], { cwd: repoRoot, encoding: 'utf8' });
   assert.equal(result.status, 0, `npm run build:binary failed:\n${result.stderr}`);
 }
+
+test('npm run build:binary prints only the line naming what it built', { timeout: 120_000 }, async () => {
+  const build = await run('npm', ['--prefix', repoRoot, 'run', '-s', 'build:binary'], { timeoutMs: 110_000 });
+  assert.equal(build.code, 0, describeRun(build));
+  assert.equal(build.stderr, '', describeRun(build));
+  assert.match(build.stdout, /^built dist\/kb \(\d+\.\d MiB\)\n$/, describeRun(build));
+});
 
 test('dist/kb runs the broker and the CLI with no Node on the machine', { timeout: 120_000 }, async (t) => {
   await ensureFreshBinary();

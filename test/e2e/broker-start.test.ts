@@ -38,6 +38,11 @@ test('refuses a port that is taken, with a clear message and exit 1', async (t) 
   assert.equal(second.code, 1);
   assert.match(second.stderr, /cannot listen on 127\.0\.0\.1:\d+: the address is already in use/);
   assert.doesNotMatch(second.stderr, /at .*\.ts:\d+/, 'no stack trace');
+  assert.equal(await stat(dir).then(() => true, () => false), true, 'a data dir that existed before is left alone');
+  const fresh = path.join(dir, 'new-data');
+  const third = await runKb(['broker', 'start', '--listen', first.address, '--data-dir', fresh]);
+  assert.equal(third.code, 1, third.stderr);
+  await assert.rejects(stat(fresh), { code: 'ENOENT' }, 'the failed start removed the data dir it created');
 });
 
 test('keeps the cluster id across restarts and refuses a data dir of another node id', async (t) => {
@@ -81,6 +86,25 @@ test('bad settings are refused before starting: unreadable config file, wrong va
   const badListen = await runKb(['broker', 'start', '--listen', 'nowhere:port', '--data-dir', dir]);
   assert.equal(badListen.code, 2);
   assert.match(badListen.stderr, /not host:port/);
+});
+
+test('an unknown setting is refused with the closest known one; Kafka topic defaults and listener.name.* settings pass', async (t) => {
+  const dir = await tempDir(t);
+  const dataDir = path.join(dir, 'data');
+  const typo = await runKb(['broker', 'start', '--listen', '127.0.0.1:0', '--data-dir', dataDir, '--set', 'num.partition=3']);
+  assert.equal(typo.code, 1, typo.stderr);
+  // oclif's error style wraps lines (` ›   `): read the message as one line.
+  const oneLine = (text: string) => text.replace(/\s*\n ›\s+/g, ' ');
+  assert.match(oneLine(typo.stderr), /--set num\.partition=3: unknown broker setting num\.partition \(did you mean num\.partitions\?\)/);
+  await assert.rejects(stat(dataDir), { code: 'ENOENT' }, 'nothing was created');
+  const file = path.join(dir, 'server.properties');
+  await writeFile(file, 'log.retention.hours=168\nzookeeper.conect=localhost:2181\n');
+  const fromFile = await runKb(['broker', 'start', '--listen', '127.0.0.1:0', '--data-dir', dataDir, '--config', file]);
+  assert.equal(fromFile.code, 1, fromFile.stderr);
+  assert.match(oneLine(fromFile.stderr), /server\.properties: unknown broker setting zookeeper\.conect/);
+  const broker = await startBroker({ dataDir, sets: { 'log.retention.hours': 168, 'log.preallocate': false, 'listener.name.client.max.connections': 10 } });
+  t.after(() => broker.stop());
+  assert.match(broker.log(), /kb broker started/);
 });
 
 test('a new data dir, its metadata and logs directories are created readable by their owner only (0700)', async (t) => {

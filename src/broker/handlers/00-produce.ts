@@ -30,8 +30,13 @@
  * topic's bytes-in and messages-in metrics (size and header record count).
  * The handler returns only once every append it started has settled, and
  * keeps no request bytes (the frame's buffer is reused, connection.ts).
+ *
+ * Authorization (auth/api-operations.ts): Write on each topic, else its
+ * partitions get TOPIC_AUTHORIZATION_FAILED; a transactional produce Write
+ * on its transactional id, else every partition
+ * TRANSACTIONAL_ID_AUTHORIZATION_FAILED.
  */
-import { ErrorCode } from '../../protocol/errors.ts';
+import { ErrorCode, errorMessage } from '../../protocol/errors.ts';
 import { ProtocolError } from '../../protocol/primitives.ts';
 import { batchProblem, compressionCodecOf, readBatchHeader } from '../../protocol/records/batch-header.ts';
 import { CompressionCodec, DecompressedTooLarge } from '../../protocol/compression.ts';
@@ -44,6 +49,7 @@ import { defineHandler, type BrokerServices } from './handler.ts';
 import type { ErrorResult } from '../replica/partition.ts';
 import { recompressBatch, RecompressedTooLarge, type StoredCompression } from '../../protocol/records/recompress.ts';
 import { decompressedBytesMax, decompressionRatioMax } from '../../limits.ts';
+import { AclOperation, ResourceType } from '../../protocol/acl.ts';
 
 const legacyMagicMaxVersion = 2;
 const magicOffset = 16;
@@ -59,13 +65,24 @@ export default defineHandler<ProduceRequest, ProduceResponse>({
   minVersion: 0,
   maxVersion: 8,
   async handle(request, ctx) {
+    const transactionalId = request.transactionalId ?? null;
+    const txnRefused = transactionalId !== null && !ctx.access.allows(AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, transactionalId);
     const responses = await allSettled(
-      request.topicData.map(async (topic) => ({
-        name: topic.name,
-        partitionResponses: await allSettled(
-          topic.partitionData.map((p) => producePartition(ctx.services, topic.name, p.index, p.records, request, ctx.apiVersion)),
-        ),
-      })),
+      request.topicData.map(async (topic) => {
+        const refused = txnRefused
+          ? ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+          : !ctx.access.allows(AclOperation.WRITE, ResourceType.TOPIC, topic.name)
+            ? ErrorCode.TOPIC_AUTHORIZATION_FAILED
+            : null;
+        return {
+          name: topic.name,
+          partitionResponses: await allSettled(
+            topic.partitionData.map((p) =>
+              refused !== null ? Promise.resolve(failed(p.index, refused, errorMessage(refused))) : producePartition(ctx.services, topic.name, p.index, p.records, request, ctx.apiVersion),
+            ),
+          ),
+        };
+      }),
     );
     if (request.acks === 0) return null;
     return { responses, throttleTimeMs: 0, nodeEndpoints: [] };

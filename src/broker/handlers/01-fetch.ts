@@ -17,7 +17,8 @@
  * A partition this broker is still opening (a topic just created) is
  * waited for, up to max_wait_ms, before the checks.
  *
- * Per partition, first the checks: this broker leads it
+ * Per partition, first the checks: a consumer may Read the topic
+ * (TOPIC_AUTHORIZATION_FAILED; auth/api-operations.ts); this broker leads it
  * (NOT_LEADER_OR_FOLLOWER, UNKNOWN_TOPIC_OR_PARTITION ...); the current
  * leader epoch (v9+, -1 = unchecked) is ours (FENCED_LEADER_EPOCH when
  * older, UNKNOWN_LEADER_EPOCH when newer). A follower must be a replica of
@@ -72,6 +73,8 @@
  * formats cannot carry, answers UNSUPPORTED_COMPRESSION_TYPE (as Kafka); a
  * stored batch that cannot be decoded, CORRUPT_MESSAGE.
  */
+import { AclOperation, ResourceType } from '../../protocol/acl.ts';
+import type { ConnectionAccess } from '../auth/access-control.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { ConsumerRead, Partition } from '../replica/partition.ts';
 import type { FetchRequest } from '../../protocol/generated/fetch-request.ts';
@@ -155,7 +158,7 @@ export default defineHandler<FetchRequest, FetchResponse>({
     const refused = replicaId >= 0 && !actsAs(ctx, replicaId, 'a replica Fetch');
     const deadline = performance.now() + request.maxWaitMs;
     if (!refused) await services.replicas.whenOpened(wanted, request.maxWaitMs);
-    const checked = wanted.map((w) => (refused ? answer(w, ErrorCode.CLUSTER_AUTHORIZATION_FAILED) : check(services, w, replicaId)));
+    const checked = wanted.map((w) => (refused ? answer(w, ErrorCode.CLUSTER_AUTHORIZATION_FAILED) : check(services, ctx.access, w, replicaId)));
     const follower = replicaId >= 0;
     const maxBytes = Math.min(ctx.apiVersion >= 3 ? request.maxBytes : 0x7fffffff, services.settings.int('fetch.max.bytes'));
     const throttle = services.replicas.leaderThrottle;
@@ -241,8 +244,9 @@ function answer(wanted: WantedPartition, errorCode: number, partition?: Partitio
 }
 
 /** The checks before reading; a follower's fetch also records its log end at the leader. */
-function check(services: BrokerServices, wanted: WantedPartition, replicaId: number): Checked {
+function check(services: BrokerServices, access: ConnectionAccess, wanted: WantedPartition, replicaId: number): Checked {
   if (wanted.topic === '') return answer(wanted, ErrorCode.UNKNOWN_TOPIC_ID);
+  if (replicaId < 0 && !access.allows(AclOperation.READ, ResourceType.TOPIC, wanted.topic)) return answer(wanted, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
   const partition = services.replicas.leaderPartition(wanted.topic, wanted.partition);
   if ('errorCode' in partition) return answer(wanted, partition.errorCode);
   const epochError = partition.checkLeaderEpoch(wanted.currentLeaderEpoch);

@@ -4,8 +4,10 @@
  * read), -2: the log start offset, -3 (v7+ clients; accepted at any
  * version): the offset and timestamp of the record with the largest
  * timestamp; otherwise the first offset whose timestamp is >= the one asked,
- * or -1 when there is none.
+ * or -1 when there is none. Needs Describe on the topic
+ * (TOPIC_AUTHORIZATION_FAILED; auth/api-operations.ts).
  */
+import { AclOperation } from '../../protocol/acl.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { ListOffsetsRequest } from '../../protocol/generated/list-offsets-request.ts';
 import type { ListOffsetsResponse } from '../../protocol/generated/list-offsets-response.ts';
@@ -21,6 +23,7 @@ export default defineHandler<ListOffsetsRequest, ListOffsetsResponse>({
     const base = (partitionIndex: number) => ({ partitionIndex, oldStyleOffsets: [] as bigint[], timestamp: -1n, offset: -1n, leaderEpoch: -1 });
     const topics = await forEachLeaderPartition(
       ctx.services.replicas,
+      { access: ctx.access, operation: AclOperation.DESCRIBE },
       request.topics,
       (p, errorCode) => ({ ...base(p.partitionIndex), errorCode }),
       async (partition, p) => {

@@ -25,6 +25,11 @@
  * LEADER_NOT_AVAILABLE and no partitions: clients ask again (by then its
  * partitions are open here, as the creation is awaited).
  *
+ * Authorization (auth/api-operations.ts), as Kafka: a listing of all
+ * topics shows only those the principal may Describe; a topic asked for by
+ * name that it may not Describe is TOPIC_AUTHORIZATION_FAILED, and so is
+ * one it would auto-create without Create on the cluster or the topic.
+ *
  * A broker that is not serving (still starting, or without its controller
  * lease: Broker.serving) may hold stale or partial metadata: it answers
  * without its own leaderships (those partitions LEADER_NOT_AVAILABLE, leader
@@ -41,6 +46,7 @@ import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { defineHandler, type BrokerServices, type NodeService } from './handler.ts';
 import { zeroUuid } from '../../protocol/well-known.ts';
 import { brokersOn } from '../../metadata/records.ts';
+import { AclOperation, ResourceType, clusterResourceName } from '../../protocol/acl.ts';
 
 const authorizedOperationsUnknown = -2147483648;
 
@@ -56,8 +62,16 @@ export default defineHandler<MetadataRequest, MetadataResponse>({
         ? null
         : request.topics.flatMap((t) => (t.name === null ? [] : [t.name]));
     const serving = node.serving();
+    const access = ctx.access;
+    const refused = new Set((requested ?? []).filter((name) => !access.allows(AclOperation.DESCRIBE, ResourceType.TOPIC, name)));
     const allowCreate = serving && (ctx.apiVersion < 4 || request.allowAutoTopicCreation) && services.settings.bool('auto.create.topics.enable');
-    const created = requested !== null && allowCreate ? await autoCreate(services, requested, ctx.clientAddress) : new Set<string>();
+    if (allowCreate && requested !== null && !access.mayList(AclOperation.CREATE, ResourceType.CLUSTER, clusterResourceName)) {
+      for (const name of requested) {
+        if (!refused.has(name) && !services.image.topicsByName.has(name) && !access.allows(AclOperation.CREATE, ResourceType.TOPIC, name)) refused.add(name);
+      }
+    }
+    const creatable = requested?.filter((name) => !refused.has(name)) ?? null;
+    const created = creatable !== null && allowCreate ? await autoCreate(services, creatable, ctx.clientAddress) : new Set<string>();
 
     const image = services.image;
     const liveBrokers = node.liveBrokers();
@@ -67,8 +81,9 @@ export default defineHandler<MetadataRequest, MetadataResponse>({
     const unknownTopic = serving ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.LEADER_NOT_AVAILABLE;
     const topics =
       requested === null
-        ? [...image.topicsByName.values()].map((t) => describeTopic(node, t, live, leaders))
+        ? [...image.topicsByName.values()].filter((t) => access.mayList(AclOperation.DESCRIBE, ResourceType.TOPIC, t.name)).map((t) => describeTopic(node, t, live, leaders))
         : [...new Set(requested)].map((name) => {
+            if (refused.has(name)) return withoutPartitions(name, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
             if (created.has(name)) return withoutPartitions(name, ErrorCode.LEADER_NOT_AVAILABLE);
             const topic = image.topicsByName.get(name);
             if (topic) return describeTopic(node, topic, live, leaders);

@@ -7,7 +7,12 @@
  * group-level refusal (NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS,
  * ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID, REBALANCE_IN_PROGRESS,
  * FENCED_INSTANCE_ID, INVALID_GROUP_ID) is repeated for every partition.
+ * Needs Read on the group (else every partition GROUP_AUTHORIZATION_FAILED)
+ * and on each topic (else its partitions TOPIC_AUTHORIZATION_FAILED, not
+ * committed), as Kafka.
  */
+import { ErrorCode } from '../../protocol/errors.ts';
+import { AclOperation, ResourceType } from '../../protocol/acl.ts';
 import type { OffsetCommitRequest } from '../../protocol/generated/offset-commit-request.ts';
 import type { OffsetCommitResponse } from '../../protocol/generated/offset-commit-response.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
@@ -18,13 +23,16 @@ export default defineHandler<OffsetCommitRequest, OffsetCommitResponse>({
   minVersion: 0,
   maxVersion: 8,
   async handle(request, ctx) {
-    const errors = await ctx.services.groups.commitOffsets({
+    const groupAllowed = ctx.access.allows(AclOperation.READ, ResourceType.GROUP, request.groupId);
+    const readable = new Set(groupAllowed ? request.topics.filter((t) => ctx.access.allows(AclOperation.READ, ResourceType.TOPIC, t.name)).map((t) => t.name) : []);
+    const refused = (topic: string) => (!groupAllowed ? ErrorCode.GROUP_AUTHORIZATION_FAILED : readable.has(topic) ? null : ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+    const errors = !groupAllowed ? [] : await ctx.services.groups.commitOffsets({
       groupId: request.groupId,
       memberId: request.memberId,
       generationId: request.generationIdOrMemberEpoch,
       groupInstanceId: request.groupInstanceId,
       retentionMs: request.retentionTimeMs >= 0n ? Number(request.retentionTimeMs) : null,
-      offsets: request.topics.flatMap((topic) =>
+      offsets: request.topics.filter((t) => readable.has(t.name)).flatMap((topic) =>
         topic.partitions.map((p) => ({
           topic: topic.name,
           partition: p.partitionIndex,
@@ -40,7 +48,7 @@ export default defineHandler<OffsetCommitRequest, OffsetCommitResponse>({
       throttleTimeMs: 0,
       topics: request.topics.map((topic) => ({
         name: topic.name,
-        partitions: topic.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: errors[next++] })),
+        partitions: topic.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: refused(topic.name) ?? errors[next++] })),
       })),
     };
   },

@@ -7,7 +7,13 @@
  * error code from v2 and the group's error in v8; v0-1 have no top-level
  * code, so it is repeated for every requested partition there.
  * require_stable (v7+) needs nothing: kb has no pending transactional offsets.
+ * Needs Describe on the group (GROUP_AUTHORIZATION_FAILED, a group-level
+ * error) and on each topic: a topic asked for gets
+ * TOPIC_AUTHORIZATION_FAILED per partition, and every partition (topics
+ * null) leaves out the topics it may not Describe, as Kafka.
  */
+import { AclOperation, ResourceType } from '../../protocol/acl.ts';
+import type { ConnectionAccess } from '../auth/access-control.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { OffsetFetchRequest } from '../../protocol/generated/offset-fetch-request.ts';
 import type { OffsetFetchResponse, OffsetFetchResponseTopic } from '../../protocol/generated/offset-fetch-response.ts';
@@ -24,13 +30,22 @@ interface WantedTopic {
 
 async function fetchGroup(
   groups: GroupService,
+  access: ConnectionAccess,
   groupId: string,
   topics: WantedTopic[] | null,
 ): Promise<{ errorCode: number; topics: OffsetFetchResponseTopic[] }> {
-  const wanted = topics?.flatMap((t) => t.partitionIndexes.map((partition) => ({ topic: t.name, partition }))) ?? null;
+  if (!access.allows(AclOperation.DESCRIBE, ResourceType.GROUP, groupId)) return { errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, topics: [] };
+  const describable = (topic: string) => access.mayList(AclOperation.DESCRIBE, ResourceType.TOPIC, topic);
+  const refused = (topics ?? []).filter((t) => !access.allows(AclOperation.DESCRIBE, ResourceType.TOPIC, t.name));
+  const wanted = topics?.filter((t) => describable(t.name)).flatMap((t) => t.partitionIndexes.map((partition) => ({ topic: t.name, partition }))) ?? null;
   const fetched = await groups.fetchOffsets(groupId, wanted);
   const byTopic = new Map<string, OffsetFetchResponseTopic>();
+  for (const t of refused) {
+    const partitions = t.partitionIndexes.map((partitionIndex) => ({ partitionIndex, committedOffset: -1n, committedLeaderEpoch: -1, metadata: '', errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED }));
+    byTopic.set(t.name, { name: t.name, partitions });
+  }
   for (const o of fetched.offsets) {
+    if (!describable(o.topic)) continue;
     let topic = byTopic.get(o.topic);
     if (topic === undefined) byTopic.set(o.topic, (topic = { name: o.topic, partitions: [] }));
     topic.partitions.push({
@@ -57,13 +72,13 @@ export default defineHandler<OffsetFetchRequest, OffsetFetchResponse>({
         errorCode: ErrorCode.NONE,
         groups: await Promise.all(
           request.groups.map(async (g) => {
-            const result = await fetchGroup(groups, g.groupId, g.topics);
+            const result = await fetchGroup(groups, ctx.access, g.groupId, g.topics);
             return { groupId: g.groupId, errorCode: result.errorCode, topics: result.topics };
           }),
         ),
       };
     }
-    const result = await fetchGroup(groups, request.groupId, request.topics);
+    const result = await fetchGroup(groups, ctx.access, request.groupId, request.topics);
     if (result.errorCode !== ErrorCode.NONE && ctx.apiVersion < topLevelErrorVersion) {
       result.topics = (request.topics ?? []).map((t) => ({
         name: t.name,

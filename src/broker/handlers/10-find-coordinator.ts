@@ -7,7 +7,11 @@
  * transaction coordinator: other key types get INVALID_REQUEST. The
  * coordinator's address is its endpoint on the listener the request came in
  * on (COORDINATOR_NOT_AVAILABLE when it has no such listener).
+ * Needs Describe on the group (GROUP_AUTHORIZATION_FAILED), or on the
+ * transactional id (TRANSACTIONAL_ID_AUTHORIZATION_FAILED).
  */
+import type { ConnectionAccess } from '../auth/access-control.ts';
+import { AclOperation, ResourceType } from '../../protocol/acl.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { FindCoordinatorRequest } from '../../protocol/generated/find-coordinator-request.ts';
 import type { FindCoordinatorResponse } from '../../protocol/generated/find-coordinator-response.ts';
@@ -16,6 +20,7 @@ import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { defineHandler, type GroupService } from './handler.ts';
 
 const groupKeyType = 0;
+const transactionKeyType = 1;
 const batchedKeysVersion = 4;
 
 interface Found {
@@ -25,7 +30,11 @@ interface Found {
 }
 
 /** The coordinator of `key`, at its endpoint on `listener` (the one the request came in on). */
-async function find(groups: GroupService, key: string, keyType: number, listener: string): Promise<Found> {
+async function find(groups: GroupService, access: ConnectionAccess, key: string, keyType: number, listener: string): Promise<Found> {
+  if (keyType === groupKeyType && !access.allows(AclOperation.DESCRIBE, ResourceType.GROUP, key)) return { errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, errorMessage: null, node: null };
+  if (keyType === transactionKeyType && !access.allows(AclOperation.DESCRIBE, ResourceType.TRANSACTIONAL_ID, key)) {
+    return { errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, errorMessage: null, node: null };
+  }
   if (keyType !== groupKeyType) {
     return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `kb coordinates consumer groups only (key type 0), not key type ${keyType}`, node: null };
   }
@@ -43,7 +52,7 @@ export default defineHandler<FindCoordinatorRequest, FindCoordinatorResponse>({
   async handle(request, ctx) {
     const groups = ctx.services.groups;
     if (ctx.apiVersion >= batchedKeysVersion) {
-      const answers = await Promise.all(request.coordinatorKeys.map((key) => find(groups, key, request.keyType, ctx.listener.name)));
+      const answers = await Promise.all(request.coordinatorKeys.map((key) => find(groups, ctx.access, key, request.keyType, ctx.listener.name)));
       return {
         throttleTimeMs: 0,
         errorCode: ErrorCode.NONE,
@@ -61,7 +70,7 @@ export default defineHandler<FindCoordinatorRequest, FindCoordinatorResponse>({
         })),
       };
     }
-    const answer = await find(groups, request.key, request.keyType, ctx.listener.name);
+    const answer = await find(groups, ctx.access, request.key, request.keyType, ctx.listener.name);
     return {
       throttleTimeMs: 0,
       errorCode: answer.errorCode,

@@ -6,7 +6,10 @@
  * rebalance timeout: the session timeout serves. The leader's answer lists
  * every member with the metadata of the selected protocol; the broker does
  * not look inside it (assignors run client-side).
+ * Needs Read on the group (GROUP_AUTHORIZATION_FAILED; auth/api-operations.ts).
  */
+import { AclOperation, ResourceType } from '../../protocol/acl.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
 import type { JoinGroupRequest } from '../../protocol/generated/join-group-request.ts';
 import type { JoinGroupResponse } from '../../protocol/generated/join-group-response.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
@@ -27,6 +30,10 @@ export default defineHandler<JoinGroupRequest, JoinGroupResponse>({
   minVersion: 0,
   maxVersion: 6,
   async handle(request, ctx) {
+    if (!ctx.access.allows(AclOperation.READ, ResourceType.GROUP, request.groupId)) {
+      const errorCode = ErrorCode.GROUP_AUTHORIZATION_FAILED;
+      return { throttleTimeMs: 0, errorCode, generationId: -1, protocolType: null, protocolName: '', leader: '', skipAssignment: false, memberId: '', members: [] };
+    }
     const joined = await ctx.services.groups.join({
       groupId: request.groupId,
       memberId: request.memberId,

@@ -3,7 +3,9 @@
  * without them. v0-2 carry one member id and answer with one error code
  * (the member's); v3+ carry a batch of members (by member id, or by
  * group.instance.id with an empty member id) and answer per member.
+ * Needs Read on the group (GROUP_AUTHORIZATION_FAILED).
  */
+import { AclOperation, ResourceType } from '../../protocol/acl.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { LeaveGroupRequest } from '../../protocol/generated/leave-group-request.ts';
 import type { LeaveGroupResponse } from '../../protocol/generated/leave-group-response.ts';
@@ -17,6 +19,7 @@ export default defineHandler<LeaveGroupRequest, LeaveGroupResponse>({
   minVersion: 0,
   maxVersion: 4,
   async handle(request, ctx) {
+    if (!ctx.access.allows(AclOperation.READ, ResourceType.GROUP, request.groupId)) return { throttleTimeMs: 0, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, members: [] };
     const batched = ctx.apiVersion >= batchVersion;
     const left = await ctx.services.groups.leave({
       groupId: request.groupId,

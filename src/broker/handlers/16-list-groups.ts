@@ -4,7 +4,10 @@
  * (case-insensitive). COORDINATOR_LOAD_IN_PROGRESS while a partition of
  * __consumer_offsets that this node leads is not served yet (its log
  * opening, or loading).
+ * Lists the groups the principal may Describe (all with Describe on the
+ * cluster), as Kafka.
  */
+import { AclOperation, ResourceType, clusterResourceName } from '../../protocol/acl.ts';
 import type { ListGroupsRequest } from '../../protocol/generated/list-groups-request.ts';
 import type { ListGroupsResponse } from '../../protocol/generated/list-groups-response.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
@@ -18,10 +21,11 @@ export default defineHandler<ListGroupsRequest, ListGroupsResponse>({
   maxVersion: 4,
   async handle(request, ctx) {
     const listed = await ctx.services.groups.list(request.statesFilter);
+    const everyGroup = ctx.access.mayList(AclOperation.DESCRIBE, ResourceType.CLUSTER, clusterResourceName);
     return {
       throttleTimeMs: 0,
       errorCode: listed.errorCode,
-      groups: listed.groups.map((g) => ({ ...g, groupType: consumerGroupType })),
+      groups: listed.groups.filter((g) => everyGroup || ctx.access.mayList(AclOperation.DESCRIBE, ResourceType.GROUP, g.groupId)).map((g) => ({ ...g, groupType: consumerGroupType })),
     };
   },
 });

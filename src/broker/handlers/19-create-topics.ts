@@ -8,8 +8,12 @@
  * controller.mutation.rate, with the throttle time). validate_only checks
  * without creating. From v5 the result
  * carries the partition count, replication factor and effective configs.
+ * Needs Create on the cluster or on each topic (TOPIC_AUTHORIZATION_FAILED),
+ * checked where the request arrives.
  */
-import { ErrorCode } from '../../protocol/errors.ts';
+import { authorizeItems } from './authorize-items.ts';
+import { AclOperation, ResourceType, clusterResourceName } from '../../protocol/acl.ts';
+import { ErrorCode, errorMessage } from '../../protocol/errors.ts';
 import type { CreateTopicsRequest } from '../../protocol/generated/create-topics-request.ts';
 import type { CreateTopicsResponse } from '../../protocol/generated/create-topics-response.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
@@ -22,6 +26,25 @@ export default defineHandler<CreateTopicsRequest, CreateTopicsResponse>({
   forwardToController: true,
   minVersion: 0,
   maxVersion: 7,
+  authorize(request, ctx) {
+    const anyTopic = ctx.access.mayList(AclOperation.CREATE, ResourceType.CLUSTER, clusterResourceName);
+    return authorizeItems(request, {
+      items: request.topics,
+      allowed: (t) => anyTopic || ctx.access.allows(AclOperation.CREATE, ResourceType.TOPIC, t.name),
+      withItems: (r, topics) => ({ ...r, topics }),
+      refusal: (t) => ({
+        name: t.name,
+        topicId: zeroUuid,
+        errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+        errorMessage: errorMessage(ErrorCode.TOPIC_AUTHORIZATION_FAILED),
+        topicConfigErrorCode: ErrorCode.NONE,
+        numPartitions: -1,
+        replicationFactor: -1,
+        configs: null,
+      }),
+      withResults: (response, topics) => ({ ...response, topics: [...response.topics, ...topics] }),
+    });
+  },
   async handle(request, ctx) {
     const services = ctx.services;
     const caller = callerOf(ctx);

@@ -4,7 +4,9 @@
  * served; whole segments below it are deleted. An offset beyond the high
  * watermark is OFFSET_OUT_OF_RANGE; an internal topic's records cannot be
  * deleted (INVALID_TOPIC_EXCEPTION, as Kafka). Answers with the new low watermark.
+ * Needs Delete on the topic (TOPIC_AUTHORIZATION_FAILED).
  */
+import { AclOperation } from '../../protocol/acl.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { DeleteRecordsRequest } from '../../protocol/generated/delete-records-request.ts';
 import type { DeleteRecordsResponse } from '../../protocol/generated/delete-records-response.ts';
@@ -19,6 +21,7 @@ export default defineHandler<DeleteRecordsRequest, DeleteRecordsResponse>({
   async handle(request, ctx) {
     const topics = await forEachLeaderPartition(
       ctx.services.replicas,
+      { access: ctx.access, operation: AclOperation.DELETE },
       request.topics,
       (p, errorCode) => ({ partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode }),
       async (partition, p) =>

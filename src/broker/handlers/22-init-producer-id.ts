@@ -6,7 +6,10 @@
  * TRANSACTIONAL_ID_AUTHORIZATION_FAILED, which clients report clearly.
  * While the controller cannot hand out producer ids the answer is the
  * retriable COORDINATOR_LOAD_IN_PROGRESS.
+ * An idempotent producer needs IdempotentWrite on the cluster or Write on
+ * some topic (KIP-679), else CLUSTER_AUTHORIZATION_FAILED.
  */
+import { AclOperation, ResourceType, clusterResourceName } from '../../protocol/acl.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { InitProducerIdRequest } from '../../protocol/generated/init-producer-id-request.ts';
 import type { InitProducerIdResponse } from '../../protocol/generated/init-producer-id-response.ts';
@@ -22,6 +25,12 @@ export default defineHandler<InitProducerIdRequest, InitProducerIdResponse>({
   async handle(request, ctx) {
     const reply = (errorCode: number, producerId: bigint, producerEpoch: number) => ({ throttleTimeMs: 0, errorCode, producerId, producerEpoch });
     if (request.transactionalId !== null) return reply(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, -1n, -1);
+    // The cluster first (cached), as Kafka; `allows` then logs the denial.
+    const idempotent =
+      ctx.access.mayList(AclOperation.IDEMPOTENT_WRITE, ResourceType.CLUSTER, clusterResourceName) ||
+      ctx.access.allowsSomeResource(AclOperation.WRITE, ResourceType.TOPIC) ||
+      ctx.access.allows(AclOperation.IDEMPOTENT_WRITE, ResourceType.CLUSTER, clusterResourceName);
+    if (!idempotent) return reply(ErrorCode.CLUSTER_AUTHORIZATION_FAILED, -1n, -1);
     const existing: bigint = ctx.apiVersion >= 3 ? request.producerId : -1n;
     if (existing >= 0n && request.producerEpoch >= 0 && request.producerEpoch < producerEpochMax) {
       return reply(ErrorCode.NONE, existing, request.producerEpoch + 1);

@@ -3,13 +3,16 @@
  * on the topic, broker-level `log.*` settings, or Kafka's defaults, with the
  * source of each) or this broker's settings. Named keys only when
  * configuration_keys is given; documentation when asked (v3+).
+ * Needs DescribeConfigs on each topic (TOPIC_AUTHORIZATION_FAILED) or, for
+ * a broker, on the cluster (CLUSTER_AUTHORIZATION_FAILED).
  */
+import { AclOperation } from '../../protocol/acl.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { DescribeConfigsRequest } from '../../protocol/generated/describe-configs-request.ts';
 import type { DescribeConfigsResponse } from '../../protocol/generated/describe-configs-response.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { defineHandler } from './handler.ts';
-import { resourceProblem } from './config-resources.ts';
+import { configRefusal, resourceProblem } from './config-resources.ts';
 import { configResourceType } from '../../protocol/config-codes.ts';
 
 export default defineHandler<DescribeConfigsRequest, DescribeConfigsResponse>({
@@ -20,7 +23,7 @@ export default defineHandler<DescribeConfigsRequest, DescribeConfigsResponse>({
     const services = ctx.services;
     const results = request.resources.map((resource) => {
       const base = { resourceType: resource.resourceType, resourceName: resource.resourceName };
-      const problem = resourceProblem(services, resource.resourceType, resource.resourceName);
+      const problem = configRefusal(ctx.access, AclOperation.DESCRIBE_CONFIGS, resource.resourceType, resource.resourceName) ?? resourceProblem(services, resource.resourceType, resource.resourceName);
       if (problem) return { ...base, ...problem, configs: [] };
       const entries =
         resource.resourceType === configResourceType.topic ? services.configs.entries(resource.resourceName) : services.configs.brokerEntries();

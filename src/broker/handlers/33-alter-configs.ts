@@ -2,7 +2,13 @@
  * AlterConfigs (key 33), v0-2: replaces a topic's whole set of overrides
  * (names not given go back to their defaults), validated like CreateTopics
  * configs. Broker settings are static in kb: altering them is INVALID_REQUEST.
+ * Needs AlterConfigs on each topic (TOPIC_AUTHORIZATION_FAILED) or, for a
+ * broker, on the cluster (CLUSTER_AUTHORIZATION_FAILED), checked where the
+ * request arrives.
  */
+import { configRefusal } from './config-resources.ts';
+import { authorizeItems } from './authorize-items.ts';
+import { AclOperation } from '../../protocol/acl.ts';
 import type { AlterConfigsRequest } from '../../protocol/generated/alter-configs-request.ts';
 import type { AlterConfigsResponse } from '../../protocol/generated/alter-configs-response.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
@@ -14,6 +20,15 @@ export default defineHandler<AlterConfigsRequest, AlterConfigsResponse>({
   forwardToController: true,
   minVersion: 0,
   maxVersion: 2,
+  authorize(request, ctx) {
+    return authorizeItems(request, {
+      items: request.resources,
+      allowed: (r) => configRefusal(ctx.access, AclOperation.ALTER_CONFIGS, r.resourceType, r.resourceName) === null,
+      withItems: (r, resources) => ({ ...r, resources }),
+      refusal: (r) => ({ resourceType: r.resourceType, resourceName: r.resourceName, ...configRefusal(ctx.access, AclOperation.ALTER_CONFIGS, r.resourceType, r.resourceName)! }),
+      withResults: (response, responses) => ({ ...response, responses: [...response.responses, ...responses] }),
+    });
+  },
   async handle(request, ctx) {
     const responses = [];
     for (const resource of request.resources) {

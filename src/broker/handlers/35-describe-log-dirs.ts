@@ -5,7 +5,11 @@
  * from v4 the total and usable bytes of its volume. offsetLag is how far the
  * log end is behind the high watermark (0 on a leader). Partitions this
  * broker does not hold are left out, as Kafka does.
+ * Needs Describe on the cluster (CLUSTER_AUTHORIZATION_FAILED from v3; no
+ * log dirs before).
  */
+import { authorizeCluster } from './authorize-items.ts';
+import { AclOperation } from '../../protocol/acl.ts';
 import { statfs } from 'node:fs/promises';
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { DescribeLogDirsRequest } from '../../protocol/generated/describe-log-dirs-request.ts';
@@ -17,6 +21,9 @@ export default defineHandler<DescribeLogDirsRequest, DescribeLogDirsResponse>({
   apiKey: ApiKeys.DescribeLogDirs,
   minVersion: 0,
   maxVersion: 4,
+  authorize(_request, ctx) {
+    return authorizeCluster(ctx, AclOperation.DESCRIBE, () => ({ throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, results: [] }));
+  },
   async handle(request, ctx) {
     const wanted = request.topics === null ? null : new Map(request.topics.map((t) => [t.topic, new Set(t.partitions)]));
     const topics = new Map<string, DescribeLogDirsTopic>();

@@ -4,7 +4,12 @@
  * not grow the topic is INVALID_PARTITIONS; internal topics cannot grow;
  * max.broker.partitions and controller.mutation.rate apply as to
  * CreateTopics. validate_only checks only.
+ * Needs Alter on each topic (TOPIC_AUTHORIZATION_FAILED), checked where the
+ * request arrives.
  */
+import { authorizeItems } from './authorize-items.ts';
+import { ErrorCode, errorMessage } from '../../protocol/errors.ts';
+import { AclOperation, ResourceType } from '../../protocol/acl.ts';
 import type { CreatePartitionsRequest } from '../../protocol/generated/create-partitions-request.ts';
 import type { CreatePartitionsResponse } from '../../protocol/generated/create-partitions-response.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
@@ -16,6 +21,15 @@ export default defineHandler<CreatePartitionsRequest, CreatePartitionsResponse>(
   forwardToController: true,
   minVersion: 0,
   maxVersion: 3,
+  authorize(request, ctx) {
+    return authorizeItems(request, {
+      items: request.topics,
+      allowed: (t) => ctx.access.allows(AclOperation.ALTER, ResourceType.TOPIC, t.name),
+      withItems: (r, topics) => ({ ...r, topics }),
+      refusal: (t) => ({ name: t.name, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: errorMessage(ErrorCode.TOPIC_AUTHORIZATION_FAILED) }),
+      withResults: (response, results) => ({ ...response, results: [...response.results, ...results] }),
+    });
+  },
   async handle(request, ctx) {
     const caller = callerOf(ctx);
     const results = await ctx.services.controller.createPartitions(

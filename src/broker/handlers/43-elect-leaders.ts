@@ -7,7 +7,11 @@
  * is committed, ELECTION_NOT_NEEDED, PREFERRED_LEADER_NOT_AVAILABLE,
  * ELIGIBLE_LEADERS_NOT_AVAILABLE or UNKNOWN_TOPIC_OR_PARTITION. Any other
  * election type is INVALID_REQUEST (top level from v1, and per partition).
+ * Needs Alter on the cluster (CLUSTER_AUTHORIZATION_FAILED), checked where
+ * the request arrives.
  */
+import { authorizeCluster } from './authorize-items.ts';
+import { AclOperation } from '../../protocol/acl.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { electionTypes, type ElectionType } from '../../controller/leader-election.ts';
 import type { ElectLeadersRequest } from '../../protocol/generated/elect-leaders-request.ts';
@@ -20,6 +24,13 @@ export default defineHandler<ElectLeadersRequest, ElectLeadersResponse>({
   forwardToController: true,
   minVersion: 0,
   maxVersion: 2,
+  authorize(request, ctx) {
+    return authorizeCluster(ctx, AclOperation.ALTER, () => ({
+      throttleTimeMs: 0,
+      errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
+      replicaElectionResults: (request.topicPartitions ?? []).map((t) => ({ topic: t.topic, partitionResult: t.partitions.map((partitionId) => ({ partitionId, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: null })) })),
+    }));
+  },
   async handle(request, ctx) {
     const wireType = ctx.apiVersion === 0 ? electionTypes.preferred : request.electionType;
     const type = (Object.keys(electionTypes) as ElectionType[]).find((name) => electionTypes[name] === wireType);

@@ -3,7 +3,13 @@
  * DELETE (1, back to the default), APPEND (2) or SUBTRACT (3) for list-typed
  * configs (comma-separated values, e.g. cleanup.policy). Other overrides of
  * the topic stay as they are.
+ * Needs AlterConfigs on each topic (TOPIC_AUTHORIZATION_FAILED) or, for a
+ * broker, on the cluster (CLUSTER_AUTHORIZATION_FAILED), checked where the
+ * request arrives.
  */
+import { configRefusal } from './config-resources.ts';
+import { authorizeItems } from './authorize-items.ts';
+import { AclOperation } from '../../protocol/acl.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { IncrementalAlterConfigsRequest } from '../../protocol/generated/incremental-alter-configs-request.ts';
 import type { IncrementalAlterConfigsResponse } from '../../protocol/generated/incremental-alter-configs-response.ts';
@@ -18,6 +24,15 @@ export default defineHandler<IncrementalAlterConfigsRequest, IncrementalAlterCon
   forwardToController: true,
   minVersion: 0,
   maxVersion: 1,
+  authorize(request, ctx) {
+    return authorizeItems(request, {
+      items: request.resources,
+      allowed: (r) => configRefusal(ctx.access, AclOperation.ALTER_CONFIGS, r.resourceType, r.resourceName) === null,
+      withItems: (r, resources) => ({ ...r, resources }),
+      refusal: (r) => ({ resourceType: r.resourceType, resourceName: r.resourceName, ...configRefusal(ctx.access, AclOperation.ALTER_CONFIGS, r.resourceType, r.resourceName)! }),
+      withResults: (response, responses) => ({ ...response, responses: [...response.responses, ...responses] }),
+    });
+  },
   async handle(request, ctx) {
     const responses = [];
     for (const resource of request.resources) {

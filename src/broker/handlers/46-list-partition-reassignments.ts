@@ -5,7 +5,11 @@
  * and partitions that do not exist or are not moving are left out, as
  * Kafka does. Served by the active controller (forwarded), whose image is
  * the most recent committed state.
+ * Needs Describe on the cluster (CLUSTER_AUTHORIZATION_FAILED), checked
+ * where the request arrives.
  */
+import { authorizeCluster } from './authorize-items.ts';
+import { AclOperation } from '../../protocol/acl.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { ListPartitionReassignmentsRequest } from '../../protocol/generated/list-partition-reassignments-request.ts';
 import type { ListPartitionReassignmentsResponse } from '../../protocol/generated/list-partition-reassignments-response.ts';
@@ -17,6 +21,9 @@ export default defineHandler<ListPartitionReassignmentsRequest, ListPartitionRea
   forwardToController: true,
   minVersion: 0,
   maxVersion: 0,
+  authorize(_request, ctx) {
+    return authorizeCluster(ctx, AclOperation.DESCRIBE, () => ({ throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: null, topics: [] }));
+  },
   handle(request, ctx) {
     const ongoing = ctx.services.controller.listPartitionReassignments(request.topics?.map((t) => ({ name: t.name, partitions: t.partitionIndexes })) ?? null);
     return {

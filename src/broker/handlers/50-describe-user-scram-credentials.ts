@@ -5,7 +5,10 @@
  * DUPLICATE_RESOURCE once, a user without credentials RESOURCE_NOT_FOUND.
  * Served from this node's image, as Kafka serves it from the broker's
  * metadata cache: a user just created shows once this node has applied it.
+ * Needs Describe on the cluster (CLUSTER_AUTHORIZATION_FAILED).
  */
+import { authorizeCluster } from './authorize-items.ts';
+import { AclOperation } from '../../protocol/acl.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { DescribeUserScramCredentialsRequest } from '../../protocol/generated/describe-user-scram-credentials-request.ts';
 import type { DescribeUserScramCredentialsResponse } from '../../protocol/generated/describe-user-scram-credentials-response.ts';
@@ -16,6 +19,9 @@ export default defineHandler<DescribeUserScramCredentialsRequest, DescribeUserSc
   apiKey: ApiKeys.DescribeUserScramCredentials,
   minVersion: 0,
   maxVersion: 0,
+  authorize(_request, ctx) {
+    return authorizeCluster(ctx, AclOperation.DESCRIBE, () => ({ throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: null, results: [] }));
+  },
   handle(request, ctx) {
     const credentials = ctx.services.image.scramCredentials;
     const asked = request.users && request.users.length > 0 ? request.users.map((u) => u.name) : [...credentials.keys()];

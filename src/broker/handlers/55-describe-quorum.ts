@@ -11,7 +11,10 @@
  * on the partition (with the leader id and epoch it knows, so a client can
  * ask the leader), and a request for any other topic or partition, or for
  * more than that one, gets UNKNOWN_TOPIC_OR_PARTITION on each partition.
+ * Needs Describe on the cluster (CLUSTER_AUTHORIZATION_FAILED).
  */
+import { authorizeCluster } from './authorize-items.ts';
+import { AclOperation } from '../../protocol/acl.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { metadataTopic } from '../../controller/raft/wire.ts';
 import type { ReplicaDescription } from '../../controller/raft/leader-state.ts';
@@ -27,6 +30,9 @@ export default defineHandler<DescribeQuorumRequest, DescribeQuorumResponse>({
   apiKey: ApiKeys.DescribeQuorum,
   minVersion: 0,
   maxVersion: 2,
+  authorize(_request, ctx) {
+    return authorizeCluster(ctx, AclOperation.DESCRIBE, () => ({ errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: null, topics: [], nodes: [] }));
+  },
   handle(request, ctx) {
     const onlyTopic = request.topics.length === 1 ? request.topics[0] : undefined;
     const valid = onlyTopic?.topicName === metadataTopic.name && onlyTopic.partitions.length === 1 && onlyTopic.partitions[0].partitionIndex === 0;

@@ -1,9 +1,13 @@
 /**
  * Shared by the config APIs (DescribeConfigs, AlterConfigs,
  * IncrementalAlterConfigs): resolving a config resource to an error when it
- * does not exist. The code tables are in protocol/config-codes.ts.
+ * does not exist, and the refusal when the principal may not do a config
+ * operation on it (a topic's: on the topic; a broker's: on the cluster).
+ * The code tables are in protocol/config-codes.ts.
  */
-import { ErrorCode } from '../../protocol/errors.ts';
+import { ErrorCode, errorMessage } from '../../protocol/errors.ts';
+import { ResourceType, clusterResourceName } from '../../protocol/acl.ts';
+import type { ConnectionAccess } from '../auth/access-control.ts';
 import { configResourceType } from '../../protocol/config-codes.ts';
 import type { BrokerServices } from './handler.ts';
 
@@ -25,4 +29,11 @@ export function resourceProblem(
       : { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `this is broker ${nodeId}; ask broker '${name}' itself` };
   }
   return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `resource type ${type} is not supported` };
+}
+
+/** TOPIC_ or CLUSTER_AUTHORIZATION_FAILED when the principal may not `operation` (DescribeConfigs, AlterConfigs) the resource; null otherwise. */
+export function configRefusal(access: ConnectionAccess, operation: number, type: number, name: string): { errorCode: number; errorMessage: string } | null {
+  const refused = (errorCode: number) => ({ errorCode, errorMessage: errorMessage(errorCode) });
+  if (type === configResourceType.topic) return access.allows(operation, ResourceType.TOPIC, name) ? null : refused(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+  return access.allows(operation, ResourceType.CLUSTER, clusterResourceName) ? null : refused(ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
 }

@@ -25,6 +25,7 @@ import type { MetadataQuorum } from '../../controller/quorum/metadata-quorum.ts'
 import type { MetadataImage } from '../../metadata/image.ts';
 import type { BrokerRecord } from '../../metadata/records.ts';
 import type { Logger } from '../../logger.ts';
+import type { AccessControl, ConnectionAccess } from '../auth/access-control.ts';
 
 /** This node as the cluster sees it, and what it asks the active controller for on a handler's behalf. */
 export interface NodeService {
@@ -48,7 +49,7 @@ export interface NodeService {
 }
 
 /** The metadata this node has applied, to read (only the metadata quorum changes it). */
-export type ImageService = Readonly<Pick<MetadataImage, 'clusterId' | 'brokers' | 'topicsByName' | 'topicsById' | 'scramCredentials'>>;
+export type ImageService = Readonly<Pick<MetadataImage, 'clusterId' | 'brokers' | 'topicsByName' | 'topicsById' | 'scramCredentials' | 'acls'>>;
 /** The partitions this node hosts. */
 export type ReplicaService = Pick<ReplicaManager, 'leaderPartition' | 'whenOpened' | 'waitForData' | 'leaderThrottle' | 'topicReady' | 'hostedPartitions' | 'logsDir'>;
 /** The consumer groups this node coordinates. */
@@ -72,6 +73,8 @@ export type ControllerService = Pick<
   | 'brokerHeartbeat'
   | 'allocateProducerIds'
   | 'alterUserScramCredentials'
+  | 'createAcls'
+  | 'deleteAcls'
   | 'mutationThrottleMs'
 >;
 /** The metadata quorum: its own APIs' requests, and its state for DescribeQuorum. */
@@ -82,6 +85,8 @@ export type SettingsService = Pick<BrokerConfig, 'bool' | 'int'>;
 export type MetricsService = Pick<BrokerMetrics, 'produced' | 'consumed'>;
 /** Memory Fetch responses hold until their sockets take them, on all connections (`queued.max.response.bytes`). */
 export type ResponseMemoryService = Pick<RequestMemory, 'room' | 'take' | 'give' | 'whenFree'>;
+/** Whether authorization is on, and the authorizer over the ACLs now (kb acl check asks it). */
+export type AccessService = Pick<AccessControl, 'settings' | 'authorizer'>;
 /** The node's log, for what a handler limited or refused (not per-request chatter). */
 export type LogService = Pick<Logger, 'warn'>;
 /** How peers prove who they are (controller-channel.ts `actsAs`). */
@@ -104,6 +109,7 @@ export interface BrokerServices {
   settings: SettingsService;
   metrics: MetricsService;
   log: LogService;
+  access: AccessService;
   responseMemory: ResponseMemoryService;
   peerAuth: PeerAuthService;
   /** The handler registry (ApiVersions advertises it). */
@@ -117,8 +123,15 @@ export interface RequestContext {
   clientId: string | null;
   /** host:port of the client. */
   clientAddress: string;
-  /** Who the client authenticated as: `User:<name>` (a TLS client certificate through ssl.principal.mapping.rules), else `User:ANONYMOUS`. */
+  /**
+   * Who sent the request: `User:<name>` as the client authenticated (a TLS
+   * client certificate through ssl.principal.mapping.rules), else
+   * `User:ANONYMOUS`; a node's principal (auth/principal.ts) for a node's
+   * own requests and those on a peer listener.
+   */
   principal: string;
+  /** What the principal may do (access-control.ts): handlers ask it per resource, as the table in auth/api-operations.ts says. */
+  access: ConnectionAccess;
   /** The listener the request came in on (listeners-config.ts); peer: a peer listener, where the peer APIs are served. */
   listener: { name: string; peer: boolean };
   /** Aborted once the client's connection has closed: a request still waiting (a parked fetch) has nobody to answer. */
@@ -160,8 +173,23 @@ export interface Handler<Request = any, Response = any> {
    * it, 'close' to close the connection, or null to serve it.
    */
   clientRefusal?: (request: Request, apiVersion: number) => Response | 'close' | null;
+  /**
+   * Authorization decided where the request arrives, before it is handled
+   * or forwarded to the active controller (which takes a forwarded request
+   * for a node's): see Authorization. Handlers that are not forwarded may
+   * instead ask `ctx.access` as they go; auth/api-operations.ts says which
+   * way each API is authorized.
+   */
+  authorize?: (request: Request, ctx: RequestContext) => Authorization<Request, Response>;
   handle(request: Request, ctx: RequestContext): Promise<Response | null> | Response | null;
 }
+
+/**
+ * Null: go on with the request as it is. `denied`: the answer, the
+ * principal may do none of it. `request`: go on with what the principal
+ * may do, and `complete` the answer with the refused items' results.
+ */
+export type Authorization<Request, Response> = null | { denied: Response } | { request: Request; complete: (response: Response) => Response };
 
 /** Identity helper that checks a handler's shape where it is defined. */
 export function defineHandler<Request, Response>(handler: Handler<Request, Response>): Handler<Request, Response> {

@@ -24,6 +24,9 @@ import deleteTopics from './20-delete-topics.ts';
 import deleteRecords from './21-delete-records.ts';
 import initProducerId from './22-init-producer-id.ts';
 import offsetForLeaderEpoch from './23-offset-for-leader-epoch.ts';
+import describeAcls from './29-describe-acls.ts';
+import createAcls from './30-create-acls.ts';
+import deleteAcls from './31-delete-acls.ts';
 import describeConfigs from './32-describe-configs.ts';
 import alterConfigs from './33-alter-configs.ts';
 import describeLogDirs from './35-describe-log-dirs.ts';
@@ -67,6 +70,9 @@ const all: Handler[] = [
   deleteRecords,
   initProducerId,
   offsetForLeaderEpoch,
+  describeAcls,
+  createAcls,
+  deleteAcls,
   describeConfigs,
   alterConfigs,
   describeLogDirs,

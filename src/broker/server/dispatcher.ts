@@ -26,6 +26,12 @@
  * replica Fetch): the client gets the handler's `clientRefusal`
  * (CLUSTER_AUTHORIZATION_FAILED), or its connection is closed (the Raft
  * APIs; RequestRejected). `refused` logs each, rate-limited.
+ *
+ * Each connection gets its ConnectionAccess (auth/access-control.ts), for
+ * the principal it authenticated as on a client listener (User:ANONYMOUS
+ * when it did not), a node's on a peer listener. A handler's
+ * `authorize` runs before the request is handled or forwarded to the
+ * controller, which cannot tell a forwarded request's principal.
  */
 import { ProtocolError } from '../../protocol/primitives.ts';
 import { decodeRequestBody, decodeRequestHeader, encodeResponseChunks } from '../../protocol/frames.ts';
@@ -38,6 +44,8 @@ import type { ControllerChannel } from '../controller-channel.ts';
 import type { MetadataQuorum } from '../../controller/quorum/metadata-quorum.ts';
 import type { BrokerMetrics } from '../metrics/broker-metrics.ts';
 import type { Allocate } from './buffer-pool.ts';
+import { hostOf, type AccessControl, type ConnectionAccess } from '../auth/access-control.ts';
+import { nodePrincipal } from '../auth/principal.ts';
 
 export interface DispatcherOptions {
   services: BrokerServices;
@@ -50,10 +58,22 @@ export interface DispatcherOptions {
   listener: RequestContext['listener'];
   /** Logs a peer API refused on a client listener (rate-limited by the caller). */
   refused: (line: string) => void;
+  access: Pick<AccessControl, 'forConnection'>;
 }
 
 export function createDispatcher(handlers: ReadonlyMap<number, Handler>, options: DispatcherOptions) {
-  const { services, quorum, controllerChannel, metrics, listener, refused } = options;
+  const { services, quorum, controllerChannel, metrics, listener, refused, access } = options;
+  const accesses = new WeakMap<ConnectionInfo, ConnectionAccess>();
+  /** The connection's access, made again if the connection authenticated since (its principal changed). */
+  const accessOf = (connection: ConnectionInfo): ConnectionAccess => {
+    const principal = listener.peer ? nodePrincipal(connection.sasl.peer) : connection.principal;
+    let known = accesses.get(connection);
+    if (known?.principal !== principal) {
+      known = access.forConnection(principal, hostOf(connection.remote), listener.peer);
+      accesses.set(connection, known);
+    }
+    return known;
+  };
   return async (payload: Buffer, connection: ConnectionInfo, allocate: Allocate): Promise<Buffer[] | null> => {
     let header;
     try {
@@ -93,35 +113,43 @@ export function createDispatcher(handlers: ReadonlyMap<number, Handler>, options
         return encodeResponseChunks(apiKey, apiVersion, correlationId, refusal);
       }
     }
-    const handleHere = async () => {
-      try {
-        return await handler.handle(body, {
-          services,
-          apiVersion,
-          correlationId,
-          clientId: header.clientId,
-          clientAddress: connection.remote,
-          principal: connection.principal,
-          listener,
-          clientGone: connection.gone,
-          allocate,
-          peer: connection.sasl.peer,
-          sasl: connection.sasl,
-        });
-      } catch (err) {
-        throw malformed(err); // a body that decodes but does not read as the API's message (the Raft APIs' own checks)
-      }
+    const connectionAccess = accessOf(connection);
+    const ctx: RequestContext = {
+      services,
+      apiVersion,
+      correlationId,
+      clientId: header.clientId,
+      clientAddress: connection.remote,
+      principal: connectionAccess.principal,
+      access: connectionAccess,
+      listener,
+      clientGone: connection.gone,
+      allocate,
+      peer: connection.sasl.peer,
+      sasl: connection.sasl,
     };
     const started = performance.now();
     try {
+      const authorization = handler.authorize?.(body, ctx) ?? null;
+      if (authorization && 'denied' in authorization) return encodeResponseChunks(apiKey, apiVersion, correlationId, authorization.denied);
+      const request = authorization ? authorization.request : body;
       const forward = handler.forwardToController === true && !quorum.isActiveController();
       // The body is the handler's key's request: that key's codec decoded it.
-      const response = forward ? await controllerChannel.forward(handler.apiKey, apiVersion, body as RequestOf<ApiKey>) : await handleHere();
+      let response = forward ? await controllerChannel.forward(handler.apiKey, apiVersion, request as RequestOf<ApiKey>) : await handleHere(handler, request, ctx, malformed);
+      if (authorization && response !== null) response = authorization.complete(response);
       return response === null ? null : encodeResponseChunks(apiKey, apiVersion, correlationId, response);
     } finally {
       metrics.requestDone(apiKey, (performance.now() - started) / 1000);
     }
   };
+}
+
+async function handleHere(handler: Handler, request: unknown, ctx: RequestContext, malformed: (err: unknown) => unknown): Promise<unknown> {
+  try {
+    return await handler.handle(request, ctx);
+  } catch (err) {
+    throw malformed(err); // a body that decodes but does not read as the API's message (the Raft APIs' own checks)
+  }
 }
 
 function unsupportedVersionFrame(correlationId: number): Buffer {

@@ -47,7 +47,7 @@ import { X509Certificate } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import net from 'node:net';
 import tls from 'node:tls';
-import { ConfigError, type BrokerConfig } from '../config.ts';
+import { ConfigError, type BrokerConfig, type ListenerTlsKey } from '../config.ts';
 import type { Logger } from '../../logger.ts';
 import type { Time, TimerHandle } from '../../clock.ts';
 import { anonymousPrincipal, userPrincipal } from '../auth/principal.ts';
@@ -90,14 +90,14 @@ const defaultReloadIntervalMs = 10_000;
 /** Checks the SSL settings of `listener` (ConfigError naming the key); reads no file. */
 export function readListenerTls(config: BrokerConfig, listener: string): ListenerTlsSettings {
   const prefix = `listener.name.${listener.toLowerCase()}.`;
-  const raw = (key: string) => {
+  const raw = (key: ListenerTlsKey) => {
     const value = config.get(prefix + key) ?? config.get(key);
     return value === undefined || value.trim() === '' ? null : value.trim();
   };
-  const where = (key: string) => (config.get(prefix + key) !== undefined ? prefix + key : key);
-  const fail = (key: string, message: string) => new ConfigError(`listener ${listener} (SSL): ${where(key)}${message}`);
+  const where = (key: ListenerTlsKey) => (config.get(prefix + key) !== undefined ? prefix + key : key);
+  const fail = (key: ListenerTlsKey, message: string) => new ConfigError(`listener ${listener} (SSL): ${where(key)}${message}`);
 
-  for (const key of ['ssl.keystore.type', 'ssl.truststore.type']) {
+  for (const key of ['ssl.keystore.type', 'ssl.truststore.type'] as const) {
     const type = raw(key);
     if (type !== null && type.toUpperCase() !== 'PEM') throw fail(key, `=${type}: kb reads PEM only (set ${key}=PEM and give PEM files)`);
   }

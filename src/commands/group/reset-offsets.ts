@@ -7,7 +7,8 @@
  * are an error). Targets are clamped to the partition's log start and end,
  * as Kafka's tool does.
  *
- * By default it only shows the plan (--dry-run); --execute commits it.
+ * It shows the plan (the offsets table) first; by default (--dry-run)
+ * nothing more, with --execute it then asks (or takes --yes) and commits it.
  * Refused while the group has members: the offsets of a running group are
  * its consumers' to move.
  */
@@ -70,11 +71,12 @@ export default class GroupResetOffsets extends KbCommand {
     }
     const committed = await admin.committedOffsets(args.group);
     const partitions = await plan(cluster, flags.topic, target, (p) => committed.find((c) => c.topic === flags.topic && c.partition === p)?.offset ?? null);
+    // The plan first, so the question is asked about offsets the user can see.
+    this.log(renderTable(['TOPIC', 'PARTITION', 'CURRENT', 'NEW'], partitions.map((p) => [p.topic, p.partition, p.currentOffset, p.newOffset])));
     if (execute) {
       await confirmDestructive({ yes: flags.yes, expected: args.group, action: `Resetting the committed offsets of group ${args.group} on ${flags.topic}` });
       await admin.commitOffsets(args.group, partitions.map((p) => ({ topic: p.topic, partition: p.partition, offset: BigInt(p.newOffset) })));
     }
-    this.log(renderTable(['TOPIC', 'PARTITION', 'CURRENT', 'NEW'], partitions.map((p) => [p.topic, p.partition, p.currentOffset, p.newOffset])));
     this.log(execute ? `\nreset the offsets of group ${args.group}` : '\ndry run: nothing changed; add --execute to commit these offsets');
     return { group: args.group, topic: flags.topic, executed: execute, partitions };
   }

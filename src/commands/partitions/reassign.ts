@@ -10,11 +10,11 @@
  *   `--plan FILE`: a saved or hand-written plan (Kafka's reassignment JSON).
  *   The plan is printed with the bytes each partition copies (its size on
  *   the leader times the replicas it gains); `--plan-out FILE` saves it,
- *   `--dry-run` stops there. Otherwise the current assignment of the
- *   partitions that change is written to `--rollback-out FILE` (default
- *   `kb-reassign-rollback-<time>.json`; `--plan` with it undoes the move),
- *   then, confirmed (TTY question, or --yes; neither is exit 2), the moves
- *   start; `--wait` follows them to the end (cli/reassignment-watch.ts).
+ *   `--dry-run` stops there. Otherwise, confirmed (TTY question, or --yes;
+ *   neither is exit 2), the current assignment of the partitions that
+ *   change is written to `--rollback-out FILE` (default
+ *   `kb-reassign-rollback-<time>.json`; `--plan` with it undoes the move)
+ *   and the moves start (cli/reassignment-start.ts); `--wait` follows them to the end (cli/reassignment-watch.ts).
  *   `--throttle B` limits their copying to B bytes/s (the cluster-wide
  *   dynamic leader/follower.replication.throttled.rate, applied to replicas
  *   being added); `--wait`, or `--status` once nothing moves, clears it.
@@ -33,8 +33,7 @@ import { confirmChange } from '../../cli/prompts.ts';
 import { planBalance, type PartitionAssignment } from '../../cli/balance-plan.ts';
 import { addedReplicas, formatPlan, parsePlan } from '../../cli/reassignment-plan.ts';
 import { watchMoves } from '../../cli/reassignment-watch.ts';
-import { writeFileAtomically } from '../../storage/atomic-write.ts';
-import { nodeStorageFs } from '../../storage/fs.ts';
+import { defaultRollbackFile, saveRollback, startMoves, writeAtomically } from '../../cli/reassignment-start.ts';
 
 interface PlannedMove {
   topic: string;
@@ -100,21 +99,13 @@ export default class PartitionsReassign extends KbCommand {
     if (flags['dry-run'] || changing.length === 0) return result;
 
     await confirmChange({ yes: flags.yes, action: `Reassign ${changing.length} partition(s), copying ${formatBytes(totalBytes)}` });
-    const rollbackFile = flags['rollback-out'] ?? `kb-reassign-rollback-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
-    await writeAtomically(rollbackFile, formatPlan(changing.map((m) => ({ topic: m.topic, partition: m.partition, replicas: m.current }))));
-    this.log(`current assignment saved to ${rollbackFile} (undo with: kb partitions reassign --plan ${rollbackFile})`);
+    const rollbackFile = flags['rollback-out'] ?? defaultRollbackFile();
+    await saveRollback(changing, rollbackFile, (line) => this.log(line));
     if (flags.throttle !== undefined) {
       await admin.alterClusterBrokerConfigs(throttleConfigs.map((name) => ({ name, value: String(flags.throttle) })));
       this.log(`replication throttled to ${formatBytes(flags.throttle)}/s until --wait or --status sees no moves in progress`);
     }
-    const results = await admin.alterPartitionReassignments(changing.map((m) => ({ topic: m.topic, partition: m.partition, replicas: m.target })));
-    const failed = results.filter((r) => r.errorCode !== 0);
-    if (failed.length > 0) {
-      const started = results.length - failed.length;
-      throw new UserError(
-        `${started} move(s) started, ${failed.length} refused:\n` + failed.map((r) => `  ${r.topic}/${r.partition}: ${r.errorMessage ?? errorName(r.errorCode)}`).join('\n'),
-      );
-    }
+    await startMoves(admin, changing);
     this.log(`started ${changing.length} move(s)${flags.wait ? '' : '; follow them with kb partitions reassign --status'}`);
     if (flags.wait) {
       await watchMoves(admin, changing.map((m) => ({ topic: m.topic, partition: m.partition, adding: m.adding, sizeBytes: m.sizeBytes })));
@@ -222,13 +213,4 @@ async function planMoves(admin: Admin, entries: readonly PartitionAssignment[]):
     const sizeBytes = sizes.get(e.partition) ?? -1;
     return { topic: e.topic, partition: e.partition, current: current.replicas, target: e.replicas, adding, bytes: adding.length * Math.max(sizeBytes, 0), sizeBytes };
   });
-}
-
-/** Writes `file` whole or not at all (storage/atomic-write.ts). */
-async function writeAtomically(file: string, text: string): Promise<void> {
-  try {
-    await writeFileAtomically(nodeStorageFs, file, Buffer.from(text));
-  } catch (err) {
-    throw new UserError(`cannot write ${file}: ${(err as Error).message}`);
-  }
 }

@@ -4,6 +4,8 @@
  * naming it, so a test also shows which services a handler needs.
  */
 import type { BrokerServices, Handler, RequestContext } from '../../../src/broker/handlers/handler.ts';
+import { ConnectionAccess } from '../../../src/broker/auth/access-control.ts';
+import { anonymousPrincipal } from '../../../src/broker/auth/principal.ts';
 
 export function fakeServices(given: Partial<BrokerServices>): BrokerServices {
   return new Proxy(given as BrokerServices, {
@@ -14,7 +16,11 @@ export function fakeServices(given: Partial<BrokerServices>): BrokerServices {
   });
 }
 
-/** Runs `handler` as a plain client's request, unless `context` says otherwise (e.g. `peer`: the node the connection authenticated as). */
+/**
+ * Runs `handler` as a plain client's request with authorization off, unless
+ * `context` says otherwise (e.g. `peer`: the node the connection
+ * authenticated as; `access`: what another principal may do).
+ */
 export function handle<Request, Response>(handler: Handler<Request, Response>, request: Request, apiVersion: number, services: Partial<BrokerServices>, context: Partial<RequestContext> = {}) {
   const ctx: RequestContext = {
     services: fakeServices(services),
@@ -22,7 +28,8 @@ export function handle<Request, Response>(handler: Handler<Request, Response>, r
     correlationId: 1,
     clientId: 'test',
     clientAddress: '127.0.0.1:1',
-    principal: 'User:ANONYMOUS',
+    principal: anonymousPrincipal,
+    access: new ConnectionAccess(null, anonymousPrincipal, '127.0.0.1', () => {}),
     listener: { name: 'PEER', peer: true },
     clientGone: new AbortController().signal,
     allocate: Buffer.allocUnsafe,
