@@ -114,6 +114,12 @@ export const newMemberJoinTimeoutMs = 5 * 60_000;
 
 // ---- users and authentication ----
 
+/** Failed authentications one address may have in a row (server/auth-failures.ts); then its attempts are refused unread... */
+export const authFailuresBurst = 10;
+/** ...until its budget refills at this many failures a second. */
+export const authFailuresPerSecond = 1;
+/** Addresses whose failed authentications are remembered at once (the least recent is forgotten first). */
+export const authFailureAddressesMax = 10_000;
 /** Bytes of one SASL message a client sends while authenticating (PLAIN: name and password; SCRAM: its first or final message). */
 export const saslMessageBytesMax = 1024;
 /** Characters of a user name (SCRAM credentials; Kafka sets none, a name is a metadata key). */
@@ -129,3 +135,12 @@ export const scramSaltBytesMax = 128;
 export const aclsMax = 100_000;
 /** Characters of an ACL's resource name, principal or host (Kafka sets none; each is kept on every node). */
 export const aclFieldLengthMax = 1024;
+
+// ---- transactions ----
+
+/**
+ * How long a transaction marker's append (WriteTxnMarkers) waits for the
+ * in-sync replicas before answering REQUEST_TIMED_OUT (Kafka waits
+ * request.timeout.ms, 30 s); the coordinator retries it.
+ */
+export const txnMarkerReplicationTimeoutMs = 30_000;

@@ -47,6 +47,8 @@ export const brokerConfigDefinitions = {
   'follower.replication.throttled.rate': { type: 'long', default: '9223372036854775807', doc: 'bytes/s a replica being added by a reassignment fetches (dynamic: kb config set, or kb partitions reassign --throttle)' },
   'socket.request.max.bytes': { type: 'int', default: String(100 * mib), doc: 'largest request frame accepted' },
   'connections.max.idle.ms': { type: 'long', default: '600000', doc: 'idle connections are closed after this' },
+  'sasl.enabled.mechanisms': { type: 'string', default: 'SCRAM-SHA-512,SCRAM-SHA-256', doc: 'the SASL mechanisms SASL listeners offer: SCRAM-SHA-512, SCRAM-SHA-256, PLAIN (per listener: listener.name.<name>.sasl.enabled.mechanisms)' },
+  'connections.max.reauth.ms': { type: 'long', default: '0', doc: 'on SASL listeners: how long a login lasts before the client must re-authenticate on its connection (KIP-368); 0: for ever (per listener: listener.name.<name>.connections.max.reauth.ms)' },
   'max.connections': { type: 'int', default: '10000', doc: 'open client connections at most' },
   'max.connections.per.ip': { type: 'int', default: '1000', doc: 'open connections from one address at most (Kafka: unbounded); the other voters\' and registered brokers\' addresses are exempt, from max.connections too' },
   'max.connections.per.ip.overrides': { type: 'string', default: '', doc: 'per-address exceptions to max.connections.per.ip: ip:count,ip:count' },

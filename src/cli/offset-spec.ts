@@ -13,7 +13,7 @@
  *   ms, s, m, h, d), read when the spec is parsed.
  */
 import type { Cluster } from '../client/cluster.ts';
-import { listOffsets, offsetSpec } from '../client/consumer.ts';
+import { listOffsets, offsetSpec, type IsolationLevel } from '../client/consumer.ts';
 import { int64Max } from '../protocol/wire-limits.ts';
 
 export type OffsetSpec =
@@ -51,13 +51,13 @@ function parseTimestamp(text: string, now: number): bigint | null {
   return Number.isFinite(ms) ? BigInt(ms) : null;
 }
 
-/** The offset each of `partitions` of `topic` is at by `spec`. */
-export async function resolveOffsetSpec(cluster: Cluster, topic: string, partitions: number[], spec: OffsetSpec): Promise<Map<number, bigint>> {
+/** The offset each of `partitions` of `topic` is at by `spec` (the end a reader in `isolation` sees: read_committed's is the last stable offset). */
+export async function resolveOffsetSpec(cluster: Cluster, topic: string, partitions: number[], spec: OffsetSpec, isolation: IsolationLevel = 'read_uncommitted'): Promise<Map<number, bigint>> {
   if (spec.kind === 'beginning') return listOffsets(cluster, topic, partitions, offsetSpec.earliest);
-  const ends = await listOffsets(cluster, topic, partitions, offsetSpec.latest);
+  const ends = await listOffsets(cluster, topic, partitions, offsetSpec.latest, isolation);
   if (spec.kind === 'end') return ends;
   if (spec.kind === 'timestamp') {
-    const found = await listOffsets(cluster, topic, partitions, spec.timestamp);
+    const found = await listOffsets(cluster, topic, partitions, spec.timestamp, isolation);
     return new Map(partitions.map((p) => [p, found.get(p)! < 0n ? ends.get(p)! : found.get(p)!]));
   }
   return clampToLog(cluster, topic, new Map(partitions.map((p) => [p, spec.kind === 'absolute' ? spec.offset : ends.get(p)! - spec.count])), ends);

@@ -2,9 +2,12 @@
  * A consumer of explicitly assigned partitions (no group): fetches from
  * each partition's leader, decodes the returned batches, skips records
  * before the position (Fetch returns whole batches) and control batches, and
- * yields records in offset order per partition. `atEnd()` tells when every
- * partition has been read up to the high watermark seen in the last fetch,
- * which `--exit-at-end` style callers use.
+ * yields records in offset order per partition. In read_committed
+ * (`isolation`) it reads committed records only: up to the last stable
+ * offset, without aborted transactions (aborted-filter.ts). `atEnd()` tells
+ * when every partition has been read up to the end seen in the last fetch
+ * (the high watermark, or the last stable offset in read_committed), which
+ * `--exit-at-end` style callers use.
  */
 import { ErrorCode, errorName, isRetriable } from '../protocol/errors.ts';
 import { recordBatches } from '../protocol/records/batch-splitter.ts';
@@ -14,6 +17,7 @@ import { ApiKeys } from '../protocol/generated/api-keys.ts';
 import type { Cluster } from './cluster.ts';
 import { knownTopic } from './known-topic.ts';
 import { ClientError } from '../net/connection.ts';
+import { AbortedFilter } from './aborted-filter.ts';
 
 const fetchVersionMax = 11;
 const listOffsetsVersionMax = 5;
@@ -34,14 +38,22 @@ export interface Assignment {
   offset: bigint;
 }
 
+export type IsolationLevel = 'read_committed' | 'read_uncommitted';
+
+/** Fetch's and ListOffsets' isolation_level field. */
+export function isolationLevelCode(isolation: IsolationLevel): number {
+  return isolation === 'read_committed' ? 1 : 0;
+}
+
 export interface FetchOptions {
+  isolation: IsolationLevel;
   maxWaitMs: number;
   minBytes: number;
   maxBytes: number;
   partitionMaxBytes: number;
 }
 
-export const defaultFetchOptions: FetchOptions = { maxWaitMs: 500, minBytes: 1, maxBytes: 50 * 1024 * 1024, partitionMaxBytes: 1024 * 1024 };
+export const defaultFetchOptions: FetchOptions = { isolation: 'read_uncommitted', maxWaitMs: 500, minBytes: 1, maxBytes: 50 * 1024 * 1024, partitionMaxBytes: 1024 * 1024 };
 
 /** Special ListOffsets timestamps. */
 export const offsetSpec = { latest: -1n, earliest: -2n } as const;
@@ -50,7 +62,8 @@ interface Position {
   topic: string;
   partition: number;
   offset: bigint;
-  highWatermark: bigint;
+  /** The high watermark, or the last stable offset in read_committed, of the last fetch. */
+  end: bigint;
 }
 
 export class Consumer {
@@ -61,12 +74,12 @@ export class Consumer {
   constructor(cluster: Cluster, assignments: Assignment[], options: Partial<FetchOptions> = {}) {
     this.cluster = cluster;
     this.options = { ...defaultFetchOptions, ...options };
-    this.positions = assignments.map((a) => ({ ...a, highWatermark: -1n }));
+    this.positions = assignments.map((a) => ({ ...a, end: -1n }));
   }
 
-  /** True when every partition's position has reached its last known high watermark. */
+  /** True when every partition's position has reached its last known end. */
   atEnd(): boolean {
-    return this.positions.every((p) => p.highWatermark >= 0n && p.offset >= p.highWatermark);
+    return this.positions.every((p) => p.end >= 0n && p.offset >= p.end);
   }
 
   /** Fetches once from every leader and returns the records received, in offset order per partition. */
@@ -100,7 +113,7 @@ export class Consumer {
       maxWaitMs: this.options.maxWaitMs,
       minBytes: this.options.minBytes,
       maxBytes: this.options.maxBytes,
-      isolationLevel: 0,
+      isolationLevel: isolationLevelCode(this.options.isolation),
       sessionId: 0,
       sessionEpoch: -1,
       topics: topics.map((topic) => ({
@@ -124,21 +137,23 @@ export class Consumer {
           }
           throw new ClientError(`fetching ${position.topic}/${position.partition} at offset ${position.offset}: ${errorName(data.errorCode)}`);
         }
-        position.highWatermark = data.highWatermark;
-        this.decodeInto(out, position, data.records);
+        const committed = this.options.isolation === 'read_committed';
+        position.end = committed ? data.lastStableOffset : data.highWatermark;
+        this.decodeInto(out, position, data.records, committed ? new AbortedFilter(data.abortedTransactions) : null);
       }
     }
     return out;
   }
 
   /** Appends the records of `records` at or past the position to `out` (one by one: a spread of 100k+ records overflows the stack) and moves the position past them. */
-  private decodeInto(out: ConsumedRecord[], position: Position, records: Buffer | null): void {
+  private decodeInto(out: ConsumedRecord[], position: Position, records: Buffer | null, aborted: AbortedFilter | null): void {
     if (!records) return;
     for (const span of recordBatches(records)) {
       if (!span.complete) break;
       const batch = decodeRecordBatch(span.bytes);
       const nextOffset = batch.baseOffset + BigInt(batch.lastOffsetDelta) + 1n;
-      if (!batch.control) {
+      const dropped = aborted?.drops(batch) ?? batch.control;
+      if (!dropped) {
         for (const record of batch.records) {
           const offset = batch.baseOffset + BigInt(record.offsetDelta);
           if (offset < position.offset) continue;
@@ -152,7 +167,7 @@ export class Consumer {
 }
 
 /** Resolves a ListOffsets timestamp (offsetSpec.latest / earliest, or ms since epoch) to an offset per partition. */
-export async function listOffsets(cluster: Cluster, topic: string, partitions: number[], timestamp: bigint): Promise<Map<number, bigint>> {
+export async function listOffsets(cluster: Cluster, topic: string, partitions: number[], timestamp: bigint, isolation: IsolationLevel = 'read_uncommitted'): Promise<Map<number, bigint>> {
   const metadata = knownTopic(cluster.metadata?.topics.has(topic) ? cluster.metadata : await cluster.refreshMetadata([topic]), topic);
   if (!metadata) throw new ClientError(`topic '${topic}' does not exist`);
   const out = new Map<number, bigint>();
@@ -163,7 +178,7 @@ export async function listOffsets(cluster: Cluster, topic: string, partitions: n
       const connection = await cluster.broker(leader);
       const response = await connection.request(ApiKeys.ListOffsets, listOffsetsVersionMax, {
         replicaId: -1,
-        isolationLevel: 0,
+        isolationLevel: isolationLevelCode(isolation),
         topics: [{ name: topic, partitions: [{ partitionIndex: partition, currentLeaderEpoch: -1, timestamp, maxNumOffsets: 1 }] }],
         timeoutMs: 30_000,
       });

@@ -10,12 +10,15 @@
  * at once; when stdout closes (`| head`) the CLI ends quietly with exit 0
  * (src/cli/stdout.ts). A missing topic is an error naming it. With stdout
  * redirected and stderr a TTY, a progress bar goes to stderr.
+ * --isolation read_committed (the default, as librdkafka's) reads
+ * committed transactions only, up to the last stable offset (-o end and -e
+ * mean that offset); read_uncommitted every record up to the high watermark.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Args, Flags } from '@oclif/core';
 import type { Cluster } from '../client/cluster.ts';
 import { knownTopic } from '../client/known-topic.ts';
-import { Consumer, type Assignment, type ConsumedRecord, listOffsets, offsetSpec } from '../client/consumer.ts';
+import { Consumer, type Assignment, type ConsumedRecord, type IsolationLevel, listOffsets, offsetSpec } from '../client/consumer.ts';
 import { GroupMembership } from '../client/group-member.ts';
 import type { GroupOffset, TopicPartitions } from '../client/groups.ts';
 import { KbCommand, UsageError, UserError } from '../cli/kb-command.ts';
@@ -31,6 +34,7 @@ const idleWaitMs = 200;
 
 interface Session {
   format: RecordFormatter;
+  isolation: IsolationLevel;
   limit: number | undefined;
   exitAtEnd: boolean;
   printed: number;
@@ -71,6 +75,11 @@ key, value and header values are a UTF-8 string, {"base64":"..."} when the bytes
     'exit-at-end': Flags.boolean({ char: 'e', description: 'stop at the end of every partition instead of waiting for more', default: false }),
     format: Flags.string({ char: 'f', description: 'output format, e.g. "%k\\t%v\\n" (see above)', exclusive: ['json'] }),
     json: Flags.boolean({ description: 'one JSON object per record (see above)', default: false }),
+    isolation: Flags.string({
+      description: 'read_committed: committed transactions only, up to the last stable offset; read_uncommitted: every record up to the high watermark',
+      options: ['read_committed', 'read_uncommitted'],
+      default: 'read_committed',
+    }),
     group: Flags.string({
       char: 'g',
       description: 'consume as a member of this consumer group: the group assigns partitions, starts at its committed offsets (else at -o) and commits what is printed',
@@ -91,7 +100,8 @@ key, value and header values are a UTF-8 string, {"base64":"..."} when the bytes
     }
     const cluster = await this.cluster();
     const partitions = await this.partitionsOf(cluster, topics, flags.partition);
-    const session: Session = { format, limit: flags.count, exitAtEnd: flags['exit-at-end'], printed: 0, stopped: false, progress: null };
+    const isolation = flags.isolation as IsolationLevel;
+    const session: Session = { format, isolation, limit: flags.count, exitAtEnd: flags['exit-at-end'], printed: 0, stopped: false, progress: null };
     const stop = () => {
       session.stopped = true;
     };
@@ -101,9 +111,9 @@ key, value and header values are a UTF-8 string, {"base64":"..."} when the bytes
         session.progress = await this.progress(async () => null);
         await this.consumeInGroup(cluster, new GroupMembership(cluster, flags.group, topics), spec, session);
       } else {
-        const assignments = await this.startAt(cluster, partitions, spec);
-        session.progress = await this.progress(() => this.expected(cluster, assignments, flags));
-        await this.pump(new Consumer(cluster, assignments), session, null);
+        const assignments = await this.startAt(cluster, partitions, spec, isolation);
+        session.progress = await this.progress(() => this.expected(cluster, assignments, flags, isolation));
+        await this.pump(new Consumer(cluster, assignments, { isolation }), session, null);
       }
     } finally {
       session.progress?.done();
@@ -121,13 +131,13 @@ key, value and header values are a UTF-8 string, {"base64":"..."} when the bytes
       for (;;) {
         const assigned = await member.join();
         const committed = await member.committed();
-        const assignments = (await this.startAt(cluster, assigned, spec)).map((a) => ({
+        const assignments = (await this.startAt(cluster, assigned, spec, session.isolation)).map((a) => ({
           ...a,
           offset: committed.find((c) => c.topic === a.topic && c.partition === a.partition)?.offset ?? a.offset,
         }));
         if (assignments.length === 0 && session.exitAtEnd) return;
         while (assignments.length === 0 && !member.rebalanceNeeded && !session.stopped) await sleep(idleWaitMs);
-        if (await this.pump(new Consumer(cluster, assignments), session, member)) return;
+        if (await this.pump(new Consumer(cluster, assignments, { isolation: session.isolation }), session, member)) return;
       }
     } finally {
       await member.leave();
@@ -163,10 +173,10 @@ key, value and header values are a UTF-8 string, {"base64":"..."} when the bytes
   }
 
   /** Each partition at the offset the spec resolves to. */
-  private async startAt(cluster: Cluster, partitions: TopicPartitions[], spec: OffsetSpec): Promise<Assignment[]> {
+  private async startAt(cluster: Cluster, partitions: TopicPartitions[], spec: OffsetSpec, isolation: IsolationLevel): Promise<Assignment[]> {
     const assignments: Assignment[] = [];
     for (const { topic, partitions: indexes } of partitions) {
-      const starts = await resolveOffsetSpec(cluster, topic, indexes, spec);
+      const starts = await resolveOffsetSpec(cluster, topic, indexes, spec, isolation);
       for (const partition of indexes) assignments.push({ topic, partition, offset: starts.get(partition)! });
     }
     return assignments;
@@ -178,12 +188,12 @@ key, value and header values are a UTF-8 string, {"base64":"..."} when the bytes
   }
 
   /** How many records will be printed, when -n or -e bound it; null when unbounded. */
-  private async expected(cluster: Cluster, assignments: Assignment[], flags: { count?: number; 'exit-at-end': boolean }): Promise<number | null> {
+  private async expected(cluster: Cluster, assignments: Assignment[], flags: { count?: number; 'exit-at-end': boolean }, isolation: IsolationLevel): Promise<number | null> {
     if (!flags['exit-at-end']) return flags.count ?? null;
     let available = 0;
     for (const topic of new Set(assignments.map((a) => a.topic))) {
       const own = assignments.filter((a) => a.topic === topic);
-      const ends = await listOffsets(cluster, topic, own.map((a) => a.partition), offsetSpec.latest);
+      const ends = await listOffsets(cluster, topic, own.map((a) => a.partition), offsetSpec.latest, isolation);
       for (const a of own) available += Number(ends.get(a.partition)! - a.offset);
     }
     return Math.min(available, flags.count ?? Infinity);

@@ -18,6 +18,12 @@
  *    lost records is re-encoded with the same offsets, timestamps, producer
  *    fields and codec; a batch that lost all its records is dropped.
  *    Control batches are kept as they are.
+ * Transactional data (KIP-98) by the markers in the cleanable range: a
+ * committed transaction's records are compacted like any; an aborted
+ * one's batches are dropped whole and shadow no key; a transaction whose
+ * marker is not in the range (still open, or ended later) is undecided:
+ * its batches are kept as they are and shadow no key either, so nothing
+ * is lost whichever way it ends. Markers are never removed.
  *
  * Swap, crash-safe: the output is written to `<base>.log.cleaned` and
  * fsynced; then `compaction.pending` is written atomically, a MessagePack map
@@ -32,6 +38,7 @@
 import path from 'node:path';
 import { offsets as batchField } from '../protocol/records/batch-header.ts';
 import { decodeRecordBatch, encodeRecordBatch, type RecordBatch } from '../protocol/records/record-batch.ts';
+import { markerOfDecoded } from '../protocol/records/control-batch.ts';
 import { readAtomicFile, writeAtomically } from './checkpoint.ts';
 import { entryHeaderBytes, lastOffsetOf, readInt64, writeEntryHeader } from './entry-format.ts';
 import type { StorageEnvironment } from './environment.ts';
@@ -92,7 +99,8 @@ export async function compactLog(host: CompactionHost): Promise<CompactionResult
 
   for (const segment of cleanable) segment.acquire();
   try {
-    const latest = await latestOffsetByKey(cleanable, host.cancelled);
+    const outcomes = await transactionOutcomes(cleanable, host.cancelled);
+    const latest = await latestOffsetByKey(cleanable, outcomes, host.cancelled);
     const result: CompactionResult = {
       segmentsBefore: cleanable.length,
       segmentsAfter: 0,
@@ -106,7 +114,7 @@ export async function compactLog(host: CompactionHost): Promise<CompactionResult
       const output = await Segment.create(host.env, host.dir, group[0].baseOffset, config.indexIntervalBytes, cleanedSuffix);
       let installed = false;
       try {
-        result.recordsRemoved += await rewrite(group, output, latest, tombstoneHorizon, host.cancelled);
+        result.recordsRemoved += await rewrite(group, output, latest, outcomes, tombstoneHorizon, host.cancelled);
         await output.flush();
         installed = !host.cancelled() && (await host.install(group, output, () => swapIn(host.dir, host.env, group, output)));
       } finally {
@@ -126,10 +134,32 @@ function keyOf(key: Buffer): string {
   return key.toString('latin1');
 }
 
-async function latestOffsetByKey(segments: Segment[], cancelled: () => boolean): Promise<Map<string, bigint>> {
+/** Transactional data batches (by base offset) whose transaction aborted, or whose marker lies outside the range; committed ones are absent. */
+type TxnOutcomes = Map<bigint, 'aborted' | 'undecided'>;
+
+async function transactionOutcomes(segments: Segment[], cancelled: () => boolean): Promise<TxnOutcomes> {
+  const outcomes: TxnOutcomes = new Map();
+  /** Per producer, the base offsets of its batches since its last marker. */
+  const pending = new Map<bigint, bigint[]>();
+  await eachBatch(segments, cancelled, (batch) => {
+    if (!batch.transactional) return;
+    if (!batch.control) {
+      pending.set(batch.producerId, [...(pending.get(batch.producerId) ?? []), batch.baseOffset]);
+      return;
+    }
+    const marker = markerOfDecoded(batch);
+    if (!marker) return;
+    if (!marker.commit) for (const offset of pending.get(batch.producerId) ?? []) outcomes.set(offset, 'aborted');
+    pending.delete(batch.producerId);
+  });
+  for (const offsets of pending.values()) for (const offset of offsets) outcomes.set(offset, 'undecided');
+  return outcomes;
+}
+
+async function latestOffsetByKey(segments: Segment[], outcomes: TxnOutcomes, cancelled: () => boolean): Promise<Map<string, bigint>> {
   const latest = new Map<string, bigint>();
   await eachBatch(segments, cancelled, (batch) => {
-    if (batch.control) return;
+    if (batch.control || outcomes.has(batch.baseOffset)) return;
     for (const record of batch.records) {
       if (record.key !== null) latest.set(keyOf(record.key), batch.baseOffset + BigInt(record.offsetDelta));
     }
@@ -167,10 +197,15 @@ function groupBySize(segments: Segment[], segmentBytes: number): Segment[][] {
 }
 
 /** Copies the surviving records of `group` into `output`; returns how many records were dropped. */
-async function rewrite(group: Segment[], output: Segment, latest: Map<string, bigint>, tombstoneHorizon: bigint, cancelled: () => boolean): Promise<number> {
+async function rewrite(group: Segment[], output: Segment, latest: Map<string, bigint>, outcomes: TxnOutcomes, tombstoneHorizon: bigint, cancelled: () => boolean): Promise<number> {
   let removed = 0;
   await eachBatch(group, cancelled, async (batch, bytes) => {
-    if (batch.control) return append(output, bytes);
+    const outcome = outcomes.get(batch.baseOffset);
+    if (outcome === 'aborted') {
+      removed += batch.records.length;
+      return;
+    }
+    if (batch.control || outcome === 'undecided') return append(output, bytes);
     const kept = batch.records.filter((record) => {
       if (record.key === null) return true;
       const offset = batch.baseOffset + BigInt(record.offsetDelta);

@@ -8,6 +8,11 @@
  *   cleaner offset (checkpoint.ts);
  * - `leader-epoch-checkpoint`: the leader epoch cache (leader-epoch-cache.ts);
  * - `.clean-shutdown`: present only between a clean close and the next open;
+ * - `producer-state.snapshot`: the state its owner (the broker's partition:
+ *   idempotent producers and transactions) keeps of the log, written at a
+ *   clean close with the log end offset it covers, trusted on the next open
+ *   only after a clean shutdown at that same end offset, and removed by
+ *   every open (recovery.ts);
  * - `compaction.pending`: a committed compaction still being installed
  *   (compaction.ts);
  * - transient files: `<name>.tmp` (atomic writes), `<file>.deleted` (a
@@ -25,6 +30,7 @@ export const tempSuffix = '.tmp';
 export const partitionCheckpointFile = 'partition.checkpoint';
 export const leaderEpochCheckpointFile = 'leader-epoch-checkpoint';
 export const cleanShutdownFile = '.clean-shutdown';
+export const producerSnapshotFile = 'producer-state.snapshot';
 export const compactionPendingFile = 'compaction.pending';
 export const deletedPartitionSuffix = '-delete';
 export const writeProbeFile = '.kb-write-probe';

@@ -43,11 +43,11 @@ import { compactLog, type CompactionResult } from './compaction.ts';
 import { batchShapeProblem, entryHeaderBytes, lastOffsetOf, readInt64, readUint64, writeEntryHeader } from './entry-format.ts';
 import { resolveEnvironment, type StorageEnvironment } from './environment.ts';
 import { describeIoError, StorageError } from './errors.ts';
-import { cleanShutdownFile } from './files.ts';
+import { cleanShutdownFile, producerSnapshotFile } from './files.ts';
 import { fsyncDir } from './fs.ts';
 import type { EpochEndOffset, LeaderEpochCache } from './leader-epoch-cache.ts';
 import { deleteEnabled, resolveLogConfig, storageTuning, type LogConfig } from './log-config.ts';
-import { loadLog } from './recovery.ts';
+import { loadLog, type ProducerSnapshotFile } from './recovery.ts';
 import { retentionDeletable } from './retention.ts';
 import { Segment, type EntryPlacement } from './segment.ts';
 import { Serial } from './serial.ts';
@@ -130,8 +130,12 @@ export class Log {
   private writtenCheckpoint = '';
   private readonly retired = new Set<Segment>();
   private readonly backgroundFlushes = new Set<Promise<void>>();
+  /** The owner's state as the producer-state snapshot held it at open, until taken. */
+  private producerSnapshot: unknown;
+  /** What `close()` writes as the producer-state snapshot, or null. */
+  private captureSnapshot: (() => unknown) | null = null;
 
-  private constructor(dir: string, config: LogConfig, env: StorageEnvironment, segments: Segment[], checkpoint: PartitionCheckpoint, epochs: LeaderEpochCache) {
+  private constructor(dir: string, config: LogConfig, env: StorageEnvironment, segments: Segment[], checkpoint: PartitionCheckpoint, epochs: LeaderEpochCache, producerSnapshot: unknown) {
     this.dir = dir;
     this.cfg = config;
     this.env = env;
@@ -143,7 +147,24 @@ export class Log {
     this.recoveredTo = checkpoint.recoveryPoint;
     this.cleanedTo = checkpoint.cleanerOffset;
     this.lastFlushMs = env.clock.monotonicMs();
+    this.producerSnapshot = producerSnapshot;
     this.assertOffsets();
+  }
+
+  /**
+   * The owner's state from the producer-state snapshot the last clean close
+   * wrote, covering the whole log as it is (files.ts), once; null when
+   * there is none to trust (the owner then rebuilds it from the log).
+   */
+  takeProducerSnapshot(): unknown {
+    const snapshot = this.producerSnapshot;
+    this.producerSnapshot = null;
+    return snapshot;
+  }
+
+  /** `capture` gives the state a clean close writes as the producer-state snapshot. */
+  snapshotOnClose(capture: () => unknown): void {
+    this.captureSnapshot = capture;
   }
 
   /** The offsets' order (see the header comment), asserted wherever one of them changes. */
@@ -159,7 +180,7 @@ export class Log {
     const env = resolveEnvironment(environment);
     const resolved = resolveLogConfig(config);
     const loaded = await loadLog(dir, resolved, env);
-    const log = new Log(dir, resolved, env, loaded.segments, loaded.checkpoint, loaded.epochs);
+    const log = new Log(dir, resolved, env, loaded.segments, loaded.checkpoint, loaded.epochs, loaded.producerSnapshot);
     if (loaded.changed || loaded.epochs.dirty) {
       try {
         await log.checkpoint();
@@ -750,8 +771,9 @@ export class Log {
 
   /**
    * Finishes queued appends, fsyncs, writes the checkpoints, closes the
-   * files and, if all went well, leaves the clean-shutdown marker so the
-   * next open skips recovery.
+   * files and, if all went well, writes the producer-state snapshot and
+   * then leaves the clean-shutdown marker so the next open skips recovery
+   * (a crash between the two leaves no marker: the snapshot is dropped).
    */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -775,8 +797,19 @@ export class Log {
       const closing = [...this.segments.map((s) => s.close()), ...[...this.retired].map((s) => s.removeNow())];
       const results = await Promise.allSettled(closing);
       if (results.some((r) => r.status === 'rejected')) clean = false;
+      if (clean && this.captureSnapshot) await this.writeProducerSnapshot(this.captureSnapshot);
       if (clean) await writeAtomically(this.env.fs, this.dir, cleanShutdownFile, { version: 1 });
     });
+  }
+
+  /** Writes the producer-state snapshot (files.ts); a failure only costs the next open a rebuild. */
+  private async writeProducerSnapshot(capture: () => unknown): Promise<void> {
+    try {
+      const file: ProducerSnapshotFile = { version: 1, endOffset: this.endOffset, state: capture() };
+      await writeAtomically(this.env.fs, this.dir, producerSnapshotFile, file);
+    } catch (err) {
+      this.env.logger.warn(`closing ${this.dir}: no producer-state snapshot (the next open rebuilds it from the log): ${describeIoError(err)}`);
+    }
   }
 }
 

@@ -15,16 +15,20 @@
  *    entry, delete any later segments, re-add leader epochs seen, fsync, and
  *    log what was cut;
  * 5. clamp the checkpointed offsets to the recovered log, and remove the
- *    clean-shutdown marker durably before anything is written.
+ *    clean-shutdown marker durably before anything is written;
+ * 6. the producer-state snapshot (files.ts) is handed to the log's owner
+ *    only after a clean shutdown and when it covers exactly the log end
+ *    offset; either way its file is removed durably with the marker, so a
+ *    later crash never finds a stale one.
  * Segments below the recovery point are opened lazily (their files are
  * opened, and their indexes checked, on first use: segment.ts); the last
  * one becomes the active segment.
  */
 import path from 'node:path';
-import { readPartitionCheckpoint, type PartitionCheckpoint } from './checkpoint.ts';
+import { readAtomicFile, readPartitionCheckpoint, type PartitionCheckpoint } from './checkpoint.ts';
 import { completePendingCompaction } from './compaction.ts';
 import type { StorageEnvironment } from './environment.ts';
-import { cleanShutdownFile, isLeftoverFile, partitionCheckpointFile, parseSegmentLogName, segmentSuffix } from './files.ts';
+import { cleanShutdownFile, isLeftoverFile, partitionCheckpointFile, parseSegmentLogName, producerSnapshotFile, segmentSuffix } from './files.ts';
 import { fsyncDir, unlinkIfExists } from './fs.ts';
 import { LeaderEpochCache } from './leader-epoch-cache.ts';
 import type { LogConfig } from './log-config.ts';
@@ -36,6 +40,16 @@ export interface LoadedLog {
   epochs: LeaderEpochCache;
   /** Whether the state differs from the checkpoint files (they should be rewritten). */
   changed: boolean;
+  /** The owner's state from the producer-state snapshot, when it can be trusted (step 6); else null. */
+  producerSnapshot: unknown;
+}
+
+/** The content of `producer-state.snapshot`. */
+export interface ProducerSnapshotFile {
+  version: 1;
+  /** The log end offset the state covers. */
+  endOffset: number;
+  state: unknown;
 }
 
 export async function loadLog(dir: string, config: LogConfig, env: StorageEnvironment): Promise<LoadedLog> {
@@ -45,6 +59,8 @@ export async function loadLog(dir: string, config: LogConfig, env: StorageEnviro
   const names = await fs.readdir(dir);
   await removeLeftovers(dir, names, env);
   const cleanShutdown = names.includes(cleanShutdownFile);
+  const hasSnapshot = names.includes(producerSnapshotFile);
+  const snapshot = cleanShutdown && hasSnapshot ? ((await readAtomicFile(fs, dir, producerSnapshotFile)) as Partial<ProducerSnapshotFile> | null) : null;
   const stored = await readPartitionCheckpoint(fs, dir);
   const epochs = await LeaderEpochCache.load(fs, dir);
   const bases = names.map(parseSegmentLogName).filter((b): b is number => b !== null).sort((a, b) => a - b);
@@ -77,11 +93,11 @@ export async function loadLog(dir: string, config: LogConfig, env: StorageEnviro
     changed ||= JSON.stringify(recovered) !== JSON.stringify(checkpoint);
     epochs.truncateFromEnd(logEndOffset);
     epochs.truncateFromStart(logStartOffset);
-    if (cleanShutdown) {
-      await unlinkIfExists(fs, path.join(dir, cleanShutdownFile));
-      await fsyncDir(fs, dir);
-    }
-    return { segments, checkpoint: recovered, epochs, changed };
+    const consumed = [...(cleanShutdown ? [cleanShutdownFile] : []), ...(hasSnapshot ? [producerSnapshotFile] : [])];
+    for (const name of consumed) await unlinkIfExists(fs, path.join(dir, name));
+    if (consumed.length > 0) await fsyncDir(fs, dir);
+    const producerSnapshot = snapshot?.version === 1 && snapshot.endOffset === logEndOffset ? (snapshot.state ?? null) : null;
+    return { segments, checkpoint: recovered, epochs, changed, producerSnapshot };
   } catch (err) {
     await Promise.allSettled(segments.map((s) => s.close()));
     throw err;

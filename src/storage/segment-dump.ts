@@ -2,12 +2,15 @@
  * Reads a segment's `.log` file (format: entry-format.ts) for inspection,
  * the way kafka-dump-log does: every entry with its offsets, timestamps,
  * producer fields, sizes and whether its checksums hold, optionally with the
- * decoded records. Stops at the first entry that is not whole or not
+ * decoded records; a transaction marker (a control batch) with its type and
+ * coordinator epoch. Stops at the first entry that is not whole or not
  * well-formed and says where and why. Read-only; used by `kb log dump`.
  */
 import path from 'node:path';
 import { attributeBits, compressionCodecOf, readBatchHeader } from '../protocol/records/batch-header.ts';
 import { decodeRecordBatch } from '../protocol/records/record-batch.ts';
+import { readMarker, type TxnMarker } from '../protocol/records/control-batch.ts';
+import { ProtocolError } from '../protocol/primitives.ts';
 import { entryProblem } from './entry-format.ts';
 import { EntryScanner } from './entry-scanner.ts';
 import { parseSegmentLogName } from './files.ts';
@@ -44,6 +47,8 @@ export interface DumpedEntry {
   valid: boolean;
   /** Why the entry failed its checks, when it did. */
   invalidReason?: string;
+  /** The transaction marker a valid control batch holds. */
+  marker?: { type: 'COMMIT' | 'ABORT'; coordinatorEpoch: number };
   records?: DumpedRecord[];
 }
 
@@ -107,6 +112,8 @@ function describeEntry(position: number, batch: Buffer, entryBytes: number, prob
     valid: problem === null,
     ...(problem === null ? {} : { invalidReason: problem }),
   };
+  const marker = entry.control && problem === null ? markerOf(batch) : null;
+  if (marker) entry.marker = { type: marker.commit ? 'COMMIT' : 'ABORT', coordinatorEpoch: marker.coordinatorEpoch };
   if (withRecords && problem === null) {
     const decoded = decodeRecordBatch(batch);
     entry.records = decoded.records.map((r) => ({
@@ -118,4 +125,14 @@ function describeEntry(position: number, batch: Buffer, entryBytes: number, prob
     }));
   }
   return entry;
+}
+
+/** The marker of a control batch; null for another control type or one that does not decode (the dump shows the batch as it is). */
+function markerOf(batch: Buffer): TxnMarker | null {
+  try {
+    return readMarker(batch);
+  } catch (err) {
+    if (err instanceof ProtocolError) return null;
+    throw err;
+  }
 }

@@ -6,6 +6,8 @@ import path from 'node:path';
 import { nodeStorageFs, type StorageFs } from '../../src/storage/fs.ts';
 import { Log } from '../../src/storage/log.ts';
 import type { LogConfig } from '../../src/storage/log-config.ts';
+import { encodeRecordBatch } from '../../src/protocol/records/record-batch.ts';
+import { encodeMarkerBatch } from '../../src/protocol/records/control-batch.ts';
 import { defer, makeBatch, manualClock, recordingLogger, recordsOf, tempDir } from './helpers.ts';
 
 const compacted: Partial<LogConfig> = { cleanupPolicy: 'compact', segmentBytes: 1200, minCleanableDirtyRatio: 0.1, fileDeleteDelayMs: 0 };
@@ -195,4 +197,34 @@ test('closing the log during a compaction pass cancels the pass and closes clean
   const records = await allRecords(reopened);
   assert.deepEqual(new Map(records.map((r) => [r[1], r[2]])), latest);
   assert.deepEqual((await readdir(dir)).filter((n) => /cleaned|pending|clean-shutdown/.test(n)), []);
+});
+
+test('compaction drops aborted transactions, compacts committed ones, keeps undecided ones and every marker', async (t) => {
+  const { log, clock } = await openLog(t, compacted);
+  const timestamp = BigInt(clock.wallMs());
+  const txn = (producerId: bigint, key: string, value: string) =>
+    encodeRecordBatch({ baseTimestamp: timestamp, producerId, producerEpoch: 0, baseSequence: 0, transactional: true, records: [{ key: Buffer.from(key), value: Buffer.from(value) }] });
+  const marker = (producerId: bigint, commit: boolean) => encodeMarkerBatch({ producerId, producerEpoch: 0, commit, coordinatorEpoch: 0 }, timestamp);
+  const plain = (key: string, value: string) => makeBatch({ keys: [key], values: [value], timestamp: clock.wallMs() });
+  for (const batch of [
+    plain('k0', 'v1'), // 0: stays: the later k0 aborted
+    txn(1n, 'k0', 'aborted'), // 1: dropped
+    marker(1n, false), // 2
+    plain('k1', 'old1'), // 3: shadowed by the committed k1
+    txn(2n, 'k1', 'committed'), // 4
+    marker(2n, true), // 5
+    plain('k2', 'old2'), // 6: stays: the later k2 is undecided
+    txn(3n, 'k2', 'open'), // 7: its marker is not in the cleaned range
+  ]) {
+    await log.append(batch, 0);
+  }
+  await log.roll();
+  await log.append(marker(3n, true), 0); // 8, in the active segment
+  const result = await log.compact();
+  assert.ok(result, 'a pass ran');
+  assert.deepEqual(
+    (await allRecords(log)).map((r) => r[0]),
+    [0, 2, 4, 5, 6, 7, 8],
+  );
+  assert.deepEqual((await allRecords(log)).filter((r) => r[1] !== null && r[0] !== 2 && r[0] !== 5 && r[0] !== 8).map((r) => r[2]), ['v1', 'committed', 'old2', 'open']);
 });

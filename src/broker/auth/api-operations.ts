@@ -55,6 +55,7 @@ export const apiAuthorization: Readonly<Record<number, ApiAuthorization>> = {
   // kb has no transactions: a transactional id is refused; an idempotent producer (KIP-679) needs:
   [ApiKeys.InitProducerId]: { needs: [{ resource: 'Cluster', operation: 'IdempotentWrite', or: on('Topic', 'Write') }], checkedBy: 'handler' },
   [ApiKeys.OffsetForLeaderEpoch]: { needs: [on('Topic', 'Describe')], checkedBy: 'handler' },
+  [ApiKeys.WriteTxnMarkers]: peer,
   // SECURITY_DISABLED without an authorizer, as Kafka.
   [ApiKeys.DescribeAcls]: onCluster('Describe'),
   [ApiKeys.CreateAcls]: onCluster('Alter'),

@@ -12,7 +12,11 @@
  * has it), or with NOT_ENOUGH_REPLICAS_AFTER_APPEND, NOT_LEADER_OR_FOLLOWER
  * (leadership lost) or REQUEST_TIMED_OUT after the request's timeout.
  *
- * A batch of more than `message.max.records` records is INVALID_RECORD.
+ * A batch of more than `message.max.records` records is INVALID_RECORD, and
+ * so is a control batch (transaction markers are written by the leader
+ * only, WriteTxnMarkers) and a transactional batch without a producer id
+ * and sequence; a transactional batch in a request without a transactional
+ * id is TRANSACTIONAL_ID_AUTHORIZATION_FAILED (as Kafka, per partition).
  * Batches are not decoded: only the record length prefixes are walked to
  * prove recordCount true (offsets are assigned from it), and the bytes go
  * to the log as they came (record-walk.ts). A compressed batch is walked as
@@ -38,7 +42,9 @@
  */
 import { ErrorCode, errorMessage } from '../../protocol/errors.ts';
 import { ProtocolError } from '../../protocol/primitives.ts';
-import { batchProblem, compressionCodecOf, readBatchHeader } from '../../protocol/records/batch-header.ts';
+import { batchProblem, compressionCodecOf, readBatchHeader, type BatchHeader } from '../../protocol/records/batch-header.ts';
+import { isControlBatch, isTransactionalBatch } from '../../protocol/records/control-batch.ts';
+import { isIdempotent } from '../replica/producer-state.ts';
 import { CompressionCodec, DecompressedTooLarge } from '../../protocol/compression.ts';
 import { recordFramingProblem, walkRecords } from '../../protocol/records/record-walk.ts';
 import { decodeLegacyMessageSet, legacyToRecordBatch } from '../../protocol/records/legacy-message-set.ts';
@@ -94,7 +100,7 @@ async function producePartition(
   topic: string,
   index: number,
   records: Buffer | null,
-  request: { acks: number; timeoutMs: number },
+  request: { acks: number; timeoutMs: number; transactionalId: string | null },
   apiVersion: number,
 ): Promise<PartitionProduceResponse> {
   const acks = request.acks;
@@ -120,6 +126,11 @@ async function producePartition(
   const header = readBatchHeader(batch);
   const recordsMax = services.settings.int('message.max.records');
   if (header.recordCount > recordsMax) return failed(index, ErrorCode.INVALID_RECORD, `batch of ${header.recordCount} records exceeds message.max.records ${recordsMax}`);
+  const refusal = transactionalProblem(header);
+  if (refusal) return failed(index, ErrorCode.INVALID_RECORD, refusal);
+  if (isTransactionalBatch(header) && request.transactionalId === null) {
+    return failed(index, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, 'a transactional batch needs the transactional id of its producer in the request');
+  }
   const codec = compressionCodecOf(header.attributes);
   let walked: Promise<ErrorResult | null> | undefined;
   if (codec === CompressionCodec.none) {
@@ -147,6 +158,13 @@ async function producePartition(
     errorMessage: null,
     currentLeader: noLeader,
   };
+}
+
+/** Control batches (transaction markers) are the partition leader's to write; a transactional batch needs a producer id and sequence. */
+function transactionalProblem(header: BatchHeader): string | null {
+  if (isControlBatch(header)) return 'clients may not write control batches';
+  if (isTransactionalBatch(header) && !isIdempotent(header)) return 'a transactional batch needs a producer id and a sequence';
+  return null;
 }
 
 /**

@@ -51,9 +51,12 @@
  * When fewer than min_bytes are available (and no partition failed) the
  * request parks until that many bytes are there, or max_wait_ms passes;
  * when the client's connection closes meanwhile, the request ends there
- * with no answer, reading and counting nothing more. last_stable_offset =
- * high watermark (no transactions); aborted transactions empty; preferred
- * read replica -1. What consumers get counts into the topic's bytes-out
+ * with no answer, reading and counting nothing more. A consumer in
+ * read_committed (isolation_level 1, v4+) reads below the last stable
+ * offset (the oldest open transaction's first offset, at most the high
+ * watermark) and gets the aborted transactions (producer id, first offset)
+ * that have records in what it read, to drop them; every answer carries
+ * the last stable offset. Preferred read replica -1. What consumers get counts into the topic's bytes-out
  * and messages-out metrics (per batch header, or per converted message
  * below). Batches are read into the request's pooled memory
  * (ctx.allocate), which the response refers to without copying.
@@ -88,7 +91,12 @@ import { zeroUuid } from '../../protocol/well-known.ts';
 import { handleRaftRequest } from './raft-request.ts';
 import { actsAs } from '../controller-channel.ts';
 import { downConvert, legacyMagicFor, type LegacyMagic } from '../../protocol/records/down-convert.ts';
-import { recordCountOf } from '../../protocol/records/batch-splitter.ts';
+import { recordBatches, recordCountOf } from '../../protocol/records/batch-splitter.ts';
+import { offsets as headerOffsets } from '../../protocol/records/batch-header.ts';
+import type { AbortedTransaction } from '../../protocol/generated/fetch-response.ts';
+
+/** Fetch's isolation_level (v4+): 0 read_uncommitted, 1 read_committed. */
+const readCommittedLevel = 1;
 
 interface WantedPartition {
   /** '' for a topic id no topic has. */
@@ -104,6 +112,9 @@ interface WantedPartition {
 interface PartitionResult extends WantedPartition {
   errorCode: number;
   highWatermark: bigint;
+  lastStableOffset: bigint;
+  /** read_committed: the aborted transactions with records in `records`. */
+  abortedTransactions: AbortedTransaction[];
   logStartOffset: bigint;
   records: Buffer;
   /** Records in `records` (for the metrics). */
@@ -155,6 +166,7 @@ export default defineHandler<FetchRequest, FetchResponse>({
       })),
     );
     const replicaId = replicaIdOf(request, ctx.apiVersion);
+    const readCommitted = replicaId < 0 && ctx.apiVersion >= 4 && request.isolationLevel === readCommittedLevel;
     const refused = replicaId >= 0 && !actsAs(ctx, replicaId, 'a replica Fetch');
     const deadline = performance.now() + request.maxWaitMs;
     if (!refused) await services.replicas.whenOpened(wanted, request.maxWaitMs);
@@ -165,12 +177,12 @@ export default defineHandler<FetchRequest, FetchResponse>({
     const legacyMagic = legacyMagicFor(ctx.apiVersion);
     const memory = services.responseMemory;
     const read = async (): Promise<PartitionResult[]> => {
-      if (follower) return readAll(checked, maxBytes, true, replicaId, legacyMagic, throttle, ctx.allocate);
+      if (follower) return readAll(checked, maxBytes, true, replicaId, false, legacyMagic, throttle, ctx.allocate);
       await untilMemoryFree(memory, deadline, ctx.clientGone);
       const budget = Math.min(maxBytes, memory.room);
       memory.take(budget);
       try {
-        return await readAll(checked, budget, budget > 0, replicaId, legacyMagic, throttle, ctx.allocate);
+        return await readAll(checked, budget, budget > 0, replicaId, readCommitted, legacyMagic, throttle, ctx.allocate);
       } finally {
         memory.give(budget);
       }
@@ -199,8 +211,9 @@ export default defineHandler<FetchRequest, FetchResponse>({
           partitionIndex: r.partition,
           errorCode: r.errorCode,
           highWatermark: r.highWatermark,
-          lastStableOffset: r.highWatermark,
+          lastStableOffset: r.lastStableOffset,
           logStartOffset: r.logStartOffset,
+          abortedTransactions: ctx.apiVersion >= 4 ? r.abortedTransactions : null,
           divergingEpoch: r.divergingEpoch ?? noEpoch,
           records: r.records,
         })),
@@ -239,8 +252,9 @@ function isMetadataTopicFetch(request: FetchRequest, apiVersion: number): boolea
 
 function answer(wanted: WantedPartition, errorCode: number, partition?: Partition, divergingEpoch: PartitionResult['divergingEpoch'] = null): Checked {
   const highWatermark = partition?.highWatermark ?? -1n;
+  const lastStableOffset = partition?.lastStableOffset ?? -1n;
   const logStartOffset = partition?.log.logStartOffset ?? -1n;
-  return { answer: { ...wanted, errorCode, highWatermark, logStartOffset, records: Buffer.alloc(0), recordCount: 0, divergingEpoch } };
+  return { answer: { ...wanted, errorCode, highWatermark, lastStableOffset, abortedTransactions: [], logStartOffset, records: Buffer.alloc(0), recordCount: 0, divergingEpoch } };
 }
 
 /** The checks before reading; a follower's fetch also records its log end at the leader. */
@@ -293,6 +307,7 @@ async function readAll(
   maxBytes: number,
   oneBatchAtLeast: boolean,
   replicaId: number,
+  readCommitted: boolean,
   legacyMagic: LegacyMagic | null,
   throttle: ReplicationThrottle,
   allocate: Allocate,
@@ -309,24 +324,41 @@ async function readAll(
     const limit = Math.min(wanted.partitionMaxBytes, Math.max(budget, 0));
     const throttled = replicaId >= 0 && isThrottledReplica(partition.state, replicaId);
     if (throttled && throttle.delayMs() > 0) {
-      out.push({ ...wanted, errorCode: ErrorCode.NONE, highWatermark: partition.highWatermark, logStartOffset: partition.log.logStartOffset, records: Buffer.alloc(0), recordCount: 0, divergingEpoch: null });
+      out.push({ ...wanted, errorCode: ErrorCode.NONE, highWatermark: partition.highWatermark, lastStableOffset: partition.lastStableOffset, abortedTransactions: [], logStartOffset: partition.log.logStartOffset, records: Buffer.alloc(0), recordCount: 0, divergingEpoch: null });
       continue;
     }
     const read =
       replicaId >= 0
         ? counted(await partition.readForFollower(wanted.fetchOffset, limit, !firstBatchGiven, allocate))
-        : legacyMagic === null
+        : readCommitted
+          ? committed(partition, wanted.fetchOffset, await partition.readCommitted(wanted.fetchOffset, limit, !firstBatchGiven, allocate))
+          : legacyMagic === null
           ? counted(await partition.readForConsumer(wanted.fetchOffset, limit, !firstBatchGiven, allocate))
           : downConverted(await partition.readForConsumer(wanted.fetchOffset, limit, !firstBatchGiven), legacyMagic, wanted.fetchOffset, limit, !firstBatchGiven, allocate);
     if (throttled) throttle.record(read.records.length);
     budget -= read.records.length;
     if (read.records.length > 0) firstBatchGiven = true;
-    out.push({ ...wanted, ...read, divergingEpoch: null });
+    out.push({ lastStableOffset: partition.lastStableOffset, abortedTransactions: [], ...wanted, ...read, divergingEpoch: null });
   }
   return out;
 }
 
-type CountedRead = ConsumerRead & { recordCount: number };
+type CountedRead = ConsumerRead & { recordCount: number; abortedTransactions?: AbortedTransaction[] };
+
+/** A read_committed read (below the last stable offset) with the aborted transactions whose records it holds. */
+function committed(partition: Partition, fetchOffset: bigint, stored: ConsumerRead): CountedRead {
+  const read = counted(stored);
+  if (read.records.length === 0) return read;
+  const aborted = partition.abortedTransactions(fetchOffset, nextOffsetAfter(read.records));
+  return { ...read, abortedTransactions: aborted.map((t) => ({ producerId: t.producerId, firstOffset: t.firstOffset })) };
+}
+
+/** The offset after the last of whole stored batches. */
+function nextOffsetAfter(batches: Buffer): bigint {
+  let last = 0;
+  for (const span of recordBatches(batches)) last = span.start;
+  return batches.readBigInt64BE(last + headerOffsets.baseOffset) + BigInt(batches.readInt32BE(last + headerOffsets.lastOffsetDelta)) + 1n;
+}
 
 function counted(stored: ConsumerRead): CountedRead {
   return { ...stored, recordCount: recordCountOf(stored.records) };

@@ -124,10 +124,11 @@ export interface RequestContext {
   /** host:port of the client. */
   clientAddress: string;
   /**
-   * Who sent the request: `User:<name>` as the client authenticated (a TLS
-   * client certificate through ssl.principal.mapping.rules), else
-   * `User:ANONYMOUS`; a node's principal (auth/principal.ts) for a node's
-   * own requests and those on a peer listener.
+   * Who sent the request: `User:<name>` as the client authenticated (a SASL
+   * login, else a TLS client certificate through
+   * ssl.principal.mapping.rules), else `User:ANONYMOUS`; a node's principal
+   * (auth/principal.ts) for a node's own requests and those on a peer
+   * listener.
    */
   principal: string;
   /** What the principal may do (access-control.ts): handlers ask it per resource, as the table in auth/api-operations.ts says. */

@@ -24,6 +24,7 @@ import deleteTopics from './20-delete-topics.ts';
 import deleteRecords from './21-delete-records.ts';
 import initProducerId from './22-init-producer-id.ts';
 import offsetForLeaderEpoch from './23-offset-for-leader-epoch.ts';
+import writeTxnMarkers from './27-write-txn-markers.ts';
 import describeAcls from './29-describe-acls.ts';
 import createAcls from './30-create-acls.ts';
 import deleteAcls from './31-delete-acls.ts';
@@ -70,6 +71,7 @@ const all: Handler[] = [
   deleteRecords,
   initProducerId,
   offsetForLeaderEpoch,
+  writeTxnMarkers,
   describeAcls,
   createAcls,
   deleteAcls,

@@ -2,8 +2,17 @@
  * One partition replica hosted on this broker: the storage log plus what
  * the protocol layers on it: its role (leader or follower, from the
  * committed PartitionRecord), high watermark, idempotent-producer state,
- * LogAppendTime stamping, and the wake-up of parked fetches and acks=all
- * produces when data arrives or the high watermark moves.
+ * transactions (open ones, aborted ones, the last stable offset that
+ * read_committed reads stop at; transactions.ts), LogAppendTime stamping,
+ * and the wake-up of parked fetches and acks=all produces when data
+ * arrives or the high watermark moves.
+ *
+ * Transaction markers are control batches the leader writes for the
+ * coordinator (`appendMarker`, admitted like a producer's batch); leader
+ * and follower record every batch in the producer and transaction tables
+ * alike. Both tables are snapshotted at a clean close and restored from
+ * it on the next open (storage files.ts: producer-state.snapshot), else
+ * rebuilt from the log (a marker's type read from its stored batch).
  *
  * Leader appends are admitted one at a time in call order: work the caller
  * may still be doing on the batch (its check of compressed records, its
@@ -46,6 +55,8 @@ import type { Logger } from '../../logger.ts';
 import type { Allocate } from '../server/buffer-pool.ts';
 import { FollowerTracker } from './follower-tracker.ts';
 import { isIdempotent, ProducerStateTable } from './producer-state.ts';
+import { TransactionTable, type AbortedTxn } from './transactions.ts';
+import { encodeMarkerBatch, isControlBatch, isTransactionalBatch, readMarker, type TxnMarker } from '../../protocol/records/control-batch.ts';
 
 export const latestTimestamp = -1n;
 export const earliestTimestamp = -2n;
@@ -110,7 +121,8 @@ export class Partition {
   state: PartitionRecord;
   private readonly settings: PartitionSettings;
   private readonly cluster: ReplicationContext;
-  private readonly producers = new ProducerStateTable();
+  private producers = new ProducerStateTable();
+  private transactions = new TransactionTable();
   /** Emits 'change' on appends, high watermark moves and role or ISR changes. */
   private readonly changed = new EventEmitter();
   /** The admission of the latest append (settles once it is enqueued in the log). */
@@ -133,16 +145,83 @@ export class Partition {
     this.changed.setMaxListeners(0);
   }
 
-  /** Rebuilds the idempotent-producer table from the batch headers in the log, then takes the role `state` gives. */
+  /**
+   * Restores the producer and transaction tables from the snapshot the
+   * log's last clean close wrote, else rebuilds them from the batches in
+   * the log; has the next clean close snapshot them; then takes the role
+   * `state` gives.
+   */
   async open(): Promise<void> {
-    for await (const header of this.log.batchHeaders(this.log.logStartOffset)) {
-      this.producers.record(header, header.baseOffset, header.maxTimestamp);
+    if (!this.restore(this.log.takeProducerSnapshot())) {
+      for await (const header of this.log.batchHeaders(this.log.logStartOffset)) {
+        const marker = isControlBatch(header) ? await this.storedMarker(header.baseOffset) : null;
+        this.recordBatch(header, header.baseOffset, header.maxTimestamp, marker);
+      }
     }
+    this.log.snapshotOnClose(() => ({ producers: this.producers.toSnapshot(), transactions: this.transactions.toSnapshot() }));
     this.applyState(this.state, true);
+  }
+
+  /** Both tables from a producer-state snapshot; false when there is none or it does not decode (logged). */
+  private restore(snapshot: unknown): boolean {
+    if (snapshot === null || snapshot === undefined) return false;
+    try {
+      const { producers, transactions } = snapshot as Record<string, unknown>;
+      const restored = [ProducerStateTable.fromSnapshot(producers), TransactionTable.fromSnapshot(transactions)] as const;
+      [this.producers, this.transactions] = restored;
+      return true;
+    } catch (err) {
+      this.cluster.logger.warn(`${this.name}: unreadable producer-state snapshot, rebuilding from the log: ${(err as Error).message}`);
+      return false;
+    }
+  }
+
+  /** The transaction marker stored at `offset` (a control batch); null for another control type or one that cannot be decoded (logged). */
+  private async storedMarker(offset: bigint): Promise<TxnMarker | null> {
+    const batch = await this.log.read(offset, 1, { minOneBatch: true, maxOffset: offset + 1n });
+    return this.markerOf(batch, offset);
+  }
+
+  private markerOf(batch: Buffer, offset: bigint): TxnMarker | null {
+    try {
+      return readMarker(batch);
+    } catch (err) {
+      this.cluster.logger.warn(`${this.name}: control batch at offset ${offset} is not a readable transaction marker: ${(err as Error).message}`);
+      return null;
+    }
+  }
+
+  /** Records an appended batch in the producer and transaction tables (`marker`: the one a control batch holds). */
+  private recordBatch(header: BatchHeader, baseOffset: bigint, timestamp: bigint, marker: TxnMarker | null): void {
+    if (marker) {
+      this.producers.recordMarker(marker.producerId, marker.producerEpoch, marker.coordinatorEpoch);
+      this.transactions.recordMarker(marker.producerId, marker.commit, baseOffset);
+      return;
+    }
+    this.producers.record(header, baseOffset, timestamp);
+    if (isTransactionalBatch(header) && !isControlBatch(header) && header.producerId >= 0n) this.transactions.recordData(header.producerId, baseOffset);
   }
 
   get highWatermark(): bigint {
     return this.log.highWatermark;
+  }
+
+  /**
+   * The last stable offset: the first offset of the oldest transaction
+   * that is open or whose marker is not below the high watermark yet,
+   * capped by the high watermark, and at least the log start (retention
+   * may have deleted the transaction's first batches).
+   */
+  get lastStableOffset(): bigint {
+    const firstUnstable = this.transactions.firstUnstableOffset(this.highWatermark);
+    if (firstUnstable === null || firstUnstable >= this.highWatermark) return this.highWatermark;
+    return firstUnstable > this.log.logStartOffset ? firstUnstable : this.log.logStartOffset;
+  }
+
+  /** The aborted transactions a read_committed read of [from, to) must skip (those whose marker retention deleted are forgotten first). */
+  abortedTransactions(from: bigint, to: bigint): AbortedTxn[] {
+    this.transactions.dropBefore(this.log.logStartOffset);
+    return this.transactions.abortedBetween(from, to);
   }
 
   get isLeader(): boolean {
@@ -221,6 +300,7 @@ export class Partition {
     const candidate = this.tracker.highWatermark(this.log.logEndOffset);
     if (candidate <= this.log.highWatermark) return false;
     assert.equal(this.log.updateHighWatermark(candidate), candidate, "the ISR's high watermark lies within the leader's log");
+    this.transactions.settledBelow(candidate);
     return true;
   }
 
@@ -240,23 +320,38 @@ export class Partition {
    * store instead, null the batch as given.
    */
   appendAsLeader(batch: Buffer, header: BatchHeader, acks: number, preparing?: Promise<ErrorResult | Buffer | null>): Promise<AppendResult> {
-    const admitted = this.admission.then(async () => {
+    return this.inAdmissionOrder(async () => {
       const prepared = (await preparing) ?? batch;
       if (!Buffer.isBuffer(prepared)) return { appended: Promise.resolve(this.appendFailed(prepared.errorCode, prepared.errorMessage ?? '')) };
-      return prepared === batch ? this.admit(batch, header, acks) : this.admit(prepared, readBatchHeader(prepared), acks);
+      return prepared === batch ? this.admit(batch, header, acks, null) : this.admit(prepared, readBatchHeader(prepared), acks, null);
     });
+  }
+
+  /**
+   * Writes a transaction marker (WriteTxnMarkers) as a control batch:
+   * admitted like a batch with acks=all, after its producer's earlier
+   * appends, refused when its epochs are stale (ProducerStateTable.checkMarker).
+   * The caller waits for its replication.
+   */
+  appendMarker(marker: TxnMarker): Promise<AppendResult> {
+    const batch = encodeMarkerBatch(marker, BigInt(this.cluster.time.wallMs()));
+    return this.inAdmissionOrder(() => this.admit(batch, readBatchHeader(batch), -1, marker));
+  }
+
+  private inAdmissionOrder(admit: () => Promise<{ appended: Promise<AppendResult> }>): Promise<AppendResult> {
+    const admitted = this.admission.then(admit);
     this.admission = admitted.catch(() => undefined);
     return admitted.then((a) => a.appended);
   }
 
-  /** Checks and enqueues one batch; resolves once it is in the log's queue with its append's outcome (wrapped, so admission does not wait for the write). */
-  private async admit(batch: Buffer, header: BatchHeader, acks: number): Promise<{ appended: Promise<AppendResult> }> {
-    const idempotent = isIdempotent(header);
+  /** Checks and enqueues one batch (`marker`: the one a control batch of ours holds); resolves once it is in the log's queue with its append's outcome (wrapped, so admission does not wait for the write). */
+  private async admit(batch: Buffer, header: BatchHeader, acks: number, marker: TxnMarker | null): Promise<{ appended: Promise<AppendResult> }> {
+    const idempotent = isIdempotent(header) || marker !== null;
     if (idempotent) await this.producerAppends.get(header.producerId);
     const refusal = this.leaderRefusal(acks);
     if (refusal) return { appended: Promise.resolve(this.appendFailed(refusal.errorCode, refusal.errorMessage!)) };
     const leaderEpoch = this.state.leaderEpoch;
-    const check = this.producers.check(header);
+    const check = marker ? this.producers.checkMarker(marker.producerId, marker.producerEpoch, marker.coordinatorEpoch) : this.producers.check(header);
     if (check.action === 'reject') return { appended: Promise.resolve(this.appendFailed(check.errorCode, check.message)) };
     const logAppendTime = this.settings.logAppendTime();
     if (check.action === 'duplicate') {
@@ -279,7 +374,7 @@ export class Partition {
     }
     const appended = this.log.append(batch, leaderEpoch).then(
       (info): AppendResult => {
-        this.producers.record(header, info.baseOffset, logAppendTime ? appendTime : header.maxTimestamp);
+        this.recordBatch(header, info.baseOffset, logAppendTime ? appendTime : header.maxTimestamp, marker);
         this.advanceHighWatermark();
         this.changed.emit('change');
         return { ...none, baseOffset: info.baseOffset, lastOffset: info.lastOffset, leaderEpoch, logAppendTimeMs: appendTime, logStartOffset: this.log.logStartOffset };
@@ -472,7 +567,8 @@ export class Partition {
     const appended = settled.map((s) => (s as PromiseFulfilledResult<AppendInfo>).value);
     batches.forEach((batch, i) => {
       const header = readBatchHeader(batch);
-      this.producers.record(header, appended[i].baseOffset, header.maxTimestamp);
+      const marker = isControlBatch(header) ? this.markerOf(batch, appended[i].baseOffset) : null;
+      this.recordBatch(header, appended[i].baseOffset, header.maxTimestamp, marker);
     });
     this.changed.emit('change');
   }
@@ -482,18 +578,21 @@ export class Partition {
     const candidate = leaderHighWatermark < this.log.logEndOffset ? leaderHighWatermark : this.log.logEndOffset;
     if (candidate <= this.log.highWatermark) return;
     assert.equal(this.log.updateHighWatermark(candidate), candidate, "a follower's high watermark lies within its log");
+    this.transactions.settledBelow(candidate);
   }
 
   /** Truncates a follower's diverging tail (whole batches at or above `offset`) and forgets their producers. */
   async truncateTo(offset: bigint): Promise<void> {
     await this.log.truncateTo(offset);
     this.producers.truncateTo(this.log.logEndOffset);
+    this.transactions.truncateTo(this.log.logEndOffset);
   }
 
   /** Empties a follower's log and restarts it at the leader's log start. */
   async truncateFullyAndStartAt(offset: bigint): Promise<void> {
     await this.log.truncateFullyAndStartAt(offset);
     this.producers.truncateTo(offset);
+    this.transactions.truncateTo(0n);
   }
 
   // ---- reads -----------------------------------------------------------------
@@ -509,6 +608,11 @@ export class Partition {
    */
   readForConsumer(offset: bigint, maxBytes: number, minOneBatch: boolean, allocate?: Allocate): Promise<ConsumerRead> {
     return this.readBelow(this.highWatermark, offset, maxBytes, minOneBatch, allocate);
+  }
+
+  /** As readForConsumer, in read_committed: below the last stable offset. */
+  readCommitted(offset: bigint, maxBytes: number, minOneBatch: boolean, allocate?: Allocate): Promise<ConsumerRead> {
+    return this.readBelow(this.lastStableOffset, offset, maxBytes, minOneBatch, allocate);
   }
 
   /** Whole batches from the one holding `offset` up to the log end (a follower fetching). */
@@ -547,12 +651,14 @@ export class Partition {
     });
   }
 
-  async offsetFor(timestamp: bigint): Promise<{ offset: bigint; timestamp: bigint; leaderEpoch: number }> {
+  /** ListOffsets: what a consumer can read is below the high watermark, or below the last stable offset in read_committed. */
+  async offsetFor(timestamp: bigint, readCommitted = false): Promise<{ offset: bigint; timestamp: bigint; leaderEpoch: number }> {
     const epoch = this.state.leaderEpoch;
-    if (timestamp === latestTimestamp) return { offset: this.highWatermark, timestamp: -1n, leaderEpoch: epoch };
+    const readable = readCommitted ? this.lastStableOffset : this.highWatermark;
+    if (timestamp === latestTimestamp) return { offset: readable, timestamp: -1n, leaderEpoch: epoch };
     if (timestamp === earliestTimestamp) return { offset: this.log.logStartOffset, timestamp: -1n, leaderEpoch: epoch };
     const found = timestamp === maxTimestamp ? await this.log.maxTimestampOffset() : await this.log.offsetForTimestamp(timestamp);
-    if (!found || found.offset >= this.highWatermark) return { offset: -1n, timestamp: -1n, leaderEpoch: -1 };
+    if (!found || found.offset >= readable) return { offset: -1n, timestamp: -1n, leaderEpoch: -1 };
     return { offset: found.offset, timestamp: found.timestamp, leaderEpoch: epoch };
   }
 

@@ -12,6 +12,18 @@
  *   INVALID_PRODUCER_EPOCH (an epoch older than the one seen).
  * `record` is called after the append with the offsets assigned. Batches
  * without a producer id (-1) or sequence (-1) are not tracked.
+ *
+ * Transaction markers (control batches, sequence -1) go through
+ * `checkMarker` and `recordMarker`: a marker of an epoch older than the
+ * producer's is INVALID_PRODUCER_EPOCH, one from a coordinator epoch older
+ * than the last marker's is TRANSACTION_COORDINATOR_FENCED; a marker of a
+ * newer epoch (the coordinator bumped it to fence a zombie) moves the
+ * producer to that epoch, so the old epoch's batches are refused after it.
+ *
+ * `toSnapshot` / `fromSnapshot`: the table as plain arrays (bigints as
+ * decimal strings) for the producer-state snapshot: [[producerId, epoch,
+ * coordinatorEpoch, [[firstSequence, lastSequence, baseOffset, timestamp],
+ * ...]], ...]; `fromSnapshot` throws on anything else.
  */
 import { ErrorCode } from '../../protocol/errors.ts';
 
@@ -28,6 +40,8 @@ interface RememberedBatch {
 interface ProducerEntry {
   epoch: number;
   batches: RememberedBatch[];
+  /** The coordinator epoch of its last marker (-1: none). */
+  coordinatorEpoch: number;
 }
 
 export interface IdempotentBatch {
@@ -82,11 +96,33 @@ export class ProducerStateTable {
     if (!isIdempotent(batch)) return;
     let entry = this.producers.get(batch.producerId);
     if (!entry || batch.producerEpoch > entry.epoch) {
-      entry = { epoch: batch.producerEpoch, batches: [] };
+      entry = { epoch: batch.producerEpoch, batches: [], coordinatorEpoch: entry?.coordinatorEpoch ?? -1 };
       this.producers.set(batch.producerId, entry);
     }
     entry.batches.push({ firstSequence: batch.baseSequence, lastSequence: lastSequenceOf(batch), baseOffset, timestamp });
     if (entry.batches.length > batchesRememberedPerProducer) entry.batches.shift();
+  }
+
+  checkMarker(producerId: bigint, producerEpoch: number, coordinatorEpoch: number): SequenceCheck {
+    const entry = this.producers.get(producerId);
+    if (!entry) return appendAction;
+    if (producerEpoch < entry.epoch) {
+      return { action: 'reject', errorCode: ErrorCode.INVALID_PRODUCER_EPOCH, message: `marker of producer epoch ${producerEpoch} is older than ${entry.epoch}` };
+    }
+    if (coordinatorEpoch < entry.coordinatorEpoch) {
+      return { action: 'reject', errorCode: ErrorCode.TRANSACTION_COORDINATOR_FENCED, message: `marker of coordinator epoch ${coordinatorEpoch} is older than ${entry.coordinatorEpoch}` };
+    }
+    return appendAction;
+  }
+
+  /** Remembers an appended marker's epochs (also used to rebuild the table from the log). */
+  recordMarker(producerId: bigint, producerEpoch: number, coordinatorEpoch: number): void {
+    const entry = this.producers.get(producerId);
+    if (!entry || producerEpoch > entry.epoch) {
+      this.producers.set(producerId, { epoch: producerEpoch, batches: [], coordinatorEpoch });
+    } else {
+      entry.coordinatorEpoch = Math.max(entry.coordinatorEpoch, coordinatorEpoch);
+    }
   }
 
   /** Forgets batches at or after `offset` (after a log truncation). */
@@ -100,4 +136,34 @@ export class ProducerStateTable {
   get size(): number {
     return this.producers.size;
   }
+
+  toSnapshot(): unknown {
+    return [...this.producers].map(([id, e]) => [String(id), e.epoch, e.coordinatorEpoch, e.batches.map((b) => [b.firstSequence, b.lastSequence, String(b.baseOffset), String(b.timestamp)])]);
+  }
+
+  static fromSnapshot(snapshot: unknown): ProducerStateTable {
+    const table = new ProducerStateTable();
+    for (const item of arrayOf(snapshot)) {
+      const [id, epoch, coordinatorEpoch, batches] = arrayOf(item);
+      const remembered = arrayOf(batches).map((b) => {
+        const [firstSequence, lastSequence, baseOffset, timestamp] = arrayOf(b);
+        return { firstSequence: int(firstSequence), lastSequence: int(lastSequence), baseOffset: BigInt(String(baseOffset)), timestamp: BigInt(String(timestamp)) };
+      });
+      if (remembered.length > batchesRememberedPerProducer) throw new Error('too many batches for one producer');
+      table.producers.set(BigInt(String(id)), { epoch: int(epoch), coordinatorEpoch: int(coordinatorEpoch), batches: remembered });
+    }
+    return table;
+  }
+}
+
+/** Snapshot decoding: `value` as an array, else throws. */
+export function arrayOf(value: unknown): unknown[] {
+  if (!Array.isArray(value)) throw new Error('not an array');
+  return value;
+}
+
+/** Snapshot decoding: `value` as a safe integer, else throws. */
+export function int(value: unknown): number {
+  if (!Number.isSafeInteger(value)) throw new Error(`not an integer: ${String(value)}`);
+  return value as number;
 }

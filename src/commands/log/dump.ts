@@ -52,7 +52,9 @@ export default class LogDump extends Command {
       this.log(batchLine(entry));
       for (const r of entry.records ?? []) {
         const headers = r.headers.map((h) => h.key).join(',');
-        this.log(`| offset: ${r.offset} ${entry.timestampType}: ${r.timestamp} keySize: ${r.key === null ? -1 : Buffer.byteLength(r.key)} valueSize: ${r.value === null ? -1 : Buffer.byteLength(r.value)} headerKeys: [${headers}] key: ${r.key ?? 'null'} payload: ${r.value ?? 'null'}`);
+        const sizes = `keySize: ${r.key === null ? -1 : Buffer.byteLength(r.key)} valueSize: ${r.value === null ? -1 : Buffer.byteLength(r.value)} headerKeys: [${headers}]`;
+        const content = entry.marker ? `endTxnMarker: ${entry.marker.type} coordinatorEpoch: ${entry.marker.coordinatorEpoch}` : `key: ${r.key ?? 'null'} payload: ${r.value ?? 'null'}`;
+        this.log(`| offset: ${r.offset} ${entry.timestampType}: ${r.timestamp} ${sizes} ${content}`);
       }
     }
     if (dump.stoppedAt) this.log(`Stopped at byte ${dump.stoppedAt.position} of ${dump.sizeBytes}: ${dump.stoppedAt.reason}`);

@@ -17,6 +17,10 @@ import type { AlterPartitionResponse } from '../../../src/protocol/generated/alt
 import { readBatchHeader } from '../../../src/protocol/records/batch-header.ts';
 import { encodeRecordBatch } from '../../../src/protocol/records/record-batch.ts';
 import { Log } from '../../../src/storage/log.ts';
+import assert from 'node:assert/strict';
+import { truncationOffset } from '../../../src/broker/replica/replica-fetcher.ts';
+import { ErrorCode } from '../../../src/protocol/errors.ts';
+import { recordBatches } from '../../../src/protocol/records/batch-splitter.ts';
 
 export const silent = { info() {}, warn() {}, error() {} };
 
@@ -29,6 +33,11 @@ export interface TestController {
 
 export interface TestReplica {
   partition: Partition;
+  /** A new Partition on the same log, opened. */
+  reopen(): Promise<Partition>;
+  /** Closes the log cleanly, opens it again and a new Partition on it: a broker restart. */
+  restart(hooks?: RestartHooks): Promise<Partition>;
+  dir: string;
   log: Log;
   clock: { now: number };
   controller: TestController;
@@ -37,6 +46,13 @@ export interface TestReplica {
   isrChanges: { previous: number[]; next: number[] }[];
   /** Every line it logged, in order. */
   logs: string[];
+}
+
+export interface RestartHooks {
+  /** After the log closed (e.g. to remove files a crash would not have left). */
+  closed?: () => Promise<void>;
+  /** The reopened log, before the partition opens on it. */
+  opened?: (log: Log) => void;
 }
 
 type After = { after(fn: () => Promise<void>): void };
@@ -48,7 +64,7 @@ export function partitionRecord(fields: Partial<PartitionRecord>): PartitionReco
 /** Opens a partition replica of node `nodeId` on a fresh log with `state`. */
 export async function openReplica(t: After, nodeId: number, state: PartitionRecord, lagTimeMaxMs = 30_000): Promise<TestReplica> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'kb-replica-'));
-  const log = await Log.open(dir, {}, { logger: silent });
+  let log = await Log.open(dir, {}, { logger: silent });
   t.after(async () => {
     await log.close();
     await rm(dir, { recursive: true, force: true });
@@ -91,13 +107,23 @@ export async function openReplica(t: After, nodeId: number, state: PartitionReco
     isrChanged: (previous, next) => isrChanges.push({ previous: [...previous], next: [...next] }),
     logger: { info: record, warn: record, error: record },
   };
-  const partition = new Partition('t', 0, log, state, {
-    maxMessageBytes: () => 1 << 20,
-    logAppendTime: () => false,
-    minInsyncReplicas: () => settings.minInsyncReplicas,
-  }, cluster);
-  await partition.open();
-  return { partition, log, clock, controller, settings, isrChanges, logs };
+  const reopen = async (current = log) => {
+    const partition = new Partition('t', 0, current, state, {
+      maxMessageBytes: () => 1 << 20,
+      logAppendTime: () => false,
+      minInsyncReplicas: () => settings.minInsyncReplicas,
+    }, cluster);
+    await partition.open();
+    return partition;
+  };
+  const restart = async (hooks: RestartHooks = {}) => {
+    await log.close();
+    await hooks.closed?.();
+    log = await Log.open(dir, {}, { logger: silent });
+    hooks.opened?.(log);
+    return reopen(log);
+  };
+  return { partition: await reopen(), reopen: () => reopen(), restart, dir, log, clock, controller, settings, isrChanges, logs };
 }
 
 export function batch(records: number, idempotent?: { producerId: bigint; baseSequence: number }): Buffer {
@@ -115,4 +141,21 @@ export function appendAsLeader(partition: Partition, b: Buffer, acks = 1) {
 /** Lets queued promise callbacks run. */
 export function settle(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** One follower fetch round, as the fetcher does it: fetch at the log end, truncate on divergence, else append and follow the HW. */
+export async function replicate(leader: Partition, follower: Partition, followerId: number): Promise<'diverged' | 'fetched'> {
+  const fetchOffset = follower.log.logEndOffset;
+  const diverging = leader.divergingEpoch(follower.log.latestEpoch, fetchOffset);
+  if (diverging) {
+    await follower.truncateTo(truncationOffset(follower, diverging));
+    return 'diverged';
+  }
+  leader.recordFollowerFetch(followerId, fetchOffset);
+  const read = await leader.readForFollower(fetchOffset, 1 << 20, true);
+  assert.equal(read.errorCode, ErrorCode.NONE);
+  const batches = [...recordBatches(read.records!)].map((s) => Buffer.from(s.bytes));
+  if (batches.length > 0) await follower.appendAsFollower(batches);
+  follower.updateFollowerHighWatermark(read.highWatermark);
+  return 'fetched';
 }

@@ -11,30 +11,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Partition } from '../../../src/broker/replica/partition.ts';
-import { truncationOffset } from '../../../src/broker/replica/replica-fetcher.ts';
 import { ErrorCode } from '../../../src/protocol/errors.ts';
 import { recordBatches } from '../../../src/protocol/records/batch-splitter.ts';
-import { appendAsLeader, batch, openReplica, partitionRecord, settle } from './helpers.ts';
+import { appendAsLeader, batch, openReplica, partitionRecord, replicate, settle } from './helpers.ts';
 
 const three = partitionRecord({ replicas: [1, 2, 3], isr: [1, 2, 3], leader: 1, leaderEpoch: 1 });
-
-/** One follower fetch round, as the fetcher does it: fetch at the log end, truncate on divergence, else append and follow the HW. */
-async function replicate(leader: Partition, follower: Partition, followerId: number): Promise<'diverged' | 'fetched'> {
-  const fetchOffset = follower.log.logEndOffset;
-  const diverging = leader.divergingEpoch(follower.log.latestEpoch, fetchOffset);
-  if (diverging) {
-    await follower.truncateTo(truncationOffset(follower, diverging));
-    return 'diverged';
-  }
-  leader.recordFollowerFetch(followerId, fetchOffset);
-  const read = await leader.readForFollower(fetchOffset, 1 << 20, true);
-  assert.equal(read.errorCode, ErrorCode.NONE);
-  const batches = [...recordBatches(read.records!)].map((s) => Buffer.from(s.bytes));
-  if (batches.length > 0) await follower.appendAsFollower(batches);
-  follower.updateFollowerHighWatermark(read.highWatermark);
-  return 'fetched';
-}
 
 test('the high watermark is the smallest log end in the ISR and never moves down', async (t) => {
   const { partition: leader } = await openReplica(t, 1, three);

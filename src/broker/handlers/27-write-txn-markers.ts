@@ -1,0 +1,71 @@
+/**
+ * WriteTxnMarkers (key 27), v0-1: the transaction coordinator asks the
+ * leaders of a transaction's partitions to end it there. Per marker and
+ * partition, the leader appends a control batch (COMMIT or ABORT, with the
+ * coordinator epoch; Partition.appendMarker) after the producer's earlier
+ * appends and answers once the in-sync replicas have it (acks=all, within
+ * txnMarkerReplicationTimeoutMs, else REQUEST_TIMED_OUT), or with the
+ * append's error: NOT_LEADER_OR_FOLLOWER / UNKNOWN_TOPIC_OR_PARTITION (not
+ * here: the coordinator looks up the leader again), NOT_ENOUGH_REPLICAS,
+ * INVALID_PRODUCER_EPOCH (a marker older than the producer's epoch),
+ * TRANSACTION_COORDINATOR_FENCED (older than the last marker's coordinator
+ * epoch). A marker on a __consumer_offsets partition is written the same
+ * way (the group coordinator completes or drops the producer's offsets).
+ *
+ * A peer API: on a client listener every partition answers
+ * CLUSTER_AUTHORIZATION_FAILED, as it does on a peer listener for a
+ * request that is not a kb node's own (controller-channel.ts callerOf).
+ */
+import { ErrorCode } from '../../protocol/errors.ts';
+import type { WriteTxnMarkersRequest, WritableTxnMarker } from '../../protocol/generated/write-txn-markers-request.ts';
+import type { WritableTxnMarkerResult, WriteTxnMarkersResponse } from '../../protocol/generated/write-txn-markers-response.ts';
+import { ApiKeys } from '../../protocol/generated/api-keys.ts';
+import { defineHandler, type ReplicaService } from './handler.ts';
+import { callerOf } from '../controller-channel.ts';
+import { txnMarkerReplicationTimeoutMs } from '../../limits.ts';
+
+function refuseAll(request: WriteTxnMarkersRequest): WriteTxnMarkersResponse {
+  return {
+    markers: request.markers.map((m) => ({
+      producerId: m.producerId,
+      topics: m.topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((partitionIndex) => ({ partitionIndex, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED })) })),
+    })),
+  };
+}
+
+export default defineHandler<WriteTxnMarkersRequest, WriteTxnMarkersResponse>({
+  apiKey: ApiKeys.WriteTxnMarkers,
+  minVersion: 0,
+  maxVersion: 1,
+  peerOnly: true,
+  clientRefusal: refuseAll,
+  async handle(request, ctx) {
+    if (!callerOf(ctx).node) {
+      ctx.services.peerAuth.logRefusal(`refusing WriteTxnMarkers from ${ctx.clientAddress}: not a kb node's own request`);
+      return refuseAll(request);
+    }
+    return { markers: await Promise.all(request.markers.map((m) => writeMarker(ctx.services.replicas, m))) };
+  },
+});
+
+async function writeMarker(replicas: ReplicaService, marker: WritableTxnMarker): Promise<WritableTxnMarkerResult> {
+  const { producerId, producerEpoch, coordinatorEpoch, transactionResult: commit } = marker;
+  return {
+    producerId,
+    topics: await Promise.all(
+      marker.topics.map(async (topic) => ({
+        name: topic.name,
+        partitions: await Promise.all(
+          topic.partitionIndexes.map(async (partitionIndex) => {
+            const partition = replicas.leaderPartition(topic.name, partitionIndex);
+            if ('errorCode' in partition) return { partitionIndex, errorCode: partition.errorCode };
+            const appended = await partition.appendMarker({ producerId, producerEpoch, coordinatorEpoch, commit });
+            if (appended.errorCode !== ErrorCode.NONE) return { partitionIndex, errorCode: appended.errorCode };
+            const replicated = await partition.waitForReplication(appended, txnMarkerReplicationTimeoutMs);
+            return { partitionIndex, errorCode: replicated.errorCode };
+          }),
+        ),
+      })),
+    ),
+  };
+}
