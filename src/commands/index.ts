@@ -31,6 +31,11 @@ import PartitionsBalance from './partitions/balance.ts';
 import PartitionsElectLeaders from './partitions/elect-leaders.ts';
 import PartitionsList from './partitions/list.ts';
 import PartitionsReassign from './partitions/reassign.ts';
+import ProfileCreate from './profile/create.ts';
+import ProfileDelete from './profile/delete.ts';
+import ProfileList from './profile/list.ts';
+import ProfileShow from './profile/show.ts';
+import ProfileUse from './profile/use.ts';
 import Produce from './produce.ts';
 import QuotaDelete from './quota/delete.ts';
 import QuotaList from './quota/list.ts';
@@ -74,6 +79,11 @@ export const COMMANDS = {
   'partitions:elect-leaders': PartitionsElectLeaders,
   'partitions:list': PartitionsList,
   'partitions:reassign': PartitionsReassign,
+  'profile:create': ProfileCreate,
+  'profile:delete': ProfileDelete,
+  'profile:list': ProfileList,
+  'profile:show': ProfileShow,
+  'profile:use': ProfileUse,
   produce: Produce,
   'quota:delete': QuotaDelete,
   'quota:list': QuotaList,
