@@ -114,6 +114,12 @@ export const newMemberJoinTimeoutMs = 5 * 60_000;
 
 // ---- users and authentication ----
 
+/** Failed authentications one address may have in a row (server/auth-failures.ts); then its attempts are refused unread... */
+export const authFailuresBurst = 10;
+/** ...until its budget refills at this many failures a second. */
+export const authFailuresPerSecond = 1;
+/** Addresses whose failed authentications are remembered at once (the least recent is forgotten first). */
+export const authFailureAddressesMax = 10_000;
 /** Bytes of one SASL message a client sends while authenticating (PLAIN: name and password; SCRAM: its first or final message). */
 export const saslMessageBytesMax = 1024;
 /** Characters of a user name (SCRAM credentials; Kafka sets none, a name is a metadata key). */
@@ -122,6 +128,15 @@ export const userNameLengthMax = 256;
 export const scramCredentialsMax = 100_000;
 /** Bytes of a SCRAM credential's salt (kb makes 32; Kafka's tools fewer). */
 export const scramSaltBytesMax = 128;
+
+// ---- client quotas ----
+
+/** Entities (user, client id, or both) with client quotas the cluster holds: each is metadata every node keeps. */
+export const clientQuotaEntitiesMax = 100_000;
+/** Characters of a client id in a quota entity (a user's name: userNameLengthMax). */
+export const clientIdLengthMax = 1024;
+/** Quota buckets a broker measures at once per quota key: beyond, idle ones are swept first. */
+export const quotaBucketsSweepAt = 4096;
 
 // ---- ACLs ----
 

@@ -14,7 +14,8 @@
  * listener where the peer APIs are served, peers reaching the quorum
  * there, each connection proving first that it holds the cluster secret
  * unless peer.authentication=none, which is logged as a WARN; a node with
- * a peer listener and neither refuses to start) -> wait until the image is
+ * a peer listener and neither refuses to start; on SASL client listeners
+ * each connection logs in as a user first, server/sasl-mechanisms.ts) -> wait until the image is
  * current (a quorum leader is known and this node applied what it
  * committed; the first leader of a new cluster records its id) -> check
  * and stamp the cluster id -> create the bootstrap user when asked and the
@@ -67,7 +68,9 @@ import { MetadataQuorum } from '../controller/quorum/metadata-quorum.ts';
 import { ControllerChannel, peerClientId } from './controller-channel.ts';
 import type { PeerCredentials } from '../net/peer-login.ts';
 import { clusterSecretMechanism } from './server/sasl-session.ts';
-import { authenticationTimeoutMs, unauthenticatedConnectionsMax } from '../limits.ts';
+import { authFailureAddressesMax, authFailuresBurst, authFailuresPerSecond, authenticationTimeoutMs, unauthenticatedConnectionsMax } from '../limits.ts';
+import { imageCredentials, readReauthMs, readSaslMechanisms, unknownUserKey, userMechanism } from './server/sasl-mechanisms.ts';
+import { AuthFailures } from './server/auth-failures.ts';
 import { refusesConnections } from './address-probe.ts';
 import { BrokerLifecycle } from './broker-lifecycle.ts';
 import { systemTime, type Time } from '../clock.ts';
@@ -83,6 +86,7 @@ import type { WriteTxnMarkersResponse } from '../protocol/generated/write-txn-ma
 import { BrokerMetrics } from './metrics/broker-metrics.ts';
 import { MetricsServer, metricsPath } from './metrics/metrics-server.ts';
 import { createBootstrapUser, type BootstrapUser } from './bootstrap-user.ts';
+import { ClientQuotas } from './auth/client-quotas.ts';
 import { AccessControl, ConnectionAccess, accessSettings } from './auth/access-control.ts';
 
 export { consumerOffsetsTopic };
@@ -188,6 +192,12 @@ export class Broker implements NodeService {
   private readonly credentials: PeerCredentials | null;
   /** The secret peers prove themselves with; null when nobody can (peer.authentication=none, or no secret on a node alone). */
   private readonly clusterSecret: Buffer | null;
+  /** The SASL mechanisms and login lifetime of each SASL client listener, by name (sasl-mechanisms.ts). */
+  private readonly saslSettings = new Map<string, { mechanisms: string[]; reauthMs: number }>();
+  /** Failed authentications by client address, on every listener. */
+  private readonly authFailures: AuthFailures;
+  /** What unknown users' fake SCRAM salts derive from (sasl-mechanisms.ts). */
+  private readonly unknownUserKey: Buffer;
 
   constructor(options: BrokerOptions) {
     const time = options.time ?? systemTime;
@@ -200,6 +210,9 @@ export class Broker implements NodeService {
     this.interBrokerListener = interBrokerListenerName(this.config);
     for (const spec of this.listenerSpecs) {
       if (usesTls(spec.securityProtocol)) this.listenerTls.set(spec.name, new ListenerTls(readListenerTls(this.config, spec.name), this.logger, time));
+      if (!spec.peer && spec.securityProtocol.startsWith('SASL_')) {
+        this.saslSettings.set(spec.name, { mechanisms: readSaslMechanisms(this.config, spec.name), reauthMs: readReauthMs(this.config, spec.name) });
+      }
     }
     const controllerTls = this.peerTls(controllerListenerNames(this.config)[0] ?? '');
     const { host, port } = this.listenerSpecs.find((s) => s.peer) ?? this.listenerSpecs[0];
@@ -207,11 +220,15 @@ export class Broker implements NodeService {
     this.voters = options.voters ?? [{ nodeId: this.nodeId, host, port }];
     this.clusterSecret = peerSecret(this.config, options.clusterSecret ?? null, this.listenerSpecs.some((s) => s.peer));
     this.credentials = this.clusterSecret === null ? null : { nodeId: this.nodeId, secret: this.clusterSecret };
+    this.unknownUserKey = unknownUserKey(options.clusterSecret ?? null);
+    this.authFailures = new AuthFailures({ burst: authFailuresBurst, perSecond: authFailuresPerSecond, addressesMax: authFailureAddressesMax }, time);
     this.topicConfigs = new TopicConfigs(this.config, this.image);
     const denials = new RateLimitedLog((line) => this.logger.warn(line), refusalLogIntervalMs, 'more denied');
     this.access = new AccessControl(accessSettings(this.config), this.image, (line) => denials.note(line));
     const mutationRate = Number(this.config.get('controller.mutation.rate'));
     if (!(mutationRate > 0)) throw new ConfigError(`controller.mutation.rate=${mutationRate}: must be a positive number of partitions per second`);
+    const quotaWindow = { num: this.config.int('quota.window.num'), sizeMs: this.config.int('quota.window.size.seconds') * 1000 };
+    if (!(quotaWindow.num >= 1 && quotaWindow.sizeMs >= 1000)) throw new ConfigError('quota.window.num and quota.window.size.seconds must be at least 1');
     this.metrics = new BrokerMetrics({
       image: this.image,
       isActiveController: () => this.quorum.isActiveController(),
@@ -368,6 +385,7 @@ export class Broker implements NodeService {
       peerAuth: { required: this.config.string('peer.authentication') !== 'none', logRefusal: (line) => claimRefusals.note(line) },
       handlers: this.handlers,
       responseMemory: this.responseMemory,
+      quotas: new ClientQuotas(this.image, () => quotaWindow, () => time.monotonicMs()),
     };
   }
 
@@ -447,7 +465,7 @@ export class Broker implements NodeService {
           queuedMaxRequestBytes: this.config.int('queued.max.request.bytes'),
           idleTimeoutMs: this.config.int('connections.max.idle.ms'),
           responseMemory: this.responseMemory,
-          authentication: spec.peer ? this.peerAuthentication() : undefined,
+          authentication: spec.peer ? this.peerAuthentication() : this.userAuthentication(spec.name),
         },
         createDispatcher(this.handlers, {
           services: this.services,
@@ -479,6 +497,26 @@ export class Broker implements NodeService {
       required: secret !== null,
       timeoutMs: authenticationTimeoutMs,
       unauthenticatedMax: unauthenticatedConnectionsMax,
+    };
+  }
+
+  /**
+   * A SASL client listener's authentication: the user mechanisms of its
+   * sasl.enabled.mechanisms, checked against the users' SCRAM credentials,
+   * required before anything but ApiVersions and SASL, lasting its
+   * connections.max.reauth.ms; nothing on other client listeners.
+   */
+  private userAuthentication(listener: string): ListenerOptions['authentication'] {
+    const settings = this.saslSettings.get(listener);
+    if (settings === undefined) return undefined;
+    const lookup = imageCredentials(this.image);
+    return {
+      mechanisms: settings.mechanisms.map((name) => userMechanism(name, lookup, { unknownUserKey: this.unknownUserKey })),
+      sessionLifetimeMs: settings.reauthMs,
+      required: true,
+      timeoutMs: authenticationTimeoutMs,
+      unauthenticatedMax: unauthenticatedConnectionsMax,
+      failures: this.authFailures,
     };
   }
 

@@ -41,16 +41,24 @@ function requestingNode(ctx: RequestContext): number | null {
   return node === null || ctx.clientId === forwardingClientId(node) ? null : node;
 }
 
+/** Whether a node forwards this request for a client (its connection authenticated as that node, unless peer.authentication=none). */
+function forwardedForClient(ctx: RequestContext): boolean {
+  if (!/^kb-broker-\d+-forwarding$/.test(ctx.clientId ?? '')) return false;
+  return !ctx.services.peerAuth.required || (ctx.peer !== null && ctx.clientId === forwardingClientId(ctx.peer));
+}
+
 /**
  * Who sent a request: a kb node itself (e.g. its group coordinator creating
  * __consumer_offsets), or a client, directly or forwarded, known by the
  * host it connected from (a forwarded request: the forwarding node's; one
- * forwarded by this node to itself: 'local').
+ * forwarded by this node to itself: 'local') and, sent directly, by its
+ * principal and client id (its quota entity).
  */
 export function callerOf(ctx: RequestContext): Caller {
   if (requestingNode(ctx) !== null) return { node: true };
   const colon = ctx.clientAddress.lastIndexOf(':');
-  return { node: false, client: colon === -1 ? ctx.clientAddress : ctx.clientAddress.slice(0, colon) };
+  const client = colon === -1 ? ctx.clientAddress : ctx.clientAddress.slice(0, colon);
+  return { node: false, client, entity: forwardedForClient(ctx) ? null : { principal: ctx.principal, clientId: ctx.clientId } };
 }
 
 /**

@@ -10,7 +10,7 @@
  * --yes. Changes that can be undone (a partition reassignment) call
  * `confirmChange`, the same rule with a yes/no question.
  */
-import { confirm, input, number } from '@inquirer/prompts';
+import { confirm, input, number, password } from '@inquirer/prompts';
 import { UsageError, UserError } from './kb-command.ts';
 
 export function interactive(): boolean {
@@ -48,6 +48,11 @@ async function ask<T>(prompt: (context: PromptContext) => Promise<T>): Promise<T
 /** A non-empty text answer. */
 export function askText(message: string): Promise<string> {
   return ask((context) => input({ message, required: true, validate: (v) => v.trim() !== '' || 'an answer is needed' }, context)).then((v) => v.trim());
+}
+
+/** A secret, typed without echo (masked). */
+export function askPassword(message: string): Promise<string> {
+  return ask((context) => password({ message, mask: true, validate: (v) => v !== '' || 'an answer is needed' }, context));
 }
 
 /** A whole number >= min. */

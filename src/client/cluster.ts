@@ -8,22 +8,38 @@
  * controller that is a registered broker (its nodes still starting, an
  * election under way), then says the cluster is still forming.
  *
+ * Every connection is secured alike (`security`: TLS, SASL); when no
+ * broker lets the client in and one failed on security (a TLS handshake,
+ * the wrong protocol, a refused login: ConnectionSecurityError), that is
+ * the error, not "no broker reachable".
+ *
  * A stalled broker (one that accepts connections and never answers) costs
  * at most the request timeout and never blocks the others: `anyBroker`
  * tries every address at once, and `close()` ends every connection,
  * those still connecting too, so nothing keeps the process alive.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BrokerConnection, ClientError } from '../net/connection.ts';
+import type tls from 'node:tls';
+import { BrokerConnection, ClientError, ConnectionSecurityError } from '../net/connection.ts';
+import { saslAuthentication } from '../net/sasl-login.ts';
+import type { SaslCredentials } from '../protocol/sasl-client.ts';
 import { zeroUuid } from '../protocol/well-known.ts';
 import { ApiKeys } from '../protocol/generated/api-keys.ts';
 import type { MetadataResponseTopic } from '../protocol/generated/metadata-response.ts';
+
+/** How every connection secures itself: TLS, a SASL login, both or neither (PLAINTEXT). */
+export interface ConnectionSecurity {
+  tls?: tls.ConnectionOptions;
+  sasl?: SaslCredentials;
+}
 
 export interface ClusterOptions {
   bootstrap: { host: string; port: number }[];
   clientId?: string;
   requestTimeoutMs?: number;
   connectTimeoutMs?: number;
+  /** TLS and SASL settings of every connection (PLAINTEXT without). */
+  security?: ConnectionSecurity;
 }
 
 export interface BrokerInfo {
@@ -80,6 +96,7 @@ export class Cluster {
       clientId: 'kb',
       requestTimeoutMs: defaultRequestTimeoutMs,
       connectTimeoutMs: defaultConnectTimeoutMs,
+      security: {},
       ...options,
     };
   }
@@ -95,6 +112,8 @@ export class Cluster {
         clientId: this.options.clientId,
         requestTimeoutMs: this.options.requestTimeoutMs,
         connectTimeoutMs: this.options.connectTimeoutMs,
+        tls: this.options.security.tls,
+        authenticate: this.options.security.sasl && saslAuthentication(this.options.security.sasl),
       });
       const opened = { connection, ready: connection.connect().then(() => connection) };
       opened.ready.catch(() => {
@@ -112,6 +131,8 @@ export class Cluster {
     try {
       return await Promise.any([...candidates.values()].map(({ host, port }) => this.connection(host, port)));
     } catch (err) {
+      const refused = (err as AggregateError).errors.find((e) => e instanceof ConnectionSecurityError);
+      if (refused) throw refused;
       const errors = (err as AggregateError).errors.map((e: Error) => e.message);
       throw new ClusterUnreachableError(`no broker reachable: ${[...new Set(errors)].join('; ')}`);
     }

@@ -31,7 +31,15 @@ import PartitionsBalance from './partitions/balance.ts';
 import PartitionsElectLeaders from './partitions/elect-leaders.ts';
 import PartitionsList from './partitions/list.ts';
 import PartitionsReassign from './partitions/reassign.ts';
+import ProfileCreate from './profile/create.ts';
+import ProfileDelete from './profile/delete.ts';
+import ProfileList from './profile/list.ts';
+import ProfileShow from './profile/show.ts';
+import ProfileUse from './profile/use.ts';
 import Produce from './produce.ts';
+import QuotaDelete from './quota/delete.ts';
+import QuotaList from './quota/list.ts';
+import QuotaSet from './quota/set.ts';
 import TopicAddPartitions from './topic/add-partitions.ts';
 import TopicAlterConfig from './topic/alter-config.ts';
 import TopicCreate from './topic/create.ts';
@@ -75,7 +83,15 @@ export const COMMANDS = {
   'partitions:elect-leaders': PartitionsElectLeaders,
   'partitions:list': PartitionsList,
   'partitions:reassign': PartitionsReassign,
+  'profile:create': ProfileCreate,
+  'profile:delete': ProfileDelete,
+  'profile:list': ProfileList,
+  'profile:show': ProfileShow,
+  'profile:use': ProfileUse,
   produce: Produce,
+  'quota:delete': QuotaDelete,
+  'quota:list': QuotaList,
+  'quota:set': QuotaSet,
   'topic:add-partitions': TopicAddPartitions,
   'topic:alter-config': TopicAlterConfig,
   'topic:create': TopicCreate,

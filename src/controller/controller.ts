@@ -26,13 +26,17 @@
  * replica in sync (and, after a failover, when this node activates).
  *
  * Users' SCRAM credentials change as scram-credentials.ts decides, ACLs
- * as acls.ts decides.
+ * as acls.ts decides, client quotas as client-quotas.ts does.
  *
  * Topic and partition changes are bounded: a broker hosts at most
  * max.broker.partitions replicas (POLICY_VIOLATION beyond), and a client
- * creates or deletes partitions at controller.mutation.rate
- * (mutation-quota.ts; THROTTLING_QUOTA_EXCEEDED per topic while throttled,
- * mutationThrottleMs for the response). A kb node's own requests (Caller)
+ * creates or deletes partitions at the controller_mutation_rate quota of
+ * its entity (its principal and client id, by Kafka's precedence), else
+ * at controller.mutation.rate per client address (mutation-quota.ts;
+ * THROTTLING_QUOTA_EXCEEDED per topic while throttled, mutationThrottleMs
+ * for the response). A request another node forwarded counts against
+ * that node's address at controller.mutation.rate (the client's entity is
+ * not known here). A kb node's own requests (Caller)
  * are not throttled and alone may create an internal topic.
  *
  * Results are per item with Kafka error codes, never exceptions.
@@ -54,6 +58,8 @@ import { BrokerSessions, type BrokerSession } from './broker-sessions.ts';
 import { cancelReassignment, completeReassignment, isReassigning, startReassignment, targetProblem } from './reassignment.ts';
 import { ProposalTooLargeError } from './quorum/metadata-quorum.ts';
 import { MutationQuota, type MutationRate } from './mutation-quota.ts';
+import { appliedQuota, quotaUser } from '../metadata/client-quotas.ts';
+import { planClientQuotaAlterations, type QuotaAlteration, type QuotaAlterationResult } from './client-quotas.ts';
 import { planCreateAcls, planDeleteAcls, type AclCreationResult, type AclDeletionResult } from './acls.ts';
 import type { AclBinding, AclFilter } from '../protocol/acl.ts';
 import { planScramAlterations, type ScramAlterationResult, type ScramDeletion, type ScramUpsertion } from './scram-credentials.ts';
@@ -112,10 +118,17 @@ export interface ControllerOptions {
   mutationRate?: () => MutationRate;
 }
 
-/** Who asks for a topic change: a kb node itself, or a client (by the address the controller sees it at). */
-export type Caller = { node: true } | { node: false; client: string };
+/**
+ * Who asks for a topic change: a kb node itself, or a client: the address
+ * the controller sees it at (a request forwarded by another node: that
+ * node's) and, unless forwarded, its principal and client id.
+ */
+export type Caller = { node: true } | { node: false; client: string; entity: { principal: string; clientId: string | null } | null };
 
-const someClient: Caller = { node: false, client: 'unknown' };
+/** The burst of a controller_mutation_rate quota without controller.quota.window settings: Kafka's 11 x 1 s. */
+const defaultMutationBurstSeconds = 11;
+
+const someClient: Caller = { node: false, client: 'unknown', entity: null };
 
 export interface BrokerRegistration {
   nodeId: number;
@@ -210,7 +223,7 @@ export class Controller {
   private active: { timers: TimerHandle[]; sinceOffset: number } | null = null;
   /** Brokers whose address is being tried (fenceIfGone): one attempt each at a time, however often connections close. */
   private readonly probing = new Set<number>();
-  private readonly mutations: MutationQuota | null;
+  private readonly mutations: MutationQuota;
 
   constructor(quorum: MetadataProposals, image: MetadataImage, options: ControllerOptions) {
     this.quorum = quorum;
@@ -218,22 +231,39 @@ export class Controller {
     this.options = options;
     this.sessions = new BrokerSessions(options.time, (nodeId) => void this.fenceIfGone(nodeId));
     this.random = options.random ?? ((bound) => Math.floor(Math.random() * bound));
-    this.mutations = options.mutationRate ? new MutationQuota(options.mutationRate, () => options.time.monotonicMs()) : null;
+    this.mutations = new MutationQuota(() => options.mutationRate?.().burstSeconds ?? defaultMutationBurstSeconds, () => options.time.monotonicMs());
+  }
+
+  /**
+   * The mutation bucket of a client and its rate: its quota entity's
+   * (controller_mutation_rate by Kafka's precedence) when one applies,
+   * else its address's at controller.mutation.rate; null for none.
+   */
+  private mutationLimit(caller: Caller): { bucket: string; rate: number; name: string } | null {
+    if (caller.node) return null;
+    const { entity } = caller;
+    const quota = entity && appliedQuota(this.image.clientQuotas, quotaUser(entity.principal), entity.clientId ?? '', 'controller_mutation_rate');
+    if (quota) return { bucket: `entity:${quota.bucket}`, rate: quota.limit, name: 'controller_mutation_rate quota' };
+    const rate = this.options.mutationRate?.().rate;
+    return rate === undefined ? null : { bucket: `address:${caller.client}`, rate, name: 'controller.mutation.rate' };
   }
 
   /** How long a client must wait before its next topic change (0: none), for the response's throttle_time_ms. */
   mutationThrottleMs(caller: Caller): number {
-    return caller.node || !this.mutations ? 0 : this.mutations.throttleMs(caller.client);
+    const limit = this.mutationLimit(caller);
+    return limit ? this.mutations.throttleMs(limit.bucket, limit.rate) : 0;
   }
 
   /** THROTTLING_QUOTA_EXCEEDED while the caller is throttled, else null. */
   private throttled(caller: Caller): ItemResult | null {
-    const waitMs = this.mutationThrottleMs(caller);
-    return waitMs === 0 ? null : fail(ErrorCode.THROTTLING_QUOTA_EXCEEDED, `controller.mutation.rate exceeded: retry in ${waitMs} ms`);
+    const limit = this.mutationLimit(caller);
+    const waitMs = limit ? this.mutations.throttleMs(limit.bucket, limit.rate) : 0;
+    return waitMs === 0 ? null : fail(ErrorCode.THROTTLING_QUOTA_EXCEEDED, `${limit!.name} exceeded: retry in ${waitMs} ms`);
   }
 
   private recordMutations(caller: Caller, partitions: number): void {
-    if (!caller.node) this.mutations?.record(caller.client, partitions);
+    const limit = this.mutationLimit(caller);
+    if (limit) this.mutations.record(limit.bucket, limit.rate, partitions);
   }
 
   /** Replicas each registered broker hosts now, for max.broker.partitions. */
@@ -825,6 +855,25 @@ export class Controller {
         if (!(err instanceof ProposalTooLargeError)) throw err;
         const tooLarge = fail(ErrorCode.POLICY_VIOLATION, `${err.message}: alter fewer users at once`);
         return results.map((r) => (r.errorCode === ErrorCode.NONE ? { user: r.user, ...tooLarge } : r));
+      }
+    });
+  }
+
+  /**
+   * Sets and removes client quotas (client-quotas.ts): one result per
+   * entry; validateOnly records nothing. More changes than one metadata
+   * log entry holds change nothing (POLICY_VIOLATION).
+   */
+  alterClientQuotas(alterations: QuotaAlteration[], validateOnly: boolean): Promise<QuotaAlterationResult[]> {
+    return this.serialized(async () => {
+      const { results, records } = planClientQuotaAlterations(this.image, alterations);
+      try {
+        if (!validateOnly && records.length > 0) await this.commit(records);
+        return results;
+      } catch (err) {
+        if (!(err instanceof ProposalTooLargeError)) throw err;
+        const tooLarge = fail(ErrorCode.POLICY_VIOLATION, `${err.message}: alter fewer quotas at once`);
+        return results.map((r) => (r.errorCode === ErrorCode.NONE ? { entity: r.entity, ...tooLarge } : r));
       }
     });
   }

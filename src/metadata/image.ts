@@ -4,10 +4,12 @@
  * the controller decides, the log orders, the image reflects.
  * Users' SCRAM credentials are kept by name and mechanism type; ACLs by
  * their fields (creating one twice keeps one), with a count of their changes
- * so what is built from them (the authorizer) knows when to rebuild.
+ * so what is built from them (the authorizer) knows when to rebuild; client
+ * quotas by entity (client-quotas.ts), with a count of their changes too.
  * Topics are also indexed by their collision key (Kafka: names that differ
  * only by '.' versus '_' collide), so checking a new name costs one lookup.
  */
+import { canonicalEntity, entityKey, type EntityQuotas } from './client-quotas.ts';
 import type { BrokerRecord, MetadataRecord, PartitionRecord, ScramCredentialRecord } from './records.ts';
 import { aclKey, type AclBinding } from '../protocol/acl.ts';
 
@@ -32,6 +34,10 @@ export class MetadataImage {
   private readonly topicsByCollisionKey = new Map<string, TopicImage>();
   /** User name -> mechanism type -> credential. */
   readonly scramCredentials = new Map<string, Map<number, ScramCredentialRecord>>();
+  /** entityKey -> the entity's quota values; an entity without values is dropped. */
+  readonly clientQuotas = new Map<string, EntityQuotas>();
+  /** Counts changes to clientQuotas, so what was resolved from them can be cached until the next. */
+  clientQuotasVersion = 0;
   /** aclKey -> ACL. */
   readonly acls = new Map<string, AclBinding>();
   /** Bumped by every ACL change. */
@@ -92,6 +98,16 @@ export class MetadataImage {
         if (byMechanism?.size === 0) this.scramCredentials.delete(record.name);
         break;
       }
+      case 'clientQuota': {
+        this.clientQuotasVersion++;
+        const key = entityKey(record.entity);
+        const quotas = this.clientQuotas.get(key) ?? { entity: canonicalEntity(record.entity), values: new Map<string, number>() };
+        if (record.value === null) quotas.values.delete(record.key);
+        else quotas.values.set(record.key, record.value);
+        if (quotas.values.size === 0) this.clientQuotas.delete(key);
+        else this.clientQuotas.set(key, quotas);
+        break;
+      }
       case 'acl':
       case 'removeAcl': {
         const { type, ...acl } = record;
@@ -113,6 +129,8 @@ export class MetadataImage {
     this.topicsByCollisionKey.clear();
     this.configs.clear();
     this.scramCredentials.clear();
+    this.clientQuotas.clear();
+    this.clientQuotasVersion++;
     this.acls.clear();
     this.aclsVersion++;
   }
@@ -132,6 +150,9 @@ export class MetadataImage {
       }
     }
     for (const byMechanism of this.scramCredentials.values()) records.push(...byMechanism.values());
+    for (const { entity, values } of this.clientQuotas.values()) {
+      for (const [key, value] of values) records.push({ type: 'clientQuota', entity, key, value });
+    }
     for (const acl of this.acls.values()) records.push({ type: 'acl', ...acl });
     if (this.nextProducerId > 0) records.push({ type: 'producerIds', nodeId: -1, firstProducerId: this.nextProducerId, size: 0 });
     return records;

@@ -9,8 +9,8 @@
  * serves code that passes bodies along without reading them.
  *
  * An optional `authenticate` step (kb's own connections to another node:
- * net/peer-login.ts) runs after ApiVersions, before `connect()` resolves
- * and so before any other request.
+ * net/peer-login.ts; a client's SASL login: net/sasl-login.ts) runs after
+ * ApiVersions, before `connect()` resolves and so before any other request.
  *
  * Failures: connect errors and timeouts reject with ClientError naming the
  * broker, and a connect that fails (ApiVersions unanswered or
@@ -32,6 +32,13 @@
  * TLS (`tls`): the connect completes with the handshake; a failed one
  * (an untrusted certificate, a name that does not match) rejects with the
  * reason.
+ *
+ * The wrong security protocol fails fast, not at a timeout: a TLS client
+ * on a plaintext listener sees its handshake cut (kb and Kafka close on a
+ * ClientHello), and a plaintext client on a TLS listener sees the
+ * connection closed, or a TLS record, where the ApiVersions answer should
+ * be; either error names the setting to change. Security failures reject
+ * with ConnectionSecurityError.
  */
 import net from 'node:net';
 import tls from 'node:tls';
@@ -39,9 +46,15 @@ import { FrameAssembler } from '../protocol/frame-assembler.ts';
 import { decodeResponse, encodeRequestChunks } from '../protocol/frames.ts';
 import { ApiKeys, type ApiKey, type RequestOf, type ResponseOf } from '../protocol/generated/api-keys.ts';
 import { writeCorked } from './corked-write.ts';
+import { explainTlsFailure } from './tls-failure.ts';
 
 export class ClientError extends Error {
   override name = 'ClientError';
+}
+
+/** The broker is there but the connection's security failed: a TLS handshake, the wrong security protocol, a login. */
+export class ConnectionSecurityError extends ClientError {
+  override name = 'ConnectionSecurityError';
 }
 
 interface InFlight {
@@ -88,6 +101,9 @@ const correlationIdBytes = 4;
 const readBufferBytes = 128 * 1024;
 
 const apiVersionsVersion = 3;
+/** The first bytes of a TLS record (handshake or alert, TLS 1.x) where a plaintext client expects a response's size. */
+const tlsRecordTypes = new Set([0x15, 0x16]);
+const tlsMajorVersion = 0x03;
 
 export class BrokerConnection {
   readonly address: string;
@@ -150,7 +166,7 @@ export class BrokerConnection {
       });
       socket.once('error', (err) => {
         clearTimeout(timer);
-        reject(new ClientError(`cannot reach broker ${this.address}: ${err.message}`));
+        reject(this.tlsFailure(err) ?? new ClientError(`cannot reach broker ${this.address}: ${err.message}`));
       });
       socket.once('close', () => {
         clearTimeout(timer);
@@ -159,8 +175,8 @@ export class BrokerConnection {
     });
     socket.setNoDelay(true);
     if (!this.readsIntoOneBuffer) socket.on('data', (chunk: Buffer) => this.receive(chunk));
-    socket.on('error', (err) => this.fail(new ClientError(`connection to ${this.address} failed: ${err.message}`)));
-    socket.on('close', () => this.fail(new ClientError(`connection to ${this.address} closed`)));
+    socket.on('error', (err) => this.fail(this.tlsFailure(err) ?? new ClientError(`connection to ${this.address} failed: ${err.message}`)));
+    socket.on('close', () => this.fail(this.versions.size > 0 ? new ClientError(`connection to ${this.address} closed`) : this.closedUnanswered()));
     try {
       const apis = await this.requestAt(ApiKeys.ApiVersions, apiVersionsVersion, { clientSoftwareName: 'kb', clientSoftwareVersion: '0' });
       for (const api of apis.apiKeys) {
@@ -171,6 +187,18 @@ export class BrokerConnection {
       this.close();
       throw err;
     }
+  }
+
+  /** A TLS socket's failure to set up (before the first answer), explained; null for other errors. */
+  private tlsFailure(err: Error): ConnectionSecurityError | null {
+    const explained = this.options.tls && this.versions.size === 0 ? explainTlsFailure(err, this.address) : null;
+    return explained === null ? null : new ConnectionSecurityError(explained);
+  }
+
+  /** The broker closed before its first answer: most likely a plaintext client on a TLS listener. */
+  private closedUnanswered(): ClientError {
+    if (this.options.tls) return new ClientError(`broker ${this.address} closed the connection without answering ApiVersions`);
+    return new ConnectionSecurityError(`broker ${this.address} closed the connection without answering ApiVersions: if it is a TLS listener, connect with security.protocol=SSL (or SASL_SSL)`);
   }
 
   /** The highest version of `apiKey` both the broker and `clientMax` allow; throws when none. */
@@ -236,7 +264,13 @@ export class BrokerConnection {
 
   /** Takes the bytes the socket just read (`chunk` may be a view of its reused buffer, so it is valid only during this call). */
   private receive(chunk: Buffer): void {
-    if (!this.closedError) this.assembler.push(chunk);
+    if (this.closedError) return;
+    if (this.versions.size === 0 && !this.options.tls && chunk.length >= 2 && tlsRecordTypes.has(chunk[0]) && chunk[1] === tlsMajorVersion) {
+      this.fail(new ConnectionSecurityError(`broker ${this.address} answered with TLS: it is a TLS listener, connect with security.protocol=SSL (or SASL_SSL)`));
+      this.socket?.destroy();
+      return;
+    }
+    this.assembler.push(chunk);
   }
 
   /** The memory of a `payloadBytes` response to `correlationId`: pooled when it answers a leased request and a pool is configured. */

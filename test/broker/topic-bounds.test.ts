@@ -98,7 +98,9 @@ test('controller.mutation.rate throttles a client past its burst with THROTTLING
   assert.deepEqual(burst.topics.map((r: any) => r.errorCode), [ErrorCode.NONE, ErrorCode.NONE, ErrorCode.THROTTLING_QUOTA_EXCEEDED]);
   assert.match(burst.topics[2].errorMessage, /controller\.mutation\.rate exceeded: retry in \d+ ms/);
   assert.ok(burst.throttleTimeMs > 0 && burst.throttleTimeMs <= 1_000, `throttle time ${burst.throttleTimeMs} ms`);
-  const deletion = await hostile.request(api.deleteTopics, 6, { topics: [{ name: 'burst-1', topicId: Buffer.alloc(16) }], topicNames: [], timeoutMs: 10_000 });
+  // The throttled connection is muted for the throttle time (as Kafka): count on another from the same host.
+  const sameHost = await connect(t, broker);
+  const deletion = await sameHost.request(api.deleteTopics, 6, { topics: [{ name: 'burst-1', topicId: Buffer.alloc(16) }], topicNames: [], timeoutMs: 10_000 });
   assert.equal(deletion.responses[0].errorCode, ErrorCode.THROTTLING_QUOTA_EXCEEDED, 'deletions count too');
   assert.ok(deletion.throttleTimeMs > 0);
 

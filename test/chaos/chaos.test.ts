@@ -1,7 +1,8 @@
 /**
  * The fault suite in `npm test`: every nemesis for `faultMs` against a fresh
  * cluster in network namespaces (scenario.ts), each history judged whole by
- * the checker, which must find nothing, and no node may crash; and the positive control: the
+ * the checker, which must find nothing, no node may crash and the `none`
+ * nemesis must see no election (judge.ts); and the positive control: the
  * partition nemesis with acks=1 must show lost writes, proving the chain
  * (workload, nemesis, final read, checker) can see a loss. The seed is
  * KB_CHAOS_SEED or a fresh one; a failure names it, the command that replays
@@ -39,6 +40,7 @@ function account(judged: Judged): string {
   const lines = [`nemesis ${judged.nemesis}, seed ${judged.seed}: replay with \`${judged.replay}\`; logs kept in ${judged.dir}`];
   if (judged.error) lines.push(`the scenario failed: ${judged.error}`);
   if (judged.verdict && !judged.verdict.ok) lines.push(formatAnomalies(judged.verdict));
+  if (judged.unmet) lines.push(judged.unmet);
   lines.push(...judged.crashes.map((crash) => `crash: ${crash}`), ...judged.notes);
   return lines.join('\n');
 }

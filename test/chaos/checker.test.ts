@@ -1,12 +1,12 @@
 /**
  * The checker's self-test: fabricated histories, a clean one and one per
  * anomaly (each caught, with the right count), plus the subtle cases that
- * are not anomalies. No I/O, no brokers.
+ * are not anomalies, and the elections it counts. No I/O, no brokers.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { anomalies, check, exampleLimit, type Verdict } from './checker.ts';
-import { parseHistory, type Event, type Read, type Replica } from './history.ts';
+import { parseHistory, type Event, type Leadership, type Led, type Read, type Replica } from './history.ts';
 
 const producers = ['kafkajs-1', 'confluent-1'];
 const nodes = [1, 2, 3];
@@ -339,6 +339,42 @@ test('a nemesis window with no stop ends at the next start, the heal, or the end
   );
 });
 
+/** Who leads what at `t`: chaos-N led by node N+1, each in `epochs[N]`; the three brokers live; quorum epoch `quorumEpoch`. */
+function leadership(t: number, epochs = [0, 0, 0], quorumEpoch = 1): Leadership {
+  const partitions: Led[] = epochs.map((leaderEpoch, partition) => ({ topic: 'chaos', partition, leader: partition + 1, leaderEpoch }));
+  return { type: 'leadership', t, partitions, brokers: [...nodes], quorumEpoch };
+}
+
+test('elections: none when leadership is the same before and after the faults', () => {
+  const verdict = check([...cleanRun(), leadership(200), leadership(600)]);
+  assert.deepEqual(verdict.elections, { count: 0, examples: [], unobserved: null });
+  assertFound(verdict, {});
+});
+
+test('elections: leader epochs that moved, a new quorum epoch and a broker no longer live, first to last observation', () => {
+  const after = leadership(900, [0, 2, 0], 3);
+  after.partitions![1].leader = 3;
+  after.brokers = [1, 3];
+  const verdict = check([...cleanRun(), leadership(200), leadership(500, [1, 1, 1]), after]);
+  assert.deepEqual(verdict.elections, {
+    count: 3,
+    examples: ['chaos-1: leader 2 in epoch 0, then 3 in epoch 2', 'metadata quorum: epoch 1, then 3', 'broker 2: live at 200 ms, not at 900 ms'],
+    unobserved: null,
+  });
+  assertFound(verdict, {});
+});
+
+test('elections: unobserved without two answered observations, or when a live broker led nothing', () => {
+  const unobserved = (...events: Event[]) => check([...cleanRun(), ...events]).elections.unobserved;
+  assert.equal(unobserved(), 'leadership was not observed before and after the faults');
+  assert.equal(unobserved(leadership(200)), 'leadership was not observed before and after the faults');
+  assert.equal(unobserved(leadership(200), { ...leadership(600), partitions: null }), 'the cluster did not say who led what at 600 ms');
+  assert.equal(unobserved({ ...leadership(200), quorumEpoch: null }, leadership(600)), 'the cluster did not say who led what at 200 ms');
+  const idle = leadership(200);
+  idle.partitions![2].leader = 1;
+  assert.equal(unobserved(idle, leadership(600)), 'broker 3 led no partition at 200 ms, so its fencing would move no leader');
+});
+
 test('examples stop at the limit while the count goes on', () => {
   const verdict = check(cleanRun().filter((e) => e.type !== 'read'));
   assert.equal(verdict.lost.count, 20);
@@ -389,7 +425,11 @@ test('a history file: events parsed, a bad line named with its number and what i
   };
   assert.throws(() => parseHistory(`${text}\n{"type":"ack","t":1`, 'h.jsonl'), /^Error: h\.jsonl:5: not JSON \(.+\)$/);
   bad('[]', 'not a JSON object');
-  bad('{"type":"produce"}', 'unknown type "produce" (expected one of send, ack, fail, commit, committed, read, replica, phase)');
+  bad('{"type":"produce"}', 'unknown type "produce" (expected one of send, ack, fail, commit, committed, read, replica, leadership, phase)');
+  bad(
+    '{"type":"leadership","t":1,"partitions":[{"topic":"c","partition":0,"leader":-2,"leaderEpoch":0}],"brokers":null,"quorumEpoch":null}',
+    'leadership event: field "partitions" is [{"topic":"c","partition":0,"leader":-2,"leaderEpoch":0}], expected a list of {topic, partition, leader, leaderEpoch} or null',
+  );
   bad('{"type":"send","t":1,"process":"p","value":"p-1"}', 'send event: field "value" is "p-1", expected a value "<process>:<seq>"');
   bad('{"type":"ack","t":1,"process":"p","value":"p:1","partition":0}', 'ack event: field "offset" is missing, expected an integer >= 0 or null');
   bad('{"type":"committed","t":-1,"process":"o","group":"g","partition":0,"offset":-1}', 'committed event: field "t" is -1, expected a time in ms (a finite number >= 0)');

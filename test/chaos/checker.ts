@@ -25,12 +25,23 @@
  *   record of the final read.
  *
  * and `ok` when none of those happened. It also counts the acknowledged and
- * indeterminate values, and unavailability (availability.ts), which does not
- * affect `ok`. Linear in the history (plus sorting), so a few hundred
- * thousand events take about a second.
+ * indeterminate values, unavailability (availability.ts), and elections,
+ * none of which affects `ok` (a nemesis that should see no election is
+ * judged by judge.ts):
+ *
+ * - elections: between the first and the last `leadership` event (just
+ *   before and after the nemesis), each partition whose leader epoch
+ *   moved, the metadata quorum's epoch if it moved, and each broker live
+ *   at the first and not at the last. The controller moves a fenced
+ *   broker's leaderships, so when every live broker led a partition at the
+ *   first, no change means no broker was fenced either. Unobserved (with
+ *   why) when either event lacks an answer or a live broker led nothing.
+ *
+ * Linear in the history (plus sorting), so a few hundred thousand events
+ * take about a second.
  */
 import { availability, type Availability } from './availability.ts';
-import { parseValue, type Ack, type Commit, type Committed, type Event, type Read, type Replica } from './history.ts';
+import { parseValue, type Ack, type Commit, type Committed, type Event, type Leadership, type Led, type Read, type Replica } from './history.ts';
 
 /** Examples kept per anomaly. */
 export const exampleLimit = 10;
@@ -38,6 +49,11 @@ export const exampleLimit = 10;
 export interface Anomaly {
   count: number;
   examples: string[];
+}
+
+export interface Elections extends Anomaly {
+  /** Why elections could not be counted (count is then 0), or null. */
+  unobserved: string | null;
 }
 
 export interface Verdict {
@@ -54,6 +70,7 @@ export interface Verdict {
   commitRegressions: Anomaly;
   divergence: Anomaly;
   unavailability: Availability;
+  elections: Elections;
 }
 
 /** The anomalies that make a run fail. */
@@ -82,6 +99,7 @@ export function check(events: readonly Event[]): Verdict {
   const reads: Read[] = [];
   const replicas: Replica[] = [];
   const commits: (Commit | Committed)[] = [];
+  const leadership: Leadership[] = [];
   const mismatched = anomaly();
   for (const e of events) {
     switch (e.type) {
@@ -107,6 +125,9 @@ export function check(events: readonly Event[]): Verdict {
       case 'commit':
       case 'committed':
         commits.push(e);
+        break;
+      case 'leadership':
+        leadership.push(e);
         break;
       case 'phase':
         break;
@@ -140,6 +161,7 @@ export function check(events: readonly Event[]): Verdict {
     commitRegressions: commitRegressions(commits),
     divergence: divergence(replicas, reads),
     unavailability: availability(events),
+    elections: elections(leadership),
   };
   return { ok: anomalies.every((name) => verdict[name].count === 0), ...verdict };
 }
@@ -258,4 +280,29 @@ function divergence(replicas: readonly Replica[], reads: readonly Read[]): Anoma
     }
   }
   return divergent;
+}
+
+type Answered = Leadership & { partitions: Led[]; brokers: number[]; quorumEpoch: number };
+const answered = (o: Leadership): o is Answered => o.partitions !== null && o.brokers !== null && o.quorumEpoch !== null;
+
+/** Leadership changes from the first observation to the last (see the header). */
+function elections(observations: readonly Leadership[]): Elections {
+  const sorted = [...observations].sort((a, b) => a.t - b.t);
+  const [first, last] = [sorted[0], sorted.at(-1)];
+  const unobserved = (why: string): Elections => ({ count: 0, examples: [], unobserved: why });
+  if (first === undefined || last === undefined || first === last) return unobserved('leadership was not observed before and after the faults');
+  const silent = (o: Leadership): Elections => unobserved(`the cluster did not say who led what at ${o.t} ms`);
+  if (!answered(first)) return silent(first);
+  if (!answered(last)) return silent(last);
+  const idle = first.brokers.filter((id) => !first.partitions.some((p) => p.leader === id));
+  if (idle.length > 0) return unobserved(`broker ${idle.join(', ')} led no partition at ${first.t} ms, so its fencing would move no leader`);
+  const found: Elections = { ...anomaly(), unobserved: null };
+  for (const before of first.partitions) {
+    const after = last.partitions.find((p) => p.topic === before.topic && p.partition === before.partition);
+    if (after === undefined || after.leaderEpoch === before.leaderEpoch) continue;
+    note(found, `${before.topic}-${before.partition}: leader ${before.leader} in epoch ${before.leaderEpoch}, then ${after.leader} in epoch ${after.leaderEpoch}`);
+  }
+  if (last.quorumEpoch !== first.quorumEpoch) note(found, `metadata quorum: epoch ${first.quorumEpoch}, then ${last.quorumEpoch}`);
+  for (const id of first.brokers) if (!last.brokers.includes(id)) note(found, `broker ${id}: live at ${first.t} ms, not at ${last.t} ms`);
+  return found;
 }

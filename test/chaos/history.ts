@@ -15,7 +15,8 @@
  * the final complete read (every partition from its log start to its high
  * watermark, after the faults have healed), one per record; `replica`
  * events are every replica's segments (`kb log dump`), taken after the
- * cluster stopped. Neither needs `t`.
+ * cluster stopped. Neither needs `t`. `leadership` events say who led
+ * what, asked just before the nemesis starts and just after it stops.
  *
  * `readHistory` / `parseHistory` turn a JSONL file into events, checking
  * every field; a bad line is an error naming the file and line. Fields not
@@ -43,11 +44,19 @@ export interface Replica {
   type: 'replica'; node: number; partition: number; highWatermark: number; logStartOffset: number;
   records: [offset: number, value: string | null][];
 }
+/** A partition's leader (-1: none) and leader epoch, as the cluster described it. */
+export interface Led { topic: string; partition: number; leader: number; leaderEpoch: number }
+/**
+ * Who led what: every partition of the workload's topics, the live (registered, unfenced) brokers and
+ * the metadata quorum's epoch, asked from outside (`kb topic describe`, `kb cluster info`,
+ * `kb cluster quorum`); each null when the cluster did not answer.
+ */
+export interface Leadership { type: 'leadership'; t: number; partitions: Led[] | null; brokers: number[] | null; quorumEpoch: number | null }
 export type PhaseName = 'nemesis-start' | 'nemesis-stop' | 'heal' | 'end';
 /** The nemesis schedule; `detail` says what was done (e.g. `kill -9 node 2`). */
 export interface Phase { type: 'phase'; t: number; name: PhaseName; detail?: string }
 
-export type Event = Send | Ack | Fail | Commit | Committed | Read | Replica | Phase;
+export type Event = Send | Ack | Fail | Commit | Committed | Read | Replica | Leadership | Phase;
 
 /** A produced value's parts, or undefined when it is not `<process>:<seq>`. */
 export function parseValue(value: string): { process: string; seq: number } | undefined {
@@ -67,7 +76,8 @@ const isTime: Check = {
   expected: 'a time in ms (a finite number >= 0)',
 };
 const isIndex: Check = { ok: (v) => Number.isSafeInteger(v) && (v as number) >= 0, expected: 'an integer >= 0' };
-const isIndexOrNull: Check = { ok: (v) => v === null || isIndex.ok(v), expected: 'an integer >= 0 or null' };
+const orNull = (check: Check): Check => ({ ok: (v) => v === null || check.ok(v), expected: `${check.expected} or null` });
+const isIndexOrNull = orNull(isIndex);
 const isOffsetOrNone: Check = { ok: (v) => Number.isSafeInteger(v) && (v as number) >= -1, expected: 'an integer >= -1' };
 const isValue: Check = {
   ok: (v) => typeof v === 'string' && parseValue(v) !== undefined,
@@ -78,6 +88,12 @@ const isRecords: Check = {
   ok: (v) => Array.isArray(v) && v.every((r) => Array.isArray(r) && r.length === 2 && isIndex.ok(r[0]) && isReadValue.ok(r[1])),
   expected: 'a list of [offset, value] pairs',
 };
+const isLed = (v: unknown): boolean => {
+  const led = v as Record<string, unknown> | null;
+  return typeof led === 'object' && led !== null && isString.ok(led.topic) && isIndex.ok(led.partition) && isOffsetOrNone.ok(led.leader) && isIndex.ok(led.leaderEpoch);
+};
+const isLedList: Check = { ok: (v) => Array.isArray(v) && v.every(isLed), expected: 'a list of {topic, partition, leader, leaderEpoch}' };
+const isNodeList: Check = { ok: (v) => Array.isArray(v) && v.every((id) => isIndex.ok(id)), expected: 'a list of node ids' };
 const oneOf = (...allowed: string[]): Check => ({
   ok: (v) => typeof v === 'string' && allowed.includes(v),
   expected: `one of ${allowed.join(', ')}`,
@@ -94,6 +110,7 @@ const schemas: Record<Event['type'], Record<string, Check>> = {
   committed: { t: isTime, process: isString, group: isString, partition: isIndex, offset: isOffsetOrNone },
   read: { partition: isIndex, offset: isIndex, value: isReadValue },
   replica: { node: isIndex, partition: isIndex, highWatermark: isIndex, logStartOffset: isIndex, records: isRecords },
+  leadership: { t: isTime, partitions: orNull(isLedList), brokers: orNull(isNodeList), quorumEpoch: isIndexOrNull },
   phase: { t: isTime, name: oneOf('nemesis-start', 'nemesis-stop', 'heal', 'end'), detail: optional(isString) },
 };
 

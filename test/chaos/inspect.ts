@@ -1,7 +1,9 @@
 /**
  * What the fault suite asks the cluster, from outside as an operator would:
  * leaders, the active controller and the group coordinator through kb's CLI
- * (`--json`; null when the cluster does not answer in time), waiting for
+ * (`--json`; null when the cluster does not answer in time), who leads what
+ * (a topic's partitions and their leader epochs, the live brokers, the
+ * metadata quorum's epoch) as a `leadership` event, waiting for
  * every partition to have a leader and a full ISR, the final complete read
  * of every partition (kcat, log start to high watermark) as `read` events,
  * and each stopped node's replicas (`kb log dump --records --json` of every
@@ -19,6 +21,8 @@ import { nodeStorageFs } from '../../src/storage/fs.ts';
 import type { Recorder } from './recorder.ts';
 
 const kbTimeoutMs = 5000;
+/** How long `recordLeadership` keeps asking while the cluster does not answer. */
+const leadershipDeadlineMs = 20_000;
 
 /** Runs `kb ARGS --json`: its parsed output, or an Error with its stderr. */
 async function kbOrError<T>(args: string[], timeoutMs = 20_000): Promise<T | Error> {
@@ -33,7 +37,7 @@ async function kb<T>(args: string[], timeoutMs?: number): Promise<T | null> {
 }
 
 interface TopicDescription {
-  partitions: { partition: number; leader: number; replicas: number[]; isr: number[] }[];
+  partitions: { partition: number; leader: number; leaderEpoch: number; replicas: number[]; isr: number[] }[];
 }
 
 function describeTopic(bootstrap: string, topic: string): Promise<TopicDescription | null> {
@@ -56,6 +60,33 @@ export async function groupCoordinator(bootstrap: string, group: string): Promis
   const offsets = await describeTopic(bootstrap, '__consumer_offsets');
   if (!offsets) return null;
   return leaderOf(bootstrap, '__consumer_offsets', partitionForGroup(group, offsets.partitions.length));
+}
+
+/**
+ * Records who leads what: each partition of `topic`, the live brokers and the metadata quorum's epoch,
+ * asked again every half second while any of them goes unanswered (an election under way), for at most
+ * `leadershipDeadlineMs`; what is still unanswered then is null. Stamped when the recorded answers were asked.
+ */
+export async function recordLeadership(bootstrap: string, topic: string, recorder: Recorder): Promise<void> {
+  const timeout = ['-b', bootstrap, '--timeout', String(kbTimeoutMs)];
+  const deadline = performance.now() + leadershipDeadlineMs;
+  for (;;) {
+    const t = recorder.now();
+    const [description, info, quorum] = await Promise.all([
+      describeTopic(bootstrap, topic),
+      kb<{ brokers: { nodeId: number; status: string }[] }>(['cluster', 'info', ...timeout]),
+      kb<{ leaderEpoch: number }>(['cluster', 'quorum', ...timeout]),
+    ]);
+    const answered = description !== null && info !== null && quorum !== null;
+    if (!answered && performance.now() < deadline) {
+      await sleep(500);
+      continue;
+    }
+    const partitions = description?.partitions.map((p) => ({ topic, partition: p.partition, leader: p.leader, leaderEpoch: p.leaderEpoch })) ?? null;
+    const brokers = info?.brokers.filter((b) => b.status === 'up').map((b) => b.nodeId) ?? null;
+    recorder.record({ type: 'leadership', partitions, brokers, quorumEpoch: quorum?.leaderEpoch ?? null }, t);
+    return;
+  }
 }
 
 /** Waits until every partition of `topic` has a leader and all `replicas` in its ISR: null then, or what was last seen when `deadlineMs` passes first. */

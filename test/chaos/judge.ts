@@ -1,7 +1,10 @@
 /**
  * Runs one scenario and judges its history with the checker: the verdict,
- * the nodes that crashed (a crash fails the scenario too), what the run noticed, where its files are, and the command that replays
- * its schedule. A run whose checker verdict is ok has its nodes' data dirs
+ * the nodes that crashed (a crash fails the scenario too), what the
+ * scenario expected and did not see (the `none` nemesis must see no
+ * election: nothing but load, so a leader change there is a false fencing;
+ * that fails it too), what the run noticed, where its files are, and the
+ * command that replays its schedule. A run whose checker verdict is ok has its nodes' data dirs
  * removed (history and logs stay, they are small); a failed one keeps all.
  * `prerequisiteProblem` says what this machine lacks for the chosen nemeses.
  */
@@ -29,7 +32,9 @@ export interface Judged {
   notes: string[];
   /** Nodes that exited by themselves (scenario.ts). */
   crashes: string[];
-  /** The verdict is ok and no node crashed. */
+  /** What the scenario expected of the cluster and did not see, or null. */
+  unmet: string | null;
+  /** The verdict is ok, no node crashed and nothing expected was unmet. */
   ok: boolean;
 }
 
@@ -40,6 +45,15 @@ export function scenarioName(judged: Pick<Judged, 'nemesis' | 'acks'>): string {
 
 function replayCommand(nemesis: NemesisName, seed: number, durationMs: number, acks: Acks): string {
   return `npm run chaos -- --duration ${Math.round(durationMs / 1000)} --seed ${seed} --nemesis ${nemesis}${acks === 'all' ? '' : ` --acks ${acks}`}`;
+}
+
+/** The none nemesis injects nothing: any election while it runs is a fencing under load alone (issue #20, item 8). */
+export function unmetExpectation(nemesis: NemesisName, verdict: Verdict): string | null {
+  if (nemesis !== 'none') return null;
+  const { elections } = verdict;
+  if (elections.unobserved !== null) return `the none nemesis must see no election, but ${elections.unobserved}`;
+  if (elections.count === 0) return null;
+  return `the none nemesis saw ${elections.count} leadership change(s), a fencing or election under load alone: ${elections.examples.join('; ')}`;
 }
 
 export function prerequisiteProblem(nemeses: readonly NemesisName[]): string | null {
@@ -55,13 +69,14 @@ export function prerequisiteProblem(nemeses: readonly NemesisName[]): string | n
 
 export async function judge(options: { nemesis: NemesisName; seed: number; durationMs: number; acks: Acks; dir: string }): Promise<Judged> {
   const { nemesis, seed, acks, dir } = options;
-  const judged: Judged = { nemesis, seed, acks, dir, replay: replayCommand(nemesis, seed, options.durationMs, acks), notes: [], crashes: [], ok: false };
+  const judged: Judged = { nemesis, seed, acks, dir, replay: replayCommand(nemesis, seed, options.durationMs, acks), notes: [], crashes: [], unmet: null, ok: false };
   try {
     const result = await runScenario(options);
     judged.notes = result.notes;
     judged.crashes = result.crashes;
     judged.verdict = check(result.events);
-    judged.ok = judged.verdict.ok && judged.crashes.length === 0;
+    judged.unmet = unmetExpectation(nemesis, judged.verdict);
+    judged.ok = judged.verdict.ok && judged.crashes.length === 0 && judged.unmet === null;
   } catch (err) {
     judged.error = err instanceof Error ? err.message : String(err);
   }

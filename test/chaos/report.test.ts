@@ -1,8 +1,8 @@
-/** The fault suite's report table, JSON and anomaly listing, from fabricated verdicts. No I/O. */
+/** The fault suite's report table, JSON and anomaly listing, from fabricated verdicts (elections unobserved shown `?`). No I/O. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { check } from './checker.ts';
-import type { Event } from './history.ts';
+import type { Event, Leadership } from './history.ts';
 import { formatAnomalies, formatJson, formatTable, reportRow } from './report.ts';
 
 /** kafkajs-1:0 acknowledged and read; kafkajs-1:1 acknowledged 2.5 s after its send, then lost. */
@@ -13,20 +13,23 @@ const lossy: Event[] = [
   { type: 'ack', t: 2510, process: 'kafkajs-1', value: 'kafkajs-1:1', partition: 0, offset: 1 },
   { type: 'read', partition: 0, offset: 0, value: 'kafkajs-1:0' },
 ];
-/** Only kafkajs-1:0, acknowledged and read. */
-const clean = [lossy[0], lossy[1], lossy[4]];
+/** Who led what in every observation of `clean`: nothing changes. */
+const leadership = (t: number): Leadership => ({ type: 'leadership', t, partitions: [{ topic: 'chaos', partition: 0, leader: 1, leaderEpoch: 0 }], brokers: [1], quorumEpoch: 1 });
+/** Only kafkajs-1:0, acknowledged and read, with leadership observed before and after (no election). */
+const clean: Event[] = [leadership(0), lossy[0], lossy[1], lossy[4], leadership(5)];
 
 test('one row per run, as an aligned table and as JSON', () => {
   const ok = reportRow('none', 7, check(clean));
   const lost = reportRow('partition-leader acks=1', 1234567, check(lossy));
   assert.deepEqual(lost, {
     scenario: 'partition-leader acks=1', seed: 1234567, ok: false, acknowledged: 2, lost: 1, duplicated: 0, mismatched: 0,
-    reordered: 0, unexpected: 0, commitRegressions: 0, divergent: 0, unavailableSeconds: 2.5, longestGapSeconds: 2.5,
+    reordered: 0, unexpected: 0, commitRegressions: 0, divergent: 0, elections: null, unavailableSeconds: 2.5, longestGapSeconds: 2.5,
   });
+  assert.equal(ok.elections, 0);
   assert.equal(formatTable([ok, lost]), [
-    'scenario                    seed  result  acked  lost  duplicated  mismatched  reordered  unexpected  commit regressions  divergent  unavailable s  longest gap s',
-    'none                           7  ok          1     0           0           0          0           0                   0          0            0.0            0.0',
-    'partition-leader acks=1  1234567  FAIL        2     1           0           0          0           0                   0          0            2.5            2.5',
+    'scenario                    seed  result  acked  lost  duplicated  mismatched  reordered  unexpected  commit regressions  divergent  elections  unavailable s  longest gap s',
+    'none                           7  ok          1     0           0           0          0           0                   0          0          0            0.0            0.0',
+    'partition-leader acks=1  1234567  FAIL        2     1           0           0          0           0                   0          0          ?            2.5            2.5',
   ].join('\n'));
   assert.deepEqual(JSON.parse(formatJson([ok, lost])), [ok, lost]);
 });

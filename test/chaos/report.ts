@@ -1,6 +1,6 @@
 /**
  * The fault suite's report: one row per run (its scenario, seed and the
- * checker's counts), as a plain aligned text table or as JSON (an array of
+ * checker's counts; elections null, shown `?`, when not observed), as a plain aligned text table or as JSON (an array of
  * rows with the keys of `ReportRow`), and the examples behind a run's
  * anomalies for when it fails.
  */
@@ -19,6 +19,8 @@ export interface ReportRow {
   commitRegressions: number;
   /** Positions where replicas diverge (see checker.ts). */
   divergent: number;
+  /** Leadership changes while the nemesis ran (checker.ts); null when they could not be observed. */
+  elections: number | null;
   unavailableSeconds: number;
   longestGapSeconds: number;
 }
@@ -38,6 +40,7 @@ export function reportRow(scenario: string, seed: number, verdict: Verdict): Rep
     unexpected: verdict.unexpected.count,
     commitRegressions: verdict.commitRegressions.count,
     divergent: verdict.divergence.count,
+    elections: verdict.elections.unobserved === null ? verdict.elections.count : null,
     unavailableSeconds: toTheMs(verdict.unavailability.seconds),
     longestGapSeconds: toTheMs(verdict.unavailability.longestGapMs / 1000),
   };
@@ -56,6 +59,7 @@ const columns: [key: keyof ReportRow, heading: string][] = [
   ['unexpected', 'unexpected'],
   ['commitRegressions', 'commit regressions'],
   ['divergent', 'divergent'],
+  ['elections', 'elections'],
   ['unavailableSeconds', 'unavailable s'],
   ['longestGapSeconds', 'longest gap s'],
 ];
@@ -63,6 +67,7 @@ const columns: [key: keyof ReportRow, heading: string][] = [
 function cell(row: ReportRow, key: keyof ReportRow): string {
   const value = row[key];
   if (key === 'ok') return value ? 'ok' : 'FAIL';
+  if (value === null) return '?';
   if (key === 'unavailableSeconds' || key === 'longestGapSeconds') return (value as number).toFixed(1);
   return String(value);
 }

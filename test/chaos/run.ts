@@ -6,9 +6,10 @@
  * scenario's history and logs under the run directory (default a new
  * kb-chaos-<seed>-* in the temp dir). The seed (default: a fresh one) drives
  * every nemesis's schedule; a failed scenario prints it with the command that
- * replays it, and keeps its data dirs. Exit status 0 when every verdict is
- * ok and no node crashed, 1 otherwise, 2 on a usage error or a missing prerequisite (root,
- * iproute2, iptables, libfaketime, kcat, confluent-kafka).
+ * replays it, and keeps its data dirs. Exit status 0 when every scenario
+ * passed (judge.ts: the verdict is ok, no node crashed, the `none` nemesis
+ * saw no election), 1 otherwise, 2 on a usage error or a missing
+ * prerequisite (root, iproute2, iptables, libfaketime, kcat, confluent-kafka).
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -76,6 +77,7 @@ for (const nemesis of nemeses) {
   process.stderr.write(`${nemesis}: ${ok ? 'ok' : 'FAILED'}\n`);
   if (judged.error) process.stderr.write(`  the scenario failed: ${judged.error}\n`);
   if (judged.verdict && !judged.verdict.ok) process.stderr.write(`${formatAnomalies(judged.verdict).replace(/^/gm, '  ')}\n`);
+  if (judged.unmet) process.stderr.write(`  ${judged.unmet}\n`);
   for (const crash of judged.crashes) process.stderr.write(`  crash: ${crash}\n`);
   for (const note of judged.notes) process.stderr.write(`  note: ${note}\n`);
   if (!ok) process.stderr.write(`  seed ${seed}; replay: ${judged.replay}\n  logs, history and data kept in ${judged.dir}\n`);

@@ -1,14 +1,15 @@
 /**
  * One fault-suite scenario from start to history: the network (topology.ts),
  * a fresh three-node cluster (nodes.ts, fast-failover settings, no topic
- * auto-creation), a topic of
- * `partitions` partitions with rf=3 and min.insync.replicas=2, the workload
- * (workload.ts) running while the nemesis does its rounds for `durationMs`,
- * then: heal everything (phase `heal`), stop the producers, wait for the
- * cluster to settle, the final complete read, phase `end`, stop the nodes and
- * dump every replica. A node that exits by itself is restarted when the
- * faults heal and listed in `crashes`. Everything goes to `<dir>`: history.jsonl, node logs,
- * client logs, data dirs. The nodes and the network are torn down even when
+ * auto-creation), a topic of `partitions` partitions with rf=3 and
+ * min.insync.replicas=2, the workload (workload.ts) running while the
+ * nemesis does its rounds for `durationMs` (who leads what recorded just
+ * before and just after them), then: heal everything (phase `heal`), stop
+ * the producers, wait for the cluster to settle, the final complete read,
+ * phase `end`, stop the nodes and dump every replica. A node that exits by
+ * itself is restarted when the faults heal and listed in `crashes`.
+ * Everything goes to `<dir>`: history.jsonl, node logs, client logs, data
+ * dirs. The nodes and the network are torn down even when
  * the scenario fails. Judging the history is the caller's (checker.ts).
  */
 import { mkdirSync } from 'node:fs';
@@ -18,7 +19,7 @@ import { run } from '../helpers/process.ts';
 import { repoRoot } from '../helpers/tools.ts';
 import { fastFailover } from '../helpers/cluster.ts';
 import type { Event } from './history.ts';
-import { dumpReplicas, finalRead, waitSettled } from './inspect.ts';
+import { dumpReplicas, finalRead, recordLeadership, waitSettled } from './inspect.ts';
 import { healAll, Rng, runNemesis, type NemesisName } from './nemesis.ts';
 import { startNodes, type ClusterNodes } from './nodes.ts';
 import { Recorder } from './recorder.ts';
@@ -82,7 +83,9 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
     const workload = await startWorkload({ dir: options.dir, bootstrap: nodes.bootstrap, topic, group, acks: options.acks, partitions, rate: options.rate ?? 100, recorder });
     const ctx = { nodes, topology, recorder, rng: new Rng(options.seed), topic, partitions, group, sessionTimeoutMs: sets['broker.session.timeout.ms'] };
     try {
+      await recordLeadership(nodes.bootstrap, topic, recorder);
       await runNemesis(options.nemesis, ctx, options.durationMs);
+      await recordLeadership(nodes.bootstrap, topic, recorder);
     } finally {
       recorder.record({ type: 'phase', name: 'heal' });
       await healAll(ctx, faketime);

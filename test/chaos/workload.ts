@@ -14,7 +14,8 @@
  * `startWorkload` returns a Workload whose `stop()` stops the producers
  * (letting outstanding sends finish, bounded by the clients' timeouts) and
  * then the member and the observer; call it in `finally`. kafkajs logs go to
- * `<dir>/kafkajs.log`, librdkafka's to `<dir>/confluent_*.log`.
+ * `<dir>/kafkajs.log`, librdkafka's to `<dir>/confluent_*.log` (with the
+ * producer's debug contexts from KB_CHAOS_RDKAFKA_DEBUG, e.g. "eos,msg,protocol").
  */
 import { spawn } from 'node:child_process';
 import { createWriteStream, writeFileSync } from 'node:fs';
@@ -146,7 +147,8 @@ function pythonClient(options: WorkloadOptions, script: string, input: object, o
 function confluentProducer(options: WorkloadOptions, stopFile: string) {
   const name = 'confluent-1';
   const { recorder, topic, rate, acks, bootstrap } = options;
-  return pythonClient(options, 'confluent_producer.py', { bootstrap, topic, process: name, rate, acks, stop_file: stopFile }, (event) => {
+  const debug = process.env.KB_CHAOS_RDKAFKA_DEBUG;
+  return pythonClient(options, 'confluent_producer.py', { bootstrap, topic, process: name, rate, acks, stop_file: stopFile, debug }, (event) => {
     const value = event.value as string;
     if (event.type === 'send') recorder.record({ type: 'send', process: name, value });
     else if (event.type === 'ack') recorder.record({ type: 'ack', process: name, value, partition: event.partition as number, offset: event.offset as number });

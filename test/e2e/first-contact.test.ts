@@ -49,7 +49,7 @@ test('README links nothing outside the repository and says how to run one test f
   const readme = await readFile(path.join(repoRoot, 'README.md'), 'utf8');
   assert.doesNotMatch(readme, /\.\.\/shared/);
   assert.match(readme, /npx node --test test\/\S+\.test\.ts/);
-  assert.match(readme, /^npm ci && npm link .*\nkb broker start/m);
+  assert.match(readme, /^npm ci && npm link && kb broker start .*\nnpm test /m, "README leads with the command that installs and starts, then the one that tests");
   for (const [, target] of readme.matchAll(/\]\(([^)#]+)[^)]*\)/g)) {
     if (!/^https?:/.test(target)) assert.ok(existsSync(path.join(repoRoot, target)), `README links ${target}, which is not in the repository`);
   }

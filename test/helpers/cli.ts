@@ -1,8 +1,12 @@
 /**
  * Runs the real `kb` CLI (bin/run.js on the Node running the tests) as a
- * child process and collects its exit code, stdout and stderr.
+ * child process and collects its exit code, stdout and stderr. Unless the
+ * caller's env says otherwise, kb sees no profiles (XDG_CONFIG_HOME is a
+ * directory that does not exist) and no KB_PROFILE or KB_SASL_PASSWORD of
+ * the person running the tests.
  */
 import { spawn } from 'node:child_process';
+import os from 'node:os';
 import path from 'node:path';
 import { repoRoot } from './tools.ts';
 
@@ -16,7 +20,7 @@ export function runKb(args: string[], options: { input?: string; env?: NodeJS.Pr
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(repoRoot, 'bin/run.js'), ...args], {
       cwd: repoRoot,
-      env: { ...process.env, NO_COLOR: '1', ...options.env },
+      env: { ...isolatedEnv(), NO_COLOR: '1', ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
       timeout: options.timeoutMs ?? 30_000,
     });
@@ -28,4 +32,9 @@ export function runKb(args: string[], options: { input?: string; env?: NodeJS.Pr
     child.on('close', (code) => resolve({ code, stdout, stderr }));
     child.stdin.end(options.input ?? '');
   });
+}
+
+function isolatedEnv(): NodeJS.ProcessEnv {
+  const { KB_PROFILE: _profile, KB_SASL_PASSWORD: _password, ...env } = process.env;
+  return { ...env, XDG_CONFIG_HOME: path.join(os.tmpdir(), 'kb-tests-have-no-profiles') };
 }

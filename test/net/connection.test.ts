@@ -125,3 +125,20 @@ for (const reading of ['net chunks', 'one reused buffer (with a frame pool)'] as
     }, threeAnswersByteByByte());
   });
 }
+
+test('a plaintext connection answered with a TLS record (a TLS listener\'s alert) fails at once naming security.protocol=SSL', async () => {
+  const server = net.createServer((socket) => {
+    socket.once('data', () => socket.write(Buffer.from([0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x46]))); // TLS 1.2 alert: protocol_version
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  try {
+    const port = (server.address() as net.AddressInfo).port;
+    const connection = new BrokerConnection({ host: '127.0.0.1', port, clientId: 't', requestTimeoutMs: 30_000, connectTimeoutMs: 5_000 });
+    const started = Date.now();
+    await assert.rejects(connection.connect(), /broker 127\.0\.0\.1:\d+ answered with TLS: it is a TLS listener, connect with security\.protocol=SSL/);
+    assert.ok(Date.now() - started < 10_000, 'not at the request timeout');
+  } finally {
+    server.close();
+  }
+});

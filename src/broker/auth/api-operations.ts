@@ -79,6 +79,8 @@ export const apiAuthorization: Readonly<Record<number, ApiAuthorization>> = {
   [ApiKeys.AlterPartitionReassignments]: onCluster('Alter'),
   [ApiKeys.ListPartitionReassignments]: onCluster('Describe'),
   [ApiKeys.OffsetDelete]: { needs: [on('Group', 'Delete'), on('Topic', 'Read')], checkedBy: 'handler' },
+  [ApiKeys.DescribeClientQuotas]: onCluster('DescribeConfigs'),
+  [ApiKeys.AlterClientQuotas]: onCluster('AlterConfigs'),
   [ApiKeys.DescribeUserScramCredentials]: onCluster('Describe'),
   [ApiKeys.AlterUserScramCredentials]: onCluster('Alter'),
   [ApiKeys.DescribeQuorum]: onCluster('Describe'),

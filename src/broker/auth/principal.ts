@@ -1,6 +1,6 @@
 /**
  * Principals as Kafka writes them, `User:<name>`: who a connection
- * authenticated as (a TLS client certificate today, SASL next), in the
+ * authenticated as (a SASL login, or a TLS client certificate), in the
  * request context for the authorizer. A connection that has not
  * authenticated is `User:ANONYMOUS`; a kb node is `User:kb-node-<id>`.
  */

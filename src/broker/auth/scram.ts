@@ -7,7 +7,11 @@
  *    the server's nonce always extends the client's.
  * 2. client-final `c=biws,r=<that whole nonce>[,<extensions>],p=<proof>`
  *    -> success with server-final `v=<server signature>`. The nonce must be
- *    exactly the one the server sent (CVE-2024-56128); the proof is checked
+ *    exactly the one the server sent (CVE-2024-56128), or the client's
+ *    nonce followed by it: librdkafka before 2.6.1 (kcat and
+ *    confluent-kafka 2.0 among them) sends that, which still holds the
+ *    server's fresh nonce whole (Kafka accepted it until its CVE fix, and
+ *    kb must serve those clients); the proof is checked
  *    by recomputing the client key and comparing its hash with the stored
  *    key in constant time.
  * Every message is at most saslMessageBytesMax bytes; anything malformed
@@ -64,14 +68,14 @@ function parseClientFirst(message: string): First {
   return { user: decodeSaslName(name.value), bare, clientNonce: nonce.value };
 }
 
-function parseClientFinal(message: string, nonce: string, keyBytes: number): { withoutProof: string; proof: Buffer } {
+function parseClientFinal(message: string, first: First, nonce: string, keyBytes: number): { withoutProof: string; proof: Buffer } {
   const proofAt = message.lastIndexOf(',p=');
   if (proofAt < 0) throw new Malformed('the last attribute must be the proof (p=)');
   const withoutProof = message.slice(0, proofAt);
   const [binding, sentNonce] = attributes(withoutProof);
   if (binding?.key !== 'c' || binding.value !== channelBinding) throw new Malformed(`the first attribute must be c=${channelBinding} (no channel binding)`);
   if (sentNonce?.key !== 'r') throw new Malformed('the second attribute must be the nonce (r=)');
-  if (sentNonce.value !== nonce) throw new Malformed("the nonce is not the one the server sent");
+  if (sentNonce.value !== nonce && sentNonce.value !== first.clientNonce + nonce) throw new Malformed('the nonce is not the one the server sent');
   const proofText = message.slice(proofAt + 3);
   const proof = Buffer.from(proofText, 'base64');
   if (!base64Syntax.test(proofText) || proof.length !== keyBytes) throw new Malformed(`the proof must be ${keyBytes} bytes in base64`);
@@ -93,7 +97,7 @@ export function createScramMechanism(mechanism: ScramMechanism, lookup: Credenti
   }
 
   function clientFinal(message: string, { first, serverFirst, nonce, credential, known }: Final): MechanismStep {
-    const final = parseClientFinal(message, nonce, mechanism.keyBytes);
+    const final = parseClientFinal(message, first, nonce, mechanism.keyBytes);
     const authMessage = `${first.bare},${serverFirst},${final.withoutProof}`;
     const clientSignature = hmac(mechanism, credential.storedKey, authMessage);
     const clientKey = Buffer.alloc(mechanism.keyBytes);

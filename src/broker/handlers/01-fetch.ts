@@ -58,7 +58,10 @@
  * that have records in what it read, to drop them; every answer carries
  * the last stable offset. Preferred read replica -1. What consumers get counts into the topic's bytes-out
  * and messages-out metrics (per batch header, or per converted message
- * below). Batches are read into the request's pooled memory
+ * below), and into its consumer_byte_rate quota (the delay is the
+ * response's throttle_time_ms; the dispatcher mutes the connection); as in
+ * Kafka, a consumer under a quota reads at most what the quota allows in a
+ * whole window (but at least one batch). Batches are read into the request's pooled memory
  * (ctx.allocate), which the response refers to without copying.
  * A replica fetch (replica id >= 0) whose connection is not that broker's
  * own (controller-channel.ts actsAs) reads nothing and changes nothing:
@@ -179,7 +182,7 @@ export default defineHandler<FetchRequest, FetchResponse>({
     const read = async (): Promise<PartitionResult[]> => {
       if (follower) return readAll(checked, maxBytes, true, replicaId, false, legacyMagic, throttle, ctx.allocate);
       await untilMemoryFree(memory, deadline, ctx.clientGone);
-      const budget = Math.min(maxBytes, memory.room);
+      const budget = Math.min(maxBytes, memory.room, services.quotas.fetch.windowMax(ctx.principal, ctx.clientId));
       memory.take(budget);
       try {
         return await readAll(checked, budget, budget > 0, replicaId, readCommitted, legacyMagic, throttle, ctx.allocate);
@@ -200,7 +203,7 @@ export default defineHandler<FetchRequest, FetchResponse>({
       byTopic.set(key, [...(byTopic.get(key) ?? []), r]);
     }
     return {
-      throttleTimeMs: 0,
+      throttleTimeMs: follower ? 0 : services.quotas.fetch.recordAndThrottleMs(ctx.principal, ctx.clientId, bytesOf(results)),
       errorCode: refused ? ErrorCode.CLUSTER_AUTHORIZATION_FAILED : ErrorCode.NONE,
       sessionId: 0,
       responses: [...byTopic.values()].map((partitions) => ({

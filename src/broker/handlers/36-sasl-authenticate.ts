@@ -3,7 +3,9 @@
  * connection's SaslHandshake chose (server/sasl-session.ts), answered with
  * the mechanism's reply; a failure is SASL_AUTHENTICATION_FAILED (or
  * ILLEGAL_SASL_STATE out of turn) and the connection closes once the
- * answer is written. Sessions do not expire (sessionLifetimeMs 0).
+ * answer is written. The answer to a login carries the session's lifetime
+ * (v1+: `connections.max.reauth.ms` on a SASL listener, else 0); after it
+ * the client re-authenticates with a new SaslHandshake (KIP-368).
  */
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { SaslAuthenticateRequest } from '../../protocol/generated/sasl-authenticate-request.ts';
@@ -15,8 +17,8 @@ export default defineHandler<SaslAuthenticateRequest, SaslAuthenticateResponse>(
   apiKey: ApiKeys.SaslAuthenticate,
   minVersion: 0,
   maxVersion: 2,
-  handle(request, ctx) {
+  async handle(request, ctx) {
     if (ctx.sasl === null) return { errorCode: ErrorCode.ILLEGAL_SASL_STATE, errorMessage: null, authBytes: Buffer.alloc(0), sessionLifetimeMs: 0n };
-    return { ...ctx.sasl.authenticate(request.authBytes), sessionLifetimeMs: 0n };
+    return ctx.sasl.authenticate(request.authBytes);
   },
 });

@@ -26,6 +26,7 @@ import type { MetadataQuorum } from '../../controller/quorum/metadata-quorum.ts'
 import type { MetadataImage } from '../../metadata/image.ts';
 import type { BrokerRecord } from '../../metadata/records.ts';
 import type { Logger } from '../../logger.ts';
+import type { ClientQuotas } from '../auth/client-quotas.ts';
 import type { AccessControl, ConnectionAccess } from '../auth/access-control.ts';
 
 /** This node as the cluster sees it, and what it asks the active controller for on a handler's behalf. */
@@ -50,7 +51,7 @@ export interface NodeService {
 }
 
 /** The metadata this node has applied, to read (only the metadata quorum changes it). */
-export type ImageService = Readonly<Pick<MetadataImage, 'clusterId' | 'brokers' | 'topicsByName' | 'topicsById' | 'scramCredentials' | 'acls'>>;
+export type ImageService = Readonly<Pick<MetadataImage, 'clusterId' | 'brokers' | 'topicsByName' | 'topicsById' | 'scramCredentials' | 'acls' | 'clientQuotas'>>;
 /** The partitions this node hosts. */
 export type ReplicaService = Pick<ReplicaManager, 'leaderPartition' | 'whenOpened' | 'waitForData' | 'leaderThrottle' | 'topicReady' | 'hostedPartitions' | 'logsDir'>;
 /** The consumer groups this node coordinates. */
@@ -76,6 +77,7 @@ export type ControllerService = Pick<
   | 'brokerHeartbeat'
   | 'allocateProducerIds'
   | 'alterUserScramCredentials'
+  | 'alterClientQuotas'
   | 'createAcls'
   | 'deleteAcls'
   | 'mutationThrottleMs'
@@ -88,6 +90,8 @@ export type SettingsService = Pick<BrokerConfig, 'bool' | 'int'>;
 export type MetricsService = Pick<BrokerMetrics, 'produced' | 'consumed'>;
 /** Memory Fetch responses hold until their sockets take them, on all connections (`queued.max.response.bytes`). */
 export type ResponseMemoryService = Pick<RequestMemory, 'room' | 'take' | 'give' | 'whenFree'>;
+/** Client quotas this node enforces (auth/client-quotas.ts): Produce and Fetch record their bytes, the dispatcher handler time. */
+export type QuotaService = Pick<ClientQuotas, 'produce' | 'fetch' | 'request'>;
 /** Whether authorization is on, and the authorizer over the ACLs now (kb acl check asks it). */
 export type AccessService = Pick<AccessControl, 'settings' | 'authorizer'>;
 /** The node's log, for what a handler limited or refused (not per-request chatter). */
@@ -115,6 +119,7 @@ export interface BrokerServices {
   log: LogService;
   access: AccessService;
   responseMemory: ResponseMemoryService;
+  quotas: QuotaService;
   peerAuth: PeerAuthService;
   /** The handler registry (ApiVersions advertises it). */
   handlers: ReadonlyMap<number, Handler>;
@@ -128,10 +133,11 @@ export interface RequestContext {
   /** host:port of the client. */
   clientAddress: string;
   /**
-   * Who sent the request: `User:<name>` as the client authenticated (a TLS
-   * client certificate through ssl.principal.mapping.rules), else
-   * `User:ANONYMOUS`; a node's principal (auth/principal.ts) for a node's
-   * own requests and those on a peer listener.
+   * Who sent the request: `User:<name>` as the client authenticated (a SASL
+   * login, else a TLS client certificate through
+   * ssl.principal.mapping.rules), else `User:ANONYMOUS`; a node's principal
+   * (auth/principal.ts) for a node's own requests and those on a peer
+   * listener.
    */
   principal: string;
   /** What the principal may do (access-control.ts): handlers ask it per resource, as the table in auth/api-operations.ts says. */

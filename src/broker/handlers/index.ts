@@ -43,6 +43,8 @@ import incrementalAlterConfigs from './44-incremental-alter-configs.ts';
 import alterPartitionReassignments from './45-alter-partition-reassignments.ts';
 import listPartitionReassignments from './46-list-partition-reassignments.ts';
 import offsetDelete from './47-offset-delete.ts';
+import describeClientQuotas from './48-describe-client-quotas.ts';
+import alterClientQuotas from './49-alter-client-quotas.ts';
 import describeUserScramCredentials from './50-describe-user-scram-credentials.ts';
 import alterUserScramCredentials from './51-alter-user-scram-credentials.ts';
 import describeQuorum from './55-describe-quorum.ts';
@@ -97,6 +99,8 @@ const all: Handler[] = [
   alterPartitionReassignments,
   listPartitionReassignments,
   offsetDelete,
+  describeClientQuotas,
+  alterClientQuotas,
   describeUserScramCredentials,
   alterUserScramCredentials,
   describeQuorum,

@@ -8,8 +8,22 @@
  *   state may have been lost to retention);
  * - duplicate: the same sequence range as one of the last five batches, to
  *   be answered with that batch's original base offset and not appended;
- * - reject with OUT_OF_ORDER_SEQUENCE_NUMBER (a gap or an older sequence) or
- *   INVALID_PRODUCER_EPOCH (an epoch older than the one seen).
+ * - reject, not yet: the batch skips sequences of its epoch that this
+ *   leader has not written (the producer's earlier batches are in flight
+ *   elsewhere or were refused here): answered NOT_LEADER_OR_FOLLOWER, which
+ *   every client retries after refreshing its metadata, not persisted, in
+ *   sequence order. A pipelining client sees such gaps in ordinary
+ *   failovers: an old leader answers a batch while the next already went to
+ *   the new one (librdkafka 2.0.2 re-queues a failed batch only after
+ *   another thread may have sent the next), or a batch is refused (lease,
+ *   ISR) and the next one is checked after the cause is gone. Answered
+ *   OUT_OF_ORDER_SEQUENCE_NUMBER, as Kafka does, librdkafka bumps its
+ *   producer epoch and renumbers every batch it is about to retry, on every
+ *   partition, writing a second copy of any that a leader had written
+ *   without acknowledging it;
+ * - reject with OUT_OF_ORDER_SEQUENCE_NUMBER (an older sequence, not one of
+ *   the last five batches) or INVALID_PRODUCER_EPOCH (an epoch older than
+ *   the one seen).
  * `record` is called after the append with the offsets assigned. Batches
  * without a producer id (-1) or sequence (-1) are not tracked; a batch with
  * a producer id but no sequence (the group coordinator's TxnOffsetCommit,
@@ -77,6 +91,12 @@ export function isIdempotent(batch: IdempotentBatch): boolean {
   return batch.producerId >= 0n && batch.baseSequence >= 0;
 }
 
+/** Whether sequence `a` comes before `b` (less than half the wrapping sequence space ahead of `a`). */
+function precedes(a: number, b: number): boolean {
+  const ahead = (b - a + sequenceMax + 1) % (sequenceMax + 1);
+  return ahead > 0 && ahead <= sequenceMax >> 1;
+}
+
 export class ProducerStateTable {
   private readonly producers = new Map<bigint, ProducerEntry>();
 
@@ -97,6 +117,10 @@ export class ProducerStateTable {
     const duplicate = entry.batches.find((b) => b.firstSequence === batch.baseSequence && b.lastSequence === last);
     if (duplicate) return { action: 'duplicate', baseOffset: duplicate.baseOffset, timestamp: duplicate.timestamp };
     const expected = entry.batches.length === 0 ? batch.baseSequence : (entry.batches.at(-1)!.lastSequence + 1) % (sequenceMax + 1);
+    if (precedes(expected, batch.baseSequence)) {
+      const message = `sequence ${batch.baseSequence} skips sequence ${expected}, which this leader has not written: retry the producer's earlier batches first`;
+      return { action: 'reject', errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, message };
+    }
     if (batch.baseSequence !== expected) {
       return { action: 'reject', errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, message: `expected sequence ${expected}, got ${batch.baseSequence}` };
     }

@@ -54,18 +54,40 @@
  *   (acks=0 produce). It throws RequestRejected when the request cannot be
  *   answered (malformed); the connection then closes and the reason is
  *   logged once.
+ * - `throttle(ms)` (a client quota's delay, the dispatcher's call) mutes
+ *   the connection as Kafka does: for that long nothing more is read from
+ *   the socket nor handled (requests already dispatched finish; a mute
+ *   set while a request is being dispatched keeps the pipelined Produce
+ *   requests behind it from starting); nothing is dropped, and the client
+ *   backs off by the response's throttle time.
  * - A socket whose writes are not being consumed pauses request handling
  *   until it drains; a connection idle for `idleTimeoutMs` is closed.
  * - Authentication: each connection has a SaslSession offering the
  *   listener's mechanisms (`authentication`; none by default), which
  *   SaslHandshake/SaslAuthenticate drive; a failed exchange closes the
  *   connection once its answer is written, and is logged through
- *   `logFailure` (rate-limited by the listener). Where authentication is
- *   `required` (a peer listener), until the session has authenticated:
- *   every frame larger than `firstFrameBytesMax` closes the connection, so
- *   does any request but ApiVersions, SaslHandshake and SaslAuthenticate
- *   (unanswered, before dispatch), and the connection is closed
- *   `timeoutMs` after it was accepted.
+ *   `logFailure` (rate-limited by the listener). Failures count against
+ *   the client's address in `failures`, which refuses its attempts
+ *   unread while it has failed too often. Where authentication is
+ *   `required` (a peer listener, a SASL listener), until the session has
+ *   authenticated: every frame larger than `firstFrameBytesMax` closes the
+ *   connection, so does any request but ApiVersions, SaslHandshake and
+ *   SaslAuthenticate (unanswered, before dispatch), requests are handled
+ *   one at a time (no Produce overlap), and the connection is closed
+ *   `timeoutMs` after it was accepted. After a v0 SaslHandshake the
+ *   mechanism's messages come as bare frames (raw tokens, as Kafka frames
+ *   them for old clients): each is handed to the session, its answer
+ *   written back as a length and the bytes; a refused one is answered
+ *   with the failure message as a token (Kafka answers nothing, but
+ *   kafka-python reads any answer to PLAIN but an empty one as a failed
+ *   login, and a closed connection as one to retry), then closed.
+ * - Where logins have a lifetime (`sessionLifetimeMs`), a request other
+ *   than SaslHandshake and SaslAuthenticate once the session has expired
+ *   closes the connection, unanswered (KIP-368: a client that does not
+ *   re-authenticate in time reconnects).
+ * - `principal`: the SASL user once authenticated (`User:<name>`), else
+ *   what the listener set from a TLS client certificate
+ *   (`certificatePrincipal`), else `User:ANONYMOUS`.
  */
 import type { Socket } from 'node:net';
 import type { Logger } from '../../logger.ts';
@@ -76,7 +98,9 @@ import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import type { RequestMemory } from './request-memory.ts';
 import { SaslSession, type SaslMechanism } from './sasl-session.ts';
 import { connectionQueuedBytesMax, producePipelineMax } from '../../limits.ts';
-import { anonymousPrincipal } from '../auth/principal.ts';
+import { anonymousPrincipal, userPrincipal } from '../auth/principal.ts';
+import type { AuthFailures } from './auth-failures.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
 
 /** Thrown by a dispatcher for a request that must close the connection. */
 export class RequestRejected extends Error {
@@ -95,12 +119,14 @@ export type Dispatch = (payload: Buffer, connection: ConnectionInfo, allocate: A
 export interface ConnectionInfo {
   readonly id: number;
   readonly remote: string;
-  /** The connection's authentication state (the node it authenticated as: `sasl.peer`). */
+  /** The connection's authentication state (the node it authenticated as: `sasl.peer`; the user: `sasl.user`). */
   readonly sasl: SaslSession;
   /** Aborted once the connection is closed, by either side: no answer can reach the client any more. */
   readonly gone: AbortSignal;
   /** Who the client authenticated as (`User:<name>`; `User:ANONYMOUS` until it does). */
   readonly principal: string;
+  /** Mutes the connection for `ms` (a quota's throttle): nothing more is read or handled until then. */
+  throttle(ms: number): void;
 }
 
 export interface ConnectionLimits {
@@ -125,6 +151,10 @@ export interface ConnectionAuthentication {
   timeoutMs: number;
   /** Where failed authentications are logged (rate-limited: anyone can fail at will). */
   logFailure: (message: string) => void;
+  /** Failed authentications by address (the listener's); none: not limited. */
+  failures?: AuthFailures;
+  /** How long a login lasts before the client must re-authenticate (`connections.max.reauth.ms`); none: for ever. */
+  sessionLifetimeMs?: number;
 }
 
 /** What a connection that must authenticate may ask before it has. */
@@ -136,6 +166,13 @@ const minRequestBytes = 10;
 const headerPeekBytes = 4;
 /** A connection holding less request memory than this reads on while RequestMemory is full: small requests are served while large frames wait. */
 export const smallRequestBytes = minCapacityBytes;
+
+/** A raw SASL token as it travels after a v0 SaslHandshake: its length, then its bytes. */
+function rawToken(bytes: Buffer): Buffer[] {
+  const length = Buffer.alloc(4);
+  length.writeInt32BE(bytes.length);
+  return [length, bytes];
+}
 
 /** Whether a frame length is the start of a TLS handshake record (0x16 0x03): a TLS client on a plaintext listener. */
 function startsTlsHandshake(frameLength: number): boolean {
@@ -173,8 +210,12 @@ export class Connection implements ConnectionInfo {
   private processing = false;
   private readonly closing = new AbortController();
   readonly gone = this.closing.signal;
-  /** Set by the listener once the client has authenticated (a TLS client certificate); before any request is read. */
-  principal = anonymousPrincipal;
+  /** Set by the listener once the client has authenticated with a TLS client certificate; before any request is read. */
+  certificatePrincipal = anonymousPrincipal;
+  /** Ends the mute a quota's throttle put on the connection; null when not muted. */
+  private muteTimer: NodeJS.Timeout | null = null;
+  /** performance.now() at which the mute ends. */
+  private mutedUntil = 0;
   /** Requests dispatched and not yet answered, oldest first: each settles once its response is written. */
   private readonly inFlight: Promise<void>[] = [];
   private inFlightProduce = false;
@@ -196,7 +237,14 @@ export class Connection implements ConnectionInfo {
     socket.setTimeout(limits.idleTimeoutMs, () => this.close(`idle for ${limits.idleTimeoutMs} ms`, false));
     const authentication = limits.authentication;
     this.authenticationRequired = authentication?.required ?? false;
-    this.sasl = new SaslSession(authentication?.mechanisms ?? [], (reason) => (this.closeAfterAnswer ??= reason));
+    const ip = socket.remoteAddress ?? '';
+    const failures = authentication?.failures;
+    this.sasl = new SaslSession(authentication?.mechanisms ?? [], {
+      onFailure: (reason) => (this.closeAfterAnswer ??= reason),
+      admit: () => failures?.refusal(ip) ?? null,
+      onRefused: () => failures?.failed(ip),
+      lifetimeMs: authentication?.sessionLifetimeMs,
+    });
     if (authentication?.required) {
       this.authenticationTimer = setTimeout(() => this.failAuthentication(`not authenticated within ${authentication.timeoutMs} ms`), authentication.timeoutMs);
     }
@@ -242,6 +290,15 @@ export class Connection implements ConnectionInfo {
     this.close(reason, false);
   }
 
+  get principal(): string {
+    return this.sasl.user !== null ? userPrincipal(this.sasl.user) : this.certificatePrincipal;
+  }
+
+  /** Whether requests other than ApiVersions and SASL are refused until the session authenticates. */
+  private get awaitingAuthentication(): boolean {
+    return this.authenticationRequired && !this.sasl.authenticated;
+  }
+
   private get closed(): boolean {
     return this.gone.aborted;
   }
@@ -265,9 +322,25 @@ export class Connection implements ConnectionInfo {
     return this.frames.length >= this.limits.maxQueuedFrames || this.queuedBytes >= connectionQueuedBytesMax;
   }
 
-  /** Reads the socket unless the queue or the request memory is full (then reading resumes once they have room). */
+  /** See ConnectionInfo.throttle: reading and handling resume once the mute ends (a longer throttle extends it). */
+  throttle(ms: number): void {
+    if (this.closed || ms <= 0) return;
+    const until = performance.now() + ms;
+    if (until <= this.mutedUntil) return;
+    this.mutedUntil = until;
+    if (this.muteTimer) clearTimeout(this.muteTimer);
+    this.muteTimer = setTimeout(() => {
+      this.muteTimer = null;
+      this.readOn();
+      void this.processFrames();
+    }, ms);
+    this.socket.pause();
+  }
+
+  /** Reads the socket unless muted, or the queue or the request memory is full (then reading resumes once they have room). */
   private readOn(): void {
     if (this.closed) return;
+    if (this.muteTimer) return void this.socket.pause(); // the mute's end resumes
     if (this.queueFull) return void this.socket.pause(); // processFrames resumes
     if (this.memory.full && this.heldBytes >= smallRequestBytes) {
       this.socket.pause();
@@ -292,7 +365,7 @@ export class Connection implements ConnectionInfo {
 
   /** Refuses (closing the connection) a large frame before a first answer unless it names an API version served: see the contract. */
   private admitFrame(size: number, apiKey: number, apiVersion: number): boolean {
-    if (this.authenticationRequired && this.sasl.peer === null && size > this.limits.firstFrameBytesMax) {
+    if (this.awaitingAuthentication && size > this.limits.firstFrameBytesMax) {
       this.failAuthentication(`a frame of ${size} bytes before authentication, over ${this.limits.firstFrameBytesMax} (sasl.server.max.receive.size)`);
       return false;
     }
@@ -323,6 +396,8 @@ export class Connection implements ConnectionInfo {
   private onSocketClosed(): void {
     this.closing.abort();
     this.stopFrameTimer();
+    if (this.muteTimer) clearTimeout(this.muteTimer);
+    this.muteTimer = null;
     if (this.authenticationTimer) clearTimeout(this.authenticationTimer);
     this.cancelMemoryWait?.();
     this.cancelMemoryWait = null;
@@ -337,13 +412,24 @@ export class Connection implements ConnectionInfo {
     if (this.processing) return;
     this.processing = true;
     try {
-      while (!this.closed && this.frames.length > 0) {
+      while (!this.closed && !this.muteTimer && this.frames.length > 0) {
+        // Until authenticated, what a frame is (a raw token, a request allowed) depends on the answers before it.
+        while (this.awaitingAuthentication && this.inFlight.length > 0) await this.inFlight[0];
+        if (this.closed || this.muteTimer) break;
+        if (this.sasl.rawTokens) {
+          this.answerRawToken(this.frames.shift()!);
+          continue;
+        }
         const apiKey = this.frames[0].readInt16BE(0);
         const produce = apiKey === ApiKeys.Produce;
         while (this.inFlight.length > 0 && (!produce || !this.inFlightProduce || this.inFlight.length >= producePipelineMax)) await this.inFlight[0];
-        if (this.closed) break;
-        if (this.authenticationRequired && this.sasl.peer === null && !beforeAuthentication.has(apiKey)) {
+        if (this.closed || this.muteTimer) break;
+        if (this.awaitingAuthentication && !beforeAuthentication.has(apiKey)) {
           this.failAuthentication(`API ${apiKey} before authentication (only ApiVersions and SASL are served until then)`);
+          break;
+        }
+        if (this.sasl.expired && apiKey !== ApiKeys.SaslHandshake && apiKey !== ApiKeys.SaslAuthenticate) {
+          this.failAuthentication(`API ${apiKey} after the session expired (connections.max.reauth.ms): the client did not re-authenticate`);
           break;
         }
         const frame = this.frames.shift()!;
@@ -371,7 +457,7 @@ export class Connection implements ConnectionInfo {
     try {
       const response = await dispatched;
       this.proven = true;
-      if (this.sasl.peer !== null && this.authenticationTimer) clearTimeout(this.authenticationTimer);
+      if (this.sasl.authenticated && this.authenticationTimer) clearTimeout(this.authenticationTimer);
       await previous;
       if (response === null || this.closed) return;
       written = true;
@@ -386,11 +472,32 @@ export class Connection implements ConnectionInfo {
     }
   }
 
+  /** Hands a raw token (after a v0 SaslHandshake) to the session and writes its answer back, as an in-flight request. */
+  private answerRawToken(frame: Buffer): void {
+    this.queuedBytes -= frame.length;
+    this.readOn();
+    const answered = (async () => {
+      try {
+        const answer = await this.sasl.authenticate(frame);
+        if (this.closed) return;
+        if (answer.errorCode !== ErrorCode.NONE) return this.endAfter(rawToken(Buffer.from(answer.errorMessage ?? '')), this.closeAfterAnswer ?? 'authentication failed');
+        if (this.sasl.authenticated && this.authenticationTimer) clearTimeout(this.authenticationTimer);
+        if (!writeCorked(this.socket, rawToken(answer.authBytes), () => {})) await this.drained();
+      } catch (err) {
+        this.close(`internal error: ${(err as Error).stack ?? err}`);
+      } finally {
+        this.freeFrame(frame);
+      }
+    })();
+    this.inFlight.push(answered);
+    void answered.then(() => this.inFlight.shift());
+  }
+
   /** Writes the last answer, then closes: the client reads why it was refused before the connection goes. */
-  private endAfter(chunks: Buffer[], reason: string, lease: BufferLease): void {
+  private endAfter(chunks: Buffer[], reason: string, lease?: BufferLease): void {
     this.limits.authentication?.logFailure(`closing connection ${this.id} from ${this.remote}: ${reason}`);
     this.closing.abort();
-    writeCorked(this.socket, chunks, () => lease.release());
+    writeCorked(this.socket, chunks, () => lease?.release());
     this.socket.end(() => this.socket.destroy());
   }
 

@@ -32,6 +32,12 @@
  * when it did not), a node's on a peer listener. A handler's
  * `authorize` runs before the request is handled or forwarded to the
  * controller, which cannot tell a forwarded request's principal.
+ *
+ * Client quotas (auth/client-quotas.ts) are applied here to every answer
+ * (throttled below): the throttle time goes into the response's
+ * throttle_time_ms and mutes the connection that long
+ * (ConnectionInfo.throttle). A kb node's own and forwarded requests are
+ * exempt (fromNode).
  */
 import { ProtocolError } from '../../protocol/primitives.ts';
 import { decodeRequestBody, decodeRequestHeader, encodeResponseChunks } from '../../protocol/frames.ts';
@@ -75,6 +81,7 @@ export function createDispatcher(handlers: ReadonlyMap<number, Handler>, options
     return known;
   };
   return async (payload: Buffer, connection: ConnectionInfo, allocate: Allocate): Promise<Buffer[] | null> => {
+    const decodeStarted = performance.now();
     let header;
     try {
       header = decodeRequestHeader(payload);
@@ -134,14 +141,49 @@ export function createDispatcher(handlers: ReadonlyMap<number, Handler>, options
       if (authorization && 'denied' in authorization) return encodeResponseChunks(apiKey, apiVersion, correlationId, authorization.denied);
       const request = authorization ? authorization.request : body;
       const forward = handler.forwardToController === true && !quorum.isActiveController();
+      // Muted at once, so that no pipelined Produce request starts behind it (connection.ts).
+      const producedMs = apiKey === ApiKeys.Produce && !fromNode(ctx) ? services.quotas.produce.recordAndThrottleMs(ctx.principal, ctx.clientId, payload.length) : 0;
+      connection.throttle(producedMs);
       // The body is the handler's key's request: that key's codec decoded it.
-      let response = forward ? await controllerChannel.forward(handler.apiKey, apiVersion, request as RequestOf<ApiKey>) : await handleHere(handler, request, ctx, malformed);
+      const pending = forward ? controllerChannel.forward(handler.apiKey, apiVersion, request as RequestOf<ApiKey>) : handleHere(handler, request, ctx, malformed);
+      const busyMs = performance.now() - decodeStarted;
+      let response = await pending;
       if (authorization && response !== null) response = authorization.complete(response);
-      return response === null ? null : encodeResponseChunks(apiKey, apiVersion, correlationId, response);
+      const throttleMs = Math.max(producedMs, throttled(ctx, response, busyMs));
+      connection.throttle(throttleMs);
+      if (response === null) return null;
+      const answered = throttleMs > 0 && 'throttleTimeMs' in (response as object) ? { ...(response as object), throttleTimeMs: throttleMs } : response;
+      return encodeResponseChunks(apiKey, apiVersion, correlationId, answered);
     } finally {
       metrics.requestDone(apiKey, (performance.now() - started) / 1000);
     }
   };
+}
+
+/**
+ * A kb node's own request, or one it forwards for a client (counted where
+ * the client connected): exempt from client quotas. A node is known by its
+ * authenticated connection (ctx.peer); with peer.authentication=none, by
+ * its client id.
+ */
+function fromNode(ctx: RequestContext): boolean {
+  if (ctx.services.peerAuth.required) return ctx.peer !== null;
+  return /^kb-broker-\d+(-forwarding)?$/.test(ctx.clientId ?? '');
+}
+
+/**
+ * The throttle time of a request's answer, but for producer_byte_rate's
+ * (a Produce request's size, as Kafka counts it, acks=0 included,
+ * recorded before the request runs): the larger of the handler's (its
+ * response's throttleTimeMs: consumer_byte_rate, controller mutations)
+ * and request_percentage's for `busyMs`, the time this node's one thread
+ * spent on the request (decoding, and the handler up to its first wait: a
+ * parked fetch waiting for data costs nothing).
+ */
+function throttled(ctx: RequestContext, response: unknown, busyMs: number): number {
+  const handlerMs = response !== null && typeof (response as { throttleTimeMs?: unknown }).throttleTimeMs === 'number' ? (response as { throttleTimeMs: number }).throttleTimeMs : 0;
+  if (fromNode(ctx)) return handlerMs;
+  return Math.max(handlerMs, ctx.services.quotas.request.recordAndThrottleMs(ctx.principal, ctx.clientId, busyMs / 10));
 }
 
 async function handleHere(handler: Handler, request: unknown, ctx: RequestContext, malformed: (err: unknown) => unknown): Promise<unknown> {

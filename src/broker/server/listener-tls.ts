@@ -55,7 +55,7 @@ import { distinguishedName, parsePrincipalMappingRules, type PrincipalMapper } f
 
 export type ClientAuth = 'required' | 'requested' | 'none';
 
-/** Whether a listener of this security protocol speaks TLS: SSL, and SASL_SSL (TLS under the SASL handshake) once SASL listeners are served. */
+/** Whether a listener of this security protocol speaks TLS: SSL, and SASL_SSL (TLS under the SASL handshake). */
 export function usesTls(securityProtocol: string): boolean {
   return securityProtocol === 'SSL' || securityProtocol === 'SASL_SSL';
 }

@@ -3,11 +3,13 @@
  * Connection, admits them by ConnectionQuotas (refusals are logged at most
  * once a second, with how many there were, as are failed authentications),
  * and closes them all on stop. Where authentication is required (a peer
- * listener), connections not authenticated yet from addresses that are not
+ * listener, a SASL listener), connections not authenticated yet from addresses that are not
  * peers' have a budget of their own (`unauthenticatedMax`): one more
  * closes the oldest of them, so a flood of connections that never
  * authenticate holds that many slots at most, and cannot keep a node from
- * reaching its peers (whose addresses, exempt, never count).
+ * reaching its peers (whose addresses, exempt, never count). Failed
+ * logins count against the client's address in the broker's AuthFailures
+ * (`authentication.failures`), shared by its listeners.
  * Its connections share one BufferPool, one RequestMemory
  * (`queued.max.request.bytes`) and, on a PLAINTEXT listener, one read
  * buffer (read-buffer-server.ts), and count what their responses hold into
@@ -137,7 +139,7 @@ export class Listener {
         return socket.destroy();
       }
       const connection = this.open(socket);
-      connection.principal = principal;
+      connection.certificatePrincipal = principal;
       socket.on('data', (bytes: Buffer) => connection.receive(bytes));
     });
     handshakes.on('tlsClientError', (err, socket) => {
@@ -157,7 +159,7 @@ export class Listener {
 
   /** Counts `connection` among those waiting to authenticate, closing the oldest of them when there are `max` already. */
   private awaitAuthentication(connection: Connection, max: number, refusals: RateLimitedLog): void {
-    for (const waiting of this.unauthenticated) if (waiting.sasl.peer !== null) this.unauthenticated.delete(waiting);
+    for (const waiting of this.unauthenticated) if (waiting.sasl.authenticated) this.unauthenticated.delete(waiting);
     const oldest = this.unauthenticated.size >= max ? this.unauthenticated.values().next().value : undefined;
     if (oldest) {
       this.unauthenticated.delete(oldest);

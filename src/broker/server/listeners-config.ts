@@ -17,7 +17,7 @@
  * ConfigError that says what to change (a ListenerUsageError, exit 2, for
  * a shorthand given with the setting it stands for): duplicate names or addresses, a
  * name missing from the security protocol map, a protocol other than
- * PLAINTEXT (SSL/SASL arrive with issue #24), inter-broker or controller
+ * PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL, inter-broker or controller
  * names that name no listener, a client listener on this voter's peer
  * address.
  */
@@ -56,7 +56,6 @@ export class ListenerUsageError extends ConfigError {
 const clientListenerName = 'CLIENT';
 const peerListenerName = 'PEER';
 const defaultListen: HostPort = { host: '127.0.0.1', port: 9092 };
-const servedProtocols = new Set(['PLAINTEXT', 'SSL']);
 /** Kafka's security protocols by their wire id (BrokerRegistration's listeners). */
 const protocolIds = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'];
 const knownProtocols = new Set(protocolIds);
@@ -139,7 +138,6 @@ export function resolveListeners(config: BrokerConfig, shorthands: ListenerShort
   const specs: ListenerSpec[] = [...addresses].map(([name, address]) => {
     const protocol = protocols.get(name);
     if (!protocol) throw new ConfigError(`listener ${name} is not in listener.security.protocol.map: add ${name}:PLAINTEXT to it`);
-    if (!servedProtocols.has(protocol)) throw new ConfigError(`listener ${name}: ${protocol} is not served yet (SASL listeners arrive with the rest of issue #24): use PLAINTEXT or SSL`);
     return { name, host: address.host, port: address.port, advertised: advertised.get(name) ?? address, securityProtocol: protocol, peer: peerNames.has(name) };
   });
 

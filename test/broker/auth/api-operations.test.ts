@@ -52,6 +52,7 @@ const oneItem: Record<number, Record<string, unknown>> = {
   [ApiKeys.DeleteAcls]: { filters: [{ resourceTypeFilter: 1, resourceNameFilter: null, patternTypeFilter: 1, principalFilter: null, hostFilter: null, operation: 1, permissionType: 1 }] },
   [ApiKeys.ElectLeaders]: { topicPartitions: [{ topic: 't', partitions: [0] }] },
   [ApiKeys.AlterUserScramCredentials]: { deletions: [{ name: 'u', mechanism: 1 }] },
+  [ApiKeys.AlterClientQuotas]: { entries: [{ entity: [{ entityType: 'user', entityName: 'u' }], ops: [{ key: 'producer_byte_rate', value: 1, remove: false }] }] },
 };
 
 test('the cluster APIs refuse a principal that may do nothing with CLUSTER_AUTHORIZATION_FAILED, in a response every served version encodes', () => {

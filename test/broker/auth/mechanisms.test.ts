@@ -78,24 +78,33 @@ describe('SCRAM server mechanism', () => {
     assert.notEqual(await challenge('carol'), unknown, 'each unknown name has its own');
   });
 
-  it('always extends the client nonce, and refuses a final message whose nonce is not the one it sent (CVE-2024-56128)', async () => {
+  /** The server's answer to a client-final message sent with `sentNonce` and a proof computed correctly over it: only the nonce check can refuse it. */
+  async function finalWithNonce(sentNonce: string): Promise<MechanismStep> {
     const password = 'pw';
     const credential = await credentialFor(sha256, password);
-    for (const sentNonce of ['clientnonce', 'clientnonceSERVERNONCEtampered', 'other']) {
-      const server = mechanism('SCRAM-SHA-256', { alice: { 'SCRAM-SHA-256': credential } }, () => 'SERVERNONCE');
-      const first = text(await server.step(Buffer.from('n,,n=alice,r=clientnonce')));
-      assert.match(first, /^r=clientnonceSERVERNONCE,/);
-      // A proof computed correctly over the tampered nonce: only the nonce check can refuse it.
-      const withoutProof = `c=biws,r=${sentNonce}`;
-      const authMessage = `n=alice,r=clientnonce,${first},${withoutProof}`;
-      const salted = await saltedPassword(sha256, password, credential.salt, credential.iterations, { stored: false });
-      const clientKey = createHmac('sha256', salted).update('Client Key').digest();
-      const signature = createHmac('sha256', createHash('sha256').update(clientKey).digest()).update(authMessage).digest();
-      const proof = Buffer.from(clientKey.map((b, i) => b ^ signature[i]));
-      const final = await server.step(Buffer.from(`${withoutProof},p=${proof.toString('base64')}`));
-      assert.equal(final.kind, 'failure');
+    const server = mechanism('SCRAM-SHA-256', { alice: { 'SCRAM-SHA-256': credential } }, () => 'SERVERNONCE');
+    const first = text(await server.step(Buffer.from('n,,n=alice,r=clientnonce')));
+    assert.match(first, /^r=clientnonceSERVERNONCE,/);
+    const withoutProof = `c=biws,r=${sentNonce}`;
+    const authMessage = `n=alice,r=clientnonce,${first},${withoutProof}`;
+    const salted = await saltedPassword(sha256, password, credential.salt, credential.iterations, { stored: false });
+    const clientKey = createHmac('sha256', salted).update('Client Key').digest();
+    const signature = createHmac('sha256', createHash('sha256').update(clientKey).digest()).update(authMessage).digest();
+    const proof = Buffer.from(clientKey.map((b, i) => b ^ signature[i]));
+    return server.step(Buffer.from(`${withoutProof},p=${proof.toString('base64')}`));
+  }
+
+  it('always extends the client nonce, and refuses a final message whose nonce is not the one it sent (CVE-2024-56128)', async () => {
+    for (const sentNonce of ['clientnonce', 'clientnonceSERVERNONCEtampered', 'other', 'SERVERNONCE', 'clientnonceclientnonceSERVERNONCEx', 'xclientnonceSERVERNONCE']) {
+      const final = await finalWithNonce(sentNonce);
+      assert.equal(final.kind, 'failure', sentNonce);
       assert.match(final.kind === 'failure' ? final.reason : '', /nonce is not the one the server sent/);
     }
+  });
+
+  it("accepts the nonce librdkafka before 2.6.1 sends: the client's nonce, then the server's whole", async () => {
+    assert.equal((await finalWithNonce('clientnonceSERVERNONCE')).kind, 'success');
+    assert.equal((await finalWithNonce('clientnonceclientnonceSERVERNONCE')).kind, 'success');
   });
 
   it('refuses malformed and oversized messages with a reason, and never throws', async () => {

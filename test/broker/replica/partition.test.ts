@@ -4,8 +4,9 @@
  * into one write), the high watermark covers each answered append, an
  * idempotent producer's pipelined batches are checked against the ones
  * before them (a retry in flight is answered as a duplicate with the
- * original offset, a gap is rejected), and a rejected batch does not stop
- * the ones behind it.
+ * original offset, a gap is refused as not yet written, NOT_LEADER_OR_FOLLOWER,
+ * also when the batch ahead of it was refused before its producer check),
+ * and a rejected batch does not stop the ones behind it.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -46,11 +47,25 @@ test("an idempotent producer's pipelined batches are checked against the ones ah
       [ErrorCode.NONE, 0n],
       [ErrorCode.NONE, 2n],
       [ErrorCode.NONE, 0n],
-      [ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, -1n],
+      [ErrorCode.NOT_LEADER_OR_FOLLOWER, -1n],
       [ErrorCode.NONE, 4n],
       [ErrorCode.NONE, 5n],
     ],
   );
   assert.equal(partition.highWatermark, 8n);
   assert.equal(partition.log.logEndOffset, 8n);
+});
+
+test('a batch refused for too few in-sync replicas leaves a gap: the next one, checked once the ISR is back, is refused as not yet, then both go in order', async (t) => {
+  const { partition, settings } = await openReplica(t, 1, partitionRecord({}));
+  const producerId = 42n;
+  const next = (baseSequence: number) => batch(1, { producerId, baseSequence });
+  assert.equal((await append(partition, next(0), -1)).errorCode, ErrorCode.NONE);
+  settings.minInsyncReplicas = 2;
+  assert.equal((await append(partition, next(1), -1)).errorCode, ErrorCode.NOT_ENOUGH_REPLICAS);
+  settings.minInsyncReplicas = 1;
+  const gap = await append(partition, next(2), -1);
+  assert.deepEqual([gap.errorCode, gap.errorMessage], [ErrorCode.NOT_LEADER_OR_FOLLOWER, "sequence 2 skips sequence 1, which this leader has not written: retry the producer's earlier batches first"]);
+  const retried = await Promise.all([append(partition, next(1), -1), append(partition, next(2), -1)]);
+  assert.deepEqual(retried.map((r) => [r.errorCode, r.baseOffset]), [[ErrorCode.NONE, 1n], [ErrorCode.NONE, 2n]]);
 });

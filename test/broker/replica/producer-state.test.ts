@@ -1,18 +1,20 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ProducerStateTable, batchesRememberedPerProducer } from '../../../src/broker/replica/producer-state.ts';
+import { ProducerStateTable, batchesRememberedPerProducer, type SequenceCheck } from '../../../src/broker/replica/producer-state.ts';
 import { ErrorCode } from '../../../src/protocol/errors.ts';
 
 const batch = (baseSequence: number, recordCount = 2, producerEpoch = 0, producerId = 7n) => ({ producerId, producerEpoch, baseSequence, recordCount });
+/** A check's error code (0 when it is not a rejection). */
+const outcome = (check: SequenceCheck): number => (check.action === 'reject' ? check.errorCode : 0);
 
 test('sequences must continue from the last batch', () => {
   const table = new ProducerStateTable();
   assert.deepEqual(table.check(batch(0)), { action: 'append' });
   table.record(batch(0), 0n, 100n);
   assert.deepEqual(table.check(batch(2)), { action: 'append' });
-  const gap = table.check(batch(5));
-  assert.equal(gap.action, 'reject');
-  assert.equal(gap.action === 'reject' && gap.errorCode, ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
+  assert.equal(outcome(table.check(batch(5))), ErrorCode.NOT_LEADER_OR_FOLLOWER, 'a gap: not yet');
+  table.record(batch(2), 2n, 100n);
+  assert.equal(outcome(table.check(batch(1))), ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, 'older, not a batch remembered');
 });
 
 test('a retry of one of the last five batches is a duplicate with its original offset', () => {
@@ -52,4 +54,21 @@ test('truncation forgets batches at or after the offset', () => {
   assert.deepEqual(table.check(batch(2)), { action: 'append' });
   table.truncateTo(0n);
   assert.equal(table.size, 0);
+});
+
+test('a batch that skips sequences this leader has not written is answered NOT_LEADER_OR_FOLLOWER, to be retried after them', () => {
+  const table = new ProducerStateTable();
+  table.record(batch(0), 0n, 0n);
+  // The producer's batch at sequence 2 is in flight elsewhere, or was refused here; the next one arrives first.
+  assert.deepEqual(table.check(batch(4)), {
+    action: 'reject',
+    errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER,
+    message: "sequence 4 skips sequence 2, which this leader has not written: retry the producer's earlier batches first",
+  });
+  assert.deepEqual(table.check(batch(2)), { action: 'append' });
+  table.record(batch(2), 2n, 0n);
+  assert.deepEqual(table.check(batch(4)), { action: 'append' });
+  table.record(batch(0x7ffffffd, 2), 4n, 0n);
+  assert.equal(outcome(table.check(batch(3))), ErrorCode.NOT_LEADER_OR_FOLLOWER, 'ahead across the wrap at 2^31');
+  assert.equal(outcome(table.check(batch(0x7ffffff0))), ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, 'behind across the wrap');
 });

@@ -36,7 +36,7 @@ const dispatch: Dispatch = async (payload, connection) => {
       : apiKey === ApiKeys.SaslHandshake
         ? { errorCode: connection.sasl.handshake(body.mechanism), mechanisms: connection.sasl.mechanisms }
         : apiKey === ApiKeys.SaslAuthenticate
-          ? { ...connection.sasl.authenticate(body.authBytes), sessionLifetimeMs: 0n }
+          ? await connection.sasl.authenticate(body.authBytes)
           : { ...defaultMetadataResponse(), clusterId: `peer ${connection.sasl.peer}` };
   return encodeResponseChunks(apiKey, apiVersion, correlationId, answer);
 };

@@ -65,8 +65,6 @@ test('every mistake is refused with what to change', () => {
   refused({ listeners: 'CLIENT://:9092,client://:9093' }, {}, /the listener name CLIENT appears twice/);
   refused({ listeners: 'CLIENT://127.0.0.1:9092,PEER://127.0.0.1:9092' }, {}, /listeners CLIENT and PEER are both at 127\.0\.0\.1:9092/);
   refused({ listeners: 'CLIENT://:9092,OTHER://:9093' }, {}, /listener OTHER is not in listener.security.protocol.map: add OTHER:PLAINTEXT/);
-  refused({ listeners: 'SASL_SSL://:9092' }, {}, /listener SASL_SSL: SASL_SSL is not served yet \(SASL listeners arrive with the rest of issue #24\): use PLAINTEXT or SSL/);
-  refused({ listeners: 'CLIENT://:9092', 'listener.security.protocol.map': 'CLIENT:SASL_PLAINTEXT' }, {}, /listener CLIENT: SASL_PLAINTEXT is not served yet/);
   refused({ listeners: 'CLIENT://:9092,PEER://10.0.0.1:9093', 'inter.broker.listener.name': 'INTERNAL' }, { voters }, /inter.broker.listener.name=INTERNAL names no listener/);
   refused({ listeners: 'CLIENT://:9092,PEER://10.0.0.1:9093', 'controller.listener.names': 'CONTROLLER' }, { voters }, /controller.listener.names=CONTROLLER names no listener/);
   refused({}, { listen: parseHostPort('127.0.0.1:9092'), voters: parseVoters('2@10.0.0.2:9093') }, /node 1 is not in --voters, so it needs a peer listener .*: add --peer-listen HOST:PORT/);

@@ -1,7 +1,8 @@
 """The fault suite's librdkafka producer (python3-confluent-kafka).
 
 argv[1] is JSON: {"bootstrap": "h:p,...", "topic": str, "process": str,
-"rate": records/s, "acks": "all" | "1", "stop_file": path}. Produces the
+"rate": records/s, "acks": "all" | "1", "stop_file": path, "debug"?: librdkafka
+debug contexts such as "eos,msg,protocol"}. Produces the
 values "<process>:<seq>" (seq = 0, 1, ... in send order), no key, at about
 `rate` records/s until `stop_file` exists, then flushes (up to 60 s).
 acks=all is idempotent (librdkafka's enable.idempotence); acks=1 is not.
@@ -44,6 +45,7 @@ producer = Producer({
     "message.timeout.ms": 30000,
     "topic.metadata.refresh.interval.ms": 1000,
     "error_cb": lambda err: sys.stderr.write(f"error_cb: {err}\n"),
+    **({"debug": cfg["debug"]} if cfg.get("debug") else {}),
 })
 
 interval = 1.0 / cfg["rate"]
