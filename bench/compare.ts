@@ -15,6 +15,9 @@
  *    kcat (lib/kb.ts kbThreeNodes, likewise), against the single node's
  *    kcat ingest, twice: all nodes on core 0, and nodes and kcat left to
  *    the scheduler;
+ * 3b. transactions: confluent-kafka producing the large records to one kb
+ *    node with acks=all, idempotent and as transactions of 1,000 records
+ *    (lib/transactions.ts); the note gives transactional/idempotent;
  * 4. peers with the same counts and sizes: Redis Streams XADD pipelined,
  *    persistence off and appendonly everysec (lib/redis.ts), NATS JetStream
  *    file storage, async publish (lib/nats.ts).
@@ -37,6 +40,7 @@ import { parseArgs } from 'node:util';
 import { renderTable } from '../src/cli/output.ts';
 import { loopbackTcp, sequentialWrite, type DiskBaseline } from './lib/baselines.ts';
 import { kbSingleNode, kbThreeNodes, type KbSingleNode, type ReplayRun } from './lib/kb.ts';
+import { kbTransactions } from './lib/transactions.ts';
 import { natsJetStream } from './lib/nats.ts';
 import { ensureDebianPackages } from './lib/processes.ts';
 import { redisXadd } from './lib/redis.ts';
@@ -56,6 +60,7 @@ interface Row {
 /** The disk baseline varies several-fold between runs on a shared VM: it is taken this often and the median kept. */
 const diskRuns = 3;
 const replayCase = (size: number) => `kb produce ${size} B, batch replay, acks=1`;
+const recordsPerTransaction = 1000;
 const threeNodeCase = (size: number, pinned: boolean) => `kb produce ${size} B, kcat, 3 nodes rf=3 acks=all${pinned ? '' : ', unpinned'}`;
 
 function row(name: string, records: number, recordSize: number, seconds: number, note = ''): Row {
@@ -167,6 +172,18 @@ export async function run(args: string[]): Promise<void> {
         })),
       );
     }
+
+    step(`kb transactions, ${large.records} x ${large.size} B`);
+    rows.push(
+      ...(await attempt(`kb transactions ${large.size} B`, async () => {
+        const r = await kbTransactions(dir, large.records, large.size, recordsPerTransaction, timeLimitMs);
+        const ratio = `${(r.idempotentSeconds / r.transactionalSeconds).toFixed(2)}x the idempotent rate`;
+        return [
+          row(`kb produce ${large.size} B, confluent-kafka idempotent acks=all`, large.records, large.size, r.idempotentSeconds, '1 partition'),
+          row(`kb produce ${large.size} B, confluent-kafka transactions of ${recordsPerTransaction}`, large.records, large.size, r.transactionalSeconds, ratio),
+        ];
+      })),
+    );
 
     for (const c of cases) {
       for (const persistence of ['none', 'aof-everysec'] as const) {

@@ -49,7 +49,7 @@ import type { Logger } from '../logger.ts';
 import { normalizeIp } from './server/connection-quotas.ts';
 import { createDispatcher } from './server/dispatcher.ts';
 import { handlers as allHandlers } from './handlers/index.ts';
-import type { BrokerServices, Handler, NodeService } from './handlers/handler.ts';
+import type { BrokerServices, Handler, NodeService, RequestContext } from './handlers/handler.ts';
 import { ReplicaManager, replicationSettings } from './replica/replica-manager.ts';
 import { MetadataImage } from '../metadata/image.ts';
 import { endpointOf, type BrokerRecord, type Endpoint } from '../metadata/records.ts';
@@ -60,7 +60,7 @@ import { RequestMemory } from './server/request-memory.ts';
 import { RateLimitedLog } from './server/rate-limited-log.ts';
 import { controllerListenerNames, interBrokerListenerName, resolveListeners, type ListenerSpec } from './server/listeners-config.ts';
 import { ListenerTls, readListenerTls, usesTls } from './server/listener-tls.ts';
-import type { PeerTls } from '../net/peer-connections.ts';
+import { PeerConnections, type PeerTls } from '../net/peer-connections.ts';
 import { Controller, type ItemResult, type NewTopic } from '../controller/controller.ts';
 import { internalTopicNames } from '../controller/topic-names.ts';
 import { ApiKeys } from '../protocol/generated/api-keys.ts';
@@ -79,6 +79,10 @@ import type { AllocateProducerIdsResponse } from '../protocol/generated/allocate
 import { formatHostPort, type HostPort, type Voter } from '../net/host-port.ts';
 import { TopicConfigs } from './topic-configs.ts';
 import { GroupCoordinator, consumerOffsetsTopic } from './group/coordinator.ts';
+import { TransactionCoordinator, transactionStateTopic } from './txn/coordinator.ts';
+import { MarkerSender } from './txn/marker-sender.ts';
+import type { WriteTxnMarkersRequest } from '../protocol/generated/write-txn-markers-request.ts';
+import type { WriteTxnMarkersResponse } from '../protocol/generated/write-txn-markers-response.ts';
 import { BrokerMetrics } from './metrics/broker-metrics.ts';
 import { MetricsServer, metricsPath } from './metrics/metrics-server.ts';
 import { createBootstrapUser, type BootstrapUser } from './bootstrap-user.ts';
@@ -88,6 +92,9 @@ import { AccessControl, ConnectionAccess, accessSettings } from './auth/access-c
 export { consumerOffsetsTopic };
 const createTopicsVersion = 7;
 const alterPartitionVersion = 3;
+const writeTxnMarkersVersion = 1;
+/** The connections carrying transaction markers to partition leaders. */
+const markerLane = { name: 'txn-markers', requestTimeoutMs: 30_000 };
 /** The broker's own requests to its handlers (forwarded controller APIs) have a caller that never goes away. */
 const localClientStays = new AbortController().signal;
 /**
@@ -144,6 +151,9 @@ export class Broker implements NodeService {
   readonly controller: Controller;
   readonly replicas: ReplicaManager;
   readonly groups: GroupCoordinator;
+  readonly txns: TransactionCoordinator;
+  /** This node's connections to partition leaders for transaction markers. */
+  private readonly markerPeers: PeerConnections;
   private readonly config: BrokerConfig;
   private readonly logger: Logger;
   private readonly handlers: ReadonlyMap<number, Handler> = allHandlers;
@@ -286,6 +296,7 @@ export class Broker implements NodeService {
       serving: () => this.serving(),
       roleChanged: (topic) => {
         if (topic === consumerOffsetsTopic) this.groups.leadershipChanged();
+        if (topic === transactionStateTopic) this.txns.leadershipChanged();
       },
       time,
       credentials: this.credentials,
@@ -293,12 +304,16 @@ export class Broker implements NodeService {
     this.quorum.onApply((record) => {
       this.replicas.onMetadataRecord(record);
       // This node's registration decides whether it is serving, so whether it may coordinate what it leads.
-      if (record.type === 'broker' && record.nodeId === this.nodeId) this.groups.leadershipChanged();
+      if (record.type === 'broker' && record.nodeId === this.nodeId) {
+        this.groups.leadershipChanged();
+        this.txns.leadershipChanged();
+      }
     });
     // A snapshot replaced the image (this node was too far behind): bring the replicas and groups in line with it.
     this.quorum.onSnapshot(() => {
       this.image.toRecords().forEach((record) => this.replicas.onMetadataRecord(record));
       this.groups.leadershipChanged();
+      this.txns.leadershipChanged();
     });
     this.quorum.onActivation((active) => {
       if (!active) return this.controller.deactivate();
@@ -309,20 +324,7 @@ export class Broker implements NodeService {
       nodeId: this.nodeId,
       quorum: this.quorum,
       handlers: this.handlers,
-      localContext: (apiVersion) => ({
-        services: this.services,
-        apiVersion,
-        correlationId: 0,
-        clientId: peerClientId(this.nodeId),
-        clientAddress: 'local',
-        principal: nodePrincipal(this.nodeId),
-        access: new ConnectionAccess(null, nodePrincipal(this.nodeId), 'local', () => {}),
-        listener: { name: this.interBrokerListener, peer: true },
-        clientGone: localClientStays,
-        allocate: Buffer.allocUnsafe,
-        peer: this.nodeId,
-        sasl: null,
-      }),
+      localContext: (apiVersion) => this.localContext(apiVersion),
       time,
       credentials: this.credentials,
       peerTls: controllerTls,
@@ -347,6 +349,24 @@ export class Broker implements NodeService {
       logger: this.logger,
       clock: options.groupClock ?? time,
     });
+    this.markerPeers = new PeerConnections(peerClientId(this.nodeId), this.credentials, this.peerTls(this.interBrokerListener));
+    this.txns = new TransactionCoordinator({
+      nodeId: this.nodeId,
+      config: this.config,
+      image: this.image,
+      createTopics: (topics) => this.createTopics(topics),
+      replicas: this.replicas,
+      liveBrokers: () => this.liveBrokers(),
+      nextProducerId: () => this.nextProducerId(),
+      markers: new MarkerSender({
+        leaderOf: (topic, partition) => this.image.partition(topic, partition)?.leader,
+        send: (nodeId, request) => this.writeTxnMarkers(nodeId, request),
+        logger: this.logger,
+        time,
+      }),
+      logger: this.logger,
+      clock: time,
+    });
     this.responseMemory = new RequestMemory(this.config.int('queued.max.response.bytes'));
     const claimRefusals = new RateLimitedLog((line) => this.logger.warn(line), refusalLogIntervalMs, 'more refused');
     this.services = {
@@ -354,6 +374,7 @@ export class Broker implements NodeService {
       image: this.image,
       replicas: this.replicas,
       groups: this.groups,
+      txns: this.txns,
       controller: this.controller,
       quorum: this.quorum,
       configs: this.topicConfigs,
@@ -397,6 +418,7 @@ export class Broker implements NodeService {
       await this.lifecycle.waitUntilUnfenced();
       await this.quorum.waitFor(() => this.serving());
       await this.groups.start();
+      await this.txns.start();
       await this.serveMetrics();
       this.started = true;
       this.logger.info(
@@ -569,7 +591,9 @@ export class Broker implements NodeService {
   private async closeStorage(): Promise<void> {
     this.lifecycle.close();
     this.controller.deactivate();
-    this.stopStage = 'stopping the group coordinator';
+    this.stopStage = 'stopping the group and transaction coordinators';
+    this.txns.stop();
+    this.markerPeers.close();
     await this.groups.stop();
     this.stopStage = 'closing the partition logs';
     await this.replicas.close();
@@ -577,6 +601,37 @@ export class Broker implements NodeService {
     this.stopStage = 'stopping the metadata quorum';
     await this.quorum.stop();
     await this.dataDir.unlock();
+  }
+
+  /** The context this node's handlers run with for its own requests. */
+  private localContext(apiVersion: number): RequestContext {
+    return {
+      services: this.services,
+      apiVersion,
+      correlationId: 0,
+      clientId: peerClientId(this.nodeId),
+      clientAddress: 'local',
+      principal: nodePrincipal(this.nodeId),
+      access: new ConnectionAccess(null, nodePrincipal(this.nodeId), 'local', () => {}),
+      listener: { name: this.interBrokerListener, peer: true },
+      clientGone: localClientStays,
+      allocate: Buffer.allocUnsafe,
+      peer: this.nodeId,
+      sasl: null,
+    };
+  }
+
+  /** WriteTxnMarkers to node `nodeId`: this node's own handler, or the node's inter-broker listener. */
+  private async writeTxnMarkers(nodeId: number, request: WriteTxnMarkersRequest): Promise<WriteTxnMarkersResponse> {
+    if (nodeId === this.nodeId) {
+      const handler = this.handlers.get(ApiKeys.WriteTxnMarkers);
+      if (!handler) throw new Error('this broker does not serve WriteTxnMarkers');
+      return (await handler.handle(request, this.localContext(writeTxnMarkersVersion))) as WriteTxnMarkersResponse;
+    }
+    const broker = this.image.brokers.get(nodeId);
+    const endpoint = broker && endpointOf(broker, this.interBrokerListener);
+    if (!endpoint) throw new Error(`broker ${nodeId} has no ${this.interBrokerListener} listener`);
+    return (await this.markerPeers.request({ nodeId, host: endpoint.host, port: endpoint.port }, markerLane, ApiKeys.WriteTxnMarkers, writeTxnMarkersVersion, request)) as WriteTxnMarkersResponse;
   }
 
   /**

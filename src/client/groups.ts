@@ -7,39 +7,28 @@
  * the group is Empty, unless a member of the current generation is named
  * (as src/client/group-member.ts does).
  *
- * Each group request goes to the group's coordinator (FindCoordinator).
- * When the answer says the coordinator moved or is not ready yet
- * (NOT_COORDINATOR, COORDINATOR_NOT_AVAILABLE, COORDINATOR_LOAD_IN_PROGRESS)
- * it is asked again, at most `coordinatorAttemptsMax` times,
- * `coordinatorRetryBackoffMs` apart; so is a broker's ListGroups while it
- * is still loading its groups. Other Kafka errors throw ClientError.
+ * Each group request goes to the group's coordinator, asked again while
+ * it moves or loads (coordinator-requests.ts); so is a broker's ListGroups
+ * while it is still loading its groups. Other Kafka errors throw
+ * ClientError.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
-import { ErrorCode, errorName } from '../protocol/errors.ts';
+import { ErrorCode } from '../protocol/errors.ts';
 import { decodeConsumerAssignment } from '../protocol/consumer-protocol.ts';
 import { ApiKeys } from '../protocol/generated/api-keys.ts';
 import { check } from './admin.ts';
 import type { Cluster } from './cluster.ts';
-import { ClientError, type BrokerConnection } from '../net/connection.ts';
+import type { BrokerConnection } from '../net/connection.ts';
+import { coordinatorKinds, CoordinatorRequests } from './coordinator-requests.ts';
 import { listOffsets, offsetSpec } from './consumer.ts';
 
 const api = {
   offsetCommit: { key: ApiKeys.OffsetCommit, max: 8 },
   offsetFetch: { key: ApiKeys.OffsetFetch, max: 7 },
-  findCoordinator: { key: ApiKeys.FindCoordinator, max: 3 },
   describeGroups: { key: ApiKeys.DescribeGroups, max: 5 },
   listGroups: { key: ApiKeys.ListGroups, max: 4 },
   deleteGroups: { key: ApiKeys.DeleteGroups, max: 2 },
 } as const;
 
-const coordinatorAttemptsMax = 10;
-const coordinatorRetryBackoffMs = 200;
-const groupKeyType = 0;
-const retriableCoordinatorErrors: ReadonlySet<number> = new Set([
-  ErrorCode.NOT_COORDINATOR,
-  ErrorCode.COORDINATOR_NOT_AVAILABLE,
-  ErrorCode.COORDINATOR_LOAD_IN_PROGRESS,
-]);
 
 export interface TopicPartitions {
   topic: string;
@@ -102,9 +91,11 @@ export function decodeAssignment(bytes: Buffer): TopicPartitions[] {
 
 export class GroupAdmin {
   private readonly cluster: Cluster;
+  private readonly coordinators: CoordinatorRequests;
 
   constructor(cluster: Cluster) {
     this.cluster = cluster;
+    this.coordinators = new CoordinatorRequests(cluster, coordinatorKinds.group);
   }
 
   /** Every group of every broker, with state, member count and protocol. */
@@ -113,7 +104,7 @@ export class GroupAdmin {
     const perBroker = await Promise.all(
       [...metadata.brokers.keys()].map(async (nodeId) => {
         const connection = await this.cluster.broker(nodeId);
-        const listed = await this.retrying(() => connection.request(api.listGroups.key, api.listGroups.max, { statesFilter: [], typesFilter: [] }));
+        const listed = await this.coordinators.retrying(() => connection.request(api.listGroups.key, api.listGroups.max, { statesFilter: [], typesFilter: [] }));
         check(listed.errorCode, null, `listing the groups of broker ${nodeId}`);
         const ids = listed.groups.map((g) => g.groupId);
         if (ids.length === 0) return [];
@@ -231,44 +222,8 @@ export class GroupAdmin {
     });
   }
 
-  /**
-   * Runs `request` against the group's coordinator until its answer's
-   * `errorCode` is not a coordinator error to retry; throws on any other
-   * error, naming `what` is being done.
-   */
-  async withCoordinator<T extends { errorCode: number }>(
-    groupId: string,
-    what: string,
-    request: (connection: BrokerConnection) => Promise<T>,
-  ): Promise<T> {
-    const answer = await this.retrying(async () => {
-      const coordinator = await this.findCoordinator(groupId);
-      return typeof coordinator === 'number' ? { errorCode: coordinator } : request(coordinator);
-    });
-    if (retriableCoordinatorErrors.has(answer.errorCode)) {
-      throw new ClientError(`${what} group '${groupId}': its coordinator is not available (${errorName(answer.errorCode)}); is the broker still starting?`, {
-        cause: answer.errorCode,
-      });
-    }
-    check(answer.errorCode, null, `${what} group '${groupId}'`);
-    return answer as T; // not a FindCoordinator error (those are retriable): the request's answer
-  }
-
-  /** Runs `attempt` until its answer is not a coordinator error to retry, at most `coordinatorAttemptsMax` times; the last answer. */
-  private async retrying<T extends { errorCode: number }>(attempt: () => Promise<T>): Promise<T> {
-    for (let n = 1; ; n++) {
-      const answer = await attempt();
-      if (!retriableCoordinatorErrors.has(answer.errorCode) || n === coordinatorAttemptsMax) return answer;
-      await sleep(coordinatorRetryBackoffMs);
-    }
-  }
-
-  /** The coordinator's connection, or the retriable error FindCoordinator answered. */
-  private async findCoordinator(groupId: string): Promise<BrokerConnection | number> {
-    const connection = await this.cluster.anyBroker();
-    const response = await connection.request(api.findCoordinator.key, api.findCoordinator.max, { key: groupId, keyType: groupKeyType, coordinatorKeys: [] });
-    if (retriableCoordinatorErrors.has(response.errorCode)) return response.errorCode;
-    check(response.errorCode, response.errorMessage, `finding the coordinator of group '${groupId}'`);
-    return this.cluster.connection(response.host, response.port);
+  /** Runs `request` against the group's coordinator (coordinator-requests.ts). */
+  withCoordinator<T extends { errorCode: number }>(groupId: string, what: string, request: (connection: BrokerConnection) => Promise<T>): Promise<T> {
+    return this.coordinators.withCoordinator(groupId, what, request);
   }
 }

@@ -46,6 +46,10 @@ import TopicCreate from './topic/create.ts';
 import TopicDelete from './topic/delete.ts';
 import TopicDescribe from './topic/describe.ts';
 import TopicList from './topic/list.ts';
+import TxnAbort from './txn/abort.ts';
+import TxnDescribe from './txn/describe.ts';
+import TxnFindHanging from './txn/find-hanging.ts';
+import TxnList from './txn/list.ts';
 import UserCreate from './user/create.ts';
 import UserDelete from './user/delete.ts';
 import UserList from './user/list.ts';
@@ -94,6 +98,10 @@ export const COMMANDS = {
   'topic:delete': TopicDelete,
   'topic:describe': TopicDescribe,
   'topic:list': TopicList,
+  'txn:abort': TxnAbort,
+  'txn:describe': TxnDescribe,
+  'txn:find-hanging': TxnFindHanging,
+  'txn:list': TxnList,
   'user:create': UserCreate,
   'user:delete': UserDelete,
   'user:list': UserList,

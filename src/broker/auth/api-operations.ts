@@ -52,8 +52,16 @@ export const apiAuthorization: Readonly<Record<number, ApiAuthorization>> = {
   [ApiKeys.CreateTopics]: { needs: [{ resource: 'Cluster', operation: 'Create', or: on('Topic', 'Create') }], checkedBy: 'authorize' },
   [ApiKeys.DeleteTopics]: { needs: [on('Topic', 'Delete')], checkedBy: 'authorize' },
   [ApiKeys.DeleteRecords]: { needs: [on('Topic', 'Delete')], checkedBy: 'handler' },
-  // kb has no transactions: a transactional id is refused; an idempotent producer (KIP-679) needs:
-  [ApiKeys.InitProducerId]: { needs: [{ resource: 'Cluster', operation: 'IdempotentWrite', or: on('Topic', 'Write') }], checkedBy: 'handler' },
+  // A transactional producer needs Write on its id; an idempotent one (KIP-679):
+  [ApiKeys.InitProducerId]: { needs: [on('TransactionalId', 'Write'), { resource: 'Cluster', operation: 'IdempotentWrite', or: on('Topic', 'Write') }], checkedBy: 'handler' },
+  [ApiKeys.AddPartitionsToTxn]: { needs: [on('TransactionalId', 'Write'), on('Topic', 'Write')], checkedBy: 'handler' },
+  [ApiKeys.AddOffsetsToTxn]: { needs: [on('TransactionalId', 'Write'), on('Group', 'Read')], checkedBy: 'handler' },
+  [ApiKeys.EndTxn]: { needs: [on('TransactionalId', 'Write')], checkedBy: 'handler' },
+  [ApiKeys.TxnOffsetCommit]: { needs: [on('TransactionalId', 'Write'), on('Group', 'Read'), on('Topic', 'Read')], checkedBy: 'handler' },
+  [ApiKeys.DescribeProducers]: { needs: [on('Topic', 'Read')], checkedBy: 'handler' },
+  [ApiKeys.DescribeTransactions]: { needs: [on('TransactionalId', 'Describe'), on('Topic', 'Describe')], checkedBy: 'handler' },
+  // Lists the describable ids.
+  [ApiKeys.ListTransactions]: { needs: [on('TransactionalId', 'Describe')], checkedBy: 'handler' },
   [ApiKeys.OffsetForLeaderEpoch]: { needs: [on('Topic', 'Describe')], checkedBy: 'handler' },
   [ApiKeys.WriteTxnMarkers]: peer,
   // SECURITY_DISABLED without an authorizer, as Kafka.

@@ -42,6 +42,16 @@
  *   exist, OFFSET_METADATA_TOO_LARGE above `offset.metadata.max.bytes`, and
  *   INVALID_COMMIT_OFFSET_SIZE when the batch exceeds the topic's
  *   max.message.bytes.
+ * - Transactional offsets (TxnOffsetCommit): appended as a transactional
+ *   batch of the producer and kept pending (txn-offsets.ts) until its
+ *   transaction's marker on the group's partition: a commit applies them,
+ *   an abort drops them. The partition's leader writes the marker
+ *   (WriteTxnMarkers) and calls `completeTxn`; loading replays markers as
+ *   they come in the log. A commit is validated against the group only
+ *   when it names a member or generation (as Kafka: v0-2 name none).
+ *   OffsetFetch with require_stable answers UNSTABLE_OFFSET_COMMIT for a
+ *   partition with pending offsets. A producer fenced there (an older epoch
+ *   than the partition's last marker) gets PRODUCER_FENCED.
  * - Expiry: every `offsets.retention.check.interval.ms`, offsets of Empty
  *   groups older than `offsets.retention.minutes` (counted from when the
  *   group emptied, or from the commit for member-less groups) are
@@ -84,7 +94,8 @@ import {
   type SyncResponse,
 } from './group.ts';
 import { OffsetStore, partitionForGroup, type TopicPartitionRef } from './offset-store.ts';
-import { fitsRecordString, groupRecord, offsetRecord, type CommittedOffset } from './offset-records.ts';
+import { decodeRecordKey, fitsRecordString, groupRecord, offsetRecord, type CommittedOffset } from './offset-records.ts';
+import { markerOf, PendingTxnOffsets } from './txn-offsets.ts';
 
 export const consumerOffsetsTopic = '__consumer_offsets';
 
@@ -136,6 +147,12 @@ export interface OffsetCommit {
   offsets: OffsetCommitEntry[];
 }
 
+/** TxnOffsetCommit: offsets committed in the producer's transaction. */
+export interface TxnOffsetCommit extends Omit<OffsetCommit, 'retentionMs'> {
+  producerId: bigint;
+  producerEpoch: number;
+}
+
 export interface FetchedOffset extends TopicPartitionRef {
   /** Undefined when nothing is committed. */
   committed: CommittedOffset | undefined;
@@ -153,6 +170,8 @@ interface Load {
   loaded: boolean;
   /** Settles when loading ends (loaded, failed or given up). */
   done: Promise<void>;
+  /** Transactions that ended (markers written) while loading: completed once loaded. */
+  lateMarkers: { producerId: bigint; commit: boolean }[];
 }
 
 export class GroupCoordinator {
@@ -160,6 +179,7 @@ export class GroupCoordinator {
   private readonly clock: Time;
   private readonly manager: GroupManager;
   private readonly store = new OffsetStore();
+  private readonly txnOffsets = new PendingTxnOffsets();
   /** By partition index: what this node loads or has loaded; serving it stops once its leader epoch changes. */
   private readonly loads = new Map<number, Load>();
   /** Groups that became Empty after having members -> when. */
@@ -323,6 +343,7 @@ export class GroupCoordinator {
   /** Gives up the groups of a partition this node no longer leads (or led in an older epoch), loaded or loading: their members get NOT_COORDINATOR and find the new coordinator. */
   private unload(index: number): void {
     this.loads.delete(index);
+    this.txnOffsets.forget(index);
     const count = this.options.image.topicsByName.get(consumerOffsetsTopic)?.partitions.length ?? 0;
     const groupIds = [...new Set([...this.store.groupIds(), ...this.manager.groupIds()])].filter((id) => partitionForGroup(id, count) === index);
     this.manager.unload(groupIds);
@@ -332,11 +353,12 @@ export class GroupCoordinator {
 
   /** Starts loading partition `index`, which this node leads: the load in `this.loads` until loaded or given up. */
   private load(index: number, partition: Partition): Load {
-    const load: Load = { epoch: partition.state.leaderEpoch, loaded: false, done: Promise.resolve() };
+    const load: Load = { epoch: partition.state.leaderEpoch, loaded: false, done: Promise.resolve(), lateMarkers: [] };
     this.loads.set(index, load);
     const current = () => !this.stopped && this.loads.get(index) === load;
     load.done = this.replayPartition(index, partition, current).then((loaded) => {
       load.loaded = loaded && current();
+      if (load.loaded) for (const { producerId, commit } of load.lateMarkers) this.applyTxn(index, producerId, commit);
     });
     return load;
   }
@@ -347,7 +369,7 @@ export class GroupCoordinator {
     const ignoredBefore = this.store.ignoredRecords;
     let loadedEnd: bigint | null;
     try {
-      loadedEnd = await this.replay(partition, current);
+      loadedEnd = await this.replay(index, partition, current);
     } catch (err) {
       // A load given up meanwhile (leadership moved, shutdown) may fail as its log closes: that says nothing.
       if (!current()) return false;
@@ -395,7 +417,8 @@ export class GroupCoordinator {
   }
 
   /**
-   * Feeds every record of the partition, oldest first, to the offset store:
+   * Feeds every record of the partition, oldest first, to the offset store
+   * (transactional ones once their commit marker comes):
    * up to the log end, as Kafka does, not the high watermark. A leader's log
    * end is its term's log (the leader never truncates it), and its high
    * watermark can be far behind: a restarted leader's comes from a
@@ -404,7 +427,7 @@ export class GroupCoordinator {
    * stopped; null when it stopped because the load is no longer `current`
    * (the partition was given up meanwhile).
    */
-  private async replay(partition: Partition, current: () => boolean): Promise<bigint | null> {
+  private async replay(index: number, partition: Partition, current: () => boolean): Promise<bigint | null> {
     const end = partition.log.logEndOffset;
     let offset = partition.log.logStartOffset;
     while (offset < end) {
@@ -415,8 +438,16 @@ export class GroupCoordinator {
         if (!span.complete) break;
         const batch = decodeRecordBatch(span.bytes);
         offset = batch.baseOffset + BigInt(batch.lastOffsetDelta) + 1n;
-        if (batch.control) continue;
-        for (const record of batch.records) this.store.apply(record.key, record.value);
+        if (batch.control) {
+          for (const record of batch.records) {
+            const commit = markerOf(record);
+            if (commit !== null) this.applyTxn(index, batch.producerId, commit);
+          }
+        } else if (batch.transactional) {
+          this.txnOffsets.add(index, batch.producerId, batch.records, offsetsNamed(batch.records));
+        } else {
+          for (const record of batch.records) this.store.apply(record.key, record.value);
+        }
       }
       if (offset === before) break;
     }
@@ -545,9 +576,55 @@ export class GroupCoordinator {
     const invalid = this.manager.isValidCommit(groupId, commit.memberId, commit.generationId, commit.groupInstanceId);
     if (invalid !== ErrorCode.NONE) return everyEntry(invalid);
 
+    const { errors, records } = this.offsetRecords(groupId, commit.offsets, commit.retentionMs);
+    if (records.length === 0) return errors;
+    const appended = await this.append(groupId, records);
+    return errors.map((e) => (e === ErrorCode.NONE ? appended : e));
+  }
+
+  /**
+   * TxnOffsetCommit: an error code per entry, in order. The offsets count
+   * once the producer's transaction commits (see the header).
+   */
+  async commitTxnOffsets(commit: TxnOffsetCommit): Promise<number[]> {
+    const { groupId } = commit;
+    const everyEntry = (errorCode: number) => commit.offsets.map(() => errorCode);
+    if (groupId === '' || !fitsRecordString(groupId)) return everyEntry(ErrorCode.INVALID_GROUP_ID);
+    const unavailable = this.readiness(groupId);
+    if (unavailable !== ErrorCode.NONE) return everyEntry(unavailable);
+    const namesMember = commit.memberId !== '' || commit.generationId >= 0 || commit.groupInstanceId !== null;
+    if (namesMember || !this.manager.has(groupId)) {
+      const invalid = this.manager.isValidCommit(groupId, commit.memberId, commit.generationId, commit.groupInstanceId);
+      if (invalid !== ErrorCode.NONE) return everyEntry(invalid);
+    }
+    const { errors, records } = this.offsetRecords(groupId, commit.offsets, null);
+    if (records.length === 0) return errors;
+    const appended = await this.append(groupId, records, { producerId: commit.producerId, producerEpoch: commit.producerEpoch });
+    return errors.map((e) => (e === ErrorCode.NONE ? appended : e));
+  }
+
+  /**
+   * The leader of partition `index` of __consumer_offsets wrote the marker
+   * of `producerId`'s transaction there: its pending offsets are applied
+   * (commit) or dropped (abort). While the partition loads, completed once
+   * loaded; when not served here, nothing (a load replays the marker).
+   */
+  completeTxn(index: number, producerId: bigint, commit: boolean): void {
+    const load = this.loads.get(index);
+    if (load === undefined) return;
+    if (load.loaded) this.applyTxn(index, producerId, commit);
+    else load.lateMarkers.push({ producerId, commit });
+  }
+
+  private applyTxn(index: number, producerId: bigint, commit: boolean): void {
+    for (const record of this.txnOffsets.complete(index, producerId, commit)) this.store.apply(record.key, record.value);
+  }
+
+  /** The records of `offsets` that can be written, and an error code per entry (NONE for those). */
+  private offsetRecords(groupId: string, offsets: OffsetCommitEntry[], retentionMs: number | null): { errors: number[]; records: RecordInput[] } {
     const now = this.clock.wallMs();
     const metadataMaxBytes = this.options.config.int('offset.metadata.max.bytes');
-    const errors = commit.offsets.map((entry) => {
+    const errors = offsets.map((entry) => {
       if (this.options.image.partition(entry.topic, entry.partition) === undefined) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
       if (entry.metadata !== null && (Buffer.byteLength(entry.metadata) > metadataMaxBytes || !fitsRecordString(entry.metadata))) {
         return ErrorCode.OFFSET_METADATA_TOO_LARGE;
@@ -555,7 +632,7 @@ export class GroupCoordinator {
       return ErrorCode.NONE;
     });
     const records: RecordInput[] = [];
-    commit.offsets.forEach((entry, i) => {
+    offsets.forEach((entry, i) => {
       if (errors[i] !== ErrorCode.NONE) return;
       records.push(
         offsetRecord(groupId, entry.topic, entry.partition, {
@@ -563,23 +640,26 @@ export class GroupCoordinator {
           leaderEpoch: entry.leaderEpoch,
           metadata: entry.metadata ?? '',
           commitTimestampMs: entry.commitTimestampMs >= 0 ? entry.commitTimestampMs : now,
-          expireTimestampMs: commit.retentionMs === null || commit.retentionMs < 0 ? null : now + commit.retentionMs,
+          expireTimestampMs: retentionMs === null || retentionMs < 0 ? null : now + retentionMs,
         }),
       );
     });
-    if (records.length === 0) return errors;
-    const appended = await this.append(groupId, records);
-    return errors.map((e) => (e === ErrorCode.NONE ? appended : e));
+    return { errors, records };
   }
 
-  /** OffsetFetch: the committed offsets of `wanted` (every committed one when null). */
-  async fetchOffsets(groupId: string, wanted: TopicPartitionRef[] | null): Promise<{ errorCode: number; offsets: FetchedOffset[] }> {
+  /** OffsetFetch: the committed offsets of `wanted` (every committed one when null); `requireStable`: UNSTABLE_OFFSET_COMMIT where a transaction holds one. */
+  async fetchOffsets(groupId: string, wanted: TopicPartitionRef[] | null, requireStable = false): Promise<{ errorCode: number; offsets: FetchedOffset[] }> {
     const errorCode = this.readiness(groupId);
     if (errorCode !== ErrorCode.NONE) return { errorCode, offsets: [] };
     const refs = wanted ?? this.store.partitionsOf(groupId);
+    const index = this.partitionOf(groupId)!;
     return {
       errorCode,
-      offsets: refs.map(({ topic, partition }) => ({ topic, partition, committed: this.store.get(groupId, topic, partition), errorCode })),
+      offsets: refs.map(({ topic, partition }) =>
+        requireStable && this.txnOffsets.isPending(index, groupId, topic, partition)
+          ? { topic, partition, committed: undefined, errorCode: ErrorCode.UNSTABLE_OFFSET_COMMIT }
+          : { topic, partition, committed: this.store.get(groupId, topic, partition), errorCode },
+      ),
     };
   }
 
@@ -610,9 +690,13 @@ export class GroupCoordinator {
 
   // ---- writing ----
 
-  /** Appends `records` to the group's partition as one batch and applies them once appended; an error code. */
-  private append(groupId: string, records: RecordInput[]): Promise<number> {
-    const write = this.appendNow(groupId, records);
+  /**
+   * Appends `records` to the group's partition as one batch and applies
+   * them once appended; an error code. With `txn`: a transactional batch of
+   * that producer, whose records stay pending until its marker.
+   */
+  private append(groupId: string, records: RecordInput[], txn?: { producerId: bigint; producerEpoch: number }): Promise<number> {
+    const write = this.appendNow(groupId, records, txn);
     this.pendingWrites.set(groupId, write);
     void write.then(() => {
       if (this.pendingWrites.get(groupId) === write) this.pendingWrites.delete(groupId);
@@ -620,20 +704,22 @@ export class GroupCoordinator {
     return write;
   }
 
-  private async appendNow(groupId: string, records: RecordInput[]): Promise<number> {
+  private async appendNow(groupId: string, records: RecordInput[], txn?: { producerId: bigint; producerEpoch: number }): Promise<number> {
     const index = this.partitionOf(groupId);
     if (index === undefined) return ErrorCode.NOT_COORDINATOR;
     const partition = this.options.replicas.leaderPartition(consumerOffsetsTopic, index);
     if ('errorCode' in partition) return ErrorCode.NOT_COORDINATOR;
-    const batch = encodeRecordBatch({ baseTimestamp: BigInt(this.clock.wallMs()), records });
+    const batch = encodeRecordBatch({ baseTimestamp: BigInt(this.clock.wallMs()), records, ...(txn && { ...txn, baseSequence: -1, transactional: true }) });
     if (batch.length > partition.maxMessageBytes()) return ErrorCode.INVALID_COMMIT_OFFSET_SIZE;
     const appended = await partition.appendAsLeader(batch, readBatchHeader(batch), -1);
     const result = appended.errorCode === ErrorCode.NONE ? await partition.waitForReplication(appended, commitTimeoutMs) : appended;
     if (result.errorCode !== ErrorCode.NONE) {
       this.options.logger.warn(`append to ${consumerOffsetsTopic}-${index} for group ${groupId} failed: ${result.errorMessage}`);
+      if (result.errorCode === ErrorCode.INVALID_PRODUCER_EPOCH) return ErrorCode.PRODUCER_FENCED;
       return result.errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER ? ErrorCode.NOT_COORDINATOR : ErrorCode.COORDINATOR_NOT_AVAILABLE;
     }
-    for (const record of records) this.store.apply(record.key ?? null, record.value);
+    if (txn) this.txnOffsets.add(index, txn.producerId, records.map((r) => ({ key: r.key ?? null, value: r.value ?? null })), offsetsNamed(records));
+    else for (const record of records) this.store.apply(record.key ?? null, record.value);
     return ErrorCode.NONE;
   }
 
@@ -669,6 +755,18 @@ export class GroupCoordinator {
       if (empty.has(groupId) && !this.store.hasOffsets(groupId)) await this.manager.delete([groupId]);
     }
   }
+}
+
+/** The group offsets that offset records name (records of other keys, or unreadable ones, name none). */
+function offsetsNamed(records: readonly RecordInput[]): { groupId: string; topic: string; partition: number }[] {
+  return records.flatMap((record) => {
+    try {
+      const key = record.key ? decodeRecordKey(record.key) : null;
+      return key?.kind === 'offset' ? [{ groupId: key.groupId, topic: key.topic, partition: key.partition }] : [];
+    } catch {
+      return [];
+    }
+  });
 }
 
 /** Topics the members of a Stable consumer group subscribe to; null when a member's subscription is unreadable. */

@@ -163,6 +163,10 @@ export class GroupManager {
     return this.create(groupId) === undefined ? ErrorCode.COORDINATOR_NOT_AVAILABLE : ErrorCode.NONE;
   }
 
+  has(groupId: string): boolean {
+    return this.groups.has(groupId);
+  }
+
   groupIds(): string[] {
     return [...this.groups.keys()];
   }

@@ -6,7 +6,8 @@
  * error (NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS) is the top-level
  * error code from v2 and the group's error in v8; v0-1 have no top-level
  * code, so it is repeated for every requested partition there.
- * require_stable (v7+) needs nothing: kb has no pending transactional offsets.
+ * require_stable (v7+): a partition whose offset a transaction holds (a
+ * TxnOffsetCommit not ended yet) answers UNSTABLE_OFFSET_COMMIT.
  * Needs Describe on the group (GROUP_AUTHORIZATION_FAILED, a group-level
  * error) and on each topic: a topic asked for gets
  * TOPIC_AUTHORIZATION_FAILED per partition, and every partition (topics
@@ -22,6 +23,7 @@ import { defineHandler, type GroupService } from './handler.ts';
 
 const groupsArrayVersion = 8;
 const topLevelErrorVersion = 2;
+const requireStableVersion = 7;
 
 interface WantedTopic {
   name: string;
@@ -33,12 +35,13 @@ async function fetchGroup(
   access: ConnectionAccess,
   groupId: string,
   topics: WantedTopic[] | null,
+  requireStable: boolean,
 ): Promise<{ errorCode: number; topics: OffsetFetchResponseTopic[] }> {
   if (!access.allows(AclOperation.DESCRIBE, ResourceType.GROUP, groupId)) return { errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, topics: [] };
   const describable = (topic: string) => access.mayList(AclOperation.DESCRIBE, ResourceType.TOPIC, topic);
   const refused = (topics ?? []).filter((t) => !access.allows(AclOperation.DESCRIBE, ResourceType.TOPIC, t.name));
   const wanted = topics?.filter((t) => describable(t.name)).flatMap((t) => t.partitionIndexes.map((partition) => ({ topic: t.name, partition }))) ?? null;
-  const fetched = await groups.fetchOffsets(groupId, wanted);
+  const fetched = await groups.fetchOffsets(groupId, wanted, requireStable);
   const byTopic = new Map<string, OffsetFetchResponseTopic>();
   for (const t of refused) {
     const partitions = t.partitionIndexes.map((partitionIndex) => ({ partitionIndex, committedOffset: -1n, committedLeaderEpoch: -1, metadata: '', errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED }));
@@ -72,13 +75,13 @@ export default defineHandler<OffsetFetchRequest, OffsetFetchResponse>({
         errorCode: ErrorCode.NONE,
         groups: await Promise.all(
           request.groups.map(async (g) => {
-            const result = await fetchGroup(groups, ctx.access, g.groupId, g.topics);
+            const result = await fetchGroup(groups, ctx.access, g.groupId, g.topics, request.requireStable);
             return { groupId: g.groupId, errorCode: result.errorCode, topics: result.topics };
           }),
         ),
       };
     }
-    const result = await fetchGroup(groups, ctx.access, request.groupId, request.topics);
+    const result = await fetchGroup(groups, ctx.access, request.groupId, request.topics, ctx.apiVersion >= requireStableVersion && request.requireStable);
     if (result.errorCode !== ErrorCode.NONE && ctx.apiVersion < topLevelErrorVersion) {
       result.topics = (request.topics ?? []).map((t) => ({
         name: t.name,

@@ -10,7 +10,8 @@
  * INVALID_PRODUCER_EPOCH (a marker older than the producer's epoch),
  * TRANSACTION_COORDINATOR_FENCED (older than the last marker's coordinator
  * epoch). A marker on a __consumer_offsets partition is written the same
- * way (the group coordinator completes or drops the producer's offsets).
+ * way; once replicated, the group coordinator completes or drops the
+ * producer's offsets there (GroupCoordinator.completeTxn).
  *
  * A peer API: on a client listener every partition answers
  * CLUSTER_AUTHORIZATION_FAILED, as it does on a peer listener for a
@@ -20,7 +21,8 @@ import { ErrorCode } from '../../protocol/errors.ts';
 import type { WriteTxnMarkersRequest, WritableTxnMarker } from '../../protocol/generated/write-txn-markers-request.ts';
 import type { WritableTxnMarkerResult, WriteTxnMarkersResponse } from '../../protocol/generated/write-txn-markers-response.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
-import { defineHandler, type ReplicaService } from './handler.ts';
+import { defineHandler, type GroupService, type ReplicaService } from './handler.ts';
+import { consumerOffsetsTopic } from '../group/coordinator.ts';
 import { callerOf } from '../controller-channel.ts';
 import { txnMarkerReplicationTimeoutMs } from '../../limits.ts';
 
@@ -44,11 +46,11 @@ export default defineHandler<WriteTxnMarkersRequest, WriteTxnMarkersResponse>({
       ctx.services.peerAuth.logRefusal(`refusing WriteTxnMarkers from ${ctx.clientAddress}: not a kb node's own request`);
       return refuseAll(request);
     }
-    return { markers: await Promise.all(request.markers.map((m) => writeMarker(ctx.services.replicas, m))) };
+    return { markers: await Promise.all(request.markers.map((m) => writeMarker(ctx.services.replicas, ctx.services.groups, m))) };
   },
 });
 
-async function writeMarker(replicas: ReplicaService, marker: WritableTxnMarker): Promise<WritableTxnMarkerResult> {
+async function writeMarker(replicas: ReplicaService, groups: GroupService, marker: WritableTxnMarker): Promise<WritableTxnMarkerResult> {
   const { producerId, producerEpoch, coordinatorEpoch, transactionResult: commit } = marker;
   return {
     producerId,
@@ -62,6 +64,7 @@ async function writeMarker(replicas: ReplicaService, marker: WritableTxnMarker):
             const appended = await partition.appendMarker({ producerId, producerEpoch, coordinatorEpoch, commit });
             if (appended.errorCode !== ErrorCode.NONE) return { partitionIndex, errorCode: appended.errorCode };
             const replicated = await partition.waitForReplication(appended, txnMarkerReplicationTimeoutMs);
+            if (replicated.errorCode === ErrorCode.NONE && topic.name === consumerOffsetsTopic) groups.completeTxn(partitionIndex, producerId, commit);
             return { partitionIndex, errorCode: replicated.errorCode };
           }),
         ),

@@ -19,6 +19,7 @@ import type { BrokerConfig } from '../config.ts';
 import type { TopicConfigs } from '../topic-configs.ts';
 import type { ReplicaManager } from '../replica/replica-manager.ts';
 import type { GroupCoordinator } from '../group/coordinator.ts';
+import type { TransactionCoordinator } from '../txn/coordinator.ts';
 import type { BrokerMetrics } from '../metrics/broker-metrics.ts';
 import type { Controller, ItemResult, NewTopic } from '../../controller/controller.ts';
 import type { MetadataQuorum } from '../../controller/quorum/metadata-quorum.ts';
@@ -56,8 +57,10 @@ export type ReplicaService = Pick<ReplicaManager, 'leaderPartition' | 'whenOpene
 /** The consumer groups this node coordinates. */
 export type GroupService = Pick<
   GroupCoordinator,
-  'findCoordinator' | 'join' | 'sync' | 'heartbeat' | 'leave' | 'describe' | 'list' | 'deleteGroups' | 'commitOffsets' | 'fetchOffsets' | 'deleteOffsets'
+  'findCoordinator' | 'join' | 'sync' | 'heartbeat' | 'leave' | 'describe' | 'list' | 'deleteGroups' | 'commitOffsets' | 'commitTxnOffsets' | 'completeTxn' | 'fetchOffsets' | 'deleteOffsets'
 >;
+/** The transactional ids this node coordinates. */
+export type TxnService = Pick<TransactionCoordinator, 'findCoordinator' | 'initProducerId' | 'addPartitions' | 'addOffsets' | 'endTxn' | 'describe' | 'list'>;
 /** The controller's decisions: served only on the active controller (the dispatcher forwards controller APIs there). */
 export type ControllerService = Pick<
   Controller,
@@ -107,6 +110,7 @@ export interface BrokerServices {
   image: ImageService;
   replicas: ReplicaService;
   groups: GroupService;
+  txns: TxnService;
   controller: ControllerService;
   quorum: QuorumService;
   configs: ConfigService;

@@ -24,7 +24,11 @@ import deleteTopics from './20-delete-topics.ts';
 import deleteRecords from './21-delete-records.ts';
 import initProducerId from './22-init-producer-id.ts';
 import offsetForLeaderEpoch from './23-offset-for-leader-epoch.ts';
+import addPartitionsToTxn from './24-add-partitions-to-txn.ts';
+import addOffsetsToTxn from './25-add-offsets-to-txn.ts';
+import endTxn from './26-end-txn.ts';
 import writeTxnMarkers from './27-write-txn-markers.ts';
+import txnOffsetCommit from './28-txn-offset-commit.ts';
 import describeAcls from './29-describe-acls.ts';
 import createAcls from './30-create-acls.ts';
 import deleteAcls from './31-delete-acls.ts';
@@ -46,6 +50,9 @@ import alterUserScramCredentials from './51-alter-user-scram-credentials.ts';
 import describeQuorum from './55-describe-quorum.ts';
 import alterPartition from './56-alter-partition.ts';
 import describeCluster from './60-describe-cluster.ts';
+import describeProducers from './61-describe-producers.ts';
+import describeTransactions from './65-describe-transactions.ts';
+import listTransactions from './66-list-transactions.ts';
 import brokerRegistration from './62-broker-registration.ts';
 import brokerHeartbeat from './63-broker-heartbeat.ts';
 import allocateProducerIds from './67-allocate-producer-ids.ts';
@@ -73,7 +80,11 @@ const all: Handler[] = [
   deleteRecords,
   initProducerId,
   offsetForLeaderEpoch,
+  addPartitionsToTxn,
+  addOffsetsToTxn,
+  endTxn,
   writeTxnMarkers,
+  txnOffsetCommit,
   describeAcls,
   createAcls,
   deleteAcls,
@@ -95,6 +106,9 @@ const all: Handler[] = [
   describeQuorum,
   alterPartition,
   describeCluster,
+  describeProducers,
+  describeTransactions,
+  listTransactions,
   brokerRegistration,
   brokerHeartbeat,
   allocateProducerIds,

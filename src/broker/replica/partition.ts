@@ -54,7 +54,7 @@ import { StorageError } from '../../storage/errors.ts';
 import type { Logger } from '../../logger.ts';
 import type { Allocate } from '../server/buffer-pool.ts';
 import { FollowerTracker } from './follower-tracker.ts';
-import { isIdempotent, ProducerStateTable } from './producer-state.ts';
+import { isIdempotent, ProducerStateTable, type ProducerSummary } from './producer-state.ts';
 import { TransactionTable, type AbortedTxn } from './transactions.ts';
 import { encodeMarkerBatch, isControlBatch, isTransactionalBatch, readMarker, type TxnMarker } from '../../protocol/records/control-batch.ts';
 
@@ -216,6 +216,22 @@ export class Partition {
     const firstUnstable = this.transactions.firstUnstableOffset(this.highWatermark);
     if (firstUnstable === null || firstUnstable >= this.highWatermark) return this.highWatermark;
     return firstUnstable > this.log.logStartOffset ? firstUnstable : this.log.logStartOffset;
+  }
+
+  /**
+   * The producers this partition knows (DescribeProducers), each with the
+   * first offset of its open transaction (-1: none); a producer with an
+   * open transaction but no sequenced batch (the group coordinator's
+   * offsets) is listed with epoch -1.
+   */
+  describeProducers(): (ProducerSummary & { txnStartOffset: bigint })[] {
+    const open = this.transactions.openTransactions();
+    const known = this.producers.describe().map((p) => ({ ...p, txnStartOffset: open.get(p.producerId) ?? -1n }));
+    const listed = new Set(known.map((p) => p.producerId));
+    const unsequenced = [...open]
+      .filter(([producerId]) => !listed.has(producerId))
+      .map(([producerId, txnStartOffset]) => ({ producerId, epoch: -1, lastSequence: -1, lastTimestamp: -1n, coordinatorEpoch: -1, txnStartOffset }));
+    return [...known, ...unsequenced];
   }
 
   /** The aborted transactions a read_committed read of [from, to) must skip (those whose marker retention deleted are forgotten first). */

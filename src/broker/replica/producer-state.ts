@@ -25,7 +25,10 @@
  *   the last five batches) or INVALID_PRODUCER_EPOCH (an epoch older than
  *   the one seen).
  * `record` is called after the append with the offsets assigned. Batches
- * without a producer id (-1) or sequence (-1) are not tracked.
+ * without a producer id (-1) or sequence (-1) are not tracked; a batch with
+ * a producer id but no sequence (the group coordinator's TxnOffsetCommit,
+ * as Kafka's coordinator-origin appends) is only checked for its epoch, so
+ * a fenced producer's offsets are refused (INVALID_PRODUCER_EPOCH).
  *
  * Transaction markers (control batches, sequence -1) go through
  * `checkMarker` and `recordMarker`: a marker of an epoch older than the
@@ -55,6 +58,14 @@ interface ProducerEntry {
   epoch: number;
   batches: RememberedBatch[];
   /** The coordinator epoch of its last marker (-1: none). */
+  coordinatorEpoch: number;
+}
+
+export interface ProducerSummary {
+  producerId: bigint;
+  epoch: number;
+  lastSequence: number;
+  lastTimestamp: bigint;
   coordinatorEpoch: number;
 }
 
@@ -90,6 +101,7 @@ export class ProducerStateTable {
   private readonly producers = new Map<bigint, ProducerEntry>();
 
   check(batch: IdempotentBatch): SequenceCheck {
+    if (batch.producerId >= 0n && batch.baseSequence < 0) return this.checkEpoch(batch.producerId, batch.producerEpoch);
     if (!isIdempotent(batch)) return appendAction;
     const entry = this.producers.get(batch.producerId);
     if (!entry) return appendAction;
@@ -113,6 +125,12 @@ export class ProducerStateTable {
       return { action: 'reject', errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, message: `expected sequence ${expected}, got ${batch.baseSequence}` };
     }
     return appendAction;
+  }
+
+  private checkEpoch(producerId: bigint, producerEpoch: number): SequenceCheck {
+    const known = this.producers.get(producerId)?.epoch;
+    if (known === undefined || producerEpoch >= known) return appendAction;
+    return { action: 'reject', errorCode: ErrorCode.INVALID_PRODUCER_EPOCH, message: `producer epoch ${producerEpoch} is older than ${known}` };
   }
 
   /** Remembers an appended batch (also used to rebuild the table from the log). */
@@ -159,6 +177,14 @@ export class ProducerStateTable {
 
   get size(): number {
     return this.producers.size;
+  }
+
+  /** Each producer's epoch, last sequence and timestamp (-1 without a batch) and coordinator epoch, for DescribeProducers. */
+  describe(): ProducerSummary[] {
+    return [...this.producers].map(([producerId, entry]) => {
+      const last = entry.batches.at(-1);
+      return { producerId, epoch: entry.epoch, lastSequence: last?.lastSequence ?? -1, lastTimestamp: last?.timestamp ?? -1n, coordinatorEpoch: entry.coordinatorEpoch };
+    });
   }
 
   toSnapshot(): unknown {

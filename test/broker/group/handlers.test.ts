@@ -1,7 +1,7 @@
 /**
  * Version corners of the group handlers over the wire (a real `kb broker
  * start`, raw requests): FindCoordinator v0-3 single key and v4 batched keys
- * (non-group key types refused), JoinGroup v0 without a rebalance timeout and
+ * (key types other than groups and transactions refused), JoinGroup v0 without a rebalance timeout and
  * without MEMBER_ID_REQUIRED, LeaveGroup v0's single error code, ListGroups
  * v4 state filters, DescribeGroups of an unknown group (Dead, no error),
  * OffsetFetch v0/v2 of a group nothing was committed for.
@@ -25,7 +25,7 @@ after(async () => {
   await broker?.stop();
 });
 
-test('FindCoordinator answers this broker for one key (v0-3) and per key (v4); other key types are refused', async () => {
+test('FindCoordinator answers this broker for one key (v0-3) and per key (v4); unknown key types are refused', async () => {
   for (const version of [0, 2, 3]) {
     const found = await client.request(api.findCoordinator, version, { key: `g${version}`, keyType: 0, coordinatorKeys: [] });
     assert.equal(found.errorCode, ErrorCode.NONE, `v${version}`);
@@ -39,9 +39,9 @@ test('FindCoordinator answers this broker for one key (v0-3) and per key (v4); o
       ['b', 1, broker.port, ErrorCode.NONE],
     ],
   );
-  const transactional = await client.request(api.findCoordinator, 3, { key: 'txn', keyType: 1, coordinatorKeys: [] });
-  assert.equal(transactional.errorCode, ErrorCode.INVALID_REQUEST);
-  assert.equal(transactional.nodeId, -1);
+  const unknownKeyType = await client.request(api.findCoordinator, 3, { key: 'share', keyType: 2, coordinatorKeys: [] });
+  assert.equal(unknownKeyType.errorCode, ErrorCode.INVALID_REQUEST);
+  assert.equal(unknownKeyType.nodeId, -1);
 });
 
 test('JoinGroup v0 (no rebalance timeout, no MEMBER_ID_REQUIRED) forms a group; LeaveGroup v0 answers with the member error', async () => {
