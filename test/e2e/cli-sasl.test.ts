@@ -28,8 +28,7 @@ const fastMs = 10_000;
 let broker: RunningBroker;
 let ca: TestCa;
 let dir: string;
-const listeners = new Map<string, string>();
-const address = (listener: string) => listeners.get(listener)!;
+const address = (listener: string) => broker.listeners.get(listener)!;
 
 before(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'kb-cli-sasl-'));
@@ -48,7 +47,6 @@ before(async () => {
       'ssl.keystore.location': server.keystore,
     },
   });
-  for (const [, name, at] of broker.log().matchAll(/([A-Z0-9]+):\/\/([\d.]+:\d+)/g)) listeners.set(name, at);
   const bob = await runKb(['user', 'create', 'bob,=x', '--mechanism', 'SCRAM-SHA-256', '-b', address('ADMIN')], { env: { KB_PASSWORD: 'b0b' } });
   assert.equal(bob.code, 0, bob.stderr);
 });

@@ -25,9 +25,7 @@ let client: Issued;
 let encryptedClient: Issued;
 let broker: RunningBroker;
 let dir: string;
-/** Each listener's address, by name, from the startup line. */
-const listeners = new Map<string, string>();
-const address = (listener: string) => listeners.get(listener)!;
+const address = (listener: string) => broker.listeners.get(listener)!;
 
 before(async () => {
   ca = await makeTestCa();
@@ -46,7 +44,6 @@ before(async () => {
       'listener.name.mtls.ssl.client.auth': 'required',
     },
   });
-  for (const [, name, listenerAddress] of broker.log().matchAll(/([A-Z]+):\/\/([\d.]+:\d+)/g)) listeners.set(name, listenerAddress);
 });
 
 after(async () => {

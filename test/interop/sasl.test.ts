@@ -82,9 +82,7 @@ async function startSaslBroker(t?: TestContext, sets: Record<string, string> = {
     },
   });
   t?.after(() => broker.stop());
-  const addresses = new Map<string, string>();
-  for (const [, name, at] of broker.log().matchAll(/([A-Z0-9]+):\/\/([\d.]+:\d+)/g)) addresses.set(name, at);
-  return { broker, address: (listener) => addresses.get(listener)! };
+  return { broker, address: (listener) => broker.listeners.get(listener)! };
 }
 
 /** Gives `name` a SCRAM-SHA-256 credential with `secret`, over the PLAINTEXT listener at `at`. */

@@ -29,8 +29,6 @@ let ca: TestCa;
 let server: Issued;
 let client: Issued;
 let broker: RunningBroker;
-/** Each listener's address, by name, from the startup line. */
-const listeners = new Map<string, string>();
 
 before(async () => {
   ca = await makeTestCa();
@@ -48,7 +46,6 @@ before(async () => {
       'group.initial.rebalance.delay.ms': 0,
     },
   });
-  for (const [, name, address] of broker.log().matchAll(/([A-Z]+):\/\/([\d.]+:\d+)/g)) listeners.set(name, address);
 });
 after(async () => {
   await broker?.stop();
@@ -57,7 +54,7 @@ after(async () => {
 
 type Mode = 'SSL' | 'MTLS';
 const modes: Mode[] = ['SSL', 'MTLS'];
-const address = (listener: string) => listeners.get(listener)!;
+const address = (listener: string) => broker.listeners.get(listener)!;
 const values = (what: string) => Array.from({ length: 5 }, (_, i) => `${what} ${i}`);
 
 /** librdkafka's settings for `mode`. */
