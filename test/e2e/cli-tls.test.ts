@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { type RunningBroker, startBroker } from '../helpers/broker.ts';
-import { runKb } from '../helpers/cli.ts';
+import { runKbTimed } from '../helpers/cli.ts';
 import { type Issued, makeTestCa, type TestCa } from '../helpers/tls.ts';
 
 /** A wrong-protocol or certificate failure must come well before the 30 s request timeout. */
@@ -52,11 +52,7 @@ after(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-async function timed(args: string[], env: NodeJS.ProcessEnv = {}, input?: string) {
-  const started = Date.now();
-  const result = await runKb(args, { env, input, timeoutMs: 60_000 });
-  return { ...result, ms: Date.now() - started };
-}
+const timed = (args: string[], env: NodeJS.ProcessEnv = {}, input?: string) => runKbTimed(args, { env, input, timeoutMs: 60_000 });
 
 test('SSL with the CA through -X: kb trusts the broker; without the CA it refuses at once, naming ssl.ca.location', async () => {
   const ok = await timed(['topic', 'list', '-b', address('SSL'), '-X', 'security.protocol=SSL', '-X', `ssl.ca.location=${ca.caPem}`]);
