@@ -848,14 +848,7 @@ export class Controller {
   alterUserScramCredentials(deletions: ScramDeletion[], upsertions: ScramUpsertion[]): Promise<ScramAlterationResult[]> {
     return this.serialized(async () => {
       const { results, records } = planScramAlterations(this.image, deletions, upsertions);
-      try {
-        if (records.length > 0) await this.commit(records);
-        return results;
-      } catch (err) {
-        if (!(err instanceof ProposalTooLargeError)) throw err;
-        const tooLarge = fail(ErrorCode.POLICY_VIOLATION, `${err.message}: alter fewer users at once`);
-        return results.map((r) => (r.errorCode === ErrorCode.NONE ? { user: r.user, ...tooLarge } : r));
-      }
+      return this.commitAllOrNone(records, results, 'alter fewer users at once');
     });
   }
 
@@ -867,14 +860,7 @@ export class Controller {
   alterClientQuotas(alterations: QuotaAlteration[], validateOnly: boolean): Promise<QuotaAlterationResult[]> {
     return this.serialized(async () => {
       const { results, records } = planClientQuotaAlterations(this.image, alterations);
-      try {
-        if (!validateOnly && records.length > 0) await this.commit(records);
-        return results;
-      } catch (err) {
-        if (!(err instanceof ProposalTooLargeError)) throw err;
-        const tooLarge = fail(ErrorCode.POLICY_VIOLATION, `${err.message}: alter fewer quotas at once`);
-        return results.map((r) => (r.errorCode === ErrorCode.NONE ? { entity: r.entity, ...tooLarge } : r));
-      }
+      return this.commitAllOrNone(validateOnly ? [] : records, results, 'alter fewer quotas at once');
     });
   }
 
@@ -882,14 +868,7 @@ export class Controller {
   createAcls(creations: AclBinding[]): Promise<AclCreationResult[]> {
     return this.serialized(async () => {
       const { results, records } = planCreateAcls(this.image, creations);
-      try {
-        if (records.length > 0) await this.commit(records);
-        return results;
-      } catch (err) {
-        if (!(err instanceof ProposalTooLargeError)) throw err;
-        const tooLarge = fail(ErrorCode.POLICY_VIOLATION, `${err.message}: create fewer ACLs at once`);
-        return results.map((r) => (r.errorCode === ErrorCode.NONE ? tooLarge : r));
-      }
+      return this.commitAllOrNone(records, results, 'create fewer ACLs at once');
     });
   }
 
@@ -897,14 +876,7 @@ export class Controller {
   deleteAcls(filters: AclFilter[]): Promise<AclDeletionResult[]> {
     return this.serialized(async () => {
       const { results, records } = planDeleteAcls(this.image, filters);
-      try {
-        if (records.length > 0) await this.commit(records);
-        return results;
-      } catch (err) {
-        if (!(err instanceof ProposalTooLargeError)) throw err;
-        const tooLarge = fail(ErrorCode.POLICY_VIOLATION, `${err.message}: delete fewer ACLs at once`);
-        return results.map((r) => (r.errorCode === ErrorCode.NONE ? { ...tooLarge, matchingAcls: [] } : r));
-      }
+      return this.commitAllOrNone(records, results, 'delete fewer ACLs at once', (r, tooLarge) => ({ ...r, ...tooLarge, matchingAcls: [] }));
     });
   }
 
@@ -917,6 +889,28 @@ export class Controller {
 
   private commit(records: MetadataRecord[]): Promise<void> {
     return this.quorum.propose(records);
+  }
+
+  /**
+   * Commits the records of a request that answers per item (nothing to do
+   * without records), all or none: when they are more than one metadata log
+   * entry holds, nothing is written and each result that would have
+   * succeeded becomes `refused` with POLICY_VIOLATION, ending in `advice`.
+   */
+  private async commitAllOrNone<R extends ItemResult>(
+    records: MetadataRecord[],
+    results: R[],
+    advice: string,
+    refused: (result: R, tooLarge: ItemResult) => R = (result, tooLarge) => ({ ...result, ...tooLarge }),
+  ): Promise<R[]> {
+    try {
+      if (records.length > 0) await this.commit(records);
+      return results;
+    } catch (err) {
+      if (!(err instanceof ProposalTooLargeError)) throw err;
+      const tooLarge = fail(ErrorCode.POLICY_VIOLATION, `${err.message}: ${advice}`);
+      return results.map((r) => (r.errorCode === ErrorCode.NONE ? refused(r, tooLarge) : r));
+    }
   }
 
   /**

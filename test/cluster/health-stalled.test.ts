@@ -9,40 +9,31 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { startBroker } from '../helpers/broker.ts';
 import { fastFailover, startCluster } from '../helpers/cluster.ts';
-import { runKb, type CliResult } from '../helpers/cli.ts';
+import { runKb, runKbTimed, type CliResult } from '../helpers/cli.ts';
+import { silentListener } from '../helpers/silent-listener.ts';
 
 const timeoutMs = 3000;
 /** Start-up of the CLI on a loaded machine, on top of --timeout. */
 const slackMs = 12_000;
 
 /** `kb ARGS -b bootstrap --timeout 3000`, asserting that it exits by itself within the timeout (and start-up). */
-async function kbBounded(args: string[], bootstrap: string): Promise<CliResult & { elapsedMs: number }> {
-  const started = Date.now();
-  const result = await runKb([...args, '-b', bootstrap, '--timeout', args[0] === 'health' ? `${timeoutMs}ms` : String(timeoutMs)], { timeoutMs: timeoutMs + slackMs + 10_000 });
-  const elapsedMs = Date.now() - started;
-  assert.notEqual(result.code, null, `kb ${args.join(' ')} did not exit on its own (killed after ${elapsedMs} ms):\n${result.stdout}${result.stderr}`);
-  assert.ok(elapsedMs < timeoutMs + slackMs, `kb ${args.join(' ')} took ${elapsedMs} ms with --timeout ${timeoutMs}`);
-  return { ...result, elapsedMs };
+async function kbBounded(args: string[], bootstrap: string): Promise<CliResult & { ms: number }> {
+  const result = await runKbTimed([...args, '-b', bootstrap, '--timeout', args[0] === 'health' ? `${timeoutMs}ms` : String(timeoutMs)], { timeoutMs: timeoutMs + slackMs + 10_000 });
+  assert.notEqual(result.code, null, `kb ${args.join(' ')} did not exit on its own (killed after ${result.ms} ms):\n${result.stdout}${result.stderr}`);
+  assert.ok(result.ms < timeoutMs + slackMs, `kb ${args.join(' ')} took ${result.ms} ms with --timeout ${timeoutMs}`);
+  return result;
 }
 
 const health = (bootstrap: string, extra: string[] = []) => kbBounded(['health', ...extra], bootstrap);
 
 test('a listener that accepts and never answers: UNKNOWN, and kb health exits by its --timeout', async (t) => {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => void sockets.add(socket));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => {
-    for (const socket of sockets) socket.destroy();
-    server.close();
-  });
-  const { port } = server.address() as net.AddressInfo;
-  const result = await health(`127.0.0.1:${port}`);
+  const silent = await silentListener(t);
+  const result = await health(silent.address);
   assert.equal(result.code, 3, result.stdout + result.stderr);
   assert.match(result.stdout, /^UNKNOWN: [^\n]+\n$/);
-  assert.ok(sockets.size > 0, 'kb health did connect');
+  assert.ok(silent.accepted() > 0, 'kb health did connect');
 });
 
 test('a stalled (SIGSTOP) single broker: UNKNOWN by --timeout', async (t) => {
@@ -75,7 +66,7 @@ test('3 nodes, only the controller stalled: the others answer, never UNKNOWN, WA
     const result = await health(bootstrap, ['--json']);
     assert.ok(result.code === 1 || result.code === 2, `WARNING or CRITICAL, not ${result.code}:\n${result.stdout}${result.stderr}`);
     const report = JSON.parse(result.stdout);
-    seen.push(`${report.status} in ${result.elapsedMs} ms: ${report.problems.map((p: { message: string }) => p.message).join('; ')}`);
+    seen.push(`${report.status} in ${result.ms} ms: ${report.problems.map((p: { message: string }) => p.message).join('; ')}`);
     assert.ok(report.brokers.down.includes(controllerId), `the stalled node ${controllerId} is down: ${result.stdout}`);
     if (report.status === 'WARNING') {
       assert.notEqual(report.controllerId, controllerId, result.stdout);

@@ -13,17 +13,14 @@ import { Kafka, logLevel } from 'kafkajs';
 import { fastFailover, startCluster } from '../helpers/cluster.ts';
 import { kcatConsumeAll, kcatOk } from '../helpers/kcat.ts';
 import { requireTool, tools } from '../helpers/tools.ts';
-import { makeTestCa, openssl, sslListenerSets, type Issued } from '../helpers/tls.ts';
+import { makeClusterCa, openssl, sslListenerSets } from '../helpers/tls.ts';
 
 const user = 'admin';
 const password = 'admin-password';
 
 test('SSL peers (mTLS) and SASL_SSL clients: acks=all records survive a leader kill -9, and every node serves them', { timeout: 240_000 }, async (t) => {
   if (!requireTool(t, openssl) || !requireTool(t, tools.kcat)) return;
-  const ca = await makeTestCa();
-  t.after(() => ca.remove());
-  const certificates = new Map<number, Issued>();
-  for (const id of [1, 2, 3]) certificates.set(id, await ca.issue(`kb-node-${id}`));
+  const { ca, certificates } = await makeClusterCa(t, 3);
   const cluster = await startCluster({
     nodes: 3,
     sets: (id) => ({

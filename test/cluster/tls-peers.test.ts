@@ -19,7 +19,7 @@ import { runKb } from '../helpers/cli.ts';
 import { kcatConsumeAll, kcatOk } from '../helpers/kcat.ts';
 import { RawConnection } from '../helpers/raw-kafka.ts';
 import { requireTool, tools } from '../helpers/tools.ts';
-import { makeTestCa, openssl, sslListenerSets, type Issued } from '../helpers/tls.ts';
+import { makeClusterCa, makeTestCa, openssl, sslListenerSets } from '../helpers/tls.ts';
 import { parseHostPort } from '../../src/net/host-port.ts';
 import { ApiKeys } from '../../src/protocol/generated/api-keys.ts';
 
@@ -42,12 +42,9 @@ function tlsAnswers(address: string, options: tls.ConnectionOptions): Promise<bo
 
 test('SSL peer listeners with mTLS: the cluster forms and replicates acks=all over TLS, survives a leader kill -9, and refuses peers without a trusted certificate', { timeout: 240_000 }, async (t) => {
   if (!requireTool(t, openssl) || !requireTool(t, tools.kcat)) return;
-  const ca = await makeTestCa();
-  t.after(() => ca.remove());
+  const { ca, certificates } = await makeClusterCa(t, 3);
   const rogueCa = await makeTestCa('rogue CA');
   t.after(() => rogueCa.remove());
-  const certificates = new Map<number, Issued>();
-  for (const id of [1, 2, 3]) certificates.set(id, await ca.issue(`kb-node-${id}`));
   const cluster = await startCluster({
     nodes: 3,
     sets: (id) => ({

@@ -19,6 +19,7 @@ import { startBroker, type RunningBroker } from '../helpers/broker.ts';
 import { runKb } from '../helpers/cli.ts';
 import { RawClient } from '../helpers/raw-client.ts';
 import { kcatOk } from '../helpers/kcat.ts';
+import { fetchPartition0 } from '../helpers/fetch-request.ts';
 import { Cluster } from '../../src/client/cluster.ts';
 import { ErrorCode } from '../../src/protocol/errors.ts';
 import { ApiKeys } from '../../src/protocol/generated/api-keys.ts';
@@ -157,21 +158,7 @@ test('a consumer under a consumer_byte_rate quota reads at most what its quota a
   const client = new Cluster({ bootstrap: [{ host: broker.host, port: broker.port }], clientId: 'fetch-test', requestTimeoutMs: 15_000 });
   t.after(() => client.close());
   const connection = await client.connection(broker.host, broker.port);
-  const fetch = (maxBytes: number) =>
-    connection.request(ApiKeys.Fetch, 11, {
-      clusterId: null,
-      replicaId: -1,
-      replicaState: { replicaId: -1, replicaEpoch: -1n },
-      maxWaitMs: 0,
-      minBytes: 0,
-      maxBytes,
-      isolationLevel: 0,
-      sessionId: 0,
-      sessionEpoch: -1,
-      topics: [{ topic: 'fetch-quota', topicId: Buffer.alloc(16), partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: 0n, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 1024 * 1024, replicaDirectoryId: Buffer.alloc(16) }] }],
-      forgottenTopicsData: [],
-      rackId: '',
-    });
-  const read = (await fetch(50 * 1024 * 1024)).responses[0].partitions[0].records!.length;
+  const fetched = await connection.request(ApiKeys.Fetch, 11, fetchPartition0('fetch-quota', 50 * 1024 * 1024, { partitionMaxBytes: 1024 * 1024 }));
+  const read = fetched.responses[0].partitions[0].records!.length;
   assert.ok(read > 0 && read <= 11_000, `one Fetch read ${read} bytes`);
 });

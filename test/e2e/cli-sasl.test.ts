@@ -17,7 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { type RunningBroker, startBroker } from '../helpers/broker.ts';
-import { runKb } from '../helpers/cli.ts';
+import { runKb, runKbTimed } from '../helpers/cli.ts';
 import { onPty } from '../helpers/pty.ts';
 import { makeTestCa, type TestCa } from '../helpers/tls.ts';
 import { repoRoot } from '../helpers/tools.ts';
@@ -28,8 +28,7 @@ const fastMs = 10_000;
 let broker: RunningBroker;
 let ca: TestCa;
 let dir: string;
-const listeners = new Map<string, string>();
-const address = (listener: string) => listeners.get(listener)!;
+const address = (listener: string) => broker.listeners.get(listener)!;
 
 before(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'kb-cli-sasl-'));
@@ -48,7 +47,6 @@ before(async () => {
       'ssl.keystore.location': server.keystore,
     },
   });
-  for (const [, name, at] of broker.log().matchAll(/([A-Z0-9]+):\/\/([\d.]+:\d+)/g)) listeners.set(name, at);
   const bob = await runKb(['user', 'create', 'bob,=x', '--mechanism', 'SCRAM-SHA-256', '-b', address('ADMIN')], { env: { KB_PASSWORD: 'b0b' } });
   assert.equal(bob.code, 0, bob.stderr);
 });
@@ -59,11 +57,7 @@ after(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-async function kb(args: string[], env: NodeJS.ProcessEnv = {}, input?: string) {
-  const started = Date.now();
-  const result = await runKb(args, { env, input, timeoutMs: 60_000 });
-  return { ...result, ms: Date.now() - started };
-}
+const kb = (args: string[], env: NodeJS.ProcessEnv = {}, input?: string) => runKbTimed(args, { env, input, timeoutMs: 60_000 });
 
 const scram256 = (user: string) => ['-b', address('SCRAM256'), '-X', 'security.protocol=SASL_PLAINTEXT', '-X', 'sasl.mechanism=SCRAM-SHA-256', '-X', `sasl.username=${user}`];
 const overTls = (listener: string, mechanism: string) => ['-b', address(listener), '-X', 'security.protocol=SASL_SSL', '-X', `sasl.mechanism=${mechanism}`, '-X', `ssl.ca.location=${ca.caPem}`, '-X', 'sasl.username=alice'];

@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { type RunningBroker, startBroker } from '../helpers/broker.ts';
-import { runKb } from '../helpers/cli.ts';
+import { runKbTimed } from '../helpers/cli.ts';
 import { type Issued, makeTestCa, type TestCa } from '../helpers/tls.ts';
 
 /** A wrong-protocol or certificate failure must come well before the 30 s request timeout. */
@@ -25,9 +25,7 @@ let client: Issued;
 let encryptedClient: Issued;
 let broker: RunningBroker;
 let dir: string;
-/** Each listener's address, by name, from the startup line. */
-const listeners = new Map<string, string>();
-const address = (listener: string) => listeners.get(listener)!;
+const address = (listener: string) => broker.listeners.get(listener)!;
 
 before(async () => {
   ca = await makeTestCa();
@@ -46,7 +44,6 @@ before(async () => {
       'listener.name.mtls.ssl.client.auth': 'required',
     },
   });
-  for (const [, name, listenerAddress] of broker.log().matchAll(/([A-Z]+):\/\/([\d.]+:\d+)/g)) listeners.set(name, listenerAddress);
 });
 
 after(async () => {
@@ -55,11 +52,7 @@ after(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-async function timed(args: string[], env: NodeJS.ProcessEnv = {}, input?: string) {
-  const started = Date.now();
-  const result = await runKb(args, { env, input, timeoutMs: 60_000 });
-  return { ...result, ms: Date.now() - started };
-}
+const timed = (args: string[], env: NodeJS.ProcessEnv = {}, input?: string) => runKbTimed(args, { env, input, timeoutMs: 60_000 });
 
 test('SSL with the CA through -X: kb trusts the broker; without the CA it refuses at once, naming ssl.ca.location', async () => {
   const ok = await timed(['topic', 'list', '-b', address('SSL'), '-X', 'security.protocol=SSL', '-X', `ssl.ca.location=${ca.caPem}`]);

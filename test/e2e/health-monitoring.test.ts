@@ -7,38 +7,22 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
 import { startBroker } from '../helpers/broker.ts';
-import { runKb } from '../helpers/cli.ts';
+import { runKb, runKbTimed } from '../helpers/cli.ts';
 import { repoRoot } from '../helpers/tools.ts';
+import { silentListener } from '../helpers/silent-listener.ts';
 import { freePorts } from '../../src/cli/local-cluster/ports.ts';
 
-/** A listener that accepts connections and never answers (a stalled process). */
-async function silentListener(t: { after(fn: () => void): void }): Promise<string> {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => void sockets.add(socket));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => {
-    for (const socket of sockets) socket.destroy();
-    server.close();
-  });
-  return `127.0.0.1:${(server.address() as net.AddressInfo).port}`;
-}
-
 test('--timeout: 10 s by default, a bare number is seconds, units accepted, anything else UNKNOWN', { timeout: 90_000 }, async (t) => {
-  const silent = await silentListener(t);
-  const timed = async (args: string[]) => {
-    const started = Date.now();
-    const result = await runKb(['health', '-b', silent, ...args], { timeoutMs: 60_000 });
-    return { ...result, elapsedMs: Date.now() - started };
-  };
+  const silent = (await silentListener(t)).address;
+  const timed = (args: string[]) => runKbTimed(['health', '-b', silent, ...args], { timeoutMs: 60_000 });
   const [byDefault, bare, withUnit] = await Promise.all([timed([]), timed(['--timeout', '2']), timed(['--timeout', '1500ms'])]);
   assert.equal(byDefault.code, 3, byDefault.stdout + byDefault.stderr);
   assert.equal(byDefault.stdout, 'UNKNOWN: no answer within --timeout 10 s\n');
-  assert.ok(byDefault.elapsedMs >= 10_000 && byDefault.elapsedMs < 40_000, `default timeout took ${byDefault.elapsedMs} ms`);
+  assert.ok(byDefault.ms >= 10_000 && byDefault.ms < 40_000, `default timeout took ${byDefault.ms} ms`);
   assert.equal(bare.stdout, 'UNKNOWN: no answer within --timeout 2 s\n');
-  assert.ok(bare.elapsedMs >= 2_000 && bare.elapsedMs < 30_000, `--timeout 2 took ${bare.elapsedMs} ms`);
+  assert.ok(bare.ms >= 2_000 && bare.ms < 30_000, `--timeout 2 took ${bare.ms} ms`);
   assert.equal(withUnit.stdout, 'UNKNOWN: no answer within --timeout 1.5 s\n');
   const bad = await runKb(['health', '-b', silent, '--timeout', '10x']);
   assert.equal(bad.code, 3);

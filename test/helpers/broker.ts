@@ -1,7 +1,7 @@
 /**
  * Starts a real `kb broker start` child process for a test: loopback only, a
  * free port chosen by the OS (`--listen 127.0.0.1:0`, the client
- * listener, read back from the startup line with the peer listener if any)
+ * listener, read back from the startup line with every other listener)
  * unless `listen` names one, a fresh temporary data dir unless one is given. `stop()`
  * sends SIGTERM and waits; `kill()` sends SIGKILL. Every broker gets the
  * same cluster secret (`testClusterSecret`, through KB_CLUSTER_SECRET) unless
@@ -24,6 +24,8 @@ export interface RunningBroker {
   address: string;
   /** host:port of the PEER listener, null without one. */
   peerAddress: string | null;
+  /** host:port of each listener, by name, from the startup line. */
+  listeners: Map<string, string>;
   dataDir: string;
   process: ChildProcess;
   /** Everything the broker wrote to stderr so far. */
@@ -48,7 +50,7 @@ export interface BrokerOptions {
 
 /** The startup line lists client listeners first: `listening on CLIENT://127.0.0.1:9092, PEER://127.0.0.1:9093, node 1, ...`. */
 const startedLine = /listening on (?:[A-Z0-9_-]+:\/\/)?([\d.]+):(\d+)/;
-const peerListener = /PEER:\/\/([\d.]+:\d+)/;
+const namedListener = /([A-Z0-9_-]+):\/\/([\d.]+:\d+)/g;
 
 /** The cluster secret test brokers share (KB_CLUSTER_SECRET) unless a test gives another. */
 export const testClusterSecret = 'test-cluster-secret-0123456789abcdef';
@@ -75,7 +77,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     }, options.startTimeoutMs ?? 20_000);
     const onData = () => {
       const match = startedLine.exec(stderr);
-      if (!match) return;
+      if (!match || !stderr.includes('\n', match.index)) return; // the whole line: it names every listener
       clearTimeout(timer);
       child.stderr!.off('data', onData);
       resolve([match[1], Number(match[2])]);
@@ -91,11 +93,14 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     await exited;
   };
+  const started = stderr.slice(stderr.search(startedLine)).split('\n')[0];
+  const listeners = new Map([...started.matchAll(namedListener)].map(([, name, address]) => [name, address]));
   return {
     host,
     port,
     address: `${host}:${port}`,
-    peerAddress: peerListener.exec(stderr.slice(stderr.search(startedLine)))?.[1] ?? null,
+    peerAddress: listeners.get('PEER') ?? null,
+    listeners,
     dataDir,
     process: child,
     log: () => stderr,

@@ -3,7 +3,8 @@
  * child process and collects its exit code, stdout and stderr. Unless the
  * caller's env says otherwise, kb sees no profiles (XDG_CONFIG_HOME is a
  * directory that does not exist) and no KB_PROFILE or KB_SASL_PASSWORD of
- * the person running the tests.
+ * the person running the tests. `runKbTimed` also says how long kb took,
+ * for tests that bound how fast it gives up.
  */
 import { spawn } from 'node:child_process';
 import os from 'node:os';
@@ -32,6 +33,12 @@ export function runKb(args: string[], options: { input?: string; env?: NodeJS.Pr
     child.on('close', (code) => resolve({ code, stdout, stderr }));
     child.stdin.end(options.input ?? '');
   });
+}
+
+export async function runKbTimed(args: string[], options: Parameters<typeof runKb>[1] = {}): Promise<CliResult & { ms: number }> {
+  const started = Date.now();
+  const result = await runKb(args, options);
+  return { ...result, ms: Date.now() - started };
 }
 
 function isolatedEnv(): NodeJS.ProcessEnv {

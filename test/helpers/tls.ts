@@ -2,7 +2,8 @@
  * A test CA made with `openssl` (Debian's), in a fresh temporary directory:
  * `issue(name, ...)` writes a key and a certificate signed by the CA, valid
  * for 127.0.0.1 and localhost, as separate PEM files and as one keystore
- * PEM (key + certificate + CA, what `ssl.keystore.location` takes). Every
+ * PEM (key + certificate + CA, what `ssl.keystore.location` takes);
+ * `makeClusterCa` issues one for each node of a test cluster. Every
  * openssl call is bounded in time and fails with its output. `remove()`
  * deletes the directory; register it with `t.after`.
  */
@@ -63,6 +64,15 @@ export async function makeTestCa(caName = 'kb test CA', dir?: string): Promise<T
     },
     remove: () => rm(root, { recursive: true, force: true }),
   };
+}
+
+/** A test CA, removed after `t`, and a certificate of it for each of nodes 1 to `nodes` (CN kb-node-<id>), by node id. */
+export async function makeClusterCa(t: { after(fn: () => Promise<void>): void }, nodes: number): Promise<{ ca: TestCa; certificates: Map<number, Issued> }> {
+  const ca = await makeTestCa();
+  t.after(() => ca.remove());
+  const certificates = new Map<number, Issued>();
+  for (let id = 1; id <= nodes; id++) certificates.set(id, await ca.issue(`kb-node-${id}`));
+  return { ca, certificates };
 }
 
 /** `--set` settings of an SSL listener named `listener` with `keystore`, checking client certificates against `ca` as `clientAuth` says. */

@@ -105,9 +105,10 @@ for (const python of ['confluent', 'kafka-python'] as const) {
     const topic = `${prefix}${python}`;
     await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
     const values = ['a', 'b', 'c'].map((v) => `${python} ${v}`);
-    const result = await runPythonScript<{ produced: number; consumed: string[] }>('tls_roundtrip.py', {
+    const result = await runPythonScript<{ produced: number; consumed: string[] }>('secure_roundtrip.py', {
       client: python,
       bootstrap: address,
+      protocol: 'SSL',
       topic,
       values,
       ca: ca.caPem,

@@ -37,7 +37,7 @@ test("a user's producer_byte_rate throttles that user's client only", async (t) 
     },
   });
   t.after(() => broker.stop());
-  const listeners = new Map([...broker.log().matchAll(/([A-Z]+):\/\/([\d.]+:\d+)/g)].map(([, name, address]) => [name, address]));
+  const listeners = broker.listeners;
   const set = await runKb(['quota', 'set', '--user', 'alice', '--producer-byte-rate', '10KB'], { env: { KB_BROKERS: listeners.get('PLAIN')! } });
   assert.equal(set.code, 0, set.stderr);
 

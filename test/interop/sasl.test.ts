@@ -25,11 +25,12 @@ import { after, before, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { Admin, Consumer, Producer, stringDeserializers, stringSerializers, type SASLOptions } from '@platformatic/kafka';
+import { Admin, Producer, stringSerializers, type SASLOptions } from '@platformatic/kafka';
 import { Kafka, logLevel, type SASLOptions as KafkajsSasl } from 'kafkajs';
 import { startBroker, type RunningBroker } from '../helpers/broker.ts';
 import { kcat, kcatConsumeAll, kcatOk } from '../helpers/kcat.ts';
 import { runPythonScript } from '../helpers/python.ts';
+import { kafkajsGroupRoundTrip, platformaticGroupRead } from '../helpers/group-round-trips.ts';
 import { uniqueTopic, withTimeout } from '../helpers/records.ts';
 import { requireTool, tools } from '../helpers/tools.ts';
 import { makeTestCa, openssl, type TestCa } from '../helpers/tls.ts';
@@ -82,9 +83,7 @@ async function startSaslBroker(t?: TestContext, sets: Record<string, string> = {
     },
   });
   t?.after(() => broker.stop());
-  const addresses = new Map<string, string>();
-  for (const [, name, at] of broker.log().matchAll(/([A-Z0-9]+):\/\/([\d.]+:\d+)/g)) addresses.set(name, at);
-  return { broker, address: (listener) => addresses.get(listener)! };
+  return { broker, address: (listener) => broker.listeners.get(listener)! };
 }
 
 /** Gives `name` a SCRAM-SHA-256 credential with `secret`, over the PLAINTEXT listener at `at`. */
@@ -146,7 +145,7 @@ for (const mode of modes) {
       if (!requireTool(t, openssl) || !requireTool(t, python === 'confluent' ? tools.confluentKafka : tools.kafkaPython)) return;
       const topic = uniqueTopic(`sasl-${python}-${mode.listener}`);
       const sent = values(python);
-      const result = await runPythonScript('sasl_roundtrip.py', {
+      const result = await runPythonScript('secure_roundtrip.py', {
         client: python,
         bootstrap: shared.address(mode.listener),
         protocol: mode.protocol,
@@ -166,25 +165,7 @@ for (const mode of modes) {
     const topic = uniqueTopic(`sasl-kafkajs-${mode.listener}`);
     const sent = values('kafkajs');
     const kafka = new Kafka({ clientId: 'kb-sasl-kafkajs', brokers: [shared.address(mode.listener)], ssl: await nodeTls(mode), sasl: kafkajsSasl(mode), logLevel: logLevel.NOTHING, retry: { retries: 3 } });
-    const producer = kafka.producer();
-    await withTimeout(producer.connect(), 15_000, 'kafkajs producer.connect');
-    t.after(() => producer.disconnect());
-    await withTimeout(producer.send({ topic, acks: -1, messages: sent.map((value) => ({ value, partition: 0 })) }), 15_000, 'kafkajs send');
-    const consumer = kafka.consumer({ groupId: uniqueTopic('sasl-kafkajs-group') });
-    await withTimeout(consumer.connect(), 15_000, 'kafkajs consumer.connect');
-    t.after(() => consumer.disconnect());
-    await consumer.subscribe({ topic, fromBeginning: true });
-    const consumed: string[] = [];
-    const all = new Promise<void>((resolve) => {
-      void consumer.run({
-        eachMessage: async ({ message }) => {
-          consumed.push(message.value!.toString());
-          if (consumed.length === sent.length) resolve();
-        },
-      });
-    });
-    await withTimeout(all, 30_000, `kafkajs consuming ${sent.length} records`);
-    assert.deepEqual(consumed, sent);
+    assert.deepEqual(await kafkajsGroupRoundTrip(t, kafka, topic, sent, 'sasl-kafkajs-group'), sent);
   });
 
   test(`@platformatic/kafka produces and consumes (in a group) over ${describe(mode)}`, async (t) => {
@@ -195,22 +176,7 @@ for (const mode of modes) {
     const producer = new Producer({ ...secure, serializers: stringSerializers, autocreateTopics: true, retries: 3, retryDelay: 200 });
     t.after(() => producer.close());
     await withTimeout(producer.send({ messages: sent.map((value) => ({ topic, partition: 0, value })), acks: -1 }), 15_000, 'platformatic send');
-    const consumer = new Consumer({ ...secure, groupId: uniqueTopic('sasl-platformatic-group'), deserializers: stringDeserializers });
-    t.after(() => consumer.close(true));
-    const stream = await withTimeout(consumer.consume({ topics: [topic], mode: 'earliest' }), 20_000, 'platformatic consume');
-    const consumed: string[] = [];
-    await withTimeout(
-      (async () => {
-        for await (const message of stream) {
-          consumed.push(message.value as string);
-          if (consumed.length === sent.length) break;
-        }
-      })(),
-      30_000,
-      'platformatic consuming',
-    );
-    await stream.close();
-    assert.deepEqual(consumed, sent);
+    assert.deepEqual(await platformaticGroupRead(t, secure, topic, sent.length, 'sasl-platformatic-group'), sent);
   });
 }
 
@@ -255,7 +221,7 @@ async function failedLogin(client: Client, at: string, mode: Mode, login: Login)
     case 'confluent':
     case 'kafka-python': {
       const input = { client, bootstrap: at, protocol: mode.protocol, mechanism: mode.mechanism, ...login, ca: mode.protocol === 'SASL_SSL' ? ca.caPem : null, topic: 'unused', values: [] };
-      const result = await runPythonScript<{ error: string | null }>('sasl_roundtrip.py', input);
+      const result = await runPythonScript<{ error: string | null }>('secure_roundtrip.py', input);
       return result.error ?? 'no error';
     }
     case 'kafkajs': {

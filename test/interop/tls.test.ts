@@ -15,12 +15,13 @@ import { after, before, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import tls from 'node:tls';
-import { Consumer, Producer, stringSerializers, stringDeserializers } from '@platformatic/kafka';
+import { Producer, stringSerializers } from '@platformatic/kafka';
 import { Kafka, logLevel } from 'kafkajs';
 import { startBroker, type RunningBroker } from '../helpers/broker.ts';
 import { kcat, kcatConsumeAll, kcatOk } from '../helpers/kcat.ts';
 import { runPythonScript } from '../helpers/python.ts';
 import { fetchAll } from '../helpers/platformatic.ts';
+import { kafkajsGroupRoundTrip, platformaticGroupRead } from '../helpers/group-round-trips.ts';
 import { uniqueTopic, withTimeout } from '../helpers/records.ts';
 import { requireTool, tools } from '../helpers/tools.ts';
 import { makeTestCa, openssl, type Issued, type TestCa } from '../helpers/tls.ts';
@@ -29,8 +30,6 @@ let ca: TestCa;
 let server: Issued;
 let client: Issued;
 let broker: RunningBroker;
-/** Each listener's address, by name, from the startup line. */
-const listeners = new Map<string, string>();
 
 before(async () => {
   ca = await makeTestCa();
@@ -48,7 +47,6 @@ before(async () => {
       'group.initial.rebalance.delay.ms': 0,
     },
   });
-  for (const [, name, address] of broker.log().matchAll(/([A-Z]+):\/\/([\d.]+:\d+)/g)) listeners.set(name, address);
 });
 after(async () => {
   await broker?.stop();
@@ -57,7 +55,7 @@ after(async () => {
 
 type Mode = 'SSL' | 'MTLS';
 const modes: Mode[] = ['SSL', 'MTLS'];
-const address = (listener: string) => listeners.get(listener)!;
+const address = (listener: string) => broker.listeners.get(listener)!;
 const values = (what: string) => Array.from({ length: 5 }, (_, i) => `${what} ${i}`);
 
 /** librdkafka's settings for `mode`. */
@@ -88,9 +86,10 @@ for (const mode of modes) {
       const topic = uniqueTopic(`tls-${python}-${mode}`);
       const sent = values(python);
       const mtls = mode === 'MTLS';
-      const result = await runPythonScript<{ produced: number; consumed: string[] }>('tls_roundtrip.py', {
+      const result = await runPythonScript<{ produced: number; consumed: string[] }>('secure_roundtrip.py', {
         client: python,
         bootstrap: address(mode),
+        protocol: 'SSL',
         topic,
         values: sent,
         ca: ca.caPem,
@@ -106,25 +105,7 @@ for (const mode of modes) {
     const topic = uniqueTopic(`tls-kafkajs-${mode}`);
     const sent = values('kafkajs');
     const kafka = new Kafka({ clientId: 'kb-tls-kafkajs', brokers: [address(mode)], ssl: await nodeTls(mode), logLevel: logLevel.NOTHING, retry: { retries: 3 } });
-    const producer = kafka.producer();
-    await withTimeout(producer.connect(), 15_000, 'kafkajs producer.connect');
-    t.after(() => producer.disconnect());
-    await withTimeout(producer.send({ topic, acks: -1, messages: sent.map((value) => ({ value, partition: 0 })) }), 15_000, 'kafkajs send');
-    const consumer = kafka.consumer({ groupId: uniqueTopic('tls-kafkajs-group') });
-    await withTimeout(consumer.connect(), 15_000, 'kafkajs consumer.connect');
-    t.after(() => consumer.disconnect());
-    await consumer.subscribe({ topic, fromBeginning: true });
-    const consumed: string[] = [];
-    const all = new Promise<void>((resolve) => {
-      void consumer.run({
-        eachMessage: async ({ message }) => {
-          consumed.push(message.value!.toString());
-          if (consumed.length === sent.length) resolve();
-        },
-      });
-    });
-    await withTimeout(all, 30_000, `kafkajs consuming ${sent.length} records`);
-    assert.deepEqual(consumed, sent);
+    assert.deepEqual(await kafkajsGroupRoundTrip(t, kafka, topic, sent, 'tls-kafkajs-group'), sent);
   });
 
   test(`@platformatic/kafka produces and consumes over ${mode}`, async (t) => {
@@ -141,22 +122,8 @@ for (const mode of modes) {
       sent,
     );
     // And as a group member (its stream API).
-    const consumer = new Consumer({ clientId: 'kb-tls-platformatic', groupId: uniqueTopic('tls-platformatic-group'), bootstrapBrokers: [address(mode)], tls: secure, deserializers: stringDeserializers });
-    t.after(() => consumer.close(true));
-    const stream = await withTimeout(consumer.consume({ topics: [topic], mode: 'earliest' }), 20_000, 'platformatic consume');
-    const consumed: string[] = [];
-    await withTimeout(
-      (async () => {
-        for await (const message of stream) {
-          consumed.push(message.value as string);
-          if (consumed.length === sent.length) break;
-        }
-      })(),
-      30_000,
-      'platformatic consuming',
-    );
-    await stream.close();
-    assert.deepEqual(consumed, sent);
+    const options = { clientId: 'kb-tls-platformatic', bootstrapBrokers: [address(mode)], tls: secure };
+    assert.deepEqual(await platformaticGroupRead(t, options, topic, sent.length, 'tls-platformatic-group'), sent);
   });
 }
 

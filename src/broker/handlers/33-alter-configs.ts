@@ -6,9 +6,7 @@
  * broker, on the cluster (CLUSTER_AUTHORIZATION_FAILED), checked where the
  * request arrives.
  */
-import { configRefusal } from './config-resources.ts';
-import { authorizeItems } from './authorize-items.ts';
-import { AclOperation } from '../../protocol/acl.ts';
+import { authorizeConfigAlterations } from './config-resources.ts';
 import type { AlterConfigsRequest } from '../../protocol/generated/alter-configs-request.ts';
 import type { AlterConfigsResponse } from '../../protocol/generated/alter-configs-response.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
@@ -21,13 +19,7 @@ export default defineHandler<AlterConfigsRequest, AlterConfigsResponse>({
   minVersion: 0,
   maxVersion: 2,
   authorize(request, ctx) {
-    return authorizeItems(request, {
-      items: request.resources,
-      allowed: (r) => configRefusal(ctx.access, AclOperation.ALTER_CONFIGS, r.resourceType, r.resourceName) === null,
-      withItems: (r, resources) => ({ ...r, resources }),
-      refusal: (r) => ({ resourceType: r.resourceType, resourceName: r.resourceName, ...configRefusal(ctx.access, AclOperation.ALTER_CONFIGS, r.resourceType, r.resourceName)! }),
-      withResults: (response, responses) => ({ ...response, responses: [...response.responses, ...responses] }),
-    });
+    return authorizeConfigAlterations(request, ctx.access);
   },
   async handle(request, ctx) {
     const responses = [];

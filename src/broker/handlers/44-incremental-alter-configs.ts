@@ -7,9 +7,7 @@
  * broker, on the cluster (CLUSTER_AUTHORIZATION_FAILED), checked where the
  * request arrives.
  */
-import { configRefusal } from './config-resources.ts';
-import { authorizeItems } from './authorize-items.ts';
-import { AclOperation } from '../../protocol/acl.ts';
+import { authorizeConfigAlterations } from './config-resources.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { IncrementalAlterConfigsRequest } from '../../protocol/generated/incremental-alter-configs-request.ts';
 import type { IncrementalAlterConfigsResponse } from '../../protocol/generated/incremental-alter-configs-response.ts';
@@ -25,13 +23,7 @@ export default defineHandler<IncrementalAlterConfigsRequest, IncrementalAlterCon
   minVersion: 0,
   maxVersion: 1,
   authorize(request, ctx) {
-    return authorizeItems(request, {
-      items: request.resources,
-      allowed: (r) => configRefusal(ctx.access, AclOperation.ALTER_CONFIGS, r.resourceType, r.resourceName) === null,
-      withItems: (r, resources) => ({ ...r, resources }),
-      refusal: (r) => ({ resourceType: r.resourceType, resourceName: r.resourceName, ...configRefusal(ctx.access, AclOperation.ALTER_CONFIGS, r.resourceType, r.resourceName)! }),
-      withResults: (response, responses) => ({ ...response, responses: [...response.responses, ...responses] }),
-    });
+    return authorizeConfigAlterations(request, ctx.access);
   },
   async handle(request, ctx) {
     const responses = [];

@@ -7,21 +7,13 @@
  */
 import { AclOperation, ResourceType, clusterResourceName, type AclBinding, type AclFilter } from '../../protocol/acl.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
+import type { DeleteAclsFilter } from '../../protocol/generated/delete-acls-request.ts';
 import type { RequestContext } from './handler.ts';
 
 export const securityDisabled = { errorCode: ErrorCode.SECURITY_DISABLED, errorMessage: 'No Authorizer is configured on the broker: set authorizer.class.name' };
 
-export interface WireFilter {
-  resourceTypeFilter: number;
-  resourceNameFilter: string | null;
-  patternTypeFilter: number;
-  principalFilter: string | null;
-  hostFilter: string | null;
-  operation: number;
-  permissionType: number;
-}
-
-export function filterOf(f: WireFilter): AclFilter {
+/** A filter as on the wire: a DeleteAcls filter, field for field a DescribeAcls request. */
+export function filterOf(f: DeleteAclsFilter): AclFilter {
   return { resourceType: f.resourceTypeFilter, resourceName: f.resourceNameFilter, patternType: f.patternTypeFilter, principal: f.principalFilter, host: f.hostFilter, operation: f.operation, permission: f.permissionType };
 }
 

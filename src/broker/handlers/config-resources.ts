@@ -2,14 +2,16 @@
  * Shared by the config APIs (DescribeConfigs, AlterConfigs,
  * IncrementalAlterConfigs): resolving a config resource to an error when it
  * does not exist, and the refusal when the principal may not do a config
- * operation on it (a topic's: on the topic; a broker's: on the cluster).
+ * operation on it (a topic's: on the topic; a broker's: on the cluster),
+ * and the authorization of the two alter APIs built on that refusal.
  * The code tables are in protocol/config-codes.ts.
  */
 import { ErrorCode, errorMessage } from '../../protocol/errors.ts';
-import { ResourceType, clusterResourceName } from '../../protocol/acl.ts';
 import type { ConnectionAccess } from '../auth/access-control.ts';
 import { configResourceType } from '../../protocol/config-codes.ts';
-import type { BrokerServices } from './handler.ts';
+import type { Authorization, BrokerServices } from './handler.ts';
+import { authorizeItems } from './authorize-items.ts';
+import { AclOperation, ResourceType, clusterResourceName } from '../../protocol/acl.ts';
 
 /** The error for a config resource that is not a topic or this broker, or null when it exists. */
 export function resourceProblem(
@@ -36,4 +38,28 @@ export function configRefusal(access: ConnectionAccess, operation: number, type:
   const refused = (errorCode: number) => ({ errorCode, errorMessage: errorMessage(errorCode) });
   if (type === configResourceType.topic) return access.allows(operation, ResourceType.TOPIC, name) ? null : refused(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
   return access.allows(operation, ResourceType.CLUSTER, clusterResourceName) ? null : refused(ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
+}
+
+interface ConfigResource {
+  resourceType: number;
+  resourceName: string;
+}
+
+/**
+ * AlterConfigs' and IncrementalAlterConfigs' authorization: the request goes
+ * on with the resources the principal may alter, the answer gets a refusal
+ * for each of the others.
+ */
+export function authorizeConfigAlterations<Request extends { resources: ConfigResource[] }, Response extends { responses: object[] }>(
+  request: Request,
+  access: ConnectionAccess,
+): Authorization<Request, Response> {
+  const refusal = (r: ConfigResource) => configRefusal(access, AclOperation.ALTER_CONFIGS, r.resourceType, r.resourceName);
+  return authorizeItems(request, {
+    items: request.resources,
+    allowed: (r) => refusal(r) === null,
+    withItems: (r, resources) => ({ ...r, resources }),
+    refusal: (r) => ({ resourceType: r.resourceType, resourceName: r.resourceName, ...refusal(r)! }),
+    withResults: (response: Response, responses) => ({ ...response, responses: [...response.responses, ...responses] }),
+  });
 }

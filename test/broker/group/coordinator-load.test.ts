@@ -8,13 +8,14 @@
  * for its groups, and gives it up as soon as it stops leading it.
  */
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { GroupCoordinator, consumerOffsetsTopic } from '../../../src/broker/group/coordinator.ts';
 import { offsetRecord } from '../../../src/broker/group/offset-records.ts';
 import { BrokerConfig } from '../../../src/broker/config.ts';
 import { silentLogger } from '../../../src/logger.ts';
 import type { ReplicaManager } from '../../../src/broker/replica/replica-manager.ts';
 import { MetadataImage } from '../../../src/metadata/image.ts';
+import type { PartitionRecord } from '../../../src/metadata/records.ts';
 import { ErrorCode } from '../../../src/protocol/errors.ts';
 import { readBatchHeader } from '../../../src/protocol/records/batch-header.ts';
 import { encodeRecordBatch } from '../../../src/protocol/records/record-batch.ts';
@@ -22,6 +23,25 @@ import { openReplica, partitionRecord } from '../replica/helpers.ts';
 import { FakeClock } from './fake-clock.ts';
 
 const topicId = '0123456789abcdef0123456789abcdef';
+
+/** Node 1's coordinator over the only __consumer_offsets partition, in `state`; the replica manager answers `leaderPartition` for it. */
+function coordinatorOf(t: TestContext, state: PartitionRecord, leaderPartition: () => unknown): { coordinator: GroupCoordinator; image: MetadataImage } {
+  const image = new MetadataImage();
+  image.apply({ type: 'topic', name: consumerOffsetsTopic, topicId });
+  image.apply(state);
+  const coordinator = new GroupCoordinator({
+    nodeId: 1,
+    config: new BrokerConfig([]),
+    image,
+    createTopics: () => Promise.reject(new Error('no controller here')),
+    replicas: { leaderPartition } as unknown as ReplicaManager,
+    liveBrokers: () => [],
+    logger: silentLogger,
+    clock: new FakeClock(),
+  });
+  t.after(() => coordinator.stop());
+  return { coordinator, image };
+}
 
 test('a coordinator whose high watermark lags its log end loads every commit in the log', async (t) => {
   // Leader of the only __consumer_offsets partition with a follower that has not fetched yet: the high watermark stays at 0.
@@ -36,21 +56,7 @@ test('a coordinator whose high watermark lags its log end loads every commit in 
   assert.equal(partition.highWatermark, 0n);
   assert.equal(partition.log.logEndOffset, 2n);
 
-  const image = new MetadataImage();
-  image.apply({ type: 'topic', name: consumerOffsetsTopic, topicId });
-  image.apply(state);
-  const replicas = { leaderPartition: () => partition } as unknown as ReplicaManager;
-  const coordinator = new GroupCoordinator({
-    nodeId: 1,
-    config: new BrokerConfig([]),
-    image,
-    createTopics: () => Promise.reject(new Error('no controller here')),
-    replicas,
-    liveBrokers: () => [],
-    logger: silentLogger,
-    clock: new FakeClock(),
-  });
-  t.after(() => coordinator.stop());
+  const { coordinator } = coordinatorOf(t, state, () => partition);
 
   const wanted = [{ topic: 'events', partition: 0 }];
   assert.equal((await coordinator.fetchOffsets('g', wanted)).errorCode, ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
@@ -69,23 +75,9 @@ test('a coordinator loads a partition when it becomes its leader, unasked, and g
   const batch = encodeRecordBatch({ baseTimestamp: 0n, records: [offsetRecord('g', 'events', 0, { offset: 7n, leaderEpoch: -1, metadata: '', commitTimestampMs: 0, expireTimestampMs: null })] });
   assert.equal((await partition.appendAsLeader(batch, readBatchHeader(batch), 1)).errorCode, ErrorCode.NONE);
 
-  const image = new MetadataImage();
-  image.apply({ type: 'topic', name: consumerOffsetsTopic, topicId });
-  image.apply(state);
   let leads = false;
   const notLeader = { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, errorMessage: 'not the leader' };
-  const replicas = { leaderPartition: () => (leads ? partition : notLeader) } as unknown as ReplicaManager;
-  const coordinator = new GroupCoordinator({
-    nodeId: 1,
-    config: new BrokerConfig([]),
-    image,
-    createTopics: () => Promise.reject(new Error('no controller here')),
-    replicas,
-    liveBrokers: () => [],
-    logger: silentLogger,
-    clock: new FakeClock(),
-  });
-  t.after(() => coordinator.stop());
+  const { coordinator, image } = coordinatorOf(t, state, () => (leads ? partition : notLeader));
 
   // The metadata names it leader, but it may not lead yet (the broker is not serving): nothing loads, ListGroups says so.
   coordinator.leadershipChanged();

@@ -4,7 +4,8 @@
  * TOPIC_AUTHORIZATION_FAILED) and nothing without Read on the group; an
  * idempotent producer needs Write on some topic (or IdempotentWrite);
  * ListGroups and DescribeConfigs leave out or refuse what may not be
- * described; the ACL APIs answer SECURITY_DISABLED without an authorizer,
+ * described; AlterConfigs and IncrementalAlterConfigs go on with the
+ * resources that may be altered and refuse the others; the ACL APIs answer SECURITY_DISABLED without an authorizer,
  * as Kafka.
  */
 import { describe, it } from 'node:test';
@@ -13,6 +14,8 @@ import offsetCommit from '../../../src/broker/handlers/08-offset-commit.ts';
 import initProducerId from '../../../src/broker/handlers/22-init-producer-id.ts';
 import listGroups from '../../../src/broker/handlers/16-list-groups.ts';
 import describeConfigs from '../../../src/broker/handlers/32-describe-configs.ts';
+import alterConfigs from '../../../src/broker/handlers/33-alter-configs.ts';
+import incrementalAlterConfigs from '../../../src/broker/handlers/44-incremental-alter-configs.ts';
 import describeAcls from '../../../src/broker/handlers/29-describe-acls.ts';
 import createAcls from '../../../src/broker/handlers/30-create-acls.ts';
 import deleteAcls from '../../../src/broker/handlers/31-delete-acls.ts';
@@ -100,6 +103,27 @@ describe('per-item authorization in handlers', () => {
     const alterer = aliceWith([{ ...allowRead(ResourceType.TOPIC, 't'), operation: AclOperation.ALTER_CONFIGS }]);
     const implied = await handle(describeConfigs, request, 4, services as never, { access: alterer, principal: alterer.principal });
     assert.deepEqual(implied!.results.map((r) => r.errorCode), [ErrorCode.NONE, ErrorCode.CLUSTER_AUTHORIZATION_FAILED], 'AlterConfigs implies DescribeConfigs');
+  });
+
+  it('AlterConfigs and IncrementalAlterConfigs go on with the resources the principal may AlterConfigs and refuse the others, by name', () => {
+    const alterer = aliceWith([{ ...allowRead(ResourceType.TOPIC, 't'), operation: AclOperation.ALTER_CONFIGS }]);
+    const ctx = { access: alterer } as unknown as RequestContext;
+    const resources = [
+      { resourceType: 2, resourceName: 't', configs: [] },
+      { resourceType: 2, resourceName: 'u', configs: [] },
+      { resourceType: 4, resourceName: '1', configs: [] },
+    ];
+    for (const handler of [alterConfigs, incrementalAlterConfigs] as const) {
+      const decided = handler.authorize!({ resources, validateOnly: false } as never, ctx);
+      assert.ok(decided && 'request' in decided, 'some resources are refused');
+      assert.deepEqual(decided.request.resources.map((r) => r.resourceName), ['t']);
+      const served = { resourceType: 2, resourceName: 't', errorCode: ErrorCode.NONE, errorMessage: null };
+      const answer = decided.complete({ throttleTimeMs: 0, responses: [served] } as never) as { responses: { resourceName: string; errorCode: number }[] };
+      assert.deepEqual(
+        answer.responses.map((r) => [r.resourceName, r.errorCode]),
+        [['t', ErrorCode.NONE], ['u', ErrorCode.TOPIC_AUTHORIZATION_FAILED], ['1', ErrorCode.CLUSTER_AUTHORIZATION_FAILED]],
+      );
+    }
   });
 
   it('the ACL APIs answer SECURITY_DISABLED without an authorizer', () => {

@@ -8,7 +8,6 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RequestMemory } from '../../../src/broker/server/request-memory.ts';
 import { Listener } from '../../../src/broker/server/listener.ts';
 import type { Dispatch } from '../../../src/broker/server/connection.ts';
 import { clusterSecretMechanism } from '../../../src/broker/server/sasl-session.ts';
@@ -20,6 +19,7 @@ import { defaultMetadataRequest } from '../../../src/protocol/generated/metadata
 import { BrokerConnection } from '../../../src/net/connection.ts';
 import { peerLogin } from '../../../src/net/peer-login.ts';
 import { RawClient } from '../../helpers/raw-client.ts';
+import { listenerOptions } from './listener-options.ts';
 
 const secret = Buffer.from('authentication-required-test-secret-0123');
 const timeoutMs = 500;
@@ -43,22 +43,11 @@ const dispatch: Dispatch = async (payload, connection) => {
 
 async function withListener(t: { after(fn: () => Promise<void>): void }, authenticationTimeoutMs = timeoutMs): Promise<number> {
   const listener = new Listener(
-    {
-      host: '127.0.0.1',
-      port: 0,
+    listenerOptions({
       maxFrameBytes: 1024 * 1024,
       firstFrameBytesMax: frameBytesMax,
-      servesApi: () => true,
-      maxQueuedFrames: 4,
-      queuedMaxRequestBytes: -1,
-      idleTimeoutMs: 60_000,
-      responseMemory: new RequestMemory(-1),
-      maxConnections: 10,
-      maxConnectionsPerIp: 10,
-      maxConnectionsPerIpOverrides: '',
-      maxConnectionCreationRate: 1000,
       authentication: { mechanisms: [clusterSecretMechanism(secret, 1)], required: true, timeoutMs: authenticationTimeoutMs, unauthenticatedMax },
-    },
+    }),
     dispatch,
     { info() {}, warn() {}, error() {} },
   );

@@ -14,25 +14,12 @@ import { readFile } from 'node:fs/promises';
 import { Listener } from '../../../src/broker/server/listener.ts';
 import type { Dispatch } from '../../../src/broker/server/connection.ts';
 import { ListenerTls, readListenerTls } from '../../../src/broker/server/listener-tls.ts';
-import { RequestMemory } from '../../../src/broker/server/request-memory.ts';
+import { listenerOptions } from './listener-options.ts';
 import { BrokerConfig } from '../../../src/broker/config.ts';
 import { systemTime } from '../../../src/clock.ts';
 import { makeTestCa, openssl, sslListenerSets, type Issued, type TestCa } from '../../helpers/tls.ts';
 import { requireTool } from '../../helpers/tools.ts';
 
-const limits = {
-  maxFrameBytes: 1024,
-  firstFrameBytesMax: 1024,
-  servesApi: () => true,
-  maxQueuedFrames: 4,
-  queuedMaxRequestBytes: -1,
-  idleTimeoutMs: 60_000,
-  maxConnections: 10,
-  maxConnectionsPerIp: 10,
-  maxConnectionsPerIpOverrides: '',
-  maxConnectionCreationRate: 1000,
-  responseMemory: new RequestMemory(-1),
-};
 
 /** Answers every request with the connection's principal: int32 length, then its UTF-8. */
 const principalEcho: Dispatch = async (_payload, connection) => {
@@ -69,7 +56,7 @@ async function withSslListener(sets: Record<string, string>, fn: (port: number, 
   const logger = { info: (m: string) => log.push(m), warn: (m: string) => log.push(m), error: (m: string) => log.push(m) };
   const listenerTls = new ListenerTls(readListenerTls(new BrokerConfig(Object.entries(sets)), 'CLIENT'), logger, systemTime);
   await listenerTls.load();
-  const listener = new Listener({ host: '127.0.0.1', port: 0, ...limits, tls: listenerTls }, principalEcho, logger);
+  const listener = new Listener(listenerOptions({ tls: listenerTls }), principalEcho, logger);
   const { port } = await listener.listen();
   try {
     await fn(port, log);

@@ -2,24 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { RequestMemory } from '../../../src/broker/server/request-memory.ts';
 import { Listener } from '../../../src/broker/server/listener.ts';
 import { RequestRejected, type Dispatch } from '../../../src/broker/server/connection.ts';
 import { silentLogger } from '../../../src/logger.ts';
+import { listenerOptions } from './listener-options.ts';
 
-const limits = {
-  maxFrameBytes: 1024,
-  firstFrameBytesMax: 1024,
-  servesApi: () => true,
-  maxQueuedFrames: 4,
-  queuedMaxRequestBytes: -1,
-  idleTimeoutMs: 60_000,
-  responseMemory: new RequestMemory(-1),
-  maxConnections: 10,
-  maxConnectionsPerIp: 10,
-  maxConnectionsPerIpOverrides: '',
-  maxConnectionCreationRate: 1000,
-};
 
 /** A request frame whose payload is a 10-byte header-like prefix: int32 correlation id, then filler. */
 function frame(correlationId: number, extra = 6): Buffer {
@@ -42,7 +29,7 @@ const echo: Dispatch = async (payload) => {
 };
 
 async function withListener(fn: (port: number) => Promise<void>): Promise<void> {
-  const listener = new Listener({ host: '127.0.0.1', port: 0, ...limits }, echo, silentLogger);
+  const listener = new Listener(listenerOptions(), echo, silentLogger);
   const { port } = await listener.listen();
   try {
     await fn(port);
@@ -133,7 +120,7 @@ test('a rejected request closes only its own connection', async () => {
 
 test('listening on a taken port fails with a clear message', async () => {
   await withListener(async (port) => {
-    const second = new Listener({ host: '127.0.0.1', port, ...limits }, echo, silentLogger);
+    const second = new Listener(listenerOptions({ port }), echo, silentLogger);
     await assert.rejects(second.listen(), /cannot listen on 127\.0\.0\.1:\d+: the address is already in use/);
   });
 });

@@ -12,6 +12,7 @@ import assert from 'node:assert/strict';
 import { startBroker, type RunningBroker } from '../../helpers/broker.ts';
 import { runKb } from '../../helpers/cli.ts';
 import { RawClient } from '../../helpers/raw-client.ts';
+import { fetchPartition0 } from '../../helpers/fetch-request.ts';
 import { decodeResponse, encodeRequest } from '../../../src/protocol/frames.ts';
 import { decodeRecordBatch, encodeRecordBatch } from '../../../src/protocol/records/record-batch.ts';
 import { producePipelineMax } from '../../../src/limits.ts';
@@ -40,20 +41,6 @@ const produceBody = (acks: number, records: number, tag: number, topic = 'piped'
   ],
 });
 
-const fetchBody = (topic: string, maxBytes: number, fetchOffset = 0n) => ({
-  clusterId: null,
-  replicaId: -1,
-  replicaState: { replicaId: -1, replicaEpoch: -1n },
-  maxWaitMs: 0,
-  minBytes: 0,
-  maxBytes,
-  isolationLevel: 0,
-  sessionId: 0,
-  sessionEpoch: -1,
-  topics: [{ topic, topicId: Buffer.alloc(16), partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: maxBytes, replicaDirectoryId: Buffer.alloc(16) }] }],
-  forgottenTopicsData: [],
-  rackId: '',
-});
 
 test('pipelined produce requests are answered in order with offsets in request order; a fetch behind them sees them all', async (t) => {
   const client = await RawClient.connect(broker.host, broker.port);
@@ -63,7 +50,7 @@ test('pipelined produce requests are answered in order with offsets in request o
   const codecs = [CompressionCodec.none, CompressionCodec.zstd, CompressionCodec.gzip];
   for (let i = 1; i <= requests; i++) frames.push(encodeRequest(0, 8, i, 'pipe', produceBody(i === 5 ? 0 : 1, 3, i, 'piped', undefined, codecs[i % codecs.length])));
   const fetchId = requests + 1;
-  frames.push(encodeRequest(1, 11, fetchId, 'pipe', fetchBody('piped', 1 << 20)));
+  frames.push(encodeRequest(1, 11, fetchId, 'pipe', fetchPartition0('piped', 1 << 20)));
   client.write(Buffer.concat(frames));
 
   for (let i = 1; i <= requests; i++) {
@@ -96,7 +83,7 @@ test('large pipelined produce requests, each many socket chunks, are stored byte
     assert.equal(body.responses[0].partitionResponses[0].errorCode, 0, `request ${i}`);
   }
   for (let i = 1; i <= requests; i++) {
-    client.write(encodeRequest(1, 11, requests + i, 'pipe', fetchBody('large', 1 << 20, BigInt((i - 1) * recordsPerRequest))));
+    client.write(encodeRequest(1, 11, requests + i, 'pipe', fetchPartition0('large', 1 << 20, { fetchOffset: BigInt((i - 1) * recordsPerRequest) })));
     const fetched = decodeResponse(1, 11, (await client.nextFrame())!) as { body: any };
     const records: Buffer = fetched.body.responses[0].partitions[0].records;
     const batch = decodeRecordBatch(records.subarray(0, records.readInt32BE(8) + 12));

@@ -1,16 +1,19 @@
-"""A round trip over SASL for test/interop/sasl.test.ts, with confluent-kafka
-or kafka-python.
+"""A round trip over SSL or SASL for test/interop/tls.test.ts,
+sasl.test.ts and acl-principals.test.ts, with confluent-kafka or
+kafka-python.
 
 argv[1] is JSON: {"client": "confluent" | "kafka-python", "bootstrap":
-"host:port", "protocol": "SASL_SSL" | "SASL_PLAINTEXT", "mechanism": str,
-"user": str, "password": str, "ca": path or null, "topic": str, "values":
-[str]}. Produces the values with acks=all, then reads the topic's
-partition 0 from the beginning with an assigned consumer until it has as
-many records, and prints {"produced": n, "consumed": [values]}. With no
-values, only connects (confluent: a producer until its first error,
-kafka-python: a consumer listing the topics), and prints {"error": the
-client's first error, or null, "seconds": how long that took}: how a wrong
-login ends. Client logs go to stderr.
+"host:port", "protocol": "SSL" | "SASL_SSL" | "SASL_PLAINTEXT", "topic":
+str, "values": [str]}, with what the protocol needs: "ca" (a path: the CA
+to trust), "cert" and "key" (paths: a client certificate, mTLS),
+"mechanism", "user" and "password" (SASL). Produces the values with
+acks=all, then reads the topic's partition 0 from the beginning with an
+assigned consumer until it has as many records, and prints {"produced": n,
+"consumed": [values]}. With no values, only connects (confluent: a
+producer until its first error, kafka-python: a consumer listing the
+topics), and prints {"error": the client's first error, or null,
+"seconds": how long that took}: how a wrong login ends. Client logs go to
+stderr.
 """
 import json
 import logging
@@ -25,19 +28,27 @@ values = cfg["values"]
 deadline = time.monotonic() + 30
 
 
+def settings(names):
+    """The client's settings for what cfg gives: names maps cfg's keys to the client's."""
+    return {names[key]: cfg[key] for key in names if cfg.get(key)}
+
+
 def confluent():
     from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
 
     common = {
-        "bootstrap.servers": cfg["bootstrap"],
-        "security.protocol": cfg["protocol"],
-        "sasl.mechanisms": cfg["mechanism"],
-        "sasl.username": cfg["user"],
-        "sasl.password": cfg["password"],
         "socket.timeout.ms": 10000,
+        **settings({
+            "bootstrap": "bootstrap.servers",
+            "protocol": "security.protocol",
+            "ca": "ssl.ca.location",
+            "cert": "ssl.certificate.location",
+            "key": "ssl.key.location",
+            "mechanism": "sasl.mechanisms",
+            "user": "sasl.username",
+            "password": "sasl.password",
+        }),
     }
-    if cfg["ca"]:
-        common["ssl.ca.location"] = cfg["ca"]
     if not values:
         errors = []
         producer = Producer({**common, "error_cb": lambda err: errors.append(str(err)), "reconnect.backoff.ms": 10000, "reconnect.backoff.max.ms": 10000})
@@ -51,7 +62,7 @@ def confluent():
     producer.flush(25)
     if any(err is not None for err in acked) or len(acked) != len(values):
         raise SystemExit(f"delivery failed: {acked}")
-    consumer = Consumer({**common, "group.id": "kb-sasl-unused", "enable.auto.commit": False})
+    consumer = Consumer({**common, "group.id": "kb-roundtrip-unused", "enable.auto.commit": False})
     consumer.assign([TopicPartition(topic, 0, OFFSET_BEGINNING)])
     consumed = []
     while len(consumed) < len(values) and time.monotonic() < deadline:
@@ -67,16 +78,19 @@ def kafka_python():
     from kafka.errors import KafkaError
 
     common = {
-        "bootstrap_servers": cfg["bootstrap"],
-        "security_protocol": cfg["protocol"],
-        "sasl_mechanism": cfg["mechanism"],
-        "sasl_plain_username": cfg["user"],
-        "sasl_plain_password": cfg["password"],
         "request_timeout_ms": 15000,
         "api_version_auto_timeout_ms": 10000,
+        **settings({
+            "bootstrap": "bootstrap_servers",
+            "protocol": "security_protocol",
+            "ca": "ssl_cafile",
+            "cert": "ssl_certfile",
+            "key": "ssl_keyfile",
+            "mechanism": "sasl_mechanism",
+            "user": "sasl_plain_username",
+            "password": "sasl_plain_password",
+        }),
     }
-    if cfg["ca"]:
-        common["ssl_cafile"] = cfg["ca"]
     if not values:
         try:
             KafkaConsumer(**common).topics()
