@@ -14,7 +14,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Args, Flags } from '@oclif/core';
 import type { Cluster } from '../client/cluster.ts';
-import { knownTopic } from '../client/known-topic.ts';
+import { knownTopic, noSuchPartition } from '../client/known-topic.ts';
 import { Consumer, type Assignment, type ConsumedRecord, listOffsets, offsetSpec } from '../client/consumer.ts';
 import { GroupMembership } from '../client/group-member.ts';
 import type { GroupOffset, TopicPartitions } from '../client/groups.ts';
@@ -157,7 +157,7 @@ key, value and header values are a UTF-8 string, {"base64":"..."} when the bytes
       const info = knownTopic(metadata, topic);
       if (!info) throw new UserError(`topic '${topic}' does not exist (kb topic list shows the topics)`);
       const count = info.partitions.length;
-      if (only !== undefined && only >= count) throw new UserError(`topic '${topic}' has no partition ${only} (it has ${count}: 0..${count - 1})`);
+      if (only !== undefined && only >= count) throw new UserError(noSuchPartition(topic, only, count));
       return { topic, partitions: only !== undefined ? [only] : info.partitions.map((p) => p.partition) };
     });
   }

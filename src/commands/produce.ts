@@ -1,7 +1,8 @@
 /**
  * `kb produce TOPIC`: one record per stdin line (bytes, not decoded), or with
  * --json one record per JSON line in the `kb consume --json` format
- * (src/cli/json-records.ts). Records are batched per partition; the command
+ * (src/cli/json-records.ts). A missing topic or -p partition is an error
+ * before anything is read. Records are batched per partition; the command
  * exits 0 only when every record was acknowledged (with --acks 0: written),
  * otherwise 1 with the count lost and why on stderr. A summary goes to
  * stderr when stderr is a TTY or with -v; stdout stays empty.
@@ -9,7 +10,7 @@
 import { Args, Flags } from '@oclif/core';
 import { Producer, type Acknowledged, type ProducerRecord } from '../client/producer.ts';
 import { SendWindow } from '../client/send-window.ts';
-import { knownTopic } from '../client/known-topic.ts';
+import { knownTopic, noSuchPartition } from '../client/known-topic.ts';
 import { CompressionCodec } from '../protocol/compression.ts';
 import { KbCommand, UsageError, UserError } from '../cli/kb-command.ts';
 import { unescape } from '../cli/formats.ts';
@@ -57,9 +58,12 @@ Each line is a record value (bytes as they are, without the newline). With -K th
     }
     const toRecord = this.lineParser(flags);
     const cluster = await this.cluster();
-    if (!knownTopic(await cluster.refreshMetadata([args.topic]), args.topic)) {
+    const topic = knownTopic(await cluster.refreshMetadata([args.topic]), args.topic);
+    if (!topic) {
       throw new UserError(`topic '${args.topic}' does not exist: create it with "kb topic create ${args.topic} --partitions N"`);
     }
+    const count = topic.partitions.length;
+    if (flags.partition !== undefined && flags.partition >= count) throw new UserError(noSuchPartition(args.topic, flags.partition, count));
     const producer = new Producer(cluster, {
       acks: acksByName[flags.acks],
       compression: CompressionCodec[flags.compression],

@@ -176,7 +176,7 @@ test('errors: missing topics and partitions exit 1 naming them; bad flags exit 2
     [['consume', 'small', 'missing2', '-e'], undefined, 1, /topic 'missing2' does not exist/],
     [['produce', 'missing'], 'x\n', 1, /topic 'missing' does not exist/],
     [['consume', 'small', '-p', '5', '-e'], undefined, 1, /has no partition 5 \(it has 2/],
-    [['produce', 'small', '-p', '5'], 'a\nb\n', 1, /2 of 2 records were not acknowledged \(lost\)[\s\S]*no partition 5/],
+    [['produce', 'small', '-p', '5'], 'a\nb\n', 1, /^Error: topic 'small' has no partition 5 \(it has 2: 0\.\.1\)\n$/],
     [['consume', 'small', '-o', 'yesterday'], undefined, 2, /"yesterday" is not an offset[\s\S]*--help/],
     [['consume', 'small', '-f', '%x'], undefined, 2, /unknown directive "%x"/],
     [['consume', 'small', '-f', '%v', '--json'], undefined, 2, /cannot also be provided when using --json|--format/],
