@@ -8,8 +8,12 @@
  * partitions for this member, from its committed offsets, committing what
  * was printed; -e and -n work the same. Each fetch's records are written
  * at once; when stdout closes (`| head`) the CLI ends quietly with exit 0
- * (src/cli/stdout.ts). A missing topic is an error naming it. With stdout
- * redirected and stderr a TTY, a progress bar goes to stderr.
+ * (src/cli/stdout.ts). A topic argument starting with '^' is a regular
+ * expression of topic names (src/cli/topic-arguments.ts), matched once at
+ * the start; an invalid name is a usage error, a missing topic or a pattern
+ * matching none an error naming it. An -o offset past a partition's end
+ * starts at the end and says so on stderr. With stdout redirected and
+ * stderr a TTY, a progress bar goes to stderr.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Args, Flags } from '@oclif/core';
@@ -23,6 +27,7 @@ import { compileFormat, defaultFormat, type RecordFormatter } from '../cli/forma
 import { recordToJson } from '../cli/json-records.ts';
 import { parseOffsetSpec, resolveOffsetSpec, type OffsetSpec } from '../cli/offset-spec.ts';
 import { Progress } from '../cli/progress.ts';
+import { parseTopicArguments, selectTopics, type TopicArgument } from '../cli/topic-arguments.ts';
 import { writeStdout } from '../cli/stdout.ts';
 import { int32Max } from '../protocol/wire-limits.ts';
 
@@ -59,10 +64,11 @@ key, value and header values are a UTF-8 string, {"base64":"..."} when the bytes
     '<%= config.bin %> consume orders --json -e > orders.jsonl',
     '<%= config.bin %> consume orders -o @1700000000000 -n 5',
     '<%= config.bin %> consume orders -o @-10m -e',
+    "<%= config.bin %> consume '^orders-.*' -e",
   ];
 
   static override strict = false;
-  static override args = { topic: Args.string({ description: 'topic(s) to read', required: true }) };
+  static override args = { topic: Args.string({ description: "topic(s) to read; one starting with '^' is a regular expression of topic names", required: true }) };
 
   static override flags = {
     offset: Flags.string({ char: 'o', description: 'where to start: earliest|beginning, latest|end, N, -N (N before the end) or @TIMESTAMP (ms, ISO-8601 or -10m)', default: 'beginning' }),
@@ -80,16 +86,18 @@ key, value and header values are a UTF-8 string, {"base64":"..."} when the bytes
 
   async run(): Promise<void> {
     const { argv, flags } = await this.parse(Consume);
-    const topics = [...new Set(argv as string[])];
+    let selected: TopicArgument[];
     let spec: OffsetSpec;
     let format: RecordFormatter;
     try {
+      selected = parseTopicArguments(argv as string[]);
       spec = parseOffsetSpec(flags.offset);
       format = flags.json ? (r) => Buffer.from(`${recordToJson(r)}\n`) : compileFormat(flags.format ?? defaultFormat);
     } catch (err) {
       throw new UsageError((err as Error).message);
     }
     const cluster = await this.cluster();
+    const topics = await this.topicsOf(cluster, selected);
     const partitions = await this.partitionsOf(cluster, topics, flags.partition);
     const session: Session = { format, limit: flags.count, exitAtEnd: flags['exit-at-end'], printed: 0, stopped: false, progress: null };
     const stop = () => {
@@ -102,6 +110,7 @@ key, value and header values are a UTF-8 string, {"base64":"..."} when the bytes
         await this.consumeInGroup(cluster, new GroupMembership(cluster, flags.group, topics), spec, session);
       } else {
         const assignments = await this.startAt(cluster, partitions, spec);
+        this.warnPastTheEnd(assignments, spec, flags['exit-at-end']);
         session.progress = await this.progress(() => this.expected(cluster, assignments, flags));
         await this.pump(new Consumer(cluster, assignments), session, null);
       }
@@ -148,6 +157,26 @@ key, value and header values are a UTF-8 string, {"base64":"..."} when the bytes
       if (session.printed === session.limit) return true;
     }
     return true;
+  }
+
+  /** The topics the arguments name or match (all topics are listed only for a pattern). */
+  private async topicsOf(cluster: Cluster, selected: TopicArgument[]): Promise<string[]> {
+    const all = selected.some((s) => 'pattern' in s) ? [...(await cluster.refreshMetadata()).topics.values()] : [];
+    try {
+      return selectTopics(selected, all);
+    } catch (err) {
+      throw new UserError((err as Error).message);
+    }
+  }
+
+  /** Says on stderr which partitions an absolute -o offset lies past the end of (they start at the end). */
+  private warnPastTheEnd(assignments: Assignment[], spec: OffsetSpec, exitAtEnd: boolean): void {
+    if (spec.kind !== 'absolute') return;
+    for (const a of assignments) {
+      if (a.offset >= spec.offset) continue;
+      const then = exitAtEnd ? 'nothing to read there' : 'reading only new records';
+      this.logToStderr(`Warning: offset ${spec.offset} is past the end of partition ${a.partition} of '${a.topic}' (it ends at ${a.offset}): ${then}`);
+    }
   }
 
   /** The partitions to read of each topic (all, or -p), checking that they exist. */

@@ -169,6 +169,38 @@ test('kb consume | head -3 ends cleanly: exit 0 and nothing on stderr; large inp
   assert.equal(counted.stdout.trim(), '50000');
 });
 
+test("a topic argument starting with '^' reads every matching topic; invalid names and patterns are usage errors", async () => {
+  await Promise.all([createTopic('orders-eu', 1), createTopic('orders-us', 2), createTopic('refunds', 1)]);
+  for (const topic of ['orders-eu', 'orders-us', 'refunds']) assert.equal((await kb(['produce', topic], `${topic}-record\n`)).code, 0);
+
+  const matched = await kb(['consume', '^orders-.*', 'refunds', '-e', '-f', '%t %v\\n']);
+  assert.equal(matched.code, 0, matched.stderr);
+  assert.deepEqual(matched.stdout.trim().split('\n').sort(), ['orders-eu orders-eu-record', 'orders-us orders-us-record', 'refunds refunds-record']);
+  const cases: [string[], number, RegExp][] = [
+    [['consume', '^nothing-.*', '-e'], 1, /^Error: no topic matches '\^nothing-\.\*'/],
+    [['consume', 'bad name', '-e'], 2, /^Error: topic name "bad name" has characters other than[\s\S]*starts with '\^'[\s\S]*--help/],
+    [['consume', '', '-e'], 2, /^Error: topic name is empty/],
+    [['consume', '^(', '-e'], 2, /^Error: '\^\(' is not a regular expression/],
+  ];
+  const results = await Promise.all(cases.map(([args]) => kb(args)));
+  results.forEach((r, i) => {
+    assert.equal(r.code, cases[i][1], `kb ${cases[i][0].join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, cases[i][2], `kb ${cases[i][0].join(' ')}`);
+    assert.equal(r.stdout, '');
+  });
+});
+
+test('an -o offset past the end says so on stderr and starts at the end', async () => {
+  await createTopic('short', 1);
+  assert.equal((await kb(['produce', 'short'], 'a\nb\n')).code, 0);
+  const past = await kb(['consume', 'short', '-o', '100', '-e']);
+  assert.equal(past.code, 0, past.stderr);
+  assert.equal(past.stdout, '');
+  assert.match(past.stderr, /^Warning: offset 100 is past the end of partition 0 of 'short' \(it ends at 2\): nothing to read there/);
+  const within = await kb(['consume', 'short', '-o', '1', '-e']);
+  assert.deepEqual([within.stdout, within.stderr], ['b\n', ''], 'an offset inside the log reads from it, quietly');
+});
+
 test('errors: missing topics and partitions exit 1 naming them; bad flags exit 2 with a hint', async () => {
   await createTopic('small', 2);
   const cases: [string[], string | undefined, number, RegExp][] = [
