@@ -10,7 +10,7 @@
  * --yes. Changes that can be undone (a partition reassignment) call
  * `confirmChange`, the same rule with a yes/no question.
  */
-import { confirm, input, number } from '@inquirer/prompts';
+import { confirm, input } from '@inquirer/prompts';
 import { UsageError, UserError } from './kb-command.ts';
 
 export function interactive(): boolean {
@@ -48,13 +48,6 @@ async function ask<T>(prompt: (context: PromptContext) => Promise<T>): Promise<T
 /** A non-empty text answer. */
 export function askText(message: string): Promise<string> {
   return ask((context) => input({ message, required: true, validate: (v) => v.trim() !== '' || 'an answer is needed' }, context)).then((v) => v.trim());
-}
-
-/** A whole number >= min. */
-export async function askInteger(message: string, min: number): Promise<number> {
-  const validate = (v: number | undefined) => (v !== undefined && v >= min) || `enter a whole number, at least ${min}`;
-  const answer = await ask((context) => number({ message, required: true, step: 1, validate }, context));
-  return answer!;
 }
 
 /**

@@ -108,7 +108,8 @@ export class Admin {
     this.cluster = cluster;
   }
 
-  async createTopic(spec: NewTopicSpec, validateOnly = false): Promise<{ topicId: Buffer; errorCode: number; errorMessage: string | null }> {
+  /** Creates one topic (partitions or replicationFactor -1: the broker's default); the answer has the partition count made. */
+  async createTopic(spec: NewTopicSpec, validateOnly = false): Promise<{ topicId: Buffer; numPartitions: number; errorCode: number; errorMessage: string | null }> {
     const controller = await this.cluster.controller();
     const response = await controller.request(api.createTopics.key, api.createTopics.max, {
       topics: [

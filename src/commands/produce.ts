@@ -1,7 +1,9 @@
 /**
  * `kb produce TOPIC`: one record per stdin line (bytes, not decoded), or with
  * --json one record per JSON line in the `kb consume --json` format
- * (src/cli/json-records.ts). A missing topic or -p partition is an error
+ * (src/cli/json-records.ts). A missing topic is created when the cluster
+ * creates topics on use (auto.create.topics.enable, as with Kafka's
+ * producers), otherwise it is an error, as is a missing -p partition,
  * before anything is read. Records are batched per partition; the command
  * exits 0 only when every record was acknowledged (with --acks 0: written),
  * otherwise 1 with the count lost and why on stderr. A summary goes to
@@ -10,7 +12,9 @@
 import { Args, Flags } from '@oclif/core';
 import { Producer, type Acknowledged, type ProducerRecord } from '../client/producer.ts';
 import { SendWindow } from '../client/send-window.ts';
-import { knownTopic, noSuchPartition } from '../client/known-topic.ts';
+import { noSuchPartition } from '../client/known-topic.ts';
+import { topicOnUse } from '../client/topic-on-use.ts';
+import { topicNameProblem } from '../controller/topic-names.ts';
 import { CompressionCodec } from '../protocol/compression.ts';
 import { KbCommand, UsageError, UserError } from '../cli/kb-command.ts';
 import { unescape } from '../cli/formats.ts';
@@ -57,10 +61,14 @@ Each line is a record value (bytes as they are, without the newline). With -K th
       throw new UsageError('--json records carry their own key and null values: drop -K/--key-delimiter and --null-value-marker');
     }
     const toRecord = this.lineParser(flags);
+    const nameProblem = topicNameProblem(args.topic);
+    if (nameProblem) throw new UsageError(nameProblem);
     const cluster = await this.cluster();
-    const topic = knownTopic(await cluster.refreshMetadata([args.topic]), args.topic);
+    const topic = await topicOnUse(cluster, args.topic, flags.timeout);
     if (!topic) {
-      throw new UserError(`topic '${args.topic}' does not exist: create it with "kb topic create ${args.topic} --partitions N"`);
+      throw new UserError(
+        `topic '${args.topic}' does not exist and the cluster does not create topics on use (auto.create.topics.enable=false): create it with "kb topic create ${args.topic}"`,
+      );
     }
     const count = topic.partitions.length;
     if (flags.partition !== undefined && flags.partition >= count) throw new UserError(noSuchPartition(args.topic, flags.partition, count));

@@ -201,12 +201,32 @@ test('an -o offset past the end says so on stderr and starts at the end', async 
   assert.deepEqual([within.stdout, within.stderr], ['b\n', ''], 'an offset inside the log reads from it, quietly');
 });
 
+test("kb produce to a missing topic follows the broker's auto.create.topics.enable; kb topic create defaults to its num.partitions", async (t) => {
+  const created = await kb(['produce', 'made-on-use'], 'first\n');
+  assert.equal(created.code, 0, created.stderr);
+  assert.equal((await kb(['consume', 'made-on-use', '-e'])).stdout, 'first\n', 'auto-created (auto.create.topics.enable defaults to true) and produced to');
+
+  const strict = await startBroker({ sets: { 'auto.create.topics.enable': false, 'num.partitions': 3 } });
+  t.after(() => strict.stop());
+  const strictKb = (args: string[], input?: string) => runKb(args, { env: { KB_BROKERS: strict.address }, input });
+  const refused = await strictKb(['produce', 'absent'], 'x\n');
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /^Error: topic 'absent' does not exist and the cluster does not create topics on use \(auto\.create\.topics\.enable=false\)/);
+  assert.match((await strictKb(['topic', 'list'])).stdout, /^(?![\s\S]*absent)/, 'nothing was created');
+
+  const plain = await strictKb(['topic', 'create', 'plain']);
+  assert.equal(plain.code, 0, plain.stderr);
+  assert.match(plain.stdout, /created topic plain with 3 partition\(s\)/);
+  const described = await strictKb(['topic', 'describe', 'plain', '--json']);
+  assert.equal(JSON.parse(described.stdout).partitions.length, 3, "the broker's num.partitions");
+});
+
 test('errors: missing topics and partitions exit 1 naming them; bad flags exit 2 with a hint', async () => {
   await createTopic('small', 2);
   const cases: [string[], string | undefined, number, RegExp][] = [
     [['consume', 'missing', '-e'], undefined, 1, /topic 'missing' does not exist/],
     [['consume', 'small', 'missing2', '-e'], undefined, 1, /topic 'missing2' does not exist/],
-    [['produce', 'missing'], 'x\n', 1, /topic 'missing' does not exist/],
+    [['produce', 'bad name'], 'x\n', 2, /topic name "bad name" has characters/],
     [['consume', 'small', '-p', '5', '-e'], undefined, 1, /has no partition 5 \(it has 2/],
     [['produce', 'small', '-p', '5'], 'a\nb\n', 1, /^Error: topic 'small' has no partition 5 \(it has 2: 0\.\.1\)\n$/],
     [['consume', 'small', '-o', 'yesterday'], undefined, 2, /"yesterday" is not an offset[\s\S]*--help/],

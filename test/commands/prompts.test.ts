@@ -27,19 +27,15 @@ before(async () => {
 });
 after(() => broker?.stop());
 
-test('on a TTY, kb topic create asks for the missing name and partition count', async () => {
+test("on a TTY, kb topic create asks for the missing name (the partition count is the broker's num.partitions)", async () => {
   const session = kbOnPty(['topic', 'create', '--json']);
   await session.expect(/Topic name:/);
   session.type('asked\r');
-  await session.expect(/Partitions for asked:/);
-  session.type('0\r');
-  await session.expect(/enter a whole number, at least 1/);
-  session.type('\x7f3\r');
   assert.equal(await session.exited, 0, session.output());
   assert.match(session.output(), /"created": true/);
 
   const described = await runKb(['topic', 'describe', 'asked', '--json'], { env });
-  assert.equal(JSON.parse(described.stdout).partitions.length, 3);
+  assert.equal(JSON.parse(described.stdout).partitions.length, 1);
 });
 
 test('on a TTY, kb topic delete wants the name typed back; a mismatch deletes nothing', async () => {
