@@ -221,6 +221,27 @@ test("kb produce to a missing topic follows the broker's auto.create.topics.enab
   assert.equal(JSON.parse(described.stdout).partitions.length, 3, "the broker's num.partitions");
 });
 
+test("kcat's producer habits: -D record delimiter, -k one key for all, -Z empty as null", async () => {
+  await createTopic('kcat-habits', 1);
+  const delimited = await kb(['produce', 'kcat-habits', '-D', ';', '-k', 'batch-7'], 'a;b\nc;;');
+  assert.equal(delimited.code, 0, delimited.stderr);
+  const nulls = await kb(['produce', 'kcat-habits', '-K', ':', '-Z'], ':v\nk:\n');
+  assert.equal(nulls.code, 0, nulls.stderr);
+  const records = jsonLines((await kb(['consume', 'kcat-habits', '--json', '-e'])).stdout).map((r) => [r.key, r.value]);
+  assert.deepEqual(records, [
+    ['batch-7', 'a'],
+    ['batch-7', 'b\nc'],
+    ['batch-7', ''],
+    [null, 'v'],
+    ['k', null],
+  ]);
+  const usage = await Promise.all([kb(['produce', 'kcat-habits', '-D', '\\r\\n']), kb(['produce', 'kcat-habits', '-k', 'a', '-K', ':']), kb(['produce', 'kcat-habits', '--json', '-Z'])]);
+  assert.deepEqual(usage.map((r) => r.code), [2, 2, 2]);
+  assert.match(usage[0].stderr, /--delimiter must be one byte, not 2/);
+  assert.match(usage[1].stderr, /--key-delimiter=: cannot also be provided when using --key|--key=a cannot also be provided/);
+  assert.match(usage[2].stderr, /drop -K\/--key-delimiter, -k\/--key, -Z/);
+});
+
 test('errors: missing topics and partitions exit 1 naming them; bad flags exit 2 with a hint', async () => {
   await createTopic('small', 2);
   const cases: [string[], string | undefined, number, RegExp][] = [
