@@ -36,6 +36,7 @@ import TopicAddPartitions from './topic/add-partitions.ts';
 import TopicAlterConfig from './topic/alter-config.ts';
 import TopicCreate from './topic/create.ts';
 import TopicDelete from './topic/delete.ts';
+import TopicDeleteRecords from './topic/delete-records.ts';
 import TopicDescribe from './topic/describe.ts';
 import TopicList from './topic/list.ts';
 import UserCreate from './user/create.ts';
@@ -76,6 +77,7 @@ export const COMMANDS = {
   'topic:alter-config': TopicAlterConfig,
   'topic:create': TopicCreate,
   'topic:delete': TopicDelete,
+  'topic:delete-records': TopicDeleteRecords,
   'topic:describe': TopicDescribe,
   'topic:list': TopicList,
   'user:create': UserCreate,

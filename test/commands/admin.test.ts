@@ -1,6 +1,6 @@
 /**
  * The admin commands against a real broker: topic create/list/describe/
- * alter-config/add-partitions/delete, cluster info, config get|set and
+ * alter-config/add-partitions/delete/delete-records, cluster info, config get|set and
  * health, with their --json output (stable keys) and the exit code of every
  * error class: usage 2, runtime 1, health 0 OK / 3 UNKNOWN. Creating or
  * adding more partitions than one metadata log entry holds fails with a
@@ -176,4 +176,32 @@ test('health: 0 OK with --json, 3 UNKNOWN when unreachable or misused', async ()
   assert.match(unreachable.stdout, /^UNKNOWN: no broker reachable[^\n]*\n$/);
   assert.equal(misused.code, 3);
   assert.match(misused.stderr, /^UNKNOWN: Nonexistent flag: --no-such-flag/);
+});
+
+test('topic delete-records moves the log start of each partition (or -p) to an offset spec; asks, or exits 2 without --yes', async () => {
+  assert.equal((await kb(['topic', 'create', 'trimmed', '--partitions', '2'])).code, 0);
+  const lines = Array.from({ length: 10 }, (_, i) => JSON.stringify({ value: `v${i}`, partition: i % 2 }));
+  assert.equal((await kb(['produce', 'trimmed', '--json'], `${lines.join('\n')}\n`)).code, 0);
+
+  const unconfirmed = await kb(['topic', 'delete-records', 'trimmed', '--before', '3']);
+  assert.equal(unconfirmed.code, 2);
+  assert.match(unconfirmed.stderr, /cannot be undone: add --yes/);
+
+  const one = await json(['topic', 'delete-records', 'trimmed', '-p', '0', '--before', '3', '--yes']);
+  assert.deepEqual(one, { topic: 'trimmed', partitions: [{ partition: 0, logStartOffset: '3' }] });
+  const all = await kb(['topic', 'delete-records', 'trimmed', '--before', '-1', '--yes']);
+  assert.equal(all.code, 0, all.stderr);
+  assert.equal(all.stdout, 'trimmed/0: records before 4 deleted\ntrimmed/1: records before 4 deleted\n');
+  const left = await kb(['consume', 'trimmed', '-e', '-f', '%p:%v\\n']);
+  assert.deepEqual(left.stdout.trim().split('\n').sort(), ['0:v8', '1:v9']);
+
+  const [missing, noPartition, badSpec] = await Promise.all([
+    kb(['topic', 'delete-records', 'absent', '--before', '1', '--yes']),
+    kb(['topic', 'delete-records', 'trimmed', '-p', '7', '--before', '1', '--yes']),
+    kb(['topic', 'delete-records', 'trimmed', '--before', 'soon', '--yes']),
+  ]);
+  assert.deepEqual([missing.code, noPartition.code, badSpec.code], [1, 1, 2]);
+  assert.match(missing.stderr, /topic 'absent' does not exist/);
+  assert.match(noPartition.stderr, /has no partition 7 \(it has 2/);
+  assert.match(badSpec.stderr, /--before: "soon" is not an offset/);
 });
