@@ -22,6 +22,7 @@ import ConfigGet from './config/get.ts';
 import ConfigSet from './config/set.ts';
 import Consume from './consume.ts';
 import GroupDelete from './group/delete.ts';
+import GroupDeleteOffsets from './group/delete-offsets.ts';
 import GroupDescribe from './group/describe.ts';
 import GroupList from './group/list.ts';
 import GroupResetOffsets from './group/reset-offsets.ts';
@@ -63,6 +64,7 @@ export const COMMANDS = {
   'config:set': ConfigSet,
   consume: Consume,
   'group:delete': GroupDelete,
+  'group:delete-offsets': GroupDeleteOffsets,
   'group:describe': GroupDescribe,
   'group:list': GroupList,
   'group:reset-offsets': GroupResetOffsets,

@@ -1,5 +1,5 @@
 /**
- * `kb group list|describe|delete|reset-offsets` run for real against a real
+ * `kb group list|describe|delete|delete-offsets|reset-offsets` run for real against a real
  * `kb broker start`: plans and executes offset resets (earliest, latest,
  * offsets clamped to the log, timestamps, shifts), describes committed
  * offsets, log end and lag, refuses resets and deletes while the group has
@@ -120,6 +120,26 @@ test('reset-offsets --to takes the offset specs of kb consume -o: beginning and 
   assert.equal(await newOffset('@-10m'), 3, 'the first record of the last ten minutes');
   assert.equal(await newOffset(`@${new Date(now - 3_600_000).toISOString()}`), 3, 'the first record since an ISO-8601 time');
   assert.equal(await newOffset('@-3h'), 0);
+});
+
+test("delete-offsets removes an empty group's committed offsets of one topic (or one partition) and keeps the rest", async () => {
+  const [kept, dropped] = [uniqueTopic('group-cli-kept'), uniqueTopic('group-cli-dropped')];
+  await kb(['topic', 'create', kept, '--partitions', '1']);
+  await kb(['topic', 'create', dropped, '--partitions', '2']);
+  const group = 'cli-delete-offsets';
+  for (const t of [kept, dropped]) await kb(['group', 'reset-offsets', group, '--topic', t, '--to', 'earliest', '--execute', '--yes']);
+  const committed = async () => (await kbJson(['group', 'describe', group])).partitions.filter((p: any) => p.committedOffset !== null).map((p: any) => `${p.topic}/${p.partition}`);
+
+  const unconfirmed = await kb(['group', 'delete-offsets', group, '--topic', dropped], 2);
+  assert.match(unconfirmed.stderr, /cannot be undone: add --yes/);
+  const one = await kbJson(['group', 'delete-offsets', group, '--topic', dropped, '-p', '1', '--yes']);
+  assert.deepEqual(one, { group, topic: dropped, partitions: [1] });
+  assert.deepEqual((await committed()).sort(), [`${dropped}/0`, `${kept}/0`].sort());
+  const rest = await kb(['group', 'delete-offsets', group, '--topic', dropped, '--yes']);
+  assert.match(rest.stdout, new RegExp(`deleted the offsets of group ${group} for ${dropped} partition\\(s\\) 0`));
+  assert.deepEqual(await committed(), [`${kept}/0`]);
+  const none = await kb(['group', 'delete-offsets', group, '--topic', dropped, '--yes'], 1);
+  assert.match(none.stderr, new RegExp(`group '${group}' has no committed offset of ${dropped}`));
 });
 
 test('bad reset-offsets flags are usage errors (exit 2)', async () => {
