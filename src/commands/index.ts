@@ -24,6 +24,7 @@ import Consume from './consume.ts';
 import GroupDelete from './group/delete.ts';
 import GroupDeleteOffsets from './group/delete-offsets.ts';
 import GroupDescribe from './group/describe.ts';
+import GroupLag from './group/lag.ts';
 import GroupList from './group/list.ts';
 import GroupResetOffsets from './group/reset-offsets.ts';
 import Health from './health.ts';
@@ -66,6 +67,7 @@ export const COMMANDS = {
   'group:delete': GroupDelete,
   'group:delete-offsets': GroupDeleteOffsets,
   'group:describe': GroupDescribe,
+  'group:lag': GroupLag,
   'group:list': GroupList,
   'group:reset-offsets': GroupResetOffsets,
   health: Health,

@@ -1,5 +1,5 @@
 /**
- * `kb group list|describe|delete|delete-offsets|reset-offsets` run for real against a real
+ * `kb group list|describe|lag|delete|delete-offsets|reset-offsets` run for real against a real
  * `kb broker start`: plans and executes offset resets (earliest, latest,
  * offsets clamped to the log, timestamps, shifts), describes committed
  * offsets, log end and lag, refuses resets and deletes while the group has
@@ -140,6 +140,35 @@ test("delete-offsets removes an empty group's committed offsets of one topic (or
   assert.deepEqual(await committed(), [`${kept}/0`]);
   const none = await kb(['group', 'delete-offsets', group, '--topic', dropped, '--yes'], 1);
   assert.match(none.stderr, new RegExp(`group '${group}' has no committed offset of ${dropped}`));
+});
+
+test('group lag: one row per group with total and largest partition lag; --warn-lag/--crit-lag set the exit code 0/1/2', async () => {
+  const lagging = uniqueTopic('group-cli-lag');
+  await kb(['topic', 'create', lagging, '--partitions', '2']);
+  const lines = Array.from({ length: 10 }, (_, i) => JSON.stringify({ value: `r${i}`, partition: i < 7 ? 0 : 1 }));
+  assert.equal((await runKb(['produce', lagging, '--json', '-b', broker.address], { input: `${lines.join('\n')}\n` })).code, 0);
+  await kb(['group', 'reset-offsets', 'cli-lag-behind', '--topic', lagging, '--to', 'earliest', '--execute', '--yes']);
+  await kb(['group', 'reset-offsets', 'cli-lag-current', '--topic', lagging, '--to', 'latest', '--execute', '--yes']);
+  const groups = ['cli-lag-behind', 'cli-lag-current'];
+
+  const all = JSON.parse((await kb(['group', 'lag', '--json'])).stdout);
+  assert.equal(all.status, 'OK', 'without thresholds every group is OK');
+  assert.deepEqual(
+    all.groups.filter((g: any) => groups.includes(g.group)),
+    [
+      { group: 'cli-lag-behind', state: 'Empty', members: 0, partitions: 2, lag: 10, maxPartitionLag: 7, status: 'OK' },
+      { group: 'cli-lag-current', state: 'Empty', members: 0, partitions: 2, lag: 0, maxPartitionLag: 0, status: 'OK' },
+    ],
+  );
+  const warned = await kb(['group', 'lag', ...groups, '--warn-lag', '5', '--crit-lag', '20'], 1);
+  assert.match(warned.stdout, /GROUP\s+STATE\s+MEMBERS\s+PARTITIONS\s+LAG\s+MAX-PARTITION-LAG\s+STATUS/);
+  assert.match(warned.stdout, /cli-lag-behind\s+Empty\s+0\s+2\s+10\s+7\s+WARNING/);
+  assert.match(warned.stdout, /cli-lag-current\s+Empty\s+0\s+2\s+0\s+0\s+OK/);
+  const critical = JSON.parse((await kb(['group', 'lag', ...groups, '--warn-lag', '1', '--crit-lag', '10', '--json'], 2)).stdout);
+  assert.deepEqual(critical.groups.map((g: any) => g.status), ['CRITICAL', 'OK']);
+  await kb(['group', 'lag', 'cli-lag-current', '--warn-lag', '0'], 1);
+  assert.match((await kb(['group', 'lag', 'no-such-group'], 1)).stderr, /group 'no-such-group' does not exist/);
+  assert.match((await kb(['group', 'lag', '--warn-lag', '10', '--crit-lag', '5'], 2)).stderr, /--warn-lag 10 is above --crit-lag 5/);
 });
 
 test('bad reset-offsets flags are usage errors (exit 2)', async () => {
