@@ -9,6 +9,9 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { startBroker, type RunningBroker } from '../helpers/broker.ts';
 import { runKb } from '../helpers/cli.ts';
 import { kcatOk } from '../helpers/kcat.ts';
@@ -169,6 +172,36 @@ test('group lag: one row per group with total and largest partition lag; --warn-
   await kb(['group', 'lag', 'cli-lag-current', '--warn-lag', '0'], 1);
   assert.match((await kb(['group', 'lag', 'no-such-group'], 1)).stderr, /group 'no-such-group' does not exist/);
   assert.match((await kb(['group', 'lag', '--warn-lag', '10', '--crit-lag', '5'], 2)).stderr, /--warn-lag 10 is above --crit-lag 5/);
+});
+
+test('reset-offsets per partition (T:P,...), for all the group\'s topics, exported as CSV and read back with --from-file', async () => {
+  const [first, second] = [uniqueTopic('group-cli-csv-a'), uniqueTopic('group-cli-csv-b')];
+  for (const t of [first, second]) {
+    await kb(['topic', 'create', t, '--partitions', '3']);
+    const lines = Array.from({ length: 12 }, (_, i) => JSON.stringify({ value: `r${i}`, partition: i % 3 }));
+    assert.equal((await runKb(['produce', t, '--json', '-b', broker.address], { input: `${lines.join('\n')}\n` })).code, 0);
+  }
+  const group = 'cli-reset-csv';
+  const committed = async () => (await kbJson(['group', 'describe', group])).partitions.map((p: any) => `${p.topic}/${p.partition}=${p.committedOffset}`);
+
+  await kb(['group', 'reset-offsets', group, '--topic', `${first}:0,2`, '--topic', second, '--to', '1', '--execute', '--yes']);
+  assert.deepEqual(await committed(), [`${first}/0=1`, `${first}/2=1`, `${second}/0=1`, `${second}/1=1`, `${second}/2=1`]);
+
+  const exported = await kb(['group', 'reset-offsets', group, '--all-topics', '--to', '-1', '--export']);
+  assert.equal(exported.stdout, [`${first},0,3`, `${first},2,3`, `${second},0,3`, `${second},1,3`, `${second},2,3`].map((l) => `${l}\n`).join(''));
+  assert.match(exported.stderr, /dry run: nothing changed/);
+  assert.deepEqual((await committed()).filter((c: string) => c.endsWith('=3')), [], 'an export alone commits nothing');
+
+  const file = path.join(await mkdtemp(path.join(os.tmpdir(), 'kb-reset-')), 'offsets.csv');
+  await writeFile(file, `${exported.stdout.replace(`${second},1,3`, `${second},1,99`)}\n`);
+  await kb(['group', 'reset-offsets', group, '--from-file', file, '--execute', '--yes']);
+  assert.deepEqual(await committed(), [`${first}/0=3`, `${first}/2=3`, `${second}/0=3`, `${second}/1=4`, `${second}/2=3`], 'offsets from the file, clamped to the log end');
+
+  await writeFile(file, `${first},0,1\nnot a line\n`);
+  assert.match((await kb(['group', 'reset-offsets', group, '--from-file', file], 1)).stderr, /line 2: expected TOPIC,PARTITION,OFFSET/);
+  assert.match((await kb(['group', 'reset-offsets', group, '--topic', `${first}:5`, '--to', '0'], 1)).stderr, /has no partition 5 \(it has 3/);
+  assert.match((await kb(['group', 'reset-offsets', group, '--to', '0'], 2)).stderr, /--topic T\[:P,\.\.\.\] or --all-topics/);
+  await kb(['group', 'reset-offsets', group, '--all-topics', '--topic', first, '--to', '0'], 2);
 });
 
 test('bad reset-offsets flags are usage errors (exit 2)', async () => {
