@@ -53,7 +53,7 @@ function nextOffsets(records: ConsumedRecord[]): GroupOffset[] {
 export default class Consume extends KbCommand {
   static override description = `Print records of topics, one per line (the value, by default)
 
--f takes a format string: %t topic, %p partition, %o offset, %k key, %v value, %h headers (k=v,...), %d timestamp (ms), %% a '%'; \\n \\t escapes.
+-f takes a format string: %t topic, %p partition, %o offset, %k key, %v value, %h headers (k=v,...), %d timestamp (ms), %% a '%'; \\n \\t escapes; kcat's %s (value), %T (timestamp), %S and %K (value and key length, -1 for null), %R (value length as 4 big-endian bytes).
 --json prints one JSON object per record (lossless; "kb produce --json" reads it back):
   {"topic":"t","partition":0,"offset":42,"timestamp":1700000000000,"key":"k","value":"v","headers":[{"key":"h","value":"x"}]}
 key, value and header values are a UTF-8 string, {"base64":"..."} when the bytes are not UTF-8, or null.`;

@@ -221,7 +221,7 @@ test("kb produce to a missing topic follows the broker's auto.create.topics.enab
   assert.equal(JSON.parse(described.stdout).partitions.length, 3, "the broker's num.partitions");
 });
 
-test("kcat's producer habits: -D record delimiter, -k one key for all, -Z empty as null", async () => {
+test("kcat's habits: produce -D record delimiter, -k one key for all, -Z empty as null; consume -f with %K %S %T %s", async () => {
   await createTopic('kcat-habits', 1);
   const delimited = await kb(['produce', 'kcat-habits', '-D', ';', '-k', 'batch-7'], 'a;b\nc;;');
   assert.equal(delimited.code, 0, delimited.stderr);
@@ -235,6 +235,9 @@ test("kcat's producer habits: -D record delimiter, -k one key for all, -Z empty 
     [null, 'v'],
     ['k', null],
   ]);
+  const kcatFormat = await kb(['consume', 'kcat-habits', '-e', '-f', '%K %S %T|%k=%s\\n']);
+  assert.match(kcatFormat.stdout.split('\n')[4], /^-1 1 \d{13}\|=v$/, "kcat's %K %S %T %s, a null key of length -1");
+  assert.match(kcatFormat.stdout.split('\n')[5], /^1 -1 \d{13}\|k=$/, 'a null value of length -1');
   const usage = await Promise.all([kb(['produce', 'kcat-habits', '-D', '\\r\\n']), kb(['produce', 'kcat-habits', '-k', 'a', '-K', ':']), kb(['produce', 'kcat-habits', '--json', '-Z'])]);
   assert.deepEqual(usage.map((r) => r.code), [2, 2, 2]);
   assert.match(usage[0].stderr, /--delimiter must be one byte, not 2/);
