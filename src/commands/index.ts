@@ -41,6 +41,7 @@ import TopicDelete from './topic/delete.ts';
 import TopicDeleteRecords from './topic/delete-records.ts';
 import TopicDescribe from './topic/describe.ts';
 import TopicList from './topic/list.ts';
+import TopicOffsets from './topic/offsets.ts';
 import UserCreate from './user/create.ts';
 import UserDelete from './user/delete.ts';
 import UserList from './user/list.ts';
@@ -84,6 +85,7 @@ export const COMMANDS = {
   'topic:delete-records': TopicDeleteRecords,
   'topic:describe': TopicDescribe,
   'topic:list': TopicList,
+  'topic:offsets': TopicOffsets,
   'user:create': UserCreate,
   'user:delete': UserDelete,
   'user:list': UserList,

@@ -1,6 +1,6 @@
 /**
  * The admin commands against a real broker: topic create/list/describe/
- * alter-config/add-partitions/delete/delete-records, cluster info, config get|set and
+ * alter-config/add-partitions/delete/delete-records/offsets, cluster info, config get|set and
  * health, with their --json output (stable keys) and the exit code of every
  * error class: usage 2, runtime 1, health 0 OK / 3 UNKNOWN. Creating or
  * adding more partitions than one metadata log entry holds fails with a
@@ -204,4 +204,20 @@ test('topic delete-records moves the log start of each partition (or -p) to an o
   assert.match(missing.stderr, /topic 'absent' does not exist/);
   assert.match(noPartition.stderr, /has no partition 7 \(it has 2/);
   assert.match(badSpec.stderr, /--before: "soon" is not an offset/);
+});
+
+test('topic offsets: per partition the offset at a timestamp (kcat -Q), the end by default, or any offset spec', async () => {
+  assert.equal((await kb(['topic', 'create', 'timed', '--partitions', '2'])).code, 0);
+  const lines = Array.from({ length: 6 }, (_, i) => JSON.stringify({ value: `v${i}`, partition: i % 2, timestamp: 1_000_000 + i * 1000 }));
+  assert.equal((await kb(['produce', 'timed', '--json'], `${lines.join('\n')}\n`)).code, 0);
+  const offsets = async (...args: string[]) => (await json(['topic', 'offsets', 'timed', ...args])).partitions.map((p: any) => [p.partition, p.offset]);
+  assert.deepEqual(await offsets(), [[0, 3], [1, 3]]);
+  assert.deepEqual(await offsets('--at', '@1002500'), [[0, 2], [1, 1]], 'the first record at or after the time: v4 (offset 2 of 0), v3 (offset 1 of 1)');
+  assert.deepEqual(await offsets('--at', '@1001000', '-p', '1'), [[1, 0]]);
+  assert.deepEqual(await offsets('--at', 'earliest'), [[0, 0], [1, 0]]);
+  const table = await kb(['topic', 'offsets', 'timed', '--at', '@9999999']);
+  assert.match(table.stdout, /TOPIC\s+PARTITION\s+OFFSET\n[\s\S]*timed\s+1\s+3/, 'no record that late: the end');
+  const [badSpec, noPartition] = await Promise.all([kb(['topic', 'offsets', 'timed', '--at', 'noon']), kb(['topic', 'offsets', 'timed', '-p', '4'])]);
+  assert.deepEqual([badSpec.code, noPartition.code], [2, 1]);
+  assert.match(noPartition.stderr, /has no partition 4/);
 });
