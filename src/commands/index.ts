@@ -18,6 +18,7 @@ import ClusterRestart from './cluster/restart.ts';
 import ClusterStart from './cluster/start.ts';
 import ClusterStop from './cluster/stop.ts';
 import ClusterUp from './cluster/up.ts';
+import ConfigDelete from './config/delete.ts';
 import ConfigGet from './config/get.ts';
 import ConfigSet from './config/set.ts';
 import Consume from './consume.ts';
@@ -62,6 +63,7 @@ export const COMMANDS = {
   'cluster:start': ClusterStart,
   'cluster:stop': ClusterStop,
   'cluster:up': ClusterUp,
+  'config:delete': ConfigDelete,
   'config:get': ConfigGet,
   'config:set': ConfigSet,
   consume: Consume,

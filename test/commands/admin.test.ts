@@ -150,6 +150,12 @@ test('cluster info, config get and set', async () => {
   assert.match(set.stderr, /num\.partitions is static: set it with --config or --set at start/);
   assert.equal(unknown.code, 1);
   assert.match(unknown.stderr, /broker 1 has no config no\.such\.config/);
+
+  const [deleted, unset, nothing] = await Promise.all([kb(['config', 'delete', 'num.partitions']), kb(['config', 'set', '--unset', 'num.partitions']), kb(['config', 'set'])]);
+  assert.deepEqual([deleted.code, unset.code, nothing.code], [1, 1, 2]);
+  assert.match(deleted.stderr, /num\.partitions is static: set it with --config or --set at start/, 'removing is asked of the broker, which refuses static configs');
+  assert.match(unset.stderr, /num\.partitions is static/);
+  assert.match(nothing.stderr, /say what to change: NAME=VALUE or --unset NAME/);
 });
 
 test('health: 0 OK with --json, 3 UNKNOWN when unreachable or misused', async () => {
