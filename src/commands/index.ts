@@ -18,6 +18,7 @@ import ClusterRestart from './cluster/restart.ts';
 import ClusterStart from './cluster/start.ts';
 import ClusterStop from './cluster/stop.ts';
 import ClusterUp from './cluster/up.ts';
+import Completion from './completion.ts';
 import ConfigDelete from './config/delete.ts';
 import ConfigGet from './config/get.ts';
 import ConfigSet from './config/set.ts';
@@ -63,6 +64,7 @@ export const COMMANDS = {
   'cluster:start': ClusterStart,
   'cluster:stop': ClusterStop,
   'cluster:up': ClusterUp,
+  completion: Completion,
   'config:delete': ConfigDelete,
   'config:get': ConfigGet,
   'config:set': ConfigSet,
