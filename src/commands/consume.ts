@@ -8,7 +8,8 @@
  * partitions for this member, from its committed offsets, committing what
  * was printed; -e and -n work the same. Each fetch's records are written
  * at once; when stdout closes (`| head`) the CLI ends quietly with exit 0
- * (src/cli/stdout.ts). A topic argument starting with '^' is a regular
+ * (src/cli/stdout.ts), within about a second on an idle topic too
+ * (src/cli/stdout-reader.ts). A topic argument starting with '^' is a regular
  * expression of topic names (src/cli/topic-arguments.ts), matched once at
  * the start; an invalid name is a usage error, a missing topic or a pattern
  * matching none an error naming it. An -o offset past a partition's end
@@ -29,6 +30,7 @@ import { parseOffsetSpec, resolveOffsetSpec, type OffsetSpec } from '../cli/offs
 import { Progress } from '../cli/progress.ts';
 import { parseTopicArguments, selectTopics, type TopicArgument } from '../cli/topic-arguments.ts';
 import { writeStdout } from '../cli/stdout.ts';
+import { watchStdoutReader } from '../cli/stdout-reader.ts';
 import { int32Max } from '../protocol/wire-limits.ts';
 
 /** How often a group member without partitions checks for a rebalance. */
@@ -104,6 +106,7 @@ key, value and header values are a UTF-8 string, {"base64":"..."} when the bytes
       session.stopped = true;
     };
     process.once('SIGINT', stop).once('SIGTERM', stop);
+    const unwatch = watchStdoutReader(() => process.exit(0));
     try {
       if (flags.group !== undefined) {
         session.progress = await this.progress(async () => null);
@@ -115,6 +118,7 @@ key, value and header values are a UTF-8 string, {"base64":"..."} when the bytes
         await this.pump(new Consumer(cluster, assignments), session, null);
       }
     } finally {
+      unwatch();
       session.progress?.done();
       process.off('SIGINT', stop).off('SIGTERM', stop);
     }

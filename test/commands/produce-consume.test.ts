@@ -2,7 +2,7 @@
  * kb produce and kb consume against a real broker: keys, headers,
  * partitions, offset specs, format strings, --json round trips (a topic
  * copied exactly through a pipe), tombstones, compression, count limits,
- * `| head` ending cleanly, and the error cases with their exit codes.
+ * `| head` ending cleanly (on an idle topic too), and the error cases with their exit codes.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -243,6 +243,17 @@ test("kcat's habits: produce -D record delimiter, -k one key for all, -Z empty a
   assert.match(usage[0].stderr, /--delimiter must be one byte, not 2/);
   assert.match(usage[1].stderr, /--key-delimiter=: cannot also be provided when using --key|--key=a cannot also be provided/);
   assert.match(usage[2].stderr, /drop -K\/--key-delimiter, -k\/--key, -Z/);
+});
+
+test('kb consume | head -3 on a topic that then goes idle exits 0 soon after head has gone, not at the next record', async () => {
+  await createTopic('idle', 1);
+  assert.equal((await kb(['produce', 'idle'], 'a\nb\nc\n')).code, 0);
+  const started = Date.now();
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: bash expands it, not JavaScript
+  const headed = await kbShell('kb consume idle | head -3; echo "status ${PIPESTATUS[0]}" >&2', { env, timeoutMs: 60_000 });
+  assert.equal(headed.stdout, 'a\nb\nc\n');
+  assert.equal(headed.stderr, 'status 0\n', describeRun(headed));
+  assert.ok(Date.now() - started < 45_000, `ended after ${Date.now() - started} ms`);
 });
 
 test('errors: missing topics and partitions exit 1 naming them; bad flags exit 2 with a hint', async () => {
