@@ -248,9 +248,10 @@ test("kcat's habits: produce -D record delimiter, -k one key for all, -Z empty a
 test('kb consume | head -3 on a topic that then goes idle exits 0 soon after head has gone, not at the next record', async () => {
   await createTopic('idle', 1);
   assert.equal((await kb(['produce', 'idle'], 'a\nb\nc\n')).code, 0);
-  // A watchdog (its output away from the pipes, which must close) kills a kb still waiting after 30 s: exit 137.
+  // A watchdog (its output away from the pipes, which must close) kills a kb still waiting after 30 s
+  // (the node under the subshell that runs the kb function, then the subshell: exit 137).
   const script = `{ kb consume idle & pid=$!
-    (sleep 30; kill -9 $pid) >/dev/null 2>&1 </dev/null & watchdog=$!
+    (sleep 30; pkill -9 -P $pid; kill -9 $pid) >/dev/null 2>&1 </dev/null & watchdog=$!
     wait $pid; echo "status $?" >&2
     kill $watchdog; } | head -3`;
   const headed = await kbShell(script, { env, timeoutMs: 60_000 });
