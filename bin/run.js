@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The `kb` entry point: hands argv to oclif, which finds commands through
 // the explicit map in src/commands/index.ts (package.json "oclif.commands").
+// Unknown commands get a suggestion (src/cli/run-cli.ts).
 // On a Node older than 24 (a system Node 20) it says so and exits 1 before
 // importing anything Node 20 cannot load. Node's compile cache (in the OS
 // temp dir) keeps the compiled, type-stripped modules between runs, which
@@ -17,8 +18,8 @@ if (major < 24) {
 }
 const { enableCompileCache } = await import('node:module');
 enableCompileCache();
-const { execute } = await import('@oclif/core');
+const { runCli } = await import('../src/cli/run-cli.ts');
 const { endQuietlyWhenStdoutCloses } = await import('../src/cli/stdout.ts');
 
 endQuietlyWhenStdoutCloses();
-await execute({ dir: import.meta.url });
+await runCli(process.argv.slice(2), import.meta.url);

@@ -1,7 +1,10 @@
 /**
  * `kb consume -f` format strings (kcat style): %t topic, %p partition,
  * %o offset, %k key, %v value, %h headers (k=v joined by ','), %d timestamp
- * in ms, %% a literal '%'; escapes \n \t \r \\ . Keys, values and header
+ * in ms, %% a literal '%'; kcat's own letters too: %s value, %T
+ * timestamp, %S and %K the value's and key's length in bytes (-1 for null),
+ * %R the value's length as a 4-byte big-endian integer (for framing);
+ * escapes \n \t \r \\ . Keys, values and header
  * values are written as their raw bytes (a null is written as nothing).
  * `compileFormat` checks the string once and returns a function from a
  * record to the bytes to print; an unknown directive or escape throws.
@@ -21,6 +24,15 @@ const fields: Record<string, (r: ConsumedRecord) => Buffer | string> = {
   v: (r) => r.value ?? '',
   h: (r) => Buffer.concat(r.headers.flatMap((h, i) => [Buffer.from(`${i > 0 ? ',' : ''}${h.key}=`), h.value ?? Buffer.alloc(0)])),
   d: (r) => String(r.timestamp),
+  s: (r) => r.value ?? '',
+  T: (r) => String(r.timestamp),
+  S: (r) => String(r.value?.length ?? -1),
+  K: (r) => String(r.key?.length ?? -1),
+  R: (r) => {
+    const length = Buffer.alloc(4);
+    length.writeInt32BE(r.value?.length ?? -1);
+    return length;
+  },
 };
 
 const escapes: Record<string, string> = { n: '\n', t: '\t', r: '\r', '\\': '\\' };
@@ -40,7 +52,7 @@ export function compileFormat(format: string): RecordFormatter {
     if (!piece.startsWith('%')) parts.push(Buffer.from(unescape(piece)));
     else if (piece === '%%') parts.push(Buffer.from('%'));
     else if (fields[piece.slice(1)]) parts.push(fields[piece.slice(1)]);
-    else throw new Error(`unknown directive "${piece}" (use %t %p %o %k %v %h %d or %%)`);
+    else throw new Error(`unknown directive "${piece}" (use %t %p %o %k %v %h %d %%, or kcat's %s %S %K %R %T)`);
   }
   const bytes = (x: Buffer | string) => (typeof x === 'string' ? Buffer.from(x) : x);
   return (record) => Buffer.concat(parts.map((part) => (Buffer.isBuffer(part) ? part : bytes(part(record)))));

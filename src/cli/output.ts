@@ -1,6 +1,7 @@
 /**
  * Rendering data for people: a table (cli-table3 with colour when stdout is
- * a TTY and NO_COLOR is unset) or plain, stable, space-aligned columns
+ * a TTY and NO_COLOR is unset; a rule under the header, none between rows)
+ * or plain, stable, space-aligned columns
  * otherwise, which scripts can cut and awk. Machine-readable output is --json
  * (oclif's enableJsonFlag), not this.
  */
@@ -17,7 +18,12 @@ export function renderTable(headers: string[], rows: (string | number | bigint |
   if (decorated()) {
     const table = new Table({ head: headers.map((h) => chalk.bold(h)), style: { head: [], border: [] } });
     for (const row of cells) table.push(row);
-    return table.toString();
+    // cli-table3 rules off every row; keep the one under the header (the third line) only.
+    return table
+      .toString()
+      .split('\n')
+      .filter((line, i) => i <= 2 || !line.startsWith('├'))
+      .join('\n');
   }
   const widths = headers.map((h, i) => cells.reduce((widest, row) => Math.max(widest, row[i].length), h.length));
   const line = (row: string[]) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ');

@@ -10,7 +10,7 @@
  * --yes. Changes that can be undone (a partition reassignment) call
  * `confirmChange`, the same rule with a yes/no question.
  */
-import { confirm, input, number, password } from '@inquirer/prompts';
+import { confirm, input, password } from '@inquirer/prompts';
 import { UsageError, UserError } from './kb-command.ts';
 
 export function interactive(): boolean {
@@ -53,13 +53,6 @@ export function askText(message: string): Promise<string> {
 /** A secret, typed without echo (masked). */
 export function askPassword(message: string): Promise<string> {
   return ask((context) => password({ message, mask: true, validate: (v) => v !== '' || 'an answer is needed' }, context));
-}
-
-/** A whole number >= min. */
-export async function askInteger(message: string, min: number): Promise<number> {
-  const validate = (v: number | undefined) => (v !== undefined && v >= min) || `enter a whole number, at least ${min}`;
-  const answer = await ask((context) => number({ message, required: true, step: 1, validate }, context));
-  return answer!;
 }
 
 /**

@@ -5,11 +5,13 @@
  * the explicit command map is handed to oclif directly, so the binary reads
  * no package.json, manifest or command file, and runs from any directory
  * on a machine without Node or node_modules. User and dev plugins are off.
+ * Like bin/run.js it runs oclif through src/cli/run-cli.ts.
  */
 import path from 'node:path';
-import { execute, Plugin } from '@oclif/core';
+import { Plugin } from '@oclif/core';
 import pjson from '../../package.json' with { type: 'json' };
 import { COMMANDS } from '../commands/index.ts';
+import { runCli } from './run-cli.ts';
 import { endQuietlyWhenStdoutCloses } from './stdout.ts';
 
 endQuietlyWhenStdoutCloses();
@@ -19,13 +21,10 @@ endQuietlyWhenStdoutCloses();
 // the compiled-in map instead (only the root plugin exists here).
 (Plugin.prototype as unknown as { loadCommandsFromTarget(): Promise<typeof COMMANDS> }).loadCommandsFromTarget = async () => COMMANDS;
 
-void execute({
-  args: process.argv.slice(2),
-  loadOptions: {
-    root: path.dirname(process.execPath),
-    pjson: pjson as never,
-    ignoreManifest: true,
-    userPlugins: false,
-    devPlugins: false,
-  },
+void runCli(process.argv.slice(2), {
+  root: path.dirname(process.execPath),
+  pjson: pjson as never,
+  ignoreManifest: true,
+  userPlugins: false,
+  devPlugins: false,
 });

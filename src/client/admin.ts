@@ -1,6 +1,7 @@
 /**
  * Admin operations on a Cluster, shaped for the CLI: topics (create, delete,
- * add partitions, describe with offsets and sizes), configs (describe,
+ * add partitions, describe with offsets and sizes, delete records before
+ * an offset per partition), configs (describe,
  * incremental alter), partition reassignments (alter, list), the cluster
  * description, the metadata quorum and leader elections.
  * Each returns plain results and throws ClientError with a readable message
@@ -17,6 +18,7 @@ const api = {
   listOffsets: { key: ApiKeys.ListOffsets, max: 5 },
   createTopics: { key: ApiKeys.CreateTopics, max: 7 },
   deleteTopics: { key: ApiKeys.DeleteTopics, max: 6 },
+  deleteRecords: { key: ApiKeys.DeleteRecords, max: 2 },
   describeConfigs: { key: ApiKeys.DescribeConfigs, max: 4 },
   describeLogDirs: { key: ApiKeys.DescribeLogDirs, max: 4 },
   createPartitions: { key: ApiKeys.CreatePartitions, max: 3 },
@@ -108,7 +110,8 @@ export class Admin {
     this.cluster = cluster;
   }
 
-  async createTopic(spec: NewTopicSpec, validateOnly = false): Promise<{ topicId: Buffer; errorCode: number; errorMessage: string | null }> {
+  /** Creates one topic (partitions or replicationFactor -1: the broker's default); the answer has the partition count made. */
+  async createTopic(spec: NewTopicSpec, validateOnly = false): Promise<{ topicId: Buffer; numPartitions: number; errorCode: number; errorMessage: string | null }> {
     const controller = await this.cluster.controller();
     const response = await controller.request(api.createTopics.key, api.createTopics.max, {
       topics: [
@@ -135,6 +138,28 @@ export class Admin {
     });
     // Topics asked for by name are answered by name (null names answer topic ids).
     return response.responses.map((r) => ({ name: r.name ?? '', errorCode: r.errorCode, errorMessage: r.errorMessage }));
+  }
+
+  /**
+   * Deletes the records of `topic` before each partition's offset (its log
+   * start moves there), asking each partition's leader; resolves with each
+   * partition's new log start, or throws naming the first that failed.
+   */
+  async deleteRecords(topic: TopicInfo, before: Map<number, bigint>): Promise<Map<number, bigint>> {
+    const starts = new Map<number, bigint>();
+    await Promise.all(
+      [...before].map(async ([partition, offset]) => {
+        const connection = await this.cluster.broker(topic.partitions[partition].leader);
+        const response = await connection.request(api.deleteRecords.key, api.deleteRecords.max, {
+          topics: [{ name: topic.name, partitions: [{ partitionIndex: partition, offset }] }],
+          timeoutMs: 30_000,
+        });
+        const result = response.topics[0].partitions[0];
+        check(result.errorCode, null, `deleting records of ${topic.name}/${partition}`);
+        starts.set(partition, result.lowWatermark);
+      }),
+    );
+    return starts;
   }
 
   async createPartitions(name: string, count: number): Promise<void> {

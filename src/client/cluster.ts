@@ -144,12 +144,12 @@ export class Cluster {
     return this.connection(info.host, info.port);
   }
 
-  /** Reads metadata for `topics` (all topics when null) without creating any. */
-  async refreshMetadata(topics: string[] | null = null): Promise<ClusterMetadata> {
+  /** Reads metadata for `topics` (all topics when null), creating none unless `allowAutoTopicCreation` (the broker's auto.create.topics.enable decides). */
+  async refreshMetadata(topics: string[] | null = null, allowAutoTopicCreation = false): Promise<ClusterMetadata> {
     const connection = await this.anyBroker();
     const response = await connection.request(ApiKeys.Metadata, metadataVersionMax, {
       topics: topics === null ? null : topics.map((name) => ({ name, topicId: zeroUuid })),
-      allowAutoTopicCreation: false,
+      allowAutoTopicCreation,
       includeClusterAuthorizedOperations: false,
       includeTopicAuthorizedOperations: false,
     });

@@ -2,7 +2,7 @@
  * Consumer-group administration on a Cluster, shaped for the CLI: list the
  * groups of every broker, describe one (members with their decoded
  * consumer-protocol assignments), read, commit and reset committed
- * offsets, delete groups. Commits are made from outside the membership
+ * offsets, delete groups or some of their committed offsets. Commits are made from outside the membership
  * (generation -1, no member id), which the coordinator accepts only while
  * the group is Empty, unless a member of the current generation is named
  * (as src/client/group-member.ts does).
@@ -27,6 +27,7 @@ const api = {
   describeGroups: { key: ApiKeys.DescribeGroups, max: 5 },
   listGroups: { key: ApiKeys.ListGroups, max: 4 },
   deleteGroups: { key: ApiKeys.DeleteGroups, max: 2 },
+  offsetDelete: { key: ApiKeys.OffsetDelete, max: 0 },
 } as const;
 
 
@@ -220,6 +221,19 @@ export class GroupAdmin {
       const response = await connection.request(api.deleteGroups.key, api.deleteGroups.max, { groupsNames: [groupId] });
       return response.results[0];
     });
+  }
+
+  /** Deletes the group's committed offsets of `partitions` (OffsetDelete); throws naming the first partition refused. */
+  async deleteOffsets(groupId: string, partitions: TopicPartitions[]): Promise<void> {
+    const response = await this.withCoordinator(groupId, 'deleting offsets of', (connection) =>
+      connection.request(api.offsetDelete.key, api.offsetDelete.max, {
+        groupId,
+        topics: partitions.map((t) => ({ name: t.topic, partitions: t.partitions.map((partitionIndex) => ({ partitionIndex })) })),
+      }),
+    );
+    for (const topic of response.topics) {
+      for (const p of topic.partitions) check(p.errorCode, null, `deleting the offset of group '${groupId}' for ${topic.name}/${p.partitionIndex}`);
+    }
   }
 
   /** Runs `request` against the group's coordinator (coordinator-requests.ts). */

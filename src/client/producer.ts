@@ -17,7 +17,7 @@ import { CompressionCodec } from '../protocol/compression.ts';
 import { ErrorCode, errorName, isRetriable } from '../protocol/errors.ts';
 import { encodeRecordBatch, type RecordHeader } from '../protocol/records/record-batch.ts';
 import type { Cluster, ClusterMetadata } from './cluster.ts';
-import { knownTopic } from './known-topic.ts';
+import { knownTopic, noSuchPartition } from './known-topic.ts';
 import { ApiKeys } from '../protocol/generated/api-keys.ts';
 import { ClientError } from '../net/connection.ts';
 import { partitionForKey, RoundRobin } from './partitioner.ts';
@@ -145,7 +145,7 @@ export class Producer {
     const count = info.partitions.length;
     if (record.partition !== undefined) {
       if (Number.isInteger(record.partition) && record.partition >= 0 && record.partition < count) return record.partition;
-      throw new ClientError(`topic '${topic}' has no partition ${record.partition} (it has ${count}: 0..${count - 1})`);
+      throw new ClientError(noSuchPartition(topic, record.partition, count));
     }
     const key = record.key ?? null;
     return key === null ? this.roundRobin.partition(count) : partitionForKey(key, count);

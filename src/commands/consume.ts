@@ -8,8 +8,13 @@
  * partitions for this member, from its committed offsets, committing what
  * was printed; -e and -n work the same. Each fetch's records are written
  * at once; when stdout closes (`| head`) the CLI ends quietly with exit 0
- * (src/cli/stdout.ts). A missing topic is an error naming it. With stdout
- * redirected and stderr a TTY, a progress bar goes to stderr.
+ * (src/cli/stdout.ts), within about a second on an idle topic too
+ * (src/cli/stdout-reader.ts). A topic argument starting with '^' is a regular
+ * expression of topic names (src/cli/topic-arguments.ts), matched once at
+ * the start; an invalid name is a usage error, a missing topic or a pattern
+ * matching none an error naming it. An -o offset past a partition's end
+ * starts at the end and says so on stderr. With stdout redirected and
+ * stderr a TTY, a progress bar goes to stderr.
  * --isolation read_committed (the default, as librdkafka's) reads
  * committed transactions only, up to the last stable offset (-o end and -e
  * mean that offset); read_uncommitted every record up to the high watermark.
@@ -17,7 +22,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Args, Flags } from '@oclif/core';
 import type { Cluster } from '../client/cluster.ts';
-import { knownTopic } from '../client/known-topic.ts';
+import { knownTopic, noSuchPartition } from '../client/known-topic.ts';
 import { Consumer, type Assignment, type ConsumedRecord, type IsolationLevel, listOffsets, offsetSpec } from '../client/consumer.ts';
 import { GroupMembership } from '../client/group-member.ts';
 import type { GroupOffset, TopicPartitions } from '../client/groups.ts';
@@ -26,7 +31,9 @@ import { compileFormat, defaultFormat, type RecordFormatter } from '../cli/forma
 import { recordToJson } from '../cli/json-records.ts';
 import { parseOffsetSpec, resolveOffsetSpec, type OffsetSpec } from '../cli/offset-spec.ts';
 import { Progress } from '../cli/progress.ts';
+import { parseTopicArguments, selectTopics, type TopicArgument } from '../cli/topic-arguments.ts';
 import { writeStdout } from '../cli/stdout.ts';
+import { watchStdoutReader } from '../cli/stdout-reader.ts';
 import { int32Max } from '../protocol/wire-limits.ts';
 
 /** How often a group member without partitions checks for a rebalance. */
@@ -52,7 +59,7 @@ function nextOffsets(records: ConsumedRecord[]): GroupOffset[] {
 export default class Consume extends KbCommand {
   static override description = `Print records of topics, one per line (the value, by default)
 
--f takes a format string: %t topic, %p partition, %o offset, %k key, %v value, %h headers (k=v,...), %d timestamp (ms), %% a '%'; \\n \\t escapes.
+-f takes a format string: %t topic, %p partition, %o offset, %k key, %v value, %h headers (k=v,...), %d timestamp (ms), %% a '%'; \\n \\t escapes; kcat's %s (value), %T (timestamp), %S and %K (value and key length, -1 for null), %R (value length as 4 big-endian bytes).
 --json prints one JSON object per record (lossless; "kb produce --json" reads it back):
   {"topic":"t","partition":0,"offset":42,"timestamp":1700000000000,"key":"k","value":"v","headers":[{"key":"h","value":"x"}]}
 key, value and header values are a UTF-8 string, {"base64":"..."} when the bytes are not UTF-8, or null.`;
@@ -63,10 +70,11 @@ key, value and header values are a UTF-8 string, {"base64":"..."} when the bytes
     '<%= config.bin %> consume orders --json -e > orders.jsonl',
     '<%= config.bin %> consume orders -o @1700000000000 -n 5',
     '<%= config.bin %> consume orders -o @-10m -e',
+    "<%= config.bin %> consume '^orders-.*' -e",
   ];
 
   static override strict = false;
-  static override args = { topic: Args.string({ description: 'topic(s) to read', required: true }) };
+  static override args = { topic: Args.string({ description: "topic(s) to read; one starting with '^' is a regular expression of topic names", required: true }) };
 
   static override flags = {
     offset: Flags.string({ char: 'o', description: 'where to start: earliest|beginning, latest|end, N, -N (N before the end) or @TIMESTAMP (ms, ISO-8601 or -10m)', default: 'beginning' }),
@@ -89,16 +97,18 @@ key, value and header values are a UTF-8 string, {"base64":"..."} when the bytes
 
   async run(): Promise<void> {
     const { argv, flags } = await this.parse(Consume);
-    const topics = [...new Set(argv as string[])];
+    let selected: TopicArgument[];
     let spec: OffsetSpec;
     let format: RecordFormatter;
     try {
+      selected = parseTopicArguments(argv as string[]);
       spec = parseOffsetSpec(flags.offset);
       format = flags.json ? (r) => Buffer.from(`${recordToJson(r)}\n`) : compileFormat(flags.format ?? defaultFormat);
     } catch (err) {
       throw new UsageError((err as Error).message);
     }
     const cluster = await this.cluster();
+    const topics = await this.topicsOf(cluster, selected);
     const partitions = await this.partitionsOf(cluster, topics, flags.partition);
     const isolation = flags.isolation as IsolationLevel;
     const session: Session = { format, isolation, limit: flags.count, exitAtEnd: flags['exit-at-end'], printed: 0, stopped: false, progress: null };
@@ -106,16 +116,19 @@ key, value and header values are a UTF-8 string, {"base64":"..."} when the bytes
       session.stopped = true;
     };
     process.once('SIGINT', stop).once('SIGTERM', stop);
+    const unwatch = watchStdoutReader(() => process.exit(0));
     try {
       if (flags.group !== undefined) {
         session.progress = await this.progress(async () => null);
         await this.consumeInGroup(cluster, new GroupMembership(cluster, flags.group, topics), spec, session);
       } else {
         const assignments = await this.startAt(cluster, partitions, spec, isolation);
+        this.warnPastTheEnd(assignments, spec, flags['exit-at-end']);
         session.progress = await this.progress(() => this.expected(cluster, assignments, flags, isolation));
         await this.pump(new Consumer(cluster, assignments, { isolation }), session, null);
       }
     } finally {
+      unwatch();
       session.progress?.done();
       process.off('SIGINT', stop).off('SIGTERM', stop);
     }
@@ -160,6 +173,26 @@ key, value and header values are a UTF-8 string, {"base64":"..."} when the bytes
     return true;
   }
 
+  /** The topics the arguments name or match (all topics are listed only for a pattern). */
+  private async topicsOf(cluster: Cluster, selected: TopicArgument[]): Promise<string[]> {
+    const all = selected.some((s) => 'pattern' in s) ? [...(await cluster.refreshMetadata()).topics.values()] : [];
+    try {
+      return selectTopics(selected, all);
+    } catch (err) {
+      throw new UserError((err as Error).message);
+    }
+  }
+
+  /** Says on stderr which partitions an absolute -o offset lies past the end of (they start at the end). */
+  private warnPastTheEnd(assignments: Assignment[], spec: OffsetSpec, exitAtEnd: boolean): void {
+    if (spec.kind !== 'absolute') return;
+    for (const a of assignments) {
+      if (a.offset >= spec.offset) continue;
+      const then = exitAtEnd ? 'nothing to read there' : 'reading only new records';
+      this.logToStderr(`Warning: offset ${spec.offset} is past the end of partition ${a.partition} of '${a.topic}' (it ends at ${a.offset}): ${then}`);
+    }
+  }
+
   /** The partitions to read of each topic (all, or -p), checking that they exist. */
   private async partitionsOf(cluster: Cluster, topics: string[], only: number | undefined): Promise<TopicPartitions[]> {
     const metadata = await cluster.refreshMetadata(topics);
@@ -167,7 +200,7 @@ key, value and header values are a UTF-8 string, {"base64":"..."} when the bytes
       const info = knownTopic(metadata, topic);
       if (!info) throw new UserError(`topic '${topic}' does not exist (kb topic list shows the topics)`);
       const count = info.partitions.length;
-      if (only !== undefined && only >= count) throw new UserError(`topic '${topic}' has no partition ${only} (it has ${count}: 0..${count - 1})`);
+      if (only !== undefined && only >= count) throw new UserError(noSuchPartition(topic, only, count));
       return { topic, partitions: only !== undefined ? [only] : info.partitions.map((p) => p.partition) };
     });
   }

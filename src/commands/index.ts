@@ -18,11 +18,15 @@ import ClusterRestart from './cluster/restart.ts';
 import ClusterStart from './cluster/start.ts';
 import ClusterStop from './cluster/stop.ts';
 import ClusterUp from './cluster/up.ts';
+import Completion from './completion.ts';
+import ConfigDelete from './config/delete.ts';
 import ConfigGet from './config/get.ts';
 import ConfigSet from './config/set.ts';
 import Consume from './consume.ts';
 import GroupDelete from './group/delete.ts';
+import GroupDeleteOffsets from './group/delete-offsets.ts';
 import GroupDescribe from './group/describe.ts';
+import GroupLag from './group/lag.ts';
 import GroupList from './group/list.ts';
 import GroupResetOffsets from './group/reset-offsets.ts';
 import Health from './health.ts';
@@ -44,8 +48,10 @@ import TopicAddPartitions from './topic/add-partitions.ts';
 import TopicAlterConfig from './topic/alter-config.ts';
 import TopicCreate from './topic/create.ts';
 import TopicDelete from './topic/delete.ts';
+import TopicDeleteRecords from './topic/delete-records.ts';
 import TopicDescribe from './topic/describe.ts';
 import TopicList from './topic/list.ts';
+import TopicOffsets from './topic/offsets.ts';
 import TxnAbort from './txn/abort.ts';
 import TxnDescribe from './txn/describe.ts';
 import TxnFindHanging from './txn/find-hanging.ts';
@@ -70,11 +76,15 @@ export const COMMANDS = {
   'cluster:start': ClusterStart,
   'cluster:stop': ClusterStop,
   'cluster:up': ClusterUp,
+  completion: Completion,
+  'config:delete': ConfigDelete,
   'config:get': ConfigGet,
   'config:set': ConfigSet,
   consume: Consume,
   'group:delete': GroupDelete,
+  'group:delete-offsets': GroupDeleteOffsets,
   'group:describe': GroupDescribe,
+  'group:lag': GroupLag,
   'group:list': GroupList,
   'group:reset-offsets': GroupResetOffsets,
   health: Health,
@@ -96,8 +106,10 @@ export const COMMANDS = {
   'topic:alter-config': TopicAlterConfig,
   'topic:create': TopicCreate,
   'topic:delete': TopicDelete,
+  'topic:delete-records': TopicDeleteRecords,
   'topic:describe': TopicDescribe,
   'topic:list': TopicList,
+  'topic:offsets': TopicOffsets,
   'txn:abort': TxnAbort,
   'txn:describe': TxnDescribe,
   'txn:find-hanging': TxnFindHanging,

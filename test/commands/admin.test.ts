@@ -1,6 +1,6 @@
 /**
  * The admin commands against a real broker: topic create/list/describe/
- * alter-config/add-partitions/delete, cluster info, config get|set and
+ * alter-config/add-partitions/delete/delete-records/offsets, cluster info, config get|set and
  * health, with their --json output (stable keys) and the exit code of every
  * error class: usage 2, runtime 1, health 0 OK / 3 UNKNOWN. Creating or
  * adding more partitions than one metadata log entry holds fails with a
@@ -122,16 +122,10 @@ test('topic configs past their INT (32-bit) or LONG (64-bit) type are refused, a
   assert.equal((await kb(['topic', 'list'])).stdout.includes('wide-int'), false, 'the refused topic was not created');
 });
 
-test('without a TTY, topic create never prompts: a missing name or --partitions exits 2 naming it', async () => {
-  const [noName, noPartitions, badConfig] = await Promise.all([
-    kb(['topic', 'create']),
-    kb(['topic', 'create', 'x']),
-    kb(['topic', 'create', 'x', '--partitions', '1', '--config', 'novalue']),
-  ]);
+test('without a TTY, topic create never prompts: a missing name exits 2 naming it', async () => {
+  const [noName, badConfig] = await Promise.all([kb(['topic', 'create']), kb(['topic', 'create', 'x', '--partitions', '1', '--config', 'novalue'])]);
   assert.equal(noName.code, 2);
-  assert.match(noName.stderr, /missing the topic NAME and --partitions N/);
-  assert.equal(noPartitions.code, 2);
-  assert.match(noPartitions.stderr, /missing --partitions N[\s\S]*kb topic create --help/);
+  assert.match(noName.stderr, /missing the topic NAME[\s\S]*kb topic create --help/);
   assert.equal(badConfig.code, 2);
   assert.match(badConfig.stderr, /--config novalue: expected key=value/);
 });
@@ -156,6 +150,12 @@ test('cluster info, config get and set', async () => {
   assert.match(set.stderr, /num\.partitions is static: set it with --config or --set at start/);
   assert.equal(unknown.code, 1);
   assert.match(unknown.stderr, /broker 1 has no config no\.such\.config/);
+
+  const [deleted, unset, nothing] = await Promise.all([kb(['config', 'delete', 'num.partitions']), kb(['config', 'set', '--unset', 'num.partitions']), kb(['config', 'set'])]);
+  assert.deepEqual([deleted.code, unset.code, nothing.code], [1, 1, 2]);
+  assert.match(deleted.stderr, /num\.partitions is static: set it with --config or --set at start/, 'removing is asked of the broker, which refuses static configs');
+  assert.match(unset.stderr, /num\.partitions is static/);
+  assert.match(nothing.stderr, /say what to change: NAME=VALUE or --unset NAME/);
 });
 
 test('health: 0 OK with --json, 3 UNKNOWN when unreachable or misused', async () => {
@@ -182,4 +182,48 @@ test('health: 0 OK with --json, 3 UNKNOWN when unreachable or misused', async ()
   assert.match(unreachable.stdout, /^UNKNOWN: no broker reachable[^\n]*\n$/);
   assert.equal(misused.code, 3);
   assert.match(misused.stderr, /^UNKNOWN: Nonexistent flag: --no-such-flag/);
+});
+
+test('topic delete-records moves the log start of each partition (or -p) to an offset spec; asks, or exits 2 without --yes', async () => {
+  assert.equal((await kb(['topic', 'create', 'trimmed', '--partitions', '2'])).code, 0);
+  const lines = Array.from({ length: 10 }, (_, i) => JSON.stringify({ value: `v${i}`, partition: i % 2 }));
+  assert.equal((await kb(['produce', 'trimmed', '--json'], `${lines.join('\n')}\n`)).code, 0);
+
+  const unconfirmed = await kb(['topic', 'delete-records', 'trimmed', '--before', '3']);
+  assert.equal(unconfirmed.code, 2);
+  assert.match(unconfirmed.stderr, /cannot be undone: add --yes/);
+
+  const one = await json(['topic', 'delete-records', 'trimmed', '-p', '0', '--before', '3', '--yes']);
+  assert.deepEqual(one, { topic: 'trimmed', partitions: [{ partition: 0, logStartOffset: '3' }] });
+  const all = await kb(['topic', 'delete-records', 'trimmed', '--before', '-1', '--yes']);
+  assert.equal(all.code, 0, all.stderr);
+  assert.equal(all.stdout, 'trimmed/0: records before 4 deleted\ntrimmed/1: records before 4 deleted\n');
+  const left = await kb(['consume', 'trimmed', '-e', '-f', '%p:%v\\n']);
+  assert.deepEqual(left.stdout.trim().split('\n').sort(), ['0:v8', '1:v9']);
+
+  const [missing, noPartition, badSpec] = await Promise.all([
+    kb(['topic', 'delete-records', 'absent', '--before', '1', '--yes']),
+    kb(['topic', 'delete-records', 'trimmed', '-p', '7', '--before', '1', '--yes']),
+    kb(['topic', 'delete-records', 'trimmed', '--before', 'soon', '--yes']),
+  ]);
+  assert.deepEqual([missing.code, noPartition.code, badSpec.code], [1, 1, 2]);
+  assert.match(missing.stderr, /topic 'absent' does not exist/);
+  assert.match(noPartition.stderr, /has no partition 7 \(it has 2/);
+  assert.match(badSpec.stderr, /--before: "soon" is not an offset/);
+});
+
+test('topic offsets: per partition the offset at a timestamp (kcat -Q), the end by default, or any offset spec', async () => {
+  assert.equal((await kb(['topic', 'create', 'timed', '--partitions', '2'])).code, 0);
+  const lines = Array.from({ length: 6 }, (_, i) => JSON.stringify({ value: `v${i}`, partition: i % 2, timestamp: 1_000_000 + i * 1000 }));
+  assert.equal((await kb(['produce', 'timed', '--json'], `${lines.join('\n')}\n`)).code, 0);
+  const offsets = async (...args: string[]) => (await json(['topic', 'offsets', 'timed', ...args])).partitions.map((p: any) => [p.partition, p.offset]);
+  assert.deepEqual(await offsets(), [[0, 3], [1, 3]]);
+  assert.deepEqual(await offsets('--at', '@1002500'), [[0, 2], [1, 1]], 'the first record at or after the time: v4 (offset 2 of 0), v3 (offset 1 of 1)');
+  assert.deepEqual(await offsets('--at', '@1001000', '-p', '1'), [[1, 0]]);
+  assert.deepEqual(await offsets('--at', 'earliest'), [[0, 0], [1, 0]]);
+  const table = await kb(['topic', 'offsets', 'timed', '--at', '@9999999']);
+  assert.match(table.stdout, /TOPIC\s+PARTITION\s+OFFSET\n[\s\S]*timed\s+1\s+3/, 'no record that late: the end');
+  const [badSpec, noPartition] = await Promise.all([kb(['topic', 'offsets', 'timed', '--at', 'noon']), kb(['topic', 'offsets', 'timed', '-p', '4'])]);
+  assert.deepEqual([badSpec.code, noPartition.code], [2, 1]);
+  assert.match(noPartition.stderr, /has no partition 4/);
 });

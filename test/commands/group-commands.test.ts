@@ -1,5 +1,5 @@
 /**
- * `kb group list|describe|delete|reset-offsets` run for real against a real
+ * `kb group list|describe|lag|delete|delete-offsets|reset-offsets` run for real against a real
  * `kb broker start`: plans and executes offset resets (earliest, latest,
  * offsets clamped to the log, timestamps, shifts), describes committed
  * offsets, log end and lag, refuses resets and deletes while the group has
@@ -9,6 +9,9 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { startBroker, type RunningBroker } from '../helpers/broker.ts';
 import { runKb } from '../helpers/cli.ts';
 import { kcatOk } from '../helpers/kcat.ts';
@@ -120,6 +123,85 @@ test('reset-offsets --to takes the offset specs of kb consume -o: beginning and 
   assert.equal(await newOffset('@-10m'), 3, 'the first record of the last ten minutes');
   assert.equal(await newOffset(`@${new Date(now - 3_600_000).toISOString()}`), 3, 'the first record since an ISO-8601 time');
   assert.equal(await newOffset('@-3h'), 0);
+});
+
+test("delete-offsets removes an empty group's committed offsets of one topic (or one partition) and keeps the rest", async () => {
+  const [kept, dropped] = [uniqueTopic('group-cli-kept'), uniqueTopic('group-cli-dropped')];
+  await kb(['topic', 'create', kept, '--partitions', '1']);
+  await kb(['topic', 'create', dropped, '--partitions', '2']);
+  const group = 'cli-delete-offsets';
+  for (const t of [kept, dropped]) await kb(['group', 'reset-offsets', group, '--topic', t, '--to', 'earliest', '--execute', '--yes']);
+  const committed = async () => (await kbJson(['group', 'describe', group])).partitions.filter((p: any) => p.committedOffset !== null).map((p: any) => `${p.topic}/${p.partition}`);
+
+  const unconfirmed = await kb(['group', 'delete-offsets', group, '--topic', dropped], 2);
+  assert.match(unconfirmed.stderr, /cannot be undone: add --yes/);
+  const one = await kbJson(['group', 'delete-offsets', group, '--topic', dropped, '-p', '1', '--yes']);
+  assert.deepEqual(one, { group, topic: dropped, partitions: [1] });
+  assert.deepEqual((await committed()).sort(), [`${dropped}/0`, `${kept}/0`].sort());
+  const rest = await kb(['group', 'delete-offsets', group, '--topic', dropped, '--yes']);
+  assert.match(rest.stdout, new RegExp(`deleted the offsets of group ${group} for ${dropped} partition\\(s\\) 0`));
+  assert.deepEqual(await committed(), [`${kept}/0`]);
+  const none = await kb(['group', 'delete-offsets', group, '--topic', dropped, '--yes'], 1);
+  assert.match(none.stderr, new RegExp(`group '${group}' has no committed offset of ${dropped}`));
+});
+
+test('group lag: one row per group with total and largest partition lag; --warn-lag/--crit-lag set the exit code 0/1/2', async () => {
+  const lagging = uniqueTopic('group-cli-lag');
+  await kb(['topic', 'create', lagging, '--partitions', '2']);
+  const lines = Array.from({ length: 10 }, (_, i) => JSON.stringify({ value: `r${i}`, partition: i < 7 ? 0 : 1 }));
+  assert.equal((await runKb(['produce', lagging, '--json', '-b', broker.address], { input: `${lines.join('\n')}\n` })).code, 0);
+  await kb(['group', 'reset-offsets', 'cli-lag-behind', '--topic', lagging, '--to', 'earliest', '--execute', '--yes']);
+  await kb(['group', 'reset-offsets', 'cli-lag-current', '--topic', lagging, '--to', 'latest', '--execute', '--yes']);
+  const groups = ['cli-lag-behind', 'cli-lag-current'];
+
+  const all = JSON.parse((await kb(['group', 'lag', '--json'])).stdout);
+  assert.equal(all.status, 'OK', 'without thresholds every group is OK');
+  assert.deepEqual(
+    all.groups.filter((g: any) => groups.includes(g.group)),
+    [
+      { group: 'cli-lag-behind', state: 'Empty', members: 0, partitions: 2, lag: 10, maxPartitionLag: 7, status: 'OK' },
+      { group: 'cli-lag-current', state: 'Empty', members: 0, partitions: 2, lag: 0, maxPartitionLag: 0, status: 'OK' },
+    ],
+  );
+  const warned = await kb(['group', 'lag', ...groups, '--warn-lag', '5', '--crit-lag', '20'], 1);
+  assert.match(warned.stdout, /GROUP\s+STATE\s+MEMBERS\s+PARTITIONS\s+LAG\s+MAX-PARTITION-LAG\s+STATUS/);
+  assert.match(warned.stdout, /cli-lag-behind\s+Empty\s+0\s+2\s+10\s+7\s+WARNING/);
+  assert.match(warned.stdout, /cli-lag-current\s+Empty\s+0\s+2\s+0\s+0\s+OK/);
+  const critical = JSON.parse((await kb(['group', 'lag', ...groups, '--warn-lag', '1', '--crit-lag', '10', '--json'], 2)).stdout);
+  assert.deepEqual(critical.groups.map((g: any) => g.status), ['CRITICAL', 'OK']);
+  await kb(['group', 'lag', 'cli-lag-current', '--warn-lag', '0'], 1);
+  assert.match((await kb(['group', 'lag', 'no-such-group'], 1)).stderr, /group 'no-such-group' does not exist/);
+  assert.match((await kb(['group', 'lag', '--warn-lag', '10', '--crit-lag', '5'], 2)).stderr, /--warn-lag 10 is above --crit-lag 5/);
+});
+
+test('reset-offsets per partition (T:P,...), for all the group\'s topics, exported as CSV and read back with --from-file', async () => {
+  const [first, second] = [uniqueTopic('group-cli-csv-a'), uniqueTopic('group-cli-csv-b')];
+  for (const t of [first, second]) {
+    await kb(['topic', 'create', t, '--partitions', '3']);
+    const lines = Array.from({ length: 12 }, (_, i) => JSON.stringify({ value: `r${i}`, partition: i % 3 }));
+    assert.equal((await runKb(['produce', t, '--json', '-b', broker.address], { input: `${lines.join('\n')}\n` })).code, 0);
+  }
+  const group = 'cli-reset-csv';
+  const committed = async () => (await kbJson(['group', 'describe', group])).partitions.map((p: any) => `${p.topic}/${p.partition}=${p.committedOffset}`);
+
+  await kb(['group', 'reset-offsets', group, '--topic', `${first}:0,2`, '--topic', second, '--to', '1', '--execute', '--yes']);
+  assert.deepEqual(await committed(), [`${first}/0=1`, `${first}/2=1`, `${second}/0=1`, `${second}/1=1`, `${second}/2=1`]);
+
+  const exported = await kb(['group', 'reset-offsets', group, '--all-topics', '--to', '-1', '--export']);
+  assert.equal(exported.stdout, [`${first},0,3`, `${first},2,3`, `${second},0,3`, `${second},1,3`, `${second},2,3`].map((l) => `${l}\n`).join(''));
+  assert.match(exported.stderr, /dry run: nothing changed/);
+  assert.deepEqual((await committed()).filter((c: string) => c.endsWith('=3')), [], 'an export alone commits nothing');
+
+  const file = path.join(await mkdtemp(path.join(os.tmpdir(), 'kb-reset-')), 'offsets.csv');
+  await writeFile(file, `${exported.stdout.replace(`${second},1,3`, `${second},1,99`)}\n`);
+  await kb(['group', 'reset-offsets', group, '--from-file', file, '--execute', '--yes']);
+  assert.deepEqual(await committed(), [`${first}/0=3`, `${first}/2=3`, `${second}/0=3`, `${second}/1=4`, `${second}/2=3`], 'offsets from the file, clamped to the log end');
+
+  await writeFile(file, `${first},0,1\nnot a line\n`);
+  assert.match((await kb(['group', 'reset-offsets', group, '--from-file', file], 1)).stderr, /line 2: expected TOPIC,PARTITION,OFFSET/);
+  assert.match((await kb(['group', 'reset-offsets', group, '--topic', `${first}:5`, '--to', '0'], 1)).stderr, /has no partition 5 \(it has 3/);
+  assert.match((await kb(['group', 'reset-offsets', group, '--to', '0'], 2)).stderr, /--topic T\[:P,\.\.\.\] or --all-topics/);
+  await kb(['group', 'reset-offsets', group, '--all-topics', '--topic', first, '--to', '0'], 2);
 });
 
 test('bad reset-offsets flags are usage errors (exit 2)', async () => {

@@ -2,7 +2,7 @@
  * kb produce and kb consume against a real broker: keys, headers,
  * partitions, offset specs, format strings, --json round trips (a topic
  * copied exactly through a pipe), tombstones, compression, count limits,
- * `| head` ending cleanly, and the error cases with their exit codes.
+ * `| head` ending cleanly (on an idle topic too), and the error cases with their exit codes.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -169,14 +169,104 @@ test('kb consume | head -3 ends cleanly: exit 0 and nothing on stderr; large inp
   assert.equal(counted.stdout.trim(), '50000');
 });
 
+test("a topic argument starting with '^' reads every matching topic; invalid names and patterns are usage errors", async () => {
+  await Promise.all([createTopic('orders-eu', 1), createTopic('orders-us', 2), createTopic('refunds', 1)]);
+  for (const topic of ['orders-eu', 'orders-us', 'refunds']) assert.equal((await kb(['produce', topic], `${topic}-record\n`)).code, 0);
+
+  const matched = await kb(['consume', '^orders-.*', 'refunds', '-e', '-f', '%t %v\\n']);
+  assert.equal(matched.code, 0, matched.stderr);
+  assert.deepEqual(matched.stdout.trim().split('\n').sort(), ['orders-eu orders-eu-record', 'orders-us orders-us-record', 'refunds refunds-record']);
+  const cases: [string[], number, RegExp][] = [
+    [['consume', '^nothing-.*', '-e'], 1, /^Error: no topic matches '\^nothing-\.\*'/],
+    [['consume', 'bad name', '-e'], 2, /^Error: topic name "bad name" has characters other than[\s\S]*starts with '\^'[\s\S]*--help/],
+    [['consume', '', '-e'], 2, /^Error: topic name is empty/],
+    [['consume', '^(', '-e'], 2, /^Error: '\^\(' is not a regular expression/],
+  ];
+  const results = await Promise.all(cases.map(([args]) => kb(args)));
+  results.forEach((r, i) => {
+    assert.equal(r.code, cases[i][1], `kb ${cases[i][0].join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, cases[i][2], `kb ${cases[i][0].join(' ')}`);
+    assert.equal(r.stdout, '');
+  });
+});
+
+test('an -o offset past the end says so on stderr and starts at the end', async () => {
+  await createTopic('short', 1);
+  assert.equal((await kb(['produce', 'short'], 'a\nb\n')).code, 0);
+  const past = await kb(['consume', 'short', '-o', '100', '-e']);
+  assert.equal(past.code, 0, past.stderr);
+  assert.equal(past.stdout, '');
+  assert.match(past.stderr, /^Warning: offset 100 is past the end of partition 0 of 'short' \(it ends at 2\): nothing to read there/);
+  const within = await kb(['consume', 'short', '-o', '1', '-e']);
+  assert.deepEqual([within.stdout, within.stderr], ['b\n', ''], 'an offset inside the log reads from it, quietly');
+});
+
+test("kb produce to a missing topic follows the broker's auto.create.topics.enable; kb topic create defaults to its num.partitions", async (t) => {
+  const created = await kb(['produce', 'made-on-use'], 'first\n');
+  assert.equal(created.code, 0, created.stderr);
+  assert.equal((await kb(['consume', 'made-on-use', '-e'])).stdout, 'first\n', 'auto-created (auto.create.topics.enable defaults to true) and produced to');
+
+  const strict = await startBroker({ sets: { 'auto.create.topics.enable': false, 'num.partitions': 3 } });
+  t.after(() => strict.stop());
+  const strictKb = (args: string[], input?: string) => runKb(args, { env: { KB_BROKERS: strict.address }, input });
+  const refused = await strictKb(['produce', 'absent'], 'x\n');
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /^Error: topic 'absent' does not exist and the cluster does not create topics on use \(auto\.create\.topics\.enable=false\)/);
+  assert.match((await strictKb(['topic', 'list'])).stdout, /^(?![\s\S]*absent)/, 'nothing was created');
+
+  const plain = await strictKb(['topic', 'create', 'plain']);
+  assert.equal(plain.code, 0, plain.stderr);
+  assert.match(plain.stdout, /created topic plain with 3 partition\(s\)/);
+  const described = await strictKb(['topic', 'describe', 'plain', '--json']);
+  assert.equal(JSON.parse(described.stdout).partitions.length, 3, "the broker's num.partitions");
+});
+
+test("kcat's habits: produce -D record delimiter, -k one key for all, -Z empty as null; consume -f with %K %S %T %s", async () => {
+  await createTopic('kcat-habits', 1);
+  const delimited = await kb(['produce', 'kcat-habits', '-D', ';', '-k', 'batch-7'], 'a;b\nc;;');
+  assert.equal(delimited.code, 0, delimited.stderr);
+  const nulls = await kb(['produce', 'kcat-habits', '-K', ':', '-Z'], ':v\nk:\n');
+  assert.equal(nulls.code, 0, nulls.stderr);
+  const records = jsonLines((await kb(['consume', 'kcat-habits', '--json', '-e'])).stdout).map((r) => [r.key, r.value]);
+  assert.deepEqual(records, [
+    ['batch-7', 'a'],
+    ['batch-7', 'b\nc'],
+    ['batch-7', ''],
+    [null, 'v'],
+    ['k', null],
+  ]);
+  const kcatFormat = await kb(['consume', 'kcat-habits', '-e', '-f', '%K %S %T|%k=%s\\n']);
+  assert.match(kcatFormat.stdout.split('\n')[4], /^-1 1 \d{13}\|=v$/, "kcat's %K %S %T %s, a null key of length -1");
+  assert.match(kcatFormat.stdout.split('\n')[5], /^1 -1 \d{13}\|k=$/, 'a null value of length -1');
+  const usage = await Promise.all([kb(['produce', 'kcat-habits', '-D', '\\r\\n']), kb(['produce', 'kcat-habits', '-k', 'a', '-K', ':']), kb(['produce', 'kcat-habits', '--json', '-Z'])]);
+  assert.deepEqual(usage.map((r) => r.code), [2, 2, 2]);
+  assert.match(usage[0].stderr, /--delimiter must be one byte, not 2/);
+  assert.match(usage[1].stderr, /--key-delimiter=: cannot also be provided when using --key|--key=a cannot also be provided/);
+  assert.match(usage[2].stderr, /drop -K\/--key-delimiter, -k\/--key, -Z/);
+});
+
+test('kb consume | head -3 on a topic that then goes idle exits 0 soon after head has gone, not at the next record', async () => {
+  await createTopic('idle', 1);
+  assert.equal((await kb(['produce', 'idle'], 'a\nb\nc\n')).code, 0);
+  // A watchdog (its output away from the pipes, which must close) kills a kb still waiting after 30 s
+  // (the node under the subshell that runs the kb function, then the subshell: exit 137).
+  const script = `{ kb consume idle & pid=$!
+    (sleep 30; pkill -9 -P $pid; kill -9 $pid) >/dev/null 2>&1 </dev/null & watchdog=$!
+    wait $pid; echo "status $?" >&2
+    kill $watchdog; } | head -3`;
+  const headed = await kbShell(script, { env, timeoutMs: 60_000 });
+  assert.equal(headed.stdout, 'a\nb\nc\n');
+  assert.equal(headed.stderr, 'status 0\n', describeRun(headed));
+});
+
 test('errors: missing topics and partitions exit 1 naming them; bad flags exit 2 with a hint', async () => {
   await createTopic('small', 2);
   const cases: [string[], string | undefined, number, RegExp][] = [
     [['consume', 'missing', '-e'], undefined, 1, /topic 'missing' does not exist/],
     [['consume', 'small', 'missing2', '-e'], undefined, 1, /topic 'missing2' does not exist/],
-    [['produce', 'missing'], 'x\n', 1, /topic 'missing' does not exist/],
+    [['produce', 'bad name'], 'x\n', 2, /topic name "bad name" has characters/],
     [['consume', 'small', '-p', '5', '-e'], undefined, 1, /has no partition 5 \(it has 2/],
-    [['produce', 'small', '-p', '5'], 'a\nb\n', 1, /2 of 2 records were not acknowledged \(lost\)[\s\S]*no partition 5/],
+    [['produce', 'small', '-p', '5'], 'a\nb\n', 1, /^Error: topic 'small' has no partition 5 \(it has 2: 0\.\.1\)\n$/],
     [['consume', 'small', '-o', 'yesterday'], undefined, 2, /"yesterday" is not an offset[\s\S]*--help/],
     [['consume', 'small', '-f', '%x'], undefined, 2, /unknown directive "%x"/],
     [['consume', 'small', '-f', '%v', '--json'], undefined, 2, /cannot also be provided when using --json|--format/],

@@ -1,10 +1,10 @@
 /**
  * The terminal side of the CLI on a real pseudo-terminal (util-linux
- * `script`): kb topic create asks for a missing name and partition count;
+ * `script`): kb topic create asks for a missing name;
  * kb topic delete asks for the name typed back and deletes nothing on a
  * mismatch; Ctrl-D at such a question cancels cleanly (and reset-offsets
  * shows its offsets before asking); kb consume -e into a file draws a
- * progress bar on stderr.
+ * progress bar on stderr; tables have a rule under the header only.
  * (The non-TTY refusals are in admin.test.ts.)
  */
 import { after, before, test } from 'node:test';
@@ -27,19 +27,15 @@ before(async () => {
 });
 after(() => broker?.stop());
 
-test('on a TTY, kb topic create asks for the missing name and partition count', async () => {
+test("on a TTY, kb topic create asks for the missing name (the partition count is the broker's num.partitions)", async () => {
   const session = kbOnPty(['topic', 'create', '--json']);
   await session.expect(/Topic name:/);
   session.type('asked\r');
-  await session.expect(/Partitions for asked:/);
-  session.type('0\r');
-  await session.expect(/enter a whole number, at least 1/);
-  session.type('\x7f3\r');
   assert.equal(await session.exited, 0, session.output());
   assert.match(session.output(), /"created": true/);
 
   const described = await runKb(['topic', 'describe', 'asked', '--json'], { env });
-  assert.equal(JSON.parse(described.stdout).partitions.length, 3);
+  assert.equal(JSON.parse(described.stdout).partitions.length, 1);
 });
 
 test('on a TTY, kb topic delete wants the name typed back; a mismatch deletes nothing', async () => {
@@ -92,4 +88,14 @@ test('on a TTY, kb consume -e into a file shows a progress bar on stderr', async
   assert.equal(await session.exited, 0, session.output());
   assert.match(session.output(), /consuming \[#+-*\] \d+% \d\/4/);
   assert.equal((await readFile(file, 'utf8')).split('\n').filter(Boolean).sort().join(','), 'a,b,c,d', 'stdout holds only the data');
+});
+
+test('on a TTY, tables have a rule under the header and none between rows', async () => {
+  assert.equal((await runKb(['topic', 'create', 'tty-table', '--partitions', '3'], { env })).code, 0);
+  const session = onPty([process.execPath, path.join(repoRoot, 'bin/run.js'), 'topic', 'offsets', 'tty-table'], { env: { ...env, NO_COLOR: '' }, cwd: repoRoot });
+  assert.equal(await session.exited, 0, session.output());
+  const lines = session.output().split(/\r?\n/).filter((l) => l.trim() !== '');
+  assert.equal(lines.filter((l) => l.startsWith('├')).length, 1, session.output());
+  assert.equal(lines.findIndex((l) => l.startsWith('├')), 2, 'the rule is under the header');
+  assert.equal(lines.filter((l) => /^│ tty-table/.test(l)).length, 3);
 });

@@ -28,6 +28,9 @@ const record: ConsumedRecord = {
 test('format strings print every field, raw bytes and escapes; unknown directives and escapes are refused', () => {
   assert.deepEqual(compileFormat('%t/%p/%o %d %k=%v [%h] 100%%\\t\\n')(record), Buffer.concat([Buffer.from('t/2/41 1700000000123 k='), record.value!, Buffer.from(' [a=1,b=] 100%\t\n')]));
   assert.deepEqual(compileFormat('%k|%v\\n')({ ...record, key: null, value: null }), Buffer.from('|\n'));
+  assert.deepEqual(compileFormat('%S %K %T %s')(record), Buffer.concat([Buffer.from('3 1 1700000000123 '), record.value!]), "kcat's letters");
+  assert.deepEqual(compileFormat('%S %K|%R')({ ...record, key: null, value: null }), Buffer.from([...Buffer.from('-1 -1|'), 0xff, 0xff, 0xff, 0xff]), 'null lengths are -1');
+  assert.deepEqual(compileFormat('%R%s')(record), Buffer.concat([Buffer.from([0, 0, 0, 3]), record.value!]), '%R frames the value with its length');
   assert.throws(() => compileFormat('%x'), /unknown directive "%x"/);
   assert.throws(() => compileFormat('%'), /unknown directive "%"/);
   assert.throws(() => unescape('\\q'), /unknown escape "\\q"/);

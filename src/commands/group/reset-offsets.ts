@@ -1,11 +1,16 @@
 /**
- * `kb group reset-offsets GROUP --topic T (--to SPEC | --shift-by N)`:
- * moves the group's committed offsets for every partition of the topic.
+ * `kb group reset-offsets GROUP (--topic T[:P,...]... | --all-topics)
+ * (--to SPEC | --shift-by N)`, or `GROUP --from-file CSV`: moves the
+ * group's committed offsets for every partition of the topics (or those
+ * listed after ':'; --all-topics: every partition the group has a
+ * committed offset of), as kafka-consumer-groups.sh --reset-offsets does.
  * SPEC is an offset spec as `kb consume -o` takes (cli/offset-spec.ts:
  * earliest, latest, N, -N, @TIMESTAMP as ms, an ISO-8601 date or @-10m).
  * --shift-by moves each committed offset by N (partitions without a commit
- * are an error). Targets are clamped to the partition's log start and end,
- * as Kafka's tool does.
+ * are an error). --from-file takes the offsets of each partition from
+ * `TOPIC,PARTITION,OFFSET` lines (src/cli/offsets-csv.ts), which --export
+ * writes instead of the table. Targets are clamped to the partition's log
+ * start and end, as Kafka's tool does.
  *
  * It shows the plan (the offsets table) first; by default (--dry-run)
  * nothing more, with --execute it then asks (or takes --yes) and commits it.
@@ -14,20 +19,35 @@
  */
 import { Args, Flags } from '@oclif/core';
 import type { Cluster } from '../../client/cluster.ts';
-import { knownTopic } from '../../client/known-topic.ts';
-import { GroupAdmin } from '../../client/groups.ts';
+import { readFile } from 'node:fs/promises';
+import { knownTopic, noSuchPartition } from '../../client/known-topic.ts';
+import { GroupAdmin, type GroupOffset } from '../../client/groups.ts';
 import { KbCommand, UsageError, UserError } from '../../cli/kb-command.ts';
 import { confirmDestructive } from '../../cli/prompts.ts';
 import { renderTable } from '../../cli/output.ts';
 import { clampToLog, offsetSpecForms, parseOffsetSpec, resolveOffsetSpec, type OffsetSpec } from '../../cli/offset-spec.ts';
+import { offsetsCsv, parseOffsetsCsv } from '../../cli/offsets-csv.ts';
 
-type Target = OffsetSpec | { kind: 'shift'; by: bigint };
+type Target = OffsetSpec | { kind: 'shift'; by: bigint } | { kind: 'file'; offsets: GroupOffset[] };
+
+/** A topic to reset: all its partitions (null) or those listed. */
+interface Selection {
+  topic: string;
+  partitions: number[] | null;
+}
 
 interface PlannedPartition {
   topic: string;
   partition: number;
   currentOffset: number | null;
   newOffset: number;
+}
+
+/** Parses a --topic value, `T` or `T:P,Q,...`; a bad one is a UsageError. */
+function parseTopicFlag(text: string): Selection {
+  const match = /^([^:]+)(?::(\d+(?:,\d+)*))?$/.exec(text);
+  if (!match) throw new UsageError(`--topic ${text}: expected TOPIC or TOPIC:PARTITION,PARTITION,...`);
+  return { topic: match[1], partitions: match[2] === undefined ? null : [...new Set(match[2].split(',').map(Number))] };
 }
 
 /** Parses --to; a bad one is a UsageError naming the accepted forms. */
@@ -40,26 +60,33 @@ export function parseResetTarget(spec: string, now = Date.now()): OffsetSpec {
 }
 
 export default class GroupResetOffsets extends KbCommand {
-  static override description = "Reset a consumer group's committed offsets for a topic (shows the plan unless --execute)";
+  static override description = "Reset a consumer group's committed offsets (shows the plan unless --execute)";
   static override enableJsonFlag = true;
   static override examples = [
     '<%= config.bin %> group reset-offsets billing --topic orders --to earliest',
     '<%= config.bin %> group reset-offsets billing --topic orders --to @2024-05-01T00:00:00Z --execute',
     '<%= config.bin %> group reset-offsets billing --topic orders --shift-by -100 --execute',
+    '<%= config.bin %> group reset-offsets billing --topic orders:0,2 --to latest',
+    '<%= config.bin %> group reset-offsets billing --all-topics --to @-1h --export > before.csv',
+    '<%= config.bin %> group reset-offsets billing --from-file before.csv --execute --yes',
   ];
   static override args = { group: Args.string({ description: 'group id', required: true }) };
   static override flags = {
-    topic: Flags.string({ char: 't', description: 'topic whose partitions to reset', required: true }),
-    to: Flags.string({ description: 'earliest | latest | N | -N | @TIMESTAMP (ms, ISO-8601 or -10m)', exclusive: ['shift-by'] }),
-    'shift-by': Flags.string({ description: 'move each committed offset by N (negative: back)', exclusive: ['to'] }),
+    topic: Flags.string({ char: 't', description: 'topic to reset, TOPIC or TOPIC:PARTITION,... (repeatable)', multiple: true, exclusive: ['all-topics', 'from-file'] }),
+    'all-topics': Flags.boolean({ description: 'every partition the group has a committed offset of', exclusive: ['topic', 'from-file'] }),
+    to: Flags.string({ description: 'earliest | latest | N | -N | @TIMESTAMP (ms, ISO-8601 or -10m)', exclusive: ['shift-by', 'from-file'] }),
+    'shift-by': Flags.string({ description: 'move each committed offset by N (negative: back)', exclusive: ['to', 'from-file'] }),
+    'from-file': Flags.string({ description: 'the offsets from a CSV file of TOPIC,PARTITION,OFFSET lines (as --export writes)', exclusive: ['to', 'shift-by'] }),
+    export: Flags.boolean({ description: 'print the plan as TOPIC,PARTITION,OFFSET lines (for --from-file) instead of a table', default: false }),
     'dry-run': Flags.boolean({ description: 'only show the plan (the default)', exclusive: ['execute'] }),
     execute: Flags.boolean({ description: 'commit the new offsets', exclusive: ['dry-run'] }),
     yes: Flags.boolean({ char: 'y', description: 'with --execute: do not ask for the group id typed back', default: false }),
   };
 
-  async run(): Promise<{ group: string; topic: string; executed: boolean; partitions: PlannedPartition[] }> {
+  async run(): Promise<{ group: string; executed: boolean; partitions: PlannedPartition[] }> {
     const { args, flags } = await this.parse(GroupResetOffsets);
-    const target = this.target(flags.to, flags['shift-by']);
+    const target = await this.target(flags.to, flags['shift-by'], flags['from-file']);
+    if (target.kind !== 'file' && flags.topic === undefined && !flags['all-topics']) throw new UsageError('say which topics: --topic T[:P,...] or --all-topics');
     const execute = flags.execute === true;
     const cluster = await this.cluster();
     const admin = new GroupAdmin(cluster);
@@ -70,30 +97,64 @@ export default class GroupResetOffsets extends KbCommand {
       );
     }
     const committed = await admin.committedOffsets(args.group);
-    const partitions = await plan(cluster, flags.topic, target, (p) => committed.find((c) => c.topic === flags.topic && c.partition === p)?.offset ?? null);
+    const current = (topic: string, partition: number) => committed.find((c) => c.topic === topic && c.partition === partition)?.offset ?? null;
+    const selections = this.selections(flags.topic, target, committed);
+    if (selections.length === 0) throw new UserError(`group '${args.group}' has no committed offsets: name the topics with --topic`);
+    const partitions: PlannedPartition[] = [];
+    for (const selection of selections) partitions.push(...(await plan(cluster, selection, target, (p) => current(selection.topic, p))));
     // The plan first, so the question is asked about offsets the user can see.
-    this.log(renderTable(['TOPIC', 'PARTITION', 'CURRENT', 'NEW'], partitions.map((p) => [p.topic, p.partition, p.currentOffset, p.newOffset])));
+    if (flags.export) process.stdout.write(offsetsCsv(partitions.map((p) => ({ topic: p.topic, partition: p.partition, offset: p.newOffset }))));
+    else this.log(renderTable(['TOPIC', 'PARTITION', 'CURRENT', 'NEW'], partitions.map((p) => [p.topic, p.partition, p.currentOffset, p.newOffset])));
     if (execute) {
-      await confirmDestructive({ yes: flags.yes, expected: args.group, action: `Resetting the committed offsets of group ${args.group} on ${flags.topic}` });
+      const topics = [...new Set(partitions.map((p) => p.topic))].join(', ');
+      await confirmDestructive({ yes: flags.yes, expected: args.group, action: `Resetting the committed offsets of group ${args.group} on ${topics}` });
       await admin.commitOffsets(args.group, partitions.map((p) => ({ topic: p.topic, partition: p.partition, offset: BigInt(p.newOffset) })));
     }
-    this.log(execute ? `\nreset the offsets of group ${args.group}` : '\ndry run: nothing changed; add --execute to commit these offsets');
-    return { group: args.group, topic: flags.topic, executed: execute, partitions };
+    const outcome = execute ? `reset the offsets of group ${args.group}` : 'dry run: nothing changed; add --execute to commit these offsets';
+    if (flags.export) this.logToStderr(outcome);
+    else this.log(`\n${outcome}`);
+    return { group: args.group, executed: execute, partitions };
   }
 
-  private target(to: string | undefined, shiftBy: string | undefined): Target {
-    if (to === undefined && shiftBy === undefined) throw new UsageError('say where to: --to earliest|latest|N|-N|@TIMESTAMP or --shift-by N');
+  /** The topics and partitions to reset: per --topic, else those of the file or (--all-topics) those the group committed, as Kafka's tool. */
+  private selections(topicFlags: string[] | undefined, target: Target, committed: GroupOffset[]): Selection[] {
+    if (topicFlags !== undefined) return topicFlags.map(parseTopicFlag);
+    const offsets = target.kind === 'file' ? target.offsets : committed;
+    return [...new Set(offsets.map((o) => o.topic))].map((topic) => ({ topic, partitions: offsets.filter((o) => o.topic === topic).map((o) => o.partition) }));
+  }
+
+  private async target(to: string | undefined, shiftBy: string | undefined, file: string | undefined): Promise<Target> {
+    if (file !== undefined) {
+      let text: string;
+      try {
+        text = await readFile(file, 'utf8');
+      } catch (err) {
+        throw new UserError(`cannot read --from-file ${file}: ${(err as Error).message}`);
+      }
+      try {
+        return { kind: 'file', offsets: parseOffsetsCsv(text) };
+      } catch (err) {
+        throw new UserError(`--from-file ${file}: ${(err as Error).message}`);
+      }
+    }
+    if (to === undefined && shiftBy === undefined) throw new UsageError('say where to: --to earliest|latest|N|-N|@TIMESTAMP, --shift-by N or --from-file CSV');
     if (to !== undefined) return parseResetTarget(to);
     if (!/^-?\d+$/.test(shiftBy!)) throw new UsageError(`--shift-by ${shiftBy}: expected a whole number`);
     return { kind: 'shift', by: BigInt(shiftBy!) };
   }
 }
 
-async function plan(cluster: Cluster, topic: string, target: Target, current: (partition: number) => bigint | null): Promise<PlannedPartition[]> {
+async function plan(cluster: Cluster, { topic, partitions }: Selection, target: Target, current: (partition: number) => bigint | null): Promise<PlannedPartition[]> {
   const metadata = knownTopic(await cluster.refreshMetadata([topic]), topic);
   if (!metadata) throw new UserError(`topic '${topic}' does not exist`);
-  const indexes = metadata.partitions.map((p) => p.partition);
-  const offsets = target.kind === 'shift' ? await clampToLog(cluster, topic, shifted(topic, indexes, target.by, current)) : await resolveOffsetSpec(cluster, topic, indexes, target);
+  const count = metadata.partitions.length;
+  const missing = partitions?.find((p) => p >= count);
+  if (missing !== undefined) throw new UserError(noSuchPartition(topic, missing, count));
+  const indexes = partitions ?? metadata.partitions.map((p) => p.partition);
+  let offsets: Map<number, bigint>;
+  if (target.kind === 'shift') offsets = await clampToLog(cluster, topic, shifted(topic, indexes, target.by, current));
+  else if (target.kind === 'file') offsets = await clampToLog(cluster, topic, new Map(target.offsets.filter((o) => o.topic === topic).map((o) => [o.partition, o.offset])));
+  else offsets = await resolveOffsetSpec(cluster, topic, indexes, target);
   return indexes.map((partition) => {
     const committed = current(partition);
     return { topic, partition, currentOffset: committed === null ? null : Number(committed), newOffset: Number(offsets.get(partition)!) };
