@@ -7,8 +7,9 @@
  *
  * - Placement: a key (group id, transactional id) belongs to partition
  *   `partitionForGroup(key, n)` of the topic; its coordinator is that
- *   partition's leader. `ensureTopic()` creates the topic through the
- *   controller on first use (`newTopic()`), then loads what this node leads.
+ *   partition's leader. FindCoordinator creates the topic through the
+ *   controller on first use (`creation`: replication factor at most the
+ *   live brokers), then loads what this node leads.
  * - Loading: a partition is loaded while this node leads it and may lead
  *   (ReplicaManager.leaderPartition), in the leader epoch it loaded it in,
  *   and given up (`unload`) as soon as that changes; `leadershipChanged()`
@@ -25,6 +26,7 @@ import type { MetadataImage } from '../metadata/image.ts';
 import type { BrokerRecord } from '../metadata/records.ts';
 import type { ItemResult, NewTopic } from '../controller/controller.ts';
 import type { Logger } from '../logger.ts';
+import type { BrokerConfig, KnownBrokerKey } from './config.ts';
 import type { ReplicaManager } from './replica/replica-manager.ts';
 import type { Partition } from './replica/partition.ts';
 import { partitionForGroup } from './group/offset-store.ts';
@@ -53,8 +55,9 @@ export interface CoordinatorPartitionsOptions {
   liveBrokers: () => BrokerRecord[];
   /** Creates topics through the active controller (results in order). */
   createTopics: (topics: NewTopic[]) => Promise<ItemResult[]>;
-  /** The topic to create on first use. */
-  newTopic: () => NewTopic;
+  config: BrokerConfig;
+  /** The topic's settings when created on first use: the configs naming its partition count and replication factor, and its topic configs. */
+  creation: { partitionsConfig: KnownBrokerKey; replicationFactorConfig: KnownBrokerKey; topicConfigs: NewTopic['configs'] };
   /** Replays partition `index` into memory while `current()`: true once loaded, false when given up. */
   replay: (index: number, partition: Partition, current: () => boolean) => Promise<boolean>;
   /** Partition `index` is loaded in leader epoch `epoch` (and served from now on). */
@@ -113,7 +116,16 @@ export class CoordinatorPartitions {
     const { topic, image, logger } = this.options;
     if (!image.topicsByName.has(topic)) {
       this.creatingTopic ??= (async () => {
-        const [created] = await this.options.createTopics([this.options.newTopic()]);
+        const { config, creation } = this.options;
+        const [created] = await this.options.createTopics([
+          {
+            name: topic,
+            numPartitions: config.int(creation.partitionsConfig),
+            replicationFactor: Math.max(1, Math.min(config.int(creation.replicationFactorConfig), this.options.liveBrokers().length)),
+            assignments: [],
+            configs: creation.topicConfigs,
+          },
+        ]);
         if (created.errorCode !== ErrorCode.NONE && created.errorCode !== ErrorCode.TOPIC_ALREADY_EXISTS) {
           logger.error(`cannot create ${topic}: ${created.errorMessage}`);
         }

@@ -14,7 +14,8 @@
  *   controller: `offsets.topic.num.partitions` partitions, replication
  *   factor min(`offsets.topic.replication.factor`, live brokers),
  *   `cleanup.policy=compact`.
- * - Loading, as Kafka: a partition is loaded as soon as this node leads it
+ * - Loading, as Kafka (coordinator-partitions.ts, shared with the
+ *   transaction coordinator): a partition is loaded as soon as this node leads it
  *   and may lead (ReplicaManager.leaderPartition: its log open, the broker
  *   serving), and given up as soon as it does not, or leads it in another
  *   epoch: the broker calls `leadershipChanged()` whenever that may have
@@ -188,16 +189,14 @@ export class GroupCoordinator {
     this.partitions = new CoordinatorPartitions({
       ...options,
       topic: consumerOffsetsTopic,
-      newTopic: () => ({
-        name: consumerOffsetsTopic,
-        numPartitions: config.int('offsets.topic.num.partitions'),
-        replicationFactor: Math.max(1, Math.min(config.int('offsets.topic.replication.factor'), options.liveBrokers().length)),
-        assignments: [],
-        configs: [
+      creation: {
+        partitionsConfig: 'offsets.topic.num.partitions',
+        replicationFactorConfig: 'offsets.topic.replication.factor',
+        topicConfigs: [
           { name: 'cleanup.policy', value: 'compact' },
           { name: 'segment.bytes', value: String(offsetsSegmentBytes) },
         ],
-      }),
+      },
       replay: (index, partition, current) => this.replayPartition(index, partition, current),
       loaded: (index) => this.loaded(index),
       unload: (index) => this.unload(index),

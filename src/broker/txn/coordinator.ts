@@ -11,7 +11,7 @@
  *   topic is created on the first FindCoordinator through the controller:
  *   `transaction.state.log.num.partitions` partitions, replication factor
  *   min(`transaction.state.log.replication.factor`, live brokers), compact.
- * - Loading, as the group coordinator: a partition is loaded (replayed to
+ * - Loading, as the group coordinator (coordinator-partitions.ts): a partition is loaded (replayed to
  *   its log end) while this node leads it and may lead, in the leader epoch
  *   it loaded it in, and given up when that changes; `leadershipChanged()`
  *   is called when it may have. Requests for an id whose partition loads
@@ -157,17 +157,14 @@ export class TransactionCoordinator {
   constructor(options: TxnCoordinatorOptions) {
     this.options = options;
     this.clock = options.clock;
-    const { config } = options;
     this.partitions = new CoordinatorPartitions({
       ...options,
       topic: transactionStateTopic,
-      newTopic: () => ({
-        name: transactionStateTopic,
-        numPartitions: config.int('transaction.state.log.num.partitions'),
-        replicationFactor: Math.max(1, Math.min(config.int('transaction.state.log.replication.factor'), options.liveBrokers().length)),
-        assignments: [],
-        configs: [{ name: 'cleanup.policy', value: 'compact' }],
-      }),
+      creation: {
+        partitionsConfig: 'transaction.state.log.num.partitions',
+        replicationFactorConfig: 'transaction.state.log.replication.factor',
+        topicConfigs: [{ name: 'cleanup.policy', value: 'compact' }],
+      },
       replay: (index, partition, current) => this.replay(index, partition, current),
       loaded: (index, epoch) => this.resumeCompletions(index, epoch),
       unload: (index) => this.unload(index),
