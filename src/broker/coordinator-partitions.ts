@@ -19,9 +19,13 @@
  * - Readiness of a key: NONE once its partition is loaded here,
  *   COORDINATOR_LOAD_IN_PROGRESS while it loads, COORDINATOR_NOT_AVAILABLE
  *   while the partition has no leader, else NOT_COORDINATOR.
+ * - `replayLog()` reads a partition's record batches for a coordinator's
+ *   `replay`, up to the log end (not the high watermark, as Kafka).
  * - After `stop()` nothing is loaded any more and loads in flight end unreported.
  */
 import { ErrorCode } from '../protocol/errors.ts';
+import { recordBatches } from '../protocol/records/batch-splitter.ts';
+import { decodeRecordBatch, type RecordBatch } from '../protocol/records/record-batch.ts';
 import type { MetadataImage } from '../metadata/image.ts';
 import type { BrokerRecord } from '../metadata/records.ts';
 import type { ItemResult, NewTopic } from '../controller/controller.ts';
@@ -30,6 +34,9 @@ import type { BrokerConfig, KnownBrokerKey } from './config.ts';
 import type { ReplicaManager } from './replica/replica-manager.ts';
 import type { Partition } from './replica/partition.ts';
 import { partitionForGroup } from './group/offset-store.ts';
+
+/** Bytes read from a partition per step while loading it. */
+const loadReadBytes = 1024 * 1024;
 
 /** A FindCoordinator answer: the node, or why none. */
 export interface CoordinatorAnswer {
@@ -208,4 +215,27 @@ export class CoordinatorPartitions {
     });
     return load;
   }
+}
+
+/**
+ * Feeds every record batch of `partition`, oldest first, to `apply` up to
+ * its log end as it is now, while `current()`: the offset it stopped at;
+ * null when it stopped because `current()` no longer held.
+ */
+export async function replayLog(partition: Partition, current: () => boolean, apply: (batch: RecordBatch) => void): Promise<bigint | null> {
+  const end = partition.log.logEndOffset;
+  let offset = partition.log.logStartOffset;
+  while (offset < end) {
+    const chunk = await partition.log.read(offset, loadReadBytes, { minOneBatch: true, maxOffset: end });
+    if (!current()) return null;
+    const before = offset;
+    for (const span of recordBatches(chunk)) {
+      if (!span.complete) break;
+      const batch = decodeRecordBatch(span.bytes);
+      offset = batch.baseOffset + BigInt(batch.lastOffsetDelta) + 1n;
+      apply(batch);
+    }
+    if (offset === before) break;
+  }
+  return offset;
 }

@@ -66,9 +66,8 @@
  */
 import { isoTime, type Time, type TimerHandle } from '../../clock.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
-import { recordBatches } from '../../protocol/records/batch-splitter.ts';
 import { readBatchHeader } from '../../protocol/records/batch-header.ts';
-import { decodeRecordBatch, encodeRecordBatch, type RecordInput } from '../../protocol/records/record-batch.ts';
+import { encodeRecordBatch, type RecordInput } from '../../protocol/records/record-batch.ts';
 import { decodeConsumerSubscription } from '../../protocol/consumer-protocol.ts';
 import type { MetadataImage } from '../../metadata/image.ts';
 import type { BrokerRecord } from '../../metadata/records.ts';
@@ -77,7 +76,7 @@ import type { BrokerConfig } from '../config.ts';
 import type { Logger } from '../../logger.ts';
 import type { ReplicaManager } from '../replica/replica-manager.ts';
 import type { Partition } from '../replica/partition.ts';
-import { CoordinatorPartitions, type CoordinatorAnswer } from '../coordinator-partitions.ts';
+import { CoordinatorPartitions, replayLog, type CoordinatorAnswer } from '../coordinator-partitions.ts';
 import { GroupManager, type DeletedGroup } from './group-manager.ts';
 import {
   joinError,
@@ -103,8 +102,6 @@ export const consumerOffsetsTopic = '__consumer_offsets';
 
 /** Kafka's offsets.topic.segment.bytes. */
 const offsetsSegmentBytes = 100 * 1024 * 1024;
-/** Bytes read from a partition of __consumer_offsets per step while loading it. */
-const loadReadBytes = 1024 * 1024;
 /** Facts of kb's earlier msgpack format rewritten per batch on load (a few hundred bytes each, far below max.message.bytes). */
 const legacyFactsPerBatch = 500;
 /** How long a group write waits for the ISR of its __consumer_offsets partition (Kafka's offsets.commit.timeout.ms default). */
@@ -337,31 +334,19 @@ export class GroupCoordinator {
    * stopped; null when it stopped because the load is no longer `current`
    * (the partition was given up meanwhile).
    */
-  private async replay(index: number, partition: Partition, current: () => boolean): Promise<bigint | null> {
-    const end = partition.log.logEndOffset;
-    let offset = partition.log.logStartOffset;
-    while (offset < end) {
-      const chunk = await partition.log.read(offset, loadReadBytes, { minOneBatch: true, maxOffset: end });
-      if (!current()) return null;
-      const before = offset;
-      for (const span of recordBatches(chunk)) {
-        if (!span.complete) break;
-        const batch = decodeRecordBatch(span.bytes);
-        offset = batch.baseOffset + BigInt(batch.lastOffsetDelta) + 1n;
-        if (batch.control) {
-          for (const record of batch.records) {
-            const commit = markerOf(record);
-            if (commit !== null) this.applyTxn(index, batch.producerId, commit);
-          }
-        } else if (batch.transactional) {
-          this.txnOffsets.add(index, batch.producerId, batch.records, offsetsNamed(batch.records));
-        } else {
-          for (const record of batch.records) this.store.apply(record.key, record.value);
+  private replay(index: number, partition: Partition, current: () => boolean): Promise<bigint | null> {
+    return replayLog(partition, current, (batch) => {
+      if (batch.control) {
+        for (const record of batch.records) {
+          const commit = markerOf(record);
+          if (commit !== null) this.applyTxn(index, batch.producerId, commit);
         }
+      } else if (batch.transactional) {
+        this.txnOffsets.add(index, batch.producerId, batch.records, offsetsNamed(batch.records));
+      } else {
+        for (const record of batch.records) this.store.apply(record.key, record.value);
       }
-      if (offset === before) break;
-    }
-    return offset;
+    });
   }
 
   /** A group found on load comes back Empty (its members rejoin), with its offsets. */

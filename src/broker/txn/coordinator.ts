@@ -64,9 +64,8 @@
  */
 import type { Time, TimerHandle } from '../../clock.ts';
 import { ErrorCode, errorName } from '../../protocol/errors.ts';
-import { recordBatches } from '../../protocol/records/batch-splitter.ts';
 import { readBatchHeader } from '../../protocol/records/batch-header.ts';
-import { decodeRecordBatch, encodeRecordBatch } from '../../protocol/records/record-batch.ts';
+import { encodeRecordBatch } from '../../protocol/records/record-batch.ts';
 import type { MetadataImage } from '../../metadata/image.ts';
 import type { BrokerRecord } from '../../metadata/records.ts';
 import type { ItemResult, NewTopic } from '../../controller/controller.ts';
@@ -75,7 +74,7 @@ import type { Logger } from '../../logger.ts';
 import type { ReplicaManager } from '../replica/replica-manager.ts';
 import type { Partition } from '../replica/partition.ts';
 import { partitionForGroup } from '../group/offset-store.ts';
-import { CoordinatorPartitions, type CoordinatorAnswer } from '../coordinator-partitions.ts';
+import { CoordinatorPartitions, replayLog, type CoordinatorAnswer } from '../coordinator-partitions.ts';
 import { decodeTxnKey, decodeTxnValue, TxnState, txnKey, txnRecord, txnStateNames, type TxnRecord, type TxnStateId } from './txn-records.ts';
 import type { MarkerSender } from './marker-sender.ts';
 import { RateLimitedLog } from '../server/rate-limited-log.ts';
@@ -83,8 +82,6 @@ import { RateLimitedLog } from '../server/rate-limited-log.ts';
 export const transactionStateTopic = '__transaction_state';
 const consumerOffsetsTopic = '__consumer_offsets';
 
-/** Bytes read from a partition of __transaction_state per step while loading it. */
-const loadReadBytes = 1024 * 1024;
 /** How long a state write waits for the ISR of its partition (as the group coordinator's writes: Kafka's offsets.commit.timeout.ms default). */
 const writeTimeoutMs = 5000;
 /** An epoch at this value is exhausted: the next InitProducerId takes a new producer id (Kafka: Short.MaxValue - 1). */
@@ -223,29 +220,20 @@ export class TransactionCoordinator {
   /** Replays partition `index` up to its log end into `txns`; false when given up meanwhile. */
   private async replay(index: number, partition: Partition, current: () => boolean): Promise<boolean> {
     const end = partition.log.logEndOffset;
-    let offset = partition.log.logStartOffset;
     let unreadable = 0;
-    while (offset < end) {
-      const chunk = await partition.log.read(offset, loadReadBytes, { minOneBatch: true, maxOffset: end });
-      if (!current()) return false;
-      const before = offset;
-      for (const span of recordBatches(chunk)) {
-        if (!span.complete) break;
-        const batch = decodeRecordBatch(span.bytes);
-        offset = batch.baseOffset + BigInt(batch.lastOffsetDelta) + 1n;
-        if (batch.control) continue;
-        for (const record of batch.records) {
-          try {
-            const id = decodeTxnKey(record.key!);
-            if (record.value === null) this.txns.delete(id);
-            else this.txns.set(id, decodeTxnValue(id, record.value));
-          } catch {
-            unreadable++;
-          }
+    const offset = await replayLog(partition, current, (batch) => {
+      if (batch.control) return;
+      for (const record of batch.records) {
+        try {
+          const id = decodeTxnKey(record.key!);
+          if (record.value === null) this.txns.delete(id);
+          else this.txns.set(id, decodeTxnValue(id, record.value));
+        } catch {
+          unreadable++;
         }
       }
-      if (offset === before) break;
-    }
+    });
+    if (offset === null) return false;
     if (end > 0n) this.options.logger.info(`loaded ${transactionStateTopic}-${index} up to offset ${offset}${unreadable > 0 ? ` (${unreadable} unreadable records skipped)` : ''}`);
     return current();
   }
