@@ -54,15 +54,20 @@ export interface Load {
   done: Promise<void>;
 }
 
-export interface CoordinatorPartitionsOptions {
-  topic: string;
+/** What a coordinator of an internal topic is given by the broker (and passes on here). */
+export interface CoordinatorContext {
   nodeId: number;
+  config: BrokerConfig;
   image: MetadataImage;
-  replicas: ReplicaManager;
-  liveBrokers: () => BrokerRecord[];
   /** Creates topics through the active controller (results in order). */
   createTopics: (topics: NewTopic[]) => Promise<ItemResult[]>;
-  config: BrokerConfig;
+  replicas: ReplicaManager;
+  liveBrokers: () => BrokerRecord[];
+  logger: Logger;
+}
+
+export interface CoordinatorPartitionsOptions extends CoordinatorContext {
+  topic: string;
   /** The topic's settings when created on first use: the configs naming its partition count and replication factor, and its topic configs. */
   creation: { partitionsConfig: KnownBrokerKey; replicationFactorConfig: KnownBrokerKey; topicConfigs: NewTopic['configs'] };
   /** Replays partition `index` into memory while `current()`: true once loaded, false when given up. */
@@ -71,7 +76,6 @@ export interface CoordinatorPartitionsOptions {
   loaded: (index: number, epoch: number) => void;
   /** Partition `index`, loaded or loading, is given up: forget what it holds. */
   unload: (index: number) => void;
-  logger: Logger;
 }
 
 export class CoordinatorPartitions {

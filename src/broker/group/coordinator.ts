@@ -69,14 +69,8 @@ import { ErrorCode } from '../../protocol/errors.ts';
 import { readBatchHeader } from '../../protocol/records/batch-header.ts';
 import { encodeRecordBatch, type RecordInput } from '../../protocol/records/record-batch.ts';
 import { decodeConsumerSubscription } from '../../protocol/consumer-protocol.ts';
-import type { MetadataImage } from '../../metadata/image.ts';
-import type { BrokerRecord } from '../../metadata/records.ts';
-import type { ItemResult, NewTopic } from '../../controller/controller.ts';
-import type { BrokerConfig } from '../config.ts';
-import type { Logger } from '../../logger.ts';
-import type { ReplicaManager } from '../replica/replica-manager.ts';
 import type { Partition } from '../replica/partition.ts';
-import { CoordinatorPartitions, replayLog, type CoordinatorAnswer } from '../coordinator-partitions.ts';
+import { CoordinatorPartitions, replayLog, type CoordinatorAnswer, type CoordinatorContext } from '../coordinator-partitions.ts';
 import { GroupManager, type DeletedGroup } from './group-manager.ts';
 import {
   joinError,
@@ -108,15 +102,7 @@ const legacyFactsPerBatch = 500;
 const commitTimeoutMs = 5000;
 const consumerProtocolType = 'consumer';
 
-export interface CoordinatorOptions {
-  nodeId: number;
-  config: BrokerConfig;
-  image: MetadataImage;
-  /** Creates topics through the active controller (results in order). */
-  createTopics: (topics: NewTopic[]) => Promise<ItemResult[]>;
-  replicas: ReplicaManager;
-  liveBrokers: () => BrokerRecord[];
-  logger: Logger;
+export interface CoordinatorOptions extends CoordinatorContext {
   clock: Time;
 }
 

@@ -66,15 +66,9 @@ import type { Time, TimerHandle } from '../../clock.ts';
 import { ErrorCode, errorName } from '../../protocol/errors.ts';
 import { readBatchHeader } from '../../protocol/records/batch-header.ts';
 import { encodeRecordBatch } from '../../protocol/records/record-batch.ts';
-import type { MetadataImage } from '../../metadata/image.ts';
-import type { BrokerRecord } from '../../metadata/records.ts';
-import type { ItemResult, NewTopic } from '../../controller/controller.ts';
-import type { BrokerConfig } from '../config.ts';
-import type { Logger } from '../../logger.ts';
-import type { ReplicaManager } from '../replica/replica-manager.ts';
 import type { Partition } from '../replica/partition.ts';
 import { partitionForGroup } from '../group/offset-store.ts';
-import { CoordinatorPartitions, replayLog, type CoordinatorAnswer } from '../coordinator-partitions.ts';
+import { CoordinatorPartitions, replayLog, type CoordinatorAnswer, type CoordinatorContext } from '../coordinator-partitions.ts';
 import { decodeTxnKey, decodeTxnValue, TxnState, txnKey, txnRecord, txnStateNames, type TxnRecord, type TxnStateId } from './txn-records.ts';
 import type { MarkerSender } from './marker-sender.ts';
 import { RateLimitedLog } from '../server/rate-limited-log.ts';
@@ -92,17 +86,10 @@ const completionWaitMs = 500;
 /** Between attempts to record a transaction Complete* after its markers. */
 const completeRetryMs = 200;
 
-export interface TxnCoordinatorOptions {
-  nodeId: number;
-  config: BrokerConfig;
-  image: MetadataImage;
-  createTopics: (topics: NewTopic[]) => Promise<ItemResult[]>;
-  replicas: ReplicaManager;
-  liveBrokers: () => BrokerRecord[];
+export interface TxnCoordinatorOptions extends CoordinatorContext {
   /** A producer id unique in the cluster; null while none can be had. */
   nextProducerId: () => Promise<bigint | null>;
   markers: MarkerSender;
-  logger: Logger;
   clock: Time;
 }
 
