@@ -14,7 +14,8 @@
  *   controller: `offsets.topic.num.partitions` partitions, replication
  *   factor min(`offsets.topic.replication.factor`, live brokers),
  *   `cleanup.policy=compact`.
- * - Loading, as Kafka: a partition is loaded as soon as this node leads it
+ * - Loading, as Kafka (coordinator-partitions.ts, shared with the
+ *   transaction coordinator): a partition is loaded as soon as this node leads it
  *   and may lead (ReplicaManager.leaderPartition: its log open, the broker
  *   serving), and given up as soon as it does not, or leads it in another
  *   epoch: the broker calls `leadershipChanged()` whenever that may have
@@ -65,17 +66,11 @@
  */
 import { isoTime, type Time, type TimerHandle } from '../../clock.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
-import { recordBatches } from '../../protocol/records/batch-splitter.ts';
 import { readBatchHeader } from '../../protocol/records/batch-header.ts';
-import { decodeRecordBatch, encodeRecordBatch, type RecordInput } from '../../protocol/records/record-batch.ts';
+import { encodeRecordBatch, type RecordInput } from '../../protocol/records/record-batch.ts';
 import { decodeConsumerSubscription } from '../../protocol/consumer-protocol.ts';
-import type { MetadataImage } from '../../metadata/image.ts';
-import type { BrokerRecord } from '../../metadata/records.ts';
-import type { ItemResult, NewTopic } from '../../controller/controller.ts';
-import type { BrokerConfig } from '../config.ts';
-import type { Logger } from '../../logger.ts';
-import type { ReplicaManager } from '../replica/replica-manager.ts';
 import type { Partition } from '../replica/partition.ts';
+import { CoordinatorPartitions, replayLog, type CoordinatorAnswer, type CoordinatorContext } from '../coordinator-partitions.ts';
 import { GroupManager, type DeletedGroup } from './group-manager.ts';
 import {
   joinError,
@@ -101,31 +96,14 @@ export const consumerOffsetsTopic = '__consumer_offsets';
 
 /** Kafka's offsets.topic.segment.bytes. */
 const offsetsSegmentBytes = 100 * 1024 * 1024;
-/** Bytes read from a partition of __consumer_offsets per step while loading it. */
-const loadReadBytes = 1024 * 1024;
 /** Facts of kb's earlier msgpack format rewritten per batch on load (a few hundred bytes each, far below max.message.bytes). */
 const legacyFactsPerBatch = 500;
 /** How long a group write waits for the ISR of its __consumer_offsets partition (Kafka's offsets.commit.timeout.ms default). */
 const commitTimeoutMs = 5000;
 const consumerProtocolType = 'consumer';
 
-export interface CoordinatorOptions {
-  nodeId: number;
-  config: BrokerConfig;
-  image: MetadataImage;
-  /** Creates topics through the active controller (results in order). */
-  createTopics: (topics: NewTopic[]) => Promise<ItemResult[]>;
-  replicas: ReplicaManager;
-  liveBrokers: () => BrokerRecord[];
-  logger: Logger;
+export interface CoordinatorOptions extends CoordinatorContext {
   clock: Time;
-}
-
-export interface CoordinatorAnswer {
-  errorCode: number;
-  errorMessage: string | null;
-  /** The coordinating broker (the handler answers with its endpoint on the request's listener). */
-  node: BrokerRecord | null;
 }
 
 export interface OffsetCommitEntry extends TopicPartitionRef {
@@ -164,14 +142,10 @@ export interface GroupOffset extends TopicPartitionRef {
   offset: bigint;
 }
 
-/** A partition of __consumer_offsets this node loads or has loaded, as leader in `epoch`. */
-interface Load {
-  epoch: number;
-  loaded: boolean;
-  /** Settles when loading ends (loaded, failed or given up). */
-  done: Promise<void>;
-  /** Transactions that ended (markers written) while loading: completed once loaded. */
-  lateMarkers: { producerId: bigint; commit: boolean }[];
+/** A transaction that ended (its marker written) while its partition loaded: completed once loaded. */
+interface LateMarker {
+  producerId: bigint;
+  commit: boolean;
 }
 
 export class GroupCoordinator {
@@ -180,22 +154,36 @@ export class GroupCoordinator {
   private readonly manager: GroupManager;
   private readonly store = new OffsetStore();
   private readonly txnOffsets = new PendingTxnOffsets();
-  /** By partition index: what this node loads or has loaded; serving it stops once its leader epoch changes. */
-  private readonly loads = new Map<number, Load>();
+  private readonly partitions: CoordinatorPartitions;
+  /** By partition index, of partitions loading: the transactions that ended meanwhile. */
+  private readonly lateMarkers = new Map<number, LateMarker[]>();
   /** Groups that became Empty after having members -> when. */
   private readonly emptySince = new Map<string, number>();
   /** The latest unfinished write of each group's records (resolves to its error code). */
   private readonly pendingWrites = new Map<string, Promise<number>>();
-  private creatingTopic: Promise<void> | null = null;
   /** Wall-clock ms (Time.nowMs) before which no Empty group's offsets have all expired (as last seen at the group cap): no need to look again until then. */
   private noEvictionBefore = -Infinity;
   private expiryTimer: TimerHandle | null = null;
-  private stopped = false;
 
   constructor(options: CoordinatorOptions) {
     this.options = options;
     this.clock = options.clock;
     const { config } = options;
+    this.partitions = new CoordinatorPartitions({
+      ...options,
+      topic: consumerOffsetsTopic,
+      creation: {
+        partitionsConfig: 'offsets.topic.num.partitions',
+        replicationFactorConfig: 'offsets.topic.replication.factor',
+        topicConfigs: [
+          { name: 'cleanup.policy', value: 'compact' },
+          { name: 'segment.bytes', value: String(offsetsSegmentBytes) },
+        ],
+      },
+      replay: (index, partition, current) => this.replayPartition(index, partition, current),
+      loaded: (index) => this.loaded(index),
+      unload: (index) => this.unload(index),
+    });
     this.manager = new GroupManager({
       clock: this.clock,
       config: {
@@ -212,13 +200,13 @@ export class GroupCoordinator {
 
   /** Loads the partitions of __consumer_offsets this node leads (the broker is serving) and starts offset expiry. */
   async start(): Promise<void> {
-    await this.loadLedPartitions();
+    await this.partitions.loadLed();
     this.scheduleExpiry();
   }
 
   /** Gives every group up (members waiting get NOT_COORDINATOR) and waits for writes in flight. */
   async stop(): Promise<void> {
-    this.stopped = true;
+    this.partitions.stop();
     if (this.expiryTimer !== null) this.clock.clear(this.expiryTimer);
     this.expiryTimer = null;
     this.manager.close();
@@ -228,79 +216,13 @@ export class GroupCoordinator {
   // ---- placement and loading ----
 
   /** FindCoordinator for a group: creates __consumer_offsets on first use. */
-  async findCoordinator(groupId: string): Promise<CoordinatorAnswer> {
-    const unavailable = (errorMessage: string): CoordinatorAnswer => ({ errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage, node: null });
-    if (!(await this.ensureTopic())) return unavailable(`${consumerOffsetsTopic} could not be created`);
-    const index = this.partitionOf(groupId)!;
-    const leader = this.options.image.partition(consumerOffsetsTopic, index)?.leader ?? -1;
-    const node = this.options.liveBrokers().find((b) => b.nodeId === leader);
-    if (node === undefined) return unavailable(`${consumerOffsetsTopic}-${index} has no live leader`);
-    if (leader === this.options.nodeId && this.readiness(groupId) !== ErrorCode.NONE) {
-      return unavailable(`${consumerOffsetsTopic}-${index} is not ready here yet (loading, or this broker is catching up with the controller)`);
-    }
-    return { errorCode: ErrorCode.NONE, errorMessage: null, node };
-  }
-
-  private partitionOf(groupId: string): number | undefined {
-    const topic = this.options.image.topicsByName.get(consumerOffsetsTopic);
-    return topic === undefined ? undefined : partitionForGroup(groupId, topic.partitions.length);
-  }
-
-  private async ensureTopic(): Promise<boolean> {
-    const { image, config, logger } = this.options;
-    if (!image.topicsByName.has(consumerOffsetsTopic)) {
-      this.creatingTopic ??= (async () => {
-        const [created] = await this.options.createTopics([
-          {
-            name: consumerOffsetsTopic,
-            numPartitions: config.int('offsets.topic.num.partitions'),
-            replicationFactor: Math.max(1, Math.min(config.int('offsets.topic.replication.factor'), this.options.liveBrokers().length)),
-            assignments: [],
-            configs: [
-              { name: 'cleanup.policy', value: 'compact' },
-              { name: 'segment.bytes', value: String(offsetsSegmentBytes) },
-            ],
-          },
-        ]);
-        if (created.errorCode !== ErrorCode.NONE && created.errorCode !== ErrorCode.TOPIC_ALREADY_EXISTS) {
-          logger.error(`cannot create ${consumerOffsetsTopic}: ${created.errorMessage}`);
-        }
-        await this.loadLedPartitions();
-      })().finally(() => (this.creatingTopic = null));
-    }
-    await this.creatingTopic;
-    return image.topicsByName.has(consumerOffsetsTopic);
+  findCoordinator(groupId: string): Promise<CoordinatorAnswer> {
+    return this.partitions.findCoordinator(groupId);
   }
 
   /** NONE when this node serves the group now, else the error to answer with. */
   private readiness(groupId: string): number {
-    const index = this.partitionOf(groupId);
-    return index === undefined ? ErrorCode.NOT_COORDINATOR : this.track(index);
-  }
-
-  /**
-   * Brings partition `index` in line with this node's leadership: gives up
-   * what it loaded (or is loading) unless it leads the partition now, in
-   * the same epoch, and may lead; starts loading a partition it leads and
-   * has not loaded. NONE once loaded, else the error for its groups.
-   */
-  private track(index: number): number {
-    const partition = this.options.replicas.leaderPartition(consumerOffsetsTopic, index);
-    const led = 'errorCode' in partition ? null : partition;
-    const load = this.loads.get(index);
-    if (load !== undefined && load.epoch !== led?.state.leaderEpoch) this.unload(index);
-    if ('errorCode' in partition) {
-      return partition.errorCode === ErrorCode.LEADER_NOT_AVAILABLE ? ErrorCode.COORDINATOR_NOT_AVAILABLE : ErrorCode.NOT_COORDINATOR;
-    }
-    return (this.loads.get(index) ?? this.load(index, partition)).loaded ? ErrorCode.NONE : ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
-  }
-
-  /** Whether partition `index` of __consumer_offsets is loaded and still led by this node (and it may lead: ReplicaManager.leaderPartition) in the epoch it was loaded in. */
-  private serves(index: number): boolean {
-    const load = this.loads.get(index);
-    if (load?.loaded !== true) return false;
-    const partition = this.options.replicas.leaderPartition(consumerOffsetsTopic, index);
-    return !('errorCode' in partition) && partition.state.leaderEpoch === load.epoch;
+    return this.partitions.readiness(groupId);
   }
 
   /**
@@ -309,18 +231,16 @@ export class GroupCoordinator {
    * up what it no longer leads (see the header).
    */
   leadershipChanged(): void {
-    if (this.stopped) return;
-    const count = this.options.image.topicsByName.get(consumerOffsetsTopic)?.partitions.length ?? 0;
-    for (const index of new Set([...this.loads.keys(), ...Array.from({ length: count }, (_, i) => i)])) this.track(index);
+    this.partitions.leadershipChanged();
   }
 
   /** Every committed offset of the groups this node coordinates now (for lag metrics; no side effects). */
   committedOffsets(): GroupOffset[] {
-    const count = this.options.image.topicsByName.get(consumerOffsetsTopic)?.partitions.length ?? 0;
+    const count = this.partitions.count();
     const out: GroupOffset[] = [];
     if (count === 0) return out;
     for (const groupId of this.store.groupIds()) {
-      if (!this.serves(partitionForGroup(groupId, count))) continue;
+      if (!this.partitions.serves(partitionForGroup(groupId, count))) continue;
       for (const [topic, partitions] of this.store.offsetsOf(groupId)) {
         for (const [partition, committed] of partitions) out.push({ groupId, topic, partition, offset: committed.offset });
       }
@@ -328,55 +248,28 @@ export class GroupCoordinator {
     return out;
   }
 
-  /** Loads what this node leads now; resolves when those loads have ended. */
-  private async loadLedPartitions(): Promise<void> {
-    this.leadershipChanged();
-    await Promise.all([...this.loads.values()].map((load) => load.done));
-  }
-
-  /** Whether a partition this node leads, as the metadata says, is not served yet (opening, loading, or the broker not serving); starts nothing. */
-  private loading(): boolean {
-    const partitions = this.options.image.topicsByName.get(consumerOffsetsTopic)?.partitions ?? [];
-    return partitions.some((p) => p.leader === this.options.nodeId && !this.serves(p.partition));
-  }
-
   /** Gives up the groups of a partition this node no longer leads (or led in an older epoch), loaded or loading: their members get NOT_COORDINATOR and find the new coordinator. */
   private unload(index: number): void {
-    this.loads.delete(index);
+    this.lateMarkers.delete(index);
     this.txnOffsets.forget(index);
-    const count = this.options.image.topicsByName.get(consumerOffsetsTopic)?.partitions.length ?? 0;
+    const count = this.partitions.count();
     const groupIds = [...new Set([...this.store.groupIds(), ...this.manager.groupIds()])].filter((id) => partitionForGroup(id, count) === index);
     this.manager.unload(groupIds);
     this.store.forget(groupIds);
     for (const groupId of groupIds) this.emptySince.delete(groupId);
   }
 
-  /** Starts loading partition `index`, which this node leads: the load in `this.loads` until loaded or given up. */
-  private load(index: number, partition: Partition): Load {
-    const load: Load = { epoch: partition.state.leaderEpoch, loaded: false, done: Promise.resolve(), lateMarkers: [] };
-    this.loads.set(index, load);
-    const current = () => !this.stopped && this.loads.get(index) === load;
-    load.done = this.replayPartition(index, partition, current).then((loaded) => {
-      load.loaded = loaded && current();
-      if (load.loaded) for (const { producerId, commit } of load.lateMarkers) this.applyTxn(index, producerId, commit);
-    });
-    return load;
+  /** Partition `index` is loaded: completes the transactions that ended meanwhile. */
+  private loaded(index: number): void {
+    for (const { producerId, commit } of this.lateMarkers.get(index) ?? []) this.applyTxn(index, producerId, commit);
+    this.lateMarkers.delete(index);
   }
 
-  /** Replays partition `index` into memory while `current()`; true once loaded, false when given up or failed. */
+  /** Replays partition `index` into memory while `current()`; true once loaded, false when given up (rejects when it cannot be read). */
   private async replayPartition(index: number, partition: Partition, current: () => boolean): Promise<boolean> {
     const started = this.clock.monotonicMs();
     const ignoredBefore = this.store.ignoredRecords;
-    let loadedEnd: bigint | null;
-    try {
-      loadedEnd = await this.replay(index, partition, current);
-    } catch (err) {
-      // A load given up meanwhile (leadership moved, shutdown) may fail as its log closes: that says nothing.
-      if (!current()) return false;
-      this.options.logger.error(`cannot load ${consumerOffsetsTopic}-${index}: ${(err as Error).message}`);
-      this.unload(index);
-      return false;
-    }
+    const loadedEnd = await this.replay(index, partition, current);
     if (loadedEnd === null || !current()) return false;
     const count = this.options.image.topicsByName.get(consumerOffsetsTopic)!.partitions.length;
     const inPartition = (groupId: string) => partitionForGroup(groupId, count) === index;
@@ -427,31 +320,19 @@ export class GroupCoordinator {
    * stopped; null when it stopped because the load is no longer `current`
    * (the partition was given up meanwhile).
    */
-  private async replay(index: number, partition: Partition, current: () => boolean): Promise<bigint | null> {
-    const end = partition.log.logEndOffset;
-    let offset = partition.log.logStartOffset;
-    while (offset < end) {
-      const chunk = await partition.log.read(offset, loadReadBytes, { minOneBatch: true, maxOffset: end });
-      if (!current()) return null;
-      const before = offset;
-      for (const span of recordBatches(chunk)) {
-        if (!span.complete) break;
-        const batch = decodeRecordBatch(span.bytes);
-        offset = batch.baseOffset + BigInt(batch.lastOffsetDelta) + 1n;
-        if (batch.control) {
-          for (const record of batch.records) {
-            const commit = markerOf(record);
-            if (commit !== null) this.applyTxn(index, batch.producerId, commit);
-          }
-        } else if (batch.transactional) {
-          this.txnOffsets.add(index, batch.producerId, batch.records, offsetsNamed(batch.records));
-        } else {
-          for (const record of batch.records) this.store.apply(record.key, record.value);
+  private replay(index: number, partition: Partition, current: () => boolean): Promise<bigint | null> {
+    return replayLog(partition, current, (batch) => {
+      if (batch.control) {
+        for (const record of batch.records) {
+          const commit = markerOf(record);
+          if (commit !== null) this.applyTxn(index, batch.producerId, commit);
         }
+      } else if (batch.transactional) {
+        this.txnOffsets.add(index, batch.producerId, batch.records, offsetsNamed(batch.records));
+      } else {
+        for (const record of batch.records) this.store.apply(record.key, record.value);
       }
-      if (offset === before) break;
-    }
-    return offset;
+    });
   }
 
   /** A group found on load comes back Empty (its members rejoin), with its offsets. */
@@ -497,7 +378,7 @@ export class GroupCoordinator {
 
   /** ListGroups: every group of the loaded partitions; COORDINATOR_LOAD_IN_PROGRESS while a partition the metadata says this node leads is not served yet. */
   async list(statesFilter: string[]): Promise<{ errorCode: number; groups: ListedGroup[] }> {
-    if (this.loading()) return { errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, groups: [] };
+    if (this.partitions.loading()) return { errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, groups: [] };
     return { errorCode: ErrorCode.NONE, groups: await this.manager.list(statesFilter) };
   }
 
@@ -610,10 +491,14 @@ export class GroupCoordinator {
    * loaded; when not served here, nothing (a load replays the marker).
    */
   completeTxn(index: number, producerId: bigint, commit: boolean): void {
-    const load = this.loads.get(index);
+    const load = this.partitions.get(index);
     if (load === undefined) return;
     if (load.loaded) this.applyTxn(index, producerId, commit);
-    else load.lateMarkers.push({ producerId, commit });
+    else {
+      const late = this.lateMarkers.get(index) ?? [];
+      late.push({ producerId, commit });
+      this.lateMarkers.set(index, late);
+    }
   }
 
   private applyTxn(index: number, producerId: bigint, commit: boolean): void {
@@ -652,7 +537,7 @@ export class GroupCoordinator {
     const errorCode = this.readiness(groupId);
     if (errorCode !== ErrorCode.NONE) return { errorCode, offsets: [] };
     const refs = wanted ?? this.store.partitionsOf(groupId);
-    const index = this.partitionOf(groupId)!;
+    const index = this.partitions.partitionOf(groupId)!;
     return {
       errorCode,
       offsets: refs.map(({ topic, partition }) =>
@@ -705,7 +590,7 @@ export class GroupCoordinator {
   }
 
   private async appendNow(groupId: string, records: RecordInput[], txn?: { producerId: bigint; producerEpoch: number }): Promise<number> {
-    const index = this.partitionOf(groupId);
+    const index = this.partitions.partitionOf(groupId);
     if (index === undefined) return ErrorCode.NOT_COORDINATOR;
     const partition = this.options.replicas.leaderPartition(consumerOffsetsTopic, index);
     if ('errorCode' in partition) return ErrorCode.NOT_COORDINATOR;

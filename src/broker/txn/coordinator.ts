@@ -11,7 +11,7 @@
  *   topic is created on the first FindCoordinator through the controller:
  *   `transaction.state.log.num.partitions` partitions, replication factor
  *   min(`transaction.state.log.replication.factor`, live brokers), compact.
- * - Loading, as the group coordinator: a partition is loaded (replayed to
+ * - Loading, as the group coordinator (coordinator-partitions.ts): a partition is loaded (replayed to
  *   its log end) while this node leads it and may lead, in the leader epoch
  *   it loaded it in, and given up when that changes; `leadershipChanged()`
  *   is called when it may have. Requests for an id whose partition loads
@@ -64,18 +64,11 @@
  */
 import type { Time, TimerHandle } from '../../clock.ts';
 import { ErrorCode, errorName } from '../../protocol/errors.ts';
-import { recordBatches } from '../../protocol/records/batch-splitter.ts';
 import { readBatchHeader } from '../../protocol/records/batch-header.ts';
-import { decodeRecordBatch, encodeRecordBatch } from '../../protocol/records/record-batch.ts';
-import type { MetadataImage } from '../../metadata/image.ts';
-import type { BrokerRecord } from '../../metadata/records.ts';
-import type { ItemResult, NewTopic } from '../../controller/controller.ts';
-import type { BrokerConfig } from '../config.ts';
-import type { Logger } from '../../logger.ts';
-import type { ReplicaManager } from '../replica/replica-manager.ts';
+import { encodeRecordBatch } from '../../protocol/records/record-batch.ts';
 import type { Partition } from '../replica/partition.ts';
 import { partitionForGroup } from '../group/offset-store.ts';
-import type { CoordinatorAnswer } from '../group/coordinator.ts';
+import { CoordinatorPartitions, replayLog, type CoordinatorAnswer, type CoordinatorContext } from '../coordinator-partitions.ts';
 import { decodeTxnKey, decodeTxnValue, TxnState, txnKey, txnRecord, txnStateNames, type TxnRecord, type TxnStateId } from './txn-records.ts';
 import type { MarkerSender } from './marker-sender.ts';
 import { RateLimitedLog } from '../server/rate-limited-log.ts';
@@ -83,8 +76,6 @@ import { RateLimitedLog } from '../server/rate-limited-log.ts';
 export const transactionStateTopic = '__transaction_state';
 const consumerOffsetsTopic = '__consumer_offsets';
 
-/** Bytes read from a partition of __transaction_state per step while loading it. */
-const loadReadBytes = 1024 * 1024;
 /** How long a state write waits for the ISR of its partition (as the group coordinator's writes: Kafka's offsets.commit.timeout.ms default). */
 const writeTimeoutMs = 5000;
 /** An epoch at this value is exhausted: the next InitProducerId takes a new producer id (Kafka: Short.MaxValue - 1). */
@@ -95,17 +86,10 @@ const completionWaitMs = 500;
 /** Between attempts to record a transaction Complete* after its markers. */
 const completeRetryMs = 200;
 
-export interface TxnCoordinatorOptions {
-  nodeId: number;
-  config: BrokerConfig;
-  image: MetadataImage;
-  createTopics: (topics: NewTopic[]) => Promise<ItemResult[]>;
-  replicas: ReplicaManager;
-  liveBrokers: () => BrokerRecord[];
+export interface TxnCoordinatorOptions extends CoordinatorContext {
   /** A producer id unique in the cluster; null while none can be had. */
   nextProducerId: () => Promise<bigint | null>;
   markers: MarkerSender;
-  logger: Logger;
   clock: Time;
 }
 
@@ -139,23 +123,16 @@ export interface TopicPartitions {
   partitions: number[];
 }
 
-interface Load {
-  epoch: number;
-  loaded: boolean;
-  done: Promise<void>;
-}
-
 export class TransactionCoordinator {
   private readonly options: TxnCoordinatorOptions;
   private readonly clock: Time;
-  private readonly loads = new Map<number, Load>();
+  private readonly partitions: CoordinatorPartitions;
   /** The state of each transactional id of the partitions loaded (or loading). */
   private readonly txns = new Map<string, TxnRecord>();
   /** Ids with a state change (or their markers) in flight. */
   private readonly busy = new Set<string>();
   /** Ids whose transaction is being completed (markers, then Complete*) -> when that ends. */
   private readonly completions = new Map<string, Promise<void>>();
-  private creatingTopic: Promise<void> | null = null;
   private abortTimer: TimerHandle | null = null;
   private expiryTimer: TimerHandle | null = null;
   private stopped = false;
@@ -164,12 +141,23 @@ export class TransactionCoordinator {
   constructor(options: TxnCoordinatorOptions) {
     this.options = options;
     this.clock = options.clock;
+    this.partitions = new CoordinatorPartitions({
+      ...options,
+      topic: transactionStateTopic,
+      creation: {
+        partitionsConfig: 'transaction.state.log.num.partitions',
+        replicationFactorConfig: 'transaction.state.log.replication.factor',
+        topicConfigs: [{ name: 'cleanup.policy', value: 'compact' }],
+      },
+      replay: (index, partition, current) => this.replay(index, partition, current),
+      loaded: (index, epoch) => this.resumeCompletions(index, epoch),
+      unload: (index) => this.unload(index),
+    });
     this.capRefusals = new RateLimitedLog((line) => options.logger.warn(line), capLogIntervalMs, 'more refused', () => this.clock.monotonicMs());
   }
 
   async start(): Promise<void> {
-    this.leadershipChanged();
-    await Promise.all([...this.loads.values()].map((load) => load.done));
+    await this.partitions.loadLed();
     const { config } = this.options;
     this.abortTimer = this.clock.setInterval(() => this.abortTimedOut(), config.int('transaction.abort.timed.out.transaction.cleanup.interval.ms'), { background: true });
     this.expiryTimer = this.clock.setInterval(() => this.expireIds(), config.int('transaction.remove.expired.transaction.cleanup.interval.ms'), { background: true });
@@ -177,6 +165,7 @@ export class TransactionCoordinator {
 
   stop(): void {
     this.stopped = true;
+    this.partitions.stop();
     for (const timer of [this.abortTimer, this.expiryTimer]) if (timer !== null) this.clock.clear(timer);
     this.abortTimer = this.expiryTimer = null;
   }
@@ -184,140 +173,61 @@ export class TransactionCoordinator {
   // ---- placement and loading ----
 
   /** FindCoordinator for a transactional id: creates __transaction_state on first use. */
-  async findCoordinator(transactionalId: string): Promise<CoordinatorAnswer> {
-    const unavailable = (errorMessage: string): CoordinatorAnswer => ({ errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage, node: null });
-    if (!(await this.ensureTopic())) return unavailable(`${transactionStateTopic} could not be created`);
-    const index = this.partitionOf(transactionalId)!;
-    const leader = this.options.image.partition(transactionStateTopic, index)?.leader ?? -1;
-    const node = this.options.liveBrokers().find((b) => b.nodeId === leader);
-    if (node === undefined) return unavailable(`${transactionStateTopic}-${index} has no live leader`);
-    if (leader === this.options.nodeId && this.readiness(transactionalId) !== ErrorCode.NONE) {
-      return unavailable(`${transactionStateTopic}-${index} is not ready here yet (loading, or this broker is catching up with the controller)`);
-    }
-    return { errorCode: ErrorCode.NONE, errorMessage: null, node };
-  }
-
-  private partitionCount(): number {
-    return this.options.image.topicsByName.get(transactionStateTopic)?.partitions.length ?? 0;
+  findCoordinator(transactionalId: string): Promise<CoordinatorAnswer> {
+    return this.partitions.findCoordinator(transactionalId);
   }
 
   private partitionOf(transactionalId: string): number | undefined {
-    const count = this.partitionCount();
-    return count === 0 ? undefined : partitionForGroup(transactionalId, count);
-  }
-
-  private async ensureTopic(): Promise<boolean> {
-    const { image, config, logger } = this.options;
-    if (!image.topicsByName.has(transactionStateTopic)) {
-      this.creatingTopic ??= (async () => {
-        const [created] = await this.options.createTopics([
-          {
-            name: transactionStateTopic,
-            numPartitions: config.int('transaction.state.log.num.partitions'),
-            replicationFactor: Math.max(1, Math.min(config.int('transaction.state.log.replication.factor'), this.options.liveBrokers().length)),
-            assignments: [],
-            configs: [{ name: 'cleanup.policy', value: 'compact' }],
-          },
-        ]);
-        if (created.errorCode !== ErrorCode.NONE && created.errorCode !== ErrorCode.TOPIC_ALREADY_EXISTS) {
-          logger.error(`cannot create ${transactionStateTopic}: ${created.errorMessage}`);
-        }
-        this.leadershipChanged();
-        await Promise.all([...this.loads.values()].map((load) => load.done));
-      })().finally(() => (this.creatingTopic = null));
-    }
-    await this.creatingTopic;
-    return image.topicsByName.has(transactionStateTopic);
+    return this.partitions.partitionOf(transactionalId);
   }
 
   /** NONE when this node serves the id now, else the error to answer with. */
   private readiness(transactionalId: string): number {
-    const index = this.partitionOf(transactionalId);
-    return index === undefined ? ErrorCode.NOT_COORDINATOR : this.track(index);
-  }
-
-  /** Brings partition `index` in line with this node's leadership (see the header); NONE once loaded. */
-  private track(index: number): number {
-    const partition = this.options.replicas.leaderPartition(transactionStateTopic, index);
-    const led = 'errorCode' in partition ? null : partition;
-    const load = this.loads.get(index);
-    if (load !== undefined && load.epoch !== led?.state.leaderEpoch) this.unload(index);
-    if ('errorCode' in partition) {
-      return partition.errorCode === ErrorCode.LEADER_NOT_AVAILABLE ? ErrorCode.COORDINATOR_NOT_AVAILABLE : ErrorCode.NOT_COORDINATOR;
-    }
-    return (this.loads.get(index) ?? this.load(index, partition)).loaded ? ErrorCode.NONE : ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
+    return this.partitions.readiness(transactionalId);
   }
 
   /** Whether the load of partition `index` in leader epoch `epoch` is still the one this node serves. */
   private current(index: number, epoch: number): boolean {
-    return !this.stopped && this.loads.get(index)?.epoch === epoch && this.track(index) !== ErrorCode.NOT_COORDINATOR;
+    return !this.stopped && this.partitions.get(index)?.epoch === epoch && this.partitions.track(index) !== ErrorCode.NOT_COORDINATOR;
   }
 
   /** This node's leadership of __transaction_state partitions, or whether it may lead, may have changed. */
   leadershipChanged(): void {
-    if (this.stopped) return;
-    for (const index of new Set([...this.loads.keys(), ...Array.from({ length: this.partitionCount() }, (_, i) => i)])) this.track(index);
+    this.partitions.leadershipChanged();
   }
 
+  /** Partition `index` is given up: forgets its ids. */
   private unload(index: number): void {
-    this.loads.delete(index);
-    const count = this.partitionCount();
+    const count = this.partitions.count();
     for (const id of this.txns.keys()) {
       if (partitionForGroup(id, count) === index) this.txns.delete(id);
     }
   }
 
-  private load(index: number, partition: Partition): Load {
-    const load: Load = { epoch: partition.state.leaderEpoch, loaded: false, done: Promise.resolve() };
-    this.loads.set(index, load);
-    const current = () => !this.stopped && this.loads.get(index) === load;
-    load.done = this.replay(index, partition, current).then(
-      (loaded) => {
-        load.loaded = loaded && current();
-        if (load.loaded) this.resumeCompletions(index, load.epoch);
-      },
-      (err: Error) => {
-        if (!current()) return;
-        this.options.logger.error(`cannot load ${transactionStateTopic}-${index}: ${err.message}`);
-        this.unload(index);
-      },
-    );
-    return load;
-  }
-
   /** Replays partition `index` up to its log end into `txns`; false when given up meanwhile. */
   private async replay(index: number, partition: Partition, current: () => boolean): Promise<boolean> {
     const end = partition.log.logEndOffset;
-    let offset = partition.log.logStartOffset;
     let unreadable = 0;
-    while (offset < end) {
-      const chunk = await partition.log.read(offset, loadReadBytes, { minOneBatch: true, maxOffset: end });
-      if (!current()) return false;
-      const before = offset;
-      for (const span of recordBatches(chunk)) {
-        if (!span.complete) break;
-        const batch = decodeRecordBatch(span.bytes);
-        offset = batch.baseOffset + BigInt(batch.lastOffsetDelta) + 1n;
-        if (batch.control) continue;
-        for (const record of batch.records) {
-          try {
-            const id = decodeTxnKey(record.key!);
-            if (record.value === null) this.txns.delete(id);
-            else this.txns.set(id, decodeTxnValue(id, record.value));
-          } catch {
-            unreadable++;
-          }
+    const offset = await replayLog(partition, current, (batch) => {
+      if (batch.control) return;
+      for (const record of batch.records) {
+        try {
+          const id = decodeTxnKey(record.key!);
+          if (record.value === null) this.txns.delete(id);
+          else this.txns.set(id, decodeTxnValue(id, record.value));
+        } catch {
+          unreadable++;
         }
       }
-      if (offset === before) break;
-    }
+    });
+    if (offset === null) return false;
     if (end > 0n) this.options.logger.info(`loaded ${transactionStateTopic}-${index} up to offset ${offset}${unreadable > 0 ? ` (${unreadable} unreadable records skipped)` : ''}`);
     return current();
   }
 
   /** Completes the transactions of partition `index` that were being committed or aborted when it was last led. */
   private resumeCompletions(index: number, epoch: number): void {
-    const count = this.partitionCount();
+    const count = this.partitions.count();
     for (const txn of this.txns.values()) {
       if (partitionForGroup(txn.transactionalId, count) !== index) continue;
       if (txn.state === TxnState.PrepareCommit || txn.state === TxnState.PrepareAbort) this.complete(txn, index, epoch);
@@ -459,7 +369,7 @@ export class TransactionCoordinator {
   list(states: string[], producerIds: bigint[], minDurationMs: number): { errorCode: number; unknownStates: string[]; transactions: ListedTxn[] } {
     const unknownStates = states.filter((s) => !txnStateNames.includes(s));
     const loading = (this.options.image.topicsByName.get(transactionStateTopic)?.partitions ?? []).some(
-      (p) => p.leader === this.options.nodeId && this.loads.get(p.partition)?.loaded !== true,
+      (p) => p.leader === this.options.nodeId && this.partitions.get(p.partition)?.loaded !== true,
     );
     if (loading) return { errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, unknownStates, transactions: [] };
     const now = this.clock.wallMs();
@@ -488,7 +398,7 @@ export class TransactionCoordinator {
     const errorCode = await this.write(prepared);
     if (errorCode !== ErrorCode.NONE) return errorCode;
     const index = this.partitionOf(prepared.transactionalId);
-    const epoch = index === undefined ? undefined : this.loads.get(index)?.epoch;
+    const epoch = index === undefined ? undefined : this.partitions.get(index)?.epoch;
     if (index !== undefined && epoch !== undefined) this.complete(prepared, index, epoch);
     return ErrorCode.NONE;
   }
@@ -589,7 +499,7 @@ export class TransactionCoordinator {
         this.options.logger.warn(`append to ${transactionStateTopic}-${index} for transaction ${transactionalId} failed: ${result.errorMessage}`);
         return result.errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER ? ErrorCode.NOT_COORDINATOR : ErrorCode.COORDINATOR_NOT_AVAILABLE;
       }
-      if (this.loads.get(index)?.epoch !== epoch) return ErrorCode.NOT_COORDINATOR;
+      if (this.partitions.get(index)?.epoch !== epoch) return ErrorCode.NOT_COORDINATOR;
       if (txn === null) this.txns.delete(transactionalId);
       else this.txns.set(transactionalId, txn);
       return ErrorCode.NONE;
