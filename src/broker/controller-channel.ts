@@ -13,9 +13,12 @@
  * controller does not take it for this node's own (callerOf). While no
  * controller is known, or the known one cannot be reached, it retries until
  * `timeoutMs` (then rejects); it stops waiting for a controller's answer
- * once the quorum names another leader, and asks that one.
+ * once the quorum names another leader, and asks that one. An answer of
+ * NOT_CONTROLLER (a node's own controller request reached a node that has
+ * just lost the quorum's leadership) is asked again the same way.
  */
 import type { Time } from '../clock.ts';
+import { ErrorCode } from '../protocol/errors.ts';
 import type { Handler, RequestContext } from './handlers/handler.ts';
 import type { ApiKey, RequestOf, ResponseOf } from '../protocol/generated/api-keys.ts';
 import { PeerConnections, type Lane, type PeerTls } from '../net/peer-connections.ts';
@@ -139,8 +142,9 @@ export class ControllerChannel {
         const address = leader === null || leader === nodeId ? undefined : quorum.voterAddress(leader);
         if (address) {
           const answer = await this.untilLeaderChanges(peers.request({ nodeId: leader!, ...address }, this.lane, apiKey, apiVersion, body), leader!, deadline);
-          if (answer.answered) return answer.value;
-          continue;
+          if (!answer.answered) continue;
+          if ((answer.value as { errorCode?: number }).errorCode !== ErrorCode.NOT_CONTROLLER) return answer.value;
+          lastError = new Error(`node ${leader} answered NOT_CONTROLLER`); // it lost the quorum's leadership since: ask again once this node learns who leads
         }
       } catch (err) {
         lastError = err as Error;

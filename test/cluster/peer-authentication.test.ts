@@ -12,6 +12,7 @@ import { startCluster, freePorts, type RunningCluster } from '../helpers/cluster
 import { partitionsOf, waitForPartitions } from '../helpers/cluster-metadata.ts';
 import { createTopicWithAssignment } from '../helpers/one-shot.ts';
 import { RawClient } from '../helpers/raw-client.ts';
+import { connectAsPeer } from '../helpers/peer-client.ts';
 import { runKb } from '../helpers/cli.ts';
 import { ErrorCode } from '../../src/protocol/errors.ts';
 import { toWire, type WireMessage } from '../../src/controller/raft/wire.ts';
@@ -141,4 +142,20 @@ test("the issue's forged control-plane requests, sent to every node of a cluster
   assert.deepEqual(await brokersOf(cluster.address(1)), [1, 2, 3], 'no rogue node, nobody shut down');
   const [now] = await partitionsOf(cluster.bootstrap, 'guarded');
   assert.deepEqual([...now.isr].sort(), [1, 2, 3], 'the ISR was not shrunk');
+});
+
+test("a node's own controller request that reaches a node which is not the controller is answered NOT_CONTROLLER, not forwarded (where the controller would refuse it for its connection)", { timeout: 120_000 }, async (t) => {
+  const cluster = await startCluster({ nodes: 3 });
+  t.after(() => cluster.stop());
+  const { leaderId } = await quorumOf(cluster.address(1));
+  const [receiver, sender] = cluster.nodeIds.filter((id) => id !== leaderId);
+  const { host, port } = parse(cluster.peerAddress(receiver));
+  const peer = await connectAsPeer(host, port, sender, receiver);
+  try {
+    const heartbeat = { brokerId: sender, brokerEpoch: 1n, currentMetadataOffset: 0n, wantFence: false, wantShutDown: false, offlineLogDirs: [] };
+    assert.equal((await peer.request(63, 1, heartbeat)).errorCode, ErrorCode.NOT_CONTROLLER, `node ${sender}'s heartbeat at node ${receiver}`);
+    assert.equal((await peer.request(67, 0, { brokerId: sender, brokerEpoch: 1n })).errorCode, ErrorCode.NOT_CONTROLLER, `node ${sender}'s producer-id request at node ${receiver}`);
+  } finally {
+    peer.close();
+  }
 });

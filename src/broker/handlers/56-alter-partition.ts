@@ -22,15 +22,18 @@ import { actsAs } from '../controller-channel.ts';
 const byIdFromVersion = 2;
 const isrWithEpochsFromVersion = 3;
 
+const errorAnswer = (errorCode: number): AlterPartitionResponse => ({ throttleTimeMs: 0, errorCode, topics: [] });
+
 export default defineHandler<AlterPartitionRequest, AlterPartitionResponse>({
   apiKey: ApiKeys.AlterPartition,
   forwardToController: true,
   peerOnly: true,
-  clientRefusal: () => ({ throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, topics: [] }),
+  clientRefusal: () => errorAnswer(ErrorCode.CLUSTER_AUTHORIZATION_FAILED),
+  errorAnswer,
   minVersion: 0,
   maxVersion: 3,
   async handle(request, ctx) {
-    if (!actsAs(ctx, request.brokerId, 'AlterPartition')) return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, topics: [] };
+    if (!actsAs(ctx, request.brokerId, 'AlterPartition')) return errorAnswer(ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
     const byId = ctx.apiVersion >= byIdFromVersion;
     const changes: PartitionIsrChange[] = request.topics.flatMap((t) =>
       t.partitions.map((p) => ({

@@ -21,15 +21,18 @@ import { securityProtocolName } from '../server/listeners-config.ts';
 /** Listeners one broker may register at most (a bound on what a registration writes into every node's image). */
 const listenersMax = 16;
 
+const errorAnswer = (errorCode: number): BrokerRegistrationResponse => ({ throttleTimeMs: 0, errorCode, brokerEpoch: -1n });
+
 export default defineHandler<BrokerRegistrationRequest, BrokerRegistrationResponse>({
   apiKey: ApiKeys.BrokerRegistration,
   forwardToController: true,
   peerOnly: true,
-  clientRefusal: () => ({ throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, brokerEpoch: -1n }),
+  clientRefusal: () => errorAnswer(ErrorCode.CLUSTER_AUTHORIZATION_FAILED),
+  errorAnswer,
   minVersion: 0,
   maxVersion: 4,
   async handle(request, ctx) {
-    if (!actsAs(ctx, request.brokerId, 'BrokerRegistration')) return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, brokerEpoch: -1n };
+    if (!actsAs(ctx, request.brokerId, 'BrokerRegistration')) return errorAnswer(ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
     const endpoints = request.listeners.map((l) => ({ name: l.name, host: l.host, port: l.port, securityProtocol: securityProtocolName(l.securityProtocol) }));
     const names = new Set(endpoints.map((e) => e.name));
     const valid = endpoints.length > 0 && endpoints.length <= listenersMax && names.size === endpoints.length && endpoints.every((e) => e.securityProtocol !== null);

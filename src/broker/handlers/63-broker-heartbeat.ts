@@ -17,16 +17,19 @@ import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { defineHandler } from './handler.ts';
 import { actsAs, brokerConnection } from '../controller-channel.ts';
 
+const errorAnswer = (errorCode: number): BrokerHeartbeatResponse => ({ throttleTimeMs: 0, errorCode, isCaughtUp: false, isFenced: true, shouldShutDown: false });
+
 export default defineHandler<BrokerHeartbeatRequest, BrokerHeartbeatResponse>({
   apiKey: ApiKeys.BrokerHeartbeat,
   forwardToController: true,
   peerOnly: true,
-  clientRefusal: () => ({ throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, isCaughtUp: false, isFenced: true, shouldShutDown: false }),
+  clientRefusal: () => errorAnswer(ErrorCode.CLUSTER_AUTHORIZATION_FAILED),
+  errorAnswer,
   minVersion: 0,
   maxVersion: 1,
   async handle(request, ctx) {
     if (!actsAs(ctx, request.brokerId, 'BrokerHeartbeat')) {
-      return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, isCaughtUp: false, isFenced: true, shouldShutDown: false };
+      return errorAnswer(ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
     }
     const result = await ctx.services.controller.brokerHeartbeat({
       nodeId: request.brokerId,

@@ -13,15 +13,18 @@ import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { defineHandler } from './handler.ts';
 import { actsAs } from '../controller-channel.ts';
 
+const errorAnswer = (errorCode: number): AllocateProducerIdsResponse => ({ throttleTimeMs: 0, errorCode, producerIdStart: -1n, producerIdLen: 0 });
+
 export default defineHandler<AllocateProducerIdsRequest, AllocateProducerIdsResponse>({
   apiKey: ApiKeys.AllocateProducerIds,
   forwardToController: true,
   peerOnly: true,
-  clientRefusal: () => ({ throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, producerIdStart: -1n, producerIdLen: 0 }),
+  clientRefusal: () => errorAnswer(ErrorCode.CLUSTER_AUTHORIZATION_FAILED),
+  errorAnswer,
   minVersion: 0,
   maxVersion: 0,
   async handle(request, ctx) {
-    if (!actsAs(ctx, request.brokerId, 'AllocateProducerIds')) return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, producerIdStart: -1n, producerIdLen: 0 };
+    if (!actsAs(ctx, request.brokerId, 'AllocateProducerIds')) return errorAnswer(ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
     const block = await ctx.services.controller.allocateProducerIds(request.brokerId, Number(request.brokerEpoch));
     return { throttleTimeMs: 0, errorCode: block.errorCode, producerIdStart: BigInt(block.firstProducerId), producerIdLen: block.size };
   },

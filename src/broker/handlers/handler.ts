@@ -184,6 +184,16 @@ export interface Handler<Request = any, Response = any> {
    */
   clientRefusal?: (request: Request, apiVersion: number) => Response | 'close' | null;
   /**
+   * The answer carrying only `errorCode`, for a node's own controller API
+   * (`forwardToController` and `peerOnly`: registration, heartbeat, ISR
+   * change, producer ids). Such a request that reaches a node which is not
+   * the active controller is answered NOT_CONTROLLER, as Kafka does, never
+   * forwarded: the controller takes the node id only from the connection
+   * the request came over, so a forwarded one would be refused. The
+   * sender's controller channel then asks the controller it knows now.
+   */
+  errorAnswer?: (errorCode: number) => Response;
+  /**
    * Authorization decided where the request arrives, before it is handled
    * or forwarded to the active controller (which takes a forwarded request
    * for a node's): see Authorization. Handlers that are not forwarded may

@@ -12,7 +12,8 @@
  * response shares. Handlers see the node id the connection authenticated as (`ctx.peer`) and its SASL
  * session (`ctx.sasl`). A handler registered `forwardToController` runs here
  * only on the active controller; elsewhere the request goes to the
- * controller through the ControllerChannel. A request whose header or body
+ * controller through the ControllerChannel, except a node's own (a handler
+ * with `errorAnswer`), answered NOT_CONTROLLER. A request whose header or body
  * does not decode, or that a handler finds malformed (ProtocolError), throws
  * RequestRejected, which closes the connection. Every request served
  * (answered, forwarded to the controller, or failed) is timed into the
@@ -145,7 +146,11 @@ export function createDispatcher(handlers: ReadonlyMap<number, Handler>, options
       const producedMs = apiKey === ApiKeys.Produce && !fromNode(ctx) ? services.quotas.produce.recordAndThrottleMs(ctx.principal, ctx.clientId, payload.length) : 0;
       connection.throttle(producedMs);
       // The body is the handler's key's request: that key's codec decoded it.
-      const pending = forward ? controllerChannel.forward(handler.apiKey, apiVersion, request as RequestOf<ApiKey>) : handleHere(handler, request, ctx, malformed);
+      const pending = !forward
+        ? handleHere(handler, request, ctx, malformed)
+        : handler.errorAnswer
+          ? handler.errorAnswer(ErrorCode.NOT_CONTROLLER)
+          : controllerChannel.forward(handler.apiKey, apiVersion, request as RequestOf<ApiKey>);
       const busyMs = performance.now() - decodeStarted;
       let response = await pending;
       if (authorization && response !== null) response = authorization.complete(response);
