@@ -61,6 +61,7 @@ import { RateLimitedLog } from './server/rate-limited-log.ts';
 import { controllerListenerNames, interBrokerListenerName, resolveListeners, type ListenerSpec } from './server/listeners-config.ts';
 import { ListenerTls, readListenerTls, usesTls } from './server/listener-tls.ts';
 import { PeerConnections, type PeerTls } from '../net/peer-connections.ts';
+import type { CoordinatorContext } from './coordinator-partitions.ts';
 import { Controller, type ItemResult, type NewTopic } from '../controller/controller.ts';
 import { internalTopicNames } from '../controller/topic-names.ts';
 import { ApiKeys } from '../protocol/generated/api-keys.ts';
@@ -339,7 +340,7 @@ export class Broker implements NodeService {
       logger: this.logger,
       time,
     });
-    this.groups = new GroupCoordinator({
+    const coordinatorContext: CoordinatorContext = {
       nodeId: this.nodeId,
       config: this.config,
       image: this.image,
@@ -347,16 +348,11 @@ export class Broker implements NodeService {
       replicas: this.replicas,
       liveBrokers: () => this.liveBrokers(),
       logger: this.logger,
-      clock: options.groupClock ?? time,
-    });
+    };
+    this.groups = new GroupCoordinator({ ...coordinatorContext, clock: options.groupClock ?? time });
     this.markerPeers = new PeerConnections(peerClientId(this.nodeId), this.credentials, this.peerTls(this.interBrokerListener));
     this.txns = new TransactionCoordinator({
-      nodeId: this.nodeId,
-      config: this.config,
-      image: this.image,
-      createTopics: (topics) => this.createTopics(topics),
-      replicas: this.replicas,
-      liveBrokers: () => this.liveBrokers(),
+      ...coordinatorContext,
       nextProducerId: () => this.nextProducerId(),
       markers: new MarkerSender({
         leaderOf: (topic, partition) => this.image.partition(topic, partition)?.leader,
@@ -364,7 +360,6 @@ export class Broker implements NodeService {
         logger: this.logger,
         time,
       }),
-      logger: this.logger,
       clock: time,
     });
     this.responseMemory = new RequestMemory(this.config.int('queued.max.response.bytes'));
