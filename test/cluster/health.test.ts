@@ -99,7 +99,11 @@ test('kb health: 0 healthy, 1 with a broker fenced, 2 with a partition offline, 
   cluster.pause(2);
   await waitForPartitions(others, 'spread', 'node 2 lost its leadership', (ps) => ps[1].leader !== 2 && ps[1].leader !== -1, 60_000);
   cluster.resume(2);
-  await waitForPartitions(cluster.bootstrap, 'spread', 'node 2 is back in every ISR', (ps) => ps.every((p) => p.isr.length === 3) && ps[1].leader !== 2, 60_000);
+  // Every node's own view, not just one: balance asks whichever node answers first, and a node whose
+  // image still has node 2 fenced would offer only two target brokers (an ISR holds only unfenced brokers).
+  for (const id of [1, 2, 3]) {
+    await waitForPartitions(cluster.address(id), 'spread', `node ${id} sees node 2 back in every ISR`, (ps) => ps.every((p) => p.isr.length === 3) && ps[1].leader !== 2, 60_000);
+  }
   const returned = await kb(['partitions', 'balance', '--topic', 'spread', '--execute', '--yes', '--json']);
   assert.equal(returned.code, 0, returned.stderr);
   assert.deepEqual(JSON.parse(returned.stdout).partitions, [], 'nothing to move');
