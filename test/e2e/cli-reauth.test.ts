@@ -1,0 +1,47 @@
+/**
+ * kb's client re-authenticates (KIP-368, #24): against a SASL listener
+ * whose logins last `connections.max.reauth.ms`, a `kb consume` in a group
+ * that runs for several lifetimes logs in again on its connections before
+ * each lifetime ends, so the broker never cuts one off (it closes a
+ * connection whose session expired at its next request and logs it) and
+ * the consumer reads what is produced after them.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { startBroker } from '../helpers/broker.ts';
+import { runKb } from '../helpers/cli.ts';
+
+const lifetimeMs = 1500;
+/** Long enough for every connection of the consumer to outlive its first login several times. */
+const runsForMs = 4 * lifetimeMs;
+
+test('a kb consume outliving connections.max.reauth.ms several times re-authenticates on its connections and reads on', async (t) => {
+  const broker = await startBroker({
+    listen: null,
+    args: ['--bootstrap-user', 'alice'],
+    env: { KB_BOOTSTRAP_PASSWORD: 'alice secret' },
+    sets: {
+      listeners: 'SASL://127.0.0.1:0',
+      'listener.security.protocol.map': 'SASL:SASL_PLAINTEXT',
+      'connections.max.reauth.ms': lifetimeMs,
+      'group.initial.rebalance.delay.ms': 0,
+    },
+  });
+  t.after(() => broker.stop());
+  const login = ['-b', broker.listeners.get('SASL')!, '-X', 'security.protocol=SASL_PLAINTEXT', '-X', 'sasl.mechanism=SCRAM-SHA-512', '-X', 'sasl.username=alice'];
+  const env = { KB_SASL_PASSWORD: 'alice secret' };
+  const created = await runKb(['topic', 'create', 'reauth', '--partitions', '1', '--rf', '1', ...login], { env });
+  assert.equal(created.code, 0, created.stderr);
+  const first = await runKb(['produce', 'reauth', ...login], { env, input: 'before\n' });
+  assert.equal(first.code, 0, first.stderr);
+
+  const consuming = runKb(['consume', 'reauth', '-g', 'readers', '-n', '2', ...login], { env, timeoutMs: 60_000 });
+  // The fault needs time to pass: logins expiring under a running consumer.
+  await new Promise((resolve) => setTimeout(resolve, runsForMs));
+  const second = await runKb(['produce', 'reauth', ...login], { env, input: 'after\n' });
+  assert.equal(second.code, 0, second.stderr);
+  const consumed = await consuming;
+  assert.equal(consumed.code, 0, consumed.stderr);
+  assert.deepEqual(consumed.stdout.trim().split('\n'), ['before', 'after']);
+  assert.doesNotMatch(broker.log(), /after the session expired/);
+});
