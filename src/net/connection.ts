@@ -83,9 +83,9 @@ export interface ConnectionOptions {
   framePool?: FramePool;
   /**
    * Run once connected (after ApiVersions), before any request: rejects when the broker is not accepted or does not accept this client;
-   * may resolve with the login's lifetime in ms (0: for ever), to run again before it ends.
+   * resolves with the login's lifetime in ms (0: for ever), to run again before it ends.
    */
-  authenticate?: (connection: BrokerConnection) => Promise<number | void>;
+  authenticate?: (connection: BrokerConnection) => Promise<number>;
   /** Connect with TLS (kb's own connections to an SSL peer listener): the certificate presented, the CAs trusted. */
   tls?: tls.ConnectionOptions;
 }
@@ -207,9 +207,9 @@ export class BrokerConnection {
     }
   }
 
-  /** KIP-368: a new login at 90% of `lifetimeMs` (none for 0 or no lifetime). */
-  private scheduleReauthentication(lifetimeMs: number | void): void {
-    if (!lifetimeMs || lifetimeMs <= 0 || this.closedError) return;
+  /** KIP-368: a new login at 90% of `lifetimeMs` (none for 0 or no login). */
+  private scheduleReauthentication(lifetimeMs = 0): void {
+    if (lifetimeMs <= 0 || this.closedError) return;
     this.reauthTimer = setTimeout(() => void this.reauthenticate(), Math.floor(lifetimeMs * reauthenticateAtShare)).unref();
   }
 
