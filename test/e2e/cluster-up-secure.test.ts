@@ -4,7 +4,7 @@
  * authorizer on and a first user whose generated password is in a 0600
  * file; the profile it writes makes plain `kb topic create`, `kb produce`
  * and `kb consume` work, kcat works with the printed settings, and an
- * anonymous plaintext client is refused.
+ * anonymous plaintext client is refused. Without openssl it says so.
  *
  * Forwarded requests keep their principal (#25): a user without ACLs,
  * connected to a node that is not the controller, is refused every admin
@@ -131,4 +131,13 @@ test('kb cluster up --secure: kb through its profile and kcat through its settin
   assert.equal(topics.find((tp) => tp.name === 'secure-orders')!.partitions, 2);
   assert.equal((await kb(['acl', 'list', '--json'])).includes('User:bob'), false);
   await kb(['topic', 'list']); // admin's password still works
+});
+
+test('kb cluster up --secure without openssl on the PATH says it needs openssl, and starts nothing', async (t) => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'kb-secure-up-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const up = await runKb(['cluster', 'up', '--secure', '--nodes', '1', '--base-port', '0', '--data-dir', dir], { env: { PATH: path.join(dir, 'no-tools') } });
+  assert.equal(up.code, 1, up.stderr);
+  assert.match(up.stderr, /makes its certificates with openssl, which is not on the PATH: install it/);
+  await assert.rejects(stat(path.join(dir, 'cluster.json')), 'no cluster recorded');
 });
