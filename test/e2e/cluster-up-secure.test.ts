@@ -4,7 +4,8 @@
  * authorizer on and a first user whose generated password is in a 0600
  * file; the profile it writes makes plain `kb topic create`, `kb produce`
  * and `kb consume` work, kcat works with the printed settings, and an
- * anonymous plaintext client is refused. Without openssl it says so.
+ * anonymous plaintext client is refused; `kb cluster down --purge`
+ * removes it all. Without openssl it says so.
  *
  * Forwarded requests keep their principal (#25): a user without ACLs,
  * connected to a node that is not the controller, is refused every admin
@@ -131,6 +132,9 @@ test('kb cluster up --secure: kb through its profile and kcat through its settin
   assert.equal(topics.find((tp) => tp.name === 'secure-orders')!.partitions, 2);
   assert.equal((await kb(['acl', 'list', '--json'])).includes('User:bob'), false);
   await kb(['topic', 'list']); // admin's password still works
+
+  await kb(['cluster', 'down', '--purge', '--data-dir', clusterDir]);
+  await assert.rejects(stat(clusterDir), 'down --purge removes the certificates and the password too');
 });
 
 test('kb cluster up --secure without openssl on the PATH says it needs openssl, and starts nothing', async (t) => {

@@ -26,7 +26,7 @@ import type { ClientConfig } from '../client-config.ts';
 import { UserError } from '../kb-command.ts';
 
 const run = promisify(execFile);
-const secureDirName = 'secure';
+export const secureDirName = 'secure';
 const validDays = '825';
 const opensslTimeoutMs = 60_000;
 const passwordBytes = 24;
