@@ -18,6 +18,11 @@
  * 3b. transactions: confluent-kafka producing the large records to one kb
  *    node with acks=all, idempotent and as transactions of 1,000 records
  *    (lib/transactions.ts); the note gives transactional/idempotent;
+ * 3c. security: the large records produced and consumed by kcat over
+ *    PLAINTEXT, SSL and SASL_SSL (SCRAM-SHA-512) to one node, and produced
+ *    over PLAINTEXT to a node with the authorizer on and one ACL per topic
+ *    (lib/security.ts, medians of 3); the notes give each against
+ *    PLAINTEXT, and a goal the authorizer's cost;
  * 4. peers with the same counts and sizes: Redis Streams XADD pipelined,
  *    persistence off and appendonly everysec (lib/redis.ts), NATS JetStream
  *    file storage, async publish (lib/nats.ts).
@@ -41,6 +46,7 @@ import { renderTable } from '../src/cli/output.ts';
 import { loopbackTcp, sequentialWrite, type DiskBaseline } from './lib/baselines.ts';
 import { kbSingleNode, kbThreeNodes, type KbSingleNode, type ReplayRun } from './lib/kb.ts';
 import { kbTransactions } from './lib/transactions.ts';
+import { kbSecurity, securityProtocols } from './lib/security.ts';
 import { natsJetStream } from './lib/nats.ts';
 import { ensureDebianPackages } from './lib/processes.ts';
 import { redisXadd } from './lib/redis.ts';
@@ -61,6 +67,10 @@ interface Row {
 const diskRuns = 3;
 const replayCase = (size: number) => `kb produce ${size} B, batch replay, acks=1`;
 const recordsPerTransaction = 1000;
+const securityRounds = 3;
+const securityIngestCase = (size: number, protocol: string) => `kb produce ${size} B, kcat over ${protocol}`;
+const securityConsumeCase = (size: number, protocol: string) => `kb consume ${size} B, kcat -C -e over ${protocol}`;
+const aclIngestCase = (size: number) => `kb produce ${size} B, kcat, authorizer on, 1 ACL per topic`;
 const threeNodeCase = (size: number, pinned: boolean) => `kb produce ${size} B, kcat, 3 nodes rf=3 acks=all${pinned ? '' : ', unpinned'}`;
 
 function row(name: string, records: number, recordSize: number, seconds: number, note = ''): Row {
@@ -185,6 +195,21 @@ export async function run(args: string[]): Promise<void> {
       })),
     );
 
+    step(`kb security, ${large.records} x ${large.size} B`);
+    rows.push(
+      ...(await attempt(`kb security ${large.size} B`, async () => {
+        if (!tools.kcat) throw new Error('kcat missing');
+        const r = await kbSecurity(dir, large.records, large.size, securityRounds, timeLimitMs);
+        const middle = (runs: number[]) => [...runs].sort((a, b) => a - b)[Math.floor(runs.length / 2)];
+        const against = (runs: number[], plaintext: number[]) => `${(middle(plaintext) / middle(runs)).toFixed(2)}x PLAINTEXT`;
+        return [
+          ...securityProtocols.map((p) => medianRow(securityIngestCase(large.size, p), large.records, large.size, r.ingest[p], `acks=1, ${against(r.ingest[p], r.ingest.PLAINTEXT)}`)),
+          medianRow(aclIngestCase(large.size), large.records, large.size, r.ingestWithAcls, `PLAINTEXT, ${against(r.ingestWithAcls, r.ingest.PLAINTEXT)} without the authorizer`),
+          ...securityProtocols.map((p) => medianRow(securityConsumeCase(large.size, p), large.records, large.size, r.consume[p], against(r.consume[p], r.consume.PLAINTEXT))),
+        ];
+      })),
+    );
+
     for (const c of cases) {
       for (const persistence of ['none', 'aof-everysec'] as const) {
         step(`redis ${persistence}, ${c.records} x ${c.size} B`);
@@ -253,6 +278,9 @@ function report(rows: Row[], cases: { records: number; size: number }[], kbRuns:
     const how = pinned ? 'all 3 nodes on core 0' : 'nodes unpinned';
     goals.push({ goal: `${large.size} B 3-node rf=3 acks=all (${how}) >= 40% of single node (kcat)`, reached: threeNodes && kbLargeMb ? threeNodes >= 0.4 * kbLargeMb : null, figure: `${ratio(threeNodes, kbLargeMb)}x` });
   }
+  const withAcls = find(aclIngestCase(large.size));
+  const withoutAcls = find(securityIngestCase(large.size, 'PLAINTEXT'));
+  goals.push({ goal: `${large.size} B ingest with the authorizer on and 1 ACL per topic >= 95% of it off`, reached: withAcls && withoutAcls ? withAcls >= 0.95 * withoutAcls : null, figure: `${ratio(withAcls, withoutAcls)}x` });
   const rss = kbRuns[small.size]?.brokerPeakRssMib ?? null;
   goals.push({ goal: `broker peak RSS < 300 MB under ${small.records} records`, reached: rss === null ? null : rss < 300, figure: rss === null ? '' : `${rss.toFixed(0)} MiB` });
   out.push('', 'goals:');

@@ -11,6 +11,12 @@
  * An optional `authenticate` step (kb's own connections to another node:
  * net/peer-login.ts; a client's SASL login: net/sasl-login.ts) runs after
  * ApiVersions, before `connect()` resolves and so before any other request.
+ * Where it resolves with a login's lifetime (KIP-368 session_lifetime_ms),
+ * the connection logs in again at 90% of it, as librdkafka does: requests
+ * made from then on wait (in order) while those in flight are answered and
+ * the step runs again on the same connection (the broker takes nothing but
+ * SASL then), then go out; a failed re-authentication closes the
+ * connection with the reason.
  *
  * Failures: connect errors and timeouts reject with ClientError naming the
  * broker, and a connect that fails (ApiVersions unanswered or
@@ -75,8 +81,11 @@ export interface ConnectionOptions {
   connectTimeoutMs: number;
   /** Where responses to `requestLeased` that span socket chunks are joined. */
   framePool?: FramePool;
-  /** Run once connected (after ApiVersions), before any request: rejects when the broker is not accepted or does not accept this client. */
-  authenticate?: (connection: BrokerConnection) => Promise<void>;
+  /**
+   * Run once connected (after ApiVersions), before any request: rejects when the broker is not accepted or does not accept this client;
+   * resolves with the login's lifetime in ms (0: for ever), to run again before it ends.
+   */
+  authenticate?: (connection: BrokerConnection) => Promise<number>;
   /** Connect with TLS (kb's own connections to an SSL peer listener): the certificate presented, the CAs trusted. */
   tls?: tls.ConnectionOptions;
 }
@@ -101,6 +110,10 @@ const correlationIdBytes = 4;
 const readBufferBytes = 128 * 1024;
 
 const apiVersionsVersion = 3;
+/** The share of a login's lifetime after which the connection logs in again (librdkafka's). */
+const reauthenticateAtShare = 0.9;
+/** The requests of a (re-)authentication: never held behind it. */
+const saslApis = new Set<number>([ApiKeys.SaslHandshake, ApiKeys.SaslAuthenticate]);
 /** The first bytes of a TLS record (handshake or alert, TLS 1.x) where a plaintext client expects a response's size. */
 const tlsRecordTypes = new Set([0x15, 0x16]);
 const tlsMajorVersion = 0x03;
@@ -116,6 +129,11 @@ export class BrokerConnection {
   private readonly pooledFrames = new WeakSet<Buffer>();
   private versions = new Map<number, [number, number]>();
   private closedError: Error | null = null;
+  private reauthTimer: NodeJS.Timeout | null = null;
+  /** While re-authenticating: settles once it is done; requests wait for it. */
+  private held: Promise<void> | null = null;
+  /** Called when the last request in flight is answered (re-authentication waits for it). */
+  private onDrained: (() => void) | null = null;
 
   constructor(options: ConnectionOptions) {
     this.options = options;
@@ -182,10 +200,34 @@ export class BrokerConnection {
       for (const api of apis.apiKeys) {
         this.versions.set(api.apiKey, [api.minVersion, api.maxVersion]);
       }
-      await this.options.authenticate?.(this);
+      this.scheduleReauthentication(await this.options.authenticate?.(this));
     } catch (err) {
       this.close();
       throw err;
+    }
+  }
+
+  /** KIP-368: a new login at 90% of `lifetimeMs` (none for 0 or no login). */
+  private scheduleReauthentication(lifetimeMs = 0): void {
+    if (lifetimeMs <= 0 || this.closedError) return;
+    this.reauthTimer = setTimeout(() => void this.reauthenticate(), Math.floor(lifetimeMs * reauthenticateAtShare)).unref();
+  }
+
+  /** Holds new requests, waits for those in flight, logs in again; a failure closes the connection. */
+  private async reauthenticate(): Promise<void> {
+    let release = () => {};
+    this.held = new Promise((resolve) => (release = resolve));
+    try {
+      if (this.inFlight.size > 0) await new Promise<void>((resolve) => (this.onDrained = resolve));
+      this.onDrained = null;
+      if (this.closedError) return;
+      this.scheduleReauthentication(await this.options.authenticate!(this));
+    } catch (err) {
+      this.fail(new ClientError(`re-authentication with broker ${this.address} failed: ${(err as Error).message}`));
+      this.socket?.destroy();
+    } finally {
+      this.held = null;
+      release();
     }
   }
 
@@ -240,6 +282,7 @@ export class BrokerConnection {
 
   /** Sends a request that gets no response (acks=0 produce). */
   requestNoResponse<K extends ApiKey>(apiKey: K, clientMax: number, body: RequestOf<K>): Promise<void> {
+    if (this.held) return this.held.then(() => this.requestNoResponse(apiKey, clientMax, body));
     const frame = encodeRequestChunks(apiKey, this.version(apiKey, clientMax), this.nextCorrelationId++, this.options.clientId, body);
     return new Promise((resolve, reject) => {
       if (!this.socket || this.closedError) return reject(this.closedError ?? new ClientError('not connected'));
@@ -249,12 +292,13 @@ export class BrokerConnection {
 
   /** The decoded response body, or `{ body, release }` when `leased`. */
   private send(apiKey: number, apiVersion: number, body: unknown, leased = false): Promise<unknown> {
+    if (this.held && !saslApis.has(apiKey)) return this.held.then(() => this.send(apiKey, apiVersion, body, leased));
     if (!this.socket || this.closedError) return Promise.reject(this.closedError ?? new ClientError('not connected'));
     const correlationId = this.nextCorrelationId++;
     const frame = encodeRequestChunks(apiKey, apiVersion, correlationId, this.options.clientId, body);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.inFlight.delete(correlationId);
+        this.forget(correlationId);
         reject(new ClientError(`broker ${this.address} did not answer API ${apiKey} within ${this.options.requestTimeoutMs} ms`));
       }, this.options.requestTimeoutMs);
       this.inFlight.set(correlationId, { apiKey, apiVersion, leased, resolve, reject, timer });
@@ -289,7 +333,7 @@ export class BrokerConnection {
     const correlationId = payload.readInt32BE(0);
     const request = this.inFlight.get(correlationId);
     if (!request) return release(); // timed out already
-    this.inFlight.delete(correlationId);
+    this.forget(correlationId);
     clearTimeout(request.timer);
     let body;
     try {
@@ -303,14 +347,22 @@ export class BrokerConnection {
     request.resolve(body);
   }
 
+  /** The request is no longer in flight (answered or timed out). */
+  private forget(correlationId: number): void {
+    this.inFlight.delete(correlationId);
+    if (this.inFlight.size === 0) this.onDrained?.();
+  }
+
   private fail(err: Error): void {
     if (this.closedError) return;
     this.closedError = err;
+    if (this.reauthTimer) clearTimeout(this.reauthTimer);
     for (const request of this.inFlight.values()) {
       clearTimeout(request.timer);
       request.reject(err);
     }
     this.inFlight.clear();
+    this.onDrained?.();
   }
 
   close(): void {

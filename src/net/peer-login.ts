@@ -3,7 +3,8 @@
  * BrokerConnection: `peerLogin(credentials, serverId)` is the
  * authentication step a node's own connections to another node run after
  * ApiVersions and before any request (SaslHandshake v1, then two
- * SaslAuthenticate v2 round trips). It rejects with ClientError saying
+ * SaslAuthenticate v2 round trips); its login lasts as long as the
+ * connection (it resolves with lifetime 0). It rejects with ClientError saying
  * why (the server refused the mechanism or the proof, or could not prove
  * it holds the secret itself); BrokerConnection then closes the socket.
  */
@@ -22,7 +23,7 @@ const handshakeVersion = 1;
 const authenticateVersion = 2;
 
 /** The authentication step of a connection from node `credentials.nodeId` to node `serverId`. */
-export function peerLogin(credentials: PeerCredentials, serverId: number): (connection: BrokerConnection) => Promise<void> {
+export function peerLogin(credentials: PeerCredentials, serverId: number): (connection: BrokerConnection) => Promise<number> {
   return async (connection) => {
     const refused = (what: string, errorCode: number, message: string | null) =>
       new ClientError(`node ${serverId} at ${connection.address} refused ${what}: ${errorName(errorCode)}${message ? ` (${message})` : ''}`);
@@ -35,5 +36,6 @@ export function peerLogin(credentials: PeerCredentials, serverId: number): (conn
     if (!final.ok) throw new ClientError(`peer authentication with ${connection.address} failed: ${final.reason}`);
     const outcome = await connection.requestAt(ApiKeys.SaslAuthenticate, authenticateVersion, { authBytes: final.value });
     if (outcome.errorCode !== ErrorCode.NONE) throw refused('peer authentication', outcome.errorCode, outcome.errorMessage);
+    return 0;
   };
 }

@@ -16,8 +16,8 @@
  *
  * `planCluster` turns the operator's request into the nodes to start: ids
  * 1..N, every node a voter, each started as
- * `kb broker start --node-id i --listen host:port --voters ... --cluster-secret-file DIR/cluster.secret --data-dir DIR/node-i [--set k=v]...`
- * where `--voters` names every node's peer listener (`i@host:peerPort`).
+ * `kb broker start --node-id i --listen host:port --voters ... --cluster-secret-file DIR/cluster.secret --data-dir DIR/node-i [NODE ARGS] [--set k=v]...`
+ * (NODE ARGS: `nodeArgs(i)`, those of a secured cluster: secure.ts) where `--voters` names every node's peer listener (`i@host:peerPort`).
  * (`kb` being the command line that runs this kb, see cli/self-command.ts).
  */
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
@@ -76,6 +76,7 @@ export function planCluster(options: {
   ports: readonly number[];
   peerPorts: readonly number[];
   sets: readonly string[];
+  nodeArgs?: (nodeId: number) => readonly string[];
   kb: (args: readonly string[]) => string[];
 }): ClusterPlan {
   const dir = path.resolve(options.dir);
@@ -86,7 +87,7 @@ export function planCluster(options: {
   const nodes = addresses.map(({ nodeId, port, peerPort }) => {
     const dataDir = path.join(dir, `node-${nodeId}`);
     const args = ['broker', 'start', '--node-id', String(nodeId), '--listen', formatHostPort({ host, port }), '--voters', voters];
-    args.push('--cluster-secret-file', path.join(dir, clusterSecretName), '--data-dir', dataDir);
+    args.push('--cluster-secret-file', path.join(dir, clusterSecretName), '--data-dir', dataDir, ...(options.nodeArgs?.(nodeId) ?? []));
     for (const set of options.sets) args.push('--set', set);
     return { nodeId, host, port, peerPort, dataDir, log: path.join(dataDir, brokerLogName), command: options.kb(args) };
   });

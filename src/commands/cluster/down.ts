@@ -4,8 +4,9 @@
  * pid, or one started by hand on the node's data dir: see supervisor.ts),
  * SIGKILL to those not gone after --timeout (said on stderr), then removes
  * cluster.json. The nodes' data stays unless --purge, which also removes
- * the node-<id>/ directories and the cluster secret they shared (and the
- * directory itself when that leaves it empty).
+ * the node-<id>/ directories, the cluster secret they shared and what
+ * `up --secure` made (secure/: the CA, certificates, the first user's
+ * password), and the directory itself when that leaves it empty.
  * Exit 1 when nothing is recorded there (--purge still purges) or a node
  * survived SIGKILL (the record is kept so `down` can be retried).
  */
@@ -14,6 +15,7 @@ import path from 'node:path';
 import { Flags } from '@oclif/core';
 import { KbLocalCommand, UserError } from '../../cli/kb-command.ts';
 import { clusterSecretName, defaultClusterDir, readClusterRecord, removeClusterRecord } from '../../cli/local-cluster/record.ts';
+import { secureDirName } from '../../cli/local-cluster/secure.ts';
 import { stopNodes, type StoppedNode } from '../../cli/local-cluster/supervisor.ts';
 import { int32Max } from '../../protocol/wire-limits.ts';
 
@@ -58,10 +60,10 @@ export default class ClusterDown extends KbLocalCommand {
   }
 }
 
-/** Removes the node-<id> directories and the cluster secret of `dir`, and `dir` when nothing else is left in it. */
+/** Removes the node-<id> directories, the cluster secret and secure/ of `dir`, and `dir` when nothing else is left in it. */
 async function purge(dir: string): Promise<void> {
   const entries = await readdir(dir).catch(() => [] as string[]);
-  const ours = entries.filter((e) => /^node-\d+$/.test(e) || e === clusterSecretName);
+  const ours = entries.filter((e) => /^node-\d+$/.test(e) || e === clusterSecretName || e === secureDirName);
   await Promise.all(ours.map((e) => rm(path.join(dir, e), { recursive: true, force: true })));
   await rmdir(dir).catch(() => undefined); // not empty (or gone): leave it
 }

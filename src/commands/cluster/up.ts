@@ -11,7 +11,15 @@
  * its startup line, printing the bootstrap list. If a node exits or is late,
  * the nodes started are stopped again and the error shows that node's log.
  * Refuses (exit 1) while a cluster recorded in the directory still runs.
+ *
+ * --secure (needs openssl): a local CA and node certificates, a SASL_SSL
+ * client listener, mTLS peer listeners, the authorizer on and a first
+ * user (--bootstrap-user, its password generated into a 0600 file), all
+ * in DIR/secure/ (local-cluster/secure.ts); once the nodes run, a profile
+ * (--profile-name, default the directory's name) logging in as that user
+ * is written and put in use, and kcat's settings are printed.
  */
+import path from 'node:path';
 import { Flags } from '@oclif/core';
 import { KbLocalCommand, UsageError, UserError } from '../../cli/kb-command.ts';
 import { formatHostPort } from '../../net/host-port.ts';
@@ -21,9 +29,21 @@ import { freePorts } from '../../cli/local-cluster/ports.ts';
 import { defaultClusterDir, ensureClusterSecret, newClusterRecord, planCluster, readClusterRecord, removeClusterRecord, writeClusterRecord, type ClusterRecord } from '../../cli/local-cluster/record.ts';
 import { NodeStartError, runningPid, spawnNodes, stopAfterFailureMs, stopNodes, waitForStartup } from '../../cli/local-cluster/supervisor.ts';
 import { int32Max } from '../../protocol/wire-limits.ts';
+import { clientConfig, ensureSecureFiles, nodeArgs, type SecureFiles } from '../../cli/local-cluster/secure.ts';
+import { checkProfileName, loadProfiles, saveProfiles } from '../../cli/profiles.ts';
+import type { ClientConfig } from '../../cli/client-config.ts';
 
 const host = '127.0.0.1';
 const nodesMax = 32;
+const userNamePattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/** What --secure made, in --json: the profile, and a client's settings (the password in its file). */
+interface SecureSummary {
+  profile: string;
+  user: string;
+  passwordFile: string;
+  config: ClientConfig;
+}
 
 export default class ClusterUp extends KbLocalCommand {
   static override description = 'Start a local cluster of N nodes (all voters) as background processes';
@@ -31,6 +51,7 @@ export default class ClusterUp extends KbLocalCommand {
   static override examples = [
     '<%= config.bin %> cluster up --nodes 3',
     '<%= config.bin %> cluster up --nodes 3 --base-port 0 --data-dir /tmp/kb3 --set num.partitions=3',
+    '<%= config.bin %> cluster up --secure --bootstrap-user admin',
   ];
 
   static override flags = {
@@ -39,9 +60,15 @@ export default class ClusterUp extends KbLocalCommand {
     'data-dir': Flags.string({ description: 'directory for cluster.json and the nodes\' data dirs (node-<id>/)', default: defaultClusterDir }),
     set: Flags.string({ description: 'a broker config setting key=value for every node (repeatable)', multiple: true, default: [] }),
     timeout: Flags.integer({ description: 'milliseconds to wait for every node to start', default: 60_000, min: 1, max: int32Max }),
+    secure: Flags.boolean({
+      description: 'TLS and SASL (SCRAM) for clients, mTLS between nodes, ACLs on, a first user and a profile for it; needs openssl (certificates in DATA-DIR/secure/)',
+      default: false,
+    }),
+    'bootstrap-user': Flags.string({ description: 'with --secure: the first user (a super user); its password is generated into DATA-DIR/secure/NAME.password', default: 'admin', dependsOn: ['secure'] }),
+    'profile-name': Flags.string({ description: 'with --secure: the profile to write (replaced if there) and use (default: the data dir\'s name)', dependsOn: ['secure'] }),
   };
 
-  async run(): Promise<ClusterRecord> {
+  async run(): Promise<ClusterRecord & { secure?: SecureSummary }> {
     const { flags } = await this.parse(ClusterUp);
     const dir = flags['data-dir'];
     const portCount = 2 * flags.nodes;
@@ -49,6 +76,10 @@ export default class ClusterUp extends KbLocalCommand {
       throw new UsageError(`--base-port ${flags['base-port']} leaves no room for ${portCount} ports (a client and a peer port per node); choose a lower one (or 0 for free ports)`);
     }
     for (const set of flags.set) if (!set.includes('=')) throw new UsageError(`--set: "${set}" is not key=value`);
+    const user = flags['bootstrap-user'];
+    if (!userNamePattern.test(user)) throw new UsageError(`--bootstrap-user ${JSON.stringify(user)}: use letters, digits, '.', '_' and '-' (up to 64, starting with a letter or digit)`);
+    const profileName = flags['profile-name'] ?? path.basename(path.resolve(dir));
+    if (flags.secure) checkProfileName(profileName);
 
     const existing = await readClusterRecord(dir); // an unreadable record: exit 1 naming the file
     const running = (existing?.nodes ?? []).flatMap((n) => {
@@ -61,8 +92,9 @@ export default class ClusterUp extends KbLocalCommand {
 
     const allPorts = flags['base-port'] === 0 ? await freePorts(host, portCount) : Array.from({ length: portCount }, (_, i) => flags['base-port'] + i);
     const [ports, peerPorts] = [allPorts.slice(0, flags.nodes), allPorts.slice(flags.nodes)];
-    const plan = planCluster({ dir, host, ports, peerPorts, sets: flags.set, kb: kbCommandLine });
     await ensureClusterSecret(dir);
+    const secure = flags.secure ? await ensureSecureFiles(dir, flags.nodes, user) : null;
+    const plan = planCluster({ dir, host, ports, peerPorts, sets: flags.set, nodeArgs: secure ? (id) => nodeArgs(secure, id) : undefined, kb: kbCommandLine });
     if (process.stderr.isTTY) process.stderr.write(`starting ${flags.nodes} node(s) in ${plan.dir} ...\n`);
     const started = spawnNodes(plan.nodes);
     const record = newClusterRecord(plan, started.map((s) => s.pid));
@@ -79,7 +111,27 @@ export default class ClusterUp extends KbLocalCommand {
 
     this.log(`started ${record.nodes.length} node(s) in ${plan.dir} (logs: node-<id>/broker.log)\n`);
     this.log(renderTable(['NODE', 'PID', 'ADDRESS', 'PEER ADDRESS'], record.nodes.map((n) => [n.nodeId, n.pid, formatHostPort(n), formatHostPort({ host: n.host, port: n.peerPort })])));
-    this.log(`\nbootstrap: ${record.bootstrap}\n(export KB_BROKERS=${record.bootstrap}; stop with: kb cluster down --data-dir ${dir})`);
-    return record;
+    if (!secure) {
+      this.log(`\nbootstrap: ${record.bootstrap}\n(export KB_BROKERS=${record.bootstrap}; stop with: kb cluster down --data-dir ${dir})`);
+      return record;
+    }
+    const summary = await this.writeProfile(secure, profileName, record.bootstrap);
+    const kcatSettings = Object.entries(summary.config).map(([key, value]) => `-X ${key}=${value}`);
+    this.log(`\nbootstrap: ${record.bootstrap} (SASL_SSL; the nodes talk mTLS; ACLs on, ${user} is the super user)`);
+    this.log(`profile ${profileName} is in use: kb logs in as ${user} (password in ${secure.passwordFile})`);
+    this.log(`kcat -b ${record.bootstrap} ${kcatSettings.join(' ')} -X sasl.password="$(cat ${secure.passwordFile})" -L`);
+    this.log(`(stop with: kb cluster down --data-dir ${dir})`);
+    return { ...record, secure: summary };
+  }
+
+  /** Writes (or replaces) profile `name` logging in to `bootstrap` as the first user, and puts it in use. */
+  private async writeProfile(secure: SecureFiles, name: string, bootstrap: string): Promise<SecureSummary> {
+    const config = await clientConfig(secure);
+    const store = await loadProfiles();
+    store.profiles[name] = { brokers: bootstrap, config };
+    store.current = name;
+    await saveProfiles(store);
+    const { 'sasl.password': _password, ...shown } = config;
+    return { profile: name, user: secure.user, passwordFile: secure.passwordFile, config: shown };
   }
 }
