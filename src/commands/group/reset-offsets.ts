@@ -62,6 +62,11 @@ export function parseResetTarget(spec: string, now = Date.now()): OffsetSpec {
 export default class GroupResetOffsets extends KbCommand {
   static override description = "Reset a consumer group's committed offsets (shows the plan unless --execute)";
   static override enableJsonFlag = true;
+  // Written out: oclif's usage from the flags' overlapping exclusions came out with an empty alternative.
+  static override usage = [
+    'group reset-offsets GROUP (--topic T[:P,...]... | --all-topics) (--to SPEC | --shift-by N) [--export] [--dry-run | --execute [--yes]]',
+    'group reset-offsets GROUP --from-file CSV [--export] [--dry-run | --execute [--yes]]',
+  ];
   static override examples = [
     '<%= config.bin %> group reset-offsets billing --topic orders --to earliest',
     '<%= config.bin %> group reset-offsets billing --topic orders --to @2024-05-01T00:00:00Z --execute',
