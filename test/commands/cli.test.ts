@@ -89,7 +89,7 @@ test('help texts: every usage line is whole, every topic has its own description
   ]);
   assert.match(partitions.stdout, /^Partitions: list their replication status, elect leaders, balance and reassign replicas\n/, "the topic's description, not balance's");
   assert.doesNotMatch(consume.stdout, /see above/, 'the format and JSON notes are below the flags');
-  assert.match(consume.stdout, /^  \{"topic":"t","partition":0,"offset":42,"timestamp":1700000000000,\n\s+"key":"k","value":"v","headers":\[\{"key":"h","value":"x"\}\]\}\n/m, 'the JSON example breaks between keys');
+  assert.match(consume.stdout, /^ {2}\{"topic":"t","partition":0,"offset":42,"timestamp":1700000000000,\n\s+"key":"k","value":"v","headers":\[\{"key":"h","value":"x"\}\]\}\n/m, 'the JSON example breaks between keys');
   assert.match(configSet.stdout.replace(/\s+/g, ' '), /Dynamic are the settings kb config get shows as not read-only.*the others are static: set them when the broker starts/);
   assert.match(reassign.stdout, /\$ kb partitions reassign --status \[--topic T\.\.\.\]\n/);
 });
