@@ -99,6 +99,7 @@ export default class Consume extends KbCommand {
       char: 'o',
       description: 'where to start: earliest|beginning, latest|end, N, -N (N before the end) or @TIMESTAMP (ms, ISO-8601 or -10m; kcat\'s s@ too); a second -o e@TIMESTAMP ends each partition at its first record at or after that time',
       multiple: true,
+      multipleNonGreedy: true,
       default: ['beginning'],
     }),
     partition: Flags.integer({ char: 'p', description: 'read only this partition', min: 0, max: int32Max }),

@@ -86,9 +86,9 @@ test("offset specs: beginning, end, N, -N and @timestamp, per partition; -n coun
   assert.equal(waiting.code, 0, 'without -e, -n ends the command');
   assert.equal(waiting.stdout, '8:v8 1008000\n9:v9 1009000\n');
 
-  const range = await kb(['consume', 'offsets', '-o', 'e@1005000', '-o', 's@1002000']);
+  const range = await kb(['consume', '-o', 'e@1005000', '-o', 's@1002000', 'offsets']);
   assert.equal(range.code, 0, 'without -e, the end time ends the command');
-  assert.equal(range.stdout, 'v2\nv3\nv4\n', "kcat's -o s@T1 -o e@T2: from the first record at T1 to the last before T2");
+  assert.equal(range.stdout, 'v2\nv3\nv4\n', "kcat's -o s@T1 -o e@T2 (before the topic, as kcat users write it): from the first record at T1 to the last before T2");
 });
 
 test('offset specs: earliest and latest as synonyms, ISO-8601 dates and times relative to now (@-10m)', async () => {
@@ -227,7 +227,7 @@ test("kb produce to a missing topic follows the broker's auto.create.topics.enab
 
 test("kcat's habits: produce -D record delimiter, -k one key for all, -Z empty as null; consume -f with %K %S %T %s and rpk's %v{json}", async () => {
   await createTopic('kcat-habits', 1);
-  const delimited = await kb(['produce', 'kcat-habits', '-D', ';', '-k', 'batch-7'], 'a;b\nc;;');
+  const delimited = await kb(['produce', '-H', 'via=kcat', '-X', 'security.protocol=PLAINTEXT', 'kcat-habits', '-D', ';', '-k', 'batch-7'], 'a;b\nc;;');
   assert.equal(delimited.code, 0, delimited.stderr);
   const nulls = await kb(['produce', 'kcat-habits', '-K', ':', '-Z'], ':v\nk:\n');
   assert.equal(nulls.code, 0, nulls.stderr);

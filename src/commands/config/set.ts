@@ -25,7 +25,7 @@ Dynamic are the settings kb config get shows as not read-only (leader.replicatio
   static override args = { setting: Args.string({ description: 'NAME=VALUE (one or more)' }) };
   static override flags = {
     broker: Flags.integer({ description: 'node id of the broker (default: the lowest)', min: 0, max: int32Max }),
-    unset: Flags.string({ description: 'remove this dynamic config (repeatable)', multiple: true }),
+    unset: Flags.string({ description: 'remove this dynamic config (repeatable)', multiple: true, multipleNonGreedy: true }),
   };
 
   async run(): Promise<{ broker: number; set: Record<string, string>; unset: string[] }> {

@@ -77,7 +77,7 @@ export default class GroupResetOffsets extends KbCommand {
   ];
   static override args = { group: Args.string({ description: 'group id', required: true }) };
   static override flags = {
-    topic: Flags.string({ char: 't', description: 'topic to reset, TOPIC or TOPIC:PARTITION,... (repeatable)', multiple: true, exclusive: ['all-topics', 'from-file'] }),
+    topic: Flags.string({ char: 't', description: 'topic to reset, TOPIC or TOPIC:PARTITION,... (repeatable)', multiple: true, multipleNonGreedy: true, exclusive: ['all-topics', 'from-file'] }),
     'all-topics': Flags.boolean({ description: 'every partition the group has a committed offset of', exclusive: ['topic', 'from-file'] }),
     to: Flags.string({ description: 'earliest | latest | N | -N | @TIMESTAMP (ms, ISO-8601 or -10m)', exclusive: ['shift-by', 'from-file'] }),
     'shift-by': Flags.string({ description: 'move each committed offset by N (negative: back)', exclusive: ['to', 'from-file'] }),
