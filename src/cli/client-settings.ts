@@ -28,6 +28,7 @@ export const clientConfigFlags = {
     char: 'X',
     description: "client setting key=value with librdkafka's names (repeatable), e.g. -X security.protocol=SASL_SSL",
     multiple: true,
+    multipleNonGreedy: true,
     helpGroup: 'GLOBAL',
   }),
   'config-file': Flags.string({ char: 'F', description: "file of client settings, key=value lines (kcat's -F format)", helpGroup: 'GLOBAL' }),

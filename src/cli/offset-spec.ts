@@ -10,7 +10,12 @@
  *   there is none. TIMESTAMP is milliseconds since the epoch (at most
  *   int64), an ISO-8601 date (`@2024-05-01`, `@2024-05-01T12:00:00Z`;
  *   without a zone, local time), or a duration before now (`@-10m`; units
- *   ms, s, m, h, d), read when the spec is parsed.
+ *   ms, s, m, h, d), read when the spec is parsed; kcat's `s@TIMESTAMP`
+ *   says the same.
+ *
+ * `kb consume` also takes kcat's `e@TIMESTAMP` beside a start
+ * (`-o s@T1 -o e@T2`, `parseOffsetRange`): each partition ends at its first
+ * record at or after T2.
  */
 import type { Cluster } from '../client/cluster.ts';
 import { listOffsets, offsetSpec, type IsolationLevel } from '../client/consumer.ts';
@@ -37,13 +42,34 @@ export function parseOffsetSpec(text: string, now = Date.now()): OffsetSpec {
   if (text === 'latest' || text === 'end') return { kind: 'end' };
   if (/^\d+$/.test(text)) return { kind: 'absolute', offset: BigInt(text) };
   if (/^-\d+$/.test(text)) return { kind: 'fromEnd', count: -BigInt(text) };
-  const timestamp = text.startsWith('@') ? parseTimestamp(text.slice(1), now) : null;
-  if (timestamp !== null && timestamp >= 0n && timestamp <= int64Max) return { kind: 'timestamp', timestamp };
+  const timestamp = /^s?@/.test(text) ? parseTimestamp(text.slice(text.indexOf('@') + 1), now) : null;
+  if (timestamp !== null) return { kind: 'timestamp', timestamp };
   throw new Error(`"${text}" is not an offset: ${offsetSpecForms}`);
 }
 
-/** Milliseconds since the epoch of a TIMESTAMP form; null when it is none. */
+export interface OffsetRange {
+  start: OffsetSpec;
+  /** Each partition ends at its first record at or after this time (null: no end time). */
+  endTimestamp: bigint | null;
+}
+
+/** Parses kb consume's -o values: at most one start spec and at most one e@TIMESTAMP (start: beginning by default). */
+export function parseOffsetRange(texts: string[], now = Date.now()): OffsetRange {
+  const ends = texts.filter((t) => t.startsWith('e@'));
+  const starts = texts.filter((t) => !t.startsWith('e@'));
+  if (starts.length > 1 || ends.length > 1) throw new Error(`-o takes one start and one e@TIMESTAMP end, not ${texts.map((t) => `-o ${t}`).join(' ')}`);
+  const endTimestamp = ends.length === 1 ? parseTimestamp(ends[0].slice(2), now) : null;
+  if (ends.length === 1 && endTimestamp === null) throw new Error(`"${ends[0]}" is not an end time: e@ then ms since the epoch, an ISO-8601 date or a -DURATION before now (e.g. e@-10m)`);
+  return { start: parseOffsetSpec(starts[0] ?? 'beginning', now), endTimestamp };
+}
+
+/** Milliseconds since the epoch of a TIMESTAMP form, in [0, int64Max]; null when it is none. */
 function parseTimestamp(text: string, now: number): bigint | null {
+  const ms = millisecondsOf(text, now);
+  return ms !== null && ms >= 0n && ms <= int64Max ? ms : null;
+}
+
+function millisecondsOf(text: string, now: number): bigint | null {
   if (/^\d+$/.test(text)) return BigInt(text);
   const relative = /^-(\d+)(ms|s|m|h|d)$/.exec(text);
   if (relative) return BigInt(now) - BigInt(relative[1]) * unitMs[relative[2]];

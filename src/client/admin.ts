@@ -308,7 +308,8 @@ export class Admin {
       ],
       validateOnly: false,
     });
-    check(response.responses[0].errorCode, response.responses[0].errorMessage, `altering configs of '${resourceName}'`);
+    const what = resourceType === topicResource ? `topic '${resourceName}'` : resourceName === '' ? 'every broker (the cluster-wide default)' : `broker ${resourceName}`;
+    check(response.responses[0].errorCode, response.responses[0].errorMessage, `altering configs of ${what}`);
   }
 
   /** min.insync.replicas of each of `topics` (one DescribeConfigs to any broker). */

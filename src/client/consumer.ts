@@ -7,7 +7,8 @@
  * offset, without aborted transactions (aborted-filter.ts). `atEnd()` tells
  * when every partition has been read up to the end seen in the last fetch
  * (the high watermark, or the last stable offset in read_committed), which
- * `--exit-at-end` style callers use.
+ * `--exit-at-end` style callers use; `release` stops reading a partition
+ * (one that reached an end time, say).
  */
 import { ErrorCode, errorName, isRetriable } from '../protocol/errors.ts';
 import { recordBatches } from '../protocol/records/batch-splitter.ts';
@@ -69,12 +70,22 @@ interface Position {
 export class Consumer {
   private readonly cluster: Cluster;
   private readonly options: FetchOptions;
-  private readonly positions: Position[];
+  private positions: Position[];
 
   constructor(cluster: Cluster, assignments: Assignment[], options: Partial<FetchOptions> = {}) {
     this.cluster = cluster;
     this.options = { ...defaultFetchOptions, ...options };
     this.positions = assignments.map((a) => ({ ...a, end: -1n }));
+  }
+
+  /** The number of partitions still read. */
+  get partitionCount(): number {
+    return this.positions.length;
+  }
+
+  /** Stops reading a partition: its records are fetched no more. */
+  release(topic: string, partition: number): void {
+    this.positions = this.positions.filter((p) => p.topic !== topic || p.partition !== partition);
   }
 
   /** True when every partition's position has reached its last known end. */

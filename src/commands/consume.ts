@@ -29,7 +29,7 @@ import type { GroupOffset, TopicPartitions } from '../client/groups.ts';
 import { KbCommand, UsageError, UserError } from '../cli/kb-command.ts';
 import { compileFormat, defaultFormat, type RecordFormatter } from '../cli/formats.ts';
 import { recordToJson } from '../cli/json-records.ts';
-import { parseOffsetSpec, resolveOffsetSpec, type OffsetSpec } from '../cli/offset-spec.ts';
+import { parseOffsetRange, resolveOffsetSpec, type OffsetRange, type OffsetSpec } from '../cli/offset-spec.ts';
 import { Progress } from '../cli/progress.ts';
 import { parseTopicArguments, selectTopics, type TopicArgument } from '../cli/topic-arguments.ts';
 import { writeStdout } from '../cli/stdout.ts';
@@ -41,12 +41,27 @@ const idleWaitMs = 200;
 
 interface Session {
   format: RecordFormatter;
+  /** Each partition ends at its first record at or after this time (-o e@T; null: none). */
+  endTimestamp: bigint | null;
   isolation: IsolationLevel;
   limit: number | undefined;
   exitAtEnd: boolean;
   printed: number;
   stopped: boolean;
   progress: Progress | null;
+}
+
+/** The records before each partition's first record at or after `end`; a partition reaching it is read no more. */
+function beforeEndTime(records: ConsumedRecord[], end: bigint, consumer: Consumer): ConsumedRecord[] {
+  const ended = new Set<string>();
+  return records.filter((r) => {
+    const id = `${r.topic}\0${r.partition}`;
+    if (ended.has(id)) return false;
+    if (r.timestamp < end) return true;
+    ended.add(id);
+    consumer.release(r.topic, r.partition);
+    return false;
+  });
 }
 
 /** The offset after the last record of each partition in `records`: what a group commits. */
@@ -59,10 +74,12 @@ function nextOffsets(records: ConsumedRecord[]): GroupOffset[] {
 export default class Consume extends KbCommand {
   static override description = `Print records of topics, one per line (the value, by default)
 
--f takes a format string: %t topic, %p partition, %o offset, %k key, %v value, %h headers (k=v,...), %d timestamp (ms), %% a '%'; \\n \\t escapes; kcat's %s (value), %T (timestamp), %S and %K (value and key length, -1 for null), %R (value length as 4 big-endian bytes).
+-f takes a format string: %t topic, %p partition, %o offset, %k key, %v value, %h headers (k=v,...), %d timestamp (ms), %% a '%'; \\n \\t escapes; kcat's %s (value), %T (timestamp), %S and %K (value and key length, -1 for null), %R (value length as 4 big-endian bytes). rpk-style modifiers re-encode a key or value: %v{json} (a JSON string, {"base64":"..."} or null, as --json writes it), %k{hex}, %v{base64}.
 --json prints one JSON object per record (lossless; "kb produce --json" reads it back):
-  {"topic":"t","partition":0,"offset":42,"timestamp":1700000000000,"key":"k","value":"v","headers":[{"key":"h","value":"x"}]}
-key, value and header values are a UTF-8 string, {"base64":"..."} when the bytes are not UTF-8, or null.`;
+  {"topic":"t","partition":0,"offset":42,"timestamp":1700000000000,
+   "key":"k","value":"v","headers":[{"key":"h","value":"x"}]}
+  (one line per record) where key, value and header values are a UTF-8 string, {"base64":"..."} when the bytes are not UTF-8, or null.
+-o s@T1 -o e@T2 (kcat's range) reads each partition from its first record at or after T1 up to (not including) its first record at or after T2.`;
 
   static override examples = [
     '<%= config.bin %> consume orders -e',
@@ -70,6 +87,7 @@ key, value and header values are a UTF-8 string, {"base64":"..."} when the bytes
     '<%= config.bin %> consume orders --json -e > orders.jsonl',
     '<%= config.bin %> consume orders -o @1700000000000 -n 5',
     '<%= config.bin %> consume orders -o @-10m -e',
+    '<%= config.bin %> consume orders -o s@2024-05-01T00:00:00Z -o e@2024-05-02T00:00:00Z -f "%k %v{json}\\n"',
     "<%= config.bin %> consume '^orders-.*' -e",
   ];
 
@@ -77,12 +95,18 @@ key, value and header values are a UTF-8 string, {"base64":"..."} when the bytes
   static override args = { topic: Args.string({ description: "topic(s) to read; one starting with '^' is a regular expression of topic names", required: true }) };
 
   static override flags = {
-    offset: Flags.string({ char: 'o', description: 'where to start: earliest|beginning, latest|end, N, -N (N before the end) or @TIMESTAMP (ms, ISO-8601 or -10m)', default: 'beginning' }),
+    offset: Flags.string({
+      char: 'o',
+      description: 'where to start: earliest|beginning, latest|end, N, -N (N before the end) or @TIMESTAMP (ms, ISO-8601 or -10m; kcat\'s s@ too); a second -o e@TIMESTAMP ends each partition at its first record at or after that time',
+      multiple: true,
+      multipleNonGreedy: true,
+      default: ['beginning'],
+    }),
     partition: Flags.integer({ char: 'p', description: 'read only this partition', min: 0, max: int32Max }),
     count: Flags.integer({ char: 'n', description: 'stop after this many records', min: 1 }),
     'exit-at-end': Flags.boolean({ char: 'e', description: 'stop at the end of every partition instead of waiting for more', default: false }),
-    format: Flags.string({ char: 'f', description: 'output format, e.g. "%k\\t%v\\n" (see above)', exclusive: ['json'] }),
-    json: Flags.boolean({ description: 'one JSON object per record (see above)', default: false }),
+    format: Flags.string({ char: 'f', description: 'output format, e.g. "%k\\t%v\\n" (see DESCRIPTION)', exclusive: ['json'] }),
+    json: Flags.boolean({ description: 'one JSON object per record (see DESCRIPTION)', default: false }),
     isolation: Flags.string({
       description: 'read_committed: committed transactions only, up to the last stable offset; read_uncommitted: every record up to the high watermark',
       options: ['read_committed', 'read_uncommitted'],
@@ -98,11 +122,11 @@ key, value and header values are a UTF-8 string, {"base64":"..."} when the bytes
   async run(): Promise<void> {
     const { argv, flags } = await this.parse(Consume);
     let selected: TopicArgument[];
-    let spec: OffsetSpec;
+    let range: OffsetRange;
     let format: RecordFormatter;
     try {
       selected = parseTopicArguments(argv as string[]);
-      spec = parseOffsetSpec(flags.offset);
+      range = parseOffsetRange(flags.offset);
       format = flags.json ? (r) => Buffer.from(`${recordToJson(r)}\n`) : compileFormat(flags.format ?? defaultFormat);
     } catch (err) {
       throw new UsageError((err as Error).message);
@@ -111,7 +135,8 @@ key, value and header values are a UTF-8 string, {"base64":"..."} when the bytes
     const topics = await this.topicsOf(cluster, selected);
     const partitions = await this.partitionsOf(cluster, topics, flags.partition);
     const isolation = flags.isolation as IsolationLevel;
-    const session: Session = { format, isolation, limit: flags.count, exitAtEnd: flags['exit-at-end'], printed: 0, stopped: false, progress: null };
+    const spec = range.start;
+    const session: Session = { format, endTimestamp: range.endTimestamp, isolation, limit: flags.count, exitAtEnd: flags['exit-at-end'], printed: 0, stopped: false, progress: null };
     const stop = () => {
       session.stopped = true;
     };
@@ -163,12 +188,13 @@ key, value and header values are a UTF-8 string, {"base64":"..."} when the bytes
       if (member?.rebalanceNeeded) return false;
       if (session.exitAtEnd && consumer.atEnd()) return true;
       let records = await consumer.poll();
+      if (session.endTimestamp !== null) records = beforeEndTime(records, session.endTimestamp, consumer);
       if (session.limit !== undefined) records = records.slice(0, session.limit - session.printed);
       session.printed += records.length;
       session.progress?.advance(records.length);
       await writeStdout(Buffer.concat(records.map(session.format)));
       await member?.commit(nextOffsets(records));
-      if (session.printed === session.limit) return true;
+      if (session.printed === session.limit || consumer.partitionCount === 0) return true;
     }
     return true;
   }

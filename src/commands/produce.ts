@@ -51,7 +51,7 @@ Each line is a record value (bytes as they are, without the newline; -D for anot
     delimiter: Flags.string({ char: 'D', description: 'one-byte record delimiter instead of newline (\\t \\n \\r escapes allowed)' }),
     'null-empty': Flags.boolean({ char: 'Z', description: 'an empty key or value is null (an empty value: a tombstone)', default: false }),
     partition: Flags.integer({ char: 'p', description: 'produce every record to this partition (default: by key, else round-robin)', min: 0, max: int32Max }),
-    header: Flags.string({ char: 'H', description: 'header key=value added to every record (repeatable)', multiple: true }),
+    header: Flags.string({ char: 'H', description: 'header key=value added to every record (repeatable)', multiple: true, multipleNonGreedy: true }),
     acks: Flags.option({ options: ['all', '1', '0'] as const, description: 'acknowledgements to wait for', default: 'all' })(),
     compression: Flags.option({ options: ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const, description: 'batch compression', default: 'none' })(),
     json: Flags.boolean({ description: 'read JSON Lines in the format kb consume --json writes', default: false }),

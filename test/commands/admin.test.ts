@@ -147,7 +147,7 @@ test('cluster info, config get and set', async () => {
   assert.deepEqual(configs.configs.find((c: any) => c.name === 'node.id'), { name: 'node.id', value: '1', source: 'static', readOnly: true });
   assert.match(one.stdout, /^NAME\s+VALUE\s+SOURCE\s+READ-ONLY\nnum\.partitions\s+1\s+default\s+yes\n$/);
   assert.equal(set.code, 1);
-  assert.match(set.stderr, /num\.partitions is static: set it with --config or --set at start/);
+  assert.match(set.stderr, /^Error: altering configs of broker 1: num\.partitions is static: set it with --config or --set at start/, 'names the broker');
   assert.equal(unknown.code, 1);
   assert.match(unknown.stderr, /broker 1 has no config no\.such\.config/);
 

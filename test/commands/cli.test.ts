@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { Config, Help, type Command } from '@oclif/core';
 import { readFile, mkdtemp, rm, cp, symlink } from 'node:fs/promises';
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
@@ -60,4 +61,35 @@ test('integer flags whose value goes into an int16 or int32 field, or a timer, r
     assert.match(stderr, new RegExp(`Parsing ${flag}[\\s\\S]*less than or equal to ${max}`), `kb ${args.join(' ')} names the flag and its maximum`);
     assert.doesNotMatch(stderr, /out of range|RangeError|TimeoutOverflowWarning/);
   }
+});
+
+/** oclif's help text of one command, rendered in this process (56 CLI runs would cost the suite half a minute). */
+class HelpText extends Help {
+  of(command: Command.Loadable): string {
+    return this.formatCommand(command);
+  }
+}
+
+test('help texts: every usage line is whole, every topic has its own description, and the texts say what is true', async () => {
+  const config = await Config.load(repoRoot);
+  const help = new HelpText(config, { stripAnsi: true });
+  for (const command of config.commands.filter((c) => !c.hidden)) {
+    const usage = /(?:^|\n)USAGE\n([\s\S]*?)(?:\n\n|$)/.exec(help.of(command))?.[1];
+    assert.ok(usage, `kb ${command.id.replaceAll(':', ' ')} has a usage`);
+    assert.doesNotMatch(usage, /\|\s*\||\[\s*\||\|\s*\]|\[\s*\]/, `kb ${command.id.replaceAll(':', ' ')}: an empty alternative in its usage\n${usage}`);
+  }
+  const topics = new Set(config.commands.filter((c) => c.id.includes(':')).map((c) => c.id.split(':')[0]));
+  for (const topic of topics) assert.ok(config.topics.find((t) => t.name === topic)?.description, `topic ${topic} has a description of its own in package.json`);
+
+  const [partitions, consume, configSet, reassign] = await Promise.all([
+    runKb(['partitions', '--help']),
+    runKb(['consume', '--help']),
+    runKb(['config', 'set', '--help']),
+    runKb(['partitions', 'reassign', '--help']),
+  ]);
+  assert.match(partitions.stdout, /^Partitions: list their replication status, elect leaders, balance and reassign replicas\n/, "the topic's description, not balance's");
+  assert.doesNotMatch(consume.stdout, /see above/, 'the format and JSON notes are below the flags');
+  assert.match(consume.stdout, /^ {2}\{"topic":"t","partition":0,"offset":42,"timestamp":1700000000000,\n\s+"key":"k","value":"v","headers":\[\{"key":"h","value":"x"\}\]\}\n/m, 'the JSON example breaks between keys');
+  assert.match(configSet.stdout.replace(/\s+/g, ' '), /Dynamic are the settings kb config get shows as not read-only.*the others are static: set them when the broker starts/);
+  assert.match(reassign.stdout, /\$ kb partitions reassign --status \[--topic T\.\.\.\]\n/);
 });

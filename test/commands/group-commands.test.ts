@@ -145,7 +145,7 @@ test("delete-offsets removes an empty group's committed offsets of one topic (or
   assert.match(none.stderr, new RegExp(`group '${group}' has no committed offset of ${dropped}`));
 });
 
-test('group lag: one row per group with total and largest partition lag; --warn-lag/--crit-lag set the exit code 0/1/2', async () => {
+test('group lag: one row per group with total and largest partition lag; --warn-lag/--crit-lag set the exit code 0/1/2; group describe of every group', async () => {
   const lagging = uniqueTopic('group-cli-lag');
   await kb(['topic', 'create', lagging, '--partitions', '2']);
   const lines = Array.from({ length: 10 }, (_, i) => JSON.stringify({ value: `r${i}`, partition: i < 7 ? 0 : 1 }));
@@ -172,6 +172,19 @@ test('group lag: one row per group with total and largest partition lag; --warn-
   await kb(['group', 'lag', 'cli-lag-current', '--warn-lag', '0'], 1);
   assert.match((await kb(['group', 'lag', 'no-such-group'], 1)).stderr, /group 'no-such-group' does not exist/);
   assert.match((await kb(['group', 'lag', '--warn-lag', '10', '--crit-lag', '5'], 2)).stderr, /--warn-lag 10 is above --crit-lag 5/);
+
+  // kafka-consumer-groups --describe --all-groups: kb group describe without a group (or with several).
+  const described = await kbJson(['group', 'describe']);
+  assert.deepEqual(
+    described.groups.filter((g: any) => groups.includes(g.group)).map((g: any) => [g.group, g.totalLag, g.partitions.length]),
+    [
+      ['cli-lag-behind', 10, 2],
+      ['cli-lag-current', 0, 2],
+    ],
+  );
+  const both = await kb(['group', 'describe', ...groups]);
+  assert.match(both.stdout, /^GROUP\s+cli-lag-behind\n[\s\S]*TOTAL LAG\s+10\n\n\nGROUP\s+cli-lag-current\n[\s\S]*TOTAL LAG\s+0\n$/);
+  assert.match((await kb(['group', 'describe', 'cli-lag-behind', 'no-such-group'], 1)).stderr, /group 'no-such-group' does not exist/);
 });
 
 test('reset-offsets per partition (T:P,...), for all the group\'s topics, exported as CSV and read back with --from-file', async () => {

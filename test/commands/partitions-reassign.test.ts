@@ -4,7 +4,8 @@
  * conflicting modes; no TTY without --yes is in test/cluster/reassignment),
  * user errors exit 1 (unknown
  * topic, bad plan file, a broker that is not live), and a dry run prints
- * and saves a plan that --plan reads back.
+ * and saves a plan that --plan reads back; --status clears a throttle left
+ * behind, and says so only then.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,6 +13,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { startBroker, type RunningBroker } from '../helpers/broker.ts';
+import { Admin } from '../../src/client/admin.ts';
+import { Cluster } from '../../src/client/cluster.ts';
 import { runKb } from '../helpers/cli.ts';
 
 let broker: RunningBroker;
@@ -76,6 +79,18 @@ test('a dry run prints and saves the plan; --plan reads it back; --status and --
   const again = await kb('partitions', 'reassign', '--plan', planFile);
   assert.equal(again.code, 0, again.stderr);
   assert.match(again.stdout, /0 of 2 partition\(s\) change/);
-  assert.match((await kb('partitions', 'reassign', '--status')).stdout, /no reassignments in progress/);
+  assert.equal((await kb('partitions', 'reassign', '--status')).stdout, 'no reassignments in progress\n', 'no throttle was set, so none is said to be cleared');
   assert.deepEqual(JSON.parse((await kb('partitions', 'reassign', '--cancel', '--json')).stdout), { cancelled: [] });
+});
+
+test('--status with nothing moving clears a throttle left by a reassignment started without --wait', async (t) => {
+  const cluster = new Cluster({ bootstrap: [{ host: broker.host, port: broker.port }], clientId: 'reassign-cli-test' });
+  t.after(() => cluster.close());
+  const admin = new Admin(cluster);
+  const throttle = ['leader.replication.throttled.rate', 'follower.replication.throttled.rate'];
+  await admin.alterClusterBrokerConfigs(throttle.map((name) => ({ name, value: '1000000' })));
+  const status = await kb('partitions', 'reassign', '--status');
+  assert.equal(status.stdout, 'no reassignments in progress\nreplication throttle cleared\n');
+  const configs = await admin.describeBrokerConfigs(1);
+  assert.deepEqual(configs.filter((c) => throttle.includes(c.name)).map((c) => c.value), ['9223372036854775807', '9223372036854775807'], 'back to the defaults');
 });

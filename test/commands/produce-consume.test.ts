@@ -55,7 +55,7 @@ test('keys and headers go through a pipeline, and -f prints every field', async 
   assert.deepEqual(valueOnly.stdout.split('\n').filter((l) => l === 'signed-in' || l === 'left'), ['signed-in', 'left']);
 });
 
-test('offset specs: beginning, end, N, -N and @timestamp, per partition; -n counts', async () => {
+test("offset specs: beginning, end, N, -N and @timestamp, per partition; -n counts; kcat's s@/e@ range", async () => {
   await createTopic('offsets', 1);
   const lines = Array.from({ length: 10 }, (_, i) => JSON.stringify({ value: `v${i}`, timestamp: 1_000_000 + i * 1000 }));
   assert.equal((await kb(['produce', 'offsets', '--json'], `${lines.join('\n')}\n`)).code, 0);
@@ -85,6 +85,10 @@ test('offset specs: beginning, end, N, -N and @timestamp, per partition; -n coun
   const waiting = await kb(['consume', 'offsets', '-o', '-2', '-n', '2', '-f', '%o:%v %d\\n']);
   assert.equal(waiting.code, 0, 'without -e, -n ends the command');
   assert.equal(waiting.stdout, '8:v8 1008000\n9:v9 1009000\n');
+
+  const range = await kb(['consume', '-o', 'e@1005000', '-o', 's@1002000', 'offsets']);
+  assert.equal(range.code, 0, 'without -e, the end time ends the command');
+  assert.equal(range.stdout, 'v2\nv3\nv4\n', "kcat's -o s@T1 -o e@T2 (before the topic, as kcat users write it): from the first record at T1 to the last before T2");
 });
 
 test('offset specs: earliest and latest as synonyms, ISO-8601 dates and times relative to now (@-10m)', async () => {
@@ -221,9 +225,9 @@ test("kb produce to a missing topic follows the broker's auto.create.topics.enab
   assert.equal(JSON.parse(described.stdout).partitions.length, 3, "the broker's num.partitions");
 });
 
-test("kcat's habits: produce -D record delimiter, -k one key for all, -Z empty as null; consume -f with %K %S %T %s", async () => {
+test("kcat's habits: produce -D record delimiter, -k one key for all, -Z empty as null; consume -f with %K %S %T %s and rpk's %v{json}", async () => {
   await createTopic('kcat-habits', 1);
-  const delimited = await kb(['produce', 'kcat-habits', '-D', ';', '-k', 'batch-7'], 'a;b\nc;;');
+  const delimited = await kb(['produce', '-H', 'via=kcat', '-X', 'security.protocol=PLAINTEXT', 'kcat-habits', '-D', ';', '-k', 'batch-7'], 'a;b\nc;;');
   assert.equal(delimited.code, 0, delimited.stderr);
   const nulls = await kb(['produce', 'kcat-habits', '-K', ':', '-Z'], ':v\nk:\n');
   assert.equal(nulls.code, 0, nulls.stderr);
@@ -238,6 +242,8 @@ test("kcat's habits: produce -D record delimiter, -k one key for all, -Z empty a
   const kcatFormat = await kb(['consume', 'kcat-habits', '-e', '-f', '%K %S %T|%k=%s\\n']);
   assert.match(kcatFormat.stdout.split('\n')[4], /^-1 1 \d{13}\|=v$/, "kcat's %K %S %T %s, a null key of length -1");
   assert.match(kcatFormat.stdout.split('\n')[5], /^1 -1 \d{13}\|k=$/, 'a null value of length -1');
+  const rpkFormat = await kb(['consume', 'kcat-habits', '-e', '-o', '3', '-f', '%k{json} %v{json} %v{hex}\\n']);
+  assert.equal(rpkFormat.stdout, 'null "v" 76\n"k" null \n', "rpk's %v{json} and %v{hex}");
   const usage = await Promise.all([kb(['produce', 'kcat-habits', '-D', '\\r\\n']), kb(['produce', 'kcat-habits', '-k', 'a', '-K', ':']), kb(['produce', 'kcat-habits', '--json', '-Z'])]);
   assert.deepEqual(usage.map((r) => r.code), [2, 2, 2]);
   assert.match(usage[0].stderr, /--delimiter must be one byte, not 2/);

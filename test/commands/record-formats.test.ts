@@ -9,7 +9,7 @@ import type { ConsumedRecord } from '../../src/client/consumer.ts';
 import { compileFormat, unescape } from '../../src/cli/formats.ts';
 import { recordFromJson, recordToJson } from '../../src/cli/json-records.ts';
 import { byteLines } from '../../src/cli/lines.ts';
-import { parseOffsetSpec } from '../../src/cli/offset-spec.ts';
+import { parseOffsetRange, parseOffsetSpec } from '../../src/cli/offset-spec.ts';
 import { parseResetTarget } from '../../src/commands/group/reset-offsets.ts';
 
 const record: ConsumedRecord = {
@@ -37,6 +37,14 @@ test('format strings print every field, raw bytes and escapes; unknown directive
   assert.equal(unescape('a\\\\n'), 'a\\n');
 });
 
+test("rpk-style modifiers re-encode keys and values: {json} as --json writes bytes, {hex}, {base64}; other fields and names are refused", () => {
+  const line = compileFormat('%k{json} %v{json} %s{hex} %k{base64}|%%{json}');
+  assert.equal(line(record).toString(), '"k" {"base64":"/wBB"} ff0041 aw==|%{json}');
+  assert.equal(line({ ...record, key: null, value: Buffer.from('a "quoted"\nline') }).toString(), 'null "a \\"quoted\\"\\nline" 61202271756f746564220a6c696e65 |%{json}', 'one line per record, however the value reads');
+  assert.throws(() => compileFormat('%t{json}'), /"%t\{json\}": modifiers apply to %k, %v and %s only/);
+  assert.throws(() => compileFormat('%v{yaml}'), /unknown modifier "\{yaml\}"/);
+});
+
 test('offset specs', () => {
   assert.deepEqual(parseOffsetSpec('beginning'), { kind: 'beginning' });
   assert.deepEqual(parseOffsetSpec('end'), { kind: 'end' });
@@ -47,6 +55,20 @@ test('offset specs', () => {
   // A timestamp travels in ListOffsets' int64: one past it is refused here, not by the encoder.
   assert.deepEqual(parseOffsetSpec('@9223372036854775807'), { kind: 'timestamp', timestamp: 2n ** 63n - 1n });
   assert.throws(() => parseOffsetSpec('@9223372036854775808'), /is not an offset.*at most 9223372036854775807/);
+});
+
+test("kcat's -o s@T1 -o e@T2: one start (s@ is @) and one end time, in either order", () => {
+  const now = 1_700_000_000_000;
+  assert.deepEqual(parseOffsetSpec('s@-1m', now), { kind: 'timestamp', timestamp: 1_699_999_940_000n });
+  assert.deepEqual(parseOffsetRange(['e@2024-05-02', 's@2024-05-01'], now), {
+    start: { kind: 'timestamp', timestamp: 1_714_521_600_000n },
+    endTimestamp: 1_714_608_000_000n,
+  });
+  assert.deepEqual(parseOffsetRange(['e@-10m'], now), { start: { kind: 'beginning' }, endTimestamp: 1_699_999_400_000n });
+  assert.deepEqual(parseOffsetRange(['-5'], now), { start: { kind: 'fromEnd', count: 5n }, endTimestamp: null });
+  assert.throws(() => parseOffsetRange(['1', 'end']), /-o takes one start and one e@TIMESTAMP end, not -o 1 -o end/);
+  assert.throws(() => parseOffsetRange(['e@1', 'e@2']), /one start and one e@TIMESTAMP end/);
+  for (const bad of ['e@', 'e@x', 'e@-1', 'e@9223372036854775808']) assert.throws(() => parseOffsetRange([bad]), /is not an end time/, bad);
 });
 
 test('one vocabulary: earliest/latest and beginning/end are synonyms; ISO-8601 dates and times relative to now', () => {

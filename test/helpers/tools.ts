@@ -53,6 +53,8 @@ export const tools = {
     probe: ['/bin/sh', '-c', 'go version && test -d /usr/share/gocode/src/github.com/segmentio/kafka-go'],
     install: 'apt-get install golang-go golang-github-segmentio-kafka-go-dev',
   },
+  zsh: { name: 'zsh', probe: ['zsh', '--version'], install: 'apt-get install zsh' },
+  fish: { name: 'fish', probe: ['fish', '--version'], install: 'apt-get install fish' },
   libfaketime: {
     name: 'libfaketime',
     probe: ['/usr/bin/test', '-r', libfaketime],

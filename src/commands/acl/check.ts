@@ -12,7 +12,7 @@ import { Args, Flags } from '@oclif/core';
 import { Acls } from '../../client/acls.ts';
 import { Admin } from '../../client/admin.ts';
 import { chooseBroker } from '../../cli/broker-id.ts';
-import { KbCommand } from '../../cli/kb-command.ts';
+import { KbCommand, UsageError } from '../../cli/kb-command.ts';
 import { operationCode, resourceTypeCode } from '../../cli/acl-flags.ts';
 import { Authorizer, parseSuperUsers, type Decision } from '../../broker/auth/authorizer.ts';
 import { AclOperation, AclPermission, PatternType, clusterResourceName, describeAcl, operationName, resourceTypeName, ResourceType } from '../../protocol/acl.ts';
@@ -49,7 +49,7 @@ export default class AclCheck extends KbCommand {
     const operation = operationCode(args.operation);
     const resourceType = resourceTypeCode(args.resourceType);
     const name = resourceType === ResourceType.CLUSTER ? clusterResourceName : args.name;
-    if (name === undefined) this.error(`name the ${args.resourceType}: kb acl check ${args.principal} ${args.operation} ${args.resourceType} NAME`, { exit: 2 });
+    if (name === undefined) throw new UsageError(`name the ${args.resourceType}: kb acl check ${args.principal} ${args.operation} ${args.resourceType} NAME`);
     const cluster = await this.cluster();
     const what = `${principal} ${operationName(operation)} ${resourceTypeName(resourceType)} '${name}'`;
     const settings = new Map((await new Admin(cluster).describeBrokerConfigs(await chooseBroker(cluster, undefined))).map((c) => [c.name, c.value ?? '']));

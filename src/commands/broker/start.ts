@@ -9,7 +9,8 @@
  * The cluster secret comes from --cluster-secret-file or KB_CLUSTER_SECRET
  * (broker/cluster-secret.ts), never from a flag's value.
  */
-import { Command, Flags } from '@oclif/core';
+import { Flags } from '@oclif/core';
+import { KbLocalCommand, UsageError, UserError } from '../../cli/kb-command.ts';
 import { Broker } from '../../broker/broker.ts';
 import { BrokerConfig } from '../../broker/config.ts';
 import { clusterSecretEnv, readClusterSecret } from '../../broker/cluster-secret.ts';
@@ -28,7 +29,7 @@ const bootstrapPasswordEnv = 'KB_BOOTSTRAP_PASSWORD';
 /** Longest a stop may take (a controlled shutdown is bounded by broker.session.timeout.ms well below this). */
 const stopTimeoutMs = 60_000;
 
-export default class BrokerStart extends Command {
+export default class BrokerStart extends KbLocalCommand {
   static override description = 'Run a broker in the foreground (a cluster of one unless --voters names others)';
 
   static override examples = [
@@ -68,7 +69,7 @@ export default class BrokerStart extends Command {
       if (!password) throw new Error(`--bootstrap-user ${name} needs a password: ${howToPassPassword('--bootstrap-password-file', bootstrapPasswordEnv, false)}`);
       return { name, password };
     } catch (err) {
-      this.error((err as Error).message, { exit: 2 });
+      throw new UsageError((err as Error).message);
     }
   }
 
@@ -86,7 +87,7 @@ export default class BrokerStart extends Command {
       if (flags.voters) voters = parseVoters(flags.voters);
       if (flags['metrics-listen']) metricsListen = parseHostPort(flags['metrics-listen']);
     } catch (err) {
-      this.error((err as Error).message, { exit: 2 });
+      throw new UsageError((err as Error).message);
     }
     const bootstrapUser = await this.bootstrapUser(flags);
     const logger = stderrLogger();
@@ -121,7 +122,8 @@ export default class BrokerStart extends Command {
       });
       if (warning) logger.warn(warning);
     } catch (err) {
-      this.error((err as Error).message, { exit: err instanceof ListenerUsageError ? 2 : 1 });
+      const message = (err as Error).message;
+      throw err instanceof ListenerUsageError ? new UsageError(message) : new UserError(message);
     }
     await new Promise<never>(() => {
       let stopping = false;

@@ -1,8 +1,8 @@
 /**
  * `kb config delete NAME...`: removes dynamic broker configs (as
  * `kb config set --unset NAME`), back to their static or default values.
- * kb's broker settings are static today, so the broker refuses and this
- * exits 1 with its reason.
+ * A static setting (read-only in `kb config get`) is refused by the
+ * broker, and this exits 1 with its reason.
  */
 import { Args, Flags } from '@oclif/core';
 import { KbCommand } from '../../cli/kb-command.ts';

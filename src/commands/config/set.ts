@@ -2,9 +2,10 @@
  * `kb config set NAME=VALUE... [--unset NAME]...`: changes dynamic broker
  * configs (IncrementalAlterConfigs on the broker resource); --unset (and
  * `kb config delete NAME...`, src/commands/config/delete.ts) removes one,
- * back to its static or default value. kb's broker settings are
- * static today, so the broker refuses and this exits 1 with its reason
- * (set them with `kb broker start --set` instead).
+ * back to its static or default value. Only the settings `kb config get`
+ * shows as not read-only are dynamic (the replication throttle rates);
+ * the broker refuses the others, and this exits 1 with its reason (set
+ * them with `kb broker start --set` instead).
  */
 import { Args, Flags } from '@oclif/core';
 import { Admin } from '../../client/admin.ts';
@@ -15,14 +16,16 @@ import { parseKeyValuePairs } from '../../cli/key-values.ts';
 import { int32Max } from '../../protocol/wire-limits.ts';
 
 export default class ConfigSet extends KbCommand {
-  static override description = 'Change dynamic broker configs';
+  static override description = `Change or remove dynamic broker configs
+
+Dynamic are the settings kb config get shows as not read-only (leader.replication.throttled.rate, follower.replication.throttled.rate); the others are static: set them when the broker starts (kb broker start --set NAME=VALUE or --config FILE).`;
   static override enableJsonFlag = true;
   static override strict = false;
   static override examples = ['<%= config.bin %> config set log.retention.ms=86400000 --broker 1', '<%= config.bin %> config set --unset log.retention.ms'];
   static override args = { setting: Args.string({ description: 'NAME=VALUE (one or more)' }) };
   static override flags = {
     broker: Flags.integer({ description: 'node id of the broker (default: the lowest)', min: 0, max: int32Max }),
-    unset: Flags.string({ description: 'remove this dynamic config (repeatable)', multiple: true }),
+    unset: Flags.string({ description: 'remove this dynamic config (repeatable)', multiple: true, multipleNonGreedy: true }),
   };
 
   async run(): Promise<{ broker: number; set: Record<string, string>; unset: string[] }> {

@@ -62,6 +62,11 @@ export function parseResetTarget(spec: string, now = Date.now()): OffsetSpec {
 export default class GroupResetOffsets extends KbCommand {
   static override description = "Reset a consumer group's committed offsets (shows the plan unless --execute)";
   static override enableJsonFlag = true;
+  // Written out: oclif's usage from the flags' overlapping exclusions came out with an empty alternative.
+  static override usage = [
+    'group reset-offsets GROUP (--topic T[:P,...]... | --all-topics) (--to SPEC | --shift-by N) [--export] [--dry-run | --execute [--yes]]',
+    'group reset-offsets GROUP --from-file CSV [--export] [--dry-run | --execute [--yes]]',
+  ];
   static override examples = [
     '<%= config.bin %> group reset-offsets billing --topic orders --to earliest',
     '<%= config.bin %> group reset-offsets billing --topic orders --to @2024-05-01T00:00:00Z --execute',
@@ -72,7 +77,7 @@ export default class GroupResetOffsets extends KbCommand {
   ];
   static override args = { group: Args.string({ description: 'group id', required: true }) };
   static override flags = {
-    topic: Flags.string({ char: 't', description: 'topic to reset, TOPIC or TOPIC:PARTITION,... (repeatable)', multiple: true, exclusive: ['all-topics', 'from-file'] }),
+    topic: Flags.string({ char: 't', description: 'topic to reset, TOPIC or TOPIC:PARTITION,... (repeatable)', multiple: true, multipleNonGreedy: true, exclusive: ['all-topics', 'from-file'] }),
     'all-topics': Flags.boolean({ description: 'every partition the group has a committed offset of', exclusive: ['topic', 'from-file'] }),
     to: Flags.string({ description: 'earliest | latest | N | -N | @TIMESTAMP (ms, ISO-8601 or -10m)', exclusive: ['shift-by', 'from-file'] }),
     'shift-by': Flags.string({ description: 'move each committed offset by N (negative: back)', exclusive: ['to', 'from-file'] }),

@@ -7,11 +7,12 @@
  * needed. --json gives the SegmentDump of src/storage/segment-dump.ts.
  * Exit 1 when the file cannot be read or is not a segment file.
  */
-import { Args, Command, Flags } from '@oclif/core';
+import { Args, Flags } from '@oclif/core';
+import { KbLocalCommand, UserError } from '../../cli/kb-command.ts';
 import { describeIoError } from '../../storage/errors.ts';
 import { dumpSegment, type DumpedEntry, type SegmentDump } from '../../storage/segment-dump.ts';
 
-export default class LogDump extends Command {
+export default class LogDump extends KbLocalCommand {
   static override description = 'Print the batches (and with --records the records) of a segment file, checking every checksum';
 
   static override examples = [
@@ -36,10 +37,10 @@ export default class LogDump extends Command {
     try {
       dump = await dumpSegment(args.file, { records: flags.records });
     } catch (err) {
-      this.error(`cannot read ${args.file}: ${describeIoError(err)}`, { exit: 1 });
+      throw new UserError(`cannot read ${args.file}: ${describeIoError(err)}`);
     }
     if (dump.entries.length === 0 && dump.stoppedAt) {
-      this.error(`${args.file} is not a kb segment file: ${dump.stoppedAt.reason}`, { exit: 1 });
+      throw new UserError(`${args.file} is not a kb segment file: ${dump.stoppedAt.reason}`);
     }
     if (!this.jsonEnabled()) this.print(dump);
     return dump;

@@ -17,7 +17,8 @@
  *   and the moves start (cli/reassignment-start.ts); `--wait` follows them to the end (cli/reassignment-watch.ts).
  *   `--throttle B` limits their copying to B bytes/s (the cluster-wide
  *   dynamic leader/follower.replication.throttled.rate, applied to replicas
- *   being added); `--wait`, or `--status` once nothing moves, clears it.
+ *   being added); `--wait`, or `--status` once nothing moves, clears it
+ *   (and says so only when one was set).
  * - `--status`: the moves in progress (of --topic, or all).
  * - `--cancel`: cancels the moves in progress (of --topic, or all): those
  *   partitions return to their original replicas.
@@ -26,7 +27,9 @@ import { Flags } from '@oclif/core';
 import { readFile } from 'node:fs/promises';
 import { Admin, type OngoingMove } from '../../client/admin.ts';
 import type { TopicInfo } from '../../client/cluster.ts';
+import { configSource } from '../../protocol/config-codes.ts';
 import { errorName } from '../../protocol/errors.ts';
+import { chooseBroker } from '../../cli/broker-id.ts';
 import { KbCommand, UsageError, UserError } from '../../cli/kb-command.ts';
 import { formatBytes, renderTable } from '../../cli/output.ts';
 import { confirmChange } from '../../cli/prompts.ts';
@@ -52,6 +55,12 @@ const throttleConfigs = ['leader.replication.throttled.rate', 'follower.replicat
 export default class PartitionsReassign extends KbCommand {
   static override description = 'Move partitions to other brokers (plan, execute, follow, cancel)';
   static override enableJsonFlag = true;
+  // Written out: oclif's usage from the flags' overlapping exclusions came out with an empty alternative.
+  static override usage = [
+    'partitions reassign (--topic T... --to IDS | --plan FILE) [--dry-run] [--plan-out FILE] [--yes] [--rollback-out FILE] [--wait] [--throttle B/S]',
+    'partitions reassign --status [--topic T...]',
+    'partitions reassign --cancel [--topic T...]',
+  ];
   static override examples = [
     '<%= config.bin %> partitions reassign --topic orders --to 2,3,4 --dry-run --plan-out move.json',
     '<%= config.bin %> partitions reassign --plan move.json --yes --wait',
@@ -138,12 +147,18 @@ export default class PartitionsReassign extends KbCommand {
     this.log('replication throttle cleared');
   }
 
+  /** Whether a cluster-wide replication throttle (what --throttle sets) is in force. */
+  private async throttled(admin: Admin): Promise<boolean> {
+    const configs = await admin.describeBrokerConfigs(await chooseBroker(await this.cluster(), undefined));
+    return configs.some((c) => throttleConfigs.includes(c.name) && c.source === configSource.dynamicDefaultBroker);
+  }
+
   private async status(topics: string[] | null): Promise<OngoingMove[]> {
     const admin = new Admin(await this.cluster());
     const ongoing = await admin.listPartitionReassignments(topics);
     if (ongoing.length === 0) {
       this.log('no reassignments in progress');
-      if (topics === null) await this.clearThrottle(admin);
+      if (topics === null && (await this.throttled(admin))) await this.clearThrottle(admin);
     } else {
       this.log(
         renderTable(
