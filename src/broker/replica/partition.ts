@@ -194,7 +194,7 @@ export class Partition {
   /** Records an appended batch in the producer and transaction tables (`marker`: the one a control batch holds). */
   private recordBatch(header: BatchHeader, baseOffset: bigint, timestamp: bigint, marker: TxnMarker | null): void {
     if (marker) {
-      this.producers.recordMarker(marker.producerId, marker.producerEpoch, marker.coordinatorEpoch);
+      this.producers.recordMarker(marker.producerId, marker.producerEpoch, marker.coordinatorEpoch, timestamp);
       this.transactions.recordMarker(marker.producerId, marker.commit, baseOffset);
       return;
     }
@@ -232,6 +232,11 @@ export class Partition {
       .filter(([producerId]) => !listed.has(producerId))
       .map(([producerId, txnStartOffset]) => ({ producerId, epoch: -1, lastSequence: -1, lastTimestamp: -1n, coordinatorEpoch: -1, txnStartOffset }));
     return [...known, ...unsequenced];
+  }
+
+  /** Forgets the producers idle for `expirationMs` (producer.id.expiration.ms) without an open transaction here (producer-state.ts expire). */
+  expireProducers(expirationMs: number): void {
+    this.producers.expire(BigInt(this.cluster.time.wallMs() - expirationMs), this.transactions.openTransactions());
   }
 
   /** The aborted transactions a read_committed read of [from, to) must skip (those whose marker retention deleted are forgotten first). */
