@@ -3,8 +3,8 @@
  * the segment holding its marker; a lookup walks the segments from the one
  * holding its start and stops at an entry whose last stable offset reaches
  * its end; the files survive a close and reopen, follow truncation, go
- * with their segment (DeleteRecords), and a reset index left empty
- * removes its file.
+ * with their segment (DeleteRecords), are carried into a compaction's
+ * merged segment, and a reset index left empty removes its file.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -60,4 +60,33 @@ test('aborted transactions are indexed per segment, looked up across segments, k
   log.resetAbortedTxns();
   await log.close();
   assert.deepEqual(await txnFiles(dir), [], 'a reset index left empty removes its file');
+});
+
+test('compaction carries the aborted transactions of the segments it merges into the merged segment', async (t) => {
+  const dir = await tempDir(t);
+  const clock = manualClock(Date.now());
+  const compacted = { cleanupPolicy: 'compact', segmentBytes: 1200, minCleanableDirtyRatio: 0.1, fileDeleteDelayMs: 0 } as const;
+  const open = () => Log.open(dir, compacted, { clock, logger: recordingLogger() });
+  let log = await open();
+  defer(t, () => log.close());
+  const recorded = [];
+  for (let i = 0; i < 24; i++) {
+    const { lastOffset } = await log.append(makeBatch({ keys: [`k${i % 3}`], values: [`v${i}`], timestamp: clock.wallMs() }), 0);
+    if (i % 5 === 4) {
+      const txn = entry(BigInt(i), lastOffset - 2n, lastOffset, lastOffset + 1n);
+      log.recordAbortedTxn(txn);
+      recorded.push(txn);
+    }
+  }
+  await log.roll();
+  log.updateHighWatermark(log.logEndOffset);
+  const segmentsBefore = log.segmentCount;
+  log.updateConfig({ ...compacted, segmentBytes: 4000 }); // the inactive segments fit in one output
+  assert.ok((await log.compact())?.segmentsAfter, 'a compaction pass ran');
+  assert.ok(log.segmentCount < segmentsBefore, 'segments were merged');
+  assert.deepEqual(await log.abortedTxns(0n, log.logEndOffset), recorded);
+  await log.close();
+  assert.ok((await txnFiles(dir)).length < recorded.length, 'the merged segments have one index');
+  log = await open();
+  assert.deepEqual(await log.abortedTxns(0n, log.logEndOffset), recorded, 'read back from the merged files');
 });
