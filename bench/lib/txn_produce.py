@@ -4,9 +4,10 @@ transactions of that many records (transactional id `transactional_id`).
 Prints {"seconds": wall time from the first produce to the last flush or commit}.
 The topic's metadata is fetched before the clock starts, in both modes: a
 transactional producer learns of a topic first produced after
-init_transactions only from librdkafka's one-second metadata scan (the
-idempotent producer asks for it when it connects), which would add a second
-of client start-up to every transactional run."""
+init_transactions only from librdkafka's one-second scan of unknown topics
+(librdkafka issue #3202, whose workaround this is; the idempotent producer
+asks for it when it connects), which would add a second of client start-up
+to every transactional run."""
 import json
 import sys
 import time
