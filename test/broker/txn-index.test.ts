@@ -14,7 +14,7 @@ import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { kcatConsumeAll } from '../helpers/kcat.ts';
-import { plainBatch, produce, startTxnBroker, txnBatch, writeMarker, type TxnBroker } from '../helpers/txn.ts';
+import { fetchPartition0, plainBatch, produce, startTxnBroker, txnBatch, writeMarker, type TxnBroker } from '../helpers/txn.ts';
 import { ErrorCode } from '../../src/protocol/errors.ts';
 import { ApiKeys } from '../../src/protocol/generated/api-keys.ts';
 
@@ -49,7 +49,11 @@ test('read_committed answers from the .txnindex files are the same after a clean
     await end(committed, true);
     expected.push(`plain-${round}-1`, `committed-${round}-1`, `plain-${round}-2`, `committed-${round}-2`);
   }
-  const readCommitted = async () => (await kcatConsumeAll(c.broker.address, topic, ['-X', 'isolation.level=read_committed'])).map((r) => r.value);
+  const readCommitted = async () => {
+    const deadline = Date.now() + 30_000; // a restarted broker serves the partition once it leads it again
+    while ((await fetchPartition0(c.client, topic, 0n, 1)).errorCode !== ErrorCode.NONE && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    return (await kcatConsumeAll(c.broker.address, topic, ['-X', 'isolation.level=read_committed'])).map((r) => r.value);
+  };
   assert.deepEqual(await readCommitted(), expected, 'read_committed before any restart');
   assert.equal((await kcatConsumeAll(c.broker.address, topic, ['-X', 'isolation.level=read_uncommitted'])).length, rounds * 6, 'read_uncommitted reads the aborted records too');
 
