@@ -4,7 +4,9 @@
  * Debian's python3): `records` values of `recordSize` bytes, idempotent,
  * then as transactions of `perTransaction` records, each into a topic of
  * its own after a warm-up run of each. Broker on the server core, the
- * producer on the client core; seconds are the producer's own wall time.
+ * producer on the client core; seconds are the producer's own wall time,
+ * from its first record on (the topic's metadata fetched before: see
+ * txn_produce.py).
  */
 import path from 'node:path';
 import { rm } from 'node:fs/promises';

@@ -90,6 +90,8 @@ export const brokerConfigDefinitions = {
   'transactional.id.expiration.ms': { type: 'int', default: '604800000', doc: 'a transactional id without a transaction is forgotten after this long unused' },
   'transaction.remove.expired.transaction.cleanup.interval.ms': { type: 'int', default: '3600000', doc: 'how often transactional ids unused for transactional.id.expiration.ms are removed' },
   'transaction.max.transactional.ids': { type: 'int', default: '100000', doc: 'transactional ids one transaction coordinator holds at most (kb\'s limit): beyond it, InitProducerId of a new id is COORDINATOR_NOT_AVAILABLE' },
+  'producer.id.expiration.ms': { type: 'int', default: '86400000', doc: 'a partition forgets a producer id (its epoch and sequences) idle this long, unless it has a transaction open there' },
+  'producer.id.expiration.check.interval.ms': { type: 'int', default: '600000', doc: 'how often partitions forget producer ids idle for producer.id.expiration.ms' },
   'transaction.abort.timed.out.transaction.cleanup.interval.ms': { type: 'int', default: '10000', doc: 'how often transactions open longer than their timeout are aborted' },
   'group.max.size': { type: 'int', default: '10000', doc: 'members one consumer group may have' },
   'group.max.groups': { type: 'int', default: '100000', doc: 'groups one coordinator holds at most (kb\'s limit): at the cap, Empty groups whose offsets expired are evicted first, else a new group is COORDINATOR_NOT_AVAILABLE' },

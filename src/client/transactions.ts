@@ -16,6 +16,7 @@
  * timeout, their coordinator should have ended them (KIP-664's hanging
  * transactions). Producers without a sequenced batch (the group
  * coordinator's offsets) have no timestamp to judge by and are left out.
+ * `abortAt` ends one of them at its partition (see there).
  */
 import { ErrorCode } from '../protocol/errors.ts';
 import { ApiKeys } from '../protocol/generated/api-keys.ts';
@@ -29,6 +30,7 @@ const listTransactionsVersion = 1;
 const describeTransactionsVersion = 0;
 const initProducerIdVersion = 4;
 const describeProducersVersion = 0;
+const writeTxnMarkersVersion = 1;
 
 export interface TransactionListing {
   transactionalId: string;
@@ -121,32 +123,72 @@ export class TransactionAdmin {
         leaderTopics.set(topic.name, [...(leaderTopics.get(topic.name) ?? []), p.partition]);
       }
     }
-    const found = await Promise.all(
-      [...byLeader].map(async ([leader, leaderTopics]) => {
-        if (leader < 0) throw new ClientError(`partitions of ${[...leaderTopics.keys()].join(', ')} have no leader: try again when they do`);
-        const connection = await this.cluster.broker(leader);
-        const response = await connection.request(ApiKeys.DescribeProducers, describeProducersVersion, {
-          topics: [...leaderTopics].map(([name, partitionIndexes]) => ({ name, partitionIndexes })),
-        });
-        return response.topics.flatMap((topic) =>
-          topic.partitions.flatMap((p) => {
-            check(p.errorCode, p.errorMessage, `describing the producers of ${topic.name}-${p.partitionIndex}`);
-            return p.activeProducers
-              .filter((producer) => producer.currentTxnStartOffset >= 0n && producer.lastTimestamp >= 0n && nowMs - Number(producer.lastTimestamp) > maxAgeMs)
-              .map((producer) => ({
-                topic: topic.name,
-                partition: p.partitionIndex,
-                producerId: producer.producerId,
-                producerEpoch: producer.producerEpoch,
-                coordinatorEpoch: producer.coordinatorEpoch,
-                startOffset: producer.currentTxnStartOffset,
-                lastTimestampMs: Number(producer.lastTimestamp),
-              }));
-          }),
-        );
+    const found = await Promise.all([...byLeader].map(([leader, leaderTopics]) => this.openTransactions(leader, leaderTopics)));
+    return found
+      .flat()
+      .filter((t) => t.lastTimestampMs >= 0 && nowMs - t.lastTimestampMs > maxAgeMs)
+      .sort((a, b) => a.lastTimestampMs - b.lastTimestampMs);
+  }
+
+  /**
+   * Aborts the transaction that starts at `startOffset` on a partition
+   * (kafka-transactions.sh abort --topic --partition --start-offset): its
+   * producer is found at the partition's leader (DescribeProducers) and
+   * the leader is sent an ABORT marker for it (WriteTxnMarkers, as Kafka's
+   * Admin.abortTransaction), which needs ClusterAction on the cluster.
+   * For a transaction the coordinator no longer knows; the transaction it
+   * aborted.
+   */
+  async abortAt(topic: string, partition: number, startOffset: bigint): Promise<HangingTransaction> {
+    const metadata = await this.cluster.refreshMetadata([topic]);
+    const described = metadata.topics.get(topic);
+    if (!described) throw new ClientError(`topic '${topic}' is not known`);
+    check(described.errorCode, null, `finding the partitions of topic '${topic}'`);
+    const leader = described.partitions.find((p) => p.partition === partition)?.leader;
+    if (leader === undefined) throw new ClientError(`topic '${topic}' has no partition ${partition}`);
+    const open = await this.openTransactions(leader, new Map([[topic, [partition]]]));
+    const txn = open.find((t) => t.startOffset === startOffset);
+    if (!txn) throw new ClientError(`no open transaction starts at offset ${startOffset} of ${topic}-${partition} (kb txn find-hanging lists them with their start offsets)`);
+    const connection = await this.cluster.broker(leader);
+    const response = await connection.request(ApiKeys.WriteTxnMarkers, writeTxnMarkersVersion, {
+      markers: [
+        {
+          producerId: txn.producerId,
+          producerEpoch: txn.producerEpoch,
+          transactionResult: false,
+          topics: [{ name: topic, partitionIndexes: [partition] }],
+          coordinatorEpoch: Math.max(0, txn.coordinatorEpoch),
+        },
+      ],
+    });
+    const answer = response.markers[0]?.topics[0]?.partitions[0];
+    check(answer?.errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR, null, `writing the abort marker of producer ${txn.producerId} to ${topic}-${partition}`);
+    return txn;
+  }
+
+  /** The transactions open on these partitions of one leader (DescribeProducers), with their producers. */
+  private async openTransactions(leader: number, leaderTopics: Map<string, number[]>): Promise<HangingTransaction[]> {
+    if (leader < 0) throw new ClientError(`partitions of ${[...leaderTopics.keys()].join(', ')} have no leader: try again when they do`);
+    const connection = await this.cluster.broker(leader);
+    const response = await connection.request(ApiKeys.DescribeProducers, describeProducersVersion, {
+      topics: [...leaderTopics].map(([name, partitionIndexes]) => ({ name, partitionIndexes })),
+    });
+    return response.topics.flatMap((topic) =>
+      topic.partitions.flatMap((p) => {
+        check(p.errorCode, p.errorMessage, `describing the producers of ${topic.name}-${p.partitionIndex}`);
+        return p.activeProducers
+          .filter((producer) => producer.currentTxnStartOffset >= 0n)
+          .map((producer) => ({
+            topic: topic.name,
+            partition: p.partitionIndex,
+            producerId: producer.producerId,
+            producerEpoch: producer.producerEpoch,
+            coordinatorEpoch: producer.coordinatorEpoch,
+            startOffset: producer.currentTxnStartOffset,
+            lastTimestampMs: Number(producer.lastTimestamp),
+          }));
       }),
     );
-    return found.flat().sort((a, b) => a.lastTimestampMs - b.lastTimestampMs);
   }
 
   /** The id as its coordinator sees it; null when it does not know it. */

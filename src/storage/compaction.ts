@@ -31,7 +31,10 @@
  * segments] }: from here on the swap is committed. Applying it: remove
  * `<base>.index`/`.timeindex`, rename the `.cleaned` file over `<base>.log`,
  * rename each replaced segment's files to `*.deleted`, remove the pending
- * file. Every step can be repeated, so opening a log with a pending file just
+ * file. The output's aborted-transaction index is the inputs' entries (no
+ * marker is removed) and is written when the output is sealed; a crash
+ * before that is an unclean stop, after which the partition rebuilds every
+ * `.txnindex` (txn-index.ts). Every step can be repeated, so opening a log with a pending file just
  * applies it again (`completePendingCompaction`); a `.cleaned` file without
  * a pending file is an unfinished pass and is deleted.
  */
@@ -241,6 +244,7 @@ async function discard(fs: StorageFs, output: Segment): Promise<void> {
 /** Commits and applies the swap of `group` for `output` (see the header comment), then writes the output's indexes. */
 async function swapIn(dir: string, env: StorageEnvironment, group: Segment[], output: Segment): Promise<void> {
   const pending: PendingSwap = { version: 1, baseOffset: output.baseOffset, replaces: group.slice(1).map((s) => s.baseOffset) };
+  for (const segment of group) for (const txn of await segment.abortedTxns()) output.addAbortedTxn(txn);
   await writeAtomically(env.fs, dir, compactionPendingFile, pending);
   await applySwap(dir, env.fs, pending);
   output.attach();
@@ -252,9 +256,10 @@ async function applySwap(dir: string, fs: StorageFs, pending: PendingSwap): Prom
   const file = (base: number, suffix: string) => path.join(dir, segmentFileName(base, suffix));
   await unlinkIfExists(fs, file(pending.baseOffset, segmentSuffix.index));
   await unlinkIfExists(fs, file(pending.baseOffset, segmentSuffix.timeIndex));
+  await unlinkIfExists(fs, file(pending.baseOffset, segmentSuffix.txnIndex));
   await renameIfExists(fs, file(pending.baseOffset, segmentSuffix.log + cleanedSuffix), file(pending.baseOffset, segmentSuffix.log));
   for (const base of pending.replaces) {
-    for (const suffix of [segmentSuffix.log, segmentSuffix.index, segmentSuffix.timeIndex]) {
+    for (const suffix of [segmentSuffix.log, segmentSuffix.index, segmentSuffix.timeIndex, segmentSuffix.txnIndex]) {
       await renameIfExists(fs, file(base, suffix), file(base, suffix) + deletedSuffix);
     }
   }

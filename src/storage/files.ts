@@ -1,9 +1,11 @@
 /**
  * The names of every file the storage engine writes, in one place.
  *
- * A partition directory holds, per segment, `<base>.log`, `<base>.index` and
- * `<base>.timeindex`, where <base> is the segment's base offset as 20 decimal
- * digits (zero-padded), plus:
+ * A partition directory holds, per segment, `<base>.log`, `<base>.index`,
+ * `<base>.timeindex` and, when the segment holds ABORT markers,
+ * `<base>.txnindex` (txn-index.ts: the aborted transactions, for
+ * read_committed fetches), where <base> is the segment's base offset as 20
+ * decimal digits (zero-padded), plus:
  * - `partition.checkpoint`: recovery point, log start offset, high watermark,
  *   cleaner offset (checkpoint.ts);
  * - `leader-epoch-checkpoint`: the leader epoch cache (leader-epoch-cache.ts);
@@ -12,7 +14,8 @@
  *   idempotent producers and transactions) keeps of the log, written at a
  *   clean close with the log end offset it covers, trusted on the next open
  *   only after a clean shutdown at that same end offset, and removed by
- *   every open (recovery.ts);
+ *   every open (recovery.ts); the `.txnindex` files are trusted with it,
+ *   and rebuilt by the owner with its state when it is not;
  * - `compaction.pending`: a committed compaction still being installed
  *   (compaction.ts);
  * - transient files: `<name>.tmp` (atomic writes), `<file>.deleted` (a
@@ -23,7 +26,7 @@
  * partitions being removed.
  */
 
-export const segmentSuffix = { log: '.log', index: '.index', timeIndex: '.timeindex' } as const;
+export const segmentSuffix = { log: '.log', index: '.index', timeIndex: '.timeindex', txnIndex: '.txnindex' } as const;
 export const deletedSuffix = '.deleted';
 export const cleanedSuffix = '.cleaned';
 export const tempSuffix = '.tmp';

@@ -1,9 +1,9 @@
 /**
- * The machinery shared by the offset and time indexes: a file of fixed-width
+ * The machinery shared by the offset, time and aborted-transaction indexes: a file of fixed-width
  * entries, sorted, held wholly in memory and written back in one go.
  *
  * On disk the file is just entries back to back (the width and fields are
- * defined by offset-index.ts and time-index.ts); a length that is not a
+ * defined by offset-index.ts, time-index.ts and txn-index.ts); a length that is not a
  * multiple of the width means a torn write and makes the index unusable.
  * In memory, entries [0, persisted) are known to be on disk; `persist`
  * truncates the file to those and appends the rest, so truncations and
@@ -71,6 +71,14 @@ export class IndexFile {
 
   int64(i: number, field: number): number {
     return this.buffer.readInt32BE(this.at(i) + field) * 0x1_0000_0000 + this.buffer.readUInt32BE(this.at(i) + field + 4);
+  }
+
+  bigint64(i: number, field: number): bigint {
+    return this.buffer.readBigInt64BE(this.at(i) + field);
+  }
+
+  int16(i: number, field: number): number {
+    return this.buffer.readInt16BE(this.at(i) + field);
   }
 
   /** Appends one entry; `fill` writes its fields at `position` of `buf`. */

@@ -2,7 +2,7 @@
  * A partition log: an ordered list of segments (segment.ts) in one
  * directory, of which the last is active and takes appends. Files and their
  * formats: files.ts, entry-format.ts, offset-index.ts, time-index.ts,
- * checkpoint.ts, leader-epoch-cache.ts.
+ * txn-index.ts, checkpoint.ts, leader-epoch-cache.ts.
  *
  * Contract (offsets and timestamps are bigint on this surface):
  * - `append(batch, leaderEpoch)` assigns the next offsets by patching the
@@ -32,6 +32,12 @@
  *   removing files. Other checkpoint changes are written by `checkpoint()`
  *   (the log manager calls it periodically) and `close()`, which also
  *   leaves the clean-shutdown marker.
+ * - Aborted transactions (txn-index.ts) are the owner's to record:
+ *   `recordAbortedTxn` indexes one in the segment holding its marker,
+ *   `resetAbortedTxns` empties every segment's index before the owner
+ *   rebuilds them from the log, and `abortedTxns(from, to)` answers a
+ *   read_committed read from the indexes; truncation, retention and
+ *   compaction keep them with their segments.
  * - After an I/O error whose effect is unknown (an fsync failed), the log
  *   goes offline: reads work, writes fail until it is reopened.
  */
@@ -50,6 +56,7 @@ import { deleteEnabled, resolveLogConfig, storageTuning, type LogConfig } from '
 import { loadLog, type ProducerSnapshotFile } from './recovery.ts';
 import { retentionDeletable } from './retention.ts';
 import { Segment, type EntryPlacement } from './segment.ts';
+import type { AbortedTxnEntry } from './txn-index.ts';
 import { Serial } from './serial.ts';
 import { maxTimestampOffset, offsetForTimestamp, type TimestampAndOffset } from './timestamp-lookup.ts';
 
@@ -181,16 +188,14 @@ export class Log {
     const resolved = resolveLogConfig(config);
     const loaded = await loadLog(dir, resolved, env);
     const log = new Log(dir, resolved, env, loaded.segments, loaded.checkpoint, loaded.epochs, loaded.producerSnapshot);
-    if (loaded.changed || loaded.epochs.dirty) {
-      try {
-        await log.checkpoint();
-      } catch (err) {
-        // Out of descriptors or space: the caller gets no log, so nothing may stay open.
-        await Promise.allSettled(loaded.segments.map((s) => s.close()));
-        throw err;
-      }
-    } else {
-      log.writtenCheckpoint = JSON.stringify(log.checkpointState());
+    try {
+      await log.active.loadTxnIndex();
+      if (loaded.changed || loaded.epochs.dirty) await log.checkpoint();
+      else log.writtenCheckpoint = JSON.stringify(log.checkpointState());
+    } catch (err) {
+      // Out of descriptors or space: the caller gets no log, so nothing may stay open.
+      await Promise.allSettled(loaded.segments.map((s) => s.close()));
+      throw err;
     }
     return log;
   }
@@ -566,6 +571,44 @@ export class Log {
         segment.release();
       }
     }
+  }
+
+  // ---- aborted transactions ------------------------------------------------
+
+  /** Indexes an aborted transaction in the segment holding its marker (`txn.lastOffset`, appended in this process). */
+  recordAbortedTxn(txn: AbortedTxnEntry): void {
+    const index = floorIndex(this.segments, Number(txn.lastOffset));
+    assert.ok(index >= 0 && txn.lastOffset < BigInt(this.endOffset), `the ABORT marker at ${txn.lastOffset} is in ${this.dir}`);
+    this.segments[index].addAbortedTxn(txn);
+  }
+
+  /** Empties every segment's aborted-transaction index (the owner rebuilds them from the log). */
+  resetAbortedTxns(): void {
+    for (const segment of this.segments) segment.resetTxnIndex();
+  }
+
+  /**
+   * The aborted transactions that may hold records in [from, to), in
+   * marker order: their marker is at or after `from` and they start below
+   * `to`. Looked up in the indexes of the segments from the one holding
+   * `from`, up to an entry whose last stable offset is at or past `to`
+   * (no later marker ends a transaction starting below `to`).
+   */
+  async abortedTxns(from: bigint, to: bigint): Promise<AbortedTxnEntry[]> {
+    const found: AbortedTxnEntry[] = [];
+    const segments = this.segments.slice(Math.max(0, floorIndex(this.segments, Number(from))));
+    for (const segment of segments) {
+      segment.acquire();
+      try {
+        for (const txn of await segment.abortedTxns()) {
+          if (txn.lastOffset >= from && txn.firstOffset < to) found.push(txn);
+          if (txn.lastStableOffset >= to) return found;
+        }
+      } finally {
+        segment.release();
+      }
+    }
+    return found;
   }
 
   /** The first record at or after `timestamp` (ms), or null. */

@@ -107,7 +107,7 @@ export async function loadLog(dir: string, config: LogConfig, env: StorageEnviro
 async function removeLeftovers(dir: string, names: string[], env: StorageEnvironment): Promise<void> {
   const logs = new Set(names.filter((n) => n.endsWith(segmentSuffix.log)).map((n) => n.slice(0, -segmentSuffix.log.length)));
   const orphanIndex = (name: string) =>
-    [segmentSuffix.index, segmentSuffix.timeIndex].some((suffix) => name.endsWith(suffix) && !logs.has(name.slice(0, -suffix.length)));
+    [segmentSuffix.index, segmentSuffix.timeIndex, segmentSuffix.txnIndex].some((suffix) => name.endsWith(suffix) && !logs.has(name.slice(0, -suffix.length)));
   for (const name of names) {
     if (isLeftoverFile(name) || orphanIndex(name)) await unlinkIfExists(env.fs, path.join(dir, name));
   }

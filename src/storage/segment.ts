@@ -1,7 +1,8 @@
 /**
  * One segment of a partition log: `<base>.log` (entries, entry-format.ts)
- * with its `<base>.index` (offset-index.ts) and `<base>.timeindex`
- * (time-index.ts), where <base> is the first offset it may hold.
+ * with its `<base>.index` (offset-index.ts), `<base>.timeindex`
+ * (time-index.ts) and `<base>.txnindex` (txn-index.ts), where <base> is
+ * the first offset it may hold.
  *
  * Contract:
  * - `size` counts only whole, accepted entries; bytes past it (a failed
@@ -15,6 +16,10 @@
  *   indexes are rebuilt by a verifying scan, which also truncates the log
  *   at the first invalid entry (`recover`). An index that merely lacks its
  *   last entries is completed from the tail.
+ * - The aborted-transaction index is its owner's (txn-index.ts): loaded on
+ *   first use (`loadTxnIndex`; the log loads the active segment's at open,
+ *   and a new segment starts with an empty one), appended to and replaced
+ *   by the log's owner, cut by `truncateTo`, written with the other indexes.
  * - The log file is a SegmentFile (segment-file.ts): a segment opened from
  *   disk opens it on first use; the active segment (a new one, `activate`,
  *   `truncateTo`) keeps it open, and so does one with writes not yet
@@ -26,6 +31,7 @@
  *   would need to gets StorageError 'deleted') and closes/unlinks them after
  *   a delay, once no read holds the segment.
  */
+import assert from 'node:assert/strict';
 import path from 'node:path';
 import type { TimerHandle } from '../clock.ts';
 import { relativeOffsetMax } from '../limits.ts';
@@ -38,6 +44,7 @@ import { readAt, unlinkIfExists, type StorageFile } from './fs.ts';
 import { OffsetIndex, offsetIndexEntryBytes } from './offset-index.ts';
 import { SegmentFile } from './segment-file.ts';
 import { TimeIndex, timeIndexEntryBytes } from './time-index.ts';
+import { TxnIndex, type AbortedTxnEntry } from './txn-index.ts';
 
 /** What the segment needs to know about an entry being appended or scanned. */
 export interface EntryPlacement {
@@ -58,6 +65,7 @@ export class Segment {
   readonly logPath: string;
   readonly indexPath: string;
   readonly timeIndexPath: string;
+  readonly txnIndexPath: string;
   private readonly env: StorageEnvironment;
   private readonly file: SegmentFile;
   /** Bytes of whole entries. */
@@ -67,6 +75,9 @@ export class Segment {
   private indexIntervalBytes: number;
   private offsetIndex: OffsetIndex;
   private timeIndex: TimeIndex;
+  /** Null until loaded (`loadTxnIndex`). */
+  private txnIndex: TxnIndex | null = null;
+  private txnLoading: Promise<TxnIndex> | null = null;
   private stats: SegmentStats;
   private bytesSinceIndexEntry = 0;
   private loading: Promise<void> | null;
@@ -87,6 +98,7 @@ export class Segment {
     this.logPath = path.join(dir, segmentFileName(baseOffset, segmentSuffix.log));
     this.indexPath = path.join(dir, segmentFileName(baseOffset, segmentSuffix.index));
     this.timeIndexPath = path.join(dir, segmentFileName(baseOffset, segmentSuffix.timeIndex));
+    this.txnIndexPath = path.join(dir, segmentFileName(baseOffset, segmentSuffix.txnIndex));
     this.active = opened !== null;
     this.file = new SegmentFile(env.fs, env.files, opened?.path ?? this.logPath, opened?.file ?? null, this.active);
     this.size = size;
@@ -111,6 +123,7 @@ export class Segment {
     segment.loading = Promise.resolve();
     segment.offsetIndex.file.clear();
     segment.timeIndex.file.clear();
+    segment.txnIndex = TxnIndex.empty(env.fs, segment.txnIndexPath, false); // no file has its name: a removed segment's went with it
     return segment;
   }
 
@@ -172,6 +185,41 @@ export class Segment {
       (this.offsetIndex.count + pending + 1) * offsetIndexEntryBytes > segmentIndexBytes ||
       (this.timeIndex.count + pending + 1) * timeIndexEntryBytes > segmentIndexBytes
     );
+  }
+
+  /** Loads the aborted-transaction index once (a missing file: none); a file with a problem keeps its good entries (logged). */
+  async loadTxnIndex(): Promise<void> {
+    if (this.txnIndex) return;
+    this.txnLoading ??= TxnIndex.load(this.env.fs, this.txnIndexPath).then(
+      ({ index, problem }) => {
+        if (problem) this.env.logger.warn(`${this.txnIndexPath}: ${problem}; keeping the ${index.count} entries before it`);
+        return index;
+      },
+      (err: unknown) => {
+        this.txnLoading = null;
+        throw err;
+      },
+    );
+    const loaded = await this.txnLoading;
+    this.txnIndex ??= loaded;
+  }
+
+  /** Empties the aborted-transaction index, replacing the file (its owner rebuilds it from the log). */
+  resetTxnIndex(): void {
+    this.txnIndex = TxnIndex.empty(this.env.fs, this.txnIndexPath, true);
+  }
+
+  /** Indexes an aborted transaction whose marker this segment holds, after any indexed (the index must be loaded). */
+  addAbortedTxn(txn: AbortedTxnEntry): void {
+    assert.ok(this.txnIndex, `the aborted-transaction index of ${this.name} is loaded before it is added to`);
+    this.txnIndex.append(txn);
+  }
+
+  /** The aborted transactions indexed here, in marker order. */
+  async abortedTxns(): Promise<AbortedTxnEntry[]> {
+    await this.loadTxnIndex();
+    const index = this.txnIndex!;
+    return Array.from({ length: index.count }, (_, i) => index.entry(i));
   }
 
   /** Loads and checks the indexes once (see the header comment); a load that failed (the file could not be opened) is tried again by the next. */
@@ -402,6 +450,8 @@ export class Segment {
    */
   async truncateTo(position: number, fromOffset: number): Promise<void> {
     await this.load();
+    await this.loadTxnIndex();
+    this.txnIndex!.truncateFrom(BigInt(fromOffset));
     this.offsetIndex.truncateToPosition(position);
     this.timeIndex.truncateToOffset(fromOffset - this.baseOffset);
     this.active = true;
@@ -443,7 +493,9 @@ export class Segment {
   }
 
   async persistIndexes(sync: boolean): Promise<void> {
-    if (!this.loading || this.detached) return;
+    if (this.detached) return;
+    await this.txnIndex?.persist();
+    if (!this.loading) return;
     await this.offsetIndex.file.persist(sync);
     await this.timeIndex.file.persist(sync);
   }
@@ -497,7 +549,7 @@ export class Segment {
     if (renameFiles) {
       const fs = this.env.fs;
       await fs.rename(this.logPath, this.logPath + deletedSuffix);
-      for (const indexPath of [this.indexPath, this.timeIndexPath]) {
+      for (const indexPath of [this.indexPath, this.timeIndexPath, this.txnIndexPath]) {
         await fs.rename(indexPath, indexPath + deletedSuffix).catch((err: NodeJS.ErrnoException) => {
           if (err.code !== 'ENOENT') throw err;
         });
@@ -519,7 +571,7 @@ export class Segment {
     removal.done ??= (async () => {
       await this.idle();
       await this.file.close();
-      for (const file of [this.logPath, this.indexPath, this.timeIndexPath]) await unlinkIfExists(this.env.fs, file + deletedSuffix);
+      for (const file of [this.logPath, this.indexPath, this.timeIndexPath, this.txnIndexPath]) await unlinkIfExists(this.env.fs, file + deletedSuffix);
     })();
     return removal.done;
   }

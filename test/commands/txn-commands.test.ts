@@ -6,7 +6,9 @@
  * abort needs --yes without a TTY (exit 2), refuses an id without an open
  * transaction (exit 1), and aborts an open one, fencing its producer;
  * find-hanging lists the open transaction on its partition when older than
- * --max-age, and no longer once aborted.
+ * --max-age, and no longer once aborted; a transaction its coordinator
+ * never knew (a hanging one) is aborted on its partition (--topic
+ * --partition --start-offset): the last stable offset moves past it.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,6 +18,7 @@ import { RawClient } from '../helpers/raw-client.ts';
 import { addPartitions, createTopic, findCoordinator, initProducerId } from '../helpers/txn-requests.ts';
 import { plainBatch, produce, txnBatch } from '../helpers/txn.ts';
 import { ErrorCode } from '../../src/protocol/errors.ts';
+import { ApiKeys } from '../../src/protocol/generated/api-keys.ts';
 
 test('kb txn list and describe show the transactional ids and their open transactions', async (t) => {
   const broker = await startBroker({ sets: { 'transaction.state.log.num.partitions': 2 } });
@@ -97,4 +100,30 @@ test('kb txn find-hanging finds an open transaction past --max-age; kb txn abort
   const deadline = Date.now() + 30_000;
   while ((await hanging(0)).length > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
   assert.deepEqual(await hanging(0), [], 'the abort marker closed it');
+
+  // A transaction its coordinator does not know (its state is gone): only its partition can end it.
+  const ghost = 987_654n;
+  const opened = await produce(client, topic, txnBatch(ghost, 0, ['hanging'], 2), 'ghost');
+  assert.equal(opened.errorCode, ErrorCode.NONE);
+  assert.deepEqual(await hanging(0), [[topic, 0, Number(ghost), 2, Number(opened.baseOffset)]]);
+  assert.equal(await stableOffset(client, topic), opened.baseOffset, 'the hanging transaction holds the last stable offset');
+  const unknown = await runKb(['txn', 'abort', 'ghost', '--yes', '-b', broker.address]);
+  assert.equal(unknown.code, 1);
+  assert.match(unknown.stderr, /transactional id 'ghost' is not known/);
+  const nowhere = await runKb(['txn', 'abort', '--topic', topic, '--partition', '0', '--start-offset', String(opened.baseOffset + 1n), '--yes', '-b', broker.address]);
+  assert.equal(nowhere.code, 1);
+  assert.match(nowhere.stderr, new RegExp(`no open transaction starts at offset ${opened.baseOffset + 1n} of ${topic}-0`));
+  const both = await runKb(['txn', 'abort', 'ghost', '--topic', topic, '--partition', '0', '--start-offset', '0', '--yes', '-b', broker.address]);
+  assert.equal(both.code, 2, both.stderr);
+  const atPartition = await runKb(['txn', 'abort', '--topic', topic, '--partition', '0', '--start-offset', String(opened.baseOffset), '--yes', '-b', broker.address, '--json']);
+  assert.equal(atPartition.code, 0, atPartition.stderr);
+  assert.deepEqual(JSON.parse(atPartition.stdout), { topic, partition: 0, producerId: Number(ghost), producerEpoch: 2, startOffset: Number(opened.baseOffset) });
+  assert.deepEqual(await hanging(0), [], 'the abort marker closed it');
+  assert.equal(await stableOffset(client, topic), opened.baseOffset + 2n, 'the last stable offset moved past the marker');
 });
+
+/** ListOffsets latest in read_committed: the last stable offset of partition 0. */
+async function stableOffset(client: RawClient, topic: string): Promise<bigint> {
+  const response = await client.request(ApiKeys.ListOffsets, 5, { replicaId: -1, isolationLevel: 1, topics: [{ name: topic, partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1n, maxNumOffsets: 1 }] }] });
+  return response.topics[0].partitions[0].offset;
+}

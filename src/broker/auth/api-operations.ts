@@ -63,7 +63,8 @@ export const apiAuthorization: Readonly<Record<number, ApiAuthorization>> = {
   // Lists the describable ids.
   [ApiKeys.ListTransactions]: { needs: [on('TransactionalId', 'Describe')], checkedBy: 'handler' },
   [ApiKeys.OffsetForLeaderEpoch]: { needs: [on('Topic', 'Describe')], checkedBy: 'handler' },
-  [ApiKeys.WriteTxnMarkers]: peer,
+  // A kb node's on peer listeners; a client's (abort markers only: kafka-transactions.sh abort) needs ClusterAction.
+  [ApiKeys.WriteTxnMarkers]: { needs: [on('Cluster', 'ClusterAction')], checkedBy: 'handler' },
   // SECURITY_DISABLED without an authorizer, as Kafka.
   [ApiKeys.DescribeAcls]: onCluster('Describe'),
   [ApiKeys.CreateAcls]: onCluster('Alter'),

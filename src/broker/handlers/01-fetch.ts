@@ -334,7 +334,7 @@ async function readAll(
       replicaId >= 0
         ? counted(await partition.readForFollower(wanted.fetchOffset, limit, !firstBatchGiven, allocate))
         : readCommitted
-          ? committed(partition, wanted.fetchOffset, await partition.readCommitted(wanted.fetchOffset, limit, !firstBatchGiven, allocate))
+          ? await committed(partition, wanted.fetchOffset, await partition.readCommitted(wanted.fetchOffset, limit, !firstBatchGiven, allocate))
           : legacyMagic === null
           ? counted(await partition.readForConsumer(wanted.fetchOffset, limit, !firstBatchGiven, allocate))
           : downConverted(await partition.readForConsumer(wanted.fetchOffset, limit, !firstBatchGiven), legacyMagic, wanted.fetchOffset, limit, !firstBatchGiven, allocate);
@@ -349,10 +349,10 @@ async function readAll(
 type CountedRead = ConsumerRead & { recordCount: number; abortedTransactions?: AbortedTransaction[] };
 
 /** A read_committed read (below the last stable offset) with the aborted transactions whose records it holds. */
-function committed(partition: Partition, fetchOffset: bigint, stored: ConsumerRead): CountedRead {
+async function committed(partition: Partition, fetchOffset: bigint, stored: ConsumerRead): Promise<CountedRead> {
   const read = counted(stored);
   if (read.records.length === 0) return read;
-  const aborted = partition.abortedTransactions(fetchOffset, nextOffsetAfter(read.records));
+  const aborted = await partition.abortedTransactions(fetchOffset, nextOffsetAfter(read.records));
   return { ...read, abortedTransactions: aborted.map((t) => ({ producerId: t.producerId, firstOffset: t.firstOffset })) };
 }
 

@@ -13,9 +13,15 @@
  * way; once replicated, the group coordinator completes or drops the
  * producer's offsets there (GroupCoordinator.completeTxn).
  *
- * A peer API: on a client listener every partition answers
- * CLUSTER_AUTHORIZATION_FAILED, as it does on a peer listener for a
- * request that is not a kb node's own (controller-channel.ts callerOf).
+ * From a kb node (a peer listener, the coordinator's own request) any
+ * marker is written. From a client (a client listener) only ABORT markers,
+ * as Kafka's Admin.abortTransaction sends (kafka-transactions.sh abort,
+ * `kb txn abort --topic`: a hanging transaction whose coordinator state is
+ * gone), and only with ClusterAction on the cluster (Kafka's rule; allowed
+ * to everyone without an authorizer, as Kafka); a COMMIT marker, or a
+ * principal without ClusterAction, gets CLUSTER_AUTHORIZATION_FAILED for
+ * every partition, and so does a request on a peer listener that is not a
+ * kb node's own (controller-channel.ts callerOf).
  */
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { WriteTxnMarkersRequest, WritableTxnMarker } from '../../protocol/generated/write-txn-markers-request.ts';
@@ -25,6 +31,7 @@ import { defineHandler, type GroupService, type ReplicaService } from './handler
 import { consumerOffsetsTopic } from '../group/coordinator.ts';
 import { callerOf } from '../controller-channel.ts';
 import { txnMarkerReplicationTimeoutMs } from '../../limits.ts';
+import { AclOperation, clusterResourceName, ResourceType } from '../../protocol/acl.ts';
 
 function refuseAll(request: WriteTxnMarkersRequest): WriteTxnMarkersResponse {
   return {
@@ -39,11 +46,12 @@ export default defineHandler<WriteTxnMarkersRequest, WriteTxnMarkersResponse>({
   apiKey: ApiKeys.WriteTxnMarkers,
   minVersion: 0,
   maxVersion: 1,
-  peerOnly: true,
-  clientRefusal: refuseAll,
   async handle(request, ctx) {
-    if (!callerOf(ctx).node) {
+    if (ctx.listener.peer && !callerOf(ctx).node) {
       ctx.services.peerAuth.logRefusal(`refusing WriteTxnMarkers from ${ctx.clientAddress}: not a kb node's own request`);
+      return refuseAll(request);
+    }
+    if (!ctx.listener.peer && (request.markers.some((m) => m.transactionResult) || !ctx.access.allows(AclOperation.CLUSTER_ACTION, ResourceType.CLUSTER, clusterResourceName))) {
       return refuseAll(request);
     }
     return { markers: await Promise.all(request.markers.map((m) => writeMarker(ctx.services.replicas, ctx.services.groups, m))) };

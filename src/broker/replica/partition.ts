@@ -10,9 +10,13 @@
  * Transaction markers are control batches the leader writes for the
  * coordinator (`appendMarker`, admitted like a producer's batch); leader
  * and follower record every batch in the producer and transaction tables
- * alike. Both tables are snapshotted at a clean close and restored from
- * it on the next open (storage files.ts: producer-state.snapshot), else
- * rebuilt from the log (a marker's type read from its stored batch).
+ * alike; an ABORT marker's transaction is indexed in the log's segment
+ * holding it (storage txn-index.ts: `.txnindex`), which read_committed
+ * reads answer `aborted_transactions` from. Both tables are snapshotted
+ * at a clean close and restored from it on the next open (storage
+ * files.ts: producer-state.snapshot; the indexes are trusted with it),
+ * else rebuilt from the log (a marker's type read from its stored batch)
+ * with every segment's aborted-transaction index.
  *
  * Leader appends are admitted one at a time in call order: work the caller
  * may still be doing on the batch (its check of compressed records, its
@@ -55,7 +59,8 @@ import type { Logger } from '../../logger.ts';
 import type { Allocate } from '../server/buffer-pool.ts';
 import { FollowerTracker } from './follower-tracker.ts';
 import { isIdempotent, ProducerStateTable, type ProducerSummary } from './producer-state.ts';
-import { TransactionTable, type AbortedTxn } from './transactions.ts';
+import { TransactionTable } from './transactions.ts';
+import type { AbortedTxnEntry } from '../../storage/txn-index.ts';
 import { encodeMarkerBatch, isControlBatch, isTransactionalBatch, readMarker, type TxnMarker } from '../../protocol/records/control-batch.ts';
 
 export const latestTimestamp = -1n;
@@ -147,12 +152,13 @@ export class Partition {
 
   /**
    * Restores the producer and transaction tables from the snapshot the
-   * log's last clean close wrote, else rebuilds them from the batches in
-   * the log; has the next clean close snapshot them; then takes the role
-   * `state` gives.
+   * log's last clean close wrote, else rebuilds them, and the log's
+   * aborted-transaction indexes, from the batches in the log; has the next
+   * clean close snapshot them; then takes the role `state` gives.
    */
   async open(): Promise<void> {
     if (!this.restore(this.log.takeProducerSnapshot())) {
+      this.log.resetAbortedTxns();
       for await (const header of this.log.batchHeaders(this.log.logStartOffset)) {
         const marker = isControlBatch(header) ? await this.storedMarker(header.baseOffset) : null;
         this.recordBatch(header, header.baseOffset, header.maxTimestamp, marker);
@@ -194,8 +200,12 @@ export class Partition {
   /** Records an appended batch in the producer and transaction tables (`marker`: the one a control batch holds). */
   private recordBatch(header: BatchHeader, baseOffset: bigint, timestamp: bigint, marker: TxnMarker | null): void {
     if (marker) {
-      this.producers.recordMarker(marker.producerId, marker.producerEpoch, marker.coordinatorEpoch);
-      this.transactions.recordMarker(marker.producerId, marker.commit, baseOffset);
+      this.producers.recordMarker(marker.producerId, marker.producerEpoch, marker.coordinatorEpoch, timestamp);
+      const ended = this.transactions.recordMarker(marker.producerId, marker.commit, baseOffset);
+      if (ended && !ended.commit) {
+        const lastStableOffset = this.transactions.firstOpenOffset() ?? baseOffset + 1n;
+        this.log.recordAbortedTxn({ producerId: ended.producerId, firstOffset: ended.firstOffset, lastOffset: baseOffset, lastStableOffset });
+      }
       return;
     }
     this.producers.record(header, baseOffset, timestamp);
@@ -234,10 +244,14 @@ export class Partition {
     return [...known, ...unsequenced];
   }
 
-  /** The aborted transactions a read_committed read of [from, to) must skip (those whose marker retention deleted are forgotten first). */
-  abortedTransactions(from: bigint, to: bigint): AbortedTxn[] {
-    this.transactions.dropBefore(this.log.logStartOffset);
-    return this.transactions.abortedBetween(from, to);
+  /** Forgets the producers idle for `expirationMs` (producer.id.expiration.ms) without an open transaction here (producer-state.ts expire). */
+  expireProducers(expirationMs: number): void {
+    this.producers.expire(BigInt(this.cluster.time.wallMs() - expirationMs), this.transactions.openTransactions());
+  }
+
+  /** The aborted transactions a read_committed read of [from, to) must skip, from the log's indexes. */
+  abortedTransactions(from: bigint, to: bigint): Promise<AbortedTxnEntry[]> {
+    return this.log.abortedTxns(from, to);
   }
 
   get isLeader(): boolean {

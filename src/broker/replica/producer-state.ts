@@ -37,10 +37,15 @@
  * newer epoch (the coordinator bumped it to fence a zombie) moves the
  * producer to that epoch, so the old epoch's batches are refused after it.
  *
+ * `expire(before, open)` forgets the producers whose last batch or marker
+ * has a timestamp before `before` (producer.id.expiration.ms ago), except
+ * those with a transaction open here (Kafka's producer expiry): a
+ * producer idle that long starts afresh, as an unknown one.
+ *
  * `toSnapshot` / `fromSnapshot`: the table as plain arrays (bigints as
  * decimal strings) for the producer-state snapshot: [[producerId, epoch,
  * coordinatorEpoch, [[firstSequence, lastSequence, baseOffset, timestamp],
- * ...]], ...]; `fromSnapshot` throws on anything else.
+ * ...], lastTimestamp], ...]; `fromSnapshot` throws on anything else.
  */
 import { ErrorCode } from '../../protocol/errors.ts';
 
@@ -59,6 +64,8 @@ interface ProducerEntry {
   batches: RememberedBatch[];
   /** The coordinator epoch of its last marker (-1: none). */
   coordinatorEpoch: number;
+  /** The timestamp of its last batch or marker (ms since the epoch), which its expiry goes by. */
+  lastTimestamp: bigint;
 }
 
 export interface ProducerSummary {
@@ -138,9 +145,10 @@ export class ProducerStateTable {
     if (!isIdempotent(batch)) return;
     let entry = this.producers.get(batch.producerId);
     if (!entry || batch.producerEpoch > entry.epoch) {
-      entry = { epoch: batch.producerEpoch, batches: [], coordinatorEpoch: entry?.coordinatorEpoch ?? -1 };
+      entry = { epoch: batch.producerEpoch, batches: [], coordinatorEpoch: entry?.coordinatorEpoch ?? -1, lastTimestamp: timestamp };
       this.producers.set(batch.producerId, entry);
     }
+    if (timestamp > entry.lastTimestamp) entry.lastTimestamp = timestamp;
     entry.batches.push({ firstSequence: batch.baseSequence, lastSequence: lastSequenceOf(batch), baseOffset, timestamp });
     if (entry.batches.length > batchesRememberedPerProducer) entry.batches.shift();
   }
@@ -157,14 +165,20 @@ export class ProducerStateTable {
     return appendAction;
   }
 
-  /** Remembers an appended marker's epochs (also used to rebuild the table from the log). */
-  recordMarker(producerId: bigint, producerEpoch: number, coordinatorEpoch: number): void {
+  /** Remembers an appended marker's epochs and timestamp (also used to rebuild the table from the log). */
+  recordMarker(producerId: bigint, producerEpoch: number, coordinatorEpoch: number, timestamp: bigint): void {
     const entry = this.producers.get(producerId);
     if (!entry || producerEpoch > entry.epoch) {
-      this.producers.set(producerId, { epoch: producerEpoch, batches: [], coordinatorEpoch });
+      this.producers.set(producerId, { epoch: producerEpoch, batches: [], coordinatorEpoch, lastTimestamp: timestamp });
     } else {
       entry.coordinatorEpoch = Math.max(entry.coordinatorEpoch, coordinatorEpoch);
+      if (timestamp > entry.lastTimestamp) entry.lastTimestamp = timestamp;
     }
+  }
+
+  /** Forgets the producers idle since before `before` without a transaction in `open` (see the header). */
+  expire(before: bigint, open: ReadonlyMap<bigint, unknown>): void {
+    for (const [id, entry] of this.producers) if (entry.lastTimestamp < before && !open.has(id)) this.producers.delete(id);
   }
 
   /** Forgets batches at or after `offset` (after a log truncation). */
@@ -188,19 +202,26 @@ export class ProducerStateTable {
   }
 
   toSnapshot(): unknown {
-    return [...this.producers].map(([id, e]) => [String(id), e.epoch, e.coordinatorEpoch, e.batches.map((b) => [b.firstSequence, b.lastSequence, String(b.baseOffset), String(b.timestamp)])]);
+    return [...this.producers].map(([id, e]) => [
+      String(id),
+      e.epoch,
+      e.coordinatorEpoch,
+      e.batches.map((b) => [b.firstSequence, b.lastSequence, String(b.baseOffset), String(b.timestamp)]),
+      String(e.lastTimestamp),
+    ]);
   }
 
   static fromSnapshot(snapshot: unknown): ProducerStateTable {
     const table = new ProducerStateTable();
     for (const item of arrayOf(snapshot)) {
-      const [id, epoch, coordinatorEpoch, batches] = arrayOf(item);
+      const [id, epoch, coordinatorEpoch, batches, lastTimestamp] = arrayOf(item);
+      if (lastTimestamp === undefined) throw new Error('a producer without its last timestamp');
       const remembered = arrayOf(batches).map((b) => {
         const [firstSequence, lastSequence, baseOffset, timestamp] = arrayOf(b);
         return { firstSequence: int(firstSequence), lastSequence: int(lastSequence), baseOffset: BigInt(String(baseOffset)), timestamp: BigInt(String(timestamp)) };
       });
       if (remembered.length > batchesRememberedPerProducer) throw new Error('too many batches for one producer');
-      table.producers.set(BigInt(String(id)), { epoch: int(epoch), coordinatorEpoch: int(coordinatorEpoch), batches: remembered });
+      table.producers.set(BigInt(String(id)), { epoch: int(epoch), coordinatorEpoch: int(coordinatorEpoch), batches: remembered, lastTimestamp: BigInt(String(lastTimestamp)) });
     }
     return table;
   }

@@ -15,7 +15,9 @@
  * topic/partition, not the leader, still opening, or not `serving`: a
  * broker still starting or without its controller lease leads nothing,
  * whatever its metadata says, and drops no follower from an ISR).
- * `roleChanged` is told (the topic) whenever what `leaderPartition` answers
+ * Every `producer.id.expiration.check.interval.ms` each hosted partition
+ * forgets the producers idle for `producer.id.expiration.ms` (leaders and
+ * followers alike, as Kafka's). `roleChanged` is told (the topic) whenever what `leaderPartition` answers
  * for a partition may have changed with the metadata: it opened, took a new
  * state (leader, epoch) or was dropped.
  */
@@ -34,8 +36,10 @@ import { ReplicaFetchers } from './replica-fetcher.ts';
 import type { PeerCredentials } from '../../net/peer-login.ts';
 import type { PeerTls } from '../../net/peer-connections.ts';
 
-/** Kafka's replica settings (broker config `replica.*`). */
+/** Kafka's replica settings (broker config `replica.*`, and the producer ids' expiry). */
 export interface ReplicationSettings {
+  producerIdExpirationMs: number;
+  producerIdExpirationCheckIntervalMs: number;
   lagTimeMaxMs: number;
   fetchWaitMaxMs: number;
   fetchMaxBytes: number;
@@ -75,6 +79,8 @@ export interface ReplicaManagerOptions {
 /** Reads a broker's `replica.*` settings. */
 export function replicationSettings(config: { int(key: string): number }): ReplicationSettings {
   return {
+    producerIdExpirationMs: config.int('producer.id.expiration.ms'),
+    producerIdExpirationCheckIntervalMs: config.int('producer.id.expiration.check.interval.ms'),
     lagTimeMaxMs: config.int('replica.lag.time.max.ms'),
     fetchWaitMaxMs: config.int('replica.fetch.wait.max.ms'),
     fetchMaxBytes: config.int('replica.fetch.max.bytes'),
@@ -113,6 +119,7 @@ export class ReplicaManager {
   readonly leaderThrottle: ReplicationThrottle;
   readonly followerThrottle: ReplicationThrottle;
   private shrinkTimer: TimerHandle | null = null;
+  private expiryTimer: TimerHandle | null = null;
   private closed = false;
 
   constructor(options: ReplicaManagerOptions) {
@@ -183,6 +190,14 @@ export class ReplicaManager {
       if (this.options.serving?.() === false) return;
       for (const partition of this.partitions.values()) partition.maybeShrinkIsr();
     }, isrCheckIntervalMs(this.options.replication.lagTimeMaxMs), { background: true });
+    const { producerIdExpirationMs, producerIdExpirationCheckIntervalMs } = this.options.replication;
+    this.expiryTimer = this.options.time.setInterval(
+      () => {
+        for (const partition of this.partitions.values()) partition.expireProducers(producerIdExpirationMs);
+      },
+      producerIdExpirationCheckIntervalMs,
+      { background: true },
+    );
     for (const name of this.logs.partitionNames()) {
       if (!hosted.has(name)) {
         logger.info(`deleting log ${name}: this node no longer hosts it`);
@@ -342,6 +357,7 @@ export class ReplicaManager {
   async close(): Promise<void> {
     this.closed = true;
     this.options.time.clear(this.shrinkTimer);
+    this.options.time.clear(this.expiryTimer);
     await this.fetchers.close();
     await Promise.allSettled(this.opening.values());
     await Promise.allSettled(this.deleting.values());

@@ -6,7 +6,8 @@
  * ListGroups and DescribeConfigs leave out or refuse what may not be
  * described; AlterConfigs and IncrementalAlterConfigs go on with the
  * resources that may be altered and refuse the others; the ACL APIs answer SECURITY_DISABLED without an authorizer,
- * as Kafka.
+ * as Kafka; a client's WriteTxnMarkers writes ABORT markers with ClusterAction
+ * on the cluster and never COMMIT markers.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,6 +20,7 @@ import incrementalAlterConfigs from '../../../src/broker/handlers/44-incremental
 import describeAcls from '../../../src/broker/handlers/29-describe-acls.ts';
 import createAcls from '../../../src/broker/handlers/30-create-acls.ts';
 import deleteAcls from '../../../src/broker/handlers/31-delete-acls.ts';
+import writeTxnMarkers from '../../../src/broker/handlers/27-write-txn-markers.ts';
 import { AccessControl } from '../../../src/broker/auth/access-control.ts';
 import { MetadataImage } from '../../../src/metadata/image.ts';
 import type { AclRecord } from '../../../src/metadata/records.ts';
@@ -80,6 +82,26 @@ describe('per-item authorization in handlers', () => {
     const reader = aliceWith([allowRead(ResourceType.TOPIC, 'orders')]);
     const refused = await handle(initProducerId, request, 4, { node } as never, { access: reader, principal: reader.principal });
     assert.equal(refused!.errorCode, ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
+  });
+
+  it("WriteTxnMarkers from a client writes ABORT markers with ClusterAction on the cluster; COMMIT markers never, nor without it", async () => {
+    const written: boolean[] = [];
+    const partition = {
+      appendMarker: async (m: { commit: boolean }) => (written.push(m.commit), { errorCode: ErrorCode.NONE, lastOffset: 0n }),
+      waitForReplication: async () => ({ errorCode: ErrorCode.NONE }),
+    };
+    const services = { replicas: { leaderPartition: () => partition }, groups: {} };
+    const request = (commit: boolean) => ({ markers: [{ producerId: 5n, producerEpoch: 0, transactionResult: commit, coordinatorEpoch: 0, topics: [{ name: 't', partitionIndexes: [0] }] }] });
+    const errorOf = (r: any) => r.markers[0].topics[0].partitions[0].errorCode;
+    const clientListener = { name: 'CLIENT', peer: false };
+    const operator = aliceWith([{ ...allowRead(ResourceType.CLUSTER, 'kafka-cluster'), operation: AclOperation.CLUSTER_ACTION }]);
+    const asOperator = { access: operator, principal: operator.principal, listener: clientListener };
+    assert.equal(errorOf(await handle(writeTxnMarkers, request(false), 1, services as never, asOperator)), ErrorCode.NONE);
+    assert.equal(errorOf(await handle(writeTxnMarkers, request(true), 1, services as never, asOperator)), ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
+    const reader = aliceWith([allowRead(ResourceType.TOPIC, 't')]);
+    const refused = await handle(writeTxnMarkers, request(false), 1, services as never, { access: reader, principal: reader.principal, listener: clientListener });
+    assert.equal(errorOf(refused), ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
+    assert.deepEqual(written, [false], 'only the allowed abort marker was written');
   });
 
   it('ListGroups lists the groups the principal may describe, all of them with Describe on the cluster', async () => {

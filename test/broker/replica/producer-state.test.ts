@@ -72,3 +72,18 @@ test('a batch that skips sequences this leader has not written is answered NOT_L
   assert.equal(outcome(table.check(batch(3))), ErrorCode.NOT_LEADER_OR_FOLLOWER, 'ahead across the wrap at 2^31');
   assert.equal(outcome(table.check(batch(0x7ffffff0))), ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, 'behind across the wrap');
 });
+
+test('producers idle since before the expiry time are forgotten, not one with an open transaction; the snapshot drops them', () => {
+  const table = new ProducerStateTable();
+  table.record(batch(0, 1, 0, 1n), 0n, 1_000n); // idle since 1000
+  table.record(batch(0, 1, 0, 2n), 1n, 1_000n); // idle since 1000, but its transaction is open
+  table.record(batch(0, 1, 0, 3n), 2n, 1_000n);
+  table.recordMarker(3n, 0, 0, 5_000n); // its marker at 5000 counts as activity
+  table.record(batch(0, 1, 0, 4n), 3n, 9_000n);
+  table.expire(5_000n, new Map([[2n, 1n]]));
+  assert.deepEqual(table.describe().map((p) => p.producerId), [2n, 3n, 4n]);
+  assert.equal(outcome(table.check(batch(5, 1, 0, 2n))), ErrorCode.NOT_LEADER_OR_FOLLOWER, 'the open one keeps its sequences');
+  assert.deepEqual(table.check(batch(5, 1, 0, 1n)), { action: 'append' }, 'an expired producer starts afresh, as an unknown one');
+  table.expire(5_001n, new Map());
+  assert.deepEqual(ProducerStateTable.fromSnapshot(table.toSnapshot()).describe().map((p) => p.producerId), [4n]);
+});
