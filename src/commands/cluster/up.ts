@@ -58,7 +58,7 @@ export default class ClusterUp extends KbLocalCommand {
     nodes: Flags.integer({ description: 'number of nodes (node ids 1..N)', default: 3, min: 1, max: nodesMax }),
     'base-port': Flags.integer({ description: 'port of node 1; node i serves clients on base+i-1 and peers on base+N+i-1 (0: free ports)', default: 9092, min: 0, max: 65535 }),
     'data-dir': Flags.string({ description: 'directory for cluster.json and the nodes\' data dirs (node-<id>/)', default: defaultClusterDir }),
-    set: Flags.string({ description: 'a broker config setting key=value for every node (repeatable)', multiple: true, default: [] }),
+    set: Flags.string({ description: 'a broker config setting key=value for every node (repeatable)', multiple: true }),
     timeout: Flags.integer({ description: 'milliseconds to wait for every node to start', default: 60_000, min: 1, max: int32Max }),
     secure: Flags.boolean({
       description: 'TLS and SASL (SCRAM) for clients, mTLS between nodes, ACLs on, a first user and a profile for it; needs openssl (certificates in DATA-DIR/secure/)',
@@ -75,7 +75,7 @@ export default class ClusterUp extends KbLocalCommand {
     if (flags['base-port'] > 0 && flags['base-port'] + portCount - 1 > 65535) {
       throw new UsageError(`--base-port ${flags['base-port']} leaves no room for ${portCount} ports (a client and a peer port per node); choose a lower one (or 0 for free ports)`);
     }
-    for (const set of flags.set) if (!set.includes('=')) throw new UsageError(`--set: "${set}" is not key=value`);
+    for (const set of flags.set ?? []) if (!set.includes('=')) throw new UsageError(`--set: "${set}" is not key=value`);
     const user = flags['bootstrap-user'];
     if (!userNamePattern.test(user)) throw new UsageError(`--bootstrap-user ${JSON.stringify(user)}: use letters, digits, '.', '_' and '-' (up to 64, starting with a letter or digit)`);
     const profileName = flags['profile-name'] ?? path.basename(path.resolve(dir));
@@ -94,7 +94,7 @@ export default class ClusterUp extends KbLocalCommand {
     const [ports, peerPorts] = [allPorts.slice(0, flags.nodes), allPorts.slice(flags.nodes)];
     await ensureClusterSecret(dir);
     const secure = flags.secure ? await ensureSecureFiles(dir, flags.nodes, user) : null;
-    const plan = planCluster({ dir, host, ports, peerPorts, sets: flags.set, nodeArgs: secure ? (id) => nodeArgs(secure, id) : undefined, kb: kbCommandLine });
+    const plan = planCluster({ dir, host, ports, peerPorts, sets: flags.set ?? [], nodeArgs: secure ? (id) => nodeArgs(secure, id) : undefined, kb: kbCommandLine });
     if (process.stderr.isTTY) process.stderr.write(`starting ${flags.nodes} node(s) in ${plan.dir} ...\n`);
     const started = spawnNodes(plan.nodes);
     const record = newClusterRecord(plan, started.map((s) => s.pid));
