@@ -53,6 +53,11 @@ export const tools = {
     probe: ['/bin/sh', '-c', 'go version && test -d /usr/share/gocode/src/github.com/segmentio/kafka-go'],
     install: 'apt-get install golang-go golang-github-segmentio-kafka-go-dev',
   },
+  chromium: {
+    name: 'Chromium (for the console browser tests)',
+    probe: ['/usr/bin/test', '-x', '/usr/bin/chromium'],
+    install: 'apt-get install chromium',
+  },
   libfaketime: {
     name: 'libfaketime',
     probe: ['/usr/bin/test', '-r', libfaketime],

@@ -1,0 +1,133 @@
+/**
+ * kb console in headless Chromium (Debian's, driven by puppeteer-core)
+ * against a real 3-node cluster, as an operator would use it: every page
+ * opens (a PNG of each under test-output/console/), a topic is created in
+ * the UI, records produced with kcat show in the message browser, a kcat
+ * group's lag shows, the group's offsets are reset from the UI (dry run
+ * first, then the group id typed back) and kcat reads from there, a killed
+ * broker turns the overview WARNING and puts the URP badge on the topic,
+ * and a stopped cluster shows the banner. One cluster, one console, one
+ * browser; the page must raise no script error throughout. Chromium
+ * missing fails the test naming the package (KB_SKIP_INTEROP=1 skips it
+ * locally, as for the other external tools).
+ */
+import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { test } from 'node:test';
+import puppeteer, { type Page } from 'puppeteer-core';
+import { fastFailover, startCluster } from '../helpers/cluster.ts';
+import { startConsole } from '../helpers/console.ts';
+import { kcatOk } from '../helpers/kcat.ts';
+import { repoRoot, requireTool, tools } from '../helpers/tools.ts';
+
+const outputDir = path.join(repoRoot, 'test-output/console');
+const waitMs = 30_000;
+
+/** Waits until the page's text under `selector` matches `pattern`. */
+async function waitForText(page: Page, selector: string, pattern: RegExp): Promise<void> {
+  try {
+    await page.waitForFunction(
+      (s, source, flags) => [...(globalThis as any).document.querySelectorAll(s)].some((e: { innerText: string }) => new RegExp(source, flags).test(e.innerText)),
+      { timeout: waitMs, polling: 200 },
+      selector,
+      pattern.source,
+      pattern.flags,
+    );
+  } catch (err) {
+    // biome-ignore lint/performance/useDomNodeTextContent: what the page shows, for the failure message
+    const text = await page.evaluate(() => (globalThis as any).document.body.innerText);
+    throw new Error(`no ${selector} matching ${pattern} within ${waitMs} ms; the page says:\n${text}`, { cause: err });
+  }
+}
+
+test('kb console in Chromium: pages, create, browse, lag, reset offsets, a broker down, the cluster down', { timeout: 240_000 }, async (t) => {
+  if (!requireTool(t, tools.kcat) || !requireTool(t, tools.chromium)) return;
+  await mkdir(outputDir, { recursive: true });
+  const cluster = await startCluster({ nodes: 3, sets: { ...fastFailover, 'num.partitions': 3 } });
+  t.after(() => cluster.stop());
+  const console_ = await startConsole({ brokers: cluster.bootstrap, args: ['--timeout', '3000'] });
+  t.after(() => console_.stop());
+  const browser = await puppeteer.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
+  t.after(() => browser.close());
+  const page = await browser.newPage();
+  await page.setViewport({ width: 1280, height: 800 });
+  const scriptErrors: string[] = [];
+  page.on('pageerror', (err) => scriptErrors.push(String(err)));
+  const open = async (hash: string, heading: RegExp) => {
+    await page.goto(`${console_.url}${hash}`);
+    await waitForText(page, 'h1', heading);
+  };
+  const shot = (name: string) => page.screenshot({ path: path.join(outputDir, `${name}.png`) });
+
+  await open('#/', /Overview/);
+  await waitForText(page, '[data-test=health-status]', /^OK/);
+  await waitForText(page, '[data-table=brokers] tbody', /alive.*alive.*alive/s);
+  await shot('overview');
+
+  // Create a topic in the UI.
+  await open('#/topics', /Topics/);
+  await page.click('summary::-p-text(Create a topic)');
+  await page.type('[data-test=create-topic] input[name=name]', 'orders');
+  await page.type('[data-test=create-topic] input[name=partitions]', '3');
+  await page.type('[data-test=create-topic] input[name=replicationFactor]', '3');
+  await page.click('[data-test=create-topic] button[type=submit]');
+  await waitForText(page, '[data-table=topics] tbody', /orders\s+3\s+3\s+ok/);
+  await shot('topics');
+
+  // kcat's records in the message browser.
+  const bootstrap = cluster.bootstrap.split(',')[0];
+  await kcatOk(['-b', bootstrap, '-P', '-t', 'orders', '-K:'], { input: `${Array.from({ length: 10 }, (_, i) => `key-${i}:{"order":${i}}`).join('\n')}\n` });
+  await open('#/topics/orders', /Topic orders/);
+  await waitForText(page, '[data-table=messages] tbody', /key-9/);
+  assert.equal(await page.$$eval('[data-table=messages] tbody tr', (rows) => rows.length), 10);
+  await shot('topic');
+
+  // A group with lag: kcat reads the 10 records and commits, 5 more arrive.
+  await kcatOk(['-b', bootstrap, '-G', 'billing', 'orders', '-e', '-q', '-X', 'auto.offset.reset=earliest']);
+  await kcatOk(['-b', bootstrap, '-P', '-t', 'orders', '-K:'], { input: 'key-10:a\nkey-11:b\nkey-12:c\nkey-13:d\nkey-14:e\n' });
+  await open('#/groups', /Consumer groups/);
+  await waitForText(page, '[data-table=groups] tbody', /billing\s+Empty/);
+  await shot('groups');
+  await open('#/groups/billing', /Group billing/);
+  await waitForText(page, '[data-test=group-lag]', /^5$/);
+  await shot('group');
+
+  // Reset its offsets from the UI: the dry run first, then confirmed; kcat reads from there.
+  await page.click('[data-test=reset-offsets] button[type=submit]');
+  await waitForText(page, '[data-test=reset-plan] tbody', /orders/);
+  await page.type('[data-test=reset-plan] input', 'billing');
+  await page.click('[data-test=reset-plan] button::-p-text(Reset offsets)');
+  await waitForText(page, '[data-test=group-lag]', /^15$/);
+  const reread = await kcatOk(['-b', bootstrap, '-G', 'billing', 'orders', '-e', '-q', '-f', '%k\n']);
+  assert.equal(reread.stdout.trim().split('\n').length, 15, reread.stdout);
+
+  // The other pages open.
+  await open('#/balance', /Reassignments and balance/);
+  await page.click('button::-p-text(Compute the plan)');
+  await waitForText(page, '[data-test=balance-plan]', /./);
+  await shot('balance');
+  for (const [hash, heading] of [['#/acls', /ACLs/], ['#/users', /Users/], ['#/quotas', /Client quotas/], ['#/transactions', /Transactions/]] as const) {
+    await open(hash, heading);
+    await shot(hash.slice(2));
+  }
+
+  // A broker down: WARNING on the overview, URP badges on the topic.
+  const controllerId = (await console_.api('overview')).body.brokers.find((b: any) => b.controller).id;
+  const victim = cluster.nodeIds.find((id) => id !== controllerId)!;
+  await cluster.kill(victim);
+  await open('#/', /Overview/);
+  await waitForText(page, '[data-test=health-status]', /^WARNING/);
+  await waitForText(page, '[data-test=health-problems]', /broker.? down or fenced/);
+  await shot('overview-broker-down');
+  await open('#/topics', /Topics/);
+  await waitForText(page, '[data-table=topics] tbody', /orders.*URP/);
+  await shot('topics-under-replicated');
+
+  // The whole cluster stopped: the banner.
+  await cluster.stop();
+  await open('#/', /Overview/);
+  await waitForText(page, '[data-test=cluster-down]', /cluster cannot be reached/);
+  await shot('cluster-down');
+  assert.deepEqual(scriptErrors, []);
+});
