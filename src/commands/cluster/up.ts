@@ -8,7 +8,8 @@
  * on first use (`cluster.secret`).
  * All nodes are started before any is waited for (a quorum cannot form
  * until a majority runs); the command returns when every node has logged
- * its startup line, printing the bootstrap list. If a node exits or is late,
+ * its startup line, printing the bootstrap list and the `kb console` command
+ * that watches the cluster. If a node exits or is late,
  * the nodes started are stopped again and the error shows that node's log.
  * Refuses (exit 1) while a cluster recorded in the directory still runs.
  */
@@ -80,6 +81,7 @@ export default class ClusterUp extends KbLocalCommand {
     this.log(`started ${record.nodes.length} node(s) in ${plan.dir} (logs: node-<id>/broker.log)\n`);
     this.log(renderTable(['NODE', 'PID', 'ADDRESS', 'PEER ADDRESS'], record.nodes.map((n) => [n.nodeId, n.pid, formatHostPort(n), formatHostPort({ host: n.host, port: n.peerPort })])));
     this.log(`\nbootstrap: ${record.bootstrap}\n(export KB_BROKERS=${record.bootstrap}; stop with: kb cluster down --data-dir ${dir})`);
+    this.log(`web console: kb console -b ${record.bootstrap}`);
     return record;
   }
 }
