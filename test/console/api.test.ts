@@ -157,7 +157,7 @@ test('groups: lag, reset offsets (plan, then executed and read by kcat), delete'
 
 test('balance, reassignments and the read-only lists answer; ACLs without an authorizer say so', async () => {
   assert.deepEqual((await console_.api('balance')).body, { moves: [] });
-  assert.deepEqual((await console_.api('reassignments')).body, { reassignments: [] });
+  assert.deepEqual((await console_.api('reassignments')).body, { reassignments: [], notPreferredLeaders: [] });
   assert.deepEqual((await console_.api('users')).body, { users: [] });
   assert.deepEqual((await console_.api('quotas')).body, { quotas: [] });
   assert.deepEqual((await console_.api('transactions')).body, { transactions: [] });

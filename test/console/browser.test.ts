@@ -4,7 +4,8 @@
  * opens (a PNG of each under test-output/console/), a topic is created in
  * the UI, records produced with kcat show in the message browser, a kcat
  * group's lag shows, the group's offsets are reset from the UI (dry run
- * first, then the group id typed back) and kcat reads from there, a killed
+ * first, then the group id typed back) and kcat reads from there, a
+ * throttled move shows with its bytes left, a killed
  * broker turns the overview WARNING and puts the URP badge on the topic,
  * and a stopped cluster shows the banner. One cluster, one console, one
  * browser; the page must raise no script error throughout. Chromium
@@ -12,13 +13,14 @@
  * locally, as for the other external tools).
  */
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
 import puppeteer, { type Page } from 'puppeteer-core';
 import { fastFailover, startCluster } from '../helpers/cluster.ts';
 import { startConsole } from '../helpers/console.ts';
 import { kcatOk } from '../helpers/kcat.ts';
+import { runKb } from '../helpers/cli.ts';
 import { repoRoot, requireTool, tools } from '../helpers/tools.ts';
 
 const outputDir = path.join(repoRoot, 'test-output/console');
@@ -102,8 +104,20 @@ test('kb console in Chromium: pages, create, browse, lag, reset offsets, a broke
   const reread = await kcatOk(['-b', bootstrap, '-G', 'billing', 'orders', '-e', '-q', '-f', '%k\n']);
   assert.equal(reread.stdout.trim().split('\n').length, 15, reread.stdout);
 
+  // A move in progress (throttled) shows with the bytes it has left.
+  await console_.api('topics', { method: 'POST', body: { name: 'moving', partitions: 1, replicationFactor: 1 } });
+  const kib = 'x'.repeat(1024);
+  // 3 MiB: more than a follower's first fetch takes, so the throttle holds the rest back.
+  await kcatOk(['-b', bootstrap, '-P', '-t', 'moving'], { input: `${Array.from({ length: 3072 }, () => kib).join('\n')}\n` });
+  const [moving] = (await console_.api('topics/moving')).body.partitions;
+  const plan = path.join(outputDir, 'move.json');
+  await writeFile(plan, JSON.stringify({ version: 1, partitions: [{ topic: 'moving', partition: 0, replicas: [moving.leader, cluster.nodeIds.find((id) => id !== moving.leader)] }] }));
+  const moved = await runKb(['partitions', 'reassign', '--plan', plan, '--yes', '--throttle', '1024', '--rollback-out', path.join(outputDir, 'rollback.json'), '-b', cluster.bootstrap]);
+  assert.equal(moved.code, 0, moved.stderr);
+
   // The other pages open.
   await open('#/balance', /Reassignments and balance/);
+  await waitForText(page, '[data-table=reassignments] tbody', /moving\t0\t.*\t[1-9][\d.]* (KiB|MiB)\t/);
   await page.click('button::-p-text(Compute the plan)');
   await waitForText(page, '[data-test=balance-plan]', /./);
   await shot('balance');
@@ -119,6 +133,7 @@ test('kb console in Chromium: pages, create, browse, lag, reset offsets, a broke
   await open('#/', /Overview/);
   await waitForText(page, '[data-test=health-status]', /^WARNING/);
   await waitForText(page, '[data-test=health-problems]', /broker.? down or fenced/);
+  assert.notDeepEqual((await console_.api('reassignments')).body.notPreferredLeaders, [], "the victim's partitions are led by others now");
   await shot('overview-broker-down');
   await open('#/topics', /Topics/);
   await waitForText(page, '[data-table=topics] tbody', /orders.*URP/);

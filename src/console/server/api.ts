@@ -256,8 +256,35 @@ async function deleteGroup({ cluster, params: [id], body }: ApiContext) {
   return { deleted: id };
 }
 
+/**
+ * Moves in progress, each with the bytes its adding replicas still lack
+ * (the leader's size minus theirs; all of it for a broker that does not
+ * answer), and the partitions whose leader is not their preferred one.
+ * One DescribeLogDirs per broker involved.
+ */
 async function reassignments({ cluster }: ApiContext) {
-  return { reassignments: await new Admin(cluster).listPartitionReassignments() };
+  const admin = new Admin(cluster);
+  const [moves, metadata] = await Promise.all([admin.listPartitionReassignments(), cluster.refreshMetadata(null)]);
+  const leaderOf = (m: { topic: string; partition: number }) => metadata.topics.get(m.topic)?.partitions[m.partition]?.leader ?? -1;
+  const asked = new Map<number, Map<string, number[]>>();
+  for (const m of moves) {
+    for (const id of [leaderOf(m), ...m.addingReplicas].filter((id) => id >= 0)) {
+      const topics = asked.get(id) ?? new Map<string, number[]>();
+      topics.set(m.topic, [...(topics.get(m.topic) ?? []), m.partition]);
+      asked.set(id, topics);
+    }
+  }
+  const sizes = new Map(await Promise.all([...asked].map(async ([id, topics]) => [id, await admin.replicaSizes(id, topics).catch(() => new Map<string, number>())] as const)));
+  const sizeOn = (id: number, m: { topic: string; partition: number }) => sizes.get(id)?.get(`${m.topic}/${m.partition}`) ?? null;
+  const notPreferredLeaders = [...metadata.topics.values()].flatMap((t) => t.partitions.filter((p) => p.replicas.length > 0 && p.leader !== p.replicas[0]).map((p) => `${t.name}-${p.partition}`));
+  return {
+    reassignments: moves.map((m) => {
+      const leaderBytes = sizeOn(leaderOf(m), m);
+      const bytesLeft = leaderBytes === null ? null : m.addingReplicas.reduce((sum, id) => sum + Math.max(0, leaderBytes - (sizeOn(id, m) ?? 0)), 0);
+      return { ...m, bytesLeft };
+    }),
+    notPreferredLeaders,
+  };
 }
 
 async function balance({ cluster }: ApiContext) {

@@ -469,8 +469,23 @@ function GroupDetail({ id }) {
   </section>`;
 }
 
+/** Seconds until `bytesLeft` reaches 0 at the rate it fell since the previous poll; null when it did not fall. */
+function useEta(rows) {
+  const seen = useRef(new Map());
+  const now = Date.now();
+  const etas = new Map();
+  for (const r of rows) {
+    const key = `${r.topic}-${r.partition}`;
+    const before = seen.current.get(key);
+    if (before && r.bytesLeft !== null && before.bytesLeft > r.bytesLeft && now > before.at) etas.set(key, r.bytesLeft / ((before.bytesLeft - r.bytesLeft) / ((now - before.at) / 1000)));
+    if (!before || before.bytesLeft !== r.bytesLeft) seen.current.set(key, { bytesLeft: r.bytesLeft, at: now });
+  }
+  return etas;
+}
+
 function Balance() {
   const [moves, error, reload] = usePoll('reassignments');
+  const etas = useEta(moves?.reassignments ?? []);
   const [plan, setPlan] = useState(null);
   const [message, setMessage] = useState(null);
   const propose = () => api('balance').then((p) => (setPlan(p.moves), setMessage(null)), (err) => setMessage(err.message));
@@ -483,7 +498,11 @@ function Balance() {
       { key: 'replicas', label: 'Replicas', render: (m) => m.replicas.join(',') },
       { key: 'addingReplicas', label: 'Adding', render: (m) => m.addingReplicas.join(',') },
       { key: 'removingReplicas', label: 'Removing', render: (m) => m.removingReplicas.join(',') },
+      { key: 'bytesLeft', label: 'Bytes left', render: (m) => bytes(m.bytesLeft) },
+      { key: 'eta', label: 'ETA', sort: (m) => etas.get(`${m.topic}-${m.partition}`) ?? null, render: (m) => (etas.has(`${m.topic}-${m.partition}`) ? `${Math.ceil(etas.get(`${m.topic}-${m.partition}`))} s` : '-') },
     ]} />
+    <h2>Preferred leaders</h2>
+    <p data-test="preferred-leaders">${!moves ? '…' : moves.notPreferredLeaders.length === 0 ? 'every partition is led by its preferred replica' : html`${moves.notPreferredLeaders.length} partition(s) not led by their preferred replica (${moves.notPreferredLeaders.slice(0, 5).join(', ')}${moves.notPreferredLeaders.length > 5 ? ', …' : ''}): <code>kb partitions elect-leaders</code> or the balance below moves them back`}</p>
     <h2>Balance</h2>
     <p class="muted">Evens out replicas and preferred leaders over the live brokers, as <code>kb partitions balance</code>.</p>
     <button onClick=${propose}>Compute the plan</button> ${message && html`<span role="status">${message}</span>`}
