@@ -219,3 +219,19 @@ test('a cluster that is down: the overview is UNKNOWN with the reason, other pag
   assert.doesNotMatch(JSON.stringify(topics.body), /\n\s+at /);
   assert.equal((await fetch(down.url)).status, 200, 'the UI is served to show the banner');
 });
+
+test('live series: messages in/s per topic from the log end offsets, kept by the console', async () => {
+  // The console has polled `events` (every 5 s) since an earlier test: a record now shows as a rate above 0 at the next poll.
+  assert.equal((await console_.api('topics/events/messages', { method: 'POST', body: { value: 'tick' } })).status, 200);
+  const deadline = Date.now() + 20_000;
+  let points: [number, number][] = [];
+  while (Date.now() < deadline) {
+    points = (await console_.api('history?series=messagesIn:events')).body.series['messagesIn:events'];
+    if (points.some(([, rate]) => rate > 0)) break;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  assert.ok(points.some(([, rate]) => rate > 0), `${JSON.stringify(points)}\n${console_.log()}`);
+  assert.ok(points.every(([at]) => Math.abs(at - Date.now()) < 3_600_000));
+  const listed = (await console_.api('topics')).body.topics.find((t: any) => t.name === 'events');
+  assert.equal(typeof listed.messagesInPerSec, 'number');
+});

@@ -121,10 +121,35 @@ test('kb console in Chromium: pages, create, browse, lag, reset offsets, a broke
   await page.click('button::-p-text(Compute the plan)');
   await waitForText(page, '[data-test=balance-plan]', /./);
   await shot('balance');
-  for (const [hash, heading] of [['#/acls', /ACLs/], ['#/users', /Users/], ['#/quotas', /Client quotas/], ['#/transactions', /Transactions/]] as const) {
+  const kb = async (args: string[]) => {
+    const result = await runKb([...args, '-b', cluster.bootstrap], { env: { KB_PASSWORD: 'alice-secret-password' } });
+    assert.equal(result.code, 0, result.stderr);
+  };
+  await kb(['user', 'create', 'alice']);
+  await kb(['quota', 'set', '--user', 'alice', '--producer-byte-rate', '1MB']);
+  for (const [hash, heading, row] of [
+    ['#/acls', /ACLs/, /no authorizer/],
+    ['#/users', /Users/, /alice\tSCRAM-SHA-512 \(4096\)/],
+    ['#/quotas', /Client quotas/, /user=alice\tproducer_byte_rate=1048576/],
+    ['#/transactions', /Transactions/, /Transactional id/],
+  ] as const) {
     await open(hash, heading);
+    await waitForText(page, 'main', row);
     await shot(hash.slice(2));
   }
+
+  // Tables sort from the keyboard; the dark theme.
+  await open('#/topics', /Topics/);
+  await waitForText(page, '[data-table=topics] tbody', /moving.*\n.*orders/);
+  await page.focus('[data-table=topics] th button');
+  await page.keyboard.press('Enter');
+  await page.keyboard.press('Enter');
+  await waitForText(page, '[data-table=topics] tbody', /orders.*\n.*moving/);
+  await page.click('button.theme');
+  await page.waitForFunction(() => (globalThis as any).document.documentElement.dataset.theme === 'dark', { timeout: waitMs });
+  await open('#/', /Overview/);
+  await waitForText(page, '[data-test=health-status]', /^WARNING/); // the throttled move's partition is under-replicated
+  await shot('overview-dark');
 
   // A broker down: WARNING on the overview, URP badges on the topic.
   const controllerId = (await console_.api('overview')).body.brokers.find((b: any) => b.controller).id;

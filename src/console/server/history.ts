@@ -7,8 +7,9 @@
  * A series holds at most `seriesPointsMax` points (an hour at 5 s); at
  * most `trackedMax` topics and as many groups (the first by name) are
  * followed, so a cluster with many cannot grow the console without bound.
- * A poll that fails (cluster down) adds no points; the next one tries
- * again. Series are named `messagesIn:TOPIC`, `bytesIn:TOPIC` and
+ * A poll that fails (cluster down) adds no points and is logged once
+ * until one succeeds; the next one tries again. Topics, groups and
+ * metrics poll independently, so a slow one delays only its own. Series are named `messagesIn:TOPIC`, `bytesIn:TOPIC` and
  * `lag:GROUP`; points are [ms since the epoch, value].
  */
 import { Admin } from '../../client/admin.ts';
@@ -31,7 +32,8 @@ export class History {
   /** The previous poll's counters: series name -> [time, total]. */
   private readonly totals = new Map<string, Point>();
   private timer: NodeJS.Timeout | null = null;
-  private polling = false;
+  private readonly running = new Set<string>();
+  private readonly failing = new Set<string>();
 
   private readonly cluster: Cluster;
   private readonly metricsUrls: readonly string[];
@@ -65,16 +67,23 @@ export class History {
     return points && points.length > 0 ? points[points.length - 1][1] : null;
   }
 
-  /** One poll; overlapping ones are skipped. */
+  /** One poll of each kind; a kind still busy with its previous poll (a slow broker) is skipped, the others go on. */
   async poll(): Promise<void> {
-    if (this.polling) return;
-    this.polling = true;
+    await Promise.all([this.guarded('topics', () => this.pollTopics()), this.guarded('groups', () => this.pollGroups()), this.guarded('metrics', () => this.pollMetrics())]);
+  }
+
+  /** Runs one kind's poll unless it is running; its first failure after a success is logged (not one per poll while the cluster is down). */
+  private async guarded(kind: string, work: () => Promise<void>): Promise<void> {
+    if (this.running.has(kind)) return;
+    this.running.add(kind);
     try {
-      await Promise.all([this.pollTopics(), this.pollGroups(), this.pollMetrics()]);
-    } catch {
-      // The cluster is down or changing: no points this time.
+      await work();
+      this.failing.delete(kind);
+    } catch (err) {
+      if (!this.failing.has(kind)) this.log.warn(`console: polling ${kind} failed (retrying every ${pollMs / 1000} s): ${(err as Error).message}`);
+      this.failing.add(kind);
     } finally {
-      this.polling = false;
+      this.running.delete(kind);
     }
   }
 

@@ -519,10 +519,13 @@ function ListPage({ title, path, pick, columns, command }) {
     <${Table} id=${path} rows=${data ? pick(data) : []} empty=${data ? 'none' : error ? '-' : 'loading…'} columns=${columns} /></section>`;
 }
 
+/** As `kb quota list` names an entity: user=alice,client-id=<default>. */
+const entityName = (q) => q.entity.map((e) => `${e.entityType}=${e.entityName ?? '<default>'}`).join(',');
+
 const listPages = {
   acls: { title: 'ACLs', path: 'acls', command: 'kb acl list', pick: (d) => d.acls, columns: ['principal', 'host', 'operation', 'permission', 'resourceType', 'resourceName', 'patternType'].map((key) => ({ key, label: key })) },
-  users: { title: 'Users', path: 'users', command: 'kb user list', pick: (d) => d.users, columns: [{ key: 'user', label: 'User' }, { key: 'credentials', label: 'Mechanisms', render: (u) => u.credentials.map((c) => `${c.mechanism} (${c.iterations})`).join(', ') }] },
-  quotas: { title: 'Client quotas', path: 'quotas', command: 'kb quota list', pick: (d) => d.quotas, columns: [{ key: 'entity', label: 'Entity', render: (q) => q.entity.map((e) => `${e.entityType}=${e.entityName ?? '<default>'}`).join(', ') }, { key: 'values', label: 'Quotas', render: (q) => Object.entries(q.values).map(([k, v]) => `${k}=${v}`).join(', ') }] },
+  users: { title: 'Users', path: 'users', command: 'kb user list', pick: (d) => d.users, columns: [{ key: 'name', label: 'User' }, { key: 'mechanisms', label: 'Mechanisms (iterations)', sort: (u) => u.mechanisms.length, render: (u) => u.mechanisms.map((m) => `${m.mechanism} (${m.iterations})`).join(', ') }] },
+  quotas: { title: 'Client quotas', path: 'quotas', command: 'kb quota list', pick: (d) => d.quotas, columns: [{ key: 'entity', label: 'Entity', sort: (q) => entityName(q), render: entityName }, { key: 'values', label: 'Quotas', sort: (q) => Object.keys(q.values).length, render: (q) => Object.entries(q.values).map(([k, v]) => `${k}=${v}`).join(', ') }] },
   transactions: { title: 'Transactions', path: 'transactions', command: 'kb txn list', pick: (d) => d.transactions, columns: [{ key: 'transactionalId', label: 'Transactional id' }, { key: 'state', label: 'State' }, { key: 'producerId', label: 'Producer id' }, { key: 'coordinator', label: 'Coordinator' }] },
 };
 
