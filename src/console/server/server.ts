@@ -13,7 +13,9 @@
  * here (with SameSite=Strict cookies, the usual CSRF defences).
  *
  * Bounds: a request body over `bodyBytesMax` is refused (413) as it
- * arrives; the message browser bounds its reads (messages.ts).
+ * arrives; at most `connectionsMax` connections are open, and a request
+ * must send its headers within 10 s and finish within 60 s; the message
+ * browser bounds its reads (messages.ts); login attempts queue (auth.ts).
  *
  * Errors are JSON `{"error": "..."}`, never a stack trace: a bad request
  * (UsageError) 400, a refusal by the cluster or a command's UserError 422,
@@ -32,6 +34,8 @@ import type { History } from './history.ts';
 import type { Asset } from './ui-assets.ts';
 
 export const bodyBytesMax = 1024 * 1024;
+/** Open connections at most (a browser opens about six). */
+export const connectionsMax = 1000;
 
 const securityHeaders = {
   'Content-Security-Policy': "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
@@ -126,6 +130,7 @@ async function handleApi(req: http.IncomingMessage, res: http.ServerResponse, ur
     const password = (body as { password?: unknown } | undefined)?.password;
     if (typeof password !== 'string') throw new HttpError(400, '"password" must be a string');
     const cookie = await sessions.login(password);
+    if (cookie === 'busy') throw new HttpError(429, 'too many login attempts at once: try again later');
     if (cookie === null) throw new HttpError(401, 'wrong password');
     return send(res, 200, { authenticated: true }, { 'Set-Cookie': cookie });
   }
@@ -164,6 +169,7 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
       else res.destroy();
     });
   });
+  server.maxConnections = connectionsMax;
   server.headersTimeout = 10_000;
   server.requestTimeout = 60_000;
   await new Promise<void>((resolve, reject) => {
