@@ -10,6 +10,7 @@
  * login and the banner.
  */
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { after, before, test } from 'node:test';
 import { startBroker, type RunningBroker } from '../helpers/broker.ts';
 import { startConsole, type RunningConsole } from '../helpers/console.ts';
@@ -166,7 +167,7 @@ test('balance, reassignments and the read-only lists answer; ACLs without an aut
   assert.match(acls.body.error, /no authorizer/);
 });
 
-test('bounds and refusals: body size, bad JSON, other origins, plain forms, unknown routes', async () => {
+test('bounds and refusals: body size, bad JSON, other origins, plain forms, other host names, unknown routes', async () => {
   const huge = await fetch(new URL('api/topics', console_.url), { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ name: 'x'.repeat(2 * 1024 * 1024) }) });
   assert.equal(huge.status, 413);
   const notJson = await fetch(new URL('api/topics', console_.url), { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{' });
@@ -175,6 +176,11 @@ test('bounds and refusals: body size, bad JSON, other origins, plain forms, unkn
   assert.equal(form.status, 415);
   const crossSite = await console_.api('topics', { method: 'POST', body: { name: 'x' }, headers: { Origin: 'http://evil.example' } });
   assert.equal(crossSite.status, 403);
+  const rebound = await new Promise<number>((resolve, reject) => {
+    const { port } = new URL(console_.url);
+    http.get({ host: '127.0.0.1', port, path: '/api/overview', headers: { Host: `attacker.example:${port}` } }, (res) => (res.resume(), resolve(res.statusCode!))).on('error', reject);
+  });
+  assert.equal(rebound, 403, 'without a login, only loopback host names are served (DNS rebinding)');
   assert.equal((await console_.api('nothing')).status, 404);
   assert.equal((await console_.api('topics', { method: 'PUT', body: {} })).status, 405);
   assert.equal((await console_.api('topics')).body.topics.some((t: any) => t.name === 'x'), false);

@@ -10,7 +10,9 @@
  * hold no data and are served to anyone. Requests that change something
  * must send `Content-Type: application/json` and, when they send an
  * Origin, this server's own: a page elsewhere cannot make a browser post
- * here (with SameSite=Strict cookies, the usual CSRF defences).
+ * here (with SameSite=Strict cookies, the usual CSRF defences). Without
+ * a login, only requests for a loopback host name are answered (DNS
+ * rebinding).
  *
  * Bounds: a request body over `bodyBytesMax` is refused (413) as it
  * arrives; at most `connectionsMax` connections are open, and a request
@@ -118,6 +120,18 @@ function checkCrossSite(req: http.IncomingMessage): void {
   if (origin !== undefined && origin !== `http://${req.headers.host}`) throw new HttpError(403, `requests from ${origin} are not accepted`);
 }
 
+/**
+ * Without a login the console trusts whoever reaches it, so it answers only
+ * requests addressed to a loopback name: a web page whose name an attacker
+ * re-points at 127.0.0.1 (DNS rebinding) would otherwise be same-origin
+ * with it.
+ */
+function checkHost(req: http.IncomingMessage, sessions: Sessions): void {
+  if (sessions.loginRequired) return;
+  const host = String(req.headers.host ?? '').replace(/:\d+$/, '');
+  if (!/^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/.test(host)) throw new HttpError(403, `requests for ${host || 'no host'} are not served without a login: open the console by its loopback address`);
+}
+
 async function handleApi(req: http.IncomingMessage, res: http.ServerResponse, url: URL, options: ConsoleServerOptions): Promise<void> {
   const path = url.pathname.slice('/api/'.length);
   const { sessions } = options;
@@ -143,6 +157,14 @@ async function handleApi(req: http.IncomingMessage, res: http.ServerResponse, ur
   send(res, 200, await route.handler({ cluster: options.cluster, history: options.history, params: route.params, query: url.searchParams, body }));
 }
 
+async function handle(req: http.IncomingMessage, res: http.ServerResponse, url: URL, options: ConsoleServerOptions): Promise<void> {
+  checkHost(req, options.sessions);
+  if (url.pathname.startsWith('/api/')) return handleApi(req, res, url, options);
+  const asset = options.assets.get(url.pathname);
+  if (!asset || (req.method !== 'GET' && req.method !== 'HEAD')) throw new HttpError(404, `nothing at ${url.pathname}`);
+  serveAsset(req, res, asset);
+}
+
 function errorAnswer(err: unknown): { status: number; body: { error: string; clusterDown?: boolean } } {
   const message = (err as Error).message ?? String(err);
   if (err instanceof HttpError) return { status: err.status, body: { error: message } };
@@ -155,14 +177,7 @@ function errorAnswer(err: unknown): { status: number; body: { error: string; clu
 export async function startConsoleServer(options: ConsoleServerOptions): Promise<{ server: http.Server; url: string }> {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://console');
-    const work = url.pathname.startsWith('/api/')
-      ? handleApi(req, res, url, options)
-      : (async () => {
-          const asset = options.assets.get(url.pathname);
-          if (!asset || (req.method !== 'GET' && req.method !== 'HEAD')) throw new HttpError(404, `nothing at ${url.pathname}`);
-          serveAsset(req, res, asset);
-        })();
-    work.catch((err: unknown) => {
+    handle(req, res, url, options).catch((err: unknown) => {
       const { status, body } = errorAnswer(err);
       if (status === 500) options.log.error(`console: ${req.method} ${url.pathname}: ${(err as Error).stack ?? String(err)}`);
       if (!res.headersSent) send(res, status, body);
