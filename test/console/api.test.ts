@@ -17,6 +17,7 @@ import { startConsole, type RunningConsole } from '../helpers/console.ts';
 import { kcatOk } from '../helpers/kcat.ts';
 import { freePorts } from '../helpers/cluster.ts';
 import { runKb } from '../helpers/cli.ts';
+import { metricsUrl } from '../helpers/metrics.ts';
 import { requireTool, tools } from '../helpers/tools.ts';
 
 /** The first 200 answer of `call`, asked again for up to 15 s. */
@@ -33,8 +34,8 @@ let broker: RunningBroker;
 let console_: RunningConsole;
 
 before(async () => {
-  broker = await startBroker();
-  console_ = await startConsole({ brokers: broker.address });
+  broker = await startBroker({ args: ['--metrics-listen', '127.0.0.1:0'] });
+  console_ = await startConsole({ brokers: broker.address, args: ['--metrics', metricsUrl(broker.log())] });
 });
 after(async () => {
   await console_?.stop();
@@ -232,18 +233,20 @@ test('a cluster that is down: the overview is UNKNOWN with the reason, other pag
   assert.equal((await fetch(down.url)).status, 200, 'the UI is served to show the banner');
 });
 
-test('live series: messages in/s per topic from the log end offsets, kept by the console', async () => {
+test('live series: messages in/s per topic from the log end offsets, bytes in/s from the broker\'s /metrics', async () => {
   // The console has polled `events` (every 5 s) since an earlier test: a record now shows as a rate above 0 at the next poll.
   assert.equal((await console_.api('topics/events/messages', { method: 'POST', body: { value: 'tick' } })).status, 200);
   const deadline = Date.now() + 20_000;
-  let points: [number, number][] = [];
+  let series: Record<string, [number, number][]> = {};
+  const risen = (name: string) => series[name]?.some(([, rate]) => rate > 0);
   while (Date.now() < deadline) {
-    points = (await console_.api('history?series=messagesIn:events')).body.series['messagesIn:events'];
-    if (points.some(([, rate]) => rate > 0)) break;
+    series = (await console_.api('history?series=messagesIn:events&series=bytesIn:events')).body.series;
+    if (risen('messagesIn:events') && risen('bytesIn:events')) break;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  assert.ok(points.some(([, rate]) => rate > 0), `${JSON.stringify(points)}\n${console_.log()}`);
-  assert.ok(points.every(([at]) => Math.abs(at - Date.now()) < 3_600_000));
+  assert.ok(risen('messagesIn:events'), `${JSON.stringify(series)}\n${console_.log()}`);
+  assert.ok(risen('bytesIn:events'), `bytes in/s from the broker's /metrics (--metrics): ${JSON.stringify(series)}\n${console_.log()}`);
+  assert.ok(series['messagesIn:events'].every(([at]) => Math.abs(at - Date.now()) < 3_600_000));
   const listed = (await console_.api('topics')).body.topics.find((t: any) => t.name === 'events');
   assert.equal(typeof listed.messagesInPerSec, 'number');
 });

@@ -146,13 +146,15 @@ function Table({ columns, rows, pageSize = 20, empty = 'nothing here', id }) {
   </div>`;
 }
 
-/** A live chart of series points ([ms, value]) from /api/history. */
-function Chart({ series, label }) {
+/** A live chart of series points ([ms, value]) from /api/history; `optional`: nothing while the series is empty. */
+function Chart({ series, label, optional = false }) {
   const element = useRef(null);
   const plot = useRef(null);
   const [data] = usePoll(`history?series=${encodeURIComponent(series)}`);
   const points = data?.series[series] ?? [];
+  const hidden = optional && points.length === 0;
   useEffect(() => {
+    if (hidden) return;
     const columns = [points.map((p) => p[0] / 1000), points.map((p) => p[1])];
     if (!plot.current) {
       const dark = document.documentElement.dataset.theme === 'dark';
@@ -165,6 +167,7 @@ function Chart({ series, label }) {
     } else plot.current.setData(columns);
   }, [data]);
   useEffect(() => () => plot.current?.destroy(), []);
+  if (hidden) return null;
   return html`<figure class="chart"><figcaption>${label} (last hour${points.length < 2 ? ': collecting' : ''})</figcaption><div ref=${element}></div></figure>`;
 }
 
@@ -372,6 +375,7 @@ function TopicDetail({ name }) {
     ${(data.topicId || data.internal) && html`<p class="muted">${data.topicId ? `id ${data.topicId}` : ''}${data.internal ? ' (internal)' : ''}</p>`}
     <${ErrorLine} error=${error || actionError} />
     <${Chart} series=${`messagesIn:${name}`} label="messages in/s" />
+    <${Chart} series=${`bytesIn:${name}`} label="bytes in/s (brokers' /metrics)" optional />
     <h2>Partitions</h2>
     <${Table} id="partitions" rows=${data.partitions} columns=${[
       { key: 'partition', label: 'Partition' },
