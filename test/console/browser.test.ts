@@ -7,7 +7,8 @@
  * first, then the group id typed back) and kcat reads from there, a
  * throttled move shows with its bytes left, a killed
  * broker turns the overview WARNING and puts the URP badge on the topic,
- * and a stopped cluster shows the banner. One cluster, one console, one
+ * and a stopped cluster shows the banner. A record produced and a topic
+ * deleted (its name typed back) from the UI too. One cluster, one console, one
  * browser; the page must raise no script error throughout. Chromium
  * missing fails the test naming the package (KB_SKIP_INTEROP=1 skips it
  * locally, as for the other external tools).
@@ -84,8 +85,26 @@ test('kb console in Chromium: pages, create, browse, lag, reset offsets, a broke
   await waitForText(page, '[data-table=messages] tbody', /key-9/);
   assert.equal(await page.$$eval('[data-table=messages] tbody tr', (rows) => rows.length), 10);
   await shot('topic');
+  // Produce a record from the UI; kcat reads it.
+  await page.click('summary::-p-text(Produce a record)');
+  await page.type('[data-test=produce] input', 'from-ui');
+  await page.type('[data-test=produce] textarea', 'hello from the browser');
+  await page.click('[data-test=produce] button[type=submit]');
+  await waitForText(page, '[data-test=produce]', /produced at partition \d+, offset \d+/);
+  const fromUi = await kcatOk(['-b', bootstrap, '-C', '-t', 'orders', '-e', '-q', '-f', '%k=%s\n']);
+  assert.match(fromUi.stdout, /^from-ui=hello from the browser$/m);
 
-  // A group with lag: kcat reads the 10 records and commits, 5 more arrive.
+  // Delete a topic by typing its name.
+  await console_.api('topics', { method: 'POST', body: { name: 'scratch' } });
+  await open('#/topics/scratch', /Topic scratch/);
+  await waitForText(page, '[data-table=partitions] tbody', /\d/);
+  await page.click('summary::-p-text(Delete this topic)');
+  await page.type('.confirm input', 'scratch');
+  await page.click('.confirm button');
+  await waitForText(page, 'h1', /^Topics$/);
+  assert.equal((await console_.api('topics/scratch')).status, 422);
+
+  // A group with lag: kcat reads the 11 records and commits, 5 more arrive.
   await kcatOk(['-b', bootstrap, '-G', 'billing', 'orders', '-e', '-q', '-X', 'auto.offset.reset=earliest']);
   await kcatOk(['-b', bootstrap, '-P', '-t', 'orders', '-K:'], { input: 'key-10:a\nkey-11:b\nkey-12:c\nkey-13:d\nkey-14:e\n' });
   await open('#/groups', /Consumer groups/);
@@ -100,9 +119,9 @@ test('kb console in Chromium: pages, create, browse, lag, reset offsets, a broke
   await waitForText(page, '[data-test=reset-plan] tbody', /orders/);
   await page.type('[data-test=reset-plan] input', 'billing');
   await page.click('[data-test=reset-plan] button::-p-text(Reset offsets)');
-  await waitForText(page, '[data-test=group-lag]', /^15$/);
+  await waitForText(page, '[data-test=group-lag]', /^16$/); // kcat's 15 records and the one produced from the UI
   const reread = await kcatOk(['-b', bootstrap, '-G', 'billing', 'orders', '-e', '-q', '-f', '%k\n']);
-  assert.equal(reread.stdout.trim().split('\n').length, 15, reread.stdout);
+  assert.equal(reread.stdout.trim().split('\n').length, 16, reread.stdout);
 
   // A move in progress (throttled) shows with the bytes it has left.
   await console_.api('topics', { method: 'POST', body: { name: 'moving', partitions: 1, replicationFactor: 1 } });

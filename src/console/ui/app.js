@@ -277,7 +277,8 @@ function Configs({ topic, configs, reload }) {
       setError(err.message);
     }
   };
-  const sources = { 1: 'topic override', 2: 'broker (dynamic)', 3: 'default broker (dynamic)', 4: 'broker (static)', 5: 'default', 6: 'default broker (dynamic)' };
+  // DescribeConfigs' config_source.
+  const sources = { 1: 'topic override', 2: 'broker (dynamic)', 3: 'all brokers (dynamic)', 4: 'broker (static)', 5: 'default', 6: 'broker logger' };
   return html`<${ErrorLine} error=${error} /><${Table} id="configs" pageSize=${15} rows=${configs} columns=${[
     { key: 'name', label: 'Config' },
     { key: 'value', label: 'Value', render: (c) => (editing?.name === c.name ? html`<form class="inline" onSubmit=${(e) => (e.preventDefault(), change({ set: { [c.name]: editing.value } }))}>
