@@ -15,7 +15,7 @@
  * --metrics-listen`) whose per-topic byte counters feed the charts.
  */
 import { Flags } from '@oclif/core';
-import { KbCommand, UsageError } from '../cli/kb-command.ts';
+import { KbCommand, UsageError, UserError } from '../cli/kb-command.ts';
 import { passwordFromFile } from '../cli/password.ts';
 import { resolveClientConfig } from '../cli/client-settings.ts';
 import { parseHostPort } from '../net/host-port.ts';
@@ -64,7 +64,10 @@ export default class Console extends KbCommand {
     const log = stderrLogger();
     const cluster = await this.cluster();
     const history = new History(cluster, flags.metrics, log);
-    const { server, url } = await startConsoleServer({ ...listen, cluster, sessions: new Sessions(password), history, assets: await uiAssets(), log });
+    const { server, url } = await startConsoleServer({ ...listen, cluster, sessions: new Sessions(password), history, assets: await uiAssets(), log }).catch((err: NodeJS.ErrnoException) => {
+      const why = err.code === 'EADDRINUSE' ? 'the address is in use' : err.code === 'EADDRNOTAVAIL' ? 'no interface has that address' : err.message;
+      throw new UserError(`cannot serve on ${flags.listen}: ${why}; choose another with --listen HOST:PORT`);
+    });
     history.start();
     const bootstrap = (await resolveClientConfig(flags))['bootstrap.servers'];
     process.stderr.write(`kb console on ${url} (cluster ${bootstrap}${password === null ? '' : ', login required'})\n`);

@@ -187,7 +187,7 @@ test('bounds and refusals: body size, bad JSON, other origins, plain forms, othe
   assert.equal((await console_.api('topics')).body.topics.some((t: any) => t.name === 'x'), false);
 });
 
-test('login: a password gates the API with an HttpOnly SameSite=Strict session; other addresses need one', async (t) => {
+test('login: a password gates the API with an HttpOnly SameSite=Strict session; other addresses need one; a port in use is an error', async (t) => {
   const password = 'correct horse battery staple';
   const gated = await startConsole({ brokers: broker.address, env: { KB_CONSOLE_PASSWORD: password } });
   t.after(() => gated.stop());
@@ -212,6 +212,10 @@ test('login: a password gates the API with an HttpOnly SameSite=Strict session; 
   assert.equal(JSON.stringify(overview.body).includes(password), false);
   await gated.api('logout', { method: 'POST', body: {}, headers: { Cookie: session } });
   assert.equal((await gated.api('overview', { headers: { Cookie: session } })).status, 401);
+
+  const taken = await runKb(['console', '-b', broker.address, '--listen', new URL(console_.url).host]);
+  assert.equal(taken.code, 1, taken.stderr);
+  assert.match(taken.stderr, /^Error: cannot serve on 127\.0\.0\.1:\d+: the address is in use; choose another with --listen HOST:PORT\n$/);
 
   const open = await runKb(['console', '-b', broker.address, '--listen', '0.0.0.0:0'], { env: { KB_CONSOLE_PASSWORD: '' } });
   assert.equal(open.code, 2, open.stderr);
