@@ -7,17 +7,20 @@
  *      (msgpackr-extract) is replaced by an empty module, so msgpackr runs
  *      in pure JS;
  *   2. the pinned Node 24 (the one running this script) turns the bundle
- *      into a SEA blob, with V8's code cache for faster start, and with
+ *      into a SEA blob, with V8's code cache for faster start, with
  *      @node-rs/crc32's addon for this platform as the asset `crc32c.node`
  *      (src/protocol/crc32c-native.ts loads it; without it, a warning here
- *      and the binary checks CRCs in portable JS);
+ *      and the binary checks CRCs in portable JS), and with `kb console`'s
+ *      UI bundle (src/console/ui/build.ts) as the assets
+ *      src/console/server/ui-assets.ts reads; the UI's gzipped size is
+ *      printed;
  *   3. a copy of that same Node binary is stripped of symbols and the blob
  *      is injected into it with postject's CLI.
  * Intermediate files go to a temporary directory; only dist/kb is written.
  * The tools' own chatter (Node's "Wrote ... blob", strip's notes, the
  * "Can't find string offset for section name '.note.100'" warnings of
  * postject's ELF library about the note sections it adds) is shown only
- * when a step fails; on success the one line printed is the result.
+ * when a step fails; on success it prints the UI's size and the result.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -28,6 +31,8 @@ import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { build, type Plugin } from 'esbuild';
 import { seaAssetName } from '../src/protocol/crc32c-native.ts';
+import { buildUi, gzippedSize } from '../src/console/ui/build.ts';
+import { seaAssets as consoleAssets } from '../src/console/server/ui-assets.ts';
 
 const postjectCli = createRequire(import.meta.url).resolve('postject/dist/cli.js');
 
@@ -93,7 +98,12 @@ async function main(): Promise<void> {
     const seaConfig = path.join(work, 'sea-config.json');
     const addon = crc32cAddon();
     if (!addon) console.warn('warning: no @node-rs/crc32 addon for this platform in node_modules; the binary will check CRCs in portable JS');
-    const assets = addon ? { [seaAssetName]: addon } : {};
+    const ui = await buildUi();
+    const [uiJs, uiCss] = [path.join(work, consoleAssets.js), path.join(work, consoleAssets.css)];
+    await writeFile(uiJs, ui.js);
+    await writeFile(uiCss, ui.css);
+    console.log(`console UI: ${(gzippedSize(ui) / 1024).toFixed(1)} KiB gzipped`);
+    const assets = { [consoleAssets.js]: uiJs, [consoleAssets.css]: uiCss, ...(addon ? { [seaAssetName]: addon } : {}) };
     await writeFile(seaConfig, JSON.stringify({ main: bundle, output: blob, disableExperimentalSEAWarning: true, useCodeCache: true, assets }));
     quietly(process.execPath, ['--experimental-sea-config', seaConfig]);
 

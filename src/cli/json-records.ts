@@ -39,9 +39,19 @@ export function decodeBytes(value: unknown, where: string): Buffer | null {
   throw new Error(`${where} must be a string, {"base64": "..."} or null`);
 }
 
-/** One record as a JSON line (no trailing newline). */
-export function recordToJson(record: ConsumedRecord): string {
-  return JSON.stringify({
+export interface JsonRecord {
+  topic: string;
+  partition: number;
+  offset: number;
+  timestamp: number;
+  key: JsonBytes;
+  value: JsonBytes;
+  headers: { key: string; value: JsonBytes }[];
+}
+
+/** One record as the object of its JSON line (kb console serves these). */
+export function recordJson(record: ConsumedRecord): JsonRecord {
+  return {
     topic: record.topic,
     partition: record.partition,
     offset: Number(record.offset),
@@ -49,7 +59,12 @@ export function recordToJson(record: ConsumedRecord): string {
     key: encodeBytes(record.key),
     value: encodeBytes(record.value),
     headers: record.headers.map((h) => ({ key: h.key, value: encodeBytes(h.value) })),
-  });
+  };
+}
+
+/** One record as a JSON line (no trailing newline). */
+export function recordToJson(record: ConsumedRecord): string {
+  return JSON.stringify(recordJson(record));
 }
 
 function optionalInteger(value: unknown, name: string): number | undefined {

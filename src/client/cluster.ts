@@ -8,6 +8,10 @@
  * controller that is a registered broker (its nodes still starting, an
  * election under way), then says the cluster is still forming.
  *
+ * A connection that has closed (its broker stopped or restarted) is opened
+ * again on next use, so a long-lived client (`kb console`) follows brokers
+ * that come and go instead of failing on the dead connection.
+ *
  * Every connection is secured alike (`security`: TLS, SASL); when no
  * broker lets the client in and one failed on security (a TLS handshake,
  * the wrong protocol, a refused login: ConnectionSecurityError), that is
@@ -101,10 +105,11 @@ export class Cluster {
     };
   }
 
-  /** The (shared) connection to host:port, opened on first use. */
+  /** The (shared) connection to host:port, opened on first use and again once it has closed (the broker went away). */
   connection(host: string, port: number): Promise<BrokerConnection> {
     const key = `${host}:${port}`;
     let entry = this.connections.get(key);
+    if (entry?.connection.closed) entry = undefined;
     if (!entry) {
       const connection = new BrokerConnection({
         host,

@@ -3,8 +3,9 @@
  * 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN. It asks any reachable broker
  * for the metadata, min.insync.replicas of every topic and reassignments in
  * progress (skipped when the controller does not answer or lacks the API), the metadata quorum for its leader and
- * voters, and connects to every live broker; health-report.ts turns the
- * answers into problems (its header states the rules).
+ * voters, and connects to every live broker (health-check.ts, which
+ * `kb console` shares); health-report.ts turns the answers into problems
+ * (its header states the rules).
  * --timeout (seconds, or with a unit: 10s, 500ms; default 10 s as Nagios
  * plugins) bounds the whole check: what has not answered by then is
  * judged as such (a stalled broker is down, a stalled quorum leader is no
@@ -19,13 +20,10 @@
  * OK. Needs nothing beyond -b/KB_BROKERS and no TTY.
  */
 import { Errors, Flags } from '@oclif/core';
-import { Admin } from '../client/admin.ts';
-import type { Cluster } from '../client/cluster.ts';
-import { partitionStatuses } from '../client/partition-status.ts';
 import { KbCommand, UsageError } from '../cli/kb-command.ts';
 import { parseDuration } from '../cli/duration.ts';
-import { buildHealthReport, renderHealth, unknownReport, type HealthInput, type HealthReport, type HealthThresholds } from '../cli/health-report.ts';
-import { quorumStatus } from '../cli/quorum-status.ts';
+import { renderHealth, type HealthReport, type HealthThresholds } from '../cli/health-report.ts';
+import { checkHealth } from '../cli/health-check.ts';
 
 /** Between checks of --watch. */
 const watchIntervalMs = 1000;
@@ -80,12 +78,7 @@ export default class Health extends KbCommand {
 
   /** One check, bounded by `timeoutMs`. */
   private async check(timeoutMs: number, thresholds: HealthThresholds): Promise<HealthReport> {
-    const cluster = await this.cluster();
-    try {
-      return buildHealthReport(await gather(cluster, Date.now() + timeoutMs, timeoutMs), thresholds);
-    } catch (err) {
-      return unknownReport((err as Error).message);
-    }
+    return checkHealth(await this.cluster(), timeoutMs, thresholds);
   }
 
   /** Any failure of the check itself (bad flags included) is UNKNOWN, exit 3. */
@@ -94,49 +87,4 @@ export default class Health extends KbCommand {
     process.stderr.write(`UNKNOWN: ${err.message.replace(/\s*\n\s*/g, ' ')}\n`);
     this.exit(3);
   }
-}
-
-/**
- * What the cluster answers by `deadline`. UNKNOWN (a throw) only when no
- * broker gives the metadata in time (or min.insync.replicas, asked of a
- * broker that just answered); a broker, quorum leader or controller that
- * does not answer in time counts as down, without a quorum, or skipped.
- */
-async function gather(cluster: Cluster, deadline: number, timeoutMs: number): Promise<HealthInput> {
-  const unanswered = () => Promise.reject(new Error(`no answer within --timeout ${timeoutMs / 1000} s`));
-  const metadata = await byDeadline(cluster.refreshMetadata(null), deadline, unanswered);
-  const admin = new Admin(cluster);
-  const liveBrokers = [...metadata.brokers.keys()];
-  const [quorum, minIsr, reassignments, reachable] = await Promise.all([
-    byDeadline(
-      admin.describeQuorum().then(
-        (q) => ({ leaderId: q.leaderId, voters: q.voters.map((v) => v.replicaId), observers: q.observers.map((o) => o.replicaId), maxLag: quorumStatus(q).maxFollowerLag }),
-        (err: Error) => ({ error: err.message }),
-      ),
-      deadline,
-      () => ({ error: `the quorum leader did not answer within --timeout ${timeoutMs / 1000} s` }),
-    ),
-    byDeadline(admin.minInsyncReplicas([...metadata.topics.keys()]), deadline, unanswered),
-    // Asked of the controller; without one that answers (or an older one without the API), the check is skipped.
-    metadata.controllerId < 0 ? null : byDeadline(admin.listPartitionReassignments().catch(() => null), deadline, () => null),
-    Promise.all(liveBrokers.map((id) => byDeadline(cluster.broker(id).then(() => true, () => false), deadline, () => false))),
-  ]);
-  return {
-    controllerId: metadata.controllerId,
-    liveBrokers,
-    unreachableBrokers: liveBrokers.filter((_, i) => !reachable[i]),
-    quorum,
-    partitions: partitionStatuses(metadata.topics.values(), minIsr),
-    topics: metadata.topics.size,
-    reassignments,
-  };
-}
-
-/** `work`'s outcome, or `late()`'s once `deadline` (ms since the epoch) passes first. */
-function byDeadline<T>(work: Promise<T>, deadline: number, late: () => T | Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<T>((resolve) => {
-    timer = setTimeout(() => resolve(late()), Math.max(0, deadline - Date.now()));
-  });
-  return Promise.race([work, expired]).finally(() => clearTimeout(timer));
 }

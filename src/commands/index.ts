@@ -22,6 +22,7 @@ import Completion from './completion.ts';
 import ConfigDelete from './config/delete.ts';
 import ConfigGet from './config/get.ts';
 import ConfigSet from './config/set.ts';
+import Console from './console.ts';
 import Consume from './consume.ts';
 import GroupDelete from './group/delete.ts';
 import GroupDeleteOffsets from './group/delete-offsets.ts';
@@ -80,6 +81,7 @@ export const COMMANDS = {
   'config:delete': ConfigDelete,
   'config:get': ConfigGet,
   'config:set': ConfigSet,
+  console: Console,
   consume: Consume,
   'group:delete': GroupDelete,
   'group:delete-offsets': GroupDeleteOffsets,

@@ -365,6 +365,11 @@ export class BrokerConnection {
     this.onDrained?.();
   }
 
+  /** True once the connection has failed or been closed: no request on it can succeed. */
+  get closed(): boolean {
+    return this.closedError !== null;
+  }
+
   close(): void {
     this.fail(new ClientError(`connection to ${this.address} closed by the client`));
     this.socket?.destroy();

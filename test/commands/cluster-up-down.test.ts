@@ -61,6 +61,14 @@ test('up starts N detached nodes and records them; a second up is refused; down 
   assert.equal(existsSync(path.join(dir, 'cluster.json')), false);
   assert.deepEqual((await readdir(dir)).sort(), ['cluster.secret', 'node-1', 'node-2'], 'the data, and the secret it belongs to, kept');
 
+  // Up again on the kept data, as text: the bootstrap list and the console command for it.
+  const text = await runKb(['cluster', 'up', '--nodes', '2', '--base-port', '0', '--data-dir', dir], { timeoutMs: 60_000 });
+  assert.equal(text.code, 0, text.stderr);
+  const bootstrap = /\nbootstrap: (\S+)\n/.exec(text.stdout)?.[1];
+  assert.ok(bootstrap, text.stdout);
+  assert.ok(text.stdout.endsWith(`\nweb console: kb console -b ${bootstrap}\n`), text.stdout);
+  assert.equal((await runKb(['cluster', 'down', '--data-dir', dir], { timeoutMs: 60_000 })).code, 0);
+
   const nothing = await runKb(['cluster', 'down', '--data-dir', dir]);
   assert.equal(nothing.code, 1);
   assert.match(nothing.stderr, /no cluster is recorded/);

@@ -5,7 +5,8 @@
  * source, then, from an empty
  * directory with a PATH on which no `node` can be found (only sh, head and
  * wc), starts a broker from it and creates, produces, consumes, copies a
- * topic through a `kb | kb` pipe and checks health, all through dist/kb.
+ * topic through a `kb | kb` pipe and checks health, all through dist/kb;
+ * then `kb console` from it serves its embedded UI and its API.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,6 +15,7 @@ import { mkdir, mkdtemp, readdir, rm, stat, symlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describeRun, run } from '../helpers/process.ts';
+import { startConsole } from '../helpers/console.ts';
 import { repoRoot } from '../helpers/tools.ts';
 
 const binary = path.join(repoRoot, 'dist/kb');
@@ -34,11 +36,12 @@ async function ensureFreshBinary(): Promise<void> {
   assert.equal(result.status, 0, `npm run build:binary failed:\n${result.stderr}`);
 }
 
-test('npm run build:binary prints only the line naming what it built', { timeout: 120_000 }, async () => {
+test('npm run build:binary prints only the console UI size and the line naming what it built', { timeout: 120_000 }, async () => {
   const build = await run('npm', ['--prefix', repoRoot, 'run', '-s', 'build:binary'], { timeoutMs: 110_000 });
   assert.equal(build.code, 0, describeRun(build));
   assert.equal(build.stderr, '', describeRun(build));
-  assert.match(build.stdout, /^built dist\/kb \(\d+\.\d MiB\)\n$/, describeRun(build));
+  const [, uiKiB] = /^console UI: (\d+\.\d) KiB gzipped\nbuilt dist\/kb \(\d+\.\d MiB\)\n$/.exec(build.stdout) ?? assert.fail(describeRun(build));
+  assert.ok(Number(uiKiB) < 300, `the console UI is ${uiKiB} KiB gzipped, over 300`);
 });
 
 test('dist/kb runs the broker and the CLI with no Node on the machine', { timeout: 120_000 }, async (t) => {
@@ -94,6 +97,15 @@ test('dist/kb runs the broker and the CLI with no Node on the machine', { timeou
   assert.equal(lines[6].trim(), '3');
   assert.match(lines[7], /^OK: 1 broker\(s\)/);
   assert.deepEqual(await readdir(cwd), ['data'], 'the binary wrote nothing but the data dir into its cwd');
+
+  const console_ = await startConsole({ brokers: address, command: ['/usr/bin/env', '-i', `PATH=${tools}`, `HOME=${home}`, 'kb'] });
+  t.after(() => console_.stop());
+  const page = await fetch(console_.url);
+  assert.equal(page.status, 200);
+  assert.match(await page.text(), /<script defer src="\/ui.js">/);
+  assert.match(await (await fetch(new URL('ui.js', console_.url))).text(), /kb console/, 'the embedded UI bundle');
+  assert.equal((await console_.api('overview')).body.health.status, 'OK', console_.log());
+  await console_.stop();
 
   broker.kill('SIGTERM');
   assert.equal(await exited, 0, log);

@@ -55,6 +55,11 @@ export const tools = {
   },
   zsh: { name: 'zsh', probe: ['zsh', '--version'], install: 'apt-get install zsh' },
   fish: { name: 'fish', probe: ['fish', '--version'], install: 'apt-get install fish' },
+  chromium: {
+    name: 'Chromium (for the console browser tests)',
+    probe: ['/usr/bin/test', '-x', '/usr/bin/chromium'],
+    install: 'apt-get install chromium',
+  },
   libfaketime: {
     name: 'libfaketime',
     probe: ['/usr/bin/test', '-r', libfaketime],

@@ -8,7 +8,8 @@
  * on first use (`cluster.secret`).
  * All nodes are started before any is waited for (a quorum cannot form
  * until a majority runs); the command returns when every node has logged
- * its startup line, printing the bootstrap list. If a node exits or is late,
+ * its startup line, printing the bootstrap list and the `kb console` command
+ * that watches the cluster. If a node exits or is late,
  * the nodes started are stopped again and the error shows that node's log.
  * Refuses (exit 1) while a cluster recorded in the directory still runs.
  *
@@ -113,6 +114,7 @@ export default class ClusterUp extends KbLocalCommand {
     this.log(renderTable(['NODE', 'PID', 'ADDRESS', 'PEER ADDRESS'], record.nodes.map((n) => [n.nodeId, n.pid, formatHostPort(n), formatHostPort({ host: n.host, port: n.peerPort })])));
     if (!secure) {
       this.log(`\nbootstrap: ${record.bootstrap}\n(export KB_BROKERS=${record.bootstrap}; stop with: kb cluster down --data-dir ${dir})`);
+      this.log(`web console: kb console -b ${record.bootstrap}`);
       return record;
     }
     const summary = await this.writeProfile(secure, profileName, record.bootstrap);
@@ -120,6 +122,7 @@ export default class ClusterUp extends KbLocalCommand {
     this.log(`\nbootstrap: ${record.bootstrap} (SASL_SSL; the nodes talk mTLS; ACLs on, ${user} is the super user)`);
     this.log(`profile ${profileName} is in use: kb logs in as ${user} (password in ${secure.passwordFile})`);
     this.log(`kcat -b ${record.bootstrap} ${kcatSettings.join(' ')} -X sasl.password="$(cat ${secure.passwordFile})" -L`);
+    this.log(`web console: kb console --profile ${profileName}`);
     this.log(`(stop with: kb cluster down --data-dir ${dir})`);
     return { ...record, secure: summary };
   }

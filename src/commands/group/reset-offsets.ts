@@ -15,40 +15,18 @@
  * It shows the plan (the offsets table) first; by default (--dry-run)
  * nothing more, with --execute it then asks (or takes --yes) and commits it.
  * Refused while the group has members: the offsets of a running group are
- * its consumers' to move.
+ * its consumers' to move. The planning is cli/offset-reset-plan.ts's,
+ * shared with `kb console`.
  */
 import { Args, Flags } from '@oclif/core';
-import type { Cluster } from '../../client/cluster.ts';
 import { readFile } from 'node:fs/promises';
-import { knownTopic, noSuchPartition } from '../../client/known-topic.ts';
-import { GroupAdmin, type GroupOffset } from '../../client/groups.ts';
+import { GroupAdmin } from '../../client/groups.ts';
 import { KbCommand, UsageError, UserError } from '../../cli/kb-command.ts';
 import { confirmDestructive } from '../../cli/prompts.ts';
 import { renderTable } from '../../cli/output.ts';
-import { clampToLog, offsetSpecForms, parseOffsetSpec, resolveOffsetSpec, type OffsetSpec } from '../../cli/offset-spec.ts';
+import { offsetSpecForms, parseOffsetSpec, type OffsetSpec } from '../../cli/offset-spec.ts';
+import { parseResetSelection, planOffsetReset, type PlannedPartition, type ResetTarget } from '../../cli/offset-reset-plan.ts';
 import { offsetsCsv, parseOffsetsCsv } from '../../cli/offsets-csv.ts';
-
-type Target = OffsetSpec | { kind: 'shift'; by: bigint } | { kind: 'file'; offsets: GroupOffset[] };
-
-/** A topic to reset: all its partitions (null) or those listed. */
-interface Selection {
-  topic: string;
-  partitions: number[] | null;
-}
-
-interface PlannedPartition {
-  topic: string;
-  partition: number;
-  currentOffset: number | null;
-  newOffset: number;
-}
-
-/** Parses a --topic value, `T` or `T:P,Q,...`; a bad one is a UsageError. */
-function parseTopicFlag(text: string): Selection {
-  const match = /^([^:]+)(?::(\d+(?:,\d+)*))?$/.exec(text);
-  if (!match) throw new UsageError(`--topic ${text}: expected TOPIC or TOPIC:PARTITION,PARTITION,...`);
-  return { topic: match[1], partitions: match[2] === undefined ? null : [...new Set(match[2].split(',').map(Number))] };
-}
 
 /** Parses --to; a bad one is a UsageError naming the accepted forms. */
 export function parseResetTarget(spec: string, now = Date.now()): OffsetSpec {
@@ -95,18 +73,7 @@ export default class GroupResetOffsets extends KbCommand {
     const execute = flags.execute === true;
     const cluster = await this.cluster();
     const admin = new GroupAdmin(cluster);
-    const group = await admin.describeGroup(args.group);
-    if (group.state !== 'Empty' && group.state !== 'Dead') {
-      throw new UserError(
-        `group '${args.group}' is ${group.state} with ${group.members.length} active member(s): stop its consumers first, offsets can only be reset while the group is empty`,
-      );
-    }
-    const committed = await admin.committedOffsets(args.group);
-    const current = (topic: string, partition: number) => committed.find((c) => c.topic === topic && c.partition === partition)?.offset ?? null;
-    const selections = this.selections(flags.topic, target, committed);
-    if (selections.length === 0) throw new UserError(`group '${args.group}' has no committed offsets: name the topics with --topic`);
-    const partitions: PlannedPartition[] = [];
-    for (const selection of selections) partitions.push(...(await plan(cluster, selection, target, (p) => current(selection.topic, p))));
+    const partitions = await planOffsetReset(cluster, args.group, flags.topic?.map(parseResetSelection) ?? null, target);
     // The plan first, so the question is asked about offsets the user can see.
     if (flags.export) process.stdout.write(offsetsCsv(partitions.map((p) => ({ topic: p.topic, partition: p.partition, offset: p.newOffset }))));
     else this.log(renderTable(['TOPIC', 'PARTITION', 'CURRENT', 'NEW'], partitions.map((p) => [p.topic, p.partition, p.currentOffset, p.newOffset])));
@@ -121,14 +88,7 @@ export default class GroupResetOffsets extends KbCommand {
     return { group: args.group, executed: execute, partitions };
   }
 
-  /** The topics and partitions to reset: per --topic, else those of the file or (--all-topics) those the group committed, as Kafka's tool. */
-  private selections(topicFlags: string[] | undefined, target: Target, committed: GroupOffset[]): Selection[] {
-    if (topicFlags !== undefined) return topicFlags.map(parseTopicFlag);
-    const offsets = target.kind === 'file' ? target.offsets : committed;
-    return [...new Set(offsets.map((o) => o.topic))].map((topic) => ({ topic, partitions: offsets.filter((o) => o.topic === topic).map((o) => o.partition) }));
-  }
-
-  private async target(to: string | undefined, shiftBy: string | undefined, file: string | undefined): Promise<Target> {
+  private async target(to: string | undefined, shiftBy: string | undefined, file: string | undefined): Promise<ResetTarget> {
     if (file !== undefined) {
       let text: string;
       try {
@@ -147,32 +107,4 @@ export default class GroupResetOffsets extends KbCommand {
     if (!/^-?\d+$/.test(shiftBy!)) throw new UsageError(`--shift-by ${shiftBy}: expected a whole number`);
     return { kind: 'shift', by: BigInt(shiftBy!) };
   }
-}
-
-async function plan(cluster: Cluster, { topic, partitions }: Selection, target: Target, current: (partition: number) => bigint | null): Promise<PlannedPartition[]> {
-  const metadata = knownTopic(await cluster.refreshMetadata([topic]), topic);
-  if (!metadata) throw new UserError(`topic '${topic}' does not exist`);
-  const count = metadata.partitions.length;
-  const missing = partitions?.find((p) => p >= count);
-  if (missing !== undefined) throw new UserError(noSuchPartition(topic, missing, count));
-  const indexes = partitions ?? metadata.partitions.map((p) => p.partition);
-  let offsets: Map<number, bigint>;
-  if (target.kind === 'shift') offsets = await clampToLog(cluster, topic, shifted(topic, indexes, target.by, current));
-  else if (target.kind === 'file') offsets = await clampToLog(cluster, topic, new Map(target.offsets.filter((o) => o.topic === topic).map((o) => [o.partition, o.offset])));
-  else offsets = await resolveOffsetSpec(cluster, topic, indexes, target);
-  return indexes.map((partition) => {
-    const committed = current(partition);
-    return { topic, partition, currentOffset: committed === null ? null : Number(committed), newOffset: Number(offsets.get(partition)!) };
-  });
-}
-
-/** Each partition's committed offset moved by `by`; a partition without one is an error. */
-function shifted(topic: string, partitions: number[], by: bigint, current: (partition: number) => bigint | null): Map<number, bigint> {
-  return new Map(
-    partitions.map((partition) => {
-      const committed = current(partition);
-      if (committed === null) throw new UserError(`group has no committed offset for ${topic}/${partition} to shift: use --to first`);
-      return [partition, committed + by];
-    }),
-  );
 }

@@ -3,7 +3,7 @@
  * preferred leaders over the live brokers (balance-plan.ts states how),
  * e.g. after a broker joins, and prints it (Kafka's reassignment JSON with
  * --json, which `kb partitions reassign --plan` and kafka-reassign-
- * partitions read). --topic limits it to some topics (internal topics only
+ * partitions read; cli/balance-proposal.ts, shared with `kb console`). --topic limits it to some topics (internal topics only
  * when named). A topic with more replicas than there are live brokers is
  * refused (exit 1): it cannot be balanced.
  *
@@ -20,8 +20,9 @@
 import { Flags } from '@oclif/core';
 import { Admin } from '../../client/admin.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
-import { planBalance, type BalancePlan } from '../../cli/balance-plan.ts';
-import { KbCommand, UserError } from '../../cli/kb-command.ts';
+import type { BalancePlan } from '../../cli/balance-plan.ts';
+import { proposeBalance } from '../../cli/balance-proposal.ts';
+import { KbCommand } from '../../cli/kb-command.ts';
 import { renderTable } from '../../cli/output.ts';
 import { confirmChange } from '../../cli/prompts.ts';
 import { defaultRollbackFile, saveRollback, startMoves, type ChangingPartition } from '../../cli/reassignment-start.ts';
@@ -50,17 +51,7 @@ export default class PartitionsBalance extends KbCommand {
     const { flags } = await this.parse(PartitionsBalance);
     const cluster = await this.cluster();
     const admin = new Admin(cluster);
-    const topics = flags.topic ? await Promise.all([...new Set(flags.topic)].map((name) => admin.describeTopic(name))) : (await admin.listTopics()).filter((t) => !t.internal);
-    const brokers = [...cluster.metadata!.brokers.values()].map((b) => ({ nodeId: b.nodeId, rack: b.rack }));
-    const current = topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partition, replicas: p.replicas })));
-    let plan: BalancePlan;
-    try {
-      plan = planBalance(current, brokers);
-    } catch (err) {
-      throw new UserError((err as Error).message);
-    }
-    const before = new Map(current.map((p) => [`${p.topic}-${p.partition}`, p.replicas]));
-    const changing: ChangingPartition[] = plan.partitions.map((p) => ({ topic: p.topic, partition: p.partition, current: before.get(`${p.topic}-${p.partition}`)!, target: p.replicas }));
+    const { topics, plan, changing } = await proposeBalance(cluster, flags.topic);
     if (changing.length === 0) this.log('balanced: nothing to move');
     else this.log(renderTable(['TOPIC', 'PARTITION', 'REPLICAS', 'NEW REPLICAS'], changing.map((m) => [m.topic, m.partition, m.current.join(','), m.target.join(',')])));
     if (!flags.execute) return { ...plan, executed: false, rollbackFile: null, electionsPending: [] };

@@ -4,13 +4,13 @@
  * is asked for when stdin is a TTY, and is a usage error otherwise. The
  * partition count and replication factor default to the broker's
  * num.partitions and default.replication.factor (as kafka-topics.sh and
- * rpk); the count made is the one the broker reports.
+ * rpk); the count made is the one the broker reports (cli/topic-create.ts,
+ * shared with `kb console`).
  */
 import { Args, Flags } from '@oclif/core';
 import { Admin } from '../../client/admin.ts';
-import { ErrorCode, errorName } from '../../protocol/errors.ts';
-import { KbCommand, UsageError, UserError } from '../../cli/kb-command.ts';
-import { topicIdText } from '../../cli/output.ts';
+import { KbCommand, UsageError } from '../../cli/kb-command.ts';
+import { createTopic } from '../../cli/topic-create.ts';
 import { parseKeyValues } from '../../cli/key-values.ts';
 import { askText, interactive } from '../../cli/prompts.ts';
 import { int16Max, int32Max } from '../../protocol/wire-limits.ts';
@@ -44,19 +44,9 @@ export default class TopicCreate extends KbCommand {
     }
     if (args.name === undefined && !interactive()) throw new UsageError('missing the topic NAME (for example: kb topic create orders --partitions 3)');
     const name = args.name ?? (await askText('Topic name:'));
-    const admin = new Admin(await this.cluster());
-    const result = await admin.createTopic({ name, partitions: flags.partitions ?? -1, replicationFactor: flags.rf ?? -1, configs }, flags['dry-run']);
-    if (result.errorCode === ErrorCode.TOPIC_ALREADY_EXISTS && flags['if-not-exists']) {
-      this.log(`topic ${name} exists already`);
-      return { topic: name, topicId: null, created: false };
-    }
-    if (result.errorCode === ErrorCode.TOPIC_ALREADY_EXISTS) {
-      throw new UserError(`topic '${name}' already exists (add --if-not-exists to accept that, or kb topic describe ${name})`);
-    }
-    if (result.errorCode !== ErrorCode.NONE) {
-      throw new UserError(`cannot create topic '${name}': ${result.errorMessage ?? errorName(result.errorCode)}`);
-    }
-    this.log(flags['dry-run'] ? `topic ${name} can be created` : `created topic ${name} with ${result.numPartitions} partition(s)`);
-    return { topic: name, topicId: flags['dry-run'] ? null : topicIdText(result.topicId), created: !flags['dry-run'] };
+    const created = await createTopic(new Admin(await this.cluster()), { name, partitions: flags.partitions, replicationFactor: flags.rf, configs }, { dryRun: flags['dry-run'], ifNotExists: flags['if-not-exists'] });
+    if (!created.created && !flags['dry-run']) this.log(`topic ${name} exists already`);
+    else this.log(flags['dry-run'] ? `topic ${name} can be created` : `created topic ${name} with ${created.numPartitions} partition(s)`);
+    return { topic: name, topicId: created.topicId, created: created.created };
   }
 }
