@@ -61,6 +61,20 @@ export interface TimedRun {
   stdout: string;
 }
 
+/** A peer's ingest run: its server and its load generator, each with the CPU time it used. */
+export interface PeerRun {
+  records: number;
+  /** The load generator's own figure where it has one (first send to last ack), else `wallSeconds`. */
+  seconds: number;
+  /** The load generator process's wall time, start-up included. */
+  wallSeconds: number;
+  serverCpuSeconds: number;
+  generatorCpuSeconds: number;
+}
+
+/** A process this busy (CPU time / wall time, on its own core) is taken as the one that set the pace. */
+export const saturatedBusy = 0.9;
+
 /** Linux's clock ticks per second in /proc (USER_HZ). */
 const ticksPerSecond = 100;
 
@@ -167,6 +181,13 @@ function accepts(port: number): Promise<boolean> {
     socket.once('close', () => socket.destroy());
     socket.once('connect', () => socket.end());
   });
+}
+
+/** Resident set size of a live process in MiB now (VmRSS). */
+export function residentMib(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  if (!match) throw new Error(`no VmRSS for process ${pid}`);
+  return Number(match[1]) / 1024;
 }
 
 /** Peak resident set size of a live process in MiB (VmHWM), or null. */
