@@ -18,20 +18,33 @@
  * 3b. transactions: confluent-kafka producing the large records to one kb
  *    node with acks=all, idempotent and as transactions of 1,000 records
  *    (lib/transactions.ts); the note gives transactional/idempotent;
- * 4. peers with the same counts and sizes: Redis Streams XADD pipelined,
- *    persistence off and appendonly everysec (lib/redis.ts), NATS JetStream
- *    file storage, async publish (lib/nats.ts).
+ * 4. peers with the same counts and sizes, each driven by a load
+ *    generator that should not be what limits it: Redis Streams XADD from
+ *    redis-benchmark over several pipelined connections, persistence off
+ *    and appendonly everysec (lib/redis.ts), NATS JetStream file storage
+ *    from a native Go async publisher (lib/nats.ts); each row gives how
+ *    busy the server and the generator were, and a peer whose generator
+ *    was saturated while the server was not gets no kb/peer ratio;
+ * 5. compression: kcat producing the large records to one kb node
+ *    uncompressed and with lz4, snappy, zstd and gzip, in turns
+ *    (lib/compression.ts), with kcat's and the broker's busy shares;
+ * 6. scaling: the curves of scaling.ts (partitions, clients, idle
+ *    connections, recovery), printed after the table, their goals with
+ *    the others.
  * Servers run on core 0, load generators on core 1 (but for the second
  * 3-node run); dirty pages are written out before every timed run
  * (lib/processes.ts). Prints one table
  * (records/s, MB/s = 2^20 bytes of record values, kb/peer against kb's kcat
  * ingest of the same size, kb/disk against the fdatasync'd and page-cache
  * writes), the goals reached or not, and writes everything as JSON to
- * bench/results/compare-<time>.json. Missing kcat, redis-server or
- * nats-server are installed with apt-get; a peer that cannot run is listed
- * as not available. Options: --records-small N (1000000), --records-large N
- * (200000), --size-small B (100), --size-large B (1024), --dir D (OS temp
- * dir), --time-limit S per step (600).
+ * <results>/compare-<time>.json. Missing kcat, redis-server, nats-server or
+ * go are installed with apt-get; a peer that cannot run is listed as not
+ * available. Options: --sections (a comma list of baselines, kb,
+ * three-nodes, transactions, peers, compression, scaling; all by default),
+ * --records-small N (1000000), --records-large N (200000), --size-small B
+ * (100), --size-large B (1024), --compression-rounds N (3: each codec
+ * once a round, the median kept), --dir D (OS temp dir), --results D
+ * (bench/results), --time-limit S per step (600), and scaling.ts's.
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -66,8 +79,6 @@ const diskRuns = 3;
 const replayCase = (size: number) => `kb produce ${size} B, batch replay, acks=1`;
 const recordsPerTransaction = 1000;
 const compressedCase = (size: number, codec: string) => `kb produce ${size} B, kcat ${codec === 'none' ? 'uncompressed' : codec}, acks=1`;
-/** Rounds of compressed ingest (each codec once a round; the median kept). */
-const compressionRounds = 3;
 /** What `--sections` may name, in the order they run. */
 const sections = ['baselines', 'kb', 'three-nodes', 'transactions', 'peers', 'compression', 'scaling'] as const;
 const threeNodeCase = (size: number, pinned: boolean) => `kb produce ${size} B, kcat, 3 nodes rf=3 acks=all${pinned ? '' : ', unpinned'}`;
@@ -135,6 +146,7 @@ export async function run(args: string[]): Promise<void> {
       dir: { type: 'string', default: os.tmpdir() },
       'time-limit': { type: 'string', default: '600' },
       sections: { type: 'string', default: sections.join(',') },
+      'compression-rounds': { type: 'string', default: '3' },
       ...scalingOptions,
     },
   });
@@ -255,7 +267,7 @@ export async function run(args: string[]): Promise<void> {
       rows.push(
         ...(await attempt(`kb produce ${large.size} B compressed`, async () => {
           if (!tools.kcat) throw new Error('kcat missing');
-          const runs = await kbCompressedIngest(dir, large.records, large.size, compressionRounds, timeLimitMs);
+          const runs = await kbCompressedIngest(dir, large.records, large.size, Number(values['compression-rounds']), timeLimitMs);
           return compressionCodecs.map((codec) => {
             const m = median(runs[codec]);
             return medianRow(compressedCase(large.size, codec), large.records, large.size, secondsOf(runs[codec]), `${busyNote(m)}`);
@@ -270,10 +282,10 @@ export async function run(args: string[]): Promise<void> {
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-  report(rows, cases, kbRuns, scaling);
+  report(rows, cases, kbRuns, scaling, values.results!);
 }
 
-function report(rows: Row[], cases: { records: number; size: number }[], kbRuns: Record<number, KbSingleNode>, scaling: ScalingResults | null): void {
+function report(rows: Row[], cases: { records: number; size: number }[], kbRuns: Record<number, KbSingleNode>, scaling: ScalingResults | null, resultsDir: string): void {
   const find = (name: string) => rows.find((r) => r.case === name)?.mbPerSec ?? null;
   const findRate = (name: string) => rows.find((r) => r.case === name)?.recordsPerSec ?? null;
   const diskSynced = find('disk: sequential fs writes + fdatasync');
@@ -343,11 +355,10 @@ function report(rows: Row[], cases: { records: number; size: number }[], kbRuns:
     if (replayLargeMb !== null) out.push(`  Resending one pre-encoded batch (no client work per record), the broker took ${replayLargeMb.toFixed(0)} MB/s: ${ratio(replayLargeMb, diskSynced)}x the fdatasync figure.`);
   }
   process.stdout.write(`${out.join('\n')}\n`);
-  void saveResults({ rows, goals, kb: kbRuns, cases, scaling: scaling?.json ?? null });
+  void saveResults(resultsDir, { rows, goals, kb: kbRuns, cases, scaling: scaling?.json ?? null });
 }
 
-async function saveResults(results: object): Promise<void> {
-  const dir = path.join(import.meta.dirname, 'results');
+async function saveResults(dir: string, results: object): Promise<void> {
   await mkdir(dir, { recursive: true });
   const file = path.join(dir, `compare-${new Date().toISOString().replaceAll(':', '-').slice(0, 19)}.json`);
   await writeFile(file, `${JSON.stringify({ node: process.version, cpus: os.availableParallelism(), ...results }, null, 2)}\n`);

@@ -14,7 +14,8 @@
  * values of 1 KiB for the partitions and clients curves),
  * --scaling-partitions, --scaling-clients, --scaling-connections (comma
  * lists), --scaling-requests N (2000 busy-client round trips per count),
- * --recovery-mib N (2048), --dir D, --time-limit S per step (600).
+ * --recovery-mib N (2048), --results D (bench/results), --dir D (OS temp
+ * dir, for the brokers' data), --time-limit S per step (600).
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -60,6 +61,7 @@ export const scalingOptions = {
   'scaling-connections': { type: 'string', default: '0,100,1000,5000' },
   'scaling-requests': { type: 'string', default: '2000' },
   'recovery-mib': { type: 'string', default: '2048' },
+  results: { type: 'string', default: path.join(import.meta.dirname, 'results') },
 } as const;
 
 export interface ScalingOptions {
@@ -70,6 +72,7 @@ export interface ScalingOptions {
   requests: number;
   recoveryBytes: number;
   timeLimitMs: number;
+  resultsDir: string;
 }
 
 const recordSize = 1024;
@@ -89,6 +92,7 @@ export function scalingOptionsOf(values: Record<string, string | boolean | undef
     requests: Number(values['scaling-requests']),
     recoveryBytes: Number(values['recovery-mib']) * mib,
     timeLimitMs: Number(values['time-limit']) * 1000,
+    resultsDir: String(values.results),
   };
 }
 
@@ -113,7 +117,7 @@ export async function runScaling(dir: string, o: ScalingOptions, step: (label: s
   const recovered = await attempt('recovery', () => recovery(dir, recoveryPartitions, o.recoveryBytes, o.timeLimitMs));
   const json: ScalingJson = { partitions, clients, connections, recovery: recovered };
   const results = { text: text(json), goals: goals(json), json };
-  await save(json);
+  await save(json, o.resultsDir);
   return results;
 }
 
@@ -180,9 +184,9 @@ function goals(r: ScalingJson): Goal[] {
   return out;
 }
 
-/** Each curve as JSON and as an SVG chart in bench/results/scaling-<time>/. */
-async function save(r: ScalingJson): Promise<void> {
-  const dir = path.join(import.meta.dirname, 'results', `scaling-${new Date().toISOString().replaceAll(':', '-').slice(0, 19)}`);
+/** Each curve as JSON and as an SVG chart in <results>/scaling-<time>/. */
+async function save(r: ScalingJson, resultsDir: string): Promise<void> {
+  const dir = path.join(resultsDir, `scaling-${new Date().toISOString().replaceAll(':', '-').slice(0, 19)}`);
   await mkdir(dir, { recursive: true });
   const charts: [string, object | string, (() => string) | null][] = [
     ['partitions', r.partitions, typeof r.partitions === 'string' ? null : () => {

@@ -13,8 +13,8 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { startBroker } from '../../test/helpers/broker.ts';
 import { clientCore, kcatInputFile, onCore, pin, processCpuSeconds, serverCore, timedRun } from './processes.ts';
+import { createTopic } from './serving.ts';
 
-const kbBin = path.join(import.meta.dirname, '../../bin/run.js');
 
 export const compressionCodecs = ['none', 'lz4', 'snappy', 'zstd', 'gzip'] as const;
 export type CompressionCodecName = (typeof compressionCodecs)[number];
@@ -33,7 +33,7 @@ export async function kbCompressedIngest(dir: string, records: number, recordSiz
     const pid = broker.process.pid!;
     pin(pid, serverCore);
     const produce = async (topic: string, codec: CompressionCodecName): Promise<CompressedRun> => {
-      await timedRun([process.execPath, kbBin, 'topic', 'create', topic, '--partitions', '1', '-b', broker.address], { timeLimitMs, settle: false });
+      await createTopic(broker.address, topic, 1);
       const kcat = onCore(clientCore, ['kcat', '-b', broker.address, '-t', topic, '-p', '0', '-P', '-X', 'acks=1', '-X', `compression.codec=${codec}`]);
       const before = processCpuSeconds(pid);
       const run = await timedRun(kcat, { stdinFile: input, timeLimitMs });

@@ -110,8 +110,11 @@ const warmMemoryMib = 1024;
  *   pages (page cache, heaps) come from memory freed moments ago, whatever
  *   ran before it. Where memory is not handed back, this only costs the touch.
  * Without both, a run's figure depended on what had run before it.
+ * KB_BENCH_SETTLE=0 skips it (the smoke test, which asserts no figure: a
+ * sync waits for every other process's dirty pages too).
  */
 export function settle(): void {
+  if (process.env.KB_BENCH_SETTLE === '0') return;
   execFileSync('sync');
   const chunkMib = 64;
   execFileSync(process.execPath, ['-e', `const held = []; for (let i = 0; i < ${warmMemoryMib / chunkMib}; i++) held.push(Buffer.alloc(${chunkMib * 1024 * 1024}, 1));`]);

@@ -16,9 +16,9 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { startBroker } from '../../test/helpers/broker.ts';
 import { kcatProducers } from './kcat-producers.ts';
-import { clientCore, onCore, pin, processCpuSeconds, serverCore, timedRun } from './processes.ts';
+import { clientCore, onCore, pin, processCpuSeconds, serverCore } from './processes.ts';
+import { createTopic } from './serving.ts';
 
-const kbBin = path.join(import.meta.dirname, '../../bin/run.js');
 
 export interface ClientsPoint {
   clients: number;
@@ -45,7 +45,7 @@ export async function clientsCurves(dir: string, counts: number[], partitions: n
     const curves: ClientsCurves = { producers: [], consumers: [] };
     for (const count of counts) {
       const topic = `producers-${count}`;
-      await timedRun([process.execPath, kbBin, 'topic', 'create', topic, '--partitions', String(partitions), '-b', broker.address], { timeLimitMs, settle: false });
+      await createTopic(broker.address, topic, partitions);
       const point = await busy(() => kcatProducers(dir, broker.address, topic, count, records, recordSize, timeLimitMs));
       curves.producers.push({ ...point, clients: count });
     }

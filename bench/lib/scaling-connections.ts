@@ -15,9 +15,8 @@ import path from 'node:path';
 import { startBroker } from '../../test/helpers/broker.ts';
 import type { BrokerConnection } from '../../src/net/connection.ts';
 import { clientCore, onCore, pin, residentMib, serverCore, timedRun } from './processes.ts';
-import { connectionTo } from './serving.ts';
+import { connectionTo, createTopic } from './serving.ts';
 
-const kbBin = path.join(import.meta.dirname, '../../bin/run.js');
 const busyClient = path.join(import.meta.dirname, 'busy-client.ts');
 /** File descriptors beyond the connections: the broker's logs, listeners, this process's own. */
 const spareFds = 1024;
@@ -40,7 +39,7 @@ export async function connectionsCurve(dir: string, counts: number[], requests: 
   const idle: BrokerConnection[] = [];
   try {
     pin(broker.process.pid!, serverCore);
-    await timedRun([process.execPath, kbBin, 'topic', 'create', 'busy', '--partitions', '1', '-b', broker.address], { timeLimitMs, settle: false });
+    await createTopic(broker.address, 'busy', 1);
     const points: ConnectionsPoint[] = [];
     for (const count of [...counts].sort((a, b) => a - b)) {
       while (idle.length < count) {

@@ -15,10 +15,9 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { startBroker } from '../../test/helpers/broker.ts';
 import { kcatProducers } from './kcat-producers.ts';
-import { pin, processCpuSeconds, residentMib, serverCore, timedRun } from './processes.ts';
-import { untilServing } from './serving.ts';
+import { pin, processCpuSeconds, residentMib, serverCore } from './processes.ts';
+import { createTopic, untilServing } from './serving.ts';
 
-const kbBin = path.join(import.meta.dirname, '../../bin/run.js');
 
 export interface PartitionsPoint {
   partitions: number;
@@ -37,7 +36,7 @@ export async function partitionsCurve(dir: string, counts: number[], producers: 
     let broker = await startBroker({ dataDir });
     try {
       pin(broker.process.pid!, serverCore);
-      await timedRun([process.execPath, kbBin, 'topic', 'create', 'scaling', '--partitions', String(partitions), '-b', broker.address], { timeLimitMs, settle: false });
+      await createTopic(broker.address, 'scaling', partitions);
       await untilServing(broker.address, 'scaling', partitions, timeLimitMs);
       const cpuBefore = processCpuSeconds(broker.process.pid!);
       const seconds = await kcatProducers(dir, broker.address, 'scaling', producers, records, recordSize, timeLimitMs);

@@ -12,10 +12,9 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { startBroker, type RunningBroker } from '../../test/helpers/broker.ts';
 import { kcatProducers } from './kcat-producers.ts';
-import { pin, serverCore, timedRun } from './processes.ts';
-import { untilServing } from './serving.ts';
+import { pin, serverCore } from './processes.ts';
+import { createTopic, untilServing } from './serving.ts';
 
-const kbBin = path.join(import.meta.dirname, '../../bin/run.js');
 const recordSize = 1024;
 const roundBytesMax = 256 * 2 ** 20;
 const producers = 4;
@@ -38,7 +37,7 @@ export async function recovery(dir: string, partitions: number, bytes: number, t
   };
   try {
     pin(broker.process.pid!, serverCore);
-    await timedRun([process.execPath, kbBin, 'topic', 'create', 'recovery', '--partitions', String(partitions), '-b', broker.address], { timeLimitMs, settle: false });
+    await createTopic(broker.address, 'recovery', partitions);
     let written = 0;
     while (written < bytes) {
       const roundRecords = Math.max(producers, Math.ceil(Math.min(roundBytesMax, bytes - written) / recordSize));

@@ -1,5 +1,7 @@
 /**
- * When a broker serves a topic: `untilServing(address, topic, partitions,
+ * A single kb node's topics for the scaling curves, without a CLI process
+ * per topic: `createTopic(address, topic, partitions)` asks the node (its
+ * own controller) to create it. When a broker serves a topic: `untilServing(address, topic, partitions,
  * timeoutMs)` connects (again and again while the broker is not yet
  * listening) and sends one Produce of a one-record batch to every
  * partition of `topic` (acks=1) until every partition answers without an
@@ -14,6 +16,8 @@ import { ErrorCode, errorName } from '../../src/protocol/errors.ts';
 import { encodeRecordBatch } from '../../src/protocol/records/record-batch.ts';
 
 const produceKey = 0;
+const createTopicsKey = 19;
+const createTopicsVersionMax = 7;
 const produceVersionMax = 8;
 const retryMs = 20;
 
@@ -33,6 +37,18 @@ export async function produce(connection: BrokerConnection, request: ReturnType<
   const response = await connection.request(produceKey, produceVersionMax, request);
   for (const p of response.responses[0].partitionResponses) {
     if (p.errorCode !== ErrorCode.NONE) throw new Error(`produce to partition ${p.index} failed: ${errorName(p.errorCode)}`);
+  }
+}
+
+export async function createTopic(address: string, topic: string, partitions: number): Promise<void> {
+  const connection = connectionTo(address, 'kb-bench-admin');
+  try {
+    await connection.connect();
+    const body = { topics: [{ name: topic, numPartitions: partitions, replicationFactor: -1, assignments: [], configs: [] }], timeoutMs: 30_000, validateOnly: false };
+    const [created] = (await connection.request(createTopicsKey, createTopicsVersionMax, body)).topics;
+    if (created.errorCode !== ErrorCode.NONE) throw new Error(`creating ${topic} failed: ${errorName(created.errorCode)} ${created.errorMessage ?? ''}`);
+  } finally {
+    connection.close();
   }
 }
 
