@@ -70,15 +70,20 @@ function groupConsume(address: string, topic: string, group: string, members: nu
     let first = 0;
     let cpuAtFirst = 0;
     let stderr = '';
+    const exits = children.map((child) => new Promise<void>((closed) => child.once('close', () => closed())));
+    let finished = false;
+    /** Stops every member and settles once they have all exited, so the next group starts alone. */
     const finish = (error: Error | null, point?: Omit<ClientsPoint, 'clients'>) => {
+      if (finished) return;
+      finished = true;
       clearTimeout(timer);
       for (const child of children) child.kill('SIGTERM');
-      if (error) reject(error);
-      else resolve(point!);
+      void Promise.all(exits).then(() => (error ? reject(error) : resolve(point!)));
     };
     const timer = setTimeout(() => finish(new Error(`group ${group} read ${seen} of ${records} records within ${timeLimitMs} ms: ${stderr.slice(-500)}`)), timeLimitMs);
     for (const child of children) {
       child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+      child.once('error', (err) => finish(err));
       child.on('exit', (code) => {
         if (seen < records && code !== null && code !== 0) finish(new Error(`kcat -G exited (${code}): ${stderr.slice(-500)}`));
       });

@@ -2,11 +2,12 @@
  * Recovery after kill -9 against a clean restart, on one kb node (pinned to
  * the server core): a topic of `partitions` partitions gets at least
  * `bytes` of 1 KiB values from kcat (kcat-producers.ts, 4 producers, in
- * rounds of up to 256 MiB), the broker is killed with SIGKILL mid-way
- * through nothing (right after the last ack: what it had not flushed is
- * the OS's page cache, which a process kill does not lose), then started
- * again and timed until every partition takes a produce (serving.ts);
- * then stopped with SIGTERM and timed the same way from a clean stop.
+ * rounds of up to 256 MiB), the broker is killed with SIGKILL right after
+ * the last acknowledgement (so it stops without its clean-shutdown work;
+ * its writes are in the OS's page cache, which a process kill does not
+ * lose), then started again and timed until every partition takes a
+ * produce (serving.ts); then stopped with SIGTERM and timed the same way
+ * from that clean stop.
  */
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
