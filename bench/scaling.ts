@@ -102,7 +102,7 @@ async function attempt<T>(name: string, measure: () => Promise<T>): Promise<T | 
     return await measure();
   } catch (err) {
     process.stderr.write(`scaling ${name} failed: ${(err as Error).message}\n`);
-    return `not available (${(err as Error).message.split('\n')[0].slice(0, 120)})`;
+    return `not available (${(err as Error).message.split('\n')[0].slice(0, 240)})`;
   }
 }
 

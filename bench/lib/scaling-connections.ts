@@ -6,7 +6,8 @@
  * client's latency (busy-client.ts on the client core: `requests`
  * sequential 1 KiB produces). Count 0 is the baseline the goal compares
  * against. The broker runs under `ulimit -n` of the largest count plus
- * `spareFds`; this process cannot raise its own limit, so a soft limit
+ * `spareFds`, and with max.connections.per.ip raised as far (all come from
+ * 127.0.0.1); this process cannot raise its own limit, so a soft limit
  * below that fails with an error saying to raise `ulimit -n`.
  */
 import { readFileSync } from 'node:fs';
@@ -35,7 +36,8 @@ export async function connectionsCurve(dir: string, counts: number[], requests: 
   const limit = Number(/Max open files\s+(\d+)/.exec(readFileSync('/proc/self/limits', 'utf8'))?.[1] ?? Number.POSITIVE_INFINITY);
   if (limit < needed) throw new Error(`${Math.max(...counts)} connections need an open-file limit of ${needed}: run \`ulimit -n ${needed}\` first (it is ${limit})`);
   const dataDir = path.join(dir, 'kb-connections');
-  const broker = await startBroker({ dataDir, openFileLimit: needed });
+  // Every connection comes from 127.0.0.1, which kb limits to max.connections.per.ip (1000) by default.
+  const broker = await startBroker({ dataDir, openFileLimit: needed, sets: { 'max.connections.per.ip': needed } });
   const idle: BrokerConnection[] = [];
   try {
     pin(broker.process.pid!, serverCore);

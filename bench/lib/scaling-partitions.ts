@@ -8,16 +8,20 @@
  * the slowest producer), the broker's RSS and open file descriptors after
  * the load (/proc), and the start-up time of a broker restarted on that
  * data: from spawning `kb broker start` until every partition takes a
- * produce (serving.ts).
+ * produce (serving.ts). The broker's max.broker.partitions (4000 by
+ * default) is raised to the count where it is lower.
  */
 import { readdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { startBroker } from '../../test/helpers/broker.ts';
+import { brokerConfigDefinitions } from '../../src/broker/config.ts';
 import { kcatProducers } from './kcat-producers.ts';
 import { pin, processCpuSeconds, residentMib, serverCore } from './processes.ts';
 import { createTopic, untilServing } from './serving.ts';
 
+
+const defaultMaxBrokerPartitions = Number(brokerConfigDefinitions['max.broker.partitions'].default);
 
 export interface PartitionsPoint {
   partitions: number;
@@ -33,7 +37,8 @@ export async function partitionsCurve(dir: string, counts: number[], producers: 
   const points: PartitionsPoint[] = [];
   for (const partitions of counts) {
     const dataDir = path.join(dir, `kb-partitions-${partitions}`);
-    let broker = await startBroker({ dataDir });
+    const sets = { 'max.broker.partitions': Math.max(partitions, defaultMaxBrokerPartitions) };
+    let broker = await startBroker({ dataDir, sets });
     try {
       pin(broker.process.pid!, serverCore);
       await createTopic(broker.address, 'scaling', partitions);
@@ -45,7 +50,7 @@ export async function partitionsCurve(dir: string, counts: number[], producers: 
       const openFds = readdirSync(`/proc/${broker.process.pid}/fd`).length;
       await broker.stop();
       const started = performance.now();
-      broker = await startBroker({ dataDir, startTimeoutMs: timeLimitMs });
+      broker = await startBroker({ dataDir, sets, startTimeoutMs: timeLimitMs });
       await untilServing(broker.address, 'scaling', partitions, timeLimitMs);
       const startSeconds = (performance.now() - started) / 1000;
       points.push({ partitions, recordsPerSec: records / seconds, mbPerSec: (records * recordSize) / 2 ** 20 / seconds, brokerBusy, rssMib, openFds, startSeconds });
