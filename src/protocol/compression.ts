@@ -242,13 +242,31 @@ function viaZlib(name: string, maxBytes: number, run: (maxOutputLength: number) 
   return out;
 }
 
-/** Copies an LZ/snappy back-reference, which may overlap the bytes it produces. */
+/** A match this short and overlapping is copied byte by byte: cheaper than the calls below. */
+const overlapCopyBytesMin = 32;
+
+/**
+ * Copies an LZ/snappy back-reference, which may overlap the bytes it
+ * produces. An overlapping one repeats its first `distance` bytes: what is
+ * copied so far is a whole number of repeats, so each copyWithin can take
+ * all of it, doubling the run (a 64 KiB run of one byte in 16 copies, not
+ * 65,536 steps).
+ */
 function copyMatch(out: Buffer, at: number, distance: number, length: number): void {
+  const from = at - distance;
   if (distance >= length) {
-    out.copyWithin(at, at - distance, at - distance + length);
+    out.copyWithin(at, from, from + length);
     return;
   }
-  for (let i = 0; i < length; i++) out[at + i] = out[at - distance + i];
+  if (length < overlapCopyBytesMin) {
+    for (let i = 0; i < length; i++) out[at + i] = out[from + i];
+    return;
+  }
+  for (let copied = 0; copied < length; ) {
+    const run = Math.min(at + copied - from, length - copied);
+    out.copyWithin(at + copied, from, from + run);
+    copied += run;
+  }
 }
 
 /** A block-framed compressed format: a header, one encoded block per `blockInputBytes` of input (the last may be shorter), a trailer. */

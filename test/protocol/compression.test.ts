@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { Readable } from 'node:stream';
@@ -32,6 +33,7 @@ const inputs: Array<[string, Buffer]> = [
   ['incompressible 70 KB', pseudoRandom(70_000, 7)],
   ['text over several LZ4 blocks', Buffer.concat([sampleText(), sampleText(), sampleText()])],
   ['zeros', Buffer.alloc(200_000)],
+  ['a three-byte pattern, long overlapping matches', Buffer.from('abc'.repeat(30_000))],
 ];
 
 describe('compress/decompress round trips', () => {
@@ -221,6 +223,20 @@ describe('snappy', () => {
     assert.equal(snappyImplementation, 'native (@napi-rs/snappy)');
     const text = Buffer.concat([sampleText(), sampleText()]);
     assert.deepEqual(decompress(CompressionCodec.snappy, compress(CompressionCodec.snappy, text)), text);
+  });
+
+  it('decodes with the portable decoder where native addons cannot load (node --no-addons)', () => {
+    const script = [
+      `const { compress, decompress, snappyImplementation } = await import(${JSON.stringify(new URL('../../src/protocol/compression.ts', import.meta.url).href)});`,
+      "const text = Buffer.from('abc'.repeat(30000) + 'tail');",
+      'const same = decompress(2, compress(2, text)).equals(text);',
+      'console.log(JSON.stringify({ snappyImplementation, same }));',
+    ].join('\n');
+    const run = spawnSync(process.execPath, ['--no-addons', '--input-type=module', '-e', script], { encoding: 'utf8' });
+    assert.equal(run.status, 0, run.stderr);
+    const { snappyImplementation: implementation, same } = JSON.parse(run.stdout);
+    assert.match(implementation, /^portable JS \(native addon not loaded: /);
+    assert.equal(same, true);
   });
 
   it('refuses a stream declaring more than the limit before decoding it (the native decoder would allocate it)', () => {
