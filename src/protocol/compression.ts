@@ -25,12 +25,12 @@
  *   compressionStage writes xerial framing with 32 KiB blocks, as the Java
  *   client (raw snappy states the whole length first).
  *   Raw snappy is decoded by the native addon of @napi-rs/snappy (loaded
- *   by native-addons.ts, ~2x the portable decoder on 1 MB) once its
- *   declared length (the leading varint) is found within the limit, so it
- *   allocates no more than that; without the addon, or when it refuses the
- *   data (to name the fault), by the portable decoder here: varint length,
- *   then literal/copy elements, checked against both buffers (snappyjs
- *   pads a short stream with zeros).
+ *   by native-addons.ts; here 2-4x the portable decoder on kcat's 1 MB
+ *   batches, 4-10x on word text) once its declared length (the leading
+ *   varint) is found within the limit, so it allocates no more than that;
+ *   without the addon, or when it refuses the data (to name the fault), by
+ *   the portable decoder here: varint length, then literal/copy elements,
+ *   checked against both buffers (snappyjs pads a short stream with zeros).
  * lz4: the LZ4 frame format (KIP-57): magic 04 22 4D 18 (LE), FLG, BD,
  *   [content size u64 LE], HC = byte 1 of XXH32(FLG..), then blocks of
  *   u32 LE size (bit 31: stored uncompressed) + data [+ XXH32], end mark 0,
@@ -40,8 +40,9 @@
  *   a content size, and the pre-KIP-57 HC (over magic too) of magic-0 sets,
  *   which `withLegacyLz4HeaderChecksum` writes. lz4-napi's frame decoder
  *   was measured in its place: it cannot be given an output limit, and on
- *   kcat's 1 MB batches it ran at a fifth to a quarter of the portable decoder's
- *   rate (its output is an external buffer), so lz4 stays portable.
+ *   kcat's 1 MB batches it ran at a fifth to a quarter of the portable
+ *   decoder's rate (its output is an external buffer), so lz4 stays
+ *   portable.
  */
 import type { Transform } from 'node:stream';
 import { setImmediate as nextTurn } from 'node:timers/promises';
