@@ -268,10 +268,7 @@ export async function run(args: string[]): Promise<void> {
         ...(await attempt(`kb produce ${large.size} B compressed`, async () => {
           if (!tools.kcat) throw new Error('kcat missing');
           const runs = await kbCompressedIngest(dir, large.records, large.size, Number(values['compression-rounds']), timeLimitMs);
-          return compressionCodecs.map((codec) => {
-            const m = median(runs[codec]);
-            return medianRow(compressedCase(large.size, codec), large.records, large.size, secondsOf(runs[codec]), `${busyNote(m)}`);
-          });
+          return compressionCodecs.map((codec) => medianRow(compressedCase(large.size, codec), large.records, large.size, secondsOf(runs[codec]), busyNote(median(runs[codec]))));
         })),
       );
     }
@@ -314,10 +311,10 @@ function report(rows: Row[], cases: { records: number; size: number }[], kbRuns:
   const [small, large] = cases;
   const goals: Goal[] = [];
   const peerGoal = (size: number, peer: string, what: string) => {
-    const peerRow = rows.find((r) => r.case === peer);
+    const measured = rows.find((r) => r.case === peer);
     const kb = kcatIngest(size);
-    const rate = peerRow?.recordsPerSec ?? null;
-    if (peerRow?.generatorBound) goals.push({ goal: `${size} B kcat ingest >= ${what}`, reached: null, figure: 'the peer was not saturated (its row says why)' });
+    const rate = measured?.recordsPerSec ?? null;
+    if (measured?.generatorBound) goals.push({ goal: `${size} B kcat ingest >= ${what}`, reached: null, figure: 'the peer was not saturated (its row says why)' });
     else goals.push({ goal: `${size} B kcat ingest >= ${what}`, reached: kb && rate ? kb >= rate : null, figure: `${ratio(kb, rate)}x` });
   };
   peerGoal(small.size, `redis XADD ${small.size} B, no persistence`, 'Redis XADD (no persistence)');
