@@ -26,7 +26,7 @@ import { clientsCurves, type ClientsCurves } from './lib/scaling-clients.ts';
 import { connectionsCurve, type ConnectionsPoint } from './lib/scaling-connections.ts';
 import { partitionsCurve, type PartitionsPoint } from './lib/scaling-partitions.ts';
 import { recovery, type Recovery } from './lib/scaling-recovery.ts';
-import { lineChart, type Series } from './lib/svg-chart.ts';
+import { lineChart, type Chart } from './lib/svg-chart.ts';
 
 /** A goal line of the bench's report: reached, not, or null when it could not be measured. */
 export interface Goal {
@@ -184,42 +184,57 @@ function goals(r: ScalingJson): Goal[] {
   return out;
 }
 
-/** Each curve as JSON and as an SVG chart in <results>/scaling-<time>/. */
+/** Each curve as JSON and, when it was measured, as an SVG chart in <results>/scaling-<time>/. */
 async function save(r: ScalingJson, resultsDir: string): Promise<void> {
   const dir = path.join(resultsDir, `scaling-${new Date().toISOString().replaceAll(':', '-').slice(0, 19)}`);
   await mkdir(dir, { recursive: true });
-  const charts: [string, object | string, (() => string) | null][] = [
-    ['partitions', r.partitions, typeof r.partitions === 'string' ? null : () => {
-      const p = r.partitions as PartitionsPoint[];
-      return lineChart({ title: 'ingest by partitions (4 kcat producers, 1 KiB)', xLabel: 'partitions', yLabel: 'MB/s, MiB RSS, s x 100', series: [
+  for (const [name, data] of Object.entries(r)) await writeFile(path.join(dir, `${name}.json`), `${JSON.stringify(data, null, 2)}\n`);
+  for (const [name, chart] of Object.entries(charts(r))) await writeFile(path.join(dir, `${name}.svg`), lineChart(chart));
+  process.stderr.write(`scaling results: ${path.relative(process.cwd(), dir)}\n`);
+}
+
+/** The charts of the measured curves (recovery, two figures, has none). */
+function charts(r: ScalingJson): Record<string, Chart> {
+  const out: Record<string, Chart> = {};
+  if (typeof r.partitions !== 'string') {
+    const p = r.partitions;
+    out.partitions = {
+      title: `ingest by partitions (${producersPerPartitionsRun} kcat producers, 1 KiB)`,
+      xLabel: 'partitions',
+      yLabel: 'MB/s, MiB RSS, s x 100',
+      series: [
         { name: 'ingest MB/s', points: p.map((x) => [x.partitions, x.mbPerSec]) },
         { name: 'RSS MiB', points: p.map((x) => [x.partitions, x.rssMib]) },
         { name: 'start s x 100', points: p.map((x) => [x.partitions, x.startSeconds * 100]) },
-      ] });
-    }],
-    ['clients', r.clients, typeof r.clients === 'string' ? null : () => {
-      const c = r.clients as ClientsCurves;
-      const series: Series[] = [
+      ],
+    };
+  }
+  if (typeof r.clients !== 'string') {
+    const c = r.clients;
+    out.clients = {
+      title: `clients on ${clientsPartitions} partitions (1 KiB)`,
+      xLabel: 'producers / consumers',
+      yLabel: 'records/s',
+      series: [
         { name: 'produce records/s', points: c.producers.map((x) => [x.clients, x.recordsPerSec]) },
         { name: 'consume records/s', points: c.consumers.map((x) => [x.clients, x.recordsPerSec]) },
-      ];
-      return lineChart({ title: `clients on ${clientsPartitions} partitions (1 KiB)`, xLabel: 'producers / consumers', yLabel: 'records/s', series });
-    }],
-    ['connections', r.connections, typeof r.connections === 'string' ? null : () => {
-      const p = r.connections as ConnectionsPoint[];
-      return lineChart({ title: 'a busy client among idle connections', xLabel: 'idle connections', yLabel: 'ms, MiB / 100', series: [
+      ],
+    };
+  }
+  if (typeof r.connections !== 'string') {
+    const p = r.connections;
+    out.connections = {
+      title: 'a busy client among idle connections',
+      xLabel: 'idle connections',
+      yLabel: 'ms, MiB / 100',
+      series: [
         { name: 'busy p99 ms', points: p.map((x) => [x.connections, x.p99Ms]) },
         { name: 'busy p50 ms', points: p.map((x) => [x.connections, x.p50Ms]) },
         { name: 'RSS MiB / 100', points: p.map((x) => [x.connections, x.rssMib / 100]) },
-      ] });
-    }],
-    ['recovery', r.recovery, null],
-  ];
-  for (const [name, data, chart] of charts) {
-    await writeFile(path.join(dir, `${name}.json`), `${JSON.stringify(data, null, 2)}\n`);
-    if (chart) await writeFile(path.join(dir, `${name}.svg`), chart());
+      ],
+    };
   }
-  process.stderr.write(`scaling results: ${path.relative(process.cwd(), dir)}\n`);
+  return out;
 }
 
 export async function run(args: string[]): Promise<void> {
