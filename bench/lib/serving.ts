@@ -1,14 +1,16 @@
 /**
- * A single kb node's topics for the scaling curves, without a CLI process
- * per topic: `createTopic(address, topic, partitions)` asks the node (its
- * own controller) to create it. When a broker serves a topic: `untilServing(address, topic, partitions,
- * timeoutMs)` connects (again and again while the broker is not yet
- * listening) and sends one Produce of a one-record batch to every
- * partition of `topic` (acks=1) until every partition answers without an
- * error, and resolves then; it rejects after `timeoutMs` with the last
- * error. The scaling curves time a broker's start-up and recovery by it.
- * `produceRequest` builds such a request (for `records` records of
- * `size` bytes per partition), also used by busy-client.ts.
+ * The bench's own requests to a single kb node, without a CLI process each:
+ * - `createTopic(address, topic, partitions)` asks the node (its own
+ *   controller) to create a topic;
+ * - `untilServing(address, topic, partitions, timeoutMs)` connects (again
+ *   and again while the broker is not yet listening) and sends one Produce
+ *   of a one-record batch to every partition of `topic` (acks=1) until
+ *   every partition answers without an error, and resolves then; it
+ *   rejects after `timeoutMs` with the last error. The scaling curves time
+ *   a broker's start-up and recovery by it;
+ * - `produceRequest` builds such a request (`records` records of `size`
+ *   bytes per partition) and `produce` sends one, throwing on an error
+ *   code; busy-client.ts uses them too.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BrokerConnection } from '../../src/net/connection.ts';
