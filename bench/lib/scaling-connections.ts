@@ -4,11 +4,12 @@
  * until that many are open (each completes kb's client handshake,
  * ApiVersions, then sits idle), then measures the broker's RSS and a busy
  * client's latency (busy-client.ts on the client core: `requests`
- * sequential 1 KiB produces). Count 0 is the baseline the goal compares
- * against. The broker runs under `ulimit -n` of the largest count plus
- * `spareFds`, and with max.connections.per.ip raised as far (all come from
- * 127.0.0.1); this process cannot raise its own limit, so a soft limit
- * below that fails with an error saying to raise `ulimit -n`.
+ * sequential 1 KiB produces, after one unmeasured run of it on the fresh
+ * broker). Count 0 is the baseline the goal compares against. The broker
+ * runs under `ulimit -n` of the largest count plus `spareFds`, and with
+ * max.connections.per.ip raised as far (all come from 127.0.0.1); this
+ * process cannot raise its own limit, so a soft limit below that fails
+ * with an error saying to raise `ulimit -n`.
  */
 import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -42,6 +43,9 @@ export async function connectionsCurve(dir: string, counts: number[], requests: 
   try {
     pin(broker.process.pid!, serverCore);
     await createTopic(broker.address, 'busy', 1);
+    const busy = () => timedRun(onCore(clientCore, [process.execPath, busyClient, broker.address, 'busy', String(requests)]), { timeLimitMs });
+    // A fresh broker answers its first requests slower (JIT, first touches): that would flatter the first count's baseline.
+    await busy();
     const points: ConnectionsPoint[] = [];
     for (const count of [...counts].sort((a, b) => a - b)) {
       while (idle.length < count) {
@@ -49,8 +53,7 @@ export async function connectionsCurve(dir: string, counts: number[], requests: 
         idle.push(...batch);
         await Promise.all(batch.map((c) => c.connect()));
       }
-      const run = await timedRun(onCore(clientCore, [process.execPath, busyClient, broker.address, 'busy', String(requests)]), { timeLimitMs });
-      const latency = JSON.parse(run.stdout) as { p50Ms: number; p99Ms: number };
+      const latency = JSON.parse((await busy()).stdout) as { p50Ms: number; p99Ms: number };
       points.push({ connections: count, rssMib: residentMib(broker.process.pid!), p50Ms: latency.p50Ms, p99Ms: latency.p99Ms });
     }
     return points;
