@@ -23,20 +23,33 @@
  *    over PLAINTEXT to a node with the authorizer on and one ACL per topic
  *    (lib/security.ts, medians of 3); the notes give each against
  *    PLAINTEXT, and a goal the authorizer's cost;
- * 4. peers with the same counts and sizes: Redis Streams XADD pipelined,
- *    persistence off and appendonly everysec (lib/redis.ts), NATS JetStream
- *    file storage, async publish (lib/nats.ts).
+ * 4. peers with the same counts and sizes, each driven by a load
+ *    generator that should not be what limits it: Redis Streams XADD from
+ *    redis-benchmark over several pipelined connections, persistence off
+ *    and appendonly everysec (lib/redis.ts), NATS JetStream file storage
+ *    from a native Go async publisher (lib/nats.ts); each row gives how
+ *    busy the server and the generator were, and a peer whose generator
+ *    was saturated while the server was not gets no kb/peer ratio;
+ * 5. compression: kcat producing the large records to one kb node
+ *    uncompressed and with lz4, snappy, zstd and gzip, in turns
+ *    (lib/compression.ts), with kcat's and the broker's busy shares;
+ * 6. scaling: the curves of scaling.ts (partitions, clients, idle
+ *    connections, recovery), printed after the table, their goals with
+ *    the others.
  * Servers run on core 0, load generators on core 1 (but for the second
  * 3-node run); dirty pages are written out before every timed run
  * (lib/processes.ts). Prints one table
  * (records/s, MB/s = 2^20 bytes of record values, kb/peer against kb's kcat
  * ingest of the same size, kb/disk against the fdatasync'd and page-cache
  * writes), the goals reached or not, and writes everything as JSON to
- * bench/results/compare-<time>.json. Missing kcat, redis-server or
- * nats-server are installed with apt-get; a peer that cannot run is listed
- * as not available. Options: --records-small N (1000000), --records-large N
- * (200000), --size-small B (100), --size-large B (1024), --dir D (OS temp
- * dir), --time-limit S per step (600).
+ * <results>/compare-<time>.json. Missing kcat, redis-server, nats-server or
+ * go are installed with apt-get; a peer that cannot run is listed as not
+ * available. Options: --sections (a comma list of baselines, kb,
+ * three-nodes, transactions, security, peers, compression, scaling; all by default),
+ * --records-small N (1000000), --records-large N (200000), --size-small B
+ * (100), --size-large B (1024), --compression-rounds N (3: each codec
+ * once a round, the median kept), --dir D (OS temp dir), --results D
+ * (bench/results), --time-limit S per step (600), and scaling.ts's.
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -47,9 +60,11 @@ import { loopbackTcp, sequentialWrite, type DiskBaseline } from './lib/baselines
 import { kbSingleNode, kbThreeNodes, type KbSingleNode, type ReplayRun } from './lib/kb.ts';
 import { kbTransactions } from './lib/transactions.ts';
 import { kbSecurity, securityProtocols } from './lib/security.ts';
-import { natsJetStream } from './lib/nats.ts';
-import { ensureDebianPackages } from './lib/processes.ts';
-import { redisXadd } from './lib/redis.ts';
+import { buildNatsPublisher, natsJetStream } from './lib/nats.ts';
+import { compressionCodecs, kbCompressedIngest, type CompressedRun } from './lib/compression.ts';
+import { ensureDebianPackages, saturatedBusy, type PeerRun } from './lib/processes.ts';
+import { redisLoad, redisXadd } from './lib/redis.ts';
+import { runScaling, scalingOptions, scalingOptionsOf, goalLine, type Goal, type ScalingResults } from './scaling.ts';
 
 const mib = 1024 * 1024;
 const loopbackBytes = 4 * 1024 * mib;
@@ -61,6 +76,8 @@ interface Row {
   recordsPerSec: number | null;
   mbPerSec: number | null;
   note: string;
+  /** A peer's row whose load generator, not the peer, set the pace: no kb/peer ratio is taken against it. */
+  generatorBound?: boolean;
 }
 
 /** The disk baseline varies several-fold between runs on a shared VM: it is taken this often and the median kept. */
@@ -71,6 +88,9 @@ const securityRounds = 3;
 const securityIngestCase = (size: number, protocol: string) => `kb produce ${size} B, kcat over ${protocol}`;
 const securityConsumeCase = (size: number, protocol: string) => `kb consume ${size} B, kcat -C -e over ${protocol}`;
 const aclIngestCase = (size: number) => `kb produce ${size} B, kcat, authorizer on, 1 ACL per topic`;
+const compressedCase = (size: number, codec: string) => `kb produce ${size} B, kcat ${codec === 'none' ? 'uncompressed' : codec}, acks=1`;
+/** What `--sections` may name, in the order they run. */
+const sections = ['baselines', 'kb', 'three-nodes', 'transactions', 'security', 'peers', 'compression', 'scaling'] as const;
 const threeNodeCase = (size: number, pinned: boolean) => `kb produce ${size} B, kcat, 3 nodes rf=3 acks=all${pinned ? '' : ', unpinned'}`;
 
 function row(name: string, records: number, recordSize: number, seconds: number, note = ''): Row {
@@ -95,6 +115,21 @@ function percent(part: number, whole: number): string {
 }
 
 const brokerBusy = (run: ReplayRun) => percent(run.brokerCpuSeconds, run.seconds);
+const busyNote = (run: CompressedRun) => `kcat busy ${percent(run.kcatCpuSeconds, run.seconds)}, broker ${percent(run.brokerCpuSeconds, run.seconds)}`;
+
+/**
+ * A peer's row with how busy its server and its load generator were; a
+ * generator busier than `saturatedBusy` while the server was not set the
+ * pace itself, so the row says so and takes no kb/peer ratio.
+ */
+function peerRow(name: string, size: number, run: PeerRun, generator: string): Row {
+  const server = run.serverCpuSeconds / run.wallSeconds;
+  const client = run.generatorCpuSeconds / run.wallSeconds;
+  const generatorBound = client >= saturatedBusy && server < saturatedBusy;
+  const pace = server >= saturatedBusy ? 'server saturated' : generatorBound ? 'NOT SATURATED: the load generator set the pace' : 'neither saturated';
+  const busy = `server busy ${percent(run.serverCpuSeconds, run.wallSeconds)}, ${generator} ${percent(run.generatorCpuSeconds, run.wallSeconds)}: ${pace}`;
+  return { ...row(name, run.records, size, run.seconds, busy), generatorBound };
+}
 
 function missing(name: string, why: string): Row {
   return { case: name, records: null, recordSize: null, recordsPerSec: null, mbPerSec: null, note: `not available (${why})` };
@@ -120,8 +155,15 @@ export async function run(args: string[]): Promise<void> {
       'size-large': { type: 'string', default: '1024' },
       dir: { type: 'string', default: os.tmpdir() },
       'time-limit': { type: 'string', default: '600' },
+      sections: { type: 'string', default: sections.join(',') },
+      'compression-rounds': { type: 'string', default: '3' },
+      ...scalingOptions,
     },
   });
+  const chosen = values.sections!.split(',');
+  const unknown = chosen.filter((s) => !(sections as readonly string[]).includes(s));
+  if (unknown.length > 0) throw new Error(`unknown section ${unknown.join(', ')}: the sections are ${sections.join(', ')}`);
+  const wants = (section: (typeof sections)[number]) => chosen.includes(section);
   const cases = [
     { records: Number(values['records-small']), size: Number(values['size-small']) },
     { records: Number(values['records-large']), size: Number(values['size-large']) },
@@ -131,113 +173,143 @@ export async function run(args: string[]): Promise<void> {
     kcat: ensureDebianPackages(['kcat'], ['kcat']),
     redis: ensureDebianPackages(['redis-server', 'redis-benchmark', 'redis-cli'], ['redis-server', 'redis-tools']),
     nats: ensureDebianPackages(['nats-server'], ['nats-server']),
+    go: ensureDebianPackages(['go'], ['golang-go', 'golang-github-nats-io-go-nats-dev']),
   };
   const dir = await mkdtemp(path.join(values.dir!, 'kb-bench-compare-'));
   const rows: Row[] = [];
   const kbRuns: Record<number, KbSingleNode> = {};
+  let scaling: ScalingResults | null = null;
   const step = (label: string) => process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${label}\n`);
   try {
     const large = cases[1];
-    step('baselines');
-    const disks: DiskBaseline[] = [];
-    for (let i = 0; i < diskRuns; i++) disks.push(await sequentialWrite(dir, large.records * large.size));
-    for (const [name, seconds, how] of [
-      ['disk: sequential fs writes + fdatasync', (d: DiskBaseline) => d.syncedSeconds, '1 MiB writes'],
-      ['disk: sequential fs writes (page cache)', (d: DiskBaseline) => d.bufferedSeconds, '1 MiB writes, no fsync'],
-    ] as const) {
-      rows.push(medianRow(name, large.records, large.size, disks.map(seconds), how));
+    if (wants('baselines')) {
+      step('baselines');
+      const disks: DiskBaseline[] = [];
+      for (let i = 0; i < diskRuns; i++) disks.push(await sequentialWrite(dir, large.records * large.size));
+      for (const [name, seconds, how] of [
+        ['disk: sequential fs writes + fdatasync', (d: DiskBaseline) => d.syncedSeconds, '1 MiB writes'],
+        ['disk: sequential fs writes (page cache)', (d: DiskBaseline) => d.bufferedSeconds, '1 MiB writes, no fsync'],
+      ] as const) {
+        rows.push(medianRow(name, large.records, large.size, disks.map(seconds), how));
+      }
+      const tcp = await loopbackTcp(loopbackBytes, timeLimitMs);
+      rows.push({ case: 'loopback TCP, 2 processes', records: null, recordSize: null, recordsPerSec: null, mbPerSec: tcp.bytes / mib / tcp.seconds, note: '1 MiB writes' });
     }
-    const tcp = await loopbackTcp(loopbackBytes, timeLimitMs);
-    rows.push({ case: 'loopback TCP, 2 processes', records: null, recordSize: null, recordsPerSec: null, mbPerSec: tcp.bytes / mib / tcp.seconds, note: '1 MiB writes' });
 
-    for (const c of cases) {
-      step(`kb single node, ${c.records} x ${c.size} B`);
+    if (wants('kb')) {
+      for (const c of cases) {
+        step(`kb single node, ${c.records} x ${c.size} B`);
+        rows.push(
+          ...(await attempt(`kb ${c.size} B`, async () => {
+            if (!tools.kcat) throw new Error('kcat missing');
+            const r = await kbSingleNode(dir, c.records, c.size, timeLimitMs);
+            kbRuns[c.size] = r;
+            const rss = r.brokerPeakRssMib === null ? '' : `, broker peak RSS ${r.brokerPeakRssMib.toFixed(0)} MiB`;
+            const kcatMedian = median(r.kcatProduce);
+            const kcatBusy = `kcat busy ${percent(kcatMedian.cpuSeconds, kcatMedian.seconds)}, broker ${brokerBusy(kcatMedian)}${rss}`;
+            const l = r.kbProduce.latency;
+            return [
+              medianRow(`kb produce ${c.size} B, kcat, acks=1`, c.records, c.size, secondsOf(r.kcatProduce), kcatBusy),
+              medianRow(replayCase(c.size), c.records, c.size, secondsOf(r.replayProduce), `one pre-encoded batch resent: the broker's ceiling, broker busy ${brokerBusy(median(r.replayProduce))}`),
+              row(`kb produce ${c.size} B, kb bench, acks=1`, r.kbProduce.records, c.size, r.kbProduce.seconds, `latency ms p50 ${l.p50Ms} p99 ${l.p99Ms} max ${l.maxMs}`),
+              medianRow(`kb consume ${c.size} B, kcat -C -e`, c.records, c.size, secondsOf(r.kcatConsume), 'fetch.wait.max.ms=10'),
+              row(`kb consume ${c.size} B, kb bench`, r.kbConsume.records, c.size, r.kbConsume.seconds),
+            ];
+          })),
+        );
+      }
+    }
+    if (wants('three-nodes')) {
+      for (const pinned of [true, false]) {
+        step(`kb 3 nodes rf=3${pinned ? '' : ' unpinned'}, ${large.records} x ${large.size} B`);
+        rows.push(
+          ...(await attempt(threeNodeCase(large.size, pinned), async () => {
+            if (!tools.kcat) throw new Error('kcat missing');
+            const runs = await kbThreeNodes(dir, large.records, large.size, timeLimitMs, pinned);
+            const note = pinned ? '1 partition, 3 nodes on core 0' : '1 partition, nodes and kcat on any core';
+            return [medianRow(threeNodeCase(large.size, pinned), large.records, large.size, secondsOf(runs), note)];
+          })),
+        );
+      }
+    }
+
+    if (wants('transactions')) {
+      step(`kb transactions, ${large.records} x ${large.size} B`);
       rows.push(
-        ...(await attempt(`kb ${c.size} B`, async () => {
-          if (!tools.kcat) throw new Error('kcat missing');
-          const r = await kbSingleNode(dir, c.records, c.size, timeLimitMs);
-          kbRuns[c.size] = r;
-          const rss = r.brokerPeakRssMib === null ? '' : `, broker peak RSS ${r.brokerPeakRssMib.toFixed(0)} MiB`;
-          const kcatMedian = median(r.kcatProduce);
-          const kcatBusy = `kcat busy ${percent(kcatMedian.cpuSeconds, kcatMedian.seconds)}, broker ${brokerBusy(kcatMedian)}${rss}`;
-          const l = r.kbProduce.latency;
+        ...(await attempt(`kb transactions ${large.size} B`, async () => {
+          const r = await kbTransactions(dir, large.records, large.size, recordsPerTransaction, timeLimitMs);
+          const ratio = `${(r.idempotentSeconds / r.transactionalSeconds).toFixed(2)}x the idempotent rate`;
           return [
-            medianRow(`kb produce ${c.size} B, kcat, acks=1`, c.records, c.size, secondsOf(r.kcatProduce), kcatBusy),
-            medianRow(replayCase(c.size), c.records, c.size, secondsOf(r.replayProduce), `one pre-encoded batch resent: the broker's ceiling, broker busy ${brokerBusy(median(r.replayProduce))}`),
-            row(`kb produce ${c.size} B, kb bench, acks=1`, r.kbProduce.records, c.size, r.kbProduce.seconds, `latency ms p50 ${l.p50Ms} p99 ${l.p99Ms} max ${l.maxMs}`),
-            medianRow(`kb consume ${c.size} B, kcat -C -e`, c.records, c.size, secondsOf(r.kcatConsume), 'fetch.wait.max.ms=10'),
-            row(`kb consume ${c.size} B, kb bench`, r.kbConsume.records, c.size, r.kbConsume.seconds),
+            row(`kb produce ${large.size} B, confluent-kafka idempotent acks=all`, large.records, large.size, r.idempotentSeconds, '1 partition'),
+            row(`kb produce ${large.size} B, confluent-kafka transactions of ${recordsPerTransaction}`, large.records, large.size, r.transactionalSeconds, ratio),
           ];
         })),
       );
     }
-    for (const pinned of [true, false]) {
-      step(`kb 3 nodes rf=3${pinned ? '' : ' unpinned'}, ${large.records} x ${large.size} B`);
+
+    if (wants('security')) {
+      step(`kb security, ${large.records} x ${large.size} B`);
       rows.push(
-        ...(await attempt(threeNodeCase(large.size, pinned), async () => {
+        ...(await attempt(`kb security ${large.size} B`, async () => {
           if (!tools.kcat) throw new Error('kcat missing');
-          const runs = await kbThreeNodes(dir, large.records, large.size, timeLimitMs, pinned);
-          const note = pinned ? '1 partition, 3 nodes on core 0' : '1 partition, nodes and kcat on any core';
-          return [medianRow(threeNodeCase(large.size, pinned), large.records, large.size, secondsOf(runs), note)];
+          const r = await kbSecurity(dir, large.records, large.size, securityRounds, timeLimitMs);
+          const middle = (runs: number[]) => [...runs].sort((a, b) => a - b)[Math.floor(runs.length / 2)];
+          const against = (runs: number[], plaintext: number[]) => `${(middle(plaintext) / middle(runs)).toFixed(2)}x PLAINTEXT`;
+          return [
+            ...securityProtocols.map((p) => medianRow(securityIngestCase(large.size, p), large.records, large.size, r.ingest[p], `acks=1, ${against(r.ingest[p], r.ingest.PLAINTEXT)}`)),
+            medianRow(aclIngestCase(large.size), large.records, large.size, r.ingestWithAcls, `PLAINTEXT, ${against(r.ingestWithAcls, r.ingest.PLAINTEXT)} without the authorizer`),
+            ...securityProtocols.map((p) => medianRow(securityConsumeCase(large.size, p), large.records, large.size, r.consume[p], against(r.consume[p], r.consume.PLAINTEXT))),
+          ];
         })),
       );
     }
 
-    step(`kb transactions, ${large.records} x ${large.size} B`);
-    rows.push(
-      ...(await attempt(`kb transactions ${large.size} B`, async () => {
-        const r = await kbTransactions(dir, large.records, large.size, recordsPerTransaction, timeLimitMs);
-        const ratio = `${(r.idempotentSeconds / r.transactionalSeconds).toFixed(2)}x the idempotent rate`;
-        return [
-          row(`kb produce ${large.size} B, confluent-kafka idempotent acks=all`, large.records, large.size, r.idempotentSeconds, '1 partition'),
-          row(`kb produce ${large.size} B, confluent-kafka transactions of ${recordsPerTransaction}`, large.records, large.size, r.transactionalSeconds, ratio),
-        ];
-      })),
-    );
-
-    step(`kb security, ${large.records} x ${large.size} B`);
-    rows.push(
-      ...(await attempt(`kb security ${large.size} B`, async () => {
-        if (!tools.kcat) throw new Error('kcat missing');
-        const r = await kbSecurity(dir, large.records, large.size, securityRounds, timeLimitMs);
-        const middle = (runs: number[]) => [...runs].sort((a, b) => a - b)[Math.floor(runs.length / 2)];
-        const against = (runs: number[], plaintext: number[]) => `${(middle(plaintext) / middle(runs)).toFixed(2)}x PLAINTEXT`;
-        return [
-          ...securityProtocols.map((p) => medianRow(securityIngestCase(large.size, p), large.records, large.size, r.ingest[p], `acks=1, ${against(r.ingest[p], r.ingest.PLAINTEXT)}`)),
-          medianRow(aclIngestCase(large.size), large.records, large.size, r.ingestWithAcls, `PLAINTEXT, ${against(r.ingestWithAcls, r.ingest.PLAINTEXT)} without the authorizer`),
-          ...securityProtocols.map((p) => medianRow(securityConsumeCase(large.size, p), large.records, large.size, r.consume[p], against(r.consume[p], r.consume.PLAINTEXT))),
-        ];
-      })),
-    );
-
-    for (const c of cases) {
-      for (const persistence of ['none', 'aof-everysec'] as const) {
-        step(`redis ${persistence}, ${c.records} x ${c.size} B`);
-        const name = `redis XADD ${c.size} B, ${persistence === 'none' ? 'no persistence' : 'appendonly everysec'}`;
+    if (wants('peers')) {
+      const publisher = tools.nats && tools.go ? await buildNatsPublisher(dir, timeLimitMs).catch((err: Error) => err) : new Error('nats-server or go missing');
+      for (const c of cases) {
+        for (const persistence of ['none', 'aof-everysec'] as const) {
+          step(`redis ${persistence}, ${c.records} x ${c.size} B`);
+          const name = `redis XADD ${c.size} B, ${persistence === 'none' ? 'no persistence' : 'appendonly everysec'}`;
+          rows.push(
+            ...(await attempt(name, async () => {
+              if (!tools.redis) throw new Error('redis-server missing');
+              const r = await redisXadd(dir, persistence, c.records, c.size, timeLimitMs);
+              return [peerRow(name, c.size, r, `redis-benchmark -c ${redisLoad.connections} -P ${redisLoad.pipelineDepth}`)];
+            })),
+          );
+        }
+        step(`nats, ${c.records} x ${c.size} B`);
+        const name = `NATS JetStream ${c.size} B, file storage`;
         rows.push(
           ...(await attempt(name, async () => {
-            if (!tools.redis) throw new Error('redis-server missing');
-            return [row(name, c.records, c.size, await redisXadd(dir, persistence, c.records, c.size, timeLimitMs), 'redis-benchmark -c 1 -P 1000')];
+            if (publisher instanceof Error) throw publisher;
+            return [peerRow(name, c.size, await natsJetStream(dir, publisher, c.records, c.size, timeLimitMs), 'Go nats.go, async publish')];
           })),
         );
       }
-      step(`nats, ${c.records} x ${c.size} B`);
-      const name = `NATS JetStream ${c.size} B, file storage`;
+    }
+
+    if (wants('compression')) {
+      step(`kb compressed ingest, ${large.records} x ${large.size} B`);
       rows.push(
-        ...(await attempt(name, async () => {
-          if (!tools.nats) throw new Error('nats-server missing');
-          const r = await natsJetStream(dir, c.records, c.size, timeLimitMs);
-          return [row(name, r.records, c.size, r.seconds, 'npm nats, async publish')];
+        ...(await attempt(`kb produce ${large.size} B compressed`, async () => {
+          if (!tools.kcat) throw new Error('kcat missing');
+          const runs = await kbCompressedIngest(dir, large.records, large.size, Number(values['compression-rounds']), timeLimitMs);
+          return compressionCodecs.map((codec) => medianRow(compressedCase(large.size, codec), large.records, large.size, secondsOf(runs[codec]), busyNote(median(runs[codec]))));
         })),
       );
+    }
+    if (wants('scaling')) {
+      step('scaling');
+      scaling = await runScaling(dir, scalingOptionsOf(values), step);
     }
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-  report(rows, cases, kbRuns);
+  report(rows, cases, kbRuns, scaling, values.results!);
 }
 
-function report(rows: Row[], cases: { records: number; size: number }[], kbRuns: Record<number, KbSingleNode>): void {
+function report(rows: Row[], cases: { records: number; size: number }[], kbRuns: Record<number, KbSingleNode>, scaling: ScalingResults | null, resultsDir: string): void {
   const find = (name: string) => rows.find((r) => r.case === name)?.mbPerSec ?? null;
   const findRate = (name: string) => rows.find((r) => r.case === name)?.recordsPerSec ?? null;
   const diskSynced = find('disk: sequential fs writes + fdatasync');
@@ -253,7 +325,7 @@ function report(rows: Row[], cases: { records: number; size: number }[], kbRuns:
       r.recordSize,
       r.recordsPerSec === null ? null : Math.round(r.recordsPerSec),
       r.mbPerSec === null ? null : r.mbPerSec.toFixed(1),
-      isPeer ? ratio(kcatIngest(r.recordSize), r.recordsPerSec) : '',
+      isPeer ? (r.generatorBound ? 'n/a' : ratio(kcatIngest(r.recordSize), r.recordsPerSec)) : '',
       isKb ? `${ratio(r.mbPerSec, diskSynced)} / ${ratio(r.mbPerSec, diskCache)}` : '',
       r.note,
     ];
@@ -261,13 +333,25 @@ function report(rows: Row[], cases: { records: number; size: number }[], kbRuns:
   const out: string[] = [];
   out.push(`kb vs peers and the machine (node ${process.version}, ${os.availableParallelism()} CPUs, servers on core 0, load generators on core 1)`);
   out.push(renderTable(['CASE', 'RECORDS', 'SIZE', 'RECORDS/S', 'MB/S', 'KB/PEER', 'KB/DISK (sync / cache)', 'NOTE'], table));
-  out.push('MB = 2^20 bytes of record values; KB/PEER = kb ingest by kcat (records/s, same size) / peer');
+  out.push('MB = 2^20 bytes of record values; KB/PEER = kb ingest by kcat (records/s, same size) / peer, n/a where the peer was not driven to saturation');
 
   const [small, large] = cases;
-  const goals: { goal: string; reached: boolean | null; figure: string }[] = [];
-  const kbSmall = kcatIngest(small.size);
-  const redisSmall = findRate(`redis XADD ${small.size} B, no persistence`);
-  goals.push({ goal: `${small.size} B kcat ingest >= Redis XADD (no persistence)`, reached: kbSmall && redisSmall ? kbSmall >= redisSmall : null, figure: `${ratio(kbSmall, redisSmall)}x` });
+  const goals: Goal[] = [];
+  const peerGoal = (size: number, peer: string, what: string) => {
+    const measured = rows.find((r) => r.case === peer);
+    const kb = kcatIngest(size);
+    const rate = measured?.recordsPerSec ?? null;
+    if (measured?.generatorBound) goals.push({ goal: `${size} B kcat ingest >= ${what}`, reached: null, figure: 'the peer was not saturated (its row says why)' });
+    else goals.push({ goal: `${size} B kcat ingest >= ${what}`, reached: kb && rate ? kb >= rate : null, figure: `${ratio(kb, rate)}x` });
+  };
+  peerGoal(small.size, `redis XADD ${small.size} B, no persistence`, 'Redis XADD (no persistence)');
+  peerGoal(large.size, `redis XADD ${large.size} B, appendonly everysec`, 'Redis XADD (appendonly everysec)');
+  peerGoal(large.size, `NATS JetStream ${large.size} B, file storage`, 'NATS JetStream (file storage)');
+  const uncompressed = findRate(compressedCase(large.size, 'none'));
+  for (const codec of ['lz4', 'zstd']) {
+    const compressed = findRate(compressedCase(large.size, codec));
+    goals.push({ goal: `${large.size} B ${codec} ingest (kcat) >= 0.7x uncompressed`, reached: compressed && uncompressed ? compressed >= 0.7 * uncompressed : null, figure: `${ratio(compressed, uncompressed)}x` });
+  }
   const kbLargeMb = find(`kb produce ${large.size} B, kcat, acks=1`);
   goals.push({ goal: `${large.size} B ingest >= 70% of sequential disk write (fdatasync)`, reached: kbLargeMb && diskSynced ? kbLargeMb >= 0.7 * diskSynced : null, figure: `${ratio(kbLargeMb, diskSynced)}x` });
   goals.push({ goal: `${large.size} B ingest >= 70% of sequential write to the page cache`, reached: kbLargeMb && diskCache ? kbLargeMb >= 0.7 * diskCache : null, figure: `${ratio(kbLargeMb, diskCache)}x` });
@@ -283,8 +367,12 @@ function report(rows: Row[], cases: { records: number; size: number }[], kbRuns:
   goals.push({ goal: `${large.size} B ingest with the authorizer on and 1 ACL per topic >= 95% of it off`, reached: withAcls && withoutAcls ? withAcls >= 0.95 * withoutAcls : null, figure: `${ratio(withAcls, withoutAcls)}x` });
   const rss = kbRuns[small.size]?.brokerPeakRssMib ?? null;
   goals.push({ goal: `broker peak RSS < 300 MB under ${small.records} records`, reached: rss === null ? null : rss < 300, figure: rss === null ? '' : `${rss.toFixed(0)} MiB` });
+  if (scaling) {
+    out.push('', scaling.text);
+    goals.push(...scaling.goals);
+  }
   out.push('', 'goals:');
-  for (const g of goals) out.push(`  [${g.reached === null ? ' n/a ' : g.reached ? 'reached' : ' not  '}] ${g.goal}: ${g.figure}`);
+  out.push(...goals.map(goalLine));
   const kcatLarge = kbRuns[large.size] === undefined ? undefined : median(kbRuns[large.size].kcatProduce);
   if (kcatLarge !== undefined && diskSynced !== null) {
     const busy = kcatLarge.cpuSeconds / kcatLarge.seconds;
@@ -294,11 +382,10 @@ function report(rows: Row[], cases: { records: number; size: number }[], kbRuns:
     if (replayLargeMb !== null) out.push(`  Resending one pre-encoded batch (no client work per record), the broker took ${replayLargeMb.toFixed(0)} MB/s: ${ratio(replayLargeMb, diskSynced)}x the fdatasync figure.`);
   }
   process.stdout.write(`${out.join('\n')}\n`);
-  void saveResults({ rows, goals, kb: kbRuns, cases });
+  void saveResults(resultsDir, { rows, goals, kb: kbRuns, cases, scaling: scaling?.json ?? null });
 }
 
-async function saveResults(results: object): Promise<void> {
-  const dir = path.join(import.meta.dirname, 'results');
+async function saveResults(dir: string, results: object): Promise<void> {
   await mkdir(dir, { recursive: true });
   const file = path.join(dir, `compare-${new Date().toISOString().replaceAll(':', '-').slice(0, 19)}.json`);
   await writeFile(file, `${JSON.stringify({ node: process.version, cpus: os.availableParallelism(), ...results }, null, 2)}\n`);

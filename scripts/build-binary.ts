@@ -8,10 +8,11 @@
  *      in pure JS;
  *   2. the pinned Node 24 (the one running this script) turns the bundle
  *      into a SEA blob, with V8's code cache for faster start, with
- *      @node-rs/crc32's addon for this platform as the asset `crc32c.node`
- *      (src/protocol/crc32c-native.ts loads it; without it, a warning here
- *      and the binary checks CRCs in portable JS), and with `kb console`'s
- *      UI bundle (src/console/ui/build.ts) as the assets
+ *      the native addons of src/protocol/native-addons.ts for this
+ *      platform as assets (@node-rs/crc32's and @napi-rs/snappy's; that
+ *      module loads them; a missing one is a warning here and the binary
+ *      does that work in portable JS), and with `kb console`'s UI bundle
+ *      (src/console/ui/build.ts) as the assets
  *      src/console/server/ui-assets.ts reads; the UI's gzipped size is
  *      printed;
  *   3. a copy of that same Node binary is stripped of symbols and the blob
@@ -23,14 +24,13 @@
  * when a step fails; on success it prints the UI's size and the result.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { chmod, copyFile, mkdir, mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { build, type Plugin } from 'esbuild';
-import { seaAssetName } from '../src/protocol/crc32c-native.ts';
+import { addonFile, nativeAddons } from '../src/protocol/native-addons.ts';
 import { buildUi, gzippedSize } from '../src/console/ui/build.ts';
 import { seaAssets as consoleAssets } from '../src/console/server/ui-assets.ts';
 
@@ -48,19 +48,6 @@ const withoutNativeAddons: Plugin = {
     b.onLoad({ filter: /.*/, namespace: 'no-native-addon' }, () => ({ contents: 'module.exports = null;', loader: 'js' }));
   },
 };
-
-/** The .node file of @node-rs/crc32's package for this platform (as its loader picks it on glibc), or null. */
-function crc32cAddon(): string | null {
-  const libc = process.platform === 'linux' ? '-gnu' : process.platform === 'win32' ? '-msvc' : '';
-  const pkg = `@node-rs/crc32-${process.platform}-${process.arch}${libc}`;
-  try {
-    const manifest = createRequire(import.meta.url).resolve(`${pkg}/package.json`);
-    const { main } = JSON.parse(readFileSync(manifest, 'utf8')) as { main: string };
-    return path.join(path.dirname(manifest), main);
-  } catch {
-    return null;
-  }
-}
 
 /** Runs a build tool, its output shown only when it fails. */
 function quietly(command: string, args: string[]): void {
@@ -90,20 +77,24 @@ async function main(): Promise<void> {
       legalComments: 'none',
       logLevel: 'warning',
       plugins: [withoutNativeAddons],
-      // crc32c-native.ts uses import.meta.url only outside the single executable.
+      // native-addons.ts uses import.meta.url only outside the single executable.
       logOverride: { 'empty-import-meta': 'silent' },
     });
 
     const blob = path.join(work, 'kb.blob');
     const seaConfig = path.join(work, 'sea-config.json');
-    const addon = crc32cAddon();
-    if (!addon) console.warn('warning: no @node-rs/crc32 addon for this platform in node_modules; the binary will check CRCs in portable JS');
+    const assets: Record<string, string> = {};
+    for (const addon of Object.values(nativeAddons)) {
+      const file = addonFile(addon);
+      if (file) assets[addon.asset] = file;
+      else console.warn(`warning: no ${addon.package} addon for this platform in node_modules; the binary will do its work in portable JS`);
+    }
     const ui = await buildUi();
     const [uiJs, uiCss] = [path.join(work, consoleAssets.js), path.join(work, consoleAssets.css)];
     await writeFile(uiJs, ui.js);
     await writeFile(uiCss, ui.css);
     console.log(`console UI: ${(gzippedSize(ui) / 1024).toFixed(1)} KiB gzipped`);
-    const assets = { [consoleAssets.js]: uiJs, [consoleAssets.css]: uiCss, ...(addon ? { [seaAssetName]: addon } : {}) };
+    Object.assign(assets, { [consoleAssets.js]: uiJs, [consoleAssets.css]: uiCss });
     await writeFile(seaConfig, JSON.stringify({ main: bundle, output: blob, disableExperimentalSEAWarning: true, useCodeCache: true, assets }));
     quietly(process.execPath, ['--experimental-sea-config', seaConfig]);
 

@@ -61,6 +61,20 @@ export interface TimedRun {
   stdout: string;
 }
 
+/** A peer's ingest run: its server and its load generator, each with the CPU time it used. */
+export interface PeerRun {
+  records: number;
+  /** The load generator's own figure where it has one (first send to last ack), else `wallSeconds`. */
+  seconds: number;
+  /** The load generator process's wall time, start-up included. */
+  wallSeconds: number;
+  serverCpuSeconds: number;
+  generatorCpuSeconds: number;
+}
+
+/** A process this busy (CPU time / wall time, on its own core) is taken as the one that set the pace. */
+export const saturatedBusy = 0.9;
+
 /** Linux's clock ticks per second in /proc (USER_HZ). */
 const ticksPerSecond = 100;
 
@@ -96,8 +110,11 @@ const warmMemoryMib = 1024;
  *   pages (page cache, heaps) come from memory freed moments ago, whatever
  *   ran before it. Where memory is not handed back, this only costs the touch.
  * Without both, a run's figure depended on what had run before it.
+ * KB_BENCH_SETTLE=0 skips it (the smoke test, which asserts no figure: a
+ * sync waits for every other process's dirty pages too).
  */
 export function settle(): void {
+  if (process.env.KB_BENCH_SETTLE === '0') return;
   execFileSync('sync');
   const chunkMib = 64;
   execFileSync(process.execPath, ['-e', `const held = []; for (let i = 0; i < ${warmMemoryMib / chunkMib}; i++) held.push(Buffer.alloc(${chunkMib * 1024 * 1024}, 1));`]);
@@ -167,6 +184,13 @@ function accepts(port: number): Promise<boolean> {
     socket.once('close', () => socket.destroy());
     socket.once('connect', () => socket.end());
   });
+}
+
+/** Resident set size of a live process in MiB now (VmRSS). */
+export function residentMib(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  if (!match) throw new Error(`no VmRSS for process ${pid}`);
+  return Number(match[1]) / 1024;
 }
 
 /** Peak resident set size of a live process in MiB (VmHWM), or null. */

@@ -43,6 +43,7 @@
  * stop the quorum (a leader hands over first), then release the data dir.
  */
 import { crc32cImplementation } from '../protocol/crc32c.ts';
+import { snappyImplementation } from '../protocol/compression.ts';
 import { BrokerConfig, ConfigError } from './config.ts';
 import { DataDir } from './data-dir.ts';
 import type { Logger } from '../logger.ts';
@@ -420,7 +421,7 @@ export class Broker implements NodeService {
         `kb broker started: listening on ${this.listenerSpecs.map((s, i) => `${s.name}://${formatHostPort({ host: bound[i].address, port: bound[i].port })}`).join(', ')}, node ${this.nodeId}, ` +
           `data dir ${this.dataDir.root}, cluster ${this.image.clusterId}`,
       );
-      this.logger.info(`batch checksums: CRC-32C ${crc32cImplementation}`);
+      this.logger.info(`batch checksums: CRC-32C ${crc32cImplementation}; snappy batches: decoded ${snappyImplementation}`);
     } catch (err) {
       await this.closeServers();
       await this.closeStorage();

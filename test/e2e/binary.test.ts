@@ -111,4 +111,5 @@ test('dist/kb runs the broker and the CLI with no Node on the machine', { timeou
   assert.equal(await exited, 0, log);
   assert.match(log, /stopped cleanly/);
   assert.match(log, /batch checksums: CRC-32C native/, 'the embedded CRC-32C addon loads from the binary');
+  assert.match(log, /snappy batches: decoded native/, 'the embedded snappy addon loads from the binary');
 });

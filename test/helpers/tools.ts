@@ -60,6 +60,17 @@ export const tools = {
     probe: ['/usr/bin/test', '-x', '/usr/bin/chromium'],
     install: 'apt-get install chromium',
   },
+  redis: {
+    name: 'redis-server and redis-benchmark',
+    probe: ['/bin/sh', '-c', 'redis-server --version && redis-benchmark --version'],
+    install: 'apt-get install redis-server redis-tools',
+  },
+  natsServer: { name: 'nats-server', probe: ['nats-server', '--version'], install: 'apt-get install nats-server' },
+  natsGo: {
+    name: 'nats.go (for the bench\'s NATS publisher)',
+    probe: ['/bin/sh', '-c', 'go version && test -d /usr/share/gocode/src/github.com/nats-io/nats.go'],
+    install: 'apt-get install golang-go golang-github-nats-io-go-nats-dev',
+  },
   libfaketime: {
     name: 'libfaketime',
     probe: ['/usr/bin/test', '-r', libfaketime],

@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { hash as xxh32 } from 'lz4js/xxh32.js';
-import { compress, CompressionCodec, compressionStage, decompress, decompressedChunks, DecompressedTooLarge } from '../../src/protocol/compression.ts';
+import { compress, CompressionCodec, compressionStage, decompress, decompressedChunks, DecompressedTooLarge, snappyImplementation } from '../../src/protocol/compression.ts';
+import { loadNativeAddon } from '../../src/protocol/native-addons.ts';
 import { decompressionStreamsMax } from '../../src/limits.ts';
 import { ProtocolError } from '../../src/protocol/primitives.ts';
 import { sampleText } from '../fixtures/compression/sample.ts';
@@ -31,6 +33,7 @@ const inputs: Array<[string, Buffer]> = [
   ['incompressible 70 KB', pseudoRandom(70_000, 7)],
   ['text over several LZ4 blocks', Buffer.concat([sampleText(), sampleText(), sampleText()])],
   ['zeros', Buffer.alloc(200_000)],
+  ['a three-byte pattern, long overlapping matches', Buffer.from('abc'.repeat(30_000))],
 ];
 
 describe('compress/decompress round trips', () => {
@@ -216,9 +219,42 @@ describe('snappy', () => {
     assert.throws(() => decompress(CompressionCodec.snappy, Buffer.from([0x05, 0x08, 0x61, 0x62, 0x63, 0x09, 0x03])), ProtocolError);
   });
 
+  it('decodes with the native addon from node_modules, which the broker names in its start-up log', () => {
+    assert.equal(snappyImplementation, 'native (@napi-rs/snappy)');
+    const text = Buffer.concat([sampleText(), sampleText()]);
+    assert.deepEqual(decompress(CompressionCodec.snappy, compress(CompressionCodec.snappy, text)), text);
+  });
+
+  it('decodes with the portable decoder where native addons cannot load (node --no-addons)', () => {
+    const script = [
+      `const { compress, decompress, snappyImplementation } = await import(${JSON.stringify(new URL('../../src/protocol/compression.ts', import.meta.url).href)});`,
+      "const text = Buffer.from('abc'.repeat(30000) + 'tail');",
+      'const same = decompress(2, compress(2, text)).equals(text);',
+      'console.log(JSON.stringify({ snappyImplementation, same }));',
+    ].join('\n');
+    const run = spawnSync(process.execPath, ['--no-addons', '--input-type=module', '-e', script], { encoding: 'utf8' });
+    assert.equal(run.status, 0, run.stderr);
+    const { snappyImplementation: implementation, same } = JSON.parse(run.stdout);
+    assert.match(implementation, /^portable JS \(native addon not loaded: /);
+    assert.equal(same, true);
+  });
+
+  it('refuses a stream declaring more than the limit before decoding it (the native decoder would allocate it)', () => {
+    const claimsFourGiB = Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f, 0x00, 0x61]);
+    assert.throws(() => decompress(CompressionCodec.snappy, claimsFourGiB), DecompressedTooLarge);
+  });
+
   it('rejects a truncated xerial block', () => {
     const framed = Buffer.concat([xerialHeader, Buffer.from([0, 0, 0, 50]), raw]);
     assert.throws(() => decompress(CompressionCodec.snappy, framed), /xerial/);
+  });
+});
+
+describe('native addons', () => {
+  it('an addon that is not installed is reported with the reason, for the portable fallback', () => {
+    const loaded = loadNativeAddon({ package: '@kb-test/not-installed', asset: 'none.node' });
+    assert.equal(loaded.exports, null);
+    assert.match(loaded.problem ?? '', /no @kb-test\/not-installed addon for linux-x64/);
   });
 });
 
