@@ -44,7 +44,7 @@ Latency is measured from each record's intended send time (with --throughput, re
       min: 1,
     }),
     compression: Flags.option({ options: ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const, description: 'batch compression', default: 'none' })(),
-    window: Flags.integer({ description: 'records awaiting acknowledgement at most', default: 50_000, min: 1 }),
+    window: Flags.integer({ description: 'records awaiting acknowledgement at most (each outstanding record is live memory the GC copies)', default: 10_000, min: 1 }),
     'window-bytes': Flags.integer({
       description: "record bytes awaiting acknowledgement at most (like the producer's buffer.memory); what waits there is latency, so keep it near what one round trip carries",
       default: 4 * 1024 * 1024,
