@@ -20,7 +20,7 @@ import { parseArgs } from 'node:util';
 import { renderTable } from '../src/cli/output.ts';
 import { startBroker } from '../test/helpers/broker.ts';
 import { startCluster } from '../test/helpers/cluster.ts';
-import { latencyOf, type LatencySummary, type Setup, type SetupResult } from './lib/latency.ts';
+import { latencyOf, type LatencyRun, type LatencySummary, type Setup, type SetupResult } from './lib/latency.ts';
 import { ensureDebianPackages } from './lib/processes.ts';
 
 const setups: Record<string, Setup> = {
@@ -93,6 +93,16 @@ export async function run(args: string[]): Promise<void> {
   await saveResults(values.results!, { options: { ...options, dir: undefined }, results });
 }
 
+/** Below this share of the rate asked for, the row says the generator could not keep up (its latencies then measure that too). */
+const keptUpShare = 0.95;
+
+function note(run: LatencyRun): string {
+  const notes = [`producer busy ${Math.round(100 * run.producerBusy)}%`];
+  if (run.sentPerSec < keptUpShare * run.rate) notes.push(`sent only ${Math.round(run.sentPerSec)}/s: generator-limited`);
+  if (run.failed > 0) notes.push(`${run.failed} of ${run.sent} failed`);
+  return notes.join(', ');
+}
+
 const figures = (l: LatencySummary) => [l.p50Ms, l.p99Ms, l.p999Ms, l.maxMs].map((ms) => ms.toFixed(ms < 10 ? 2 : 1)).join(' / ');
 
 function report(results: Record<string, SetupResult>): string {
@@ -104,7 +114,7 @@ function report(results: Record<string, SetupResult>): string {
       run.generator,
       figures(run.produce),
       figures(run.endToEnd),
-      run.failed > 0 ? `${run.failed} of ${run.sent} failed` : `${run.produce.count} counted`,
+      note(run),
     ]),
   );
   const out = [
@@ -121,7 +131,8 @@ function report(results: Record<string, SetupResult>): string {
       const p99 = run?.[goal.what].p99Ms;
       const state = p99 === undefined ? ' n/a ' : p99 <= goal.p99MsMax ? 'reached' : ' not  ';
       const what = goal.what === 'produce' ? 'produce' : 'end-to-end';
-      out.push(`  [${state}] ${goal.setup}, ${goal.fraction * 100}% load, ${generator}: ${what} p99 <= ${goal.p99MsMax} ms: ${p99 === undefined ? '' : `${p99} ms`}`);
+      const limited = run !== undefined && run.sentPerSec < keptUpShare * run.rate ? ' (generator-limited)' : '';
+      out.push(`  [${state}] ${goal.setup}, ${goal.fraction * 100}% load, ${generator}: ${what} p99 <= ${goal.p99MsMax} ms: ${p99 === undefined ? '' : `${p99} ms${limited}`}`);
     }
   }
   return out.join('\n');

@@ -14,7 +14,8 @@
  *   poll that returned it; prints "ready" once its first poll returned.
  * Records with offset (= index) below `warmup` are not counted. Latencies
  * go to `out` as float64 microseconds; the last stdout line is
- * {"sent", "failed", "counted"}.
+ * {"sent", "failed", "sendSeconds" (produce: first due time to the last
+ * record handed over), "counted"}.
  */
 import { writeFile } from 'node:fs/promises';
 import { setImmediate as yieldToEventLoop, setTimeout as sleep } from 'node:timers/promises';
@@ -42,7 +43,15 @@ export interface LoadSettings {
 /** Wall-clock milliseconds with sub-millisecond resolution, comparable across processes on this machine. */
 const wallMs = () => performance.timeOrigin + performance.now();
 
-async function produce(cluster: Cluster, s: LoadSettings): Promise<{ sent: number; failed: number; latencies: Float64Array }> {
+interface RoleResult {
+  sent: number;
+  failed: number;
+  /** Produce: from the first record's due time to the last record handed over (above `seconds`: the generator fell behind). */
+  sendSeconds?: number;
+  latencies: Float64Array;
+}
+
+async function produce(cluster: Cluster, s: LoadSettings): Promise<RoleResult> {
   await cluster.refreshMetadata([s.topic]);
   const producer = new Producer(cluster, { acks: s.acks, lingerMs: s.lingerMs, maxInFlight: 5 });
   const count = Math.round(s.rate * s.seconds);
@@ -75,11 +84,12 @@ async function produce(cluster: Cluster, s: LoadSettings): Promise<{ sent: numbe
       });
     }
   }
+  const sendSeconds = (wallMs() - start) / 1000;
   await producer.flush();
-  return { sent: count, failed, latencies: latencies.subarray(0, counted) };
+  return { sent: count, failed, sendSeconds, latencies: latencies.subarray(0, counted) };
 }
 
-async function consume(cluster: Cluster, s: LoadSettings): Promise<{ sent: number; failed: number; latencies: Float64Array }> {
+async function consume(cluster: Cluster, s: LoadSettings): Promise<RoleResult> {
   const consumer = new Consumer(cluster, [{ topic: s.topic, partition: 0, offset: 0n }], { maxWaitMs: 100 });
   const latencies = new Float64Array(s.records);
   let received = 0;
@@ -108,7 +118,7 @@ const cluster = new Cluster({ bootstrap: [{ host, port: Number(port) }], clientI
 try {
   const result = await (settings.role === 'produce' ? produce : consume)(cluster, settings);
   await writeFile(settings.out, result.latencies);
-  process.stdout.write(`${JSON.stringify({ sent: result.sent, failed: result.failed, counted: result.latencies.length })}\n`);
+  process.stdout.write(`${JSON.stringify({ sent: result.sent, failed: result.failed, sendSeconds: result.sendSeconds, counted: result.latencies.length })}\n`);
 } finally {
   cluster.close();
 }

@@ -55,6 +55,10 @@ export interface LatencyRun {
   /** Records the producer was to send, and those that failed. */
   sent: number;
   failed: number;
+  /** Records/s the producer handed over: below `rate`, the generator (or the machine) could not keep up. */
+  sentPerSec: number;
+  /** The producer process's CPU time over its wall time (1 = a whole core). */
+  producerBusy: number;
   produce: LatencySummary;
   endToEnd: LatencySummary;
 }
@@ -153,7 +157,8 @@ export async function latencyOf(setup: Setup, options: LatencyOptions): Promise<
           JSON.stringify({ role, bootstrap: servers.bootstrap, topic, acks: setup.acks, rate, seconds, size: recordSize, warmup: Math.round(rate * options.warmupSeconds), records, lingerMs, out: out(role) } satisfies LoadSettings);
         const topic = await freshTopic();
         const consumer = await startConsumer(onCore(clientCore, [...generatorScripts[generator], settings('consume', options.seconds + consumerGraceSeconds)]), options.timeLimitMs);
-        const produced = JSON.parse((await timedRun(onCore(clientCore, [...generatorScripts[generator], settings('produce', options.seconds)]), { timeLimitMs: options.timeLimitMs, settle: false })).stdout.trim().split('\n').at(-1)!);
+        const producer = await timedRun(onCore(clientCore, [...generatorScripts[generator], settings('produce', options.seconds)]), { timeLimitMs: options.timeLimitMs, settle: false });
+        const produced = JSON.parse(producer.stdout.trim().split('\n').at(-1)!);
         await consumer.done;
         runs.push({
           generator,
@@ -161,6 +166,8 @@ export async function latencyOf(setup: Setup, options: LatencyOptions): Promise<
           rate,
           sent: produced.sent,
           failed: produced.failed,
+          sentPerSec: produced.sent / Math.max(produced.sendSeconds, options.seconds),
+          producerBusy: producer.cpuSeconds / producer.seconds,
           produce: summarize(await readLatencies(out('produce'))),
           endToEnd: summarize(await readLatencies(out('consume'))),
         });

@@ -9,7 +9,8 @@ from offset 0 until `records` arrived or `seconds` passed, end-to-end
 latency from a record's due time to the poll that returned it, and prints
 "ready" once its first poll returned. Offsets below `warmup` are not
 counted. Latencies go to `out` as float64 microseconds; the last stdout
-line is {"sent", "failed", "counted"}."""
+line is {"sent", "failed", "sendSeconds" (produce: first due time to the
+last record handed over), "counted"}."""
 import json
 import struct
 import sys
@@ -63,6 +64,7 @@ def produce():
                 producer.poll(0.001)
                 break
         producer.poll(0)
+    result["sendSeconds"] = time.time() - start
     producer.flush(60)
     result["sent"] = count
 
