@@ -101,11 +101,11 @@ function summarize(micros: Float64Array): LatencySummary {
 
 async function readLatencies(file: string): Promise<Float64Array> {
   const bytes = await readFile(file);
-  return new Float64Array(bytes.buffer, bytes.byteOffset, bytes.length / 8);
+  return new Float64Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length)); // a Float64Array must start 8-byte aligned
 }
 
-/** Starts a generator's consumer and resolves once it printed "ready"; `done` settles with its last stdout line. */
-async function startConsumer(argv: string[], timeLimitMs: number): Promise<{ done: Promise<string> }> {
+/** Starts a generator's consumer and resolves once it printed "ready"; `done` settles with its last stdout line, `kill` ends it early. */
+async function startConsumer(argv: string[], timeLimitMs: number): Promise<{ done: Promise<string>; kill(): void }> {
   const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], timeout: timeLimitMs });
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
@@ -124,7 +124,7 @@ async function startConsumer(argv: string[], timeLimitMs: number): Promise<{ don
     return last;
   })();
   done.catch(() => undefined);
-  return { done };
+  return { done, kill: () => child.kill() };
 }
 
 export async function latencyOf(setup: Setup, options: LatencyOptions): Promise<SetupResult> {
@@ -157,7 +157,10 @@ export async function latencyOf(setup: Setup, options: LatencyOptions): Promise<
           JSON.stringify({ role, bootstrap: servers.bootstrap, topic, acks: setup.acks, rate, seconds, size: recordSize, warmup: Math.round(rate * options.warmupSeconds), records, lingerMs, out: out(role) } satisfies LoadSettings);
         const topic = await freshTopic();
         const consumer = await startConsumer(onCore(clientCore, [...generatorScripts[generator], settings('consume', options.seconds + consumerGraceSeconds)]), options.timeLimitMs);
-        const producer = await timedRun(onCore(clientCore, [...generatorScripts[generator], settings('produce', options.seconds)]), { timeLimitMs: options.timeLimitMs, settle: false });
+        const producer = await timedRun(onCore(clientCore, [...generatorScripts[generator], settings('produce', options.seconds)]), { timeLimitMs: options.timeLimitMs, settle: false }).catch((err) => {
+          consumer.kill();
+          throw err;
+        });
         const produced = JSON.parse(producer.stdout.trim().split('\n').at(-1)!);
         await consumer.done;
         runs.push({
