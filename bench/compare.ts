@@ -365,6 +365,12 @@ function report(rows: Row[], cases: { records: number; size: number }[], kbRuns:
   const withAcls = find(aclIngestCase(large.size));
   const withoutAcls = find(securityIngestCase(large.size, 'PLAINTEXT'));
   goals.push({ goal: `${large.size} B ingest with the authorizer on and 1 ACL per topic >= 95% of it off`, reached: withAcls && withoutAcls ? withAcls >= 0.95 * withoutAcls : null, figure: `${ratio(withAcls, withoutAcls)}x` });
+  for (const c of cases) {
+    const kbBench = kbRuns[c.size]?.kbProduce;
+    const kcat = kcatIngest(c.size);
+    const p50 = kbBench?.latency.p50Ms;
+    goals.push({ goal: `${c.size} B kb bench produce >= 0.9x kcat, p50 latency < 20 ms`, reached: kbBench && kcat ? kbBench.recordsPerSec >= 0.9 * kcat && p50! < 20 : null, figure: kbBench && kcat ? `${ratio(kbBench.recordsPerSec, kcat)}x, p50 ${p50} ms` : '' });
+  }
   const rss = kbRuns[small.size]?.brokerPeakRssMib ?? null;
   goals.push({ goal: `broker peak RSS < 300 MB under ${small.records} records`, reached: rss === null ? null : rss < 300, figure: rss === null ? '' : `${rss.toFixed(0)} MiB` });
   if (scaling) {

@@ -11,9 +11,13 @@
  * at start + i/throughput, so a stall (a slow broker, a full send window)
  * shows up in the latency of every record it delayed (no coordinated
  * omission). Unthrottled, a record is due when the previous one was handed
- * to the producer. At most `windowRecords` records are unacknowledged at
- * once, which bounds memory; the run also stops sending at `timeLimitMs`
- * and reports what was acknowledged by then.
+ * to the producer. At most `windowRecords` records and `windowBytes` of
+ * them are unacknowledged at once: that bounds memory and, unthrottled,
+ * the latency of the queue the loop fills (records waiting behind the
+ * window count from when they were handed over, so a window far larger
+ * than one round trip's worth shows up as latency, not throughput). The
+ * run also stops sending at `timeLimitMs` and reports what was
+ * acknowledged by then.
  */
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -28,6 +32,8 @@ export interface ProducePerfOptions {
   /** Records per second, or null for as fast as possible. */
   throughput: number | null;
   windowRecords: number;
+  /** Record bytes unacknowledged at most (at least one record). */
+  windowBytes: number;
   timeLimitMs: number;
 }
 
@@ -57,7 +63,7 @@ export function perfResult(records: number, bytes: number, seconds: number): Per
 export async function runProducePerf(producer: Producer, options: ProducePerfOptions): Promise<ProducePerfResult> {
   const value = randomBytes(options.recordSize);
   const histogram = new LatencyHistogram();
-  const window = new SendWindow(options.windowRecords);
+  const window = new SendWindow(Math.max(1, Math.min(options.windowRecords, Math.floor(options.windowBytes / Math.max(options.recordSize, 1)))));
   let acknowledged = 0;
   let failed = 0;
   let firstError: string | null = null;

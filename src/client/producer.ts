@@ -15,7 +15,7 @@
  */
 import { CompressionCodec } from '../protocol/compression.ts';
 import { ErrorCode, errorName, isRetriable } from '../protocol/errors.ts';
-import { encodeRecordBatch, type RecordHeader } from '../protocol/records/record-batch.ts';
+import { encodeRecordBatch, type RecordHeader, type RecordInput } from '../protocol/records/record-batch.ts';
 import type { Cluster, ClusterMetadata } from './cluster.ts';
 import { knownTopic, noSuchPartition } from './known-topic.ts';
 import { ApiKeys } from '../protocol/generated/api-keys.ts';
@@ -61,11 +61,11 @@ export const defaultProducerOptions: ProducerOptions = {
   deliveryTimeoutMs: 120_000,
 };
 
-interface Pending {
-  record: ProducerRecord;
+/** A queued record: itself the RecordInput its batch encodes (no second object per record). */
+interface Pending extends RecordInput {
   /** approximateBytes of the record, worked out once. */
   bytes: number;
-  /** Milliseconds since the epoch (a number: one BigInt per batch, not per record). */
+  /** Milliseconds since the epoch (a number: BigInts are made per batch, see sendBatch). */
   timestamp: number;
   acknowledged: Acknowledged;
 }
@@ -126,7 +126,8 @@ export class Producer {
     }
     const q = this.queueOf(topic, partition);
     const bytes = approximateBytes(record);
-    q.pending.push({ record, bytes, timestamp: record.timestamp === undefined ? Date.now() : Number(record.timestamp), acknowledged });
+    const timestamp = record.timestamp === undefined ? Date.now() : Number(record.timestamp);
+    q.pending.push({ key: record.key, value: record.value, headers: record.headers, timestampDelta: 0n, bytes, timestamp, acknowledged });
     q.bytes += bytes;
     if (q.bytes >= this.options.batchBytes) this.drain(q);
     else q.timer ??= setTimeout(() => this.drain(q), this.options.lingerMs);
@@ -195,22 +196,25 @@ export class Producer {
 
   private async sendBatch(queue: PartitionQueue, batch: Pending[]): Promise<void> {
     const baseTimestamp = batch.reduce((min, p) => Math.min(min, p.timestamp), batch[0].timestamp);
-    const records = encodeRecordBatch(
-      {
-        baseTimestamp: BigInt(baseTimestamp),
-        records: batch.map((p) => ({ key: p.record.key, value: p.record.value, headers: p.record.headers, timestampDelta: BigInt(p.timestamp - baseTimestamp) })),
-      },
-      this.options.compression,
-    );
+    // Records queued in the same millisecond share one timestampDelta BigInt.
+    let delta = 0;
+    let deltaBig = 0n;
+    for (const p of batch) {
+      if (p.timestamp - baseTimestamp !== delta) deltaBig = BigInt((delta = p.timestamp - baseTimestamp));
+      p.timestampDelta = deltaBig;
+    }
+    const records = encodeRecordBatch({ baseTimestamp: BigInt(baseTimestamp), records: batch }, this.options.compression);
     const deadline = Date.now() + this.options.deliveryTimeoutMs;
-    let baseOffset: bigint;
+    let offset: bigint;
     try {
-      baseOffset = await this.produceWithRetries(queue, records, deadline);
+      offset = await this.produceWithRetries(queue, records, deadline);
     } catch (err) {
       for (const p of batch) p.acknowledged(err as Error);
       return;
     }
-    batch.forEach((p, i) => p.acknowledged(null, { topic: queue.topic, partition: queue.partition, offset: baseOffset < 0n ? -1n : baseOffset + BigInt(i) }));
+    const { topic, partition } = queue;
+    if (offset < 0n) for (const p of batch) p.acknowledged(null, { topic, partition, offset: -1n });
+    else for (const p of batch) p.acknowledged(null, { topic, partition, offset: offset++ });
   }
 
   private async produceWithRetries(queue: PartitionQueue, records: Buffer, deadline: number): Promise<bigint> {

@@ -44,7 +44,12 @@ Latency is measured from each record's intended send time (with --throughput, re
       min: 1,
     }),
     compression: Flags.option({ options: ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const, description: 'batch compression', default: 'none' })(),
-    window: Flags.integer({ description: 'records awaiting acknowledgement at most', default: 50_000, min: 1 }),
+    window: Flags.integer({ description: 'records awaiting acknowledgement at most (each outstanding record is live memory the GC copies)', default: 10_000, min: 1 }),
+    'window-bytes': Flags.integer({
+      description: "record bytes awaiting acknowledgement at most (like the producer's buffer.memory); what waits there is latency, so keep it near what one round trip carries",
+      default: 4 * 1024 * 1024,
+      min: 1,
+    }),
     'max-seconds': Flags.integer({ description: 'stop sending after this many seconds', default: 600, min: 1 }),
   };
 
@@ -73,6 +78,7 @@ Latency is measured from each record's intended send time (with --throughput, re
       recordSize: flags['record-size'],
       throughput: flags.throughput === -1 ? null : flags.throughput,
       windowRecords: flags.window,
+      windowBytes: flags['window-bytes'],
       timeLimitMs: flags['max-seconds'] * 1000,
     });
     this.log(produceSummary(result));
