@@ -1,6 +1,7 @@
 /**
  * Generates the Kafka message codecs in src/protocol/generated/ from the
- * Apache Kafka message definitions in ../shared/kafka-protocol/messages/ and
+ * Apache Kafka message definitions in ../shared/kafka-protocol/messages/ (and
+ * the few newer ones in scripts/kafka-messages/, which replace their namesakes) and
  * the schemas of the records inside Kafka's internal topics in
  * ../shared/kafka-protocol/coordinator-records/ (`__consumer_offsets`,
  * `__transaction_state`): one module per JSON file (interfaces, default factories, encode/decode for
@@ -21,8 +22,10 @@ import { fileURLToPath } from 'node:url';
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const messagesDir = resolve(repoRoot, '../shared/kafka-protocol/messages');
 export const coordinatorRecordsDir = resolve(repoRoot, '../shared/kafka-protocol/coordinator-records');
-/** Every folder of definitions the generator reads. */
-export const definitionDirs = [messagesDir, coordinatorRecordsDir];
+/** Kafka definitions newer than the shared snapshot (Vote v2 of KIP-996), each replacing the shared file of its name. */
+export const newerMessagesDir = join(repoRoot, 'scripts/kafka-messages');
+/** Every folder of definitions the generator reads; a file in a later folder replaces one of the same name in an earlier. */
+export const definitionDirs = [messagesDir, coordinatorRecordsDir, newerMessagesDir];
 export const generatedDir = join(repoRoot, 'src/protocol/generated');
 
 const generatedBanner =
@@ -303,12 +306,13 @@ export function parseMessage(file: string, json: JsonMessage): MessageSpec {
   };
 }
 
-/** Every message definition in `dirs`, sorted by file name. */
+/** Every message definition in `dirs` (the last folder's file of a name wins), sorted by file name. */
 export function loadMessageSpecs(dirs = definitionDirs): MessageSpec[] {
-  return dirs
-    .flatMap((dir) => readdirSync(dir).filter((file) => file.endsWith('.json')).map((file) => ({ dir, file })))
-    .sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0))
-    .map(({ dir, file }) => parseMessage(file, parseMessageJson(readFileSync(join(dir, file), 'utf8'))));
+  const dirOf = new Map<string, string>();
+  for (const dir of dirs) for (const file of readdirSync(dir)) if (file.endsWith('.json')) dirOf.set(file, dir);
+  return [...dirOf.keys()]
+    .sort()
+    .map((file) => parseMessage(file, parseMessageJson(readFileSync(join(dirOf.get(file)!, file), 'utf8'))));
 }
 
 // ---------------------------------------------------------------------------

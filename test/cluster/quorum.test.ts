@@ -42,7 +42,7 @@ async function createTopicAt(address: string, name: string): Promise<number> {
   }
 }
 
-test('three voters elect one controller, every node serves the metadata it commits, and a new controller takes over when it dies', async (t) => {
+test('three voters elect one controller, every node serves the metadata it commits, a voter paused past the fetch timeout comes back without deposing it, and a new controller takes over when it dies', async (t) => {
   const cluster = await startCluster({ nodes: 3, sets: fastFailover });
   t.after(() => cluster.stop());
 
@@ -58,6 +58,16 @@ test('three voters elect one controller, every node serves the metadata it commi
   for (const id of cluster.nodeIds) {
     await eventually(async () => (await metadataFrom(cluster.address(id))).topics.has('first'), `node ${id} knows topic first`);
   }
+
+  // Paused (cut off) past its fetch and election timeouts, a voter asks for pre-votes when it resumes instead of
+  // standing in a new epoch: the controller and the other follower refuse them, and it follows the controller again (KIP-996).
+  const before = await quorumAt(cluster.address(controller));
+  cluster.pause(other);
+  await new Promise((resolve) => setTimeout(resolve, 3 * fastFailover['controller.quorum.fetch.timeout.ms']));
+  cluster.resume(other);
+  assert.equal(await createTopicAt(cluster.address(other), 'after-pause'), 0);
+  await eventually(async () => (await metadataFrom(cluster.address(other))).topics.has('after-pause'), `node ${other} knows topic after-pause`);
+  assert.deepEqual(await quorumAt(cluster.address(controller)), before, 'same quorum leader, same epoch');
 
   await cluster.kill(controller);
   const survivor = cluster.nodeIds.find((id) => id !== controller)!;
@@ -115,6 +125,14 @@ test('a node that was away catches up from a snapshot of the metadata once the l
   // Its own unfencing is committed by the controller; node 3 applies it with its next fetch.
   await eventually(async () => (await metadataFrom(cluster.address(3))).brokers.size === 3, 'node 3 lists every broker, itself included');
 });
+
+/** The metadata quorum's leader and epoch, as `kb cluster quorum` asked at `address` reports them. */
+async function quorumAt(address: string): Promise<{ leaderId: number; leaderEpoch: number }> {
+  const result = await runKb(['cluster', 'quorum', '--json', '-b', address]);
+  assert.equal(result.code, 0, result.stderr);
+  const { leaderId, leaderEpoch } = JSON.parse(result.stdout);
+  return { leaderId, leaderEpoch };
+}
 
 /** Metadata reaches the other nodes with their next fetch of the metadata log: poll for up to 10 s. */
 async function eventually(check: () => Promise<boolean>, what: string): Promise<void> {

@@ -169,7 +169,7 @@ test('every message round-trips at every valid version', { skip }, async () => {
       }
     }
   }
-  assert.equal(checked, 691 * valuesPerVersion);
+  assert.equal(checked, 693 * valuesPerVersion);
 });
 
 test('defaults encode and decode back to themselves at every valid version', { skip }, async () => {

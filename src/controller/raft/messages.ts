@@ -21,6 +21,7 @@ export const noNode = -1;
 export interface VoteRequest {
   readonly type: 'Vote';
   readonly correlationId: number;
+  /** The epoch the candidate stands in (for a pre-vote: its epoch + 1, which it has not moved to). */
   readonly candidateEpoch: number;
   readonly candidateId: number;
   /** The voter the request is for. */
@@ -29,6 +30,8 @@ export interface VoteRequest {
   readonly lastOffsetEpoch: number;
   /** The candidate's log end offset (KRaft sends the end offset here). */
   readonly lastOffset: number;
+  /** A pre-vote (KIP-996): would the voter vote for this candidate? Answering changes nothing on the voter. Absent: a vote. */
+  readonly preVote?: boolean;
 }
 
 export interface VoteResponse {

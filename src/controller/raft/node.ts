@@ -10,20 +10,35 @@
  * from what its host persisted (persistence.ts loadPersisted).
  *
  * Protocol (Kafka's KRaft, static voter set):
- * - Roles: unattached (an epoch, maybe a vote, no leader), candidate,
- *   leader, follower. Observers (not in `voters`) never vote or stand;
- *   without a leader they probe a random voter with Fetch until an answer
- *   names the leader.
+ * - Roles: unattached (an epoch, maybe a vote, no leader), prospective
+ *   (asking for pre-votes), candidate, leader, follower. Observers (not in
+ *   `voters`) never vote or stand; without a leader they probe a random
+ *   voter with Fetch until an answer names the leader.
  * - Any message carrying a higher epoch moves the node to that epoch
  *   (following the leader it names, if any). The quorum state (epoch, vote,
  *   leader) is in the output before any message that depends on it.
- * - Election: an unattached voter stands after a random timeout in
- *   [electionTimeoutMs, 2 x electionTimeoutMs), as candidate of epoch + 1,
- *   voting for itself. A voter grants at most one vote per epoch, to a
- *   candidate whose log (last epoch, end offset) is at least as up to date
- *   as its own, and only while it knows no leader of that epoch. A majority
- *   of grants makes a leader, which writes a LeaderChange entry and sends
- *   BeginQuorumEpoch to the other voters until they acknowledge it.
+ * - Pre-vote (KIP-996): an unattached voter whose random timeout in
+ *   [electionTimeoutMs, 2 x electionTimeoutMs) runs out becomes
+ *   prospective (so does a follower whose leader went quiet): it keeps its
+ *   epoch and vote, follows no leader, and asks the voters for pre-votes
+ *   for epoch + 1. A voter grants a pre-vote without moving to that epoch
+ *   or spending its vote, when the candidate's log is at least as up to
+ *   date as its own and it has not heard from a leader within
+ *   fetchTimeoutMs: it leads nothing, and follows no leader or one it has
+ *   had no answer from yet (a follower that had one would have stopped
+ *   following within fetchTimeoutMs of the last). Only a majority of
+ *   pre-votes makes a candidate; a prospective or candidate whose timeout
+ *   runs out asks for pre-votes again. Others naming the leader a
+ *   prospective gave up on do not make it follow that leader again; the
+ *   leader itself speaking up (say, answering a pre-vote) does. So a voter
+ *   cut off from the others does not inflate its epoch, and when it
+ *   returns it follows the leader it finds.
+ * - Election: a candidate stands in epoch + 1, voting for itself. A voter
+ *   grants at most one vote per epoch, to a candidate whose log (last
+ *   epoch, end offset) is at least as up to date as its own, and only
+ *   while it knows no leader of that epoch. A majority of grants makes a
+ *   leader, which writes a LeaderChange entry and sends BeginQuorumEpoch
+ *   to the other voters until they acknowledge it.
  * - Replication: followers pull with Fetch(fetchOffset, lastFetchedEpoch).
  *   The leader answers with entries, or with the end of the largest epoch
  *   <= lastFetchedEpoch it has when the logs diverge (the follower
@@ -38,7 +53,7 @@
  *   answers to valid fetches. The high watermark never decreases while the
  *   node runs; committed entries are applied in order.
  * - Timeouts: a follower without a good answer from its leader for
- *   fetchTimeoutMs stands for election (an observer forgets the leader); a
+ *   fetchTimeoutMs asks for pre-votes (an observer forgets the leader); a
  *   leader that has not heard from a majority for checkQuorumTimeoutMs
  *   resigns and tells the voters with EndQuorumEpoch (so does `resign`,
  *   and a node that restarts as the leader it was).
@@ -89,7 +104,7 @@ export interface RaftNodeOptions {
   readonly refused?: (from: number, reason: string) => void;
 }
 
-export type RoleName = 'unattached' | 'candidate' | 'leader' | 'follower';
+export type RoleName = 'unattached' | 'prospective' | 'candidate' | 'leader' | 'follower';
 
 export type ProposeResult =
   | { readonly accepted: true; readonly epoch: number; readonly baseOffset: number; readonly lastOffset: number }
@@ -113,8 +128,11 @@ interface Unattached {
   probeAtMs: number;
 }
 
-interface Candidate {
-  readonly kind: 'candidate';
+/** A voter collecting pre-votes (prospective, in its epoch) or votes (candidate, in the epoch it stands in). */
+interface Ballot {
+  readonly kind: 'prospective' | 'candidate';
+  /** The leader of this epoch a prospective gave up on (null for a candidate). */
+  readonly formerLeader: number | null;
   readonly granted: Set<number>;
   readonly answered: Set<number>;
   readonly electionDeadlineMs: number;
@@ -131,13 +149,15 @@ interface Leader {
 
 interface Follower {
   readonly kind: 'follower';
+  /** It has had a good answer (or BeginQuorumEpoch) from its leader since it started following it: it refuses pre-votes. */
+  heardFromLeader: boolean;
   fetchDeadlineMs: number;
   nextFetchMs: number;
   inflight: { readonly correlationId: number; readonly sentAtMs: number } | null;
   download: SnapshotDownload | null;
 }
 
-type Role = Unattached | Candidate | Leader | Follower;
+type Role = Unattached | Ballot | Leader | Follower;
 
 export class RaftNode {
   readonly nodeId: number;
@@ -241,6 +261,7 @@ export class RaftNode {
     switch (role.kind) {
       case 'unattached':
         return Math.min(role.electionDeadlineMs, role.probeAtMs);
+      case 'prospective':
       case 'candidate':
         return Math.min(role.electionDeadlineMs, role.retryAtMs);
       case 'follower':
@@ -272,11 +293,12 @@ export class RaftNode {
     const role = this.role;
     switch (role.kind) {
       case 'unattached':
-        if (now >= role.electionDeadlineMs) this.becomeCandidate();
+        if (now >= role.electionDeadlineMs) this.becomeProspective();
         else if (now >= role.probeAtMs) this.probeForLeader(role);
         return;
+      case 'prospective':
       case 'candidate':
-        if (now >= role.electionDeadlineMs) this.becomeCandidate();
+        if (now >= role.electionDeadlineMs) this.becomeProspective();
         else if (now >= role.retryAtMs) this.requestVotes(role);
         return;
       case 'follower':
@@ -385,23 +407,34 @@ export class RaftNode {
     assert.notEqual(leaderId, this.nodeId, 'a node does not follow itself');
     assert.ok(this.voters.includes(leaderId), 'leaders are voters');
     const votedFor = epoch === this.quorum.epoch ? this.quorum.votedFor : null;
-    const role: Follower = { kind: 'follower', fetchDeadlineMs: this.nowMs + this.config.fetchTimeoutMs, nextFetchMs: this.nowMs, inflight: null, download: null };
+    const role: Follower = { kind: 'follower', heardFromLeader: false, fetchDeadlineMs: this.nowMs + this.config.fetchTimeoutMs, nextFetchMs: this.nowMs, inflight: null, download: null };
     this.changeRole(epoch, votedFor, leaderId, role);
     this.sendFetch(role);
   }
 
-  private becomeCandidate(): void {
+  private ballot(kind: Ballot['kind'], formerLeader: number | null): Ballot {
     assert.ok(this.isVoter, 'only voters stand for election');
-    const role: Candidate = {
-      kind: 'candidate',
-      granted: new Set([this.nodeId]),
-      answered: new Set([this.nodeId]),
-      electionDeadlineMs: this.nowMs + this.electionTimeoutMs(),
-      retryAtMs: this.nowMs,
-    };
+    return { kind, formerLeader, granted: new Set([this.nodeId]), answered: new Set([this.nodeId]), electionDeadlineMs: this.nowMs + this.electionTimeoutMs(), retryAtMs: this.nowMs };
+  }
+
+  /** Asks for pre-votes in the current epoch, following no leader. */
+  private becomeProspective(): void {
+    const role = this.ballot('prospective', this.role.kind === 'prospective' ? this.role.formerLeader : this.quorum.leaderId);
+    this.changeRole(this.quorum.epoch, this.quorum.votedFor, null, role);
+    this.countBallot(role);
+  }
+
+  private becomeCandidate(): void {
+    const role = this.ballot('candidate', null);
     this.changeRole(this.quorum.epoch + 1, this.nodeId, null, role);
-    if (role.granted.size >= this.majority) this.becomeLeader();
-    else this.requestVotes(role);
+    this.countBallot(role);
+  }
+
+  /** A majority of grants moves a prospective on to candidate and a candidate to leader; short of one, it asks the voters that have not answered. */
+  private countBallot(role: Ballot): void {
+    if (role.granted.size < this.majority) this.requestVotes(role);
+    else if (role.kind === 'prospective') this.becomeCandidate();
+    else this.becomeLeader();
   }
 
   private becomeLeader(): void {
@@ -412,9 +445,9 @@ export class RaftNode {
     this.sendBeginQuorumEpoch(role, state.unacknowledgedVoters());
   }
 
-  /** A voter follower whose leader went quiet stands for election; an observer looks for the leader again. */
+  /** A voter follower whose leader went quiet asks for pre-votes; an observer looks for the leader again. */
   private loseLeader(): void {
-    if (this.isVoter) this.becomeCandidate();
+    if (this.isVoter) this.becomeProspective();
     else this.becomeUnattached(this.quorum.epoch, this.quorum.votedFor);
   }
 
@@ -427,8 +460,9 @@ export class RaftNode {
   /**
    * Takes in the epoch and leader a message from `from` reports: a higher
    * epoch moves this node there; a leader named for the current epoch is
-   * followed if this node knew none. Reports of this node as leader are its
-   * own past. False (the message is refused, the host told why) when the
+   * followed if this node knew none (a prospective follows the leader it
+   * gave up on only when that leader itself reports). Reports of this node
+   * as leader are its own past. False (the message is refused, the host told why) when the
    * report contradicts what this node knows: a leader that is no voter, or
    * another leader than the one it knows for this epoch (e.g. a node
    * started with another voter set).
@@ -444,6 +478,8 @@ export class RaftNode {
       return true;
     }
     if (epoch < this.quorum.epoch || leader === null || leader === this.quorum.leaderId) return true;
+    // Others may still name the leader a prospective gave up on; only the leader itself speaking up is worth following again.
+    if (this.role.kind === 'prospective' && leader === this.role.formerLeader && from !== leader) return true;
     if (this.quorum.leaderId !== null) {
       return this.refuse(from, `it names node ${leader} as the leader of epoch ${epoch}, whose leader is node ${this.quorum.leaderId}`);
     }
@@ -471,18 +507,20 @@ export class RaftNode {
 
   // ---- elections -----------------------------------------------------------
 
-  private requestVotes(role: Candidate): void {
+  private requestVotes(role: Ballot): void {
     role.retryAtMs = this.nowMs + this.config.retryBackoffMs;
+    const preVote = role.kind === 'prospective';
     for (const voterId of this.voters) {
       if (role.answered.has(voterId)) continue;
       this.out.send(voterId, {
         type: 'Vote',
         correlationId: this.nextCorrelationId(),
-        candidateEpoch: this.quorum.epoch,
+        candidateEpoch: preVote ? this.quorum.epoch + 1 : this.quorum.epoch,
         candidateId: this.nodeId,
         voterId,
         lastOffsetEpoch: this.log.lastEpoch,
         lastOffset: this.log.endOffset,
+        preVote,
       });
     }
   }
@@ -492,26 +530,32 @@ export class RaftNode {
       this.out.send(from, { type: 'VoteResponse', correlationId: request.correlationId, errorCode, leaderId: this.quorum.leaderId ?? noNode, leaderEpoch: this.quorum.epoch, voteGranted });
     if (!this.isVoter || !this.voters.includes(request.candidateId)) return respond(ErrorCode.INCONSISTENT_VOTER_SET, false);
     if (request.candidateEpoch < this.quorum.epoch) return respond(ErrorCode.FENCED_LEADER_EPOCH, false);
+    const upToDate =
+      request.lastOffsetEpoch > this.log.lastEpoch || (request.lastOffsetEpoch === this.log.lastEpoch && request.lastOffset >= this.log.endOffset);
+    if (request.preVote) {
+      // Changes nothing here: no epoch, no vote. The answer tells a prospective that is behind the epoch and leader this node knows.
+      const role = this.role;
+      const heardFromLeader = role.kind === 'leader' || (role.kind === 'follower' && role.heardFromLeader);
+      return respond(ErrorCode.NONE, request.candidateEpoch > this.quorum.epoch && !heardFromLeader && upToDate);
+    }
     if (request.candidateEpoch > this.quorum.epoch) this.becomeUnattached(request.candidateEpoch, null);
     const role = this.role;
     const free = this.quorum.votedFor === null || this.quorum.votedFor === request.candidateId;
-    const upToDate =
-      request.lastOffsetEpoch > this.log.lastEpoch || (request.lastOffsetEpoch === this.log.lastEpoch && request.lastOffset >= this.log.endOffset);
-    const grant = role.kind === 'unattached' && free && upToDate;
-    if (grant && this.quorum.votedFor === null) {
-      this.setQuorum(this.quorum.epoch, request.candidateId, null);
-      role.electionDeadlineMs = this.nowMs + this.electionTimeoutMs();
-    }
+    const grant = (role.kind === 'unattached' || role.kind === 'prospective') && free && upToDate;
+    // A first vote (or one that ends this node's own pre-vote) is persisted and restarts the election timer.
+    if (grant && (this.quorum.votedFor === null || role.kind === 'prospective')) this.becomeUnattached(this.quorum.epoch, request.candidateId);
     respond(ErrorCode.NONE, grant);
   }
 
+  /** A prospective counts pre-votes from voters that have not moved past its epoch (observeAnswer moved it along otherwise); a candidate, votes in its epoch. */
   private onVoteResponse(from: number, response: VoteResponse): void {
     if (!this.observeAnswer(from, response)) return;
     const role = this.role;
-    if (role.kind !== 'candidate' || response.leaderEpoch !== this.quorum.epoch || !this.voters.includes(from)) return;
+    if ((role.kind !== 'prospective' && role.kind !== 'candidate') || !this.voters.includes(from)) return;
+    if (role.kind === 'candidate' && response.leaderEpoch !== this.quorum.epoch) return;
     role.answered.add(from);
     if (response.errorCode === ErrorCode.NONE && response.voteGranted) role.granted.add(from);
-    if (role.granted.size >= this.majority) this.becomeLeader();
+    if (role.granted.size >= this.majority) this.countBallot(role);
   }
 
   private sendBeginQuorumEpoch(role: Leader, voterIds: readonly number[]): void {
@@ -542,7 +586,10 @@ export class RaftNode {
     if (!this.voters.includes(request.leaderId)) return this.respondQuorumEpoch(from, type, request.correlationId, ErrorCode.INCONSISTENT_VOTER_SET);
     if (request.leaderEpoch < this.quorum.epoch) return this.respondQuorumEpoch(from, type, request.correlationId, ErrorCode.FENCED_LEADER_EPOCH);
     if (!this.observeLeader(from, request.leaderEpoch, request.leaderId)) return this.respondQuorumEpoch(from, type, request.correlationId, ErrorCode.INCONSISTENT_VOTER_SET);
-    if (this.role.kind === 'follower') this.role.fetchDeadlineMs = this.nowMs + this.config.fetchTimeoutMs;
+    if (this.role.kind === 'follower') {
+      this.role.fetchDeadlineMs = this.nowMs + this.config.fetchTimeoutMs;
+      this.role.heardFromLeader = true;
+    }
     this.respondQuorumEpoch(from, type, request.correlationId, ErrorCode.NONE);
   }
 
@@ -746,6 +793,7 @@ export class RaftNode {
     const problem = response.errorCode === ErrorCode.NONE ? this.answerProblem(role, response) : null;
     if (response.errorCode === ErrorCode.NONE && problem === null) {
       role.fetchDeadlineMs = this.nowMs + this.config.fetchTimeoutMs;
+      role.heardFromLeader = true;
       return role;
     }
     role.nextFetchMs = this.nowMs + this.config.retryBackoffMs;

@@ -8,7 +8,7 @@
  * hence two readers.
  *
  * Versions (fixed; the newest the generated codecs have, all flexible):
- * Vote v1 (52), BeginQuorumEpoch v1 (53), EndQuorumEpoch v1 (54),
+ * Vote v2 (52; PreVote, KIP-996), BeginQuorumEpoch v1 (53), EndQuorumEpoch v1 (54),
  * Fetch v17 (1), FetchSnapshot v1 (59). Only these versions are read;
  * another version is the peer's fault (ProtocolError). Fetch v17 names the
  * fetching voter in replicaState.replicaId (the top-level replicaId is gone
@@ -77,7 +77,7 @@ import { metadataTopicId, metadataTopicName } from '../../protocol/well-known.ts
 /** The one version each Raft API is written and read in, by API key. */
 export const raftApiVersions: Readonly<Record<number, number>> = {
   [ApiKeys.Fetch]: 17,
-  [ApiKeys.Vote]: 1,
+  [ApiKeys.Vote]: 2,
   [ApiKeys.BeginQuorumEpoch]: 1,
   [ApiKeys.EndQuorumEpoch]: 1,
   [ApiKeys.FetchSnapshot]: 1,
@@ -124,6 +124,7 @@ export function toWire(message: RaftMessage, clusterId: string, topic: RaftTopic
           candidateId: message.candidateId,
           lastOffsetEpoch: message.lastOffsetEpoch,
           lastOffset: BigInt(message.lastOffset),
+          preVote: message.preVote ?? false,
         }] }],
       } satisfies voteRequest.VoteRequest);
     case 'VoteResponse': {
@@ -265,6 +266,7 @@ export function requestFromWire(apiKey: number, apiVersion: number, body: unknow
         voterId: v.voterId,
         lastOffsetEpoch: p.lastOffsetEpoch,
         lastOffset: offsetOf(p.lastOffset),
+        preVote: p.preVote,
       } satisfies VoteRequest;
     }
     case ApiKeys.BeginQuorumEpoch: {

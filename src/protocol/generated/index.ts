@@ -625,7 +625,7 @@ export const apis = {
   52: {
     name: 'Vote',
     apiKey: 52,
-    validVersions: [0, 1],
+    validVersions: [0, 2],
     flexibleMin: 0,
     request: { encode: voteRequest.encodeVoteRequest, decode: voteRequest.decodeVoteRequest, default: voteRequest.defaultVoteRequest },
     response: { encode: voteResponse.encodeVoteResponse, decode: voteResponse.decodeVoteResponse, default: voteResponse.defaultVoteResponse },

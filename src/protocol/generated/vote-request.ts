@@ -4,7 +4,7 @@
 
 import type { Reader, Writer } from '../primitives.ts';
 
-/** VoteRequest (apiKey 52), versions 0-1, flexible v0+. */
+/** VoteRequest (apiKey 52), versions 0-2, flexible v0+. */
 export interface VoteRequest {
   /** v0+, nullable v0+. */
   clusterId: string | null;
@@ -38,14 +38,16 @@ export interface PartitionData {
   lastOffsetEpoch: number;
   /** v0+. The offset of the last record written to the metadata log */
   lastOffset: bigint;
+  /** v2+. Whether the request is a PreVote request (not persisted) or not. */
+  preVote: boolean;
 }
 
 export const voteRequestMeta = {
   apiKey: 52,
   type: 'request',
   name: 'VoteRequest',
-  validVersions: [0, 1],
-  flexibleVersions: [0, 1],
+  validVersions: [0, 2],
+  flexibleVersions: [0, 2],
   deprecatedVersions: null,
   latestVersionUnstable: false,
 } as const;
@@ -60,7 +62,7 @@ export function defaultVoteRequest(): VoteRequest {
 
 export function encodeVoteRequest(w: Writer, v: VoteRequest, version: number): void {
   w.compactNullableString(v.clusterId);
-  if (version === 1) w.int32(v.voterId);
+  if (version >= 1) w.int32(v.voterId);
   w.compactArray(v.topics, (w, item) => encodeTopicData(w, item, version));
   w.taggedFields();
 }
@@ -68,7 +70,7 @@ export function encodeVoteRequest(w: Writer, v: VoteRequest, version: number): v
 export function decodeVoteRequest(r: Reader, version: number): VoteRequest {
   const v = defaultVoteRequest();
   v.clusterId = r.compactNullableString();
-  if (version === 1) v.voterId = r.int32();
+  if (version >= 1) v.voterId = r.int32();
   v.topics = r.compactArray((r) => decodeTopicData(r, version), 3);
   r.taggedFields();
   return v;
@@ -104,6 +106,7 @@ export function defaultPartitionData(): PartitionData {
     voterDirectoryId: Buffer.alloc(16),
     lastOffsetEpoch: 0,
     lastOffset: 0n,
+    preVote: false,
   };
 }
 
@@ -111,10 +114,11 @@ export function encodePartitionData(w: Writer, v: PartitionData, version: number
   w.int32(v.partitionIndex);
   w.int32(v.candidateEpoch);
   w.int32(v.candidateId);
-  if (version === 1) w.uuid(v.candidateDirectoryId);
-  if (version === 1) w.uuid(v.voterDirectoryId);
+  if (version >= 1) w.uuid(v.candidateDirectoryId);
+  if (version >= 1) w.uuid(v.voterDirectoryId);
   w.int32(v.lastOffsetEpoch);
   w.int64(v.lastOffset);
+  if (version === 2) w.bool(v.preVote);
   w.taggedFields();
 }
 
@@ -123,10 +127,11 @@ export function decodePartitionData(r: Reader, version: number): PartitionData {
   v.partitionIndex = r.int32();
   v.candidateEpoch = r.int32();
   v.candidateId = r.int32();
-  if (version === 1) v.candidateDirectoryId = r.uuid();
-  if (version === 1) v.voterDirectoryId = r.uuid();
+  if (version >= 1) v.candidateDirectoryId = r.uuid();
+  if (version >= 1) v.voterDirectoryId = r.uuid();
   v.lastOffsetEpoch = r.int32();
   v.lastOffset = r.int64();
+  if (version === 2) v.preVote = r.bool();
   r.taggedFields();
   return v;
 }

@@ -4,7 +4,7 @@
 
 import type { Reader, Writer } from '../primitives.ts';
 
-/** VoteResponse (apiKey 52), versions 0-1, flexible v0+. */
+/** VoteResponse (apiKey 52), versions 0-2, flexible v0+. */
 export interface VoteResponse {
   /** v0+. The top level error code. */
   errorCode: number;
@@ -50,8 +50,8 @@ export const voteResponseMeta = {
   apiKey: 52,
   type: 'response',
   name: 'VoteResponse',
-  validVersions: [0, 1],
-  flexibleVersions: [0, 1],
+  validVersions: [0, 2],
+  flexibleVersions: [0, 2],
   deprecatedVersions: null,
   latestVersionUnstable: false,
 } as const;
@@ -68,7 +68,7 @@ export function encodeVoteResponse(w: Writer, v: VoteResponse, version: number):
   w.int16(v.errorCode);
   w.compactArray(v.topics, (w, item) => encodeTopicData(w, item, version));
   w.taggedFields([
-    [0, version === 1 && (v.nodeEndpoints.length !== 0) ? (w) => w.compactArray(v.nodeEndpoints, (w, item) => encodeNodeEndpoint(w, item, version)) : null],
+    [0, version >= 1 && (v.nodeEndpoints.length !== 0) ? (w) => w.compactArray(v.nodeEndpoints, (w, item) => encodeNodeEndpoint(w, item, version)) : null],
   ]);
 }
 

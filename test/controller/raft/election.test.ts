@@ -62,15 +62,23 @@ test('a voter refuses a candidate whose log is behind its own', async () => {
   cluster.reconnect(3);
   cluster.queue = [];
 
-  // Node 3 stands first, with a shorter log: node 2 says no.
+  // Node 3 times out first, with a shorter log: node 2 refuses its pre-vote, so it does not stand (nor bump its epoch).
+  const epoch = cluster.node(3).epoch;
   await cluster.advance(300, [3]);
-  assert.equal(cluster.node(3).roleName, 'candidate');
+  assert.equal(cluster.node(3).roleName, 'prospective');
+  await cluster.deliver(to(2, 'Vote'));
+  const [preVoteRefusal] = voteResponses(cluster, 2);
+  assert.equal(preVoteRefusal.voteGranted, false);
+  await cluster.deliver();
+  assert.deepEqual([cluster.node(3).roleName, cluster.node(3).epoch], ['prospective', epoch]);
+  // Nor would node 2 vote for it if it stood.
+  const vote = { type: 'Vote', correlationId: 99, candidateEpoch: epoch + 1, candidateId: 3, voterId: 2, lastOffsetEpoch: 1, lastOffset: 1 } as const;
+  cluster.queue.push({ from: 3, to: 2, message: vote });
   await cluster.deliver(to(2, 'Vote'));
   const [refusal] = voteResponses(cluster, 2);
   assert.equal(refusal.voteGranted, false);
-  assert.equal(refusal.leaderEpoch, cluster.node(3).epoch);
-  await cluster.deliver();
-  assert.equal(cluster.node(3).roleName, 'candidate');
+  assert.equal(refusal.leaderEpoch, epoch + 1);
+  cluster.queue = [];
 
   // Node 2 has everything committed, so node 3 votes for it.
   await cluster.advance(300, [2]);
@@ -82,7 +90,7 @@ test('a voter refuses a candidate whose log is behind its own', async () => {
 
 test('a vote survives a restart: no second vote in the same epoch', async () => {
   const cluster = await ManualCluster.start({ voters: [1, 2, 3] });
-  await cluster.advance(300, [1]);
+  await cluster.stand(1);
   assert.equal(cluster.node(1).roleName, 'candidate');
   await cluster.deliver(to(2, 'Vote'));
   assert.equal(voteResponses(cluster, 2)[0].voteGranted, true);
@@ -91,9 +99,9 @@ test('a vote survives a restart: no second vote in the same epoch', async () => 
   assert.equal(cluster.node(2).votedFor, 1);
   cluster.queue = [];
 
-  await cluster.advance(300, [3]);
-  assert.equal(cluster.node(3).roleName, 'candidate');
-  assert.equal(cluster.node(3).epoch, cluster.node(1).epoch);
+  // Node 3 stands in the same epoch.
+  const epoch = cluster.node(1).epoch;
+  cluster.queue.push({ from: 3, to: 2, message: { type: 'Vote', correlationId: 99, candidateEpoch: epoch, candidateId: 3, voterId: 2, lastOffsetEpoch: 0, lastOffset: 0 } });
   await cluster.deliver(to(2, 'Vote'));
   const [answer] = voteResponses(cluster, 2);
   assert.equal(answer.voteGranted, false);

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import type { RaftConfig } from '../../../src/controller/raft/constants.ts';
-import type { RaftMessage } from '../../../src/controller/raft/messages.ts';
+import type { RaftMessage, VoteRequest, VoteResponse } from '../../../src/controller/raft/messages.ts';
 import type { ProposeResult, RaftNode } from '../../../src/controller/raft/node.ts';
 import { QuorumInvariants } from './invariants.ts';
 import { NodeHost, payload, payloadText } from './node-host.ts';
@@ -28,6 +28,12 @@ export const testConfig: Partial<RaftConfig> = {
   retryBackoffMs: 10,
   snapshotChunkBytes: 64,
 };
+
+/** A voter's grant of `vote` (of a pre-vote: answered from the epoch before the one it is for, which the voter does not move to). */
+export function grantOf(vote: VoteRequest): VoteResponse {
+  const leaderEpoch = vote.preVote ? vote.candidateEpoch - 1 : vote.candidateEpoch;
+  return { type: 'VoteResponse', correlationId: vote.correlationId, errorCode: 0, leaderId: -1, leaderEpoch, voteGranted: true };
+}
 
 export interface ClusterOptions {
   readonly voters: readonly number[];
@@ -142,6 +148,12 @@ export class ManualCluster {
       if (done()) return;
       await this.advance(stepMs);
     }
+  }
+
+  /** Lets only `id` time out and delivers its pre-votes, so it stands as candidate (unless its log is behind) with its Votes queued. */
+  async stand(id: number): Promise<void> {
+    await this.advance(2 * (testConfig.electionTimeoutMs ?? 0), [id]);
+    await this.deliver((e) => (e.message.type === 'Vote' && e.message.preVote === true) || (e.message.type === 'VoteResponse' && e.to === id));
   }
 
   /** Lets only `id` time out, so it stands, and delivers everything: it leads unless its log is behind. */

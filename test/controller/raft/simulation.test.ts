@@ -57,7 +57,8 @@ function assertCoverage(reports: readonly SimulationReport[]): void {
   for (const key of ['crashes', 'tornCrashes', 'truncations', 'snapshotsTaken', 'snapshotInstalls'] as const) {
     assert.ok(reports.filter((r) => r[key] > 0).length >= reports.length / 4, `${key} happen in many runs`);
   }
-  assert.ok(reports.every((r) => r.leaderEpochs >= 2), 'every run sees leadership change');
+  // Not every one: with pre-vote, a leader that no crash or partition reached keeps its epoch (seed 58 of 5 voters does).
+  assert.ok(reports.filter((r) => r.leaderEpochs >= 2).length >= reports.length * 0.9, 'nearly every run sees leadership change');
 }
 
 test('a seed replays exactly', async () => {

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { FetchRequest, FetchResponse, RaftMessage } from '../../../src/controller/raft/messages.ts';
+import type { FetchRequest, FetchResponse, RaftMessage, VoteRequest } from '../../../src/controller/raft/messages.ts';
 import { RaftNode } from '../../../src/controller/raft/node.ts';
 import type { LogEntry } from '../../../src/controller/raft/raft-log.ts';
 import { ErrorCode } from '../../../src/protocol/errors.ts';
-import { testConfig } from './manual-cluster.ts';
+import { grantOf, testConfig } from './manual-cluster.ts';
 import { payload } from './node-host.ts';
 
 const empty = { quorum: null, log: { snapshot: null, entries: [] } };
@@ -24,13 +24,22 @@ function voter(nodeId: number) {
   return { node, refusals, sent };
 }
 
+/** Node `nodeId`, candidate of epoch 1 at time 100 with node 3's pre-vote; its Votes are still to be taken with `sent`. */
+function standing(nodeId: number) {
+  const v = voter(nodeId);
+  v.node.tick(100);
+  assert.equal(v.node.roleName, 'prospective');
+  const preVote = v.sent(100).find((m) => m.to === 3 && m.message.type === 'Vote')!.message as VoteRequest;
+  v.node.receive(100, 3, grantOf(preVote));
+  assert.equal(v.node.roleName, 'candidate');
+  return v;
+}
+
 /** Node 2, leader of epoch 1 with node 3's vote, at time 100. */
 function leader() {
-  const v = voter(2);
-  v.node.tick(100);
-  assert.equal(v.node.roleName, 'candidate');
-  const vote = v.sent(100).find((m) => m.to === 3 && m.message.type === 'Vote')!;
-  v.node.receive(100, 3, { type: 'VoteResponse', correlationId: vote.message.correlationId, errorCode: ErrorCode.NONE, leaderId: -1, leaderEpoch: 1, voteGranted: true });
+  const v = standing(2);
+  const vote = v.sent(100).find((m) => m.to === 3 && m.message.type === 'Vote')!.message as VoteRequest;
+  v.node.receive(100, 3, grantOf(vote));
   assert.equal(v.node.roleName, 'leader');
   v.sent(100);
   return v;
@@ -95,8 +104,7 @@ test('a follower refuses a second leader of its epoch and a leader that is no vo
 
 test('an answer from a node with another voter set names no leader of this quorum', () => {
   // Node 1 runs voters {1} alone: it leads epochs of its own, and answers node 2's requests INCONSISTENT_VOTER_SET.
-  const candidate = voter(2);
-  candidate.node.tick(100);
+  const candidate = standing(2);
   const vote = candidate.sent(100).find((m) => m.to === 1 && m.message.type === 'Vote')!;
   candidate.node.receive(101, 1, { type: 'VoteResponse', correlationId: vote.message.correlationId, errorCode: ErrorCode.INCONSISTENT_VOTER_SET, leaderId: 1, leaderEpoch: 1, voteGranted: false });
   assert.equal(candidate.node.roleName, 'candidate');
@@ -151,11 +159,11 @@ test('a clock reading earlier than the last (the host clock stepped back) is tak
   assert.equal(node.roleName, 'leader');
 });
 
-test('a follower whose clock steps back still stands for election once its leader has been silent for the fetch timeout of its own time', () => {
+test('a follower whose clock steps back still asks for pre-votes once its leader has been silent for the fetch timeout of its own time', () => {
   const { node } = follower();
   node.tick(testConfig.fetchTimeoutMs! - 1);
   node.tick(-60_000);
   assert.equal(node.roleName, 'follower');
   node.tick(testConfig.fetchTimeoutMs!);
-  assert.equal(node.roleName, 'candidate');
+  assert.equal(node.roleName, 'prospective');
 });

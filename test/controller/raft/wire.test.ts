@@ -83,7 +83,7 @@ function fetchResponseWith(fields: Partial<FetchResponse>): FetchResponse {
 }
 
 const everyType: RaftMessage[] = [
-  { type: 'Vote', correlationId: 1, candidateEpoch: 5, candidateId: 2, voterId: 3, lastOffsetEpoch: 4, lastOffset: 2 ** 40 },
+  { type: 'Vote', correlationId: 1, candidateEpoch: 5, candidateId: 2, voterId: 3, lastOffsetEpoch: 4, lastOffset: 2 ** 40, preVote: true },
   { type: 'VoteResponse', correlationId: 1, errorCode: ErrorCode.NONE, leaderId: -1, leaderEpoch: 5, voteGranted: true },
   { type: 'BeginQuorumEpoch', correlationId: 2, voterId: 3, leaderId: 2, leaderEpoch: 5 },
   { type: 'BeginQuorumEpochResponse', correlationId: 2, errorCode: ErrorCode.NONE, leaderId: 2, leaderEpoch: 5 },
@@ -115,7 +115,7 @@ describe('Raft messages on the wire', () => {
   it('uses Kafka API keys at fixed, newest versions, in the metadata topic partition 0', () => {
     const keys = everyType.map((m) => [m.type, toWire(m, clusterId).apiKey, toWire(m, clusterId).apiVersion]);
     assert.deepEqual(keys, [
-      ['Vote', 52, 1], ['VoteResponse', 52, 1],
+      ['Vote', 52, 2], ['VoteResponse', 52, 2],
       ['BeginQuorumEpoch', 53, 1], ['BeginQuorumEpochResponse', 53, 1],
       ['EndQuorumEpoch', 54, 1], ['EndQuorumEpochResponse', 54, 1],
       ['Fetch', 1, 17], ['FetchResponse', 1, 17],
@@ -241,6 +241,18 @@ describe('errors', () => {
     const read = responseFromWire(fetch.apiKey, fetch.apiVersion, fetchBody, 9) as FetchResponse;
     assert.equal(read.errorCode, ErrorCode.INCONSISTENT_CLUSTER_ID);
     assert.deepEqual(read.records, []);
+  });
+
+  it('a Vote is a real one unless it says pre-vote, and a tagged field this node does not know (a newer peer\'s) is skipped', () => {
+    const vote = { ...everyType[0], preVote: undefined } as RaftMessage;
+    assert.deepEqual(roundTrip(vote), { ...vote, preVote: false });
+    const w = toWire(everyType[0], clusterId);
+    const payload = encodeRequest(w.apiKey, w.apiVersion, frameCorrelationId, 'kb-raft', w.body).subarray(sizePrefixBytes);
+    assert.equal(payload.at(-1), 0, 'the body ends with an empty tagged-field section');
+    const withUnknownTag = Buffer.concat([payload.subarray(0, -1), Buffer.from([1, 9, 2, 0xab, 0xcd])]); // one field: tag 9, 2 bytes
+    const header = decodeRequestHeader(withUnknownTag);
+    const body = decodeRequestBody(header.apiKey, header.apiVersion, withUnknownTag, header.bodyOffset);
+    assert.deepEqual(requestFromWire(w.apiKey, w.apiVersion, body, 1), everyType[0]);
   });
 
   it('malformed bodies and other versions are the peer\'s fault', () => {
