@@ -19,6 +19,11 @@ export interface ReportRow {
   commitRegressions: number;
   /** Positions where replicas diverge (see checker.ts). */
   divergent: number;
+  /** Transaction anomalies (txn-checker.ts). */
+  abortedRead: number;
+  txnLost: number;
+  txnPartial: number;
+  zombieCommit: number;
   /** Leadership changes while the nemesis ran (checker.ts); null when they could not be observed. */
   elections: number | null;
   unavailableSeconds: number;
@@ -40,6 +45,10 @@ export function reportRow(scenario: string, seed: number, verdict: Verdict): Rep
     unexpected: verdict.unexpected.count,
     commitRegressions: verdict.commitRegressions.count,
     divergent: verdict.divergence.count,
+    abortedRead: verdict.abortedRead.count,
+    txnLost: verdict.txnLost.count,
+    txnPartial: verdict.txnPartial.count,
+    zombieCommit: verdict.zombieCommit.count,
     elections: verdict.elections.unobserved === null ? verdict.elections.count : null,
     unavailableSeconds: toTheMs(verdict.unavailability.seconds),
     longestGapSeconds: toTheMs(verdict.unavailability.longestGapMs / 1000),
@@ -59,6 +68,10 @@ const columns: [key: keyof ReportRow, heading: string][] = [
   ['unexpected', 'unexpected'],
   ['commitRegressions', 'commit regressions'],
   ['divergent', 'divergent'],
+  ['abortedRead', 'aborted read'],
+  ['txnLost', 'txn lost'],
+  ['txnPartial', 'txn partial'],
+  ['zombieCommit', 'zombie commits'],
   ['elections', 'elections'],
   ['unavailableSeconds', 'unavailable s'],
   ['longestGapSeconds', 'longest gap s'],
