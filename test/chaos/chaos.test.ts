@@ -2,7 +2,9 @@
  * The fault suite in `npm test`: every nemesis for `faultMs` against a fresh
  * cluster in network namespaces (scenario.ts), each history judged whole by
  * the checker, which must find nothing, no node may crash and the `none`
- * nemesis must see no election (judge.ts); and the positive control: the
+ * nemesis must see no election (judge.ts); the transactional workload
+ * (txn-workload.ts) under kill-coordinator, which kills its transaction
+ * coordinator; and the positive control: the
  * partition nemesis with acks=1 must show lost writes, proving the chain
  * (workload, nemesis, final read, checker) can see a loss. The seed is
  * KB_CHAOS_SEED or a fresh one; a failure names it, the command that replays
@@ -19,9 +21,12 @@ import { after, describe, test, type TestContext } from 'node:test';
 import { judge, prerequisiteProblem, type Judged } from './judge.ts';
 import { nemesisNames, type NemesisName } from './nemesis.ts';
 import { formatAnomalies } from './report.ts';
+import type { WorkloadName } from './scenario.ts';
 import type { Acks } from './workload.ts';
 
 const faultMs = 25_000;
+/** The transactional scenario's fault time: two or three coordinator kills. */
+const txnFaultMs = 15_000;
 const seed = Number(process.env.KB_CHAOS_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const runDir = mkdtempSync(path.join(os.tmpdir(), `kb-chaos-test-${seed}-`));
 const problem = prerequisiteProblem(nemesisNames);
@@ -45,7 +50,10 @@ function account(judged: Judged): string {
   return lines.join('\n');
 }
 
-const scenario = (nemesis: NemesisName, acks: Acks) => judge({ nemesis, seed, durationMs: faultMs, acks, dir: path.join(runDir, `${nemesis}-acks-${acks}`) });
+const scenario = (nemesis: NemesisName, acks: Acks, workload: WorkloadName = 'plain') => {
+  const durationMs = workload === 'txn' ? txnFaultMs : faultMs;
+  return judge({ nemesis, seed, durationMs, acks, workload, dir: path.join(runDir, `${nemesis}-${workload}-acks-${acks}`) });
+};
 /** A passed scenario's files are not needed; the run directory goes when all passed. */
 const passed = (judged: Judged) => rm(judged.dir, { recursive: true, force: true });
 after(() => {
@@ -66,6 +74,14 @@ describe('fault suite', { concurrency: 1 }, () => {
       await passed(judged);
     });
   }
+
+  test('transactions: killing the transaction coordinator loses no committed transaction, shows no aborted one', { timeout: 10 * 60_000 }, async (t) => {
+    if (!ready(t)) return;
+    const judged = await scenario('kill-coordinator', 'all', 'txn');
+    assert.ok(judged.ok, account(judged));
+    assert.ok(judged.verdict!.committedTransactions > 0, `no transaction was committed\n${account(judged)}`);
+    await passed(judged);
+  });
 
   test('positive control: isolating leaders with acks=1 loses acknowledged writes', { timeout: 10 * 60_000 }, async (t) => {
     if (!ready(t)) return;

@@ -31,7 +31,7 @@
  * - abortedRead, txnLost, txnPartial, zombieCommit: txn-checker.ts.
  *
  * and `ok` when none of those happened. It also counts the acknowledged and
- * indeterminate values, unavailability (availability.ts), and elections,
+ * indeterminate values, the committed transactions, unavailability (availability.ts), and elections,
  * none of which affects `ok` (a nemesis that should see no election is
  * judged by judge.ts):
  *
@@ -64,6 +64,8 @@ export interface Verdict extends TransactionAnomalies {
   acknowledged: number;
   /** Distinct values attempted and never acknowledged (failed, timed out, or no outcome logged). */
   indeterminate: number;
+  /** Transactions whose commit was acknowledged. */
+  committedTransactions: number;
   lost: Anomaly;
   duplicated: Anomaly;
   mismatched: Anomaly;
@@ -163,6 +165,7 @@ export function check(events: readonly Event[]): Verdict {
   const verdict = {
     acknowledged: acks.size,
     indeterminate: attempted.size - acks.size,
+    committedTransactions: txns.filter((txn) => txn.outcome === 'committed').length,
     lost,
     duplicated,
     mismatched,

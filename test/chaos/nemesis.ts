@@ -12,7 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClusterNodes } from './nodes.ts';
 import type { Topology } from './topology.ts';
 import type { Recorder } from './recorder.ts';
-import { activeController, groupCoordinator, leaderOf, waitSettled } from './inspect.ts';
+import { activeController, leaderOf, waitSettled } from './inspect.ts';
 
 export interface NemesisContext {
   nodes: ClusterNodes;
@@ -21,7 +21,8 @@ export interface NemesisContext {
   rng: Rng;
   topic: string;
   partitions: number;
-  group: string;
+  /** The coordinator the workload depends on (its group's, or its transactional id's) for kill-coordinator. */
+  coordinator: { what: string; find: () => Promise<number | null> };
   /** broker.session.timeout.ms of the nodes. */
   sessionTimeoutMs: number;
 }
@@ -86,7 +87,7 @@ export const nemeses = {
   },
   'kill-leader': killAndRestart('partition leader', async (ctx) => (await randomLeader(ctx)).leader),
   'kill-controller': killAndRestart('active controller', (ctx) => activeController(ctx.nodes.bootstrap)),
-  'kill-coordinator': killAndRestart('group coordinator', (ctx) => groupCoordinator(ctx.nodes.bootstrap, ctx.group)),
+  'kill-coordinator': (ctx: NemesisContext) => killAndRestart(ctx.coordinator.what, ctx.coordinator.find)(ctx),
   'pause-leader': async (ctx: NemesisContext) => {
     const hold = ctx.sessionTimeoutMs + ctx.rng.int(1000, 5000);
     const { partition, leader } = await randomLeader(ctx);

@@ -11,6 +11,7 @@ export interface ReportRow {
   seed: number;
   ok: boolean;
   acknowledged: number;
+  committedTransactions: number;
   lost: number;
   duplicated: number;
   mismatched: number;
@@ -38,6 +39,7 @@ export function reportRow(scenario: string, seed: number, verdict: Verdict): Rep
     seed,
     ok: verdict.ok,
     acknowledged: verdict.acknowledged,
+    committedTransactions: verdict.committedTransactions,
     lost: verdict.lost.count,
     duplicated: verdict.duplicated.count,
     mismatched: verdict.mismatched.count,
@@ -61,6 +63,7 @@ const columns: [key: keyof ReportRow, heading: string][] = [
   ['seed', 'seed'],
   ['ok', 'result'],
   ['acknowledged', 'acked'],
+  ['committedTransactions', 'txns'],
   ['lost', 'lost'],
   ['duplicated', 'duplicated'],
   ['mismatched', 'mismatched'],

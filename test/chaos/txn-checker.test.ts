@@ -95,6 +95,7 @@ test('a clean transactional run is ok: aborted, fenced and in-doubt-aborted reco
   const verdict = check(cleanRun());
   assertFound(verdict, {});
   assert.equal(verdict.acknowledged, 12);
+  assert.equal(verdict.committedTransactions, 2);
 });
 
 test('the history format carries transactions and live reads', () => {
