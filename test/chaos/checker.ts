@@ -28,7 +28,7 @@
  *   their high watermarks and at or above both their log starts; or where a
  *   replica, within its [logStart, highWatermark), lacks or differs from a
  *   record of the final read.
- * - abortedRead, txnLost, txnPartial, zombieCommit: txn-checker.ts.
+ * - abortedRead, txnLost, txnPartial, zombieCommit, notExactlyOnce: txn-checker.ts.
  *
  * and `ok` when none of those happened. It also counts the acknowledged and
  * indeterminate values, the committed transactions, unavailability (availability.ts), and elections,
@@ -49,7 +49,7 @@
 import { anomaly, note, type Anomaly } from './anomaly.ts';
 import { availability, type Availability } from './availability.ts';
 import {
-  parseValue, type Ack, type Commit, type Committed, type Consumed, type Event, type Leadership, type Led, type Read, type Replica, type Txn,
+  parseValue, type Ack, type Commit, type Committed, type Consumed, type Copied, type Event, type Leadership, type Led, type Read, type Replica, type Txn,
 } from './history.ts';
 import { consumedMismatches, transactionAnomalies, type TransactionAnomalies } from './txn-checker.ts';
 
@@ -80,7 +80,7 @@ export interface Verdict extends TransactionAnomalies {
 /** The anomalies that make a run fail. */
 export const anomalies = [
   'lost', 'duplicated', 'mismatched', 'reordered', 'unexpected', 'commitRegressions', 'divergence',
-  'abortedRead', 'txnLost', 'txnPartial', 'zombieCommit',
+  'abortedRead', 'txnLost', 'txnPartial', 'zombieCommit', 'notExactlyOnce',
 ] as const satisfies readonly (keyof Verdict)[];
 
 const at = (partition: number, offset: number | null): string => `p${partition}@${offset ?? '?'}`;
@@ -95,6 +95,7 @@ export function check(events: readonly Event[]): Verdict {
   const reads: Read[] = [];
   const committedReads: Read[] = [];
   const consumed: Consumed[] = [];
+  const copied: Copied[] = [];
   const txns: Txn[] = [];
   const replicas: Replica[] = [];
   const commits: (Commit | Committed)[] = [];
@@ -120,6 +121,9 @@ export function check(events: readonly Event[]): Verdict {
         break;
       case 'consumed':
         consumed.push(e);
+        break;
+      case 'copied':
+        copied.push(e);
         break;
       case 'txn':
         txns.push(e);
@@ -173,7 +177,7 @@ export function check(events: readonly Event[]): Verdict {
     unexpected,
     commitRegressions: commitRegressions(commits),
     divergence: divergence(replicas, reads),
-    ...transactionAnomalies(txns, committedReads, consumed),
+    ...transactionAnomalies(txns, committedReads, consumed, copied),
     unavailability: availability(events),
     elections: elections(leadership),
   };

@@ -23,8 +23,10 @@
  * A transactional workload also logs `txn` events, one per transaction when
  * it is over (its values were `send` and their delivery reports `ack` or
  * `fail`, as any write: an `ack` says the record is in the log, committed or
- * not), and `consumed` events, one per record a live reader read while the
- * run went on, stamped when its line arrives.
+ * not), `consumed` events, one per record a live reader read while the
+ * run went on, stamped when its line arrives, and `copied` events: the
+ * final read_committed read of the consume-transform-produce stage's output
+ * topic, one per record (no `t`).
  *
  * `readHistory` / `parseHistory` turn a JSONL file into events, checking
  * every field; a bad line is an error naming the file and line. Fields not
@@ -50,6 +52,8 @@ export type Isolation = 'read_committed' | 'read_uncommitted';
 export interface Read { type: 'read'; partition: number; offset: number; value: string | null; isolation?: Isolation }
 /** One record a live reader read at `isolation`. */
 export interface Consumed { type: 'consumed'; t: number; process: string; isolation: Isolation; partition: number; offset: number; value: string | null }
+/** One record of the final read_committed read of the consume-transform-produce stage's output topic. */
+export interface Copied { type: 'copied'; partition: number; offset: number; value: string | null }
 /**
  * A transaction, once over: its values in send order (those the client took), and its outcome:
  * `committed` when the commit was acknowledged; `aborted` when no commit was ever asked for it (it
@@ -77,7 +81,9 @@ export type PhaseName = 'nemesis-start' | 'nemesis-stop' | 'heal' | 'end';
 /** The nemesis schedule; `detail` says what was done (e.g. `kill -9 node 2`). */
 export interface Phase { type: 'phase'; t: number; name: PhaseName; detail?: string }
 
-export type Event = Send | Ack | Fail | Commit | Committed | Read | Consumed | Txn | Replica | Leadership | Phase;
+export type Event = Send | Ack | Fail | Commit | Committed | Read | Consumed | Copied | Txn | Replica | Leadership | Phase;
+/** Events without a time: what the cluster held at the end. */
+export const untimed = ['read', 'copied', 'replica'] as const;
 
 /** A produced value's parts, or undefined when it is not `<process>:<seq>`. */
 export function parseValue(value: string): { process: string; seq: number } | undefined {
@@ -134,6 +140,7 @@ const schemas: Record<Event['type'], Record<string, Check>> = {
   committed: { t: isTime, process: isString, group: isString, partition: isIndex, offset: isOffsetOrNone },
   read: { partition: isIndex, offset: isIndex, value: isReadValue, isolation: optional(isIsolation) },
   consumed: { t: isTime, process: isString, isolation: isIsolation, partition: isIndex, offset: isIndex, value: isReadValue },
+  copied: { partition: isIndex, offset: isIndex, value: isReadValue },
   txn: { t: isTime, process: isString, values: isValueList, outcome: oneOf('committed', 'aborted', 'indeterminate'), fenced: isBoolean },
   replica: { node: isIndex, partition: isIndex, highWatermark: isIndex, logStartOffset: isIndex, records: isRecords },
   leadership: { t: isTime, partitions: orNull(isLedList), brokers: orNull(isNodeList), quorumEpoch: isIndexOrNull },

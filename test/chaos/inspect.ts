@@ -110,35 +110,37 @@ export async function waitSettled(bootstrap: string, topic: string, replicas: nu
   }
 }
 
-/** Waits until no transaction is open on `topic`: null then, or what was last seen when `deadlineMs` passes first. */
-export async function waitNoOpenTransactions(bootstrap: string, topic: string, deadlineMs: number): Promise<string | null> {
+/** Waits until no transaction is open on `topics`: null then, or what was last seen when `deadlineMs` passes first. */
+export async function waitNoOpenTransactions(bootstrap: string, topics: string[], deadlineMs: number): Promise<string | null> {
   const deadline = performance.now() + deadlineMs;
   for (;;) {
-    const found = await kbOrError<{ hanging: { partition: number; producerId: number; startOffset: number }[] }>(
-      ['txn', 'find-hanging', '--topic', topic, '--max-age', '0', '-b', bootstrap, '--timeout', String(kbTimeoutMs)],
+    const found = await kbOrError<{ hanging: { topic: string; partition: number; producerId: number; startOffset: number }[] }>(
+      ['txn', 'find-hanging', ...topics.flatMap((topic) => ['--topic', topic]), '--max-age', '0', '-b', bootstrap, '--timeout', String(kbTimeoutMs)],
     );
     if (!(found instanceof Error) && found.hanging.length === 0) return null;
     if (performance.now() > deadline) {
       if (found instanceof Error) return found.message;
-      return found.hanging.map((h) => `partition ${h.partition}: producer ${h.producerId} open from offset ${h.startOffset}`).join('; ');
+      return found.hanging.map((h) => `${h.topic}-${h.partition}: producer ${h.producerId} open from offset ${h.startOffset}`).join('; ');
     }
     await sleep(500);
   }
 }
 
+/** A record of the final read. */
+export interface ReadRecord { partition: number; offset: number; value: string }
+
 /**
  * The final complete read at `isolation`: every record of every partition from its log start to its
  * high watermark (read_uncommitted) or last stable offset (read_committed).
  */
-export async function finalRead(bootstrap: string, topic: string, isolation: Isolation, recorder: Recorder): Promise<void> {
+export async function finalRead(bootstrap: string, topic: string, isolation: Isolation): Promise<ReadRecord[]> {
   const args = ['-b', bootstrap, '-X', `isolation.level=${isolation}`, '-C', '-t', topic, '-o', 'beginning', '-e', '-q', '-f', '%p %o %s\\n'];
   const result = await run('kcat', args, { timeoutMs: 120_000 });
   if (result.code !== 0) throw new Error(`the final read failed: ${result.timedOut ? 'timed out' : result.stderr.trim()}`);
-  for (const line of result.stdout.split('\n')) {
-    if (line === '') continue;
+  return result.stdout.split('\n').filter((line) => line !== '').map((line) => {
     const [partition, offset, ...value] = line.split(' ');
-    recorder.record({ type: 'read', partition: Number(partition), offset: Number(offset), value: value.join(' '), isolation });
-  }
+    return { partition: Number(partition), offset: Number(offset), value: value.join(' ') };
+  });
 }
 
 interface SegmentDump {

@@ -25,6 +25,7 @@ export interface ReportRow {
   txnLost: number;
   txnPartial: number;
   zombieCommit: number;
+  notExactlyOnce: number;
   /** Leadership changes while the nemesis ran (checker.ts); null when they could not be observed. */
   elections: number | null;
   unavailableSeconds: number;
@@ -51,6 +52,7 @@ export function reportRow(scenario: string, seed: number, verdict: Verdict): Rep
     txnLost: verdict.txnLost.count,
     txnPartial: verdict.txnPartial.count,
     zombieCommit: verdict.zombieCommit.count,
+    notExactlyOnce: verdict.notExactlyOnce.count,
     elections: verdict.elections.unobserved === null ? verdict.elections.count : null,
     unavailableSeconds: toTheMs(verdict.unavailability.seconds),
     longestGapSeconds: toTheMs(verdict.unavailability.longestGapMs / 1000),
@@ -75,6 +77,7 @@ const columns: [key: keyof ReportRow, heading: string][] = [
   ['txnLost', 'txn lost'],
   ['txnPartial', 'txn partial'],
   ['zombieCommit', 'zombie commits'],
+  ['notExactlyOnce', 'not exactly once'],
   ['elections', 'elections'],
   ['unavailableSeconds', 'unavailable s'],
   ['longestGapSeconds', 'longest gap s'],

@@ -7,11 +7,18 @@
  *   transactions a second of 1-5 values to random partitions, committing
  *   most, aborting some, and now and then fenced by a successor; its values
  *   as `send`/`ack`/`fail`, each transaction's outcome as a `txn` event;
+ * - `ctp-1` (scripts/confluent_ctp.py): a consume-transform-produce stage
+ *   copying `topic` (read_committed, group `chaos-ctp`) to `outTopic`, the
+ *   consumed offsets committed in each transaction (transactional id
+ *   `chaos-ctp`); it logs nothing into the history (the final read of
+ *   `outTopic` judges it), and when stopped it first catches up with the
+ *   input, or fails;
  * - `reader-committed` and `reader-uncommitted`
  *   (scripts/confluent_reader.py): live readers of every partition from its
  *   start at each isolation level, each record as a `consumed` event.
  * `stop()` stops the producer (which finishes its transaction), then the
- * readers. librdkafka's logs go to `<dir>/confluent_txn_producer.log` and
+ * copy stage and the readers. librdkafka's logs go to
+ * `<dir>/confluent_txn_producer.log`, `<dir>/confluent_ctp.log` and
  * `<dir>/reader-*.log` (the producer's debug contexts from
  * KB_CHAOS_RDKAFKA_DEBUG).
  */
@@ -21,7 +28,7 @@ import { pythonClient, startClients, type Client, type Workload, type WorkloadOp
 /** The producer's transactional id (the kill-coordinator nemesis kills its coordinator). */
 export const transactionalId = 'chaos-txn';
 
-type TxnWorkloadOptions = Omit<WorkloadOptions, 'acks' | 'group'> & { seed: number };
+type TxnWorkloadOptions = Omit<WorkloadOptions, 'acks' | 'group'> & { outTopic: string; seed: number };
 
 function producer(options: TxnWorkloadOptions, stopFile: string): Client {
   const name = 'txn-1';
@@ -55,9 +62,16 @@ function reader(options: TxnWorkloadOptions, isolation: Isolation, stopFile: str
   );
 }
 
+function copyStage(options: TxnWorkloadOptions, stopFile: string): Client {
+  const { bootstrap, topic, outTopic } = options;
+  const input = { bootstrap, in_topic: topic, out_topic: outTopic, group: 'chaos-ctp', transactional_id: 'chaos-ctp', stop_file: stopFile };
+  return pythonClient(options.dir, 'confluent_ctp.py', input, () => {});
+}
+
 export function startTxnWorkload(options: TxnWorkloadOptions): Promise<Workload> {
   return startClients(options.dir, async (tiers) => {
     tiers.producer(producer(options, tiers.producersStop));
+    tiers.watcher(copyStage(options, tiers.watchersStop));
     tiers.watcher(reader(options, 'read_committed', tiers.watchersStop));
     tiers.watcher(reader(options, 'read_uncommitted', tiers.watchersStop));
   });

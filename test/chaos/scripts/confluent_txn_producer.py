@@ -5,7 +5,7 @@ argv[1] is JSON: {"bootstrap": "h:p,...", "topic": str, "partitions": int,
 "stop_file": path, "debug"?: librdkafka debug contexts}. Until `stop_file`
 exists, runs transactions of 1 to 5 values "<process>:<seq>" (seq = 0, 1, ...
 in send order), each to a random partition; most are committed, some are
-aborted on purpose, and now and then one is fenced: a successor producer
+aborted on purpose (after their values are written), and now and then one is fenced: a successor producer
 with the same transactional id finishes init_transactions while the
 transaction is open, then the old one (the zombie) produces one more value
 and tries to commit; the successor carries on. The seed drives those
@@ -48,6 +48,8 @@ config = {
 call_timeout = 10
 tries = 6
 seq = 0
+# Each value produced and not yet reported delivered or failed, with its producer.
+pending = {}
 
 
 def emit(event):
@@ -61,6 +63,7 @@ def stopped():
 
 def on_delivery(err, msg):
     value = msg.value().decode()
+    pending.pop(value, None)
     if err is None:
         emit({"type": "ack", "value": value, "partition": msg.partition(), "offset": msg.offset()})
     else:
@@ -91,12 +94,15 @@ def initialized():
 
 
 def discard(producer):
-    """Drops a producer (fenced, fatal or given up), its queued values failed by their delivery reports."""
+    """Drops a producer (fenced, fatal or given up): its values without a delivery report are reported failed."""
     try:
         producer.purge()
         producer.flush(1)
     except KafkaException:
         pass
+    for value in [v for v, p in pending.items() if p is producer]:
+        del pending[value]
+        emit({"type": "fail", "value": value, "error": "no delivery report from a discarded producer"})
 
 
 def produce(producer, values):
@@ -108,6 +114,7 @@ def produce(producer, values):
     while True:
         try:
             producer.produce(cfg["topic"], value=value.encode(), partition=rng.randrange(cfg["partitions"]), on_delivery=on_delivery)
+            pending[value] = producer
             values.append(value)
             return True
         except BufferError:
@@ -188,6 +195,7 @@ while producer is not None and not stopped():
         producer = commit(producer, values)
     else:
         emit({"type": "txn", "values": values, "outcome": "aborted", "fenced": False})
+        producer.flush(call_timeout)  # the aborted records in the log, for read_committed to skip
         producer = abort(producer)
     next_txn = max(next_txn + interval, time.monotonic())
     if producer is not None:
@@ -195,3 +203,4 @@ while producer is not None and not stopped():
 
 if producer is not None:
     producer.flush(call_timeout)
+    discard(producer)
