@@ -22,7 +22,7 @@
  * `<dir>/reader-*.log` (the producer's debug contexts from
  * KB_CHAOS_RDKAFKA_DEBUG).
  */
-import type { Isolation } from './history.ts';
+import type { Isolation, Txn } from './history.ts';
 import { pythonClient, startClients, type Client, type Workload, type WorkloadOptions } from './workload.ts';
 
 /** The producer's transactional id (the kill-coordinator nemesis kills its coordinator). */
@@ -42,7 +42,7 @@ function producer(options: TxnWorkloadOptions, stopFile: string): Client {
     if (event.type === 'send') recorder.record({ type: 'send', process: name, value });
     else if (event.type === 'ack') recorder.record({ type: 'ack', process: name, value, partition: event.partition as number, offset: event.offset as number });
     else if (event.type === 'fail') recorder.record({ type: 'fail', process: name, value, error: event.error as string });
-    else recorder.record({ type: 'txn', process: name, values: event.values as string[], outcome: event.outcome as 'committed', fenced: event.fenced as boolean });
+    else recorder.record({ type: 'txn', process: name, values: event.values as string[], outcome: event.outcome as Txn['outcome'], fenced: event.fenced as boolean });
   });
 }
 

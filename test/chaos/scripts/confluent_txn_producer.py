@@ -44,7 +44,7 @@ config = {
     "error_cb": lambda err: sys.stderr.write(f"error_cb: {err}\n"),
     **({"debug": cfg["debug"]} if cfg.get("debug") else {}),
 }
-# Each call's timeout (s); a retriable failure is tried again until `stopped()`, or this many times.
+# Each call's timeout (s), and how many times a call failing retriably is tried.
 call_timeout = 10
 tries = 6
 seq = 0
