@@ -150,7 +150,8 @@ interface SegmentDump {
 /** Records one `replica` event per partition directory of `topic` under `dataDir` (a stopped node's). */
 export async function dumpReplicas(node: number, dataDir: string, topic: string, recorder: Recorder): Promise<void> {
   const logs = path.join(dataDir, 'logs');
-  for (const name of (await readdir(logs)).filter((n) => n.startsWith(`${topic}-`))) {
+  // `<topic>-<partition>` only: not another topic whose name starts with this one's and a dash.
+  for (const name of (await readdir(logs)).filter((n) => n.startsWith(`${topic}-`) && /^\d+$/.test(n.slice(topic.length + 1)))) {
     const dir = path.join(logs, name);
     const partition = Number(name.slice(topic.length + 1));
     const records: [number, string | null][] = [];
