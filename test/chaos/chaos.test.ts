@@ -4,7 +4,9 @@
  * the checker, which must find nothing, no node may crash and the `none`
  * nemesis must see no election (judge.ts); the transactional workload
  * (txn-workload.ts) under kill-coordinator, which kills its transaction
- * coordinator; and the positive control: the
+ * coordinator (its history, with the read_uncommitted read standing in for
+ * the read_committed one, must show aborted reads: aborted records reached
+ * the log and the chain can see them); and the positive control: the
  * partition nemesis with acks=1 must show lost writes, proving the chain
  * (workload, nemesis, final read, checker) can see a loss. The seed is
  * KB_CHAOS_SEED or a fresh one; a failure names it, the command that replays
@@ -18,6 +20,8 @@ import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test, type TestContext } from 'node:test';
+import { check } from './checker.ts';
+import { readHistory, type Event } from './history.ts';
 import { judge, prerequisiteProblem, type Judged } from './judge.ts';
 import { nemesisNames, type NemesisName } from './nemesis.ts';
 import { formatAnomalies } from './report.ts';
@@ -80,6 +84,13 @@ describe('fault suite', { concurrency: 1 }, () => {
     const judged = await scenario('kill-coordinator', 'all', 'txn');
     assert.ok(judged.ok, account(judged));
     assert.ok(judged.verdict!.committedTransactions > 0, `no transaction was committed\n${account(judged)}`);
+    // Its positive control: had the final read_committed read been the read_uncommitted one, the checker would see aborted records.
+    const events = await readHistory(path.join(judged.dir, 'history.jsonl'));
+    const unisolated = events.flatMap((e): Event[] => {
+      if (e.type !== 'read') return [e];
+      return e.isolation === 'read_committed' ? [] : [e, { ...e, isolation: 'read_committed' }];
+    });
+    assert.ok(check(unisolated).abortedRead.count > 0, `no aborted record in the log: the chain cannot see an aborted read\n${account(judged)}`);
     await passed(judged);
   });
 
