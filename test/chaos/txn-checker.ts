@@ -69,7 +69,11 @@ export function transactionAnomalies(
 /** Notes each value the output (`copied`) lacks, holds twice or more, or holds without the input (`committedReads`) holding it. */
 function copiedOnce(committedReads: readonly Read[], copied: readonly Copied[], notExactlyOnce: Anomaly): void {
   const copies = new Map<string | null, Copied[]>();
-  for (const c of copied) copies.set(c.value, [...(copies.get(c.value) ?? []), c]);
+  for (const c of copied) {
+    const list = copies.get(c.value);
+    if (list === undefined) copies.set(c.value, [c]);
+    else list.push(c);
+  }
   const input = new Map(committedReads.map((r) => [r.value, r]));
   for (const [value, found] of copies) {
     const where = found.map(at).join(', ');
