@@ -19,7 +19,7 @@
  * `stop()` stops the producer (which finishes its transaction), then the
  * copy stage and the readers. librdkafka's logs go to
  * `<dir>/confluent_txn_producer.log`, `<dir>/confluent_ctp.log` and
- * `<dir>/reader-*.log` (the producer's debug contexts from
+ * `<dir>/reader-*.log` (the producers' debug contexts from
  * KB_CHAOS_RDKAFKA_DEBUG).
  */
 import type { Isolation, Txn } from './history.ts';
@@ -64,7 +64,10 @@ function reader(options: TxnWorkloadOptions, isolation: Isolation, stopFile: str
 
 function copyStage(options: TxnWorkloadOptions, stopFile: string): Client {
   const { bootstrap, topic, outTopic } = options;
-  const input = { bootstrap, in_topic: topic, out_topic: outTopic, group: 'chaos-ctp', transactional_id: 'chaos-ctp', stop_file: stopFile };
+  const input = {
+    bootstrap, in_topic: topic, out_topic: outTopic, group: 'chaos-ctp', transactional_id: 'chaos-ctp', stop_file: stopFile,
+    debug: process.env.KB_CHAOS_RDKAFKA_DEBUG,
+  };
   return pythonClient(options.dir, 'confluent_ctp.py', input, () => {});
 }
 

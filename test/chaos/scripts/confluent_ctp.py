@@ -1,7 +1,8 @@
 """The fault suite's consume-transform-produce stage (python3-confluent-kafka).
 
 argv[1] is JSON: {"bootstrap": "h:p,...", "in_topic": str, "out_topic": str,
-"group": str, "transactional_id": str, "stop_file": path}. Reads `in_topic`
+"group": str, "transactional_id": str, "stop_file": path, "debug"?: the
+producer's librdkafka debug contexts}. Reads `in_topic`
 at read_committed as a member of `group` and copies each record's value to
 the same partition of `out_topic`, committing the consumed offsets in the
 same transaction (send_offsets_to_transaction), one transaction per polled
@@ -13,6 +14,7 @@ partition (the producers have stopped by then), then exits 0; it exits 1
 when it cannot within `catch_up_s`. Prints nothing on stdout: each
 transaction's outcome and librdkafka's logs go to stderr.
 """
+import faulthandler
 import json
 import os
 import sys
@@ -25,7 +27,15 @@ call_timeout = 10
 catch_up_s = 75
 
 
-def new_producer():
+def new_producer(old=None):
+    """A producer whose init_transactions succeeded; `old` (fenced, failed) is dropped first, its queue purged."""
+    if old is not None:
+        sys.stderr.write("replacing the producer\n")
+        try:
+            old.purge()
+            old.flush(1)
+        except KafkaException:
+            pass
     while True:
         producer = Producer({
             "bootstrap.servers": cfg["bootstrap"],
@@ -33,12 +43,14 @@ def new_producer():
             "transaction.timeout.ms": 10000,
             "linger.ms": 5,
             "error_cb": lambda err: sys.stderr.write(f"producer error_cb: {err}\n"),
+            **({"debug": cfg["debug"]} if cfg.get("debug") else {}),
         })
         try:
             producer.init_transactions(call_timeout)
             return producer
         except KafkaException as e:
             sys.stderr.write(f"init_transactions failed: {e}\n")
+            producer.purge()
 
 
 consumer = Consumer({
@@ -72,10 +84,10 @@ def caught_up():
     """Whether every input partition is assigned and read to its end; each batch read was committed, or rewound to be read again."""
     assignment = consumer.assignment()
     try:
-        if len(assignment) != len(consumer.list_topics(cfg["in_topic"], call_timeout).topics[cfg["in_topic"]].partitions):
+        if len(assignment) != len(consumer.list_topics(cfg["in_topic"], 5).topics[cfg["in_topic"]].partitions):
             return False
         for tp in consumer.position(assignment):
-            _, high = consumer.get_watermark_offsets(tp, call_timeout)
+            _, high = consumer.get_watermark_offsets(tp, 5)
             if tp.offset < high:
                 return False
         return True
@@ -108,17 +120,21 @@ def copy(msgs):
             if err.txn_requires_abort():
                 producer.abort_transaction(call_timeout)
             else:
-                producer = new_producer()
+                producer = new_producer(producer)
         except KafkaException as abort_err:
             sys.stderr.write(f"abort failed: {abort_err}\n")
-            producer = new_producer()
+            producer = new_producer(producer)
+        sys.stderr.write("rewinding to the committed offsets\n")
         rewind()
         return "indeterminate" if committing else "aborted"
 
 
 stopping_since = None
 while True:
+    # Re-armed every turn: a turn stuck this long prints where (every librdkafka call here has a timeout).
+    faulthandler.dump_traceback_later(45)
     if stopping_since is None and os.path.exists(cfg["stop_file"]):
+        sys.stderr.write("stopping: catching up with the input\n")
         stopping_since = time.monotonic()
     msgs = [m for m in consumer.consume(200, 0.5) if m.error() is None]
     if msgs:
