@@ -12,7 +12,7 @@
  *   consumed offsets committed in each transaction (transactional id
  *   `chaos-ctp`); it logs nothing into the history (the final read of
  *   `outTopic` judges it), and when stopped it first catches up with the
- *   input, or fails;
+ *   input, or fails; started again when librdkafka left it blocked for good;
  * - `reader-committed` and `reader-uncommitted`
  *   (scripts/confluent_reader.py): live readers of every partition from its
  *   start at each isolation level, each record as a `consumed` event.
@@ -23,7 +23,7 @@
  * KB_CHAOS_RDKAFKA_DEBUG).
  */
 import type { Isolation, Txn } from './history.ts';
-import { pythonClient, startClients, type Client, type Workload, type WorkloadOptions } from './workload.ts';
+import { ClientExited, pythonClient, startClients, type Client, type Workload, type WorkloadOptions } from './workload.ts';
 
 /** The producer's transactional id (the kill-coordinator nemesis kills its coordinator). */
 export const transactionalId = 'chaos-txn';
@@ -62,13 +62,28 @@ function reader(options: TxnWorkloadOptions, isolation: Isolation, stopFile: str
   );
 }
 
+/** The copy stage's exit status when librdkafka blocked for good (scripts/confluent_ctp.py): a new one takes over. */
+const copyStageStuck = 3;
+
+/** The copy stage, started again (fencing the old one, logging to confluent_ctp-N.log) each time it exits `copyStageStuck`. */
 function copyStage(options: TxnWorkloadOptions, stopFile: string): Client {
   const { bootstrap, topic, outTopic } = options;
   const input = {
     bootstrap, in_topic: topic, out_topic: outTopic, group: 'chaos-ctp', transactional_id: 'chaos-ctp', stop_file: stopFile,
     debug: process.env.KB_CHAOS_RDKAFKA_DEBUG,
   };
-  return pythonClient(options.dir, 'confluent_ctp.py', input, () => {});
+  let current: Client | undefined;
+  const done = (async () => {
+    for (let run = 1; ; run++) {
+      current = pythonClient(options.dir, 'confluent_ctp.py', input, () => {}, run === 1 ? 'confluent_ctp' : `confluent_ctp-${run}`);
+      try {
+        return await current.done;
+      } catch (err) {
+        if (!(err instanceof ClientExited && err.code === copyStageStuck)) throw err;
+      }
+    }
+  })();
+  return { done, kill: () => current?.kill?.() };
 }
 
 export function startTxnWorkload(options: TxnWorkloadOptions): Promise<Workload> {

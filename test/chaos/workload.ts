@@ -141,7 +141,7 @@ export function pythonClient(dir: string, script: string, input: object, onEvent
     child.once('error', reject);
     child.once('close', (code, signal) => {
       if (code === 0) resolve();
-      else reject(new Error(`${script} exited (${code ?? signal}); see ${log}`));
+      else reject(new ClientExited(`${script} exited (${code ?? signal}); see ${log}`, code));
     });
   });
   return { done, kill: () => void child.kill('SIGKILL') };
@@ -195,6 +195,15 @@ async function observer(options: WorkloadOptions, kafka: Kafka, stopped: () => b
     }
   };
   return { done: loop() };
+}
+
+/** A python client's failure: its exit status (null when a signal ended it). */
+export class ClientExited extends Error {
+  readonly code: number | null;
+  constructor(message: string, code: number | null) {
+    super(message);
+    this.code = code;
+  }
 }
 
 /** A running client: its loop, and for a python one how to kill it. */

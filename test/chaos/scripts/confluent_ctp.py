@@ -8,7 +8,9 @@ the same partition of `out_topic`, committing the consumed offsets in the
 same transaction (send_offsets_to_transaction), one transaction per polled
 batch. Errors are handled as librdkafka asks: a retriable commit is
 retried, an abortable error aborts and rewinds to the committed offsets, a
-fatal one (fenced) starts a new producer and rewinds. Once `stop_file`
+fatal one (fenced) starts a new producer and rewinds; a call librdkafka never
+returns from (see `stuck_s`) ends the process with status 3, for the caller to
+start a new one. Once `stop_file`
 exists it goes on until it has committed up to the end of every input
 partition (the producers have stopped by then), then exits 0; it exits 1
 when it cannot within `catch_up_s`. Prints nothing on stdout: each
@@ -18,6 +20,7 @@ import faulthandler
 import json
 import os
 import sys
+import threading
 import time
 
 from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
@@ -25,6 +28,11 @@ from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
 cfg = json.loads(sys.argv[1])
 call_timeout = 10
 catch_up_s = 75
+# librdkafka 2.0.2's send_offsets_to_transaction ignores its timeout when the group coordinator cannot
+# be found (confluentinc/librdkafka#5456) and blocks for good: past this, the process exits with
+# `stuck_exit` and the workload starts a new copy stage, which fences this one.
+stuck_s = call_timeout + 20
+stuck_exit = 3
 
 
 def new_producer(old=None):
@@ -96,6 +104,12 @@ def caught_up():
         return False
 
 
+def stuck():
+    sys.stderr.write(f"send_offsets_to_transaction still blocked after {stuck_s} s (confluentinc/librdkafka#5456): exiting {stuck_exit}\n")
+    faulthandler.dump_traceback()
+    os._exit(stuck_exit)
+
+
 def copy(msgs):
     """Copies `msgs` and commits their offsets in one transaction: its outcome."""
     global producer
@@ -104,7 +118,12 @@ def copy(msgs):
         producer.begin_transaction()
         for m in msgs:
             producer.produce(cfg["out_topic"], value=m.value(), partition=m.partition())
-        producer.send_offsets_to_transaction(consumer.position(consumer.assignment()), consumer.consumer_group_metadata(), call_timeout)
+        watchdog = threading.Timer(stuck_s, stuck)
+        watchdog.start()
+        try:
+            producer.send_offsets_to_transaction(consumer.position(consumer.assignment()), consumer.consumer_group_metadata(), call_timeout)
+        finally:
+            watchdog.cancel()
         committing = True
         for attempt in range(6):
             try:
@@ -131,8 +150,8 @@ def copy(msgs):
 
 stopping_since = None
 while True:
-    # Re-armed every turn: a turn stuck this long prints where (every librdkafka call here has a timeout).
-    faulthandler.dump_traceback_later(45)
+    # Re-armed every turn: a turn stuck this long prints where.
+    faulthandler.dump_traceback_later(75)
     if stopping_since is None and os.path.exists(cfg["stop_file"]):
         sys.stderr.write("stopping: catching up with the input\n")
         stopping_since = time.monotonic()
