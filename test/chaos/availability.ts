@@ -48,7 +48,7 @@ function timeline(events: readonly Event[]): Timeline {
   const acks: number[] = [];
   let endMs = 0;
   for (const e of events) {
-    if (e.type === 'read' || e.type === 'replica') continue;
+    if (e.type === 'read' || e.type === 'copied' || e.type === 'replica') continue;
     endMs = Math.max(endMs, e.t);
     if (e.type === 'send' && !sentAt.has(e.value)) sentAt.set(e.value, e.t);
     if (e.type === 'ack' || e.type === 'fail') {

@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { anomalies, check, exampleLimit, type Verdict } from './checker.ts';
+import { exampleLimit } from './anomaly.ts';
+import { anomalies, check, type Verdict } from './checker.ts';
 import { parseHistory, type Event, type Leadership, type Led, type Read, type Replica } from './history.ts';
 
 const producers = ['kafkajs-1', 'confluent-1'];
@@ -425,7 +426,7 @@ test('a history file: events parsed, a bad line named with its number and what i
   };
   assert.throws(() => parseHistory(`${text}\n{"type":"ack","t":1`, 'h.jsonl'), /^Error: h\.jsonl:5: not JSON \(.+\)$/);
   bad('[]', 'not a JSON object');
-  bad('{"type":"produce"}', 'unknown type "produce" (expected one of send, ack, fail, commit, committed, read, replica, leadership, phase)');
+  bad('{"type":"produce"}', 'unknown type "produce" (expected one of send, ack, fail, commit, committed, read, consumed, copied, txn, replica, leadership, phase)');
   bad(
     '{"type":"leadership","t":1,"partitions":[{"topic":"c","partition":0,"leader":-2,"leaderEpoch":0}],"brokers":null,"quorumEpoch":null}',
     'leadership event: field "partitions" is [{"topic":"c","partition":0,"leader":-2,"leaderEpoch":0}], expected a list of {topic, partition, leader, leaderEpoch} or null',

@@ -1,14 +1,19 @@
 /**
  * Judges a fault-suite run's whole history (see history.ts). `check`
- * counts, per anomaly, with up to `exampleLimit` examples each:
+ * counts, per anomaly, with up to `exampleLimit` examples each (anomaly.ts).
+ * "The final read" is the read_uncommitted one, which holds every record
+ * written, committed or not; the read_committed one (transactional runs)
+ * is judged for duplicates and order too, and by txn-checker.ts.
  *
  * - lost: acknowledged, absent from the final read. An indeterminate write
  *   (failed, timed out, no outcome) is never lost, and may be read once.
- * - duplicated: one value read at two or more positions.
+ * - duplicated: one value read at two or more positions (in either read).
  * - mismatched: an acknowledged value the final read holds, but not at its
  *   acknowledged partition and offset; or one value acknowledged at two
  *   different positions (a client retry's acks must agree). An ack without
  *   an offset (librdkafka's implicit acks) is held to its partition only.
+ *   Also a record a live reader consumed that the final read does not hold
+ *   at its position.
  * - reordered: within one process's values in one partition, in offset
  *   order, a value with a lower seq right after one with a higher seq
  *   (counted once per break; a duplicate's later copies are not looked at).
@@ -23,9 +28,10 @@
  *   their high watermarks and at or above both their log starts; or where a
  *   replica, within its [logStart, highWatermark), lacks or differs from a
  *   record of the final read.
+ * - abortedRead, txnLost, txnPartial, zombieCommit, notExactlyOnce: txn-checker.ts.
  *
  * and `ok` when none of those happened. It also counts the acknowledged and
- * indeterminate values, unavailability (availability.ts), and elections,
+ * indeterminate values, the committed transactions, unavailability (availability.ts), and elections,
  * none of which affects `ok` (a nemesis that should see no election is
  * judged by judge.ts):
  *
@@ -40,28 +46,26 @@
  * Linear in the history (plus sorting), so a few hundred thousand events
  * take about a second.
  */
+import { anomaly, note, type Anomaly } from './anomaly.ts';
 import { availability, type Availability } from './availability.ts';
-import { parseValue, type Ack, type Commit, type Committed, type Event, type Leadership, type Led, type Read, type Replica } from './history.ts';
-
-/** Examples kept per anomaly. */
-export const exampleLimit = 10;
-
-export interface Anomaly {
-  count: number;
-  examples: string[];
-}
+import {
+  parseValue, type Ack, type Commit, type Committed, type Consumed, type Copied, type Event, type Leadership, type Led, type Read, type Replica, type Txn,
+} from './history.ts';
+import { consumedMismatches, transactionAnomalies, type TransactionAnomalies } from './txn-checker.ts';
 
 export interface Elections extends Anomaly {
   /** Why elections could not be counted (count is then 0), or null. */
   unobserved: string | null;
 }
 
-export interface Verdict {
+export interface Verdict extends TransactionAnomalies {
   ok: boolean;
   /** Distinct values acknowledged. */
   acknowledged: number;
   /** Distinct values attempted and never acknowledged (failed, timed out, or no outcome logged). */
   indeterminate: number;
+  /** Transactions whose commit was acknowledged. */
+  committedTransactions: number;
   lost: Anomaly;
   duplicated: Anomaly;
   mismatched: Anomaly;
@@ -76,16 +80,8 @@ export interface Verdict {
 /** The anomalies that make a run fail. */
 export const anomalies = [
   'lost', 'duplicated', 'mismatched', 'reordered', 'unexpected', 'commitRegressions', 'divergence',
+  'abortedRead', 'txnLost', 'txnPartial', 'zombieCommit', 'notExactlyOnce',
 ] as const satisfies readonly (keyof Verdict)[];
-
-function anomaly(): Anomaly {
-  return { count: 0, examples: [] };
-}
-
-function note(a: Anomaly, example: string): void {
-  a.count++;
-  if (a.examples.length < exampleLimit) a.examples.push(example);
-}
 
 const at = (partition: number, offset: number | null): string => `p${partition}@${offset ?? '?'}`;
 /** Whether a position agrees with an acknowledged one (an ack without an offset names only its partition). */
@@ -97,6 +93,10 @@ export function check(events: readonly Event[]): Verdict {
   const attempted = new Set<string>();
   const acks = new Map<string, Ack>();
   const reads: Read[] = [];
+  const committedReads: Read[] = [];
+  const consumed: Consumed[] = [];
+  const copied: Copied[] = [];
+  const txns: Txn[] = [];
   const replicas: Replica[] = [];
   const commits: (Commit | Committed)[] = [];
   const leadership: Leadership[] = [];
@@ -117,7 +117,16 @@ export function check(events: readonly Event[]): Verdict {
         break;
       }
       case 'read':
-        reads.push(e);
+        (e.isolation === 'read_committed' ? committedReads : reads).push(e);
+        break;
+      case 'consumed':
+        consumed.push(e);
+        break;
+      case 'copied':
+        copied.push(e);
+        break;
+      case 'txn':
+        txns.push(e);
         break;
       case 'replica':
         replicas.push(e);
@@ -133,7 +142,9 @@ export function check(events: readonly Event[]): Verdict {
         break;
     }
   }
-  reads.sort((a, b) => a.partition - b.partition || a.offset - b.offset);
+  const byPosition = (a: Read, b: Read): number => a.partition - b.partition || a.offset - b.offset;
+  reads.sort(byPosition);
+  committedReads.sort(byPosition);
   const readAt = positionsOf(reads);
 
   const lost = anomaly();
@@ -144,22 +155,29 @@ export function check(events: readonly Event[]): Verdict {
       note(mismatched, `${value} acknowledged at ${at(ack.partition, ack.offset)}, read at ${found.map((r) => at(r.partition, r.offset)).join(', ')}`);
     }
   }
+  consumedMismatches(consumed, reads, mismatched);
   const duplicated = anomaly();
   const unexpected = anomaly();
-  for (const [value, found] of readAt) {
-    if (found.length > 1) note(duplicated, `${shown(value)} read at ${found.map((r) => at(r.partition, r.offset)).join(', ')}`);
-    if (value === null || !attempted.has(value)) note(unexpected, `${shown(value)} read at ${at(found[0].partition, found[0].offset)}, never sent`);
+  const reordered = anomaly();
+  for (const [view, viewReads] of [['', reads], ['read_committed: ', committedReads]] as const) {
+    for (const [value, found] of view === '' ? readAt : positionsOf(viewReads)) {
+      if (found.length > 1) note(duplicated, `${view}${shown(value)} read at ${found.map((r) => at(r.partition, r.offset)).join(', ')}`);
+      if (view === '' && (value === null || !attempted.has(value))) note(unexpected, `${shown(value)} read at ${at(found[0].partition, found[0].offset)}, never sent`);
+    }
+    reorderings(viewReads, attempted, reordered, view);
   }
   const verdict = {
     acknowledged: acks.size,
     indeterminate: attempted.size - acks.size,
+    committedTransactions: txns.filter((txn) => txn.outcome === 'committed').length,
     lost,
     duplicated,
     mismatched,
-    reordered: reorderings(reads, attempted),
+    reordered,
     unexpected,
     commitRegressions: commitRegressions(commits),
     divergence: divergence(replicas, reads),
+    ...transactionAnomalies(txns, committedReads, consumed, copied),
     unavailability: availability(events),
     elections: elections(leadership),
   };
@@ -177,9 +195,8 @@ function positionsOf(reads: readonly Read[]): Map<string | null, Read[]> {
   return byValue;
 }
 
-/** Breaks in seq order within each process's values per partition; `reads` sorted by partition, offset. */
-function reorderings(reads: readonly Read[], attempted: ReadonlySet<string>): Anomaly {
-  const reordered = anomaly();
+/** Notes in `reordered` the breaks in seq order within each process's values per partition; `reads` sorted by partition, offset; examples start with `view`. */
+function reorderings(reads: readonly Read[], attempted: ReadonlySet<string>, reordered: Anomaly, view: string): void {
   const seen = new Set<string>();
   let partition = -1;
   let last = new Map<string, { seq: number; offset: number; value: string }>();
@@ -194,11 +211,10 @@ function reorderings(reads: readonly Read[], attempted: ReadonlySet<string>): An
     if (parsed === undefined) continue;
     const before = last.get(parsed.process);
     if (before !== undefined && parsed.seq < before.seq) {
-      note(reordered, `${before.value} at ${at(partition, before.offset)} before ${r.value} at ${at(partition, r.offset)}`);
+      note(reordered, `${view}${before.value} at ${at(partition, before.offset)} before ${r.value} at ${at(partition, r.offset)}`);
     }
     last.set(parsed.process, { seq: parsed.seq, offset: r.offset, value: r.value });
   }
-  return reordered;
 }
 
 /** Acknowledged commits and observations that go below what was acknowledged or observed before. */

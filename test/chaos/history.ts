@@ -13,10 +13,20 @@
  * producing process in send order (e.g. `kafkajs-1:42`). A `fail` is
  * indeterminate: the write may or may not have happened. `read` events are
  * the final complete read (every partition from its log start to its high
- * watermark, after the faults have healed), one per record; `replica`
+ * watermark, after the faults have healed), one per record, with the
+ * isolation level it was read at (absent: read_uncommitted, the only final
+ * read of a run without transactions); `replica`
  * events are every replica's segments (`kb log dump`), taken after the
  * cluster stopped. Neither needs `t`. `leadership` events say who led
  * what, asked just before the nemesis starts and just after it stops.
+ *
+ * A transactional workload also logs `txn` events, one per transaction when
+ * it is over (its values were `send` and their delivery reports `ack` or
+ * `fail`, as any write: an `ack` says the record is in the log, committed or
+ * not), `consumed` events, one per record a live reader read while the
+ * run went on, stamped when its line arrives, and `copied` events: the
+ * final read_committed read of the consume-transform-produce stage's output
+ * topic, one per record (no `t`).
  *
  * `readHistory` / `parseHistory` turn a JSONL file into events, checking
  * every field; a bad line is an error naming the file and line. Fields not
@@ -37,8 +47,23 @@ export interface Commit {
 }
 /** An observer's OffsetFetch; offset -1: none committed. */
 export interface Committed { type: 'committed'; t: number; process: string; group: string; partition: number; offset: number }
-/** One record of the final complete read. */
-export interface Read { type: 'read'; partition: number; offset: number; value: string | null }
+export type Isolation = 'read_committed' | 'read_uncommitted';
+/** One record of the final complete read at `isolation` (absent: read_uncommitted). */
+export interface Read { type: 'read'; partition: number; offset: number; value: string | null; isolation?: Isolation }
+/** One record a live reader read at `isolation`. */
+export interface Consumed { type: 'consumed'; t: number; process: string; isolation: Isolation; partition: number; offset: number; value: string | null }
+/** One record of the final read_committed read of the consume-transform-produce stage's output topic. */
+export interface Copied { type: 'copied'; partition: number; offset: number; value: string | null }
+/**
+ * A transaction, once over: its values in send order (those the client took), and its outcome:
+ * `committed` when the commit was acknowledged; `aborted` when no commit was ever asked for it (it
+ * can only be aborted); `indeterminate` when a commit was asked and not acknowledged (failed, timed
+ * out): either way, but all or nothing. `fenced`: a successor with the same transactional id had
+ * been initialized before the commit was asked, so it must never be committed.
+ */
+export interface Txn {
+  type: 'txn'; t: number; process: string; values: string[]; outcome: 'committed' | 'aborted' | 'indeterminate'; fenced: boolean;
+}
 /** One replica's log after the cluster stopped; `records` are [offset, value] in offset order. */
 export interface Replica {
   type: 'replica'; node: number; partition: number; highWatermark: number; logStartOffset: number;
@@ -56,7 +81,9 @@ export type PhaseName = 'nemesis-start' | 'nemesis-stop' | 'heal' | 'end';
 /** The nemesis schedule; `detail` says what was done (e.g. `kill -9 node 2`). */
 export interface Phase { type: 'phase'; t: number; name: PhaseName; detail?: string }
 
-export type Event = Send | Ack | Fail | Commit | Committed | Read | Replica | Leadership | Phase;
+export type Event = Send | Ack | Fail | Commit | Committed | Read | Consumed | Copied | Txn | Replica | Leadership | Phase;
+/** Events without a time: what the cluster held at the end. */
+export const untimed = ['read', 'copied', 'replica'] as const;
 
 /** A produced value's parts, or undefined when it is not `<process>:<seq>`. */
 export function parseValue(value: string): { process: string; seq: number } | undefined {
@@ -84,6 +111,8 @@ const isValue: Check = {
   expected: 'a value "<process>:<seq>"',
 };
 const isReadValue: Check = { ok: (v) => v === null || typeof v === 'string', expected: 'a string or null' };
+const isValueList: Check = { ok: (v) => Array.isArray(v) && v.every(isValue.ok), expected: 'a list of values "<process>:<seq>"' };
+const isBoolean: Check = { ok: (v) => typeof v === 'boolean', expected: 'true or false' };
 const isRecords: Check = {
   ok: (v) => Array.isArray(v) && v.every((r) => Array.isArray(r) && r.length === 2 && isIndex.ok(r[0]) && isReadValue.ok(r[1])),
   expected: 'a list of [offset, value] pairs',
@@ -99,6 +128,7 @@ const oneOf = (...allowed: string[]): Check => ({
   expected: `one of ${allowed.join(', ')}`,
 });
 const optional = (check: Check): Check => ({ ok: (v) => v === undefined || check.ok(v), expected: `${check.expected} or absent` });
+const isIsolation = oneOf('read_committed', 'read_uncommitted');
 
 const schemas: Record<Event['type'], Record<string, Check>> = {
   send: { t: isTime, process: isString, value: isValue },
@@ -108,7 +138,10 @@ const schemas: Record<Event['type'], Record<string, Check>> = {
     t: isTime, process: isString, group: isString, partition: isIndex, offset: isIndex, outcome: oneOf('ok', 'fail'),
   },
   committed: { t: isTime, process: isString, group: isString, partition: isIndex, offset: isOffsetOrNone },
-  read: { partition: isIndex, offset: isIndex, value: isReadValue },
+  read: { partition: isIndex, offset: isIndex, value: isReadValue, isolation: optional(isIsolation) },
+  consumed: { t: isTime, process: isString, isolation: isIsolation, partition: isIndex, offset: isIndex, value: isReadValue },
+  copied: { partition: isIndex, offset: isIndex, value: isReadValue },
+  txn: { t: isTime, process: isString, values: isValueList, outcome: oneOf('committed', 'aborted', 'indeterminate'), fenced: isBoolean },
   replica: { node: isIndex, partition: isIndex, highWatermark: isIndex, logStartOffset: isIndex, records: isRecords },
   leadership: { t: isTime, partitions: orNull(isLedList), brokers: orNull(isNodeList), quorumEpoch: isIndexOrNull },
   phase: { t: isTime, name: oneOf('nemesis-start', 'nemesis-stop', 'heal', 'end'), detail: optional(isString) },

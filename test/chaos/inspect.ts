@@ -1,11 +1,14 @@
 /**
  * What the fault suite asks the cluster, from outside as an operator would:
- * leaders, the active controller and the group coordinator through kb's CLI
+ * leaders, the active controller and the group or transaction coordinator
+ * through kb's CLI
  * (`--json`; null when the cluster does not answer in time), who leads what
  * (a topic's partitions and their leader epochs, the live brokers, the
  * metadata quorum's epoch) as a `leadership` event, waiting for
- * every partition to have a leader and a full ISR, the final complete read
- * of every partition (kcat, log start to high watermark) as `read` events,
+ * every partition to have a leader and a full ISR, waiting for no
+ * transaction to be open on a topic (`kb txn find-hanging`), the final
+ * complete read of every partition at an isolation level (kcat, log start
+ * to high watermark, or to the last stable offset) as `read` events,
  * and each stopped node's replicas (`kb log dump --records --json` of every
  * segment, high watermark and log start from partition.checkpoint) as
  * `replica` events. Every external run is bounded by a timeout.
@@ -18,6 +21,7 @@ import { repoRoot } from '../helpers/tools.ts';
 import { partitionForGroup } from '../../src/broker/group/offset-store.ts';
 import { readPartitionCheckpoint } from '../../src/storage/checkpoint.ts';
 import { nodeStorageFs } from '../../src/storage/fs.ts';
+import type { Isolation } from './history.ts';
 import type { Recorder } from './recorder.ts';
 
 const kbTimeoutMs = 5000;
@@ -55,11 +59,14 @@ export async function activeController(bootstrap: string): Promise<number | null
   return info && info.controllerId >= 0 ? info.controllerId : null;
 }
 
-/** The group's coordinator: the leader of its `__consumer_offsets` partition. */
-export async function groupCoordinator(bootstrap: string, group: string): Promise<number | null> {
-  const offsets = await describeTopic(bootstrap, '__consumer_offsets');
-  if (!offsets) return null;
-  return leaderOf(bootstrap, '__consumer_offsets', partitionForGroup(group, offsets.partitions.length));
+/**
+ * The coordinator of a group (`__consumer_offsets`) or a transactional id (`__transaction_state`):
+ * the leader of the internal topic's partition that `key` hashes to.
+ */
+export async function coordinatorOf(bootstrap: string, internalTopic: '__consumer_offsets' | '__transaction_state', key: string): Promise<number | null> {
+  const internal = await describeTopic(bootstrap, internalTopic);
+  if (!internal) return null;
+  return leaderOf(bootstrap, internalTopic, partitionForGroup(key, internal.partitions.length));
 }
 
 /**
@@ -103,16 +110,37 @@ export async function waitSettled(bootstrap: string, topic: string, replicas: nu
   }
 }
 
-/** The final complete read: every record of every partition from its log start to its high watermark. */
-export async function finalRead(bootstrap: string, topic: string, recorder: Recorder): Promise<void> {
-  const args = ['-b', bootstrap, '-C', '-t', topic, '-o', 'beginning', '-e', '-q', '-f', '%p %o %s\\n'];
+/** Waits until no transaction is open on `topics`: null then, or what was last seen when `deadlineMs` passes first. */
+export async function waitNoOpenTransactions(bootstrap: string, topics: string[], deadlineMs: number): Promise<string | null> {
+  const deadline = performance.now() + deadlineMs;
+  for (;;) {
+    const found = await kbOrError<{ hanging: { topic: string; partition: number; producerId: number; startOffset: number }[] }>(
+      ['txn', 'find-hanging', ...topics.flatMap((topic) => ['--topic', topic]), '--max-age', '0', '-b', bootstrap, '--timeout', String(kbTimeoutMs)],
+    );
+    if (!(found instanceof Error) && found.hanging.length === 0) return null;
+    if (performance.now() > deadline) {
+      if (found instanceof Error) return found.message;
+      return found.hanging.map((h) => `${h.topic}-${h.partition}: producer ${h.producerId} open from offset ${h.startOffset}`).join('; ');
+    }
+    await sleep(500);
+  }
+}
+
+/** A record of the final read. */
+export interface ReadRecord { partition: number; offset: number; value: string }
+
+/**
+ * The final complete read at `isolation`: every record of every partition from its log start to its
+ * high watermark (read_uncommitted) or last stable offset (read_committed).
+ */
+export async function finalRead(bootstrap: string, topic: string, isolation: Isolation): Promise<ReadRecord[]> {
+  const args = ['-b', bootstrap, '-X', `isolation.level=${isolation}`, '-C', '-t', topic, '-o', 'beginning', '-e', '-q', '-f', '%p %o %s\\n'];
   const result = await run('kcat', args, { timeoutMs: 120_000 });
   if (result.code !== 0) throw new Error(`the final read failed: ${result.timedOut ? 'timed out' : result.stderr.trim()}`);
-  for (const line of result.stdout.split('\n')) {
-    if (line === '') continue;
+  return result.stdout.split('\n').filter((line) => line !== '').map((line) => {
     const [partition, offset, ...value] = line.split(' ');
-    recorder.record({ type: 'read', partition: Number(partition), offset: Number(offset), value: value.join(' ') });
-  }
+    return { partition: Number(partition), offset: Number(offset), value: value.join(' ') };
+  });
 }
 
 interface SegmentDump {
@@ -122,7 +150,8 @@ interface SegmentDump {
 /** Records one `replica` event per partition directory of `topic` under `dataDir` (a stopped node's). */
 export async function dumpReplicas(node: number, dataDir: string, topic: string, recorder: Recorder): Promise<void> {
   const logs = path.join(dataDir, 'logs');
-  for (const name of (await readdir(logs)).filter((n) => n.startsWith(`${topic}-`))) {
+  // `<topic>-<partition>` only: not another topic whose name starts with this one's and a dash.
+  for (const name of (await readdir(logs)).filter((n) => n.startsWith(`${topic}-`) && /^\d+$/.test(n.slice(topic.length + 1)))) {
     const dir = path.join(logs, name);
     const partition = Number(name.slice(topic.length + 1));
     const records: [number, string | null][] = [];

@@ -16,7 +16,7 @@ import { debianPython } from '../helpers/tools.ts';
 import { check, type Verdict } from './checker.ts';
 import type { NemesisName } from './nemesis.ts';
 import { libfaketime } from './nodes.ts';
-import { runScenario } from './scenario.ts';
+import { runScenario, type WorkloadName } from './scenario.ts';
 import { missingPrerequisite } from './topology.ts';
 import type { Acks } from './workload.ts';
 
@@ -24,6 +24,7 @@ export interface Judged {
   nemesis: NemesisName;
   seed: number;
   acks: Acks;
+  workload: WorkloadName;
   dir: string;
   replay: string;
   /** The checker's verdict; undefined when the scenario itself failed (`error`). */
@@ -38,13 +39,14 @@ export interface Judged {
   ok: boolean;
 }
 
-/** The scenario's name in reports: the nemesis, and the acks when not all. */
-export function scenarioName(judged: Pick<Judged, 'nemesis' | 'acks'>): string {
-  return judged.acks === 'all' ? judged.nemesis : `${judged.nemesis} acks=${judged.acks}`;
+/** The scenario's name in reports: the nemesis, the workload when not plain and the acks when not all. */
+export function scenarioName(judged: Pick<Judged, 'nemesis' | 'acks' | 'workload'>): string {
+  return `${judged.nemesis}${judged.workload === 'plain' ? '' : ` ${judged.workload}`}${judged.acks === 'all' ? '' : ` acks=${judged.acks}`}`;
 }
 
-function replayCommand(nemesis: NemesisName, seed: number, durationMs: number, acks: Acks): string {
-  return `npm run chaos -- --duration ${Math.round(durationMs / 1000)} --seed ${seed} --nemesis ${nemesis}${acks === 'all' ? '' : ` --acks ${acks}`}`;
+function replayCommand(nemesis: NemesisName, seed: number, durationMs: number, acks: Acks, workload: WorkloadName): string {
+  const options = `${acks === 'all' ? '' : ` --acks ${acks}`}${workload === 'plain' ? '' : ` --workload ${workload}`}`;
+  return `npm run chaos -- --duration ${Math.round(durationMs / 1000)} --seed ${seed} --nemesis ${nemesis}${options}`;
 }
 
 /** The none nemesis injects nothing: any election while it runs is a fencing under load alone (issue #20, item 8). */
@@ -67,9 +69,10 @@ export function prerequisiteProblem(nemeses: readonly NemesisName[]): string | n
   return null;
 }
 
-export async function judge(options: { nemesis: NemesisName; seed: number; durationMs: number; acks: Acks; dir: string }): Promise<Judged> {
-  const { nemesis, seed, acks, dir } = options;
-  const judged: Judged = { nemesis, seed, acks, dir, replay: replayCommand(nemesis, seed, options.durationMs, acks), notes: [], crashes: [], unmet: null, ok: false };
+export async function judge(options: { nemesis: NemesisName; seed: number; durationMs: number; acks: Acks; workload: WorkloadName; dir: string }): Promise<Judged> {
+  const { nemesis, seed, acks, workload, dir } = options;
+  const replay = replayCommand(nemesis, seed, options.durationMs, acks, workload);
+  const judged: Judged = { nemesis, seed, acks, workload, dir, replay, notes: [], crashes: [], unmet: null, ok: false };
   try {
     const result = await runScenario(options);
     judged.notes = result.notes;

@@ -4,7 +4,8 @@
  * the fault, hold it, undo it, record `nemesis-stop`, rest. Every choice
  * (which partition, node, clock step, hold time) comes from a seeded PRNG,
  * so a seed replays the same schedule; targets that depend on the cluster
- * (a partition's leader, the controller) are looked up from outside
+ * (a partition's leader, the controller, the workload's group or
+ * transaction coordinator) are looked up from outside
  * (inspect.ts) at the time. A round whose target cannot be found is
  * recorded as skipped. `healAll` undoes whatever a failed round left.
  */
@@ -12,7 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClusterNodes } from './nodes.ts';
 import type { Topology } from './topology.ts';
 import type { Recorder } from './recorder.ts';
-import { activeController, groupCoordinator, leaderOf, waitSettled } from './inspect.ts';
+import { activeController, leaderOf, waitSettled } from './inspect.ts';
 
 export interface NemesisContext {
   nodes: ClusterNodes;
@@ -21,7 +22,8 @@ export interface NemesisContext {
   rng: Rng;
   topic: string;
   partitions: number;
-  group: string;
+  /** The coordinator the workload depends on (its group's, or its transactional id's) for kill-coordinator. */
+  coordinator: { what: string; find: () => Promise<number | null> };
   /** broker.session.timeout.ms of the nodes. */
   sessionTimeoutMs: number;
 }
@@ -80,26 +82,47 @@ function killAndRestart(what: string, find: (ctx: NemesisContext) => Promise<num
   };
 }
 
+/** SIGSTOP of `node` (`who` in the detail) for `hold` ms, then SIGCONT. */
+function pauseRound(ctx: NemesisContext, node: number, who: string, hold: number) {
+  return round(ctx, `SIGSTOP ${who} for ${hold} ms`, () => ctx.nodes.pause(node), () => ctx.nodes.resume(node), hold);
+}
+
+/** `node` (`who` in the detail) cut off from every other node for `hold` ms, then healed; clients still reach it. */
+function isolateRound(ctx: NemesisContext, node: number, who: string, hold: number) {
+  const others = ctx.nodes.ids.filter((id) => id !== node);
+  return round(ctx, `isolate ${who} from ${others.join(',')}`, () => ctx.topology.cut([node], others), () => ctx.topology.heal(), hold);
+}
+
 export const nemeses = {
   none: async (ctx: NemesisContext) => {
     await sleep(ctx.rng.int(5000, 10_000));
   },
   'kill-leader': killAndRestart('partition leader', async (ctx) => (await randomLeader(ctx)).leader),
   'kill-controller': killAndRestart('active controller', (ctx) => activeController(ctx.nodes.bootstrap)),
-  'kill-coordinator': killAndRestart('group coordinator', (ctx) => groupCoordinator(ctx.nodes.bootstrap, ctx.group)),
+  'kill-coordinator': (ctx: NemesisContext) => killAndRestart(ctx.coordinator.what, ctx.coordinator.find)(ctx),
   'pause-leader': async (ctx: NemesisContext) => {
     const hold = ctx.sessionTimeoutMs + ctx.rng.int(1000, 5000);
     const { partition, leader } = await randomLeader(ctx);
     if (leader === null) return skipped(ctx, `no leader of partition ${partition}`);
-    await round(ctx, `SIGSTOP leader ${leader} of partition ${partition} for ${hold} ms`, () => ctx.nodes.pause(leader), () => ctx.nodes.resume(leader), hold);
+    await pauseRound(ctx, leader, `leader ${leader} of partition ${partition}`, hold);
+  },
+  'pause-coordinator': async (ctx: NemesisContext) => {
+    const hold = ctx.sessionTimeoutMs + ctx.rng.int(1000, 5000);
+    const node = await ctx.coordinator.find();
+    if (node === null) return skipped(ctx, `no ${ctx.coordinator.what} found`);
+    await pauseRound(ctx, node, `${ctx.coordinator.what} ${node}`, hold);
   },
   'partition-leader': async (ctx: NemesisContext) => {
     const hold = ctx.rng.int(6000, 12_000);
     const { partition, leader } = await randomLeader(ctx);
     if (leader === null) return skipped(ctx, `no leader of partition ${partition}`);
-    const others = ctx.nodes.ids.filter((id) => id !== leader);
-    const detail = `isolate leader ${leader} of partition ${partition} from ${others.join(',')}`;
-    await round(ctx, detail, () => ctx.topology.cut([leader], others), () => ctx.topology.heal(), hold);
+    await isolateRound(ctx, leader, `leader ${leader} of partition ${partition}`, hold);
+  },
+  'partition-coordinator': async (ctx: NemesisContext) => {
+    const hold = ctx.rng.int(6000, 12_000);
+    const node = await ctx.coordinator.find();
+    if (node === null) return skipped(ctx, `no ${ctx.coordinator.what} found`);
+    await isolateRound(ctx, node, `${ctx.coordinator.what} ${node}`, hold);
   },
   bridge: async (ctx: NemesisContext) => {
     const hold = ctx.rng.int(6000, 12_000);
@@ -132,6 +155,11 @@ export const nemeses = {
 
 export type NemesisName = keyof typeof nemeses;
 export const nemesisNames = Object.keys(nemeses) as NemesisName[];
+/**
+ * Nemeses `npm test` leaves to `npm run chaos` (the suite's time budget): they repeat pause-leader's
+ * and partition-leader's faults on the workload's coordinator.
+ */
+export const chaosRunOnly: readonly NemesisName[] = ['pause-coordinator', 'partition-coordinator'];
 
 /** Runs rounds of `name` until `durationMs` is over (a round started in time finishes), resting between rounds. */
 export async function runNemesis(name: NemesisName, ctx: NemesisContext, durationMs: number): Promise<void> {

@@ -6,9 +6,10 @@
  */
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import type { Event } from './history.ts';
+import { untimed, type Event } from './history.ts';
 
 type Untimed<E> = E extends { t: number } ? Omit<E, 't'> : E;
+const isUntimed = (type: Event['type']): boolean => (untimed as readonly string[]).includes(type);
 
 export class Recorder {
   readonly events: Event[] = [];
@@ -26,7 +27,7 @@ export class Recorder {
 
   /** Records `event`, stamped `t` (default now) when it is a timed event. */
   record(event: Untimed<Event>, t = this.now()): void {
-    const stamped = (event.type === 'read' || event.type === 'replica' ? event : { t, ...event }) as Event;
+    const stamped = (isUntimed(event.type) ? event : { t, ...event }) as Event;
     this.events.push(stamped);
     this.out.write(`${JSON.stringify(stamped)}\n`);
   }

@@ -22,14 +22,15 @@ test('one row per run, as an aligned table and as JSON', () => {
   const ok = reportRow('none', 7, check(clean));
   const lost = reportRow('partition-leader acks=1', 1234567, check(lossy));
   assert.deepEqual(lost, {
-    scenario: 'partition-leader acks=1', seed: 1234567, ok: false, acknowledged: 2, lost: 1, duplicated: 0, mismatched: 0,
-    reordered: 0, unexpected: 0, commitRegressions: 0, divergent: 0, elections: null, unavailableSeconds: 2.5, longestGapSeconds: 2.5,
+    scenario: 'partition-leader acks=1', seed: 1234567, ok: false, acknowledged: 2, committedTransactions: 0, lost: 1, duplicated: 0, mismatched: 0,
+    reordered: 0, unexpected: 0, commitRegressions: 0, divergent: 0, abortedRead: 0, txnLost: 0, txnPartial: 0, zombieCommit: 0, notExactlyOnce: 0,
+    elections: null, unavailableSeconds: 2.5, longestGapSeconds: 2.5,
   });
   assert.equal(ok.elections, 0);
   assert.equal(formatTable([ok, lost]), [
-    'scenario                    seed  result  acked  lost  duplicated  mismatched  reordered  unexpected  commit regressions  divergent  elections  unavailable s  longest gap s',
-    'none                           7  ok          1     0           0           0          0           0                   0          0          0            0.0            0.0',
-    'partition-leader acks=1  1234567  FAIL        2     1           0           0          0           0                   0          0          ?            2.5            2.5',
+    'scenario                    seed  result  acked  txns  lost  duplicated  mismatched  reordered  unexpected  commit regressions  divergent  aborted read  txn lost  txn partial  zombie commits  not exactly once  elections  unavailable s  longest gap s',
+    'none                           7  ok          1     0     0           0           0          0           0                   0          0             0         0            0               0                 0          0            0.0            0.0',
+    'partition-leader acks=1  1234567  FAIL        2     0     1           0           0          0           0                   0          0             0         0            0               0                 0          ?            2.5            2.5',
   ].join('\n'));
   assert.deepEqual(JSON.parse(formatJson([ok, lost])), [ok, lost]);
 });

@@ -11,6 +11,7 @@ export interface ReportRow {
   seed: number;
   ok: boolean;
   acknowledged: number;
+  committedTransactions: number;
   lost: number;
   duplicated: number;
   mismatched: number;
@@ -19,6 +20,12 @@ export interface ReportRow {
   commitRegressions: number;
   /** Positions where replicas diverge (see checker.ts). */
   divergent: number;
+  /** Transaction anomalies (txn-checker.ts). */
+  abortedRead: number;
+  txnLost: number;
+  txnPartial: number;
+  zombieCommit: number;
+  notExactlyOnce: number;
   /** Leadership changes while the nemesis ran (checker.ts); null when they could not be observed. */
   elections: number | null;
   unavailableSeconds: number;
@@ -33,6 +40,7 @@ export function reportRow(scenario: string, seed: number, verdict: Verdict): Rep
     seed,
     ok: verdict.ok,
     acknowledged: verdict.acknowledged,
+    committedTransactions: verdict.committedTransactions,
     lost: verdict.lost.count,
     duplicated: verdict.duplicated.count,
     mismatched: verdict.mismatched.count,
@@ -40,6 +48,11 @@ export function reportRow(scenario: string, seed: number, verdict: Verdict): Rep
     unexpected: verdict.unexpected.count,
     commitRegressions: verdict.commitRegressions.count,
     divergent: verdict.divergence.count,
+    abortedRead: verdict.abortedRead.count,
+    txnLost: verdict.txnLost.count,
+    txnPartial: verdict.txnPartial.count,
+    zombieCommit: verdict.zombieCommit.count,
+    notExactlyOnce: verdict.notExactlyOnce.count,
     elections: verdict.elections.unobserved === null ? verdict.elections.count : null,
     unavailableSeconds: toTheMs(verdict.unavailability.seconds),
     longestGapSeconds: toTheMs(verdict.unavailability.longestGapMs / 1000),
@@ -52,6 +65,7 @@ const columns: [key: keyof ReportRow, heading: string][] = [
   ['seed', 'seed'],
   ['ok', 'result'],
   ['acknowledged', 'acked'],
+  ['committedTransactions', 'txns'],
   ['lost', 'lost'],
   ['duplicated', 'duplicated'],
   ['mismatched', 'mismatched'],
@@ -59,6 +73,11 @@ const columns: [key: keyof ReportRow, heading: string][] = [
   ['unexpected', 'unexpected'],
   ['commitRegressions', 'commit regressions'],
   ['divergent', 'divergent'],
+  ['abortedRead', 'aborted read'],
+  ['txnLost', 'txn lost'],
+  ['txnPartial', 'txn partial'],
+  ['zombieCommit', 'zombie commits'],
+  ['notExactlyOnce', 'not exactly once'],
   ['elections', 'elections'],
   ['unavailableSeconds', 'unavailable s'],
   ['longestGapSeconds', 'longest gap s'],

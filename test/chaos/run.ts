@@ -1,6 +1,8 @@
 /**
- * `npm run chaos -- [--duration S] [--seed N] [--nemesis NAME,...] [--acks all|1] [--dir DIR]`:
+ * `npm run chaos -- [--duration S] [--seed N] [--nemesis NAME,...] [--acks all|1] [--workload plain|txn] [--dir DIR]`:
  * runs each chosen nemesis (default: all) in turn for S seconds of faults
+ * with the chosen workload (default plain: idempotent producers and a group
+ * member; txn: transactional producer and live readers, scenario.ts)
  * (default 60) against a fresh cluster, judges each history with the
  * checker, prints the report table and writes report.json beside each
  * scenario's history and logs under the run directory (default a new
@@ -18,10 +20,11 @@ import { parseArgs } from 'node:util';
 import { judge, prerequisiteProblem, scenarioName } from './judge.ts';
 import { nemesisNames, type NemesisName } from './nemesis.ts';
 import { formatAnomalies, formatJson, formatTable, reportRow, type ReportRow } from './report.ts';
+import { workloadNames, type WorkloadName } from './scenario.ts';
 import type { Acks } from './workload.ts';
 
 function usage(message: string): never {
-  process.stderr.write(`${message}\nusage: npm run chaos -- [--duration S] [--seed N] [--nemesis ${nemesisNames.join(',')}] [--acks all|1] [--dir DIR]\n`);
+  process.stderr.write(`${message}\nusage: npm run chaos -- [--duration S] [--seed N] [--nemesis ${nemesisNames.join(',')}] [--acks all|1] [--workload ${workloadNames.join('|')}] [--dir DIR]\n`);
   process.exit(2);
 }
 
@@ -34,6 +37,7 @@ function options() {
         seed: { type: 'string' },
         nemesis: { type: 'string', default: nemesisNames.join(',') },
         acks: { type: 'string', default: 'all' },
+        workload: { type: 'string', default: 'plain' },
         dir: { type: 'string' },
       },
     }).values;
@@ -48,10 +52,12 @@ function options() {
   const unknown = nemeses.filter((n) => !(nemesisNames as string[]).includes(n));
   if (unknown.length > 0 || nemeses.length === 0) usage(`unknown nemesis ${unknown.join(',') || '(none given)'}; choose from ${nemesisNames.join(',')}`);
   if (parsed.acks !== 'all' && parsed.acks !== '1') usage(`--acks must be all or 1, not ${parsed.acks}`);
-  return { durationMs: duration * 1000, seed, nemeses: nemeses as NemesisName[], acks: parsed.acks as Acks, dir: parsed.dir };
+  if (!(workloadNames as readonly string[]).includes(parsed.workload)) usage(`--workload must be ${workloadNames.join(' or ')}, not ${parsed.workload}`);
+  if (parsed.workload === 'txn' && parsed.acks !== 'all') usage('--workload txn writes with acks=all (transactions need it)');
+  return { durationMs: duration * 1000, seed, nemeses: nemeses as NemesisName[], acks: parsed.acks as Acks, workload: parsed.workload as WorkloadName, dir: parsed.dir };
 }
 
-const { durationMs, seed, nemeses, acks, dir } = options();
+const { durationMs, seed, nemeses, acks, workload, dir } = options();
 const problem = prerequisiteProblem(nemeses);
 if (problem) {
   process.stderr.write(`cannot run the fault suite: ${problem}\n`);
@@ -59,13 +65,13 @@ if (problem) {
 }
 const runDir = dir ?? mkdtempSync(path.join(os.tmpdir(), `kb-chaos-${seed}-`));
 mkdirSync(runDir, { recursive: true });
-process.stderr.write(`fault suite: seed ${seed}, ${durationMs / 1000} s per nemesis, acks=${acks}, run directory ${runDir}\n`);
+process.stderr.write(`fault suite: seed ${seed}, ${durationMs / 1000} s per nemesis, ${workload} workload, acks=${acks}, run directory ${runDir}\n`);
 
 const rows: ReportRow[] = [];
 let failed = false;
 for (const nemesis of nemeses) {
   process.stderr.write(`${nemesis}: running\n`);
-  const judged = await judge({ nemesis, seed, durationMs, acks, dir: path.join(runDir, nemesis) });
+  const judged = await judge({ nemesis, seed, durationMs, acks, workload, dir: path.join(runDir, nemesis) });
   const { ok } = judged;
   failed ||= !ok;
   if (judged.verdict) {

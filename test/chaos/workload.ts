@@ -13,7 +13,8 @@
  * - a kafkajs observer fetching the group's committed offsets (`observer-1`).
  * `startWorkload` returns a Workload whose `stop()` stops the producers
  * (letting outstanding sends finish, bounded by the clients' timeouts) and
- * then the member and the observer; call it in `finally`. kafkajs logs go to
+ * then the member and the observer; call it in `finally`. `startClients`
+ * (that stop order) and `pythonClient` serve txn-workload.ts too. kafkajs logs go to
  * `<dir>/kafkajs.log`, librdkafka's to `<dir>/confluent_*.log` (with the
  * producer's debug contexts from KB_CHAOS_RDKAFKA_DEBUG, e.g. "eos,msg,protocol").
  */
@@ -124,20 +125,23 @@ async function kafkajsProducer(options: WorkloadOptions, kafka: Kafka, stopped: 
   return { done: loop() };
 }
 
-/** A python script of scripts/ printing one JSON event a line; it stops once `stopFile` exists. */
-function pythonClient(options: WorkloadOptions, script: string, input: object, onEvent: (event: Record<string, unknown>) => void) {
+/**
+ * Runs a python script of scripts/ printing one JSON event a line (it stops once its stop file exists),
+ * its stderr in `<dir>/<logName>.log` (default: the script's name).
+ */
+export function pythonClient(dir: string, script: string, input: object, onEvent: (event: Record<string, unknown>) => void, logName = script.replace(/\.py$/, '')): Client {
   const child = spawn(debianPython, [path.join(import.meta.dirname, 'scripts', script), JSON.stringify(input)], {
     env: { ...process.env, PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const log = path.join(options.dir, script.replace(/\.py$/, '.log'));
+  const log = path.join(dir, `${logName}.log`);
   child.stderr.pipe(createWriteStream(log));
   createInterface({ input: child.stdout }).on('line', (line) => onEvent(JSON.parse(line) as Record<string, unknown>));
   const done = new Promise<void>((resolve, reject) => {
     child.once('error', reject);
     child.once('close', (code, signal) => {
       if (code === 0) resolve();
-      else reject(new Error(`${script} exited (${code ?? signal}); see ${log}`));
+      else reject(new ClientExited(`${script} exited (${code ?? signal}); see ${log}`, code));
     });
   });
   return { done, kill: () => void child.kill('SIGKILL') };
@@ -148,7 +152,7 @@ function confluentProducer(options: WorkloadOptions, stopFile: string) {
   const name = 'confluent-1';
   const { recorder, topic, rate, acks, bootstrap } = options;
   const debug = process.env.KB_CHAOS_RDKAFKA_DEBUG;
-  return pythonClient(options, 'confluent_producer.py', { bootstrap, topic, process: name, rate, acks, stop_file: stopFile, debug }, (event) => {
+  return pythonClient(options.dir, 'confluent_producer.py', { bootstrap, topic, process: name, rate, acks, stop_file: stopFile, debug }, (event) => {
     const value = event.value as string;
     if (event.type === 'send') recorder.record({ type: 'send', process: name, value });
     else if (event.type === 'ack') recorder.record({ type: 'ack', process: name, value, partition: event.partition as number, offset: event.offset as number });
@@ -160,7 +164,7 @@ function confluentProducer(options: WorkloadOptions, stopFile: string) {
 function confluentMember(options: WorkloadOptions, stopFile: string) {
   const name = 'member-1';
   const { recorder, topic, group, bootstrap } = options;
-  return pythonClient(options, 'confluent_member.py', { bootstrap, topic, group, stop_file: stopFile }, (event) => {
+  return pythonClient(options.dir, 'confluent_member.py', { bootstrap, topic, group, stop_file: stopFile }, (event) => {
     const outcome = event.outcome as 'ok' | 'fail';
     recorder.record({ type: 'commit', process: name, group, partition: event.partition as number, offset: event.offset as number, outcome });
   });
@@ -193,42 +197,88 @@ async function observer(options: WorkloadOptions, kafka: Kafka, stopped: () => b
   return { done: loop() };
 }
 
-export async function startWorkload(options: WorkloadOptions): Promise<Workload> {
-  const log = createWriteStream(path.join(options.dir, 'kafkajs.log'));
-  const kafka = (id: string) => kafkajsClient(options, id, log);
-  const producersStop = path.join(options.dir, 'producers.stop');
-  const memberStop = path.join(options.dir, 'member.stop');
+/** A python client's failure: its exit status (null when a signal ended it). */
+export class ClientExited extends Error {
+  readonly code: number | null;
+  constructor(message: string, code: number | null) {
+    super(message);
+    this.code = code;
+  }
+}
+
+/** A running client: its loop, and for a python one how to kill it. */
+export interface Client {
+  done: Promise<void>;
+  kill?: () => void;
+}
+
+/** What `startClients` gives the code starting the clients: the stop files, and where to register each client. */
+export interface Tiers {
+  /** Exists once the producers are to stop. */
+  producersStop: string;
+  /** Exists once the watchers (consumers, observers) are to stop, after every producer has. */
+  watchersStop: string;
+  /** Whether stop() began (for the clients in this process). */
+  stopped(): boolean;
+  producer(client: Client): void;
+  watcher(client: Client): void;
+}
+
+/**
+ * Starts a workload's clients with `start` (which registers each) and returns their Workload: `stop()`
+ * stops the producers, waits for them, then stops the watchers and waits for them (python clients
+ * still running after `pythonStopMs` are killed), runs `cleanup` and throws the first client's
+ * failure. When `start` throws, the clients it started are stopped.
+ */
+export async function startClients(dir: string, start: (tiers: Tiers) => Promise<void>, cleanup: () => void = () => {}): Promise<Workload> {
   let running = true;
   const producers: Promise<void>[] = [];
   const watchers: Promise<void>[] = [];
-  const python: { kill(): void }[] = [];
+  const python: (() => void)[] = [];
+  const track = (list: Promise<void>[], client: Client) => {
+    client.done.catch(() => {}); // judged in stop()
+    list.push(client.done);
+    if (client.kill) python.push(client.kill);
+  };
+  const tiers: Tiers = {
+    producersStop: path.join(dir, 'producers.stop'),
+    watchersStop: path.join(dir, 'member.stop'),
+    stopped: () => !running,
+    producer: (client) => track(producers, client),
+    watcher: (client) => track(watchers, client),
+  };
   const stop = async () => {
     running = false;
-    writeFileSync(producersStop, '');
-    const killer = setTimeout(() => python.forEach((p) => p.kill()), pythonStopMs);
+    writeFileSync(tiers.producersStop, '');
+    const killer = setTimeout(() => python.forEach((kill) => kill()), pythonStopMs);
     const results = await Promise.allSettled(producers);
-    writeFileSync(memberStop, '');
+    writeFileSync(tiers.watchersStop, '');
     results.push(...(await Promise.allSettled(watchers)));
     clearTimeout(killer);
-    log.end();
+    cleanup();
     const failed = results.find((r) => r.status === 'rejected');
     if (failed) throw failed.reason;
   };
-  const track = (list: Promise<void>[], loop: Promise<void>) => {
-    loop.catch(() => {}); // judged in stop()
-    list.push(loop);
-  };
   try {
-    const producer = confluentProducer(options, producersStop);
-    const member = confluentMember(options, memberStop);
-    python.push(producer, member);
-    track(producers, producer.done);
-    track(watchers, member.done);
-    track(producers, (await kafkajsProducer(options, kafka('kafkajs-1'), () => !running)).done);
-    track(watchers, (await observer(options, kafka('observer-1'), () => !running)).done);
+    await start(tiers);
   } catch (err) {
     await stop().catch(() => {});
     throw err;
   }
   return { stop };
+}
+
+export function startWorkload(options: WorkloadOptions): Promise<Workload> {
+  const log = createWriteStream(path.join(options.dir, 'kafkajs.log'));
+  const kafka = (id: string) => kafkajsClient(options, id, log);
+  return startClients(
+    options.dir,
+    async (tiers) => {
+      tiers.producer(confluentProducer(options, tiers.producersStop));
+      tiers.watcher(confluentMember(options, tiers.watchersStop));
+      tiers.producer(await kafkajsProducer(options, kafka('kafkajs-1'), tiers.stopped));
+      tiers.watcher(await observer(options, kafka('observer-1'), tiers.stopped));
+    },
+    () => log.end(),
+  );
 }
