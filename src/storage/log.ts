@@ -26,8 +26,10 @@
  *   invariants: callers check what clients and peers send before it gets
  *   here (a truncation or restart below 0 is refused by an assertion too),
  *   so a failed assertion is a bug.
- * - Durability: data below `recoveryPoint` is fsynced. Rolling fsyncs the
- *   old segment in the background. Truncation writes the lowered recovery
+ * - Durability: data below `recoveryPoint` is fsynced, and so are the
+ *   indexes up to it. Rolling fsyncs the old segment in the background;
+ *   `flushRecoveryPoint` (the log manager's, periodically) fsyncs up to the
+ *   log end in the background and checkpoints the recovery point. Truncation writes the lowered recovery
  *   point first; DeleteRecords writes the new log start offset before
  *   removing files. Other checkpoint changes are written by `checkpoint()`
  *   (the log manager calls it periodically) and `close()`, which also
@@ -454,7 +456,7 @@ export class Log {
       throw err;
     }
     this.segments.push(segment);
-    this.flushInBackground(baseOffset);
+    void this.flushInBackground(baseOffset);
   }
 
   /** Rolls the active segment now (if it holds anything). */
@@ -470,13 +472,14 @@ export class Log {
     if (refused) throw refused;
   }
 
-  private flushInBackground(upTo: number): void {
+  /** fsyncs the segments below `upTo` (and their indexes) without holding appends back, then raises the recovery point to it. */
+  private flushInBackground(upTo: number): Promise<void> {
     const truncations = this.truncations;
     const segments = this.segments.filter((s) => s.baseOffset < upTo);
     for (const segment of segments) segment.acquire();
     const flushing = (async () => {
       try {
-        for (const segment of segments) await segment.flush();
+        for (const segment of segments) await segment.flush(true);
         if (truncations === this.truncations && upTo > this.recoveredTo) this.recoveredTo = upTo;
       } finally {
         for (const segment of segments) segment.release();
@@ -486,6 +489,21 @@ export class Log {
     });
     this.backgroundFlushes.add(flushing);
     void flushing.finally(() => this.backgroundFlushes.delete(flushing));
+    return flushing;
+  }
+
+  /**
+   * The log manager's recovery flush: fsyncs what was appended so far, with
+   * the active segment's indexes, while appends go on, then writes the
+   * checkpoint with the raised recovery point, so that recovery after a
+   * crash scans only what came after (recovery.ts).
+   */
+  async flushRecoveryPoint(): Promise<void> {
+    // Wrapped: the section must not wait for the flush (an async function would adopt its promise).
+    const started = await this.serial.run(async () => (this.writeRefusal() || this.endOffset <= this.recoveredTo ? null : { flushing: this.flushInBackground(this.endOffset) }));
+    if (started === null) return;
+    await started.flushing;
+    await this.checkpoint();
   }
 
   /** fsyncs everything appended so far and moves the recovery point to the log end. */
