@@ -29,6 +29,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { TimerHandle } from '../clock.ts';
+import { timerDelayMaxMs } from '../limits.ts';
 import type { CompactionResult } from './compaction.ts';
 import { resolveEnvironment, type StorageEnvironment } from './environment.ts';
 import { describeIoError, StorageError } from './errors.ts';
@@ -46,7 +47,7 @@ export interface LogManagerOptions extends Partial<Omit<StorageEnvironment, 'fil
   configFor?: (name: string) => Partial<LogConfig>;
   /** Run flush, checkpoint, retention, compaction and idle file closing on timers (default true). */
   background?: boolean;
-  /** How often logs fsync new appends and checkpoint their recovery point (default storageTuning.recoveryFlushIntervalMsDefault; <= 0: never). */
+  /** How often logs fsync new appends and checkpoint their recovery point (default storageTuning.recoveryFlushIntervalMsDefault; <= 0: never; at most limits.ts timerDelayMaxMs). */
   recoveryFlushIntervalMs?: number;
   /** Sealed segments' files kept open while unused, at most (default storageTuning.segmentFilesOpenMaxDefault). */
   segmentFilesOpenMax?: number;
@@ -202,7 +203,7 @@ export class LogManager {
       this.timers.push(timer);
     };
     every(storageTuning.flushCheckIntervalMs, 'flush', () => this.flushDue());
-    if (recoveryFlushIntervalMs > 0) every(recoveryFlushIntervalMs, 'recovery flush', () => this.flushRecoveryPoints());
+    if (recoveryFlushIntervalMs > 0) every(Math.min(recoveryFlushIntervalMs, timerDelayMaxMs), 'recovery flush', () => this.flushRecoveryPoints());
     every(storageTuning.checkpointIntervalMs, 'checkpoint', () => this.checkpointAll());
     every(storageTuning.retentionCheckIntervalMs, 'retention', () => this.enforceRetention());
     every(storageTuning.compactionCheckIntervalMs, 'compaction', () => this.compactAll());
