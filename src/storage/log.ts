@@ -675,7 +675,8 @@ export class Log {
       await segment.truncateTo(entry?.position ?? segment.size, entry?.header.baseOffset ?? segment.nextOffset);
       while (this.segments.length > 1 && this.active.size === 0) await this.retireSegments(this.segments.splice(-1));
       if (this.active !== segment) await this.active.truncateTo(this.active.size, this.active.nextOffset);
-      await this.active.flush();
+      // With its indexes: recovery trusts the entries below the recovery point, so none the truncation made stale may survive a power loss.
+      await this.active.flush(true);
       this.endOffset = this.active.nextOffset;
       if (this.endOffset <= this.startOffset) return this.restartAt(target);
       this.hw = Math.min(this.hw, this.endOffset);
