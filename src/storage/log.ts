@@ -28,12 +28,13 @@
  *   so a failed assertion is a bug.
  * - Durability: data below `recoveryPoint` is fsynced, and so are the
  *   indexes up to it. Rolling fsyncs the old segment in the background;
- *   `flushRecoveryPoint` (the log manager's, periodically) fsyncs up to the
- *   log end in the background and checkpoints the recovery point. Truncation writes the lowered recovery
- *   point first; DeleteRecords writes the new log start offset before
- *   removing files. Other checkpoint changes are written by `checkpoint()`
- *   (the log manager calls it periodically) and `close()`, which also
- *   leaves the clean-shutdown marker.
+ *   `flushRecoveryPoint` (the log manager's, periodically) fsyncs up to
+ *   the log end in the background and checkpoints the recovery point.
+ *   Truncation writes the lowered recovery point first; DeleteRecords
+ *   writes the new log start offset before removing files. Other
+ *   checkpoint changes are written by `checkpoint()` (the log manager calls
+ *   it periodically) and `close()`, which also leaves the clean-shutdown
+ *   marker.
  * - Aborted transactions (txn-index.ts) are the owner's to record:
  *   `recordAbortedTxn` indexes one in the segment holding its marker,
  *   `resetAbortedTxns` empties every segment's index before the owner
@@ -472,10 +473,14 @@ export class Log {
     if (refused) throw refused;
   }
 
-  /** fsyncs the segments below `upTo` (and their indexes) without holding appends back, then raises the recovery point to it. */
+  /**
+   * fsyncs the segments from the one holding the recovery point (those
+   * before it are flushed already) to `upTo`, with their indexes, without
+   * holding appends back, then raises the recovery point to `upTo`.
+   */
   private flushInBackground(upTo: number): Promise<void> {
     const truncations = this.truncations;
-    const segments = this.segments.filter((s) => s.baseOffset < upTo);
+    const segments = this.segments.slice(Math.max(0, floorIndex(this.segments, this.recoveredTo))).filter((s) => s.baseOffset < upTo);
     for (const segment of segments) segment.acquire();
     const flushing = (async () => {
       try {
