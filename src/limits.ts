@@ -56,6 +56,8 @@ export const segmentBytesMin = 128;
 export const relativeOffsetMax = 0x7fffffff;
 /** Largest offset the storage engine handles (JavaScript numbers stay exact up to here). */
 export const offsetMax = Number.MAX_SAFE_INTEGER;
+/** Longest timer delay: Node fires a setInterval/setTimeout of more than this after 1 ms instead. */
+export const timerDelayMaxMs = 2 ** 31 - 1;
 /** Buffers handed to one writev (Linux IOV_MAX is 1024; each append uses two). */
 export const writevBuffersMax = 1024;
 /** Bytes of appends gathered into one write. */

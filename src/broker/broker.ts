@@ -288,6 +288,7 @@ export class Broker implements NodeService {
       image: this.image,
       topicConfigs: this.topicConfigs,
       recoveryThreads: this.config.int('num.recovery.threads.per.data.dir'),
+      recoveryFlushIntervalMs: this.config.int('log.recovery.flush.interval.ms'),
       segmentFiles: { openMax: this.config.int('log.segment.open.files.max'), idleMs: this.config.int('log.segment.open.files.idle.ms') },
       logger: this.logger,
       replication: replicationSettings(this.config),

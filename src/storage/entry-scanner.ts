@@ -7,7 +7,9 @@
  *
  * Modes: `verify` also checks both CRCs and the header/batch agreement of
  * every entry (recovery, dump); `headersOnly` reads just enough of each entry
- * to see the entry and batch headers, skipping the records (producer state).
+ * to see the entry and batch headers, skipping the records (producer state):
+ * after an entry larger than a chunk it reads only the next entry's headers
+ * instead of a chunk of records it would skip.
  */
 import { batchHeaderBytes } from '../protocol/records/batch-header.ts';
 import { entryHeaderBytes, entryHeaderProblem, entryProblem, readEntryHeader, type EntryHeader } from './entry-format.ts';
@@ -43,6 +45,8 @@ export class EntryScanner {
   private readonly allocate: ((size: number) => Buffer) | undefined;
   private chunk: Buffer = Buffer.alloc(0);
   private chunkStart = 0;
+  /** Whether the last entry seen was larger than a chunk (headersOnly then reads headers alone). */
+  private largeEntries = false;
   /** Where the next entry starts. */
   position: number;
   /** Why the scan stopped before `end`, or null. */
@@ -62,7 +66,8 @@ export class EntryScanner {
   private async ensure(position: number, length: number): Promise<boolean> {
     if (position + length > this.end) return false;
     if (position >= this.chunkStart && position + length <= this.chunkStart + this.chunk.length) return true;
-    const size = Math.min(Math.max(length, this.chunkBytes), this.end - position);
+    const wanted = this.headersOnly && this.largeEntries ? entryHeaderBytes + batchHeaderBytes : this.chunkBytes;
+    const size = Math.min(Math.max(length, wanted), this.end - position);
     this.chunk = await readAt(this.file, position, size, this.allocate);
     this.chunkStart = position;
     return this.chunk.length >= length;
@@ -82,6 +87,7 @@ export class EntryScanner {
       const headerProblem = entryHeaderProblem(this.chunk, position - this.chunkStart);
       if (headerProblem) return this.stop(headerProblem);
       const header = readEntryHeader(this.chunk, position - this.chunkStart);
+      this.largeEntries = header.entryBytes > this.chunkBytes;
       if (position + header.entryBytes > this.end) {
         return this.stop(`torn entry: needs ${header.entryBytes} bytes, ${this.end - position} left`);
       }

@@ -87,6 +87,14 @@ export const storageTuning = Object.freeze({
   headerScanChunkBytes: 64 * 1024,
   /** Partition logs opened (and recovered) at once by the log manager (num.recovery.threads.per.data.dir). */
   recoveryThreadsDefault: 2,
+  /**
+   * log.recovery.flush.interval.ms (kb's): how often every log with new
+   * appends is fsynced in the background and its recovery point
+   * checkpointed, which bounds what recovery after kill -9 re-checks (and
+   * what a power loss can take from an unreplicated log) to about this many
+   * ms of appends.
+   */
+  recoveryFlushIntervalMsDefault: 1_000,
   /** log.flush.offset.checkpoint.interval.ms: how often checkpoints are written. */
   checkpointIntervalMs: 60_000,
   /** How often the manager checks flush.ms (Kafka's log.flush.scheduler.interval.ms, finite here). */

@@ -14,9 +14,13 @@
  *   at most `segmentFilesOpenMax` of them stay open while unused, and those
  *   unused for `segmentFileIdleMs` are closed.
  * - Background tasks, one at a time, each on its own interval
- *   (log-config.ts storageTuning): flush logs whose flush.ms is due, write
- *   checkpoints, enforce retention, compact, close idle segment files. Each
- *   is also callable directly.
+ *   (log-config.ts storageTuning), a tick skipped while the task's last run
+ *   is still queued or running: flush logs whose flush.ms is due, the
+ *   recovery flush (every `recoveryFlushIntervalMs`: each log with new
+ *   appends fsyncs them and checkpoints its recovery point, so recovery
+ *   after a crash re-checks only what came after), write checkpoints,
+ *   enforce retention, compact, close idle segment files. Each is also
+ *   callable directly.
  * - `close` stops the tasks and closes every log cleanly.
  * On disk: the data directory holds one directory per partition (named by
  * the caller, e.g. `<topic>-<partition>`), laid out as log.ts describes,
@@ -25,6 +29,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { TimerHandle } from '../clock.ts';
+import { timerDelayMaxMs } from '../limits.ts';
 import type { CompactionResult } from './compaction.ts';
 import { resolveEnvironment, type StorageEnvironment } from './environment.ts';
 import { describeIoError, StorageError } from './errors.ts';
@@ -42,6 +47,8 @@ export interface LogManagerOptions extends Partial<Omit<StorageEnvironment, 'fil
   configFor?: (name: string) => Partial<LogConfig>;
   /** Run flush, checkpoint, retention, compaction and idle file closing on timers (default true). */
   background?: boolean;
+  /** How often logs fsync new appends and checkpoint their recovery point (default storageTuning.recoveryFlushIntervalMsDefault; <= 0: never; at most limits.ts timerDelayMaxMs). */
+  recoveryFlushIntervalMs?: number;
   /** Sealed segments' files kept open while unused, at most (default storageTuning.segmentFilesOpenMaxDefault). */
   segmentFilesOpenMax?: number;
   /** A sealed segment's file unused this long is closed (default storageTuning.segmentFileIdleMsDefault). */
@@ -90,7 +97,7 @@ export class LogManager {
       await manager.close();
       throw err;
     }
-    if (options.background ?? true) manager.startBackgroundTasks();
+    if (options.background ?? true) manager.startBackgroundTasks(options.recoveryFlushIntervalMs ?? storageTuning.recoveryFlushIntervalMsDefault);
     return manager;
   }
 
@@ -152,6 +159,11 @@ export class LogManager {
     for (const log of this.logs.values()) await log.flushIfDue();
   }
 
+  /** The recovery flush of every log (Log.flushRecoveryPoint). */
+  async flushRecoveryPoints(): Promise<void> {
+    for (const log of this.logs.values()) await log.flushRecoveryPoint();
+  }
+
   async checkpointAll(): Promise<void> {
     for (const log of this.logs.values()) await log.checkpoint();
   }
@@ -173,17 +185,25 @@ export class LogManager {
     return results;
   }
 
-  private startBackgroundTasks(): void {
+  private startBackgroundTasks(recoveryFlushIntervalMs: number): void {
     const every = (intervalMs: number, what: string, task: () => Promise<unknown>) => {
+      let queued = false;
       const timer = this.env.clock.setInterval(() => {
+        if (queued) return;
+        queued = true;
         void this.tasks.run(async () => {
-          if (this.closed) return;
-          await task().catch((err: Error) => this.env.logger.error(`${what} in ${this.dir} failed: ${err.message}`));
+          try {
+            if (this.closed) return;
+            await task().catch((err: Error) => this.env.logger.error(`${what} in ${this.dir} failed: ${err.message}`));
+          } finally {
+            queued = false;
+          }
         });
       }, intervalMs, { background: true });
       this.timers.push(timer);
     };
     every(storageTuning.flushCheckIntervalMs, 'flush', () => this.flushDue());
+    if (recoveryFlushIntervalMs > 0) every(Math.min(recoveryFlushIntervalMs, timerDelayMaxMs), 'recovery flush', () => this.flushRecoveryPoints());
     every(storageTuning.checkpointIntervalMs, 'checkpoint', () => this.checkpointAll());
     every(storageTuning.retentionCheckIntervalMs, 'retention', () => this.enforceRetention());
     every(storageTuning.compactionCheckIntervalMs, 'compaction', () => this.compactAll());

@@ -26,12 +26,15 @@
  *   invariants: callers check what clients and peers send before it gets
  *   here (a truncation or restart below 0 is refused by an assertion too),
  *   so a failed assertion is a bug.
- * - Durability: data below `recoveryPoint` is fsynced. Rolling fsyncs the
- *   old segment in the background. Truncation writes the lowered recovery
- *   point first; DeleteRecords writes the new log start offset before
- *   removing files. Other checkpoint changes are written by `checkpoint()`
- *   (the log manager calls it periodically) and `close()`, which also
- *   leaves the clean-shutdown marker.
+ * - Durability: data below `recoveryPoint` is fsynced, and so are the
+ *   indexes up to it. Rolling fsyncs the old segment in the background;
+ *   `flushRecoveryPoint` (the log manager's, periodically) fsyncs up to
+ *   the log end in the background and checkpoints the recovery point.
+ *   Truncation writes the lowered recovery point first; DeleteRecords
+ *   writes the new log start offset before removing files. Other
+ *   checkpoint changes are written by `checkpoint()` (the log manager calls
+ *   it periodically) and `close()`, which also leaves the clean-shutdown
+ *   marker.
  * - Aborted transactions (txn-index.ts) are the owner's to record:
  *   `recordAbortedTxn` indexes one in the segment holding its marker,
  *   `resetAbortedTxns` empties every segment's index before the owner
@@ -454,7 +457,7 @@ export class Log {
       throw err;
     }
     this.segments.push(segment);
-    this.flushInBackground(baseOffset);
+    void this.flushInBackground(baseOffset);
   }
 
   /** Rolls the active segment now (if it holds anything). */
@@ -470,13 +473,18 @@ export class Log {
     if (refused) throw refused;
   }
 
-  private flushInBackground(upTo: number): void {
+  /**
+   * fsyncs the segments from the one holding the recovery point (those
+   * before it are flushed already) to `upTo`, with their indexes, without
+   * holding appends back, then raises the recovery point to `upTo`.
+   */
+  private flushInBackground(upTo: number): Promise<void> {
     const truncations = this.truncations;
-    const segments = this.segments.filter((s) => s.baseOffset < upTo);
+    const segments = this.segments.slice(Math.max(0, floorIndex(this.segments, this.recoveredTo))).filter((s) => s.baseOffset < upTo);
     for (const segment of segments) segment.acquire();
     const flushing = (async () => {
       try {
-        for (const segment of segments) await segment.flush();
+        for (const segment of segments) await segment.flush(true);
         if (truncations === this.truncations && upTo > this.recoveredTo) this.recoveredTo = upTo;
       } finally {
         for (const segment of segments) segment.release();
@@ -486,6 +494,21 @@ export class Log {
     });
     this.backgroundFlushes.add(flushing);
     void flushing.finally(() => this.backgroundFlushes.delete(flushing));
+    return flushing;
+  }
+
+  /**
+   * The log manager's recovery flush: fsyncs what was appended so far, with
+   * the active segment's indexes, while appends go on, then writes the
+   * checkpoint with the raised recovery point, so that recovery after a
+   * crash scans only what came after (recovery.ts).
+   */
+  async flushRecoveryPoint(): Promise<void> {
+    // Wrapped: the section must not wait for the flush (an async function would adopt its promise).
+    const started = await this.serial.run(async () => (this.writeRefusal() || this.endOffset <= this.recoveredTo ? null : { flushing: this.flushInBackground(this.endOffset) }));
+    if (started === null) return;
+    await started.flushing;
+    await this.checkpoint();
   }
 
   /** fsyncs everything appended so far and moves the recovery point to the log end. */
@@ -657,7 +680,8 @@ export class Log {
       await segment.truncateTo(entry?.position ?? segment.size, entry?.header.baseOffset ?? segment.nextOffset);
       while (this.segments.length > 1 && this.active.size === 0) await this.retireSegments(this.segments.splice(-1));
       if (this.active !== segment) await this.active.truncateTo(this.active.size, this.active.nextOffset);
-      await this.active.flush();
+      // With its indexes: recovery trusts the entries below the recovery point, so none the truncation made stale may survive a power loss.
+      await this.active.flush(true);
       this.endOffset = this.active.nextOffset;
       if (this.endOffset <= this.startOffset) return this.restartAt(target);
       this.hw = Math.min(this.hw, this.endOffset);

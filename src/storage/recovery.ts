@@ -10,10 +10,12 @@
  *    (checkpoint.ts, leader-epoch-cache.ts);
  * 4. after a clean shutdown (`.clean-shutdown` present) trust the segments
  *    and only check the last one's indexes and tail; otherwise recover: scan
- *    and verify every entry from the segment holding the recovery point to
- *    the end, rebuild those segments' indexes, truncate at the first invalid
- *    entry, delete any later segments, re-add leader epochs seen, fsync, and
- *    log what was cut;
+ *    and verify every entry from the recovery point to the end (in its
+ *    segment from the last offset index entry at or below it, segment.ts
+ *    `recover`; the whole segment when its indexes do not fit), rebuild
+ *    those segments' indexes, truncate at the first invalid entry, delete
+ *    any later segments, re-add leader epochs seen, fsync, and log what was
+ *    cut;
  * 5. clamp the checkpointed offsets to the recovered log, and remove the
  *    clean-shutdown marker durably before anything is written;
  * 6. the producer-state snapshot (files.ts) is handed to the log's owner
@@ -114,7 +116,7 @@ async function removeLeftovers(dir: string, names: string[], env: StorageEnviron
 }
 
 /**
- * Verifying scan from the segment holding `recoveryPoint` to the end (see
+ * Verifying scan from `recoveryPoint` to the end (see
  * the header comment). Leaves every segment from there loaded and fsynced.
  */
 async function recoverFrom(dir: string, segments: Segment[], recoveryPoint: number, epochs: LeaderEpochCache, env: StorageEnvironment): Promise<void> {
@@ -125,10 +127,10 @@ async function recoverFrom(dir: string, segments: Segment[], recoveryPoint: numb
     await segments[first - 1].load();
     minimum = segments[first - 1].nextOffset;
   }
-  epochs.truncateFromEnd(segments[first].baseOffset);
+  epochs.truncateFromEnd(Math.max(segments[first].baseOffset, recoveryPoint));
   for (let i = first; i < segments.length; i++) {
     const segment = segments[i];
-    const result = await segment.recover(minimum, (entry) => epochs.assign(entry.leaderEpoch, entry.baseOffset));
+    const result = await segment.recover(minimum, (entry) => epochs.assign(entry.leaderEpoch, entry.baseOffset), recoveryPoint);
     if (i < segments.length - 1 && result.problem === null) await segment.seal();
     await segment.flush();
     minimum = segment.nextOffset;

@@ -308,23 +308,34 @@ export class Segment {
   }
 
   /**
-   * Verifying scan of the whole file: rebuilds both indexes and the
-   * statistics and truncates the file at the first invalid entry (torn,
-   * corrupt, or an offset below `firstOffsetMin` or the previous entry's).
-   * `onEntry` sees every valid entry in order.
+   * Verifying scan of the file: rebuilds both indexes and the statistics
+   * and truncates the file at the first invalid entry (torn, corrupt, or an
+   * offset below `firstOffsetMin` or the previous entry's). `onEntry` sees
+   * every entry scanned, in order. With `trustedOffset` (the recovery
+   * point: entries below it are fsynced, and so are the indexes up to it),
+   * the indexes on disk are kept up to their last entry at or below it and
+   * the scan starts there; if they do not fit the log, or the scan finds a
+   * problem below `trustedOffset`, the whole file is scanned instead.
    */
-  async recover(firstOffsetMin: number, onEntry?: (header: EntryHeader) => void): Promise<RecoveryResult> {
+  async recover(firstOffsetMin: number, onEntry?: (header: EntryHeader) => void, trustedOffset = this.baseOffset): Promise<RecoveryResult> {
     const { size: fileSize } = await this.file.stat();
-    this.offsetIndex.file.clear();
-    this.timeIndex.file.clear();
-    this.stats = emptyStats(this.baseOffset);
+    const start = trustedOffset > this.baseOffset ? await this.trustedStart(trustedOffset, fileSize) : null;
+    if (start === null) {
+      this.offsetIndex.file.clear();
+      this.timeIndex.file.clear();
+      this.stats = emptyStats(this.baseOffset);
+    }
     this.bytesSinceIndexEntry = 0;
-    const scanner = new EntryScanner(this.file, 0, fileSize, { verify: true });
+    const scanner = new EntryScanner(this.file, start?.position ?? 0, fileSize, { verify: true });
     let problem: string | null = null;
-    let minimum = Math.max(firstOffsetMin, this.baseOffset);
+    let minimum = Math.max(firstOffsetMin, start?.offset ?? this.baseOffset);
     let entry: ScannedEntry | null;
     while ((entry = await scanner.next())) {
       const { header } = entry;
+      if (start && entry.position === start.position && header.baseOffset !== start.offset) {
+        problem = `offset index entry for offset ${start.offset} points at offset ${header.baseOffset}`;
+        break;
+      }
       if (header.baseOffset < minimum) {
         problem = `offset ${header.baseOffset} is below ${minimum}`;
         break;
@@ -338,6 +349,10 @@ export class Segment {
       minimum = header.lastOffset + 1;
     }
     problem ??= scanner.problem;
+    if (start && problem !== null && this.stats.nextOffset < trustedOffset) {
+      this.env.logger.warn(`${this.logPath}: ${problem} below the recovery point ${trustedOffset}; scanning the whole file`);
+      return this.recover(firstOffsetMin, onEntry);
+    }
     const validBytes = problem === null ? scanner.position : (entry?.position ?? scanner.position);
     if (validBytes < fileSize) {
       await this.file.truncate(validBytes);
@@ -348,6 +363,33 @@ export class Segment {
     this.loading = Promise.resolve();
     await this.persistIndexes(false);
     return { validBytes, truncatedBytes: fileSize - validBytes, problem };
+  }
+
+  /**
+   * Where a recovery may start scanning when the entries below
+   * `trustedOffset` are fsynced: the last offset index entry at or below it,
+   * with the indexes on disk cut to what lies before it and the statistics
+   * they give; null when there is none or the indexes are unusable.
+   */
+  private async trustedStart(trustedOffset: number, fileSize: number): Promise<{ position: number; offset: number } | null> {
+    const offsets = await OffsetIndex.load(this.env.fs, this.indexPath, fileSize);
+    const times = await TimeIndex.load(this.env.fs, this.timeIndexPath);
+    if (offsets.problem !== null || times.problem !== null) return null;
+    const floor = offsets.index.floor(trustedOffset - this.baseOffset);
+    if (floor === null) return null;
+    offsets.index.truncateToPosition(floor.position + 1);
+    times.index.truncateToOffset(floor.relativeOffset + 1);
+    this.offsetIndex = offsets.index;
+    this.timeIndex = times.index;
+    const stats = emptyStats(this.baseOffset);
+    const lastTime = times.index.last();
+    if (lastTime) {
+      stats.maxTimestamp = lastTime.timestamp;
+      stats.offsetOfMaxTimestamp = this.baseOffset + lastTime.relativeOffset;
+    }
+    stats.firstBatchTimestamp = await this.readFirstBatchTimestamp();
+    this.stats = stats;
+    return { position: floor.position, offset: this.baseOffset + floor.relativeOffset };
   }
 
   /** The index floor for `offset`: where a scan for it starts. */
@@ -500,15 +542,19 @@ export class Segment {
     await this.timeIndex.file.persist(sync);
   }
 
-  /** fsyncs the log if written since the last fsync; a sealed segment's indexes too. */
-  async flush(): Promise<void> {
+  /**
+   * fsyncs the log if written since the last fsync, then the indexes when
+   * `indexes` (always for a sealed segment; a recovery point inside the
+   * active segment needs them too: `recover`).
+   */
+  async flush(indexes = this.sealed): Promise<void> {
     if (this.dirty) {
       const writes = this.writes;
       await this.file.datasync();
       this.syncedWrites = Math.max(this.syncedWrites, writes);
       this.holdFile();
     }
-    if (this.sealed) await this.persistIndexes(true);
+    if (indexes) await this.persistIndexes(true);
   }
 
   /** Waits for reads holding the segment, drops bytes past `size` (left by a failed write; only an open file can have them) and closes the files. */

@@ -6,14 +6,20 @@
  * with SIGKILL while `log.flush.interval.messages=1` (flush.messages=1 for
  * every topic: fsync before acknowledging). New records continue at the old
  * end offsets. A kill -9 does not drop the page cache, so the second test
- * checks recovery of a log that was not closed, not the fsync itself.
+ * checks recovery of a log that was not closed, not the fsync itself. The
+ * third checks that without any flush setting the recovery flush
+ * (log.recovery.flush.interval.ms) checkpoints what was produced, so the
+ * restart after kill -9 re-checks only what lies past it (garbage there is
+ * cut).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { appendFile, mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
+import { readPartitionCheckpoint } from '../../src/storage/checkpoint.ts';
+import { nodeStorageFs } from '../../src/storage/fs.ts';
 import { startBroker, type BrokerOptions, type RunningBroker } from '../helpers/broker.ts';
 import { requireTool, tools } from '../helpers/tools.ts';
 import { kcatConsumeAll, kcatMetadata, kcatOk } from '../helpers/kcat.ts';
@@ -151,4 +157,28 @@ test('restart after kill -9 with log.flush.interval.messages=1: every acknowledg
     [...expected, ...withOffsets(more, ends)],
     'records produced after recovery continue the offsets',
   );
+});
+
+test('restart after kill -9 with default settings: the recovery flush checkpointed what was produced, recovery cuts only what lies past it', async (t) => {
+  if (!requireTool(t, tools.kcat)) return;
+  const h = await harness(t);
+  const topic = uniqueTopic('restart-recovery-point');
+  const first = await h.start();
+  await createTopic(first.address, topic);
+  const expected = withOffsets(await produce(first.address, topic, 'unflushed', 80));
+  const partitionDir = (p: number) => path.join(h.dataDir, 'logs', `${topic}-${p}`);
+  const recoveryPoints = async () => Promise.all([0, 1].map(async (p) => (await readPartitionCheckpoint(nodeStorageFs, partitionDir(p)))?.recoveryPoint));
+  const ends = [0, 1].map((p) => expected.filter((r) => r.partition === p).length);
+  const deadline = Date.now() + 30_000;
+  while (JSON.stringify(await recoveryPoints()) !== JSON.stringify(ends)) {
+    assert.ok(Date.now() < deadline, `recovery points ${JSON.stringify(await recoveryPoints())} never reached the ends ${JSON.stringify(ends)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  await first.kill();
+  const segment = (await readdir(partitionDir(0))).find((f) => f.endsWith('.log'))!;
+  await appendFile(path.join(partitionDir(0), segment), Buffer.from('garbage that is not an entry'));
+
+  const second = await h.start();
+  assertSameRecords(await kcatConsumeAll(second.address, topic), expected, 'after kill -9 and restart');
+  assert.match(second.log(), /truncated 28 bytes at byte \d+/);
 });

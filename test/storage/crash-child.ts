@@ -1,7 +1,8 @@
 /**
  * The child process of crash.test.ts: opens the log in argv[2] and, driven
  * by the seed in argv[3], appends forever with an occasional roll, flush,
- * truncation, DeleteRecords, retention pass or checkpoint, until the parent
+ * truncation, DeleteRecords, retention pass, checkpoint or recovery flush
+ * (not awaited: appends go on during it), until the parent
  * kills it with SIGKILL. It reports on stdout (synchronous for pipes), one
  * line per event, so the parent knows what must survive:
  *   ready
@@ -65,7 +66,9 @@ for (let n = 0; ; n++) {
   } else if (op < 97) {
     say(`S ${log.highWatermark}`);
     await log.enforceRetention();
-  } else {
+  } else if (op < 98) {
     await log.checkpoint();
+  } else {
+    void log.flushRecoveryPoint(); // runs on while the next appends go in, as the log manager's does
   }
 }

@@ -2,7 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { systemTime, type Time } from '../../src/clock.ts';
+import { timerDelayMaxMs } from '../../src/limits.ts';
+import { readPartitionCheckpoint } from '../../src/storage/checkpoint.ts';
 import { StorageError } from '../../src/storage/errors.ts';
+import { nodeStorageFs } from '../../src/storage/fs.ts';
 import { LogManager } from '../../src/storage/log-manager.ts';
 import { defer, makeBatch, recordingLogger, recordsOf, tempDir } from './helpers.ts';
 
@@ -84,4 +88,23 @@ test('retention and checkpoints run over every log', async (t) => {
   assert.ok((await manager.enforceRetention()) >= 2);
   await manager.checkpointAll();
   for (const name of ['a-0', 'b-0']) assert.ok(manager.get(name)!.logStartOffset > 0n);
+});
+
+test('the recovery flush runs on its timer and checkpoints each log\'s recovery point; an interval past the longest timer is clamped to it', async (t) => {
+  const intervals: number[] = [];
+  const clock: Time = { ...systemTime, setInterval: (callback, ms, options) => (intervals.push(ms), systemTime.setInterval(callback, ms, options)) };
+  const dir = await tempDir(t);
+  const manager = await openManager(t, dir, { background: true, clock, recoveryFlushIntervalMs: 20 });
+  assert.ok(intervals.includes(20));
+  const log = await manager.openOrCreate('a-0');
+  for (let i = 0; i < 5; i++) await log.append(makeBatch(), 0);
+  const deadline = Date.now() + 30_000;
+  while ((await readPartitionCheckpoint(nodeStorageFs, path.join(dir, 'a-0')))?.recoveryPoint !== 5) {
+    assert.ok(Date.now() < deadline, 'the recovery point was never checkpointed');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  assert.equal(log.recoveryPoint, 5n);
+  intervals.length = 0;
+  await openManager(t, await tempDir(t), { background: true, clock, recoveryFlushIntervalMs: 2 ** 40 });
+  assert.ok(intervals.includes(timerDelayMaxMs) && !intervals.includes(2 ** 40));
 });

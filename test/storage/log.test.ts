@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
 import { readBatchHeader } from '../../src/protocol/records/batch-header.ts';
 import { StorageError } from '../../src/storage/errors.ts';
+import { nodeStorageFs, type StorageFs } from '../../src/storage/fs.ts';
 import { Log } from '../../src/storage/log.ts';
 import type { LogConfig } from '../../src/storage/log-config.ts';
 import { emptyRecordsBatch } from '../helpers/record-bomb.ts';
@@ -231,6 +232,34 @@ test('batchHeaders walks the batch headers from an offset', async (t) => {
   const bases: bigint[] = [];
   for await (const header of log.batchHeaders(7n)) bases.push(header.baseOffset);
   assert.deepEqual(bases, Array.from({ length: 17 }, (_, i) => BigInt(6 + 2 * i)));
+});
+
+test('batchHeaders over batches larger than its read chunk reads their headers, not a chunk of records each', async (t) => {
+  const dir = await tempDir(t);
+  let logBytesRead = 0;
+  const countingFs: StorageFs = {
+    ...nodeStorageFs,
+    open: async (file, flags) => {
+      const handle = await nodeStorageFs.open(file, flags);
+      if (!file.endsWith('.log')) return handle;
+      return Object.assign(Object.create(handle) as typeof handle, {
+        read: async (buffer: Buffer, offset: number, length: number, position: number) => {
+          const result = await handle.read(buffer, offset, length, position);
+          logBytesRead += result.bytesRead;
+          return result;
+        },
+      });
+    },
+  };
+  const log = await Log.open(dir, {}, { fs: countingFs, logger: recordingLogger() });
+  defer(t, () => log.close());
+  const batches = 12;
+  for (let i = 0; i < batches; i++) await log.append(makeBatch({ valueBytes: 150_000 }), 0);
+  logBytesRead = 0;
+  let count = 0;
+  for await (const header of log.batchHeaders(0n)) assert.equal(header.baseOffset, BigInt(count++));
+  assert.equal(count, batches);
+  assert.ok(logBytesRead < 70_000 + batches * 200, `read ${logBytesRead} bytes for ${batches} headers`);
 });
 
 test('flush.messages=1 fsyncs before acknowledging: the recovery point follows every append', async (t) => {

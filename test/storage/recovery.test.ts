@@ -2,8 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFile, cp, readdir, readFile, stat, truncate, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { readPartitionCheckpoint } from '../../src/storage/checkpoint.ts';
+import { nodeStorageFs, type StorageFs } from '../../src/storage/fs.ts';
 import { Log } from '../../src/storage/log.ts';
 import type { LogConfig } from '../../src/storage/log-config.ts';
+import { entryHeaderBytes } from '../../src/storage/entry-format.ts';
 import { defer, makeBatch, recordingLogger, recordsOf, tempDir } from './helpers.ts';
 
 const config: Partial<LogConfig> = { segmentBytes: 1500, indexIntervalBytes: 200 };
@@ -20,9 +23,9 @@ async function crashedCopy(t: Parameters<typeof tempDir>[0], batches: number, pr
   return { dir, crashed };
 }
 
-async function reopen(t: Parameters<typeof tempDir>[0], dir: string) {
+async function reopen(t: Parameters<typeof tempDir>[0], dir: string, logConfig = config) {
   const logger = recordingLogger();
-  const log = await Log.open(dir, config, { logger });
+  const log = await Log.open(dir, logConfig, { logger });
   defer(t, () => log.close());
   return { log, logger };
 }
@@ -144,4 +147,95 @@ test('without checkpoints, recovery scans everything and rebuilds the leader epo
   assert.equal(log.latestEpoch, 3);
   assert.deepEqual(log.endOffsetForEpoch(1), { epoch: 1, endOffset: 40n });
   assert.deepEqual(log.endOffsetForEpoch(3), { epoch: 3, endOffset: 70n });
+});
+
+/** One segment for everything: the recovery point falls inside the active segment. */
+const oneSegment: Partial<LogConfig> = { segmentBytes: 1_000_000, indexIntervalBytes: 200 };
+
+/** A one-segment log: 40 batches, a recovery flush, 20 more batches, copied as kill -9 leaves it; the copy's .log path. */
+async function crashedAfterRecoveryFlush(t: Parameters<typeof tempDir>[0]) {
+  const dir = await tempDir(t);
+  const crashed = await tempDir(t);
+  const log = await Log.open(dir, oneSegment, { logger: recordingLogger() });
+  for (let i = 0; i < 40; i++) await log.append(makeBatch({ values: [`a${i}`, `b${i}`] }), 0);
+  await log.flushRecoveryPoint();
+  assert.equal(log.recoveryPoint, 80n);
+  assert.equal((await readPartitionCheckpoint(nodeStorageFs, dir))?.recoveryPoint, 80);
+  for (let i = 40; i < 60; i++) await log.append(makeBatch({ values: [`a${i}`, `b${i}`] }), 0);
+  await cp(dir, crashed, { recursive: true });
+  await log.close();
+  const files = await segmentFiles(crashed);
+  assert.equal(files.length, 1);
+  return path.join(crashed, files[0]);
+}
+
+test('a recovery point inside the active segment: only entries from it on are re-checked, and a torn tail is still cut', async (t) => {
+  const file = await crashedAfterRecoveryFlush(t);
+  const bytes = await readFile(file);
+  bytes[entryHeaderBytes + 70] ^= 0xff; // a record of the first batch, far below the recovery point: nobody looks
+  await writeFile(file, bytes.subarray(0, bytes.length - 5)); // and a torn last entry
+  const { log, logger } = await reopen(t, path.dirname(file), oneSegment);
+  assert.equal(log.logEndOffset, 118n);
+  assert.equal(logger.lines.length, 1);
+  assert.match(logger.lines[0], /truncated \d+ bytes at byte \d+ \(torn entry/);
+  const tail = recordsOf(await log.read(80n, 1_000_000)).map((r) => r[2]);
+  assert.deepEqual([tail[0], tail.at(-1), tail.length], ['a40', 'b58', 38]);
+  assert.deepEqual(await log.append(makeBatch({ values: ['after'] }), 0), { baseOffset: 118n, lastOffset: 118n });
+});
+
+test('garbage after the recovery point is cut; an offset index that does not fit the log sends recovery over the whole segment', async (t) => {
+  const file = await crashedAfterRecoveryFlush(t);
+  await appendFile(file, Buffer.from('garbage that is not an entry'));
+  const index = file.replace(/\.log$/, '.index');
+  const entries = await readFile(index);
+  assert.ok(entries.length >= 16);
+  entries.writeUInt32BE(entries.readUInt32BE(4) + 1, 4); // the first entry points one byte too far
+  await writeFile(index, entries.subarray(0, 8)); // and is the only one: recovery would start from it
+  const { log, logger } = await reopen(t, path.dirname(file), oneSegment);
+  const lines = logger.lines.join('\n');
+  assert.match(lines, /below the recovery point 80; scanning the whole file/);
+  assert.match(lines, /truncated 28 bytes/);
+  assert.equal(log.logEndOffset, 120n);
+  assert.equal((await allValues(log)).length, 120);
+});
+
+test('the checkpoint never claims more than was fsynced: appends during a recovery flush wait for the next one', async (t) => {
+  const dir = await tempDir(t);
+  let release = () => {};
+  let gated = false;
+  let endAtSync = -1n;
+  let log: Log | null = null;
+  const gatedFs: StorageFs = {
+    ...nodeStorageFs,
+    open: async (file, flags) => {
+      const handle = await nodeStorageFs.open(file, flags);
+      if (!file.endsWith('.log')) return handle;
+      return Object.assign(Object.create(handle) as typeof handle, {
+        datasync: async () => {
+          if (gated) {
+            endAtSync = log!.logEndOffset;
+            await new Promise<void>((resolve) => (release = resolve));
+          }
+          return handle.datasync();
+        },
+      });
+    },
+  };
+  log = await Log.open(dir, oneSegment, { fs: gatedFs, logger: recordingLogger() });
+  defer(t, () => log.close());
+  for (let i = 0; i < 10; i++) await log.append(makeBatch({ values: [`a${i}`] }), 0);
+  gated = true;
+  const flushing = log.flushRecoveryPoint();
+  while (endAtSync < 0n) await new Promise((resolve) => setImmediate(resolve));
+  gated = false;
+  await log.append(makeBatch({ values: ['during'] }), 0); // appends go on while the fsync runs
+  assert.equal(log.recoveryPoint, 0n);
+  assert.equal((await readPartitionCheckpoint(nodeStorageFs, dir))?.recoveryPoint, 0);
+  release();
+  await flushing;
+  assert.equal(endAtSync, 10n);
+  assert.equal(log.recoveryPoint, 10n);
+  assert.equal((await readPartitionCheckpoint(nodeStorageFs, dir))?.recoveryPoint, 10);
+  await log.flushRecoveryPoint();
+  assert.equal((await readPartitionCheckpoint(nodeStorageFs, dir))?.recoveryPoint, 11);
 });

@@ -54,6 +54,8 @@ export interface ReplicaManagerOptions {
   image: MetadataImage;
   topicConfigs: TopicConfigs;
   recoveryThreads: number;
+  /** How often logs fsync new appends and checkpoint their recovery point (LogManagerOptions). */
+  recoveryFlushIntervalMs?: number;
   /** Sealed segments' files kept open while unused, and how long unused before closed (log.segment.open.files.*); default storage's. */
   segmentFiles?: { openMax: number; idleMs: number };
   logger: Logger;
@@ -168,6 +170,7 @@ export class ReplicaManager {
     const { image, logsDir, recoveryThreads, logger } = this.options;
     this.logs = await LogManager.open(logsDir, {
       recoveryThreads,
+      recoveryFlushIntervalMs: this.options.recoveryFlushIntervalMs,
       segmentFilesOpenMax: this.options.segmentFiles?.openMax,
       segmentFileIdleMs: this.options.segmentFiles?.idleMs,
       logger,
