@@ -11,8 +11,8 @@
  * logins count against the client's address in the broker's AuthFailures
  * (`authentication.failures`), shared by its listeners.
  * Its connections share one BufferPool, one RequestMemory
- * (`queued.max.request.bytes`) and, on a PLAINTEXT listener, one read
- * buffer (read-buffer-server.ts), and count what their responses hold into
+ * (`queued.max.request.bytes`) and one read buffer (read-buffer-server.ts;
+ * on an SSL listener what TLS decrypts, tls-read-buffer.ts), and count what their responses hold into
  * the broker's response memory (`responseMemory` of the options,
  * `queued.max.response.bytes`).
  *
