@@ -2,12 +2,12 @@
  * Makes a server TLS socket hand what it decrypts to one shared buffer,
  * as read-buffer-server.ts does for PLAINTEXT sockets.
  *
- * Why: a TLSSocket emits each TLS record's plaintext (16 KB at most, what
- * kcat and most clients send) as a fresh Buffer pushed through its
- * Readable stream: per record an allocation the GC must later sweep, and
- * the stream's bookkeeping. Over SSL those cost the broker more than the
- * decryption itself (a profile of kcat's 1 KB ingest; see the README's
- * "Benchmarks").
+ * Why: a TLSSocket emits each TLS record's plaintext (16 KB at most;
+ * librdkafka's produce requests come as records of 2-3 KB) as a fresh
+ * Buffer pushed through its Readable stream: per record an allocation the
+ * GC must later sweep, and the stream's bookkeeping. Over SSL those cost
+ * the broker more than the decryption itself (a profile of kcat's 1 KB
+ * ingest; see the README's "Benchmarks").
  *
  * How: net.Socket's `onread` option does this for sockets a program
  * creates, and tls.connect passes it on, but a TLSSocket wrapped around an
