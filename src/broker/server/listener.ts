@@ -11,8 +11,8 @@
  * logins count against the client's address in the broker's AuthFailures
  * (`authentication.failures`), shared by its listeners.
  * Its connections share one BufferPool, one RequestMemory
- * (`queued.max.request.bytes`) and, on a PLAINTEXT listener, one read
- * buffer (read-buffer-server.ts), and count what their responses hold into
+ * (`queued.max.request.bytes`) and one read buffer (read-buffer-server.ts;
+ * on an SSL listener what TLS decrypts, tls-read-buffer.ts), and count what their responses hold into
  * the broker's response memory (`responseMemory` of the options,
  * `queued.max.response.bytes`).
  *
@@ -33,6 +33,7 @@ import { BufferPool } from './buffer-pool.ts';
 import { RequestMemory } from './request-memory.ts';
 import { ConnectionQuotas, type ConnectionQuotaLimits } from './connection-quotas.ts';
 import { createReadBufferServer } from './read-buffer-server.ts';
+import { readTlsIntoBuffer } from './tls-read-buffer.ts';
 import { RateLimitedLog } from './rate-limited-log.ts';
 import type { ListenerTls } from './listener-tls.ts';
 
@@ -76,6 +77,8 @@ export class Listener {
   /** The connections' limits, with authentication failures logged among the refusals. */
   private readonly limits: ConnectionLimits;
   private readonly refusals: RateLimitedLog;
+  /** The one buffer every connection's socket reads (or decrypts) into. */
+  private readonly readBuffer = Buffer.allocUnsafe(readBufferBytes);
 
   constructor(options: ListenerOptions, dispatch: Dispatch, logger: Logger) {
     this.options = options;
@@ -102,7 +105,7 @@ export class Listener {
     const secure = options.tls;
     this.server = secure
       ? this.tlsServer(secure, admit, (line) => refusals.note(line))
-      : createReadBufferServer(Buffer.allocUnsafe(readBufferBytes), (socket) => {
+      : createReadBufferServer(this.readBuffer, (socket) => {
           if (!admit(socket)) return () => {};
           const connection = this.open(socket);
           return (bytes) => connection.receive(bytes);
@@ -140,7 +143,7 @@ export class Listener {
       }
       const connection = this.open(socket);
       connection.certificatePrincipal = principal;
-      socket.on('data', (bytes: Buffer) => connection.receive(bytes));
+      readTlsIntoBuffer(socket, this.readBuffer, (bytes) => connection.receive(bytes));
     });
     handshakes.on('tlsClientError', (err, socket) => {
       refused(`TLS handshake with ${socket.remoteAddress} on SSL listener ${secure.settings.listener} failed: ${handshakeFailure(err)}`);

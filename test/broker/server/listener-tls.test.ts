@@ -4,15 +4,18 @@
  * ssl.principal.mapping.rules, or ANONYMOUS) as ssl.client.auth says;
  * refused handshakes (no certificate, an untrusted one, a plaintext
  * client, a subject no rule maps) close the connection and are logged,
- * and the listener serves the next client.
+ * and the listener serves the next client. Its connections decrypt into
+ * the listener's one read buffer (tls-read-buffer.ts), which large
+ * pipelined frames from concurrent clients cross intact.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import tls from 'node:tls';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { Listener } from '../../../src/broker/server/listener.ts';
-import type { Dispatch } from '../../../src/broker/server/connection.ts';
+import { Listener, type ListenerOptions } from '../../../src/broker/server/listener.ts';
+import { Connection, type Dispatch } from '../../../src/broker/server/connection.ts';
 import { ListenerTls, readListenerTls } from '../../../src/broker/server/listener-tls.ts';
 import { listenerOptions } from './listener-options.ts';
 import { BrokerConfig } from '../../../src/broker/config.ts';
@@ -51,12 +54,17 @@ after(async () => {
   await rogueCa?.remove();
 });
 
-async function withSslListener(sets: Record<string, string>, fn: (port: number, log: string[]) => Promise<void>): Promise<void> {
+async function withSslListener(
+  sets: Record<string, string>,
+  fn: (port: number, log: string[]) => Promise<void>,
+  dispatch: Dispatch = principalEcho,
+  options: Partial<ListenerOptions> = {},
+): Promise<void> {
   const log: string[] = [];
   const logger = { info: (m: string) => log.push(m), warn: (m: string) => log.push(m), error: (m: string) => log.push(m) };
   const listenerTls = new ListenerTls(readListenerTls(new BrokerConfig(Object.entries(sets)), 'CLIENT'), logger, systemTime);
   await listenerTls.load();
-  const listener = new Listener(listenerOptions({ tls: listenerTls }), principalEcho, logger);
+  const listener = new Listener(listenerOptions({ ...options, tls: listenerTls }), dispatch, logger);
   const { port } = await listener.listen();
   try {
     await fn(port, log);
@@ -139,6 +147,53 @@ test('a plaintext client on the SSL listener is closed at once and logged as suc
     assert.ok(log.some((l) => /TLS handshake with 127\.0\.0\.1 .*plaintext/.test(l)), log.join('\n'));
     assert.equal(await principalOf(port, null), 'User:ANONYMOUS');
   });
+});
+
+/** Answers every request with the SHA-256 of its payload: int32 length 32, then the digest. */
+const digestEcho: Dispatch = async (payload) => Buffer.concat([Buffer.from([0, 0, 0, 32]), createHash('sha256').update(payload).digest()]);
+
+/** Sends `payloads` as pipelined frames over TLS and resolves with the digests answered, in order. */
+async function digestsAnswered(port: number, payloads: Buffer[]): Promise<string[]> {
+  const socket = tls.connect({ host: '127.0.0.1', port, ca: await readFile(ca.caPem) });
+  const answerBytes = 4 + 32;
+  return new Promise((resolve, reject) => {
+    let bytes = Buffer.alloc(0);
+    socket.once('secureConnect', () => {
+      for (const payload of payloads) socket.write(Buffer.concat([Buffer.from(Uint32Array.of(payload.length).buffer).reverse(), payload]));
+    });
+    socket.on('data', (chunk: Buffer) => {
+      bytes = Buffer.concat([bytes, chunk]);
+      if (bytes.length < payloads.length * answerBytes) return;
+      socket.destroy();
+      resolve(payloads.map((_, i) => bytes.subarray(i * answerBytes + 4, (i + 1) * answerBytes).toString('hex')));
+    });
+    socket.on('error', reject);
+    socket.on('close', () => reject(new Error(`closed after ${bytes.length} bytes of answers`)));
+  });
+}
+
+test('connections decrypt into the listener\'s one read buffer: pipelined frames of many TLS records from two clients at once are answered intact, in order', async (t) => {
+  if (!requireTool(t, openssl)) return;
+  const readInto = new Set<ArrayBufferLike>();
+  const receive = Connection.prototype.receive;
+  t.mock.method(Connection.prototype, 'receive', function (this: Connection, bytes: Buffer) {
+    readInto.add(bytes.buffer);
+    return receive.call(this, bytes);
+  });
+  /** Produce-keyed frames (the pooled memory path) of 100 KB: seven 16 KB TLS records each. */
+  const frames = (client: number) => [1, 2, 3].map((id) => Buffer.concat([Buffer.from([0, 0, 0, 9, 0, 0, client, id]), randomBytes(100_000)]));
+  const digest = (payload: Buffer) => createHash('sha256').update(payload).digest('hex');
+  await withSslListener(
+    sslListenerSets('CLIENT', server.keystore, ca.caPem, 'none'),
+    async (port) => {
+      const sent = [frames(1), frames(2)];
+      const answered = await Promise.all(sent.map((payloads) => digestsAnswered(port, payloads)));
+      assert.deepEqual(answered, sent.map((payloads) => payloads.map(digest)));
+    },
+    digestEcho,
+    { maxFrameBytes: 200_000 },
+  );
+  assert.equal(readInto.size, 1, `the connections read into ${readInto.size} buffers`);
 });
 
 test('SSL settings: each mistake is a start error naming the key (the listener.name. prefix first)', () => {
