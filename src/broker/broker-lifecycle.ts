@@ -19,7 +19,9 @@
  * again, as a restarted broker does: the registration moves whatever it
  * still leads away, and it is unfenced only once it has applied the
  * metadata log up to that registration, so it never acts on what it
- * believed before the lapse.
+ * believed before the lapse. `leaseLost` is told at once when the lease
+ * lapses (a timer, not the next heartbeat's timeout) or is given up (a
+ * stale epoch), so the broker can answer what waits on its leaderships.
  */
 import { randomBytes } from 'node:crypto';
 import type { Time, TimerHandle } from '../clock.ts';
@@ -51,8 +53,10 @@ export interface BrokerLifecycleOptions {
   /** broker.session.timeout.ms: the lease, and how long one request to the controller may take (longer is pointless). */
   sessionTimeoutMs: number;
   logger: Logger;
-  /** The lease runs on its monotonic clock; its timers pace heartbeats. */
+  /** The lease runs on its monotonic clock; its timers pace heartbeats and end the lease. */
   time: Time;
+  /** Told when the lease lapses or is given up (hasLease() is false by then). */
+  leaseLost?: () => void;
 }
 
 export class BrokerLifecycle {
@@ -70,6 +74,8 @@ export class BrokerLifecycle {
   private lastProblem = '';
   /** When the last acknowledged registration or heartbeat was sent (monotonic ms); null: no lease. */
   private leaseFrom: number | null = null;
+  /** Fires when the lease lapses. */
+  private leaseTimer: TimerHandle = null;
 
   constructor(options: BrokerLifecycleOptions) {
     this.options = options;
@@ -113,7 +119,35 @@ export class BrokerLifecycle {
   /** Stops heartbeating at once (no controlled shutdown). */
   close(): void {
     this.stopped = true;
+    this.options.time.clear(this.leaseTimer);
     this.wake?.();
+  }
+
+  /** Holds the lease from `sentAt` (monotonic ms) until a session timeout later, or gives it up (null); tells `leaseLost` when it ends. */
+  private setLease(sentAt: number | null): void {
+    const { time, sessionTimeoutMs } = this.options;
+    time.clear(this.leaseTimer);
+    this.leaseTimer = null;
+    const had = this.leaseFrom !== null;
+    this.leaseFrom = sentAt;
+    if (sentAt === null) {
+      if (had) this.options.leaseLost?.();
+      return;
+    }
+    this.leaseTimer = time.setTimeout(() => this.lapsed(), sentAt + sessionTimeoutMs - time.monotonicMs(), { background: true });
+  }
+
+  private lapsedProblem(): string {
+    return `no heartbeat acknowledged by the controller for ${this.options.sessionTimeoutMs} ms (broker.session.timeout.ms): leading nothing until registered again and caught up`;
+  }
+
+  private lapsed(): void {
+    this.leaseTimer = null;
+    if (this.stopped || this.leaseFrom === null) return;
+    if (this.hasLease()) return this.setLease(this.leaseFrom); // fired a little early
+    this.leaseFrom = null;
+    this.problem(this.lapsedProblem());
+    this.options.leaseLost?.();
   }
 
   private async run(): Promise<void> {
@@ -129,9 +163,9 @@ export class BrokerLifecycle {
         continue;
       }
       if (!this.hasLease() && !this.wantShutDown) {
-        this.problem(`no heartbeat acknowledged by the controller for ${this.options.sessionTimeoutMs} ms (broker.session.timeout.ms): leading nothing until registered again and caught up`);
+        this.problem(this.lapsedProblem());
         this.epoch = -1;
-        this.leaseFrom = null;
+        this.setLease(null);
         continue;
       }
       await this.heartbeat();
@@ -158,7 +192,7 @@ export class BrokerLifecycle {
     }
     this.epoch = Number(response.brokerEpoch);
     this.fenced = true;
-    this.leaseFrom = sentAt;
+    this.setLease(sentAt);
     return true;
   }
 
@@ -177,7 +211,7 @@ export class BrokerLifecycle {
     if (response.errorCode === ErrorCode.STALE_BROKER_EPOCH) {
       this.problem(`broker epoch ${this.epoch} is no longer current; registering again`);
       this.epoch = -1;
-      this.leaseFrom = null;
+      this.setLease(null);
       return;
     }
     if (response.errorCode !== ErrorCode.NONE) {
@@ -185,7 +219,7 @@ export class BrokerLifecycle {
       return;
     }
     this.lastProblem = '';
-    this.leaseFrom = sentAt;
+    this.setLease(sentAt);
     this.fenced = response.isFenced;
     this.shouldShutDown = this.wantShutDown && response.shouldShutDown;
     if (!this.fenced) for (const resolve of this.unfencedWaiters.splice(0)) resolve();
