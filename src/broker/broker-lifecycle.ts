@@ -123,31 +123,33 @@ export class BrokerLifecycle {
     this.wake?.();
   }
 
-  /** Holds the lease from `sentAt` (monotonic ms) until a session timeout later, or gives it up (null); tells `leaseLost` when it ends. */
-  private setLease(sentAt: number | null): void {
+  /** Holds the lease from `sentAt` (monotonic ms) until a session timeout later. */
+  private holdLease(sentAt: number): void {
     const { time, sessionTimeoutMs } = this.options;
     time.clear(this.leaseTimer);
-    this.leaseTimer = null;
-    const had = this.leaseFrom !== null;
     this.leaseFrom = sentAt;
-    if (sentAt === null) {
-      if (had) this.options.leaseLost?.();
-      return;
-    }
-    this.leaseTimer = time.setTimeout(() => this.lapsed(), sentAt + sessionTimeoutMs - time.monotonicMs(), { background: true });
+    this.leaseTimer = time.setTimeout(() => this.leaseTimedOut(), sentAt + sessionTimeoutMs - time.monotonicMs(), { background: true });
   }
 
-  private lapsedProblem(): string {
-    return `no heartbeat acknowledged by the controller for ${this.options.sessionTimeoutMs} ms (broker.session.timeout.ms): leading nothing until registered again and caught up`;
+  /** Ends the lease (lapsed or given up) and tells `leaseLost`, once per lease. */
+  private endLease(): void {
+    this.options.time.clear(this.leaseTimer);
+    this.leaseTimer = null;
+    if (this.leaseFrom === null) return;
+    this.leaseFrom = null;
+    this.options.leaseLost?.();
+  }
+
+  private leaseTimedOut(): void {
+    this.leaseTimer = null;
+    if (this.stopped || this.leaseFrom === null) return;
+    if (this.hasLease()) return this.holdLease(this.leaseFrom); // fired a little early
+    this.lapsed();
   }
 
   private lapsed(): void {
-    this.leaseTimer = null;
-    if (this.stopped || this.leaseFrom === null) return;
-    if (this.hasLease()) return this.setLease(this.leaseFrom); // fired a little early
-    this.leaseFrom = null;
-    this.problem(this.lapsedProblem());
-    this.options.leaseLost?.();
+    this.problem(`no heartbeat acknowledged by the controller for ${this.options.sessionTimeoutMs} ms (broker.session.timeout.ms): leading nothing until registered again and caught up`);
+    this.endLease();
   }
 
   private async run(): Promise<void> {
@@ -163,9 +165,8 @@ export class BrokerLifecycle {
         continue;
       }
       if (!this.hasLease() && !this.wantShutDown) {
-        this.problem(this.lapsedProblem());
+        if (this.leaseFrom !== null) this.lapsed(); // else its timer has said so
         this.epoch = -1;
-        this.setLease(null);
         continue;
       }
       await this.heartbeat();
@@ -192,7 +193,7 @@ export class BrokerLifecycle {
     }
     this.epoch = Number(response.brokerEpoch);
     this.fenced = true;
-    this.setLease(sentAt);
+    this.holdLease(sentAt);
     return true;
   }
 
@@ -211,7 +212,7 @@ export class BrokerLifecycle {
     if (response.errorCode === ErrorCode.STALE_BROKER_EPOCH) {
       this.problem(`broker epoch ${this.epoch} is no longer current; registering again`);
       this.epoch = -1;
-      this.setLease(null);
+      this.endLease();
       return;
     }
     if (response.errorCode !== ErrorCode.NONE) {
@@ -219,7 +220,7 @@ export class BrokerLifecycle {
       return;
     }
     this.lastProblem = '';
-    this.setLease(sentAt);
+    this.holdLease(sentAt);
     this.fenced = response.isFenced;
     this.shouldShutDown = this.wantShutDown && response.shouldShutDown;
     if (!this.fenced) for (const resolve of this.unfencedWaiters.splice(0)) resolve();
