@@ -19,7 +19,9 @@
  * again, as a restarted broker does: the registration moves whatever it
  * still leads away, and it is unfenced only once it has applied the
  * metadata log up to that registration, so it never acts on what it
- * believed before the lapse.
+ * believed before the lapse. `leaseLost` is told at once when the lease
+ * lapses (a timer, not the next heartbeat's timeout) or is given up (a
+ * stale epoch), so the broker can answer what waits on its leaderships.
  */
 import { randomBytes } from 'node:crypto';
 import type { Time, TimerHandle } from '../clock.ts';
@@ -51,8 +53,10 @@ export interface BrokerLifecycleOptions {
   /** broker.session.timeout.ms: the lease, and how long one request to the controller may take (longer is pointless). */
   sessionTimeoutMs: number;
   logger: Logger;
-  /** The lease runs on its monotonic clock; its timers pace heartbeats. */
+  /** The lease runs on its monotonic clock; its timers pace heartbeats and end the lease. */
   time: Time;
+  /** Told when the lease lapses or is given up (hasLease() is false by then). */
+  leaseLost?: () => void;
 }
 
 export class BrokerLifecycle {
@@ -70,6 +74,8 @@ export class BrokerLifecycle {
   private lastProblem = '';
   /** When the last acknowledged registration or heartbeat was sent (monotonic ms); null: no lease. */
   private leaseFrom: number | null = null;
+  /** Fires when the lease lapses. */
+  private leaseTimer: TimerHandle = null;
 
   constructor(options: BrokerLifecycleOptions) {
     this.options = options;
@@ -113,7 +119,37 @@ export class BrokerLifecycle {
   /** Stops heartbeating at once (no controlled shutdown). */
   close(): void {
     this.stopped = true;
+    this.options.time.clear(this.leaseTimer);
     this.wake?.();
+  }
+
+  /** Holds the lease from `sentAt` (monotonic ms) until a session timeout later. */
+  private holdLease(sentAt: number): void {
+    const { time, sessionTimeoutMs } = this.options;
+    time.clear(this.leaseTimer);
+    this.leaseFrom = sentAt;
+    this.leaseTimer = time.setTimeout(() => this.leaseTimedOut(), sentAt + sessionTimeoutMs - time.monotonicMs(), { background: true });
+  }
+
+  /** Ends the lease (lapsed or given up) and tells `leaseLost`, once per lease. */
+  private endLease(): void {
+    this.options.time.clear(this.leaseTimer);
+    this.leaseTimer = null;
+    if (this.leaseFrom === null) return;
+    this.leaseFrom = null;
+    this.options.leaseLost?.();
+  }
+
+  private leaseTimedOut(): void {
+    this.leaseTimer = null;
+    if (this.stopped || this.leaseFrom === null) return;
+    if (this.hasLease()) return this.holdLease(this.leaseFrom); // fired a little early
+    this.lapsed();
+  }
+
+  private lapsed(): void {
+    this.problem(`no heartbeat acknowledged by the controller for ${this.options.sessionTimeoutMs} ms (broker.session.timeout.ms): leading nothing until registered again and caught up`);
+    this.endLease();
   }
 
   private async run(): Promise<void> {
@@ -129,9 +165,8 @@ export class BrokerLifecycle {
         continue;
       }
       if (!this.hasLease() && !this.wantShutDown) {
-        this.problem(`no heartbeat acknowledged by the controller for ${this.options.sessionTimeoutMs} ms (broker.session.timeout.ms): leading nothing until registered again and caught up`);
+        if (this.leaseFrom !== null) this.lapsed(); // else its timer has said so
         this.epoch = -1;
-        this.leaseFrom = null;
         continue;
       }
       await this.heartbeat();
@@ -158,7 +193,7 @@ export class BrokerLifecycle {
     }
     this.epoch = Number(response.brokerEpoch);
     this.fenced = true;
-    this.leaseFrom = sentAt;
+    this.holdLease(sentAt);
     return true;
   }
 
@@ -177,7 +212,7 @@ export class BrokerLifecycle {
     if (response.errorCode === ErrorCode.STALE_BROKER_EPOCH) {
       this.problem(`broker epoch ${this.epoch} is no longer current; registering again`);
       this.epoch = -1;
-      this.leaseFrom = null;
+      this.endLease();
       return;
     }
     if (response.errorCode !== ErrorCode.NONE) {
@@ -185,7 +220,7 @@ export class BrokerLifecycle {
       return;
     }
     this.lastProblem = '';
-    this.leaseFrom = sentAt;
+    this.holdLease(sentAt);
     this.fenced = response.isFenced;
     this.shouldShutDown = this.wantShutDown && response.shouldShutDown;
     if (!this.fenced) for (const resolve of this.unfencedWaiters.splice(0)) resolve();

@@ -341,6 +341,12 @@ export class Broker implements NodeService {
       sessionTimeoutMs: this.config.int('broker.session.timeout.ms'),
       logger: this.logger,
       time,
+      // Cut off from the controller: what waits on this node's leaderships is answered now, not at its timeout.
+      leaseLost: () => {
+        this.replicas.servingLost();
+        this.groups.leadershipChanged();
+        this.txns.leadershipChanged();
+      },
     });
     const coordinatorContext: CoordinatorContext = {
       nodeId: this.nodeId,

@@ -2,7 +2,8 @@
  * The broker's lease (broker-lifecycle.ts) against a stand-in controller
  * and a fake monotonic clock: held from the SEND time of the last
  * acknowledged registration or heartbeat, lost once that is a session
- * timeout old, and regained only by registering again.
+ * timeout old (and reported then: `leaseLost`), and regained only by
+ * registering again.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,6 +11,7 @@ import { BrokerLifecycle } from '../../src/broker/broker-lifecycle.ts';
 import { silentLogger } from '../../src/logger.ts';
 import { systemTime } from '../../src/clock.ts';
 import { ErrorCode } from '../../src/protocol/errors.ts';
+import { FakeClock } from './group/fake-clock.ts';
 
 const sessionTimeoutMs = 3000;
 
@@ -71,4 +73,43 @@ test('the lease runs from the send time of the last acknowledged heartbeat; once
   reachable = true;
   await until(() => sent.registrations > registrations && lifecycle.hasLease(), 'the broker registers again and holds a lease');
   assert.ok(lifecycle.brokerEpoch > registrations);
+});
+
+test('a lapsing lease is reported when it lapses, not when the hanging heartbeat times out', async (t) => {
+  const clock = new FakeClock();
+  let hang = false;
+  let heartbeats = 0;
+  let lost = 0;
+  const lifecycle = new BrokerLifecycle({
+    nodeId: 1,
+    channel: {
+      request: <T>(apiKey: number): Promise<T> => {
+        if (apiKey === 62) return Promise.resolve({ errorCode: ErrorCode.NONE, brokerEpoch: 1n } as T);
+        heartbeats += 1;
+        if (hang) return new Promise<T>(() => {}); // cut off: no answer, and the request's own timeout is far off
+        return Promise.resolve({ errorCode: ErrorCode.NONE, isCaughtUp: true, isFenced: false, shouldShutDown: false } as T);
+      },
+    },
+    registration: () => ({ endpoints: [{ name: 'PEER', host: '127.0.0.1', port: 1, securityProtocol: 'PLAINTEXT' }], rack: null, clusterId: 'c' }),
+    metadataOffset: () => 0,
+    heartbeatIntervalMs: 100,
+    sessionTimeoutMs,
+    logger: silentLogger,
+    time: clock,
+    leaseLost: () => (lost += 1),
+  });
+  t.after(() => lifecycle.close());
+  lifecycle.start();
+  await lifecycle.waitUntilUnfenced();
+  // The heartbeat at 0 ms was acknowledged; the next one, at 100 ms, never gets an answer.
+  hang = true;
+  await until(() => clock.pendingTimers === 2, 'the lease timer and the wait for the next heartbeat are set');
+  clock.advance(100);
+  await until(() => heartbeats === 2, 'the next heartbeat is sent');
+  clock.advance(sessionTimeoutMs - 100 - 1);
+  assert.equal(lifecycle.hasLease(), true, 'held until a session timeout after the last acknowledged send');
+  assert.equal(lost, 0);
+  clock.advance(1);
+  assert.equal(lifecycle.hasLease(), false);
+  assert.equal(lost, 1, 'told once, at the lapse');
 });

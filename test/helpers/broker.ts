@@ -43,6 +43,8 @@ export interface BrokerOptions {
   args?: string[];
   /** Extra environment variables (e.g. an LD_PRELOAD of libfaketime). */
   env?: Record<string, string>;
+  /** The broker process's group id (root only): iptables' owner match can then tell its connections apart on loopback. */
+  gid?: number;
   /** Runs the broker under `ulimit -n` of this many open files (soft and hard). */
   openFileLimit?: number;
   startTimeoutMs?: number;
@@ -64,7 +66,12 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   args.push(...(options.args ?? []));
   const [command, commandArgs] =
     options.openFileLimit === undefined ? [process.execPath, args] : ['/bin/sh', ['-c', `ulimit -n ${options.openFileLimit} && exec "$0" "$@"`, process.execPath, ...args]];
-  const child = spawn(command, commandArgs, { cwd: repoRoot, env: { ...process.env, [clusterSecretEnv]: testClusterSecret, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(command, commandArgs, {
+    cwd: repoRoot,
+    env: { ...process.env, [clusterSecretEnv]: testClusterSecret, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    gid: options.gid,
+  });
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));

@@ -39,6 +39,8 @@ export interface ClusterOptions {
   sets?: Record<string, string | number | boolean> | ((id: number) => Record<string, string | number | boolean>);
   /** Extra `kb broker start` arguments for every node (e.g. `--metrics-listen 127.0.0.1:0`). */
   args?: string[];
+  /** The group id of node `id`'s process (root only; startBroker's `gid`). */
+  gid?: (id: number) => number;
   /** Extra environment variables of node `id`'s process, each time it starts. */
   env?: (id: number) => Record<string, string>;
 }
@@ -84,6 +86,7 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
       sets: typeof options.sets === 'function' ? options.sets(id) : options.sets,
       args: ['--node-id', String(id), '--voters', voters, ...peerListen, '--cluster-secret-file', secretFile, ...(options.args ?? [])],
       env: options.env?.(id),
+      gid: options.gid?.(id),
       startTimeoutMs: 30_000,
     });
     running.set(id, broker);

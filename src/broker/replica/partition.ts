@@ -110,6 +110,8 @@ export interface ReplicationContext {
   lagTimeMaxMs: number;
   /** The epoch of a registered, unfenced broker, or null (it may not join an ISR). */
   liveBrokerEpoch(nodeId: number): bigint | null;
+  /** Whether this broker may act as a leader now (Broker.serving: its controller lease held); a waiting acks=all produce ends when it may not. */
+  serving(): boolean;
   /** Sends an ISR change to the controller (AlterPartition, key 56). */
   alterPartition(request: AlterPartitionRequest): Promise<AlterPartitionResponse>;
   /** The committed ISR of a partition this node leads changed within a term (metrics count shrinks and expands). */
@@ -341,6 +343,11 @@ export class Partition {
     this.changed.emit('change');
   }
 
+  /** Has every wait check again: this broker may no longer act as a leader (`serving`), so acks=all waits end. */
+  servingLost(): void {
+    this.changed.emit('change');
+  }
+
   // ---- leader: appends -----------------------------------------------------
 
   /**
@@ -445,8 +452,11 @@ export class Partition {
    * acks=all: resolves once the high watermark passes `appended.lastOffset`
    * (NONE, or NOT_ENOUGH_REPLICAS_AFTER_APPEND when the ISR is by then
    * smaller than min.insync.replicas), with NOT_LEADER_OR_FOLLOWER when
-   * this replica leaves the term the batch was appended in, or
-   * REQUEST_TIMED_OUT after `timeoutMs`.
+   * this replica leaves the term the batch was appended in or this broker
+   * may no longer lead (`serving`: its lease lapsed, so it cannot know it
+   * still leads; the batch, appended here but not committed, is not
+   * acknowledged, and an idempotent producer's retry lands at the new
+   * leader), or REQUEST_TIMED_OUT after `timeoutMs`.
    */
   waitForReplication(appended: AppendResult, timeoutMs: number): Promise<ErrorResult> {
     const requiredOffset = appended.lastOffset + 1n;
@@ -474,7 +484,10 @@ export class Partition {
     if (!this.tracker || this.closed || this.state.leaderEpoch !== leaderEpoch) {
       return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, errorMessage: `broker ${this.cluster.nodeId} lost the leadership of ${this.name} (epoch ${leaderEpoch})` };
     }
-    if (this.log.highWatermark < requiredOffset) return null;
+    if (this.log.highWatermark < requiredOffset) {
+      if (this.cluster.serving()) return null;
+      return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, errorMessage: `broker ${this.cluster.nodeId} may no longer lead ${this.name}: no controller lease` };
+    }
     const minIsr = this.settings.minInsyncReplicas();
     if (this.state.isr.length >= minIsr) return none;
     return {

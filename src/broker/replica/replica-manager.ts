@@ -14,7 +14,8 @@
  * a client should see when this broker cannot serve it (unknown
  * topic/partition, not the leader, still opening, or not `serving`: a
  * broker still starting or without its controller lease leads nothing,
- * whatever its metadata says, and drops no follower from an ISR).
+ * whatever its metadata says, and drops no follower from an ISR; when it
+ * stops serving, `servingLost` ends the acks=all waits of what it led).
  * Every `producer.id.expiration.check.interval.ms` each hosted partition
  * forgets the producers idle for `producer.id.expiration.ms` (leaders and
  * followers alike, as Kafka's). `roleChanged` is told (the topic) whenever what `leaderPartition` answers
@@ -137,6 +138,7 @@ export class ReplicaManager {
       },
       alterPartition: options.alterPartition ?? (() => Promise.reject(new Error('no controller to send AlterPartition to'))),
       isrChanged: options.isrChanged ?? (() => {}),
+      serving: () => options.serving?.() !== false,
       logger,
     };
     const rate = (name: string) => () => Number(options.topicConfigs.brokerValue(name).value);
@@ -355,6 +357,11 @@ export class ReplicaManager {
     this.options.time.clear(timer);
     until.removeEventListener('abort', stop);
     controller.abort();
+  }
+
+  /** This broker may no longer lead (its lease lapsed): acks=all produces waiting on led partitions get NOT_LEADER_OR_FOLLOWER now. */
+  servingLost(): void {
+    for (const partition of this.partitions.values()) partition.servingLost();
   }
 
   async close(): Promise<void> {

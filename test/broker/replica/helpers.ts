@@ -85,6 +85,7 @@ export async function openReplica(t: After, nodeId: number, state: PartitionReco
     time: { ...systemTime, monotonicMs: () => clock.now },
     lagTimeMaxMs,
     liveBrokerEpoch: () => 7n,
+    serving: () => true,
     alterPartition: (request) => {
       controller.requests.push(request);
       const p = request.topics[0].partitions[0];
