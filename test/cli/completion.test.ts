@@ -27,6 +27,18 @@ const lines = [
 ];
 const topics = [...new Set(Object.keys(COMMANDS).map((id) => id.split(':')[0]))].sort();
 
+/** bash and fish filter by the word typed, so both answer `lines` the same way: one output line each. */
+function assertFiltered(output: string): void {
+  const [top, to, deleteWords, afterFlag, partitions, lagFlags, consumeFlags] = output.split('\n');
+  assert.deepEqual(top.split(' '), topics, 'every command and topic of the registry, once');
+  assert.equal(to, 'topic');
+  assert.equal(deleteWords, 'delete-records');
+  assert.equal(afterFlag, 'group');
+  assert.equal(partitions, '--partitions');
+  assert.ok(['--crit-lag', '--warn-lag', '--json', '--brokers', '--timeout'].every((f) => lagFlags.split(' ').includes(f)), lagFlags);
+  assert.ok(['-o', '-e', '-f', '-g', '--offset'].every((f) => consumeFlags.split(' ').includes(f)), consumeFlags);
+}
+
 async function scriptFile(shell: string): Promise<string> {
   const script = await runKb(['completion', shell]);
   assert.equal(script.code, 0, script.stderr);
@@ -40,14 +52,7 @@ test('kb completion bash completes command words and each command\'s flags', asy
   const calls = lines.map((words) => `COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _kb_complete; echo "\${COMPREPLY[*]}"`);
   const bash = await run('bash', ['-c', `source '${file}'\n${calls.join('\n')}`], {});
   assert.equal(bash.code, 0, bash.stderr);
-  const [top, to, deleteWords, afterFlag, partitions, lagFlags, consumeFlags] = bash.stdout.split('\n');
-  assert.deepEqual(top.split(' '), topics, 'every command and topic of the registry, once');
-  assert.equal(to, 'topic');
-  assert.equal(deleteWords, 'delete-records');
-  assert.equal(afterFlag, 'group');
-  assert.equal(partitions, '--partitions');
-  assert.ok(['--crit-lag', '--warn-lag', '--json', '--brokers', '--timeout'].every((f) => lagFlags.split(' ').includes(f)), lagFlags);
-  assert.ok(['-o', '-e', '-f', '-g', '--offset'].every((f) => consumeFlags.split(' ').includes(f)), consumeFlags);
+  assertFiltered(bash.stdout);
   assert.equal(bash.stderr, '');
 });
 
@@ -83,13 +88,6 @@ test('kb completion fish completes command words and each command\'s flags', asy
   const calls = lines.map((words) => `complete -C '${words.join(' ')}' | string join ' '`);
   const fish = await run('fish', ['--no-config', '-c', `source '${file}'\n${calls.join('\n')}`], {});
   assert.equal(fish.code, 0, fish.stderr);
-  const [top, to, deleteWords, afterFlag, partitions, lagFlags, consumeFlags] = fish.stdout.split('\n');
-  assert.deepEqual(top.split(' '), topics);
-  assert.equal(to, 'topic');
-  assert.equal(deleteWords, 'delete-records');
-  assert.equal(afterFlag, 'group');
-  assert.equal(partitions, '--partitions');
-  assert.ok(['--crit-lag', '--warn-lag', '--json', '--brokers', '--timeout'].every((f) => lagFlags.split(' ').includes(f)), lagFlags);
-  assert.ok(['-o', '-e', '-f', '-g', '--offset'].every((f) => consumeFlags.split(' ').includes(f)), consumeFlags);
+  assertFiltered(fish.stdout);
   assert.equal(fish.stderr, '');
 });
