@@ -7,17 +7,14 @@
 import assert from 'node:assert/strict';
 import type { RawClient } from './raw-client.ts';
 import { uniqueTopic } from './records.ts';
+import { createTopic as createNamedTopic } from './txn.ts';
 import { ErrorCode } from '../../src/protocol/errors.ts';
 import { ApiKeys } from '../../src/protocol/generated/api-keys.ts';
 
+/** Creates a topic of a new name with `partitions` partitions; its name. */
 export async function createTopic(client: RawClient, partitions: number): Promise<string> {
   const name = uniqueTopic('txn');
-  const created = await client.request(ApiKeys.CreateTopics, 4, {
-    topics: [{ name, numPartitions: partitions, replicationFactor: 1, assignments: [], configs: [] }],
-    timeoutMs: 10_000,
-    validateOnly: false,
-  });
-  assert.equal(created.topics[0].errorCode, ErrorCode.NONE);
+  assert.equal(await createNamedTopic(client, name, partitions), ErrorCode.NONE);
   return name;
 }
 

@@ -42,8 +42,9 @@ export const txnBatch = (producerId: bigint, baseSequence: number, values: strin
 
 export const plainBatch = (values: string[]): Buffer => encodeRecordBatch({ baseTimestamp: now(), records: values.map((v) => ({ value: Buffer.from(v) })) });
 
-export async function createTopic(client: RawClient, topic: string): Promise<number> {
-  const created = await client.request(19, 7, { topics: [{ name: topic, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 15_000, validateOnly: false });
+/** Creates `topic` (rf 1); its CreateTopics error code. */
+export async function createTopic(client: RawClient, topic: string, partitions = 1): Promise<number> {
+  const created = await client.request(19, 7, { topics: [{ name: topic, numPartitions: partitions, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 15_000, validateOnly: false });
   return created.topics[0].errorCode;
 }
 
