@@ -17,6 +17,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { closestName } from '../closest-name.ts';
+import { storageTuning } from '../storage/log-config.ts';
 import { int32Max, int64Max } from '../protocol/wire-limits.ts';
 
 export type ConfigType = 'int' | 'long' | 'boolean' | 'string' | 'double';
@@ -107,8 +108,8 @@ export const brokerConfigDefinitions = {
   'auto.leader.rebalance.enable': { type: 'boolean', default: 'true', doc: 'the active controller moves leadership back to preferred replicas where a broker is imbalanced' },
   'leader.imbalance.check.interval.seconds': { type: 'int', default: '300', doc: 'how often the active controller checks leader imbalance (at least 1)' },
   'leader.imbalance.per.broker.percentage': { type: 'int', default: '10', doc: 'share of a broker\'s preferred leaderships led elsewhere that triggers rebalancing' },
-  'num.recovery.threads.per.data.dir': { type: 'int', default: '2', doc: 'partitions opened in parallel at start' },
-  'log.recovery.flush.interval.ms': { type: 'long', default: '1000', doc: 'how often each partition with new appends is fsynced in the background and its recovery point checkpointed (kb\'s setting): recovery after kill -9 re-checks only what came after, and a power loss takes at most about this much from an unreplicated partition; <= 0: never (Kafka\'s way: only segment rolls, flush.ms and flush.messages fsync)' },
+  'num.recovery.threads.per.data.dir': { type: 'int', default: String(storageTuning.recoveryThreadsDefault), doc: 'partitions opened (and recovered after an unclean stop) in parallel at start, and closed in parallel at stop: opening is a dozen small file operations and a directory fsync per partition, so it waits on I/O, not CPU' },
+  'log.recovery.flush.interval.ms': { type: 'long', default: String(storageTuning.recoveryFlushIntervalMsDefault), doc: 'how often each partition with new appends is fsynced in the background and its recovery point checkpointed (kb\'s setting): recovery after kill -9 re-checks only what came after, and a power loss takes at most about this much from an unreplicated partition; <= 0: never (Kafka\'s way: only segment rolls, flush.ms and flush.messages fsync)' },
   'log.segment.open.files.max': { type: 'int', default: '1000', doc: 'sealed log segments whose file stays open while no read uses it, at most (kb\'s limit; Kafka keeps every segment open): the least recently read beyond it are closed and opened again on the next read; active segments always stay open' },
   'log.segment.open.files.idle.ms': { type: 'long', default: '60000', doc: 'a sealed log segment\'s file that no read used for this long is closed (kb\'s setting)' },
 } satisfies Record<string, ConfigDefinition>;

@@ -81,17 +81,14 @@ export class LogManager {
     const env: StorageEnvironment = { ...base, files };
     const manager = new LogManager(path.resolve(dir), env);
     await ensureWritable(env.fs, manager.dir);
-    const partitions: string[] = [];
-    for (const name of await env.fs.readdir(manager.dir)) {
-      const full = path.join(manager.dir, name);
-      if (!(await env.fs.stat(full)).isDirectory) continue;
-      if (name.endsWith(deletedPartitionSuffix)) manager.removeInBackground(full);
-      else if (partitionNamePattern.test(name)) partitions.push(name);
-    }
     const configFor = options.configFor ?? (() => ({}));
     try {
-      await inParallel(partitions, options.recoveryThreads ?? storageTuning.recoveryThreadsDefault, async (name) => {
-        manager.logs.set(name, await Log.open(path.join(manager.dir, name), configFor(name), env));
+      // Each entry is looked at and opened by the same worker: thousands of stats one after another took seconds.
+      await inParallel(await env.fs.readdir(manager.dir), options.recoveryThreads ?? storageTuning.recoveryThreadsDefault, async (name) => {
+        const full = path.join(manager.dir, name);
+        if (!(await env.fs.stat(full)).isDirectory) return;
+        if (name.endsWith(deletedPartitionSuffix)) manager.removeInBackground(full);
+        else if (partitionNamePattern.test(name)) manager.logs.set(name, await Log.open(full, configFor(name), env));
       });
     } catch (err) {
       await manager.close();

@@ -30,8 +30,8 @@ import path from 'node:path';
 import { readAtomicFile, readPartitionCheckpoint, type PartitionCheckpoint } from './checkpoint.ts';
 import { completePendingCompaction } from './compaction.ts';
 import type { StorageEnvironment } from './environment.ts';
-import { cleanShutdownFile, isLeftoverFile, partitionCheckpointFile, parseSegmentLogName, producerSnapshotFile, segmentSuffix } from './files.ts';
-import { fsyncDir, unlinkIfExists } from './fs.ts';
+import { cleanShutdownFile, compactionPendingFile, isLeftoverFile, partitionCheckpointFile, parseSegmentLogName, producerSnapshotFile, segmentSuffix } from './files.ts';
+import { fsyncDir, isNotFound, unlinkIfExists } from './fs.ts';
 import { LeaderEpochCache } from './leader-epoch-cache.ts';
 import type { LogConfig } from './log-config.ts';
 import { Segment } from './segment.ts';
@@ -56,9 +56,7 @@ export interface ProducerSnapshotFile {
 
 export async function loadLog(dir: string, config: LogConfig, env: StorageEnvironment): Promise<LoadedLog> {
   const { fs, logger } = env;
-  await fs.mkdir(dir);
-  await completePendingCompaction(dir, env);
-  const names = await fs.readdir(dir);
+  const names = await listOrCreate(dir, env);
   await removeLeftovers(dir, names, env);
   const cleanShutdown = names.includes(cleanShutdownFile);
   const hasSnapshot = names.includes(producerSnapshotFile);
@@ -104,6 +102,25 @@ export async function loadLog(dir: string, config: LogConfig, env: StorageEnviro
     await Promise.allSettled(segments.map((s) => s.close()));
     throw err;
   }
+}
+
+/**
+ * The directory's file names after step 1, creating the directory when it
+ * is missing. Opening thousands of partitions at start makes each file
+ * operation count, so the compaction's file is only read when listed.
+ */
+async function listOrCreate(dir: string, env: StorageEnvironment): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await env.fs.readdir(dir);
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+    await env.fs.mkdir(dir);
+    return [];
+  }
+  if (!names.includes(compactionPendingFile)) return names;
+  await completePendingCompaction(dir, env);
+  return env.fs.readdir(dir);
 }
 
 async function removeLeftovers(dir: string, names: string[], env: StorageEnvironment): Promise<void> {
